@@ -1,0 +1,1 @@
+//! The `conntrack` layer (under construction).

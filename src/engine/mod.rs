@@ -1,0 +1,1 @@
+//! The `engine` layer (under construction).

@@ -1,0 +1,1 @@
+//! The `host` layer (under construction).

@@ -1,0 +1,1 @@
+//! The `replay` layer (under construction).
