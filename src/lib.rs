@@ -4,11 +4,11 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod conntrack;
+pub mod engine;
+pub mod host;
+pub mod model;
+pub mod replay;
+pub mod syntax;
 pub mod time;
 pub mod wire;
-pub mod model;
-pub mod syntax;
-pub mod engine;
-pub mod conntrack;
-pub mod host;
-pub mod replay;

@@ -1,1 +1,84 @@
-fn main() {}
+//! The `nfsim` command.
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use nfsim::model::Family;
+use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
+
+#[derive(Parser)]
+#[command(
+    name = "nfsim",
+    version,
+    about = "A packet-for-packet model of Linux netfilter"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Read iptables-restore input and print what iptables-save would print after restoring it.
+    Save {
+        /// ip6tables instead of iptables.
+        #[arg(short = '6', long = "ipv6")]
+        ipv6: bool,
+        /// Restore and print counters (`iptables-restore -c`, `iptables-save -c`).
+        #[arg(short = 'c', long = "counters")]
+        counters: bool,
+        /// The restore file (standard input when absent or `-`).
+        file: Option<String>,
+    },
+}
+
+fn read_input(file: &Option<String>) -> Result<(String, String), String> {
+    match file.as_deref() {
+        None | Some("-") => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| format!("-: {e}"))?;
+            Ok(("-".to_string(), String::from_utf8_lossy(&buf).into_owned()))
+        }
+        Some(f) => {
+            let buf = std::fs::read(f).map_err(|e| format!("{f}: {e}"))?;
+            Ok((f.to_string(), String::from_utf8_lossy(&buf).into_owned()))
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Save {
+            ipv6,
+            counters,
+            file,
+        } => {
+            let (name, text) = match read_input(&file) {
+                Ok(x) => x,
+                Err(e) => {
+                    eprintln!("nfsim: {e}");
+                    return ExitCode::from(2);
+                }
+            };
+            let family = if ipv6 { Family::Ipv6 } else { Family::Ipv4 };
+            let opts = RestoreOptions {
+                counters,
+                ..RestoreOptions::new(family)
+            };
+            match parse_restore(&text, &opts) {
+                Ok(rs) => {
+                    print!("{}", save_string(&rs, SaveOptions { counters }));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("{name}:{}:{}: {}", e.line, e.col, e.message.trim_end());
+                    ExitCode::from(1)
+                }
+            }
+        }
+    }
+}

@@ -1,1 +1,486 @@
-//! The `model` layer (under construction).
+//! The typed ruleset model: [`Ruleset`] → [`Table`] → [`Chain`] → [`Rule`].
+//!
+//! This layer knows nothing about text. [`crate::syntax`] builds it from
+//! `iptables-restore` input and prints it back exactly as `iptables-save`
+//! does (the [`core::fmt::Display`] impls here delegate to
+//! [`crate::syntax::save`]). The engine compiles it into a flat program.
+//!
+//! Invariants held by construction:
+//! - a [`Table`] has exactly the built-in chains of its kind for its family, in
+//!   hook order, followed by user-defined chains sorted as libiptc sorts them
+//!   (byte order of the name, which `iptables-save` prints);
+//! - a [`ChainName`] is 1 to 28 bytes, not starting with `-` or `!`, without
+//!   whitespace;
+//! - every jump or goto in a rule names a chain of the same table.
+
+pub mod ext;
+pub mod matches;
+pub mod names;
+pub(crate) mod registry;
+pub mod targets;
+
+use core::fmt;
+
+pub use ext::{AddrMask, Iface};
+pub use matches::Match;
+pub use targets::Target;
+
+/// The address family of a ruleset: `iptables` or `ip6tables`.
+///
+/// ```
+/// use nfsim::model::Family;
+/// assert_eq!(Family::Ipv4.addr_len(), 4);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Family {
+    /// IPv4 (`iptables`).
+    Ipv4,
+    /// IPv6 (`ip6tables`).
+    Ipv6,
+}
+
+impl Family {
+    /// Length of an address of this family in bytes.
+    pub const fn addr_len(self) -> usize {
+        match self {
+            Family::Ipv4 => 4,
+            Family::Ipv6 => 16,
+        }
+    }
+    /// Full prefix length (32 or 128).
+    pub const fn max_prefix(self) -> u8 {
+        match self {
+            Family::Ipv4 => 32,
+            Family::Ipv6 => 128,
+        }
+    }
+    /// The program name iptables uses in messages.
+    pub const fn restore_program(self) -> &'static str {
+        match self {
+            Family::Ipv4 => "iptables-restore",
+            Family::Ipv6 => "ip6tables-restore",
+        }
+    }
+}
+
+/// A netfilter hook, in the order the kernel numbers them.
+///
+/// ```
+/// use nfsim::model::Hook;
+/// assert_eq!(Hook::LocalIn.chain_name(), "INPUT");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Hook {
+    /// `NF_INET_PRE_ROUTING`
+    PreRouting,
+    /// `NF_INET_LOCAL_IN`
+    LocalIn,
+    /// `NF_INET_FORWARD`
+    Forward,
+    /// `NF_INET_LOCAL_OUT`
+    LocalOut,
+    /// `NF_INET_POST_ROUTING`
+    PostRouting,
+}
+
+impl Hook {
+    /// All hooks in kernel order.
+    pub const ALL: [Hook; 5] = [
+        Hook::PreRouting,
+        Hook::LocalIn,
+        Hook::Forward,
+        Hook::LocalOut,
+        Hook::PostRouting,
+    ];
+    /// The built-in chain name of this hook.
+    pub const fn chain_name(self) -> &'static str {
+        match self {
+            Hook::PreRouting => "PREROUTING",
+            Hook::LocalIn => "INPUT",
+            Hook::Forward => "FORWARD",
+            Hook::LocalOut => "OUTPUT",
+            Hook::PostRouting => "POSTROUTING",
+        }
+    }
+    /// This hook as a one-bit mask (bit = kernel hook number).
+    pub const fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+    /// The hook whose built-in chain has this name.
+    pub fn from_chain_name(name: &str) -> Option<Hook> {
+        Hook::ALL.into_iter().find(|h| h.chain_name() == name)
+    }
+}
+
+/// A set of hooks as a bit mask (bit n = [`Hook`] number n).
+pub type HookMask = u8;
+
+/// One of the five iptables tables.
+///
+/// ```
+/// use nfsim::model::TableKind;
+/// assert_eq!("nat".parse::<TableKind>().unwrap(), TableKind::Nat);
+/// assert_eq!(TableKind::Raw.hooks().len(), 2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TableKind {
+    /// `raw`, priority -300.
+    Raw,
+    /// `mangle`, priority -150.
+    Mangle,
+    /// `nat`, priority -100 (DNAT) / 100 (SNAT).
+    Nat,
+    /// `filter`, priority 0.
+    Filter,
+    /// `security`, priority 50.
+    Security,
+}
+
+impl TableKind {
+    /// All tables.
+    pub const ALL: [TableKind; 5] = [
+        TableKind::Raw,
+        TableKind::Mangle,
+        TableKind::Nat,
+        TableKind::Filter,
+        TableKind::Security,
+    ];
+    /// The table's name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            TableKind::Raw => "raw",
+            TableKind::Mangle => "mangle",
+            TableKind::Nat => "nat",
+            TableKind::Filter => "filter",
+            TableKind::Security => "security",
+        }
+    }
+    /// The hooks of this table's built-in chains, in order.
+    pub const fn hooks(self) -> &'static [Hook] {
+        match self {
+            TableKind::Raw => &[Hook::PreRouting, Hook::LocalOut],
+            TableKind::Mangle => &Hook::ALL,
+            TableKind::Nat => &[
+                Hook::PreRouting,
+                Hook::LocalIn,
+                Hook::LocalOut,
+                Hook::PostRouting,
+            ],
+            TableKind::Filter | TableKind::Security => {
+                &[Hook::LocalIn, Hook::Forward, Hook::LocalOut]
+            }
+        }
+    }
+}
+
+impl core::str::FromStr for TableKind {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        TableKind::ALL.into_iter().find(|t| t.name() == s).ok_or(())
+    }
+}
+
+impl fmt::Display for TableKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The policy of a built-in chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Policy {
+    /// `ACCEPT`
+    Accept,
+    /// `DROP`
+    Drop,
+}
+
+impl Policy {
+    /// The policy's name as printed.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Policy::Accept => "ACCEPT",
+            Policy::Drop => "DROP",
+        }
+    }
+}
+
+/// Packet and byte counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Counters {
+    /// Packets.
+    pub packets: u64,
+    /// Bytes.
+    pub bytes: u64,
+}
+
+/// A chain name: 1..=28 bytes, no whitespace, not starting with `-` or `!`.
+///
+/// ```
+/// use nfsim::model::ChainName;
+/// assert!(ChainName::new("DOCKER-USER").is_ok());
+/// assert!(ChainName::new("-bad").is_err());
+/// assert!(ChainName::new("A23456789012345678901234567890").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChainName(String);
+
+/// Longest chain name iptables accepts (`XT_EXTENSION_MAXNAMELEN - 1`).
+pub const CHAIN_NAME_MAX: usize = 28;
+
+impl ChainName {
+    /// Validates a chain name as `assert_valid_chain_name` (iptables/xshared.c) does,
+    /// returning iptables' message on failure. (The clash-with-a-target check
+    /// needs the extension registry and is done by the parser.)
+    pub fn new(name: &str) -> Result<Self, String> {
+        if name.len() > CHAIN_NAME_MAX {
+            return Err(format!(
+                "chain name `{name}' too long (must be under {} chars)",
+                CHAIN_NAME_MAX + 1
+            ));
+        }
+        if name.is_empty() {
+            return Err("Invalid chain name `'".to_string());
+        }
+        if let Some(c) = name.chars().next().filter(|c| *c == '-' || *c == '!') {
+            return Err(format!("chain name not allowed to start with `{c}'"));
+        }
+        if name.chars().any(|c| c.is_ascii_whitespace()) {
+            return Err(format!("Invalid chain name `{name}'"));
+        }
+        Ok(ChainName(name.to_string()))
+    }
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ChainName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// What a rule does when all its matches match.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Verdict {
+    /// No `-j`: only counts.
+    Continue,
+    /// `-j ACCEPT`
+    Accept,
+    /// `-j DROP`
+    Drop,
+    /// `-j RETURN`
+    Return,
+    /// `-j QUEUE` (queue 0, legacy standard verdict).
+    Queue,
+    /// `-j CHAIN`: jump to a user-defined chain.
+    Jump(ChainName),
+    /// `-g CHAIN`: goto a user-defined chain.
+    Goto(ChainName),
+    /// `-j EXT ...`: an extension target.
+    Ext(Target),
+}
+
+/// A rule: the generic part, ordered matches, and the verdict.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Rule {
+    /// `-s` (address and mask; `None` means any).
+    pub src: Option<AddrMask>,
+    /// `! -s`
+    pub src_inv: bool,
+    /// `-d`
+    pub dst: Option<AddrMask>,
+    /// `! -d`
+    pub dst_inv: bool,
+    /// `-i`
+    pub in_iface: Option<Iface>,
+    /// `! -i`
+    pub in_inv: bool,
+    /// `-o`
+    pub out_iface: Option<Iface>,
+    /// `! -o`
+    pub out_inv: bool,
+    /// `-p`: the protocol number (0 = all / not given).
+    pub proto: u8,
+    /// `! -p`
+    pub proto_inv: bool,
+    /// IPv6: whether `-p` was given (`IP6T_F_PROTO`), which changes how 0 is matched.
+    pub proto_given: bool,
+    /// `-f` (IPv4 only): `Some(false)` = second and further fragments, `Some(true)` = `! -f`.
+    pub fragment: Option<bool>,
+    /// The `-m` matches, in order.
+    pub matches: Vec<Match>,
+    /// The target.
+    pub verdict: Verdict,
+    /// Counters (set from `[p:b]` only when restoring with counters).
+    pub counters: Counters,
+}
+
+impl Default for Verdict {
+    fn default() -> Self {
+        Verdict::Continue
+    }
+}
+
+impl Rule {
+    /// Whether this rule has no match at all: no addresses, interfaces,
+    /// protocol, fragment flag or `-m` (the kernel's `unconditional()` in
+    /// ip_tables.c, which also decides how TRACE numbers it).
+    pub fn is_unconditional(&self) -> bool {
+        self.src.is_none()
+            && self.dst.is_none()
+            && !self.src_inv
+            && !self.dst_inv
+            && self.in_iface.is_none()
+            && self.out_iface.is_none()
+            && !self.in_inv
+            && !self.out_inv
+            && self.proto == 0
+            && !self.proto_inv
+            && !self.proto_given
+            && self.fragment.is_none()
+            && self.matches.is_empty()
+    }
+}
+
+/// A chain: built-in (with a hook and a policy) or user-defined.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chain {
+    /// The chain's name.
+    pub name: ChainName,
+    /// The hook of a built-in chain.
+    pub hook: Option<Hook>,
+    /// The policy of a built-in chain.
+    pub policy: Option<Policy>,
+    /// Policy counters (built-in) or zero.
+    pub counters: Counters,
+    /// The rules in order.
+    pub rules: Vec<Rule>,
+}
+
+impl Chain {
+    /// Whether this is a built-in chain.
+    pub fn is_builtin(&self) -> bool {
+        self.hook.is_some()
+    }
+}
+
+/// A table with its chains: built-in chains first in hook order, then
+/// user-defined chains sorted by name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    /// Which table.
+    pub kind: TableKind,
+    /// The family.
+    pub family: Family,
+    /// The chains (see the type docs for the order).
+    pub chains: Vec<Chain>,
+}
+
+impl Table {
+    /// A fresh table: built-in chains with policy ACCEPT, no rules.
+    ///
+    /// ```
+    /// use nfsim::model::{Table, TableKind, Family};
+    /// let t = Table::new(TableKind::Filter, Family::Ipv4);
+    /// assert_eq!(t.chains.len(), 3);
+    /// ```
+    pub fn new(kind: TableKind, family: Family) -> Self {
+        let chains = kind
+            .hooks()
+            .iter()
+            .map(|h| Chain {
+                name: ChainName(h.chain_name().to_string()),
+                hook: Some(*h),
+                policy: Some(Policy::Accept),
+                counters: Counters::default(),
+                rules: Vec::new(),
+            })
+            .collect();
+        Table {
+            kind,
+            family,
+            chains,
+        }
+    }
+    /// The chain with this name.
+    pub fn chain(&self, name: &str) -> Option<&Chain> {
+        self.chains.iter().find(|c| c.name.as_str() == name)
+    }
+    /// The chain with this name, mutably.
+    pub fn chain_mut(&mut self, name: &str) -> Option<&mut Chain> {
+        self.chains.iter_mut().find(|c| c.name.as_str() == name)
+    }
+    /// Index of the chain with this name.
+    pub fn chain_index(&self, name: &str) -> Option<usize> {
+        self.chains.iter().position(|c| c.name.as_str() == name)
+    }
+    /// Adds a user-defined chain at its sorted place. Returns false if it exists.
+    pub fn add_user_chain(&mut self, name: ChainName) -> bool {
+        if self.chain(name.as_str()).is_some() {
+            return false;
+        }
+        let builtins = self.kind.hooks().len();
+        let pos = self.chains[builtins..]
+            .iter()
+            .position(|c| c.name.as_str().as_bytes() > name.as_str().as_bytes())
+            .map(|p| p + builtins)
+            .unwrap_or(self.chains.len());
+        self.chains.insert(
+            pos,
+            Chain {
+                name,
+                hook: None,
+                policy: None,
+                counters: Counters::default(),
+                rules: Vec::new(),
+            },
+        );
+        true
+    }
+    /// Number of rules that jump or go to the named chain (its reference count).
+    pub fn references(&self, name: &str) -> usize {
+        self.chains
+            .iter()
+            .flat_map(|c| c.rules.iter())
+            .filter(
+                |r| matches!(&r.verdict, Verdict::Jump(n) | Verdict::Goto(n) if n.as_str() == name),
+            )
+            .count()
+    }
+}
+
+/// A whole ruleset of one family: the tables that exist, in the order
+/// `iptables-save` prints them (the most recently created first, as the
+/// kernel lists `/proc/net/ip_tables_names`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ruleset {
+    /// The family.
+    pub family: Family,
+    /// The tables.
+    pub tables: Vec<Table>,
+}
+
+impl Ruleset {
+    /// An empty ruleset: no table exists.
+    pub fn new(family: Family) -> Self {
+        Ruleset {
+            family,
+            tables: Vec::new(),
+        }
+    }
+    /// The table of this kind, if it exists.
+    pub fn table(&self, kind: TableKind) -> Option<&Table> {
+        self.tables.iter().find(|t| t.kind == kind)
+    }
+    /// The table of this kind, created (and put first) if it did not exist.
+    pub fn table_mut(&mut self, kind: TableKind) -> &mut Table {
+        if let Some(i) = self.tables.iter().position(|t| t.kind == kind) {
+            return &mut self.tables[i];
+        }
+        self.tables.insert(0, Table::new(kind, self.family));
+        &mut self.tables[0]
+    }
+}

@@ -1,1 +1,24 @@
-//! The `syntax` layer (under construction).
+//! Text in and out: the `iptables-restore` language and the canonical
+//! `iptables-save` text.
+//!
+//! - [`argv`] splits a line into words with iptables-restore's quoting rules;
+//! - [`command`] parses one command line like iptables' `do_parse` (getopt_long
+//!   with extension options merged as they are loaded, the implicit protocol
+//!   match, `!` in the positions iptables accepts);
+//! - [`restore`] applies a whole file to a [`Ruleset`](crate::model::Ruleset),
+//!   table by table, with the checks made at `COMMIT`;
+//! - [`save`] prints exactly what `iptables-save` prints.
+//!
+//! Every error carries a line, a column and iptables' own message where it
+//! has one. Nothing here panics on any input (a fuzz target checks it).
+
+pub mod addr;
+pub mod argv;
+pub mod command;
+pub mod error;
+pub mod restore;
+pub mod save;
+
+pub use error::{Error, ErrorKind};
+pub use restore::{parse_restore, restore_into, RestoreOptions};
+pub use save::{save_string, SaveOptions};

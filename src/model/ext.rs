@@ -1,0 +1,441 @@
+//! The extension framework: how a match or target declares its options,
+//! parses them and prints itself.
+//!
+//! This mirrors libxtables' `xt_option_entry` tables and `x6_parse` /
+//! `x6_fcheck` / `save` callbacks (libxtables/xtoptions.c): an extension
+//! lists its options as [`OptSpec`]s; the restore parser (a getopt_long
+//! work-alike in [`crate::syntax`]) finds which loaded extension owns an
+//! option and calls [`Extension::parse`] with the option, the `!` flag and
+//! the argument; when the rule is complete it calls [`Extension::finish`]
+//! (iptables' final check) and, at commit, [`Extension::check`] (the
+//! kernel's `checkentry`: table, hooks, protocol).
+//!
+//! Printing ([`Extension::save`]) writes exactly what the extension's
+//! `save` function in iptables writes, starting with a space.
+
+use core::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::{Family, HookMask, TableKind};
+
+/// Whether an option takes an argument (getopt's `has_arg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HasArg {
+    /// `no_argument`
+    No,
+    /// `required_argument`
+    Required,
+    /// `optional_argument` (only as `--opt=value`)
+    Optional,
+}
+
+/// One option of an extension (libxtables' `xt_option_entry`).
+#[derive(Debug, Clone, Copy)]
+pub struct OptSpec {
+    /// Long name without the leading `--`.
+    pub name: &'static str,
+    /// Extension-local id passed back to [`Extension::parse`].
+    pub id: u8,
+    /// Argument requirement.
+    pub arg: HasArg,
+    /// Whether `!` may precede it (`XTOPT_INVERT`).
+    pub invert: bool,
+    /// Whether it may be given more than once (`XTOPT_MULTI`).
+    pub multi: bool,
+}
+
+impl OptSpec {
+    /// An option with a required argument, not invertible, once only.
+    pub const fn arg(name: &'static str, id: u8) -> Self {
+        OptSpec {
+            name,
+            id,
+            arg: HasArg::Required,
+            invert: false,
+            multi: false,
+        }
+    }
+    /// An option without argument, not invertible, once only.
+    pub const fn flag(name: &'static str, id: u8) -> Self {
+        OptSpec {
+            name,
+            id,
+            arg: HasArg::No,
+            invert: false,
+            multi: false,
+        }
+    }
+    /// The same option, invertible.
+    pub const fn inv(mut self) -> Self {
+        self.invert = true;
+        self
+    }
+    /// The same option, allowed several times.
+    pub const fn multi(mut self) -> Self {
+        self.multi = true;
+        self
+    }
+    /// The same option, with an optional argument.
+    pub const fn optional(mut self) -> Self {
+        self.arg = HasArg::Optional;
+        self
+    }
+}
+
+/// What an extension knows about the rule it is part of while parsing.
+#[derive(Debug, Clone)]
+pub struct ExtCtx<'a> {
+    /// Family of the ruleset.
+    pub family: Family,
+    /// Table of the rule.
+    pub table: TableKind,
+    /// Chain the rule is added to.
+    pub chain: &'a str,
+    /// The rule's `-p` protocol (0 if none).
+    pub proto: u8,
+    /// Whether `-p` is inverted.
+    pub proto_inv: bool,
+}
+
+/// What the kernel's `checkentry` sees at commit.
+#[derive(Debug, Clone)]
+pub struct CheckCtx {
+    /// Family.
+    pub family: Family,
+    /// Table.
+    pub table: TableKind,
+    /// Hooks from which the rule's chain is reachable.
+    pub hooks: HookMask,
+    /// The rule's `-p` protocol (0 if none).
+    pub proto: u8,
+    /// Whether `-p` is inverted.
+    pub proto_inv: bool,
+}
+
+/// The argument cursor an option's parser reads from: the option's own
+/// argument and, for the few options that take several words
+/// (`--tcp-flags MASK COMP`), the words that follow it.
+#[derive(Debug)]
+pub struct Args<'a> {
+    /// The option's argument (getopt's `optarg`).
+    pub optarg: Option<&'a str>,
+    pub(crate) rest: &'a [String],
+    pub(crate) taken: usize,
+}
+
+impl<'a> Args<'a> {
+    /// A cursor over an argument and following words (for tests and tools).
+    pub fn new(optarg: Option<&'a str>, rest: &'a [String]) -> Self {
+        Args {
+            optarg,
+            rest,
+            taken: 0,
+        }
+    }
+    /// The option's argument, or iptables' message for a missing one.
+    pub fn required(&self, ext: &str, opt: &str) -> Result<&'a str, String> {
+        self.optarg
+            .ok_or_else(|| format!("{ext}: option \"--{opt}\" requires an argument."))
+    }
+    /// The next word after the option, if it does not start with `-` or `!`
+    /// (iptables' `argv[optind]` idiom guarded by `xs_has_arg`).
+    pub fn next_word(&mut self) -> Option<&'a str> {
+        let w = self.rest.get(self.taken)?;
+        if w.starts_with('-') || w.starts_with('!') {
+            return None;
+        }
+        self.taken += 1;
+        Some(w.as_str())
+    }
+    /// The next word after the option, whatever it is (`argv[optind++]`).
+    pub fn next_any(&mut self) -> Option<&'a str> {
+        let w = self.rest.get(self.taken)?;
+        self.taken += 1;
+        Some(w.as_str())
+    }
+}
+
+/// A match or target extension.
+pub trait Extension: Sized + Clone + PartialEq + fmt::Debug {
+    /// The options, in the extension's declaration order.
+    fn options(family: Family) -> &'static [OptSpec];
+    /// A blank instance as `init` leaves it, before any option.
+    fn new(ctx: &ExtCtx<'_>) -> Self;
+    /// A blank instance loaded under `name` (differs from [`Extension::new`]
+    /// only for aliases such as `NOTRACK` for `CT --notrack`).
+    fn new_as(name: &str, ctx: &ExtCtx<'_>) -> Self {
+        let _ = name;
+        Self::new(ctx)
+    }
+    /// The name iptables-save prints, when it is not the name the extension
+    /// is registered under.
+    fn save_name(&self) -> Option<&'static str> {
+        None
+    }
+    /// Handles one option (`id` from [`OptSpec::id`]). The framework has
+    /// already rejected a repeated option not marked [`OptSpec::multi`] and a
+    /// `!` before an option not marked [`OptSpec::invert`].
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        ctx: &ExtCtx<'_>,
+    ) -> Result<(), String>;
+    /// The final check after the whole rule was read (`x6_fcheck`); `seen`
+    /// has bit `id` set for every option given.
+    fn finish(&mut self, seen: u64, ctx: &ExtCtx<'_>) -> Result<(), String> {
+        let _ = (seen, ctx);
+        Ok(())
+    }
+    /// The kernel's `checkentry` at commit: tables, hooks, protocol, ranges.
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        let _ = ctx;
+        Ok(())
+    }
+    /// Writes what iptables-save prints after `-m NAME` / `-j NAME`
+    /// (each option preceded by a space).
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result;
+}
+
+/// An address with a mask (`-s`, `-d`, and extension addresses). The mask
+/// may be non-contiguous, as the kernel allows; the address is stored
+/// already masked, as iptables stores it.
+///
+/// ```
+/// use nfsim::model::AddrMask;
+/// let a = AddrMask::v4([192, 168, 1, 7].into(), 24);
+/// assert_eq!(a.to_string(), "192.168.1.0/24");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AddrMask {
+    /// Family.
+    pub family: Family,
+    /// Address bytes (first 4 used for IPv4), masked.
+    pub addr: [u8; 16],
+    /// Mask bytes.
+    pub mask: [u8; 16],
+}
+
+impl AddrMask {
+    /// An IPv4 address and prefix length (clamped to 32).
+    pub fn v4(addr: Ipv4Addr, prefix: u8) -> Self {
+        let mut m = AddrMask {
+            family: Family::Ipv4,
+            addr: [0; 16],
+            mask: prefix_mask(prefix.min(32)),
+        };
+        m.addr[..4].copy_from_slice(&addr.octets());
+        m.apply_mask();
+        m
+    }
+    /// An IPv6 address and prefix length (clamped to 128).
+    pub fn v6(addr: Ipv6Addr, prefix: u8) -> Self {
+        let mut m = AddrMask {
+            family: Family::Ipv6,
+            addr: addr.octets(),
+            mask: prefix_mask(prefix.min(128)),
+        };
+        m.apply_mask();
+        m
+    }
+    /// Address and explicit mask bytes.
+    pub fn with_mask(family: Family, addr: [u8; 16], mask: [u8; 16]) -> Self {
+        let mut m = AddrMask { family, addr, mask };
+        if family == Family::Ipv4 {
+            m.addr[4..].fill(0);
+            m.mask[4..].fill(0);
+        }
+        m.apply_mask();
+        m
+    }
+    fn apply_mask(&mut self) {
+        for i in 0..16 {
+            self.addr[i] &= self.mask[i];
+        }
+    }
+    /// The prefix length if the mask is contiguous.
+    pub fn prefix_len(&self) -> Option<u8> {
+        let n = self.family.addr_len();
+        let mut bits = 0u8;
+        let mut ended = false;
+        for &b in &self.mask[..n] {
+            if ended {
+                if b != 0 {
+                    return None;
+                }
+                continue;
+            }
+            let ones = b.leading_ones() as u8;
+            if b != 0xff && b << ones != 0 {
+                return None;
+            }
+            bits += ones;
+            if b != 0xff {
+                ended = true;
+            }
+        }
+        Some(bits)
+    }
+    /// Whether this is `0.0.0.0/0` or `::/0`.
+    pub fn is_any(&self) -> bool {
+        self.mask.iter().all(|b| *b == 0)
+    }
+    /// Whether `addr` (of the same family) lies in this network.
+    #[inline]
+    pub fn contains(&self, addr: &[u8]) -> bool {
+        let n = self.family.addr_len();
+        addr.len() >= n && (0..n).all(|i| addr[i] & self.mask[i] == self.addr[i])
+    }
+    /// The address as an `IpAddr`.
+    pub fn ip(&self) -> std::net::IpAddr {
+        ip_of(self.family, &self.addr)
+    }
+}
+
+/// Converts address bytes of a family to an `IpAddr`.
+pub fn ip_of(family: Family, b: &[u8; 16]) -> std::net::IpAddr {
+    match family {
+        Family::Ipv4 => Ipv4Addr::new(b[0], b[1], b[2], b[3]).into(),
+        Family::Ipv6 => Ipv6Addr::from(*b).into(),
+    }
+}
+
+/// A mask of `prefix` leading one bits.
+pub fn prefix_mask(prefix: u8) -> [u8; 16] {
+    let mut m = [0u8; 16];
+    for (i, b) in m.iter_mut().enumerate() {
+        let start = (i * 8) as u8;
+        *b = if prefix >= start + 8 {
+            0xff
+        } else if prefix > start {
+            0xffu8 << (8 - (prefix - start))
+        } else {
+            0
+        };
+    }
+    m
+}
+
+impl fmt::Display for AddrMask {
+    /// `ADDR/PREFIX`, or `ADDR/MASK` for a non-contiguous IPv4 mask
+    /// (xtables `xtables_ipmask_to_numeric`, `xtables_ip6mask_to_numeric`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/", self.ip())?;
+        match self.prefix_len() {
+            Some(p) => write!(f, "{p}"),
+            None => {
+                let mut m = [0u8; 16];
+                m.copy_from_slice(&self.mask);
+                write!(f, "{}", ip_of(self.family, &m))
+            }
+        }
+    }
+}
+
+/// An interface name as `-i`/`-o` take it: up to 15 bytes, a trailing `+`
+/// matching any suffix.
+///
+/// ```
+/// use nfsim::model::Iface;
+/// let i = Iface::new("eth+").unwrap();
+/// assert!(i.matches("eth0") && !i.matches("lo"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Iface {
+    name: String,
+}
+
+impl Iface {
+    /// Validates like `xtables_parse_interface`.
+    pub fn new(name: &str) -> Result<Self, String> {
+        if name.len() + 1 > 16 {
+            return Err(format!(
+                "interface name `{name}' must be shorter than IFNAMSIZ (15)"
+            ));
+        }
+        Ok(Iface {
+            name: name.to_string(),
+        })
+    }
+    /// The name as given.
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+    /// Whether the name is `+` (any interface) or empty.
+    pub fn is_wildcard_all(&self) -> bool {
+        self.name.is_empty() || self.name == "+"
+    }
+    /// Whether a device name matches (ip_tables.c `ifname_compare_aligned`
+    /// with the mask `xtables_parse_interface` builds).
+    #[inline]
+    pub fn matches(&self, dev: &str) -> bool {
+        let n = self.name.as_bytes();
+        if n.is_empty() {
+            return true;
+        }
+        if n[n.len() - 1] == b'+' {
+            dev.as_bytes().starts_with(&n[..n.len() - 1])
+        } else {
+            dev.as_bytes() == n
+        }
+    }
+}
+
+impl fmt::Display for Iface {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// Number parsing as libxtables does it (`xtables_strtoul`: `strtoul` with
+/// base 0, so `0x` hex and leading-`0` octal are accepted; the whole string
+/// must be consumed; value in `[min, max]`).
+///
+/// ```
+/// use nfsim::model::ext::strtoui;
+/// assert_eq!(strtoui("0x10", 0, 255), Some(16));
+/// assert_eq!(strtoui("010", 0, 255), Some(8));
+/// assert_eq!(strtoui("300", 0, 255), None);
+/// ```
+pub fn strtoui(s: &str, min: u64, max: u64) -> Option<u64> {
+    let (v, rest) = strtoul_prefix(s)?;
+    if !rest.is_empty() || v < min || v > max {
+        return None;
+    }
+    Some(v)
+}
+
+/// `strtoul(s, &end, 0)`: the value and the unparsed rest. Leading
+/// whitespace and a `+` sign are accepted as C does; a `-` sign is rejected
+/// (xtables rejects negative numbers).
+pub fn strtoul_prefix(s: &str) -> Option<(u64, &str)> {
+    let t = s.trim_start_matches([' ', '\t', '\n']);
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if t.starts_with('-') {
+        return None;
+    }
+    let (radix, digits) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        if h.chars().next().is_some_and(|c| c.is_ascii_hexdigit()) {
+            (16, h)
+        } else {
+            // "0x" alone: strtoul parses "0" and leaves "x..."
+            return Some((0, &t[1..]));
+        }
+    } else if t.starts_with('0') && t.len() > 1 {
+        (8, &t[1..])
+    } else {
+        (10, t)
+    };
+    let end = digits
+        .find(|c: char| !c.is_digit(radix))
+        .unwrap_or(digits.len());
+    if end == 0 {
+        if radix == 8 {
+            return Some((0, digits));
+        }
+        return None;
+    }
+    let v = u64::from_str_radix(&digits[..end], radix).unwrap_or(u64::MAX);
+    Some((v, &digits[end..]))
+}

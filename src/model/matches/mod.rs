@@ -1,0 +1,57 @@
+//! Match extensions (`-m NAME`), one file each.
+//!
+//! To add one: write `NAME.rs` with a typed struct implementing
+//! [`Extension`](crate::model::ext::Extension), declare the module below and
+//! add a line to the [`Match`] list. Names iptables knows that nfsim does
+//! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
+
+pub mod ports;
+pub mod tcp;
+pub mod udp;
+
+use crate::model::registry::extension_enum;
+
+extension_enum! {
+    /// A match extension with its options.
+    pub enum Match {
+        /// `-m tcp`
+        "tcp", Both => Tcp(tcp::Tcp),
+        /// `-m udp`
+        "udp", Both => Udp(udp::Udp),
+    }
+}
+
+/// Match names iptables 1.8 ships that nfsim does not implement (yet): using
+/// one is an explicit error, never a silently ignored rule.
+pub const UNSUPPORTED: &[&str] = &[
+    "bpf",
+    "cgroup",
+    "cluster",
+    "connbytes",
+    "connlabel",
+    "cpu",
+    "devgroup",
+    "ipvs",
+    "nfacct",
+    "osf",
+    "policy",
+    "quota",
+    "rateest",
+    "realm",
+    "rpfilter",
+    "socket",
+    "string",
+    "time",
+    "u32",
+    "ipcomp",
+    "l2tp",
+    "mh",
+    "srh",
+    "eui64",
+    "dccp",
+    "sctp",
+    "udplite",
+    "esp",
+    "ah",
+    "helper",
+];

@@ -1,0 +1,76 @@
+//! Port and port-range helpers shared by `tcp`, `udp`, `multiport`, ...
+
+use crate::model::ext::strtoui;
+use crate::model::names::SERVICES;
+
+/// `getservbyname(name, proto)`.
+pub fn service_port(name: &str, proto: &str) -> Option<u16> {
+    SERVICES
+        .iter()
+        .find(|(n, _, p)| *n == name && *p == proto)
+        .map(|(_, port, _)| *port)
+}
+
+/// `xtables_parse_port`: a service name for `proto`, else a number 0..=65535.
+///
+/// ```
+/// use nfsim::model::matches::ports::parse_port;
+/// assert_eq!(parse_port("ssh", "tcp"), Ok(22));
+/// assert_eq!(parse_port("0x50", "tcp"), Ok(80));
+/// assert!(parse_port("70000", "tcp").is_err());
+/// ```
+pub fn parse_port(s: &str, proto: &str) -> Result<u16, String> {
+    if let Some(p) = service_port(s, proto) {
+        return Ok(p);
+    }
+    strtoui(s, 0, 65535)
+        .map(|v| v as u16)
+        .ok_or_else(|| format!("invalid port/service `{s}' specified"))
+}
+
+/// `parse_tcp_ports` / `parse_udp_ports` (libxt_tcp.c): `P`, `P:`, `:P`, `P:Q`.
+pub fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), String> {
+    match s.split_once(':') {
+        None => {
+            let p = parse_port(s, proto)?;
+            Ok((p, p))
+        }
+        Some((a, b)) => {
+            let lo = if a.is_empty() {
+                0
+            } else {
+                parse_port(a, proto)?
+            };
+            let hi = if b.is_empty() {
+                0xffff
+            } else {
+                parse_port(b, proto)?
+            };
+            if lo > hi {
+                return Err("invalid portrange (min > max)".to_string());
+            }
+            Ok((lo, hi))
+        }
+    }
+}
+
+/// Prints ` [!] --NAME lo[:hi]` unless the range is `0:65535` uninverted
+/// (libxt_tcp.c `tcp_save`).
+pub fn save_range(
+    f: &mut dyn core::fmt::Write,
+    name: &str,
+    r: (u16, u16),
+    inv: bool,
+) -> core::fmt::Result {
+    if r == (0, 0xffff) && !inv {
+        return Ok(());
+    }
+    if inv {
+        f.write_str(" !")?;
+    }
+    if r.0 != r.1 {
+        write!(f, " --{name} {}:{}", r.0, r.1)
+    } else {
+        write!(f, " --{name} {}", r.0)
+    }
+}

@@ -1,0 +1,216 @@
+//! `-m tcp` (net/netfilter/xt_tcpudp.c, extensions/libxt_tcp.c).
+
+use core::fmt;
+
+use super::ports::{parse_port_range, save_range};
+use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+
+/// `-m tcp`: ports, flags and option presence.
+///
+/// ```
+/// use nfsim::model::matches::tcp::Tcp;
+/// let t = Tcp { dports: (22, 22), ..Tcp::default() };
+/// assert!(t.dports.0 == 22);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tcp {
+    /// Source port range (inclusive).
+    pub sports: (u16, u16),
+    /// Destination port range (inclusive).
+    pub dports: (u16, u16),
+    /// `!` before `--sport`.
+    pub sports_inv: bool,
+    /// `!` before `--dport`.
+    pub dports_inv: bool,
+    /// TCP option kind that must be present (0 = none).
+    pub option: u8,
+    /// `!` before `--tcp-option`.
+    pub option_inv: bool,
+    /// Flag mask (`--tcp-flags MASK COMP`, `--syn`).
+    pub flg_mask: u8,
+    /// Flag value under the mask.
+    pub flg_cmp: u8,
+    /// `!` before `--tcp-flags` / `--syn`.
+    pub flags_inv: bool,
+}
+
+impl Default for Tcp {
+    fn default() -> Self {
+        Tcp {
+            sports: (0, 0xffff),
+            dports: (0, 0xffff),
+            sports_inv: false,
+            dports_inv: false,
+            option: 0,
+            option_inv: false,
+            flg_mask: 0,
+            flg_cmp: 0,
+            flags_inv: false,
+        }
+    }
+}
+
+const TCP_FLAG_NAMES: [(&str, u8); 8] = [
+    ("FIN", 0x01),
+    ("SYN", 0x02),
+    ("RST", 0x04),
+    ("PSH", 0x08),
+    ("ACK", 0x10),
+    ("URG", 0x20),
+    ("ALL", 0x3f),
+    ("NONE", 0),
+];
+
+/// `parse_tcp_flag`: comma-separated names, case-insensitive.
+pub fn parse_tcp_flags(s: &str) -> Result<u8, String> {
+    let mut v = 0;
+    for name in s.split(',').filter(|n| !n.is_empty()) {
+        match TCP_FLAG_NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some((_, f)) => v |= f,
+            None => return Err(format!("Unknown TCP flag `{name}'")),
+        }
+    }
+    Ok(v)
+}
+
+/// `print_tcpf`: names in bit order, `NONE` for zero.
+pub fn write_tcp_flags(f: &mut dyn fmt::Write, mut flags: u8) -> fmt::Result {
+    if flags == 0 {
+        return f.write_str("NONE");
+    }
+    let mut first = true;
+    while flags != 0 {
+        let (name, bit) = TCP_FLAG_NAMES
+            .iter()
+            .find(|(_, b)| flags & b != 0)
+            .copied()
+            .unwrap_or(("NONE", flags));
+        if !first {
+            f.write_str(",")?;
+        }
+        f.write_str(name)?;
+        first = false;
+        flags &= !bit;
+    }
+    Ok(())
+}
+
+const SPORT: u8 = 0;
+const DPORT: u8 = 1;
+const SYN: u8 = 2;
+const FLAGS: u8 = 3;
+const OPTION: u8 = 4;
+
+static OPTS: [OptSpec; 7] = [
+    OptSpec::arg("source-port", SPORT).inv().multi(),
+    OptSpec::arg("sport", SPORT).inv().multi(),
+    OptSpec::arg("destination-port", DPORT).inv().multi(),
+    OptSpec::arg("dport", DPORT).inv().multi(),
+    OptSpec::flag("syn", SYN).inv().multi(),
+    OptSpec::arg("tcp-flags", FLAGS).inv().multi(),
+    OptSpec::arg("tcp-option", OPTION).inv().multi(),
+];
+
+impl Extension for Tcp {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Tcp::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        // libxt_tcp.c tcp_parse: old-style parser with its own "only one" checks.
+        match id {
+            SPORT => {
+                if self.sports != (0, 0xffff) || self.sports_inv {
+                    return Err("Only one `--source-port' allowed".into());
+                }
+                self.sports = parse_port_range(args.required("tcp", "sport")?, "tcp")?;
+                self.sports_inv = invert;
+            }
+            DPORT => {
+                if self.dports != (0, 0xffff) || self.dports_inv {
+                    return Err("Only one `--destination-port' allowed".into());
+                }
+                self.dports = parse_port_range(args.required("tcp", "dport")?, "tcp")?;
+                self.dports_inv = invert;
+            }
+            SYN | FLAGS => {
+                if self.flg_mask != 0 || self.flg_cmp != 0 || self.flags_inv {
+                    return Err("Only one of `--syn' or `--tcp-flags'  allowed".into());
+                }
+                if id == SYN {
+                    self.flg_mask = 0x17;
+                    self.flg_cmp = 0x02;
+                } else {
+                    let mask = args.required("tcp", "tcp-flags")?;
+                    let cmp = args.next_word().ok_or("--tcp-flags requires two args.")?;
+                    self.flg_mask = parse_tcp_flags(mask)?;
+                    self.flg_cmp = parse_tcp_flags(cmp)?;
+                }
+                self.flags_inv = invert;
+            }
+            OPTION => {
+                if self.option != 0 || self.option_inv {
+                    return Err("Only one `--tcp-option' allowed".into());
+                }
+                let s = args.required("tcp", "tcp-option")?;
+                self.option =
+                    strtoui(s, 1, 255).ok_or_else(|| format!("Bad TCP option \"{s}\""))? as u8;
+                self.option_inv = invert;
+            }
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_tcpudp.c: the match is registered with .proto = IPPROTO_TCP, so
+        // xt_check_match requires `-p tcp` without `!`.
+        require_proto(ctx, 6, "tcp")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        save_range(f, "sport", self.sports, self.sports_inv)?;
+        save_range(f, "dport", self.dports, self.dports_inv)?;
+        if self.option != 0 || self.option_inv {
+            if self.option_inv {
+                f.write_str(" !")?;
+            }
+            write!(f, " --tcp-option {}", self.option)?;
+        }
+        if self.flg_mask != 0 || self.flags_inv {
+            if self.flags_inv {
+                f.write_str(" !")?;
+            }
+            f.write_str(" --tcp-flags ")?;
+            write_tcp_flags(f, self.flg_mask)?;
+            f.write_str(" ")?;
+            write_tcp_flags(f, self.flg_cmp)?;
+        }
+        Ok(())
+    }
+}
+
+/// The error for an option id an extension does not declare (a bug in its table).
+pub(crate) fn unreachable_option() -> Result<(), String> {
+    Err("internal error: unknown option id".into())
+}
+
+/// `xt_check_match`'s protocol check (net/netfilter/x_tables.c): an extension
+/// registered for one protocol needs `-p PROTO` without `!`.
+pub(crate) fn require_proto(ctx: &CheckCtx, proto: u8, name: &str) -> Result<(), String> {
+    if ctx.proto != proto || ctx.proto_inv {
+        return Err(format!(
+            "x_tables: {name} match: only valid for protocol {proto}"
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,79 @@
+//! `-m udp` (net/netfilter/xt_tcpudp.c, extensions/libxt_udp.c).
+
+use core::fmt;
+
+use super::ports::{parse_port_range, save_range};
+use super::tcp::{require_proto, unreachable_option};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+
+/// `-m udp`: port ranges.
+///
+/// ```
+/// use nfsim::model::matches::udp::Udp;
+/// assert_eq!(Udp::default().dports, (0, 65535));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Udp {
+    /// Source port range.
+    pub sports: (u16, u16),
+    /// Destination port range.
+    pub dports: (u16, u16),
+    /// `! --sport`
+    pub sports_inv: bool,
+    /// `! --dport`
+    pub dports_inv: bool,
+}
+
+impl Default for Udp {
+    fn default() -> Self {
+        Udp {
+            sports: (0, 0xffff),
+            dports: (0, 0xffff),
+            sports_inv: false,
+            dports_inv: false,
+        }
+    }
+}
+
+static OPTS: [OptSpec; 4] = [
+    OptSpec::arg("source-port", 0).inv(),
+    OptSpec::arg("sport", 0).inv(),
+    OptSpec::arg("destination-port", 1).inv(),
+    OptSpec::arg("dport", 1).inv(),
+];
+
+impl Extension for Udp {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Udp::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            0 => {
+                self.sports = parse_port_range(args.required("udp", "sport")?, "udp")?;
+                self.sports_inv = invert;
+            }
+            1 => {
+                self.dports = parse_port_range(args.required("udp", "dport")?, "udp")?;
+                self.dports_inv = invert;
+            }
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        require_proto(ctx, 17, "udp")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        save_range(f, "sport", self.sports, self.sports_inv)?;
+        save_range(f, "dport", self.dports, self.dports_inv)
+    }
+}

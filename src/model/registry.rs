@@ -1,0 +1,99 @@
+//! The macro that turns a list of extension types into the [`super::Match`]
+//! and [`super::Target`] enums with name lookup and dispatch.
+
+/// Which families an extension exists for (iptables' `libipt_`, `libip6t_`,
+/// `libxt_` prefixes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Families {
+    /// IPv4 only (`libipt_*`).
+    V4,
+    /// IPv6 only (`libip6t_*`).
+    V6,
+    /// Both (`libxt_*`).
+    Both,
+}
+
+impl Families {
+    /// Whether the extension exists for `f`.
+    pub fn has(self, f: super::Family) -> bool {
+        matches!(
+            (self, f),
+            (Families::Both, _)
+                | (Families::V4, super::Family::Ipv4)
+                | (Families::V6, super::Family::Ipv6)
+        )
+    }
+}
+
+/// Declares an extension enum. Each entry: `"name" [| "alias"...] , families => Variant(path::Type)`.
+macro_rules! extension_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $enum:ident {
+            $( $(#[$vmeta:meta])* $name:literal $(| $alias:literal)* , $fam:ident => $variant:ident($ty:ty) ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq)]
+        #[non_exhaustive]
+        pub enum $enum {
+            $( $(#[$vmeta])* $variant($ty), )*
+        }
+
+        impl $enum {
+            /// Every extension name this build knows (primary names and aliases), with its families.
+            pub const NAMES: &'static [(&'static str, $crate::model::registry::Families)] = &[
+                $( ($name, $crate::model::registry::Families::$fam), $( ($alias, $crate::model::registry::Families::$fam), )* )*
+            ];
+
+            /// A fresh extension for `name` (as given after `-m`/`-j`), if nfsim implements it for the family.
+            pub fn new(name: &str, ctx: &$crate::model::ext::ExtCtx<'_>) -> Option<Self> {
+                use $crate::model::ext::Extension;
+                $(
+                    if (name == $name $(|| name == $alias)*) && $crate::model::registry::Families::$fam.has(ctx.family) {
+                        return Some($enum::$variant(<$ty>::new_as(name, ctx)));
+                    }
+                )*
+                None
+            }
+
+            /// The extension's name as iptables-save prints it.
+            pub fn name(&self) -> &'static str {
+                use $crate::model::ext::Extension;
+                match self { $( $enum::$variant(x) => x.save_name().unwrap_or($name), )* }
+            }
+
+            /// The extension's options.
+            pub fn options(&self, family: $crate::model::Family) -> &'static [$crate::model::ext::OptSpec] {
+                use $crate::model::ext::Extension;
+                match self { $( $enum::$variant(_) => <$ty>::options(family), )* }
+            }
+
+            /// Dispatches [`Extension::parse`](crate::model::ext::Extension::parse).
+            pub fn parse(&mut self, id: u8, invert: bool, args: &mut $crate::model::ext::Args<'_>, ctx: &$crate::model::ext::ExtCtx<'_>) -> Result<(), String> {
+                use $crate::model::ext::Extension;
+                match self { $( $enum::$variant(x) => x.parse(id, invert, args, ctx), )* }
+            }
+
+            /// Dispatches [`Extension::finish`](crate::model::ext::Extension::finish).
+            pub fn finish(&mut self, seen: u64, ctx: &$crate::model::ext::ExtCtx<'_>) -> Result<(), String> {
+                use $crate::model::ext::Extension;
+                match self { $( $enum::$variant(x) => x.finish(seen, ctx), )* }
+            }
+
+            /// Dispatches [`Extension::check`](crate::model::ext::Extension::check).
+            pub fn check(&self, ctx: &$crate::model::ext::CheckCtx) -> Result<(), String> {
+                use $crate::model::ext::Extension;
+                match self { $( $enum::$variant(x) => x.check(ctx), )* }
+            }
+
+            /// Dispatches [`Extension::save`](crate::model::ext::Extension::save).
+            pub fn save(&self, f: &mut dyn core::fmt::Write) -> core::fmt::Result {
+                use $crate::model::ext::Extension;
+                match self { $( $enum::$variant(x) => x.save(f), )* }
+            }
+        }
+    };
+}
+
+pub(crate) use extension_enum;

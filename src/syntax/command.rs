@@ -1,0 +1,1088 @@
+//! One iptables command line (`-A INPUT -p tcp --dport 22 -j ACCEPT`) parsed
+//! the way iptables' `do_parse` (iptables/xshared.c) parses its argv:
+//! a getopt_long work-alike over the main options plus the options of every
+//! extension loaded so far (newest first, as `xtables_merge_options` orders
+//! them), with the implicit load of the protocol match (`load_proto`).
+
+use super::addr::parse_multiple;
+use super::argv::Word;
+use super::error::{Error, ErrorKind};
+use crate::model::ext::{AddrMask, Args, ExtCtx, HasArg, Iface, OptSpec};
+use crate::model::names::PROTOCOLS;
+use crate::model::{matches, targets, ChainName, Family, Match, Rule, TableKind, Target, Verdict};
+
+/// The command of a restore line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// `-A CHAIN RULE`
+    Append(String, Vec<Rule>),
+    /// `-I CHAIN [N] RULE`
+    Insert(String, usize, Vec<Rule>),
+    /// `-R CHAIN N RULE`
+    Replace(String, usize, Vec<Rule>),
+    /// `-D CHAIN RULE`
+    Delete(String, Vec<Rule>),
+    /// `-D CHAIN N`
+    DeleteNum(String, usize),
+    /// `-C CHAIN RULE`
+    Check(String, Vec<Rule>),
+    /// `-N CHAIN`
+    NewChain(String),
+    /// `-X [CHAIN]`
+    DeleteChain(Option<String>),
+    /// `-F [CHAIN]`
+    Flush(Option<String>),
+    /// `-Z [CHAIN [N]]`
+    Zero(Option<String>, Option<usize>),
+    /// `-P CHAIN POLICY` (with `-c P B` counters when given)
+    Policy(String, String, Option<(u64, u64)>),
+    /// `-E OLD NEW`
+    Rename(String, String),
+    /// A line the family ignores (`-6` in iptables-restore, `-4` in ip6tables-restore).
+    Ignored,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Owner {
+    Main(char),
+    Target,
+    Match(usize),
+}
+
+#[derive(Clone, Copy)]
+struct OptEntry {
+    name: &'static str,
+    arg: HasArg,
+    owner: Owner,
+    id: u8,
+}
+
+const MAIN_OPTS: &[(&str, HasArg, char)] = &[
+    ("append", HasArg::Required, 'A'),
+    ("delete", HasArg::Required, 'D'),
+    ("check", HasArg::Required, 'C'),
+    ("insert", HasArg::Required, 'I'),
+    ("replace", HasArg::Required, 'R'),
+    ("list", HasArg::Optional, 'L'),
+    ("list-rules", HasArg::Optional, 'S'),
+    ("flush", HasArg::Optional, 'F'),
+    ("zero", HasArg::Optional, 'Z'),
+    ("new-chain", HasArg::Required, 'N'),
+    ("delete-chain", HasArg::Optional, 'X'),
+    ("rename-chain", HasArg::Required, 'E'),
+    ("policy", HasArg::Required, 'P'),
+    ("source", HasArg::Required, 's'),
+    ("destination", HasArg::Required, 'd'),
+    ("src", HasArg::Required, 's'),
+    ("dst", HasArg::Required, 'd'),
+    ("protocol", HasArg::Required, 'p'),
+    ("in-interface", HasArg::Required, 'i'),
+    ("jump", HasArg::Required, 'j'),
+    ("table", HasArg::Required, 't'),
+    ("match", HasArg::Required, 'm'),
+    ("numeric", HasArg::No, 'n'),
+    ("out-interface", HasArg::Required, 'o'),
+    ("verbose", HasArg::No, 'v'),
+    ("wait", HasArg::Optional, 'w'),
+    ("wait-interval", HasArg::Optional, 'W'),
+    ("exact", HasArg::No, 'x'),
+    ("fragments", HasArg::No, 'f'),
+    ("version", HasArg::No, 'V'),
+    ("help", HasArg::Optional, 'h'),
+    ("line-numbers", HasArg::No, '0'),
+    ("modprobe", HasArg::Required, 'M'),
+    ("set-counters", HasArg::Required, 'c'),
+    ("goto", HasArg::Required, 'g'),
+    ("ipv4", HasArg::No, '4'),
+    ("ipv6", HasArg::No, '6'),
+];
+
+/// `IPT_OPTSTRING`: short options and whether they take an argument
+/// (`1` required, `2` optional).
+fn short_opt(c: char) -> Option<HasArg> {
+    const S: &str = "A:C:D:E:F::I:L::M:N:P:R:S::VX::Z::c:d:i:j:o:p:s:t:vW::46fg:h::m:nw::x";
+    let b = S.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let ch = b[i] as char;
+        let mut n = 0;
+        while i + 1 + n < b.len() && b[i + 1 + n] == b':' {
+            n += 1;
+        }
+        if ch == c {
+            return Some(match n {
+                0 => HasArg::No,
+                1 => HasArg::Required,
+                _ => HasArg::Optional,
+            });
+        }
+        i += 1 + n;
+    }
+    None
+}
+
+/// The `xtables_chain_protos` names, which take precedence when printing.
+pub const CHAIN_PROTOS: &[(&str, u8)] = &[
+    ("tcp", 6),
+    ("sctp", 132),
+    ("udp", 17),
+    ("udplite", 136),
+    ("icmp", 1),
+    ("ipv6-icmp", 58),
+    ("icmpv6", 58),
+    ("esp", 50),
+    ("ah", 51),
+    ("mh", 135),
+    ("all", 0),
+];
+
+/// `xtables_parse_protocol`: number, `all`, `/etc/protocols` name, or a
+/// `xtables_chain_protos` name.
+pub fn parse_protocol(s: &str) -> Result<u8, String> {
+    if let Some(v) = crate::model::ext::strtoui(s, 0, 255) {
+        return Ok(v as u8);
+    }
+    if s == "all" {
+        return Ok(0);
+    }
+    if let Some((_, n, _)) = PROTOCOLS
+        .iter()
+        .find(|(name, _, al)| *name == s || al.contains(&s))
+    {
+        return Ok(*n);
+    }
+    if let Some((_, n)) = CHAIN_PROTOS.iter().find(|(name, _)| *name == s) {
+        return Ok(*n);
+    }
+    Err(format!("unknown protocol \"{s}\" specified"))
+}
+
+/// `proto_to_name` as iptables 1.8.9 save uses it: `xtables_chain_protos`
+/// first, then `getprotobynumber`.
+pub fn proto_name(p: u8) -> Option<&'static str> {
+    if let Some((n, _)) = CHAIN_PROTOS.iter().find(|(_, n)| *n == p) {
+        return Some(n);
+    }
+    PROTOCOLS
+        .iter()
+        .find(|(_, n, _)| *n == p)
+        .map(|(name, _, _)| *name)
+}
+
+/// The match name a protocol loads implicitly (`find_proto`), after
+/// `xtables_find_match`'s renaming of the ICMPv6 spellings to `icmp6`.
+fn proto_match_name(proto_arg: &str) -> Option<&'static str> {
+    let name: &str = match crate::model::ext::strtoui(proto_arg, 0, 255) {
+        Some(n) => proto_name(n as u8)?,
+        None => proto_arg,
+    };
+    Some(match name {
+        "tcp" => "tcp",
+        "udp" => "udp",
+        "udplite" => "udplite",
+        "icmp" => "icmp",
+        "icmpv6" | "ipv6-icmp" | "icmp6" => "icmp6",
+        "sctp" => "sctp",
+        "dccp" => "dccp",
+        "esp" => "esp",
+        "ah" => "ah",
+        "mh" | "ipv6-mh" => "mh",
+        _ => return None,
+    })
+}
+
+/// Normalises a match name as `xtables_find_match` does.
+fn canonical_match_name(name: &str) -> &str {
+    match name {
+        "icmpv6" | "ipv6-icmp" => "icmp6",
+        n => n,
+    }
+}
+
+struct Parser<'a> {
+    family: Family,
+    table: TableKind,
+    words: &'a [Word],
+    /// The words as plain strings (for extension arguments).
+    strs: Vec<String>,
+    line: usize,
+    pos: usize,
+    opts: Vec<OptEntry>,
+    // state
+    command: Option<char>,
+    chain: Option<String>,
+    second: Option<String>,
+    rulenum: Option<usize>,
+    options_seen: u32,
+    invert: bool,
+    rule: Rule,
+    src: Option<String>,
+    dst: Option<String>,
+    protocol_arg: Option<String>,
+    proto_used: bool,
+    jumpto: Option<(String, bool)>,
+    target: Option<Target>,
+    target_seen: u64,
+    matches: Vec<(Match, u64, bool)>,
+    counters: Option<(u64, u64)>,
+    err_col: usize,
+}
+
+const OPT_SOURCE: u32 = 1 << 1;
+const OPT_DESTINATION: u32 = 1 << 2;
+const OPT_PROTOCOL: u32 = 1 << 3;
+const OPT_JUMP: u32 = 1 << 4;
+const OPT_VERBOSE: u32 = 1 << 5;
+const OPT_VIANAMEIN: u32 = 1 << 7;
+const OPT_VIANAMEOUT: u32 = 1 << 8;
+const OPT_COUNTERS: u32 = 1 << 10;
+const OPT_FRAGMENT: u32 = 1 << 11;
+const OPT_NUMERIC: u32 = 1 << 0;
+
+fn option_name(o: u32) -> &'static str {
+    match o {
+        OPT_NUMERIC => "--numeric",
+        OPT_SOURCE => "--source",
+        OPT_DESTINATION => "--destination",
+        OPT_PROTOCOL => "--protocol",
+        OPT_JUMP => "--jump",
+        OPT_VERBOSE => "--verbose",
+        OPT_VIANAMEIN => "--in-interface",
+        OPT_VIANAMEOUT => "--out-interface",
+        OPT_COUNTERS => "--set-counters",
+        OPT_FRAGMENT => "--fragments",
+        _ => "unknown option",
+    }
+}
+
+fn command_char_name(c: char) -> &'static str {
+    match c {
+        'A' => "--append",
+        'C' => "--check",
+        'D' => "--delete",
+        'I' => "--insert",
+        'R' => "--replace",
+        'L' => "--list",
+        'S' => "--list-rules",
+        'F' => "--flush",
+        'Z' => "--zero",
+        'N' => "--new-chain",
+        'X' => "--delete-chain",
+        'P' => "--policy",
+        'E' => "--rename-chain",
+        _ => "?",
+    }
+}
+
+type PResult<T> = Result<T, String>;
+
+impl<'a> Parser<'a> {
+    fn err(&self, msg: impl Into<String>) -> Error {
+        let kind = ErrorKind::Parameter;
+        Error::new(self.line, self.err_col, kind, msg)
+    }
+
+    fn ctx(&self) -> ExtCtx<'_> {
+        ExtCtx {
+            family: self.family,
+            table: self.table,
+            chain: self.chain.as_deref().unwrap_or(""),
+            proto: self.rule.proto,
+            proto_inv: self.rule.proto_inv,
+        }
+    }
+
+    fn merge_options(&mut self, owner: Owner, specs: &'static [OptSpec]) {
+        let main = MAIN_OPTS.len();
+        let new: Vec<OptEntry> = specs
+            .iter()
+            .map(|s| OptEntry {
+                name: s.name,
+                arg: s.arg,
+                owner,
+                id: s.id,
+            })
+            .collect();
+        let tail = self.opts.split_off(main);
+        self.opts.extend(new);
+        self.opts.extend(tail);
+    }
+
+    /// getopt_long's long option lookup: exact match, else a unique prefix
+    /// (several prefix matches are fine when they are the same option).
+    fn lookup_long(&self, name: &str) -> Result<OptEntry, ()> {
+        if let Some(e) = self.opts.iter().find(|e| e.name == name) {
+            return Ok(*e);
+        }
+        let mut found: Option<OptEntry> = None;
+        for e in self.opts.iter().filter(|e| e.name.starts_with(name)) {
+            match found {
+                None => found = Some(*e),
+                Some(f) if f.owner == e.owner && f.id == e.id && f.arg == e.arg => {}
+                Some(_) => return Err(()),
+            }
+        }
+        found.ok_or(())
+    }
+
+    fn set_option(&mut self, opt: u32) -> PResult<()> {
+        if self.options_seen & opt != 0 {
+            return Err(format!("multiple {} options not allowed", option_name(opt)));
+        }
+        self.options_seen |= opt;
+        if self.invert {
+            match opt {
+                OPT_SOURCE | OPT_DESTINATION | OPT_PROTOCOL | OPT_VIANAMEIN | OPT_VIANAMEOUT
+                | OPT_FRAGMENT => {}
+                _ => return Err(format!("cannot have ! before {}", option_name(opt))),
+            }
+        }
+        Ok(())
+    }
+
+    fn add_command(&mut self, c: char) -> PResult<()> {
+        if self.invert {
+            return Err(format!("unexpected ! flag before {}", command_char_name(c)));
+        }
+        if let Some(old) = self.command {
+            return Err(format!("Cannot use -{c} with -{old}"));
+        }
+        self.command = Some(c);
+        Ok(())
+    }
+
+    /// `xs_has_arg`: the next word exists and does not start with `-` or `!`.
+    fn has_arg(&self) -> bool {
+        self.words
+            .get(self.pos)
+            .is_some_and(|w| !w.text.starts_with('-') && !w.text.starts_with('!'))
+    }
+
+    fn take_word(&mut self) -> String {
+        let w = self.words[self.pos].text.clone();
+        self.pos += 1;
+        w
+    }
+
+    fn load_match(&mut self, name: &str) -> PResult<()> {
+        let name = canonical_match_name(name);
+        if name.len() >= 29 {
+            return Err(format!("Invalid match name \"{name}\" (28 chars max)"));
+        }
+        let ctx = self.ctx();
+        let m = match Match::new(name, &ctx) {
+            Some(m) => m,
+            None => {
+                if matches::UNSUPPORTED.contains(&name)
+                    || Match::NAMES.iter().any(|(n, _)| *n == name)
+                {
+                    return Err(format!(
+                        "nfsim: match `{name}' is not supported (yet) for {:?}",
+                        self.family
+                    ));
+                }
+                return Err(format!(
+                    "Couldn't load match `{name}':No such file or directory"
+                ));
+            }
+        };
+        let specs = m.options(self.family);
+        // A second instance of an extension already loaded is a clone: its
+        // options are not merged again, and the earlier instance is completed.
+        let clone = self.matches.iter().any(|(x, _, _)| x.name() == m.name());
+        for e in self
+            .matches
+            .iter_mut()
+            .filter(|(x, _, _)| x.name() == m.name())
+        {
+            e.2 = true;
+        }
+        self.matches.push((m, 0, false));
+        let idx = self.matches.len() - 1;
+        if clone {
+            // Route the shared option entries to the newest instance.
+            let owner_name = self.matches[idx].0.name();
+            let ids: Vec<usize> = (0..idx)
+                .filter(|i| self.matches[*i].0.name() == owner_name)
+                .collect();
+            for e in self.opts.iter_mut() {
+                if let Owner::Match(i) = e.owner {
+                    if ids.contains(&i) {
+                        e.owner = Owner::Match(idx);
+                    }
+                }
+            }
+        } else {
+            self.merge_options(Owner::Match(idx), specs);
+        }
+        Ok(())
+    }
+
+    fn jump(&mut self, name: &str, goto: bool) -> PResult<()> {
+        // xt_parse_target
+        if name.is_empty() {
+            return Err("Invalid target name (too short)".into());
+        }
+        if name.len() >= 29 {
+            return Err(format!("Invalid target name `{name}' (28 chars max)"));
+        }
+        if name.chars().any(|c| c.is_ascii_whitespace()) {
+            return Err(format!("Invalid target name `{name}'"));
+        }
+        self.jumpto = Some((name.to_string(), goto));
+        if goto {
+            return Ok(());
+        }
+        let ctx = self.ctx();
+        if let Some(t) = Target::new(name, &ctx) {
+            let specs = t.options(self.family);
+            self.target = Some(t);
+            self.merge_options(Owner::Target, specs);
+        }
+        Ok(())
+    }
+
+    fn dispatch(&mut self, e: OptEntry, optarg: Option<String>) -> PResult<()> {
+        let invert = core::mem::take(&mut self.invert);
+        let spec_of = |specs: &'static [OptSpec]| {
+            specs
+                .iter()
+                .find(|s| s.id == e.id && s.name == e.name)
+                .copied()
+        };
+        let rest: Vec<String> = self.strs[self.pos..].to_vec();
+        let ctx = ExtCtx {
+            family: self.family,
+            table: self.table,
+            chain: self.chain.as_deref().unwrap_or(""),
+            proto: self.rule.proto,
+            proto_inv: self.rule.proto_inv,
+        };
+        let mut args = Args::new(optarg.as_deref(), &rest);
+        let (ext_name, specs, seen) = match e.owner {
+            Owner::Target => {
+                let t = self.target.as_ref().ok_or("internal: no target")?;
+                (t.name(), t.options(self.family), self.target_seen)
+            }
+            Owner::Match(i) => {
+                let m = &self.matches[i].0;
+                (m.name(), m.options(self.family), self.matches[i].1)
+            }
+            Owner::Main(_) => return Err("internal: main option dispatched".into()),
+        };
+        let spec = spec_of(specs).ok_or("internal: option not found")?;
+        let bit = 1u64 << spec.id;
+        if !spec.multi && seen & bit != 0 {
+            return Err(format!(
+                "{ext_name}: option \"--{}\" can only be used once.",
+                spec.name
+            ));
+        }
+        if invert && !spec.invert {
+            return Err(format!(
+                "{ext_name}: option \"--{}\" cannot be inverted.",
+                spec.name
+            ));
+        }
+        if spec.arg == HasArg::Required && optarg.is_none() {
+            return Err(format!(
+                "{ext_name}: option \"--{}\" requires an argument.",
+                spec.name
+            ));
+        }
+        match e.owner {
+            Owner::Target => {
+                let t = self.target.as_mut().ok_or("internal: no target")?;
+                t.parse(e.id, invert, &mut args, &ctx)?;
+                self.target_seen |= bit;
+            }
+            Owner::Match(i) => {
+                self.matches[i].0.parse(e.id, invert, &mut args, &ctx)?;
+                self.matches[i].1 |= bit;
+            }
+            Owner::Main(_) => {}
+        }
+        self.pos += args.taken;
+        Ok(())
+    }
+
+    fn run(&mut self) -> Result<(), Error> {
+        while self.pos < self.words.len() {
+            let w = &self.words[self.pos];
+            self.err_col = w.col;
+            let text = w.text.clone();
+            self.pos += 1;
+            let r = if let Some(long) = text.strip_prefix("--").filter(|_| text.len() > 2) {
+                self.long_option(long, &text)
+            } else if text.len() > 1 && text.starts_with('-') {
+                self.short_options(&text[1..])
+            } else {
+                // non-option argument (getopt "-" mode)
+                if text == "!" {
+                    if self.invert {
+                        Err("multiple consecutive ! not allowed".to_string())
+                    } else {
+                        self.invert = true;
+                        continue;
+                    }
+                } else if text == "--" {
+                    Err(format!("Bad argument `{text}'"))
+                } else {
+                    Err(format!("Bad argument `{text}'"))
+                }
+            };
+            r.map_err(|m| self.err(m))?;
+            if self.command == Some('4') {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    fn long_option(&mut self, body: &str, raw: &str) -> PResult<()> {
+        let (name, inline) = match body.split_once('=') {
+            Some((n, v)) => (n, Some(v.to_string())),
+            None => (body, None),
+        };
+        loop {
+            match self.lookup_long(name) {
+                Ok(e) => {
+                    let optarg = match e.arg {
+                        HasArg::No => {
+                            if inline.is_some() {
+                                return Err(format!(
+                                    "option '--{}' doesn't allow an argument",
+                                    e.name
+                                ));
+                            }
+                            None
+                        }
+                        HasArg::Required => match inline.clone() {
+                            Some(v) => Some(v),
+                            None => {
+                                if self.pos < self.words.len() {
+                                    Some(self.take_word())
+                                } else {
+                                    return Err(format!("option \"{raw}\" requires an argument"));
+                                }
+                            }
+                        },
+                        HasArg::Optional => inline.clone(),
+                    };
+                    return match e.owner {
+                        Owner::Main(c) => self.main_option(c, optarg),
+                        _ => self.dispatch(e, optarg),
+                    };
+                }
+                Err(()) => {
+                    if self.try_load_proto()? {
+                        continue;
+                    }
+                    return Err(format!("unknown option \"{raw}\""));
+                }
+            }
+        }
+    }
+
+    /// `load_proto`: once per rule, when `-p` was given, load the match named
+    /// after the protocol and retry the option.
+    fn try_load_proto(&mut self) -> PResult<bool> {
+        if self.proto_used {
+            return Ok(false);
+        }
+        let Some(p) = self.protocol_arg.clone() else {
+            return Ok(false);
+        };
+        self.proto_used = true;
+        let Some(name) = proto_match_name(&p) else {
+            return Ok(false);
+        };
+        let ctx = self.ctx();
+        if Match::new(name, &ctx).is_none() {
+            if matches::UNSUPPORTED.contains(&name) {
+                return Err(format!("nfsim: match `{name}' is not supported (yet)"));
+            }
+            return Ok(false);
+        }
+        self.load_match(name)?;
+        Ok(true)
+    }
+
+    fn short_options(&mut self, cluster: &str) -> PResult<()> {
+        let mut chars = cluster.char_indices();
+        while let Some((i, c)) = chars.next() {
+            let Some(arg) = short_opt(c) else {
+                return Err(format!("unknown option \"-{c}\""));
+            };
+            let rest = &cluster[i + c.len_utf8()..];
+            let optarg = match arg {
+                HasArg::No => None,
+                HasArg::Required => {
+                    if !rest.is_empty() {
+                        let v = rest.to_string();
+                        return self.main_option(c, Some(v));
+                    } else if self.pos < self.words.len() {
+                        Some(self.take_word())
+                    } else {
+                        return Err(format!("option \"-{c}\" requires an argument"));
+                    }
+                }
+                HasArg::Optional => {
+                    if !rest.is_empty() {
+                        return self.main_option(c, Some(rest.to_string()));
+                    }
+                    None
+                }
+            };
+            self.main_option(c, optarg)?;
+        }
+        Ok(())
+    }
+
+    fn main_option(&mut self, c: char, optarg: Option<String>) -> PResult<()> {
+        let arg = optarg.clone().unwrap_or_default();
+        match c {
+            'A' | 'C' | 'N' | 'E' | 'R' | 'I' | 'D' | 'P' => {
+                self.add_command(c)?;
+                if c == 'N' {
+                    ChainName::new(&arg)?;
+                    if Target::new(&arg, &self.ctx()).is_some()
+                        || matches!(arg.as_str(), "ACCEPT" | "DROP" | "QUEUE" | "RETURN")
+                    {
+                        return Err("chain name may not clash with target name".into());
+                    }
+                }
+                self.chain = Some(arg);
+                match c {
+                    'D' if self.has_arg() => {
+                        let n = self.take_word();
+                        self.rulenum = Some(parse_rulenum(&n)?);
+                    }
+                    'R' => {
+                        if !self.has_arg() {
+                            return Err("-R requires a rule number".into());
+                        }
+                        let n = self.take_word();
+                        self.rulenum = Some(parse_rulenum(&n)?);
+                    }
+                    'I' => {
+                        if self.has_arg() {
+                            let n = self.take_word();
+                            self.rulenum = Some(parse_rulenum(&n)?);
+                        }
+                    }
+                    'E' => {
+                        if !self.has_arg() {
+                            return Err("-E requires old-chain-name and new-chain-name".into());
+                        }
+                        let n = self.take_word();
+                        ChainName::new(&n)?;
+                        self.second = Some(n);
+                    }
+                    'P' => {
+                        if !self.has_arg() {
+                            return Err("-P requires a chain and a policy".into());
+                        }
+                        self.second = Some(self.take_word());
+                    }
+                    _ => {}
+                }
+            }
+            'F' | 'X' | 'Z' | 'L' | 'S' => {
+                self.add_command(c)?;
+                if optarg.is_some() {
+                    self.chain = optarg;
+                } else if self.has_arg() {
+                    self.chain = Some(self.take_word());
+                }
+                if matches!(c, 'Z' | 'L' | 'S') && self.has_arg() {
+                    let n = self.take_word();
+                    self.rulenum = Some(parse_rulenum(&n)?);
+                }
+                if matches!(c, 'L' | 'S') {
+                    return Err(format!(
+                        "nfsim: {} is not supported in restore input",
+                        command_char_name(c)
+                    ));
+                }
+            }
+            'p' => {
+                self.set_option(OPT_PROTOCOL)?;
+                let lower = arg.to_ascii_lowercase();
+                let p = parse_protocol(&lower)?;
+                if p == 0 && self.invert {
+                    return Err("rule would never match protocol".into());
+                }
+                self.rule.proto = p;
+                self.rule.proto_inv = self.invert;
+                self.rule.proto_given = self.family == Family::Ipv6;
+                self.protocol_arg = Some(lower);
+            }
+            's' | 'd' => {
+                let opt = if c == 's' {
+                    OPT_SOURCE
+                } else {
+                    OPT_DESTINATION
+                };
+                self.set_option(opt)?;
+                if c == 's' {
+                    self.src = Some(arg);
+                    self.rule.src_inv = self.invert;
+                } else {
+                    self.dst = Some(arg);
+                    self.rule.dst_inv = self.invert;
+                }
+            }
+            'g' => {
+                self.set_option(OPT_JUMP)?;
+                self.jump(&arg, true)?;
+            }
+            'j' => {
+                self.set_option(OPT_JUMP)?;
+                if arg != "CONTINUE" {
+                    self.jump(&arg, false)?;
+                }
+            }
+            'i' | 'o' => {
+                let opt = if c == 'i' {
+                    OPT_VIANAMEIN
+                } else {
+                    OPT_VIANAMEOUT
+                };
+                self.set_option(opt)?;
+                let iface = Iface::new(&arg)?;
+                if c == 'i' {
+                    self.rule.in_iface = Some(iface);
+                    self.rule.in_inv = self.invert;
+                } else {
+                    self.rule.out_iface = Some(iface);
+                    self.rule.out_inv = self.invert;
+                }
+            }
+            'f' => {
+                if self.family == Family::Ipv6 {
+                    return Err("`-f' is not supported in IPv6, use -m frag instead".into());
+                }
+                self.set_option(OPT_FRAGMENT)?;
+                self.rule.fragment = Some(self.invert);
+            }
+            'v' => {
+                if self.options_seen & OPT_VERBOSE == 0 {
+                    self.set_option(OPT_VERBOSE)?;
+                }
+            }
+            'm' => {
+                if self.invert {
+                    return Err("unexpected ! flag before --match".into());
+                }
+                self.load_match(&arg)?;
+            }
+            'n' => self.set_option(OPT_NUMERIC)?,
+            't' => {
+                if self.invert {
+                    return Err("unexpected ! flag before --table".into());
+                }
+                return Err(format!(
+                    "The -t option cannot be used in {}.\n",
+                    self.family.restore_program()
+                ));
+            }
+            'x' | '0' => return Err("Illegal option with this command".into()),
+            'w' => {
+                return Err(format!(
+                    "You cannot use `-w' from {}",
+                    self.family.restore_program()
+                ))
+            }
+            'W' => {
+                return Err(format!(
+                    "You cannot use `-W' from {}",
+                    self.family.restore_program()
+                ))
+            }
+            'M' => {}
+            'V' | 'h' => return Err("nfsim: -V and -h are not supported in restore input".into()),
+            'c' => {
+                self.set_option(OPT_COUNTERS)?;
+                let (p, b) = match arg.split_once(',') {
+                    Some((p, b)) => (p.to_string(), b.to_string()),
+                    None => {
+                        if self.has_arg() {
+                            (arg.clone(), self.take_word())
+                        } else {
+                            return Err("--set-counters requires packet and byte counter".into());
+                        }
+                    }
+                };
+                let p = scan_u64(&p).ok_or("--set-counters packet counter not numeric")?;
+                let b = scan_u64(&b).ok_or("--set-counters byte counter not numeric")?;
+                self.counters = Some((p, b));
+            }
+            '4' => {
+                if self.family == Family::Ipv6 {
+                    self.command = Some('4');
+                }
+            }
+            '6' => {
+                if self.family == Family::Ipv4 {
+                    self.command = Some('4');
+                }
+            }
+            _ => return Err(format!("unknown option \"-{c}\"")),
+        }
+        self.invert = false;
+        Ok(())
+    }
+}
+
+/// `sscanf("%llu")`: leading digits (after optional whitespace and `+`).
+fn scan_u64(s: &str) -> Option<u64> {
+    let t = s.trim_start();
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    t[..end].parse().ok()
+}
+
+fn parse_rulenum(s: &str) -> PResult<usize> {
+    crate::model::ext::strtoui(s, 1, i32::MAX as u64)
+        .map(|v| v as usize)
+        .ok_or_else(|| format!("Invalid rule number `{s}'"))
+}
+
+/// Parses one command line (already split into words, counters removed)
+/// for a table.
+///
+/// `chains` tells which chains exist in the table at this point (for
+/// deciding whether `-j NAME` is a chain or an extension target).
+pub fn parse_command(
+    words: &[Word],
+    family: Family,
+    table: TableKind,
+    line: usize,
+    chain_exists: &dyn Fn(&str) -> bool,
+) -> Result<Command, Error> {
+    let mut p = Parser {
+        family,
+        table,
+        words,
+        strs: words.iter().map(|w| w.text.clone()).collect(),
+        line,
+        pos: 0,
+        opts: MAIN_OPTS
+            .iter()
+            .map(|(n, a, c)| OptEntry {
+                name: n,
+                arg: *a,
+                owner: Owner::Main(*c),
+                id: 0,
+            })
+            .collect(),
+        command: None,
+        chain: None,
+        second: None,
+        rulenum: None,
+        options_seen: 0,
+        invert: false,
+        rule: Rule::default(),
+        src: None,
+        dst: None,
+        protocol_arg: None,
+        proto_used: false,
+        jumpto: None,
+        target: None,
+        target_seen: 0,
+        matches: Vec::new(),
+        counters: None,
+        err_col: words.first().map(|w| w.col).unwrap_or(0),
+    };
+    p.run()?;
+    let end_col = p.err_col;
+    let fail = |m: String| Error::new(line, end_col, ErrorKind::Parameter, m);
+    let Some(cmd) = p.command else {
+        return Err(fail("no command specified".into()));
+    };
+    if cmd == '4' {
+        return Ok(Command::Ignored);
+    }
+    if p.invert {
+        return Err(fail("nothing appropriate following !".into()));
+    }
+    // nat table and DROP (do_parse)
+    if table == TableKind::Nat {
+        let drop_policy = cmd == 'P' && p.second.as_deref() == Some("DROP");
+        let drop_jump = p.jumpto.as_ref().is_some_and(|(j, _)| j == "DROP");
+        if drop_policy || drop_jump {
+            return Err(fail(
+                "\nThe \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n"
+                    .into(),
+            ));
+        }
+    }
+    // extension final checks, in order: matches then target
+    let ctx = ExtCtx {
+        family,
+        table,
+        chain: p.chain.as_deref().unwrap_or(""),
+        proto: p.rule.proto,
+        proto_inv: p.rule.proto_inv,
+    };
+    for (m, seen, _) in p.matches.iter_mut() {
+        m.finish(*seen, &ctx).map_err(&fail)?;
+    }
+    if let Some(t) = p.target.as_mut() {
+        t.finish(p.target_seen, &ctx).map_err(&fail)?;
+    }
+    // generic_opt_check
+    let rule_cmd = matches!(cmd, 'A' | 'C' | 'D' | 'I' | 'R');
+    let rule_opts = OPT_SOURCE
+        | OPT_DESTINATION
+        | OPT_PROTOCOL
+        | OPT_JUMP
+        | OPT_VIANAMEIN
+        | OPT_VIANAMEOUT
+        | OPT_FRAGMENT;
+    if !rule_cmd || (cmd == 'D' && p.rulenum.is_some()) {
+        let bad = p.options_seen & (rule_opts | if cmd == 'P' { 0 } else { OPT_COUNTERS });
+        if bad != 0 {
+            return Err(fail(format!(
+                "Illegal option `{}' with this command",
+                option_name(bad & bad.wrapping_neg())
+            )));
+        }
+        if !p.matches.is_empty() {
+            return Err(fail("Illegal option with this command".into()));
+        }
+    } else if p.options_seen & OPT_COUNTERS != 0 && matches!(cmd, 'D' | 'C') {
+        return Err(fail(format!(
+            "Illegal option `{}' with this command",
+            option_name(OPT_COUNTERS)
+        )));
+    }
+    if let Some(c) = &p.chain {
+        if c.len() > 28 {
+            return Err(fail(format!(
+                "chain name `{c}' too long (must be under 29 chars)"
+            )));
+        }
+    }
+    let chain = p.chain.clone().unwrap_or_default();
+    if rule_cmd {
+        if matches!(chain.as_str(), "PREROUTING" | "INPUT") && p.options_seen & OPT_VIANAMEOUT != 0
+        {
+            return Err(fail(format!("Can't use -o with {chain}\n")));
+        }
+        if matches!(chain.as_str(), "POSTROUTING" | "OUTPUT") && p.options_seen & OPT_VIANAMEIN != 0
+        {
+            return Err(fail(format!("Can't use -i with {chain}\n")));
+        }
+    }
+    match cmd {
+        'N' => return Ok(Command::NewChain(chain)),
+        'X' => return Ok(Command::DeleteChain(p.chain)),
+        'F' => return Ok(Command::Flush(p.chain)),
+        'Z' => return Ok(Command::Zero(p.chain, p.rulenum)),
+        'E' => return Ok(Command::Rename(chain, p.second.unwrap_or_default())),
+        'P' => {
+            return Ok(Command::Policy(
+                chain,
+                p.second.unwrap_or_default(),
+                p.counters,
+            ))
+        }
+        'D' if p.rulenum.is_some() => return Ok(Command::DeleteNum(chain, p.rulenum.unwrap_or(1))),
+        _ => {}
+    }
+    // Build the rule(s): target resolution as do_command4.
+    let mut rule = p.rule.clone();
+    rule.matches = p.matches.iter().map(|(m, _, _)| m.clone()).collect();
+    if let Some((p_, b)) = p.counters {
+        rule.counters = crate::model::Counters {
+            packets: p_,
+            bytes: b,
+        };
+    }
+    rule.verdict = match (&p.jumpto, p.target.clone()) {
+        (None, _) => Verdict::Continue,
+        (Some((name, goto)), target) => {
+            let is_chain = chain_exists(name);
+            if is_chain {
+                let cn = ChainName::new(name).map_err(&fail)?;
+                if *goto {
+                    Verdict::Goto(cn)
+                } else {
+                    Verdict::Jump(cn)
+                }
+            } else if *goto {
+                return Err(fail(format!("goto '{name}' is not a chain")));
+            } else if let Some(t) = target {
+                Verdict::Ext(t)
+            } else {
+                match name.as_str() {
+                    "ACCEPT" => Verdict::Accept,
+                    "DROP" => Verdict::Drop,
+                    "RETURN" => Verdict::Return,
+                    "QUEUE" => Verdict::Queue,
+                    n if targets::UNSUPPORTED.contains(&n)
+                        || Target::NAMES.iter().any(|(x, _)| *x == n) =>
+                    {
+                        return Err(fail(format!(
+                            "nfsim: target `{n}' is not supported (yet) for {family:?}"
+                        )));
+                    }
+                    n => {
+                        return Err(fail(format!(
+                            "Couldn't load target `{n}':No such file or directory"
+                        )))
+                    }
+                }
+            }
+        }
+    };
+    // Addresses: one rule per source x destination.
+    let parse_addrs = |s: &Option<String>| -> Result<Vec<Option<AddrMask>>, Error> {
+        match s {
+            None => Ok(vec![None]),
+            Some(s) => Ok(parse_multiple(s, family)
+                .map_err(&fail)?
+                .into_iter()
+                .map(Some)
+                .collect()),
+        }
+    };
+    let srcs = parse_addrs(&p.src)?;
+    let dsts = parse_addrs(&p.dst)?;
+    if (srcs.len() > 1 || dsts.len() > 1) && (rule.src_inv || rule.dst_inv) {
+        return Err(fail(
+            "! not allowed with multiple source or destination IP addresses".into(),
+        ));
+    }
+    let mut rules = Vec::with_capacity(srcs.len() * dsts.len());
+    for s in &srcs {
+        for d in &dsts {
+            let mut r = rule.clone();
+            // iptables stores 0.0.0.0/0 for an omitted address; we keep None.
+            r.src = s.filter(|a| !(a.is_any() && a.addr.iter().all(|b| *b == 0)));
+            r.dst = d.filter(|a| !(a.is_any() && a.addr.iter().all(|b| *b == 0)));
+            rules.push(r);
+        }
+    }
+    Ok(match cmd {
+        'A' => Command::Append(chain, rules),
+        'I' => Command::Insert(chain, p.rulenum.unwrap_or(1), rules),
+        'R' => {
+            if rules.len() != 1 {
+                return Err(fail(
+                    "-R requires exactly one source and destination address".into(),
+                ));
+            }
+            Command::Replace(chain, p.rulenum.unwrap_or(1), rules)
+        }
+        'D' => Command::Delete(chain, rules),
+        'C' => Command::Check(chain, rules),
+        _ => {
+            return Err(fail(format!(
+                "nfsim: command -{cmd} not supported in restore input"
+            )))
+        }
+    })
+}
