@@ -1,0 +1,146 @@
+//! `nfsim save` against the real `iptables-legacy-restore` +
+//! `iptables-legacy-save` on every dump in `../shared/corpus/real-world/`
+//! (and the restore/save dumps of `../shared/corpus/iptables-shell/`).
+//!
+//! The oracle runs in a network namespace this test creates and deletes, so
+//! it needs root, `ip netns` and iptables-legacy; without them the test says
+//! it skipped. Without the corpus (not part of this repository: other
+//! licences) it also says so. Agreement means: the same text (iptables-save's
+//! `#` lines removed) when iptables accepts the file, an error when it rejects
+//! it.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use nfsim::model::Family;
+use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
+
+fn corpus() -> Option<PathBuf> {
+    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    d.is_dir().then_some(d)
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    v.sort();
+    for p in v {
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn oracle_available() -> bool {
+    let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
+    let ipt = Command::new("iptables-legacy-restore").arg("--version").output().is_ok_and(|o| o.status.success());
+    let ip = Command::new("ip").args(["netns", "list"]).output().is_ok_and(|o| o.status.success());
+    root && ipt && ip
+}
+
+struct Netns(String);
+
+impl Netns {
+    fn new() -> Option<Self> {
+        let name = format!("nfsim-rw-{}", std::process::id());
+        let ok = Command::new("ip").args(["netns", "add", &name]).status().is_ok_and(|s| s.success());
+        ok.then_some(Netns(name))
+    }
+    /// Restores `input` into a fresh state of the namespace's tables and
+    /// returns the save output, or None if iptables rejected it.
+    fn restore_save(&self, family: Family, input: &[u8]) -> Option<String> {
+        let (r, s) = match family {
+            Family::Ipv4 => ("iptables-legacy-restore", "iptables-legacy-save"),
+            Family::Ipv6 => ("ip6tables-legacy-restore", "ip6tables-legacy-save"),
+        };
+        // A fresh namespace per file: tables that exist are part of the output.
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+        let _ = Command::new("ip").args(["netns", "add", &self.0]).status();
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", &self.0, r])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        use std::io::Write;
+        child.stdin.take()?.write_all(input).ok()?;
+        if !child.wait().ok()?.success() {
+            return None;
+        }
+        let out = Command::new("ip").args(["netns", "exec", &self.0, s]).output().ok()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        Some(text.lines().filter(|l| !l.starts_with('#')).map(|l| format!("{l}\n")).collect())
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
+    }
+}
+
+#[test]
+fn real_world_dumps_agree_with_iptables() {
+    let Some(dir) = corpus() else {
+        eprintln!("SKIPPED: ../shared/corpus not present");
+        return;
+    };
+    if !oracle_available() {
+        eprintln!("SKIPPED: needs root, ip netns and iptables-legacy to run the oracle");
+        return;
+    }
+    let Some(ns) = Netns::new() else {
+        eprintln!("SKIPPED: could not create a network namespace");
+        return;
+    };
+    let mut paths = Vec::new();
+    files(&dir.join("real-world"), &mut paths);
+    files(&dir.join("iptables-shell"), &mut paths);
+    paths.retain(|p| {
+        let s = p.to_string_lossy();
+        (s.contains("/real-world/") && (s.ends_with(".rules") || s.ends_with(".rules6")))
+            || (s.contains("/dumps/") && !s.ends_with(".xml"))
+    });
+    let (mut agree, mut total) = (0, 0);
+    let mut report = String::new();
+    for p in &paths {
+        let name = p.strip_prefix(&dir).unwrap_or(p).display().to_string();
+        let family = if name.ends_with(".rules6") || name.contains("ip6tables") { Family::Ipv6 } else { Family::Ipv4 };
+        let bytes = std::fs::read(p).unwrap_or_default();
+        let want = ns.restore_save(family, &bytes);
+        let text = String::from_utf8_lossy(&bytes);
+        let got = parse_restore(&text, &RestoreOptions::new(family));
+        total += 1;
+        let verdict = match (&want, &got) {
+            (None, Err(_)) => Ok("both reject"),
+            (Some(w), Ok(rs)) => {
+                let g = save_string(rs, SaveOptions::default());
+                if &g == w {
+                    Ok("same text")
+                } else {
+                    let diff = w
+                        .lines()
+                        .zip(g.lines())
+                        .find(|(a, b)| a != b)
+                        .map(|(a, b)| format!("iptables: {a}\n      nfsim:    {b}"))
+                        .unwrap_or_else(|| format!("{} vs {} lines", w.lines().count(), g.lines().count()));
+                    Err(format!("text differs\n      {diff}"))
+                }
+            }
+            (None, Ok(_)) => Err("iptables rejects, nfsim accepts".to_string()),
+            (Some(_), Err(e)) => Err(format!("iptables accepts, nfsim rejects: {e}")),
+        };
+        match verdict {
+            Ok(why) => {
+                agree += 1;
+                report.push_str(&format!("  ok   {name} ({why})\n"));
+            }
+            Err(why) => report.push_str(&format!("  DIFF {name}: {why}\n")),
+        }
+    }
+    eprintln!("{report}real-world agreement with iptables-legacy: {agree}/{total} files");
+    assert_eq!(agree, total, "files where nfsim and iptables disagree are listed above");
+}
