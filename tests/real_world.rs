@@ -21,7 +21,9 @@ fn corpus() -> Option<PathBuf> {
 }
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
     v.sort();
     for p in v {
@@ -34,9 +36,19 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn oracle_available() -> bool {
-    let root = Command::new("id").arg("-u").output().map(|o| o.stdout == b"0\n").unwrap_or(false);
-    let ipt = Command::new("iptables-legacy-restore").arg("--version").output().is_ok_and(|o| o.status.success());
-    let ip = Command::new("ip").args(["netns", "list"]).output().is_ok_and(|o| o.status.success());
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    let ipt = Command::new("iptables-legacy-restore")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    let ip = Command::new("ip")
+        .args(["netns", "list"])
+        .output()
+        .is_ok_and(|o| o.status.success());
     root && ipt && ip
 }
 
@@ -45,7 +57,10 @@ struct Netns(String);
 impl Netns {
     fn new() -> Option<Self> {
         let name = format!("nfsim-rw-{}", std::process::id());
-        let ok = Command::new("ip").args(["netns", "add", &name]).status().is_ok_and(|s| s.success());
+        let ok = Command::new("ip")
+            .args(["netns", "add", &name])
+            .status()
+            .is_ok_and(|s| s.success());
         ok.then_some(Netns(name))
     }
     /// Restores `input` into a fresh state of the namespace's tables and
@@ -70,9 +85,17 @@ impl Netns {
         if !child.wait().ok()?.success() {
             return None;
         }
-        let out = Command::new("ip").args(["netns", "exec", &self.0, s]).output().ok()?;
+        let out = Command::new("ip")
+            .args(["netns", "exec", &self.0, s])
+            .output()
+            .ok()?;
         let text = String::from_utf8_lossy(&out.stdout);
-        Some(text.lines().filter(|l| !l.starts_with('#')).map(|l| format!("{l}\n")).collect())
+        Some(
+            text.lines()
+                .filter(|l| !l.starts_with('#'))
+                .map(|l| format!("{l}\n"))
+                .collect(),
+        )
     }
 }
 
@@ -108,7 +131,11 @@ fn real_world_dumps_agree_with_iptables() {
     let mut report = String::new();
     for p in &paths {
         let name = p.strip_prefix(&dir).unwrap_or(p).display().to_string();
-        let family = if name.ends_with(".rules6") || name.contains("ip6tables") { Family::Ipv6 } else { Family::Ipv4 };
+        let family = if name.ends_with(".rules6") || name.contains("ip6tables") {
+            Family::Ipv6
+        } else {
+            Family::Ipv4
+        };
         let bytes = std::fs::read(p).unwrap_or_default();
         let want = ns.restore_save(family, &bytes);
         let text = String::from_utf8_lossy(&bytes);
@@ -126,7 +153,9 @@ fn real_world_dumps_agree_with_iptables() {
                         .zip(g.lines())
                         .find(|(a, b)| a != b)
                         .map(|(a, b)| format!("iptables: {a}\n      nfsim:    {b}"))
-                        .unwrap_or_else(|| format!("{} vs {} lines", w.lines().count(), g.lines().count()));
+                        .unwrap_or_else(|| {
+                            format!("{} vs {} lines", w.lines().count(), g.lines().count())
+                        });
                     Err(format!("text differs\n      {diff}"))
                 }
             }
@@ -142,5 +171,8 @@ fn real_world_dumps_agree_with_iptables() {
         }
     }
     eprintln!("{report}real-world agreement with iptables-legacy: {agree}/{total} files");
-    assert_eq!(agree, total, "files where nfsim and iptables disagree are listed above");
+    assert_eq!(
+        agree, total,
+        "files where nfsim and iptables disagree are listed above"
+    );
 }

@@ -263,9 +263,10 @@ impl fmt::Display for ChainName {
 }
 
 /// What a rule does when all its matches match.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Verdict {
     /// No `-j`: only counts.
+    #[default]
     Continue,
     /// `-j ACCEPT`
     Accept,
@@ -316,12 +317,6 @@ pub struct Rule {
     pub verdict: Verdict,
     /// Counters (set from `[p:b]` only when restoring with counters).
     pub counters: Counters,
-}
-
-impl Default for Verdict {
-    fn default() -> Self {
-        Verdict::Continue
-    }
 }
 
 impl Rule {

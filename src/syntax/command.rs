@@ -525,8 +525,6 @@ impl<'a> Parser<'a> {
                         self.invert = true;
                         continue;
                     }
-                } else if text == "--" {
-                    Err(format!("Bad argument `{text}'"))
                 } else {
                     Err(format!("Bad argument `{text}'"))
                 }
@@ -609,8 +607,7 @@ impl<'a> Parser<'a> {
     }
 
     fn short_options(&mut self, cluster: &str) -> PResult<()> {
-        let mut chars = cluster.char_indices();
-        while let Some((i, c)) = chars.next() {
+        for (i, c) in cluster.char_indices() {
             let Some(arg) = short_opt(c) else {
                 return Err(format!("unknown option \"-{c}\""));
             };
@@ -665,11 +662,9 @@ impl<'a> Parser<'a> {
                         let n = self.take_word();
                         self.rulenum = Some(parse_rulenum(&n)?);
                     }
-                    'I' => {
-                        if self.has_arg() {
-                            let n = self.take_word();
-                            self.rulenum = Some(parse_rulenum(&n)?);
-                        }
+                    'I' if self.has_arg() => {
+                        let n = self.take_word();
+                        self.rulenum = Some(parse_rulenum(&n)?);
                     }
                     'E' => {
                         if !self.has_arg() {
