@@ -217,6 +217,14 @@ pub fn replace16(check: u16, old: &[u8; 16], new: &[u8; 16]) -> u16 {
     !fold(acc)
 }
 
+/// `inet_proto_csum_replace4(.., pseudohdr = true)` on a `CHECKSUM_PARTIAL`
+/// skb, whose checksum field holds the folded (uncomplemented) pseudo-header
+/// sum (e.g. a TCP reset from `nf_reject_ip_tcphdr_put` being NATed):
+/// `~csum_fold(csum_add(csum_sub(csum_unfold(sum), from), to))`.
+pub fn replace4_partial(check: u16, old: [u8; 4], new: [u8; 4]) -> u16 {
+    !replace4(!check, old, new)
+}
+
 /// A UDP checksum after a 16-bit change, the way NAT does it
 /// (`__udp_manip_pkt`, net/netfilter/nf_nat_proto.c): a zero checksum
 /// (none, IPv4) stays zero; otherwise it is updated and a result of zero is
