@@ -146,13 +146,23 @@ pub fn transport_v6(src: &Ipv6Addr, dst: &Ipv6Addr, proto: IpProtocol, segment: 
 
 /// True when a received segment's checksum over IPv4 is correct
 /// (pseudo-header + segment sums to `0xffff`).
-pub fn verify_transport_v4(src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, segment: &[u8]) -> bool {
+pub fn verify_transport_v4(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    proto: IpProtocol,
+    segment: &[u8],
+) -> bool {
     let len = u32::try_from(segment.len()).unwrap_or(u32::MAX);
     combine(&[pseudo_header_v4(src, dst, proto, len), sum(segment)]) == 0xffff
 }
 
 /// True when a received segment's checksum over IPv6 is correct.
-pub fn verify_transport_v6(src: &Ipv6Addr, dst: &Ipv6Addr, proto: IpProtocol, segment: &[u8]) -> bool {
+pub fn verify_transport_v6(
+    src: &Ipv6Addr,
+    dst: &Ipv6Addr,
+    proto: IpProtocol,
+    segment: &[u8],
+) -> bool {
     let len = u32::try_from(segment.len()).unwrap_or(u32::MAX);
     combine(&[pseudo_header_v6(src, dst, proto, len), sum(segment)]) == 0xffff
 }
@@ -277,7 +287,8 @@ mod tests {
 
     #[test]
     fn tcp_checksum_of_trace_packet() {
-        let p = hex("45000028000100004006f6b9c0000214c0000201c35000160000000a000000005002faf06d6b0000");
+        let p =
+            hex("45000028000100004006f6b9c0000214c0000201c35000160000000a000000005002faf06d6b0000");
         let src = Ipv4Addr::new(192, 0, 2, 20);
         let dst = Ipv4Addr::new(192, 0, 2, 1);
         assert!(verify_transport_v4(src, dst, IpProtocol::TCP, &p[20..]));
@@ -304,8 +315,10 @@ mod tests {
     fn nat_rewrite_matches_kernel() {
         // nat-gateway.json packet 0 (in eth1) and its forwarded form after
         // DNAT 198.51.100.1:2222 -> 192.0.2.10:22 and TTL 64 -> 63.
-        let inp = hex("45000028000100004006147ccb00711ec6336401c73808ae00000064000000005002faf07e530000");
-        let out = hex("45000028000100003f067da6cb00711ec000020ac738001600000064000000005002faf0ef150000");
+        let inp =
+            hex("45000028000100004006147ccb00711ec6336401c73808ae00000064000000005002faf07e530000");
+        let out =
+            hex("45000028000100003f067da6cb00711ec000020ac738001600000064000000005002faf0ef150000");
         let old_dst = [198, 51, 100, 1];
         let new_dst = [192, 0, 2, 10];
         // IP header: daddr then TTL.

@@ -278,7 +278,10 @@ mod tests {
         assert_eq!(e.total_len(), 40);
         assert_eq!(e.payload().len(), 8);
         assert!(Packet::new_checked(&m[..7]).is_err());
-        assert!(Packet::new_checked(&m[..20]).unwrap().embedded_ipv4().is_err());
+        assert!(Packet::new_checked(&m[..20])
+            .unwrap()
+            .embedded_ipv4()
+            .is_err());
     }
 
     proptest! {

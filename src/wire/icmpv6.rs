@@ -7,7 +7,9 @@
 
 use core::net::Ipv6Addr;
 
-use super::{checksum, ipv6, rd_u16, rd_u32, rd_u8, sub, wr_u16, wr_u32, wr_u8, Error, IpProtocol, Result};
+use super::{
+    checksum, ipv6, rd_u16, rd_u32, rd_u8, sub, wr_u16, wr_u32, wr_u8, Error, IpProtocol, Result,
+};
 
 mod field {
     pub const TYPE: usize = 0;
@@ -232,7 +234,10 @@ mod tests {
         assert!(p.verify_checksum(&s, &d));
         let e = hex(V6_ICMP_PORT_UNREACH);
         let q = Packet::new_checked(&e[40..]).unwrap();
-        assert_eq!((q.msg_type(), q.code()), (Icmpv6Type::DEST_UNREACH, unreach::PORT_UNREACH));
+        assert_eq!(
+            (q.msg_type(), q.code()),
+            (Icmpv6Type::DEST_UNREACH, unreach::PORT_UNREACH)
+        );
         assert!(q.is_error());
         assert!(q.verify_checksum(&d, &s));
         let inner = q.embedded_ipv6().unwrap();

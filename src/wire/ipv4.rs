@@ -12,7 +12,10 @@
 
 use core::net::Ipv4Addr;
 
-use super::{checksum, rd_arr, rd_u16, rd_u8, sub, sub_mut, wr_bytes, wr_u16, wr_u8, Error, IpProtocol, Result};
+use super::{
+    checksum, rd_arr, rd_u16, rd_u8, sub, sub_mut, wr_bytes, wr_u16, wr_u8, Error, IpProtocol,
+    Result,
+};
 
 mod field {
     pub const VER_IHL: usize = 0;
@@ -357,7 +360,11 @@ impl Repr {
         let h = buf.get_mut(..HEADER_LEN).ok_or(Error::BufferTooSmall)?;
         wr_u8(h, field::VER_IHL, 0x45);
         wr_u8(h, field::TOS, self.tos);
-        wr_u16(h, field::LENGTH, self.payload_len.saturating_add(HEADER_LEN as u16));
+        wr_u16(
+            h,
+            field::LENGTH,
+            self.payload_len.saturating_add(HEADER_LEN as u16),
+        );
         wr_u16(h, field::IDENT, self.ident);
         wr_u16(h, field::FLG_OFF, if self.dont_frag { IP_DF } else { 0 });
         wr_u8(h, field::TTL, self.ttl);
@@ -484,7 +491,11 @@ pub struct OptionsIter<'a> {
 impl<'a> OptionsIter<'a> {
     /// Walks `options` (the bytes after the fixed header).
     pub fn new(options: &'a [u8]) -> Self {
-        OptionsIter { data: options, pos: 0, done: false }
+        OptionsIter {
+            data: options,
+            pos: 0,
+            done: false,
+        }
     }
 }
 
@@ -510,7 +521,11 @@ impl<'a> Iterator for OptionsIter<'a> {
             }
             opt::NOOP => {
                 self.pos += 1;
-                Some(Ok(Ipv4Option { offset: at, kind, bytes: sub(self.data, at, at + 1) }))
+                Some(Ok(Ipv4Option {
+                    offset: at,
+                    kind,
+                    bytes: sub(self.data, at, at + 1),
+                }))
             }
             _ => {
                 let len = usize::from(rd_u8(self.data, at + 1));
@@ -520,7 +535,11 @@ impl<'a> Iterator for OptionsIter<'a> {
                     return Some(Err(Error::Malformed));
                 }
                 self.pos += len;
-                Some(Ok(Ipv4Option { offset: at, kind, bytes: sub(self.data, at, at + len) }))
+                Some(Ok(Ipv4Option {
+                    offset: at,
+                    kind,
+                    bytes: sub(self.data, at, at + len),
+                }))
             }
         }
     }
@@ -599,14 +618,19 @@ pub fn options_compile(header: &[u8]) -> core::result::Result<CompiledOptions, O
     let mut out = CompiledOptions::default();
     let mut pos = HEADER_LEN; // offset from iph
     let end = header.len();
-    let err = |p: usize| OptionsError { pointer: u8::try_from(p).unwrap_or(u8::MAX) };
+    let err = |p: usize| OptionsError {
+        pointer: u8::try_from(p).unwrap_or(u8::MAX),
+    };
     while pos < end {
         let l = end - pos;
         let kind = rd_u8(header, pos);
         match kind {
             opt::END => {
                 // The kernel overwrites anything after END with END.
-                if header.get(pos..end).is_some_and(|r| r.iter().any(|&b| b != opt::END)) {
+                if header
+                    .get(pos..end)
+                    .is_some_and(|r| r.iter().any(|&b| b != opt::END))
+                {
                     out.changes_packet = true;
                 }
                 return Ok(out);
@@ -858,7 +882,22 @@ mod tests {
 
     #[test]
     fn options_walk() {
-        let o = [opt::NOOP, opt::RA, 4, 0, 0, opt::RR, 7, 4, 0, 0, 0, 0, opt::END, 9];
+        let o = [
+            opt::NOOP,
+            opt::RA,
+            4,
+            0,
+            0,
+            opt::RR,
+            7,
+            4,
+            0,
+            0,
+            0,
+            0,
+            opt::END,
+            9,
+        ];
         let v: Vec<_> = OptionsIter::new(&o).collect();
         assert_eq!(v.len(), 3);
         assert_eq!(v[0].unwrap().kind, opt::NOOP);
@@ -884,14 +923,26 @@ mod tests {
     #[test]
     fn options_compile_cases() {
         // Empty / padding.
-        assert_eq!(options_compile(&hdr(&[1, 1, 1, 0])), Ok(CompiledOptions::default()));
+        assert_eq!(
+            options_compile(&hdr(&[1, 1, 1, 0])),
+            Ok(CompiledOptions::default())
+        );
         // Junk after END is rewritten by the kernel.
         assert!(options_compile(&hdr(&[0, 5, 0, 0])).unwrap().changes_packet);
         // Length below 2 / beyond the options.
-        assert_eq!(options_compile(&hdr(&[130, 1, 0, 0])), Err(OptionsError { pointer: 20 }));
-        assert_eq!(options_compile(&hdr(&[1, 130, 9, 0])), Err(OptionsError { pointer: 21 }));
+        assert_eq!(
+            options_compile(&hdr(&[130, 1, 0, 0])),
+            Err(OptionsError { pointer: 20 })
+        );
+        assert_eq!(
+            options_compile(&hdr(&[1, 130, 9, 0])),
+            Err(OptionsError { pointer: 21 })
+        );
         // Lone type byte at the end.
-        assert_eq!(options_compile(&hdr(&[1, 1, 1, 130])), Err(OptionsError { pointer: 23 }));
+        assert_eq!(
+            options_compile(&hdr(&[1, 1, 1, 130])),
+            Err(OptionsError { pointer: 23 })
+        );
         // LSRR with pointer < 4.
         assert_eq!(
             options_compile(&hdr(&[131, 7, 3, 1, 2, 3, 4, 0])),
@@ -911,19 +962,37 @@ mod tests {
         let rr = options_compile(&hdr(&[7, 7, 8, 0, 0, 0, 0, 0])).unwrap();
         assert_eq!((rr.rr, rr.rr_needaddr), (Some(20), false));
         // RR pointer inside but no room for 4 bytes.
-        assert_eq!(options_compile(&hdr(&[7, 7, 5, 0, 0, 0, 0, 0])), Err(OptionsError { pointer: 22 }));
+        assert_eq!(
+            options_compile(&hdr(&[7, 7, 5, 0, 0, 0, 0, 0])),
+            Err(OptionsError { pointer: 22 })
+        );
         // Timestamp overflow 15.
-        assert_eq!(options_compile(&hdr(&[68, 4, 5, 0xf0])), Err(OptionsError { pointer: 23 }));
+        assert_eq!(
+            options_compile(&hdr(&[68, 4, 5, 0xf0])),
+            Err(OptionsError { pointer: 23 })
+        );
         // Timestamp only, with room.
         let ts = options_compile(&hdr(&[68, 8, 5, 0, 0, 0, 0, 0])).unwrap();
         assert!(ts.ts_needtime && !ts.ts_needaddr);
         // Timestamp + address needs 8 bytes.
-        assert_eq!(options_compile(&hdr(&[68, 8, 5, 1, 0, 0, 0, 0])), Err(OptionsError { pointer: 22 }));
+        assert_eq!(
+            options_compile(&hdr(&[68, 8, 5, 1, 0, 0, 0, 0])),
+            Err(OptionsError { pointer: 22 })
+        );
         // Router alert too short.
-        assert_eq!(options_compile(&hdr(&[148, 3, 0, 0])), Err(OptionsError { pointer: 21 }));
+        assert_eq!(
+            options_compile(&hdr(&[148, 3, 0, 0])),
+            Err(OptionsError { pointer: 21 })
+        );
         // CIPSO always fails without a DOI.
-        assert_eq!(options_compile(&hdr(&[134, 8, 0, 0, 0, 1, 0, 0])), Err(OptionsError { pointer: 22 }));
-        assert_eq!(options_compile(&hdr(&[134, 4, 0, 0])), Err(OptionsError { pointer: 21 }));
+        assert_eq!(
+            options_compile(&hdr(&[134, 8, 0, 0, 0, 1, 0, 0])),
+            Err(OptionsError { pointer: 22 })
+        );
+        assert_eq!(
+            options_compile(&hdr(&[134, 4, 0, 0])),
+            Err(OptionsError { pointer: 21 })
+        );
         // Unknown option accepted.
         assert!(options_compile(&hdr(&[99, 4, 1, 2])).is_ok());
     }

@@ -14,7 +14,10 @@
 
 use core::net::Ipv6Addr;
 
-use super::{rd_arr, rd_u16, rd_u32, rd_u8, sub, sub_mut, wr_bytes, wr_u16, wr_u32, wr_u8, Error, IpProtocol, Result};
+use super::{
+    rd_arr, rd_u16, rd_u32, rd_u8, sub, sub_mut, wr_bytes, wr_u16, wr_u32, wr_u8, Error,
+    IpProtocol, Result,
+};
 
 mod field {
     pub const VER_TC_FLOW: usize = 0;
@@ -238,7 +241,8 @@ impl Repr {
     /// [`Error::BufferTooSmall`] if `buf` is shorter than 40 bytes.
     pub fn emit(&self, buf: &mut [u8]) -> Result<usize> {
         let h = buf.get_mut(..HEADER_LEN).ok_or(Error::BufferTooSmall)?;
-        let w = (6u32 << 28) | (u32::from(self.traffic_class) << 20) | (self.flow_label & 0x000f_ffff);
+        let w =
+            (6u32 << 28) | (u32::from(self.traffic_class) << 20) | (self.flow_label & 0x000f_ffff);
         wr_u32(h, field::VER_TC_FLOW, w);
         wr_u16(h, field::LENGTH, self.payload_len);
         wr_u8(h, field::NXT_HDR, self.next_header.0);
@@ -426,7 +430,10 @@ pub enum FindHdrError {
 /// assert_eq!(ipv6::find_hdr(&p, Some(IpProtocol::FRAGMENT)),
 ///            Err(ipv6::FindHdrError::NotFound));
 /// ```
-pub fn find_hdr(packet: &[u8], target: Option<IpProtocol>) -> core::result::Result<FoundHdr, FindHdrError> {
+pub fn find_hdr(
+    packet: &[u8],
+    target: Option<IpProtocol>,
+) -> core::result::Result<FoundHdr, FindHdrError> {
     if packet.len() < HEADER_LEN {
         return Err(FindHdrError::BadMsg);
     }
@@ -458,7 +465,11 @@ pub fn find_hdr(packet: &[u8], target: Option<IpProtocol>) -> core::result::Resu
             let fo = rd_u16(packet, start + 2) & !0x7;
             if fo != 0 {
                 if target.is_none() && (!hp_next.is_ipv6_ext_hdr() || hp_next == IpProtocol::NONE) {
-                    return Ok(FoundHdr { protocol: hp_next, offset: None, fragoff: fo });
+                    return Ok(FoundHdr {
+                        protocol: hp_next,
+                        offset: None,
+                        fragoff: fo,
+                    });
                 }
                 if !found {
                     return Err(FindHdrError::NotFound);
@@ -476,7 +487,11 @@ pub fn find_hdr(packet: &[u8], target: Option<IpProtocol>) -> core::result::Resu
         nexthdr = hp_next;
         start = start.saturating_add(hdrlen);
     }
-    Ok(FoundHdr { protocol: nexthdr, offset: Some(start), fragoff })
+    Ok(FoundHdr {
+        protocol: nexthdr,
+        offset: Some(start),
+        fragoff,
+    })
 }
 
 /// What [`skip_exthdr`] returns on success.
@@ -535,7 +550,11 @@ pub fn skip_exthdr(packet: &[u8], start: usize, nexthdr: IpProtocol) -> Option<S
         nexthdr = hp_next;
         start = start.saturating_add(hdrlen);
     }
-    Some(Skipped { offset: start, nexthdr, frag_off })
+    Some(Skipped {
+        offset: start,
+        nexthdr,
+        frag_off,
+    })
 }
 
 /// Why `ip6_rcv_core()` (net/ipv6/ip6_input.c) drops a packet before
@@ -776,7 +795,15 @@ mod tests {
         p.set_traffic_class(0xb8);
         p.set_flow_label(0x12345);
         p.set_hop_limit(1);
-        assert_eq!((p.version(), p.traffic_class(), p.flow_label(), p.hop_limit()), (6, 0xb8, 0x12345, 1));
+        assert_eq!(
+            (
+                p.version(),
+                p.traffic_class(),
+                p.flow_label(),
+                p.hop_limit()
+            ),
+            (6, 0xb8, 0x12345, 1)
+        );
         p.set_flow_label(0xfff_ffff);
         assert_eq!((p.traffic_class(), p.flow_label()), (0xb8, 0xfffff));
     }
@@ -808,18 +835,34 @@ mod tests {
         let p = chain(0, &[(0, &hbh), (51, &ah), (44, &frag_first)], 6, 20);
         let v: Vec<_> = ExtHeaders::new(&p).map(|h| h.unwrap()).collect();
         assert_eq!(v.len(), 3);
-        assert_eq!((v[0].kind, v[0].offset, v[0].len), (IpProtocol::HOPOPTS, 40, 8));
+        assert_eq!(
+            (v[0].kind, v[0].offset, v[0].len),
+            (IpProtocol::HOPOPTS, 40, 8)
+        );
         assert_eq!((v[1].kind, v[1].offset, v[1].len), (IpProtocol::AH, 48, 12));
-        assert_eq!((v[2].kind, v[2].offset, v[2].next), (IpProtocol::FRAGMENT, 60, IpProtocol::TCP));
+        assert_eq!(
+            (v[2].kind, v[2].offset, v[2].next),
+            (IpProtocol::FRAGMENT, 60, IpProtocol::TCP)
+        );
         assert!(v[2].more_frags());
         assert_eq!(v[2].frag_ident(), 7);
         let f = find_hdr(&p, None).unwrap();
-        assert_eq!(f, FoundHdr { protocol: IpProtocol::TCP, offset: Some(68), fragoff: 0 });
+        assert_eq!(
+            f,
+            FoundHdr {
+                protocol: IpProtocol::TCP,
+                offset: Some(68),
+                fragoff: 0
+            }
+        );
         let f = find_hdr(&p, Some(IpProtocol::FRAGMENT)).unwrap();
         assert_eq!(f.offset, Some(60));
         let f = find_hdr(&p, Some(IpProtocol::AH)).unwrap();
         assert_eq!(f.offset, Some(48));
-        assert_eq!(find_hdr(&p, Some(IpProtocol::ROUTING)), Err(FindHdrError::NotFound));
+        assert_eq!(
+            find_hdr(&p, Some(IpProtocol::ROUTING)),
+            Err(FindHdrError::NotFound)
+        );
         let s = skip_exthdr(&p, 40, IpProtocol::HOPOPTS).unwrap();
         assert_eq!((s.offset, s.nexthdr, s.frag_off), (68, IpProtocol::TCP, 1));
         assert_eq!(rcv_check(&p, false), Ok(88));
@@ -830,12 +873,29 @@ mod tests {
         let frag = [0u8, 0, 0x05, 0x00, 0, 0, 0, 7]; // offset 160 bytes
         let p = chain(44, &[(44, &frag)], 6, 8);
         let f = find_hdr(&p, None).unwrap();
-        assert_eq!(f, FoundHdr { protocol: IpProtocol::TCP, offset: None, fragoff: 0x500 });
+        assert_eq!(
+            f,
+            FoundHdr {
+                protocol: IpProtocol::TCP,
+                offset: None,
+                fragoff: 0x500
+            }
+        );
         let s = skip_exthdr(&p, 40, IpProtocol::FRAGMENT).unwrap();
-        assert_eq!((s.offset, s.nexthdr, s.frag_off), (40, IpProtocol::FRAGMENT, 0x500));
+        assert_eq!(
+            (s.offset, s.nexthdr, s.frag_off),
+            (40, IpProtocol::FRAGMENT, 0x500)
+        );
         // Fragment searched for explicitly.
         let f = find_hdr(&p, Some(IpProtocol::FRAGMENT)).unwrap();
-        assert_eq!(f, FoundHdr { protocol: IpProtocol::FRAGMENT, offset: Some(40), fragoff: 0x500 });
+        assert_eq!(
+            f,
+            FoundHdr {
+                protocol: IpProtocol::FRAGMENT,
+                offset: Some(40),
+                fragoff: 0x500
+            }
+        );
         // Non-first fragment followed by an extension header: -ENOENT.
         let q = chain(44, &[(44, &frag)], 60, 8);
         assert_eq!(find_hdr(&q, None), Err(FindHdrError::NotFound));
@@ -924,14 +984,18 @@ mod tests {
         );
         assert_eq!(
             rcv_check(&with(&[0x9e, 0, 1, 2, 0, 0]), false),
-            Err(RcvDrop::HopOpts(HopOptsDrop { param_prob: Some((2, 42)) }))
+            Err(RcvDrop::HopOpts(HopOptsDrop {
+                param_prob: Some((2, 42))
+            }))
         );
         // Option running past the header.
         assert!(rcv_check(&with(&[0x1e, 9, 0, 0, 0, 0]), false).is_err());
         // Jumbo with a nonzero payload length: parameter problem.
         assert_eq!(
             rcv_check(&with(&[0xc2, 4, 0, 1, 0, 0]), false),
-            Err(RcvDrop::HopOpts(HopOptsDrop { param_prob: Some((0, 42)) }))
+            Err(RcvDrop::HopOpts(HopOptsDrop {
+                param_prob: Some((0, 42))
+            }))
         );
         // Jumbo: payload length 0 and jumbo length > buffer.
         let mut j = with(&[0xc2, 4, 0, 1, 0, 0]);
@@ -950,8 +1014,8 @@ mod tests {
             let _ = find_hdr(&data, None);
             let _ = find_hdr(&data, Some(IpProtocol::ROUTING));
             let _ = skip_exthdr(&data, 40, IpProtocol(data.get(6).copied().unwrap_or(0)));
-            for h in ExtHeaders::new(&data) {
-                if let Ok(h) = h { let _ = (h.frag_offset(), h.segments_left(), h.frag_ident()); }
+            for h in ExtHeaders::new(&data).flatten() {
+                let _ = (h.frag_offset(), h.segments_left(), h.frag_ident());
             }
             if let Ok(p) = Packet::new_checked(&data[..]) {
                 let _ = (p.payload(), p.flow_label(), Repr::parse(&p));

@@ -129,7 +129,11 @@ impl PacketMeta {
                     Ok(f) => (f.protocol, f.offset.unwrap_or(0), f.fragoff, None),
                     Err(e) => (p.next_header(), 0, 0, Some(e)),
                 };
-                let l4_len = if thoff == 0 { 0 } else { packet.len().saturating_sub(thoff) };
+                let l4_len = if thoff == 0 {
+                    0
+                } else {
+                    packet.len().saturating_sub(thoff)
+                };
                 Ok(PacketMeta {
                     version: IpVersion::V6,
                     l3_len: ipv6::HEADER_LEN,
@@ -192,7 +196,10 @@ mod tests {
         ] {
             let b = hex(h);
             let m = PacketMeta::parse(&b).unwrap();
-            assert_eq!((m.protocol, m.thoff, m.fragoff, m.is_fragment), (proto, thoff, 0, false));
+            assert_eq!(
+                (m.protocol, m.thoff, m.fragoff, m.is_fragment),
+                (proto, thoff, 0, false)
+            );
             assert!(m.header_complete());
             assert_eq!(m.l4(&b).len(), b.len() - thoff);
         }
@@ -204,7 +211,10 @@ mod tests {
         b[6] = 0x00;
         b[7] = 0x01; // offset 1 (8 bytes): the "evil" fragment
         let m = PacketMeta::parse(&b).unwrap();
-        assert_eq!((m.fragoff, m.is_fragment, m.is_first_or_unfragmented()), (1, true, false));
+        assert_eq!(
+            (m.fragoff, m.is_fragment, m.is_first_or_unfragmented()),
+            (1, true, false)
+        );
         b[6] = 0x20;
         b[7] = 0; // MF, first fragment
         let m = PacketMeta::parse(&b).unwrap();
@@ -228,7 +238,10 @@ mod tests {
         p.extend_from_slice(&syn[40..]);
         p[5] = 28;
         let m = PacketMeta::parse(&p).unwrap();
-        assert_eq!((m.protocol, m.thoff, m.fragoff, m.is_fragment), (IpProtocol::TCP, 48, 0, true));
+        assert_eq!(
+            (m.protocol, m.thoff, m.fragoff, m.is_fragment),
+            (IpProtocol::TCP, 48, 0, true)
+        );
         assert!(m.header_complete());
         // Non-first fragment: offset 8 bytes.
         p[42] = 0;

@@ -160,7 +160,9 @@ pub fn tcp_reset_v4(
     if verify_checksum && !checksum::verify_transport_v4(ip.src(), ip.dst(), IpProtocol::TCP, seg) {
         return Err(Skip::BadChecksum);
     }
-    let buf = out.get_mut(..TCP_RESET_V4_LEN).ok_or(Skip::BufferTooSmall)?;
+    let buf = out
+        .get_mut(..TCP_RESET_V4_LEN)
+        .ok_or(Skip::BufferTooSmall)?;
     let (iph, tcph) = buf.split_at_mut(ipv4::HEADER_LEN);
     // nf_reject_iphdr_put
     let repr = ipv4::Repr {
@@ -176,8 +178,12 @@ pub fn tcp_reset_v4(
     repr.emit(iph).map_err(|_| Skip::BufferTooSmall)?;
     put_rst(tcph, &oth, seg.len());
     let c = match csum {
-        TcpResetChecksum::Partial => checksum::pseudo_header_v4(repr.src, repr.dst, IpProtocol::TCP, 20),
-        TcpResetChecksum::Complete => checksum::transport_v4(repr.src, repr.dst, IpProtocol::TCP, tcph),
+        TcpResetChecksum::Partial => {
+            checksum::pseudo_header_v4(repr.src, repr.dst, IpProtocol::TCP, 20)
+        }
+        TcpResetChecksum::Complete => {
+            checksum::transport_v4(repr.src, repr.dst, IpProtocol::TCP, tcph)
+        }
     };
     wr_u16(tcph, 16, c);
     Ok(TCP_RESET_V4_LEN)
@@ -279,7 +285,11 @@ pub fn icmp_error_v4(
     let quote = sub(orig, 0, room);
     let total = ipv4::HEADER_LEN + 8 + quote.len();
     let buf = out.get_mut(..total).ok_or(Skip::BufferTooSmall)?;
-    let tos = if ty.is_error() { (ip.tos() & 0x1e) | 0xc0 } else { ip.tos() };
+    let tos = if ty.is_error() {
+        (ip.tos() & 0x1e) | 0xc0
+    } else {
+        ip.tos()
+    };
     let repr = ipv4::Repr {
         src,
         dst: ip.src(),
@@ -327,7 +337,12 @@ fn v6_is_unicast(a: &Ipv6Addr) -> bool {
 /// # Errors
 ///
 /// The [`Skip`] reason when the kernel sends nothing.
-pub fn tcp_reset_v6(orig: &[u8], hop_limit: u8, verify_checksum: bool, out: &mut [u8]) -> Result<usize, Skip> {
+pub fn tcp_reset_v6(
+    orig: &[u8],
+    hop_limit: u8,
+    verify_checksum: bool,
+    out: &mut [u8],
+) -> Result<usize, Skip> {
     let ip = ipv6::Packet::new_checked(orig).map_err(|_| Skip::Malformed)?;
     if !v6_is_unicast(&ip.src()) || !v6_is_unicast(&ip.dst()) {
         return Err(Skip::NotUnicast);
@@ -339,17 +354,24 @@ pub fn tcp_reset_v6(orig: &[u8], hop_limit: u8, verify_checksum: bool, out: &mut
     }
     let otcplen = orig.len() - s.offset;
     if s.nexthdr != IpProtocol::TCP {
-        return Err(if s.nexthdr == IpProtocol::FRAGMENT { Skip::NotFirstFragment } else { Skip::NotTcp });
+        return Err(if s.nexthdr == IpProtocol::FRAGMENT {
+            Skip::NotFirstFragment
+        } else {
+            Skip::NotTcp
+        });
     }
     let seg = orig.get(s.offset..).unwrap_or(&[]);
     let oth = tcp::Packet::new_checked(seg).map_err(|_| Skip::Truncated)?;
     if oth.flags().contains(tcp::TcpFlags::RST) {
         return Err(Skip::Rst);
     }
-    if verify_checksum && !checksum::verify_transport_v6(&ip.src(), &ip.dst(), IpProtocol::TCP, seg) {
+    if verify_checksum && !checksum::verify_transport_v6(&ip.src(), &ip.dst(), IpProtocol::TCP, seg)
+    {
         return Err(Skip::BadChecksum);
     }
-    let buf = out.get_mut(..TCP_RESET_V6_LEN).ok_or(Skip::BufferTooSmall)?;
+    let buf = out
+        .get_mut(..TCP_RESET_V6_LEN)
+        .ok_or(Skip::BufferTooSmall)?;
     let (iph, tcph) = buf.split_at_mut(ipv6::HEADER_LEN);
     let repr = ipv6::Repr {
         src: ip.dst(),
@@ -389,7 +411,8 @@ pub fn icmpv6_unreach(
 ) -> Result<usize, Skip> {
     let ip = ipv6::Packet::new_checked(orig).map_err(|_| Skip::Malformed)?;
     if verify_checksum {
-        let s = ipv6::skip_exthdr(orig, ipv6::HEADER_LEN, ip.next_header()).ok_or(Skip::Truncated)?;
+        let s =
+            ipv6::skip_exthdr(orig, ipv6::HEADER_LEN, ip.next_header()).ok_or(Skip::Truncated)?;
         if s.offset >= orig.len() {
             return Err(Skip::Truncated);
         }
@@ -397,7 +420,9 @@ pub fn icmpv6_unreach(
             return Err(Skip::NotFirstFragment);
         }
         let l4 = orig.get(s.offset..).unwrap_or(&[]);
-        if reject_verify_csum(s.nexthdr, l4) && !checksum::verify_transport_v6(&ip.src(), &ip.dst(), s.nexthdr, l4) {
+        if reject_verify_csum(s.nexthdr, l4)
+            && !checksum::verify_transport_v6(&ip.src(), &ip.dst(), s.nexthdr, l4)
+        {
             return Err(Skip::BadChecksum);
         }
     }
@@ -428,7 +453,10 @@ pub fn icmpv6_error(
 ) -> Result<usize, Skip> {
     let ip = ipv6::Packet::new_checked(orig).map_err(|_| Skip::Malformed)?;
     let dst_o = ip.dst().octets();
-    if dst_o[0] == 0xff && ty != Icmpv6Type::PKT_TOOBIG && !(ty == Icmpv6Type::PARAMPROB && code == 2) {
+    if dst_o[0] == 0xff
+        && ty != Icmpv6Type::PKT_TOOBIG
+        && !(ty == Icmpv6Type::PARAMPROB && code == 2)
+    {
         return Err(Skip::NotUnicast);
     }
     let osrc = ip.src();
@@ -515,7 +543,10 @@ mod tests {
         // Bad checksum: nothing (unless not verified).
         let mut bad = orig.clone();
         bad[37] ^= 1;
-        assert_eq!(tcp_reset_v4(&bad, 64, true, C, &mut out), Err(Skip::BadChecksum));
+        assert_eq!(
+            tcp_reset_v4(&bad, 64, true, C, &mut out),
+            Err(Skip::BadChecksum)
+        );
         assert!(tcp_reset_v4(&bad, 64, false, C, &mut out).is_ok());
         // RST: nothing.
         let mut rst = orig.clone();
@@ -524,28 +555,58 @@ mod tests {
         // Non-first fragment, non-TCP, truncated, small buffer.
         let mut frag = orig.clone();
         frag[7] = 1;
-        assert_eq!(tcp_reset_v4(&frag, 64, false, C, &mut out), Err(Skip::NotFirstFragment));
-        assert_eq!(tcp_reset_v4(&hex(V4_UDP), 64, false, C, &mut out), Err(Skip::NotTcp));
-        assert_eq!(tcp_reset_v4(&orig[..39], 64, false, C, &mut out), Err(Skip::Truncated));
-        assert_eq!(tcp_reset_v4(&orig, 64, true, C, &mut out[..39]), Err(Skip::BufferTooSmall));
+        assert_eq!(
+            tcp_reset_v4(&frag, 64, false, C, &mut out),
+            Err(Skip::NotFirstFragment)
+        );
+        assert_eq!(
+            tcp_reset_v4(&hex(V4_UDP), 64, false, C, &mut out),
+            Err(Skip::NotTcp)
+        );
+        assert_eq!(
+            tcp_reset_v4(&orig[..39], 64, false, C, &mut out),
+            Err(Skip::Truncated)
+        );
+        assert_eq!(
+            tcp_reset_v4(&orig, 64, true, C, &mut out[..39]),
+            Err(Skip::BufferTooSmall)
+        );
         // Data and FIN count in the ack number.
         let mut fin = orig.clone();
         fin.extend_from_slice(&[1, 2, 3]);
         fin[3] = 43;
         fin[33] = 0x01;
         tcp_reset_v4(&fin, 64, false, C, &mut out).unwrap();
-        assert_eq!(tcp::Packet::new_checked(&out[20..40]).unwrap().ack_number().0, 1 + 1 + 3);
+        assert_eq!(
+            tcp::Packet::new_checked(&out[20..40])
+                .unwrap()
+                .ack_number()
+                .0,
+            1 + 1 + 3
+        );
     }
 
     #[test]
     fn icmp_unreach_v4_layout() {
         let orig = hex(V4_UDP);
         let mut out = [0u8; 600];
-        let n = icmp_unreach_v4(&orig, unreach::PORT, Ipv4Addr::new(192, 0, 2, 1), 64, 7, true, &mut out).unwrap();
+        let n = icmp_unreach_v4(
+            &orig,
+            unreach::PORT,
+            Ipv4Addr::new(192, 0, 2, 1),
+            64,
+            7,
+            true,
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(n, 20 + 8 + orig.len());
         let ip = ipv4::Packet::new_checked(&out[..n]).unwrap();
         assert!(ip.verify_checksum());
-        assert_eq!((ip.tos(), ip.dont_frag(), ip.ttl(), ip.ident()), (0xc0, false, 64, 7));
+        assert_eq!(
+            (ip.tos(), ip.dont_frag(), ip.ttl(), ip.ident()),
+            (0xc0, false, 64, 7)
+        );
         assert_eq!(ip.dst(), Ipv4Addr::new(192, 0, 2, 20));
         let m = crate::wire::icmp::Packet::new_checked(ip.payload()).unwrap();
         assert!(m.verify_checksum());
@@ -555,20 +616,35 @@ mod tests {
         let mut big = orig.clone();
         big.resize(1000, 0);
         big[2..4].copy_from_slice(&1000u16.to_be_bytes());
-        let n = icmp_unreach_v4(&big, unreach::PORT, Ipv4Addr::new(192, 0, 2, 1), 64, 0, false, &mut out).unwrap();
+        let n = icmp_unreach_v4(
+            &big,
+            unreach::PORT,
+            Ipv4Addr::new(192, 0, 2, 1),
+            64,
+            0,
+            false,
+            &mut out,
+        )
+        .unwrap();
         assert_eq!(n, 576);
         // No error about an ICMP error; echo requests are fine.
         let echo = hex(V4_ICMP_ECHO);
         assert!(icmp_unreach_v4(&echo, 3, Ipv4Addr::LOCALHOST, 64, 0, true, &mut out).is_ok());
         let err = &out[..n].to_vec();
-        assert_eq!(icmp_unreach_v4(err, 3, Ipv4Addr::LOCALHOST, 64, 0, false, &mut out), Err(Skip::IcmpError));
+        assert_eq!(
+            icmp_unreach_v4(err, 3, Ipv4Addr::LOCALHOST, 64, 0, false, &mut out),
+            Err(Skip::IcmpError)
+        );
         // Zero UDP checksum: not verified.
         let mut z = orig.clone();
         z[26] = 0;
         z[27] = 0;
         assert!(icmp_unreach_v4(&z, 3, Ipv4Addr::LOCALHOST, 64, 0, true, &mut out).is_ok());
         z[27] = 1;
-        assert_eq!(icmp_unreach_v4(&z, 3, Ipv4Addr::LOCALHOST, 64, 0, true, &mut out), Err(Skip::BadChecksum));
+        assert_eq!(
+            icmp_unreach_v4(&z, 3, Ipv4Addr::LOCALHOST, 64, 0, true, &mut out),
+            Err(Skip::BadChecksum)
+        );
     }
 
     #[test]
@@ -590,7 +666,10 @@ mod tests {
         assert_eq!(n, 1280);
         // No error about an error.
         let err = out[..n].to_vec();
-        assert_eq!(icmpv6_unreach(&err, 4, &me, 64, false, &mut out), Err(Skip::IcmpError));
+        assert_eq!(
+            icmpv6_unreach(&err, 4, &me, 64, false, &mut out),
+            Err(Skip::IcmpError)
+        );
         // Echo request is eligible.
         assert!(icmpv6_unreach(&hex(V6_ICMP_ECHO), 4, &me, 64, true, &mut out).is_ok());
     }
@@ -602,7 +681,10 @@ mod tests {
         let n = tcp_reset_v6(&orig, 64, true, &mut out).unwrap();
         assert_eq!(n, 60);
         let ip = ipv6::Packet::new_checked(&out[..n]).unwrap();
-        assert_eq!((ip.payload_len(), ip.next_header(), ip.hop_limit()), (20, IpProtocol::TCP, 64));
+        assert_eq!(
+            (ip.payload_len(), ip.next_header(), ip.hop_limit()),
+            (20, IpProtocol::TCP, 64)
+        );
         let t = tcp::Packet::new_checked(ip.payload()).unwrap();
         assert_eq!((t.src_port(), t.dst_port()), (8443, 0xcf09));
         assert_eq!(t.flags(), tcp::TcpFlags::RST | tcp::TcpFlags::ACK);
@@ -610,8 +692,14 @@ mod tests {
         assert!(t.verify_checksum_v6(&ip.src(), &ip.dst()));
         let mut mc = orig.clone();
         mc[24] = 0xff;
-        assert_eq!(tcp_reset_v6(&mc, 64, false, &mut out), Err(Skip::NotUnicast));
-        assert_eq!(tcp_reset_v6(&hex(V6_UDP), 64, false, &mut out), Err(Skip::NotTcp));
+        assert_eq!(
+            tcp_reset_v6(&mc, 64, false, &mut out),
+            Err(Skip::NotUnicast)
+        );
+        assert_eq!(
+            tcp_reset_v6(&hex(V6_UDP), 64, false, &mut out),
+            Err(Skip::NotTcp)
+        );
     }
 
     proptest! {

@@ -32,7 +32,9 @@ use core::cmp::Ordering;
 use core::fmt;
 use core::ops;
 
-use super::{checksum, rd_u16, rd_u32, rd_u8, sub, sub_mut, wr_u16, wr_u32, wr_u8, Error, IpProtocol, Result};
+use super::{
+    checksum, rd_u16, rd_u32, rd_u8, sub, sub_mut, wr_u16, wr_u32, wr_u8, Error, IpProtocol, Result,
+};
 use core::net::{Ipv4Addr, Ipv6Addr};
 
 mod field {
@@ -455,7 +457,10 @@ pub struct OptionsIter<'a> {
 impl<'a> OptionsIter<'a> {
     /// Walks `options` (the bytes between the fixed header and `doff * 4`).
     pub fn new(options: &'a [u8]) -> Self {
-        OptionsIter { data: options, pos: 0 }
+        OptionsIter {
+            data: options,
+            pos: 0,
+        }
     }
 }
 
@@ -493,8 +498,14 @@ impl<'a> Iterator for OptionsIter<'a> {
                     (kind::WINDOW, 3) => TcpOption::WindowScale(rd_u8(body, 0)),
                     (kind::SACK_PERM, 2) => TcpOption::SackPermitted,
                     (kind::SACK, _) => TcpOption::Sack(body),
-                    (kind::TIMESTAMP, 10) => TcpOption::Timestamp { tsval: rd_u32(body, 0), tsecr: rd_u32(body, 4) },
-                    _ => TcpOption::Unknown { kind: opcode, data: body },
+                    (kind::TIMESTAMP, 10) => TcpOption::Timestamp {
+                        tsval: rd_u32(body, 0),
+                        tsecr: rd_u32(body, 4),
+                    },
+                    _ => TcpOption::Unknown {
+                        kind: opcode,
+                        data: body,
+                    },
                 })
             }
         }
@@ -581,7 +592,10 @@ mod tests {
         t.set_urgent_at(6);
         t.fill_checksum_v4(s, d);
         assert!(t.verify_checksum_v4(s, d));
-        assert_eq!((t.src_port(), t.dst_port(), t.window_len(), t.urgent_at()), (1, 2, 5, 6));
+        assert_eq!(
+            (t.src_port(), t.dst_port(), t.window_len(), t.urgent_at()),
+            (1, 2, 5, 6)
+        );
         assert_eq!(t.flags().bits(), 0x14);
     }
 
@@ -602,7 +616,9 @@ mod tests {
     #[test]
     fn options_like_tcp_parse_options() {
         // A typical Linux SYN: MSS, SACK_PERM, TS, NOP, WSCALE.
-        let o = [2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7];
+        let o = [
+            2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,
+        ];
         let v: Vec<_> = OptionsIter::new(&o).collect();
         assert_eq!(
             v,
@@ -622,9 +638,17 @@ mod tests {
         // Wrong length for a known kind: Unknown.
         assert_eq!(
             OptionsIter::new(&[2, 3, 9]).next(),
-            Some(TcpOption::Unknown { kind: 2, data: &[9] })
+            Some(TcpOption::Unknown {
+                kind: 2,
+                data: &[9]
+            })
         );
-        assert_eq!(OptionsIter::new(&[5, 10, 0, 0, 0, 1, 0, 0, 0, 2]).next().map(|o| matches!(o, TcpOption::Sack(s) if s.len() == 8)), Some(true));
+        assert_eq!(
+            OptionsIter::new(&[5, 10, 0, 0, 0, 1, 0, 0, 0, 2])
+                .next()
+                .map(|o| matches!(o, TcpOption::Sack(s) if s.len() == 8)),
+            Some(true)
+        );
     }
 
     #[test]

@@ -114,7 +114,8 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// Verifies the checksum over IPv4: true for a zero ("no") checksum,
     /// otherwise pseudo-header + whole buffer must sum to `0xffff`.
     pub fn verify_checksum_v4(&self, src: Ipv4Addr, dst: Ipv4Addr) -> bool {
-        self.checksum() == 0 || checksum::verify_transport_v4(src, dst, IpProtocol::UDP, self.buffer.as_ref())
+        self.checksum() == 0
+            || checksum::verify_transport_v4(src, dst, IpProtocol::UDP, self.buffer.as_ref())
     }
 
     /// Verifies the checksum over IPv6 (zero is not accepted).
@@ -208,9 +209,15 @@ mod tests {
         assert!(Packet::new_checked(&b[20..27]).is_err());
         let mut c = b[20..].to_vec();
         c[5] = 10;
-        assert_eq!(Packet::new_checked(&c[..]).unwrap().check_udp_len(), Err(Error::Truncated));
+        assert_eq!(
+            Packet::new_checked(&c[..]).unwrap().check_udp_len(),
+            Err(Error::Truncated)
+        );
         c[5] = 7;
-        assert_eq!(Packet::new_checked(&c[..]).unwrap().check_udp_len(), Err(Error::Malformed));
+        assert_eq!(
+            Packet::new_checked(&c[..]).unwrap().check_udp_len(),
+            Err(Error::Malformed)
+        );
     }
 
     proptest! {
