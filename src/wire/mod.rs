@@ -1,1 +1,241 @@
-//! The `wire` layer (under construction).
+//! The `wire` layer: zero-copy views over packet bytes, and checksums.
+//!
+//! Everything above this layer (the rule evaluator, conntrack, `LOG`,
+//! `REJECT`) reads packets through the types here. The layer follows the
+//! smoltcp model:
+//!
+//! * A *view* (`ipv4::Packet<T>`, `tcp::Packet<T>`, ...) wraps any
+//!   `T: AsRef<[u8]>`. It is made with `new_checked`, which runs
+//!   `check_len`: after that succeeds **no getter panics** and every getter
+//!   reads exactly the bytes it names, on demand (nothing is decoded up
+//!   front: a rule that tests only the destination port reads two bytes).
+//!   Setters exist when `T: AsMut<[u8]>`.
+//! * Byte offsets live as constants in a private `mod field` in each file.
+//! * Wire numbers are open newtypes with associated constants
+//!   ([`IpProtocol`], [`icmp::IcmpType`], ...): any value can be
+//!   represented, known ones have names.
+//! * Errors ([`Error`]) are small and `Copy`.
+//! * Nothing in this layer allocates, reads a clock or panics, whatever the
+//!   input bytes: all reads of packet bytes are bounds-checked (`get`), and
+//!   a read that would fall outside the buffer after `check_len` is
+//!   impossible; the fallback value is never observed.
+//!
+//! Beyond plain views, the layer reproduces the few places where the kernel
+//! looks at packet bytes *before* or *around* netfilter, so that the
+//! simulator drops or walks exactly what the kernel does:
+//!
+//! * [`ipv4::rcv_check`] (`ip_rcv_core`), [`ipv4::options_compile`]
+//!   (`ip_options_compile`, run by `ip_rcv_finish` after PREROUTING),
+//! * [`ipv6::rcv_check`] (`ip6_rcv_core` + `ipv6_parse_hopopts`),
+//! * [`ipv6::find_hdr`] / [`ipv6::skip_exthdr`] (`ipv6_find_hdr`,
+//!   `ipv6_skip_exthdr`),
+//! * [`meta::PacketMeta`]: what `ipt_do_table` / `ip6_packet_match` compute
+//!   once per packet (`fragoff`, `thoff`),
+//! * [`reject`]: the exact bytes of `REJECT` replies.
+//!
+//! Packet slices handed to these functions always start at the IPv4/IPv6
+//! header (no link-layer header), like the `hex` fields of reference traces.
+
+pub mod checksum;
+pub mod icmp;
+pub mod icmpv6;
+pub mod ipv4;
+pub mod ipv6;
+pub mod meta;
+pub mod reject;
+pub mod tcp;
+pub mod udp;
+
+#[cfg(test)]
+mod fixtures;
+
+use core::fmt;
+
+/// Why a view could not be made over some bytes.
+///
+/// Small and `Copy` so that it costs nothing on the packet path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Error {
+    /// The buffer is shorter than the header (or field) being read.
+    Truncated,
+    /// A length or version field contradicts the header format (e.g. an
+    /// IPv4 IHL below 5, a TCP data offset below 5).
+    Malformed,
+    /// An output buffer is too small for what was to be written into it.
+    BufferTooSmall,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Error::Truncated => "truncated packet",
+            Error::Malformed => "malformed packet",
+            Error::BufferTooSmall => "output buffer too small",
+        })
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Result type of this layer.
+pub type Result<T> = core::result::Result<T, Error>;
+
+/// An IP protocol number (IPv4 `protocol`, IPv6 `next header`).
+///
+/// An open number: every `u8` is a valid value; known ones have constants.
+///
+/// ```
+/// use nfsim::wire::IpProtocol;
+/// assert_eq!(IpProtocol::TCP, IpProtocol(6));
+/// assert!(IpProtocol::HOPOPTS.is_ipv6_ext_hdr());
+/// assert!(!IpProtocol::ESP.is_ipv6_ext_hdr());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct IpProtocol(pub u8);
+
+impl IpProtocol {
+    /// IPv6 hop-by-hop options (0). Also `-p all` in iptables.
+    pub const HOPOPTS: IpProtocol = IpProtocol(0);
+    /// ICMP (1).
+    pub const ICMP: IpProtocol = IpProtocol(1);
+    /// IGMP (2).
+    pub const IGMP: IpProtocol = IpProtocol(2);
+    /// IP in IP (4).
+    pub const IPIP: IpProtocol = IpProtocol(4);
+    /// TCP (6).
+    pub const TCP: IpProtocol = IpProtocol(6);
+    /// UDP (17).
+    pub const UDP: IpProtocol = IpProtocol(17);
+    /// DCCP (33).
+    pub const DCCP: IpProtocol = IpProtocol(33);
+    /// IPv6 encapsulation (41).
+    pub const IPV6: IpProtocol = IpProtocol(41);
+    /// IPv6 routing header (43).
+    pub const ROUTING: IpProtocol = IpProtocol(43);
+    /// IPv6 fragment header (44).
+    pub const FRAGMENT: IpProtocol = IpProtocol(44);
+    /// GRE (47).
+    pub const GRE: IpProtocol = IpProtocol(47);
+    /// ESP (50).
+    pub const ESP: IpProtocol = IpProtocol(50);
+    /// Authentication header (51).
+    pub const AH: IpProtocol = IpProtocol(51);
+    /// ICMPv6 (58).
+    pub const ICMPV6: IpProtocol = IpProtocol(58);
+    /// IPv6 "no next header" (59).
+    pub const NONE: IpProtocol = IpProtocol(59);
+    /// IPv6 destination options (60).
+    pub const DSTOPTS: IpProtocol = IpProtocol(60);
+    /// SCTP (132).
+    pub const SCTP: IpProtocol = IpProtocol(132);
+    /// UDP-Lite (136).
+    pub const UDPLITE: IpProtocol = IpProtocol(136);
+
+    /// `ipv6_ext_hdr()` (net/ipv6/exthdrs_core.c): hop-by-hop, routing,
+    /// fragment, AH, none and destination options. ESP is *not* one.
+    pub const fn is_ipv6_ext_hdr(self) -> bool {
+        matches!(self.0, 0 | 43 | 44 | 51 | 59 | 60)
+    }
+}
+
+impl fmt::Display for IpProtocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl From<u8> for IpProtocol {
+    fn from(v: u8) -> Self {
+        IpProtocol(v)
+    }
+}
+
+impl From<IpProtocol> for u8 {
+    fn from(v: IpProtocol) -> Self {
+        v.0
+    }
+}
+
+/// The IP version of a packet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IpVersion {
+    /// IPv4.
+    V4,
+    /// IPv6.
+    V6,
+}
+
+// ---- bounds-checked big-endian accessors used by every view ----
+
+#[inline]
+pub(crate) fn rd_u8(b: &[u8], at: usize) -> u8 {
+    b.get(at).copied().unwrap_or(0)
+}
+
+#[inline]
+pub(crate) fn rd_u16(b: &[u8], at: usize) -> u16 {
+    match b.get(at..at.wrapping_add(2)) {
+        Some(&[x, y]) => u16::from_be_bytes([x, y]),
+        _ => 0,
+    }
+}
+
+#[inline]
+pub(crate) fn rd_u32(b: &[u8], at: usize) -> u32 {
+    match b.get(at..at.wrapping_add(4)) {
+        Some(&[a, c, d, e]) => u32::from_be_bytes([a, c, d, e]),
+        _ => 0,
+    }
+}
+
+#[inline]
+pub(crate) fn rd_arr<const N: usize>(b: &[u8], at: usize) -> [u8; N] {
+    let mut out = [0u8; N];
+    if let Some(s) = b.get(at..at.wrapping_add(N)) {
+        out.copy_from_slice(s);
+    }
+    out
+}
+
+#[inline]
+pub(crate) fn wr_u8(b: &mut [u8], at: usize, v: u8) {
+    if let Some(x) = b.get_mut(at) {
+        *x = v;
+    }
+}
+
+#[inline]
+pub(crate) fn wr_u16(b: &mut [u8], at: usize, v: u16) {
+    wr_bytes(b, at, &v.to_be_bytes());
+}
+
+#[inline]
+pub(crate) fn wr_u32(b: &mut [u8], at: usize, v: u32) {
+    wr_bytes(b, at, &v.to_be_bytes());
+}
+
+#[inline]
+pub(crate) fn wr_bytes(b: &mut [u8], at: usize, v: &[u8]) {
+    if let Some(s) = b.get_mut(at..at.wrapping_add(v.len())) {
+        s.copy_from_slice(v);
+    }
+}
+
+/// `b[from..to]` clamped to the buffer: never panics, empty when out of range.
+#[inline]
+pub(crate) fn sub(b: &[u8], from: usize, to: usize) -> &[u8] {
+    let to = to.min(b.len());
+    b.get(from..to).unwrap_or(&[])
+}
+
+/// Mutable counterpart of [`sub`].
+#[inline]
+pub(crate) fn sub_mut(b: &mut [u8], from: usize, to: usize) -> &mut [u8] {
+    let to = to.min(b.len());
+    if from <= to {
+        b.get_mut(from..to).unwrap_or(&mut [])
+    } else {
+        &mut []
+    }
+}

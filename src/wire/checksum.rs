@@ -1,0 +1,403 @@
+//! The Internet checksum (RFC 1071) and its incremental update (RFC 1624).
+//!
+//! Conventions (the kernel's, `include/net/checksum.h`):
+//!
+//! * [`sum`] returns the *folded one's-complement sum* of some bytes, not
+//!   complemented (the kernel's `csum_fold(csum_partial(..))` before its
+//!   final `~`). Sums of several pieces are added with [`combine`].
+//! * The value stored in a header is the complement of the sum over the
+//!   header (or pseudo-header + segment) with the checksum field zero:
+//!   [`ipv4_header`], [`transport_v4`], [`transport_v6`], [`icmpv4`].
+//! * A received header verifies when the sum over it, checksum field
+//!   included, is `0xffff` ([`verify`]).
+//! * Incremental updates ([`replace2`], [`replace4`], [`replace16`]) follow
+//!   RFC 1624 equation 3, `HC' = ~(~HC + ~m + m')`, exactly like the
+//!   kernel's `csum_replace2`/`csum_replace4` and
+//!   `inet_proto_csum_replace4/16` for a packet whose checksum is complete
+//!   (not `CHECKSUM_PARTIAL`; packets in nfsim always carry full checksums).
+//! * UDP: a transmitted checksum of zero means "no checksum" (IPv4 only;
+//!   RFC 768). When the kernel computes or rewrites a UDP checksum and the
+//!   result is 0, it stores `0xffff` instead (`CSUM_MANGLED_0`): see
+//!   [`udp_mangled_0`], [`udp_v4`], [`udp_v6`], and NAT's
+//!   `__udp_manip_pkt` (net/netfilter/nf_nat_proto.c), which leaves a zero
+//!   IPv4 UDP checksum untouched ([`udp_replace4`]).
+//!
+//! Nothing here allocates or panics.
+
+use core::net::{Ipv4Addr, Ipv6Addr};
+
+use super::IpProtocol;
+
+/// The kernel's `CSUM_MANGLED_0`: what a computed UDP checksum of zero is
+/// sent as.
+pub const CSUM_MANGLED_0: u16 = 0xffff;
+
+/// Folds a 32/64-bit accumulator of 16-bit words into 16 bits with
+/// end-around carry.
+#[inline]
+const fn fold(mut acc: u64) -> u16 {
+    while acc > 0xffff {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    acc as u16
+}
+
+/// Folded one's-complement sum of `data` taken as big-endian 16-bit words;
+/// an odd last byte is padded with a zero byte.
+///
+/// ```
+/// use nfsim::wire::checksum;
+/// assert_eq!(checksum::sum(&[0x00, 0x01, 0xf2, 0x03]), 0xf204);
+/// assert_eq!(checksum::sum(&[0xff]), 0xff00);
+/// ```
+pub fn sum(data: &[u8]) -> u16 {
+    let mut acc: u64 = 0;
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        // Four words at a time; no indexing that could panic.
+        let w = u64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+        acc += (w >> 48) + ((w >> 32) & 0xffff) + ((w >> 16) & 0xffff) + (w & 0xffff);
+    }
+    let mut words = chunks.remainder().chunks_exact(2);
+    for w in &mut words {
+        acc += u64::from(u16::from_be_bytes([w[0], w[1]]));
+    }
+    if let [last] = words.remainder() {
+        acc += u64::from(*last) << 8;
+    }
+    fold(acc)
+}
+
+/// One's-complement sum of already folded partial sums.
+///
+/// ```
+/// use nfsim::wire::checksum;
+/// let a = [1u8, 2, 3, 4, 5, 6];
+/// assert_eq!(checksum::combine(&[checksum::sum(&a[..2]), checksum::sum(&a[2..])]),
+///            checksum::sum(&a));
+/// ```
+pub fn combine(sums: &[u16]) -> u16 {
+    fold(sums.iter().map(|&s| u64::from(s)).sum())
+}
+
+/// True when `data`, its checksum field included, sums to `0xffff`.
+pub fn verify(data: &[u8]) -> bool {
+    sum(data) == 0xffff
+}
+
+/// Sum of the IPv4 pseudo-header (RFC 793/768): addresses, protocol and
+/// the transport length.
+pub fn pseudo_header_v4(src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, len: u32) -> u16 {
+    let s = src.octets();
+    let d = dst.octets();
+    let acc = u64::from(u16::from_be_bytes([s[0], s[1]]))
+        + u64::from(u16::from_be_bytes([s[2], s[3]]))
+        + u64::from(u16::from_be_bytes([d[0], d[1]]))
+        + u64::from(u16::from_be_bytes([d[2], d[3]]))
+        + u64::from(proto.0)
+        + u64::from(len >> 16)
+        + u64::from(len & 0xffff);
+    fold(acc)
+}
+
+/// Sum of the IPv6 pseudo-header (RFC 8200 section 8.1): addresses, the
+/// upper-layer length (32 bits) and the next header value.
+pub fn pseudo_header_v6(src: &Ipv6Addr, dst: &Ipv6Addr, proto: IpProtocol, len: u32) -> u16 {
+    combine(&[
+        sum(&src.octets()),
+        sum(&dst.octets()),
+        fold(u64::from(len >> 16) + u64::from(len & 0xffff) + u64::from(proto.0)),
+    ])
+}
+
+/// The checksum to store in an IPv4 header (`ip_send_check`): the header
+/// must have its checksum field set to zero.
+///
+/// ```
+/// use nfsim::wire::checksum;
+/// // The TCP RST of basic-server.json, checksum field zeroed: stored b6ba.
+/// let h = [0x45, 0, 0, 0x28, 0, 0, 0x40, 0, 0x40, 6, 0, 0,
+///          192, 0, 2, 1, 192, 0, 2, 20];
+/// assert_eq!(checksum::ipv4_header(&h), 0xb6ba);
+/// ```
+pub fn ipv4_header(header: &[u8]) -> u16 {
+    !sum(header)
+}
+
+/// The checksum to store in an ICMPv4 message (no pseudo-header): the
+/// message must have its checksum field set to zero.
+pub fn icmpv4(message: &[u8]) -> u16 {
+    !sum(message)
+}
+
+/// The checksum to store in a TCP/UDP/other segment over IPv4: pseudo-header
+/// plus `segment` (whose checksum field must be zero). For UDP use
+/// [`udp_v4`], which applies `CSUM_MANGLED_0`.
+pub fn transport_v4(src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, segment: &[u8]) -> u16 {
+    let len = u32::try_from(segment.len()).unwrap_or(u32::MAX);
+    !combine(&[pseudo_header_v4(src, dst, proto, len), sum(segment)])
+}
+
+/// The checksum to store in a TCP/UDP/ICMPv6 segment over IPv6.
+pub fn transport_v6(src: &Ipv6Addr, dst: &Ipv6Addr, proto: IpProtocol, segment: &[u8]) -> u16 {
+    let len = u32::try_from(segment.len()).unwrap_or(u32::MAX);
+    !combine(&[pseudo_header_v6(src, dst, proto, len), sum(segment)])
+}
+
+/// True when a received segment's checksum over IPv4 is correct
+/// (pseudo-header + segment sums to `0xffff`).
+pub fn verify_transport_v4(
+    src: Ipv4Addr,
+    dst: Ipv4Addr,
+    proto: IpProtocol,
+    segment: &[u8],
+) -> bool {
+    let len = u32::try_from(segment.len()).unwrap_or(u32::MAX);
+    combine(&[pseudo_header_v4(src, dst, proto, len), sum(segment)]) == 0xffff
+}
+
+/// True when a received segment's checksum over IPv6 is correct.
+pub fn verify_transport_v6(
+    src: &Ipv6Addr,
+    dst: &Ipv6Addr,
+    proto: IpProtocol,
+    segment: &[u8],
+) -> bool {
+    let len = u32::try_from(segment.len()).unwrap_or(u32::MAX);
+    combine(&[pseudo_header_v6(src, dst, proto, len), sum(segment)]) == 0xffff
+}
+
+/// `CSUM_MANGLED_0`: a UDP checksum that came out as zero is stored as
+/// `0xffff` (zero would mean "no checksum").
+#[inline]
+pub const fn udp_mangled_0(check: u16) -> u16 {
+    if check == 0 {
+        CSUM_MANGLED_0
+    } else {
+        check
+    }
+}
+
+/// UDP checksum over IPv4 as the kernel stores it (`udp_set_csum`/
+/// `udp4_hwcsum` and friends): [`transport_v4`] with `CSUM_MANGLED_0`.
+pub fn udp_v4(src: Ipv4Addr, dst: Ipv4Addr, segment: &[u8]) -> u16 {
+    udp_mangled_0(transport_v4(src, dst, IpProtocol::UDP, segment))
+}
+
+/// UDP checksum over IPv6 as stored (`udp6_set_csum`): with `CSUM_MANGLED_0`.
+pub fn udp_v6(src: &Ipv6Addr, dst: &Ipv6Addr, segment: &[u8]) -> u16 {
+    udp_mangled_0(transport_v6(src, dst, IpProtocol::UDP, segment))
+}
+
+/// `csum_replace2()` (include/net/checksum.h): the stored checksum `check`
+/// after the 16-bit word `old` of the covered data became `new`.
+///
+/// ```
+/// use nfsim::wire::checksum;
+/// // Decrementing the TTL of the first nat-gateway.json packet (64 -> 63,
+/// // protocol TCP): 147c becomes 157c, as the kernel forwarded it.
+/// assert_eq!(checksum::replace2(0x147c, 0x4006, 0x3f06), 0x157c);
+/// ```
+pub fn replace2(check: u16, old: u16, new: u16) -> u16 {
+    // HC' = ~(~HC + ~m + m')   (RFC 1624, eqn. 3)
+    !fold(u64::from(!check) + u64::from(!old) + u64::from(new))
+}
+
+/// `csum_replace4()` / `inet_proto_csum_replace4(.., pseudohdr)` for a
+/// complete checksum: a 32-bit field (an IPv4 address) changed.
+pub fn replace4(check: u16, old: [u8; 4], new: [u8; 4]) -> u16 {
+    let o = u32::from_be_bytes(old);
+    let n = u32::from_be_bytes(new);
+    let acc = u64::from(!check)
+        + u64::from(!(o >> 16) & 0xffff)
+        + u64::from(!o & 0xffff)
+        + u64::from(n >> 16)
+        + u64::from(n & 0xffff);
+    !fold(acc)
+}
+
+/// `inet_proto_csum_replace16()` for a complete checksum: a 128-bit field
+/// (an IPv6 address) changed.
+pub fn replace16(check: u16, old: &[u8; 16], new: &[u8; 16]) -> u16 {
+    let mut acc = u64::from(!check);
+    for (o, n) in old.chunks_exact(2).zip(new.chunks_exact(2)) {
+        acc += u64::from(!u16::from_be_bytes([o[0], o[1]]));
+        acc += u64::from(u16::from_be_bytes([n[0], n[1]]));
+    }
+    !fold(acc)
+}
+
+/// `inet_proto_csum_replace4(.., pseudohdr = true)` on a `CHECKSUM_PARTIAL`
+/// skb, whose checksum field holds the folded (uncomplemented) pseudo-header
+/// sum (e.g. a TCP reset from `nf_reject_ip_tcphdr_put` being NATed):
+/// `~csum_fold(csum_add(csum_sub(csum_unfold(sum), from), to))`.
+pub fn replace4_partial(check: u16, old: [u8; 4], new: [u8; 4]) -> u16 {
+    !replace4(!check, old, new)
+}
+
+/// A UDP checksum after a 16-bit change, the way NAT does it
+/// (`__udp_manip_pkt`, net/netfilter/nf_nat_proto.c): a zero checksum
+/// (none, IPv4) stays zero; otherwise it is updated and a result of zero is
+/// stored as `CSUM_MANGLED_0`.
+///
+/// For a combined address + port rewrite apply [`replace4`]/[`replace16`]
+/// and [`replace2`] on a nonzero checksum and [`udp_mangled_0`] once at the
+/// end, as the kernel does.
+pub fn udp_replace2(check: u16, old: u16, new: u16) -> u16 {
+    if check == 0 {
+        0
+    } else {
+        udp_mangled_0(replace2(check, old, new))
+    }
+}
+
+/// UDP counterpart of [`replace4`]: zero stays zero, zero results become
+/// `0xffff` (see [`udp_replace2`]).
+pub fn udp_replace4(check: u16, old: [u8; 4], new: [u8; 4]) -> u16 {
+    if check == 0 {
+        0
+    } else {
+        udp_mangled_0(replace4(check, old, new))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn sum_odd_and_even() {
+        assert_eq!(sum(&[]), 0);
+        assert_eq!(sum(&[0x12]), 0x1200);
+        assert_eq!(sum(&[0x12, 0x34, 0x56]), 0x1234 + 0x5600);
+        assert_eq!(sum(&[0xff, 0xff, 0x00, 0x01]), 0x0001);
+    }
+
+    #[test]
+    fn ipv4_header_of_trace_packet() {
+        // basic-server.json packet 0.
+        let h = hex("45000028000100004006f6b9c0000214c0000201");
+        assert!(verify(&h));
+        let mut z = h.clone();
+        z[10] = 0;
+        z[11] = 0;
+        assert_eq!(ipv4_header(&z), 0xf6b9);
+    }
+
+    #[test]
+    fn tcp_checksum_of_trace_packet() {
+        let p =
+            hex("45000028000100004006f6b9c0000214c0000201c35000160000000a000000005002faf06d6b0000");
+        let src = Ipv4Addr::new(192, 0, 2, 20);
+        let dst = Ipv4Addr::new(192, 0, 2, 1);
+        assert!(verify_transport_v4(src, dst, IpProtocol::TCP, &p[20..]));
+        let mut seg = p[20..].to_vec();
+        seg[16] = 0;
+        seg[17] = 0;
+        assert_eq!(transport_v4(src, dst, IpProtocol::TCP, &seg), 0x6d6b);
+    }
+
+    #[test]
+    fn udp_v6_checksum_of_trace_packet() {
+        // ipv6-basic.json packet 5: UDP 0xcf0a -> 9, checksum 0x6435.
+        let p = hex("600000000009114020010db800000000000000000000002020010db8000000000000000000000001cf0a00090009643571");
+        let src = Ipv6Addr::from(<[u8; 16]>::try_from(&p[8..24]).unwrap());
+        let dst = Ipv6Addr::from(<[u8; 16]>::try_from(&p[24..40]).unwrap());
+        assert!(verify_transport_v6(&src, &dst, IpProtocol::UDP, &p[40..]));
+        let mut seg = p[40..].to_vec();
+        seg[6] = 0;
+        seg[7] = 0;
+        assert_eq!(udp_v6(&src, &dst, &seg), 0x6435);
+    }
+
+    #[test]
+    fn nat_rewrite_matches_kernel() {
+        // nat-gateway.json packet 0 (in eth1) and its forwarded form after
+        // DNAT 198.51.100.1:2222 -> 192.0.2.10:22 and TTL 64 -> 63.
+        let inp =
+            hex("45000028000100004006147ccb00711ec6336401c73808ae00000064000000005002faf07e530000");
+        let out =
+            hex("45000028000100003f067da6cb00711ec000020ac738001600000064000000005002faf0ef150000");
+        let old_dst = [198, 51, 100, 1];
+        let new_dst = [192, 0, 2, 10];
+        // IP header: daddr then TTL.
+        let c = replace4(0x147c, old_dst, new_dst);
+        let c = replace2(c, 0x4006, 0x3f06);
+        assert_eq!(c, u16::from_be_bytes([out[10], out[11]]));
+        // TCP: address in pseudo-header, then port.
+        let t = u16::from_be_bytes([inp[36], inp[37]]);
+        let t = replace4(t, old_dst, new_dst);
+        let t = replace2(t, 0x08ae, 0x0016);
+        assert_eq!(t, u16::from_be_bytes([out[36], out[37]]));
+    }
+
+    #[test]
+    fn nat_udp_rewrite_matches_kernel() {
+        // nat-gateway.json packet 3: SNAT 192.0.2.10 -> 198.51.100.1, TTL 63.
+        let inp = hex("4500001d0001000040117c8fc000020acb007135cb2000350009c54571");
+        let out = hex("4500001d000100003f111565c6336401cb007135cb20003500095d1b71");
+        let c = udp_replace4(
+            u16::from_be_bytes([inp[26], inp[27]]),
+            [192, 0, 2, 10],
+            [198, 51, 100, 1],
+        );
+        assert_eq!(c, u16::from_be_bytes([out[26], out[27]]));
+        assert_eq!(udp_replace4(0, [1, 2, 3, 4], [5, 6, 7, 8]), 0);
+    }
+
+    #[test]
+    fn mangled_zero() {
+        assert_eq!(udp_mangled_0(0), 0xffff);
+        assert_eq!(udp_mangled_0(7), 7);
+        // A replacement whose result is 0 is stored as 0xffff.
+        // check = ~(~HC + ~m + m'): choose HC so that the result is 0.
+        let r = replace2(0x0001, 0x0000, 0x0001);
+        assert_eq!(r, 0x0000);
+        assert_eq!(udp_replace2(0x0001, 0x0000, 0x0001), 0xffff);
+    }
+
+    #[test]
+    fn replace16_equals_recompute() {
+        let mut seg = [0u8; 20];
+        seg[0] = 0x12;
+        seg[13] = 0x02;
+        let a = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 2);
+        let b = Ipv6Addr::new(0x2001, 0xdb8, 1, 0, 0, 0, 0, 2);
+        let d = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+        let c1 = transport_v6(&a, &d, IpProtocol::TCP, &seg);
+        let c2 = transport_v6(&b, &d, IpProtocol::TCP, &seg);
+        assert_eq!(replace16(c1, &a.octets(), &b.octets()), c2);
+    }
+
+    proptest! {
+        #[test]
+        fn incremental_equals_recompute(data in proptest::collection::vec(any::<u8>(), 2..64),
+                                        word in 0usize..32, new in any::<u16>()) {
+            let mut data = data;
+            if data.len() % 2 == 1 { data.push(0); }
+            let i = (word % (data.len() / 2)) * 2;
+            let before = !sum(&data);
+            let old = u16::from_be_bytes([data[i], data[i + 1]]);
+            data[i..i + 2].copy_from_slice(&new.to_be_bytes());
+            let after = !sum(&data);
+            let inc = replace2(before, old, new);
+            // Equal as one's-complement numbers (0x0000 and 0xffff both zero).
+            prop_assert!(inc == after || (inc | after) == 0xffff && (inc & after) == 0);
+            // And the data verifies with the incremental value stored.
+            let mut d2 = data.clone();
+            d2.extend_from_slice(&inc.to_be_bytes());
+            prop_assert!(verify(&d2));
+        }
+
+        #[test]
+        fn sum_split_anywhere_even(data in proptest::collection::vec(any::<u8>(), 0..80), at in 0usize..40) {
+            let at = (at * 2).min(data.len() & !1);
+            prop_assert_eq!(combine(&[sum(&data[..at]), sum(&data[at..])]), sum(&data));
+        }
+    }
+
+    pub(crate) fn hex(s: &str) -> Vec<u8> {
+        crate::wire::fixtures::hex(s)
+    }
+}

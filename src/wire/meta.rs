@@ -1,0 +1,271 @@
+//! Per-packet facts the rule evaluator needs, computed once in one pass:
+//! [`PacketMeta`].
+//!
+//! These are what the kernel's table walkers compute before the first rule:
+//!
+//! * IPv4, `ipt_do_table()` (net/ipv4/netfilter/ip_tables.c):
+//!   `acpar.fragoff = ntohs(ip->frag_off) & IP_OFFSET` (in **8-byte units**)
+//!   and `acpar.thoff = ip_hdrlen(skb)`, once per packet. `-f` in
+//!   `ip_packet_match` matches when that offset is nonzero (non-first
+//!   fragments only).
+//! * IPv6, `ip6t_do_table()` (net/ipv6/netfilter/ip6_tables.c): per *rule*,
+//!   `acpar.thoff = 0`; then `ip6_packet_match` calls `ipv6_find_hdr(skb,
+//!   &thoff, -1, &_frag_off, NULL)` **only for rules with `-p`** and then
+//!   sets `acpar.fragoff = _frag_off` (in **bytes**, a multiple of 8). On
+//!   failure it returns "no match" and hot-drops the packet when
+//!   `_frag_off == 0` (always the case on failure, see
+//!   [`ipv6::find_hdr`](super::ipv6::find_hdr)). `ipv6_find_hdr` depends
+//!   only on the packet, so it is computed here once
+//!   ([`PacketMeta::find_hdr_error`]); the engine applies it to `-p` rules.
+//!
+//! Truncated transport headers: the `tcp` and `udp` matches
+//! (net/netfilter/xt_tcpudp.c, `tcp_mt`/`udp_mt`) first return "no match"
+//! for any nonzero `fragoff` (and `tcp_mt` **hot-drops** when `fragoff == 1`,
+//! an IPv4 fragment at byte offset 8, "evil TCP offset=1 frag"; with IPv6's
+//! byte offsets 1 never occurs). For `fragoff == 0` they read
+//! `sizeof(struct tcphdr)` = 20 / `sizeof(struct udphdr)` = 8 bytes at
+//! `thoff` with `skb_header_pointer`; if those bytes are not all in the
+//! packet they **hot-drop** ("Dropping evil TCP offset=0 tinygram") — the
+//! packet is dropped at once, whatever the rule's target. The same holds for
+//! `icmp`/`icmp6` (8 bytes). [`PacketMeta::header_complete`] answers exactly
+//! that question, so the engine can reproduce it. `tcp_mt` with
+//! `--tcp-option` also hot-drops when `doff * 4 < 20` or when the option
+//! bytes are missing.
+
+use super::{ipv4, ipv6, rd_u8, Error, IpProtocol, IpVersion, Result};
+
+/// Bytes of transport header the kernel's matches (and conntrack) read with
+/// `skb_header_pointer` for protocol `p`: TCP 20, UDP/UDP-Lite 8, ICMP 8,
+/// ICMPv6 8, SCTP 12, DCCP 12, ESP 8, AH 12 (IPv4 `struct ip_auth_hdr`).
+/// `None` for other protocols (nothing to read).
+///
+/// ```
+/// use nfsim::wire::{meta::min_header_len, IpProtocol};
+/// assert_eq!(min_header_len(IpProtocol::TCP), Some(20));
+/// assert_eq!(min_header_len(IpProtocol::GRE), None);
+/// ```
+pub const fn min_header_len(p: IpProtocol) -> Option<usize> {
+    match p.0 {
+        6 => Some(20),
+        17 | 136 => Some(8),
+        1 | 58 => Some(8),
+        132 | 33 => Some(12),
+        50 => Some(8),
+        51 => Some(12),
+        _ => None,
+    }
+}
+
+/// What the table walkers know about a packet before the first rule.
+///
+/// ```
+/// use nfsim::wire::{meta::PacketMeta, IpProtocol, IpVersion};
+/// let syn = [0x45, 0, 0, 0x28, 0, 1, 0, 0, 0x40, 6, 0xf6, 0xb9, 192, 0, 2, 20, 192, 0, 2, 1,
+///            0xc3, 0x50, 0, 0x16, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0x50, 0x02, 0xfa, 0xf0, 0x6d, 0x6b, 0, 0];
+/// let m = PacketMeta::parse(&syn).unwrap();
+/// assert_eq!((m.version, m.protocol, m.thoff, m.fragoff), (IpVersion::V4, IpProtocol::TCP, 20, 0));
+/// assert!(m.header_complete());
+/// let m = PacketMeta::parse(&syn[..30]).unwrap();
+/// assert!(!m.header_complete()); // a tcp match would hot-drop this packet
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PacketMeta {
+    /// IPv4 or IPv6.
+    pub version: IpVersion,
+    /// Length of the network header: IPv4 `ihl * 4`, IPv6 40 (fixed header).
+    pub l3_len: usize,
+    /// The transport protocol: IPv4 `protocol`; IPv6 what `ipv6_find_hdr`
+    /// returns without target (upper-layer protocol, ESP, NONE, or for a
+    /// non-first fragment the fragment header's next header). For IPv6 when
+    /// `find_hdr_error` is set: the fixed header's next header.
+    pub protocol: IpProtocol,
+    /// Offset of the transport header (`acpar.thoff`). IPv6: 0 when
+    /// `ipv6_find_hdr` did not set it (error, or non-first fragment).
+    pub thoff: usize,
+    /// `acpar.fragoff`: IPv4 in 8-byte units, IPv6 in bytes. Nonzero only
+    /// for non-first fragments.
+    pub fragoff: u16,
+    /// Any fragment: IPv4 MF or offset set; IPv6 a fragment header in the
+    /// extension chain.
+    pub is_fragment: bool,
+    /// Bytes from `thoff` to the end of the packet (0 when `thoff` is 0 or
+    /// beyond the packet).
+    pub l4_len: usize,
+    /// IPv6 only: `ipv6_find_hdr` failed. Rules with `-p` then do not match
+    /// and hot-drop the packet.
+    pub find_hdr_error: Option<ipv6::FindHdrError>,
+}
+
+impl PacketMeta {
+    /// Computes the meta data of an L3 packet (trimmed to its real length,
+    /// as after [`ipv4::rcv_check`] / [`ipv6::rcv_check`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Truncated`]/[`Error::Malformed`] if the network header
+    /// itself cannot be read, or the version is neither 4 nor 6.
+    pub fn parse(packet: &[u8]) -> Result<PacketMeta> {
+        match rd_u8(packet, 0) >> 4 {
+            4 => {
+                let p = ipv4::Packet::new_checked(packet)?;
+                let hl = p.header_len();
+                Ok(PacketMeta {
+                    version: IpVersion::V4,
+                    l3_len: hl,
+                    protocol: p.protocol(),
+                    thoff: hl,
+                    fragoff: p.frag_offset(),
+                    is_fragment: p.is_fragment(),
+                    l4_len: packet.len().saturating_sub(hl),
+                    find_hdr_error: None,
+                })
+            }
+            6 => {
+                let p = ipv6::Packet::new_checked(packet)?;
+                let is_fragment = p
+                    .ext_headers()
+                    .any(|h| matches!(h, Ok(h) if h.kind == IpProtocol::FRAGMENT));
+                let (protocol, thoff, fragoff, err) = match ipv6::find_hdr(packet, None) {
+                    Ok(f) => (f.protocol, f.offset.unwrap_or(0), f.fragoff, None),
+                    Err(e) => (p.next_header(), 0, 0, Some(e)),
+                };
+                let l4_len = if thoff == 0 {
+                    0
+                } else {
+                    packet.len().saturating_sub(thoff)
+                };
+                Ok(PacketMeta {
+                    version: IpVersion::V6,
+                    l3_len: ipv6::HEADER_LEN,
+                    protocol,
+                    thoff,
+                    fragoff,
+                    is_fragment,
+                    l4_len,
+                    find_hdr_error: err,
+                })
+            }
+            _ => Err(Error::Malformed),
+        }
+    }
+
+    /// True unless this is a non-first fragment (`fragoff == 0`).
+    pub fn is_first_or_unfragmented(&self) -> bool {
+        self.fragoff == 0
+    }
+
+    /// True when the transport header bytes the kernel reads for
+    /// [`protocol`](Self::protocol) ([`min_header_len`]) are all present at
+    /// `thoff`. Always true for protocols nothing reads, false when `thoff`
+    /// is unknown (0). Only meaningful when `fragoff == 0`: matches never
+    /// read headers of non-first fragments.
+    pub fn header_complete(&self) -> bool {
+        if self.thoff == 0 {
+            return false;
+        }
+        match min_header_len(self.protocol) {
+            Some(n) => self.l4_len >= n,
+            None => true,
+        }
+    }
+
+    /// The transport bytes (`thoff..`), empty if unknown.
+    pub fn l4<'a>(&self, packet: &'a [u8]) -> &'a [u8] {
+        if self.thoff == 0 {
+            return &[];
+        }
+        packet.get(self.thoff..).unwrap_or(&[])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::fixtures::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn trace_packets() {
+        for (h, proto, thoff) in [
+            (V4_TCP_SYN, IpProtocol::TCP, 20),
+            (V4_UDP, IpProtocol::UDP, 20),
+            (V4_ICMP_ECHO, IpProtocol::ICMP, 20),
+            (V6_TCP_SYN, IpProtocol::TCP, 40),
+            (V6_UDP, IpProtocol::UDP, 40),
+            (V6_ICMP_ECHO, IpProtocol::ICMPV6, 40),
+        ] {
+            let b = hex(h);
+            let m = PacketMeta::parse(&b).unwrap();
+            assert_eq!(
+                (m.protocol, m.thoff, m.fragoff, m.is_fragment),
+                (proto, thoff, 0, false)
+            );
+            assert!(m.header_complete());
+            assert_eq!(m.l4(&b).len(), b.len() - thoff);
+        }
+    }
+
+    #[test]
+    fn v4_fragments_and_truncation() {
+        let mut b = hex(V4_TCP_SYN);
+        b[6] = 0x00;
+        b[7] = 0x01; // offset 1 (8 bytes): the "evil" fragment
+        let m = PacketMeta::parse(&b).unwrap();
+        assert_eq!(
+            (m.fragoff, m.is_fragment, m.is_first_or_unfragmented()),
+            (1, true, false)
+        );
+        b[6] = 0x20;
+        b[7] = 0; // MF, first fragment
+        let m = PacketMeta::parse(&b).unwrap();
+        assert_eq!((m.fragoff, m.is_fragment), (0, true));
+        let m = PacketMeta::parse(&b[..39]).unwrap();
+        assert!(!m.header_complete());
+        let u = hex(V4_UDP);
+        assert!(PacketMeta::parse(&u[..28]).unwrap().header_complete());
+        assert!(!PacketMeta::parse(&u[..27]).unwrap().header_complete());
+        assert_eq!(PacketMeta::parse(&u[..10]), Err(Error::Truncated));
+        assert_eq!(PacketMeta::parse(&[0x55; 40]), Err(Error::Malformed));
+    }
+
+    #[test]
+    fn v6_fragments_and_errors() {
+        let syn = hex(V6_TCP_SYN);
+        // Insert a first-fragment header.
+        let mut p = syn[..40].to_vec();
+        p[6] = 44;
+        p.extend_from_slice(&[6, 0, 0, 1, 0, 0, 0, 9]);
+        p.extend_from_slice(&syn[40..]);
+        p[5] = 28;
+        let m = PacketMeta::parse(&p).unwrap();
+        assert_eq!(
+            (m.protocol, m.thoff, m.fragoff, m.is_fragment),
+            (IpProtocol::TCP, 48, 0, true)
+        );
+        assert!(m.header_complete());
+        // Non-first fragment: offset 8 bytes.
+        p[42] = 0;
+        p[43] = 8;
+        let m = PacketMeta::parse(&p).unwrap();
+        assert_eq!((m.protocol, m.thoff, m.fragoff), (IpProtocol::TCP, 0, 8));
+        assert!(!m.is_first_or_unfragmented());
+        // Truncated chain.
+        let mut t = syn[..40].to_vec();
+        t[6] = 60;
+        let m = PacketMeta::parse(&t).unwrap();
+        assert_eq!(m.find_hdr_error, Some(ipv6::FindHdrError::BadMsg));
+        assert!(!m.header_complete());
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(data in proptest::collection::vec(any::<u8>(), 0..100), v6 in any::<bool>()) {
+            let mut d = data;
+            if let Some(b) = d.first_mut() { *b = (*b & 0x0f) | if v6 { 0x60 } else { 0x40 }; }
+            if let Ok(m) = PacketMeta::parse(&d) {
+                let _ = (m.header_complete(), m.l4(&d));
+                prop_assert!(m.thoff <= d.len().max(m.thoff));
+            }
+        }
+    }
+}
