@@ -169,12 +169,14 @@ pub enum IpVersion {
 // ---- bounds-checked big-endian accessors used by every view ----
 
 #[inline]
-pub(crate) fn rd_u8(b: &[u8], at: usize) -> u8 {
+/// Reads a byte, 0 when out of bounds.
+pub fn rd_u8(b: &[u8], at: usize) -> u8 {
     b.get(at).copied().unwrap_or(0)
 }
 
 #[inline]
-pub(crate) fn rd_u16(b: &[u8], at: usize) -> u16 {
+/// Reads a big-endian u16, 0 when out of bounds.
+pub fn rd_u16(b: &[u8], at: usize) -> u16 {
     match b.get(at..at.wrapping_add(2)) {
         Some(&[x, y]) => u16::from_be_bytes([x, y]),
         _ => 0,
@@ -182,7 +184,8 @@ pub(crate) fn rd_u16(b: &[u8], at: usize) -> u16 {
 }
 
 #[inline]
-pub(crate) fn rd_u32(b: &[u8], at: usize) -> u32 {
+/// Reads a big-endian u32, 0 when out of bounds.
+pub fn rd_u32(b: &[u8], at: usize) -> u32 {
     match b.get(at..at.wrapping_add(4)) {
         Some(&[a, c, d, e]) => u32::from_be_bytes([a, c, d, e]),
         _ => 0,

@@ -1,0 +1,178 @@
+//! What the engine sees of a packet and of the world while it walks a
+//! table, and the sinks it reports to.
+
+use crate::model::{Family, Hook, TableKind};
+use crate::time::Instant;
+use crate::wire::meta::PacketMeta;
+
+/// How a TRACE record names the rule (`trace_packet`,
+/// `get_chainname_rulenum` in net/ipv4/netfilter/ip_tables.c).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TraceKind {
+    /// `rule:N`
+    Rule,
+    /// `return:N` (tail of a user chain, or an unconditional standard verdict in one).
+    Return,
+    /// `policy:N` (tail of a built-in chain, or an unconditional standard verdict in one).
+    Policy,
+}
+
+impl TraceKind {
+    /// The word the kernel prints.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TraceKind::Rule => "rule",
+            TraceKind::Return => "return",
+            TraceKind::Policy => "policy",
+        }
+    }
+}
+
+/// Receives what the engine does. The default methods do nothing, so a
+/// no-op sink costs nothing once inlined.
+pub trait TraceSink {
+    /// Whether [`TraceSink::no_match`] wants calls (explain mode); when false
+    /// the engine does not even compute them.
+    const WANTS_EXPLAIN: bool = false;
+    /// A TRACE record: a rule matched and its target is about to run.
+    #[inline]
+    fn trace(&mut self, table: TableKind, chain: &str, kind: TraceKind, num: u32) {
+        let _ = (table, chain, kind, num);
+    }
+    /// (Explain) a rule was tested and its match number `failed` did not match
+    /// (`None`: the generic part failed).
+    #[inline]
+    fn no_match(&mut self, table: TableKind, chain: &str, num: u32, failed: Option<usize>) {
+        let _ = (table, chain, num, failed);
+    }
+}
+
+/// The sink that records nothing.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoTrace;
+
+impl TraceSink for NoTrace {}
+
+/// The connection tracking state of the packet as matches see it
+/// (`nf_ct_get` + `ctinfo`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CtView {
+    /// The `XT_STATE_BIT` / ctstate bits: INVALID=1, ESTABLISHED=2, RELATED=4,
+    /// NEW=8, UNTRACKED=16 (xt_state.h / xt_conntrack.h), plus SNAT=32 and
+    /// DNAT=64 as `--ctstate` uses them.
+    pub state: u8,
+    /// `IPS_*` status bits of the entry (0 when none).
+    pub status: u32,
+    /// The entry's mark (`ct->mark`).
+    pub mark: u32,
+    /// Direction: false = original, true = reply.
+    pub reply_dir: bool,
+    /// Whether there is an entry (not INVALID / UNTRACKED).
+    pub has_entry: bool,
+    /// Remaining lifetime in seconds (for `--ctexpire`).
+    pub expires_secs: u32,
+    /// Layer 4 protocol of the entry.
+    pub l4proto: u8,
+    /// Original tuple: src, dst addresses (first 4 bytes for IPv4), ports/ids.
+    pub orig_src: [u8; 16],
+    /// Original destination address.
+    pub orig_dst: [u8; 16],
+    /// Original source port / ICMP id.
+    pub orig_sport: u16,
+    /// Original destination port / ICMP type-code.
+    pub orig_dport: u16,
+    /// Reply source address.
+    pub repl_src: [u8; 16],
+    /// Reply destination address.
+    pub repl_dst: [u8; 16],
+    /// Reply source port.
+    pub repl_sport: u16,
+    /// Reply destination port.
+    pub repl_dport: u16,
+}
+
+/// The packet being filtered and its metadata (a slice of `sk_buff`):
+/// matches read it, targets may change it.
+#[derive(Debug)]
+pub struct PacketCtx<'a> {
+    /// Family.
+    pub family: Family,
+    /// The packet from its network header on (exactly the packet's length).
+    pub data: &'a mut [u8],
+    /// Offsets and protocol found once per packet.
+    pub meta: PacketMeta,
+    /// The hook being traversed.
+    pub hook: Hook,
+    /// Input device name (empty on OUTPUT / POSTROUTING of local packets).
+    pub in_dev: &'a str,
+    /// Output device name (empty before routing).
+    pub out_dev: &'a str,
+    /// `skb->mark`.
+    pub mark: u32,
+    /// Conntrack state.
+    pub ct: CtView,
+    /// Now.
+    pub now: Instant,
+    /// Set by the TRACE target (`skb->nf_trace`).
+    pub nf_trace: bool,
+}
+
+/// What the host provides to matches and targets that need more than the
+/// packet: local addresses (`addrtype`), and the effects of targets (LOG
+/// lines, REJECT replies, marks on the conntrack entry, NAT bindings).
+pub trait Env {
+    /// `inet_addr_type_dev_table` / `ipv6_chk_addr`-style classification
+    /// (`RTN_*` bit set as xt_addrtype uses: UNSPEC=1, UNICAST=2, LOCAL=4,
+    /// BROADCAST=8, ANYCAST=16, MULTICAST=32, BLACKHOLE=64, UNREACHABLE=128,
+    /// PROHIBIT=256, THROW=512, NAT=1024, XRESOLVE=2048) of `addr`,
+    /// restricted to device `dev` when given.
+    fn addr_type(&self, family: Family, addr: &[u8], dev: Option<&str>) -> u16;
+    /// Runs an extension target on the packet and returns its verdict
+    /// (`None` = `XT_CONTINUE`).
+    fn run_target(
+        &mut self,
+        table: crate::model::TableKind,
+        target: &crate::model::Target,
+        pkt: &mut PacketCtx<'_>,
+    ) -> Option<Verdict>;
+}
+
+/// A match's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MatchResult {
+    /// It matched.
+    Match,
+    /// It did not match.
+    NoMatch,
+    /// It did not match and the packet must be dropped (`par->hotdrop`).
+    HotDrop,
+}
+
+impl From<bool> for MatchResult {
+    #[inline]
+    fn from(b: bool) -> Self {
+        if b {
+            MatchResult::Match
+        } else {
+            MatchResult::NoMatch
+        }
+    }
+}
+
+/// The verdict of a table walk (`NF_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// `NF_ACCEPT`: on to the next hook function.
+    Accept,
+    /// `NF_DROP`
+    Drop,
+    /// `NF_QUEUE` to a queue number; `bypass`: accept when nobody listens.
+    Queue {
+        /// Queue number.
+        num: u16,
+        /// `--queue-bypass`.
+        bypass: bool,
+    },
+    /// `NF_STOLEN`: a target consumed the packet (e.g. REJECT sent a reply and dropped it: that is `Drop`).
+    Stolen,
+}

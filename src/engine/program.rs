@@ -1,0 +1,301 @@
+//! A table compiled into a flat program laid out as the kernel lays out an
+//! `ipt_replace` blob: each chain's rules followed by its tail entry (the
+//! policy of a built-in chain, an unconditional RETURN for a user chain),
+//! jumps resolved to rule indices.
+
+use super::ctx::TraceKind;
+use super::state::MatchState;
+use crate::model::ext::AddrMask;
+use crate::model::{Family, Hook, Iface, Match, Policy, Rule, Ruleset, Table, TableKind, Target, Verdict as MVerdict};
+
+/// Index of a rule in a [`TableProgram`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleId(pub u32);
+
+/// Index of a chain in a [`TableProgram`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChainId(pub u32);
+
+/// What a compiled rule does once it matched.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// No target: fall through to the next rule.
+    Continue,
+    /// `ACCEPT`
+    Accept,
+    /// `DROP`
+    Drop,
+    /// `QUEUE` (legacy, queue 0).
+    Queue,
+    /// `RETURN` (also every user chain's tail).
+    Return,
+    /// `-j CHAIN`: push and go to the chain's first entry.
+    Jump(RuleId),
+    /// `-g CHAIN`: go without pushing.
+    Goto(RuleId),
+    /// An extension target.
+    Ext(Target),
+}
+
+/// The generic part of a rule, pre-digested (`struct ipt_ip`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generic {
+    /// Source address and mask (mask 0 = any), inverted.
+    pub src: (AddrMask, bool),
+    /// Destination.
+    pub dst: (AddrMask, bool),
+    /// Input interface, inverted.
+    pub in_iface: Option<(Iface, bool)>,
+    /// Output interface, inverted.
+    pub out_iface: Option<(Iface, bool)>,
+    /// Protocol (0 = any), inverted.
+    pub proto: u8,
+    /// `! -p`
+    pub proto_inv: bool,
+    /// IPv6 `IP6T_F_PROTO`.
+    pub proto_given: bool,
+    /// `-f` / `! -f`.
+    pub frag: Option<bool>,
+}
+
+/// One entry of the flat program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CRule {
+    /// The chain holding it.
+    pub chain: ChainId,
+    /// Its 1-based number in the chain (tail = number of rules + 1).
+    pub num: u32,
+    /// How TRACE names it.
+    pub trace_kind: TraceKind,
+    /// Generic part.
+    pub generic: Generic,
+    /// The matches.
+    pub matches: Box<[Match]>,
+    /// First slot of this rule's match states in [`TableState`].
+    pub state_base: u32,
+    /// What to do.
+    pub action: Action,
+}
+
+/// A chain of the program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CChain {
+    /// Name.
+    pub name: String,
+    /// Hook of a built-in chain.
+    pub hook: Option<Hook>,
+    /// First entry.
+    pub start: RuleId,
+    /// Tail entry (policy / return).
+    pub tail: RuleId,
+}
+
+/// One compiled table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableProgram {
+    /// Which table.
+    pub kind: TableKind,
+    /// Family.
+    pub family: Family,
+    /// Entries.
+    pub rules: Vec<CRule>,
+    /// Chains.
+    pub chains: Vec<CChain>,
+    /// Entry point per hook (index = hook number).
+    pub hook_entry: [Option<RuleId>; 5],
+    /// Underflow (policy entry) per hook.
+    pub underflow: [Option<RuleId>; 5],
+    /// Number of match-state slots.
+    pub state_slots: u32,
+    /// Deepest jump nesting possible (number of user chains), the jump stack size.
+    pub stack_size: usize,
+}
+
+/// The mutable side of a table: counters and match state.
+#[derive(Debug, Clone)]
+pub struct TableState {
+    /// Per entry: packets, bytes.
+    pub counters: Vec<(u64, u64)>,
+    /// Per match slot.
+    pub match_state: Vec<MatchState>,
+    /// The jump stack (`jumpstack`), sized once.
+    pub stack: Vec<RuleId>,
+}
+
+impl TableProgram {
+    /// A fresh state for this program (all counters zero).
+    pub fn new_state(&self) -> TableState {
+        let mut match_state = Vec::with_capacity(self.state_slots as usize);
+        for r in &self.rules {
+            for m in r.matches.iter() {
+                match_state.push(MatchState::for_match(m));
+            }
+        }
+        TableState { counters: vec![(0, 0); self.rules.len()], match_state, stack: Vec::with_capacity(self.stack_size + 1) }
+    }
+}
+
+/// Why a ruleset cannot be compiled for evaluation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    /// Table.
+    pub table: TableKind,
+    /// Chain.
+    pub chain: String,
+    /// 1-based rule number.
+    pub rule: usize,
+    /// Message.
+    pub message: String,
+}
+
+impl core::fmt::Display for CompileError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.table, self.chain, self.rule, self.message)
+    }
+}
+
+impl std::error::Error for CompileError {}
+
+fn any_addr(family: Family) -> AddrMask {
+    AddrMask::with_mask(family, [0; 16], [0; 16])
+}
+
+/// Whether a rule has no conditions and a standard verdict below zero
+/// (ACCEPT, DROP, QUEUE, RETURN): TRACE prints such a rule as a chain tail.
+fn is_tail_like(r: &Rule) -> bool {
+    r.is_unconditional() && matches!(r.verdict, MVerdict::Accept | MVerdict::Drop | MVerdict::Queue | MVerdict::Return)
+}
+
+/// Compiles one table.
+///
+/// # Errors
+/// A match or target nfsim cannot evaluate, named with its rule.
+pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
+    let family = t.family;
+    // First pass: positions.
+    let mut starts = Vec::with_capacity(t.chains.len());
+    let mut pos = 0u32;
+    for c in &t.chains {
+        starts.push(pos);
+        pos += c.rules.len() as u32 + 1;
+    }
+    let chain_start = |name: &str| -> Option<RuleId> { t.chain_index(name).map(|i| RuleId(starts[i])) };
+    let mut rules = Vec::with_capacity(pos as usize);
+    let mut chains = Vec::with_capacity(t.chains.len());
+    let mut hook_entry = [None; 5];
+    let mut underflow = [None; 5];
+    let mut slots = 0u32;
+    for (ci, c) in t.chains.iter().enumerate() {
+        let builtin = c.hook.is_some();
+        for (ri, r) in c.rules.iter().enumerate() {
+            let err = |m: String| CompileError { table: t.kind, chain: c.name.to_string(), rule: ri + 1, message: m };
+            for m in &r.matches {
+                if !super::eval::match_supported(m) {
+                    return Err(err(format!("match `{}' cannot be evaluated by nfsim (yet)", m.name())));
+                }
+            }
+            let action = match &r.verdict {
+                MVerdict::Continue => Action::Continue,
+                MVerdict::Accept => Action::Accept,
+                MVerdict::Drop => Action::Drop,
+                MVerdict::Queue => Action::Queue,
+                MVerdict::Return => Action::Return,
+                MVerdict::Jump(n) => Action::Jump(chain_start(n.as_str()).ok_or_else(|| err(format!("no chain {n}")))?),
+                MVerdict::Goto(n) => Action::Goto(chain_start(n.as_str()).ok_or_else(|| err(format!("no chain {n}")))?),
+                MVerdict::Ext(tg) => Action::Ext(tg.clone()),
+            };
+            let trace_kind = if is_tail_like(r) {
+                if builtin {
+                    TraceKind::Policy
+                } else {
+                    TraceKind::Return
+                }
+            } else {
+                TraceKind::Rule
+            };
+            rules.push(CRule {
+                chain: ChainId(ci as u32),
+                num: ri as u32 + 1,
+                trace_kind,
+                generic: Generic {
+                    src: (r.src.unwrap_or_else(|| any_addr(family)), r.src_inv),
+                    dst: (r.dst.unwrap_or_else(|| any_addr(family)), r.dst_inv),
+                    in_iface: r.in_iface.clone().filter(|i| !i.as_str().is_empty()).map(|i| (i, r.in_inv)),
+                    out_iface: r.out_iface.clone().filter(|i| !i.as_str().is_empty()).map(|i| (i, r.out_inv)),
+                    proto: r.proto,
+                    proto_inv: r.proto_inv,
+                    proto_given: r.proto_given,
+                    frag: r.fragment,
+                },
+                matches: r.matches.clone().into_boxed_slice(),
+                state_base: slots,
+                action,
+            });
+            slots += r.matches.len() as u32;
+        }
+        let tail_id = RuleId(rules.len() as u32);
+        let tail_action = match c.policy {
+            Some(Policy::Accept) => Action::Accept,
+            Some(Policy::Drop) => Action::Drop,
+            None => Action::Return,
+        };
+        rules.push(CRule {
+            chain: ChainId(ci as u32),
+            num: c.rules.len() as u32 + 1,
+            trace_kind: if builtin { TraceKind::Policy } else { TraceKind::Return },
+            generic: Generic {
+                src: (any_addr(family), false),
+                dst: (any_addr(family), false),
+                in_iface: None,
+                out_iface: None,
+                proto: 0,
+                proto_inv: false,
+                proto_given: false,
+                frag: None,
+            },
+            matches: Box::new([]),
+            state_base: slots,
+            action: tail_action,
+        });
+        if let Some(h) = c.hook {
+            hook_entry[h as usize] = Some(RuleId(starts[ci]));
+            underflow[h as usize] = Some(tail_id);
+        }
+        chains.push(CChain { name: c.name.to_string(), hook: c.hook, start: RuleId(starts[ci]), tail: tail_id });
+    }
+    let stack_size = t.chains.iter().filter(|c| !c.is_builtin()).count();
+    Ok(TableProgram { kind: t.kind, family, rules, chains, hook_entry, underflow, state_slots: slots, stack_size })
+}
+
+/// A whole ruleset compiled: one program per existing table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    /// Family.
+    pub family: Family,
+    /// Programs by [`TableKind`] order (raw, mangle, nat, filter, security).
+    pub tables: [Option<TableProgram>; 5],
+}
+
+impl Program {
+    /// Compiles every table of a ruleset.
+    ///
+    /// ```
+    /// use nfsim::engine::Program;
+    /// use nfsim::syntax::{parse_restore, RestoreOptions};
+    /// use nfsim::model::{Family, TableKind};
+    /// let rs = parse_restore("*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n", &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let p = Program::compile(&rs).unwrap();
+    /// assert!(p.table(TableKind::Filter).is_some());
+    /// ```
+    pub fn compile(rs: &Ruleset) -> Result<Program, CompileError> {
+        let mut tables: [Option<TableProgram>; 5] = Default::default();
+        for t in &rs.tables {
+            tables[t.kind as usize] = Some(compile_table(t)?);
+        }
+        Ok(Program { family: rs.family, tables })
+    }
+    /// The program of a table, if the table exists.
+    pub fn table(&self, kind: TableKind) -> Option<&TableProgram> {
+        self.tables[kind as usize].as_ref()
+    }
+}
