@@ -1061,9 +1061,10 @@ mod tests {
             max_proto: 0,
             base_proto: 0,
         };
+        let orig = t;
         find_best_ips(&mut t, &r, ManipType::Src);
         assert!(addr_in_range(Family::Ipv4, &t.src, &min, &max));
-        let mut t2 = t;
+        let mut t2 = orig;
         find_best_ips(&mut t2, &r, ManipType::Src);
         assert_eq!(t.src, t2.src, "consistent choice");
     }

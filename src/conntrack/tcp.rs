@@ -510,10 +510,9 @@ fn in_window(st: &mut TcpCt, dir: usize, index: u8, h: &Hdr<'_>, cfg: &Config) -
     }
 
     let (sender, receiver) = split(&mut st.seen, dir);
-    if !h.ack() {
-        ack = receiver.td_end;
-        sack = ack;
-    } else if h.flags & (F_ACK | F_RST) == (F_ACK | F_RST) && ack == 0 {
+    // No ACK: pretend it was set and OK. Broken stacks send RST|ACK with
+    // a zero ack: same treatment.
+    if !h.ack() || (h.flags & (F_ACK | F_RST) == (F_ACK | F_RST) && ack == 0) {
         ack = receiver.td_end;
         sack = ack;
     }
@@ -764,67 +763,57 @@ pub(crate) fn packet(
             }
         }
         IV => return out(TcpVerdict::Invalid),
-        TW => {
-            if old_state == TcpState::LastAck
-                && index == ACK_SET
-                && usize::from(st.last_dir) != d
-                && st.last_index == SYN_SET
-                && st.last_flags & EXP_CHALLENGE_ACK != 0
-            {
-                st.last_flags &= !EXP_CHALLENGE_ACK;
-                return out(TcpVerdict::Accept);
-            }
+        TW if old_state == TcpState::LastAck
+            && index == ACK_SET
+            && usize::from(st.last_dir) != d
+            && st.last_index == SYN_SET
+            && st.last_flags & EXP_CHALLENGE_ACK != 0 =>
+        {
+            // RFC 5961 challenge ACK: do not take it as the last ACK.
+            st.last_flags &= !EXP_CHALLENGE_ACK;
+            return out(TcpVerdict::Accept);
         }
         S2 => {
             st.last_flags |= SIMULTANEOUS_OPEN;
         }
-        SR => {
-            if d == 1 && index == ACK_SET && st.last_flags & SIMULTANEOUS_OPEN != 0 {
-                new_state = ES;
-            }
+        SR if d == 1 && index == ACK_SET && st.last_flags & SIMULTANEOUS_OPEN != 0 => {
+            new_state = ES;
         }
-        CL => {
-            if index == RST_SET {
-                'rst: {
-                    if st.can_early_drop() {
-                        skip_window = true;
-                        break 'rst;
-                    }
-                    let od = 1 - d;
-                    if st.seen[od].flags & FLAG_MAXACK_SET != 0 && st.last_index != SYN_SET {
-                        let seq = h.seq;
-                        if seq == 0 && !st.established() {
-                            break 'rst;
-                        }
-                        if before(seq, st.seen[od].td_maxack) && !cfg.tcp_ignore_invalid_rst {
-                            return out(TcpVerdict::Invalid);
-                        }
-                        if !st.established() || seq == st.seen[od].td_maxack {
-                            break 'rst;
-                        }
-                        if st.last_index == ACK_SET
-                            && usize::from(st.last_dir) == d
-                            && seq == st.last_end
-                        {
-                            break 'rst;
-                        }
-                        new_state = old_state as u8;
-                    }
-                    if ((status.contains(CtStatus::SEEN_REPLY) && st.last_index == SYN_SET)
-                        || (!status.contains(CtStatus::ASSURED) && st.last_index == ACK_SET))
-                        && h.ack_seq == st.last_end
-                    {
-                        skip_window = true;
-                        break 'rst;
-                    }
-                    if old_state == TcpState::SynSent
-                        && st.last_index == ACK_SET
-                        && st.last_dir == 1
-                        && h.seq == st.last_ack
-                    {
-                        skip_window = true;
-                    }
+        CL if index == RST_SET => 'rst: {
+            if st.can_early_drop() {
+                skip_window = true;
+                break 'rst;
+            }
+            let od = 1 - d;
+            if st.seen[od].flags & FLAG_MAXACK_SET != 0 && st.last_index != SYN_SET {
+                let seq = h.seq;
+                if seq == 0 && !st.established() {
+                    break 'rst;
                 }
+                if before(seq, st.seen[od].td_maxack) && !cfg.tcp_ignore_invalid_rst {
+                    return out(TcpVerdict::Invalid);
+                }
+                if !st.established() || seq == st.seen[od].td_maxack {
+                    break 'rst;
+                }
+                if st.last_index == ACK_SET && usize::from(st.last_dir) == d && seq == st.last_end {
+                    break 'rst;
+                }
+                new_state = old_state as u8;
+            }
+            if ((status.contains(CtStatus::SEEN_REPLY) && st.last_index == SYN_SET)
+                || (!status.contains(CtStatus::ASSURED) && st.last_index == ACK_SET))
+                && h.ack_seq == st.last_end
+            {
+                skip_window = true;
+                break 'rst;
+            }
+            if old_state == TcpState::SynSent
+                && st.last_index == ACK_SET
+                && st.last_dir == 1
+                && h.seq == st.last_ack
+            {
+                skip_window = true;
             }
         }
         _ => {}
