@@ -1,0 +1,1071 @@
+//! NAT bindings and packet rewriting, following Linux 6.x
+//! `net/netfilter/nf_nat_core.c` (`nf_nat_setup_info`, `get_unique_tuple`,
+//! `find_appropriate_src`, `find_best_ips_proto`,
+//! `nf_nat_l4proto_unique_tuple`, `nf_nat_packet`, `nf_nat_manip_pkt`,
+//! `nf_nat_alloc_null_binding`, `nf_nat_inet_fn`) and `nf_nat_proto.c`
+//! (`nf_nat_ipv4_manip_pkt`, `nf_nat_ipv6_manip_pkt`, `l4proto_manip_pkt`,
+//! `nf_nat_icmp_reply_translation`, `nf_nat_icmpv6_reply_translation`).
+//!
+//! Not modelled: the "oif changed" kill of MASQUERADE entries
+//! (`nf_nat_oif_changed`, the host knows interfaces), sequence adjustment
+//! for helpers, and the newer reuse of tuples held by closing TCP entries.
+
+use core::net::{IpAddr, Ipv4Addr};
+
+use bitflags::bitflags;
+
+use super::bytes::{be16, csum_replace, fold, l4_checksum_ok, pseudo_sum, put16, sum_bytes};
+use super::tuple::{addr_bytes, proto, Dir, Family, Tuple};
+use super::{skip_exthdr, ConntrackTable, CtInfo, CtSlot, CtStatus, CtVerdict, L3Meta, NIL};
+use crate::time::Instant;
+
+/// `jhash2` of `include/linux/jhash.h` (Bob Jenkins' lookup3).
+pub(crate) fn jhash2(k: &[u32], initval: u32) -> u32 {
+    let mut a = 0xdead_beefu32
+        .wrapping_add((k.len() as u32) << 2)
+        .wrapping_add(initval);
+    let mut b = a;
+    let mut c = a;
+    let mut k = k;
+    while k.len() > 3 {
+        a = a.wrapping_add(k[0]);
+        b = b.wrapping_add(k[1]);
+        c = c.wrapping_add(k[2]);
+        // __jhash_mix
+        a = a.wrapping_sub(c);
+        a ^= c.rotate_left(4);
+        c = c.wrapping_add(b);
+        b = b.wrapping_sub(a);
+        b ^= a.rotate_left(6);
+        a = a.wrapping_add(c);
+        c = c.wrapping_sub(b);
+        c ^= b.rotate_left(8);
+        b = b.wrapping_add(a);
+        a = a.wrapping_sub(c);
+        a ^= c.rotate_left(16);
+        c = c.wrapping_add(b);
+        b = b.wrapping_sub(a);
+        b ^= a.rotate_left(19);
+        a = a.wrapping_add(c);
+        c = c.wrapping_sub(b);
+        c ^= b.rotate_left(4);
+        b = b.wrapping_add(a);
+        k = &k[3..];
+    }
+    if k.is_empty() {
+        return c;
+    }
+    if k.len() == 3 {
+        c = c.wrapping_add(k[2]);
+    }
+    if k.len() >= 2 {
+        b = b.wrapping_add(k[1]);
+    }
+    a = a.wrapping_add(k[0]);
+    // __jhash_final
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(14));
+    a ^= c;
+    a = a.wrapping_sub(c.rotate_left(11));
+    b ^= a;
+    b = b.wrapping_sub(a.rotate_left(25));
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(16));
+    a ^= c;
+    a = a.wrapping_sub(c.rotate_left(4));
+    b ^= a;
+    b = b.wrapping_sub(a.rotate_left(14));
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(24));
+    c
+}
+
+/// Which side of a tuple a binding rewrites (`enum nf_nat_manip_type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ManipType {
+    /// Source NAT (`NF_NAT_MANIP_SRC`).
+    Src,
+    /// Destination NAT (`NF_NAT_MANIP_DST`).
+    Dst,
+}
+
+impl ManipType {
+    fn other(self) -> ManipType {
+        match self {
+            ManipType::Src => ManipType::Dst,
+            ManipType::Dst => ManipType::Src,
+        }
+    }
+    fn nat_bit(self) -> CtStatus {
+        match self {
+            ManipType::Src => CtStatus::SRC_NAT,
+            ManipType::Dst => CtStatus::DST_NAT,
+        }
+    }
+    fn done_bit(self) -> CtStatus {
+        match self {
+            ManipType::Src => CtStatus::SRC_NAT_DONE,
+            ManipType::Dst => CtStatus::DST_NAT_DONE,
+        }
+    }
+}
+
+/// The hooks where the nat table runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NatHook {
+    /// PREROUTING (DNAT).
+    PreRouting,
+    /// INPUT (SNAT).
+    LocalIn,
+    /// OUTPUT (DNAT).
+    LocalOut,
+    /// POSTROUTING (SNAT).
+    PostRouting,
+}
+
+impl NatHook {
+    /// `HOOK2MANIP`.
+    pub fn manip(self) -> ManipType {
+        match self {
+            NatHook::PostRouting | NatHook::LocalIn => ManipType::Src,
+            NatHook::PreRouting | NatHook::LocalOut => ManipType::Dst,
+        }
+    }
+}
+
+bitflags! {
+    /// `NF_NAT_RANGE_*` flags of `struct nf_nat_range2`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct NatRangeFlags: u32 {
+        /// `NF_NAT_RANGE_MAP_IPS`: rewrite the address into `min_addr..=max_addr`.
+        const MAP_IPS = 1 << 0;
+        /// `NF_NAT_RANGE_PROTO_SPECIFIED`: ports/ids into `min_proto..=max_proto`.
+        const PROTO_SPECIFIED = 1 << 1;
+        /// `NF_NAT_RANGE_PROTO_RANDOM` (`--random`).
+        const PROTO_RANDOM = 1 << 2;
+        /// `NF_NAT_RANGE_PERSISTENT` (`--persistent`).
+        const PERSISTENT = 1 << 3;
+        /// `NF_NAT_RANGE_PROTO_RANDOM_FULLY` (`--random-fully`).
+        const PROTO_RANDOM_FULLY = 1 << 4;
+        /// `NF_NAT_RANGE_PROTO_OFFSET` (port shifting, `base_proto`).
+        const PROTO_OFFSET = 1 << 5;
+        /// `NF_NAT_RANGE_NETMAP`.
+        const NETMAP = 1 << 6;
+    }
+}
+
+impl NatRangeFlags {
+    /// `NF_NAT_RANGE_PROTO_RANDOM_ALL`.
+    pub const PROTO_RANDOM_ALL: NatRangeFlags =
+        NatRangeFlags::PROTO_RANDOM.union(NatRangeFlags::PROTO_RANDOM_FULLY);
+}
+
+/// A NAT range (`struct nf_nat_range2`): addresses and ports/ids to map into.
+///
+/// # Examples
+///
+/// ```
+/// use nfsim::conntrack::{NatRange, NatRangeFlags};
+/// // --to-destination 192.0.2.10:22
+/// let r = NatRange::to("192.0.2.10".parse().unwrap(), "192.0.2.10".parse().unwrap(), Some((22, 22)));
+/// assert!(r.flags.contains(NatRangeFlags::MAP_IPS | NatRangeFlags::PROTO_SPECIFIED));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct NatRange {
+    /// Flags.
+    pub flags: NatRangeFlags,
+    /// Lowest address (used with `MAP_IPS`).
+    pub min_addr: IpAddr,
+    /// Highest address (used with `MAP_IPS`).
+    pub max_addr: IpAddr,
+    /// Lowest port / ICMP id (with `PROTO_SPECIFIED`).
+    pub min_proto: u16,
+    /// Highest port / ICMP id (with `PROTO_SPECIFIED`).
+    pub max_proto: u16,
+    /// Base port for `PROTO_OFFSET`.
+    pub base_proto: u16,
+}
+
+impl Default for NatRange {
+    fn default() -> Self {
+        NatRange {
+            flags: NatRangeFlags::empty(),
+            min_addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            max_addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            min_proto: 0,
+            max_proto: 0,
+            base_proto: 0,
+        }
+    }
+}
+
+impl NatRange {
+    /// An address range with optional port range (what `--to-source` /
+    /// `--to-destination` parse into).
+    pub fn to(min: IpAddr, max: IpAddr, ports: Option<(u16, u16)>) -> NatRange {
+        let mut r = NatRange {
+            flags: NatRangeFlags::MAP_IPS,
+            min_addr: min,
+            max_addr: max,
+            ..NatRange::default()
+        };
+        if let Some((lo, hi)) = ports {
+            r.flags |= NatRangeFlags::PROTO_SPECIFIED;
+            r.min_proto = lo;
+            r.max_proto = hi;
+        }
+        r
+    }
+
+    /// MASQUERADE (`nf_nat_masquerade_ipv4` / `_ipv6`): the range of the
+    /// target with the address the host selected for the output interface
+    /// (`inet_select_addr` / `ipv6_dev_get_saddr`: the host's job).
+    pub fn masquerade(target: &NatRange, addr: IpAddr) -> NatRange {
+        NatRange {
+            flags: target.flags | NatRangeFlags::MAP_IPS,
+            min_addr: addr,
+            max_addr: addr,
+            min_proto: target.min_proto,
+            max_proto: target.max_proto,
+            base_proto: 0,
+        }
+    }
+
+    /// REDIRECT (`nf_nat_redirect_ipv4` / `_ipv6`): destination becomes
+    /// `addr` (the host picks the incoming interface's primary address in
+    /// PREROUTING, loopback in OUTPUT).
+    pub fn redirect(target: &NatRange, addr: IpAddr) -> NatRange {
+        NatRange {
+            flags: target.flags | NatRangeFlags::MAP_IPS,
+            min_addr: addr,
+            max_addr: addr,
+            min_proto: target.min_proto,
+            max_proto: target.max_proto,
+            base_proto: 0,
+        }
+    }
+
+    /// NETMAP (`netmap_tg4` / `netmap_tg6` of `xt_NETMAP.c`): keeps the host
+    /// part of `pkt_addr` (the packet's destination in PREROUTING/OUTPUT,
+    /// its source otherwise) and takes the network part from the target's
+    /// `min_addr`; `None` if the families differ.
+    pub fn netmap(target: &NatRange, pkt_addr: IpAddr) -> Option<NatRange> {
+        let (f1, min) = addr_bytes(target.min_addr);
+        let (f2, max) = addr_bytes(target.max_addr);
+        let (f3, a) = addr_bytes(pkt_addr);
+        if f1 != f2 || f1 != f3 {
+            return None;
+        }
+        let mut new = [0u8; 16];
+        for i in 0..16 {
+            let netmask = !(min[i] ^ max[i]);
+            new[i] = (a[i] & !netmask) | (min[i] & netmask);
+        }
+        let addr = super::tuple::bytes_addr(f1, &new);
+        Some(NatRange {
+            flags: target.flags | NatRangeFlags::MAP_IPS,
+            min_addr: addr,
+            max_addr: addr,
+            min_proto: target.min_proto,
+            max_proto: target.max_proto,
+            base_proto: 0,
+        })
+    }
+}
+
+/// Randomness for port selection (`get_random_u16()` in
+/// `nf_nat_l4proto_unique_tuple`): supplied by the caller, seeded.
+pub trait NatRng {
+    /// The next random 16-bit value.
+    fn next_u16(&mut self) -> u16;
+}
+
+/// A small deterministic generator (SplitMix64) implementing [`NatRng`].
+///
+/// # Examples
+///
+/// ```
+/// use nfsim::conntrack::{NatRng, SplitMix64};
+/// let mut a = SplitMix64::new(7);
+/// let mut b = SplitMix64::new(7);
+/// assert_eq!(a.next_u16(), b.next_u16());
+/// ```
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// Seeded generator.
+    pub fn new(seed: u64) -> Self {
+        SplitMix64(seed)
+    }
+}
+
+impl NatRng for SplitMix64 {
+    fn next_u16(&mut self) -> u16 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) as u16
+    }
+}
+
+/// What the nat table needs for a packet at a nat hook (`nf_nat_inet_fn`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NatAction {
+    /// No conntrack entry: NAT does nothing, the nat table is not consulted.
+    Skip,
+    /// Walk the nat chain of this hook; after it, if no target set up a
+    /// binding, call [`ConntrackTable::alloc_null_binding`]; then
+    /// [`ConntrackTable::nat_packet`].
+    WalkRules,
+    /// Do not consult the nat table; just call [`ConntrackTable::nat_packet`].
+    Apply,
+}
+
+const NAT_MASK: CtStatus = CtStatus::SRC_NAT.union(CtStatus::DST_NAT);
+const NAT_DONE_MASK: CtStatus = CtStatus::SRC_NAT_DONE.union(CtStatus::DST_NAT_DONE);
+
+fn addr_in_range(family: Family, a: &[u8; 16], min: &[u8; 16], max: &[u8; 16]) -> bool {
+    let n = if family == Family::Ipv4 { 4 } else { 16 };
+    a[..n] >= min[..n] && a[..n] <= max[..n]
+}
+
+/// `l4proto_in_range`.
+fn l4proto_in_range(t: &Tuple, m: ManipType, min: u16, max: u16) -> bool {
+    match t.proto {
+        proto::ICMP | proto::ICMPV6 => t.src_u >= min && t.src_u <= max,
+        proto::GRE | proto::TCP | proto::UDP | proto::UDPLITE | proto::DCCP | proto::SCTP => {
+            let port = if m == ManipType::Src {
+                t.src_u
+            } else {
+                t.dst_u
+            };
+            port >= min && port <= max
+        }
+        _ => true,
+    }
+}
+
+struct RangeB {
+    flags: NatRangeFlags,
+    min: [u8; 16],
+    max: [u8; 16],
+    min_proto: u16,
+    max_proto: u16,
+    base_proto: u16,
+}
+
+/// `nf_in_range` (source manip).
+fn in_range(t: &Tuple, r: &RangeB) -> bool {
+    if r.flags.contains(NatRangeFlags::MAP_IPS) && !addr_in_range(t.family, &t.src, &r.min, &r.max)
+    {
+        return false;
+    }
+    if !r.flags.contains(NatRangeFlags::PROTO_SPECIFIED) {
+        return true;
+    }
+    l4proto_in_range(t, ManipType::Src, r.min_proto, r.max_proto)
+}
+
+fn raw_word(b: &[u8; 16], i: usize) -> u32 {
+    u32::from_le_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
+}
+fn be_word(b: &[u8; 16], i: usize) -> u32 {
+    u32::from_be_bytes([b[4 * i], b[4 * i + 1], b[4 * i + 2], b[4 * i + 3]])
+}
+
+/// `find_best_ips_proto`.
+fn find_best_ips(t: &mut Tuple, r: &RangeB, m: ManipType) {
+    if !r.flags.contains(NatRangeFlags::MAP_IPS) {
+        return;
+    }
+    if r.min == r.max {
+        match m {
+            ManipType::Src => t.src = r.min,
+            ManipType::Dst => t.dst = r.min,
+        }
+        return;
+    }
+    let max = if t.family == Family::Ipv4 { 0 } else { 3 };
+    let persistent = r.flags.contains(NatRangeFlags::PERSISTENT);
+    let src_words = [
+        raw_word(&t.src, 0),
+        raw_word(&t.src, 1),
+        raw_word(&t.src, 2),
+        raw_word(&t.src, 3),
+    ];
+    let mut j = jhash2(
+        &src_words,
+        if persistent { 0 } else { raw_word(&t.dst, max) },
+    );
+    let mut full_range = false;
+    for i in 0..=max {
+        let (minip, dist) = if !full_range {
+            let minip = be_word(&r.min, i);
+            let maxip = be_word(&r.max, i);
+            (minip, maxip.wrapping_sub(minip).wrapping_add(1))
+        } else {
+            (0, u32::MAX)
+        };
+        let v = minip
+            .wrapping_add(super::reciprocal_scale(j, dist))
+            .to_be_bytes();
+        let var = match m {
+            ManipType::Src => &mut t.src,
+            ManipType::Dst => &mut t.dst,
+        };
+        var[4 * i..4 * i + 4].copy_from_slice(&v);
+        if raw_word(var, i) != raw_word(&r.max, i) {
+            full_range = true;
+        }
+        if !persistent {
+            j ^= raw_word(&t.dst, i);
+        }
+    }
+}
+
+impl ConntrackTable {
+    fn nat_used_tuple(&mut self, t: &Tuple, ignored: u32, now: Instant) -> bool {
+        match t.invert() {
+            Some(reply) => self.tuple_taken(&reply, ignored, now),
+            None => true,
+        }
+    }
+
+    fn src_bucket(&self, t: &Tuple) -> usize {
+        let w = t.hash_words();
+        let key = [
+            w[0],
+            w[1],
+            w[2],
+            w[3],
+            u32::from(t.src_u) ^ (u32::from(t.proto) << 16),
+        ];
+        super::reciprocal_scale(
+            jhash2(&key, self.cfg.hash_seed ^ 0x5a5a_5a5a),
+            self.src_heads.len() as u32,
+        ) as usize
+    }
+
+    fn bysource_insert(&mut self, idx: u32) {
+        let t = self.entries[idx as usize].tuples[0];
+        let b = self.src_bucket(&t);
+        self.entries[idx as usize].src_next = self.src_heads[b];
+        self.entries[idx as usize].in_bysource = true;
+        self.src_heads[b] = idx;
+    }
+
+    pub(super) fn bysource_remove(&mut self, idx: u32) {
+        let t = self.entries[idx as usize].tuples[0];
+        let b = self.src_bucket(&t);
+        let next = self.entries[idx as usize].src_next;
+        if self.src_heads[b] == idx {
+            self.src_heads[b] = next;
+        } else {
+            let mut cur = self.src_heads[b];
+            while cur != NIL {
+                let cn = self.entries[cur as usize].src_next;
+                if cn == idx {
+                    self.entries[cur as usize].src_next = next;
+                    break;
+                }
+                cur = cn;
+            }
+        }
+        self.entries[idx as usize].src_next = NIL;
+        self.entries[idx as usize].in_bysource = false;
+    }
+
+    /// `find_appropriate_src`: an existing source mapping of the same
+    /// source address/port/protocol, if it fits the range.
+    fn find_appropriate_src(&self, t: &Tuple, r: &RangeB) -> Option<Tuple> {
+        let mut cur = self.src_heads[self.src_bucket(t)];
+        while cur != NIL {
+            let e = &self.entries[cur as usize];
+            let o = &e.tuples[0];
+            if o.family == t.family && o.proto == t.proto && o.src == t.src && o.src_u == t.src_u {
+                if let Some(mut res) = e.tuples[1].invert() {
+                    res.dst = t.dst;
+                    res.dst_u = t.dst_u;
+                    if in_range(&res, r) {
+                        return Some(res);
+                    }
+                }
+            }
+            cur = e.src_next;
+        }
+        None
+    }
+
+    /// `get_unique_tuple`.
+    fn get_unique_tuple(
+        &mut self,
+        orig: &Tuple,
+        r: &RangeB,
+        idx: u32,
+        m: ManipType,
+        rng: &mut dyn NatRng,
+        now: Instant,
+    ) -> Tuple {
+        let random_all = r.flags.intersects(NatRangeFlags::PROTO_RANDOM_ALL);
+        if m == ManipType::Src && !random_all {
+            if in_range(orig, r) {
+                if !self.nat_used_tuple(orig, idx, now) {
+                    return *orig;
+                }
+            } else if let Some(t) = self.find_appropriate_src(orig, r) {
+                if !self.nat_used_tuple(&t, idx, now) {
+                    return t;
+                }
+            }
+        }
+        let mut t = *orig;
+        find_best_ips(&mut t, r, m);
+        if !random_all {
+            if r.flags.contains(NatRangeFlags::PROTO_SPECIFIED) {
+                if !r.flags.contains(NatRangeFlags::PROTO_OFFSET)
+                    && l4proto_in_range(&t, m, r.min_proto, r.max_proto)
+                    && (r.min_proto == r.max_proto || !self.nat_used_tuple(&t, idx, now))
+                {
+                    return t;
+                }
+            } else if !self.nat_used_tuple(&t, idx, now) {
+                return t;
+            }
+        }
+        self.l4proto_unique_tuple(&mut t, r, m, idx, rng, now);
+        t
+    }
+
+    /// `nf_nat_l4proto_unique_tuple`.
+    fn l4proto_unique_tuple(
+        &mut self,
+        t: &mut Tuple,
+        r: &RangeB,
+        m: ManipType,
+        idx: u32,
+        rng: &mut dyn NatRng,
+        now: Instant,
+    ) {
+        let specified = r.flags.contains(NatRangeFlags::PROTO_SPECIFIED);
+        let (min, range_size): (u32, u32);
+        let key_is_src;
+        match t.proto {
+            proto::ICMP | proto::ICMPV6 if t.is_icmp() => {
+                key_is_src = true;
+                if !specified {
+                    min = 0;
+                    range_size = 65536;
+                } else {
+                    min = u32::from(r.min_proto);
+                    range_size = u32::from(r.max_proto)
+                        .wrapping_sub(u32::from(r.min_proto))
+                        .wrapping_add(1);
+                }
+            }
+            proto::UDP | proto::UDPLITE | proto::TCP => {
+                key_is_src = m == ManipType::Src;
+                let key = if key_is_src { t.src_u } else { t.dst_u };
+                if !specified {
+                    if m == ManipType::Dst {
+                        return;
+                    }
+                    if key < 1024 {
+                        if key < 512 {
+                            min = 1;
+                            range_size = 511;
+                        } else {
+                            min = 600;
+                            range_size = 1023 - 600 + 1;
+                        }
+                    } else {
+                        min = 1024;
+                        range_size = 65535 - 1024 + 1;
+                    }
+                } else {
+                    let (mut lo, mut hi) = (u32::from(r.min_proto), u32::from(r.max_proto));
+                    if hi < lo {
+                        core::mem::swap(&mut lo, &mut hi);
+                    }
+                    min = lo;
+                    range_size = hi - lo + 1;
+                }
+            }
+            // GRE/SCTP/DCCP are tracked as generic (no ports): nothing to pick.
+            _ => return,
+        }
+        let key = |t: &Tuple| if key_is_src { t.src_u } else { t.dst_u };
+        let mut off: u16 = if r.flags.contains(NatRangeFlags::PROTO_OFFSET) {
+            key(t).wrapping_sub(r.base_proto)
+        } else if r.flags.intersects(NatRangeFlags::PROTO_RANDOM_ALL) || m != ManipType::Dst {
+            rng.next_u16()
+        } else {
+            0
+        };
+        let range_size = range_size.max(1);
+        let mut attempts = range_size.min(128);
+        loop {
+            for _ in 0..attempts {
+                let v = (min + u32::from(off) % range_size) as u16;
+                if key_is_src {
+                    t.src_u = v;
+                } else {
+                    t.dst_u = v;
+                }
+                if !self.nat_used_tuple(t, idx, now) {
+                    return;
+                }
+                off = off.wrapping_add(1);
+            }
+            attempts /= 2;
+            off = rng.next_u16();
+            if attempts < 16 {
+                return;
+            }
+        }
+    }
+
+    /// Whether the binding for `manip` is set up (`nf_nat_initialized`).
+    pub fn nat_initialized(&self, h: super::CtHandle, manip: ManipType) -> bool {
+        self.get(h)
+            .is_some_and(|e| e.status.contains(manip.done_bit()))
+    }
+
+    /// `nf_nat_setup_info`: choose the NAT mapping for `manip` of an
+    /// unconfirmed entry within `range` (`get_unique_tuple`), update its
+    /// reply tuple and set `SRC_NAT`/`DST_NAT` when it changes, and mark the
+    /// manip done. Ports are searched with randomness from `rng` as the
+    /// kernel does. Confirmed entries are left alone (`Accept`).
+    ///
+    /// Returns `Drop` for a stale handle, a second setup of the same manip,
+    /// or a range of the wrong address family.
+    pub fn setup_nat(
+        &mut self,
+        h: super::CtHandle,
+        manip: ManipType,
+        range: &NatRange,
+        rng: &mut dyn NatRng,
+        now: Instant,
+    ) -> CtVerdict {
+        let Some(e) = self.get(h) else {
+            return CtVerdict::Drop;
+        };
+        if e.status.contains(CtStatus::CONFIRMED) {
+            return CtVerdict::Accept;
+        }
+        if e.status.contains(manip.done_bit()) {
+            return CtVerdict::Drop;
+        }
+        let family = e.tuples[0].family;
+        let (f1, min) = addr_bytes(range.min_addr);
+        let (f2, max) = addr_bytes(range.max_addr);
+        if range.flags.contains(NatRangeFlags::MAP_IPS) && (f1 != family || f2 != family) {
+            return CtVerdict::Drop;
+        }
+        let r = RangeB {
+            flags: range.flags,
+            min,
+            max,
+            min_proto: range.min_proto,
+            max_proto: range.max_proto,
+            base_proto: range.base_proto,
+        };
+        let Some(curr) = e.tuples[1].invert() else {
+            return CtVerdict::Drop;
+        };
+        let new = self.get_unique_tuple(&curr, &r, h.idx, manip, rng, now);
+        if new != curr {
+            let Some(reply) = new.invert() else {
+                return CtVerdict::Drop;
+            };
+            let e = &mut self.entries[h.idx as usize];
+            e.tuples[1] = reply;
+            e.status.insert(manip.nat_bit());
+        }
+        if manip == ManipType::Src && !self.entries[h.idx as usize].in_bysource {
+            self.bysource_insert(h.idx);
+        }
+        self.entries[h.idx as usize].status.insert(manip.done_bit());
+        CtVerdict::Accept
+    }
+
+    /// `nf_nat_alloc_null_binding`: the binding when no nat rule matched;
+    /// it fixes the tuple (a source port may still change if taken).
+    pub fn alloc_null_binding(
+        &mut self,
+        h: super::CtHandle,
+        hook: NatHook,
+        rng: &mut dyn NatRng,
+        now: Instant,
+    ) -> CtVerdict {
+        let manip = hook.manip();
+        let Some(e) = self.get(h) else {
+            return CtVerdict::Drop;
+        };
+        let r = &e.tuples[1];
+        let ip = if manip == ManipType::Src {
+            r.dst_addr()
+        } else {
+            r.src_addr()
+        };
+        let range = NatRange {
+            flags: NatRangeFlags::MAP_IPS,
+            min_addr: ip,
+            max_addr: ip,
+            ..NatRange::default()
+        };
+        self.setup_nat(h, manip, &range, rng, now)
+    }
+
+    /// What to do at a nat hook for a packet with this slot (the dispatch of
+    /// `nf_nat_ipv4_fn` / `nf_nat_ipv6_fn` / `nf_nat_inet_fn`).
+    pub fn nat_action(&self, slot: CtSlot, hook: NatHook, meta: &L3Meta) -> NatAction {
+        let CtSlot::Entry { handle, info } = slot else {
+            return NatAction::Skip;
+        };
+        if self.get(handle).is_none() {
+            return NatAction::Skip;
+        }
+        let icmp = matches!(
+            (meta.family, meta.l4_proto),
+            (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
+        );
+        match info {
+            CtInfo::Related | CtInfo::RelatedReply if icmp => NatAction::Apply,
+            CtInfo::Related | CtInfo::RelatedReply | CtInfo::New => {
+                if self.nat_initialized(handle, hook.manip()) {
+                    NatAction::Apply
+                } else {
+                    NatAction::WalkRules
+                }
+            }
+            _ => NatAction::Apply,
+        }
+    }
+
+    /// Rewrites a packet for its entry's NAT bindings at `hook`
+    /// (`nf_nat_packet` / `nf_nat_manip_pkt`; for RELATED ICMP/ICMPv6
+    /// packets `nf_nat_icmp_reply_translation`, which also rewrites the
+    /// embedded header). Checksums are updated incrementally like the
+    /// kernel's `inet_proto_csum_replace*`.
+    ///
+    /// Returns `Drop` where the kernel drops (truncated headers, a bad ICMP
+    /// checksum in the translation, redirects of NATed connections).
+    pub fn nat_packet(
+        &self,
+        slot: CtSlot,
+        hook: NatHook,
+        pkt: &mut [u8],
+        meta: &L3Meta,
+    ) -> CtVerdict {
+        let CtSlot::Entry { handle, info } = slot else {
+            return CtVerdict::Accept;
+        };
+        let Some(e) = self.get(handle) else {
+            return CtVerdict::Accept;
+        };
+        let manip = hook.manip();
+        let dir = info.dir();
+        let mut statusbit = manip.nat_bit();
+        if dir == Dir::Reply {
+            statusbit = NAT_MASK.difference(statusbit);
+        }
+        let icmp = matches!(
+            (meta.family, meta.l4_proto),
+            (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
+        );
+        if icmp && matches!(info, CtInfo::Related | CtInfo::RelatedReply) {
+            return self.icmp_reply_translation(e, dir, manip, statusbit, pkt, meta);
+        }
+        if !e.status.contains(statusbit) {
+            return CtVerdict::Accept;
+        }
+        let Some(target) = e.tuples[dir.other().idx()].invert() else {
+            return CtVerdict::Drop;
+        };
+        if manip_pkt(pkt, 0, meta.family, &target, manip) {
+            CtVerdict::Accept
+        } else {
+            CtVerdict::Drop
+        }
+    }
+
+    fn icmp_reply_translation(
+        &self,
+        e: &super::Entry,
+        dir: Dir,
+        manip: ManipType,
+        statusbit: CtStatus,
+        pkt: &mut [u8],
+        meta: &L3Meta,
+    ) -> CtVerdict {
+        let hdrlen = meta.l4_offset;
+        let inner_iplen = if meta.family == Family::Ipv4 { 20 } else { 40 };
+        if pkt.len() < hdrlen + 8 + inner_iplen {
+            return CtVerdict::Drop;
+        }
+        let (_, src) = addr_bytes(meta.src);
+        let (_, dst) = addr_bytes(meta.dst);
+        if !l4_checksum_ok(meta.family, &src, &dst, meta.l4_proto, &pkt[hdrlen..]) {
+            return CtVerdict::Drop;
+        }
+        let ty = pkt[hdrlen];
+        let redirect = if meta.family == Family::Ipv4 { 5 } else { 137 };
+        if ty == redirect {
+            if !e.status.contains(NAT_DONE_MASK) {
+                return CtVerdict::Drop;
+            }
+            if e.status.intersects(NAT_MASK) {
+                return CtVerdict::Drop;
+            }
+        }
+        if !e.status.contains(statusbit) {
+            return CtVerdict::Accept;
+        }
+        let other = e.tuples[dir.other().idx()];
+        if !manip_pkt(pkt, hdrlen + 8, meta.family, &other, manip.other()) {
+            return CtVerdict::Drop;
+        }
+        // Recompute the ICMP checksum over the whole message.
+        put16(pkt, hdrlen + 2, 0);
+        let start = if meta.family == Family::Ipv4 {
+            0
+        } else {
+            pseudo_sum(meta.family, &src, &dst, meta.l4_proto, pkt.len() - hdrlen)
+        };
+        let c = !fold(sum_bytes(start, &pkt[hdrlen..]));
+        put16(pkt, hdrlen + 2, c);
+        let Some(mut target) = other.invert() else {
+            return CtVerdict::Drop;
+        };
+        target.proto = meta.l4_proto;
+        if manip_pkt(pkt, 0, meta.family, &target, manip) {
+            CtVerdict::Accept
+        } else {
+            CtVerdict::Drop
+        }
+    }
+}
+
+fn addr_off(family: Family, m: ManipType) -> (usize, usize) {
+    match (family, m) {
+        (Family::Ipv4, ManipType::Src) => (12, 4),
+        (Family::Ipv4, ManipType::Dst) => (16, 4),
+        (Family::Ipv6, ManipType::Src) => (8, 16),
+        (Family::Ipv6, ManipType::Dst) => (24, 16),
+    }
+}
+
+/// `nf_csum_update`: pseudo-header part of an L4 checksum for the address
+/// about to change.
+fn csum_update_addr(
+    pkt: &mut [u8],
+    family: Family,
+    iphdroff: usize,
+    check_off: usize,
+    t: &Tuple,
+    m: ManipType,
+) {
+    let (off, len) = addr_off(family, m);
+    let new: &[u8] = match m {
+        ManipType::Src => &t.src[..len],
+        ManipType::Dst => &t.dst[..len],
+    };
+    let Some(old) = pkt.get(iphdroff + off..iphdroff + off + len) else {
+        return;
+    };
+    let mut oldb = [0u8; 16];
+    oldb[..len].copy_from_slice(old);
+    if let Some(c) = be16(pkt, check_off) {
+        let _ = put16(pkt, check_off, csum_replace(c, &oldb[..len], new));
+    }
+}
+
+fn replace_port(pkt: &mut [u8], check_off: usize, old: u16, new: u16) {
+    if let Some(c) = be16(pkt, check_off) {
+        let _ = put16(
+            pkt,
+            check_off,
+            csum_replace(c, &old.to_be_bytes(), &new.to_be_bytes()),
+        );
+    }
+}
+
+/// `l4proto_manip_pkt`.
+fn l4_manip(
+    pkt: &mut [u8],
+    family: Family,
+    iphdroff: usize,
+    hdroff: usize,
+    t: &Tuple,
+    m: ManipType,
+) -> bool {
+    match t.proto {
+        proto::TCP => {
+            let hdrsize = if pkt.len() >= hdroff + 20 { 20 } else { 8 };
+            if pkt.len() < hdroff + hdrsize {
+                return false;
+            }
+            let (new, poff) = match m {
+                ManipType::Src => (t.src_u, hdroff),
+                ManipType::Dst => (t.dst_u, hdroff + 2),
+            };
+            let Some(old) = be16(pkt, poff) else {
+                return false;
+            };
+            let _ = put16(pkt, poff, new);
+            if hdrsize < 20 {
+                return true;
+            }
+            csum_update_addr(pkt, family, iphdroff, hdroff + 16, t, m);
+            replace_port(pkt, hdroff + 16, old, new);
+            true
+        }
+        proto::UDP | proto::UDPLITE => {
+            if pkt.len() < hdroff + 8 {
+                return false;
+            }
+            let (new, poff) = match m {
+                ManipType::Src => (t.src_u, hdroff),
+                ManipType::Dst => (t.dst_u, hdroff + 2),
+            };
+            let Some(old) = be16(pkt, poff) else {
+                return false;
+            };
+            let check_off = hdroff + 6;
+            let do_csum = t.proto == proto::UDPLITE || be16(pkt, check_off) != Some(0);
+            if do_csum {
+                csum_update_addr(pkt, family, iphdroff, check_off, t, m);
+                replace_port(pkt, check_off, old, new);
+                if be16(pkt, check_off) == Some(0) {
+                    let _ = put16(pkt, check_off, 0xffff); // CSUM_MANGLED_0
+                }
+            }
+            let _ = put16(pkt, poff, new);
+            true
+        }
+        proto::ICMP => {
+            if pkt.len() < hdroff + 8 {
+                return false;
+            }
+            if !matches!(pkt[hdroff], 0 | 8 | 13 | 14 | 15 | 16 | 17 | 18) {
+                return true;
+            }
+            let Some(old) = be16(pkt, hdroff + 4) else {
+                return false;
+            };
+            replace_port(pkt, hdroff + 2, old, t.src_u);
+            let _ = put16(pkt, hdroff + 4, t.src_u);
+            true
+        }
+        proto::ICMPV6 => {
+            if pkt.len() < hdroff + 8 {
+                return false;
+            }
+            csum_update_addr(pkt, family, iphdroff, hdroff + 2, t, m);
+            if matches!(pkt[hdroff], 128 | 129) {
+                let Some(old) = be16(pkt, hdroff + 4) else {
+                    return false;
+                };
+                replace_port(pkt, hdroff + 2, old, t.src_u);
+                let _ = put16(pkt, hdroff + 4, t.src_u);
+            }
+            true
+        }
+        _ => true,
+    }
+}
+
+/// `nf_nat_ipv4_manip_pkt` / `nf_nat_ipv6_manip_pkt` at `iphdroff`.
+fn manip_pkt(pkt: &mut [u8], iphdroff: usize, family: Family, t: &Tuple, m: ManipType) -> bool {
+    let (off, len) = addr_off(family, m);
+    let new: [u8; 16] = match m {
+        ManipType::Src => t.src,
+        ManipType::Dst => t.dst,
+    };
+    match family {
+        Family::Ipv4 => {
+            if pkt.len() < iphdroff + 20 {
+                return false;
+            }
+            let hdroff = iphdroff + usize::from(pkt[iphdroff] & 0x0f) * 4;
+            if !l4_manip(pkt, family, iphdroff, hdroff, t, m) {
+                return false;
+            }
+            let mut old = [0u8; 4];
+            old.copy_from_slice(&pkt[iphdroff + off..iphdroff + off + 4]);
+            if let Some(c) = be16(pkt, iphdroff + 10) {
+                let _ = put16(pkt, iphdroff + 10, csum_replace(c, &old, &new[..4]));
+            }
+            pkt[iphdroff + off..iphdroff + off + 4].copy_from_slice(&new[..4]);
+            true
+        }
+        Family::Ipv6 => {
+            if pkt.len() < iphdroff + 40 {
+                return false;
+            }
+            if let Some((hdroff, _, frag)) = skip_exthdr(pkt, iphdroff + 40, pkt[iphdroff + 6]) {
+                if frag & !0x7 == 0 && !l4_manip(pkt, family, iphdroff, hdroff, t, m) {
+                    return false;
+                }
+            }
+            pkt[iphdroff + off..iphdroff + off + len].copy_from_slice(&new[..len]);
+            true
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jhash_known_values() {
+        // jhash2 of an empty key is the initial value.
+        assert_eq!(jhash2(&[], 0), 0xdead_beef);
+        // Deterministic and sensitive to every word.
+        let a = jhash2(&[1, 2, 3, 4], 0);
+        assert_ne!(a, jhash2(&[1, 2, 3, 5], 0));
+        assert_ne!(a, jhash2(&[1, 2, 3, 4], 1));
+    }
+
+    #[test]
+    fn netmap_keeps_host_part() {
+        let t = NatRange::to(
+            "10.1.0.0".parse().unwrap(),
+            "10.1.255.255".parse().unwrap(),
+            None,
+        );
+        let r = NatRange::netmap(&t, "192.168.7.9".parse().unwrap()).unwrap();
+        assert_eq!(r.min_addr, "10.1.7.9".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn best_ips_single_and_range() {
+        let mut t = Tuple::new(
+            "192.0.2.2".parse().unwrap(),
+            "198.51.100.9".parse().unwrap(),
+            6,
+            1,
+            2,
+        )
+        .unwrap();
+        let (_, min) = addr_bytes("203.0.113.1".parse().unwrap());
+        let (_, max) = addr_bytes("203.0.113.4".parse().unwrap());
+        let r = RangeB {
+            flags: NatRangeFlags::MAP_IPS,
+            min,
+            max,
+            min_proto: 0,
+            max_proto: 0,
+            base_proto: 0,
+        };
+        let orig = t;
+        find_best_ips(&mut t, &r, ManipType::Src);
+        assert!(addr_in_range(Family::Ipv4, &t.src, &min, &max));
+        let mut t2 = orig;
+        find_best_ips(&mut t2, &r, ManipType::Src);
+        assert_eq!(t.src, t2.src, "consistent choice");
+    }
+}

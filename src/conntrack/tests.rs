@@ -1,0 +1,1249 @@
+//! Tests of the table, the trackers and NAT with byte-array packets.
+//! A few packets are taken from the recorded kernel traces (noted where).
+
+use super::bytes::{fold, pseudo_sum, sum_bytes};
+use super::*;
+
+const S: u64 = 1_000;
+
+fn ms(m: u64) -> Instant {
+    Instant::from_millis(m)
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn to_hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Test-only L3 parser (the host computes this in the real path).
+fn meta(p: &[u8]) -> L3Meta {
+    if p[0] >> 4 == 4 {
+        let ihl = usize::from(p[0] & 0xf) * 4;
+        L3Meta {
+            family: Family::Ipv4,
+            l3_header_len: ihl,
+            l4_proto: p[9],
+            l4_offset: ihl,
+            frag_offset: u16::from_be_bytes([p[6], p[7]]) & 0x1fff,
+            src: IpAddr::from([p[12], p[13], p[14], p[15]]),
+            dst: IpAddr::from([p[16], p[17], p[18], p[19]]),
+        }
+    } else {
+        let (off, nh, frag) = skip_exthdr(p, 40, p[6]).unwrap();
+        let mut s = [0u8; 16];
+        let mut d = [0u8; 16];
+        s.copy_from_slice(&p[8..24]);
+        d.copy_from_slice(&p[24..40]);
+        L3Meta {
+            family: Family::Ipv6,
+            l3_header_len: 40,
+            l4_proto: nh,
+            l4_offset: off,
+            frag_offset: frag >> 3,
+            src: IpAddr::from(s),
+            dst: IpAddr::from(d),
+        }
+    }
+}
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().unwrap()
+}
+
+/// Builds an IPv4 or IPv6 packet around `l4`, fixing the L4 checksum at
+/// `csum_at` (None: leave it) and the IPv4 header checksum.
+fn build(src: &str, dst: &str, p: u8, mut l4: Vec<u8>, csum_at: Option<usize>) -> Vec<u8> {
+    let (fam, s) = tuple::addr_bytes(ip(src));
+    let (_, d) = tuple::addr_bytes(ip(dst));
+    if let Some(at) = csum_at {
+        l4[at] = 0;
+        l4[at + 1] = 0;
+        let start = if fam == Family::Ipv4 && p == proto::ICMP {
+            0
+        } else {
+            pseudo_sum(fam, &s, &d, p, l4.len())
+        };
+        let c = !fold(sum_bytes(start, &l4));
+        l4[at..at + 2].copy_from_slice(&c.to_be_bytes());
+    }
+    match fam {
+        Family::Ipv4 => {
+            let total = (20 + l4.len()) as u16;
+            let mut h = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, p, 0, 0];
+            h[2..4].copy_from_slice(&total.to_be_bytes());
+            h.extend_from_slice(&s[..4]);
+            h.extend_from_slice(&d[..4]);
+            let c = !fold(sum_bytes(0, &h));
+            h[10..12].copy_from_slice(&c.to_be_bytes());
+            h.extend_from_slice(&l4);
+            h
+        }
+        Family::Ipv6 => {
+            let mut h = vec![0x60, 0, 0, 0];
+            h.extend_from_slice(&(l4.len() as u16).to_be_bytes());
+            h.push(p);
+            h.push(64);
+            h.extend_from_slice(&s);
+            h.extend_from_slice(&d);
+            h.extend_from_slice(&l4);
+            h
+        }
+    }
+}
+
+const FIN: u8 = 0x01;
+const SYN: u8 = 0x02;
+const RST: u8 = 0x04;
+const ACK: u8 = 0x10;
+
+#[allow(clippy::too_many_arguments)]
+fn tcp(
+    src: &str,
+    sport: u16,
+    dst: &str,
+    dport: u16,
+    seq: u32,
+    ack: u32,
+    flags: u8,
+    win: u16,
+    opts: &[u8],
+    payload: usize,
+) -> Vec<u8> {
+    let doff = 20 + opts.len();
+    assert_eq!(doff % 4, 0);
+    let mut t = Vec::new();
+    t.extend_from_slice(&sport.to_be_bytes());
+    t.extend_from_slice(&dport.to_be_bytes());
+    t.extend_from_slice(&seq.to_be_bytes());
+    t.extend_from_slice(&ack.to_be_bytes());
+    t.push(((doff / 4) as u8) << 4);
+    t.push(flags);
+    t.extend_from_slice(&win.to_be_bytes());
+    t.extend_from_slice(&[0, 0, 0, 0]);
+    t.extend_from_slice(opts);
+    t.extend(std::iter::repeat_n(0x61, payload));
+    build(src, dst, proto::TCP, t, Some(16))
+}
+
+fn udp(src: &str, sport: u16, dst: &str, dport: u16, payload: usize) -> Vec<u8> {
+    let mut u = Vec::new();
+    u.extend_from_slice(&sport.to_be_bytes());
+    u.extend_from_slice(&dport.to_be_bytes());
+    u.extend_from_slice(&((8 + payload) as u16).to_be_bytes());
+    u.extend_from_slice(&[0, 0]);
+    u.extend(std::iter::repeat_n(0x71, payload));
+    build(src, dst, proto::UDP, u, Some(6))
+}
+
+fn icmp(src: &str, dst: &str, ty: u8, code: u8, id: u16, body: &[u8]) -> Vec<u8> {
+    let v6 = ip(src).is_ipv6();
+    let mut m = vec![ty, code, 0, 0];
+    m.extend_from_slice(&id.to_be_bytes());
+    m.extend_from_slice(&[0, 1]);
+    m.extend_from_slice(body);
+    build(
+        src,
+        dst,
+        if v6 { proto::ICMPV6 } else { proto::ICMP },
+        m,
+        Some(2),
+    )
+}
+
+struct Sim {
+    ct: ConntrackTable,
+}
+
+impl Sim {
+    fn new(cfg: Config) -> Self {
+        Sim {
+            ct: ConntrackTable::new(cfg).unwrap(),
+        }
+    }
+    /// process + confirm (packet accepted by the ruleset).
+    fn pass(&mut self, pkt: &[u8], hook: CtHook, now: Instant) -> CtSlot {
+        let r = self.ct.process(pkt, &meta(pkt), hook, now);
+        assert_eq!(r.verdict, CtVerdict::Accept);
+        assert_eq!(self.ct.confirm(r.slot, now), CtVerdict::Accept);
+        r.slot
+    }
+    fn inp(&mut self, pkt: &[u8], now: Instant) -> CtSlot {
+        self.pass(pkt, CtHook::PreRouting, now)
+    }
+    /// /proc listing sorted, with timeouts as seen 30 ms after `now`.
+    fn listing(&self, now: Instant) -> Vec<(String, u64)> {
+        let later = now + Duration::from_millis(30);
+        let mut v: Vec<_> = self
+            .ct
+            .entries(later)
+            .map(|h| {
+                (
+                    self.ct.proc_entry(h).unwrap().to_string(),
+                    self.ct.remaining_secs(h, later).unwrap(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+    fn one(&self, now: Instant) -> (String, u64) {
+        let l = self.listing(now);
+        assert_eq!(l.len(), 1, "{l:?}");
+        l[0].clone()
+    }
+}
+
+const A: &str = "192.0.2.20";
+const B: &str = "192.0.2.1";
+
+/// basic-server trace, packets 0, 1, 2, 5, 6 (bytes from the recorded trace).
+#[test]
+fn trace_basic_server_handshake_and_ping() {
+    let mut s = Sim::new(Config::with_max(64));
+    let syn =
+        hex("45000028000100004006f6b9c0000214c0000201c35000160000000a000000005002faf06d6b0000");
+    let synack =
+        hex("45000028000100004006f6b9c0000201c00002140016c350000000140000000b5012faf06d460000");
+    let ackp =
+        hex("45000028000100004006f6b9c0000214c0000201c35000160000000b000000155010faf06d470000");
+    let echo = hex("4500001c000100004001f6cac0000214c00002010800f7fb00030001");
+    let reply = hex("4500001c000100004001f6cac0000201c00002140000fffb00030001");
+    let c = "src=192.0.2.20 dst=192.0.2.1 sport=50000 dport=22";
+    let r = "src=192.0.2.1 dst=192.0.2.20 sport=22 dport=50000";
+
+    let slot = s.inp(&syn, ms(230));
+    assert_eq!(slot.state_bits(), CtStateBits::NEW);
+    assert_eq!(
+        s.one(ms(230)),
+        (format!("ipv4 tcp SYN_SENT {c} [UNREPLIED] {r} mark=0"), 119)
+    );
+
+    let slot = s.pass(&synack, CtHook::LocalOut, ms(263));
+    assert_eq!(slot.info(), Some(CtInfo::EstablishedReply));
+    assert_eq!(
+        s.one(ms(263)),
+        (format!("ipv4 tcp SYN_RECV {c} {r} mark=0"), 59)
+    );
+
+    let slot = s.inp(&ackp, ms(296));
+    assert_eq!(slot.info(), Some(CtInfo::Established));
+    assert_eq!(
+        s.one(ms(296)),
+        (
+            format!("ipv4 tcp ESTABLISHED {c} {r} [ASSURED] mark=0"),
+            431_999
+        )
+    );
+
+    s.inp(&echo, ms(395));
+    let l = s.listing(ms(395));
+    assert_eq!(
+        l[0],
+        (
+            "ipv4 icmp src=192.0.2.20 dst=192.0.2.1 type=8 code=0 id=3 [UNREPLIED] src=192.0.2.1 dst=192.0.2.20 type=0 code=0 id=3 mark=0".into(),
+            29
+        )
+    );
+    let slot = s.pass(&reply, CtHook::LocalOut, ms(427));
+    assert_eq!(slot.info(), Some(CtInfo::EstablishedReply));
+    let l = s.listing(ms(427));
+    assert_eq!(
+        l[0],
+        (
+            "ipv4 icmp src=192.0.2.20 dst=192.0.2.1 type=8 code=0 id=3 src=192.0.2.1 dst=192.0.2.20 type=0 code=0 id=3 mark=0".into(),
+            29
+        )
+    );
+}
+
+/// basic-server trace packet 3: a SYN rejected by the ruleset leaves nothing.
+#[test]
+fn dropped_packet_leaves_nothing() {
+    let mut s = Sim::new(Config::with_max(4));
+    let syn =
+        hex("45000028000100004006f6b9c0000214c0000201c3510d3d00000001000000005002faf0604c0000");
+    let r = s.ct.process(&syn, &meta(&syn), CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    assert_eq!(s.ct.count(), 1);
+    assert_eq!(
+        s.ct.entries(ms(0)).count(),
+        0,
+        "unconfirmed entries are not listed"
+    );
+    s.ct.discard_unconfirmed(h);
+    assert_eq!(s.ct.count(), 0);
+    assert!(s.ct.status(h).is_none(), "stale handle");
+    assert_eq!(s.ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
+    assert_eq!(s.ct.entries(ms(0)).count(), 0);
+}
+
+/// ipv6-basic trace, packets 0-2 and 4.
+#[test]
+fn trace_ipv6_handshake_and_ping() {
+    let mut s = Sim::new(Config::with_max(8));
+    let syn = hex("600000000014064020010db800000000000000000000002020010db8000000000000000000000001cf0801bb000003e8000000005002faf084b30000");
+    let synack = hex("600000000014064020010db800000000000000000000000120010db800000000000000000000002001bbcf0800001388000003e95012faf0711a0000");
+    let ackp = hex("600000000014064020010db800000000000000000000002020010db8000000000000000000000001cf0801bb000003e9000013895010faf0711b0000");
+    let echo = hex("6000000000083a4020010db800000000000000000000002020010db80000000000000000000000018000242500040001");
+    s.inp(&syn, ms(218));
+    s.pass(&synack, CtHook::LocalOut, ms(250));
+    s.inp(&ackp, ms(283));
+    let a = "2001:0db8:0000:0000:0000:0000:0000:0020";
+    let b = "2001:0db8:0000:0000:0000:0000:0000:0001";
+    assert_eq!(
+        s.one(ms(283)),
+        (format!("ipv6 tcp ESTABLISHED src={a} dst={b} sport=53000 dport=443 src={b} dst={a} sport=443 dport=53000 [ASSURED] mark=0"), 431_999)
+    );
+    s.inp(&echo, ms(348));
+    assert_eq!(
+        s.listing(ms(348))[0],
+        (format!("ipv6 icmpv6 src={a} dst={b} type=128 code=0 id=4 [UNREPLIED] src={b} dst={a} type=129 code=0 id=4 mark=0"), 29)
+    );
+}
+
+/// Decrement TTL the way `ip_decrease_ttl` does (the host's job when forwarding).
+fn fwd_ttl(p: &mut [u8]) {
+    let c = u16::from_be_bytes([p[10], p[11]]);
+    let c = bytes::csum_replace(c, &[p[8], p[9]], &[p[8] - 1, p[9]]);
+    p[8] -= 1;
+    p[10..12].copy_from_slice(&c.to_be_bytes());
+}
+
+/// nat-gateway trace: DNAT port forward and MASQUERADE, bytes compared with
+/// what the kernel emitted.
+#[test]
+fn trace_nat_gateway() {
+    let mut ct = ConntrackTable::new(Config::with_max(16)).unwrap();
+    let mut rng = SplitMix64::new(1);
+    let wan = ip("198.51.100.1");
+
+    // Packet 0: SYN from WAN to 198.51.100.1:2222, DNAT to 192.0.2.10:22.
+    let mut p =
+        hex("45000028000100004006147ccb00711ec6336401c73808ae00000064000000005002faf07e530000");
+    let m = meta(&p);
+    let now = ms(221);
+    let r = ct.process(&p, &m, CtHook::PreRouting, now);
+    let h = r.slot.handle().unwrap();
+    assert_eq!(
+        ct.nat_action(r.slot, NatHook::PreRouting, &m),
+        NatAction::WalkRules
+    );
+    let range = NatRange::to(ip("192.0.2.10"), ip("192.0.2.10"), Some((22, 22)));
+    assert_eq!(
+        ct.setup_nat(h, ManipType::Dst, &range, &mut rng, now),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &m),
+        CtVerdict::Accept
+    );
+    fwd_ttl(&mut p);
+    // POSTROUTING: MASQUERADE only matches -o eth1; this goes to eth0: null binding.
+    assert_eq!(
+        ct.nat_action(r.slot, NatHook::PostRouting, &m),
+        NatAction::WalkRules
+    );
+    assert_eq!(
+        ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, now),
+        CtVerdict::Accept
+    );
+    let m2 = meta(&p);
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PostRouting, &mut p, &m2),
+        CtVerdict::Accept
+    );
+    assert_eq!(ct.confirm(r.slot, now), CtVerdict::Accept);
+    assert_eq!(
+        to_hex(&p),
+        "45000028000100003f067da6cb00711ec000020ac738001600000064000000005002faf0ef150000"
+    );
+    assert!(ct
+        .state_bits(r.slot)
+        .contains(CtStateBits::DNAT | CtStateBits::NEW));
+    assert_eq!(
+        ct.proc_entry(h).unwrap().to_string(),
+        "ipv4 tcp SYN_SENT src=203.0.113.30 dst=198.51.100.1 sport=51000 dport=2222 [UNREPLIED] src=192.0.2.10 dst=203.0.113.30 sport=22 dport=51000 mark=0"
+    );
+
+    // Packet 1: SYN-ACK back from 192.0.2.10, de-NATed in POSTROUTING.
+    let mut p =
+        hex("450000280001000040067ca6c000020acb00711e0016c738000000c8000000655012faf0ee3c0000");
+    let now = ms(254);
+    let m = meta(&p);
+    let r = ct.process(&p, &m, CtHook::PreRouting, now);
+    assert_eq!(r.slot.info(), Some(CtInfo::EstablishedReply));
+    assert_eq!(
+        ct.nat_action(r.slot, NatHook::PreRouting, &m),
+        NatAction::Apply
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &m),
+        CtVerdict::Accept
+    );
+    fwd_ttl(&mut p);
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PostRouting, &mut p, &m),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        to_hex(&p),
+        "45000028000100003f06157cc6336401cb00711e08aec738000000c8000000655012faf07d7a0000"
+    );
+
+    // Packet 3: UDP from the LAN, MASQUERADE to 198.51.100.1.
+    let mut p = hex("4500001d0001000040117c8fc000020acb007135cb2000350009c54571");
+    let now = ms(320);
+    let m = meta(&p);
+    let r = ct.process(&p, &m, CtHook::PreRouting, now);
+    let hu = r.slot.handle().unwrap();
+    assert_eq!(
+        ct.alloc_null_binding(hu, NatHook::PreRouting, &mut rng, now),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &m),
+        CtVerdict::Accept
+    );
+    fwd_ttl(&mut p);
+    let masq = NatRange::masquerade(&NatRange::default(), wan);
+    assert_eq!(
+        ct.setup_nat(hu, ManipType::Src, &masq, &mut rng, now),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PostRouting, &mut p, &m),
+        CtVerdict::Accept
+    );
+    assert_eq!(ct.confirm(r.slot, now), CtVerdict::Accept);
+    assert_eq!(
+        to_hex(&p),
+        "4500001d000100003f111565c6336401cb007135cb20003500095d1b71"
+    );
+
+    // Packet 4: the DNS answer, de-masqueraded in PREROUTING.
+    let mut p = hex("4500001d0001000040111465cb007135c63364010035cb2000096d1b61");
+    let now = ms(352);
+    let m = meta(&p);
+    let r = ct.process(&p, &m, CtHook::PreRouting, now);
+    assert_eq!(r.slot.handle(), Some(hu));
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &m),
+        CtVerdict::Accept
+    );
+    fwd_ttl(&mut p);
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PostRouting, &mut p, &m),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        to_hex(&p),
+        "4500001d000100003f117d8fcb007135c000020a0035cb200009d54561"
+    );
+    let later = now + Duration::from_millis(30);
+    assert_eq!(
+        ct.proc_entry(hu).unwrap().to_string(),
+        "ipv4 udp src=192.0.2.10 dst=203.0.113.53 sport=52000 dport=53 src=203.0.113.53 dst=198.51.100.1 sport=53 dport=52000 mark=0"
+    );
+    assert_eq!(ct.remaining_secs(hu, later), Some(29));
+
+    // An ICMP port unreachable from 192.0.2.10 about a packet of the TCP
+    // connection is RELATED_REPLY; POSTROUTING translates inner and outer.
+    let inner =
+        hex("450000280001000040067ca6cb00711ec000020ac738001600000064000000005002faf0ef150000");
+    let mut e = icmp("192.0.2.10", "203.0.113.30", 3, 3, 0, &[]);
+    // icmp() wrote id/seq as bytes 4..8: zero them ("unused").
+    let hl = 20;
+    e[hl + 4..hl + 8].copy_from_slice(&[0, 0, 0, 0]);
+    e.extend_from_slice(&inner[..28]);
+    let total = e.len() as u16;
+    e[2..4].copy_from_slice(&total.to_be_bytes());
+    e[10..12].copy_from_slice(&[0, 0]);
+    let c = !fold(sum_bytes(0, &e[..20]));
+    e[10..12].copy_from_slice(&c.to_be_bytes());
+    e[hl + 2..hl + 4].copy_from_slice(&[0, 0]);
+    let c = !fold(sum_bytes(0, &e[hl..]));
+    e[hl + 2..hl + 4].copy_from_slice(&c.to_be_bytes());
+    let m = meta(&e);
+    let r = ct.process(&e, &m, CtHook::PreRouting, ms(400));
+    assert_eq!(
+        r.slot,
+        CtSlot::Entry {
+            handle: h,
+            info: CtInfo::RelatedReply
+        }
+    );
+    assert_eq!(
+        ct.nat_action(r.slot, NatHook::PostRouting, &m),
+        NatAction::Apply
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut e, &m),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PostRouting, &mut e, &m),
+        CtVerdict::Accept
+    );
+    assert_eq!(&e[12..16], &[198, 51, 100, 1], "outer source de-DNATed");
+    assert_eq!(
+        &e[hl + 8 + 16..hl + 8 + 20],
+        &[198, 51, 100, 1],
+        "inner destination"
+    );
+    assert_eq!(&e[hl + 8 + 22..hl + 8 + 24], &2222u16.to_be_bytes());
+    assert_eq!(fold(sum_bytes(0, &e[..20])), 0xffff, "outer IP checksum");
+    assert_eq!(fold(sum_bytes(0, &e[hl..])), 0xffff, "ICMP checksum");
+    assert_eq!(
+        fold(sum_bytes(0, &e[hl + 8..hl + 28])),
+        0xffff,
+        "inner IP checksum"
+    );
+}
+
+#[test]
+fn tcp_invalid_flags_and_checksum() {
+    let mut s = Sim::new(Config::with_max(4));
+    let p = tcp(A, 1000, B, 22, 1, 0, SYN | FIN, 1000, &[], 0);
+    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+    assert_eq!(r.slot, CtSlot::Invalid);
+    assert_eq!(s.ct.count(), 0);
+    let mut p = tcp(A, 1000, B, 22, 1, 0, SYN, 1000, &[], 0);
+    p[36] ^= 0xff; // break the TCP checksum
+    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+    assert_eq!(r.slot, CtSlot::Invalid);
+    let r = s.ct.process(&p, &meta(&p), CtHook::LocalOut, ms(0));
+    assert_eq!(
+        r.slot.state_bits(),
+        CtStateBits::NEW,
+        "no checksum check in OUTPUT"
+    );
+    let mut cfg = Config::with_max(4);
+    cfg.set("net.netfilter.nf_conntrack_checksum", 0).unwrap();
+    let mut s2 = Sim::new(cfg);
+    let r = s2.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+    assert_eq!(r.slot.state_bits(), CtStateBits::NEW);
+    // Truncated header.
+    let p = tcp(A, 1000, B, 22, 1, 0, SYN, 1000, &[], 0);
+    let short = &p[..30];
+    let r = s.ct.process(short, &meta(short), CtHook::LocalOut, ms(0));
+    assert_eq!(r.slot, CtSlot::Invalid);
+}
+
+fn handshake(s: &mut Sim, t0: u64) {
+    s.inp(&tcp(A, 40000, B, 80, 100, 0, SYN, 64000, &[], 0), ms(t0));
+    s.pass(
+        &tcp(B, 80, A, 40000, 500, 101, SYN | ACK, 64000, &[], 0),
+        CtHook::LocalOut,
+        ms(t0 + 1),
+    );
+    s.inp(
+        &tcp(A, 40000, B, 80, 101, 501, ACK, 64000, &[], 0),
+        ms(t0 + 2),
+    );
+}
+
+#[test]
+fn tcp_close_sequence_and_reopen() {
+    let mut s = Sim::new(Config::with_max(4));
+    handshake(&mut s, 0);
+    assert!(s.one(ms(2)).0.contains("ESTABLISHED"));
+    s.inp(
+        &tcp(A, 40000, B, 80, 101, 501, FIN | ACK, 64000, &[], 0),
+        ms(3),
+    );
+    assert!(s.one(ms(3)).0.starts_with("ipv4 tcp FIN_WAIT"));
+    assert_eq!(s.one(ms(3)).1, 119);
+    s.pass(
+        &tcp(B, 80, A, 40000, 501, 102, ACK, 64000, &[], 0),
+        CtHook::LocalOut,
+        ms(4),
+    );
+    assert_eq!(s.one(ms(4)).1, 59);
+    assert!(s.one(ms(4)).0.starts_with("ipv4 tcp CLOSE_WAIT"));
+    s.pass(
+        &tcp(B, 80, A, 40000, 501, 102, FIN | ACK, 64000, &[], 0),
+        CtHook::LocalOut,
+        ms(5),
+    );
+    assert!(s.one(ms(5)).0.starts_with("ipv4 tcp LAST_ACK"));
+    assert_eq!(s.one(ms(5)).1, 29);
+    s.inp(&tcp(A, 40000, B, 80, 102, 502, ACK, 64000, &[], 0), ms(6));
+    assert!(s.one(ms(6)).0.starts_with("ipv4 tcp TIME_WAIT"));
+    assert_eq!(s.one(ms(6)).1, 119);
+    // A new SYN on the same tuple in TIME_WAIT: the old entry is deleted and
+    // a fresh one created (-NF_REPEAT).
+    let r = s.ct.process(
+        &tcp(A, 40000, B, 80, 9000, 0, SYN, 64000, &[], 0),
+        &meta(&tcp(A, 40000, B, 80, 9000, 0, SYN, 64000, &[], 0)),
+        CtHook::PreRouting,
+        ms(7),
+    );
+    assert_eq!(r.slot.state_bits(), CtStateBits::NEW);
+    s.ct.confirm(r.slot, ms(7));
+    let (line, t) = s.one(ms(7));
+    assert!(
+        line.starts_with("ipv4 tcp SYN_SENT") && line.contains("[UNREPLIED]"),
+        "{line}"
+    );
+    assert_eq!(t, 119);
+}
+
+#[test]
+fn tcp_rst_answering_syn_kills_entry() {
+    let mut s = Sim::new(Config::with_max(4));
+    s.inp(&tcp(A, 40001, B, 81, 100, 0, SYN, 64000, &[], 0), ms(0));
+    let rst = tcp(B, 81, A, 40001, 0, 101, RST | ACK, 0, &[], 0);
+    let r = s.ct.process(&rst, &meta(&rst), CtHook::LocalOut, ms(1));
+    // The packet still carries the (now dying) entry.
+    assert_eq!(r.slot.info(), Some(CtInfo::EstablishedReply));
+    assert!(s
+        .ct
+        .status(r.slot.handle().unwrap())
+        .unwrap()
+        .contains(CtStatus::DYING));
+    assert!(s.listing(ms(1)).is_empty());
+    // Reclaimed at the next packet.
+    let p = udp(A, 1, B, 2, 0);
+    s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(2));
+    assert!(s.ct.status(r.slot.handle().unwrap()).is_none());
+    assert_eq!(s.ct.count(), 1);
+}
+
+#[test]
+fn tcp_rst_in_established_closes() {
+    let mut s = Sim::new(Config::with_max(4));
+    handshake(&mut s, 0);
+    s.inp(
+        &tcp(A, 40000, B, 80, 101, 501, RST | ACK, 0, &[], 0),
+        ms(10),
+    );
+    let (l, t) = s.one(ms(10));
+    assert!(l.starts_with("ipv4 tcp CLOSE"), "{l}");
+    assert_eq!(t, 9);
+}
+
+#[test]
+fn tcp_loose_pickup() {
+    let mut s = Sim::new(Config::with_max(4));
+    s.inp(&tcp(A, 40002, B, 80, 1000, 2000, ACK, 500, &[], 10), ms(0));
+    let (l, t) = s.one(ms(0));
+    assert!(
+        l.starts_with("ipv4 tcp ESTABLISHED") && l.contains("[UNREPLIED]"),
+        "{l}"
+    );
+    assert_eq!(
+        t, 299,
+        "mid-connection pickup without reply: unacknowledged timeout"
+    );
+    // An answer from the other side makes it ASSURED.
+    // The first answer sets SEEN_REPLY only after the tracker ran: still
+    // unassured with the unacknowledged timeout.
+    s.pass(
+        &tcp(B, 80, A, 40002, 2000, 1010, ACK, 500, &[], 0),
+        CtHook::LocalOut,
+        ms(1),
+    );
+    let (l, t) = s.one(ms(1));
+    assert!(!l.contains("ASSURED") && !l.contains("UNREPLIED"), "{l}");
+    assert_eq!(t, 299);
+    // The next valid packet makes it ASSURED.
+    s.inp(&tcp(A, 40002, B, 80, 1010, 2000, ACK, 500, &[], 0), ms(2));
+    let (l, t) = s.one(ms(2));
+    assert!(l.ends_with("[ASSURED] mark=0"), "{l}");
+    assert_eq!(t, 431_999);
+
+    let mut cfg = Config::with_max(4);
+    cfg.set("net.netfilter.nf_conntrack_tcp_loose", 0).unwrap();
+    let mut s = Sim::new(cfg);
+    let p = tcp(A, 40002, B, 80, 1000, 2000, ACK, 500, &[], 10);
+    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+    assert_eq!(r.slot, CtSlot::Invalid);
+    assert_eq!(s.ct.count(), 0);
+}
+
+#[test]
+fn tcp_window_checks() {
+    let mut s = Sim::new(Config::with_max(4));
+    handshake(&mut s, 0);
+    // In-window data.
+    let ok = tcp(A, 40000, B, 80, 101, 501, ACK, 64000, &[], 100);
+    assert_eq!(s.inp(&ok, ms(3)).state_bits(), CtStateBits::ESTABLISHED);
+    assert_eq!(s.one(ms(3)).1, 299, "unacknowledged data: 300 s");
+    // Data far beyond the receiver's window: INVALID.
+    let bad = tcp(A, 40000, B, 80, 101 + 200_000, 501, ACK, 64000, &[], 100);
+    let r = s.ct.process(&bad, &meta(&bad), CtHook::PreRouting, ms(4));
+    assert_eq!(r.slot, CtSlot::Invalid);
+    // ACK of data never sent: INVALID.
+    let bad = tcp(B, 80, A, 40000, 501, 101 + 5000, ACK, 64000, &[], 0);
+    let r = s.ct.process(&bad, &meta(&bad), CtHook::LocalOut, ms(5));
+    assert_eq!(r.slot, CtSlot::Invalid);
+    // The receiver acknowledges: back to the established timeout.
+    s.pass(
+        &tcp(B, 80, A, 40000, 501, 201, ACK, 64000, &[], 0),
+        CtHook::LocalOut,
+        ms(6),
+    );
+    assert_eq!(s.one(ms(6)).1, 431_999);
+
+    let mut cfg = Config::with_max(4);
+    cfg.set("net.netfilter.nf_conntrack_tcp_be_liberal", 1)
+        .unwrap();
+    let mut s = Sim::new(cfg);
+    handshake(&mut s, 0);
+    let bad = tcp(A, 40000, B, 80, 101 + 200_000, 501, ACK, 64000, &[], 100);
+    let r = s.ct.process(&bad, &meta(&bad), CtHook::PreRouting, ms(4));
+    assert_eq!(r.slot.state_bits(), CtStateBits::ESTABLISHED, "be_liberal");
+}
+
+#[test]
+fn tcp_window_scaling() {
+    let mut s = Sim::new(Config::with_max(4));
+    let ws = [1, 3, 3, 7]; // NOP, window scale 7
+    s.inp(&tcp(A, 40003, B, 80, 100, 0, SYN, 1000, &ws, 0), ms(0));
+    s.pass(
+        &tcp(B, 80, A, 40003, 500, 101, SYN | ACK, 1000, &ws, 0),
+        CtHook::LocalOut,
+        ms(1),
+    );
+    s.inp(&tcp(A, 40003, B, 80, 101, 501, ACK, 1000, &[], 0), ms(2));
+    // SYN windows are never scaled: until B advertises a scaled window, A
+    // may send only 1000 bytes.
+    let p = tcp(A, 40003, B, 80, 101 + 60_000, 501, ACK, 1000, &[], 100);
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(3)).slot,
+        CtSlot::Invalid
+    );
+    s.pass(
+        &tcp(B, 80, A, 40003, 501, 101, ACK, 1000, &[], 0),
+        CtHook::LocalOut,
+        ms(3),
+    );
+    // B's scaled window is 1000 << 7 = 128000: 60000 bytes ahead is fine.
+    let p = tcp(A, 40003, B, 80, 101 + 60_000, 501, ACK, 1000, &[], 100);
+    assert_eq!(s.inp(&p, ms(3)).state_bits(), CtStateBits::ESTABLISHED);
+
+    // Without scaling on both sides the same segment is out of window.
+    let mut s = Sim::new(Config::with_max(4));
+    s.inp(&tcp(A, 40003, B, 80, 100, 0, SYN, 1000, &ws, 0), ms(0));
+    s.pass(
+        &tcp(B, 80, A, 40003, 500, 101, SYN | ACK, 1000, &[], 0),
+        CtHook::LocalOut,
+        ms(1),
+    );
+    s.inp(&tcp(A, 40003, B, 80, 101, 501, ACK, 1000, &[], 0), ms(2));
+    s.pass(
+        &tcp(B, 80, A, 40003, 501, 101, ACK, 1000, &[], 0),
+        CtHook::LocalOut,
+        ms(3),
+    );
+    let p = tcp(A, 40003, B, 80, 101 + 60_000, 501, ACK, 1000, &[], 100);
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(4)).slot,
+        CtSlot::Invalid
+    );
+}
+
+#[test]
+fn tcp_retransmissions_shorten_timeout() {
+    let mut s = Sim::new(Config::with_max(4));
+    handshake(&mut s, 0);
+    // Data acknowledged so that DATA_UNACKNOWLEDGED is clear, then the same
+    // pure ACK repeated: after max_retrans (3) repeats, timeout max_retrans (300 s).
+    let p = tcp(B, 80, A, 40000, 501, 101, ACK, 64000, &[], 0);
+    s.pass(&p, CtHook::LocalOut, ms(3));
+    assert_eq!(s.one(ms(3)).1, 431_999);
+    for i in 0..3 {
+        s.pass(&p, CtHook::LocalOut, ms(4 + i));
+    }
+    assert_eq!(s.one(ms(10)).1, 299);
+}
+
+#[test]
+fn tcp_syn_retransmit_does_not_refresh() {
+    let mut s = Sim::new(Config::with_max(4));
+    let syn = tcp(A, 40004, B, 80, 100, 0, SYN, 64000, &[], 0);
+    s.inp(&syn, ms(0));
+    s.inp(&syn, ms(50 * S));
+    assert_eq!(s.one(ms(50 * S)).1, 69);
+}
+
+#[test]
+fn udp_timeouts_and_assured() {
+    let mut s = Sim::new(Config::with_max(4));
+    let c = "192.0.2.7";
+    s.inp(&udp(c, 5000, B, 53, 4), ms(0));
+    assert_eq!(s.one(ms(0)).1, 29);
+    let slot = s.pass(&udp(B, 53, c, 5000, 4), CtHook::LocalOut, ms(100));
+    let (l, t) = s.one(ms(100));
+    assert!(!l.contains("UNREPLIED") && !l.contains("ASSURED"), "{l}");
+    assert_eq!(t, 29);
+    // Within 2 s: still the unreplied timeout.
+    s.inp(&udp(c, 5000, B, 53, 4), ms(1500));
+    assert_eq!(s.one(ms(1500)).1, 29);
+    // After 2 s: stream timeout, ASSURED.
+    s.inp(&udp(c, 5000, B, 53, 4), ms(2500));
+    let (l, t) = s.one(ms(2500));
+    assert!(l.ends_with("[ASSURED] mark=0"), "{l}");
+    assert_eq!(t, 119);
+    assert!(s.ct.set_mark(slot.handle().unwrap(), 7));
+    assert!(s.one(ms(2500)).0.ends_with("mark=7"));
+    // Truncated / bad length: invalid.
+    let mut p = udp(c, 5001, B, 53, 4);
+    p[24..26].copy_from_slice(&100u16.to_be_bytes());
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), CtHook::LocalOut, ms(3000)).slot,
+        CtSlot::Invalid
+    );
+}
+
+#[test]
+fn expiry_is_lazy_and_exact() {
+    let mut s = Sim::new(Config::with_max(4));
+    let p = udp(A, 5000, B, 53, 0);
+    let slot = s.inp(&p, ms(0));
+    let h = slot.handle().unwrap();
+    assert_eq!(s.ct.remaining_secs(h, ms(29_999)), Some(0));
+    assert_eq!(s.ct.entries(ms(29_999)).count(), 1);
+    assert_eq!(s.ct.entries(ms(30_000)).count(), 0);
+    // A packet after expiry creates a NEW entry.
+    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(30_000));
+    assert_eq!(r.slot.state_bits(), CtStateBits::NEW);
+    assert_ne!(r.slot.handle(), Some(h));
+    assert!(s.ct.status(h).is_none());
+}
+
+#[test]
+fn icmp_rules() {
+    let mut s = Sim::new(Config::with_max(8));
+    // Echo reply without request: cannot create a connection.
+    let p = icmp(A, B, 0, 0, 9, &[]);
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0)).slot,
+        CtSlot::Invalid
+    );
+    // Unknown type (> 18): invalid.
+    let p = icmp(A, B, 40, 0, 9, &[]);
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0)).slot,
+        CtSlot::Invalid
+    );
+    // Error about nothing we know: invalid.
+    let inner = udp(B, 1, A, 2, 0);
+    let p = icmp(A, B, 3, 3, 0, &inner[..28]);
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0)).slot,
+        CtSlot::Invalid
+    );
+    // Now with the UDP flow known: RELATED (error travels in reply direction).
+    s.pass(&inner, CtHook::LocalOut, ms(1));
+    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(2));
+    assert_eq!(r.slot.info(), Some(CtInfo::RelatedReply));
+    assert_eq!(r.slot.state_bits(), CtStateBits::RELATED);
+    // Outer destination not matching the entry: invalid.
+    let p2 = icmp(A, "192.0.2.99", 3, 3, 0, &inner[..28]);
+    assert_eq!(
+        s.ct.process(&p2, &meta(&p2), CtHook::PreRouting, ms(3))
+            .slot,
+        CtSlot::Invalid
+    );
+    // Timestamp request is new-able.
+    let p = icmp(A, B, 13, 0, 5, &[0; 12]);
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(4))
+            .slot
+            .state_bits(),
+        CtStateBits::NEW
+    );
+}
+
+#[test]
+fn icmpv6_nd_untracked_and_errors() {
+    let mut s = Sim::new(Config::with_max(8));
+    let a = "2001:db8::20";
+    let b = "2001:db8::1";
+    let ns = icmp(a, b, 135, 0, 0, &[0; 16]);
+    assert_eq!(
+        s.ct.process(&ns, &meta(&ns), CtHook::PreRouting, ms(0))
+            .slot,
+        CtSlot::Untracked
+    );
+    assert_eq!(CtSlot::Untracked.state_bits(), CtStateBits::UNTRACKED);
+    let inner = udp(b, 7, a, 8, 0);
+    s.pass(&inner, CtHook::LocalOut, ms(1));
+    let err = icmp(a, b, 1, 4, 0, &inner);
+    let r = s.ct.process(&err, &meta(&err), CtHook::PreRouting, ms(2));
+    assert_eq!(r.slot.info(), Some(CtInfo::RelatedReply));
+    // Echo reply alone: invalid.
+    let p = icmp(a, b, 129, 0, 1, &[]);
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(3)).slot,
+        CtSlot::Invalid
+    );
+}
+
+#[test]
+fn generic_protocols() {
+    let mut s = Sim::new(Config::with_max(4));
+    let p = build(A, B, proto::GRE, vec![0, 0, 0x08, 0], None);
+    s.inp(&p, ms(0));
+    assert_eq!(
+        s.one(ms(0)),
+        (
+            "ipv4 gre src=192.0.2.20 dst=192.0.2.1 [UNREPLIED] src=192.0.2.1 dst=192.0.2.20 mark=0"
+                .into(),
+            599
+        )
+    );
+    let p = build(A, B, 253, vec![1, 2, 3], None);
+    s.inp(&p, ms(0));
+    assert!(s
+        .listing(ms(0))
+        .iter()
+        .any(|(l, _)| l.starts_with("ipv4 unknown src=192.0.2.20")));
+}
+
+#[test]
+fn fragments_are_untracked_invalid() {
+    let mut s = Sim::new(Config::with_max(4));
+    let mut p = udp(A, 1, B, 2, 8);
+    p[6] = 0x00;
+    p[7] = 0x10; // offset 16 * 8
+    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+    assert_eq!(r.slot, CtSlot::Invalid);
+}
+
+#[test]
+fn table_full_early_drop() {
+    let mut cfg = Config::with_max(2);
+    cfg.buckets = 1;
+    let mut s = Sim::new(cfg);
+    s.inp(&udp(A, 1, B, 2, 0), ms(0));
+    s.inp(&udp(A, 3, B, 4, 0), ms(0));
+    // Full: the non-assured entries of the chain are evicted.
+    let p = udp(A, 5, B, 6, 0);
+    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(1));
+    assert_eq!(r.verdict, CtVerdict::Accept);
+    s.ct.confirm(r.slot, ms(1));
+    assert_eq!(s.listing(ms(1)).len(), 1);
+
+    // Two assured TCP connections: nothing to evict, the new packet is dropped.
+    let mut cfg = Config::with_max(2);
+    cfg.buckets = 1;
+    let mut s = Sim::new(cfg);
+    handshake(&mut s, 0);
+    s.inp(&tcp(A, 40010, B, 80, 100, 0, SYN, 64000, &[], 0), ms(10));
+    s.pass(
+        &tcp(B, 80, A, 40010, 500, 101, SYN | ACK, 64000, &[], 0),
+        CtHook::LocalOut,
+        ms(11),
+    );
+    s.inp(&tcp(A, 40010, B, 80, 101, 501, ACK, 64000, &[], 0), ms(12));
+    let p = udp(A, 5, B, 6, 0);
+    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(13));
+    assert_eq!(r.verdict, CtVerdict::Drop);
+    assert_eq!(s.ct.count(), 2);
+}
+
+#[test]
+fn attach_reply_slot() {
+    let mut s = Sim::new(Config::with_max(4));
+    let slot = s.inp(&tcp(A, 40000, B, 80, 100, 0, SYN, 64000, &[], 0), ms(0));
+    let att = slot.attach_reply();
+    assert_eq!(att.info(), Some(CtInfo::RelatedReply));
+    assert_eq!(att.attach_reply().info(), Some(CtInfo::Related));
+    assert_eq!(att.handle(), slot.handle());
+}
+
+#[test]
+fn snat_port_clash_picks_other_port() {
+    let mut ct = ConntrackTable::new(Config::with_max(16)).unwrap();
+    let mut rng = SplitMix64::new(42);
+    let pub_ip = ip("203.0.113.1");
+    let range = NatRange::to(pub_ip, pub_ip, None);
+    let mut handles = Vec::new();
+    for (i, client) in ["10.0.0.1", "10.0.0.2", "10.0.0.3"].iter().enumerate() {
+        let p = tcp(client, 5555, "198.51.100.9", 80, 1, 0, SYN, 1000, &[], 0);
+        let m = meta(&p);
+        let r = ct.process(&p, &m, CtHook::PreRouting, ms(i as u64));
+        let h = r.slot.handle().unwrap();
+        assert_eq!(
+            ct.alloc_null_binding(h, NatHook::PreRouting, &mut rng, ms(0)),
+            CtVerdict::Accept
+        );
+        assert_eq!(
+            ct.setup_nat(h, ManipType::Src, &range, &mut rng, ms(0)),
+            CtVerdict::Accept
+        );
+        let mut q = p.clone();
+        assert_eq!(
+            ct.nat_packet(r.slot, NatHook::PostRouting, &mut q, &m),
+            CtVerdict::Accept
+        );
+        assert_eq!(&q[12..16], &[203, 0, 113, 1]);
+        let sport = u16::from_be_bytes([q[20], q[21]]);
+        assert_eq!(sport, ct.tuple(h, Dir::Reply).unwrap().dst_u);
+        let len = q.len();
+        let tcp_ok = super::bytes::l4_checksum_ok(
+            Family::Ipv4,
+            &tuple::addr_bytes(ip("203.0.113.1")).1,
+            &tuple::addr_bytes(ip("198.51.100.9")).1,
+            6,
+            &q[20..len],
+        );
+        assert!(tcp_ok, "TCP checksum after SNAT");
+        if i == 0 {
+            assert_eq!(sport, 5555, "first keeps its port");
+        } else {
+            assert!(sport >= 1024, "{sport}");
+        }
+        assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
+        handles.push(h);
+    }
+    let ports: std::collections::HashSet<u16> = handles
+        .iter()
+        .map(|h| ct.tuple(*h, Dir::Reply).unwrap().dst_u)
+        .collect();
+    assert_eq!(ports.len(), 3);
+    // Replies find their entries.
+    for h in handles {
+        let t = ct.tuple(h, Dir::Reply).unwrap();
+        let p = tcp(
+            "198.51.100.9",
+            80,
+            "203.0.113.1",
+            t.dst_u,
+            1,
+            2,
+            SYN | ACK,
+            1000,
+            &[],
+            0,
+        );
+        let r = ct.process(&p, &meta(&p), CtHook::PreRouting, ms(5));
+        assert_eq!(r.slot.handle(), Some(h));
+    }
+}
+
+#[test]
+fn nat_setup_rules() {
+    let mut ct = ConntrackTable::new(Config::with_max(4)).unwrap();
+    let mut rng = SplitMix64::new(1);
+    let p = udp(A, 1, B, 2, 0);
+    let r = ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    let v6 = NatRange::to(ip("2001:db8::1"), ip("2001:db8::1"), None);
+    assert_eq!(
+        ct.setup_nat(h, ManipType::Dst, &v6, &mut rng, ms(0)),
+        CtVerdict::Drop
+    );
+    assert_eq!(
+        ct.alloc_null_binding(h, NatHook::PreRouting, &mut rng, ms(0)),
+        CtVerdict::Accept
+    );
+    assert!(ct.nat_initialized(h, ManipType::Dst));
+    assert!(!ct.nat_initialized(h, ManipType::Src));
+    assert_eq!(
+        ct.status(h).unwrap() & (CtStatus::DST_NAT | CtStatus::SRC_NAT),
+        CtStatus::empty()
+    );
+    assert_eq!(
+        ct.setup_nat(h, ManipType::Dst, &NatRange::default(), &mut rng, ms(0)),
+        CtVerdict::Drop,
+        "second DST setup"
+    );
+    ct.confirm(r.slot, ms(0));
+    // Confirmed: setup is a no-op.
+    assert_eq!(
+        ct.setup_nat(h, ManipType::Src, &NatRange::default(), &mut rng, ms(0)),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        ct.nat_action(r.slot, NatHook::PostRouting, &meta(&p)),
+        NatAction::WalkRules
+    );
+    let est = CtSlot::Entry {
+        handle: h,
+        info: CtInfo::Established,
+    };
+    assert_eq!(
+        ct.nat_action(est, NatHook::PostRouting, &meta(&p)),
+        NatAction::Apply
+    );
+    assert_eq!(
+        ct.nat_action(CtSlot::Invalid, NatHook::PostRouting, &meta(&p)),
+        NatAction::Skip
+    );
+}
+
+#[test]
+fn ipv6_dnat_rewrites_and_checksums() {
+    let mut ct = ConntrackTable::new(Config::with_max(4)).unwrap();
+    let mut rng = SplitMix64::new(1);
+    let mut p = tcp(
+        "2001:db8:1::2",
+        50000,
+        "2001:db8::1",
+        8080,
+        1,
+        0,
+        SYN,
+        1000,
+        &[],
+        0,
+    );
+    let m = meta(&p);
+    let r = ct.process(&p, &m, CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    let range = NatRange::to(ip("2001:db8::10"), ip("2001:db8::10"), Some((80, 80)));
+    ct.setup_nat(h, ManipType::Dst, &range, &mut rng, ms(0));
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &m),
+        CtVerdict::Accept
+    );
+    let m2 = meta(&p);
+    assert_eq!(m2.dst, ip("2001:db8::10"));
+    assert_eq!(&p[42..44], &80u16.to_be_bytes());
+    let (_, s) = tuple::addr_bytes(m2.src);
+    let (_, d) = tuple::addr_bytes(m2.dst);
+    assert!(super::bytes::l4_checksum_ok(
+        Family::Ipv6,
+        &s,
+        &d,
+        6,
+        &p[40..]
+    ));
+}
+
+#[test]
+fn config_errors_and_table_new() {
+    assert!(ConntrackTable::new(Config::with_max(0)).is_err());
+    let mut c = Config::default();
+    assert_eq!(
+        c.set("net.netfilter.nf_conntrack_gre_timeout", 1),
+        Err(ConfigError::Unsupported)
+    );
+}
+
+#[test]
+fn acct_counters_in_proc() {
+    let mut cfg = Config::with_max(4);
+    cfg.set("net.netfilter.nf_conntrack_acct", 1).unwrap();
+    let mut s = Sim::new(cfg);
+    s.inp(&udp(A, 1, B, 2, 0), ms(0));
+    let (l, _) = s.one(ms(0));
+    assert!(l.contains("dport=2 packets=1 bytes=28 [UNREPLIED]"), "{l}");
+}
+
+/// Invariants over many random flows: a reply tuple finds the same entry,
+/// the table never holds more than `max`, and the slab never reallocates.
+#[test]
+fn invariants_random_flows() {
+    let max = 64;
+    let mut cfg = Config::with_max(max);
+    cfg.buckets = 16;
+    let mut ct = ConntrackTable::new(cfg).unwrap();
+    let cap = (
+        ct.entries.capacity(),
+        ct.free.capacity(),
+        ct.dying.capacity(),
+    );
+    let mut rng = SplitMix64::new(9);
+    let mut live: Vec<CtHandle> = Vec::new();
+    for i in 0..2000u64 {
+        let now = ms(i * 100);
+        let a = rng.next_u16();
+        let sport = 1024 + (a % 200);
+        let dport = [22, 53, 80][usize::from(a % 3)];
+        let kind = rng.next_u16() % 3;
+        let p = match kind {
+            0 => tcp(A, sport, B, dport, 1, 0, SYN, 1000, &[], 0),
+            1 => udp(A, sport, B, dport, 3),
+            _ => icmp(A, B, 8, 0, sport, &[]),
+        };
+        let m = meta(&p);
+        let r = ct.process(&p, &m, CtHook::PreRouting, now);
+        assert!(ct.count() <= max);
+        if let Some(h) = r.slot.handle() {
+            if rng.next_u16() % 5 == 0 {
+                ct.discard_unconfirmed(h);
+            } else {
+                ct.confirm(r.slot, now);
+                live.push(h);
+            }
+        }
+        assert!(ct.count() <= max);
+        // Every listed entry is found again through its reply tuple.
+        if i % 97 == 0 {
+            let hs: Vec<_> = ct.entries(now).collect();
+            for h in hs {
+                let rt = ct.tuple(h, Dir::Reply).unwrap();
+                let (idx, dir) = ct.find(&rt, now).unwrap();
+                assert_eq!((idx, dir), (h.idx, Dir::Reply));
+                let ot = ct.tuple(h, Dir::Original).unwrap();
+                assert_eq!(ct.find(&ot, now).unwrap(), (h.idx, Dir::Original));
+            }
+        }
+    }
+    assert_eq!(
+        cap,
+        (
+            ct.entries.capacity(),
+            ct.free.capacity(),
+            ct.dying.capacity()
+        )
+    );
+    assert!(ct.entries.len() <= max as usize);
+}
+
+#[test]
+fn garbage_never_panics() {
+    let mut ct = ConntrackTable::new(Config::with_max(8)).unwrap();
+    let mut rng = SplitMix64::new(3);
+    for n in 0..3000u64 {
+        let len = usize::from(rng.next_u16() % 80);
+        let mut p: Vec<u8> = (0..len).map(|_| rng.next_u16() as u8).collect();
+        let proto = [1u8, 6, 17, 58, 47, 136][usize::from(rng.next_u16() % 6)];
+        let v6 = rng.next_u16() % 2 == 0;
+        let l4_offset = usize::from(rng.next_u16() % 48);
+        let meta = L3Meta {
+            family: if v6 { Family::Ipv6 } else { Family::Ipv4 },
+            l3_header_len: 20,
+            l4_proto: proto,
+            l4_offset,
+            frag_offset: 0,
+            src: if v6 {
+                ip("2001:db8::1")
+            } else {
+                ip("192.0.2.1")
+            },
+            dst: if v6 {
+                ip("2001:db8::2")
+            } else {
+                ip("192.0.2.2")
+            },
+        };
+        let hook = if n % 2 == 0 {
+            CtHook::PreRouting
+        } else {
+            CtHook::LocalOut
+        };
+        let r = ct.process(&p, &meta, hook, ms(n));
+        let mut nrng = SplitMix64::new(n);
+        if let Some(h) = r.slot.handle() {
+            let _ = ct.alloc_null_binding(h, NatHook::PreRouting, &mut nrng, ms(n));
+            let range = NatRange::to(meta.src, meta.src, Some((1, 10)));
+            let _ = ct.setup_nat(h, ManipType::Src, &range, &mut nrng, ms(n));
+            let _ = ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &meta);
+            let _ = ct.nat_packet(r.slot, NatHook::PostRouting, &mut p, &meta);
+            let _ = ct.nat_packet(r.slot.attach_reply(), NatHook::PostRouting, &mut p, &meta);
+            let _ = ct.confirm(r.slot, ms(n));
+            let _ = ct.proc_entry(h).map(|e| e.to_string());
+        }
+    }
+}
