@@ -31,6 +31,83 @@ enum Cmd {
         /// The restore file (standard input when absent or `-`).
         file: Option<String>,
     },
+    /// Replay a reference trace file (nfsim-trace/1) and print one JSON object per packet.
+    Replay {
+        /// The trace file.
+        file: String,
+        /// Compare with the file's `expect` fields and print agreement instead.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    i: usize,
+    trace: &'a [String],
+    local: bool,
+    emitted: &'a [nfsim::replay::EmittedSpec],
+    conntrack: &'a [nfsim::replay::CtSpec],
+    log: &'a [String],
+}
+
+fn replay_cmd(file: &str, check: bool) -> ExitCode {
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("nfsim: {file}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let trace = match nfsim::replay::TraceFile::from_json(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("nfsim: {file}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let results = match nfsim::replay::replay(&trace) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("nfsim: {file}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    if check {
+        let mut agree = 0;
+        for (i, (p, ours)) in trace.packets.iter().zip(&results).enumerate() {
+            let Some(k) = &p.expect else { continue };
+            let a = nfsim::replay::compare(k, ours);
+            if a.all() {
+                agree += 1;
+            } else {
+                println!("packet {i}: {a:?}");
+                println!("  kernel: {}", serde_json::to_string(k).unwrap_or_default());
+                println!(
+                    "  nfsim:  {}",
+                    serde_json::to_string(ours).unwrap_or_default()
+                );
+            }
+        }
+        println!("{agree}/{} packets agree", trace.packets.len());
+        return if agree == trace.packets.len() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        };
+    }
+    for (i, r) in results.iter().enumerate() {
+        let line = Line {
+            i,
+            trace: &r.trace,
+            local: r.local,
+            emitted: &r.emitted,
+            conntrack: &r.conntrack,
+            log: &r.log,
+        };
+        println!("{}", serde_json::to_string(&line).unwrap_or_default());
+    }
+    ExitCode::SUCCESS
 }
 
 fn read_input(file: &Option<String>) -> Result<(String, String), String> {
@@ -52,6 +129,7 @@ fn read_input(file: &Option<String>) -> Result<(String, String), String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
+        Cmd::Replay { file, check } => replay_cmd(&file, check),
         Cmd::Save {
             ipv6,
             counters,

@@ -64,7 +64,9 @@ fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
         if doff == 20 {
             return t.option_inv.into();
         }
-        let Some(opts) = l4.get(20..doff) else { return MatchResult::HotDrop };
+        let Some(opts) = l4.get(20..doff) else {
+            return MatchResult::HotDrop;
+        };
         // tcp_find_option: kind 0/1 advance by one byte, others by their length (min 1).
         let mut i = 0;
         let mut found = false;
@@ -96,5 +98,7 @@ fn udp_mt(u: &Udp, pkt: &PacketCtx<'_>) -> MatchResult {
     if l4.len() < 8 {
         return MatchResult::HotDrop;
     }
-    (port_in(rd_u16(l4, 0), u.sports, u.sports_inv) && port_in(rd_u16(l4, 2), u.dports, u.dports_inv)).into()
+    (port_in(rd_u16(l4, 0), u.sports, u.sports_inv)
+        && port_in(rd_u16(l4, 2), u.dports, u.dports_inv))
+    .into()
 }

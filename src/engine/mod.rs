@@ -17,5 +17,7 @@ pub mod state;
 pub mod walk;
 
 pub use ctx::{CtView, Env, MatchResult, NoTrace, PacketCtx, TraceKind, TraceSink, Verdict};
-pub use program::{compile_table, Action, ChainId, CompileError, Program, RuleId, TableProgram, TableState};
+pub use program::{
+    compile_table, Action, ChainId, CompileError, Program, RuleId, TableProgram, TableState,
+};
 pub use walk::run_table;

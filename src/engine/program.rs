@@ -6,7 +6,10 @@
 use super::ctx::TraceKind;
 use super::state::MatchState;
 use crate::model::ext::AddrMask;
-use crate::model::{Family, Hook, Iface, Match, Policy, Rule, Ruleset, Table, TableKind, Target, Verdict as MVerdict};
+use crate::model::{
+    Family, Hook, Iface, Match, Policy, Rule, Ruleset, Table, TableKind, Target,
+    Verdict as MVerdict,
+};
 
 /// Index of a rule in a [`TableProgram`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -131,7 +134,11 @@ impl TableProgram {
                 match_state.push(MatchState::for_match(m));
             }
         }
-        TableState { counters: vec![(0, 0); self.rules.len()], match_state, stack: Vec::with_capacity(self.stack_size + 1) }
+        TableState {
+            counters: vec![(0, 0); self.rules.len()],
+            match_state,
+            stack: Vec::with_capacity(self.stack_size + 1),
+        }
     }
 }
 
@@ -150,7 +157,11 @@ pub struct CompileError {
 
 impl core::fmt::Display for CompileError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.table, self.chain, self.rule, self.message)
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.table, self.chain, self.rule, self.message
+        )
     }
 }
 
@@ -163,7 +174,11 @@ fn any_addr(family: Family) -> AddrMask {
 /// Whether a rule has no conditions and a standard verdict below zero
 /// (ACCEPT, DROP, QUEUE, RETURN): TRACE prints such a rule as a chain tail.
 fn is_tail_like(r: &Rule) -> bool {
-    r.is_unconditional() && matches!(r.verdict, MVerdict::Accept | MVerdict::Drop | MVerdict::Queue | MVerdict::Return)
+    r.is_unconditional()
+        && matches!(
+            r.verdict,
+            MVerdict::Accept | MVerdict::Drop | MVerdict::Queue | MVerdict::Return
+        )
 }
 
 /// Compiles one table.
@@ -179,7 +194,8 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         starts.push(pos);
         pos += c.rules.len() as u32 + 1;
     }
-    let chain_start = |name: &str| -> Option<RuleId> { t.chain_index(name).map(|i| RuleId(starts[i])) };
+    let chain_start =
+        |name: &str| -> Option<RuleId> { t.chain_index(name).map(|i| RuleId(starts[i])) };
     let mut rules = Vec::with_capacity(pos as usize);
     let mut chains = Vec::with_capacity(t.chains.len());
     let mut hook_entry = [None; 5];
@@ -188,10 +204,18 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
     for (ci, c) in t.chains.iter().enumerate() {
         let builtin = c.hook.is_some();
         for (ri, r) in c.rules.iter().enumerate() {
-            let err = |m: String| CompileError { table: t.kind, chain: c.name.to_string(), rule: ri + 1, message: m };
+            let err = |m: String| CompileError {
+                table: t.kind,
+                chain: c.name.to_string(),
+                rule: ri + 1,
+                message: m,
+            };
             for m in &r.matches {
                 if !super::eval::match_supported(m) {
-                    return Err(err(format!("match `{}' cannot be evaluated by nfsim (yet)", m.name())));
+                    return Err(err(format!(
+                        "match `{}' cannot be evaluated by nfsim (yet)",
+                        m.name()
+                    )));
                 }
             }
             let action = match &r.verdict {
@@ -200,8 +224,12 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
                 MVerdict::Drop => Action::Drop,
                 MVerdict::Queue => Action::Queue,
                 MVerdict::Return => Action::Return,
-                MVerdict::Jump(n) => Action::Jump(chain_start(n.as_str()).ok_or_else(|| err(format!("no chain {n}")))?),
-                MVerdict::Goto(n) => Action::Goto(chain_start(n.as_str()).ok_or_else(|| err(format!("no chain {n}")))?),
+                MVerdict::Jump(n) => Action::Jump(
+                    chain_start(n.as_str()).ok_or_else(|| err(format!("no chain {n}")))?,
+                ),
+                MVerdict::Goto(n) => Action::Goto(
+                    chain_start(n.as_str()).ok_or_else(|| err(format!("no chain {n}")))?,
+                ),
                 MVerdict::Ext(tg) => Action::Ext(tg.clone()),
             };
             let trace_kind = if is_tail_like(r) {
@@ -220,8 +248,16 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
                 generic: Generic {
                     src: (r.src.unwrap_or_else(|| any_addr(family)), r.src_inv),
                     dst: (r.dst.unwrap_or_else(|| any_addr(family)), r.dst_inv),
-                    in_iface: r.in_iface.clone().filter(|i| !i.as_str().is_empty()).map(|i| (i, r.in_inv)),
-                    out_iface: r.out_iface.clone().filter(|i| !i.as_str().is_empty()).map(|i| (i, r.out_inv)),
+                    in_iface: r
+                        .in_iface
+                        .clone()
+                        .filter(|i| !i.as_str().is_empty())
+                        .map(|i| (i, r.in_inv)),
+                    out_iface: r
+                        .out_iface
+                        .clone()
+                        .filter(|i| !i.as_str().is_empty())
+                        .map(|i| (i, r.out_inv)),
                     proto: r.proto,
                     proto_inv: r.proto_inv,
                     proto_given: r.proto_given,
@@ -242,7 +278,11 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         rules.push(CRule {
             chain: ChainId(ci as u32),
             num: c.rules.len() as u32 + 1,
-            trace_kind: if builtin { TraceKind::Policy } else { TraceKind::Return },
+            trace_kind: if builtin {
+                TraceKind::Policy
+            } else {
+                TraceKind::Return
+            },
             generic: Generic {
                 src: (any_addr(family), false),
                 dst: (any_addr(family), false),
@@ -261,10 +301,24 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
             hook_entry[h as usize] = Some(RuleId(starts[ci]));
             underflow[h as usize] = Some(tail_id);
         }
-        chains.push(CChain { name: c.name.to_string(), hook: c.hook, start: RuleId(starts[ci]), tail: tail_id });
+        chains.push(CChain {
+            name: c.name.to_string(),
+            hook: c.hook,
+            start: RuleId(starts[ci]),
+            tail: tail_id,
+        });
     }
     let stack_size = t.chains.iter().filter(|c| !c.is_builtin()).count();
-    Ok(TableProgram { kind: t.kind, family, rules, chains, hook_entry, underflow, state_slots: slots, stack_size })
+    Ok(TableProgram {
+        kind: t.kind,
+        family,
+        rules,
+        chains,
+        hook_entry,
+        underflow,
+        state_slots: slots,
+        stack_size,
+    })
 }
 
 /// A whole ruleset compiled: one program per existing table.
@@ -292,7 +346,10 @@ impl Program {
         for t in &rs.tables {
             tables[t.kind as usize] = Some(compile_table(t)?);
         }
-        Ok(Program { family: rs.family, tables })
+        Ok(Program {
+            family: rs.family,
+            tables,
+        })
     }
     /// The program of a table, if the table exists.
     pub fn table(&self, kind: TableKind) -> Option<&TableProgram> {

@@ -15,7 +15,9 @@ fn generic_match(g: &Generic, pkt: &PacketCtx<'_>) -> Option<bool> {
         Family::Ipv4 => (pkt.data.get(12..16), pkt.data.get(16..20)),
         Family::Ipv6 => (pkt.data.get(8..24), pkt.data.get(24..40)),
     };
-    let (Some(src), Some(dst)) = (src, dst) else { return Some(false) };
+    let (Some(src), Some(dst)) = (src, dst) else {
+        return Some(false);
+    };
     if g.src.0.contains(src) == g.src.1 || g.dst.0.contains(dst) == g.dst.1 {
         return Some(false);
     }
@@ -77,7 +79,10 @@ pub fn run_table<E: Env, S: TraceSink>(
     env: &mut E,
     sink: &mut S,
 ) -> Verdict {
-    let (Some(entry), Some(underflow)) = (prog.hook_entry[hook as usize], prog.underflow[hook as usize]) else {
+    let (Some(entry), Some(underflow)) = (
+        prog.hook_entry[hook as usize],
+        prog.underflow[hook as usize],
+    ) else {
         return Verdict::Accept;
     };
     let hook_chain = prog.rules[entry.0 as usize].chain;
@@ -85,13 +90,20 @@ pub fn run_table<E: Env, S: TraceSink>(
     let mut e = entry;
     let len = pkt.data.len() as u64;
     loop {
-        let Some(r) = prog.rules.get(e.0 as usize) else { return Verdict::Drop };
+        let Some(r) = prog.rules.get(e.0 as usize) else {
+            return Verdict::Drop;
+        };
         let r: &CRule = r;
         match generic_match(&r.generic, pkt) {
             None => return Verdict::Drop,
             Some(false) => {
                 if S::WANTS_EXPLAIN {
-                    sink.no_match(prog.kind, &prog.chains[r.chain.0 as usize].name, r.num, None);
+                    sink.no_match(
+                        prog.kind,
+                        &prog.chains[r.chain.0 as usize].name,
+                        r.num,
+                        None,
+                    );
                 }
                 e = RuleId(e.0 + 1);
                 continue;
@@ -105,7 +117,12 @@ pub fn run_table<E: Env, S: TraceSink>(
                 MatchResult::Match => {}
                 MatchResult::NoMatch => {
                     if S::WANTS_EXPLAIN {
-                        sink.no_match(prog.kind, &prog.chains[r.chain.0 as usize].name, r.num, Some(k));
+                        sink.no_match(
+                            prog.kind,
+                            &prog.chains[r.chain.0 as usize].name,
+                            r.num,
+                            Some(k),
+                        );
                     }
                     matched = false;
                     break;
@@ -135,7 +152,12 @@ pub fn run_table<E: Env, S: TraceSink>(
             Action::Continue => e = RuleId(e.0 + 1),
             Action::Accept => return Verdict::Accept,
             Action::Drop => return Verdict::Drop,
-            Action::Queue => return Verdict::Queue { num: 0, bypass: false },
+            Action::Queue => {
+                return Verdict::Queue {
+                    num: 0,
+                    bypass: false,
+                }
+            }
             Action::Return => {
                 e = match state.stack.pop() {
                     None => underflow,

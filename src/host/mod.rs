@@ -1,1 +1,410 @@
-//! The `host` layer (under construction).
+//! The simulated host: devices, addresses, routes, sysctls, and the path a
+//! packet takes through the netfilter hooks, in kernel order:
+//!
+//! ```text
+//! received:  ip_rcv checks → PREROUTING (raw, conntrack, mangle, nat DNAT)
+//!            → routing → INPUT (mangle, filter, security, nat SNAT, confirm) → local stack
+//!                      → FORWARD (TTL, mangle, filter, security) → POSTROUTING (mangle, nat SNAT, confirm) → out
+//! sent:      routing → OUTPUT (raw, conntrack, mangle, nat DNAT, filter, security) → re-route
+//!            → POSTROUTING (mangle, nat SNAT, confirm) → out, or back in through `lo`
+//! ```
+//!
+//! Packets netfilter generates (REJECT replies) and the host stack's own
+//! answers to what it receives through `lo` take the sending path in turn.
+//! Everything is driven by [`Host::receive`] and [`Host::send`], which take
+//! the current time; nothing reads a clock.
+
+pub mod path;
+pub mod route;
+pub mod stack;
+pub mod targets;
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+
+use ipnet::IpNet;
+
+use crate::conntrack::{Config as CtConfig, ConntrackTable, SplitMix64};
+use crate::engine::{CompileError, Program, TableState};
+use crate::model::{Family, Ruleset, TableKind, Verdict as MVerdict};
+use route::{Fib, Route};
+
+/// One network device of the host (besides `lo`, which always exists).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InterfaceConfig {
+    /// Name (`eth0`).
+    pub name: String,
+    /// Its MAC address.
+    pub mac: [u8; 6],
+    /// Its addresses with their prefix (connected routes follow).
+    pub addrs: Vec<IpNet>,
+    /// The MAC of the single neighbour on the link (source of received frames).
+    pub peer_mac: [u8; 6],
+}
+
+/// A static route.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RouteConfig {
+    /// Destination prefix.
+    pub dst: IpNet,
+    /// Gateway.
+    pub via: Option<IpAddr>,
+    /// Device name.
+    pub dev: Option<String>,
+}
+
+/// Everything needed to build a [`Host`].
+///
+/// ```
+/// use nfsim::host::HostConfig;
+/// let cfg = HostConfig::default();
+/// assert_eq!(cfg.hz, 250);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct HostConfig {
+    /// Devices other than `lo`.
+    pub interfaces: Vec<InterfaceConfig>,
+    /// Extra routes.
+    pub routes: Vec<RouteConfig>,
+    /// Sysctls that differ from the defaults (`net.ipv4.ip_forward`,
+    /// `net.ipv6.conf.all.forwarding`, `net.netfilter.nf_conntrack_*`).
+    pub sysctls: Vec<(String, i64)>,
+    /// The kernel's tick rate (`CONFIG_HZ`).
+    pub hz: u32,
+    /// Seed of the host's random generator (NAT port choice, `statistic --mode random`).
+    pub seed: u64,
+}
+
+impl Default for HostConfig {
+    fn default() -> Self {
+        HostConfig {
+            interfaces: Vec::new(),
+            routes: Vec::new(),
+            sysctls: Vec::new(),
+            hz: 250,
+            seed: 0,
+        }
+    }
+}
+
+/// A device of the host as the pipeline uses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    /// Name.
+    pub name: String,
+    /// MAC.
+    pub mac: [u8; 6],
+    /// Peer's MAC.
+    pub peer_mac: [u8; 6],
+}
+
+/// Why a host cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostError {
+    /// A rule nfsim cannot evaluate.
+    Compile(CompileError),
+    /// A sysctl nfsim does not know or a bad value.
+    Sysctl(String),
+    /// A route or interface problem.
+    Config(String),
+}
+
+impl core::fmt::Display for HostError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            HostError::Compile(e) => write!(f, "{e}"),
+            HostError::Sysctl(s) | HostError::Config(s) => f.write_str(s),
+        }
+    }
+}
+
+impl std::error::Error for HostError {}
+
+/// A packet that left the host during one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Emitted {
+    /// Device index (see [`Host::device`]).
+    pub dev: usize,
+    start: usize,
+    end: usize,
+}
+
+/// What happened to a packet: filled by [`Host::receive`] / [`Host::send`].
+/// Reuse one `Outcome` for many packets: its buffers keep their capacity, so
+/// the steady state allocates nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Whether the packet was delivered to the host's own stack through a
+    /// non-loopback device (what the reference recorder counts as `local`).
+    pub local: bool,
+    emitted: Vec<Emitted>,
+    bytes: Vec<u8>,
+    logs: Vec<(usize, usize)>,
+    log_text: String,
+}
+
+impl Outcome {
+    /// Clears for the next packet, keeping capacity.
+    pub fn clear(&mut self) {
+        self.local = false;
+        self.emitted.clear();
+        self.bytes.clear();
+        self.logs.clear();
+        self.log_text.clear();
+    }
+    /// Packets that left the host: device index and L3 bytes.
+    pub fn emitted(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {
+        self.emitted
+            .iter()
+            .map(|e| (e.dev, &self.bytes[e.start..e.end]))
+    }
+    /// LOG lines, in order.
+    pub fn logs(&self) -> impl Iterator<Item = &str> + '_ {
+        self.logs.iter().map(|(s, e)| &self.log_text[*s..*e])
+    }
+    pub(crate) fn push_emitted(&mut self, dev: usize, data: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(data);
+        self.emitted.push(Emitted {
+            dev,
+            start,
+            end: self.bytes.len(),
+        });
+    }
+    pub(crate) fn log_writer(&mut self) -> &mut String {
+        &mut self.log_text
+    }
+    pub(crate) fn log_mark(&self) -> usize {
+        self.log_text.len()
+    }
+    pub(crate) fn log_commit(&mut self, start: usize) {
+        let end = self.log_text.len();
+        self.logs.push((start, end));
+    }
+}
+
+/// The per-family part of a host: compiled rules and their state.
+#[derive(Debug, Clone)]
+pub(crate) struct FamilyState {
+    pub(crate) prog: Program,
+    pub(crate) states: [Option<TableState>; 5],
+    /// Conntrack runs for this family (something in the ruleset needs it).
+    pub(crate) ct: bool,
+    pub(crate) forward: bool,
+}
+
+/// Whether a ruleset makes the kernel load connection tracking for its
+/// family (`nf_ct_netns_get` from a match, a target or the nat table).
+pub fn ruleset_needs_conntrack(rs: &Ruleset) -> bool {
+    const CT_MATCHES: &[&str] = &[
+        "state",
+        "conntrack",
+        "connmark",
+        "connlimit",
+        "connbytes",
+        "connlabel",
+        "helper",
+        "cluster",
+        "ipvs",
+    ];
+    const CT_TARGETS: &[&str] = &[
+        "CT",
+        "NOTRACK",
+        "CONNMARK",
+        "CONNSECMARK",
+        "SNAT",
+        "DNAT",
+        "MASQUERADE",
+        "REDIRECT",
+        "NETMAP",
+        "SYNPROXY",
+        "HMARK",
+    ];
+    rs.tables.iter().any(|t| {
+        t.kind == TableKind::Nat
+            || t.chains.iter().flat_map(|c| c.rules.iter()).any(|r| {
+                r.matches.iter().any(|m| CT_MATCHES.contains(&m.name()))
+                    || matches!(&r.verdict, MVerdict::Ext(tg) if CT_TARGETS.contains(&tg.name()))
+            })
+    })
+}
+
+/// The simulated host. See the module documentation for the path.
+#[derive(Debug, Clone)]
+pub struct Host {
+    pub(crate) devs: Vec<Device>,
+    pub(crate) fib4: Fib,
+    pub(crate) fib6: Fib,
+    pub(crate) v4: FamilyState,
+    pub(crate) v6: FamilyState,
+    pub(crate) ct: ConntrackTable,
+    pub(crate) rng: SplitMix64,
+    pub(crate) hz: u32,
+    pub(crate) queue: VecDeque<path::Job>,
+    pub(crate) pool: Vec<Vec<u8>>,
+}
+
+fn compile_family(rs: &Ruleset, forward: bool) -> Result<FamilyState, HostError> {
+    let prog = Program::compile(rs).map_err(HostError::Compile)?;
+    for tp in prog.tables.iter().flatten() {
+        for r in &tp.rules {
+            if let crate::engine::Action::Ext(t) = &r.action {
+                if !targets::target_supported(t) {
+                    let chain = &tp.chains[r.chain.0 as usize].name;
+                    return Err(HostError::Compile(CompileError {
+                        table: tp.kind,
+                        chain: chain.clone(),
+                        rule: r.num as usize,
+                        message: format!(
+                            "target `{}' cannot be evaluated by nfsim (yet)",
+                            t.name()
+                        ),
+                    }));
+                }
+            }
+        }
+    }
+    let states = core::array::from_fn(|i| prog.tables[i].as_ref().map(|t| t.new_state()));
+    Ok(FamilyState {
+        ct: ruleset_needs_conntrack(rs),
+        prog,
+        states,
+        forward,
+    })
+}
+
+impl Host {
+    /// Builds a host with its rulesets (either may be empty: no tables).
+    ///
+    /// # Errors
+    /// Unknown sysctls, bad routes, rules nfsim cannot evaluate.
+    ///
+    /// ```
+    /// use nfsim::host::{Host, HostConfig};
+    /// use nfsim::model::{Family, Ruleset};
+    /// let h = Host::new(&HostConfig::default(), &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// assert_eq!(h.device(0), Some("lo"));
+    /// ```
+    pub fn new(cfg: &HostConfig, v4: &Ruleset, v6: &Ruleset) -> Result<Host, HostError> {
+        let mut devs = vec![Device {
+            name: "lo".into(),
+            mac: [0; 6],
+            peer_mac: [0; 6],
+        }];
+        let mut fib4 = Fib::default();
+        let mut fib6 = Fib::default();
+        fib6.local.push((
+            "::1".parse().map_err(|_| HostError::Config("::1".into()))?,
+            0,
+        ));
+        for (i, itf) in cfg.interfaces.iter().enumerate() {
+            let dev = i + 1;
+            devs.push(Device {
+                name: itf.name.clone(),
+                mac: itf.mac,
+                peer_mac: itf.peer_mac,
+            });
+            for a in &itf.addrs {
+                let fib = if a.addr().is_ipv4() {
+                    &mut fib4
+                } else {
+                    &mut fib6
+                };
+                fib.local.push((a.addr(), dev));
+                fib.connected.push((a.trunc(), dev));
+                fib.routes.push(Route {
+                    dst: a.trunc(),
+                    via: None,
+                    dev,
+                });
+            }
+        }
+        for r in &cfg.routes {
+            let dev = match &r.dev {
+                Some(n) => devs
+                    .iter()
+                    .position(|d| &d.name == n)
+                    .ok_or_else(|| HostError::Config(format!("route via unknown device {n}")))?,
+                None => {
+                    let via = r.via.ok_or_else(|| {
+                        HostError::Config("route needs a device or a gateway".into())
+                    })?;
+                    let fib = if via.is_ipv4() { &fib4 } else { &fib6 };
+                    fib.connected
+                        .iter()
+                        .find(|(n, _)| n.contains(&via))
+                        .map(|(_, d)| *d)
+                        .ok_or_else(|| HostError::Config(format!("gateway {via} unreachable")))?
+                }
+            };
+            let fib = if r.dst.addr().is_ipv4() {
+                &mut fib4
+            } else {
+                &mut fib6
+            };
+            fib.routes.push(Route {
+                dst: r.dst,
+                via: r.via,
+                dev,
+            });
+        }
+        let mut ctcfg = CtConfig::default();
+        let mut ip_forward = false;
+        let mut ip6_forward = false;
+        for (k, v) in &cfg.sysctls {
+            match k.as_str() {
+                "net.ipv4.ip_forward" | "net.ipv4.conf.all.forwarding" => ip_forward = *v != 0,
+                "net.ipv6.conf.all.forwarding" => ip6_forward = *v != 0,
+                k if k.starts_with("net.netfilter.nf_conntrack_") => {
+                    ctcfg
+                        .set(k, *v)
+                        .map_err(|e| HostError::Sysctl(format!("{k}: {e:?}")))?;
+                }
+                k if k.ends_with(".rp_filter") && *v == 0 => {}
+                "net.ipv6.auto_flowlabels" if *v == 0 => {}
+                k => {
+                    return Err(HostError::Sysctl(format!(
+                        "sysctl {k}={v} is not modelled by nfsim"
+                    )))
+                }
+            }
+        }
+        let ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl(format!("{e:?}")))?;
+        Ok(Host {
+            devs,
+            fib4,
+            fib6,
+            v4: compile_family(v4, ip_forward)?,
+            v6: compile_family(v6, ip6_forward)?,
+            ct,
+            rng: SplitMix64::new(cfg.seed),
+            hz: cfg.hz,
+            queue: VecDeque::with_capacity(8),
+            pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
+        })
+    }
+
+    /// Name of device `i` (0 is `lo`).
+    pub fn device(&self, i: usize) -> Option<&str> {
+        self.devs.get(i).map(|d| d.name.as_str())
+    }
+
+    /// Index of the device with this name.
+    pub fn device_index(&self, name: &str) -> Option<usize> {
+        self.devs.iter().position(|d| d.name == name)
+    }
+
+    /// The connection tracking table.
+    pub fn conntrack(&self) -> &ConntrackTable {
+        &self.ct
+    }
+
+    /// Counters of a table's rules (entries in program order, tails included).
+    pub fn table_state(&self, family: Family, kind: TableKind) -> Option<&TableState> {
+        let f = match family {
+            Family::Ipv4 => &self.v4,
+            Family::Ipv6 => &self.v6,
+        };
+        f.states[kind as usize].as_ref()
+    }
+}

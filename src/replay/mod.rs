@@ -1,1 +1,449 @@
-//! The `replay` layer (under construction).
+//! The reference trace format `nfsim-trace/1` (see
+//! `shared/spec/trace-format.md`), the replay driver behind `nfsim replay`,
+//! and the comparison rules used to measure agreement with the kernel.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{TraceKind, TraceSink};
+use crate::host::{Host, HostConfig, InterfaceConfig, Outcome, RouteConfig};
+use crate::model::{Family, Ruleset, TableKind};
+use crate::syntax::{parse_restore, RestoreOptions};
+use crate::time::Instant;
+
+/// `recorded_with`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct RecordedWith {
+    /// `uname -r`.
+    #[serde(default)]
+    pub kernel: String,
+    /// `iptables --version`.
+    #[serde(default)]
+    pub iptables: String,
+    /// `CONFIG_HZ`.
+    #[serde(default = "default_hz")]
+    pub hz: u32,
+}
+
+fn default_hz() -> u32 {
+    250
+}
+
+/// The neighbour on a link.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PeerSpec {
+    /// Its MAC.
+    pub mac: String,
+    /// Its addresses.
+    #[serde(default)]
+    pub addrs: Vec<String>,
+}
+
+/// A host interface.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IfaceSpec {
+    /// Name.
+    pub name: String,
+    /// MAC.
+    pub mac: String,
+    /// CIDR addresses.
+    #[serde(default)]
+    pub addrs: Vec<String>,
+    /// The peer.
+    pub peer: PeerSpec,
+}
+
+/// A route.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RouteSpec {
+    /// Destination CIDR.
+    pub dst: String,
+    /// Gateway.
+    #[serde(default)]
+    pub via: Option<String>,
+    /// Device.
+    #[serde(default)]
+    pub dev: Option<String>,
+}
+
+/// The host section.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct HostSpec {
+    /// Interfaces besides `lo`.
+    #[serde(default)]
+    pub interfaces: Vec<IfaceSpec>,
+    /// Routes.
+    #[serde(default)]
+    pub routes: Vec<RouteSpec>,
+    /// Sysctls.
+    #[serde(default)]
+    pub sysctl: BTreeMap<String, i64>,
+}
+
+/// The rules section.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct RulesSpec {
+    /// iptables-restore text.
+    #[serde(default)]
+    pub ipv4: Option<String>,
+    /// ip6tables-restore text.
+    #[serde(default)]
+    pub ipv6: Option<String>,
+}
+
+/// An emitted packet.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EmittedSpec {
+    /// Device.
+    pub dev: String,
+    /// L3 bytes in hex.
+    pub hex: String,
+}
+
+/// A conntrack entry.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CtSpec {
+    /// `/proc/net/nf_conntrack` line without numbers, timeout, zone, use.
+    pub entry: String,
+    /// Remaining seconds.
+    pub timeout: i64,
+}
+
+/// What happened to one packet (the kernel's, or nfsim's).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct Expect {
+    /// TRACE records.
+    #[serde(default)]
+    pub trace: Vec<String>,
+    /// Delivered locally.
+    #[serde(default)]
+    pub local: bool,
+    /// Packets that left.
+    #[serde(default)]
+    pub emitted: Vec<EmittedSpec>,
+    /// The conntrack table after the packet.
+    #[serde(default)]
+    pub conntrack: Vec<CtSpec>,
+    /// LOG lines.
+    #[serde(default)]
+    pub log: Vec<String>,
+}
+
+/// One packet of a trace.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PacketSpec {
+    /// Milliseconds since the first packet.
+    pub at_ms: f64,
+    /// Arrives on this interface...
+    #[serde(default, rename = "in")]
+    pub in_dev: Option<String>,
+    /// ...or is sent by the host.
+    #[serde(default)]
+    pub out: Option<bool>,
+    /// From the IP header on.
+    pub hex: String,
+    /// The kernel's answer.
+    #[serde(default)]
+    pub expect: Option<Expect>,
+}
+
+/// A whole trace file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TraceFile {
+    /// `nfsim-trace/1`.
+    pub format: String,
+    /// Name.
+    #[serde(default)]
+    pub name: String,
+    /// Free text.
+    #[serde(default)]
+    pub description: String,
+    /// Versions.
+    #[serde(default)]
+    pub recorded_with: RecordedWith,
+    /// The host.
+    #[serde(default)]
+    pub host: HostSpec,
+    /// The rules.
+    #[serde(default)]
+    pub rules: RulesSpec,
+    /// The packets.
+    #[serde(default)]
+    pub packets: Vec<PacketSpec>,
+}
+
+/// Errors of loading or replaying a trace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayError(pub String);
+
+impl core::fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+fn parse_mac(s: &str) -> Result<[u8; 6], ReplayError> {
+    let mut m = [0u8; 6];
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() != 6 {
+        return Err(ReplayError(format!("bad MAC {s}")));
+    }
+    for (i, p) in parts.iter().enumerate() {
+        m[i] = u8::from_str_radix(p, 16).map_err(|_| ReplayError(format!("bad MAC {s}")))?;
+    }
+    Ok(m)
+}
+
+/// Decodes hex.
+pub fn from_hex(s: &str) -> Result<Vec<u8>, ReplayError> {
+    if s.len() % 2 != 0 {
+        return Err(ReplayError("odd hex length".into()));
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| ReplayError("bad hex".into())))
+        .collect()
+}
+
+/// Encodes hex (lower case).
+pub fn to_hex(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len() * 2);
+    for x in b {
+        s.push_str(&format!("{x:02x}"));
+    }
+    s
+}
+
+impl TraceFile {
+    /// Parses a trace file.
+    pub fn from_json(text: &str) -> Result<TraceFile, ReplayError> {
+        let t: TraceFile =
+            serde_json::from_str(text).map_err(|e| ReplayError(format!("trace file: {e}")))?;
+        if t.format != "nfsim-trace/1" {
+            return Err(ReplayError(format!("unknown format {}", t.format)));
+        }
+        Ok(t)
+    }
+
+    /// The host configuration this trace describes.
+    pub fn host_config(&self) -> Result<HostConfig, ReplayError> {
+        let mut interfaces = Vec::new();
+        for i in &self.host.interfaces {
+            let addrs = i
+                .addrs
+                .iter()
+                .map(|a| {
+                    a.parse()
+                        .map_err(|_| ReplayError(format!("bad address {a}")))
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            interfaces.push(InterfaceConfig {
+                name: i.name.clone(),
+                mac: parse_mac(&i.mac)?,
+                addrs,
+                peer_mac: parse_mac(&i.peer.mac)?,
+            });
+        }
+        let mut routes = Vec::new();
+        for r in &self.host.routes {
+            routes.push(RouteConfig {
+                dst: r
+                    .dst
+                    .parse()
+                    .map_err(|_| ReplayError(format!("bad route {}", r.dst)))?,
+                via: match &r.via {
+                    Some(v) => Some(
+                        v.parse::<IpAddr>()
+                            .map_err(|_| ReplayError(format!("bad gateway {v}")))?,
+                    ),
+                    None => None,
+                },
+                dev: r.dev.clone(),
+            });
+        }
+        Ok(HostConfig {
+            interfaces,
+            routes,
+            sysctls: self
+                .host
+                .sysctl
+                .iter()
+                .map(|(k, v)| (k.clone(), *v))
+                .collect(),
+            hz: self.recorded_with.hz,
+            seed: 0,
+        })
+    }
+
+    /// The two rulesets.
+    pub fn rulesets(&self) -> Result<(Ruleset, Ruleset), ReplayError> {
+        let load = |text: &Option<String>, family: Family| -> Result<Ruleset, ReplayError> {
+            match text {
+                None => Ok(Ruleset::new(family)),
+                Some(t) => parse_restore(t, &RestoreOptions::new(family))
+                    .map_err(|e| ReplayError(format!("rules ({family:?}): {e}"))),
+            }
+        };
+        Ok((
+            load(&self.rules.ipv4, Family::Ipv4)?,
+            load(&self.rules.ipv6, Family::Ipv6)?,
+        ))
+    }
+
+    /// Builds the host.
+    pub fn build_host(&self) -> Result<Host, ReplayError> {
+        let (v4, v6) = self.rulesets()?;
+        Host::new(&self.host_config()?, &v4, &v6).map_err(|e| ReplayError(e.to_string()))
+    }
+}
+
+/// Collects TRACE records as `table:chain:kind:num` strings.
+#[derive(Debug, Default, Clone)]
+pub struct TraceCollector {
+    /// The records.
+    pub records: Vec<String>,
+}
+
+impl TraceSink for TraceCollector {
+    fn trace(&mut self, table: TableKind, chain: &str, kind: TraceKind, num: u32) {
+        self.records.push(format!(
+            "{}:{}:{}:{}",
+            table.name(),
+            chain,
+            kind.as_str(),
+            num
+        ));
+    }
+}
+
+/// Replays a trace file's packets through a fresh host, returning nfsim's
+/// answer for each packet in order.
+pub fn replay(t: &TraceFile) -> Result<Vec<Expect>, ReplayError> {
+    let mut host = t.build_host()?;
+    let mut out = Outcome::default();
+    let mut results = Vec::with_capacity(t.packets.len());
+    for p in &t.packets {
+        let bytes = from_hex(&p.hex)?;
+        let now = Instant::from_millis_f64(p.at_ms);
+        let mut sink = TraceCollector::default();
+        if p.out == Some(true) {
+            host.send(&bytes, now, &mut out, &mut sink);
+        } else {
+            let dev_name = p
+                .in_dev
+                .as_deref()
+                .ok_or_else(|| ReplayError("packet with neither in nor out".into()))?;
+            let dev = host
+                .device_index(dev_name)
+                .ok_or_else(|| ReplayError(format!("unknown device {dev_name}")))?;
+            host.receive(dev, &bytes, now, &mut out, &mut sink);
+        }
+        let emitted = out
+            .emitted()
+            .map(|(d, b)| EmittedSpec {
+                dev: host.device(d).unwrap_or("?").to_string(),
+                hex: to_hex(b),
+            })
+            .collect();
+        let mut conntrack: Vec<CtSpec> = host
+            .conntrack()
+            .entries(now)
+            .filter_map(|h| {
+                let e = host.conntrack().proc_entry(h)?.to_string();
+                let secs = host.conntrack().remaining_secs(h, now)? as i64;
+                Some(CtSpec {
+                    entry: e,
+                    timeout: secs,
+                })
+            })
+            .collect();
+        conntrack.sort_by(|a, b| a.entry.cmp(&b.entry));
+        results.push(Expect {
+            trace: sink.records,
+            local: out.local,
+            emitted,
+            conntrack,
+            log: out.logs().map(str::to_string).collect(),
+        });
+    }
+    Ok(results)
+}
+
+/// Which fields of one packet agree (the spec's comparison rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Agreement {
+    /// `trace` equal.
+    pub trace: bool,
+    /// `local` equal.
+    pub local: bool,
+    /// `emitted` equal as multisets, IPv4 id and checksum aside (ours must be valid).
+    pub emitted: bool,
+    /// Same conntrack entries, timeouts within 2 s.
+    pub conntrack: bool,
+    /// `log` equal.
+    pub log: bool,
+}
+
+impl Agreement {
+    /// All five fields agree.
+    pub fn all(&self) -> bool {
+        self.trace && self.local && self.emitted && self.conntrack && self.log
+    }
+}
+
+fn normalise_emitted(e: &EmittedSpec) -> (String, String, bool) {
+    let Ok(mut b) = from_hex(&e.hex) else {
+        return (e.dev.clone(), e.hex.clone(), false);
+    };
+    let mut valid = true;
+    if b.first().map(|x| x >> 4) == Some(4) && b.len() >= 20 {
+        let ihl = ((b[0] & 0x0f) as usize * 4).min(b.len());
+        valid = crate::wire::checksum::verify(&b[..ihl]);
+        b[4] = 0;
+        b[5] = 0;
+        b[10] = 0;
+        b[11] = 0;
+    }
+    (e.dev.clone(), to_hex(&b), valid)
+}
+
+/// Compares nfsim's answer with the kernel's for one packet.
+pub fn compare(kernel: &Expect, ours: &Expect) -> Agreement {
+    let mut k: Vec<(String, String)> = kernel
+        .emitted
+        .iter()
+        .map(|e| {
+            let (d, h, _) = normalise_emitted(e);
+            (d, h)
+        })
+        .collect();
+    let mut o_valid = true;
+    let mut o: Vec<(String, String)> = ours
+        .emitted
+        .iter()
+        .map(|e| {
+            let (d, h, v) = normalise_emitted(e);
+            o_valid &= v;
+            (d, h)
+        })
+        .collect();
+    k.sort();
+    o.sort();
+    let conntrack = kernel.conntrack.len() == ours.conntrack.len()
+        && kernel.conntrack.iter().all(|ke| {
+            ours.conntrack
+                .iter()
+                .any(|oe| oe.entry == ke.entry && (oe.timeout - ke.timeout).abs() <= 2)
+        });
+    Agreement {
+        trace: kernel.trace == ours.trace,
+        local: kernel.local == ours.local,
+        emitted: k == o && o_valid,
+        conntrack,
+        log: kernel.log == ours.log,
+    }
+}

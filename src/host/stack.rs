@@ -1,0 +1,252 @@
+//! The parts of the host's own IP stack that show in a netfilter trace:
+//! what it answers to packets it receives through `lo` (where the
+//! reference recorder's XFRM block does not apply, because `lo` has
+//! `disable_policy=1`), and ICMP errors it sends while forwarding. The host
+//! has no listening sockets: every TCP port is closed, every UDP port
+//! unreachable.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::path::{Job, JobKind};
+use super::Host;
+use crate::conntrack::CtSlot;
+use crate::model::Family;
+use crate::wire::reject::{
+    icmp_error_v4, icmpv6_error, tcp_reset_v4, tcp_reset_v6, TcpResetChecksum,
+};
+use crate::wire::{icmp::IcmpType, icmpv6::Icmpv6Type, rd_u8};
+
+/// `sysctl_ip_default_ttl` / IPv6 default hop limit.
+const DEFAULT_TTL: u8 = 64;
+
+fn push_tx(host: &mut Host, data: &[u8]) {
+    let mut b = host.pool.pop().unwrap_or_default();
+    b.clear();
+    b.extend_from_slice(data);
+    host.queue.push_back(Job {
+        buf: b,
+        kind: JobKind::Tx,
+        slot: None,
+        mark: 0,
+        hdrincl: false,
+    });
+}
+
+/// The stack's answer to a packet delivered through `lo`: `tcp_v4_send_reset`
+/// for TCP without RST, `icmp_send` port unreachable for UDP, an echo reply
+/// (`icmp_echo`) for an echo request, protocol unreachable for protocols
+/// without a handler; the IPv6 twins.
+pub(crate) fn answer(host: &mut Host, family: Family, pkt: &[u8], _slot: Option<CtSlot>) {
+    let mut out = [0u8; 1280];
+    let n = match family {
+        Family::Ipv4 => {
+            let ihl = (rd_u8(pkt, 0) & 0x0f) as usize * 4;
+            let proto = rd_u8(pkt, 9);
+            let dst = Ipv4Addr::new(
+                rd_u8(pkt, 16),
+                rd_u8(pkt, 17),
+                rd_u8(pkt, 18),
+                rd_u8(pkt, 19),
+            );
+            match proto {
+                6 => {
+                    if rd_u8(pkt, ihl + 13) & 0x04 != 0 {
+                        return;
+                    }
+                    tcp_reset_v4(
+                        pkt,
+                        DEFAULT_TTL,
+                        false,
+                        TcpResetChecksum::Complete,
+                        &mut out,
+                    )
+                    .ok()
+                }
+                17 => icmp_error_v4(
+                    pkt,
+                    IcmpType::DEST_UNREACH,
+                    3,
+                    0,
+                    dst,
+                    DEFAULT_TTL,
+                    0,
+                    &mut out,
+                )
+                .ok(),
+                1 => {
+                    if rd_u8(pkt, ihl) != 8 {
+                        return;
+                    }
+                    echo_reply_v4(pkt, ihl, &mut out)
+                }
+                255 => None,
+                _ => icmp_error_v4(
+                    pkt,
+                    IcmpType::DEST_UNREACH,
+                    2,
+                    0,
+                    dst,
+                    DEFAULT_TTL,
+                    0,
+                    &mut out,
+                )
+                .ok(),
+            }
+        }
+        Family::Ipv6 => {
+            let meta = crate::wire::meta::PacketMeta::parse(pkt).ok();
+            let Some(meta) = meta else { return };
+            let mut d = [0u8; 16];
+            if let Some(s) = pkt.get(24..40) {
+                d.copy_from_slice(s);
+            }
+            let dst = Ipv6Addr::from(d);
+            match meta.protocol.0 {
+                6 => {
+                    if rd_u8(pkt, meta.thoff + 13) & 0x04 != 0 {
+                        return;
+                    }
+                    tcp_reset_v6(pkt, DEFAULT_TTL, false, &mut out).ok()
+                }
+                17 => icmpv6_error(
+                    pkt,
+                    Icmpv6Type::DEST_UNREACH,
+                    4,
+                    0,
+                    &dst,
+                    DEFAULT_TTL,
+                    &mut out,
+                )
+                .ok(),
+                58 => {
+                    if rd_u8(pkt, meta.thoff) != 128 {
+                        return;
+                    }
+                    echo_reply_v6(pkt, meta.thoff, &mut out)
+                }
+                _ => None,
+            }
+        }
+    };
+    if let Some(n) = n {
+        push_tx(host, &out[..n]);
+    }
+}
+
+fn echo_reply_v4(pkt: &[u8], ihl: usize, out: &mut [u8]) -> Option<usize> {
+    let n = pkt.len();
+    if n > out.len() || n < ihl + 8 {
+        return None;
+    }
+    out[..n].copy_from_slice(pkt);
+    out[..20].copy_from_slice(&pkt[..20]);
+    // icmp_reply: a fresh header without options, TTL 64, swapped addresses.
+    let body = &pkt[ihl..];
+    let total = 20 + body.len();
+    out[0] = 0x45;
+    out[2..4].copy_from_slice(&(total as u16).to_be_bytes());
+    out[4..6].copy_from_slice(&[0, 0]);
+    out[6..8].copy_from_slice(&[0, 0]);
+    out[8] = DEFAULT_TTL;
+    out[12..16].copy_from_slice(&pkt[16..20]);
+    out[16..20].copy_from_slice(&pkt[12..16]);
+    out[20..total].copy_from_slice(body);
+    out[20] = 0;
+    out[22..24].copy_from_slice(&[0, 0]);
+    let c = crate::wire::checksum::icmpv4(&out[20..total]);
+    out[22..24].copy_from_slice(&c.to_be_bytes());
+    if let Ok(mut p) = crate::wire::ipv4::Packet::new_checked(&mut out[..total]) {
+        p.fill_checksum();
+    }
+    Some(total)
+}
+
+fn echo_reply_v6(pkt: &[u8], thoff: usize, out: &mut [u8]) -> Option<usize> {
+    let body = pkt.get(thoff..)?;
+    let total = 40 + body.len();
+    if total > out.len() {
+        return None;
+    }
+    out[..40].copy_from_slice(pkt.get(..40)?);
+    out[0..4].copy_from_slice(&[0x60, 0, 0, 0]);
+    out[4..6].copy_from_slice(&(body.len() as u16).to_be_bytes());
+    out[6] = 58;
+    out[7] = DEFAULT_TTL;
+    out[8..24].copy_from_slice(&pkt[24..40]);
+    out[24..40].copy_from_slice(&pkt[8..24]);
+    out[40..total].copy_from_slice(body);
+    out[40] = 129;
+    out[42..44].copy_from_slice(&[0, 0]);
+    let mut s = [0u8; 16];
+    let mut d = [0u8; 16];
+    s.copy_from_slice(&out[8..24]);
+    d.copy_from_slice(&out[24..40]);
+    let c = crate::wire::checksum::transport_v6(
+        &Ipv6Addr::from(s),
+        &Ipv6Addr::from(d),
+        crate::wire::IpProtocol::ICMPV6,
+        &out[40..total],
+    );
+    out[42..44].copy_from_slice(&c.to_be_bytes());
+    Some(total)
+}
+
+/// `icmp_send(ICMP_TIME_EXCEEDED)` / `icmpv6_send(ICMPV6_TIME_EXCEED)` from
+/// the forwarding path, sourced from the address the route back uses.
+pub(crate) fn time_exceeded(host: &mut Host, family: Family, pkt: &[u8], _in_dev: usize) {
+    let mut out = [0u8; 1280];
+    let n = match family {
+        Family::Ipv4 => {
+            let src = IpAddr::V4(Ipv4Addr::new(
+                rd_u8(pkt, 12),
+                rd_u8(pkt, 13),
+                rd_u8(pkt, 14),
+                rd_u8(pkt, 15),
+            ));
+            let Some(super::route::RouteKind::Unicast { dev, .. }) = host.fib4.lookup(src) else {
+                return;
+            };
+            let Some(IpAddr::V4(me)) = host.fib4.source_on(dev, false) else {
+                return;
+            };
+            icmp_error_v4(
+                pkt,
+                IcmpType::TIME_EXCEEDED,
+                0,
+                0,
+                me,
+                DEFAULT_TTL,
+                0,
+                &mut out,
+            )
+            .ok()
+        }
+        Family::Ipv6 => {
+            let mut s = [0u8; 16];
+            if let Some(x) = pkt.get(8..24) {
+                s.copy_from_slice(x);
+            }
+            let Some(super::route::RouteKind::Unicast { dev, .. }) =
+                host.fib6.lookup(IpAddr::V6(Ipv6Addr::from(s)))
+            else {
+                return;
+            };
+            let Some(IpAddr::V6(me)) = host.fib6.source_on(dev, true) else {
+                return;
+            };
+            icmpv6_error(
+                pkt,
+                Icmpv6Type::TIME_EXCEED,
+                0,
+                0,
+                &me,
+                DEFAULT_TTL,
+                &mut out,
+            )
+            .ok()
+        }
+    };
+    if let Some(n) = n {
+        push_tx(host, &out[..n]);
+    }
+}
