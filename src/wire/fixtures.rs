@@ -55,3 +55,10 @@ pub(crate) const LAB_V4_SYN_OPTS: &str = "4500003c09f640004006acb0c0000214c00002
 /// The kernel's reset for [`LAB_V4_SYN_OPTS`] (partial checksum `8430`).
 pub(crate) const LAB_V4_RST_OPTS: &str =
     "45000028000040004006b6bac0000201c00002140d3d9e5c0000000077ef31795014000084300000";
+
+/// IPv6 SYN with options [2001:db8::20]:58608 -> [2001:db8::1]:3389 (flow
+/// label 0x09876, partial checksum), lab capture like the IPv4 ones.
+pub(crate) const LAB_V6_SYN_OPTS: &str = "600098760028064020010db800000000000000000000002020010db8000000000000000000000001e4f00d3dc6e6e32a00000000a002fd205bc10000020405a00402080a17f8e173000000000103030a";
+/// The kernel's reset for [`LAB_V6_SYN_OPTS`] (`ip6tables-legacy ... -j REJECT
+/// --reject-with tcp-reset`): complete checksum, flow label 0, hop limit 64.
+pub(crate) const LAB_V6_RST_OPTS: &str = "600000000014064020010db800000000000000000000000120010db80000000000000000000000200d3de4f000000000c6e6e32b50140000b7fd0000";

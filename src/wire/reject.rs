@@ -712,6 +712,13 @@ mod tests {
     }
 
     #[test]
+    fn tcp_reset_v6_equals_kernel_reply() {
+        let mut out = [0u8; 80];
+        let n = tcp_reset_v6(&hex(LAB_V6_SYN_OPTS), 64, false, &mut out).unwrap();
+        assert_eq!(&out[..n], &hex(LAB_V6_RST_OPTS)[..]);
+    }
+
+    #[test]
     fn tcp_reset_v6_layout() {
         let orig = hex(V6_TCP_SYN_REJECTED);
         let mut out = [0u8; 80];
