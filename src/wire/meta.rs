@@ -14,7 +14,7 @@
 //!   sets `acpar.fragoff = _frag_off` (in **bytes**, a multiple of 8). On
 //!   failure it returns "no match" and hot-drops the packet when
 //!   `_frag_off == 0` (always the case on failure, see
-//!   [`ipv6::find_hdr`](super::ipv6::find_hdr)). `ipv6_find_hdr` depends
+//!   [`ipv6::find_hdr`]). `ipv6_find_hdr` depends
 //!   only on the packet, so it is computed here once
 //!   ([`PacketMeta::find_hdr_error`]); the engine applies it to `-p` rules.
 //!
