@@ -1007,6 +1007,34 @@ mod tests {
         assert!(rcv_check(&short, false).is_err());
     }
 
+    /// Address checks against the kernel (lab: raw IPv6 over veth, "no next
+    /// header" packets counted in raw PREROUTING).
+    #[test]
+    fn address_checks_agree_with_kernel_lab() {
+        let pkt = |src: &str, dst: &str| {
+            let mut p = chain(59, &[], 59, 0);
+            p[8..24].copy_from_slice(&src.parse::<Ipv6Addr>().unwrap().octets());
+            p[24..40].copy_from_slice(&dst.parse::<Ipv6Addr>().unwrap().octets());
+            p
+        };
+        let me = "2001:db8::1";
+        for (src, dst, passes) in [
+            ("2001:db8::20", me, true),
+            ("::ffff:192.0.2.20", me, true),
+            ("::", me, true),
+            ("::1", me, false),
+            ("ff02::1", me, false),
+            ("2001:db8::20", "ff00::1", false),
+            ("2001:db8::20", "ff01::1", false),
+        ] {
+            assert_eq!(
+                rcv_check(&pkt(src, dst), false).is_ok(),
+                passes,
+                "{src} -> {dst}"
+            );
+        }
+    }
+
     /// Which hop-by-hop headers Linux 6.18 let through to raw PREROUTING
     /// (lab: raw IPv6 packets over veth, a counting rule in raw PREROUTING;
     /// for the action-2/3 unknown options the parameter problem was
