@@ -144,6 +144,12 @@ pub fn transport_v6(src: &Ipv6Addr, dst: &Ipv6Addr, proto: IpProtocol, segment: 
     !combine(&[pseudo_header_v6(src, dst, proto, len), sum(segment)])
 }
 
+/// The checksum to store in an ICMPv6 message: [`transport_v6`] with next
+/// header 58 (the message's checksum field must be zero).
+pub fn icmpv6(src: &Ipv6Addr, dst: &Ipv6Addr, message: &[u8]) -> u16 {
+    transport_v6(src, dst, IpProtocol::ICMPV6, message)
+}
+
 /// True when a received segment's checksum over IPv4 is correct
 /// (pseudo-header + segment sums to `0xffff`).
 pub fn verify_transport_v4(

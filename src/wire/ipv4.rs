@@ -997,6 +997,36 @@ mod tests {
         assert!(options_compile(&hdr(&[99, 4, 1, 2])).is_ok());
     }
 
+    /// Which option lists Linux 6.18 delivered to INPUT (lab: raw IPv4
+    /// packets over veth, counters in raw PREROUTING and filter INPUT; all
+    /// were counted in PREROUTING). LSRR compiles but is dropped by the
+    /// `accept_source_route = 0` policy, which is the host's.
+    #[test]
+    fn options_compile_agrees_with_kernel_lab() {
+        let cases: &[(&[u8], bool)] = &[
+            (&[], true),
+            (&[148, 4, 0, 0], true),
+            (&[130, 9, 0, 0], false),
+            (&[134, 8, 0, 0, 0, 1, 0, 0], false),
+            (&[134, 4, 0, 0], false),
+            (&[99, 4, 1, 2], true),
+            (&[68, 4, 5, 0xf0], false),
+            (&[7, 7, 8, 0, 0, 0, 0, 0], true),
+            (&[7, 7, 5, 0, 0, 0, 0, 0], false),
+            (&[1, 1, 1, 130], false),
+            (&[0, 5, 0, 0], true),
+            (&[148, 3, 0, 0], false),
+            (&[68, 8, 5, 2, 0, 0, 0, 0], true),
+            (&[130, 4, 0, 0], true),
+            (&[7, 3, 4, 7, 3, 4, 0, 0], false),
+        ];
+        for (opts, accepted) in cases {
+            assert_eq!(options_compile(&hdr(opts)).is_ok(), *accepted, "{opts:?}");
+        }
+        let lsrr = options_compile(&hdr(&[131, 7, 4, 192, 0, 2, 1, 0])).unwrap();
+        assert_eq!(lsrr.srr, Some(20));
+    }
+
     proptest! {
         #[test]
         fn never_panics(data in proptest::collection::vec(any::<u8>(), 0..80)) {

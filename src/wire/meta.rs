@@ -14,7 +14,7 @@
 //!   sets `acpar.fragoff = _frag_off` (in **bytes**, a multiple of 8). On
 //!   failure it returns "no match" and hot-drops the packet when
 //!   `_frag_off == 0` (always the case on failure, see
-//!   [`ipv6::find_hdr`](super::ipv6::find_hdr)). `ipv6_find_hdr` depends
+//!   [`ipv6::find_hdr`]). `ipv6_find_hdr` depends
 //!   only on the packet, so it is computed here once
 //!   ([`PacketMeta::find_hdr_error`]); the engine applies it to `-p` rules.
 //!
@@ -255,6 +255,53 @@ mod tests {
         let m = PacketMeta::parse(&t).unwrap();
         assert_eq!(m.find_hdr_error, Some(ipv6::FindHdrError::BadMsg));
         assert!(!m.header_complete());
+    }
+
+    /// Hot-drop decisions checked against Linux 6.18 (lab: raw packets over
+    /// veth; a rule in raw PREROUTING, a counter in mangle PREROUTING):
+    /// IPv6 `-A PREROUTING -p tcp`, IPv4 `-A PREROUTING -p tcp --dport 80`.
+    #[test]
+    fn hotdrops_agree_with_kernel_lab() {
+        // What the engine does with PacketMeta for these two rules.
+        let v6_proto_rule_hotdrops =
+            |p: &[u8]| PacketMeta::parse(p).unwrap().find_hdr_error.is_some();
+        let v4_tcp_match_hotdrops = |p: &[u8]| {
+            let m = PacketMeta::parse(p).unwrap();
+            m.protocol == IpProtocol::TCP
+                && (m.fragoff == 1 || (m.fragoff == 0 && !m.header_complete()))
+        };
+        let tcp = hex(V4_TCP_SYN)[20..].to_vec();
+        let v6 = |first: u8, ext: &[u8]| {
+            let mut p = hex(V6_TCP_SYN)[..40].to_vec();
+            p[6] = first;
+            p[4..6].copy_from_slice(&(ext.len() as u16).to_be_bytes());
+            p.extend_from_slice(ext);
+            p
+        };
+        assert!(!v6_proto_rule_hotdrops(&v6(6, &tcp)));
+        assert!(!v6_proto_rule_hotdrops(&v6(17, &[0; 8])));
+        assert!(v6_proto_rule_hotdrops(&v6(60, &[])));
+        assert!(v6_proto_rule_hotdrops(&v6(
+            44,
+            &[60, 0, 0, 8, 0, 0, 0, 1, 6, 0, 1, 4, 0, 0, 0, 0]
+        )));
+        assert!(!v6_proto_rule_hotdrops(&v6(
+            44,
+            &[6, 0, 0, 8, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0]
+        )));
+        assert!(!v6_proto_rule_hotdrops(&v6(6, &tcp[..10])));
+        let v4 = |proto: u8, l4: &[u8], frag: u16| {
+            let mut p = hex(V4_TCP_SYN)[..20].to_vec();
+            p[9] = proto;
+            p[6..8].copy_from_slice(&frag.to_be_bytes());
+            p[2..4].copy_from_slice(&((20 + l4.len()) as u16).to_be_bytes());
+            p.extend_from_slice(l4);
+            p
+        };
+        assert!(!v4_tcp_match_hotdrops(&v4(6, &tcp, 0)));
+        assert!(v4_tcp_match_hotdrops(&v4(6, &tcp[..10], 0)));
+        assert!(v4_tcp_match_hotdrops(&v4(6, &tcp[..8], 1)));
+        assert!(!v4_tcp_match_hotdrops(&v4(6, &tcp[..8], 2)));
     }
 
     proptest! {

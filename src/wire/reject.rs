@@ -525,6 +525,43 @@ mod tests {
     }
 
     #[test]
+    fn lab_recorded_replies() {
+        // Recorded over veth (see fixtures.rs). The originals came from a
+        // local socket with CHECKSUM_PARTIAL (their checksums are partial
+        // too), so the kernel did not verify them: verify_checksum = false.
+        let mut out = [0u8; 600];
+        let n = tcp_reset_v4(
+            &hex(LAB_V4_SYN_OPTS),
+            64,
+            false,
+            TcpResetChecksum::Partial,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(&out[..n], &hex(LAB_V4_RST_OPTS)[..]);
+        let n = icmp_unreach_v4(
+            &hex(LAB_V4_UDP),
+            unreach::PORT,
+            Ipv4Addr::new(192, 0, 2, 1),
+            64,
+            0x29a5,
+            false,
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(&out[..n], &hex(LAB_V4_PORT_UNREACH)[..]);
+        // Same capture: a 728-byte UDP datagram with TOS 0x2b got an error
+        // with TOS 0xca, no DF, 576 bytes in total.
+        let mut big = hex(LAB_V4_UDP);
+        big[1] = 0x2b;
+        big.resize(728, 0x78);
+        big[2..4].copy_from_slice(&728u16.to_be_bytes());
+        let n =
+            icmp_unreach_v4(&big, 3, Ipv4Addr::new(192, 0, 2, 1), 64, 0, false, &mut out).unwrap();
+        assert_eq!((n, out[1], out[6]), (576, 0xca, 0));
+    }
+
+    #[test]
     fn tcp_reset_v4_rules() {
         let orig = hex(V4_TCP_SYN_REJECTED);
         let mut out = [0u8; 64];
@@ -672,6 +709,13 @@ mod tests {
         );
         // Echo request is eligible.
         assert!(icmpv6_unreach(&hex(V6_ICMP_ECHO), 4, &me, 64, true, &mut out).is_ok());
+    }
+
+    #[test]
+    fn tcp_reset_v6_equals_kernel_reply() {
+        let mut out = [0u8; 80];
+        let n = tcp_reset_v6(&hex(LAB_V6_SYN_OPTS), 64, false, &mut out).unwrap();
+        assert_eq!(&out[..n], &hex(LAB_V6_RST_OPTS)[..]);
     }
 
     #[test]

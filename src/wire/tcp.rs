@@ -664,6 +664,27 @@ mod tests {
         assert!(!find_option(&[9, 200, 8], 8));
     }
 
+    /// `-p tcp --tcp-option 8 -j DROP` on Linux 6.18 (lab: raw SYNs over
+    /// veth): which option lists it dropped.
+    #[test]
+    fn find_option_agrees_with_kernel_lab() {
+        let cases: &[(&[u8], bool)] = &[
+            (&[1, 1, 1, 0], false),
+            (&[1, 1, 8, 10, 0, 0, 0, 0, 0, 0, 0, 0], true),
+            (&[0, 8, 10, 0], true),
+            (&[3, 0, 8, 0], true),
+            (&[9, 1, 8, 0], true),
+            (&[9, 200, 8, 0], false),
+        ];
+        for (o, found) in cases {
+            assert_eq!(find_option(o, 8), *found, "{o:?}");
+        }
+        // tcp_parse_options sees no timestamp in any but the second.
+        let ts = |o: &[u8]| OptionsIter::new(o).any(|x| matches!(x, TcpOption::Timestamp { .. }));
+        assert!(ts(cases[1].0));
+        assert!(cases.iter().enumerate().all(|(i, c)| i == 1 || !ts(c.0)));
+    }
+
     #[test]
     fn seq_wrapping() {
         let a = SeqNumber(u32::MAX);
