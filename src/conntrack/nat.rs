@@ -16,6 +16,7 @@ use bitflags::bitflags;
 
 use super::bytes::{be16, csum_replace, fold, l4_checksum_ok, pseudo_sum, put16, sum_bytes};
 use super::tuple::{addr_bytes, proto, Dir, Family, Tuple};
+use super::TcpState;
 use super::{skip_exthdr, ConntrackTable, CtInfo, CtSlot, CtStatus, CtVerdict, L3Meta, NIL};
 use crate::time::Instant;
 
@@ -323,6 +324,11 @@ pub enum NatAction {
     Apply,
 }
 
+/// `NF_NAT_MAX_ATTEMPTS`.
+const NF_NAT_MAX_ATTEMPTS: u32 = 128;
+/// `NF_NAT_HARDER_THRESH`.
+const NF_NAT_HARDER_THRESH: u32 = NF_NAT_MAX_ATTEMPTS / 4;
+
 const NAT_MASK: CtStatus = CtStatus::SRC_NAT.union(CtStatus::DST_NAT);
 const NAT_DONE_MASK: CtStatus = CtStatus::SRC_NAT_DONE.union(CtStatus::DST_NAT_DONE);
 
@@ -598,32 +604,85 @@ impl ConntrackTable {
         let key = |t: &Tuple| if key_is_src { t.src_u } else { t.dst_u };
         let mut off: u16 = if r.flags.contains(NatRangeFlags::PROTO_OFFSET) {
             key(t).wrapping_sub(r.base_proto)
-        } else if r.flags.intersects(NatRangeFlags::PROTO_RANDOM_ALL) || m != ManipType::Dst {
-            rng.next_u16()
         } else {
-            0
+            rng.next_u16()
         };
-        let range_size = range_size.max(1);
-        let mut attempts = range_size.min(128);
+        // A zero range size (ICMP ids 0..=65535 via PROTO_SPECIFIED wraps
+        // in u16 arithmetic upstream too) would divide by zero: use 65536.
+        let range_size = if range_size == 0 { 65536 } else { range_size };
+        let mut attempts = range_size.min(NF_NAT_MAX_ATTEMPTS);
         loop {
-            for _ in 0..attempts {
+            for i in 0..attempts {
                 let v = (min + u32::from(off) % range_size) as u16;
                 if key_is_src {
                     t.src_u = v;
                 } else {
                     t.dst_u = v;
                 }
-                if !self.nat_used_tuple(t, idx, now) {
+                if !self.nat_used_tuple_harder(t, idx, attempts - i, now) {
                     return;
                 }
                 off = off.wrapping_add(1);
             }
-            attempts /= 2;
-            off = rng.next_u16();
-            if attempts < 16 {
+            if attempts >= range_size || attempts < 16 {
                 return;
             }
+            attempts /= 2;
+            off = rng.next_u16();
         }
+    }
+
+    /// `nf_nat_used_tuple_harder`: during the last attempts for a TCP
+    /// SYN_SENT entry, evict a colliding source-NATed entry in TIME_WAIT or
+    /// later whose sequence numbers the new connection has passed.
+    fn nat_used_tuple_harder(
+        &mut self,
+        t: &Tuple,
+        idx: u32,
+        attempts_left: u32,
+        now: Instant,
+    ) -> bool {
+        let Some(reply) = t.invert() else {
+            return true;
+        };
+        let ours = match self.entries.get(idx as usize).map(|e| &e.l4) {
+            Some(super::L4State::Tcp(st)) => Some(*st),
+            _ => None,
+        };
+        let ours = match ours {
+            Some(st)
+                if attempts_left <= NF_NAT_HARDER_THRESH
+                    && t.proto == proto::TCP
+                    && st.state == TcpState::SynSent =>
+            {
+                st
+            }
+            _ => return self.tuple_taken(&reply, idx, now),
+        };
+        let Some((ci, dir)) = self.find(&reply, now) else {
+            return false;
+        };
+        if dir == Dir::Original || ci == idx {
+            return true;
+        }
+        let e = &self.entries[ci as usize];
+        let super::L4State::Tcp(old) = e.l4 else {
+            return true;
+        };
+        // nf_nat_may_kill
+        if (old.state as u8) < TcpState::TimeWait as u8
+            || e.status
+                .intersects(CtStatus::FIXED_TIMEOUT | CtStatus::DYING)
+            || !e.status.contains(CtStatus::SRC_NAT)
+        {
+            return true;
+        }
+        // nf_seq_has_advanced
+        if (ours.orig_td_end().wrapping_sub(old.orig_td_end()) as i32) <= 0 {
+            return true;
+        }
+        self.delete(ci, false);
+        false
     }
 
     /// Whether the binding for `manip` is set up (`nf_nat_initialized`).

@@ -407,6 +407,11 @@ impl TcpCt {
         true
     }
 
+    /// `seen[0].td_end`, for `nf_seq_has_advanced`.
+    pub(crate) fn orig_td_end(&self) -> u32 {
+        self.seen[0].td_end
+    }
+
     fn can_early_drop(&self) -> bool {
         matches!(
             self.state,
