@@ -5,9 +5,14 @@
 //! add a line to the [`Match`] list. Names iptables knows that nfsim does
 //! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
 
+pub mod connmark;
+pub mod conntrack;
+pub mod mark;
 pub mod ports;
+pub mod state;
 pub mod tcp;
 pub mod udp;
+pub mod xtopt;
 
 use crate::model::registry::extension_enum;
 
@@ -18,6 +23,14 @@ extension_enum! {
         "tcp", Both => Tcp(tcp::Tcp),
         /// `-m udp`
         "udp", Both => Udp(udp::Udp),
+        /// `-m conntrack`
+        "conntrack", Both => Conntrack(conntrack::Conntrack),
+        /// `-m state`
+        "state", Both => State(state::State),
+        /// `-m mark`
+        "mark", Both => Mark(mark::Mark),
+        /// `-m connmark`
+        "connmark", Both => Connmark(connmark::Connmark),
     }
 }
 
