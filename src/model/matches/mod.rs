@@ -5,9 +5,15 @@
 //! add a line to the [`Match`] list. Names iptables knows that nfsim does
 //! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
 
+pub mod addrtype;
+pub mod comment;
+pub mod connlimit;
 pub mod connmark;
 pub mod conntrack;
+pub mod helper;
+pub mod iprange;
 pub mod mark;
+pub mod multiport;
 pub mod ports;
 pub mod state;
 pub mod tcp;
@@ -31,6 +37,18 @@ extension_enum! {
         "mark", Both => Mark(mark::Mark),
         /// `-m connmark`
         "connmark", Both => Connmark(connmark::Connmark),
+        /// `-m connlimit`
+        "connlimit", Both => Connlimit(connlimit::Connlimit),
+        /// `-m multiport`
+        "multiport", Both => Multiport(multiport::Multiport),
+        /// `-m iprange`
+        "iprange", Both => Iprange(iprange::Iprange),
+        /// `-m addrtype`
+        "addrtype", Both => Addrtype(addrtype::Addrtype),
+        /// `-m comment`
+        "comment", Both => Comment(comment::Comment),
+        /// `-m helper`
+        "helper", Both => Helper(helper::Helper),
     }
 }
 
@@ -66,5 +84,4 @@ pub const UNSUPPORTED: &[&str] = &[
     "udplite",
     "esp",
     "ah",
-    "helper",
 ];
