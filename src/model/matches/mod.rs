@@ -5,9 +5,20 @@
 //! add a line to the [`Match`] list. Names iptables knows that nfsim does
 //! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
 
+pub mod addrtype;
+pub mod comment;
+pub mod connlimit;
+pub mod connmark;
+pub mod conntrack;
+pub mod helper;
+pub mod iprange;
+pub mod mark;
+pub mod multiport;
 pub mod ports;
+pub mod state;
 pub mod tcp;
 pub mod udp;
+pub mod xtopt;
 
 use crate::model::registry::extension_enum;
 
@@ -18,6 +29,26 @@ extension_enum! {
         "tcp", Both => Tcp(tcp::Tcp),
         /// `-m udp`
         "udp", Both => Udp(udp::Udp),
+        /// `-m conntrack`
+        "conntrack", Both => Conntrack(conntrack::Conntrack),
+        /// `-m state`
+        "state", Both => State(state::State),
+        /// `-m mark`
+        "mark", Both => Mark(mark::Mark),
+        /// `-m connmark`
+        "connmark", Both => Connmark(connmark::Connmark),
+        /// `-m connlimit`
+        "connlimit", Both => Connlimit(connlimit::Connlimit),
+        /// `-m multiport`
+        "multiport", Both => Multiport(multiport::Multiport),
+        /// `-m iprange`
+        "iprange", Both => Iprange(iprange::Iprange),
+        /// `-m addrtype`
+        "addrtype", Both => Addrtype(addrtype::Addrtype),
+        /// `-m comment`
+        "comment", Both => Comment(comment::Comment),
+        /// `-m helper`
+        "helper", Both => Helper(helper::Helper),
     }
 }
 
@@ -53,5 +84,4 @@ pub const UNSUPPORTED: &[&str] = &[
     "udplite",
     "esp",
     "ah",
-    "helper",
 ];

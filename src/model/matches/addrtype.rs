@@ -1,0 +1,227 @@
+//! `-m addrtype` (net/netfilter/xt_addrtype.c revision 1,
+//! extensions/libxt_addrtype.c).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtopt::{excl, is_prefix_nocase};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::{Family, Hook};
+
+/// Route types in `rtn_names` order: bit `1 << i` of a type mask.
+pub const RTN_NAMES: [&str; 12] = [
+    "UNSPEC",
+    "UNICAST",
+    "LOCAL",
+    "BROADCAST",
+    "ANYCAST",
+    "MULTICAST",
+    "BLACKHOLE",
+    "UNREACHABLE",
+    "PROHIBIT",
+    "THROW",
+    "NAT",
+    "XRESOLVE",
+];
+
+/// `-m addrtype`: route type masks of the source and destination.
+///
+/// ```
+/// use nfsim::model::matches::addrtype::Addrtype;
+/// let a = Addrtype { dst: 1 << 2, ..Addrtype::default() };
+/// assert_eq!(a.dst, 4); // LOCAL
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Addrtype {
+    /// `--src-type` mask (0 = not tested).
+    pub src: u16,
+    /// `--dst-type` mask (0 = not tested).
+    pub dst: u16,
+    /// `! --src-type`
+    pub src_inv: bool,
+    /// `! --dst-type`
+    pub dst_inv: bool,
+    /// `--limit-iface-in`: look up routes on the input device.
+    pub limit_in: bool,
+    /// `--limit-iface-out`: look up routes on the output device.
+    pub limit_out: bool,
+}
+
+const SRC: u8 = 0;
+const DST: u8 = 1;
+const LIN: u8 = 2;
+const LOUT: u8 = 3;
+
+static OPTS: [OptSpec; 4] = [
+    OptSpec::arg("src-type", SRC).inv(),
+    OptSpec::arg("dst-type", DST).inv(),
+    OptSpec::flag("limit-iface-in", LIN),
+    OptSpec::flag("limit-iface-out", LOUT),
+];
+
+/// `parse_types`: comma-separated, each a case-insensitive prefix of a name
+/// (the first name in table order wins).
+fn parse_types(arg: &str) -> Result<u16, String> {
+    let mut mask = 0u16;
+    let mut rest = arg;
+    loop {
+        let (word, next) = match rest.find(',') {
+            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+            None => (rest, None),
+        };
+        let found = if word.is_empty() {
+            None
+        } else {
+            RTN_NAMES.iter().position(|n| is_prefix_nocase(word, n))
+        };
+        match (found, next) {
+            (Some(i), _) => mask |= 1 << i,
+            (None, Some(_)) => return Err(format!("addrtype: bad type `{rest}'")),
+            (None, None) => return Err(format!("addrtype: bad type \"{rest}\"")),
+        }
+        match next {
+            Some(n) => rest = n,
+            None => return Ok(mask),
+        }
+    }
+}
+
+fn write_types(f: &mut dyn fmt::Write, mask: u16) -> fmt::Result {
+    let mut sep = "";
+    for (i, n) in RTN_NAMES.iter().enumerate() {
+        if mask & (1 << i) != 0 {
+            write!(f, "{sep}{n}")?;
+            sep = ",";
+        }
+    }
+    Ok(())
+}
+
+impl Extension for Addrtype {
+    fn options(_: Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Addrtype::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let arg = args.optarg.unwrap_or("");
+        match id {
+            SRC => {
+                self.src |= parse_types(arg)?;
+                self.src_inv |= invert;
+            }
+            DST => {
+                self.dst |= parse_types(arg)?;
+                self.dst_inv |= invert;
+            }
+            LIN => self.limit_in = true,
+            LOUT => self.limit_out = true,
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen & (1 << SRC | 1 << DST) == 0 {
+            return Err("addrtype: you must specify --src-type or --dst-type".into());
+        }
+        excl(
+            seen,
+            LIN,
+            LOUT,
+            "addrtype",
+            "limit-iface-in",
+            "limit-iface-out",
+        )
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_addrtype.c addrtype_mt_checkentry_v1.
+        if self.limit_in && self.limit_out {
+            return Err(
+                "xt_addrtype: both incoming and outgoing interface limitation cannot be selected"
+                    .into(),
+            );
+        }
+        if ctx.hooks & (Hook::PreRouting.bit() | Hook::LocalIn.bit()) != 0 && self.limit_out {
+            return Err(
+                "xt_addrtype: output interface limitation not valid in PREROUTING and INPUT".into(),
+            );
+        }
+        if ctx.hooks & (Hook::PostRouting.bit() | Hook::LocalOut.bit()) != 0 && self.limit_in {
+            return Err(
+                "xt_addrtype: input interface limitation not valid in POSTROUTING and OUTPUT"
+                    .into(),
+            );
+        }
+        if ctx.family == Family::Ipv6 {
+            let all = self.src | self.dst;
+            if all & (1 << 6) != 0 {
+                return Err("xt_addrtype: ipv6 BLACKHOLE matching not supported".into());
+            }
+            if all >= 1 << 8 {
+                return Err(
+                    "xt_addrtype: ipv6 PROHIBIT (THROW, NAT ..) matching not supported".into(),
+                );
+            }
+            if all & (1 << 3) != 0 {
+                return Err("xt_addrtype: ipv6 does not support BROADCAST matching".into());
+            }
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.src != 0 {
+            if self.src_inv {
+                f.write_str(" !")?;
+            }
+            f.write_str(" --src-type ")?;
+            write_types(f, self.src)?;
+        }
+        if self.dst != 0 {
+            if self.dst_inv {
+                f.write_str(" !")?;
+            }
+            f.write_str(" --dst-type ")?;
+            write_types(f, self.dst)?;
+        }
+        if self.limit_in {
+            f.write_str(" --limit-iface-in")?;
+        }
+        if self.limit_out {
+            f.write_str(" --limit-iface-out")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtopt::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trips() {
+        let r = |c, s| roundtrip(Family::Ipv4, "filter", c, s);
+        assert_eq!(
+            r("INPUT", "-m addrtype --src-type local,u").unwrap(),
+            "-m addrtype --src-type UNSPEC,LOCAL"
+        );
+        assert_eq!(
+            r("INPUT", "-m addrtype ! --dst-type LOCAL --limit-iface-in").unwrap(),
+            "-m addrtype ! --dst-type LOCAL --limit-iface-in"
+        );
+        assert!(r("OUTPUT", "-m addrtype --dst-type LOCAL --limit-iface-in").is_err());
+        assert!(r("INPUT", "-m addrtype --dst-type LOCAL --limit-iface-out").is_err());
+        assert!(r("INPUT", "-m addrtype --src-type wrong").is_err());
+        assert!(r("INPUT", "-m addrtype").is_err());
+        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
+        assert!(r6("-m addrtype --src-type BROADCAST").is_err());
+        assert!(r6("-m addrtype --src-type UNREACHABLE").is_ok());
+    }
+}

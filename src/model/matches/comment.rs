@@ -1,0 +1,87 @@
+//! `-m comment` (net/netfilter/xt_comment.c: always matches, no checkentry;
+//! extensions/libxt_comment.c).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtopt::{mandatory, save_string, truncate_c};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `XT_MAX_COMMENT_LEN`: the kernel field size (255 bytes and a NUL).
+pub const MAX_COMMENT_LEN: usize = 256;
+
+/// `-m comment --comment TEXT`: no effect on matching.
+///
+/// ```
+/// use nfsim::model::matches::comment::Comment;
+/// let c = Comment { text: "allow ssh".into() };
+/// assert_eq!(c.text.len(), 9);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Comment {
+    /// The text, at most 255 bytes (iptables cuts longer text, as
+    /// `xtopt_parse_string` does with `XTOPT_PUT`; checked against 1.8.9).
+    pub text: String,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("comment", 0)];
+
+impl Extension for Comment {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Comment::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        self.text = truncate_c(args.optarg.unwrap_or(""), MAX_COMMENT_LEN);
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mandatory(seen, 0, "comment", "comment")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        f.write_str(" --comment")?;
+        save_string(f, &self.text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtopt::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trips() {
+        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(
+            r("-p tcp -m comment --comment foo -m tcp --dport 22").unwrap(),
+            "-p tcp -m comment --comment foo -m tcp --dport 22"
+        );
+        assert_eq!(
+            r(r#"-m comment --comment "a b\"c'd""#).unwrap(),
+            r#"-m comment --comment "a b\"c\'d""#
+        );
+        assert_eq!(
+            r(r#"-m comment --comment """#).unwrap(),
+            r#"-m comment --comment """#
+        );
+        let long = "x".repeat(300);
+        let rule = format!("-m comment --comment {long}");
+        assert_eq!(
+            r(&rule).unwrap(),
+            format!("-m comment --comment {}", &long[..255])
+        );
+        assert!(r("-m comment").is_err());
+        assert!(r("-m comment --comment").is_err());
+    }
+}

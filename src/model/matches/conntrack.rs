@@ -1,0 +1,501 @@
+//! `-m conntrack` (net/netfilter/xt_conntrack.c, extensions/libxt_conntrack.c).
+//!
+//! The kernel has revision 3 (`xt_conntrack_mtinfo3`), so iptables uses the
+//! revision 3 options and printer: port options take ranges. The kernel's
+//! `conntrack_mt_check` only takes a conntrack reference: no table, hook or
+//! protocol restriction.
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtopt::{is_prefix_nocase, parse_uint_range, HostMask};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::syntax::command::parse_protocol;
+
+/// A set of conntrack states (`XT_CONNTRACK_STATE_*` bits of `state_mask`).
+///
+/// ```
+/// use nfsim::model::matches::conntrack::CtStates;
+/// let s = CtStates::parse_list("new,est", "ctstate").unwrap();
+/// assert_eq!(s, CtStates::NEW | CtStates::ESTABLISHED);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CtStates(pub u32);
+
+impl CtStates {
+    /// `XT_CONNTRACK_STATE_INVALID` (1 << 0).
+    pub const INVALID: CtStates = CtStates(1 << 0);
+    /// `IP_CT_ESTABLISHED` bit (1 << 1).
+    pub const ESTABLISHED: CtStates = CtStates(1 << 1);
+    /// `IP_CT_RELATED` bit (1 << 2).
+    pub const RELATED: CtStates = CtStates(1 << 2);
+    /// `IP_CT_NEW` bit (1 << 3).
+    pub const NEW: CtStates = CtStates(1 << 3);
+    /// `XT_CONNTRACK_STATE_SNAT` (1 << 8).
+    pub const SNAT: CtStates = CtStates(1 << 8);
+    /// `XT_CONNTRACK_STATE_DNAT` (1 << 9).
+    pub const DNAT: CtStates = CtStates(1 << 9);
+    /// `XT_CONNTRACK_STATE_UNTRACKED` (1 << 10).
+    pub const UNTRACKED: CtStates = CtStates(1 << 10);
+
+    /// Names in the order the parsers try them (libxt_conntrack.c
+    /// `conntrack_ps_state`): a name matches when the word is a
+    /// case-insensitive prefix of it.
+    const PARSE_ORDER: [(&'static str, CtStates); 7] = [
+        ("INVALID", Self::INVALID),
+        ("NEW", Self::NEW),
+        ("ESTABLISHED", Self::ESTABLISHED),
+        ("RELATED", Self::RELATED),
+        ("UNTRACKED", Self::UNTRACKED),
+        ("SNAT", Self::SNAT),
+        ("DNAT", Self::DNAT),
+    ];
+    /// Names in print order (`print_state`).
+    const PRINT_ORDER: [(&'static str, CtStates); 7] = [
+        ("INVALID", Self::INVALID),
+        ("NEW", Self::NEW),
+        ("RELATED", Self::RELATED),
+        ("ESTABLISHED", Self::ESTABLISHED),
+        ("UNTRACKED", Self::UNTRACKED),
+        ("SNAT", Self::SNAT),
+        ("DNAT", Self::DNAT),
+    ];
+
+    /// Whether all bits of `o` are set.
+    pub fn contains(self, o: CtStates) -> bool {
+        self.0 & o.0 == o.0
+    }
+
+    /// `conntrack_ps_states`: a comma-separated list (`--ctstate`).
+    pub fn parse_list(arg: &str, opt: &str) -> Result<CtStates, String> {
+        let mut m = 0;
+        let mut rest = arg;
+        loop {
+            let (word, next) = match rest.find(',') {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            let found = if word.is_empty() {
+                None
+            } else {
+                Self::PARSE_ORDER
+                    .iter()
+                    .find(|(n, _)| is_prefix_nocase(word, n))
+            };
+            match found {
+                Some((_, b)) => m |= b.0,
+                None => return Err(format!("Bad {opt} \"{rest}\"")),
+            }
+            match next {
+                Some(n) => rest = n,
+                None => break,
+            }
+        }
+        Ok(CtStates(m))
+    }
+
+    /// `print_state`: ` A,B,...` in kernel bit order.
+    pub fn write(self, f: &mut dyn fmt::Write) -> fmt::Result {
+        let mut sep = " ";
+        for (n, b) in Self::PRINT_ORDER {
+            if self.contains(b) {
+                write!(f, "{sep}{n}")?;
+                sep = ",";
+            }
+        }
+        Ok(())
+    }
+}
+
+impl core::ops::BitOr for CtStates {
+    type Output = CtStates;
+    fn bitor(self, o: CtStates) -> CtStates {
+        CtStates(self.0 | o.0)
+    }
+}
+
+/// Conntrack status bits (`IPS_*` of `status_mask`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CtStatus(pub u32);
+
+impl CtStatus {
+    /// `IPS_EXPECTED`
+    pub const EXPECTED: u32 = 1 << 0;
+    /// `IPS_SEEN_REPLY`
+    pub const SEEN_REPLY: u32 = 1 << 1;
+    /// `IPS_ASSURED`
+    pub const ASSURED: u32 = 1 << 2;
+    /// `IPS_CONFIRMED`
+    pub const CONFIRMED: u32 = 1 << 3;
+
+    const PARSE_ORDER: [(&'static str, u32); 5] = [
+        ("NONE", 0),
+        ("EXPECTED", Self::EXPECTED),
+        ("SEEN_REPLY", Self::SEEN_REPLY),
+        ("ASSURED", Self::ASSURED),
+        ("CONFIRMED", Self::CONFIRMED),
+    ];
+
+    /// `conntrack_ps_statuses`.
+    pub fn parse_list(arg: &str) -> Result<CtStatus, String> {
+        let mut m = 0;
+        let mut rest = arg;
+        loop {
+            let (word, next) = match rest.find(',') {
+                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
+                None => (rest, None),
+            };
+            let found = if word.is_empty() {
+                None
+            } else {
+                Self::PARSE_ORDER
+                    .iter()
+                    .find(|(n, _)| is_prefix_nocase(word, n))
+            };
+            match found {
+                Some((_, b)) => m |= b,
+                None => return Err(format!("Bad ctstatus \"{rest}\"")),
+            }
+            match next {
+                Some(n) => rest = n,
+                None => break,
+            }
+        }
+        Ok(CtStatus(m))
+    }
+
+    /// `print_status`.
+    pub fn write(self, f: &mut dyn fmt::Write) -> fmt::Result {
+        let mut sep = " ";
+        for (n, b) in &Self::PARSE_ORDER[1..] {
+            if self.0 & b != 0 {
+                write!(f, "{sep}{n}")?;
+                sep = ",";
+            }
+        }
+        if self.0 == 0 {
+            write!(f, "{sep}NONE")?;
+        }
+        Ok(())
+    }
+}
+
+/// A tested value with its `!`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Inv<T> {
+    /// The value.
+    pub value: T,
+    /// Whether the test is inverted.
+    pub invert: bool,
+}
+
+/// Packet direction relative to the connection (`--ctdir`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CtDir {
+    /// `ORIGINAL`
+    Original,
+    /// `REPLY`
+    Reply,
+}
+
+/// `-m conntrack` (revision 3): every test is optional; all given tests
+/// must hold.
+///
+/// ```
+/// use nfsim::model::matches::conntrack::{Conntrack, CtStates};
+/// let c = Conntrack::default();
+/// assert!(c.state.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Conntrack {
+    /// `--ctstate`
+    pub state: Option<Inv<CtStates>>,
+    /// `--ctproto` (never 0)
+    pub proto: Option<Inv<u8>>,
+    /// `--ctorigsrc`
+    pub orig_src: Option<Inv<HostMask>>,
+    /// `--ctorigdst`
+    pub orig_dst: Option<Inv<HostMask>>,
+    /// `--ctreplsrc`
+    pub repl_src: Option<Inv<HostMask>>,
+    /// `--ctrepldst`
+    pub repl_dst: Option<Inv<HostMask>>,
+    /// `--ctorigsrcport` (inclusive range)
+    pub orig_src_port: Option<Inv<(u16, u16)>>,
+    /// `--ctorigdstport`
+    pub orig_dst_port: Option<Inv<(u16, u16)>>,
+    /// `--ctreplsrcport`
+    pub repl_src_port: Option<Inv<(u16, u16)>>,
+    /// `--ctrepldstport`
+    pub repl_dst_port: Option<Inv<(u16, u16)>>,
+    /// `--ctstatus`
+    pub status: Option<Inv<CtStatus>>,
+    /// `--ctexpire` (seconds, inclusive range)
+    pub expire: Option<Inv<(u32, u32)>>,
+    /// `--ctdir`
+    pub dir: Option<CtDir>,
+}
+
+const CTSTATE: u8 = 0;
+const CTPROTO: u8 = 1;
+const ORIGSRC: u8 = 2;
+const ORIGDST: u8 = 3;
+const REPLSRC: u8 = 4;
+const REPLDST: u8 = 5;
+const ORIGSRCPORT: u8 = 6;
+const ORIGDSTPORT: u8 = 7;
+const REPLSRCPORT: u8 = 8;
+const REPLDSTPORT: u8 = 9;
+const CTSTATUS: u8 = 10;
+const CTEXPIRE: u8 = 11;
+const CTDIR: u8 = 12;
+
+static OPTS: [OptSpec; 13] = [
+    OptSpec::arg("ctstate", CTSTATE).inv(),
+    OptSpec::arg("ctproto", CTPROTO).inv(),
+    OptSpec::arg("ctorigsrc", ORIGSRC).inv(),
+    OptSpec::arg("ctorigdst", ORIGDST).inv(),
+    OptSpec::arg("ctreplsrc", REPLSRC).inv(),
+    OptSpec::arg("ctrepldst", REPLDST).inv(),
+    OptSpec::arg("ctstatus", CTSTATUS).inv(),
+    OptSpec::arg("ctexpire", CTEXPIRE).inv(),
+    OptSpec::arg("ctorigsrcport", ORIGSRCPORT).inv(),
+    OptSpec::arg("ctorigdstport", ORIGDSTPORT).inv(),
+    OptSpec::arg("ctreplsrcport", REPLSRCPORT).inv(),
+    OptSpec::arg("ctrepldstport", REPLDSTPORT).inv(),
+    OptSpec::arg("ctdir", CTDIR),
+];
+
+/// `XTTYPE_PORTRC` (`xtopt_parse_mport`): `P`, `P:Q`, `:Q`, `P:`, `:`;
+/// service names are looked up for any protocol (`getaddrinfo` without a
+/// socket type), numbers `0..=65535`.
+pub fn parse_port_rc(s: &str) -> Result<(u16, u16), String> {
+    let mut r = [0u16, u16::MAX];
+    let mut n = 0usize;
+    let mut prev = 0u16;
+    for part in s.split(':') {
+        if n == 2 {
+            return Err(format!(
+                "conntrack: Too many components for option \"{s}\" (max: 2)"
+            ));
+        }
+        if part.is_empty() {
+            n += 1;
+            continue;
+        }
+        let v = port_by_name(part)
+            .ok_or_else(|| format!("Port \"{part}\" does not resolve to anything."))?;
+        if v < prev {
+            return Err(format!("Port range {prev}-{v} is negative."));
+        }
+        prev = v;
+        r[n] = v;
+        n += 1;
+    }
+    if n == 1 {
+        r[1] = r[0];
+    }
+    Ok((r[0], r[1]))
+}
+
+/// `xtables_getportbyname`: a decimal number (as `getaddrinfo` reads a
+/// numeric service) or a service name of any protocol.
+fn port_by_name(s: &str) -> Option<u16> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        return s.parse::<u16>().ok();
+    }
+    crate::model::names::SERVICES
+        .iter()
+        .find(|(n, _, _)| *n == s)
+        .map(|(_, p, _)| *p)
+}
+
+impl Extension for Conntrack {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Conntrack::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        ctx: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        // libxt_conntrack.c conntrack_mt_parse (revision 3).
+        let arg = args.optarg.unwrap_or("");
+        let fam = ctx.family;
+        let host = |opt: &str| -> Result<Option<Inv<HostMask>>, String> {
+            Ok(Some(Inv {
+                value: HostMask::parse(arg, fam, "conntrack", opt)?,
+                invert,
+            }))
+        };
+        let port = || -> Result<Option<Inv<(u16, u16)>>, String> {
+            Ok(Some(Inv {
+                value: parse_port_rc(arg)?,
+                invert,
+            }))
+        };
+        match id {
+            CTSTATE => {
+                self.state = Some(Inv {
+                    value: CtStates::parse_list(arg, "ctstate")?,
+                    invert,
+                })
+            }
+            CTPROTO => {
+                let p = parse_protocol(arg)?;
+                if p == 0 {
+                    return Err(if invert {
+                        "conntrack: condition would always match protocol".into()
+                    } else {
+                        "conntrack: rule would never match protocol".into()
+                    });
+                }
+                self.proto = Some(Inv { value: p, invert });
+            }
+            ORIGSRC => self.orig_src = host("ctorigsrc")?,
+            ORIGDST => self.orig_dst = host("ctorigdst")?,
+            REPLSRC => self.repl_src = host("ctreplsrc")?,
+            REPLDST => self.repl_dst = host("ctrepldst")?,
+            ORIGSRCPORT => self.orig_src_port = port()?,
+            ORIGDSTPORT => self.orig_dst_port = port()?,
+            REPLSRCPORT => self.repl_src_port = port()?,
+            REPLDSTPORT => self.repl_dst_port = port()?,
+            CTSTATUS => {
+                self.status = Some(Inv {
+                    value: CtStatus::parse_list(arg)?,
+                    invert,
+                })
+            }
+            CTEXPIRE => {
+                let ((lo, hi), _) =
+                    parse_uint_range(arg, 0, u32::MAX as u64, "conntrack", "ctexpire")?;
+                self.expire = Some(Inv {
+                    value: (lo as u32, hi as u32),
+                    invert,
+                });
+            }
+            CTDIR => {
+                self.dir = Some(if arg.eq_ignore_ascii_case("ORIGINAL") {
+                    CtDir::Original
+                } else if arg.eq_ignore_ascii_case("REPLY") {
+                    CtDir::Reply
+                } else {
+                    return Err(format!(
+                        "conntrack: Bad value for \"--ctdir\" option: \"{arg}\""
+                    ));
+                })
+            }
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen == 0 {
+            return Err("conntrack: At least one option is required".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libxt_conntrack.c conntrack_dump with prefix "--", numeric, v3.
+        let inv = |f: &mut dyn fmt::Write, i: bool| if i { f.write_str(" !") } else { Ok(()) };
+        if let Some(s) = &self.state {
+            inv(f, s.invert)?;
+            f.write_str(" --ctstate")?;
+            s.value.write(f)?;
+        }
+        if let Some(p) = &self.proto {
+            inv(f, p.invert)?;
+            write!(f, " --ctproto {}", p.value)?;
+        }
+        for (name, a) in [
+            ("ctorigsrc", &self.orig_src),
+            ("ctorigdst", &self.orig_dst),
+            ("ctreplsrc", &self.repl_src),
+            ("ctrepldst", &self.repl_dst),
+        ] {
+            if let Some(a) = a {
+                inv(f, a.invert)?;
+                write!(f, " --{name} {}", a.value)?;
+            }
+        }
+        for (name, p) in [
+            ("ctorigsrcport", &self.orig_src_port),
+            ("ctorigdstport", &self.orig_dst_port),
+            ("ctreplsrcport", &self.repl_src_port),
+            ("ctrepldstport", &self.repl_dst_port),
+        ] {
+            if let Some(p) = p {
+                inv(f, p.invert)?;
+                let (lo, hi) = p.value;
+                // conntrack_dump_ports: a high port of 0 prints as a single port.
+                if hi == 0 || lo == hi {
+                    write!(f, " --{name} {lo}")?;
+                } else {
+                    write!(f, " --{name} {lo}:{hi}")?;
+                }
+            }
+        }
+        if let Some(s) = &self.status {
+            inv(f, s.invert)?;
+            f.write_str(" --ctstatus")?;
+            s.value.write(f)?;
+        }
+        if let Some(e) = &self.expire {
+            inv(f, e.invert)?;
+            let (lo, hi) = e.value;
+            if lo == hi {
+                write!(f, " --ctexpire {lo}")?;
+            } else {
+                write!(f, " --ctexpire {lo}:{hi}")?;
+            }
+        }
+        match self.dir {
+            Some(CtDir::Reply) => f.write_str(" --ctdir REPLY")?,
+            Some(CtDir::Original) => f.write_str(" --ctdir ORIGINAL")?,
+            None => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtopt::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trips() {
+        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(
+            r("-m conntrack ! --ctstate new,est --ctstatus none,assured,expected").unwrap(),
+            "-m conntrack ! --ctstate NEW,ESTABLISHED --ctstatus EXPECTED,ASSURED"
+        );
+        assert_eq!(
+            r("-m conntrack --ctorigsrcport 80:80 --ctproto tcp").unwrap(),
+            "-m conntrack --ctproto 6 --ctorigsrcport 80"
+        );
+        assert_eq!(
+            r("-m conntrack --ctexpire 5:").unwrap(),
+            "-m conntrack --ctexpire 5:4294967295"
+        );
+        assert_eq!(
+            r("-m conntrack --ctorigsrc 1.2.3.4/24 --ctdir reply").unwrap(),
+            "-m conntrack --ctorigsrc 1.2.3.4/24 --ctdir REPLY"
+        );
+        assert!(r("-m conntrack").is_err());
+        assert!(r("-m conntrack --ctstate new,").is_err());
+        assert!(r("-m conntrack ! --ctdir reply").is_err());
+        assert!(r("-m conntrack --ctexpire 4:3").is_err());
+        assert!(r("-m conntrack --ctproto 0").is_err());
+        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
+        assert_eq!(
+            r6("-m conntrack --ctrepldst 2001:db8::1/64").unwrap(),
+            "-m conntrack --ctrepldst 2001:db8::1/64"
+        );
+    }
+}

@@ -1,0 +1,82 @@
+//! `-m helper` (net/netfilter/xt_helper.c: `helper_mt_check` only takes a
+//! conntrack reference; extensions/libxt_helper.c).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtopt::{mandatory, save_string, truncate_c};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `-m helper [!] --helper NAME`: the name of the conntrack helper of the
+/// packet's master connection (a name prefix match in the kernel:
+/// `strncmp(helper->name, info->name, strlen(info->name))`; an empty name
+/// matches any connection with a helper).
+///
+/// ```
+/// use nfsim::model::matches::helper::Helper;
+/// let h = Helper { name: "ftp".into(), invert: false };
+/// assert_eq!(h.name, "ftp");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Helper {
+    /// The helper name, at most 29 bytes (cut as iptables cuts it).
+    pub name: String,
+    /// `! --helper`
+    pub invert: bool,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("helper", 0).inv()];
+
+impl Extension for Helper {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Helper::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        // struct xt_helper_info: char name[30].
+        self.name = truncate_c(args.optarg.unwrap_or(""), 30);
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mandatory(seen, 0, "helper", "helper")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.invert {
+            f.write_str(" !")?;
+        }
+        f.write_str(" --helper")?;
+        save_string(f, &self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtopt::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trips() {
+        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(
+            r("-m helper --helper ftp").unwrap(),
+            "-m helper --helper ftp"
+        );
+        assert_eq!(
+            r("-m helper ! --helper abcdefghijabcdefghijabcdefghij").unwrap(),
+            "-m helper ! --helper abcdefghijabcdefghijabcdefghi"
+        );
+        assert!(r("-m helper").is_err());
+    }
+}

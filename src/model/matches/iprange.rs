@@ -1,0 +1,157 @@
+//! `-m iprange` (net/netfilter/xt_iprange.c, extensions/libxt_iprange.c,
+//! revision 1). No checkentry in the kernel.
+
+use core::fmt;
+
+use super::conntrack::Inv;
+use super::tcp::unreachable_option;
+use super::xtopt::write_addr;
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::Family;
+use crate::syntax::addr::{numeric_to_ipaddr, parse_ipv6};
+
+/// An inclusive address range (address bytes in network order; the first
+/// 4 bytes for IPv4). A reversed range is accepted and never matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AddrRange {
+    /// Lowest address.
+    pub min: [u8; 16],
+    /// Highest address.
+    pub max: [u8; 16],
+}
+
+impl AddrRange {
+    /// Whether `a` lies in the range (xt_iprange.c: `ntohl` compare for
+    /// IPv4, `iprange_ipv6_lt` for IPv6: both are byte-wise big-endian).
+    #[inline]
+    pub fn contains(&self, family: Family, a: &[u8]) -> bool {
+        let n = family.addr_len();
+        match a.get(..n) {
+            Some(a) => a >= &self.min[..n] && a <= &self.max[..n],
+            None => false,
+        }
+    }
+}
+
+/// `-m iprange [!] --src-range A-B [!] --dst-range A-B`.
+///
+/// ```
+/// use nfsim::model::matches::iprange::{AddrRange, Iprange};
+/// use nfsim::model::Family;
+/// let mut r = AddrRange { min: [0; 16], max: [0; 16] };
+/// r.min[..4].copy_from_slice(&[10, 0, 0, 1]);
+/// r.max[..4].copy_from_slice(&[10, 0, 0, 9]);
+/// assert!(r.contains(Family::Ipv4, &[10, 0, 0, 5]));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Iprange {
+    /// Family of the addresses.
+    pub family: Family,
+    /// `--src-range`
+    pub src: Option<Inv<AddrRange>>,
+    /// `--dst-range`
+    pub dst: Option<Inv<AddrRange>>,
+}
+
+static OPTS: [OptSpec; 2] = [
+    OptSpec::arg("src-range", 0).inv(),
+    OptSpec::arg("dst-range", 1).inv(),
+];
+
+/// `iprange_parse_range`: `A-B` or a single `A` (`A-A`).
+fn parse_range(arg: &str, family: Family, opt: &str) -> Result<AddrRange, String> {
+    let (a, b) = arg.split_once('-').unwrap_or((arg, arg));
+    let one = |s: &str| -> Result<[u8; 16], String> {
+        let mut out = [0u8; 16];
+        let ok = match family {
+            Family::Ipv4 => numeric_to_ipaddr(s, false).map(|v| out[..4].copy_from_slice(&v)),
+            Family::Ipv6 => parse_ipv6(s).map(|v| out = v),
+        };
+        ok.ok_or_else(|| format!("iprange: Bad value for \"{opt}\" option: \"{s}\""))?;
+        Ok(out)
+    };
+    Ok(AddrRange {
+        min: one(a)?,
+        max: one(b)?,
+    })
+}
+
+impl Extension for Iprange {
+    fn options(_: Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(ctx: &ExtCtx<'_>) -> Self {
+        Iprange {
+            family: ctx.family,
+            src: None,
+            dst: None,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        ctx: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let arg = args.optarg.unwrap_or("");
+        match id {
+            0 => {
+                self.src = Some(Inv {
+                    value: parse_range(arg, ctx.family, "--src-range")?,
+                    invert,
+                })
+            }
+            1 => {
+                self.dst = Some(Inv {
+                    value: parse_range(arg, ctx.family, "--dst-range")?,
+                    invert,
+                })
+            }
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen == 0 {
+            return Err("iprange match: You must specify `--src-range' or `--dst-range'".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        for (name, r) in [("src-range", &self.src), ("dst-range", &self.dst)] {
+            if let Some(r) = r {
+                if r.invert {
+                    f.write_str(" !")?;
+                }
+                write!(f, " --{name} ")?;
+                write_addr(f, self.family, &r.value.min)?;
+                f.write_str("-")?;
+                write_addr(f, self.family, &r.value.max)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtopt::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trips() {
+        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(
+            r("-m iprange ! --src-range 1.1.1.1-1.1.1.10 --dst-range 10.1").unwrap(),
+            "-m iprange ! --src-range 1.1.1.1-1.1.1.10 --dst-range 10.1.0.0-10.1.0.0"
+        );
+        assert!(r("-m iprange").is_err());
+        assert!(r("-m iprange --src-range 1.1.1.1-x").is_err());
+        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
+        assert_eq!(
+            r6("-m iprange --dst-range ::1-::ffff:1.2.3.4").unwrap(),
+            "-m iprange --dst-range ::1-::ffff:1.2.3.4"
+        );
+    }
+}

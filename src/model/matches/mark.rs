@@ -1,0 +1,82 @@
+//! `-m mark` (net/netfilter/xt_mark.c `mark_mt`, extensions/libxt_mark.c,
+//! revision 1). The kernel match has no checkentry: any table and hook.
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtopt::{mandatory, MarkMask};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `-m mark [!] --mark VALUE[/MASK]`: `(skb->mark & mask) == value`.
+///
+/// ```
+/// use nfsim::model::matches::mark::Mark;
+/// use nfsim::model::matches::xtopt::MarkMask;
+/// let m = Mark { mark: MarkMask { value: 1, mask: 0xff }, invert: false };
+/// assert!(m.mark.matches(0x101));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Mark {
+    /// Value and mask.
+    pub mark: MarkMask,
+    /// `! --mark`
+    pub invert: bool,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("mark", 0).inv()];
+
+impl Extension for Mark {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Mark {
+            mark: MarkMask { value: 0, mask: 0 },
+            invert: false,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        self.mark = MarkMask::parse(args.optarg.unwrap_or(""), "mark", "mark")?;
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mandatory(seen, 0, "mark", "mark")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.invert {
+            f.write_str(" !")?;
+        }
+        write!(f, " --mark{}", self.mark)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtopt::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trips() {
+        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(
+            r("-m mark --mark 4294967295").unwrap(),
+            "-m mark --mark 0xffffffff"
+        );
+        assert_eq!(
+            r("-m mark ! --mark 0x0/0xff0").unwrap(),
+            "-m mark ! --mark 0x0/0xff0"
+        );
+        assert!(r("-m mark --mark 4294967296").is_err());
+        assert!(r("-m mark").is_err());
+    }
+}

@@ -1,0 +1,119 @@
+//! `-m state` (extensions/libxt_conntrack.c `state_*`; in the kernel the
+//! `state` alias of net/netfilter/xt_conntrack.c, revision 3 with
+//! `XT_CONNTRACK_STATE_ALIAS`, which iptables 1.8.9 prints back as
+//! `-m state --state ...`, checked against it).
+
+use core::fmt;
+
+use super::conntrack::CtStates;
+use super::tcp::unreachable_option;
+use super::xtopt::{is_prefix_nocase, mandatory};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `-m state [!] --state LIST`.
+///
+/// ```
+/// use nfsim::model::matches::state::State;
+/// use nfsim::model::matches::conntrack::CtStates;
+/// let s = State { states: CtStates::NEW, invert: false };
+/// assert!(s.states.contains(CtStates::NEW));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct State {
+    /// The states to match.
+    pub states: CtStates,
+    /// `! --state`
+    pub invert: bool,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("state", 0).inv()];
+
+/// `state_parse_states`: only INVALID, NEW, ESTABLISHED, RELATED, UNTRACKED
+/// (case-insensitive prefixes).
+fn parse_states(arg: &str) -> Result<CtStates, String> {
+    const NAMES: [(&str, CtStates); 5] = [
+        ("INVALID", CtStates::INVALID),
+        ("NEW", CtStates::NEW),
+        ("ESTABLISHED", CtStates::ESTABLISHED),
+        ("RELATED", CtStates::RELATED),
+        ("UNTRACKED", CtStates::UNTRACKED),
+    ];
+    let mut m = CtStates::default();
+    let mut rest = arg;
+    while let Some(i) = rest.find(',') {
+        let word = &rest[..i];
+        match NAMES
+            .iter()
+            .find(|(n, _)| !word.is_empty() && is_prefix_nocase(word, n))
+        {
+            Some((_, b)) => m = m | *b,
+            None => return Err(format!("Bad state \"{rest}\"")),
+        }
+        rest = &rest[i + 1..];
+    }
+    if rest.is_empty() {
+        return Err(
+            "\"--state\" requires a list of states with no spaces, e.g. ESTABLISHED,RELATED".into(),
+        );
+    }
+    match NAMES.iter().find(|(n, _)| is_prefix_nocase(rest, n)) {
+        Some((_, b)) => Ok(m | *b),
+        None => Err(format!("Bad state \"{rest}\"")),
+    }
+}
+
+impl Extension for State {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        State::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        self.states = parse_states(args.optarg.unwrap_or(""))?;
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mandatory(seen, 0, "state", "state")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.invert {
+            f.write_str(" !")?;
+        }
+        f.write_str(" --state")?;
+        self.states.write(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtopt::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trips() {
+        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(
+            r("-m state --state est,new").unwrap(),
+            "-m state --state NEW,ESTABLISHED"
+        );
+        assert_eq!(
+            r("-m state ! --state NEW").unwrap(),
+            "-m state ! --state NEW"
+        );
+        assert!(r("-m state --state SNAT").is_err());
+        assert!(r("-m state --state new,").is_err());
+        assert!(r("-m state").is_err());
+        assert!(r("-m state wrong").is_err());
+    }
+}
