@@ -5,9 +5,20 @@
 //! add a line to the [`Match`] list. Names iptables knows that nfsim does
 //! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
 
+pub mod dscp;
+pub mod ecn;
+pub mod hl;
+pub mod icmp;
+pub mod length;
+pub mod mac;
+pub mod pkttype;
 pub mod ports;
 pub mod tcp;
+pub mod tcpmss;
+pub mod tos;
+pub mod ttl;
 pub mod udp;
+pub mod xtargs;
 
 use crate::model::registry::extension_enum;
 
@@ -18,6 +29,28 @@ extension_enum! {
         "tcp", Both => Tcp(tcp::Tcp),
         /// `-m udp`
         "udp", Both => Udp(udp::Udp),
+        /// `-m icmp`
+        "icmp", V4 => Icmp(icmp::Icmp),
+        /// `-m icmp6`
+        "icmp6", V6 => Icmp6(icmp::Icmp6),
+        /// `-m length`
+        "length", Both => Length(length::Length),
+        /// `-m tos`
+        "tos", Both => Tos(tos::Tos),
+        /// `-m dscp`
+        "dscp", Both => Dscp(dscp::Dscp),
+        /// `-m ttl`
+        "ttl", V4 => Ttl(ttl::Ttl),
+        /// `-m hl`
+        "hl", V6 => Hl(hl::Hl),
+        /// `-m ecn`
+        "ecn", Both => Ecn(ecn::Ecn),
+        /// `-m tcpmss`
+        "tcpmss", Both => TcpMss(tcpmss::TcpMss),
+        /// `-m pkttype`
+        "pkttype", Both => PktType(pkttype::PktType),
+        /// `-m mac`
+        "mac", Both => Mac(mac::Mac),
     }
 }
 
