@@ -10,14 +10,25 @@ pub mod comment;
 pub mod connlimit;
 pub mod connmark;
 pub mod conntrack;
+pub mod dscp;
+pub mod ecn;
 pub mod helper;
+pub mod hl;
+pub mod icmp;
 pub mod iprange;
+pub mod length;
+pub mod mac;
 pub mod mark;
 pub mod multiport;
+pub mod pkttype;
 pub mod ports;
 pub mod state;
 pub mod tcp;
+pub mod tcpmss;
+pub mod tos;
+pub mod ttl;
 pub mod udp;
+pub mod xtargs;
 pub mod xtopt;
 
 use crate::model::registry::extension_enum;
@@ -49,6 +60,28 @@ extension_enum! {
         "comment", Both => Comment(comment::Comment),
         /// `-m helper`
         "helper", Both => Helper(helper::Helper),
+        /// `-m icmp`
+        "icmp", V4 => Icmp(icmp::Icmp),
+        /// `-m icmp6`
+        "icmp6", V6 => Icmp6(icmp::Icmp6),
+        /// `-m length`
+        "length", Both => Length(length::Length),
+        /// `-m tos`
+        "tos", Both => Tos(tos::Tos),
+        /// `-m dscp`
+        "dscp", Both => Dscp(dscp::Dscp),
+        /// `-m ttl`
+        "ttl", V4 => Ttl(ttl::Ttl),
+        /// `-m hl`
+        "hl", V6 => Hl(hl::Hl),
+        /// `-m ecn`
+        "ecn", Both => Ecn(ecn::Ecn),
+        /// `-m tcpmss`
+        "tcpmss", Both => TcpMss(tcpmss::TcpMss),
+        /// `-m pkttype`
+        "pkttype", Both => PktType(pkttype::PktType),
+        /// `-m mac`
+        "mac", Both => Mac(mac::Mac),
     }
 }
 

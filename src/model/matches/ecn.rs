@@ -1,0 +1,117 @@
+//! `-m ecn` (net/netfilter/xt_ecn.c, extensions/libxt_ecn.c).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtargs::{uint, write_inv};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+
+/// `-m ecn`: TCP ECE/CWR flags and the IP ECN field (`struct xt_ecn_info`).
+/// Each test is `Some(invert)` when requested.
+///
+/// ```
+/// use nfsim::model::matches::ecn::Ecn;
+/// let e = Ecn { ip_ect: Some((2, false)), ..Ecn::default() };
+/// assert!(e.cwr.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ecn {
+    /// `--ecn-tcp-cwr`: TCP CWR flag set (`Some(true)`: inverted).
+    pub cwr: Option<bool>,
+    /// `--ecn-tcp-ece`: TCP ECE flag set.
+    pub ece: Option<bool>,
+    /// `--ecn-ip-ect N`: the IP ECN bits equal N (0..=3), with the invert flag.
+    pub ip_ect: Option<(u8, bool)>,
+}
+
+const O_CWR: u8 = 0;
+const O_ECE: u8 = 1;
+const O_ECT: u8 = 2;
+
+static OPTS: [OptSpec; 3] = [
+    OptSpec::flag("ecn-tcp-cwr", O_CWR).inv(),
+    OptSpec::flag("ecn-tcp-ece", O_ECE).inv(),
+    OptSpec::arg("ecn-ip-ect", O_ECT).inv(),
+];
+
+impl Extension for Ecn {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Ecn::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            O_CWR => self.cwr = Some(invert),
+            O_ECE => self.ece = Some(invert),
+            O_ECT => {
+                let v = uint(
+                    "ecn",
+                    "ecn-ip-ect",
+                    args.required("ecn", "ecn-ip-ect")?,
+                    0,
+                    3,
+                )?;
+                self.ip_ect = Some((v as u8, invert));
+            }
+            _ => return unreachable_option(),
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen == 0 {
+            return Err("ECN match: some option required".into());
+        }
+        Ok(())
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_ecn.c ecn_mt_check4 / ecn_mt_check6: TCP bits need `-p tcp`
+        // without `!`.
+        if (self.cwr.is_some() || self.ece.is_some()) && (ctx.proto != 6 || ctx.proto_inv) {
+            return Err("xt_ecn: cannot match TCP bits for non-tcp packets".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if let Some(inv) = self.ece {
+            write_inv(f, inv)?;
+            f.write_str(" --ecn-tcp-ece")?;
+        }
+        if let Some(inv) = self.cwr {
+            write_inv(f, inv)?;
+            f.write_str(" --ecn-tcp-cwr")?;
+        }
+        if let Some((v, inv)) = self.ip_ect {
+            write_inv(f, inv)?;
+            write!(f, " --ecn-ip-ect {v}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::{rt4, rt6};
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt4("-p tcp -m ecn ! --ecn-tcp-cwr --ecn-tcp-ece --ecn-ip-ect 2").unwrap(),
+            "-A INPUT -p tcp -m ecn --ecn-tcp-ece ! --ecn-tcp-cwr --ecn-ip-ect 2"
+        );
+        assert_eq!(
+            rt6("-m ecn --ecn-ip-ect 3").unwrap(),
+            "-A INPUT -m ecn --ecn-ip-ect 3"
+        );
+        assert!(rt4("-m ecn --ecn-tcp-cwr").is_err());
+        assert!(rt4("-m ecn --ecn-ip-ect 4").is_err());
+        assert!(rt4("-m ecn").is_err());
+    }
+}

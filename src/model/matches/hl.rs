@@ -1,0 +1,88 @@
+//! `-m hl` (net/netfilter/xt_hl.c `hl_mt6`, extensions/libip6t_hl.c).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::ttl::{finish_hl, parse_hl, HlMode, O_EQ, O_GT, O_LT};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `-m hl`: compares the IPv6 hop limit (`struct ip6t_hl_info`).
+///
+/// ```
+/// use nfsim::model::matches::{hl::Hl, ttl::HlMode};
+/// let h = Hl { mode: HlMode::Eq, hop_limit: 255 };
+/// assert!(h.mode.test(255, h.hop_limit));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Hl {
+    /// Comparison.
+    pub mode: HlMode,
+    /// Value compared with.
+    pub hop_limit: u8,
+}
+
+static OPTS: [OptSpec; 4] = [
+    OptSpec::arg("hl-lt", O_LT),
+    OptSpec::arg("hl-gt", O_GT),
+    OptSpec::arg("hl-eq", O_EQ).inv(),
+    OptSpec::arg("hl", O_EQ),
+];
+
+impl Extension for Hl {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Hl::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id > O_GT {
+            return unreachable_option();
+        }
+        (self.mode, self.hop_limit) = parse_hl("hl", &OPTS, id, invert, args)?;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        finish_hl(
+            seen,
+            "hl",
+            &OPTS,
+            "HL match: You must specify one of `--hl-eq', `--hl-lt', `--hl-gt'",
+        )
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        let op = match self.mode {
+            HlMode::Eq => "--hl-eq",
+            HlMode::Ne => "! --hl-eq",
+            HlMode::Lt => "--hl-lt",
+            HlMode::Gt => "--hl-gt",
+        };
+        write!(f, " {op} {}", self.hop_limit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::rt6;
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt6("-m hl ! --hl-eq 42").unwrap(),
+            "-A INPUT -m hl ! --hl-eq 42"
+        );
+        assert_eq!(
+            rt6("-m hl --hl-lt 42").unwrap(),
+            "-A INPUT -m hl --hl-lt 42"
+        );
+        assert!(rt6("-m hl --hl-gt 42 --hl-eq 42").is_err());
+        assert!(rt6("-m hl --hl-gt").is_err());
+        assert!(rt6("-m hl").is_err());
+    }
+}

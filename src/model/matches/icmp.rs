@@ -1,0 +1,336 @@
+//! `-m icmp` (net/ipv4/netfilter/ip_tables.c `icmp_match`,
+//! extensions/libipt_icmp.c) and `-m icmp6` (net/ipv6/netfilter/ip6_tables.c
+//! `icmp6_match`, extensions/libip6t_icmp6.c), with the type name tables of
+//! extensions/libxt_icmp.h.
+
+use core::fmt;
+
+use super::tcp::{require_proto, unreachable_option};
+use super::xtargs::mand;
+use crate::model::ext::{strtoul_prefix, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+
+/// One named ICMP type: name, type, code range.
+type IcmpName = (&'static str, u8, u8, u8);
+
+/// `icmp_codes` (libxt_icmp.h), in table order (aliases included).
+pub const ICMP_NAMES: &[IcmpName] = &[
+    ("any", 0xff, 0, 0xff),
+    ("echo-reply", 0, 0, 0xff),
+    ("pong", 0, 0, 0xff),
+    ("destination-unreachable", 3, 0, 0xff),
+    ("network-unreachable", 3, 0, 0),
+    ("host-unreachable", 3, 1, 1),
+    ("protocol-unreachable", 3, 2, 2),
+    ("port-unreachable", 3, 3, 3),
+    ("fragmentation-needed", 3, 4, 4),
+    ("source-route-failed", 3, 5, 5),
+    ("network-unknown", 3, 6, 6),
+    ("host-unknown", 3, 7, 7),
+    ("network-prohibited", 3, 9, 9),
+    ("host-prohibited", 3, 10, 10),
+    ("TOS-network-unreachable", 3, 11, 11),
+    ("TOS-host-unreachable", 3, 12, 12),
+    ("communication-prohibited", 3, 13, 13),
+    ("host-precedence-violation", 3, 14, 14),
+    ("precedence-cutoff", 3, 15, 15),
+    ("source-quench", 4, 0, 0xff),
+    ("redirect", 5, 0, 0xff),
+    ("network-redirect", 5, 0, 0),
+    ("host-redirect", 5, 1, 1),
+    ("TOS-network-redirect", 5, 2, 2),
+    ("TOS-host-redirect", 5, 3, 3),
+    ("echo-request", 8, 0, 0xff),
+    ("ping", 8, 0, 0xff),
+    ("router-advertisement", 9, 0, 0xff),
+    ("router-solicitation", 10, 0, 0xff),
+    ("time-exceeded", 11, 0, 0xff),
+    ("ttl-exceeded", 11, 0, 0xff),
+    ("ttl-zero-during-transit", 11, 0, 0),
+    ("ttl-zero-during-reassembly", 11, 1, 1),
+    ("parameter-problem", 12, 0, 0xff),
+    ("ip-header-bad", 12, 0, 0),
+    ("required-option-missing", 12, 1, 1),
+    ("timestamp-request", 13, 0, 0xff),
+    ("timestamp-reply", 14, 0, 0xff),
+    ("address-mask-request", 17, 0, 0xff),
+    ("address-mask-reply", 18, 0, 0xff),
+];
+
+/// `icmpv6_codes` (libxt_icmp.h), in table order (aliases included).
+pub const ICMPV6_NAMES: &[IcmpName] = &[
+    ("destination-unreachable", 1, 0, 0xff),
+    ("no-route", 1, 0, 0),
+    ("communication-prohibited", 1, 1, 1),
+    ("beyond-scope", 1, 2, 2),
+    ("address-unreachable", 1, 3, 3),
+    ("port-unreachable", 1, 4, 4),
+    ("failed-policy", 1, 5, 5),
+    ("reject-route", 1, 6, 6),
+    ("packet-too-big", 2, 0, 0xff),
+    ("time-exceeded", 3, 0, 0xff),
+    ("ttl-exceeded", 3, 0, 0xff),
+    ("ttl-zero-during-transit", 3, 0, 0),
+    ("ttl-zero-during-reassembly", 3, 1, 1),
+    ("parameter-problem", 4, 0, 0xff),
+    ("bad-header", 4, 0, 0),
+    ("unknown-header-type", 4, 1, 1),
+    ("unknown-option", 4, 2, 2),
+    ("echo-request", 128, 0, 0xff),
+    ("ping", 128, 0, 0xff),
+    ("echo-reply", 129, 0, 0xff),
+    ("pong", 129, 0, 0xff),
+    ("mld-listener-query", 130, 0, 0xff),
+    ("mld-listener-report", 131, 0, 0xff),
+    ("mld-listener-done", 132, 0, 0xff),
+    ("mld-listener-reduction", 132, 0, 0xff),
+    ("router-solicitation", 133, 0, 0xff),
+    ("router-advertisement", 134, 0, 0xff),
+    ("neighbour-solicitation", 135, 0, 0xff),
+    ("neighbor-solicitation", 135, 0, 0xff),
+    ("neighbour-advertisement", 136, 0, 0xff),
+    ("neighbor-advertisement", 136, 0, 0xff),
+    ("redirect", 137, 0, 0xff),
+];
+
+/// `parse_range` of libxt_icmp.h: `N` or `N:M`, each 0..=255; returns the
+/// range and the unparsed rest.
+fn parse_range(s: &str) -> Option<((u8, u8), &str)> {
+    let (a, rest) = strtoul_prefix(s).filter(|(v, _)| *v <= 255)?;
+    match rest.strip_prefix(':') {
+        Some(r) => {
+            let (b, rest) = strtoul_prefix(r).filter(|(v, _)| *v <= 255)?;
+            Some(((a as u8, b as u8), rest))
+        }
+        None => Some(((a as u8, a as u8), rest)),
+    }
+}
+
+/// `__ipt_parse_icmp` (libxt_icmp.h): a name (case-insensitive prefix,
+/// ambiguity is an error), or `TYPE[/CODE[:CODE]]`. Returns the type and
+/// code range.
+///
+/// ```
+/// use nfsim::model::matches::icmp::{parse_icmp_type, ICMP_NAMES};
+/// assert_eq!(parse_icmp_type(ICMP_NAMES, "ICMP", "echo-req"), Ok((8, 0, 255)));
+/// assert_eq!(parse_icmp_type(ICMP_NAMES, "ICMP", "3/1:4"), Ok((3, 1, 4)));
+/// assert!(parse_icmp_type(ICMP_NAMES, "ICMP", "echo").is_err());
+/// ```
+pub fn parse_icmp_type(table: &[IcmpName], what: &str, s: &str) -> Result<(u8, u8, u8), String> {
+    let mut found: Option<&IcmpName> = None;
+    for e in table {
+        let is_prefix =
+            e.0.len() >= s.len() && e.0.as_bytes()[..s.len()].eq_ignore_ascii_case(s.as_bytes());
+        if !is_prefix {
+            continue;
+        }
+        if let Some(prev) = found {
+            return Err(format!(
+                "Ambiguous {what} type `{s}': `{}' or `{}'?",
+                prev.0, e.0
+            ));
+        }
+        found = Some(e);
+    }
+    if let Some(e) = found {
+        return Ok((e.1, e.2, e.3));
+    }
+    let ((t0, t1), rest) = parse_range(s).ok_or_else(|| format!("Unknown {what} type `{s}'"))?;
+    let codes = if rest.is_empty() {
+        (0, 255)
+    } else if let Some(c) = rest.strip_prefix('/') {
+        let (codes, rest) = parse_range(c).ok_or_else(|| format!("Unknown {what} code `{s}'"))?;
+        if let Some(ch) = rest.chars().next() {
+            return Err(format!("unknown character {ch}"));
+        }
+        codes
+    } else {
+        let ch = rest.chars().next().unwrap_or('?');
+        return Err(format!("unknown character {ch}"));
+    };
+    if t0 != t1 {
+        return Err(format!("{what} type range not supported"));
+    }
+    Ok((t0, codes.0, codes.1))
+}
+
+/// `-m icmp`: ICMP type and code range (`struct ipt_icmp`).
+///
+/// ```
+/// use nfsim::model::matches::icmp::Icmp;
+/// let any = Icmp::default();
+/// assert_eq!((any.icmp_type, any.codes), (0xff, (0, 0xff)));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Icmp {
+    /// ICMP type; 0xff with codes 0..=255 means any type (`icmp_type_code_match`).
+    pub icmp_type: u8,
+    /// Inclusive code range.
+    pub codes: (u8, u8),
+    /// `! --icmp-type`
+    pub invert: bool,
+}
+
+impl Default for Icmp {
+    fn default() -> Self {
+        // icmp_init: type 0xFF, code[1] = 0xFF.
+        Icmp {
+            icmp_type: 0xff,
+            codes: (0, 0xff),
+            invert: false,
+        }
+    }
+}
+
+static ICMP_OPTS: [OptSpec; 1] = [OptSpec::arg("icmp-type", 0).inv()];
+
+impl Extension for Icmp {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &ICMP_OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Icmp::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        let s = args.required("icmp", "icmp-type")?;
+        let (t, lo, hi) = parse_icmp_type(ICMP_NAMES, "ICMP", s)?;
+        self.icmp_type = t;
+        self.codes = (lo, hi);
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mand(seen, 0, "icmp", "icmp-type")
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // ip_tables.c: icmp_mt_reg has .proto = IPPROTO_ICMP.
+        require_proto(ctx, 1, "icmp")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libipt_icmp.c icmp_save
+        if self.invert {
+            f.write_str(" !")?;
+        }
+        if self.icmp_type == 0xff && self.codes == (0, 0xff) {
+            return f.write_str(" --icmp-type any");
+        }
+        write!(f, " --icmp-type {}", self.icmp_type)?;
+        if self.codes != (0, 0xff) {
+            write!(f, "/{}", self.codes.0)?;
+        }
+        Ok(())
+    }
+}
+
+/// `-m icmp6`: ICMPv6 type and code range (`struct ip6t_icmp`).
+///
+/// ```
+/// use nfsim::model::matches::icmp::Icmp6;
+/// assert_eq!(Icmp6::default().codes, (0, 0xff));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Icmp6 {
+    /// ICMPv6 type (no "any" value: the option is mandatory).
+    pub icmp_type: u8,
+    /// Inclusive code range.
+    pub codes: (u8, u8),
+    /// `! --icmpv6-type`
+    pub invert: bool,
+}
+
+static ICMP6_OPTS: [OptSpec; 1] = [OptSpec::arg("icmpv6-type", 0).inv()];
+
+impl Extension for Icmp6 {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &ICMP6_OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        // icmp6_init: code[1] = 0xFF.
+        Icmp6 {
+            icmp_type: 0,
+            codes: (0, 0xff),
+            invert: false,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        let s = args.required("icmp6", "icmpv6-type")?;
+        let (t, lo, hi) = parse_icmp_type(ICMPV6_NAMES, "ICMPv6", s)?;
+        self.icmp_type = t;
+        self.codes = (lo, hi);
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mand(seen, 0, "icmp6", "icmpv6-type")
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // ip6_tables.c: icmp6_matchstruct has .proto = IPPROTO_ICMPV6.
+        require_proto(ctx, 58, "icmp6")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libip6t_icmp6.c icmp6_save
+        if self.invert {
+            f.write_str(" !")?;
+        }
+        write!(f, " --icmpv6-type {}", self.icmp_type)?;
+        if self.codes != (0, 0xff) {
+            write!(f, "/{}", self.codes.0)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::{rt4 as v4, rt6 as v6};
+
+    #[test]
+    fn icmp_round_trip() {
+        assert_eq!(
+            v4("-p icmp -m icmp --icmp-type echo-request").unwrap(),
+            "-A INPUT -p icmp -m icmp --icmp-type 8"
+        );
+        assert_eq!(
+            v4("-p icmp --icmp-type port-unreachable").unwrap(),
+            "-A INPUT -p icmp -m icmp --icmp-type 3/3"
+        );
+        assert_eq!(
+            v4("-p icmp -m icmp ! --icmp-type any").unwrap(),
+            "-A INPUT -p icmp -m icmp ! --icmp-type any"
+        );
+        assert!(v4("-m icmp --icmp-type 8").is_err());
+        assert!(v4("-p icmp -m icmp").is_err());
+        assert!(v4("-p icmp -m icmp --icmp-type 3:4").is_err());
+        assert!(v4("-p icmp -m icmp --icmp-type 3/x").is_err());
+    }
+
+    #[test]
+    fn icmp6_round_trip() {
+        assert_eq!(
+            v6("-p icmpv6 --icmpv6-type neighbor-solicitation").unwrap(),
+            "-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135"
+        );
+        assert_eq!(
+            v6("-p ipv6-icmp -m icmp6 ! --icmpv6-type 1/3").unwrap(),
+            "-A INPUT -p ipv6-icmp -m icmp6 ! --icmpv6-type 1/3"
+        );
+        assert!(v6("-p ipv6-icmp -m icmp6 --icmpv6-type bogus").is_err());
+    }
+}

@@ -1,0 +1,87 @@
+//! `-m length` (net/netfilter/xt_length.c, extensions/libxt_length.c).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtargs::{mand, mint, write_inv, write_range};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `-m length`: inclusive range of the packet length (`struct xt_length_info`;
+/// the kernel compares the IPv4 total length, or for IPv6 the payload length
+/// plus the 40-byte header: xt_length.c `length_mt`, `length_mt6`).
+///
+/// ```
+/// use nfsim::model::matches::length::Length;
+/// let l = Length { min: 0, max: 1500, invert: false };
+/// assert!(l.max == 1500);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Length {
+    /// Minimum length.
+    pub min: u16,
+    /// Maximum length.
+    pub max: u16,
+    /// `! --length`
+    pub invert: bool,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("length", 0).inv()];
+
+impl Extension for Length {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Length::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        // XTTYPE_UINT16RC
+        let (lo, hi, _) = mint(
+            "length",
+            "length",
+            args.required("length", "length")?,
+            0,
+            0xffff,
+        )?;
+        self.min = lo as u16;
+        self.max = hi as u16;
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mand(seen, 0, "length", "length")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        write_inv(f, self.invert)?;
+        f.write_str(" --length ")?;
+        write_range(f, self.min.into(), self.max.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::rt4;
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt4("-m length --length :2").unwrap(),
+            "-A INPUT -m length --length 0:2"
+        );
+        assert_eq!(
+            rt4("-m length ! --length 4:4").unwrap(),
+            "-A INPUT -m length ! --length 4"
+        );
+        assert!(rt4("-m length --length 0:65536").is_err());
+        assert!(rt4("-m length").is_err());
+    }
+}

@@ -1,0 +1,134 @@
+//! `-m mac` (net/netfilter/xt_mac.c, extensions/libxt_mac.c).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtargs::{mand, require_hooks, write_inv};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::Hook;
+
+/// `xtopt_parse_ethermac` (libxtables/xtoptions.c): six `strtoul(.., 16)`
+/// fields of at most two characters separated by `:` (an empty field is 0,
+/// as strtoul leaves it).
+///
+/// ```
+/// use nfsim::model::matches::mac::parse_mac;
+/// assert_eq!(parse_mac("42:1:02:03:04:ff"), Ok([0x42, 1, 2, 3, 4, 0xff]));
+/// assert!(parse_mac("42:01:02:03:04").is_err());
+/// ```
+pub fn parse_mac(s: &str) -> Result<[u8; 6], String> {
+    let bad = || "Invalid MAC address specified.".to_string();
+    let mut out = [0u8; 6];
+    let mut parts = s.split(':');
+    for b in out.iter_mut() {
+        let p = parts.next().ok_or_else(bad)?;
+        *b = mac_field(p).ok_or_else(bad)?;
+    }
+    if parts.next().is_some() {
+        return Err(bad());
+    }
+    Ok(out)
+}
+
+/// One field as `strtoul(p, &end, 16)` must consume it whole, `end - p <= 2`.
+fn mac_field(p: &str) -> Option<u8> {
+    if p.is_empty() {
+        return Some(0);
+    }
+    if p.len() > 2 {
+        return None;
+    }
+    let t = p.trim_start_matches([' ', '\t', '\n']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let v = u8::from_str_radix(digits, 16).ok()?;
+    Some(if neg { v.wrapping_neg() } else { v })
+}
+
+/// `-m mac`: the Ethernet source address (`struct xt_mac_info`).
+///
+/// ```
+/// use nfsim::model::matches::mac::Mac;
+/// assert_eq!(Mac::default().src, [0; 6]);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Mac {
+    /// Source MAC address.
+    pub src: [u8; 6],
+    /// `! --mac-source`
+    pub invert: bool,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("mac-source", 0).inv()];
+
+impl Extension for Mac {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Mac::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        self.src = parse_mac(args.required("mac", "mac-source")?)?;
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mand(seen, 0, "mac", "mac-source")
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_mac.c: mac_mt_reg .hooks = PRE_ROUTING | LOCAL_IN | FORWARD.
+        require_hooks(
+            ctx,
+            Hook::PreRouting.bit() | Hook::LocalIn.bit() | Hook::Forward.bit(),
+            "mac",
+        )
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        write_inv(f, self.invert)?;
+        let m = &self.src;
+        write!(
+            f,
+            " --mac-source {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            m[0], m[1], m[2], m[3], m[4], m[5]
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::{rt, rt4};
+    use crate::model::Family;
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt4("-m mac ! --mac-source 42:01:02:03:04:0A").unwrap(),
+            "-A INPUT -m mac ! --mac-source 42:01:02:03:04:0a"
+        );
+        assert!(rt4("-m mac --mac-source 42:01:02:03:04:05:06").is_err());
+        assert!(rt4("-m mac").is_err());
+        assert!(rt(
+            Family::Ipv4,
+            "filter",
+            "OUTPUT",
+            "-m mac --mac-source 42:01:02:03:04:05"
+        )
+        .is_err());
+    }
+}

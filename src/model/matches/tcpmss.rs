@@ -1,0 +1,79 @@
+//! `-m tcpmss` (net/netfilter/xt_tcpmss.c, extensions/libxt_tcpmss.c).
+
+use core::fmt;
+
+use super::tcp::{require_proto, unreachable_option};
+use super::xtargs::{mand, mint, write_inv, write_range};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+
+/// `-m tcpmss`: inclusive range of the TCP MSS option value
+/// (`struct xt_tcpmss_match_info`).
+///
+/// ```
+/// use nfsim::model::matches::tcpmss::TcpMss;
+/// assert_eq!(TcpMss::default().mss_max, 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TcpMss {
+    /// Minimum MSS.
+    pub mss_min: u16,
+    /// Maximum MSS.
+    pub mss_max: u16,
+    /// `! --mss`
+    pub invert: bool,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("mss", 0).inv()];
+
+impl Extension for TcpMss {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        TcpMss::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        // XTTYPE_UINT16RC (tcpmss_parse)
+        let (lo, hi, _) = mint("tcpmss", "mss", args.required("tcpmss", "mss")?, 0, 0xffff)?;
+        self.mss_min = lo as u16;
+        self.mss_max = hi as u16;
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mand(seen, 0, "tcpmss", "mss")
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_tcpmss.c: tcpmss_mt_reg has .proto = IPPROTO_TCP.
+        require_proto(ctx, 6, "tcpmss")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        write_inv(f, self.invert)?;
+        f.write_str(" --mss ")?;
+        write_range(f, self.mss_min.into(), self.mss_max.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::rt4;
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt4("-p tcp -m tcpmss --mss 42:").unwrap(),
+            "-A INPUT -p tcp -m tcpmss --mss 42:65535"
+        );
+        assert!(rt4("-m tcpmss --mss 42").is_err());
+        assert!(rt4("-p tcp -m tcpmss --mss 65535:1000").is_err());
+    }
+}

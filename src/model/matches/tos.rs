@@ -1,0 +1,125 @@
+//! `-m tos` revision 1 (net/netfilter/xt_dscp.c `tos_mt`,
+//! extensions/libxt_tos.c, libxtables `XTTYPE_TOSMASK`).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtargs::{mand, write_inv};
+use crate::model::ext::{strtoul_prefix, Args, ExtCtx, Extension, OptSpec};
+
+/// `tos_symbol_names` (libxtables/xtoptions.c).
+const TOS_NAMES: [(&str, u8); 5] = [
+    ("Minimize-Delay", 0x10),
+    ("Maximize-Throughput", 0x08),
+    ("Maximize-Reliability", 0x04),
+    ("Minimize-Cost", 0x02),
+    ("Normal-Service", 0x00),
+];
+
+/// `xtopt_parse_tosmask` with `max` as the mask a symbolic name gets
+/// (0x3f for revision 1): `VALUE[/MASK]` (each 0..=255) or a name.
+///
+/// ```
+/// use nfsim::model::matches::tos::parse_tos_mask;
+/// assert_eq!(parse_tos_mask("Minimize-Cost", 0x3f), Ok((0x02, 0x3f)));
+/// assert_eq!(parse_tos_mask("0x0f", 0x3f), Ok((0x0f, 0xff)));
+/// assert_eq!(parse_tos_mask("4/0x0c", 0x3f), Ok((4, 0x0c)));
+/// ```
+pub fn parse_tos_mask(s: &str, name_mask: u8) -> Result<(u8, u8), String> {
+    let illegal = || format!("Illegal value: \"{s}\"");
+    if let Some((v, rest)) = strtoul_prefix(s).filter(|(v, _)| *v <= 0xff) {
+        // tos_parse_numeric
+        if rest.is_empty() {
+            return Ok((v as u8, 0xff));
+        }
+        let m = rest.strip_prefix('/').ok_or_else(illegal)?;
+        let (m, rest) = strtoul_prefix(m)
+            .filter(|(m, _)| *m <= 0xff)
+            .ok_or_else(illegal)?;
+        if !rest.is_empty() {
+            return Err(illegal());
+        }
+        return Ok((v as u8, m as u8));
+    }
+    TOS_NAMES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(s))
+        .map(|(_, v)| (*v, name_mask))
+        .ok_or_else(|| format!("Symbolic name \"{s}\" is unknown"))
+}
+
+/// `-m tos`: `(tos & mask) == value` (`struct xt_tos_match_info`).
+///
+/// ```
+/// use nfsim::model::matches::tos::Tos;
+/// let t = Tos { value: 0x10, mask: 0x3f, invert: false };
+/// assert_eq!(t.value & t.mask, 0x10);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Tos {
+    /// Value compared after masking.
+    pub value: u8,
+    /// Mask applied to the TOS / traffic class byte.
+    pub mask: u8,
+    /// `! --tos`
+    pub invert: bool,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("tos", 0).inv()];
+
+impl Extension for Tos {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Tos::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        let (v, m) = parse_tos_mask(args.required("tos", "tos")?, 0x3f)?;
+        self.value = v;
+        self.mask = m;
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mand(seen, 0, "tos", "tos")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // tos_mt_save
+        write_inv(f, self.invert)?;
+        write!(f, " --tos 0x{:02x}/0x{:02x}", self.value, self.mask)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::{rt4, rt6};
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt4("-m tos --tos Minimize-Delay").unwrap(),
+            "-A INPUT -m tos --tos 0x10/0x3f"
+        );
+        assert_eq!(
+            rt4("-m tos ! --tos 0xff").unwrap(),
+            "-A INPUT -m tos ! --tos 0xff/0xff"
+        );
+        assert_eq!(
+            rt6("-m tos --tos 0x0f/0x0f").unwrap(),
+            "-A INPUT -m tos --tos 0x0f/0x0f"
+        );
+        assert!(rt4("-m tos --tos wrong").is_err());
+        assert!(rt4("-m tos --tos 1/x").is_err());
+        assert!(rt4("-m tos").is_err());
+    }
+}

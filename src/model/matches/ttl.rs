@@ -1,0 +1,168 @@
+//! `-m ttl` (net/netfilter/xt_hl.c `ttl_mt`, extensions/libipt_ttl.c).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtargs::uint;
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// How a TTL / hop limit is compared (`IPT_TTL_*`, `IP6T_HL_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HlMode {
+    /// `==` (`--ttl-eq`)
+    #[default]
+    Eq,
+    /// `!=` (`! --ttl-eq`)
+    Ne,
+    /// `<` (`--ttl-lt`)
+    Lt,
+    /// `>` (`--ttl-gt`)
+    Gt,
+}
+
+impl HlMode {
+    /// Whether a packet's TTL / hop limit `v` matches `value` (xt_hl.c).
+    ///
+    /// ```
+    /// use nfsim::model::matches::ttl::HlMode;
+    /// assert!(HlMode::Lt.test(3, 4) && !HlMode::Gt.test(3, 4));
+    /// ```
+    #[inline]
+    pub fn test(self, v: u8, value: u8) -> bool {
+        match self {
+            HlMode::Eq => v == value,
+            HlMode::Ne => v != value,
+            HlMode::Lt => v < value,
+            HlMode::Gt => v > value,
+        }
+    }
+}
+
+pub(crate) const O_EQ: u8 = 0;
+pub(crate) const O_LT: u8 = 1;
+pub(crate) const O_GT: u8 = 2;
+
+/// Shared parse for `ttl` and `hl`: the three options exclude each other
+/// (`.excl = F_ANY`).
+pub(crate) fn parse_hl(
+    ext: &str,
+    opts: &[OptSpec],
+    id: u8,
+    invert: bool,
+    args: &Args<'_>,
+) -> Result<(HlMode, u8), String> {
+    let name = opts.iter().find(|o| o.id == id).map_or("", |o| o.name);
+    let v = uint(ext, name, args.required(ext, name)?, 0, 255)? as u8;
+    let mode = match id {
+        O_EQ if invert => HlMode::Ne,
+        O_EQ => HlMode::Eq,
+        O_LT => HlMode::Lt,
+        O_GT => HlMode::Gt,
+        _ => return Err("internal error: unknown option id".into()),
+    };
+    Ok((mode, v))
+}
+
+/// Shared final check for `ttl` and `hl`.
+pub(crate) fn finish_hl(
+    seen: u64,
+    ext: &str,
+    opts: &[OptSpec],
+    missing: &str,
+) -> Result<(), String> {
+    let given: Vec<&OptSpec> = [O_LT, O_GT, O_EQ]
+        .iter()
+        .filter(|id| seen & (1 << **id) != 0)
+        .filter_map(|id| opts.iter().find(|o| o.id == *id))
+        .collect();
+    match given.as_slice() {
+        [] => Err(missing.to_string()),
+        [_] => Ok(()),
+        [a, b, ..] => Err(format!(
+            "{ext}: option \"--{}\" cannot be used together with \"--{}\".",
+            a.name, b.name
+        )),
+    }
+}
+
+/// `-m ttl`: compares the IPv4 TTL (`struct ipt_ttl_info`).
+///
+/// ```
+/// use nfsim::model::matches::ttl::{HlMode, Ttl};
+/// let t = Ttl { mode: HlMode::Gt, ttl: 64 };
+/// assert!(t.mode.test(65, t.ttl));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ttl {
+    /// Comparison.
+    pub mode: HlMode,
+    /// Value compared with.
+    pub ttl: u8,
+}
+
+static OPTS: [OptSpec; 4] = [
+    OptSpec::arg("ttl-lt", O_LT),
+    OptSpec::arg("ttl-gt", O_GT),
+    OptSpec::arg("ttl-eq", O_EQ).inv(),
+    OptSpec::arg("ttl", O_EQ),
+];
+
+impl Extension for Ttl {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Ttl::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id > O_GT {
+            return unreachable_option();
+        }
+        (self.mode, self.ttl) = parse_hl("ttl", &OPTS, id, invert, args)?;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        finish_hl(
+            seen,
+            "ttl",
+            &OPTS,
+            "TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt",
+        )
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        let op = match self.mode {
+            HlMode::Eq => "--ttl-eq",
+            HlMode::Ne => "! --ttl-eq",
+            HlMode::Lt => "--ttl-lt",
+            HlMode::Gt => "--ttl-gt",
+        };
+        write!(f, " {op} {}", self.ttl)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::rt4;
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt4("-m ttl ! --ttl-eq 0").unwrap(),
+            "-A INPUT -m ttl ! --ttl-eq 0"
+        );
+        assert_eq!(rt4("-m ttl --ttl 5").unwrap(), "-A INPUT -m ttl --ttl-eq 5");
+        assert_eq!(
+            rt4("-m ttl --ttl-gt 0").unwrap(),
+            "-A INPUT -m ttl --ttl-gt 0"
+        );
+        assert!(rt4("-m ttl --ttl-eq 256").is_err());
+        assert!(rt4("-m ttl --ttl-eq 1 --ttl-lt 3").is_err());
+        assert!(rt4("-m ttl").is_err());
+    }
+}
