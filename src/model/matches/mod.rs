@@ -5,9 +5,21 @@
 //! add a line to the [`Match`] list. Names iptables knows that nfsim does
 //! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
 
+pub mod cgroup;
+pub mod cluster;
+pub mod connlabel;
+pub mod cpu;
+pub mod devgroup;
+pub mod ipcomp;
+pub mod nfacct;
 pub mod ports;
+pub mod quota;
+pub mod realm;
+pub mod rpfilter;
+pub mod socket;
 pub mod tcp;
 pub mod udp;
+pub mod xtnum;
 
 use crate::model::registry::extension_enum;
 
@@ -18,6 +30,28 @@ extension_enum! {
         "tcp", Both => Tcp(tcp::Tcp),
         /// `-m udp`
         "udp", Both => Udp(udp::Udp),
+        /// `-m cgroup`
+        "cgroup", Both => Cgroup(cgroup::Cgroup),
+        /// `-m cluster`
+        "cluster", Both => Cluster(cluster::Cluster),
+        /// `-m connlabel`
+        "connlabel", Both => Connlabel(connlabel::Connlabel),
+        /// `-m cpu`
+        "cpu", Both => Cpu(cpu::Cpu),
+        /// `-m devgroup`
+        "devgroup", Both => Devgroup(devgroup::Devgroup),
+        /// `-m ipcomp`
+        "ipcomp", Both => Ipcomp(ipcomp::Ipcomp),
+        /// `-m nfacct`
+        "nfacct", Both => Nfacct(nfacct::Nfacct),
+        /// `-m quota`
+        "quota", Both => Quota(quota::Quota),
+        /// `-m realm`
+        "realm", V4 => Realm(realm::Realm),
+        /// `-m rpfilter`
+        "rpfilter", Both => Rpfilter(rpfilter::Rpfilter),
+        /// `-m socket`
+        "socket", Both => Socket(socket::Socket),
     }
 }
 
@@ -25,25 +59,14 @@ extension_enum! {
 /// one is an explicit error, never a silently ignored rule.
 pub const UNSUPPORTED: &[&str] = &[
     "bpf",
-    "cgroup",
-    "cluster",
     "connbytes",
-    "connlabel",
-    "cpu",
-    "devgroup",
     "ipvs",
-    "nfacct",
     "osf",
     "policy",
-    "quota",
     "rateest",
-    "realm",
-    "rpfilter",
-    "socket",
     "string",
     "time",
     "u32",
-    "ipcomp",
     "l2tp",
     "mh",
     "srh",
