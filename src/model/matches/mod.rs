@@ -7,16 +7,19 @@
 
 pub mod cgroup;
 pub mod cluster;
+pub mod connbytes;
 pub mod connlabel;
 pub mod cpu;
 pub mod devgroup;
 pub mod ipcomp;
+pub mod ipvs;
 pub mod nfacct;
 pub mod ports;
 pub mod quota;
 pub mod realm;
 pub mod rpfilter;
 pub mod socket;
+pub mod string;
 pub mod tcp;
 pub mod udp;
 pub mod xtnum;
@@ -30,6 +33,12 @@ extension_enum! {
         "tcp", Both => Tcp(tcp::Tcp),
         /// `-m udp`
         "udp", Both => Udp(udp::Udp),
+        /// `-m string`
+        "string", Both => String(string::StringMatch),
+        /// `-m ipvs`
+        "ipvs", Both => Ipvs(ipvs::Ipvs),
+        /// `-m connbytes`
+        "connbytes", Both => Connbytes(connbytes::Connbytes),
         /// `-m cgroup`
         "cgroup", Both => Cgroup(cgroup::Cgroup),
         /// `-m cluster`
@@ -58,23 +67,6 @@ extension_enum! {
 /// Match names iptables 1.8 ships that nfsim does not implement (yet): using
 /// one is an explicit error, never a silently ignored rule.
 pub const UNSUPPORTED: &[&str] = &[
-    "bpf",
-    "connbytes",
-    "ipvs",
-    "osf",
-    "policy",
-    "rateest",
-    "string",
-    "time",
-    "u32",
-    "l2tp",
-    "mh",
-    "srh",
-    "eui64",
-    "dccp",
-    "sctp",
-    "udplite",
-    "esp",
-    "ah",
-    "helper",
+    "bpf", "osf", "policy", "rateest", "time", "u32", "l2tp", "mh", "srh", "eui64", "dccp", "sctp",
+    "udplite", "esp", "ah", "helper",
 ];
