@@ -14,6 +14,7 @@ pub mod devgroup;
 pub mod ipcomp;
 pub mod ipvs;
 pub mod nfacct;
+pub mod policy;
 pub mod ports;
 pub mod quota;
 pub mod realm;
@@ -33,6 +34,8 @@ extension_enum! {
         "tcp", Both => Tcp(tcp::Tcp),
         /// `-m udp`
         "udp", Both => Udp(udp::Udp),
+        /// `-m policy`
+        "policy", Both => Policy(policy::Policy),
         /// `-m string`
         "string", Both => String(string::StringMatch),
         /// `-m ipvs`
