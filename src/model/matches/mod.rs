@@ -22,6 +22,7 @@ pub mod rpfilter;
 pub mod socket;
 pub mod string;
 pub mod tcp;
+pub mod time;
 pub mod udp;
 pub mod xtnum;
 
@@ -34,6 +35,8 @@ extension_enum! {
         "tcp", Both => Tcp(tcp::Tcp),
         /// `-m udp`
         "udp", Both => Udp(udp::Udp),
+        /// `-m time`
+        "time", Both => Time(time::Time),
         /// `-m policy`
         "policy", Both => Policy(policy::Policy),
         /// `-m string`
