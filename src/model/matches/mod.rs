@@ -17,6 +17,7 @@ pub mod nfacct;
 pub mod policy;
 pub mod ports;
 pub mod quota;
+pub mod rateest;
 pub mod realm;
 pub mod rpfilter;
 pub mod socket;
@@ -35,6 +36,8 @@ extension_enum! {
         "tcp", Both => Tcp(tcp::Tcp),
         /// `-m udp`
         "udp", Both => Udp(udp::Udp),
+        /// `-m rateest`
+        "rateest", Both => Rateest(rateest::Rateest),
         /// `-m time`
         "time", Both => Time(time::Time),
         /// `-m policy`
