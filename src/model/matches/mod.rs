@@ -6,29 +6,47 @@
 //! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
 
 pub mod addrtype;
+pub mod cgroup;
+pub mod cluster;
 pub mod comment;
+pub mod connbytes;
+pub mod connlabel;
 pub mod connlimit;
 pub mod connmark;
 pub mod conntrack;
+pub mod cpu;
+pub mod devgroup;
 pub mod dscp;
 pub mod ecn;
 pub mod helper;
 pub mod hl;
 pub mod icmp;
+pub mod ipcomp;
 pub mod iprange;
+pub mod ipvs;
 pub mod length;
 pub mod mac;
 pub mod mark;
 pub mod multiport;
+pub mod nfacct;
 pub mod pkttype;
+pub mod policy;
 pub mod ports;
+pub mod quota;
+pub mod rateest;
+pub mod realm;
+pub mod rpfilter;
+pub mod socket;
 pub mod state;
+pub mod string;
 pub mod tcp;
 pub mod tcpmss;
+pub mod time;
 pub mod tos;
 pub mod ttl;
 pub mod udp;
 pub mod xtargs;
+pub mod xtnum;
 pub mod xtopt;
 
 use crate::model::registry::extension_enum;
@@ -82,6 +100,40 @@ extension_enum! {
         "pkttype", Both => PktType(pkttype::PktType),
         /// `-m mac`
         "mac", Both => Mac(mac::Mac),
+        /// `-m rateest`
+        "rateest", Both => Rateest(rateest::Rateest),
+        /// `-m time`
+        "time", Both => Time(time::Time),
+        /// `-m policy`
+        "policy", Both => Policy(policy::Policy),
+        /// `-m string`
+        "string", Both => String(string::StringMatch),
+        /// `-m ipvs`
+        "ipvs", Both => Ipvs(ipvs::Ipvs),
+        /// `-m connbytes`
+        "connbytes", Both => Connbytes(connbytes::Connbytes),
+        /// `-m cgroup`
+        "cgroup", Both => Cgroup(cgroup::Cgroup),
+        /// `-m cluster`
+        "cluster", Both => Cluster(cluster::Cluster),
+        /// `-m connlabel`
+        "connlabel", Both => Connlabel(connlabel::Connlabel),
+        /// `-m cpu`
+        "cpu", Both => Cpu(cpu::Cpu),
+        /// `-m devgroup`
+        "devgroup", Both => Devgroup(devgroup::Devgroup),
+        /// `-m ipcomp`
+        "ipcomp", Both => Ipcomp(ipcomp::Ipcomp),
+        /// `-m nfacct`
+        "nfacct", Both => Nfacct(nfacct::Nfacct),
+        /// `-m quota`
+        "quota", Both => Quota(quota::Quota),
+        /// `-m realm`
+        "realm", V4 => Realm(realm::Realm),
+        /// `-m rpfilter`
+        "rpfilter", Both => Rpfilter(rpfilter::Rpfilter),
+        /// `-m socket`
+        "socket", Both => Socket(socket::Socket),
     }
 }
 
@@ -117,4 +169,6 @@ pub const UNSUPPORTED: &[&str] = &[
     "udplite",
     "esp",
     "ah",
+    "bpf", "osf", "policy", "rateest", "time", "u32", "l2tp", "mh", "srh", "eui64", "dccp", "sctp",
+    "udplite", "esp", "ah", "helper",
 ];

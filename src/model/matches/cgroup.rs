@@ -1,0 +1,130 @@
+//! `-m cgroup` (net/netfilter/xt_cgroup.c, extensions/libxt_cgroup.c,
+//! revision 2): the cgroup (v1 net_cls classid or v2 path) of the local
+//! socket that sent the packet.
+//!
+//! Evaluation not supported: the engine reports an error when such a rule
+//! is compiled (the simulator has no processes or cgroups).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtnum::{bang, parse_string, parse_uint, save_string};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::Hook;
+
+/// `XT_CGROUP_PATH_MAX`: size of the path buffer in `xt_cgroup_info_v2`.
+pub const PATH_MAX: usize = 512;
+
+/// `-m cgroup [!] --path PATH | [!] --cgroup CLASSID`.
+///
+/// ```
+/// use nfsim::model::matches::cgroup::Cgroup;
+/// assert!(Cgroup::default().path.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cgroup {
+    /// `--path`: a cgroup2 path (truncated to 511 bytes as iptables does).
+    pub path: Option<String>,
+    /// `! --path`
+    pub invert_path: bool,
+    /// `--cgroup`: a net_cls class id.
+    pub classid: Option<u32>,
+    /// `! --cgroup`
+    pub invert_classid: bool,
+}
+
+static OPTS: [OptSpec; 2] = [
+    OptSpec::arg("path", 0).inv(),
+    OptSpec::arg("cgroup", 1).inv(),
+];
+
+impl Extension for Cgroup {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Cgroup::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            0 => {
+                let s = args.required("cgroup", "path")?;
+                self.path = Some(parse_string(s, 0, 0, PATH_MAX)?);
+                self.invert_path = invert;
+            }
+            1 => {
+                let s = args.required("cgroup", "cgroup")?;
+                let v = parse_uint("cgroup", "cgroup", s, 0, u32::MAX.into())?;
+                self.classid = Some(u32::try_from(v).map_err(|e| e.to_string())?);
+                self.invert_classid = invert;
+            }
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_cgroup.c cgroup_mt_check_v2: exactly one of path / classid.
+        // (The kernel also resolves the path with cgroup_get_from_path;
+        // nfsim has no cgroup tree and accepts any path.)
+        if self.path.is_some() && self.classid.is_some() {
+            return Err("xt_cgroup: both path and classid specified".into());
+        }
+        if self.path.is_none() && self.classid.is_none() {
+            return Err("xt_cgroup: no path or classid specified".into());
+        }
+        // Registration: .hooks = LOCAL_OUT | POST_ROUTING | LOCAL_IN.
+        let allowed = Hook::LocalOut.bit() | Hook::PostRouting.bit() | Hook::LocalIn.bit();
+        if ctx.hooks & !allowed != 0 {
+            return Err(format!(
+                "x_tables: cgroup match: used from hooks {:#x}, but only usable from INPUT/OUTPUT/POSTROUTING",
+                ctx.hooks
+            ));
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libxt_cgroup.c cgroup_save_v2
+        if let Some(p) = &self.path {
+            bang(f, self.invert_path)?;
+            f.write_str(" --path")?;
+            save_string(f, p)?;
+        }
+        if let Some(c) = self.classid {
+            bang(f, self.invert_classid)?;
+            write!(f, " --cgroup {c}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtnum::round_trip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trip_and_checks() {
+        let rt = |c: &str, r: &str| round_trip(Family::Ipv4, "mangle", c, r);
+        assert_eq!(
+            rt("OUTPUT", "-m cgroup ! --path \"/\"").unwrap(),
+            "-m cgroup ! --path \"/\""
+        );
+        assert_eq!(
+            rt("OUTPUT", "-m cgroup --path user.slice").unwrap(),
+            "-m cgroup --path \"user.slice\""
+        );
+        assert_eq!(
+            rt("POSTROUTING", "-m cgroup --cgroup 0x10").unwrap(),
+            "-m cgroup --cgroup 16"
+        );
+        assert!(rt("OUTPUT", "-m cgroup --cgroup 1 --path /").is_err());
+        assert!(rt("OUTPUT", "-m cgroup").is_err());
+        assert!(rt("PREROUTING", "-m cgroup --cgroup 1").is_err());
+    }
+}

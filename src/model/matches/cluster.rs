@@ -1,0 +1,171 @@
+//! `-m cluster` (net/netfilter/xt_cluster.c, extensions/libxt_cluster.c):
+//! hash-based load sharing between cluster nodes (jhash of the original
+//! source address of the connection).
+//!
+//! Evaluation not supported: the engine reports an error when such a rule
+//! is compiled.
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtnum::{exclusive, mandatory, parse_uint};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+
+/// `XT_CLUSTER_NODES_MAX`.
+pub const NODES_MAX: u32 = 32;
+
+/// `-m cluster --cluster-total-nodes N [!] --cluster-local-node(mask) X --cluster-hash-seed S`.
+///
+/// ```
+/// use nfsim::model::matches::cluster::Cluster;
+/// assert_eq!(Cluster::default().node_mask, 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cluster {
+    /// Number of nodes (1..=32).
+    pub total_nodes: u32,
+    /// Bit `n-1` set for each local node `n`.
+    pub node_mask: u32,
+    /// Jenkins hash seed.
+    pub hash_seed: u32,
+    /// `!` (`XT_CLUSTER_F_INV`).
+    pub invert: bool,
+}
+
+const TOTAL: u8 = 0;
+const NODE: u8 = 1;
+const MASK: u8 = 2;
+const SEED: u8 = 3;
+
+static OPTS: [OptSpec; 4] = [
+    OptSpec::arg("cluster-total-nodes", TOTAL),
+    OptSpec::arg("cluster-local-node", NODE).inv(),
+    OptSpec::arg("cluster-local-nodemask", MASK).inv(),
+    OptSpec::arg("cluster-hash-seed", SEED),
+];
+
+impl Extension for Cluster {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Cluster::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let name = OPTS
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.name)
+            .unwrap_or("");
+        let s = args.required("cluster", name)?;
+        let (min, max) = if id == SEED {
+            (0, u64::from(u32::MAX))
+        } else {
+            (1, u64::from(NODES_MAX))
+        };
+        let v = parse_uint("cluster", name, s, min, max)? as u32;
+        match id {
+            TOTAL => self.total_nodes = v,
+            NODE => {
+                self.node_mask = 1u32.checked_shl(v - 1).unwrap_or(0);
+                self.invert |= invert;
+            }
+            MASK => {
+                self.node_mask = v;
+                self.invert |= invert;
+            }
+            SEED => self.hash_seed = v,
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        // xtables_options_fcheck, then libxt_cluster.c cluster_check.
+        mandatory("cluster", seen, &[(TOTAL, "cluster-total-nodes")])?;
+        exclusive(
+            "cluster",
+            seen,
+            (NODE, "cluster-local-node"),
+            (MASK, "cluster-local-nodemask"),
+        )?;
+        mandatory("cluster", seen, &[(SEED, "cluster-hash-seed")])?;
+        let too_big = u64::from(self.node_mask) >= 1u64 << self.total_nodes;
+        if seen & (1 << NODE) != 0 {
+            if too_big {
+                return Err(
+                    "cluster match: `--cluster-local-node' must be <= `--cluster-total-nodes'"
+                        .into(),
+                );
+            }
+        } else if seen & (1 << MASK) != 0 {
+            if too_big {
+                return Err(
+                    "cluster match: `--cluster-local-nodemask' too big for `--cluster-total-nodes'"
+                        .into(),
+                );
+            }
+        } else {
+            return Err(
+                "cluster match: `--cluster-local-node' or`--cluster-local-nodemask' is missing"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+    fn check(&self, _: &CheckCtx) -> Result<(), String> {
+        // xt_cluster.c xt_cluster_mt_checkentry.
+        if self.total_nodes > NODES_MAX {
+            return Err(format!("xt_cluster: you have exceeded the maximum number of cluster nodes ({} > {NODES_MAX})", self.total_nodes));
+        }
+        if u64::from(self.node_mask) >= 1u64 << self.total_nodes {
+            return Err("xt_cluster: node mask cannot exceed total number of nodes".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libxt_cluster.c cluster_save
+        if self.invert {
+            f.write_str(" !")?;
+        }
+        write!(
+            f,
+            " --cluster-local-nodemask 0x{:08x} --cluster-total-nodes {} --cluster-hash-seed 0x{:08x}",
+            self.node_mask, self.total_nodes, self.hash_seed
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtnum::round_trip;
+    use crate::model::Family;
+
+    fn rt(rule: &str) -> Result<String, String> {
+        round_trip(Family::Ipv4, "mangle", "PREROUTING", rule)
+    }
+
+    #[test]
+    fn round_trip_and_checks() {
+        assert_eq!(
+            rt("-m cluster --cluster-total-nodes 2 --cluster-local-node 2 --cluster-hash-seed 0xfeedcafe").unwrap(),
+            "-m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xfeedcafe"
+        );
+        assert_eq!(
+            rt("-m cluster --cluster-total-nodes 4 ! --cluster-local-nodemask 5 --cluster-hash-seed 1").unwrap(),
+            "-m cluster ! --cluster-local-nodemask 0x00000005 --cluster-total-nodes 4 --cluster-hash-seed 0x00000001"
+        );
+        assert!(rt("-m cluster").is_err());
+        assert!(rt("-m cluster --cluster-total-nodes 3").is_err());
+        assert!(rt(
+            "-m cluster --cluster-total-nodes 2 --cluster-local-node 3 --cluster-hash-seed 1"
+        )
+        .is_err());
+        assert!(rt("-m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-local-nodemask 1 --cluster-hash-seed 1").is_err());
+    }
+}

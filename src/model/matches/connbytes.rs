@@ -1,0 +1,192 @@
+//! `-m connbytes` (net/netfilter/xt_connbytes.c, extensions/libxt_connbytes.c):
+//! packet / byte / average-packet-size counters of the connection.
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtnum::{mandatory, parse_range};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// Which counter (`XT_CONNBYTES_PKTS` ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum What {
+    /// `packets`
+    Packets,
+    /// `bytes`
+    Bytes,
+    /// `avgpkt`: bytes / packets.
+    AvgPkt,
+}
+
+/// Which direction's counters (`XT_CONNBYTES_DIR_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// `original`
+    Original,
+    /// `reply`
+    Reply,
+    /// `both`
+    Both,
+}
+
+/// `-m connbytes [!] --connbytes FROM[:TO] --connbytes-dir D --connbytes-mode M`.
+///
+/// As in `struct xt_connbytes_info`, `!` is stored by swapping `from` and
+/// `to`; the kernel matches `from <= v <= to` when `to >= from`, else
+/// `v < to || v > from`.
+///
+/// ```
+/// use nfsim::model::matches::connbytes::Connbytes;
+/// assert_eq!(Connbytes::default().to, u64::MAX);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connbytes {
+    /// Lower bound (upper bound when inverted).
+    pub from: u64,
+    /// Upper bound (lower bound when inverted).
+    pub to: u64,
+    /// The counter.
+    pub what: What,
+    /// The direction.
+    pub direction: Direction,
+}
+
+impl Default for Connbytes {
+    fn default() -> Self {
+        Connbytes {
+            from: 0,
+            to: u64::MAX,
+            what: What::Packets,
+            direction: Direction::Original,
+        }
+    }
+}
+
+static OPTS: [OptSpec; 3] = [
+    OptSpec::arg("connbytes", 0).inv(),
+    OptSpec::arg("connbytes-dir", 1),
+    OptSpec::arg("connbytes-mode", 2),
+];
+
+impl Extension for Connbytes {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Connbytes::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            0 => {
+                // XTTYPE_UINT64RC; a single value means "from N upwards".
+                let s = args.required("connbytes", "connbytes")?;
+                let (lo, hi, n) = parse_range("connbytes", "connbytes", s, 0, u64::MAX)?;
+                self.from = lo;
+                self.to = if n == 2 { hi } else { u64::MAX };
+                if invert {
+                    core::mem::swap(&mut self.from, &mut self.to);
+                }
+            }
+            1 => {
+                let s = args.required("connbytes", "connbytes-dir")?;
+                self.direction = match s {
+                    "original" => Direction::Original,
+                    "reply" => Direction::Reply,
+                    "both" => Direction::Both,
+                    _ => return Err(format!("Unknown --connbytes-dir `{s}'")),
+                };
+            }
+            2 => {
+                let s = args.required("connbytes", "connbytes-mode")?;
+                self.what = match s {
+                    "packets" => What::Packets,
+                    "bytes" => What::Bytes,
+                    "avgpkt" => What::AvgPkt,
+                    _ => return Err(format!("Unknown --connbytes-mode `{s}'")),
+                };
+            }
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mandatory(
+            "connbytes",
+            seen,
+            &[
+                (0, "connbytes"),
+                (1, "connbytes-dir"),
+                (2, "connbytes-mode"),
+            ],
+        )
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libxt_connbytes.c print_from_to, print_mode, print_direction.
+        let (from, to) = if self.from > self.to {
+            f.write_str(" !")?;
+            (self.to, self.from)
+        } else {
+            (self.from, self.to)
+        };
+        write!(f, " --connbytes {from}")?;
+        if to != 0 && to < u64::MAX {
+            write!(f, ":{to}")?;
+        }
+        f.write_str(match self.what {
+            What::Packets => " --connbytes-mode packets",
+            What::Bytes => " --connbytes-mode bytes",
+            What::AvgPkt => " --connbytes-mode avgpkt",
+        })?;
+        f.write_str(match self.direction {
+            Direction::Original => " --connbytes-dir original",
+            Direction::Reply => " --connbytes-dir reply",
+            Direction::Both => " --connbytes-dir both",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtnum::round_trip;
+    use crate::model::Family;
+
+    fn rt(rule: &str) -> Result<String, String> {
+        round_trip(Family::Ipv4, "filter", "INPUT", rule)
+    }
+
+    #[test]
+    fn round_trip_ranges() {
+        let tail = " --connbytes-mode bytes --connbytes-dir both";
+        assert_eq!(
+            rt(&format!("-m connbytes --connbytes :{tail}")).unwrap(),
+            format!("-m connbytes --connbytes 0{tail}")
+        );
+        assert_eq!(
+            rt(&format!("-m connbytes --connbytes 1000:1000{tail}")).unwrap(),
+            format!("-m connbytes --connbytes 1000:1000{tail}")
+        );
+        assert_eq!(
+            rt(&format!("-m connbytes --connbytes 10:{tail}")).unwrap(),
+            format!("-m connbytes --connbytes 10{tail}")
+        );
+        assert_eq!(
+            rt(&format!("-m connbytes ! --connbytes 10:20{tail}")).unwrap(),
+            format!("-m connbytes ! --connbytes 10:20{tail}")
+        );
+        assert!(rt(&format!("-m connbytes --connbytes 1000:0{tail}")).is_err());
+        assert!(rt(&format!(
+            "-m connbytes --connbytes 0:18446744073709551616{tail}"
+        ))
+        .is_err());
+        assert!(rt("-m connbytes --connbytes 0:1 --connbytes-mode packets").is_err());
+        assert!(
+            rt("-m connbytes --connbytes 0:1 --connbytes-mode wrong --connbytes-dir both").is_err()
+        );
+    }
+}

@@ -1,0 +1,84 @@
+//! `-m cpu` (net/netfilter/xt_cpu.c, extensions/libxt_cpu.c): the CPU
+//! handling the packet.
+//!
+//! Evaluation not supported: the engine reports an error when such a rule
+//! is compiled (a simulator has no CPU numbers).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtnum::{bang, mandatory, parse_uint};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `-m cpu [!] --cpu N`.
+///
+/// ```
+/// use nfsim::model::matches::cpu::Cpu;
+/// assert_eq!(Cpu::default().cpu, 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cpu {
+    /// CPU number.
+    pub cpu: u32,
+    /// `!`
+    pub invert: bool,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("cpu", 0).inv()];
+
+impl Extension for Cpu {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Cpu::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        let v = parse_uint(
+            "cpu",
+            "cpu",
+            args.required("cpu", "cpu")?,
+            0,
+            u32::MAX.into(),
+        )?;
+        self.cpu = u32::try_from(v).map_err(|e| e.to_string())?;
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mandatory("cpu", seen, &[(0, "cpu")])
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        bang(f, self.invert)?;
+        write!(f, " --cpu {}", self.cpu)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Family;
+
+    fn rt(rule: &str) -> Result<String, String> {
+        super::super::xtnum::round_trip(Family::Ipv6, "filter", "INPUT", rule)
+    }
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(rt("-m cpu ! --cpu 3").unwrap(), "-m cpu ! --cpu 3");
+        assert_eq!(
+            rt("-m cpu --cpu 4294967295").unwrap(),
+            "-m cpu --cpu 4294967295"
+        );
+        assert!(rt("-m cpu --cpu 4294967296").is_err());
+        assert!(rt("-m cpu").is_err());
+    }
+}

@@ -1,0 +1,343 @@
+//! `-m ipvs` (net/netfilter/xt_ipvs.c, extensions/libxt_ipvs.c): properties
+//! of the IPVS connection a packet belongs to.
+//!
+//! Evaluation not supported: the engine reports an error when such a rule
+//! is compiled (the simulator has no IPVS).
+
+use core::fmt;
+use std::net::Ipv4Addr;
+
+use super::ports::service_port;
+use super::tcp::unreachable_option;
+use super::xtnum::bang;
+use crate::model::ext::{prefix_mask, Args, ExtCtx, Extension, OptSpec};
+use crate::model::Family;
+use crate::syntax::addr::{ipv6_ntop, parse_ipv6};
+use crate::syntax::command::parse_protocol;
+
+const IPVS: u8 = 0;
+const VPROTO: u8 = 1;
+const VADDR: u8 = 2;
+const VPORT: u8 = 3;
+const VDIR: u8 = 4;
+const VMETHOD: u8 = 5;
+const VPORTCTL: u8 = 6;
+
+/// `XT_IPVS_ONCE_MASK`: every property bit except `XT_IPVS_IPVS_PROPERTY`.
+const ONCE_MASK: u8 = 0x7e;
+
+/// IPVS forwarding method (`IP_VS_CONN_F_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `MASQ` (`IP_VS_CONN_F_MASQ` = 0).
+    Masq,
+    /// `IPIP` (`IP_VS_CONN_F_TUNNEL` = 2).
+    Ipip,
+    /// `GATE` (`IP_VS_CONN_F_DROUTE` = 3).
+    Gate,
+}
+
+/// An address with a mask as `XTTYPE_HOSTMASK` stores it: the address is
+/// *not* masked (iptables prints `1.2.3.4/24`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HostMask {
+    /// Address bytes (first 4 for IPv4).
+    pub addr: [u8; 16],
+    /// Mask bytes.
+    pub mask: [u8; 16],
+}
+
+/// `xtopt_parse_hostmask` for a numeric host (nfsim does not resolve names).
+pub fn parse_hostmask(s: &str, family: Family, ext: &str, opt: &str) -> Result<HostMask, String> {
+    let (host, mask) = match s.split_once('/') {
+        Some((h, m)) => (h, Some(m)),
+        None => (s, None),
+    };
+    let bits = family.max_prefix();
+    let mut addr = [0u8; 16];
+    match family {
+        Family::Ipv4 => {
+            let a: Ipv4Addr = host
+                .parse()
+                .map_err(|_| "getaddrinfo: Name or service not known".to_string())?;
+            addr[..4].copy_from_slice(&a.octets());
+        }
+        Family::Ipv6 => {
+            addr = parse_ipv6(host).ok_or("getaddrinfo: Name or service not known")?;
+        }
+    }
+    let mask = match mask {
+        None => prefix_mask(bits),
+        Some(m) => {
+            if let Some(p) = super::xtnum::strtoul_full(m, 0, u64::from(bits)) {
+                prefix_mask(p as u8)
+            } else {
+                let full = match family {
+                    Family::Ipv4 => m.parse::<Ipv4Addr>().ok().map(|a| {
+                        let mut x = [0u8; 16];
+                        x[..4].copy_from_slice(&a.octets());
+                        x
+                    }),
+                    Family::Ipv6 => parse_ipv6(m),
+                };
+                full.ok_or_else(|| {
+                    format!(
+                        "{ext}: bad value for option \"--{opt}\", neither a valid network mask nor valid CIDR (0-{bits})."
+                    )
+                })?
+            }
+        }
+    };
+    Ok(HostMask { addr, mask })
+}
+
+/// Writes `ADDR` plus `xtables_ipmask_to_numeric` / `xtables_ip6mask_to_numeric`
+/// (nothing for a full mask, `/N` for a prefix, `/MASK` otherwise).
+pub fn write_hostmask(f: &mut dyn fmt::Write, h: &HostMask, family: Family) -> fmt::Result {
+    let n = family.addr_len();
+    let mut cidr = Some(0u32);
+    let mut ended = false;
+    for &b in &h.mask[..n] {
+        if ended && b != 0 || (!ended && b != 0xff && b.leading_ones() + b.trailing_zeros() != 8) {
+            cidr = None;
+            break;
+        }
+        if b != 0xff {
+            ended = true;
+        }
+        cidr = cidr.map(|c| c + b.leading_ones());
+    }
+    match family {
+        Family::Ipv4 => {
+            let a = Ipv4Addr::new(h.addr[0], h.addr[1], h.addr[2], h.addr[3]);
+            write!(f, "{a}")?;
+            match cidr {
+                Some(32) => Ok(()),
+                Some(c) => write!(f, "/{c}"),
+                None => write!(
+                    f,
+                    "/{}",
+                    Ipv4Addr::new(h.mask[0], h.mask[1], h.mask[2], h.mask[3])
+                ),
+            }
+        }
+        Family::Ipv6 => {
+            f.write_str(&ipv6_ntop(&h.addr))?;
+            match cidr {
+                Some(128) => Ok(()),
+                Some(c) => write!(f, "/{c}"),
+                None => write!(f, "/{}", ipv6_ntop(&h.mask)),
+            }
+        }
+    }
+}
+
+/// `-m ipvs`: `struct xt_ipvs_mtinfo` with typed fields. `bitmask` /
+/// `invert` have bit `n` for option id `n` (`XT_IPVS_IPVS_PROPERTY` = bit 0,
+/// ... `XT_IPVS_VPORTCTL` = bit 6), as the kernel reads them.
+///
+/// ```
+/// use nfsim::model::matches::ipvs::Ipvs;
+/// assert_eq!(Ipvs::default().bitmask, 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ipvs {
+    /// Which properties are tested.
+    pub bitmask: u8,
+    /// Which tests are inverted (`--vdir REPLY` sets the `XT_IPVS_DIR` bit).
+    pub invert: u8,
+    /// `--vproto`
+    pub l4proto: u8,
+    /// `--vaddr`
+    pub vaddr: Option<HostMask>,
+    /// `--vport`
+    pub vport: u16,
+    /// `--vportctl`
+    pub vportctl: u16,
+    /// `--vmethod`
+    pub method: Option<Method>,
+    /// The family, for printing `--vaddr`.
+    pub family: Option<Family>,
+}
+
+static OPTS: [OptSpec; 7] = [
+    OptSpec::flag("ipvs", IPVS).inv(),
+    OptSpec::arg("vproto", VPROTO).inv(),
+    OptSpec::arg("vaddr", VADDR).inv(),
+    OptSpec::arg("vport", VPORT).inv(),
+    OptSpec::arg("vdir", VDIR),
+    OptSpec::arg("vmethod", VMETHOD).inv(),
+    OptSpec::arg("vportctl", VPORTCTL).inv(),
+];
+
+/// `XTTYPE_PORT` (`xtables_getportbyname`: a decimal number or a service name).
+fn parse_xt_port(s: &str) -> Result<u16, String> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(v) = s.parse::<u16>() {
+            return Ok(v);
+        }
+    }
+    service_port(s, "tcp")
+        .or_else(|| service_port(s, "udp"))
+        .ok_or_else(|| format!("Port \"{s}\" does not resolve to anything."))
+}
+
+impl Extension for Ipvs {
+    fn options(_: Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(ctx: &ExtCtx<'_>) -> Self {
+        Ipvs {
+            family: Some(ctx.family),
+            ..Ipvs::default()
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        ctx: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let bad = |opt: &str, s: &str| format!("ipvs: Bad value for \"--{opt}\" option: \"{s}\"");
+        match id {
+            IPVS => {}
+            VPROTO => self.l4proto = parse_protocol(args.required("ipvs", "vproto")?)?,
+            VADDR => {
+                let s = args.required("ipvs", "vaddr")?;
+                self.vaddr = Some(parse_hostmask(s, ctx.family, "ipvs", "vaddr")?);
+            }
+            VPORT => self.vport = parse_xt_port(args.required("ipvs", "vport")?)?,
+            VPORTCTL => self.vportctl = parse_xt_port(args.required("ipvs", "vportctl")?)?,
+            VDIR => {
+                let s = args.required("ipvs", "vdir")?;
+                if s.eq_ignore_ascii_case("ORIGINAL") {
+                    self.invert &= !(1 << VDIR);
+                } else if s.eq_ignore_ascii_case("REPLY") {
+                    self.invert |= 1 << VDIR;
+                } else {
+                    return Err(bad("vdir", s));
+                }
+            }
+            VMETHOD => {
+                let s = args.required("ipvs", "vmethod")?;
+                self.method = Some(if s.eq_ignore_ascii_case("GATE") {
+                    Method::Gate
+                } else if s.eq_ignore_ascii_case("IPIP") {
+                    Method::Ipip
+                } else if s.eq_ignore_ascii_case("MASQ") {
+                    Method::Masq
+                } else {
+                    return Err(bad("vmethod", s));
+                });
+            }
+            _ => unreachable_option()?,
+        }
+        self.bitmask |= 1 << id;
+        if invert {
+            self.invert |= 1 << id;
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        // libxt_ipvs.c ipvs_mt_check
+        if seen == 0 {
+            return Err("IPVS: At least one option is required".into());
+        }
+        if self.bitmask & ONCE_MASK != 0 {
+            if self.invert & 1 != 0 {
+                return Err("! --ipvs cannot be together with other options".into());
+            }
+            self.bitmask |= 1;
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libxt_ipvs.c ipvs_mt_dump with prefix "--"
+        let on = |id: u8| self.bitmask & (1 << id) != 0;
+        let inv = |id: u8| self.invert & (1 << id) != 0;
+        if self.bitmask == 1 {
+            bang(f, inv(IPVS))?;
+            f.write_str(" --ipvs")?;
+        }
+        if on(VPROTO) {
+            bang(f, inv(VPROTO))?;
+            write!(f, " --vproto {}", self.l4proto)?;
+        }
+        if on(VADDR) {
+            bang(f, inv(VADDR))?;
+            f.write_str(" --vaddr ")?;
+            let h = self.vaddr.unwrap_or(HostMask {
+                addr: [0; 16],
+                mask: [0; 16],
+            });
+            write_hostmask(f, &h, self.family.unwrap_or(Family::Ipv4))?;
+        }
+        if on(VPORT) {
+            bang(f, inv(VPORT))?;
+            write!(f, " --vport {}", self.vport)?;
+        }
+        if on(VDIR) {
+            f.write_str(if inv(VDIR) {
+                " --vdir REPLY"
+            } else {
+                " --vdir ORIGINAL"
+            })?;
+        }
+        if on(VMETHOD) {
+            bang(f, inv(VMETHOD))?;
+            f.write_str(match self.method {
+                Some(Method::Gate) => " --vmethod GATE",
+                Some(Method::Ipip) => " --vmethod IPIP",
+                Some(Method::Masq) => " --vmethod MASQ",
+                None => " --vmethod UNKNOWN",
+            })?;
+        }
+        if on(VPORTCTL) {
+            bang(f, inv(VPORTCTL))?;
+            write!(f, " --vportctl {}", self.vportctl)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtnum::round_trip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trip_v4_v6() {
+        let rt = |r: &str| round_trip(Family::Ipv4, "filter", "INPUT", r);
+        assert_eq!(rt("-m ipvs ! --ipvs").unwrap(), "-m ipvs ! --ipvs");
+        assert_eq!(
+            rt("-m ipvs ! --vproto TCP").unwrap(),
+            "-m ipvs ! --vproto 6"
+        );
+        assert_eq!(rt("-m ipvs --vport http").unwrap(), "-m ipvs --vport 80");
+        assert_eq!(
+            rt("-m ipvs ! --vaddr 1.2.3.4/255.255.255.0").unwrap(),
+            "-m ipvs ! --vaddr 1.2.3.4/24"
+        );
+        assert_eq!(
+            rt("-m ipvs --vaddr 1.2.3.4/255.0.255.0").unwrap(),
+            "-m ipvs --vaddr 1.2.3.4/255.0.255.0"
+        );
+        assert_eq!(
+            rt("-m ipvs --vdir reply --vmethod masq").unwrap(),
+            "-m ipvs --vdir REPLY --vmethod MASQ"
+        );
+        assert!(rt("-m ipvs").is_err());
+        assert!(rt("-m ipvs ! --ipvs --vport 1").is_err());
+        assert!(rt("-m ipvs --vdir up").is_err());
+        let rt6 = |r: &str| round_trip(Family::Ipv6, "filter", "INPUT", r);
+        assert_eq!(
+            rt6("-m ipvs --vaddr 2001:db8::1").unwrap(),
+            "-m ipvs --vaddr 2001:db8::1"
+        );
+        assert_eq!(
+            rt6("-m ipvs ! --vaddr 2001:db8::/64").unwrap(),
+            "-m ipvs ! --vaddr 2001:db8::/64"
+        );
+    }
+}

@@ -1,0 +1,84 @@
+//! `-m quota` (net/netfilter/xt_quota.c, extensions/libxt_quota.c): a byte
+//! budget counted down by matching packets.
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtnum::{bang, mandatory, parse_uint};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `-m quota [!] --quota BYTES`.
+///
+/// ```
+/// use nfsim::model::matches::quota::Quota;
+/// assert_eq!(Quota::default().quota, 0);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Quota {
+    /// The initial quota in bytes.
+    pub quota: u64,
+    /// `!` (`XT_QUOTA_INVERT`): match once the quota is exhausted.
+    pub invert: bool,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("quota", 0).inv()];
+
+impl Extension for Quota {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Quota::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        // XTTYPE_UINT64, XTOPT_MAND | XTOPT_INVERT.
+        self.quota = parse_uint(
+            "quota",
+            "quota",
+            args.required("quota", "quota")?,
+            0,
+            u64::MAX,
+        )?;
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mandatory("quota", seen, &[(0, "quota")])
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        bang(f, self.invert)?;
+        write!(f, " --quota {}", self.quota)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::Family;
+
+    fn rt(rule: &str) -> Result<String, String> {
+        super::super::xtnum::round_trip(Family::Ipv4, "filter", "INPUT", rule)
+    }
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt("-m quota ! --quota 0x10").unwrap(),
+            "-m quota ! --quota 16"
+        );
+        assert_eq!(
+            rt("-m quota --quota 18446744073709551615").unwrap(),
+            "-m quota --quota 18446744073709551615"
+        );
+        assert!(rt("-m quota --quota 18446744073709551616").is_err());
+        assert!(rt("-m quota").is_err());
+    }
+}

@@ -1,0 +1,185 @@
+//! `-m realm` (net/netfilter/xt_realm.c, extensions/libipt_realm.c): the
+//! routing realm (`dst->tclassid`) of the packet's route. IPv4 only.
+//!
+//! Evaluation not supported: the engine reports an error when such a rule
+//! is compiled (routes carry no realms in the simulator).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtnum::{bang, mandatory, strtoumax};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::Hook;
+
+/// `/etc/iproute2/rt_realms` as iproute2 ships it (the file iptables reads
+/// for names): only `0 cosmos`. nfsim does not read host files; this is the
+/// default content, which is what the oracle machine has.
+pub const REALM_NAMES: &[(u32, &str)] = &[(0, "cosmos")];
+
+/// `xtables_parse_val_mask` (libxtables/xtables.c): `value[/mask]` with
+/// numbers in C notation, or a name from `names`. Returns `(value, mask)`.
+///
+/// ```
+/// use nfsim::model::matches::realm::{parse_val_mask, REALM_NAMES};
+/// assert_eq!(parse_val_mask("realm", "realm", "0x1/0x2a", REALM_NAMES), Ok((1, 0x2a)));
+/// assert_eq!(parse_val_mask("realm", "realm", "cosmos", REALM_NAMES), Ok((0, !0)));
+/// ```
+pub fn parse_val_mask(
+    ext: &str,
+    opt: &str,
+    s: &str,
+    names: &[(u32, &str)],
+) -> Result<(u32, u32), String> {
+    let bad = || format!("{ext}: bad integer value for option \"--{opt}\", or out of range.");
+    let by_name = || {
+        names
+            .iter()
+            .find(|(_, n)| *n == s)
+            .map(|(v, _)| (*v, u32::MAX))
+            .ok_or_else(|| {
+                format!("{ext}: could not map name {s} to an integer value for option \"--{opt}\".")
+            })
+    };
+    let Some((val, rest)) = strtoumax(s).filter(|(v, _)| *v <= u64::from(u32::MAX)) else {
+        return by_name();
+    };
+    let val = val as u32;
+    if rest.is_empty() {
+        return Ok((val, u32::MAX));
+    }
+    let Some(m) = rest.strip_prefix('/') else {
+        return by_name();
+    };
+    match strtoumax(m) {
+        Some((mask, "")) if mask <= u64::from(u32::MAX) => Ok((val, mask as u32)),
+        Some((mask, _)) if mask <= u64::from(u32::MAX) => Err(format!(
+            "{ext}: trailing garbage after value for option \"--{opt}\"."
+        )),
+        _ => Err(bad()),
+    }
+}
+
+/// `xtables_print_val_mask`: ` 0xV/0xM`, or ` NAME` / ` 0xV` for a full mask.
+pub fn save_val_mask(
+    f: &mut dyn fmt::Write,
+    val: u32,
+    mask: u32,
+    names: &[(u32, &str)],
+) -> fmt::Result {
+    if mask != u32::MAX {
+        return write!(f, " {val:#x}/{mask:#x}");
+    }
+    match names.iter().find(|(v, _)| *v == val) {
+        Some((_, n)) => write!(f, " {n}"),
+        None => write!(f, " {val:#x}"),
+    }
+}
+
+/// `-m realm [!] --realm value[/mask]`.
+///
+/// ```
+/// use nfsim::model::matches::realm::Realm;
+/// assert_eq!(Realm::default().mask, u32::MAX);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Realm {
+    /// Realm id.
+    pub id: u32,
+    /// Mask applied to the route's realm before comparing.
+    pub mask: u32,
+    /// `!`
+    pub invert: bool,
+}
+
+impl Default for Realm {
+    fn default() -> Self {
+        Realm {
+            id: 0,
+            mask: u32::MAX,
+            invert: false,
+        }
+    }
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("realm", 0).inv()];
+
+impl Extension for Realm {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Realm::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        let (v, m) = parse_val_mask(
+            "realm",
+            "realm",
+            args.required("realm", "realm")?,
+            REALM_NAMES,
+        )?;
+        self.id = v;
+        self.mask = m;
+        self.invert = invert;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mandatory("realm", seen, &[(0, "realm")])
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_realm.c realm_mt_reg: .hooks = POST_ROUTING | FORWARD |
+        // LOCAL_OUT | LOCAL_IN (no PREROUTING: no route yet).
+        if ctx.hooks & Hook::PreRouting.bit() != 0 {
+            return Err(format!(
+                "x_tables: realm match: used from hooks {:#x}, but only usable from INPUT/FORWARD/OUTPUT/POSTROUTING",
+                ctx.hooks
+            ));
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        bang(f, self.invert)?;
+        f.write_str(" --realm")?;
+        save_val_mask(f, self.id, self.mask, REALM_NAMES)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtnum::round_trip;
+    use crate::model::Family;
+
+    fn rt(rule: &str) -> Result<String, String> {
+        round_trip(Family::Ipv4, "filter", "INPUT", rule)
+    }
+
+    #[test]
+    fn round_trip_values() {
+        assert_eq!(
+            rt("-m realm --realm 0x1/0x2a").unwrap(),
+            "-m realm --realm 0x1/0x2a"
+        );
+        assert_eq!(
+            rt("-m realm ! --realm 42").unwrap(),
+            "-m realm ! --realm 0x2a"
+        );
+        assert_eq!(rt("-m realm --realm 0").unwrap(), "-m realm --realm cosmos");
+        assert_eq!(
+            rt("-m realm --realm cosmos").unwrap(),
+            "-m realm --realm cosmos"
+        );
+        assert!(rt("-m realm --realm nope").is_err());
+        assert!(rt("-m realm --realm 1/2x").is_err());
+        assert!(rt("-m realm").is_err());
+        assert!(round_trip(Family::Ipv6, "filter", "INPUT", "-m realm --realm 1").is_err());
+        assert!(round_trip(Family::Ipv4, "mangle", "PREROUTING", "-m realm --realm 1").is_err());
+    }
+}

@@ -1,0 +1,95 @@
+//! `-m socket` (net/netfilter/xt_socket.c, extensions/libxt_socket.c,
+//! revision 3 as iptables 1.8 uses it on a current kernel): whether a local
+//! socket matches the packet.
+//!
+//! Evaluation not supported: the engine reports an error when such a rule
+//! is compiled (the simulator has no socket table).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::Hook;
+
+/// `-m socket [--transparent] [--nowildcard] [--restore-skmark]`.
+///
+/// ```
+/// use nfsim::model::matches::socket::Socket;
+/// assert!(!Socket::default().transparent);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Socket {
+    /// `--transparent` (`XT_SOCKET_TRANSPARENT`).
+    pub transparent: bool,
+    /// `--nowildcard` (`XT_SOCKET_NOWILDCARD`).
+    pub nowildcard: bool,
+    /// `--restore-skmark` (`XT_SOCKET_RESTORESKMARK`).
+    pub restore_skmark: bool,
+}
+
+static OPTS: [OptSpec; 3] = [
+    OptSpec::flag("transparent", 0),
+    OptSpec::flag("nowildcard", 1),
+    OptSpec::flag("restore-skmark", 2),
+];
+
+impl Extension for Socket {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Socket::default()
+    }
+    fn parse(&mut self, id: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
+        match id {
+            0 => self.transparent = true,
+            1 => self.nowildcard = true,
+            2 => self.restore_skmark = true,
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_socket.c socket_mt_reg: every revision has
+        // .hooks = PRE_ROUTING | LOCAL_IN (xt_check_match rejects others).
+        let allowed = Hook::PreRouting.bit() | Hook::LocalIn.bit();
+        if ctx.hooks & !allowed != 0 {
+            return Err(format!(
+                "x_tables: socket match: used from hooks {:#x}, but only usable from PREROUTING/INPUT",
+                ctx.hooks
+            ));
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libxt_socket.c socket_mt_save_v3
+        if self.transparent {
+            f.write_str(" --transparent")?;
+        }
+        if self.nowildcard {
+            f.write_str(" --nowildcard")?;
+        }
+        if self.restore_skmark {
+            f.write_str(" --restore-skmark")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtnum::round_trip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trip_and_hooks() {
+        let rt = |c: &str, r: &str| round_trip(Family::Ipv4, "mangle", c, r);
+        assert_eq!(
+            rt("PREROUTING", "-m socket --restore-skmark --transparent").unwrap(),
+            "-m socket --transparent --restore-skmark"
+        );
+        assert_eq!(rt("INPUT", "-m socket").unwrap(), "-m socket");
+        assert!(rt("OUTPUT", "-m socket").is_err());
+        assert!(rt("INPUT", "-m socket --nowildcard --nowildcard").is_err());
+    }
+}

@@ -1,0 +1,311 @@
+//! `-m string` (net/netfilter/xt_string.c, extensions/libxt_string.c,
+//! revision 1): a byte pattern searched in the packet between two offsets
+//! with a kernel textsearch algorithm.
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtnum::{bang, exclusive, mandatory, parse_uint};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+
+/// `XT_STRING_MAX_PATTERN_SIZE`.
+pub const MAX_PATTERN: usize = 128;
+
+/// The kernel textsearch algorithm (lib/ts_bm.c, lib/ts_kmp.c, lib/ts_fsm.c).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algo {
+    /// `bm`: Boyer-Moore.
+    Bm,
+    /// `kmp`: Knuth-Morris-Pratt.
+    Kmp,
+    /// `fsm`: finite state machine.
+    Fsm,
+}
+
+impl Algo {
+    /// The name as `--algo` takes and prints it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Algo::Bm => "bm",
+            Algo::Kmp => "kmp",
+            Algo::Fsm => "fsm",
+        }
+    }
+}
+
+/// `-m string --algo A [--from N] [--to N] [--icase] [!] --string S | --hex-string H`.
+///
+/// ```
+/// use nfsim::model::matches::string::StringMatch;
+/// assert_eq!(StringMatch::default().to, u16::MAX);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StringMatch {
+    /// First offset searched.
+    pub from: u16,
+    /// Last offset searched.
+    pub to: u16,
+    /// The algorithm (`None` until `--algo`; mandatory).
+    pub algo: Option<Algo>,
+    /// The pattern bytes (at most 128).
+    pub pattern: Vec<u8>,
+    /// `!` (`XT_STRING_FLAG_INVERT`).
+    pub invert: bool,
+    /// `--icase` (`XT_STRING_FLAG_IGNORECASE`).
+    pub icase: bool,
+}
+
+impl Default for StringMatch {
+    fn default() -> Self {
+        StringMatch {
+            from: 0,
+            to: u16::MAX,
+            algo: None,
+            pattern: Vec::new(),
+            invert: false,
+            icase: false,
+        }
+    }
+}
+
+const FROM: u8 = 0;
+const TO: u8 = 1;
+const ALGO: u8 = 2;
+const ICASE: u8 = 3;
+const STRING: u8 = 4;
+const HEX: u8 = 5;
+
+static OPTS: [OptSpec; 6] = [
+    OptSpec::arg("from", FROM),
+    OptSpec::arg("to", TO),
+    OptSpec::arg("algo", ALGO),
+    OptSpec::arg("string", STRING).inv(),
+    OptSpec::arg("hex-string", HEX).inv(),
+    OptSpec::flag("icase", ICASE),
+];
+
+/// libxt_string.c `parse_hex_string`: plain characters, `\x` literals and
+/// `|hh hh|` hex blocks.
+///
+/// ```
+/// use nfsim::model::matches::string::parse_hex_string;
+/// assert_eq!(parse_hex_string("a|0d 0a|b").unwrap(), b"a\r\nb");
+/// assert!(parse_hex_string("|0|").is_err());
+/// ```
+pub fn parse_hex_string(s: &str) -> Result<Vec<u8>, String> {
+    let b = s.as_bytes();
+    let n = b.len();
+    if n == 0 {
+        return Err("STRING must contain at least one char".into());
+    }
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let mut out = Vec::new();
+    let (mut i, mut hex, mut literal) = (0usize, false, false);
+    while i < n {
+        if out.len() >= MAX_PATTERN {
+            return Err(format!("STRING too long \"{s}\""));
+        }
+        if at(i) == b'\\' && !hex {
+            literal = true;
+        } else if at(i) == b'\\' {
+            return Err("Cannot include literals in hex data".into());
+        } else if at(i) == b'|' {
+            if hex {
+                hex = false;
+            } else {
+                hex = true;
+                while at(i + 1) == b' ' {
+                    i += 1;
+                }
+            }
+            if i + 1 >= n {
+                break;
+            }
+            i += 1;
+        }
+        if literal {
+            if i + 1 >= n {
+                return Err("Bad literal placement at end of string".into());
+            }
+            out.push(at(i + 1));
+            i += 2;
+            literal = false;
+        } else if hex {
+            if i + 1 >= n {
+                return Err("Odd number of hex digits".into());
+            }
+            if i + 2 >= n {
+                return Err("Invalid hex block".into());
+            }
+            for k in [i, i + 1] {
+                if !at(k).is_ascii_hexdigit() {
+                    return Err(format!("Invalid hex char '{}'", char::from(at(k))));
+                }
+            }
+            let hexpair = [at(i), at(i + 1)];
+            let v = core::str::from_utf8(&hexpair)
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| format!("Invalid hex char `{}'", char::from(at(i))))?;
+            out.push(v);
+            i += if at(i + 2) == b' ' { 3 } else { 2 };
+        } else {
+            out.push(at(i));
+            i += 1;
+        }
+    }
+    Ok(out)
+}
+
+/// libxt_string.c `is_hex_string`: a byte C's `isprint` rejects, or a
+/// trailing backslash, makes iptables print the pattern as hex.
+fn is_hex_string(p: &[u8]) -> bool {
+    p.iter().any(|b| !(0x20..0x7f).contains(b)) || p.last() == Some(&b'\\')
+}
+
+impl Extension for StringMatch {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        StringMatch::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            FROM | TO => {
+                let name = if id == FROM { "from" } else { "to" };
+                let v =
+                    parse_uint("string", name, args.required("string", name)?, 0, 0xffff)? as u16;
+                if id == FROM {
+                    self.from = v;
+                } else {
+                    self.to = v;
+                }
+            }
+            ALGO => {
+                let s = args.required("string", "algo")?;
+                // XTTYPE_STRING into char algo[16]: silently truncated.
+                let s = &s[..s.len().min(15)];
+                // The kernel's textsearch_find (lib/textsearch.c) knows the
+                // loaded algorithms only; an unknown name fails checkentry.
+                self.algo = Some(match s {
+                    "bm" => Algo::Bm,
+                    "kmp" => Algo::Kmp,
+                    "fsm" => Algo::Fsm,
+                    _ => return Err(format!("xt_string: textsearch algorithm `{s}' not found")),
+                });
+            }
+            STRING => {
+                let s = args.required("string", "string")?;
+                if s.len() > MAX_PATTERN {
+                    return Err(format!("STRING too long \"{s}\""));
+                }
+                self.pattern = s.as_bytes().to_vec();
+                self.invert = invert;
+            }
+            HEX => {
+                self.pattern = parse_hex_string(args.required("string", "hex-string")?)?;
+                self.invert = invert;
+            }
+            ICASE => self.icase = true,
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mandatory("string", seen, &[(ALGO, "algo")])?;
+        exclusive("string", seen, (STRING, "string"), (HEX, "hex-string"))?;
+        if seen & (1 << STRING | 1 << HEX) == 0 {
+            return Err("STRING match: You must specify `--string' or `--hex-string'".into());
+        }
+        Ok(())
+    }
+    fn check(&self, _: &CheckCtx) -> Result<(), String> {
+        // xt_string.c string_mt_check.
+        if self.from > self.to {
+            return Err("xt_string: --from is greater than --to".into());
+        }
+        // textsearch_prepare (lib/textsearch.c) rejects an empty pattern.
+        if self.pattern.is_empty() {
+            return Err("xt_string: empty pattern".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libxt_string.c string_save
+        bang(f, self.invert)?;
+        if is_hex_string(&self.pattern) {
+            f.write_str(" --hex-string \"|")?;
+            for b in &self.pattern {
+                write!(f, "{b:02x}")?;
+            }
+            f.write_str("|\"")?;
+        } else {
+            f.write_str(" --string \"")?;
+            for &b in &self.pattern {
+                if b == b'"' || b == b'\\' {
+                    f.write_char('\\')?;
+                }
+                f.write_char(char::from(b))?;
+            }
+            f.write_char('"')?;
+        }
+        write!(f, " --algo {}", self.algo.map_or("", Algo::name))?;
+        if self.from != 0 {
+            write!(f, " --from {}", self.from)?;
+        }
+        if self.to != u16::MAX {
+            write!(f, " --to {}", self.to)?;
+        }
+        if self.icase {
+            f.write_str(" --icase")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtnum::round_trip;
+    use crate::model::Family;
+
+    fn rt(rule: &str) -> Result<String, String> {
+        round_trip(Family::Ipv4, "filter", "INPUT", rule)
+    }
+
+    #[test]
+    fn round_trip_strings() {
+        assert_eq!(
+            rt("-m string --algo bm --string \"test\"").unwrap(),
+            "-m string --string \"test\" --algo bm"
+        );
+        assert_eq!(
+            rt("-m string --algo kmp ! --string \"a\\\"b\"").unwrap(),
+            "-m string ! --string \"a\\\"b\" --algo kmp"
+        );
+        assert_eq!(
+            rt("-m string --hex-string \"|0a0a0a0a|\" --algo bm").unwrap(),
+            "-m string --hex-string \"|0a0a0a0a|\" --algo bm"
+        );
+        assert_eq!(
+            rt("-m string --hex-string \"a|62|c\" --algo bm --from 2 --to 9 --icase").unwrap(),
+            "-m string --string \"abc\" --algo bm --from 2 --to 9 --icase"
+        );
+        assert_eq!(
+            rt("-m string --algo bm --from 0 --to 65535 --string \"test\"").unwrap(),
+            "-m string --string \"test\" --algo bm"
+        );
+        let long = "x".repeat(129);
+        assert!(rt(&format!("-m string --string \"{long}\" --algo bm")).is_err());
+        assert!(rt("-m string --algo wrong --string x").is_err());
+        assert!(rt("-m string --algo bm").is_err());
+        assert!(rt("-m string --string x --hex-string x --algo bm").is_err());
+        assert!(rt("-m string --string x --algo bm --from 5 --to 4").is_err());
+    }
+}

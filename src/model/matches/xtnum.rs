@@ -1,0 +1,250 @@
+//! libxtables option-type helpers shared by the rarer matches: number
+//! parsing with libxtables' range checks and messages (`xtopt_parse_int`,
+//! `xtopt_parse_mint` in libxtables/xtoptions.c), mandatory-option checks
+//! (`xtables_options_fcheck`) and `xtables_save_string` quoting.
+
+use core::fmt;
+
+/// `strtoumax(s, &end, 0)` as libxtables' `xtables_strtoul_base` uses it:
+/// leading whitespace and `+` skipped, `-` rejected, `0x` hex and leading-`0`
+/// octal; `None` when no digit was read or on overflow (`ERANGE`).
+///
+/// ```
+/// use nfsim::model::matches::xtnum::strtoumax;
+/// assert_eq!(strtoumax("0x10:5"), Some((16, ":5")));
+/// assert_eq!(strtoumax("18446744073709551616"), None);
+/// assert_eq!(strtoumax(":"), None);
+/// ```
+pub fn strtoumax(s: &str) -> Option<(u64, &str)> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    if t.starts_with('-') {
+        return None;
+    }
+    let t = t.strip_prefix('+').unwrap_or(t);
+    let (radix, digits) = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) if h.starts_with(|c: char| c.is_ascii_hexdigit()) => (16, h),
+        Some(_) => return Some((0, &t[1..])),
+        None if t.starts_with('0') => (8, t),
+        None => (10, t),
+    };
+    let end = digits
+        .find(|c: char| !c.is_digit(radix))
+        .unwrap_or(digits.len());
+    if end == 0 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for c in digits[..end].chars() {
+        let d = u64::from(c.to_digit(radix)?);
+        v = v.checked_mul(u64::from(radix))?.checked_add(d)?;
+    }
+    Some((v, &digits[end..]))
+}
+
+/// `xtables_strtoul_base(s, NULL, ...)`: the whole string is a number in `[min, max]`.
+pub fn strtoul_full(s: &str, min: u64, max: u64) -> Option<u64> {
+    match strtoumax(s) {
+        Some((v, "")) if v >= min && v <= max => Some(v),
+        _ => None,
+    }
+}
+
+/// `xtopt_parse_int`: an `XTTYPE_UINT*` argument in `[min, max]`, with
+/// libxtables' message.
+///
+/// ```
+/// use nfsim::model::matches::xtnum::parse_uint;
+/// assert_eq!(parse_uint("cpu", "cpu", "7", 0, u32::MAX.into()), Ok(7));
+/// assert!(parse_uint("cpu", "cpu", "4294967296", 0, u32::MAX.into()).is_err());
+/// ```
+pub fn parse_uint(ext: &str, opt: &str, s: &str, min: u64, max: u64) -> Result<u64, String> {
+    strtoul_full(s, min, max).ok_or_else(|| {
+        format!("{ext}: bad value for option \"--{opt}\", or out of range ({min}-{max}).")
+    })
+}
+
+/// `xtopt_parse_mint` for a two-component `XTTYPE_UINT*RC` range `a[:b]`:
+/// empty components default to `min` / `max`; the second must not be below
+/// the first. Returns `(lo, hi, number_of_components)`.
+///
+/// ```
+/// use nfsim::model::matches::xtnum::parse_range;
+/// assert_eq!(parse_range("x", "o", ":4", 0, 9), Ok((0, 4, 2)));
+/// assert_eq!(parse_range("x", "o", "4", 0, 9), Ok((4, 4, 1)));
+/// assert!(parse_range("x", "o", "4:3", 0, 9).is_err());
+/// ```
+pub fn parse_range(
+    ext: &str,
+    opt: &str,
+    s: &str,
+    min: u64,
+    max: u64,
+) -> Result<(u64, u64, u8), String> {
+    let mut vals = [min, max];
+    let mut n = 0u8;
+    let mut lmin = min;
+    let mut arg = s;
+    loop {
+        if n == 2 {
+            return Err(format!(
+                "{ext}: Too many components for option \"--{opt}\" (max: 2)"
+            ));
+        }
+        let (value, end) = if arg.is_empty() || arg.starts_with(':') {
+            (if n == 1 { max } else { lmin }, arg)
+        } else {
+            let bad = || {
+                format!(
+                    "{ext}: bad value for option \"--{opt}\" near \"{arg}\", or out of range ({lmin}-{max})."
+                )
+            };
+            let (v, end) = strtoumax(arg).ok_or_else(bad)?;
+            if v < lmin || v > max {
+                return Err(bad());
+            }
+            if !end.is_empty() && !end.starts_with(':') {
+                return Err(format!(
+                    "{ext}: Argument to \"--{opt}\" has unexpected characters near \"{end}\"."
+                ));
+            }
+            lmin = v;
+            (v, end)
+        };
+        vals[usize::from(n)] = value;
+        n += 1;
+        match end.strip_prefix(':') {
+            Some(rest) => arg = rest,
+            None => break,
+        }
+    }
+    if n == 1 {
+        vals[1] = vals[0];
+    }
+    Ok((vals[0], vals[1], n))
+}
+
+/// `XTOPT_MAND` (`xtables_options_fcheck`): the first mandatory option
+/// missing from `seen`, as libxtables reports it.
+pub fn mandatory(ext: &str, seen: u64, opts: &[(u8, &str)]) -> Result<(), String> {
+    for (id, name) in opts {
+        if seen & (1 << id) == 0 {
+            return Err(format!("{ext}: option \"--{name}\" must be specified"));
+        }
+    }
+    Ok(())
+}
+
+/// `XTOPT_EXCL` (`xtables_option_fcheck2`): options `a` and `b` both given.
+pub fn exclusive(ext: &str, seen: u64, a: (u8, &str), b: (u8, &str)) -> Result<(), String> {
+    if seen & (1 << a.0) != 0 && seen & (1 << b.0) != 0 {
+        return Err(format!(
+            "{ext}: option \"--{}\" cannot be used together with \"--{}\".",
+            a.1, b.1
+        ));
+    }
+    Ok(())
+}
+
+/// `xtopt_parse_string`: length limits (`min`, `max`, 0 = none) and the
+/// silent truncation to `size - 1` bytes of an `XTOPT_PUT` buffer.
+pub fn parse_string(s: &str, min: usize, max: usize, size: usize) -> Result<String, String> {
+    if min != 0 && s.len() < min {
+        return Err(format!(
+            "Argument must have a minimum length of {min} characters"
+        ));
+    }
+    if max != 0 && s.len() > max {
+        return Err(format!(
+            "Argument must have a maximum length of {max} characters"
+        ));
+    }
+    let mut z = s.len().min(size.saturating_sub(1));
+    // The kernel buffer holds bytes; keep the Rust string valid UTF-8.
+    while !s.is_char_boundary(z) {
+        z -= 1;
+    }
+    Ok(s[..z].to_string())
+}
+
+/// `xtables_save_string`: ` value` when it consists only of
+/// `[A-Za-z0-9_-]` (and is not empty), else ` "value"` with `"`, `\` and `'`
+/// backslash-escaped.
+///
+/// ```
+/// use nfsim::model::matches::xtnum::save_string;
+/// let mut s = String::new();
+/// save_string(&mut s, "a b\"").unwrap();
+/// assert_eq!(s, " \"a b\\\"\"");
+/// ```
+pub fn save_string(f: &mut dyn fmt::Write, v: &str) -> fmt::Result {
+    let plain = !v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if plain {
+        return write!(f, " {v}");
+    }
+    f.write_str(" \"")?;
+    for c in v.chars() {
+        if matches!(c, '"' | '\\' | '\'') {
+            f.write_char('\\')?;
+        }
+        f.write_char(c)?;
+    }
+    f.write_char('"')
+}
+
+/// Writes ` !` when `inv`.
+pub fn bang(f: &mut dyn fmt::Write, inv: bool) -> fmt::Result {
+    if inv {
+        f.write_str(" !")?;
+    }
+    Ok(())
+}
+
+/// Test helper: restores `-A CHAIN RULE` into `TABLE` and returns what
+/// follows `-A CHAIN ` in the saved text.
+#[cfg(test)]
+pub(crate) fn round_trip(
+    family: crate::model::Family,
+    table: &str,
+    chain: &str,
+    rule: &str,
+) -> Result<String, String> {
+    use crate::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
+    let input = format!("*{table}\n-A {chain} {rule}\nCOMMIT\n");
+    let rs = parse_restore(&input, &RestoreOptions::new(family)).map_err(|e| e.to_string())?;
+    let out = save_string(&rs, SaveOptions::default());
+    let prefix = format!("-A {chain} ");
+    Ok(out
+        .lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .unwrap_or("")
+        .to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(strtoumax("010"), Some((8, "")));
+        assert_eq!(strtoumax("0"), Some((0, "")));
+        assert_eq!(strtoumax("-1"), None);
+        assert_eq!(strtoumax("18446744073709551615"), Some((u64::MAX, "")));
+        assert_eq!(parse_range("x", "o", ":", 0, 9), Ok((0, 9, 2)));
+        assert_eq!(parse_range("x", "o", "", 0, 9), Ok((0, 0, 1)));
+        assert!(parse_range("x", "o", "1:2:3", 0, 9).is_err());
+        assert!(parse_range("x", "o", "1x", 0, 9).is_err());
+    }
+
+    #[test]
+    fn strings() {
+        let mut s = String::new();
+        save_string(&mut s, "ab-_9").unwrap();
+        save_string(&mut s, "").unwrap();
+        assert_eq!(s, " ab-_9 \"\"");
+        assert_eq!(parse_string("abcdef", 1, 0, 4), Ok("abc".into()));
+        assert!(parse_string("", 1, 0, 4).is_err());
+    }
+}
