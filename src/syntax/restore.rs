@@ -241,17 +241,18 @@ fn chain_line(
                 format!("invalid policy counters for chain '{name}'"),
             ));
         }
-        let pol =
-            match policy {
-                "ACCEPT" => Policy::Accept,
-                "DROP" => Policy::Drop,
-                _ => return Err(fail(
+        let pol = match policy {
+            "ACCEPT" => Policy::Accept,
+            "DROP" => Policy::Drop,
+            _ => {
+                return Err(fail(
                     1,
                     format!(
                         "Can't set policy `{policy}' on `{name}' line {lineno}: Bad policy name"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         if !builtin {
             return Err(fail(1, format!("Can't set policy `{policy}' on `{name}' line {lineno}: Bad built-in chain name")));
         }
@@ -501,6 +502,9 @@ fn commit_check(t: &mut Table) -> Result<(), String> {
                 hooks: hooks[ci],
                 proto: r.proto,
                 proto_inv: r.proto_inv,
+                tcp_syn_match: r.matches.iter().any(|m| {
+                    matches!(m, crate::model::Match::Tcp(t) if t.flg_cmp & 0x02 != 0 && !t.flags_inv)
+                }),
             };
             for m in &r.matches {
                 m.check(&ctx)?;
