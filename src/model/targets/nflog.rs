@@ -6,13 +6,13 @@ use super::util::{bad_id, fcheck, parse_uint, put_string, save_string, Constrain
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 
 /// Default `--nflog-threshold` (`XT_NFLOG_DEFAULT_THRESHOLD`).
-pub const NFLOG_DEFAULT_THRESHOLD: u16 = 1;
+pub const NFLOG_DEFAULT_THRESHOLD: u16 = 0;
 
 /// `-j NFLOG` (`struct xt_nflog_info`).
 ///
 /// ```
 /// use nfsim::model::targets::nflog::Nflog;
-/// let n = Nflog { group: 2, len: 0, copy_len: false, threshold: 1, prefix: String::new() };
+/// let n = Nflog { group: 2, len: 0, copy_len: false, threshold: 0, prefix: String::new() };
 /// assert_eq!(n.group, 2);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
