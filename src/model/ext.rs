@@ -110,6 +110,9 @@ pub struct CheckCtx {
     pub proto: u8,
     /// Whether `-p` is inverted.
     pub proto_inv: bool,
+    /// Whether one of the rule's matches is `-m tcp` whose compared flags
+    /// include SYN, not inverted (xt_TCPMSS.c `find_syn_match`).
+    pub tcp_syn_match: bool,
 }
 
 /// The argument cursor an option's parser reads from: the option's own

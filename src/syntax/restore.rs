@@ -502,6 +502,9 @@ fn commit_check(t: &mut Table) -> Result<(), String> {
                 hooks: hooks[ci],
                 proto: r.proto,
                 proto_inv: r.proto_inv,
+                tcp_syn_match: r.matches.iter().any(|m| {
+                    matches!(m, crate::model::Match::Tcp(t) if t.flg_cmp & 0x02 != 0 && !t.flags_inv)
+                }),
             };
             for m in &r.matches {
                 m.check(&ctx)?;

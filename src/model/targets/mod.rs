@@ -2,7 +2,21 @@
 //! (ACCEPT, DROP, RETURN, QUEUE, jumps and gotos) are
 //! [`Verdict`](crate::model::Verdict) variants, not extensions.
 
+pub mod connmark;
+pub mod ct;
+pub mod dscp;
+pub mod log;
+pub mod mark;
+pub mod nat;
+pub mod netmap;
+pub mod nflog;
+pub mod nfqueue;
+pub mod reject;
+pub mod tcpmss;
+pub mod tos;
 pub mod trace;
+pub mod ttl;
+pub mod util;
 
 use crate::model::registry::extension_enum;
 
@@ -11,6 +25,40 @@ extension_enum! {
     pub enum Target {
         /// `-j TRACE`
         "TRACE", Both => Trace(trace::Trace),
+        /// `-j LOG`
+        "LOG", Both => Log(log::Log),
+        /// `-j REJECT`
+        "REJECT", Both => Reject(reject::Reject),
+        /// `-j MARK`
+        "MARK", Both => Mark(mark::Mark),
+        /// `-j CONNMARK`
+        "CONNMARK", Both => Connmark(connmark::Connmark),
+        /// `-j CT` and its alias `-j NOTRACK`
+        "CT" | "NOTRACK", Both => Ct(ct::Ct),
+        /// `-j SNAT`
+        "SNAT", Both => Snat(nat::Snat),
+        /// `-j DNAT`
+        "DNAT", Both => Dnat(nat::Dnat),
+        /// `-j MASQUERADE`
+        "MASQUERADE", Both => Masquerade(nat::Masquerade),
+        /// `-j REDIRECT`
+        "REDIRECT", Both => Redirect(nat::Redirect),
+        /// `-j NETMAP`
+        "NETMAP", Both => Netmap(netmap::Netmap),
+        /// `-j NFQUEUE`
+        "NFQUEUE", Both => Nfqueue(nfqueue::Nfqueue),
+        /// `-j NFLOG`
+        "NFLOG", Both => Nflog(nflog::Nflog),
+        /// `-j TOS`
+        "TOS", Both => Tos(tos::Tos),
+        /// `-j DSCP`
+        "DSCP", Both => Dscp(dscp::Dscp),
+        /// `-j TTL`
+        "TTL", V4 => Ttl(ttl::Ttl),
+        /// `-j HL`
+        "HL", V6 => Hl(ttl::Hl),
+        /// `-j TCPMSS`
+        "TCPMSS", Both => Tcpmss(tcpmss::Tcpmss),
     }
 }
 

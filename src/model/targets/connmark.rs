@@ -1,0 +1,251 @@
+//! `-j CONNMARK` (extensions/libxt_CONNMARK.c revision 2; kernel
+//! net/netfilter/xt_connmark.c `connmark_tg_shift`).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck, parse_mark_mask, parse_uint, Constraint};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// What CONNMARK does (`XT_CONNMARK_SET` / `SAVE` / `RESTORE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConnmarkMode {
+    /// ctmark = `(ctmark & !ctmask) ^ ctmark_value`.
+    Set,
+    /// ctmark = `(ctmark & !ctmask) ^ ((mark & nfmask) shifted)`.
+    Save,
+    /// mark = `(mark & !nfmask) ^ ((ctmark & ctmask) shifted)`.
+    Restore,
+}
+
+/// Direction of the revision-2 shift (`D_SHIFT_LEFT` / `D_SHIFT_RIGHT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ShiftDir {
+    /// `--left-shift-mark`
+    Left,
+    /// `--right-shift-mark`
+    Right,
+}
+
+/// `-j CONNMARK` (`struct xt_connmark_tginfo2`).
+///
+/// ```
+/// use nfsim::model::targets::connmark::{Connmark, ConnmarkMode, ShiftDir};
+/// let c = Connmark { mode: ConnmarkMode::Save, ctmark: 0, ctmask: !0, nfmask: !0,
+///                    shift_dir: ShiftDir::Left, shift_bits: 0 };
+/// assert_eq!(c.mode, ConnmarkMode::Save);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Connmark {
+    /// The operation.
+    pub mode: ConnmarkMode,
+    /// Value for [`ConnmarkMode::Set`].
+    pub ctmark: u32,
+    /// Conntrack mark mask.
+    pub ctmask: u32,
+    /// Packet mark mask.
+    pub nfmask: u32,
+    /// Shift direction (save/restore).
+    pub shift_dir: ShiftDir,
+    /// Shift amount 0..=32.
+    pub shift_bits: u8,
+}
+
+const SET_MARK: u8 = 0;
+const SAVE_MARK: u8 = 1;
+const RESTORE_MARK: u8 = 2;
+const AND_MARK: u8 = 3;
+const OR_MARK: u8 = 4;
+const XOR_MARK: u8 = 5;
+const LSHIFT: u8 = 6;
+const RSHIFT: u8 = 7;
+const SET_XMARK: u8 = 8;
+const CTMASK: u8 = 9;
+const NFMASK: u8 = 10;
+const MASK: u8 = 11;
+const OP_ANY: u64 = (1 << SET_MARK)
+    | (1 << SAVE_MARK)
+    | (1 << RESTORE_MARK)
+    | (1 << AND_MARK)
+    | (1 << OR_MARK)
+    | (1 << XOR_MARK)
+    | (1 << SET_XMARK);
+
+static OPTS: [OptSpec; 12] = [
+    OptSpec::arg("set-xmark", SET_XMARK),
+    OptSpec::arg("set-mark", SET_MARK),
+    OptSpec::arg("and-mark", AND_MARK),
+    OptSpec::arg("or-mark", OR_MARK),
+    OptSpec::arg("xor-mark", XOR_MARK),
+    OptSpec::flag("save-mark", SAVE_MARK),
+    OptSpec::flag("restore-mark", RESTORE_MARK),
+    OptSpec::arg("left-shift-mark", LSHIFT),
+    OptSpec::arg("right-shift-mark", RSHIFT),
+    OptSpec::arg("ctmask", CTMASK),
+    OptSpec::arg("nfmask", NFMASK),
+    OptSpec::arg("mask", MASK),
+];
+
+const CONSTRAINTS: [Constraint; 12] = [
+    (SET_XMARK, "set-xmark", OP_ANY, 0, false),
+    (SET_MARK, "set-mark", OP_ANY, 0, false),
+    (AND_MARK, "and-mark", OP_ANY, 0, false),
+    (OR_MARK, "or-mark", OP_ANY, 0, false),
+    (XOR_MARK, "xor-mark", OP_ANY, 0, false),
+    (SAVE_MARK, "save-mark", OP_ANY, 0, false),
+    (RESTORE_MARK, "restore-mark", OP_ANY, 0, false),
+    (LSHIFT, "left-shift-mark", 0, 0, false),
+    (RSHIFT, "right-shift-mark", 0, 0, false),
+    (CTMASK, "ctmask", 1 << MASK, 0, false),
+    (NFMASK, "nfmask", 1 << MASK, 0, false),
+    (MASK, "mask", (1 << CTMASK) | (1 << NFMASK), 0, false),
+];
+
+impl Extension for Connmark {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        // connmark_tg_init_v2
+        Connmark {
+            mode: ConnmarkMode::Set,
+            ctmark: 0,
+            ctmask: u32::MAX,
+            nfmask: u32::MAX,
+            shift_dir: ShiftDir::Left,
+            shift_bits: 0,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let name = OPTS
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.name)
+            .unwrap_or("");
+        let u32_arg = |args: &Args<'_>| -> Result<u32, String> {
+            parse_uint(
+                args.required("CONNMARK", name)?,
+                "CONNMARK",
+                name,
+                0,
+                u32::MAX as u64,
+            )
+            .map(|v| v as u32)
+        };
+        // connmark_tg_parse_v2
+        match id {
+            SET_XMARK => {
+                self.mode = ConnmarkMode::Set;
+                (self.ctmark, self.ctmask) =
+                    parse_mark_mask(args.required("CONNMARK", name)?, "CONNMARK", name)?;
+            }
+            SET_MARK => {
+                let (v, m) = parse_mark_mask(args.required("CONNMARK", name)?, "CONNMARK", name)?;
+                self.mode = ConnmarkMode::Set;
+                self.ctmark = v;
+                self.ctmask = v | m;
+            }
+            AND_MARK => {
+                self.mode = ConnmarkMode::Set;
+                self.ctmark = 0;
+                self.ctmask = !u32_arg(args)?;
+            }
+            OR_MARK => {
+                let v = u32_arg(args)?;
+                self.mode = ConnmarkMode::Set;
+                self.ctmark = v;
+                self.ctmask = v;
+            }
+            XOR_MARK => {
+                self.mode = ConnmarkMode::Set;
+                self.ctmark = u32_arg(args)?;
+                self.ctmask = 0;
+            }
+            SAVE_MARK => self.mode = ConnmarkMode::Save,
+            RESTORE_MARK => self.mode = ConnmarkMode::Restore,
+            CTMASK => self.ctmask = u32_arg(args)?,
+            NFMASK => self.nfmask = u32_arg(args)?,
+            MASK => {
+                let v = u32_arg(args)?;
+                self.nfmask = v;
+                self.ctmask = v;
+            }
+            LSHIFT | RSHIFT => {
+                let v = parse_uint(args.required("CONNMARK", name)?, "CONNMARK", name, 0, 32)?;
+                self.shift_dir = if id == LSHIFT {
+                    ShiftDir::Left
+                } else {
+                    ShiftDir::Right
+                };
+                self.shift_bits = v as u8;
+            }
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen & OP_ANY == 0 {
+            return Err("CONNMARK target: No operation specified".into());
+        }
+        fcheck("CONNMARK", seen, &CONSTRAINTS)
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        match self.mode {
+            ConnmarkMode::Set => write!(f, " --set-xmark {:#x}/{:#x}", self.ctmark, self.ctmask)?,
+            ConnmarkMode::Save => write!(
+                f,
+                " --save-mark --nfmask {:#x} --ctmask {:#x}",
+                self.nfmask, self.ctmask
+            )?,
+            ConnmarkMode::Restore => write!(
+                f,
+                " --restore-mark --nfmask {:#x} --ctmask {:#x}",
+                self.nfmask, self.ctmask
+            )?,
+        }
+        if self.shift_bits != 0 {
+            let op = match self.shift_dir {
+                ShiftDir::Left => "left-shift-mark",
+                ShiftDir::Right => "right-shift-mark",
+            };
+            write!(f, " --{op} {}", self.shift_bits)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::tests::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn connmark_roundtrip() {
+        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "PREROUTING", s);
+        assert_eq!(
+            r("-j CONNMARK --restore-mark").unwrap(),
+            "-j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff"
+        );
+        assert_eq!(
+            r("-j CONNMARK --save-mark --mask 0xff").unwrap(),
+            "-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff"
+        );
+        assert_eq!(
+            r("-j CONNMARK --set-mark 1/3").unwrap(),
+            "-j CONNMARK --set-xmark 0x1/0x3"
+        );
+        assert_eq!(
+            r("-j CONNMARK --restore-mark --right-shift-mark 8").unwrap(),
+            "-j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff --right-shift-mark 8"
+        );
+        assert!(r("-j CONNMARK").is_err());
+        assert!(r("-j CONNMARK --save-mark --restore-mark").is_err());
+        assert!(r("-j CONNMARK --save-mark --mask 1 --nfmask 2").is_err());
+        assert!(r("-j CONNMARK --save-mark --left-shift-mark 33").is_err());
+    }
+}

@@ -1,0 +1,301 @@
+//! `-j CT` and its alias `-j NOTRACK` (extensions/libxt_CT.c revision 2;
+//! kernel net/netfilter/xt_CT.c `xt_ct_tg_check_v2`).
+
+use core::fmt;
+
+use super::util::{bad_id, put_string, require_table};
+use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::{Family, TableKind};
+
+bitflags::bitflags! {
+    /// `XT_CT_*` flags (include/uapi/linux/netfilter/xt_CT.h).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct CtFlags: u16 {
+        /// Do not track (`--notrack`, `NOTRACK`).
+        const NOTRACK = 0x1;
+        /// Loaded as `-j NOTRACK` (printed under that name).
+        const NOTRACK_ALIAS = 0x2;
+        /// The zone applies to the original direction only.
+        const ZONE_DIR_ORIG = 0x4;
+        /// The zone applies to the reply direction only.
+        const ZONE_DIR_REPL = 0x8;
+        /// The zone is taken from the packet mark.
+        const ZONE_MARK = 0x10;
+    }
+}
+
+/// `ct_event_tbl`: event names and their `IPCT_*` bit numbers.
+pub const CT_EVENTS: [(&str, u8); 10] = [
+    ("new", 0),
+    ("related", 1),
+    ("destroy", 2),
+    ("reply", 3),
+    ("assured", 4),
+    ("protoinfo", 5),
+    ("helper", 6),
+    ("mark", 7),
+    ("natseqinfo", 8),
+    ("secmark", 9),
+];
+
+/// `exp_event_tbl`: expectation events (`IPEXP_NEW`).
+pub const EXP_EVENTS: [(&str, u8); 1] = [("new", 0)];
+
+/// Conntrack helpers the kernel registers: name, IPv4, IPv6, L4 protocols
+/// (net/netfilter/nf_conntrack_{ftp,tftp,irc,sip,amanda,pptp,sane,
+/// netbios_ns,snmp,h323_main}.c, net/ipv4/netfilter/nf_nat_snmp_basic_main.c).
+const HELPERS: [(&str, bool, bool, &[u8]); 11] = [
+    ("ftp", true, true, &[6]),
+    ("tftp", true, true, &[17]),
+    ("irc", true, false, &[6]),
+    ("sip", true, true, &[6, 17]),
+    ("amanda", true, true, &[17]),
+    ("pptp", true, false, &[6]),
+    ("sane", true, true, &[6]),
+    ("netbios-ns", true, false, &[17]),
+    ("snmp", true, false, &[17]),
+    ("snmp_trap", true, false, &[17]),
+    ("RAS", true, true, &[17]),
+];
+
+/// `-j CT` (`struct xt_ct_target_info_v1`).
+///
+/// ```
+/// use nfsim::model::targets::ct::{Ct, CtFlags};
+/// let c = Ct { flags: CtFlags::NOTRACK, ..Ct::default() };
+/// assert!(c.flags.contains(CtFlags::NOTRACK));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ct {
+    /// Flags.
+    pub flags: CtFlags,
+    /// Helper name (`--helper`, at most 15 bytes), empty for none.
+    pub helper: String,
+    /// Timeout policy name (`--timeout`, at most 31 bytes), empty for none.
+    pub timeout: String,
+    /// Conntrack event mask (bit = `IPCT_*`).
+    pub ct_events: u32,
+    /// Expectation event mask (bit = `IPEXP_*`).
+    pub exp_events: u32,
+    /// Zone id.
+    pub zone: u16,
+}
+
+const NOTRACK: u8 = 0;
+const HELPER: u8 = 1;
+const TIMEOUT: u8 = 2;
+const CTEVENTS: u8 = 3;
+const EXPEVENTS: u8 = 4;
+const ZONE: u8 = 5;
+const ZONE_ORIG: u8 = 6;
+const ZONE_REPLY: u8 = 7;
+
+static OPTS: [OptSpec; 8] = [
+    OptSpec::flag("notrack", NOTRACK),
+    OptSpec::arg("helper", HELPER),
+    OptSpec::arg("timeout", TIMEOUT),
+    OptSpec::arg("ctevents", CTEVENTS),
+    OptSpec::arg("expevents", EXPEVENTS),
+    OptSpec::arg("zone-orig", ZONE_ORIG),
+    OptSpec::arg("zone-reply", ZONE_REPLY),
+    OptSpec::arg("zone", ZONE),
+];
+
+fn parse_events(tbl: &[(&str, u8)], s: &str) -> Result<u32, String> {
+    let mut mask = 0u32;
+    for t in s.split(',') {
+        match tbl.iter().find(|(n, _)| *n == t) {
+            Some((_, bit)) => mask |= 1 << bit,
+            None => return Err(format!("Unknown event type \"{t}\"")),
+        }
+    }
+    Ok(mask)
+}
+
+fn write_events(f: &mut dyn fmt::Write, pfx: &str, tbl: &[(&str, u8)], mask: u32) -> fmt::Result {
+    write!(f, " {pfx} ")?;
+    let mut sep = "";
+    for (n, bit) in tbl {
+        if mask & (1 << bit) != 0 {
+            write!(f, "{sep}{n}")?;
+            sep = ",";
+        }
+    }
+    Ok(())
+}
+
+impl Extension for Ct {
+    fn options(_: Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Ct::default()
+    }
+    fn new_as(name: &str, _: &ExtCtx<'_>) -> Self {
+        // notrack_ct2_tg_init
+        let mut c = Ct::default();
+        if name == "NOTRACK" {
+            c.flags = CtFlags::NOTRACK | CtFlags::NOTRACK_ALIAS;
+        }
+        c
+    }
+    fn save_name(&self) -> Option<&'static str> {
+        self.flags
+            .contains(CtFlags::NOTRACK_ALIAS)
+            .then_some("NOTRACK")
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let name = OPTS
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.name)
+            .unwrap_or("");
+        if self.flags.contains(CtFlags::NOTRACK_ALIAS) {
+            // NOTRACK declares no options of its own.
+            return Err(format!("unknown option \"--{name}\""));
+        }
+        match id {
+            NOTRACK => self.flags |= CtFlags::NOTRACK,
+            HELPER => self.helper = put_string(args.required("CT", name)?, 0, 0, 16)?,
+            TIMEOUT => self.timeout = put_string(args.required("CT", name)?, 0, 0, 32)?,
+            CTEVENTS => self.ct_events = parse_events(&CT_EVENTS, args.required("CT", name)?)?,
+            EXPEVENTS => self.exp_events = parse_events(&EXP_EVENTS, args.required("CT", name)?)?,
+            ZONE | ZONE_ORIG | ZONE_REPLY => {
+                // ct_parse_zone_id
+                let s = args.required("CT", name)?;
+                if id == ZONE_ORIG {
+                    self.flags |= CtFlags::ZONE_DIR_ORIG;
+                }
+                if id == ZONE_REPLY {
+                    self.flags |= CtFlags::ZONE_DIR_REPL;
+                }
+                self.zone = 0;
+                if s.eq_ignore_ascii_case("mark") {
+                    self.flags |= CtFlags::ZONE_MARK;
+                } else {
+                    self.zone = strtoui(s, 0, u16::MAX as u64)
+                        .ok_or_else(|| format!("Cannot parse {s} as a zone ID"))?
+                        as u16;
+                }
+            }
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_CT.c: .table = "raw" for CT (all revisions) and NOTRACK.
+        require_table(ctx, TableKind::Raw, self.save_name().unwrap_or("CT"))?;
+        // xt_ct_tg_check: with --notrack nothing else is looked at.
+        if self.flags.contains(CtFlags::NOTRACK) {
+            return Ok(());
+        }
+        let l4 = if ctx.proto_inv { 0 } else { ctx.proto };
+        if !self.helper.is_empty() {
+            // xt_ct_set_helper: needs an L4 protocol, then a registered helper.
+            if l4 == 0 {
+                return Err(
+                    "CT: You must specify a L4 protocol, and not use inversions on it.".into(),
+                );
+            }
+            let known = HELPERS.iter().any(|(n, v4, v6, protos)| {
+                *n == self.helper
+                    && match ctx.family {
+                        Family::Ipv4 => *v4,
+                        Family::Ipv6 => *v6,
+                    }
+                    && protos.contains(&l4)
+            }) || (self.helper == "Q.931" && l4 == 6);
+            if !known {
+                return Err(format!("CT: No such helper \"{}\"", self.helper));
+            }
+        }
+        if !self.timeout.is_empty() {
+            // xt_ct_set_timeout: nfsim has no cttimeout objects.
+            return Err(format!(
+                "CT: No such timeout policy \"{}\" (nfsim models no nfct timeout objects)",
+                self.timeout
+            ));
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // ct_save_v1
+        if self.flags.contains(CtFlags::NOTRACK_ALIAS) {
+            return Ok(());
+        }
+        if self.flags.contains(CtFlags::NOTRACK) {
+            f.write_str(" --notrack")?;
+        }
+        if !self.helper.is_empty() {
+            write!(f, " --helper {}", self.helper)?;
+        }
+        if !self.timeout.is_empty() {
+            write!(f, " --timeout {}", self.timeout)?;
+        }
+        if self.ct_events != 0 {
+            write_events(f, "--ctevents", &CT_EVENTS, self.ct_events)?;
+        }
+        if self.exp_events != 0 {
+            write_events(f, "--expevents", &EXP_EVENTS, self.exp_events)?;
+        }
+        if self.flags.contains(CtFlags::ZONE_MARK) || self.zone != 0 {
+            f.write_str(" --zone")?;
+            let dir = self.flags & (CtFlags::ZONE_DIR_ORIG | CtFlags::ZONE_DIR_REPL);
+            if dir == CtFlags::ZONE_DIR_ORIG {
+                f.write_str("-orig")?;
+            }
+            if dir == CtFlags::ZONE_DIR_REPL {
+                f.write_str("-reply")?;
+            }
+            if self.flags.contains(CtFlags::ZONE_MARK) {
+                f.write_str(" mark")?;
+            } else {
+                write!(f, " {}", self.zone)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::tests::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn ct_roundtrip() {
+        let r = |s: &str| roundtrip(Family::Ipv4, "raw", "PREROUTING", s);
+        assert_eq!(r("-j NOTRACK").unwrap(), "-j NOTRACK");
+        assert_eq!(r("-j CT --notrack").unwrap(), "-j CT --notrack");
+        assert_eq!(r("-j CT").unwrap(), "-j CT");
+        assert_eq!(r("-j CT --zone 0").unwrap(), "-j CT");
+        assert_eq!(
+            r("-j CT --zone-orig 5 --zone-reply 6").unwrap(),
+            "-j CT --zone 6"
+        );
+        assert_eq!(
+            r("-j CT --zone-orig mark").unwrap(),
+            "-j CT --zone-orig mark"
+        );
+        assert_eq!(
+            r("-p tcp -j CT --helper ftp").unwrap(),
+            "-p tcp -j CT --helper ftp"
+        );
+        assert_eq!(
+            r("-j CT --ctevents mark,new --expevents new").unwrap(),
+            "-j CT --ctevents new,mark --expevents new"
+        );
+        assert!(r("-p udp -j CT --helper ftp").is_err());
+        assert!(r("-j CT --helper ftp").is_err());
+        assert!(r("-j CT --zone 65536").is_err());
+        assert!(r("-j CT --ctevents bogus").is_err());
+        assert!(r("-j NOTRACK --zone 1").is_err());
+        assert!(roundtrip(Family::Ipv4, "filter", "INPUT", "-j NOTRACK").is_err());
+    }
+}

@@ -1,0 +1,191 @@
+//! `-j LOG` (extensions/libxt_LOG.c; kernel net/netfilter/xt_LOG.c).
+
+use core::fmt;
+
+use super::util::{bad_id, put_string, save_string};
+use crate::model::ext::{strtoui, Args, ExtCtx, Extension, OptSpec};
+
+bitflags::bitflags! {
+    /// `XT_LOG_*` flags (include/uapi/linux/netfilter/xt_LOG.h).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct LogFlags: u8 {
+        /// `--log-tcp-sequence`
+        const TCPSEQ = 0x01;
+        /// `--log-tcp-options`
+        const TCPOPT = 0x02;
+        /// `--log-ip-options`
+        const IPOPT = 0x04;
+        /// `--log-uid`
+        const UID = 0x08;
+        /// `--log-macdecode`
+        const MACDECODE = 0x20;
+    }
+}
+
+/// The syslog level LOG uses when none is given (`LOG_WARNING`).
+pub const LOG_DEFAULT_LEVEL: u8 = 4;
+
+/// Longest prefix the kernel stores (`char prefix[30]`, NUL included).
+pub const LOG_PREFIX_MAX: usize = 29;
+
+/// `-j LOG`: kernel logging of matching packets.
+///
+/// ```
+/// use nfsim::model::targets::log::{Log, LogFlags};
+/// let l = Log { level: 4, flags: LogFlags::UID, prefix: "x: ".into() };
+/// assert!(l.flags.contains(LogFlags::UID));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Log {
+    /// Syslog level 0..=7.
+    pub level: u8,
+    /// What to log besides the headers.
+    pub flags: LogFlags,
+    /// Prefix (at most [`LOG_PREFIX_MAX`] bytes).
+    pub prefix: String,
+}
+
+const TCPSEQ: u8 = 0;
+const TCPOPTS: u8 = 1;
+const IPOPTS: u8 = 2;
+const UID: u8 = 3;
+const MAC: u8 = 5;
+const LEVEL: u8 = 6;
+const PREFIX: u8 = 7;
+
+static OPTS: [OptSpec; 7] = [
+    OptSpec::arg("log-level", LEVEL),
+    OptSpec::arg("log-prefix", PREFIX),
+    OptSpec::flag("log-tcp-sequence", TCPSEQ),
+    OptSpec::flag("log-tcp-options", TCPOPTS),
+    OptSpec::flag("log-ip-options", IPOPTS),
+    OptSpec::flag("log-uid", UID),
+    OptSpec::flag("log-macdecode", MAC),
+];
+
+/// `xtopt_parse_sysloglevel` (libxtables/xtoptions.c): 0..=7 or a name.
+///
+/// ```
+/// use nfsim::model::targets::log::parse_syslog_level;
+/// assert_eq!(parse_syslog_level("alert"), Ok(1));
+/// assert_eq!(parse_syslog_level("7"), Ok(7));
+/// assert!(parse_syslog_level("8").is_err());
+/// ```
+pub fn parse_syslog_level(s: &str) -> Result<u8, String> {
+    if let Some(v) = strtoui(s, 0, 7) {
+        return Ok(v as u8);
+    }
+    const NAMES: [(&str, u8); 9] = [
+        ("alert", 1),
+        ("crit", 2),
+        ("debug", 7),
+        ("emerg", 0),
+        ("error", 3),
+        ("info", 6),
+        ("notice", 5),
+        ("panic", 0),
+        ("warning", 4),
+    ];
+    NAMES
+        .iter()
+        .find(|(n, _)| *n == s)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| format!("log level \"{s}\" unknown\n"))
+}
+
+impl Extension for Log {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Log {
+            level: LOG_DEFAULT_LEVEL,
+            flags: LogFlags::empty(),
+            prefix: String::new(),
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            LEVEL => self.level = parse_syslog_level(args.required("LOG", "log-level")?)?,
+            PREFIX => {
+                let s = args.required("LOG", "log-prefix")?;
+                // XTTYPE_STRING with .min = 1, stored into char[30].
+                let p = put_string(s, 1, 0, LOG_PREFIX_MAX + 1)?;
+                if s.contains('\n') {
+                    return Err("Newlines not allowed in --log-prefix".into());
+                }
+                self.prefix = p;
+            }
+            TCPSEQ | TCPOPTS | IPOPTS | UID | MAC => {
+                self.flags |= LogFlags::from_bits_truncate(1 << id);
+            }
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if !self.prefix.is_empty() {
+            f.write_str(" --log-prefix")?;
+            save_string(f, &self.prefix)?;
+        }
+        if self.level != LOG_DEFAULT_LEVEL {
+            write!(f, " --log-level {}", self.level)?;
+        }
+        for (flag, name) in [
+            (LogFlags::TCPSEQ, "tcp-sequence"),
+            (LogFlags::TCPOPT, "tcp-options"),
+            (LogFlags::IPOPT, "ip-options"),
+            (LogFlags::UID, "uid"),
+            (LogFlags::MACDECODE, "macdecode"),
+        ] {
+            if self.flags.contains(flag) {
+                write!(f, " --log-{name}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::tests::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn log_roundtrip() {
+        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(r("-j LOG").unwrap(), "-j LOG");
+        assert_eq!(
+            r("-j LOG --log-level alert --log-prefix \"a b\" --log-uid --log-tcp-sequence")
+                .unwrap(),
+            "-j LOG --log-prefix \"a b\" --log-level 1 --log-tcp-sequence --log-uid"
+        );
+        assert_eq!(
+            r("-j LOG --log-prefix abc --log-level 4").unwrap(),
+            "-j LOG --log-prefix abc"
+        );
+        assert!(r("-j LOG --log-level bad").is_err());
+        assert!(r("-j LOG --log-prefix").is_err());
+        assert!(r("-j LOG --log-prefix \"\"").is_err());
+        assert_eq!(
+            r("-j LOG --log-prefix 0123456789012345678901234567890123").unwrap(),
+            "-j LOG --log-prefix 01234567890123456789012345678"
+        );
+        assert_eq!(
+            roundtrip(
+                Family::Ipv6,
+                "mangle",
+                "PREROUTING",
+                "-j LOG --log-macdecode"
+            )
+            .unwrap(),
+            "-j LOG --log-macdecode"
+        );
+    }
+}

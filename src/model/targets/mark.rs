@@ -1,0 +1,154 @@
+//! `-j MARK` (extensions/libxt_MARK.c revision 2; kernel
+//! net/netfilter/xt_mark.c `mark_tg`: `skb->mark = (skb->mark & ~mask) ^ mark`).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck, parse_mark_mask, parse_uint, Constraint};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `-j MARK`: every form (`--set-mark`, `--and-mark`, ...) is stored as the
+/// kernel's revision-2 pair: new mark = `(mark & !mask) ^ value`.
+///
+/// ```
+/// use nfsim::model::targets::mark::Mark;
+/// let m = Mark { value: 0x5, mask: 0xffff_ffff };
+/// assert_eq!(m.apply(0x1234), 0x5);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Mark {
+    /// Bits XORed in after masking.
+    pub value: u32,
+    /// Bits cleared first.
+    pub mask: u32,
+}
+
+impl Mark {
+    /// The packet mark after this target (xt_mark.c `mark_tg`).
+    #[inline]
+    pub fn apply(&self, mark: u32) -> u32 {
+        (mark & !self.mask) ^ self.value
+    }
+}
+
+const SET_MARK: u8 = 0;
+const AND_MARK: u8 = 1;
+const OR_MARK: u8 = 2;
+const XOR_MARK: u8 = 3;
+const SET_XMARK: u8 = 4;
+const ANY: u64 = 0b11111;
+
+static OPTS: [OptSpec; 5] = [
+    OptSpec::arg("set-xmark", SET_XMARK),
+    OptSpec::arg("set-mark", SET_MARK),
+    OptSpec::arg("and-mark", AND_MARK),
+    OptSpec::arg("or-mark", OR_MARK),
+    OptSpec::arg("xor-mark", XOR_MARK),
+];
+
+const CONSTRAINTS: [Constraint; 5] = [
+    (SET_XMARK, "set-xmark", ANY, 0, false),
+    (SET_MARK, "set-mark", ANY, 0, false),
+    (AND_MARK, "and-mark", ANY, 0, false),
+    (OR_MARK, "or-mark", ANY, 0, false),
+    (XOR_MARK, "xor-mark", ANY, 0, false),
+];
+
+impl Extension for Mark {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Mark::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let name = OPTS
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.name)
+            .unwrap_or("");
+        let arg = args.required("MARK", name)?;
+        let u32_of = |s: &str| parse_uint(s, "MARK", name, 0, u32::MAX as u64).map(|v| v as u32);
+        // mark_tg_parse
+        match id {
+            SET_XMARK => {
+                (self.value, self.mask) = parse_mark_mask(arg, "MARK", name)?;
+            }
+            SET_MARK => {
+                let (v, m) = parse_mark_mask(arg, "MARK", name)?;
+                self.value = v;
+                self.mask = v | m;
+            }
+            AND_MARK => {
+                self.value = 0;
+                self.mask = !u32_of(arg)?;
+            }
+            OR_MARK => {
+                let v = u32_of(arg)?;
+                self.value = v;
+                self.mask = v;
+            }
+            XOR_MARK => {
+                self.value = u32_of(arg)?;
+                self.mask = 0;
+            }
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        fcheck("MARK", seen, &CONSTRAINTS)?;
+        if seen == 0 {
+            return Err(
+                "MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required".into(),
+            );
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        write!(f, " --set-xmark {:#x}/{:#x}", self.value, self.mask)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::tests::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn mark_roundtrip() {
+        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "INPUT", s);
+        assert_eq!(
+            r("-j MARK --set-mark 5").unwrap(),
+            "-j MARK --set-xmark 0x5/0xffffffff"
+        );
+        assert_eq!(
+            r("-j MARK --and-mark 5").unwrap(),
+            "-j MARK --set-xmark 0x0/0xfffffffa"
+        );
+        assert_eq!(
+            r("-j MARK --or-mark 5").unwrap(),
+            "-j MARK --set-xmark 0x5/0x5"
+        );
+        assert_eq!(
+            r("-j MARK --xor-mark 5").unwrap(),
+            "-j MARK --set-xmark 0x5/0x0"
+        );
+        assert_eq!(
+            r("-j MARK --set-mark 5/7").unwrap(),
+            "-j MARK --set-xmark 0x5/0x7"
+        );
+        assert_eq!(
+            r("-j MARK --set-xmark 0x0").unwrap(),
+            "-j MARK --set-xmark 0x0/0xffffffff"
+        );
+        assert!(r("-j MARK").is_err());
+        assert!(r("-j MARK --set-mark 1 --or-mark 2").is_err());
+        assert!(r("-j MARK --set-xmark 4294967296").is_err());
+    }
+}

@@ -1,0 +1,166 @@
+//! `-j NETMAP --to ADDR[/MASK]` (extensions/libipt_NETMAP.c,
+//! libip6t_NETMAP.c; kernel net/netfilter/xt_NETMAP.c).
+
+use core::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::util::{bad_id, fcheck, require_hooks, require_table};
+use crate::model::ext::{
+    prefix_mask, strtoui, AddrMask, Args, CheckCtx, ExtCtx, Extension, OptSpec,
+};
+use crate::model::{Family, Hook, TableKind};
+use crate::syntax::addr::ipv6_ntop;
+
+/// `-j NETMAP`: maps the address onto `net` keeping the host bits
+/// (`min_addr = addr & mask`, `max_addr = min_addr | !mask`).
+///
+/// ```
+/// use nfsim::model::targets::netmap::Netmap;
+/// use nfsim::model::AddrMask;
+/// let n = Netmap { net: AddrMask::v4([192, 0, 2, 0].into(), 24) };
+/// assert_eq!(n.net.prefix_len(), Some(24));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Netmap {
+    /// The target network (address already masked).
+    pub net: AddrMask,
+}
+
+/// `XTTYPE_HOSTMASK` (libxtables/xtoptions.c `xtopt_parse_hostmask`): a
+/// numeric host (no resolver in nfsim) and an optional prefix length or
+/// mask.
+pub fn parse_hostmask(s: &str, family: Family, ext: &str, opt: &str) -> Result<AddrMask, String> {
+    let (host, mask) = match s.find('/') {
+        Some(p) => (&s[..p], Some(&s[p + 1..])),
+        None => (s, None),
+    };
+    let mut addr = [0u8; 16];
+    let bad_host = || format!("getaddrinfo: Name or service not known (`{host}')\n");
+    match family {
+        Family::Ipv4 => {
+            addr[..4].copy_from_slice(&host.parse::<Ipv4Addr>().map_err(|_| bad_host())?.octets())
+        }
+        Family::Ipv6 => addr = host.parse::<Ipv6Addr>().map_err(|_| bad_host())?.octets(),
+    }
+    let max = family.max_prefix();
+    let m = match mask {
+        None => prefix_mask(max),
+        Some(m) => match strtoui(m, 0, max as u64) {
+            Some(bits) => prefix_mask(bits as u8),
+            None => {
+                let mut out = [0u8; 16];
+                let parsed = match family {
+                    Family::Ipv4 => m
+                        .parse::<Ipv4Addr>()
+                        .ok()
+                        .map(|a| out[..4].copy_from_slice(&a.octets())),
+                    Family::Ipv6 => m.parse::<Ipv6Addr>().ok().map(|a| out = a.octets()),
+                };
+                if parsed.is_none() {
+                    return Err(format!(
+                        "{ext}: bad value for option \"--{opt}\", neither a valid network mask nor valid CIDR (0-{max})."
+                    ));
+                }
+                out
+            }
+        },
+    };
+    Ok(AddrMask::with_mask(family, addr, m))
+}
+
+/// Writes `ADDR/BITS`, or `ADDR/MASK` for a non-contiguous mask, with
+/// glibc's `inet_ntop` spelling.
+pub fn write_addr_mask(f: &mut dyn fmt::Write, a: &AddrMask) -> fmt::Result {
+    let show = |b: &[u8; 16]| match a.family {
+        Family::Ipv4 => Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string(),
+        Family::Ipv6 => ipv6_ntop(b),
+    };
+    write!(f, "{}", show(&a.addr))?;
+    match a.prefix_len() {
+        Some(p) => write!(f, "/{p}"),
+        None => write!(f, "/{}", show(&a.mask)),
+    }
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("to", 0)];
+
+impl Extension for Netmap {
+    fn options(_: Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(ctx: &ExtCtx<'_>) -> Self {
+        Netmap {
+            net: AddrMask::with_mask(ctx.family, [0; 16], [0; 16]),
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        ctx: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            0 => {
+                self.net =
+                    parse_hostmask(args.required("NETMAP", "to")?, ctx.family, "NETMAP", "to")?
+            }
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        fcheck("NETMAP", seen, &[(0, "to", 0, 0, true)])
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_NETMAP.c: .table = "nat", hooks PREROUTING, POSTROUTING,
+        // OUTPUT, INPUT.
+        require_table(ctx, TableKind::Nat, "NETMAP")?;
+        require_hooks(
+            ctx,
+            Hook::PreRouting.bit()
+                | Hook::PostRouting.bit()
+                | Hook::LocalOut.bit()
+                | Hook::LocalIn.bit(),
+            "NETMAP",
+        )
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        f.write_str(" --to ")?;
+        write_addr_mask(f, &self.net)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::tests::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn netmap_roundtrip() {
+        let r = |s: &str| roundtrip(Family::Ipv4, "nat", "PREROUTING", s);
+        assert_eq!(
+            r("-j NETMAP --to 1.2.3.4").unwrap(),
+            "-j NETMAP --to 1.2.3.4/32"
+        );
+        assert_eq!(
+            r("-j NETMAP --to 1.2.3.4/24").unwrap(),
+            "-j NETMAP --to 1.2.3.0/24"
+        );
+        assert_eq!(
+            r("-j NETMAP --to 1.2.3.4/255.0.255.0").unwrap(),
+            "-j NETMAP --to 1.0.3.0/255.0.255.0"
+        );
+        assert!(r("-j NETMAP").is_err());
+        assert!(r("-j NETMAP --to 1.2.3.4/33").is_err());
+        let r6 = |s: &str| roundtrip(Family::Ipv6, "nat", "POSTROUTING", s);
+        assert_eq!(
+            r6("-j NETMAP --to dead::beef").unwrap(),
+            "-j NETMAP --to dead::beef/128"
+        );
+        assert_eq!(
+            r6("-j NETMAP --to dead::/64").unwrap(),
+            "-j NETMAP --to dead::/64"
+        );
+    }
+}

@@ -1,0 +1,151 @@
+//! `-j NFLOG` (extensions/libxt_NFLOG.c; kernel net/netfilter/xt_NFLOG.c).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck, parse_uint, put_string, save_string, Constraint};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// Default `--nflog-threshold` (`XT_NFLOG_DEFAULT_THRESHOLD`).
+pub const NFLOG_DEFAULT_THRESHOLD: u16 = 0;
+
+/// `-j NFLOG` (`struct xt_nflog_info`).
+///
+/// ```
+/// use nfsim::model::targets::nflog::Nflog;
+/// let n = Nflog { group: 2, len: 0, copy_len: false, threshold: 0, prefix: String::new() };
+/// assert_eq!(n.group, 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Nflog {
+    /// Netlink group.
+    pub group: u16,
+    /// Copy length (`--nflog-size`, or the legacy `--nflog-range`).
+    pub len: u32,
+    /// `XT_NFLOG_F_COPY_LEN`: `len` came from `--nflog-size` and is honoured.
+    pub copy_len: bool,
+    /// Queue threshold.
+    pub threshold: u16,
+    /// Prefix (at most 63 bytes).
+    pub prefix: String,
+}
+
+const GROUP: u8 = 0;
+const PREFIX: u8 = 1;
+const RANGE: u8 = 2;
+const SIZE: u8 = 3;
+const THRESHOLD: u8 = 4;
+
+static OPTS: [OptSpec; 5] = [
+    OptSpec::arg("nflog-group", GROUP),
+    OptSpec::arg("nflog-prefix", PREFIX),
+    OptSpec::arg("nflog-range", RANGE),
+    OptSpec::arg("nflog-size", SIZE),
+    OptSpec::arg("nflog-threshold", THRESHOLD),
+];
+
+const CONSTRAINTS: [Constraint; 5] = [
+    (GROUP, "nflog-group", 0, 0, false),
+    (PREFIX, "nflog-prefix", 0, 0, false),
+    (RANGE, "nflog-range", 1 << SIZE, 0, false),
+    (SIZE, "nflog-size", 1 << RANGE, 0, false),
+    (THRESHOLD, "nflog-threshold", 0, 0, false),
+];
+
+impl Extension for Nflog {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Nflog {
+            group: 0,
+            len: 0,
+            copy_len: false,
+            threshold: NFLOG_DEFAULT_THRESHOLD,
+            prefix: String::new(),
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let name = OPTS
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.name)
+            .unwrap_or("");
+        let s = args.required("NFLOG", name)?;
+        match id {
+            GROUP => self.group = parse_uint(s, "NFLOG", name, 0, 65535)? as u16,
+            THRESHOLD => self.threshold = parse_uint(s, "NFLOG", name, 0, 65535)? as u16,
+            RANGE | SIZE => self.len = parse_uint(s, "NFLOG", name, 0, u32::MAX as u64)? as u32,
+            PREFIX => {
+                // XTTYPE_STRING, .min = 1, stored into char prefix[64].
+                let p = put_string(s, 1, 0, 64)?;
+                if s.contains('\n') {
+                    return Err("Newlines not allowed in --log-prefix".into());
+                }
+                self.prefix = p;
+            }
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        fcheck("NFLOG", seen, &CONSTRAINTS)?;
+        // NFLOG_check
+        if seen & (1 << SIZE) != 0 {
+            self.copy_len = true;
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // nflog_print
+        if !self.prefix.is_empty() {
+            f.write_str(" --nflog-prefix")?;
+            save_string(f, &self.prefix)?;
+        }
+        if self.group != 0 {
+            write!(f, " --nflog-group {}", self.group)?;
+        }
+        if self.copy_len {
+            write!(f, " --nflog-size {}", self.len)?;
+        } else if self.len != 0 {
+            write!(f, " --nflog-range {}", self.len)?;
+        }
+        if self.threshold != NFLOG_DEFAULT_THRESHOLD {
+            write!(f, " --nflog-threshold {}", self.threshold)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::tests::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn nflog_roundtrip() {
+        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(r("-j NFLOG --nflog-group 0").unwrap(), "-j NFLOG");
+        assert_eq!(
+            r("-j NFLOG --nflog-threshold 5 --nflog-size 0 --nflog-group 3 --nflog-prefix \"a b\"").unwrap(),
+            "-j NFLOG --nflog-prefix \"a b\" --nflog-group 3 --nflog-size 0 --nflog-threshold 5"
+        );
+        assert_eq!(
+            r("-j NFLOG --nflog-range 4").unwrap(),
+            "-j NFLOG --nflog-range 4"
+        );
+        let long = "x".repeat(70);
+        assert_eq!(
+            r(&format!("-j NFLOG --nflog-prefix {long}")).unwrap(),
+            format!("-j NFLOG --nflog-prefix {}", "x".repeat(63))
+        );
+        assert!(r("-j NFLOG --nflog-group 65536").is_err());
+        assert!(r("-j NFLOG --nflog-size 1 --nflog-range 1").is_err());
+        assert!(r("-j NFLOG --nflog-size -1").is_err());
+    }
+}

@@ -1,0 +1,204 @@
+//! `-j NFQUEUE` (extensions/libxt_NFQUEUE.c revision 3; kernel
+//! net/netfilter/xt_NFQUEUE.c `nfqueue_tg_check`).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck, parse_uint, strtoui_end, Constraint};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+
+bitflags::bitflags! {
+    /// `NFQ_FLAG_*` (include/uapi/linux/netfilter/xt_NFQUEUE.h).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct NfqFlags: u16 {
+        /// `--queue-bypass`: accept when no program listens.
+        const BYPASS = 0x01;
+        /// `--queue-cpu-fanout`: pick the queue by CPU.
+        const CPU_FANOUT = 0x02;
+    }
+}
+
+/// `-j NFQUEUE` (`struct xt_NFQ_info_v3`): queues `queuenum ..
+/// queuenum + queues_total - 1`.
+///
+/// ```
+/// use nfsim::model::targets::nfqueue::{Nfqueue, NfqFlags};
+/// let q = Nfqueue { queuenum: 3, queues_total: 2, flags: NfqFlags::BYPASS };
+/// assert_eq!(q.queuenum + q.queues_total - 1, 4);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Nfqueue {
+    /// First queue number.
+    pub queuenum: u16,
+    /// Number of queues balanced over (1 = no balancing).
+    pub queues_total: u16,
+    /// Flags.
+    pub flags: NfqFlags,
+}
+
+const NUM: u8 = 0;
+const BALANCE: u8 = 1;
+const BYPASS: u8 = 2;
+const FANOUT: u8 = 3;
+
+static OPTS: [OptSpec; 4] = [
+    OptSpec::arg("queue-num", NUM),
+    OptSpec::arg("queue-balance", BALANCE),
+    OptSpec::flag("queue-bypass", BYPASS),
+    OptSpec::flag("queue-cpu-fanout", FANOUT),
+];
+
+const CONSTRAINTS: [Constraint; 4] = [
+    (NUM, "queue-num", 1 << BALANCE, 0, false),
+    (BALANCE, "queue-balance", 1 << NUM, 0, false),
+    (BYPASS, "queue-bypass", 0, 0, false),
+    (FANOUT, "queue-cpu-fanout", 0, 1 << BALANCE, false),
+];
+
+/// `xtopt_parse_mint` for `XTTYPE_UINT16RC` with `.max = 65534`: `A:B`,
+/// either side may be empty (0 and 65534); the second must not be below
+/// the first. Returns the values given (one or two).
+fn parse_range(s: &str) -> Result<Vec<u16>, String> {
+    const LMAX: u64 = 65534;
+    let mut vals = Vec::with_capacity(2);
+    let mut lmin = 0u64;
+    let mut rest = s;
+    loop {
+        if vals.len() == 2 {
+            return Err(format!(
+                "NFQUEUE: Too many components for option \"--queue-balance\" (max: 2)\n"
+            ));
+        }
+        let (v, end) = if rest.is_empty() || rest.starts_with(':') {
+            (if vals.len() == 1 { LMAX } else { lmin }, rest)
+        } else {
+            let (v, end) = strtoui_end(rest, lmin, LMAX).ok_or_else(|| {
+                format!(
+                    "NFQUEUE: bad value for option \"--queue-balance\" near \"{rest}\", or out of range ({lmin}-{LMAX}).\n"
+                )
+            })?;
+            if !end.is_empty() && !end.starts_with(':') {
+                return Err(format!(
+                    "NFQUEUE: Argument to \"--queue-balance\" has unexpected characters near \"{end}\".\n"
+                ));
+            }
+            lmin = v;
+            (v, end)
+        };
+        vals.push(v as u16);
+        match end.strip_prefix(':') {
+            Some(r) => rest = r,
+            None => break,
+        }
+    }
+    Ok(vals)
+}
+
+impl Extension for Nfqueue {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        // NFQUEUE_init_v1
+        Nfqueue {
+            queuenum: 0,
+            queues_total: 1,
+            flags: NfqFlags::empty(),
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        // NFQUEUE_parse_v3
+        match id {
+            NUM => {
+                self.queuenum = parse_uint(
+                    args.required("NFQUEUE", "queue-num")?,
+                    "NFQUEUE",
+                    "queue-num",
+                    0,
+                    65535,
+                )? as u16
+            }
+            BALANCE => {
+                let s = args.required("NFQUEUE", "queue-balance")?;
+                let r = parse_range(s)?;
+                let [a, b] = r[..] else {
+                    return Err(format!("Bad range \"{s}\""));
+                };
+                if a >= b {
+                    return Err(format!("{a} should be less than {b}"));
+                }
+                self.queuenum = a;
+                self.queues_total = b - a + 1;
+            }
+            BYPASS => self.flags |= NfqFlags::BYPASS,
+            FANOUT => self.flags |= NfqFlags::CPU_FANOUT,
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        fcheck("NFQUEUE", seen, &CONSTRAINTS)
+    }
+    fn check(&self, _: &CheckCtx) -> Result<(), String> {
+        // nfqueue_tg_check
+        let maxid = self.queues_total as u32 + self.queuenum as u32 - 1;
+        if self.queues_total == 0 || maxid > 0xffff {
+            return Err("x_tables: NFQUEUE: number of queues too big".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // NFQUEUE_save_v3
+        if self.queues_total > 1 {
+            let last = self.queues_total as u32 + self.queuenum as u32 - 1;
+            write!(f, " --queue-balance {}:{last}", self.queuenum)?;
+        } else {
+            write!(f, " --queue-num {}", self.queuenum)?;
+        }
+        if self.flags.contains(NfqFlags::BYPASS) {
+            f.write_str(" --queue-bypass")?;
+        }
+        if self.flags.contains(NfqFlags::CPU_FANOUT) {
+            f.write_str(" --queue-cpu-fanout")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::tests::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn nfqueue_roundtrip() {
+        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(r("-j NFQUEUE").unwrap(), "-j NFQUEUE --queue-num 0");
+        assert_eq!(
+            r("-j NFQUEUE --queue-balance :").unwrap(),
+            "-j NFQUEUE --queue-balance 0:65534"
+        );
+        assert_eq!(
+            r("-j NFQUEUE --queue-balance 4:").unwrap(),
+            "-j NFQUEUE --queue-balance 4:65534"
+        );
+        assert_eq!(
+            r("-j NFQUEUE --queue-bypass --queue-balance 0:6 --queue-cpu-fanout").unwrap(),
+            "-j NFQUEUE --queue-balance 0:6 --queue-bypass --queue-cpu-fanout"
+        );
+        for bad in ["4", "4:4", "4:3", "0:65535", "-1:65535", "1:2:3"] {
+            assert!(
+                r(&format!("-j NFQUEUE --queue-balance {bad}")).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(r("-j NFQUEUE --queue-num 65536").is_err());
+        assert!(r("-j NFQUEUE --queue-num 1 --queue-balance 2:3").is_err());
+        assert!(r("-j NFQUEUE --queue-cpu-fanout").is_err());
+    }
+}

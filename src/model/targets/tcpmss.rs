@@ -1,0 +1,136 @@
+//! `-j TCPMSS` (extensions/libxt_TCPMSS.c; kernel net/netfilter/xt_TCPMSS.c
+//! `tcpmss_tg4_check` / `tcpmss_tg6_check`).
+
+use core::fmt;
+
+use super::util::{bad_id, parse_uint, require_proto};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::{Family, Hook};
+
+/// What TCPMSS writes into the MSS option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TcpMss {
+    /// `--set-mss N`
+    Set(u16),
+    /// `--clamp-mss-to-pmtu` (`XT_TCPMSS_CLAMP_PMTU`): path MTU minus headers.
+    ClampPmtu,
+}
+
+/// `-j TCPMSS`.
+///
+/// ```
+/// use nfsim::model::targets::tcpmss::{Tcpmss, TcpMss};
+/// let t = Tcpmss { mss: TcpMss::Set(1400) };
+/// assert_eq!(t.mss, TcpMss::Set(1400));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tcpmss {
+    /// The MSS action.
+    pub mss: TcpMss,
+}
+
+const SET: u8 = 0;
+const CLAMP: u8 = 1;
+
+static OPTS: [OptSpec; 2] = [
+    OptSpec::arg("set-mss", SET),
+    OptSpec::flag("clamp-mss-to-pmtu", CLAMP),
+];
+
+impl Extension for Tcpmss {
+    fn options(_: Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Tcpmss {
+            mss: TcpMss::Set(0),
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        ctx: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            SET => {
+                // UINT16_MAX minus the IP header size.
+                let max = match ctx.family {
+                    Family::Ipv4 => 65535 - 20,
+                    Family::Ipv6 => 65535 - 40,
+                };
+                let v = parse_uint(
+                    args.required("TCPMSS", "set-mss")?,
+                    "TCPMSS",
+                    "set-mss",
+                    0,
+                    max,
+                )?;
+                self.mss = TcpMss::Set(v as u16);
+            }
+            CLAMP => self.mss = TcpMss::ClampPmtu,
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen == 0 {
+            return Err("TCPMSS target: At least one parameter is required".into());
+        }
+        Ok(())
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // .proto = IPPROTO_TCP
+        require_proto(ctx, 6, "TCPMSS")?;
+        if self.mss == TcpMss::ClampPmtu
+            && ctx.hooks & !(Hook::Forward.bit() | Hook::LocalOut.bit() | Hook::PostRouting.bit())
+                != 0
+        {
+            return Err(
+                "x_tables: TCPMSS: path-MTU clamping only supported in FORWARD, OUTPUT and POSTROUTING hooks"
+                    .into(),
+            );
+        }
+        // find_syn_match: a `-m tcp` whose compared flags include SYN, not inverted.
+        if !ctx.tcp_syn_match {
+            return Err("x_tables: TCPMSS: Only works on TCP SYN packets".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        match self.mss {
+            TcpMss::ClampPmtu => f.write_str(" --clamp-mss-to-pmtu"),
+            TcpMss::Set(v) => write!(f, " --set-mss {v}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::tests::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn tcpmss_roundtrip() {
+        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "FORWARD", s);
+        assert_eq!(
+            r("-p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu").unwrap(),
+            "-p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu"
+        );
+        assert_eq!(
+            r("-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j TCPMSS --set-mss 42").unwrap(),
+            "-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j TCPMSS --set-mss 42"
+        );
+        assert!(r("-p tcp -j TCPMSS --set-mss 42").is_err());
+        assert!(r("-p tcp -m tcp ! --tcp-flags SYN SYN -j TCPMSS --set-mss 42").is_err());
+        assert!(r("-j TCPMSS").is_err());
+        assert!(roundtrip(
+            Family::Ipv4,
+            "mangle",
+            "PREROUTING",
+            "-p tcp --syn -j TCPMSS --clamp-mss-to-pmtu"
+        )
+        .is_err());
+    }
+}

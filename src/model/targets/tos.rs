@@ -1,0 +1,180 @@
+//! `-j TOS` (extensions/libxt_TOS.c revision 1; kernel
+//! net/netfilter/xt_DSCP.c `tos_tg`: `tos = (tos & !mask) ^ value`).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck, parse_uint, require_table, strtoui_end, Constraint};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::TableKind;
+
+/// `-j TOS`: new TOS byte = `(tos & !mask) ^ value`.
+///
+/// ```
+/// use nfsim::model::targets::tos::Tos;
+/// let t = Tos { value: 0x10, mask: 0x3f };
+/// assert_eq!(t.apply(0xff), 0xd0);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tos {
+    /// Bits XORed in.
+    pub value: u8,
+    /// Bits cleared first.
+    pub mask: u8,
+}
+
+impl Tos {
+    /// The TOS byte after this target.
+    #[inline]
+    pub fn apply(&self, tos: u8) -> u8 {
+        (tos & !self.mask) ^ self.value
+    }
+}
+
+const SET: u8 = 0;
+const AND: u8 = 1;
+const OR: u8 = 2;
+const XOR: u8 = 3;
+const ANY: u64 = 0b1111;
+
+static OPTS: [OptSpec; 4] = [
+    OptSpec::arg("set-tos", SET),
+    OptSpec::arg("and-tos", AND),
+    OptSpec::arg("or-tos", OR),
+    OptSpec::arg("xor-tos", XOR),
+];
+
+const CONSTRAINTS: [Constraint; 4] = [
+    (SET, "set-tos", ANY, 0, false),
+    (AND, "and-tos", ANY, 0, false),
+    (OR, "or-tos", ANY, 0, false),
+    (XOR, "xor-tos", ANY, 0, false),
+];
+
+const TOS_NAMES: [(&str, u8); 5] = [
+    ("Minimize-Delay", 0x10),
+    ("Maximize-Throughput", 0x08),
+    ("Maximize-Reliability", 0x04),
+    ("Minimize-Cost", 0x02),
+    ("Normal-Service", 0x00),
+];
+
+/// `xtopt_parse_tosmask` (libxtables/xtoptions.c): `VALUE[/MASK]` (mask
+/// defaults to 0xff) or a symbolic name (mask `name_mask`).
+///
+/// ```
+/// use nfsim::model::targets::tos::parse_tos_mask;
+/// assert_eq!(parse_tos_mask("0x1f", 0x3f), Ok((0x1f, 0xff)));
+/// assert_eq!(parse_tos_mask("minimize-delay", 0x3f), Ok((0x10, 0x3f)));
+/// ```
+pub fn parse_tos_mask(s: &str, name_mask: u8) -> Result<(u8, u8), String> {
+    if let Some((v, end)) = strtoui_end(s, 0, 255) {
+        // tos_parse_numeric
+        let illegal = || format!("Illegal value: \"{s}\"");
+        let mut mask = 0xff;
+        let mut end = end;
+        if let Some(m) = end.strip_prefix('/') {
+            let (mv, e) = strtoui_end(m, 0, 255).ok_or_else(illegal)?;
+            mask = mv as u8;
+            end = e;
+        }
+        if !end.is_empty() {
+            return Err(illegal());
+        }
+        return Ok((v as u8, mask));
+    }
+    TOS_NAMES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(s))
+        .map(|(_, v)| (*v, name_mask))
+        .ok_or_else(|| format!("Symbolic name \"{s}\" is unknown"))
+}
+
+impl Extension for Tos {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Tos::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let name = OPTS
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.name)
+            .unwrap_or("");
+        let s = args.required("TOS", name)?;
+        // tos_tg_parse
+        match id {
+            SET => (self.value, self.mask) = parse_tos_mask(s, 0x3f)?,
+            AND => {
+                self.value = 0;
+                self.mask = !(parse_uint(s, "TOS", name, 0, 255)? as u8);
+            }
+            OR => {
+                let v = parse_uint(s, "TOS", name, 0, 255)? as u8;
+                self.value = v;
+                self.mask = v;
+            }
+            XOR => {
+                self.value = parse_uint(s, "TOS", name, 0, 255)? as u8;
+                self.mask = 0;
+            }
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen & ANY == 0 {
+            return Err("TOS: An action is required".into());
+        }
+        fcheck("TOS", seen, &CONSTRAINTS)
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_DSCP.c: TOS revision 1 has .table = "mangle".
+        require_table(ctx, TableKind::Mangle, "TOS")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        write!(f, " --set-tos {:#04x}/{:#04x}", self.value, self.mask)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::tests::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn tos_roundtrip() {
+        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "PREROUTING", s);
+        assert_eq!(
+            r("-j TOS --set-tos 0x1f").unwrap(),
+            "-j TOS --set-tos 0x1f/0xff"
+        );
+        assert_eq!(
+            r("-j TOS --set-tos Minimize-Cost").unwrap(),
+            "-j TOS --set-tos 0x02/0x3f"
+        );
+        assert_eq!(
+            r("-j TOS --and-tos 0x12").unwrap(),
+            "-j TOS --set-tos 0x00/0xed"
+        );
+        assert_eq!(
+            r("-j TOS --or-tos 0x12").unwrap(),
+            "-j TOS --set-tos 0x12/0x12"
+        );
+        assert_eq!(
+            r("-j TOS --xor-tos 0x12").unwrap(),
+            "-j TOS --set-tos 0x12/0x00"
+        );
+        assert!(r("-j TOS").is_err());
+        assert!(r("-j TOS --set-tos 1/2x").is_err());
+        assert!(r("-j TOS --set-tos bogus").is_err());
+        assert!(roundtrip(Family::Ipv6, "filter", "INPUT", "-j TOS --set-tos 1").is_err());
+    }
+}

@@ -1,0 +1,216 @@
+//! `-j TTL` (IPv4) and `-j HL` (IPv6) (extensions/libipt_TTL.c,
+//! libip6t_HL.c; kernel net/netfilter/xt_HL.c `ttl_tg_check`,
+//! `hl_tg6_check`).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck, parse_uint, require_table, Constraint};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::TableKind;
+
+/// What TTL / HL does with the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HlMode {
+    /// Set to the value.
+    Set,
+    /// Increment by the value (saturating at 255).
+    Inc,
+    /// Decrement by the value (saturating at 0).
+    Dec,
+}
+
+impl HlMode {
+    /// The field after the target (xt_HL.c `ttl_tg` / `hl_tg6`).
+    #[inline]
+    pub fn apply(self, field: u8, value: u8) -> u8 {
+        match self {
+            HlMode::Set => value,
+            HlMode::Inc => field.saturating_add(value),
+            HlMode::Dec => field.saturating_sub(value),
+        }
+    }
+}
+
+const SET: u8 = 0;
+const INC: u8 = 1;
+const DEC: u8 = 2;
+const ANY: u64 = 0b111;
+
+fn parse_hl(ext: &str, pfx: &str, id: u8, args: &Args<'_>) -> Result<(HlMode, u8), String> {
+    let (mode, name, min) = match id {
+        SET => (HlMode::Set, "set", 0),
+        INC => (HlMode::Inc, "inc", 1),
+        DEC => (HlMode::Dec, "dec", 1),
+        _ => {
+            bad_id()?;
+            return Err(String::new());
+        }
+    };
+    let opt = format!("{pfx}-{name}");
+    let v = parse_uint(args.required(ext, &opt)?, ext, &opt, min, 255)? as u8;
+    Ok((mode, v))
+}
+
+fn write_hl(f: &mut dyn fmt::Write, pfx: &str, mode: HlMode, v: u8) -> fmt::Result {
+    let name = match mode {
+        HlMode::Set => "set",
+        HlMode::Inc => "inc",
+        HlMode::Dec => "dec",
+    };
+    write!(f, " --{pfx}-{name} {v}")
+}
+
+/// The kernel check shared by TTL and HL: table mangle, and a zero
+/// increment/decrement is invalid.
+fn check_hl(ctx: &CheckCtx, name: &str, mode: HlMode, v: u8) -> Result<(), String> {
+    require_table(ctx, TableKind::Mangle, name)?;
+    if mode != HlMode::Set && v == 0 {
+        return Err(format!("x_tables: {name}: increment/decrement by 0"));
+    }
+    Ok(())
+}
+
+/// `-j TTL --ttl-set|--ttl-inc|--ttl-dec N` (IPv4).
+///
+/// ```
+/// use nfsim::model::targets::ttl::{HlMode, Ttl};
+/// let t = Ttl { mode: HlMode::Dec, ttl: 1 };
+/// assert_eq!(t.mode.apply(64, t.ttl), 63);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ttl {
+    /// Operation.
+    pub mode: HlMode,
+    /// Operand.
+    pub ttl: u8,
+}
+
+static TTL_OPTS: [OptSpec; 3] = [
+    OptSpec::arg("ttl-set", SET),
+    OptSpec::arg("ttl-dec", DEC),
+    OptSpec::arg("ttl-inc", INC),
+];
+
+const TTL_CONS: [Constraint; 3] = [
+    (SET, "ttl-set", ANY, 0, false),
+    (DEC, "ttl-dec", ANY, 0, false),
+    (INC, "ttl-inc", ANY, 0, false),
+];
+
+impl Extension for Ttl {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &TTL_OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Ttl {
+            mode: HlMode::Set,
+            ttl: 0,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        (self.mode, self.ttl) = parse_hl("TTL", "ttl", id, args)?;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen & ANY == 0 {
+            return Err("TTL: You must specify an action".into());
+        }
+        fcheck("TTL", seen, &TTL_CONS)
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        check_hl(ctx, "TTL", self.mode, self.ttl)
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        write_hl(f, "ttl", self.mode, self.ttl)
+    }
+}
+
+/// `-j HL --hl-set|--hl-inc|--hl-dec N` (IPv6 hop limit).
+///
+/// ```
+/// use nfsim::model::targets::ttl::{Hl, HlMode};
+/// let h = Hl { mode: HlMode::Inc, hop_limit: 200 };
+/// assert_eq!(h.mode.apply(100, h.hop_limit), 255);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hl {
+    /// Operation.
+    pub mode: HlMode,
+    /// Operand.
+    pub hop_limit: u8,
+}
+
+static HL_OPTS: [OptSpec; 3] = [
+    OptSpec::arg("hl-set", SET),
+    OptSpec::arg("hl-dec", DEC),
+    OptSpec::arg("hl-inc", INC),
+];
+
+const HL_CONS: [Constraint; 3] = [
+    (SET, "hl-set", ANY, 0, false),
+    (DEC, "hl-dec", ANY, 0, false),
+    (INC, "hl-inc", ANY, 0, false),
+];
+
+impl Extension for Hl {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &HL_OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Hl {
+            mode: HlMode::Set,
+            hop_limit: 0,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        (self.mode, self.hop_limit) = parse_hl("HL", "hl", id, args)?;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen & ANY == 0 {
+            return Err("HL: You must specify an action".into());
+        }
+        fcheck("HL", seen, &HL_CONS)
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        check_hl(ctx, "HL", self.mode, self.hop_limit)
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        write_hl(f, "hl", self.mode, self.hop_limit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::tests::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn ttl_hl_roundtrip() {
+        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "POSTROUTING", s);
+        assert_eq!(r("-j TTL --ttl-set 42").unwrap(), "-j TTL --ttl-set 42");
+        assert_eq!(r("-j TTL --ttl-dec 1").unwrap(), "-j TTL --ttl-dec 1");
+        assert!(r("-j TTL --ttl-set 256").is_err());
+        assert!(r("-j TTL --ttl-inc 0").is_err());
+        assert!(r("-j TTL --ttl-dec 1 --ttl-inc 1").is_err());
+        assert!(r("-j TTL --ttl-set --ttl-inc 1").is_err());
+        assert!(r("-j TTL").is_err());
+        assert!(roundtrip(Family::Ipv4, "filter", "INPUT", "-j TTL --ttl-set 1").is_err());
+        let h = |s: &str| roundtrip(Family::Ipv6, "mangle", "INPUT", s);
+        assert_eq!(h("-j HL --hl-inc 1").unwrap(), "-j HL --hl-inc 1");
+        assert!(h("-j HL --hl-dec 0").is_err());
+        assert!(roundtrip(Family::Ipv4, "mangle", "INPUT", "-j HL --hl-set 1").is_err());
+    }
+}
