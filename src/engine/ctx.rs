@@ -57,10 +57,10 @@ impl TraceSink for NoTrace {}
 /// (`nf_ct_get` + `ctinfo`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CtView {
-    /// The `XT_STATE_BIT` / ctstate bits: INVALID=1, ESTABLISHED=2, RELATED=4,
-    /// NEW=8, UNTRACKED=16 (xt_state.h / xt_conntrack.h), plus SNAT=32 and
-    /// DNAT=64 as `--ctstate` uses them.
-    pub state: u8,
+    /// The `XT_CONNTRACK_STATE_*` bits of the packet (xt_conntrack.h):
+    /// INVALID=1, ESTABLISHED=2, RELATED=4, NEW=8, SNAT=0x100 and DNAT=0x200
+    /// (from the entry's status), UNTRACKED=0x400.
+    pub state: u32,
     /// `IPS_*` status bits of the entry (0 when none).
     pub status: u32,
     /// The entry's mark (`ct->mark`).

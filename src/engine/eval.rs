@@ -1,26 +1,56 @@
 //! Evaluation of match extensions: one arm per extension the engine can
-//! evaluate. [`match_supported`] is checked at compile time, so a ruleset
-//! with a match nfsim cannot evaluate is refused, never approximated.
+//! evaluate, each following the kernel's `match` function named in its
+//! comment. [`match_supported`] is checked when a program is compiled, so a
+//! ruleset with a match nfsim cannot evaluate is refused, never
+//! approximated.
 
-use super::ctx::{MatchResult, PacketCtx};
+use super::ctx::{Env, MatchResult, PacketCtx};
 use super::state::MatchState;
-use crate::model::matches::{tcp::Tcp, udp::Udp};
+use crate::model::matches::conntrack::{Conntrack, CtDir};
+use crate::model::matches::icmp::{Icmp, Icmp6};
+use crate::model::matches::multiport::{Multiport, MultiportDir};
+use crate::model::matches::{state::State, tcp::Tcp, udp::Udp};
 use crate::model::Match;
 use crate::wire::{rd_u16, rd_u8};
 
 /// Whether the engine can evaluate this match.
 pub fn match_supported(m: &Match) -> bool {
-    matches!(m, Match::Tcp(_) | Match::Udp(_))
+    match m {
+        Match::Tcp(_)
+        | Match::Udp(_)
+        | Match::State(_)
+        | Match::Comment(_)
+        | Match::Multiport(_)
+        | Match::Icmp(_)
+        | Match::Icmp6(_) => true,
+        Match::Conntrack(c) => {
+            c.orig_src.is_none()
+                && c.orig_dst.is_none()
+                && c.repl_src.is_none()
+                && c.repl_dst.is_none()
+        }
+        _ => false,
+    }
 }
 
 /// Evaluates one match.
 #[inline]
-pub fn eval_match(m: &Match, pkt: &PacketCtx<'_>, st: &mut MatchState) -> MatchResult {
-    let _ = st;
+pub fn eval_match<E: Env>(
+    m: &Match,
+    pkt: &PacketCtx<'_>,
+    st: &mut MatchState,
+    env: &E,
+) -> MatchResult {
+    let _ = (st, env);
     match m {
         Match::Tcp(t) => tcp_mt(t, pkt),
         Match::Udp(u) => udp_mt(u, pkt),
-        #[allow(unreachable_patterns)]
+        Match::Conntrack(c) => conntrack_mt(c, pkt).into(),
+        Match::State(s) => state_mt(s, pkt).into(),
+        Match::Comment(_) => MatchResult::Match,
+        Match::Multiport(mp) => multiport_mt(mp, pkt),
+        Match::Icmp(i) => icmp_mt(i, pkt),
+        Match::Icmp6(i) => icmp6_mt(i, pkt),
         _ => MatchResult::NoMatch,
     }
 }
@@ -30,13 +60,11 @@ fn port_in(p: u16, r: (u16, u16), inv: bool) -> bool {
     (p >= r.0 && p <= r.1) ^ inv
 }
 
-/// `tcp_mt` (net/netfilter/xt_tcpudp.c): non-first fragments never match;
-/// a first fragment whose TCP header is cut short is dropped (hotdrop); a
-/// data offset below 5 words, or options that are cut short, hotdrop too.
+/// `tcp_mt` (net/netfilter/xt_tcpudp.c): non-first fragments never match
+/// (fragment offset 1 is dropped); a TCP header cut short, a data offset
+/// below 5 words or options cut short drop the packet (hotdrop).
 fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
     if pkt.meta.fragoff != 0 {
-        // "To quote Alan: Don't allow a fragment of TCP 8 bytes in." The
-        // kernel drops fragoff == 1 with the TCP flags check.
         if pkt.meta.fragoff == 1 {
             return MatchResult::HotDrop;
         }
@@ -46,9 +74,9 @@ fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
     if l4.len() < 20 {
         return MatchResult::HotDrop;
     }
-    let sport = rd_u16(l4, 0);
-    let dport = rd_u16(l4, 2);
-    if !port_in(sport, t.sports, t.sports_inv) || !port_in(dport, t.dports, t.dports_inv) {
+    if !port_in(rd_u16(l4, 0), t.sports, t.sports_inv)
+        || !port_in(rd_u16(l4, 2), t.dports, t.dports_inv)
+    {
         return MatchResult::NoMatch;
     }
     let flags = rd_u8(l4, 13);
@@ -67,7 +95,6 @@ fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
         let Some(opts) = l4.get(20..doff) else {
             return MatchResult::HotDrop;
         };
-        // tcp_find_option: kind 0/1 advance by one byte, others by their length (min 1).
         let mut i = 0;
         let mut found = false;
         while i < opts.len() {
@@ -78,8 +105,7 @@ fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
             if opts[i] < 2 {
                 i += 1;
             } else {
-                let l = opts.get(i + 1).copied().unwrap_or(1).max(1) as usize;
-                i += l;
+                i += opts.get(i + 1).copied().filter(|l| *l != 0).unwrap_or(1) as usize;
             }
         }
         if found == t.option_inv {
@@ -101,4 +127,111 @@ fn udp_mt(u: &Udp, pkt: &PacketCtx<'_>) -> MatchResult {
     (port_in(rd_u16(l4, 0), u.sports, u.sports_inv)
         && port_in(rd_u16(l4, 2), u.dports, u.dports_inv))
     .into()
+}
+
+/// `conntrack_mt` (net/netfilter/xt_conntrack.c), revision 3.
+fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
+    let ct = &pkt.ct;
+    if let Some(s) = c.state {
+        let mut bit = ct.state & 0x40f;
+        if ct.has_entry {
+            bit |= ct.state & 0x300;
+        }
+        if (s.value.0 & bit != 0) == s.invert {
+            return false;
+        }
+    }
+    if !ct.has_entry {
+        return c.state.is_some();
+    }
+    if let Some(d) = c.dir {
+        if (d == CtDir::Reply) != ct.reply_dir {
+            return false;
+        }
+    }
+    if let Some(p) = c.proto {
+        if (ct.l4proto == p.value) == p.invert {
+            return false;
+        }
+    }
+    let ports = [
+        (c.orig_src_port, ct.orig_sport),
+        (c.orig_dst_port, ct.orig_dport),
+        (c.repl_src_port, ct.repl_sport),
+        (c.repl_dst_port, ct.repl_dport),
+    ];
+    for (want, have) in ports {
+        if let Some(w) = want {
+            if (have >= w.value.0 && have <= w.value.1) == w.invert {
+                return false;
+            }
+        }
+    }
+    if let Some(s) = c.status {
+        if (s.value.0 & ct.status != 0) == s.invert {
+            return false;
+        }
+    }
+    if let Some(e) = c.expire {
+        if (ct.expires_secs >= e.value.0 && ct.expires_secs <= e.value.1) == e.invert {
+            return false;
+        }
+    }
+    true
+}
+
+/// `state_mt` (net/netfilter/xt_state.c): the same bits without SNAT/DNAT.
+fn state_mt(s: &State, pkt: &PacketCtx<'_>) -> bool {
+    let bit = pkt.ct.state & 0x40f;
+    (s.states.0 & bit != 0) ^ s.invert
+}
+
+/// `multiport_mt` / `ports_match_v1` (net/netfilter/xt_multiport.c).
+fn multiport_mt(m: &Multiport, pkt: &PacketCtx<'_>) -> MatchResult {
+    if pkt.meta.fragoff != 0 {
+        return MatchResult::NoMatch;
+    }
+    let l4 = pkt.meta.l4(pkt.data);
+    if l4.len() < 4 {
+        return MatchResult::HotDrop;
+    }
+    let (s, d) = (rd_u16(l4, 0), rd_u16(l4, 2));
+    for &(lo, hi) in &m.ports {
+        let hit = match m.dir {
+            MultiportDir::Source => s >= lo && s <= hi,
+            MultiportDir::Destination => d >= lo && d <= hi,
+            MultiportDir::Either => (s >= lo && s <= hi) || (d >= lo && d <= hi),
+        };
+        if hit {
+            return (!m.invert).into();
+        }
+    }
+    m.invert.into()
+}
+
+/// `icmp_match` (net/ipv4/netfilter/ip_tables.c).
+fn icmp_mt(i: &Icmp, pkt: &PacketCtx<'_>) -> MatchResult {
+    if pkt.meta.fragoff != 0 {
+        return MatchResult::NoMatch;
+    }
+    let l4 = pkt.meta.l4(pkt.data);
+    if l4.len() < 8 {
+        return MatchResult::HotDrop;
+    }
+    let (t, c) = (l4[0], l4[1]);
+    let hit = i.icmp_type == 0xff || (t == i.icmp_type && c >= i.codes.0 && c <= i.codes.1);
+    (hit ^ i.invert).into()
+}
+
+/// `icmp6_match` (net/ipv6/netfilter/ip6_tables.c).
+fn icmp6_mt(i: &Icmp6, pkt: &PacketCtx<'_>) -> MatchResult {
+    if pkt.meta.fragoff != 0 {
+        return MatchResult::NoMatch;
+    }
+    let l4 = pkt.meta.l4(pkt.data);
+    if l4.len() < 8 {
+        return MatchResult::HotDrop;
+    }
+    let (t, c) = (l4[0], l4[1]);
+    ((t == i.icmp_type && c >= i.codes.0 && c <= i.codes.1) ^ i.invert).into()
 }

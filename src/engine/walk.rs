@@ -113,7 +113,7 @@ pub fn run_table<E: Env, S: TraceSink>(
         let mut matched = true;
         for (k, m) in r.matches.iter().enumerate() {
             let slot = &mut state.match_state[r.state_base as usize + k];
-            match eval_match(m, pkt, slot) {
+            match eval_match(m, pkt, slot, env) {
                 MatchResult::Match => {}
                 MatchResult::NoMatch => {
                     if S::WANTS_EXPLAIN {

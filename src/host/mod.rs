@@ -171,12 +171,15 @@ impl Outcome {
             end: self.bytes.len(),
         });
     }
+    #[allow(dead_code)] // used by the LOG target (being wired)
     pub(crate) fn log_writer(&mut self) -> &mut String {
         &mut self.log_text
     }
+    #[allow(dead_code)] // used by the LOG target (being wired)
     pub(crate) fn log_mark(&self) -> usize {
         self.log_text.len()
     }
+    #[allow(dead_code)] // used by the LOG target (being wired)
     pub(crate) fn log_commit(&mut self, start: usize) {
         let end = self.log_text.len();
         self.logs.push((start, end));
@@ -239,6 +242,7 @@ pub struct Host {
     pub(crate) v6: FamilyState,
     pub(crate) ct: ConntrackTable,
     pub(crate) rng: SplitMix64,
+    #[allow(dead_code)] // used by limit/hashlimit (being wired)
     pub(crate) hz: u32,
     pub(crate) queue: VecDeque<path::Job>,
     pub(crate) pool: Vec<Vec<u8>>,

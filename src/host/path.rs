@@ -199,15 +199,15 @@ impl Host {
             };
         };
         let bits = self.ct.state_bits(slot).bits();
+        // CtStateBits: INVALID=1 ESTABLISHED=2 RELATED=4 NEW=8 SNAT=0x40 DNAT=0x80 UNTRACKED=0x100
+        let state = (bits & 0x0f)
+            | if bits & 0x40 != 0 { 0x100 } else { 0 }
+            | if bits & 0x80 != 0 { 0x200 } else { 0 }
+            | if bits & 0x100 != 0 { 0x400 } else { 0 };
         let mut v = CtView {
-            state: bits as u8,
+            state,
             ..CtView::default()
         };
-        // CtStateBits: INVALID=1 ESTABLISHED=2 RELATED=4 NEW=8 SNAT=0x40 DNAT=0x80 UNTRACKED=0x100
-        v.state = ((bits & 0x0f)
-            | if bits & 0x100 != 0 { 0x10 } else { 0 }
-            | if bits & 0x40 != 0 { 0x20 } else { 0 }
-            | if bits & 0x80 != 0 { 0x40 } else { 0 }) as u8;
         if let Some(h) = slot.handle() {
             v.has_entry = true;
             v.status = self.ct.status(h).map(|s| s.bits()).unwrap_or(0);

@@ -1,21 +1,54 @@
 //! Extension targets as the host runs them (the [`Env`] implementation):
-//! the targets change the packet, its conntrack entry or the host's output.
+//! targets change the packet, its conntrack entry or the host's output.
+//! Each follows the kernel function named in its comment.
 
-use crate::conntrack::{ConntrackTable, CtSlot, SplitMix64};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use crate::conntrack::{
+    ConntrackTable, CtSlot, CtVerdict, ManipType, NatRange as CtRange, NatRangeFlags, SplitMix64,
+};
 use crate::engine::{Env, PacketCtx, Verdict};
+use crate::model::targets::connmark::{Connmark, ConnmarkMode, ShiftDir};
+use crate::model::targets::nat::NatRange;
+use crate::model::targets::reject::RejectWith;
+use crate::model::targets::ttl::HlMode;
 use crate::model::{Family, Hook, TableKind, Target};
 use crate::time::Instant;
+use crate::wire::reject::{
+    icmp_unreach_v4, icmpv6_unreach, tcp_reset_v4, tcp_reset_v6, TcpResetChecksum,
+};
 
-use super::path::Job;
-use super::route::Fib;
+use super::path::{Job, JobKind};
+use super::route::{Fib, RouteKind};
 use super::{Device, Outcome};
 
 /// Whether the host can run this target.
 pub fn target_supported(t: &Target) -> bool {
-    matches!(t, Target::Trace(_))
+    match t {
+        Target::Trace(_)
+        | Target::Reject(_)
+        | Target::Mark(_)
+        | Target::Connmark(_)
+        | Target::Snat(_)
+        | Target::Dnat(_)
+        | Target::Masquerade(_)
+        | Target::Redirect(_)
+        | Target::Netmap(_)
+        | Target::Nfqueue(_)
+        | Target::Ttl(_)
+        | Target::Hl(_)
+        | Target::Tos(_)
+        | Target::Dscp(_) => true,
+        Target::Ct(c) => {
+            use crate::model::targets::ct::CtFlags;
+            c.flags.contains(CtFlags::NOTRACK) || c.flags.contains(CtFlags::NOTRACK_ALIAS)
+        }
+        _ => false,
+    }
 }
 
 /// What a target may touch while a table is walked.
+#[allow(dead_code)] // devs/out/received serve the LOG target (being wired)
 pub(crate) struct HostEnv<'a> {
     pub(crate) ct: &'a mut ConntrackTable,
     pub(crate) slot: &'a mut Option<CtSlot>,
@@ -30,6 +63,201 @@ pub(crate) struct HostEnv<'a> {
     pub(crate) in_dev_idx: usize,
     pub(crate) received: bool,
     pub(crate) family: Family,
+}
+
+fn to_ct_range(r: &NatRange) -> CtRange {
+    CtRange {
+        flags: NatRangeFlags::from_bits_truncate(r.flags.bits()),
+        min_addr: r.min_addr,
+        max_addr: r.max_addr,
+        min_proto: r.min_port,
+        max_proto: r.max_port,
+        base_proto: r.base_port,
+    }
+}
+
+fn manip_of(hook: Hook) -> ManipType {
+    match hook {
+        Hook::PreRouting | Hook::LocalOut => ManipType::Dst,
+        _ => ManipType::Src,
+    }
+}
+
+fn dst_of(family: Family, data: &[u8]) -> Option<IpAddr> {
+    match family {
+        Family::Ipv4 => data
+            .get(16..20)
+            .map(|b| IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))),
+        Family::Ipv6 => data
+            .get(24..40)
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .map(|b| IpAddr::V6(Ipv6Addr::from(b))),
+    }
+}
+
+fn src_of(family: Family, data: &[u8]) -> Option<IpAddr> {
+    match family {
+        Family::Ipv4 => data
+            .get(12..16)
+            .map(|b| IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))),
+        Family::Ipv6 => data
+            .get(8..24)
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .map(|b| IpAddr::V6(Ipv6Addr::from(b))),
+    }
+}
+
+impl HostEnv<'_> {
+    fn push_generated(&mut self, data: &[u8], slot: Option<CtSlot>) {
+        let mut b = self.pool.pop().unwrap_or_default();
+        b.clear();
+        b.extend_from_slice(data);
+        self.queue.push_back(Job {
+            buf: b,
+            kind: JobKind::Tx,
+            slot,
+            mark: 0,
+            hdrincl: false,
+        });
+    }
+
+    /// `nf_nat_setup_info` with a range computed by a target.
+    fn setup(&mut self, range: &CtRange) -> Option<Verdict> {
+        let Some(h) = self.slot.and_then(|s| s.handle()) else {
+            return Some(Verdict::Drop);
+        };
+        match self
+            .ct
+            .setup_nat(h, manip_of(self.hook), range, self.rng, self.now)
+        {
+            CtVerdict::Accept => Some(Verdict::Accept),
+            CtVerdict::Drop => Some(Verdict::Drop),
+        }
+    }
+
+    /// `inet_select_addr(dev, nexthop, RT_SCOPE_UNIVERSE)`: an address of the
+    /// device in the next hop's subnet, else its first address.
+    fn select_addr(&self, dev: usize, near: Option<IpAddr>) -> Option<IpAddr> {
+        let v6 = self.family == Family::Ipv6;
+        if let Some(n) = near {
+            if let Some((net, _)) = self
+                .fib
+                .connected
+                .iter()
+                .find(|(net, d)| *d == dev && net.contains(&n))
+            {
+                if let Some((a, _)) = self
+                    .fib
+                    .local
+                    .iter()
+                    .find(|(a, d)| *d == dev && net.contains(a))
+                {
+                    return Some(*a);
+                }
+            }
+        }
+        self.fib.source_on(dev, v6)
+    }
+
+    /// `reject_tg` / `reject_tg6`: send the reply, drop the packet.
+    fn reject(&mut self, with: RejectWith, pkt: &PacketCtx<'_>) -> Verdict {
+        let mut out = [0u8; 1280];
+        let data: &[u8] = pkt.data;
+        let attached = self.slot.map(|s| s.attach_reply());
+        let n = match (self.family, with) {
+            (Family::Ipv4, RejectWith::TcpReset) => {
+                // nf_send_reset: attached to the original's conntrack entry.
+                match tcp_reset_v4(
+                    data,
+                    64,
+                    self.hook == Hook::PreRouting || self.hook == Hook::LocalIn,
+                    TcpResetChecksum::Partial,
+                    &mut out,
+                ) {
+                    Ok(n) => Some((n, attached)),
+                    Err(_) => None,
+                }
+            }
+            (Family::Ipv6, RejectWith::TcpReset) => tcp_reset_v6(data, 64, true, &mut out)
+                .ok()
+                .map(|n| (n, attached)),
+            (Family::Ipv4, w) => {
+                let code = match w {
+                    RejectWith::IcmpNetUnreachable => 0,
+                    RejectWith::IcmpHostUnreachable => 1,
+                    RejectWith::IcmpProtoUnreachable => 2,
+                    RejectWith::IcmpPortUnreachable => 3,
+                    RejectWith::IcmpNetProhibited => 9,
+                    RejectWith::IcmpHostProhibited => 10,
+                    RejectWith::IcmpAdminProhibited => 13,
+                    _ => return Verdict::Drop,
+                };
+                // __icmp_send: the source is the original destination when it
+                // was for us, else the address the route back prefers.
+                let Some(dst) = dst_of(Family::Ipv4, data) else {
+                    return Verdict::Drop;
+                };
+                let src = if self.fib.is_local(dst) {
+                    dst
+                } else {
+                    let Some(orig_src) = src_of(Family::Ipv4, data) else {
+                        return Verdict::Drop;
+                    };
+                    match self.fib.lookup(orig_src) {
+                        Some(RouteKind::Unicast { dev, via }) => match self.select_addr(dev, via) {
+                            Some(a) => a,
+                            None => return Verdict::Drop,
+                        },
+                        _ => return Verdict::Drop,
+                    }
+                };
+                let IpAddr::V4(src) = src else {
+                    return Verdict::Drop;
+                };
+                icmp_unreach_v4(data, code, src, 64, 0, true, &mut out)
+                    .ok()
+                    .map(|n| (n, None))
+            }
+            (Family::Ipv6, w) => {
+                let code = match w {
+                    RejectWith::Icmp6NoRoute => 0,
+                    RejectWith::Icmp6AdmProhibited => 1,
+                    RejectWith::Icmp6AddrUnreachable => 3,
+                    RejectWith::Icmp6PortUnreachable => 4,
+                    RejectWith::Icmp6PolicyFail => 5,
+                    RejectWith::Icmp6RejectRoute => 6,
+                    _ => return Verdict::Drop,
+                };
+                let Some(dst) = dst_of(Family::Ipv6, data) else {
+                    return Verdict::Drop;
+                };
+                let src = if self.fib.is_local(dst) {
+                    dst
+                } else {
+                    let Some(orig_src) = src_of(Family::Ipv6, data) else {
+                        return Verdict::Drop;
+                    };
+                    match self.fib.lookup(orig_src) {
+                        Some(RouteKind::Unicast { dev, via }) => match self.select_addr(dev, via) {
+                            Some(a) => a,
+                            None => return Verdict::Drop,
+                        },
+                        _ => return Verdict::Drop,
+                    }
+                };
+                let IpAddr::V6(src) = src else {
+                    return Verdict::Drop;
+                };
+                icmpv6_unreach(data, code, &src, 64, true, &mut out)
+                    .ok()
+                    .map(|n| (n, None))
+            }
+        };
+        if let Some((n, slot)) = n {
+            self.push_generated(&out[..n], slot);
+        }
+        Verdict::Drop
+    }
 }
 
 impl Env for HostEnv<'_> {
@@ -47,13 +275,199 @@ impl Env for HostEnv<'_> {
         let _ = table;
         match target {
             Target::Trace(_) => {
-                // xt_TRACE: sets skb->nf_trace. nfsim traces every packet
-                // already, as the reference recorder does.
+                // xt_TRACE: sets skb->nf_trace (nfsim traces every packet, as
+                // the reference recorder does).
                 pkt.nf_trace = true;
                 None
             }
-            #[allow(unreachable_patterns)]
+            Target::Reject(r) => Some(self.reject(r.with, pkt)),
+            // mark_tg (xt_mark.c): skb->mark = (skb->mark & ~mask) ^ mark.
+            Target::Mark(m) => {
+                pkt.mark = (pkt.mark & !m.mask) ^ m.value;
+                None
+            }
+            Target::Connmark(c) => {
+                self.connmark(c, pkt);
+                None
+            }
+            Target::Ct(_) => {
+                // xt_ct_target with XT_CT_NOTRACK: the packet is untracked.
+                if self.slot.is_none() {
+                    *self.slot = Some(CtSlot::Untracked);
+                }
+                None
+            }
+            Target::Snat(s) => self.setup(&to_ct_range(&s.range)),
+            Target::Dnat(d) => self.setup(&to_ct_range(&d.range)),
+            Target::Masquerade(m) => {
+                // nf_nat_masquerade_ipv4/ipv6: the address of the output device
+                // that the route's next hop is on.
+                let dst = dst_of(self.family, pkt.data)?;
+                let (dev, via) = match self.fib.lookup(dst) {
+                    Some(RouteKind::Unicast { dev, via }) => (dev, via),
+                    _ => return Some(Verdict::Drop),
+                };
+                let Some(a) = self.select_addr(dev, via) else {
+                    return Some(Verdict::Drop);
+                };
+                let r = CtRange::masquerade(&to_ct_range(&m.range), a);
+                self.setup(&r)
+            }
+            Target::Redirect(r) => {
+                // nf_nat_redirect_ipv4/ipv6: loopback for OUTPUT, else the
+                // first address of the input device.
+                let a = if self.hook == Hook::LocalOut {
+                    match self.family {
+                        Family::Ipv4 => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                        Family::Ipv6 => IpAddr::V6(Ipv6Addr::LOCALHOST),
+                    }
+                } else {
+                    match self
+                        .fib
+                        .source_on(self.in_dev_idx, self.family == Family::Ipv6)
+                    {
+                        Some(a) => a,
+                        None => return Some(Verdict::Drop),
+                    }
+                };
+                let rr = CtRange::redirect(&to_ct_range(&r.range), a);
+                self.setup(&rr)
+            }
+            Target::Netmap(n) => {
+                // netmap_tg4/6: keep the host part, take the network part.
+                let addr = if matches!(self.hook, Hook::PreRouting | Hook::LocalOut) {
+                    dst_of(self.family, pkt.data)?
+                } else {
+                    src_of(self.family, pkt.data)?
+                };
+                let len = self.family.addr_len();
+                let mut min = [0u8; 16];
+                let mut max = [0u8; 16];
+                for i in 0..len {
+                    min[i] = n.net.addr[i];
+                    max[i] = n.net.addr[i] | !n.net.mask[i];
+                }
+                let bytes_to_ip = |b: &[u8; 16]| match self.family {
+                    Family::Ipv4 => IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3])),
+                    Family::Ipv6 => IpAddr::V6(Ipv6Addr::from(*b)),
+                };
+                let target = CtRange {
+                    flags: NatRangeFlags::MAP_IPS,
+                    min_addr: bytes_to_ip(&min),
+                    max_addr: bytes_to_ip(&max),
+                    ..CtRange::default()
+                };
+                let r = CtRange::netmap(&target, addr)?;
+                self.setup(&r)
+            }
+            Target::Nfqueue(q) => {
+                // nfqueue_tg_v3: no listener in a simulation; with
+                // --queue-bypass the packet goes on, else it is dropped.
+                use crate::model::targets::nfqueue::NfqFlags;
+                Some(Verdict::Queue {
+                    num: q.queuenum,
+                    bypass: q.flags.contains(NfqFlags::BYPASS),
+                })
+            }
+            Target::Ttl(t) => {
+                // ttl_tg (xt_HL.c), incremental header checksum.
+                if let Some(old) = pkt.data.get(8).copied() {
+                    let new = match t.mode {
+                        HlMode::Set => t.ttl,
+                        HlMode::Inc => old.saturating_add(t.ttl),
+                        HlMode::Dec => old.saturating_sub(t.ttl),
+                    };
+                    set_ipv4_byte(pkt.data, 8, new);
+                }
+                None
+            }
+            Target::Hl(h) => {
+                if let Some(old) = pkt.data.get(7).copied() {
+                    pkt.data[7] = match h.mode {
+                        HlMode::Set => h.hop_limit,
+                        HlMode::Inc => old.saturating_add(h.hop_limit),
+                        HlMode::Dec => old.saturating_sub(h.hop_limit),
+                    };
+                }
+                None
+            }
+            Target::Tos(t) => {
+                // tos_tg (xt_DSCP.c): tos = (tos & ~mask) ^ value.
+                set_tclass(self.family, pkt.data, |old| (old & !t.mask) ^ t.value);
+                None
+            }
+            Target::Dscp(d) => {
+                // dscp_tg: replace the DSCP bits, keep ECN.
+                set_tclass(self.family, pkt.data, |old| (old & 0x03) | (d.dscp << 2));
+                None
+            }
             _ => Some(Verdict::Drop),
+        }
+    }
+}
+
+impl HostEnv<'_> {
+    /// `connmark_tg_shift` (xt_connmark.c).
+    fn connmark(&mut self, c: &Connmark, pkt: &mut PacketCtx<'_>) {
+        let Some(h) = self.slot.and_then(|s| s.handle()) else {
+            return;
+        };
+        let ctmark = self.ct.mark(h).unwrap_or(0);
+        let shift = |v: u32| match c.shift_dir {
+            ShiftDir::Left => v.checked_shl(u32::from(c.shift_bits)).unwrap_or(0),
+            ShiftDir::Right => v.checked_shr(u32::from(c.shift_bits)).unwrap_or(0),
+        };
+        match c.mode {
+            ConnmarkMode::Set => {
+                let new = (ctmark & !c.ctmask) ^ c.ctmark;
+                if new != ctmark {
+                    self.ct.set_mark(h, new);
+                }
+            }
+            ConnmarkMode::Save => {
+                let new = (ctmark & !c.ctmask) ^ (shift(pkt.mark & c.nfmask) & c.ctmask);
+                if new != ctmark {
+                    self.ct.set_mark(h, new);
+                }
+            }
+            ConnmarkMode::Restore => {
+                let nf = shift(ctmark & c.ctmask) & c.nfmask;
+                pkt.mark = (pkt.mark & !c.nfmask) ^ nf;
+            }
+        }
+    }
+}
+
+/// Changes one byte of an IPv4 header with the checksum updated (RFC 1624).
+fn set_ipv4_byte(data: &mut [u8], at: usize, new: u8) {
+    let Some(&old) = data.get(at) else { return };
+    if old == new || data.len() < 20 {
+        return;
+    }
+    let word = at & !1;
+    let old_w = u16::from_be_bytes([data[word], data[word + 1]]);
+    data[at] = new;
+    let new_w = u16::from_be_bytes([data[word], data[word + 1]]);
+    let c = u16::from_be_bytes([data[10], data[11]]);
+    let c = crate::wire::checksum::replace2(c, old_w, new_w);
+    data[10..12].copy_from_slice(&c.to_be_bytes());
+}
+
+/// Rewrites the IPv4 TOS byte or the IPv6 traffic class.
+fn set_tclass(family: Family, data: &mut [u8], f: impl Fn(u8) -> u8) {
+    match family {
+        Family::Ipv4 => {
+            if let Some(&old) = data.get(1) {
+                set_ipv4_byte(data, 1, f(old));
+            }
+        }
+        Family::Ipv6 => {
+            if data.len() >= 2 {
+                let old = (data[0] << 4) | (data[1] >> 4);
+                let new = f(old);
+                data[0] = (data[0] & 0xf0) | (new >> 4);
+                data[1] = (data[1] & 0x0f) | (new << 4);
+            }
         }
     }
 }
