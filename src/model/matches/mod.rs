@@ -5,6 +5,7 @@
 //! add a line to the [`Match`] list. Names iptables knows that nfsim does
 //! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
 
+pub mod bpf;
 pub mod cgroup;
 pub mod cluster;
 pub mod connbytes;
@@ -14,6 +15,7 @@ pub mod devgroup;
 pub mod ipcomp;
 pub mod ipvs;
 pub mod nfacct;
+pub mod osf;
 pub mod policy;
 pub mod ports;
 pub mod quota;
@@ -24,6 +26,7 @@ pub mod socket;
 pub mod string;
 pub mod tcp;
 pub mod time;
+pub mod u32;
 pub mod udp;
 pub mod xtnum;
 
@@ -36,6 +39,12 @@ extension_enum! {
         "tcp", Both => Tcp(tcp::Tcp),
         /// `-m udp`
         "udp", Both => Udp(udp::Udp),
+        /// `-m bpf`
+        "bpf", Both => Bpf(bpf::Bpf),
+        /// `-m u32`
+        "u32", Both => U32(u32::U32),
+        /// `-m osf`
+        "osf", V4 => Osf(osf::Osf),
         /// `-m rateest`
         "rateest", Both => Rateest(rateest::Rateest),
         /// `-m time`
