@@ -266,7 +266,7 @@ mod tests {
         ] {
             assert!(rt(&format!("-m u32 --u32 \"{bad}\"")).is_err(), "{bad}");
         }
-        let eleven = vec!["0=0"; 11].join("&&");
+        let eleven = ["0=0"; 11].join("&&");
         assert!(rt(&format!("-m u32 --u32 \"{eleven}\"")).is_err());
     }
 }
