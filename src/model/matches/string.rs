@@ -212,7 +212,11 @@ impl Extension for StringMatch {
             ALGO => {
                 let s = args.required("string", "algo")?;
                 // XTTYPE_STRING into char algo[16]: silently truncated.
-                let s = &s[..s.len().min(15)];
+                let mut k = s.len().min(15);
+                while !s.is_char_boundary(k) {
+                    k -= 1;
+                }
+                let s = &s[..k];
                 // The kernel's textsearch_find (lib/textsearch.c) knows the
                 // loaded algorithms only; an unknown name fails checkentry.
                 self.algo = Some(match s {
@@ -328,6 +332,7 @@ mod tests {
         let long = "x".repeat(129);
         assert!(rt(&format!("-m string --string \"{long}\" --algo bm")).is_err());
         assert!(rt("-m string --algo wrong --string x").is_err());
+        assert!(rt("-m string --algo bmxxxxxxxxxxxxé --string x").is_err());
         assert!(rt("-m string --algo bm").is_err());
         assert!(rt("-m string --string x --hex-string x --algo bm").is_err());
         assert!(rt("-m string --string x --algo bm --from 5 --to 4").is_err());
