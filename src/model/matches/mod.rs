@@ -52,7 +52,7 @@ extension_enum! {
         /// `-m policy`
         "policy", Both => Policy(policy::Policy),
         /// `-m string`
-        "string", Both => String(string::StringMatch),
+        "string", Both => StringMatch(string::StringMatch),
         /// `-m ipvs`
         "ipvs", Both => Ipvs(ipvs::Ipvs),
         /// `-m connbytes`
