@@ -2,6 +2,10 @@
 //! revision 2): the cgroup (v1 net_cls classid or v2 path) of the local
 //! socket that sent the packet.
 //!
+//! nfsim models a host whose only cgroup2 directory is the root: `--path`
+//! naming anything else is rejected at commit as the kernel rejects a path
+//! that does not exist.
+//!
 //! Evaluation not supported: the engine reports an error when such a rule
 //! is compiled (the simulator has no processes or cgroups).
 
@@ -70,13 +74,20 @@ impl Extension for Cgroup {
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_cgroup.c cgroup_mt_check_v2: exactly one of path / classid.
-        // (The kernel also resolves the path with cgroup_get_from_path;
-        // nfsim has no cgroup tree and accepts any path.)
         if self.path.is_some() && self.classid.is_some() {
             return Err("xt_cgroup: both path and classid specified".into());
         }
         if self.path.is_none() && self.classid.is_none() {
             return Err("xt_cgroup: no path or classid specified".into());
+        }
+        // cgroup_get_from_path: the path must name an existing cgroup2
+        // directory. nfsim models a host whose only cgroup is the root.
+        if let Some(p) = &self.path {
+            if !p.bytes().all(|b| b == b'/') {
+                return Err(format!(
+                    "xt_cgroup: invalid path, errno=-2 (`{p}': nfsim models only the root cgroup)"
+                ));
+            }
         }
         // Registration: .hooks = LOCAL_OUT | POST_ROUTING | LOCAL_IN.
         let allowed = Hook::LocalOut.bit() | Hook::PostRouting.bit() | Hook::LocalIn.bit();
@@ -115,9 +126,10 @@ mod tests {
             rt("OUTPUT", "-m cgroup ! --path \"/\"").unwrap(),
             "-m cgroup ! --path \"/\""
         );
+        assert!(rt("OUTPUT", "-m cgroup --path user.slice").is_err());
         assert_eq!(
-            rt("OUTPUT", "-m cgroup --path user.slice").unwrap(),
-            "-m cgroup --path \"user.slice\""
+            rt("OUTPUT", "-m cgroup --path //").unwrap(),
+            "-m cgroup --path \"//\""
         );
         assert_eq!(
             rt("POSTROUTING", "-m cgroup --cgroup 0x10").unwrap(),

@@ -95,7 +95,8 @@ impl Extension for Cluster {
             (MASK, "cluster-local-nodemask"),
         )?;
         mandatory("cluster", seen, &[(SEED, "cluster-hash-seed")])?;
-        let too_big = u64::from(self.node_mask) >= 1u64 << self.total_nodes;
+        let too_big =
+            u64::from(self.node_mask) >= 1u64.checked_shl(self.total_nodes).unwrap_or(u64::MAX);
         if seen & (1 << NODE) != 0 {
             if too_big {
                 return Err(
@@ -123,7 +124,7 @@ impl Extension for Cluster {
         if self.total_nodes > NODES_MAX {
             return Err(format!("xt_cluster: you have exceeded the maximum number of cluster nodes ({} > {NODES_MAX})", self.total_nodes));
         }
-        if u64::from(self.node_mask) >= 1u64 << self.total_nodes {
+        if u64::from(self.node_mask) >= 1u64.checked_shl(self.total_nodes).unwrap_or(u64::MAX) {
             return Err("xt_cluster: node mask cannot exceed total number of nodes".into());
         }
         Ok(())

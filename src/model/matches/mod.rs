@@ -6,6 +6,7 @@
 //! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
 
 pub mod addrtype;
+pub mod bpf;
 pub mod cgroup;
 pub mod cluster;
 pub mod comment;
@@ -29,6 +30,7 @@ pub mod mac;
 pub mod mark;
 pub mod multiport;
 pub mod nfacct;
+pub mod osf;
 pub mod pkttype;
 pub mod policy;
 pub mod ports;
@@ -44,6 +46,7 @@ pub mod tcpmss;
 pub mod time;
 pub mod tos;
 pub mod ttl;
+pub mod u32;
 pub mod udp;
 pub mod xtargs;
 pub mod xtnum;
@@ -100,6 +103,12 @@ extension_enum! {
         "pkttype", Both => PktType(pkttype::PktType),
         /// `-m mac`
         "mac", Both => Mac(mac::Mac),
+        /// `-m bpf`
+        "bpf", Both => Bpf(bpf::Bpf),
+        /// `-m u32`
+        "u32", Both => U32(u32::U32),
+        /// `-m osf`
+        "osf", V4 => Osf(osf::Osf),
         /// `-m rateest`
         "rateest", Both => Rateest(rateest::Rateest),
         /// `-m time`
@@ -107,7 +116,7 @@ extension_enum! {
         /// `-m policy`
         "policy", Both => Policy(policy::Policy),
         /// `-m string`
-        "string", Both => String(string::StringMatch),
+        "string", Both => StringMatch(string::StringMatch),
         /// `-m ipvs`
         "ipvs", Both => Ipvs(ipvs::Ipvs),
         /// `-m connbytes`

@@ -157,6 +157,27 @@ pub fn parse_hex_string(s: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// lib/ts_fsm.c `fsm_init`: the pattern is an array of 4-byte
+/// `struct ts_fsm_token { u16 type; u8 recur; u8 value; }` in host byte
+/// order (little-endian here); types up to `TS_FSM_TYPE_MAX` (13), recur up
+/// to `TS_FSM_RECUR_MAX` (4), `TS_FSM_HEAD_IGNORE` only in a first token
+/// that is not the last; no `--icase`.
+fn check_fsm(p: &[u8], icase: bool) -> Result<(), String> {
+    let err = || Err("xt_string: invalid fsm pattern".to_string());
+    if icase || p.len() % 4 != 0 {
+        return err();
+    }
+    let n = p.len() / 4;
+    for (i, t) in p.chunks_exact(4).enumerate() {
+        let ty = u16::from_le_bytes([t[0], t[1]]);
+        let recur = t[2];
+        if ty > 13 || recur > 4 || (recur == 4 && (i != 0 || i == n - 1)) {
+            return err();
+        }
+    }
+    Ok(())
+}
+
 /// libxt_string.c `is_hex_string`: a byte C's `isprint` rejects, or a
 /// trailing backslash, makes iptables print the pattern as hex.
 fn is_hex_string(p: &[u8]) -> bool {
@@ -191,7 +212,11 @@ impl Extension for StringMatch {
             ALGO => {
                 let s = args.required("string", "algo")?;
                 // XTTYPE_STRING into char algo[16]: silently truncated.
-                let s = &s[..s.len().min(15)];
+                let mut k = s.len().min(15);
+                while !s.is_char_boundary(k) {
+                    k -= 1;
+                }
+                let s = &s[..k];
                 // The kernel's textsearch_find (lib/textsearch.c) knows the
                 // loaded algorithms only; an unknown name fails checkentry.
                 self.algo = Some(match s {
@@ -234,6 +259,9 @@ impl Extension for StringMatch {
         // textsearch_prepare (lib/textsearch.c) rejects an empty pattern.
         if self.pattern.is_empty() {
             return Err("xt_string: empty pattern".into());
+        }
+        if self.algo == Some(Algo::Fsm) {
+            check_fsm(&self.pattern, self.icase)?;
         }
         Ok(())
     }
@@ -304,8 +332,16 @@ mod tests {
         let long = "x".repeat(129);
         assert!(rt(&format!("-m string --string \"{long}\" --algo bm")).is_err());
         assert!(rt("-m string --algo wrong --string x").is_err());
+        assert!(rt("-m string --algo bmxxxxxxxxxxxxé --string x").is_err());
         assert!(rt("-m string --algo bm").is_err());
         assert!(rt("-m string --string x --hex-string x --algo bm").is_err());
         assert!(rt("-m string --string x --algo bm --from 5 --to 4").is_err());
+        assert!(rt("-m string --hex-string \"|0d000161|\" --algo fsm").is_ok());
+        assert!(rt("-m string --hex-string \"|0000046100000061|\" --algo fsm").is_ok());
+        for bad in ["|0e000061|", "|00000461|", "|000000|"] {
+            assert!(rt(&format!("-m string --hex-string \"{bad}\" --algo fsm")).is_err());
+        }
+        assert!(rt("-m string --hex-string \"|00000061|\" --algo fsm --icase").is_err());
+        assert!(rt("-m string --string \"\" --algo bm").is_err());
     }
 }

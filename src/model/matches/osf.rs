@@ -1,0 +1,121 @@
+//! `-m osf` (net/netfilter/xt_osf.c, extensions/libxt_osf.c): passive OS
+//! fingerprinting of TCP SYN packets. IPv4 only.
+//!
+//! Evaluation not supported: the engine reports an error when such a rule
+//! is compiled (nfsim loads no fingerprint database).
+
+use core::fmt;
+
+use super::tcp::{require_proto, unreachable_option};
+use super::xtnum::{bang, mandatory, parse_string, parse_uint};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::Hook;
+
+/// `MAXGENRELEN`: size of the genre buffer.
+pub const MAX_GENRE: usize = 32;
+
+/// `-m osf [!] --genre NAME [--ttl 0|1|2] [--log 0|1|2]`.
+///
+/// ```
+/// use nfsim::model::matches::osf::Osf;
+/// assert!(Osf::default().ttl.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Osf {
+    /// The genre (at most 31 bytes).
+    pub genre: String,
+    /// `!` (`XT_OSF_INVERT`).
+    pub invert: bool,
+    /// `--ttl` (`XT_OSF_TTL`): TTL check level 0..=2.
+    pub ttl: Option<u32>,
+    /// `--log` (`XT_OSF_LOG`): log level 0..=2.
+    pub log: Option<u32>,
+}
+
+static OPTS: [OptSpec; 3] = [
+    OptSpec::arg("genre", 0).inv(),
+    OptSpec::arg("ttl", 1),
+    OptSpec::arg("log", 2),
+];
+
+impl Extension for Osf {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Osf::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            0 => {
+                self.genre = parse_string(args.required("osf", "genre")?, 0, 0, MAX_GENRE)?;
+                self.invert = invert;
+            }
+            1 => {
+                self.ttl =
+                    Some(parse_uint("osf", "ttl", args.required("osf", "ttl")?, 0, 2)? as u32)
+            }
+            2 => {
+                self.log =
+                    Some(parse_uint("osf", "log", args.required("osf", "log")?, 0, 2)? as u32)
+            }
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        mandatory("osf", seen, &[(0, "genre")])
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_osf.c xt_osf_match: .proto = IPPROTO_TCP, .hooks =
+        // PRE_ROUTING | LOCAL_IN | FORWARD.
+        require_proto(ctx, 6, "osf")?;
+        let allowed = Hook::PreRouting.bit() | Hook::LocalIn.bit() | Hook::Forward.bit();
+        if ctx.hooks & !allowed != 0 {
+            return Err(format!(
+                "x_tables: osf match: used from hooks {:#x}, but only usable from PREROUTING/INPUT/FORWARD",
+                ctx.hooks
+            ));
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        bang(f, self.invert)?;
+        write!(f, " --genre {}", self.genre)?;
+        if let Some(t) = self.ttl {
+            write!(f, " --ttl {t}")?;
+        }
+        if let Some(l) = self.log {
+            write!(f, " --log {l}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtnum::round_trip;
+    use crate::model::Family;
+
+    fn rt(rule: &str) -> Result<String, String> {
+        round_trip(Family::Ipv4, "filter", "INPUT", rule)
+    }
+
+    #[test]
+    fn round_trip_and_checks() {
+        assert_eq!(
+            rt("-p tcp -m osf ! --genre linux --log 1 --ttl 0").unwrap(),
+            "-p tcp -m osf ! --genre linux --ttl 0 --log 1"
+        );
+        assert!(rt("-m osf --genre linux").is_err());
+        assert!(rt("-p tcp -m osf --genre linux --ttl 3").is_err());
+        assert!(rt("-p tcp -m osf").is_err());
+        assert!(round_trip(Family::Ipv4, "filter", "OUTPUT", "-p tcp -m osf --genre x").is_err());
+    }
+}
