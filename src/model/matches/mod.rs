@@ -5,14 +5,25 @@
 //! add a line to the [`Match`] list. Names iptables knows that nfsim does
 //! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
 
+pub mod ah;
+pub mod dccp;
 pub mod dscp;
 pub mod ecn;
+pub mod esp;
+pub mod eui64;
+pub mod frag;
+pub mod hbh;
 pub mod hl;
 pub mod icmp;
+pub mod ipv6header;
 pub mod length;
 pub mod mac;
+pub mod mh;
 pub mod pkttype;
 pub mod ports;
+pub mod rt;
+pub mod sctp;
+pub mod srh;
 pub mod tcp;
 pub mod tcpmss;
 pub mod tos;
@@ -51,6 +62,30 @@ extension_enum! {
         "pkttype", Both => PktType(pkttype::PktType),
         /// `-m mac`
         "mac", Both => Mac(mac::Mac),
+        /// `-m ipv6header`
+        "ipv6header", V6 => Ipv6Header(ipv6header::Ipv6Header),
+        /// `-m frag`
+        "frag", V6 => Frag(frag::Frag),
+        /// `-m rt`
+        "rt", V6 => Rt(rt::Rt),
+        /// `-m hbh`
+        "hbh", V6 => Hbh(hbh::Hbh),
+        /// `-m dst`
+        "dst", V6 => Dst(hbh::Dst),
+        /// `-m ah` (IPv4 and IPv6 variants differ in options)
+        "ah", Both => Ah(ah::Ah),
+        /// `-m esp`
+        "esp", Both => Esp(esp::Esp),
+        /// `-m mh`
+        "mh", V6 => Mh(mh::Mh),
+        /// `-m eui64`
+        "eui64", V6 => Eui64(eui64::Eui64),
+        /// `-m srh`
+        "srh", V6 => Srh(srh::Srh),
+        /// `-m sctp`
+        "sctp", Both => Sctp(sctp::Sctp),
+        /// `-m dccp`
+        "dccp", Both => Dccp(dccp::Dccp),
     }
 }
 
@@ -78,13 +113,6 @@ pub const UNSUPPORTED: &[&str] = &[
     "u32",
     "ipcomp",
     "l2tp",
-    "mh",
-    "srh",
-    "eui64",
-    "dccp",
-    "sctp",
     "udplite",
-    "esp",
-    "ah",
     "helper",
 ];
