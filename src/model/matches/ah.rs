@@ -21,7 +21,8 @@ pub struct Ah {
     pub spis: (u32, u32),
     /// `! --ahspi`
     pub spis_inv: bool,
-    /// IPv6 `--ahlen`: header length to match (0 = not tested unless inverted).
+    /// IPv6 `--ahlen`: header length to match; 0 is not tested, inverted or
+    /// not (ip6t_ah.c `ah_mt6`: `!ahinfo->hdrlen || ...`).
     pub hdrlen: u32,
     /// IPv6 `! --ahlen`
     pub hdrlen_inv: bool,

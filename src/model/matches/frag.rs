@@ -18,8 +18,8 @@ pub struct Frag {
     pub ids: (u32, u32),
     /// `! --fragid`
     pub ids_inv: bool,
-    /// `--fraglen N` with its invert flag (the kernel compares it with the
-    /// fragment header length, which is always 0).
+    /// `--fraglen N` with its invert flag: printed, but never tested by the
+    /// kernel (ip6t_frag.c `frag_mt6` ignores `hdrlen`).
     pub hdrlen: Option<(u32, bool)>,
     /// `--fragres`: reserved fields must be zero.
     pub res: bool,

@@ -162,7 +162,8 @@ pub fn parse_icmp_type(table: &[IcmpName], what: &str, s: &str) -> Result<(u8, u
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Icmp {
-    /// ICMP type; 0xff with codes 0..=255 means any type (`icmp_type_code_match`).
+    /// ICMP type; 0xff matches any type whatever the codes (ip_tables.c
+    /// `icmp_type_code_match`: `test_type == 0xFF ||` type and code in range).
     pub icmp_type: u8,
     /// Inclusive code range.
     pub codes: (u8, u8),
