@@ -113,6 +113,5 @@ pub const UNSUPPORTED: &[&str] = &[
     "u32",
     "ipcomp",
     "l2tp",
-    "udplite",
     "helper",
 ];
