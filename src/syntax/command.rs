@@ -132,7 +132,11 @@ pub const CHAIN_PROTOS: &[(&str, u8)] = &[
     ("icmpv6", 58),
     ("esp", 50),
     ("ah", 51),
+    ("mobility-header", 135),
+    ("ipv6-mh", 135),
     ("mh", 135),
+    ("dccp", 33),
+    ("ipcomp", 108),
     ("all", 0),
 ];
 
@@ -186,7 +190,9 @@ fn proto_match_name(proto_arg: &str) -> Option<&'static str> {
         "dccp" => "dccp",
         "esp" => "esp",
         "ah" => "ah",
-        "mh" | "ipv6-mh" => "mh",
+        // Only the name `mh` finds the extension: `mobility-header` (what
+        // `-p 135` turns into) and `ipv6-mh` do not (iptables 1.8.9 checked).
+        "mh" => "mh",
         _ => return None,
     })
 }

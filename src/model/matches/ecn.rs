@@ -75,7 +75,7 @@ impl Extension for Ecn {
         // xt_ecn.c ecn_mt_check4 / ecn_mt_check6: TCP bits need `-p tcp`
         // without `!`.
         if (self.cwr.is_some() || self.ece.is_some()) && (ctx.proto != 6 || ctx.proto_inv) {
-            return Err("xt_ecn: cannot match TCP bits for non-tcp packets".into());
+            return Err("xt_ecn: cannot match TCP bits in rule for non-tcp packets".into());
         }
         Ok(())
     }

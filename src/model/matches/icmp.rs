@@ -162,7 +162,8 @@ pub fn parse_icmp_type(table: &[IcmpName], what: &str, s: &str) -> Result<(u8, u
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Icmp {
-    /// ICMP type; 0xff with codes 0..=255 means any type (`icmp_type_code_match`).
+    /// ICMP type; 0xff matches any type whatever the codes (ip_tables.c
+    /// `icmp_type_code_match`: `test_type == 0xFF ||` type and code in range).
     pub icmp_type: u8,
     /// Inclusive code range.
     pub codes: (u8, u8),
@@ -236,7 +237,7 @@ impl Extension for Icmp {
 /// use nfsim::model::matches::icmp::Icmp6;
 /// assert_eq!(Icmp6::default().codes, (0, 0xff));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Icmp6 {
     /// ICMPv6 type (no "any" value: the option is mandatory).
     pub icmp_type: u8,
@@ -246,6 +247,17 @@ pub struct Icmp6 {
     pub invert: bool,
 }
 
+impl Default for Icmp6 {
+    fn default() -> Self {
+        // icmp6_init: code[1] = 0xFF.
+        Icmp6 {
+            icmp_type: 0,
+            codes: (0, 0xff),
+            invert: false,
+        }
+    }
+}
+
 static ICMP6_OPTS: [OptSpec; 1] = [OptSpec::arg("icmpv6-type", 0).inv()];
 
 impl Extension for Icmp6 {
@@ -253,12 +265,7 @@ impl Extension for Icmp6 {
         &ICMP6_OPTS
     }
     fn new(_: &ExtCtx<'_>) -> Self {
-        // icmp6_init: code[1] = 0xFF.
-        Icmp6 {
-            icmp_type: 0,
-            codes: (0, 0xff),
-            invert: false,
-        }
+        Icmp6::default()
     }
     fn parse(
         &mut self,

@@ -6,6 +6,7 @@
 //! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
 
 pub mod addrtype;
+pub mod ah;
 pub mod bpf;
 pub mod cgroup;
 pub mod cluster;
@@ -16,18 +17,25 @@ pub mod connlimit;
 pub mod connmark;
 pub mod conntrack;
 pub mod cpu;
+pub mod dccp;
 pub mod devgroup;
 pub mod dscp;
 pub mod ecn;
+pub mod esp;
+pub mod eui64;
+pub mod frag;
+pub mod hbh;
 pub mod helper;
 pub mod hl;
 pub mod icmp;
 pub mod ipcomp;
 pub mod iprange;
+pub mod ipv6header;
 pub mod ipvs;
 pub mod length;
 pub mod mac;
 pub mod mark;
+pub mod mh;
 pub mod multiport;
 pub mod nfacct;
 pub mod osf;
@@ -38,7 +46,10 @@ pub mod quota;
 pub mod rateest;
 pub mod realm;
 pub mod rpfilter;
+pub mod rt;
+pub mod sctp;
 pub mod socket;
+pub mod srh;
 pub mod state;
 pub mod string;
 pub mod tcp;
@@ -143,6 +154,30 @@ extension_enum! {
         "rpfilter", Both => Rpfilter(rpfilter::Rpfilter),
         /// `-m socket`
         "socket", Both => Socket(socket::Socket),
+        /// `-m ipv6header`
+        "ipv6header", V6 => Ipv6Header(ipv6header::Ipv6Header),
+        /// `-m frag`
+        "frag", V6 => Frag(frag::Frag),
+        /// `-m rt`
+        "rt", V6 => Rt(rt::Rt),
+        /// `-m hbh`
+        "hbh", V6 => Hbh(hbh::Hbh),
+        /// `-m dst`
+        "dst", V6 => Dst(hbh::Dst),
+        /// `-m ah` (IPv4 and IPv6 variants differ in options)
+        "ah", Both => Ah(ah::Ah),
+        /// `-m esp`
+        "esp", Both => Esp(esp::Esp),
+        /// `-m mh`
+        "mh", V6 => Mh(mh::Mh),
+        /// `-m eui64`
+        "eui64", V6 => Eui64(eui64::Eui64),
+        /// `-m srh`
+        "srh", V6 => Srh(srh::Srh),
+        /// `-m sctp`
+        "sctp", Both => Sctp(sctp::Sctp),
+        /// `-m dccp`
+        "dccp", Both => Dccp(dccp::Dccp),
     }
 }
 
@@ -185,13 +220,5 @@ pub const UNSUPPORTED: &[&str] = &[
     "time",
     "u32",
     "l2tp",
-    "mh",
-    "srh",
-    "eui64",
-    "dccp",
-    "sctp",
-    "udplite",
-    "esp",
-    "ah",
     "helper",
 ];

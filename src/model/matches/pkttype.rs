@@ -6,29 +6,47 @@ use super::tcp::unreachable_option;
 use super::xtargs::{mand, write_inv};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 
-/// `supported_types` (libxt_pkttype.c): name and `PACKET_*` value, aliases last.
-const TYPES: [(&str, u8); 7] = [
-    ("unicast", 0),
-    ("broadcast", 1),
-    ("multicast", 2),
-    ("otherhost", 3),
-    ("bcast", 1),
-    ("mcast", 2),
-    ("host", 0),
+/// An skb packet type (`PACKET_*`, include/uapi/linux/if_packet.h) as
+/// `--pkt-type` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[repr(u8)]
+pub enum PacketType {
+    /// `PACKET_HOST` (0): to us.
+    #[default]
+    Unicast = 0,
+    /// `PACKET_BROADCAST` (1).
+    Broadcast = 1,
+    /// `PACKET_MULTICAST` (2).
+    Multicast = 2,
+    /// `PACKET_OTHERHOST` (3): to someone else.
+    OtherHost = 3,
+}
+
+/// `supported_types` (libxt_pkttype.c): name and type, aliases last.
+const TYPES: [(&str, PacketType); 7] = [
+    ("unicast", PacketType::Unicast),
+    ("broadcast", PacketType::Broadcast),
+    ("multicast", PacketType::Multicast),
+    ("otherhost", PacketType::OtherHost),
+    ("bcast", PacketType::Broadcast),
+    ("mcast", PacketType::Multicast),
+    ("host", PacketType::Unicast),
 ];
 
-/// `-m pkttype`: the skb's packet type (`struct xt_pkttype_info`; values are
-/// `PACKET_HOST` 0, `PACKET_BROADCAST` 1, `PACKET_MULTICAST` 2,
-/// `PACKET_OTHERHOST` 3).
+/// `-m pkttype`: the skb's packet type (`struct xt_pkttype_info`). The
+/// kernel (xt_pkttype.c `pkttype_mt`) compares `skb->pkt_type`, except that
+/// a `PACKET_LOOPBACK` skb counts as `PACKET_MULTICAST` for IPv6 and for an
+/// IPv4 multicast destination, else as `PACKET_BROADCAST`.
 ///
 /// ```
-/// use nfsim::model::matches::pkttype::PktType;
-/// assert_eq!(PktType { pkttype: 1, invert: false }.pkttype, 1);
+/// use nfsim::model::matches::pkttype::{PacketType, PktType};
+/// let p = PktType { pkttype: PacketType::Broadcast, invert: false };
+/// assert_eq!(p.pkttype as u8, 1);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct PktType {
-    /// `PACKET_*` value.
-    pub pkttype: u8,
+    /// Packet type.
+    pub pkttype: PacketType,
     /// `! --pkt-type`
     pub invert: bool,
 }
@@ -67,10 +85,11 @@ impl Extension for PktType {
     fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
         write_inv(f, self.invert)?;
         f.write_str(" --pkt-type ")?;
-        match TYPES.iter().find(|(_, v)| *v == self.pkttype) {
-            Some((n, _)) => f.write_str(n),
-            None => write!(f, "{}", self.pkttype),
-        }
+        let name = TYPES
+            .iter()
+            .find(|(_, v)| *v == self.pkttype)
+            .map_or("unicast", |(n, _)| n);
+        f.write_str(name)
     }
 }
 

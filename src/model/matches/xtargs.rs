@@ -191,3 +191,100 @@ pub(crate) mod testutil {
         rt(Family::Ipv6, "filter", "INPUT", rule)
     }
 }
+
+#[cfg(test)]
+mod robustness {
+    use super::testutil::rt;
+    use crate::model::Family;
+
+    /// Every option of this group's extensions with odd arguments: errors
+    /// are fine, panics are not.
+    #[test]
+    fn odd_arguments_do_not_panic() {
+        let exts: &[(&str, &[&str])] = &[
+            ("-p icmp -m icmp", &["--icmp-type"]),
+            ("-p ipv6-icmp -m icmp6", &["--icmpv6-type"]),
+            ("-m length", &["--length"]),
+            ("-m tos", &["--tos"]),
+            ("-m dscp", &["--dscp", "--dscp-class"]),
+            ("-m ttl", &["--ttl-eq", "--ttl-lt", "--ttl-gt", "--ttl"]),
+            ("-m hl", &["--hl-eq", "--hl-lt", "--hl-gt", "--hl"]),
+            ("-p tcp -m ecn", &["--ecn-ip-ect", "--ecn-tcp-cwr"]),
+            ("-p tcp -m tcpmss", &["--mss"]),
+            ("-m pkttype", &["--pkt-type"]),
+            ("-m mac", &["--mac-source"]),
+            ("-m ipv6header", &["--header", "--soft"]),
+            ("-m frag", &["--fragid", "--fraglen", "--fragres"]),
+            (
+                "-m rt --rt-type 0",
+                &["--rt-segsleft", "--rt-len", "--rt-0-addrs"],
+            ),
+            ("-m hbh", &["--hbh-len", "--hbh-opts"]),
+            ("-m dst", &["--dst-len", "--dst-opts"]),
+            ("-p ah -m ah", &["--ahspi", "--ahlen"]),
+            ("-p esp -m esp", &["--espspi"]),
+            ("-p mh -m mh", &["--mh-type"]),
+            (
+                "-m srh",
+                &[
+                    "--srh-next-hdr",
+                    "--srh-tag",
+                    "--srh-psid",
+                    "--srh-hdr-len-lt",
+                ],
+            ),
+            (
+                "-p sctp -m sctp",
+                &["--sport", "--dport", "--chunk-types any", "--chunk-types"],
+            ),
+            (
+                "-p dccp -m dccp",
+                &["--sport", "--dport", "--dccp-types", "--dccp-option"],
+            ),
+        ];
+        let args = [
+            "",
+            ":",
+            "::",
+            "-",
+            "-1",
+            "0x",
+            "0x:",
+            "\u{e9}",
+            "\u{e9}:\u{e9}",
+            "1:",
+            ":1",
+            "99999999999999999999",
+            "18446744073709551615",
+            "a::/",
+            "/",
+            "1/",
+            "/1",
+            ",",
+            ",,",
+            "1,",
+            ":,",
+            "DATA:\u{e9}",
+            "ALL",
+            "NONE",
+            "x:y:z",
+            "ff:ff:ff:ff:ff:ff:ff",
+            "+",
+            " ",
+            "255/255:0",
+            "1::/ffff::1",
+        ];
+        for (fam, prefix) in [(Family::Ipv4, ""), (Family::Ipv6, "")] {
+            for (head, opts) in exts {
+                for o in *opts {
+                    for a in args {
+                        let rule = format!("{prefix}{head} {o} \"{a}\"");
+                        let _ = rt(fam, "filter", "INPUT", &rule);
+                        let rule = format!("{head} ! {o} {a}");
+                        let _ = rt(fam, "filter", "INPUT", &rule);
+                    }
+                }
+            }
+        }
+    }
+}

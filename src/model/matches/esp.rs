@@ -1,0 +1,90 @@
+//! `-m esp` (net/netfilter/xt_esp.c, extensions/libxt_esp.c).
+
+use core::fmt;
+
+use super::tcp::{require_proto, unreachable_option};
+use super::xtargs::{mint, write_inv, write_range};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+
+/// `-m esp`: SPI range (`struct xt_esp`).
+///
+/// ```
+/// use nfsim::model::matches::esp::Esp;
+/// assert_eq!(Esp::default().spis, (0, u32::MAX));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Esp {
+    /// SPI range (inclusive).
+    pub spis: (u32, u32),
+    /// `! --espspi`
+    pub invert: bool,
+}
+
+impl Default for Esp {
+    fn default() -> Self {
+        Esp {
+            spis: (0, u32::MAX),
+            invert: false,
+        }
+    }
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("espspi", 0).inv()];
+
+impl Extension for Esp {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Esp::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return unreachable_option();
+        }
+        let s = args.required("esp", "espspi")?;
+        let (lo, hi, _) = mint("esp", "espspi", s, 0, u32::MAX.into())?;
+        self.spis = (lo as u32, hi as u32);
+        if invert {
+            self.invert = true;
+        }
+        Ok(())
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_esp.c: both registrations have .proto = IPPROTO_ESP.
+        require_proto(ctx, 50, "esp")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.spis != (0, u32::MAX) || self.invert {
+            write_inv(f, self.invert)?;
+            f.write_str(" --espspi ")?;
+            write_range(f, self.spis.0.into(), self.spis.1.into())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::{rt4, rt6};
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt4("-p esp -m esp ! --espspi :").unwrap(),
+            "-A INPUT -p esp -m esp ! --espspi 0:4294967295"
+        );
+        assert_eq!(
+            rt6("-p esp -m esp --espspi 4:4").unwrap(),
+            "-A INPUT -p esp -m esp --espspi 4"
+        );
+        assert!(rt4("-m esp").is_err());
+        assert!(rt4("-p esp -m esp --espspi 4:3").is_err());
+    }
+}

@@ -1,0 +1,56 @@
+//! `-m eui64` (net/ipv6/netfilter/ip6t_eui64.c, extensions/libip6t_eui64.c).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtargs::require_hooks;
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::Hook;
+
+/// `-m eui64`: the IPv6 source address's interface identifier is the
+/// EUI-64 of the Ethernet source address. No options.
+///
+/// ```
+/// use nfsim::model::matches::eui64::Eui64;
+/// assert_eq!(Eui64, Eui64::default());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Eui64;
+
+impl Extension for Eui64 {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &[]
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Eui64
+    }
+    fn parse(&mut self, _: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
+        unreachable_option()
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // ip6t_eui64.c: .hooks = PRE_ROUTING | LOCAL_IN | FORWARD.
+        require_hooks(
+            ctx,
+            Hook::PreRouting.bit() | Hook::LocalIn.bit() | Hook::Forward.bit(),
+            "eui64",
+        )
+    }
+    fn save(&self, _: &mut dyn fmt::Write) -> fmt::Result {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::rt;
+    use crate::model::Family;
+
+    #[test]
+    fn hooks() {
+        assert_eq!(
+            rt(Family::Ipv6, "raw", "PREROUTING", "-m eui64").unwrap(),
+            "-A PREROUTING -m eui64"
+        );
+        assert!(rt(Family::Ipv6, "filter", "OUTPUT", "-m eui64").is_err());
+    }
+}

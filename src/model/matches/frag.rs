@@ -1,0 +1,142 @@
+//! `-m frag` (net/ipv6/netfilter/ip6t_frag.c, extensions/libip6t_frag.c).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtargs::{excl, mint, uint, write_inv, write_range};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `-m frag`: IPv6 fragment header fields (`struct ip6t_frag`).
+///
+/// ```
+/// use nfsim::model::matches::frag::Frag;
+/// assert_eq!(Frag::default().ids, (0, u32::MAX));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frag {
+    /// Identification range (inclusive).
+    pub ids: (u32, u32),
+    /// `! --fragid`
+    pub ids_inv: bool,
+    /// `--fraglen N` with its invert flag: printed, but never tested by the
+    /// kernel (ip6t_frag.c `frag_mt6` ignores `hdrlen`).
+    pub hdrlen: Option<(u32, bool)>,
+    /// `--fragres`: reserved fields must be zero.
+    pub res: bool,
+    /// `--fragfirst`: fragment offset 0.
+    pub first: bool,
+    /// `--fragmore`: more-fragments bit set.
+    pub more: bool,
+    /// `--fraglast`: more-fragments bit clear.
+    pub last: bool,
+}
+
+impl Default for Frag {
+    fn default() -> Self {
+        Frag {
+            ids: (0, u32::MAX),
+            ids_inv: false,
+            hdrlen: None,
+            res: false,
+            first: false,
+            more: false,
+            last: false,
+        }
+    }
+}
+
+const O_ID: u8 = 0;
+const O_LEN: u8 = 1;
+const O_RES: u8 = 2;
+const O_FIRST: u8 = 3;
+const O_MORE: u8 = 4;
+const O_LAST: u8 = 5;
+
+static OPTS: [OptSpec; 6] = [
+    OptSpec::arg("fragid", O_ID).inv(),
+    OptSpec::arg("fraglen", O_LEN).inv(),
+    OptSpec::flag("fragres", O_RES),
+    OptSpec::flag("fragfirst", O_FIRST),
+    OptSpec::flag("fragmore", O_MORE),
+    OptSpec::flag("fraglast", O_LAST),
+];
+
+impl Extension for Frag {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Frag::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            O_ID => {
+                let s = args.required("frag", "fragid")?;
+                let (lo, hi, _) = mint("frag", "fragid", s, 0, u32::MAX.into())?;
+                self.ids = (lo as u32, hi as u32);
+                if invert {
+                    self.ids_inv = true;
+                }
+            }
+            O_LEN => {
+                let s = args.required("frag", "fraglen")?;
+                let v = uint("frag", "fraglen", s, 0, u32::MAX.into())? as u32;
+                self.hdrlen = Some((v, invert));
+            }
+            O_RES => self.res = true,
+            O_FIRST => self.first = true,
+            O_MORE => self.more = true,
+            O_LAST => self.last = true,
+            _ => return unreachable_option(),
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        excl(seen, O_MORE, O_LAST, "frag", "fragmore", "fraglast")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libip6t_frag.c frag_save
+        if self.ids != (0, u32::MAX) || self.ids_inv {
+            write_inv(f, self.ids_inv)?;
+            f.write_str(" --fragid ")?;
+            write_range(f, self.ids.0.into(), self.ids.1.into())?;
+        }
+        if let Some((v, inv)) = self.hdrlen {
+            write_inv(f, inv)?;
+            write!(f, " --fraglen {v}")?;
+        }
+        for (on, name) in [
+            (self.res, " --fragres"),
+            (self.first, " --fragfirst"),
+            (self.more, " --fragmore"),
+            (self.last, " --fraglast"),
+        ] {
+            if on {
+                f.write_str(name)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::rt6;
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(rt6("-m frag --fragid :").unwrap(), "-A INPUT -m frag");
+        assert_eq!(
+            rt6("-m frag ! --fragid 1 ! --fraglen 42 --fragres --fragfirst").unwrap(),
+            "-A INPUT -m frag ! --fragid 1 ! --fraglen 42 --fragres --fragfirst"
+        );
+        assert!(rt6("-m frag --fraglast --fragmore").is_err());
+        assert!(rt6("-m frag --fragid 4:3").is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! `-m hbh` and `-m dst` (net/ipv6/netfilter/ip6t_hbh.c,
+//! extensions/libip6t_hbh.c, extensions/libip6t_dst.c): the hop-by-hop and
+//! destination options headers share one kernel module and one layout.
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtargs::{uint, write_inv};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// Most options `--hbh-opts` / `--dst-opts` take (`IP6T_OPTS_OPTSNR`).
+pub const OPTS_NR: usize = 16;
+
+/// One option to look for: type and length; length `0xFF` means any length
+/// (the kernel's `(opts & 0x00FF) != 0x00FF` test, so an explicit length
+/// 255 is the same as none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptTl {
+    /// Option type.
+    pub kind: u8,
+    /// Option data length, or 0xFF for any.
+    pub len: u8,
+}
+
+/// `-m hbh` (`DST = false`) or `-m dst` (`DST = true`): header length and
+/// options (`struct ip6t_opts`).
+///
+/// ```
+/// use nfsim::model::matches::hbh::Hbh;
+/// assert!(Hbh::default().opts.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ExtHdrOpts<const DST: bool> {
+    /// `--hbh-len N` / `--dst-len N` with its invert flag.
+    pub hdrlen: Option<(u32, bool)>,
+    /// `--hbh-opts` / `--dst-opts`, in order (at most [`OPTS_NR`]).
+    pub opts: Option<Vec<OptTl>>,
+}
+
+/// `-m hbh`.
+pub type Hbh = ExtHdrOpts<false>;
+/// `-m dst`.
+pub type Dst = ExtHdrOpts<true>;
+
+static HBH_OPTS: [OptSpec; 2] = [
+    OptSpec::arg("hbh-len", 0).inv(),
+    OptSpec::arg("hbh-opts", 1),
+];
+static DST_OPTS: [OptSpec; 2] = [
+    OptSpec::arg("dst-len", 0).inv(),
+    OptSpec::arg("dst-opts", 1),
+];
+
+/// `parse_opts_num`: `strtoul(s, &end, 0)` (a `-` sign wraps, as in C),
+/// the whole string consumed.
+fn opts_num(ext: &str, s: &str, what: &str) -> Result<u64, String> {
+    let t = s.trim_start_matches([' ', '\t', '\n']);
+    let (neg, t) = match t.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, t),
+    };
+    let Some((v, rest)) = crate::model::ext::strtoul_prefix(t) else {
+        return Err(format!("{ext}: no valid digits in {what} `{s}'"));
+    };
+    if v == u64::MAX {
+        return Err(format!("{what} `{s}' specified too big: would overflow"));
+    }
+    if !rest.is_empty() {
+        return Err(format!("{ext}: error parsing {what} `{s}'"));
+    }
+    Ok(if neg { v.wrapping_neg() } else { v })
+}
+
+/// `parse_options` (libip6t_hbh.c): `TYPE[:LEN][,TYPE[:LEN]...]`.
+fn parse_opts(ext: &str, s: &str) -> Result<Vec<OptTl>, String> {
+    let mut out = Vec::new();
+    for item in s.split(',') {
+        if out.len() == OPTS_NR {
+            return Err("too many addresses specified".into());
+        }
+        let (k, l) = match item.split_once(':') {
+            Some((k, l)) => {
+                if out.len() == OPTS_NR - 1 {
+                    return Err("too many ports specified".into());
+                }
+                (k, Some(l))
+            }
+            None => (item, None),
+        };
+        let kind = (opts_num(ext, k, "opt")? & 0xff) as u8;
+        let len = match l {
+            Some(l) => {
+                if kind == 0 {
+                    return Err("PAD0 has not got length".into());
+                }
+                (opts_num(ext, l, "length")? & 0xff) as u8
+            }
+            None => 0xff,
+        };
+        out.push(OptTl { kind, len });
+    }
+    Ok(out)
+}
+
+impl<const DST: bool> ExtHdrOpts<DST> {
+    const fn name() -> &'static str {
+        if DST {
+            "dst"
+        } else {
+            "hbh"
+        }
+    }
+}
+
+impl<const DST: bool> Extension for ExtHdrOpts<DST> {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        if DST {
+            &DST_OPTS
+        } else {
+            &HBH_OPTS
+        }
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        ExtHdrOpts {
+            hdrlen: None,
+            opts: None,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let ext = Self::name();
+        let opt = Self::options(crate::model::Family::Ipv6)
+            .iter()
+            .find(|o| o.id == id)
+            .map_or("", |o| o.name);
+        match id {
+            0 => {
+                let v = uint(ext, opt, args.required(ext, opt)?, 0, u32::MAX.into())?;
+                self.hdrlen = Some((v as u32, invert));
+            }
+            1 => self.opts = Some(parse_opts(ext, args.required(ext, opt)?)?),
+            _ => return unreachable_option(),
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        let ext = Self::name();
+        if let Some((l, inv)) = self.hdrlen {
+            write_inv(f, inv)?;
+            write!(f, " --{ext}-len {l}")?;
+        }
+        if let Some(opts) = &self.opts {
+            write!(f, " --{ext}-opts")?;
+            for (i, o) in opts.iter().enumerate() {
+                f.write_str(if i == 0 { " " } else { "," })?;
+                write!(f, "{}", o.kind)?;
+                if o.len != 0xff {
+                    write!(f, ":{}", o.len)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::rt6;
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt6("-m hbh ! --hbh-len 42 --hbh-opts 1:2,23:42,4:6,8:10,42,23,4:5").unwrap(),
+            "-A INPUT -m hbh ! --hbh-len 42 --hbh-opts 1:2,23:42,4:6,8:10,42,23,4:5"
+        );
+        assert_eq!(
+            rt6("-m dst --dst-opts 149:92,12:12,0x10").unwrap(),
+            "-A INPUT -m dst --dst-opts 149:92,12:12,16"
+        );
+        assert!(rt6("-m dst --dst-opts 0:1").is_err());
+        assert!(rt6("-m hbh --hbh-opts x").is_err());
+        assert!(rt6("-m hbh --dst-len 1").is_err());
+    }
+}

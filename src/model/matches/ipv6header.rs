@@ -1,0 +1,180 @@
+//! `-m ipv6header` (net/ipv6/netfilter/ip6t_ipv6header.c,
+//! extensions/libip6t_ipv6header.c).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::names::PROTOCOLS;
+
+/// `chain_protos` of libip6t_ipv6header.c (names and numbers it accepts).
+const CHAIN_PROTOS: [(&str, u8); 18] = [
+    ("hop-by-hop", 0),
+    ("protocol", 255),
+    ("hop", 0),
+    ("dst", 60),
+    ("route", 43),
+    ("frag", 44),
+    ("auth", 51),
+    ("esp", 50),
+    ("none", 59),
+    ("prot", 255),
+    ("0", 0),
+    ("60", 60),
+    ("43", 43),
+    ("44", 44),
+    ("51", 51),
+    ("50", 50),
+    ("59", 59),
+    ("255", 255),
+];
+
+/// `chain_flags`: header number and its bit in the match mask
+/// (`MASK_HOPOPTS` .. `MASK_PROTO`, include/linux/netfilter_ipv6/ip6t_ipv6header.h).
+pub const HEADER_FLAGS: [(u8, u8); 8] = [
+    (0, 0x80),
+    (60, 0x40),
+    (43, 0x20),
+    (44, 0x10),
+    (51, 0x08),
+    (50, 0x04),
+    (59, 0x02),
+    (255, 0x01),
+];
+
+/// `name_to_proto`: `getprotobyname`, then the local table.
+fn name_to_proto(s: &str) -> Result<u8, String> {
+    if let Some((_, n, _)) = PROTOCOLS
+        .iter()
+        .find(|(name, _, al)| *name == s || al.contains(&s))
+    {
+        return Ok(*n);
+    }
+    CHAIN_PROTOS
+        .iter()
+        .find(|(n, _)| *n == s)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| format!("unknown header `{s}' specified"))
+}
+
+/// `proto_to_name(proto, 0)`: `getprotobynumber` for non-zero, else the
+/// local table.
+fn proto_to_name(p: u8) -> &'static str {
+    if p != 0 {
+        if let Some((n, _, _)) = PROTOCOLS.iter().find(|(_, n, _)| *n == p) {
+            return n;
+        }
+    }
+    CHAIN_PROTOS
+        .iter()
+        .find(|(_, v)| *v == p)
+        .map_or("", |(n, _)| n)
+}
+
+/// `-m ipv6header`: which extension headers the packet has
+/// (`struct ip6t_ipv6header_info`).
+///
+/// ```
+/// use nfsim::model::matches::ipv6header::Ipv6Header;
+/// let h = Ipv6Header { matchflags: 0x80, invert: false, soft: true };
+/// assert!(h.soft);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Ipv6Header {
+    /// Header bits ([`HEADER_FLAGS`]).
+    pub matchflags: u8,
+    /// `! --header` (the kernel's `invflags` 0xFF).
+    pub invert: bool,
+    /// `--soft`: match if any of the headers is present (`modeflag`).
+    pub soft: bool,
+}
+
+const O_HEADER: u8 = 0;
+const O_SOFT: u8 = 1;
+
+static OPTS: [OptSpec; 2] = [
+    OptSpec::arg("header", O_HEADER).inv(),
+    OptSpec::flag("soft", O_SOFT),
+];
+
+impl Extension for Ipv6Header {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Ipv6Header::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            O_HEADER => {
+                let s = args.required("ipv6header", "header")?;
+                let mut flags = 0u8;
+                for name in s.split(',').filter(|n| !n.is_empty()) {
+                    let p = name_to_proto(name)?;
+                    let bit = HEADER_FLAGS
+                        .iter()
+                        .find(|(n, _)| *n == p)
+                        .map(|(_, b)| *b)
+                        .ok_or_else(|| format!("unknown header `{p}' specified"))?;
+                    flags |= bit;
+                }
+                if flags == 0 {
+                    return Err("ip6t_ipv6header: cannot parse header names".into());
+                }
+                self.matchflags = flags;
+                if invert {
+                    self.invert = true;
+                }
+            }
+            O_SOFT => self.soft = true,
+            _ => return unreachable_option(),
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        super::xtargs::mand(seen, O_HEADER, "ipv6header", "header")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        super::xtargs::write_inv(f, self.invert)?;
+        f.write_str(" --header ")?;
+        let mut first = true;
+        for (p, bit) in HEADER_FLAGS {
+            if self.matchflags & bit != 0 {
+                if !first {
+                    f.write_str(",")?;
+                }
+                f.write_str(proto_to_name(p))?;
+                first = false;
+            }
+        }
+        if first {
+            f.write_str("NONE")?;
+        }
+        if self.soft {
+            f.write_str(" --soft")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::rt6;
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt6("-m ipv6header ! --header hop,frag,auth,none,prot,60 --soft").unwrap(),
+            "-A INPUT -m ipv6header ! --header hop-by-hop,ipv6-opts,ipv6-frag,ah,ipv6-nonxt,protocol --soft"
+        );
+        assert!(rt6("-m ipv6header --header tcp").is_err());
+        assert!(rt6("-m ipv6header --header ,").is_err());
+        assert!(rt6("-m ipv6header --soft").is_err());
+    }
+}

@@ -1,0 +1,189 @@
+//! `-m rt` (net/ipv6/netfilter/ip6t_rt.c, extensions/libip6t_rt.c).
+
+use core::fmt;
+use std::net::Ipv6Addr;
+
+use super::tcp::unreachable_option;
+use super::xtargs::{mint, uint, write_inv, write_range};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::syntax::addr::{ipv6_ntop, parse_ipv6};
+
+/// Most addresses `--rt-0-addrs` takes (`IP6T_RT_HOPS`).
+pub const RT_HOPS: usize = 16;
+
+/// `-m rt`: IPv6 routing header fields (`struct ip6t_rt`).
+///
+/// ```
+/// use nfsim::model::matches::rt::Rt;
+/// assert_eq!(Rt::default().segsleft, (0, u32::MAX));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rt {
+    /// `--rt-type N` with its invert flag.
+    pub rt_type: Option<(u32, bool)>,
+    /// Segments-left range (inclusive).
+    pub segsleft: (u32, u32),
+    /// `! --rt-segsleft`
+    pub segsleft_inv: bool,
+    /// `--rt-len N` with its invert flag.
+    pub hdrlen: Option<(u32, bool)>,
+    /// `--rt-0-res`: reserved field must be zero (type 0 only).
+    pub res: bool,
+    /// `--rt-0-addrs A,B,...` (type 0 only), at most [`RT_HOPS`].
+    pub addrs: Option<Vec<Ipv6Addr>>,
+    /// `--rt-0-not-strict`: the addresses need not be the first ones.
+    pub not_strict: bool,
+}
+
+impl Default for Rt {
+    fn default() -> Self {
+        Rt {
+            rt_type: None,
+            segsleft: (0, u32::MAX),
+            segsleft_inv: false,
+            hdrlen: None,
+            res: false,
+            addrs: None,
+            not_strict: false,
+        }
+    }
+}
+
+const O_TYPE: u8 = 0;
+const O_SEGSLEFT: u8 = 1;
+const O_LEN: u8 = 2;
+const O_RES: u8 = 3;
+const O_ADDRS: u8 = 4;
+const O_NSTRICT: u8 = 5;
+
+static OPTS: [OptSpec; 6] = [
+    OptSpec::arg("rt-type", O_TYPE).inv(),
+    OptSpec::arg("rt-segsleft", O_SEGSLEFT).inv(),
+    OptSpec::arg("rt-len", O_LEN).inv(),
+    OptSpec::flag("rt-0-res", O_RES),
+    OptSpec::arg("rt-0-addrs", O_ADDRS),
+    OptSpec::flag("rt-0-not-strict", O_NSTRICT),
+];
+
+impl Rt {
+    /// Whether `--rt-type 0` (not inverted) was given (rt_parse's condition
+    /// for the `--rt-0-*` options, also ip6t_rt.c `rt_mt6_check`).
+    fn is_type0(&self) -> bool {
+        self.rt_type == Some((0, false))
+    }
+}
+
+impl Extension for Rt {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Rt::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            O_TYPE => {
+                let s = args.required("rt", "rt-type")?;
+                self.rt_type = Some((uint("rt", "rt-type", s, 0, u32::MAX.into())? as u32, invert));
+            }
+            O_SEGSLEFT => {
+                let s = args.required("rt", "rt-segsleft")?;
+                let (lo, hi, _) = mint("rt", "rt-segsleft", s, 0, u32::MAX.into())?;
+                self.segsleft = (lo as u32, hi as u32);
+                if invert {
+                    self.segsleft_inv = true;
+                }
+            }
+            O_LEN => {
+                let s = args.required("rt", "rt-len")?;
+                self.hdrlen = Some((uint("rt", "rt-len", s, 0, u32::MAX.into())? as u32, invert));
+            }
+            O_RES => {
+                if !self.is_type0() {
+                    return Err("`--rt-type 0' required before `--rt-0-res'".into());
+                }
+                self.res = true;
+            }
+            O_ADDRS => {
+                if !self.is_type0() {
+                    return Err("`--rt-type 0' required before `--rt-0-addrs'".into());
+                }
+                let s = args.required("rt", "rt-0-addrs")?;
+                let mut v = Vec::new();
+                for a in s.split(',') {
+                    if v.len() == RT_HOPS {
+                        return Err("too many addresses specified".into());
+                    }
+                    let b = parse_ipv6(a).ok_or_else(|| format!("bad address: {a}"))?;
+                    v.push(Ipv6Addr::from(b));
+                }
+                self.addrs = Some(v);
+            }
+            O_NSTRICT => {
+                if self.addrs.is_none() {
+                    return Err("`--rt-0-addr ...' required before `--rt-0-not-strict'".into());
+                }
+                self.not_strict = true;
+            }
+            _ => return unreachable_option(),
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libip6t_rt.c rt_save
+        if let Some((t, inv)) = self.rt_type {
+            write_inv(f, inv)?;
+            write!(f, " --rt-type {t}")?;
+        }
+        if self.segsleft != (0, u32::MAX) || self.segsleft_inv {
+            write_inv(f, self.segsleft_inv)?;
+            f.write_str(" --rt-segsleft ")?;
+            write_range(f, self.segsleft.0.into(), self.segsleft.1.into())?;
+        }
+        if let Some((l, inv)) = self.hdrlen {
+            write_inv(f, inv)?;
+            write!(f, " --rt-len {l}")?;
+        }
+        if self.res {
+            f.write_str(" --rt-0-res")?;
+        }
+        if let Some(addrs) = &self.addrs {
+            f.write_str(" --rt-0-addrs")?;
+            for (i, a) in addrs.iter().enumerate() {
+                f.write_str(if i == 0 { " " } else { "," })?;
+                f.write_str(&ipv6_ntop(&a.octets()))?;
+            }
+        }
+        if self.not_strict {
+            f.write_str(" --rt-0-not-strict")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::rt6;
+
+    #[test]
+    fn round_trip() {
+        assert_eq!(
+            rt6("-m rt --rt-type 0 ! --rt-segsleft 1:23 ! --rt-len 42 --rt-0-res --rt-0-addrs 2001:db8::1,::2 --rt-0-not-strict").unwrap(),
+            "-A INPUT -m rt --rt-type 0 ! --rt-segsleft 1:23 ! --rt-len 42 --rt-0-res --rt-0-addrs 2001:db8::1,::2 --rt-0-not-strict"
+        );
+        assert_eq!(
+            rt6("-m rt --rt-segsleft 3:").unwrap(),
+            "-A INPUT -m rt --rt-segsleft 3:4294967295"
+        );
+        assert!(rt6("-m rt --rt-0-res --rt-type 0").is_err());
+        assert!(rt6("-m rt ! --rt-type 0 --rt-0-res").is_err());
+        assert!(rt6("-m rt --rt-type 0 --rt-0-not-strict").is_err());
+        assert!(rt6("-m rt --rt-segsleft 4:3").is_err());
+    }
+}

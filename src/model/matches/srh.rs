@@ -1,0 +1,220 @@
+//! `-m srh` revision 1 (net/ipv6/netfilter/ip6t_srh.c `srh1_mt6`,
+//! extensions/libip6t_srh.c).
+
+use core::fmt;
+use std::net::Ipv6Addr;
+
+use super::tcp::unreachable_option;
+use super::xtargs::{uint, write_inv};
+use crate::model::ext::{prefix_mask, strtoui, Args, ExtCtx, Extension, OptSpec};
+use crate::syntax::addr::{ipv6_ntop, parse_ipv6};
+
+/// A one-byte SRH field with its `-eq`/`-gt`/`-lt` tests. The kernel keeps
+/// one value per field, shared by the three tests (the last option given
+/// sets it); each test is `Some(invert)` when requested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SrhCmp {
+    /// Value compared with.
+    pub value: u8,
+    /// `--srh-*-eq`
+    pub eq: Option<bool>,
+    /// `--srh-*-gt`
+    pub gt: Option<bool>,
+    /// `--srh-*-lt`
+    pub lt: Option<bool>,
+}
+
+/// A segment-ID test: address as given (not masked: the kernel masks the
+/// packet's address only) and prefix length, with the invert flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SidTest {
+    /// Address.
+    pub addr: Ipv6Addr,
+    /// Prefix length (0..=128).
+    pub plen: u8,
+    /// `!`
+    pub invert: bool,
+}
+
+impl SidTest {
+    /// The mask bytes.
+    pub fn mask(&self) -> [u8; 16] {
+        prefix_mask(self.plen)
+    }
+}
+
+/// `-m srh`: IPv6 segment routing header fields (`struct ip6t_srh1`).
+///
+/// ```
+/// use nfsim::model::matches::srh::Srh;
+/// assert!(Srh::default().next_hdr.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Srh {
+    /// `--srh-next-hdr N` with its invert flag.
+    pub next_hdr: Option<(u8, bool)>,
+    /// Header length tests.
+    pub hdr_len: SrhCmp,
+    /// Segments-left tests.
+    pub segs_left: SrhCmp,
+    /// Last-entry tests.
+    pub last_entry: SrhCmp,
+    /// `--srh-tag N` with its invert flag.
+    pub tag: Option<(u16, bool)>,
+    /// `--srh-psid`: previous segment ID.
+    pub psid: Option<SidTest>,
+    /// `--srh-nsid`: next segment ID.
+    pub nsid: Option<SidTest>,
+    /// `--srh-lsid`: last segment ID.
+    pub lsid: Option<SidTest>,
+}
+
+static OPTS: [OptSpec; 14] = [
+    OptSpec::arg("srh-next-hdr", 0).inv(),
+    OptSpec::arg("srh-hdr-len-eq", 1).inv(),
+    OptSpec::arg("srh-hdr-len-gt", 2).inv(),
+    OptSpec::arg("srh-hdr-len-lt", 3).inv(),
+    OptSpec::arg("srh-segs-left-eq", 4).inv(),
+    OptSpec::arg("srh-segs-left-gt", 5).inv(),
+    OptSpec::arg("srh-segs-left-lt", 6).inv(),
+    OptSpec::arg("srh-last-entry-eq", 7).inv(),
+    OptSpec::arg("srh-last-entry-gt", 8).inv(),
+    OptSpec::arg("srh-last-entry-lt", 9).inv(),
+    OptSpec::arg("srh-tag", 10).inv(),
+    OptSpec::arg("srh-psid", 11).inv(),
+    OptSpec::arg("srh-nsid", 12).inv(),
+    OptSpec::arg("srh-lsid", 13).inv(),
+];
+
+/// `XTTYPE_HOSTMASK` for IPv6, numeric hosts only: `ADDR[/PLEN]` where
+/// PLEN is 0..=128 or a contiguous mask in address form.
+fn parse_sid(s: &str, invert: bool) -> Result<SidTest, String> {
+    let (host, plen) = match s.split_once('/') {
+        Some((h, p)) => (h, Some(p)),
+        None => (s, None),
+    };
+    let addr = parse_ipv6(host).ok_or_else(|| {
+        format!("nfsim: host name lookup is not supported: `{host}' is not a numeric IPv6 address")
+    })?;
+    let plen = match plen {
+        None => 128,
+        Some(p) => match strtoui(p, 0, 128) {
+            Some(v) => v as u8,
+            None => {
+                let m = parse_ipv6(p).ok_or_else(|| {
+                    "srh: bad value for option \"--srh-*sid\", neither a valid network mask nor valid CIDR (0-128).".to_string()
+                })?;
+                let bits: u32 = m.iter().map(|b| b.count_ones()).sum();
+                if prefix_mask(bits as u8) != m {
+                    return Err(format!("nfsim: non-contiguous mask `{p}' is not supported"));
+                }
+                bits as u8
+            }
+        },
+    };
+    Ok(SidTest {
+        addr: Ipv6Addr::from(addr),
+        plen,
+        invert,
+    })
+}
+
+impl Extension for Srh {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Srh::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let name = OPTS.iter().find(|o| o.id == id).map_or("", |o| o.name);
+        let s = args.required("srh", name)?;
+        match id {
+            0 => self.next_hdr = Some((uint("srh", name, s, 0, 255)? as u8, invert)),
+            1..=9 => {
+                let v = uint("srh", name, s, 0, 255)? as u8;
+                let field = match (id - 1) / 3 {
+                    0 => &mut self.hdr_len,
+                    1 => &mut self.segs_left,
+                    _ => &mut self.last_entry,
+                };
+                field.value = v;
+                match (id - 1) % 3 {
+                    0 => field.eq = Some(invert),
+                    1 => field.gt = Some(invert),
+                    _ => field.lt = Some(invert),
+                }
+            }
+            10 => self.tag = Some((uint("srh", name, s, 0, 0xffff)? as u16, invert)),
+            11 => self.psid = Some(parse_sid(s, invert)?),
+            12 => self.nsid = Some(parse_sid(s, invert)?),
+            13 => self.lsid = Some(parse_sid(s, invert)?),
+            _ => return unreachable_option(),
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        // libip6t_srh.c srh1_save
+        if let Some((v, inv)) = self.next_hdr {
+            write_inv(f, inv)?;
+            write!(f, " --srh-next-hdr {v}")?;
+        }
+        for (name, c) in [
+            ("hdr-len", &self.hdr_len),
+            ("segs-left", &self.segs_left),
+            ("last-entry", &self.last_entry),
+        ] {
+            for (op, t) in [("eq", c.eq), ("gt", c.gt), ("lt", c.lt)] {
+                if let Some(inv) = t {
+                    write_inv(f, inv)?;
+                    write!(f, " --srh-{name}-{op} {}", c.value)?;
+                }
+            }
+        }
+        if let Some((v, inv)) = self.tag {
+            write_inv(f, inv)?;
+            write!(f, " --srh-tag {v}")?;
+        }
+        for (name, t) in [
+            ("psid", &self.psid),
+            ("nsid", &self.nsid),
+            ("lsid", &self.lsid),
+        ] {
+            if let Some(t) = t {
+                write_inv(f, t.invert)?;
+                write!(
+                    f,
+                    " --srh-{name} {}/{}",
+                    ipv6_ntop(&t.addr.octets()),
+                    t.plen
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtargs::testutil::rt6;
+
+    #[test]
+    fn round_trip() {
+        let r = "-m srh ! --srh-next-hdr 17 ! --srh-segs-left-eq 0 --srh-tag 0";
+        assert_eq!(rt6(r).unwrap(), format!("-A INPUT {r}"));
+        let r = "-m srh ! --srh-psid a::/64 ! --srh-nsid b::/128 ! --srh-lsid c::/0";
+        assert_eq!(rt6(r).unwrap(), format!("-A INPUT {r}"));
+        assert_eq!(
+            rt6("-m srh --srh-psid a::1/ffff::").unwrap(),
+            "-A INPUT -m srh --srh-psid a::1/16"
+        );
+        assert!(rt6("-m srh --srh-tag 65536").is_err());
+        assert!(rt6("-m srh --srh-psid a::/129").is_err());
+    }
+}
