@@ -1,33 +1,28 @@
 //! Per-rule mutable state of stateful matches (the kernel keeps it in the
-//! match's private data: `limit`'s credit, `statistic`'s nth counter, ...).
-//! Allocated once when a program's state is created.
+//! match's private data: `limit`'s credit, `statistic`'s nth counter,
+//! `quota`'s bytes left, ...). Allocated once when a program's state is
+//! created; a match uses the fields as its comment documents.
 
 use crate::model::Match;
 
-/// The state one match instance keeps between packets.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum MatchState {
-    /// Stateless match.
-    #[default]
-    None,
-    /// A token bucket in jiffies (`xt_limit`): last refill time and credit.
-    Limit {
-        /// `prev` in nanoseconds of simulated time.
-        prev_ns: u64,
-        /// Current credit.
-        credit: u32,
-        /// Whether initialised.
-        init: bool,
-    },
-    /// A packet counter (`statistic --mode nth`, `quota`).
-    Counter(u64),
+/// The state one match instance keeps between packets: a few integers whose
+/// meaning belongs to the match (see the match's evaluation function).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MatchState {
+    /// Whether the match initialised its state (`checkentry` time values).
+    pub init: bool,
+    /// First integer (e.g. `limit`: time of the last refill in ns).
+    pub a: u64,
+    /// Second integer (e.g. `limit`: credit).
+    pub b: u64,
+    /// Third integer.
+    pub c: u64,
 }
 
 impl MatchState {
     /// The initial state for a match.
     pub fn for_match(m: &Match) -> MatchState {
         let _ = m;
-        MatchState::None
+        MatchState::default()
     }
 }

@@ -65,7 +65,8 @@ fn parse_range(s: &str) -> Result<Vec<u16>, String> {
     loop {
         if vals.len() == 2 {
             return Err(
-                "NFQUEUE: Too many components for option \"--queue-balance\" (max: 2)\n".to_string(),
+                "NFQUEUE: Too many components for option \"--queue-balance\" (max: 2)\n"
+                    .to_string(),
             );
         }
         let (v, end) = if rest.is_empty() || rest.starts_with(':') {

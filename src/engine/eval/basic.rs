@@ -1,69 +1,22 @@
-//! Evaluation of match extensions: one arm per extension the engine can
-//! evaluate, each following the kernel's `match` function named in its
-//! comment. [`match_supported`] is checked when a program is compiled, so a
-//! ruleset with a match nfsim cannot evaluate is refused, never
-//! approximated.
+//! The protocol and conntrack matches: tcp, udp, icmp, icmp6, multiport,
+//! conntrack, state, comment.
 
-use super::ctx::{Env, MatchResult, PacketCtx};
-use super::state::MatchState;
+use crate::engine::ctx::{MatchResult, PacketCtx};
 use crate::model::matches::conntrack::{Conntrack, CtDir};
 use crate::model::matches::icmp::{Icmp, Icmp6};
 use crate::model::matches::multiport::{Multiport, MultiportDir};
 use crate::model::matches::{state::State, tcp::Tcp, udp::Udp};
-use crate::model::Match;
 use crate::wire::{rd_u16, rd_u8};
 
-/// Whether the engine can evaluate this match.
-pub fn match_supported(m: &Match) -> bool {
-    match m {
-        Match::Tcp(_)
-        | Match::Udp(_)
-        | Match::State(_)
-        | Match::Comment(_)
-        | Match::Multiport(_)
-        | Match::Icmp(_)
-        | Match::Icmp6(_) => true,
-        Match::Conntrack(c) => {
-            c.orig_src.is_none()
-                && c.orig_dst.is_none()
-                && c.repl_src.is_none()
-                && c.repl_dst.is_none()
-        }
-        _ => false,
-    }
-}
-
-/// Evaluates one match.
 #[inline]
-pub fn eval_match<E: Env>(
-    m: &Match,
-    pkt: &PacketCtx<'_>,
-    st: &mut MatchState,
-    env: &E,
-) -> MatchResult {
-    let _ = (st, env);
-    match m {
-        Match::Tcp(t) => tcp_mt(t, pkt),
-        Match::Udp(u) => udp_mt(u, pkt),
-        Match::Conntrack(c) => conntrack_mt(c, pkt).into(),
-        Match::State(s) => state_mt(s, pkt).into(),
-        Match::Comment(_) => MatchResult::Match,
-        Match::Multiport(mp) => multiport_mt(mp, pkt),
-        Match::Icmp(i) => icmp_mt(i, pkt),
-        Match::Icmp6(i) => icmp6_mt(i, pkt),
-        _ => MatchResult::NoMatch,
-    }
-}
-
-#[inline]
-fn port_in(p: u16, r: (u16, u16), inv: bool) -> bool {
+pub(crate) fn port_in(p: u16, r: (u16, u16), inv: bool) -> bool {
     (p >= r.0 && p <= r.1) ^ inv
 }
 
 /// `tcp_mt` (net/netfilter/xt_tcpudp.c): non-first fragments never match
 /// (fragment offset 1 is dropped); a TCP header cut short, a data offset
 /// below 5 words or options cut short drop the packet (hotdrop).
-fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
+pub(crate) fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
     if pkt.meta.fragoff != 0 {
         if pkt.meta.fragoff == 1 {
             return MatchResult::HotDrop;
@@ -116,7 +69,7 @@ fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
 }
 
 /// `udp_mt` (net/netfilter/xt_tcpudp.c).
-fn udp_mt(u: &Udp, pkt: &PacketCtx<'_>) -> MatchResult {
+pub(crate) fn udp_mt(u: &Udp, pkt: &PacketCtx<'_>) -> MatchResult {
     if pkt.meta.fragoff != 0 {
         return MatchResult::NoMatch;
     }
@@ -130,7 +83,7 @@ fn udp_mt(u: &Udp, pkt: &PacketCtx<'_>) -> MatchResult {
 }
 
 /// `conntrack_mt` (net/netfilter/xt_conntrack.c), revision 3.
-fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
+pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
     let ct = &pkt.ct;
     if let Some(s) = c.state {
         let mut bit = ct.state & 0x40f;
@@ -181,13 +134,13 @@ fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
 }
 
 /// `state_mt` (net/netfilter/xt_state.c): the same bits without SNAT/DNAT.
-fn state_mt(s: &State, pkt: &PacketCtx<'_>) -> bool {
+pub(crate) fn state_mt(s: &State, pkt: &PacketCtx<'_>) -> bool {
     let bit = pkt.ct.state & 0x40f;
     (s.states.0 & bit != 0) ^ s.invert
 }
 
 /// `multiport_mt` / `ports_match_v1` (net/netfilter/xt_multiport.c).
-fn multiport_mt(m: &Multiport, pkt: &PacketCtx<'_>) -> MatchResult {
+pub(crate) fn multiport_mt(m: &Multiport, pkt: &PacketCtx<'_>) -> MatchResult {
     if pkt.meta.fragoff != 0 {
         return MatchResult::NoMatch;
     }
@@ -210,7 +163,7 @@ fn multiport_mt(m: &Multiport, pkt: &PacketCtx<'_>) -> MatchResult {
 }
 
 /// `icmp_match` (net/ipv4/netfilter/ip_tables.c).
-fn icmp_mt(i: &Icmp, pkt: &PacketCtx<'_>) -> MatchResult {
+pub(crate) fn icmp_mt(i: &Icmp, pkt: &PacketCtx<'_>) -> MatchResult {
     if pkt.meta.fragoff != 0 {
         return MatchResult::NoMatch;
     }
@@ -224,7 +177,7 @@ fn icmp_mt(i: &Icmp, pkt: &PacketCtx<'_>) -> MatchResult {
 }
 
 /// `icmp6_match` (net/ipv6/netfilter/ip6_tables.c).
-fn icmp6_mt(i: &Icmp6, pkt: &PacketCtx<'_>) -> MatchResult {
+pub(crate) fn icmp6_mt(i: &Icmp6, pkt: &PacketCtx<'_>) -> MatchResult {
     if pkt.meta.fragoff != 0 {
         return MatchResult::NoMatch;
     }

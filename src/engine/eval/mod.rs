@@ -1,0 +1,58 @@
+//! Evaluation of match extensions, each following the kernel's `match`
+//! function named in its comment, grouped in files by kind. The dispatch
+//! below has one line per extension. [`match_supported`] is checked when a
+//! program is compiled, so a ruleset with a match nfsim cannot evaluate is
+//! refused, never approximated.
+//!
+//! A match function has the shape
+//! `fn(m: &T, pkt: &PacketCtx<'_>, st: &mut MatchState, env: &mut E) -> MatchResult`
+//! (or a subset of those arguments): `st` is this rule's private state
+//! (allocated once with the program state), `env` the host.
+
+pub mod basic;
+
+use super::ctx::{Env, MatchResult, PacketCtx};
+use super::state::MatchState;
+use crate::model::Match;
+
+/// Whether the engine can evaluate this match.
+pub fn match_supported(m: &Match) -> bool {
+    match m {
+        Match::Tcp(_) => true,
+        Match::Udp(_) => true,
+        Match::State(_) => true,
+        Match::Comment(_) => true,
+        Match::Multiport(_) => true,
+        Match::Icmp(_) => true,
+        Match::Icmp6(_) => true,
+        Match::Conntrack(c) => {
+            c.orig_src.is_none()
+                && c.orig_dst.is_none()
+                && c.repl_src.is_none()
+                && c.repl_dst.is_none()
+        }
+        _ => false,
+    }
+}
+
+/// Evaluates one match.
+#[inline]
+pub fn eval_match<E: Env>(
+    m: &Match,
+    pkt: &PacketCtx<'_>,
+    st: &mut MatchState,
+    env: &mut E,
+) -> MatchResult {
+    let _ = (&st, &env);
+    match m {
+        Match::Tcp(x) => basic::tcp_mt(x, pkt),
+        Match::Udp(x) => basic::udp_mt(x, pkt),
+        Match::Conntrack(x) => basic::conntrack_mt(x, pkt).into(),
+        Match::State(x) => basic::state_mt(x, pkt).into(),
+        Match::Comment(_) => MatchResult::Match,
+        Match::Multiport(x) => basic::multiport_mt(x, pkt),
+        Match::Icmp(x) => basic::icmp_mt(x, pkt),
+        Match::Icmp6(x) => basic::icmp6_mt(x, pkt),
+        _ => MatchResult::NoMatch,
+    }
+}
