@@ -115,6 +115,15 @@ pub struct PacketCtx<'a> {
     pub now: Instant,
     /// Set by the TRACE target (`skb->nf_trace`).
     pub nf_trace: bool,
+    /// `skb->pkt_type` (PACKET_HOST=0, BROADCAST=1, MULTICAST=2,
+    /// OTHERHOST=3, OUTGOING=4, LOOPBACK=5).
+    pub pkt_type: u8,
+    /// The Ethernet source address of a received frame (`eth_hdr(skb)->h_source`),
+    /// `None` for locally generated packets.
+    pub src_mac: Option<[u8; 6]>,
+    /// The owner of the sending socket (`skb->sk`: uid, gid) for locally
+    /// generated packets that have one.
+    pub sk_owner: Option<(u32, u32)>,
 }
 
 /// What the host provides to matches and targets that need more than the

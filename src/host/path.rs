@@ -287,6 +287,13 @@ impl Host {
             ct,
             now,
             nf_trace: true,
+            pkt_type: 0,
+            src_mac: if p.received {
+                Some(devs[p.in_dev].peer_mac)
+            } else {
+                None
+            },
+            sk_owner: None,
         };
         let v = run_table(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
