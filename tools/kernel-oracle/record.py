@@ -389,6 +389,11 @@ def normalize_scenario(raw: dict) -> dict:
     """
     if "name" not in raw:
         raise ScenarioError("scenario needs a name")
+    unknown = set(raw) - {"name", "description", "host", "rules", "defaults", "flows", "packets"}
+    if unknown:
+        raise ScenarioError(f"unknown top-level key(s) {sorted(unknown)}")
+    if not raw.get("packets"):
+        raise ScenarioError("scenario has no packets (top-level `packets` must come before any [table])")
     host = dict(raw.get("host", {}))
     interfaces = host.get("interfaces") or [json.loads(json.dumps(i)) for i in STANDARD_INTERFACES]
     routes = host.get("routes", STANDARD_ROUTES if "interfaces" not in host else [])
@@ -418,9 +423,26 @@ def normalize_scenario(raw: dict) -> dict:
         if not rules[fam].endswith("\n"):
             rules[fam] += "\n"
     defaults = dict(raw.get("defaults", {}))
+    flows = dict(raw.get("flows", {}))
     packets = []
     for i, p0 in enumerate(raw.get("packets", [])):
         p = dict(defaults)
+        p0 = dict(p0)
+        fname = p0.pop("flow", None)
+        if fname is not None:
+            if fname not in flows:
+                raise ScenarioError(f"packet {i}: unknown flow {fname!r}")
+            p.update(flows[fname])
+        if p0.pop("reply", False):
+            for a, b in (("src", "dst"), ("sport", "dport")):
+                p[a], p[b] = p.get(b), p.get(a)
+                for k in (a, b):
+                    if p[k] is None:
+                        del p[k]
+        if p0.get("out"):
+            p.pop("in", None)
+        if "in" in p0:
+            p.pop("out", None)
         p.update(p0)
         if ("in" in p) == bool(p.get("out")):
             raise ScenarioError(f"packet {i}: needs exactly one of in = \"dev\" / out = true")
@@ -681,6 +703,14 @@ class Recorder:
         self.kmsg = Kmsg()
 
     def cleanup(self) -> None:
+        # no signal may interrupt the cleanup itself
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGHUP, signal.SIGINT})
+        try:
+            self._cleanup()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGHUP, signal.SIGINT})
+
+    def _cleanup(self) -> None:
         for s in list(self.socks.values()) + [self.raw4, self.raw6]:
             if s is not None:
                 try:
