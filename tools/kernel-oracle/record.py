@@ -131,6 +131,13 @@ HOST_DEFAULT_SYSCTLS = [
     ("net.ipv6.conf.default.router_solicitations", 0),
     ("net.ipv6.conf.default.addr_gen_mode", 1),
     ("net.ipv6.conf.all.use_tempaddr", 0),
+    # unsolicited MLD reports (joining all-nodes / solicited-node groups) are
+    # sent right away and repeated after at most this many ms: let them all
+    # happen during the setup instead of in the middle of the recording
+    ("net.ipv6.conf.all.mldv1_unsolicited_report_interval", 1),
+    ("net.ipv6.conf.default.mldv1_unsolicited_report_interval", 1),
+    ("net.ipv6.conf.all.mldv2_unsolicited_report_interval", 1),
+    ("net.ipv6.conf.default.mldv2_unsolicited_report_interval", 1),
     ("net.ipv6.conf.default.use_tempaddr", 0),
 ]
 
@@ -611,6 +618,7 @@ class Recorder:
             fam: bool(re.search(r"^\*raw\s*$", scn["rules"].get(fam, ""), re.M)) for fam in ("ipv4", "ipv6")
         }
         self.sent_out_hex: set[str] = set()
+        self.cur_is_nd_mld = False
 
     def log(self, *a) -> None:
         if self.verbose:
@@ -634,6 +642,11 @@ class Recorder:
         run(ipn + ["link", "set", "lo", "up"])
         for name, value in HOST_DEFAULT_SYSCTLS:
             self.ns_sysctl(hn, name, value)
+        # global scenario sysctls before the interfaces exist (forwarding
+        # changes make the host join / leave multicast groups and send MLD)
+        for name, value in h["sysctl"].items():
+            if not self._per_interface(name):
+                self.ns_sysctl(hn, name, value)
         for pn in self.peer_ns:
             self.ns_sysctl(pn, "net.ipv6.conf.all.disable_ipv6", 1)
             self.ns_sysctl(pn, "net.ipv6.conf.default.disable_ipv6", 1)
@@ -663,9 +676,8 @@ class Recorder:
                 cmd += ["dev", r["dev"]]
             run(cmd)
         for name, value in h["sysctl"].items():
-            self.ns_sysctl(hn, name, value)
-        if int(h["sysctl"].get("net.ipv6.conf.all.forwarding", 0)) == 0:
-            pass
+            if self._per_interface(name):
+                self.ns_sysctl(hn, name, value)
         run(ipn + ["xfrm", "policy", "add", "dir", "in", "action", "block"])
         run(ipn + ["-6", "xfrm", "policy", "add", "dir", "in", "action", "block"])
         # rules
@@ -698,9 +710,13 @@ class Recorder:
         self.raw6 = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_RAW)
         self.raw6.setsockopt(socket.IPPROTO_IPV6, IPV6_HDRINCL, 1)
         # let link-up noise (MLD reports...) pass, then start from a clean slate
-        time.sleep(0.2)
+        time.sleep(0.3)
         self.drain_frames()
         self.kmsg = Kmsg()
+
+    def _per_interface(self, name: str) -> bool:
+        parts = name.split(".")
+        return any(p in {i["name"] for i in self.scn["host"]["interfaces"]} for p in parts)
 
     def cleanup(self) -> None:
         # no signal may interrupt the cleanup itself
@@ -759,16 +775,19 @@ class Recorder:
                 out.append({"dev": dev, "hex": l3.hex()})
         return out
 
-    def _host_nd_mld(self, l3: bytes) -> bool:
-        """IPv6 ND / MLD the host stack sent on its own (not a packet of the scenario)."""
-        if l3.hex() in self.sent_out_hex or len(l3) < 40:
+    def _host_nd_mld(self, l3: bytes, any_sender: bool = False) -> bool:
+        """IPv6 ND / MLD the host stack sent on its own (not a packet of the scenario).
+
+        With `any_sender`: whether `l3` is an ND / MLD packet at all.
+        """
+        if len(l3) < 40 or l3[0] >> 4 != 6 or (not any_sender and l3.hex() in self.sent_out_hex):
             return False
         nh, off = l3[6], 40
         while nh in (0, 60, 43) and off + 8 <= len(l3):
             nh, off = l3[off], off + (l3[off + 1] + 1) * 8
         if nh != 58 or off >= len(l3):
             return False
-        return l3[off] in ND_MLD_TYPES and l3[7] in (1, 255)
+        return l3[off] in ND_MLD_TYPES and (any_sender or l3[7] in (1, 255))
 
     def xfrm_blocks(self) -> int:
         with open("/proc/net/xfrm_stat") as f:
@@ -809,6 +828,9 @@ class Recorder:
         names = {i["name"] for i in self.scn["host"]["interfaces"]} | {"lo", ""}
         for m in kmsgs:
             t = TRACE_RE.match(m)
+            if t and self._own_nd_mld(m):
+                self.log(f"  skipped (host's own ND/MLD): {m}")
+                continue  # the host's own ND / MLD, not caused by this packet
             if t:
                 li = LOG_RE.search(m)
                 if li and (li.group(1) not in names or li.group(2) not in names):
@@ -822,6 +844,11 @@ class Recorder:
             if li and li.group(1) in names and li.group(2) in names:
                 log.append(m)
         return trace, log
+
+    def _own_nd_mld(self, line: str) -> bool:
+        """A TRACE line of an ND / MLD packet the host sent on its own."""
+        m = re.search(r" IN= .* PROTO=ICMPv6 TYPE=(\d+) ", line)
+        return bool(m) and int(m.group(1)) in ND_MLD_TYPES and not self.cur_is_nd_mld
 
     # ---- the run ----------------------------------------------------------
 
@@ -863,6 +890,7 @@ class Recorder:
             if t_first is None:
                 t_first = now
             t_prev = now
+            self.cur_is_nd_mld = self._host_nd_mld(p["bytes"], any_sender=True)
             self.send(p)
             time.sleep(self.settle)
             emitted = self.drain_frames()
