@@ -181,7 +181,7 @@ PACKET_KEYS = {
     "icmp_type", "icmp_code", "type", "code", "id", "icmp_id", "icmp_seq", "mtu", "rest_hex",
     "inner", "inner_len",
     "ttl", "hlim", "tos", "tc", "flowlabel", "ip_id", "df", "mf", "frag_offset", "ip_options_hex",
-    "ext", "payload", "payload_hex", "length", "bad_csum", "bad_ip_csum", "udp_len",
+    "ext", "payload", "payload_hex", "length", "bad_csum", "bad_ip_csum", "udp_len", "fragment", "frag_id",
 }
 
 
@@ -270,6 +270,8 @@ def build_packet(p: dict) -> bytes:
         raise ScenarioError(f"unknown packet field(s) {sorted(unknown)}")
     if "hex" in p:
         return bytes.fromhex(re.sub(r"\s+", "", p["hex"]))
+    if "fragment" in p:
+        return _fragment(p)
     try:
         src = ipaddress.ip_address(p["src"])
         dst = ipaddress.ip_address(p["dst"])
@@ -380,6 +382,59 @@ def build_packet(p: dict) -> bytes:
 # --------------------------------------------------------------------------
 # Scenario loading
 # --------------------------------------------------------------------------
+
+
+def _fragment(p: dict) -> bytes:
+    """One fragment of the packet `p` describes: `fragment = [offset, length]`.
+
+    The whole packet is built first (so transport checksums cover the whole
+    datagram), then bytes [offset, offset+length) of what follows the IP
+    header (IPv6: of the fragmentable part, after the extension headers `ext`
+    lists) are cut out. MF is set unless the fragment reaches the end.
+    """
+    q = dict(p)
+    off, length = (int(x) for x in q.pop("fragment"))
+    if off % 8:
+        raise ScenarioError("fragment offset must be a multiple of 8")
+    whole = build_packet(q)
+    if whole[0] >> 4 == 4:
+        ihl = (whole[0] & 0xF) * 4
+        body = whole[ihl:]
+        part = body[off : off + length]
+        more = off + len(part) < len(body)
+        if more and len(part) % 8:
+            raise ScenarioError("a non-last fragment must carry a multiple of 8 bytes")
+        hdr = bytearray(whole[:ihl])
+        struct.pack_into("!H", hdr, 2, ihl + len(part))
+        struct.pack_into("!H", hdr, 6, (0x4000 if p.get("df") else 0) | (0x2000 if more else 0) | off // 8)
+        struct.pack_into("!H", hdr, 10, 0)
+        c = inet_checksum(bytes(hdr))
+        if p.get("bad_ip_csum"):
+            c ^= 0x5A5A
+        struct.pack_into("!H", hdr, 10, c)
+        return bytes(hdr) + part
+    # IPv6: the extension headers listed in `ext` stay unfragmentable
+    first, ext = _ipv6_ext(p.get("ext", []), 0)
+    hdr_len = 40 + len(ext)
+    body = whole[hdr_len:]
+    part = body[off : off + length]
+    more = off + len(part) < len(body)
+    if more and len(part) % 8:
+        raise ScenarioError("a non-last fragment must carry a multiple of 8 bytes")
+    # next header of the fragmentable part
+    if p.get("ext"):
+        last_nh_pos = hdr_len - len(ext) + sum(len(_ipv6_ext([e], 0)[1]) for e in p["ext"][:-1])
+        inner_nh = whole[last_nh_pos]
+    else:
+        inner_nh = whole[6]
+    frag = struct.pack("!BBHI", inner_nh, 0, off | (1 if more else 0), int(p.get("frag_id", 1)))
+    out = bytearray(whole[:hdr_len])
+    if p.get("ext"):
+        out[last_nh_pos] = 44
+    else:
+        out[6] = 44
+    struct.pack_into("!H", out, 4, len(out) - 40 + 8 + len(part))
+    return bytes(out) + frag + part
 
 
 def _check_addr(text: str, where: str) -> None:
@@ -842,12 +897,15 @@ class Recorder:
                 continue
             li = LOG_RE.search(m)
             if li and li.group(1) in names and li.group(2) in names:
+                if self._own_nd_mld(m):
+                    self.log(f"  skipped (host's own ND/MLD): {m}")
+                    continue
                 log.append(m)
         return trace, log
 
     def _own_nd_mld(self, line: str) -> bool:
         """A TRACE line of an ND / MLD packet the host sent on its own."""
-        m = re.search(r" IN= .* PROTO=ICMPv6 TYPE=(\d+) ", line)
+        m = re.search(r"(?:^|\s)IN= .* PROTO=ICMPv6 TYPE=(\d+) ", line)
         return bool(m) and int(m.group(1)) in ND_MLD_TYPES and not self.cur_is_nd_mld
 
     # ---- the run ----------------------------------------------------------
