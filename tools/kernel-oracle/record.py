@@ -491,20 +491,26 @@ def normalize_scenario(raw: dict) -> dict:
         p = dict(defaults)
         p0 = dict(p0)
         fname = p0.pop("flow", None)
+        flow = {}
         if fname is not None:
             if fname not in flows:
                 raise ScenarioError(f"packet {i}: unknown flow {fname!r}")
-            p.update(flows[fname])
+            flow = dict(flows[fname])
+        # the direction comes from the packet, else its flow, else the defaults
+        for layer in (p0, flow):
+            if "in" in layer or "out" in layer:
+                p.pop("in", None)
+                p.pop("out", None)
+                flow.pop("in", None) if layer is p0 else None
+                flow.pop("out", None) if layer is p0 else None
+                break
+        p.update(flow)
         if p0.pop("reply", False):
             for a, b in (("src", "dst"), ("sport", "dport")):
                 p[a], p[b] = p.get(b), p.get(a)
                 for k in (a, b):
                     if p[k] is None:
                         del p[k]
-        if p0.get("out"):
-            p.pop("in", None)
-        if "in" in p0:
-            p.pop("out", None)
         p.update(p0)
         if ("in" in p) == bool(p.get("out")):
             raise ScenarioError(f"packet {i}: needs exactly one of in = \"dev\" / out = true")

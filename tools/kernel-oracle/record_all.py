@@ -41,10 +41,15 @@ def main(argv=None) -> int:
     bad = 0
     npk = 0
     for path in paths:
-        scn = record.load_scenario(path)
-        out = path[:-5] + ".json"
         t1 = time.monotonic()
-        doc = record.record_scenario(scn, verbose=a.verbose)
+        out = path[:-5] + ".json"
+        try:
+            scn = record.load_scenario(path)
+            doc = record.record_scenario(scn, verbose=a.verbose)
+        except (record.ScenarioError, RuntimeError, OSError, ValueError) as e:
+            print(f"{os.path.basename(path)}: FAILED: {e}")
+            bad += 1
+            continue
         npk += len(doc["packets"])
         if a.verify:
             with open(out) as f:
