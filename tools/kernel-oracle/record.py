@@ -877,7 +877,9 @@ class Recorder:
     def fix_trace(self, fam: str, table: str, chain: str, kind: str, num: int) -> str | None:
         """Drop / renumber the records of the recorder's own TRACE rules."""
         if table == "raw" and chain in ("PREROUTING", "OUTPUT"):
-            if not self.has_raw[fam]:
+            if not self.has_raw[fam] or (kind == "rule" and num == 1):
+                # the recorder's own TRACE rule is traced too when a packet
+                # already carrying nf_trace comes back (through lo)
                 return None
             num -= 1
         elif table == "raw" and not self.has_raw[fam]:
