@@ -912,8 +912,14 @@ class Recorder:
         return trace, log
 
     def _own_nd_mld(self, line: str) -> bool:
-        """A TRACE line of an ND / MLD packet the host sent on its own."""
-        m = re.search(r"(?:^|\s)IN= .* PROTO=ICMPv6 TYPE=(\d+) ", line)
+        """A TRACE / LOG line of an ND / MLD packet the host sent on its own.
+
+        Any line about ND / MLD while the scenario's packet is not ND / MLD
+        itself: with ARP off the host never resolves neighbours, so those are
+        its multicast listener reports (seen on OUTPUT/POSTROUTING and, looped
+        back, with IN= set).
+        """
+        m = re.search(r" PROTO=ICMPv6 TYPE=(\d+) ", line)
         return bool(m) and int(m.group(1)) in ND_MLD_TYPES and not self.cur_is_nd_mld
 
     # ---- the run ----------------------------------------------------------
