@@ -60,7 +60,6 @@ import ipaddress
 import json
 import os
 import re
-import select
 import signal
 import socket
 import struct
@@ -943,7 +942,7 @@ class Recorder:
         except OSError as e:
             if e.errno != errno.EPERM:
                 raise  # EPERM: a netfilter hook dropped it
-            self.log(f"  sendto: EPERM (dropped by a hook)")
+            self.log("  sendto: EPERM (dropped by a hook)")
 
     def record(self) -> dict:
         packets_out = []
@@ -1070,6 +1069,9 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted; cleaned up", file=sys.stderr)
         return 130
+    except (RuntimeError, OSError) as e:
+        print(f"recording failed (cleaned up): {e}", file=sys.stderr)
+        return 1
     if a.output:
         dump_trace(doc, a.output)
     else:
