@@ -26,6 +26,7 @@ pub mod tcpmss;
 pub mod tcpoptstrip;
 pub mod tee;
 pub mod tos;
+pub mod tproxy;
 pub mod trace;
 pub mod ttl;
 pub mod util;
@@ -97,6 +98,8 @@ extension_enum! {
         "TCPOPTSTRIP", Both => Tcpoptstrip(tcpoptstrip::Tcpoptstrip),
         /// `-j SYNPROXY`
         "SYNPROXY", Both => Synproxy(synproxy::Synproxy),
+        /// `-j TPROXY`
+        "TPROXY", Both => Tproxy(tproxy::Tproxy),
     }
 }
 

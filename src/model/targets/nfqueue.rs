@@ -64,9 +64,10 @@ fn parse_range(s: &str) -> Result<Vec<u16>, String> {
     let mut rest = s;
     loop {
         if vals.len() == 2 {
-            return Err(format!(
+            return Err(
                 "NFQUEUE: Too many components for option \"--queue-balance\" (max: 2)\n"
-            ));
+                    .to_string(),
+            );
         }
         let (v, end) = if rest.is_empty() || rest.starts_with(':') {
             (if vals.len() == 1 { LMAX } else { lmin }, rest)
