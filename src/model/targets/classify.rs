@@ -1,12 +1,12 @@
 //! `-j CLASSIFY --set-class MAJ:MIN` (extensions/libxt_CLASSIFY.c; kernel
-//! net/netfilter/xt_CLASSIFY.c: table mangle, hooks OUTPUT, FORWARD,
-//! POSTROUTING).
+//! net/netfilter/xt_CLASSIFY.c: hooks OUTPUT, FORWARD, POSTROUTING; any
+//! table).
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, require_hooks, require_table};
+use super::util::{bad_id, fcheck, require_hooks};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::{Hook, TableKind};
+use crate::model::Hook;
 
 /// `-j CLASSIFY`: sets `skb->priority` to a tc class handle.
 ///
@@ -79,7 +79,6 @@ impl Extension for Classify {
         fcheck("CLASSIFY", seen, &[(0, "set-class", 0, 0, true)])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
-        require_table(ctx, TableKind::Mangle, "CLASSIFY")?;
         require_hooks(
             ctx,
             Hook::LocalOut.bit() | Hook::Forward.bit() | Hook::PostRouting.bit(),

@@ -10,6 +10,7 @@ pub mod connsecmark;
 pub mod ct;
 pub mod dscp;
 pub mod ecn;
+pub mod hmark;
 pub mod idletimer;
 pub mod led;
 pub mod log;
@@ -19,6 +20,7 @@ pub mod netmap;
 pub mod nflog;
 pub mod nfqueue;
 pub mod npt;
+pub mod rateest;
 pub mod reject;
 pub mod secmark;
 pub mod synproxy;
@@ -100,6 +102,10 @@ extension_enum! {
         "SYNPROXY", Both => Synproxy(synproxy::Synproxy),
         /// `-j TPROXY`
         "TPROXY", Both => Tproxy(tproxy::Tproxy),
+        /// `-j HMARK`
+        "HMARK", Both => Hmark(hmark::Hmark),
+        /// `-j RATEEST`
+        "RATEEST", Both => Rateest(rateest::Rateest),
     }
 }
 

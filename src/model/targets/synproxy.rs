@@ -1,11 +1,11 @@
 //! `-j SYNPROXY` (extensions/libxt_SYNPROXY.c; kernel
-//! net/netfilter/xt_SYNPROXY.c: table filter, hooks INPUT, FORWARD, proto tcp).
+//! net/netfilter/xt_SYNPROXY.c: hooks INPUT, FORWARD, proto tcp; no table).
 
 use core::fmt;
 
-use super::util::{bad_id, parse_uint, require_hooks, require_table};
+use super::util::{bad_id, parse_uint, require_hooks};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::{Hook, TableKind};
+use crate::model::Hook;
 
 bitflags::bitflags! {
     /// `XT_SYNPROXY_OPT_*`.
@@ -98,7 +98,6 @@ impl Extension for Synproxy {
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
-        require_table(ctx, TableKind::Filter, "SYNPROXY")?;
         require_hooks(ctx, Hook::LocalIn.bit() | Hook::Forward.bit(), "SYNPROXY")?;
         // synproxy_tg4_check / synproxy_tg6_check
         if ctx.proto != 6 || ctx.proto_inv {
