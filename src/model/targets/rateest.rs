@@ -12,7 +12,7 @@ const UNITS_PER_SEC: u64 = 1_000_000;
 ///
 /// ```
 /// use nfsim::model::targets::rateest::Rateest;
-/// let r = Rateest { name: "RE1".into(), interval: 0, ewma_log: 1 };
+/// let r = Rateest::with("RE1", -2, 1);
 /// assert_eq!(r.interval_us(), 250_000);
 /// ```
 #[derive(Debug, Clone, Eq)]
@@ -36,6 +36,15 @@ impl PartialEq for Rateest {
 }
 
 impl Rateest {
+    /// An estimator from its kernel parameters.
+    pub fn with(name: &str, interval: i8, ewma_log: u8) -> Self {
+        Rateest {
+            name: name.to_string(),
+            interval,
+            ewma_log,
+            given: (0, 0),
+        }
+    }
     /// The interval in microseconds.
     pub fn interval_us(&self) -> u32 {
         let shift = (i32::from(self.interval) + 2).clamp(0, 31) as u32;
