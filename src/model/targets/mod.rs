@@ -2,18 +2,33 @@
 //! (ACCEPT, DROP, RETURN, QUEUE, jumps and gotos) are
 //! [`Verdict`](crate::model::Verdict) variants, not extensions.
 
+pub mod audit;
+pub mod checksum;
+pub mod classify;
 pub mod connmark;
+pub mod connsecmark;
 pub mod ct;
 pub mod dscp;
+pub mod ecn;
+pub mod hmark;
+pub mod idletimer;
+pub mod led;
 pub mod log;
 pub mod mark;
 pub mod nat;
 pub mod netmap;
 pub mod nflog;
 pub mod nfqueue;
+pub mod npt;
+pub mod rateest;
 pub mod reject;
+pub mod secmark;
+pub mod synproxy;
 pub mod tcpmss;
+pub mod tcpoptstrip;
+pub mod tee;
 pub mod tos;
+pub mod tproxy;
 pub mod trace;
 pub mod ttl;
 pub mod util;
@@ -59,27 +74,40 @@ extension_enum! {
         "HL", V6 => Hl(ttl::Hl),
         /// `-j TCPMSS`
         "TCPMSS", Both => Tcpmss(tcpmss::Tcpmss),
+        /// `-j AUDIT`
+        "AUDIT", Both => Audit(audit::Audit),
+        /// `-j CHECKSUM`
+        "CHECKSUM", Both => Checksum(checksum::Checksum),
+        /// `-j CLASSIFY`
+        "CLASSIFY", Both => Classify(classify::Classify),
+        /// `-j CONNSECMARK`
+        "CONNSECMARK", Both => Connsecmark(connsecmark::Connsecmark),
+        /// `-j SECMARK`
+        "SECMARK", Both => Secmark(secmark::Secmark),
+        /// `-j IDLETIMER`
+        "IDLETIMER", Both => Idletimer(idletimer::Idletimer),
+        /// `-j LED`
+        "LED", Both => Led(led::Led),
+        /// `-j TEE`
+        "TEE", Both => Tee(tee::Tee),
+        /// `-j ECN`
+        "ECN", V4 => Ecn(ecn::Ecn),
+        /// `-j SNPT`
+        "SNPT", V6 => Snpt(npt::Snpt),
+        /// `-j DNPT`
+        "DNPT", V6 => Dnpt(npt::Dnpt),
+        /// `-j TCPOPTSTRIP`
+        "TCPOPTSTRIP", Both => Tcpoptstrip(tcpoptstrip::Tcpoptstrip),
+        /// `-j SYNPROXY`
+        "SYNPROXY", Both => Synproxy(synproxy::Synproxy),
+        /// `-j TPROXY`
+        "TPROXY", Both => Tproxy(tproxy::Tproxy),
+        /// `-j HMARK`
+        "HMARK", Both => Hmark(hmark::Hmark),
+        /// `-j RATEEST`
+        "RATEEST", Both => Rateest(rateest::Rateest),
     }
 }
 
 /// Target names iptables 1.8 ships that nfsim does not implement (yet).
-pub const UNSUPPORTED: &[&str] = &[
-    "AUDIT",
-    "CHECKSUM",
-    "CLASSIFY",
-    "CONNSECMARK",
-    "HMARK",
-    "IDLETIMER",
-    "LED",
-    "RATEEST",
-    "SECMARK",
-    "SET",
-    "SYNPROXY",
-    "TCPOPTSTRIP",
-    "TEE",
-    "TPROXY",
-    "ECN",
-    "DNPT",
-    "SNPT",
-    "CLUSTERIP",
-];
+pub const UNSUPPORTED: &[&str] = &["HMARK", "RATEEST", "SET", "TPROXY", "CLUSTERIP"];

@@ -147,8 +147,8 @@ impl Extension for Nfqueue {
     }
     fn check(&self, _: &CheckCtx) -> Result<(), String> {
         // nfqueue_tg_check
-        let maxid = self.queues_total as u32 + self.queuenum as u32 - 1;
-        if self.queues_total == 0 || maxid > 0xffff {
+        let maxid = u32::from(self.queues_total) + u32::from(self.queuenum);
+        if self.queues_total == 0 || maxid - 1 > 0xffff {
             return Err("x_tables: NFQUEUE: number of queues too big".into());
         }
         Ok(())

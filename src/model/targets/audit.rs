@@ -1,0 +1,71 @@
+//! `-j AUDIT` (extensions/libxt_AUDIT.c; kernel net/netfilter/xt_AUDIT.c).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// The record type (`XT_AUDIT_TYPE_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditType {
+    /// `accept`
+    Accept,
+    /// `drop`
+    Drop,
+    /// `reject`
+    Reject,
+}
+
+/// `-j AUDIT --type accept|drop|reject`.
+///
+/// ```
+/// use nfsim::model::targets::audit::{Audit, AuditType};
+/// assert_eq!(Audit { kind: AuditType::Drop }.kind, AuditType::Drop);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Audit {
+    /// Record type.
+    pub kind: AuditType,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("type", 0)];
+
+impl Extension for Audit {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Audit {
+            kind: AuditType::Accept,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return bad_id();
+        }
+        let s = args.required("AUDIT", "type")?;
+        self.kind = match s.to_ascii_lowercase().as_str() {
+            "accept" => AuditType::Accept,
+            "drop" => AuditType::Drop,
+            "reject" => AuditType::Reject,
+            _ => return Err(format!("Bad action type value \"{s}\"")),
+        };
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        fcheck("AUDIT", seen, &[(0, "type", 0, 0, true)])
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        f.write_str(match self.kind {
+            AuditType::Accept => " --type accept",
+            AuditType::Drop => " --type drop",
+            AuditType::Reject => " --type reject",
+        })
+    }
+}

@@ -1,0 +1,50 @@
+//! `-j CHECKSUM --checksum-fill` (extensions/libxt_CHECKSUM.c; kernel
+//! net/netfilter/xt_CHECKSUM.c: table mangle).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck, require_table};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::TableKind;
+
+/// `-j CHECKSUM --checksum-fill`: computes a missing checksum.
+///
+/// ```
+/// use nfsim::model::targets::checksum::Checksum;
+/// assert!(Checksum { fill: true }.fill);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Checksum {
+    /// `XT_CHECKSUM_OP_FILL`.
+    pub fill: bool,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::flag("checksum-fill", 0)];
+
+impl Extension for Checksum {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Checksum { fill: false }
+    }
+    fn parse(&mut self, id: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
+        if id != 0 {
+            return bad_id();
+        }
+        self.fill = true;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        fcheck("CHECKSUM", seen, &[(0, "checksum-fill", 0, 0, true)])
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        require_table(ctx, TableKind::Mangle, "CHECKSUM")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.fill {
+            f.write_str(" --checksum-fill")?;
+        }
+        Ok(())
+    }
+}

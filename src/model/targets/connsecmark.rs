@@ -1,0 +1,62 @@
+//! `-j CONNSECMARK --save|--restore` (extensions/libxt_CONNSECMARK.c;
+//! kernel net/netfilter/xt_CONNSECMARK.c: tables mangle and security).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::TableKind;
+
+/// `-j CONNSECMARK`: copies the security mark between packet and connection.
+///
+/// ```
+/// use nfsim::model::targets::connsecmark::Connsecmark;
+/// assert!(Connsecmark { save: true }.save);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Connsecmark {
+    /// `--save` (packet to connection); `false` is `--restore`.
+    pub save: bool,
+}
+
+static OPTS: [OptSpec; 2] = [OptSpec::flag("save", 0), OptSpec::flag("restore", 1)];
+
+impl Extension for Connsecmark {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Connsecmark { save: true }
+    }
+    fn parse(&mut self, id: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
+        match id {
+            0 => self.save = true,
+            1 => self.save = false,
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen == 0 {
+            return Err("CONNSECMARK target: parameter required".into());
+        }
+        fcheck(
+            "CONNSECMARK",
+            seen,
+            &[(0, "save", 0b10, 0, false), (1, "restore", 0b01, 0, false)],
+        )
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // connsecmark_tg_check
+        if !matches!(ctx.table, TableKind::Mangle | TableKind::Security) {
+            return Err(format!(
+                "x_tables: CONNSECMARK: only valid in 'mangle' or 'security' table, not '{}'",
+                ctx.table.name()
+            ));
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        f.write_str(if self.save { " --save" } else { " --restore" })
+    }
+}

@@ -1,0 +1,136 @@
+//! `-j ECN` (IPv4; extensions/libipt_ECN.c; kernel net/ipv4/netfilter/
+//! ipt_ECN.c `ecn_tg_check`: table mangle).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck, parse_uint, require_table, Constraint};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::TableKind;
+
+bitflags::bitflags! {
+    /// `IPT_ECN_OP_*`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct EcnOp: u8 {
+        /// Set the IP ECT codepoint.
+        const SET_IP = 0x01;
+        /// Set the TCP ECE bit.
+        const SET_ECE = 0x10;
+        /// Set the TCP CWR bit.
+        const SET_CWR = 0x20;
+    }
+}
+
+/// `-j ECN`.
+///
+/// ```
+/// use nfsim::model::targets::ecn::{Ecn, EcnOp};
+/// let e = Ecn { op: EcnOp::SET_ECE | EcnOp::SET_CWR, ip_ect: 0, ece: false, cwr: false };
+/// assert!(e.op.contains(EcnOp::SET_ECE));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ecn {
+    /// Operations.
+    pub op: EcnOp,
+    /// ECT codepoint 0..=3.
+    pub ip_ect: u8,
+    /// ECE value.
+    pub ece: bool,
+    /// CWR value.
+    pub cwr: bool,
+}
+
+const REMOVE: u8 = 0;
+const CWR: u8 = 1;
+const ECE: u8 = 2;
+const ECT: u8 = 3;
+
+static OPTS: [OptSpec; 4] = [
+    OptSpec::flag("ecn-tcp-remove", REMOVE),
+    OptSpec::arg("ecn-tcp-cwr", CWR),
+    OptSpec::arg("ecn-tcp-ece", ECE),
+    OptSpec::arg("ecn-ip-ect", ECT),
+];
+
+const CONSTRAINTS: [Constraint; 4] = [
+    (REMOVE, "ecn-tcp-remove", (1 << CWR) | (1 << ECE), 0, false),
+    (CWR, "ecn-tcp-cwr", 1 << REMOVE, 0, false),
+    (ECE, "ecn-tcp-ece", 1 << REMOVE, 0, false),
+    (ECT, "ecn-ip-ect", 0, 0, false),
+];
+
+impl Extension for Ecn {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Ecn {
+            op: EcnOp::empty(),
+            ip_ect: 0,
+            ece: false,
+            cwr: false,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let name = OPTS
+            .iter()
+            .find(|o| o.id == id)
+            .map(|o| o.name)
+            .unwrap_or("");
+        match id {
+            REMOVE => {
+                self.op = EcnOp::SET_ECE | EcnOp::SET_CWR;
+                self.ece = false;
+                self.cwr = false;
+            }
+            CWR => {
+                self.op |= EcnOp::SET_CWR;
+                self.cwr = parse_uint(args.required("ECN", name)?, "ECN", name, 0, 1)? == 1;
+            }
+            ECE => {
+                self.op |= EcnOp::SET_ECE;
+                self.ece = parse_uint(args.required("ECN", name)?, "ECN", name, 0, 1)? == 1;
+            }
+            ECT => {
+                self.op |= EcnOp::SET_IP;
+                self.ip_ect = parse_uint(args.required("ECN", name)?, "ECN", name, 0, 3)? as u8;
+            }
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen == 0 {
+            return Err("ECN target: An operation is required".into());
+        }
+        fcheck("ECN", seen, &CONSTRAINTS)
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        require_table(ctx, TableKind::Mangle, "ECN")?;
+        if self.op.intersects(EcnOp::SET_ECE | EcnOp::SET_CWR) && (ctx.proto != 6 || ctx.proto_inv)
+        {
+            return Err("x_tables: ECN: cannot use operation on non-tcp rule".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.op == EcnOp::SET_ECE | EcnOp::SET_CWR && !self.ece && !self.cwr {
+            return f.write_str(" --ecn-tcp-remove");
+        }
+        if self.op.contains(EcnOp::SET_ECE) {
+            write!(f, " --ecn-tcp-ece {}", u8::from(self.ece))?;
+        }
+        if self.op.contains(EcnOp::SET_CWR) {
+            write!(f, " --ecn-tcp-cwr {}", u8::from(self.cwr))?;
+        }
+        if self.op.contains(EcnOp::SET_IP) {
+            write!(f, " --ecn-ip-ect {}", self.ip_ect)?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,101 @@
+//! `-j IDLETIMER` (extensions/libxt_IDLETIMER.c revision 1; kernel
+//! net/netfilter/xt_IDLETIMER.c `idletimer_tg_checkentry_v1`).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck, parse_uint, put_string};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+
+/// `-j IDLETIMER --timeout SECS --label NAME [--alarm] [--send_nl_msg]`.
+///
+/// ```
+/// use nfsim::model::targets::idletimer::Idletimer;
+/// let t = Idletimer { timeout: 42, label: "foo".into(), alarm: false, send_nl_msg: false };
+/// assert_eq!(t.timeout, 42);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Idletimer {
+    /// Seconds.
+    pub timeout: u32,
+    /// Timer name (at most 27 bytes).
+    pub label: String,
+    /// `XT_IDLETIMER_ALARM` timer type.
+    pub alarm: bool,
+    /// Send a netlink message on expiry.
+    pub send_nl_msg: bool,
+}
+
+static OPTS: [OptSpec; 4] = [
+    OptSpec::arg("timeout", 0),
+    OptSpec::arg("label", 1),
+    OptSpec::flag("alarm", 2),
+    OptSpec::flag("send_nl_msg", 3),
+];
+
+impl Extension for Idletimer {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Idletimer {
+            timeout: 0,
+            label: String::new(),
+            alarm: false,
+            send_nl_msg: false,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            0 => {
+                self.timeout = parse_uint(
+                    args.required("IDLETIMER", "timeout")?,
+                    "IDLETIMER",
+                    "timeout",
+                    0,
+                    u32::MAX as u64,
+                )? as u32
+            }
+            1 => self.label = put_string(args.required("IDLETIMER", "label")?, 0, 0, 28)?,
+            2 => self.alarm = true,
+            3 => self.send_nl_msg = true,
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        fcheck(
+            "IDLETIMER",
+            seen,
+            &[(0, "timeout", 0, 0, true), (1, "label", 0, 0, true)],
+        )
+    }
+    fn check(&self, _: &CheckCtx) -> Result<(), String> {
+        // idletimer_tg_helper
+        if self.timeout == 0 || self.timeout >= (i32::MAX as u32) / 1000 {
+            return Err(format!(
+                "x_tables: IDLETIMER: timeout value is invalid: {}",
+                self.timeout
+            ));
+        }
+        if self.label.is_empty() {
+            return Err("x_tables: IDLETIMER: label is empty or not nul-terminated".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        write!(f, " --timeout {} --label {}", self.timeout, self.label)?;
+        if self.alarm {
+            f.write_str(" --alarm")?;
+        }
+        if self.send_nl_msg {
+            f.write_str(" --send_nl_msg")?;
+        }
+        Ok(())
+    }
+}

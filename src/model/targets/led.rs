@@ -1,0 +1,98 @@
+//! `-j LED` (extensions/libxt_LED.c; kernel net/netfilter/xt_LED.c).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck, strtoui_end};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `-j LED --led-trigger-id ID [--led-delay MS|inf] [--led-always-blink]`.
+///
+/// ```
+/// use nfsim::model::targets::led::Led;
+/// let l = Led { id: "foo".into(), delay: 0, always_blink: false };
+/// assert_eq!(l.id, "foo");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Led {
+    /// Trigger id without the `netfilter-` prefix (at most 16 bytes).
+    pub id: String,
+    /// Blink delay in ms as stored (`u32::MAX` = `inf`, printed as -1).
+    pub delay: u32,
+    /// Blink even when already lit.
+    pub always_blink: bool,
+}
+
+static OPTS: [OptSpec; 3] = [
+    OptSpec::arg("led-trigger-id", 0),
+    OptSpec::arg("led-delay", 1),
+    OptSpec::flag("led-always-blink", 2),
+];
+
+impl Extension for Led {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Led {
+            id: String::new(),
+            delay: 0,
+            always_blink: false,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            0 => {
+                let s = args.required("LED", "led-trigger-id")?;
+                // .max = sizeof(id) - sizeof("netfilter-") = 16
+                if s.len() > 16 {
+                    return Err("Argument must have a maximum length of 16 characters\n".into());
+                }
+                self.id = s.to_string();
+            }
+            1 => {
+                let s = args.required("LED", "led-delay")?;
+                if s.len() >= 3 && s.as_bytes()[..3].eq_ignore_ascii_case(b"inf") {
+                    self.delay = u32::MAX;
+                } else {
+                    self.delay = match strtoui_end(s, 0, u32::MAX as u64) {
+                        Some((v, "")) => v as u32,
+                        _ => return Err(format!("Delay value must be within 0..{}", u32::MAX)),
+                    };
+                }
+            }
+            2 => self.always_blink = true,
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        fcheck("LED", seen, &[(0, "led-trigger-id", 0, 0, true)])
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        f.write_str(" --led-trigger-id \"")?;
+        for c in self.id.chars() {
+            if c == '"' || c == '\\' {
+                f.write_char('\\')?;
+            }
+            f.write_char(c)?;
+        }
+        f.write_str("\"")?;
+        // LED_save prints the int delay: positive values, or -1 as inf.
+        let d = self.delay as i32;
+        if d > 0 {
+            write!(f, " --led-delay {d}")?;
+        } else if d == -1 {
+            f.write_str(" --led-delay inf")?;
+        }
+        if self.always_blink {
+            f.write_str(" --led-always-blink")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,68 @@
+//! `-j SECMARK --selctx CONTEXT` (extensions/libxt_SECMARK.c revision 1;
+//! kernel net/netfilter/xt_SECMARK.c: tables mangle and security).
+//!
+//! The kernel resolves the context through the LSM; nfsim has no LSM and
+//! accepts any context (as a kernel with SELinux and that context would).
+
+use core::fmt;
+
+use super::util::{bad_id, fcheck, put_string};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::TableKind;
+
+/// `-j SECMARK`.
+///
+/// ```
+/// use nfsim::model::targets::secmark::Secmark;
+/// assert!(Secmark { selctx: "system_u:object_r:x:s0".into() }.selctx.contains("object_r"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Secmark {
+    /// The security context (at most 255 bytes).
+    pub selctx: String,
+}
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("selctx", 0)];
+
+impl Extension for Secmark {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Secmark {
+            selctx: String::new(),
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return bad_id();
+        }
+        self.selctx = put_string(args.required("SECMARK", "selctx")?, 0, 0, 256)?;
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        fcheck("SECMARK", seen, &[(0, "selctx", 0, 0, true)])
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // secmark_tg_check / checkentry_lsm: an empty context is invalid.
+        if self.selctx.is_empty() {
+            return Err("x_tables: SECMARK: invalid security context".into());
+        }
+        if !matches!(ctx.table, TableKind::Mangle | TableKind::Security) {
+            return Err(format!(
+                "x_tables: SECMARK: only valid in 'mangle' or 'security' table, not '{}'",
+                ctx.table.name()
+            ));
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        write!(f, " --selctx {}", self.selctx)
+    }
+}

@@ -1,0 +1,126 @@
+//! `-j SYNPROXY` (extensions/libxt_SYNPROXY.c; kernel
+//! net/netfilter/xt_SYNPROXY.c: hooks INPUT, FORWARD, proto tcp; no table).
+
+use core::fmt;
+
+use super::util::{bad_id, parse_uint, require_hooks};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::Hook;
+
+bitflags::bitflags! {
+    /// `XT_SYNPROXY_OPT_*`.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    pub struct SynproxyOpts: u8 {
+        /// `--mss`
+        const MSS = 0x01;
+        /// `--wscale`
+        const WSCALE = 0x02;
+        /// `--sack-perm`
+        const SACK_PERM = 0x04;
+        /// `--timestamp`
+        const TIMESTAMP = 0x08;
+        /// `--ecn`
+        const ECN = 0x10;
+    }
+}
+
+/// `-j SYNPROXY` (`struct xt_synproxy_info`).
+///
+/// ```
+/// use nfsim::model::targets::synproxy::{Synproxy, SynproxyOpts};
+/// let s = Synproxy { options: SynproxyOpts::MSS, wscale: 0, mss: 1460 };
+/// assert_eq!(s.mss, 1460);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Synproxy {
+    /// Options announced.
+    pub options: SynproxyOpts,
+    /// Window scale (the u32 argument truncated to the u8 field).
+    pub wscale: u8,
+    /// MSS (the u32 argument truncated to the u16 field).
+    pub mss: u16,
+}
+
+static OPTS: [OptSpec; 5] = [
+    OptSpec::flag("sack-perm", 0),
+    OptSpec::flag("timestamp", 1),
+    OptSpec::arg("wscale", 2),
+    OptSpec::arg("mss", 3),
+    OptSpec::flag("ecn", 4),
+];
+
+impl Extension for Synproxy {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Synproxy {
+            options: SynproxyOpts::empty(),
+            wscale: 0,
+            mss: 0,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            0 => self.options |= SynproxyOpts::SACK_PERM,
+            1 => self.options |= SynproxyOpts::TIMESTAMP,
+            2 => {
+                let v = parse_uint(
+                    args.required("SYNPROXY", "wscale")?,
+                    "SYNPROXY",
+                    "wscale",
+                    0,
+                    u32::MAX as u64,
+                )?;
+                self.options |= SynproxyOpts::WSCALE;
+                self.wscale = v as u8;
+            }
+            3 => {
+                let v = parse_uint(
+                    args.required("SYNPROXY", "mss")?,
+                    "SYNPROXY",
+                    "mss",
+                    0,
+                    u32::MAX as u64,
+                )?;
+                self.options |= SynproxyOpts::MSS;
+                self.mss = v as u16;
+            }
+            4 => self.options |= SynproxyOpts::ECN,
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        require_hooks(ctx, Hook::LocalIn.bit() | Hook::Forward.bit(), "SYNPROXY")?;
+        // synproxy_tg4_check / synproxy_tg6_check
+        if ctx.proto != 6 || ctx.proto_inv {
+            return Err("x_tables: SYNPROXY: only valid for -p tcp".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.options.contains(SynproxyOpts::SACK_PERM) {
+            f.write_str(" --sack-perm")?;
+        }
+        if self.options.contains(SynproxyOpts::TIMESTAMP) {
+            f.write_str(" --timestamp")?;
+        }
+        if self.options.contains(SynproxyOpts::WSCALE) {
+            write!(f, " --wscale {}", self.wscale)?;
+        }
+        if self.options.contains(SynproxyOpts::MSS) {
+            write!(f, " --mss {}", self.mss)?;
+        }
+        if self.options.contains(SynproxyOpts::ECN) {
+            f.write_str(" --ecn")?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,99 @@
+//! `-j TCPOPTSTRIP [--strip-options LIST]` (extensions/libxt_TCPOPTSTRIP.c;
+//! kernel net/netfilter/xt_TCPOPTSTRIP.c: table mangle, proto tcp).
+
+use core::fmt;
+
+use super::util::{bad_id, require_proto, require_table};
+use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::TableKind;
+
+/// `-j TCPOPTSTRIP`: removes the listed TCP option kinds.
+///
+/// ```
+/// use nfsim::model::targets::tcpoptstrip::Tcpoptstrip;
+/// let mut t = Tcpoptstrip { strip: [0; 8] };
+/// t.strip[0] |= 1 << 8; // timestamp
+/// assert!(t.strips(8));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tcpoptstrip {
+    /// Bitmap of option kinds (bit `k % 32` of word `k / 32`).
+    pub strip: [u32; 8],
+}
+
+impl Tcpoptstrip {
+    /// Whether option kind `k` is stripped.
+    #[inline]
+    pub fn strips(&self, k: u8) -> bool {
+        self.strip[(k / 32) as usize] & (1 << (k % 32)) != 0
+    }
+}
+
+const OPTION_NAMES: [(&str, u8); 6] = [
+    ("wscale", 3),
+    ("mss", 2),
+    ("sack-permitted", 4),
+    ("sack", 5),
+    ("timestamp", 8),
+    ("md5", 19),
+];
+
+static OPTS: [OptSpec; 1] = [OptSpec::arg("strip-options", 0)];
+
+impl Extension for Tcpoptstrip {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Tcpoptstrip { strip: [0; 8] }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        if id != 0 {
+            return bad_id();
+        }
+        // parse_list
+        for item in args.required("TCPOPTSTRIP", "strip-options")?.split(',') {
+            let k = match OPTION_NAMES.iter().find(|(n, _)| *n == item) {
+                Some((_, k)) => *k,
+                None => strtoui(item, 0, 255)
+                    .ok_or_else(|| format!("Bad TCP option value \"{item}\""))?
+                    as u8,
+            };
+            if k < 2 {
+                return Err("Option value may not be 0 or 1".into());
+            }
+            if self.strips(k) {
+                return Err(format!("Option \"{item}\" already specified"));
+            }
+            self.strip[(k / 32) as usize] |= 1 << (k % 32);
+        }
+        Ok(())
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        require_table(ctx, TableKind::Mangle, "TCPOPTSTRIP")?;
+        require_proto(ctx, 6, "TCPOPTSTRIP")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.strip == [0; 8] {
+            return Ok(());
+        }
+        f.write_str(" --strip-options ")?;
+        let mut first = true;
+        for k in 0..=255u8 {
+            if self.strips(k) {
+                if !first {
+                    f.write_str(",")?;
+                }
+                first = false;
+                write!(f, "{k}")?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,85 @@
+//! `-j TEE --gateway ADDR [--oif IFACE]` (extensions/libxt_TEE.c; kernel
+//! net/netfilter/xt_TEE.c `tee_tg_check`).
+
+use core::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::util::{bad_id, fcheck, put_string};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::Family;
+use crate::syntax::addr::ipv6_ntop;
+
+/// `-j TEE`: clones the packet to a gateway.
+///
+/// ```
+/// use nfsim::model::targets::tee::Tee;
+/// let t = Tee { gateway: [192, 0, 2, 1].into(), oif: String::new() };
+/// assert!(t.gateway.is_ipv4());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tee {
+    /// Next hop.
+    pub gateway: IpAddr,
+    /// Output interface (at most 15 bytes), empty for any.
+    pub oif: String,
+}
+
+static OPTS: [OptSpec; 2] = [OptSpec::arg("gateway", 0), OptSpec::arg("oif", 1)];
+
+impl Extension for Tee {
+    fn options(_: Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(ctx: &ExtCtx<'_>) -> Self {
+        Tee {
+            gateway: match ctx.family {
+                Family::Ipv4 => Ipv4Addr::UNSPECIFIED.into(),
+                Family::Ipv6 => Ipv6Addr::UNSPECIFIED.into(),
+            },
+            oif: String::new(),
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        ctx: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            0 => {
+                // XTTYPE_HOST: numeric only (nfsim has no resolver).
+                let s = args.required("TEE", "gateway")?;
+                let a = match ctx.family {
+                    Family::Ipv4 => s.parse::<Ipv4Addr>().ok().map(IpAddr::from),
+                    Family::Ipv6 => s.parse::<Ipv6Addr>().ok().map(IpAddr::from),
+                };
+                self.gateway =
+                    a.ok_or_else(|| "getaddrinfo: Name or service not known\n".to_string())?;
+            }
+            1 => self.oif = put_string(args.required("TEE", "oif")?, 0, 0, 16)?,
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        fcheck("TEE", seen, &[(0, "gateway", 0, 0, true)])
+    }
+    fn check(&self, _: &CheckCtx) -> Result<(), String> {
+        // tee_tg_check: the gateway must not be all zeroes.
+        if self.gateway.is_unspecified() {
+            return Err("x_tables: TEE: gateway must be set".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        match self.gateway {
+            IpAddr::V4(a) => write!(f, " --gateway {a}")?,
+            IpAddr::V6(a) => write!(f, " --gateway {}", ipv6_ntop(&a.octets()))?,
+        }
+        if !self.oif.is_empty() {
+            write!(f, " --oif {}", self.oif)?;
+        }
+        Ok(())
+    }
+}

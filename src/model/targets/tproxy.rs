@@ -1,0 +1,197 @@
+//! `-j TPROXY` (extensions/libxt_TPROXY.c revision 1; kernel
+//! net/netfilter/xt_TPROXY.c: table mangle, hook PREROUTING, `-p tcp|udp`).
+
+use core::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use super::util::{bad_id, fcheck, parse_mark_mask, require_hooks, require_table};
+use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::names::SERVICES;
+use crate::model::{Family, Hook, TableKind};
+use crate::syntax::addr::ipv6_ntop;
+
+/// `-j TPROXY --on-port P [--on-ip A] [--tproxy-mark V[/M]]`.
+///
+/// ```
+/// use nfsim::model::targets::tproxy::Tproxy;
+/// let t = Tproxy { port: 3128, addr: [0, 0, 0, 0].into(), mark_value: 1, mark_mask: 1 };
+/// assert_eq!(t.port, 3128);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tproxy {
+    /// Local port to redirect to.
+    pub port: u16,
+    /// Local address (unspecified = the incoming interface's address).
+    pub addr: IpAddr,
+    /// Mark value (`skb->mark = (mark & !mask) ^ value`).
+    pub mark_value: u32,
+    /// Mark mask.
+    pub mark_mask: u32,
+}
+
+const PORT: u8 = 0;
+const ADDR: u8 = 1;
+const MARK: u8 = 2;
+
+static OPTS: [OptSpec; 3] = [
+    OptSpec::arg("on-port", PORT),
+    OptSpec::arg("on-ip", ADDR),
+    OptSpec::arg("tproxy-mark", MARK),
+];
+
+impl Extension for Tproxy {
+    fn options(_: Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(ctx: &ExtCtx<'_>) -> Self {
+        Tproxy {
+            port: 0,
+            addr: match ctx.family {
+                Family::Ipv4 => Ipv4Addr::UNSPECIFIED.into(),
+                Family::Ipv6 => Ipv6Addr::UNSPECIFIED.into(),
+            },
+            mark_value: 0,
+            mark_mask: 0,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        _: bool,
+        args: &mut Args<'_>,
+        ctx: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        match id {
+            PORT => {
+                // XTTYPE_PORT: a service name (any protocol) or 0..=65535.
+                let s = args.required("TPROXY", "on-port")?;
+                self.port = match SERVICES.iter().find(|(n, _, _)| *n == s) {
+                    Some((_, p, _)) => *p,
+                    None => strtoui(s, 0, 65535).ok_or_else(|| {
+                        "TPROXY: bad value for option \"--on-port\", or out of range (0-65535)."
+                            .to_string()
+                    })? as u16,
+                };
+            }
+            ADDR => {
+                let s = args.required("TPROXY", "on-ip")?;
+                let a = match ctx.family {
+                    Family::Ipv4 => s.parse::<Ipv4Addr>().ok().map(IpAddr::from),
+                    Family::Ipv6 => s.parse::<Ipv6Addr>().ok().map(IpAddr::from),
+                };
+                self.addr =
+                    a.ok_or_else(|| "getaddrinfo: Name or service not known\n".to_string())?;
+            }
+            MARK => {
+                (self.mark_value, self.mark_mask) = parse_mark_mask(
+                    args.required("TPROXY", "tproxy-mark")?,
+                    "TPROXY",
+                    "tproxy-mark",
+                )?;
+            }
+            _ => bad_id()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        fcheck("TPROXY", seen, &[(PORT, "on-port", 0, 0, true)])
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        require_table(ctx, TableKind::Mangle, "TPROXY")?;
+        require_hooks(ctx, Hook::PreRouting.bit(), "TPROXY")?;
+        // tproxy_tg4_check / tproxy_tg6_check
+        if !matches!(ctx.proto, 6 | 17) || ctx.proto_inv {
+            return Err("x_tables: TPROXY: Can be used only with -p tcp or -p udp".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        write!(f, " --on-port {}", self.port)?;
+        match self.addr {
+            IpAddr::V4(a) => write!(f, " --on-ip {a}")?,
+            IpAddr::V6(a) => write!(f, " --on-ip {}", ipv6_ntop(&a.octets()))?,
+        }
+        write!(
+            f,
+            " --tproxy-mark {:#x}/{:#x}",
+            self.mark_value, self.mark_mask
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::util::tests::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn secondary_targets_roundtrip() {
+        let m = |s: &str| roundtrip(Family::Ipv4, "mangle", "PREROUTING", s);
+        assert_eq!(
+            m("-p udp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff").unwrap(),
+            "-p udp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"
+        );
+        assert_eq!(
+            m("-p tcp -j TPROXY --on-port 1").unwrap(),
+            "-p tcp -j TPROXY --on-port 1 --on-ip 0.0.0.0 --tproxy-mark 0x0/0x0"
+        );
+        assert!(m("-j TPROXY --on-port 1").is_err());
+        assert_eq!(
+            m("-j CHECKSUM --checksum-fill").unwrap(),
+            "-j CHECKSUM --checksum-fill"
+        );
+        assert_eq!(m("-j CONNSECMARK --save").unwrap(), "-j CONNSECMARK --save");
+        assert_eq!(
+            m("-p tcp -j ECN --ecn-tcp-remove").unwrap(),
+            "-p tcp -j ECN --ecn-tcp-remove"
+        );
+        assert_eq!(
+            m("-p tcp -j TCPOPTSTRIP --strip-options mss,8").unwrap(),
+            "-p tcp -j TCPOPTSTRIP --strip-options 2,8"
+        );
+        assert!(m("-p tcp -j TCPOPTSTRIP --strip-options 1").is_err());
+        let o = |s: &str| roundtrip(Family::Ipv4, "mangle", "OUTPUT", s);
+        assert_eq!(
+            o("-j CLASSIFY --set-class 1:ff").unwrap(),
+            "-j CLASSIFY --set-class 0001:00ff"
+        );
+        let f = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(f("-j AUDIT --type DROP").unwrap(), "-j AUDIT --type drop");
+        assert!(f("-j AUDIT --type wrong").is_err());
+        assert_eq!(
+            f("-j LED --led-trigger-id \"foo\" --led-delay 42 --led-always-blink").unwrap(),
+            "-j LED --led-trigger-id \"foo\" --led-delay 42 --led-always-blink"
+        );
+        assert_eq!(
+            f("-j IDLETIMER --timeout 42 --label bar --alarm").unwrap(),
+            "-j IDLETIMER --timeout 42 --label bar --alarm"
+        );
+        assert!(f("-j IDLETIMER --timeout 42").is_err());
+        assert_eq!(
+            f("-j TEE --gateway 1.1.1.1").unwrap(),
+            "-j TEE --gateway 1.1.1.1"
+        );
+        assert!(f("-j TEE ! --gateway 1.1.1.1").is_err());
+        assert_eq!(
+            f("-p tcp -j SYNPROXY --mss 1460 --sack-perm --wscale 7").unwrap(),
+            "-p tcp -j SYNPROXY --sack-perm --wscale 7 --mss 1460"
+        );
+        let s6 = |s: &str| roundtrip(Family::Ipv6, "mangle", "POSTROUTING", s);
+        assert_eq!(
+            s6("-j SNPT --src-pfx dead::/64 --dst-pfx 1c3::/64").unwrap(),
+            "-j SNPT --src-pfx dead::/64 --dst-pfx 1c3::/64"
+        );
+        assert!(s6("-j SNPT --src-pfx dead::beef --dst-pfx 1c3::/64").is_err());
+        assert!(s6("-j DNPT --src-pfx dead::/64 --dst-pfx 1c3::/64").is_err());
+        assert_eq!(
+            roundtrip(
+                Family::Ipv4,
+                "security",
+                "INPUT",
+                "-j SECMARK --selctx system_u:object_r:x_t:s0"
+            )
+            .unwrap(),
+            "-j SECMARK --selctx system_u:object_r:x_t:s0"
+        );
+    }
+}
