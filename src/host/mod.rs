@@ -242,8 +242,8 @@ pub struct Host {
     pub(crate) v6: FamilyState,
     pub(crate) ct: ConntrackTable,
     pub(crate) rng: SplitMix64,
-    #[allow(dead_code)] // used by limit/hashlimit (being wired)
     pub(crate) hz: u32,
+    pub(crate) icmp_limit: stack::IcmpLimiter,
     pub(crate) queue: VecDeque<path::Job>,
     pub(crate) pool: Vec<Vec<u8>>,
 }
@@ -383,6 +383,7 @@ impl Host {
             ct,
             rng: SplitMix64::new(cfg.seed),
             hz: cfg.hz,
+            icmp_limit: stack::IcmpLimiter::default(),
             queue: VecDeque::with_capacity(8),
             pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
         })

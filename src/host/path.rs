@@ -243,6 +243,8 @@ impl Host {
             rng,
             queue,
             pool,
+            icmp_limit,
+            hz,
             ..
         } = self;
         let fam = match family {
@@ -275,6 +277,8 @@ impl Host {
             in_dev_idx: p.in_dev,
             received: p.received,
             family,
+            icmp_limit,
+            hz: *hz,
         };
         let mut ctx = PacketCtx {
             family,

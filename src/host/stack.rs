@@ -250,3 +250,47 @@ pub(crate) fn time_exceeded(host: &mut Host, family: Family, pkt: &[u8], _in_dev
         push_tx(host, &out[..n]);
     }
 }
+
+/// The kernel's ICMP error rate limits for one host: per destination
+/// (`inet_peer_xrlim_allow`, a token bucket in jiffies with a burst of
+/// `XRLIM_BURST_FACTOR` = 6 periods) for the types in the rate mask.
+/// Loopback destinations are not limited (`icmpv4_xrlim_allow`).
+#[derive(Debug, Clone, Default)]
+pub struct IcmpLimiter {
+    peers: Vec<(std::net::IpAddr, u64, u64)>,
+}
+
+impl IcmpLimiter {
+    /// Whether an ICMP error to `dst` may be sent now; `period` is the
+    /// limit's period in jiffies (IPv4: `icmp_ratelimit` = HZ; IPv6:
+    /// `icmpv6_time` scaled down by the route's prefix length).
+    pub fn allow(&mut self, dst: std::net::IpAddr, now_jiffies: u64, period: u64) -> bool {
+        let idx = match self.peers.iter().position(|(a, _, _)| *a == dst) {
+            Some(i) => i,
+            None => {
+                if self.peers.len() >= 1024 {
+                    self.peers.remove(0);
+                }
+                // inet_getpeer: rate_tokens = 0, rate_last = jiffies - 60*HZ,
+                // so the first refill reaches the cap.
+                self.peers.push((dst, 0, 0));
+                let i = self.peers.len() - 1;
+                self.peers[i].2 = now_jiffies.wrapping_sub(1 << 40);
+                i
+            }
+        };
+        let (_, tokens, last) = &mut self.peers[idx];
+        let mut token = tokens.saturating_add(now_jiffies.wrapping_sub(*last).min(1 << 40));
+        *last = now_jiffies;
+        let cap = 6 * period;
+        if token > cap {
+            token = cap;
+        }
+        let ok = token >= period;
+        if ok {
+            token -= period;
+        }
+        *tokens = token;
+        ok
+    }
+}

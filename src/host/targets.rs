@@ -63,6 +63,8 @@ pub(crate) struct HostEnv<'a> {
     pub(crate) in_dev_idx: usize,
     pub(crate) received: bool,
     pub(crate) family: Family,
+    pub(crate) icmp_limit: &'a mut super::stack::IcmpLimiter,
+    pub(crate) hz: u32,
 }
 
 fn to_ct_range(r: &NatRange) -> CtRange {
@@ -159,11 +161,23 @@ impl HostEnv<'_> {
         self.fib.source_on(dev, v6)
     }
 
+    /// The ICMP error rate limit toward `to` (`icmpv4_xrlim_allow`,
+    /// `icmpv6_xrlim_allow`): no limit toward our own addresses (loopback).
+    fn icmp_allowed(&mut self, to: IpAddr) -> bool {
+        icmp_allowed(self.fib, self.icmp_limit, self.hz, self.now, to)
+    }
+
     /// `reject_tg` / `reject_tg6`: send the reply, drop the packet.
     fn reject(&mut self, with: RejectWith, pkt: &PacketCtx<'_>) -> Verdict {
         let mut out = [0u8; 1280];
         let data: &[u8] = pkt.data;
-        let attached = self.slot.map(|s| s.attach_reply());
+        // nf_ct_attach (nf_send_reset, and icmp_glue_bits for ICMP errors):
+        // the reply shares the original's entry; without one it is tracked
+        // on its own at OUTPUT.
+        let attached = match *self.slot {
+            Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
+            _ => None,
+        };
         let n = match (self.family, with) {
             (Family::Ipv4, RejectWith::TcpReset) => {
                 // nf_send_reset: attached to the original's conntrack entry.
@@ -208,15 +222,27 @@ impl HostEnv<'_> {
                             Some(a) => a,
                             None => return Verdict::Drop,
                         },
+                        // Back to one of our own addresses: the local route's
+                        // preferred source is that address.
+                        Some(RouteKind::Local) => orig_src,
                         _ => return Verdict::Drop,
                     }
                 };
                 let IpAddr::V4(src) = src else {
                     return Verdict::Drop;
                 };
-                icmp_unreach_v4(data, code, src, 64, 0, true, &mut out)
-                    .ok()
-                    .map(|n| (n, None))
+                let Some(to) = src_of(Family::Ipv4, data) else {
+                    return Verdict::Drop;
+                };
+                // __icmp_send: no error about a broadcast or multicast
+                // packet; then the rate limit.
+                if self.fib.is_broadcast(dst) || matches!(dst, IpAddr::V4(d) if d.is_multicast()) {
+                    return Verdict::Drop;
+                }
+                match icmp_unreach_v4(data, code, src, 64, 0, true, &mut out) {
+                    Ok(n) if self.icmp_allowed(to) => Some((n, attached)),
+                    _ => None,
+                }
             }
             (Family::Ipv6, w) => {
                 let code = match w {
@@ -242,15 +268,22 @@ impl HostEnv<'_> {
                             Some(a) => a,
                             None => return Verdict::Drop,
                         },
+                        // Back to one of our own addresses: the local route's
+                        // preferred source is that address.
+                        Some(RouteKind::Local) => orig_src,
                         _ => return Verdict::Drop,
                     }
                 };
                 let IpAddr::V6(src) = src else {
                     return Verdict::Drop;
                 };
-                icmpv6_unreach(data, code, &src, 64, true, &mut out)
-                    .ok()
-                    .map(|n| (n, None))
+                let Some(to) = src_of(Family::Ipv6, data) else {
+                    return Verdict::Drop;
+                };
+                match icmpv6_unreach(data, code, &src, 64, true, &mut out) {
+                    Ok(n) if self.icmp_allowed(to) => Some((n, attached)),
+                    _ => None,
+                }
             }
         };
         if let Some((n, slot)) = n {
@@ -469,5 +502,23 @@ fn set_tclass(family: Family, data: &mut [u8], f: impl Fn(u8) -> u8) {
                 data[1] = (data[1] & 0x0f) | (new << 4);
             }
         }
+    }
+}
+
+/// The ICMP error rate limit toward `to` (`icmpv4_xrlim_allow` with
+/// `icmp_ratelimit` = 1000 ms; `icmpv6_xrlim_allow` with `icmpv6_time` =
+/// 1000 ms shifted right by `(128 - plen) >> 5` for the route's prefix).
+pub(crate) fn icmp_allowed(fib: &Fib, lim: &mut super::stack::IcmpLimiter, hz: u32, now: Instant, to: IpAddr) -> bool {
+    let jiffies = now.as_nanos() / (1_000_000_000 / u64::from(hz.max(1)));
+    let period = match to {
+        IpAddr::V4(_) => u64::from(hz),
+        IpAddr::V6(_) => {
+            let plen = fib.routes.iter().filter(|r| r.dst.contains(&to)).map(|r| r.dst.prefix_len()).max().unwrap_or(128);
+            u64::from(hz) >> ((128 - u32::from(plen)) >> 5)
+        }
+    };
+    match fib.lookup(to) {
+        Some(RouteKind::Local) | None => true,
+        _ => lim.allow(to, jiffies, period),
     }
 }

@@ -930,8 +930,14 @@ pub fn parse_command(
     for (m, seen, _) in p.matches.iter_mut() {
         m.finish(*seen, &ctx).map_err(&fail)?;
     }
+    // A user chain of the same name wins over the target extension
+    // (do_command4: "Warning: using chain X, not extension"), and the
+    // extension's final check does not run (checked against iptables 1.8.9).
+    let jump_is_chain = p.jumpto.as_ref().is_some_and(|(j, _)| chain_exists(j));
     if let Some(t) = p.target.as_mut() {
-        t.finish(p.target_seen, &ctx).map_err(&fail)?;
+        if !jump_is_chain {
+            t.finish(p.target_seen, &ctx).map_err(&fail)?;
+        }
     }
     // generic_opt_check
     let rule_cmd = matches!(cmd, 'A' | 'C' | 'D' | 'I' | 'R');
