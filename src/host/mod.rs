@@ -1,1 +1,3 @@
 //! The `host` layer (under construction).
+
+pub mod log;
