@@ -111,6 +111,12 @@ pub enum MacHeader<'a> {
     /// No link-layer header: a device with `hard_header_len == 0` (tun,
     /// ipip) or `mac_header == network_header`. Prints `MAC= `.
     None,
+    /// An `ARPHRD_ETHER` device whose skb has no link-layer header in front
+    /// of the network header (`mac_header == network_header`, e.g. the
+    /// POSTROUTING of a packet that came in on a tun device and leaves on
+    /// Ethernet): `MAC= `, and nothing at all with `--log-macdecode`
+    /// (`skb_mac_header_len() < ETH_HLEN`).
+    EthernetNoHeader,
     /// An `ARPHRD_ETHER` device (Ethernet, veth, bridge): the header as
     /// received.
     Ethernet {
@@ -421,11 +427,14 @@ fn dump_mac_header<W: Write + ?Sized>(
             }
             return write!(m, "MACPROTO={ethertype:04x} ");
         }
+        if let MacHeader::EthernetNoHeader = mac {
+            return Ok(());
+        }
         // Other device types fall back to the raw form.
     }
     m.write_str("MAC=")?;
     match mac {
-        MacHeader::None => {}
+        MacHeader::None | MacHeader::EthernetNoHeader => {}
         MacHeader::Ethernet {
             dst,
             src,
@@ -1181,6 +1190,17 @@ mod tests {
             LogFlags::MACDECODE,
         );
         assert!(s.starts_with("IN=tun0 OUT= MAC= SRC="));
+        // Ethernet device, no header in front of the network header.
+        let s = line_with(
+            &LogDevs::input("e0", MacHeader::EthernetNoHeader),
+            LogFlags::MACDECODE,
+        );
+        assert!(s.starts_with("IN=e0 OUT= SRC="));
+        let s = line_with(
+            &LogDevs::input("e0", MacHeader::EthernetNoHeader),
+            LogFlags::empty(),
+        );
+        assert!(s.starts_with("IN=e0 OUT= MAC= SRC="));
         // Another device type: raw bytes.
         let s = line_with(
             &LogDevs::input("x0", MacHeader::Raw(&[1, 0xab])),
