@@ -14,6 +14,7 @@
 //! Everything is driven by [`Host::receive`] and [`Host::send`], which take
 //! the current time; nothing reads a clock.
 
+pub mod log;
 pub mod path;
 pub mod route;
 pub mod stack;
@@ -413,3 +414,5 @@ impl Host {
         f.states[kind as usize].as_ref()
     }
 }
+//! The `host` layer (under construction).
+
