@@ -12,10 +12,16 @@ pub mod connmark;
 pub mod conntrack;
 pub mod helper;
 pub mod iprange;
+pub mod limit;
 pub mod mark;
 pub mod multiport;
+pub mod owner;
+pub mod physdev;
 pub mod ports;
+pub mod recent;
+pub mod set;
 pub mod state;
+pub mod statistic;
 pub mod tcp;
 pub mod udp;
 pub mod xtopt;
@@ -49,6 +55,18 @@ extension_enum! {
         "comment", Both => Comment(comment::Comment),
         /// `-m helper`
         "helper", Both => Helper(helper::Helper),
+        /// `-m limit`
+        "limit", Both => Limit(limit::Limit),
+        /// `-m recent`
+        "recent", Both => Recent(recent::Recent),
+        /// `-m statistic`
+        "statistic", Both => Statistic(statistic::Statistic),
+        /// `-m owner`
+        "owner", Both => Owner(owner::Owner),
+        /// `-m physdev`
+        "physdev", Both => Physdev(physdev::Physdev),
+        /// `-m set`
+        "set", Both => Set(set::Set),
     }
 }
 

@@ -446,6 +446,41 @@ pub fn excl(seen: u64, a: u8, b: u8, ext: &str, aname: &str, bname: &str) -> Res
     Ok(())
 }
 
+/// One entry of an option table for [`fcheck`]: id, long name, the ids it
+/// excludes (`.excl`) and the ids it requires (`.also`), as bit masks.
+pub type FcheckEntry = (u8, &'static str, u64, u64);
+
+/// `xtables_options_fcheck` (without `XTOPT_MAND`): for every given option in
+/// table order, each other option id in turn: "also requires" and "cannot
+/// be used together" errors, with iptables' wording.
+pub fn fcheck(ext: &str, seen: u64, table: &[FcheckEntry]) -> Result<(), String> {
+    for &(id, name, ex, also) in table {
+        if seen & (1 << id) == 0 {
+            continue;
+        }
+        for i in 0..32u8 {
+            if i == id {
+                continue;
+            }
+            let Some(&(oid, oname, _, _)) = table.iter().find(|e| e.0 == i) else {
+                continue;
+            };
+            let of = 1u64 << oid;
+            if also & of != 0 && seen & of == 0 {
+                return Err(format!(
+                    "{ext}: option \"--{name}\" also requires \"--{oname}\"."
+                ));
+            }
+            if ex & of != 0 && seen & of != 0 {
+                return Err(format!(
+                    "{ext}: option \"--{name}\" cannot be used together with \"--{oname}\"."
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `XTOPT_MAND` at final-check time.
 pub fn mandatory(seen: u64, id: u8, ext: &str, name: &str) -> Result<(), String> {
     if seen & (1 << id) == 0 {
