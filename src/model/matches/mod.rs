@@ -10,6 +10,7 @@ pub mod comment;
 pub mod connlimit;
 pub mod connmark;
 pub mod conntrack;
+pub mod hashlimit;
 pub mod helper;
 pub mod iprange;
 pub mod limit;
@@ -55,6 +56,8 @@ extension_enum! {
         "comment", Both => Comment(comment::Comment),
         /// `-m helper`
         "helper", Both => Helper(helper::Helper),
+        /// `-m hashlimit`
+        "hashlimit", Both => Hashlimit(hashlimit::Hashlimit),
         /// `-m limit`
         "limit", Both => Limit(limit::Limit),
         /// `-m recent`
