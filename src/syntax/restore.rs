@@ -241,17 +241,18 @@ fn chain_line(
                 format!("invalid policy counters for chain '{name}'"),
             ));
         }
-        let pol =
-            match policy {
-                "ACCEPT" => Policy::Accept,
-                "DROP" => Policy::Drop,
-                _ => return Err(fail(
+        let pol = match policy {
+            "ACCEPT" => Policy::Accept,
+            "DROP" => Policy::Drop,
+            _ => {
+                return Err(fail(
                     1,
                     format!(
                         "Can't set policy `{policy}' on `{name}' line {lineno}: Bad policy name"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         if !builtin {
             return Err(fail(1, format!("Can't set policy `{policy}' on `{name}' line {lineno}: Bad built-in chain name")));
         }

@@ -138,11 +138,9 @@ static OPTS: [OptSpec; 14] = [
 
 /// `cost_to_bytes`.
 pub fn cost_to_bytes(cost: u64) -> u64 {
-    let r = if cost != 0 {
-        u32::MAX as u64 / cost
-    } else {
-        u32::MAX as u64
-    };
+    let r = (u32::MAX as u64)
+        .checked_div(cost)
+        .unwrap_or(u32::MAX as u64);
     r.wrapping_sub(1) << BYTE_SHIFT
 }
 
