@@ -298,11 +298,15 @@ pub fn parse_port_rc(s: &str) -> Result<(u16, u16), String> {
     Ok((r[0], r[1]))
 }
 
-/// `xtables_getportbyname`: a decimal number (as `getaddrinfo` reads a
-/// numeric service) or a service name of any protocol.
+/// `xtables_getportbyname`: `getaddrinfo(NULL, s)` reads a numeric service
+/// with `strtoul(s, &end, 10)` (leading blanks and `+` allowed, no `-`) and
+/// keeps the low 16 bits (`70000` is port 4464, as iptables 1.8.9 shows);
+/// otherwise a service name of any protocol.
 fn port_by_name(s: &str) -> Option<u16> {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse::<u16>().ok();
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse::<u64>().ok().map(|v| v as u16);
     }
     crate::model::names::SERVICES
         .iter()

@@ -422,7 +422,11 @@ impl Extension for Hashlimit {
         mandatory(seen, NAME, "hashlimit", "hashlimit-name")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
-        // xt_hashlimit.c hashlimit_mt_check_common (revision 3).
+        // xt_hashlimit.c hashlimit_mt_check_common (revision 3); the table
+        // also gets a /proc/net/ipt_hashlimit entry, which these names cannot be.
+        if self.name == "." || self.name == ".." || self.name.contains('/') {
+            return Err(format!("xt_hashlimit: invalid name `{}'", self.name));
+        }
         if self.gc_interval == 0 || self.expire == 0 {
             return Err("xt_hashlimit: gcinterval and expire must be non-zero".into());
         }

@@ -5,7 +5,7 @@
 use core::fmt;
 
 use super::tcp::unreachable_option;
-use super::xtopt::{fcheck, mandatory, parse_u32, FcheckEntry};
+use super::xtopt::{fcheck, mandatory, parse_u32, strtod, FcheckEntry};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 
 /// The statistic mode with its parameters, as the kernel stores them.
@@ -63,16 +63,6 @@ static FCHECK: [FcheckEntry; 4] = [
     (PACKET, "packet", 1 << PROBABILITY, 1 << EVERY),
 ];
 
-/// `strtod` on the whole string (decimal forms; C also takes hex floats,
-/// `inf` and `nan`, which are out of the 0..1 range or rejected anyway).
-fn parse_double(s: &str) -> Option<f64> {
-    let t = s.trim_start();
-    if t.is_empty() || t.contains(|c: char| c.is_ascii_alphabetic() && c != 'e' && c != 'E') {
-        return None;
-    }
-    t.parse::<f64>().ok()
-}
-
 impl Extension for Statistic {
     fn options(_: crate::model::Family) -> &'static [OptSpec] {
         &OPTS
@@ -108,8 +98,10 @@ impl Extension for Statistic {
                 _ => return Err(format!("Bad mode \"{arg}\"")),
             },
             PROBABILITY => {
-                let p = parse_double(arg)
-                    .filter(|p| (0.0..=1.0).contains(p))
+                // xtopt_parse_float: NaN passes the range test; lround(NaN)
+                // stores 0 (as iptables 1.8.9 shows).
+                let p = strtod(arg)
+                    .filter(|p| p.is_nan() || (0.0..=1.0).contains(p))
                     .ok_or(
                         "statistic: bad value for option \"--probability\", or out of range (0-1).",
                     )?;

@@ -489,6 +489,65 @@ pub fn mandatory(seen: u64, id: u8, ext: &str, name: &str) -> Result<(), String>
     Ok(())
 }
 
+/// `strtod` over the whole string (as `xtopt_parse_float` requires): leading
+/// blanks, a sign, decimal or hexadecimal (`0x1p-1`) forms, `inf`,
+/// `infinity` and `nan` (any case).
+///
+/// ```
+/// use nfsim::model::matches::xtopt::strtod;
+/// assert_eq!(strtod(" .5"), Some(0.5));
+/// assert_eq!(strtod("0X1P-1"), Some(0.5));
+/// assert_eq!(strtod("0.5 "), None);
+/// ```
+pub fn strtod(s: &str) -> Option<f64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = t.to_ascii_lowercase();
+    let v = if lower == "inf" || lower == "infinity" {
+        f64::INFINITY
+    } else if lower == "nan" || (lower.starts_with("nan(") && lower.ends_with(')')) {
+        f64::NAN
+    } else if let Some(h) = lower.strip_prefix("0x") {
+        let (mant, exp) = match h.split_once('p') {
+            Some((m, e)) => (m, Some(e)),
+            None => (h, None),
+        };
+        let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
+        if ip.is_empty() && fp.is_empty() {
+            return None;
+        }
+        let mut v = 0f64;
+        for c in ip.chars() {
+            v = v * 16.0 + c.to_digit(16)? as f64;
+        }
+        let mut scale = 1.0 / 16.0;
+        for c in fp.chars() {
+            v += c.to_digit(16)? as f64 * scale;
+            scale /= 16.0;
+        }
+        if let Some(e) = exp {
+            let e: i32 = e.parse().ok()?;
+            v *= 2f64.powi(e);
+        }
+        v
+    } else {
+        let ok = !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+            && t.as_bytes()[0] != b'+'
+            && t.as_bytes()[0] != b'-';
+        if !ok {
+            return None;
+        }
+        t.parse::<f64>().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
 /// `XTTYPE_UINT32` (`xtopt_parse_int`) with the entry's `min`/`max`.
 pub fn parse_u32(s: &str, min: u32, max: u32, ext: &str, opt: &str) -> Result<u32, String> {
     crate::model::ext::strtoui(s, min as u64, max as u64)
