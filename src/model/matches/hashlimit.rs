@@ -78,8 +78,8 @@ pub struct Hashlimit {
     pub interval: u32,
     /// The family's full prefix (32 or 128), the masks' default.
     pub family: Family,
-    /// The rate unit in seconds of the last rate given (1 in byte mode is
-    /// 15: `XT_HASHLIMIT_BYTE_EXPIRE`), used by the final check.
+    /// The rate unit in seconds of the last rate given (15 in byte mode:
+    /// `XT_HASHLIMIT_BYTE_EXPIRE`), used by the final check, then cleared.
     mult: u32,
 }
 
@@ -411,6 +411,9 @@ impl Extension for Hashlimit {
                 };
             }
         }
+        // The unit is parser state (`hashlimit_mt_udata`), not kernel data:
+        // clear it so that equal kernel data compares equal (`-D`, `-C`).
+        self.mult = 0;
         excl(
             seen,
             UPTO,
