@@ -12,7 +12,9 @@ use super::xtopt::{is_prefix_nocase, parse_uint_range, HostMask};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::syntax::command::parse_protocol;
 
-/// A set of conntrack states (`XT_CONNTRACK_STATE_*` bits of `state_mask`).
+/// A set of conntrack states (`XT_CONNTRACK_STATE_*` bits of `state_mask`,
+/// include/uapi/linux/netfilter/xt_conntrack.h): bit
+/// `ctinfo % IP_CT_IS_REPLY + 1` for a tracked packet, bit 0 for invalid.
 ///
 /// ```
 /// use nfsim::model::matches::conntrack::CtStates;
@@ -31,12 +33,12 @@ impl CtStates {
     pub const RELATED: CtStates = CtStates(1 << 2);
     /// `IP_CT_NEW` bit (1 << 3).
     pub const NEW: CtStates = CtStates(1 << 3);
-    /// `XT_CONNTRACK_STATE_SNAT` (1 << 8).
-    pub const SNAT: CtStates = CtStates(1 << 8);
-    /// `XT_CONNTRACK_STATE_DNAT` (1 << 9).
-    pub const DNAT: CtStates = CtStates(1 << 9);
-    /// `XT_CONNTRACK_STATE_UNTRACKED` (1 << 10).
-    pub const UNTRACKED: CtStates = CtStates(1 << 10);
+    /// `XT_CONNTRACK_STATE_SNAT` (1 << (IP_CT_NUMBER + 1), IP_CT_NUMBER = 5).
+    pub const SNAT: CtStates = CtStates(1 << 6);
+    /// `XT_CONNTRACK_STATE_DNAT` (1 << 7).
+    pub const DNAT: CtStates = CtStates(1 << 7);
+    /// `XT_CONNTRACK_STATE_UNTRACKED` (1 << 8).
+    pub const UNTRACKED: CtStates = CtStates(1 << 8);
 
     /// Names in the order the parsers try them (libxt_conntrack.c
     /// `conntrack_ps_state`): a name matches when the word is a

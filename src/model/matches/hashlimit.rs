@@ -225,7 +225,9 @@ impl Hashlimit {
         let mut i = 0;
         while i < UNITS.len() - 1 {
             let t = UNITS[i].1;
-            if r >= t && bytes_to_cost(r & !(t - 1)) == avg {
+            // `~(thresh - 1)` is a 32-bit value in C: it also clears bits 32..63.
+            let mask = !((t - 1) as u32) as u64;
+            if r >= t && bytes_to_cost(r & mask) == avg {
                 break;
             }
             i += 1;
@@ -295,12 +297,15 @@ fn user2credits(user: u64) -> u64 {
     }
 }
 
-/// `user2credits_byte`.
+/// `user2credits_byte` (its argument is a `u32`: the u64 `avg` is cut).
 fn user2credits_byte(user: u64) -> u32 {
     let max_cpj = 0xFFFF_FFFFu64 / HZ;
     let cpj = 1u64 << (63 - max_cpj.leading_zeros());
-    (user.wrapping_mul(HZ * cpj) >> 32) as u32
+    ((user as u32 as u64).wrapping_mul(HZ * cpj) >> 32) as u32
 }
+
+/// `HASHLIMIT_MAX_SIZE`: the kernel caps `size` and `max` to this.
+pub const MAX_SIZE: u32 = 1_048_576;
 
 impl Extension for Hashlimit {
     fn options(_: Family) -> &'static [OptSpec] {
@@ -380,6 +385,11 @@ impl Extension for Hashlimit {
             let mut burst = 0u64;
             if seen & (1 << BURST) != 0 {
                 let unit = cost_to_bytes(self.avg);
+                if unit == 0 {
+                    // A rate below 16b/s has a byte unit of 0: iptables
+                    // divides by it and dies with SIGFPE (checked on 1.8.9).
+                    return Err("nfsim: --hashlimit-burst with a rate below 16b/s makes iptables divide by zero".into());
+                }
                 if self.burst < unit {
                     return Err(format!("burst cannot be smaller than {unit}b"));
                 }
@@ -411,6 +421,11 @@ impl Extension for Hashlimit {
                 };
             }
         }
+        // hashlimit_mt_check_common caps size and max in the kernel's copy
+        // of the match, which is what iptables-save prints back. (Done here
+        // because `check` cannot change the rule.)
+        self.size = self.size.min(MAX_SIZE);
+        self.max = self.max.min(MAX_SIZE);
         // The unit is parser state (`hashlimit_mt_udata`), not kernel data:
         // clear it so that equal kernel data compares equal (`-D`, `-C`).
         self.mult = 0;
