@@ -9,7 +9,7 @@
 
 use core::fmt;
 
-use super::limit::{parse_rate_scaled, HZ};
+use super::limit::{rate_unit_secs, HZ};
 use super::tcp::unreachable_option;
 use super::xtopt::{atoll, excl, mandatory, parse_plen, parse_u32, truncate_c};
 use crate::model::ext::{strtoul_prefix, Args, CheckCtx, ExtCtx, Extension, OptSpec};
@@ -180,13 +180,13 @@ impl Hashlimit {
                 return Ok(());
             }
         }
-        let (scale, mult) = parse_rate_scaled(rate, SCALE)?.ok_or_else(|| bad(opt, rate))?;
+        let mult = rate_unit_secs(rate).ok_or_else(|| bad(opt, rate))?;
         self.mult = mult as u32;
         let r = atoll(rate) as u64;
         if r == 0 {
             return Err(bad(opt, rate));
         }
-        let v = scale * mult / r;
+        let v = SCALE * mult / r;
         if v == 0 {
             return Err(format!("Rate too fast \"{rate}\""));
         }

@@ -34,39 +34,37 @@ pub struct Limit {
 
 static OPTS: [OptSpec; 2] = [OptSpec::arg("limit", 0), OptSpec::arg("limit-burst", 1)];
 
-/// `parse_rate` (libxt_limit.c, libxt_hashlimit.c): `N[/second|minute|hour|day]`
-/// (unit prefixes accepted) to `scale * unit / N`; `Ok(None)` for a bad rate.
-pub(crate) fn parse_rate_scaled(rate: &str, scale: u64) -> Result<Option<(u64, u64)>, String> {
-    let mut mult = 1u64;
-    if let Some((_, unit)) = rate.split_once('/') {
-        if unit.is_empty() {
-            return Ok(None);
-        }
-        mult = if is_prefix_nocase(unit, "second") {
-            1
-        } else if is_prefix_nocase(unit, "minute") {
-            60
-        } else if is_prefix_nocase(unit, "hour") {
-            3600
-        } else if is_prefix_nocase(unit, "day") {
-            86400
-        } else {
-            return Ok(None);
-        };
+/// The unit part of `parse_rate` (libxt_limit.c, libxt_hashlimit.c): the
+/// seconds per unit of `N[/second|minute|hour|day]` (a unit may be cut to
+/// any prefix, case-insensitive; no unit is seconds), `None` for a bad unit.
+pub(crate) fn rate_unit_secs(rate: &str) -> Option<u64> {
+    let Some((_, unit)) = rate.split_once('/') else {
+        return Some(1);
+    };
+    if unit.is_empty() {
+        return None;
     }
-    Ok(Some((scale, mult)))
+    [
+        ("second", 1),
+        ("minute", 60),
+        ("hour", 3600),
+        ("day", 86400),
+    ]
+    .into_iter()
+    .find(|(n, _)| is_prefix_nocase(unit, n))
+    .map(|(_, m)| m)
 }
 
 impl Limit {
     /// libxt_limit.c `parse_rate` (`atoi` of the number, so `1x/sec` is 1/sec).
     pub fn parse_rate(rate: &str) -> Result<u32, String> {
         let bad = || format!("bad rate \"{rate}\"'");
-        let (scale, mult) = parse_rate_scaled(rate, LIMIT_SCALE as u64)?.ok_or_else(bad)?;
+        let mult = rate_unit_secs(rate).ok_or_else(bad)?;
         let r = atoll(rate) as i32 as u32; // atoi, then stored in a uint32_t
         if r == 0 {
             return Err(bad());
         }
-        let v = ((scale * mult) as u32) / r;
+        let v = ((LIMIT_SCALE as u64 * mult) as u32) / r;
         if v == 0 {
             return Err(format!("Rate too fast \"{rate}\""));
         }
