@@ -12,7 +12,9 @@ use super::xtopt::{is_prefix_nocase, parse_uint_range, HostMask};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::syntax::command::parse_protocol;
 
-/// A set of conntrack states (`XT_CONNTRACK_STATE_*` bits of `state_mask`).
+/// A set of conntrack states (`XT_CONNTRACK_STATE_*` bits of `state_mask`,
+/// include/uapi/linux/netfilter/xt_conntrack.h): bit
+/// `ctinfo % IP_CT_IS_REPLY + 1` for a tracked packet, bit 0 for invalid.
 ///
 /// ```
 /// use nfsim::model::matches::conntrack::CtStates;
@@ -31,12 +33,12 @@ impl CtStates {
     pub const RELATED: CtStates = CtStates(1 << 2);
     /// `IP_CT_NEW` bit (1 << 3).
     pub const NEW: CtStates = CtStates(1 << 3);
-    /// `XT_CONNTRACK_STATE_SNAT` (1 << 8).
-    pub const SNAT: CtStates = CtStates(1 << 8);
-    /// `XT_CONNTRACK_STATE_DNAT` (1 << 9).
-    pub const DNAT: CtStates = CtStates(1 << 9);
-    /// `XT_CONNTRACK_STATE_UNTRACKED` (1 << 10).
-    pub const UNTRACKED: CtStates = CtStates(1 << 10);
+    /// `XT_CONNTRACK_STATE_SNAT` (1 << (IP_CT_NUMBER + 1), IP_CT_NUMBER = 5).
+    pub const SNAT: CtStates = CtStates(1 << 6);
+    /// `XT_CONNTRACK_STATE_DNAT` (1 << 7).
+    pub const DNAT: CtStates = CtStates(1 << 7);
+    /// `XT_CONNTRACK_STATE_UNTRACKED` (1 << 8).
+    pub const UNTRACKED: CtStates = CtStates(1 << 8);
 
     /// Names in the order the parsers try them (libxt_conntrack.c
     /// `conntrack_ps_state`): a name matches when the word is a
@@ -298,11 +300,15 @@ pub fn parse_port_rc(s: &str) -> Result<(u16, u16), String> {
     Ok((r[0], r[1]))
 }
 
-/// `xtables_getportbyname`: a decimal number (as `getaddrinfo` reads a
-/// numeric service) or a service name of any protocol.
+/// `xtables_getportbyname`: `getaddrinfo(NULL, s)` reads a numeric service
+/// with `strtoul(s, &end, 10)` (leading blanks and `+` allowed, no `-`) and
+/// keeps the low 16 bits (`70000` is port 4464, as iptables 1.8.9 shows);
+/// otherwise a service name of any protocol.
 fn port_by_name(s: &str) -> Option<u16> {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-        return s.parse::<u16>().ok();
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let t = t.strip_prefix('+').unwrap_or(t);
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.parse::<u64>().ok().map(|v| v as u16);
     }
     crate::model::names::SERVICES
         .iter()

@@ -24,6 +24,7 @@ pub mod ecn;
 pub mod esp;
 pub mod eui64;
 pub mod frag;
+pub mod hashlimit;
 pub mod hbh;
 pub mod helper;
 pub mod hl;
@@ -33,24 +34,30 @@ pub mod iprange;
 pub mod ipv6header;
 pub mod ipvs;
 pub mod length;
+pub mod limit;
 pub mod mac;
 pub mod mark;
 pub mod mh;
 pub mod multiport;
 pub mod nfacct;
 pub mod osf;
+pub mod owner;
+pub mod physdev;
 pub mod pkttype;
 pub mod policy;
 pub mod ports;
 pub mod quota;
 pub mod rateest;
 pub mod realm;
+pub mod recent;
 pub mod rpfilter;
 pub mod rt;
 pub mod sctp;
+pub mod set;
 pub mod socket;
 pub mod srh;
 pub mod state;
+pub mod statistic;
 pub mod string;
 pub mod tcp;
 pub mod tcpmss;
@@ -178,6 +185,20 @@ extension_enum! {
         "sctp", Both => Sctp(sctp::Sctp),
         /// `-m dccp`
         "dccp", Both => Dccp(dccp::Dccp),
+        /// `-m hashlimit`
+        "hashlimit", Both => Hashlimit(hashlimit::Hashlimit),
+        /// `-m limit`
+        "limit", Both => Limit(limit::Limit),
+        /// `-m recent`
+        "recent", Both => Recent(recent::Recent),
+        /// `-m statistic`
+        "statistic", Both => Statistic(statistic::Statistic),
+        /// `-m owner`
+        "owner", Both => Owner(owner::Owner),
+        /// `-m physdev`
+        "physdev", Both => Physdev(physdev::Physdev),
+        /// `-m set`
+        "set", Both => Set(set::Set),
     }
 }
 

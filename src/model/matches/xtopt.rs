@@ -446,12 +446,106 @@ pub fn excl(seen: u64, a: u8, b: u8, ext: &str, aname: &str, bname: &str) -> Res
     Ok(())
 }
 
+/// One entry of an option table for [`fcheck`]: id, long name, the ids it
+/// excludes (`.excl`) and the ids it requires (`.also`), as bit masks.
+pub type FcheckEntry = (u8, &'static str, u64, u64);
+
+/// `xtables_options_fcheck` (without `XTOPT_MAND`): for every given option in
+/// table order, each other option id in turn: "also requires" and "cannot
+/// be used together" errors, with iptables' wording.
+pub fn fcheck(ext: &str, seen: u64, table: &[FcheckEntry]) -> Result<(), String> {
+    for &(id, name, ex, also) in table {
+        if seen & (1 << id) == 0 {
+            continue;
+        }
+        for i in 0..32u8 {
+            if i == id {
+                continue;
+            }
+            let Some(&(oid, oname, _, _)) = table.iter().find(|e| e.0 == i) else {
+                continue;
+            };
+            let of = 1u64 << oid;
+            if also & of != 0 && seen & of == 0 {
+                return Err(format!(
+                    "{ext}: option \"--{name}\" also requires \"--{oname}\"."
+                ));
+            }
+            if ex & of != 0 && seen & of != 0 {
+                return Err(format!(
+                    "{ext}: option \"--{name}\" cannot be used together with \"--{oname}\"."
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `XTOPT_MAND` at final-check time.
 pub fn mandatory(seen: u64, id: u8, ext: &str, name: &str) -> Result<(), String> {
     if seen & (1 << id) == 0 {
         return Err(format!("{ext}: option \"--{name}\" must be specified"));
     }
     Ok(())
+}
+
+/// `strtod` over the whole string (as `xtopt_parse_float` requires): leading
+/// blanks, a sign, decimal or hexadecimal (`0x1p-1`) forms, `inf`,
+/// `infinity` and `nan` (any case).
+///
+/// ```
+/// use nfsim::model::matches::xtopt::strtod;
+/// assert_eq!(strtod(" .5"), Some(0.5));
+/// assert_eq!(strtod("0X1P-1"), Some(0.5));
+/// assert_eq!(strtod("0.5 "), None);
+/// ```
+pub fn strtod(s: &str) -> Option<f64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, t) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    let lower = t.to_ascii_lowercase();
+    let v = if lower == "inf" || lower == "infinity" {
+        f64::INFINITY
+    } else if lower == "nan" || (lower.starts_with("nan(") && lower.ends_with(')')) {
+        f64::NAN
+    } else if let Some(h) = lower.strip_prefix("0x") {
+        let (mant, exp) = match h.split_once('p') {
+            Some((m, e)) => (m, Some(e)),
+            None => (h, None),
+        };
+        let (ip, fp) = mant.split_once('.').unwrap_or((mant, ""));
+        if ip.is_empty() && fp.is_empty() {
+            return None;
+        }
+        let mut v = 0f64;
+        for c in ip.chars() {
+            v = v * 16.0 + c.to_digit(16)? as f64;
+        }
+        let mut scale = 1.0 / 16.0;
+        for c in fp.chars() {
+            v += c.to_digit(16)? as f64 * scale;
+            scale /= 16.0;
+        }
+        if let Some(e) = exp {
+            let e: i32 = e.parse().ok()?;
+            v *= 2f64.powi(e);
+        }
+        v
+    } else {
+        let ok = !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+            && t.as_bytes()[0] != b'+'
+            && t.as_bytes()[0] != b'-';
+        if !ok {
+            return None;
+        }
+        t.parse::<f64>().ok()?
+    };
+    Some(if neg { -v } else { v })
 }
 
 /// `XTTYPE_UINT32` (`xtopt_parse_int`) with the entry's `min`/`max`.
@@ -543,5 +637,106 @@ mod tests {
         assert_eq!(truncate_c("abcdef", 4), "abc");
         assert!(is_prefix_nocase("est", "ESTABLISHED"));
         assert!(!is_prefix_nocase("newx", "NEW"));
+    }
+}
+
+#[cfg(test)]
+mod no_panic {
+    use crate::model::ext::ExtCtx;
+    use crate::model::{Family, Match, TableKind};
+    use crate::syntax::{parse_restore, RestoreOptions};
+
+    const NAMES: [&str; 17] = [
+        "conntrack",
+        "state",
+        "connmark",
+        "connlimit",
+        "mark",
+        "multiport",
+        "iprange",
+        "addrtype",
+        "comment",
+        "limit",
+        "hashlimit",
+        "recent",
+        "statistic",
+        "owner",
+        "physdev",
+        "set",
+        "helper",
+    ];
+    const ARGS: [&str; 40] = [
+        "",
+        "-",
+        ":",
+        "::",
+        ",",
+        ",,",
+        "/",
+        "//",
+        "0x",
+        "0X",
+        "+",
+        "99999999999999999999",
+        "18446744073709551616",
+        "4294967296",
+        "4294967295",
+        "65536",
+        "-1",
+        "1:2:3",
+        "1-2-3",
+        "1.2.3.4/33",
+        "1.2.3.4/",
+        "::/129",
+        "é",
+        "ééé/é",
+        "a/b",
+        ".",
+        "..",
+        "nan",
+        "inf",
+        "0x1p99999",
+        "1e400",
+        "1/",
+        "/s",
+        "5kb/s",
+        "0b/s",
+        "99999999999mb/s",
+        "src,dst,src,dst,src,dst,src",
+        "NEW,",
+        ",NEW",
+        "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16",
+    ];
+
+    #[test]
+    fn odd_arguments_never_panic() {
+        for family in [Family::Ipv4, Family::Ipv6] {
+            let ctx = ExtCtx {
+                family,
+                table: TableKind::Filter,
+                chain: "INPUT",
+                proto: 6,
+                proto_inv: false,
+            };
+            for name in NAMES {
+                let Some(m) = Match::new(name, &ctx) else {
+                    continue;
+                };
+                for spec in m.options(family) {
+                    for arg in ARGS {
+                        for inv in ["", "! "] {
+                            for extra in ["", " src", " --hashlimit-name x --hashlimit-upto 1/s"] {
+                                let line = format!(
+                                    "*filter\n-A OUTPUT -p tcp -m {name} {inv}--{} \"{arg}\"{extra}\nCOMMIT\n",
+                                    spec.name
+                                );
+                                let _ = parse_restore(&line, &RestoreOptions::new(family))
+                                    .map(|rs| crate::syntax::save_string(&rs, Default::default()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }

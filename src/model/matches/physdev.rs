@@ -1,0 +1,137 @@
+//! `-m physdev` (net/netfilter/xt_physdev.c, extensions/libxt_physdev.c):
+//! bridge port tests for bridged traffic passed to iptables by br_netfilter.
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, Iface, OptSpec};
+use crate::model::Hook;
+
+/// `-m physdev`. Each test is `None` when not given, else `Some(invert)`
+/// (or the name and its `!`).
+///
+/// ```
+/// use nfsim::model::matches::physdev::Physdev;
+/// let p = Physdev::default();
+/// assert!(p.is_bridged.is_none());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Physdev {
+    /// `--physdev-in NAME` and its `!`.
+    pub physin: Option<(Iface, bool)>,
+    /// `--physdev-out NAME` and its `!`.
+    pub physout: Option<(Iface, bool)>,
+    /// `--physdev-is-in`
+    pub is_in: Option<bool>,
+    /// `--physdev-is-out`
+    pub is_out: Option<bool>,
+    /// `--physdev-is-bridged`
+    pub is_bridged: Option<bool>,
+}
+
+const IN: u8 = 0;
+const OUT: u8 = 1;
+const IS_IN: u8 = 2;
+const IS_OUT: u8 = 3;
+const BRIDGED: u8 = 4;
+
+static OPTS: [OptSpec; 5] = [
+    OptSpec::arg("physdev-in", IN).inv(),
+    OptSpec::arg("physdev-out", OUT).inv(),
+    OptSpec::flag("physdev-is-in", IS_IN).inv(),
+    OptSpec::flag("physdev-is-out", IS_OUT).inv(),
+    OptSpec::flag("physdev-is-bridged", BRIDGED).inv(),
+];
+
+impl Extension for Physdev {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Physdev::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let arg = args.optarg.unwrap_or("");
+        match id {
+            IN => self.physin = Some((Iface::new(arg)?, invert)),
+            OUT => self.physout = Some((Iface::new(arg)?, invert)),
+            IS_IN => self.is_in = Some(invert),
+            IS_OUT => self.is_out = Some(invert),
+            BRIDGED => self.is_bridged = Some(invert),
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen == 0 {
+            return Err("PHYSDEV: no physdev option specified".into());
+        }
+        Ok(())
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        // xt_physdev.c physdev_mt_check: an output-port test that is not
+        // restricted to bridged traffic cannot be used in OUTPUT.
+        let out_test = self.physout.is_some() || self.is_out.is_some();
+        let bridged_only = self.is_bridged == Some(false);
+        if out_test && !bridged_only && ctx.hooks & Hook::LocalOut.bit() != 0 {
+            return Err("xt_physdev: --physdev-out and --physdev-is-out only supported in the FORWARD and POSTROUTING chains with bridged traffic".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        let inv = |i: bool| if i { " !" } else { "" };
+        if let Some(i) = self.is_in {
+            write!(f, "{} --physdev-is-in", inv(i))?;
+        }
+        if let Some((n, i)) = &self.physin {
+            write!(f, "{} --physdev-in {n}", inv(*i))?;
+        }
+        if let Some(i) = self.is_out {
+            write!(f, "{} --physdev-is-out", inv(i))?;
+        }
+        if let Some((n, i)) = &self.physout {
+            write!(f, "{} --physdev-out {n}", inv(*i))?;
+        }
+        if let Some(i) = self.is_bridged {
+            write!(f, "{} --physdev-is-bridged", inv(i))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtopt::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trips() {
+        let r = |t, c, s| roundtrip(Family::Ipv4, t, c, s);
+        assert_eq!(
+            r(
+                "filter",
+                "INPUT",
+                "-m physdev --physdev-in lo --physdev-is-in"
+            )
+            .unwrap(),
+            "-m physdev --physdev-is-in --physdev-in lo"
+        );
+        assert_eq!(
+            r(
+                "mangle",
+                "POSTROUTING",
+                "-m physdev --physdev-out lo --physdev-is-bridged"
+            )
+            .unwrap(),
+            "-m physdev --physdev-out lo --physdev-is-bridged"
+        );
+        assert!(r("filter", "OUTPUT", "-m physdev --physdev-out lo").is_err());
+        assert!(r("filter", "INPUT", "-m physdev").is_err());
+    }
+}

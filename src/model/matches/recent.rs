@@ -1,0 +1,256 @@
+//! `-m recent` (net/netfilter/xt_recent.c, extensions/libxt_recent.c,
+//! revision 1 with `--mask`).
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtopt::{fcheck, parse_host, parse_u32, truncate_c, write_addr, FcheckEntry};
+use crate::model::ext::{prefix_mask, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::Family;
+
+/// The list operation of `-m recent`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecentOp {
+    /// `--set`: add or refresh the address; always matches.
+    Set,
+    /// `--rcheck`: whether the address is in the list.
+    Rcheck,
+    /// `--update`: like rcheck, and refresh the entry's timestamp.
+    Update,
+    /// `--remove`: remove the address if present (matches if it was).
+    Remove,
+}
+
+/// `XT_RECENT_NAME_LEN`: the kernel field size of the list name.
+pub const RECENT_NAME_LEN: usize = 200;
+/// `XT_RECENT_MAX_NSTAMPS`: hit counts must be below this.
+pub const RECENT_MAX_NSTAMPS: u32 = 65536;
+
+/// `-m recent`.
+///
+/// ```
+/// use nfsim::model::matches::recent::{Recent, RecentOp};
+/// let r = Recent::default_for(nfsim::model::Family::Ipv4);
+/// assert_eq!(r.name, "DEFAULT");
+/// assert_eq!(r.op, None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recent {
+    /// The operation (always `Some` once parsed).
+    pub op: Option<RecentOp>,
+    /// `!` before the operation.
+    pub invert: bool,
+    /// `--seconds` (0 = not given).
+    pub seconds: u32,
+    /// `--reap` (needs `--seconds`).
+    pub reap: bool,
+    /// `--hitcount` (0 = not given).
+    pub hit_count: u32,
+    /// `--rttl`: the TTL must also match the recorded one.
+    pub rttl: bool,
+    /// `--name`, at most 199 bytes.
+    pub name: String,
+    /// `--rdest` (true) or `--rsource` (false, the default).
+    pub rdest: bool,
+    /// Family of the mask.
+    pub family: Family,
+    /// `--mask`: applied to the address before it is stored or looked up.
+    pub mask: [u8; 16],
+}
+
+impl Recent {
+    /// The state `recent_init` leaves: list `DEFAULT`, source side, full mask.
+    pub fn default_for(family: Family) -> Self {
+        Recent {
+            op: None,
+            invert: false,
+            seconds: 0,
+            reap: false,
+            hit_count: 0,
+            rttl: false,
+            name: "DEFAULT".into(),
+            rdest: false,
+            family,
+            mask: prefix_mask(family.max_prefix()),
+        }
+    }
+}
+
+const SET: u8 = 0;
+const RCHECK: u8 = 1;
+const UPDATE: u8 = 2;
+const REMOVE: u8 = 3;
+const SECONDS: u8 = 4;
+const REAP: u8 = 5;
+const HITCOUNT: u8 = 6;
+const RTTL: u8 = 7;
+const NAME: u8 = 8;
+const RSOURCE: u8 = 9;
+const RDEST: u8 = 10;
+const MASK: u8 = 11;
+
+static OPTS: [OptSpec; 12] = [
+    OptSpec::flag("set", SET).inv(),
+    OptSpec::flag("rcheck", RCHECK).inv(),
+    OptSpec::flag("update", UPDATE).inv(),
+    OptSpec::flag("remove", REMOVE).inv(),
+    OptSpec::arg("seconds", SECONDS),
+    OptSpec::flag("reap", REAP),
+    OptSpec::arg("hitcount", HITCOUNT),
+    OptSpec::flag("rttl", RTTL),
+    OptSpec::arg("name", NAME),
+    OptSpec::flag("rsource", RSOURCE),
+    OptSpec::flag("rdest", RDEST),
+    OptSpec::arg("mask", MASK),
+];
+
+const ANY_OP: u64 = 0b1111;
+static FCHECK: [FcheckEntry; 12] = [
+    (SET, "set", ANY_OP, 0),
+    (RCHECK, "rcheck", ANY_OP, 0),
+    (UPDATE, "update", ANY_OP, 0),
+    (REMOVE, "remove", ANY_OP, 0),
+    (SECONDS, "seconds", 0, 0),
+    (REAP, "reap", 0, 1 << SECONDS),
+    (HITCOUNT, "hitcount", 0, 0),
+    (RTTL, "rttl", 1 << SET | 1 << REMOVE, 0),
+    (NAME, "name", 0, 0),
+    (RSOURCE, "rsource", 0, 0),
+    (RDEST, "rdest", 0, 0),
+    (MASK, "mask", 0, 0),
+];
+
+impl Extension for Recent {
+    fn options(_: Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(ctx: &ExtCtx<'_>) -> Self {
+        Recent::default_for(ctx.family)
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        ctx: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let arg = args.optarg.unwrap_or("");
+        let mut op = |o| {
+            self.op = Some(o);
+            if invert {
+                self.invert = true;
+            }
+        };
+        match id {
+            SET => op(RecentOp::Set),
+            RCHECK => op(RecentOp::Rcheck),
+            UPDATE => op(RecentOp::Update),
+            REMOVE => op(RecentOp::Remove),
+            SECONDS => self.seconds = parse_u32(arg, 1, u32::MAX, "recent", "seconds")?,
+            REAP => self.reap = true,
+            HITCOUNT => self.hit_count = parse_u32(arg, 0, u32::MAX, "recent", "hitcount")?,
+            RTTL => self.rttl = true,
+            NAME => self.name = truncate_c(arg, RECENT_NAME_LEN),
+            RSOURCE => self.rdest = false,
+            RDEST => self.rdest = true,
+            MASK => self.mask = parse_host(arg, ctx.family)?,
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if seen & ANY_OP == 0 {
+            return Err(
+                "recent: you must specify one of `--set', `--rcheck' `--update' or `--remove'"
+                    .into(),
+            );
+        }
+        fcheck("recent", seen, &FCHECK)
+    }
+    fn check(&self, _: &CheckCtx) -> Result<(), String> {
+        // xt_recent.c recent_mt_check.
+        if matches!(self.op, Some(RecentOp::Set | RecentOp::Remove))
+            && (self.seconds != 0 || self.hit_count != 0 || self.rttl || self.reap)
+        {
+            return Err(
+                "xt_recent: --set/--remove take no --seconds, --hitcount, --rttl or --reap".into(),
+            );
+        }
+        if self.reap && self.seconds == 0 {
+            return Err("xt_recent: --reap needs --seconds".into());
+        }
+        if self.hit_count >= RECENT_MAX_NSTAMPS {
+            return Err(format!(
+                "xt_recent: hitcount ({}) is larger than allowed maximum ({})",
+                self.hit_count,
+                RECENT_MAX_NSTAMPS - 1
+            ));
+        }
+        if self.name.is_empty() || self.name == "." || self.name == ".." || self.name.contains('/')
+        {
+            return Err(format!("xt_recent: invalid list name `{}'", self.name));
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        if self.invert {
+            f.write_str(" !")?;
+        }
+        f.write_str(match self.op {
+            Some(RecentOp::Set) => " --set",
+            Some(RecentOp::Rcheck) => " --rcheck",
+            Some(RecentOp::Update) => " --update",
+            Some(RecentOp::Remove) => " --remove",
+            None => "",
+        })?;
+        if self.seconds != 0 {
+            write!(f, " --seconds {}", self.seconds)?;
+        }
+        if self.reap {
+            f.write_str(" --reap")?;
+        }
+        if self.hit_count != 0 {
+            write!(f, " --hitcount {}", self.hit_count)?;
+        }
+        if self.rttl {
+            f.write_str(" --rttl")?;
+        }
+        write!(f, " --name {} --mask ", self.name)?;
+        write_addr(f, self.family, &self.mask)?;
+        f.write_str(if self.rdest { " --rdest" } else { " --rsource" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtopt::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trips() {
+        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(
+            r("-m recent --set").unwrap(),
+            "-m recent --set --name DEFAULT --mask 255.255.255.255 --rsource"
+        );
+        assert_eq!(
+            r("-m recent --update --rttl --reap --seconds 3 --hitcount 2").unwrap(),
+            "-m recent --update --seconds 3 --reap --hitcount 2 --rttl --name DEFAULT --mask 255.255.255.255 --rsource"
+        );
+        assert_eq!(
+            r("-m recent ! --remove --rdest --mask 255.255.0.0").unwrap(),
+            "-m recent ! --remove --name DEFAULT --mask 255.255.0.0 --rdest"
+        );
+        assert!(r("-m recent --set --rttl").is_err());
+        assert!(r("-m recent --rcheck --reap").is_err());
+        assert!(r("-m recent --set --seconds 5").is_err());
+        assert!(r("-m recent --rcheck --hitcount 65536").is_err());
+        assert!(r("-m recent --update --name a/b").is_err());
+        assert!(r("-m recent").is_err());
+        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
+        assert_eq!(
+            r6("-m recent --update --rttl").unwrap(),
+            "-m recent --update --rttl --name DEFAULT --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource"
+        );
+    }
+}

@@ -1,0 +1,257 @@
+//! `-m set` (net/netfilter/xt_set.c revision 4, extensions/libxt_set.c).
+//!
+//! nfsim has no ipset. iptables itself asks the kernel for the set's index
+//! while parsing and fails with "Set NAME doesn't exist." when there is
+//! none; nfsim cannot know which sets exist, so it **accepts** any set name
+//! and keeps the name (the match is parsed and printed exactly; an
+//! evaluator must treat set membership as an external input). This is a
+//! documented difference: a rule naming a set that does not exist loads in
+//! nfsim but not in iptables.
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtopt::strtoui_end;
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// `IPSET_MAXNAMELEN`.
+pub const IPSET_MAXNAMELEN: usize = 32;
+/// `IPSET_DIM_MAX`: at most this many `src`/`dst` flags.
+pub const IPSET_DIM_MAX: usize = 6;
+
+/// A counter comparison (`--packets-*`, `--bytes-*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterOp {
+    /// `-eq`
+    Eq(u64),
+    /// `! -eq`
+    Ne(u64),
+    /// `-lt`
+    Lt(u64),
+    /// `-gt`
+    Gt(u64),
+}
+
+/// `-m set [!] --match-set NAME src|dst[,...]` and its counter options.
+///
+/// ```
+/// use nfsim::model::matches::set::Set;
+/// let s = Set::default();
+/// assert!(s.name.is_empty() && s.dirs.is_empty());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Set {
+    /// The set name (at most 31 bytes).
+    pub name: String,
+    /// One flag per set dimension: `true` = `src`, `false` = `dst`.
+    pub dirs: Vec<bool>,
+    /// `! --match-set`
+    pub invert: bool,
+    /// `--return-nomatch`
+    pub return_nomatch: bool,
+    /// `! --update-counters`
+    pub skip_counter_update: bool,
+    /// `! --update-subcounters`
+    pub skip_subcounter_update: bool,
+    /// Packet counter test.
+    pub packets: Option<CounterOp>,
+    /// Byte counter test.
+    pub bytes: Option<CounterOp>,
+}
+
+const MATCH_SET: u8 = 1;
+const SET: u8 = 2;
+const NOMATCH: u8 = 3;
+const UPD: u8 = 4;
+const PEQ: u8 = 5;
+const PLT: u8 = 6;
+const PGT: u8 = 7;
+const BEQ: u8 = 8;
+const BLT: u8 = 9;
+const BGT: u8 = 10;
+const UPDSUB: u8 = 11;
+
+// An old-style (`struct option`) parser: every option may carry `!` and be
+// repeated as far as the framework is concerned; `set_parse_v4` checks.
+static OPTS: [OptSpec; 11] = [
+    OptSpec::arg("match-set", MATCH_SET).inv().multi(),
+    OptSpec::arg("set", SET).inv().multi(),
+    OptSpec::flag("return-nomatch", NOMATCH).inv().multi(),
+    OptSpec::flag("update-counters", UPD).inv().multi(),
+    OptSpec::arg("packets-eq", PEQ).inv().multi(),
+    OptSpec::arg("packets-lt", PLT).inv().multi(),
+    OptSpec::arg("packets-gt", PGT).inv().multi(),
+    OptSpec::arg("bytes-eq", BEQ).inv().multi(),
+    OptSpec::arg("bytes-lt", BLT).inv().multi(),
+    OptSpec::arg("bytes-gt", BGT).inv().multi(),
+    OptSpec::flag("update-subcounters", UPDSUB).inv().multi(),
+];
+
+fn parse_counter(s: &str) -> Result<u64, String> {
+    match strtoui_end(s, u64::MAX) {
+        Some((v, "")) => Ok(v),
+        _ => Err(format!("Cannot parse {s} as a counter value")),
+    }
+}
+
+/// `parse_dirs`: `src`/`dst` words (only the first three letters count).
+fn parse_dirs(s: &str) -> Result<Vec<bool>, String> {
+    let mut out = Vec::new();
+    let mut rest = Some(s);
+    while out.len() < IPSET_DIM_MAX {
+        let Some(cur) = rest else { break };
+        let (w, next) = match cur.split_once(',') {
+            Some((a, b)) => (a, Some(b)),
+            None => (cur, None),
+        };
+        rest = next;
+        if w.starts_with("src") {
+            out.push(true);
+        } else if w.starts_with("dst") {
+            out.push(false);
+        } else {
+            return Err("You must specify (the comma separated list of) 'src' or 'dst'.".into());
+        }
+    }
+    if rest.is_some() {
+        return Err(format!(
+            "Can't be more src/dst options than {IPSET_DIM_MAX}."
+        ));
+    }
+    Ok(out)
+}
+
+impl Extension for Set {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Set::default()
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        let arg = args.optarg.unwrap_or("");
+        let counter = |slot: &mut Option<CounterOp>, what: &str, op: CounterOp| {
+            if slot.is_some() {
+                return Err(format!("only one of the --{what}-[eq|lt|gt] is allowed"));
+            }
+            *slot = Some(op);
+            Ok(())
+        };
+        match id {
+            UPDSUB => self.skip_subcounter_update |= invert,
+            UPD => self.skip_counter_update |= invert,
+            NOMATCH => {
+                if invert {
+                    return Err("--return-nomatch flag cannot be inverted".into());
+                }
+                self.return_nomatch = true;
+            }
+            PEQ | PLT | PGT | BEQ | BLT | BGT => {
+                let bytes = id >= BEQ;
+                let what = if bytes { "bytes" } else { "packets" };
+                let slot = if bytes {
+                    &mut self.bytes
+                } else {
+                    &mut self.packets
+                };
+                if slot.is_some() {
+                    return Err(format!("only one of the --{what}-[eq|lt|gt] is allowed"));
+                }
+                let kind = (id - PEQ) % 3;
+                if invert && kind != 0 {
+                    let k = if kind == 1 { "lt" } else { "gt" };
+                    return Err(format!("--{what}-{k} option cannot be inverted"));
+                }
+                let v = parse_counter(arg)?;
+                let op = match (kind, invert) {
+                    (0, false) => CounterOp::Eq(v),
+                    (0, true) => CounterOp::Ne(v),
+                    (1, _) => CounterOp::Lt(v),
+                    _ => CounterOp::Gt(v),
+                };
+                counter(slot, what, op)?;
+            }
+            MATCH_SET | SET => {
+                if !self.dirs.is_empty() {
+                    return Err("--match-set can be specified only once".into());
+                }
+                if invert {
+                    self.invert = true;
+                }
+                let dirs = args.next_word().ok_or("--match-set requires two args.")?;
+                if arg.len() > IPSET_MAXNAMELEN - 1 {
+                    return Err(format!(
+                        "setname `{arg}' too long, max {} characters.",
+                        IPSET_MAXNAMELEN - 1
+                    ));
+                }
+                self.name = arg.to_string();
+                self.dirs = parse_dirs(dirs)?;
+            }
+            _ => unreachable_option()?,
+        }
+        Ok(())
+    }
+    fn finish(&mut self, _: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        if self.dirs.is_empty() {
+            return Err("You must specify `--match-set' with proper arguments".into());
+        }
+        Ok(())
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        write!(
+            f,
+            "{} --match-set {}",
+            if self.invert { " !" } else { "" },
+            self.name
+        )?;
+        for (i, d) in self.dirs.iter().enumerate() {
+            f.write_str(if i == 0 { " " } else { "," })?;
+            f.write_str(if *d { "src" } else { "dst" })?;
+        }
+        if self.return_nomatch {
+            f.write_str(" --return-nomatch")?;
+        }
+        if self.skip_counter_update {
+            f.write_str(" ! --update-counters")?;
+        }
+        if self.skip_subcounter_update {
+            f.write_str(" ! --update-subcounters")?;
+        }
+        for (what, c) in [("packets", &self.packets), ("bytes", &self.bytes)] {
+            match c {
+                Some(CounterOp::Eq(v)) => write!(f, " --{what}-eq {v}")?,
+                Some(CounterOp::Ne(v)) => write!(f, " ! --{what}-eq {v}")?,
+                Some(CounterOp::Lt(v)) => write!(f, " --{what}-lt {v}")?,
+                Some(CounterOp::Gt(v)) => write!(f, " --{what}-gt {v}")?,
+                None => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtopt::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trips() {
+        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(
+            r("-m set ! --match-set foo src,dst --return-nomatch ! --update-counters ! --packets-eq 3 --bytes-gt 10").unwrap(),
+            "-m set ! --match-set foo src,dst --return-nomatch ! --update-counters ! --packets-eq 3 --bytes-gt 10"
+        );
+        assert!(r("-m set --match-set foo").is_err());
+        assert!(r("-m set --match-set foo bar").is_err());
+        assert!(r("-m set").is_err());
+        assert!(r("-m set --match-set foo src ! --bytes-lt 3").is_err());
+    }
+}

@@ -1,0 +1,195 @@
+//! `-m statistic` (net/netfilter/xt_statistic.c, extensions/libxt_statistic.c).
+//! The kernel's `statistic_mt_check` only validates the mode and flags and
+//! allocates the shared nth counter.
+
+use core::fmt;
+
+use super::tcp::unreachable_option;
+use super::xtopt::{fcheck, mandatory, parse_u32, strtod, FcheckEntry};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+
+/// The statistic mode with its parameters, as the kernel stores them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatisticMode {
+    /// `--mode random --probability P`: matches when
+    /// `(get_random_u32() & 0x7FFFFFFF) < probability`.
+    Random {
+        /// `lround(0x80000000 * P)`.
+        probability: u32,
+    },
+    /// `--mode nth --every N --packet P`: a shared counter counts
+    /// `0..=every`, the packet matches when it wraps to `packet`.
+    Nth {
+        /// N - 1.
+        every: u32,
+        /// P (`0 <= P <= N - 1`).
+        packet: u32,
+        /// Initial counter value (`every - packet`).
+        count: u32,
+    },
+}
+
+/// `-m statistic`.
+///
+/// ```
+/// use nfsim::model::matches::statistic::{Statistic, StatisticMode};
+/// let s = Statistic { mode: StatisticMode::Random { probability: 0x4000_0000 }, invert: false };
+/// assert!(matches!(s.mode, StatisticMode::Random { .. }));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Statistic {
+    /// Mode and parameters.
+    pub mode: StatisticMode,
+    /// `XT_STATISTIC_INVERT` (`!` before any option).
+    pub invert: bool,
+}
+
+const MODE: u8 = 0;
+const PROBABILITY: u8 = 1;
+const EVERY: u8 = 2;
+const PACKET: u8 = 3;
+
+static OPTS: [OptSpec; 4] = [
+    OptSpec::arg("mode", MODE),
+    OptSpec::arg("probability", PROBABILITY).inv(),
+    OptSpec::arg("every", EVERY).inv(),
+    OptSpec::arg("packet", PACKET),
+];
+
+static FCHECK: [FcheckEntry; 4] = [
+    (MODE, "mode", 0, 0),
+    (PROBABILITY, "probability", 1 << EVERY | 1 << PACKET, 0),
+    (EVERY, "every", 1 << PROBABILITY, 1 << PACKET),
+    (PACKET, "packet", 1 << PROBABILITY, 1 << EVERY),
+];
+
+impl Extension for Statistic {
+    fn options(_: crate::model::Family) -> &'static [OptSpec] {
+        &OPTS
+    }
+    fn new(_: &ExtCtx<'_>) -> Self {
+        Statistic {
+            mode: StatisticMode::Random { probability: 0 },
+            invert: false,
+        }
+    }
+    fn parse(
+        &mut self,
+        id: u8,
+        invert: bool,
+        args: &mut Args<'_>,
+        _: &ExtCtx<'_>,
+    ) -> Result<(), String> {
+        // libxt_statistic.c statistic_parse: the mode and the values share a
+        // union; the last --mode decides how they are read.
+        if invert {
+            self.invert = true;
+        }
+        let arg = args.optarg.unwrap_or("");
+        let (mut every, mut packet, mut prob) = match self.mode {
+            StatisticMode::Random { probability } => (0, 0, probability),
+            StatisticMode::Nth { every, packet, .. } => (every, packet, every),
+        };
+        let mut nth = matches!(self.mode, StatisticMode::Nth { .. });
+        match id {
+            MODE => match arg {
+                "random" => nth = false,
+                "nth" => nth = true,
+                _ => return Err(format!("Bad mode \"{arg}\"")),
+            },
+            PROBABILITY => {
+                // xtopt_parse_float: NaN passes the range test; lround(NaN)
+                // stores 0 (as iptables 1.8.9 shows).
+                let p = strtod(arg)
+                    .filter(|p| p.is_nan() || (0.0..=1.0).contains(p))
+                    .ok_or(
+                        "statistic: bad value for option \"--probability\", or out of range (0-1).",
+                    )?;
+                prob = (0x8000_0000u64 as f64 * p).round() as u32;
+                every = prob;
+            }
+            EVERY => {
+                every = parse_u32(arg, 1, u32::MAX, "statistic", "every")? - 1;
+                prob = every;
+            }
+            PACKET => packet = parse_u32(arg, 0, u32::MAX, "statistic", "packet")?,
+            _ => unreachable_option()?,
+        }
+        self.mode = if nth {
+            StatisticMode::Nth {
+                every,
+                packet,
+                count: 0,
+            }
+        } else {
+            StatisticMode::Random { probability: prob }
+        };
+        Ok(())
+    }
+    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        match self.mode {
+            StatisticMode::Random { .. } if seen & (1 << PROBABILITY) == 0 => {
+                return Err("--probability must be specified when using random mode".into())
+            }
+            StatisticMode::Nth { .. } if seen & (1 << EVERY | 1 << PACKET) == 0 => {
+                return Err("--every and --packet must be specified when using nth mode".into())
+            }
+            StatisticMode::Nth {
+                every,
+                packet,
+                ref mut count,
+            } => {
+                if packet > every {
+                    return Err("the --packet p must be 0 <= p <= n-1".into());
+                }
+                *count = every - packet;
+            }
+            _ => {}
+        }
+        fcheck("statistic", seen, &FCHECK)?;
+        mandatory(seen, MODE, "statistic", "mode")
+    }
+    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+        let inv = if self.invert { " !" } else { "" };
+        match self.mode {
+            StatisticMode::Random { probability } => write!(
+                f,
+                " --mode random{inv} --probability {:.11}",
+                probability as f64 / 2147483648.0
+            ),
+            StatisticMode::Nth { every, packet, .. } => write!(
+                f,
+                " --mode nth{inv} --every {} --packet {packet}",
+                every as u64 + 1
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::xtopt::roundtrip;
+    use crate::model::Family;
+
+    #[test]
+    fn round_trips() {
+        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
+        assert_eq!(
+            r("-m statistic --mode random --probability 0.1").unwrap(),
+            "-m statistic --mode random --probability 0.10000000009"
+        );
+        assert_eq!(
+            r("-m statistic --mode random ! --probability 0.333333333333").unwrap(),
+            "-m statistic --mode random ! --probability 0.33333333349"
+        );
+        assert_eq!(
+            r("-m statistic --mode nth --every 5 --packet 0").unwrap(),
+            "-m statistic --mode nth --every 5 --packet 0"
+        );
+        assert!(r("-m statistic --mode nth --packet 0").is_err());
+        assert!(r("-m statistic --mode nth ! --every 5 --packet 5").is_err());
+        assert!(r("-m statistic --mode random ! --probability 1.1").is_err());
+        assert!(r("-m statistic --probability 1").is_err());
+        assert!(r("-m statistic").is_err());
+    }
+}
