@@ -15,9 +15,17 @@ use nfsim::replay::{compare, replay, TraceFile};
 fn trace_files() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut v = Vec::new();
-    for dir in [root.join("tests/traces"), root.join("../shared/spec/examples")] {
-        let Ok(rd) = std::fs::read_dir(&dir) else { continue };
-        let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect();
+    for dir in [
+        root.join("tests/traces"),
+        root.join("../shared/spec/examples"),
+    ] {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = rd
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
         files.sort();
         v.extend(files);
     }
@@ -27,8 +35,13 @@ fn trace_files() -> Vec<PathBuf> {
 #[test]
 fn kernel_traces_agree() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let xfail_text = std::fs::read_to_string(root.join("tests/traces_xfail.txt")).unwrap_or_default();
-    let xfail: Vec<&str> = xfail_text.lines().map(|l| l.split('#').next().unwrap_or("").trim()).filter(|l| !l.is_empty()).collect();
+    let xfail_text =
+        std::fs::read_to_string(root.join("tests/traces_xfail.txt")).unwrap_or_default();
+    let xfail: Vec<&str> = xfail_text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .collect();
     let files = trace_files();
     assert!(!files.is_empty(), "no trace files found");
     let (mut total, mut agree) = (0usize, 0usize);
@@ -50,7 +63,10 @@ fn kernel_traces_agree() {
                 for (i, (p, ours)) in t.packets.iter().zip(&results).enumerate() {
                     let Some(k) = &p.expect else { continue };
                     let a = compare(k, ours);
-                    for (j, b) in [a.trace, a.local, a.emitted, a.conntrack, a.log].into_iter().enumerate() {
+                    for (j, b) in [a.trace, a.local, a.emitted, a.conntrack, a.log]
+                        .into_iter()
+                        .enumerate()
+                    {
                         pf[j] += b as usize;
                     }
                     if a.all() {
@@ -59,7 +75,13 @@ fn kernel_traces_agree() {
                         first_bad = Some(i);
                     }
                 }
-                (ok, pf, first_bad.map(|i| format!(" (first difference: packet {i})")).unwrap_or_default())
+                (
+                    ok,
+                    pf,
+                    first_bad
+                        .map(|i| format!(" (first difference: packet {i})"))
+                        .unwrap_or_default(),
+                )
             }
         };
         agree += ok;
@@ -72,10 +94,14 @@ fn kernel_traces_agree() {
         ));
         let listed = xfail.contains(&name.as_str());
         if ok == n && listed {
-            unexpected.push(format!("{name} agrees fully now: remove it from tests/traces_xfail.txt"));
+            unexpected.push(format!(
+                "{name} agrees fully now: remove it from tests/traces_xfail.txt"
+            ));
         }
         if ok != n && !listed {
-            unexpected.push(format!("{name}: {ok}/{n} packets agree and it is not an expected failure"));
+            unexpected.push(format!(
+                "{name}: {ok}/{n} packets agree and it is not an expected failure"
+            ));
         }
     }
     eprintln!("{report}");

@@ -172,15 +172,12 @@ impl Outcome {
             end: self.bytes.len(),
         });
     }
-    #[allow(dead_code)] // used by the LOG target (being wired)
     pub(crate) fn log_writer(&mut self) -> &mut String {
         &mut self.log_text
     }
-    #[allow(dead_code)] // used by the LOG target (being wired)
     pub(crate) fn log_mark(&self) -> usize {
         self.log_text.len()
     }
-    #[allow(dead_code)] // used by the LOG target (being wired)
     pub(crate) fn log_commit(&mut self, start: usize) {
         let end = self.log_text.len();
         self.logs.push((start, end));
@@ -414,5 +411,3 @@ impl Host {
         f.states[kind as usize].as_ref()
     }
 }
-//! The `host` layer (under construction).
-

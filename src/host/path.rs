@@ -506,9 +506,10 @@ impl Host {
         if let Step::Stop = self.confirm(&p, now) {
             return;
         }
-        if p.in_dev == 0 {
-            // `lo` has disable_policy=1: the XFRM block does not apply and the
-            // host stack answers (closed ports, echo).
+        if p.in_dev == 0 && p.family == Family::Ipv4 {
+            // IPv4 `lo` has disable_policy=1: the XFRM block does not apply and
+            // the host stack answers (closed ports, echo). IPv6 has no such
+            // exemption (recorded: packets to ::1 count as local).
             super::stack::answer(self, p.family, p.buf, p.slot);
         } else {
             out.local = true;

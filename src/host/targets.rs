@@ -26,6 +26,7 @@ use super::{Device, Outcome};
 pub fn target_supported(t: &Target) -> bool {
     match t {
         Target::Trace(_)
+        | Target::Log(_)
         | Target::Reject(_)
         | Target::Mark(_)
         | Target::Connmark(_)
@@ -48,7 +49,6 @@ pub fn target_supported(t: &Target) -> bool {
 }
 
 /// What a target may touch while a table is walked.
-#[allow(dead_code)] // devs/out/received serve the LOG target (being wired)
 pub(crate) struct HostEnv<'a> {
     pub(crate) ct: &'a mut ConntrackTable,
     pub(crate) slot: &'a mut Option<CtSlot>,
@@ -314,6 +314,10 @@ impl Env for HostEnv<'_> {
                 None
             }
             Target::Reject(r) => Some(self.reject(r.with, pkt)),
+            Target::Log(l) => {
+                self.log(l, pkt);
+                None
+            }
             // mark_tg (xt_mark.c): skb->mark = (skb->mark & ~mask) ^ mark.
             Target::Mark(m) => {
                 pkt.mark = (pkt.mark & !m.mask) ^ m.value;
@@ -440,6 +444,53 @@ impl Env for HostEnv<'_> {
 }
 
 impl HostEnv<'_> {
+    /// `log_tg` (net/netfilter/xt_LOG.c) with the devices and link-layer
+    /// header each hook passes (see [`super::log::LogDevs`]).
+    fn log(&mut self, l: &crate::model::targets::log::Log, pkt: &PacketCtx<'_>) {
+        use super::log::{format_log, LogDevs, LogFlags, LogInfo, MacHeader};
+        let in_dev = pkt.in_dev;
+        let ethertype = if self.family == Family::Ipv4 {
+            0x0800
+        } else {
+            0x86dd
+        };
+        let mac = if !self.received || in_dev.is_empty() {
+            MacHeader::None
+        } else if self.in_dev_idx == 0 {
+            MacHeader::Loopback { ethertype }
+        } else {
+            let d = &self.devs[self.in_dev_idx];
+            MacHeader::Ethernet {
+                dst: d.mac,
+                src: d.peer_mac,
+                ethertype,
+                vlan: None,
+            }
+        };
+        let devs = LogDevs {
+            in_dev,
+            out_dev: pkt.out_dev,
+            mac,
+            phys_in: "",
+            phys_out: "",
+        };
+        let info = LogInfo {
+            prefix: &l.prefix,
+            flags: LogFlags::from_bits_truncate(l.flags.bits()),
+        };
+        let start = self.out.log_mark();
+        let _ = format_log(
+            self.out.log_writer(),
+            self.family,
+            &info,
+            &devs,
+            pkt.data,
+            pkt.mark,
+            pkt.sk_owner,
+        );
+        self.out.log_commit(start);
+    }
+
     /// `connmark_tg_shift` (xt_connmark.c).
     fn connmark(&mut self, c: &Connmark, pkt: &mut PacketCtx<'_>) {
         let Some(h) = self.slot.and_then(|s| s.handle()) else {
@@ -508,12 +559,24 @@ fn set_tclass(family: Family, data: &mut [u8], f: impl Fn(u8) -> u8) {
 /// The ICMP error rate limit toward `to` (`icmpv4_xrlim_allow` with
 /// `icmp_ratelimit` = 1000 ms; `icmpv6_xrlim_allow` with `icmpv6_time` =
 /// 1000 ms shifted right by `(128 - plen) >> 5` for the route's prefix).
-pub(crate) fn icmp_allowed(fib: &Fib, lim: &mut super::stack::IcmpLimiter, hz: u32, now: Instant, to: IpAddr) -> bool {
+pub(crate) fn icmp_allowed(
+    fib: &Fib,
+    lim: &mut super::stack::IcmpLimiter,
+    hz: u32,
+    now: Instant,
+    to: IpAddr,
+) -> bool {
     let jiffies = now.as_nanos() / (1_000_000_000 / u64::from(hz.max(1)));
     let period = match to {
         IpAddr::V4(_) => u64::from(hz),
         IpAddr::V6(_) => {
-            let plen = fib.routes.iter().filter(|r| r.dst.contains(&to)).map(|r| r.dst.prefix_len()).max().unwrap_or(128);
+            let plen = fib
+                .routes
+                .iter()
+                .filter(|r| r.dst.contains(&to))
+                .map(|r| r.dst.prefix_len())
+                .max()
+                .unwrap_or(128);
             u64::from(hz) >> ((128 - u32::from(plen)) >> 5)
         }
     };
