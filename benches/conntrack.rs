@@ -8,7 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use nfsim::conntrack::{
-    Config, ConntrackTable, CtHook, CtVerdict, Family, L3Meta, ManipType, NatHook, NatRange, SplitMix64,
+    Config, ConntrackTable, CtHook, CtVerdict, Family, L3Meta, ManipType, NatHook, NatRange,
+    SplitMix64,
 };
 use nfsim::time::Instant;
 
@@ -83,7 +84,11 @@ fn check_no_alloc() {
         black_box(ct.process(&q, &qm, CtHook::PreRouting, now));
     }
     let after = ALLOCS.load(Ordering::Relaxed);
-    assert_eq!(after - before, 0, "allocations on the conntrack packet path");
+    assert_eq!(
+        after - before,
+        0,
+        "allocations on the conntrack packet path"
+    );
     println!("conntrack packet path: 0 allocations over 100000 packets");
 }
 
@@ -114,7 +119,12 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let (p, m) = &replies[k & 4095];
             k += 1;
-            black_box(ct.process(black_box(p), m, CtHook::PreRouting, Instant::from_millis(10)))
+            black_box(ct.process(
+                black_box(p),
+                m,
+                CtHook::PreRouting,
+                Instant::from_millis(10),
+            ))
         })
     });
     drop(ct);

@@ -1247,3 +1247,123 @@ fn garbage_never_panics() {
         }
     }
 }
+
+/// `nf_nat_used_tuple_harder`: when every port of the range is held by
+/// source-NATed connections in TIME_WAIT, a new SYN evicts one of them.
+#[test]
+fn snat_evicts_time_wait_when_range_exhausted() {
+    let mut ct = ConntrackTable::new(Config::with_max(16)).unwrap();
+    let mut rng = SplitMix64::new(5);
+    let pub_ip = ip("203.0.113.1");
+    let range = NatRange::to(pub_ip, pub_ip, Some((5555, 5556)));
+    let srv = "198.51.100.9";
+    let mut olds = Vec::new();
+    for (i, client) in ["10.0.0.1", "10.0.0.2"].iter().enumerate() {
+        let t = ms(i as u64 * 10);
+        let syn = tcp(client, 4000, srv, 80, 100, 0, SYN, 1000, &[], 0);
+        let m = meta(&syn);
+        let r = ct.process(&syn, &m, CtHook::PreRouting, t);
+        let h = r.slot.handle().unwrap();
+        ct.alloc_null_binding(h, NatHook::PreRouting, &mut rng, t);
+        assert_eq!(
+            ct.setup_nat(h, ManipType::Src, &range, &mut rng, t),
+            CtVerdict::Accept
+        );
+        ct.confirm(r.slot, t);
+        let port = ct.tuple(h, Dir::Reply).unwrap().dst_u;
+        // Walk the connection to TIME_WAIT (packets as seen after NAT on
+        // the reply side, before it on the original side).
+        let steps: [(bool, u32, u32, u8); 4] = [
+            (false, 500, 101, SYN | ACK),
+            (true, 101, 501, ACK | FIN),
+            (false, 501, 102, ACK | FIN),
+            (true, 102, 502, ACK),
+        ];
+        for (k, (orig, seq, ack, fl)) in steps.into_iter().enumerate() {
+            let t = t + Duration::from_millis(k as u64 + 1);
+            let p = if orig {
+                tcp(client, 4000, srv, 80, seq, ack, fl, 1000, &[], 0)
+            } else {
+                tcp(srv, 80, "203.0.113.1", port, seq, ack, fl, 1000, &[], 0)
+            };
+            let r = ct.process(&p, &meta(&p), CtHook::PreRouting, t);
+            assert_eq!(r.slot.handle(), Some(h), "step {k}");
+        }
+        assert_eq!(ct.tcp_state(h), Some(TcpState::TimeWait));
+        olds.push(h);
+    }
+    // A third client: both ports taken by TIME_WAIT entries; its SYN's
+    // sequence number is beyond theirs, so one of them is evicted.
+    let syn = tcp("10.0.0.3", 4000, srv, 80, 100_000, 0, SYN, 1000, &[], 0);
+    let m = meta(&syn);
+    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(100));
+    let h = r.slot.handle().unwrap();
+    ct.alloc_null_binding(h, NatHook::PreRouting, &mut rng, ms(100));
+    assert_eq!(
+        ct.setup_nat(h, ManipType::Src, &range, &mut rng, ms(100)),
+        CtVerdict::Accept
+    );
+    assert_eq!(ct.confirm(r.slot, ms(100)), CtVerdict::Accept);
+    let gone = olds.iter().filter(|o| ct.status(**o).is_none()).count();
+    assert_eq!(gone, 1);
+    let port = ct.tuple(h, Dir::Reply).unwrap().dst_u;
+    assert!(port == 5555 || port == 5556);
+}
+
+/// ICMPv6 error about a DNATed connection, translated back (inner and outer).
+#[test]
+fn ipv6_icmp_error_translation() {
+    let mut ct = ConntrackTable::new(Config::with_max(8)).unwrap();
+    let mut rng = SplitMix64::new(1);
+    let client = "2001:db8:1::2";
+    let mut syn = tcp(client, 50000, "2001:db8::1", 8080, 1, 0, SYN, 1000, &[], 0);
+    let m = meta(&syn);
+    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    let range = NatRange::to(ip("2001:db8::10"), ip("2001:db8::10"), Some((80, 80)));
+    ct.setup_nat(h, ManipType::Dst, &range, &mut rng, ms(0));
+    ct.nat_packet(r.slot, NatHook::PreRouting, &mut syn, &m);
+    ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, ms(0));
+    ct.confirm(r.slot, ms(0));
+    // 2001:db8::10 answers "port unreachable" about the (DNATed) SYN.
+    let mut err = icmp("2001:db8::10", client, 1, 4, 0, &syn);
+    err[44..48].copy_from_slice(&[0, 0, 0, 0]);
+    let (_, s) = tuple::addr_bytes(ip("2001:db8::10"));
+    let (_, d) = tuple::addr_bytes(ip(client));
+    err[42..44].copy_from_slice(&[0, 0]);
+    let c = !fold(sum_bytes(
+        pseudo_sum(Family::Ipv6, &s, &d, 58, err.len() - 40),
+        &err[40..],
+    ));
+    err[42..44].copy_from_slice(&c.to_be_bytes());
+    let m = meta(&err);
+    let r = ct.process(&err, &m, CtHook::PreRouting, ms(1));
+    assert_eq!(
+        r.slot,
+        CtSlot::Entry {
+            handle: h,
+            info: CtInfo::RelatedReply
+        }
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PostRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
+    let m2 = meta(&err);
+    assert_eq!(m2.src, ip("2001:db8::1"), "outer source de-DNATed");
+    assert_eq!(
+        &err[48 + 24..48 + 40],
+        &tuple::addr_bytes(ip("2001:db8::1")).1,
+        "inner destination"
+    );
+    assert_eq!(&err[48 + 42..48 + 44], &8080u16.to_be_bytes());
+    let (_, s) = tuple::addr_bytes(m2.src);
+    assert!(
+        super::bytes::l4_checksum_ok(Family::Ipv6, &s, &d, 58, &err[40..]),
+        "ICMPv6 checksum"
+    );
+}
