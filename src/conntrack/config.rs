@@ -66,9 +66,12 @@ pub struct Config {
     pub icmpv6_timeout: Duration,
     /// `nf_conntrack_generic_timeout`.
     pub generic_timeout: Duration,
+    /// `nf_conntrack_acct`: count packets and bytes per direction (shown
+    /// as `packets=` / `bytes=` in `/proc/net/nf_conntrack`).
+    pub acct: bool,
     /// Sysctls that are accepted and kept but change nothing the model
-    /// computes (accounting, timestamps, events, logging, helpers,
-    /// expectations, IPv6 reassembly): name and value.
+    /// computes (events, invalid-packet logging, the expectation limit,
+    /// IPv6 reassembly limits; `nf_conntrack_helper` = 0): name and value.
     pub inert: Vec<(&'static str, i64)>,
     /// Seed of the table's hash function (the kernel seeds it at random; it
     /// only influences which entries `early_drop` considers).
@@ -83,7 +86,9 @@ pub enum ConfigError {
     Unknown,
     /// A sysctl the kernel has, but for a part nfsim does not model
     /// (SCTP, DCCP, GRE trackers are not implemented: those protocols are
-    /// tracked as generic, so setting their timeouts would silently do nothing).
+    /// tracked as generic, so setting their timeouts would silently do
+    /// nothing; `nf_conntrack_timestamp` would add `delta-time=` to `/proc`;
+    /// `nf_conntrack_helper=1` would attach helpers automatically).
     Unsupported,
     /// A value out of the range the kernel accepts (or read-only sysctl).
     BadValue,
@@ -135,6 +140,7 @@ impl Default for Config {
             icmp_timeout: secs(30),
             icmpv6_timeout: secs(30),
             generic_timeout: secs(600),
+            acct: false,
             inert: Vec::new(),
             hash_seed: 0x9e37_79b9,
         }
@@ -143,11 +149,8 @@ impl Default for Config {
 
 /// Sysctls accepted but without effect on the model.
 const INERT: &[&str] = &[
-    "nf_conntrack_acct",
-    "nf_conntrack_timestamp",
     "nf_conntrack_events",
     "nf_conntrack_log_invalid",
-    "nf_conntrack_helper",
     "nf_conntrack_expect_max",
     "nf_conntrack_frag6_timeout",
     "nf_conntrack_frag6_low_thresh",
@@ -237,6 +240,21 @@ impl Config {
             "nf_conntrack_icmp_timeout" => self.icmp_timeout = t,
             "nf_conntrack_icmpv6_timeout" => self.icmpv6_timeout = t,
             "nf_conntrack_generic_timeout" => self.generic_timeout = t,
+            "nf_conntrack_acct" => self.acct = as_bool,
+            "nf_conntrack_timestamp" | "nf_conntrack_helper" => {
+                if as_bool {
+                    return Err(ConfigError::Unsupported);
+                }
+                self.inert.retain(|(n, _)| *n != short);
+                self.inert.push((
+                    if short == "nf_conntrack_helper" {
+                        "nf_conntrack_helper"
+                    } else {
+                        "nf_conntrack_timestamp"
+                    },
+                    0,
+                ));
+            }
             other => {
                 if let Some(known) = INERT.iter().find(|n| **n == other) {
                     self.inert.retain(|(n, _)| n != known);
@@ -280,7 +298,14 @@ mod tests {
         assert_eq!(c.set("net.nf_conntrack_max", 10), Ok(true));
         assert_eq!(c.max, 10);
         assert_eq!(c.set("net.netfilter.nf_conntrack_acct", 1), Ok(true));
-        assert_eq!(c.inert, vec![("nf_conntrack_acct", 1)]);
+        assert!(c.acct);
+        assert_eq!(c.set("net.netfilter.nf_conntrack_log_invalid", 6), Ok(true));
+        assert_eq!(c.inert, vec![("nf_conntrack_log_invalid", 6)]);
+        assert_eq!(
+            c.set("net.netfilter.nf_conntrack_timestamp", 1),
+            Err(ConfigError::Unsupported)
+        );
+        assert_eq!(c.set("net.netfilter.nf_conntrack_helper", 0), Ok(true));
         assert_eq!(
             c.set("net.netfilter.nf_conntrack_sctp_timeout_closed", 1),
             Err(ConfigError::Unsupported)
