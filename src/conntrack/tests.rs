@@ -1367,3 +1367,155 @@ fn ipv6_icmp_error_translation() {
         "ICMPv6 checksum"
     );
 }
+
+/// Sequence checked against Linux 6.18 in network namespaces (states,
+/// timeouts, and which packets the kernel counted as INVALID).
+#[test]
+fn kernel_checked_window_sequence() {
+    let mut s = Sim::new(Config::with_max(4));
+    let ws = [1, 3, 3, 7];
+    let (p, h) = ("192.0.2.2", "192.0.2.1");
+    s.inp(&tcp(p, 40022, h, 80, 100, 0, SYN, 1000, &ws, 0), ms(0));
+    s.pass(
+        &tcp(h, 80, p, 40022, 500, 101, SYN | ACK, 1000, &ws, 0),
+        CtHook::LocalOut,
+        ms(1),
+    );
+    s.inp(&tcp(p, 40022, h, 80, 101, 501, ACK, 1000, &[], 0), ms(2));
+    // (packet, from host?, expected INVALID, expected state, expected timeout)
+    let steps: Vec<(Vec<u8>, bool, bool, &str, u64)> = vec![
+        (
+            tcp(p, 40022, h, 80, 101 + 60_000, 501, ACK, 1000, &[], 100),
+            false,
+            true,
+            "ESTABLISHED",
+            431_999,
+        ),
+        (
+            tcp(h, 80, p, 40022, 501, 101, ACK, 1000, &[], 0),
+            true,
+            false,
+            "ESTABLISHED",
+            431_999,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101 + 60_000, 501, ACK, 1000, &[], 100),
+            false,
+            false,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101 + 400_000, 501, ACK, 1000, &[], 100),
+            false,
+            true,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(h, 80, p, 40022, 501, 101 + 900_000, ACK, 1000, &[], 0),
+            true,
+            true,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101, 501, SYN | FIN, 1000, &[], 0),
+            false,
+            true,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101, 501, SYN, 1000, &[], 0),
+            false,
+            false,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(h, 80, p, 40022, 501, 101, RST, 1000, &[], 0),
+            true,
+            false,
+            "CLOSE",
+            9,
+        ),
+    ];
+    for (i, (pkt, out, invalid, state, timeout)) in steps.into_iter().enumerate() {
+        let hook = if out {
+            CtHook::LocalOut
+        } else {
+            CtHook::PreRouting
+        };
+        let now = ms(10 + i as u64);
+        let r = s.ct.process(&pkt, &meta(&pkt), hook, now);
+        assert_eq!(r.slot == CtSlot::Invalid, invalid, "step {i}");
+        let (l, t) = s.one(now);
+        assert!(
+            l.starts_with(&format!("ipv4 tcp {state} ")),
+            "step {i}: {l}"
+        );
+        assert_eq!(t, timeout, "step {i}");
+    }
+}
+
+/// Simultaneous open, checked against Linux 6.18.
+#[test]
+fn kernel_checked_simultaneous_open() {
+    let mut s = Sim::new(Config::with_max(4));
+    let (p, h) = ("192.0.2.2", "192.0.2.1");
+    let steps: [(Vec<u8>, bool, &str, u64); 6] = [
+        (
+            tcp(p, 40011, h, 80, 100, 0, SYN, 64000, &[], 0),
+            false,
+            "SYN_SENT",
+            119,
+        ),
+        (
+            tcp(h, 80, p, 40011, 500, 0, SYN, 64000, &[], 0),
+            true,
+            "SYN_SENT2",
+            119,
+        ),
+        (
+            tcp(p, 40011, h, 80, 100, 501, SYN | ACK, 64000, &[], 0),
+            false,
+            "SYN_RECV",
+            59,
+        ),
+        (
+            tcp(h, 80, p, 40011, 500, 101, SYN | ACK, 64000, &[], 0),
+            true,
+            "SYN_RECV",
+            59,
+        ),
+        (
+            tcp(p, 40011, h, 80, 101, 501, ACK, 64000, &[], 0),
+            false,
+            "ESTABLISHED",
+            431_999,
+        ),
+        (
+            tcp(h, 80, p, 40011, 501, 101, ACK, 64000, &[], 0),
+            true,
+            "ESTABLISHED",
+            431_999,
+        ),
+    ];
+    for (i, (pkt, out, state, timeout)) in steps.into_iter().enumerate() {
+        let hook = if out {
+            CtHook::LocalOut
+        } else {
+            CtHook::PreRouting
+        };
+        let now = ms(i as u64);
+        s.pass(&pkt, hook, now);
+        let (l, t) = s.one(now);
+        assert!(
+            l.starts_with(&format!("ipv4 tcp {state} ")),
+            "step {i}: {l}"
+        );
+        assert_eq!(t, timeout, "step {i}");
+    }
+    assert!(s.one(ms(6)).0.contains("[ASSURED]"));
+}
