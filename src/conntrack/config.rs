@@ -66,6 +66,10 @@ pub struct Config {
     pub icmpv6_timeout: Duration,
     /// `nf_conntrack_generic_timeout`.
     pub generic_timeout: Duration,
+    /// `nf_conntrack_gre_timeout` (unreplied).
+    pub gre_timeout: Duration,
+    /// `nf_conntrack_gre_timeout_stream` (replied).
+    pub gre_timeout_stream: Duration,
     /// `nf_conntrack_acct`: count packets and bytes per direction (shown
     /// as `packets=` / `bytes=` in `/proc/net/nf_conntrack`).
     pub acct: bool,
@@ -85,9 +89,8 @@ pub enum ConfigError {
     /// A `net.netfilter.nf_conntrack_*` name the kernel does not have.
     Unknown,
     /// A sysctl the kernel has, but for a part nfsim does not model
-    /// (SCTP, DCCP, GRE trackers are not implemented: those protocols are
-    /// tracked as generic, so setting their timeouts would silently do
-    /// nothing; `nf_conntrack_timestamp` would add `delta-time=` to `/proc`;
+    /// (the SCTP tracker is not implemented: SCTP is tracked as generic,
+    /// so setting its timeouts would silently do nothing; `nf_conntrack_timestamp` would add `delta-time=` to `/proc`;
     /// `nf_conntrack_helper=1` would attach helpers automatically).
     Unsupported,
     /// A value out of the range the kernel accepts (or read-only sysctl).
@@ -140,6 +143,8 @@ impl Default for Config {
             icmp_timeout: secs(30),
             icmpv6_timeout: secs(30),
             generic_timeout: secs(600),
+            gre_timeout: secs(30),
+            gre_timeout_stream: secs(180),
             acct: false,
             inert: Vec::new(),
             hash_seed: 0x9e37_79b9,
@@ -158,11 +163,7 @@ const INERT: &[&str] = &[
 ];
 
 /// Sysctls of trackers nfsim does not implement.
-const UNSUPPORTED_PREFIXES: &[&str] = &[
-    "nf_conntrack_sctp_",
-    "nf_conntrack_dccp_",
-    "nf_conntrack_gre_",
-];
+const UNSUPPORTED_PREFIXES: &[&str] = &["nf_conntrack_sctp_"];
 
 impl Config {
     /// A small table for tests and examples: `max` entries, `max` buckets.
@@ -185,7 +186,7 @@ impl Config {
     /// # Errors
     ///
     /// [`ConfigError::Unknown`] for a `net.netfilter.nf_conntrack_*` name the
-    /// kernel does not have, [`ConfigError::Unsupported`] for SCTP/DCCP/GRE
+    /// kernel does not have, [`ConfigError::Unsupported`] for SCTP
     /// tracker settings, [`ConfigError::BadValue`] for a negative or
     /// out-of-range value or a read-only sysctl (`nf_conntrack_count`).
     pub fn set(&mut self, name: &str, value: i64) -> Result<bool, ConfigError> {
@@ -240,6 +241,8 @@ impl Config {
             "nf_conntrack_icmp_timeout" => self.icmp_timeout = t,
             "nf_conntrack_icmpv6_timeout" => self.icmpv6_timeout = t,
             "nf_conntrack_generic_timeout" => self.generic_timeout = t,
+            "nf_conntrack_gre_timeout" => self.gre_timeout = t,
+            "nf_conntrack_gre_timeout_stream" => self.gre_timeout_stream = t,
             "nf_conntrack_acct" => self.acct = as_bool,
             "nf_conntrack_timestamp" | "nf_conntrack_helper" => {
                 if as_bool {
@@ -310,6 +313,16 @@ mod tests {
             c.set("net.netfilter.nf_conntrack_sctp_timeout_closed", 1),
             Err(ConfigError::Unsupported)
         );
+        // Linux 6.18 has no DCCP tracker (DCCP is generic there too).
+        assert_eq!(
+            c.set("net.netfilter.nf_conntrack_dccp_timeout_open", 1),
+            Err(ConfigError::Unknown)
+        );
+        assert_eq!(
+            c.set("net.netfilter.nf_conntrack_gre_timeout_stream", 60),
+            Ok(true)
+        );
+        assert_eq!(c.gre_timeout_stream, secs(60));
         assert_eq!(
             c.set("net.netfilter.nf_conntrack_nope", 1),
             Err(ConfigError::Unknown)

@@ -31,9 +31,12 @@
 //!
 //! # Protocols not modelled exactly
 //!
-//! SCTP, DCCP and GRE have their own trackers in the kernel; nfsim tracks them
-//! as the generic protocol (no ports in the tuple, no state, the generic
-//! timeout), and their sysctls are rejected by [`Config::set`]. Conntrack
+//! SCTP has its own tracker in the kernel (states, verification tags,
+//! CRC32c checks); nfsim tracks it as the generic protocol (no ports in the
+//! tuple, no state, the generic timeout) and rejects its sysctls in
+//! [`Config::set`]: SCTP traffic is an approximation, see
+//! [`tracker_is_exact`]. DCCP is generic in Linux 6.18 as well; GRE follows
+//! `nf_conntrack_proto_gre.c` without the PPTP helper's key map. Conntrack
 //! helpers and expectations are not modelled (no entry is ever `EXPECTED`
 //! unless a caller sets it).
 //!
@@ -308,9 +311,48 @@ pub struct L3Meta {
 #[derive(Debug, Clone, Copy)]
 enum L4State {
     Tcp(TcpCt),
-    Udp { stream_ts: Instant },
+    Udp {
+        stream_ts: Instant,
+    },
     Icmp,
+    Gre {
+        timeout: Duration,
+        stream_timeout: Duration,
+    },
     Generic,
+}
+
+/// Whether nfsim models the kernel's tracker for this L4 protocol exactly.
+/// `false` only for SCTP, which nfsim tracks as the generic protocol while
+/// the kernel runs `nf_conntrack_proto_sctp.c`.
+///
+/// # Examples
+///
+/// ```
+/// use nfsim::conntrack::{tracker_is_exact, proto};
+/// assert!(tracker_is_exact(proto::TCP));
+/// assert!(!tracker_is_exact(proto::SCTP));
+/// ```
+pub fn tracker_is_exact(l4proto: u8) -> bool {
+    l4proto != proto::SCTP
+}
+
+/// `gre_pkt_to_tuple`: (src key, dst key), `None` for a GREv1 packet that
+/// is not PPP (the kernel refuses to track it).
+fn gre_keys(l4: &[u8]) -> Option<(u16, u16)> {
+    let (Some(flags), Some(protocol)) = (be16(l4, 0), be16(l4, 2)) else {
+        return Some((0, 0));
+    };
+    if flags & 0x0007 != 1 {
+        return Some((0, 0));
+    }
+    let Some(call_id) = be16(l4, 6) else {
+        return Some((0, 0));
+    };
+    if protocol != 0x880b {
+        return None;
+    }
+    Some((0, call_id))
 }
 
 #[derive(Debug, Clone)]
@@ -762,6 +804,10 @@ impl ConntrackTable {
                     u16::from_be_bytes([l4[0], l4[1]]),
                 )
             }
+            proto::GRE => match gre_keys(l4) {
+                Some(k) => k,
+                None => return invalid,
+            },
             _ => (0, 0),
         };
         let tuple = Tuple {
@@ -804,6 +850,10 @@ impl ConntrackTable {
                             stream_ts: now + Duration::from_secs(2),
                         },
                         _ if icmp_of_family => L4State::Icmp,
+                        proto::GRE => L4State::Gre {
+                            timeout: self.cfg.gre_timeout,
+                            stream_timeout: self.cfg.gre_timeout_stream,
+                        },
                         _ => L4State::Generic,
                     };
                     (self.alloc([tuple, reply], l4s), Dir::Original, true)
@@ -969,6 +1019,22 @@ impl ConntrackTable {
                     return L4Res::Invalid;
                 }
                 Self::refresh(e, timeout, now, dir, len);
+                L4Res::Ok
+            }
+            L4State::Gre {
+                timeout,
+                stream_timeout,
+            } => {
+                // nf_conntrack_gre_packet
+                let (t, s) = (*timeout, *stream_timeout);
+                if e.status.contains(CtStatus::SEEN_REPLY) {
+                    Self::refresh(e, s, now, dir, len);
+                    if !e.status.contains(CtStatus::NAT_CLASH) {
+                        e.status.insert(CtStatus::ASSURED);
+                    }
+                } else {
+                    Self::refresh(e, t, now, dir, len);
+                }
                 L4Res::Ok
             }
             L4State::Generic => {
@@ -1314,6 +1380,7 @@ fn inner_tuple(family: Family, inner: &[u8]) -> Option<Tuple> {
             }
             (be16(l4, 4)?, be16(l4, 0)?)
         }
+        proto::GRE => gre_keys(l4)?,
         _ => (0, 0),
     };
     Some(Tuple {
@@ -1341,7 +1408,6 @@ fn l4proto_name(p: u8) -> &'static str {
         proto::ICMP => "icmp",
         proto::TCP => "tcp",
         proto::UDP => "udp",
-        proto::DCCP => "dccp",
         proto::GRE => "gre",
         proto::SCTP => "sctp",
         proto::UDPLITE => "udplite",
@@ -1355,8 +1421,19 @@ impl fmt::Display for ProcEntry<'_> {
         let e = self.e;
         let t = &e.tuples;
         write!(f, "{} {} ", t[0].family.name(), l4proto_name(t[0].proto))?;
-        if let L4State::Tcp(st) = e.l4 {
-            write!(f, "{} ", st.state.name())?;
+        match e.l4 {
+            L4State::Tcp(st) => write!(f, "{} ", st.state.name())?,
+            // gre_print_conntrack
+            L4State::Gre {
+                timeout,
+                stream_timeout,
+            } => write!(
+                f,
+                "timeout={}, stream_timeout={} ",
+                timeout.as_secs(),
+                stream_timeout.as_secs()
+            )?,
+            _ => {}
         }
         write!(f, "{}", t[0])?;
         if self.acct {

@@ -341,7 +341,7 @@ fn addr_in_range(family: Family, a: &[u8; 16], min: &[u8; 16], max: &[u8; 16]) -
 fn l4proto_in_range(t: &Tuple, m: ManipType, min: u16, max: u16) -> bool {
     match t.proto {
         proto::ICMP | proto::ICMPV6 => t.src_u >= min && t.src_u <= max,
-        proto::GRE | proto::TCP | proto::UDP | proto::UDPLITE | proto::DCCP | proto::SCTP => {
+        proto::GRE | proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP => {
             let port = if m == ManipType::Src {
                 t.src_u
             } else {
@@ -598,7 +598,8 @@ impl ConntrackTable {
                     range_size = hi - lo + 1;
                 }
             }
-            // GRE/SCTP/DCCP are tracked as generic (no ports): nothing to pick.
+            // GRE: only with a PPTP master connection (no helpers here);
+            // SCTP is tracked as generic (no ports): nothing to pick.
             _ => return,
         }
         let key = |t: &Tuple| if key_is_src { t.src_u } else { t.dst_u };
@@ -1017,6 +1018,21 @@ fn l4_manip(
             replace_port(pkt, hdroff + 2, old, t.src_u);
             let _ = put16(pkt, hdroff + 4, t.src_u);
             true
+        }
+        proto::GRE => {
+            // gre_manip_pkt: only the destination key (PPTP call id) of
+            // GREv1 is rewritten; GREv0 is left alone.
+            if pkt.len() < hdroff + 8 {
+                return false;
+            }
+            if m != ManipType::Dst {
+                return true;
+            }
+            match pkt[hdroff + 1] & 0x07 {
+                0 => true,
+                1 => put16(pkt, hdroff + 6, t.dst_u).is_some(),
+                _ => false,
+            }
         }
         proto::ICMPV6 => {
             if pkt.len() < hdroff + 8 {

@@ -890,22 +890,64 @@ fn icmpv6_nd_untracked_and_errors() {
 #[test]
 fn generic_protocols() {
     let mut s = Sim::new(Config::with_max(4));
+    // GREv0: keys 0 (as Linux 6.18 prints it).
     let p = build(A, B, proto::GRE, vec![0, 0, 0x08, 0], None);
     s.inp(&p, ms(0));
     assert_eq!(
         s.one(ms(0)),
-        (
-            "ipv4 gre src=192.0.2.20 dst=192.0.2.1 [UNREPLIED] src=192.0.2.1 dst=192.0.2.20 mark=0"
-                .into(),
-            599
-        )
+        ("ipv4 gre timeout=30, stream_timeout=180 src=192.0.2.20 dst=192.0.2.1 srckey=0x0 dstkey=0x0 [UNREPLIED] src=192.0.2.1 dst=192.0.2.20 srckey=0x0 dstkey=0x0 mark=0".into(), 29)
     );
-    let p = build(A, B, 253, vec![1, 2, 3], None);
+    // GREv1 (PPTP) carries the call id as destination key.
+    let p = build(
+        A,
+        B,
+        proto::GRE,
+        vec![0x20, 0x01, 0x88, 0x0b, 0, 4, 0x12, 0x34],
+        None,
+    );
     s.inp(&p, ms(0));
     assert!(s
         .listing(ms(0))
         .iter()
-        .any(|(l, _)| l.starts_with("ipv4 unknown src=192.0.2.20")));
+        .any(|(l, _)| l.contains("srckey=0x0 dstkey=0x1234 [UNREPLIED] src=192.0.2.1 dst=192.0.2.20 srckey=0x1234 dstkey=0x0")));
+    // GREv1 that is not PPP: not tracked.
+    let p = build(
+        A,
+        B,
+        proto::GRE,
+        vec![0x20, 0x01, 0x08, 0x00, 0, 4, 0x12, 0x35],
+        None,
+    );
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0)).slot,
+        CtSlot::Invalid
+    );
+    // A reply makes it a stream (180 s) and ASSURED at once.
+    let r = build(B, A, proto::GRE, vec![0, 0, 0x08, 0], None);
+    s.pass(&r, CtHook::LocalOut, ms(1));
+    s.inp(&build(A, B, proto::GRE, vec![0, 0, 0x08, 0], None), ms(2));
+    assert!(s
+        .listing(ms(2))
+        .iter()
+        .any(|(l, t)| l.contains("dstkey=0x0 [ASSURED]") && *t == 179));
+    // Unknown protocols and DCCP (no tracker in 6.18): generic, 600 s.
+    let mut s = Sim::new(Config::with_max(4));
+    s.inp(&build(A, B, 253, vec![1, 2, 3], None), ms(0));
+    s.inp(
+        &build(
+            A,
+            B,
+            proto::DCCP,
+            vec![
+                0x9c, 0x40, 0, 80, 4, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ],
+            None,
+        ),
+        ms(0),
+    );
+    let l = s.listing(ms(0));
+    assert_eq!(l[0], ("ipv4 unknown src=192.0.2.20 dst=192.0.2.1 [UNREPLIED] src=192.0.2.1 dst=192.0.2.20 mark=0".into(), 599));
+    assert_eq!(l.len(), 2);
 }
 
 #[test]
@@ -1125,7 +1167,7 @@ fn config_errors_and_table_new() {
     assert!(ConntrackTable::new(Config::with_max(0)).is_err());
     let mut c = Config::default();
     assert_eq!(
-        c.set("net.netfilter.nf_conntrack_gre_timeout", 1),
+        c.set("net.netfilter.nf_conntrack_sctp_timeout_established", 1),
         Err(ConfigError::Unsupported)
     );
 }
