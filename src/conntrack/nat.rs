@@ -1143,4 +1143,56 @@ mod tests {
         find_best_ips(&mut t2, &r, ManipType::Src);
         assert_eq!(t.src, t2.src, "consistent choice");
     }
+
+    /// Address choices recorded from Linux 6.18 (`-j SNAT --to-source
+    /// 192.0.2.100-192.0.2.150` in POSTROUTING and `-j DNAT --to-destination
+    /// 198.51.100.10-198.51.100.20` in OUTPUT, flows 192.0.2.1 -> 192.0.2.d):
+    /// `find_best_ips_proto` with `jhash2` is reproduced exactly.
+    #[test]
+    fn kernel_checked_address_choice() {
+        let snat = [120u8, 106, 122, 129, 147, 124, 111, 119, 141, 131];
+        let dnat = [14u8, 11, 14, 16, 20, 15, 12, 14, 19, 16];
+        for d in 2..12u8 {
+            for (m, lo, hi, want) in [
+                (
+                    ManipType::Src,
+                    "192.0.2.100",
+                    "192.0.2.150",
+                    snat[usize::from(d - 2)],
+                ),
+                (
+                    ManipType::Dst,
+                    "198.51.100.10",
+                    "198.51.100.20",
+                    dnat[usize::from(d - 2)],
+                ),
+            ] {
+                let mut t = Tuple::new(
+                    "192.0.2.1".parse().unwrap(),
+                    IpAddr::from([192, 0, 2, d]),
+                    17,
+                    7000,
+                    53,
+                )
+                .unwrap();
+                let (_, min) = addr_bytes(lo.parse().unwrap());
+                let (_, max) = addr_bytes(hi.parse().unwrap());
+                let r = RangeB {
+                    flags: NatRangeFlags::MAP_IPS,
+                    min,
+                    max,
+                    min_proto: 0,
+                    max_proto: 0,
+                    base_proto: 0,
+                };
+                find_best_ips(&mut t, &r, m);
+                let got = if m == ManipType::Src {
+                    t.src[3]
+                } else {
+                    t.dst[3]
+                };
+                assert_eq!(got, want, "{m:?} dst .{d}");
+            }
+        }
+    }
 }
