@@ -1155,6 +1155,27 @@ impl ConntrackTable {
         }
     }
 
+    /// Deletes an entry now (`conntrack -D`, `nf_ct_kill`). A confirmed
+    /// entry leaves the table; the handle becomes stale.
+    pub fn remove(&mut self, h: CtHandle) -> bool {
+        if self.get(h).is_some() {
+            self.delete(h.idx, false);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Deletes every entry (`conntrack -F`). Handles become stale.
+    pub fn flush(&mut self) {
+        for idx in 0..self.entries.len() as u32 {
+            if self.entries[idx as usize].live {
+                self.delete(idx, false);
+            }
+        }
+        self.dying.clear();
+    }
+
     // ---- accessors ----
 
     /// Status bits of an entry.

@@ -1561,3 +1561,63 @@ fn kernel_checked_simultaneous_open() {
     }
     assert!(s.one(ms(6)).0.contains("[ASSURED]"));
 }
+
+/// A locally generated flow whose reply tuple is already taken by a
+/// source-NATed one gets a new source port from the null binding, as Linux
+/// 6.18 does (there: `-s 192.0.2.50 -j SNAT --to-source 192.0.2.1`, then a
+/// local 192.0.2.1:7000 -> 192.0.2.2:56 got port 13692, random).
+#[test]
+fn null_binding_resolves_port_clash() {
+    let mut ct = ConntrackTable::new(Config::with_max(8)).unwrap();
+    let mut rng = SplitMix64::new(11);
+    let (h1, p1) = {
+        let p = udp("192.0.2.50", 7000, "192.0.2.2", 56, 0);
+        let m = meta(&p);
+        let r = ct.process(&p, &m, CtHook::LocalOut, ms(0));
+        let h = r.slot.handle().unwrap();
+        ct.alloc_null_binding(h, NatHook::LocalOut, &mut rng, ms(0));
+        let one = NatRange::to(ip("192.0.2.1"), ip("192.0.2.1"), None);
+        ct.setup_nat(h, ManipType::Src, &one, &mut rng, ms(0));
+        ct.confirm(r.slot, ms(0));
+        (h, ct.tuple(h, Dir::Reply).unwrap().dst_u)
+    };
+    assert_eq!(p1, 7000);
+    let p = udp("192.0.2.1", 7000, "192.0.2.2", 56, 0);
+    let m = meta(&p);
+    let r = ct.process(&p, &m, CtHook::LocalOut, ms(1));
+    let h2 = r.slot.handle().unwrap();
+    assert_ne!(h1, h2);
+    ct.alloc_null_binding(h2, NatHook::LocalOut, &mut rng, ms(1));
+    assert_eq!(
+        ct.nat_action(r.slot, NatHook::PostRouting, &m),
+        NatAction::WalkRules
+    );
+    ct.alloc_null_binding(h2, NatHook::PostRouting, &mut rng, ms(1));
+    let mut q = p.clone();
+    ct.nat_packet(r.slot, NatHook::PostRouting, &mut q, &m);
+    ct.confirm(r.slot, ms(1));
+    let port = u16::from_be_bytes([q[20], q[21]]);
+    assert!(port >= 1024 && port != 7000, "{port}");
+    assert!(ct.status(h2).unwrap().contains(CtStatus::SRC_NAT));
+    // The next packet of the flow keeps the same port.
+    let r = ct.process(&p, &m, CtHook::LocalOut, ms(2));
+    assert_eq!(r.slot.handle(), Some(h2));
+    let mut q2 = p.clone();
+    ct.nat_packet(r.slot, NatHook::PostRouting, &mut q2, &m);
+    assert_eq!(q2, q);
+}
+
+#[test]
+fn remove_and_flush() {
+    let mut s = Sim::new(Config::with_max(4));
+    let a = s.inp(&udp(A, 1, B, 2, 0), ms(0)).handle().unwrap();
+    s.inp(&udp(A, 3, B, 4, 0), ms(0));
+    assert!(s.ct.remove(a));
+    assert!(!s.ct.remove(a));
+    assert_eq!(s.listing(ms(0)).len(), 1);
+    s.ct.flush();
+    assert_eq!(s.ct.count(), 0);
+    assert!(s.listing(ms(0)).is_empty());
+    s.inp(&udp(A, 1, B, 2, 0), ms(1));
+    assert_eq!(s.ct.count(), 1);
+}
