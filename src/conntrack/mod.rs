@@ -31,12 +31,10 @@
 //!
 //! # Protocols not modelled exactly
 //!
-//! SCTP has its own tracker in the kernel (states, verification tags,
-//! CRC32c checks); nfsim tracks it as the generic protocol (no ports in the
-//! tuple, no state, the generic timeout) and rejects its sysctls in
-//! [`Config::set`]: SCTP traffic is an approximation, see
-//! [`tracker_is_exact`]. DCCP is generic in Linux 6.18 as well; GRE follows
-//! `nf_conntrack_proto_gre.c` without the PPTP helper's key map. Conntrack
+//! SCTP follows `nf_conntrack_proto_sctp.c` (states, verification tags,
+//! CRC32c in PREROUTING); DCCP is generic, as in Linux 6.18 (which dropped
+//! its DCCP tracker); GRE follows `nf_conntrack_proto_gre.c` without the
+//! PPTP helper's key map. Conntrack
 //! helpers and expectations are not modelled (no entry is ever `EXPECTED`
 //! unless a caller sets it).
 //!
@@ -73,6 +71,7 @@
 mod bytes;
 mod config;
 mod nat;
+mod sctp;
 mod tcp;
 mod tuple;
 
@@ -87,6 +86,7 @@ use tcp::{TcpCt, TcpCtx, TcpVerdict};
 
 pub use config::{Config, ConfigError};
 pub use nat::{ManipType, NatAction, NatHook, NatRange, NatRangeFlags, NatRng, SplitMix64};
+pub use sctp::SctpState;
 pub use tcp::TcpState;
 pub use tuple::{proto, Dir, Family, Tuple};
 
@@ -315,26 +315,12 @@ enum L4State {
         stream_ts: Instant,
     },
     Icmp,
+    Sctp(sctp::SctpCt),
     Gre {
         timeout: Duration,
         stream_timeout: Duration,
     },
     Generic,
-}
-
-/// Whether nfsim models the kernel's tracker for this L4 protocol exactly.
-/// `false` only for SCTP, which nfsim tracks as the generic protocol while
-/// the kernel runs `nf_conntrack_proto_sctp.c`.
-///
-/// # Examples
-///
-/// ```
-/// use nfsim::conntrack::{tracker_is_exact, proto};
-/// assert!(tracker_is_exact(proto::TCP));
-/// assert!(!tracker_is_exact(proto::SCTP));
-/// ```
-pub fn tracker_is_exact(l4proto: u8) -> bool {
-    l4proto != proto::SCTP
 }
 
 /// `gre_pkt_to_tuple`: (src key, dst key), `None` for a GREv1 packet that
@@ -791,10 +777,12 @@ impl ConntrackTable {
 
         // nf_ct_get_tuple
         let (src_u, dst_u) = match p {
-            proto::TCP | proto::UDP | proto::UDPLITE => match (be16(l4, 0), be16(l4, 2)) {
-                (Some(a), Some(b)) => (a, b),
-                _ => return invalid,
-            },
+            proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP => {
+                match (be16(l4, 0), be16(l4, 2)) {
+                    (Some(a), Some(b)) => (a, b),
+                    _ => return invalid,
+                }
+            }
             _ if icmp_of_family => {
                 if l4.len() < 8 {
                     return invalid;
@@ -850,6 +838,7 @@ impl ConntrackTable {
                             stream_ts: now + Duration::from_secs(2),
                         },
                         _ if icmp_of_family => L4State::Icmp,
+                        proto::SCTP => L4State::Sctp(sctp::SctpCt::default()),
                         proto::GRE => L4State::Gre {
                             timeout: self.cfg.gre_timeout,
                             stream_timeout: self.cfg.gre_timeout_stream,
@@ -1020,6 +1009,22 @@ impl ConntrackTable {
                 }
                 Self::refresh(e, timeout, now, dir, len);
                 L4Res::Ok
+            }
+            L4State::Sctp(st) => {
+                let verify = prerouting && cfg.checksum;
+                match sctp::packet(st, confirmed, dir, l4, cfg, verify) {
+                    sctp::SctpVerdict::Invalid => L4Res::Invalid,
+                    sctp::SctpVerdict::Accept => L4Res::Ok,
+                    sctp::SctpVerdict::Refresh(t) => {
+                        Self::refresh(e, t, now, dir, len);
+                        L4Res::Ok
+                    }
+                    sctp::SctpVerdict::RefreshAssured(t) => {
+                        e.status.insert(CtStatus::ASSURED);
+                        Self::refresh(e, t, now, dir, len);
+                        L4Res::Ok
+                    }
+                }
             }
             L4State::Gre {
                 timeout,
@@ -1394,7 +1399,7 @@ fn inner_tuple(family: Family, inner: &[u8]) -> Option<Tuple> {
         (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
     );
     let (src_u, dst_u) = match p {
-        proto::TCP | proto::UDP | proto::UDPLITE => (be16(l4, 0)?, be16(l4, 2)?),
+        proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP => (be16(l4, 0)?, be16(l4, 2)?),
         _ if icmp => {
             if l4.len() < 8 {
                 return None;
@@ -1444,6 +1449,7 @@ impl fmt::Display for ProcEntry<'_> {
         write!(f, "{} {} ", t[0].family.name(), l4proto_name(t[0].proto))?;
         match e.l4 {
             L4State::Tcp(st) => write!(f, "{} ", st.state.name())?,
+            L4State::Sctp(st) => write!(f, "{} ", st.state.name())?,
             // gre_print_conntrack
             L4State::Gre {
                 timeout,

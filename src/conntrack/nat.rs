@@ -570,7 +570,7 @@ impl ConntrackTable {
                         .wrapping_add(1);
                 }
             }
-            proto::UDP | proto::UDPLITE | proto::TCP => {
+            proto::UDP | proto::UDPLITE | proto::TCP | proto::SCTP => {
                 key_is_src = m == ManipType::Src;
                 let key = if key_is_src { t.src_u } else { t.dst_u };
                 if !specified {
@@ -598,8 +598,7 @@ impl ConntrackTable {
                     range_size = hi - lo + 1;
                 }
             }
-            // GRE: only with a PPTP master connection (no helpers here);
-            // SCTP is tracked as generic (no ports): nothing to pick.
+            // GRE: only with a PPTP master connection (no helpers here).
             _ => return,
         }
         let key = |t: &Tuple| if key_is_src { t.src_u } else { t.dst_u };
@@ -1017,6 +1016,24 @@ fn l4_manip(
             };
             replace_port(pkt, hdroff + 2, old, t.src_u);
             let _ = put16(pkt, hdroff + 4, t.src_u);
+            true
+        }
+        proto::SCTP => {
+            // sctp_manip_pkt: ports, then the CRC32c over the rest of the
+            // packet (not for an inner header of fewer than 12 bytes).
+            let hdrsize = if pkt.len() >= hdroff + 12 { 12 } else { 8 };
+            if pkt.len() < hdroff + hdrsize {
+                return false;
+            }
+            let (new, poff) = match m {
+                ManipType::Src => (t.src_u, hdroff),
+                ManipType::Dst => (t.dst_u, hdroff + 2),
+            };
+            let _ = put16(pkt, poff, new);
+            if hdrsize == 12 {
+                let c = super::sctp::sctp_cksum(&pkt[hdroff..]);
+                pkt[hdroff + 8..hdroff + 12].copy_from_slice(&c);
+            }
             true
         }
         proto::GRE => {

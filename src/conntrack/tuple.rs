@@ -18,7 +18,7 @@ pub mod proto {
     pub const GRE: u8 = 47;
     /// ICMPv6.
     pub const ICMPV6: u8 = 58;
-    /// SCTP (tracked as generic by nfsim).
+    /// SCTP (`nf_conntrack_proto_sctp.c`).
     pub const SCTP: u8 = 132;
     /// UDP-Lite.
     pub const UDPLITE: u8 = 136;
@@ -68,7 +68,7 @@ impl Dir {
 /// A connection tuple: addresses, protocol and the protocol-specific part.
 ///
 /// `src_u` / `dst_u` hold what the kernel's `src.u` / `dst.u` unions hold:
-/// ports for TCP/UDP/UDP-Lite; for ICMP/ICMPv6 `src_u` is the identifier and
+/// ports for TCP/UDP/UDP-Lite/SCTP; for ICMP/ICMPv6 `src_u` is the identifier and
 /// `dst_u` is `type << 8 | code`; GRE keys (`dst_u` the PPTP call id of a
 /// GREv1 packet, `src_u` 0 without the PPTP helper); zero for generic
 /// protocols.
@@ -157,7 +157,10 @@ impl Tuple {
 
     /// Whether the protocol part holds ports.
     pub fn has_ports(&self) -> bool {
-        matches!(self.proto, proto::TCP | proto::UDP | proto::UDPLITE)
+        matches!(
+            self.proto,
+            proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP
+        )
     }
 
     /// ICMP type (meaningful for ICMP tuples only).
