@@ -12,8 +12,9 @@
 //!   `nf_conntrack_hash`. Nothing is allocated per packet.
 //! - TCP with the kernel's state table and window tracking ([`TcpState`]),
 //!   UDP / UDP-Lite (unreplied and stream timeouts), ICMP / ICMPv6 (echo-like
-//!   "connections", errors RELATED through the embedded tuple), and every
-//!   other protocol as the kernel's generic tracker.
+//!   "connections", errors RELATED through the embedded tuple, neighbour
+//!   discovery untracked), SCTP ([`SctpState`]), GRE, and every other
+//!   protocol (DCCP included, as in Linux 6.18) as the generic tracker.
 //! - NAT bindings ([`NatRange`], [`ConntrackTable::setup_nat`],
 //!   [`ConntrackTable::nat_packet`]) as `nf_nat_core.c` / `nf_nat_proto.c`.
 //!
@@ -29,14 +30,20 @@
 //! - Handles ([`CtHandle`]) carry a generation: a stale handle is detected
 //!   and every accessor returns `None` / `false` for it; nothing panics.
 //!
-//! # Protocols not modelled exactly
+//! # Known limits
 //!
-//! SCTP follows `nf_conntrack_proto_sctp.c` (states, verification tags,
-//! CRC32c in PREROUTING); DCCP is generic, as in Linux 6.18 (which dropped
-//! its DCCP tracker); GRE follows `nf_conntrack_proto_gre.c` without the
-//! PPTP helper's key map. Conntrack
-//! helpers and expectations are not modelled (no entry is ever `EXPECTED`
-//! unless a caller sets it).
+//! - Conntrack helpers and expectations are not modelled (no entry is ever
+//!   `EXPECTED` unless a caller sets it; GRE keys come without the PPTP
+//!   helper's key map), nor zones, timeout policies or sequence adjustment.
+//! - The kernel's GC worker is approximated: expired entries vanish from
+//!   lookups and listings exactly at their deadline, and when the table is
+//!   full all expired entries are reclaimed (at most once per simulated
+//!   second) before `early_drop` runs. The hash seed is not the kernel's
+//!   random one, so *which* unassured entries `early_drop` evicts can differ.
+//! - Confirm clashes (same tuple inserted twice) always drop; the kernel's
+//!   UDP clash resolution needs parallel CPUs and cannot arise here.
+//! - Jiffies are not modelled: times are nanoseconds, so remaining
+//!   lifetimes can differ from `/proc` by one tick (4 ms at HZ=250).
 //!
 //! # Packet path (how the host drives it)
 //!
@@ -1212,6 +1219,14 @@ impl ConntrackTable {
     pub fn tcp_state(&self, h: CtHandle) -> Option<TcpState> {
         match self.get(h)?.l4 {
             L4State::Tcp(t) => Some(t.state),
+            _ => None,
+        }
+    }
+
+    /// SCTP state of an SCTP entry.
+    pub fn sctp_state(&self, h: CtHandle) -> Option<SctpState> {
+        match self.get(h)?.l4 {
+            L4State::Sctp(s) => Some(s.state),
             _ => None,
         }
     }
