@@ -1759,3 +1759,37 @@ fn kernel_checked_sctp_association() {
         CtSlot::Invalid
     );
 }
+
+/// ICMP error translation byte for byte as Linux 6.18 emitted it: a router
+/// DNATs 198.51.100.1:2222 to 192.0.2.10:22; 192.0.2.10 answers the
+/// forwarded SYN with a port unreachable; the router rewrites inner and
+/// outer headers on the way back.
+#[test]
+fn kernel_checked_icmp_error_translation() {
+    let mut ct = ConntrackTable::new(Config::with_max(8)).unwrap();
+    let mut rng = SplitMix64::new(1);
+    let mut syn = hex("450000280001000040062665c6336402c6336401c73808ae00000064000000005002faf0903c0000");
+    let m = meta(&syn);
+    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    let range = NatRange::to(ip("192.0.2.10"), ip("192.0.2.10"), Some((22, 22)));
+    ct.setup_nat(h, ManipType::Dst, &range, &mut rng, ms(0));
+    ct.nat_packet(r.slot, NatHook::PreRouting, &mut syn, &m);
+    fwd_ttl(&mut syn);
+    ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, ms(0));
+    ct.nat_packet(r.slot, NatHook::PostRouting, &mut syn, &m);
+    assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
+    assert_eq!(to_hex(&syn), "45000028000100003f068f8fc6336402c000020ac738001600000064000000005002faf000ff0000");
+
+    let mut err = hex("450000380001000040018e84c000020ac63364020303354a0000000045000028000100003f068f8fc6336402c000020ac738001600000064");
+    let m = meta(&err);
+    let r = ct.process(&err, &m, CtHook::PreRouting, ms(500));
+    assert_eq!(r.slot, CtSlot::Entry { handle: h, info: CtInfo::RelatedReply });
+    assert_eq!(ct.nat_packet(r.slot, NatHook::PreRouting, &mut err, &m), CtVerdict::Accept);
+    fwd_ttl(&mut err);
+    assert_eq!(ct.nat_packet(r.slot, NatHook::PostRouting, &mut err, &m), CtVerdict::Accept);
+    assert_eq!(
+        to_hex(&err),
+        "45000038000100003f01275ac6336401c633640203032cb20000000045000028000100003f062765c6336402c6336401c73808ae00000064"
+    );
+}
