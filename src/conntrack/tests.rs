@@ -1768,7 +1768,8 @@ fn kernel_checked_sctp_association() {
 fn kernel_checked_icmp_error_translation() {
     let mut ct = ConntrackTable::new(Config::with_max(8)).unwrap();
     let mut rng = SplitMix64::new(1);
-    let mut syn = hex("450000280001000040062665c6336402c6336401c73808ae00000064000000005002faf0903c0000");
+    let mut syn =
+        hex("450000280001000040062665c6336402c6336401c73808ae00000064000000005002faf0903c0000");
     let m = meta(&syn);
     let r = ct.process(&syn, &m, CtHook::PreRouting, ms(0));
     let h = r.slot.handle().unwrap();
@@ -1779,17 +1780,78 @@ fn kernel_checked_icmp_error_translation() {
     ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, ms(0));
     ct.nat_packet(r.slot, NatHook::PostRouting, &mut syn, &m);
     assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
-    assert_eq!(to_hex(&syn), "45000028000100003f068f8fc6336402c000020ac738001600000064000000005002faf000ff0000");
+    assert_eq!(
+        to_hex(&syn),
+        "45000028000100003f068f8fc6336402c000020ac738001600000064000000005002faf000ff0000"
+    );
 
     let mut err = hex("450000380001000040018e84c000020ac63364020303354a0000000045000028000100003f068f8fc6336402c000020ac738001600000064");
     let m = meta(&err);
     let r = ct.process(&err, &m, CtHook::PreRouting, ms(500));
-    assert_eq!(r.slot, CtSlot::Entry { handle: h, info: CtInfo::RelatedReply });
-    assert_eq!(ct.nat_packet(r.slot, NatHook::PreRouting, &mut err, &m), CtVerdict::Accept);
+    assert_eq!(
+        r.slot,
+        CtSlot::Entry {
+            handle: h,
+            info: CtInfo::RelatedReply
+        }
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
     fwd_ttl(&mut err);
-    assert_eq!(ct.nat_packet(r.slot, NatHook::PostRouting, &mut err, &m), CtVerdict::Accept);
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PostRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
     assert_eq!(
         to_hex(&err),
         "45000038000100003f01275ac6336401c633640203032cb20000000045000028000100003f062765c6336402c6336401c73808ae00000064"
+    );
+}
+
+/// The IPv6 version, byte for byte as Linux 6.18 emitted it (DNAT of
+/// [2001:db8:1::1]:2222 to [2001:db8::10]:22, ICMPv6 port unreachable back).
+#[test]
+fn kernel_checked_icmpv6_error_translation() {
+    let mut ct = ConntrackTable::new(Config::with_max(8)).unwrap();
+    let mut rng = SplitMix64::new(1);
+    let mut syn = hex("600000000014064020010db800010000000000000000000220010db8000100000000000000000001c73808ae00000064000000005002faf089300000");
+    let m = meta(&syn);
+    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    let range = NatRange::to(ip("2001:db8::10"), ip("2001:db8::10"), Some((22, 22)));
+    ct.setup_nat(h, ManipType::Dst, &range, &mut rng, ms(0));
+    ct.nat_packet(r.slot, NatHook::PreRouting, &mut syn, &m);
+    syn[7] -= 1; // hop limit, decremented by the forwarding path
+    ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, ms(0));
+    ct.nat_packet(r.slot, NatHook::PostRouting, &mut syn, &m);
+    assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
+    assert_eq!(
+        to_hex(&syn),
+        "600000000014063f20010db800010000000000000000000220010db8000000000000000000000010c738001600000064000000005002faf091ba0000"
+    );
+    let mut err = hex("6000000000443a4020010db800000000000000000000001020010db800010000000000000000000201043cbf00000000600000000014063f20010db800010000000000000000000220010db8000000000000000000000010c738001600000064000000005002faf091ba0000");
+    let m = meta(&err);
+    let r = ct.process(&err, &m, CtHook::PreRouting, ms(500));
+    assert_eq!(
+        r.slot,
+        CtSlot::Entry {
+            handle: h,
+            info: CtInfo::RelatedReply
+        }
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
+    err[7] -= 1;
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PostRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        to_hex(&err),
+        "6000000000443a3f20010db800010000000000000000000120010db800010000000000000000000201043ccd00000000600000000014063f20010db800010000000000000000000220010db8000100000000000000000001c73808ae00000064000000005002faf089300000"
     );
 }
