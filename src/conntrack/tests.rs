@@ -1855,3 +1855,98 @@ fn kernel_checked_icmpv6_error_translation() {
         "6000000000443a3f20010db800010000000000000000000120010db800010000000000000000000201043ccd00000000600000000014063f20010db800010000000000000000000220010db8000100000000000000000001c73808ae00000064000000005002faf089300000"
     );
 }
+
+/// RST validation checked against Linux 6.18: a RST below the peer's
+/// highest ACK is INVALID; an in-window but inexact one keeps the state
+/// with the CLOSE timeout; an exact one closes.
+#[test]
+fn kernel_checked_rst_validation() {
+    let (p, h) = ("192.0.2.2", "192.0.2.1");
+    let setup = |s: &mut Sim, sp: u16| {
+        s.inp(&tcp(p, sp, h, 80, 100, 0, SYN, 64000, &[], 0), ms(0));
+        s.pass(
+            &tcp(h, 80, p, sp, 500, 101, SYN | ACK, 64000, &[], 0),
+            CtHook::LocalOut,
+            ms(1),
+        );
+        s.inp(&tcp(p, sp, h, 80, 101, 501, ACK, 64000, &[], 0), ms(2));
+        s.pass(
+            &tcp(h, 80, p, sp, 501, 101, ACK, 64000, &[], 50),
+            CtHook::LocalOut,
+            ms(3),
+        );
+        assert_eq!(s.one(ms(3)).1, 299);
+        s.inp(&tcp(p, sp, h, 80, 101, 551, ACK, 64000, &[], 0), ms(4));
+        assert_eq!(s.one(ms(4)).1, 431_999);
+    };
+    let check = |s: &mut Sim, pkt: Vec<u8>, out: bool, invalid: bool, state: &str, timeout: u64| {
+        let hook = if out {
+            CtHook::LocalOut
+        } else {
+            CtHook::PreRouting
+        };
+        let r = s.ct.process(&pkt, &meta(&pkt), hook, ms(10));
+        assert_eq!(r.slot == CtSlot::Invalid, invalid);
+        let (l, t) = s.one(ms(10));
+        assert!(l.starts_with(&format!("ipv4 tcp {state} ")), "{l}");
+        assert_eq!(t, timeout, "{l}");
+    };
+    let mut s = Sim::new(Config::with_max(4));
+    setup(&mut s, 41000);
+    check(
+        &mut s,
+        tcp(p, 41000, h, 80, 50, 551, RST | ACK, 0, &[], 0),
+        false,
+        true,
+        "ESTABLISHED",
+        431_999,
+    );
+    check(
+        &mut s,
+        tcp(p, 41000, h, 80, 120, 551, RST | ACK, 0, &[], 0),
+        false,
+        false,
+        "ESTABLISHED",
+        9,
+    );
+    check(
+        &mut s,
+        tcp(p, 41000, h, 80, 101, 551, RST | ACK, 0, &[], 0),
+        false,
+        false,
+        "CLOSE",
+        9,
+    );
+    let mut s = Sim::new(Config::with_max(4));
+    setup(&mut s, 41001);
+    check(
+        &mut s,
+        tcp(h, 80, p, 41001, 530, 101, RST, 0, &[], 0),
+        true,
+        true,
+        "ESTABLISHED",
+        431_999,
+    );
+    check(
+        &mut s,
+        tcp(h, 80, p, 41001, 551, 101, RST, 0, &[], 0),
+        true,
+        false,
+        "CLOSE",
+        9,
+    );
+    // tcp_ignore_invalid_rst=1 lets the low RST through (inexact: keep state).
+    let mut cfg = Config::with_max(4);
+    cfg.set("net.netfilter.nf_conntrack_tcp_ignore_invalid_rst", 1)
+        .unwrap();
+    let mut s = Sim::new(cfg);
+    setup(&mut s, 41002);
+    check(
+        &mut s,
+        tcp(h, 80, p, 41002, 530, 101, RST, 0, &[], 0),
+        true,
+        false,
+        "ESTABLISHED",
+        9,
+    );
+}
