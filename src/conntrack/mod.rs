@@ -365,6 +365,8 @@ struct Entry {
     live: bool,
     /// Per-direction packets and bytes (`nf_conntrack_acct`).
     acct: [(u64, u64); 2],
+    /// `nf_conn_nat.masq_index`: output interface of a MASQUERADE binding.
+    masq_index: u32,
 }
 
 const NIL: u32 = u32::MAX;
@@ -582,6 +584,7 @@ impl ConntrackTable {
             gen: 0,
             live: true,
             acct: [(0, 0); 2],
+            masq_index: 0,
         };
         self.count += 1;
         if let Some(idx) = self.free.pop() {

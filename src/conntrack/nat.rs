@@ -777,6 +777,30 @@ impl ConntrackTable {
         self.setup_nat(h, manip, &range, rng, now)
     }
 
+    /// Records the output interface of a MASQUERADE binding
+    /// (`nat->masq_index = out->ifindex` in `nf_nat_masquerade_ipv4`);
+    /// `ifindex` must not be 0.
+    pub fn set_masq_index(&mut self, h: super::CtHandle, ifindex: u32) -> bool {
+        self.get_mut(h).map(|e| e.masq_index = ifindex).is_some()
+    }
+
+    /// `nf_nat_oif_changed`: a MASQUERADEd connection whose original
+    /// direction now leaves through another interface. The kernel then
+    /// kills the entry and drops the packet: the host calls
+    /// [`ConntrackTable::remove`] and drops. Only meaningful in POSTROUTING
+    /// for packets that did not walk the nat chain.
+    pub fn nat_oif_changed(&self, slot: CtSlot, hook: NatHook, out_ifindex: u32) -> bool {
+        let CtSlot::Entry { handle, info } = slot else {
+            return false;
+        };
+        self.get(handle).is_some_and(|e| {
+            e.masq_index != 0
+                && hook == NatHook::PostRouting
+                && info.dir() == Dir::Original
+                && e.masq_index != out_ifindex
+        })
+    }
+
     /// What to do at a nat hook for a packet with this slot (the dispatch of
     /// `nf_nat_ipv4_fn` / `nf_nat_ipv6_fn` / `nf_nat_inet_fn`).
     pub fn nat_action(&self, slot: CtSlot, hook: NatHook, meta: &L3Meta) -> NatAction {

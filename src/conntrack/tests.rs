@@ -1950,3 +1950,29 @@ fn kernel_checked_rst_validation() {
         9,
     );
 }
+
+#[test]
+fn masquerade_oif_change() {
+    let mut ct = ConntrackTable::new(Config::with_max(4)).unwrap();
+    let mut rng = SplitMix64::new(1);
+    let p = udp("10.0.0.5", 4000, "198.51.100.9", 53, 0);
+    let m = meta(&p);
+    let r = ct.process(&p, &m, CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    let masq = NatRange::masquerade(&NatRange::default(), ip("203.0.113.1"));
+    ct.setup_nat(h, ManipType::Src, &masq, &mut rng, ms(0));
+    assert!(ct.set_masq_index(h, 3));
+    ct.confirm(r.slot, ms(0));
+    let est = CtSlot::Entry {
+        handle: h,
+        info: CtInfo::New,
+    };
+    assert!(!ct.nat_oif_changed(est, NatHook::PostRouting, 3));
+    assert!(ct.nat_oif_changed(est, NatHook::PostRouting, 4));
+    assert!(!ct.nat_oif_changed(est, NatHook::PreRouting, 4));
+    let rep = CtSlot::Entry {
+        handle: h,
+        info: CtInfo::EstablishedReply,
+    };
+    assert!(!ct.nat_oif_changed(rep, NatHook::PostRouting, 4));
+}
