@@ -6,9 +6,10 @@
 //! (`nf_nat_ipv4_manip_pkt`, `nf_nat_ipv6_manip_pkt`, `l4proto_manip_pkt`,
 //! `nf_nat_icmp_reply_translation`, `nf_nat_icmpv6_reply_translation`).
 //!
-//! Not modelled: the "oif changed" kill of MASQUERADE entries
-//! (`nf_nat_oif_changed`, the host knows interfaces), sequence adjustment
-//! for helpers, and the newer reuse of tuples held by closing TCP entries.
+//! Not modelled: sequence adjustment for helpers, zones, the
+//! `CONFIG_NF_NAT_TRY_NEXT_RULE` vendor option. The "oif changed" kill of
+//! MASQUERADE entries is a query ([`ConntrackTable::nat_oif_changed`]) the
+//! host acts on, since it knows the interfaces.
 
 use core::net::{IpAddr, Ipv4Addr};
 
