@@ -66,9 +66,21 @@ pub struct Config {
     pub icmpv6_timeout: Duration,
     /// `nf_conntrack_generic_timeout`.
     pub generic_timeout: Duration,
+    /// SCTP timeouts indexed by state (`sctp_timeouts[]`): 0 unused (NONE,
+    /// mirrors CLOSED), 1 CLOSED, 2 COOKIE_WAIT, 3 COOKIE_ECHOED,
+    /// 4 ESTABLISHED, 5 SHUTDOWN_SENT, 6 SHUTDOWN_RECD, 7 SHUTDOWN_ACK_SENT,
+    /// 8 HEARTBEAT_SENT.
+    pub sctp_timeouts: [Duration; 9],
+    /// `nf_conntrack_gre_timeout` (unreplied).
+    pub gre_timeout: Duration,
+    /// `nf_conntrack_gre_timeout_stream` (replied).
+    pub gre_timeout_stream: Duration,
+    /// `nf_conntrack_acct`: count packets and bytes per direction (shown
+    /// as `packets=` / `bytes=` in `/proc/net/nf_conntrack`).
+    pub acct: bool,
     /// Sysctls that are accepted and kept but change nothing the model
-    /// computes (accounting, timestamps, events, logging, helpers,
-    /// expectations, IPv6 reassembly): name and value.
+    /// computes (events, invalid-packet logging, the expectation limit,
+    /// IPv6 reassembly limits; `nf_conntrack_helper` = 0): name and value.
     pub inert: Vec<(&'static str, i64)>,
     /// Seed of the table's hash function (the kernel seeds it at random; it
     /// only influences which entries `early_drop` considers).
@@ -82,8 +94,8 @@ pub enum ConfigError {
     /// A `net.netfilter.nf_conntrack_*` name the kernel does not have.
     Unknown,
     /// A sysctl the kernel has, but for a part nfsim does not model
-    /// (SCTP, DCCP, GRE trackers are not implemented: those protocols are
-    /// tracked as generic, so setting their timeouts would silently do nothing).
+    /// ( `nf_conntrack_timestamp` would add `delta-time=` to `/proc`;
+    /// `nf_conntrack_helper=1` would attach helpers automatically).
     Unsupported,
     /// A value out of the range the kernel accepts (or read-only sysctl).
     BadValue,
@@ -135,6 +147,20 @@ impl Default for Config {
             icmp_timeout: secs(30),
             icmpv6_timeout: secs(30),
             generic_timeout: secs(600),
+            sctp_timeouts: [
+                secs(10),
+                secs(10),
+                secs(3),
+                secs(3),
+                secs(210),
+                secs(3),
+                secs(3),
+                secs(3),
+                secs(30),
+            ],
+            gre_timeout: secs(30),
+            gre_timeout_stream: secs(180),
+            acct: false,
             inert: Vec::new(),
             hash_seed: 0x9e37_79b9,
         }
@@ -143,22 +169,12 @@ impl Default for Config {
 
 /// Sysctls accepted but without effect on the model.
 const INERT: &[&str] = &[
-    "nf_conntrack_acct",
-    "nf_conntrack_timestamp",
     "nf_conntrack_events",
     "nf_conntrack_log_invalid",
-    "nf_conntrack_helper",
     "nf_conntrack_expect_max",
     "nf_conntrack_frag6_timeout",
     "nf_conntrack_frag6_low_thresh",
     "nf_conntrack_frag6_high_thresh",
-];
-
-/// Sysctls of trackers nfsim does not implement.
-const UNSUPPORTED_PREFIXES: &[&str] = &[
-    "nf_conntrack_sctp_",
-    "nf_conntrack_dccp_",
-    "nf_conntrack_gre_",
 ];
 
 impl Config {
@@ -182,8 +198,8 @@ impl Config {
     /// # Errors
     ///
     /// [`ConfigError::Unknown`] for a `net.netfilter.nf_conntrack_*` name the
-    /// kernel does not have, [`ConfigError::Unsupported`] for SCTP/DCCP/GRE
-    /// tracker settings, [`ConfigError::BadValue`] for a negative or
+    /// kernel does not have, [`ConfigError::Unsupported`] for
+    /// `nf_conntrack_timestamp` / `nf_conntrack_helper` set to 1, [`ConfigError::BadValue`] for a negative or
     /// out-of-range value or a read-only sysctl (`nf_conntrack_count`).
     pub fn set(&mut self, name: &str, value: i64) -> Result<bool, ConfigError> {
         let short = if name == "net.nf_conntrack_max" {
@@ -237,12 +253,38 @@ impl Config {
             "nf_conntrack_icmp_timeout" => self.icmp_timeout = t,
             "nf_conntrack_icmpv6_timeout" => self.icmpv6_timeout = t,
             "nf_conntrack_generic_timeout" => self.generic_timeout = t,
+            "nf_conntrack_sctp_timeout_closed" => {
+                self.sctp_timeouts[1] = t;
+                self.sctp_timeouts[0] = t;
+            }
+            "nf_conntrack_sctp_timeout_cookie_wait" => self.sctp_timeouts[2] = t,
+            "nf_conntrack_sctp_timeout_cookie_echoed" => self.sctp_timeouts[3] = t,
+            "nf_conntrack_sctp_timeout_established" => self.sctp_timeouts[4] = t,
+            "nf_conntrack_sctp_timeout_shutdown_sent" => self.sctp_timeouts[5] = t,
+            "nf_conntrack_sctp_timeout_shutdown_recd" => self.sctp_timeouts[6] = t,
+            "nf_conntrack_sctp_timeout_shutdown_ack_sent" => self.sctp_timeouts[7] = t,
+            "nf_conntrack_sctp_timeout_heartbeat_sent" => self.sctp_timeouts[8] = t,
+            "nf_conntrack_gre_timeout" => self.gre_timeout = t,
+            "nf_conntrack_gre_timeout_stream" => self.gre_timeout_stream = t,
+            "nf_conntrack_acct" => self.acct = as_bool,
+            "nf_conntrack_timestamp" | "nf_conntrack_helper" => {
+                if as_bool {
+                    return Err(ConfigError::Unsupported);
+                }
+                self.inert.retain(|(n, _)| *n != short);
+                self.inert.push((
+                    if short == "nf_conntrack_helper" {
+                        "nf_conntrack_helper"
+                    } else {
+                        "nf_conntrack_timestamp"
+                    },
+                    0,
+                ));
+            }
             other => {
                 if let Some(known) = INERT.iter().find(|n| **n == other) {
                     self.inert.retain(|(n, _)| n != known);
                     self.inert.push((known, value));
-                } else if UNSUPPORTED_PREFIXES.iter().any(|p| other.starts_with(p)) {
-                    return Err(ConfigError::Unsupported);
                 } else {
                     return Err(ConfigError::Unknown);
                 }
@@ -280,11 +322,33 @@ mod tests {
         assert_eq!(c.set("net.nf_conntrack_max", 10), Ok(true));
         assert_eq!(c.max, 10);
         assert_eq!(c.set("net.netfilter.nf_conntrack_acct", 1), Ok(true));
-        assert_eq!(c.inert, vec![("nf_conntrack_acct", 1)]);
+        assert!(c.acct);
+        assert_eq!(c.set("net.netfilter.nf_conntrack_log_invalid", 6), Ok(true));
+        assert_eq!(c.inert, vec![("nf_conntrack_log_invalid", 6)]);
         assert_eq!(
-            c.set("net.netfilter.nf_conntrack_sctp_timeout_closed", 1),
+            c.set("net.netfilter.nf_conntrack_timestamp", 1),
             Err(ConfigError::Unsupported)
         );
+        assert_eq!(c.set("net.netfilter.nf_conntrack_helper", 0), Ok(true));
+        assert_eq!(
+            c.set("net.netfilter.nf_conntrack_sctp_timeout_closed", 1),
+            Ok(true)
+        );
+        assert_eq!(c.sctp_timeouts[0], secs(1));
+        assert_eq!(
+            c.set("net.netfilter.nf_conntrack_sctp_timeout_heartbeat_acked", 1),
+            Err(ConfigError::Unknown)
+        );
+        // Linux 6.18 has no DCCP tracker (DCCP is generic there too).
+        assert_eq!(
+            c.set("net.netfilter.nf_conntrack_dccp_timeout_open", 1),
+            Err(ConfigError::Unknown)
+        );
+        assert_eq!(
+            c.set("net.netfilter.nf_conntrack_gre_timeout_stream", 60),
+            Ok(true)
+        );
+        assert_eq!(c.gre_timeout_stream, secs(60));
         assert_eq!(
             c.set("net.netfilter.nf_conntrack_nope", 1),
             Err(ConfigError::Unknown)

@@ -6,9 +6,10 @@
 //! (`nf_nat_ipv4_manip_pkt`, `nf_nat_ipv6_manip_pkt`, `l4proto_manip_pkt`,
 //! `nf_nat_icmp_reply_translation`, `nf_nat_icmpv6_reply_translation`).
 //!
-//! Not modelled: the "oif changed" kill of MASQUERADE entries
-//! (`nf_nat_oif_changed`, the host knows interfaces), sequence adjustment
-//! for helpers, and the newer reuse of tuples held by closing TCP entries.
+//! Not modelled: sequence adjustment for helpers, zones, the
+//! `CONFIG_NF_NAT_TRY_NEXT_RULE` vendor option. The "oif changed" kill of
+//! MASQUERADE entries is a query ([`ConntrackTable::nat_oif_changed`]) the
+//! host acts on, since it knows the interfaces.
 
 use core::net::{IpAddr, Ipv4Addr};
 
@@ -341,7 +342,7 @@ fn addr_in_range(family: Family, a: &[u8; 16], min: &[u8; 16], max: &[u8; 16]) -
 fn l4proto_in_range(t: &Tuple, m: ManipType, min: u16, max: u16) -> bool {
     match t.proto {
         proto::ICMP | proto::ICMPV6 => t.src_u >= min && t.src_u <= max,
-        proto::GRE | proto::TCP | proto::UDP | proto::UDPLITE | proto::DCCP | proto::SCTP => {
+        proto::GRE | proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP => {
             let port = if m == ManipType::Src {
                 t.src_u
             } else {
@@ -570,7 +571,7 @@ impl ConntrackTable {
                         .wrapping_add(1);
                 }
             }
-            proto::UDP | proto::UDPLITE | proto::TCP => {
+            proto::UDP | proto::UDPLITE | proto::TCP | proto::SCTP => {
                 key_is_src = m == ManipType::Src;
                 let key = if key_is_src { t.src_u } else { t.dst_u };
                 if !specified {
@@ -598,7 +599,7 @@ impl ConntrackTable {
                     range_size = hi - lo + 1;
                 }
             }
-            // GRE/SCTP/DCCP are tracked as generic (no ports): nothing to pick.
+            // GRE: only with a PPTP master connection (no helpers here).
             _ => return,
         }
         let key = |t: &Tuple| if key_is_src { t.src_u } else { t.dst_u };
@@ -775,6 +776,30 @@ impl ConntrackTable {
             ..NatRange::default()
         };
         self.setup_nat(h, manip, &range, rng, now)
+    }
+
+    /// Records the output interface of a MASQUERADE binding
+    /// (`nat->masq_index = out->ifindex` in `nf_nat_masquerade_ipv4`);
+    /// `ifindex` must not be 0.
+    pub fn set_masq_index(&mut self, h: super::CtHandle, ifindex: u32) -> bool {
+        self.get_mut(h).map(|e| e.masq_index = ifindex).is_some()
+    }
+
+    /// `nf_nat_oif_changed`: a MASQUERADEd connection whose original
+    /// direction now leaves through another interface. The kernel then
+    /// kills the entry and drops the packet: the host calls
+    /// [`ConntrackTable::remove`] and drops. Only meaningful in POSTROUTING
+    /// for packets that did not walk the nat chain.
+    pub fn nat_oif_changed(&self, slot: CtSlot, hook: NatHook, out_ifindex: u32) -> bool {
+        let CtSlot::Entry { handle, info } = slot else {
+            return false;
+        };
+        self.get(handle).is_some_and(|e| {
+            e.masq_index != 0
+                && hook == NatHook::PostRouting
+                && info.dir() == Dir::Original
+                && e.masq_index != out_ifindex
+        })
     }
 
     /// What to do at a nat hook for a packet with this slot (the dispatch of
@@ -1018,6 +1043,39 @@ fn l4_manip(
             let _ = put16(pkt, hdroff + 4, t.src_u);
             true
         }
+        proto::SCTP => {
+            // sctp_manip_pkt: ports, then the CRC32c over the rest of the
+            // packet (not for an inner header of fewer than 12 bytes).
+            let hdrsize = if pkt.len() >= hdroff + 12 { 12 } else { 8 };
+            if pkt.len() < hdroff + hdrsize {
+                return false;
+            }
+            let (new, poff) = match m {
+                ManipType::Src => (t.src_u, hdroff),
+                ManipType::Dst => (t.dst_u, hdroff + 2),
+            };
+            let _ = put16(pkt, poff, new);
+            if hdrsize == 12 {
+                let c = super::sctp::sctp_cksum(&pkt[hdroff..]);
+                pkt[hdroff + 8..hdroff + 12].copy_from_slice(&c);
+            }
+            true
+        }
+        proto::GRE => {
+            // gre_manip_pkt: only the destination key (PPTP call id) of
+            // GREv1 is rewritten; GREv0 is left alone.
+            if pkt.len() < hdroff + 8 {
+                return false;
+            }
+            if m != ManipType::Dst {
+                return true;
+            }
+            match pkt[hdroff + 1] & 0x07 {
+                0 => true,
+                1 => put16(pkt, hdroff + 6, t.dst_u).is_some(),
+                _ => false,
+            }
+        }
         proto::ICMPV6 => {
             if pkt.len() < hdroff + 8 {
                 return false;
@@ -1126,5 +1184,57 @@ mod tests {
         let mut t2 = orig;
         find_best_ips(&mut t2, &r, ManipType::Src);
         assert_eq!(t.src, t2.src, "consistent choice");
+    }
+
+    /// Address choices recorded from Linux 6.18 (`-j SNAT --to-source
+    /// 192.0.2.100-192.0.2.150` in POSTROUTING and `-j DNAT --to-destination
+    /// 198.51.100.10-198.51.100.20` in OUTPUT, flows 192.0.2.1 -> 192.0.2.d):
+    /// `find_best_ips_proto` with `jhash2` is reproduced exactly.
+    #[test]
+    fn kernel_checked_address_choice() {
+        let snat = [120u8, 106, 122, 129, 147, 124, 111, 119, 141, 131];
+        let dnat = [14u8, 11, 14, 16, 20, 15, 12, 14, 19, 16];
+        for d in 2..12u8 {
+            for (m, lo, hi, want) in [
+                (
+                    ManipType::Src,
+                    "192.0.2.100",
+                    "192.0.2.150",
+                    snat[usize::from(d - 2)],
+                ),
+                (
+                    ManipType::Dst,
+                    "198.51.100.10",
+                    "198.51.100.20",
+                    dnat[usize::from(d - 2)],
+                ),
+            ] {
+                let mut t = Tuple::new(
+                    "192.0.2.1".parse().unwrap(),
+                    IpAddr::from([192, 0, 2, d]),
+                    17,
+                    7000,
+                    53,
+                )
+                .unwrap();
+                let (_, min) = addr_bytes(lo.parse().unwrap());
+                let (_, max) = addr_bytes(hi.parse().unwrap());
+                let r = RangeB {
+                    flags: NatRangeFlags::MAP_IPS,
+                    min,
+                    max,
+                    min_proto: 0,
+                    max_proto: 0,
+                    base_proto: 0,
+                };
+                find_best_ips(&mut t, &r, m);
+                let got = if m == ManipType::Src {
+                    t.src[3]
+                } else {
+                    t.dst[3]
+                };
+                assert_eq!(got, want, "{m:?} dst .{d}");
+            }
+        }
     }
 }

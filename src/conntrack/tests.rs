@@ -890,22 +890,64 @@ fn icmpv6_nd_untracked_and_errors() {
 #[test]
 fn generic_protocols() {
     let mut s = Sim::new(Config::with_max(4));
+    // GREv0: keys 0 (as Linux 6.18 prints it).
     let p = build(A, B, proto::GRE, vec![0, 0, 0x08, 0], None);
     s.inp(&p, ms(0));
     assert_eq!(
         s.one(ms(0)),
-        (
-            "ipv4 gre src=192.0.2.20 dst=192.0.2.1 [UNREPLIED] src=192.0.2.1 dst=192.0.2.20 mark=0"
-                .into(),
-            599
-        )
+        ("ipv4 gre timeout=30, stream_timeout=180 src=192.0.2.20 dst=192.0.2.1 srckey=0x0 dstkey=0x0 [UNREPLIED] src=192.0.2.1 dst=192.0.2.20 srckey=0x0 dstkey=0x0 mark=0".into(), 29)
     );
-    let p = build(A, B, 253, vec![1, 2, 3], None);
+    // GREv1 (PPTP) carries the call id as destination key.
+    let p = build(
+        A,
+        B,
+        proto::GRE,
+        vec![0x20, 0x01, 0x88, 0x0b, 0, 4, 0x12, 0x34],
+        None,
+    );
     s.inp(&p, ms(0));
     assert!(s
         .listing(ms(0))
         .iter()
-        .any(|(l, _)| l.starts_with("ipv4 unknown src=192.0.2.20")));
+        .any(|(l, _)| l.contains("srckey=0x0 dstkey=0x1234 [UNREPLIED] src=192.0.2.1 dst=192.0.2.20 srckey=0x1234 dstkey=0x0")));
+    // GREv1 that is not PPP: not tracked.
+    let p = build(
+        A,
+        B,
+        proto::GRE,
+        vec![0x20, 0x01, 0x08, 0x00, 0, 4, 0x12, 0x35],
+        None,
+    );
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0)).slot,
+        CtSlot::Invalid
+    );
+    // A reply makes it a stream (180 s) and ASSURED at once.
+    let r = build(B, A, proto::GRE, vec![0, 0, 0x08, 0], None);
+    s.pass(&r, CtHook::LocalOut, ms(1));
+    s.inp(&build(A, B, proto::GRE, vec![0, 0, 0x08, 0], None), ms(2));
+    assert!(s
+        .listing(ms(2))
+        .iter()
+        .any(|(l, t)| l.contains("dstkey=0x0 [ASSURED]") && *t == 179));
+    // Unknown protocols and DCCP (no tracker in 6.18): generic, 600 s.
+    let mut s = Sim::new(Config::with_max(4));
+    s.inp(&build(A, B, 253, vec![1, 2, 3], None), ms(0));
+    s.inp(
+        &build(
+            A,
+            B,
+            proto::DCCP,
+            vec![
+                0x9c, 0x40, 0, 80, 4, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            ],
+            None,
+        ),
+        ms(0),
+    );
+    let l = s.listing(ms(0));
+    assert_eq!(l[0], ("ipv4 unknown src=192.0.2.20 dst=192.0.2.1 [UNREPLIED] src=192.0.2.1 dst=192.0.2.20 mark=0".into(), 599));
+    assert_eq!(l.len(), 2);
 }
 
 #[test]
@@ -1125,7 +1167,7 @@ fn config_errors_and_table_new() {
     assert!(ConntrackTable::new(Config::with_max(0)).is_err());
     let mut c = Config::default();
     assert_eq!(
-        c.set("net.netfilter.nf_conntrack_gre_timeout", 1),
+        c.set("net.netfilter.nf_conntrack_timestamp", 1),
         Err(ConfigError::Unsupported)
     );
 }
@@ -1208,7 +1250,7 @@ fn garbage_never_panics() {
     for n in 0..3000u64 {
         let len = usize::from(rng.next_u16() % 80);
         let mut p: Vec<u8> = (0..len).map(|_| rng.next_u16() as u8).collect();
-        let proto = [1u8, 6, 17, 58, 47, 136][usize::from(rng.next_u16() % 6)];
+        let proto = [1u8, 6, 17, 58, 47, 136, 132][usize::from(rng.next_u16() % 7)];
         let v6 = rng.next_u16() % 2 == 0;
         let l4_offset = usize::from(rng.next_u16() % 48);
         let meta = L3Meta {
@@ -1246,4 +1288,691 @@ fn garbage_never_panics() {
             let _ = ct.proc_entry(h).map(|e| e.to_string());
         }
     }
+}
+
+/// `nf_nat_used_tuple_harder`: when every port of the range is held by
+/// source-NATed connections in TIME_WAIT, a new SYN evicts one of them.
+#[test]
+fn snat_evicts_time_wait_when_range_exhausted() {
+    let mut ct = ConntrackTable::new(Config::with_max(16)).unwrap();
+    let mut rng = SplitMix64::new(5);
+    let pub_ip = ip("203.0.113.1");
+    let range = NatRange::to(pub_ip, pub_ip, Some((5555, 5556)));
+    let srv = "198.51.100.9";
+    let mut olds = Vec::new();
+    for (i, client) in ["10.0.0.1", "10.0.0.2"].iter().enumerate() {
+        let t = ms(i as u64 * 10);
+        let syn = tcp(client, 4000, srv, 80, 100, 0, SYN, 1000, &[], 0);
+        let m = meta(&syn);
+        let r = ct.process(&syn, &m, CtHook::PreRouting, t);
+        let h = r.slot.handle().unwrap();
+        ct.alloc_null_binding(h, NatHook::PreRouting, &mut rng, t);
+        assert_eq!(
+            ct.setup_nat(h, ManipType::Src, &range, &mut rng, t),
+            CtVerdict::Accept
+        );
+        ct.confirm(r.slot, t);
+        let port = ct.tuple(h, Dir::Reply).unwrap().dst_u;
+        // Walk the connection to TIME_WAIT (packets as seen after NAT on
+        // the reply side, before it on the original side).
+        let steps: [(bool, u32, u32, u8); 4] = [
+            (false, 500, 101, SYN | ACK),
+            (true, 101, 501, ACK | FIN),
+            (false, 501, 102, ACK | FIN),
+            (true, 102, 502, ACK),
+        ];
+        for (k, (orig, seq, ack, fl)) in steps.into_iter().enumerate() {
+            let t = t + Duration::from_millis(k as u64 + 1);
+            let p = if orig {
+                tcp(client, 4000, srv, 80, seq, ack, fl, 1000, &[], 0)
+            } else {
+                tcp(srv, 80, "203.0.113.1", port, seq, ack, fl, 1000, &[], 0)
+            };
+            let r = ct.process(&p, &meta(&p), CtHook::PreRouting, t);
+            assert_eq!(r.slot.handle(), Some(h), "step {k}");
+        }
+        assert_eq!(ct.tcp_state(h), Some(TcpState::TimeWait));
+        olds.push(h);
+    }
+    // A third client: both ports taken by TIME_WAIT entries; its SYN's
+    // sequence number is beyond theirs, so one of them is evicted.
+    let syn = tcp("10.0.0.3", 4000, srv, 80, 100_000, 0, SYN, 1000, &[], 0);
+    let m = meta(&syn);
+    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(100));
+    let h = r.slot.handle().unwrap();
+    ct.alloc_null_binding(h, NatHook::PreRouting, &mut rng, ms(100));
+    assert_eq!(
+        ct.setup_nat(h, ManipType::Src, &range, &mut rng, ms(100)),
+        CtVerdict::Accept
+    );
+    assert_eq!(ct.confirm(r.slot, ms(100)), CtVerdict::Accept);
+    let gone = olds.iter().filter(|o| ct.status(**o).is_none()).count();
+    assert_eq!(gone, 1);
+    let port = ct.tuple(h, Dir::Reply).unwrap().dst_u;
+    assert!(port == 5555 || port == 5556);
+}
+
+/// ICMPv6 error about a DNATed connection, translated back (inner and outer).
+#[test]
+fn ipv6_icmp_error_translation() {
+    let mut ct = ConntrackTable::new(Config::with_max(8)).unwrap();
+    let mut rng = SplitMix64::new(1);
+    let client = "2001:db8:1::2";
+    let mut syn = tcp(client, 50000, "2001:db8::1", 8080, 1, 0, SYN, 1000, &[], 0);
+    let m = meta(&syn);
+    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    let range = NatRange::to(ip("2001:db8::10"), ip("2001:db8::10"), Some((80, 80)));
+    ct.setup_nat(h, ManipType::Dst, &range, &mut rng, ms(0));
+    ct.nat_packet(r.slot, NatHook::PreRouting, &mut syn, &m);
+    ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, ms(0));
+    ct.confirm(r.slot, ms(0));
+    // 2001:db8::10 answers "port unreachable" about the (DNATed) SYN.
+    let mut err = icmp("2001:db8::10", client, 1, 4, 0, &syn);
+    err[44..48].copy_from_slice(&[0, 0, 0, 0]);
+    let (_, s) = tuple::addr_bytes(ip("2001:db8::10"));
+    let (_, d) = tuple::addr_bytes(ip(client));
+    err[42..44].copy_from_slice(&[0, 0]);
+    let c = !fold(sum_bytes(
+        pseudo_sum(Family::Ipv6, &s, &d, 58, err.len() - 40),
+        &err[40..],
+    ));
+    err[42..44].copy_from_slice(&c.to_be_bytes());
+    let m = meta(&err);
+    let r = ct.process(&err, &m, CtHook::PreRouting, ms(1));
+    assert_eq!(
+        r.slot,
+        CtSlot::Entry {
+            handle: h,
+            info: CtInfo::RelatedReply
+        }
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PostRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
+    let m2 = meta(&err);
+    assert_eq!(m2.src, ip("2001:db8::1"), "outer source de-DNATed");
+    assert_eq!(
+        &err[48 + 24..48 + 40],
+        &tuple::addr_bytes(ip("2001:db8::1")).1,
+        "inner destination"
+    );
+    assert_eq!(&err[48 + 42..48 + 44], &8080u16.to_be_bytes());
+    let (_, s) = tuple::addr_bytes(m2.src);
+    assert!(
+        super::bytes::l4_checksum_ok(Family::Ipv6, &s, &d, 58, &err[40..]),
+        "ICMPv6 checksum"
+    );
+}
+
+/// Sequence checked against Linux 6.18 in network namespaces (states,
+/// timeouts, and which packets the kernel counted as INVALID).
+#[test]
+fn kernel_checked_window_sequence() {
+    let mut s = Sim::new(Config::with_max(4));
+    let ws = [1, 3, 3, 7];
+    let (p, h) = ("192.0.2.2", "192.0.2.1");
+    s.inp(&tcp(p, 40022, h, 80, 100, 0, SYN, 1000, &ws, 0), ms(0));
+    s.pass(
+        &tcp(h, 80, p, 40022, 500, 101, SYN | ACK, 1000, &ws, 0),
+        CtHook::LocalOut,
+        ms(1),
+    );
+    s.inp(&tcp(p, 40022, h, 80, 101, 501, ACK, 1000, &[], 0), ms(2));
+    // (packet, from host?, expected INVALID, expected state, expected timeout)
+    let steps: Vec<(Vec<u8>, bool, bool, &str, u64)> = vec![
+        (
+            tcp(p, 40022, h, 80, 101 + 60_000, 501, ACK, 1000, &[], 100),
+            false,
+            true,
+            "ESTABLISHED",
+            431_999,
+        ),
+        (
+            tcp(h, 80, p, 40022, 501, 101, ACK, 1000, &[], 0),
+            true,
+            false,
+            "ESTABLISHED",
+            431_999,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101 + 60_000, 501, ACK, 1000, &[], 100),
+            false,
+            false,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101 + 400_000, 501, ACK, 1000, &[], 100),
+            false,
+            true,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(h, 80, p, 40022, 501, 101 + 900_000, ACK, 1000, &[], 0),
+            true,
+            true,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101, 501, SYN | FIN, 1000, &[], 0),
+            false,
+            true,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101, 501, SYN, 1000, &[], 0),
+            false,
+            false,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(h, 80, p, 40022, 501, 101, RST, 1000, &[], 0),
+            true,
+            false,
+            "CLOSE",
+            9,
+        ),
+    ];
+    for (i, (pkt, out, invalid, state, timeout)) in steps.into_iter().enumerate() {
+        let hook = if out {
+            CtHook::LocalOut
+        } else {
+            CtHook::PreRouting
+        };
+        let now = ms(10 + i as u64);
+        let r = s.ct.process(&pkt, &meta(&pkt), hook, now);
+        assert_eq!(r.slot == CtSlot::Invalid, invalid, "step {i}");
+        let (l, t) = s.one(now);
+        assert!(
+            l.starts_with(&format!("ipv4 tcp {state} ")),
+            "step {i}: {l}"
+        );
+        assert_eq!(t, timeout, "step {i}");
+    }
+}
+
+/// Simultaneous open, checked against Linux 6.18.
+#[test]
+fn kernel_checked_simultaneous_open() {
+    let mut s = Sim::new(Config::with_max(4));
+    let (p, h) = ("192.0.2.2", "192.0.2.1");
+    let steps: [(Vec<u8>, bool, &str, u64); 6] = [
+        (
+            tcp(p, 40011, h, 80, 100, 0, SYN, 64000, &[], 0),
+            false,
+            "SYN_SENT",
+            119,
+        ),
+        (
+            tcp(h, 80, p, 40011, 500, 0, SYN, 64000, &[], 0),
+            true,
+            "SYN_SENT2",
+            119,
+        ),
+        (
+            tcp(p, 40011, h, 80, 100, 501, SYN | ACK, 64000, &[], 0),
+            false,
+            "SYN_RECV",
+            59,
+        ),
+        (
+            tcp(h, 80, p, 40011, 500, 101, SYN | ACK, 64000, &[], 0),
+            true,
+            "SYN_RECV",
+            59,
+        ),
+        (
+            tcp(p, 40011, h, 80, 101, 501, ACK, 64000, &[], 0),
+            false,
+            "ESTABLISHED",
+            431_999,
+        ),
+        (
+            tcp(h, 80, p, 40011, 501, 101, ACK, 64000, &[], 0),
+            true,
+            "ESTABLISHED",
+            431_999,
+        ),
+    ];
+    for (i, (pkt, out, state, timeout)) in steps.into_iter().enumerate() {
+        let hook = if out {
+            CtHook::LocalOut
+        } else {
+            CtHook::PreRouting
+        };
+        let now = ms(i as u64);
+        s.pass(&pkt, hook, now);
+        let (l, t) = s.one(now);
+        assert!(
+            l.starts_with(&format!("ipv4 tcp {state} ")),
+            "step {i}: {l}"
+        );
+        assert_eq!(t, timeout, "step {i}");
+    }
+    assert!(s.one(ms(6)).0.contains("[ASSURED]"));
+}
+
+/// A locally generated flow whose reply tuple is already taken by a
+/// source-NATed one gets a new source port from the null binding, as Linux
+/// 6.18 does (there: `-s 192.0.2.50 -j SNAT --to-source 192.0.2.1`, then a
+/// local 192.0.2.1:7000 -> 192.0.2.2:56 got port 13692, random).
+#[test]
+fn null_binding_resolves_port_clash() {
+    let mut ct = ConntrackTable::new(Config::with_max(8)).unwrap();
+    let mut rng = SplitMix64::new(11);
+    let (h1, p1) = {
+        let p = udp("192.0.2.50", 7000, "192.0.2.2", 56, 0);
+        let m = meta(&p);
+        let r = ct.process(&p, &m, CtHook::LocalOut, ms(0));
+        let h = r.slot.handle().unwrap();
+        ct.alloc_null_binding(h, NatHook::LocalOut, &mut rng, ms(0));
+        let one = NatRange::to(ip("192.0.2.1"), ip("192.0.2.1"), None);
+        ct.setup_nat(h, ManipType::Src, &one, &mut rng, ms(0));
+        ct.confirm(r.slot, ms(0));
+        (h, ct.tuple(h, Dir::Reply).unwrap().dst_u)
+    };
+    assert_eq!(p1, 7000);
+    let p = udp("192.0.2.1", 7000, "192.0.2.2", 56, 0);
+    let m = meta(&p);
+    let r = ct.process(&p, &m, CtHook::LocalOut, ms(1));
+    let h2 = r.slot.handle().unwrap();
+    assert_ne!(h1, h2);
+    ct.alloc_null_binding(h2, NatHook::LocalOut, &mut rng, ms(1));
+    assert_eq!(
+        ct.nat_action(r.slot, NatHook::PostRouting, &m),
+        NatAction::WalkRules
+    );
+    ct.alloc_null_binding(h2, NatHook::PostRouting, &mut rng, ms(1));
+    let mut q = p.clone();
+    ct.nat_packet(r.slot, NatHook::PostRouting, &mut q, &m);
+    ct.confirm(r.slot, ms(1));
+    let port = u16::from_be_bytes([q[20], q[21]]);
+    assert!(port >= 1024 && port != 7000, "{port}");
+    assert!(ct.status(h2).unwrap().contains(CtStatus::SRC_NAT));
+    // The next packet of the flow keeps the same port.
+    let r = ct.process(&p, &m, CtHook::LocalOut, ms(2));
+    assert_eq!(r.slot.handle(), Some(h2));
+    let mut q2 = p.clone();
+    ct.nat_packet(r.slot, NatHook::PostRouting, &mut q2, &m);
+    assert_eq!(q2, q);
+}
+
+#[test]
+fn remove_and_flush() {
+    let mut s = Sim::new(Config::with_max(4));
+    let a = s.inp(&udp(A, 1, B, 2, 0), ms(0)).handle().unwrap();
+    s.inp(&udp(A, 3, B, 4, 0), ms(0));
+    assert!(s.ct.remove(a));
+    assert!(!s.ct.remove(a));
+    assert_eq!(s.listing(ms(0)).len(), 1);
+    s.ct.flush();
+    assert_eq!(s.ct.count(), 0);
+    assert!(s.listing(ms(0)).is_empty());
+    s.inp(&udp(A, 1, B, 2, 0), ms(1));
+    assert_eq!(s.ct.count(), 1);
+}
+
+fn sctp_pkt(
+    src: &str,
+    sp: u16,
+    dst: &str,
+    dp: u16,
+    vtag: u32,
+    chunks: &[(u8, u8, Vec<u8>)],
+) -> Vec<u8> {
+    let mut s = Vec::new();
+    s.extend_from_slice(&sp.to_be_bytes());
+    s.extend_from_slice(&dp.to_be_bytes());
+    s.extend_from_slice(&vtag.to_be_bytes());
+    s.extend_from_slice(&[0; 4]);
+    for (ty, fl, data) in chunks {
+        let len = 4 + data.len();
+        s.push(*ty);
+        s.push(*fl);
+        s.extend_from_slice(&(len as u16).to_be_bytes());
+        s.extend_from_slice(data);
+        s.extend(std::iter::repeat_n(0, (4 - len % 4) % 4));
+    }
+    let c = super::sctp::sctp_cksum(&s);
+    s[8..12].copy_from_slice(&c);
+    build(src, dst, proto::SCTP, s, None)
+}
+
+/// SCTP association checked against Linux 6.18 (states, timeouts, INVALID).
+#[test]
+fn kernel_checked_sctp_association() {
+    let (p, h) = ("192.0.2.2", "192.0.2.1");
+    let (x, y) = (0x1111_1111u32, 0x2222_2222u32);
+    let init = |tag: u32| {
+        let mut v = tag.to_be_bytes().to_vec();
+        v.extend_from_slice(&[0, 0, 0xff, 0xff, 0, 10, 0, 10, 0, 0, 0, 1]);
+        v
+    };
+    let first = sctp_pkt(p, 5000, h, 7000, 0, &[(1, 0, init(x))]);
+    // Same bytes as the packet sent to the kernel (CRC32c included).
+    assert_eq!(
+        to_hex(&first),
+        "45000034000100004084f641c0000202c000020113881b58000000001d990b8601000014111111110000ffff000a000a00000001"
+    );
+    let data = |tsn: u32| {
+        let mut v = tsn.to_be_bytes().to_vec();
+        v.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 0]);
+        v.extend_from_slice(b"data");
+        v
+    };
+    let steps: Vec<(Vec<u8>, bool, bool, &str, u64)> = vec![
+        (first, false, false, "CLOSED", 9),
+        (
+            sctp_pkt(h, 7000, p, 5000, x, &[(2, 0, init(y))]),
+            true,
+            false,
+            "COOKIE_WAIT",
+            2,
+        ),
+        (
+            sctp_pkt(p, 5000, h, 7000, y, &[(10, 0, b"cookie!!".to_vec())]),
+            false,
+            false,
+            "COOKIE_ECHOED",
+            2,
+        ),
+        (
+            sctp_pkt(h, 7000, p, 5000, x, &[(11, 0, vec![])]),
+            true,
+            false,
+            "ESTABLISHED",
+            209,
+        ),
+        (
+            sctp_pkt(p, 5000, h, 7000, y, &[(0, 3, data(1))]),
+            false,
+            false,
+            "ESTABLISHED",
+            209,
+        ),
+        (
+            sctp_pkt(p, 5000, h, 7000, x, &[(0, 3, data(2))]),
+            false,
+            true,
+            "ESTABLISHED",
+            209,
+        ),
+        (
+            sctp_pkt(p, 5000, h, 7000, y, &[(7, 0, vec![0, 0, 0, 1])]),
+            false,
+            false,
+            "SHUTDOWN_SENT",
+            2,
+        ),
+        (
+            sctp_pkt(h, 7000, p, 5000, x, &[(8, 0, vec![])]),
+            true,
+            false,
+            "SHUTDOWN_ACK_SENT",
+            2,
+        ),
+        (
+            sctp_pkt(p, 5000, h, 7000, y, &[(14, 0, vec![])]),
+            false,
+            false,
+            "CLOSED",
+            9,
+        ),
+    ];
+    let mut s = Sim::new(Config::with_max(4));
+    for (i, (pkt, out, invalid, state, timeout)) in steps.into_iter().enumerate() {
+        let hook = if out {
+            CtHook::LocalOut
+        } else {
+            CtHook::PreRouting
+        };
+        let now = ms(i as u64);
+        let r = s.ct.process(&pkt, &meta(&pkt), hook, now);
+        assert_eq!(r.slot == CtSlot::Invalid, invalid, "step {i}");
+        s.ct.confirm(r.slot, now);
+        let (l, t) = s.one(now);
+        assert!(
+            l.starts_with(&format!(
+                "ipv4 sctp {state} src=192.0.2.2 dst=192.0.2.1 sport=5000 dport=7000 "
+            )),
+            "step {i}: {l}"
+        );
+        assert_eq!(t, timeout, "step {i}");
+        assert_eq!(l.contains("[ASSURED]"), i >= 3, "step {i}");
+    }
+    // A corrupted CRC in PREROUTING is INVALID.
+    let mut bad = sctp_pkt(p, 5001, h, 7000, 0, &[(1, 0, init(x))]);
+    bad[30] ^= 1;
+    assert_eq!(
+        s.ct.process(&bad, &meta(&bad), CtHook::PreRouting, ms(20))
+            .slot,
+        CtSlot::Invalid
+    );
+}
+
+/// ICMP error translation byte for byte as Linux 6.18 emitted it: a router
+/// DNATs 198.51.100.1:2222 to 192.0.2.10:22; 192.0.2.10 answers the
+/// forwarded SYN with a port unreachable; the router rewrites inner and
+/// outer headers on the way back.
+#[test]
+fn kernel_checked_icmp_error_translation() {
+    let mut ct = ConntrackTable::new(Config::with_max(8)).unwrap();
+    let mut rng = SplitMix64::new(1);
+    let mut syn =
+        hex("450000280001000040062665c6336402c6336401c73808ae00000064000000005002faf0903c0000");
+    let m = meta(&syn);
+    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    let range = NatRange::to(ip("192.0.2.10"), ip("192.0.2.10"), Some((22, 22)));
+    ct.setup_nat(h, ManipType::Dst, &range, &mut rng, ms(0));
+    ct.nat_packet(r.slot, NatHook::PreRouting, &mut syn, &m);
+    fwd_ttl(&mut syn);
+    ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, ms(0));
+    ct.nat_packet(r.slot, NatHook::PostRouting, &mut syn, &m);
+    assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
+    assert_eq!(
+        to_hex(&syn),
+        "45000028000100003f068f8fc6336402c000020ac738001600000064000000005002faf000ff0000"
+    );
+
+    let mut err = hex("450000380001000040018e84c000020ac63364020303354a0000000045000028000100003f068f8fc6336402c000020ac738001600000064");
+    let m = meta(&err);
+    let r = ct.process(&err, &m, CtHook::PreRouting, ms(500));
+    assert_eq!(
+        r.slot,
+        CtSlot::Entry {
+            handle: h,
+            info: CtInfo::RelatedReply
+        }
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
+    fwd_ttl(&mut err);
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PostRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        to_hex(&err),
+        "45000038000100003f01275ac6336401c633640203032cb20000000045000028000100003f062765c6336402c6336401c73808ae00000064"
+    );
+}
+
+/// The IPv6 version, byte for byte as Linux 6.18 emitted it (DNAT of
+/// [2001:db8:1::1]:2222 to [2001:db8::10]:22, ICMPv6 port unreachable back).
+#[test]
+fn kernel_checked_icmpv6_error_translation() {
+    let mut ct = ConntrackTable::new(Config::with_max(8)).unwrap();
+    let mut rng = SplitMix64::new(1);
+    let mut syn = hex("600000000014064020010db800010000000000000000000220010db8000100000000000000000001c73808ae00000064000000005002faf089300000");
+    let m = meta(&syn);
+    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    let range = NatRange::to(ip("2001:db8::10"), ip("2001:db8::10"), Some((22, 22)));
+    ct.setup_nat(h, ManipType::Dst, &range, &mut rng, ms(0));
+    ct.nat_packet(r.slot, NatHook::PreRouting, &mut syn, &m);
+    syn[7] -= 1; // hop limit, decremented by the forwarding path
+    ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, ms(0));
+    ct.nat_packet(r.slot, NatHook::PostRouting, &mut syn, &m);
+    assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
+    assert_eq!(
+        to_hex(&syn),
+        "600000000014063f20010db800010000000000000000000220010db8000000000000000000000010c738001600000064000000005002faf091ba0000"
+    );
+    let mut err = hex("6000000000443a4020010db800000000000000000000001020010db800010000000000000000000201043cbf00000000600000000014063f20010db800010000000000000000000220010db8000000000000000000000010c738001600000064000000005002faf091ba0000");
+    let m = meta(&err);
+    let r = ct.process(&err, &m, CtHook::PreRouting, ms(500));
+    assert_eq!(
+        r.slot,
+        CtSlot::Entry {
+            handle: h,
+            info: CtInfo::RelatedReply
+        }
+    );
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PreRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
+    err[7] -= 1;
+    assert_eq!(
+        ct.nat_packet(r.slot, NatHook::PostRouting, &mut err, &m),
+        CtVerdict::Accept
+    );
+    assert_eq!(
+        to_hex(&err),
+        "6000000000443a3f20010db800010000000000000000000120010db800010000000000000000000201043ccd00000000600000000014063f20010db800010000000000000000000220010db8000100000000000000000001c73808ae00000064000000005002faf089300000"
+    );
+}
+
+/// RST validation checked against Linux 6.18: a RST below the peer's
+/// highest ACK is INVALID; an in-window but inexact one keeps the state
+/// with the CLOSE timeout; an exact one closes.
+#[test]
+fn kernel_checked_rst_validation() {
+    let (p, h) = ("192.0.2.2", "192.0.2.1");
+    let setup = |s: &mut Sim, sp: u16| {
+        s.inp(&tcp(p, sp, h, 80, 100, 0, SYN, 64000, &[], 0), ms(0));
+        s.pass(
+            &tcp(h, 80, p, sp, 500, 101, SYN | ACK, 64000, &[], 0),
+            CtHook::LocalOut,
+            ms(1),
+        );
+        s.inp(&tcp(p, sp, h, 80, 101, 501, ACK, 64000, &[], 0), ms(2));
+        s.pass(
+            &tcp(h, 80, p, sp, 501, 101, ACK, 64000, &[], 50),
+            CtHook::LocalOut,
+            ms(3),
+        );
+        assert_eq!(s.one(ms(3)).1, 299);
+        s.inp(&tcp(p, sp, h, 80, 101, 551, ACK, 64000, &[], 0), ms(4));
+        assert_eq!(s.one(ms(4)).1, 431_999);
+    };
+    let check = |s: &mut Sim, pkt: Vec<u8>, out: bool, invalid: bool, state: &str, timeout: u64| {
+        let hook = if out {
+            CtHook::LocalOut
+        } else {
+            CtHook::PreRouting
+        };
+        let r = s.ct.process(&pkt, &meta(&pkt), hook, ms(10));
+        assert_eq!(r.slot == CtSlot::Invalid, invalid);
+        let (l, t) = s.one(ms(10));
+        assert!(l.starts_with(&format!("ipv4 tcp {state} ")), "{l}");
+        assert_eq!(t, timeout, "{l}");
+    };
+    let mut s = Sim::new(Config::with_max(4));
+    setup(&mut s, 41000);
+    check(
+        &mut s,
+        tcp(p, 41000, h, 80, 50, 551, RST | ACK, 0, &[], 0),
+        false,
+        true,
+        "ESTABLISHED",
+        431_999,
+    );
+    check(
+        &mut s,
+        tcp(p, 41000, h, 80, 120, 551, RST | ACK, 0, &[], 0),
+        false,
+        false,
+        "ESTABLISHED",
+        9,
+    );
+    check(
+        &mut s,
+        tcp(p, 41000, h, 80, 101, 551, RST | ACK, 0, &[], 0),
+        false,
+        false,
+        "CLOSE",
+        9,
+    );
+    let mut s = Sim::new(Config::with_max(4));
+    setup(&mut s, 41001);
+    check(
+        &mut s,
+        tcp(h, 80, p, 41001, 530, 101, RST, 0, &[], 0),
+        true,
+        true,
+        "ESTABLISHED",
+        431_999,
+    );
+    check(
+        &mut s,
+        tcp(h, 80, p, 41001, 551, 101, RST, 0, &[], 0),
+        true,
+        false,
+        "CLOSE",
+        9,
+    );
+    // tcp_ignore_invalid_rst=1 lets the low RST through (inexact: keep state).
+    let mut cfg = Config::with_max(4);
+    cfg.set("net.netfilter.nf_conntrack_tcp_ignore_invalid_rst", 1)
+        .unwrap();
+    let mut s = Sim::new(cfg);
+    setup(&mut s, 41002);
+    check(
+        &mut s,
+        tcp(h, 80, p, 41002, 530, 101, RST, 0, &[], 0),
+        true,
+        false,
+        "ESTABLISHED",
+        9,
+    );
+}
+
+#[test]
+fn masquerade_oif_change() {
+    let mut ct = ConntrackTable::new(Config::with_max(4)).unwrap();
+    let mut rng = SplitMix64::new(1);
+    let p = udp("10.0.0.5", 4000, "198.51.100.9", 53, 0);
+    let m = meta(&p);
+    let r = ct.process(&p, &m, CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    let masq = NatRange::masquerade(&NatRange::default(), ip("203.0.113.1"));
+    ct.setup_nat(h, ManipType::Src, &masq, &mut rng, ms(0));
+    assert!(ct.set_masq_index(h, 3));
+    ct.confirm(r.slot, ms(0));
+    let est = CtSlot::Entry {
+        handle: h,
+        info: CtInfo::New,
+    };
+    assert!(!ct.nat_oif_changed(est, NatHook::PostRouting, 3));
+    assert!(ct.nat_oif_changed(est, NatHook::PostRouting, 4));
+    assert!(!ct.nat_oif_changed(est, NatHook::PreRouting, 4));
+    let rep = CtSlot::Entry {
+        handle: h,
+        info: CtInfo::EstablishedReply,
+    };
+    assert!(!ct.nat_oif_changed(rep, NatHook::PostRouting, 4));
 }

@@ -12,13 +12,13 @@ pub mod proto {
     pub const TCP: u8 = 6;
     /// UDP.
     pub const UDP: u8 = 17;
-    /// DCCP (tracked as generic by nfsim).
+    /// DCCP (tracked as generic: Linux 6.18 has no DCCP tracker either).
     pub const DCCP: u8 = 33;
-    /// GRE (tracked as generic by nfsim).
+    /// GRE (`nf_conntrack_proto_gre.c`: keys from PPTP call ids).
     pub const GRE: u8 = 47;
     /// ICMPv6.
     pub const ICMPV6: u8 = 58;
-    /// SCTP (tracked as generic by nfsim).
+    /// SCTP (`nf_conntrack_proto_sctp.c`).
     pub const SCTP: u8 = 132;
     /// UDP-Lite.
     pub const UDPLITE: u8 = 136;
@@ -68,8 +68,10 @@ impl Dir {
 /// A connection tuple: addresses, protocol and the protocol-specific part.
 ///
 /// `src_u` / `dst_u` hold what the kernel's `src.u` / `dst.u` unions hold:
-/// ports for TCP/UDP/UDP-Lite; for ICMP/ICMPv6 `src_u` is the identifier and
-/// `dst_u` is `type << 8 | code`; zero for generic protocols.
+/// ports for TCP/UDP/UDP-Lite/SCTP; for ICMP/ICMPv6 `src_u` is the identifier and
+/// `dst_u` is `type << 8 | code`; GRE keys (`dst_u` the PPTP call id of a
+/// GREv1 packet, `src_u` 0 without the PPTP helper); zero for generic
+/// protocols.
 /// Addresses are 16 bytes; IPv4 uses the first 4 (the rest zero), as the
 /// kernel's `union nf_inet_addr`.
 ///
@@ -155,7 +157,10 @@ impl Tuple {
 
     /// Whether the protocol part holds ports.
     pub fn has_ports(&self) -> bool {
-        matches!(self.proto, proto::TCP | proto::UDP | proto::UDPLITE)
+        matches!(
+            self.proto,
+            proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP
+        )
     }
 
     /// ICMP type (meaningful for ICMP tuples only).
@@ -207,7 +212,7 @@ impl Tuple {
             };
             r.src_u = self.src_u;
             r.dst_u = (u16::from(inv) << 8) | u16::from(self.icmp_code());
-        } else if !self.has_ports() {
+        } else if !self.has_ports() && self.proto != proto::GRE {
             r.src_u = 0;
             r.dst_u = 0;
         }
@@ -272,6 +277,9 @@ impl fmt::Display for Tuple {
             )
         } else if self.has_ports() {
             write!(f, " sport={} dport={}", self.src_u, self.dst_u)
+        } else if self.proto == proto::GRE {
+            // gre_print_tuple
+            write!(f, " srckey=0x{:x} dstkey=0x{:x}", self.src_u, self.dst_u)
         } else {
             Ok(())
         }
@@ -322,7 +330,7 @@ mod tests {
         let t = Tuple::new(
             "192.0.2.2".parse().unwrap(),
             "192.0.2.1".parse().unwrap(),
-            proto::GRE,
+            253,
             0,
             0,
         )
