@@ -198,14 +198,10 @@ impl Host {
                 ..CtView::default()
             };
         };
-        let bits = self.ct.state_bits(slot).bits();
-        // CtStateBits: INVALID=1 ESTABLISHED=2 RELATED=4 NEW=8 SNAT=0x40 DNAT=0x80 UNTRACKED=0x100
-        let state = (bits & 0x0f)
-            | if bits & 0x40 != 0 { 0x100 } else { 0 }
-            | if bits & 0x80 != 0 { 0x200 } else { 0 }
-            | if bits & 0x100 != 0 { 0x400 } else { 0 };
+        // XT_CONNTRACK_STATE_* bits (xt_conntrack.h): INVALID=1 ESTABLISHED=2
+        // RELATED=4 NEW=8 SNAT=0x40 DNAT=0x80 UNTRACKED=0x100.
         let mut v = CtView {
-            state,
+            state: self.ct.state_bits(slot).bits(),
             ..CtView::default()
         };
         if let Some(h) = slot.handle() {
@@ -216,6 +212,19 @@ impl Host {
                 .info()
                 .is_some_and(|i| i.dir() == crate::conntrack::Dir::Reply);
             v.expires_secs = self.ct.remaining_secs(h, now).unwrap_or(0) as u32;
+            if let Some(t) = self.ct.tuple(h, crate::conntrack::Dir::Original) {
+                v.l4proto = t.proto;
+                v.orig_src = t.src;
+                v.orig_dst = t.dst;
+                v.orig_sport = t.src_u;
+                v.orig_dport = t.dst_u;
+            }
+            if let Some(t) = self.ct.tuple(h, crate::conntrack::Dir::Reply) {
+                v.repl_src = t.src;
+                v.repl_dst = t.dst;
+                v.repl_sport = t.src_u;
+                v.repl_dport = t.dst_u;
+            }
         }
         v
     }
