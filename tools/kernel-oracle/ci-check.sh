@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# CI check of the kernel oracle: re-record one small scenario and compare it
+# with the committed trace (tests/traces/). Needs root, ip netns, iptables-legacy
+# and python3; says clearly when it skips.
+set -u
+cd "$(dirname "$0")/../.."
+scenario=tests/traces/tutorial-conntrack-lo-block
+if [ "$(id -u)" != 0 ]; then echo "kernel-oracle check: SKIPPED (not root)"; exit 0; fi
+if ! ip netns list >/dev/null 2>&1; then echo "kernel-oracle check: SKIPPED (no ip netns)"; exit 0; fi
+if ! command -v iptables-legacy-restore >/dev/null 2>&1; then echo "kernel-oracle check: SKIPPED (no iptables-legacy)"; exit 0; fi
+if ! command -v python3 >/dev/null 2>&1; then echo "kernel-oracle check: SKIPPED (no python3)"; exit 0; fi
+out=$(mktemp /tmp/nfsim-ci-trace.XXXXXX.json)
+trap 'rm -f "$out"' EXIT
+if ! python3 tools/kernel-oracle/record.py "$scenario.toml" -o "$out"; then
+  echo "kernel-oracle check: recording failed"; exit 1
+fi
+python3 tools/kernel-oracle/compare.py "$scenario.json" "$out"
+rc=$?
+if [ $rc = 0 ]; then echo "kernel-oracle check: re-recorded $scenario agrees with the committed trace"; fi
+exit $rc
