@@ -138,6 +138,9 @@ pub struct Outcome {
     /// Whether the packet was delivered to the host's own stack through a
     /// non-loopback device (what the reference recorder counts as `local`).
     pub local: bool,
+    /// Set when the packet took a path nfsim cannot reproduce faithfully
+    /// (the reason); what is reported up to that point is still the kernel's.
+    pub unsupported: Option<&'static str>,
     emitted: Vec<Emitted>,
     bytes: Vec<u8>,
     logs: Vec<(usize, usize)>,
@@ -148,6 +151,7 @@ impl Outcome {
     /// Clears for the next packet, keeping capacity.
     pub fn clear(&mut self) {
         self.local = false;
+        self.unsupported = None;
         self.emitted.clear();
         self.bytes.clear();
         self.logs.clear();

@@ -489,6 +489,28 @@ impl Host {
         } else {
             fib.lookup(dst)
         };
+        // ip_rcv_finish_core -> ip_rcv_options: IPv4 options are compiled
+        // after routing, before INPUT / FORWARD.
+        if family == Family::Ipv4 && !on_lo && p.buf.first().is_some_and(|b| b & 0x0f > 5) {
+            let spec_dst = match (route, dst) {
+                (Some(RouteKind::Local), IpAddr::V4(d)) => Some(d),
+                _ => match self.fib4.lookup(src) {
+                    Some(RouteKind::Unicast { dev, .. }) => match self.fib4.source_on(dev, false) {
+                        Some(IpAddr::V4(a)) => Some(a),
+                        _ => None,
+                    },
+                    _ => None,
+                },
+            };
+            match rcv_options(p.buf, spec_dst) {
+                Ok(()) => {}
+                Err(OptionsOutcome::Drop) => return self.dropped(&p),
+                Err(OptionsOutcome::Unsupported(why)) => {
+                    out.unsupported = Some(why);
+                    return self.dropped(&p);
+                }
+            }
+        }
         match route {
             Some(RouteKind::Local) | Some(RouteKind::Broadcast) => self.local_in(p, now, out, sink),
             Some(RouteKind::Unicast { dev: odev, .. }) if self.fam(family).forward => {
@@ -728,4 +750,67 @@ fn martian(family: Family, src: IpAddr, dst: IpAddr, fib: &super::route::Fib) ->
         (Family::Ipv6, IpAddr::V6(s), _) => s.is_multicast() || fib.is_local(src),
         _ => true,
     }
+}
+
+enum OptionsOutcome {
+    Drop,
+    Unsupported(&'static str),
+}
+
+/// `ip_rcv_options` / `ip_options_compile` with an skb (net/ipv4/ip_options.c):
+/// invalid options drop the packet (the kernel also sends an ICMP parameter
+/// problem, which nfsim reports as unsupported), source-routed packets are
+/// dropped (`accept_source_route` is 0), a record-route option gets the
+/// address `spec_dst` (`fib_compute_spec_dst`) written into it, bytes after
+/// an END option become END. Timestamps need the wall clock: unsupported.
+fn rcv_options(buf: &mut [u8], spec_dst: Option<Ipv4Addr>) -> Result<(), OptionsOutcome> {
+    let hl = usize::from(buf.first().copied().unwrap_or(0) & 0x0f) * 4;
+    let Some(header) = buf.get(..hl) else { return Err(OptionsOutcome::Drop) };
+    let c = match ipv4::options_compile(header) {
+        Ok(c) => c,
+        Err(_) => return Err(OptionsOutcome::Unsupported("ICMP parameter problem for bad IPv4 options")),
+    };
+    if c.srr.is_some() {
+        return Err(OptionsOutcome::Drop);
+    }
+    if c.ts.is_some() {
+        return Err(OptionsOutcome::Unsupported("IPv4 timestamp option (needs the wall clock)"));
+    }
+    let mut changed = false;
+    // Bytes after END are overwritten with END.
+    let mut pos = 20;
+    while pos < hl {
+        match buf[pos] {
+            0 => {
+                for b in &mut buf[pos..hl] {
+                    if *b != 0 {
+                        *b = 0;
+                        changed = true;
+                    }
+                }
+                break;
+            }
+            1 => pos += 1,
+            _ => pos += usize::from(buf.get(pos + 1).copied().unwrap_or(2)).max(2),
+        }
+    }
+    if let (Some(rr), true) = (c.rr, c.rr_needaddr) {
+        let Some(a) = spec_dst else { return Err(OptionsOutcome::Unsupported("record-route without a source address")) };
+        let rr = usize::from(rr);
+        let ptr = usize::from(buf[rr + 2]);
+        if let Some(slot) = buf.get_mut(rr + ptr - 1..rr + ptr + 3) {
+            slot.copy_from_slice(&a.octets());
+            buf[rr + 2] += 4;
+            changed = true;
+        }
+    }
+    if changed {
+        // opt->is_changed: ip_forward_options recomputes the checksum; a
+        // locally delivered packet keeps its stale checksum, which nobody
+        // after the stack reads.
+        if let Ok(mut p) = ipv4::Packet::new_checked(&mut *buf) {
+            p.fill_checksum();
+        }
+    }
+    Ok(())
 }
