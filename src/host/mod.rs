@@ -14,6 +14,7 @@
 //! Everything is driven by [`Host::receive`] and [`Host::send`], which take
 //! the current time; nothing reads a clock.
 
+pub mod frag;
 pub mod log;
 pub mod path;
 pub mod route;
@@ -74,6 +75,10 @@ pub struct HostConfig {
     pub hz: u32,
     /// Seed of the host's random generator (NAT port choice, `statistic --mode random`).
     pub seed: u64,
+    /// Owner (uid, gid) of the socket that sends the packets given to
+    /// [`Host::send`] (`--log-uid`, `-m owner`); the reference recorder
+    /// sends as root from a raw socket.
+    pub sender_owner: Option<(u32, u32)>,
 }
 
 impl Default for HostConfig {
@@ -84,6 +89,7 @@ impl Default for HostConfig {
             sysctls: Vec::new(),
             hz: 250,
             seed: 0,
+            sender_owner: Some((0, 0)),
         }
     }
 }
@@ -245,7 +251,9 @@ pub struct Host {
     pub(crate) ct: ConntrackTable,
     pub(crate) rng: SplitMix64,
     pub(crate) hz: u32,
+    pub(crate) sender_owner: Option<(u32, u32)>,
     pub(crate) icmp_limit: stack::IcmpLimiter,
+    pub(crate) defrag: frag::Defrag,
     pub(crate) queue: VecDeque<path::Job>,
     pub(crate) pool: Vec<Vec<u8>>,
 }
@@ -385,7 +393,9 @@ impl Host {
             ct,
             rng: SplitMix64::new(cfg.seed),
             hz: cfg.hz,
+            sender_owner: cfg.sender_owner,
             icmp_limit: stack::IcmpLimiter::default(),
+            defrag: frag::Defrag::default(),
             queue: VecDeque::with_capacity(8),
             pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
         })

@@ -94,6 +94,10 @@ struct Pkt<'a> {
     mark: u32,
     /// Received through a device (not locally generated): for LOG's MAC=.
     received: bool,
+    /// `skb->sk` owner (uid, gid) of a packet the caller sent.
+    owner: Option<(u32, u32)>,
+    /// `IPCB(skb)->frag_max_size` of a reassembled datagram (0: not one).
+    frag_max_size: usize,
 }
 
 enum Step {
@@ -306,7 +310,7 @@ impl Host {
             } else {
                 None
             },
-            sk_owner: None,
+            sk_owner: p.owner,
         };
         let v = run_table(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
@@ -451,7 +455,17 @@ impl Host {
             slot,
             mark,
             received: true,
+            owner: None,
+            frag_max_size: 0,
         };
+        // nf_defrag_ipv4 / nf_defrag_ipv6 (priority -400) when conntrack is on;
+        // looped-back packets (already tracked) are left alone.
+        if p.slot.is_none() && self.fam(family).ct {
+            match self.gather(&mut p, super::frag::DefragUser::ConntrackIn, now) {
+                Some(true) => {}
+                _ => return,
+            }
+        }
         // PREROUTING
         if let Step::Stop =
             self.hook_tables(Hook::PreRouting, &[TableKind::Raw], &mut p, now, out, sink)
@@ -527,6 +541,13 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
+        // ip_local_deliver: IPv4 datagrams are reassembled before INPUT.
+        if p.family == Family::Ipv4 {
+            match self.gather(&mut p, super::frag::DefragUser::LocalDeliver, now) {
+                Some(true) => {}
+                _ => return,
+            }
+        }
         let tables = [TableKind::Mangle, TableKind::Filter, TableKind::Security];
         if let Step::Stop = self.hook_tables(Hook::LocalIn, &tables, &mut p, now, out, sink) {
             return self.dropped(&p);
@@ -536,6 +557,15 @@ impl Host {
         }
         if let Step::Stop = self.confirm(&p, now) {
             return;
+        }
+        // IPv6 fragments pass INPUT one by one and are reassembled by the
+        // stack (ipv6_frag_rcv); the datagram reaches a transport (and the
+        // XFRM check) once complete.
+        if p.family == Family::Ipv6 && frag6_offsets(p.buf).is_some() {
+            match self.gather(&mut p, super::frag::DefragUser::LocalDeliver, now) {
+                Some(true) => {}
+                _ => return,
+            }
         }
         if p.in_dev == 0 && p.family == Family::Ipv4 {
             // IPv4 `lo` has disable_policy=1: the XFRM block does not apply and
@@ -620,6 +650,10 @@ impl Host {
                 mark: p.mark,
                 hdrincl: false,
             });
+        } else if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
+            // ip_finish_output: a reassembled datagram leaves in fragments no
+            // larger than the largest one received (ip_do_fragment).
+            super::frag::ipv4_fragment(p.buf, p.frag_max_size, |f| out.push_emitted(odev, f));
         } else {
             out.push_emitted(odev, p.buf);
         }
@@ -671,7 +705,16 @@ impl Host {
             slot,
             mark,
             received: false,
+            owner: if hdrincl { self.sender_owner } else { None },
+            frag_max_size: 0,
         };
+        // nf_defrag at LOCAL_OUT (priority -400) when conntrack is on.
+        if p.slot.is_none() && self.fam(family).ct {
+            match self.gather(&mut p, super::frag::DefragUser::ConntrackOut, now) {
+                Some(true) => {}
+                _ => return,
+            }
+        }
         if let Step::Stop =
             self.hook_tables(Hook::LocalOut, &[TableKind::Raw], &mut p, now, out, sink)
         {
@@ -752,6 +795,68 @@ fn martian(family: Family, src: IpAddr, dst: IpAddr, fib: &super::route::Fib) ->
     }
 }
 
+impl Host {
+    /// Offers a fragment to the reassembly queues of `user`. `Some(true)`:
+    /// not a fragment, or the datagram is complete (now in the buffer);
+    /// otherwise the packet was queued or dropped.
+    fn gather(
+        &mut self,
+        p: &mut Pkt<'_>,
+        user: super::frag::DefragUser,
+        now: Instant,
+    ) -> Option<bool> {
+        use super::frag::Gathered;
+        let g = match p.family {
+            Family::Ipv4 => {
+                let fw = u16::from_be_bytes([p.buf.get(6).copied()?, p.buf.get(7).copied()?]);
+                if fw & 0x3fff == 0 {
+                    return Some(true);
+                }
+                self.defrag.ipv4(user, p.buf, now)
+            }
+            Family::Ipv6 => {
+                let Some((frag_at, prev)) = frag6_offsets(p.buf) else {
+                    return Some(true);
+                };
+                self.defrag.ipv6(user, p.buf, frag_at, prev, now)
+            }
+        };
+        match g {
+            Gathered::Complete { frag_max_size } => {
+                p.frag_max_size = frag_max_size;
+                p.meta = PacketMeta::parse(p.buf).ok()?;
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Offsets of an IPv6 fragment header and of the next-header byte that
+/// names it (walking hop-by-hop, routing, destination options and AH).
+fn frag6_offsets(buf: &[u8]) -> Option<(usize, usize)> {
+    let mut nh = *buf.get(6)?;
+    let mut prev = 6;
+    let mut pos = 40;
+    for _ in 0..16 {
+        match nh {
+            44 => return Some((pos, prev)),
+            0 | 43 | 60 => {
+                prev = pos;
+                nh = *buf.get(pos)?;
+                pos += (usize::from(*buf.get(pos + 1)?) + 1) * 8;
+            }
+            51 => {
+                prev = pos;
+                nh = *buf.get(pos)?;
+                pos += (usize::from(*buf.get(pos + 1)?) + 2) * 4;
+            }
+            _ => return None,
+        }
+    }
+    None
+}
+
 enum OptionsOutcome {
     Drop,
     Unsupported(&'static str),
@@ -765,16 +870,24 @@ enum OptionsOutcome {
 /// an END option become END. Timestamps need the wall clock: unsupported.
 fn rcv_options(buf: &mut [u8], spec_dst: Option<Ipv4Addr>) -> Result<(), OptionsOutcome> {
     let hl = usize::from(buf.first().copied().unwrap_or(0) & 0x0f) * 4;
-    let Some(header) = buf.get(..hl) else { return Err(OptionsOutcome::Drop) };
+    let Some(header) = buf.get(..hl) else {
+        return Err(OptionsOutcome::Drop);
+    };
     let c = match ipv4::options_compile(header) {
         Ok(c) => c,
-        Err(_) => return Err(OptionsOutcome::Unsupported("ICMP parameter problem for bad IPv4 options")),
+        Err(_) => {
+            return Err(OptionsOutcome::Unsupported(
+                "ICMP parameter problem for bad IPv4 options",
+            ))
+        }
     };
     if c.srr.is_some() {
         return Err(OptionsOutcome::Drop);
     }
     if c.ts.is_some() {
-        return Err(OptionsOutcome::Unsupported("IPv4 timestamp option (needs the wall clock)"));
+        return Err(OptionsOutcome::Unsupported(
+            "IPv4 timestamp option (needs the wall clock)",
+        ));
     }
     let mut changed = false;
     // Bytes after END are overwritten with END.
@@ -795,7 +908,11 @@ fn rcv_options(buf: &mut [u8], spec_dst: Option<Ipv4Addr>) -> Result<(), Options
         }
     }
     if let (Some(rr), true) = (c.rr, c.rr_needaddr) {
-        let Some(a) = spec_dst else { return Err(OptionsOutcome::Unsupported("record-route without a source address")) };
+        let Some(a) = spec_dst else {
+            return Err(OptionsOutcome::Unsupported(
+                "record-route without a source address",
+            ));
+        };
         let rr = usize::from(rr);
         let ptr = usize::from(buf[rr + 2]);
         if let Some(slot) = buf.get_mut(rr + ptr - 1..rr + ptr + 3) {

@@ -276,6 +276,7 @@ impl TraceFile {
                 .collect(),
             hz: self.recorded_with.hz,
             seed: 0,
+            sender_owner: Some((0, 0)),
         })
     }
 

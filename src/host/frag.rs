@@ -1,0 +1,397 @@
+//! IP reassembly as the kernel does it before netfilter sees a datagram:
+//! `ip_defrag` (net/ipv4/ip_fragment.c `ip_frag_queue`, `ip_frag_reasm`,
+//! net/ipv4/inet_fragment.c `inet_frag_queue_insert`) for IPv4 — called by
+//! `ip_local_deliver` before INPUT, and by nf_defrag_ipv4 at PREROUTING /
+//! OUTPUT (priority -400) when conntrack is on — and `nf_ct_frag6_gather`
+//! (net/ipv6/netfilter/nf_conntrack_reasm.c) for IPv6 with conntrack.
+//!
+//! Queues are keyed by the "user" (who gathers), addresses, identification
+//! and (IPv4) protocol. An exact duplicate fragment is dropped; any other
+//! overlap discards the whole queue (RFC 5722 behaviour, which Linux applies
+//! to IPv4 too); a queue expires after `ipfrag_time` (30 s).
+//! Not modelled: the ICMP "fragment reassembly time exceeded" sent when a
+//! queue that had its first fragment expires (it is sent from a timer, not
+//! in answer to a packet).
+
+use crate::time::{Duration, Instant};
+use crate::wire::rd_u8;
+
+/// Who gathers fragments (`enum ip_defrag_users`): separate queues.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DefragUser {
+    /// `IP_DEFRAG_LOCAL_DELIVER`.
+    LocalDeliver,
+    /// `IP_DEFRAG_CONNTRACK_IN` (PREROUTING).
+    ConntrackIn,
+    /// `IP_DEFRAG_CONNTRACK_OUT` (OUTPUT).
+    ConntrackOut,
+}
+
+#[derive(Debug, Clone)]
+struct Queue {
+    user: DefragUser,
+    v6: bool,
+    src: [u8; 16],
+    dst: [u8; 16],
+    id: u32,
+    proto: u8,
+    created: Instant,
+    /// The header of the first fragment (IPv4: IP header with options;
+    /// IPv6: everything before the fragment header).
+    head: Vec<u8>,
+    /// Next-header value of the fragment header (IPv6).
+    nexthdr: u8,
+    have_first: bool,
+    have_last: bool,
+    len: usize,
+    /// Received pieces: (offset, end).
+    pieces: Vec<(usize, usize)>,
+    data: Vec<u8>,
+    max_size: usize,
+    max_df_size: usize,
+}
+
+/// The result of offering a fragment.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Gathered {
+    /// Kept in a queue (the kernel steals the skb).
+    Queued,
+    /// Dropped (duplicate, overlap, corruption).
+    Dropped,
+    /// The datagram is complete: it is now in the caller's buffer.
+    /// `frag_max_size` is `IPCB(skb)->frag_max_size`.
+    Complete {
+        /// The largest fragment seen (for refragmentation on output).
+        frag_max_size: usize,
+    },
+}
+
+/// The reassembly queues of one host.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Defrag {
+    queues: Vec<Queue>,
+}
+
+/// `ipfrag_time` / `ip6frag_time`.
+const FRAG_TIMEOUT: Duration = Duration::from_secs(30);
+
+impl Defrag {
+    fn expire(&mut self, now: Instant) {
+        self.queues
+            .retain(|q| now.saturating_since(q.created) < FRAG_TIMEOUT);
+    }
+
+    /// Offers an IPv4 fragment (`buf` is the whole packet, trimmed to its
+    /// total length). On `Complete`, `buf` holds the reassembled datagram.
+    pub(crate) fn ipv4(&mut self, user: DefragUser, buf: &mut Vec<u8>, now: Instant) -> Gathered {
+        self.expire(now);
+        let ihl = usize::from(rd_u8(buf, 0) & 0x0f) * 4;
+        if buf.len() < ihl || ihl < 20 {
+            return Gathered::Dropped;
+        }
+        let fw = u16::from_be_bytes([buf[6], buf[7]]);
+        let mf = fw & 0x2000 != 0;
+        let df = fw & 0x4000 != 0;
+        let offset = usize::from(fw & 0x1fff) * 8;
+        let mut src = [0u8; 16];
+        let mut dst = [0u8; 16];
+        src[..4].copy_from_slice(&buf[12..16]);
+        dst[..4].copy_from_slice(&buf[16..20]);
+        let id = u32::from(u16::from_be_bytes([buf[4], buf[5]]));
+        let proto = buf[9];
+        let qi = self.find_or_create(user, false, src, dst, id, proto, now);
+        let end = offset + (buf.len() - ihl);
+        let payload_start = ihl;
+        let r = self.insert(qi, offset, end, !mf, &buf[payload_start..], buf.len(), df);
+        if let Some(g) = r {
+            return g;
+        }
+        if offset == 0 {
+            let q = &mut self.queues[qi];
+            q.head.clear();
+            q.head.extend_from_slice(&buf[..ihl]);
+            q.have_first = true;
+        }
+        self.try_complete_v4(qi, buf)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn find_or_create(
+        &mut self,
+        user: DefragUser,
+        v6: bool,
+        src: [u8; 16],
+        dst: [u8; 16],
+        id: u32,
+        proto: u8,
+        now: Instant,
+    ) -> usize {
+        if let Some(i) = self.queues.iter().position(|q| {
+            q.user == user
+                && q.v6 == v6
+                && q.src == src
+                && q.dst == dst
+                && q.id == id
+                && (v6 || q.proto == proto)
+        }) {
+            return i;
+        }
+        if self.queues.len() >= 64 {
+            self.queues.remove(0);
+        }
+        self.queues.push(Queue {
+            user,
+            v6,
+            src,
+            dst,
+            id,
+            proto,
+            created: now,
+            head: Vec::new(),
+            nexthdr: 0,
+            have_first: false,
+            have_last: false,
+            len: 0,
+            pieces: Vec::new(),
+            data: Vec::new(),
+            max_size: 0,
+            max_df_size: 0,
+        });
+        self.queues.len() - 1
+    }
+
+    /// `ip_frag_queue` / `nf_ct_frag6_queue` from "Determine the position of
+    /// this fragment" to the insertion. `None` means inserted and continue.
+    #[allow(clippy::too_many_arguments)]
+    fn insert(
+        &mut self,
+        qi: usize,
+        offset: usize,
+        mut end: usize,
+        last: bool,
+        payload: &[u8],
+        fragsize: usize,
+        df: bool,
+    ) -> Option<Gathered> {
+        let q = &mut self.queues[qi];
+        if last {
+            if end < q.len || (q.have_last && end != q.len) {
+                self.queues.remove(qi);
+                return Some(Gathered::Dropped);
+            }
+            q.have_last = true;
+            q.len = end;
+        } else {
+            end &= !7;
+            if end > q.len {
+                if q.have_last {
+                    self.queues.remove(qi);
+                    return Some(Gathered::Dropped);
+                }
+                q.len = end;
+            }
+        }
+        if end == offset {
+            self.queues.remove(qi);
+            return Some(Gathered::Dropped);
+        }
+        // inet_frag_queue_insert: an exact duplicate is dropped, any other
+        // overlap kills the queue.
+        for &(o, e) in &q.pieces {
+            if o == offset && e == end {
+                return Some(Gathered::Dropped);
+            }
+            if offset < e && o < end {
+                self.queues.remove(qi);
+                return Some(Gathered::Dropped);
+            }
+        }
+        if end > 65535 {
+            self.queues.remove(qi);
+            return Some(Gathered::Dropped);
+        }
+        if q.data.len() < end {
+            q.data.resize(end, 0);
+        }
+        let n = (end - offset).min(payload.len());
+        q.data[offset..offset + n].copy_from_slice(&payload[..n]);
+        q.pieces.push((offset, end));
+        q.max_size = q.max_size.max(fragsize);
+        if df {
+            q.max_df_size = q.max_df_size.max(fragsize);
+        }
+        None
+    }
+
+    fn complete(q: &Queue) -> bool {
+        if !(q.have_first && q.have_last) {
+            return false;
+        }
+        let meat: usize = q.pieces.iter().map(|(o, e)| e - o).sum();
+        meat == q.len
+    }
+
+    fn try_complete_v4(&mut self, qi: usize, buf: &mut Vec<u8>) -> Gathered {
+        if !Self::complete(&self.queues[qi]) {
+            return Gathered::Queued;
+        }
+        let q = self.queues.remove(qi);
+        let ihl = q.head.len();
+        if q.len + ihl > 65535 {
+            return Gathered::Dropped;
+        }
+        buf.clear();
+        buf.extend_from_slice(&q.head);
+        buf.extend_from_slice(&q.data[..q.len]);
+        let tot = (q.len + ihl) as u16;
+        buf[2..4].copy_from_slice(&tot.to_be_bytes());
+        // ip_frag_reasm: DF when every fragment was DF-sized.
+        let fw: u16 = if q.max_df_size == q.max_size {
+            0x4000
+        } else {
+            0
+        };
+        buf[6..8].copy_from_slice(&fw.to_be_bytes());
+        if let Ok(mut p) = crate::wire::ipv4::Packet::new_checked(buf.as_mut_slice()) {
+            p.fill_checksum();
+        }
+        Gathered::Complete {
+            frag_max_size: q.max_df_size.max(q.max_size),
+        }
+    }
+
+    /// Offers an IPv6 packet with a fragment header at `frag_at` (offset of
+    /// the fragment header; `prev_nh_at` is the offset of the next-header
+    /// byte that names it).
+    pub(crate) fn ipv6(
+        &mut self,
+        user: DefragUser,
+        buf: &mut Vec<u8>,
+        frag_at: usize,
+        prev_nh_at: usize,
+        now: Instant,
+    ) -> Gathered {
+        self.expire(now);
+        if buf.len() < frag_at + 8 || buf.len() < 40 {
+            return Gathered::Dropped;
+        }
+        let nexthdr = buf[frag_at];
+        let fw = u16::from_be_bytes([buf[frag_at + 2], buf[frag_at + 3]]);
+        let offset = usize::from(fw & 0xfff8);
+        let mf = fw & 1 != 0;
+        let id = u32::from_be_bytes([
+            buf[frag_at + 4],
+            buf[frag_at + 5],
+            buf[frag_at + 6],
+            buf[frag_at + 7],
+        ]);
+        let mut src = [0u8; 16];
+        let mut dst = [0u8; 16];
+        src.copy_from_slice(&buf[8..24]);
+        dst.copy_from_slice(&buf[24..40]);
+        // An atomic fragment (offset 0, no MF) is handled without a queue.
+        if offset == 0 && !mf {
+            let mut out = Vec::with_capacity(buf.len() - 8);
+            out.extend_from_slice(&buf[..frag_at]);
+            out.extend_from_slice(&buf[frag_at + 8..]);
+            if let Some(b) = out.get_mut(prev_nh_at) {
+                *b = nexthdr;
+            }
+            let pl = (out.len() - 40) as u16;
+            out[4..6].copy_from_slice(&pl.to_be_bytes());
+            *buf = out;
+            return Gathered::Complete { frag_max_size: 0 };
+        }
+        let qi = self.find_or_create(user, true, src, dst, id, 0, now);
+        let end = offset + (buf.len() - frag_at - 8);
+        let fragsize = buf.len();
+        let payload = buf[frag_at + 8..].to_vec();
+        if let Some(g) = self.insert(qi, offset, end, !mf, &payload, fragsize, false) {
+            return g;
+        }
+        if offset == 0 {
+            let q = &mut self.queues[qi];
+            q.head.clear();
+            q.head.extend_from_slice(&buf[..frag_at]);
+            q.nexthdr = nexthdr;
+            q.have_first = true;
+            // Remember where the next-header byte naming the fragment header is.
+            q.proto = u8::try_from(prev_nh_at).unwrap_or(6);
+        }
+        if !Self::complete(&self.queues[qi]) {
+            return Gathered::Queued;
+        }
+        let q = self.queues.remove(qi);
+        buf.clear();
+        buf.extend_from_slice(&q.head);
+        buf.extend_from_slice(&q.data[..q.len]);
+        if let Some(b) = buf.get_mut(usize::from(q.proto)) {
+            *b = q.nexthdr;
+        }
+        let pl = (buf.len() - 40) as u16;
+        buf[4..6].copy_from_slice(&pl.to_be_bytes());
+        Gathered::Complete {
+            frag_max_size: q.max_size,
+        }
+    }
+}
+
+/// `ip_do_fragment` for a reassembled datagram leaving with
+/// `frag_max_size`: each fragment carries `(mtu - ihl) & !7` payload bytes;
+/// the first keeps all options, later ones only those with the copy flag
+/// (`ip_options_fragment`). Calls `emit` for each fragment in order.
+pub(crate) fn ipv4_fragment(pkt: &[u8], mtu: usize, mut emit: impl FnMut(&[u8])) {
+    let ihl = usize::from(rd_u8(pkt, 0) & 0x0f) * 4;
+    if pkt.len() <= mtu || ihl < 20 || pkt.len() < ihl {
+        emit(pkt);
+        return;
+    }
+    let chunk = (mtu.saturating_sub(ihl)) & !7;
+    if chunk == 0 {
+        return;
+    }
+    let payload = &pkt[ihl..];
+    let orig_fw = u16::from_be_bytes([pkt[6], pkt[7]]);
+    let base_off = usize::from(orig_fw & 0x1fff) * 8;
+    let mut later_header: Vec<u8> = pkt[..ihl].to_vec();
+    // ip_options_fragment: options without the copy bit become NOOPs.
+    let mut i = 20;
+    while i < ihl {
+        let k = later_header[i];
+        if k == 0 {
+            break;
+        }
+        if k == 1 {
+            i += 1;
+            continue;
+        }
+        let l = usize::from(later_header.get(i + 1).copied().unwrap_or(2)).max(2);
+        if k & 0x80 == 0 {
+            for b in later_header.iter_mut().skip(i).take(l) {
+                *b = 1;
+            }
+        }
+        i += l;
+    }
+    let mut off = 0;
+    let mut frag = Vec::with_capacity(mtu);
+    while off < payload.len() {
+        let n = chunk.min(payload.len() - off);
+        let last = off + n == payload.len();
+        frag.clear();
+        frag.extend_from_slice(if off == 0 { &pkt[..ihl] } else { &later_header });
+        frag.extend_from_slice(&payload[off..off + n]);
+        let tot = frag.len() as u16;
+        frag[2..4].copy_from_slice(&tot.to_be_bytes());
+        let mut fw = (orig_fw & 0x4000) | (((base_off + off) / 8) as u16 & 0x1fff);
+        if !last || orig_fw & 0x2000 != 0 {
+            fw |= 0x2000;
+        }
+        frag[6..8].copy_from_slice(&fw.to_be_bytes());
+        if let Ok(mut p) = crate::wire::ipv4::Packet::new_checked(frag.as_mut_slice()) {
+            p.fill_checksum();
+        }
+        emit(&frag);
+        off += n;
+    }
+}
