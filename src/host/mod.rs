@@ -254,6 +254,7 @@ pub struct Host {
     pub(crate) sender_owner: Option<(u32, u32)>,
     pub(crate) icmp_limit: stack::IcmpLimiter,
     pub(crate) defrag: frag::Defrag,
+    pub(crate) pending_discard: Vec<crate::conntrack::CtHandle>,
     pub(crate) queue: VecDeque<path::Job>,
     pub(crate) pool: Vec<Vec<u8>>,
 }
@@ -396,6 +397,7 @@ impl Host {
             sender_owner: cfg.sender_owner,
             icmp_limit: stack::IcmpLimiter::default(),
             defrag: frag::Defrag::default(),
+            pending_discard: Vec::with_capacity(8),
             queue: VecDeque::with_capacity(8),
             pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
         })

@@ -186,6 +186,9 @@ impl Host {
             }
             self.give_buf(buf);
         }
+        while let Some(h) = self.pending_discard.pop() {
+            self.ct.discard_unconfirmed(h);
+        }
     }
 
     fn fam(&mut self, f: Family) -> &mut FamilyState {
@@ -398,9 +401,12 @@ impl Host {
     }
 
     fn dropped(&mut self, p: &Pkt<'_>) {
-        // A packet dropped on its way leaves no unconfirmed entry behind.
+        // A packet dropped on its way leaves no unconfirmed entry behind. The
+        // entry goes once the packets generated in answer (REJECT replies,
+        // ICMP errors: attached to it) have been processed, as the kernel
+        // frees the original skb only after sending them.
         if let Some(h) = p.slot.and_then(|s| s.handle()) {
-            self.ct.discard_unconfirmed(h);
+            self.pending_discard.push(h);
         }
     }
 
@@ -567,6 +573,11 @@ impl Host {
                 _ => return,
             }
         }
+        // IPPROTO_NONE has a NOPOLICY handler in IPv6 (exthdrs.c
+        // nodata_protocol): no XFRM check, nothing delivered.
+        if p.family == Family::Ipv6 && p.meta.protocol.0 == 59 {
+            return;
+        }
         if p.in_dev == 0 && p.family == Family::Ipv4 {
             // IPv4 `lo` has disable_policy=1: the XFRM block does not apply and
             // the host stack answers (closed ports, echo). IPv6 has no such
@@ -591,7 +602,7 @@ impl Host {
             Family::Ipv6 => p.buf.get(7).copied().unwrap_or(0),
         };
         if ttl <= 1 {
-            super::stack::time_exceeded(self, p.family, p.buf, p.in_dev);
+            super::stack::time_exceeded(self, p.family, p.buf, p.in_dev, p.slot, now);
             return self.dropped(&p);
         }
         match p.family {

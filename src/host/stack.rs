@@ -19,14 +19,14 @@ use crate::wire::{icmp::IcmpType, icmpv6::Icmpv6Type, rd_u8};
 /// `sysctl_ip_default_ttl` / IPv6 default hop limit.
 const DEFAULT_TTL: u8 = 64;
 
-fn push_tx(host: &mut Host, data: &[u8]) {
+fn push_tx(host: &mut Host, data: &[u8], slot: Option<CtSlot>) {
     let mut b = host.pool.pop().unwrap_or_default();
     b.clear();
     b.extend_from_slice(data);
     host.queue.push_back(Job {
         buf: b,
         kind: JobKind::Tx,
-        slot: None,
+        slot,
         mark: 0,
         hdrincl: false,
     });
@@ -36,8 +36,15 @@ fn push_tx(host: &mut Host, data: &[u8]) {
 /// for TCP without RST, `icmp_send` port unreachable for UDP, an echo reply
 /// (`icmp_echo`) for an echo request, protocol unreachable for protocols
 /// without a handler; the IPv6 twins.
-pub(crate) fn answer(host: &mut Host, family: Family, pkt: &[u8], _slot: Option<CtSlot>) {
+pub(crate) fn answer(host: &mut Host, family: Family, pkt: &[u8], slot: Option<CtSlot>) {
     let mut out = [0u8; 1280];
+    // icmp_glue_bits attaches ICMP errors to the original's entry; the
+    // TCP reset and the echo reply are tracked on their own.
+    let attached = match slot {
+        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
+        _ => None,
+    };
+    let mut is_error = false;
     let n = match family {
         Family::Ipv4 => {
             let ihl = (rd_u8(pkt, 0) & 0x0f) as usize * 4;
@@ -62,17 +69,20 @@ pub(crate) fn answer(host: &mut Host, family: Family, pkt: &[u8], _slot: Option<
                     )
                     .ok()
                 }
-                17 => icmp_error_v4(
-                    pkt,
-                    IcmpType::DEST_UNREACH,
-                    3,
-                    0,
-                    dst,
-                    DEFAULT_TTL,
-                    0,
-                    &mut out,
-                )
-                .ok(),
+                17 => {
+                    is_error = true;
+                    icmp_error_v4(
+                        pkt,
+                        IcmpType::DEST_UNREACH,
+                        3,
+                        0,
+                        dst,
+                        DEFAULT_TTL,
+                        0,
+                        &mut out,
+                    )
+                    .ok()
+                }
                 1 => {
                     if rd_u8(pkt, ihl) != 8 {
                         return;
@@ -80,17 +90,20 @@ pub(crate) fn answer(host: &mut Host, family: Family, pkt: &[u8], _slot: Option<
                     echo_reply_v4(pkt, ihl, &mut out)
                 }
                 255 => None,
-                _ => icmp_error_v4(
-                    pkt,
-                    IcmpType::DEST_UNREACH,
-                    2,
-                    0,
-                    dst,
-                    DEFAULT_TTL,
-                    0,
-                    &mut out,
-                )
-                .ok(),
+                _ => {
+                    is_error = true;
+                    icmp_error_v4(
+                        pkt,
+                        IcmpType::DEST_UNREACH,
+                        2,
+                        0,
+                        dst,
+                        DEFAULT_TTL,
+                        0,
+                        &mut out,
+                    )
+                    .ok()
+                }
             }
         }
         Family::Ipv6 => {
@@ -108,16 +121,19 @@ pub(crate) fn answer(host: &mut Host, family: Family, pkt: &[u8], _slot: Option<
                     }
                     tcp_reset_v6(pkt, DEFAULT_TTL, false, &mut out).ok()
                 }
-                17 => icmpv6_error(
-                    pkt,
-                    Icmpv6Type::DEST_UNREACH,
-                    4,
-                    0,
-                    &dst,
-                    DEFAULT_TTL,
-                    &mut out,
-                )
-                .ok(),
+                17 => {
+                    is_error = true;
+                    icmpv6_error(
+                        pkt,
+                        Icmpv6Type::DEST_UNREACH,
+                        4,
+                        0,
+                        &dst,
+                        DEFAULT_TTL,
+                        &mut out,
+                    )
+                    .ok()
+                }
                 58 => {
                     if rd_u8(pkt, meta.thoff) != 128 {
                         return;
@@ -129,7 +145,7 @@ pub(crate) fn answer(host: &mut Host, family: Family, pkt: &[u8], _slot: Option<
         }
     };
     if let Some(n) = n {
-        push_tx(host, &out[..n]);
+        push_tx(host, &out[..n], if is_error { attached } else { None });
     }
 }
 
@@ -193,7 +209,19 @@ fn echo_reply_v6(pkt: &[u8], thoff: usize, out: &mut [u8]) -> Option<usize> {
 
 /// `icmp_send(ICMP_TIME_EXCEEDED)` / `icmpv6_send(ICMPV6_TIME_EXCEED)` from
 /// the forwarding path, sourced from the address the route back uses.
-pub(crate) fn time_exceeded(host: &mut Host, family: Family, pkt: &[u8], _in_dev: usize) {
+pub(crate) fn time_exceeded(
+    host: &mut Host,
+    family: Family,
+    pkt: &[u8],
+    _in_dev: usize,
+    slot: Option<CtSlot>,
+    now: crate::time::Instant,
+) {
+    // icmp_glue_bits: the error is attached to the original's entry.
+    let attached = match slot {
+        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
+        _ => None,
+    };
     let mut out = [0u8; 1280];
     let n = match family {
         Family::Ipv4 => {
@@ -209,7 +237,7 @@ pub(crate) fn time_exceeded(host: &mut Host, family: Family, pkt: &[u8], _in_dev
             let Some(IpAddr::V4(me)) = host.fib4.source_on(dev, false) else {
                 return;
             };
-            icmp_error_v4(
+            match icmp_error_v4(
                 pkt,
                 IcmpType::TIME_EXCEEDED,
                 0,
@@ -218,23 +246,34 @@ pub(crate) fn time_exceeded(host: &mut Host, family: Family, pkt: &[u8], _in_dev
                 DEFAULT_TTL,
                 0,
                 &mut out,
-            )
-            .ok()
+            ) {
+                Ok(n)
+                    if super::targets::icmp_allowed(
+                        &host.fib4,
+                        &mut host.icmp_limit,
+                        host.hz,
+                        now,
+                        src,
+                    ) =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            }
         }
         Family::Ipv6 => {
             let mut s = [0u8; 16];
             if let Some(x) = pkt.get(8..24) {
                 s.copy_from_slice(x);
             }
-            let Some(super::route::RouteKind::Unicast { dev, .. }) =
-                host.fib6.lookup(IpAddr::V6(Ipv6Addr::from(s)))
-            else {
+            let src = IpAddr::V6(Ipv6Addr::from(s));
+            let Some(super::route::RouteKind::Unicast { dev, .. }) = host.fib6.lookup(src) else {
                 return;
             };
             let Some(IpAddr::V6(me)) = host.fib6.source_on(dev, true) else {
                 return;
             };
-            icmpv6_error(
+            match icmpv6_error(
                 pkt,
                 Icmpv6Type::TIME_EXCEED,
                 0,
@@ -242,12 +281,24 @@ pub(crate) fn time_exceeded(host: &mut Host, family: Family, pkt: &[u8], _in_dev
                 &me,
                 DEFAULT_TTL,
                 &mut out,
-            )
-            .ok()
+            ) {
+                Ok(n)
+                    if super::targets::icmp_allowed(
+                        &host.fib6,
+                        &mut host.icmp_limit,
+                        host.hz,
+                        now,
+                        src,
+                    ) =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            }
         }
     };
     if let Some(n) = n {
-        push_tx(host, &out[..n]);
+        push_tx(host, &out[..n], attached);
     }
 }
 
