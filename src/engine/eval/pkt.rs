@@ -1060,6 +1060,17 @@ mod tests {
             N
         );
         assert_eq!(lab(F6, "-m ipv6header --header none", &v6(59, &[])), M);
+        // Fewer than 2 bytes left for a header: false, inverted or not.
+        let soft = "-m ipv6header --header dst --soft";
+        assert_eq!(lab(F6, soft, &v6(60, &[])), N);
+        assert_eq!(
+            lab(F6, "-m ipv6header ! --header dst --soft", &v6(60, &[6])),
+            N
+        );
+        // The walk goes on after a non-first fragment's header.
+        let nf = [60, 0, 0, 0x10, 0, 0, 0, 1, 6, 0, 0, 0, 0, 0, 0, 0];
+        let all = "-m ipv6header --header frag,dst,protocol";
+        assert_eq!(lab(F6, all, &v6(44, &nf)), M);
         // rt
         let mut r = vec![59, 2, 0, 0];
         r.extend_from_slice(&[0; 20]);
