@@ -7,12 +7,12 @@
 //! comment says which behaviour was followed and how it was checked).
 //! None of them keeps state or allocates.
 //!
-//! `skb_header_pointer(skb, off, len)` is [`hdr`]: the bytes if they are
+//! `skb_header_pointer(skb, off, len)` is `hdr`: the bytes if they are
 //! all inside the packet. `skb->len` is `pkt.data.len()` (the packet from
 //! its network header, trimmed to its real length). `par->thoff` is
 //! `pkt.meta.thoff`, which for IPv6 is 0 when `ipv6_find_hdr` did not set
 //! it (a non-first fragment): the kernel then reads at offset 0, the IPv6
-//! header, and so does [`at_thoff`].
+//! header, and so does `at_thoff`.
 
 use crate::engine::ctx::{MatchResult, PacketCtx};
 use crate::model::matches::ah::Ah;
