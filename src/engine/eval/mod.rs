@@ -10,6 +10,7 @@
 //! (allocated once with the program state), `env` the host.
 
 pub mod basic;
+pub mod pkt;
 
 use super::ctx::{Env, MatchResult, PacketCtx};
 use super::state::MatchState;
@@ -25,6 +26,28 @@ pub fn match_supported(m: &Match) -> bool {
         Match::Multiport(_) => true,
         Match::Icmp(_) => true,
         Match::Icmp6(_) => true,
+        Match::Length(_) => true,
+        Match::Ttl(_) => true,
+        Match::Hl(_) => true,
+        Match::Tos(_) => true,
+        Match::Dscp(_) => true,
+        Match::PktType(_) => true,
+        Match::Mac(_) => true,
+        Match::Iprange(_) => true,
+        Match::Frag(_) => true,
+        Match::Ipv6Header(_) => true,
+        Match::Rt(_) => true,
+        Match::Hbh(_) => true,
+        Match::Dst(_) => true,
+        Match::Ah(_) => true,
+        Match::Esp(_) => true,
+        Match::Ecn(_) => true,
+        Match::TcpMss(_) => true,
+        Match::Mh(_) => true,
+        Match::Eui64(_) => true,
+        Match::Srh(_) => true,
+        Match::Sctp(x) => pkt::sctp_supported(x),
+        Match::Dccp(x) => pkt::dccp_supported(x),
         Match::Conntrack(c) => {
             c.orig_src.is_none()
                 && c.orig_dst.is_none()
@@ -53,6 +76,28 @@ pub fn eval_match<E: Env>(
         Match::Multiport(x) => basic::multiport_mt(x, pkt),
         Match::Icmp(x) => basic::icmp_mt(x, pkt),
         Match::Icmp6(x) => basic::icmp6_mt(x, pkt),
+        Match::Length(x) => pkt::length_mt(x, pkt).into(),
+        Match::Ttl(x) => pkt::ttl_mt(x, pkt).into(),
+        Match::Hl(x) => pkt::hl_mt6(x, pkt).into(),
+        Match::Tos(x) => pkt::tos_mt(x, pkt).into(),
+        Match::Dscp(x) => pkt::dscp_mt(x, pkt).into(),
+        Match::PktType(x) => pkt::pkttype_mt(x, pkt).into(),
+        Match::Mac(x) => pkt::mac_mt(x, pkt).into(),
+        Match::Iprange(x) => pkt::iprange_mt(x, pkt).into(),
+        Match::Frag(x) => pkt::frag_mt6(x, pkt),
+        Match::Ipv6Header(x) => pkt::ipv6header_mt6(x, pkt),
+        Match::Rt(x) => pkt::rt_mt6(x, pkt),
+        Match::Hbh(x) => pkt::hbh_mt6(x, pkt),
+        Match::Dst(x) => pkt::hbh_mt6(x, pkt),
+        Match::Ah(x) => pkt::ah_mt(x, pkt),
+        Match::Esp(x) => pkt::esp_mt(x, pkt),
+        Match::Ecn(x) => pkt::ecn_mt(x, pkt).into(),
+        Match::TcpMss(x) => pkt::tcpmss_mt(x, pkt),
+        Match::Mh(x) => pkt::mh_mt6(x, pkt),
+        Match::Eui64(x) => pkt::eui64_mt6(x, pkt),
+        Match::Srh(x) => pkt::srh_mt6(x, pkt),
+        Match::Sctp(x) => pkt::sctp_mt(x, pkt),
+        Match::Dccp(x) => pkt::dccp_mt(x, pkt),
         _ => MatchResult::NoMatch,
     }
 }
