@@ -98,6 +98,8 @@ struct Pkt<'a> {
     owner: Option<(u32, u32)>,
     /// `IPCB(skb)->frag_max_size` of a reassembled datagram (0: not one).
     frag_max_size: usize,
+    /// Delivered to a multicast group the host joined.
+    mcast: bool,
 }
 
 enum Step {
@@ -463,6 +465,7 @@ impl Host {
             received: true,
             owner: None,
             frag_max_size: 0,
+            mcast: false,
         };
         // nf_defrag_ipv4 / nf_defrag_ipv6 (priority -400) when conntrack is on;
         // looped-back packets (already tracked) are left alone.
@@ -506,6 +509,34 @@ impl Host {
         }
         let route = if on_lo {
             Some(RouteKind::Local)
+        } else if let IpAddr::V6(d) = dst {
+            // ip6_mc_input: groups every interface joins (all-nodes, the
+            // solicited-node group of each address, all-routers when
+            // forwarding) are delivered locally.
+            if d.is_multicast() {
+                let o = d.octets();
+                let all_nodes = d
+                    == "ff02::1"
+                        .parse::<Ipv6Addr>()
+                        .unwrap_or(Ipv6Addr::UNSPECIFIED);
+                let all_routers = d
+                    == "ff02::2"
+                        .parse::<Ipv6Addr>()
+                        .unwrap_or(Ipv6Addr::UNSPECIFIED)
+                    && self.v6.forward;
+                let solicited = o[..13] == [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff]
+                    && self.fib6.local.iter().any(|(a, dv)| {
+                        *dv == dev && matches!(a, IpAddr::V6(x) if x.octets()[13..] == o[13..])
+                    });
+                if all_nodes || all_routers || solicited {
+                    p.mcast = true;
+                    Some(RouteKind::Local)
+                } else {
+                    None
+                }
+            } else {
+                self.fib6.lookup(dst)
+            }
         } else {
             fib.lookup(dst)
         };
@@ -576,6 +607,13 @@ impl Host {
         // IPPROTO_NONE has a NOPOLICY handler in IPv6 (exthdrs.c
         // nodata_protocol): no XFRM check, nothing delivered.
         if p.family == Family::Ipv6 && p.meta.protocol.0 == 59 {
+            return;
+        }
+        // Multicast: transports drop non-host packets before their XFRM
+        // check (udpv6 multicast delivery without sockets, tcp_v6_rcv);
+        // icmpv6_rcv checks the policy first.
+        if p.mcast {
+            out.local = p.meta.protocol.0 == 58;
             return;
         }
         if p.in_dev == 0 && p.family == Family::Ipv4 {
@@ -718,6 +756,7 @@ impl Host {
             received: false,
             owner: if hdrincl { self.sender_owner } else { None },
             frag_max_size: 0,
+            mcast: false,
         };
         // nf_defrag at LOCAL_OUT (priority -400) when conntrack is on.
         if p.slot.is_none() && self.fam(family).ct {

@@ -102,6 +102,27 @@ pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
             return false;
         }
     }
+    // conntrack_mt_origsrc & co.: masked compare over the family's length.
+    let addrs = [
+        (&c.orig_src, &ct.orig_src),
+        (&c.orig_dst, &ct.orig_dst),
+        (&c.repl_src, &ct.repl_src),
+        (&c.repl_dst, &ct.repl_dst),
+    ];
+    let n = if pkt.family == crate::model::Family::Ipv4 {
+        4
+    } else {
+        16
+    };
+    for (want, have) in addrs {
+        if let Some(w) = want {
+            let hit =
+                (0..n).all(|i| (have[i] & w.value.mask[i]) == (w.value.addr[i] & w.value.mask[i]));
+            if hit == w.invert {
+                return false;
+            }
+        }
+    }
     if let Some(p) = c.proto {
         if (ct.l4proto == p.value) == p.invert {
             return false;

@@ -48,12 +48,7 @@ pub fn match_supported(m: &Match) -> bool {
         Match::Srh(_) => true,
         Match::Sctp(x) => pkt::sctp_supported(x),
         Match::Dccp(x) => pkt::dccp_supported(x),
-        Match::Conntrack(c) => {
-            c.orig_src.is_none()
-                && c.orig_dst.is_none()
-                && c.repl_src.is_none()
-                && c.repl_dst.is_none()
-        }
+        Match::Conntrack(_) => true,
         _ => false,
     }
 }
