@@ -98,7 +98,7 @@ pub struct PacketCtx<'a> {
     /// Family.
     pub family: Family,
     /// The packet from its network header on (exactly the packet's length).
-    pub data: &'a mut [u8],
+    pub data: &'a mut Vec<u8>,
     /// Offsets and protocol found once per packet.
     pub meta: PacketMeta,
     /// The hook being traversed.

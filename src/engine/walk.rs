@@ -88,7 +88,6 @@ pub fn run_table<E: Env, S: TraceSink>(
     let hook_chain = prog.rules[entry.0 as usize].chain;
     state.stack.clear();
     let mut e = entry;
-    let len = pkt.data.len() as u64;
     loop {
         let Some(r) = prog.rules.get(e.0 as usize) else {
             return Verdict::Drop;
@@ -134,9 +133,11 @@ pub fn run_table<E: Env, S: TraceSink>(
             e = RuleId(e.0 + 1);
             continue;
         }
+        // ADD_COUNTER(*counter, skb->len, 1): the current length (a target
+        // earlier in the walk may have changed it).
         let c = &mut state.counters[e.0 as usize];
         c.0 += 1;
-        c.1 += len;
+        c.1 += pkt.data.len() as u64;
         if pkt.nf_trace {
             // get_chainname_rulenum: a rule of the hook's own chain with the
             // tail-like shape prints "policy", of a user chain "return".

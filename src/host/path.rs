@@ -300,7 +300,7 @@ impl Host {
         };
         let mut ctx = PacketCtx {
             family,
-            data: p.buf.as_mut_slice(),
+            data: &mut *p.buf,
             meta: p.meta,
             hook,
             in_dev,

@@ -39,7 +39,9 @@ pub fn target_supported(t: &Target) -> bool {
         | Target::Ttl(_)
         | Target::Hl(_)
         | Target::Tos(_)
-        | Target::Dscp(_) => true,
+        | Target::Dscp(_)
+        | Target::Tcpmss(_)
+        | Target::Ecn(_) => true,
         Target::Ct(c) => {
             use crate::model::targets::ct::CtFlags;
             c.flags.contains(CtFlags::NOTRACK) || c.flags.contains(CtFlags::NOTRACK_ALIAS)
@@ -433,6 +435,11 @@ impl Env for HostEnv<'_> {
                 set_tclass(self.family, pkt.data, |old| (old & !t.mask) ^ t.value);
                 None
             }
+            Target::Tcpmss(t) => tcpmss(self.family, t.mss, pkt),
+            Target::Ecn(e) => {
+                ecn_tg(e, pkt);
+                None
+            }
             Target::Dscp(d) => {
                 // dscp_tg: replace the DSCP bits, keep ECN.
                 set_tclass(self.family, pkt.data, |old| (old & 0x03) | (d.dscp << 2));
@@ -583,5 +590,135 @@ pub(crate) fn icmp_allowed(
     match fib.lookup(to) {
         Some(RouteKind::Local) | None => true,
         _ => lim.allow(to, jiffies, period),
+    }
+}
+
+/// `tcpmss_tg4` / `tcpmss_tg6` with `tcpmss_mangle_packet`
+/// (net/netfilter/xt_TCPMSS.c): lower an MSS option that is larger, or add
+/// one (at most 536 / 1220) when the SYN has none and no payload.
+fn tcpmss(
+    family: Family,
+    mss: crate::model::targets::tcpmss::TcpMss,
+    pkt: &mut PacketCtx<'_>,
+) -> Option<Verdict> {
+    use crate::model::targets::tcpmss::TcpMss;
+    if pkt.meta.fragoff != 0 {
+        return None;
+    }
+    let thoff = pkt.meta.thoff;
+    let data: &mut Vec<u8> = pkt.data;
+    let len = data.len().saturating_sub(thoff);
+    if thoff == 0 || len < 20 {
+        return Some(Verdict::Drop);
+    }
+    let doff = usize::from(data[thoff + 12] >> 4) * 4;
+    if len < doff || doff < 20 {
+        return Some(Verdict::Drop);
+    }
+    // minlen: IP header + TCP header (tcpmss_tg4: sizeof(iphdr)+sizeof(tcphdr);
+    // tcpmss_tg6: sizeof(ipv6hdr)+sizeof(tcphdr)); the path MTU is 1500 here.
+    let minlen = if family == Family::Ipv4 { 40 } else { 60 };
+    let newmss: u16 = match mss {
+        TcpMss::Set(v) => v,
+        TcpMss::ClampPmtu => (1500 - minlen) as u16,
+    };
+    let csum_at = thoff + 16;
+    let get_csum = |d: &[u8]| u16::from_be_bytes([d[csum_at], d[csum_at + 1]]);
+    let mut i = 20;
+    while i + 4 <= doff {
+        let k = data[thoff + i];
+        if k == 2 && data[thoff + i + 1] == 4 {
+            let old = u16::from_be_bytes([data[thoff + i + 2], data[thoff + i + 3]]);
+            if old <= newmss {
+                return None;
+            }
+            data[thoff + i + 2..thoff + i + 4].copy_from_slice(&newmss.to_be_bytes());
+            let c = crate::wire::checksum::replace2(get_csum(data), old, newmss);
+            data[csum_at..csum_at + 2].copy_from_slice(&c.to_be_bytes());
+            return None;
+        }
+        // optlen(): EOL/NOP and broken lengths advance by one.
+        i += if k < 2 || data[thoff + i + 1] == 0 {
+            1
+        } else {
+            usize::from(data[thoff + i + 1])
+        };
+    }
+    if len > doff || doff >= 60 {
+        return None;
+    }
+    let newmss = newmss.min(if family == Family::Ipv4 { 536 } else { 1220 });
+    // Insert the option right after the fixed header.
+    let opt = [2u8, 4, (newmss >> 8) as u8, newmss as u8];
+    for (k, b) in opt.iter().enumerate() {
+        data.insert(thoff + 20 + k, *b);
+    }
+    // inet_proto_csum_replace2(len -> len+4, pseudohdr) + replace4(0 -> opt)
+    // + replace2(old doff word -> new).
+    let mut c = get_csum(data);
+    c = crate::wire::checksum::replace2(c, len as u16, (len + 4) as u16);
+    c = crate::wire::checksum::replace4(c, [0, 0, 0, 0], opt);
+    let old_w = u16::from_be_bytes([data[thoff + 12], data[thoff + 13]]);
+    data[thoff + 12] += 1 << 4;
+    let new_w = u16::from_be_bytes([data[thoff + 12], data[thoff + 13]]);
+    c = crate::wire::checksum::replace2(c, old_w, new_w);
+    data[csum_at..csum_at + 2].copy_from_slice(&c.to_be_bytes());
+    match family {
+        Family::Ipv4 => {
+            let old = u16::from_be_bytes([data[2], data[3]]);
+            let new = old + 4;
+            data[2..4].copy_from_slice(&new.to_be_bytes());
+            let ic =
+                crate::wire::checksum::replace2(u16::from_be_bytes([data[10], data[11]]), old, new);
+            data[10..12].copy_from_slice(&ic.to_be_bytes());
+        }
+        Family::Ipv6 => {
+            let pl = u16::from_be_bytes([data[4], data[5]]) + 4;
+            data[4..6].copy_from_slice(&pl.to_be_bytes());
+        }
+    }
+    if let Ok(m) = crate::wire::meta::PacketMeta::parse(data) {
+        pkt.meta = m;
+    }
+    None
+}
+
+/// `ecn_tg` (net/ipv4/netfilter/ipt_ECN.c): set the IP ECT bits, clear
+/// or set TCP ECE/CWR (checksums updated).
+fn ecn_tg(e: &crate::model::targets::ecn::Ecn, pkt: &mut PacketCtx<'_>) {
+    use crate::model::targets::ecn::EcnOp;
+    if e.op.contains(EcnOp::SET_IP) {
+        if let Some(&tos) = pkt.data.get(1) {
+            if tos & 0x03 != e.ip_ect {
+                set_ipv4_byte(pkt.data, 1, (tos & !0x03) | e.ip_ect);
+            }
+        }
+    }
+    if e.op.intersects(EcnOp::SET_ECE | EcnOp::SET_CWR)
+        && pkt.meta.protocol.0 == 6
+        && pkt.meta.fragoff == 0
+    {
+        let thoff = pkt.meta.thoff;
+        let Some(&flags) = pkt.data.get(thoff + 13) else {
+            return;
+        };
+        let mut nf = flags;
+        if e.op.contains(EcnOp::SET_ECE) {
+            nf = if e.ece { nf | 0x40 } else { nf & !0x40 };
+        }
+        if e.op.contains(EcnOp::SET_CWR) {
+            nf = if e.cwr { nf | 0x80 } else { nf & !0x80 };
+        }
+        if nf != flags && pkt.data.len() >= thoff + 18 {
+            let old = u16::from_be_bytes([pkt.data[thoff + 12], pkt.data[thoff + 13]]);
+            pkt.data[thoff + 13] = nf;
+            let new = u16::from_be_bytes([pkt.data[thoff + 12], pkt.data[thoff + 13]]);
+            let c = crate::wire::checksum::replace2(
+                u16::from_be_bytes([pkt.data[thoff + 16], pkt.data[thoff + 17]]),
+                old,
+                new,
+            );
+            pkt.data[thoff + 16..thoff + 18].copy_from_slice(&c.to_be_bytes());
+        }
     }
 }
