@@ -261,9 +261,82 @@ impl HostEnv<'_> {
 }
 
 impl Env for HostEnv<'_> {
+    /// IPv4: `__inet_dev_addr_type` (net/ipv4/fib_frontend.c): zeronet and
+    /// 255.255.255.255 are BROADCAST, 224.0.0.0/4 MULTICAST; otherwise the
+    /// local table decides (LOCAL for the host's addresses and 127.0.0.0/8,
+    /// BROADCAST for the directed broadcast of each connected subnet shorter
+    /// than /31 and 127.255.255.255), and only if its route's device is
+    /// `dev` when one is given; anything else is UNICAST. Linux 6.18's local
+    /// table (checked with `ip route show table local` in a netns) has no
+    /// route for a subnet's network address.
+    ///
+    /// IPv6: the bits of `match_lookup_rt6` (net/netfilter/xt_addrtype.c)
+    /// that nfsim can know: LOCAL for the host's addresses, else UNICAST
+    /// when a route exists, else UNREACHABLE (no route: `nf_ip6_route`
+    /// fails). `dev` is ignored (the engine refuses `--limit-iface-*` for
+    /// IPv6).
     fn addr_type(&self, family: Family, addr: &[u8], dev: Option<&str>) -> u16 {
-        let _ = (family, addr, dev);
-        0
+        const UNICAST: u16 = 1; // RTN_UNICAST
+        const LOCAL: u16 = 2; // RTN_LOCAL
+        const BROADCAST: u16 = 3; // RTN_BROADCAST
+        const MULTICAST: u16 = 5; // RTN_MULTICAST
+        match family {
+            Family::Ipv4 => {
+                let Some(&[a, b, c, d]) = addr.get(..4) else {
+                    return UNICAST;
+                };
+                let ip = Ipv4Addr::new(a, b, c, d);
+                if a == 0 || ip.is_broadcast() {
+                    return BROADCAST;
+                }
+                if ip.is_multicast() {
+                    return MULTICAST;
+                }
+                let dev_idx = match dev {
+                    Some(n) => match self.devs.iter().position(|d| d.name == n) {
+                        Some(i) => Some(i),
+                        // A device not on the host owns no route.
+                        None => return UNICAST,
+                    },
+                    None => None,
+                };
+                let ok = |route_dev: usize| dev_idx.is_none_or(|d| d == route_dev);
+                let ipa = IpAddr::V4(ip);
+                // Longest prefix first: the /32 routes (local addresses,
+                // directed broadcasts, 127.255.255.255), then 127.0.0.0/8.
+                if let Some((_, d)) = self.fib.local.iter().find(|(x, _)| *x == ipa) {
+                    return if ok(*d) { LOCAL } else { UNICAST };
+                }
+                if ip == Ipv4Addr::new(127, 255, 255, 255) {
+                    return if ok(0) { BROADCAST } else { UNICAST };
+                }
+                if let Some((_, d)) = self.fib.connected.iter().find(|(n, _)| {
+                    matches!(n, ipnet::IpNet::V4(n4) if n4.prefix_len() < 31 && n4.broadcast() == ip)
+                }) {
+                    return if ok(*d) { BROADCAST } else { UNICAST };
+                }
+                if a == 127 {
+                    return if ok(0) { LOCAL } else { UNICAST };
+                }
+                UNICAST
+            }
+            Family::Ipv6 => {
+                const X_UNICAST: u16 = 1 << 1;
+                const X_LOCAL: u16 = 1 << 2;
+                const X_UNREACHABLE: u16 = 1 << 7;
+                let Some(a16) = addr.get(..16).and_then(|b| <[u8; 16]>::try_from(b).ok()) else {
+                    return X_UNREACHABLE;
+                };
+                let ip = IpAddr::V6(Ipv6Addr::from(a16));
+                if self.fib.is_local(ip) {
+                    X_LOCAL | X_UNICAST
+                } else if self.fib.lookup(ip).is_some() {
+                    X_UNICAST
+                } else {
+                    X_UNREACHABLE
+                }
+            }
+        }
     }
 
     fn run_target(
@@ -422,12 +495,15 @@ impl HostEnv<'_> {
                 let new = (ctmark & !c.ctmask) ^ c.ctmark;
                 if new != ctmark {
                     self.ct.set_mark(h, new);
+                    // Later rules (connmark/conntrack --ctmark) see it.
+                    pkt.ct.mark = new;
                 }
             }
             ConnmarkMode::Save => {
                 let new = (ctmark & !c.ctmask) ^ (shift(pkt.mark & c.nfmask) & c.ctmask);
                 if new != ctmark {
                     self.ct.set_mark(h, new);
+                    pkt.ct.mark = new;
                 }
             }
             ConnmarkMode::Restore => {

@@ -10,6 +10,7 @@
 //! (allocated once with the program state), `env` the host.
 
 pub mod basic;
+pub mod misc;
 
 use super::ctx::{Env, MatchResult, PacketCtx};
 use super::state::MatchState;
@@ -25,6 +26,13 @@ pub fn match_supported(m: &Match) -> bool {
         Match::Multiport(_) => true,
         Match::Icmp(_) => true,
         Match::Icmp6(_) => true,
+        Match::Mark(_) => true,
+        Match::Connmark(_) => true,
+        Match::Addrtype(_) => true, // IPv6 forms: see misc::family_supported
+        Match::Quota(_) => true,
+        Match::StringMatch(s) => misc::string_supported(s),
+        Match::U32(_) => true,
+        Match::Helper(_) => true,
         Match::Conntrack(c) => {
             c.orig_src.is_none()
                 && c.orig_dst.is_none()
@@ -53,6 +61,13 @@ pub fn eval_match<E: Env>(
         Match::Multiport(x) => basic::multiport_mt(x, pkt),
         Match::Icmp(x) => basic::icmp_mt(x, pkt),
         Match::Icmp6(x) => basic::icmp6_mt(x, pkt),
+        Match::Mark(x) => misc::mark_mt(x, pkt).into(),
+        Match::Connmark(x) => misc::connmark_mt(x, pkt).into(),
+        Match::Addrtype(x) => misc::addrtype_mt(x, pkt, env).into(),
+        Match::Quota(x) => misc::quota_mt(x, pkt, st).into(),
+        Match::StringMatch(x) => misc::string_mt(x, pkt).into(),
+        Match::U32(x) => misc::u32_mt(x, pkt).into(),
+        Match::Helper(x) => misc::helper_mt(x).into(),
         _ => MatchResult::NoMatch,
     }
 }
