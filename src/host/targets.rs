@@ -300,7 +300,7 @@ impl Env for HostEnv<'_> {
                     },
                     None => None,
                 };
-                let ok = |route_dev: usize| dev_idx.is_none_or(|d| d == route_dev);
+                let ok = |route_dev: usize| dev_idx.map_or(true, |d| d == route_dev);
                 let ipa = IpAddr::V4(ip);
                 // Longest prefix first: the /32 routes (local addresses,
                 // directed broadcasts, 127.255.255.255), then 127.0.0.0/8.

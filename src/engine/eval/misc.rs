@@ -313,4 +313,356 @@ pub(crate) fn helper_mt(h: &Helper) -> bool {
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests {
+    use super::*;
+    use crate::host::{Host, HostConfig, InterfaceConfig, Outcome};
+    use crate::model::Ruleset;
+    use crate::replay::TraceCollector;
+    use crate::syntax::{parse_restore, RestoreOptions};
+    use crate::time::Instant;
+
+    /// UDP 192.0.2.20:50002 -> 192.0.2.1:137, one payload byte `q` (29 bytes).
+    const V4_UDP: &str = "4500001d000100004011f6b9c0000214c0000201c3520089000946ea71";
+    /// UDP 2001:db8::20 -> 2001:db8::1.
+    const V6_UDP: &str = "600000000009114020010db800000000000000000000002020010db8000000000000000000000001cf0a00090009643571";
+
+    fn hex(s: &str) -> Vec<u8> {
+        (0..s.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn host(v4: &str, v6: &str) -> Host {
+        let r4 = if v4.is_empty() {
+            Ruleset::new(Family::Ipv4)
+        } else {
+            parse_restore(v4, &RestoreOptions::new(Family::Ipv4)).unwrap()
+        };
+        let r6 = if v6.is_empty() {
+            Ruleset::new(Family::Ipv6)
+        } else {
+            parse_restore(v6, &RestoreOptions::new(Family::Ipv6)).unwrap()
+        };
+        let cfg = HostConfig {
+            interfaces: vec![
+                InterfaceConfig {
+                    name: "eth0".into(),
+                    mac: [2, 0, 0, 0, 0, 1],
+                    addrs: vec![
+                        "192.0.2.1/24".parse().unwrap(),
+                        "2001:db8::1/64".parse().unwrap(),
+                    ],
+                    peer_mac: [2, 0, 0, 0, 0, 2],
+                },
+                InterfaceConfig {
+                    name: "eth1".into(),
+                    mac: [2, 0, 0, 0, 1, 1],
+                    addrs: vec!["198.51.100.1/24".parse().unwrap()],
+                    peer_mac: [2, 0, 0, 0, 1, 2],
+                },
+            ],
+            ..HostConfig::default()
+        };
+        Host::new(&cfg, &r4, &r6).unwrap()
+    }
+
+    fn filter(rules: &[&str]) -> String {
+        let mut s = String::from(
+            "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n",
+        );
+        for r in rules {
+            s.push_str(r);
+            s.push('\n');
+        }
+        s.push_str("COMMIT\n");
+        s
+    }
+
+    /// Numbers of the INPUT rules that matched, for each packet received on `dev`.
+    fn input_hits(h: &mut Host, dev: &str, pkt: &[u8], at_ms: u64) -> Vec<u32> {
+        let mut out = Outcome::default();
+        let mut sink = TraceCollector::default();
+        let d = h.device_index(dev).unwrap();
+        h.receive(d, pkt, Instant::from_millis(at_ms), &mut out, &mut sink);
+        sink.records
+            .iter()
+            .filter_map(|r| r.strip_prefix("filter:INPUT:rule:"))
+            .map(|n| n.parse().unwrap())
+            .collect()
+    }
+
+    fn with_dst(mut p: Vec<u8>, dst: [u8; 4]) -> Vec<u8> {
+        p[16..20].copy_from_slice(&dst);
+        // Recompute the IPv4 header checksum.
+        p[10] = 0;
+        p[11] = 0;
+        let mut sum = 0u32;
+        for i in (0..20).step_by(2) {
+            sum += u32::from(u16::from_be_bytes([p[i], p[i + 1]]));
+        }
+        while sum > 0xffff {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        let c = !(sum as u16);
+        p[10..12].copy_from_slice(&c.to_be_bytes());
+        p
+    }
+
+    #[test]
+    fn mark_and_inversion() {
+        let mut h = host(
+            &filter(&[
+                "-A INPUT -m mark --mark 0",
+                "-A INPUT -m mark ! --mark 0x1/0x1",
+                "-A INPUT -m mark --mark 0x1",
+                "-A INPUT -j MARK --set-mark 0x3",
+                "-A INPUT -m mark --mark 0x1/0x1",
+                "-A INPUT -m mark ! --mark 0x3",
+            ]),
+            "",
+        );
+        assert_eq!(input_hits(&mut h, "eth0", &hex(V4_UDP), 0), [1, 2, 4, 5]);
+    }
+
+    #[test]
+    fn connmark_needs_an_entry_and_sees_target_changes() {
+        let mut h = host(
+            &filter(&[
+                "-A INPUT -m connmark --mark 0",
+                "-A INPUT -j CONNMARK --set-mark 0x5",
+                "-A INPUT -m connmark --mark 0x4/0x4",
+                "-A INPUT -m connmark ! --mark 0x5",
+            ]),
+            "",
+        );
+        assert_eq!(input_hits(&mut h, "eth0", &hex(V4_UDP), 0), [1, 2, 3]);
+        // The entry keeps its mark for the next packet of the flow.
+        assert_eq!(input_hits(&mut h, "eth0", &hex(V4_UDP), 10), [2, 3]);
+        // Untracked: no entry, even the inverted test fails.
+        let mut h = host(
+            &format!(
+                "*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -j CT --notrack\nCOMMIT\n{}",
+                filter(&["-A INPUT -m connmark ! --mark 0x5", "-A INPUT -m connmark --mark 0"])
+            ),
+            "",
+        );
+        assert_eq!(
+            input_hits(&mut h, "eth0", &hex(V4_UDP), 0),
+            Vec::<u32>::new()
+        );
+    }
+
+    #[test]
+    fn addrtype_v4() {
+        let rules = filter(&[
+            "-A INPUT -m addrtype --dst-type LOCAL",
+            "-A INPUT -m addrtype --dst-type LOCAL --limit-iface-in",
+            "-A INPUT -m addrtype --dst-type BROADCAST",
+            "-A INPUT -m addrtype --dst-type BROADCAST --limit-iface-in",
+            "-A INPUT -m addrtype --dst-type UNICAST",
+            "-A INPUT -m addrtype --src-type UNICAST ! --dst-type LOCAL",
+            "-A INPUT -m addrtype --dst-type MULTICAST",
+            "-A INPUT -m addrtype --dst-type UNICAST --limit-iface-in",
+        ]);
+        let mut h = host(&rules, "");
+        let p = hex(V4_UDP); // 192.0.2.20 -> 192.0.2.1
+        assert_eq!(input_hits(&mut h, "eth0", &p, 0), [1, 2]);
+        // Our eth0 address arriving on eth1: LOCAL, but not for eth1.
+        assert_eq!(input_hits(&mut h, "eth1", &p, 1), [1, 8]);
+        let b = with_dst(hex(V4_UDP), [192, 0, 2, 255]);
+        assert_eq!(input_hits(&mut h, "eth0", &b, 2), [3, 4, 6]);
+        let b = with_dst(hex(V4_UDP), [255, 255, 255, 255]);
+        assert_eq!(input_hits(&mut h, "eth0", &b, 3), [3, 4, 6]);
+        // Multicast is seen in PREROUTING (nfsim's host does not deliver it).
+        let mut h = host(
+            "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -m addrtype --dst-type MULTICAST\n-A PREROUTING -m addrtype --dst-type MULTICAST --limit-iface-in\n-A PREROUTING -m addrtype --dst-type UNICAST,LOCAL\nCOMMIT\n",
+            "",
+        );
+        let m = with_dst(hex(V4_UDP), [224, 0, 0, 1]);
+        let mut out = Outcome::default();
+        let mut sink = TraceCollector::default();
+        h.receive(1, &m, Instant::from_millis(4), &mut out, &mut sink);
+        assert_eq!(
+            sink.records,
+            [
+                "mangle:PREROUTING:rule:1",
+                "mangle:PREROUTING:rule:2",
+                "mangle:PREROUTING:policy:4"
+            ]
+        );
+    }
+
+    #[test]
+    fn addrtype_v4_env() {
+        let h = host("", "");
+        let env_of = |a: &[u8], dev: Option<&str>| -> u16 {
+            let mut slot = None;
+            let mut rng = crate::conntrack::SplitMix64::new(0);
+            let mut out = Outcome::default();
+            let mut q = std::collections::VecDeque::new();
+            let mut pool = Vec::new();
+            let mut ct = crate::conntrack::ConntrackTable::new(Default::default()).unwrap();
+            let env = crate::host::targets::HostEnv {
+                ct: &mut ct,
+                slot: &mut slot,
+                fib: &h.fib4,
+                devs: &h.devs,
+                rng: &mut rng,
+                out: &mut out,
+                queue: &mut q,
+                pool: &mut pool,
+                now: Instant::from_millis(0),
+                hook: crate::model::Hook::LocalIn,
+                in_dev_idx: 1,
+                received: true,
+                family: Family::Ipv4,
+            };
+            env.addr_type(Family::Ipv4, a, dev)
+        };
+        assert_eq!(env_of(&[0, 1, 2, 3], Some("eth1")), 3);
+        assert_eq!(env_of(&[127, 0, 0, 9], None), 2);
+        assert_eq!(env_of(&[127, 0, 0, 9], Some("lo")), 2);
+        assert_eq!(env_of(&[127, 0, 0, 9], Some("eth0")), 1);
+        assert_eq!(env_of(&[127, 255, 255, 255], None), 3);
+        assert_eq!(env_of(&[192, 0, 2, 0], None), 1);
+        assert_eq!(env_of(&[198, 51, 100, 255], Some("eth1")), 3);
+        assert_eq!(env_of(&[198, 51, 100, 255], Some("eth0")), 1);
+        assert_eq!(env_of(&[203, 0, 113, 1], None), 1);
+        assert_eq!(env_of(&[239, 1, 1, 1], Some("eth0")), 5);
+        assert_eq!(env_of(&[1, 2, 3], None), 1);
+    }
+
+    #[test]
+    fn addrtype_v6() {
+        let rules = filter(&[
+            "-A INPUT -m addrtype --dst-type LOCAL",
+            "-A INPUT -m addrtype --src-type UNICAST",
+            "-A INPUT -m addrtype ! --src-type LOCAL",
+            "-A INPUT -m addrtype --dst-type MULTICAST",
+        ]);
+        let mut h = host("", &rules);
+        assert_eq!(input_hits_v6(&mut h, &hex(V6_UDP)), [1, 2, 3]);
+        // The route-flag forms are refused, not approximated.
+        let r6 =
+            |r: &str| parse_restore(&filter(&[r]), &RestoreOptions::new(Family::Ipv6)).unwrap();
+        for bad in [
+            "-A INPUT -m addrtype --dst-type LOCAL --limit-iface-in",
+            "-A INPUT -m addrtype --dst-type UNREACHABLE",
+            "-A INPUT -m addrtype --dst-type LOCAL,UNICAST",
+            "-A INPUT -m addrtype --dst-type ANYCAST",
+        ] {
+            let e = Host::new(
+                &HostConfig::default(),
+                &Ruleset::new(Family::Ipv4),
+                &r6(bad),
+            );
+            assert!(e.is_err(), "{bad}");
+        }
+    }
+
+    fn input_hits_v6(h: &mut Host, pkt: &[u8]) -> Vec<u32> {
+        input_hits(h, "eth0", pkt, 0)
+    }
+
+    #[test]
+    fn ipv6_classes() {
+        let a = |s: &str| s.parse::<std::net::Ipv6Addr>().unwrap().octets();
+        assert!(ipv6_is_unicast(&a("2001:db8::1")));
+        assert!(ipv6_is_unicast(&a("::1")));
+        assert!(ipv6_is_unicast(&a("::192.0.2.1")));
+        assert!(ipv6_is_unicast(&a("fe80::1")));
+        assert!(!ipv6_is_unicast(&a("::")));
+        assert!(!ipv6_is_unicast(&a("::ffff:192.0.2.1")));
+        assert!(!ipv6_is_unicast(&a("ff02::1")));
+        assert!(!ipv6_is_unicast(&[0; 3]));
+    }
+
+    #[test]
+    fn quota_counts_down_then_closes() {
+        // V4_UDP is 29 bytes: 2 packets fit in 60, the third empties it.
+        let mut h = host(
+            &filter(&[
+                "-A INPUT -m quota --quota 60",
+                "-A INPUT -m quota ! --quota 29",
+            ]),
+            "",
+        );
+        let p = hex(V4_UDP);
+        assert_eq!(input_hits(&mut h, "eth0", &p, 0), [1]);
+        assert_eq!(input_hits(&mut h, "eth0", &p, 1), [1, 2]);
+        assert_eq!(input_hits(&mut h, "eth0", &p, 2), [2]);
+        assert_eq!(input_hits(&mut h, "eth0", &p, 3), [2]);
+    }
+
+    #[test]
+    fn string_window_and_icase() {
+        // V4_UDP payload is the single byte 0x71 ('q') at offset 28.
+        let mut h = host(
+            &filter(&[
+                "-A INPUT -m string --string q --algo bm",
+                "-A INPUT -m string --string Q --algo kmp --icase",
+                "-A INPUT -m string --string q --algo bm --to 28",
+                "-A INPUT -m string --string q --algo kmp --from 28 --to 29",
+                "-A INPUT -m string ! --string Q --algo bm",
+                "-A INPUT -m string --hex-string |c0000214| --algo bm --to 16",
+                "-A INPUT -m string --hex-string |c0000214| --algo bm --to 15",
+                "-A INPUT -m string --string q --algo bm --from 29",
+            ]),
+            "",
+        );
+        assert_eq!(input_hits(&mut h, "eth0", &hex(V4_UDP), 0), [1, 2, 4, 5, 6]);
+        assert_eq!(k_toupper(b'a'), b'A');
+        assert_eq!(k_toupper(0xe9), 0xc9);
+        assert_eq!(k_toupper(0xf7), 0xf7);
+        assert_eq!(k_toupper(0xdf), 0xbf);
+        assert!(find(b"xx\xe9x", b"\xc9", true));
+    }
+
+    #[test]
+    fn string_fsm_refused() {
+        let rs = parse_restore(
+            &filter(&["-A INPUT -m string --string q --algo fsm"]),
+            &RestoreOptions::new(Family::Ipv4),
+        );
+        if let Ok(rs) = rs {
+            assert!(Host::new(&HostConfig::default(), &rs, &Ruleset::new(Family::Ipv6)).is_err());
+        }
+    }
+
+    #[test]
+    fn u32_tests() {
+        let mut h = host(
+            &filter(&[
+                // IPv4, protocol UDP.
+                "-A INPUT -m u32 --u32 \"0>>28=4&&6&0xFF=17\"",
+                // UDP destination port 9 through the header length.
+                "-A INPUT -m u32 --u32 \"0>>22&0x3C@0>>16=0xc352\"",
+                "-A INPUT -m u32 --u32 \"0>>22&0x3C@0&0xFFFF=0x89\"",
+                // Reading beyond the end fails, also inverted.
+                "-A INPUT -m u32 --u32 \"26=0:0xffffffff\"",
+                "-A INPUT -m u32 ! --u32 \"26=0:0xffffffff\"",
+                "-A INPUT -m u32 --u32 \"25=0:0xffffffff\"",
+                "-A INPUT -m u32 ! --u32 \"0>>28=6\"",
+                "-A INPUT -m u32 --u32 \"0<<32=0x4500001d\"",
+            ]),
+            "",
+        );
+        assert_eq!(
+            input_hits(&mut h, "eth0", &hex(V4_UDP), 0),
+            [1, 2, 3, 5, 6, 7, 8]
+        );
+    }
+
+    #[test]
+    fn helper_is_its_inversion() {
+        let mut h = host(
+            &filter(&[
+                "-A INPUT -m helper --helper ftp",
+                "-A INPUT -m helper ! --helper ftp",
+            ]),
+            "",
+        );
+        assert_eq!(input_hits(&mut h, "eth0", &hex(V4_UDP), 0), [2]);
+    }
+}
