@@ -261,8 +261,10 @@ impl HostEnv<'_> {
 }
 
 impl Env for HostEnv<'_> {
-    /// IPv4: `__inet_dev_addr_type` (net/ipv4/fib_frontend.c): zeronet and
-    /// 255.255.255.255 are BROADCAST, 224.0.0.0/4 MULTICAST; otherwise the
+    /// IPv4: `__inet_dev_addr_type` (net/ipv4/fib_frontend.c): 0.0.0.0 and
+    /// 255.255.255.255 are BROADCAST (`ipv4_is_zeronet` is `addr == 0` in
+    /// current kernels: 0.1.2.3 is UNICAST on Linux 6.18, checked in a
+    /// netns), 224.0.0.0/4 MULTICAST; otherwise the
     /// local table decides (LOCAL for the host's addresses and 127.0.0.0/8,
     /// BROADCAST for the directed broadcast of each connected subnet shorter
     /// than /31 and 127.255.255.255), and only if its route's device is
@@ -286,7 +288,7 @@ impl Env for HostEnv<'_> {
                     return UNICAST;
                 };
                 let ip = Ipv4Addr::new(a, b, c, d);
-                if a == 0 || ip.is_broadcast() {
+                if ip.is_unspecified() || ip.is_broadcast() {
                     return BROADCAST;
                 }
                 if ip.is_multicast() {

@@ -31,7 +31,7 @@ pub fn match_supported(m: &Match) -> bool {
         Match::Addrtype(_) => true, // IPv6 forms: see misc::family_supported
         Match::Quota(_) => true,
         Match::StringMatch(s) => misc::string_supported(s),
-        Match::U32(_) => true,
+        Match::U32(u) => misc::u32_supported(u),
         Match::Helper(_) => true,
         Match::Conntrack(c) => {
             c.orig_src.is_none()
