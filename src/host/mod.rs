@@ -242,8 +242,9 @@ pub struct Host {
     pub(crate) v6: FamilyState,
     pub(crate) ct: ConntrackTable,
     pub(crate) rng: SplitMix64,
-    #[allow(dead_code)] // used by limit/hashlimit (being wired)
     pub(crate) hz: u32,
+    /// Tables of stateful matches (`connlimit` lists).
+    pub(crate) shared: crate::engine::shared::SharedTables,
     pub(crate) queue: VecDeque<path::Job>,
     pub(crate) pool: Vec<Vec<u8>>,
 }
@@ -383,6 +384,7 @@ impl Host {
             ct,
             rng: SplitMix64::new(cfg.seed),
             hz: cfg.hz,
+            shared: Default::default(),
             queue: VecDeque::with_capacity(8),
             pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
         })

@@ -243,6 +243,8 @@ impl Host {
             rng,
             queue,
             pool,
+            hz,
+            shared,
             ..
         } = self;
         let fam = match family {
@@ -271,6 +273,8 @@ impl Host {
             queue,
             pool,
             now,
+            hz: *hz,
+            shared,
             hook,
             in_dev_idx: p.in_dev,
             received: p.received,

@@ -59,6 +59,9 @@ pub(crate) struct HostEnv<'a> {
     pub(crate) queue: &'a mut std::collections::VecDeque<Job>,
     pub(crate) pool: &'a mut Vec<Vec<u8>>,
     pub(crate) now: Instant,
+    /// `CONFIG_HZ` (jiffies for `connlimit`).
+    pub(crate) hz: u32,
+    pub(crate) shared: &'a mut crate::engine::shared::SharedTables,
     pub(crate) hook: Hook,
     pub(crate) in_dev_idx: usize,
     pub(crate) received: bool,
@@ -339,6 +342,66 @@ impl Env for HostEnv<'_> {
                 }
             }
         }
+    }
+
+    fn conncount(
+        &mut self,
+        st: &mut crate::engine::state::MatchState,
+        key: [u32; 5],
+        pkt: &PacketCtx<'_>,
+    ) -> u32 {
+        use crate::conntrack::{CtStatus, Dir, TcpState};
+        use crate::engine::shared::{skb_tuple, ConnLookup, SkbConn};
+        /// `nf_conntrack_find_get` over the live confirmed entries (a
+        /// linear scan: simulation-sized tables) and `already_closed`.
+        struct Lookup<'t> {
+            ct: &'t ConntrackTable,
+            now: Instant,
+        }
+        impl ConnLookup for Lookup<'_> {
+            fn find_closed(&mut self, t: &crate::conntrack::Tuple) -> Option<bool> {
+                let h = self.ct.entries(self.now).find(|h| {
+                    self.ct.tuple(*h, Dir::Original).as_ref() == Some(t)
+                        || self.ct.tuple(*h, Dir::Reply).as_ref() == Some(t)
+                })?;
+                Some(matches!(
+                    self.ct.tcp_state(h),
+                    Some(TcpState::TimeWait) | Some(TcpState::Close)
+                ))
+            }
+        }
+        if !st.init {
+            st.init = true;
+            st.a = self.shared.conncount_new();
+        }
+        let mut lookup = Lookup {
+            ct: self.ct,
+            now: self.now,
+        };
+        // get_ct_or_tuple_from_skb
+        let skb = match self.slot.and_then(|s| s.handle()) {
+            Some(h) => match self.ct.tuple(h, Dir::Original) {
+                Some(tuple) => SkbConn::Tuple {
+                    tuple,
+                    confirmed: self
+                        .ct
+                        .status(h)
+                        .is_some_and(|s| s.contains(CtStatus::CONFIRMED)),
+                },
+                None => SkbConn::NoTuple,
+            },
+            None => match skb_tuple(pkt.family, pkt.data, &pkt.meta) {
+                Some(tuple) => SkbConn::Tuple {
+                    tuple,
+                    confirmed: lookup.find_closed(&tuple).is_some(),
+                },
+                None => SkbConn::NoTuple,
+            },
+        };
+        // jiffies (the kernel's start offset only shifts the phase).
+        let jiffies = (u128::from(pkt.now.as_nanos()) * u128::from(self.hz) / 1_000_000_000) as u32;
+        self.shared
+            .conncount_count(st.a, key, skb, jiffies, &mut lookup)
     }
 
     fn run_target(

@@ -11,12 +11,14 @@
 //! IPv6 `addrtype` forms that depend on IPv6 route flags nfsim's routing
 //! table does not carry (see [`addrtype_supported`]).
 
-use crate::engine::ctx::{Env, PacketCtx};
+use crate::engine::ctx::{Env, MatchResult, PacketCtx};
 use crate::engine::state::MatchState;
 use crate::model::matches::addrtype::Addrtype;
 use crate::model::matches::string::{Algo, StringMatch};
 use crate::model::matches::u32::{Op, U32};
-use crate::model::matches::{connmark::Connmark, helper::Helper, mark::Mark, quota::Quota};
+use crate::model::matches::{
+    connlimit::Connlimit, connmark::Connmark, helper::Helper, mark::Mark, quota::Quota,
+};
 use crate::model::{Family, Match};
 use crate::wire::rd_u32;
 
@@ -189,6 +191,48 @@ fn ipv6_is_unicast(addr: &[u8]) -> bool {
     }
     let mapped = a[..10].iter().all(|b| *b == 0) && a[10..12] == [0xff, 0xff];
     !mapped
+}
+
+/// `connlimit_mt` (net/netfilter/xt_connlimit.c, Linux 6.18.y with the
+/// sk_buff conncount API): the key is the source (or with
+/// `--connlimit-daddr` the destination) address masked by
+/// `--connlimit-mask`, then the zone id (always 0 in nfsim); the count comes
+/// from the host's `nf_conncount` lists ([`Env::conncount`]). A count of 0
+/// (no tuple for the packet, or a confirmed connection meeting an emptied
+/// list) drops the packet (`hotdrop`); otherwise
+/// `(count > limit) ^ invert` (`--connlimit-upto` is the inversion).
+///
+/// State: `st.a` is the rule's `nf_conncount_data` id (set by the host).
+pub(crate) fn connlimit_mt<E: Env>(
+    c: &Connlimit,
+    pkt: &PacketCtx<'_>,
+    st: &mut MatchState,
+    env: &mut E,
+) -> MatchResult {
+    let data: &[u8] = pkt.data;
+    let mask = c.mask();
+    let mut key = [0u32; 5];
+    let (addr, words) = match pkt.family {
+        Family::Ipv4 => (data.get(if c.daddr { 16..20 } else { 12..16 }), 1),
+        Family::Ipv6 => (data.get(if c.daddr { 24..40 } else { 8..24 }), 4),
+    };
+    let Some(addr) = addr else {
+        return MatchResult::HotDrop;
+    };
+    for (i, k) in key.iter_mut().take(words).enumerate() {
+        let at = i * 4;
+        let mut w = [0u8; 4];
+        for (j, b) in w.iter_mut().enumerate() {
+            *b = addr.get(at + j).copied().unwrap_or(0) & mask[at + j];
+        }
+        *k = u32::from_be_bytes(w);
+    }
+    // key[words] = zone->id = 0 (nfsim has only the default zone).
+    let n = env.conncount(st, key, pkt);
+    if n == 0 {
+        return MatchResult::HotDrop;
+    }
+    ((n > c.limit) ^ c.upto).into()
 }
 
 /// `quota_mt` (net/netfilter/xt_quota.c): while `skb->len` fits in the
@@ -513,7 +557,10 @@ mod tests {
             let mut q = std::collections::VecDeque::new();
             let mut pool = Vec::new();
             let mut ct = crate::conntrack::ConntrackTable::new(Default::default()).unwrap();
+            let mut shared = crate::engine::shared::SharedTables::default();
             let env = crate::host::targets::HostEnv {
+                hz: 250,
+                shared: &mut shared,
                 ct: &mut ct,
                 slot: &mut slot,
                 fib: &h.fib4,
@@ -680,6 +727,44 @@ mod tests {
         if let Ok(rs) = rs {
             assert!(Host::new(&HostConfig::default(), &rs, &Ruleset::new(Family::Ipv6)).is_err());
         }
+    }
+
+    fn udp_from(sport: u16, src_last: u8) -> Vec<u8> {
+        let mut p = hex(V4_UDP);
+        p[15] = src_last;
+        p[20..22].copy_from_slice(&sport.to_be_bytes());
+        p[26] = 0; // no UDP checksum
+        p[27] = 0;
+        let d = [p[16], p[17], p[18], p[19]];
+        with_dst(p, d)
+    }
+
+    #[test]
+    fn connlimit_counts_connections_per_source() {
+        let mut h = host(
+            &filter(&[
+                "-A INPUT -m connlimit --connlimit-above 1",
+                "-A INPUT -m connlimit --connlimit-upto 1 --connlimit-mask 24",
+                "-A INPUT -m connlimit --connlimit-above 2 --connlimit-daddr",
+            ]),
+            "",
+        );
+        // Flow A, first packet: 1 connection everywhere.
+        assert_eq!(input_hits(&mut h, "eth0", &udp_from(1000, 20), 0), [2]);
+        // Flow B from the same source: 2.
+        assert_eq!(input_hits(&mut h, "eth0", &udp_from(1001, 20), 100), [1]);
+        // Flow A again (confirmed: nothing added): still 2.
+        assert_eq!(input_hits(&mut h, "eth0", &udp_from(1000, 20), 200), [1]);
+        // Flow C from another source in the /24: 1 for its address, 3 for
+        // the /24 and for the destination.
+        assert_eq!(input_hits(&mut h, "eth0", &udp_from(1000, 21), 300), [3]);
+        // A non-first fragment has no entry and no tuple: hotdrop at rule 1.
+        let mut f = udp_from(1002, 22);
+        f[6] = 0x00;
+        f[7] = 0x10;
+        let d = [f[16], f[17], f[18], f[19]];
+        let f = with_dst(f, d);
+        assert_eq!(input_hits(&mut h, "eth0", &f, 400), Vec::<u32>::new());
     }
 
     #[test]

@@ -33,6 +33,7 @@ pub fn match_supported(m: &Match) -> bool {
         Match::StringMatch(s) => misc::string_supported(s),
         Match::U32(u) => misc::u32_supported(u),
         Match::Helper(_) => true,
+        Match::Connlimit(_) => true,
         Match::Conntrack(c) => {
             c.orig_src.is_none()
                 && c.orig_dst.is_none()
@@ -68,6 +69,7 @@ pub fn eval_match<E: Env>(
         Match::StringMatch(x) => misc::string_mt(x, pkt).into(),
         Match::U32(x) => misc::u32_mt(x, pkt).into(),
         Match::Helper(x) => misc::helper_mt(x).into(),
+        Match::Connlimit(x) => misc::connlimit_mt(x, pkt, st, env),
         _ => MatchResult::NoMatch,
     }
 }
