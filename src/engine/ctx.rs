@@ -147,6 +147,10 @@ pub trait Env {
         key: [u32; 5],
         pkt: &PacketCtx<'_>,
     ) -> u32;
+    /// The packet's conntrack entry accounting (`nf_conn_acct_find`):
+    /// packets and bytes of the original and reply directions; `None`
+    /// without an entry or without accounting.
+    fn ct_acct(&self) -> Option<[(u64, u64); 2]>;
     /// Runs an extension target on the packet and returns its verdict
     /// (`None` = `XT_CONTINUE`).
     fn run_target(

@@ -374,6 +374,22 @@ impl Host {
                 }
             }
         }
+        // connbytes_mt_check (net/netfilter/xt_connbytes.c) turns conntrack
+        // accounting on for the netns ("Forcing CT accounting to be
+        // enabled"; checked on Linux 6.18: the sysctl reads 1 afterwards).
+        let uses_connbytes = |rs: &Ruleset| {
+            rs.tables.iter().any(|t| {
+                t.chains
+                    .iter()
+                    .flat_map(|c| c.rules.iter())
+                    .any(|r| r.matches.iter().any(|m| m.name() == "connbytes"))
+            })
+        };
+        if uses_connbytes(v4) || uses_connbytes(v6) {
+            ctcfg
+                .set("net.netfilter.nf_conntrack_acct", 1)
+                .map_err(|e| HostError::Sysctl(format!("nf_conntrack_acct: {e:?}")))?;
+        }
         let ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl(format!("{e:?}")))?;
         Ok(Host {
             devs,

@@ -404,6 +404,18 @@ impl Env for HostEnv<'_> {
             .conncount_count(st.a, key, skb, jiffies, &mut lookup)
     }
 
+    /// Every entry has accounting: a ruleset with `connbytes` makes the
+    /// host turn `nf_conntrack_acct` on before any traffic, as
+    /// `connbytes_mt_check` forces it when the rule is loaded.
+    fn ct_acct(&self) -> Option<[(u64, u64); 2]> {
+        use crate::conntrack::Dir;
+        let h = self.slot.and_then(|s| s.handle())?;
+        Some([
+            self.ct.counters(h, Dir::Original)?,
+            self.ct.counters(h, Dir::Reply)?,
+        ])
+    }
+
     fn run_target(
         &mut self,
         table: TableKind,

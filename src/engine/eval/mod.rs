@@ -34,6 +34,7 @@ pub fn match_supported(m: &Match) -> bool {
         Match::U32(u) => misc::u32_supported(u),
         Match::Helper(_) => true,
         Match::Connlimit(_) => true,
+        Match::Connbytes(_) => true,
         Match::Conntrack(c) => {
             c.orig_src.is_none()
                 && c.orig_dst.is_none()
@@ -70,6 +71,7 @@ pub fn eval_match<E: Env>(
         Match::U32(x) => misc::u32_mt(x, pkt).into(),
         Match::Helper(x) => misc::helper_mt(x).into(),
         Match::Connlimit(x) => misc::connlimit_mt(x, pkt, st, env),
+        Match::Connbytes(x) => misc::connbytes_mt(x, env).into(),
         _ => MatchResult::NoMatch,
     }
 }
