@@ -648,6 +648,45 @@ mod tests {
         }
     }
 
+    /// Linux 6.18.44 in a netns, mangle PREROUTING: the same hits.
+    #[test]
+    fn addrtype_v6_prerouting() {
+        let mut h = host(
+            "",
+            "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n\
+             -A PREROUTING -m addrtype --dst-type LOCAL\n\
+             -A PREROUTING -m addrtype --src-type UNICAST\n\
+             -A PREROUTING -m addrtype ! --src-type LOCAL\n\
+             -A PREROUTING -m addrtype --dst-type MULTICAST\n\
+             -A PREROUTING -m addrtype --src-type UNSPEC\n\
+             -A PREROUTING -m addrtype --dst-type MULTICAST,LOCAL\n\
+             COMMIT\n",
+        );
+        let a = |s: &str| s.parse::<std::net::Ipv6Addr>().unwrap().octets();
+        let cases: [(&str, &str, &[u32]); 5] = [
+            ("2001:db8::20", "2001:db8::1", &[1, 2, 3]),
+            ("2001:db8::20", "ff02::1", &[2, 3, 4]),
+            ("::", "2001:db8::1", &[1, 3, 5]),
+            ("::ffff:192.0.2.9", "2001:db8::1", &[1, 3]),
+            ("2001:db8::1", "2001:db8::5", &[2]),
+        ];
+        for (i, (src, dst, want)) in cases.iter().enumerate() {
+            let mut p = hex(V6_UDP);
+            p[8..24].copy_from_slice(&a(src));
+            p[24..40].copy_from_slice(&a(dst));
+            let mut out = Outcome::default();
+            let mut sink = TraceCollector::default();
+            h.receive(1, &p, Instant::from_millis(i as u64), &mut out, &mut sink);
+            let got: Vec<u32> = sink
+                .records
+                .iter()
+                .filter_map(|r| r.strip_prefix("mangle:PREROUTING:rule:"))
+                .map(|n| n.parse().unwrap())
+                .collect();
+            assert_eq!(&got, want, "{src} -> {dst}");
+        }
+    }
+
     fn input_hits_v6(h: &mut Host, pkt: &[u8]) -> Vec<u32> {
         input_hits(h, "eth0", pkt, 0)
     }
