@@ -136,6 +136,21 @@ pub trait Env {
     /// PROHIBIT=256, THROW=512, NAT=1024, XRESOLVE=2048) of `addr`,
     /// restricted to device `dev` when given.
     fn addr_type(&self, family: Family, addr: &[u8], dev: Option<&str>) -> u16;
+    /// `connlimit`: `nf_conncount_count_skb` for this rule's connection
+    /// lists (created on first use, its id kept in `st.a` with `st.init`),
+    /// grouping key `key` (masked address words and zone): the number of
+    /// connections counted, 0 meaning "hotdrop" (see
+    /// [`SharedTables::conncount_count`](super::shared::SharedTables::conncount_count)).
+    fn conncount(
+        &mut self,
+        st: &mut super::state::MatchState,
+        key: [u32; 5],
+        pkt: &PacketCtx<'_>,
+    ) -> u32;
+    /// The packet's conntrack entry accounting (`nf_conn_acct_find`):
+    /// packets and bytes of the original and reply directions; `None`
+    /// without an entry or without accounting.
+    fn ct_acct(&self) -> Option<[(u64, u64); 2]>;
     /// Runs an extension target on the packet and returns its verdict
     /// (`None` = `XT_CONTINUE`).
     fn run_target(

@@ -13,6 +13,7 @@
 pub mod ctx;
 pub mod eval;
 pub mod program;
+pub mod shared;
 pub mod state;
 pub mod walk;
 

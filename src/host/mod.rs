@@ -255,6 +255,8 @@ pub struct Host {
     pub(crate) icmp_limit: stack::IcmpLimiter,
     pub(crate) defrag: frag::Defrag,
     pub(crate) pending_discard: Vec<crate::conntrack::CtHandle>,
+    /// Tables of stateful matches (`connlimit` lists).
+    pub(crate) shared: crate::engine::shared::SharedTables,
     pub(crate) queue: VecDeque<path::Job>,
     pub(crate) pool: Vec<Vec<u8>>,
 }
@@ -384,6 +386,22 @@ impl Host {
                 }
             }
         }
+        // connbytes_mt_check (net/netfilter/xt_connbytes.c) turns conntrack
+        // accounting on for the netns ("Forcing CT accounting to be
+        // enabled"; checked on Linux 6.18: the sysctl reads 1 afterwards).
+        let uses_connbytes = |rs: &Ruleset| {
+            rs.tables.iter().any(|t| {
+                t.chains
+                    .iter()
+                    .flat_map(|c| c.rules.iter())
+                    .any(|r| r.matches.iter().any(|m| m.name() == "connbytes"))
+            })
+        };
+        if uses_connbytes(v4) || uses_connbytes(v6) {
+            ctcfg
+                .set("net.netfilter.nf_conntrack_acct", 1)
+                .map_err(|e| HostError::Sysctl(format!("nf_conntrack_acct: {e:?}")))?;
+        }
         let ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl(format!("{e:?}")))?;
         Ok(Host {
             devs,
@@ -398,6 +416,7 @@ impl Host {
             icmp_limit: stack::IcmpLimiter::default(),
             defrag: frag::Defrag::default(),
             pending_discard: Vec::with_capacity(8),
+            shared: Default::default(),
             queue: VecDeque::with_capacity(8),
             pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
         })

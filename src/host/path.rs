@@ -263,6 +263,7 @@ impl Host {
             pool,
             icmp_limit,
             hz,
+            shared,
             ..
         } = self;
         let fam = match family {
@@ -291,6 +292,7 @@ impl Host {
             queue,
             pool,
             now,
+            shared,
             hook,
             in_dev_idx: p.in_dev,
             received: p.received,

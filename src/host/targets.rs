@@ -61,12 +61,14 @@ pub(crate) struct HostEnv<'a> {
     pub(crate) queue: &'a mut std::collections::VecDeque<Job>,
     pub(crate) pool: &'a mut Vec<Vec<u8>>,
     pub(crate) now: Instant,
+    /// `CONFIG_HZ` (jiffies for `connlimit`).
+    pub(crate) hz: u32,
+    pub(crate) shared: &'a mut crate::engine::shared::SharedTables,
     pub(crate) hook: Hook,
     pub(crate) in_dev_idx: usize,
     pub(crate) received: bool,
     pub(crate) family: Family,
     pub(crate) icmp_limit: &'a mut super::stack::IcmpLimiter,
-    pub(crate) hz: u32,
 }
 
 fn to_ct_range(r: &NatRange) -> CtRange {
@@ -296,9 +298,156 @@ impl HostEnv<'_> {
 }
 
 impl Env for HostEnv<'_> {
+    /// IPv4: `__inet_dev_addr_type` (net/ipv4/fib_frontend.c): 0.0.0.0 and
+    /// 255.255.255.255 are BROADCAST (`ipv4_is_zeronet` is `addr == 0` in
+    /// current kernels: 0.1.2.3 is UNICAST on Linux 6.18, checked in a
+    /// netns), 224.0.0.0/4 MULTICAST; otherwise the
+    /// local table decides (LOCAL for the host's addresses and 127.0.0.0/8,
+    /// BROADCAST for the directed broadcast of each connected subnet shorter
+    /// than /31 and 127.255.255.255), and only if its route's device is
+    /// `dev` when one is given; anything else is UNICAST. Linux 6.18's local
+    /// table (checked with `ip route show table local` in a netns) has no
+    /// route for a subnet's network address.
+    ///
+    /// IPv6: the bits of `match_lookup_rt6` (net/netfilter/xt_addrtype.c)
+    /// that nfsim can know: LOCAL for the host's addresses, else UNICAST
+    /// when a route exists, else UNREACHABLE (no route: `nf_ip6_route`
+    /// fails). `dev` is ignored (the engine refuses `--limit-iface-*` for
+    /// IPv6).
     fn addr_type(&self, family: Family, addr: &[u8], dev: Option<&str>) -> u16 {
-        let _ = (family, addr, dev);
-        0
+        const UNICAST: u16 = 1; // RTN_UNICAST
+        const LOCAL: u16 = 2; // RTN_LOCAL
+        const BROADCAST: u16 = 3; // RTN_BROADCAST
+        const MULTICAST: u16 = 5; // RTN_MULTICAST
+        match family {
+            Family::Ipv4 => {
+                let Some(&[a, b, c, d]) = addr.get(..4) else {
+                    return UNICAST;
+                };
+                let ip = Ipv4Addr::new(a, b, c, d);
+                if ip.is_unspecified() || ip.is_broadcast() {
+                    return BROADCAST;
+                }
+                if ip.is_multicast() {
+                    return MULTICAST;
+                }
+                let dev_idx = match dev {
+                    Some(n) => match self.devs.iter().position(|d| d.name == n) {
+                        Some(i) => Some(i),
+                        // A device not on the host owns no route.
+                        None => return UNICAST,
+                    },
+                    None => None,
+                };
+                let ok = |route_dev: usize| dev_idx.map_or(true, |d| d == route_dev);
+                let ipa = IpAddr::V4(ip);
+                // Longest prefix first: the /32 routes (local addresses,
+                // directed broadcasts, 127.255.255.255), then 127.0.0.0/8.
+                if let Some((_, d)) = self.fib.local.iter().find(|(x, _)| *x == ipa) {
+                    return if ok(*d) { LOCAL } else { UNICAST };
+                }
+                if ip == Ipv4Addr::new(127, 255, 255, 255) {
+                    return if ok(0) { BROADCAST } else { UNICAST };
+                }
+                if let Some((_, d)) = self.fib.connected.iter().find(|(n, _)| {
+                    matches!(n, ipnet::IpNet::V4(n4) if n4.prefix_len() < 31 && n4.broadcast() == ip)
+                }) {
+                    return if ok(*d) { BROADCAST } else { UNICAST };
+                }
+                if a == 127 {
+                    return if ok(0) { LOCAL } else { UNICAST };
+                }
+                UNICAST
+            }
+            Family::Ipv6 => {
+                const X_UNICAST: u16 = 1 << 1;
+                const X_LOCAL: u16 = 1 << 2;
+                const X_UNREACHABLE: u16 = 1 << 7;
+                let Some(a16) = addr.get(..16).and_then(|b| <[u8; 16]>::try_from(b).ok()) else {
+                    return X_UNREACHABLE;
+                };
+                let ip = IpAddr::V6(Ipv6Addr::from(a16));
+                if self.fib.is_local(ip) {
+                    X_LOCAL | X_UNICAST
+                } else if self.fib.lookup(ip).is_some() {
+                    X_UNICAST
+                } else {
+                    X_UNREACHABLE
+                }
+            }
+        }
+    }
+
+    fn conncount(
+        &mut self,
+        st: &mut crate::engine::state::MatchState,
+        key: [u32; 5],
+        pkt: &PacketCtx<'_>,
+    ) -> u32 {
+        use crate::conntrack::{CtStatus, Dir, TcpState};
+        use crate::engine::shared::{skb_tuple, ConnLookup, SkbConn};
+        /// `nf_conntrack_find_get` over the live confirmed entries (a
+        /// linear scan: simulation-sized tables) and `already_closed`.
+        struct Lookup<'t> {
+            ct: &'t ConntrackTable,
+            now: Instant,
+        }
+        impl ConnLookup for Lookup<'_> {
+            fn find_closed(&mut self, t: &crate::conntrack::Tuple) -> Option<bool> {
+                let h = self.ct.entries(self.now).find(|h| {
+                    self.ct.tuple(*h, Dir::Original).as_ref() == Some(t)
+                        || self.ct.tuple(*h, Dir::Reply).as_ref() == Some(t)
+                })?;
+                Some(matches!(
+                    self.ct.tcp_state(h),
+                    Some(TcpState::TimeWait) | Some(TcpState::Close)
+                ))
+            }
+        }
+        if !st.init {
+            st.init = true;
+            st.a = self.shared.conncount_new();
+        }
+        let mut lookup = Lookup {
+            ct: self.ct,
+            now: self.now,
+        };
+        // get_ct_or_tuple_from_skb
+        let skb = match self.slot.and_then(|s| s.handle()) {
+            Some(h) => match self.ct.tuple(h, Dir::Original) {
+                Some(tuple) => SkbConn::Tuple {
+                    tuple,
+                    confirmed: self
+                        .ct
+                        .status(h)
+                        .is_some_and(|s| s.contains(CtStatus::CONFIRMED)),
+                },
+                None => SkbConn::NoTuple,
+            },
+            None => match skb_tuple(pkt.family, pkt.data, &pkt.meta) {
+                Some(tuple) => SkbConn::Tuple {
+                    tuple,
+                    confirmed: lookup.find_closed(&tuple).is_some(),
+                },
+                None => SkbConn::NoTuple,
+            },
+        };
+        // jiffies (the kernel's start offset only shifts the phase).
+        let jiffies = (u128::from(pkt.now.as_nanos()) * u128::from(self.hz) / 1_000_000_000) as u32;
+        self.shared
+            .conncount_count(st.a, key, skb, jiffies, &mut lookup)
+    }
+
+    /// Every entry has accounting: a ruleset with `connbytes` makes the
+    /// host turn `nf_conntrack_acct` on before any traffic, as
+    /// `connbytes_mt_check` forces it when the rule is loaded.
+    fn ct_acct(&self) -> Option<[(u64, u64); 2]> {
+        use crate::conntrack::Dir;
+        let h = self.slot.and_then(|s| s.handle())?;
+        Some([
+            self.ct.counters(h, Dir::Original)?,
+            self.ct.counters(h, Dir::Reply)?,
+        ])
     }
 
     fn run_target(
@@ -513,12 +662,15 @@ impl HostEnv<'_> {
                 let new = (ctmark & !c.ctmask) ^ c.ctmark;
                 if new != ctmark {
                     self.ct.set_mark(h, new);
+                    // Later rules (connmark/conntrack --ctmark) see it.
+                    pkt.ct.mark = new;
                 }
             }
             ConnmarkMode::Save => {
                 let new = (ctmark & !c.ctmask) ^ (shift(pkt.mark & c.nfmask) & c.ctmask);
                 if new != ctmark {
                     self.ct.set_mark(h, new);
+                    pkt.ct.mark = new;
                 }
             }
             ConnmarkMode::Restore => {

@@ -10,6 +10,7 @@
 //! (allocated once with the program state), `env` the host.
 
 pub mod basic;
+pub mod misc;
 pub mod pkt;
 
 use super::ctx::{Env, MatchResult, PacketCtx};
@@ -49,6 +50,15 @@ pub fn match_supported(m: &Match) -> bool {
         Match::Sctp(x) => pkt::sctp_supported(x),
         Match::Dccp(x) => pkt::dccp_supported(x),
         Match::Conntrack(_) => true,
+        Match::Mark(_) => true,
+        Match::Connmark(_) => true,
+        Match::Addrtype(_) => true, // IPv6 forms: see misc::family_supported
+        Match::Quota(_) => true,
+        Match::StringMatch(s) => misc::string_supported(s),
+        Match::U32(u) => misc::u32_supported(u),
+        Match::Helper(_) => true,
+        Match::Connlimit(_) => true,
+        Match::Connbytes(_) => true,
         _ => false,
     }
 }
@@ -93,6 +103,15 @@ pub fn eval_match<E: Env>(
         Match::Srh(x) => pkt::srh_mt6(x, pkt),
         Match::Sctp(x) => pkt::sctp_mt(x, pkt),
         Match::Dccp(x) => pkt::dccp_mt(x, pkt),
+        Match::Mark(x) => misc::mark_mt(x, pkt).into(),
+        Match::Connmark(x) => misc::connmark_mt(x, pkt).into(),
+        Match::Addrtype(x) => misc::addrtype_mt(x, pkt, env).into(),
+        Match::Quota(x) => misc::quota_mt(x, pkt, st).into(),
+        Match::StringMatch(x) => misc::string_mt(x, pkt).into(),
+        Match::U32(x) => misc::u32_mt(x, pkt).into(),
+        Match::Helper(x) => misc::helper_mt(x).into(),
+        Match::Connlimit(x) => misc::connlimit_mt(x, pkt, st, env),
+        Match::Connbytes(x) => misc::connbytes_mt(x, env).into(),
         _ => MatchResult::NoMatch,
     }
 }
