@@ -586,7 +586,9 @@ mod tests {
             let mut pool = Vec::new();
             let mut ct = crate::conntrack::ConntrackTable::new(Default::default()).unwrap();
             let mut shared = crate::engine::shared::SharedTables::default();
+            let mut icmp_limit = crate::host::stack::IcmpLimiter::default();
             let env = crate::host::targets::HostEnv {
+                icmp_limit: &mut icmp_limit,
                 hz: 250,
                 shared: &mut shared,
                 ct: &mut ct,

@@ -1549,6 +1549,17 @@ mod tests {
         fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 {
             0
         }
+        fn conncount(
+            &mut self,
+            _: &mut crate::engine::state::MatchState,
+            _: [u32; 5],
+            _: &crate::engine::ctx::PacketCtx<'_>,
+        ) -> u32 {
+            0
+        }
+        fn ct_acct(&self) -> Option<[(u64, u64); 2]> {
+            None
+        }
         fn run_target(
             &mut self,
             _: TableKind,
