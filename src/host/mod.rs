@@ -204,8 +204,14 @@ pub(crate) struct FamilyState {
     pub(crate) forward: bool,
 }
 
-/// Whether a ruleset makes the kernel load connection tracking for its
-/// family (`nf_ct_netns_get` from a match, a target or the nat table).
+/// Whether a ruleset makes the kernel track connections for its family:
+/// some match's or target's `checkentry` calls `nf_ct_netns_get` (state,
+/// conntrack, connmark, connlimit, connbytes, connlabel, helper, cluster,
+/// CONNMARK, CONNSECMARK, SYNPROXY, the NAT targets, CT with options).
+/// Neither a nat table by itself nor `CT --notrack` / `NOTRACK` does
+/// (xt_ct_tg_check returns before `nf_ct_netns_get`; recorded: a nat table
+/// with only LOG rules is never traversed and the conntrack table stays
+/// empty).
 pub fn ruleset_needs_conntrack(rs: &Ruleset) -> bool {
     const CT_MATCHES: &[&str] = &[
         "state",
@@ -216,11 +222,8 @@ pub fn ruleset_needs_conntrack(rs: &Ruleset) -> bool {
         "connlabel",
         "helper",
         "cluster",
-        "ipvs",
     ];
     const CT_TARGETS: &[&str] = &[
-        "CT",
-        "NOTRACK",
         "CONNMARK",
         "CONNSECMARK",
         "SNAT",
@@ -229,14 +232,20 @@ pub fn ruleset_needs_conntrack(rs: &Ruleset) -> bool {
         "REDIRECT",
         "NETMAP",
         "SYNPROXY",
-        "HMARK",
     ];
     rs.tables.iter().any(|t| {
-        t.kind == TableKind::Nat
-            || t.chains.iter().flat_map(|c| c.rules.iter()).any(|r| {
-                r.matches.iter().any(|m| CT_MATCHES.contains(&m.name()))
-                    || matches!(&r.verdict, MVerdict::Ext(tg) if CT_TARGETS.contains(&tg.name()))
-            })
+        t.chains.iter().flat_map(|c| c.rules.iter()).any(|r| {
+            r.matches.iter().any(|m| CT_MATCHES.contains(&m.name()))
+                || match &r.verdict {
+                    MVerdict::Ext(crate::model::Target::Ct(c)) => {
+                        use crate::model::targets::ct::CtFlags;
+                        !(c.flags.contains(CtFlags::NOTRACK)
+                            || c.flags.contains(CtFlags::NOTRACK_ALIAS))
+                    }
+                    MVerdict::Ext(tg) => CT_TARGETS.contains(&tg.name()),
+                    _ => false,
+                }
+        })
     })
 }
 

@@ -512,25 +512,15 @@ impl Host {
         let route = if on_lo {
             Some(RouteKind::Local)
         } else if let IpAddr::V6(d) = dst {
-            // ip6_mc_input: groups every interface joins (all-nodes, the
-            // solicited-node group of each address, all-routers when
-            // forwarding) are delivered locally.
+            // ip6_mc_input: the groups every interface joins: all-nodes, and
+            // all-routers when forwarding. Solicited-node groups are not
+            // joined on NOARP devices (addrconf_join_solict), which the
+            // host's devices are, as in the reference setup.
             if d.is_multicast() {
-                let o = d.octets();
-                let all_nodes = d
-                    == "ff02::1"
-                        .parse::<Ipv6Addr>()
-                        .unwrap_or(Ipv6Addr::UNSPECIFIED);
-                let all_routers = d
-                    == "ff02::2"
-                        .parse::<Ipv6Addr>()
-                        .unwrap_or(Ipv6Addr::UNSPECIFIED)
-                    && self.v6.forward;
-                let solicited = o[..13] == [0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff]
-                    && self.fib6.local.iter().any(|(a, dv)| {
-                        *dv == dev && matches!(a, IpAddr::V6(x) if x.octets()[13..] == o[13..])
-                    });
-                if all_nodes || all_routers || solicited {
+                let all_nodes = d == Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
+                let all_routers =
+                    d == Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2) && self.v6.forward;
+                if all_nodes || all_routers {
                     p.mcast = true;
                     Some(RouteKind::Local)
                 } else {
@@ -538,6 +528,23 @@ impl Host {
                 }
             } else {
                 self.fib6.lookup(dst)
+            }
+        } else if let IpAddr::V4(d) = dst {
+            // ip_route_input_mc: only the all-hosts group is joined; no
+            // multicast routing. Broadcasts are delivered locally.
+            if d.is_multicast() {
+                if d == Ipv4Addr::new(224, 0, 0, 1) {
+                    p.mcast = true;
+                    Some(RouteKind::Local)
+                } else {
+                    None
+                }
+            } else {
+                let r = fib.lookup(dst);
+                if r == Some(RouteKind::Broadcast) {
+                    p.mcast = true;
+                }
+                r
             }
         } else {
             fib.lookup(dst)
@@ -611,11 +618,11 @@ impl Host {
         if p.family == Family::Ipv6 && p.meta.protocol.0 == 59 {
             return;
         }
-        // Multicast: transports drop non-host packets before their XFRM
-        // check (udpv6 multicast delivery without sockets, tcp_v6_rcv);
-        // icmpv6_rcv checks the policy first.
+        // Broadcast / multicast: UDP goes to the multicast delivery, which
+        // finds no socket and checks no policy; the other transports check
+        // the XFRM policy as for unicast (icmp_rcv, tcp_v4_rcv, ...).
         if p.mcast {
-            out.local = p.meta.protocol.0 == 58;
+            out.local = !matches!(p.meta.protocol.0, 17 | 136);
             return;
         }
         if p.in_dev == 0 && p.family == Family::Ipv4 {
