@@ -233,7 +233,10 @@ fn gateway() -> (Host, Vec<Pkt>) {
     let pkts = vec![
         // Outbound TCP through MASQUERADE: handshake and data.
         p(Some(1), tcp((inside, 40000), (remote, 443), 100, 0, syn)),
-        p(Some(2), tcp((remote, 443), (gw_out, 40000), 500, 101, synack)),
+        p(
+            Some(2),
+            tcp((remote, 443), (gw_out, 40000), 500, 101, synack),
+        ),
         p(Some(1), tcp((inside, 40000), (remote, 443), 101, 501, ack)),
         p(Some(1), tcp((inside, 40000), (remote, 443), 101, 501, psh)),
         // Outbound DNS and its answer.
