@@ -538,6 +538,35 @@ impl ConntrackTable {
         }
     }
 
+    /// The confirmed, unexpired entry having `t` as its original or reply
+    /// tuple, and which of the two it is: the hash lookup of
+    /// `__nf_conntrack_find_get` without its side effects (expired entries
+    /// met on the way are skipped, not reclaimed). For inspection and
+    /// invariant checks; the packet path uses the reclaiming lookup.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nfsim::conntrack::{ConntrackTable, Config, Dir, Family, Tuple};
+    /// use nfsim::time::Instant;
+    /// let ct = ConntrackTable::new(Config::with_max(4)).unwrap();
+    /// let t = Tuple { family: Family::Ipv4, src: [0; 16], dst: [0; 16], proto: 17, src_u: 1, dst_u: 2 };
+    /// assert_eq!(ct.lookup(&t, Instant::ZERO), None);
+    /// ```
+    pub fn lookup(&self, t: &Tuple, now: Instant) -> Option<(CtHandle, Dir)> {
+        let mut cur = *self.heads.get(self.bucket(t))?;
+        while cur != NIL {
+            let (ci, cd) = (cur / 2, (cur % 2) as usize);
+            let e = self.entries.get(ci as usize)?;
+            if !Self::is_expired(e, now) && e.tuples[cd] == *t {
+                let dir = if cd == 0 { Dir::Original } else { Dir::Reply };
+                return Some((self.handle_of(ci), dir));
+            }
+            cur = e.next[cd];
+        }
+        None
+    }
+
     /// `nf_conntrack_tuple_taken` (hashed entries other than `ignored`).
     pub(crate) fn tuple_taken(&mut self, t: &Tuple, ignored: u32, now: Instant) -> bool {
         let ignored_orig = self.entries.get(ignored as usize).map(|e| e.tuples[0]);

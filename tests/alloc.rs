@@ -1,0 +1,322 @@
+//! The packet path allocates nothing in the steady state: a counting global
+//! allocator watches `Host::receive` / `Host::send` with a reused `Outcome`
+//! and the `NoTrace` sink.
+//!
+//! Two workloads: a NAT gateway built here (so the test runs everywhere), and
+//! the reference trace `nat-gateway.json` when the shared examples are
+//! present. Each is replayed for a few warm-up rounds (conntrack entries,
+//! buffer pools and `Outcome` capacities settle), then for several more
+//! rounds during which not one allocation may happen.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::net::Ipv4Addr;
+
+use nfsim::engine::NoTrace;
+use nfsim::host::{Host, HostConfig, InterfaceConfig, Outcome, RouteConfig};
+use nfsim::model::{Family, Ruleset};
+use nfsim::syntax::{parse_restore, RestoreOptions};
+use nfsim::time::Instant;
+use nfsim::wire::{checksum, IpProtocol};
+
+/// Counts allocations and reallocations made by the current thread (tests
+/// run on several threads; each counts only its own).
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn bump() {
+    // `try_with`: the thread-local may already be gone at thread exit.
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged; counting touches only a const-initialised thread-local `Cell`,
+// which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        bump();
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        bump();
+        // SAFETY: forwarded contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        bump();
+        // SAFETY: forwarded contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.with(Cell::get)
+}
+
+/// One packet of a workload: arriving on a device, or sent by the host.
+struct Pkt {
+    dev: Option<usize>,
+    at_ms: f64,
+    bytes: Vec<u8>,
+}
+
+/// Replays `pkts` `warm + rounds` times on `host` (time advancing as `nfsim
+/// bench` does) and returns the allocations counted during the last
+/// `rounds` rounds, with the number of packets they covered.
+fn steady_state_allocs(host: &mut Host, pkts: &[Pkt], warm: u32, rounds: u32) -> (u64, u64) {
+    let period = pkts.last().map_or(0.0, |p| p.at_ms) + 1000.0;
+    let mut out = Outcome::default();
+    let mut sink = NoTrace;
+    let mut counted = 0;
+    let mut packets = 0;
+    for r in 0..warm + rounds {
+        let before = allocs();
+        for p in pkts {
+            let now = Instant::from_millis_f64(p.at_ms + f64::from(r) * period);
+            match p.dev {
+                Some(d) => host.receive(d, &p.bytes, now, &mut out, &mut sink),
+                None => host.send(&p.bytes, now, &mut out, &mut sink),
+            }
+        }
+        if r >= warm {
+            counted += allocs() - before;
+            packets += pkts.len() as u64;
+        }
+    }
+    (counted, packets)
+}
+
+fn ipv4(src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, mut l4: Vec<u8>) -> Vec<u8> {
+    let total = 20 + l4.len();
+    let mut p = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0,
+        1,
+        0,
+        0,
+        64,
+        proto.0,
+        0,
+        0,
+    ];
+    p.extend_from_slice(&src.octets());
+    p.extend_from_slice(&dst.octets());
+    let c = checksum::ipv4_header(&p);
+    p[10..12].copy_from_slice(&c.to_be_bytes());
+    let at = match proto {
+        IpProtocol::TCP => Some(16),
+        IpProtocol::UDP => Some(6),
+        IpProtocol::ICMP => Some(2),
+        _ => None,
+    };
+    if let Some(at) = at {
+        let c = match proto {
+            IpProtocol::ICMP => checksum::icmpv4(&l4),
+            IpProtocol::UDP => checksum::udp_v4(src, dst, &l4),
+            _ => checksum::transport_v4(src, dst, proto, &l4),
+        };
+        l4[at..at + 2].copy_from_slice(&c.to_be_bytes());
+    }
+    p.extend_from_slice(&l4);
+    p
+}
+
+fn tcp(src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), seq: u32, ack: u32, flags: u8) -> Vec<u8> {
+    let mut s = Vec::with_capacity(20);
+    s.extend_from_slice(&src.1.to_be_bytes());
+    s.extend_from_slice(&dst.1.to_be_bytes());
+    s.extend_from_slice(&seq.to_be_bytes());
+    s.extend_from_slice(&ack.to_be_bytes());
+    s.extend_from_slice(&[0x50, flags, 0xfa, 0xf0, 0, 0, 0, 0]);
+    ipv4(src.0, dst.0, IpProtocol::TCP, s)
+}
+
+fn udp(src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), payload: &[u8]) -> Vec<u8> {
+    let len = (8 + payload.len()) as u16;
+    let mut s = Vec::new();
+    s.extend_from_slice(&src.1.to_be_bytes());
+    s.extend_from_slice(&dst.1.to_be_bytes());
+    s.extend_from_slice(&len.to_be_bytes());
+    s.extend_from_slice(&[0, 0]);
+    s.extend_from_slice(payload);
+    ipv4(src.0, dst.0, IpProtocol::UDP, s)
+}
+
+fn icmp_echo(src: Ipv4Addr, dst: Ipv4Addr, id: u16) -> Vec<u8> {
+    let mut s = vec![8, 0, 0, 0];
+    s.extend_from_slice(&id.to_be_bytes());
+    s.extend_from_slice(&[0, 1]);
+    ipv4(src, dst, IpProtocol::ICMP, s)
+}
+
+const GATEWAY_RULES: &str = "\
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+-A PREROUTING -i eth1 -p tcp -m tcp --dport 8022 -j DNAT --to-destination 10.0.0.10:22
+-A POSTROUTING -o eth1 -j MASQUERADE
+COMMIT
+*filter
+:INPUT DROP [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p icmp -m icmp --icmp-type 8 -j ACCEPT
+-A INPUT -p tcp -m tcp --dport 23 -j REJECT --reject-with tcp-reset
+-A INPUT -p udp -m multiport --dports 137,138 -j REJECT
+-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT
+-A FORWARD -i eth0 -o eth1 -j ACCEPT
+-A FORWARD -d 10.0.0.10/32 -p tcp -m conntrack --ctstate DNAT -m tcp --dport 22 -j ACCEPT
+COMMIT
+";
+
+/// A two-legged NAT gateway: eth0 10.0.0.1/24 inside, eth1 198.51.100.1/24
+/// outside, default route via 198.51.100.2, forwarding on.
+fn gateway() -> (Host, Vec<Pkt>) {
+    let cfg = HostConfig {
+        interfaces: vec![
+            InterfaceConfig {
+                name: "eth0".into(),
+                mac: [2, 0, 0, 0, 0, 1],
+                addrs: vec!["10.0.0.1/24".parse().unwrap()],
+                peer_mac: [2, 0, 0, 0, 1, 1],
+            },
+            InterfaceConfig {
+                name: "eth1".into(),
+                mac: [2, 0, 0, 0, 0, 2],
+                addrs: vec!["198.51.100.1/24".parse().unwrap()],
+                peer_mac: [2, 0, 0, 0, 1, 2],
+            },
+        ],
+        routes: vec![RouteConfig {
+            dst: "0.0.0.0/0".parse().unwrap(),
+            via: Some("198.51.100.2".parse().unwrap()),
+            dev: Some("eth1".into()),
+        }],
+        sysctls: vec![("net.ipv4.ip_forward".into(), 1)],
+        ..HostConfig::default()
+    };
+    let v4 = parse_restore(GATEWAY_RULES, &RestoreOptions::new(Family::Ipv4)).unwrap();
+    let host = Host::new(&cfg, &v4, &Ruleset::new(Family::Ipv6)).unwrap();
+    let inside: Ipv4Addr = "10.0.0.20".parse().unwrap();
+    let server: Ipv4Addr = "10.0.0.10".parse().unwrap();
+    let gw_out: Ipv4Addr = "198.51.100.1".parse().unwrap();
+    let gw_in: Ipv4Addr = "10.0.0.1".parse().unwrap();
+    let remote: Ipv4Addr = "203.0.113.30".parse().unwrap();
+    let dns: Ipv4Addr = "203.0.113.53".parse().unwrap();
+    let (syn, synack, ack, psh) = (0x02, 0x12, 0x10, 0x18);
+    let mut t = 0.0;
+    let mut p = |dev: Option<usize>, bytes: Vec<u8>| {
+        t += 30.0;
+        Pkt {
+            dev,
+            at_ms: t,
+            bytes,
+        }
+    };
+    let pkts = vec![
+        // Outbound TCP through MASQUERADE: handshake and data.
+        p(Some(1), tcp((inside, 40000), (remote, 443), 100, 0, syn)),
+        p(
+            Some(2),
+            tcp((remote, 443), (gw_out, 40000), 500, 101, synack),
+        ),
+        p(Some(1), tcp((inside, 40000), (remote, 443), 101, 501, ack)),
+        p(Some(1), tcp((inside, 40000), (remote, 443), 101, 501, psh)),
+        // Outbound DNS and its answer.
+        p(Some(1), udp((inside, 52000), (dns, 53), b"q")),
+        p(Some(2), udp((dns, 53), (gw_out, 52000), b"a")),
+        // Port forward (DNAT) to the inside server, and its answer.
+        p(Some(2), tcp((remote, 50000), (gw_out, 8022), 1, 0, syn)),
+        p(Some(1), tcp((server, 22), (remote, 50000), 900, 2, synack)),
+        // Ping of the gateway (local delivery), telnet (REJECT tcp-reset),
+        // netbios (REJECT icmp-port-unreachable), and an unsolicited drop.
+        p(Some(1), icmp_echo(inside, gw_in, 7)),
+        p(Some(1), tcp((inside, 40001), (gw_in, 23), 1, 0, syn)),
+        p(Some(1), udp((inside, 52001), (gw_in, 137), b"n")),
+        p(Some(2), tcp((remote, 50001), (gw_out, 25), 1, 0, syn)),
+        // The gateway's own traffic.
+        p(None, udp((gw_out, 53000), (dns, 53), b"q")),
+        p(None, tcp((gw_in, 41000), (inside, 80), 1, 0, syn)),
+    ];
+    (host, pkts)
+}
+
+#[test]
+fn gateway_packets_do_what_the_test_assumes() {
+    // Not a conformance check, only that the workload exercises the path:
+    // something is forwarded, NATed, answered by REJECT and delivered.
+    let (mut host, pkts) = gateway();
+    let mut out = Outcome::default();
+    let mut emitted = 0;
+    let mut local = 0;
+    for p in &pkts {
+        let now = Instant::from_millis_f64(p.at_ms);
+        match p.dev {
+            Some(d) => host.receive(d, &p.bytes, now, &mut out, &mut NoTrace),
+            None => host.send(&p.bytes, now, &mut out, &mut NoTrace),
+        }
+        emitted += out.emitted().count();
+        local += usize::from(out.local);
+    }
+    assert!(emitted >= 8, "only {emitted} packets emitted");
+    assert!(local >= 1, "nothing delivered locally");
+    assert!(host.conntrack().count() >= 4);
+}
+
+#[test]
+fn gateway_steady_state_allocates_nothing() {
+    // The counter sees this thread's allocations.
+    let before = allocs();
+    let probe = std::hint::black_box(vec![0u8; 64]);
+    assert!(allocs() > before, "the counting allocator counts nothing");
+    drop(probe);
+    let (mut host, pkts) = gateway();
+    let (n, packets) = steady_state_allocs(&mut host, &pkts, 3, 20);
+    assert_eq!(n, 0, "{n} allocations over {packets} packets after warm-up");
+}
+
+#[test]
+fn nat_gateway_trace_steady_state_allocates_nothing() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/spec/examples/nat-gateway.json"
+    );
+    let Ok(text) = std::fs::read_to_string(path) else {
+        eprintln!("skipped: {path} not present (the built-in gateway workload still ran)");
+        return;
+    };
+    let trace = nfsim::replay::TraceFile::from_json(&text).unwrap();
+    let mut host = trace.build_host().unwrap();
+    let pkts: Vec<Pkt> = trace
+        .packets
+        .iter()
+        .map(|p| Pkt {
+            dev: if p.out == Some(true) {
+                None
+            } else {
+                host.device_index(p.in_dev.as_deref().unwrap())
+            },
+            at_ms: p.at_ms,
+            bytes: nfsim::replay::from_hex(&p.hex).unwrap(),
+        })
+        .collect();
+    let (n, packets) = steady_state_allocs(&mut host, &pkts, 3, 20);
+    assert_eq!(n, 0, "{n} allocations over {packets} packets after warm-up");
+}
