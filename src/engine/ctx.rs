@@ -151,6 +151,15 @@ pub trait Env {
     /// packets and bytes of the original and reply directions; `None`
     /// without an entry or without accounting.
     fn ct_acct(&self) -> Option<[(u64, u64); 2]>;
+    /// The kernel's tick rate (`HZ`).
+    fn hz(&self) -> u32;
+    /// `jiffies` now: the packet time in ticks (`now * HZ`, truncated;
+    /// the kernel's boot offset only shifts the phase).
+    fn jiffies(&self) -> u64;
+    /// `get_random_u32()` from the host's seeded generator.
+    fn random_u32(&mut self) -> u32;
+    /// The host's tables of stateful matches (`recent` lists).
+    fn shared_tables(&mut self) -> &mut super::shared::SharedTables;
     /// Runs an extension target on the packet and returns its verdict
     /// (`None` = `XT_CONTINUE`).
     fn run_target(

@@ -1,6 +1,8 @@
 //! State of stateful matches that does not fit in a rule's
 //! [`MatchState`](super::state::MatchState) integers: the per-rule
-//! connection lists of `connlimit` (`nf_conncount`). The host owns one
+//! connection lists of `connlimit` (`nf_conncount`) and the named address
+//! lists of `recent` (shared by every rule naming them, IPv4 and IPv6
+//! alike, as `recent_net` is per network namespace). The host owns one
 //! [`SharedTables`] and reaches it through [`Env`](super::Env) methods.
 //!
 //! Growing these tables allocates (the kernel allocates too:
@@ -60,6 +62,247 @@ struct CountData {
 #[derive(Debug, Clone, Default)]
 pub struct SharedTables {
     conncount: Vec<CountData>,
+    recent: Vec<RecentTable>,
+}
+
+/// `ip_list_tot` (xt_recent module parameter, default 100): entries per
+/// table; the least recently updated one is evicted for a new one.
+pub const RECENT_LIST_TOT: usize = 100;
+/// `ip_pkt_list_tot` (default 20): the timestamps a rule may need.
+pub const RECENT_PKT_LIST_TOT: u32 = 20;
+/// `XT_RECENT_MAX_NSTAMPS`.
+pub const RECENT_MAX_NSTAMPS: u32 = 256;
+
+/// What a `recent` rule does (`XT_RECENT_SET` ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecentCheck {
+    /// `--set`
+    Set,
+    /// `--rcheck`
+    Rcheck,
+    /// `--update`
+    Update,
+    /// `--remove`
+    Remove,
+}
+
+/// The per-rule parameters of `recent_mt` (`struct xt_recent_mtinfo_v1`
+/// without the table part).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentRule {
+    /// The operation.
+    pub check: RecentCheck,
+    /// `!`
+    pub invert: bool,
+    /// `--seconds` (0: any age).
+    pub seconds: u32,
+    /// `--reap`
+    pub reap: bool,
+    /// `--hitcount` (0: one is enough).
+    pub hit_count: u32,
+    /// `--rttl`
+    pub rttl: bool,
+}
+
+#[derive(Debug, Clone)]
+struct RecentEntry {
+    addr: [u8; 16],
+    v6: bool,
+    ttl: u8,
+    /// Insertion order (`iphash` bucket lists are appended to and never
+    /// reordered, so a lookup returns the earliest inserted match).
+    seq: u64,
+    stamps: Vec<u64>,
+    index: u32,
+    nstamps: u32,
+}
+
+#[derive(Debug, Clone)]
+struct RecentTable {
+    name: String,
+    mask: [u8; 16],
+    nstamps_max_mask: u32,
+    /// LRU order: the head is the least recently updated.
+    lru: Vec<RecentEntry>,
+    seq: u64,
+}
+
+/// `time_after(a, b)` on `unsigned long` jiffies.
+fn time_after(a: u64, b: u64) -> bool {
+    (b.wrapping_sub(a) as i64) < 0
+}
+
+impl SharedTables {
+    /// `recent_mt_check`'s table part, to be called for each `recent` rule
+    /// in the order the kernel checks them (rule order, tables in load
+    /// order): finds the table `name` or creates it with this rule's mask;
+    /// a rule needing more timestamps than the table keeps flushes it and
+    /// widens it. Returns the table id, or `None` for a `--hitcount` above
+    /// 255 (EINVAL).
+    ///
+    /// ```
+    /// use nfsim::engine::shared::SharedTables;
+    /// let mut t = SharedTables::default();
+    /// let a = t.recent_register("ssh", [0xff; 16], 0).unwrap();
+    /// assert_eq!(t.recent_register("ssh", [0; 16], 4), Some(a));
+    /// assert_eq!(t.recent_register("ssh", [0; 16], 256), None);
+    /// ```
+    pub fn recent_register(&mut self, name: &str, mask: [u8; 16], hit_count: u32) -> Option<u64> {
+        if hit_count > RECENT_MAX_NSTAMPS - 1 {
+            return None;
+        }
+        let nstamp_mask = if hit_count < RECENT_PKT_LIST_TOT {
+            RECENT_PKT_LIST_TOT.next_power_of_two() - 1
+        } else {
+            hit_count.next_power_of_two() - 1
+        };
+        if let Some(i) = self.recent.iter().position(|t| t.name == name) {
+            let t = &mut self.recent[i];
+            if nstamp_mask > t.nstamps_max_mask {
+                t.lru.clear(); // recent_table_flush
+                t.nstamps_max_mask = nstamp_mask;
+            }
+            return Some(i as u64);
+        }
+        self.recent.push(RecentTable {
+            name: name.into(),
+            mask,
+            nstamps_max_mask: nstamp_mask,
+            lru: Vec::new(),
+            seq: 0,
+        });
+        Some((self.recent.len() - 1) as u64)
+    }
+
+    /// `recent_mt` (net/netfilter/xt_recent.c) on table `id` for the
+    /// packet's address (source or destination as the rule says, unmasked:
+    /// the table's mask is applied here) and TTL / hop limit (already
+    /// incremented by the caller when the kernel does: a packet with an
+    /// output device and no socket). `jiffies` is now; `hz` the tick rate.
+    ///
+    /// Not found: `--set` creates the entry (evicting the least recently
+    /// updated one when the table holds [`RECENT_LIST_TOT`]) and matches,
+    /// the others answer `invert`. Found: `--set` matches, `--remove`
+    /// removes it and matches, `--rcheck`/`--update` match when at least
+    /// `--hitcount` (or one) of its timestamps are within `--seconds`;
+    /// `--reap` then removes the table's oldest entry if its newest stamp
+    /// is out of the window (unless it is this entry about to be updated);
+    /// `--set`, and `--update` when the answer (after inversion) is true,
+    /// add a timestamp and record the TTL.
+    #[allow(clippy::too_many_arguments)]
+    pub fn recent_mt(
+        &mut self,
+        id: u64,
+        r: &RecentRule,
+        v6: bool,
+        addr: &[u8; 16],
+        ttl: u8,
+        jiffies: u64,
+        hz: u32,
+    ) -> bool {
+        let Some(t) = usize::try_from(id)
+            .ok()
+            .and_then(|i| self.recent.get_mut(i))
+        else {
+            return r.invert;
+        };
+        let mut key = [0u8; 16];
+        for (k, (a, m)) in key.iter_mut().zip(addr.iter().zip(t.mask.iter())) {
+            *k = a & m;
+        }
+        let mut ret = r.invert;
+        let want_ttl = if r.rttl { ttl } else { 0 };
+        // recent_entry_lookup: earliest inserted match.
+        let found = t
+            .lru
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.v6 == v6 && e.addr == key && (want_ttl == e.ttl || want_ttl == 0 || e.ttl == 0)
+            })
+            .min_by_key(|(_, e)| e.seq)
+            .map(|(i, _)| i);
+        let Some(mut ei) = found else {
+            if r.check != RecentCheck::Set {
+                return ret;
+            }
+            // recent_entry_init
+            if t.lru.len() >= RECENT_LIST_TOT {
+                t.lru.remove(0);
+            }
+            let mut stamps = vec![0u64; t.nstamps_max_mask as usize + 1];
+            stamps[0] = jiffies;
+            t.seq += 1;
+            t.lru.push(RecentEntry {
+                addr: key,
+                v6,
+                ttl,
+                seq: t.seq,
+                stamps,
+                index: 1,
+                nstamps: 1,
+            });
+            return !ret;
+        };
+        match r.check {
+            RecentCheck::Set => ret = !ret,
+            RecentCheck::Remove => {
+                t.lru.remove(ei);
+                return !ret;
+            }
+            RecentCheck::Rcheck | RecentCheck::Update => {
+                let time = jiffies.wrapping_sub(u64::from(r.seconds.wrapping_mul(hz)));
+                let e = &t.lru[ei];
+                let mut hits = 0u32;
+                for &stamp in e.stamps.iter().take(e.nstamps as usize) {
+                    if r.seconds != 0 && time_after(time, stamp) {
+                        continue;
+                    }
+                    hits += 1;
+                    if r.hit_count == 0 || hits >= r.hit_count {
+                        ret = !ret;
+                        break;
+                    }
+                }
+                if r.reap {
+                    // recent_entry_reap: the LRU head.
+                    let update = r.check == RecentCheck::Update && ret;
+                    if !(ei == 0 && update) {
+                        let head = &t.lru[0];
+                        let last = head
+                            .stamps
+                            .get((head.index as usize).wrapping_sub(1))
+                            .copied()
+                            .unwrap_or(0);
+                        if time_after(time, last) {
+                            t.lru.remove(0);
+                            if ei == 0 {
+                                // The working entry itself was reaped.
+                                return ret;
+                            }
+                            ei -= 1;
+                        }
+                    }
+                }
+            }
+        }
+        if r.check == RecentCheck::Set || (r.check == RecentCheck::Update && ret) {
+            // recent_entry_update
+            let mask = t.nstamps_max_mask;
+            let mut e = t.lru.remove(ei);
+            e.index &= mask;
+            if let Some(s) = e.stamps.get_mut(e.index as usize) {
+                *s = jiffies;
+            }
+            e.index += 1;
+            if e.index > e.nstamps {
+                e.nstamps = e.index;
+            }
+            e.ttl = ttl;
+            t.lru.push(e);
+        }
+        ret
+    }
 }
 
 /// How an add ended (`__nf_conncount_add`'s return).
@@ -293,6 +536,129 @@ mod tests {
             src_u: port,
             dst_u: 22,
         }
+    }
+
+    fn rule(check: RecentCheck) -> RecentRule {
+        RecentRule {
+            check,
+            invert: false,
+            seconds: 0,
+            reap: false,
+            hit_count: 0,
+            rttl: false,
+        }
+    }
+
+    fn a4(last: u8) -> [u8; 16] {
+        let mut a = [0u8; 16];
+        a[..4].copy_from_slice(&[192, 0, 2, last]);
+        a
+    }
+
+    #[test]
+    fn recent_set_check_update_remove() {
+        let mut t = SharedTables::default();
+        let mut mask = [0u8; 16];
+        mask[..4].copy_from_slice(&[255, 255, 255, 0]);
+        let id = t.recent_register("x", mask, 0).unwrap();
+        let hz = 250;
+        let check = RecentRule {
+            seconds: 60,
+            hit_count: 3,
+            ..rule(RecentCheck::Rcheck)
+        };
+        let update = RecentRule {
+            check: RecentCheck::Update,
+            ..check
+        };
+        assert!(!t.recent_mt(id, &check, false, &a4(1), 64, 0, hz));
+        assert!(t.recent_mt(id, &rule(RecentCheck::Set), false, &a4(1), 64, 0, hz));
+        // The /24 mask of the table groups .1 and .2.
+        assert!(t.recent_mt(id, &rule(RecentCheck::Set), false, &a4(2), 64, 100, hz));
+        assert!(!t.recent_mt(id, &check, false, &a4(3), 64, 200, hz));
+        assert!(t.recent_mt(id, &rule(RecentCheck::Set), false, &a4(3), 64, 300, hz));
+        assert!(t.recent_mt(id, &check, false, &a4(9), 64, 400, hz));
+        // 60 s later the first stamps are out of the window.
+        assert!(!t.recent_mt(id, &check, false, &a4(9), 64, 60 * 250 + 150, hz));
+        // --update only refreshes when it matches (after inversion).
+        let inv_update = RecentRule {
+            invert: true,
+            ..update
+        };
+        assert!(t.recent_mt(id, &inv_update, false, &a4(9), 64, 60 * 250 + 150, hz));
+        assert!(!t.recent_mt(id, &check, false, &a4(9), 64, 60 * 250 + 151, hz));
+        // --rttl: a different TTL is another entry.
+        let rttl = RecentRule {
+            rttl: true,
+            ..rule(RecentCheck::Rcheck)
+        };
+        assert!(!t.recent_mt(id, &rttl, false, &a4(9), 63, 16_000, hz));
+        assert!(t.recent_mt(id, &rttl, false, &a4(9), 64, 16_000, hz));
+        // IPv6 entries are separate.
+        assert!(!t.recent_mt(id, &rule(RecentCheck::Rcheck), true, &a4(9), 64, 16_000, hz));
+        assert!(t.recent_mt(
+            id,
+            &rule(RecentCheck::Remove),
+            false,
+            &a4(9),
+            64,
+            16_001,
+            hz
+        ));
+        assert!(!t.recent_mt(
+            id,
+            &rule(RecentCheck::Remove),
+            false,
+            &a4(9),
+            64,
+            16_002,
+            hz
+        ));
+    }
+
+    #[test]
+    fn recent_list_limits_and_reap() {
+        let mut t = SharedTables::default();
+        let id = t.recent_register("y", [0xff; 16], 0).unwrap();
+        let set = rule(RecentCheck::Set);
+        for i in 0..=RECENT_LIST_TOT as u32 {
+            let mut a = [0u8; 16];
+            a[..4].copy_from_slice(&i.to_be_bytes());
+            assert!(t.recent_mt(id, &set, false, &a, 64, u64::from(i), 250));
+        }
+        // The first address was evicted, the second is still there.
+        let rc = rule(RecentCheck::Rcheck);
+        assert!(!t.recent_mt(id, &rc, false, &[0; 16], 64, 500, 250));
+        let mut a1 = [0u8; 16];
+        a1[3] = 1;
+        assert!(t.recent_mt(id, &rc, false, &a1, 64, 500, 250));
+        // Timestamps wrap at the table's 32 slots: 40 sets, hitcount 20
+        // still counts only what is kept.
+        let id2 = t.recent_register("z", [0xff; 16], 20).unwrap();
+        for j in 0..40 {
+            t.recent_mt(id2, &set, false, &a1, 64, j, 250);
+        }
+        let hc = |n| RecentRule {
+            hit_count: n,
+            ..rule(RecentCheck::Rcheck)
+        };
+        assert!(t.recent_mt(id2, &hc(20), false, &a1, 64, 41, 250));
+        // --reap removes the oldest entry when its last stamp is too old.
+        let id3 = t.recent_register("r", [0xff; 16], 0).unwrap();
+        let mut b = [0u8; 16];
+        b[0] = 1;
+        t.recent_mt(id3, &set, false, &b, 64, 0, 250);
+        t.recent_mt(id3, &set, false, &a1, 64, 1000, 250);
+        let reap = RecentRule {
+            seconds: 1,
+            reap: true,
+            ..rule(RecentCheck::Rcheck)
+        };
+        assert!(t.recent_mt(id3, &reap, false, &a1, 64, 1100, 250));
+        assert!(!t.recent_mt(id3, &rc, false, &b, 64, 1101, 250));
+        // Widening the timestamps flushes the table.
+        assert_eq!(t.recent_register("r", [0; 16], 100), Some(id3));
+        assert!(!t.recent_mt(id3, &rc, false, &a1, 64, 1102, 250));
     }
 
     #[test]

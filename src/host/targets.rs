@@ -344,6 +344,23 @@ impl Env for HostEnv<'_> {
         }
     }
 
+    fn hz(&self) -> u32 {
+        self.hz
+    }
+
+    fn jiffies(&self) -> u64 {
+        (u128::from(self.now.as_nanos()) * u128::from(self.hz) / 1_000_000_000) as u64
+    }
+
+    fn random_u32(&mut self) -> u32 {
+        use crate::conntrack::NatRng;
+        (u32::from(self.rng.next_u16()) << 16) | u32::from(self.rng.next_u16())
+    }
+
+    fn shared_tables(&mut self) -> &mut crate::engine::shared::SharedTables {
+        self.shared
+    }
+
     fn conncount(
         &mut self,
         st: &mut crate::engine::state::MatchState,
@@ -398,8 +415,7 @@ impl Env for HostEnv<'_> {
                 None => SkbConn::NoTuple,
             },
         };
-        // jiffies (the kernel's start offset only shifts the phase).
-        let jiffies = (u128::from(pkt.now.as_nanos()) * u128::from(self.hz) / 1_000_000_000) as u32;
+        let jiffies = self.jiffies() as u32;
         self.shared
             .conncount_count(st.a, key, skb, jiffies, &mut lookup)
     }

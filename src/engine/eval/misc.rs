@@ -263,6 +263,152 @@ pub(crate) fn connbytes_mt<E: Env>(c: &Connbytes, env: &E) -> bool {
     }
 }
 
+/// `XT_LIMIT_SCALE` (include/uapi/linux/netfilter/xt_limit.h).
+pub const LIMIT_SCALE: u32 = 10000;
+
+/// `CREDITS_PER_JIFFY` of net/netfilter/xt_limit.c for a tick rate:
+/// `POW2_BELOW32(0xFFFFFFFF / (HZ*60*60*24))` (128 at HZ=250, 32 at
+/// HZ=1000).
+pub fn limit_credits_per_jiffy(hz: u32) -> u32 {
+    let per_day = u64::from(hz) * 86_400;
+    if per_day == 0 {
+        return 0;
+    }
+    let max_cpj = (u64::from(u32::MAX) / per_day) as u32;
+    if max_cpj == 0 {
+        0
+    } else {
+        1 << (31 - max_cpj.leading_zeros())
+    }
+}
+
+/// `user2credits` (net/netfilter/xt_limit.c): `user * HZ *
+/// CREDITS_PER_JIFFY / XT_LIMIT_SCALE`, dividing first when the product
+/// would overflow 32 bits (then wrapping as the C arithmetic does).
+pub fn limit_user2credits(user: u32, hz: u32) -> u32 {
+    let k = hz.wrapping_mul(limit_credits_per_jiffy(hz));
+    if k == 0 {
+        return 0;
+    }
+    if user > u32::MAX / k {
+        (user / LIMIT_SCALE).wrapping_mul(k)
+    } else {
+        user * k / LIMIT_SCALE
+    }
+}
+
+/// `limit_mt_check`'s overflow test: the kernel refuses (ERANGE) a burst
+/// of 0 or an `avg * burst` whose credits overflow.
+pub fn limit_valid(avg: u32, burst: u32, hz: u32) -> bool {
+    burst != 0 && limit_user2credits(avg.wrapping_mul(burst), hz) >= limit_user2credits(avg, hz)
+}
+
+/// `limit_mt` (net/netfilter/xt_limit.c): a token bucket in credits. At
+/// `limit_mt_check` the bucket is full (`user2credits(avg * burst)`, also
+/// the cap) and a packet costs `user2credits(avg)`; each packet first adds
+/// `(jiffies - prev) * CREDITS_PER_JIFFY` (a 32-bit sum, wrapping as the
+/// kernel's `u32 credit_increase`), caps, and matches if a packet's cost
+/// can be paid.
+///
+/// State: `st.a` = `prev` (jiffies), `st.b` = `credit`, `st.c` = cap << 32
+/// | cost. The bucket is initialised at the rule's first packet rather than
+/// at load time: the same, since it starts full, unless the rule waited
+/// about 2^32 credits' worth of jiffies (37 h at HZ=250) for its first
+/// packet.
+pub fn limit_mt(avg: u32, burst: u32, hz: u32, jiffies: u64, st: &mut MatchState) -> bool {
+    if !st.init {
+        st.init = true;
+        let full = limit_user2credits(avg.wrapping_mul(burst), hz);
+        st.a = jiffies;
+        st.b = u64::from(full);
+        st.c = (u64::from(full) << 32) | u64::from(limit_user2credits(avg, hz));
+    }
+    let cap = (st.c >> 32) as u32;
+    let cost = st.c as u32;
+    let cpj = u64::from(limit_credits_per_jiffy(hz));
+    let increase = jiffies.wrapping_sub(st.a).wrapping_mul(cpj) as u32;
+    st.a = jiffies;
+    let mut credit = (st.b as u32).wrapping_add(increase);
+    if credit > cap {
+        credit = cap;
+    }
+    let ret = credit >= cost;
+    if ret {
+        credit -= cost;
+    }
+    st.b = u64::from(credit);
+    ret
+}
+
+/// `statistic_mt` nth mode (net/netfilter/xt_statistic.c): the shared
+/// counter starts at `count` and steps `0..=every`; the packet that brings
+/// it to `packet` matches (`^ invert`).
+///
+/// State: `st.a` = the counter (`info->master->count`).
+pub fn statistic_nth(
+    every: u32,
+    packet: u32,
+    count: u32,
+    invert: bool,
+    st: &mut MatchState,
+) -> bool {
+    if !st.init {
+        st.init = true;
+        st.a = u64::from(count);
+    }
+    let oval = st.a as u32;
+    let nval = if oval == every {
+        0
+    } else {
+        oval.wrapping_add(1)
+    };
+    st.a = u64::from(nval);
+    (nval == packet) ^ invert
+}
+
+/// `statistic_mt` random mode: `(get_random_u32() & 0x7FFFFFFF) <
+/// probability` (`^ invert`), `random` drawn from the host's seeded
+/// generator (so the choice is reproducible, not the kernel's).
+pub fn statistic_random(probability: u32, invert: bool, random: u32) -> bool {
+    ((random & 0x7FFF_FFFF) < probability) ^ invert
+}
+
+/// `owner_mt` (net/netfilter/xt_owner.c) on the packet's socket owner
+/// `sk` (uid, gid of the socket file's credentials). `uid`/`gid`: the
+/// range and its `!`; `socket_exists`: `--socket-exists` with its `!`.
+/// Without a socket the match holds only if every given option is inverted
+/// (`(info->match ^ info->invert) == 0`); `! --socket-exists` fails on a
+/// socket; a uid/gid test fails when `in range == inverted`.
+/// `--suppl-groups` is not evaluated here (nfsim's sockets carry no
+/// supplementary groups): the caller must refuse it.
+pub fn owner_mt(
+    uid: Option<((u32, u32), bool)>,
+    gid: Option<((u32, u32), bool)>,
+    socket_exists: Option<bool>,
+    sk: Option<(u32, u32)>,
+) -> bool {
+    let Some((suid, sgid)) = sk else {
+        let all_inverted = uid.map_or(true, |(_, i)| i)
+            && gid.map_or(true, |(_, i)| i)
+            && socket_exists.unwrap_or(true);
+        return all_inverted;
+    };
+    if socket_exists == Some(true) {
+        return false;
+    }
+    if let Some(((lo, hi), inv)) = uid {
+        if (suid >= lo && suid <= hi) == inv {
+            return false;
+        }
+    }
+    if let Some(((lo, hi), inv)) = gid {
+        if (sgid >= lo && sgid <= hi) == inv {
+            return false;
+        }
+    }
+    true
+}
+
 /// `quota_mt` (net/netfilter/xt_quota.c): while `skb->len` fits in the
 /// bytes left, subtract it and match (`!invert`); the first packet that does
 /// not fit empties the quota for good and answers `invert`.
@@ -855,6 +1001,81 @@ mod tests {
         assert_eq!(input_hits(&mut h, "eth0", &p, 0), [3, 4, 5]);
         assert_eq!(input_hits(&mut h, "eth0", &p, 150), [1, 2, 4, 5]);
         assert_eq!(input_hits(&mut h, "eth0", &p, 300), [1, 3, 4, 5]);
+    }
+
+    #[test]
+    fn limit_arithmetic() {
+        assert_eq!(limit_credits_per_jiffy(250), 128);
+        assert_eq!(limit_credits_per_jiffy(1000), 32);
+        assert_eq!(limit_credits_per_jiffy(100), 256);
+        // 5/s: avg 2000 (1/10000 s) costs 50 jiffies of credits at HZ=250.
+        assert_eq!(limit_user2credits(2000, 250), 50 * 128);
+        // Division first when the product would overflow.
+        assert_eq!(
+            limit_user2credits(u32::MAX, 250),
+            429_496u32.wrapping_mul(32_000)
+        );
+        assert!(limit_valid(2000, 3, 250));
+        assert!(!limit_valid(2000, 0, 250));
+        assert!(!limit_valid(100_000_000, 43, 250));
+        // The kernel's check misses wraps that land on equal credits.
+        assert!(limit_valid(u32::MAX, 2, 250));
+    }
+
+    /// Linux 6.18 (HZ=250), `--limit 5/s --limit-burst 3`, ten packets 60 ms
+    /// apart: five matched.
+    #[test]
+    fn limit_token_bucket() {
+        let mut st = MatchState::default();
+        let hits: Vec<usize> = (0..10u64)
+            .filter(|i| limit_mt(2000, 3, 250, 1_000_000 + i * 15, &mut st))
+            .map(|i| i as usize + 1)
+            .collect();
+        assert_eq!(hits, [1, 2, 3, 5, 8]);
+        // An idle bucket refills only up to the burst.
+        let mut st = MatchState::default();
+        assert!(limit_mt(2000, 1, 250, 0, &mut st));
+        assert!(!limit_mt(2000, 1, 250, 49, &mut st));
+        assert!(limit_mt(2000, 1, 250, 1_000_000, &mut st));
+        assert!(!limit_mt(2000, 1, 250, 1_000_001, &mut st));
+    }
+
+    #[test]
+    fn statistic_modes() {
+        // --every 3 --packet 0: count starts at every - packet = 2.
+        let mut st = MatchState::default();
+        let hits: Vec<bool> = (0..6)
+            .map(|_| statistic_nth(2, 0, 2, false, &mut st))
+            .collect();
+        assert_eq!(hits, [true, false, false, true, false, false]);
+        let mut st = MatchState::default();
+        let hits: Vec<bool> = (0..4)
+            .map(|_| statistic_nth(1, 1, 0, true, &mut st))
+            .collect();
+        assert_eq!(hits, [false, true, false, true]);
+        assert!(statistic_random(0x4000_0000, false, 0x3fff_ffff));
+        assert!(!statistic_random(0x4000_0000, false, 0xc000_0000));
+        assert!(statistic_random(0x4000_0000, false, 0x8000_0001));
+        assert!(!statistic_random(0x8000_0000, true, 5));
+    }
+
+    #[test]
+    fn owner_rules() {
+        let sk = Some((1000, 100));
+        assert!(owner_mt(Some(((1000, 1000), false)), None, None, sk));
+        assert!(!owner_mt(Some(((1000, 1000), true)), None, None, sk));
+        assert!(owner_mt(None, Some(((0, 200), false)), None, sk));
+        assert!(!owner_mt(None, None, Some(true), sk));
+        assert!(owner_mt(None, None, Some(false), sk));
+        // No socket: only all-inverted rules match.
+        assert!(!owner_mt(Some(((1000, 1000), false)), None, None, None));
+        assert!(owner_mt(Some(((1000, 1000), true)), None, Some(true), None));
+        assert!(!owner_mt(
+            Some(((1000, 1000), true)),
+            None,
+            Some(false),
+            None
+        ));
     }
 
     #[test]
