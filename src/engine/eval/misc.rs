@@ -725,31 +725,7 @@ mod tests {
     fn addrtype_v4_env() {
         let h = host("", "");
         let env_of = |a: &[u8], dev: Option<&str>| -> u16 {
-            let mut slot = None;
-            let mut rng = crate::conntrack::SplitMix64::new(0);
-            let mut out = Outcome::default();
-            let mut q = std::collections::VecDeque::new();
-            let mut pool = Vec::new();
-            let mut ct = crate::conntrack::ConntrackTable::new(Default::default()).unwrap();
-            let mut shared = crate::engine::shared::SharedTables::default();
-            let env = crate::host::targets::HostEnv {
-                hz: 250,
-                shared: &mut shared,
-                ct: &mut ct,
-                slot: &mut slot,
-                fib: &h.fib4,
-                devs: &h.devs,
-                rng: &mut rng,
-                out: &mut out,
-                queue: &mut q,
-                pool: &mut pool,
-                now: Instant::from_millis(0),
-                hook: crate::model::Hook::LocalIn,
-                in_dev_idx: 1,
-                received: true,
-                family: Family::Ipv4,
-            };
-            env.addr_type(Family::Ipv4, a, dev)
+            crate::host::targets::host_addr_type(&h.fib4, &h.devs, Family::Ipv4, a, dev)
         };
         // Every case below checked against Linux 6.18 in a netns.
         assert_eq!(env_of(&[0, 0, 0, 0], Some("eth1")), 3);
