@@ -492,7 +492,7 @@ fn hl_init(e: &mut HashEntry, cfg: &HashlimitCfg, hz: u32) {
         if cfg.mode & hl_mode::BYTES != 0 {
             // user2rate_bytes
             let user = cfg.avg as u32;
-            let r = if user != 0 { u32::MAX / user } else { u32::MAX };
+            let r = u32::MAX.checked_div(user).unwrap_or(u32::MAX);
             e.rate = u64::from(r).wrapping_sub(1) << 4;
             e.burst = if cfg.burst != 0 {
                 cfg.burst.wrapping_mul(e.rate) as i64
@@ -501,7 +501,7 @@ fn hl_init(e: &mut HashEntry, cfg: &HashlimitCfg, hz: u32) {
             };
         } else {
             // user2rate
-            e.rate = if cfg.avg != 0 { 1_000_000 / cfg.avg } else { 0 };
+            e.rate = 1_000_000u64.checked_div(cfg.avg).unwrap_or(0);
             e.burst = cfg.burst.wrapping_add(e.rate) as i64;
         }
         e.interval = cfg.interval;
