@@ -341,17 +341,13 @@ pub fn limit_mt(avg: u32, burst: u32, hz: u32, jiffies: u64, st: &mut MatchState
 }
 
 /// `statistic_mt` nth mode (net/netfilter/xt_statistic.c): the shared
-/// counter starts at `count` and steps `0..=every`; the packet that brings
-/// it to `packet` matches (`^ invert`).
+/// counter starts at `count` (iptables stores `every - packet`, `every`
+/// being N - 1) and steps `0..=every`; the packet that wraps it to 0
+/// matches (`^ invert`). So `--every 3 --packet 1` matches packets 2, 5,
+/// 8... (checked on Linux 6.18 for `--packet` 0, 1 and 2).
 ///
 /// State: `st.a` = the counter (`info->master->count`).
-pub fn statistic_nth(
-    every: u32,
-    packet: u32,
-    count: u32,
-    invert: bool,
-    st: &mut MatchState,
-) -> bool {
+pub fn statistic_nth(every: u32, count: u32, invert: bool, st: &mut MatchState) -> bool {
     if !st.init {
         st.init = true;
         st.a = u64::from(count);
@@ -363,7 +359,7 @@ pub fn statistic_nth(
         oval.wrapping_add(1)
     };
     st.a = u64::from(nval);
-    (nval == packet) ^ invert
+    (nval == 0) ^ invert
 }
 
 /// `statistic_mt` random mode: `(get_random_u32() & 0x7FFFFFFF) <
@@ -1023,17 +1019,17 @@ mod tests {
 
     #[test]
     fn statistic_modes() {
-        // --every 3 --packet 0: count starts at every - packet = 2.
-        let mut st = MatchState::default();
-        let hits: Vec<bool> = (0..6)
-            .map(|_| statistic_nth(2, 0, 2, false, &mut st))
-            .collect();
-        assert_eq!(hits, [true, false, false, true, false, false]);
-        let mut st = MatchState::default();
-        let hits: Vec<bool> = (0..4)
-            .map(|_| statistic_nth(1, 1, 0, true, &mut st))
-            .collect();
-        assert_eq!(hits, [false, true, false, true]);
+        // --every 3 --packet P: count starts at every - P (every = 2).
+        let run = |count, invert, n| {
+            let mut st = MatchState::default();
+            (0..n)
+                .map(|_| statistic_nth(2, count, invert, &mut st))
+                .collect::<Vec<bool>>()
+        };
+        assert_eq!(run(2, false, 6), [true, false, false, true, false, false]);
+        assert_eq!(run(1, false, 6), [false, true, false, false, true, false]);
+        assert_eq!(run(0, false, 3), [false, false, true]);
+        assert_eq!(run(1, true, 3), [true, false, true]);
         assert!(statistic_random(0x4000_0000, false, 0x3fff_ffff));
         assert!(!statistic_random(0x4000_0000, false, 0xc000_0000));
         assert!(statistic_random(0x4000_0000, false, 0x8000_0001));
