@@ -1,15 +1,18 @@
-//! Matches on marks, address types, quotas and payload: mark, connmark,
-//! addrtype, quota, string, u32, helper. Each follows the kernel function
-//! named in its comment (Linux 6.x behaviour; where the stored kernel source
-//! was older, the comment says which behaviour was followed).
+//! Matches on marks, address types, connections, rates and payload:
+//! mark, connmark, addrtype, connlimit, connbytes, quota, string, u32,
+//! helper, and the evaluation functions of limit, statistic, owner (recent
+//! and hashlimit live in [`crate::engine::shared`]). Each follows the
+//! kernel function named in its comment (Linux 6.18 behaviour, checked in
+//! network namespaces where a test says so).
 //!
-//! Deliberately unsupported (the rule is refused at compile time, see
-//! [`misc_supported`]): `time` (needs wall-clock time, which the host has no
-//! epoch for), `connbytes` (loading the rule forces conntrack accounting on
-//! for the whole netns, a host side effect nfsim does not model yet),
-//! `string --algo fsm` (ts_fsm takes a token program, not a string), and the
-//! IPv6 `addrtype` forms that depend on IPv6 route flags nfsim's routing
-//! table does not carry (see [`addrtype_supported`]).
+//! Deliberately unsupported (the rule is refused at compile time):
+//! `time` (needs wall-clock time: the host has no epoch, and `--kerneltz`
+//! would need the kernel's timezone), `string --algo fsm` (ts_fsm takes a
+//! token program, not a string), `u32` shifts over 31 bits (the kernel
+//! refuses them), `owner --suppl-groups` (nfsim's sockets carry no
+//! supplementary groups), and the IPv6 `addrtype` forms that depend on IPv6
+//! route flags nfsim's routing table does not carry (see
+//! [`addrtype_supported`]).
 
 use crate::engine::ctx::{Env, MatchResult, PacketCtx};
 use crate::engine::state::MatchState;
