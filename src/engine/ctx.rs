@@ -141,16 +141,46 @@ pub trait Env {
     /// grouping key `key` (masked address words and zone): the number of
     /// connections counted, 0 meaning "hotdrop" (see
     /// [`SharedTables::conncount_count`](super::shared::SharedTables::conncount_count)).
+    ///
+    /// The default (an environment without connection tracking tables,
+    /// e.g. a unit test) answers 0.
     fn conncount(
         &mut self,
         st: &mut super::state::MatchState,
         key: [u32; 5],
         pkt: &PacketCtx<'_>,
-    ) -> u32;
+    ) -> u32 {
+        let _ = (st, key, pkt);
+        0
+    }
     /// The packet's conntrack entry accounting (`nf_conn_acct_find`):
     /// packets and bytes of the original and reply directions; `None`
     /// without an entry or without accounting.
-    fn ct_acct(&self) -> Option<[(u64, u64); 2]>;
+    /// The default has no accounting.
+    fn ct_acct(&self) -> Option<[(u64, u64); 2]> {
+        None
+    }
+    /// The kernel's tick rate (`HZ`).
+    /// The default is 250, [`HostConfig`](crate::host::HostConfig)'s.
+    fn hz(&self) -> u32 {
+        250
+    }
+    /// `jiffies` now: the packet time in ticks (`now * HZ`, truncated;
+    /// the kernel's boot offset only shifts the phase).
+    /// The default is 0.
+    fn jiffies(&self) -> u64 {
+        0
+    }
+    /// `get_random_u32()` from the host's seeded generator.
+    /// The default is 0.
+    fn random_u32(&mut self) -> u32 {
+        0
+    }
+    /// The host's tables of stateful matches (`recent` lists); the default
+    /// has none.
+    fn shared_tables(&mut self) -> Option<&mut super::shared::SharedTables> {
+        None
+    }
     /// Runs an extension target on the packet and returns its verdict
     /// (`None` = `XT_CONTINUE`).
     fn run_target(

@@ -1,6 +1,8 @@
 //! State of stateful matches that does not fit in a rule's
 //! [`MatchState`](super::state::MatchState) integers: the per-rule
-//! connection lists of `connlimit` (`nf_conncount`). The host owns one
+//! connection lists of `connlimit` (`nf_conncount`) and the named address
+//! lists of `recent` (shared by every rule naming them, IPv4 and IPv6
+//! alike, as `recent_net` is per network namespace). The host owns one
 //! [`SharedTables`] and reaches it through [`Env`](super::Env) methods.
 //!
 //! Growing these tables allocates (the kernel allocates too:
@@ -60,6 +62,672 @@ struct CountData {
 #[derive(Debug, Clone, Default)]
 pub struct SharedTables {
     conncount: Vec<CountData>,
+    recent: Vec<RecentTable>,
+    hashlimit: Vec<HashTable>,
+}
+
+/// `XT_HASHLIMIT_*` mode bits.
+pub mod hl_mode {
+    /// `dstip`
+    pub const HASH_DIP: u32 = 1 << 0;
+    /// `dstport`
+    pub const HASH_DPT: u32 = 1 << 1;
+    /// `srcip`
+    pub const HASH_SIP: u32 = 1 << 2;
+    /// `srcport`
+    pub const HASH_SPT: u32 = 1 << 3;
+    /// `--hashlimit-above`
+    pub const INVERT: u32 = 1 << 4;
+    /// byte-based rate
+    pub const BYTES: u32 = 1 << 5;
+    /// `--hashlimit-rate-match`
+    pub const RATE_MATCH: u32 = 1 << 6;
+    /// `XT_HASHLIMIT_ALL`
+    pub const ALL: u32 = 0x7f;
+}
+
+/// `struct hashlimit_cfg3` (revision 3, what iptables 1.8 loads).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HashlimitCfg {
+    /// Mode bits ([`hl_mode`]).
+    pub mode: u32,
+    /// Average interval per packet in 1/1000000 s, or in byte mode the
+    /// byte cost.
+    pub avg: u64,
+    /// Bucket size.
+    pub burst: u64,
+    /// `--hashlimit-htable-size` (0: the kernel's default).
+    pub size: u32,
+    /// `--hashlimit-htable-max` (0: 8 × size).
+    pub max: u32,
+    /// `--hashlimit-htable-gcinterval` (ms).
+    pub gc_interval: u32,
+    /// `--hashlimit-htable-expire` (ms).
+    pub expire: u32,
+    /// `--hashlimit-srcmask`
+    pub srcmask: u8,
+    /// `--hashlimit-dstmask`
+    pub dstmask: u8,
+    /// `--hashlimit-rate-interval` (s).
+    pub interval: u32,
+}
+
+#[derive(Debug, Clone)]
+struct HashEntry {
+    key: [u8; 36],
+    expires: u64,
+    prev: u64,
+    credit: u64,
+    credit_cap: u64,
+    cost: u64,
+    interval: u32,
+    prev_window: bool,
+    current_rate: u64,
+    rate: u64,
+    burst: i64,
+}
+
+#[derive(Debug, Clone)]
+struct HashTable {
+    name: String,
+    v6: bool,
+    cfg: HashlimitCfg,
+    entries: Vec<HashEntry>,
+    next_gc: u64,
+}
+
+/// `HZ * 60 * 60 * 24`-based constants of net/netfilter/xt_hashlimit.c.
+fn hl_cpj(hz: u32) -> u64 {
+    // CREDITS_PER_JIFFY = POW2_BELOW64(0xFFFFFFFFFFFFFFFF / (HZ*60*60*24))
+    let per_day = u64::from(hz) * 86_400;
+    if per_day == 0 {
+        return 0;
+    }
+    let m = u64::MAX / per_day;
+    if m == 0 {
+        0
+    } else {
+        1 << (63 - m.leading_zeros())
+    }
+}
+
+fn hl_cpj_bytes(hz: u32) -> u32 {
+    // CREDITS_PER_JIFFY_BYTES = POW2_BELOW32(0xFFFFFFFF / HZ)
+    if hz == 0 {
+        return 0;
+    }
+    let m = u32::MAX / hz;
+    if m == 0 {
+        0
+    } else {
+        1 << (31 - m.leading_zeros())
+    }
+}
+
+/// `user2credits` (revision 2 and 3: 64-bit, scale 1000000).
+fn hl_user2credits(user: u64, hz: u32) -> u64 {
+    let scale = 1_000_000u64;
+    let k = u64::from(hz).wrapping_mul(hl_cpj(hz));
+    if k == 0 {
+        return 0;
+    }
+    if scale >= k {
+        user / (scale / k)
+    } else {
+        user.wrapping_mul(k / scale)
+    }
+}
+
+/// `user2credits_byte`.
+fn hl_user2credits_byte(user: u32, hz: u32) -> u32 {
+    let us = u64::from(user) * u64::from(hz.wrapping_mul(hl_cpj_bytes(hz)));
+    (us >> 32) as u32
+}
+
+/// `msecs_to_jiffies` (rounding up).
+fn msecs_to_jiffies(ms: u32, hz: u32) -> u64 {
+    (u64::from(ms) * u64::from(hz)).div_ceil(1000)
+}
+
+/// `ip_list_tot` (xt_recent module parameter, default 100): entries per
+/// table; the least recently updated one is evicted for a new one.
+pub const RECENT_LIST_TOT: usize = 100;
+/// `ip_pkt_list_tot` (default 20): the timestamps a rule may need.
+pub const RECENT_PKT_LIST_TOT: u32 = 20;
+/// `XT_RECENT_MAX_NSTAMPS`.
+pub const RECENT_MAX_NSTAMPS: u32 = 256;
+
+/// What a `recent` rule does (`XT_RECENT_SET` ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecentCheck {
+    /// `--set`
+    Set,
+    /// `--rcheck`
+    Rcheck,
+    /// `--update`
+    Update,
+    /// `--remove`
+    Remove,
+}
+
+/// The per-rule parameters of `recent_mt` (`struct xt_recent_mtinfo_v1`
+/// without the table part).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecentRule {
+    /// The operation.
+    pub check: RecentCheck,
+    /// `!`
+    pub invert: bool,
+    /// `--seconds` (0: any age).
+    pub seconds: u32,
+    /// `--reap`
+    pub reap: bool,
+    /// `--hitcount` (0: one is enough).
+    pub hit_count: u32,
+    /// `--rttl`
+    pub rttl: bool,
+}
+
+#[derive(Debug, Clone)]
+struct RecentEntry {
+    addr: [u8; 16],
+    v6: bool,
+    ttl: u8,
+    /// Insertion order (`iphash` bucket lists are appended to and never
+    /// reordered, so a lookup returns the earliest inserted match).
+    seq: u64,
+    stamps: Vec<u64>,
+    index: u32,
+    nstamps: u32,
+}
+
+#[derive(Debug, Clone)]
+struct RecentTable {
+    name: String,
+    mask: [u8; 16],
+    nstamps_max_mask: u32,
+    /// LRU order: the head is the least recently updated.
+    lru: Vec<RecentEntry>,
+    seq: u64,
+}
+
+impl SharedTables {
+    /// `hashlimit_mt_check_common` (net/netfilter/xt_hashlimit.c), to be
+    /// called for each `hashlimit` rule in the order the kernel checks
+    /// them: validates the configuration (EINVAL/ERANGE give `None`) and
+    /// finds the table of that name and family or creates it with this
+    /// rule's configuration (`htable_create`: the size defaults to 8192,
+    /// what a host with more than 1 GiB of RAM gets, the maximum to 8 ×
+    /// size, and is at least the size).
+    ///
+    /// ```
+    /// use nfsim::engine::shared::{hl_mode, HashlimitCfg, SharedTables};
+    /// let cfg = HashlimitCfg { mode: hl_mode::HASH_SIP, avg: 200_000, burst: 5,
+    ///     size: 0, max: 0, gc_interval: 1000, expire: 10_000,
+    ///     srcmask: 32, dstmask: 32, interval: 0 };
+    /// let mut t = SharedTables::default();
+    /// assert!(t.hashlimit_register("x", false, &cfg, 250).is_some());
+    /// ```
+    pub fn hashlimit_register(
+        &mut self,
+        name: &str,
+        v6: bool,
+        cfg: &HashlimitCfg,
+        hz: u32,
+    ) -> Option<u64> {
+        let full = if v6 { 128 } else { 32 };
+        if cfg.gc_interval == 0
+            || cfg.expire == 0
+            || cfg.srcmask > full
+            || cfg.dstmask > full
+            || cfg.mode & !hl_mode::ALL != 0
+        {
+            return None;
+        }
+        if cfg.mode & hl_mode::RATE_MATCH != 0 {
+            if cfg.avg == 0 || cfg.avg > u64::from(u32::MAX) || cfg.interval == 0 {
+                return None;
+            }
+        } else if cfg.mode & hl_mode::BYTES != 0 {
+            if hl_user2credits_byte(cfg.avg as u32, hz) == 0 {
+                return None;
+            }
+        } else if cfg.burst == 0
+            || hl_user2credits(cfg.avg.wrapping_mul(cfg.burst), hz) < hl_user2credits(cfg.avg, hz)
+        {
+            return None;
+        }
+        if let Some(i) = self
+            .hashlimit
+            .iter()
+            .position(|t| t.name == name && t.v6 == v6)
+        {
+            return Some(i as u64);
+        }
+        let mut c = *cfg;
+        if c.size == 0 {
+            c.size = 8192;
+        }
+        if c.max == 0 {
+            c.max = c.size.saturating_mul(8);
+        } else if c.max < c.size {
+            c.max = c.size;
+        }
+        self.hashlimit.push(HashTable {
+            name: name.into(),
+            v6,
+            cfg: c,
+            entries: Vec::new(),
+            next_gc: msecs_to_jiffies(c.gc_interval, hz),
+        });
+        Some((self.hashlimit.len() - 1) as u64)
+    }
+
+    /// `hashlimit_mt_common` (revision 3) for table `id` and the rule's
+    /// own configuration `rule` (the table keeps the creating rule's
+    /// configuration for hashing, masks, refill and initial credit; the
+    /// rule's mode decides rate-match, byte cost and `--hashlimit-above`).
+    /// `data` is the packet from its network header, `thoff`/`proto` the
+    /// transport header as the engine found it (IPv4; IPv6 walks the
+    /// extension headers itself as the kernel does). `None`: hotdrop (ports
+    /// unreadable, or the table is full).
+    ///
+    /// The table's garbage collection (`htable_gc`, a delayed work every
+    /// `gc_interval` ms removing entries whose `expires` has passed) is
+    /// modelled as running at every multiple of `gc_interval` since jiffy
+    /// 0 of the host's clock; the kernel's phase is that of the rule's
+    /// load and the workqueue's delays, which nfsim cannot know. It only
+    /// matters when an entry outlives `expire` without refilling fully.
+    #[allow(clippy::too_many_arguments)]
+    pub fn hashlimit_mt(
+        &mut self,
+        id: u64,
+        rule: &HashlimitCfg,
+        data: &[u8],
+        thoff: usize,
+        proto: u8,
+        jiffies: u64,
+        hz: u32,
+    ) -> Option<bool> {
+        let t = usize::try_from(id)
+            .ok()
+            .and_then(|i| self.hashlimit.get_mut(i))?;
+        let cfg = t.cfg;
+        let now = jiffies;
+        // htable_gc ticks up to now.
+        let gc_j = msecs_to_jiffies(cfg.gc_interval, hz).max(1);
+        if now >= t.next_gc {
+            let last = t.next_gc + (now - t.next_gc) / gc_j * gc_j;
+            t.entries.retain(|e| e.expires > last);
+            t.next_gc = last + gc_j;
+        }
+        let key = hl_key(&cfg, t.v6, data, thoff, proto)?;
+        let expire_j = msecs_to_jiffies(cfg.expire, hz);
+        let idx = match t.entries.iter().position(|e| e.key == key) {
+            Some(i) => {
+                let e = &mut t.entries[i];
+                e.expires = now.wrapping_add(expire_j);
+                hl_recalc(e, now, cfg.mode, hz);
+                i
+            }
+            None => {
+                if cfg.max != 0 && t.entries.len() >= cfg.max as usize {
+                    return None;
+                }
+                let mut e = HashEntry {
+                    key,
+                    expires: now.wrapping_add(expire_j),
+                    prev: now,
+                    credit: 0,
+                    credit_cap: 0,
+                    cost: 0,
+                    interval: 0,
+                    prev_window: false,
+                    current_rate: 0,
+                    rate: 0,
+                    burst: 0,
+                };
+                hl_init(&mut e, &cfg, hz);
+                t.entries.push(e);
+                t.entries.len() - 1
+            }
+        };
+        let e = &mut t.entries[idx];
+        let invert = rule.mode & hl_mode::INVERT != 0;
+        if rule.mode & hl_mode::RATE_MATCH != 0 {
+            let cost = if rule.mode & hl_mode::BYTES != 0 {
+                data.len() as u64
+            } else {
+                1
+            };
+            e.current_rate = e.current_rate.wrapping_add(cost);
+            if !e.prev_window && e.current_rate <= e.burst as u64 {
+                return Some(!invert);
+            }
+            return Some(invert);
+        }
+        let cost = if rule.mode & hl_mode::BYTES != 0 {
+            // hashlimit_byte_cost
+            let cap = u64::from(hl_cpj_bytes(hz).wrapping_mul(hz));
+            let chunks = (data.len() as u64 >> 4) + 1;
+            let tmp = (chunks.wrapping_mul(e.cost)).min(cap);
+            if e.credit < tmp && e.credit_cap != 0 {
+                e.credit_cap -= 1;
+                e.credit = cap;
+            }
+            tmp
+        } else {
+            e.cost
+        };
+        if e.credit >= cost {
+            e.credit -= cost;
+            return Some(!invert);
+        }
+        Some(invert)
+    }
+}
+
+/// `hashlimit_init_dst`: the masked addresses and ports the table's mode
+/// selects (`maskl`, `hashlimit_ipv6_mask`); ports from
+/// `proto_ports_offset` (0 for TCP, UDP, DCCP, ESP, SCTP, UDP-Lite, 4 for
+/// AH, none otherwise). `None` when the ports cannot be read.
+fn hl_key(cfg: &HashlimitCfg, v6: bool, data: &[u8], thoff: usize, proto: u8) -> Option<[u8; 36]> {
+    let mut key = [0u8; 36];
+    let (src, dst) = if v6 {
+        (data.get(8..24)?, data.get(24..40)?)
+    } else {
+        (data.get(12..16)?, data.get(16..20)?)
+    };
+    let put = |out: &mut [u8], a: &[u8], plen: u8| {
+        for (i, (o, b)) in out.iter_mut().zip(a).enumerate() {
+            let start = (i * 8) as u8;
+            let m = if plen >= start + 8 {
+                0xff
+            } else if plen > start {
+                0xffu8 << (8 - (plen - start))
+            } else {
+                0
+            };
+            *o = b & m;
+        }
+    };
+    if cfg.mode & hl_mode::HASH_SIP != 0 {
+        put(&mut key[0..16], src, cfg.srcmask);
+    }
+    if cfg.mode & hl_mode::HASH_DIP != 0 {
+        put(&mut key[16..32], dst, cfg.dstmask);
+    }
+    if cfg.mode & (hl_mode::HASH_DPT | hl_mode::HASH_SPT) == 0 {
+        return Some(key);
+    }
+    let (protoff, nexthdr) = if v6 {
+        let (off, nh, _) = crate::conntrack::skip_exthdr(data, 40, *data.get(6)?)?;
+        (off, nh)
+    } else {
+        (thoff, proto)
+    };
+    let poff = match nexthdr {
+        6 | 17 | 33 | 50 | 132 | 136 => Some(0),
+        51 => Some(4),
+        _ => None,
+    };
+    let ports = match poff {
+        Some(p) => data.get(protoff + p..protoff + p + 4)?,
+        None => &[0, 0, 0, 0][..],
+    };
+    if cfg.mode & hl_mode::HASH_SPT != 0 {
+        key[32..34].copy_from_slice(ports.get(0..2)?);
+    }
+    if cfg.mode & hl_mode::HASH_DPT != 0 {
+        key[34..36].copy_from_slice(ports.get(2..4)?);
+    }
+    Some(key)
+}
+
+/// `rateinfo_init` (revision 3).
+fn hl_init(e: &mut HashEntry, cfg: &HashlimitCfg, hz: u32) {
+    if cfg.mode & hl_mode::RATE_MATCH != 0 {
+        e.prev_window = false;
+        e.current_rate = 0;
+        if cfg.mode & hl_mode::BYTES != 0 {
+            // user2rate_bytes
+            let user = cfg.avg as u32;
+            let r = u32::MAX.checked_div(user).unwrap_or(u32::MAX);
+            e.rate = u64::from(r).wrapping_sub(1) << 4;
+            e.burst = if cfg.burst != 0 {
+                cfg.burst.wrapping_mul(e.rate) as i64
+            } else {
+                e.rate as i64
+            };
+        } else {
+            // user2rate
+            e.rate = 1_000_000u64.checked_div(cfg.avg).unwrap_or(0);
+            e.burst = cfg.burst.wrapping_add(e.rate) as i64;
+        }
+        e.interval = cfg.interval;
+    } else if cfg.mode & hl_mode::BYTES != 0 {
+        e.credit = u64::from(hl_cpj_bytes(hz).wrapping_mul(hz));
+        e.cost = u64::from(hl_user2credits_byte(cfg.avg as u32, hz));
+        e.credit_cap = cfg.burst;
+    } else {
+        e.credit = hl_user2credits(cfg.avg.wrapping_mul(cfg.burst), hz);
+        e.cost = hl_user2credits(cfg.avg, hz);
+        e.credit_cap = e.credit;
+    }
+}
+
+/// `rateinfo_recalc` (revision 3).
+fn hl_recalc(e: &mut HashEntry, now: u64, mode: u32, hz: u32) {
+    let delta = now.wrapping_sub(e.prev);
+    if delta == 0 {
+        return;
+    }
+    if mode & hl_mode::RATE_MATCH != 0 {
+        let interval = u64::from(e.interval.wrapping_mul(hz));
+        if delta < interval {
+            return;
+        }
+        e.prev = now;
+        e.prev_window = e.current_rate.wrapping_mul(interval) > delta.wrapping_mul(e.rate);
+        e.current_rate = 0;
+        return;
+    }
+    e.prev = now;
+    let cap;
+    if mode & hl_mode::BYTES != 0 {
+        let tmp = e.credit;
+        let cpjb = u64::from(hl_cpj_bytes(hz));
+        e.credit = e.credit.wrapping_add(cpjb.wrapping_mul(delta));
+        cap = u64::from(hl_cpj_bytes(hz).wrapping_mul(hz));
+        if tmp >= e.credit {
+            e.credit = cap;
+            return;
+        }
+    } else {
+        e.credit = e.credit.wrapping_add(delta.wrapping_mul(hl_cpj(hz)));
+        cap = e.credit_cap;
+    }
+    if e.credit > cap {
+        e.credit = cap;
+    }
+}
+
+/// `time_after(a, b)` on `unsigned long` jiffies.
+fn time_after(a: u64, b: u64) -> bool {
+    (b.wrapping_sub(a) as i64) < 0
+}
+
+impl SharedTables {
+    /// `recent_mt_check`'s table part, to be called for each `recent` rule
+    /// in the order the kernel checks them (rule order, tables in load
+    /// order): finds the table `name` or creates it with this rule's mask;
+    /// a rule needing more timestamps than the table keeps flushes it and
+    /// widens it. Returns the table id, or `None` for a `--hitcount` above
+    /// 255 (EINVAL).
+    ///
+    /// ```
+    /// use nfsim::engine::shared::SharedTables;
+    /// let mut t = SharedTables::default();
+    /// let a = t.recent_register("ssh", [0xff; 16], 0).unwrap();
+    /// assert_eq!(t.recent_register("ssh", [0; 16], 4), Some(a));
+    /// assert_eq!(t.recent_register("ssh", [0; 16], 256), None);
+    /// ```
+    pub fn recent_register(&mut self, name: &str, mask: [u8; 16], hit_count: u32) -> Option<u64> {
+        if hit_count > RECENT_MAX_NSTAMPS - 1 {
+            return None;
+        }
+        let nstamp_mask = if hit_count < RECENT_PKT_LIST_TOT {
+            RECENT_PKT_LIST_TOT.next_power_of_two() - 1
+        } else {
+            hit_count.next_power_of_two() - 1
+        };
+        if let Some(i) = self.recent.iter().position(|t| t.name == name) {
+            let t = &mut self.recent[i];
+            if nstamp_mask > t.nstamps_max_mask {
+                t.lru.clear(); // recent_table_flush
+                t.nstamps_max_mask = nstamp_mask;
+            }
+            return Some(i as u64);
+        }
+        self.recent.push(RecentTable {
+            name: name.into(),
+            mask,
+            nstamps_max_mask: nstamp_mask,
+            lru: Vec::new(),
+            seq: 0,
+        });
+        Some((self.recent.len() - 1) as u64)
+    }
+
+    /// `recent_mt` (net/netfilter/xt_recent.c) on table `id` for the
+    /// packet's address (source or destination as the rule says, unmasked:
+    /// the table's mask is applied here) and TTL / hop limit (already
+    /// incremented by the caller when the kernel does: a packet with an
+    /// output device and no socket). `jiffies` is now; `hz` the tick rate.
+    ///
+    /// Not found: `--set` creates the entry (evicting the least recently
+    /// updated one when the table holds [`RECENT_LIST_TOT`]) and matches,
+    /// the others answer `invert`. Found: `--set` matches, `--remove`
+    /// removes it and matches, `--rcheck`/`--update` match when at least
+    /// `--hitcount` (or one) of its timestamps are within `--seconds`;
+    /// `--reap` then removes the table's oldest entry if its newest stamp
+    /// is out of the window (unless it is this entry about to be updated);
+    /// `--set`, and `--update` when the answer (after inversion) is true,
+    /// add a timestamp and record the TTL.
+    #[allow(clippy::too_many_arguments)]
+    pub fn recent_mt(
+        &mut self,
+        id: u64,
+        r: &RecentRule,
+        v6: bool,
+        addr: &[u8; 16],
+        ttl: u8,
+        jiffies: u64,
+        hz: u32,
+    ) -> bool {
+        let Some(t) = usize::try_from(id)
+            .ok()
+            .and_then(|i| self.recent.get_mut(i))
+        else {
+            return r.invert;
+        };
+        let mut key = [0u8; 16];
+        for (k, (a, m)) in key.iter_mut().zip(addr.iter().zip(t.mask.iter())) {
+            *k = a & m;
+        }
+        let mut ret = r.invert;
+        let want_ttl = if r.rttl { ttl } else { 0 };
+        // recent_entry_lookup: earliest inserted match.
+        let found = t
+            .lru
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| {
+                e.v6 == v6 && e.addr == key && (want_ttl == e.ttl || want_ttl == 0 || e.ttl == 0)
+            })
+            .min_by_key(|(_, e)| e.seq)
+            .map(|(i, _)| i);
+        let Some(mut ei) = found else {
+            if r.check != RecentCheck::Set {
+                return ret;
+            }
+            // recent_entry_init
+            if t.lru.len() >= RECENT_LIST_TOT {
+                t.lru.remove(0);
+            }
+            let mut stamps = vec![0u64; t.nstamps_max_mask as usize + 1];
+            stamps[0] = jiffies;
+            t.seq += 1;
+            t.lru.push(RecentEntry {
+                addr: key,
+                v6,
+                ttl,
+                seq: t.seq,
+                stamps,
+                index: 1,
+                nstamps: 1,
+            });
+            return !ret;
+        };
+        match r.check {
+            RecentCheck::Set => ret = !ret,
+            RecentCheck::Remove => {
+                t.lru.remove(ei);
+                return !ret;
+            }
+            RecentCheck::Rcheck | RecentCheck::Update => {
+                let time = jiffies.wrapping_sub(u64::from(r.seconds.wrapping_mul(hz)));
+                let e = &t.lru[ei];
+                let mut hits = 0u32;
+                for &stamp in e.stamps.iter().take(e.nstamps as usize) {
+                    if r.seconds != 0 && time_after(time, stamp) {
+                        continue;
+                    }
+                    hits += 1;
+                    if r.hit_count == 0 || hits >= r.hit_count {
+                        ret = !ret;
+                        break;
+                    }
+                }
+                if r.reap {
+                    // recent_entry_reap: the LRU head.
+                    let update = r.check == RecentCheck::Update && ret;
+                    if !(ei == 0 && update) {
+                        let head = &t.lru[0];
+                        let last = head
+                            .stamps
+                            .get((head.index as usize).wrapping_sub(1))
+                            .copied()
+                            .unwrap_or(0);
+                        if time_after(time, last) {
+                            t.lru.remove(0);
+                            if ei == 0 {
+                                // The working entry itself was reaped.
+                                return ret;
+                            }
+                            ei -= 1;
+                        }
+                    }
+                }
+            }
+        }
+        if r.check == RecentCheck::Set || (r.check == RecentCheck::Update && ret) {
+            // recent_entry_update
+            let mask = t.nstamps_max_mask;
+            let mut e = t.lru.remove(ei);
+            e.index &= mask;
+            if let Some(s) = e.stamps.get_mut(e.index as usize) {
+                *s = jiffies;
+            }
+            e.index += 1;
+            if e.index > e.nstamps {
+                e.nstamps = e.index;
+            }
+            e.ttl = ttl;
+            t.lru.push(e);
+        }
+        ret
+    }
 }
 
 /// How an add ended (`__nf_conncount_add`'s return).
@@ -293,6 +961,214 @@ mod tests {
             src_u: port,
             dst_u: 22,
         }
+    }
+
+    fn rule(check: RecentCheck) -> RecentRule {
+        RecentRule {
+            check,
+            invert: false,
+            seconds: 0,
+            reap: false,
+            hit_count: 0,
+            rttl: false,
+        }
+    }
+
+    fn a4(last: u8) -> [u8; 16] {
+        let mut a = [0u8; 16];
+        a[..4].copy_from_slice(&[192, 0, 2, last]);
+        a
+    }
+
+    #[test]
+    fn recent_set_check_update_remove() {
+        let mut t = SharedTables::default();
+        let mut mask = [0u8; 16];
+        mask[..4].copy_from_slice(&[255, 255, 255, 0]);
+        let id = t.recent_register("x", mask, 0).unwrap();
+        let hz = 250;
+        let check = RecentRule {
+            seconds: 60,
+            hit_count: 3,
+            ..rule(RecentCheck::Rcheck)
+        };
+        let update = RecentRule {
+            check: RecentCheck::Update,
+            ..check
+        };
+        assert!(!t.recent_mt(id, &check, false, &a4(1), 64, 0, hz));
+        assert!(t.recent_mt(id, &rule(RecentCheck::Set), false, &a4(1), 64, 0, hz));
+        // The /24 mask of the table groups .1 and .2.
+        assert!(t.recent_mt(id, &rule(RecentCheck::Set), false, &a4(2), 64, 100, hz));
+        assert!(!t.recent_mt(id, &check, false, &a4(3), 64, 200, hz));
+        assert!(t.recent_mt(id, &rule(RecentCheck::Set), false, &a4(3), 64, 300, hz));
+        assert!(t.recent_mt(id, &check, false, &a4(9), 64, 400, hz));
+        // 60 s later the first stamps are out of the window.
+        assert!(!t.recent_mt(id, &check, false, &a4(9), 64, 60 * 250 + 150, hz));
+        // --update only refreshes when it matches (after inversion).
+        let inv_update = RecentRule {
+            invert: true,
+            ..update
+        };
+        assert!(t.recent_mt(id, &inv_update, false, &a4(9), 64, 60 * 250 + 150, hz));
+        assert!(!t.recent_mt(id, &check, false, &a4(9), 64, 60 * 250 + 151, hz));
+        // --rttl: a different TTL is another entry.
+        let rttl = RecentRule {
+            rttl: true,
+            ..rule(RecentCheck::Rcheck)
+        };
+        assert!(!t.recent_mt(id, &rttl, false, &a4(9), 63, 16_000, hz));
+        assert!(t.recent_mt(id, &rttl, false, &a4(9), 64, 16_000, hz));
+        // IPv6 entries are separate.
+        assert!(!t.recent_mt(id, &rule(RecentCheck::Rcheck), true, &a4(9), 64, 16_000, hz));
+        assert!(t.recent_mt(
+            id,
+            &rule(RecentCheck::Remove),
+            false,
+            &a4(9),
+            64,
+            16_001,
+            hz
+        ));
+        assert!(!t.recent_mt(
+            id,
+            &rule(RecentCheck::Remove),
+            false,
+            &a4(9),
+            64,
+            16_002,
+            hz
+        ));
+    }
+
+    #[test]
+    fn recent_list_limits_and_reap() {
+        let mut t = SharedTables::default();
+        let id = t.recent_register("y", [0xff; 16], 0).unwrap();
+        let set = rule(RecentCheck::Set);
+        for i in 0..=RECENT_LIST_TOT as u32 {
+            let mut a = [0u8; 16];
+            a[..4].copy_from_slice(&i.to_be_bytes());
+            assert!(t.recent_mt(id, &set, false, &a, 64, u64::from(i), 250));
+        }
+        // The first address was evicted, the second is still there.
+        let rc = rule(RecentCheck::Rcheck);
+        assert!(!t.recent_mt(id, &rc, false, &[0; 16], 64, 500, 250));
+        let mut a1 = [0u8; 16];
+        a1[3] = 1;
+        assert!(t.recent_mt(id, &rc, false, &a1, 64, 500, 250));
+        // Timestamps wrap at the table's 32 slots: 40 sets, hitcount 20
+        // still counts only what is kept.
+        let id2 = t.recent_register("z", [0xff; 16], 20).unwrap();
+        for j in 0..40 {
+            t.recent_mt(id2, &set, false, &a1, 64, j, 250);
+        }
+        let hc = |n| RecentRule {
+            hit_count: n,
+            ..rule(RecentCheck::Rcheck)
+        };
+        assert!(t.recent_mt(id2, &hc(20), false, &a1, 64, 41, 250));
+        // --reap removes the oldest entry when its last stamp is too old.
+        let id3 = t.recent_register("r", [0xff; 16], 0).unwrap();
+        let mut b = [0u8; 16];
+        b[0] = 1;
+        t.recent_mt(id3, &set, false, &b, 64, 0, 250);
+        t.recent_mt(id3, &set, false, &a1, 64, 1000, 250);
+        let reap = RecentRule {
+            seconds: 1,
+            reap: true,
+            ..rule(RecentCheck::Rcheck)
+        };
+        assert!(t.recent_mt(id3, &reap, false, &a1, 64, 1100, 250));
+        assert!(!t.recent_mt(id3, &rc, false, &b, 64, 1101, 250));
+        // Widening the timestamps flushes the table.
+        assert_eq!(t.recent_register("r", [0; 16], 100), Some(id3));
+        assert!(!t.recent_mt(id3, &rc, false, &a1, 64, 1102, 250));
+    }
+
+    /// Linux 6.18 (HZ=250) in a netns, twelve 228-byte UDP packets 60 ms
+    /// apart, every fourth from a second source: rule totals 9, 0 and 6
+    /// (the values below are what iptables 1.8 loads for these rules).
+    #[test]
+    fn hashlimit_like_the_kernel() {
+        let base = HashlimitCfg {
+            mode: 0,
+            avg: 0,
+            burst: 0,
+            size: 0,
+            max: 0,
+            gc_interval: 1000,
+            expire: 1000,
+            srcmask: 32,
+            dstmask: 32,
+            interval: 0,
+        };
+        // --hashlimit-upto 5/s --hashlimit-burst 3 --hashlimit-mode srcip
+        let h1 = HashlimitCfg {
+            mode: hl_mode::HASH_SIP,
+            avg: 200_000,
+            burst: 3,
+            ..base
+        };
+        // --hashlimit-above 1kb/s --hashlimit-burst 2kb --hashlimit-mode srcip,dstport
+        let h2 = HashlimitCfg {
+            mode: hl_mode::HASH_SIP | hl_mode::HASH_DPT | hl_mode::INVERT | hl_mode::BYTES,
+            avg: 66_076_419,
+            burst: 2,
+            expire: 60_000,
+            ..base
+        };
+        // --hashlimit-upto 4/s --hashlimit-burst 2 --hashlimit-rate-match --hashlimit-rate-interval 1
+        let h3 = HashlimitCfg {
+            mode: hl_mode::RATE_MATCH,
+            avg: 250_000,
+            burst: 2,
+            interval: 1,
+            ..base
+        };
+        let mut t = SharedTables::default();
+        let ids: Vec<u64> = [("h1", h1), ("h2", h2), ("h3", h3)]
+            .iter()
+            .map(|(n, c)| t.hashlimit_register(n, false, c, 250).unwrap())
+            .collect();
+        let cfgs = [h1, h2, h3];
+        let mut totals = [0; 3];
+        for i in 0..12u64 {
+            let mut p = vec![0u8; 228];
+            p[0] = 0x45;
+            p[9] = 17;
+            p[12..16].copy_from_slice(&[192, 0, 2, if i % 4 == 3 { 71 } else { 70 }]);
+            p[16..20].copy_from_slice(&[192, 0, 2, 1]);
+            p[20..24].copy_from_slice(&[0x13, 0x88, 0, 137]);
+            for k in 0..3 {
+                if t.hashlimit_mt(ids[k], &cfgs[k], &p, 20, 17, 10_007 + i * 15, 250) == Some(true)
+                {
+                    totals[k] += 1;
+                }
+            }
+        }
+        assert_eq!(totals, [9, 0, 6]);
+        // Invalid configurations are refused as the kernel does.
+        assert!(t
+            .hashlimit_register("bad", false, &HashlimitCfg { expire: 0, ..h1 }, 250)
+            .is_none());
+        assert!(t
+            .hashlimit_register("bad", false, &HashlimitCfg { burst: 0, ..h1 }, 250)
+            .is_none());
+        // A full table drops the packet.
+        let tiny = HashlimitCfg {
+            size: 1,
+            max: 1,
+            ..h1
+        };
+        let id = t.hashlimit_register("tiny", false, &tiny, 250).unwrap();
+        let mut p = vec![0u8; 28];
+        p[12] = 1;
+        assert_eq!(t.hashlimit_mt(id, &tiny, &p, 20, 17, 0, 250), Some(true));
+        p[12] = 2;
+        assert_eq!(t.hashlimit_mt(id, &tiny, &p, 20, 17, 0, 250), None);
+        // After expiry and a gc tick the entry is gone and the next source fits.
+        assert_eq!(t.hashlimit_mt(id, &tiny, &p, 20, 17, 1000, 250), Some(true));
     }
 
     #[test]

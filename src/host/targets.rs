@@ -315,67 +315,24 @@ impl Env for HostEnv<'_> {
     /// fails). `dev` is ignored (the engine refuses `--limit-iface-*` for
     /// IPv6).
     fn addr_type(&self, family: Family, addr: &[u8], dev: Option<&str>) -> u16 {
-        const UNICAST: u16 = 1; // RTN_UNICAST
-        const LOCAL: u16 = 2; // RTN_LOCAL
-        const BROADCAST: u16 = 3; // RTN_BROADCAST
-        const MULTICAST: u16 = 5; // RTN_MULTICAST
-        match family {
-            Family::Ipv4 => {
-                let Some(&[a, b, c, d]) = addr.get(..4) else {
-                    return UNICAST;
-                };
-                let ip = Ipv4Addr::new(a, b, c, d);
-                if ip.is_unspecified() || ip.is_broadcast() {
-                    return BROADCAST;
-                }
-                if ip.is_multicast() {
-                    return MULTICAST;
-                }
-                let dev_idx = match dev {
-                    Some(n) => match self.devs.iter().position(|d| d.name == n) {
-                        Some(i) => Some(i),
-                        // A device not on the host owns no route.
-                        None => return UNICAST,
-                    },
-                    None => None,
-                };
-                let ok = |route_dev: usize| dev_idx.map_or(true, |d| d == route_dev);
-                let ipa = IpAddr::V4(ip);
-                // Longest prefix first: the /32 routes (local addresses,
-                // directed broadcasts, 127.255.255.255), then 127.0.0.0/8.
-                if let Some((_, d)) = self.fib.local.iter().find(|(x, _)| *x == ipa) {
-                    return if ok(*d) { LOCAL } else { UNICAST };
-                }
-                if ip == Ipv4Addr::new(127, 255, 255, 255) {
-                    return if ok(0) { BROADCAST } else { UNICAST };
-                }
-                if let Some((_, d)) = self.fib.connected.iter().find(|(n, _)| {
-                    matches!(n, ipnet::IpNet::V4(n4) if n4.prefix_len() < 31 && n4.broadcast() == ip)
-                }) {
-                    return if ok(*d) { BROADCAST } else { UNICAST };
-                }
-                if a == 127 {
-                    return if ok(0) { LOCAL } else { UNICAST };
-                }
-                UNICAST
-            }
-            Family::Ipv6 => {
-                const X_UNICAST: u16 = 1 << 1;
-                const X_LOCAL: u16 = 1 << 2;
-                const X_UNREACHABLE: u16 = 1 << 7;
-                let Some(a16) = addr.get(..16).and_then(|b| <[u8; 16]>::try_from(b).ok()) else {
-                    return X_UNREACHABLE;
-                };
-                let ip = IpAddr::V6(Ipv6Addr::from(a16));
-                if self.fib.is_local(ip) {
-                    X_LOCAL | X_UNICAST
-                } else if self.fib.lookup(ip).is_some() {
-                    X_UNICAST
-                } else {
-                    X_UNREACHABLE
-                }
-            }
-        }
+        host_addr_type(self.fib, self.devs, family, addr, dev)
+    }
+
+    fn hz(&self) -> u32 {
+        self.hz
+    }
+
+    fn jiffies(&self) -> u64 {
+        (u128::from(self.now.as_nanos()) * u128::from(self.hz) / 1_000_000_000) as u64
+    }
+
+    fn random_u32(&mut self) -> u32 {
+        use crate::conntrack::NatRng;
+        (u32::from(self.rng.next_u16()) << 16) | u32::from(self.rng.next_u16())
+    }
+
+    fn shared_tables(&mut self) -> Option<&mut crate::engine::shared::SharedTables> {
+        Some(self.shared)
     }
 
     fn conncount(
@@ -432,8 +389,7 @@ impl Env for HostEnv<'_> {
                 None => SkbConn::NoTuple,
             },
         };
-        // jiffies (the kernel's start offset only shifts the phase).
-        let jiffies = (u128::from(pkt.now.as_nanos()) * u128::from(self.hz) / 1_000_000_000) as u32;
+        let jiffies = self.jiffies() as u32;
         self.shared
             .conncount_count(st.a, key, skb, jiffies, &mut lookup)
     }
@@ -676,6 +632,77 @@ impl HostEnv<'_> {
             ConnmarkMode::Restore => {
                 let nf = shift(ctmark & c.ctmask) & c.nfmask;
                 pkt.mark = (pkt.mark & !c.nfmask) ^ nf;
+            }
+        }
+    }
+}
+
+/// [`Env::addr_type`] of the host (see there), from its routing state.
+pub(crate) fn host_addr_type(
+    fib: &Fib,
+    devs: &[Device],
+    family: Family,
+    addr: &[u8],
+    dev: Option<&str>,
+) -> u16 {
+    const UNICAST: u16 = 1; // RTN_UNICAST
+    const LOCAL: u16 = 2; // RTN_LOCAL
+    const BROADCAST: u16 = 3; // RTN_BROADCAST
+    const MULTICAST: u16 = 5; // RTN_MULTICAST
+    match family {
+        Family::Ipv4 => {
+            let Some(&[a, b, c, d]) = addr.get(..4) else {
+                return UNICAST;
+            };
+            let ip = Ipv4Addr::new(a, b, c, d);
+            if ip.is_unspecified() || ip.is_broadcast() {
+                return BROADCAST;
+            }
+            if ip.is_multicast() {
+                return MULTICAST;
+            }
+            let dev_idx = match dev {
+                Some(n) => match devs.iter().position(|d| d.name == n) {
+                    Some(i) => Some(i),
+                    // A device not on the host owns no route.
+                    None => return UNICAST,
+                },
+                None => None,
+            };
+            let ok = |route_dev: usize| dev_idx.map_or(true, |d| d == route_dev);
+            let ipa = IpAddr::V4(ip);
+            // Longest prefix first: the /32 routes (local addresses,
+            // directed broadcasts, 127.255.255.255), then 127.0.0.0/8.
+            if let Some((_, d)) = fib.local.iter().find(|(x, _)| *x == ipa) {
+                return if ok(*d) { LOCAL } else { UNICAST };
+            }
+            if ip == Ipv4Addr::new(127, 255, 255, 255) {
+                return if ok(0) { BROADCAST } else { UNICAST };
+            }
+            if let Some((_, d)) = fib.connected.iter().find(|(n, _)| {
+                matches!(n, ipnet::IpNet::V4(n4) if n4.prefix_len() < 31 && n4.broadcast() == ip)
+            }) {
+                return if ok(*d) { BROADCAST } else { UNICAST };
+            }
+            if a == 127 {
+                return if ok(0) { LOCAL } else { UNICAST };
+            }
+            UNICAST
+        }
+        Family::Ipv6 => {
+            const X_UNICAST: u16 = 1 << 1;
+            const X_LOCAL: u16 = 1 << 2;
+            const X_UNREACHABLE: u16 = 1 << 7;
+            let Some(a16) = addr.get(..16).and_then(|b| <[u8; 16]>::try_from(b).ok()) else {
+                return X_UNREACHABLE;
+            };
+            let ip = IpAddr::V6(Ipv6Addr::from(a16));
+            if fib.is_local(ip) {
+                X_LOCAL | X_UNICAST
+            } else if fib.lookup(ip).is_some() {
+                X_UNICAST
+            } else {
+                X_UNREACHABLE
             }
         }
     }

@@ -1,15 +1,18 @@
-//! Matches on marks, address types, quotas and payload: mark, connmark,
-//! addrtype, quota, string, u32, helper. Each follows the kernel function
-//! named in its comment (Linux 6.x behaviour; where the stored kernel source
-//! was older, the comment says which behaviour was followed).
+//! Matches on marks, address types, connections, rates and payload:
+//! mark, connmark, addrtype, connlimit, connbytes, quota, string, u32,
+//! helper, and the evaluation functions of limit, statistic, owner (recent
+//! and hashlimit live in [`crate::engine::shared`]). Each follows the
+//! kernel function named in its comment (Linux 6.18 behaviour, checked in
+//! network namespaces where a test says so).
 //!
-//! Deliberately unsupported (the rule is refused at compile time, see
-//! [`misc_supported`]): `time` (needs wall-clock time, which the host has no
-//! epoch for), `connbytes` (loading the rule forces conntrack accounting on
-//! for the whole netns, a host side effect nfsim does not model yet),
-//! `string --algo fsm` (ts_fsm takes a token program, not a string), and the
-//! IPv6 `addrtype` forms that depend on IPv6 route flags nfsim's routing
-//! table does not carry (see [`addrtype_supported`]).
+//! Deliberately unsupported (the rule is refused at compile time):
+//! `time` (needs wall-clock time: the host has no epoch, and `--kerneltz`
+//! would need the kernel's timezone), `string --algo fsm` (ts_fsm takes a
+//! token program, not a string), `u32` shifts over 31 bits (the kernel
+//! refuses them), `owner --suppl-groups` (nfsim's sockets carry no
+//! supplementary groups), and the IPv6 `addrtype` forms that depend on IPv6
+//! route flags nfsim's routing table does not carry (see
+//! [`addrtype_supported`]).
 
 use crate::engine::ctx::{Env, MatchResult, PacketCtx};
 use crate::engine::state::MatchState;
@@ -261,6 +264,148 @@ pub(crate) fn connbytes_mt<E: Env>(c: &Connbytes, env: &E) -> bool {
     } else {
         what < c.to || what > c.from
     }
+}
+
+/// `XT_LIMIT_SCALE` (include/uapi/linux/netfilter/xt_limit.h).
+pub const LIMIT_SCALE: u32 = 10000;
+
+/// `CREDITS_PER_JIFFY` of net/netfilter/xt_limit.c for a tick rate:
+/// `POW2_BELOW32(0xFFFFFFFF / (HZ*60*60*24))` (128 at HZ=250, 32 at
+/// HZ=1000).
+pub fn limit_credits_per_jiffy(hz: u32) -> u32 {
+    let per_day = u64::from(hz) * 86_400;
+    if per_day == 0 {
+        return 0;
+    }
+    let max_cpj = (u64::from(u32::MAX) / per_day) as u32;
+    if max_cpj == 0 {
+        0
+    } else {
+        1 << (31 - max_cpj.leading_zeros())
+    }
+}
+
+/// `user2credits` (net/netfilter/xt_limit.c): `user * HZ *
+/// CREDITS_PER_JIFFY / XT_LIMIT_SCALE`, dividing first when the product
+/// would overflow 32 bits (then wrapping as the C arithmetic does).
+pub fn limit_user2credits(user: u32, hz: u32) -> u32 {
+    let k = hz.wrapping_mul(limit_credits_per_jiffy(hz));
+    if k == 0 {
+        return 0;
+    }
+    if user > u32::MAX / k {
+        (user / LIMIT_SCALE).wrapping_mul(k)
+    } else {
+        user * k / LIMIT_SCALE
+    }
+}
+
+/// `limit_mt_check`'s overflow test: the kernel refuses (ERANGE) a burst
+/// of 0 or an `avg * burst` whose credits overflow.
+pub fn limit_valid(avg: u32, burst: u32, hz: u32) -> bool {
+    burst != 0 && limit_user2credits(avg.wrapping_mul(burst), hz) >= limit_user2credits(avg, hz)
+}
+
+/// `limit_mt` (net/netfilter/xt_limit.c): a token bucket in credits. At
+/// `limit_mt_check` the bucket is full (`user2credits(avg * burst)`, also
+/// the cap) and a packet costs `user2credits(avg)`; each packet first adds
+/// `(jiffies - prev) * CREDITS_PER_JIFFY` (a 32-bit sum, wrapping as the
+/// kernel's `u32 credit_increase`), caps, and matches if a packet's cost
+/// can be paid.
+///
+/// State: `st.a` = `prev` (jiffies), `st.b` = `credit`, `st.c` = cap << 32
+/// | cost. The bucket is initialised at the rule's first packet rather than
+/// at load time: the same, since it starts full, unless the rule waited
+/// about 2^32 credits' worth of jiffies (37 h at HZ=250) for its first
+/// packet.
+pub fn limit_mt(avg: u32, burst: u32, hz: u32, jiffies: u64, st: &mut MatchState) -> bool {
+    if !st.init {
+        st.init = true;
+        let full = limit_user2credits(avg.wrapping_mul(burst), hz);
+        st.a = jiffies;
+        st.b = u64::from(full);
+        st.c = (u64::from(full) << 32) | u64::from(limit_user2credits(avg, hz));
+    }
+    let cap = (st.c >> 32) as u32;
+    let cost = st.c as u32;
+    let cpj = u64::from(limit_credits_per_jiffy(hz));
+    let increase = jiffies.wrapping_sub(st.a).wrapping_mul(cpj) as u32;
+    st.a = jiffies;
+    let mut credit = (st.b as u32).wrapping_add(increase);
+    if credit > cap {
+        credit = cap;
+    }
+    let ret = credit >= cost;
+    if ret {
+        credit -= cost;
+    }
+    st.b = u64::from(credit);
+    ret
+}
+
+/// `statistic_mt` nth mode (net/netfilter/xt_statistic.c): the shared
+/// counter starts at `count` (iptables stores `every - packet`, `every`
+/// being N - 1) and steps `0..=every`; the packet that wraps it to 0
+/// matches (`^ invert`). So `--every 3 --packet 1` matches packets 2, 5,
+/// 8... (checked on Linux 6.18 for `--packet` 0, 1 and 2).
+///
+/// State: `st.a` = the counter (`info->master->count`).
+pub fn statistic_nth(every: u32, count: u32, invert: bool, st: &mut MatchState) -> bool {
+    if !st.init {
+        st.init = true;
+        st.a = u64::from(count);
+    }
+    let oval = st.a as u32;
+    let nval = if oval == every {
+        0
+    } else {
+        oval.wrapping_add(1)
+    };
+    st.a = u64::from(nval);
+    (nval == 0) ^ invert
+}
+
+/// `statistic_mt` random mode: `(get_random_u32() & 0x7FFFFFFF) <
+/// probability` (`^ invert`), `random` drawn from the host's seeded
+/// generator (so the choice is reproducible, not the kernel's).
+pub fn statistic_random(probability: u32, invert: bool, random: u32) -> bool {
+    ((random & 0x7FFF_FFFF) < probability) ^ invert
+}
+
+/// `owner_mt` (net/netfilter/xt_owner.c) on the packet's socket owner
+/// `sk` (uid, gid of the socket file's credentials). `uid`/`gid`: the
+/// range and its `!`; `socket_exists`: `--socket-exists` with its `!`.
+/// Without a socket the match holds only if every given option is inverted
+/// (`(info->match ^ info->invert) == 0`); `! --socket-exists` fails on a
+/// socket; a uid/gid test fails when `in range == inverted`.
+/// `--suppl-groups` is not evaluated here (nfsim's sockets carry no
+/// supplementary groups): the caller must refuse it.
+pub fn owner_mt(
+    uid: Option<((u32, u32), bool)>,
+    gid: Option<((u32, u32), bool)>,
+    socket_exists: Option<bool>,
+    sk: Option<(u32, u32)>,
+) -> bool {
+    let Some((suid, sgid)) = sk else {
+        let all_inverted = uid.map_or(true, |(_, i)| i)
+            && gid.map_or(true, |(_, i)| i)
+            && socket_exists.unwrap_or(true);
+        return all_inverted;
+    };
+    if socket_exists == Some(true) {
+        return false;
+    }
+    if let Some(((lo, hi), inv)) = uid {
+        if (suid >= lo && suid <= hi) == inv {
+            return false;
+        }
+    }
+    if let Some(((lo, hi), inv)) = gid {
+        if (sgid >= lo && sgid <= hi) == inv {
+            return false;
+        }
+    }
+    true
 }
 
 /// `quota_mt` (net/netfilter/xt_quota.c): while `skb->len` fits in the
@@ -556,7 +701,7 @@ mod tests {
         assert_eq!(input_hits(&mut h, "eth0", &b, 2), [3, 4, 6]);
         let b = with_dst(hex(V4_UDP), [255, 255, 255, 255]);
         assert_eq!(input_hits(&mut h, "eth0", &b, 3), [3, 4, 6]);
-        // Multicast is seen in PREROUTING (nfsim's host does not deliver it).
+        // Multicast, looked at in PREROUTING (whatever the host does next).
         let mut h = host(
             "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -m addrtype --dst-type MULTICAST\n-A PREROUTING -m addrtype --dst-type MULTICAST --limit-iface-in\n-A PREROUTING -m addrtype --dst-type UNICAST,LOCAL\nCOMMIT\n",
             "",
@@ -565,8 +710,13 @@ mod tests {
         let mut out = Outcome::default();
         let mut sink = TraceCollector::default();
         h.receive(1, &m, Instant::from_millis(4), &mut out, &mut sink);
+        let pre: Vec<&String> = sink
+            .records
+            .iter()
+            .filter(|r| r.starts_with("mangle:PREROUTING:"))
+            .collect();
         assert_eq!(
-            sink.records,
+            pre,
             [
                 "mangle:PREROUTING:rule:1",
                 "mangle:PREROUTING:rule:2",
@@ -579,33 +729,7 @@ mod tests {
     fn addrtype_v4_env() {
         let h = host("", "");
         let env_of = |a: &[u8], dev: Option<&str>| -> u16 {
-            let mut slot = None;
-            let mut rng = crate::conntrack::SplitMix64::new(0);
-            let mut out = Outcome::default();
-            let mut q = std::collections::VecDeque::new();
-            let mut pool = Vec::new();
-            let mut ct = crate::conntrack::ConntrackTable::new(Default::default()).unwrap();
-            let mut shared = crate::engine::shared::SharedTables::default();
-            let mut icmp_limit = crate::host::stack::IcmpLimiter::default();
-            let env = crate::host::targets::HostEnv {
-                icmp_limit: &mut icmp_limit,
-                hz: 250,
-                shared: &mut shared,
-                ct: &mut ct,
-                slot: &mut slot,
-                fib: &h.fib4,
-                devs: &h.devs,
-                rng: &mut rng,
-                out: &mut out,
-                queue: &mut q,
-                pool: &mut pool,
-                now: Instant::from_millis(0),
-                hook: crate::model::Hook::LocalIn,
-                in_dev_idx: 1,
-                received: true,
-                family: Family::Ipv4,
-            };
-            env.addr_type(Family::Ipv4, a, dev)
+            crate::host::targets::host_addr_type(&h.fib4, &h.devs, Family::Ipv4, a, dev)
         };
         // Every case below checked against Linux 6.18 in a netns.
         assert_eq!(env_of(&[0, 0, 0, 0], Some("eth1")), 3);
@@ -857,6 +981,81 @@ mod tests {
         assert_eq!(input_hits(&mut h, "eth0", &p, 0), [3, 4, 5]);
         assert_eq!(input_hits(&mut h, "eth0", &p, 150), [1, 2, 4, 5]);
         assert_eq!(input_hits(&mut h, "eth0", &p, 300), [1, 3, 4, 5]);
+    }
+
+    #[test]
+    fn limit_arithmetic() {
+        assert_eq!(limit_credits_per_jiffy(250), 128);
+        assert_eq!(limit_credits_per_jiffy(1000), 32);
+        assert_eq!(limit_credits_per_jiffy(100), 256);
+        // 5/s: avg 2000 (1/10000 s) costs 50 jiffies of credits at HZ=250.
+        assert_eq!(limit_user2credits(2000, 250), 50 * 128);
+        // Division first when the product would overflow.
+        assert_eq!(
+            limit_user2credits(u32::MAX, 250),
+            429_496u32.wrapping_mul(32_000)
+        );
+        assert!(limit_valid(2000, 3, 250));
+        assert!(!limit_valid(2000, 0, 250));
+        assert!(!limit_valid(100_000_000, 43, 250));
+        // The kernel's check misses wraps that land on equal credits.
+        assert!(limit_valid(u32::MAX, 2, 250));
+    }
+
+    /// Linux 6.18 (HZ=250), `--limit 5/s --limit-burst 3`, ten packets 60 ms
+    /// apart: five matched.
+    #[test]
+    fn limit_token_bucket() {
+        let mut st = MatchState::default();
+        let hits: Vec<usize> = (0..10u64)
+            .filter(|i| limit_mt(2000, 3, 250, 1_000_000 + i * 15, &mut st))
+            .map(|i| i as usize + 1)
+            .collect();
+        assert_eq!(hits, [1, 2, 3, 5, 8]);
+        // An idle bucket refills only up to the burst.
+        let mut st = MatchState::default();
+        assert!(limit_mt(2000, 1, 250, 0, &mut st));
+        assert!(!limit_mt(2000, 1, 250, 49, &mut st));
+        assert!(limit_mt(2000, 1, 250, 1_000_000, &mut st));
+        assert!(!limit_mt(2000, 1, 250, 1_000_001, &mut st));
+    }
+
+    #[test]
+    fn statistic_modes() {
+        // --every 3 --packet P: count starts at every - P (every = 2).
+        let run = |count, invert, n| {
+            let mut st = MatchState::default();
+            (0..n)
+                .map(|_| statistic_nth(2, count, invert, &mut st))
+                .collect::<Vec<bool>>()
+        };
+        assert_eq!(run(2, false, 6), [true, false, false, true, false, false]);
+        assert_eq!(run(1, false, 6), [false, true, false, false, true, false]);
+        assert_eq!(run(0, false, 3), [false, false, true]);
+        assert_eq!(run(1, true, 3), [true, false, true]);
+        assert!(statistic_random(0x4000_0000, false, 0x3fff_ffff));
+        assert!(!statistic_random(0x4000_0000, false, 0xc000_0000));
+        assert!(statistic_random(0x4000_0000, false, 0x8000_0001));
+        assert!(!statistic_random(0x8000_0000, true, 5));
+    }
+
+    #[test]
+    fn owner_rules() {
+        let sk = Some((1000, 100));
+        assert!(owner_mt(Some(((1000, 1000), false)), None, None, sk));
+        assert!(!owner_mt(Some(((1000, 1000), true)), None, None, sk));
+        assert!(owner_mt(None, Some(((0, 200), false)), None, sk));
+        assert!(!owner_mt(None, None, Some(true), sk));
+        assert!(owner_mt(None, None, Some(false), sk));
+        // No socket: only all-inverted rules match.
+        assert!(!owner_mt(Some(((1000, 1000), false)), None, None, None));
+        assert!(owner_mt(Some(((1000, 1000), true)), None, Some(true), None));
+        assert!(!owner_mt(
+            Some(((1000, 1000), true)),
+            None,
+            Some(false),
+            None
+        ));
     }
 
     #[test]
