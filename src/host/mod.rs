@@ -270,6 +270,49 @@ pub struct Host {
     pub(crate) pool: Vec<Vec<u8>>,
 }
 
+/// `recent_mt_check` / `hashlimit_mt_check` of every rule, in program
+/// order: registers the named tables and stores each rule's table id in
+/// its match state.
+fn register_shared(
+    fam: &mut FamilyState,
+    shared: &mut crate::engine::shared::SharedTables,
+    family: Family,
+    hz: u32,
+) -> Result<(), HostError> {
+    use crate::model::Match;
+    for (tp, st) in fam.prog.tables.iter().zip(fam.states.iter_mut()) {
+        let (Some(tp), Some(st)) = (tp, st) else {
+            continue;
+        };
+        for r in tp.rules.iter() {
+            for (k, m) in r.matches.iter().enumerate() {
+                let id = match m {
+                    Match::Recent(x) => shared.recent_register(&x.name, x.mask, x.hit_count),
+                    Match::Hashlimit(x) => shared.hashlimit_register(
+                        &x.name,
+                        family == Family::Ipv6,
+                        &crate::engine::eval::misc::hashlimit_cfg(x),
+                        hz,
+                    ),
+                    _ => continue,
+                };
+                let Some(id) = id else {
+                    return Err(HostError::Config(format!(
+                        "{}: the kernel refuses this rule's `{}' options",
+                        tp.kind.name(),
+                        m.name()
+                    )));
+                };
+                if let Some(ms) = st.match_state.get_mut(r.state_base as usize + k) {
+                    ms.init = true;
+                    ms.a = id;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 fn compile_family(rs: &Ruleset, forward: bool) -> Result<FamilyState, HostError> {
     let prog = Program::compile(rs).map_err(HostError::Compile)?;
     for tp in prog.tables.iter().flatten() {
@@ -412,12 +455,17 @@ impl Host {
                 .map_err(|e| HostError::Sysctl(format!("nf_conntrack_acct: {e:?}")))?;
         }
         let ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl(format!("{e:?}")))?;
+        let mut shared = crate::engine::shared::SharedTables::default();
+        let mut fam4 = compile_family(v4, ip_forward)?;
+        let mut fam6 = compile_family(v6, ip6_forward)?;
+        register_shared(&mut fam4, &mut shared, Family::Ipv4, cfg.hz)?;
+        register_shared(&mut fam6, &mut shared, Family::Ipv6, cfg.hz)?;
         Ok(Host {
             devs,
             fib4,
             fib6,
-            v4: compile_family(v4, ip_forward)?,
-            v6: compile_family(v6, ip6_forward)?,
+            v4: fam4,
+            v6: fam6,
             ct,
             rng: SplitMix64::new(cfg.seed),
             hz: cfg.hz,
@@ -425,7 +473,7 @@ impl Host {
             icmp_limit: stack::IcmpLimiter::default(),
             defrag: frag::Defrag::default(),
             pending_discard: Vec::with_capacity(8),
-            shared: Default::default(),
+            shared,
             queue: VecDeque::with_capacity(8),
             pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
         })

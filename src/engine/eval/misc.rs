@@ -408,6 +408,114 @@ pub fn owner_mt(
     true
 }
 
+/// `statistic_mt` for the model's match: [`statistic_nth`] or
+/// [`statistic_random`] with the host's generator.
+pub(crate) fn statistic_mt<E: Env>(
+    x: &crate::model::matches::statistic::Statistic,
+    st: &mut MatchState,
+    env: &mut E,
+) -> bool {
+    use crate::model::matches::statistic::StatisticMode;
+    match x.mode {
+        StatisticMode::Random { probability } => {
+            statistic_random(probability, x.invert, env.random_u32())
+        }
+        StatisticMode::Nth { every, count, .. } => statistic_nth(every, count, x.invert, st),
+    }
+}
+
+/// `recent_mt` (net/netfilter/xt_recent.c) for the model's match: the
+/// table id is `st.a`, set when the host registered the rule
+/// ([`crate::engine::shared::SharedTables::recent_register`], in rule
+/// order). The TTL (hop limit) is the packet's, plus one when the packet
+/// has an output device and no socket ("TTL as seen before forwarding").
+pub(crate) fn recent_mt<E: Env>(
+    x: &crate::model::matches::recent::Recent,
+    pkt: &PacketCtx<'_>,
+    st: &mut MatchState,
+    env: &mut E,
+) -> bool {
+    use crate::engine::shared::{RecentCheck, RecentRule};
+    use crate::model::matches::recent::RecentOp;
+    let data: &[u8] = pkt.data;
+    let v6 = pkt.family == Family::Ipv6;
+    let mut addr = [0u8; 16];
+    let (range, ttl_at) = match (v6, x.rdest) {
+        (false, false) => (12..16, 8),
+        (false, true) => (16..20, 8),
+        (true, false) => (8..24, 7),
+        (true, true) => (24..40, 7),
+    };
+    let Some(a) = data.get(range) else {
+        return x.invert;
+    };
+    addr[..a.len()].copy_from_slice(a);
+    let mut ttl = data.get(ttl_at).copied().unwrap_or(0);
+    if !pkt.out_dev.is_empty() && pkt.sk_owner.is_none() {
+        ttl = ttl.wrapping_add(1);
+    }
+    let rule = RecentRule {
+        check: match x.op {
+            Some(RecentOp::Set) | None => RecentCheck::Set,
+            Some(RecentOp::Rcheck) => RecentCheck::Rcheck,
+            Some(RecentOp::Update) => RecentCheck::Update,
+            Some(RecentOp::Remove) => RecentCheck::Remove,
+        },
+        invert: x.invert,
+        seconds: x.seconds,
+        reap: x.reap,
+        hit_count: x.hit_count,
+        rttl: x.rttl,
+    };
+    let (hz, jiffies) = (env.hz(), env.jiffies());
+    match env.shared_tables() {
+        Some(t) if st.init => t.recent_mt(st.a, &rule, v6, &addr, ttl, jiffies, hz),
+        _ => x.invert,
+    }
+}
+
+/// The kernel's `hashlimit_cfg3` of the model's match.
+pub(crate) fn hashlimit_cfg(
+    x: &crate::model::matches::hashlimit::Hashlimit,
+) -> crate::engine::shared::HashlimitCfg {
+    crate::engine::shared::HashlimitCfg {
+        mode: x.mode,
+        avg: x.avg,
+        burst: x.burst,
+        size: x.size,
+        max: x.max,
+        gc_interval: x.gc_interval,
+        expire: x.expire,
+        srcmask: x.srcmask,
+        dstmask: x.dstmask,
+        interval: x.interval,
+    }
+}
+
+/// `hashlimit_mt` (net/netfilter/xt_hashlimit.c, revision 3) for the
+/// model's match: the table id is `st.a`, set when the host registered the
+/// rule ([`crate::engine::shared::SharedTables::hashlimit_register`]).
+pub(crate) fn hashlimit_mt<E: Env>(
+    x: &crate::model::matches::hashlimit::Hashlimit,
+    pkt: &PacketCtx<'_>,
+    st: &mut MatchState,
+    env: &mut E,
+) -> MatchResult {
+    let cfg = hashlimit_cfg(x);
+    let (hz, jiffies) = (env.hz(), env.jiffies());
+    let proto = u8::from(pkt.meta.protocol);
+    let Some(t) = env.shared_tables() else {
+        return MatchResult::HotDrop;
+    };
+    if !st.init {
+        return MatchResult::HotDrop;
+    }
+    match t.hashlimit_mt(st.a, &cfg, pkt.data, pkt.meta.thoff, proto, jiffies, hz) {
+        Some(b) => b.into(),
+        None => MatchResult::HotDrop,
+    }
+}
+
 /// `quota_mt` (net/netfilter/xt_quota.c): while `skb->len` fits in the
 /// bytes left, subtract it and match (`!invert`); the first packet that does
 /// not fit empties the quota for good and answers `invert`.
@@ -1056,6 +1164,33 @@ mod tests {
             Some(false),
             None
         ));
+    }
+
+    /// Limit and hashlimit as measured on Linux 6.18 (see the shared
+    /// tests), recent as its netns check, statistic nth as checked.
+    #[test]
+    fn wired_limit_recent_statistic_hashlimit() {
+        let mut h = host(
+            &filter(&[
+                "-A INPUT -m limit --limit 5/s --limit-burst 3",
+                "-A INPUT -m recent --name t1 --rcheck --seconds 60 --hitcount 3",
+                "-A INPUT -m recent --name t1 --set",
+                "-A INPUT -m statistic --mode nth --every 3 --packet 1",
+                "-A INPUT -m hashlimit --hashlimit-upto 5/s --hashlimit-burst 3 --hashlimit-mode srcip --hashlimit-name h1",
+            ]),
+            "",
+        );
+        let mut per_rule = [Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new()];
+        for i in 0..10u64 {
+            for r in input_hits(&mut h, "eth0", &udp_from(6000, 20), 1000 + i * 60) {
+                per_rule[r as usize - 1].push(i + 1);
+            }
+        }
+        assert_eq!(per_rule[0], [1, 2, 3, 5, 8]);
+        assert_eq!(per_rule[1], [4, 5, 6, 7, 8, 9, 10]);
+        assert_eq!(per_rule[2].len(), 10);
+        assert_eq!(per_rule[3], [2, 5, 8]);
+        assert_eq!(per_rule[4], [1, 2, 3, 5, 8]);
     }
 
     #[test]

@@ -59,6 +59,11 @@ pub fn match_supported(m: &Match) -> bool {
         Match::Helper(_) => true,
         Match::Connlimit(_) => true,
         Match::Connbytes(_) => true,
+        Match::Limit(_) => true,
+        Match::Statistic(_) => true,
+        Match::Owner(o) => !o.suppl_groups,
+        Match::Recent(_) => true,
+        Match::Hashlimit(_) => true,
         _ => false,
     }
 }
@@ -112,6 +117,17 @@ pub fn eval_match<E: Env>(
         Match::Helper(x) => misc::helper_mt(x).into(),
         Match::Connlimit(x) => misc::connlimit_mt(x, pkt, st, env),
         Match::Connbytes(x) => misc::connbytes_mt(x, env).into(),
+        Match::Limit(x) => misc::limit_mt(x.avg, x.burst, env.hz(), env.jiffies(), st).into(),
+        Match::Statistic(x) => misc::statistic_mt(x, st, env).into(),
+        Match::Owner(x) => misc::owner_mt(
+            x.uid.map(|i| (i.value, i.invert)),
+            x.gid.map(|i| (i.value, i.invert)),
+            x.socket_exists,
+            pkt.sk_owner,
+        )
+        .into(),
+        Match::Recent(x) => misc::recent_mt(x, pkt, st, env).into(),
+        Match::Hashlimit(x) => misc::hashlimit_mt(x, pkt, st, env),
         _ => MatchResult::NoMatch,
     }
 }
