@@ -263,6 +263,7 @@ pub struct Host {
     pub(crate) sender_owner: Option<(u32, u32)>,
     pub(crate) icmp_limit: stack::IcmpLimiter,
     pub(crate) defrag: frag::Defrag,
+    pub(crate) redirects: stack::RedirectLimiter,
     pub(crate) pending_discard: Vec<crate::conntrack::CtHandle>,
     /// Tables of stateful matches (`connlimit` lists).
     pub(crate) shared: crate::engine::shared::SharedTables,
@@ -472,6 +473,7 @@ impl Host {
             sender_owner: cfg.sender_owner,
             icmp_limit: stack::IcmpLimiter::default(),
             defrag: frag::Defrag::default(),
+            redirects: stack::RedirectLimiter::default(),
             pending_discard: Vec::with_capacity(8),
             shared,
             queue: VecDeque::with_capacity(8),

@@ -664,6 +664,42 @@ impl Host {
                 }
             }
         }
+        // __mkroute_input marks a packet that leaves by the device it came in
+        // on, from an on-link source, with IPSKB_DOREDIRECT; ip_forward then
+        // sends an ICMP host redirect (ip_rt_send_redirect) before FORWARD.
+        if p.family == Family::Ipv4 && p.in_dev == odev && odev != 0 {
+            let (src, dst) = addrs(Family::Ipv4, p.buf);
+            if self
+                .fib4
+                .connected
+                .iter()
+                .any(|(n, d)| *d == odev && n.contains(&src))
+            {
+                let gw = match self.fib4.lookup(dst) {
+                    Some(RouteKind::Unicast {
+                        via: Some(IpAddr::V4(g)),
+                        ..
+                    }) => g,
+                    _ => Ipv4Addr::UNSPECIFIED,
+                };
+                let before = self.queue.len();
+                super::stack::redirect(self, p.buf, src, gw, odev, p.slot, now);
+                // icmp_send runs inside ip_forward: the redirect takes its
+                // OUTPUT path before this packet reaches FORWARD.
+                if self.queue.len() > before {
+                    if let Some(Job {
+                        mut buf,
+                        slot,
+                        mark,
+                        ..
+                    }) = self.queue.pop_back()
+                    {
+                        self.tx(&mut buf, slot, mark, false, now, out, sink);
+                        self.give_buf(buf);
+                    }
+                }
+            }
+        }
         p.out_dev = Some(odev);
         let tables = [TableKind::Mangle, TableKind::Filter, TableKind::Security];
         if let Step::Stop = self.hook_tables(Hook::Forward, &tables, &mut p, now, out, sink) {

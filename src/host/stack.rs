@@ -345,3 +345,84 @@ impl IcmpLimiter {
         ok
     }
 }
+
+/// Per-destination state of `ip_rt_send_redirect` (net/ipv4/route.c):
+/// `rate_last`, `n_redirects` in the inet_peer.
+#[derive(Debug, Clone, Default)]
+pub struct RedirectLimiter {
+    peers: Vec<(IpAddr, u64, u32)>,
+}
+
+/// `ip_rt_send_redirect`: at most `ip_rt_redirect_number` (9) redirects,
+/// spaced by `ip_rt_redirect_load << n` jiffies (HZ/50), the count reset
+/// after `ip_rt_redirect_silence` ((HZ/50) << 10) without redirects.
+pub(crate) fn redirect(
+    host: &mut Host,
+    pkt: &[u8],
+    to: IpAddr,
+    gw: Ipv4Addr,
+    dev: usize,
+    slot: Option<CtSlot>,
+    now: crate::time::Instant,
+) {
+    let hz = u64::from(host.hz.max(1));
+    let jiffies = now.as_nanos() / (1_000_000_000 / hz);
+    let load = hz / 50;
+    let silence = load << 10;
+    let lim = &mut host.redirects;
+    let i = match lim.peers.iter().position(|(a, _, _)| *a == to) {
+        Some(i) => i,
+        None => {
+            if lim.peers.len() >= 1024 {
+                lim.peers.remove(0);
+            }
+            lim.peers.push((to, jiffies.wrapping_sub(1 << 40), 0));
+            lim.peers.len() - 1
+        }
+    };
+    let (_, rate_last, n) = &mut lim.peers[i];
+    if jiffies > rate_last.wrapping_add(silence) && jiffies.wrapping_sub(*rate_last) < (1 << 41) {
+        *n = 0;
+    }
+    if *n >= 9 {
+        *rate_last = jiffies;
+        return;
+    }
+    if *n != 0 && jiffies <= rate_last.wrapping_add(load << *n) {
+        return;
+    }
+    *rate_last = jiffies;
+    *n += 1;
+    let IpAddr::V4(_) = to else { return };
+    // The gateway is the next hop: the destination itself when on-link.
+    let gw = if gw.is_unspecified() {
+        Ipv4Addr::new(
+            rd_u8(pkt, 16),
+            rd_u8(pkt, 17),
+            rd_u8(pkt, 18),
+            rd_u8(pkt, 19),
+        )
+    } else {
+        gw
+    };
+    let Some(IpAddr::V4(me)) = host.fib4.source_on(dev, false) else {
+        return;
+    };
+    let attached = match slot {
+        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
+        _ => None,
+    };
+    let mut out = [0u8; 1280];
+    if let Ok(n) = icmp_error_v4(
+        pkt,
+        IcmpType(5),
+        1,
+        u32::from(gw),
+        me,
+        DEFAULT_TTL,
+        0,
+        &mut out,
+    ) {
+        push_tx(host, &out[..n], attached);
+    }
+}
