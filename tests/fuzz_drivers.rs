@@ -34,9 +34,33 @@ fn structured_packets_pass_the_receive_checks() {
     // noise): one of each kind, delivered or forwarded somewhere.
     for sel in 0u8..8 {
         for fam in [0u8, 0x80] {
-            let bytes = [sel | fam, 0, 4, 2, 3, 0x02, 0, 1, 0, 0, 0xff, 0xff, 4, 1, 2, 3, 4, 5, 6, 7];
+            let bytes = [
+                sel | fam,
+                0,
+                4,
+                2,
+                3,
+                0x02,
+                0,
+                1,
+                0,
+                0,
+                0xff,
+                0xff,
+                4,
+                1,
+                2,
+                3,
+                4,
+                5,
+                6,
+                7,
+            ];
             let p = drivers::structured(&mut drivers::Input::new(&bytes));
-            assert!(nfsim::wire::meta::PacketMeta::parse(&p).is_ok(), "sel {sel} fam {fam}: {p:02x?}");
+            assert!(
+                nfsim::wire::meta::PacketMeta::parse(&p).is_ok(),
+                "sel {sel} fam {fam}: {p:02x?}"
+            );
         }
     }
 }

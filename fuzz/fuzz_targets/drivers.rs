@@ -9,8 +9,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 
 use nfsim::conntrack::{
-    ConntrackTable, Config, CtHook, CtSlot, CtVerdict, Dir, Family as CtFamily, L3Meta,
-    NatAction, NatHook, NatRange, SplitMix64,
+    Config, ConntrackTable, CtHook, CtSlot, CtVerdict, Dir, Family as CtFamily, L3Meta, NatAction,
+    NatHook, NatRange, SplitMix64,
 };
 use nfsim::engine::NoTrace;
 use nfsim::host::{Host, HostConfig, InterfaceConfig, Outcome, RouteConfig};
@@ -229,7 +229,11 @@ pub fn structured(inp: &mut Input<'_>) -> Vec<u8> {
             // ICMP error quoting a structured packet
             let code = inp.u8() % 16;
             let inner = structured(inp);
-            let (proto, ty) = if v6 { (58, 1 + code % 4) } else { (1, [3, 11, 12, 5][usize::from(code % 4)]) };
+            let (proto, ty) = if v6 {
+                (58, 1 + code % 4)
+            } else {
+                (1, [3, 11, 12, 5][usize::from(code % 4)])
+            };
             let mut m = vec![ty, code, 0, 0, 0, 0, 0, 0];
             m.extend_from_slice(&inner[..inner.len().min(64)]);
             ip(src, dst, proto, &m)
@@ -290,7 +294,7 @@ pub fn packet(inp: &mut Input<'_>) -> Vec<u8> {
 pub fn step_ns(b: u8) -> u64 {
     let b = u64::from(b);
     match b {
-        0..=199 => b * b * 1_000_000,        // up to ~40 s
+        0..=199 => b * b * 1_000_000,            // up to ~40 s
         200..=249 => (b - 190) * 60_000_000_000, // minutes
         _ => (b - 240) * 86_400_000_000_000,     // days
     }
@@ -415,7 +419,10 @@ pub fn pipeline_host() -> &'static Host {
                 InterfaceConfig {
                     name: "eth0".into(),
                     mac: [2, 0, 0, 0, 0, 1],
-                    addrs: vec!["10.0.0.1/24".parse().unwrap(), "fd00::1/64".parse().unwrap()],
+                    addrs: vec![
+                        "10.0.0.1/24".parse().unwrap(),
+                        "fd00::1/64".parse().unwrap(),
+                    ],
                     peer_mac: [2, 0, 0, 0, 1, 1],
                 },
                 InterfaceConfig {
@@ -448,10 +455,10 @@ pub fn pipeline_host() -> &'static Host {
             ],
             ..HostConfig::default()
         };
-        let v4 = parse_restore(RULES_V4, &RestoreOptions::new(Family::Ipv4))
-            .expect("v4 rules parse");
-        let v6 = parse_restore(RULES_V6, &RestoreOptions::new(Family::Ipv6))
-            .expect("v6 rules parse");
+        let v4 =
+            parse_restore(RULES_V4, &RestoreOptions::new(Family::Ipv4)).expect("v4 rules parse");
+        let v6 =
+            parse_restore(RULES_V6, &RestoreOptions::new(Family::Ipv6)).expect("v6 rules parse");
         Host::new(&cfg, &v4, &v6).expect("pipeline host builds")
     })
 }
@@ -477,14 +484,21 @@ pub fn run_pipeline(data: &[u8]) {
             d => host.receive(usize::from(d), &pkt, t, &mut out, &mut NoTrace),
         }
         for (dev, bytes) in out.emitted() {
-            assert!(host.device(dev).is_some(), "emitted on unknown device {dev}");
+            assert!(
+                host.device(dev).is_some(),
+                "emitted on unknown device {dev}"
+            );
             let _ = PacketMeta::parse(bytes);
         }
         for l in out.logs() {
             let _ = l.len();
         }
         let ct = host.conntrack();
-        assert!(ct.count() <= max, "conntrack count {} > max {max}", ct.count());
+        assert!(
+            ct.count() <= max,
+            "conntrack count {} > max {max}",
+            ct.count()
+        );
         if op & 0x80 != 0 {
             for h in ct.entries(t) {
                 if let Some(e) = ct.proc_entry(h) {
@@ -504,12 +518,20 @@ fn l3meta(pkt: &[u8]) -> Option<L3Meta> {
         4 => {
             let s: [u8; 4] = pkt.get(12..16)?.try_into().ok()?;
             let d: [u8; 4] = pkt.get(16..20)?.try_into().ok()?;
-            (CtFamily::Ipv4, Ipv4Addr::from(s).into(), Ipv4Addr::from(d).into())
+            (
+                CtFamily::Ipv4,
+                Ipv4Addr::from(s).into(),
+                Ipv4Addr::from(d).into(),
+            )
         }
         _ => {
             let s: [u8; 16] = pkt.get(8..24)?.try_into().ok()?;
             let d: [u8; 16] = pkt.get(24..40)?.try_into().ok()?;
-            (CtFamily::Ipv6, Ipv6Addr::from(s).into(), Ipv6Addr::from(d).into())
+            (
+                CtFamily::Ipv6,
+                Ipv6Addr::from(s).into(),
+                Ipv6Addr::from(d).into(),
+            )
         }
     };
     Some(L3Meta {
@@ -530,21 +552,36 @@ pub fn check_table(ct: &ConntrackTable, now: Instant) {
     let mut listed = 0u32;
     for h in ct.entries(now) {
         listed += 1;
-        let o = ct.tuple(h, Dir::Original).expect("listed entry has an original tuple");
-        let r = ct.tuple(h, Dir::Reply).expect("listed entry has a reply tuple");
+        let o = ct
+            .tuple(h, Dir::Original)
+            .expect("listed entry has an original tuple");
+        let r = ct
+            .tuple(h, Dir::Reply)
+            .expect("listed entry has a reply tuple");
         for (t, dir) in [(o, Dir::Original), (r, Dir::Reply)] {
             let found = ct.lookup(&t, now);
             if o == r {
-                assert!(matches!(found, Some((fh, _)) if fh == h), "{t:?} finds {found:?}, not {h:?}");
+                assert!(
+                    matches!(found, Some((fh, _)) if fh == h),
+                    "{t:?} finds {found:?}, not {h:?}"
+                );
             } else {
-                assert_eq!(found, Some((h, dir)), "{dir:?} tuple {t:?} does not find its entry");
+                assert_eq!(
+                    found,
+                    Some((h, dir)),
+                    "{dir:?} tuple {t:?} does not find its entry"
+                );
             }
         }
         assert!(ct.proc_entry(h).is_some());
         let _ = ct.proc_entry(h).map(|e| e.to_string());
         assert!(ct.remaining_secs(h, now).is_some());
     }
-    assert!(listed <= ct.count(), "{listed} listed > count {}", ct.count());
+    assert!(
+        listed <= ct.count(),
+        "{listed} listed > count {}",
+        ct.count()
+    );
 }
 
 /// One packet's life through conntrack as the host drives it: `process` at
@@ -561,7 +598,11 @@ fn ct_packet(ct: &mut ConntrackTable, rng: &mut SplitMix64, inp: &mut Input<'_>,
     } else if how & 2 != 0 {
         (CtHook::PreRouting, NatHook::PreRouting, NatHook::LocalIn)
     } else {
-        (CtHook::PreRouting, NatHook::PreRouting, NatHook::PostRouting)
+        (
+            CtHook::PreRouting,
+            NatHook::PreRouting,
+            NatHook::PostRouting,
+        )
     };
     let r = ct.process(&pkt, &meta, hook, now);
     if r.verdict == CtVerdict::Drop {
@@ -616,7 +657,9 @@ pub fn run_conntrack(data: &[u8]) {
     let size = 1 + u32::from(inp.u8() % 16);
     let mut cfg = Config::with_max(size);
     cfg.buckets = 1 + u32::from(inp.u8() % 8);
-    let Ok(mut ct) = ConntrackTable::new(cfg) else { return };
+    let Ok(mut ct) = ConntrackTable::new(cfg) else {
+        return;
+    };
     let mut rng = SplitMix64::new(u64::from(inp.u32()));
     let mut now = 0u64;
     let mut ops = 0;
