@@ -22,14 +22,7 @@ pub fn numeric_to_ipaddr(s: &str, is_mask: bool) -> Option<[u8; 4]> {
     // iptables copies into a 20-byte buffer first. A cut inside a
     // multi-byte character leaves a byte strtoul rejects in the last part
     // read (or an extra part): no address either way.
-    let s = if s.len() > 19 {
-        match s.get(..19) {
-            Some(head) => head,
-            None => return None,
-        }
-    } else {
-        s
-    };
+    let s = if s.len() > 19 { s.get(..19)? } else { s };
     let mut out = [0u8; 4];
     let mut parts = s.split('.');
     for (i, slot) in out.iter_mut().enumerate() {
