@@ -165,8 +165,12 @@ impl Host {
             if budget == 0 {
                 // A loop of generated packets: the kernel would not do this;
                 // stop rather than spin.
+                // Buffers go back to the pool (clearing the queue would free
+                // them and the next packets would allocate afresh).
                 self.give_buf(job.buf);
-                self.queue.clear();
+                while let Some(j) = self.queue.pop_front() {
+                    self.give_buf(j.buf);
+                }
                 break;
             }
             let Job {
