@@ -292,13 +292,13 @@ fn gateway_steady_state_allocates_nothing() {
     assert_eq!(n, 0, "{n} allocations over {packets} packets after warm-up");
 }
 
-#[test]
-fn nat_gateway_trace_steady_state_allocates_nothing() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/spec/examples/nat-gateway.json"
+/// Replays a shared example trace (when present) and counts.
+fn trace_steady_state(name: &str) {
+    let path = format!(
+        "{}/../shared/spec/examples/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
     );
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = std::fs::read_to_string(&path) else {
         eprintln!("skipped: {path} not present (the built-in gateway workload still ran)");
         return;
     };
@@ -318,5 +318,56 @@ fn nat_gateway_trace_steady_state_allocates_nothing() {
         })
         .collect();
     let (n, packets) = steady_state_allocs(&mut host, &pkts, 3, 20);
+    assert_eq!(
+        n, 0,
+        "{name}: {n} allocations over {packets} packets after warm-up"
+    );
+}
+
+#[test]
+fn nat_gateway_trace_steady_state_allocates_nothing() {
+    trace_steady_state("nat-gateway");
+}
+
+#[test]
+fn ipv6_basic_trace_steady_state_allocates_nothing() {
+    trace_steady_state("ipv6-basic");
+}
+
+#[path = "../fuzz/fuzz_targets/drivers.rs"]
+mod drivers;
+
+/// The fuzz driver's structured packets (every protocol, REJECT, NAT,
+/// ICMP errors, fragments, garbage) through the pipeline host: after one
+/// pass to warm up, a second pass over the same packets allocates nothing.
+#[test]
+fn varied_packets_steady_state_allocates_nothing() {
+    let mut host = drivers::pipeline_host().clone();
+    // A fixed pseudo-random byte stream (SplitMix64) as generator input.
+    let mut x = 0x9e37_79b9_7f4a_7c15u64;
+    let bytes: Vec<u8> = (0..40_000)
+        .map(|_| {
+            x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            (z ^ (z >> 31)) as u8
+        })
+        .collect();
+    let mut inp = drivers::Input::new(&bytes);
+    let mut pkts = Vec::new();
+    while !inp.done() {
+        let op = inp.u8();
+        let p = drivers::packet(&mut inp);
+        pkts.push(Pkt {
+            dev: match op % 4 {
+                3 => None,
+                d => Some(usize::from(d)),
+            },
+            at_ms: pkts.len() as f64 * 10.0,
+            bytes: p,
+        });
+    }
+    let (n, packets) = steady_state_allocs(&mut host, &pkts, 2, 3);
     assert_eq!(n, 0, "{n} allocations over {packets} packets after warm-up");
 }

@@ -3,7 +3,7 @@
 
 use super::ctx::{Env, MatchResult, PacketCtx, TraceSink, Verdict};
 use super::eval::eval_match;
-use super::program::{Action, CRule, Generic, RuleId, TableProgram, TableState};
+use super::program::{Action, Addr4, CRule, Generic, RuleId, TableProgram, TableState};
 use crate::model::{Family, Hook};
 
 /// `ip_packet_match` / `ip6_packet_match`: the generic part of a rule.
@@ -65,6 +65,37 @@ fn generic_match(g: &Generic, pkt: &PacketCtx<'_>) -> Option<bool> {
     }
 }
 
+/// The first entry at or after `from` whose IPv4 addresses may pass its
+/// generic part (`addr4.len()` if none): every entry passed over would fail
+/// `ip_packet_match` on its addresses alone, which has no side effect, so
+/// walking on from the result is the same as testing each entry in turn.
+/// `sd` is the packet's source << 32 | destination.
+#[inline]
+fn skip_addr4(addr4: &[Addr4], from: u32, sd: u64) -> u32 {
+    let start = from as usize;
+    let Some(rest) = addr4.get(start..) else {
+        return from;
+    };
+    // Eight entries at a time without branches (independent compares the
+    // CPU overlaps), then the first passing one of the block.
+    let mut chunks = rest.chunks_exact(8);
+    let mut base = start;
+    for c in &mut chunks {
+        let mut bits = 0u32;
+        for (i, a) in c.iter().enumerate() {
+            bits |= u32::from(a.passes(sd)) << i;
+        }
+        if bits != 0 {
+            return (base + bits.trailing_zeros() as usize) as u32;
+        }
+        base += 8;
+    }
+    match chunks.remainder().iter().position(|a| a.passes(sd)) {
+        Some(p) => (base + p) as u32,
+        None => addr4.len() as u32,
+    }
+}
+
 /// Walks `prog` from the entry of `hook` as the kernel does, and returns the
 /// verdict. Counters and match state live in `state`; TRACE records go to
 /// `sink` when `pkt.nf_trace` is set (the caller sets it for every packet
@@ -88,7 +119,23 @@ pub fn run_table<E: Env, S: TraceSink>(
     let hook_chain = prog.rules[entry.0 as usize].chain;
     state.stack.clear();
     let mut e = entry;
+    // The address pre-scan (IPv4 only, and not when explaining, which wants
+    // a record per failed entry). Addresses are read at each scan: targets
+    // that continue may have rewritten header bytes.
+    let scan =
+        !S::WANTS_EXPLAIN && pkt.family == Family::Ipv4 && prog.addr4.len() == prog.rules.len();
     loop {
+        if scan {
+            if let (Some(s), Some(d)) = (pkt.data.get(12..16), pkt.data.get(16..20)) {
+                let s = u32::from_be_bytes([s[0], s[1], s[2], s[3]]);
+                let d = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
+                e = RuleId(skip_addr4(
+                    &prog.addr4,
+                    e.0,
+                    u64::from(s) << 32 | u64::from(d),
+                ));
+            }
+        }
         let Some(r) = prog.rules.get(e.0 as usize) else {
             return Verdict::Drop;
         };
@@ -177,6 +224,173 @@ pub fn run_table<E: Env, S: TraceSink>(
                 None => e = RuleId(e.0 + 1),
                 Some(v) => return v,
             },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::ctx::{CtView, TraceSink};
+    use crate::engine::program::Program;
+    use crate::model::{TableKind, Target};
+    use crate::syntax::{parse_restore, RestoreOptions};
+    use crate::time::Instant;
+    use crate::wire::meta::PacketMeta;
+    use proptest::prelude::*;
+
+    struct NullEnv;
+    impl Env for NullEnv {
+        fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 {
+            0
+        }
+        fn run_target(
+            &mut self,
+            _: TableKind,
+            _: &Target,
+            _: &mut PacketCtx<'_>,
+        ) -> Option<Verdict> {
+            None
+        }
+    }
+
+    /// Explain mode: turns the address pre-scan off (every entry is tested
+    /// one by one), so walks with it and with `NoTrace` must agree.
+    struct Explain(u32);
+    impl TraceSink for Explain {
+        const WANTS_EXPLAIN: bool = true;
+        fn no_match(&mut self, _: TableKind, _: &str, _: u32, _: Option<usize>) {
+            self.0 += 1;
+        }
+    }
+
+    const NETS: [&str; 6] = [
+        "10.0.0.0/8",
+        "10.1.2.3/32",
+        "192.0.2.0/24",
+        "192.0.2.1/32",
+        "0.0.0.0/0",
+        "198.51.100.0/25",
+    ];
+    const ADDRS: [[u8; 4]; 5] = [
+        [10, 1, 2, 3],
+        [10, 9, 9, 9],
+        [192, 0, 2, 1],
+        [192, 0, 2, 200],
+        [198, 51, 100, 7],
+    ];
+
+    fn rule(sel: &[u8; 6]) -> String {
+        let mut r = String::from("-A ");
+        r.push_str(if sel[5] % 4 == 0 { "USER " } else { "OUTPUT " });
+        if sel[0] % 3 != 0 {
+            r.push_str(if sel[0] & 0x10 != 0 { "! -s " } else { "-s " });
+            r.push_str(NETS[usize::from(sel[0]) % NETS.len()]);
+            r.push(' ');
+        }
+        if sel[1] % 3 != 0 {
+            r.push_str(if sel[1] & 0x10 != 0 { "! -d " } else { "-d " });
+            r.push_str(NETS[usize::from(sel[1]) % NETS.len()]);
+            r.push(' ');
+        }
+        match sel[2] % 4 {
+            0 => r.push_str("-p tcp -m tcp --dport 80 "),
+            1 => r.push_str("-p udp "),
+            _ => {}
+        }
+        if sel[3] % 3 == 0 {
+            r.push_str("-o eth1 ");
+        }
+        r.push_str(match sel[4] % 6 {
+            0 => "-j ACCEPT",
+            1 => "-j DROP",
+            2 if sel[5] % 4 != 0 => "-j USER",
+            3 => "-j RETURN",
+            _ => "",
+        });
+        r.push('\n');
+        r
+    }
+
+    proptest! {
+        #[test]
+        fn address_prescan_changes_nothing(
+            rules in proptest::collection::vec(any::<[u8; 6]>(), 0..40),
+            src in 0usize..5, dst in 0usize..5, udp in any::<bool>(), out1 in any::<bool>(),
+        ) {
+            let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n:USER - [0:0]\n");
+            for r in &rules {
+                text.push_str(&rule(r));
+            }
+            text.push_str("COMMIT\n");
+            let rs = parse_restore(&text, &RestoreOptions::new(Family::Ipv4)).unwrap();
+            let prog = Program::compile(&rs).unwrap();
+            let t = prog.table(TableKind::Filter).unwrap();
+            let mut data = [0x45, 0, 0, 40, 0, 1, 0, 0, 64, if udp { 17 } else { 6 }, 0, 0,
+                0, 0, 0, 0, 0, 0, 0, 0, 0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2, 0xfa, 0xf0, 0, 0, 0, 0];
+            data[12..16].copy_from_slice(&ADDRS[src]);
+            data[16..20].copy_from_slice(&ADDRS[dst]);
+            let meta = PacketMeta::parse(&data).unwrap();
+            let run = |explain: bool| {
+                let mut st = t.new_state();
+                let mut d = data.to_vec();
+                let mut pkt = PacketCtx {
+                    family: Family::Ipv4, data: &mut d, meta, hook: Hook::LocalOut,
+                    in_dev: "", out_dev: if out1 { "eth1" } else { "eth0" }, mark: 0,
+                    ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+                    src_mac: None, sk_owner: None,
+                };
+                let v = if explain {
+                    run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut NullEnv, &mut Explain(0))
+                } else {
+                    run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut NullEnv, &mut crate::engine::NoTrace)
+                };
+                (v, st.counters)
+            };
+            prop_assert_eq!(run(false), run(true));
+        }
+    }
+
+    #[test]
+    fn skip_addr4_bounds() {
+        let a = [Addr4::default(); 3];
+        assert_eq!(skip_addr4(&a, 0, 1), 0);
+        assert_eq!(skip_addr4(&a, 3, 1), 3);
+        assert_eq!(skip_addr4(&a, 7, 1), 7);
+        assert_eq!(skip_addr4(&[], 0, 1), 0);
+        // A block of 8 and a remainder: the first passing entry is found
+        // wherever it lies, and none gives the length.
+        let never = Addr4::of(&Generic {
+            src: (
+                crate::model::ext::AddrMask::v4([10, 0, 0, 1].into(), 32),
+                false,
+            ),
+            dst: (
+                crate::model::ext::AddrMask::v4([0, 0, 0, 0].into(), 0),
+                false,
+            ),
+            in_iface: None,
+            out_iface: None,
+            proto: 0,
+            proto_inv: false,
+            proto_given: false,
+            frag: None,
+        });
+        for n in 0..20usize {
+            for hit in 0..=n {
+                let mut v = vec![never; n];
+                if hit < n {
+                    v[hit] = Addr4::default();
+                }
+                for from in 0..=n {
+                    let want = if hit >= from && hit < n { hit } else { n };
+                    assert_eq!(
+                        skip_addr4(&v, from as u32, 1),
+                        want as u32,
+                        "n {n} hit {hit} from {from}"
+                    );
+                }
+            }
         }
     }
 }

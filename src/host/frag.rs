@@ -70,6 +70,9 @@ pub(crate) enum Gathered {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Defrag {
     queues: Vec<Queue>,
+    /// Finished queues whose buffers are kept for reuse (no allocation once
+    /// warmed up).
+    free: Vec<Queue>,
 }
 
 /// `ipfrag_time` / `ip6frag_time`.
@@ -77,8 +80,26 @@ const FRAG_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl Defrag {
     fn expire(&mut self, now: Instant) {
-        self.queues
-            .retain(|q| now.saturating_since(q.created) < FRAG_TIMEOUT);
+        let mut i = 0;
+        while i < self.queues.len() {
+            if now.saturating_since(self.queues[i].created) >= FRAG_TIMEOUT {
+                let q = self.kill(i);
+                self.recycle(q);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// `inet_frag_kill`: the queue goes; its buffers are kept.
+    fn kill(&mut self, qi: usize) -> Queue {
+        self.queues.swap_remove(qi)
+    }
+
+    fn recycle(&mut self, q: Queue) {
+        if self.free.len() < 64 {
+            self.free.push(q);
+        }
     }
 
     /// Offers an IPv4 fragment (`buf` is the whole packet, trimmed to its
@@ -137,9 +158,13 @@ impl Defrag {
             return i;
         }
         if self.queues.len() >= 64 {
-            self.queues.remove(0);
+            let oldest = (0..self.queues.len())
+                .min_by_key(|i| self.queues[*i].created)
+                .unwrap_or(0);
+            let q = self.kill(oldest);
+            self.recycle(q);
         }
-        self.queues.push(Queue {
+        let mut q = self.free.pop().unwrap_or_else(|| Queue {
             user,
             v6,
             src,
@@ -147,16 +172,33 @@ impl Defrag {
             id,
             proto,
             created: now,
-            head: Vec::new(),
+            head: Vec::with_capacity(64),
             nexthdr: 0,
             have_first: false,
             have_last: false,
             len: 0,
-            pieces: Vec::new(),
-            data: Vec::new(),
+            pieces: Vec::with_capacity(16),
+            data: Vec::with_capacity(2048),
             max_size: 0,
             max_df_size: 0,
         });
+        q.user = user;
+        q.v6 = v6;
+        q.src = src;
+        q.dst = dst;
+        q.id = id;
+        q.proto = proto;
+        q.created = now;
+        q.head.clear();
+        q.nexthdr = 0;
+        q.have_first = false;
+        q.have_last = false;
+        q.len = 0;
+        q.pieces.clear();
+        q.data.clear();
+        q.max_size = 0;
+        q.max_df_size = 0;
+        self.queues.push(q);
         self.queues.len() - 1
     }
 
@@ -176,7 +218,8 @@ impl Defrag {
         let q = &mut self.queues[qi];
         if last {
             if end < q.len || (q.have_last && end != q.len) {
-                self.queues.remove(qi);
+                let q = self.kill(qi);
+                self.recycle(q);
                 return Some(Gathered::Dropped);
             }
             q.have_last = true;
@@ -192,7 +235,8 @@ impl Defrag {
             }
         }
         if end == offset {
-            self.queues.remove(qi);
+            let q = self.kill(qi);
+            self.recycle(q);
             return Some(Gathered::Dropped);
         }
         // inet_frag_queue_insert: an exact duplicate is dropped, any other
@@ -202,12 +246,14 @@ impl Defrag {
                 return Some(Gathered::Dropped);
             }
             if offset < e && o < end {
-                self.queues.remove(qi);
+                let q = self.kill(qi);
+                self.recycle(q);
                 return Some(Gathered::Dropped);
             }
         }
         if end > 65535 {
-            self.queues.remove(qi);
+            let q = self.kill(qi);
+            self.recycle(q);
             return Some(Gathered::Dropped);
         }
         if q.data.len() < end {
@@ -235,9 +281,10 @@ impl Defrag {
         if !Self::complete(&self.queues[qi]) {
             return Gathered::Queued;
         }
-        let q = self.queues.remove(qi);
+        let q = self.kill(qi);
         let ihl = q.head.len();
         if q.len + ihl > 65535 {
+            self.recycle(q);
             return Gathered::Dropped;
         }
         buf.clear();
@@ -291,22 +338,18 @@ impl Defrag {
         dst.copy_from_slice(&buf[24..40]);
         // An atomic fragment (offset 0, no MF) is handled without a queue.
         if offset == 0 && !mf {
-            let mut out = Vec::with_capacity(buf.len() - 8);
-            out.extend_from_slice(&buf[..frag_at]);
-            out.extend_from_slice(&buf[frag_at + 8..]);
-            if let Some(b) = out.get_mut(prev_nh_at) {
+            buf.drain(frag_at..frag_at + 8);
+            if let Some(b) = buf.get_mut(prev_nh_at) {
                 *b = nexthdr;
             }
-            let pl = (out.len() - 40) as u16;
-            out[4..6].copy_from_slice(&pl.to_be_bytes());
-            *buf = out;
+            let pl = (buf.len() - 40) as u16;
+            buf[4..6].copy_from_slice(&pl.to_be_bytes());
             return Gathered::Complete { frag_max_size: 0 };
         }
         let qi = self.find_or_create(user, true, src, dst, id, 0, now);
         let end = offset + (buf.len() - frag_at - 8);
         let fragsize = buf.len();
-        let payload = buf[frag_at + 8..].to_vec();
-        if let Some(g) = self.insert(qi, offset, end, !mf, &payload, fragsize, false) {
+        if let Some(g) = self.insert(qi, offset, end, !mf, &buf[frag_at + 8..], fragsize, false) {
             return g;
         }
         if offset == 0 {
@@ -340,7 +383,12 @@ impl Defrag {
 /// `frag_max_size`: each fragment carries `(mtu - ihl) & !7` payload bytes;
 /// the first keeps all options, later ones only those with the copy flag
 /// (`ip_options_fragment`). Calls `emit` for each fragment in order.
-pub(crate) fn ipv4_fragment(pkt: &[u8], mtu: usize, mut emit: impl FnMut(&[u8])) {
+pub(crate) fn ipv4_fragment(
+    pkt: &[u8],
+    mtu: usize,
+    frag: &mut Vec<u8>,
+    mut emit: impl FnMut(&[u8]),
+) {
     let ihl = usize::from(rd_u8(pkt, 0) & 0x0f) * 4;
     if pkt.len() <= mtu || ihl < 20 || pkt.len() < ihl {
         emit(pkt);
@@ -353,7 +401,9 @@ pub(crate) fn ipv4_fragment(pkt: &[u8], mtu: usize, mut emit: impl FnMut(&[u8]))
     let payload = &pkt[ihl..];
     let orig_fw = u16::from_be_bytes([pkt[6], pkt[7]]);
     let base_off = usize::from(orig_fw & 0x1fff) * 8;
-    let mut later_header: Vec<u8> = pkt[..ihl].to_vec();
+    let mut later_buf = [0u8; 60];
+    let later_header = &mut later_buf[..ihl.min(60)];
+    later_header.copy_from_slice(&pkt[..ihl.min(60)]);
     // ip_options_fragment: options without the copy bit become NOOPs.
     let mut i = 20;
     while i < ihl {
@@ -374,12 +424,15 @@ pub(crate) fn ipv4_fragment(pkt: &[u8], mtu: usize, mut emit: impl FnMut(&[u8]))
         i += l;
     }
     let mut off = 0;
-    let mut frag = Vec::with_capacity(mtu);
     while off < payload.len() {
         let n = chunk.min(payload.len() - off);
         let last = off + n == payload.len();
         frag.clear();
-        frag.extend_from_slice(if off == 0 { &pkt[..ihl] } else { &later_header });
+        frag.extend_from_slice(if off == 0 {
+            &pkt[..ihl]
+        } else {
+            &*later_header
+        });
         frag.extend_from_slice(&payload[off..off + n]);
         let tot = frag.len() as u16;
         frag[2..4].copy_from_slice(&tot.to_be_bytes());
@@ -391,7 +444,7 @@ pub(crate) fn ipv4_fragment(pkt: &[u8], mtu: usize, mut emit: impl FnMut(&[u8]))
         if let Ok(mut p) = crate::wire::ipv4::Packet::new_checked(frag.as_mut_slice()) {
             p.fill_checksum();
         }
-        emit(&frag);
+        emit(frag);
         off += n;
     }
 }

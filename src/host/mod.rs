@@ -264,6 +264,7 @@ pub struct Host {
     pub(crate) icmp_limit: stack::IcmpLimiter,
     pub(crate) defrag: frag::Defrag,
     pub(crate) redirects: stack::RedirectLimiter,
+    pub(crate) frag_scratch: Vec<u8>,
     pub(crate) pending_discard: Vec<crate::conntrack::CtHandle>,
     /// Tables of stateful matches (`connlimit` lists).
     pub(crate) shared: crate::engine::shared::SharedTables,
@@ -474,6 +475,7 @@ impl Host {
             icmp_limit: stack::IcmpLimiter::default(),
             defrag: frag::Defrag::default(),
             redirects: stack::RedirectLimiter::default(),
+            frag_scratch: Vec::with_capacity(2048),
             pending_discard: Vec::with_capacity(8),
             shared,
             queue: VecDeque::with_capacity(8),

@@ -171,8 +171,12 @@ impl Host {
             if budget == 0 {
                 // A loop of generated packets: the kernel would not do this;
                 // stop rather than spin.
+                // Buffers go back to the pool (clearing the queue would free
+                // them and the next packets would allocate afresh).
                 self.give_buf(job.buf);
-                self.queue.clear();
+                while let Some(j) = self.queue.pop_front() {
+                    self.give_buf(j.buf);
+                }
                 break;
             }
             let Job {
@@ -747,7 +751,11 @@ impl Host {
         } else if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
             // ip_finish_output: a reassembled datagram leaves in fragments no
             // larger than the largest one received (ip_do_fragment).
-            super::frag::ipv4_fragment(p.buf, p.frag_max_size, |f| out.push_emitted(odev, f));
+            let mut scratch = core::mem::take(&mut self.frag_scratch);
+            super::frag::ipv4_fragment(p.buf, p.frag_max_size, &mut scratch, |f| {
+                out.push_emitted(odev, f)
+            });
+            self.frag_scratch = scratch;
         } else {
             out.push_emitted(odev, p.buf);
         }

@@ -306,9 +306,18 @@ pub(crate) fn time_exceeded(
 /// (`inet_peer_xrlim_allow`, a token bucket in jiffies with a burst of
 /// `XRLIM_BURST_FACTOR` = 6 periods) for the types in the rate mask.
 /// Loopback destinations are not limited (`icmpv4_xrlim_allow`).
-#[derive(Debug, Clone, Default)]
+/// Sized once (1024 peers, the oldest forgotten first).
+#[derive(Debug, Clone)]
 pub struct IcmpLimiter {
     peers: Vec<(std::net::IpAddr, u64, u64)>,
+}
+
+impl Default for IcmpLimiter {
+    fn default() -> Self {
+        IcmpLimiter {
+            peers: Vec::with_capacity(1024),
+        }
+    }
 }
 
 impl IcmpLimiter {
@@ -348,9 +357,17 @@ impl IcmpLimiter {
 
 /// Per-destination state of `ip_rt_send_redirect` (net/ipv4/route.c):
 /// `rate_last`, `n_redirects` in the inet_peer.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RedirectLimiter {
     peers: Vec<(IpAddr, u64, u32)>,
+}
+
+impl Default for RedirectLimiter {
+    fn default() -> Self {
+        RedirectLimiter {
+            peers: Vec::with_capacity(1024),
+        }
+    }
 }
 
 /// `ip_rt_send_redirect`: at most `ip_rt_redirect_number` (9) redirects,

@@ -19,8 +19,10 @@ use crate::model::Family;
 /// assert_eq!(numeric_to_ipaddr("10.1", true), None);
 /// ```
 pub fn numeric_to_ipaddr(s: &str, is_mask: bool) -> Option<[u8; 4]> {
-    // iptables copies into a 20-byte buffer first.
-    let s = if s.len() > 19 { &s[..19] } else { s };
+    // iptables copies into a 20-byte buffer first. A cut inside a
+    // multi-byte character leaves a byte strtoul rejects in the last part
+    // read (or an extra part): no address either way.
+    let s = if s.len() > 19 { s.get(..19)? } else { s };
     let mut out = [0u8; 4];
     let mut parts = s.split('.');
     for (i, slot) in out.iter_mut().enumerate() {
@@ -165,6 +167,26 @@ pub fn ipv6_ntop(b: &[u8; 16]) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// Found by the `restore` fuzz target: `-d` with a non-ASCII character
+    /// across byte 19 (the 20-byte buffer cut) panicked on slicing.
+    #[test]
+    fn fuzz_restore_multibyte_char_across_cut() {
+        use super::numeric_to_ipaddr;
+        let s = "10.0.0.1000000000\u{fffd}";
+        assert_eq!(s.len(), 20);
+        assert!(!s.is_char_boundary(19));
+        assert_eq!(numeric_to_ipaddr(s, false), None);
+        assert_eq!(
+            numeric_to_ipaddr("1.2.3.4\u{e9}\u{e9}\u{e9}\u{e9}\u{e9}\u{fffd}", true),
+            None
+        );
+        assert!(super::parse_multiple(
+            "1.1.1.11\u{fffd}\u{fffd}\u{fffd}\u{fffd}",
+            crate::model::Family::Ipv4
+        )
+        .is_err());
+    }
+
     use super::*;
 
     #[test]
