@@ -76,6 +76,15 @@ fn skip_addr4(addr4: &[Addr4], from: u32, sd: u64) -> u32 {
     let Some(rest) = addr4.get(start..) else {
         return from;
     };
+    // The entry itself first: rules without addresses (the common case)
+    // always pass, and cost one compare.
+    let Some((first, rest)) = rest.split_first() else {
+        return from;
+    };
+    if first.passes(sd) {
+        return from;
+    }
+    let start = start + 1;
     // Eight entries at a time without branches (independent compares the
     // CPU overlaps), then the first passing one of the block.
     let mut chunks = rest.chunks_exact(8);
