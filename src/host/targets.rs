@@ -171,6 +171,21 @@ impl HostEnv<'_> {
         icmp_allowed(self.fib, self.icmp_limit, self.hz, self.now, to)
     }
 
+    /// The source of an ICMP error about a packet from `orig_src` to `dst`
+    /// (`__icmp_send` / `icmp6_send`): the original destination when it was
+    /// ours, else the address the route back prefers (an address of ours
+    /// when the route back is local).
+    fn icmp_source(&self, dst: IpAddr, orig_src: IpAddr) -> Option<IpAddr> {
+        if self.fib.is_local(dst) {
+            return Some(dst);
+        }
+        match self.fib.lookup(orig_src) {
+            Some(RouteKind::Unicast { dev, via }) => self.select_addr(dev, via),
+            Some(RouteKind::Local) => Some(orig_src),
+            _ => None,
+        }
+    }
+
     /// `reject_tg` / `reject_tg6`: send the reply, drop the packet.
     fn reject(&mut self, with: RejectWith, pkt: &PacketCtx<'_>) -> Verdict {
         let mut out = [0u8; 1280];
@@ -199,92 +214,44 @@ impl HostEnv<'_> {
             (Family::Ipv6, RejectWith::TcpReset) => tcp_reset_v6(data, 64, true, &mut out)
                 .ok()
                 .map(|n| (n, attached)),
-            (Family::Ipv4, w) => {
-                let code = match w {
-                    RejectWith::IcmpNetUnreachable => 0,
-                    RejectWith::IcmpHostUnreachable => 1,
-                    RejectWith::IcmpProtoUnreachable => 2,
-                    RejectWith::IcmpPortUnreachable => 3,
-                    RejectWith::IcmpNetProhibited => 9,
-                    RejectWith::IcmpHostProhibited => 10,
-                    RejectWith::IcmpAdminProhibited => 13,
+            (family, w) => {
+                let code = match (family, w) {
+                    (Family::Ipv4, RejectWith::IcmpNetUnreachable) => 0,
+                    (Family::Ipv4, RejectWith::IcmpHostUnreachable) => 1,
+                    (Family::Ipv4, RejectWith::IcmpProtoUnreachable) => 2,
+                    (Family::Ipv4, RejectWith::IcmpPortUnreachable) => 3,
+                    (Family::Ipv4, RejectWith::IcmpNetProhibited) => 9,
+                    (Family::Ipv4, RejectWith::IcmpHostProhibited) => 10,
+                    (Family::Ipv4, RejectWith::IcmpAdminProhibited) => 13,
+                    (Family::Ipv6, RejectWith::Icmp6NoRoute) => 0,
+                    (Family::Ipv6, RejectWith::Icmp6AdmProhibited) => 1,
+                    (Family::Ipv6, RejectWith::Icmp6AddrUnreachable) => 3,
+                    (Family::Ipv6, RejectWith::Icmp6PortUnreachable) => 4,
+                    (Family::Ipv6, RejectWith::Icmp6PolicyFail) => 5,
+                    (Family::Ipv6, RejectWith::Icmp6RejectRoute) => 6,
                     _ => return Verdict::Drop,
                 };
-                // __icmp_send: the source is the original destination when it
-                // was for us, else the address the route back prefers.
-                let Some(dst) = dst_of(Family::Ipv4, data) else {
+                let (Some(dst), Some(to)) = (dst_of(family, data), src_of(family, data)) else {
                     return Verdict::Drop;
                 };
-                let src = if self.fib.is_local(dst) {
-                    dst
-                } else {
-                    let Some(orig_src) = src_of(Family::Ipv4, data) else {
-                        return Verdict::Drop;
-                    };
-                    match self.fib.lookup(orig_src) {
-                        Some(RouteKind::Unicast { dev, via }) => match self.select_addr(dev, via) {
-                            Some(a) => a,
-                            None => return Verdict::Drop,
-                        },
-                        // Back to one of our own addresses: the local route's
-                        // preferred source is that address.
-                        Some(RouteKind::Local) => orig_src,
-                        _ => return Verdict::Drop,
-                    }
-                };
-                let IpAddr::V4(src) = src else {
+                let Some(src) = self.icmp_source(dst, to) else {
                     return Verdict::Drop;
                 };
-                let Some(to) = src_of(Family::Ipv4, data) else {
-                    return Verdict::Drop;
-                };
-                // __icmp_send: no error about a broadcast or multicast
-                // packet; then the rate limit.
+                // __icmp_send: no error about a broadcast or multicast packet
+                // (icmpv6_send leaves that to the builder); then the rate limit.
                 if self.fib.is_broadcast(dst) || matches!(dst, IpAddr::V4(d) if d.is_multicast()) {
                     return Verdict::Drop;
                 }
-                match icmp_unreach_v4(data, code, src, 64, 0, true, &mut out) {
-                    Ok(n) if self.icmp_allowed(to) => Some((n, attached)),
-                    _ => None,
-                }
-            }
-            (Family::Ipv6, w) => {
-                let code = match w {
-                    RejectWith::Icmp6NoRoute => 0,
-                    RejectWith::Icmp6AdmProhibited => 1,
-                    RejectWith::Icmp6AddrUnreachable => 3,
-                    RejectWith::Icmp6PortUnreachable => 4,
-                    RejectWith::Icmp6PolicyFail => 5,
-                    RejectWith::Icmp6RejectRoute => 6,
+                let built = match (src, family) {
+                    (IpAddr::V4(s4), Family::Ipv4) => {
+                        icmp_unreach_v4(data, code, s4, 64, 0, true, &mut out)
+                    }
+                    (IpAddr::V6(s6), Family::Ipv6) => {
+                        icmpv6_unreach(data, code, &s6, 64, true, &mut out)
+                    }
                     _ => return Verdict::Drop,
                 };
-                let Some(dst) = dst_of(Family::Ipv6, data) else {
-                    return Verdict::Drop;
-                };
-                let src = if self.fib.is_local(dst) {
-                    dst
-                } else {
-                    let Some(orig_src) = src_of(Family::Ipv6, data) else {
-                        return Verdict::Drop;
-                    };
-                    match self.fib.lookup(orig_src) {
-                        Some(RouteKind::Unicast { dev, via }) => match self.select_addr(dev, via) {
-                            Some(a) => a,
-                            None => return Verdict::Drop,
-                        },
-                        // Back to one of our own addresses: the local route's
-                        // preferred source is that address.
-                        Some(RouteKind::Local) => orig_src,
-                        _ => return Verdict::Drop,
-                    }
-                };
-                let IpAddr::V6(src) = src else {
-                    return Verdict::Drop;
-                };
-                let Some(to) = src_of(Family::Ipv6, data) else {
-                    return Verdict::Drop;
-                };
-                match icmpv6_unreach(data, code, &src, 64, true, &mut out) {
+                match built {
                     Ok(n) if self.icmp_allowed(to) => Some((n, attached)),
                     _ => None,
                 }
