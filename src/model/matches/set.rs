@@ -1,12 +1,12 @@
 //! `-m set` (net/netfilter/xt_set.c revision 4, extensions/libxt_set.c).
 //!
-//! nfsim has no ipset. iptables itself asks the kernel for the set's index
-//! while parsing and fails with "Set NAME doesn't exist." when there is
-//! none; nfsim cannot know which sets exist, so it **accepts** any set name
-//! and keeps the name (the match is parsed and printed exactly; an
-//! evaluator must treat set membership as an external input). This is a
-//! documented difference: a rule naming a set that does not exist loads in
-//! nfsim but not in iptables.
+//! iptables asks the kernel for the set's index while parsing
+//! (`get_set_byname` in libxt_set.h) and fails with "Set NAME doesn't
+//! exist." when there is none. nfsim models a host without ipsets (it has
+//! no way to declare one yet), so every `--match-set` fails as it does on a
+//! fresh host (checked with iptables-legacy 1.8.9 in a new namespace). The
+//! typed struct, its parser and printer are complete for when sets can be
+//! declared.
 
 use core::fmt;
 
@@ -193,6 +193,8 @@ impl Extension for Set {
                 }
                 self.name = arg.to_string();
                 self.dirs = parse_dirs(dirs)?;
+                // get_set_byname: no set exists on an nfsim host.
+                return Err(format!("Set {arg} doesn't exist."));
             }
             _ => unreachable_option()?,
         }
@@ -240,18 +242,33 @@ impl Extension for Set {
 #[cfg(test)]
 mod tests {
     use super::super::xtopt::roundtrip;
+    use super::{CounterOp, Set};
+    use crate::model::ext::Extension;
     use crate::model::Family;
 
     #[test]
-    fn round_trips() {
+    fn no_set_exists() {
         let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m set ! --match-set foo src,dst --return-nomatch ! --update-counters ! --packets-eq 3 --bytes-gt 10").unwrap(),
-            "-m set ! --match-set foo src,dst --return-nomatch ! --update-counters ! --packets-eq 3 --bytes-gt 10"
-        );
+        let e = r("-m set --match-set foo src,dst").unwrap_err();
+        assert!(e.contains("Set foo doesn't exist."), "{e}");
         assert!(r("-m set --match-set foo").is_err());
-        assert!(r("-m set --match-set foo bar").is_err());
         assert!(r("-m set").is_err());
-        assert!(r("-m set --match-set foo src ! --bytes-lt 3").is_err());
+    }
+
+    #[test]
+    fn prints_as_iptables() {
+        let s = Set {
+            name: "foo".into(),
+            dirs: vec![true, false],
+            invert: true,
+            return_nomatch: true,
+            skip_counter_update: true,
+            skip_subcounter_update: false,
+            packets: Some(CounterOp::Ne(3)),
+            bytes: Some(CounterOp::Gt(10)),
+        };
+        let mut out = String::new();
+        s.save(&mut out).unwrap();
+        assert_eq!(out, " ! --match-set foo src,dst --return-nomatch ! --update-counters ! --packets-eq 3 --bytes-gt 10");
     }
 }
