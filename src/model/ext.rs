@@ -442,3 +442,32 @@ pub fn strtoul_prefix(s: &str) -> Option<(u64, &str)> {
     let v = u64::from_str_radix(&digits[..end], radix).unwrap_or(u64::MAX);
     Some((v, &digits[end..]))
 }
+
+/// `xtables_save_string` (libxtables/xtables.c): a word of letters, digits,
+/// `_` and `-` is printed bare, anything else in double quotes with `"`,
+/// `\\` and `'` escaped; every form starts with a space.
+///
+/// ```
+/// use nfsim::model::ext::save_string;
+/// let mut s = String::new();
+/// save_string(&mut s, "a b").unwrap();
+/// assert_eq!(s, " \"a b\"");
+/// ```
+pub fn save_string(f: &mut dyn fmt::Write, value: &str) -> fmt::Result {
+    let plain = !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if plain {
+        f.write_str(" ")?;
+        return f.write_str(value);
+    }
+    f.write_str(" \"")?;
+    for c in value.chars() {
+        if matches!(c, '"' | '\\' | '\'') {
+            f.write_char('\\')?;
+        }
+        f.write_char(c)?;
+    }
+    f.write_str("\"")
+}

@@ -166,32 +166,7 @@ pub fn parse_string(s: &str, min: usize, max: usize, size: usize) -> Result<Stri
     Ok(s[..z].to_string())
 }
 
-/// `xtables_save_string`: ` value` when it consists only of
-/// `[A-Za-z0-9_-]` (and is not empty), else ` "value"` with `"`, `\` and `'`
-/// backslash-escaped.
-///
-/// ```
-/// use nfsim::model::matches::xtnum::save_string;
-/// let mut s = String::new();
-/// save_string(&mut s, "a b\"").unwrap();
-/// assert_eq!(s, " \"a b\\\"\"");
-/// ```
-pub fn save_string(f: &mut dyn fmt::Write, v: &str) -> fmt::Result {
-    let plain = !v.is_empty()
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if plain {
-        return write!(f, " {v}");
-    }
-    f.write_str(" \"")?;
-    for c in v.chars() {
-        if matches!(c, '"' | '\\' | '\'') {
-            f.write_char('\\')?;
-        }
-        f.write_char(c)?;
-    }
-    f.write_char('"')
-}
+pub use crate::model::ext::save_string;
 
 /// Writes ` !` when `inv`.
 pub fn bang(f: &mut dyn fmt::Write, inv: bool) -> fmt::Result {

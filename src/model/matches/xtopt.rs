@@ -385,33 +385,7 @@ impl fmt::Display for HostMask {
     }
 }
 
-/// `xtables_save_string`: ` VALUE` when it is only `[A-Za-z0-9_-]` (and
-/// not empty), else ` "VALUE"` with `"`, `\` and `'` escaped by a backslash.
-///
-/// ```
-/// use nfsim::model::matches::xtopt::save_string;
-/// let mut s = String::new();
-/// save_string(&mut s, "a b\"c").unwrap();
-/// assert_eq!(s, r#" "a b\"c""#);
-/// ```
-pub fn save_string(f: &mut dyn fmt::Write, value: &str) -> fmt::Result {
-    let plain = !value.is_empty()
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if plain {
-        f.write_str(" ")?;
-        return f.write_str(value);
-    }
-    f.write_str(" \"")?;
-    for c in value.chars() {
-        if matches!(c, '"' | '\\' | '\'') {
-            f.write_char('\\')?;
-        }
-        f.write_char(c)?;
-    }
-    f.write_str("\"")
-}
+pub use crate::model::ext::save_string;
 
 /// `strncasecmp(input, name, strlen(input)) == 0`: the input is a
 /// case-insensitive prefix of `name` (an empty input matches anything).

@@ -2,8 +2,6 @@
 //! parsers (`XTTYPE_UINT*`, `XTTYPE_MARKMASK32`, ...), its final check of
 //! `excl` / `also` / `XTOPT_MAND` constraints, and `xtables_save_string`.
 
-use core::fmt;
-
 use crate::model::ext::strtoul_prefix;
 
 /// `xtopt_parse_int` (libxtables/xtoptions.c): a base-0 number in
@@ -93,32 +91,7 @@ pub fn fcheck(ext: &str, seen: u64, table: &[Constraint]) -> Result<(), String> 
     Ok(())
 }
 
-/// `xtables_save_string` (libxtables/xtables.c): ` WORD` when the string
-/// is only `[A-Za-z0-9_-]`, else ` "..."` with `"`, `\` and `'` escaped.
-///
-/// ```
-/// use nfsim::model::targets::util::save_string;
-/// let mut s = String::new();
-/// save_string(&mut s, "abc").unwrap();
-/// save_string(&mut s, "a b\"").unwrap();
-/// assert_eq!(s, " abc \"a b\\\"\"");
-/// ```
-pub fn save_string(f: &mut dyn fmt::Write, s: &str) -> fmt::Result {
-    let plain = !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if plain {
-        return write!(f, " {s}");
-    }
-    f.write_str(" \"")?;
-    for c in s.chars() {
-        if matches!(c, '"' | '\\' | '\'') {
-            f.write_char('\\')?;
-        }
-        f.write_char(c)?;
-    }
-    f.write_str("\"")
-}
+pub use crate::model::ext::save_string;
 
 /// `XTTYPE_STRING` with `XTOPT_PUT`: length limits (`min`, `max`, 0 = none)
 /// checked with libxtables' messages, then truncated to `size - 1` bytes
