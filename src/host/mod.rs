@@ -263,7 +263,6 @@ pub struct Host {
     pub(crate) sender_owner: Option<(u32, u32)>,
     pub(crate) icmp_limit: stack::IcmpLimiter,
     pub(crate) defrag: frag::Defrag,
-    pub(crate) redirects: stack::RedirectLimiter,
     pub(crate) frag_scratch: Vec<u8>,
     pub(crate) pending_discard: Vec<crate::conntrack::CtHandle>,
     /// Tables of stateful matches (`connlimit` lists).
@@ -474,7 +473,6 @@ impl Host {
             sender_owner: cfg.sender_owner,
             icmp_limit: stack::IcmpLimiter::default(),
             defrag: frag::Defrag::default(),
-            redirects: stack::RedirectLimiter::default(),
             frag_scratch: Vec::with_capacity(2048),
             pending_discard: Vec::with_capacity(8),
             shared,
