@@ -510,7 +510,8 @@ impl Host {
         } else {
             &self.fib6
         };
-        if !on_lo && martian(family, src, dst, fib) {
+        let localnet = self.route_localnet.get(dev).copied().unwrap_or(false);
+        if !on_lo && martian(family, src, dst, fib, localnet) {
             return self.dropped(&p);
         }
         let route = if on_lo {
@@ -845,7 +846,7 @@ impl Host {
             return self.dropped(&p);
         }
         // ip_route_me_harder: the destination may have changed (DNAT).
-        let (_, dst2) = addrs(family, p.buf);
+        let (src2, dst2) = addrs(family, p.buf);
         let mut odev = odev;
         if dst2 != dst {
             let fib = if family == Family::Ipv4 {
@@ -858,6 +859,17 @@ impl Host {
                 Some(RouteKind::Unicast { dev, .. }) => dev,
                 _ => return self.dropped(&p),
             };
+            // __mkroute_output (net/ipv4/route.c): a loopback source may
+            // only leave by a non-loopback device with route_localnet on
+            // it (-EINVAL, so ip_route_me_harder drops the packet).
+            if let IpAddr::V4(s) = src2 {
+                if s.is_loopback()
+                    && odev != 0
+                    && !self.route_localnet.get(odev).copied().unwrap_or(false)
+                {
+                    return self.dropped(&p);
+                }
+            }
         }
         self.post_routing(p, odev, now, out, sink);
     }
@@ -881,15 +893,23 @@ fn raw_hdrinc_fixup(family: Family, buf: &mut [u8], rng: &mut crate::conntrack::
 }
 
 /// Martian sources and destinations (`ip_route_input_slow`,
-/// `fib_validate_source` with rp_filter=0; `ip6_rcv_core`).
-fn martian(family: Family, src: IpAddr, dst: IpAddr, fib: &super::route::Fib) -> bool {
+/// `fib_validate_source` with rp_filter=0; `ip6_rcv_core`). Loopback
+/// addresses are martian unless `route_localnet` is on for the input
+/// device (`IN_DEV_NET_ROUTE_LOCALNET` in `ip_route_input_slow`).
+fn martian(
+    family: Family,
+    src: IpAddr,
+    dst: IpAddr,
+    fib: &super::route::Fib,
+    localnet: bool,
+) -> bool {
     match (family, src, dst) {
         (Family::Ipv4, IpAddr::V4(s), IpAddr::V4(d)) => {
             s.is_multicast()
                 || s.is_broadcast()
                 || s.octets()[0] == 0
-                || s.is_loopback()
-                || d.is_loopback()
+                || (s.is_loopback() && !localnet)
+                || (d.is_loopback() && !localnet)
                 || d.octets()[0] == 0
                 || fib.is_local(src)
         }
