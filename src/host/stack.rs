@@ -431,3 +431,70 @@ pub(crate) fn redirect(
         push_tx(host, &out[..n], attached);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::{HostConfig, InterfaceConfig};
+    use crate::model::Ruleset;
+
+    fn host(sysctls: &[(&str, i64)]) -> Result<Host, crate::host::HostError> {
+        let cfg = HostConfig {
+            interfaces: vec![InterfaceConfig {
+                name: "docker0".into(),
+                mac: [2, 0x42, 0xac, 0x11, 0, 1],
+                addrs: vec!["172.17.0.1/16".parse().unwrap()],
+                peer_mac: [2, 0x42, 0xac, 0x11, 0, 2],
+            }],
+            sysctls: sysctls.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            hz: 1000,
+            ..HostConfig::default()
+        };
+        Host::new(
+            &cfg,
+            &Ruleset::new(Family::Ipv4),
+            &Ruleset::new(Family::Ipv6),
+        )
+    }
+
+    #[test]
+    fn fresh_peer_has_a_burst_of_six() {
+        let mut l = IcmpLimiter::default();
+        let to: IpAddr = "192.0.2.9".parse().unwrap();
+        for _ in 0..6 {
+            assert!(l.allow(to, 5000, 1000));
+        }
+        assert!(!l.allow(to, 5000, 1000));
+        assert!(l.allow(to, 6000, 1000));
+    }
+
+    #[test]
+    fn redirect_empties_the_error_bucket_of_its_peer() {
+        let mut h = host(&[("net.ipv4.ip_forward", 1)]).unwrap();
+        // 172.17.0.3 -> 172.17.0.2, TCP, 20-byte header.
+        let pkt = [
+            0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 172, 17, 0, 3, 172, 17, 0, 2,
+        ];
+        let to: IpAddr = "172.17.0.3".parse().unwrap();
+        let now = crate::time::Instant::from_nanos(10_000_000_000);
+        redirect(&mut h, &pkt, to, Ipv4Addr::UNSPECIFIED, 1, None, now);
+        // ip_rt_send_redirect set rate_last = now on the shared inet_peer:
+        // no tokens for an ICMP error 10 ms later, one after a second.
+        assert!(!h.icmp_limit.allow(to, 10_010, 1000));
+        assert!(h.icmp_limit.allow(to, 11_100, 1000));
+        // Another peer is untouched.
+        assert!(h
+            .icmp_limit
+            .allow("172.17.0.4".parse().unwrap(), 10_010, 1000));
+    }
+
+    #[test]
+    fn route_localnet_sysctl() {
+        assert!(host(&[("net.ipv4.conf.docker0.route_localnet", 1)]).is_ok());
+        assert!(host(&[("net.ipv4.conf.all.route_localnet", 1)]).is_ok());
+        let h = host(&[("net.ipv4.conf.all.route_localnet", 1)]).unwrap();
+        assert!(h.route_localnet.iter().all(|b| *b));
+        assert!(host(&[("net.ipv4.conf.eth9.route_localnet", 1)]).is_err());
+        assert!(host(&[("net.ipv4.conf.default.route_localnet", 1)]).is_err());
+    }
+}
