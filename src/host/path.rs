@@ -911,7 +911,18 @@ fn martian(
                 || (s.is_loopback() && !localnet)
                 || (d.is_loopback() && !localnet)
                 || d.octets()[0] == 0
-                || fib.is_local(src)
+                // fib_validate_source's fast path (net/ipv4/fib_frontend.c):
+                // a source that is one of the host's interface addresses
+                // (inet_lookup_ifaddr_rcu) is martian; the rest of 127/8 is
+                // not an address of lo, so it passes when route_localnet
+                // let it through above. (The full check, taken when the
+                // packet leaves by its input device, is not modelled for
+                // loopback sources.)
+                || if s.is_loopback() {
+                    s == Ipv4Addr::LOCALHOST
+                } else {
+                    fib.is_local(src)
+                }
         }
         (Family::Ipv6, IpAddr::V6(s), _) => s.is_multicast() || fib.is_local(src),
         _ => true,
