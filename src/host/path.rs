@@ -36,6 +36,10 @@ pub(crate) struct Job {
     pub(crate) mark: u32,
     /// Raw-socket semantics (fill length, checksum, id) for packets the caller sends.
     pub(crate) hdrincl: bool,
+    /// `skb->ip_summed == CHECKSUM_PARTIAL`: the transport checksum holds
+    /// the pseudo-header sum only (an IPv4 REJECT tcp-reset); NAT updates it
+    /// as `inet_proto_csum_replace*` does for such packets.
+    pub(crate) csum_partial: bool,
 }
 
 fn family_of(buf: &[u8]) -> Option<Family> {
@@ -100,6 +104,8 @@ struct Pkt<'a> {
     frag_max_size: usize,
     /// Delivered to a multicast group the host joined.
     mcast: bool,
+    /// See [`Job::csum_partial`].
+    csum_partial: bool,
 }
 
 enum Step {
@@ -137,6 +143,7 @@ impl Host {
             slot: None,
             mark: 0,
             hdrincl: false,
+            csum_partial: false,
         });
         self.run_queue(now, out, sink);
     }
@@ -160,6 +167,7 @@ impl Host {
             slot: None,
             mark: 0,
             hdrincl: true,
+            csum_partial: false,
         });
         self.run_queue(now, out, sink);
     }
@@ -185,10 +193,19 @@ impl Host {
                 slot,
                 mark,
                 hdrincl,
+                csum_partial,
             } = job;
             match kind {
                 JobKind::Rx(dev) => self.rx(&mut buf, dev, slot, mark, now, out, sink),
-                JobKind::Tx => self.tx(&mut buf, slot, mark, hdrincl, now, out, sink),
+                JobKind::Tx => self.tx(
+                    &mut buf,
+                    slot,
+                    mark,
+                    (hdrincl, csum_partial),
+                    now,
+                    out,
+                    sink,
+                ),
             }
             self.give_buf(buf);
         }
@@ -390,7 +407,7 @@ impl Host {
             return Step::Continue;
         };
         let m = l3meta(p.family, p.buf, &p.meta);
-        if self.ct.nat_packet(slot, nh, p.buf, &m) == CtVerdict::Drop {
+        if self.ct.nat_packet_csum(slot, nh, p.buf, &m, p.csum_partial) == CtVerdict::Drop {
             return Step::Stop;
         }
         if let Ok(meta) = PacketMeta::parse(p.buf) {
@@ -472,6 +489,7 @@ impl Host {
             owner: None,
             frag_max_size: 0,
             mcast: false,
+            csum_partial: false,
         };
         // nf_defrag_ipv4 / nf_defrag_ipv6 (priority -400) when conntrack is on;
         // looped-back packets (already tracked) are left alone.
@@ -699,7 +717,7 @@ impl Host {
                         ..
                     }) = self.queue.pop_back()
                     {
-                        self.tx(&mut buf, slot, mark, false, now, out, sink);
+                        self.tx(&mut buf, slot, mark, (false, false), now, out, sink);
                         self.give_buf(buf);
                     }
                 }
@@ -748,6 +766,7 @@ impl Host {
                 slot: p.slot,
                 mark: p.mark,
                 hdrincl: false,
+                csum_partial: false,
             });
         } else if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
             // ip_finish_output: a reassembled datagram leaves in fragments no
@@ -768,7 +787,7 @@ impl Host {
         buf: &mut Vec<u8>,
         slot: Option<CtSlot>,
         mark: u32,
-        hdrincl: bool,
+        (hdrincl, csum_partial): (bool, bool),
         now: Instant,
         out: &mut Outcome,
         sink: &mut S,
@@ -811,6 +830,7 @@ impl Host {
             owner: if hdrincl { self.sender_owner } else { None },
             frag_max_size: 0,
             mcast: false,
+            csum_partial,
         };
         // nf_defrag at LOCAL_OUT (priority -400) when conntrack is on.
         if p.slot.is_none() && self.fam(family).ct {

@@ -29,6 +29,7 @@ fn push_tx(host: &mut Host, data: &[u8], slot: Option<CtSlot>) {
         slot,
         mark: 0,
         hdrincl: false,
+        csum_partial: false,
     });
 }
 
