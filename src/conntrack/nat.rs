@@ -1177,6 +1177,57 @@ fn manip_pkt(
 mod tests {
     use super::*;
 
+    /// A CHECKSUM_PARTIAL TCP segment (field = folded pseudo-header sum)
+    /// keeps a field equal to the pseudo-header sum of its new addresses
+    /// after SNAT, whatever happens to the ports.
+    #[test]
+    fn partial_checksum_follows_the_pseudo_header() {
+        let mut pkt = [0u8; 40];
+        pkt[0] = 0x45;
+        pkt[3] = 40;
+        pkt[8] = 64;
+        pkt[9] = 6;
+        pkt[12..16].copy_from_slice(&[192, 168, 1, 31]);
+        pkt[16..20].copy_from_slice(&[203, 0, 113, 10]);
+        pkt[20..22].copy_from_slice(&8082u16.to_be_bytes());
+        pkt[22..24].copy_from_slice(&50001u16.to_be_bytes());
+        pkt[32] = 0x50;
+        pkt[33] = 0x14;
+        let b16 = |a: [u8; 4]| {
+            let mut b = [0u8; 16];
+            b[..4].copy_from_slice(&a);
+            b
+        };
+        let dst = b16([203, 0, 113, 10]);
+        let before = fold(pseudo_sum(
+            Family::Ipv4,
+            &b16([192, 168, 1, 31]),
+            &dst,
+            6,
+            20,
+        ));
+        pkt[36..38].copy_from_slice(&before.to_be_bytes());
+        let t = Tuple {
+            family: Family::Ipv4,
+            src: b16([198, 51, 100, 1]),
+            dst,
+            proto: 6,
+            src_u: 8080,
+            dst_u: 50001,
+        };
+        assert!(manip_pkt(
+            &mut pkt,
+            0,
+            Family::Ipv4,
+            &t,
+            ManipType::Src,
+            true
+        ));
+        let want = fold(pseudo_sum(Family::Ipv4, &t.src, &dst, 6, 20));
+        assert_eq!(be16(&pkt, 36), Some(want));
+        assert_eq!(be16(&pkt, 20), Some(8080));
+    }
+
     #[test]
     fn jhash_known_values() {
         // jhash2 of an empty key is the initial value.
