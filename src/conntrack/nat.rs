@@ -843,6 +843,25 @@ impl ConntrackTable {
         pkt: &mut [u8],
         meta: &L3Meta,
     ) -> CtVerdict {
+        self.nat_packet_csum(slot, hook, pkt, meta, false)
+    }
+
+    /// [`nat_packet`](Self::nat_packet) for a packet whose
+    /// `skb->ip_summed` may be `CHECKSUM_PARTIAL` (`csum_partial`: the
+    /// transport checksum field holds the folded pseudo-header sum, as in
+    /// an IPv4 REJECT tcp-reset built by `nf_reject_ip_tcphdr_put`).
+    /// `inet_proto_csum_replace4` (net/core/utils.c) then moves the
+    /// pseudo-header value the other way (`~csum_fold(unfold(sum) - from +
+    /// to)`) and `inet_proto_csum_replace2` of the ports (not part of the
+    /// pseudo header) leaves the field alone.
+    pub fn nat_packet_csum(
+        &self,
+        slot: CtSlot,
+        hook: NatHook,
+        pkt: &mut [u8],
+        meta: &L3Meta,
+        csum_partial: bool,
+    ) -> CtVerdict {
         let CtSlot::Entry { handle, info } = slot else {
             return CtVerdict::Accept;
         };
@@ -868,7 +887,7 @@ impl ConntrackTable {
         let Some(target) = e.tuples[dir.other().idx()].invert() else {
             return CtVerdict::Drop;
         };
-        if manip_pkt(pkt, 0, meta.family, &target, manip) {
+        if manip_pkt(pkt, 0, meta.family, &target, manip, csum_partial) {
             CtVerdict::Accept
         } else {
             CtVerdict::Drop
@@ -908,7 +927,7 @@ impl ConntrackTable {
             return CtVerdict::Accept;
         }
         let other = e.tuples[dir.other().idx()];
-        if !manip_pkt(pkt, hdrlen + 8, meta.family, &other, manip.other()) {
+        if !manip_pkt(pkt, hdrlen + 8, meta.family, &other, manip.other(), false) {
             return CtVerdict::Drop;
         }
         // Recompute the ICMP checksum over the whole message.
@@ -924,7 +943,7 @@ impl ConntrackTable {
             return CtVerdict::Drop;
         };
         target.proto = meta.l4_proto;
-        if manip_pkt(pkt, 0, meta.family, &target, manip) {
+        if manip_pkt(pkt, 0, meta.family, &target, manip, false) {
             CtVerdict::Accept
         } else {
             CtVerdict::Drop
@@ -950,6 +969,7 @@ fn csum_update_addr(
     check_off: usize,
     t: &Tuple,
     m: ManipType,
+    partial: bool,
 ) {
     let (off, len) = addr_off(family, m);
     let new: &[u8] = match m {
@@ -962,11 +982,21 @@ fn csum_update_addr(
     let mut oldb = [0u8; 16];
     oldb[..len].copy_from_slice(old);
     if let Some(c) = be16(pkt, check_off) {
-        let _ = put16(pkt, check_off, csum_replace(c, &oldb[..len], new));
+        let c = if partial {
+            // CHECKSUM_PARTIAL: the field is the un-complemented pseudo sum.
+            csum_replace(c, new, &oldb[..len])
+        } else {
+            csum_replace(c, &oldb[..len], new)
+        };
+        let _ = put16(pkt, check_off, c);
     }
 }
 
-fn replace_port(pkt: &mut [u8], check_off: usize, old: u16, new: u16) {
+fn replace_port(pkt: &mut [u8], check_off: usize, old: u16, new: u16, partial: bool) {
+    if partial {
+        // inet_proto_csum_replace2(.., pseudohdr = false) on CHECKSUM_PARTIAL.
+        return;
+    }
     if let Some(c) = be16(pkt, check_off) {
         let _ = put16(
             pkt,
@@ -984,6 +1014,7 @@ fn l4_manip(
     hdroff: usize,
     t: &Tuple,
     m: ManipType,
+    partial: bool,
 ) -> bool {
     match t.proto {
         proto::TCP => {
@@ -1002,8 +1033,8 @@ fn l4_manip(
             if hdrsize < 20 {
                 return true;
             }
-            csum_update_addr(pkt, family, iphdroff, hdroff + 16, t, m);
-            replace_port(pkt, hdroff + 16, old, new);
+            csum_update_addr(pkt, family, iphdroff, hdroff + 16, t, m, partial);
+            replace_port(pkt, hdroff + 16, old, new, partial);
             true
         }
         proto::UDP | proto::UDPLITE => {
@@ -1018,10 +1049,10 @@ fn l4_manip(
                 return false;
             };
             let check_off = hdroff + 6;
-            let do_csum = t.proto == proto::UDPLITE || be16(pkt, check_off) != Some(0);
+            let do_csum = partial || t.proto == proto::UDPLITE || be16(pkt, check_off) != Some(0);
             if do_csum {
-                csum_update_addr(pkt, family, iphdroff, check_off, t, m);
-                replace_port(pkt, check_off, old, new);
+                csum_update_addr(pkt, family, iphdroff, check_off, t, m, partial);
+                replace_port(pkt, check_off, old, new, partial);
                 if be16(pkt, check_off) == Some(0) {
                     let _ = put16(pkt, check_off, 0xffff); // CSUM_MANGLED_0
                 }
@@ -1039,7 +1070,7 @@ fn l4_manip(
             let Some(old) = be16(pkt, hdroff + 4) else {
                 return false;
             };
-            replace_port(pkt, hdroff + 2, old, t.src_u);
+            replace_port(pkt, hdroff + 2, old, t.src_u, false);
             let _ = put16(pkt, hdroff + 4, t.src_u);
             true
         }
@@ -1080,12 +1111,12 @@ fn l4_manip(
             if pkt.len() < hdroff + 8 {
                 return false;
             }
-            csum_update_addr(pkt, family, iphdroff, hdroff + 2, t, m);
+            csum_update_addr(pkt, family, iphdroff, hdroff + 2, t, m, false);
             if matches!(pkt[hdroff], 128 | 129) {
                 let Some(old) = be16(pkt, hdroff + 4) else {
                     return false;
                 };
-                replace_port(pkt, hdroff + 2, old, t.src_u);
+                replace_port(pkt, hdroff + 2, old, t.src_u, false);
                 let _ = put16(pkt, hdroff + 4, t.src_u);
             }
             true
@@ -1095,7 +1126,16 @@ fn l4_manip(
 }
 
 /// `nf_nat_ipv4_manip_pkt` / `nf_nat_ipv6_manip_pkt` at `iphdroff`.
-fn manip_pkt(pkt: &mut [u8], iphdroff: usize, family: Family, t: &Tuple, m: ManipType) -> bool {
+/// `partial`: the packet is `CHECKSUM_PARTIAL` (see
+/// [`ConntrackTable::nat_packet_csum`]).
+fn manip_pkt(
+    pkt: &mut [u8],
+    iphdroff: usize,
+    family: Family,
+    t: &Tuple,
+    m: ManipType,
+    partial: bool,
+) -> bool {
     let (off, len) = addr_off(family, m);
     let new: [u8; 16] = match m {
         ManipType::Src => t.src,
@@ -1107,7 +1147,7 @@ fn manip_pkt(pkt: &mut [u8], iphdroff: usize, family: Family, t: &Tuple, m: Mani
                 return false;
             }
             let hdroff = iphdroff + usize::from(pkt[iphdroff] & 0x0f) * 4;
-            if !l4_manip(pkt, family, iphdroff, hdroff, t, m) {
+            if !l4_manip(pkt, family, iphdroff, hdroff, t, m, partial) {
                 return false;
             }
             let mut old = [0u8; 4];
@@ -1123,7 +1163,7 @@ fn manip_pkt(pkt: &mut [u8], iphdroff: usize, family: Family, t: &Tuple, m: Mani
                 return false;
             }
             if let Some((hdroff, _, frag)) = skip_exthdr(pkt, iphdroff + 40, pkt[iphdroff + 6]) {
-                if frag & !0x7 == 0 && !l4_manip(pkt, family, iphdroff, hdroff, t, m) {
+                if frag & !0x7 == 0 && !l4_manip(pkt, family, iphdroff, hdroff, t, m, partial) {
                     return false;
                 }
             }
@@ -1136,6 +1176,57 @@ fn manip_pkt(pkt: &mut [u8], iphdroff: usize, family: Family, t: &Tuple, m: Mani
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A CHECKSUM_PARTIAL TCP segment (field = folded pseudo-header sum)
+    /// keeps a field equal to the pseudo-header sum of its new addresses
+    /// after SNAT, whatever happens to the ports.
+    #[test]
+    fn partial_checksum_follows_the_pseudo_header() {
+        let mut pkt = [0u8; 40];
+        pkt[0] = 0x45;
+        pkt[3] = 40;
+        pkt[8] = 64;
+        pkt[9] = 6;
+        pkt[12..16].copy_from_slice(&[192, 168, 1, 31]);
+        pkt[16..20].copy_from_slice(&[203, 0, 113, 10]);
+        pkt[20..22].copy_from_slice(&8082u16.to_be_bytes());
+        pkt[22..24].copy_from_slice(&50001u16.to_be_bytes());
+        pkt[32] = 0x50;
+        pkt[33] = 0x14;
+        let b16 = |a: [u8; 4]| {
+            let mut b = [0u8; 16];
+            b[..4].copy_from_slice(&a);
+            b
+        };
+        let dst = b16([203, 0, 113, 10]);
+        let before = fold(pseudo_sum(
+            Family::Ipv4,
+            &b16([192, 168, 1, 31]),
+            &dst,
+            6,
+            20,
+        ));
+        pkt[36..38].copy_from_slice(&before.to_be_bytes());
+        let t = Tuple {
+            family: Family::Ipv4,
+            src: b16([198, 51, 100, 1]),
+            dst,
+            proto: 6,
+            src_u: 8080,
+            dst_u: 50001,
+        };
+        assert!(manip_pkt(
+            &mut pkt,
+            0,
+            Family::Ipv4,
+            &t,
+            ManipType::Src,
+            true
+        ));
+        let want = fold(pseudo_sum(Family::Ipv4, &t.src, &dst, 6, 20));
+        assert_eq!(be16(&pkt, 36), Some(want));
+        assert_eq!(be16(&pkt, 20), Some(8080));
+    }
 
     #[test]
     fn jhash_known_values() {

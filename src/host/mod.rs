@@ -253,6 +253,9 @@ pub fn ruleset_needs_conntrack(rs: &Ruleset) -> bool {
 #[derive(Debug, Clone)]
 pub struct Host {
     pub(crate) devs: Vec<Device>,
+    /// `net.ipv4.conf.<dev>.route_localnet` per device (index as `devs`),
+    /// `all` folded in (`IN_DEV_NET_ROUTE_LOCALNET` is an OR of both).
+    pub(crate) route_localnet: Vec<bool>,
     pub(crate) fib4: Fib,
     pub(crate) fib6: Fib,
     pub(crate) v4: FamilyState,
@@ -263,7 +266,6 @@ pub struct Host {
     pub(crate) sender_owner: Option<(u32, u32)>,
     pub(crate) icmp_limit: stack::IcmpLimiter,
     pub(crate) defrag: frag::Defrag,
-    pub(crate) redirects: stack::RedirectLimiter,
     pub(crate) frag_scratch: Vec<u8>,
     pub(crate) pending_discard: Vec<crate::conntrack::CtHandle>,
     /// Tables of stateful matches (`connlimit` lists).
@@ -422,8 +424,25 @@ impl Host {
         let mut ctcfg = CtConfig::default();
         let mut ip_forward = false;
         let mut ip6_forward = false;
+        let mut route_localnet = vec![false; devs.len()];
         for (k, v) in &cfg.sysctls {
+            let localnet_dev = k
+                .strip_prefix("net.ipv4.conf.")
+                .and_then(|r| r.strip_suffix(".route_localnet"));
             match k.as_str() {
+                _ if localnet_dev == Some("all") => {
+                    if *v != 0 {
+                        route_localnet.iter_mut().for_each(|b| *b = true);
+                    }
+                }
+                _ if localnet_dev.is_some_and(|d| devs.iter().any(|x| x.name == d)) => {
+                    if let Some(i) = devs
+                        .iter()
+                        .position(|x| Some(x.name.as_str()) == localnet_dev)
+                    {
+                        route_localnet[i] |= *v != 0;
+                    }
+                }
                 "net.ipv4.ip_forward" | "net.ipv4.conf.all.forwarding" => ip_forward = *v != 0,
                 "net.ipv6.conf.all.forwarding" => ip6_forward = *v != 0,
                 k if k.starts_with("net.netfilter.nf_conntrack_") => {
@@ -464,6 +483,7 @@ impl Host {
         register_shared(&mut fam6, &mut shared, Family::Ipv6, cfg.hz)?;
         Ok(Host {
             devs,
+            route_localnet,
             fib4,
             fib6,
             v4: fam4,
@@ -474,7 +494,6 @@ impl Host {
             sender_owner: cfg.sender_owner,
             icmp_limit: stack::IcmpLimiter::default(),
             defrag: frag::Defrag::default(),
-            redirects: stack::RedirectLimiter::default(),
             frag_scratch: Vec::with_capacity(2048),
             pending_discard: Vec::with_capacity(8),
             shared,

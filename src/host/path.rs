@@ -36,6 +36,10 @@ pub(crate) struct Job {
     pub(crate) mark: u32,
     /// Raw-socket semantics (fill length, checksum, id) for packets the caller sends.
     pub(crate) hdrincl: bool,
+    /// `skb->ip_summed == CHECKSUM_PARTIAL`: the transport checksum holds
+    /// the pseudo-header sum only (an IPv4 REJECT tcp-reset); NAT updates it
+    /// as `inet_proto_csum_replace*` does for such packets.
+    pub(crate) csum_partial: bool,
 }
 
 fn family_of(buf: &[u8]) -> Option<Family> {
@@ -100,6 +104,8 @@ struct Pkt<'a> {
     frag_max_size: usize,
     /// Delivered to a multicast group the host joined.
     mcast: bool,
+    /// See [`Job::csum_partial`].
+    csum_partial: bool,
 }
 
 enum Step {
@@ -137,6 +143,7 @@ impl Host {
             slot: None,
             mark: 0,
             hdrincl: false,
+            csum_partial: false,
         });
         self.run_queue(now, out, sink);
     }
@@ -160,6 +167,7 @@ impl Host {
             slot: None,
             mark: 0,
             hdrincl: true,
+            csum_partial: false,
         });
         self.run_queue(now, out, sink);
     }
@@ -185,10 +193,19 @@ impl Host {
                 slot,
                 mark,
                 hdrincl,
+                csum_partial,
             } = job;
             match kind {
                 JobKind::Rx(dev) => self.rx(&mut buf, dev, slot, mark, now, out, sink),
-                JobKind::Tx => self.tx(&mut buf, slot, mark, hdrincl, now, out, sink),
+                JobKind::Tx => self.tx(
+                    &mut buf,
+                    slot,
+                    mark,
+                    (hdrincl, csum_partial),
+                    now,
+                    out,
+                    sink,
+                ),
             }
             self.give_buf(buf);
         }
@@ -390,7 +407,7 @@ impl Host {
             return Step::Continue;
         };
         let m = l3meta(p.family, p.buf, &p.meta);
-        if self.ct.nat_packet(slot, nh, p.buf, &m) == CtVerdict::Drop {
+        if self.ct.nat_packet_csum(slot, nh, p.buf, &m, p.csum_partial) == CtVerdict::Drop {
             return Step::Stop;
         }
         if let Ok(meta) = PacketMeta::parse(p.buf) {
@@ -472,6 +489,7 @@ impl Host {
             owner: None,
             frag_max_size: 0,
             mcast: false,
+            csum_partial: false,
         };
         // nf_defrag_ipv4 / nf_defrag_ipv6 (priority -400) when conntrack is on;
         // looped-back packets (already tracked) are left alone.
@@ -510,7 +528,8 @@ impl Host {
         } else {
             &self.fib6
         };
-        if !on_lo && martian(family, src, dst, fib) {
+        let localnet = self.route_localnet.get(dev).copied().unwrap_or(false);
+        if !on_lo && martian(family, src, dst, fib, localnet) {
             return self.dropped(&p);
         }
         let route = if on_lo {
@@ -698,7 +717,7 @@ impl Host {
                         ..
                     }) = self.queue.pop_back()
                     {
-                        self.tx(&mut buf, slot, mark, false, now, out, sink);
+                        self.tx(&mut buf, slot, mark, (false, false), now, out, sink);
                         self.give_buf(buf);
                     }
                 }
@@ -747,6 +766,7 @@ impl Host {
                 slot: p.slot,
                 mark: p.mark,
                 hdrincl: false,
+                csum_partial: false,
             });
         } else if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
             // ip_finish_output: a reassembled datagram leaves in fragments no
@@ -767,7 +787,7 @@ impl Host {
         buf: &mut Vec<u8>,
         slot: Option<CtSlot>,
         mark: u32,
-        hdrincl: bool,
+        (hdrincl, csum_partial): (bool, bool),
         now: Instant,
         out: &mut Outcome,
         sink: &mut S,
@@ -810,6 +830,7 @@ impl Host {
             owner: if hdrincl { self.sender_owner } else { None },
             frag_max_size: 0,
             mcast: false,
+            csum_partial,
         };
         // nf_defrag at LOCAL_OUT (priority -400) when conntrack is on.
         if p.slot.is_none() && self.fam(family).ct {
@@ -845,7 +866,7 @@ impl Host {
             return self.dropped(&p);
         }
         // ip_route_me_harder: the destination may have changed (DNAT).
-        let (_, dst2) = addrs(family, p.buf);
+        let (src2, dst2) = addrs(family, p.buf);
         let mut odev = odev;
         if dst2 != dst {
             let fib = if family == Family::Ipv4 {
@@ -858,6 +879,17 @@ impl Host {
                 Some(RouteKind::Unicast { dev, .. }) => dev,
                 _ => return self.dropped(&p),
             };
+            // __mkroute_output (net/ipv4/route.c): a loopback source may
+            // only leave by a non-loopback device with route_localnet on
+            // it (-EINVAL, so ip_route_me_harder drops the packet).
+            if let IpAddr::V4(s) = src2 {
+                if s.is_loopback()
+                    && odev != 0
+                    && !self.route_localnet.get(odev).copied().unwrap_or(false)
+                {
+                    return self.dropped(&p);
+                }
+            }
         }
         self.post_routing(p, odev, now, out, sink);
     }
@@ -881,17 +913,36 @@ fn raw_hdrinc_fixup(family: Family, buf: &mut [u8], rng: &mut crate::conntrack::
 }
 
 /// Martian sources and destinations (`ip_route_input_slow`,
-/// `fib_validate_source` with rp_filter=0; `ip6_rcv_core`).
-fn martian(family: Family, src: IpAddr, dst: IpAddr, fib: &super::route::Fib) -> bool {
+/// `fib_validate_source` with rp_filter=0; `ip6_rcv_core`). Loopback
+/// addresses are martian unless `route_localnet` is on for the input
+/// device (`IN_DEV_NET_ROUTE_LOCALNET` in `ip_route_input_slow`).
+fn martian(
+    family: Family,
+    src: IpAddr,
+    dst: IpAddr,
+    fib: &super::route::Fib,
+    localnet: bool,
+) -> bool {
     match (family, src, dst) {
         (Family::Ipv4, IpAddr::V4(s), IpAddr::V4(d)) => {
             s.is_multicast()
                 || s.is_broadcast()
                 || s.octets()[0] == 0
-                || s.is_loopback()
-                || d.is_loopback()
+                || (s.is_loopback() && !localnet)
+                || (d.is_loopback() && !localnet)
                 || d.octets()[0] == 0
-                || fib.is_local(src)
+                // fib_validate_source's fast path (net/ipv4/fib_frontend.c):
+                // a source that is one of the host's interface addresses
+                // (inet_lookup_ifaddr_rcu) is martian; the rest of 127/8 is
+                // not an address of lo, so it passes when route_localnet
+                // let it through above. (The full check, taken when the
+                // packet leaves by its input device, is not modelled for
+                // loopback sources.)
+                || if s.is_loopback() {
+                    s == Ipv4Addr::LOCALHOST
+                } else {
+                    fib.is_local(src)
+                }
         }
         (Family::Ipv6, IpAddr::V6(s), _) => s.is_multicast() || fib.is_local(src),
         _ => true,

@@ -29,6 +29,7 @@ fn push_tx(host: &mut Host, data: &[u8], slot: Option<CtSlot>) {
         slot,
         mark: 0,
         hdrincl: false,
+        csum_partial: false,
     });
 }
 
@@ -306,10 +307,15 @@ pub(crate) fn time_exceeded(
 /// (`inet_peer_xrlim_allow`, a token bucket in jiffies with a burst of
 /// `XRLIM_BURST_FACTOR` = 6 periods) for the types in the rate mask.
 /// Loopback destinations are not limited (`icmpv4_xrlim_allow`).
+/// Each entry is one `struct inet_peer` (include/net/inetpeer.h):
+/// `rate_tokens`, `rate_last` and `n_redirects`. `rate_last` is shared
+/// with `ip_rt_send_redirect` (net/ipv4/route.c), which sets it to the
+/// time of each redirect and clears `rate_tokens` after a silence: an ICMP
+/// error to a host that was just sent a redirect finds an empty bucket.
 /// Sized once (1024 peers, the oldest forgotten first).
 #[derive(Debug, Clone)]
 pub struct IcmpLimiter {
-    peers: Vec<(std::net::IpAddr, u64, u64)>,
+    peers: Vec<(std::net::IpAddr, u64, u64, u32)>,
 }
 
 impl Default for IcmpLimiter {
@@ -321,25 +327,29 @@ impl Default for IcmpLimiter {
 }
 
 impl IcmpLimiter {
-    /// Whether an ICMP error to `dst` may be sent now; `period` is the
-    /// limit's period in jiffies (IPv4: `icmp_ratelimit` = HZ; IPv6:
-    /// `icmpv6_time` scaled down by the route's prefix length).
-    pub fn allow(&mut self, dst: std::net::IpAddr, now_jiffies: u64, period: u64) -> bool {
-        let idx = match self.peers.iter().position(|(a, _, _)| *a == dst) {
+    /// The inet_peer of `dst`, created as `inet_getpeer` does:
+    /// rate_tokens = 0, rate_last = jiffies - 60*HZ (here far in the
+    /// past, so the first refill reaches the cap), n_redirects = 0.
+    fn peer(&mut self, dst: std::net::IpAddr, now_jiffies: u64) -> usize {
+        match self.peers.iter().position(|p| p.0 == dst) {
             Some(i) => i,
             None => {
                 if self.peers.len() >= 1024 {
                     self.peers.remove(0);
                 }
-                // inet_getpeer: rate_tokens = 0, rate_last = jiffies - 60*HZ,
-                // so the first refill reaches the cap.
-                self.peers.push((dst, 0, 0));
-                let i = self.peers.len() - 1;
-                self.peers[i].2 = now_jiffies.wrapping_sub(1 << 40);
-                i
+                self.peers
+                    .push((dst, 0, now_jiffies.wrapping_sub(1 << 40), 0));
+                self.peers.len() - 1
             }
-        };
-        let (_, tokens, last) = &mut self.peers[idx];
+        }
+    }
+
+    /// Whether an ICMP error to `dst` may be sent now; `period` is the
+    /// limit's period in jiffies (IPv4: `icmp_ratelimit` = HZ; IPv6:
+    /// `icmpv6_time` scaled down by the route's prefix length).
+    pub fn allow(&mut self, dst: std::net::IpAddr, now_jiffies: u64, period: u64) -> bool {
+        let idx = self.peer(dst, now_jiffies);
+        let (_, tokens, last, _) = &mut self.peers[idx];
         let mut token = tokens.saturating_add(now_jiffies.wrapping_sub(*last).min(1 << 40));
         *last = now_jiffies;
         let cap = 6 * period;
@@ -352,21 +362,6 @@ impl IcmpLimiter {
         }
         *tokens = token;
         ok
-    }
-}
-
-/// Per-destination state of `ip_rt_send_redirect` (net/ipv4/route.c):
-/// `rate_last`, `n_redirects` in the inet_peer.
-#[derive(Debug, Clone)]
-pub struct RedirectLimiter {
-    peers: Vec<(IpAddr, u64, u32)>,
-}
-
-impl Default for RedirectLimiter {
-    fn default() -> Self {
-        RedirectLimiter {
-            peers: Vec::with_capacity(1024),
-        }
     }
 }
 
@@ -386,19 +381,13 @@ pub(crate) fn redirect(
     let jiffies = now.as_nanos() / (1_000_000_000 / hz);
     let load = hz / 50;
     let silence = load << 10;
-    let lim = &mut host.redirects;
-    let i = match lim.peers.iter().position(|(a, _, _)| *a == to) {
-        Some(i) => i,
-        None => {
-            if lim.peers.len() >= 1024 {
-                lim.peers.remove(0);
-            }
-            lim.peers.push((to, jiffies.wrapping_sub(1 << 40), 0));
-            lim.peers.len() - 1
-        }
-    };
-    let (_, rate_last, n) = &mut lim.peers[i];
+    // The same inet_peer as the ICMP error limit (inet_getpeer_v4 on
+    // net->ipv4.peers in both): rate_last is shared.
+    let lim = &mut host.icmp_limit;
+    let i = lim.peer(to, jiffies);
+    let (_, tokens, rate_last, n) = &mut lim.peers[i];
     if jiffies > rate_last.wrapping_add(silence) && jiffies.wrapping_sub(*rate_last) < (1 << 41) {
+        *tokens = 0;
         *n = 0;
     }
     if *n >= 9 {
@@ -441,5 +430,72 @@ pub(crate) fn redirect(
         &mut out,
     ) {
         push_tx(host, &out[..n], attached);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::{HostConfig, InterfaceConfig};
+    use crate::model::Ruleset;
+
+    fn host(sysctls: &[(&str, i64)]) -> Result<Host, crate::host::HostError> {
+        let cfg = HostConfig {
+            interfaces: vec![InterfaceConfig {
+                name: "docker0".into(),
+                mac: [2, 0x42, 0xac, 0x11, 0, 1],
+                addrs: vec!["172.17.0.1/16".parse().unwrap()],
+                peer_mac: [2, 0x42, 0xac, 0x11, 0, 2],
+            }],
+            sysctls: sysctls.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+            hz: 1000,
+            ..HostConfig::default()
+        };
+        Host::new(
+            &cfg,
+            &Ruleset::new(Family::Ipv4),
+            &Ruleset::new(Family::Ipv6),
+        )
+    }
+
+    #[test]
+    fn fresh_peer_has_a_burst_of_six() {
+        let mut l = IcmpLimiter::default();
+        let to: IpAddr = "192.0.2.9".parse().unwrap();
+        for _ in 0..6 {
+            assert!(l.allow(to, 5000, 1000));
+        }
+        assert!(!l.allow(to, 5000, 1000));
+        assert!(l.allow(to, 6000, 1000));
+    }
+
+    #[test]
+    fn redirect_empties_the_error_bucket_of_its_peer() {
+        let mut h = host(&[("net.ipv4.ip_forward", 1)]).unwrap();
+        // 172.17.0.3 -> 172.17.0.2, TCP, 20-byte header.
+        let pkt = [
+            0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 172, 17, 0, 3, 172, 17, 0, 2,
+        ];
+        let to: IpAddr = "172.17.0.3".parse().unwrap();
+        let now = crate::time::Instant::from_nanos(10_000_000_000);
+        redirect(&mut h, &pkt, to, Ipv4Addr::UNSPECIFIED, 1, None, now);
+        // ip_rt_send_redirect set rate_last = now on the shared inet_peer:
+        // no tokens for an ICMP error 10 ms later, one after a second.
+        assert!(!h.icmp_limit.allow(to, 10_010, 1000));
+        assert!(h.icmp_limit.allow(to, 11_100, 1000));
+        // Another peer is untouched.
+        assert!(h
+            .icmp_limit
+            .allow("172.17.0.4".parse().unwrap(), 10_010, 1000));
+    }
+
+    #[test]
+    fn route_localnet_sysctl() {
+        assert!(host(&[("net.ipv4.conf.docker0.route_localnet", 1)]).is_ok());
+        assert!(host(&[("net.ipv4.conf.all.route_localnet", 1)]).is_ok());
+        let h = host(&[("net.ipv4.conf.all.route_localnet", 1)]).unwrap();
+        assert!(h.route_localnet.iter().all(|b| *b));
+        assert!(host(&[("net.ipv4.conf.eth9.route_localnet", 1)]).is_err());
+        assert!(host(&[("net.ipv4.conf.default.route_localnet", 1)]).is_err());
     }
 }

@@ -124,6 +124,7 @@ impl HostEnv<'_> {
             slot,
             mark: 0,
             hdrincl: false,
+            csum_partial: false,
         });
     }
 
@@ -259,6 +260,14 @@ impl HostEnv<'_> {
         };
         if let Some((n, slot)) = n {
             self.push_generated(&out[..n], slot);
+            // nf_reject_ip_tcphdr_put (net/ipv4/netfilter/nf_reject_ipv4.c)
+            // leaves the IPv4 reset CHECKSUM_PARTIAL; the IPv6 one is
+            // summed in full (nf_reject_ip6_tcphdr_put).
+            if (self.family, with) == (Family::Ipv4, RejectWith::TcpReset) {
+                if let Some(j) = self.queue.back_mut() {
+                    j.csum_partial = true;
+                }
+            }
         }
         Verdict::Drop
     }
