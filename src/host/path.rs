@@ -100,6 +100,9 @@ struct Pkt<'a> {
     frag_max_size: usize,
     /// Delivered to a multicast group the host joined.
     mcast: bool,
+    /// `IPCB(skb)->opt.rr_needaddr`: a received record-route option had
+    /// room (`ip_forward_options` fills it on forwarding).
+    rr_needaddr: bool,
 }
 
 enum Step {
@@ -472,6 +475,7 @@ impl Host {
             owner: None,
             frag_max_size: 0,
             mcast: false,
+            rr_needaddr: false,
         };
         // nf_defrag_ipv4 / nf_defrag_ipv6 (priority -400) when conntrack is on;
         // looped-back packets (already tracked) are left alone.
@@ -567,7 +571,7 @@ impl Host {
                 },
             };
             match rcv_options(p.buf, spec_dst) {
-                Ok(()) => {}
+                Ok(rr) => p.rr_needaddr = rr,
                 Err(OptionsOutcome::Drop) => return self.dropped(&p),
                 Err(OptionsOutcome::Unsupported(why)) => {
                     out.unsupported = Some(why);
@@ -709,6 +713,13 @@ impl Host {
         if let Step::Stop = self.hook_tables(Hook::Forward, &tables, &mut p, now, out, sink) {
             return self.dropped(&p);
         }
+        if p.family == Family::Ipv4 {
+            let src = match self.fib4.source_on(odev, false) {
+                Some(IpAddr::V4(a)) => Some(a),
+                _ => None,
+            };
+            forward_options(p.buf, p.rr_needaddr, src);
+        }
         self.post_routing(p, odev, now, out, sink);
     }
 
@@ -810,6 +821,7 @@ impl Host {
             owner: if hdrincl { self.sender_owner } else { None },
             frag_max_size: 0,
             mcast: false,
+            rr_needaddr: false,
         };
         // nf_defrag at LOCAL_OUT (priority -400) when conntrack is on.
         if p.slot.is_none() && self.fam(family).ct {
@@ -970,8 +982,9 @@ enum OptionsOutcome {
 /// problem, which nfsim reports as unsupported), source-routed packets are
 /// dropped (`accept_source_route` is 0), a record-route option gets the
 /// address `spec_dst` (`fib_compute_spec_dst`) written into it, bytes after
-/// an END option become END. Timestamps need the wall clock: unsupported.
-fn rcv_options(buf: &mut [u8], spec_dst: Option<Ipv4Addr>) -> Result<(), OptionsOutcome> {
+/// an END option become END, a full timestamp option's overflow counter is
+/// incremented. Timestamps with room need the wall clock: unsupported.
+fn rcv_options(buf: &mut [u8], spec_dst: Option<Ipv4Addr>) -> Result<bool, OptionsOutcome> {
     let hl = usize::from(buf.first().copied().unwrap_or(0) & 0x0f) * 4;
     let Some(header) = buf.get(..hl) else {
         return Err(OptionsOutcome::Drop);
@@ -987,12 +1000,20 @@ fn rcv_options(buf: &mut [u8], spec_dst: Option<Ipv4Addr>) -> Result<(), Options
     if c.srr.is_some() {
         return Err(OptionsOutcome::Drop);
     }
-    if c.ts.is_some() {
+    if c.ts_needtime || c.ts_needaddr {
         return Err(OptionsOutcome::Unsupported(
             "IPv4 timestamp option (needs the wall clock)",
         ));
     }
     let mut changed = false;
+    if let Some(ts) = c.ts {
+        // A full timestamp option: ip_options_compile bumps its overflow
+        // counter (options_compile already refused overflow 15).
+        if let Some(b) = buf.get_mut(usize::from(ts) + 3) {
+            *b = (*b & 0x0f) | (((*b >> 4) + 1) << 4);
+            changed = true;
+        }
+    }
     // Bytes after END are overwritten with END.
     let mut pos = 20;
     while pos < hl {
@@ -1024,13 +1045,42 @@ fn rcv_options(buf: &mut [u8], spec_dst: Option<Ipv4Addr>) -> Result<(), Options
             changed = true;
         }
     }
-    if changed {
-        // opt->is_changed: ip_forward_options recomputes the checksum; a
-        // locally delivered packet keeps its stale checksum, which nobody
-        // after the stack reads.
-        if let Ok(mut p) = ipv4::Packet::new_checked(&mut *buf) {
+    // opt->is_changed: the header checksum stays stale (ip_forward_options
+    // recomputes it after FORWARD; a locally delivered packet keeps it). The
+    // checksum verification of REJECT (nf_ip_checksum) sums the header too,
+    // so it fails on such a packet: checked on Linux 6.18.
+    let _ = changed;
+    Ok(c.rr.is_some() && c.rr_needaddr)
+}
+
+/// `ip_forward_options` (net/ipv4/ip_options.c), from `ip_forward_finish`
+/// after FORWARD: a record-route option that had room gets the address of
+/// the outgoing route (`ip_rt_get_source`: the output device's address)
+/// in the slot `ip_options_compile` filled, and a changed header gets its
+/// checksum recomputed (`ip_send_check`).
+fn forward_options(buf: &mut [u8], rr_needaddr: bool, src: Option<Ipv4Addr>) {
+    let hl = usize::from(buf.first().copied().unwrap_or(0) & 0x0f) * 4;
+    if hl <= 20 {
+        return;
+    }
+    if rr_needaddr {
+        let rr = buf
+            .get(..hl)
+            .and_then(|h| ipv4::options_compile(h).ok())
+            .and_then(|c| c.rr);
+        if let (Some(rr), Some(a)) = (rr, src) {
+            let rr = usize::from(rr);
+            let ptr = usize::from(buf.get(rr + 2).copied().unwrap_or(0));
+            if ptr >= 5 {
+                if let Some(slot) = buf.get_mut(rr + ptr - 5..rr + ptr - 1) {
+                    slot.copy_from_slice(&a.octets());
+                }
+            }
+        }
+    }
+    if let Ok(mut p) = ipv4::Packet::new_checked(&mut *buf) {
+        if !p.verify_checksum() || rr_needaddr {
             p.fill_checksum();
         }
     }
-    Ok(())
 }

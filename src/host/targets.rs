@@ -15,7 +15,7 @@ use crate::model::targets::ttl::HlMode;
 use crate::model::{Family, Hook, TableKind, Target};
 use crate::time::Instant;
 use crate::wire::reject::{
-    icmp_unreach_v4, icmpv6_unreach, tcp_reset_v4, tcp_reset_v6, TcpResetChecksum,
+    icmp_unreach_v4_opts, icmpv6_unreach, tcp_reset_v4, tcp_reset_v6, TcpResetChecksum,
 };
 
 use super::path::{Job, JobKind};
@@ -244,7 +244,17 @@ impl HostEnv<'_> {
                 }
                 let built = match (src, family) {
                     (IpAddr::V4(s4), Family::Ipv4) => {
-                        icmp_unreach_v4(data, code, s4, 64, 0, true, &mut out)
+                        // REJECT in OUTPUT: no compiled options to echo.
+                        icmp_unreach_v4_opts(
+                            data,
+                            code,
+                            s4,
+                            64,
+                            0,
+                            true,
+                            self.hook == Hook::LocalOut,
+                            &mut out,
+                        )
                     }
                     (IpAddr::V6(s6), Family::Ipv6) => {
                         icmpv6_unreach(data, code, &s6, 64, true, &mut out)
