@@ -422,8 +422,18 @@ impl Host {
         let mut ctcfg = CtConfig::default();
         let mut ip_forward = false;
         let mut ip6_forward = false;
+        let mut icmp_limit = stack::IcmpLimiter::default();
         for (k, v) in &cfg.sysctls {
             match k.as_str() {
+                "net.ipv4.icmp_ratelimit" | "net.ipv6.icmp.ratelimit" => {
+                    let ms = u32::try_from(*v)
+                        .map_err(|_| HostError::Sysctl(format!("{k}={v}: out of range")))?;
+                    if k.starts_with("net.ipv4") {
+                        icmp_limit.v4_ms = ms;
+                    } else {
+                        icmp_limit.v6_ms = ms;
+                    }
+                }
                 "net.ipv4.ip_forward" | "net.ipv4.conf.all.forwarding" => ip_forward = *v != 0,
                 "net.ipv6.conf.all.forwarding" => ip6_forward = *v != 0,
                 k if k.starts_with("net.netfilter.nf_conntrack_") => {
@@ -472,7 +482,7 @@ impl Host {
             rng: SplitMix64::new(cfg.seed),
             hz: cfg.hz,
             sender_owner: cfg.sender_owner,
-            icmp_limit: stack::IcmpLimiter::default(),
+            icmp_limit,
             defrag: frag::Defrag::default(),
             redirects: stack::RedirectLimiter::default(),
             frag_scratch: Vec::with_capacity(2048),

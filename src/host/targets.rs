@@ -186,6 +186,16 @@ impl HostEnv<'_> {
         }
     }
 
+    /// `nf_ct_set_closing(skb_nfct(oldskb))` in `nf_send_reset` /
+    /// `nf_send_reset6` (net/ipv4/netfilter/nf_reject_ipv4.c,
+    /// net/ipv6/netfilter/nf_reject_ipv6.c): once the reset is built, the
+    /// original's TCP entry goes to CLOSE.
+    fn set_closing(&mut self) {
+        if let Some(h) = self.slot.and_then(|s| s.handle()) {
+            self.ct.set_closing(h, self.now);
+        }
+    }
+
     /// `reject_tg` / `reject_tg6`: send the reply, drop the packet.
     fn reject(&mut self, with: RejectWith, pkt: &PacketCtx<'_>) -> Verdict {
         let mut out = [0u8; 1280];
@@ -207,13 +217,20 @@ impl HostEnv<'_> {
                     TcpResetChecksum::Partial,
                     &mut out,
                 ) {
-                    Ok(n) => Some((n, attached)),
+                    Ok(n) => {
+                        self.set_closing();
+                        Some((n, attached))
+                    }
                     Err(_) => None,
                 }
             }
-            (Family::Ipv6, RejectWith::TcpReset) => tcp_reset_v6(data, 64, true, &mut out)
-                .ok()
-                .map(|n| (n, attached)),
+            (Family::Ipv6, RejectWith::TcpReset) => match tcp_reset_v6(data, 64, true, &mut out) {
+                Ok(n) => {
+                    self.set_closing();
+                    Some((n, attached))
+                }
+                Err(_) => None,
+            },
             (family, w) => {
                 let code = match (family, w) {
                     (Family::Ipv4, RejectWith::IcmpNetUnreachable) => 0,
@@ -720,8 +737,9 @@ fn set_tclass(family: Family, data: &mut [u8], f: impl Fn(u8) -> u8) {
 }
 
 /// The ICMP error rate limit toward `to` (`icmpv4_xrlim_allow` with
-/// `icmp_ratelimit` = 1000 ms; `icmpv6_xrlim_allow` with `icmpv6_time` =
-/// 1000 ms shifted right by `(128 - plen) >> 5` for the route's prefix).
+/// `net.ipv4.icmp_ratelimit`, default 1000 ms; `icmpv6_xrlim_allow` with
+/// `net.ipv6.icmp.ratelimit` (`icmpv6_time`, default 1000 ms) shifted right
+/// by `(128 - plen) >> 5` for the route's prefix).
 pub(crate) fn icmp_allowed(
     fib: &Fib,
     lim: &mut super::stack::IcmpLimiter,
@@ -730,8 +748,12 @@ pub(crate) fn icmp_allowed(
     to: IpAddr,
 ) -> bool {
     let jiffies = now.as_nanos() / (1_000_000_000 / u64::from(hz.max(1)));
+    // The sysctls are read with proc_dointvec_ms_jiffies: msecs_to_jiffies
+    // rounds up.
+    let hz64 = u64::from(hz.max(1));
+    let ms_to_jiffies = |ms: u32| (u64::from(ms) * hz64).div_ceil(1000);
     let period = match to {
-        IpAddr::V4(_) => u64::from(hz),
+        IpAddr::V4(_) => ms_to_jiffies(lim.v4_ms),
         IpAddr::V6(_) => {
             let plen = fib
                 .routes
@@ -740,7 +762,7 @@ pub(crate) fn icmp_allowed(
                 .map(|r| r.dst.prefix_len())
                 .max()
                 .unwrap_or(128);
-            u64::from(hz) >> ((128 - u32::from(plen)) >> 5)
+            ms_to_jiffies(lim.v6_ms) >> ((128 - u32::from(plen)) >> 5)
         }
     };
     match fib.lookup(to) {
