@@ -213,7 +213,13 @@ impl HostEnv<'_> {
                 match tcp_reset_v4(
                     data,
                     64,
-                    self.hook == Hook::PreRouting || self.hook == Hook::LocalIn,
+                    // nf_reject_ip_tcphdr_get -> nf_ip_checksum: a
+                    // received or raw-socket skb is CHECKSUM_NONE, verified
+                    // in every hook (FORWARD included: a first fragment
+                    // gets no reset, checked on Linux 6.18). The only TCP
+                    // nfsim generates itself (CHECKSUM_PARTIAL) are RSTs,
+                    // which get no reset anyway.
+                    true,
                     TcpResetChecksum::Partial,
                     &mut out,
                 ) {
