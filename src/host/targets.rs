@@ -265,6 +265,24 @@ impl HostEnv<'_> {
                 if self.fib.is_broadcast(dst) || matches!(dst, IpAddr::V4(d) if d.is_multicast()) {
                     return Verdict::Drop;
                 }
+                // icmp6_send (net/ipv6/icmp.c): a link-local original source
+                // needs a scope: the lookup is bound to the arrival device
+                // (fl6.flowi6_oif = icmp6_iif, strict for link-local:
+                // rt6_need_strict); with no route there ip6_dst_lookup
+                // fails and nothing is sent (checked on Linux 6.18: the
+                // default route via another device is not used).
+                if let IpAddr::V6(t) = to {
+                    if self.received
+                        && t.segments()[0] & 0xffc0 == 0xfe80
+                        && !self
+                            .fib
+                            .routes
+                            .iter()
+                            .any(|r| r.dev == self.in_dev_idx && r.dst.contains(&to))
+                    {
+                        return Verdict::Drop;
+                    }
+                }
                 let built = match (src, family) {
                     (IpAddr::V4(s4), Family::Ipv4) => {
                         // REJECT in OUTPUT: no compiled options to echo.
