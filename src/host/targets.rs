@@ -208,6 +208,15 @@ impl HostEnv<'_> {
             _ => None,
         };
         let n = match (self.family, with) {
+            // nf_send_reset: no reset when the original's route is
+            // RTCF_BROADCAST | RTCF_MULTICAST (checked on Linux 6.18).
+            (Family::Ipv4, RejectWith::TcpReset)
+                if dst_of(Family::Ipv4, data).is_some_and(|d| {
+                    self.fib.is_broadcast(d) || matches!(d, IpAddr::V4(a) if a.is_multicast())
+                }) =>
+            {
+                None
+            }
             (Family::Ipv4, RejectWith::TcpReset) => {
                 // nf_send_reset: attached to the original's conntrack entry.
                 match tcp_reset_v4(
