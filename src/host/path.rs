@@ -1130,3 +1130,58 @@ fn forward_options(buf: &mut [u8], rr_needaddr: bool, src: Option<Ipv4Addr>) {
         }
     }
 }
+
+#[cfg(test)]
+mod heldout_tests {
+    use super::*;
+
+    fn fib4() -> super::super::route::Fib {
+        let mut f = super::super::route::Fib::default();
+        let a: IpAddr = Ipv4Addr::new(192, 0, 2, 1).into();
+        f.local.push((a, 1));
+        f.connected.push(("192.0.2.0/24".parse().unwrap(), 1));
+        f
+    }
+
+    #[test]
+    fn martian_limited_broadcast() {
+        let f = fib4();
+        let v4 = |a: [u8; 4]| IpAddr::V4(Ipv4Addr::from(a));
+        let bc = v4([255, 255, 255, 255]);
+        // DHCP DISCOVER: delivered (brd_input skips the zero-net check).
+        assert!(!martian(Family::Ipv4, v4([0, 0, 0, 0]), bc, &f));
+        // ... but not to a unicast address.
+        assert!(martian(
+            Family::Ipv4,
+            v4([0, 0, 0, 0]),
+            v4([192, 0, 2, 1]),
+            &f
+        ));
+        // A local or loopback source to the limited broadcast is martian.
+        assert!(martian(Family::Ipv4, v4([192, 0, 2, 1]), bc, &f));
+        assert!(martian(Family::Ipv4, v4([127, 0, 0, 1]), bc, &f));
+        assert!(!martian(Family::Ipv4, v4([192, 0, 2, 20]), bc, &f));
+    }
+
+    #[test]
+    fn forward_options_fills_record_route() {
+        // IHL 8: record route, length 11, pointer 8 (ip_options_compile
+        // already wrote spec_dst 192.0.2.1 and advanced the pointer).
+        let mut b = vec![0u8; 36];
+        b[0] = 0x48;
+        b[2..4].copy_from_slice(&36u16.to_be_bytes());
+        b[8] = 63;
+        b[9] = 17;
+        b[12..16].copy_from_slice(&[192, 0, 2, 30]);
+        b[16..20].copy_from_slice(&[203, 0, 113, 19]);
+        b[20..31].copy_from_slice(&[7, 11, 8, 192, 0, 2, 1, 0, 0, 0, 0]);
+        forward_options(&mut b, true, Some(Ipv4Addr::new(198, 51, 100, 1)));
+        assert_eq!(&b[20..31], &[7, 11, 8, 198, 51, 100, 1, 0, 0, 0, 0]);
+        assert!(ipv4::Packet::new_checked(&b[..]).unwrap().verify_checksum());
+        // Without rr_needaddr only a stale checksum is fixed.
+        let mut c = b.clone();
+        c[10] ^= 0xff;
+        forward_options(&mut c, false, None);
+        assert_eq!(c, b);
+    }
+}
