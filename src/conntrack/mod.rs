@@ -1255,6 +1255,36 @@ impl ConntrackTable {
         }
     }
 
+    /// `nf_conntrack_tcp_set_closing()` (net/netfilter/nf_conntrack_proto_tcp.c),
+    /// called by `nf_send_reset` / `nf_send_reset6` after REJECT
+    /// `--reject-with tcp-reset` built its reset (`nf_ct_set_closing` on the
+    /// original's entry): a confirmed TCP entry goes to CLOSE and, unless it
+    /// already was CLOSE or has a fixed timeout, gets the CLOSE timeout from
+    /// `now`. Other entries are left alone. Returns false for a stale handle.
+    ///
+    /// ```
+    /// use nfsim::conntrack::{Config, ConntrackTable};
+    /// let ct = ConntrackTable::new(Config::default()).unwrap();
+    /// assert_eq!(ct.count(), 0);
+    /// ```
+    pub fn set_closing(&mut self, h: CtHandle, now: Instant) -> bool {
+        let close = self.cfg.tcp_timeouts[TcpState::Close as usize];
+        let Some(e) = self.get_mut(h) else {
+            return false;
+        };
+        if !e.status.contains(CtStatus::CONFIRMED) {
+            return true;
+        }
+        if let L4State::Tcp(t) = &mut e.l4 {
+            let old = t.state;
+            t.state = TcpState::Close;
+            if old != TcpState::Close && !e.status.contains(CtStatus::FIXED_TIMEOUT) {
+                e.timeout = now.as_nanos().saturating_add(close.as_nanos());
+            }
+        }
+        true
+    }
+
     /// SCTP state of an SCTP entry.
     pub fn sctp_state(&self, h: CtHandle) -> Option<SctpState> {
         match self.get(h)?.l4 {

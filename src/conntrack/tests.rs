@@ -1976,3 +1976,34 @@ fn masquerade_oif_change() {
     };
     assert!(!ct.nat_oif_changed(rep, NatHook::PostRouting, 4));
 }
+
+/// `nf_conntrack_tcp_set_closing`: REJECT --reject-with tcp-reset moves an
+/// established entry to CLOSE with the CLOSE timeout (10 s); a second call
+/// keeps the deadline; an unconfirmed entry is left alone.
+#[test]
+fn set_closing_after_reset() {
+    let mut s = Sim::new(Config::with_max(64));
+    let syn =
+        hex("45000028000100004006f6b9c0000214c0000201c35000160000000a000000005002faf06d6b0000");
+    let synack =
+        hex("45000028000100004006f6b9c0000201c00002140016c350000000140000000b5012faf06d460000");
+    let ackp =
+        hex("45000028000100004006f6b9c0000214c0000201c35000160000000b000000155010faf06d470000");
+    s.inp(&syn, ms(0));
+    s.pass(&synack, CtHook::LocalOut, ms(10));
+    let slot = s.inp(&ackp, ms(20));
+    let h = slot.handle().unwrap();
+    assert!(s.ct.set_closing(h, ms(1000)));
+    assert_eq!(s.ct.tcp_state(h), Some(TcpState::Close));
+    let (e, t) = s.one(ms(1000));
+    assert!(e.starts_with("ipv4 tcp CLOSE "), "{e}");
+    assert_eq!(t, 9);
+    assert!(s.ct.set_closing(h, ms(5000)));
+    assert_eq!(s.one(ms(5000)).1, 5);
+
+    let mut s = Sim::new(Config::with_max(64));
+    let r = s.ct.process(&syn, &meta(&syn), CtHook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    assert!(s.ct.set_closing(h, ms(0)));
+    assert_eq!(s.ct.tcp_state(h), Some(TcpState::SynSent));
+}

@@ -425,6 +425,7 @@ impl Host {
         let mut ip_forward = false;
         let mut ip6_forward = false;
         let mut route_localnet = vec![false; devs.len()];
+        let mut icmp_limit = stack::IcmpLimiter::default();
         for (k, v) in &cfg.sysctls {
             let localnet_dev = k
                 .strip_prefix("net.ipv4.conf.")
@@ -441,6 +442,15 @@ impl Host {
                         .position(|x| Some(x.name.as_str()) == localnet_dev)
                     {
                         route_localnet[i] |= *v != 0;
+                    }
+                }
+                "net.ipv4.icmp_ratelimit" | "net.ipv6.icmp.ratelimit" => {
+                    let ms = u32::try_from(*v)
+                        .map_err(|_| HostError::Sysctl(format!("{k}={v}: out of range")))?;
+                    if k.starts_with("net.ipv4") {
+                        icmp_limit.v4_ms = ms;
+                    } else {
+                        icmp_limit.v6_ms = ms;
                     }
                 }
                 "net.ipv4.ip_forward" | "net.ipv4.conf.all.forwarding" => ip_forward = *v != 0,
@@ -492,7 +502,7 @@ impl Host {
             rng: SplitMix64::new(cfg.seed),
             hz: cfg.hz,
             sender_owner: cfg.sender_owner,
-            icmp_limit: stack::IcmpLimiter::default(),
+            icmp_limit,
             defrag: frag::Defrag::default(),
             frag_scratch: Vec::with_capacity(2048),
             pending_discard: Vec::with_capacity(8),

@@ -316,12 +316,18 @@ pub(crate) fn time_exceeded(
 #[derive(Debug, Clone)]
 pub struct IcmpLimiter {
     peers: Vec<(std::net::IpAddr, u64, u64, u32)>,
+    /// `net.ipv4.icmp_ratelimit` in ms (default 1000).
+    pub(crate) v4_ms: u32,
+    /// `net.ipv6.icmp.ratelimit` in ms (default 1000).
+    pub(crate) v6_ms: u32,
 }
 
 impl Default for IcmpLimiter {
     fn default() -> Self {
         IcmpLimiter {
             peers: Vec::with_capacity(1024),
+            v4_ms: 1000,
+            v6_ms: 1000,
         }
     }
 }

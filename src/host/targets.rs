@@ -15,7 +15,7 @@ use crate::model::targets::ttl::HlMode;
 use crate::model::{Family, Hook, TableKind, Target};
 use crate::time::Instant;
 use crate::wire::reject::{
-    icmp_unreach_v4, icmpv6_unreach, tcp_reset_v4, tcp_reset_v6, TcpResetChecksum,
+    icmp_unreach_v4_opts, icmpv6_unreach, tcp_reset_v4, tcp_reset_v6, TcpResetChecksum,
 };
 
 use super::path::{Job, JobKind};
@@ -187,6 +187,16 @@ impl HostEnv<'_> {
         }
     }
 
+    /// `nf_ct_set_closing(skb_nfct(oldskb))` in `nf_send_reset` /
+    /// `nf_send_reset6` (net/ipv4/netfilter/nf_reject_ipv4.c,
+    /// net/ipv6/netfilter/nf_reject_ipv6.c): once the reset is built, the
+    /// original's TCP entry goes to CLOSE.
+    fn set_closing(&mut self) {
+        if let Some(h) = self.slot.and_then(|s| s.handle()) {
+            self.ct.set_closing(h, self.now);
+        }
+    }
+
     /// `reject_tg` / `reject_tg6`: send the reply, drop the packet.
     fn reject(&mut self, with: RejectWith, pkt: &PacketCtx<'_>) -> Verdict {
         let mut out = [0u8; 1280];
@@ -199,22 +209,44 @@ impl HostEnv<'_> {
             _ => None,
         };
         let n = match (self.family, with) {
+            // nf_send_reset: no reset when the original's route is
+            // RTCF_BROADCAST | RTCF_MULTICAST (checked on Linux 6.18).
+            (Family::Ipv4, RejectWith::TcpReset)
+                if dst_of(Family::Ipv4, data).is_some_and(|d| {
+                    self.fib.is_broadcast(d) || matches!(d, IpAddr::V4(a) if a.is_multicast())
+                }) =>
+            {
+                None
+            }
             (Family::Ipv4, RejectWith::TcpReset) => {
                 // nf_send_reset: attached to the original's conntrack entry.
                 match tcp_reset_v4(
                     data,
                     64,
-                    self.hook == Hook::PreRouting || self.hook == Hook::LocalIn,
+                    // nf_reject_ip_tcphdr_get -> nf_ip_checksum: a
+                    // received or raw-socket skb is CHECKSUM_NONE, verified
+                    // in every hook (FORWARD included: a first fragment
+                    // gets no reset, checked on Linux 6.18). The only TCP
+                    // nfsim generates itself (CHECKSUM_PARTIAL) are RSTs,
+                    // which get no reset anyway.
+                    true,
                     TcpResetChecksum::Partial,
                     &mut out,
                 ) {
-                    Ok(n) => Some((n, attached)),
+                    Ok(n) => {
+                        self.set_closing();
+                        Some((n, attached))
+                    }
                     Err(_) => None,
                 }
             }
-            (Family::Ipv6, RejectWith::TcpReset) => tcp_reset_v6(data, 64, true, &mut out)
-                .ok()
-                .map(|n| (n, attached)),
+            (Family::Ipv6, RejectWith::TcpReset) => match tcp_reset_v6(data, 64, true, &mut out) {
+                Ok(n) => {
+                    self.set_closing();
+                    Some((n, attached))
+                }
+                Err(_) => None,
+            },
             (family, w) => {
                 let code = match (family, w) {
                     (Family::Ipv4, RejectWith::IcmpNetUnreachable) => 0,
@@ -243,9 +275,37 @@ impl HostEnv<'_> {
                 if self.fib.is_broadcast(dst) || matches!(dst, IpAddr::V4(d) if d.is_multicast()) {
                     return Verdict::Drop;
                 }
+                // icmp6_send (net/ipv6/icmp.c): a link-local original source
+                // needs a scope: the lookup is bound to the arrival device
+                // (fl6.flowi6_oif = icmp6_iif, strict for link-local:
+                // rt6_need_strict); with no route there ip6_dst_lookup
+                // fails and nothing is sent (checked on Linux 6.18: the
+                // default route via another device is not used).
+                if let IpAddr::V6(t) = to {
+                    if self.received
+                        && t.segments()[0] & 0xffc0 == 0xfe80
+                        && !self
+                            .fib
+                            .routes
+                            .iter()
+                            .any(|r| r.dev == self.in_dev_idx && r.dst.contains(&to))
+                    {
+                        return Verdict::Drop;
+                    }
+                }
                 let built = match (src, family) {
                     (IpAddr::V4(s4), Family::Ipv4) => {
-                        icmp_unreach_v4(data, code, s4, 64, 0, true, &mut out)
+                        // REJECT in OUTPUT: no compiled options to echo.
+                        icmp_unreach_v4_opts(
+                            data,
+                            code,
+                            s4,
+                            64,
+                            0,
+                            true,
+                            self.hook == Hook::LocalOut,
+                            &mut out,
+                        )
                     }
                     (IpAddr::V6(s6), Family::Ipv6) => {
                         icmpv6_unreach(data, code, &s6, 64, true, &mut out)
@@ -719,8 +779,9 @@ fn set_tclass(family: Family, data: &mut [u8], f: impl Fn(u8) -> u8) {
 }
 
 /// The ICMP error rate limit toward `to` (`icmpv4_xrlim_allow` with
-/// `icmp_ratelimit` = 1000 ms; `icmpv6_xrlim_allow` with `icmpv6_time` =
-/// 1000 ms shifted right by `(128 - plen) >> 5` for the route's prefix).
+/// `net.ipv4.icmp_ratelimit`, default 1000 ms; `icmpv6_xrlim_allow` with
+/// `net.ipv6.icmp.ratelimit` (`icmpv6_time`, default 1000 ms) shifted right
+/// by `(128 - plen) >> 5` for the route's prefix).
 pub(crate) fn icmp_allowed(
     fib: &Fib,
     lim: &mut super::stack::IcmpLimiter,
@@ -729,8 +790,12 @@ pub(crate) fn icmp_allowed(
     to: IpAddr,
 ) -> bool {
     let jiffies = now.as_nanos() / (1_000_000_000 / u64::from(hz.max(1)));
+    // The sysctls are read with proc_dointvec_ms_jiffies: msecs_to_jiffies
+    // rounds up.
+    let hz64 = u64::from(hz.max(1));
+    let ms_to_jiffies = |ms: u32| (u64::from(ms) * hz64).div_ceil(1000);
     let period = match to {
-        IpAddr::V4(_) => u64::from(hz),
+        IpAddr::V4(_) => ms_to_jiffies(lim.v4_ms),
         IpAddr::V6(_) => {
             let plen = fib
                 .routes
@@ -739,7 +804,7 @@ pub(crate) fn icmp_allowed(
                 .map(|r| r.dst.prefix_len())
                 .max()
                 .unwrap_or(128);
-            u64::from(hz) >> ((128 - u32::from(plen)) >> 5)
+            ms_to_jiffies(lim.v6_ms) >> ((128 - u32::from(plen)) >> 5)
         }
     };
     match fib.lookup(to) {

@@ -70,8 +70,8 @@ pub enum Skip {
     /// The original's source (or, for a v6 reset, either address) is not
     /// unicast.
     NotUnicast,
-    /// The original carries IPv4 options: `__icmp_send` echoes them
-    /// (`__ip_options_echo`), which nfsim does not implement.
+    /// The original carries IPv4 options `__icmp_send` would echo in a way
+    /// nfsim does not model (see [`options_echo_v4`]).
     IpOptionsUnsupported,
     /// The output buffer is too small.
     BufferTooSmall,
@@ -157,7 +157,13 @@ pub fn tcp_reset_v4(
     if oth.flags().contains(tcp::TcpFlags::RST) {
         return Err(Skip::Rst);
     }
-    if verify_checksum && !checksum::verify_transport_v4(ip.src(), ip.dst(), IpProtocol::TCP, seg) {
+    // nf_ip_checksum (net/netfilter/utils.c) sums from skb->data, the IP
+    // header: a header left with a stale checksum by ip_options_compile
+    // (is_changed) fails the check as well.
+    if verify_checksum
+        && !(ip.verify_checksum()
+            && checksum::verify_transport_v4(ip.src(), ip.dst(), IpProtocol::TCP, seg))
+    {
         return Err(Skip::BadChecksum);
     }
     let buf = out
@@ -216,13 +222,19 @@ fn reject_verify_csum(proto: IpProtocol, l4: &[u8]) -> bool {
 /// # Errors
 ///
 /// The [`Skip`] reason when the kernel sends nothing.
-pub fn icmp_unreach_v4(
+///
+/// The original's received IPv4 options are echoed ([`options_echo_v4`]);
+/// `from_local` (REJECT in OUTPUT: the original never had its options
+/// compiled) sends none.
+#[allow(clippy::too_many_arguments)]
+pub fn icmp_unreach_v4_opts(
     orig: &[u8],
     code: u8,
     src: Ipv4Addr,
     ttl: u8,
     ident: u16,
     verify_checksum: bool,
+    from_local: bool,
     out: &mut [u8],
 ) -> Result<usize, Skip> {
     let ip = ipv4::Packet::new_checked(orig).map_err(|_| Skip::Malformed)?;
@@ -233,16 +245,47 @@ pub fn icmp_unreach_v4(
     let l4 = orig.get(ip.header_len()..).unwrap_or(&[]);
     if verify_checksum && reject_verify_csum(proto, l4) {
         // nf_ip_checksum(): pseudo-header for TCP and UDP only.
-        let ok = if proto == IpProtocol::TCP || proto == IpProtocol::UDP {
-            checksum::verify_transport_v4(ip.src(), ip.dst(), proto, l4)
-        } else {
-            checksum::verify(l4)
-        };
+        // __skb_checksum_complete sums from skb->data, i.e. the IP header
+        // too: a header whose options ip_options_compile rewrote (stale
+        // checksum until ip_forward_options) fails.
+        let ok = ip.verify_checksum()
+            && if proto == IpProtocol::TCP || proto == IpProtocol::UDP {
+                checksum::verify_transport_v4(ip.src(), ip.dst(), proto, l4)
+            } else {
+                checksum::verify(l4)
+            };
         if !ok {
             return Err(Skip::BadChecksum);
         }
     }
-    icmp_error_v4(orig, IcmpType::DEST_UNREACH, code, 0, src, ttl, ident, out)
+    icmp_error_v4_opts(
+        orig,
+        IcmpType::DEST_UNREACH,
+        code,
+        0,
+        src,
+        ttl,
+        ident,
+        !from_local,
+        out,
+    )
+}
+
+/// [`icmp_unreach_v4_opts`] for a received original (options echoed).
+///
+/// # Errors
+///
+/// The [`Skip`] reason when the kernel sends nothing.
+pub fn icmp_unreach_v4(
+    orig: &[u8],
+    code: u8,
+    src: Ipv4Addr,
+    ttl: u8,
+    ident: u16,
+    verify_checksum: bool,
+    out: &mut [u8],
+) -> Result<usize, Skip> {
+    icmp_unreach_v4_opts(orig, code, src, ttl, ident, verify_checksum, false, out)
 }
 
 /// `__icmp_send()` (net/ipv4/icmp.c) for an error message of type `ty`,
@@ -256,6 +299,11 @@ pub fn icmp_unreach_v4(
 ///
 /// The [`Skip`] reason when the kernel sends nothing: non-first fragment,
 /// an ICMP error (or unknown type > 18) as original, IP options.
+///
+/// The original's IPv4 options (as `ip_options_compile` left them on
+/// receipt) are echoed: see [`options_echo_v4`]. Use
+/// [`icmp_error_v4_local`] for a locally generated original (no received
+/// options to echo).
 #[allow(clippy::too_many_arguments)]
 pub fn icmp_error_v4(
     orig: &[u8],
@@ -265,6 +313,141 @@ pub fn icmp_error_v4(
     src: Ipv4Addr,
     ttl: u8,
     ident: u16,
+    out: &mut [u8],
+) -> Result<usize, Skip> {
+    icmp_error_v4_opts(orig, ty, code, info, src, ttl, ident, true, out)
+}
+
+/// [`icmp_error_v4`] for an original the host generated itself (OUTPUT):
+/// its `IPCB(skb)->opt` was never compiled (a raw `IP_HDRINCL` send does
+/// not parse options), so `__ip_options_echo` sees `optlen == 0` and the
+/// error carries no options.
+///
+/// # Errors
+///
+/// The [`Skip`] reason when the kernel sends nothing.
+#[allow(clippy::too_many_arguments)]
+pub fn icmp_error_v4_local(
+    orig: &[u8],
+    ty: IcmpType,
+    code: u8,
+    info: u32,
+    src: Ipv4Addr,
+    ttl: u8,
+    ident: u16,
+    out: &mut [u8],
+) -> Result<usize, Skip> {
+    icmp_error_v4_opts(orig, ty, code, info, src, ttl, ident, false, out)
+}
+
+/// The options `__ip_options_echo()` (net/ipv4/ip_options.c) builds for a
+/// reply to the received header `header` (options already rewritten by
+/// `ip_options_compile`), completed as `ip_options_build()` does when the
+/// reply is sent: in this order a record-route option (copied; when it has
+/// room, its pointer advanced by 4 and `reply_src`, the address
+/// `ip_rt_get_source` picks, written into the slot), an overflowed
+/// timestamp option (copied as is), padded with END to a multiple of 4.
+/// NOP, END, router alert, security and unknown options are not echoed.
+/// Returns the length written to `out`.
+///
+/// # Errors
+///
+/// [`Skip::IpOptionsUnsupported`] for what nfsim does not model: a
+/// timestamp with room (the kernel writes the wall-clock time), source
+/// routes, CIPSO (the host drops these on receipt anyway).
+/// [`Skip::Malformed`] when `__ip_options_echo` fails (`-EINVAL`: record
+/// route without room for an address), i.e. no error is sent.
+///
+/// ```
+/// use core::net::Ipv4Addr;
+/// use nfsim::wire::reject::options_echo_v4;
+/// let mut h = [0u8; 32];
+/// h[0] = 0x48;
+/// // record route, length 11, pointer 8 (one address already recorded)
+/// h[20..31].copy_from_slice(&[7, 11, 8, 192, 0, 2, 1, 0, 0, 0, 0]);
+/// let mut o = [0u8; 40];
+/// let n = options_echo_v4(&h, Ipv4Addr::new(198, 51, 100, 1), &mut o).unwrap();
+/// assert_eq!(&o[..n], &[7, 11, 12, 192, 0, 2, 1, 198, 51, 100, 1, 0]);
+/// ```
+pub fn options_echo_v4(
+    header: &[u8],
+    reply_src: Ipv4Addr,
+    out: &mut [u8; 40],
+) -> Result<usize, Skip> {
+    let mut rr: Option<(usize, usize)> = None;
+    let mut ts: Option<(usize, usize)> = None;
+    let mut pos = ipv4::HEADER_LEN;
+    while pos < header.len() {
+        let kind = header[pos];
+        match kind {
+            0 => break,
+            1 => {
+                pos += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let len = usize::from(header.get(pos + 1).copied().unwrap_or(0));
+        if len < 2 || pos + len > header.len() {
+            return Err(Skip::Malformed);
+        }
+        match kind {
+            7 => rr = Some((pos, len)),
+            68 => ts = Some((pos, len)),
+            131 | 137 | 134 => return Err(Skip::IpOptionsUnsupported),
+            _ => {}
+        }
+        pos += len;
+    }
+    let mut n = 0;
+    if let Some((at, len)) = rr {
+        let src = header.get(at..at + len).ok_or(Skip::Malformed)?;
+        let d = out.get_mut(n..n + len).ok_or(Skip::Malformed)?;
+        d.copy_from_slice(src);
+        let ptr = usize::from(src.get(2).copied().unwrap_or(0));
+        if ptr <= len {
+            if ptr + 3 > len || ptr < 4 {
+                return Err(Skip::Malformed);
+            }
+            d[2] = (ptr + 4) as u8;
+            // ip_options_build: rr_needaddr -> ip_rt_get_source.
+            d[ptr - 1..ptr + 3].copy_from_slice(&reply_src.octets());
+        }
+        n += len;
+    }
+    if let Some((at, len)) = ts {
+        let src = header.get(at..at + len).ok_or(Skip::Malformed)?;
+        let ptr = usize::from(src.get(2).copied().unwrap_or(0));
+        let flag = src.get(3).copied().unwrap_or(0) & 0x0f;
+        if ptr <= len {
+            if matches!(flag, 0 | 1 | 3) {
+                return Err(Skip::IpOptionsUnsupported);
+            }
+            // Unknown flag: ip_options_compile leaves opt->ts unset.
+        } else {
+            out.get_mut(n..n + len)
+                .ok_or(Skip::Malformed)?
+                .copy_from_slice(src);
+            n += len;
+        }
+    }
+    while n % 4 != 0 {
+        out[n] = 0;
+        n += 1;
+    }
+    Ok(n)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn icmp_error_v4_opts(
+    orig: &[u8],
+    ty: IcmpType,
+    code: u8,
+    info: u32,
+    src: Ipv4Addr,
+    ttl: u8,
+    ident: u16,
+    echo_options: bool,
     out: &mut [u8],
 ) -> Result<usize, Skip> {
     let ip = ipv4::Packet::new_checked(orig).map_err(|_| Skip::Malformed)?;
@@ -278,12 +461,16 @@ pub fn icmp_error_v4(
             return Err(Skip::IcmpError);
         }
     }
-    if ip.header_len() > ipv4::HEADER_LEN {
-        return Err(Skip::IpOptionsUnsupported);
-    }
-    let room = ICMP_ERROR_MAX - ipv4::HEADER_LEN - 8;
+    let mut opts = [0u8; 40];
+    let optlen = if echo_options {
+        options_echo_v4(orig.get(..ip.header_len()).unwrap_or(&[]), src, &mut opts)?
+    } else {
+        0
+    };
+    let hl = ipv4::HEADER_LEN + optlen;
+    let room = ICMP_ERROR_MAX - hl - 8;
     let quote = sub(orig, 0, room);
-    let total = ipv4::HEADER_LEN + 8 + quote.len();
+    let total = hl + 8 + quote.len();
     let buf = out.get_mut(..total).ok_or(Skip::BufferTooSmall)?;
     let tos = if ty.is_error() {
         (ip.tos() & 0x1e) | 0xc0
@@ -294,14 +481,22 @@ pub fn icmp_error_v4(
         src,
         dst: ip.src(),
         protocol: IpProtocol::ICMP,
-        payload_len: (8 + quote.len()) as u16,
+        payload_len: (optlen + 8 + quote.len()) as u16,
         ttl,
         tos,
         ident,
         dont_frag: false,
     };
-    let (iph, msg) = buf.split_at_mut(ipv4::HEADER_LEN);
+    let (iph, msg) = buf.split_at_mut(hl);
     repr.emit(iph).map_err(|_| Skip::BufferTooSmall)?;
+    if optlen > 0 {
+        // ip_options_build() writes the echoed options after the fixed header.
+        wr_bytes(iph, ipv4::HEADER_LEN, &opts[..optlen]);
+        wr_u8(iph, 0, 0x40 | (hl / 4) as u8);
+        wr_u16(iph, 10, 0);
+        let c = checksum::ipv4_header(iph);
+        wr_u16(iph, 10, c);
+    }
     wr_u8(msg, 0, ty.0);
     wr_u8(msg, 1, code);
     wr_u16(msg, 2, 0);
@@ -620,6 +815,90 @@ mod tests {
                 .ack_number()
                 .0,
             1 + 1 + 3
+        );
+    }
+
+    /// A UDP datagram 203.0.113.33 -> 198.51.100.1 with the given options,
+    /// header checksum filled.
+    fn udp_with_options(opts: &[u8]) -> Vec<u8> {
+        let hl = 20 + opts.len();
+        let mut b = vec![0u8; hl + 10];
+        b[0] = 0x40 | (hl / 4) as u8;
+        let total = b.len() as u16;
+        b[2..4].copy_from_slice(&total.to_be_bytes());
+        b[5] = 1;
+        b[8] = 64;
+        b[9] = 17;
+        b[12..16].copy_from_slice(&[203, 0, 113, 33]);
+        b[16..20].copy_from_slice(&[198, 51, 100, 1]);
+        b[20..hl].copy_from_slice(opts);
+        b[hl..hl + 10].copy_from_slice(&[0xa0, 0x28, 0x13, 0x88, 0, 10, 0, 0, b'h', b'i']);
+        let uc = checksum::udp_v4(
+            Ipv4Addr::new(203, 0, 113, 33),
+            Ipv4Addr::new(198, 51, 100, 1),
+            &b[hl..],
+        );
+        b[hl + 6..hl + 8].copy_from_slice(&uc.to_be_bytes());
+        let c = checksum::ipv4_header(&b[..hl]);
+        b[10..12].copy_from_slice(&c.to_be_bytes());
+        b
+    }
+
+    #[test]
+    fn options_echo_cases() {
+        let me = Ipv4Addr::new(198, 51, 100, 1);
+        let mut o = [0u8; 40];
+        // NOPs, router alert: nothing echoed.
+        let h = udp_with_options(&[1, 1, 1, 1, 148, 4, 0, 0]);
+        assert_eq!(options_echo_v4(&h[..28], me, &mut o), Ok(0));
+        // A full record route is copied and END-padded (checked on 6.18).
+        let h = udp_with_options(&[7, 7, 8, 198, 51, 100, 1, 0]);
+        assert_eq!(options_echo_v4(&h[..28], me, &mut o), Ok(8));
+        assert_eq!(&o[..8], &[7, 7, 8, 198, 51, 100, 1, 0]);
+        // Room for an address after compile (pointer 8 of 15): filled.
+        let h = udp_with_options(&[7, 15, 8, 192, 0, 2, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(options_echo_v4(&h[..36], me, &mut o), Ok(16));
+        assert_eq!(&o[..12], &[7, 15, 12, 192, 0, 2, 1, 198, 51, 100, 1, 0]);
+        // An overflowed timestamp is copied as is.
+        let ts = [68, 12, 13, 0x10, 0, 0, 0, 0, 0, 0, 0, 0];
+        let h = udp_with_options(&ts);
+        assert_eq!(options_echo_v4(&h[..32], me, &mut o), Ok(12));
+        assert_eq!(&o[..12], &ts);
+        // A timestamp with room would need the clock; source routes: refused.
+        let h = udp_with_options(&[68, 12, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            options_echo_v4(&h[..32], me, &mut o),
+            Err(Skip::IpOptionsUnsupported)
+        );
+        let h = udp_with_options(&[131, 7, 4, 0, 0, 0, 0, 0]);
+        assert_eq!(
+            options_echo_v4(&h[..28], me, &mut o),
+            Err(Skip::IpOptionsUnsupported)
+        );
+    }
+
+    #[test]
+    fn icmp_error_echoes_options_and_checks_header() {
+        let mut out = [0u8; 600];
+        let me = Ipv4Addr::new(198, 51, 100, 1);
+        let orig = udp_with_options(&[7, 7, 8, 198, 51, 100, 1, 0]);
+        let n = icmp_unreach_v4(&orig, 3, me, 64, 0, true, &mut out).unwrap();
+        assert_eq!(n, 28 + 8 + orig.len());
+        assert_eq!(out[0], 0x47);
+        assert_eq!(&out[20..28], &[7, 7, 8, 198, 51, 100, 1, 0]);
+        assert!(checksum::verify(&out[..28]));
+        assert_eq!(&out[36..n], &orig[..]);
+        // From OUTPUT: no options echoed.
+        let n = icmp_unreach_v4_opts(&orig, 3, me, 64, 0, true, true, &mut out).unwrap();
+        assert_eq!(out[0], 0x45);
+        assert_eq!(n, 20 + 8 + orig.len());
+        // A stale header checksum (options rewritten on receipt) fails
+        // nf_ip_checksum: no error.
+        let mut stale = orig.clone();
+        stale[22] = 12;
+        assert_eq!(
+            icmp_unreach_v4(&stale, 3, me, 64, 0, true, &mut out),
+            Err(Skip::BadChecksum)
         );
     }
 
