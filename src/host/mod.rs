@@ -268,6 +268,10 @@ pub struct Host {
     pub(crate) pending_discard: Vec<crate::conntrack::CtHandle>,
     /// Tables of stateful matches (`connlimit` lists).
     pub(crate) shared: crate::engine::shared::SharedTables,
+    /// `net.ipv4.conf.all.rp_filter`.
+    pub(crate) rp_all: u8,
+    /// `net.ipv4.conf.<dev>.rp_filter` by device index (0 is `lo`).
+    pub(crate) rp_dev: Vec<u8>,
     pub(crate) queue: VecDeque<path::Job>,
     pub(crate) pool: Vec<Vec<u8>>,
 }
@@ -422,6 +426,8 @@ impl Host {
         let mut ctcfg = CtConfig::default();
         let mut ip_forward = false;
         let mut ip6_forward = false;
+        let mut rp_all = 0u8;
+        let mut rp_dev = vec![0u8; devs.len()];
         for (k, v) in &cfg.sysctls {
             match k.as_str() {
                 "net.ipv4.ip_forward" | "net.ipv4.conf.all.forwarding" => ip_forward = *v != 0,
@@ -431,7 +437,27 @@ impl Host {
                         .set(k, *v)
                         .map_err(|e| HostError::Sysctl(format!("{k}: {e:?}")))?;
                 }
-                k if k.ends_with(".rp_filter") && *v == 0 => {}
+                // IN_DEV_RPFILTER = max(all, device) (include/linux/inetdevice.h).
+                // `default` only seeds devices created later; the reference
+                // recorder writes every device's own value (0, then the
+                // scenario's) after creating it, so `default` changes nothing.
+                k if k.starts_with("net.ipv4.conf.") && k.ends_with(".rp_filter") => {
+                    let v = u8::try_from(*v)
+                        .ok()
+                        .filter(|v| *v <= 2)
+                        .ok_or_else(|| HostError::Sysctl(format!("{k}={v}: not 0, 1 or 2")))?;
+                    let name = &k["net.ipv4.conf.".len()..k.len() - ".rp_filter".len()];
+                    match name {
+                        "all" => rp_all = v,
+                        "default" => {}
+                        n => {
+                            let i = devs.iter().position(|d| d.name == n).ok_or_else(|| {
+                                HostError::Sysctl(format!("sysctl {k}: no device {n}"))
+                            })?;
+                            rp_dev[i] = v;
+                        }
+                    }
+                }
                 "net.ipv6.auto_flowlabels" if *v == 0 => {}
                 k => {
                     return Err(HostError::Sysctl(format!(
@@ -478,9 +504,17 @@ impl Host {
             frag_scratch: Vec::with_capacity(2048),
             pending_discard: Vec::with_capacity(8),
             shared,
+            rp_all,
+            rp_dev,
             queue: VecDeque::with_capacity(8),
             pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
         })
+    }
+
+    /// `IN_DEV_RPFILTER` of device `dev`: the larger of
+    /// `net.ipv4.conf.all.rp_filter` and the device's own value.
+    pub(crate) fn rp_filter_of(&self, dev: usize) -> u8 {
+        self.rp_all.max(self.rp_dev.get(dev).copied().unwrap_or(0))
     }
 
     /// Name of device `i` (0 is `lo`).

@@ -575,6 +575,19 @@ impl Host {
                 }
             }
         }
+        // fib_validate_source with rp_filter on (local, broadcast and
+        // multicast input, and __mkroute_input for forwarding).
+        if family == Family::Ipv4 && !on_lo {
+            let validated = match route {
+                Some(RouteKind::Local) | Some(RouteKind::Broadcast) => true,
+                Some(RouteKind::Unicast { .. }) => self.fam(family).forward,
+                None => false,
+            };
+            let rpf = self.rp_filter_of(p.in_dev);
+            if validated && !rp_filter_ok(rpf, src, p.in_dev, &self.fib4) {
+                return self.dropped(&p);
+            }
+        }
         match route {
             Some(RouteKind::Local) | Some(RouteKind::Broadcast) => self.local_in(p, now, out, sink),
             Some(RouteKind::Unicast { dev: odev, .. }) if self.fam(family).forward => {
@@ -881,20 +894,66 @@ fn raw_hdrinc_fixup(family: Family, buf: &mut [u8], rng: &mut crate::conntrack::
 }
 
 /// Martian sources and destinations (`ip_route_input_slow`,
-/// `fib_validate_source` with rp_filter=0; `ip6_rcv_core`).
+/// `fib_validate_source` fast path (rp_filter=0: a source that is one of
+/// the host's addresses is martian); `ip6_rcv_core`). The reverse-path
+/// check proper is [`rp_filter_ok`].
+///
+/// IPv4 (net/ipv4/route.c, `ip_route_input_slow`): multicast and limited
+/// broadcast sources are martian first; a limited broadcast destination
+/// (or 0.0.0.0 -> 0.0.0.0) goes to `brd_input`, where a zero-net source is
+/// accepted (DHCP) without validation. A multicast destination goes through
+/// `ip_mc_validate_source` (`ip_route_input_rcu`): loopback sources are
+/// martian, a zero-net source is accepted for link-local groups
+/// (224.0.0.0/24). Everything else: zero-net source, zero-net or loopback
+/// destination, loopback source.
 fn martian(family: Family, src: IpAddr, dst: IpAddr, fib: &super::route::Fib) -> bool {
     match (family, src, dst) {
         (Family::Ipv4, IpAddr::V4(s), IpAddr::V4(d)) => {
-            s.is_multicast()
-                || s.is_broadcast()
-                || s.octets()[0] == 0
-                || s.is_loopback()
-                || d.is_loopback()
-                || d.octets()[0] == 0
-                || fib.is_local(src)
+            let zeronet = |a: Ipv4Addr| a.octets()[0] == 0;
+            if s.is_multicast() || s.is_broadcast() {
+                return true;
+            }
+            if d.is_broadcast() || (s.is_unspecified() && d.is_unspecified()) {
+                return !zeronet(s) && fib.is_local(src);
+            }
+            if d.is_multicast() {
+                if s.is_loopback() {
+                    return true;
+                }
+                if zeronet(s) {
+                    let o = d.octets();
+                    return !(o[0] == 224 && o[1] == 0 && o[2] == 0);
+                }
+                return fib.is_local(src);
+            }
+            zeronet(s) || d.is_loopback() || zeronet(d) || s.is_loopback() || fib.is_local(src)
         }
         (Family::Ipv6, IpAddr::V6(s), _) => s.is_multicast() || fib.is_local(src),
         _ => true,
+    }
+}
+
+/// Reverse-path filter of an IPv4 source arriving on device `in_dev` with
+/// `rpf` = `IN_DEV_RPFILTER` (the larger of `conf.all.rp_filter` and the
+/// device's), as `fib_validate_source` / `__fib_validate_source`
+/// (net/ipv4/fib_frontend.c) decide it for a packet the routing decision
+/// delivers locally, as broadcast or multicast, or forwards (written from
+/// knowledge of the 6.x source, checked against kernel 6.18 recordings:
+/// tests/traces/spoof-martian-rpfilter). The route to the source: local or
+/// broadcast (`accept_local` is 0) -> `-EINVAL`; no route -> `-EXDEV`
+/// (`last_resort` with rp_filter on); a unicast route through `in_dev`
+/// passes; through another device: strict (1) fails, loose (2) passes
+/// (its second lookup, bound to the device, never fails the packet).
+/// A zero-net source is never validated (`brd_input`,
+/// `ip_mc_validate_source`).
+fn rp_filter_ok(rpf: u8, src: IpAddr, in_dev: usize, fib: &super::route::Fib) -> bool {
+    let IpAddr::V4(s) = src else { return true };
+    if rpf == 0 || s.octets()[0] == 0 {
+        return true;
+    }
+    match fib.lookup(src) {
+        Some(RouteKind::Unicast { dev, .. }) => dev == in_dev || rpf != 1,
+        _ => false,
     }
 }
 

@@ -285,6 +285,35 @@ impl Env for HostEnv<'_> {
         host_addr_type(self.fib, self.devs, family, addr, dev)
     }
 
+    /// IPv4: [`Fib::lookup`] (local, broadcast, longest prefix); a local
+    /// route's next hop is the device holding the address (`lo` for
+    /// 127.0.0.0/8). IPv6: no answer (the engine refuses IPv6 `rpfilter`).
+    fn route_to(&self, family: Family, addr: &[u8], dev: &str) -> Option<(u16, bool)> {
+        use super::route::RouteKind;
+        let Family::Ipv4 = family else { return None };
+        let Some(&[a, b, c, d]) = addr.get(..4) else {
+            return None;
+        };
+        let ip = IpAddr::V4(Ipv4Addr::new(a, b, c, d));
+        let di = self.devs.iter().position(|x| x.name == dev);
+        match self.fib.lookup(ip)? {
+            RouteKind::Local => {
+                let owner = if Ipv4Addr::new(a, b, c, d).is_loopback() {
+                    Some(0)
+                } else {
+                    self.fib
+                        .local
+                        .iter()
+                        .find(|(x, _)| *x == ip)
+                        .map(|(_, i)| *i)
+                };
+                Some((2, owner.is_some() && owner == di))
+            }
+            RouteKind::Broadcast => Some((3, false)),
+            RouteKind::Unicast { dev: o, .. } => Some((1, Some(o) == di)),
+        }
+    }
+
     fn hz(&self) -> u32 {
         self.hz
     }

@@ -18,6 +18,7 @@ use crate::engine::ctx::{Env, MatchResult, PacketCtx};
 use crate::engine::state::MatchState;
 use crate::model::matches::addrtype::Addrtype;
 use crate::model::matches::connbytes::{Connbytes, Direction, What};
+use crate::model::matches::rpfilter::Rpfilter;
 use crate::model::matches::string::{Algo, StringMatch};
 use crate::model::matches::u32::{Op, U32};
 use crate::model::matches::{
@@ -53,6 +54,9 @@ pub mod rtn {
 pub fn family_supported(m: &Match, family: Family) -> bool {
     match m {
         Match::Addrtype(a) => addrtype_supported(a, family),
+        // ip6t_rpfilter's lookup (link-local sources, the saddr-based
+        // flow, RTF_REJECT routes) is not modelled: IPv4 only.
+        Match::Rpfilter(_) => family == Family::Ipv4,
         _ => true,
     }
 }
@@ -94,6 +98,38 @@ pub fn addrtype_supported(a: &Addrtype, family: Family) -> bool {
         mask & lookup == 0 || mask & (rtn::UNICAST | rtn::ANYCAST | rtn::UNREACHABLE) == 0
     };
     ok(a.src) && ok(a.dst)
+}
+
+/// `rpfilter_mt` (net/ipv4/netfilter/ipt_rpfilter.c): loopback input
+/// (`skb->pkt_type == PACKET_LOOPBACK` or the input device is `lo`)
+/// matches; a zero-net source to the limited broadcast or a link-local
+/// group (224.0.0.0/24) matches; otherwise `rpfilter_lookup_reverse`: the
+/// route to the source must be unicast (or local with `--accept-local`)
+/// and use the input device, or `--loose`. All of it XOR `--invert`.
+/// `--validmark` only matters with policy routing, which nfsim has not.
+pub(crate) fn rpfilter_mt<E: Env>(r: &Rpfilter, pkt: &PacketCtx<'_>, env: &E) -> bool {
+    const PACKET_LOOPBACK: u8 = 5;
+    if pkt.pkt_type == PACKET_LOOPBACK || pkt.in_dev == "lo" {
+        return !r.invert;
+    }
+    let (Some(src), Some(dst)) = (pkt.data.get(12..16), pkt.data.get(16..20)) else {
+        return false;
+    };
+    if src.first() == Some(&0) {
+        let lbcast = dst.iter().all(|b| *b == 0xff);
+        let local_mc = dst.get(..3) == Some(&[224, 0, 0][..]);
+        if lbcast || local_mc {
+            return !r.invert;
+        }
+    }
+    let ok = match env.route_to(Family::Ipv4, src, pkt.in_dev) {
+        None => false,
+        Some((t, uses_dev)) => {
+            // RTN_UNICAST = 1, RTN_LOCAL = 2.
+            (t == 1 || (t == 2 && r.accept_local)) && (uses_dev || r.loose)
+        }
+    };
+    ok ^ r.invert
 }
 
 /// `mark_mt` (net/netfilter/xt_mark.c):
