@@ -593,6 +593,15 @@ impl Host {
             Some(RouteKind::Unicast { dev: odev, .. }) if self.fam(family).forward => {
                 self.forward(p, odev, now, out, sink)
             }
+            // No route at all (not an unjoined multicast group, not
+            // loopback): ip_error / ip6_pkt_discard answer with an ICMP
+            // "no route" (IPv4 only on a forwarding device).
+            None if !on_lo && !p.mcast && !dst_is_multicast(dst) => {
+                if family == Family::Ipv6 || self.fam(family).forward {
+                    super::stack::no_route(self, family, p.buf, p.slot, now);
+                }
+                self.dropped(&p)
+            }
             _ => self.dropped(&p),
         }
     }
@@ -930,6 +939,13 @@ fn martian(family: Family, src: IpAddr, dst: IpAddr, fib: &super::route::Fib) ->
         }
         (Family::Ipv6, IpAddr::V6(s), _) => s.is_multicast() || fib.is_local(src),
         _ => true,
+    }
+}
+
+fn dst_is_multicast(dst: IpAddr) -> bool {
+    match dst {
+        IpAddr::V4(d) => d.is_multicast(),
+        IpAddr::V6(d) => d.is_multicast(),
     }
 }
 

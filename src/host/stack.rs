@@ -302,6 +302,109 @@ pub(crate) fn time_exceeded(
     }
 }
 
+/// ICMP "destination unreachable, no route" for a received packet whose
+/// destination has no route: IPv4 `ip_route_input_slow` `no_route` ->
+/// `ip_error` (net/ipv4/route.c: only when the input device forwards,
+/// `ICMP_NET_UNREACH` for `-ENETUNREACH`, after its own per-source limit,
+/// [`IcmpLimiter::rt_error_allow`]); IPv6 `ip6_pkt_discard` ->
+/// `ip6_pkt_drop` (net/ipv6/route.c: `ICMPV6_NOROUTE`, forwarding or
+/// not). Sourced like [`time_exceeded`]: from the device of the route back.
+pub(crate) fn no_route(
+    host: &mut Host,
+    family: Family,
+    pkt: &[u8],
+    slot: Option<CtSlot>,
+    now: crate::time::Instant,
+) {
+    let attached = match slot {
+        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
+        _ => None,
+    };
+    let mut out = [0u8; 1280];
+    let n = match family {
+        Family::Ipv4 => {
+            let src = IpAddr::V4(Ipv4Addr::new(
+                rd_u8(pkt, 12),
+                rd_u8(pkt, 13),
+                rd_u8(pkt, 14),
+                rd_u8(pkt, 15),
+            ));
+            let hz = u64::from(host.hz.max(1));
+            let jiffies = now.as_nanos() / (1_000_000_000 / hz);
+            if !host.icmp_limit.rt_error_allow(src, jiffies, hz) {
+                return;
+            }
+            let Some(super::route::RouteKind::Unicast { dev, .. }) = host.fib4.lookup(src) else {
+                return;
+            };
+            let Some(IpAddr::V4(me)) = host.fib4.source_on(dev, false) else {
+                return;
+            };
+            match icmp_error_v4(
+                pkt,
+                IcmpType::DEST_UNREACH,
+                0,
+                0,
+                me,
+                DEFAULT_TTL,
+                0,
+                &mut out,
+            ) {
+                Ok(n)
+                    if super::targets::icmp_allowed(
+                        &host.fib4,
+                        &mut host.icmp_limit,
+                        host.hz,
+                        now,
+                        src,
+                    ) =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            }
+        }
+        Family::Ipv6 => {
+            let mut s = [0u8; 16];
+            if let Some(x) = pkt.get(8..24) {
+                s.copy_from_slice(x);
+            }
+            let src = IpAddr::V6(Ipv6Addr::from(s));
+            let Some(super::route::RouteKind::Unicast { dev, .. }) = host.fib6.lookup(src) else {
+                return;
+            };
+            let Some(IpAddr::V6(me)) = host.fib6.source_on(dev, true) else {
+                return;
+            };
+            match icmpv6_error(
+                pkt,
+                Icmpv6Type::DEST_UNREACH,
+                0,
+                0,
+                &me,
+                DEFAULT_TTL,
+                &mut out,
+            ) {
+                Ok(n)
+                    if super::targets::icmp_allowed(
+                        &host.fib6,
+                        &mut host.icmp_limit,
+                        host.hz,
+                        now,
+                        src,
+                    ) =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            }
+        }
+    };
+    if let Some(n) = n {
+        push_tx(host, &out[..n], attached);
+    }
+}
+
 /// The kernel's ICMP error rate limits for one host: per destination
 /// (`inet_peer_xrlim_allow`, a token bucket in jiffies with a burst of
 /// `XRLIM_BURST_FACTOR` = 6 periods) for the types in the rate mask.
@@ -325,6 +428,18 @@ impl IcmpLimiter {
     /// limit's period in jiffies (IPv4: `icmp_ratelimit` = HZ; IPv6:
     /// `icmpv6_time` scaled down by the route's prefix length).
     pub fn allow(&mut self, dst: std::net::IpAddr, now_jiffies: u64, period: u64) -> bool {
+        self.take(dst, now_jiffies, 6 * period, period)
+    }
+
+    /// `ip_error`'s own limit (net/ipv4/route.c) on the same inet_peer
+    /// tokens: refill up to `ip_rt_error_burst` (5 * HZ), take
+    /// `ip_rt_error_cost` (HZ). The ICMP error it then sends goes through
+    /// [`allow`](Self::allow) too, so both take from one bucket.
+    pub fn rt_error_allow(&mut self, dst: std::net::IpAddr, now_jiffies: u64, hz: u64) -> bool {
+        self.take(dst, now_jiffies, 5 * hz, hz)
+    }
+
+    fn take(&mut self, dst: std::net::IpAddr, now_jiffies: u64, cap: u64, period: u64) -> bool {
         let idx = match self.peers.iter().position(|(a, _, _)| *a == dst) {
             Some(i) => i,
             None => {
@@ -342,7 +457,6 @@ impl IcmpLimiter {
         let (_, tokens, last) = &mut self.peers[idx];
         let mut token = tokens.saturating_add(now_jiffies.wrapping_sub(*last).min(1 << 40));
         *last = now_jiffies;
-        let cap = 6 * period;
         if token > cap {
             token = cap;
         }
