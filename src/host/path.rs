@@ -1109,3 +1109,70 @@ fn rcv_options(buf: &mut [u8], spec_dst: Option<Ipv4Addr>) -> Result<(), Options
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::route::{Fib, Route};
+
+    fn fib() -> Fib {
+        let mut f = Fib::default();
+        for (a, n, d) in [
+            ("192.0.2.1", "192.0.2.0/24", 1),
+            ("198.51.100.1", "198.51.100.0/24", 2),
+        ] {
+            f.local.push((a.parse().unwrap(), d));
+            f.connected.push((n.parse().unwrap(), d));
+            f.routes.push(Route {
+                dst: n.parse().unwrap(),
+                via: None,
+                dev: d,
+            });
+        }
+        f.routes.push(Route {
+            dst: "10.0.0.0/8".parse().unwrap(),
+            via: Some("198.51.100.2".parse().unwrap()),
+            dev: 2,
+        });
+        f
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn rp_filter_strict_loose_and_off() {
+        let f = fib();
+        // rp_filter=0: no validation here (martian() covers the fast path).
+        assert!(rp_filter_ok(0, ip("203.0.113.9"), 1, &f));
+        // Strict: the route back must use the input device.
+        assert!(rp_filter_ok(1, ip("192.0.2.20"), 1, &f));
+        assert!(!rp_filter_ok(1, ip("192.0.2.20"), 2, &f));
+        assert!(rp_filter_ok(1, ip("10.1.2.3"), 2, &f));
+        // Loose: any unicast route.
+        assert!(rp_filter_ok(2, ip("192.0.2.20"), 2, &f));
+        // No route at all, a local or broadcast source: both modes fail.
+        for rpf in [1, 2] {
+            assert!(!rp_filter_ok(rpf, ip("203.0.113.9"), 1, &f));
+            assert!(!rp_filter_ok(rpf, ip("198.51.100.1"), 2, &f));
+            assert!(!rp_filter_ok(rpf, ip("198.51.100.255"), 2, &f));
+            // Zero-net sources are never validated.
+            assert!(rp_filter_ok(rpf, ip("0.0.0.0"), 2, &f));
+        }
+    }
+
+    #[test]
+    fn martian_zero_net_sources() {
+        let f = fib();
+        let m = |s: &str, d: &str| martian(Family::Ipv4, ip(s), ip(d), &f);
+        assert!(!m("0.0.0.0", "255.255.255.255"));
+        assert!(!m("0.0.0.0", "224.0.0.1"));
+        assert!(m("0.0.0.0", "239.1.2.3"));
+        assert!(m("0.0.0.0", "198.51.100.1"));
+        assert!(m("127.0.0.1", "224.0.0.1"));
+        assert!(m("198.51.100.1", "255.255.255.255"));
+        assert!(m("224.0.0.9", "198.51.100.1"));
+        assert!(!m("203.0.113.9", "198.51.100.255"));
+    }
+}

@@ -557,3 +557,31 @@ pub(crate) fn redirect(
         push_tx(host, &out[..n], attached);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// ip_error's limit and icmp_send's share one inet_peer bucket: from a
+    /// fresh peer (tokens capped at 5 * HZ) two "no route" errors go out,
+    /// then none until the bucket holds 2 * HZ again.
+    #[test]
+    fn rt_error_and_icmp_share_the_peer_bucket() {
+        let hz = 250;
+        let mut l = IcmpLimiter::default();
+        let a: IpAddr = "10.1.0.5".parse().unwrap();
+        let mut sent = 0;
+        for j in [1000u64, 1001, 1002, 1003] {
+            if l.rt_error_allow(a, j, hz) && l.allow(a, j, hz) {
+                sent += 1;
+            }
+        }
+        assert_eq!(sent, 2);
+        // 1.1 s later: ip_error passes (1.1 * HZ), the ICMP limit does not.
+        assert!(l.rt_error_allow(a, 1003 + 275, hz));
+        assert!(!l.allow(a, 1003 + 275, hz));
+        // Another source has its own bucket.
+        let b: IpAddr = "10.1.0.6".parse().unwrap();
+        assert!(l.rt_error_allow(b, 1004, hz) && l.allow(b, 1004, hz));
+    }
+}

@@ -780,6 +780,50 @@ mod tests {
         p
     }
 
+    /// Numbers of the mangle PREROUTING rules that matched.
+    fn prerouting_hits(h: &mut Host, dev: &str, pkt: &[u8]) -> Vec<u32> {
+        let mut out = Outcome::default();
+        let mut sink = TraceCollector::default();
+        let d = h.device_index(dev).unwrap();
+        h.receive(d, pkt, Instant::from_millis(0), &mut out, &mut sink);
+        sink.records
+            .iter()
+            .filter_map(|r| r.strip_prefix("mangle:PREROUTING:rule:"))
+            .map(|n| n.parse().unwrap())
+            .collect()
+    }
+
+    fn with_src(mut p: Vec<u8>, src: [u8; 4]) -> Vec<u8> {
+        let dst = [p[16], p[17], p[18], p[19]];
+        p[12..16].copy_from_slice(&src);
+        with_dst(p, dst)
+    }
+
+    #[test]
+    fn rpfilter_strict_loose_invert_accept_local() {
+        let rules =
+            "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n\
+                     :OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n\
+                     -A PREROUTING -m rpfilter\n\
+                     -A PREROUTING -m rpfilter --loose\n\
+                     -A PREROUTING -m rpfilter --invert\n\
+                     -A PREROUTING -m rpfilter --accept-local\n\
+                     COMMIT\n";
+        let mut h = host(rules, "");
+        // 192.0.2.20 is routed through eth0 (connected); no default route.
+        assert_eq!(prerouting_hits(&mut h, "eth0", &hex(V4_UDP)), [1, 2, 4]);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &hex(V4_UDP)), [2, 3]);
+        let unrouted = with_src(hex(V4_UDP), [203, 0, 113, 9]);
+        assert_eq!(prerouting_hits(&mut h, "eth0", &unrouted), [3]);
+        // The host's own address: a local route, on eth0.
+        let own = with_src(hex(V4_UDP), [192, 0, 2, 1]);
+        assert_eq!(prerouting_hits(&mut h, "eth0", &own), [3, 4]);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &own), [3]);
+        // A zero-net source to the limited broadcast always passes.
+        let dhcp = with_dst(with_src(hex(V4_UDP), [0, 0, 0, 0]), [255, 255, 255, 255]);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &dhcp), [1, 2, 4]);
+    }
+
     #[test]
     fn mark_and_inversion() {
         let mut h = host(

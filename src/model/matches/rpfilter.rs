@@ -2,8 +2,9 @@
 //! net/ipv6/netfilter/ip6t_rpfilter.c, extensions/libxt_rpfilter.c):
 //! reverse-path filter by a route lookup of the source address.
 //!
-//! Evaluation not supported: the engine reports an error when such a rule
-//! is compiled (it needs a FIB lookup the engine does not model yet).
+//! Evaluated for IPv4 (`engine::eval::misc::rpfilter_mt`, with the host's
+//! routing table); the engine refuses IPv6 rules (`ip6t_rpfilter`'s lookup
+//! is not modelled).
 
 use core::fmt;
 
