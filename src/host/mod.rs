@@ -482,6 +482,24 @@ impl Host {
                 .set("net.netfilter.nf_conntrack_acct", 1)
                 .map_err(|e| HostError::Sysctl(format!("nf_conntrack_acct: {e:?}")))?;
         }
+        // addrconf_join_anycast: with forwarding on, every IPv6 address
+        // (prefix shorter than /127, prefix not ::) makes its device join
+        // the subnet-router anycast address of its prefix.
+        if ip6_forward {
+            for itf in &cfg.interfaces {
+                for a in &itf.addrs {
+                    if let ipnet::IpNet::V6(n) = a {
+                        let any = IpAddr::V6(n.network());
+                        if n.prefix_len() < 127
+                            && !n.network().is_unspecified()
+                            && !fib6.anycast.contains(&any)
+                        {
+                            fib6.anycast.push(any);
+                        }
+                    }
+                }
+            }
+        }
         let ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl(format!("{e:?}")))?;
         let mut shared = crate::engine::shared::SharedTables::default();
         let mut fam4 = compile_family(v4, ip_forward)?;

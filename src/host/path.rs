@@ -678,6 +678,34 @@ impl Host {
             super::stack::time_exceeded(self, p.family, p.buf, p.in_dev, p.slot, now);
             return self.dropped(&p);
         }
+        // ip6_forward (net/ipv6/ip6_output.c), when the packet does not leave
+        // by its input device (else the redirect branch): "This check is
+        // security critical": an unspecified, multicast or loopback source
+        // is dropped (the last two never get here: ip6_rcv_core); a
+        // link-local source gets ICMPV6_NOT_NEIGHBOUR, sent only if the
+        // host has a route back to that link-local address through the
+        // input device, which a host without link-local addresses (the
+        // reference setup: addr_gen_mode=1) never has (checked on 6.18:
+        // tests/traces/route-edges-dual, packet 11).
+        if p.family == Family::Ipv6 && p.in_dev != odev {
+            let (src, _) = addrs(Family::Ipv6, p.buf);
+            if let IpAddr::V6(s) = src {
+                let link_local = s.segments()[0] & 0xffc0 == 0xfe80;
+                if link_local
+                    && self
+                        .fib6
+                        .connected
+                        .iter()
+                        .any(|(n, d)| *d == p.in_dev && n.contains(&src))
+                {
+                    out.unsupported = Some("ICMPv6 not-neighbour error for a link-local source");
+                    return self.dropped(&p);
+                }
+                if s.is_unspecified() || s.is_multicast() || s.is_loopback() || link_local {
+                    return self.dropped(&p);
+                }
+            }
+        }
         match p.family {
             Family::Ipv4 => {
                 if let Ok(mut v) = ipv4::Packet::new_checked(p.buf.as_mut_slice()) {
@@ -1160,6 +1188,59 @@ mod tests {
             // Zero-net sources are never validated.
             assert!(rp_filter_ok(rpf, ip("0.0.0.0"), 2, &f));
         }
+    }
+
+    /// ip6_forward drops unspecified and link-local sources before FORWARD;
+    /// with forwarding on, the subnet-router anycast address is local.
+    #[test]
+    fn ipv6_forward_source_checks_and_anycast() {
+        use crate::host::{HostConfig, InterfaceConfig, Outcome};
+        use crate::model::Ruleset;
+        use crate::replay::TraceCollector;
+        let itf = |name: &str, m: u8, a: &str| InterfaceConfig {
+            name: name.into(),
+            mac: [2, 0, 0, 0, 0, m],
+            addrs: vec![a.parse().unwrap()],
+            peer_mac: [2, 0, 0, 0, 1, m],
+        };
+        let cfg = HostConfig {
+            interfaces: vec![
+                itf("eth0", 1, "2001:db8:a::1/64"),
+                itf("eth1", 2, "2001:db8:b::1/64"),
+            ],
+            sysctls: vec![("net.ipv6.conf.all.forwarding".into(), 1)],
+            ..HostConfig::default()
+        };
+        let mut h = Host::new(
+            &cfg,
+            &Ruleset::new(Family::Ipv4),
+            &Ruleset::new(Family::Ipv6),
+        )
+        .unwrap();
+        // UDP, hop limit 64, 4 payload bytes (checksum not checked on forward).
+        let udp = |src: [u16; 8], dst: [u16; 8]| {
+            let mut p = vec![0x60, 0, 0, 0, 0, 12, 17, 64];
+            for w in src.iter().chain(dst.iter()) {
+                p.extend_from_slice(&w.to_be_bytes());
+            }
+            p.extend_from_slice(&[0xbb, 0x80, 0x1b, 0x58, 0, 12, 0, 0, b'd', b'a', b't', b'a']);
+            p
+        };
+        let a5 = [0x2001, 0xdb8, 0xa, 0, 0, 0, 0, 5];
+        let b9 = [0x2001, 0xdb8, 0xb, 0, 0, 0, 0, 9];
+        let run = |h: &mut Host, p: &[u8]| {
+            let mut out = Outcome::default();
+            let mut sink = TraceCollector::default();
+            h.receive(1, p, Instant::from_millis(0), &mut out, &mut sink);
+            out
+        };
+        assert_eq!(run(&mut h, &udp(a5, b9)).emitted.len(), 1);
+        for src in [[0u16; 8], [0xfe80, 0, 0, 0, 0, 0, 0, 5]] {
+            let o = run(&mut h, &udp(src, b9));
+            assert!(o.emitted.is_empty() && !o.local);
+        }
+        let o = run(&mut h, &udp(a5, [0x2001, 0xdb8, 0xb, 0, 0, 0, 0, 0]));
+        assert!(o.local && o.emitted.is_empty());
     }
 
     #[test]
