@@ -272,6 +272,11 @@ pub struct Host {
     pub(crate) rp_all: u8,
     /// `net.ipv4.conf.<dev>.rp_filter` by device index (0 is `lo`).
     pub(crate) rp_dev: Vec<u8>,
+    /// `IN_DEV_TX_REDIRECTS` by device index: `conf.all.send_redirects`
+    /// or the device's own value (`IN_DEV_ORCONF`,
+    /// include/linux/inetdevice.h; checked on 6.18: a device set to 0
+    /// still sends redirects while `all` is 1).
+    pub(crate) tx_redirects: Vec<bool>,
     pub(crate) queue: VecDeque<path::Job>,
     pub(crate) pool: Vec<Vec<u8>>,
 }
@@ -428,6 +433,9 @@ impl Host {
         let mut ip6_forward = false;
         let mut rp_all = 0u8;
         let mut rp_dev = vec![0u8; devs.len()];
+        let mut redir_all = true;
+        let mut redir_default: Option<bool> = None;
+        let mut redir_dev: Vec<Option<bool>> = vec![None; devs.len()];
         for (k, v) in &cfg.sysctls {
             match k.as_str() {
                 "net.ipv4.ip_forward" | "net.ipv4.conf.all.forwarding" => ip_forward = *v != 0,
@@ -459,6 +467,30 @@ impl Host {
                     }
                 }
                 "net.ipv6.auto_flowlabels" if *v == 0 => {}
+                k if k.starts_with("net.ipv4.conf.") && k.ends_with(".send_redirects") => {
+                    let name = &k["net.ipv4.conf.".len()..k.len() - ".send_redirects".len()];
+                    match name {
+                        "all" => redir_all = *v != 0,
+                        // Inherited by devices created afterwards: the
+                        // reference recorder writes it before creating the
+                        // interfaces (lo already exists).
+                        "default" => redir_default = Some(*v != 0),
+                        n => {
+                            let i = devs.iter().position(|d| d.name == n).ok_or_else(|| {
+                                HostError::Sysctl(format!("sysctl {k}: no device {n}"))
+                            })?;
+                            redir_dev[i] = Some(*v != 0);
+                        }
+                    }
+                }
+                // Martian logging writes kernel messages without `IN=`/`OUT=`
+                // (not LOG records); received ICMP redirects never reach the
+                // host stack, which answers nothing on its own (the host
+                // delivers locally and stops, as under the reference method).
+                k if k.starts_with("net.ipv4.conf.")
+                    && (k.ends_with(".log_martians")
+                        || k.ends_with(".accept_redirects")
+                        || k.ends_with(".secure_redirects")) => {}
                 k => {
                     return Err(HostError::Sysctl(format!(
                         "sysctl {k}={v} is not modelled by nfsim"
@@ -482,6 +514,18 @@ impl Host {
                 .set("net.netfilter.nf_conntrack_acct", 1)
                 .map_err(|e| HostError::Sysctl(format!("nf_conntrack_acct: {e:?}")))?;
         }
+        let tx_redirects = redir_dev
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let dev = d.unwrap_or(if i == 0 {
+                    true
+                } else {
+                    redir_default.unwrap_or(true)
+                });
+                redir_all || dev
+            })
+            .collect();
         // addrconf_join_anycast: with forwarding on, every IPv6 address
         // (prefix shorter than /127, prefix not ::) makes its device join
         // the subnet-router anycast address of its prefix.
@@ -524,6 +568,7 @@ impl Host {
             shared,
             rp_all,
             rp_dev,
+            tx_redirects,
             queue: VecDeque::with_capacity(8),
             pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
         })

@@ -720,8 +720,13 @@ impl Host {
         }
         // __mkroute_input marks a packet that leaves by the device it came in
         // on, from an on-link source, with IPSKB_DOREDIRECT; ip_forward then
-        // sends an ICMP host redirect (ip_rt_send_redirect) before FORWARD.
-        if p.family == Family::Ipv4 && p.in_dev == odev && odev != 0 {
+        // sends an ICMP host redirect (ip_rt_send_redirect) before FORWARD;
+        // only when IN_DEV_TX_REDIRECTS (send_redirects of all and device).
+        if p.family == Family::Ipv4
+            && p.in_dev == odev
+            && odev != 0
+            && self.tx_redirects.get(odev).copied().unwrap_or(true)
+        {
             let (src, dst) = addrs(Family::Ipv4, p.buf);
             if self
                 .fib4
@@ -1241,6 +1246,50 @@ mod tests {
         }
         let o = run(&mut h, &udp(a5, [0x2001, 0xdb8, 0xb, 0, 0, 0, 0, 0]));
         assert!(o.local && o.emitted.is_empty());
+    }
+
+    #[test]
+    fn rp_filter_and_send_redirects_sysctls() {
+        use crate::host::{HostConfig, InterfaceConfig};
+        use crate::model::Ruleset;
+        let itf = |name: &str, m: u8, a: &str| InterfaceConfig {
+            name: name.into(),
+            mac: [2, 0, 0, 0, 0, m],
+            addrs: vec![a.parse().unwrap()],
+            peer_mac: [2, 0, 0, 0, 1, m],
+        };
+        let build = |sysctls: &[(&str, i64)]| {
+            let cfg = HostConfig {
+                interfaces: vec![
+                    itf("eth0", 1, "192.0.2.1/24"),
+                    itf("eth1", 2, "198.51.100.1/24"),
+                ],
+                sysctls: sysctls.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                ..HostConfig::default()
+            };
+            Host::new(
+                &cfg,
+                &Ruleset::new(Family::Ipv4),
+                &Ruleset::new(Family::Ipv6),
+            )
+        };
+        let h = build(&[
+            ("net.ipv4.conf.all.rp_filter", 1),
+            ("net.ipv4.conf.eth1.rp_filter", 2),
+            ("net.ipv4.conf.all.send_redirects", 0),
+            ("net.ipv4.conf.default.send_redirects", 0),
+            ("net.ipv4.conf.eth0.send_redirects", 1),
+            ("net.ipv4.conf.all.log_martians", 1),
+        ])
+        .unwrap();
+        assert_eq!(
+            (h.rp_filter_of(0), h.rp_filter_of(1), h.rp_filter_of(2)),
+            (1, 1, 2)
+        );
+        // IN_DEV_ORCONF; lo existed before `default` changed.
+        assert_eq!(h.tx_redirects, [true, true, false]);
+        assert!(build(&[("net.ipv4.conf.eth9.rp_filter", 1)]).is_err());
+        assert!(build(&[("net.ipv4.conf.all.rp_filter", 3)]).is_err());
     }
 
     #[test]
