@@ -287,15 +287,36 @@ impl Env for HostEnv<'_> {
 
     /// IPv4: [`Fib::lookup`] (local, broadcast, longest prefix); a local
     /// route's next hop is the device holding the address (`lo` for
-    /// 127.0.0.0/8). IPv6: no answer (the engine refuses IPv6 `rpfilter`).
+    /// 127.0.0.0/8). IPv6: a joined anycast address answers RTN_ANYCAST (4);
+    /// a link-local address only routes through a route of `dev`
+    /// (`RT6_LOOKUP_F_IFACE`); otherwise [`Fib::lookup`].
     fn route_to(&self, family: Family, addr: &[u8], dev: &str) -> Option<(u16, bool)> {
         use super::route::RouteKind;
-        let Family::Ipv4 = family else { return None };
+        let di = self.devs.iter().position(|x| x.name == dev);
+        if family == Family::Ipv6 {
+            let a: [u8; 16] = addr.get(..16)?.try_into().ok()?;
+            let ip = IpAddr::V6(Ipv6Addr::from(a));
+            if self.fib.anycast.contains(&ip) {
+                return Some((4, false));
+            }
+            if a[0] == 0xfe && a[1] & 0xc0 == 0x80 {
+                let on_dev = self
+                    .fib
+                    .routes
+                    .iter()
+                    .any(|r| Some(r.dev) == di && r.dst.contains(&ip));
+                return on_dev.then_some((1, true));
+            }
+            return match self.fib.lookup(ip)? {
+                RouteKind::Local => Some((2, true)),
+                RouteKind::Broadcast => Some((3, false)),
+                RouteKind::Unicast { dev: o, .. } => Some((1, Some(o) == di)),
+            };
+        }
         let Some(&[a, b, c, d]) = addr.get(..4) else {
             return None;
         };
         let ip = IpAddr::V4(Ipv4Addr::new(a, b, c, d));
-        let di = self.devs.iter().position(|x| x.name == dev);
         match self.fib.lookup(ip)? {
             RouteKind::Local => {
                 let owner = if Ipv4Addr::new(a, b, c, d).is_loopback() {

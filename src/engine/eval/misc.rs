@@ -54,9 +54,6 @@ pub mod rtn {
 pub fn family_supported(m: &Match, family: Family) -> bool {
     match m {
         Match::Addrtype(a) => addrtype_supported(a, family),
-        // ip6t_rpfilter's lookup (link-local sources, the saddr-based
-        // flow, RTF_REJECT routes) is not modelled: IPv4 only.
-        Match::Rpfilter(_) => family == Family::Ipv4,
         _ => true,
     }
 }
@@ -107,10 +104,32 @@ pub fn addrtype_supported(a: &Addrtype, family: Family) -> bool {
 /// route to the source must be unicast (or local with `--accept-local`)
 /// and use the input device, or `--loose`. All of it XOR `--invert`.
 /// `--validmark` only matters with policy routing, which nfsim has not.
+///
+/// IPv6 (`rpfilter_mt` / `rpfilter_lookup_reverse6`,
+/// net/ipv6/netfilter/ip6t_rpfilter.c): loopback input matches, an
+/// unspecified source matches; else the route to the source (restricted to
+/// the input device for a link-local source) must not be anycast or
+/// missing; a local route passes only with `--accept-local` (whatever its
+/// device); a unicast route must use the input device unless `--loose`.
+/// The host answers the lookup through [`Env::route_to`].
 pub(crate) fn rpfilter_mt<E: Env>(r: &Rpfilter, pkt: &PacketCtx<'_>, env: &E) -> bool {
     const PACKET_LOOPBACK: u8 = 5;
     if pkt.pkt_type == PACKET_LOOPBACK || pkt.in_dev == "lo" {
         return !r.invert;
+    }
+    if pkt.family == Family::Ipv6 {
+        let Some(src) = pkt.data.get(8..24) else {
+            return false;
+        };
+        if src.iter().all(|b| *b == 0) {
+            return !r.invert;
+        }
+        let ok = match env.route_to(Family::Ipv6, src, pkt.in_dev) {
+            Some((1, uses_dev)) => uses_dev || r.loose,
+            Some((2, _)) => r.accept_local,
+            _ => false,
+        };
+        return ok ^ r.invert;
     }
     let (Some(src), Some(dst)) = (pkt.data.get(12..16), pkt.data.get(16..20)) else {
         return false;
@@ -822,6 +841,27 @@ mod tests {
         // A zero-net source to the limited broadcast always passes.
         let dhcp = with_dst(with_src(hex(V4_UDP), [0, 0, 0, 0]), [255, 255, 255, 255]);
         assert_eq!(prerouting_hits(&mut h, "eth1", &dhcp), [1, 2, 4]);
+    }
+
+    #[test]
+    fn rpfilter_ipv6() {
+        let rules =
+            "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n\
+                     :OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n\
+                     -A PREROUTING -m rpfilter\n\
+                     -A PREROUTING -m rpfilter --loose\n\
+                     -A PREROUTING -m rpfilter --accept-local\n\
+                     COMMIT\n";
+        let mut h = host("", rules);
+        // 2001:db8::20 is on eth0's connected prefix.
+        assert_eq!(prerouting_hits(&mut h, "eth0", &hex(V6_UDP)), [1, 2, 3]);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &hex(V6_UDP)), [2]);
+        // Unspecified source: matches; the host's own address: accept-local only.
+        let mut p = hex(V6_UDP);
+        p[8..24].fill(0);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &p), [1, 2, 3]);
+        p[8..24].copy_from_slice(&hex("20010db8000000000000000000000001"));
+        assert_eq!(prerouting_hits(&mut h, "eth1", &p), [3]);
     }
 
     #[test]

@@ -64,7 +64,7 @@ pub fn match_supported(m: &Match) -> bool {
         Match::Owner(o) => !o.suppl_groups,
         Match::Recent(_) => true,
         Match::Hashlimit(_) => true,
-        Match::Rpfilter(_) => true, // IPv4 only: see misc::family_supported
+        Match::Rpfilter(_) => true,
         _ => false,
     }
 }

@@ -2,9 +2,8 @@
 //! net/ipv6/netfilter/ip6t_rpfilter.c, extensions/libxt_rpfilter.c):
 //! reverse-path filter by a route lookup of the source address.
 //!
-//! Evaluated for IPv4 (`engine::eval::misc::rpfilter_mt`, with the host's
-//! routing table); the engine refuses IPv6 rules (`ip6t_rpfilter`'s lookup
-//! is not modelled).
+//! Evaluated by `engine::eval::misc::rpfilter_mt` with the host's routing
+//! table (both families).
 
 use core::fmt;
 
