@@ -580,6 +580,26 @@ mod tests {
         // 1.1 s later: ip_error passes (1.1 * HZ), the ICMP limit does not.
         assert!(l.rt_error_allow(a, 1003 + 275, hz));
         assert!(!l.allow(a, 1003 + 275, hz));
+        // IPv6 (6.18-stable): period HZ / 10 whatever the route's prefix:
+        // 8 errors 35 ms apart, the 9th refused, the 10th allowed.
+        let mut fib = super::super::route::Fib::default();
+        fib.routes.push(super::super::route::Route {
+            dst: "2001:db8:a::/64".parse().unwrap(),
+            via: None,
+            dev: 1,
+        });
+        let v6: IpAddr = "2001:db8:a::5".parse().unwrap();
+        let mut lim = IcmpLimiter::default();
+        let got: Vec<bool> = (0..10u64)
+            .map(|i| {
+                let now = crate::time::Instant::from_millis(1000 + 35 * i);
+                super::super::targets::icmp_allowed(&fib, &mut lim, 250, now, v6)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [true, true, true, true, true, true, true, true, false, true]
+        );
         // Another source has its own bucket.
         let b: IpAddr = "10.1.0.6".parse().unwrap();
         assert!(l.rt_error_allow(b, 1004, hz) && l.allow(b, 1004, hz));
