@@ -136,6 +136,14 @@ pub trait Env {
     /// PROHIBIT=256, THROW=512, NAT=1024, XRESOLVE=2048) of `addr`,
     /// restricted to device `dev` when given.
     fn addr_type(&self, family: Family, addr: &[u8], dev: Option<&str>) -> u16;
+    /// `-m rpfilter`: the route `fib_lookup` finds to `addr` (a reversed
+    /// source): `None` without one, else its `RTN_*` type number
+    /// (UNICAST=1, LOCAL=2, BROADCAST=3) and whether its next hop uses
+    /// device `dev` (`fib_info_nh_uses_dev`). The default has no routes.
+    fn route_to(&self, family: Family, addr: &[u8], dev: &str) -> Option<(u16, bool)> {
+        let _ = (family, addr, dev);
+        None
+    }
     /// `connlimit`: `nf_conncount_count_skb` for this rule's connection
     /// lists (created on first use, its id kept in `st.a` with `st.init`),
     /// grouping key `key` (masked address words and zone): the number of

@@ -270,6 +270,15 @@ pub struct Host {
     pub(crate) pending_discard: Vec<crate::conntrack::CtHandle>,
     /// Tables of stateful matches (`connlimit` lists).
     pub(crate) shared: crate::engine::shared::SharedTables,
+    /// `net.ipv4.conf.all.rp_filter`.
+    pub(crate) rp_all: u8,
+    /// `net.ipv4.conf.<dev>.rp_filter` by device index (0 is `lo`).
+    pub(crate) rp_dev: Vec<u8>,
+    /// `IN_DEV_TX_REDIRECTS` by device index: `conf.all.send_redirects`
+    /// or the device's own value (`IN_DEV_ORCONF`,
+    /// include/linux/inetdevice.h; checked on 6.18: a device set to 0
+    /// still sends redirects while `all` is 1).
+    pub(crate) tx_redirects: Vec<bool>,
     pub(crate) queue: VecDeque<path::Job>,
     pub(crate) pool: Vec<Vec<u8>>,
 }
@@ -426,6 +435,11 @@ impl Host {
         let mut ip6_forward = false;
         let mut route_localnet = vec![false; devs.len()];
         let mut icmp_limit = stack::IcmpLimiter::default();
+        let mut rp_all = 0u8;
+        let mut rp_dev = vec![0u8; devs.len()];
+        let mut redir_all = true;
+        let mut redir_default: Option<bool> = None;
+        let mut redir_dev: Vec<Option<bool>> = vec![None; devs.len()];
         for (k, v) in &cfg.sysctls {
             let localnet_dev = k
                 .strip_prefix("net.ipv4.conf.")
@@ -460,8 +474,52 @@ impl Host {
                         .set(k, *v)
                         .map_err(|e| HostError::Sysctl(format!("{k}: {e:?}")))?;
                 }
-                k if k.ends_with(".rp_filter") && *v == 0 => {}
+                // IN_DEV_RPFILTER = max(all, device) (include/linux/inetdevice.h).
+                // `default` only seeds devices created later; the reference
+                // recorder writes every device's own value (0, then the
+                // scenario's) after creating it, so `default` changes nothing.
+                k if k.starts_with("net.ipv4.conf.") && k.ends_with(".rp_filter") => {
+                    let v = u8::try_from(*v)
+                        .ok()
+                        .filter(|v| *v <= 2)
+                        .ok_or_else(|| HostError::Sysctl(format!("{k}={v}: not 0, 1 or 2")))?;
+                    let name = &k["net.ipv4.conf.".len()..k.len() - ".rp_filter".len()];
+                    match name {
+                        "all" => rp_all = v,
+                        "default" => {}
+                        n => {
+                            let i = devs.iter().position(|d| d.name == n).ok_or_else(|| {
+                                HostError::Sysctl(format!("sysctl {k}: no device {n}"))
+                            })?;
+                            rp_dev[i] = v;
+                        }
+                    }
+                }
                 "net.ipv6.auto_flowlabels" if *v == 0 => {}
+                k if k.starts_with("net.ipv4.conf.") && k.ends_with(".send_redirects") => {
+                    let name = &k["net.ipv4.conf.".len()..k.len() - ".send_redirects".len()];
+                    match name {
+                        "all" => redir_all = *v != 0,
+                        // Inherited by devices created afterwards: the
+                        // reference recorder writes it before creating the
+                        // interfaces (lo already exists).
+                        "default" => redir_default = Some(*v != 0),
+                        n => {
+                            let i = devs.iter().position(|d| d.name == n).ok_or_else(|| {
+                                HostError::Sysctl(format!("sysctl {k}: no device {n}"))
+                            })?;
+                            redir_dev[i] = Some(*v != 0);
+                        }
+                    }
+                }
+                // Martian logging writes kernel messages without `IN=`/`OUT=`
+                // (not LOG records); received ICMP redirects never reach the
+                // host stack, which answers nothing on its own (the host
+                // delivers locally and stops, as under the reference method).
+                k if k.starts_with("net.ipv4.conf.")
+                    && (k.ends_with(".log_martians")
+                        || k.ends_with(".accept_redirects")
+                        || k.ends_with(".secure_redirects")) => {}
                 k => {
                     return Err(HostError::Sysctl(format!(
                         "sysctl {k}={v} is not modelled by nfsim"
@@ -485,6 +543,36 @@ impl Host {
                 .set("net.netfilter.nf_conntrack_acct", 1)
                 .map_err(|e| HostError::Sysctl(format!("nf_conntrack_acct: {e:?}")))?;
         }
+        let tx_redirects = redir_dev
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let dev = d.unwrap_or(if i == 0 {
+                    true
+                } else {
+                    redir_default.unwrap_or(true)
+                });
+                redir_all || dev
+            })
+            .collect();
+        // addrconf_join_anycast: with forwarding on, every IPv6 address
+        // (prefix shorter than /127, prefix not ::) makes its device join
+        // the subnet-router anycast address of its prefix.
+        if ip6_forward {
+            for itf in &cfg.interfaces {
+                for a in &itf.addrs {
+                    if let ipnet::IpNet::V6(n) = a {
+                        let any = IpAddr::V6(n.network());
+                        if n.prefix_len() < 127
+                            && !n.network().is_unspecified()
+                            && !fib6.anycast.contains(&any)
+                        {
+                            fib6.anycast.push(any);
+                        }
+                    }
+                }
+            }
+        }
         let ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl(format!("{e:?}")))?;
         let mut shared = crate::engine::shared::SharedTables::default();
         let mut fam4 = compile_family(v4, ip_forward)?;
@@ -507,9 +595,18 @@ impl Host {
             frag_scratch: Vec::with_capacity(2048),
             pending_discard: Vec::with_capacity(8),
             shared,
+            rp_all,
+            rp_dev,
+            tx_redirects,
             queue: VecDeque::with_capacity(8),
             pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
         })
+    }
+
+    /// `IN_DEV_RPFILTER` of device `dev`: the larger of
+    /// `net.ipv4.conf.all.rp_filter` and the device's own value.
+    pub(crate) fn rp_filter_of(&self, dev: usize) -> u8 {
+        self.rp_all.max(self.rp_dev.get(dev).copied().unwrap_or(0))
     }
 
     /// Name of device `i` (0 is `lo`).

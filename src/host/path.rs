@@ -615,10 +615,32 @@ impl Host {
                 }
             }
         }
+        // fib_validate_source with rp_filter on (local, broadcast and
+        // multicast input, and __mkroute_input for forwarding).
+        if family == Family::Ipv4 && !on_lo {
+            let validated = match route {
+                Some(RouteKind::Local) | Some(RouteKind::Broadcast) => true,
+                Some(RouteKind::Unicast { .. }) => self.fam(family).forward,
+                None => false,
+            };
+            let rpf = self.rp_filter_of(p.in_dev);
+            if validated && !rp_filter_ok(rpf, src, p.in_dev, &self.fib4) {
+                return self.dropped(&p);
+            }
+        }
         match route {
             Some(RouteKind::Local) | Some(RouteKind::Broadcast) => self.local_in(p, now, out, sink),
             Some(RouteKind::Unicast { dev: odev, .. }) if self.fam(family).forward => {
                 self.forward(p, odev, now, out, sink)
+            }
+            // No route at all (not an unjoined multicast group, not
+            // loopback): ip_error / ip6_pkt_discard answer with an ICMP
+            // "no route" (IPv4 only on a forwarding device).
+            None if !on_lo && !p.mcast && !dst_is_multicast(dst) => {
+                if family == Family::Ipv6 || self.fam(family).forward {
+                    super::stack::no_route(self, family, p.buf, p.slot, now);
+                }
+                self.dropped(&p)
             }
             _ => self.dropped(&p),
         }
@@ -696,6 +718,34 @@ impl Host {
             super::stack::time_exceeded(self, p.family, p.buf, p.in_dev, p.slot, now);
             return self.dropped(&p);
         }
+        // ip6_forward (net/ipv6/ip6_output.c), when the packet does not leave
+        // by its input device (else the redirect branch): "This check is
+        // security critical": an unspecified, multicast or loopback source
+        // is dropped (the last two never get here: ip6_rcv_core); a
+        // link-local source gets ICMPV6_NOT_NEIGHBOUR, sent only if the
+        // host has a route back to that link-local address through the
+        // input device, which a host without link-local addresses (the
+        // reference setup: addr_gen_mode=1) never has (checked on 6.18:
+        // tests/traces/route-edges-dual, packet 11).
+        if p.family == Family::Ipv6 && p.in_dev != odev {
+            let (src, _) = addrs(Family::Ipv6, p.buf);
+            if let IpAddr::V6(s) = src {
+                let link_local = s.segments()[0] & 0xffc0 == 0xfe80;
+                if link_local
+                    && self
+                        .fib6
+                        .connected
+                        .iter()
+                        .any(|(n, d)| *d == p.in_dev && n.contains(&src))
+                {
+                    out.unsupported = Some("ICMPv6 not-neighbour error for a link-local source");
+                    return self.dropped(&p);
+                }
+                if s.is_unspecified() || s.is_multicast() || s.is_loopback() || link_local {
+                    return self.dropped(&p);
+                }
+            }
+        }
         match p.family {
             Family::Ipv4 => {
                 if let Ok(mut v) = ipv4::Packet::new_checked(p.buf.as_mut_slice()) {
@@ -710,8 +760,13 @@ impl Host {
         }
         // __mkroute_input marks a packet that leaves by the device it came in
         // on, from an on-link source, with IPSKB_DOREDIRECT; ip_forward then
-        // sends an ICMP host redirect (ip_rt_send_redirect) before FORWARD.
-        if p.family == Family::Ipv4 && p.in_dev == odev && odev != 0 {
+        // sends an ICMP host redirect (ip_rt_send_redirect) before FORWARD;
+        // only when IN_DEV_TX_REDIRECTS (send_redirects of all and device).
+        if p.family == Family::Ipv4
+            && p.in_dev == odev
+            && odev != 0
+            && self.tx_redirects.get(odev).copied().unwrap_or(true)
+        {
             let (src, dst) = addrs(Family::Ipv4, p.buf);
             if self
                 .fib4
@@ -963,9 +1018,19 @@ fn raw_hdrinc_fixup(family: Family, buf: &mut [u8], rng: &mut crate::conntrack::
 }
 
 /// Martian sources and destinations (`ip_route_input_slow`,
-/// `fib_validate_source` with rp_filter=0; `ip6_rcv_core`). Loopback
-/// addresses are martian unless `route_localnet` is on for the input
-/// device (`IN_DEV_NET_ROUTE_LOCALNET` in `ip_route_input_slow`).
+/// `fib_validate_source` fast path (rp_filter=0: a source that is one of
+/// the host's addresses is martian); `ip6_rcv_core`). The reverse-path
+/// check proper is [`rp_filter_ok`]. Loopback addresses are martian unless
+/// `route_localnet` is on for the input device (`IN_DEV_NET_ROUTE_LOCALNET`).
+///
+/// IPv4 (net/ipv4/route.c, `ip_route_input_slow`): multicast and limited
+/// broadcast sources are martian first; a limited broadcast destination
+/// (or 0.0.0.0 -> 0.0.0.0) goes to `brd_input`, where a zero-net source is
+/// accepted (DHCP) without validation. A multicast destination goes through
+/// `ip_mc_validate_source` (`ip_route_input_rcu`): loopback sources are
+/// martian, a zero-net source is accepted for link-local groups
+/// (224.0.0.0/24). Everything else: zero-net source, zero-net or loopback
+/// destination, loopback source.
 fn martian(
     family: Family,
     src: IpAddr,
@@ -984,27 +1049,69 @@ fn martian(
                 || (!s.is_unspecified() && (s.is_loopback() || fib.is_local(src)))
         }
         (Family::Ipv4, IpAddr::V4(s), IpAddr::V4(d)) => {
-            s.is_multicast()
-                || s.is_broadcast()
-                || s.octets()[0] == 0
-                || (s.is_loopback() && !localnet)
+            let zeronet = |a: Ipv4Addr| a.octets()[0] == 0;
+            if s.is_multicast() || s.is_broadcast() {
+                return true;
+            }
+            if d.is_broadcast() || (s.is_unspecified() && d.is_unspecified()) {
+                return !zeronet(s) && fib.is_local(src);
+            }
+            if d.is_multicast() {
+                if s.is_loopback() {
+                    return true;
+                }
+                if zeronet(s) {
+                    let o = d.octets();
+                    return !(o[0] == 224 && o[1] == 0 && o[2] == 0);
+                }
+                return fib.is_local(src);
+            }
+            zeronet(s)
+                || zeronet(d)
                 || (d.is_loopback() && !localnet)
-                || d.octets()[0] == 0
+                || (s.is_loopback() && !localnet)
                 // fib_validate_source's fast path (net/ipv4/fib_frontend.c):
                 // a source that is one of the host's interface addresses
                 // (inet_lookup_ifaddr_rcu) is martian; the rest of 127/8 is
-                // not an address of lo, so it passes when route_localnet
-                // let it through above. (The full check, taken when the
-                // packet leaves by its input device, is not modelled for
-                // loopback sources.)
-                || if s.is_loopback() {
-                    s == Ipv4Addr::LOCALHOST
-                } else {
-                    fib.is_local(src)
-                }
+                // not an address of lo, so it passes when route_localnet let
+                // it through above. (The full check, taken when the packet
+                // leaves by its input device, is not modelled for loopback
+                // sources.)
+                || if s.is_loopback() { s == Ipv4Addr::LOCALHOST } else { fib.is_local(src) }
         }
         (Family::Ipv6, IpAddr::V6(s), _) => s.is_multicast() || fib.is_local(src),
         _ => true,
+    }
+}
+
+fn dst_is_multicast(dst: IpAddr) -> bool {
+    match dst {
+        IpAddr::V4(d) => d.is_multicast(),
+        IpAddr::V6(d) => d.is_multicast(),
+    }
+}
+
+/// Reverse-path filter of an IPv4 source arriving on device `in_dev` with
+/// `rpf` = `IN_DEV_RPFILTER` (the larger of `conf.all.rp_filter` and the
+/// device's), as `fib_validate_source` / `__fib_validate_source`
+/// (net/ipv4/fib_frontend.c) decide it for a packet the routing decision
+/// delivers locally, as broadcast or multicast, or forwards (written from
+/// knowledge of the 6.x source, checked against kernel 6.18 recordings:
+/// tests/traces/spoof-martian-rpfilter). The route to the source: local or
+/// broadcast (`accept_local` is 0) -> `-EINVAL`; no route -> `-EXDEV`
+/// (`last_resort` with rp_filter on); a unicast route through `in_dev`
+/// passes; through another device: strict (1) fails, loose (2) passes
+/// (its second lookup, bound to the device, never fails the packet).
+/// A zero-net source is never validated (`brd_input`,
+/// `ip_mc_validate_source`).
+fn rp_filter_ok(rpf: u8, src: IpAddr, in_dev: usize, fib: &super::route::Fib) -> bool {
+    let IpAddr::V4(s) = src else { return true };
+    if rpf == 0 || s.octets()[0] == 0 {
+        return true;
+    }
+    match fib.lookup(src) {
+        Some(RouteKind::Unicast { dev, .. }) => dev == in_dev || rpf != 1,
+        _ => false,
     }
 }
 
@@ -1236,5 +1343,169 @@ mod heldout_tests {
         c[10] ^= 0xff;
         forward_options(&mut c, false, None);
         assert_eq!(c, b);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::host::route::{Fib, Route};
+
+    fn fib() -> Fib {
+        let mut f = Fib::default();
+        for (a, n, d) in [
+            ("192.0.2.1", "192.0.2.0/24", 1),
+            ("198.51.100.1", "198.51.100.0/24", 2),
+        ] {
+            f.local.push((a.parse().unwrap(), d));
+            f.connected.push((n.parse().unwrap(), d));
+            f.routes.push(Route {
+                dst: n.parse().unwrap(),
+                via: None,
+                dev: d,
+            });
+        }
+        f.routes.push(Route {
+            dst: "10.0.0.0/8".parse().unwrap(),
+            via: Some("198.51.100.2".parse().unwrap()),
+            dev: 2,
+        });
+        f
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn rp_filter_strict_loose_and_off() {
+        let f = fib();
+        // rp_filter=0: no validation here (martian() covers the fast path).
+        assert!(rp_filter_ok(0, ip("203.0.113.9"), 1, &f));
+        // Strict: the route back must use the input device.
+        assert!(rp_filter_ok(1, ip("192.0.2.20"), 1, &f));
+        assert!(!rp_filter_ok(1, ip("192.0.2.20"), 2, &f));
+        assert!(rp_filter_ok(1, ip("10.1.2.3"), 2, &f));
+        // Loose: any unicast route.
+        assert!(rp_filter_ok(2, ip("192.0.2.20"), 2, &f));
+        // No route at all, a local or broadcast source: both modes fail.
+        for rpf in [1, 2] {
+            assert!(!rp_filter_ok(rpf, ip("203.0.113.9"), 1, &f));
+            assert!(!rp_filter_ok(rpf, ip("198.51.100.1"), 2, &f));
+            assert!(!rp_filter_ok(rpf, ip("198.51.100.255"), 2, &f));
+            // Zero-net sources are never validated.
+            assert!(rp_filter_ok(rpf, ip("0.0.0.0"), 2, &f));
+        }
+    }
+
+    /// ip6_forward drops unspecified and link-local sources before FORWARD;
+    /// with forwarding on, the subnet-router anycast address is local.
+    #[test]
+    fn ipv6_forward_source_checks_and_anycast() {
+        use crate::host::{HostConfig, InterfaceConfig, Outcome};
+        use crate::model::Ruleset;
+        use crate::replay::TraceCollector;
+        let itf = |name: &str, m: u8, a: &str| InterfaceConfig {
+            name: name.into(),
+            mac: [2, 0, 0, 0, 0, m],
+            addrs: vec![a.parse().unwrap()],
+            peer_mac: [2, 0, 0, 0, 1, m],
+        };
+        let cfg = HostConfig {
+            interfaces: vec![
+                itf("eth0", 1, "2001:db8:a::1/64"),
+                itf("eth1", 2, "2001:db8:b::1/64"),
+            ],
+            sysctls: vec![("net.ipv6.conf.all.forwarding".into(), 1)],
+            ..HostConfig::default()
+        };
+        let mut h = Host::new(
+            &cfg,
+            &Ruleset::new(Family::Ipv4),
+            &Ruleset::new(Family::Ipv6),
+        )
+        .unwrap();
+        // UDP, hop limit 64, 4 payload bytes (checksum not checked on forward).
+        let udp = |src: [u16; 8], dst: [u16; 8]| {
+            let mut p = vec![0x60, 0, 0, 0, 0, 12, 17, 64];
+            for w in src.iter().chain(dst.iter()) {
+                p.extend_from_slice(&w.to_be_bytes());
+            }
+            p.extend_from_slice(&[0xbb, 0x80, 0x1b, 0x58, 0, 12, 0, 0, b'd', b'a', b't', b'a']);
+            p
+        };
+        let a5 = [0x2001, 0xdb8, 0xa, 0, 0, 0, 0, 5];
+        let b9 = [0x2001, 0xdb8, 0xb, 0, 0, 0, 0, 9];
+        let run = |h: &mut Host, p: &[u8]| {
+            let mut out = Outcome::default();
+            let mut sink = TraceCollector::default();
+            h.receive(1, p, Instant::from_millis(0), &mut out, &mut sink);
+            out
+        };
+        assert_eq!(run(&mut h, &udp(a5, b9)).emitted.len(), 1);
+        for src in [[0u16; 8], [0xfe80, 0, 0, 0, 0, 0, 0, 5]] {
+            let o = run(&mut h, &udp(src, b9));
+            assert!(o.emitted.is_empty() && !o.local);
+        }
+        let o = run(&mut h, &udp(a5, [0x2001, 0xdb8, 0xb, 0, 0, 0, 0, 0]));
+        assert!(o.local && o.emitted.is_empty());
+    }
+
+    #[test]
+    fn rp_filter_and_send_redirects_sysctls() {
+        use crate::host::{HostConfig, InterfaceConfig};
+        use crate::model::Ruleset;
+        let itf = |name: &str, m: u8, a: &str| InterfaceConfig {
+            name: name.into(),
+            mac: [2, 0, 0, 0, 0, m],
+            addrs: vec![a.parse().unwrap()],
+            peer_mac: [2, 0, 0, 0, 1, m],
+        };
+        let build = |sysctls: &[(&str, i64)]| {
+            let cfg = HostConfig {
+                interfaces: vec![
+                    itf("eth0", 1, "192.0.2.1/24"),
+                    itf("eth1", 2, "198.51.100.1/24"),
+                ],
+                sysctls: sysctls.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
+                ..HostConfig::default()
+            };
+            Host::new(
+                &cfg,
+                &Ruleset::new(Family::Ipv4),
+                &Ruleset::new(Family::Ipv6),
+            )
+        };
+        let h = build(&[
+            ("net.ipv4.conf.all.rp_filter", 1),
+            ("net.ipv4.conf.eth1.rp_filter", 2),
+            ("net.ipv4.conf.all.send_redirects", 0),
+            ("net.ipv4.conf.default.send_redirects", 0),
+            ("net.ipv4.conf.eth0.send_redirects", 1),
+            ("net.ipv4.conf.all.log_martians", 1),
+        ])
+        .unwrap();
+        assert_eq!(
+            (h.rp_filter_of(0), h.rp_filter_of(1), h.rp_filter_of(2)),
+            (1, 1, 2)
+        );
+        // IN_DEV_ORCONF; lo existed before `default` changed.
+        assert_eq!(h.tx_redirects, [true, true, false]);
+        assert!(build(&[("net.ipv4.conf.eth9.rp_filter", 1)]).is_err());
+        assert!(build(&[("net.ipv4.conf.all.rp_filter", 3)]).is_err());
+    }
+
+    #[test]
+    fn martian_zero_net_sources() {
+        let f = fib();
+        let m = |s: &str, d: &str| martian(Family::Ipv4, ip(s), ip(d), &f, false);
+        assert!(!m("0.0.0.0", "255.255.255.255"));
+        assert!(!m("0.0.0.0", "224.0.0.1"));
+        assert!(m("0.0.0.0", "239.1.2.3"));
+        assert!(m("0.0.0.0", "198.51.100.1"));
+        assert!(m("127.0.0.1", "224.0.0.1"));
+        assert!(m("198.51.100.1", "255.255.255.255"));
+        assert!(m("224.0.0.9", "198.51.100.1"));
+        assert!(!m("203.0.113.9", "198.51.100.255"));
     }
 }

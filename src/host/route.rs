@@ -43,6 +43,11 @@ pub struct Fib {
     pub connected: Vec<(IpNet, usize)>,
     /// The main table, connected routes first.
     pub routes: Vec<Route>,
+    /// IPv6 subnet-router anycast addresses the host has joined (the
+    /// prefix of each address shorter than /127, when forwarding is on:
+    /// `addrconf_join_anycast`, net/ipv6/addrconf.c); routed like local
+    /// addresses (their `anycast` routes of the local table).
+    pub anycast: Vec<IpAddr>,
 }
 
 impl Fib {
@@ -78,6 +83,9 @@ impl Fib {
         }
         if self.is_broadcast(dst) {
             return Some(RouteKind::Broadcast);
+        }
+        if self.anycast.contains(&dst) {
+            return Some(RouteKind::Local);
         }
         let r = self
             .routes

@@ -303,6 +303,109 @@ pub(crate) fn time_exceeded(
     }
 }
 
+/// ICMP "destination unreachable, no route" for a received packet whose
+/// destination has no route: IPv4 `ip_route_input_slow` `no_route` ->
+/// `ip_error` (net/ipv4/route.c: only when the input device forwards,
+/// `ICMP_NET_UNREACH` for `-ENETUNREACH`, after its own per-source limit,
+/// [`IcmpLimiter::rt_error_allow`]); IPv6 `ip6_pkt_discard` ->
+/// `ip6_pkt_drop` (net/ipv6/route.c: `ICMPV6_NOROUTE`, forwarding or
+/// not). Sourced like [`time_exceeded`]: from the device of the route back.
+pub(crate) fn no_route(
+    host: &mut Host,
+    family: Family,
+    pkt: &[u8],
+    slot: Option<CtSlot>,
+    now: crate::time::Instant,
+) {
+    let attached = match slot {
+        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
+        _ => None,
+    };
+    let mut out = [0u8; 1280];
+    let n = match family {
+        Family::Ipv4 => {
+            let src = IpAddr::V4(Ipv4Addr::new(
+                rd_u8(pkt, 12),
+                rd_u8(pkt, 13),
+                rd_u8(pkt, 14),
+                rd_u8(pkt, 15),
+            ));
+            let hz = u64::from(host.hz.max(1));
+            let jiffies = now.as_nanos() / (1_000_000_000 / hz);
+            if !host.icmp_limit.rt_error_allow(src, jiffies, hz) {
+                return;
+            }
+            let Some(super::route::RouteKind::Unicast { dev, .. }) = host.fib4.lookup(src) else {
+                return;
+            };
+            let Some(IpAddr::V4(me)) = host.fib4.source_on(dev, false) else {
+                return;
+            };
+            match icmp_error_v4(
+                pkt,
+                IcmpType::DEST_UNREACH,
+                0,
+                0,
+                me,
+                DEFAULT_TTL,
+                0,
+                &mut out,
+            ) {
+                Ok(n)
+                    if super::targets::icmp_allowed(
+                        &host.fib4,
+                        &mut host.icmp_limit,
+                        host.hz,
+                        now,
+                        src,
+                    ) =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            }
+        }
+        Family::Ipv6 => {
+            let mut s = [0u8; 16];
+            if let Some(x) = pkt.get(8..24) {
+                s.copy_from_slice(x);
+            }
+            let src = IpAddr::V6(Ipv6Addr::from(s));
+            let Some(super::route::RouteKind::Unicast { dev, .. }) = host.fib6.lookup(src) else {
+                return;
+            };
+            let Some(IpAddr::V6(me)) = host.fib6.source_on(dev, true) else {
+                return;
+            };
+            match icmpv6_error(
+                pkt,
+                Icmpv6Type::DEST_UNREACH,
+                0,
+                0,
+                &me,
+                DEFAULT_TTL,
+                &mut out,
+            ) {
+                Ok(n)
+                    if super::targets::icmp_allowed(
+                        &host.fib6,
+                        &mut host.icmp_limit,
+                        host.hz,
+                        now,
+                        src,
+                    ) =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            }
+        }
+    };
+    if let Some(n) = n {
+        push_tx(host, &out[..n], attached);
+    }
+}
+
 /// The kernel's ICMP error rate limits for one host: per destination
 /// (`inet_peer_xrlim_allow`, a token bucket in jiffies with a burst of
 /// `XRLIM_BURST_FACTOR` = 6 periods) for the types in the rate mask.
@@ -318,7 +421,7 @@ pub struct IcmpLimiter {
     peers: Vec<(std::net::IpAddr, u64, u64, u32)>,
     /// `net.ipv4.icmp_ratelimit` in ms (default 1000).
     pub(crate) v4_ms: u32,
-    /// `net.ipv6.icmp.ratelimit` in ms (default 1000).
+    /// `net.ipv6.icmp.ratelimit` in ms (default 100 since 6.18-stable).
     pub(crate) v6_ms: u32,
 }
 
@@ -327,7 +430,7 @@ impl Default for IcmpLimiter {
         IcmpLimiter {
             peers: Vec::with_capacity(1024),
             v4_ms: 1000,
-            v6_ms: 1000,
+            v6_ms: 100,
         }
     }
 }
@@ -350,15 +453,26 @@ impl IcmpLimiter {
         }
     }
 
-    /// Whether an ICMP error to `dst` may be sent now; `period` is the
-    /// limit's period in jiffies (IPv4: `icmp_ratelimit` = HZ; IPv6:
-    /// `icmpv6_time` scaled down by the route's prefix length).
+    /// Whether an ICMP error to `dst` may be sent now (`inet_peer_xrlim_allow`:
+    /// a burst of `XRLIM_BURST_FACTOR` = 6 periods); `period` is the limit's
+    /// period in jiffies.
     pub fn allow(&mut self, dst: std::net::IpAddr, now_jiffies: u64, period: u64) -> bool {
+        self.take(dst, now_jiffies, 6 * period, period)
+    }
+
+    /// `ip_error`'s own limit (net/ipv4/route.c) on the same inet_peer
+    /// tokens: refill up to `ip_rt_error_burst` (5 * HZ), take
+    /// `ip_rt_error_cost` (HZ). The ICMP error it then sends goes through
+    /// [`allow`](Self::allow) too, so both take from one bucket.
+    pub fn rt_error_allow(&mut self, dst: std::net::IpAddr, now_jiffies: u64, hz: u64) -> bool {
+        self.take(dst, now_jiffies, 5 * hz, hz)
+    }
+
+    fn take(&mut self, dst: std::net::IpAddr, now_jiffies: u64, cap: u64, period: u64) -> bool {
         let idx = self.peer(dst, now_jiffies);
         let (_, tokens, last, _) = &mut self.peers[idx];
         let mut token = tokens.saturating_add(now_jiffies.wrapping_sub(*last).min(1 << 40));
         *last = now_jiffies;
-        let cap = 6 * period;
         if token > cap {
             token = cap;
         }
@@ -503,5 +617,48 @@ mod tests {
         assert!(h.route_localnet.iter().all(|b| *b));
         assert!(host(&[("net.ipv4.conf.eth9.route_localnet", 1)]).is_err());
         assert!(host(&[("net.ipv4.conf.default.route_localnet", 1)]).is_err());
+    }
+
+    /// ip_error's limit and icmp_send's share one inet_peer bucket: from a
+    /// fresh peer (tokens capped at 5 * HZ) two "no route" errors go out,
+    /// then none until the bucket holds 2 * HZ again.
+    #[test]
+    fn rt_error_and_icmp_share_the_peer_bucket() {
+        let hz = 250;
+        let mut l = IcmpLimiter::default();
+        let a: IpAddr = "10.1.0.5".parse().unwrap();
+        let mut sent = 0;
+        for j in [1000u64, 1001, 1002, 1003] {
+            if l.rt_error_allow(a, j, hz) && l.allow(a, j, hz) {
+                sent += 1;
+            }
+        }
+        assert_eq!(sent, 2);
+        // 1.1 s later: ip_error passes (1.1 * HZ), the ICMP limit does not.
+        assert!(l.rt_error_allow(a, 1003 + 275, hz));
+        assert!(!l.allow(a, 1003 + 275, hz));
+        // IPv6 (6.18-stable): period HZ / 10 whatever the route's prefix:
+        // 8 errors 35 ms apart, the 9th refused, the 10th allowed.
+        let mut fib = super::super::route::Fib::default();
+        fib.routes.push(super::super::route::Route {
+            dst: "2001:db8:a::/64".parse().unwrap(),
+            via: None,
+            dev: 1,
+        });
+        let v6: IpAddr = "2001:db8:a::5".parse().unwrap();
+        let mut lim = IcmpLimiter::default();
+        let got: Vec<bool> = (0..10u64)
+            .map(|i| {
+                let now = crate::time::Instant::from_millis(1000 + 35 * i);
+                super::super::targets::icmp_allowed(&fib, &mut lim, 250, now, v6)
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [true, true, true, true, true, true, true, true, false, true]
+        );
+        // Another source has its own bucket.
+        let b: IpAddr = "10.1.0.6".parse().unwrap();
+        assert!(l.rt_error_allow(b, 1004, hz) && l.allow(b, 1004, hz));
     }
 }

@@ -18,6 +18,7 @@ use crate::engine::ctx::{Env, MatchResult, PacketCtx};
 use crate::engine::state::MatchState;
 use crate::model::matches::addrtype::Addrtype;
 use crate::model::matches::connbytes::{Connbytes, Direction, What};
+use crate::model::matches::rpfilter::Rpfilter;
 use crate::model::matches::string::{Algo, StringMatch};
 use crate::model::matches::u32::{Op, U32};
 use crate::model::matches::{
@@ -94,6 +95,60 @@ pub fn addrtype_supported(a: &Addrtype, family: Family) -> bool {
         mask & lookup == 0 || mask & (rtn::UNICAST | rtn::ANYCAST | rtn::UNREACHABLE) == 0
     };
     ok(a.src) && ok(a.dst)
+}
+
+/// `rpfilter_mt` (net/ipv4/netfilter/ipt_rpfilter.c): loopback input
+/// (`skb->pkt_type == PACKET_LOOPBACK` or the input device is `lo`)
+/// matches; a zero-net source to the limited broadcast or a link-local
+/// group (224.0.0.0/24) matches; otherwise `rpfilter_lookup_reverse`: the
+/// route to the source must be unicast (or local with `--accept-local`)
+/// and use the input device, or `--loose`. All of it XOR `--invert`.
+/// `--validmark` only matters with policy routing, which nfsim has not.
+///
+/// IPv6 (`rpfilter_mt` / `rpfilter_lookup_reverse6`,
+/// net/ipv6/netfilter/ip6t_rpfilter.c): loopback input matches, an
+/// unspecified source matches; else the route to the source (restricted to
+/// the input device for a link-local source) must not be anycast or
+/// missing; a local route passes only with `--accept-local` (whatever its
+/// device); a unicast route must use the input device unless `--loose`.
+/// The host answers the lookup through [`Env::route_to`].
+pub(crate) fn rpfilter_mt<E: Env>(r: &Rpfilter, pkt: &PacketCtx<'_>, env: &E) -> bool {
+    const PACKET_LOOPBACK: u8 = 5;
+    if pkt.pkt_type == PACKET_LOOPBACK || pkt.in_dev == "lo" {
+        return !r.invert;
+    }
+    if pkt.family == Family::Ipv6 {
+        let Some(src) = pkt.data.get(8..24) else {
+            return false;
+        };
+        if src.iter().all(|b| *b == 0) {
+            return !r.invert;
+        }
+        let ok = match env.route_to(Family::Ipv6, src, pkt.in_dev) {
+            Some((1, uses_dev)) => uses_dev || r.loose,
+            Some((2, _)) => r.accept_local,
+            _ => false,
+        };
+        return ok ^ r.invert;
+    }
+    let (Some(src), Some(dst)) = (pkt.data.get(12..16), pkt.data.get(16..20)) else {
+        return false;
+    };
+    if src.first() == Some(&0) {
+        let lbcast = dst.iter().all(|b| *b == 0xff);
+        let local_mc = dst.get(..3) == Some(&[224, 0, 0][..]);
+        if lbcast || local_mc {
+            return !r.invert;
+        }
+    }
+    let ok = match env.route_to(Family::Ipv4, src, pkt.in_dev) {
+        None => false,
+        Some((t, uses_dev)) => {
+            // RTN_UNICAST = 1, RTN_LOCAL = 2.
+            (t == 1 || (t == 2 && r.accept_local)) && (uses_dev || r.loose)
+        }
+    };
+    ok ^ r.invert
 }
 
 /// `mark_mt` (net/netfilter/xt_mark.c):
@@ -742,6 +797,71 @@ mod tests {
         let c = !(sum as u16);
         p[10..12].copy_from_slice(&c.to_be_bytes());
         p
+    }
+
+    /// Numbers of the mangle PREROUTING rules that matched.
+    fn prerouting_hits(h: &mut Host, dev: &str, pkt: &[u8]) -> Vec<u32> {
+        let mut out = Outcome::default();
+        let mut sink = TraceCollector::default();
+        let d = h.device_index(dev).unwrap();
+        h.receive(d, pkt, Instant::from_millis(0), &mut out, &mut sink);
+        sink.records
+            .iter()
+            .filter_map(|r| r.strip_prefix("mangle:PREROUTING:rule:"))
+            .map(|n| n.parse().unwrap())
+            .collect()
+    }
+
+    fn with_src(mut p: Vec<u8>, src: [u8; 4]) -> Vec<u8> {
+        let dst = [p[16], p[17], p[18], p[19]];
+        p[12..16].copy_from_slice(&src);
+        with_dst(p, dst)
+    }
+
+    #[test]
+    fn rpfilter_strict_loose_invert_accept_local() {
+        let rules =
+            "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n\
+                     :OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n\
+                     -A PREROUTING -m rpfilter\n\
+                     -A PREROUTING -m rpfilter --loose\n\
+                     -A PREROUTING -m rpfilter --invert\n\
+                     -A PREROUTING -m rpfilter --accept-local\n\
+                     COMMIT\n";
+        let mut h = host(rules, "");
+        // 192.0.2.20 is routed through eth0 (connected); no default route.
+        assert_eq!(prerouting_hits(&mut h, "eth0", &hex(V4_UDP)), [1, 2, 4]);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &hex(V4_UDP)), [2, 3]);
+        let unrouted = with_src(hex(V4_UDP), [203, 0, 113, 9]);
+        assert_eq!(prerouting_hits(&mut h, "eth0", &unrouted), [3]);
+        // The host's own address: a local route, on eth0.
+        let own = with_src(hex(V4_UDP), [192, 0, 2, 1]);
+        assert_eq!(prerouting_hits(&mut h, "eth0", &own), [3, 4]);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &own), [3]);
+        // A zero-net source to the limited broadcast always passes.
+        let dhcp = with_dst(with_src(hex(V4_UDP), [0, 0, 0, 0]), [255, 255, 255, 255]);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &dhcp), [1, 2, 4]);
+    }
+
+    #[test]
+    fn rpfilter_ipv6() {
+        let rules =
+            "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n\
+                     :OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n\
+                     -A PREROUTING -m rpfilter\n\
+                     -A PREROUTING -m rpfilter --loose\n\
+                     -A PREROUTING -m rpfilter --accept-local\n\
+                     COMMIT\n";
+        let mut h = host("", rules);
+        // 2001:db8::20 is on eth0's connected prefix.
+        assert_eq!(prerouting_hits(&mut h, "eth0", &hex(V6_UDP)), [1, 2, 3]);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &hex(V6_UDP)), [2]);
+        // Unspecified source: matches; the host's own address: accept-local only.
+        let mut p = hex(V6_UDP);
+        p[8..24].fill(0);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &p), [1, 2, 3]);
+        p[8..24].copy_from_slice(&hex("20010db8000000000000000000000001"));
+        assert_eq!(prerouting_hits(&mut h, "eth1", &p), [3]);
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub fn match_supported(m: &Match) -> bool {
         Match::Owner(o) => !o.suppl_groups,
         Match::Recent(_) => true,
         Match::Hashlimit(_) => true,
+        Match::Rpfilter(_) => true,
         _ => false,
     }
 }
@@ -128,6 +129,7 @@ pub fn eval_match<E: Env>(
         .into(),
         Match::Recent(x) => misc::recent_mt(x, pkt, st, env).into(),
         Match::Hashlimit(x) => misc::hashlimit_mt(x, pkt, st, env),
+        Match::Rpfilter(x) => misc::rpfilter_mt(x, pkt, env).into(),
         _ => MatchResult::NoMatch,
     }
 }

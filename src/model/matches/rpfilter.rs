@@ -2,8 +2,8 @@
 //! net/ipv6/netfilter/ip6t_rpfilter.c, extensions/libxt_rpfilter.c):
 //! reverse-path filter by a route lookup of the source address.
 //!
-//! Evaluation not supported: the engine reports an error when such a rule
-//! is compiled (it needs a FIB lookup the engine does not model yet).
+//! Evaluated by `engine::eval::misc::rpfilter_mt` with the host's routing
+//! table (both families).
 
 use core::fmt;
 
