@@ -715,7 +715,7 @@ impl Host {
             Family::Ipv6 => p.buf.get(7).copied().unwrap_or(0),
         };
         if ttl <= 1 {
-            super::stack::time_exceeded(self, p.family, p.buf, p.in_dev, p.slot, now);
+            super::stack::time_exceeded(self, p.family, p.buf, p.slot, now);
             return self.dropped(&p);
         }
         // ip6_forward (net/ipv6/ip6_output.c), when the packet does not leave

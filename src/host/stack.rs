@@ -208,99 +208,91 @@ fn echo_reply_v6(pkt: &[u8], thoff: usize, out: &mut [u8]) -> Option<usize> {
     Some(total)
 }
 
-/// `icmp_send(ICMP_TIME_EXCEEDED)` / `icmpv6_send(ICMPV6_TIME_EXCEED)` from
-/// the forwarding path, sourced from the address the route back uses.
-pub(crate) fn time_exceeded(
-    host: &mut Host,
-    family: Family,
-    pkt: &[u8],
-    _in_dev: usize,
-    slot: Option<CtSlot>,
-    now: crate::time::Instant,
-) {
-    // icmp_glue_bits: the error is attached to the original's entry.
-    let attached = match slot {
-        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
-        _ => None,
-    };
-    let mut out = [0u8; 1280];
-    let n = match family {
-        Family::Ipv4 => {
-            let src = IpAddr::V4(Ipv4Addr::new(
-                rd_u8(pkt, 12),
-                rd_u8(pkt, 13),
-                rd_u8(pkt, 14),
-                rd_u8(pkt, 15),
-            ));
-            let Some(super::route::RouteKind::Unicast { dev, .. }) = host.fib4.lookup(src) else {
-                return;
-            };
-            let Some(IpAddr::V4(me)) = host.fib4.source_on(dev, false) else {
-                return;
-            };
-            match icmp_error_v4(
-                pkt,
-                IcmpType::TIME_EXCEEDED,
-                0,
-                0,
-                me,
-                DEFAULT_TTL,
-                0,
-                &mut out,
-            ) {
-                Ok(n)
-                    if super::targets::icmp_allowed(
-                        &host.fib4,
-                        &mut host.icmp_limit,
-                        host.hz,
-                        now,
-                        src,
-                    ) =>
-                {
-                    Some(n)
-                }
-                _ => None,
-            }
-        }
+/// The original's source address.
+fn source_of(family: Family, pkt: &[u8]) -> IpAddr {
+    match family {
+        Family::Ipv4 => IpAddr::V4(Ipv4Addr::new(
+            rd_u8(pkt, 12),
+            rd_u8(pkt, 13),
+            rd_u8(pkt, 14),
+            rd_u8(pkt, 15),
+        )),
         Family::Ipv6 => {
             let mut s = [0u8; 16];
             if let Some(x) = pkt.get(8..24) {
                 s.copy_from_slice(x);
             }
-            let src = IpAddr::V6(Ipv6Addr::from(s));
-            let Some(super::route::RouteKind::Unicast { dev, .. }) = host.fib6.lookup(src) else {
-                return;
-            };
-            let Some(IpAddr::V6(me)) = host.fib6.source_on(dev, true) else {
-                return;
-            };
-            match icmpv6_error(
-                pkt,
-                Icmpv6Type::TIME_EXCEED,
-                0,
-                0,
-                &me,
-                DEFAULT_TTL,
-                &mut out,
-            ) {
-                Ok(n)
-                    if super::targets::icmp_allowed(
-                        &host.fib6,
-                        &mut host.icmp_limit,
-                        host.hz,
-                        now,
-                        src,
-                    ) =>
-                {
-                    Some(n)
-                }
-                _ => None,
-            }
+            IpAddr::V6(Ipv6Addr::from(s))
         }
-    };
-    if let Some(n) = n {
-        push_tx(host, &out[..n], attached);
     }
+}
+
+/// `icmp_send` / `icmpv6_send` for an error about a packet the host is
+/// routing (not one addressed to it): sourced from the address of the
+/// device the route back uses, attached to the original's conntrack entry
+/// (`icmp_glue_bits` -> `nf_ct_attach`), rate limited per destination.
+fn icmp_error(
+    host: &mut Host,
+    family: Family,
+    pkt: &[u8],
+    v4: (IcmpType, u8),
+    v6: (Icmpv6Type, u8),
+    slot: Option<CtSlot>,
+    now: crate::time::Instant,
+) {
+    let attached = match slot {
+        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
+        _ => None,
+    };
+    let src = source_of(family, pkt);
+    let fib = if family == Family::Ipv4 {
+        &host.fib4
+    } else {
+        &host.fib6
+    };
+    let Some(super::route::RouteKind::Unicast { dev, .. }) = fib.lookup(src) else {
+        return;
+    };
+    let mut out = [0u8; 1280];
+    let built = match (family, fib.source_on(dev, family == Family::Ipv6)) {
+        (Family::Ipv4, Some(IpAddr::V4(me))) => {
+            icmp_error_v4(pkt, v4.0, v4.1, 0, me, DEFAULT_TTL, 0, &mut out)
+        }
+        (Family::Ipv6, Some(IpAddr::V6(me))) => {
+            icmpv6_error(pkt, v6.0, v6.1, 0, &me, DEFAULT_TTL, &mut out)
+        }
+        _ => return,
+    };
+    let fib = if family == Family::Ipv4 {
+        &host.fib4
+    } else {
+        &host.fib6
+    };
+    if let Ok(n) = built {
+        if super::targets::icmp_allowed(fib, &mut host.icmp_limit, host.hz, now, src) {
+            push_tx(host, &out[..n], attached);
+        }
+    }
+}
+
+/// `icmp_send(ICMP_TIME_EXCEEDED)` / `icmpv6_send(ICMPV6_TIME_EXCEED)` from
+/// the forwarding path (`ip_forward`, `ip6_forward`).
+pub(crate) fn time_exceeded(
+    host: &mut Host,
+    family: Family,
+    pkt: &[u8],
+    slot: Option<CtSlot>,
+    now: crate::time::Instant,
+) {
+    icmp_error(
+        host,
+        family,
+        pkt,
+        (IcmpType::TIME_EXCEEDED, 0),
+        (Icmpv6Type::TIME_EXCEED, 0),
+        slot,
+        now,
+    );
 }
 
 /// ICMP "destination unreachable, no route" for a received packet whose
@@ -317,93 +309,25 @@ pub(crate) fn no_route(
     slot: Option<CtSlot>,
     now: crate::time::Instant,
 ) {
-    let attached = match slot {
-        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
-        _ => None,
-    };
-    let mut out = [0u8; 1280];
-    let n = match family {
-        Family::Ipv4 => {
-            let src = IpAddr::V4(Ipv4Addr::new(
-                rd_u8(pkt, 12),
-                rd_u8(pkt, 13),
-                rd_u8(pkt, 14),
-                rd_u8(pkt, 15),
-            ));
-            let hz = u64::from(host.hz.max(1));
-            let jiffies = now.as_nanos() / (1_000_000_000 / hz);
-            if !host.icmp_limit.rt_error_allow(src, jiffies, hz) {
-                return;
-            }
-            let Some(super::route::RouteKind::Unicast { dev, .. }) = host.fib4.lookup(src) else {
-                return;
-            };
-            let Some(IpAddr::V4(me)) = host.fib4.source_on(dev, false) else {
-                return;
-            };
-            match icmp_error_v4(
-                pkt,
-                IcmpType::DEST_UNREACH,
-                0,
-                0,
-                me,
-                DEFAULT_TTL,
-                0,
-                &mut out,
-            ) {
-                Ok(n)
-                    if super::targets::icmp_allowed(
-                        &host.fib4,
-                        &mut host.icmp_limit,
-                        host.hz,
-                        now,
-                        src,
-                    ) =>
-                {
-                    Some(n)
-                }
-                _ => None,
-            }
+    if family == Family::Ipv4 {
+        let hz = u64::from(host.hz.max(1));
+        let jiffies = now.as_nanos() / (1_000_000_000 / hz);
+        if !host
+            .icmp_limit
+            .rt_error_allow(source_of(family, pkt), jiffies, hz)
+        {
+            return;
         }
-        Family::Ipv6 => {
-            let mut s = [0u8; 16];
-            if let Some(x) = pkt.get(8..24) {
-                s.copy_from_slice(x);
-            }
-            let src = IpAddr::V6(Ipv6Addr::from(s));
-            let Some(super::route::RouteKind::Unicast { dev, .. }) = host.fib6.lookup(src) else {
-                return;
-            };
-            let Some(IpAddr::V6(me)) = host.fib6.source_on(dev, true) else {
-                return;
-            };
-            match icmpv6_error(
-                pkt,
-                Icmpv6Type::DEST_UNREACH,
-                0,
-                0,
-                &me,
-                DEFAULT_TTL,
-                &mut out,
-            ) {
-                Ok(n)
-                    if super::targets::icmp_allowed(
-                        &host.fib6,
-                        &mut host.icmp_limit,
-                        host.hz,
-                        now,
-                        src,
-                    ) =>
-                {
-                    Some(n)
-                }
-                _ => None,
-            }
-        }
-    };
-    if let Some(n) = n {
-        push_tx(host, &out[..n], attached);
     }
+    icmp_error(
+        host,
+        family,
+        pkt,
+        (IcmpType::DEST_UNREACH, 0),
+        (Icmpv6Type::DEST_UNREACH, 0),
+        slot,
+        now,
+    );
 }
 
 /// The kernel's ICMP error rate limits for one host: per destination
