@@ -210,7 +210,7 @@ struct Parser<'a> {
     table: TableKind,
     words: &'a [Word],
     /// The words as plain strings (for extension arguments).
-    strs: Vec<String>,
+    strs: &'a [String],
     line: usize,
     pos: usize,
     opts: Vec<OptEntry>,
@@ -456,7 +456,8 @@ impl<'a> Parser<'a> {
                 .find(|s| s.id == e.id && s.name == e.name)
                 .copied()
         };
-        let rest: Vec<String> = self.strs[self.pos..].to_vec();
+        let strs: &'a [String] = self.strs;
+        let rest = strs.get(self.pos..).unwrap_or(&[]);
         let ctx = ExtCtx {
             family: self.family,
             table: self.table,
@@ -464,7 +465,7 @@ impl<'a> Parser<'a> {
             proto: self.rule.proto,
             proto_inv: self.rule.proto_inv,
         };
-        let mut args = Args::new(optarg.as_deref(), &rest);
+        let mut args = Args::new(optarg.as_deref(), rest);
         let (ext_name, specs, seen) = match e.owner {
             Owner::Target => {
                 let t = self.target.as_ref().ok_or("internal: no target")?;
@@ -862,11 +863,12 @@ pub fn parse_command(
     line: usize,
     chain_exists: &dyn Fn(&str) -> bool,
 ) -> Result<Command, Error> {
+    let strs: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
     let mut p = Parser {
         family,
         table,
         words,
-        strs: words.iter().map(|w| w.text.clone()).collect(),
+        strs: &strs,
         line,
         pos: 0,
         opts: MAIN_OPTS
