@@ -22,48 +22,8 @@ pub struct Dscp {
     pub dscp: u8,
 }
 
-const DS_CLASSES: [(&str, u8); 22] = [
-    ("CS0", 0x00),
-    ("CS1", 0x08),
-    ("CS2", 0x10),
-    ("CS3", 0x18),
-    ("CS4", 0x20),
-    ("CS5", 0x28),
-    ("CS6", 0x30),
-    ("CS7", 0x38),
-    ("BE", 0x00),
-    ("AF11", 0x0a),
-    ("AF12", 0x0c),
-    ("AF13", 0x0e),
-    ("AF21", 0x12),
-    ("AF22", 0x14),
-    ("AF23", 0x16),
-    ("AF31", 0x1a),
-    ("AF32", 0x1c),
-    ("AF33", 0x1e),
-    ("AF41", 0x22),
-    ("AF42", 0x24),
-    ("AF43", 0x26),
-    ("EF", 0x2e),
-];
-
-/// `class_to_dscp` (dscp_helper.c): the first class name that `name`
-/// starts with, case-insensitively.
-///
-/// ```
-/// use nfsim::model::targets::dscp::class_to_dscp;
-/// assert_eq!(class_to_dscp("ef"), Ok(0x2e));
-/// assert!(class_to_dscp("AF5").is_err());
-/// ```
-pub fn class_to_dscp(name: &str) -> Result<u8, String> {
-    DS_CLASSES
-        .iter()
-        .find(|(c, _)| {
-            name.len() >= c.len() && name.as_bytes()[..c.len()].eq_ignore_ascii_case(c.as_bytes())
-        })
-        .map(|(_, v)| *v)
-        .ok_or_else(|| format!("Invalid DSCP value `{name}'"))
-}
+/// `class_to_dscp` (dscp_helper.c), shared with `-m dscp`.
+pub use crate::model::matches::dscp::class_to_dscp;
 
 const SET: u8 = 0;
 const CLASS: u8 = 1;
