@@ -26,6 +26,12 @@ pub struct Duration(u64);
 impl Instant {
     /// The epoch.
     pub const ZERO: Instant = Instant(0);
+    /// The latest instant nfsim supports: 2^63 ns, about 292 years after
+    /// the epoch. Arithmetic on instants saturates at `u64::MAX` instead of
+    /// wrapping; below this bound no deadline nfsim computes (the longest
+    /// is `recent --seconds` at 2^32 − 1 s, 136 years) can saturate, so
+    /// every timer keeps its meaning. Trace files refuse later times.
+    pub const MAX_SUPPORTED: Instant = Instant(1 << 63);
     /// From nanoseconds since the epoch.
     pub const fn from_nanos(ns: u64) -> Self {
         Instant(ns)

@@ -1,11 +1,19 @@
 //! The `nfsim` command.
 
-use std::io::Read;
+use std::io::{self, Read, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nfsim::model::Family;
 use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
+
+/// `eprintln!` without its panic: a closed standard error (`2>&1 | head`)
+/// must not crash the command either.
+macro_rules! elog {
+    ($($t:tt)*) => {{
+        let _ = writeln!(io::stderr(), $($t)*);
+    }};
+}
 
 #[derive(Parser)]
 #[command(
@@ -60,26 +68,26 @@ struct Line<'a> {
     log: &'a [String],
 }
 
-fn replay_cmd(file: &str, check: bool) -> ExitCode {
+fn replay_cmd(file: &str, check: bool, w: &mut impl Write) -> io::Result<ExitCode> {
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("nfsim: {file}: {e}");
-            return ExitCode::from(2);
+            elog!("nfsim: {file}: {e}");
+            return Ok(ExitCode::from(2));
         }
     };
     let trace = match nfsim::replay::TraceFile::from_json(&text) {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("nfsim: {file}: {e}");
-            return ExitCode::from(2);
+            elog!("nfsim: {file}: {e}");
+            return Ok(ExitCode::from(2));
         }
     };
     let results = match nfsim::replay::replay(&trace) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("nfsim: {file}: {e}");
-            return ExitCode::from(1);
+            elog!("nfsim: {file}: {e}");
+            return Ok(ExitCode::from(1));
         }
     };
     if check {
@@ -90,20 +98,25 @@ fn replay_cmd(file: &str, check: bool) -> ExitCode {
             if a.all() {
                 agree += 1;
             } else {
-                println!("packet {i}: {a:?}");
-                println!("  kernel: {}", serde_json::to_string(k).unwrap_or_default());
-                println!(
+                writeln!(w, "packet {i}: {a:?}")?;
+                writeln!(
+                    w,
+                    "  kernel: {}",
+                    serde_json::to_string(k).unwrap_or_default()
+                )?;
+                writeln!(
+                    w,
                     "  nfsim:  {}",
                     serde_json::to_string(ours).unwrap_or_default()
-                );
+                )?;
             }
         }
-        println!("{agree}/{} packets agree", trace.packets.len());
-        return if agree == trace.packets.len() {
+        writeln!(w, "{agree}/{} packets agree", trace.packets.len())?;
+        return Ok(if agree == trace.packets.len() {
             ExitCode::SUCCESS
         } else {
             ExitCode::from(1)
-        };
+        });
     }
     for (i, r) in results.iter().enumerate() {
         let line = Line {
@@ -114,14 +127,14 @@ fn replay_cmd(file: &str, check: bool) -> ExitCode {
             conntrack: &r.conntrack,
             log: &r.log,
         };
-        println!("{}", serde_json::to_string(&line).unwrap_or_default());
+        writeln!(w, "{}", serde_json::to_string(&line).unwrap_or_default())?;
     }
-    ExitCode::SUCCESS
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `nfsim bench`: one host, one reused `Outcome`, `NoTrace`; packets decoded
 /// before the clock starts. The wall clock is read only here, never by the library.
-fn bench_cmd(file: &str, repeat: u32) -> ExitCode {
+fn bench_cmd(file: &str, repeat: u32, w: &mut impl Write) -> io::Result<ExitCode> {
     use nfsim::engine::NoTrace;
     use nfsim::host::Outcome;
     use nfsim::time::Instant;
@@ -131,15 +144,15 @@ fn bench_cmd(file: &str, repeat: u32) -> ExitCode {
     {
         Ok(t) => t,
         Err(e) => {
-            eprintln!("nfsim: {file}: {e}");
-            return ExitCode::from(2);
+            elog!("nfsim: {file}: {e}");
+            return Ok(ExitCode::from(2));
         }
     };
     let mut host = match trace.build_host() {
         Ok(h) => h,
         Err(e) => {
-            eprintln!("nfsim: {file}: {e}");
-            return ExitCode::from(1);
+            elog!("nfsim: {file}: {e}");
+            return Ok(ExitCode::from(1));
         }
     };
     // (device or None for sent, at_ms, bytes)
@@ -148,8 +161,8 @@ fn bench_cmd(file: &str, repeat: u32) -> ExitCode {
         let bytes = match nfsim::replay::from_hex(&p.hex) {
             Ok(b) => b,
             Err(e) => {
-                eprintln!("nfsim: {file}: packet {i}: {e}");
-                return ExitCode::from(2);
+                elog!("nfsim: {file}: packet {i}: {e}");
+                return Ok(ExitCode::from(2));
             }
         };
         let dev = if p.out == Some(true) {
@@ -158,8 +171,8 @@ fn bench_cmd(file: &str, repeat: u32) -> ExitCode {
             match p.in_dev.as_deref().and_then(|d| host.device_index(d)) {
                 Some(d) => Some(d),
                 None => {
-                    eprintln!("nfsim: {file}: packet {i}: no known `in` device and not `out`");
-                    return ExitCode::from(2);
+                    elog!("nfsim: {file}: packet {i}: no known `in` device and not `out`");
+                    return Ok(ExitCode::from(2));
                 }
             }
         };
@@ -182,17 +195,18 @@ fn bench_cmd(file: &str, repeat: u32) -> ExitCode {
     let secs = start.elapsed().as_secs_f64();
     let n = pkts.len() as f64 * f64::from(repeat);
     if n == 0.0 {
-        println!("no packets");
-        return ExitCode::SUCCESS;
+        writeln!(w, "no packets")?;
+        return Ok(ExitCode::SUCCESS);
     }
-    println!(
+    writeln!(
+        w,
         "{} packets in {:.6} s: {:.0} packets/s, {:.1} ns/packet",
         n,
         secs,
         n / secs,
         secs * 1e9 / n
-    );
-    ExitCode::SUCCESS
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn read_input(file: &Option<String>) -> Result<(String, String), String> {
@@ -213,9 +227,25 @@ fn read_input(file: &Option<String>) -> Result<(String, String), String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let stdout = io::stdout();
+    let mut w = io::BufWriter::new(stdout.lock());
+    let r = run(cli, &mut w).and_then(|code| w.flush().map(|()| code));
+    match r {
+        Ok(code) => code,
+        // A reader that went away (`nfsim save big.rules | head -1`):
+        // end quietly, as other Unix tools do.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            elog!("nfsim: standard output: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(cli: Cli, w: &mut impl Write) -> io::Result<ExitCode> {
     match cli.cmd {
-        Cmd::Replay { file, check } => replay_cmd(&file, check),
-        Cmd::Bench { file, repeat } => bench_cmd(&file, repeat),
+        Cmd::Replay { file, check } => replay_cmd(&file, check, w),
+        Cmd::Bench { file, repeat } => bench_cmd(&file, repeat, w),
         Cmd::Save {
             ipv6,
             counters,
@@ -224,8 +254,8 @@ fn main() -> ExitCode {
             let (name, text) = match read_input(&file) {
                 Ok(x) => x,
                 Err(e) => {
-                    eprintln!("nfsim: {e}");
-                    return ExitCode::from(2);
+                    elog!("nfsim: {e}");
+                    return Ok(ExitCode::from(2));
                 }
             };
             let family = if ipv6 { Family::Ipv6 } else { Family::Ipv4 };
@@ -235,12 +265,12 @@ fn main() -> ExitCode {
             };
             match parse_restore(&text, &opts) {
                 Ok(rs) => {
-                    print!("{}", save_string(&rs, SaveOptions { counters }));
-                    ExitCode::SUCCESS
+                    w.write_all(save_string(&rs, SaveOptions { counters }).as_bytes())?;
+                    Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
-                    eprintln!("{name}:{}:{}: {}", e.line, e.col, e.message.trim_end());
-                    ExitCode::from(1)
+                    elog!("{name}:{}:{}: {}", e.line, e.col, e.message.trim_end());
+                    Ok(ExitCode::from(1))
                 }
             }
         }

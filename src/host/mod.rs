@@ -19,6 +19,7 @@ pub mod log;
 pub mod path;
 pub mod route;
 pub mod stack;
+mod sysctl;
 pub mod targets;
 
 use std::collections::VecDeque;
@@ -29,7 +30,9 @@ use ipnet::IpNet;
 use crate::conntrack::{Config as CtConfig, ConntrackTable, SplitMix64};
 use crate::engine::{CompileError, Program, TableState};
 use crate::model::{Family, Ruleset, TableKind, Verdict as MVerdict};
+use crate::time::Instant;
 use route::{Fib, Route};
+use sysctl::{ConfDev, SysctlName};
 
 /// One network device of the host (besides `lo`, which always exists).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,7 +74,7 @@ pub struct HostConfig {
     /// Sysctls that differ from the defaults (`net.ipv4.ip_forward`,
     /// `net.ipv6.conf.all.forwarding`, `net.netfilter.nf_conntrack_*`).
     pub sysctls: Vec<(String, i64)>,
-    /// The kernel's tick rate (`CONFIG_HZ`).
+    /// The kernel's tick rate (`CONFIG_HZ`), 1 to [`MAX_HZ`].
     pub hz: u32,
     /// Seed of the host's random generator (NAT port choice, `statistic --mode random`).
     pub seed: u64,
@@ -94,6 +97,10 @@ impl Default for HostConfig {
     }
 }
 
+/// The largest tick rate [`Host::new`] accepts: a jiffy must last at least
+/// 100 µs so that jiffy arithmetic stays exact in nanoseconds.
+pub const MAX_HZ: u32 = 10_000;
+
 /// A device of the host as the pipeline uses it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Device {
@@ -110,17 +117,28 @@ pub struct Device {
 pub enum HostError {
     /// A rule nfsim cannot evaluate.
     Compile(CompileError),
-    /// A sysctl nfsim does not know or a bad value.
-    Sysctl(String),
-    /// A route or interface problem.
-    Config(String),
+    /// A sysctl nfsim does not know, a malformed name, or a bad value.
+    Sysctl {
+        /// The name as given.
+        name: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A route, interface or other setting the kernel would refuse.
+    Config {
+        /// Where in the [`HostConfig`]: `interfaces[1].name`, `routes[0].dev`, `hz`.
+        field: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl core::fmt::Display for HostError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             HostError::Compile(e) => write!(f, "{e}"),
-            HostError::Sysctl(s) | HostError::Config(s) => f.write_str(s),
+            HostError::Sysctl { name, message } => write!(f, "sysctl {name}: {message}"),
+            HostError::Config { field, message } => write!(f, "{field}: {message}"),
         }
     }
 }
@@ -281,6 +299,9 @@ pub struct Host {
     pub(crate) tx_redirects: Vec<bool>,
     pub(crate) queue: VecDeque<path::Job>,
     pub(crate) pool: Vec<Vec<u8>>,
+    /// The latest instant given to [`Host::receive`] or [`Host::send`]:
+    /// the host's clock never goes backwards (see [`Host::receive`]).
+    pub(crate) clock: Instant,
 }
 
 /// `recent_mt_check` / `hashlimit_mt_check` of every rule, in program
@@ -310,11 +331,17 @@ fn register_shared(
                     _ => continue,
                 };
                 let Some(id) = id else {
-                    return Err(HostError::Config(format!(
-                        "{}: the kernel refuses this rule's `{}' options",
-                        tp.kind.name(),
-                        m.name()
-                    )));
+                    return Err(HostError::Config {
+                        field: match family {
+                            Family::Ipv4 => "rules.ipv4".into(),
+                            Family::Ipv6 => "rules.ipv6".into(),
+                        },
+                        message: format!(
+                            "{}: the kernel refuses this rule's `{}' options",
+                            tp.kind.name(),
+                            m.name()
+                        ),
+                    });
                 };
                 if let Some(ms) = st.match_state.get_mut(r.state_base as usize + k) {
                     ms.init = true;
@@ -368,6 +395,15 @@ impl Host {
     /// assert_eq!(h.device(0), Some("lo"));
     /// ```
     pub fn new(cfg: &HostConfig, v4: &Ruleset, v6: &Ruleset) -> Result<Host, HostError> {
+        if !(1..=MAX_HZ).contains(&cfg.hz) {
+            return Err(HostError::Config {
+                field: "hz".into(),
+                message: format!(
+                    "{}: the tick rate must be 1 to {MAX_HZ} (Linux's CONFIG_HZ choices are 100, 250, 300 and 1000)",
+                    cfg.hz
+                ),
+            });
+        }
         let mut devs = vec![Device {
             name: "lo".into(),
             mac: [0; 6],
@@ -375,12 +411,33 @@ impl Host {
         }];
         let mut fib4 = Fib::default();
         let mut fib6 = Fib::default();
-        fib6.local.push((
-            "::1".parse().map_err(|_| HostError::Config("::1".into()))?,
-            0,
-        ));
+        fib6.local.push((std::net::Ipv6Addr::LOCALHOST.into(), 0));
         for (i, itf) in cfg.interfaces.iter().enumerate() {
             let dev = i + 1;
+            // dev_valid_name (net/core/dev.c): 1 to IFNAMSIZ - 1 bytes, not
+            // `.` or `..`, no `/`, `:` or white space; register_netdevice
+            // refuses a name in use ("File exists").
+            let name = &itf.name;
+            let bad = if name.is_empty() || name.len() >= 16 {
+                Some("a device name is 1 to 15 bytes (IFNAMSIZ)")
+            } else if name == "."
+                || name == ".."
+                || name
+                    .bytes()
+                    .any(|b| b == b'/' || b == b':' || b.is_ascii_whitespace())
+            {
+                Some("not a valid device name (dev_valid_name)")
+            } else if devs.iter().any(|d| &d.name == name) {
+                Some("a device of that name exists already")
+            } else {
+                None
+            };
+            if let Some(message) = bad {
+                return Err(HostError::Config {
+                    field: format!("interfaces[{i}].name"),
+                    message: format!("{name:?}: {message}"),
+                });
+            }
             devs.push(Device {
                 name: itf.name.clone(),
                 mac: itf.mac,
@@ -401,22 +458,37 @@ impl Host {
                 });
             }
         }
-        for r in &cfg.routes {
+        for (i, r) in cfg.routes.iter().enumerate() {
+            let cerr = |field: &str, message: String| HostError::Config {
+                field: format!("routes[{i}]{field}"),
+                message,
+            };
+            if r.via.is_some_and(|v| v.is_ipv4() != r.dst.addr().is_ipv4()) {
+                return Err(cerr(
+                    ".via",
+                    "gateway and destination of different families".into(),
+                ));
+            }
             let dev = match &r.dev {
                 Some(n) => devs
                     .iter()
                     .position(|d| &d.name == n)
-                    .ok_or_else(|| HostError::Config(format!("route via unknown device {n}")))?,
+                    .ok_or_else(|| cerr(".dev", format!("no device {n} on this host")))?,
                 None => {
-                    let via = r.via.ok_or_else(|| {
-                        HostError::Config("route needs a device or a gateway".into())
-                    })?;
+                    let via = r
+                        .via
+                        .ok_or_else(|| cerr("", "a route needs a device or a gateway".into()))?;
                     let fib = if via.is_ipv4() { &fib4 } else { &fib6 };
                     fib.connected
                         .iter()
                         .find(|(n, _)| n.contains(&via))
                         .map(|(_, d)| *d)
-                        .ok_or_else(|| HostError::Config(format!("gateway {via} unreachable")))?
+                        .ok_or_else(|| {
+                            cerr(
+                                ".via",
+                                format!("gateway {via} unreachable (Network is unreachable)"),
+                            )
+                        })?
                 }
             };
             let fib = if r.dst.addr().is_ipv4() {
@@ -441,90 +513,98 @@ impl Host {
         let mut redir_default: Option<bool> = None;
         let mut redir_dev: Vec<Option<bool>> = vec![None; devs.len()];
         for (k, v) in &cfg.sysctls {
-            let localnet_dev = k
-                .strip_prefix("net.ipv4.conf.")
-                .and_then(|r| r.strip_suffix(".route_localnet"));
-            match k.as_str() {
-                _ if localnet_dev == Some("all") => {
-                    if *v != 0 {
-                        route_localnet.iter_mut().for_each(|b| *b = true);
-                    }
-                }
-                _ if localnet_dev.is_some_and(|d| devs.iter().any(|x| x.name == d)) => {
-                    if let Some(i) = devs
-                        .iter()
-                        .position(|x| Some(x.name.as_str()) == localnet_dev)
-                    {
-                        route_localnet[i] |= *v != 0;
-                    }
-                }
-                "net.ipv4.icmp_ratelimit" | "net.ipv6.icmp.ratelimit" => {
-                    let ms = u32::try_from(*v)
-                        .map_err(|_| HostError::Sysctl(format!("{k}={v}: out of range")))?;
-                    if k.starts_with("net.ipv4") {
-                        icmp_limit.v4_ms = ms;
-                    } else {
-                        icmp_limit.v6_ms = ms;
-                    }
-                }
-                "net.ipv4.ip_forward" | "net.ipv4.conf.all.forwarding" => ip_forward = *v != 0,
-                "net.ipv6.conf.all.forwarding" => ip6_forward = *v != 0,
-                k if k.starts_with("net.netfilter.nf_conntrack_") => {
-                    ctcfg
-                        .set(k, *v)
-                        .map_err(|e| HostError::Sysctl(format!("{k}: {e:?}")))?;
-                }
-                // IN_DEV_RPFILTER = max(all, device) (include/linux/inetdevice.h).
-                // `default` only seeds devices created later; the reference
-                // recorder writes every device's own value (0, then the
-                // scenario's) after creating it, so `default` changes nothing.
-                k if k.starts_with("net.ipv4.conf.") && k.ends_with(".rp_filter") => {
-                    let v = u8::try_from(*v)
-                        .ok()
-                        .filter(|v| *v <= 2)
-                        .ok_or_else(|| HostError::Sysctl(format!("{k}={v}: not 0, 1 or 2")))?;
-                    let name = &k["net.ipv4.conf.".len()..k.len() - ".rp_filter".len()];
-                    match name {
-                        "all" => rp_all = v,
-                        "default" => {}
-                        n => {
-                            let i = devs.iter().position(|d| d.name == n).ok_or_else(|| {
-                                HostError::Sysctl(format!("sysctl {k}: no device {n}"))
-                            })?;
-                            rp_dev[i] = v;
+            let (k, v) = (k.as_str(), *v);
+            let err = |message: String| HostError::Sysctl {
+                name: k.to_string(),
+                message,
+            };
+            let name = sysctl::parse(k).map_err(|m| err(format!("not a sysctl name: {}", m.0)))?;
+            // The device a per-device setting names (`all` and `default` aside).
+            let dev_of = |d: &str| -> Result<usize, HostError> {
+                devs.iter()
+                    .position(|x| x.name == d)
+                    .ok_or_else(|| err(format!("no device {d} on this host")))
+            };
+            match name {
+                SysctlName::Ipv4Conf(dev, key) => match key.as_str() {
+                    // IN_DEV_NET_ROUTE_LOCALNET is an OR of `all` and the device.
+                    "route_localnet" => match dev {
+                        ConfDev::All => {
+                            if v != 0 {
+                                route_localnet.iter_mut().for_each(|b| *b = true);
+                            }
+                        }
+                        ConfDev::Dev(d) => route_localnet[dev_of(&d)?] |= v != 0,
+                        ConfDev::Default => {
+                            return Err(err(
+                                "`default` of route_localnet is not modelled by nfsim (set `all` or the device's own)"
+                                    .into(),
+                            ))
+                        }
+                    },
+                    "forwarding" if dev == ConfDev::All => ip_forward = v != 0,
+                    // IN_DEV_RPFILTER = max(all, device) (include/linux/inetdevice.h).
+                    // `default` only seeds devices created later; the reference
+                    // recorder writes every device's own value (0, then the
+                    // scenario's) after creating it, so `default` changes nothing.
+                    "rp_filter" => {
+                        let v = u8::try_from(v)
+                            .ok()
+                            .filter(|v| *v <= 2)
+                            .ok_or_else(|| err(format!("{v}: not 0, 1 or 2")))?;
+                        match dev {
+                            ConfDev::All => rp_all = v,
+                            ConfDev::Default => {}
+                            ConfDev::Dev(d) => rp_dev[dev_of(&d)?] = v,
                         }
                     }
-                }
-                "net.ipv6.auto_flowlabels" if *v == 0 => {}
-                k if k.starts_with("net.ipv4.conf.") && k.ends_with(".send_redirects") => {
-                    let name = &k["net.ipv4.conf.".len()..k.len() - ".send_redirects".len()];
-                    match name {
-                        "all" => redir_all = *v != 0,
+                    "send_redirects" => match dev {
+                        ConfDev::All => redir_all = v != 0,
                         // Inherited by devices created afterwards: the
                         // reference recorder writes it before creating the
                         // interfaces (lo already exists).
-                        "default" => redir_default = Some(*v != 0),
-                        n => {
-                            let i = devs.iter().position(|d| d.name == n).ok_or_else(|| {
-                                HostError::Sysctl(format!("sysctl {k}: no device {n}"))
-                            })?;
-                            redir_dev[i] = Some(*v != 0);
+                        ConfDev::Default => redir_default = Some(v != 0),
+                        ConfDev::Dev(d) => redir_dev[dev_of(&d)?] = Some(v != 0),
+                    },
+                    // Accepted with no effect on what nfsim reports: martian
+                    // logging writes kernel messages without `IN=`/`OUT=`
+                    // (not LOG records); received ICMP redirects never reach
+                    // the host stack, which answers nothing on its own (the
+                    // host delivers locally and stops, as under the reference
+                    // method).
+                    "log_martians" | "accept_redirects" | "secure_redirects" => {
+                        if let ConfDev::Dev(d) = &dev {
+                            dev_of(d)?;
                         }
                     }
+                    _ => return Err(err("not modelled by nfsim".into())),
+                },
+                SysctlName::Ipv6Conf(ConfDev::All, key) if key == "forwarding" => {
+                    ip6_forward = v != 0
                 }
-                // Martian logging writes kernel messages without `IN=`/`OUT=`
-                // (not LOG records); received ICMP redirects never reach the
-                // host stack, which answers nothing on its own (the host
-                // delivers locally and stops, as under the reference method).
-                k if k.starts_with("net.ipv4.conf.")
-                    && (k.ends_with(".log_martians")
-                        || k.ends_with(".accept_redirects")
-                        || k.ends_with(".secure_redirects")) => {}
-                k => {
-                    return Err(HostError::Sysctl(format!(
-                        "sysctl {k}={v} is not modelled by nfsim"
-                    )))
-                }
+                SysctlName::Ipv6Conf(..) => return Err(err("not modelled by nfsim".into())),
+                SysctlName::Flat(flat) => match flat.as_str() {
+                    "net.ipv4.icmp_ratelimit" | "net.ipv6.icmp.ratelimit" => {
+                        let ms = u32::try_from(v).map_err(|_| err(format!("{v}: out of range")))?;
+                        if flat.starts_with("net.ipv4") {
+                            icmp_limit.v4_ms = ms;
+                        } else {
+                            icmp_limit.v6_ms = ms;
+                        }
+                    }
+                    "net.ipv4.ip_forward" => ip_forward = v != 0,
+                    // Accepted when it is 0, the recorder's setting: flow
+                    // labels then stay 0 in what the host sends.
+                    "net.ipv6.auto_flowlabels" if v == 0 => {}
+                    f if f.starts_with("net.netfilter.nf_conntrack_") || f == "net.nf_conntrack_max" => {
+                        match ctcfg.set(f, v) {
+                            Ok(true) => {}
+                            Ok(false) => return Err(err("not modelled by nfsim".into())),
+                            Err(e) => return Err(err(e.to_string())),
+                        }
+                    }
+                    _ => return Err(err("not modelled by nfsim".into())),
+                },
             }
         }
         // connbytes_mt_check (net/netfilter/xt_connbytes.c) turns conntrack
@@ -541,7 +621,10 @@ impl Host {
         if uses_connbytes(v4) || uses_connbytes(v6) {
             ctcfg
                 .set("net.netfilter.nf_conntrack_acct", 1)
-                .map_err(|e| HostError::Sysctl(format!("nf_conntrack_acct: {e:?}")))?;
+                .map_err(|e| HostError::Sysctl {
+                    name: "net.netfilter.nf_conntrack_acct".into(),
+                    message: e.to_string(),
+                })?;
         }
         let tx_redirects = redir_dev
             .iter()
@@ -573,7 +656,10 @@ impl Host {
                 }
             }
         }
-        let ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl(format!("{e:?}")))?;
+        let ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl {
+            name: "net.netfilter.nf_conntrack_max".into(),
+            message: e.to_string(),
+        })?;
         let mut shared = crate::engine::shared::SharedTables::default();
         let mut fam4 = compile_family(v4, ip_forward)?;
         let mut fam6 = compile_family(v6, ip6_forward)?;
@@ -600,6 +686,7 @@ impl Host {
             tx_redirects,
             queue: VecDeque::with_capacity(8),
             pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
+            clock: Instant::ZERO,
         })
     }
 

@@ -130,8 +130,24 @@ impl Host {
         self.pool.push(b);
     }
 
-    /// A packet arrives on device `dev` from its peer (`hex` is from the IP
+    /// The clock the host runs on for a call at `now`: like the kernel's
+    /// jiffies it never goes backwards, so an instant earlier than one
+    /// already seen is taken as the latest one seen.
+    fn tick(&mut self, now: Instant) -> Instant {
+        self.clock = self.clock.max(now);
+        self.clock
+    }
+
+    /// A packet arrives on device `dev` from its peer (`pkt` is from the IP
     /// header on). Fills `out` (cleared first) with what happened.
+    ///
+    /// Time: `now` is the host's clock for this call. The clock never goes
+    /// backwards: an instant earlier than the latest one given to
+    /// `receive` or [`Host::send`] is taken as that latest one (the
+    /// kernel's jiffies are monotonic too). Instants are nanoseconds in a
+    /// `u64`; keep them below [`Instant::MAX_SUPPORTED`] (292 years), so
+    /// that deadlines (at most 136 years ahead, `recent --seconds`) cannot
+    /// saturate.
     pub fn receive<S: TraceSink>(
         &mut self,
         dev: usize,
@@ -141,6 +157,7 @@ impl Host {
         sink: &mut S,
     ) {
         out.clear();
+        let now = self.tick(now);
         let mut buf = self.take_buf();
         buf.extend_from_slice(pkt);
         self.queue.push_back(Job {
@@ -156,7 +173,8 @@ impl Host {
 
     /// The host sends a packet through a raw `IPPROTO_RAW` socket with the IP
     /// header included (`raw_send_hdrinc`): it is routed by its destination,
-    /// then takes the OUTPUT and POSTROUTING hooks.
+    /// then takes the OUTPUT and POSTROUTING hooks. Time as in
+    /// [`Host::receive`].
     pub fn send<S: TraceSink>(
         &mut self,
         pkt: &[u8],
@@ -165,6 +183,7 @@ impl Host {
         sink: &mut S,
     ) {
         out.clear();
+        let now = self.tick(now);
         let mut buf = self.take_buf();
         buf.extend_from_slice(pkt);
         self.queue.push_back(Job {

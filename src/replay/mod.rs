@@ -8,13 +8,13 @@ use std::net::IpAddr;
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{TraceKind, TraceSink};
-use crate::host::{Host, HostConfig, InterfaceConfig, Outcome, RouteConfig};
+use crate::host::{Host, HostConfig, HostError, InterfaceConfig, Outcome, RouteConfig};
 use crate::model::{Family, Ruleset, TableKind};
 use crate::syntax::{parse_restore, RestoreOptions};
 use crate::time::Instant;
 
 /// `recorded_with`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct RecordedWith {
     /// `uname -r`.
     #[serde(default)]
@@ -29,6 +29,17 @@ pub struct RecordedWith {
 
 fn default_hz() -> u32 {
     250
+}
+
+impl Default for RecordedWith {
+    /// No versions, and the tick rate the reference machines run at (250).
+    fn default() -> Self {
+        RecordedWith {
+            kernel: String::new(),
+            iptables: String::new(),
+            hz: default_hz(),
+        }
+    }
 }
 
 /// The neighbour on a link.
@@ -187,26 +198,78 @@ impl core::fmt::Display for ReplayError {
 impl std::error::Error for ReplayError {}
 
 fn parse_mac(s: &str) -> Result<[u8; 6], ReplayError> {
+    let bad = || {
+        ReplayError(format!(
+            "{s:?} is not a MAC address (six hex bytes joined by `:`)"
+        ))
+    };
     let mut m = [0u8; 6];
-    let parts: Vec<&str> = s.split(':').collect();
-    if parts.len() != 6 {
-        return Err(ReplayError(format!("bad MAC {s}")));
+    let mut parts = s.split(':');
+    for b in &mut m {
+        let p = parts.next().ok_or_else(bad)?;
+        if p.is_empty() || p.len() > 2 || !p.bytes().all(|c| c.is_ascii_hexdigit()) {
+            return Err(bad());
+        }
+        *b = u8::from_str_radix(p, 16).map_err(|_| bad())?;
     }
-    for (i, p) in parts.iter().enumerate() {
-        m[i] = u8::from_str_radix(p, 16).map_err(|_| ReplayError(format!("bad MAC {s}")))?;
+    if parts.next().is_some() {
+        return Err(bad());
     }
     Ok(m)
 }
 
-/// Decodes hex.
+/// Decodes hex (either case), byte by byte: any other character, ASCII or
+/// not, is an error naming its offset.
+///
+/// ```
+/// use nfsim::replay::from_hex;
+/// assert_eq!(from_hex("45Ff").unwrap(), vec![0x45, 0xff]);
+/// assert_eq!(from_hex("4").unwrap_err().to_string(), "odd hex length (1 digits)");
+/// assert_eq!(from_hex("4é").unwrap_err().to_string(), "not a hex digit at offset 1");
+/// ```
 pub fn from_hex(s: &str) -> Result<Vec<u8>, ReplayError> {
-    if s.len() % 2 != 0 {
-        return Err(ReplayError("odd hex length".into()));
+    let b = s.as_bytes();
+    let digit = |i: usize| -> Result<u8, ReplayError> {
+        match b[i] {
+            c @ b'0'..=b'9' => Ok(c - b'0'),
+            c @ b'a'..=b'f' => Ok(c - b'a' + 10),
+            c @ b'A'..=b'F' => Ok(c - b'A' + 10),
+            _ => Err(ReplayError(format!("not a hex digit at offset {i}"))),
+        }
+    };
+    if let Some(i) = (0..b.len()).find(|&i| digit(i).is_err()) {
+        return Err(ReplayError(format!("not a hex digit at offset {i}")));
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).map_err(|_| ReplayError("bad hex".into())))
+    if b.len() % 2 != 0 {
+        return Err(ReplayError(format!("odd hex length ({} digits)", b.len())));
+    }
+    b.chunks_exact(2)
+        .enumerate()
+        .map(|(k, _)| Ok(digit(2 * k)? << 4 | digit(2 * k + 1)?))
         .collect()
+}
+
+/// The time of a packet: `at_ms` must be a finite, non-negative number of
+/// milliseconds below [`Instant::MAX_SUPPORTED`], and no earlier than the
+/// packet before it (`prev`).
+fn packet_time(at_ms: f64, prev: Option<f64>) -> Result<Instant, String> {
+    let max_ms = Instant::MAX_SUPPORTED.as_nanos() as f64 / 1e6;
+    if !at_ms.is_finite() || at_ms < 0.0 || at_ms > max_ms {
+        let shown = if at_ms.abs() < 1e15 {
+            format!("{at_ms}")
+        } else {
+            format!("{at_ms:e}")
+        };
+        return Err(format!(
+            "{shown}: a time is 0 to {max_ms:.0} ms (Instant::MAX_SUPPORTED)"
+        ));
+    }
+    if let Some(p) = prev.filter(|p| at_ms < *p) {
+        return Err(format!(
+            "{at_ms} is earlier than the packet before ({p}): times never go backwards"
+        ));
+    }
+    Ok(Instant::from_millis_f64(at_ms))
 }
 
 /// Encodes hex (lower case).
@@ -219,12 +282,48 @@ pub fn to_hex(b: &[u8]) -> String {
 }
 
 impl TraceFile {
-    /// Parses a trace file.
+    /// Parses a trace file and checks what the types alone cannot: the
+    /// format tag, every packet's hex and the packet times. Errors name
+    /// the field (`packets[3].hex: ...`, `host.sysctl.net.ipv4...: ...`).
+    ///
+    /// ```
+    /// use nfsim::replay::TraceFile;
+    /// let e = TraceFile::from_json(r#"{"format":"nfsim-trace/1","packets":[{"at_ms":0,"in":"eth0","hex":"4"}]}"#);
+    /// assert_eq!(e.unwrap_err().to_string(), "packets[0].hex: odd hex length (1 digits)");
+    /// let e = TraceFile::from_json(r#"{"format":"nfsim-trace/1","host":{"sysctl":{"a":"x"}}}"#);
+    /// assert!(e.unwrap_err().to_string().starts_with("host.sysctl.a: invalid type"));
+    /// ```
     pub fn from_json(text: &str) -> Result<TraceFile, ReplayError> {
-        let t: TraceFile =
-            serde_json::from_str(text).map_err(|e| ReplayError(format!("trace file: {e}")))?;
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let t: TraceFile = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if path == "." {
+                ReplayError(format!("trace file: {inner}"))
+            } else {
+                ReplayError(format!("{path}: {inner}"))
+            }
+        })?;
         if t.format != "nfsim-trace/1" {
-            return Err(ReplayError(format!("unknown format {}", t.format)));
+            return Err(ReplayError(format!(
+                "format: {:?} is not nfsim-trace/1",
+                t.format
+            )));
+        }
+        let mut prev = None;
+        for (i, p) in t.packets.iter().enumerate() {
+            from_hex(&p.hex).map_err(|e| ReplayError(format!("packets[{i}].hex: {e}")))?;
+            packet_time(p.at_ms, prev)
+                .map_err(|e| ReplayError(format!("packets[{i}].at_ms: {e}")))?;
+            prev = Some(p.at_ms);
+            match (&p.in_dev, p.out) {
+                (Some(_), None | Some(false)) | (None, Some(true)) => {}
+                _ => {
+                    return Err(ReplayError(format!(
+                        "packets[{i}]: a packet has either `in` (a device) or `out: true`"
+                    )))
+                }
+            }
         }
         Ok(t)
     }
@@ -232,34 +331,41 @@ impl TraceFile {
     /// The host configuration this trace describes.
     pub fn host_config(&self) -> Result<HostConfig, ReplayError> {
         let mut interfaces = Vec::new();
-        for i in &self.host.interfaces {
+        for (n, i) in self.host.interfaces.iter().enumerate() {
+            let at =
+                |f: &str, e: ReplayError| ReplayError(format!("host.interfaces[{n}].{f}: {e}"));
             let addrs = i
                 .addrs
                 .iter()
-                .map(|a| {
-                    a.parse()
-                        .map_err(|_| ReplayError(format!("bad address {a}")))
+                .enumerate()
+                .map(|(k, a)| {
+                    a.parse().map_err(|_| {
+                        ReplayError(format!(
+                            "host.interfaces[{n}].addrs[{k}]: {a:?} is not ADDRESS/PREFIX"
+                        ))
+                    })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             interfaces.push(InterfaceConfig {
                 name: i.name.clone(),
-                mac: parse_mac(&i.mac)?,
+                mac: parse_mac(&i.mac).map_err(|e| at("mac", e))?,
                 addrs,
-                peer_mac: parse_mac(&i.peer.mac)?,
+                peer_mac: parse_mac(&i.peer.mac).map_err(|e| at("peer.mac", e))?,
             });
         }
         let mut routes = Vec::new();
-        for r in &self.host.routes {
+        for (n, r) in self.host.routes.iter().enumerate() {
             routes.push(RouteConfig {
-                dst: r
-                    .dst
-                    .parse()
-                    .map_err(|_| ReplayError(format!("bad route {}", r.dst)))?,
+                dst: r.dst.parse().map_err(|_| {
+                    ReplayError(format!(
+                        "host.routes[{n}].dst: {:?} is not ADDRESS/PREFIX",
+                        r.dst
+                    ))
+                })?,
                 via: match &r.via {
-                    Some(v) => Some(
-                        v.parse::<IpAddr>()
-                            .map_err(|_| ReplayError(format!("bad gateway {v}")))?,
-                    ),
+                    Some(v) => Some(v.parse::<IpAddr>().map_err(|_| {
+                        ReplayError(format!("host.routes[{n}].via: {v:?} is not an address"))
+                    })?),
                     None => None,
                 },
                 dev: r.dev.clone(),
@@ -285,8 +391,13 @@ impl TraceFile {
         let load = |text: &Option<String>, family: Family| -> Result<Ruleset, ReplayError> {
             match text {
                 None => Ok(Ruleset::new(family)),
-                Some(t) => parse_restore(t, &RestoreOptions::new(family))
-                    .map_err(|e| ReplayError(format!("rules ({family:?}): {e}"))),
+                Some(t) => parse_restore(t, &RestoreOptions::new(family)).map_err(|e| {
+                    let field = match family {
+                        Family::Ipv4 => "rules.ipv4",
+                        Family::Ipv6 => "rules.ipv6",
+                    };
+                    ReplayError(format!("{field}:{e}"))
+                }),
             }
         };
         Ok((
@@ -298,7 +409,19 @@ impl TraceFile {
     /// Builds the host.
     pub fn build_host(&self) -> Result<Host, ReplayError> {
         let (v4, v6) = self.rulesets()?;
-        Host::new(&self.host_config()?, &v4, &v6).map_err(|e| ReplayError(e.to_string()))
+        Host::new(&self.host_config()?, &v4, &v6).map_err(|e| {
+            ReplayError(match e {
+                HostError::Sysctl { name, message } => format!("host.sysctl.{name}: {message}"),
+                HostError::Config { field, message } if field == "hz" => {
+                    format!("recorded_with.hz: {message}")
+                }
+                HostError::Config { field, message } if field.starts_with("rules.") => {
+                    format!("{field}: {message}")
+                }
+                HostError::Config { field, message } => format!("host.{field}: {message}"),
+                other => other.to_string(),
+            })
+        })
     }
 }
 
@@ -327,9 +450,12 @@ pub fn replay(t: &TraceFile) -> Result<Vec<Expect>, ReplayError> {
     let mut host = t.build_host()?;
     let mut out = Outcome::default();
     let mut results = Vec::with_capacity(t.packets.len());
-    for p in &t.packets {
-        let bytes = from_hex(&p.hex)?;
-        let now = Instant::from_millis_f64(p.at_ms);
+    let mut prev = None;
+    for (i, p) in t.packets.iter().enumerate() {
+        let bytes = from_hex(&p.hex).map_err(|e| ReplayError(format!("packets[{i}].hex: {e}")))?;
+        let now = packet_time(p.at_ms, prev)
+            .map_err(|e| ReplayError(format!("packets[{i}].at_ms: {e}")))?;
+        prev = Some(p.at_ms);
         let mut sink = TraceCollector::default();
         if p.out == Some(true) {
             host.send(&bytes, now, &mut out, &mut sink);
@@ -337,10 +463,10 @@ pub fn replay(t: &TraceFile) -> Result<Vec<Expect>, ReplayError> {
             let dev_name = p
                 .in_dev
                 .as_deref()
-                .ok_or_else(|| ReplayError("packet with neither in nor out".into()))?;
-            let dev = host
-                .device_index(dev_name)
-                .ok_or_else(|| ReplayError(format!("unknown device {dev_name}")))?;
+                .ok_or_else(|| ReplayError(format!("packets[{i}]: neither `in` nor `out`")))?;
+            let dev = host.device_index(dev_name).ok_or_else(|| {
+                ReplayError(format!("packets[{i}].in: no device {dev_name} on the host"))
+            })?;
             host.receive(dev, &bytes, now, &mut out, &mut sink);
         }
         let emitted = out
