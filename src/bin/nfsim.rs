@@ -15,13 +15,15 @@ macro_rules! elog {
     }};
 }
 
+/// The command line (`pub(crate)` so that the `cli` fuzz target and its
+/// test twin, which include this file as a module, can drive it).
 #[derive(Parser)]
 #[command(
     name = "nfsim",
     version,
     about = "A packet-for-packet model of Linux netfilter"
 )]
-struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     cmd: Cmd,
 }
@@ -242,7 +244,8 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli, w: &mut impl Write) -> io::Result<ExitCode> {
+/// Runs one command, writing its standard output to `w`.
+pub(crate) fn run(cli: Cli, w: &mut impl Write) -> io::Result<ExitCode> {
     match cli.cmd {
         Cmd::Replay { file, check } => replay_cmd(&file, check, w),
         Cmd::Bench { file, repeat } => bench_cmd(&file, repeat, w),

@@ -1,0 +1,74 @@
+//! Driver of the `cli` fuzz target and its test twin (`tests/fuzz_inputs.rs`):
+//! every subcommand with its flags over an arbitrary file. The command's own
+//! source is included as a module, so the fuzzer runs exactly what
+//! `nfsim` runs, minus the process.
+
+#![allow(dead_code)]
+
+use std::io::Write;
+
+#[path = "../../src/bin/nfsim.rs"]
+#[allow(dead_code, clippy::all)]
+mod nfsim_cmd;
+
+#[path = "inputs.rs"]
+pub mod inputs;
+
+use clap::Parser;
+use inputs::Input;
+
+/// A scratch file per process and thread.
+fn scratch() -> std::path::PathBuf {
+    let tid = format!("{:?}", std::thread::current().id());
+    let tid: String = tid.chars().filter(char::is_ascii_digit).collect();
+    std::env::temp_dir().join(format!("nfsim-fuzz-cli-{}-{tid}", std::process::id()))
+}
+
+pub fn run_cli(data: &[u8]) {
+    let mut inp = Input::new(data);
+    let sel = inp.u8();
+    let body: Vec<u8> = match sel % 4 {
+        // A trace file from pieces.
+        0 => inputs::trace_json(&mut inp).into_bytes(),
+        // The rest as it is: rules, JSON, anything.
+        _ => inp.take(usize::MAX).to_vec(),
+    };
+    let path = scratch();
+    let Ok(mut f) = std::fs::File::create(&path) else {
+        return;
+    };
+    if f.write_all(&body).is_err() {
+        return;
+    }
+    drop(f);
+    let file = path.to_string_lossy().into_owned();
+    let mut args: Vec<String> = vec!["nfsim".into()];
+    match (sel >> 2) % 4 {
+        0 | 1 => {
+            args.push("save".into());
+            if sel & 0x10 != 0 {
+                args.push("-6".into());
+            }
+            if sel & 0x20 != 0 {
+                args.push("-c".into());
+            }
+        }
+        2 => {
+            args.push("replay".into());
+            if sel & 0x10 != 0 {
+                args.push("--check".into());
+            }
+        }
+        _ => {
+            args.push("bench".into());
+            args.push("--repeat".into());
+            args.push(format!("{}", (sel >> 4) % 3));
+        }
+    }
+    args.push(file);
+    if let Ok(cli) = nfsim_cmd::Cli::try_parse_from(&args) {
+        let mut out = Vec::new();
+        let _ = nfsim_cmd::run(cli, &mut out);
+    }
+    let _ = std::fs::remove_file(&path);
+}
