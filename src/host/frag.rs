@@ -8,7 +8,13 @@
 //! Queues are keyed by the "user" (who gathers), addresses, identification
 //! and (IPv4) protocol. An exact duplicate fragment is dropped; any other
 //! overlap discards the whole queue (RFC 5722 behaviour, which Linux applies
-//! to IPv4 too); a queue expires after `ipfrag_time` (30 s).
+//! to IPv4 too); an IPv4 queue expires after `net.ipv4.ipfrag_time` (30 s),
+//! an IPv6 one after `net.netfilter.nf_conntrack_frag6_timeout` (60 s,
+//! `IPV6_FRAG_TIMEOUT`; nfsim reassembles IPv6 only for conntrack). The
+//! kernel's expiry timer sits on a timer-wheel level of 512 jiffies at
+//! these lengths, so it fires up to 2 s (HZ=250) later than the timeout,
+//! depending on the phase of jiffies; nfsim expires at the timeout itself
+//! (recorded: trace `frag-timeouts-boundary`).
 //! Not modelled: the ICMP "fragment reassembly time exceeded" sent when a
 //! queue that had its first fragment expires (it is sent from a timer, not
 //! in answer to a packet).
@@ -67,22 +73,42 @@ pub(crate) enum Gathered {
 }
 
 /// The reassembly queues of one host.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub(crate) struct Defrag {
+    /// `net.ipv4.ipfrag_time`.
+    pub(crate) timeout_v4: Duration,
+    /// `net.netfilter.nf_conntrack_frag6_timeout`.
+    pub(crate) timeout_v6: Duration,
     queues: Vec<Queue>,
     /// Finished queues whose buffers are kept for reuse (no allocation once
     /// warmed up).
     free: Vec<Queue>,
 }
 
-/// `ipfrag_time` / `ip6frag_time`.
-const FRAG_TIMEOUT: Duration = Duration::from_secs(30);
+impl Default for Defrag {
+    /// `ipfrag_time` 30 s (`IP_FRAG_TIME`), `nf_conntrack_frag6_timeout`
+    /// 60 s (`IPV6_FRAG_TIMEOUT`, nf_conntrack_reasm.c `nf_ct_net_init`).
+    fn default() -> Self {
+        Defrag {
+            timeout_v4: Duration::from_secs(30),
+            timeout_v6: Duration::from_secs(60),
+            queues: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
 
 impl Defrag {
     fn expire(&mut self, now: Instant) {
         let mut i = 0;
         while i < self.queues.len() {
-            if now.saturating_since(self.queues[i].created) >= FRAG_TIMEOUT {
+            let q = &self.queues[i];
+            let timeout = if q.v6 {
+                self.timeout_v6
+            } else {
+                self.timeout_v4
+            };
+            if now.saturating_since(q.created) >= timeout {
                 let q = self.kill(i);
                 self.recycle(q);
             } else {

@@ -503,6 +503,7 @@ impl Host {
             });
         }
         let mut ctcfg = CtConfig::default();
+        let mut defrag = frag::Defrag::default();
         let mut ip_forward = false;
         let mut ip6_forward = false;
         let mut route_localnet = vec![false; devs.len()];
@@ -593,6 +594,20 @@ impl Host {
                         }
                     }
                     "net.ipv4.ip_forward" => ip_forward = v != 0,
+                    // Reassembly timeouts in seconds (proc_dointvec_jiffies:
+                    // 0 to INT_MAX / HZ).
+                    "net.ipv4.ipfrag_time" | "net.netfilter.nf_conntrack_frag6_timeout" => {
+                        let secs = u64::try_from(v)
+                            .ok()
+                            .filter(|s| *s <= i32::MAX as u64 / u64::from(cfg.hz))
+                            .ok_or_else(|| err(format!("{v}: out of range")))?;
+                        let t = crate::time::Duration::from_secs(secs);
+                        if flat == "net.ipv4.ipfrag_time" {
+                            defrag.timeout_v4 = t;
+                        } else {
+                            defrag.timeout_v6 = t;
+                        }
+                    }
                     // Accepted when it is 0, the recorder's setting: flow
                     // labels then stay 0 in what the host sends.
                     "net.ipv6.auto_flowlabels" if v == 0 => {}
@@ -677,7 +692,7 @@ impl Host {
             hz: cfg.hz,
             sender_owner: cfg.sender_owner,
             icmp_limit,
-            defrag: frag::Defrag::default(),
+            defrag,
             frag_scratch: Vec::with_capacity(2048),
             pending_discard: Vec::with_capacity(8),
             shared,
