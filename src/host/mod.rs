@@ -472,7 +472,7 @@ impl Host {
                 k if k.starts_with("net.netfilter.nf_conntrack_") => {
                     ctcfg
                         .set(k, *v)
-                        .map_err(|e| HostError::Sysctl(format!("{k}: {e:?}")))?;
+                        .map_err(|e| HostError::Sysctl(format!("{k}: {e}")))?;
                 }
                 // IN_DEV_RPFILTER = max(all, device) (include/linux/inetdevice.h).
                 // `default` only seeds devices created later; the reference
@@ -573,7 +573,8 @@ impl Host {
                 }
             }
         }
-        let ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl(format!("{e:?}")))?;
+        let ct = ConntrackTable::new(ctcfg)
+            .map_err(|e| HostError::Sysctl(format!("conntrack table: {e}")))?;
         let mut shared = crate::engine::shared::SharedTables::default();
         let mut fam4 = compile_family(v4, ip_forward)?;
         let mut fam6 = compile_family(v6, ip6_forward)?;
