@@ -429,7 +429,7 @@ const INITIAL_CHAINS: usize = 256;
 ///      src=203.0.113.53 dst=192.0.2.10 sport=53 dport=52000 mark=0");
 /// assert_eq!(ct.remaining_secs(h, now), Some(30));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ConntrackTable {
     cfg: Config,
     entries: Vec<Entry>,
@@ -450,6 +450,32 @@ pub struct ConntrackTable {
     dying: Vec<u32>,
     count: u32,
     last_sweep: Option<Instant>,
+}
+
+impl Clone for ConntrackTable {
+    /// A copy whose `free` and `dying` lists keep room for every slot, as
+    /// the original's do (a derived clone would shrink them to their length
+    /// and let deleting allocate).
+    fn clone(&self) -> Self {
+        let with_room = |v: &Vec<u32>| {
+            let mut c = Vec::with_capacity(self.entries.len().max(v.len()));
+            c.extend_from_slice(v);
+            c
+        };
+        ConntrackTable {
+            cfg: self.cfg.clone(),
+            entries: self.entries.clone(),
+            free: with_room(&self.free),
+            heads: self.heads.clone(),
+            src_heads: self.src_heads.clone(),
+            max_chains: self.max_chains,
+            hashed: self.hashed,
+            in_src: self.in_src,
+            dying: with_room(&self.dying),
+            count: self.count,
+            last_sweep: self.last_sweep,
+        }
+    }
 }
 
 fn reciprocal_scale(val: u32, ep_ro: u32) -> u32 {

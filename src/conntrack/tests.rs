@@ -1240,6 +1240,9 @@ fn invariants_random_flows() {
     assert!(ct.entries.capacity() <= max as usize);
     assert!(ct.free.capacity() >= ct.entries.len() && ct.dying.capacity() >= ct.entries.len());
     assert_eq!(ct.heads.len(), 16);
+    let copy = ct.clone();
+    assert!(copy.free.capacity() >= copy.entries.len());
+    assert!(copy.dying.capacity() >= copy.entries.len());
 }
 
 /// The sysctl path: `nf_conntrack_buckets` rounded up to a page of heads
