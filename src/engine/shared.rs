@@ -139,8 +139,12 @@ struct HashTable {
 /// `HASHLIMIT_MAX_SIZE` (net/netfilter/xt_hashlimit.c): the kernel
 /// truncates `--hashlimit-htable-size` and `--hashlimit-htable-max` to it,
 /// so a table holds at most 8 × this many entries (`max` 0 is 8 × size).
-/// nfsim allocates no buckets: entries are kept as they come.
-pub const HASHLIMIT_MAX_SIZE: u32 = 1_048_576;
+/// Rules parsed by nfsim already carry truncated values (the match's
+/// `finish`, which is also what `iptables-save` prints back);
+/// [`SharedTables::hashlimit_register`] truncates again for callers that
+/// build a [`HashlimitCfg`] themselves. nfsim allocates no buckets:
+/// entries are kept as they come.
+pub const HASHLIMIT_MAX_SIZE: u32 = crate::model::matches::hashlimit::MAX_SIZE;
 
 /// `HZ * 60 * 60 * 24`-based constants of net/netfilter/xt_hashlimit.c.
 fn hl_cpj(hz: u32) -> u64 {
