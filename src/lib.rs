@@ -41,7 +41,8 @@
 //!   `ipt_do_table`, with caller-owned state (counters, match state, jump
 //!   stack) and a [`engine::TraceSink`] that costs nothing when unused.
 //! - [`conntrack`]: the connection tracking table (TCP window tracking, UDP,
-//!   ICMP, RELATED errors, timeouts) and NAT bindings, pre-sized.
+//!   ICMP, RELATED errors, timeouts) and NAT bindings, growing with the
+//!   entries held (never sized by `nf_conntrack_max` / `_buckets`).
 //! - [`host`]: devices, addresses, routes, sysctls and the hook pipeline,
 //!   `LOG` text, `REJECT` replies, reassembly.
 //! - [`replay`]: the reference trace format (`nfsim-trace/1`) and the driver

@@ -36,10 +36,14 @@ pub(crate) const TCP_TIMEOUT_UNACK: usize = 11;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// `nf_conntrack_max`: the most entries (confirmed and unconfirmed) the
-    /// table holds. The table reserves this many slots up front.
+    /// table holds; 0 is no limit. Nothing is reserved for it: the table
+    /// grows with the entries it holds, as the kernel's slab does.
     pub max: u32,
-    /// `nf_conntrack_buckets`: number of hash chains (the kernel's
-    /// `nf_conntrack_htable_size`), which also defines the `early_drop` scan.
+    /// `nf_conntrack_buckets`: number of hash buckets (the kernel's
+    /// `nf_conntrack_htable_size`), which define the `early_drop` scan;
+    /// 1 to [`MAX_BUCKETS`]. [`Config::set`] rounds it up as the kernel
+    /// does; nfsim does not allocate the buckets, only chains for the
+    /// entries it holds.
     pub buckets: u32,
     /// `nf_conntrack_checksum`: verify L4 checksums in PREROUTING.
     pub checksum: bool,
@@ -99,6 +103,9 @@ pub enum ConfigError {
     Unsupported,
     /// A value out of the range the kernel accepts (or read-only sysctl).
     BadValue,
+    /// A size the kernel refuses to allocate (`-ENOMEM`): an
+    /// `nf_conntrack_buckets` above [`MAX_BUCKETS`].
+    NoMemory,
 }
 
 impl fmt::Display for ConfigError {
@@ -107,11 +114,28 @@ impl fmt::Display for ConfigError {
             ConfigError::Unknown => "unknown conntrack sysctl",
             ConfigError::Unsupported => "conntrack sysctl not supported by nfsim",
             ConfigError::BadValue => "invalid value for conntrack sysctl",
+            ConfigError::NoMemory => {
+                "hash table too large: the kernel refuses to allocate it (ENOMEM); \
+                 nf_conntrack_buckets is at most 268434944"
+            }
         })
     }
 }
 
 impl std::error::Error for ConfigError {}
+
+/// The most `nf_conntrack_buckets` a kernel allocates:
+/// `nf_ct_alloc_hashtable` (net/netfilter/nf_conntrack_core.c, Linux 6.18)
+/// refuses more than `INT_MAX / sizeof(struct hlist_nulls_head)` buckets
+/// (268435455 on 64-bit) before and after rounding the size up to a page
+/// of heads (512 with 4 KiB pages): the largest size it takes is
+/// 524286 pages of heads. (Checked on Linux 6.18: writing 2147483647 or
+/// 268435456 to `nf_conntrack_buckets` fails with "Cannot allocate
+/// memory".)
+pub const MAX_BUCKETS: u32 = (i32::MAX as u32 / 8) / BUCKETS_PER_PAGE * BUCKETS_PER_PAGE;
+
+/// `PAGE_SIZE / sizeof(struct hlist_nulls_head)` on x86-64.
+const BUCKETS_PER_PAGE: u32 = 512;
 
 const fn secs(s: u64) -> Duration {
     Duration::from_secs(s)
@@ -222,11 +246,19 @@ impl Config {
         let t = secs(v);
         match short {
             "nf_conntrack_max" => self.max = v as u32,
+            // nf_conntrack_hash_sysctl -> nf_conntrack_hash_resize: 0 is
+            // -EINVAL; nf_ct_alloc_hashtable rounds the size up to a page
+            // of heads (checked on Linux 6.18: 261633 reads back 262144)
+            // and refuses what exceeds MAX_BUCKETS (-ENOMEM).
             "nf_conntrack_buckets" => {
                 if v == 0 {
                     return Err(ConfigError::BadValue);
                 }
-                self.buckets = v as u32
+                let rounded = v.div_ceil(u64::from(BUCKETS_PER_PAGE)) * u64::from(BUCKETS_PER_PAGE);
+                if rounded > u64::from(MAX_BUCKETS) {
+                    return Err(ConfigError::NoMemory);
+                }
+                self.buckets = rounded as u32
             }
             "nf_conntrack_count" => return Err(ConfigError::BadValue),
             "nf_conntrack_checksum" => self.checksum = as_bool,

@@ -6,10 +6,12 @@
 //! - [`Config`]: the `net.netfilter.nf_conntrack_*` sysctls with kernel defaults.
 //! - [`Tuple`]: `struct nf_conntrack_tuple` (addresses, protocol, ports or
 //!   ICMP id/type/code); an entry has an original and a reply tuple.
-//! - [`ConntrackTable`]: a pre-sized slab of entries (`nf_conntrack_max`
-//!   slots) with a chained hash index over both tuples of every *confirmed*
-//!   entry (`nf_conntrack_buckets` chains), exactly like the kernel's
-//!   `nf_conntrack_hash`. Nothing is allocated per packet.
+//! - [`ConntrackTable`]: a slab of entries (at most `nf_conntrack_max`)
+//!   with a chained hash index over both tuples of every *confirmed*
+//!   entry that keeps the kernel's `nf_conntrack_hash` buckets
+//!   (`nf_conntrack_buckets`) exact. Memory follows the entries held, not
+//!   the settings; it grows by doubling, so a table that has reached its
+//!   working size allocates nothing per packet.
 //! - TCP with the kernel's state table and window tracking ([`TcpState`]),
 //!   UDP / UDP-Lite (unreplied and stream timeouts), ICMP / ICMPv6 (echo-like
 //!   "connections", errors RELATED through the embedded tuple, neighbour
@@ -91,7 +93,7 @@ use crate::time::{Duration, Instant};
 use bytes::{be16, fold, l4_checksum_ok, pseudo_sum, sum_bytes};
 use tcp::{TcpCt, TcpCtx, TcpVerdict};
 
-pub use config::{Config, ConfigError};
+pub use config::{Config, ConfigError, MAX_BUCKETS};
 pub use nat::{ManipType, NatAction, NatHook, NatRange, NatRangeFlags, NatRng, SplitMix64};
 pub use sctp::SctpState;
 pub use tcp::TcpState;
@@ -358,8 +360,13 @@ struct Entry {
     l4: L4State,
     /// Hash chain links, one per direction (node = idx * 2 + dir).
     next: [u32; 2],
+    /// While hashed: the kernel bucket of each tuple (`hash_bucket` over
+    /// `nf_conntrack_buckets`), which also says which chain holds it.
+    kb: [u32; 2],
     /// bysource chain link (NAT), `NIL` when not linked.
     src_next: u32,
+    /// While in bysource: the hash of the original source (its chain).
+    src_hash: u32,
     in_bysource: bool,
     gen: u32,
     live: bool,
@@ -372,8 +379,34 @@ struct Entry {
 const NIL: u32 = u32::MAX;
 /// `NF_CT_EVICTION_RANGE`.
 const EVICTION_RANGE: u32 = 8;
+/// The most entries a table can index (`nf_conntrack_max` is an `int`:
+/// at most `INT_MAX`; node numbers `idx * 2 + dir` stay below [`NIL`]).
+const SLOT_LIMIT: u32 = i32::MAX as u32;
+/// Chains a table starts with (fewer when `nf_conntrack_buckets` is smaller).
+const INITIAL_CHAINS: usize = 256;
 
 /// The connection tracking table of one network namespace.
+///
+/// # Memory
+///
+/// Memory follows the entries held, not the settings: the kernel allocates
+/// an entry when a connection comes (`nf_conntrack_alloc`, a slab cache)
+/// up to `nf_conntrack_max`, so `nf_conntrack_max = 2147483647` costs
+/// nothing until connections arrive. Entries live in a slab (a `Vec`) that
+/// grows by doubling; the hash index has as many chains as held entries
+/// (a power of two, doubled when the entries outnumber it), at most
+/// `nf_conntrack_buckets` (rounded up to a power of two). The kernel's
+/// buckets stay exact: each hashed tuple records its kernel bucket
+/// (`hash_bucket`, a `reciprocal_scale` of its hash over
+/// `nf_conntrack_buckets`), chain `b & (chains - 1)` holds all of bucket
+/// `b` in the kernel's order (newest first), and every walk that the
+/// kernel makes over one bucket (lookup, `early_drop`, reclaiming expired
+/// entries met on the way) skips the other buckets sharing its chain. A
+/// table that stops growing allocates nothing more: growth is amortised
+/// (doubling) and happens only when the table holds more entries than
+/// ever before. A growth the allocator refuses drops the packet, as the
+/// kernel drops it when `nf_conntrack_alloc` fails (`-ENOMEM` in
+/// `init_conntrack`, `NF_DROP` in `nf_conntrack_in`).
 ///
 /// # Examples
 ///
@@ -396,43 +429,152 @@ const EVICTION_RANGE: u32 = 8;
 ///      src=203.0.113.53 dst=192.0.2.10 sport=53 dport=52000 mark=0");
 /// assert_eq!(ct.remaining_secs(h, now), Some(30));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct ConntrackTable {
     cfg: Config,
     entries: Vec<Entry>,
+    /// Free slots; its capacity is kept at least `entries.len()`, so
+    /// freeing never allocates.
     free: Vec<u32>,
+    /// Chains of the hash index (a power of two; see "Memory").
     heads: Vec<u32>,
+    /// Chains of the bysource index (a power of two), by source hash.
     src_heads: Vec<u32>,
+    /// Most chains either index grows to.
+    max_chains: usize,
+    /// Entries in the hash index / in the bysource index.
+    hashed: u32,
+    in_src: u32,
     /// Killed entries still referenced by the packet being processed;
-    /// reclaimed at the next `process`.
+    /// reclaimed at the next `process` (capacity kept like `free`'s).
     dying: Vec<u32>,
     count: u32,
     last_sweep: Option<Instant>,
+}
+
+impl Clone for ConntrackTable {
+    /// A copy whose `free` and `dying` lists keep room for every slot, as
+    /// the original's do (a derived clone would shrink them to their length
+    /// and let deleting allocate).
+    fn clone(&self) -> Self {
+        let with_room = |v: &Vec<u32>| {
+            let mut c = Vec::with_capacity(self.entries.len().max(v.len()));
+            c.extend_from_slice(v);
+            c
+        };
+        ConntrackTable {
+            cfg: self.cfg.clone(),
+            entries: self.entries.clone(),
+            free: with_room(&self.free),
+            heads: self.heads.clone(),
+            src_heads: self.src_heads.clone(),
+            max_chains: self.max_chains,
+            hashed: self.hashed,
+            in_src: self.in_src,
+            dying: with_room(&self.dying),
+            count: self.count,
+            last_sweep: self.last_sweep,
+        }
+    }
 }
 
 fn reciprocal_scale(val: u32, ep_ro: u32) -> u32 {
     ((u64::from(val) * u64::from(ep_ro)) >> 32) as u32
 }
 
+/// The two chained indexes over the slab.
+#[derive(Debug, Clone, Copy)]
+enum Index {
+    /// The conntrack hash: node `idx * 2 + dir`, keyed by kernel bucket.
+    Hash,
+    /// NAT bysource: node `idx`, keyed by source hash.
+    Bysource,
+}
+
+impl Index {
+    /// (next node, key) of a node.
+    fn link(self, entries: &[Entry], n: u32) -> (u32, u32) {
+        match self {
+            Index::Hash => {
+                let e = &entries[(n / 2) as usize];
+                (e.next[(n % 2) as usize], e.kb[(n % 2) as usize])
+            }
+            Index::Bysource => {
+                let e = &entries[n as usize];
+                (e.src_next, e.src_hash)
+            }
+        }
+    }
+
+    fn set_next(self, entries: &mut [Entry], n: u32, v: u32) {
+        match self {
+            Index::Hash => entries[(n / 2) as usize].next[(n % 2) as usize] = v,
+            Index::Bysource => entries[n as usize].src_next = v,
+        }
+    }
+
+    /// Splits every chain of `heads` into two by the next bit of the key,
+    /// keeping each chain's order: the index doubles. `None` if the
+    /// allocator refuses (the caller keeps the old, longer chains: slower,
+    /// still exact).
+    fn split(self, heads: &[u32], entries: &mut [Entry]) -> Option<Vec<u32>> {
+        let p = heads.len();
+        let mut new = Vec::new();
+        new.try_reserve_exact(p * 2).ok()?;
+        new.resize(p * 2, NIL);
+        let mask = (p * 2 - 1) as u32;
+        for (c, &head) in heads.iter().enumerate() {
+            let mut tails = [NIL; 2];
+            let mut cur = head;
+            while cur != NIL {
+                let (next, key) = self.link(entries, cur);
+                let chain = (key & mask) as usize;
+                let side = usize::from(chain != c);
+                self.set_next(entries, cur, NIL);
+                if tails[side] == NIL {
+                    new[chain] = cur;
+                } else {
+                    self.set_next(entries, tails[side], cur);
+                }
+                tails[side] = cur;
+                cur = next;
+            }
+        }
+        Some(new)
+    }
+}
+
 impl ConntrackTable {
-    /// A table with `cfg.max` slots and `cfg.buckets` hash chains, all
-    /// reserved now.
+    /// An empty table for `cfg`. Nothing is reserved for `cfg.max` or
+    /// `cfg.buckets`: the table grows with the entries it holds.
+    /// `cfg.max` 0 means no limit, as in the kernel (the index still stops
+    /// at `INT_MAX` entries).
     ///
     /// # Errors
     ///
-    /// [`ConfigError::BadValue`] when `max` is 0 (the kernel's "no limit"
-    /// cannot be pre-sized) or `buckets` is 0.
+    /// [`ConfigError::BadValue`] when `buckets` is 0 (the kernel refuses
+    /// it: `nf_conntrack_hash_resize` returns `-EINVAL`), and
+    /// [`ConfigError::NoMemory`] when it is above
+    /// [`MAX_BUCKETS`], a hash table the kernel refuses to
+    /// allocate (`nf_ct_alloc_hashtable`).
     pub fn new(cfg: Config) -> Result<Self, ConfigError> {
-        if cfg.max == 0 || cfg.buckets == 0 {
+        if cfg.buckets == 0 {
             return Err(ConfigError::BadValue);
         }
-        let max = cfg.max as usize;
+        if cfg.buckets > MAX_BUCKETS {
+            return Err(ConfigError::NoMemory);
+        }
+        let max_chains = (cfg.buckets as usize).next_power_of_two();
+        let chains = max_chains.min(INITIAL_CHAINS);
         Ok(ConntrackTable {
-            entries: Vec::with_capacity(max),
-            free: Vec::with_capacity(max),
-            heads: vec![NIL; cfg.buckets as usize],
-            src_heads: vec![NIL; cfg.buckets as usize],
-            dying: Vec::with_capacity(max),
+            entries: Vec::new(),
+            free: Vec::new(),
+            heads: vec![NIL; chains],
+            src_heads: vec![NIL; chains],
+            max_chains,
+            hashed: 0,
+            in_src: 0,
+            dying: Vec::new(),
             count: 0,
             last_sweep: None,
             cfg,
@@ -450,12 +592,40 @@ impl ConntrackTable {
         self.count
     }
 
+    /// Bytes of heap the table holds now (slab, free lists and both hash
+    /// indexes, by capacity): what grows with the entries.
+    pub fn heap_bytes(&self) -> usize {
+        use core::mem::size_of;
+        self.entries.capacity() * size_of::<Entry>()
+            + (self.free.capacity()
+                + self.dying.capacity()
+                + self.heads.capacity()
+                + self.src_heads.capacity())
+                * size_of::<u32>()
+    }
+
+    /// `nf_conntrack_max` reached (0: no limit but the index's).
+    fn full(&self) -> bool {
+        let max = if self.cfg.max == 0 {
+            SLOT_LIMIT
+        } else {
+            self.cfg.max.min(SLOT_LIMIT)
+        };
+        self.count >= max
+    }
+
     fn hash(&self, t: &Tuple) -> u32 {
         nat::jhash2(&t.hash_words(), self.cfg.hash_seed)
     }
 
-    fn bucket(&self, t: &Tuple) -> usize {
-        reciprocal_scale(self.hash(t), self.heads.len() as u32) as usize
+    /// The kernel's bucket of a tuple (`hash_bucket`).
+    fn kbucket(&self, t: &Tuple) -> u32 {
+        reciprocal_scale(self.hash(t), self.cfg.buckets)
+    }
+
+    /// The chain holding kernel bucket `kb`.
+    fn chain(&self, kb: u32) -> usize {
+        kb as usize & (self.heads.len() - 1)
     }
 
     fn get(&self, h: CtHandle) -> Option<&Entry> {
@@ -482,26 +652,41 @@ impl ConntrackTable {
 
     // ---- hash index ----
 
+    /// Doubles the hash index (amortised: only when it holds more entries
+    /// than chains, up to `nf_conntrack_buckets` chains).
+    fn grow_chains(&mut self) {
+        if let Some(new) = Index::Hash.split(&self.heads, &mut self.entries) {
+            self.heads = new;
+        }
+    }
+
     fn hash_insert(&mut self, idx: u32) {
+        if self.hashed as usize >= self.heads.len() && self.heads.len() < self.max_chains {
+            self.grow_chains();
+        }
+        self.hashed += 1;
         for dir in 0..2 {
             let t = self.entries[idx as usize].tuples[dir];
-            let b = self.bucket(&t);
+            let kb = self.kbucket(&t);
+            let c = self.chain(kb);
             let node = idx * 2 + dir as u32;
-            self.entries[idx as usize].next[dir] = self.heads[b];
-            self.heads[b] = node;
+            let e = &mut self.entries[idx as usize];
+            e.kb[dir] = kb;
+            e.next[dir] = self.heads[c];
+            self.heads[c] = node;
         }
     }
 
     fn hash_remove(&mut self, idx: u32) {
+        self.hashed = self.hashed.saturating_sub(1);
         for dir in 0..2 {
-            let t = self.entries[idx as usize].tuples[dir];
-            let b = self.bucket(&t);
+            let c = self.chain(self.entries[idx as usize].kb[dir]);
             let node = idx * 2 + dir as u32;
             let next = self.entries[idx as usize].next[dir];
-            if self.heads[b] == node {
-                self.heads[b] = next;
+            if self.heads[c] == node {
+                self.heads[c] = next;
             } else {
-                let mut cur = self.heads[b];
+                let mut cur = self.heads[c];
                 while cur != NIL {
                     let (ci, cd) = ((cur / 2) as usize, (cur % 2) as usize);
                     let cn = self.entries[ci].next[cd];
@@ -517,14 +702,19 @@ impl ConntrackTable {
     }
 
     /// Finds the confirmed, unexpired entry having `t` as one of its tuples
-    /// (`__nf_conntrack_find_get`), reclaiming expired entries met on the way.
+    /// (`__nf_conntrack_find_get`), reclaiming expired entries of its
+    /// bucket met on the way.
     fn find(&mut self, t: &Tuple, now: Instant) -> Option<(u32, Dir)> {
+        let kb = self.kbucket(t);
         'restart: loop {
-            let b = self.bucket(t);
-            let mut cur = self.heads[b];
+            let mut cur = self.heads[self.chain(kb)];
             while cur != NIL {
                 let (ci, cd) = (cur / 2, (cur % 2) as usize);
                 let e = &self.entries[ci as usize];
+                if e.kb[cd] != kb {
+                    cur = e.next[cd];
+                    continue;
+                }
                 if Self::is_expired(e, now) {
                     self.delete(ci, false);
                     continue 'restart;
@@ -554,11 +744,12 @@ impl ConntrackTable {
     /// assert_eq!(ct.lookup(&t, Instant::ZERO), None);
     /// ```
     pub fn lookup(&self, t: &Tuple, now: Instant) -> Option<(CtHandle, Dir)> {
-        let mut cur = *self.heads.get(self.bucket(t))?;
+        let kb = self.kbucket(t);
+        let mut cur = *self.heads.get(self.chain(kb))?;
         while cur != NIL {
             let (ci, cd) = (cur / 2, (cur % 2) as usize);
             let e = self.entries.get(ci as usize)?;
-            if !Self::is_expired(e, now) && e.tuples[cd] == *t {
+            if e.kb[cd] == kb && !Self::is_expired(e, now) && e.tuples[cd] == *t {
                 let dir = if cd == 0 { Dir::Original } else { Dir::Reply };
                 return Some((self.handle_of(ci), dir));
             }
@@ -570,14 +761,14 @@ impl ConntrackTable {
     /// `nf_conntrack_tuple_taken` (hashed entries other than `ignored`).
     pub(crate) fn tuple_taken(&mut self, t: &Tuple, ignored: u32, now: Instant) -> bool {
         let ignored_orig = self.entries.get(ignored as usize).map(|e| e.tuples[0]);
+        let kb = self.kbucket(t);
         'restart: loop {
-            let b = self.bucket(t);
-            let mut cur = self.heads[b];
+            let mut cur = self.heads[self.chain(kb)];
             while cur != NIL {
                 let (ci, cd) = (cur / 2, (cur % 2) as usize);
                 let e = &self.entries[ci as usize];
                 let next = e.next[cd];
-                if ci == ignored {
+                if ci == ignored || e.kb[cd] != kb {
                     cur = next;
                     continue;
                 }
@@ -600,7 +791,9 @@ impl ConntrackTable {
 
     // ---- slab ----
 
-    fn alloc(&mut self, tuples: [Tuple; 2], l4: L4State) -> u32 {
+    /// A new entry, or `None` when the allocator refuses to grow the slab
+    /// (or the index is at [`SLOT_LIMIT`]).
+    fn alloc(&mut self, tuples: [Tuple; 2], l4: L4State) -> Option<u32> {
         let e = Entry {
             tuples,
             status: CtStatus::empty(),
@@ -608,24 +801,37 @@ impl ConntrackTable {
             mark: 0,
             l4,
             next: [NIL; 2],
+            kb: [0; 2],
             src_next: NIL,
+            src_hash: 0,
             in_bysource: false,
             gen: 0,
             live: true,
             acct: [(0, 0); 2],
             masq_index: 0,
         };
-        self.count += 1;
         if let Some(idx) = self.free.pop() {
+            self.count += 1;
             let slot = &mut self.entries[idx as usize];
             let gen = slot.gen.wrapping_add(1);
             *slot = Entry { gen, ..e };
-            idx
-        } else {
-            // Within the capacity reserved in `new`: no reallocation.
-            self.entries.push(e);
-            (self.entries.len() - 1) as u32
+            return Some(idx);
         }
+        let len = self.entries.len();
+        if len >= SLOT_LIMIT as usize {
+            return None;
+        }
+        if len == self.entries.capacity() {
+            // Doubling (amortised); `free` and `dying` follow so that
+            // deleting never allocates.
+            self.entries.try_reserve(1).ok()?;
+            let cap = self.entries.capacity();
+            self.free.try_reserve_exact(cap - self.free.len()).ok()?;
+            self.dying.try_reserve_exact(cap - self.dying.len()).ok()?;
+        }
+        self.count += 1;
+        self.entries.push(e);
+        Some(len as u32)
     }
 
     /// Deletes an entry: unhash it (if confirmed) and free its slot, or,
@@ -694,7 +900,7 @@ impl ConntrackTable {
     /// bucket, deleting every confirmed non-ASSURED entry of the first chain
     /// that has one.
     fn early_drop(&mut self, hash: u32, now: Instant) -> bool {
-        let hsize = self.heads.len() as u32;
+        let hsize = self.cfg.buckets;
         let mut bucket = reciprocal_scale(hash, hsize);
         for i in 0..EVICTION_RANGE {
             if i > 0 {
@@ -702,11 +908,15 @@ impl ConntrackTable {
             }
             let mut drops = 0;
             'restart: loop {
-                let mut cur = self.heads[bucket as usize];
+                let mut cur = self.heads[self.chain(bucket)];
                 while cur != NIL {
                     let (ci, cd) = (cur / 2, (cur % 2) as usize);
                     let e = &self.entries[ci as usize];
                     let next = e.next[cd];
+                    if e.kb[cd] != bucket {
+                        cur = next;
+                        continue;
+                    }
                     if Self::is_expired(e, now) {
                         self.delete(ci, false);
                         continue 'restart;
@@ -856,16 +1066,16 @@ impl ConntrackTable {
                         return invalid;
                     };
                     let hash = self.hash(&tuple);
-                    if self.count >= self.cfg.max {
+                    if self.full() {
                         self.sweep_expired(now);
                     }
-                    if self.count >= self.cfg.max && !self.early_drop(hash, now) {
+                    if self.full() && self.cfg.max != 0 && !self.early_drop(hash, now) {
                         return CtResult {
                             verdict: CtVerdict::Drop,
                             slot: CtSlot::Invalid,
                         };
                     }
-                    if self.count >= self.cfg.max {
+                    if self.full() {
                         return CtResult {
                             verdict: CtVerdict::Drop,
                             slot: CtSlot::Invalid,
@@ -884,7 +1094,14 @@ impl ConntrackTable {
                         },
                         _ => L4State::Generic,
                     };
-                    (self.alloc([tuple, reply], l4s), Dir::Original, true)
+                    // nf_conntrack_alloc failing (-ENOMEM): NF_DROP.
+                    let Some(idx) = self.alloc([tuple, reply], l4s) else {
+                        return CtResult {
+                            verdict: CtVerdict::Drop,
+                            slot: CtSlot::Invalid,
+                        };
+                    };
+                    (idx, Dir::Original, true)
                 }
             };
             let handle = self.handle_of(idx);

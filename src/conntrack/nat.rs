@@ -440,7 +440,12 @@ impl ConntrackTable {
         }
     }
 
-    fn src_bucket(&self, t: &Tuple) -> usize {
+    /// Hash of an original tuple's source for the bysource index
+    /// (`hash_by_src` keys on the source address, port and protocol).
+    /// The number of chains changes nothing observable: every entry that
+    /// `find_appropriate_src` can accept has the same key, so they share a
+    /// chain, newest first, whatever the index's size.
+    fn src_hash(&self, t: &Tuple) -> u32 {
         let w = t.hash_words();
         let key = [
             w[0],
@@ -449,23 +454,34 @@ impl ConntrackTable {
             w[3],
             u32::from(t.src_u) ^ (u32::from(t.proto) << 16),
         ];
-        super::reciprocal_scale(
-            jhash2(&key, self.cfg.hash_seed ^ 0x5a5a_5a5a),
-            self.src_heads.len() as u32,
-        ) as usize
+        jhash2(&key, self.cfg.hash_seed ^ 0x5a5a_5a5a)
+    }
+
+    fn src_chain(&self, h: u32) -> usize {
+        h as usize & (self.src_heads.len() - 1)
     }
 
     fn bysource_insert(&mut self, idx: u32) {
+        // Doubling (amortised), as the hash index.
+        if self.in_src as usize >= self.src_heads.len() && self.src_heads.len() < self.max_chains {
+            if let Some(new) = super::Index::Bysource.split(&self.src_heads, &mut self.entries) {
+                self.src_heads = new;
+            }
+        }
+        self.in_src += 1;
         let t = self.entries[idx as usize].tuples[0];
-        let b = self.src_bucket(&t);
-        self.entries[idx as usize].src_next = self.src_heads[b];
-        self.entries[idx as usize].in_bysource = true;
+        let h = self.src_hash(&t);
+        let b = self.src_chain(h);
+        let e = &mut self.entries[idx as usize];
+        e.src_hash = h;
+        e.src_next = self.src_heads[b];
+        e.in_bysource = true;
         self.src_heads[b] = idx;
     }
 
     pub(super) fn bysource_remove(&mut self, idx: u32) {
-        let t = self.entries[idx as usize].tuples[0];
-        let b = self.src_bucket(&t);
+        self.in_src = self.in_src.saturating_sub(1);
+        let b = self.src_chain(self.entries[idx as usize].src_hash);
         let next = self.entries[idx as usize].src_next;
         if self.src_heads[b] == idx {
             self.src_heads[b] = next;
@@ -487,7 +503,7 @@ impl ConntrackTable {
     /// `find_appropriate_src`: an existing source mapping of the same
     /// source address/port/protocol, if it fits the range.
     fn find_appropriate_src(&self, t: &Tuple, r: &RangeB) -> Option<Tuple> {
-        let mut cur = self.src_heads[self.src_bucket(t)];
+        let mut cur = self.src_heads[self.src_chain(self.src_hash(t))];
         while cur != NIL {
             let e = &self.entries[cur as usize];
             let o = &e.tuples[0];

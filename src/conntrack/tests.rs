@@ -1164,7 +1164,14 @@ fn ipv6_dnat_rewrites_and_checksums() {
 
 #[test]
 fn config_errors_and_table_new() {
-    assert!(ConntrackTable::new(Config::with_max(0)).is_err());
+    // nf_conntrack_max = 0 is "no limit" in the kernel: nothing to reserve.
+    assert!(ConntrackTable::new(Config::with_max(0)).is_ok());
+    let mut cfg = Config::with_max(4);
+    cfg.buckets = 0;
+    assert_eq!(ConntrackTable::new(cfg).err(), Some(ConfigError::BadValue));
+    let mut cfg = Config::with_max(4);
+    cfg.buckets = MAX_BUCKETS + 1;
+    assert_eq!(ConntrackTable::new(cfg).err(), Some(ConfigError::NoMemory));
     let mut c = Config::default();
     assert_eq!(
         c.set("net.netfilter.nf_conntrack_timestamp", 1),
@@ -1183,18 +1190,15 @@ fn acct_counters_in_proc() {
 }
 
 /// Invariants over many random flows: a reply tuple finds the same entry,
-/// the table never holds more than `max`, and the slab never reallocates.
+/// the table never holds more than `max`, and the slab never grows beyond
+/// the next power of two of `max` (it starts empty and doubles).
 #[test]
 fn invariants_random_flows() {
     let max = 64;
     let mut cfg = Config::with_max(max);
     cfg.buckets = 16;
     let mut ct = ConntrackTable::new(cfg).unwrap();
-    let cap = (
-        ct.entries.capacity(),
-        ct.free.capacity(),
-        ct.dying.capacity(),
-    );
+    assert_eq!(ct.entries.capacity(), 0);
     let mut rng = SplitMix64::new(9);
     let mut live: Vec<CtHandle> = Vec::new();
     for i in 0..2000u64 {
@@ -1232,15 +1236,159 @@ fn invariants_random_flows() {
             }
         }
     }
-    assert_eq!(
-        cap,
-        (
-            ct.entries.capacity(),
-            ct.free.capacity(),
-            ct.dying.capacity()
-        )
-    );
     assert!(ct.entries.len() <= max as usize);
+    assert!(ct.entries.capacity() <= max as usize);
+    assert!(ct.free.capacity() >= ct.entries.len() && ct.dying.capacity() >= ct.entries.len());
+    assert_eq!(ct.heads.len(), 16);
+    let copy = ct.clone();
+    assert!(copy.free.capacity() >= copy.entries.len());
+    assert!(copy.dying.capacity() >= copy.entries.len());
+}
+
+/// The sysctl path: `nf_conntrack_buckets` rounded up to a page of heads
+/// and refused above what `nf_ct_alloc_hashtable` allocates (both checked
+/// on Linux 6.18); huge `nf_conntrack_max` and `nf_conntrack_buckets`
+/// reserve nothing.
+#[test]
+fn huge_settings_cost_nothing_until_used() {
+    let mut c = Config::default();
+    assert_eq!(
+        c.set("net.netfilter.nf_conntrack_buckets", 261_633),
+        Ok(true)
+    );
+    assert_eq!(c.buckets, 262_144);
+    assert_eq!(c.set("net.netfilter.nf_conntrack_buckets", 1), Ok(true));
+    assert_eq!(c.buckets, 512);
+    assert_eq!(
+        c.set("net.netfilter.nf_conntrack_buckets", 2_147_483_647),
+        Err(ConfigError::NoMemory)
+    );
+    assert_eq!(
+        c.set("net.netfilter.nf_conntrack_buckets", 268_435_456),
+        Err(ConfigError::NoMemory)
+    );
+    // INT_MAX / 8 itself rounds up past the limit.
+    assert_eq!(
+        c.set("net.netfilter.nf_conntrack_buckets", 268_435_455),
+        Err(ConfigError::NoMemory)
+    );
+    assert_eq!(
+        c.set("net.netfilter.nf_conntrack_buckets", i64::from(MAX_BUCKETS)),
+        Ok(true)
+    );
+    assert_eq!(c.buckets, MAX_BUCKETS);
+    assert_eq!(
+        c.set("net.netfilter.nf_conntrack_max", 2_147_483_647),
+        Ok(true)
+    );
+    assert!(ConfigError::NoMemory.to_string().contains("268434944"));
+    let mut ct = ConntrackTable::new(c).unwrap();
+    assert!(ct.heap_bytes() < 4096, "{} bytes", ct.heap_bytes());
+    // Entries come one by one; memory follows them.
+    for i in 0..2000u16 {
+        let p = udp(A, 1000 + i, B, 53, 0);
+        let r = ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+        assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
+    }
+    assert_eq!(ct.count(), 2000);
+    let per_entry = ct.heap_bytes() / 2000;
+    assert!(per_entry < 1024, "{per_entry} bytes per entry");
+    for i in 0..2000u16 {
+        let p = udp(B, 53, A, 1000 + i, 0);
+        let r = ct.process(&p, &meta(&p), CtHook::PreRouting, ms(1));
+        assert_eq!(r.slot.info(), Some(CtInfo::EstablishedReply));
+    }
+}
+
+/// The chains are an implementation detail: a table whose index grows
+/// with its entries behaves exactly like one with a chain per kernel
+/// bucket from the start (the layout before growth existed): same
+/// verdicts, slots, NAT tuples, evictions (`early_drop` over
+/// `nf_conntrack_buckets`), reclaimed expired entries and listings.
+#[test]
+fn growing_index_behaves_like_full_buckets() {
+    for (max, buckets) in [
+        (3000u32, 3000u32),
+        (1500, 700),
+        (0, 5000),
+        (300, 5000),
+        (400, 100_000),
+    ] {
+        let mut cfg = Config::with_max(max);
+        cfg.buckets = buckets;
+        cfg.udp_timeout = Duration::from_secs(2);
+        let mut grow = ConntrackTable::new(cfg.clone()).unwrap();
+        let mut full = ConntrackTable::new(cfg).unwrap();
+        full.heads = vec![NIL; full.max_chains];
+        full.src_heads = vec![NIL; full.max_chains];
+        let (mut rg, mut rf) = (SplitMix64::new(5), SplitMix64::new(5));
+        let mut traffic = SplitMix64::new(77);
+        let pool = ip("203.0.113.1");
+        let snat = NatRange::to(pool, pool, None);
+        let mut t = 0u64;
+        for step in 0..12_000u32 {
+            t += u64::from(traffic.next_u16() % 3);
+            let now = ms(t);
+            let a = traffic.next_u16();
+            let client = format!("10.0.{}.{}", (a >> 8) % 8, a % 200);
+            let sport = 1024 + traffic.next_u16() % 512;
+            let p = match traffic.next_u16() % 4 {
+                0 => tcp(&client, sport, B, 80, 1, 0, SYN, 1000, &[], 0),
+                1 => icmp(&client, B, 8, 0, sport, &[]),
+                _ => udp(&client, sport, B, 53, 1),
+            };
+            let nat = traffic.next_u16() % 2 == 0;
+            let m = meta(&p);
+            let mut outs = Vec::new();
+            for (ct, rng) in [(&mut grow, &mut rg), (&mut full, &mut rf)] {
+                let r = ct.process(&p, &m, CtHook::LocalOut, now);
+                let mut o = (r.verdict, r.slot.info(), None, CtVerdict::Accept);
+                if let Some(h) = r.slot.handle() {
+                    ct.alloc_null_binding(h, NatHook::LocalOut, rng, now);
+                    if nat {
+                        ct.setup_nat(h, ManipType::Src, &snat, rng, now);
+                    } else {
+                        ct.alloc_null_binding(h, NatHook::PostRouting, rng, now);
+                    }
+                    o.2 = ct.tuple(h, Dir::Reply);
+                    o.3 = ct.confirm(r.slot, now);
+                    // Some answers, which make entries ASSURED later.
+                    if let Some(rt) = o.2.filter(|_| step % 3 == 0) {
+                        let q = match rt.proto {
+                            17 => udp(
+                                &rt.src_addr().to_string(),
+                                rt.src_u,
+                                &rt.dst_addr().to_string(),
+                                rt.dst_u,
+                                1,
+                            ),
+                            _ => Vec::new(),
+                        };
+                        if !q.is_empty() {
+                            let qr = ct.process(&q, &meta(&q), CtHook::PreRouting, now);
+                            assert_eq!(qr.slot.info(), Some(CtInfo::EstablishedReply));
+                        }
+                    }
+                }
+                outs.push((o, ct.count()));
+            }
+            assert_eq!(outs[0], outs[1], "max {max} buckets {buckets} step {step}");
+            if step % 500 == 0 {
+                let lg: Vec<_> = grow
+                    .entries(now)
+                    .map(|h| grow.proc_entry(h).unwrap().to_string())
+                    .collect();
+                let lf: Vec<_> = full
+                    .entries(now)
+                    .map(|h| full.proc_entry(h).unwrap().to_string())
+                    .collect();
+                assert_eq!(lg, lf, "max {max} buckets {buckets} step {step}");
+            }
+        }
+        // The growing table did grow, and stayed within the kernel's buckets.
+        assert!(grow.heads.len() > INITIAL_CHAINS, "{}", grow.heads.len());
+        assert!(grow.heads.len() <= (buckets as usize).next_power_of_two());
+    }
 }
 
 #[test]

@@ -136,6 +136,16 @@ struct HashTable {
     next_gc: u64,
 }
 
+/// `HASHLIMIT_MAX_SIZE` (net/netfilter/xt_hashlimit.c): the kernel
+/// truncates `--hashlimit-htable-size` and `--hashlimit-htable-max` to it,
+/// so a table holds at most 8 × this many entries (`max` 0 is 8 × size).
+/// Rules parsed by nfsim already carry truncated values (the match's
+/// `finish`, which is also what `iptables-save` prints back);
+/// [`SharedTables::hashlimit_register`] truncates again for callers that
+/// build a [`HashlimitCfg`] themselves. nfsim allocates no buckets:
+/// entries are kept as they come.
+pub const HASHLIMIT_MAX_SIZE: u32 = crate::model::matches::hashlimit::MAX_SIZE;
+
 /// `HZ * 60 * 60 * 24`-based constants of net/netfilter/xt_hashlimit.c.
 fn hl_cpj(hz: u32) -> u64 {
     // CREDITS_PER_JIFFY = POW2_BELOW64(0xFFFFFFFFFFFFFFFF / (HZ*60*60*24))
@@ -305,6 +315,10 @@ impl SharedTables {
             return Some(i as u64);
         }
         let mut c = *cfg;
+        // hashlimit_mt_check_common: "size too large, truncated to %u",
+        // "max too large, truncated to %u" (HASHLIMIT_MAX_SIZE).
+        c.size = c.size.min(HASHLIMIT_MAX_SIZE);
+        c.max = c.max.min(HASHLIMIT_MAX_SIZE);
         if c.size == 0 {
             c.size = 8192;
         }
@@ -1169,6 +1183,65 @@ mod tests {
         assert_eq!(t.hashlimit_mt(id, &tiny, &p, 20, 17, 0, 250), None);
         // After expiry and a gc tick the entry is gone and the next source fits.
         assert_eq!(t.hashlimit_mt(id, &tiny, &p, 20, 17, 1000, 250), Some(true));
+    }
+
+    /// `--hashlimit-htable-size` / `-max` of 4294967295 are truncated to
+    /// `HASHLIMIT_MAX_SIZE` (hashlimit_mt_check_common), `max` 0 becoming
+    /// 8 × size (htable_create); nothing is reserved for either.
+    #[test]
+    fn hashlimit_huge_sizes_truncated_and_lazy() {
+        let huge = HashlimitCfg {
+            mode: hl_mode::HASH_SIP,
+            avg: 200_000,
+            burst: 3,
+            size: u32::MAX,
+            max: u32::MAX,
+            gc_interval: 1000,
+            expire: 1000,
+            srcmask: 32,
+            dstmask: 32,
+            interval: 0,
+        };
+        let mut t = SharedTables::default();
+        let a = t.hashlimit_register("a", false, &huge, 250).unwrap() as usize;
+        let b = t
+            .hashlimit_register("b", false, &HashlimitCfg { max: 0, ..huge }, 250)
+            .unwrap() as usize;
+        let c = t
+            .hashlimit_register(
+                "c",
+                false,
+                &HashlimitCfg {
+                    size: 16,
+                    max: 2_000_000,
+                    ..huge
+                },
+                250,
+            )
+            .unwrap() as usize;
+        assert_eq!(
+            (t.hashlimit[a].cfg.size, t.hashlimit[a].cfg.max),
+            (1_048_576, 1_048_576)
+        );
+        assert_eq!(
+            (t.hashlimit[b].cfg.size, t.hashlimit[b].cfg.max),
+            (1_048_576, 8_388_608)
+        );
+        assert_eq!(
+            (t.hashlimit[c].cfg.size, t.hashlimit[c].cfg.max),
+            (16, 1_048_576)
+        );
+        assert_eq!(t.hashlimit[a].entries.capacity(), 0);
+        let mut p = vec![0u8; 28];
+        for i in 0..300u32 {
+            p[12..16].copy_from_slice(&(0x0a00_0000 | i).to_be_bytes());
+            assert_eq!(
+                t.hashlimit_mt(a as u64, &huge, &p, 20, 17, 5, 250),
+                Some(true)
+            );
+        }
+        assert_eq!(t.hashlimit[a].entries.len(), 300);
+        assert!(t.hashlimit[a].entries.capacity() <= 512);
     }
 
     #[test]

@@ -671,8 +671,10 @@ impl Host {
                 }
             }
         }
+        // Only the bucket count can be refused here (0, or a table the
+        // kernel cannot allocate); Config::set already checked the rest.
         let ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl {
-            name: "net.netfilter.nf_conntrack_max".into(),
+            name: "net.netfilter.nf_conntrack_buckets".into(),
             message: e.to_string(),
         })?;
         let mut shared = crate::engine::shared::SharedTables::default();
