@@ -68,7 +68,7 @@ pub fn run_cli(data: &[u8]) {
     args.push(file);
     if let Ok(cli) = nfsim_cmd::Cli::try_parse_from(&args) {
         let mut out = Vec::new();
-        let _ = nfsim_cmd::run(cli, &mut out);
+        let _ = nfsim_cmd::run(cli, &mut out, &mut std::io::sink());
     }
     let _ = std::fs::remove_file(&path);
 }

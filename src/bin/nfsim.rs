@@ -9,9 +9,10 @@ use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
 
 /// `eprintln!` without its panic: a closed standard error (`2>&1 | head`)
 /// must not crash the command either.
+/// Writes one line to the error stream `$e`, ignoring failures.
 macro_rules! elog {
-    ($($t:tt)*) => {{
-        let _ = writeln!(io::stderr(), $($t)*);
+    ($e:expr, $($t:tt)*) => {{
+        let _ = writeln!($e, $($t)*);
     }};
 }
 
@@ -70,25 +71,30 @@ struct Line<'a> {
     log: &'a [String],
 }
 
-fn replay_cmd(file: &str, check: bool, w: &mut impl Write) -> io::Result<ExitCode> {
+fn replay_cmd(
+    file: &str,
+    check: bool,
+    w: &mut impl Write,
+    err: &mut dyn Write,
+) -> io::Result<ExitCode> {
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {
-            elog!("nfsim: {file}: {e}");
+            elog!(err, "nfsim: {file}: {e}");
             return Ok(ExitCode::from(2));
         }
     };
     let trace = match nfsim::replay::TraceFile::from_json(&text) {
         Ok(t) => t,
         Err(e) => {
-            elog!("nfsim: {file}: {e}");
+            elog!(err, "nfsim: {file}: {e}");
             return Ok(ExitCode::from(2));
         }
     };
     let results = match nfsim::replay::replay(&trace) {
         Ok(r) => r,
         Err(e) => {
-            elog!("nfsim: {file}: {e}");
+            elog!(err, "nfsim: {file}: {e}");
             return Ok(ExitCode::from(1));
         }
     };
@@ -136,7 +142,12 @@ fn replay_cmd(file: &str, check: bool, w: &mut impl Write) -> io::Result<ExitCod
 
 /// `nfsim bench`: one host, one reused `Outcome`, `NoTrace`; packets decoded
 /// before the clock starts. The wall clock is read only here, never by the library.
-fn bench_cmd(file: &str, repeat: u32, w: &mut impl Write) -> io::Result<ExitCode> {
+fn bench_cmd(
+    file: &str,
+    repeat: u32,
+    w: &mut impl Write,
+    err: &mut dyn Write,
+) -> io::Result<ExitCode> {
     use nfsim::engine::NoTrace;
     use nfsim::host::Outcome;
     use nfsim::time::Instant;
@@ -146,14 +157,14 @@ fn bench_cmd(file: &str, repeat: u32, w: &mut impl Write) -> io::Result<ExitCode
     {
         Ok(t) => t,
         Err(e) => {
-            elog!("nfsim: {file}: {e}");
+            elog!(err, "nfsim: {file}: {e}");
             return Ok(ExitCode::from(2));
         }
     };
     let mut host = match trace.build_host() {
         Ok(h) => h,
         Err(e) => {
-            elog!("nfsim: {file}: {e}");
+            elog!(err, "nfsim: {file}: {e}");
             return Ok(ExitCode::from(1));
         }
     };
@@ -163,7 +174,7 @@ fn bench_cmd(file: &str, repeat: u32, w: &mut impl Write) -> io::Result<ExitCode
         let bytes = match nfsim::replay::from_hex(&p.hex) {
             Ok(b) => b,
             Err(e) => {
-                elog!("nfsim: {file}: packet {i}: {e}");
+                elog!(err, "nfsim: {file}: packet {i}: {e}");
                 return Ok(ExitCode::from(2));
             }
         };
@@ -173,7 +184,10 @@ fn bench_cmd(file: &str, repeat: u32, w: &mut impl Write) -> io::Result<ExitCode
             match p.in_dev.as_deref().and_then(|d| host.device_index(d)) {
                 Some(d) => Some(d),
                 None => {
-                    elog!("nfsim: {file}: packet {i}: no known `in` device and not `out`");
+                    elog!(
+                        err,
+                        "nfsim: {file}: packet {i}: no known `in` device and not `out`"
+                    );
                     return Ok(ExitCode::from(2));
                 }
             }
@@ -231,24 +245,25 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
     let mut w = io::BufWriter::new(stdout.lock());
-    let r = run(cli, &mut w).and_then(|code| w.flush().map(|()| code));
+    let r = run(cli, &mut w, &mut io::stderr()).and_then(|code| w.flush().map(|()| code));
     match r {
         Ok(code) => code,
         // A reader that went away (`nfsim save big.rules | head -1`):
         // end quietly, as other Unix tools do.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(e) => {
-            elog!("nfsim: standard output: {e}");
+            elog!(io::stderr(), "nfsim: standard output: {e}");
             ExitCode::from(1)
         }
     }
 }
 
-/// Runs one command, writing its standard output to `w`.
-pub(crate) fn run(cli: Cli, w: &mut impl Write) -> io::Result<ExitCode> {
+/// Runs one command, writing its standard output to `w` and its error
+/// messages to `err`.
+pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Result<ExitCode> {
     match cli.cmd {
-        Cmd::Replay { file, check } => replay_cmd(&file, check, w),
-        Cmd::Bench { file, repeat } => bench_cmd(&file, repeat, w),
+        Cmd::Replay { file, check } => replay_cmd(&file, check, w, err),
+        Cmd::Bench { file, repeat } => bench_cmd(&file, repeat, w, err),
         Cmd::Save {
             ipv6,
             counters,
@@ -257,7 +272,7 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write) -> io::Result<ExitCode> {
             let (name, text) = match read_input(&file) {
                 Ok(x) => x,
                 Err(e) => {
-                    elog!("nfsim: {e}");
+                    elog!(err, "nfsim: {e}");
                     return Ok(ExitCode::from(2));
                 }
             };
@@ -272,7 +287,7 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write) -> io::Result<ExitCode> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
-                    elog!("{name}:{}:{}: {}", e.line, e.col, e.message.trim_end());
+                    elog!(err, "{name}:{}:{}: {}", e.line, e.col, e.message.trim_end());
                     Ok(ExitCode::from(1))
                 }
             }
