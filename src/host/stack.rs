@@ -61,14 +61,27 @@ pub(crate) fn answer(host: &mut Host, family: Family, pkt: &[u8], slot: Option<C
                     if rd_u8(pkt, ihl + 13) & 0x04 != 0 {
                         return;
                     }
-                    tcp_reset_v4(
+                    let Ok(n) = tcp_reset_v4(
                         pkt,
                         DEFAULT_TTL,
                         false,
                         TcpResetChecksum::Complete,
                         &mut out,
-                    )
-                    .ok()
+                    ) else {
+                        return;
+                    };
+                    // tcp_v4_send_reset (net/ipv4/tcp_ipv4.c): the reply
+                    // takes the segment's TOS without its ECN bits
+                    // (`arg.tos = ip_hdr(skb)->tos & ~INET_ECN_MASK`), which
+                    // ip_send_unicast_reply writes into the header; REJECT's
+                    // nf_reject_iphdr_put writes 0 instead. Recorded: trace
+                    // stack-rst-tos-lo.
+                    out[1] = rd_u8(pkt, 1) & !0x03;
+                    out[10] = 0;
+                    out[11] = 0;
+                    let c = crate::wire::checksum::ipv4_header(&out[..20]);
+                    out[10..12].copy_from_slice(&c.to_be_bytes());
+                    Some(n)
                 }
                 17 => {
                     is_error = true;
