@@ -533,11 +533,31 @@ impl Env for HostEnv<'_> {
                 // nf_nat_masquerade_ipv4/ipv6: the address of the output device
                 // that the route's next hop is on.
                 let dst = dst_of(self.family, pkt.data)?;
-                let (dev, via) = match self.fib.lookup(dst) {
-                    Some(RouteKind::Unicast { dev, via }) => (dev, via),
-                    _ => return Some(Verdict::Drop),
+                let a = match self.fib.lookup(dst) {
+                    Some(RouteKind::Unicast { dev, via }) => self.select_addr(dev, via),
+                    // Sent to ourselves, out of `lo`. IPv4:
+                    // inet_select_addr(lo, dst, RT_SCOPE_UNIVERSE) skips
+                    // lo's host-scope 127.0.0.1 and takes the first primary
+                    // universe address of the devices in ifindex order.
+                    // IPv6: ipv6_dev_get_saddr(lo, dst) prefers the
+                    // destination itself (rule 1), among lo's addresses
+                    // only (::1) for a loopback or link-local destination.
+                    // Recorded: trace masquerade-to-self.
+                    Some(RouteKind::Local) => match dst {
+                        IpAddr::V4(_) => self
+                            .fib
+                            .local
+                            .iter()
+                            .find(|(a, d)| *d != 0 && a.is_ipv4())
+                            .map(|(a, _)| *a),
+                        IpAddr::V6(d) if d.is_loopback() || d.segments()[0] & 0xffc0 == 0xfe80 => {
+                            Some(IpAddr::V6(Ipv6Addr::LOCALHOST))
+                        }
+                        d @ IpAddr::V6(_) => Some(d),
+                    },
+                    _ => None,
                 };
-                let Some(a) = self.select_addr(dev, via) else {
+                let Some(a) = a else {
                     return Some(Verdict::Drop);
                 };
                 let r = CtRange::masquerade(&to_ct_range(&m.range), a);
