@@ -21,6 +21,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Read iptables-restore input and print what iptables-save would print after restoring it.
+    ///
+    /// Exit status as iptables-restore's: 0 when restored, 2 for a parameter
+    /// problem (an option, argument or restore line iptables rejects while
+    /// parsing), 1 for any other failure (a libiptc operation or the
+    /// kernel's commit refused, unreadable input).
     Save {
         /// ip6tables instead of iptables.
         #[arg(short = '6', long = "ipv6")]
@@ -224,8 +229,9 @@ fn main() -> ExitCode {
             let (name, text) = match read_input(&file) {
                 Ok(x) => x,
                 Err(e) => {
+                    // iptables-restore: "Can't open FILE: ...", exit 1.
                     eprintln!("nfsim: {e}");
-                    return ExitCode::from(2);
+                    return ExitCode::from(1);
                 }
             };
             let family = if ipv6 { Family::Ipv6 } else { Family::Ipv4 };
@@ -240,7 +246,9 @@ fn main() -> ExitCode {
                 }
                 Err(e) => {
                     eprintln!("{name}:{}:{}: {}", e.line, e.col, e.message.trim_end());
-                    ExitCode::from(1)
+                    // iptables-restore's status: 2 for a parameter problem,
+                    // 1 for the others.
+                    ExitCode::from(e.problem.exit_code())
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! `ios_restore`), applied to a [`Ruleset`] with the checks libiptc and the
 //! kernel make when a table is committed.
 
-use super::argv::split;
+use super::argv::{split_limited, MAX_ARGC};
 use super::command::{parse_command, Command};
 use super::error::{Error, ErrorKind};
 use crate::model::ext::CheckCtx;
@@ -125,11 +125,13 @@ pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Res
             continue;
         }
         let Some(table) = current.as_mut() else {
+            // do_command without a table handle fails: `line N failed`, exit 1.
             return Err(fail(
                 1,
                 ErrorKind::Syntax,
                 format!("{}: line {lineno} failed", family.restore_program()),
-            ));
+            )
+            .other());
         };
         if let Some(rest) = raw.strip_prefix(':') {
             chain_line(table, rest, lineno, opts)?;
@@ -160,7 +162,14 @@ pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Res
         } else {
             (line, 0, None)
         };
-        let mut words = split(body, lineno)?;
+        // iptables-restore's argv: program name, `-t`, the table, then
+        // `--set-counters P B` when counters are restored, then the words.
+        let prepended = if opts.counters && counters.is_some() {
+            6
+        } else {
+            3
+        };
+        let mut words = split_limited(body, lineno, MAX_ARGC - 1 - prepended)?;
         for w in words.iter_mut() {
             w.col += offset;
         }
@@ -179,12 +188,14 @@ pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Res
         }
         let exists = |name: &str| table.find(name).is_some();
         let cmd = parse_command(&words, family, table.t.kind, lineno, &exists)?;
+        // A libiptc operation refused: iptables-restore's `line N failed`, exit 1.
         apply(table, cmd, opts).map_err(|m| {
             fail(
                 words.first().map(|w| w.col).unwrap_or(1),
                 ErrorKind::Parameter,
                 m,
             )
+            .other()
         })?;
     }
     if current.is_some() {
@@ -197,7 +208,8 @@ pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Res
                 family.restore_program(),
                 lineno + 1
             ),
-        ));
+        )
+        .other());
     }
     Ok(())
 }
@@ -353,7 +365,8 @@ fn chain_line(w: &mut Work, rest: &str, lineno: usize, opts: &RestoreOptions) ->
     if policy != "-" {
         let ctrs = toks.next();
         let parsed = ctrs.map(parse_counters);
-        if (ctrs.is_none() && opts.counters) || matches!(parsed, Some(None)) {
+        // Only with --counters does iptables-restore read them.
+        if opts.counters && (ctrs.is_none() || matches!(parsed, Some(None))) {
             return Err(fail(
                 1,
                 format!("invalid policy counters for chain '{name}'"),
@@ -363,16 +376,18 @@ fn chain_line(w: &mut Work, rest: &str, lineno: usize, opts: &RestoreOptions) ->
             "ACCEPT" => Policy::Accept,
             "DROP" => Policy::Drop,
             _ => {
+                // `set_policy` failed: xtables_error(OTHER_PROBLEM).
                 return Err(fail(
                     1,
                     format!(
                         "Can't set policy `{policy}' on `{name}' line {lineno}: Bad policy name"
                     ),
-                ))
+                )
+                .other());
             }
         };
         if !builtin {
-            return Err(fail(1, format!("Can't set policy `{policy}' on `{name}' line {lineno}: Bad built-in chain name")));
+            return Err(fail(1, format!("Can't set policy `{policy}' on `{name}' line {lineno}: Bad built-in chain name")).other());
         }
         if w.t.kind == TableKind::Nat && pol == Policy::Drop {
             // libiptc accepts it; the kernel's nat table refuses a DROP policy
@@ -380,7 +395,8 @@ fn chain_line(w: &mut Work, rest: &str, lineno: usize, opts: &RestoreOptions) ->
             return Err(fail(
                 1,
                 format!("Can't set policy `DROP' on `{name}' line {lineno}: Invalid argument"),
-            ));
+            )
+            .other());
         }
         if let Some(c) = existing.map(|i| &mut w.t.chains[i]) {
             c.policy = Some(pol);
