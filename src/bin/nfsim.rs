@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nfsim::model::Family;
-use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore_bytes, save_string, RestoreOptions, SaveOptions};
 
 #[derive(Parser)]
 #[command(
@@ -200,18 +200,18 @@ fn bench_cmd(file: &str, repeat: u32) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn read_input(file: &Option<String>) -> Result<(String, String), String> {
+fn read_input(file: &Option<String>) -> Result<(String, Vec<u8>), String> {
     match file.as_deref() {
         None | Some("-") => {
             let mut buf = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut buf)
                 .map_err(|e| format!("-: {e}"))?;
-            Ok(("-".to_string(), String::from_utf8_lossy(&buf).into_owned()))
+            Ok(("-".to_string(), buf))
         }
         Some(f) => {
             let buf = std::fs::read(f).map_err(|e| format!("{f}: {e}"))?;
-            Ok((f.to_string(), String::from_utf8_lossy(&buf).into_owned()))
+            Ok((f.to_string(), buf))
         }
     }
 }
@@ -239,7 +239,7 @@ fn main() -> ExitCode {
                 counters,
                 ..RestoreOptions::new(family)
             };
-            match parse_restore(&text, &opts) {
+            match parse_restore_bytes(&text, &opts) {
                 Ok(rs) => {
                     print!("{}", save_string(&rs, SaveOptions { counters }));
                     ExitCode::SUCCESS

@@ -20,5 +20,5 @@ pub mod restore;
 pub mod save;
 
 pub use error::{Error, ErrorKind, Problem};
-pub use restore::{parse_restore, restore_into, RestoreOptions};
+pub use restore::{parse_restore, parse_restore_bytes, restore_into, RestoreOptions};
 pub use save::{save_string, SaveOptions};

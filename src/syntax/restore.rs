@@ -70,10 +70,66 @@ pub fn parse_restore(input: &str, opts: &RestoreOptions) -> Result<Ruleset, Erro
 /// walk the table without recursion, so any depth of jumps is accepted as
 /// the kernel accepts it.
 pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Result<(), Error> {
+    restore_lines(rs, input.split_inclusive('\n').map(Ok), opts)
+}
+
+/// [`parse_restore`] on the bytes iptables-restore reads.
+///
+/// nfsim keeps chain names, comments, prefixes and the other strings of a
+/// rule as text, where the kernel keeps bytes: a line holding bytes that
+/// are not UTF-8 is refused with an explicit [`ErrorKind::Unsupported`]
+/// error naming the first such byte (iptables-restore accepts it and
+/// `iptables-save` prints the bytes back), never changed. Comment lines are
+/// skipped unread, as iptables-restore skips them.
+///
+/// # Errors
+/// As [`parse_restore`], and bytes that are not UTF-8 outside comment lines.
+///
+/// ```
+/// use nfsim::syntax::{parse_restore_bytes, ErrorKind, RestoreOptions};
+/// use nfsim::model::Family;
+/// let o = RestoreOptions::new(Family::Ipv4);
+/// assert!(parse_restore_bytes(b"# \xff\n*filter\nCOMMIT\n", &o).is_ok());
+/// let e = parse_restore_bytes(b"*filter\n-A INPUT -m comment --comment a\xff\nCOMMIT\n", &o).unwrap_err();
+/// assert_eq!((e.line, e.col, e.kind), (2, 32, ErrorKind::Unsupported));
+/// ```
+pub fn parse_restore_bytes(input: &[u8], opts: &RestoreOptions) -> Result<Ruleset, Error> {
+    let mut rs = Ruleset::new(opts.family);
+    let lines = input
+        .split_inclusive(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, line)| {
+            if line.first() == Some(&b'#') {
+                return Ok("#\n");
+            }
+            core::str::from_utf8(line).map_err(|e| {
+                let at = e.valid_up_to();
+                Error::new(
+                    i + 1,
+                    at + 1,
+                    ErrorKind::Unsupported,
+                    format!(
+                        "nfsim: byte 0x{:02x} is not UTF-8; nfsim keeps names, comments and prefixes as text and cannot hold it (iptables keeps the bytes)",
+                        line.get(at).copied().unwrap_or(0)
+                    ),
+                )
+            })
+        });
+    restore_lines(&mut rs, lines, opts)?;
+    Ok(rs)
+}
+
+/// The restore loop over lines (each with its newline, if any).
+fn restore_lines<'a>(
+    rs: &mut Ruleset,
+    lines: impl Iterator<Item = Result<&'a str, Error>>,
+    opts: &RestoreOptions,
+) -> Result<(), Error> {
     let family = opts.family;
     let mut current: Option<Work> = None;
     let mut lineno = 0;
-    for raw in input.split_inclusive('\n') {
+    for raw in lines {
+        let raw = raw?;
         lineno += 1;
         if raw.starts_with('\n') {
             continue;
