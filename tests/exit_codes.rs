@@ -232,6 +232,12 @@ fn exit_status_by_class_as_iptables_restore() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // libiptc refuses a jump to a built-in chain when the rule is added
+    // (`iptables-restore: line 6 failed`), reachable or not.
+    let o = RestoreOptions::new(Family::Ipv4);
+    let e = parse_restore(&format!("{HEAD}:X - [0:0]\n-A X -j INPUT\nCOMMIT\n"), &o)
+        .expect_err("jump to INPUT");
+    assert_eq!((e.line, e.problem), (6, Problem::Other));
     // With --counters, bad policy counters are a parameter problem.
     assert_eq!(save(&["-c"], "*filter\n:INPUT ACCEPT [x]\nCOMMIT\n").0, 2);
 }

@@ -490,10 +490,22 @@ fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String
         }
         r
     };
+    // libiptc's iptcc_map_target: "Can't jump to builtins" (EINVAL), for
+    // every command that maps a rule's target (-A, -I, -R, -D, -C).
+    let no_builtin_jump = |w: &Work, rules: &[Rule]| -> Result<(), String> {
+        if rules
+            .iter()
+            .any(|r| w.target_of(r).is_some_and(|j| w.t.chains[j].is_builtin()))
+        {
+            return Err("Invalid argument: jump to a built-in chain".into());
+        }
+        Ok(())
+    };
     match cmd {
         Command::Ignored => {}
         Command::Append(chain, rules) => {
             let ci = w.find(&chain).ok_or(NOCHAIN)?;
+            no_builtin_jump(w, &rules)?;
             for r in rules {
                 w.rule_added(&r);
                 w.rules[ci].push_back(keep(r));
@@ -504,6 +516,7 @@ fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String
             if n - 1 > w.rules[ci].len() {
                 return Err("Index of insertion too big.".into());
             }
+            no_builtin_jump(w, &rules)?;
             for (k, r) in rules.into_iter().enumerate() {
                 w.rule_added(&r);
                 w.rules[ci].insert(n - 1 + k, keep(r));
@@ -514,6 +527,7 @@ fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String
             if n > w.rules[ci].len() {
                 return Err("Index of replacement too big.".into());
             }
+            no_builtin_jump(w, &rules)?;
             let r = keep(rules.remove(0));
             w.rule_added(&r);
             let old = core::mem::replace(&mut w.rules[ci][n - 1], r);
@@ -521,6 +535,7 @@ fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String
         }
         Command::Delete(chain, rules) | Command::Check(chain, rules) => {
             let ci = w.find(&chain).ok_or(NOCHAIN)?;
+            no_builtin_jump(w, &rules)?;
             for r in rules {
                 let pos = w.rules[ci].iter().position(|x| same_rule(x, &r));
                 match pos.and_then(|p| w.rules[ci].remove(p)) {
@@ -681,8 +696,8 @@ fn commit_check(t: &Table) -> Result<(), String> {
         .map(|(i, c)| (c.name.as_str(), i))
         .collect();
     // Jump targets resolved once, per rule in table order (None: no jump).
-    // libiptc refuses a jump to a built-in chain whether or not the rule is
-    // reachable.
+    // (A jump to a built-in chain was refused when its rule was added, as
+    // libiptc refuses it; checked again here for tables built otherwise.)
     let mut targets: Vec<Vec<Option<usize>>> = Vec::with_capacity(t.chains.len());
     for c in &t.chains {
         let mut v = Vec::with_capacity(c.rules.len());

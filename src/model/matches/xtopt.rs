@@ -402,8 +402,8 @@ pub fn is_prefix_nocase(input: &str, name: &str) -> bool {
 /// ```
 /// use nfsim::model::matches::xtopt::cut_c;
 /// assert_eq!(cut_c("abcdef", 3), Ok("abc"));
-/// assert_eq!(cut_c("ab\u{e9}", 3), Ok("ab"));
-/// assert!(cut_c("a\u{e9}", 2).is_err());
+/// assert_eq!(cut_c("ab\u{e9}", 2), Ok("ab"));
+/// assert!(cut_c("ab\u{e9}", 3).is_err());
 /// ```
 pub fn cut_c(s: &str, max: usize) -> Result<&str, String> {
     if s.len() <= max {
