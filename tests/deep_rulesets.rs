@@ -474,6 +474,29 @@ fn walk_stops_at_unconditional_verdicts() {
     assert!(parse_restore(&reachable_loop, &RestoreOptions::new(Family::Ipv4)).is_err());
     let dnat_unreached = "*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n:X - [0:0]\n-A POSTROUTING -j ACCEPT\n-A POSTROUTING -j X\n-A X -p tcp -j DNAT --to-destination 192.0.2.1\nCOMMIT\n";
     assert!(parse_restore(dnat_unreached, &RestoreOptions::new(Family::Ipv4)).is_ok());
+    // What `unconditional()` counts as no condition: an all-zero `ipt_ip`
+    // (a /0 address is zero; `-i +` is not; IPv6 `-p` sets IP6T_F_PROTO;
+    // a goto sets IPT_F_GOTO). Each rule comes before a reachable loop;
+    // true = the kernel commits (measured on 6.18).
+    let cases = [
+        (Family::Ipv4, "-s 0.0.0.0/0 -j ACCEPT", true),
+        (Family::Ipv4, "-d 0.0.0.0/0 -j RETURN", true),
+        (Family::Ipv4, "-p all -j ACCEPT", true),
+        (Family::Ipv4, "-p 0 -j DROP", true),
+        (Family::Ipv4, "-j QUEUE", true),
+        (Family::Ipv4, "-i + -j ACCEPT", false),
+        (Family::Ipv4, "-g X", false),
+        (Family::Ipv6, "-s ::/0 -j ACCEPT", true),
+        (Family::Ipv6, "-p all -j ACCEPT", false),
+        (Family::Ipv6, "-i + -j ACCEPT", false),
+    ];
+    for (family, first, commits) in cases {
+        let text = format!(
+            "{FILTER_HEAD}:X - [0:0]\n-A INPUT {first}\n-A INPUT -j X\n-A X -j X\nCOMMIT\n"
+        );
+        let got = parse_restore(&text, &RestoreOptions::new(family));
+        assert_eq!(got.is_ok(), commits, "{family:?} {first}: {got:?}");
+    }
     let dnat_reached = dnat_unreached.replace("-A POSTROUTING -j ACCEPT\n", "");
     let e = parse_restore(&dnat_reached, &RestoreOptions::new(Family::Ipv4)).expect_err("hooks");
     assert_eq!(e.kind, ErrorKind::Kernel);
