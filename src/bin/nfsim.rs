@@ -5,11 +5,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nfsim::model::Family;
-use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore_bytes, save_string, RestoreOptions, SaveOptions};
 
-/// `eprintln!` without its panic: a closed standard error (`2>&1 | head`)
-/// must not crash the command either.
-/// Writes one line to the error stream `$e`, ignoring failures.
+/// Writes one line to the error stream `$e`, ignoring failures: a closed
+/// standard error (`2>&1 | head`) must not crash the command either.
 macro_rules! elog {
     ($e:expr, $($t:tt)*) => {{
         let _ = writeln!($e, $($t)*);
@@ -32,6 +31,11 @@ pub(crate) struct Cli {
 #[derive(Subcommand)]
 enum Cmd {
     /// Read iptables-restore input and print what iptables-save would print after restoring it.
+    ///
+    /// Exit status as iptables-restore's: 0 when restored, 2 for a parameter
+    /// problem (an option, argument or restore line iptables rejects while
+    /// parsing), 1 for any other failure (a libiptc operation or the
+    /// kernel's commit refused, unreadable input).
     Save {
         /// ip6tables instead of iptables.
         #[arg(short = '6', long = "ipv6")]
@@ -225,18 +229,18 @@ fn bench_cmd(
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_input(file: &Option<String>) -> Result<(String, String), String> {
+fn read_input(file: &Option<String>) -> Result<(String, Vec<u8>), String> {
     match file.as_deref() {
         None | Some("-") => {
             let mut buf = Vec::new();
             std::io::stdin()
                 .read_to_end(&mut buf)
                 .map_err(|e| format!("-: {e}"))?;
-            Ok(("-".to_string(), String::from_utf8_lossy(&buf).into_owned()))
+            Ok(("-".to_string(), buf))
         }
         Some(f) => {
             let buf = std::fs::read(f).map_err(|e| format!("{f}: {e}"))?;
-            Ok((f.to_string(), String::from_utf8_lossy(&buf).into_owned()))
+            Ok((f.to_string(), buf))
         }
     }
 }
@@ -272,8 +276,9 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
             let (name, text) = match read_input(&file) {
                 Ok(x) => x,
                 Err(e) => {
+                    // iptables-restore: "Can't open FILE: ...", exit 1.
                     elog!(err, "nfsim: {e}");
-                    return Ok(ExitCode::from(2));
+                    return Ok(ExitCode::from(1));
                 }
             };
             let family = if ipv6 { Family::Ipv6 } else { Family::Ipv4 };
@@ -281,14 +286,16 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                 counters,
                 ..RestoreOptions::new(family)
             };
-            match parse_restore(&text, &opts) {
+            match parse_restore_bytes(&text, &opts) {
                 Ok(rs) => {
                     w.write_all(save_string(&rs, SaveOptions { counters }).as_bytes())?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
                     elog!(err, "{name}:{}:{}: {}", e.line, e.col, e.message.trim_end());
-                    Ok(ExitCode::from(1))
+                    // iptables-restore's status: 2 for a parameter problem,
+                    // 1 for the others.
+                    Ok(ExitCode::from(e.problem.exit_code()))
                 }
             }
         }

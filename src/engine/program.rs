@@ -233,8 +233,16 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         starts.push(pos);
         pos += c.rules.len() as u32 + 1;
     }
+    // Chains by name, so that resolving a jump is O(1) whatever the
+    // number of chains.
+    let by_name: std::collections::HashMap<&str, usize> = t
+        .chains
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
     let chain_start =
-        |name: &str| -> Option<RuleId> { t.chain_index(name).map(|i| RuleId(starts[i])) };
+        |name: &str| -> Option<RuleId> { by_name.get(name).map(|&i| RuleId(starts[i])) };
     let mut rules = Vec::with_capacity(pos as usize);
     let mut chains = Vec::with_capacity(t.chains.len());
     let mut hook_entry = [None; 5];

@@ -15,6 +15,13 @@ pub struct Word {
 /// The longest word iptables' fixed buffer holds (`struct xt_param_buf`).
 const PARAM_MAX: usize = 1023;
 
+/// `MAX_ARGC` (iptables/xshared.h): the size of `struct argv_store`.
+/// `add_argv` refuses an argument once `argc + 1 >= MAX_ARGC`, so a command
+/// holds at most `MAX_ARGC - 1` arguments, counting the program name, `-t`
+/// and the table that iptables-restore puts first (and `--set-counters P B`
+/// with `--counters`).
+pub const MAX_ARGC: usize = 255;
+
 /// Splits `line` (without its newline) into words.
 ///
 /// Outside quotes, space, tab and newline separate words. A `"` opens a
@@ -29,7 +36,34 @@ const PARAM_MAX: usize = 1023;
 /// assert_eq!(w[5].text, "a \"b\" c");
 /// ```
 pub fn split(line: &str, lineno: usize) -> Result<Vec<Word>, Error> {
+    split_limited(line, lineno, usize::MAX)
+}
+
+/// [`split`] with at most `room` words: the word that does not fit fails
+/// as `add_argv` fails it ("Parser cannot handle more arguments", a
+/// parameter problem), when it is complete, so a too-long word before it
+/// is reported first, as in iptables.
+///
+/// ```
+/// use nfsim::syntax::argv::split_limited;
+/// assert!(split_limited("a b c", 1, 3).is_ok());
+/// let e = split_limited("a b c d", 1, 3).unwrap_err();
+/// assert_eq!((e.col, e.message.as_str()), (7, "Parser cannot handle more arguments"));
+/// ```
+pub fn split_limited(line: &str, lineno: usize, room: usize) -> Result<Vec<Word>, Error> {
     let mut words = Vec::new();
+    let push = |words: &mut Vec<Word>, w: Word| {
+        if words.len() >= room {
+            return Err(Error::new(
+                lineno,
+                w.col,
+                ErrorKind::Syntax,
+                "Parser cannot handle more arguments",
+            ));
+        }
+        words.push(w);
+        Ok(())
+    };
     let mut buf = String::new();
     let mut start = None;
     let mut quote_open = false;
@@ -46,10 +80,13 @@ pub fn split(line: &str, lineno: usize) -> Result<Vec<Word>, Error> {
                 // iptables finishes the word at a closing quote only when a
                 // separator follows; the switch below sees the '"' and ends
                 // the parameter right here.
-                words.push(Word {
-                    text: core::mem::take(&mut buf),
-                    col: start.take().unwrap_or(i) + 1,
-                });
+                push(
+                    &mut words,
+                    Word {
+                        text: core::mem::take(&mut buf),
+                        col: start.take().unwrap_or(i) + 1,
+                    },
+                )?;
             } else {
                 buf.push(c);
             }
@@ -58,10 +95,13 @@ pub fn split(line: &str, lineno: usize) -> Result<Vec<Word>, Error> {
             start.get_or_insert(i);
         } else if c == ' ' || c == '\t' || c == '\n' {
             if !buf.is_empty() {
-                words.push(Word {
-                    text: core::mem::take(&mut buf),
-                    col: start.take().unwrap_or(i) + 1,
-                });
+                push(
+                    &mut words,
+                    Word {
+                        text: core::mem::take(&mut buf),
+                        col: start.take().unwrap_or(i) + 1,
+                    },
+                )?;
             }
             start = None;
         } else {
@@ -78,10 +118,13 @@ pub fn split(line: &str, lineno: usize) -> Result<Vec<Word>, Error> {
         }
     }
     if !buf.is_empty() {
-        words.push(Word {
-            text: buf,
-            col: start.unwrap_or(0) + 1,
-        });
+        push(
+            &mut words,
+            Word {
+                text: buf,
+                col: start.unwrap_or(0) + 1,
+            },
+        )?;
     }
     Ok(words)
 }

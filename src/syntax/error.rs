@@ -19,6 +19,38 @@ pub enum ErrorKind {
     Input,
 }
 
+/// Which exit status `iptables-restore` gives an error: the `enum
+/// xtables_exittype` of include/xtables.h that `xtables_error` exits with,
+/// or 1 where iptables-restore itself exits (`line N failed`, `COMMIT
+/// expected`: a libiptc operation or the kernel's commit refused it).
+///
+/// ```
+/// use nfsim::syntax::{parse_restore, Problem, RestoreOptions};
+/// use nfsim::model::Family;
+/// let o = RestoreOptions::new(Family::Ipv4);
+/// let e = parse_restore("*filter\n-A INPUT --bogus\nCOMMIT\n", &o).unwrap_err();
+/// assert_eq!((e.problem, e.problem.exit_code()), (Problem::Parameter, 2));
+/// let e = parse_restore("*filter\n-A NOSUCH -j ACCEPT\nCOMMIT\n", &o).unwrap_err();
+/// assert_eq!((e.problem, e.problem.exit_code()), (Problem::Other, 1));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// `OTHER_PROBLEM` and iptables-restore's own `exit(1)`: exit status 1.
+    Other,
+    /// `PARAMETER_PROBLEM`: exit status 2.
+    Parameter,
+}
+
+impl Problem {
+    /// The process exit status iptables-restore gives.
+    pub const fn exit_code(self) -> u8 {
+        match self {
+            Problem::Other => 1,
+            Problem::Parameter => 2,
+        }
+    }
+}
+
 /// A restore error: line and column (1-based; column 0 when the whole line
 /// is at fault) and iptables' own message where it has one.
 ///
@@ -39,17 +71,33 @@ pub struct Error {
     pub kind: ErrorKind,
     /// The message.
     pub message: String,
+    /// The exit status class iptables-restore gives this error.
+    pub problem: Problem,
 }
 
 impl Error {
-    /// A new error.
+    /// A new error. Its [`Problem`] follows from the kind: a
+    /// [`ErrorKind::Parameter`] or [`ErrorKind::Syntax`] error is what
+    /// iptables reports with `xtables_error(PARAMETER_PROBLEM, ...)`; the
+    /// others are [`Problem::Other`]. [`Error::other`] changes it where
+    /// iptables exits 1 instead.
     pub fn new(line: usize, col: usize, kind: ErrorKind, message: impl Into<String>) -> Self {
+        let problem = match kind {
+            ErrorKind::Parameter | ErrorKind::Syntax => Problem::Parameter,
+            ErrorKind::Unsupported | ErrorKind::Kernel | ErrorKind::Input => Problem::Other,
+        };
         Error {
             line,
             col,
             kind,
             message: message.into(),
+            problem,
         }
+    }
+    /// The same error with exit status class [`Problem::Other`].
+    pub fn other(mut self) -> Self {
+        self.problem = Problem::Other;
+        self
     }
 }
 

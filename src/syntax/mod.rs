@@ -19,6 +19,6 @@ pub mod error;
 pub mod restore;
 pub mod save;
 
-pub use error::{Error, ErrorKind};
-pub use restore::{parse_restore, restore_into, RestoreOptions};
+pub use error::{Error, ErrorKind, Problem};
+pub use restore::{parse_restore, parse_restore_bytes, restore_into, RestoreOptions};
 pub use save::{save_string, SaveOptions};

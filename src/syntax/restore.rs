@@ -2,12 +2,14 @@
 //! `ios_restore`), applied to a [`Ruleset`] with the checks libiptc and the
 //! kernel make when a table is committed.
 
-use super::argv::split;
+use super::argv::{split_limited, MAX_ARGC};
 use super::command::{parse_command, Command};
 use super::error::{Error, ErrorKind};
 use crate::model::ext::CheckCtx;
+use std::collections::{HashMap, VecDeque};
+
 use crate::model::{
-    ChainName, Counters, Family, HookMask, Policy, Rule, Ruleset, Table, TableKind, Verdict,
+    Chain, ChainName, Counters, Family, HookMask, Policy, Rule, Ruleset, Table, TableKind, Verdict,
 };
 
 /// How to restore.
@@ -61,11 +63,73 @@ pub fn parse_restore(input: &str, opts: &RestoreOptions) -> Result<Ruleset, Erro
 /// Applies restore input to an existing ruleset, table by table, as the
 /// kernel commits them: a table whose block fails leaves the ruleset as it
 /// was before that block (earlier committed tables stay).
+///
+/// Time and memory are linear in the input (up to the sort of chain names
+/// at `COMMIT`): chains are found by name through a hash index, jump
+/// references are counted as libiptc counts them, and the commit checks
+/// walk the table without recursion, so any depth of jumps is accepted as
+/// the kernel accepts it.
 pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Result<(), Error> {
+    restore_lines(rs, input.split_inclusive('\n').map(Ok), opts)
+}
+
+/// [`parse_restore`] on the bytes iptables-restore reads.
+///
+/// nfsim keeps chain names, comments, prefixes and the other strings of a
+/// rule as text, where the kernel keeps bytes: a line holding bytes that
+/// are not UTF-8 is refused with an explicit [`ErrorKind::Unsupported`]
+/// error naming the first such byte (iptables-restore accepts it and
+/// `iptables-save` prints the bytes back), never changed. Comment lines are
+/// skipped unread, as iptables-restore skips them.
+///
+/// # Errors
+/// As [`parse_restore`], and bytes that are not UTF-8 outside comment lines.
+///
+/// ```
+/// use nfsim::syntax::{parse_restore_bytes, ErrorKind, RestoreOptions};
+/// use nfsim::model::Family;
+/// let o = RestoreOptions::new(Family::Ipv4);
+/// assert!(parse_restore_bytes(b"# \xff\n*filter\nCOMMIT\n", &o).is_ok());
+/// let e = parse_restore_bytes(b"*filter\n-A INPUT -m comment --comment a\xff\nCOMMIT\n", &o).unwrap_err();
+/// assert_eq!((e.line, e.col, e.kind), (2, 32, ErrorKind::Unsupported));
+/// ```
+pub fn parse_restore_bytes(input: &[u8], opts: &RestoreOptions) -> Result<Ruleset, Error> {
+    let mut rs = Ruleset::new(opts.family);
+    let lines = input
+        .split_inclusive(|&b| b == b'\n')
+        .enumerate()
+        .map(|(i, line)| {
+            if line.first() == Some(&b'#') {
+                return Ok("#\n");
+            }
+            core::str::from_utf8(line).map_err(|e| {
+                let at = e.valid_up_to();
+                Error::new(
+                    i + 1,
+                    at + 1,
+                    ErrorKind::Unsupported,
+                    format!(
+                        "nfsim: byte 0x{:02x} is not UTF-8; nfsim keeps names, comments and prefixes as text and cannot hold it (iptables keeps the bytes)",
+                        line.get(at).copied().unwrap_or(0)
+                    ),
+                )
+            })
+        });
+    restore_lines(&mut rs, lines, opts)?;
+    Ok(rs)
+}
+
+/// The restore loop over lines (each with its newline, if any).
+fn restore_lines<'a>(
+    rs: &mut Ruleset,
+    lines: impl Iterator<Item = Result<&'a str, Error>>,
+    opts: &RestoreOptions,
+) -> Result<(), Error> {
     let family = opts.family;
-    let mut current: Option<Table> = None;
+    let mut current: Option<Work> = None;
     let mut lineno = 0;
-    for raw in input.split_inclusive('\n') {
+    for raw in lines {
+        let raw = raw?;
         lineno += 1;
         if raw.starts_with('\n') {
             continue;
@@ -75,10 +139,11 @@ pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Res
         }
         let fail = |col: usize, kind: ErrorKind, msg: String| Error::new(lineno, col, kind, msg);
         if raw == "COMMIT\n" && current.is_some() {
-            let mut t = current
+            let w = current
                 .take()
                 .ok_or_else(|| fail(1, ErrorKind::Syntax, "internal".into()))?;
-            commit_check(&mut t).map_err(|m| fail(0, ErrorKind::Kernel, m))?;
+            let t = w.finish();
+            commit_check(&t).map_err(|m| fail(0, ErrorKind::Kernel, m))?;
             // Commit: replace or create the table, keeping print order.
             if let Some(i) = rs.tables.iter().position(|x| x.kind == t.kind) {
                 rs.tables[i] = t;
@@ -112,15 +177,17 @@ pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Res
                 }
                 t.chains.retain(|c| c.is_builtin());
             }
-            current = Some(t);
+            current = Some(Work::new(t));
             continue;
         }
         let Some(table) = current.as_mut() else {
+            // do_command without a table handle fails: `line N failed`, exit 1.
             return Err(fail(
                 1,
                 ErrorKind::Syntax,
                 format!("{}: line {lineno} failed", family.restore_program()),
-            ));
+            )
+            .other());
         };
         if let Some(rest) = raw.strip_prefix(':') {
             chain_line(table, rest, lineno, opts)?;
@@ -151,7 +218,14 @@ pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Res
         } else {
             (line, 0, None)
         };
-        let mut words = split(body, lineno)?;
+        // iptables-restore's argv: program name, `-t`, the table, then
+        // `--set-counters P B` when counters are restored, then the words.
+        let prepended = if opts.counters && counters.is_some() {
+            6
+        } else {
+            3
+        };
+        let mut words = split_limited(body, lineno, MAX_ARGC - 1 - prepended)?;
         for w in words.iter_mut() {
             w.col += offset;
         }
@@ -168,14 +242,16 @@ pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Res
                 );
             }
         }
-        let exists = |name: &str| table.chain(name).is_some();
-        let cmd = parse_command(&words, family, table.kind, lineno, &exists)?;
+        let exists = |name: &str| table.find(name).is_some();
+        let cmd = parse_command(&words, family, table.t.kind, lineno, &exists)?;
+        // A libiptc operation refused: iptables-restore's `line N failed`, exit 1.
         apply(table, cmd, opts).map_err(|m| {
             fail(
                 words.first().map(|w| w.col).unwrap_or(1),
                 ErrorKind::Parameter,
                 m,
             )
+            .other()
         })?;
     }
     if current.is_some() {
@@ -188,17 +264,128 @@ pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Res
                 family.restore_program(),
                 lineno + 1
             ),
-        ));
+        )
+        .other());
     }
     Ok(())
 }
 
-fn chain_line(
-    table: &mut Table,
-    rest: &str,
-    lineno: usize,
-    opts: &RestoreOptions,
-) -> Result<(), Error> {
+/// A table while its block is being restored (libiptc's handle). User
+/// chains are kept in the order they were created and sorted by name at
+/// `COMMIT` ([`Work::finish`]), so creating a chain costs O(1) whatever the
+/// order of the input; `index` finds a chain by name in O(1) and `refs`
+/// counts the rules that jump or go to each chain (libiptc's
+/// `chain_head.references`), so deleting a chain does not scan the table.
+/// Rules are held in a deque per chain (libiptc keeps a list): inserting at
+/// the head of a long chain costs O(1), as there.
+struct Work {
+    /// The table, its chains' `rules` left empty until [`Work::finish`].
+    t: Table,
+    /// Per chain (as `t.chains`): its rules.
+    rules: Vec<VecDeque<Rule>>,
+    /// Chain name -> position in `t.chains`.
+    index: HashMap<String, usize>,
+    /// Per chain (as `t.chains`): rules whose verdict jumps or goes to it.
+    refs: Vec<usize>,
+}
+
+impl Work {
+    fn new(mut t: Table) -> Work {
+        let rules: Vec<VecDeque<Rule>> = t
+            .chains
+            .iter_mut()
+            .map(|c| core::mem::take(&mut c.rules).into())
+            .collect();
+        let index = t
+            .chains
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.as_str().to_string(), i))
+            .collect();
+        let mut w = Work {
+            refs: vec![0; t.chains.len()],
+            t,
+            rules,
+            index,
+        };
+        for ci in 0..w.rules.len() {
+            for ri in 0..w.rules[ci].len() {
+                if let Some(j) = w.target_of(&w.rules[ci][ri]) {
+                    w.refs[j] += 1;
+                }
+            }
+        }
+        w
+    }
+    fn find(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+    /// The chain a rule jumps or goes to, if any.
+    fn target_of(&self, r: &Rule) -> Option<usize> {
+        match &r.verdict {
+            Verdict::Jump(n) | Verdict::Goto(n) => self.find(n.as_str()),
+            _ => None,
+        }
+    }
+    /// Counts a rule added to the table.
+    fn rule_added(&mut self, r: &Rule) {
+        if let Some(j) = self.target_of(r) {
+            self.refs[j] += 1;
+        }
+    }
+    /// Uncounts a rule removed from the table.
+    fn rule_removed(&mut self, r: &Rule) {
+        if let Some(j) = self.target_of(r) {
+            self.refs[j] = self.refs[j].saturating_sub(1);
+        }
+    }
+    fn clear_rules(&mut self, ci: usize) {
+        let rules = core::mem::take(&mut self.rules[ci]);
+        for r in &rules {
+            self.rule_removed(r);
+        }
+    }
+    /// Creates an empty user chain (the caller checked it does not exist).
+    fn add_user_chain(&mut self, name: ChainName) {
+        self.index
+            .insert(name.as_str().to_string(), self.t.chains.len());
+        self.refs.push(0);
+        self.rules.push(VecDeque::new());
+        self.t.chains.push(Chain {
+            name,
+            hook: None,
+            policy: None,
+            counters: Counters::default(),
+            rules: Vec::new(),
+        });
+    }
+    /// Removes a chain by position; the last chain takes its place (the
+    /// order of user chains is restored by [`Work::finish`]).
+    fn remove_chain(&mut self, i: usize) {
+        let c = self.t.chains.swap_remove(i);
+        self.refs.swap_remove(i);
+        self.rules.swap_remove(i);
+        self.index.remove(c.name.as_str());
+        if let Some(moved) = self.t.chains.get(i) {
+            self.index.insert(moved.name.as_str().to_string(), i);
+        }
+    }
+    /// The table in its canonical order: built-in chains in hook order, then
+    /// user chains sorted by name bytes (libiptc's order, which
+    /// `iptables-save` prints).
+    fn finish(self) -> Table {
+        let mut t = self.t;
+        for (c, rules) in t.chains.iter_mut().zip(self.rules) {
+            c.rules = rules.into();
+        }
+        let builtins = t.kind.hooks().len().min(t.chains.len());
+        t.chains[builtins..]
+            .sort_unstable_by(|a, b| a.name.as_str().as_bytes().cmp(b.name.as_str().as_bytes()));
+        t
+    }
+}
+
+fn chain_line(w: &mut Work, rest: &str, lineno: usize, opts: &RestoreOptions) -> Result<(), Error> {
     let prog = opts.family.restore_program();
     let fail = |col: usize, msg: String| Error::new(lineno, col, ErrorKind::Syntax, msg);
     let mut toks = rest.split([' ', '\t', '\n']).filter(|s| !s.is_empty());
@@ -211,22 +398,21 @@ fn chain_line(
             format!("Invalid chain name `{name}' (28 chars max)"),
         ));
     }
-    let builtin = table.chain(name).is_some_and(|c| c.is_builtin());
+    let existing = w.find(name);
+    let builtin = existing.is_some_and(|i| w.t.chains[i].is_builtin());
     if !builtin {
-        if table.chain(name).is_some() && opts.noflush {
-            if let Some(c) = table.chain_mut(name) {
-                c.rules.clear();
+        match existing {
+            Some(i) if opts.noflush => w.clear_rules(i),
+            _ => {
+                if existing.is_some() || matches!(name, "ACCEPT" | "DROP" | "QUEUE" | "RETURN") {
+                    return Err(fail(
+                        2,
+                        format!("error creating chain '{name}':File exists"),
+                    ));
+                }
+                let cn = ChainName::new(name).map_err(|m| fail(2, m))?;
+                w.add_user_chain(cn);
             }
-        } else {
-            if table.chain(name).is_some() || matches!(name, "ACCEPT" | "DROP" | "QUEUE" | "RETURN")
-            {
-                return Err(fail(
-                    2,
-                    format!("error creating chain '{name}':File exists"),
-                ));
-            }
-            let cn = ChainName::new(name).map_err(|m| fail(2, m))?;
-            table.add_user_chain(cn);
         }
     }
     let Some(policy) = toks.next() else {
@@ -235,7 +421,8 @@ fn chain_line(
     if policy != "-" {
         let ctrs = toks.next();
         let parsed = ctrs.map(parse_counters);
-        if (ctrs.is_none() && opts.counters) || matches!(parsed, Some(None)) {
+        // Only with --counters does iptables-restore read them.
+        if opts.counters && (ctrs.is_none() || matches!(parsed, Some(None))) {
             return Err(fail(
                 1,
                 format!("invalid policy counters for chain '{name}'"),
@@ -245,26 +432,29 @@ fn chain_line(
             "ACCEPT" => Policy::Accept,
             "DROP" => Policy::Drop,
             _ => {
+                // `set_policy` failed: xtables_error(OTHER_PROBLEM).
                 return Err(fail(
                     1,
                     format!(
                         "Can't set policy `{policy}' on `{name}' line {lineno}: Bad policy name"
                     ),
-                ))
+                )
+                .other());
             }
         };
         if !builtin {
-            return Err(fail(1, format!("Can't set policy `{policy}' on `{name}' line {lineno}: Bad built-in chain name")));
+            return Err(fail(1, format!("Can't set policy `{policy}' on `{name}' line {lineno}: Bad built-in chain name")).other());
         }
-        if table.kind == TableKind::Nat && pol == Policy::Drop {
+        if w.t.kind == TableKind::Nat && pol == Policy::Drop {
             // libiptc accepts it; the kernel's nat table refuses a DROP policy
             // (nf_nat's table check) and the commit fails.
             return Err(fail(
                 1,
                 format!("Can't set policy `DROP' on `{name}' line {lineno}: Invalid argument"),
-            ));
+            )
+            .other());
         }
-        if let Some(c) = table.chain_mut(name) {
+        if let Some(c) = existing.map(|i| &mut w.t.chains[i]) {
             c.policy = Some(pol);
             if opts.counters {
                 if let Some(Some(cnt)) = parsed {
@@ -292,50 +482,64 @@ fn parse_counters(s: &str) -> Option<Counters> {
     })
 }
 
-fn apply(t: &mut Table, cmd: Command, opts: &RestoreOptions) -> Result<(), String> {
+fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String> {
     const NOCHAIN: &str = "No chain/target/match by that name.";
+    let keep = |mut r: Rule| {
+        if !opts.counters {
+            r.counters = Counters::default();
+        }
+        r
+    };
+    // libiptc's iptcc_map_target: "Can't jump to builtins" (EINVAL), for
+    // every command that maps a rule's target (-A, -I, -R, -D, -C).
+    let no_builtin_jump = |w: &Work, rules: &[Rule]| -> Result<(), String> {
+        if rules
+            .iter()
+            .any(|r| w.target_of(r).is_some_and(|j| w.t.chains[j].is_builtin()))
+        {
+            return Err("Invalid argument: jump to a built-in chain".into());
+        }
+        Ok(())
+    };
     match cmd {
         Command::Ignored => {}
         Command::Append(chain, rules) => {
-            let c = t.chain_mut(&chain).ok_or(NOCHAIN)?;
-            for mut r in rules {
-                if !opts.counters {
-                    r.counters = Counters::default();
-                }
-                c.rules.push(r);
+            let ci = w.find(&chain).ok_or(NOCHAIN)?;
+            no_builtin_jump(w, &rules)?;
+            for r in rules {
+                w.rule_added(&r);
+                w.rules[ci].push_back(keep(r));
             }
         }
         Command::Insert(chain, n, rules) => {
-            let c = t.chain_mut(&chain).ok_or(NOCHAIN)?;
-            if n - 1 > c.rules.len() {
+            let ci = w.find(&chain).ok_or(NOCHAIN)?;
+            if n - 1 > w.rules[ci].len() {
                 return Err("Index of insertion too big.".into());
             }
-            for (k, mut r) in rules.into_iter().enumerate() {
-                if !opts.counters {
-                    r.counters = Counters::default();
-                }
-                c.rules.insert(n - 1 + k, r);
+            no_builtin_jump(w, &rules)?;
+            for (k, r) in rules.into_iter().enumerate() {
+                w.rule_added(&r);
+                w.rules[ci].insert(n - 1 + k, keep(r));
             }
         }
         Command::Replace(chain, n, mut rules) => {
-            let c = t.chain_mut(&chain).ok_or(NOCHAIN)?;
-            if n > c.rules.len() {
+            let ci = w.find(&chain).ok_or(NOCHAIN)?;
+            if n > w.rules[ci].len() {
                 return Err("Index of replacement too big.".into());
             }
-            let mut r = rules.remove(0);
-            if !opts.counters {
-                r.counters = Counters::default();
-            }
-            c.rules[n - 1] = r;
+            no_builtin_jump(w, &rules)?;
+            let r = keep(rules.remove(0));
+            w.rule_added(&r);
+            let old = core::mem::replace(&mut w.rules[ci][n - 1], r);
+            w.rule_removed(&old);
         }
         Command::Delete(chain, rules) | Command::Check(chain, rules) => {
-            let c = t.chain_mut(&chain).ok_or(NOCHAIN)?;
+            let ci = w.find(&chain).ok_or(NOCHAIN)?;
+            no_builtin_jump(w, &rules)?;
             for r in rules {
-                let pos = c.rules.iter().position(|x| same_rule(x, &r));
-                match pos {
-                    Some(p) => {
-                        c.rules.remove(p);
-                    }
+                let pos = w.rules[ci].iter().position(|x| same_rule(x, &r));
+                match pos.and_then(|p| w.rules[ci].remove(p)) {
+                    Some(old) => w.rule_removed(&old),
                     None => {
                         return Err("Bad rule (does a matching rule exist in that chain?).".into())
                     }
@@ -343,58 +547,71 @@ fn apply(t: &mut Table, cmd: Command, opts: &RestoreOptions) -> Result<(), Strin
             }
         }
         Command::DeleteNum(chain, n) => {
-            let c = t.chain_mut(&chain).ok_or(NOCHAIN)?;
-            if n > c.rules.len() {
+            let ci = w.find(&chain).ok_or(NOCHAIN)?;
+            if let Some(old) = w.rules[ci].remove(n - 1) {
+                w.rule_removed(&old);
+            } else {
                 return Err("Index of deletion too big.".into());
             }
-            c.rules.remove(n - 1);
         }
         Command::NewChain(name) => {
-            if t.chain(&name).is_some() {
+            if w.find(&name).is_some() {
                 return Err("Chain already exists.".into());
             }
-            t.add_user_chain(ChainName::new(&name)?);
+            w.add_user_chain(ChainName::new(&name)?);
         }
         Command::DeleteChain(None) => {
-            let names: Vec<String> = t
-                .chains
-                .iter()
-                .filter(|c| !c.is_builtin())
-                .map(|c| c.name.to_string())
-                .collect();
+            // `for_each_chain4`: the user chains in libiptc's (name) order.
+            let mut names: Vec<String> =
+                w.t.chains
+                    .iter()
+                    .filter(|c| !c.is_builtin())
+                    .map(|c| c.name.to_string())
+                    .collect();
+            names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
             for n in names {
-                delete_chain(t, &n)?;
+                delete_chain(w, &n)?;
             }
         }
-        Command::DeleteChain(Some(n)) => delete_chain(t, &n)?,
-        Command::Flush(None) => t.chains.iter_mut().for_each(|c| c.rules.clear()),
-        Command::Flush(Some(n)) => t.chain_mut(&n).ok_or(NOCHAIN)?.rules.clear(),
+        Command::DeleteChain(Some(n)) => delete_chain(w, &n)?,
+        Command::Flush(None) => {
+            w.rules.iter_mut().for_each(|r| r.clear());
+            w.refs.iter_mut().for_each(|r| *r = 0);
+        }
+        Command::Flush(Some(n)) => {
+            let ci = w.find(&n).ok_or(NOCHAIN)?;
+            w.clear_rules(ci);
+        }
         Command::Zero(None, _) => {
-            for c in t.chains.iter_mut() {
+            for c in w.t.chains.iter_mut() {
                 c.counters = Counters::default();
-                c.rules
+            }
+            for rules in w.rules.iter_mut() {
+                rules
                     .iter_mut()
                     .for_each(|r| r.counters = Counters::default());
             }
         }
         Command::Zero(Some(n), num) => {
-            let c = t.chain_mut(&n).ok_or(NOCHAIN)?;
+            let ci = w.find(&n).ok_or(NOCHAIN)?;
+            let rules = &mut w.rules[ci];
             match num {
                 None => {
-                    c.counters = Counters::default();
-                    c.rules
+                    w.t.chains[ci].counters = Counters::default();
+                    rules
                         .iter_mut()
                         .for_each(|r| r.counters = Counters::default());
                 }
                 Some(k) => {
-                    let r = c.rules.get_mut(k - 1).ok_or("Index of counter too big")?;
+                    let r = rules.get_mut(k - 1).ok_or("Index of counter too big")?;
                     r.counters = Counters::default();
                 }
             }
         }
         Command::Policy(chain, policy, counters) => {
-            let kind = t.kind;
-            let c = t.chain_mut(&chain).ok_or("Bad built-in chain name.")?;
+            let kind = w.t.kind;
+            let ci = w.find(&chain).ok_or("Bad built-in chain name.")?;
+            let c = &mut w.t.chains[ci];
             if !c.is_builtin() {
                 return Err("Bad built-in chain name.".into());
             }
@@ -412,43 +629,33 @@ fn apply(t: &mut Table, cmd: Command, opts: &RestoreOptions) -> Result<(), Strin
             }
         }
         Command::Rename(old, new) => {
-            let c = t.chain(&old).ok_or(NOCHAIN)?;
-            if c.is_builtin() {
+            let i = w.find(&old).ok_or(NOCHAIN)?;
+            if w.t.chains[i].is_builtin() {
                 return Err("Bad built-in chain name.".into());
             }
-            if t.chain(&new).is_some()
+            if w.find(&new).is_some()
                 || matches!(new.as_str(), "ACCEPT" | "DROP" | "QUEUE" | "RETURN")
             {
                 return Err("File exists.".into());
             }
             let newname = ChainName::new(&new)?;
-            let i = t.chain_index(&old).ok_or(NOCHAIN)?;
-            let mut ch = t.chains.remove(i);
-            ch.name = newname.clone();
-            for c in t.chains.iter_mut() {
-                for r in c.rules.iter_mut() {
-                    match &mut r.verdict {
-                        Verdict::Jump(n) | Verdict::Goto(n) if n.as_str() == old => {
-                            *n = newname.clone()
+            // Jumps name their chain: rename them (libiptc's jumps point at
+            // the chain, so they follow it). Only when there are any.
+            if w.refs[i] > 0 {
+                for rules in w.rules.iter_mut() {
+                    for r in rules.iter_mut() {
+                        match &mut r.verdict {
+                            Verdict::Jump(n) | Verdict::Goto(n) if n.as_str() == old => {
+                                *n = newname.clone()
+                            }
+                            _ => {}
                         }
-                        _ => {}
                     }
                 }
             }
-            // Rules inside the renamed chain may jump to itself.
-            for r in ch.rules.iter_mut() {
-                match &mut r.verdict {
-                    Verdict::Jump(n) | Verdict::Goto(n) if n.as_str() == old => {
-                        *n = newname.clone()
-                    }
-                    _ => {}
-                }
-            }
-            let rules = core::mem::take(&mut ch.rules);
-            t.add_user_chain(newname.clone());
-            if let Some(c) = t.chain_mut(newname.as_str()) {
-                c.rules = rules;
-            }
+            w.index.remove(old.as_str());
+            w.index.insert(new, i);
+            w.t.chains[i].name = newname;
         }
     }
     Ok(())
@@ -461,45 +668,61 @@ fn same_rule(a: &Rule, b: &Rule) -> bool {
     &x == b
 }
 
-fn delete_chain(t: &mut Table, name: &str) -> Result<(), String> {
-    let c = t.chain(name).ok_or("No chain/target/match by that name.")?;
+fn delete_chain(w: &mut Work, name: &str) -> Result<(), String> {
+    let i = w.find(name).ok_or("No chain/target/match by that name.")?;
+    let c = &w.t.chains[i];
     if c.is_builtin() {
         return Err("Can't delete built-in chain".into());
     }
-    if t.references(name) > 0 {
+    if w.refs[i] > 0 {
         return Err("Too many links".into());
     }
-    if !c.rules.is_empty() {
+    if !w.rules[i].is_empty() {
         return Err("Directory not empty".into());
     }
-    let i = t
-        .chain_index(name)
-        .ok_or("No chain/target/match by that name.")?;
-    t.chains.remove(i);
+    w.remove_chain(i);
     Ok(())
 }
 
-/// The checks made when a table is committed: the kernel's
-/// `mark_source_chains` (loops, via jumps and gotos) and every extension's
-/// `checkentry` with the hooks its chain is reachable from
-/// (net/ipv4/netfilter/ip_tables.c `translate_table`).
-fn commit_check(t: &mut Table) -> Result<(), String> {
-    let n = t.chains.len();
-    let mut hooks: Vec<HookMask> = vec![0; n];
-    // DFS from each built-in chain, with an on-path set for loop detection.
-    for start in 0..n {
-        let Some(h) = t.chains[start].hook else {
-            continue;
-        };
-        let mut on_path = vec![false; n];
-        visit(t, start, h.bit(), &mut hooks, &mut on_path)?;
-    }
-    for (ci, c) in t.chains.iter().enumerate() {
+/// The checks made when a table is committed
+/// (net/ipv4/netfilter/ip_tables.c `translate_table`): every jump names a
+/// user chain, `mark_source_chains` (loops, and the hooks each rule is
+/// reachable from), then every extension's `checkentry` with those hooks.
+fn commit_check(t: &Table) -> Result<(), String> {
+    let index: HashMap<&str, usize> = t
+        .chains
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.name.as_str(), i))
+        .collect();
+    // Jump targets resolved once, per rule in table order (None: no jump).
+    // (A jump to a built-in chain was refused when its rule was added, as
+    // libiptc refuses it; checked again here for tables built otherwise.)
+    let mut targets: Vec<Vec<Option<usize>>> = Vec::with_capacity(t.chains.len());
+    for c in &t.chains {
+        let mut v = Vec::with_capacity(c.rules.len());
         for r in &c.rules {
+            let j = match &r.verdict {
+                Verdict::Jump(n) | Verdict::Goto(n) => index.get(n.as_str()).copied(),
+                _ => None,
+            };
+            if j.is_some_and(|j| t.chains[j].is_builtin()) {
+                return Err("Invalid argument: jump to a built-in chain".into());
+            }
+            v.push(j);
+        }
+        targets.push(v);
+    }
+    let reach = mark_source_chains(t, &targets)?;
+    for (ci, c) in t.chains.iter().enumerate() {
+        for (ri, r) in c.rules.iter().enumerate() {
+            // Rules after the point where every walk of the chain stops have
+            // `comefrom` 0: their checkentry sees no hook.
+            let hooks = if ri < reach[ci].1 { reach[ci].0 } else { 0 };
             let ctx = CheckCtx {
                 family: t.family,
                 table: t.kind,
-                hooks: hooks[ci],
+                hooks,
                 proto: r.proto,
                 proto_inv: r.proto_inv,
                 tcp_syn_match: r.matches.iter().any(|m| {
@@ -517,32 +740,79 @@ fn commit_check(t: &mut Table) -> Result<(), String> {
     Ok(())
 }
 
-fn visit(
+/// Whether the kernel's walk backtracks at this rule (`mark_source_chains`:
+/// "Unconditional return/END": an `unconditional()` entry whose standard
+/// verdict is negative, i.e. ACCEPT, DROP, QUEUE or RETURN).
+fn ends_walk(r: &Rule) -> bool {
+    r.is_unconditional()
+        && matches!(
+            r.verdict,
+            Verdict::Accept | Verdict::Drop | Verdict::Queue | Verdict::Return
+        )
+}
+
+/// `mark_source_chains` (net/ipv4/netfilter/ip_tables.c), chain by chain
+/// and without recursion, as the kernel walks without recursion (it keeps
+/// its back pointers in the entries' packet counters): from each hook's
+/// chain, follow every jump and goto (both are a jump there) depth-first;
+/// a jump to a chain on the current path is a loop (`ELOOP`), a chain
+/// already visited from this hook is not walked again, and the walk of a
+/// chain stops after its first unconditional ACCEPT/DROP/QUEUE/RETURN
+/// (the rules after it are reached from no hook). Linear in the number of
+/// rules times the number of hooks.
+///
+/// Returns per chain the hooks it is reachable from and how many of its
+/// rules the walk reaches (a walk of a given chain always stops at the
+/// same rule).
+fn mark_source_chains(
     t: &Table,
-    ci: usize,
-    bit: HookMask,
-    hooks: &mut [HookMask],
-    on_path: &mut [bool],
-) -> Result<(), String> {
-    if on_path[ci] {
-        return Err("Too many levels of symbolic links".into());
-    }
-    if hooks[ci] & bit != 0 {
-        return Ok(());
-    }
-    hooks[ci] |= bit;
-    on_path[ci] = true;
-    for r in &t.chains[ci].rules {
-        if let Verdict::Jump(name) | Verdict::Goto(name) = &r.verdict {
-            let Some(j) = t.chain_index(name.as_str()) else {
+    targets: &[Vec<Option<usize>>],
+) -> Result<Vec<(HookMask, usize)>, String> {
+    let n = t.chains.len();
+    // Rules reached: up to and including the first rule that ends the walk.
+    let reached: Vec<usize> = t
+        .chains
+        .iter()
+        .map(|c| {
+            c.rules
+                .iter()
+                .position(ends_walk)
+                .map_or(c.rules.len(), |p| p + 1)
+        })
+        .collect();
+    let mut hooks: Vec<HookMask> = vec![0; n];
+    let mut on_path = vec![false; n];
+    // (chain, next rule to look at)
+    let mut stack: Vec<(usize, usize)> = Vec::new();
+    for start in 0..n {
+        let Some(h) = t.chains[start].hook else {
+            continue;
+        };
+        let bit = h.bit();
+        hooks[start] |= bit;
+        on_path[start] = true;
+        stack.push((start, 0));
+        while let Some(top) = stack.last_mut() {
+            let (ci, ri) = *top;
+            if ri >= reached[ci] {
+                on_path[ci] = false;
+                stack.pop();
+                continue;
+            }
+            top.1 += 1;
+            let Some(j) = targets[ci][ri] else {
                 continue;
             };
-            if t.chains[j].is_builtin() {
-                return Err("Invalid argument: jump to a built-in chain".into());
+            if on_path[j] {
+                return Err("Too many levels of symbolic links".into());
             }
-            visit(t, j, bit, hooks, on_path)?;
+            if hooks[j] & bit != 0 {
+                continue;
+            }
+            hooks[j] |= bit;
+            on_path[j] = true;
+            stack.push((j, 0));
         }
     }
-    on_path[ci] = false;
-    Ok(())
+    Ok(hooks.into_iter().zip(reached).collect())
 }

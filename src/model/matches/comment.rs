@@ -43,7 +43,7 @@ impl Extension for Comment {
         if id != 0 {
             return unreachable_option();
         }
-        self.text = truncate_c(args.optarg.unwrap_or(""), MAX_COMMENT_LEN);
+        self.text = truncate_c(args.optarg.unwrap_or(""), MAX_COMMENT_LEN)?;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

@@ -350,7 +350,7 @@ impl Extension for Hashlimit {
                 if arg.is_empty() {
                     return Err("Argument must have a minimum length of 1 characters".into());
                 }
-                self.name = truncate_c(arg, NAME_SIZE);
+                self.name = truncate_c(arg, NAME_SIZE)?;
             }
             HSIZE => self.size = parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-size")?,
             HMAX => self.max = parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-max")?,

@@ -45,7 +45,7 @@ impl Extension for Helper {
             return unreachable_option();
         }
         // struct xt_helper_info: char name[30].
-        self.name = truncate_c(args.optarg.unwrap_or(""), 30);
+        self.name = truncate_c(args.optarg.unwrap_or(""), 30)?;
         self.invert = invert;
         Ok(())
     }

@@ -265,11 +265,7 @@ impl Extension for Rateest {
         let name = |a: &Args<'_>| -> Result<String, String> {
             let s = a.required("rateest", "rateest")?;
             // strncpy into char[IFNAMSIZ] leaving the last byte 0.
-            let mut k = s.len().min(15);
-            while !s.is_char_boundary(k) {
-                k -= 1;
-            }
-            Ok(s[..k].to_string())
+            super::xtopt::cut_c(s, 15).map(str::to_string)
         };
         match id {
             R1 => {

@@ -150,7 +150,7 @@ impl Extension for Recent {
             REAP => self.reap = true,
             HITCOUNT => self.hit_count = parse_u32(arg, 0, u32::MAX, "recent", "hitcount")?,
             RTTL => self.rttl = true,
-            NAME => self.name = truncate_c(arg, RECENT_NAME_LEN),
+            NAME => self.name = truncate_c(arg, RECENT_NAME_LEN)?,
             RSOURCE => self.rdest = false,
             RDEST => self.rdest = true,
             MASK => self.mask = parse_host(arg, ctx.family)?,

@@ -212,11 +212,7 @@ impl Extension for StringMatch {
             ALGO => {
                 let s = args.required("string", "algo")?;
                 // XTTYPE_STRING into char algo[16]: silently truncated.
-                let mut k = s.len().min(15);
-                while !s.is_char_boundary(k) {
-                    k -= 1;
-                }
-                let s = &s[..k];
+                let s = super::xtopt::cut_c(s, 15)?;
                 // The kernel's textsearch_find (lib/textsearch.c) knows the
                 // loaded algorithms only; an unknown name fails checkentry.
                 self.algo = Some(match s {

@@ -158,12 +158,7 @@ pub fn parse_string(s: &str, min: usize, max: usize, size: usize) -> Result<Stri
             "Argument must have a maximum length of {max} characters"
         ));
     }
-    let mut z = s.len().min(size.saturating_sub(1));
-    // The kernel buffer holds bytes; keep the Rust string valid UTF-8.
-    while !s.is_char_boundary(z) {
-        z -= 1;
-    }
-    Ok(s[..z].to_string())
+    super::xtopt::cut_c(s, size.saturating_sub(1)).map(str::to_string)
 }
 
 pub use crate::model::ext::save_string;

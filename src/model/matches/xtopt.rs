@@ -394,19 +394,33 @@ pub fn is_prefix_nocase(input: &str, name: &str) -> bool {
         && name.as_bytes()[..input.len()].eq_ignore_ascii_case(input.as_bytes())
 }
 
-/// A string stored in a fixed-size kernel field with `XTOPT_PUT`
-/// (`xtopt_parse_string`): cut to `size - 1` bytes, at a byte boundary as C
-/// does (a cut inside a UTF-8 sequence keeps the valid prefix).
-pub fn truncate_c(s: &str, size: usize) -> String {
-    let max = size.saturating_sub(1);
+/// The first `max` bytes of `s`, as C cuts a string into a fixed-size
+/// field (`strncpy`, `xtopt_parse_string`). A cut inside a UTF-8 sequence
+/// leaves a partial character in the kernel's field, which nfsim's text
+/// cannot hold: an explicit error rather than a different string.
+///
+/// ```
+/// use nfsim::model::matches::xtopt::cut_c;
+/// assert_eq!(cut_c("abcdef", 3), Ok("abc"));
+/// assert_eq!(cut_c("ab\u{e9}", 2), Ok("ab"));
+/// assert!(cut_c("ab\u{e9}", 3).is_err());
+/// ```
+pub fn cut_c(s: &str, max: usize) -> Result<&str, String> {
     if s.len() <= max {
-        return s.to_string();
+        return Ok(s);
     }
-    let mut end = max;
-    while end > 0 && !s.is_char_boundary(end) {
-        end -= 1;
+    match s.get(..max) {
+        Some(cut) => Ok(cut),
+        None => Err(format!(
+            "nfsim: cutting `{s}' to {max} bytes, as iptables does, splits a UTF-8 character; nfsim keeps this string as text and cannot hold the partial character iptables stores"
+        )),
     }
-    s[..end].to_string()
+}
+
+/// A string stored in a fixed-size kernel field with `XTOPT_PUT`
+/// (`xtopt_parse_string`): cut to `size - 1` bytes (see [`cut_c`]).
+pub fn truncate_c(s: &str, size: usize) -> Result<String, String> {
+    cut_c(s, size.saturating_sub(1)).map(str::to_string)
 }
 
 /// Checks an excluded pair at final-check time (`xtables_option_fcheck2`):
@@ -608,7 +622,9 @@ mod tests {
         assert_eq!(s("foo"), " foo");
         assert_eq!(s(""), " \"\"");
         assert_eq!(s("a'b\\"), " \"a\\'b\\\\\"");
-        assert_eq!(truncate_c("abcdef", 4), "abc");
+        assert_eq!(truncate_c("abcdef", 4), Ok("abc".into()));
+        assert!(truncate_c("abc\u{e9}", 5).is_err());
+        assert_eq!(truncate_c("ab\u{e9}", 5), Ok("ab\u{e9}".into()));
         assert!(is_prefix_nocase("est", "ESTABLISHED"));
         assert!(!is_prefix_nocase("newx", "NEW"));
     }

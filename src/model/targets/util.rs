@@ -107,11 +107,7 @@ pub fn put_string(s: &str, min: usize, max: usize, size: usize) -> Result<String
             "Argument must have a maximum length of {max} characters\n"
         ));
     }
-    let mut n = s.len().min(size.saturating_sub(1));
-    while !s.is_char_boundary(n) {
-        n -= 1;
-    }
-    Ok(s[..n].to_string())
+    crate::model::matches::xtopt::cut_c(s, size.saturating_sub(1)).map(str::to_string)
 }
 
 /// The kernel's `xt_check_target` table restriction
