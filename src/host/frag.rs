@@ -79,6 +79,12 @@ pub(crate) struct Defrag {
     pub(crate) timeout_v4: Duration,
     /// `net.netfilter.nf_conntrack_frag6_timeout`.
     pub(crate) timeout_v6: Duration,
+    /// The pieces, as payload `(offset, end)` in offset order, of the last
+    /// IPv4 datagram reassembled: the `frag_list` that `ip_frag_reasm`
+    /// keeps (it coalesces only for `IP_DEFRAG_LOCAL_DELIVER`), which
+    /// `ip_do_fragment`'s fast path sends out again as it came. Valid for
+    /// the packet being processed.
+    pub(crate) layout: Vec<(usize, usize)>,
     queues: Vec<Queue>,
     /// Finished queues whose buffers are kept for reuse (no allocation once
     /// warmed up).
@@ -92,6 +98,7 @@ impl Default for Defrag {
         Defrag {
             timeout_v4: Duration::from_secs(30),
             timeout_v6: Duration::from_secs(60),
+            layout: Vec::with_capacity(16),
             queues: Vec::new(),
             free: Vec::new(),
         }
@@ -328,9 +335,12 @@ impl Defrag {
         if let Ok(mut p) = crate::wire::ipv4::Packet::new_checked(buf.as_mut_slice()) {
             p.fill_checksum();
         }
-        Gathered::Complete {
-            frag_max_size: q.max_df_size.max(q.max_size),
-        }
+        self.layout.clear();
+        self.layout.extend_from_slice(&q.pieces);
+        self.layout.sort_unstable();
+        let frag_max_size = q.max_df_size.max(q.max_size);
+        self.recycle(q);
+        Gathered::Complete { frag_max_size }
     }
 
     /// Offers an IPv6 packet with a fragment header at `frag_at` (offset of
@@ -405,7 +415,85 @@ impl Defrag {
     }
 }
 
-/// `ip_do_fragment` for a reassembled datagram leaving with
+/// The header of the fragments after the first: `ip_options_fragment`
+/// turns the options without the copy flag into NOOPs.
+fn later_header(pkt: &[u8], ihl: usize) -> [u8; 60] {
+    let mut h = [0u8; 60];
+    let n = ihl.min(60).min(pkt.len());
+    h[..n].copy_from_slice(&pkt[..n]);
+    let mut i = 20;
+    while i < n {
+        let k = h[i];
+        if k == 0 {
+            break;
+        }
+        if k == 1 {
+            i += 1;
+            continue;
+        }
+        let l = usize::from(h.get(i + 1).copied().unwrap_or(2)).max(2);
+        if k & 0x80 == 0 {
+            for b in h.iter_mut().take(n).skip(i).take(l) {
+                *b = 1;
+            }
+        }
+        i += l;
+    }
+    h
+}
+
+/// `ip_do_fragment`'s fast path (net/ipv4/ip_output.c): a datagram that
+/// still has the `frag_list` of its reassembly leaves in those pieces
+/// (`layout`, payload `(offset, end)` in order) when their geometry is
+/// right: each piece no longer than the data space `mtu - ihl` and a
+/// multiple of 8 but the last. Returns false (nothing emitted) when the
+/// slow path must cut instead.
+pub(crate) fn ipv4_fragment_fast(
+    pkt: &[u8],
+    mtu: usize,
+    layout: &[(usize, usize)],
+    frag: &mut Vec<u8>,
+    mut emit: impl FnMut(&[u8]),
+) -> bool {
+    let ihl = usize::from(rd_u8(pkt, 0) & 0x0f) * 4;
+    if ihl < 20 || pkt.len() < ihl || layout.len() < 2 {
+        return false;
+    }
+    let payload = &pkt[ihl..];
+    let space = mtu.saturating_sub(ihl);
+    let mut expect = 0;
+    for (k, &(o, e)) in layout.iter().enumerate() {
+        let last = k + 1 == layout.len();
+        let n = e.saturating_sub(o);
+        if o != expect || n > space || (n % 8 != 0 && !last) || (last && e != payload.len()) {
+            return false;
+        }
+        expect = e;
+    }
+    let orig_fw = u16::from_be_bytes([pkt[6], pkt[7]]);
+    let later = later_header(pkt, ihl);
+    for (k, &(o, e)) in layout.iter().enumerate() {
+        let last = k + 1 == layout.len();
+        frag.clear();
+        frag.extend_from_slice(if o == 0 { &pkt[..ihl] } else { &later[..ihl] });
+        frag.extend_from_slice(&payload[o..e]);
+        let tot = frag.len() as u16;
+        frag[2..4].copy_from_slice(&tot.to_be_bytes());
+        // ip_fraglist_prepare: offset, MF but on the last, DF kept.
+        let mut fw = (orig_fw & 0x4000) | ((o / 8) as u16 & 0x1fff);
+        if !last {
+            fw |= 0x2000;
+        }
+        frag[6..8].copy_from_slice(&fw.to_be_bytes());
+        if let Ok(mut p) = crate::wire::ipv4::Packet::new_checked(frag.as_mut_slice()) {
+            p.fill_checksum();
+        }
+        emit(frag);
+    }
+    true
+}
+
+/// `ip_do_fragment`'s slow path for a reassembled datagram leaving with
 /// `frag_max_size`: each fragment carries `(mtu - ihl) & !7` payload bytes;
 /// the first keeps all options, later ones only those with the copy flag
 /// (`ip_options_fragment`). Calls `emit` for each fragment in order.
@@ -427,38 +515,14 @@ pub(crate) fn ipv4_fragment(
     let payload = &pkt[ihl..];
     let orig_fw = u16::from_be_bytes([pkt[6], pkt[7]]);
     let base_off = usize::from(orig_fw & 0x1fff) * 8;
-    let mut later_buf = [0u8; 60];
-    let later_header = &mut later_buf[..ihl.min(60)];
-    later_header.copy_from_slice(&pkt[..ihl.min(60)]);
-    // ip_options_fragment: options without the copy bit become NOOPs.
-    let mut i = 20;
-    while i < ihl {
-        let k = later_header[i];
-        if k == 0 {
-            break;
-        }
-        if k == 1 {
-            i += 1;
-            continue;
-        }
-        let l = usize::from(later_header.get(i + 1).copied().unwrap_or(2)).max(2);
-        if k & 0x80 == 0 {
-            for b in later_header.iter_mut().skip(i).take(l) {
-                *b = 1;
-            }
-        }
-        i += l;
-    }
+    let later = later_header(pkt, ihl);
+    let later_header = &later[..ihl.min(60)];
     let mut off = 0;
     while off < payload.len() {
         let n = chunk.min(payload.len() - off);
         let last = off + n == payload.len();
         frag.clear();
-        frag.extend_from_slice(if off == 0 {
-            &pkt[..ihl]
-        } else {
-            &*later_header
-        });
+        frag.extend_from_slice(if off == 0 { &pkt[..ihl] } else { later_header });
         frag.extend_from_slice(&payload[off..off + n]);
         let tot = frag.len() as u16;
         frag[2..4].copy_from_slice(&tot.to_be_bytes());

@@ -105,6 +105,9 @@ struct Pkt<'a> {
     owner: Option<(u32, u32)>,
     /// `IPCB(skb)->frag_max_size` of a reassembled datagram (0: not one).
     frag_max_size: usize,
+    /// The datagram still has the `frag_list` of its reassembly by
+    /// conntrack (`Defrag::layout`): `ip_do_fragment` can take its fast path.
+    frag_list: bool,
     /// Delivered to a multicast group the host joined.
     mcast: bool,
     /// See [`Job::csum_partial`].
@@ -518,6 +521,7 @@ impl Host {
             received: !looped,
             owner: None,
             frag_max_size: 0,
+            frag_list: false,
             mcast: false,
             csum_partial: false,
             rr_needaddr: false,
@@ -895,9 +899,19 @@ impl Host {
             // ip_finish_output: a reassembled datagram leaves in fragments no
             // larger than the largest one received (ip_do_fragment).
             let mut scratch = core::mem::take(&mut self.frag_scratch);
-            super::frag::ipv4_fragment(p.buf, p.frag_max_size, &mut scratch, |f| {
-                out.push_emitted(odev, f)
-            });
+            let fast = p.frag_list
+                && super::frag::ipv4_fragment_fast(
+                    p.buf,
+                    p.frag_max_size,
+                    &self.defrag.layout,
+                    &mut scratch,
+                    |f| out.push_emitted(odev, f),
+                );
+            if !fast {
+                super::frag::ipv4_fragment(p.buf, p.frag_max_size, &mut scratch, |f| {
+                    out.push_emitted(odev, f)
+                });
+            }
             self.frag_scratch = scratch;
         } else {
             out.push_emitted(odev, p.buf);
@@ -952,6 +966,7 @@ impl Host {
             received: false,
             owner: if hdrincl { self.sender_owner } else { None },
             frag_max_size: 0,
+            frag_list: false,
             mcast: false,
             csum_partial,
             rr_needaddr: false,
@@ -1163,6 +1178,8 @@ impl Host {
         match g {
             Gathered::Complete { frag_max_size } => {
                 p.frag_max_size = frag_max_size;
+                p.frag_list =
+                    p.family == Family::Ipv4 && user != super::frag::DefragUser::LocalDeliver;
                 p.meta = PacketMeta::parse(p.buf).ok()?;
                 Some(true)
             }
