@@ -105,6 +105,14 @@ struct Pkt<'a> {
     owner: Option<(u32, u32)>,
     /// `IPCB(skb)->frag_max_size` of a reassembled datagram (0: not one).
     frag_max_size: usize,
+    /// Conntrack checked this packet's UDP checksum in PREROUTING
+    /// (`nf_checksum` with CHECKSUM_NONE leaves the skb CHECKSUM_COMPLETE,
+    /// `csum_complete_sw`, its `csum` covering the network header as it was
+    /// then): the ones'-complement sum of the first 8 bytes of the IPv6
+    /// header at that moment, which TOS/DSCP/HL rewrites change without
+    /// touching `skb->csum` (NAT keeps it in step; the IPv4 header sums to
+    /// zero through its own checksum, so IPv4 never goes stale: 0 there).
+    csum_sw: Option<u16>,
     /// The datagram still has the `frag_list` of its reassembly by
     /// conntrack (`Defrag::layout`): `ip_do_fragment` can take its fast path.
     frag_list: bool,
@@ -384,6 +392,13 @@ impl Host {
         let m = l3meta(p.family, p.buf, &p.meta);
         let r = self.ct.process(p.buf, &m, hook, now);
         p.slot = Some(r.slot);
+        // udp_error: nf_checksum in PREROUTING when nf_conntrack_checksum.
+        if hook == CtHook::PreRouting && self.ct.config().checksum && p.meta.protocol.0 == 17 {
+            p.csum_sw = Some(match p.family {
+                Family::Ipv4 => 0,
+                Family::Ipv6 => crate::wire::checksum::sum(p.buf.get(..8).unwrap_or(&[])),
+            });
+        }
         if r.verdict == CtVerdict::Drop {
             return Step::Stop;
         }
@@ -522,6 +537,7 @@ impl Host {
             owner: None,
             frag_max_size: 0,
             frag_list: false,
+            csum_sw: None,
             mcast: false,
             csum_partial: false,
             rr_needaddr: false,
@@ -713,6 +729,9 @@ impl Host {
         if p.mcast {
             out.local = !matches!(p.meta.protocol.0, 17 | 136);
             return;
+        }
+        if p.in_dev != 0 && p.meta.protocol.0 == 17 && !udp_csum_init_ok(&p) {
+            return self.dropped(&p);
         }
         if p.in_dev == 0 && p.family == Family::Ipv4 {
             // IPv4 `lo` has disable_policy=1: the XFRM block does not apply and
@@ -967,6 +986,7 @@ impl Host {
             owner: if hdrincl { self.sender_owner } else { None },
             frag_max_size: 0,
             frag_list: false,
+            csum_sw: None,
             mcast: false,
             csum_partial,
             rr_needaddr: false,
@@ -1185,6 +1205,75 @@ impl Host {
             }
             _ => None,
         }
+    }
+}
+
+/// Whether a UDP datagram delivered locally gets past the transport's
+/// first checks to the socket lookup and the XFRM policy check
+/// (`__udp4_lib_rcv` / `__udp6_lib_rcv`): a UDP length that fits,
+/// `udp4_csum_init` / `udp6_csum_init` (`skb_checksum_init_zero_check`:
+/// a CHECKSUM_COMPLETE sum that no longer agrees, or none at all, is
+/// checked again in software only up to CHECKSUM_BREAK, 76 bytes; a
+/// software-computed COMPLETE that is not valid then refuses the
+/// datagram), and for IPv6 a zero checksum (refused when no socket
+/// takes it). Recorded: trace ipv6-dscp-rewrite-csum.
+fn udp_csum_init_ok(p: &Pkt<'_>) -> bool {
+    const CHECKSUM_BREAK: usize = 76;
+    let th = p.meta.thoff;
+    let Some(l4) = p.buf.get(th..) else {
+        return false;
+    };
+    if l4.len() < 8 {
+        return false;
+    }
+    let ulen = usize::from(u16::from_be_bytes([l4[4], l4[5]]));
+    // UDP validates ulen (a jumbogram's 0 means the whole packet).
+    let ulen = if ulen == 0 && p.family == Family::Ipv6 {
+        l4.len()
+    } else {
+        ulen
+    };
+    if ulen < 8 || ulen > l4.len() {
+        return false;
+    }
+    let seg = &l4[..ulen];
+    let check = u16::from_be_bytes([seg[6], seg[7]]);
+    if check == 0 {
+        return p.family == Family::Ipv4;
+    }
+    let correct = match p.family {
+        Family::Ipv4 => {
+            let a = |o: usize| {
+                std::net::Ipv4Addr::new(p.buf[o], p.buf[o + 1], p.buf[o + 2], p.buf[o + 3])
+            };
+            crate::wire::checksum::verify_transport_v4(
+                a(12),
+                a(16),
+                crate::wire::IpProtocol::UDP,
+                seg,
+            )
+        }
+        Family::Ipv6 => {
+            let a = |o: usize| {
+                let mut b = [0u8; 16];
+                b.copy_from_slice(&p.buf[o..o + 16]);
+                std::net::Ipv6Addr::from(b)
+            };
+            crate::wire::checksum::verify_transport_v6(
+                &a(8),
+                &a(24),
+                crate::wire::IpProtocol::UDP,
+                seg,
+            )
+        }
+    };
+    match p.csum_sw {
+        Some(h0) => {
+            let fresh = p.family == Family::Ipv4
+                || crate::wire::checksum::sum(p.buf.get(..8).unwrap_or(&[])) == h0;
+            (correct && fresh) || (ulen <= CHECKSUM_BREAK && correct)
+        }
+        None => correct || ulen > CHECKSUM_BREAK,
     }
 }
 
