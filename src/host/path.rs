@@ -1271,7 +1271,7 @@ fn udp_csum_init_ok(p: &Pkt<'_>) -> bool {
         Some(h0) => {
             let fresh = p.family == Family::Ipv4
                 || crate::wire::checksum::sum(p.buf.get(..8).unwrap_or(&[])) == h0;
-            (correct && fresh) || (ulen <= CHECKSUM_BREAK && correct)
+            correct && (fresh || ulen <= CHECKSUM_BREAK)
         }
         None => correct || ulen > CHECKSUM_BREAK,
     }
