@@ -87,6 +87,8 @@ pub mod conntrack;
 pub mod engine;
 pub mod host;
 pub mod model;
+#[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub mod replay;
 pub mod syntax;
 pub mod time;

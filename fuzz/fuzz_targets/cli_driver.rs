@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-#[path = "../../src/bin/nfsim.rs"]
+#[path = "../../cli/src/main.rs"]
 #[allow(dead_code, clippy::all)]
 mod nfsim_cmd;
 

@@ -3,7 +3,7 @@
 //! (`fuzz/fuzz_targets/inputs.rs`, `cli_driver.rs`), which panic only on a
 //! crash of nfsim or a broken invariant.
 
-#[path = "../fuzz/fuzz_targets/cli_driver.rs"]
+#[path = "../../fuzz/fuzz_targets/cli_driver.rs"]
 mod cli_driver;
 
 use cli_driver::inputs;
