@@ -43,7 +43,8 @@ pub fn target_supported(t: &Target) -> bool {
         | Target::Tos(_)
         | Target::Dscp(_)
         | Target::Tcpmss(_)
-        | Target::Ecn(_) => true,
+        | Target::Ecn(_)
+        | Target::Checksum(_) => true,
         Target::Ct(c) => {
             use crate::model::targets::ct::CtFlags;
             c.flags.contains(CtFlags::NOTRACK) || c.flags.contains(CtFlags::NOTRACK_ALIAS)
@@ -635,6 +636,10 @@ impl Env for HostEnv<'_> {
                 set_tclass(self.family, pkt.data, |old| (old & 0x03) | (d.dscp << 2));
                 None
             }
+            Target::Checksum(_) => {
+                checksum_tg(pkt);
+                None
+            }
             _ => Some(Verdict::Drop),
         }
     }
@@ -939,6 +944,42 @@ pub(crate) fn ip6_route_output(
     })
 }
 
+/// `checksum_tg` (net/netfilter/xt_CHECKSUM.c, Linux 6.18): `if
+/// (skb->ip_summed == CHECKSUM_PARTIAL && !skb_is_gso(skb))
+/// skb_checksum_help(skb);` and XT_CONTINUE. `skb_checksum_help`
+/// (net/core/dev.c) sums from `csum_start` (the transport header) to the
+/// end, the field (which holds the folded pseudo-header sum) included, and
+/// stores `csum_fold(csum) ?: CSUM_MANGLED_0` at `csum_offset`, leaving
+/// the packet `CHECKSUM_NONE`. Every other packet is left alone: what
+/// arrives from a device is `CHECKSUM_UNNECESSARY` (veth with RX checksum
+/// offload) or `CHECKSUM_NONE`, what the host builds itself is summed in
+/// full, except the IPv4 REJECT tcp-reset (`nf_reject_ip_tcphdr_put`), the
+/// only `CHECKSUM_PARTIAL` packet nfsim makes (never GSO: one segment).
+pub(crate) fn checksum_tg(pkt: &mut PacketCtx<'_>) {
+    if !pkt.csum_partial {
+        return;
+    }
+    let thoff = pkt.meta.thoff;
+    // csum_offset: offsetof(struct tcphdr, check) / offsetof(struct udphdr, check).
+    let field = match pkt.meta.protocol.0 {
+        6 => 16,
+        17 => 6,
+        _ => return,
+    };
+    let Some(l4) = pkt.data.get(thoff..) else {
+        return;
+    };
+    if l4.len() < field + 2 {
+        return;
+    }
+    let v = match !crate::wire::checksum::sum(l4) {
+        0 => crate::wire::checksum::CSUM_MANGLED_0,
+        v => v,
+    };
+    pkt.data[thoff + field..thoff + field + 2].copy_from_slice(&v.to_be_bytes());
+    pkt.csum_partial = false;
+}
+
 /// Changes one byte of an IPv4 header with the checksum updated (RFC 1624).
 fn set_ipv4_byte(data: &mut [u8], at: usize, new: u8) {
     let Some(&old) = data.get(at) else { return };
@@ -1131,5 +1172,55 @@ fn ecn_tg(e: &crate::model::targets::ecn::Ecn, pkt: &mut PacketCtx<'_>) {
             );
             pkt.data[thoff + 16..thoff + 18].copy_from_slice(&c.to_be_bytes());
         }
+    }
+}
+
+#[cfg(test)]
+mod checksum_tests {
+    use super::*;
+    use crate::wire::reject::{tcp_reset_v4, TcpResetChecksum};
+
+    /// checksum_tg: a CHECKSUM_PARTIAL reset gets the sum `skb_checksum_help`
+    /// computes (the complete one), anything else is left alone.
+    #[test]
+    fn checksum_fill_only_partial() {
+        let mut syn = vec![
+            0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 192, 0, 2, 20, 192, 0, 2, 1,
+        ];
+        syn.extend_from_slice(&[
+            0x9c, 0x40, 0, 23, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2, 0xfa, 0xf0, 0, 0, 0, 0,
+        ]);
+        let mut a = [0u8; 80];
+        let mut b = [0u8; 80];
+        let n = tcp_reset_v4(&syn, 64, false, TcpResetChecksum::Partial, &mut a).unwrap();
+        let m = tcp_reset_v4(&syn, 64, false, TcpResetChecksum::Complete, &mut b).unwrap();
+        assert_eq!(n, m);
+        assert_ne!(a[..n], b[..n]);
+        let run = |bytes: &[u8], partial: bool| -> (Vec<u8>, bool) {
+            let mut d = bytes.to_vec();
+            let meta = crate::wire::meta::PacketMeta::parse(&d).unwrap();
+            let mut pkt = PacketCtx {
+                family: Family::Ipv4,
+                data: &mut d,
+                meta,
+                hook: Hook::PostRouting,
+                in_dev: "",
+                out_dev: "eth0",
+                mark: 0,
+                ct: crate::engine::CtView::default(),
+                now: Instant::ZERO,
+                nf_trace: false,
+                pkt_type: 0,
+                src_mac: None,
+                sk_owner: None,
+                csum_partial: partial,
+            };
+            checksum_tg(&mut pkt);
+            let p = pkt.csum_partial;
+            (d, p)
+        };
+        assert_eq!(run(&a[..n], true), (b[..n].to_vec(), false));
+        assert_eq!(run(&a[..n], false), (a[..n].to_vec(), false));
+        assert_eq!(run(&b[..n], false), (b[..n].to_vec(), false));
     }
 }
