@@ -202,6 +202,18 @@ pub const RECENT_PKT_LIST_TOT: u32 = 0;
 /// `recent_mt_check` refuses a `--hitcount` of this or more.
 pub const RECENT_MAX_NSTAMPS: u32 = 65536;
 
+/// `nstamp_mask` of `recent_mt_check` for a rule's `--hitcount` (below
+/// [`RECENT_MAX_NSTAMPS`]) and the `ip_pkt_list_tot` module parameter.
+fn recent_nstamp_mask(hit_count: u32, ip_pkt_list_tot: u32) -> u32 {
+    if ip_pkt_list_tot != 0 && hit_count < ip_pkt_list_tot {
+        ip_pkt_list_tot.next_power_of_two() - 1
+    } else if hit_count != 0 {
+        hit_count.next_power_of_two() - 1
+    } else {
+        32 - 1
+    }
+}
+
 /// What a `recent` rule does (`XT_RECENT_SET` ...).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecentCheck {
@@ -600,13 +612,7 @@ impl SharedTables {
         if hit_count >= RECENT_MAX_NSTAMPS {
             return None;
         }
-        let nstamp_mask = if RECENT_PKT_LIST_TOT != 0 && hit_count < RECENT_PKT_LIST_TOT {
-            RECENT_PKT_LIST_TOT.next_power_of_two() - 1
-        } else if hit_count != 0 {
-            hit_count.next_power_of_two() - 1
-        } else {
-            32 - 1
-        };
+        let nstamp_mask = recent_nstamp_mask(hit_count, RECENT_PKT_LIST_TOT);
         if let Some(i) = self.recent.iter().position(|t| t.name == name) {
             let t = &mut self.recent[i];
             if nstamp_mask > t.nstamps_max_mask {
@@ -1168,6 +1174,19 @@ mod tests {
         t.recent_mt(big, &set, false, &a, 64, 401, 250);
         assert!(t.recent_mt(big, &hc(348, 0), false, &a, 64, 402, 250));
         assert!(t.recent[0].lru[0].stamps.capacity() <= 512);
+    }
+
+    #[test]
+    fn recent_nstamp_mask_with_module_parameter() {
+        assert_eq!(recent_nstamp_mask(0, 0), 31);
+        assert_eq!(recent_nstamp_mask(5, 0), 7);
+        assert_eq!(recent_nstamp_mask(256, 0), 255);
+        assert_eq!(recent_nstamp_mask(257, 0), 511);
+        assert_eq!(recent_nstamp_mask(65535, 0), 65535);
+        // ip_pkt_list_tot=20 (the old default) rounds up to 32 slots.
+        assert_eq!(recent_nstamp_mask(0, 20), 31);
+        assert_eq!(recent_nstamp_mask(19, 20), 31);
+        assert_eq!(recent_nstamp_mask(40, 20), 63);
     }
 
     /// A 65536-slot table: `index` (u16) wraps to 0 after 65536 updates and

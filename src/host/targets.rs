@@ -885,7 +885,7 @@ pub(crate) fn ip6_route_output(
     dev: Option<usize>,
 ) -> Option<Rt6> {
     let ip = IpAddr::V6(Ipv6Addr::from(addr));
-    let eligible = |d: usize| dev.is_none_or(|o| o == d);
+    let eligible = |d: usize| dev.map_or(true, |o| o == d);
     let host_route = |local: bool| Rt6 {
         plen: 128,
         prefix: addr,
