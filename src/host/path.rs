@@ -1586,13 +1586,17 @@ mod tests {
             &Ruleset::new(Family::Ipv6),
         )
         .unwrap();
-        // UDP, hop limit 64, 4 payload bytes (checksum not checked on forward).
+        // UDP, hop limit 64, 4 payload bytes, valid checksum (udp6_csum_init
+        // drops a zero one on local delivery).
         let udp = |src: [u16; 8], dst: [u16; 8]| {
             let mut p = vec![0x60, 0, 0, 0, 0, 12, 17, 64];
             for w in src.iter().chain(dst.iter()) {
                 p.extend_from_slice(&w.to_be_bytes());
             }
-            p.extend_from_slice(&[0xbb, 0x80, 0x1b, 0x58, 0, 12, 0, 0, b'd', b'a', b't', b'a']);
+            let mut l4 = [0xbb, 0x80, 0x1b, 0x58, 0, 12, 0, 0, b'd', b'a', b't', b'a'];
+            let c = crate::wire::checksum::udp_v6(&Ipv6Addr::from(src), &Ipv6Addr::from(dst), &l4);
+            l4[6..8].copy_from_slice(&c.to_be_bytes());
+            p.extend_from_slice(&l4);
             p
         };
         let a5 = [0x2001, 0xdb8, 0xa, 0, 0, 0, 0, 5];
