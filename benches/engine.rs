@@ -95,6 +95,7 @@ fn walk(c: &mut Criterion) {
                         pkt_type: 4,
                         src_mac: None,
                         sk_owner: None,
+                        csum_partial: false,
                     };
                     let v = run_table(
                         &prog,

@@ -90,7 +90,8 @@ use core::net::IpAddr;
 use bitflags::bitflags;
 
 use crate::time::{Duration, Instant};
-use bytes::{be16, fold, l4_checksum_ok, pseudo_sum, sum_bytes};
+pub(crate) use bytes::l4_checksum_ok;
+use bytes::{be16, fold, pseudo_sum, sum_bytes};
 use tcp::{TcpCt, TcpCtx, TcpVerdict};
 
 pub use config::{Config, ConfigError, MAX_BUCKETS};

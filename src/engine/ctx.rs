@@ -124,6 +124,10 @@ pub struct PacketCtx<'a> {
     /// The owner of the sending socket (`skb->sk`: uid, gid) for locally
     /// generated packets that have one.
     pub sk_owner: Option<(u32, u32)>,
+    /// `skb->ip_summed == CHECKSUM_PARTIAL`: the transport checksum field
+    /// holds only the folded pseudo-header sum (the device is to finish
+    /// it); `CHECKSUM --checksum-fill` completes it.
+    pub csum_partial: bool,
 }
 
 /// What the host provides to matches and targets that need more than the

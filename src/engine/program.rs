@@ -258,9 +258,7 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
                 message: m,
             };
             for m in &r.matches {
-                if !super::eval::match_supported(m)
-                    || !super::eval::misc::family_supported(m, family)
-                {
+                if !super::eval::match_supported(m) {
                     return Err(err(format!(
                         "match `{}' cannot be evaluated by nfsim (yet)",
                         m.name()

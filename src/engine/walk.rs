@@ -347,7 +347,7 @@ mod tests {
                     family: Family::Ipv4, data: &mut d, meta, hook: Hook::LocalOut,
                     in_dev: "", out_dev: if out1 { "eth1" } else { "eth0" }, mark: 0,
                     ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
-                    src_mac: None, sk_owner: None,
+                    src_mac: None, sk_owner: None, csum_partial: false,
                 };
                 let v = if explain {
                     run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut NullEnv, &mut Explain(0))

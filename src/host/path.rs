@@ -232,10 +232,26 @@ impl Host {
                 csum_partial,
             } = job;
             match kind {
-                JobKind::Rx(dev) => self.rx(&mut buf, dev, false, slot, mark, now, out, sink),
-                JobKind::LoopedBroadcast(dev) => {
-                    self.rx(&mut buf, dev, true, slot, mark, now, out, sink)
-                }
+                JobKind::Rx(dev) => self.rx(
+                    &mut buf,
+                    dev,
+                    (false, csum_partial),
+                    slot,
+                    mark,
+                    now,
+                    out,
+                    sink,
+                ),
+                JobKind::LoopedBroadcast(dev) => self.rx(
+                    &mut buf,
+                    dev,
+                    (true, csum_partial),
+                    slot,
+                    mark,
+                    now,
+                    out,
+                    sink,
+                ),
                 JobKind::Tx => self.tx(
                     &mut buf,
                     slot,
@@ -378,9 +394,11 @@ impl Host {
                 None
             },
             sk_owner: p.owner,
+            csum_partial: p.csum_partial,
         };
         let v = run_table(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
+        p.csum_partial = ctx.csum_partial;
         v
     }
 
@@ -505,7 +523,7 @@ impl Host {
         &mut self,
         buf: &mut Vec<u8>,
         dev: usize,
-        looped: bool,
+        (looped, csum_partial): (bool, bool),
         slot: Option<CtSlot>,
         mark: u32,
         now: Instant,
@@ -539,7 +557,9 @@ impl Host {
             frag_list: false,
             csum_sw: None,
             mcast: false,
-            csum_partial: false,
+            // loopback_xmit keeps skb->ip_summed: a CHECKSUM_PARTIAL packet
+            // sent to the host itself is still one when it comes back in.
+            csum_partial,
             rr_needaddr: false,
         };
         // nf_defrag_ipv4 / nf_defrag_ipv6 (priority -400) when conntrack is on;
@@ -738,7 +758,7 @@ impl Host {
             // the host stack answers (closed ports, echo). IPv6 has no such
             // exemption (recorded: packets to ::1 count as local).
             super::stack::answer(self, p.family, p.buf, p.slot);
-        } else {
+        } else if !early_csum_error(p.family, p.buf, &p.meta, p.csum_partial) {
             out.local = true;
         }
     }
@@ -903,7 +923,8 @@ impl Host {
             }
         }
         if odev == 0 {
-            // loopback_xmit: back in through lo, keeping conntrack and mark.
+            // loopback_xmit: back in through lo, keeping conntrack, mark and
+            // ip_summed.
             let mut b = self.take_buf();
             b.extend_from_slice(p.buf);
             self.queue.push_back(Job {
@@ -912,7 +933,7 @@ impl Host {
                 slot: p.slot,
                 mark: p.mark,
                 hdrincl: false,
-                csum_partial: false,
+                csum_partial: p.csum_partial,
             });
         } else if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
             // ip_finish_output: a reassembled datagram leaves in fragments no
@@ -1133,9 +1154,74 @@ fn martian(
                 // sources.)
                 || if s.is_loopback() { s == Ipv4Addr::LOCALHOST } else { fib.is_local(src) }
         }
-        (Family::Ipv6, IpAddr::V6(s), _) => s.is_multicast() || fib.is_local(src),
+        // IPv6 has no fib_validate_source: ip6_rcv_core drops multicast
+        // and (off lo) loopback sources before PREROUTING, and neither
+        // ip6_route_input nor ip6_input checks a source that is one of the
+        // host's own addresses (recorded on Linux 6.18: 2001:db8::1 ->
+        // 2001:db8::1 arriving on eth0 is delivered, trace
+        // addrtype-ipv6-limit-iface).
+        (Family::Ipv6, IpAddr::V6(s), _) => s.is_multicast(),
         _ => true,
     }
+}
+
+/// `CHECKSUM_BREAK` (include/linux/skbuff.h): transport segments up to
+/// this length are verified as soon as their checksum is initialised.
+const CHECKSUM_BREAK: usize = 76;
+
+/// Whether TCP or UDP drops a locally delivered packet for its checksum
+/// before the XFRM policy check (so the reference method does not see it
+/// as delivered). `tcp_v4_rcv` / `tcp_v6_rcv` (`skb_checksum_init`) and
+/// `__udp4_lib_rcv` / `__udp6_lib_rcv` (`udp4_csum_init` /
+/// `udp6_csum_init`, after trimming the skb to the UDP length) go to
+/// `csum_error` before looking for a socket when
+/// `__skb_checksum_validate_complete` finds a bad sum, which it computes
+/// at once only for segments of at most `CHECKSUM_BREAK` bytes (longer
+/// ones are verified after the policy check). The skb is `CHECKSUM_NONE`
+/// as it arrives from the veth devices of the reference setup (recorded on
+/// Linux 6.18: a 31-byte UDP datagram with a wrong checksum to a closed
+/// port is not delivered); a `CHECKSUM_PARTIAL` one counts as verified. A
+/// zero UDP checksum means none over IPv4 and is an error over IPv6
+/// (`udp6_csum_init`, RFC 2460 8.1).
+fn early_csum_error(family: Family, buf: &[u8], meta: &PacketMeta, csum_partial: bool) -> bool {
+    let proto = meta.protocol.0;
+    if csum_partial || !matches!(proto, 6 | 17) || meta.thoff == 0 || meta.fragoff != 0 {
+        return false;
+    }
+    let Some(mut l4) = buf.get(meta.thoff..) else {
+        return false;
+    };
+    if proto == 17 {
+        let ulen = usize::from(u16::from_be_bytes([
+            l4.get(4).copied().unwrap_or(0),
+            l4.get(5).copied().unwrap_or(0),
+        ]));
+        if ulen < 8 || ulen > l4.len() {
+            return false; // short_packet: dropped on other grounds
+        }
+        l4 = &l4[..ulen];
+        if l4.get(6..8) == Some(&[0, 0][..]) {
+            return family == Family::Ipv6;
+        }
+    }
+    if l4.len() > CHECKSUM_BREAK {
+        return false;
+    }
+    let (mut src, mut dst) = ([0u8; 16], [0u8; 16]);
+    let (s, d) = match family {
+        Family::Ipv4 => (buf.get(12..16), buf.get(16..20)),
+        Family::Ipv6 => (buf.get(8..24), buf.get(24..40)),
+    };
+    let (Some(s), Some(d)) = (s, d) else {
+        return false;
+    };
+    src[..s.len()].copy_from_slice(s);
+    dst[..d.len()].copy_from_slice(d);
+    let ctf = match family {
+        Family::Ipv4 => crate::conntrack::Family::Ipv4,
+        Family::Ipv6 => crate::conntrack::Family::Ipv6,
+    };
+    !crate::conntrack::l4_checksum_ok(ctf, &src, &dst, proto, l4)
 }
 
 fn dst_is_multicast(dst: IpAddr) -> bool {
@@ -1476,6 +1562,81 @@ mod tests {
     use super::*;
     use crate::host::route::{Fib, Route};
 
+    fn udp_v4(payload: usize, bad: bool, zero: bool) -> Vec<u8> {
+        let src = Ipv4Addr::new(192, 0, 2, 20);
+        let dst = Ipv4Addr::new(192, 0, 2, 1);
+        let ulen = 8 + payload;
+        let mut p = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, 17, 0, 0];
+        p[2..4].copy_from_slice(&((20 + ulen) as u16).to_be_bytes());
+        p.extend_from_slice(&src.octets());
+        p.extend_from_slice(&dst.octets());
+        let mut l4 = vec![0x9c, 0x40, 0, 67];
+        l4.extend_from_slice(&(ulen as u16).to_be_bytes());
+        l4.extend_from_slice(&[0, 0]);
+        l4.resize(ulen, 0x61);
+        let c = crate::wire::checksum::udp_v4(src, dst, &l4);
+        let c = if zero {
+            0
+        } else if bad {
+            c ^ 0x0101
+        } else {
+            c
+        };
+        l4[6..8].copy_from_slice(&c.to_be_bytes());
+        p.extend_from_slice(&l4);
+        let h = crate::wire::checksum::ipv4_header(&p[..20]);
+        p[10..12].copy_from_slice(&h.to_be_bytes());
+        p
+    }
+
+    /// `__udp4_lib_rcv` / `udp6_csum_init` / `tcp_v4_rcv`: only segments
+    /// of at most CHECKSUM_BREAK bytes are dropped for a bad sum before the
+    /// policy check; a zero UDP checksum is none over IPv4.
+    #[test]
+    fn early_checksum_errors() {
+        let e = |p: &[u8], partial| {
+            let m = PacketMeta::parse(p).unwrap();
+            early_csum_error(Family::Ipv4, p, &m, partial)
+        };
+        assert!(!e(&udp_v4(10, false, false), false));
+        assert!(e(&udp_v4(10, true, false), false));
+        assert!(!e(&udp_v4(10, true, false), true));
+        assert!(!e(&udp_v4(10, false, true), false));
+        assert!(e(&udp_v4(68, true, false), false)); // 76 bytes
+        assert!(!e(&udp_v4(69, true, false), false)); // 77: verified later
+                                                      // IPv6: a zero UDP checksum is an error.
+        let mut v6 = vec![0x60, 0, 0, 0, 0, 10, 17, 64];
+        v6.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20]);
+        v6.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        v6.extend_from_slice(&[0x9c, 0x40, 0, 67, 0, 10, 0, 0, 0x61, 0x61]);
+        let m = PacketMeta::parse(&v6).unwrap();
+        assert!(early_csum_error(Family::Ipv6, &v6, &m, false));
+        // TCP: a reset built with a complete sum verifies; break it.
+        let mut rst = [0u8; 80];
+        let syn = {
+            let mut s = udp_v4(0, false, false);
+            s[9] = 6;
+            s.truncate(20);
+            s[2..4].copy_from_slice(&40u16.to_be_bytes());
+            s.extend_from_slice(&[
+                0x9c, 0x40, 0, 23, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2, 0xfa, 0xf0, 0, 0, 0, 0,
+            ]);
+            s
+        };
+        let n = crate::wire::reject::tcp_reset_v4(
+            &syn,
+            64,
+            false,
+            crate::wire::reject::TcpResetChecksum::Complete,
+            &mut rst,
+        )
+        .unwrap();
+        let m = PacketMeta::parse(&rst[..n]).unwrap();
+        assert!(!early_csum_error(Family::Ipv4, &rst[..n], &m, false));
+        rst[36] ^= 1;
+        assert!(early_csum_error(Family::Ipv4, &rst[..n], &m, false));
+    }
+
     fn fib() -> Fib {
         let mut f = Fib::default();
         for (a, n, d) in [
@@ -1550,13 +1711,17 @@ mod tests {
             &Ruleset::new(Family::Ipv6),
         )
         .unwrap();
-        // UDP, hop limit 64, 4 payload bytes (checksum not checked on forward).
+        // UDP, hop limit 64, 4 payload bytes, valid checksum (udp6_csum_init
+        // drops a zero one on local delivery).
         let udp = |src: [u16; 8], dst: [u16; 8]| {
             let mut p = vec![0x60, 0, 0, 0, 0, 12, 17, 64];
             for w in src.iter().chain(dst.iter()) {
                 p.extend_from_slice(&w.to_be_bytes());
             }
-            p.extend_from_slice(&[0xbb, 0x80, 0x1b, 0x58, 0, 12, 0, 0, b'd', b'a', b't', b'a']);
+            let mut l4 = [0xbb, 0x80, 0x1b, 0x58, 0, 12, 0, 0, b'd', b'a', b't', b'a'];
+            let c = crate::wire::checksum::udp_v6(&Ipv6Addr::from(src), &Ipv6Addr::from(dst), &l4);
+            l4[6..8].copy_from_slice(&c.to_be_bytes());
+            p.extend_from_slice(&l4);
             p
         };
         let a5 = [0x2001, 0xdb8, 0xa, 0, 0, 0, 0, 5];

@@ -4,6 +4,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use ipnet::IpNet;
+
 use crate::conntrack::{
     ConntrackTable, CtSlot, CtVerdict, ManipType, NatRange as CtRange, NatRangeFlags, SplitMix64,
 };
@@ -41,7 +43,8 @@ pub fn target_supported(t: &Target) -> bool {
         | Target::Tos(_)
         | Target::Dscp(_)
         | Target::Tcpmss(_)
-        | Target::Ecn(_) => true,
+        | Target::Ecn(_)
+        | Target::Checksum(_) => true,
         Target::Ct(c) => {
             use crate::model::targets::ct::CtFlags;
             c.flags.contains(CtFlags::NOTRACK) || c.flags.contains(CtFlags::NOTRACK_ALIAS)
@@ -345,11 +348,8 @@ impl Env for HostEnv<'_> {
     /// table (checked with `ip route show table local` in a netns) has no
     /// route for a subnet's network address.
     ///
-    /// IPv6: the bits of `match_lookup_rt6` (net/netfilter/xt_addrtype.c)
-    /// that nfsim can know: LOCAL for the host's addresses, else UNICAST
-    /// when a route exists, else UNREACHABLE (no route: `nf_ip6_route`
-    /// fails). `dev` is ignored (the engine refuses `--limit-iface-*` for
-    /// IPv6).
+    /// IPv6: the bits of `match_lookup_rt6` (net/netfilter/xt_addrtype.c):
+    /// LOCAL, ANYCAST, UNREACHABLE, see [`match_lookup_rt6`].
     fn addr_type(&self, family: Family, addr: &[u8], dev: Option<&str>) -> u16 {
         host_addr_type(self.fib, self.devs, family, addr, dev)
     }
@@ -656,6 +656,10 @@ impl Env for HostEnv<'_> {
                 set_tclass(self.family, pkt.data, |old| (old & 0x03) | (d.dscp << 2));
                 None
             }
+            Target::Checksum(_) => {
+                checksum_tg(pkt);
+                None
+            }
             _ => Some(Verdict::Drop),
         }
     }
@@ -796,22 +800,204 @@ pub(crate) fn host_addr_type(
             UNICAST
         }
         Family::Ipv6 => {
-            const X_UNICAST: u16 = 1 << 1;
-            const X_LOCAL: u16 = 1 << 2;
-            const X_UNREACHABLE: u16 = 1 << 7;
             let Some(a16) = addr.get(..16).and_then(|b| <[u8; 16]>::try_from(b).ok()) else {
-                return X_UNREACHABLE;
+                return rt6::UNREACHABLE;
             };
-            let ip = IpAddr::V6(Ipv6Addr::from(a16));
-            if fib.is_local(ip) {
-                X_LOCAL | X_UNICAST
-            } else if fib.lookup(ip).is_some() {
-                X_UNICAST
-            } else {
-                X_UNREACHABLE
+            match dev {
+                // A device the host does not have owns no address or route.
+                Some(n) => match devs.iter().position(|d| d.name == n) {
+                    Some(i) => match_lookup_rt6(fib, devs.len(), a16, Some(i)),
+                    None => rt6::UNREACHABLE,
+                },
+                None => match_lookup_rt6(fib, devs.len(), a16, None),
             }
         }
     }
+}
+
+/// `XT_ADDRTYPE_*` bits `match_lookup_rt6` can answer.
+mod rt6 {
+    pub(super) const LOCAL: u16 = 1 << 2;
+    pub(super) const ANYCAST: u16 = 1 << 4;
+    pub(super) const UNREACHABLE: u16 = 1 << 7;
+}
+
+/// The route `ip6_route_output` picks, with the `rt6i_flags` and
+/// destination prefix `match_lookup_rt6` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Rt6 {
+    /// `rt6i_dst.plen`
+    pub plen: u8,
+    /// `rt6i_dst.addr` (the prefix)
+    pub prefix: [u8; 16],
+    /// `RTF_LOCAL`
+    pub local: bool,
+    /// `RTF_ANYCAST`
+    pub anycast: bool,
+    /// `RTF_GATEWAY`
+    pub gateway: bool,
+    /// `RTF_NONEXTHOP` (the local table's address routes)
+    pub nonexthop: bool,
+}
+
+/// `match_lookup_rt6` (net/netfilter/xt_addrtype.c, Linux 6.18) for the
+/// host: which of LOCAL, ANYCAST and UNREACHABLE the address is, looked
+/// up on device `dev` (an index into the host's devices, `lo` is 0) when
+/// the rule has `--limit-iface-*`:
+///
+/// - with a device, LOCAL when the address is configured on that very
+///   device (`nf_ipv6_chk_addr(net, addr, dev, true)`: strict);
+/// - `nf_ip6_route(.., strict = false)` = `ip6_route_output(net, NULL,
+///   {daddr, oif = dev})`, see [`ip6_route_output`]; no route (the null
+///   entry's `-ENETUNREACH`) answers UNREACHABLE alone. nfsim's routes are
+///   never `RTF_REJECT` (no unreachable/prohibit/blackhole routes);
+/// - without a device, LOCAL when the route is `RTF_LOCAL`;
+/// - ANYCAST by `ipv6_anycast_destination`: an `RTF_ANYCAST` route (a
+///   joined subnet-router anycast address), or a route shorter than /127
+///   that is neither `RTF_GATEWAY` nor `RTF_NONEXTHOP` whose prefix
+///   address is the address itself (the subnet-router anycast address of
+///   a connected prefix, even with forwarding off).
+pub(crate) fn match_lookup_rt6(fib: &Fib, ndevs: usize, addr: [u8; 16], dev: Option<usize>) -> u16 {
+    let ip = IpAddr::V6(Ipv6Addr::from(addr));
+    let mut ret = 0;
+    if let Some(d) = dev {
+        if fib.local.iter().any(|(x, i)| *x == ip && *i == d) {
+            ret = rt6::LOCAL;
+        }
+    }
+    let Some(rt) = ip6_route_output(fib, ndevs, addr, dev) else {
+        return rt6::UNREACHABLE;
+    };
+    if dev.is_none() && rt.local {
+        ret |= rt6::LOCAL;
+    }
+    if rt.anycast || (rt.plen < 127 && !rt.gateway && !rt.nonexthop && rt.prefix == addr) {
+        ret |= rt6::ANYCAST;
+    }
+    ret
+}
+
+/// `ip6_route_output` (net/ipv6/route.c) for a flow with only a
+/// destination and an output interface, on a host without policy rules:
+/// the local table, then the main table (`fib6_rule_lookup`), each
+/// `fib6_table_lookup` = the longest prefix covering the address
+/// (`fib6_node_lookup`, then `fib6_backtrack` through shorter prefixes)
+/// among routes `rt6_select` accepts. With an interface the lookup is
+/// strict (`RT6_LOOKUP_F_IFACE`: an oif and no source): only routes
+/// whose next-hop device is the interface (`rt6_check_dev`); without one
+/// every route qualifies (link-local, multicast and loopback addresses
+/// set the strict flag too, but `rt6_check_dev` accepts any device when
+/// the oif is 0).
+///
+/// The tables as addrconf fills them (checked with `ip -6 route show table
+/// all` in a netns of the reference method): local: a /128 `local` route
+/// (`RTF_LOCAL | RTF_NONEXTHOP`) per address on its device (`::1` on
+/// `lo`), a /128 `anycast` route (`RTF_ANYCAST | RTF_NONEXTHOP`) per
+/// joined subnet-router anycast address on the device of the prefix,
+/// `multicast ff00::/8` on every device but `lo` (`addrconf_add_mroute`);
+/// main: the prefix route of every address (no flags) and the configured
+/// routes (`RTF_GATEWAY` with a gateway). `None`: no route (the null
+/// entry).
+pub(crate) fn ip6_route_output(
+    fib: &Fib,
+    ndevs: usize,
+    addr: [u8; 16],
+    dev: Option<usize>,
+) -> Option<Rt6> {
+    let ip = IpAddr::V6(Ipv6Addr::from(addr));
+    let eligible = |d: usize| dev.map_or(true, |o| o == d);
+    let host_route = |local: bool| Rt6 {
+        plen: 128,
+        prefix: addr,
+        local,
+        anycast: !local,
+        gateway: false,
+        nonexthop: true,
+    };
+    // Local table: /128 routes first (longest prefix), then ff00::/8.
+    if fib
+        .local
+        .iter()
+        .any(|(x, d)| *x == ip && x.is_ipv6() && eligible(*d))
+    {
+        return Some(host_route(true));
+    }
+    let anycast_on = fib.connected.iter().any(|(n, d)| {
+        matches!(n, IpNet::V6(n6) if n6.prefix_len() < 127 && IpAddr::V6(n6.network()) == ip)
+            && fib.anycast.contains(&ip)
+            && eligible(*d)
+    });
+    if anycast_on {
+        return Some(host_route(false));
+    }
+    if addr[0] == 0xff && (1..ndevs).any(eligible) {
+        let mut prefix = [0u8; 16];
+        prefix[0] = 0xff;
+        return Some(Rt6 {
+            plen: 8,
+            prefix,
+            local: false,
+            anycast: false,
+            gateway: false,
+            nonexthop: false,
+        });
+    }
+    // Main table.
+    let r = fib
+        .routes
+        .iter()
+        .filter(|r| r.dst.contains(&ip) && eligible(r.dev))
+        .fold(None::<&super::route::Route>, |best, r| match best {
+            Some(b) if b.dst.prefix_len() >= r.dst.prefix_len() => Some(b),
+            _ => Some(r),
+        })?;
+    let IpNet::V6(n6) = r.dst else {
+        return None;
+    };
+    Some(Rt6 {
+        plen: n6.prefix_len(),
+        prefix: n6.network().octets(),
+        local: false,
+        anycast: false,
+        gateway: r.via.is_some(),
+        nonexthop: false,
+    })
+}
+
+/// `checksum_tg` (net/netfilter/xt_CHECKSUM.c, Linux 6.18): `if
+/// (skb->ip_summed == CHECKSUM_PARTIAL && !skb_is_gso(skb))
+/// skb_checksum_help(skb);` and XT_CONTINUE. `skb_checksum_help`
+/// (net/core/dev.c) sums from `csum_start` (the transport header) to the
+/// end, the field (which holds the folded pseudo-header sum) included, and
+/// stores `csum_fold(csum) ?: CSUM_MANGLED_0` at `csum_offset`, leaving
+/// the packet `CHECKSUM_NONE`. Every other packet is left alone: what
+/// arrives from a device is `CHECKSUM_UNNECESSARY` (veth with RX checksum
+/// offload) or `CHECKSUM_NONE`, what the host builds itself is summed in
+/// full, except the IPv4 REJECT tcp-reset (`nf_reject_ip_tcphdr_put`), the
+/// only `CHECKSUM_PARTIAL` packet nfsim makes (never GSO: one segment).
+pub(crate) fn checksum_tg(pkt: &mut PacketCtx<'_>) {
+    if !pkt.csum_partial {
+        return;
+    }
+    let thoff = pkt.meta.thoff;
+    // csum_offset: offsetof(struct tcphdr, check) / offsetof(struct udphdr, check).
+    let field = match pkt.meta.protocol.0 {
+        6 => 16,
+        17 => 6,
+        _ => return,
+    };
+    let Some(l4) = pkt.data.get(thoff..) else {
+        return;
+    };
+    if l4.len() < field + 2 {
+        return;
+    }
+    let v = match !crate::wire::checksum::sum(l4) {
+        0 => crate::wire::checksum::CSUM_MANGLED_0,
+        v => v,
+    };
+    pkt.data[thoff + field..thoff + field + 2].copy_from_slice(&v.to_be_bytes());
+    pkt.csum_partial = false;
 }
 
 /// Changes one byte of an IPv4 header with the checksum updated (RFC 1624).
@@ -1006,5 +1192,55 @@ fn ecn_tg(e: &crate::model::targets::ecn::Ecn, pkt: &mut PacketCtx<'_>) {
             );
             pkt.data[thoff + 16..thoff + 18].copy_from_slice(&c.to_be_bytes());
         }
+    }
+}
+
+#[cfg(test)]
+mod checksum_tests {
+    use super::*;
+    use crate::wire::reject::{tcp_reset_v4, TcpResetChecksum};
+
+    /// checksum_tg: a CHECKSUM_PARTIAL reset gets the sum `skb_checksum_help`
+    /// computes (the complete one), anything else is left alone.
+    #[test]
+    fn checksum_fill_only_partial() {
+        let mut syn = vec![
+            0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 192, 0, 2, 20, 192, 0, 2, 1,
+        ];
+        syn.extend_from_slice(&[
+            0x9c, 0x40, 0, 23, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2, 0xfa, 0xf0, 0, 0, 0, 0,
+        ]);
+        let mut a = [0u8; 80];
+        let mut b = [0u8; 80];
+        let n = tcp_reset_v4(&syn, 64, false, TcpResetChecksum::Partial, &mut a).unwrap();
+        let m = tcp_reset_v4(&syn, 64, false, TcpResetChecksum::Complete, &mut b).unwrap();
+        assert_eq!(n, m);
+        assert_ne!(a[..n], b[..n]);
+        let run = |bytes: &[u8], partial: bool| -> (Vec<u8>, bool) {
+            let mut d = bytes.to_vec();
+            let meta = crate::wire::meta::PacketMeta::parse(&d).unwrap();
+            let mut pkt = PacketCtx {
+                family: Family::Ipv4,
+                data: &mut d,
+                meta,
+                hook: Hook::PostRouting,
+                in_dev: "",
+                out_dev: "eth0",
+                mark: 0,
+                ct: crate::engine::CtView::default(),
+                now: Instant::ZERO,
+                nf_trace: false,
+                pkt_type: 0,
+                src_mac: None,
+                sk_owner: None,
+                csum_partial: partial,
+            };
+            checksum_tg(&mut pkt);
+            let p = pkt.csum_partial;
+            (d, p)
+        };
+        assert_eq!(run(&a[..n], true), (b[..n].to_vec(), false));
+        assert_eq!(run(&a[..n], false), (a[..n].to_vec(), false));
+        assert_eq!(run(&b[..n], false), (b[..n].to_vec(), false));
     }
 }

@@ -10,9 +10,7 @@
 //! would need the kernel's timezone), `string --algo fsm` (ts_fsm takes a
 //! token program, not a string), `u32` shifts over 31 bits (the kernel
 //! refuses them), `owner --suppl-groups` (nfsim's sockets carry no
-//! supplementary groups), and the IPv6 `addrtype` forms that depend on IPv6
-//! route flags nfsim's routing table does not carry (see
-//! [`addrtype_supported`]).
+//! supplementary groups).
 
 use crate::engine::ctx::{Env, MatchResult, PacketCtx};
 use crate::engine::state::MatchState;
@@ -24,7 +22,7 @@ use crate::model::matches::u32::{Op, U32};
 use crate::model::matches::{
     connlimit::Connlimit, connmark::Connmark, helper::Helper, mark::Mark, quota::Quota,
 };
-use crate::model::{Family, Match};
+use crate::model::Family;
 use crate::wire::rd_u32;
 
 /// `XT_ADDRTYPE_*` bits (include/uapi/linux/netfilter/xt_addrtype.h),
@@ -48,16 +46,6 @@ pub mod rtn {
     pub const UNREACHABLE: u16 = 1 << 7;
 }
 
-/// The family-dependent part of `match_supported` (checked by
-/// `compile_table` next to it): IPv6 `addrtype` forms, see
-/// [`addrtype_supported`].
-pub fn family_supported(m: &Match, family: Family) -> bool {
-    match m {
-        Match::Addrtype(a) => addrtype_supported(a, family),
-        _ => true,
-    }
-}
-
 /// `u32`: `u32_mt_checkentry` (net/netfilter/xt_u32.c, Linux 6.18) refuses
 /// a shift by more than 31 bits with EINVAL (checked in a netns), so such a
 /// rule is refused here too instead of being evaluated.
@@ -73,28 +61,6 @@ pub(crate) fn u32_supported(u: &U32) -> bool {
 pub(crate) fn string_supported(s: &StringMatch) -> bool {
     // --algo is mandatory in iptables; fsm needs a token program.
     matches!(s.algo, Some(Algo::Bm) | Some(Algo::Kmp))
-}
-
-/// `addrtype`: IPv4 fully. IPv6 (`addrtype_mt6`) needs `nf_ip6_route`'s
-/// `RTF_REJECT`/`RTF_ANYCAST` flags and, with `--limit-iface-*`, the strict
-/// per-interface lookup; nfsim's IPv6 routing table has neither, so only the
-/// forms whose answer depends solely on the address class and on whether
-/// the address is one of the host's own (`RTF_LOCAL`) are accepted: no
-/// interface limit, and a mask that triggers the route lookup (LOCAL) must
-/// not also contain UNICAST, ANYCAST or UNREACHABLE (whose lookup bits would
-/// need the route flags).
-pub fn addrtype_supported(a: &Addrtype, family: Family) -> bool {
-    if family == Family::Ipv4 {
-        return true;
-    }
-    if a.limit_in || a.limit_out {
-        return false;
-    }
-    let ok = |mask: u16| {
-        let lookup = rtn::LOCAL | rtn::ANYCAST | rtn::UNREACHABLE;
-        mask & lookup == 0 || mask & (rtn::UNICAST | rtn::ANYCAST | rtn::UNREACHABLE) == 0
-    };
-    ok(a.src) && ok(a.dst)
 }
 
 /// `rpfilter_mt` (net/ipv4/netfilter/ipt_rpfilter.c): loopback input
@@ -176,10 +142,14 @@ pub(crate) fn connmark_mt(m: &Connmark, pkt: &PacketCtx<'_>) -> bool {
 ///
 /// IPv4: `match_type` = `mask & (1 << inet_dev_addr_type(net, dev, addr))`,
 /// source first, destination only if the source test passed.
-/// IPv6: `match_type6`: MULTICAST / UNICAST / UNSPEC in the mask require
-/// that address class (`ipv6_addr_type`); then, when the mask has LOCAL,
-/// ANYCAST or UNREACHABLE, `mask & match_lookup_rt6(...)` (the host answers
-/// the lookup through [`Env::addr_type`]).
+/// IPv6 (`addrtype_mt6`, same order): `match_type6`: MULTICAST / UNICAST /
+/// UNSPEC in the mask require that address class (`ipv6_addr_type`); then,
+/// when the mask has LOCAL, ANYCAST or UNREACHABLE, the answer is `mask &
+/// match_lookup_rt6(net, dev, addr, mask)`, whose only bits are LOCAL,
+/// ANYCAST and UNREACHABLE (the host answers the lookup through
+/// [`Env::addr_type`]: `crate::host::targets::match_lookup_rt6`), so in a
+/// list such as `LOCAL,UNICAST` the UNICAST part only requires a unicast
+/// address and LOCAL decides; otherwise the class tests decide alone.
 pub(crate) fn addrtype_mt<E: Env>(a: &Addrtype, pkt: &PacketCtx<'_>, env: &E) -> bool {
     let dev = if a.limit_in {
         Some(pkt.in_dev).filter(|d| !d.is_empty())
@@ -981,24 +951,89 @@ mod tests {
             "-A INPUT -m addrtype --src-type UNICAST",
             "-A INPUT -m addrtype ! --src-type LOCAL",
             "-A INPUT -m addrtype --dst-type MULTICAST",
-        ]);
-        let mut h = host("", &rules);
-        assert_eq!(input_hits_v6(&mut h, &hex(V6_UDP)), [1, 2, 3]);
-        // The route-flag forms are refused, not approximated.
-        let r6 =
-            |r: &str| parse_restore(&filter(&[r]), &RestoreOptions::new(Family::Ipv6)).unwrap();
-        for bad in [
             "-A INPUT -m addrtype --dst-type LOCAL --limit-iface-in",
             "-A INPUT -m addrtype --dst-type UNREACHABLE",
             "-A INPUT -m addrtype --dst-type LOCAL,UNICAST",
             "-A INPUT -m addrtype --dst-type ANYCAST",
-        ] {
-            let e = Host::new(
-                &HostConfig::default(),
+            "-A INPUT -m addrtype --src-type UNREACHABLE",
+            "-A INPUT -m addrtype --src-type UNREACHABLE --limit-iface-in",
+            "-A INPUT -m addrtype --src-type LOCAL,UNICAST,ANYCAST --dst-type LOCAL",
+        ]);
+        let mut h = host("", &rules);
+        // 2001:db8::20 -> 2001:db8::1 (eth0's address) on eth0.
+        assert_eq!(input_hits_v6(&mut h, &hex(V6_UDP)), [1, 2, 3, 5, 7]);
+        // From outside every prefix (this host has no IPv6 default route):
+        // the source is UNREACHABLE, with and without the device.
+        let mut p = hex(V6_UDP);
+        p[8..24].copy_from_slice(
+            &"2001:db8:9::1"
+                .parse::<std::net::Ipv6Addr>()
+                .unwrap()
+                .octets(),
+        );
+        assert_eq!(input_hits(&mut h, "eth0", &p, 1), [1, 2, 3, 5, 7, 9, 10]);
+    }
+
+    /// `match_lookup_rt6` against `ip -6 route get ADDR [oif DEV]` (the same
+    /// `ip6_route_output(net, NULL, fl6)`) on Linux 6.18 in a netns: eth0
+    /// 2001:db8::1/64, eth1 2001:db8:1::1/64, default via 2001:db8:1::2,
+    /// forwarding off, then on (anycast routes of the local table).
+    #[test]
+    fn match_lookup_rt6_like_route_get() {
+        use crate::host::targets::match_lookup_rt6;
+        const L: u16 = 1 << 2;
+        const A: u16 = 1 << 4;
+        const U: u16 = 1 << 7;
+        for fwd in [0, 1] {
+            let cfg = HostConfig {
+                interfaces: vec![
+                    InterfaceConfig {
+                        name: "eth0".into(),
+                        mac: [2, 0, 0, 0, 0, 1],
+                        addrs: vec!["2001:db8::1/64".parse().unwrap()],
+                        peer_mac: [2, 0, 0, 0, 0, 2],
+                    },
+                    InterfaceConfig {
+                        name: "eth1".into(),
+                        mac: [2, 0, 0, 0, 1, 1],
+                        addrs: vec!["2001:db8:1::1/64".parse().unwrap()],
+                        peer_mac: [2, 0, 0, 0, 1, 2],
+                    },
+                ],
+                routes: vec![crate::host::RouteConfig {
+                    dst: "::/0".parse().unwrap(),
+                    via: Some("2001:db8:1::2".parse().unwrap()),
+                    dev: Some("eth1".into()),
+                }],
+                sysctls: vec![("net.ipv6.conf.all.forwarding".into(), fwd)],
+                ..HostConfig::default()
+            };
+            let h = Host::new(
+                &cfg,
                 &Ruleset::new(Family::Ipv4),
-                &r6(bad),
-            );
-            assert!(e.is_err(), "{bad}");
+                &Ruleset::new(Family::Ipv6),
+            )
+            .unwrap();
+            let t = |a: &str, dev: Option<usize>| {
+                let a = a.parse::<std::net::Ipv6Addr>().unwrap().octets();
+                match_lookup_rt6(&h.fib6, h.devs.len(), a, dev)
+            };
+            let (lo, e0, e1) = (Some(0), Some(1), Some(2));
+            // Columns: no device, eth0, eth1, lo.
+            let cases: [(&str, [u16; 4]); 8] = [
+                ("2001:db8::1", [L, L, 0, U]),
+                ("2001:db8::", [A, A, 0, U]),
+                ("2001:db8:1::", [A, U, A, U]),
+                ("2001:db8::5", [0, 0, 0, U]),
+                ("fe80::1", [0, U, 0, U]),
+                ("ff02::1", [0, 0, 0, U]),
+                ("::1", [L, U, 0, L]),
+                ("2001:db8:5::1", [0, U, 0, U]),
+            ];
+            for (a, want) in cases {
+                let got = [t(a, None), t(a, e0), t(a, e1), t(a, lo)];
+                assert_eq!(got, want, "{a} forwarding={fwd}");
+            }
         }
     }
 

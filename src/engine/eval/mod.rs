@@ -52,7 +52,7 @@ pub fn match_supported(m: &Match) -> bool {
         Match::Conntrack(_) => true,
         Match::Mark(_) => true,
         Match::Connmark(_) => true,
-        Match::Addrtype(_) => true, // IPv6 forms: see misc::family_supported
+        Match::Addrtype(_) => true,
         Match::Quota(_) => true,
         Match::StringMatch(s) => misc::string_supported(s),
         Match::U32(u) => misc::u32_supported(u),

@@ -1419,6 +1419,7 @@ mod tests {
             pkt_type,
             src_mac,
             sk_owner: None,
+            csum_partial: false,
         };
         let mut st = crate::engine::state::MatchState::default();
         super::super::eval_match(m, &pkt, &mut st, &mut NoEnv)
@@ -1534,6 +1535,7 @@ mod tests {
                         pkt_type: 5,
                         src_mac: Some([2, 0, 0, 0, 1, 1]),
                         sk_owner: None,
+                        csum_partial: false,
                     };
                     for m in &ms {
                         let mut st = crate::engine::state::MatchState::default();
