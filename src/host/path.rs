@@ -1294,17 +1294,16 @@ impl Host {
     }
 }
 
-/// Whether a UDP datagram delivered locally gets past the transport's
-/// first checks to the socket lookup and the XFRM policy check
-/// (`__udp4_lib_rcv` / `__udp6_lib_rcv`): a UDP length that fits,
-/// `udp4_csum_init` / `udp6_csum_init` (`skb_checksum_init_zero_check`:
-/// a CHECKSUM_COMPLETE sum that no longer agrees, or none at all, is
-/// checked again in software only up to CHECKSUM_BREAK, 76 bytes; a
-/// software-computed COMPLETE that is not valid then refuses the
-/// datagram), and for IPv6 a zero checksum (refused when no socket
-/// takes it). Recorded: trace ipv6-dscp-rewrite-csum.
+/// Whether a UDP datagram delivered locally gets past the UDP length check
+/// and the CHECKSUM_COMPLETE part of `udp4_csum_init` / `udp6_csum_init`
+/// (`__udp4_lib_rcv` / `__udp6_lib_rcv`) to the socket lookup and the XFRM
+/// policy check. A UDP length that does not fit is `short_packet`. When
+/// conntrack computed the sum in software (`Pkt::csum_sw`), a sum that
+/// does not agree (a bad checksum, or an IPv6 header rewritten since) is
+/// checked again only up to CHECKSUM_BREAK (76 bytes, where
+/// [`early_csum_error`] decides as for CHECKSUM_NONE); a longer datagram is
+/// refused (`csum_complete_sw`). Recorded: trace ipv6-dscp-rewrite-csum.
 fn udp_csum_init_ok(p: &Pkt<'_>) -> bool {
-    const CHECKSUM_BREAK: usize = 76;
     let th = p.meta.thoff;
     let Some(l4) = p.buf.get(th..) else {
         return false;
@@ -1324,8 +1323,11 @@ fn udp_csum_init_ok(p: &Pkt<'_>) -> bool {
     }
     let seg = &l4[..ulen];
     let check = u16::from_be_bytes([seg[6], seg[7]]);
-    if check == 0 {
-        return p.family == Family::Ipv4;
+    let Some(h0) = p.csum_sw else {
+        return true;
+    };
+    if p.csum_partial || check == 0 || ulen <= CHECKSUM_BREAK {
+        return true;
     }
     let correct = match p.family {
         Family::Ipv4 => {
@@ -1353,14 +1355,9 @@ fn udp_csum_init_ok(p: &Pkt<'_>) -> bool {
             )
         }
     };
-    match p.csum_sw {
-        Some(h0) => {
-            let fresh = p.family == Family::Ipv4
-                || crate::wire::checksum::sum(p.buf.get(..8).unwrap_or(&[])) == h0;
-            correct && (fresh || ulen <= CHECKSUM_BREAK)
-        }
-        None => correct || ulen > CHECKSUM_BREAK,
-    }
+    let fresh =
+        p.family == Family::Ipv4 || crate::wire::checksum::sum(p.buf.get(..8).unwrap_or(&[])) == h0;
+    correct && fresh
 }
 
 /// Offsets of an IPv6 fragment header and of the next-header byte that
