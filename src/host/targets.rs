@@ -779,7 +779,7 @@ pub(crate) fn host_addr_type(
                 },
                 None => None,
             };
-            let ok = |route_dev: usize| dev_idx.map_or(true, |d| d == route_dev);
+            let ok = |route_dev: usize| dev_idx.is_none_or(|d| d == route_dev);
             let ipa = IpAddr::V4(ip);
             // Longest prefix first: the /32 routes (local addresses,
             // directed broadcasts, 127.255.255.255), then 127.0.0.0/8.
@@ -905,7 +905,7 @@ pub(crate) fn ip6_route_output(
     dev: Option<usize>,
 ) -> Option<Rt6> {
     let ip = IpAddr::V6(Ipv6Addr::from(addr));
-    let eligible = |d: usize| dev.map_or(true, |o| o == d);
+    let eligible = |d: usize| dev.is_none_or(|o| o == d);
     let host_route = |local: bool| Rt6 {
         plen: 128,
         prefix: addr,

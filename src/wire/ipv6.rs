@@ -821,7 +821,7 @@ mod tests {
             p.extend_from_slice(bytes);
             p[at] = kinds[i + 1];
         }
-        p.extend(std::iter::repeat(0).take(upper_len));
+        p.extend(std::iter::repeat_n(0, upper_len));
         let pl = (p.len() - 40) as u16;
         p[4..6].copy_from_slice(&pl.to_be_bytes());
         p

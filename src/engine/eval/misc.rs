@@ -412,8 +412,8 @@ pub fn owner_mt(
     sk: Option<(u32, u32)>,
 ) -> bool {
     let Some((suid, sgid)) = sk else {
-        let all_inverted = uid.map_or(true, |(_, i)| i)
-            && gid.map_or(true, |(_, i)| i)
+        let all_inverted = uid.is_none_or(|(_, i)| i)
+            && gid.is_none_or(|(_, i)| i)
             && socket_exists.unwrap_or(true);
         return all_inverted;
     };

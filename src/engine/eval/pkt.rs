@@ -362,9 +362,9 @@ pub(crate) fn rt_mt6(r: &Rt, pkt: &PacketCtx<'_>) -> MatchResult {
     }
     let (rtype, segsleft) = (rh[2], rh[3]);
     let mut ret = in_range(u32::from(segsleft), r.segsleft.0, r.segsleft.1) ^ r.segsleft_inv
-        && r.hdrlen.map_or(true, |(l, inv)| (l == hdrlen as u32) ^ inv)
+        && r.hdrlen.is_none_or(|(l, inv)| (l == hdrlen as u32) ^ inv)
         && r.rt_type
-            .map_or(true, |(t, inv)| (t == u32::from(rtype)) ^ inv);
+            .is_none_or(|(t, inv)| (t == u32::from(rtype)) ^ inv);
     if ret && r.res {
         // offsetof(struct rt0_hdr, reserved) == 4; inside hdrlen >= 8.
         ret = rd_u32(data, ptr + 4) == 0;
@@ -430,7 +430,7 @@ pub(crate) fn hbh_mt6<const DST: bool>(o: &ExtHdrOpts<DST>, pkt: &PacketCtx<'_>)
         // by `-m dst`; older sources returned false).
         return MatchResult::HotDrop;
     }
-    let ret = o.hdrlen.map_or(true, |(l, inv)| (l == hdrlen) ^ inv);
+    let ret = o.hdrlen.is_none_or(|(l, inv)| (l == hdrlen) ^ inv);
     let Some(opts) = &o.opts else {
         return ret.into();
     };
@@ -568,9 +568,9 @@ pub(crate) fn eui64_mt6(_: &Eui64, pkt: &PacketCtx<'_>) -> MatchResult {
 /// One `--srh-*-{eq,gt,lt}` group (`NF_SRH_INVF`).
 #[inline]
 fn srh_cmp(c: &SrhCmp, v: u8) -> bool {
-    c.eq.map_or(true, |inv| (v == c.value) ^ inv)
-        && c.gt.map_or(true, |inv| (v > c.value) ^ inv)
-        && c.lt.map_or(true, |inv| (v < c.value) ^ inv)
+    c.eq.is_none_or(|inv| (v == c.value) ^ inv)
+        && c.gt.is_none_or(|inv| (v > c.value) ^ inv)
+        && c.lt.is_none_or(|inv| (v < c.value) ^ inv)
 }
 
 /// `ipv6_masked_addr_cmp(sid, mask, addr)` is zero (xor invert).
@@ -605,11 +605,11 @@ pub(crate) fn srh_mt6(s: &Srh, pkt: &PacketCtx<'_>) -> MatchResult {
         return MatchResult::NoMatch;
     }
     let (nexthdr, hlen, segs_left, last_entry, tag) = (h[0], h[1], h[3], h[4], rd_u16(h, 6));
-    let ok = s.next_hdr.map_or(true, |(v, inv)| (nexthdr == v) ^ inv)
+    let ok = s.next_hdr.is_none_or(|(v, inv)| (nexthdr == v) ^ inv)
         && srh_cmp(&s.hdr_len, hlen)
         && srh_cmp(&s.segs_left, segs_left)
         && srh_cmp(&s.last_entry, last_entry)
-        && s.tag.map_or(true, |(v, inv)| (tag == v) ^ inv);
+        && s.tag.is_none_or(|(v, inv)| (tag == v) ^ inv);
     if !ok {
         return MatchResult::NoMatch;
     }
@@ -658,7 +658,7 @@ pub(crate) fn sctp_mt(s: &Sctp, pkt: &PacketCtx<'_>) -> MatchResult {
         return MatchResult::HotDrop;
     };
     let port_ok = |p: Option<((u16, u16), bool)>, v: u16| {
-        p.map_or(true, |((lo, hi), inv)| in_range(v, lo, hi) ^ inv)
+        p.is_none_or(|((lo, hi), inv)| in_range(v, lo, hi) ^ inv)
     };
     if !port_ok(s.sports, rd_u16(sh, 0)) || !port_ok(s.dports, rd_u16(sh, 2)) {
         return MatchResult::NoMatch;
@@ -671,7 +671,7 @@ pub(crate) fn sctp_mt(s: &Sctp, pkt: &PacketCtx<'_>) -> MatchResult {
         c.flags
             .iter()
             .find(|f| f.chunktype == ty)
-            .map_or(true, |f| fl & f.flag_mask == f.flag)
+            .is_none_or(|f| fl & f.flag_mask == f.flag)
     };
     let mut left = c.map;
     let skb_len = l4.len();
@@ -719,7 +719,7 @@ pub(crate) fn sctp_mt(s: &Sctp, pkt: &PacketCtx<'_>) -> MatchResult {
 
 /// Whether [`sctp_mt`] models this rule exactly (see there).
 pub(crate) fn sctp_supported(s: &Sctp) -> bool {
-    s.chunks.as_ref().map_or(true, |c| !c.invert)
+    s.chunks.as_ref().is_none_or(|c| !c.invert)
 }
 
 /// `dccp_mt` / `dccp_find_option` (net/netfilter/xt_dccp.c): non-first
@@ -739,7 +739,7 @@ pub(crate) fn dccp_mt(d: &Dccp, pkt: &PacketCtx<'_>) -> MatchResult {
         return MatchResult::HotDrop;
     };
     let port_ok = |p: Option<((u16, u16), bool)>, v: u16| {
-        p.map_or(true, |((lo, hi), inv)| in_range(v, lo, hi) ^ inv)
+        p.is_none_or(|((lo, hi), inv)| in_range(v, lo, hi) ^ inv)
     };
     if !port_ok(d.sports, rd_u16(dh, 0)) || !port_ok(d.dports, rd_u16(dh, 2)) {
         return MatchResult::NoMatch;
@@ -796,7 +796,7 @@ pub(crate) fn dccp_mt(d: &Dccp, pkt: &PacketCtx<'_>) -> MatchResult {
 
 /// Whether [`dccp_mt`] models this rule exactly (see there).
 pub(crate) fn dccp_supported(d: &Dccp) -> bool {
-    d.option.map_or(true, |(_, inv)| !inv)
+    d.option.is_none_or(|(_, inv)| !inv)
 }
 
 #[cfg(test)]
