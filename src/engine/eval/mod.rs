@@ -65,6 +65,7 @@ pub fn match_supported(m: &Match) -> bool {
         Match::Recent(_) => true,
         Match::Hashlimit(_) => true,
         Match::Rpfilter(_) => true,
+        Match::Policy(_) => true,
         _ => false,
     }
 }
@@ -130,6 +131,14 @@ pub fn eval_match<E: Env>(
         Match::Recent(x) => misc::recent_mt(x, pkt, st, env).into(),
         Match::Hashlimit(x) => misc::hashlimit_mt(x, pkt, st, env),
         Match::Rpfilter(x) => misc::rpfilter_mt(x, pkt, env).into(),
+        // policy_mt (net/netfilter/xt_policy.c): match_policy_in finds no
+        // sec_path and match_policy_out no dst->xfrm bundle on a host
+        // without IPsec states (nfsim models none: the reference recorder's
+        // inbound `block` policies are policies, not states), so both
+        // return -1 and the match is `--pol none`, whatever the elements
+        // and --strict say. A host with IPsec would need the decapsulated
+        // packet's sec_path and the output route's xfrm bundle.
+        Match::Policy(x) => x.none.into(),
         _ => MatchResult::NoMatch,
     }
 }
