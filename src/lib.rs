@@ -87,6 +87,7 @@ pub mod conntrack;
 pub mod engine;
 pub mod host;
 pub mod model;
+pub mod net;
 #[cfg(feature = "serde")]
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub mod replay;

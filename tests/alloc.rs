@@ -371,3 +371,69 @@ fn varied_packets_steady_state_allocates_nothing() {
     let (n, packets) = steady_state_allocs(&mut host, &pkts, 2, 3);
     assert_eq!(n, 0, "{n} allocations over {packets} packets after warm-up");
 }
+
+/// The network layer: two linked hosts, UDP both ways through conntrack,
+/// time advancing; after warm-up, running the events allocates nothing
+/// (pooled buffers, the event queue keeps its capacity, no tap).
+#[test]
+fn network_steady_state_allocates_nothing() {
+    use nfsim::host::{HostConfig, InterfaceConfig};
+    use nfsim::net::{LinkConfig, Network};
+    use nfsim::time::Duration;
+    let itf = |addr: &str, mac: u8| InterfaceConfig {
+        name: "eth0".into(),
+        mac: [2, 0, 0, 0, 0, mac],
+        addrs: vec![addr.parse().unwrap()],
+        peer_mac: [2, 0, 0, 0, 1, mac],
+    };
+    let rules = nfsim::syntax::parse_restore(
+        "*filter\n-A INPUT -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT\nCOMMIT\n",
+        &nfsim::syntax::RestoreOptions::new(nfsim::model::Family::Ipv4),
+    )
+    .unwrap();
+    let v6 = nfsim::model::Ruleset::new(nfsim::model::Family::Ipv6);
+    let mk = |addr: &str, mac: u8| {
+        let cfg = HostConfig {
+            interfaces: vec![itf(addr, mac)],
+            ..HostConfig::default()
+        };
+        Host::new(&cfg, &rules, &v6).unwrap()
+    };
+    let mut net = Network::new(3);
+    let a = net.add_host(mk("192.0.2.1/24", 1));
+    let b = net.add_host(mk("192.0.2.2/24", 2));
+    net.connect(
+        (a, "eth0"),
+        (b, "eth0"),
+        LinkConfig::latency(Duration::from_millis(1)).with_loss_per_million(100_000),
+    )
+    .unwrap();
+    let ca = Ipv4Addr::new(192, 0, 2, 1);
+    let cb = Ipv4Addr::new(192, 0, 2, 2);
+    let fwd: Vec<Vec<u8>> = (0..16u16)
+        .map(|i| udp((ca, 40000 + i), (cb, 53), b"q"))
+        .collect();
+    let back: Vec<Vec<u8>> = (0..16u16)
+        .map(|i| udp((cb, 53), (ca, 40000 + i), b"r"))
+        .collect();
+    let mut t = 0u64;
+    let mut counted = 0;
+    for round in 0..30 {
+        let before = allocs();
+        for (f, r) in fwd.iter().zip(&back) {
+            t += 3;
+            net.send(a, f, Instant::from_millis(t));
+            net.send(b, r, Instant::from_millis(t + 1));
+        }
+        net.run_until(Instant::from_millis(t + 10));
+        if round >= 5 {
+            counted += allocs() - before;
+        }
+    }
+    let (delivered, lost) = net.counters();
+    assert!(
+        delivered > 500 && lost > 0,
+        "{delivered} delivered, {lost} lost"
+    );
+    assert_eq!(counted, 0, "{counted} allocations after warm-up");
+}
