@@ -43,7 +43,14 @@ enum Cmd {
         /// Restore and print counters (`iptables-restore -c`, `iptables-save -c`).
         #[arg(short = 'c', long = "counters")]
         counters: bool,
-        /// The restore file (standard input when absent or `-`).
+        /// Read FILE as a script of iptables commands (detected from the
+        /// content otherwise).
+        #[arg(long, conflicts_with = "restore")]
+        script: bool,
+        /// Read FILE as iptables-restore input (detected otherwise).
+        #[arg(long)]
+        restore: bool,
+        /// The restore file or iptables script (standard input when absent or `-`).
         file: Option<String>,
     },
     /// Replay a reference trace file (nfsim-trace/1) and print one JSON object per packet.
@@ -262,6 +269,53 @@ fn main() -> ExitCode {
     }
 }
 
+/// `nfsim save` of a script of iptables commands: every command applied as
+/// `sh` would run it; the refused ones reported as iptables reports them,
+/// at their line (exit status 1 when any was refused, as `sh -e` would
+/// stop).
+fn save_script(
+    name: &str,
+    text: &[u8],
+    family: Family,
+    w: &mut impl Write,
+    err: &mut dyn Write,
+) -> io::Result<ExitCode> {
+    let Ok(text) = std::str::from_utf8(text) else {
+        elog!(err, "{name}: a script must be UTF-8 text");
+        return Ok(ExitCode::from(1));
+    };
+    let s = match nfsim::syntax::script::parse_script(text) {
+        Ok(s) => s,
+        Err(e) => {
+            elog!(err, "{name}:{}: {}", e.line, e.message.trim_end());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut failed = false;
+    for (line, kind) in &s.lines {
+        match kind {
+            nfsim::syntax::script::LineKind::Skipped(why) => {
+                elog!(err, "{name}:{line}: skipped: {why}")
+            }
+            nfsim::syntax::script::LineKind::Failed(e) => {
+                failed = true;
+                elog!(err, "{name}:{line}: {}", e.message.trim_end());
+            }
+            _ => {}
+        }
+    }
+    let rs = match family {
+        Family::Ipv4 => &s.v4,
+        Family::Ipv6 => &s.v6,
+    };
+    w.write_all(save_string(rs, SaveOptions::default()).as_bytes())?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 /// Runs one command, writing its standard output to `w` and its error
 /// messages to `err`.
 pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Result<ExitCode> {
@@ -271,6 +325,8 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
         Cmd::Save {
             ipv6,
             counters,
+            script,
+            restore,
             file,
         } => {
             let (name, text) = match read_input(&file) {
@@ -282,6 +338,13 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                 }
             };
             let family = if ipv6 { Family::Ipv6 } else { Family::Ipv4 };
+            let as_script = script
+                || (!restore
+                    && std::str::from_utf8(&text)
+                        .is_ok_and(nfsim::syntax::script::looks_like_script));
+            if as_script {
+                return save_script(&name, &text, family, w, err);
+            }
             let opts = RestoreOptions {
                 counters,
                 ..RestoreOptions::new(family)

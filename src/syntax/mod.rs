@@ -18,6 +18,7 @@ pub mod command;
 pub mod error;
 pub mod restore;
 pub mod save;
+pub mod script;
 
 pub use error::{Error, ErrorKind, Problem};
 pub use restore::{parse_restore, parse_restore_bytes, restore_into, RestoreOptions};
