@@ -31,7 +31,8 @@
 //! - [`time`]: integer `Instant`/`Duration`; nothing reads a clock.
 //! - [`wire`]: zero-copy views over IPv4/IPv6 (extension headers), TCP, UDP,
 //!   ICMP/ICMPv6, checksums with incremental updates, the kernel's receive
-//!   checks, REJECT reply builders.
+//!   checks, REJECT reply builders, and [`wire::PacketBuilder`] to build
+//!   packets from fields.
 //! - [`model`]: the typed ruleset (`Ruleset` → `Table` → `Chain` → `Rule`),
 //!   one typed struct per match and target extension.
 //! - [`syntax`]: the `iptables-restore` language parsed as iptables 1.8 parses
@@ -56,6 +57,7 @@
 //! use nfsim::replay::TraceCollector;
 //! use nfsim::syntax::{parse_restore, RestoreOptions};
 //! use nfsim::time::Instant;
+//! use nfsim::wire::{tcp::TcpFlags, PacketBuilder};
 //!
 //! let rules = parse_restore(
 //!     "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
@@ -72,8 +74,11 @@
 //! };
 //! let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
 //! // A TCP SYN 192.0.2.20:50000 -> 192.0.2.1:22 arriving on eth0.
-//! let syn = [0x45, 0, 0, 0x28, 0, 1, 0, 0, 0x40, 6, 0xf6, 0xb9, 192, 0, 2, 20, 192, 0, 2, 1,
-//!            0xc3, 0x50, 0, 0x16, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0x50, 0x02, 0xfa, 0xf0, 0x6d, 0x6b, 0, 0];
+//! let syn = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+//!     .tcp(50000, 22)
+//!     .flags(TcpFlags::SYN)
+//!     .seq(10)
+//!     .build();
 //! let mut out = Outcome::default();
 //! let mut trace = TraceCollector::default();
 //! host.receive(host.device_index("eth0").unwrap(), &syn, Instant::ZERO, &mut out, &mut trace);
