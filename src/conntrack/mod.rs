@@ -607,7 +607,7 @@ impl ConntrackTable {
     }
 
     /// `nf_conntrack_max` reached (0: no limit but the index's).
-    fn full(&self) -> bool {
+    pub(crate) fn full(&self) -> bool {
         let max = if self.cfg.max == 0 {
             SLOT_LIMIT
         } else {

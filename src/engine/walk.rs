@@ -3,7 +3,9 @@
 
 use super::ctx::{Env, MatchResult, PacketCtx, TraceSink, Verdict};
 use super::eval::eval_match;
-use super::program::{Action, Addr4, CRule, Generic, RuleId, TableProgram, TableState};
+use super::program::{
+    Action, Addr4, CRule, EndHow, Generic, RuleId, TableProgram, TableState, WalkEnd,
+};
 use crate::model::{Family, Hook};
 
 /// `ip_packet_match` / `ip6_packet_match`: the generic part of a rule.
@@ -146,11 +148,21 @@ pub fn run_table<E: Env, S: TraceSink>(
             }
         }
         let Some(r) = prog.rules.get(e.0 as usize) else {
+            state.end = WalkEnd {
+                rule: e,
+                how: EndHow::NoEntry,
+            };
             return Verdict::Drop;
         };
         let r: &CRule = r;
         match generic_match(&r.generic, pkt) {
-            None => return Verdict::Drop,
+            None => {
+                state.end = WalkEnd {
+                    rule: e,
+                    how: EndHow::HotDrop,
+                };
+                return Verdict::Drop;
+            }
             Some(false) => {
                 if S::WANTS_EXPLAIN {
                     sink.no_match(
@@ -182,7 +194,13 @@ pub fn run_table<E: Env, S: TraceSink>(
                     matched = false;
                     break;
                 }
-                MatchResult::HotDrop => return Verdict::Drop,
+                MatchResult::HotDrop => {
+                    state.end = WalkEnd {
+                        rule: e,
+                        how: EndHow::HotDrop,
+                    };
+                    return Verdict::Drop;
+                }
             }
         }
         if !matched {
@@ -205,15 +223,27 @@ pub fn run_table<E: Env, S: TraceSink>(
             };
             sink.trace(prog.kind, &chain.name, kind, r.num);
         }
+        // Where a verdict given below comes from (one store per walk end).
+        let end = WalkEnd {
+            rule: e,
+            how: EndHow::Verdict,
+        };
         match &r.action {
             Action::Continue => e = RuleId(e.0 + 1),
-            Action::Accept => return Verdict::Accept,
-            Action::Drop => return Verdict::Drop,
+            Action::Accept => {
+                state.end = end;
+                return Verdict::Accept;
+            }
+            Action::Drop => {
+                state.end = end;
+                return Verdict::Drop;
+            }
             Action::Queue => {
+                state.end = end;
                 return Verdict::Queue {
                     num: 0,
                     bypass: false,
-                }
+                };
             }
             Action::Return => {
                 e = match state.stack.pop() {
@@ -223,6 +253,10 @@ pub fn run_table<E: Env, S: TraceSink>(
             }
             Action::Jump(to) => {
                 if state.stack.len() > prog.stack_size {
+                    state.end = WalkEnd {
+                        rule: e,
+                        how: EndHow::StackOverflow,
+                    };
                     return Verdict::Drop;
                 }
                 state.stack.push(e);
@@ -231,7 +265,10 @@ pub fn run_table<E: Env, S: TraceSink>(
             Action::Goto(to) => e = *to,
             Action::Ext(t) => match env.run_target(prog.kind, t, pkt) {
                 None => e = RuleId(e.0 + 1),
-                Some(v) => return v,
+                Some(v) => {
+                    state.end = end;
+                    return v;
+                }
             },
         }
     }

@@ -125,6 +125,7 @@ impl HostEnv<'_> {
             mark: 0,
             hdrincl: false,
             csum_partial: false,
+            primary: false,
         });
     }
 
