@@ -46,6 +46,8 @@
 //!   entries held (never sized by `nf_conntrack_max` / `_buckets`).
 //! - [`host`]: devices, addresses, routes, sysctls and the hook pipeline,
 //!   `LOG` text, `REJECT` replies, reassembly.
+//! - [`explain`]: the sinks every user needs: [`TraceCollector`] (TRACE
+//!   records) and [`Explain`] (each rule met, and which part failed).
 //! - [`replay`]: the reference trace format (`nfsim-trace/1`) and the driver
 //!   behind `nfsim replay`.
 //!
@@ -54,7 +56,7 @@
 //! ```
 //! use nfsim::host::{Host, HostConfig, InterfaceConfig, Outcome};
 //! use nfsim::model::{Family, Ruleset};
-//! use nfsim::replay::TraceCollector;
+//! use nfsim::TraceCollector;
 //! use nfsim::syntax::{parse_restore, RestoreOptions};
 //! use nfsim::time::Instant;
 //! use nfsim::wire::{tcp::TcpFlags, PacketBuilder};
@@ -90,9 +92,12 @@
 
 pub mod conntrack;
 pub mod engine;
+pub mod explain;
 pub mod host;
 pub mod model;
 pub mod replay;
 pub mod syntax;
 pub mod time;
 pub mod wire;
+
+pub use explain::{Explain, TraceCollector};

@@ -1,7 +1,7 @@
 //! The table walk: `ipt_do_table` (net/ipv4/netfilter/ip_tables.c) and
 //! `ip6t_do_table` (net/ipv6/netfilter/ip6_tables.c).
 
-use super::ctx::{Env, MatchResult, PacketCtx, TraceSink, Verdict};
+use super::ctx::{Env, MatchResult, Mismatch, PacketCtx, TraceSink, Verdict};
 use super::eval::eval_match;
 use super::program::{
     Action, Addr4, CRule, EndHow, Generic, RuleId, TableProgram, TableState, WalkEnd,
@@ -65,6 +65,45 @@ fn generic_match(g: &Generic, pkt: &PacketCtx<'_>) -> Option<bool> {
             Some(true)
         }
     }
+}
+
+/// Explain mode: which part of the generic part failed, in the order
+/// `ip_packet_match` / `ip6_packet_match` test them (called only after
+/// [`generic_match`] said no).
+fn generic_mismatch(g: &Generic, pkt: &PacketCtx<'_>) -> Mismatch {
+    let (src, dst) = match pkt.family {
+        Family::Ipv4 => (pkt.data.get(12..16), pkt.data.get(16..20)),
+        Family::Ipv6 => (pkt.data.get(8..24), pkt.data.get(24..40)),
+    };
+    let (Some(src), Some(dst)) = (src, dst) else {
+        return Mismatch::Src;
+    };
+    if g.src.0.contains(src) == g.src.1 {
+        return Mismatch::Src;
+    }
+    if g.dst.0.contains(dst) == g.dst.1 {
+        return Mismatch::Dst;
+    }
+    if let Some((i, inv)) = &g.in_iface {
+        if i.matches(pkt.in_dev) == *inv {
+            return Mismatch::InIface;
+        }
+    }
+    if let Some((o, inv)) = &g.out_iface {
+        if o.matches(pkt.out_dev) == *inv {
+            return Mismatch::OutIface;
+        }
+    }
+    if pkt.family == Family::Ipv4
+        && g.proto != 0
+        && (pkt.data.get(9).copied() == Some(g.proto)) == g.proto_inv
+    {
+        return Mismatch::Proto;
+    }
+    if pkt.family == Family::Ipv4 && g.frag.is_some() {
+        return Mismatch::Frag;
+    }
+    Mismatch::Proto
 }
 
 /// The first entry at or after `from` whose IPv4 addresses may pass its
@@ -165,11 +204,11 @@ pub fn run_table<E: Env, S: TraceSink>(
             }
             Some(false) => {
                 if S::WANTS_EXPLAIN {
-                    sink.no_match(
+                    sink.mismatch(
                         prog.kind,
                         &prog.chains[r.chain.0 as usize].name,
                         r.num,
-                        None,
+                        generic_mismatch(&r.generic, pkt),
                     );
                 }
                 e = RuleId(e.0 + 1);
@@ -184,11 +223,14 @@ pub fn run_table<E: Env, S: TraceSink>(
                 MatchResult::Match => {}
                 MatchResult::NoMatch => {
                     if S::WANTS_EXPLAIN {
-                        sink.no_match(
+                        sink.mismatch(
                             prog.kind,
                             &prog.chains[r.chain.0 as usize].name,
                             r.num,
-                            Some(k),
+                            Mismatch::Match {
+                                index: k,
+                                option: super::eval::failed_option(m, pkt),
+                            },
                         );
                     }
                     matched = false;
