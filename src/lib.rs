@@ -54,7 +54,7 @@
 //! # Example
 //!
 //! ```
-//! use nfsim::host::{Host, HostConfig, InterfaceConfig, Outcome};
+//! use nfsim::host::{Disposition, Host, HostConfig, InterfaceConfig, Outcome};
 //! use nfsim::model::{Family, Ruleset};
 //! use nfsim::TraceCollector;
 //! use nfsim::syntax::{parse_restore, RestoreOptions};
@@ -86,6 +86,7 @@
 //! host.receive(host.device_index("eth0").unwrap(), &syn, Instant::ZERO, &mut out, &mut trace);
 //! assert_eq!(trace.records, ["filter:INPUT:rule:1"]);
 //! assert!(out.local);
+//! assert_eq!(out.disposition(), Disposition::Delivered { dev: 1 });
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]

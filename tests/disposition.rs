@@ -259,3 +259,80 @@ fn reasons_outside_the_rules() {
         Disposition::Delivered { dev: 1 }
     );
 }
+
+/// REJECT (with its reply among the emitted packets), NFQUEUE without a
+/// listener, and a rule's DROP in a user chain.
+#[test]
+fn rejected_queued_and_user_chain_drops() {
+    use nfsim::host::{HostConfig, InterfaceConfig};
+    use nfsim::wire::PacketBuilder;
+    let rules = nfsim::syntax::parse_restore(
+        "*filter\n:INPUT ACCEPT [0:0]\n:BAD - [0:0]\n\
+         -A INPUT -p tcp -m tcp --dport 23 -j REJECT --reject-with tcp-reset\n\
+         -A INPUT -p udp -m udp --dport 5000 -j NFQUEUE --queue-num 3\n\
+         -A INPUT -p udp -m udp --dport 5001 -j NFQUEUE --queue-num 4 --queue-bypass\n\
+         -A INPUT -s 192.0.2.66/32 -j BAD\n\
+         -A BAD -p udp -j DROP\n\
+         COMMIT\n",
+        &nfsim::syntax::RestoreOptions::new(Family::Ipv4),
+    )
+    .unwrap();
+    let cfg = HostConfig {
+        interfaces: vec![InterfaceConfig {
+            name: "eth0".into(),
+            mac: [2, 0, 0, 0, 0, 1],
+            addrs: vec!["192.0.2.1/24".parse().unwrap()],
+            peer_mac: [2, 0, 0, 0, 1, 1],
+        }],
+        ..HostConfig::default()
+    };
+    let mut host = nfsim::host::Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    let mut out = Outcome::default();
+    let v4 = |s: [u8; 4]| PacketBuilder::ipv4(s.into(), [192, 0, 2, 1].into());
+
+    let syn = v4([192, 0, 2, 20])
+        .tcp(40000, 23)
+        .flags(nfsim::wire::tcp::TcpFlags::SYN)
+        .build();
+    host.receive(1, &syn, Instant::ZERO, &mut out, &mut NoTrace);
+    let d = out.disposition();
+    assert!(
+        matches!(d, Disposition::Rejected { at } if at.to_string() == "filter:INPUT:rule:1"),
+        "{d}"
+    );
+    assert!(d.is_dropped());
+    let (dev, rst) = out.emitted().next().expect("the RST left");
+    assert_eq!((dev, rst[33] & 0x04), (1, 0x04));
+
+    host.receive(
+        1,
+        &v4([192, 0, 2, 20]).udp(1, 5000).build(),
+        Instant::ZERO,
+        &mut out,
+        &mut NoTrace,
+    );
+    let d = out.disposition();
+    assert!(
+        matches!(d, Disposition::Queued { at, num: 3 } if at.num == 2),
+        "{d}"
+    );
+    // --queue-bypass with nobody listening: on to the next rules.
+    host.receive(
+        1,
+        &v4([192, 0, 2, 20]).udp(1, 5001).build(),
+        Instant::ZERO,
+        &mut out,
+        &mut NoTrace,
+    );
+    assert_eq!(out.disposition(), Disposition::Delivered { dev: 1 });
+
+    host.receive(
+        1,
+        &v4([192, 0, 2, 66]).udp(1, 9).build(),
+        Instant::ZERO,
+        &mut out,
+        &mut NoTrace,
+    );
+    let d = out.disposition();
+    assert_eq!(d.to_string(), "dropped: rule at filter:BAD:rule:1");
+}

@@ -92,7 +92,11 @@ pub struct RuleRef {
     pub table: TableKind,
     /// The chain holding the entry.
     pub chain: ChainLabel,
-    /// A rule, or a built-in chain's policy (TRACE's `rule` / `policy`).
+    /// How TRACE names the entry: `rule`; `policy` for a built-in chain's
+    /// policy; and, as the kernel's `get_chainname_rulenum` does, `policy`
+    /// / `return` for a rule with an unconditional standard verdict that
+    /// has the shape of a chain's tail (the [`DropReason`] still says
+    /// [`DropReason::Rule`] for it).
     pub kind: TraceKind,
     /// The rule's number in its chain, as `iptables -L --line-numbers`
     /// shows it; for a policy, the number of rules plus one (as TRACE).
