@@ -138,8 +138,9 @@ impl Step {
 
     /// The part that failed, as iptables names it: `-s`, `-d`, `-i`, `-o`,
     /// `-p`, `-f`, or the extension and option (`tcp --dport`,
-    /// `conntrack --ctstate`; the extension alone when the option is not
-    /// told apart). `None` when the rule matched.
+    /// `conntrack --ctstate`; an extension given one option is named with
+    /// it, `mark --mark`; the extension alone when its options are not told
+    /// apart). `None` when the rule matched.
     ///
     /// ```
     /// use nfsim::explain::{Step, StepResult};
@@ -164,10 +165,26 @@ impl Step {
         let Mismatch::Match { index, option } = m else {
             return None;
         };
-        let name = self
-            .rule(rs)
-            .and_then(|r| r.matches.get(index))
-            .map_or("?", |x| x.name());
+        let Some(m) = self.rule(rs).and_then(|r| r.matches.get(index)) else {
+            return Some("?".to_string());
+        };
+        let name = m.name();
+        // An extension given a single option, and that with a value (not
+        // a modifier flag such as rpfilter's --invert), failed on it.
+        let option = option.map(str::to_string).or_else(|| {
+            let mut text = String::new();
+            m.save(&mut text).ok()?;
+            let words: Vec<&str> = text.split_whitespace().collect();
+            let mut opts = words
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.starts_with("--"));
+            let (i, first) = opts.next()?;
+            let valued = words
+                .get(i + 1)
+                .is_some_and(|v| !v.starts_with("--") && *v != "!");
+            (valued && opts.next().is_none()).then(|| first.to_string())
+        });
         Some(match option {
             Some(o) => format!("{name} {o}"),
             None => name.to_string(),

@@ -138,7 +138,7 @@ fn each_part_is_named() {
         (8, Some("tcp --tcp-flags")),
         (9, Some("conntrack --ctstate")),
         (10, Some("state --state")),
-        (11, Some("ttl")),
+        (11, Some("ttl --ttl-eq")),
         (12, None),
     ];
     let got: Vec<(u32, Option<&str>)> = got.iter().map(|(n, p)| (*n, p.as_deref())).collect();
