@@ -414,10 +414,12 @@ mod tests {
             let rs = parse_restore(&text, &RestoreOptions::new(Family::Ipv4)).unwrap();
             let prog = Program::compile(&rs).unwrap();
             let t = prog.table(TableKind::Filter).unwrap();
-            let mut data = [0x45, 0, 0, 40, 0, 1, 0, 0, 64, if udp { 17 } else { 6 }, 0, 0,
-                0, 0, 0, 0, 0, 0, 0, 0, 0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2, 0xfa, 0xf0, 0, 0, 0, 0];
-            data[12..16].copy_from_slice(&ADDRS[src]);
-            data[16..20].copy_from_slice(&ADDRS[dst]);
+            // 20 bytes of a TCP SYN header 40000 -> 80 after the IP header
+            // (as UDP too: only ports are read).
+            let l4 = [0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2, 0xfa, 0xf0, 0, 0, 0, 0];
+            let proto = if udp { crate::wire::IpProtocol::UDP } else { crate::wire::IpProtocol::TCP };
+            let data = crate::wire::PacketBuilder::ipv4(ADDRS[src].into(), ADDRS[dst].into())
+                .protocol(proto).payload(&l4).build();
             let meta = PacketMeta::parse(&data).unwrap();
             let run = |explain: bool| {
                 let mut st = t.new_state();
