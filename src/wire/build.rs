@@ -15,7 +15,7 @@
 //! * or [`build`](TransportBuilder::build) a fresh `Vec<u8>`.
 //!
 //! Every packet starts at the IP header (no link-layer header), like the
-//! packets [`crate::Host::receive`] takes. Checksums (IPv4 header,
+//! packets [`crate::host::Host::receive`] takes. Checksums (IPv4 header,
 //! TCP/UDP/ICMPv6 with their pseudo-header, ICMP) are computed; a UDP sum
 //! of zero is sent as `0xffff` (`CSUM_MANGLED_0`). On request
 //! ([`bad_checksum`](TransportBuilder::bad_checksum),
