@@ -41,11 +41,14 @@ impl Env for NullEnv {
     }
 }
 
-/// 192.0.2.1:40000 -> 198.51.100.2:80, TCP SYN (checksums irrelevant here).
-const PKT: [u8; 40] = [
-    0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 192, 0, 2, 1, 198, 51, 100, 2, 0x9c, 0x40, 0, 80, 0,
-    0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xfa, 0xf0, 0, 0, 0, 0,
-];
+/// 192.0.2.1:40000 -> 198.51.100.2:80, TCP SYN, seq 1.
+fn pkt() -> Vec<u8> {
+    nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 1].into(), [198, 51, 100, 2].into())
+        .tcp(40000, 80)
+        .flags(nfsim::wire::tcp::TcpFlags::SYN)
+        .seq(1)
+        .build()
+}
 
 fn chain(n: usize, kind: &str) -> TableProgram {
     let mut s =
@@ -71,13 +74,14 @@ fn chain(n: usize, kind: &str) -> TableProgram {
 }
 
 fn walk(c: &mut Criterion) {
-    let meta = PacketMeta::parse(&PKT).expect("packet parses");
+    let pkt = pkt();
+    let meta = PacketMeta::parse(&pkt).expect("packet parses");
     for kind in ["generic", "match"] {
         let mut g = c.benchmark_group(format!("walk/{kind}"));
         for n in [10usize, 100, 1000, 10_000] {
             let prog = chain(n, kind);
             let mut state = prog.new_state();
-            let mut data = PKT.to_vec();
+            let mut data = pkt.clone();
             g.throughput(Throughput::Elements(n as u64));
             g.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
                 b.iter(|| {

@@ -31,7 +31,8 @@
 //! - [`time`]: integer `Instant`/`Duration`; nothing reads a clock.
 //! - [`wire`]: zero-copy views over IPv4/IPv6 (extension headers), TCP, UDP,
 //!   ICMP/ICMPv6, checksums with incremental updates, the kernel's receive
-//!   checks, REJECT reply builders.
+//!   checks, REJECT reply builders, and [`wire::PacketBuilder`] to build
+//!   packets from fields.
 //! - [`model`]: the typed ruleset (`Ruleset` → `Table` → `Chain` → `Rule`),
 //!   one typed struct per match and target extension.
 //! - [`syntax`]: the `iptables-restore` language parsed as iptables 1.8 parses
@@ -45,17 +46,20 @@
 //!   entries held (never sized by `nf_conntrack_max` / `_buckets`).
 //! - [`host`]: devices, addresses, routes, sysctls and the hook pipeline,
 //!   `LOG` text, `REJECT` replies, reassembly.
+//! - [`explain`]: the sinks every user needs: [`TraceCollector`] (TRACE
+//!   records) and [`Explain`] (each rule met, and which part failed).
 //! - [`replay`]: the reference trace format (`nfsim-trace/1`) and the driver
 //!   behind `nfsim replay`.
 //!
 //! # Example
 //!
 //! ```
-//! use nfsim::host::{Host, HostConfig, InterfaceConfig, Outcome};
+//! use nfsim::host::{Disposition, Host, HostConfig, InterfaceConfig, Outcome};
 //! use nfsim::model::{Family, Ruleset};
-//! use nfsim::replay::TraceCollector;
+//! use nfsim::TraceCollector;
 //! use nfsim::syntax::{parse_restore, RestoreOptions};
 //! use nfsim::time::Instant;
+//! use nfsim::wire::{tcp::TcpFlags, PacketBuilder};
 //!
 //! let rules = parse_restore(
 //!     "*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
@@ -72,19 +76,24 @@
 //! };
 //! let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
 //! // A TCP SYN 192.0.2.20:50000 -> 192.0.2.1:22 arriving on eth0.
-//! let syn = [0x45, 0, 0, 0x28, 0, 1, 0, 0, 0x40, 6, 0xf6, 0xb9, 192, 0, 2, 20, 192, 0, 2, 1,
-//!            0xc3, 0x50, 0, 0x16, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0x50, 0x02, 0xfa, 0xf0, 0x6d, 0x6b, 0, 0];
+//! let syn = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+//!     .tcp(50000, 22)
+//!     .flags(TcpFlags::SYN)
+//!     .seq(10)
+//!     .build();
 //! let mut out = Outcome::default();
 //! let mut trace = TraceCollector::default();
 //! host.receive(host.device_index("eth0").unwrap(), &syn, Instant::ZERO, &mut out, &mut trace);
 //! assert_eq!(trace.records, ["filter:INPUT:rule:1"]);
 //! assert!(out.local);
+//! assert_eq!(out.disposition(), Disposition::Delivered { dev: 1 });
 //! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub mod conntrack;
 pub mod engine;
+pub mod explain;
 pub mod host;
 pub mod model;
 pub mod net;
@@ -94,3 +103,5 @@ pub mod replay;
 pub mod syntax;
 pub mod time;
 pub mod wire;
+
+pub use explain::{Explain, TraceCollector};

@@ -17,7 +17,8 @@ use nfsim::host::{Host, HostConfig, InterfaceConfig, Outcome, RouteConfig};
 use nfsim::model::{Family, Ruleset};
 use nfsim::syntax::{parse_restore, RestoreOptions};
 use nfsim::time::Instant;
-use nfsim::wire::{checksum, IpProtocol};
+use nfsim::wire::tcp::TcpFlags;
+use nfsim::wire::PacketBuilder;
 
 /// Counts allocations and reallocations made by the current thread (tests
 /// run on several threads; each counts only its own).
@@ -97,70 +98,26 @@ fn steady_state_allocs(host: &mut Host, pkts: &[Pkt], warm: u32, rounds: u32) ->
     (counted, packets)
 }
 
-fn ipv4(src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, mut l4: Vec<u8>) -> Vec<u8> {
-    let total = 20 + l4.len();
-    let mut p = vec![
-        0x45,
-        0,
-        (total >> 8) as u8,
-        total as u8,
-        0,
-        1,
-        0,
-        0,
-        64,
-        proto.0,
-        0,
-        0,
-    ];
-    p.extend_from_slice(&src.octets());
-    p.extend_from_slice(&dst.octets());
-    let c = checksum::ipv4_header(&p);
-    p[10..12].copy_from_slice(&c.to_be_bytes());
-    let at = match proto {
-        IpProtocol::TCP => Some(16),
-        IpProtocol::UDP => Some(6),
-        IpProtocol::ICMP => Some(2),
-        _ => None,
-    };
-    if let Some(at) = at {
-        let c = match proto {
-            IpProtocol::ICMP => checksum::icmpv4(&l4),
-            IpProtocol::UDP => checksum::udp_v4(src, dst, &l4),
-            _ => checksum::transport_v4(src, dst, proto, &l4),
-        };
-        l4[at..at + 2].copy_from_slice(&c.to_be_bytes());
-    }
-    p.extend_from_slice(&l4);
-    p
-}
-
 fn tcp(src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), seq: u32, ack: u32, flags: u8) -> Vec<u8> {
-    let mut s = Vec::with_capacity(20);
-    s.extend_from_slice(&src.1.to_be_bytes());
-    s.extend_from_slice(&dst.1.to_be_bytes());
-    s.extend_from_slice(&seq.to_be_bytes());
-    s.extend_from_slice(&ack.to_be_bytes());
-    s.extend_from_slice(&[0x50, flags, 0xfa, 0xf0, 0, 0, 0, 0]);
-    ipv4(src.0, dst.0, IpProtocol::TCP, s)
+    PacketBuilder::ipv4(src.0, dst.0)
+        .tcp(src.1, dst.1)
+        .seq(seq)
+        .ack(ack)
+        .flags(TcpFlags::from_bits_retain(flags))
+        .build()
 }
 
 fn udp(src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), payload: &[u8]) -> Vec<u8> {
-    let len = (8 + payload.len()) as u16;
-    let mut s = Vec::new();
-    s.extend_from_slice(&src.1.to_be_bytes());
-    s.extend_from_slice(&dst.1.to_be_bytes());
-    s.extend_from_slice(&len.to_be_bytes());
-    s.extend_from_slice(&[0, 0]);
-    s.extend_from_slice(payload);
-    ipv4(src.0, dst.0, IpProtocol::UDP, s)
+    PacketBuilder::ipv4(src.0, dst.0)
+        .udp(src.1, dst.1)
+        .payload(payload)
+        .build()
 }
 
 fn icmp_echo(src: Ipv4Addr, dst: Ipv4Addr, id: u16) -> Vec<u8> {
-    let mut s = vec![8, 0, 0, 0];
-    s.extend_from_slice(&id.to_be_bytes());
-    s.extend_from_slice(&[0, 1]);
-    ipv4(src, dst, IpProtocol::ICMP, s)
+    PacketBuilder::ipv4(src, dst)
+        .icmp_echo_request(id, 1)
+        .build()
 }
 
 const GATEWAY_RULES: &str = "\

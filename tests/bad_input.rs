@@ -6,6 +6,7 @@ use nfsim::host::{Host, HostConfig, HostError, InterfaceConfig, Outcome};
 use nfsim::model::{Family, Ruleset};
 use nfsim::replay::TraceFile;
 use nfsim::time::Instant;
+use nfsim::wire::PacketBuilder;
 
 fn eth0() -> InterfaceConfig {
     InterfaceConfig {
@@ -214,17 +215,10 @@ fn host_clock_is_monotonic() {
         ..HostConfig::default()
     };
     let mut h = Host::new(&cfg, &rs, &Ruleset::new(Family::Ipv6)).unwrap();
-    // UDP 192.0.2.2:1000 -> 192.0.2.1:53, checksum 0 (none).
-    let mut pkt: [u8; 28] = [
-        0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0, 192, 0, 2, 2, 192, 0, 2, 1, 0x03, 0xe8, 0, 53, 0,
-        8, 0, 0,
-    ];
-    let sum: u32 = pkt[..20]
-        .chunks(2)
-        .map(|w| u32::from(u16::from_be_bytes([w[0], w[1]])))
-        .sum();
-    let folded = (sum & 0xffff) + (sum >> 16);
-    pkt[10..12].copy_from_slice(&(!(folded as u16)).to_be_bytes());
+    // UDP 192.0.2.2:1000 -> 192.0.2.1:53.
+    let pkt = PacketBuilder::ipv4([192, 0, 2, 2].into(), [192, 0, 2, 1].into())
+        .udp(1000, 53)
+        .build();
     let mut out = Outcome::default();
     h.receive(
         1,

@@ -21,7 +21,7 @@ use nfsim::host::{Host, HostConfig, InterfaceConfig, Outcome, RouteConfig};
 use nfsim::model::{Family, Ruleset};
 use nfsim::syntax::{parse_restore, RestoreOptions};
 use nfsim::time::Instant;
-use nfsim::wire::{checksum, IpProtocol};
+use nfsim::wire::PacketBuilder;
 
 /// The child's address-space limit: far below what the old pre-sized
 /// tables asked for (16 GiB of chain heads, 464 GB of slab), well above
@@ -31,20 +31,10 @@ const CHILD_ENV: &str = "NFSIM_MEMORY_BOUNDS_CHILD";
 const TEST_NAME: &str = "huge_table_settings_under_bounded_address_space";
 
 fn udp(src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16)) -> Vec<u8> {
-    let mut l4 = Vec::with_capacity(9);
-    l4.extend_from_slice(&src.1.to_be_bytes());
-    l4.extend_from_slice(&dst.1.to_be_bytes());
-    l4.extend_from_slice(&9u16.to_be_bytes());
-    l4.extend_from_slice(&[0, 0, b'q']);
-    let c = checksum::udp_v4(src.0, dst.0, &l4);
-    l4[6..8].copy_from_slice(&c.to_be_bytes());
-    let mut p = vec![0x45, 0, 0, 29, 0, 1, 0, 0, 64, IpProtocol::UDP.0, 0, 0];
-    p.extend_from_slice(&src.0.octets());
-    p.extend_from_slice(&dst.0.octets());
-    let c = checksum::ipv4_header(&p);
-    p[10..12].copy_from_slice(&c.to_be_bytes());
-    p.extend_from_slice(&l4);
-    p
+    PacketBuilder::ipv4(src.0, dst.0)
+        .udp(src.1, dst.1)
+        .payload(b"q")
+        .build()
 }
 
 const RULES: &str = "\

@@ -74,7 +74,7 @@ struct Ns(String);
 impl Ns {
     fn new(tag: &str) -> Ns {
         let n = format!("nfsim-sc-{}-{tag}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "del", &n]).status();
+        let _ = Command::new("ip").args(["netns", "del", &n]).output();
         assert!(Command::new("ip")
             .args(["netns", "add", &n])
             .status()

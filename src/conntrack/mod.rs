@@ -415,8 +415,10 @@ const INITIAL_CHAINS: usize = 256;
 /// use nfsim::conntrack::*;
 /// use nfsim::time::Instant;
 /// // A UDP datagram 192.0.2.10:52000 -> 203.0.113.53:53 (from a trace).
-/// let pkt = [0x45,0,0,0x1d,0,1,0,0,0x40,0x11,0x7c,0x8f,192,0,2,10,203,0,113,53,
-///            0xcb,0x20,0,0x35,0,9,0xc5,0x45,0x71];
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 10].into(), [203, 0, 113, 53].into())
+///     .udp(52000, 53)
+///     .payload(b"q")
+///     .build();
 /// let meta = L3Meta { family: Family::Ipv4, l3_header_len: 20, l4_proto: 17, l4_offset: 20,
 ///     frag_offset: 0, src: "192.0.2.10".parse().unwrap(), dst: "203.0.113.53".parse().unwrap() };
 /// let mut ct = ConntrackTable::new(Config::with_max(16)).unwrap();
@@ -606,7 +608,7 @@ impl ConntrackTable {
     }
 
     /// `nf_conntrack_max` reached (0: no limit but the index's).
-    fn full(&self) -> bool {
+    pub(crate) fn full(&self) -> bool {
         let max = if self.cfg.max == 0 {
             SLOT_LIMIT
         } else {

@@ -28,6 +28,56 @@ impl TraceKind {
     }
 }
 
+/// Which part of a rule did not match the packet (explain mode: see
+/// [`TraceSink::mismatch`]).
+///
+/// ```
+/// use nfsim::engine::Mismatch;
+/// assert_eq!(Mismatch::Src.flag(), Some("-s"));
+/// assert_eq!(Mismatch::Match { index: 0, option: Some("--dport") }.flag(), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Mismatch {
+    /// `-s`
+    Src,
+    /// `-d`
+    Dst,
+    /// `-i`
+    InIface,
+    /// `-o`
+    OutIface,
+    /// `-p`
+    Proto,
+    /// `-f`
+    Frag,
+    /// The rule's match number `index` (0-based, in the rule's order);
+    /// `option` names the option that failed (`--dport`, `--ctstate`) when
+    /// the engine tells them apart for that extension, else `None`.
+    Match {
+        /// Index among the rule's matches.
+        index: usize,
+        /// The option that failed, when known.
+        option: Option<&'static str>,
+    },
+}
+
+impl Mismatch {
+    /// The generic option that failed (`-s`, `-d`, `-i`, `-o`, `-p`, `-f`),
+    /// `None` for a match extension.
+    pub const fn flag(&self) -> Option<&'static str> {
+        match self {
+            Mismatch::Src => Some("-s"),
+            Mismatch::Dst => Some("-d"),
+            Mismatch::InIface => Some("-i"),
+            Mismatch::OutIface => Some("-o"),
+            Mismatch::Proto => Some("-p"),
+            Mismatch::Frag => Some("-f"),
+            Mismatch::Match { .. } => None,
+        }
+    }
+}
+
 /// Receives what the engine does. The default methods do nothing, so a
 /// no-op sink costs nothing once inlined.
 pub trait TraceSink {
@@ -44,6 +94,17 @@ pub trait TraceSink {
     #[inline]
     fn no_match(&mut self, table: TableKind, chain: &str, num: u32, failed: Option<usize>) {
         let _ = (table, chain, num, failed);
+    }
+    /// (Explain) a rule was tested and `part` of it did not match. Called
+    /// only when [`TraceSink::WANTS_EXPLAIN`]; the default passes it on to
+    /// [`TraceSink::no_match`].
+    #[inline]
+    fn mismatch(&mut self, table: TableKind, chain: &str, num: u32, part: Mismatch) {
+        let failed = match part {
+            Mismatch::Match { index, .. } => Some(index),
+            _ => None,
+        };
+        self.no_match(table, chain, num, failed);
     }
 }
 

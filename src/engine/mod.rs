@@ -17,7 +17,9 @@ pub mod shared;
 pub mod state;
 pub mod walk;
 
-pub use ctx::{CtView, Env, MatchResult, NoTrace, PacketCtx, TraceKind, TraceSink, Verdict};
+pub use ctx::{
+    CtView, Env, MatchResult, Mismatch, NoTrace, PacketCtx, TraceKind, TraceSink, Verdict,
+};
 pub use program::{
     compile_table, Action, ChainId, CompileError, Program, RuleId, TableProgram, TableState,
 };

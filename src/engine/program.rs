@@ -12,7 +12,7 @@ use crate::model::{
 };
 
 /// Index of a rule in a [`TableProgram`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RuleId(pub u32);
 
 /// Index of a chain in a [`TableProgram`].
@@ -162,6 +162,47 @@ pub struct TableState {
     pub match_state: Vec<MatchState>,
     /// The jump stack (`jumpstack`), sized once.
     pub stack: Vec<RuleId>,
+    /// Where the last walk ([`super::run_table`]) ended with a verdict: the
+    /// entry whose target (or hot-dropping match) gave it. Written once per
+    /// walk, read by the host to say where a packet was dropped.
+    pub end: WalkEnd,
+}
+
+/// Where a table walk ended (see [`TableState::end`]).
+///
+/// ```
+/// use nfsim::engine::program::{EndHow, RuleId, WalkEnd};
+/// let e = WalkEnd::default();
+/// assert_eq!((e.rule, e.how), (RuleId(0), EndHow::Verdict));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct WalkEnd {
+    /// The entry.
+    pub rule: RuleId,
+    /// How the verdict came.
+    pub how: EndHow,
+}
+
+/// How a table walk ended (see [`WalkEnd`]).
+///
+/// ```
+/// use nfsim::engine::program::EndHow;
+/// assert_ne!(EndHow::Verdict, EndHow::HotDrop);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum EndHow {
+    /// The entry's target (standard verdict, policy or extension).
+    #[default]
+    Verdict,
+    /// A match of the entry set `hotdrop` (or, IPv6, `ip6_packet_match`
+    /// found no upper-layer header while `-p` is given).
+    HotDrop,
+    /// A jump past the jump stack's size (`ipt_do_table`: `stackidx >=
+    /// private->stacksize`, NF_DROP).
+    StackOverflow,
+    /// The walk ran off the entries (cannot happen with a compiled program).
+    NoEntry,
 }
 
 impl TableProgram {
@@ -177,6 +218,7 @@ impl TableProgram {
             counters: vec![(0, 0); self.rules.len()],
             match_state,
             stack: Vec::with_capacity(self.stack_size + 1),
+            end: WalkEnd::default(),
         }
     }
 }

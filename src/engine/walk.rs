@@ -1,9 +1,11 @@
 //! The table walk: `ipt_do_table` (net/ipv4/netfilter/ip_tables.c) and
 //! `ip6t_do_table` (net/ipv6/netfilter/ip6_tables.c).
 
-use super::ctx::{Env, MatchResult, PacketCtx, TraceSink, Verdict};
+use super::ctx::{Env, MatchResult, Mismatch, PacketCtx, TraceSink, Verdict};
 use super::eval::eval_match;
-use super::program::{Action, Addr4, CRule, Generic, RuleId, TableProgram, TableState};
+use super::program::{
+    Action, Addr4, CRule, EndHow, Generic, RuleId, TableProgram, TableState, WalkEnd,
+};
 use crate::model::{Family, Hook};
 
 /// `ip_packet_match` / `ip6_packet_match`: the generic part of a rule.
@@ -63,6 +65,45 @@ fn generic_match(g: &Generic, pkt: &PacketCtx<'_>) -> Option<bool> {
             Some(true)
         }
     }
+}
+
+/// Explain mode: which part of the generic part failed, in the order
+/// `ip_packet_match` / `ip6_packet_match` test them (called only after
+/// [`generic_match`] said no).
+fn generic_mismatch(g: &Generic, pkt: &PacketCtx<'_>) -> Mismatch {
+    let (src, dst) = match pkt.family {
+        Family::Ipv4 => (pkt.data.get(12..16), pkt.data.get(16..20)),
+        Family::Ipv6 => (pkt.data.get(8..24), pkt.data.get(24..40)),
+    };
+    let (Some(src), Some(dst)) = (src, dst) else {
+        return Mismatch::Src;
+    };
+    if g.src.0.contains(src) == g.src.1 {
+        return Mismatch::Src;
+    }
+    if g.dst.0.contains(dst) == g.dst.1 {
+        return Mismatch::Dst;
+    }
+    if let Some((i, inv)) = &g.in_iface {
+        if i.matches(pkt.in_dev) == *inv {
+            return Mismatch::InIface;
+        }
+    }
+    if let Some((o, inv)) = &g.out_iface {
+        if o.matches(pkt.out_dev) == *inv {
+            return Mismatch::OutIface;
+        }
+    }
+    if pkt.family == Family::Ipv4
+        && g.proto != 0
+        && (pkt.data.get(9).copied() == Some(g.proto)) == g.proto_inv
+    {
+        return Mismatch::Proto;
+    }
+    if pkt.family == Family::Ipv4 && g.frag.is_some() {
+        return Mismatch::Frag;
+    }
+    Mismatch::Proto
 }
 
 /// The first entry at or after `from` whose IPv4 addresses may pass its
@@ -146,18 +187,28 @@ pub fn run_table<E: Env, S: TraceSink>(
             }
         }
         let Some(r) = prog.rules.get(e.0 as usize) else {
+            state.end = WalkEnd {
+                rule: e,
+                how: EndHow::NoEntry,
+            };
             return Verdict::Drop;
         };
         let r: &CRule = r;
         match generic_match(&r.generic, pkt) {
-            None => return Verdict::Drop,
+            None => {
+                state.end = WalkEnd {
+                    rule: e,
+                    how: EndHow::HotDrop,
+                };
+                return Verdict::Drop;
+            }
             Some(false) => {
                 if S::WANTS_EXPLAIN {
-                    sink.no_match(
+                    sink.mismatch(
                         prog.kind,
                         &prog.chains[r.chain.0 as usize].name,
                         r.num,
-                        None,
+                        generic_mismatch(&r.generic, pkt),
                     );
                 }
                 e = RuleId(e.0 + 1);
@@ -172,17 +223,26 @@ pub fn run_table<E: Env, S: TraceSink>(
                 MatchResult::Match => {}
                 MatchResult::NoMatch => {
                     if S::WANTS_EXPLAIN {
-                        sink.no_match(
+                        sink.mismatch(
                             prog.kind,
                             &prog.chains[r.chain.0 as usize].name,
                             r.num,
-                            Some(k),
+                            Mismatch::Match {
+                                index: k,
+                                option: super::eval::failed_option(m, pkt),
+                            },
                         );
                     }
                     matched = false;
                     break;
                 }
-                MatchResult::HotDrop => return Verdict::Drop,
+                MatchResult::HotDrop => {
+                    state.end = WalkEnd {
+                        rule: e,
+                        how: EndHow::HotDrop,
+                    };
+                    return Verdict::Drop;
+                }
             }
         }
         if !matched {
@@ -205,15 +265,27 @@ pub fn run_table<E: Env, S: TraceSink>(
             };
             sink.trace(prog.kind, &chain.name, kind, r.num);
         }
+        // Where a verdict given below comes from (one store per walk end).
+        let end = WalkEnd {
+            rule: e,
+            how: EndHow::Verdict,
+        };
         match &r.action {
             Action::Continue => e = RuleId(e.0 + 1),
-            Action::Accept => return Verdict::Accept,
-            Action::Drop => return Verdict::Drop,
+            Action::Accept => {
+                state.end = end;
+                return Verdict::Accept;
+            }
+            Action::Drop => {
+                state.end = end;
+                return Verdict::Drop;
+            }
             Action::Queue => {
+                state.end = end;
                 return Verdict::Queue {
                     num: 0,
                     bypass: false,
-                }
+                };
             }
             Action::Return => {
                 e = match state.stack.pop() {
@@ -223,6 +295,10 @@ pub fn run_table<E: Env, S: TraceSink>(
             }
             Action::Jump(to) => {
                 if state.stack.len() > prog.stack_size {
+                    state.end = WalkEnd {
+                        rule: e,
+                        how: EndHow::StackOverflow,
+                    };
                     return Verdict::Drop;
                 }
                 state.stack.push(e);
@@ -231,7 +307,10 @@ pub fn run_table<E: Env, S: TraceSink>(
             Action::Goto(to) => e = *to,
             Action::Ext(t) => match env.run_target(prog.kind, t, pkt) {
                 None => e = RuleId(e.0 + 1),
-                Some(v) => return v,
+                Some(v) => {
+                    state.end = end;
+                    return v;
+                }
             },
         }
     }
@@ -335,10 +414,12 @@ mod tests {
             let rs = parse_restore(&text, &RestoreOptions::new(Family::Ipv4)).unwrap();
             let prog = Program::compile(&rs).unwrap();
             let t = prog.table(TableKind::Filter).unwrap();
-            let mut data = [0x45, 0, 0, 40, 0, 1, 0, 0, 64, if udp { 17 } else { 6 }, 0, 0,
-                0, 0, 0, 0, 0, 0, 0, 0, 0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2, 0xfa, 0xf0, 0, 0, 0, 0];
-            data[12..16].copy_from_slice(&ADDRS[src]);
-            data[16..20].copy_from_slice(&ADDRS[dst]);
+            // 20 bytes of a TCP SYN header 40000 -> 80 after the IP header
+            // (as UDP too: only ports are read).
+            let l4 = [0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2, 0xfa, 0xf0, 0, 0, 0, 0];
+            let proto = if udp { crate::wire::IpProtocol::UDP } else { crate::wire::IpProtocol::TCP };
+            let data = crate::wire::PacketBuilder::ipv4(ADDRS[src].into(), ADDRS[dst].into())
+                .protocol(proto).payload(&l4).build();
             let meta = PacketMeta::parse(&data).unwrap();
             let run = |explain: bool| {
                 let mut st = t.new_state();

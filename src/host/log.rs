@@ -259,11 +259,10 @@ impl<'a> LogDevs<'a> {
 /// use nfsim::host::log::{format_log, LogDevs, LogFlags, LogInfo, MacHeader};
 /// use nfsim::model::Family;
 /// // UDP 192.0.2.20:50002 -> 192.0.2.1:137, one byte of data.
-/// let pkt = [
-///     0x45, 0x00, 0x00, 0x1d, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0xf6, 0xb9,
-///     0xc0, 0x00, 0x02, 0x14, 0xc0, 0x00, 0x02, 0x01, 0xc3, 0x52, 0x00, 0x89,
-///     0x00, 0x09, 0x46, 0xea, 0x71,
-/// ];
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+///     .udp(50002, 137)
+///     .payload(b"q")
+///     .build();
 /// let mac = MacHeader::Ethernet {
 ///     dst: [2, 0, 0, 0, 0, 1],
 ///     src: [2, 0, 0, 0, 1, 1],

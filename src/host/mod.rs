@@ -21,6 +21,9 @@ pub mod route;
 pub mod stack;
 mod sysctl;
 pub mod targets;
+mod verdict;
+
+pub use verdict::{ChainLabel, Disposition, DropReason, RuleRef};
 
 use std::collections::VecDeque;
 use std::net::IpAddr;
@@ -155,8 +158,50 @@ pub struct Emitted {
 }
 
 /// What happened to a packet: filled by [`Host::receive`] / [`Host::send`].
-/// Reuse one `Outcome` for many packets: its buffers keep their capacity, so
-/// the steady state allocates nothing.
+///
+/// * [`disposition`](Self::disposition): what became of the packet itself
+///   (delivered, forwarded, sent, dropped with where and why, rejected,
+///   queued, stolen, kept for reassembly).
+/// * [`emitted`](Self::emitted): every packet that left the host during the
+///   call (forwarded, NATed, REJECT replies, ICMP errors), with its device.
+/// * [`logs`](Self::logs): the `LOG` lines written.
+///
+/// # Allocation and lifetime
+///
+/// Reuse one `Outcome` for many packets. Each call clears it first
+/// ([`clear`](Self::clear)) and keeps its buffers' capacity: the bytes of
+/// all emitted packets share one buffer, the LOG lines another, so once
+/// they have grown to the largest call seen, the steady state allocates
+/// nothing (tests/alloc.rs). The slices that [`emitted`](Self::emitted) and
+/// [`logs`](Self::logs) give borrow the `Outcome`: they are valid until the
+/// next call that takes it mutably; copy what you keep longer.
+/// [`Disposition`] is `Copy` and holds no heap data.
+///
+/// ```
+/// use nfsim::engine::NoTrace;
+/// use nfsim::host::{Disposition, DropReason, Host, HostConfig, InterfaceConfig, Outcome};
+/// use nfsim::model::{Family, Ruleset};
+/// use nfsim::syntax::{parse_restore, RestoreOptions};
+/// use nfsim::time::Instant;
+/// use nfsim::wire::PacketBuilder;
+///
+/// let rules = parse_restore("*filter\n:INPUT DROP [0:0]\nCOMMIT\n",
+///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let cfg = HostConfig {
+///     interfaces: vec![InterfaceConfig { name: "eth0".into(), mac: [2, 0, 0, 0, 0, 1],
+///         addrs: vec!["192.0.2.1/24".parse().unwrap()], peer_mac: [2, 0, 0, 0, 1, 1] }],
+///     ..HostConfig::default()
+/// };
+/// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+/// let pkt = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let mut out = Outcome::default();
+/// host.receive(1, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+/// let Disposition::Dropped { reason: DropReason::Policy, at: Some(at) } = out.disposition() else {
+///     panic!("{}", out.disposition());
+/// };
+/// assert_eq!(at.to_string(), "filter:INPUT:policy:1");
+/// assert_eq!(out.emitted().count(), 0);
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
     /// Whether the packet was delivered to the host's own stack through a
@@ -165,6 +210,7 @@ pub struct Outcome {
     /// Set when the packet took a path nfsim cannot reproduce faithfully
     /// (the reason); what is reported up to that point is still the kernel's.
     pub unsupported: Option<&'static str>,
+    disposition: Disposition,
     emitted: Vec<Emitted>,
     bytes: Vec<u8>,
     logs: Vec<(usize, usize)>,
@@ -176,10 +222,19 @@ impl Outcome {
     pub fn clear(&mut self) {
         self.local = false;
         self.unsupported = None;
+        self.disposition = Disposition::None;
         self.emitted.clear();
         self.bytes.clear();
         self.logs.clear();
         self.log_text.clear();
+    }
+    /// What became of the packet given to [`Host::receive`] /
+    /// [`Host::send`] (see [`Disposition`]).
+    pub fn disposition(&self) -> Disposition {
+        self.disposition
+    }
+    pub(crate) fn set_disposition(&mut self, d: Disposition) {
+        self.disposition = d;
     }
     /// Packets that left the host: device index and L3 bytes.
     pub fn emitted(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {

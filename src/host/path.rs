@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::route::RouteKind;
 use super::targets::HostEnv;
-use super::{FamilyState, Host, Outcome};
+use super::{Disposition, DropReason, FamilyState, Host, Outcome};
 use crate::conntrack::{
     CtHook, CtSlot, CtVerdict, Family as CtFamily, L3Meta, ManipType, NatAction, NatHook,
 };
@@ -43,6 +43,9 @@ pub(crate) struct Job {
     /// the pseudo-header sum only (an IPv4 REJECT tcp-reset); NAT updates it
     /// as `inet_proto_csum_replace*` does for such packets.
     pub(crate) csum_partial: bool,
+    /// The packet the caller gave to `receive` / `send` (or its return
+    /// through `lo`): its fate is the call's [`Disposition`].
+    pub(crate) primary: bool,
 }
 
 fn family_of(buf: &[u8]) -> Option<Family> {
@@ -123,6 +126,16 @@ struct Pkt<'a> {
     /// `IPCB(skb)->opt.rr_needaddr`: a received record-route option had
     /// room (`ip_forward_options` fills it on forwarding).
     rr_needaddr: bool,
+    /// See [`Job::primary`].
+    primary: bool,
+}
+
+/// Records what became of the caller's packet (packets it caused, such as
+/// REJECT replies, do not change it).
+fn settle(p: &Pkt<'_>, out: &mut Outcome, d: Disposition) {
+    if p.primary {
+        out.set_disposition(d);
+    }
 }
 
 enum Step {
@@ -178,6 +191,7 @@ impl Host {
             mark: 0,
             hdrincl: false,
             csum_partial: false,
+            primary: true,
         });
         self.run_queue(now, out, sink);
     }
@@ -204,6 +218,7 @@ impl Host {
             mark: 0,
             hdrincl: true,
             csum_partial: false,
+            primary: true,
         });
         self.run_queue(now, out, sink);
     }
@@ -230,12 +245,13 @@ impl Host {
                 mark,
                 hdrincl,
                 csum_partial,
+                primary,
             } = job;
             match kind {
                 JobKind::Rx(dev) => self.rx(
                     &mut buf,
                     dev,
-                    (false, csum_partial),
+                    (false, csum_partial, primary),
                     slot,
                     mark,
                     now,
@@ -245,7 +261,7 @@ impl Host {
                 JobKind::LoopedBroadcast(dev) => self.rx(
                     &mut buf,
                     dev,
-                    (true, csum_partial),
+                    (true, csum_partial, primary),
                     slot,
                     mark,
                     now,
@@ -256,7 +272,7 @@ impl Host {
                     &mut buf,
                     slot,
                     mark,
-                    (hdrincl, csum_partial),
+                    (hdrincl, csum_partial, primary),
                     now,
                     out,
                     sink,
@@ -399,13 +415,23 @@ impl Host {
         let v = run_table(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
         p.csum_partial = ctx.csum_partial;
+        if p.primary && !matches!(v, Verdict::Accept | Verdict::Queue { bypass: true, .. }) {
+            if let Some(d) = rules_disposition(prog, state.end, hook, v) {
+                out.set_disposition(d);
+            }
+        }
         v
     }
 
     /// PREROUTING / OUTPUT conntrack step (`nf_conntrack_in`).
-    fn conntrack_in(&mut self, p: &mut Pkt<'_>, hook: CtHook, now: Instant) -> Step {
+    fn conntrack_in(
+        &mut self,
+        p: &mut Pkt<'_>,
+        hook: CtHook,
+        now: Instant,
+    ) -> Result<(), DropReason> {
         if !self.fam(p.family).ct || p.slot.is_some() {
-            return Step::Continue;
+            return Ok(());
         }
         let m = l3meta(p.family, p.buf, &p.meta);
         let r = self.ct.process(p.buf, &m, hook, now);
@@ -418,9 +444,15 @@ impl Host {
             });
         }
         if r.verdict == CtVerdict::Drop {
-            return Step::Stop;
+            // init_conntrack: "nf_conntrack: table full, dropping packet",
+            // or another NF_DROP of nf_conntrack_in.
+            return Err(if self.ct.full() {
+                DropReason::ConntrackFull
+            } else {
+                DropReason::Conntrack
+            });
         }
-        Step::Continue
+        Ok(())
     }
 
     /// The nat hook functions (`nf_nat_inet_fn`).
@@ -461,6 +493,7 @@ impl Host {
                     if !self.ct.nat_initialized(h, manip)
                         && self.ct.alloc_null_binding(h, nh, &mut self.rng, now) == CtVerdict::Drop
                     {
+                        settle(p, out, dropped_by(DropReason::Nat));
                         return Step::Stop;
                     }
                 }
@@ -472,6 +505,7 @@ impl Host {
         };
         let m = l3meta(p.family, p.buf, &p.meta);
         if self.ct.nat_packet_csum(slot, nh, p.buf, &m, p.csum_partial) == CtVerdict::Drop {
+            settle(p, out, dropped_by(DropReason::Nat));
             return Step::Stop;
         }
         if let Ok(meta) = PacketMeta::parse(p.buf) {
@@ -480,13 +514,20 @@ impl Host {
         Step::Continue
     }
 
-    fn confirm(&mut self, p: &Pkt<'_>, now: Instant) -> Step {
+    fn confirm(&mut self, p: &Pkt<'_>, now: Instant, out: &mut Outcome) -> Step {
         if let Some(slot) = p.slot {
             if self.ct.confirm(slot, now) == CtVerdict::Drop {
+                settle(p, out, dropped_by(DropReason::ConntrackConfirm));
                 return Step::Stop;
             }
         }
         Step::Continue
+    }
+
+    /// [`Host::dropped`] for a drop outside the rules, with its reason.
+    fn drop_for(&mut self, p: &Pkt<'_>, out: &mut Outcome, reason: DropReason) {
+        settle(p, out, dropped_by(reason));
+        self.dropped(p);
     }
 
     fn dropped(&mut self, p: &Pkt<'_>) {
@@ -523,23 +564,36 @@ impl Host {
         &mut self,
         buf: &mut Vec<u8>,
         dev: usize,
-        (looped, csum_partial): (bool, bool),
+        (looped, csum_partial, primary): (bool, bool, bool),
         slot: Option<CtSlot>,
         mark: u32,
         now: Instant,
         out: &mut Outcome,
         sink: &mut S,
     ) {
-        let Some(family) = family_of(buf) else { return };
+        let Some(family) = family_of(buf) else {
+            if primary {
+                out.set_disposition(dropped_by(DropReason::Malformed));
+            }
+            return;
+        };
         let on_lo = dev == 0;
         // ip_rcv_core / ipv6_rcv: malformed headers are dropped before any hook.
         let len = match family {
             Family::Ipv4 => ipv4::rcv_check(buf),
             Family::Ipv6 => ipv6::rcv_check(buf, on_lo).map_err(|_| ipv4::RcvDrop::TooShort),
         };
-        let Ok(len) = len else { return };
+        let Ok(len) = len else {
+            if primary {
+                out.set_disposition(dropped_by(DropReason::HeaderCheck));
+            }
+            return;
+        };
         buf.truncate(len);
         let Ok(meta) = PacketMeta::parse(buf) else {
+            if primary {
+                out.set_disposition(dropped_by(DropReason::Malformed));
+            }
             return;
         };
         let mut p = Pkt {
@@ -561,13 +615,13 @@ impl Host {
             // sent to the host itself is still one when it comes back in.
             csum_partial,
             rr_needaddr: false,
+            primary,
         };
         // nf_defrag_ipv4 / nf_defrag_ipv6 (priority -400) when conntrack is on;
         // looped-back packets (already tracked) are left alone.
         if p.slot.is_none() && self.fam(family).ct {
-            match self.gather(&mut p, super::frag::DefragUser::ConntrackIn, now) {
-                Some(true) => {}
-                _ => return,
+            if let Err(d) = self.gather(&mut p, super::frag::DefragUser::ConntrackIn, now) {
+                return settle(&p, out, d);
             }
         }
         // PREROUTING
@@ -576,8 +630,8 @@ impl Host {
         {
             return self.dropped(&p);
         }
-        if let Step::Stop = self.conntrack_in(&mut p, CtHook::PreRouting, now) {
-            return self.dropped(&p);
+        if let Err(r) = self.conntrack_in(&mut p, CtHook::PreRouting, now) {
+            return self.drop_for(&p, out, r);
         }
         if let Step::Stop = self.hook_tables(
             Hook::PreRouting,
@@ -601,7 +655,7 @@ impl Host {
         };
         let localnet = self.route_localnet.get(dev).copied().unwrap_or(false);
         if !on_lo && !looped && martian(family, src, dst, fib, localnet) {
-            return self.dropped(&p);
+            return self.drop_for(&p, out, DropReason::Martian);
         }
         let route = if on_lo {
             Some(RouteKind::Local)
@@ -667,9 +721,10 @@ impl Host {
             };
             match rcv_options(p.buf, spec_dst) {
                 Ok(rr) => p.rr_needaddr = rr,
-                Err(OptionsOutcome::Drop) => return self.dropped(&p),
+                Err(OptionsOutcome::Drop) => return self.drop_for(&p, out, DropReason::IpOptions),
                 Err(OptionsOutcome::Unsupported(why)) => {
                     out.unsupported = Some(why);
+                    settle(&p, out, Disposition::Unsupported(why));
                     return self.dropped(&p);
                 }
             }
@@ -684,7 +739,7 @@ impl Host {
             };
             let rpf = self.rp_filter_of(p.in_dev);
             if validated && !rp_filter_ok(rpf, src, p.in_dev, &self.fib4) {
-                return self.dropped(&p);
+                return self.drop_for(&p, out, DropReason::RpFilter);
             }
         }
         match route {
@@ -699,9 +754,16 @@ impl Host {
                 if family == Family::Ipv6 || self.fam(family).forward {
                     super::stack::no_route(self, family, p.buf, p.slot, now);
                 }
-                self.dropped(&p)
+                self.drop_for(&p, out, DropReason::NoRoute)
             }
-            _ => self.dropped(&p),
+            // ip_route_input_slow: a unicast route elsewhere while
+            // forwarding is off (-EHOSTUNREACH), a multicast group not
+            // joined, nothing routable on lo.
+            Some(RouteKind::Unicast { .. }) => self.drop_for(&p, out, DropReason::NotForwarding),
+            _ if p.mcast || dst_is_multicast(dst) => {
+                self.drop_for(&p, out, DropReason::MulticastNotJoined)
+            }
+            _ => self.drop_for(&p, out, DropReason::NoRoute),
         }
     }
 
@@ -714,9 +776,8 @@ impl Host {
     ) {
         // ip_local_deliver: IPv4 datagrams are reassembled before INPUT.
         if p.family == Family::Ipv4 {
-            match self.gather(&mut p, super::frag::DefragUser::LocalDeliver, now) {
-                Some(true) => {}
-                _ => return,
+            if let Err(d) = self.gather(&mut p, super::frag::DefragUser::LocalDeliver, now) {
+                return settle(&p, out, d);
             }
         }
         let tables = [TableKind::Mangle, TableKind::Filter, TableKind::Security];
@@ -726,39 +787,53 @@ impl Host {
         if let Step::Stop = self.nat(Hook::LocalIn, &mut p, now, out, sink) {
             return self.dropped(&p);
         }
-        if let Step::Stop = self.confirm(&p, now) {
+        if let Step::Stop = self.confirm(&p, now, out) {
             return;
         }
         // IPv6 fragments pass INPUT one by one and are reassembled by the
         // stack (ipv6_frag_rcv); the datagram reaches a transport (and the
         // XFRM check) once complete.
         if p.family == Family::Ipv6 && frag6_offsets(p.buf).is_some() {
-            match self.gather(&mut p, super::frag::DefragUser::LocalDeliver, now) {
-                Some(true) => {}
-                _ => return,
+            if let Err(d) = self.gather(&mut p, super::frag::DefragUser::LocalDeliver, now) {
+                return settle(&p, out, d);
             }
         }
         // IPPROTO_NONE has a NOPOLICY handler in IPv6 (exthdrs.c
         // nodata_protocol): no XFRM check, nothing delivered.
         if p.family == Family::Ipv6 && p.meta.protocol.0 == 59 {
-            return;
+            return settle(&p, out, dropped_by(DropReason::NoNextHeader));
         }
         // Broadcast / multicast: UDP goes to the multicast delivery, which
         // finds no socket and checks no policy; the other transports check
         // the XFRM policy as for unicast (icmp_rcv, tcp_v4_rcv, ...).
         if p.mcast {
             out.local = !matches!(p.meta.protocol.0, 17 | 136);
-            return;
+            let d = if out.local {
+                Disposition::Delivered { dev: p.in_dev }
+            } else {
+                dropped_by(DropReason::NoSocket)
+            };
+            return settle(&p, out, d);
         }
         if p.in_dev != 0 && p.meta.protocol.0 == 17 && !udp_csum_init_ok(&p) {
-            return self.dropped(&p);
+            return self.drop_for(&p, out, DropReason::UdpChecksum);
         }
-        if p.in_dev == 0 && p.family == Family::Ipv4 {
+        let v4_lo = p.in_dev == 0 && p.family == Family::Ipv4;
+        if !v4_lo && early_csum_error(p.family, p.buf, &p.meta, p.csum_partial) {
+            let reason = if p.meta.protocol.0 == 17 {
+                DropReason::UdpChecksum
+            } else {
+                DropReason::TransportChecksum
+            };
+            return self.drop_for(&p, out, reason);
+        }
+        settle(&p, out, Disposition::Delivered { dev: p.in_dev });
+        if v4_lo {
             // IPv4 `lo` has disable_policy=1: the XFRM block does not apply and
             // the host stack answers (closed ports, echo). IPv6 has no such
             // exemption (recorded: packets to ::1 count as local).
             super::stack::answer(self, p.family, p.buf, p.slot);
-        } else if !early_csum_error(p.family, p.buf, &p.meta, p.csum_partial) {
+        } else {
             out.local = true;
         }
     }
@@ -778,7 +853,7 @@ impl Host {
         };
         if ttl <= 1 {
             super::stack::time_exceeded(self, p.family, p.buf, p.slot, now);
-            return self.dropped(&p);
+            return self.drop_for(&p, out, DropReason::TtlExceeded);
         }
         // ip6_forward (net/ipv6/ip6_output.c), when the packet does not leave
         // by its input device (else the redirect branch): "This check is
@@ -800,11 +875,13 @@ impl Host {
                         .iter()
                         .any(|(n, d)| *d == p.in_dev && n.contains(&src))
                 {
-                    out.unsupported = Some("ICMPv6 not-neighbour error for a link-local source");
+                    let why = "ICMPv6 not-neighbour error for a link-local source";
+                    out.unsupported = Some(why);
+                    settle(&p, out, Disposition::Unsupported(why));
                     return self.dropped(&p);
                 }
                 if s.is_unspecified() || s.is_multicast() || s.is_loopback() || link_local {
-                    return self.dropped(&p);
+                    return self.drop_for(&p, out, DropReason::ForwardSource);
                 }
             }
         }
@@ -855,7 +932,7 @@ impl Host {
                         ..
                     }) = self.queue.pop_back()
                     {
-                        self.tx(&mut buf, slot, mark, (false, false), now, out, sink);
+                        self.tx(&mut buf, slot, mark, (false, false, false), now, out, sink);
                         self.give_buf(buf);
                     }
                 }
@@ -898,7 +975,7 @@ impl Host {
         if let Step::Stop = self.nat(Hook::PostRouting, &mut p, now, out, sink) {
             return self.dropped(&p);
         }
-        if let Step::Stop = self.confirm(&p, now) {
+        if let Step::Stop = self.confirm(&p, now, out) {
             return;
         }
         if p.family == Family::Ipv4 && !p.received && odev != 0 {
@@ -919,6 +996,7 @@ impl Host {
                     mark: p.mark,
                     hdrincl: false,
                     csum_partial: p.csum_partial,
+                    primary: false,
                 });
             }
         }
@@ -934,8 +1012,10 @@ impl Host {
                 mark: p.mark,
                 hdrincl: false,
                 csum_partial: p.csum_partial,
+                primary: p.primary,
             });
         } else if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
+            settle(&p, out, left_by(&p, odev));
             // ip_finish_output: a reassembled datagram leaves in fragments no
             // larger than the largest one received (ip_do_fragment).
             let mut scratch = core::mem::take(&mut self.frag_scratch);
@@ -954,6 +1034,7 @@ impl Host {
             }
             self.frag_scratch = scratch;
         } else {
+            settle(&p, out, left_by(&p, odev));
             out.push_emitted(odev, p.buf);
         }
     }
@@ -964,17 +1045,24 @@ impl Host {
         buf: &mut Vec<u8>,
         slot: Option<CtSlot>,
         mark: u32,
-        (hdrincl, csum_partial): (bool, bool),
+        (hdrincl, csum_partial, primary): (bool, bool, bool),
         now: Instant,
         out: &mut Outcome,
         sink: &mut S,
     ) {
-        let Some(family) = family_of(buf) else { return };
+        let no_route = |out: &mut Outcome, reason| {
+            if primary {
+                out.set_disposition(dropped_by(reason));
+            }
+        };
+        let Some(family) = family_of(buf) else {
+            return no_route(out, DropReason::Malformed);
+        };
         if hdrincl {
             raw_hdrinc_fixup(family, buf, &mut self.rng);
         }
         let Ok(meta) = PacketMeta::parse(buf) else {
-            return;
+            return no_route(out, DropReason::Malformed);
         };
         let (_, dst) = addrs(family, buf);
         let fib = if family == Family::Ipv4 {
@@ -991,9 +1079,9 @@ impl Host {
                 .find(|(n, _)| fib.is_broadcast(dst) && n.addr().is_ipv4())
             {
                 Some((_, d)) => *d,
-                None => return,
+                None => return no_route(out, DropReason::NoRoute),
             },
-            None => return,
+            None => return no_route(out, DropReason::NoRoute),
         };
         let mut p = Pkt {
             family,
@@ -1011,12 +1099,12 @@ impl Host {
             mcast: false,
             csum_partial,
             rr_needaddr: false,
+            primary,
         };
         // nf_defrag at LOCAL_OUT (priority -400) when conntrack is on.
         if p.slot.is_none() && self.fam(family).ct {
-            match self.gather(&mut p, super::frag::DefragUser::ConntrackOut, now) {
-                Some(true) => {}
-                _ => return,
+            if let Err(d) = self.gather(&mut p, super::frag::DefragUser::ConntrackOut, now) {
+                return settle(&p, out, d);
             }
         }
         if let Step::Stop =
@@ -1024,8 +1112,8 @@ impl Host {
         {
             return self.dropped(&p);
         }
-        if let Step::Stop = self.conntrack_in(&mut p, CtHook::LocalOut, now) {
-            return self.dropped(&p);
+        if let Err(r) = self.conntrack_in(&mut p, CtHook::LocalOut, now) {
+            return self.drop_for(&p, out, r);
         }
         if let Step::Stop =
             self.hook_tables(Hook::LocalOut, &[TableKind::Mangle], &mut p, now, out, sink)
@@ -1057,7 +1145,7 @@ impl Host {
             odev = match fib.lookup(dst2) {
                 Some(RouteKind::Local) => 0,
                 Some(RouteKind::Unicast { dev, .. }) => dev,
-                _ => return self.dropped(&p),
+                _ => return self.drop_for(&p, out, DropReason::NoRoute),
             };
             // __mkroute_output (net/ipv4/route.c): a loopback source may
             // only leave by a non-loopback device with route_localnet on
@@ -1067,7 +1155,7 @@ impl Host {
                     && odev != 0
                     && !self.route_localnet.get(odev).copied().unwrap_or(false)
                 {
-                    return self.dropped(&p);
+                    return self.drop_for(&p, out, DropReason::LoopbackSource);
                 }
             }
         }
@@ -1264,19 +1352,22 @@ impl Host {
         p: &mut Pkt<'_>,
         user: super::frag::DefragUser,
         now: Instant,
-    ) -> Option<bool> {
+    ) -> Result<(), Disposition> {
         use super::frag::Gathered;
+        let malformed = dropped_by(DropReason::Malformed);
         let g = match p.family {
             Family::Ipv4 => {
-                let fw = u16::from_be_bytes([p.buf.get(6).copied()?, p.buf.get(7).copied()?]);
-                if fw & 0x3fff == 0 {
-                    return Some(true);
+                let (Some(&a), Some(&b)) = (p.buf.get(6), p.buf.get(7)) else {
+                    return Err(malformed);
+                };
+                if u16::from_be_bytes([a, b]) & 0x3fff == 0 {
+                    return Ok(());
                 }
                 self.defrag.ipv4(user, p.buf, now)
             }
             Family::Ipv6 => {
                 let Some((frag_at, prev)) = frag6_offsets(p.buf) else {
-                    return Some(true);
+                    return Ok(());
                 };
                 self.defrag.ipv6(user, p.buf, frag_at, prev, now)
             }
@@ -1286,11 +1377,77 @@ impl Host {
                 p.frag_max_size = frag_max_size;
                 p.frag_list =
                     p.family == Family::Ipv4 && user != super::frag::DefragUser::LocalDeliver;
-                p.meta = PacketMeta::parse(p.buf).ok()?;
-                Some(true)
+                p.meta = PacketMeta::parse(p.buf).map_err(|_| malformed)?;
+                Ok(())
             }
-            _ => None,
+            Gathered::Queued => Err(Disposition::FragmentQueued),
+            Gathered::Dropped => Err(dropped_by(DropReason::Fragment)),
         }
+    }
+}
+
+/// Where and why the rules stopped a packet: the entry the walk ended on
+/// (`TableState::end`), named as its TRACE record names it.
+fn rules_disposition(
+    prog: &crate::engine::TableProgram,
+    end: crate::engine::program::WalkEnd,
+    hook: Hook,
+    v: Verdict,
+) -> Option<Disposition> {
+    use crate::engine::program::{Action, EndHow};
+    use crate::engine::TraceKind;
+    let r = prog.rules.get(end.rule.0 as usize)?;
+    let chain = prog.chains.get(r.chain.0 as usize)?;
+    // get_chainname_rulenum: as the walk names the entry in TRACE.
+    let hook_chain = prog.hook_entry[hook as usize]
+        .and_then(|e| prog.rules.get(e.0 as usize))
+        .map(|e| e.chain);
+    let kind = match r.trace_kind {
+        TraceKind::Rule => TraceKind::Rule,
+        _ if Some(r.chain) == hook_chain => TraceKind::Policy,
+        _ => TraceKind::Return,
+    };
+    let at = super::RuleRef {
+        family: prog.family,
+        hook,
+        table: prog.kind,
+        chain: super::ChainLabel::new(&chain.name),
+        kind,
+        num: r.num,
+    };
+    let dropped = |reason| Disposition::Dropped {
+        reason,
+        at: Some(at),
+    };
+    Some(match (v, end.how) {
+        (_, EndHow::HotDrop) => dropped(DropReason::HotDrop),
+        (_, EndHow::Verdict) | (Verdict::Queue { .. } | Verdict::Stolen, _) => match v {
+            Verdict::Queue { num, .. } => Disposition::Queued { at, num },
+            Verdict::Stolen => Disposition::Stolen { at },
+            _ => match &r.action {
+                // The chain's own tail is its policy; a rule that TRACE
+                // names `policy` for its shape is still a rule.
+                Action::Drop if end.rule == chain.tail => dropped(DropReason::Policy),
+                Action::Drop => dropped(DropReason::Rule),
+                Action::Ext(crate::model::Target::Reject(_)) => Disposition::Rejected { at },
+                _ => dropped(DropReason::Target),
+            },
+        },
+        _ => dropped(DropReason::JumpStack),
+    })
+}
+
+/// A drop outside the rules.
+fn dropped_by(reason: DropReason) -> Disposition {
+    Disposition::Dropped { reason, at: None }
+}
+
+/// The disposition of a packet leaving by `odev` (not `lo`).
+fn left_by(p: &Pkt<'_>, odev: usize) -> Disposition {
+    if p.received {
+        Disposition::Forwarded { dev: odev }
+    } else {
+        Disposition::Sent { dev: odev }
     }
 }
 
@@ -1708,18 +1865,13 @@ mod tests {
             &Ruleset::new(Family::Ipv6),
         )
         .unwrap();
-        // UDP, hop limit 64, 4 payload bytes, valid checksum (udp6_csum_init
-        // drops a zero one on local delivery).
+        // UDP, hop limit 64, 4 payload bytes, a right checksum (an IPv6
+        // zero checksum is refused on local delivery: udp6_csum_init).
         let udp = |src: [u16; 8], dst: [u16; 8]| {
-            let mut p = vec![0x60, 0, 0, 0, 0, 12, 17, 64];
-            for w in src.iter().chain(dst.iter()) {
-                p.extend_from_slice(&w.to_be_bytes());
-            }
-            let mut l4 = [0xbb, 0x80, 0x1b, 0x58, 0, 12, 0, 0, b'd', b'a', b't', b'a'];
-            let c = crate::wire::checksum::udp_v6(&Ipv6Addr::from(src), &Ipv6Addr::from(dst), &l4);
-            l4[6..8].copy_from_slice(&c.to_be_bytes());
-            p.extend_from_slice(&l4);
-            p
+            crate::wire::PacketBuilder::ipv6(src.into(), dst.into())
+                .udp(48000, 7000)
+                .payload(b"data")
+                .build()
         };
         let a5 = [0x2001, 0xdb8, 0xa, 0, 0, 0, 0, 5];
         let b9 = [0x2001, 0xdb8, 0xb, 0, 0, 0, 0, 9];

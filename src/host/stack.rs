@@ -30,6 +30,7 @@ fn push_tx(host: &mut Host, data: &[u8], slot: Option<CtSlot>) {
         mark: 0,
         hdrincl: false,
         csum_partial: false,
+        primary: false,
     });
 }
 

@@ -128,6 +128,7 @@ impl HostEnv<'_> {
             mark: 0,
             hdrincl: false,
             csum_partial: false,
+            primary: false,
         });
     }
 

@@ -7,9 +7,8 @@ use std::net::IpAddr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{TraceKind, TraceSink};
 use crate::host::{Host, HostConfig, HostError, InterfaceConfig, Outcome, RouteConfig};
-use crate::model::{Family, Ruleset, TableKind};
+use crate::model::{Family, Ruleset};
 use crate::syntax::{parse_restore, RestoreOptions};
 use crate::time::Instant;
 
@@ -425,24 +424,8 @@ impl TraceFile {
     }
 }
 
-/// Collects TRACE records as `table:chain:kind:num` strings.
-#[derive(Debug, Default, Clone)]
-pub struct TraceCollector {
-    /// The records.
-    pub records: Vec<String>,
-}
-
-impl TraceSink for TraceCollector {
-    fn trace(&mut self, table: TableKind, chain: &str, kind: TraceKind, num: u32) {
-        self.records.push(format!(
-            "{}:{}:{}:{}",
-            table.name(),
-            chain,
-            kind.as_str(),
-            num
-        ));
-    }
-}
+/// Kept here for compatibility: [`crate::TraceCollector`].
+pub use crate::explain::TraceCollector;
 
 /// Replays a trace file's packets through a fresh host, returning nfsim's
 /// answer for each packet in order.

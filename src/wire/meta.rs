@@ -60,8 +60,9 @@ pub const fn min_header_len(p: IpProtocol) -> Option<usize> {
 ///
 /// ```
 /// use nfsim::wire::{meta::PacketMeta, IpProtocol, IpVersion};
-/// let syn = [0x45, 0, 0, 0x28, 0, 1, 0, 0, 0x40, 6, 0xf6, 0xb9, 192, 0, 2, 20, 192, 0, 2, 1,
-///            0xc3, 0x50, 0, 0x16, 0, 0, 0, 0x0a, 0, 0, 0, 0, 0x50, 0x02, 0xfa, 0xf0, 0x6d, 0x6b, 0, 0];
+/// use nfsim::wire::{tcp::TcpFlags, PacketBuilder};
+/// let syn = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+///     .tcp(50000, 22).flags(TcpFlags::SYN).seq(10).build();
 /// let m = PacketMeta::parse(&syn).unwrap();
 /// assert_eq!((m.version, m.protocol, m.thoff, m.fragoff), (IpVersion::V4, IpProtocol::TCP, 20, 0));
 /// assert!(m.header_complete());

@@ -50,6 +50,7 @@
 //! ([`reject::Skip::IpOptionsUnsupported`]), ICMP rate limits and source
 //! address selection (the host's).
 
+pub mod build;
 pub mod checksum;
 pub mod icmp;
 pub mod icmpv6;
@@ -62,6 +63,8 @@ pub mod udp;
 
 #[cfg(test)]
 mod fixtures;
+
+pub use build::PacketBuilder;
 
 use core::fmt;
 

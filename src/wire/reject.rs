@@ -130,8 +130,9 @@ fn put_rst(out: &mut [u8], oth: &tcp::Packet<&[u8]>, otcplen: usize) {
 ///
 /// ```
 /// use nfsim::wire::reject::{tcp_reset_v4, TcpResetChecksum};
-/// let syn = [0x45, 0, 0, 0x28, 0, 1, 0, 0, 0x40, 6, 0xf6, 0xb9, 192, 0, 2, 20, 192, 0, 2, 1,
-///            0xc3, 0x51, 0x0d, 0x3d, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xfa, 0xf0, 0x60, 0x4c, 0, 0];
+/// use nfsim::wire::{tcp::TcpFlags, PacketBuilder};
+/// let syn = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+///     .tcp(50001, 3389).flags(TcpFlags::SYN).seq(1).build();
 /// let mut out = [0u8; 40];
 /// assert_eq!(tcp_reset_v4(&syn, 64, true, TcpResetChecksum::Partial, &mut out), Ok(40));
 /// assert_eq!(&out[..12], &[0x45, 0, 0, 0x28, 0, 0, 0x40, 0, 0x40, 6, 0xb6, 0xba]);

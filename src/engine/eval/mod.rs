@@ -70,6 +70,58 @@ pub fn match_supported(m: &Match) -> bool {
     }
 }
 
+/// Explain mode: which option of a match that did not match failed, for
+/// the extensions whose options are told apart (tcp, udp, state,
+/// conntrack `--ctstate`); `None` otherwise. Follows the order in which
+/// each `*_mt` function tests its options.
+pub(crate) fn failed_option(m: &Match, pkt: &PacketCtx<'_>) -> Option<&'static str> {
+    use crate::wire::{rd_u16, rd_u8};
+    let ports = |l4: &[u8], s: ((u16, u16), bool), d: ((u16, u16), bool)| {
+        if !basic::port_in(rd_u16(l4, 0), s.0, s.1) {
+            Some("--sport")
+        } else if !basic::port_in(rd_u16(l4, 2), d.0, d.1) {
+            Some("--dport")
+        } else {
+            None
+        }
+    };
+    match m {
+        Match::Tcp(t) => {
+            if pkt.meta.fragoff != 0 {
+                return Some("(not the first fragment)");
+            }
+            let l4 = pkt.meta.l4(pkt.data);
+            ports(l4, (t.sports, t.sports_inv), (t.dports, t.dports_inv)).or_else(|| {
+                let flags = rd_u8(l4, 13);
+                if ((flags & t.flg_mask) == t.flg_cmp) == t.flags_inv {
+                    Some("--tcp-flags")
+                } else {
+                    Some("--tcp-option")
+                }
+            })
+        }
+        Match::Udp(u) => {
+            if pkt.meta.fragoff != 0 {
+                return Some("(not the first fragment)");
+            }
+            ports(
+                pkt.meta.l4(pkt.data),
+                (u.sports, u.sports_inv),
+                (u.dports, u.dports_inv),
+            )
+        }
+        Match::State(_) => Some("--state"),
+        Match::Conntrack(c) => {
+            let only_state = crate::model::matches::conntrack::Conntrack {
+                state: c.state,
+                ..Default::default()
+            };
+            (c.state.is_some() && !basic::conntrack_mt(&only_state, pkt)).then_some("--ctstate")
+        }
+        _ => None,
+    }
+}
+
 /// Evaluates one match.
 #[inline]
 pub fn eval_match<E: Env>(

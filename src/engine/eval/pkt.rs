@@ -828,32 +828,31 @@ mod tests {
         !(s as u16)
     }
 
+    /// 192.0.2.2 -> 192.0.2.1, protocol `proto`, `l4` as given after the
+    /// header; `frag`: fragment offset in 8-byte units.
     fn v4f(proto: u8, l4: &[u8], tos: u8, frag: u16) -> Vec<u8> {
-        let len = (20 + l4.len()) as u16;
-        let mut h = vec![0x45, tos];
-        h.extend_from_slice(&len.to_be_bytes());
-        h.extend_from_slice(&[0, 1]);
-        h.extend_from_slice(&frag.to_be_bytes());
-        h.extend_from_slice(&[64, proto, 0, 0, 192, 0, 2, 2, 192, 0, 2, 1]);
-        let c = csum(&h);
-        h[10..12].copy_from_slice(&c.to_be_bytes());
-        h.extend_from_slice(l4);
-        h
+        crate::wire::PacketBuilder::ipv4([192, 0, 2, 2].into(), [192, 0, 2, 1].into())
+            .tos(tos)
+            .frag_offset(frag * 8)
+            .protocol(crate::wire::IpProtocol(proto))
+            .payload(l4)
+            .build()
     }
 
     fn v4(proto: u8, l4: &[u8]) -> Vec<u8> {
         v4f(proto, l4, 0, 0)
     }
 
+    /// 2001:db8::<src_low> -> 2001:db8::1, next header `nh`, `payload` as
+    /// given after the fixed header.
     fn v6s(nh: u8, payload: &[u8], tc: u8, src_low: [u8; 8]) -> Vec<u8> {
-        let mut p = vec![0x60 | (tc >> 4), tc << 4, 0, 0];
-        p.extend_from_slice(&(payload.len() as u16).to_be_bytes());
-        p.extend_from_slice(&[nh, 64]);
-        p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0]);
-        p.extend_from_slice(&src_low);
-        p.extend_from_slice(&[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-        p.extend_from_slice(payload);
-        p
+        let mut src = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        src[8..].copy_from_slice(&src_low);
+        crate::wire::PacketBuilder::ipv6(src.into(), "2001:db8::1".parse().unwrap())
+            .traffic_class(tc)
+            .protocol(crate::wire::IpProtocol(nh))
+            .payload(payload)
+            .build()
     }
 
     fn v6(nh: u8, payload: &[u8]) -> Vec<u8> {
