@@ -137,8 +137,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     for r in net.tap_records(tap) {
         println!(
-            "{:>6?} wan: {} bytes from host {} to host {}",
-            r.at,
+            "{:>5} ms wan: {} bytes from host {} to host {}",
+            r.at.as_nanos() / 1_000_000,
             r.bytes.len(),
             r.from.0 .0,
             r.to.0 .0
