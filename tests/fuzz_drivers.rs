@@ -70,17 +70,16 @@ fn structured_packets_pass_the_receive_checks() {
 /// see the next test).
 fn restore_roundtrip(data: &[u8]) {
     use nfsim::model::{Family, Ruleset};
-    use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
+    use nfsim::syntax::{parse_restore, save, RestoreOptions, SaveOptions};
     let by_kind = |rs: &Ruleset| {
         let mut rs = rs.clone();
         rs.tables.sort_by_key(|t| t.kind as usize);
-        save_string(&rs, SaveOptions::default())
+        save(&rs, SaveOptions::default())
     };
-    let text = String::from_utf8_lossy(data);
     for family in [Family::Ipv4, Family::Ipv6] {
         let opts = RestoreOptions::new(family);
-        if let Ok(rs) = parse_restore(&text, &opts) {
-            let printed = save_string(&rs, SaveOptions::default());
+        if let Ok(rs) = parse_restore(data, &opts) {
+            let printed = save(&rs, SaveOptions::default());
             let again = parse_restore(&printed, &opts).expect("printed text must parse");
             assert_eq!(by_kind(&again), by_kind(&rs));
         }
@@ -98,12 +97,13 @@ fn restore_two_tables_save_order_reverses() {
     use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
     let opts = RestoreOptions::new(Family::Ipv4);
     let rs = parse_restore("*raw\nCOMMIT\n*nat\nCOMMIT\n", &opts).unwrap();
-    let once = save_string(&rs, SaveOptions::default());
+    let once = save_string(&rs, SaveOptions::default()).unwrap();
     assert!(once.find("*nat").unwrap() < once.find("*raw").unwrap());
     let twice = save_string(
         &parse_restore(&once, &opts).unwrap(),
         SaveOptions::default(),
-    );
+    )
+    .unwrap();
     assert!(twice.find("*raw").unwrap() < twice.find("*nat").unwrap());
     restore_roundtrip(&[
         0x2a, 0x6e, 0x61, 0x74, 0x09, 0xc0, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,

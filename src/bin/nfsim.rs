@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nfsim::model::Family;
-use nfsim::syntax::{parse_restore_bytes, save_string, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore, save, RestoreOptions, SaveOptions};
 
 /// Writes one line to the error stream `$e`, ignoring failures: a closed
 /// standard error (`2>&1 | head`) must not crash the command either.
@@ -286,9 +286,9 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                 counters,
                 ..RestoreOptions::new(family)
             };
-            match parse_restore_bytes(&text, &opts) {
+            match parse_restore(&text, &opts) {
                 Ok(rs) => {
-                    w.write_all(save_string(&rs, SaveOptions { counters }).as_bytes())?;
+                    w.write_all(&save(&rs, SaveOptions { counters }))?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {

@@ -425,7 +425,9 @@ impl TraceFile {
     }
 }
 
-/// Collects TRACE records as `table:chain:kind:num` strings.
+/// Collects TRACE records as `table:chain:kind:num` strings, the chain
+/// name as `/dev/kmsg` shows the kernel's TRACE line
+/// ([`crate::host::log::kmsg_escape`]).
 #[derive(Debug, Default, Clone)]
 pub struct TraceCollector {
     /// The records.
@@ -433,14 +435,12 @@ pub struct TraceCollector {
 }
 
 impl TraceSink for TraceCollector {
-    fn trace(&mut self, table: TableKind, chain: &str, kind: TraceKind, num: u32) {
-        self.records.push(format!(
-            "{}:{}:{}:{}",
-            table.name(),
-            chain,
-            kind.as_str(),
-            num
-        ));
+    fn trace(&mut self, table: TableKind, chain: &[u8], kind: TraceKind, num: u32) {
+        use core::fmt::Write;
+        let mut r = format!("{}:", table.name());
+        let _ = crate::host::log::kmsg_escape(&mut r, chain);
+        let _ = write!(r, ":{}:{}", kind.as_str(), num);
+        self.records.push(r);
     }
 }
 

@@ -1,7 +1,11 @@
 //! Text in and out: the `iptables-restore` language and the canonical
 //! `iptables-save` text.
 //!
-//! - [`argv`] splits a line into words with iptables-restore's quoting rules;
+//! Input and output are bytes, as iptables reads and prints them: names,
+//! comments, prefixes and patterns are kept byte for byte, UTF-8 or not
+//! ([`crate::model::ByteStr`]).
+//!
+//! - [`argv`] splits a line into words (bytes) with iptables-restore's quoting rules;
 //! - [`command`] parses one command line like iptables' `do_parse` (getopt_long
 //!   with extension options merged as they are loaded, the implicit protocol
 //!   match, `!` in the positions iptables accepts);
@@ -20,5 +24,5 @@ pub mod restore;
 pub mod save;
 
 pub use error::{Error, ErrorKind, Problem};
-pub use restore::{parse_restore, parse_restore_bytes, restore_into, RestoreOptions};
-pub use save::{save_string, SaveOptions};
+pub use restore::{parse_restore, restore_into, RestoreOptions};
+pub use save::{save, save_string, SaveOptions};

@@ -985,8 +985,7 @@ mod tests {
         let mut h = host("", &rules);
         assert_eq!(input_hits_v6(&mut h, &hex(V6_UDP)), [1, 2, 3]);
         // The route-flag forms are refused, not approximated.
-        let r6 =
-            |r: &str| parse_restore(&filter(&[r]), &RestoreOptions::new(Family::Ipv6)).unwrap();
+        let r6 = |r: &str| parse_restore(filter(&[r]), &RestoreOptions::new(Family::Ipv6)).unwrap();
         for bad in [
             "-A INPUT -m addrtype --dst-type LOCAL --limit-iface-in",
             "-A INPUT -m addrtype --dst-type UNREACHABLE",
@@ -1107,7 +1106,7 @@ mod tests {
     #[test]
     fn string_fsm_refused() {
         let rs = parse_restore(
-            &filter(&["-A INPUT -m string --string q --algo fsm"]),
+            filter(&["-A INPUT -m string --string q --algo fsm"]),
             &RestoreOptions::new(Family::Ipv4),
         );
         if let Ok(rs) = rs {
@@ -1142,7 +1141,7 @@ mod tests {
     #[test]
     fn u32_wide_shift_refused() {
         let rs = parse_restore(
-            &filter(&["-A INPUT -m u32 --u32 \"0<<32=0\""]),
+            filter(&["-A INPUT -m u32 --u32 \"0<<32=0\""]),
             &RestoreOptions::new(Family::Ipv4),
         );
         if let Ok(rs) = rs {

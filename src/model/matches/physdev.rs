@@ -84,7 +84,7 @@ impl Extension for Physdev {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         let inv = |i: bool| if i { " !" } else { "" };
         if let Some(i) = self.is_in {
             write!(f, "{} --physdev-is-in", inv(i))?;

@@ -210,24 +210,32 @@ impl Extension for StringMatch {
                 }
             }
             ALGO => {
-                let s = args.required("string", "algo")?;
+                let s = args.required_bytes("string", "algo")?;
                 // XTTYPE_STRING into char algo[16]: silently truncated.
-                let s = super::xtopt::cut_c(s, 15)?;
+                let s = super::xtopt::cut_c(s, 15);
                 // The kernel's textsearch_find (lib/textsearch.c) knows the
                 // loaded algorithms only; an unknown name fails checkentry.
                 self.algo = Some(match s {
-                    "bm" => Algo::Bm,
-                    "kmp" => Algo::Kmp,
-                    "fsm" => Algo::Fsm,
-                    _ => return Err(format!("xt_string: textsearch algorithm `{s}' not found")),
+                    b"bm" => Algo::Bm,
+                    b"kmp" => Algo::Kmp,
+                    b"fsm" => Algo::Fsm,
+                    _ => {
+                        return Err(format!(
+                            "xt_string: textsearch algorithm `{}' not found",
+                            crate::model::bytestr::Escaped(s)
+                        ))
+                    }
                 });
             }
             STRING => {
-                let s = args.required("string", "string")?;
+                let s = args.required_bytes("string", "string")?;
                 if s.len() > MAX_PATTERN {
-                    return Err(format!("STRING too long \"{s}\""));
+                    return Err(format!(
+                        "STRING too long \"{}\"",
+                        crate::model::bytestr::Escaped(s)
+                    ));
                 }
-                self.pattern = s.as_bytes().to_vec();
+                self.pattern = s.to_vec();
                 self.invert = invert;
             }
             HEX => {
@@ -261,7 +269,7 @@ impl Extension for StringMatch {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_string.c string_save
         bang(f, self.invert)?;
         if is_hex_string(&self.pattern) {
@@ -276,7 +284,7 @@ impl Extension for StringMatch {
                 if b == b'"' || b == b'\\' {
                     f.write_char('\\')?;
                 }
-                f.write_char(char::from(b))?;
+                f.write_bytes(&[b]);
             }
             f.write_char('"')?;
         }
