@@ -439,16 +439,12 @@ impl<'a> Parser<'a> {
             return Err(format!("Invalid target name `{}'", Escaped(&name)));
         }
         // A name that is not UTF-8 is no extension's name.
-        let ext = core::str::from_utf8(&name).ok().map(str::to_string);
-        self.jumpto = Some((name, goto));
-        if goto {
-            return Ok(());
-        }
-        let Some(ext) = ext else {
-            return Ok(());
+        let target = match core::str::from_utf8(&name) {
+            Ok(n) if !goto => Target::new(n, &self.ctx()),
+            _ => None,
         };
-        let ctx = self.ctx();
-        if let Some(t) = Target::new(&ext, &ctx) {
+        self.jumpto = Some((name, goto));
+        if let Some(t) = target {
             let specs = t.options(self.family);
             self.target = Some(t);
             self.merge_options(Owner::Target, specs);
