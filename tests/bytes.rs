@@ -135,6 +135,11 @@ const CASES: &[(&str, &[u8], &[u8])] = &[
         b"-A INPUT -i e\xff\x80 -j ACCEPT\n-A OUTPUT -o \xc3\xa9+ -j ACCEPT\nCOMMIT\n",
     ),
     (
+        "physdev and helper names",
+        b"-A INPUT -m helper --helper f\xff -j ACCEPT\n-A FORWARD -m physdev --physdev-in e\xff --physdev-out \xc3\xa9+ -j ACCEPT\nCOMMIT\n",
+        b"-A INPUT -m helper --helper \"f\xff\" -j ACCEPT\n-A FORWARD -m physdev --physdev-in e\xff --physdev-out \xc3\xa9+ -j ACCEPT\nCOMMIT\n",
+    ),
+    (
         // 15 x U+00E9 (30 bytes) cut to the 29 of the prefix, and 254 x
         // then U+00E9 cut to the 255 of a comment: half a character kept.
         "cuts inside a character",
