@@ -164,11 +164,22 @@ impl fmt::Debug for Escaped<'_> {
     }
 }
 
-/// The bytes as text for parsing numbers and keywords: borrowed when they
-/// are UTF-8, else with U+FFFD for each invalid sequence. No keyword or
-/// number contains U+FFFD, so such a word is refused by the same check
-/// (and with the same message) as any other invalid value; the result must
-/// never be stored where the kernel keeps bytes.
+/// The bytes as text for parsing numbers, keywords and addresses: borrowed
+/// when they are UTF-8, else their [`Escaped`] form (`\xNN` for each byte
+/// that is not part of valid UTF-8). No number, keyword or address has a
+/// `\x` in it, so such a word is refused by the same check, with the same
+/// message, as any other invalid value (`invalid port/service `2\xff'
+/// specified`, where iptables prints the byte itself). The result must
+/// never be stored where the kernel keeps bytes: those take the bytes.
+///
+/// ```
+/// use nfsim::model::bytestr::text;
+/// assert_eq!(text(b"22"), "22");
+/// assert_eq!(text(b"2\xff"), "2\\xff");
+/// ```
 pub fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(b)
+    match core::str::from_utf8(b) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => std::borrow::Cow::Owned(Escaped(b).to_string()),
+    }
 }

@@ -123,7 +123,8 @@ pub struct CheckCtx {
 /// (`--tcp-flags MASK COMP`), the words that follow it.
 ///
 /// An argument is bytes, as iptables keeps it. [`Args::optarg`] is its text
-/// view for numbers and keywords (see [`crate::model::bytestr::text`]);
+/// view for numbers, keywords and addresses (see
+/// [`crate::model::bytestr::text`]);
 /// whatever the kernel keeps as a string (names, comments, prefixes,
 /// patterns) is taken from [`Args::raw`] / [`Args::required_bytes`].
 #[derive(Debug)]

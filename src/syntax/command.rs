@@ -792,7 +792,22 @@ impl<'a> Parser<'a> {
                 if self.invert {
                     return Err("unexpected ! flag before --match".into());
                 }
-                self.load_match(&bytestr::text(&raw))?;
+                match core::str::from_utf8(&raw) {
+                    Ok(name) => self.load_match(name)?,
+                    // No match is named so (xtables_find_match).
+                    Err(_) if raw.len() >= 29 => {
+                        return Err(format!(
+                            "Invalid match name \"{}\" (28 chars max)",
+                            Escaped(&raw)
+                        ))
+                    }
+                    Err(_) => {
+                        return Err(format!(
+                            "Couldn't load match `{}':No such file or directory",
+                            Escaped(&raw)
+                        ))
+                    }
+                }
             }
             'n' => self.set_option(OPT_NUMERIC)?,
             't' => {

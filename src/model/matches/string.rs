@@ -85,15 +85,16 @@ static OPTS: [OptSpec; 6] = [
 ];
 
 /// libxt_string.c `parse_hex_string`: plain characters, `\x` literals and
-/// `|hh hh|` hex blocks.
+/// `|hh hh|` hex blocks, over the argument's bytes (plain bytes are copied
+/// as they are, UTF-8 or not).
 ///
 /// ```
 /// use nfsim::model::matches::string::parse_hex_string;
-/// assert_eq!(parse_hex_string("a|0d 0a|b").unwrap(), b"a\r\nb");
-/// assert!(parse_hex_string("|0|").is_err());
+/// assert_eq!(parse_hex_string(b"a|0d 0a|b\xff").unwrap(), b"a\r\nb\xff");
+/// assert!(parse_hex_string(b"|0|").is_err());
 /// ```
-pub fn parse_hex_string(s: &str) -> Result<Vec<u8>, String> {
-    let b = s.as_bytes();
+pub fn parse_hex_string(s: &[u8]) -> Result<Vec<u8>, String> {
+    let b = s;
     let n = b.len();
     if n == 0 {
         return Err("STRING must contain at least one char".into());
@@ -103,7 +104,10 @@ pub fn parse_hex_string(s: &str) -> Result<Vec<u8>, String> {
     let (mut i, mut hex, mut literal) = (0usize, false, false);
     while i < n {
         if out.len() >= MAX_PATTERN {
-            return Err(format!("STRING too long \"{s}\""));
+            return Err(format!(
+                "STRING too long \"{}\"",
+                crate::model::bytestr::Escaped(s)
+            ));
         }
         if at(i) == b'\\' && !hex {
             literal = true;
@@ -239,7 +243,7 @@ impl Extension for StringMatch {
                 self.invert = invert;
             }
             HEX => {
-                self.pattern = parse_hex_string(args.required("string", "hex-string")?)?;
+                self.pattern = parse_hex_string(args.required_bytes("string", "hex-string")?)?;
                 self.invert = invert;
             }
             ICASE => self.icase = true,
