@@ -100,6 +100,11 @@ const CASES: &[(&str, &[u8], &[u8])] = &[
         b":\xc3\xa9\xff - [0:0]\n-A INPUT -j \xc3\xa9\xff\nCOMMIT\n",
     ),
     (
+        "-E, -X, -I, -D with such names",
+        b"-N \xff\n-N x\x80\n-A INPUT -j \xff\n-E \xff \xfe\x80\n-X x\x80\n-I INPUT 1 -j \xfe\x80\n-D INPUT 2\nCOMMIT\n",
+        b":\xfe\x80 - [0:0]\n-A INPUT -j \xfe\x80\nCOMMIT\n",
+    ),
+    (
         "comments",
         b"-A INPUT -m comment --comment \"a\x80b\xffc\xe2\x82\"\n-A INPUT -m comment --comment \xff\nCOMMIT\n",
         b"-A INPUT -m comment --comment \"a\x80b\xffc\xe2\x82\"\n-A INPUT -m comment --comment \"\xff\"\nCOMMIT\n",
