@@ -21,8 +21,10 @@
 //! are (`"%s"`), and `/dev/kmsg` writes each byte below 0x20, from 0x7f up,
 //! and `\` as `\xNN` (kernel/printk/printk.c `msg_add_ext_text`). So a
 //! prefix byte 0xff is `\xff` in the line and `é` (0xc3 0xa9) is
-//! `\xc3\xa9` (recorded on 6.18): a LOG line is always ASCII, and the
-//! prefix's bytes are recoverable from it. The line limit counts the
+//! `\xc3\xa9` (recorded on 6.18, trace `log-prefix-bytes`); device names
+//! go the same way (a device `é\0` is `IN=\xc3\xa9\x5c0`, measured on
+//! 6.18). A LOG line is always ASCII, and the bytes are recoverable from
+//! it. The line limit counts the
 //! kernel's bytes, before this escaping. [`kmsg_escape`] writes bytes so.
 //!
 //! The kernel reads packet fields with `skb_header_pointer` at fixed offsets
@@ -366,7 +368,7 @@ impl<W: Write + ?Sized> Write for LineBuf<'_, W> {
             return self.out.write_str(s);
         }
         // Cut on a character boundary (the kernel cuts bytes; everything
-        // written here is ASCII but device names, which are the host's).
+        // written here is ASCII: names and prefixes go through write_raw).
         let mut n = self.left;
         while n > 0 && !s.is_char_boundary(n) {
             n -= 1;
@@ -410,12 +412,21 @@ fn dump_packet_common<W: Write + ?Sized>(
 ) -> fmt::Result {
     // nf_log_packet: vsnprintf into char prefix[NF_LOG_PREFIXLEN] cuts bytes.
     m.write_raw(&prefix[..prefix.len().min(PREFIX_MAX)])?;
-    write!(m, "IN={} OUT={} ", devs.in_dev, devs.out_dev)?;
+    // Device names are bytes too (`%s`): as /dev/kmsg shows them.
+    m.write_str("IN=")?;
+    m.write_raw(devs.in_dev.as_bytes())?;
+    m.write_str(" OUT=")?;
+    m.write_raw(devs.out_dev.as_bytes())?;
+    m.write_str(" ")?;
     if !devs.phys_in.is_empty() && devs.phys_in != devs.in_dev {
-        write!(m, "PHYSIN={} ", devs.phys_in)?;
+        m.write_str("PHYSIN=")?;
+        m.write_raw(devs.phys_in.as_bytes())?;
+        m.write_str(" ")?;
     }
     if !devs.phys_out.is_empty() && devs.phys_out != devs.out_dev {
-        write!(m, "PHYSOUT={} ", devs.phys_out)?;
+        m.write_str("PHYSOUT=")?;
+        m.write_raw(devs.phys_out.as_bytes())?;
+        m.write_str(" ")?;
     }
     Ok(())
 }
@@ -1312,6 +1323,24 @@ mod tests {
         let mut long = vec![b'x'; 126];
         long.extend_from_slice("\u{e9}".as_bytes());
         assert!(line(&long).starts_with(&format!("{}\\xc3IN= OUT=o ", "x".repeat(126))));
+        // Device names the same way: a LOG rule on a host whose device is
+        // `é\0` printed `IN=\xc3\xa9\x5c0 OUT= MAC=...` (6.18, /dev/kmsg).
+        let info = LogInfo {
+            prefix: b"d: ",
+            flags: LogFlags::empty(),
+        };
+        let mut s = String::new();
+        format_log(
+            &mut s,
+            Family::Ipv4,
+            &info,
+            &LogDevs::output("\u{e9}\\0"),
+            BASIC_SERVER_UDP,
+            0,
+            None,
+        )
+        .unwrap();
+        assert!(s.starts_with("d: IN= OUT=\\xc3\\xa9\\x5c0 SRC="), "{s}");
     }
 
     /// Kernel lines for the `BIG` packets (`many_dstopts(n)`): name, n, line.

@@ -92,7 +92,7 @@ pub struct ExtCtx<'a> {
     pub family: Family,
     /// Table of the rule.
     pub table: TableKind,
-    /// Chain the rule is added to.
+    /// Chain the rule is added to (its name's bytes).
     pub chain: &'a [u8],
     /// The rule's `-p` protocol (0 if none).
     pub proto: u8,

@@ -589,6 +589,11 @@ def run(cmd: list[str], input: str | bytes | None = None, check: bool = True) ->
     return r
 
 
+def kmsg_escape(text: str) -> str:
+    """A string's UTF-8 bytes as /dev/kmsg shows them in a record's text."""
+    return "".join(chr(c) if 0x20 <= c < 0x7F and c != 0x5C else f"\\x{c:02x}" for c in text.encode())
+
+
 def rules_bytes(scn: dict, fam: str) -> bytes | None:
     """The restore input of a family: `rules.FAM` as UTF-8, or `rules.FAM_hex`."""
     rules = scn["rules"]
@@ -912,7 +917,9 @@ class Recorder:
 
     def collect(self, kmsgs: list[str], fam: str) -> tuple[list[str], list[str]]:
         trace, log = [], []
-        names = {i["name"] for i in self.scn["host"]["interfaces"]} | {"lo", ""}
+        # /dev/kmsg shows a device name's bytes below 0x20, from 0x7f up and
+        # `\` as \xNN (printk.c msg_add_ext_text).
+        names = {kmsg_escape(i["name"]) for i in self.scn["host"]["interfaces"]} | {"lo", ""}
         for m in kmsgs:
             t = TRACE_RE.match(m)
             if t and self._own_nd_mld(m):
