@@ -28,7 +28,7 @@ fn save(input: &[u8]) -> Result<String, nfsim::syntax::Error> {
 
 fn save_bytes(input: &[u8]) -> Result<Vec<u8>, nfsim::syntax::Error> {
     let rs = parse_restore(input, &RestoreOptions::new(Family::Ipv4))?;
-    Ok(nfsim::syntax::save(&rs, SaveOptions::default()))
+    Ok(nfsim::syntax::save_bytes(&rs, SaveOptions::default()))
 }
 
 /// `nfsim save -` on `input`: (status, stdout, stderr).

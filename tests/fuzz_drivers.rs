@@ -70,20 +70,60 @@ fn structured_packets_pass_the_receive_checks() {
 /// see the next test).
 fn restore_roundtrip(data: &[u8]) {
     use nfsim::model::{Family, Ruleset};
-    use nfsim::syntax::{parse_restore, save, RestoreOptions, SaveOptions};
+    use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
     let by_kind = |rs: &Ruleset| {
         let mut rs = rs.clone();
         rs.tables.sort_by_key(|t| t.kind as usize);
-        save(&rs, SaveOptions::default())
+        save_bytes(&rs, SaveOptions::default())
     };
     for family in [Family::Ipv4, Family::Ipv6] {
         let opts = RestoreOptions::new(family);
         if let Ok(rs) = parse_restore(data, &opts) {
-            let printed = save(&rs, SaveOptions::default());
-            let again = parse_restore(&printed, &opts).expect("printed text must parse");
+            let printed = save_bytes(&rs, SaveOptions::default());
+            let again = match parse_restore(&printed, &opts) {
+                Ok(again) => again,
+                // iptables' own asymmetry: see
+                // string_pattern_of_128_bytes_printed_as_hex.
+                Err(e) if e.message.starts_with("STRING too long \"|") => continue,
+                Err(e) => panic!("printed text must parse: {e:?}"),
+            };
             assert_eq!(by_kind(&again), by_kind(&rs));
         }
     }
+}
+
+/// `restore` "crash" (fuzz/artifacts/restore/crash-2d21afcc…, found once
+/// the target fed raw bytes): a `--string` pattern of 128 bytes (the
+/// most there is, `XT_STRING_MAX_PATTERN_SIZE`) with a byte that is not
+/// printable is printed as `--hex-string "|..|"`, and libxt_string's
+/// `parse_hex_string` refuses that text ("STRING too long": its length
+/// check runs before the closing `|`). iptables does the same: measured
+/// with iptables-legacy 1.8.9, restore accepts the rule, save prints the
+/// hex string, and restoring that output fails with status 2. The model is
+/// right; the target's fixed-point oracle now allows this one case.
+#[test]
+fn string_pattern_of_128_bytes_printed_as_hex() {
+    use nfsim::model::Family;
+    use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
+    let opts = RestoreOptions::new(Family::Ipv4);
+    let mut input = b"*filter\n-A INPUT -m string --string \"".to_vec();
+    input.extend(std::iter::repeat_n(0x0b, 128));
+    input.extend_from_slice(b"\" --algo kmp\nCOMMIT\n");
+    let rs = parse_restore(&input, &opts).expect("iptables accepts 128 bytes");
+    let printed = save_bytes(&rs, SaveOptions::default());
+    let want = format!(
+        "-A INPUT -m string --hex-string \"|{}|\" --algo kmp\n",
+        "0b".repeat(128)
+    );
+    assert!(printed.windows(want.len()).any(|w| w == want.as_bytes()));
+    let e = parse_restore(&printed, &opts).expect_err("iptables refuses it too");
+    assert!(
+        e.message.starts_with("STRING too long \"|0b0b"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.problem.exit_code(), 2);
+    restore_roundtrip(&input);
 }
 
 /// `restore` "crash" (fuzz/artifacts/restore/crash-e00d8b8a…): the target's

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use nfsim::model::Family;
-use nfsim::syntax::{parse_restore, save, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
 fn corpus() -> Option<PathBuf> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -155,7 +155,7 @@ fn real_world_dumps_agree_with_iptables() {
         let verdict = match (&want, &got) {
             (None, Err(_)) => Ok("both reject"),
             (Some(w), Ok(rs)) => {
-                let g = save(rs, SaveOptions::default());
+                let g = save_bytes(rs, SaveOptions::default());
                 if &g == w {
                     Ok("same bytes")
                 } else {

@@ -10,12 +10,12 @@
 
 use libfuzzer_sys::fuzz_target;
 use nfsim::model::{Family, Ruleset};
-use nfsim::syntax::{parse_restore, save, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
 fn by_kind(rs: &Ruleset) -> Vec<u8> {
     let mut rs = rs.clone();
     rs.tables.sort_by_key(|t| t.kind as usize);
-    save(&rs, SaveOptions::default())
+    save_bytes(&rs, SaveOptions::default())
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -24,8 +24,15 @@ fuzz_target!(|data: &[u8]| {
     for family in [Family::Ipv4, Family::Ipv6] {
         let opts = RestoreOptions::new(family);
         if let Ok(rs) = parse_restore(data, &opts) {
-            let printed = save(&rs, SaveOptions::default());
-            let again = parse_restore(&printed, &opts).expect("printed text must parse");
+            let printed = save_bytes(&rs, SaveOptions::default());
+            let again = match parse_restore(&printed, &opts) {
+                Ok(again) => again,
+                // iptables' own asymmetry (tests/fuzz_drivers.rs
+                // string_pattern_of_128_bytes_printed_as_hex): the one case
+                // where printed text does not parse back, in iptables too.
+                Err(e) if e.message.starts_with("STRING too long \"|") => continue,
+                Err(e) => panic!("printed text must parse: {e:?}"),
+            };
             assert_eq!(
                 by_kind(&again),
                 by_kind(&rs),

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nfsim::model::Family;
-use nfsim::syntax::{parse_restore, save, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
 /// Writes one line to the error stream `$e`, ignoring failures: a closed
 /// standard error (`2>&1 | head`) must not crash the command either.
@@ -288,7 +288,7 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
             };
             match parse_restore(&text, &opts) {
                 Ok(rs) => {
-                    w.write_all(&save(&rs, SaveOptions { counters }))?;
+                    w.write_all(&save_bytes(&rs, SaveOptions { counters }))?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {

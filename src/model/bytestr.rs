@@ -10,7 +10,7 @@
 //! [`ByteStr`]'s [`Display`](fmt::Display) is for people (error messages):
 //! UTF-8 text is written as is and every byte that is not part of valid
 //! UTF-8 as `\xNN`. The exact bytes are [`ByteStr::as_bytes`], and
-//! [`crate::syntax::save`] writes them raw.
+//! [`crate::syntax::save_bytes`] writes them raw.
 
 use core::fmt;
 

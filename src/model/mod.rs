@@ -2,8 +2,10 @@
 //!
 //! This layer knows nothing about text. [`crate::syntax`] builds it from
 //! `iptables-restore` input and prints it back exactly as `iptables-save`
-//! does (the [`core::fmt::Display`] impls here delegate to
-//! [`crate::syntax::save`]). The engine compiles it into a flat program.
+//! does ([`crate::syntax::save_bytes`]; the [`core::fmt::Display`] impls are the
+//! same text for people, with `\xNN` for bytes that are not UTF-8). Names,
+//! comments, prefixes and patterns are bytes ([`ByteStr`]), as the kernel
+//! keeps them. The engine compiles it into a flat program.
 //!
 //! Invariants held by construction:
 //! - a [`Table`] has exactly the built-in chains of its kind for its family, in

@@ -11,7 +11,7 @@
 //!   match, `!` in the positions iptables accepts);
 //! - [`restore`] applies a whole file to a [`Ruleset`](crate::model::Ruleset),
 //!   table by table, with the checks made at `COMMIT`;
-//! - [`save`] prints exactly what `iptables-save` prints.
+//! - [`save`] prints exactly what `iptables-save` prints ([`save_bytes`], [`save_string`]).
 //!
 //! Every error carries a line, a column and iptables' own message where it
 //! has one. Nothing here panics on any input (a fuzz target checks it).
@@ -25,4 +25,4 @@ pub mod save;
 
 pub use error::{Error, ErrorKind, Problem};
 pub use restore::{parse_restore, restore_into, RestoreOptions};
-pub use save::{save, save_string, SaveOptions};
+pub use save::{save_bytes, save_string, SaveOptions};

@@ -48,13 +48,13 @@ impl RestoreOptions {
 /// The input is bytes, as iptables-restore reads it (a `&str` is taken as
 /// its UTF-8 bytes): chain names, comments, prefixes, patterns and the
 /// other strings the kernel keeps as `char[]` are kept byte for byte, UTF-8
-/// or not, and [`crate::syntax::save`] prints them back unchanged.
+/// or not, and [`crate::syntax::save_bytes`] prints them back unchanged.
 ///
 /// # Errors
 /// Everything iptables-restore rejects, with line, column and message.
 ///
 /// ```
-/// use nfsim::syntax::{parse_restore, save, RestoreOptions, SaveOptions};
+/// use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 /// use nfsim::model::{Family, TableKind};
 /// let o = RestoreOptions::new(Family::Ipv4);
 /// let rs = parse_restore("*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n", &o).unwrap();
@@ -62,7 +62,7 @@ impl RestoreOptions {
 /// assert!(parse_restore("*filter\n", &o).is_err());
 /// let bytes = b"*filter\n:\xff\x80 - [0:0]\n-A INPUT -m comment --comment a\xc3 -j \xff\x80\nCOMMIT\n";
 /// let rs = parse_restore(bytes, &o).unwrap();
-/// let out = save(&rs, SaveOptions::default());
+/// let out = save_bytes(&rs, SaveOptions::default());
 /// assert!(out.ends_with(b"-A INPUT -m comment --comment \"a\xc3\" -j \xff\x80\nCOMMIT\n"));
 /// ```
 pub fn parse_restore(input: impl AsRef<[u8]>, opts: &RestoreOptions) -> Result<Ruleset, Error> {

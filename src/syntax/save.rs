@@ -5,7 +5,7 @@
 //!
 //! The output is bytes: chain names, comments, prefixes and the other
 //! strings the kernel keeps as `char[]` are written as they are, UTF-8 or
-//! not ([`save`]). [`save_string`] gives the same output as text when it is
+//! not ([`save_bytes`]). [`save_string`] gives the same output as text when it is
 //! UTF-8 and fails otherwise; the [`Display`](fmt::Display) of a
 //! [`Ruleset`] or [`Table`] is for people (bytes that are not UTF-8 shown
 //! as `\xNN`, see [`crate::model::bytestr::Escaped`]).
@@ -159,13 +159,13 @@ pub fn write_table(f: &mut SaveBuf, t: &Table, opts: SaveOptions) -> fmt::Result
 /// The whole ruleset as `iptables-save` prints it: its exact bytes.
 ///
 /// ```
-/// use nfsim::syntax::{parse_restore, save, RestoreOptions, SaveOptions};
+/// use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 /// use nfsim::model::Family;
 /// let rs = parse_restore(b"*filter\n-A INPUT -m comment --comment \xff -j ACCEPT\nCOMMIT\n", &RestoreOptions::new(Family::Ipv4)).unwrap();
-/// let out = save(&rs, SaveOptions::default());
+/// let out = save_bytes(&rs, SaveOptions::default());
 /// assert!(out.ends_with(b"-A INPUT -m comment --comment \"\xff\" -j ACCEPT\nCOMMIT\n"));
 /// ```
-pub fn save(rs: &Ruleset, opts: SaveOptions) -> Vec<u8> {
+pub fn save_bytes(rs: &Ruleset, opts: SaveOptions) -> Vec<u8> {
     let mut s = SaveBuf::default();
     for t in &rs.tables {
         // Writing to a SaveBuf cannot fail.
@@ -174,11 +174,11 @@ pub fn save(rs: &Ruleset, opts: SaveOptions) -> Vec<u8> {
     s.into_bytes()
 }
 
-/// [`save`] as text, when every byte is UTF-8 (always the case for a
+/// [`save_bytes`] as text, when every byte is UTF-8 (always the case for a
 /// ruleset whose input was UTF-8); never changes a byte.
 ///
 /// # Errors
-/// The output holds bytes that are not UTF-8 (use [`save`]).
+/// The output holds bytes that are not UTF-8 (use [`save_bytes`]).
 ///
 /// ```
 /// use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
@@ -190,14 +190,14 @@ pub fn save(rs: &Ruleset, opts: SaveOptions) -> Vec<u8> {
 /// assert!(save_string(&rs, SaveOptions::default()).is_err());
 /// ```
 pub fn save_string(rs: &Ruleset, opts: SaveOptions) -> Result<String, std::string::FromUtf8Error> {
-    String::from_utf8(save(rs, opts))
+    String::from_utf8(save_bytes(rs, opts))
 }
 
 impl fmt::Display for Ruleset {
     /// The `iptables-save` text for people: exact when every byte is
-    /// UTF-8, other bytes shown as `\xNN` ([`save`] gives the bytes).
+    /// UTF-8, other bytes shown as `\xNN` ([`save_bytes`] gives the bytes).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = save(self, SaveOptions::default());
+        let b = save_bytes(self, SaveOptions::default());
         write!(f, "{}", Escaped(&b))
     }
 }
