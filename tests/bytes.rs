@@ -191,10 +191,21 @@ fn bytes_round_trip_as_iptables_save_prints_them() {
 #[test]
 fn a_byte_in_a_number_is_an_invalid_value_as_in_iptables() {
     // iptables-restore: "invalid port/service `2\xff' specified", status 2
-    // (it prints the byte; nfsim's messages show it as \xff).
+    // (it prints the byte; nfsim's extension messages show U+FFFD, its own
+    // messages about names \xff).
     let input = with_head(b"-A INPUT -p tcp --dport 2\xff -j ACCEPT\nCOMMIT\n");
     let err = save_bytes(&input).expect_err("invalid port");
-    assert_eq!(err.message, "invalid port/service `2\\xff' specified");
+    assert_eq!(err.message, "invalid port/service `2\u{fffd}' specified");
+    // A rate is read with atoi: junk after the number is ignored, UTF-8
+    // or not (iptables-save: `--hashlimit-upto 5/sec`; an escaped text view
+    // would have read `5\xeb/s` as 5 bytes/s).
+    let rate = with_head(
+        b"-A INPUT -m hashlimit --hashlimit-upto 5\x8e\xeb/s --hashlimit-name h\nCOMMIT\n",
+    );
+    let out = save_bytes(&rate).expect("5/sec");
+    let want =
+        b"-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 5 --hashlimit-name h\n";
+    assert!(out.windows(want.len()).any(|w| w == want), "{}", show(&out));
     let (code, out, _) = run(&input);
     assert_eq!((code, out.is_empty()), (2, true));
     // Messages show such bytes as \xNN.
@@ -210,6 +221,40 @@ fn a_byte_in_a_number_is_an_invalid_value_as_in_iptables() {
     );
     let err = save_bytes(&with_head(b"-A INPUT -p \xff\nCOMMIT\n")).expect_err("no such protocol");
     assert_eq!(err.message, "unknown protocol \"\\xff\" specified");
+}
+
+/// A NUL byte ends the C string iptables-restore makes of a line (inputs
+/// after [`HEAD`], measured with iptables-legacy 1.8.9: status and what
+/// iptables-save printed, or its message).
+#[test]
+fn a_nul_byte_ends_its_line() {
+    let ok: &[(&[u8], &[u8])] = &[
+        (
+            b"-A INPUT -m comment --comment a\0b -j ACCEPT\nCOMMIT\n",
+            b"-A INPUT -m comment --comment a\nCOMMIT\n",
+        ),
+        (
+            b"-A INPUT -j ACCEPT\0\nCOMMIT\n",
+            b"-A INPUT -j ACCEPT\nCOMMIT\n",
+        ),
+    ];
+    for (input, want) in ok {
+        let got = save_bytes(&with_head(input)).expect("accepted");
+        assert_eq!(show(&got), show(&with_head(want)));
+    }
+    let bad: &[(&[u8], &str)] = &[
+        (b"COMMIT\0x\n", "Bad argument `COMMIT'"),
+        (b"\0\nCOMMIT\n", "no command specified"),
+        (
+            b":X\0Y - [0:0]\nCOMMIT\n",
+            "iptables-restore: line 5 policy invalid",
+        ),
+    ];
+    for (input, want) in bad {
+        let e = save_bytes(&with_head(input)).expect_err("refused");
+        assert_eq!((e.line, e.message.as_str()), (5, *want));
+        assert_eq!(e.problem.exit_code(), 2, "{want}");
+    }
 }
 
 #[test]

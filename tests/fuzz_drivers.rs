@@ -126,6 +126,30 @@ fn string_pattern_of_128_bytes_printed_as_hex() {
     restore_roundtrip(&input);
 }
 
+/// `restore` "crash" (fuzz/artifacts/restore/crash-7c005ef3…): a rate with
+/// bytes that are not UTF-8 after the number (`5\x8e\xe38[...\xeb/s`) and a
+/// hashlimit name with NUL bytes. The text view for numbers once escaped
+/// such bytes (`\xeb` holds a `b`: "5 bytes/s"); iptables reads the rate
+/// with atoi (5/sec), and ends the line at the NUL. Now nfsim prints what
+/// iptables-legacy 1.8.9 printed for this input, byte for byte.
+#[test]
+fn rate_with_junk_and_name_with_nul() {
+    use nfsim::model::Family;
+    use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
+    let input: &[u8] = INPUT_7C005EF3;
+    let rs = parse_restore(input, &RestoreOptions::new(Family::Ipv4)).expect("accepted");
+    let want: &[u8] = b"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 5 --hashlimit-name h\xff\x01\nCOMMIT\n";
+    assert_eq!(
+        save_bytes(&rs, SaveOptions::default())
+            .escape_ascii()
+            .to_string(),
+        want.escape_ascii().to_string()
+    );
+    restore_roundtrip(input);
+}
+
+const INPUT_7C005EF3: &[u8] = b"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:2]\n-A INPUT -m hashlimit --hashlimit-upto 5\x8e\xe38[\x8e\xe38\x8e\x03\xeb/s --hashlimit-name h\xff\x01\x00\x00\x01\xff\xff\xff\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\nCOMMIT\n";
+
 /// `restore` "crash" (fuzz/artifacts/restore/crash-e00d8b8a…): the target's
 /// fixed-point assertion compared table order, but restoring a saved
 /// ruleset reverses its tables, as the kernel does (newest table listed

@@ -165,21 +165,22 @@ impl fmt::Debug for Escaped<'_> {
 }
 
 /// The bytes as text for parsing numbers, keywords and addresses: borrowed
-/// when they are UTF-8, else their [`Escaped`] form (`\xNN` for each byte
-/// that is not part of valid UTF-8). No number, keyword or address has a
-/// `\x` in it, so such a word is refused by the same check, with the same
-/// message, as any other invalid value (`invalid port/service `2\xff'
-/// specified`, where iptables prints the byte itself). The result must
-/// never be stored where the kernel keeps bytes: those take the bytes.
+/// when they are UTF-8, else with U+FFFD for each sequence that is not.
+///
+/// What iptables' parsers look at is ASCII (digits, `/`, `:`, keyword
+/// letters), and this text has exactly the ASCII bytes of the input, in
+/// order, with non-ASCII where the input has non-ASCII: a parser reaches
+/// the same verdict on it as iptables on the bytes (`--dport 2\xff` is an
+/// invalid port; `--hashlimit-upto 5\xeb/s` is 5/sec, as `atoi` reads it).
+/// (An escaped form such as `\xeb` would not do: it adds ASCII letters.)
+/// Messages then show U+FFFD where iptables prints the byte. The result
+/// must never be stored where the kernel keeps bytes: those take the bytes.
 ///
 /// ```
 /// use nfsim::model::bytestr::text;
 /// assert_eq!(text(b"22"), "22");
-/// assert_eq!(text(b"2\xff"), "2\\xff");
+/// assert_eq!(text(b"2\xff/\xc3s"), "2\u{fffd}/\u{fffd}s");
 /// ```
 pub fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
-    match core::str::from_utf8(b) {
-        Ok(s) => std::borrow::Cow::Borrowed(s),
-        Err(_) => std::borrow::Cow::Owned(Escaped(b).to_string()),
-    }
+    String::from_utf8_lossy(b)
 }

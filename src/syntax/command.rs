@@ -725,7 +725,13 @@ impl<'a> Parser<'a> {
             'p' => {
                 self.set_option(OPT_PROTOCOL)?;
                 let lower = bytestr::text(&raw).to_ascii_lowercase();
-                let p = parse_protocol(&lower)?;
+                let p = parse_protocol(&lower).map_err(|e| {
+                    if core::str::from_utf8(&raw).is_err() {
+                        format!("unknown protocol \"{}\" specified", Escaped(&raw))
+                    } else {
+                        e
+                    }
+                })?;
                 if p == 0 && self.invert {
                     return Err("rule would never match protocol".into());
                 }

@@ -48,7 +48,9 @@ impl RestoreOptions {
 /// The input is bytes, as iptables-restore reads it (a `&str` is taken as
 /// its UTF-8 bytes): chain names, comments, prefixes, patterns and the
 /// other strings the kernel keeps as `char[]` are kept byte for byte, UTF-8
-/// or not, and [`crate::syntax::save_bytes`] prints them back unchanged.
+/// or not, and [`crate::syntax::save_bytes`] prints them back unchanged. A
+/// NUL byte ends its line, as it ends the C string iptables-restore makes
+/// of each line.
 ///
 /// # Errors
 /// Everything iptables-restore rejects, with line, column and message.
@@ -100,6 +102,14 @@ fn restore_lines<'a>(
     let mut lineno = 0;
     for raw in lines {
         lineno += 1;
+        // ios_restore reads a line with fgets and then treats it as a C
+        // string: a NUL byte ends it there, newline included (measured with
+        // iptables-legacy 1.8.9: `--comment a\0b -j ACCEPT` saves as
+        // `--comment a`, `COMMIT\0` is "Bad argument `COMMIT'").
+        let raw = match raw.iter().position(|&b| b == 0) {
+            Some(nul) => &raw[..nul],
+            None => raw,
+        };
         if raw.starts_with(b"\n") {
             continue;
         }
