@@ -2,7 +2,7 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use nfsim::model::Family;
-use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
 fn big_ruleset(n: usize) -> String {
     let mut s = String::from(
@@ -32,7 +32,7 @@ fn bench(c: &mut Criterion) {
     });
     let rs = parse_restore(&text, &RestoreOptions::new(Family::Ipv4)).expect("parses");
     g.bench_function("print 20k rules", |b| {
-        b.iter(|| save_string(&rs, SaveOptions::default()))
+        b.iter(|| save_bytes(&rs, SaveOptions::default()))
     });
     g.finish();
 }

@@ -22,7 +22,7 @@ use crate::model::{Rule, Ruleset, TableKind};
 /// use nfsim::engine::{TraceKind, TraceSink};
 /// use nfsim::model::TableKind;
 /// let mut t = TraceCollector::default();
-/// t.trace(TableKind::Filter, "INPUT", TraceKind::Policy, 3);
+/// t.trace(TableKind::Filter, b"INPUT", TraceKind::Policy, 3);
 /// assert_eq!(t.records, ["filter:INPUT:policy:3"]);
 /// ```
 #[derive(Debug, Default, Clone)]
@@ -32,14 +32,12 @@ pub struct TraceCollector {
 }
 
 impl TraceSink for TraceCollector {
-    fn trace(&mut self, table: TableKind, chain: &str, kind: TraceKind, num: u32) {
-        self.records.push(format!(
-            "{}:{}:{}:{}",
-            table.name(),
-            chain,
-            kind.as_str(),
-            num
-        ));
+    fn trace(&mut self, table: TableKind, chain: &[u8], kind: TraceKind, num: u32) {
+        // The chain name as /dev/kmsg shows the kernel's TRACE line.
+        let mut r = format!("{}:", table.name());
+        let _ = crate::host::log::kmsg_escape(&mut r, chain);
+        let _ = write!(r, ":{}:{}", kind.as_str(), num);
+        self.records.push(r);
     }
 }
 
@@ -103,7 +101,7 @@ impl Step {
     /// ```
     pub fn rule<'r>(&self, rs: &'r Ruleset) -> Option<&'r Rule> {
         let t = rs.tables.iter().find(|t| t.kind == self.table)?;
-        let c = t.chain(self.chain.as_str())?;
+        let c = t.chain(self.chain.as_bytes())?;
         c.rules.get((self.num as usize).checked_sub(1)?)
     }
 
@@ -124,16 +122,26 @@ impl Step {
     /// ```
     pub fn save_text(&self, rs: &Ruleset) -> Option<String> {
         let r = self.rule(rs)?;
-        let mut s = String::new();
+        let mut s = crate::model::ext::SaveBuf::default();
         crate::syntax::save::write_rule(
             &mut s,
             rs.family,
-            self.chain.as_str(),
+            self.chain.as_bytes(),
             r,
             crate::syntax::save::SaveOptions::default(),
         )
         .ok()?;
-        Some(s)
+        // Bytes that are not UTF-8 (a chain name, a comment) are shown as
+        // /dev/kmsg shows them.
+        let b = s.into_bytes();
+        Some(match String::from_utf8(b) {
+            Ok(t) => t,
+            Err(e) => {
+                let mut t = String::new();
+                let _ = crate::host::log::kmsg_escape(&mut t, e.as_bytes());
+                t
+            }
+        })
     }
 
     /// The part that failed, as iptables names it: `-s`, `-d`, `-i`, `-o`,
@@ -172,8 +180,9 @@ impl Step {
         // An extension given a single option, and that with a value (not
         // a modifier flag such as rpfilter's --invert), failed on it.
         let option = option.map(str::to_string).or_else(|| {
-            let mut text = String::new();
-            m.save(&mut text).ok()?;
+            let mut buf = crate::model::ext::SaveBuf::default();
+            m.save(&mut buf).ok()?;
+            let text = String::from_utf8_lossy(buf.as_bytes()).into_owned();
             let words: Vec<&str> = text.split_whitespace().collect();
             let mut opts = words
                 .iter()
@@ -274,7 +283,7 @@ impl Explain {
 impl TraceSink for Explain {
     const WANTS_EXPLAIN: bool = true;
 
-    fn trace(&mut self, table: TableKind, chain: &str, kind: TraceKind, num: u32) {
+    fn trace(&mut self, table: TableKind, chain: &[u8], kind: TraceKind, num: u32) {
         self.steps.push(Step {
             table,
             chain: ChainLabel::new(chain),
@@ -284,7 +293,7 @@ impl TraceSink for Explain {
         });
     }
 
-    fn mismatch(&mut self, table: TableKind, chain: &str, num: u32, part: Mismatch) {
+    fn mismatch(&mut self, table: TableKind, chain: &[u8], num: u32, part: Mismatch) {
         self.steps.push(Step {
             table,
             chain: ChainLabel::new(chain),

@@ -37,7 +37,8 @@
 //!   one typed struct per match and target extension.
 //! - [`syntax`]: the `iptables-restore` language parsed as iptables 1.8 parses
 //!   it (its tokenizer and getopt semantics) and the exact `iptables-save`
-//!   text.
+//!   output, both bytes: names, comments and prefixes are kept byte for byte
+//!   ([`model::ByteStr`]), UTF-8 or not.
 //! - [`engine`]: a table compiled once into a flat program and walked like
 //!   `ipt_do_table`, with caller-owned state (counters, match state, jump
 //!   stack) and a [`engine::TraceSink`] that costs nothing when unused.

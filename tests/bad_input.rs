@@ -201,6 +201,38 @@ fn trace_errors_name_the_field() {
     assert_eq!(e, "host.routes[0].dev: no device eth9 on this host");
 }
 
+#[test]
+fn rules_given_as_hex_bytes() {
+    let with_rules = |rules: &str| {
+        format!(r#"{{"format":"nfsim-trace/1","host":{{}},"rules":{rules},"packets":[]}}"#)
+    };
+    // `*filter\n:\xff - [0:0]\nCOMMIT\n`: a chain name that is not UTF-8.
+    let hex = "2a66696c7465720a3aff202d205b303a305d0a434f4d4d49540a";
+    let t = TraceFile::from_json(&with_rules(&format!(r#"{{"ipv4_hex":"{hex}"}}"#))).unwrap();
+    let (v4, _) = t.rulesets().unwrap();
+    let f = v4.table(nfsim::model::TableKind::Filter).unwrap();
+    assert_eq!(f.chains[3].name.as_bytes(), b"\xff");
+    let both = format!(r#"{{"ipv4":"*filter\nCOMMIT\n","ipv4_hex":"{hex}"}}"#);
+    let e = TraceFile::from_json(&with_rules(&both))
+        .unwrap()
+        .rulesets()
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "rules.ipv4 and rules.ipv4_hex: give the ruleset once");
+    let e = TraceFile::from_json(&with_rules(r#"{"ipv6_hex":"2a0"}"#))
+        .unwrap()
+        .rulesets()
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "rules.ipv6_hex: odd hex length (3 digits)");
+    let e = TraceFile::from_json(&with_rules(r#"{"ipv6_hex":"2a0a"}"#))
+        .unwrap()
+        .rulesets()
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("rules.ipv6_hex:"), "{e}");
+}
+
 /// The library's clock never goes backwards: a call with an earlier
 /// instant is answered at the latest instant seen, so a conntrack entry
 /// created at 100 s has not expired "again" at 1 s.

@@ -45,7 +45,7 @@ fn run_case(
     match result {
         "OK" => {
             let rs = out.map_err(|e| format!("rejected: {e}"))?;
-            let text = save_string(&rs, SaveOptions::default());
+            let text = save_string(&rs, SaveOptions::default()).map_err(|e| e.to_string())?;
             let want = format!(
                 "\n-A {chain} {}\n",
                 if expected == "=" { rule } else { expected }

@@ -336,7 +336,7 @@ proptest! {
         match res {
             Ok(rs) => {
                 prop_assert!(kernel, "nfsim accepts what the kernel refuses:\n{}", input);
-                let text = save_string(&rs, SaveOptions::default());
+                let text = save_string(&rs, SaveOptions::default()).expect("UTF-8");
                 prop_assert_eq!(&text, &g.saved(), "input:\n{}", input);
                 let back = parse_restore(&text, &RestoreOptions::new(Family::Ipv4))
                     .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
@@ -386,7 +386,7 @@ fn deep_100k_chains_load_without_recursion() {
     let text = deep(100_000, false);
     let (chains, saved_len, back_ok) = small_stack(move || {
         let rs = parse_restore(&text, &RestoreOptions::new(Family::Ipv4)).expect("accepted");
-        let saved = save_string(&rs, SaveOptions::default());
+        let saved = save_string(&rs, SaveOptions::default()).expect("UTF-8");
         let back = parse_restore(&saved, &RestoreOptions::new(Family::Ipv4)).expect("again");
         let host = Host::new(&HostConfig::default(), &rs, &Ruleset::new(Family::Ipv6));
         let chains = rs.table(TableKind::Filter).map_or(0, |t| t.chains.len());
@@ -426,7 +426,7 @@ fn wide_chain_of_100k_rules_loads() {
     let input = t.chain("INPUT").expect("INPUT");
     assert_eq!(input.rules.len(), 100_000);
     // -I 1 puts the last line first.
-    let first = save_string(&rs, SaveOptions::default());
+    let first = save_string(&rs, SaveOptions::default()).expect("UTF-8");
     assert!(first.contains("\n-A INPUT -s 10.1.134.159/32 -j ACCEPT\n-A INPUT -s 10.1.134.158/32"));
 }
 
@@ -445,8 +445,8 @@ fn many_100k_chains_load_and_delete() {
     let t = rs.table(TableKind::Filter).expect("filter");
     assert_eq!(t.chains.len(), 100_003);
     // Sorted by name bytes: m0 m1 m10 m100 ...
-    let names: Vec<&str> = t.chains[3..7].iter().map(|c| c.name.as_str()).collect();
-    assert_eq!(names, ["m0", "m1", "m10", "m100"]);
+    let names: Vec<&[u8]> = t.chains[3..7].iter().map(|c| c.name.as_bytes()).collect();
+    assert_eq!(names, [&b"m0"[..], b"m1", b"m10", b"m100"]);
     let e = parse_restore(
         "*filter\n-N a\n-N b\n-A a -j b\n-X b\nCOMMIT\n",
         &RestoreOptions::new(Family::Ipv4),

@@ -22,7 +22,8 @@ use nfsim::time::Instant;
 struct Records(Vec<String>);
 
 impl TraceSink for Records {
-    fn trace(&mut self, table: TableKind, chain: &str, kind: TraceKind, num: u32) {
+    fn trace(&mut self, table: TableKind, chain: &[u8], kind: TraceKind, num: u32) {
+        let chain = String::from_utf8_lossy(chain);
         self.0
             .push(format!("{}:{chain}:{}:{num}", table.name(), kind.as_str()));
     }

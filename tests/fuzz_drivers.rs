@@ -70,22 +70,85 @@ fn structured_packets_pass_the_receive_checks() {
 /// see the next test).
 fn restore_roundtrip(data: &[u8]) {
     use nfsim::model::{Family, Ruleset};
-    use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
+    use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
     let by_kind = |rs: &Ruleset| {
         let mut rs = rs.clone();
         rs.tables.sort_by_key(|t| t.kind as usize);
-        save_string(&rs, SaveOptions::default())
+        save_bytes(&rs, SaveOptions::default())
     };
-    let text = String::from_utf8_lossy(data);
     for family in [Family::Ipv4, Family::Ipv6] {
         let opts = RestoreOptions::new(family);
-        if let Ok(rs) = parse_restore(&text, &opts) {
-            let printed = save_string(&rs, SaveOptions::default());
-            let again = parse_restore(&printed, &opts).expect("printed text must parse");
+        if let Ok(rs) = parse_restore(data, &opts) {
+            let printed = save_bytes(&rs, SaveOptions::default());
+            let again = match parse_restore(&printed, &opts) {
+                Ok(again) => again,
+                // iptables' own asymmetry: see
+                // string_pattern_of_128_bytes_printed_as_hex.
+                Err(e) if e.message.starts_with("STRING too long \"|") => continue,
+                Err(e) => panic!("printed text must parse: {e:?}"),
+            };
             assert_eq!(by_kind(&again), by_kind(&rs));
         }
     }
 }
+
+/// `restore` "crash" (fuzz/artifacts/restore/crash-2d21afcc…, found once
+/// the target fed raw bytes): a `--string` pattern of 128 bytes (the
+/// most there is, `XT_STRING_MAX_PATTERN_SIZE`) with a byte that is not
+/// printable is printed as `--hex-string "|..|"`, and libxt_string's
+/// `parse_hex_string` refuses that text ("STRING too long": its length
+/// check runs before the closing `|`). iptables does the same: measured
+/// with iptables-legacy 1.8.9, restore accepts the rule, save prints the
+/// hex string, and restoring that output fails with status 2. The model is
+/// right; the target's fixed-point oracle now allows this one case.
+#[test]
+fn string_pattern_of_128_bytes_printed_as_hex() {
+    use nfsim::model::Family;
+    use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
+    let opts = RestoreOptions::new(Family::Ipv4);
+    let mut input = b"*filter\n-A INPUT -m string --string \"".to_vec();
+    input.extend(std::iter::repeat_n(0x0b, 128));
+    input.extend_from_slice(b"\" --algo kmp\nCOMMIT\n");
+    let rs = parse_restore(&input, &opts).expect("iptables accepts 128 bytes");
+    let printed = save_bytes(&rs, SaveOptions::default());
+    let want = format!(
+        "-A INPUT -m string --hex-string \"|{}|\" --algo kmp\n",
+        "0b".repeat(128)
+    );
+    assert!(printed.windows(want.len()).any(|w| w == want.as_bytes()));
+    let e = parse_restore(&printed, &opts).expect_err("iptables refuses it too");
+    assert!(
+        e.message.starts_with("STRING too long \"|0b0b"),
+        "{}",
+        e.message
+    );
+    assert_eq!(e.problem.exit_code(), 2);
+    restore_roundtrip(&input);
+}
+
+/// `restore` "crash" (fuzz/artifacts/restore/crash-7c005ef3…): a rate with
+/// bytes that are not UTF-8 after the number (`5\x8e\xe38[...\xeb/s`) and a
+/// hashlimit name with NUL bytes. The text view for numbers once escaped
+/// such bytes (`\xeb` holds a `b`: "5 bytes/s"); iptables reads the rate
+/// with atoi (5/sec), and ends the line at the NUL. Now nfsim prints what
+/// iptables-legacy 1.8.9 printed for this input, byte for byte.
+#[test]
+fn rate_with_junk_and_name_with_nul() {
+    use nfsim::model::Family;
+    use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
+    let input: &[u8] = INPUT_7C005EF3;
+    let rs = parse_restore(input, &RestoreOptions::new(Family::Ipv4)).expect("accepted");
+    let want: &[u8] = b"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 5 --hashlimit-name h\xff\x01\nCOMMIT\n";
+    assert_eq!(
+        save_bytes(&rs, SaveOptions::default())
+            .escape_ascii()
+            .to_string(),
+        want.escape_ascii().to_string()
+    );
+    restore_roundtrip(input);
+}
+
+const INPUT_7C005EF3: &[u8] = b"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:2]\n-A INPUT -m hashlimit --hashlimit-upto 5\x8e\xe38[\x8e\xe38\x8e\x03\xeb/s --hashlimit-name h\xff\x01\x00\x00\x01\xff\xff\xff\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\nCOMMIT\n";
 
 /// `restore` "crash" (fuzz/artifacts/restore/crash-e00d8b8a…): the target's
 /// fixed-point assertion compared table order, but restoring a saved
@@ -98,12 +161,13 @@ fn restore_two_tables_save_order_reverses() {
     use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
     let opts = RestoreOptions::new(Family::Ipv4);
     let rs = parse_restore("*raw\nCOMMIT\n*nat\nCOMMIT\n", &opts).unwrap();
-    let once = save_string(&rs, SaveOptions::default());
+    let once = save_string(&rs, SaveOptions::default()).unwrap();
     assert!(once.find("*nat").unwrap() < once.find("*raw").unwrap());
     let twice = save_string(
         &parse_restore(&once, &opts).unwrap(),
         SaveOptions::default(),
-    );
+    )
+    .unwrap();
     assert!(twice.find("*raw").unwrap() < twice.find("*nat").unwrap());
     restore_roundtrip(&[
         0x2a, 0x6e, 0x61, 0x74, 0x09, 0xc0, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use nfsim::model::Family;
-use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
 fn corpus() -> Option<PathBuf> {
     let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
@@ -65,7 +65,7 @@ impl Netns {
     }
     /// Restores `input` into a fresh state of the namespace's tables and
     /// returns the save output, or None if iptables rejected it.
-    fn restore_save(&self, family: Family, input: &[u8]) -> Option<String> {
+    fn restore_save(&self, family: Family, input: &[u8]) -> Option<Vec<u8>> {
         let (r, s) = match family {
             Family::Ipv4 => ("iptables-legacy-restore", "iptables-legacy-save"),
             Family::Ipv6 => ("ip6tables-legacy-restore", "ip6tables-legacy-save"),
@@ -89,11 +89,13 @@ impl Netns {
             .args(["netns", "exec", &self.0, s])
             .output()
             .ok()?;
-        let text = String::from_utf8_lossy(&out.stdout);
+        // The bytes iptables-save printed, without its comment lines.
         Some(
-            text.lines()
-                .filter(|l| !l.starts_with('#'))
-                .map(|l| format!("{l}\n"))
+            out.stdout
+                .split_inclusive(|&b| b == b'\n')
+                .filter(|l| !l.starts_with(b"#"))
+                .flatten()
+                .copied()
                 .collect(),
         )
     }
@@ -148,16 +150,16 @@ fn real_world_dumps_agree_with_iptables() {
         };
         let bytes = std::fs::read(p).unwrap_or_default();
         let want = ns.restore_save(family, &bytes);
-        let text = String::from_utf8_lossy(&bytes);
-        let got = parse_restore(&text, &RestoreOptions::new(family));
+        let got = parse_restore(&bytes, &RestoreOptions::new(family));
         total += 1;
         let verdict = match (&want, &got) {
             (None, Err(_)) => Ok("both reject"),
             (Some(w), Ok(rs)) => {
-                let g = save_string(rs, SaveOptions::default());
+                let g = save_bytes(rs, SaveOptions::default());
                 if &g == w {
-                    Ok("same text")
+                    Ok("same bytes")
                 } else {
+                    let (w, g) = (String::from_utf8_lossy(w), String::from_utf8_lossy(&g));
                     let diff = w
                         .lines()
                         .zip(g.lines())

@@ -114,12 +114,15 @@ fn check(family: Family, rules: Vec<Rule>) -> Result<(), TestCaseError> {
     let t = rs.table_mut(TableKind::Filter);
     t.add_user_chain(ChainName::new("USER").expect("valid"));
     t.chain_mut("FORWARD").expect("builtin").rules = rules;
-    let text = save_string(&rs, SaveOptions::default());
+    let text = save_string(&rs, SaveOptions::default()).expect("UTF-8");
     let back = parse_restore(&text, &RestoreOptions::new(family))
         .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
     // IPv6 `-p` sets proto_given; an uninverted tcp/udp too.
     prop_assert_eq!(&back, &rs, "text:\n{}", text);
-    prop_assert_eq!(save_string(&back, SaveOptions::default()), text);
+    prop_assert_eq!(
+        save_string(&back, SaveOptions::default()).expect("UTF-8"),
+        text
+    );
     Ok(())
 }
 

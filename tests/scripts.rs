@@ -141,12 +141,12 @@ fn compare(tag: &str, lines: &[String]) -> usize {
         failed += usize::from(!kernel_ok);
     }
     assert_eq!(
-        save_string(&s.v4, SaveOptions::default()),
+        save_string(&s.v4, SaveOptions::default()).unwrap(),
         ns.save("iptables-legacy-save"),
         "{tag}: IPv4 ruleset"
     );
     assert_eq!(
-        save_string(&s.v6, SaveOptions::default()),
+        save_string(&s.v6, SaveOptions::default()).unwrap(),
         ns.save("ip6tables-legacy-save"),
         "{tag}: IPv6 ruleset"
     );

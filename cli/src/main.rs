@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nfsim::model::Family;
-use nfsim::syntax::{parse_restore_bytes, save_string, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
 /// Writes one line to the error stream `$e`, ignoring failures: a closed
 /// standard error (`2>&1 | head`) must not crash the command either.
@@ -308,7 +308,7 @@ fn save_script(
         Family::Ipv4 => &s.v4,
         Family::Ipv6 => &s.v6,
     };
-    w.write_all(save_string(rs, SaveOptions::default()).as_bytes())?;
+    w.write_all(&save_bytes(rs, SaveOptions::default()))?;
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -349,9 +349,9 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                 counters,
                 ..RestoreOptions::new(family)
             };
-            match parse_restore_bytes(&text, &opts) {
+            match parse_restore(&text, &opts) {
                 Ok(rs) => {
-                    w.write_all(save_string(&rs, SaveOptions { counters }).as_bytes())?;
+                    w.write_all(&save_bytes(&rs, SaveOptions { counters }))?;
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {

@@ -53,12 +53,12 @@ fn argument_limit_61_comments_pass_62_fail() {
     // program name, -t, the table, then 4 * 61 + 4 = 248 words fit;
     // 4 * 62 + 4 = 252 do not.
     let o = RestoreOptions::new(Family::Ipv4);
-    assert!(parse_restore(&comments(61), &o).is_ok());
-    let e = parse_restore(&comments(62), &o).expect_err("too many arguments");
+    assert!(parse_restore(comments(61), &o).is_ok());
+    let e = parse_restore(comments(62), &o).expect_err("too many arguments");
     assert_eq!(e.message, "Parser cannot handle more arguments");
     assert_eq!(e.problem, Problem::Parameter);
     assert_eq!(e.line, 5);
-    assert!(parse_restore(&comments(10_000), &o).is_err());
+    assert!(parse_restore(comments(10_000), &o).is_err());
     assert_eq!(save(&[], &comments(61)).0, 0);
     let (code, err) = save(&[], &comments(62));
     assert_eq!(code, 2, "{err}");
@@ -235,7 +235,7 @@ fn exit_status_by_class_as_iptables_restore() {
     // libiptc refuses a jump to a built-in chain when the rule is added
     // (`iptables-restore: line 6 failed`), reachable or not.
     let o = RestoreOptions::new(Family::Ipv4);
-    let e = parse_restore(&format!("{HEAD}:X - [0:0]\n-A X -j INPUT\nCOMMIT\n"), &o)
+    let e = parse_restore(format!("{HEAD}:X - [0:0]\n-A X -j INPUT\nCOMMIT\n"), &o)
         .expect_err("jump to INPUT");
     assert_eq!((e.line, e.problem), (6, Problem::Other));
     // With --counters, bad policy counters are a parameter problem.

@@ -84,22 +84,23 @@ pub trait TraceSink {
     /// Whether [`TraceSink::no_match`] wants calls (explain mode); when false
     /// the engine does not even compute them.
     const WANTS_EXPLAIN: bool = false;
-    /// A TRACE record: a rule matched and its target is about to run.
+    /// A TRACE record: a rule matched and its target is about to run
+    /// (`chain`: the chain name's bytes, as the kernel prints them).
     #[inline]
-    fn trace(&mut self, table: TableKind, chain: &str, kind: TraceKind, num: u32) {
+    fn trace(&mut self, table: TableKind, chain: &[u8], kind: TraceKind, num: u32) {
         let _ = (table, chain, kind, num);
     }
     /// (Explain) a rule was tested and its match number `failed` did not match
     /// (`None`: the generic part failed).
     #[inline]
-    fn no_match(&mut self, table: TableKind, chain: &str, num: u32, failed: Option<usize>) {
+    fn no_match(&mut self, table: TableKind, chain: &[u8], num: u32, failed: Option<usize>) {
         let _ = (table, chain, num, failed);
     }
     /// (Explain) a rule was tested and `part` of it did not match. Called
     /// only when [`TraceSink::WANTS_EXPLAIN`]; the default passes it on to
     /// [`TraceSink::no_match`].
     #[inline]
-    fn mismatch(&mut self, table: TableKind, chain: &str, num: u32, part: Mismatch) {
+    fn mismatch(&mut self, table: TableKind, chain: &[u8], num: u32, part: Mismatch) {
         let failed = match part {
             Mismatch::Match { index, .. } => Some(index),
             _ => None,

@@ -119,8 +119,8 @@ pub struct CRule {
 /// A chain of the program.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CChain {
-    /// Name.
-    pub name: String,
+    /// Name (bytes, as the kernel keeps it).
+    pub name: crate::model::ByteStr,
     /// Hook of a built-in chain.
     pub hook: Option<Hook>,
     /// First entry.
@@ -277,14 +277,14 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
     }
     // Chains by name, so that resolving a jump is O(1) whatever the
     // number of chains.
-    let by_name: std::collections::HashMap<&str, usize> = t
+    let by_name: std::collections::HashMap<&[u8], usize> = t
         .chains
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.name.as_str(), i))
+        .map(|(i, c)| (c.name.as_bytes(), i))
         .collect();
     let chain_start =
-        |name: &str| -> Option<RuleId> { by_name.get(name).map(|&i| RuleId(starts[i])) };
+        |name: &[u8]| -> Option<RuleId> { by_name.get(name).map(|&i| RuleId(starts[i])) };
     let mut rules = Vec::with_capacity(pos as usize);
     let mut chains = Vec::with_capacity(t.chains.len());
     let mut hook_entry = [None; 5];
@@ -314,10 +314,10 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
                 MVerdict::Queue => Action::Queue,
                 MVerdict::Return => Action::Return,
                 MVerdict::Jump(n) => Action::Jump(
-                    chain_start(n.as_str()).ok_or_else(|| err(format!("no chain {n}")))?,
+                    chain_start(n.as_bytes()).ok_or_else(|| err(format!("no chain {n}")))?,
                 ),
                 MVerdict::Goto(n) => Action::Goto(
-                    chain_start(n.as_str()).ok_or_else(|| err(format!("no chain {n}")))?,
+                    chain_start(n.as_bytes()).ok_or_else(|| err(format!("no chain {n}")))?,
                 ),
                 MVerdict::Ext(tg) => Action::Ext(tg.clone()),
             };
@@ -340,12 +340,12 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
                     in_iface: r
                         .in_iface
                         .clone()
-                        .filter(|i| !i.as_str().is_empty())
+                        .filter(|i| !i.as_bytes().is_empty())
                         .map(|i| (i, r.in_inv)),
                     out_iface: r
                         .out_iface
                         .clone()
-                        .filter(|i| !i.as_str().is_empty())
+                        .filter(|i| !i.as_bytes().is_empty())
                         .map(|i| (i, r.out_inv)),
                     proto: r.proto,
                     proto_inv: r.proto_inv,
@@ -391,7 +391,7 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
             underflow[h as usize] = Some(tail_id);
         }
         chains.push(CChain {
-            name: c.name.to_string(),
+            name: c.name.as_byte_str().clone(),
             hook: c.hook,
             start: RuleId(starts[ci]),
             tail: tail_id,

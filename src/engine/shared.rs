@@ -129,7 +129,7 @@ struct HashEntry {
 
 #[derive(Debug, Clone)]
 struct HashTable {
-    name: String,
+    name: crate::model::ByteStr,
     v6: bool,
     cfg: HashlimitCfg,
     entries: Vec<HashEntry>,
@@ -282,7 +282,7 @@ struct RecentEntry {
 
 #[derive(Debug, Clone)]
 struct RecentTable {
-    name: String,
+    name: crate::model::ByteStr,
     mask: [u8; 16],
     nstamps_max_mask: u32,
     /// LRU order: the head is the least recently updated.
@@ -309,11 +309,12 @@ impl SharedTables {
     /// ```
     pub fn hashlimit_register(
         &mut self,
-        name: &str,
+        name: impl AsRef<[u8]>,
         v6: bool,
         cfg: &HashlimitCfg,
         hz: u32,
     ) -> Option<u64> {
+        let name = name.as_ref();
         let full = if v6 { 128 } else { 32 };
         if cfg.gc_interval == 0
             || cfg.expire == 0
@@ -622,8 +623,14 @@ impl SharedTables {
     /// assert_eq!(t.recent_register("big", [0xff; 16], 65535), Some(a + 1));
     /// assert_eq!(t.recent_register("ssh", [0; 16], 65536), None);
     /// ```
-    pub fn recent_register(&mut self, name: &str, mask: [u8; 16], hit_count: u32) -> Option<u64> {
-        if hit_count >= RECENT_MAX_NSTAMPS {
+    pub fn recent_register(
+        &mut self,
+        name: impl AsRef<[u8]>,
+        mask: [u8; 16],
+        hit_count: u32,
+    ) -> Option<u64> {
+        let name = name.as_ref();
+        if hit_count > RECENT_MAX_NSTAMPS - 1 {
             return None;
         }
         let nstamp_mask = recent_nstamp_mask(hit_count, RECENT_PKT_LIST_TOT);

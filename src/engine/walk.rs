@@ -347,7 +347,7 @@ mod tests {
     struct Explain(u32);
     impl TraceSink for Explain {
         const WANTS_EXPLAIN: bool = true;
-        fn no_match(&mut self, _: TableKind, _: &str, _: u32, _: Option<usize>) {
+        fn no_match(&mut self, _: TableKind, _: &[u8], _: u32, _: Option<usize>) {
             self.0 += 1;
         }
     }

@@ -14,7 +14,18 @@
 //! * `nf_log_dump_tcp_header`, `nf_log_dump_udp_header`,
 //!   `nf_log_dump_sk_uid_gid` (`UID=`/`GID=`), `MARK=0x%x`;
 //! * the line limit of `nf_log_buf_add` (`S_SIZE`): a line longer than
-//!   [`LINE_MAX`] characters is cut to its first [`LINE_MAX`] characters.
+//!   [`LINE_MAX`] bytes is cut to its first [`LINE_MAX`] bytes.
+//!
+//! A LOG line is the text of the record as `/dev/kmsg` gives it (what the
+//! reference recorder reads): the kernel writes the prefix's bytes as they
+//! are (`"%s"`), and `/dev/kmsg` writes each byte below 0x20, from 0x7f up,
+//! and `\` as `\xNN` (kernel/printk/printk.c `msg_add_ext_text`). So a
+//! prefix byte 0xff is `\xff` in the line and `é` (0xc3 0xa9) is
+//! `\xc3\xa9` (recorded on 6.18, trace `log-prefix-bytes`); device names
+//! go the same way (a device `é\0` is `IN=\xc3\xa9\x5c0`, measured on
+//! 6.18). A LOG line is always ASCII, and the bytes are recoverable from
+//! it. The line limit counts the
+//! kernel's bytes, before this escaping. [`kmsg_escape`] writes bytes so.
 //!
 //! The kernel reads packet fields with `skb_header_pointer` at fixed offsets
 //! and never validates the headers it prints (an inner IPv4 header with a
@@ -92,14 +103,14 @@ bitflags! {
 ///
 /// ```
 /// use nfsim::host::log::{LogFlags, LogInfo};
-/// let info = LogInfo { prefix: "drop: ", flags: LogFlags::empty() };
-/// assert_eq!(info.prefix, "drop: ");
+/// let info = LogInfo { prefix: b"drop: ", flags: LogFlags::empty() };
+/// assert_eq!(info.prefix, b"drop: ");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LogInfo<'a> {
-    /// `--log-prefix` (printed as is, before `IN=`; cut to
-    /// [`PREFIX_MAX`] bytes).
-    pub prefix: &'a str,
+    /// `--log-prefix`: its bytes, printed before `IN=` as `/dev/kmsg`
+    /// shows them ([`kmsg_escape`]), cut to [`PREFIX_MAX`] bytes.
+    pub prefix: &'a [u8],
     /// `--log-*` flags.
     pub flags: LogFlags,
 }
@@ -269,7 +280,7 @@ impl<'a> LogDevs<'a> {
 ///     ethertype: 0x0800,
 ///     vlan: None,
 /// };
-/// let info = LogInfo { prefix: "drop: ", flags: LogFlags::empty() };
+/// let info = LogInfo { prefix: b"drop: ", flags: LogFlags::empty() };
 /// let mut line = String::new();
 /// format_log(&mut line, Family::Ipv4, &info, &LogDevs::input("eth0", mac), &pkt, 0, None)
 ///     .unwrap();
@@ -316,14 +327,47 @@ struct LineBuf<'w, W: Write + ?Sized> {
     left: usize,
 }
 
+impl<W: Write + ?Sized> LineBuf<'_, W> {
+    /// Bytes the kernel prints as they are (`%s` of a prefix), counted as
+    /// bytes against the line limit and written as `/dev/kmsg` shows them.
+    fn write_raw(&mut self, b: &[u8]) -> fmt::Result {
+        let n = b.len().min(self.left);
+        self.left -= n;
+        kmsg_escape(self.out, &b[..n])
+    }
+}
+
+/// Writes bytes as `/dev/kmsg` shows a record's text
+/// (kernel/printk/printk.c `msg_add_ext_text`): a byte below 0x20, from
+/// 0x7f up, or `\` as `\xNN` (lower-case hex), any other byte as it is.
+///
+/// ```
+/// use nfsim::host::log::kmsg_escape;
+/// let mut s = String::new();
+/// kmsg_escape(&mut s, b"a\xff\xc3\xa9\\ \t~").unwrap();
+/// assert_eq!(s, "a\\xff\\xc3\\xa9\\x5c \\x09~");
+/// ```
+pub fn kmsg_escape<W: Write + ?Sized>(out: &mut W, b: &[u8]) -> fmt::Result {
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if !(b' '..0x7f).contains(&c) || c == b'\\' {
+            // b[start..i] is printable ASCII.
+            out.write_str(core::str::from_utf8(&b[start..i]).map_err(|_| fmt::Error)?)?;
+            write!(out, "\\x{c:02x}")?;
+            start = i + 1;
+        }
+    }
+    out.write_str(core::str::from_utf8(&b[start..]).map_err(|_| fmt::Error)?)
+}
+
 impl<W: Write + ?Sized> Write for LineBuf<'_, W> {
     fn write_str(&mut self, s: &str) -> fmt::Result {
         if s.len() <= self.left {
             self.left -= s.len();
             return self.out.write_str(s);
         }
-        // Cut on a character boundary (the kernel cuts bytes; everything it
-        // prints after the prefix and device names is ASCII).
+        // Cut on a character boundary (the kernel cuts bytes; everything
+        // written here is ASCII: names and prefixes go through write_raw).
         let mut n = self.left;
         while n > 0 && !s.is_char_boundary(n) {
             n -= 1;
@@ -362,20 +406,26 @@ impl Ctx<'_> {
 /// `KERN_SOH` level bytes.
 fn dump_packet_common<W: Write + ?Sized>(
     m: &mut LineBuf<'_, W>,
-    prefix: &str,
+    prefix: &[u8],
     devs: &LogDevs<'_>,
 ) -> fmt::Result {
-    let mut n = prefix.len().min(PREFIX_MAX);
-    while n > 0 && !prefix.is_char_boundary(n) {
-        n -= 1;
-    }
-    m.write_str(prefix.get(..n).unwrap_or(""))?;
-    write!(m, "IN={} OUT={} ", devs.in_dev, devs.out_dev)?;
+    // nf_log_packet: vsnprintf into char prefix[NF_LOG_PREFIXLEN] cuts bytes.
+    m.write_raw(&prefix[..prefix.len().min(PREFIX_MAX)])?;
+    // Device names are bytes too (`%s`): as /dev/kmsg shows them.
+    m.write_str("IN=")?;
+    m.write_raw(devs.in_dev.as_bytes())?;
+    m.write_str(" OUT=")?;
+    m.write_raw(devs.out_dev.as_bytes())?;
+    m.write_str(" ")?;
     if !devs.phys_in.is_empty() && devs.phys_in != devs.in_dev {
-        write!(m, "PHYSIN={} ", devs.phys_in)?;
+        m.write_str("PHYSIN=")?;
+        m.write_raw(devs.phys_in.as_bytes())?;
+        m.write_str(" ")?;
     }
     if !devs.phys_out.is_empty() && devs.phys_out != devs.out_dev {
-        write!(m, "PHYSOUT={} ", devs.phys_out)?;
+        m.write_str("PHYSOUT=")?;
+        m.write_raw(devs.phys_out.as_bytes())?;
+        m.write_str(" ")?;
     }
     Ok(())
 }
@@ -1015,7 +1065,7 @@ mod tests {
 
     fn run(fx: &Fx, pkt: &[u8]) -> String {
         let info = LogInfo {
-            prefix: fx.prefix,
+            prefix: fx.prefix.as_bytes(),
             flags: LogFlags::from_bits_retain(fx.flags),
         };
         let mut s = String::new();
@@ -1058,7 +1108,7 @@ mod tests {
             vlan: None,
         };
         let info = LogInfo {
-            prefix: "drop: ",
+            prefix: b"drop: ",
             flags: LogFlags::empty(),
         };
         let mut s = String::new();
@@ -1164,7 +1214,7 @@ mod tests {
 
     fn line_with(devs: &LogDevs<'_>, flags: LogFlags) -> String {
         let pkt = BASIC_SERVER_UDP;
-        let info = LogInfo { prefix: "", flags };
+        let info = LogInfo { prefix: b"", flags };
         let mut s = String::new();
         format_log(&mut s, Family::Ipv4, &info, devs, pkt, 0, None).unwrap();
         s
@@ -1228,7 +1278,7 @@ mod tests {
         let long = "x".repeat(200);
         let pkt = BASIC_SERVER_UDP;
         let info = LogInfo {
-            prefix: &long,
+            prefix: long.as_bytes(),
             flags: LogFlags::empty(),
         };
         let mut s = String::new();
@@ -1243,6 +1293,53 @@ mod tests {
         )
         .unwrap();
         assert!(s.starts_with(&format!("{}IN= OUT=o SRC=", "x".repeat(127))));
+    }
+
+    /// A prefix's bytes as `/dev/kmsg` shows them, recorded on 6.18 (see
+    /// `tests/bytes.rs`): 0xff and é (0xc3 0xa9) as `\xNN`, the cut at 127
+    /// bytes counted before escaping, inside a character.
+    #[test]
+    fn prefix_bytes_as_kmsg_shows_them() {
+        let line = |prefix: &[u8]| {
+            let info = LogInfo {
+                prefix,
+                flags: LogFlags::empty(),
+            };
+            let mut s = String::new();
+            format_log(
+                &mut s,
+                Family::Ipv4,
+                &info,
+                &LogDevs::output("o"),
+                BASIC_SERVER_UDP,
+                0,
+                None,
+            )
+            .unwrap();
+            s
+        };
+        assert!(line(b"a\xff\xc3\xa9\\: ").starts_with("a\\xff\\xc3\\xa9\\x5c: IN= OUT=o "));
+        let mut long = vec![b'x'; 126];
+        long.extend_from_slice("\u{e9}".as_bytes());
+        assert!(line(&long).starts_with(&format!("{}\\xc3IN= OUT=o ", "x".repeat(126))));
+        // Device names the same way: a LOG rule on a host whose device is
+        // `é\0` printed `IN=\xc3\xa9\x5c0 OUT= MAC=...` (6.18, /dev/kmsg).
+        let info = LogInfo {
+            prefix: b"d: ",
+            flags: LogFlags::empty(),
+        };
+        let mut s = String::new();
+        format_log(
+            &mut s,
+            Family::Ipv4,
+            &info,
+            &LogDevs::output("\u{e9}\\0"),
+            BASIC_SERVER_UDP,
+            0,
+            None,
+        )
+        .unwrap();
+        assert!(s.starts_with("d: IN= OUT=\\xc3\\xa9\\x5c0 SRC="), "{s}");
     }
 
     /// Kernel lines for the `BIG` packets (`many_dstopts(n)`): name, n, line.

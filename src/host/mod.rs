@@ -417,7 +417,7 @@ fn compile_family(rs: &Ruleset, forward: bool) -> Result<FamilyState, HostError>
                     let chain = &tp.chains[r.chain.0 as usize].name;
                     return Err(HostError::Compile(CompileError {
                         table: tp.kind,
-                        chain: chain.clone(),
+                        chain: chain.to_string(),
                         rule: r.num as usize,
                         message: format!(
                             "target `{}' cannot be evaluated by nfsim (yet)",

@@ -17,7 +17,7 @@ use crate::model::{Family, Hook, TableKind};
 /// ```
 /// use nfsim::host::ChainLabel;
 /// let c = ChainLabel::new("DOCKER-USER");
-/// assert_eq!(c.as_str(), "DOCKER-USER");
+/// assert_eq!(c.as_bytes(), b"DOCKER-USER");
 /// assert_eq!(c.to_string(), "DOCKER-USER");
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -27,47 +27,58 @@ pub struct ChainLabel {
 }
 
 impl ChainLabel {
-    /// Keeps `name`; a longer name (which no ruleset can hold) keeps its
-    /// first 28 bytes, cut at a character boundary.
+    /// Keeps `name` (the kernel keeps chain names as bytes); a longer name
+    /// (which no ruleset can hold) keeps its first 28 bytes.
     ///
     /// ```
     /// use nfsim::host::ChainLabel;
-    /// assert_eq!(ChainLabel::new("INPUT").as_str(), "INPUT");
+    /// assert_eq!(ChainLabel::new("INPUT").as_bytes(), b"INPUT");
     /// ```
-    pub fn new(name: &str) -> ChainLabel {
-        let mut n = name.len().min(crate::model::CHAIN_NAME_MAX);
-        while !name.is_char_boundary(n) {
-            n -= 1;
-        }
+    pub fn new(name: impl AsRef<[u8]>) -> ChainLabel {
+        let name = name.as_ref();
+        let n = name.len().min(crate::model::CHAIN_NAME_MAX);
         let mut bytes = [0u8; crate::model::CHAIN_NAME_MAX];
-        bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
+        bytes[..n].copy_from_slice(&name[..n]);
         ChainLabel {
             len: n as u8,
             bytes,
         }
     }
 
-    /// The name.
+    /// The name's bytes.
     ///
     /// ```
     /// use nfsim::host::ChainLabel;
-    /// assert_eq!(ChainLabel::new("f2b-sshd").as_str(), "f2b-sshd");
+    /// assert_eq!(ChainLabel::new(b"f2b-\xff").as_bytes(), b"f2b-\xff");
     /// ```
-    pub fn as_str(&self) -> &str {
-        // Made from a &str cut at a character boundary.
-        core::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The name as text, when it is UTF-8.
+    ///
+    /// ```
+    /// use nfsim::host::ChainLabel;
+    /// assert_eq!(ChainLabel::new("f2b-sshd").to_str(), Some("f2b-sshd"));
+    /// ```
+    pub fn to_str(&self) -> Option<&str> {
+        core::str::from_utf8(self.as_bytes()).ok()
     }
 }
 
 impl fmt::Debug for ChainLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
+        f.write_str("\"")?;
+        crate::host::log::kmsg_escape(f, self.as_bytes())?;
+        f.write_str("\"")
     }
 }
 
+/// As `/dev/kmsg` shows it in a TRACE record: bytes outside printable
+/// ASCII (and `\\`) as `\xNN`.
 impl fmt::Display for ChainLabel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        crate::host::log::kmsg_escape(f, self.as_bytes())
     }
 }
 

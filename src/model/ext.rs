@@ -14,9 +14,12 @@
 //! `save` function in iptables writes, starting with a space.
 
 use core::fmt;
+use std::borrow::Cow;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use super::bytestr::{self, ByteStr};
 use super::{Family, HookMask, TableKind};
+use crate::syntax::argv::Word;
 
 /// Whether an option takes an argument (getopt's `has_arg`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,8 +92,8 @@ pub struct ExtCtx<'a> {
     pub family: Family,
     /// Table of the rule.
     pub table: TableKind,
-    /// Chain the rule is added to.
-    pub chain: &'a str,
+    /// Chain the rule is added to (its name's bytes).
+    pub chain: &'a [u8],
     /// The rule's `-p` protocol (0 if none).
     pub proto: u8,
     /// Whether `-p` is inverted.
@@ -118,43 +121,59 @@ pub struct CheckCtx {
 /// The argument cursor an option's parser reads from: the option's own
 /// argument and, for the few options that take several words
 /// (`--tcp-flags MASK COMP`), the words that follow it.
+///
+/// An argument is bytes, as iptables keeps it. [`Args::optarg`] is its text
+/// view for numbers, keywords and addresses (see
+/// [`crate::model::bytestr::text`]);
+/// whatever the kernel keeps as a string (names, comments, prefixes,
+/// patterns) is taken from [`Args::raw`] / [`Args::required_bytes`].
 #[derive(Debug)]
 pub struct Args<'a> {
-    /// The option's argument (getopt's `optarg`).
+    /// The option's argument as text (getopt's `optarg`), for numbers and
+    /// keywords: exact when the argument is UTF-8.
     pub optarg: Option<&'a str>,
-    pub(crate) rest: &'a [String],
+    /// The option's argument, its bytes.
+    pub raw: Option<&'a [u8]>,
+    pub(crate) rest: &'a [Word],
     pub(crate) taken: usize,
 }
 
 impl<'a> Args<'a> {
-    /// A cursor over an argument and following words (for tests and tools).
-    pub fn new(optarg: Option<&'a str>, rest: &'a [String]) -> Self {
+    /// A cursor over an argument (its text and bytes) and the words that
+    /// follow it (for tests and tools).
+    pub fn new(optarg: Option<&'a str>, raw: Option<&'a [u8]>, rest: &'a [Word]) -> Self {
         Args {
             optarg,
+            raw,
             rest,
             taken: 0,
         }
     }
-    /// The option's argument, or iptables' message for a missing one.
+    /// The option's argument as text, or iptables' message for a missing one.
     pub fn required(&self, ext: &str, opt: &str) -> Result<&'a str, String> {
         self.optarg
             .ok_or_else(|| format!("{ext}: option \"--{opt}\" requires an argument."))
     }
+    /// The option's argument as bytes, or iptables' message for a missing one.
+    pub fn required_bytes(&self, ext: &str, opt: &str) -> Result<&'a [u8], String> {
+        self.raw
+            .ok_or_else(|| format!("{ext}: option \"--{opt}\" requires an argument."))
+    }
     /// The next word after the option, if it does not start with `-` or `!`
-    /// (iptables' `argv[optind]` idiom guarded by `xs_has_arg`).
-    pub fn next_word(&mut self) -> Option<&'a str> {
+    /// (iptables' `argv[optind]` idiom guarded by `xs_has_arg`), as text.
+    pub fn next_word(&mut self) -> Option<Cow<'a, str>> {
         let w = self.rest.get(self.taken)?;
-        if w.starts_with('-') || w.starts_with('!') {
+        if w.bytes.starts_with(b"-") || w.bytes.starts_with(b"!") {
             return None;
         }
         self.taken += 1;
-        Some(w.as_str())
+        Some(bytestr::text(&w.bytes))
     }
-    /// The next word after the option, whatever it is (`argv[optind++]`).
-    pub fn next_any(&mut self) -> Option<&'a str> {
+    /// The next word after the option, whatever it is (`argv[optind++]`), as text.
+    pub fn next_any(&mut self) -> Option<Cow<'a, str>> {
         let w = self.rest.get(self.taken)?;
         self.taken += 1;
-        Some(w.as_str())
+        Some(bytestr::text(&w.bytes))
     }
 }
 
@@ -198,7 +217,7 @@ pub trait Extension: Sized + Clone + PartialEq + fmt::Debug {
     }
     /// Writes what iptables-save prints after `-m NAME` / `-j NAME`
     /// (each option preceded by a space).
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result;
+    fn save(&self, f: &mut SaveBuf) -> fmt::Result;
 }
 
 /// An address with a mask (`-s`, `-d`, and extension addresses). The mask
@@ -336,8 +355,8 @@ impl fmt::Display for AddrMask {
     }
 }
 
-/// An interface name as `-i`/`-o` take it: up to 15 bytes, a trailing `+`
-/// matching any suffix.
+/// An interface name as `-i`/`-o` take it: up to 15 bytes (any bytes, as
+/// the kernel compares them), a trailing `+` matching any suffix.
 ///
 /// ```
 /// use nfsim::model::Iface;
@@ -346,31 +365,33 @@ impl fmt::Display for AddrMask {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Iface {
-    name: String,
+    name: ByteStr,
 }
 
 impl Iface {
     /// Validates like `xtables_parse_interface`.
-    pub fn new(name: &str) -> Result<Self, String> {
+    pub fn new(name: impl AsRef<[u8]>) -> Result<Self, String> {
+        let name = name.as_ref();
         if name.len() + 1 > 16 {
             return Err(format!(
-                "interface name `{name}' must be shorter than IFNAMSIZ (15)"
+                "interface name `{}' must be shorter than IFNAMSIZ (15)",
+                bytestr::Escaped(name)
             ));
         }
         Ok(Iface {
-            name: name.to_string(),
+            name: ByteStr::from(name),
         })
     }
     /// The name as given.
-    pub fn as_str(&self) -> &str {
-        &self.name
+    pub fn as_bytes(&self) -> &[u8] {
+        self.name.as_bytes()
     }
     /// Whether the name is `+` (any interface) or empty.
     pub fn is_wildcard_all(&self) -> bool {
         self.name.is_empty() || self.name == "+"
     }
     /// Whether a device name matches (ip_tables.c `ifname_compare_aligned`
-    /// with the mask `xtables_parse_interface` builds).
+    /// with the mask `xtables_parse_interface` builds): byte comparison.
     #[inline]
     pub fn matches(&self, dev: &str) -> bool {
         let n = self.name.as_bytes();
@@ -386,8 +407,9 @@ impl Iface {
 }
 
 impl fmt::Display for Iface {
+    /// The name for people ([`ByteStr`]'s escaped form).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.name)
+        fmt::Display::fmt(&self.name, f)
     }
 }
 
@@ -443,31 +465,91 @@ pub fn strtoul_prefix(s: &str) -> Option<(u64, &str)> {
     Some((v, &digits[end..]))
 }
 
-/// `xtables_save_string` (libxtables/xtables.c): a word of letters, digits,
-/// `_` and `-` is printed bare, anything else in double quotes with `"`,
-/// `\\` and `'` escaped; every form starts with a space.
+/// The byte sink `iptables-save` output is written to: text through
+/// [`fmt::Write`] (`write!`), and the bytes of names, comments and
+/// prefixes raw through [`SaveBuf::write_bytes`].
 ///
 /// ```
-/// use nfsim::model::ext::save_string;
-/// let mut s = String::new();
-/// save_string(&mut s, "a b").unwrap();
-/// assert_eq!(s, " \"a b\"");
+/// use core::fmt::Write;
+/// use nfsim::model::ext::SaveBuf;
+/// let mut b = SaveBuf::default();
+/// write!(b, "-A {}", "INPUT").unwrap();
+/// b.write_bytes(b" \xff");
+/// assert_eq!(b.into_bytes(), b"-A INPUT \xff");
 /// ```
-pub fn save_string(f: &mut dyn fmt::Write, value: &str) -> fmt::Result {
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SaveBuf(Vec<u8>);
+
+impl SaveBuf {
+    /// A sink appending to `bytes`.
+    pub fn from_bytes(bytes: Vec<u8>) -> Self {
+        SaveBuf(bytes)
+    }
+    /// Writes bytes as they are.
+    pub fn write_bytes(&mut self, b: &[u8]) {
+        self.0.extend_from_slice(b);
+    }
+    /// Writes text (as [`fmt::Write::write_str`], without importing it).
+    #[inline]
+    pub fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+    /// Writes a character (as [`fmt::Write::write_char`]).
+    #[inline]
+    pub fn write_char(&mut self, c: char) -> fmt::Result {
+        self.write_str(c.encode_utf8(&mut [0; 4]))
+    }
+    /// The target of `write!` (as [`fmt::Write::write_fmt`]).
+    #[inline]
+    pub fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> fmt::Result {
+        fmt::Write::write_fmt(self, args)
+    }
+    /// What was written.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+    /// What was written.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+impl fmt::Write for SaveBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+}
+
+/// `xtables_save_string` (libxtables/xtables.c): a word of letters, digits,
+/// `_` and `-` is printed bare, anything else in double quotes with `"`,
+/// `\\` and `'` escaped; every form starts with a space. Other bytes are
+/// written as they are.
+///
+/// ```
+/// use nfsim::model::ext::{save_string, SaveBuf};
+/// let mut s = SaveBuf::default();
+/// save_string(&mut s, b"a b\xff").unwrap();
+/// assert_eq!(s.as_bytes(), b" \"a b\xff\"");
+/// ```
+pub fn save_string(f: &mut SaveBuf, value: &[u8]) -> fmt::Result {
     let plain = !value.is_empty()
         && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
     if plain {
-        f.write_str(" ")?;
-        return f.write_str(value);
+        f.write_bytes(b" ");
+        f.write_bytes(value);
+        return Ok(());
     }
-    f.write_str(" \"")?;
-    for c in value.chars() {
-        if matches!(c, '"' | '\\' | '\'') {
-            f.write_char('\\')?;
+    f.write_bytes(b" \"");
+    for &c in value {
+        if matches!(c, b'"' | b'\\' | b'\'') {
+            f.write_bytes(b"\\");
         }
-        f.write_char(c)?;
+        f.write_bytes(&[c]);
     }
-    f.write_str("\"")
+    f.write_bytes(b"\"");
+    Ok(())
 }

@@ -2,8 +2,10 @@
 //!
 //! This layer knows nothing about text. [`crate::syntax`] builds it from
 //! `iptables-restore` input and prints it back exactly as `iptables-save`
-//! does (the [`core::fmt::Display`] impls here delegate to
-//! [`crate::syntax::save`]). The engine compiles it into a flat program.
+//! does ([`crate::syntax::save_bytes`]; the [`core::fmt::Display`] impls are the
+//! same text for people, with `\xNN` for bytes that are not UTF-8). Names,
+//! comments, prefixes and patterns are bytes ([`ByteStr`]), as the kernel
+//! keeps them. The engine compiles it into a flat program.
 //!
 //! Invariants held by construction:
 //! - a [`Table`] has exactly the built-in chains of its kind for its family, in
@@ -13,6 +15,7 @@
 //!   whitespace;
 //! - every jump or goto in a rule names a chain of the same table.
 
+pub mod bytestr;
 pub mod ext;
 pub mod matches;
 pub mod names;
@@ -21,6 +24,7 @@ pub mod targets;
 
 use core::fmt;
 
+pub use bytestr::ByteStr;
 pub use ext::{AddrMask, Iface};
 pub use matches::Match;
 pub use targets::Target;
@@ -215,15 +219,17 @@ pub struct Counters {
 }
 
 /// A chain name: 1..=28 bytes, no whitespace, not starting with `-` or `!`.
+/// Any other bytes are allowed, UTF-8 or not, as in iptables.
 ///
 /// ```
 /// use nfsim::model::ChainName;
 /// assert!(ChainName::new("DOCKER-USER").is_ok());
+/// assert!(ChainName::new(b"\xff\x80").is_ok());
 /// assert!(ChainName::new("-bad").is_err());
 /// assert!(ChainName::new("A23456789012345678901234567890").is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ChainName(String);
+pub struct ChainName(ByteStr);
 
 /// Longest chain name iptables accepts (`XT_EXTENSION_MAXNAMELEN - 1`).
 pub const CHAIN_NAME_MAX: usize = 28;
@@ -232,33 +238,56 @@ impl ChainName {
     /// Validates a chain name as `assert_valid_chain_name` (iptables/xshared.c) does,
     /// returning iptables' message on failure. (The clash-with-a-target check
     /// needs the extension registry and is done by the parser.)
-    pub fn new(name: &str) -> Result<Self, String> {
+    pub fn new(name: impl AsRef<[u8]>) -> Result<Self, String> {
+        let name = name.as_ref();
+        let shown = bytestr::Escaped(name);
         if name.len() > CHAIN_NAME_MAX {
             return Err(format!(
-                "chain name `{name}' too long (must be under {} chars)",
+                "chain name `{shown}' too long (must be under {} chars)",
                 CHAIN_NAME_MAX + 1
             ));
         }
         if name.is_empty() {
             return Err("Invalid chain name `'".to_string());
         }
-        if let Some(c) = name.chars().next().filter(|c| *c == '-' || *c == '!') {
-            return Err(format!("chain name not allowed to start with `{c}'"));
+        if let Some(c) = name.first().filter(|c| **c == b'-' || **c == b'!') {
+            return Err(format!(
+                "chain name not allowed to start with `{}'",
+                *c as char
+            ));
         }
-        if name.chars().any(|c| c.is_ascii_whitespace()) {
-            return Err(format!("Invalid chain name `{name}'"));
+        // isspace() in the C locale.
+        if name.iter().any(|c| c.is_ascii_whitespace() || *c == 0x0b) {
+            return Err(format!("Invalid chain name `{shown}'"));
         }
-        Ok(ChainName(name.to_string()))
+        Ok(ChainName(ByteStr::from(name)))
     }
-    /// The name.
-    pub fn as_str(&self) -> &str {
+    /// The name's bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+    /// The name as a byte string.
+    pub fn as_byte_str(&self) -> &ByteStr {
         &self.0
     }
 }
 
+impl PartialEq<str> for ChainName {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for ChainName {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == **other
+    }
+}
+
 impl fmt::Display for ChainName {
+    /// The name for people ([`ByteStr`]'s escaped form).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
@@ -387,7 +416,7 @@ impl Table {
             .hooks()
             .iter()
             .map(|h| Chain {
-                name: ChainName(h.chain_name().to_string()),
+                name: ChainName(ByteStr::from(h.chain_name())),
                 hook: Some(*h),
                 policy: Some(Policy::Accept),
                 counters: Counters::default(),
@@ -400,27 +429,30 @@ impl Table {
             chains,
         }
     }
-    /// The chain with this name.
-    pub fn chain(&self, name: &str) -> Option<&Chain> {
-        self.chains.iter().find(|c| c.name.as_str() == name)
+    /// The chain with this name (text or bytes).
+    pub fn chain(&self, name: impl AsRef<[u8]>) -> Option<&Chain> {
+        let name = name.as_ref();
+        self.chains.iter().find(|c| c.name.as_bytes() == name)
     }
     /// The chain with this name, mutably.
-    pub fn chain_mut(&mut self, name: &str) -> Option<&mut Chain> {
-        self.chains.iter_mut().find(|c| c.name.as_str() == name)
+    pub fn chain_mut(&mut self, name: impl AsRef<[u8]>) -> Option<&mut Chain> {
+        let name = name.as_ref();
+        self.chains.iter_mut().find(|c| c.name.as_bytes() == name)
     }
     /// Index of the chain with this name.
-    pub fn chain_index(&self, name: &str) -> Option<usize> {
-        self.chains.iter().position(|c| c.name.as_str() == name)
+    pub fn chain_index(&self, name: impl AsRef<[u8]>) -> Option<usize> {
+        let name = name.as_ref();
+        self.chains.iter().position(|c| c.name.as_bytes() == name)
     }
     /// Adds a user-defined chain at its sorted place. Returns false if it exists.
     pub fn add_user_chain(&mut self, name: ChainName) -> bool {
-        if self.chain(name.as_str()).is_some() {
+        if self.chain(name.as_bytes()).is_some() {
             return false;
         }
         let builtins = self.kind.hooks().len();
         let pos = self.chains[builtins..]
             .iter()
-            .position(|c| c.name.as_str().as_bytes() > name.as_str().as_bytes())
+            .position(|c| c.name.as_bytes() > name.as_bytes())
             .map(|p| p + builtins)
             .unwrap_or(self.chains.len());
         self.chains.insert(
@@ -436,12 +468,13 @@ impl Table {
         true
     }
     /// Number of rules that jump or go to the named chain (its reference count).
-    pub fn references(&self, name: &str) -> usize {
+    pub fn references(&self, name: impl AsRef<[u8]>) -> usize {
+        let name = name.as_ref();
         self.chains
             .iter()
             .flat_map(|c| c.rules.iter())
             .filter(
-                |r| matches!(&r.verdict, Verdict::Jump(n) | Verdict::Goto(n) if n.as_str() == name),
+                |r| matches!(&r.verdict, Verdict::Jump(n) | Verdict::Goto(n) if n.as_bytes() == name),
             )
             .count()
     }

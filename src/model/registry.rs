@@ -88,7 +88,7 @@ macro_rules! extension_enum {
             }
 
             /// Dispatches [`Extension::save`](crate::model::ext::Extension::save).
-            pub fn save(&self, f: &mut dyn core::fmt::Write) -> core::fmt::Result {
+            pub fn save(&self, f: &mut crate::model::ext::SaveBuf) -> core::fmt::Result {
                 use $crate::model::ext::Extension;
                 match self { $( $enum::$variant(x) => x.save(f), )* }
             }

@@ -93,6 +93,12 @@ pub struct HostSpec {
 }
 
 /// The rules section.
+///
+/// A ruleset is iptables-restore input, which is bytes: `ipv4` / `ipv6`
+/// give it as text (its UTF-8 bytes), `ipv4_hex` / `ipv6_hex` as hex
+/// digits, for a ruleset whose chain names, comments or prefixes hold bytes
+/// that are not UTF-8 (a JSON or TOML string holds only Unicode). At most
+/// one of the two per family.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct RulesSpec {
     /// iptables-restore text.
@@ -101,6 +107,12 @@ pub struct RulesSpec {
     /// ip6tables-restore text.
     #[serde(default)]
     pub ipv6: Option<String>,
+    /// iptables-restore input as hex digits (instead of `ipv4`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv4_hex: Option<String>,
+    /// ip6tables-restore input as hex digits (instead of `ipv6`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_hex: Option<String>,
 }
 
 /// An emitted packet.
@@ -387,21 +399,37 @@ impl TraceFile {
 
     /// The two rulesets.
     pub fn rulesets(&self) -> Result<(Ruleset, Ruleset), ReplayError> {
-        let load = |text: &Option<String>, family: Family| -> Result<Ruleset, ReplayError> {
-            match text {
-                None => Ok(Ruleset::new(family)),
-                Some(t) => parse_restore(t, &RestoreOptions::new(family)).map_err(|e| {
-                    let field = match family {
-                        Family::Ipv4 => "rules.ipv4",
-                        Family::Ipv6 => "rules.ipv6",
-                    };
-                    ReplayError(format!("{field}:{e}"))
-                }),
-            }
+        let load = |text: &Option<String>,
+                    hex: &Option<String>,
+                    family: Family|
+         -> Result<Ruleset, ReplayError> {
+            let field = match family {
+                Family::Ipv4 => "rules.ipv4",
+                Family::Ipv6 => "rules.ipv6",
+            };
+            let input = match (text, hex) {
+                (None, None) => return Ok(Ruleset::new(family)),
+                (Some(_), Some(_)) => {
+                    return Err(ReplayError(format!(
+                        "{field} and {field}_hex: give the ruleset once"
+                    )))
+                }
+                (Some(t), None) => t.as_bytes().to_vec(),
+                (None, Some(h)) => {
+                    from_hex(h).map_err(|e| ReplayError(format!("{field}_hex: {e}")))?
+                }
+            };
+            let field = if hex.is_some() {
+                format!("{field}_hex")
+            } else {
+                field.to_string()
+            };
+            parse_restore(&input, &RestoreOptions::new(family))
+                .map_err(|e| ReplayError(format!("{field}:{e}")))
         };
         Ok((
-            load(&self.rules.ipv4, Family::Ipv4)?,
-            load(&self.rules.ipv6, Family::Ipv6)?,
+            load(&self.rules.ipv4, &self.rules.ipv4_hex, Family::Ipv4)?,
+            load(&self.rules.ipv6, &self.rules.ipv6_hex, Family::Ipv6)?,
         ))
     }
 

@@ -6,10 +6,18 @@ use super::error::{Error, ErrorKind};
 /// One word of a rule line with the column (1-based, in bytes) where it starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word {
-    /// The word after quote removal.
-    pub text: String,
+    /// The word after quote removal: bytes, as iptables keeps them.
+    pub bytes: Vec<u8>,
     /// 1-based byte column of its first character in the line.
     pub col: usize,
+}
+
+impl Word {
+    /// The word as text for parsing keywords and numbers (see
+    /// [`crate::model::bytestr::text`]): borrowed when it is UTF-8.
+    pub fn text(&self) -> std::borrow::Cow<'_, str> {
+        crate::model::bytestr::text(&self.bytes)
+    }
 }
 
 /// The longest word iptables' fixed buffer holds (`struct xt_param_buf`).
@@ -22,7 +30,8 @@ const PARAM_MAX: usize = 1023;
 /// with `--counters`).
 pub const MAX_ARGC: usize = 255;
 
-/// Splits `line` (without its newline) into words.
+/// Splits `line` (without its newline) into words. Words are bytes: any
+/// byte but the separators and quotes is kept as it is, UTF-8 or not.
 ///
 /// Outside quotes, space, tab and newline separate words. A `"` opens a
 /// quoted section in which `\` escapes the next character and `"` closes it;
@@ -32,10 +41,10 @@ pub const MAX_ARGC: usize = 255;
 ///
 /// ```
 /// use nfsim::syntax::argv::split;
-/// let w = split(r#"-A INPUT -m comment --comment "a \"b\" c" -j ACCEPT"#, 1).unwrap();
-/// assert_eq!(w[5].text, "a \"b\" c");
+/// let w = split(b"-A INPUT -m comment --comment \"a \\\"b\\\" c\xff\" -j ACCEPT", 1).unwrap();
+/// assert_eq!(w[5].bytes, b"a \"b\" c\xff");
 /// ```
-pub fn split(line: &str, lineno: usize) -> Result<Vec<Word>, Error> {
+pub fn split(line: &[u8], lineno: usize) -> Result<Vec<Word>, Error> {
     split_limited(line, lineno, usize::MAX)
 }
 
@@ -46,11 +55,11 @@ pub fn split(line: &str, lineno: usize) -> Result<Vec<Word>, Error> {
 ///
 /// ```
 /// use nfsim::syntax::argv::split_limited;
-/// assert!(split_limited("a b c", 1, 3).is_ok());
-/// let e = split_limited("a b c d", 1, 3).unwrap_err();
+/// assert!(split_limited(b"a b c", 1, 3).is_ok());
+/// let e = split_limited(b"a b c d", 1, 3).unwrap_err();
 /// assert_eq!((e.col, e.message.as_str()), (7, "Parser cannot handle more arguments"));
 /// ```
-pub fn split_limited(line: &str, lineno: usize, room: usize) -> Result<Vec<Word>, Error> {
+pub fn split_limited(line: &[u8], lineno: usize, room: usize) -> Result<Vec<Word>, Error> {
     let mut words = Vec::new();
     let push = |words: &mut Vec<Word>, w: Word| {
         if words.len() >= room {
@@ -64,18 +73,18 @@ pub fn split_limited(line: &str, lineno: usize, room: usize) -> Result<Vec<Word>
         words.push(w);
         Ok(())
     };
-    let mut buf = String::new();
+    let mut buf = Vec::new();
     let mut start = None;
     let mut quote_open = false;
     let mut escaped = false;
-    for (i, c) in line.char_indices() {
+    for (i, &c) in line.iter().enumerate() {
         if quote_open {
             if escaped {
                 buf.push(c);
                 escaped = false;
-            } else if c == '\\' {
+            } else if c == b'\\' {
                 escaped = true;
-            } else if c == '"' {
+            } else if c == b'"' {
                 quote_open = false;
                 // iptables finishes the word at a closing quote only when a
                 // separator follows; the switch below sees the '"' and ends
@@ -83,22 +92,22 @@ pub fn split_limited(line: &str, lineno: usize, room: usize) -> Result<Vec<Word>
                 push(
                     &mut words,
                     Word {
-                        text: core::mem::take(&mut buf),
+                        bytes: core::mem::take(&mut buf),
                         col: start.take().unwrap_or(i) + 1,
                     },
                 )?;
             } else {
                 buf.push(c);
             }
-        } else if c == '"' {
+        } else if c == b'"' {
             quote_open = true;
             start.get_or_insert(i);
-        } else if c == ' ' || c == '\t' || c == '\n' {
+        } else if c == b' ' || c == b'\t' || c == b'\n' {
             if !buf.is_empty() {
                 push(
                     &mut words,
                     Word {
-                        text: core::mem::take(&mut buf),
+                        bytes: core::mem::take(&mut buf),
                         col: start.take().unwrap_or(i) + 1,
                     },
                 )?;
@@ -121,7 +130,7 @@ pub fn split_limited(line: &str, lineno: usize, room: usize) -> Result<Vec<Word>
         push(
             &mut words,
             Word {
-                text: buf,
+                bytes: buf,
                 col: start.unwrap_or(0) + 1,
             },
         )?;
@@ -134,12 +143,16 @@ mod tests {
     use super::*;
 
     fn texts(s: &str) -> Vec<String> {
-        split(s, 1).unwrap().into_iter().map(|w| w.text).collect()
+        split(s.as_bytes(), 1)
+            .unwrap()
+            .into_iter()
+            .map(|w| String::from_utf8(w.bytes).unwrap())
+            .collect()
     }
 
     #[test]
     fn plain_words_and_columns() {
-        let w = split("  -A  INPUT\t-j ACCEPT", 1).unwrap();
+        let w = split(b"  -A  INPUT\t-j ACCEPT", 1).unwrap();
         assert_eq!(
             w.iter().map(|w| w.col).collect::<Vec<_>>(),
             vec![3, 7, 13, 16]
@@ -162,8 +175,16 @@ mod tests {
     }
 
     #[test]
+    fn bytes_kept() {
+        let w = split(b"-A \xff\x80 \"a\xc3\" b", 1).unwrap();
+        assert_eq!(w[1].bytes, b"\xff\x80");
+        assert_eq!(w[2].bytes, b"a\xc3");
+        assert_eq!(w[2].col, 7);
+    }
+
+    #[test]
     fn too_long() {
         let s = "x".repeat(2000);
-        assert!(split(&s, 1).is_err());
+        assert!(split(s.as_bytes(), 1).is_err());
     }
 }

@@ -7,37 +7,38 @@
 use super::addr::parse_multiple;
 use super::argv::Word;
 use super::error::{Error, ErrorKind};
+use crate::model::bytestr::{self, Escaped};
 use crate::model::ext::{AddrMask, Args, ExtCtx, HasArg, Iface, OptSpec};
 use crate::model::names::PROTOCOLS;
 use crate::model::{matches, targets, ChainName, Family, Match, Rule, TableKind, Target, Verdict};
 
-/// The command of a restore line.
+/// The command of a restore line. Chain names are bytes, as given.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// `-A CHAIN RULE`
-    Append(String, Vec<Rule>),
+    Append(Vec<u8>, Vec<Rule>),
     /// `-I CHAIN [N] RULE`
-    Insert(String, usize, Vec<Rule>),
+    Insert(Vec<u8>, usize, Vec<Rule>),
     /// `-R CHAIN N RULE`
-    Replace(String, usize, Vec<Rule>),
+    Replace(Vec<u8>, usize, Vec<Rule>),
     /// `-D CHAIN RULE`
-    Delete(String, Vec<Rule>),
+    Delete(Vec<u8>, Vec<Rule>),
     /// `-D CHAIN N`
-    DeleteNum(String, usize),
+    DeleteNum(Vec<u8>, usize),
     /// `-C CHAIN RULE`
-    Check(String, Vec<Rule>),
+    Check(Vec<u8>, Vec<Rule>),
     /// `-N CHAIN`
-    NewChain(String),
+    NewChain(Vec<u8>),
     /// `-X [CHAIN]`
-    DeleteChain(Option<String>),
+    DeleteChain(Option<Vec<u8>>),
     /// `-F [CHAIN]`
-    Flush(Option<String>),
+    Flush(Option<Vec<u8>>),
     /// `-Z [CHAIN [N]]`
-    Zero(Option<String>, Option<usize>),
+    Zero(Option<Vec<u8>>, Option<usize>),
     /// `-P CHAIN POLICY` (with `-c P B` counters when given)
-    Policy(String, String, Option<(u64, u64)>),
+    Policy(Vec<u8>, String, Option<(u64, u64)>),
     /// `-E OLD NEW`
-    Rename(String, String),
+    Rename(Vec<u8>, Vec<u8>),
     /// A line the family ignores (`-6` in iptables-restore, `-4` in ip6tables-restore).
     Ignored,
 }
@@ -209,15 +210,13 @@ struct Parser<'a> {
     family: Family,
     table: TableKind,
     words: &'a [Word],
-    /// The words as plain strings (for extension arguments).
-    strs: &'a [String],
     line: usize,
     pos: usize,
     opts: Vec<OptEntry>,
     // state
     command: Option<char>,
-    chain: Option<String>,
-    second: Option<String>,
+    chain: Option<Vec<u8>>,
+    second: Option<Vec<u8>>,
     rulenum: Option<usize>,
     options_seen: u32,
     invert: bool,
@@ -226,7 +225,7 @@ struct Parser<'a> {
     dst: Option<String>,
     protocol_arg: Option<String>,
     proto_used: bool,
-    jumpto: Option<(String, bool)>,
+    jumpto: Option<(Vec<u8>, bool)>,
     target: Option<Target>,
     target_seen: u64,
     matches: Vec<(Match, u64, bool)>,
@@ -292,7 +291,7 @@ impl<'a> Parser<'a> {
         ExtCtx {
             family: self.family,
             table: self.table,
-            chain: self.chain.as_deref().unwrap_or(""),
+            chain: self.chain.as_deref().unwrap_or(b""),
             proto: self.rule.proto,
             proto_inv: self.rule.proto_inv,
         }
@@ -361,11 +360,11 @@ impl<'a> Parser<'a> {
     fn has_arg(&self) -> bool {
         self.words
             .get(self.pos)
-            .is_some_and(|w| !w.text.starts_with('-') && !w.text.starts_with('!'))
+            .is_some_and(|w| !w.bytes.starts_with(b"-") && !w.bytes.starts_with(b"!"))
     }
 
-    fn take_word(&mut self) -> String {
-        let w = self.words[self.pos].text.clone();
+    fn take_word(&mut self) -> Vec<u8> {
+        let w = self.words[self.pos].bytes.clone();
         self.pos += 1;
         w
     }
@@ -424,23 +423,28 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn jump(&mut self, name: &str, goto: bool) -> PResult<()> {
+    fn jump(&mut self, name: Vec<u8>, goto: bool) -> PResult<()> {
         // xt_parse_target
         if name.is_empty() {
             return Err("Invalid target name (too short)".into());
         }
         if name.len() >= 29 {
-            return Err(format!("Invalid target name `{name}' (28 chars max)"));
+            return Err(format!(
+                "Invalid target name `{}' (28 chars max)",
+                Escaped(&name)
+            ));
         }
-        if name.chars().any(|c| c.is_ascii_whitespace()) {
-            return Err(format!("Invalid target name `{name}'"));
+        // isspace() in the C locale.
+        if name.iter().any(|c| c.is_ascii_whitespace() || *c == 0x0b) {
+            return Err(format!("Invalid target name `{}'", Escaped(&name)));
         }
-        self.jumpto = Some((name.to_string(), goto));
-        if goto {
-            return Ok(());
-        }
-        let ctx = self.ctx();
-        if let Some(t) = Target::new(name, &ctx) {
+        // A name that is not UTF-8 is no extension's name.
+        let target = match core::str::from_utf8(&name) {
+            Ok(n) if !goto => Target::new(n, &self.ctx()),
+            _ => None,
+        };
+        self.jumpto = Some((name, goto));
+        if let Some(t) = target {
             let specs = t.options(self.family);
             self.target = Some(t);
             self.merge_options(Owner::Target, specs);
@@ -448,7 +452,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn dispatch(&mut self, e: OptEntry, optarg: Option<String>) -> PResult<()> {
+    fn dispatch(&mut self, e: OptEntry, optarg: Option<Vec<u8>>) -> PResult<()> {
         let invert = core::mem::take(&mut self.invert);
         let spec_of = |specs: &'static [OptSpec]| {
             specs
@@ -456,16 +460,17 @@ impl<'a> Parser<'a> {
                 .find(|s| s.id == e.id && s.name == e.name)
                 .copied()
         };
-        let strs: &'a [String] = self.strs;
-        let rest = strs.get(self.pos..).unwrap_or(&[]);
+        let words: &'a [Word] = self.words;
+        let rest = words.get(self.pos..).unwrap_or(&[]);
         let ctx = ExtCtx {
             family: self.family,
             table: self.table,
-            chain: self.chain.as_deref().unwrap_or(""),
+            chain: self.chain.as_deref().unwrap_or(b""),
             proto: self.rule.proto,
             proto_inv: self.rule.proto_inv,
         };
-        let mut args = Args::new(optarg.as_deref(), rest);
+        let text = optarg.as_deref().map(bytestr::text);
+        let mut args = Args::new(text.as_deref(), optarg.as_deref(), rest);
         let (ext_name, specs, seen) = match e.owner {
             Owner::Target => {
                 let t = self.target.as_ref().ok_or("internal: no target")?;
@@ -515,17 +520,18 @@ impl<'a> Parser<'a> {
 
     fn run(&mut self) -> Result<(), Error> {
         while self.pos < self.words.len() {
-            let w = &self.words[self.pos];
+            let words: &'a [Word] = self.words;
+            let w = &words[self.pos];
             self.err_col = w.col;
-            let text = w.text.clone();
+            let text: &'a [u8] = &w.bytes;
             self.pos += 1;
-            let r = if let Some(long) = text.strip_prefix("--").filter(|_| text.len() > 2) {
-                self.long_option(long, &text)
-            } else if text.len() > 1 && text.starts_with('-') {
+            let r = if let Some(long) = text.strip_prefix(b"--").filter(|_| text.len() > 2) {
+                self.long_option(long, text)
+            } else if text.len() > 1 && text.starts_with(b"-") {
                 self.short_options(&text[1..])
             } else {
                 // non-option argument (getopt "-" mode)
-                if text == "!" {
+                if text == b"!" {
                     if self.invert {
                         Err("multiple consecutive ! not allowed".to_string())
                     } else {
@@ -533,7 +539,7 @@ impl<'a> Parser<'a> {
                         continue;
                     }
                 } else {
-                    Err(format!("Bad argument `{text}'"))
+                    Err(format!("Bad argument `{}'", Escaped(text)))
                 }
             };
             r.map_err(|m| self.err(m))?;
@@ -544,13 +550,14 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn long_option(&mut self, body: &str, raw: &str) -> PResult<()> {
-        let (name, inline) = match body.split_once('=') {
-            Some((n, v)) => (n, Some(v.to_string())),
+    fn long_option(&mut self, body: &[u8], raw: &[u8]) -> PResult<()> {
+        let (name, inline) = match body.iter().position(|&b| b == b'=') {
+            Some(i) => (&body[..i], Some(body[i + 1..].to_vec())),
             None => (body, None),
         };
+        let name = bytestr::text(name);
         loop {
-            match self.lookup_long(name) {
+            match self.lookup_long(&name) {
                 Ok(e) => {
                     let optarg = match e.arg {
                         HasArg::No => {
@@ -568,7 +575,10 @@ impl<'a> Parser<'a> {
                                 if self.pos < self.words.len() {
                                     Some(self.take_word())
                                 } else {
-                                    return Err(format!("option \"{raw}\" requires an argument"));
+                                    return Err(format!(
+                                        "option \"{}\" requires an argument",
+                                        Escaped(raw)
+                                    ));
                                 }
                             }
                         },
@@ -583,7 +593,7 @@ impl<'a> Parser<'a> {
                     if self.try_load_proto()? {
                         continue;
                     }
-                    return Err(format!("unknown option \"{raw}\""));
+                    return Err(format!("unknown option \"{}\"", Escaped(raw)));
                 }
             }
         }
@@ -613,17 +623,20 @@ impl<'a> Parser<'a> {
         Ok(true)
     }
 
-    fn short_options(&mut self, cluster: &str) -> PResult<()> {
-        for (i, c) in cluster.char_indices() {
-            let Some(arg) = short_opt(c) else {
-                return Err(format!("unknown option \"-{c}\""));
+    fn short_options(&mut self, cluster: &[u8]) -> PResult<()> {
+        for (i, &b) in cluster.iter().enumerate() {
+            let c = b as char;
+            let Some(arg) = short_opt(c).filter(|_| b.is_ascii()) else {
+                let shown = bytestr::text(&cluster[i..]);
+                let shown = shown.chars().next().unwrap_or('?');
+                return Err(format!("unknown option \"-{shown}\""));
             };
-            let rest = &cluster[i + c.len_utf8()..];
+            let rest = &cluster[i + 1..];
             let optarg = match arg {
                 HasArg::No => None,
                 HasArg::Required => {
                     if !rest.is_empty() {
-                        let v = rest.to_string();
+                        let v = rest.to_vec();
                         return self.main_option(c, Some(v));
                     } else if self.pos < self.words.len() {
                         Some(self.take_word())
@@ -633,7 +646,7 @@ impl<'a> Parser<'a> {
                 }
                 HasArg::Optional => {
                     if !rest.is_empty() {
-                        return self.main_option(c, Some(rest.to_string()));
+                        return self.main_option(c, Some(rest.to_vec()));
                     }
                     None
                 }
@@ -643,35 +656,36 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn main_option(&mut self, c: char, optarg: Option<String>) -> PResult<()> {
-        let arg = optarg.clone().unwrap_or_default();
+    fn main_option(&mut self, c: char, optarg: Option<Vec<u8>>) -> PResult<()> {
+        let given = optarg.is_some();
+        let raw = optarg.unwrap_or_default();
         match c {
             'A' | 'C' | 'N' | 'E' | 'R' | 'I' | 'D' | 'P' => {
                 self.add_command(c)?;
                 if c == 'N' {
-                    ChainName::new(&arg)?;
-                    if Target::new(&arg, &self.ctx()).is_some()
-                        || matches!(arg.as_str(), "ACCEPT" | "DROP" | "QUEUE" | "RETURN")
-                    {
+                    ChainName::new(&raw)?;
+                    let clash = core::str::from_utf8(&raw)
+                        .is_ok_and(|n| Target::new(n, &self.ctx()).is_some());
+                    if clash || matches!(&raw[..], b"ACCEPT" | b"DROP" | b"QUEUE" | b"RETURN") {
                         return Err("chain name may not clash with target name".into());
                     }
                 }
-                self.chain = Some(arg);
+                self.chain = Some(raw);
                 match c {
                     'D' if self.has_arg() => {
                         let n = self.take_word();
-                        self.rulenum = Some(parse_rulenum(&n)?);
+                        self.rulenum = Some(parse_rulenum(&bytestr::text(&n))?);
                     }
                     'R' => {
                         if !self.has_arg() {
                             return Err("-R requires a rule number".into());
                         }
                         let n = self.take_word();
-                        self.rulenum = Some(parse_rulenum(&n)?);
+                        self.rulenum = Some(parse_rulenum(&bytestr::text(&n))?);
                     }
                     'I' if self.has_arg() => {
                         let n = self.take_word();
-                        self.rulenum = Some(parse_rulenum(&n)?);
+                        self.rulenum = Some(parse_rulenum(&bytestr::text(&n))?);
                     }
                     'E' => {
                         if !self.has_arg() {
@@ -692,14 +706,14 @@ impl<'a> Parser<'a> {
             }
             'F' | 'X' | 'Z' | 'L' | 'S' => {
                 self.add_command(c)?;
-                if optarg.is_some() {
-                    self.chain = optarg;
+                if given {
+                    self.chain = Some(raw);
                 } else if self.has_arg() {
                     self.chain = Some(self.take_word());
                 }
                 if matches!(c, 'Z' | 'L' | 'S') && self.has_arg() {
                     let n = self.take_word();
-                    self.rulenum = Some(parse_rulenum(&n)?);
+                    self.rulenum = Some(parse_rulenum(&bytestr::text(&n))?);
                 }
                 if matches!(c, 'L' | 'S') {
                     return Err(format!(
@@ -710,8 +724,14 @@ impl<'a> Parser<'a> {
             }
             'p' => {
                 self.set_option(OPT_PROTOCOL)?;
-                let lower = arg.to_ascii_lowercase();
-                let p = parse_protocol(&lower)?;
+                let lower = bytestr::text(&raw).to_ascii_lowercase();
+                let p = parse_protocol(&lower).map_err(|e| {
+                    if core::str::from_utf8(&raw).is_err() {
+                        format!("unknown protocol \"{}\" specified", Escaped(&raw))
+                    } else {
+                        e
+                    }
+                })?;
                 if p == 0 && self.invert {
                     return Err("rule would never match protocol".into());
                 }
@@ -727,6 +747,7 @@ impl<'a> Parser<'a> {
                     OPT_DESTINATION
                 };
                 self.set_option(opt)?;
+                let arg = into_text(raw);
                 if c == 's' {
                     self.src = Some(arg);
                     self.rule.src_inv = self.invert;
@@ -737,12 +758,12 @@ impl<'a> Parser<'a> {
             }
             'g' => {
                 self.set_option(OPT_JUMP)?;
-                self.jump(&arg, true)?;
+                self.jump(raw, true)?;
             }
             'j' => {
                 self.set_option(OPT_JUMP)?;
-                if arg != "CONTINUE" {
-                    self.jump(&arg, false)?;
+                if raw != b"CONTINUE" {
+                    self.jump(raw, false)?;
                 }
             }
             'i' | 'o' => {
@@ -752,7 +773,7 @@ impl<'a> Parser<'a> {
                     OPT_VIANAMEOUT
                 };
                 self.set_option(opt)?;
-                let iface = Iface::new(&arg)?;
+                let iface = Iface::new(&raw)?;
                 if c == 'i' {
                     self.rule.in_iface = Some(iface);
                     self.rule.in_inv = self.invert;
@@ -777,7 +798,22 @@ impl<'a> Parser<'a> {
                 if self.invert {
                     return Err("unexpected ! flag before --match".into());
                 }
-                self.load_match(&arg)?;
+                match core::str::from_utf8(&raw) {
+                    Ok(name) => self.load_match(name)?,
+                    // No match is named so (xtables_find_match).
+                    Err(_) if raw.len() >= 29 => {
+                        return Err(format!(
+                            "Invalid match name \"{}\" (28 chars max)",
+                            Escaped(&raw)
+                        ))
+                    }
+                    Err(_) => {
+                        return Err(format!(
+                            "Couldn't load match `{}':No such file or directory",
+                            Escaped(&raw)
+                        ))
+                    }
+                }
             }
             'n' => self.set_option(OPT_NUMERIC)?,
             't' => {
@@ -806,11 +842,12 @@ impl<'a> Parser<'a> {
             'V' | 'h' => return Err("nfsim: -V and -h are not supported in restore input".into()),
             'c' => {
                 self.set_option(OPT_COUNTERS)?;
+                let arg = into_text(raw);
                 let (p, b) = match arg.split_once(',') {
                     Some((p, b)) => (p.to_string(), b.to_string()),
                     None => {
                         if self.has_arg() {
-                            (arg.clone(), self.take_word())
+                            (arg.clone(), into_text(self.take_word()))
                         } else {
                             return Err("--set-counters requires packet and byte counter".into());
                         }
@@ -837,6 +874,12 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// A word as text without copying it when it is UTF-8 (see
+/// [`bytestr::text`]: only for numbers, keywords and addresses).
+fn into_text(v: Vec<u8>) -> String {
+    String::from_utf8(v).unwrap_or_else(|e| bytestr::text(e.as_bytes()).into_owned())
+}
+
 /// `sscanf("%llu")`: leading digits (after optional whitespace and `+`).
 fn scan_u64(s: &str) -> Option<u64> {
     let t = s.trim_start();
@@ -861,14 +904,12 @@ pub fn parse_command(
     family: Family,
     table: TableKind,
     line: usize,
-    chain_exists: &dyn Fn(&str) -> bool,
+    chain_exists: &dyn Fn(&[u8]) -> bool,
 ) -> Result<Command, Error> {
-    let strs: Vec<String> = words.iter().map(|w| w.text.clone()).collect();
     let mut p = Parser {
         family,
         table,
         words,
-        strs: &strs,
         line,
         pos: 0,
         opts: MAIN_OPTS
@@ -912,8 +953,8 @@ pub fn parse_command(
     }
     // nat table and DROP (do_parse)
     if table == TableKind::Nat {
-        let drop_policy = cmd == 'P' && p.second.as_deref() == Some("DROP");
-        let drop_jump = p.jumpto.as_ref().is_some_and(|(j, _)| j == "DROP");
+        let drop_policy = cmd == 'P' && p.second.as_deref() == Some(&b"DROP"[..]);
+        let drop_jump = p.jumpto.as_ref().is_some_and(|(j, _)| j == b"DROP");
         if drop_policy || drop_jump {
             return Err(fail(
                 "\nThe \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited.\n\n"
@@ -925,7 +966,7 @@ pub fn parse_command(
     let ctx = ExtCtx {
         family,
         table,
-        chain: p.chain.as_deref().unwrap_or(""),
+        chain: p.chain.as_deref().unwrap_or(b""),
         proto: p.rule.proto,
         proto_inv: p.rule.proto_inv,
     };
@@ -970,19 +1011,18 @@ pub fn parse_command(
     if let Some(c) = &p.chain {
         if c.len() > 28 {
             return Err(fail(format!(
-                "chain name `{c}' too long (must be under 29 chars)"
+                "chain name `{}' too long (must be under 29 chars)",
+                Escaped(c)
             )));
         }
     }
     let chain = p.chain.clone().unwrap_or_default();
     if rule_cmd {
-        if matches!(chain.as_str(), "PREROUTING" | "INPUT") && p.options_seen & OPT_VIANAMEOUT != 0
-        {
-            return Err(fail(format!("Can't use -o with {chain}\n")));
+        if matches!(&chain[..], b"PREROUTING" | b"INPUT") && p.options_seen & OPT_VIANAMEOUT != 0 {
+            return Err(fail(format!("Can't use -o with {}\n", Escaped(&chain))));
         }
-        if matches!(chain.as_str(), "POSTROUTING" | "OUTPUT") && p.options_seen & OPT_VIANAMEIN != 0
-        {
-            return Err(fail(format!("Can't use -i with {chain}\n")));
+        if matches!(&chain[..], b"POSTROUTING" | b"OUTPUT") && p.options_seen & OPT_VIANAMEIN != 0 {
+            return Err(fail(format!("Can't use -i with {}\n", Escaped(&chain))));
         }
     }
     match cmd {
@@ -994,7 +1034,7 @@ pub fn parse_command(
         'P' => {
             return Ok(Command::Policy(
                 chain,
-                p.second.unwrap_or_default(),
+                into_text(p.second.unwrap_or_default()),
                 p.counters,
             ))
         }
@@ -1022,11 +1062,11 @@ pub fn parse_command(
                     Verdict::Jump(cn)
                 }
             } else if *goto {
-                return Err(fail(format!("goto '{name}' is not a chain")));
+                return Err(fail(format!("goto '{}' is not a chain", Escaped(name))));
             } else if let Some(t) = target {
                 Verdict::Ext(t)
             } else {
-                match name.as_str() {
+                match &*bytestr::text(name) {
                     "ACCEPT" => Verdict::Accept,
                     "DROP" => Verdict::Drop,
                     "RETURN" => Verdict::Return,
@@ -1038,9 +1078,10 @@ pub fn parse_command(
                             "nfsim: target `{n}' is not supported (yet) for {family:?}"
                         )));
                     }
-                    n => {
+                    _ => {
                         return Err(fail(format!(
-                            "Couldn't load target `{n}':No such file or directory"
+                            "Couldn't load target `{}':No such file or directory",
+                            Escaped(name)
                         )))
                     }
                 }

@@ -1,13 +1,17 @@
 //! Text in and out: the `iptables-restore` language and the canonical
 //! `iptables-save` text.
 //!
-//! - [`argv`] splits a line into words with iptables-restore's quoting rules;
+//! Input and output are bytes, as iptables reads and prints them: names,
+//! comments, prefixes and patterns are kept byte for byte, UTF-8 or not
+//! ([`crate::model::ByteStr`]).
+//!
+//! - [`argv`] splits a line into words (bytes) with iptables-restore's quoting rules;
 //! - [`command`] parses one command line like iptables' `do_parse` (getopt_long
 //!   with extension options merged as they are loaded, the implicit protocol
 //!   match, `!` in the positions iptables accepts);
 //! - [`restore`] applies a whole file to a [`Ruleset`](crate::model::Ruleset),
 //!   table by table, with the checks made at `COMMIT`;
-//! - [`save`] prints exactly what `iptables-save` prints.
+//! - [`save`] prints exactly what `iptables-save` prints ([`save_bytes`], [`save_string`]).
 //!
 //! Every error carries a line, a column and iptables' own message where it
 //! has one. Nothing here panics on any input (a fuzz target checks it).
@@ -21,5 +25,5 @@ pub mod save;
 pub mod script;
 
 pub use error::{Error, ErrorKind, Problem};
-pub use restore::{parse_restore, parse_restore_bytes, restore_into, RestoreOptions};
-pub use save::{save_string, SaveOptions};
+pub use restore::{parse_restore, restore_into, RestoreOptions};
+pub use save::{save_bytes, save_string, SaveOptions};

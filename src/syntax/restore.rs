@@ -5,6 +5,7 @@
 use super::argv::{split_limited, MAX_ARGC};
 use super::command::{parse_command, Command};
 use super::error::{Error, ErrorKind};
+use crate::model::bytestr::{self, Escaped};
 use crate::model::ext::CheckCtx;
 use std::collections::{HashMap, VecDeque};
 
@@ -44,101 +45,79 @@ impl RestoreOptions {
 /// Parses restore input into a fresh ruleset (what `iptables-save` shows
 /// after `iptables-restore FILE` on a host with no tables).
 ///
+/// The input is bytes, as iptables-restore reads it (a `&str` is taken as
+/// its UTF-8 bytes): chain names, comments, prefixes, patterns and the
+/// other strings the kernel keeps as `char[]` are kept byte for byte, UTF-8
+/// or not, and [`crate::syntax::save_bytes`] prints them back unchanged. A
+/// NUL byte ends its line, as it ends the C string iptables-restore makes
+/// of each line.
+///
 /// # Errors
 /// Everything iptables-restore rejects, with line, column and message.
 ///
 /// ```
-/// use nfsim::syntax::{parse_restore, RestoreOptions};
+/// use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 /// use nfsim::model::{Family, TableKind};
-/// let rs = parse_restore("*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n", &RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let o = RestoreOptions::new(Family::Ipv4);
+/// let rs = parse_restore("*nat\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n", &o).unwrap();
 /// assert!(rs.table(TableKind::Nat).is_some());
-/// assert!(parse_restore("*filter\n", &RestoreOptions::new(Family::Ipv4)).is_err());
+/// assert!(parse_restore("*filter\n", &o).is_err());
+/// let bytes = b"*filter\n:\xff\x80 - [0:0]\n-A INPUT -m comment --comment a\xc3 -j \xff\x80\nCOMMIT\n";
+/// let rs = parse_restore(bytes, &o).unwrap();
+/// let out = save_bytes(&rs, SaveOptions::default());
+/// assert!(out.ends_with(b"-A INPUT -m comment --comment \"a\xc3\" -j \xff\x80\nCOMMIT\n"));
 /// ```
-pub fn parse_restore(input: &str, opts: &RestoreOptions) -> Result<Ruleset, Error> {
+pub fn parse_restore(input: impl AsRef<[u8]>, opts: &RestoreOptions) -> Result<Ruleset, Error> {
     let mut rs = Ruleset::new(opts.family);
     restore_into(&mut rs, input, opts)?;
     Ok(rs)
 }
 
-/// Applies restore input to an existing ruleset, table by table, as the
-/// kernel commits them: a table whose block fails leaves the ruleset as it
-/// was before that block (earlier committed tables stay).
+/// Applies restore input (bytes, as [`parse_restore`] takes them) to an
+/// existing ruleset, table by table, as the kernel commits them: a table
+/// whose block fails leaves the ruleset as it was before that block
+/// (earlier committed tables stay).
 ///
 /// Time and memory are linear in the input (up to the sort of chain names
 /// at `COMMIT`): chains are found by name through a hash index, jump
 /// references are counted as libiptc counts them, and the commit checks
 /// walk the table without recursion, so any depth of jumps is accepted as
 /// the kernel accepts it.
-pub fn restore_into(rs: &mut Ruleset, input: &str, opts: &RestoreOptions) -> Result<(), Error> {
-    restore_lines(rs, input.split_inclusive('\n').map(Ok), opts)
-}
-
-/// [`parse_restore`] on the bytes iptables-restore reads.
-///
-/// nfsim keeps chain names, comments, prefixes and the other strings of a
-/// rule as text, where the kernel keeps bytes: a line holding bytes that
-/// are not UTF-8 is refused with an explicit [`ErrorKind::Unsupported`]
-/// error naming the first such byte (iptables-restore accepts it and
-/// `iptables-save` prints the bytes back), never changed. Comment lines are
-/// skipped unread, as iptables-restore skips them.
-///
-/// # Errors
-/// As [`parse_restore`], and bytes that are not UTF-8 outside comment lines.
-///
-/// ```
-/// use nfsim::syntax::{parse_restore_bytes, ErrorKind, RestoreOptions};
-/// use nfsim::model::Family;
-/// let o = RestoreOptions::new(Family::Ipv4);
-/// assert!(parse_restore_bytes(b"# \xff\n*filter\nCOMMIT\n", &o).is_ok());
-/// let e = parse_restore_bytes(b"*filter\n-A INPUT -m comment --comment a\xff\nCOMMIT\n", &o).unwrap_err();
-/// assert_eq!((e.line, e.col, e.kind), (2, 32, ErrorKind::Unsupported));
-/// ```
-pub fn parse_restore_bytes(input: &[u8], opts: &RestoreOptions) -> Result<Ruleset, Error> {
-    let mut rs = Ruleset::new(opts.family);
-    let lines = input
-        .split_inclusive(|&b| b == b'\n')
-        .enumerate()
-        .map(|(i, line)| {
-            if line.first() == Some(&b'#') {
-                return Ok("#\n");
-            }
-            core::str::from_utf8(line).map_err(|e| {
-                let at = e.valid_up_to();
-                Error::new(
-                    i + 1,
-                    at + 1,
-                    ErrorKind::Unsupported,
-                    format!(
-                        "nfsim: byte 0x{:02x} is not UTF-8; nfsim keeps names, comments and prefixes as text and cannot hold it (iptables keeps the bytes)",
-                        line.get(at).copied().unwrap_or(0)
-                    ),
-                )
-            })
-        });
-    restore_lines(&mut rs, lines, opts)?;
-    Ok(rs)
+pub fn restore_into(
+    rs: &mut Ruleset,
+    input: impl AsRef<[u8]>,
+    opts: &RestoreOptions,
+) -> Result<(), Error> {
+    restore_lines(rs, input.as_ref().split_inclusive(|&b| b == b'\n'), opts)
 }
 
 /// The restore loop over lines (each with its newline, if any).
 fn restore_lines<'a>(
     rs: &mut Ruleset,
-    lines: impl Iterator<Item = Result<&'a str, Error>>,
+    lines: impl Iterator<Item = &'a [u8]>,
     opts: &RestoreOptions,
 ) -> Result<(), Error> {
     let family = opts.family;
     let mut current: Option<Work> = None;
     let mut lineno = 0;
     for raw in lines {
-        let raw = raw?;
         lineno += 1;
-        if raw.starts_with('\n') {
+        // ios_restore reads a line with fgets and then treats it as a C
+        // string: a NUL byte ends it there, newline included (measured with
+        // iptables-legacy 1.8.9: `--comment a\0b -j ACCEPT` saves as
+        // `--comment a`, `COMMIT\0` is "Bad argument `COMMIT'").
+        let raw = match raw.iter().position(|&b| b == 0) {
+            Some(nul) => &raw[..nul],
+            None => raw,
+        };
+        if raw.starts_with(b"\n") {
             continue;
         }
-        if raw.starts_with('#') {
+        if raw.starts_with(b"#") {
             continue;
         }
         let fail = |col: usize, kind: ErrorKind, msg: String| Error::new(lineno, col, kind, msg);
-        if raw == "COMMIT\n" && current.is_some() {
+        if raw == b"COMMIT\n" && current.is_some() {
             let w = current
                 .take()
                 .ok_or_else(|| fail(1, ErrorKind::Syntax, "internal".into()))?;
@@ -152,8 +131,8 @@ fn restore_lines<'a>(
             }
             continue;
         }
-        if raw.starts_with('*') && current.is_none() {
-            let name = raw[1..].split([' ', '\t', '\n']).find(|s| !s.is_empty());
+        if raw.starts_with(b"*") && current.is_none() {
+            let name = raw[1..].split(is_sep).find(|s| !s.is_empty());
             let Some(name) = name else {
                 return Err(fail(
                     1,
@@ -164,8 +143,8 @@ fn restore_lines<'a>(
                     ),
                 ));
             };
-            let kind: TableKind = name.parse().map_err(|_| {
-                fail(2, ErrorKind::Syntax, format!("can't initialize iptables table `{name}': Table does not exist (do you need to insmod?)"))
+            let kind: TableKind = bytestr::text(name).parse().map_err(|_| {
+                fail(2, ErrorKind::Syntax, format!("can't initialize iptables table `{}': Table does not exist (do you need to insmod?)", Escaped(name)))
             })?;
             let mut t = rs
                 .table(kind)
@@ -189,35 +168,37 @@ fn restore_lines<'a>(
             )
             .other());
         };
-        if let Some(rest) = raw.strip_prefix(':') {
+        if let Some(rest) = raw.strip_prefix(b":") {
             chain_line(table, rest, lineno, opts)?;
             continue;
         }
         // A rule or command line.
-        let line = raw.strip_suffix('\n').unwrap_or(raw);
-        let (body, offset, counters) = if line.starts_with('[') {
-            let close = line
-                .find(']')
-                .ok_or_else(|| fail(1, ErrorKind::Syntax, format!("Bad line {lineno}: need ]")))?;
-            let inner = &line[1..close];
-            let (p, b) = inner
-                .split_once(':')
-                .ok_or_else(|| fail(1, ErrorKind::Syntax, format!("Bad line {lineno}: need :")))?;
-            if b.is_empty() {
-                return Err(fail(
-                    1,
-                    ErrorKind::Syntax,
-                    format!("Bad line {lineno}: need ]"),
-                ));
-            }
-            (
-                &line[close + 1..],
-                close + 1,
-                Some((p.to_string(), b.to_string())),
-            )
-        } else {
-            (line, 0, None)
-        };
+        let line = raw.strip_suffix(b"\n").unwrap_or(raw);
+        let (body, offset, counters) =
+            if line.starts_with(b"[") {
+                let close = line.iter().position(|&b| b == b']').ok_or_else(|| {
+                    fail(1, ErrorKind::Syntax, format!("Bad line {lineno}: need ]"))
+                })?;
+                let inner = &line[1..close];
+                let colon = inner.iter().position(|&b| b == b':').ok_or_else(|| {
+                    fail(1, ErrorKind::Syntax, format!("Bad line {lineno}: need :"))
+                })?;
+                let (p, b) = (&inner[..colon], &inner[colon + 1..]);
+                if b.is_empty() {
+                    return Err(fail(
+                        1,
+                        ErrorKind::Syntax,
+                        format!("Bad line {lineno}: need ]"),
+                    ));
+                }
+                (
+                    &line[close + 1..],
+                    close + 1,
+                    Some((p.to_vec(), b.to_vec())),
+                )
+            } else {
+                (line, 0, None)
+            };
         // iptables-restore's argv: program name, `-t`, the table, then
         // `--set-counters P B` when counters are restored, then the words.
         let prepended = if opts.counters && counters.is_some() {
@@ -231,18 +212,18 @@ fn restore_lines<'a>(
         }
         if opts.counters {
             if let Some((p, b)) = counters {
-                words.insert(0, super::argv::Word { text: b, col: 1 });
-                words.insert(0, super::argv::Word { text: p, col: 1 });
+                words.insert(0, super::argv::Word { bytes: b, col: 1 });
+                words.insert(0, super::argv::Word { bytes: p, col: 1 });
                 words.insert(
                     0,
                     super::argv::Word {
-                        text: "--set-counters".into(),
+                        bytes: b"--set-counters".to_vec(),
                         col: 1,
                     },
                 );
             }
         }
-        let exists = |name: &str| table.find(name).is_some();
+        let exists = |name: &[u8]| table.find(name).is_some();
         let cmd = parse_command(&words, family, table.t.kind, lineno, &exists)?;
         // A libiptc operation refused: iptables-restore's `line N failed`, exit 1.
         apply(table, cmd, opts).map_err(|m| {
@@ -284,7 +265,7 @@ struct Work {
     /// Per chain (as `t.chains`): its rules.
     rules: Vec<VecDeque<Rule>>,
     /// Chain name -> position in `t.chains`.
-    index: HashMap<String, usize>,
+    index: HashMap<Vec<u8>, usize>,
     /// Per chain (as `t.chains`): rules whose verdict jumps or goes to it.
     refs: Vec<usize>,
 }
@@ -300,7 +281,7 @@ impl Work {
             .chains
             .iter()
             .enumerate()
-            .map(|(i, c)| (c.name.as_str().to_string(), i))
+            .map(|(i, c)| (c.name.as_bytes().to_vec(), i))
             .collect();
         let mut w = Work {
             refs: vec![0; t.chains.len()],
@@ -317,13 +298,13 @@ impl Work {
         }
         w
     }
-    fn find(&self, name: &str) -> Option<usize> {
+    fn find(&self, name: &[u8]) -> Option<usize> {
         self.index.get(name).copied()
     }
     /// The chain a rule jumps or goes to, if any.
     fn target_of(&self, r: &Rule) -> Option<usize> {
         match &r.verdict {
-            Verdict::Jump(n) | Verdict::Goto(n) => self.find(n.as_str()),
+            Verdict::Jump(n) | Verdict::Goto(n) => self.find(n.as_bytes()),
             _ => None,
         }
     }
@@ -348,7 +329,7 @@ impl Work {
     /// Creates an empty user chain (the caller checked it does not exist).
     fn add_user_chain(&mut self, name: ChainName) {
         self.index
-            .insert(name.as_str().to_string(), self.t.chains.len());
+            .insert(name.as_bytes().to_vec(), self.t.chains.len());
         self.refs.push(0);
         self.rules.push(VecDeque::new());
         self.t.chains.push(Chain {
@@ -365,9 +346,9 @@ impl Work {
         let c = self.t.chains.swap_remove(i);
         self.refs.swap_remove(i);
         self.rules.swap_remove(i);
-        self.index.remove(c.name.as_str());
+        self.index.remove(c.name.as_bytes());
         if let Some(moved) = self.t.chains.get(i) {
-            self.index.insert(moved.name.as_str().to_string(), i);
+            self.index.insert(moved.name.as_bytes().to_vec(), i);
         }
     }
     /// The table in its canonical order: built-in chains in hook order, then
@@ -379,38 +360,50 @@ impl Work {
             c.rules = rules.into();
         }
         let builtins = t.kind.hooks().len().min(t.chains.len());
-        t.chains[builtins..]
-            .sort_unstable_by(|a, b| a.name.as_str().as_bytes().cmp(b.name.as_str().as_bytes()));
+        t.chains[builtins..].sort_unstable_by(|a, b| a.name.as_bytes().cmp(b.name.as_bytes()));
         t
     }
 }
 
-fn chain_line(w: &mut Work, rest: &str, lineno: usize, opts: &RestoreOptions) -> Result<(), Error> {
+/// A separator of the words of a table or chain line (`strtok(" \t\n")`).
+fn is_sep(b: &u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n')
+}
+
+fn chain_line(
+    w: &mut Work,
+    rest: &[u8],
+    lineno: usize,
+    opts: &RestoreOptions,
+) -> Result<(), Error> {
     let prog = opts.family.restore_program();
     let fail = |col: usize, msg: String| Error::new(lineno, col, ErrorKind::Syntax, msg);
-    let mut toks = rest.split([' ', '\t', '\n']).filter(|s| !s.is_empty());
-    let Some(name) = toks.next() else {
+    let mut toks = rest.split(is_sep).filter(|s| !s.is_empty());
+    let Some(name_bytes) = toks.next() else {
         return Err(fail(1, format!("{prog}: line {lineno} chain name invalid")));
     };
-    if name.len() >= 29 {
+    let name = Escaped(name_bytes);
+    if name_bytes.len() >= 29 {
         return Err(fail(
             2,
             format!("Invalid chain name `{name}' (28 chars max)"),
         ));
     }
-    let existing = w.find(name);
+    let existing = w.find(name_bytes);
     let builtin = existing.is_some_and(|i| w.t.chains[i].is_builtin());
     if !builtin {
         match existing {
             Some(i) if opts.noflush => w.clear_rules(i),
             _ => {
-                if existing.is_some() || matches!(name, "ACCEPT" | "DROP" | "QUEUE" | "RETURN") {
+                if existing.is_some()
+                    || matches!(name_bytes, b"ACCEPT" | b"DROP" | b"QUEUE" | b"RETURN")
+                {
                     return Err(fail(
                         2,
                         format!("error creating chain '{name}':File exists"),
                     ));
                 }
-                let cn = ChainName::new(name).map_err(|m| fail(2, m))?;
+                let cn = ChainName::new(name_bytes).map_err(|m| fail(2, m))?;
                 w.add_user_chain(cn);
             }
         }
@@ -418,9 +411,10 @@ fn chain_line(w: &mut Work, rest: &str, lineno: usize, opts: &RestoreOptions) ->
     let Some(policy) = toks.next() else {
         return Err(fail(1, format!("{prog}: line {lineno} policy invalid")));
     };
+    let policy = bytestr::text(policy);
     if policy != "-" {
         let ctrs = toks.next();
-        let parsed = ctrs.map(parse_counters);
+        let parsed = ctrs.map(|c| parse_counters(&bytestr::text(c)));
         // Only with --counters does iptables-restore read them.
         if opts.counters && (ctrs.is_none() || matches!(parsed, Some(None))) {
             return Err(fail(
@@ -428,7 +422,7 @@ fn chain_line(w: &mut Work, rest: &str, lineno: usize, opts: &RestoreOptions) ->
                 format!("invalid policy counters for chain '{name}'"),
             ));
         }
-        let pol = match policy {
+        let pol = match &*policy {
             "ACCEPT" => Policy::Accept,
             "DROP" => Policy::Drop,
             _ => {
@@ -562,13 +556,13 @@ fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String
         }
         Command::DeleteChain(None) => {
             // `for_each_chain4`: the user chains in libiptc's (name) order.
-            let mut names: Vec<String> =
+            let mut names: Vec<Vec<u8>> =
                 w.t.chains
                     .iter()
                     .filter(|c| !c.is_builtin())
-                    .map(|c| c.name.to_string())
+                    .map(|c| c.name.as_bytes().to_vec())
                     .collect();
-            names.sort_unstable_by(|a, b| a.as_bytes().cmp(b.as_bytes()));
+            names.sort_unstable();
             for n in names {
                 delete_chain(w, &n)?;
             }
@@ -634,7 +628,7 @@ fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String
                 return Err("Bad built-in chain name.".into());
             }
             if w.find(&new).is_some()
-                || matches!(new.as_str(), "ACCEPT" | "DROP" | "QUEUE" | "RETURN")
+                || matches!(&new[..], b"ACCEPT" | b"DROP" | b"QUEUE" | b"RETURN")
             {
                 return Err("File exists.".into());
             }
@@ -645,7 +639,7 @@ fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String
                 for rules in w.rules.iter_mut() {
                     for r in rules.iter_mut() {
                         match &mut r.verdict {
-                            Verdict::Jump(n) | Verdict::Goto(n) if n.as_str() == old => {
+                            Verdict::Jump(n) | Verdict::Goto(n) if n.as_bytes() == old => {
                                 *n = newname.clone()
                             }
                             _ => {}
@@ -653,7 +647,7 @@ fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String
                     }
                 }
             }
-            w.index.remove(old.as_str());
+            w.index.remove(&old);
             w.index.insert(new, i);
             w.t.chains[i].name = newname;
         }
@@ -668,7 +662,7 @@ fn same_rule(a: &Rule, b: &Rule) -> bool {
     &x == b
 }
 
-fn delete_chain(w: &mut Work, name: &str) -> Result<(), String> {
+fn delete_chain(w: &mut Work, name: &[u8]) -> Result<(), String> {
     let i = w.find(name).ok_or("No chain/target/match by that name.")?;
     let c = &w.t.chains[i];
     if c.is_builtin() {
@@ -689,11 +683,11 @@ fn delete_chain(w: &mut Work, name: &str) -> Result<(), String> {
 /// user chain, `mark_source_chains` (loops, and the hooks each rule is
 /// reachable from), then every extension's `checkentry` with those hooks.
 fn commit_check(t: &Table) -> Result<(), String> {
-    let index: HashMap<&str, usize> = t
+    let index: HashMap<&[u8], usize> = t
         .chains
         .iter()
         .enumerate()
-        .map(|(i, c)| (c.name.as_str(), i))
+        .map(|(i, c)| (c.name.as_bytes(), i))
         .collect();
     // Jump targets resolved once, per rule in table order (None: no jump).
     // (A jump to a built-in chain was refused when its rule was added, as
@@ -703,7 +697,7 @@ fn commit_check(t: &Table) -> Result<(), String> {
         let mut v = Vec::with_capacity(c.rules.len());
         for r in &c.rules {
             let j = match &r.verdict {
-                Verdict::Jump(n) | Verdict::Goto(n) => index.get(n.as_str()).copied(),
+                Verdict::Jump(n) | Verdict::Goto(n) => index.get(n.as_bytes()).copied(),
                 _ => None,
             };
             if j.is_some_and(|j| t.chains[j].is_builtin()) {

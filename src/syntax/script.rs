@@ -384,7 +384,7 @@ fn run_command(
             ..RestoreOptions::new(family)
         };
         let mut probe = rs.clone();
-        if restore_into(&mut probe, &format!("*{table}\nCOMMIT\n"), &opts).is_ok() {
+        if restore_into(&mut probe, format!("*{table}\nCOMMIT\n"), &opts).is_ok() {
             *rs = probe;
         }
         return Ok(LineKind::Query(family, rest.to_vec()));
@@ -444,7 +444,7 @@ fn run_command(
 ///     sudo iptables -A INPUT -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n\
 ///     iptables -L -n -v\niptables-save > /etc/iptables/rules.v4\n").unwrap();
 /// assert_eq!(
-///     save_string(&s.v4, SaveOptions::default()),
+///     save_string(&s.v4, SaveOptions::default()).unwrap(),
 ///     "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
 ///      -A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n"
 /// );

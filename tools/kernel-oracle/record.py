@@ -479,9 +479,20 @@ def normalize_scenario(raw: dict) -> dict:
             raise ScenarioError(f"route dev {r['dev']!r} is not an interface")
     rules = dict(raw.get("rules", {}))
     for fam in rules:
-        if fam not in ("ipv4", "ipv6"):
-            raise ScenarioError(f"rules.{fam}: only ipv4 and ipv6")
-        if not rules[fam].endswith("\n"):
+        if fam not in ("ipv4", "ipv6", "ipv4_hex", "ipv6_hex"):
+            raise ScenarioError(f"rules.{fam}: only ipv4, ipv6, ipv4_hex and ipv6_hex")
+        if fam.endswith("_hex"):
+            # Restore input that is not UTF-8 (TOML and JSON strings hold
+            # only Unicode): its bytes as hex digits.
+            if fam[:4] in rules:
+                raise ScenarioError(f"rules.{fam[:4]} and rules.{fam}: give the ruleset once")
+            try:
+                data = bytes.fromhex(rules[fam])
+            except ValueError as e:
+                raise ScenarioError(f"rules.{fam}: {e}") from None
+            if not data.endswith(b"\n"):
+                rules[fam] = (data + b"\n").hex()
+        elif not rules[fam].endswith("\n"):
             rules[fam] += "\n"
     defaults = dict(raw.get("defaults", {}))
     flows = dict(raw.get("flows", {}))
@@ -565,12 +576,31 @@ def setns(fd: int) -> None:
         raise OSError(e, "setns: " + os.strerror(e))
 
 
-def run(cmd: list[str], input: str | None = None, check: bool = True) -> subprocess.CompletedProcess:
-    """Run a command, raising with its stderr on failure."""
-    r = subprocess.run(cmd, input=input, capture_output=True, text=True)
+def run(cmd: list[str], input: str | bytes | None = None, check: bool = True) -> subprocess.CompletedProcess:
+    """Run a command, raising with its stderr on failure (input: text or bytes)."""
+    if isinstance(input, bytes):
+        r = subprocess.run(cmd, input=input, capture_output=True)
+        r.stdout = r.stdout.decode("utf-8", "replace")
+        r.stderr = r.stderr.decode("utf-8", "replace")
+    else:
+        r = subprocess.run(cmd, input=input, capture_output=True, text=True)
     if check and r.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr.strip()}")
     return r
+
+
+def kmsg_escape(text: str) -> str:
+    """A string's UTF-8 bytes as /dev/kmsg shows them in a record's text."""
+    return "".join(chr(c) if 0x20 <= c < 0x7F and c != 0x5C else f"\\x{c:02x}" for c in text.encode())
+
+
+def rules_bytes(scn: dict, fam: str) -> bytes | None:
+    """The restore input of a family: `rules.FAM` as UTF-8, or `rules.FAM_hex`."""
+    rules = scn["rules"]
+    if fam + "_hex" in rules:
+        return bytes.fromhex(rules[fam + "_hex"])
+    text = rules.get(fam)
+    return text.encode() if text is not None else None
 
 
 def sysctl_path(name: str) -> str:
@@ -675,7 +705,7 @@ class Recorder:
         self.raw4 = self.raw6 = None
         self.kmsg: Kmsg | None = None
         self.has_raw = {
-            fam: bool(re.search(r"^\*raw\s*$", scn["rules"].get(fam, ""), re.M)) for fam in ("ipv4", "ipv6")
+            fam: bool(re.search(rb"^\*raw\s*$", rules_bytes(scn, fam) or b"", re.M)) for fam in ("ipv4", "ipv6")
         }
         self.sent_out_hex: set[str] = set()
         self.cur_is_nd_mld = False
@@ -742,9 +772,9 @@ class Recorder:
         run(ipn + ["-6", "xfrm", "policy", "add", "dir", "in", "action", "block"])
         # rules
         for fam, tool in (("ipv4", "iptables-legacy"), ("ipv6", "ip6tables-legacy")):
-            text = self.scn["rules"].get(fam)
-            if text:
-                run(["ip", "netns", "exec", hn, tool + "-restore"], input=text)
+            data = rules_bytes(self.scn, fam)
+            if data:
+                run(["ip", "netns", "exec", hn, tool + "-restore"], input=data)
             for chain in ("PREROUTING", "OUTPUT"):
                 run(["ip", "netns", "exec", hn, tool, "-w", "-t", "raw", "-I", chain, "1", "-j", "TRACE"])
         # sockets: packet sockets in the peer namespaces, raw sockets in the host
@@ -887,7 +917,9 @@ class Recorder:
 
     def collect(self, kmsgs: list[str], fam: str) -> tuple[list[str], list[str]]:
         trace, log = [], []
-        names = {i["name"] for i in self.scn["host"]["interfaces"]} | {"lo", ""}
+        # /dev/kmsg shows a device name's bytes below 0x20, from 0x7f up and
+        # `\` as \xNN (printk.c msg_add_ext_text).
+        names = {kmsg_escape(i["name"]) for i in self.scn["host"]["interfaces"]} | {"lo", ""}
         for m in kmsgs:
             t = TRACE_RE.match(m)
             if t and self._own_nd_mld(m):

@@ -1142,7 +1142,7 @@ mod tests {
     #[test]
     fn string_fsm_refused() {
         let rs = parse_restore(
-            &filter(&["-A INPUT -m string --string q --algo fsm"]),
+            filter(&["-A INPUT -m string --string q --algo fsm"]),
             &RestoreOptions::new(Family::Ipv4),
         );
         if let Ok(rs) = rs {
@@ -1177,7 +1177,7 @@ mod tests {
     #[test]
     fn u32_wide_shift_refused() {
         let rs = parse_restore(
-            &filter(&["-A INPUT -m u32 --u32 \"0<<32=0\""]),
+            filter(&["-A INPUT -m u32 --u32 \"0<<32=0\""]),
             &RestoreOptions::new(Family::Ipv4),
         );
         if let Ok(rs) = rs {

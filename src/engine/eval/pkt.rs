@@ -1372,7 +1372,7 @@ mod tests {
             (Family::Ipv4, "-p dccp -m dccp ! --dccp-option 9"),
         ] {
             let rs = parse_restore(
-                &format!("*filter\n-A INPUT {rule}\nCOMMIT\n"),
+                format!("*filter\n-A INPUT {rule}\nCOMMIT\n"),
                 &RestoreOptions::new(fam),
             )
             .expect("parse");
@@ -1397,7 +1397,7 @@ mod tests {
         use crate::model::Hook;
         use crate::wire::meta::PacketMeta;
         let rs = parse_restore(
-            &format!("*filter\n-A INPUT {rule}\nCOMMIT\n"),
+            format!("*filter\n-A INPUT {rule}\nCOMMIT\n"),
             &RestoreOptions::new(fam),
         )
         .expect("parse");
@@ -1499,7 +1499,7 @@ mod tests {
             };
             let text: String = rules.iter().map(|r| format!("-A INPUT {r}\n")).collect();
             let rs = parse_restore(
-                &format!("*filter\n{text}COMMIT\n"),
+                format!("*filter\n{text}COMMIT\n"),
                 &RestoreOptions::new(fam),
             )
             .expect("parse");

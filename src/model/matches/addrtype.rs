@@ -175,7 +175,7 @@ impl Extension for Addrtype {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.src != 0 {
             if self.src_inv {
                 f.write_str(" !")?;

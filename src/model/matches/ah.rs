@@ -99,7 +99,7 @@ impl Extension for Ah {
             Family::Ipv6 => Ok(()),
         }
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.spis != (0, u32::MAX) || self.spis_inv {
             write_inv(f, self.spis_inv)?;
             f.write_str(" --ahspi ")?;

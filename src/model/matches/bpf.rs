@@ -286,7 +286,7 @@ impl Extension for Bpf {
         // xt_bpf.c bpf_mt_check_v1 -> bpf_prog_create -> bpf_check_classic.
         check_classic(&self.program)
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_bpf.c bpf_save_code
         write!(f, " --bytecode \"{},", self.program.len())?;
         for (i, p) in self.program.iter().enumerate() {

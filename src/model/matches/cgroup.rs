@@ -28,7 +28,7 @@ pub const PATH_MAX: usize = 512;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Cgroup {
     /// `--path`: a cgroup2 path (truncated to 511 bytes as iptables does).
-    pub path: Option<String>,
+    pub path: Option<crate::model::ByteStr>,
     /// `! --path`
     pub invert_path: bool,
     /// `--cgroup`: a net_cls class id.
@@ -58,7 +58,7 @@ impl Extension for Cgroup {
     ) -> Result<(), String> {
         match id {
             0 => {
-                let s = args.required("cgroup", "path")?;
+                let s = args.required_bytes("cgroup", "path")?;
                 self.path = Some(parse_string(s, 0, 0, PATH_MAX)?);
                 self.invert_path = invert;
             }
@@ -83,7 +83,7 @@ impl Extension for Cgroup {
         // cgroup_get_from_path: the path must name an existing cgroup2
         // directory. nfsim models a host whose only cgroup is the root.
         if let Some(p) = &self.path {
-            if !p.bytes().all(|b| b == b'/') {
+            if !p.iter().all(|b| *b == b'/') {
                 return Err(format!(
                     "xt_cgroup: invalid path, errno=-2 (`{p}': nfsim models only the root cgroup)"
                 ));
@@ -99,7 +99,7 @@ impl Extension for Cgroup {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_cgroup.c cgroup_save_v2
         if let Some(p) = &self.path {
             bang(f, self.invert_path)?;

@@ -129,7 +129,7 @@ impl Extension for Cluster {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_cluster.c cluster_save
         if self.invert {
             f.write_str(" !")?;

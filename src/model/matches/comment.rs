@@ -21,7 +21,7 @@ pub const MAX_COMMENT_LEN: usize = 256;
 pub struct Comment {
     /// The text, at most 255 bytes (iptables cuts longer text, as
     /// `xtopt_parse_string` does with `XTOPT_PUT`; checked against 1.8.9).
-    pub text: String,
+    pub text: crate::model::ByteStr,
 }
 
 static OPTS: [OptSpec; 1] = [OptSpec::arg("comment", 0)];
@@ -43,13 +43,13 @@ impl Extension for Comment {
         if id != 0 {
             return unreachable_option();
         }
-        self.text = truncate_c(args.optarg.unwrap_or(""), MAX_COMMENT_LEN)?;
+        self.text = truncate_c(args.raw.unwrap_or(b""), MAX_COMMENT_LEN);
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         mandatory(seen, 0, "comment", "comment")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(" --comment")?;
         save_string(f, &self.text)
     }

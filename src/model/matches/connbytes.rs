@@ -126,7 +126,7 @@ impl Extension for Connbytes {
             ],
         )
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_connbytes.c print_from_to, print_mode, print_direction.
         let (from, to) = if self.from > self.to {
             f.write_str(" !")?;

@@ -80,7 +80,7 @@ impl Extension for Connlabel {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         bang(f, self.invert)?;
         write!(f, " --label \"{}\"", self.bit)?;
         if self.set {

@@ -114,7 +114,7 @@ impl Extension for Connlimit {
             "connlimit-daddr",
         )
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.upto {
             write!(f, " --connlimit-upto {}", self.limit)?;
         } else {

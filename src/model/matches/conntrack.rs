@@ -406,7 +406,7 @@ impl Extension for Conntrack {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_conntrack.c conntrack_dump with prefix "--", numeric, v3.
         let inv = |f: &mut dyn fmt::Write, i: bool| if i { f.write_str(" !") } else { Ok(()) };
         if let Some(s) = &self.state {

@@ -57,7 +57,7 @@ impl Extension for Cpu {
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         mandatory("cpu", seen, &[(0, "cpu")])
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         bang(f, self.invert)?;
         write!(f, " --cpu {}", self.cpu)
     }

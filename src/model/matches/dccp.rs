@@ -169,7 +169,7 @@ impl Extension for Dccp {
         // xt_dccp.c: dccp_mt_reg has .proto = IPPROTO_DCCP.
         require_proto(ctx, 33, "dccp")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         save_ports(f, "sport", self.sports)?;
         save_ports(f, "dport", self.dports)?;
         if let Some((mut types, inv)) = self.types {

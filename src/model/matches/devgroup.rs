@@ -105,7 +105,7 @@ impl Extension for Devgroup {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         for (g, name) in [(&self.src, "src-group"), (&self.dst, "dst-group")] {
             if let Some(g) = g {
                 bang(f, g.invert)?;

@@ -117,7 +117,7 @@ impl Extension for Dscp {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;
         write!(f, " --dscp 0x{:02x}", self.dscp)
     }

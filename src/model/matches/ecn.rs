@@ -79,7 +79,7 @@ impl Extension for Ecn {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if let Some(inv) = self.ece {
             write_inv(f, inv)?;
             f.write_str(" --ecn-tcp-ece")?;

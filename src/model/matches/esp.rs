@@ -60,7 +60,7 @@ impl Extension for Esp {
         // xt_esp.c: both registrations have .proto = IPPROTO_ESP.
         require_proto(ctx, 50, "esp")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.spis != (0, u32::MAX) || self.invert {
             write_inv(f, self.invert)?;
             f.write_str(" --espspi ")?;

@@ -35,7 +35,7 @@ impl Extension for Eui64 {
             "eui64",
         )
     }
-    fn save(&self, _: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, _: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         Ok(())
     }
 }

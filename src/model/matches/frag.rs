@@ -100,7 +100,7 @@ impl Extension for Frag {
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         excl(seen, O_MORE, O_LAST, "frag", "fragmore", "fraglast")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libip6t_frag.c frag_save
         if self.ids != (0, u32::MAX) || self.ids_inv {
             write_inv(f, self.ids_inv)?;

@@ -55,7 +55,7 @@ pub mod mode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Hashlimit {
     /// The table name (1 to 254 bytes).
-    pub name: String,
+    pub name: crate::model::ByteStr,
     /// Mode bits ([`mode`]).
     pub mode: u32,
     /// Average interval per packet in 1/[`SCALE`] s, or byte cost in byte mode.
@@ -87,7 +87,7 @@ impl Hashlimit {
     /// `hashlimit_mt4_init` / `hashlimit_mt6_init`.
     pub fn default_for(family: Family) -> Self {
         Hashlimit {
-            name: String::new(),
+            name: crate::model::ByteStr::new(),
             mode: 0,
             avg: 0,
             burst: 5,
@@ -350,7 +350,7 @@ impl Extension for Hashlimit {
                 if arg.is_empty() {
                     return Err("Argument must have a minimum length of 1 characters".into());
                 }
-                self.name = truncate_c(arg, NAME_SIZE)?;
+                self.name = truncate_c(args.raw.unwrap_or(b""), NAME_SIZE);
             }
             HSIZE => self.size = parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-size")?,
             HMAX => self.max = parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-max")?,
@@ -442,7 +442,7 @@ impl Extension for Hashlimit {
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_hashlimit.c hashlimit_mt_check_common (revision 3); the table
         // also gets a /proc/net/ipt_hashlimit entry, which these names cannot be.
-        if self.name == "." || self.name == ".." || self.name.contains('/') {
+        if self.name == "." || self.name == ".." || self.name.contains(&b'/') {
             return Err(format!("xt_hashlimit: invalid name `{}'", self.name));
         }
         if self.gc_interval == 0 || self.expire == 0 {
@@ -476,7 +476,7 @@ impl Extension for Hashlimit {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // hashlimit_mt_save, revision 3.
         f.write_str(if self.mode & mode::INVERT != 0 {
             " --hashlimit-above"
@@ -506,7 +506,8 @@ impl Extension for Hashlimit {
                 }
             }
         }
-        write!(f, " --hashlimit-name {}", self.name)?;
+        f.write_str(" --hashlimit-name ")?;
+        f.write_bytes(&self.name);
         if self.size != 0 {
             write!(f, " --hashlimit-htable-size {}", self.size)?;
         }

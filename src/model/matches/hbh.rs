@@ -148,7 +148,7 @@ impl<const DST: bool> Extension for ExtHdrOpts<DST> {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         let ext = Self::name();
         if let Some((l, inv)) = self.hdrlen {
             write_inv(f, inv)?;

@@ -20,7 +20,7 @@ use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Helper {
     /// The helper name, at most 29 bytes (cut as iptables cuts it).
-    pub name: String,
+    pub name: crate::model::ByteStr,
     /// `! --helper`
     pub invert: bool,
 }
@@ -45,14 +45,14 @@ impl Extension for Helper {
             return unreachable_option();
         }
         // struct xt_helper_info: char name[30].
-        self.name = truncate_c(args.optarg.unwrap_or(""), 30)?;
+        self.name = truncate_c(args.raw.unwrap_or(b""), 30);
         self.invert = invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         mandatory(seen, 0, "helper", "helper")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {
             f.write_str(" !")?;
         }

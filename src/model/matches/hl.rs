@@ -56,7 +56,7 @@ impl Extension for Hl {
             "HL match: You must specify one of `--hl-eq', `--hl-lt', `--hl-gt'",
         )
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         let op = match self.mode {
             HlMode::Eq => "--hl-eq",
             HlMode::Ne => "! --hl-eq",

@@ -215,7 +215,7 @@ impl Extension for Icmp {
         // ip_tables.c: icmp_mt_reg has .proto = IPPROTO_ICMP.
         require_proto(ctx, 1, "icmp")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libipt_icmp.c icmp_save
         if self.invert {
             f.write_str(" !")?;
@@ -291,7 +291,7 @@ impl Extension for Icmp6 {
         // ip6_tables.c: icmp6_matchstruct has .proto = IPPROTO_ICMPV6.
         require_proto(ctx, 58, "icmp6")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libip6t_icmp6.c icmp6_save
         if self.invert {
             f.write_str(" !")?;

@@ -69,7 +69,7 @@ impl Extension for Ipcomp {
         // xt_ipcomp.c comp_mt_reg: .proto = IPPROTO_COMP.
         require_proto(ctx, 108, "ipcomp")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_ipcomp.c comp_save
         if self.spis != (0, u32::MAX) || self.invert {
             bang(f, self.invert)?;

@@ -118,7 +118,7 @@ impl Extension for Iprange {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         for (name, r) in [("src-range", &self.src), ("dst-range", &self.dst)] {
             if let Some(r) = r {
                 if r.invert {

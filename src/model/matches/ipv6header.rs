@@ -140,7 +140,7 @@ impl Extension for Ipv6Header {
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         super::xtargs::mand(seen, O_HEADER, "ipv6header", "header")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         super::xtargs::write_inv(f, self.invert)?;
         f.write_str(" --header ")?;
         let mut first = true;

@@ -252,7 +252,7 @@ impl Extension for Ipvs {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_ipvs.c ipvs_mt_dump with prefix "--"
         let on = |id: u8| self.bitmask & (1 << id) != 0;
         let inv = |id: u8| self.invert & (1 << id) != 0;

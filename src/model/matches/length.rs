@@ -60,7 +60,7 @@ impl Extension for Length {
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         mand(seen, 0, "length", "length")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;
         f.write_str(" --length ")?;
         write_range(f, self.min.into(), self.max.into())

@@ -152,7 +152,7 @@ impl Extension for Limit {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(" --limit")?;
         Limit::write_rate(f, self.avg)?;
         if self.burst != 5 {

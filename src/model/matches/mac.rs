@@ -99,7 +99,7 @@ impl Extension for Mac {
             "mac",
         )
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;
         let m = &self.src;
         write!(

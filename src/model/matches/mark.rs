@@ -52,7 +52,7 @@ impl Extension for Mark {
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         mandatory(seen, 0, "mark", "mark")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {
             f.write_str(" !")?;
         }

@@ -112,7 +112,7 @@ impl Extension for Mh {
         // ip6t_mh.c: mh_mt6_reg has .proto = IPPROTO_MH.
         require_proto(ctx, 135, "mh")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.types == (0, 0xff) && !self.invert {
             return Ok(());
         }

@@ -176,7 +176,7 @@ impl Extension for Multiport {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {
             f.write_str(" !")?;
         }

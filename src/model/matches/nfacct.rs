@@ -26,7 +26,7 @@ pub const NAME_MAX: usize = 32;
 pub struct Nfacct {
     /// The accounting object's name (at most 31 bytes; longer is truncated
     /// as iptables does).
-    pub name: String,
+    pub name: crate::model::ByteStr,
 }
 
 static OPTS: [OptSpec; 1] = [OptSpec::arg("nfacct-name", 0)];
@@ -48,9 +48,9 @@ impl Extension for Nfacct {
         if id != 0 {
             return unreachable_option();
         }
-        let s = args.required("nfacct", "nfacct-name")?;
+        let s = args.required_bytes("nfacct", "nfacct-name")?;
         self.name = parse_string(s, 1, 0, NAME_MAX)?;
-        if s.contains('\n') {
+        if s.contains(&b'\n') {
             return Err("Newlines not allowed in --nfacct-name".into());
         }
         Ok(())
@@ -65,7 +65,7 @@ impl Extension for Nfacct {
             self.name
         ))
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(" --nfacct-name")?;
         save_string(f, &self.name)
     }
@@ -81,22 +81,27 @@ mod tests {
         let ctx = ExtCtx {
             family: Family::Ipv4,
             table: crate::model::TableKind::Filter,
-            chain: "INPUT",
+            chain: b"INPUT",
             proto: 0,
             proto_inv: false,
         };
         let mut n = Nfacct::new(&ctx);
         let rest = Vec::new();
-        n.parse(0, false, &mut Args::new(Some("a b"), &rest), &ctx)
-            .unwrap();
-        let mut s = String::new();
+        n.parse(
+            0,
+            false,
+            &mut Args::new(Some("a b"), Some(b"a b"), &rest),
+            &ctx,
+        )
+        .unwrap();
+        let mut s = crate::model::ext::SaveBuf::default();
         n.save(&mut s).unwrap();
-        assert_eq!(s, " --nfacct-name \"a b\"");
+        assert_eq!(s.as_bytes(), b" --nfacct-name \"a b\"");
         let rt = |r: &str| super::super::xtnum::round_trip(Family::Ipv4, "filter", "INPUT", r);
         assert!(rt("-m nfacct --nfacct-name test").is_err());
         assert!(rt("-m nfacct").is_err());
         assert!(n
-            .parse(0, false, &mut Args::new(Some(""), &rest), &ctx)
+            .parse(0, false, &mut Args::new(Some(""), Some(b""), &rest), &ctx)
             .is_err());
     }
 }

@@ -23,7 +23,7 @@ pub const MAX_GENRE: usize = 32;
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Osf {
     /// The genre (at most 31 bytes).
-    pub genre: String,
+    pub genre: crate::model::ByteStr,
     /// `!` (`XT_OSF_INVERT`).
     pub invert: bool,
     /// `--ttl` (`XT_OSF_TTL`): TTL check level 0..=2.
@@ -54,7 +54,7 @@ impl Extension for Osf {
     ) -> Result<(), String> {
         match id {
             0 => {
-                self.genre = parse_string(args.required("osf", "genre")?, 0, 0, MAX_GENRE)?;
+                self.genre = parse_string(args.required_bytes("osf", "genre")?, 0, 0, MAX_GENRE)?;
                 self.invert = invert;
             }
             1 => {
@@ -85,9 +85,10 @@ impl Extension for Osf {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         bang(f, self.invert)?;
-        write!(f, " --genre {}", self.genre)?;
+        f.write_str(" --genre ")?;
+        f.write_bytes(&self.genre);
         if let Some(t) = self.ttl {
             write!(f, " --ttl {t}")?;
         }

@@ -143,7 +143,7 @@ impl Extension for Owner {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if let Some(inv) = self.socket_exists {
             if inv {
                 f.write_str(" !")?;

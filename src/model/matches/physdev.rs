@@ -57,7 +57,7 @@ impl Extension for Physdev {
         args: &mut Args<'_>,
         _: &ExtCtx<'_>,
     ) -> Result<(), String> {
-        let arg = args.optarg.unwrap_or("");
+        let arg = args.raw.unwrap_or(b"");
         match id {
             IN => self.physin = Some((Iface::new(arg)?, invert)),
             OUT => self.physout = Some((Iface::new(arg)?, invert)),
@@ -84,19 +84,21 @@ impl Extension for Physdev {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         let inv = |i: bool| if i { " !" } else { "" };
         if let Some(i) = self.is_in {
             write!(f, "{} --physdev-is-in", inv(i))?;
         }
         if let Some((n, i)) = &self.physin {
-            write!(f, "{} --physdev-in {n}", inv(*i))?;
+            write!(f, "{} --physdev-in ", inv(*i))?;
+            f.write_bytes(n.as_bytes());
         }
         if let Some(i) = self.is_out {
             write!(f, "{} --physdev-is-out", inv(i))?;
         }
         if let Some((n, i)) = &self.physout {
-            write!(f, "{} --physdev-out {n}", inv(*i))?;
+            write!(f, "{} --physdev-out ", inv(*i))?;
+            f.write_bytes(n.as_bytes());
         }
         if let Some(i) = self.is_bridged {
             write!(f, "{} --physdev-is-bridged", inv(i))?;

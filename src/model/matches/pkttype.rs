@@ -82,7 +82,7 @@ impl Extension for PktType {
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         mand(seen, 0, "pkttype", "pkt-type")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;
         f.write_str(" --pkt-type ")?;
         let name = TYPES

@@ -265,7 +265,7 @@ impl Extension for Policy {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_policy.c print_flags, print_entry
         f.write_str(if self.dir_in == Some(true) {
             " --dir in"

@@ -54,7 +54,7 @@ impl Extension for Quota {
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         mandatory("quota", seen, &[(0, "quota")])
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         bang(f, self.invert)?;
         write!(f, " --quota {}", self.quota)
     }

@@ -40,9 +40,9 @@ pub enum Cmp {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Rateest {
     /// `--rateest` / `--rateest1` (at most 15 bytes).
-    pub name1: String,
+    pub name1: crate::model::ByteStr,
     /// `--rateest2`: present in relative mode (`XT_RATEEST_MATCH_REL`).
-    pub name2: Option<String>,
+    pub name2: Option<crate::model::ByteStr>,
     /// `--rateest-delta` (`XT_RATEEST_MATCH_DELTA`).
     pub delta: bool,
     /// A bps option was given (`XT_RATEEST_MATCH_BPS`).
@@ -262,10 +262,10 @@ impl Extension for Rateest {
         if invert && !what.is_empty() {
             return Err(format!("rateest: {what} can't be inverted"));
         }
-        let name = |a: &Args<'_>| -> Result<String, String> {
-            let s = a.required("rateest", "rateest")?;
+        let name = |a: &Args<'_>| -> Result<crate::model::ByteStr, String> {
+            let s = a.required_bytes("rateest", "rateest")?;
             // strncpy into char[IFNAMSIZ] leaving the last byte 0.
-            super::xtopt::cut_c(s, 15).map(str::to_string)
+            Ok(super::xtopt::cut_c(s, 15).into())
         };
         match id {
             R1 => {
@@ -283,7 +283,7 @@ impl Extension for Rateest {
             BPS1 | BPS2 => {
                 self.bps = true;
                 if let Some(w) = args.next_word() {
-                    let r = parse_rate(w)
+                    let r = parse_rate(&w)
                         .ok_or_else(|| format!("rateest: could not parse rate `{w}'"))?;
                     if id == BPS1 {
                         self.bps1 = r;
@@ -295,7 +295,7 @@ impl Extension for Rateest {
             PPS1 | PPS2 => {
                 self.pps = true;
                 if let Some(w) = args.next_word() {
-                    let r = strtoul_full(w, 0, u32::MAX.into())
+                    let r = strtoul_full(&w, 0, u32::MAX.into())
                         .ok_or_else(|| format!("rateest: could not parse pps `{w}'"))?
                         as u32;
                     if id == PPS1 {
@@ -334,12 +334,12 @@ impl Extension for Rateest {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_rateest.c rateest_save
         if self.delta {
             f.write_str(" --rateest-delta")?;
         }
-        let rates = |f: &mut dyn fmt::Write| -> fmt::Result {
+        let rates = |f: &mut crate::model::ext::SaveBuf| -> fmt::Result {
             if self.bps {
                 self.write_rates(f, "bps", self.bps1, self.bps2, false)?;
             }
@@ -350,12 +350,16 @@ impl Extension for Rateest {
         };
         match &self.name2 {
             Some(n2) => {
-                write!(f, " --rateest1 {}", self.name1)?;
+                f.write_str(" --rateest1 ")?;
+                f.write_bytes(&self.name1);
                 rates(f)?;
-                write!(f, " --rateest2 {n2}")
+                f.write_str(" --rateest2 ")?;
+                f.write_bytes(n2);
+                Ok(())
             }
             None => {
-                write!(f, " --rateest {}", self.name1)?;
+                f.write_str(" --rateest ")?;
+                f.write_bytes(&self.name1);
                 rates(f)
             }
         }

@@ -145,7 +145,7 @@ impl Extension for Realm {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         bang(f, self.invert)?;
         f.write_str(" --realm")?;
         save_val_mask(f, self.id, self.mask, REALM_NAMES)

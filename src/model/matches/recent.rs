@@ -49,7 +49,7 @@ pub struct Recent {
     /// `--rttl`: the TTL must also match the recorded one.
     pub rttl: bool,
     /// `--name`, at most 199 bytes.
-    pub name: String,
+    pub name: crate::model::ByteStr,
     /// `--rdest` (true) or `--rsource` (false, the default).
     pub rdest: bool,
     /// Family of the mask.
@@ -150,7 +150,7 @@ impl Extension for Recent {
             REAP => self.reap = true,
             HITCOUNT => self.hit_count = parse_u32(arg, 0, u32::MAX, "recent", "hitcount")?,
             RTTL => self.rttl = true,
-            NAME => self.name = truncate_c(arg, RECENT_NAME_LEN)?,
+            NAME => self.name = truncate_c(args.raw.unwrap_or(b""), RECENT_NAME_LEN),
             RSOURCE => self.rdest = false,
             RDEST => self.rdest = true,
             MASK => self.mask = parse_host(arg, ctx.family)?,
@@ -186,13 +186,16 @@ impl Extension for Recent {
                 RECENT_MAX_NSTAMPS - 1
             ));
         }
-        if self.name.is_empty() || self.name == "." || self.name == ".." || self.name.contains('/')
+        if self.name.is_empty()
+            || self.name == "."
+            || self.name == ".."
+            || self.name.contains(&b'/')
         {
             return Err(format!("xt_recent: invalid list name `{}'", self.name));
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {
             f.write_str(" !")?;
         }
@@ -215,7 +218,9 @@ impl Extension for Recent {
         if self.rttl {
             f.write_str(" --rttl")?;
         }
-        write!(f, " --name {} --mask ", self.name)?;
+        f.write_str(" --name ")?;
+        f.write_bytes(&self.name);
+        f.write_str(" --mask ")?;
         write_addr(f, self.family, &self.mask)?;
         f.write_str(if self.rdest { " --rdest" } else { " --rsource" })
     }

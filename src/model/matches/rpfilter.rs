@@ -70,7 +70,7 @@ impl Extension for Rpfilter {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         for (on, name) in [
             (self.loose, " --loose"),
             (self.validmark, " --validmark"),

@@ -135,7 +135,7 @@ impl Extension for Rt {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libip6t_rt.c rt_save
         if let Some((t, inv)) = self.rt_type {
             write_inv(f, inv)?;

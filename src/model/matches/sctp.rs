@@ -249,7 +249,7 @@ impl Extension for Sctp {
                 }
                 let m = args.required("sctp", "chunk-types")?;
                 let list = args.next_word().ok_or("--chunk-types requires two args")?;
-                self.chunks = Some(parse_chunks(m, list, invert)?);
+                self.chunks = Some(parse_chunks(m, &list, invert)?);
             }
             _ => return unreachable_option(),
         }
@@ -259,7 +259,7 @@ impl Extension for Sctp {
         // xt_sctp.c: sctp_mt_reg has .proto = IPPROTO_SCTP.
         require_proto(ctx, 132, "sctp")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         save_ports(f, "sport", self.sports)?;
         save_ports(f, "dport", self.dports)?;
         let Some(c) = &self.chunks else {

@@ -42,7 +42,7 @@ pub enum CounterOp {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Set {
     /// The set name (at most 31 bytes).
-    pub name: String,
+    pub name: crate::model::ByteStr,
     /// One flag per set dimension: `true` = `src`, `false` = `dst`.
     pub dirs: Vec<bool>,
     /// `! --match-set`
@@ -185,16 +185,21 @@ impl Extension for Set {
                     self.invert = true;
                 }
                 let dirs = args.next_word().ok_or("--match-set requires two args.")?;
-                if arg.len() > IPSET_MAXNAMELEN - 1 {
+                let name = args.raw.unwrap_or(b"");
+                if name.len() > IPSET_MAXNAMELEN - 1 {
                     return Err(format!(
-                        "setname `{arg}' too long, max {} characters.",
+                        "setname `{}' too long, max {} characters.",
+                        crate::model::bytestr::Escaped(name),
                         IPSET_MAXNAMELEN - 1
                     ));
                 }
-                self.name = arg.to_string();
-                self.dirs = parse_dirs(dirs)?;
+                self.name = name.into();
+                self.dirs = parse_dirs(&dirs)?;
                 // get_set_byname: no set exists on an nfsim host.
-                return Err(format!("Set {arg} doesn't exist."));
+                return Err(format!(
+                    "Set {} doesn't exist.",
+                    crate::model::bytestr::Escaped(name)
+                ));
             }
             _ => unreachable_option()?,
         }
@@ -206,13 +211,9 @@ impl Extension for Set {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
-        write!(
-            f,
-            "{} --match-set {}",
-            if self.invert { " !" } else { "" },
-            self.name
-        )?;
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
+        write!(f, "{} --match-set ", if self.invert { " !" } else { "" })?;
+        f.write_bytes(&self.name);
         for (i, d) in self.dirs.iter().enumerate() {
             f.write_str(if i == 0 { " " } else { "," })?;
             f.write_str(if *d { "src" } else { "dst" })?;
@@ -267,8 +268,9 @@ mod tests {
             packets: Some(CounterOp::Ne(3)),
             bytes: Some(CounterOp::Gt(10)),
         };
-        let mut out = String::new();
+        let mut out = crate::model::ext::SaveBuf::default();
         s.save(&mut out).unwrap();
+        let out = String::from_utf8(out.into_bytes()).unwrap();
         assert_eq!(out, " ! --match-set foo src,dst --return-nomatch ! --update-counters ! --packets-eq 3 --bytes-gt 10");
     }
 }

@@ -61,7 +61,7 @@ impl Extension for Socket {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_socket.c socket_mt_save_v3
         if self.transparent {
             f.write_str(" --transparent")?;

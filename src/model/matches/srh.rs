@@ -159,7 +159,7 @@ impl Extension for Srh {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libip6t_srh.c srh1_save
         if let Some((v, inv)) = self.next_hdr {
             write_inv(f, inv)?;

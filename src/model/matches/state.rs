@@ -86,7 +86,7 @@ impl Extension for State {
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         mandatory(seen, 0, "state", "state")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {
             f.write_str(" !")?;
         }

@@ -149,7 +149,7 @@ impl Extension for Statistic {
         fcheck("statistic", seen, &FCHECK)?;
         mandatory(seen, MODE, "statistic", "mode")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         let inv = if self.invert { " !" } else { "" };
         match self.mode {
             StatisticMode::Random { probability } => write!(

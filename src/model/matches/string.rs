@@ -85,15 +85,16 @@ static OPTS: [OptSpec; 6] = [
 ];
 
 /// libxt_string.c `parse_hex_string`: plain characters, `\x` literals and
-/// `|hh hh|` hex blocks.
+/// `|hh hh|` hex blocks, over the argument's bytes (plain bytes are copied
+/// as they are, UTF-8 or not).
 ///
 /// ```
 /// use nfsim::model::matches::string::parse_hex_string;
-/// assert_eq!(parse_hex_string("a|0d 0a|b").unwrap(), b"a\r\nb");
-/// assert!(parse_hex_string("|0|").is_err());
+/// assert_eq!(parse_hex_string(b"a|0d 0a|b\xff").unwrap(), b"a\r\nb\xff");
+/// assert!(parse_hex_string(b"|0|").is_err());
 /// ```
-pub fn parse_hex_string(s: &str) -> Result<Vec<u8>, String> {
-    let b = s.as_bytes();
+pub fn parse_hex_string(s: &[u8]) -> Result<Vec<u8>, String> {
+    let b = s;
     let n = b.len();
     if n == 0 {
         return Err("STRING must contain at least one char".into());
@@ -103,7 +104,10 @@ pub fn parse_hex_string(s: &str) -> Result<Vec<u8>, String> {
     let (mut i, mut hex, mut literal) = (0usize, false, false);
     while i < n {
         if out.len() >= MAX_PATTERN {
-            return Err(format!("STRING too long \"{s}\""));
+            return Err(format!(
+                "STRING too long \"{}\"",
+                crate::model::bytestr::Escaped(s)
+            ));
         }
         if at(i) == b'\\' && !hex {
             literal = true;
@@ -210,28 +214,36 @@ impl Extension for StringMatch {
                 }
             }
             ALGO => {
-                let s = args.required("string", "algo")?;
+                let s = args.required_bytes("string", "algo")?;
                 // XTTYPE_STRING into char algo[16]: silently truncated.
-                let s = super::xtopt::cut_c(s, 15)?;
+                let s = super::xtopt::cut_c(s, 15);
                 // The kernel's textsearch_find (lib/textsearch.c) knows the
                 // loaded algorithms only; an unknown name fails checkentry.
                 self.algo = Some(match s {
-                    "bm" => Algo::Bm,
-                    "kmp" => Algo::Kmp,
-                    "fsm" => Algo::Fsm,
-                    _ => return Err(format!("xt_string: textsearch algorithm `{s}' not found")),
+                    b"bm" => Algo::Bm,
+                    b"kmp" => Algo::Kmp,
+                    b"fsm" => Algo::Fsm,
+                    _ => {
+                        return Err(format!(
+                            "xt_string: textsearch algorithm `{}' not found",
+                            crate::model::bytestr::Escaped(s)
+                        ))
+                    }
                 });
             }
             STRING => {
-                let s = args.required("string", "string")?;
+                let s = args.required_bytes("string", "string")?;
                 if s.len() > MAX_PATTERN {
-                    return Err(format!("STRING too long \"{s}\""));
+                    return Err(format!(
+                        "STRING too long \"{}\"",
+                        crate::model::bytestr::Escaped(s)
+                    ));
                 }
-                self.pattern = s.as_bytes().to_vec();
+                self.pattern = s.to_vec();
                 self.invert = invert;
             }
             HEX => {
-                self.pattern = parse_hex_string(args.required("string", "hex-string")?)?;
+                self.pattern = parse_hex_string(args.required_bytes("string", "hex-string")?)?;
                 self.invert = invert;
             }
             ICASE => self.icase = true,
@@ -261,7 +273,7 @@ impl Extension for StringMatch {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_string.c string_save
         bang(f, self.invert)?;
         if is_hex_string(&self.pattern) {
@@ -276,7 +288,7 @@ impl Extension for StringMatch {
                 if b == b'"' || b == b'\\' {
                     f.write_char('\\')?;
                 }
-                f.write_char(char::from(b))?;
+                f.write_bytes(&[b]);
             }
             f.write_char('"')?;
         }

@@ -155,7 +155,7 @@ impl Extension for Tcp {
                     let mask = args.required("tcp", "tcp-flags")?;
                     let cmp = args.next_word().ok_or("--tcp-flags requires two args.")?;
                     self.flg_mask = parse_tcp_flags(mask)?;
-                    self.flg_cmp = parse_tcp_flags(cmp)?;
+                    self.flg_cmp = parse_tcp_flags(&cmp)?;
                 }
                 self.flags_inv = invert;
             }
@@ -177,7 +177,7 @@ impl Extension for Tcp {
         // xt_check_match requires `-p tcp` without `!`.
         require_proto(ctx, 6, "tcp")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         save_range(f, "sport", self.sports, self.sports_inv)?;
         save_range(f, "dport", self.dports, self.dports_inv)?;
         if self.option != 0 || self.option_inv {

@@ -56,7 +56,7 @@ impl Extension for TcpMss {
         // xt_tcpmss.c: tcpmss_mt_reg has .proto = IPPROTO_TCP.
         require_proto(ctx, 6, "tcpmss")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;
         f.write_str(" --mss ")?;
         write_range(f, self.mss_min.into(), self.mss_max.into())

@@ -353,7 +353,7 @@ impl Extension for Time {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_time.c time_save
         if self.daytime_start != 0 || self.daytime_stop != MAX_DAYTIME {
             for (opt, t) in [

@@ -93,7 +93,7 @@ impl Extension for Tos {
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         mand(seen, 0, "tos", "tos")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // tos_mt_save
         write_inv(f, self.invert)?;
         write!(f, " --tos 0x{:02x}/0x{:02x}", self.value, self.mask)

@@ -135,7 +135,7 @@ impl Extension for Ttl {
             "TTL match: You must specify one of `--ttl-eq', `--ttl-lt', `--ttl-gt",
         )
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         let op = match self.mode {
             HlMode::Eq => "--ttl-eq",
             HlMode::Ne => "! --ttl-eq",

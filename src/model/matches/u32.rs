@@ -201,7 +201,7 @@ impl Extension for U32 {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_u32.c u32_save / u32_dump
         bang(f, self.invert)?;
         f.write_str(" --u32 \"")?;

@@ -72,7 +72,7 @@ impl Extension for Udp {
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_proto(ctx, 17, "udp")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         save_range(f, "sport", self.sports, self.sports_inv)?;
         save_range(f, "dport", self.dports, self.dports_inv)
     }

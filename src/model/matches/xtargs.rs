@@ -173,7 +173,7 @@ pub(crate) mod testutil {
     ) -> Result<String, String> {
         let input = format!("*{table}\n-A {chain} {rule}\nCOMMIT\n");
         let rs = parse_restore(&input, &RestoreOptions::new(family)).map_err(|e| e.to_string())?;
-        let text = save_string(&rs, SaveOptions::default());
+        let text = save_string(&rs, SaveOptions::default()).map_err(|e| e.to_string())?;
         Ok(text
             .lines()
             .find(|l| l.starts_with("-A "))

@@ -147,7 +147,12 @@ pub fn exclusive(ext: &str, seen: u64, a: (u8, &str), b: (u8, &str)) -> Result<(
 
 /// `xtopt_parse_string`: length limits (`min`, `max`, 0 = none) and the
 /// silent truncation to `size - 1` bytes of an `XTOPT_PUT` buffer.
-pub fn parse_string(s: &str, min: usize, max: usize, size: usize) -> Result<String, String> {
+pub fn parse_string(
+    s: &[u8],
+    min: usize,
+    max: usize,
+    size: usize,
+) -> Result<crate::model::ByteStr, String> {
     if min != 0 && s.len() < min {
         return Err(format!(
             "Argument must have a minimum length of {min} characters"
@@ -158,7 +163,7 @@ pub fn parse_string(s: &str, min: usize, max: usize, size: usize) -> Result<Stri
             "Argument must have a maximum length of {max} characters"
         ));
     }
-    super::xtopt::cut_c(s, size.saturating_sub(1)).map(str::to_string)
+    Ok(super::xtopt::truncate_c(s, size))
 }
 
 pub use crate::model::ext::save_string;
@@ -183,7 +188,7 @@ pub(crate) fn round_trip(
     use crate::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
     let input = format!("*{table}\n-A {chain} {rule}\nCOMMIT\n");
     let rs = parse_restore(&input, &RestoreOptions::new(family)).map_err(|e| e.to_string())?;
-    let out = save_string(&rs, SaveOptions::default());
+    let out = save_string(&rs, SaveOptions::default()).map_err(|e| e.to_string())?;
     let prefix = format!("-A {chain} ");
     Ok(out
         .lines()
@@ -210,12 +215,12 @@ mod tests {
 
     #[test]
     fn strings() {
-        let mut s = String::new();
-        save_string(&mut s, "ab-_9").unwrap();
-        save_string(&mut s, "").unwrap();
-        assert_eq!(s, " ab-_9 \"\"");
-        assert_eq!(parse_string("abcdef", 1, 0, 4), Ok("abc".into()));
-        assert!(parse_string("", 1, 0, 4).is_err());
+        let mut s = crate::model::ext::SaveBuf::default();
+        save_string(&mut s, b"ab-_9").unwrap();
+        save_string(&mut s, b"").unwrap();
+        assert_eq!(s.as_bytes(), b" ab-_9 \"\"");
+        assert_eq!(parse_string(b"abcdef", 1, 0, 4), Ok("abc".into()));
+        assert!(parse_string(b"", 1, 0, 4).is_err());
     }
 
     /// Odd arguments to every option of the matches in this folder must

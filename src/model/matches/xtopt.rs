@@ -9,7 +9,7 @@
 use core::fmt;
 
 use crate::model::ext::{prefix_mask, strtoul_prefix};
-use crate::model::Family;
+use crate::model::{ByteStr, Family};
 use crate::syntax::addr::{ipv6_ntop, parse_ipv6};
 
 /// A 32-bit value with a mask (`XTTYPE_MARKMASK32`: `value[/mask]`), as
@@ -395,32 +395,22 @@ pub fn is_prefix_nocase(input: &str, name: &str) -> bool {
 }
 
 /// The first `max` bytes of `s`, as C cuts a string into a fixed-size
-/// field (`strncpy`, `xtopt_parse_string`). A cut inside a UTF-8 sequence
-/// leaves a partial character in the kernel's field, which nfsim's text
-/// cannot hold: an explicit error rather than a different string.
+/// field (`strncpy`, `xtopt_parse_string`): bytes, so a cut inside a UTF-8
+/// sequence keeps its first bytes, as iptables stores them.
 ///
 /// ```
 /// use nfsim::model::matches::xtopt::cut_c;
-/// assert_eq!(cut_c("abcdef", 3), Ok("abc"));
-/// assert_eq!(cut_c("ab\u{e9}", 2), Ok("ab"));
-/// assert!(cut_c("ab\u{e9}", 3).is_err());
+/// assert_eq!(cut_c(b"abcdef", 3), b"abc");
+/// assert_eq!(cut_c("ab\u{e9}".as_bytes(), 3), b"ab\xc3");
 /// ```
-pub fn cut_c(s: &str, max: usize) -> Result<&str, String> {
-    if s.len() <= max {
-        return Ok(s);
-    }
-    match s.get(..max) {
-        Some(cut) => Ok(cut),
-        None => Err(format!(
-            "nfsim: cutting `{s}' to {max} bytes, as iptables does, splits a UTF-8 character; nfsim keeps this string as text and cannot hold the partial character iptables stores"
-        )),
-    }
+pub fn cut_c(s: &[u8], max: usize) -> &[u8] {
+    &s[..s.len().min(max)]
 }
 
 /// A string stored in a fixed-size kernel field with `XTOPT_PUT`
 /// (`xtopt_parse_string`): cut to `size - 1` bytes (see [`cut_c`]).
-pub fn truncate_c(s: &str, size: usize) -> Result<String, String> {
-    cut_c(s, size.saturating_sub(1)).map(str::to_string)
+pub fn truncate_c(s: &[u8], size: usize) -> ByteStr {
+    ByteStr::from(cut_c(s, size.saturating_sub(1)))
 }
 
 /// Checks an excluded pair at final-check time (`xtables_option_fcheck2`):
@@ -557,7 +547,7 @@ pub(crate) fn roundtrip(
     use crate::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
     let input = format!("*{table}\n-A {chain} {rule}\nCOMMIT\n");
     let rs = parse_restore(&input, &RestoreOptions::new(family)).map_err(|e| e.to_string())?;
-    let text = save_string(&rs, SaveOptions::default());
+    let text = save_string(&rs, SaveOptions::default()).map_err(|e| e.to_string())?;
     let prefix = format!("-A {chain} ");
     text.lines()
         .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
@@ -615,16 +605,16 @@ mod tests {
     #[test]
     fn strings() {
         let s = |v: &str| {
-            let mut o = String::new();
-            save_string(&mut o, v).unwrap();
-            o
+            let mut o = crate::model::ext::SaveBuf::default();
+            save_string(&mut o, v.as_bytes()).unwrap();
+            String::from_utf8(o.into_bytes()).unwrap()
         };
         assert_eq!(s("foo"), " foo");
         assert_eq!(s(""), " \"\"");
         assert_eq!(s("a'b\\"), " \"a\\'b\\\\\"");
-        assert_eq!(truncate_c("abcdef", 4), Ok("abc".into()));
-        assert!(truncate_c("abc\u{e9}", 5).is_err());
-        assert_eq!(truncate_c("ab\u{e9}", 5), Ok("ab\u{e9}".into()));
+        assert_eq!(truncate_c(b"abcdef", 4), "abc");
+        assert_eq!(truncate_c("abc\u{e9}".as_bytes(), 5), &b"abc\xc3"[..]);
+        assert_eq!(truncate_c("ab\u{e9}".as_bytes(), 5), "ab\u{e9}");
         assert!(is_prefix_nocase("est", "ESTABLISHED"));
         assert!(!is_prefix_nocase("newx", "NEW"));
     }
@@ -704,7 +694,7 @@ mod no_panic {
             let ctx = ExtCtx {
                 family,
                 table: TableKind::Filter,
-                chain: "INPUT",
+                chain: b"INPUT",
                 proto: 6,
                 proto_inv: false,
             };

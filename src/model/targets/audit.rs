@@ -61,7 +61,7 @@ impl Extension for Audit {
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         fcheck("AUDIT", seen, &[(0, "type", 0, 0, true)])
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(match self.kind {
             AuditType::Accept => " --type accept",
             AuditType::Drop => " --type drop",

@@ -41,7 +41,7 @@ impl Extension for Checksum {
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_table(ctx, TableKind::Mangle, "CHECKSUM")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.fill {
             f.write_str(" --checksum-fill")?;
         }

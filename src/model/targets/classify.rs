@@ -85,7 +85,7 @@ impl Extension for Classify {
             "CLASSIFY",
         )
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write!(
             f,
             " --set-class {:04x}:{:04x}",

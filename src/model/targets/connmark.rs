@@ -194,7 +194,7 @@ impl Extension for Connmark {
         }
         fcheck("CONNMARK", seen, &CONSTRAINTS)
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         match self.mode {
             ConnmarkMode::Set => write!(f, " --set-xmark {:#x}/{:#x}", self.ctmark, self.ctmask)?,
             ConnmarkMode::Save => write!(

@@ -56,7 +56,7 @@ impl Extension for Connsecmark {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(if self.save { " --save" } else { " --restore" })
     }
 }

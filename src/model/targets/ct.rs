@@ -70,9 +70,9 @@ pub struct Ct {
     /// Flags.
     pub flags: CtFlags,
     /// Helper name (`--helper`, at most 15 bytes), empty for none.
-    pub helper: String,
+    pub helper: crate::model::ByteStr,
     /// Timeout policy name (`--timeout`, at most 31 bytes), empty for none.
-    pub timeout: String,
+    pub timeout: crate::model::ByteStr,
     /// Conntrack event mask (bit = `IPCT_*`).
     pub ct_events: u32,
     /// Expectation event mask (bit = `IPEXP_*`).
@@ -162,8 +162,8 @@ impl Extension for Ct {
         }
         match id {
             NOTRACK => self.flags |= CtFlags::NOTRACK,
-            HELPER => self.helper = put_string(args.required("CT", name)?, 0, 0, 16)?,
-            TIMEOUT => self.timeout = put_string(args.required("CT", name)?, 0, 0, 32)?,
+            HELPER => self.helper = put_string(args.required_bytes("CT", name)?, 0, 0, 16)?,
+            TIMEOUT => self.timeout = put_string(args.required_bytes("CT", name)?, 0, 0, 32)?,
             CTEVENTS => self.ct_events = parse_events(&CT_EVENTS, args.required("CT", name)?)?,
             EXPEVENTS => self.exp_events = parse_events(&EXP_EVENTS, args.required("CT", name)?)?,
             ZONE | ZONE_ORIG | ZONE_REPLY => {
@@ -204,7 +204,7 @@ impl Extension for Ct {
                 );
             }
             let known = HELPERS.iter().any(|(n, v4, v6, protos)| {
-                *n == self.helper
+                self.helper == *n
                     && match ctx.family {
                         Family::Ipv4 => *v4,
                         Family::Ipv6 => *v6,
@@ -224,7 +224,7 @@ impl Extension for Ct {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // ct_save_v1
         if self.flags.contains(CtFlags::NOTRACK_ALIAS) {
             return Ok(());
@@ -233,10 +233,12 @@ impl Extension for Ct {
             f.write_str(" --notrack")?;
         }
         if !self.helper.is_empty() {
-            write!(f, " --helper {}", self.helper)?;
+            f.write_str(" --helper ")?;
+            f.write_bytes(&self.helper);
         }
         if !self.timeout.is_empty() {
-            write!(f, " --timeout {}", self.timeout)?;
+            f.write_str(" --timeout ")?;
+            f.write_bytes(&self.timeout);
         }
         if self.ct_events != 0 {
             write_events(f, "--ctevents", &CT_EVENTS, self.ct_events)?;

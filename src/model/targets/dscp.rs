@@ -81,7 +81,7 @@ impl Extension for Dscp {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write!(f, " --set-dscp {:#04x}", self.dscp)
     }
 }

@@ -118,7 +118,7 @@ impl Extension for Ecn {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.op == EcnOp::SET_ECE | EcnOp::SET_CWR && !self.ece && !self.cwr {
             return f.write_str(" --ecn-tcp-remove");
         }

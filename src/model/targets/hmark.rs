@@ -297,7 +297,7 @@ impl Extension for Hmark {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         let fam = self.family;
         if self.flags.contains(HmarkFlags::SADDR_MASK) {
             write!(

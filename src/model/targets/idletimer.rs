@@ -18,7 +18,7 @@ pub struct Idletimer {
     /// Seconds.
     pub timeout: u32,
     /// Timer name (at most 27 bytes).
-    pub label: String,
+    pub label: crate::model::ByteStr,
     /// `XT_IDLETIMER_ALARM` timer type.
     pub alarm: bool,
     /// Send a netlink message on expiry.
@@ -39,7 +39,7 @@ impl Extension for Idletimer {
     fn new(_: &ExtCtx<'_>) -> Self {
         Idletimer {
             timeout: 0,
-            label: String::new(),
+            label: crate::model::ByteStr::new(),
             alarm: false,
             send_nl_msg: false,
         }
@@ -61,7 +61,7 @@ impl Extension for Idletimer {
                     u32::MAX as u64,
                 )? as u32
             }
-            1 => self.label = put_string(args.required("IDLETIMER", "label")?, 0, 0, 28)?,
+            1 => self.label = put_string(args.required_bytes("IDLETIMER", "label")?, 0, 0, 28)?,
             2 => self.alarm = true,
             3 => self.send_nl_msg = true,
             _ => bad_id()?,
@@ -88,8 +88,9 @@ impl Extension for Idletimer {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
-        write!(f, " --timeout {} --label {}", self.timeout, self.label)?;
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
+        write!(f, " --timeout {} --label ", self.timeout)?;
+        f.write_bytes(&self.label);
         if self.alarm {
             f.write_str(" --alarm")?;
         }

@@ -15,7 +15,7 @@ use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Led {
     /// Trigger id without the `netfilter-` prefix (at most 16 bytes).
-    pub id: String,
+    pub id: crate::model::ByteStr,
     /// Blink delay in ms as stored (`u32::MAX` = `inf`, printed as -1).
     pub delay: u32,
     /// Blink even when already lit.
@@ -34,7 +34,7 @@ impl Extension for Led {
     }
     fn new(_: &ExtCtx<'_>) -> Self {
         Led {
-            id: String::new(),
+            id: crate::model::ByteStr::new(),
             delay: 0,
             always_blink: false,
         }
@@ -48,12 +48,12 @@ impl Extension for Led {
     ) -> Result<(), String> {
         match id {
             0 => {
-                let s = args.required("LED", "led-trigger-id")?;
+                let s = args.required_bytes("LED", "led-trigger-id")?;
                 // .max = sizeof(id) - sizeof("netfilter-") = 16
                 if s.len() > 16 {
                     return Err("Argument must have a maximum length of 16 characters\n".into());
                 }
-                self.id = s.to_string();
+                self.id = s.into();
             }
             1 => {
                 let s = args.required("LED", "led-delay")?;
@@ -74,13 +74,13 @@ impl Extension for Led {
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
         fcheck("LED", seen, &[(0, "led-trigger-id", 0, 0, true)])
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(" --led-trigger-id \"")?;
-        for c in self.id.chars() {
-            if c == '"' || c == '\\' {
+        for &c in self.id.iter() {
+            if c == b'"' || c == b'\\' {
                 f.write_char('\\')?;
             }
-            f.write_char(c)?;
+            f.write_bytes(&[c]);
         }
         f.write_str("\"")?;
         // LED_save prints the int delay: positive values, or -1 as inf.

@@ -42,7 +42,7 @@ pub struct Log {
     /// What to log besides the headers.
     pub flags: LogFlags,
     /// Prefix (at most [`LOG_PREFIX_MAX`] bytes).
-    pub prefix: String,
+    pub prefix: crate::model::ByteStr,
 }
 
 const TCPSEQ: u8 = 0;
@@ -101,7 +101,7 @@ impl Extension for Log {
         Log {
             level: LOG_DEFAULT_LEVEL,
             flags: LogFlags::empty(),
-            prefix: String::new(),
+            prefix: crate::model::ByteStr::new(),
         }
     }
     fn parse(
@@ -114,10 +114,10 @@ impl Extension for Log {
         match id {
             LEVEL => self.level = parse_syslog_level(args.required("LOG", "log-level")?)?,
             PREFIX => {
-                let s = args.required("LOG", "log-prefix")?;
+                let s = args.required_bytes("LOG", "log-prefix")?;
                 // XTTYPE_STRING with .min = 1, stored into char[30].
                 let p = put_string(s, 1, 0, LOG_PREFIX_MAX + 1)?;
-                if s.contains('\n') {
+                if s.contains(&b'\n') {
                     return Err("Newlines not allowed in --log-prefix".into());
                 }
                 self.prefix = p;
@@ -129,7 +129,7 @@ impl Extension for Log {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if !self.prefix.is_empty() {
             f.write_str(" --log-prefix")?;
             save_string(f, &self.prefix)?;

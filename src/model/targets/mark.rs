@@ -110,7 +110,7 @@ impl Extension for Mark {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write!(f, " --set-xmark {:#x}/{:#x}", self.value, self.mask)
     }
 }

@@ -334,7 +334,7 @@ macro_rules! nat_target {
                 let f: fn(&NatRange) -> Result<(), String> = $kc;
                 f(&self.range)
             }
-            fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+            fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
                 self.range.save(f, $optname, $skip)
             }
         }

@@ -125,7 +125,7 @@ impl Extension for Netmap {
             "NETMAP",
         )
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(" --to ")?;
         write_addr_mask(f, &self.net)
     }

@@ -12,7 +12,7 @@ pub const NFLOG_DEFAULT_THRESHOLD: u16 = 0;
 ///
 /// ```
 /// use nfsim::model::targets::nflog::Nflog;
-/// let n = Nflog { group: 2, len: 0, copy_len: false, threshold: 0, prefix: String::new() };
+/// let n = Nflog { group: 2, len: 0, copy_len: false, threshold: 0, prefix: nfsim::model::ByteStr::new() };
 /// assert_eq!(n.group, 2);
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +26,7 @@ pub struct Nflog {
     /// Queue threshold.
     pub threshold: u16,
     /// Prefix (at most 63 bytes).
-    pub prefix: String,
+    pub prefix: crate::model::ByteStr,
 }
 
 const GROUP: u8 = 0;
@@ -61,7 +61,7 @@ impl Extension for Nflog {
             len: 0,
             copy_len: false,
             threshold: NFLOG_DEFAULT_THRESHOLD,
-            prefix: String::new(),
+            prefix: crate::model::ByteStr::new(),
         }
     }
     fn parse(
@@ -83,8 +83,9 @@ impl Extension for Nflog {
             RANGE | SIZE => self.len = parse_uint(s, "NFLOG", name, 0, u32::MAX as u64)? as u32,
             PREFIX => {
                 // XTTYPE_STRING, .min = 1, stored into char prefix[64].
+                let s = args.required_bytes("NFLOG", name)?;
                 let p = put_string(s, 1, 0, 64)?;
-                if s.contains('\n') {
+                if s.contains(&b'\n') {
                     return Err("Newlines not allowed in --log-prefix".into());
                 }
                 self.prefix = p;
@@ -101,7 +102,7 @@ impl Extension for Nflog {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // nflog_print
         if !self.prefix.is_empty() {
             f.write_str(" --nflog-prefix")?;

@@ -153,7 +153,7 @@ impl Extension for Nfqueue {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // NFQUEUE_save_v3
         if self.queues_total > 1 {
             let last = self.queues_total as u32 + self.queuenum as u32 - 1;

@@ -125,7 +125,7 @@ macro_rules! npt_target {
                 require_hooks(ctx, $hooks, $name)?;
                 npt_check(&self.npt, $name)
             }
-            fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+            fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
                 npt_save(&self.npt, f)
             }
         }

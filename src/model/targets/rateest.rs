@@ -18,7 +18,7 @@ const UNITS_PER_SEC: u64 = 1_000_000;
 #[derive(Debug, Clone, Eq)]
 pub struct Rateest {
     /// Estimator name (at most 15 bytes).
-    pub name: String,
+    pub name: crate::model::ByteStr,
     /// Interval exponent: `(1s << (interval + 2)) / 4`, -2..=3.
     pub interval: i8,
     /// EWMA log.
@@ -39,7 +39,7 @@ impl Rateest {
     /// An estimator from its kernel parameters.
     pub fn with(name: &str, interval: i8, ewma_log: u8) -> Self {
         Rateest {
-            name: name.to_string(),
+            name: crate::model::ByteStr::from(name),
             interval,
             ewma_log,
             given: (0, 0),
@@ -154,7 +154,7 @@ impl Extension for Rateest {
     }
     fn new(_: &ExtCtx<'_>) -> Self {
         Rateest {
-            name: String::new(),
+            name: crate::model::ByteStr::new(),
             interval: 0,
             ewma_log: 0,
             given: (0, 0),
@@ -174,7 +174,7 @@ impl Extension for Rateest {
             .unwrap_or("");
         let s = args.required("RATEEST", name)?;
         match id {
-            NAME => self.name = put_string(s, 0, 0, 16)?,
+            NAME => self.name = put_string(args.required_bytes("RATEEST", name)?, 0, 0, 16)?,
             INTERVAL => {
                 self.given.0 =
                     get_time(s).ok_or_else(|| format!("RATEEST: bad interval value \"{s}\""))?
@@ -223,10 +223,12 @@ impl Extension for Rateest {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         let iv = u64::from(self.interval_us());
         let ewma = u64::from((iv as u32).wrapping_mul(1u32 << (self.ewma_log % 32)));
-        write!(f, " --rateest-name {} --rateest-interval", self.name)?;
+        f.write_str(" --rateest-name ")?;
+        f.write_bytes(&self.name);
+        f.write_str(" --rateest-interval")?;
         write_time(f, iv)?;
         f.write_str(" --rateest-ewmalog")?;
         write_time(f, ewma)

@@ -182,7 +182,7 @@ impl Extension for Reject {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write!(f, " --reject-with {}", self.with.name())
     }
 }

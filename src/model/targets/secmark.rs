@@ -14,12 +14,12 @@ use crate::model::TableKind;
 ///
 /// ```
 /// use nfsim::model::targets::secmark::Secmark;
-/// assert!(Secmark { selctx: "system_u:object_r:x:s0".into() }.selctx.contains("object_r"));
+/// assert!(Secmark { selctx: "system_u:object_r:x:s0".into() }.selctx.ends_with(b":s0"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Secmark {
     /// The security context (at most 255 bytes).
-    pub selctx: String,
+    pub selctx: crate::model::ByteStr,
 }
 
 static OPTS: [OptSpec; 1] = [OptSpec::arg("selctx", 0)];
@@ -30,7 +30,7 @@ impl Extension for Secmark {
     }
     fn new(_: &ExtCtx<'_>) -> Self {
         Secmark {
-            selctx: String::new(),
+            selctx: crate::model::ByteStr::new(),
         }
     }
     fn parse(
@@ -43,7 +43,7 @@ impl Extension for Secmark {
         if id != 0 {
             return bad_id();
         }
-        self.selctx = put_string(args.required("SECMARK", "selctx")?, 0, 0, 256)?;
+        self.selctx = put_string(args.required_bytes("SECMARK", "selctx")?, 0, 0, 256)?;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
@@ -62,7 +62,9 @@ impl Extension for Secmark {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
-        write!(f, " --selctx {}", self.selctx)
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
+        f.write_str(" --selctx ")?;
+        f.write_bytes(&self.selctx);
+        Ok(())
     }
 }

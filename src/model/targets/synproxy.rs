@@ -105,7 +105,7 @@ impl Extension for Synproxy {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.options.contains(SynproxyOpts::SACK_PERM) {
             f.write_str(" --sack-perm")?;
         }

@@ -98,7 +98,7 @@ impl Extension for Tcpmss {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         match self.mss {
             TcpMss::ClampPmtu => f.write_str(" --clamp-mss-to-pmtu"),
             TcpMss::Set(v) => write!(f, " --set-mss {v}"),

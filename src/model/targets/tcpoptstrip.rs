@@ -79,7 +79,7 @@ impl Extension for Tcpoptstrip {
         require_table(ctx, TableKind::Mangle, "TCPOPTSTRIP")?;
         require_proto(ctx, 6, "TCPOPTSTRIP")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.strip == [0; 8] {
             return Ok(());
         }

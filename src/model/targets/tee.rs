@@ -13,7 +13,7 @@ use crate::syntax::addr::ipv6_ntop;
 ///
 /// ```
 /// use nfsim::model::targets::tee::Tee;
-/// let t = Tee { gateway: [192, 0, 2, 1].into(), oif: String::new() };
+/// let t = Tee { gateway: [192, 0, 2, 1].into(), oif: nfsim::model::ByteStr::new() };
 /// assert!(t.gateway.is_ipv4());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,7 +21,7 @@ pub struct Tee {
     /// Next hop.
     pub gateway: IpAddr,
     /// Output interface (at most 15 bytes), empty for any.
-    pub oif: String,
+    pub oif: crate::model::ByteStr,
 }
 
 static OPTS: [OptSpec; 2] = [OptSpec::arg("gateway", 0), OptSpec::arg("oif", 1)];
@@ -36,7 +36,7 @@ impl Extension for Tee {
                 Family::Ipv4 => Ipv4Addr::UNSPECIFIED.into(),
                 Family::Ipv6 => Ipv6Addr::UNSPECIFIED.into(),
             },
-            oif: String::new(),
+            oif: crate::model::ByteStr::new(),
         }
     }
     fn parse(
@@ -57,7 +57,7 @@ impl Extension for Tee {
                 self.gateway =
                     a.ok_or_else(|| "getaddrinfo: Name or service not known\n".to_string())?;
             }
-            1 => self.oif = put_string(args.required("TEE", "oif")?, 0, 0, 16)?,
+            1 => self.oif = put_string(args.required_bytes("TEE", "oif")?, 0, 0, 16)?,
             _ => bad_id()?,
         }
         Ok(())
@@ -72,13 +72,14 @@ impl Extension for Tee {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         match self.gateway {
             IpAddr::V4(a) => write!(f, " --gateway {a}")?,
             IpAddr::V6(a) => write!(f, " --gateway {}", ipv6_ntop(&a.octets()))?,
         }
         if !self.oif.is_empty() {
-            write!(f, " --oif {}", self.oif)?;
+            f.write_str(" --oif ")?;
+            f.write_bytes(&self.oif);
         }
         Ok(())
     }

@@ -139,7 +139,7 @@ impl Extension for Tos {
         // xt_DSCP.c: TOS revision 1 has .table = "mangle".
         require_table(ctx, TableKind::Mangle, "TOS")
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write!(f, " --set-tos {:#04x}/{:#04x}", self.value, self.mask)
     }
 }

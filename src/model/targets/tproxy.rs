@@ -105,7 +105,7 @@ impl Extension for Tproxy {
         }
         Ok(())
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write!(f, " --on-port {}", self.port)?;
         match self.addr {
             IpAddr::V4(a) => write!(f, " --on-ip {a}")?,

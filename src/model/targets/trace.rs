@@ -31,7 +31,7 @@ impl Extension for Trace {
         }
         Ok(())
     }
-    fn save(&self, _: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, _: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         Ok(())
     }
 }

@@ -126,7 +126,7 @@ impl Extension for Ttl {
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         check_hl(ctx, "TTL", self.mode, self.ttl)
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_hl(f, "ttl", self.mode, self.ttl)
     }
 }
@@ -187,7 +187,7 @@ impl Extension for Hl {
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         check_hl(ctx, "HL", self.mode, self.hop_limit)
     }
-    fn save(&self, f: &mut dyn fmt::Write) -> fmt::Result {
+    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_hl(f, "hl", self.mode, self.hop_limit)
     }
 }

@@ -95,8 +95,13 @@ pub use crate::model::ext::save_string;
 
 /// `XTTYPE_STRING` with `XTOPT_PUT`: length limits (`min`, `max`, 0 = none)
 /// checked with libxtables' messages, then truncated to `size - 1` bytes
-/// (at a character boundary at or below that length).
-pub fn put_string(s: &str, min: usize, max: usize, size: usize) -> Result<String, String> {
+/// (bytes, as `strncpy` cuts them).
+pub fn put_string(
+    s: &[u8],
+    min: usize,
+    max: usize,
+    size: usize,
+) -> Result<crate::model::ByteStr, String> {
     if min != 0 && s.len() < min {
         return Err(format!(
             "Argument must have a minimum length of {min} characters\n"
@@ -107,7 +112,7 @@ pub fn put_string(s: &str, min: usize, max: usize, size: usize) -> Result<String
             "Argument must have a maximum length of {max} characters\n"
         ));
     }
-    crate::model::matches::xtopt::cut_c(s, size.saturating_sub(1)).map(str::to_string)
+    Ok(crate::model::matches::xtopt::truncate_c(s, size))
 }
 
 /// The kernel's `xt_check_target` table restriction
@@ -179,7 +184,7 @@ pub(crate) mod tests {
     ) -> Result<String, String> {
         let input = format!("*{table}\n-A {chain} {rule}\nCOMMIT\n");
         let rs = parse_restore(&input, &RestoreOptions::new(family)).map_err(|e| e.to_string())?;
-        let text = save_rs(&rs, SaveOptions::default());
+        let text = save_rs(&rs, SaveOptions::default()).map_err(|e| e.to_string())?;
         let prefix = format!("-A {chain} ");
         text.lines()
             .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
@@ -192,11 +197,11 @@ pub(crate) mod tests {
         assert!(parse_mark_mask("1/", "M", "x").is_err());
         assert!(parse_mark_mask("1x", "M", "x").is_err());
         assert!(parse_mark_mask("-1", "M", "x").is_err());
-        let mut s = String::new();
-        save_string(&mut s, "").unwrap();
-        assert_eq!(s, " \"\"");
-        assert_eq!(put_string("abcdef", 1, 0, 4), Ok("abc".into()));
-        assert!(put_string("", 1, 0, 4).is_err());
+        let mut s = crate::model::ext::SaveBuf::default();
+        save_string(&mut s, b"").unwrap();
+        assert_eq!(s.as_bytes(), b" \"\"");
+        assert_eq!(put_string(b"abcdef", 1, 0, 4), Ok("abc".into()));
+        assert!(put_string(b"", 1, 0, 4).is_err());
     }
 
     #[test]
@@ -260,7 +265,7 @@ pub(crate) mod tests {
                 let ctx = ExtCtx {
                     family,
                     table: TableKind::Filter,
-                    chain: "INPUT",
+                    chain: b"INPUT",
                     proto: 6,
                     proto_inv: false,
                 };
