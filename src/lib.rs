@@ -106,3 +106,39 @@ pub mod time;
 pub mod wire;
 
 pub use explain::{Explain, TraceCollector};
+pub use host::{
+    Disposition, DropReason, Host, HostConfig, HostError, InterfaceConfig, Outcome, RouteConfig,
+};
+pub use model::{Chain, Family, Match, Rule, Ruleset, Table, Target};
+pub use time::{Duration, Instant};
+pub use wire::PacketBuilder;
+
+/// What most programs need, in one import: `use nfsim::prelude::*;`.
+///
+/// ```
+/// use nfsim::prelude::*;
+/// let rules = parse_restore("*filter\n-A INPUT -p udp --dport 53 -j ACCEPT\nCOMMIT\n",
+///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let cfg = HostConfig {
+///     interfaces: vec![InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap()],
+///     ..HostConfig::default()
+/// };
+/// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+/// let pkt = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+///     .udp(40000, 53).payload(b"q").build();
+/// let mut out = Outcome::default();
+/// host.receive(1, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+/// assert!(matches!(out.disposition(), Disposition::Delivered { .. }));
+/// ```
+pub mod prelude {
+    pub use crate::engine::{NoTrace, TraceSink};
+    pub use crate::explain::{Explain, TraceCollector};
+    pub use crate::host::{
+        Disposition, DropReason, Host, HostConfig, HostError, InterfaceConfig, Outcome, RouteConfig,
+    };
+    pub use crate::model::{Chain, Family, Match, Rule, Ruleset, Table, TableKind, Target};
+    pub use crate::net::{LinkConfig, Network};
+    pub use crate::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
+    pub use crate::time::{Duration, Instant};
+    pub use crate::wire::PacketBuilder;
+}

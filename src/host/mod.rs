@@ -50,6 +50,53 @@ pub struct InterfaceConfig {
     pub peer_mac: [u8; 6],
 }
 
+impl InterfaceConfig {
+    /// A device with one address (`ADDRESS/PREFIX`, IPv4 or IPv6) and MACs
+    /// derived from its name: `02:00:xx:xx:xx:01` for the device and
+    /// `...:02` for its neighbour, where `xx` is a hash of the name (the
+    /// locally administered range, so never a real vendor's).
+    ///
+    /// # Errors
+    /// An address that is not `ADDRESS/PREFIX`.
+    ///
+    /// ```
+    /// use nfsim::host::InterfaceConfig;
+    /// let eth0 = InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap();
+    /// assert_eq!(eth0.addrs[0].to_string(), "192.0.2.1/24");
+    /// assert_ne!(eth0.mac, eth0.peer_mac);
+    /// let both = eth0.with_addr("2001:db8::1/64").unwrap();
+    /// assert_eq!(both.addrs.len(), 2);
+    /// assert!(InterfaceConfig::new("eth0", "192.0.2.1").is_err());
+    /// ```
+    pub fn new(name: &str, addr: &str) -> Result<InterfaceConfig, HostError> {
+        let mut h: u32 = 0x811c_9dc5;
+        for b in name.bytes() {
+            h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+        }
+        let [a, b, c, _] = h.to_be_bytes();
+        InterfaceConfig {
+            name: name.into(),
+            mac: [2, 0, a, b, c, 1],
+            addrs: Vec::new(),
+            peer_mac: [2, 0, a, b, c, 2],
+        }
+        .with_addr(addr)
+    }
+
+    /// The same device with one more address.
+    ///
+    /// # Errors
+    /// An address that is not `ADDRESS/PREFIX`.
+    pub fn with_addr(mut self, addr: &str) -> Result<InterfaceConfig, HostError> {
+        let net = addr.parse().map_err(|_| HostError::Config {
+            field: format!("interfaces.{}.addrs", self.name),
+            message: format!("{addr:?} is not ADDRESS/PREFIX"),
+        })?;
+        self.addrs.push(net);
+        Ok(self)
+    }
+}
+
 /// A static route.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteConfig {
