@@ -9,6 +9,16 @@
 //! `#` lines removed) when iptables accepts the file, an error when it rejects
 //! it.
 
+/// Says a test skipped its work where plain `cargo test` shows it: written
+/// to the process's standard error directly, which the test harness does
+/// not capture (it captures `eprintln!`).
+macro_rules! skip_note {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -110,15 +120,15 @@ impl Drop for Netns {
 #[test]
 fn real_world_dumps_agree_with_iptables() {
     let Some(dir) = corpus() else {
-        eprintln!("SKIPPED: ../shared/corpus not present");
+        skip_note!("SKIPPED: ../shared/corpus not present");
         return;
     };
     if !oracle_available() {
-        eprintln!("SKIPPED: needs root, ip netns and iptables-legacy to run the oracle");
+        skip_note!("SKIPPED: needs root, ip netns and iptables-legacy to run the oracle");
         return;
     }
     let Some(ns) = Netns::new() else {
-        eprintln!("SKIPPED: could not create a network namespace");
+        skip_note!("SKIPPED: could not create a network namespace");
         return;
     };
     let mut paths = Vec::new();

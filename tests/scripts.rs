@@ -5,6 +5,16 @@
 //! lines fail, and iptables-save prints the same rulesets. Needs root,
 //! `ip netns` and iptables-legacy; says SKIPPED otherwise.
 
+/// Says a test skipped its work where plain `cargo test` shows it: written
+/// to the process's standard error directly, which the test harness does
+/// not capture (it captures `eprintln!`).
+macro_rules! skip_note {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use std::process::Command;
 
 use nfsim::syntax::script::{parse_script, LineKind};
@@ -157,11 +167,11 @@ fn compare(tag: &str, lines: &[String]) -> usize {
 fn seed_scripts_give_iptables_rulesets() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/seeds");
     let Ok(rd) = std::fs::read_dir(&dir) else {
-        eprintln!("SKIPPED: ../shared/seeds not found");
+        skip_note!("SKIPPED: ../shared/seeds not found");
         return;
     };
     if !oracle() {
-        eprintln!("SKIPPED: needs root, ip netns and iptables-legacy to run the oracle");
+        skip_note!("SKIPPED: needs root, ip netns and iptables-legacy to run the oracle");
         return;
     }
     let mut files: Vec<_> = rd.flatten().map(|e| e.path()).collect();
@@ -190,7 +200,7 @@ fn seed_scripts_give_iptables_rulesets() {
 #[test]
 fn every_command_agrees_with_iptables() {
     if !oracle() {
-        eprintln!("SKIPPED: needs root, ip netns and iptables-legacy to run the oracle");
+        skip_note!("SKIPPED: needs root, ip netns and iptables-legacy to run the oracle");
         return;
     }
     let lines: Vec<String> = [

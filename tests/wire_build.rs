@@ -9,6 +9,16 @@
 //! present the test also runs the recorder and checks that the committed
 //! table is what it prints. Without python3 that half says SKIPPED.
 
+/// Says a test skipped its work where plain `cargo test` shows it: written
+/// to the process's standard error directly, which the test harness does
+/// not capture (it captures `eprintln!`).
+macro_rules! skip_note {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::process::Command;
@@ -319,7 +329,7 @@ fn builder_matches_reference_recorder() {
                  (NFSIM_BLESS=1 rewrites it)"
             );
         }
-        None => eprintln!(
+        None => skip_note!(
             "SKIPPED: python3 with tomllib not found; comparing with the committed \
              tests/wire_build_expected.txt only"
         ),

@@ -9,6 +9,16 @@
 //! a scratch network namespace); [`live_iptables_agrees`] measures them
 //! again when it can.
 
+/// Says a test skipped its work where plain `cargo test` shows it: written
+/// to the process's standard error directly, which the test harness does
+/// not capture (it captures `eprintln!`).
+macro_rules! skip_note {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -284,7 +294,7 @@ fn live_iptables_agrees() {
         .output()
         .is_ok_and(|o| o.stdout.starts_with(b"0\n"));
     if !have || !root {
-        eprintln!("SKIPPED live_iptables_agrees: needs root and iptables-legacy-restore");
+        skip_note!("SKIPPED live_iptables_agrees: needs root and iptables-legacy-restore");
         return;
     }
     let ns = format!("nfsim-bytes-{}", std::process::id());
