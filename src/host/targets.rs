@@ -522,9 +522,18 @@ impl Env for HostEnv<'_> {
                 None
             }
             Target::Ct(_) => {
-                // xt_ct_target with XT_CT_NOTRACK: the packet is untracked.
+                // xt_ct_target with XT_CT_NOTRACK: a packet without a
+                // conntrack reference becomes untracked (nf_ct_set(skb, NULL,
+                // IP_CT_UNTRACKED)), which the rules after this one in the
+                // same walk already see (state_mt / conntrack_mt read
+                // skb->_nfct each time). Recorded: generated traces
+                // notrack-same-traversal, gen-00028, gen-00192.
                 if self.slot.is_none() {
                     *self.slot = Some(CtSlot::Untracked);
+                    pkt.ct = crate::engine::CtView {
+                        state: CtSlot::Untracked.state_bits().bits(),
+                        ..crate::engine::CtView::default()
+                    };
                 }
                 None
             }
