@@ -104,6 +104,12 @@ class Host:
             self.sysctl["net.netfilter.nf_conntrack_tcp_be_liberal"] = 1
         if r.random() < 0.1:
             self.sysctl["net.netfilter.nf_conntrack_checksum"] = 0
+        if r.random() < 0.85:
+            # ICMP redirects (a packet forwarded out of the interface it came in on) are
+            # rate limited by ip_rt_send_redirect with a backoff of 20 ms << n in jiffies:
+            # which ones go out depends on the timing (see GENERATOR.md)
+            self.sysctl["net.ipv4.conf.all.send_redirects"] = 0
+            self.sysctl["net.ipv4.conf.default.send_redirects"] = 0
 
     def local4(self, i=None):
         return f"{self.ifaces[i][2]}.1" if i is not None else [f"{x[2]}.1" for x in self.ifaces]
@@ -739,7 +745,9 @@ class Traffic:
                                 [{"type": "rthdr", "rt_type": 0, "segleft": 0}],
                                 [{"type": "frag", "offset": 0, "more": False, "id": 77}]])
                 pk.append({**d, **base, "ext": ext, "payload": "ext"})
-            if fam == 6 and r.random() < 0.15:
+            if fam == 6 and r.random() < 0.15 and dst in self.host.local6():
+                # only to the host: forwarded, conntrack reassembles and ip6_fragment
+                # cuts again with a random fragment id
                 self.kinds.add("ipv6-fragments")
                 total = 1208
                 frs = [{**d, **base, "length": total + 40, "frag_id": r.randint(1, 1 << 30),

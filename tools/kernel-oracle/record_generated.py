@@ -39,6 +39,17 @@ def differing(a: dict, b: dict) -> list[str]:
     return out
 
 
+def record_when_free(scn: dict) -> dict:
+    """record.record_scenario, waiting while another recorder holds the lock."""
+    while True:
+        try:
+            return record.record_scenario(scn)
+        except SystemExit as e:
+            if "another recorder" not in str(e):
+                raise
+            time.sleep(0.3)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="Record generated scenarios twice each.")
     ap.add_argument("--from", dest="start", type=int, default=1)
@@ -59,8 +70,8 @@ def main(argv=None) -> int:
         t1 = time.monotonic()
         try:
             scn = record.normalize_scenario(generate.generate(seed))
-            d1 = record.record_scenario(scn)
-            d2 = record.record_scenario(scn)
+            d1 = record_when_free(scn)
+            d2 = record_when_free(scn)
         except (record.ScenarioError, RuntimeError, OSError, ValueError) as e:
             print(f"seed {seed}: FAILED: {e}", flush=True)
             with open(os.path.join(a.out, "nondeterministic.txt"), "a") as f:
