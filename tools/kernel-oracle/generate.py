@@ -764,7 +764,13 @@ class Traffic:
                 pk.append({**d, **base, "icmp_type": req, "icmp_seq": s + 1, "payload": "ping"})
                 if r.random() < 0.7:
                     pk.append({**rd, "proto": "icmp", "src": dst, "dst": src, "id": self.icmp_id,
-                               "icmp_type": req + 1, "icmp_seq": s + 1, "payload": "ping"})
+                               "icmp_type": 0 if fam == 4 else 129, "icmp_seq": s + 1, "payload": "ping"})
+            if r.random() < 0.2:
+                # informational and unassigned types (__icmp_send treats 1-7, 9-12 as errors)
+                self.kinds.add("icmp-odd-types")
+                t = r.choice([9, 10, 13, 15, 17, 1, 6] if fam == 4 else [200, 100, 4, 139])
+                pk.append({**d, "proto": "icmp", "src": src, "dst": dst, "icmp_type": t, "icmp_code": 0,
+                           "rest_hex": "00000000", "payload": "odd"})
         else:
             # an ICMP error quoting an earlier flow (or an unknown one)
             self.kinds.add("icmp-error")
