@@ -118,9 +118,12 @@ fn kernel_traces_agree() {
         }
     }
     eprintln!("{report}");
-    for (g, what) in ["hand-written traces and examples", "generated scenarios (tests/traces/generated)"]
-        .iter()
-        .enumerate()
+    for (g, what) in [
+        "hand-written traces and examples",
+        "generated scenarios (tests/traces/generated)",
+    ]
+    .iter()
+    .enumerate()
     {
         let f = fields[g];
         eprintln!(
