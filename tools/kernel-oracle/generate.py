@@ -685,7 +685,11 @@ class Traffic:
             rep = {"proto": "tcp", "src": rsrc, "dst": src, "sport": dp, "dport": sp}
             iss, irs = r.randint(1, 2 ** 31), r.randint(1, 2 ** 31)
             opts = r.choice([[], ["mss=1460"], ["mss=1460", "sackok", "ts=1,0", "nop", "wscale=7"]])
-            pk.append({**d, **base, "flags": "S", "seq": iss, "tcp_options": opts})
+            syn = {**d, **base, "flags": "S", "seq": iss, "tcp_options": opts}
+            if r.random() < 0.25:  # TOS/traffic class with and without ECN bits
+                self.kinds.add("tcp-tos")
+                syn["tos" if fam == 4 else "tc"] = r.choice([0x10, 0x0e, 0x03, 0xb8, 0x01])
+            pk.append(syn)
             if r.random() < 0.85:
                 pk.append({**rd, **rep, "flags": "SA", "seq": irs, "ack": iss + 1,
                            "tcp_options": ["mss=1400"] if r.random() < 0.5 else []})
