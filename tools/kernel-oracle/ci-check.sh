@@ -11,9 +11,18 @@ if ! command -v iptables-legacy-restore >/dev/null 2>&1; then echo "kernel-oracl
 if ! command -v python3 >/dev/null 2>&1; then echo "kernel-oracle check: SKIPPED (no python3)"; exit 0; fi
 out=$(mktemp /tmp/nfsim-ci-trace.XXXXXX.json)
 trap 'rm -f "$out"' EXIT
-if ! python3 tools/kernel-oracle/record.py "$scenario.toml" -o "$out"; then
+# Another recording holds the lock (/run/nfsim-recorder.lock): wait for it,
+# up to 5 minutes, rather than fail.
+for try in $(seq 1 60); do
+  if python3 tools/kernel-oracle/record.py "$scenario.toml" -o "$out" 2>/tmp/nfsim-ci-record.err; then
+    break
+  fi
+  if grep -q "another recorder is running" /tmp/nfsim-ci-record.err && [ "$try" -lt 60 ]; then
+    sleep 5; continue
+  fi
+  cat /tmp/nfsim-ci-record.err
   echo "kernel-oracle check: recording failed"; exit 1
-fi
+done
 python3 tools/kernel-oracle/compare.py "$scenario.json" "$out"
 rc=$?
 if [ $rc = 0 ]; then echo "kernel-oracle check: re-recorded $scenario agrees with the committed trace"; fi
