@@ -68,6 +68,34 @@ fn structured_packets_pass_the_receive_checks() {
 /// What the `restore` fuzz target checks for one input: no panic, and what
 /// parses prints and parses back to the same tables (their order aside:
 /// see the next test).
+/// Whether a rule names an interface holding white space: iptables-save
+/// prints interface names as they are, so such a name comes back split
+/// (iptables-legacy 1.8.9 does the same: `-i "drop: "` saves as
+/// `-i drop: ` and restores as `drop:`, with "Warning: weird character in
+/// interface"). Print/parse is then a fixed point only from the second
+/// round on.
+fn spaced_iface(rs: &nfsim::model::Ruleset) -> bool {
+    let spaced = |i: &Option<nfsim::model::Iface>| {
+        i.as_ref()
+            .is_some_and(|i| i.as_bytes().iter().any(|b| b.is_ascii_whitespace()))
+    };
+    rs.tables
+        .iter()
+        .flat_map(|t| &t.chains)
+        .flat_map(|c| &c.rules)
+        .any(|r| {
+            spaced(&r.in_iface)
+                || spaced(&r.out_iface)
+                || r.matches.iter().any(|m| match m {
+                    nfsim::model::Match::Physdev(p) => {
+                        spaced(&p.physin.as_ref().map(|x| x.0.clone()))
+                            || spaced(&p.physout.as_ref().map(|x| x.0.clone()))
+                    }
+                    _ => false,
+                })
+        })
+}
+
 fn restore_roundtrip(data: &[u8]) {
     use nfsim::model::{Family, Ruleset};
     use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
@@ -80,16 +108,47 @@ fn restore_roundtrip(data: &[u8]) {
         let opts = RestoreOptions::new(family);
         if let Ok(rs) = parse_restore(data, &opts) {
             let printed = save_bytes(&rs, SaveOptions::default());
-            let again = match parse_restore(&printed, &opts) {
+            let mut again = match parse_restore(&printed, &opts) {
                 Ok(again) => again,
                 // iptables' own asymmetry: see
                 // string_pattern_of_128_bytes_printed_as_hex.
                 Err(e) if e.message.starts_with("STRING too long \"|") => continue,
                 Err(e) => panic!("printed text must parse: {e:?}"),
             };
+            let mut rs = rs;
+            if spaced_iface(&rs) {
+                // Fixed point from the second round (see spaced_iface).
+                let printed = save_bytes(&again, SaveOptions::default());
+                rs = again;
+                again = parse_restore(&printed, &opts).expect("printed text must parse");
+            }
             assert_eq!(by_kind(&again), by_kind(&rs));
         }
     }
+}
+
+/// `restore` "crash" (fuzz/artifacts/restore/crash-d0da9dd5…): an interface
+/// `-i "drop: "` (via `--in-interfa`) prints as `-i drop: ` and comes back
+/// as `drop:`, in iptables-legacy 1.8.9 too (measured: the same output,
+/// and restoring it gives `-i drop:`). The oracle allows it (see
+/// spaced_iface); the model is right.
+#[test]
+fn interface_with_a_space_does_not_round_trip() {
+    use nfsim::model::Family;
+    use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
+    let opts = RestoreOptions::new(Family::Ipv4);
+    let input = b"*filter\n-A INPUT --in-interfa \"drop: \" -j LOG\nCOMMIT\n";
+    let rs = parse_restore(input, &opts).expect("accepted");
+    let once = save_bytes(&rs, SaveOptions::default());
+    let line = b"-A INPUT -i drop:  -j LOG\n";
+    assert!(once.windows(line.len()).any(|w| w == line));
+    let twice = save_bytes(
+        &parse_restore(&once, &opts).unwrap(),
+        SaveOptions::default(),
+    );
+    let line = b"-A INPUT -i drop: -j LOG\n";
+    assert!(twice.windows(line.len()).any(|w| w == line));
+    restore_roundtrip(input);
 }
 
 /// `restore` "crash" (fuzz/artifacts/restore/crash-2d21afcc…, found once
