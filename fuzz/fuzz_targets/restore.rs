@@ -9,7 +9,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use nfsim::model::{Family, Iface, Match, Ruleset};
+use nfsim::model::{Family, Iface, Match, Ruleset, Target, Verdict};
 use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
 fn by_kind(rs: &Ruleset) -> Vec<u8> {
@@ -18,32 +18,45 @@ fn by_kind(rs: &Ruleset) -> Vec<u8> {
     save_bytes(&rs, SaveOptions::default())
 }
 
-/// Whether a rule names an interface holding white space: iptables-save
-/// prints interface names as they are, so such a name comes back split
-/// (iptables-legacy 1.8.9 does the same: `-i "drop: "` saves as
-/// `-i drop: ` and restores as `drop:`, with "Warning: weird character in
-/// interface"). Print/parse is then a fixed point only from the second
-/// round on.
-fn spaced_iface(rs: &Ruleset) -> bool {
-    let spaced = |i: &Option<Iface>| {
-        i.as_ref()
-            .is_some_and(|i| i.as_bytes().iter().any(|b| b.is_ascii_whitespace()))
-    };
+/// Whether the ruleset holds a name that iptables-save prints as it is
+/// (interfaces, physdev, recent, hashlimit, rateest, osf, set, CT helper
+/// and timeout, IDLETIMER label, SECMARK context, TEE oif, chain names)
+/// with a byte the restore tokenizer splits or unquotes at (space, tab,
+/// `"`). Such a name comes back changed or not at all, in iptables too
+/// (iptables-legacy 1.8.9: `-i "drop: "` saves as `-i drop: ` and restores
+/// as `drop:`; a recent name with a space saves unquoted and the rest of
+/// it is read as options): print/parse promises nothing there.
+fn name_printed_unquoted_with_separator(rs: &Ruleset) -> bool {
+    let bad = |b: &[u8]| b.iter().any(|c| matches!(c, b' ' | b'\t' | b'"'));
+    let iface = |i: &Option<Iface>| i.as_ref().is_some_and(|i| bad(i.as_bytes()));
+    let pair = |i: &Option<(Iface, bool)>| i.as_ref().is_some_and(|i| bad(i.0.as_bytes()));
     rs.tables
         .iter()
         .flat_map(|t| &t.chains)
-        .flat_map(|c| &c.rules)
-        .any(|r| {
-            spaced(&r.in_iface)
-                || spaced(&r.out_iface)
+        .any(|c| bad(c.name.as_bytes()) || c.rules.iter().any(|r| {
+            let target = match &r.verdict {
+                Verdict::Ext(Target::Ct(t)) => bad(&t.helper) || bad(&t.timeout),
+                Verdict::Ext(Target::Idletimer(t)) => bad(&t.label),
+                Verdict::Ext(Target::Secmark(t)) => bad(&t.selctx),
+                Verdict::Ext(Target::Tee(t)) => bad(&t.oif),
+                Verdict::Ext(Target::Rateest(t)) => bad(&t.name),
+                _ => false,
+            };
+            target
+                || iface(&r.in_iface)
+                || iface(&r.out_iface)
                 || r.matches.iter().any(|m| match m {
-                    Match::Physdev(p) => {
-                        spaced(&p.physin.as_ref().map(|x| x.0.clone()))
-                            || spaced(&p.physout.as_ref().map(|x| x.0.clone()))
+                    Match::Physdev(p) => pair(&p.physin) || pair(&p.physout),
+                    Match::Recent(x) => bad(&x.name),
+                    Match::Hashlimit(x) => bad(&x.name),
+                    Match::Rateest(x) => {
+                        bad(&x.name1) || x.name2.as_ref().is_some_and(|n| bad(n))
                     }
+                    Match::Osf(x) => bad(&x.genre),
+                    Match::Set(x) => bad(&x.name),
                     _ => false,
                 })
-        })
+        }))
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -53,7 +66,12 @@ fuzz_target!(|data: &[u8]| {
         let opts = RestoreOptions::new(family);
         if let Ok(rs) = parse_restore(data, &opts) {
             let printed = save_bytes(&rs, SaveOptions::default());
-            let mut again = match parse_restore(&printed, &opts) {
+            if name_printed_unquoted_with_separator(&rs) {
+                // Printing does not panic; see the function.
+                let _ = parse_restore(&printed, &opts);
+                continue;
+            }
+            let again = match parse_restore(&printed, &opts) {
                 Ok(again) => again,
                 // iptables' own asymmetry (tests/fuzz_drivers.rs
                 // string_pattern_of_128_bytes_printed_as_hex): the one case
@@ -61,13 +79,6 @@ fuzz_target!(|data: &[u8]| {
                 Err(e) if e.message.starts_with("STRING too long \"|") => continue,
                 Err(e) => panic!("printed text must parse: {e:?}"),
             };
-            let mut rs = rs;
-            if spaced_iface(&rs) {
-                // Fixed point from the second round (see spaced_iface).
-                let printed = save_bytes(&again, SaveOptions::default());
-                rs = again;
-                again = parse_restore(&printed, &opts).expect("printed text must parse");
-            }
             assert_eq!(
                 by_kind(&again),
                 by_kind(&rs),
