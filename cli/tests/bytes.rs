@@ -301,7 +301,7 @@ fn live_iptables_agrees() {
     let ip = |args: &[&str]| Command::new("ip").args(args).status();
     for (name, input, _) in CASES {
         let input = with_head(input);
-        let _ = ip(&["netns", "del", &ns]);
+        let _ = Command::new("ip").args(["netns", "del", &ns]).output();
         assert!(
             ip(&["netns", "add", &ns]).is_ok_and(|s| s.success()),
             "netns"
