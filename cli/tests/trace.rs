@@ -502,3 +502,47 @@ fn trace_agrees_with_replay_on_the_project_traces() {
     );
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }
+
+#[test]
+fn readme_docker_host_question() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let host = root.join("examples/docker-host.json");
+    let rules = root.join("examples/docker-host.rules");
+    let (code, out, err) = trace(&[
+        "--host",
+        host.to_str().expect("path"),
+        rules.to_str().expect("path"),
+        "in eth0 tcp 203.0.113.5:40000 > 198.51.100.10:8080 syn",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("decided by: filter DOCKER rule 1: -A DOCKER -d 172.17.0.2/32"));
+    // The README shows this answer as it is.
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README");
+    assert!(
+        readme.contains(out.trim()),
+        "README's `nfsim trace` answer is not what the command prints:\n{out}"
+    );
+    // More questions of the same host: another port (INPUT policy), and a
+    // container's DNS query masqueraded out of eth0.
+    let r = trace_json(&[
+        "--host",
+        host.to_str().expect("path"),
+        rules.to_str().expect("path"),
+        "in eth0 tcp 203.0.113.5:40001 > 198.51.100.10:5432 syn",
+        "in docker0 udp 172.17.0.2:5353 > 203.0.113.53:53",
+    ]);
+    assert_eq!(r[0]["verdict"], "drop");
+    assert_eq!(
+        decided(&r[0]),
+        ("filter".into(), "INPUT".into(), "policy".into())
+    );
+    assert_eq!(r[1]["delivered"], "eth0");
+    assert_eq!(
+        decided(&r[1]),
+        ("filter".into(), "FORWARD".into(), "5".into())
+    );
+    assert_eq!(
+        r[1]["emitted"][0]["summary"],
+        "IP 198.51.100.10.5353 > 203.0.113.53.53: UDP, length 0"
+    );
+}
