@@ -329,6 +329,16 @@ fn spare_addr(around: IpAddr, used: &[IpAddr]) -> Option<IpNet> {
     None
 }
 
+/// An address a device may own: not loopback, multicast, unspecified or
+/// the IPv4 broadcast (the kernel would call such a packet a martian; the
+/// assumed host must not hide that).
+fn assignable(a: IpAddr) -> bool {
+    !a.is_loopback()
+        && !a.is_multicast()
+        && !a.is_unspecified()
+        && a != IpAddr::from([255, 255, 255, 255])
+}
+
 fn is_local(cfg: &HostConfig, a: IpAddr) -> bool {
     cfg.interfaces
         .iter()
@@ -406,21 +416,21 @@ fn assume_host(items: &[Item], rulesets: &[&Ruleset], forward: bool) -> HostConf
             Direction::In(d) => {
                 let dev = add_iface(&mut cfg, d);
                 if !forward {
-                    if !is_local(&cfg, q.dst) {
+                    if !is_local(&cfg, q.dst) && assignable(q.dst) {
                         if let Ok(n) = IpNet::new(q.dst, prefix) {
                             cfg.interfaces[dev].addrs.push(n);
                         }
                     }
-                    if !routed(&cfg, q.src) {
+                    if !routed(&cfg, q.src) && assignable(q.dst) {
                         gateway(&mut cfg, dev, q.dst);
                     }
                 } else {
-                    if connected(&cfg, q.src).is_none() {
+                    if connected(&cfg, q.src).is_none() && assignable(q.src) {
                         if let Some(n) = spare_addr(q.src, &used) {
                             cfg.interfaces[dev].addrs.push(n);
                         }
                     }
-                    if !routed(&cfg, q.dst) {
+                    if !routed(&cfg, q.dst) && assignable(q.dst) {
                         let out = match (0..cfg.interfaces.len()).find(|&i| i != dev) {
                             Some(i) => i,
                             None => {
@@ -438,7 +448,7 @@ fn assume_host(items: &[Item], rulesets: &[&Ruleset], forward: bool) -> HostConf
                 }
             }
             Direction::Out => {
-                if !is_local(&cfg, q.src) {
+                if !is_local(&cfg, q.src) && assignable(q.src) {
                     let dev = match connected(&cfg, q.dst) {
                         Some(d) => d,
                         None if cfg.interfaces.is_empty() => add_iface(&mut cfg, "eth0"),
@@ -448,7 +458,7 @@ fn assume_host(items: &[Item], rulesets: &[&Ruleset], forward: bool) -> HostConf
                         cfg.interfaces[dev].addrs.push(n);
                     }
                 }
-                if !routed(&cfg, q.dst) {
+                if !routed(&cfg, q.dst) && assignable(q.src) && !cfg.interfaces.is_empty() {
                     let dev = connected(&cfg, q.src).unwrap_or(0);
                     gateway(&mut cfg, dev, q.src);
                 }
@@ -966,7 +976,8 @@ pub(crate) fn run(
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "\n{} {}{}",
+            "{}{} {}{}",
+            if n > 0 || !explicit { "\n" } else { "" },
             style.paint("1", &format!("packet {}:", n + 1)),
             it.text,
             if it.at_ms > 0.0 {

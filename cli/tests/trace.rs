@@ -266,6 +266,26 @@ fn assumed_forwarding_host() {
 }
 
 #[test]
+fn assumed_host_leaves_loopback_alone() {
+    // Loopback is never given to a device: the packet goes over lo and is
+    // delivered; 127.0.0.1 arriving on eth0 is a martian, as in the kernel.
+    let r = trace_json(&[
+        &server_rules(),
+        "out tcp 127.0.0.1:40000 > 127.0.0.1:22 syn",
+        "in eth0 tcp 203.0.113.5:40000 > 127.0.0.1:22 syn",
+    ]);
+    assert_eq!(r[0]["verdict"], "accept");
+    assert_eq!(r[0]["delivered"], "local");
+    assert_eq!(
+        decided(&r[0]),
+        ("filter".into(), "INPUT".into(), "2".into())
+    );
+    assert_eq!(r[1]["verdict"], "drop");
+    assert_eq!(r[1]["decided_by"], Value::Null);
+    assert_eq!(r[1]["reason"], "martian address");
+}
+
+#[test]
 fn ipv6_local_and_rules6() {
     let r6 = scratch(
         "v6.rules",
