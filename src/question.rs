@@ -13,6 +13,8 @@
 //! OPTION:  flags FSRPAUEC | syn | ack | rst | fin | psh    TCP flags (added up)
 //!          seq N | ack N | win N                          TCP sequence, acknowledgment
 //!                                                         (sets ACK), window (64240)
+//!          mss N | wscale N | sackok | ts VAL ECR | nop | eol
+//!                                                         TCP options, in header order
 //!          icmp-id N | icmp-seq N                         echo identifier / sequence
 //!          ttl N | tos N | id N | df | flow N            IP header (TTL/hop limit 64,
 //!                                                         IPv4 id 1; flow: IPv6 only)
@@ -97,6 +99,31 @@ pub enum Proto {
     Other(u8),
 }
 
+/// A TCP option (words `mss N`, `wscale N`, `sackok`, `ts VAL ECR`, `nop`,
+/// `eol`, written in the order they are in the header).
+///
+/// ```
+/// use nfsim::question::{Question, TcpOption};
+/// let q = Question::parse("in eth0 tcp 192.0.2.2:1 > 192.0.2.1:22 syn mss 1460 sackok ts 7 0 nop wscale 7").unwrap();
+/// assert_eq!(q.tcp_options[0], TcpOption::Mss(1460));
+/// assert_eq!(q.build().unwrap().len(), 60);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpOption {
+    /// Maximum segment size.
+    Mss(u16),
+    /// Window scale shift.
+    WindowScale(u8),
+    /// SACK permitted.
+    SackPermitted,
+    /// Timestamps: value and echo reply.
+    Timestamps(u32, u32),
+    /// No operation.
+    Nop,
+    /// End of the option list.
+    Eol,
+}
+
 /// A packet described in one line (see the [module](self) for the grammar).
 ///
 /// ```
@@ -126,6 +153,8 @@ pub struct Question {
     pub ack: u32,
     /// TCP window.
     pub window: u16,
+    /// TCP options, in order.
+    pub tcp_options: Vec<TcpOption>,
     /// ICMP echo identifier and sequence number.
     pub icmp_echo: (u16, u16),
     /// TTL / hop limit.
@@ -213,8 +242,9 @@ fn did_you_mean(w: &str, words: &[&str]) -> String {
 
 const PROTOS: &[&str] = &["tcp", "udp", "icmp", "icmp6", "icmpv6"];
 const OPTIONS: &[&str] = &[
-    "flags", "syn", "ack", "rst", "fin", "psh", "seq", "win", "icmp-id", "icmp-seq", "ttl", "tos",
-    "id", "df", "flow", "len", "payload", "mark", "code",
+    "flags", "syn", "ack", "rst", "fin", "psh", "seq", "win", "mss", "wscale", "sackok", "ts",
+    "nop", "eol", "icmp-id", "icmp-seq", "ttl", "tos", "id", "df", "flow", "len", "payload",
+    "mark", "code",
 ];
 
 /// Splits into words, with `>` a word of its own.
@@ -505,6 +535,7 @@ impl Question {
             seq: 0,
             ack: 0,
             window: 64240,
+            tcp_options: Vec::new(),
             icmp_echo: (0, 0),
             ttl: 64,
             tos: 0,
@@ -590,6 +621,40 @@ impl Question {
                     need(tcp, "TCP")?;
                     q.seq = value("a sequence number", u64::from(u32::MAX))? as u32;
                     i += 2;
+                }
+                "mss" => {
+                    need(tcp, "TCP")?;
+                    let v = value("a segment size", 65535)? as u16;
+                    q.tcp_options.push(TcpOption::Mss(v));
+                    i += 2;
+                }
+                "wscale" => {
+                    need(tcp, "TCP")?;
+                    let v = value("a window scale shift", 255)? as u8;
+                    q.tcp_options.push(TcpOption::WindowScale(v));
+                    i += 2;
+                }
+                "sackok" | "nop" | "eol" => {
+                    need(tcp, "TCP")?;
+                    q.tcp_options.push(match word.as_str() {
+                        "sackok" => TcpOption::SackPermitted,
+                        "nop" => TcpOption::Nop,
+                        _ => TcpOption::Eol,
+                    });
+                    i += 1;
+                }
+                "ts" => {
+                    need(tcp, "TCP")?;
+                    let val = value("a timestamp value", u64::from(u32::MAX))? as u32;
+                    let Some(e) = w.get(i + 2) else {
+                        return Err(err(i + 2, "`ts` needs a value and an echo reply".into()));
+                    };
+                    let ecr = number(e)
+                        .filter(|n| *n <= u64::from(u32::MAX))
+                        .ok_or_else(|| err(i + 2, "expected a timestamp echo reply".into()))?
+                        as u32;
+                    q.tcp_options.push(TcpOption::Timestamps(val, ecr));
+                    i += 3;
                 }
                 "win" => {
                     need(tcp, "TCP")?;
@@ -701,13 +766,25 @@ impl Question {
             ($ip:expr) => {{
                 let ip = $ip;
                 match self.proto {
-                    Proto::Tcp => self.finish(
-                        ip.tcp(self.sport, self.dport)
+                    Proto::Tcp => {
+                        let mut b = ip
+                            .tcp(self.sport, self.dport)
                             .flags(self.flags)
                             .seq(self.seq)
                             .ack(self.ack)
-                            .window(self.window),
-                    ),
+                            .window(self.window);
+                        for o in &self.tcp_options {
+                            b = match *o {
+                                TcpOption::Mss(v) => b.mss(v),
+                                TcpOption::WindowScale(v) => b.window_scale(v),
+                                TcpOption::SackPermitted => b.sack_permitted(),
+                                TcpOption::Timestamps(v, e) => b.timestamps(v, e),
+                                TcpOption::Nop => b.nop(),
+                                TcpOption::Eol => b.eol(),
+                            };
+                        }
+                        self.finish(b)
+                    }
                     Proto::Udp => self.finish(ip.udp(self.sport, self.dport)),
                     Proto::Icmp { icmp_type, code } => self.finish(
                         ip.icmp(icmp_type, code)
@@ -739,7 +816,8 @@ impl Question {
     /// The description of `bytes` (from the IP header on) in the grammar,
     /// when it can say exactly that packet: `Some` only when
     /// [`build`](Self::build) gives `bytes` back byte for byte (so not for
-    /// IPv4 options, IPv6 extension headers, fragments, TCP options, an
+    /// IPv4 options, IPv6 extension headers, fragments, TCP options other
+    /// than MSS, window scale, SACK permitted, timestamps, NOP and EOL, an
     /// urgent pointer, wrong checksums or lengths).
     ///
     /// ```
@@ -750,7 +828,7 @@ impl Question {
     /// let q = Question::describe(&p, Direction::Out).unwrap();
     /// assert_eq!(q.to_string(), "out udp 192.0.2.9:5000 > 192.0.2.1:53 id 7 payload 6869");
     /// let opts = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into())
-    ///     .tcp(5000, 22).mss(1460).build();
+    ///     .tcp(5000, 22).sack(&[(1, 2)]).build();
     /// assert!(Question::describe(&opts, Direction::Out).is_none());
     /// ```
     pub fn describe(bytes: &[u8], direction: Direction) -> Option<Question> {
@@ -765,6 +843,7 @@ impl Question {
             seq: 0,
             ack: 0,
             window: 64240,
+            tcp_options: Vec::new(),
             icmp_echo: (0, 0),
             ttl: 64,
             tos: 0,
@@ -811,8 +890,32 @@ impl Question {
         match proto {
             6 => {
                 let t = crate::wire::tcp::Packet::new_checked(l4).ok()?;
-                if t.header_len() != 20 || t.urgent_at() != 0 {
+                if t.urgent_at() != 0 {
                     return None;
+                }
+                let opts = t.options();
+                let mut k = 0;
+                while k < opts.len() {
+                    let o = &opts[k..];
+                    let (opt, n) = match (o[0], o.get(1).copied()) {
+                        (0, _) => (TcpOption::Eol, opts.len() - k),
+                        (1, _) => (TcpOption::Nop, 1),
+                        (2, Some(4)) if o.len() >= 4 => {
+                            (TcpOption::Mss(u16::from_be_bytes([o[2], o[3]])), 4)
+                        }
+                        (3, Some(3)) if o.len() >= 3 => (TcpOption::WindowScale(o[2]), 3),
+                        (4, Some(2)) => (TcpOption::SackPermitted, 2),
+                        (8, Some(10)) if o.len() >= 10 => (
+                            TcpOption::Timestamps(
+                                u32::from_be_bytes([o[2], o[3], o[4], o[5]]),
+                                u32::from_be_bytes([o[6], o[7], o[8], o[9]]),
+                            ),
+                            10,
+                        ),
+                        _ => return None,
+                    };
+                    q.tcp_options.push(opt);
+                    k += n;
                 }
                 q.proto = Proto::Tcp;
                 q.sport = t.src_port();
@@ -925,6 +1028,16 @@ impl fmt::Display for Question {
             if self.window != 64240 {
                 write!(f, " win {}", self.window)?;
             }
+            for o in &self.tcp_options {
+                match o {
+                    TcpOption::Mss(v) => write!(f, " mss {v}")?,
+                    TcpOption::WindowScale(v) => write!(f, " wscale {v}")?,
+                    TcpOption::SackPermitted => f.write_str(" sackok")?,
+                    TcpOption::Timestamps(v, e) => write!(f, " ts {v} {e}")?,
+                    TcpOption::Nop => f.write_str(" nop")?,
+                    TcpOption::Eol => f.write_str(" eol")?,
+                }
+            }
         }
         if matches!(self.proto, Proto::Icmp { .. }) {
             if self.icmp_echo.0 != 0 {
@@ -978,6 +1091,8 @@ mod tests {
             "in eth0 tcp [2001:db8::2]:40000 > [2001:db8::1]:22 syn",
             "in eth0 icmp6 2001:db8::2 > 2001:db8::1 echo-request",
             "in eth0 47 192.0.2.2 > 192.0.2.1",
+            "in eth0 tcp 192.0.2.2:1 > 192.0.2.1:2 syn mss 1460 sackok ts 1 0 nop wscale 7",
+            "in eth0 tcp 192.0.2.2:1 > 192.0.2.1:2 syn ack 3 mss 536 eol",
             "in eth0 tcp 192.0.2.2:1 > 192.0.2.1:2 syn seq 5 ack 9 win 100 ttl 3 tos 16 id 9 df",
             "in eth0 tcp 192.0.2.2:1 > 192.0.2.1:2 flags FP ack 7",
         ] {

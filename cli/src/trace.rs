@@ -36,6 +36,7 @@ Packets (one argument each):
   out    PROTO SRC[:PORT] > DST[:PORT] [OPTION...]   sent by the host itself
   PROTO:  tcp | udp | icmp [TYPE [code N]] | icmp6 [TYPE [code N]] | NUMBER
   OPTION: flags FSRPAUEC | syn | ack | rst | fin | psh | seq N | ack N | win N
+          mss N | wscale N | sackok | ts VAL ECR | nop | eol   (TCP options, in order)
           icmp-id N | icmp-seq N | ttl N | tos N | id N | df | flow N | len N
           payload HEX
   +500ms, +5s (a word of its own, or before a packet) move the clock on;
