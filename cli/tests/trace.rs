@@ -389,6 +389,7 @@ fn trace_agrees_with_replay_on_the_project_traces() {
     files.sort();
     let (mut compared, mut total, mut traces_used) = (0usize, 0usize, 0usize);
     let mut kernel_checked = 0usize;
+    let mut kernel_rules = 0usize;
     let mut disagreements = Vec::new();
     for f in &files {
         let text = std::fs::read_to_string(f).expect("read trace");
@@ -477,9 +478,38 @@ fn trace_agrees_with_replay_on_the_project_traces() {
         for (i, (g, e)) in got.iter().zip(&expected).enumerate() {
             compared += 1;
             let g_rule = g["decided_by"].is_object().then(|| decided(g));
-            // And the kernel's own answer, where the trace has it (its
-            // `local` is for packets that arrive on a device; a packet the
-            // host sends to itself over lo is not counted there).
+            // The deciding entry is one the kernel's TRACE recorded.
+            if let (Some(k), Some((table, chain, rule))) = (&t.packets[i].expect, &g_rule) {
+                kernel_rules += 1;
+                let named = |kind: &str| {
+                    k.trace.iter().any(|r| {
+                        let p: Vec<&str> = r.split(':').collect();
+                        p.len() == 4
+                            && p[0] == table
+                            && p[1] == chain
+                            && p[2] == kind
+                            && (rule == "policy" || p[3] == rule)
+                    })
+                };
+                let ok = if rule == "policy" {
+                    named("policy")
+                } else {
+                    // TRACE names a rule with the shape of a chain's tail
+                    // `policy` / `return` (get_chainname_rulenum).
+                    named("rule") || named("policy") || named("return")
+                };
+                if !ok {
+                    disagreements.push(format!(
+                        "{} packet {i} `{}`: decided by {table}:{chain}:{rule}, kernel TRACE {:?}",
+                        f.display(),
+                        words[i].1,
+                        k.trace
+                    ));
+                }
+            }
+            // And the kernel's `local`, where the trace has it (it is for
+            // packets that arrive on a device; a packet the host sends to
+            // itself over lo is not counted there).
             let arrived = t.packets[i].out != Some(true);
             if let Some(k) = t.packets[i].expect.as_ref().filter(|_| arrived) {
                 kernel_checked += 1;
@@ -512,7 +542,7 @@ fn trace_agrees_with_replay_on_the_project_traces() {
     eprintln!(
         "trace vs replay: {compared} of {total} trace packets compared (the prefix the grammar \
          says exactly, in {traces_used} of {} traces; {kernel_checked} also against the kernel's \
-         `local`), {} disagree",
+         `local`, {kernel_rules} deciding entries against its TRACE records), {} disagree",
         files.len(),
         disagreements.len()
     );
