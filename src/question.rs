@@ -1158,4 +1158,111 @@ mod tests {
             "in eth0 icmp 192.0.2.2 > 192.0.2.1 port-unreachable"
         );
     }
+
+    use proptest::prelude::*;
+
+    /// Words of the grammar, and some that are not.
+    const WORDS: &[&str] = &[
+        "in",
+        "out",
+        "eth0",
+        "lo",
+        "tcp",
+        "udp",
+        "icmp",
+        "icmp6",
+        "47",
+        "256",
+        ">",
+        "syn",
+        "ack",
+        "flags",
+        "SA",
+        "Z",
+        "seq",
+        "win",
+        "mss",
+        "wscale",
+        "sackok",
+        "ts",
+        "nop",
+        "eol",
+        "ttl",
+        "tos",
+        "id",
+        "df",
+        "flow",
+        "len",
+        "payload",
+        "mark",
+        "code",
+        "icmp-id",
+        "echo-request",
+        "echo",
+        "port-unreachable",
+        "192.0.2.1",
+        "192.0.2.2:80",
+        "[2001:db8::1]:22",
+        "2001:db8::2",
+        "[2001:db8::1",
+        "1.2.3.4:99999",
+        "0",
+        "1",
+        "65535",
+        "4294967296",
+        "0x10",
+        "abcd",
+        "abc",
+        "10",
+        "99",
+        "",
+        "é",
+        ":",
+        "[",
+        "]",
+    ];
+
+    /// Valid beginnings, so that the random tails are often read.
+    const PREFIXES: &[&str] = &[
+        "in eth0 tcp 192.0.2.2:1 > 192.0.2.1:2",
+        "out udp [2001:db8::1]:53 > [2001:db8::2]:5353",
+        "in eth1 icmp 198.51.100.2 > 192.0.2.1",
+        "out icmp6 2001:db8::1 > 2001:db8::2",
+        "in lo 47 127.0.0.1 > 127.0.0.1",
+    ];
+
+    proptest! {
+        /// Any sequence of words: an error or a question, never a panic;
+        /// a question reads back as itself and builds or says why not.
+        #[test]
+        fn parse_never_panics(
+            head in 0..PREFIXES.len() + 1,
+            idx in proptest::collection::vec(0..WORDS.len(), 0..14),
+        ) {
+            let mut text: Vec<&str> = PREFIXES.get(head).map(|p| vec![*p]).unwrap_or_default();
+            text.extend(idx.iter().map(|&i| WORDS[i]));
+            let text = text.join(" ");
+            if let Ok(q) = Question::parse(&text) {
+                let shown = q.to_string();
+                let again = Question::parse(&shown);
+                prop_assert_eq!(again.as_ref(), Ok(&q), "{}", shown);
+                // The same packet described back (padding becomes payload,
+                // the mark is not in the bytes).
+                if let Ok(b) = q.build() {
+                    let d = Question::describe(&b, q.direction.clone());
+                    prop_assert!(d.is_some(), "{}", shown);
+                    prop_assert_eq!(d.and_then(|d| d.build().ok()), Some(b));
+                }
+            }
+        }
+
+        /// Arbitrary bytes: `describe` never panics, and what it says
+        /// builds the same bytes.
+        #[test]
+        fn describe_is_exact(bytes in proptest::collection::vec(any::<u8>(), 0..80)) {
+            if let Some(q) = Question::describe(&bytes, Direction::Out) {
+                prop_assert_eq!(q.build().ok(), Some(bytes));
+            }
+        }
+    }
 }
