@@ -987,7 +987,22 @@ pub(crate) fn run(
                 String::new()
             }
         );
-        let hooks = hooks_crossed(&explain.steps);
+        // A REJECT ends the packet's walk at its rule: the steps after it
+        // are those of the reply it caused.
+        let own_end = match (&disp, &decided) {
+            (Disposition::Rejected { .. }, Some(d)) => explain
+                .steps
+                .iter()
+                .position(|st| {
+                    st.table == d.table
+                        && st.chain == d.chain
+                        && st.num == d.num
+                        && st.result == StepResult::Matched
+                })
+                .map_or(explain.steps.len(), |p| p + 1),
+            _ => explain.steps.len(),
+        };
+        let hooks = hooks_crossed(&explain.steps[..own_end]);
         if !hooks.is_empty() {
             let h: Vec<String> = hooks
                 .iter()
@@ -995,7 +1010,10 @@ pub(crate) fn run(
                 .collect();
             let _ = writeln!(s, "  hooks: {}", h.join(" -> "));
         }
-        for st in &explain.steps {
+        for (k, st) in explain.steps.iter().enumerate() {
+            if k == own_end {
+                let _ = writeln!(s, "  the reply it caused:");
+            }
             let head = match st.save_text(rs) {
                 Some(t) => format!("{} {} #{}: {t}", st.table, st.chain, st.num),
                 None => format!(

@@ -357,6 +357,21 @@ fn errors_name_the_word_and_help_has_examples() {
     let (code, _, err) = trace(&[&server_rules(), "+5x", "in eth0 udp 1.2.3.4:1 > 5.6.7.8:2"]);
     assert_eq!(code, 2);
     assert!(err.contains("`+5x`"), "{err}");
+    // In a pipe there is no colour, NO_COLOR or not.
+    let out = Command::new(env!("CARGO_BIN_EXE_nfsim"))
+        .args([
+            "trace",
+            &server_rules(),
+            "in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:22 syn",
+        ])
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("run nfsim");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("verdict: ACCEPT") && !text.contains('\x1b'),
+        "{text}"
+    );
     let (code, out, _) = trace(&["--help"]);
     assert_eq!(code, 0);
     assert!(out.contains("Examples:") && out.contains("nfsim trace examples/server.rules"));
