@@ -679,7 +679,7 @@ fn from_ref(r: &RuleRef, policy: bool) -> Decided {
     }
 }
 
-fn accepted_by(steps: &[Step], hook_chain: &str) -> Option<Decided> {
+fn accepted_by(steps: &[Step], hook_chain: &str, rs: &Ruleset) -> Option<Decided> {
     let builtin = |c: &str| {
         matches!(
             c,
@@ -701,7 +701,9 @@ fn accepted_by(steps: &[Step], hook_chain: &str) -> Option<Decided> {
             best = Some(Decided {
                 table: s.table,
                 chain: s.chain,
-                rule: (s.kind == TraceKind::Rule).then_some(s.num),
+                // TRACE calls a rule with the shape of a chain's tail
+                // `policy`; it is still a rule of the chain.
+                rule: s.rule(rs).is_some().then_some(s.num),
                 kind: s.kind,
                 num: s.num,
             });
@@ -901,7 +903,7 @@ pub(crate) fn run(
                     Disposition::Forwarded { .. } => "FORWARD",
                     _ => "OUTPUT",
                 };
-                match accepted_by(&explain.steps, hook) {
+                match accepted_by(&explain.steps, hook, rs) {
                     Some(d) => (Some(d), None),
                     None => (
                         None,
@@ -929,12 +931,12 @@ pub(crate) fn run(
                     serde_json::json!({
                         "table": s.table.to_string(),
                         "chain": s.chain.as_str(),
-                        "rule": if s.kind == TraceKind::Rule || s.result != StepResult::Matched {
+                        "rule": if s.rule(rs).is_some() {
                             serde_json::json!(s.num)
                         } else {
                             serde_json::json!(s.kind.as_str())
                         },
-                        "text": s.save_text(rs),
+                        "text": rule_text(rs, s.table, s.chain, s.kind, s.num),
                         "matched": s.result == StepResult::Matched,
                         "failed": s.failed_part(rs),
                     })

@@ -611,3 +611,33 @@ fn readme_docker_host_question() {
         "IP 198.51.100.10.5353 > 203.0.113.53.53: UDP, length 0"
     );
 }
+
+#[test]
+fn a_rule_with_the_shape_of_a_chain_tail_is_a_rule() {
+    // TRACE calls these `policy` (get_chainname_rulenum); `trace` names
+    // them by number, as iptables -L --line-numbers does.
+    let rules = scratch(
+        "tail.rules",
+        "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+         -A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j DROP\n\
+         -A OUTPUT -j ACCEPT\nCOMMIT\n",
+    );
+    let r = trace_json(&[
+        rules.to_str().expect("path"),
+        "in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:23 syn",
+        "out udp 192.0.2.1:5353 > 203.0.113.53:53",
+    ]);
+    assert_eq!(r[0]["verdict"], "drop");
+    assert_eq!(
+        decided(&r[0]),
+        ("filter".into(), "INPUT".into(), "2".into())
+    );
+    assert_eq!(r[0]["decided_by"]["text"], "-A INPUT -j DROP");
+    assert_eq!(r[1]["verdict"], "accept");
+    assert_eq!(r[1]["delivered"], "eth0");
+    assert_eq!(
+        decided(&r[1]),
+        ("filter".into(), "OUTPUT".into(), "1".into())
+    );
+    assert_eq!(r[1]["path"][0]["rule"], 1);
+}
