@@ -960,7 +960,8 @@ impl Question {
 
 impl fmt::Display for Question {
     /// The description in the grammar (canonical form: fields at their
-    /// defaults left out).
+    /// defaults left out; an acknowledgment number without ACK, which the
+    /// grammar cannot say, is left out too).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let v4 = self.src.is_ipv4();
         write!(f, "{} ", self.direction)?;
@@ -1019,11 +1020,10 @@ impl fmt::Display for Question {
             if self.seq != 0 {
                 write!(f, " seq {}", self.seq)?;
             }
+            // An acknowledgment number without ACK is not in the grammar
+            // (`describe` gives `None` for such a packet).
             if self.ack != 0 && self.flags.contains(TcpFlags::ACK) {
                 write!(f, " ack {}", self.ack)?;
-            } else if self.ack != 0 {
-                // Not expressible: an acknowledgment number without ACK.
-                f.write_str(" ack-without-flag")?;
             }
             if self.window != 64240 {
                 write!(f, " win {}", self.window)?;
