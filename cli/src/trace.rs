@@ -374,7 +374,14 @@ fn assume_host(items: &[Item], rulesets: &[&Ruleset], forward: bool) -> HostConf
     };
     let used: Vec<IpAddr> = items.iter().flat_map(|i| [i.q.src, i.q.dst]).collect();
     let gateway = |cfg: &mut HostConfig, dev: usize, near: IpAddr| {
-        if let Some(gw) = spare_addr(near, &used) {
+        // Neither a packet's address nor one of the host's own.
+        let mut taken = used.clone();
+        taken.extend(
+            cfg.interfaces
+                .iter()
+                .flat_map(|i| i.addrs.iter().map(IpNet::addr)),
+        );
+        if let Some(gw) = spare_addr(near, &taken) {
             let gw = gw.addr();
             if !has_default(cfg, near.is_ipv4()) {
                 let dst = if near.is_ipv4() { "0.0.0.0/0" } else { "::/0" };
@@ -422,7 +429,7 @@ fn assume_host(items: &[Item], rulesets: &[&Ruleset], forward: bool) -> HostConf
                             cfg.interfaces[dev].addrs.push(n);
                         }
                     }
-                    if !routed(&cfg, q.src) && assignable(q.dst) {
+                    if !routed(&cfg, q.src) && assignable(q.src) && assignable(q.dst) {
                         gateway(&mut cfg, dev, q.dst);
                     }
                 } else {
@@ -459,7 +466,11 @@ fn assume_host(items: &[Item], rulesets: &[&Ruleset], forward: bool) -> HostConf
                         cfg.interfaces[dev].addrs.push(n);
                     }
                 }
-                if !routed(&cfg, q.dst) && assignable(q.src) && !cfg.interfaces.is_empty() {
+                if !routed(&cfg, q.dst)
+                    && assignable(q.src)
+                    && assignable(q.dst)
+                    && !cfg.interfaces.is_empty()
+                {
                     let dev = connected(&cfg, q.src).unwrap_or(0);
                     gateway(&mut cfg, dev, q.src);
                 }
@@ -1122,6 +1133,32 @@ mod tests {
         assert_eq!(time_word("@1.5s"), Some(Ok((true, 1500.0))));
         assert!(matches!(time_word("+5x"), Some(Err(_))));
         assert_eq!(time_word("in"), None);
+    }
+
+    #[test]
+    fn assumed_gateway_is_not_the_hosts_own_address() {
+        let items = parse_packets(&[
+            "in eth0 udp [2001:db8:1::5]:5000 > [2001:db8:2::9]:53".to_string(),
+            "out udp 2001:db8:1::1:1 > 2001:db8:3::1:1".to_string(),
+        ]);
+        // (the second is refused: an IPv6 address with a port needs brackets)
+        assert!(items.is_err());
+        let items = parse_packets(&[
+            "in eth0 udp [2001:db8:1::5]:5000 > [2001:db8:2::9]:53".to_string(),
+            "out udp [2001:db8:1::1]:1 > [2001:db8:3::1]:1".to_string(),
+        ])
+        .unwrap();
+        let cfg = assume_host(&items, &[], true);
+        let own: Vec<IpAddr> = cfg
+            .interfaces
+            .iter()
+            .flat_map(|i| i.addrs.iter().map(IpNet::addr))
+            .collect();
+        assert!(!cfg.routes.is_empty());
+        for r in &cfg.routes {
+            let gw = r.via.unwrap();
+            assert!(!own.contains(&gw), "{gw} in {own:?}");
+        }
     }
 
     #[test]
