@@ -641,3 +641,28 @@ fn a_rule_with_the_shape_of_a_chain_tail_is_a_rule() {
     );
     assert_eq!(r[1]["path"][0]["rule"], 1);
 }
+
+#[test]
+fn fragments() {
+    // A datagram in two fragments: the first waits for reassembly
+    // (ip_local_deliver defragments before LOCAL_IN), the second completes
+    // it and INPUT sees the whole datagram (so `-f` does not match).
+    let rules = scratch(
+        "frag.rules",
+        "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n\
+         -A INPUT -f -j ACCEPT\n-A INPUT -p udp --dport 53 -j ACCEPT\nCOMMIT\n",
+    );
+    let r = trace_json(&[
+        rules.to_str().expect("path"),
+        "in eth0 udp 203.0.113.5:4000 > 192.0.2.1:53 id 9 len 100 frag 0 24",
+        "in eth0 udp 203.0.113.5:4000 > 192.0.2.1:53 id 9 len 100 frag 24 100",
+    ]);
+    assert_eq!(r[0]["verdict"], "fragment-queued");
+    assert_eq!(r[0]["path"].as_array().map(Vec::len), Some(0));
+    assert_eq!(r[1]["verdict"], "accept");
+    assert_eq!(
+        decided(&r[1]),
+        ("filter".into(), "INPUT".into(), "2".into())
+    );
+    assert_eq!(r[1]["path"][0]["failed"], "-f");
+}
