@@ -18,6 +18,8 @@
 //!          icmp-id N | icmp-seq N                         echo identifier / sequence
 //!          ttl N | tos N | id N | df | flow N            IP header (TTL/hop limit 64,
 //!                                                         IPv4 id 1; flow: IPv6 only)
+//!          hbh | dstopts | rh TYPE SEGLEFT                IPv6 extension headers (no
+//!                                                         options), in order
 //!          len N                                          whole packet length (zeros added)
 //!          frag OFFSET LEN                                only this fragment: bytes
 //!                                                         [OFFSET, OFFSET+LEN) after the IP
@@ -50,7 +52,7 @@ use core::fmt;
 use std::net::IpAddr;
 
 use crate::model::matches::icmp::{parse_icmp_type, ICMPV6_NAMES, ICMP_NAMES};
-use crate::wire::build::{BuildError, PacketBuilder, Transport, TransportBuilder};
+use crate::wire::build::{BuildError, Ipv6Ext, PacketBuilder, Transport, TransportBuilder};
 use crate::wire::tcp::TcpFlags;
 use crate::wire::IpProtocol;
 
@@ -128,6 +130,30 @@ pub enum TcpOption {
     Eol,
 }
 
+/// An IPv6 extension header without options (words `hbh`, `dstopts`,
+/// `rh TYPE SEGLEFT`, in header order).
+///
+/// ```
+/// use nfsim::question::{Question, V6Ext};
+/// let q = Question::parse("in eth0 udp [2001:db8::2]:1 > [2001:db8::1]:53 hbh rh 0 1").unwrap();
+/// assert_eq!(q.v6_exts, [V6Ext::HopByHop, V6Ext::Routing { routing_type: 0, segments_left: 1 }]);
+/// assert_eq!(q.build().unwrap()[6], 0); // next header: hop-by-hop
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum V6Ext {
+    /// Hop-by-hop options (padding only).
+    HopByHop,
+    /// Destination options (padding only).
+    DestOpts,
+    /// A routing header with no addresses.
+    Routing {
+        /// Routing type.
+        routing_type: u8,
+        /// Segments left.
+        segments_left: u8,
+    },
+}
+
 /// A packet described in one line (see the [module](self) for the grammar).
 ///
 /// ```
@@ -171,6 +197,8 @@ pub struct Question {
     pub df: bool,
     /// IPv6 flow label.
     pub flow: u32,
+    /// IPv6 extension headers, in order.
+    pub v6_exts: Vec<V6Ext>,
     /// The whole packet's length, when padded with zeros.
     pub len: Option<usize>,
     /// Only this fragment of the datagram: (offset, length) in bytes of
@@ -550,6 +578,7 @@ impl Question {
             ident: 1,
             df: false,
             flow: 0,
+            v6_exts: Vec::new(),
             len: None,
             fragment: None,
             payload: Vec::new(),
@@ -720,6 +749,31 @@ impl Question {
                     q.df = true;
                     i += 1;
                 }
+                "hbh" | "dstopts" => {
+                    need(!v4, "IPv6")?;
+                    q.v6_exts.push(if word == "hbh" {
+                        V6Ext::HopByHop
+                    } else {
+                        V6Ext::DestOpts
+                    });
+                    i += 1;
+                }
+                "rh" => {
+                    need(!v4, "IPv6")?;
+                    let t = value("a routing type", 255)? as u8;
+                    let Some(l) = w.get(i + 2) else {
+                        return Err(err(i + 2, "`rh` needs a type and segments left".into()));
+                    };
+                    let segs = number(l)
+                        .filter(|n| *n <= 255)
+                        .ok_or_else(|| err(i + 2, "expected segments left (0 to 255)".into()))?
+                        as u8;
+                    q.v6_exts.push(V6Ext::Routing {
+                        routing_type: t,
+                        segments_left: segs,
+                    });
+                    i += 3;
+                }
                 "flow" => {
                     need(!v4, "IPv6")?;
                     q.flow = value("a flow label", 0xf_ffff)? as u32;
@@ -838,11 +892,28 @@ impl Question {
                 }
                 l4!(ip)
             }
-            (IpAddr::V6(s), IpAddr::V6(d)) => l4!(PacketBuilder::ipv6(s, d)
-                .frag_ident(u32::from(self.ident))
-                .hop_limit(self.ttl)
-                .traffic_class(self.tos)
-                .flow_label(self.flow)),
+            (IpAddr::V6(s), IpAddr::V6(d)) => {
+                let mut ip = PacketBuilder::ipv6(s, d)
+                    .frag_ident(u32::from(self.ident))
+                    .hop_limit(self.ttl)
+                    .traffic_class(self.tos)
+                    .flow_label(self.flow);
+                for e in &self.v6_exts {
+                    ip = ip.ext(match *e {
+                        V6Ext::HopByHop => Ipv6Ext::HopByHop(&[]),
+                        V6Ext::DestOpts => Ipv6Ext::DestOpts(&[]),
+                        V6Ext::Routing {
+                            routing_type,
+                            segments_left,
+                        } => Ipv6Ext::Routing {
+                            routing_type,
+                            segments_left,
+                            data: &[],
+                        },
+                    });
+                }
+                l4!(ip)
+            }
             _ => Err(BuildError::TooLong),
         }
     }
@@ -884,6 +955,7 @@ impl Question {
             ident: 1,
             df: false,
             flow: 0,
+            v6_exts: Vec::new(),
             len: None,
             fragment: None,
             payload: Vec::new(),
@@ -906,8 +978,25 @@ impl Question {
             }
             6 => {
                 let ip = crate::wire::ipv6::Packet::new_checked(bytes).ok()?;
-                let nh = ip.next_header().0;
-                // Extension headers and "no next header" are not in the grammar.
+                let mut nh = ip.next_header().0;
+                let mut at = 40;
+                for h in ip.ext_headers() {
+                    let h = h.ok()?;
+                    q.v6_exts.push(match h.kind.0 {
+                        0 => V6Ext::HopByHop,
+                        60 => V6Ext::DestOpts,
+                        43 if h.bytes.len() >= 4 => V6Ext::Routing {
+                            routing_type: h.bytes[2],
+                            segments_left: h.bytes[3],
+                        },
+                        // Fragment and AH headers are not described.
+                        _ => return None,
+                    });
+                    nh = h.next.0;
+                    at = h.offset + h.len;
+                }
+                // Other extension headers and "no next header" are not in
+                // the grammar.
                 if matches!(nh, 0 | 43 | 44 | 51 | 59 | 60 | 135 | 139 | 140) {
                     return None;
                 }
@@ -917,7 +1006,7 @@ impl Question {
                 q.tos = ip.traffic_class();
                 q.flow = ip.flow_label();
                 let end = (40 + usize::from(ip.payload_len())).min(bytes.len());
-                (nh, bytes.get(40..end)?)
+                (nh, bytes.get(at..end)?)
             }
             _ => return None,
         };
@@ -1100,6 +1189,16 @@ impl fmt::Display for Question {
         if self.flow != 0 {
             write!(f, " flow {}", self.flow)?;
         }
+        for e in &self.v6_exts {
+            match e {
+                V6Ext::HopByHop => f.write_str(" hbh")?,
+                V6Ext::DestOpts => f.write_str(" dstopts")?,
+                V6Ext::Routing {
+                    routing_type,
+                    segments_left,
+                } => write!(f, " rh {routing_type} {segments_left}")?,
+            }
+        }
         if let Some(n) = self.len {
             write!(f, " len {n}")?;
         }
@@ -1132,6 +1231,7 @@ mod tests {
             "in eth0 tcp [2001:db8::2]:40000 > [2001:db8::1]:22 syn",
             "in eth0 icmp6 2001:db8::2 > 2001:db8::1 echo-request",
             "in eth0 47 192.0.2.2 > 192.0.2.1",
+            "in eth0 udp [2001:db8::2]:1 > [2001:db8::1]:2 hbh dstopts rh 0 0",
             "in eth0 tcp 192.0.2.2:1 > 192.0.2.1:2 syn mss 1460 sackok ts 1 0 nop wscale 7",
             "in eth0 udp 192.0.2.2:1 > 192.0.2.1:2 id 7 len 100 frag 0 24",
             "in eth0 tcp 192.0.2.2:1 > 192.0.2.1:2 syn ack 3 mss 536 eol",

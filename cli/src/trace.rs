@@ -39,6 +39,7 @@ Packets (one argument each):
           mss N | wscale N | sackok | ts VAL ECR | nop | eol   (TCP options, in order)
           icmp-id N | icmp-seq N | ttl N | tos N | id N | df | flow N | len N
           payload HEX | frag OFFSET LEN (only that fragment of the datagram)
+          hbh | dstopts | rh TYPE SEGLEFT  (IPv6 extension headers, in order)
   +500ms, +5s (a word of its own, or before a packet) move the clock on;
   @2s sets it (time since the first packet).";
 
