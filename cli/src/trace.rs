@@ -24,7 +24,8 @@ pub(crate) const EXAMPLES: &str = "\
 Examples:
   nfsim trace examples/server.rules 'in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:22 syn'
   nfsim trace rules.v4 'in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:22 syn' \\
-        +500ms 'in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:22 ack seq 1 ack 1'
+        +100ms 'out tcp 192.0.2.1:22 > 203.0.113.5:40000 syn ack 1' \\
+        +100ms 'in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:22 seq 1 ack 1'
   nfsim trace --forward router.rules 'in eth1 icmp 198.51.100.2 > 192.0.2.9 echo-request'
   nfsim trace --iface eth0=192.0.2.1/24 --route default=192.0.2.254 rules.v4 \\
         'out udp 192.0.2.1:5353 > 203.0.113.53:53'
