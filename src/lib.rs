@@ -49,6 +49,9 @@
 //!   `LOG` text, `REJECT` replies, reassembly.
 //! - [`explain`]: the sinks every user needs: [`TraceCollector`] (TRACE
 //!   records) and [`Explain`] (each rule met, and which part failed).
+//! - [`question`]: one packet described in one line
+//!   (`in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:22 syn`), as `nfsim trace`
+//!   takes it.
 //! - [`replay`]: the reference trace format (`nfsim-trace/1`) and the driver
 //!   behind `nfsim replay`.
 //!
@@ -98,6 +101,7 @@ pub mod explain;
 pub mod host;
 pub mod model;
 pub mod net;
+pub mod question;
 #[cfg(feature = "serde")]
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub mod replay;

@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use nfsim::model::Family;
 use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
+mod trace;
+
 /// Writes one line to the error stream `$e`, ignoring failures: a closed
 /// standard error (`2>&1 | head`) must not crash the command either.
 macro_rules! elog {
@@ -61,6 +63,11 @@ enum Cmd {
         #[arg(long)]
         check: bool,
     },
+    /// Ask what the host does with packets described in one line, and why:
+    /// the rules each met, the verdict and what decided it, LOG lines,
+    /// conntrack, what left the host.
+    #[command(after_help = trace::EXAMPLES)]
+    Trace(trace::TraceArgs),
     /// Time the packet path: replay a trace's packets N times on one host
     /// (nothing printed per packet) and print packets per second.
     Bench {
@@ -329,6 +336,12 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
     match cli.cmd {
         Cmd::Replay { file, check } => replay_cmd(&file, check, w, err),
         Cmd::Bench { file, repeat } => bench_cmd(&file, repeat, w, err),
+        Cmd::Trace(a) => {
+            use std::io::IsTerminal;
+            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && io::stdout().is_terminal();
+            trace::run(&a, color, w, err)
+        }
         Cmd::Save {
             ipv6,
             counters,

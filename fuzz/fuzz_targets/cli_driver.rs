@@ -59,6 +59,35 @@ pub fn run_cli(data: &[u8]) {
                 args.push("--check".into());
             }
         }
+        _ if sel & 0x80 != 0 => {
+            // `trace FILE PACKET...`: the file as the ruleset (and, for a
+            // trace file, as the host), packets of the grammar.
+            const PACKETS: [&str; 4] = [
+                "in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:22 syn",
+                "+1s out udp 192.0.2.1:53 > 192.0.2.2:5353 payload 00ff",
+                "in eth1 icmp 198.51.100.2 > 192.0.2.1 echo-request",
+                "in eth0 tcp [2001:db8::2]:1 > [2001:db8::1]:443 flags SA ack 1 mss 1400",
+            ];
+            args.push("trace".into());
+            if sel & 0x10 != 0 {
+                args.push("--json".into());
+            }
+            if sel & 0x20 != 0 {
+                args.push("--forward".into());
+            }
+            if sel % 4 == 0 {
+                args.push("--host".into());
+                args.push(file.clone());
+            }
+            args.push(file);
+            args.extend(PACKETS.iter().map(|p| p.to_string()));
+            if let Ok(cli) = nfsim_cmd::Cli::try_parse_from(&args) {
+                let mut out = Vec::new();
+                let _ = nfsim_cmd::run(cli, &mut out, &mut std::io::sink());
+            }
+            let _ = std::fs::remove_file(&path);
+            return;
+        }
         _ => {
             args.push("bench".into());
             args.push("--repeat".into());

@@ -1,0 +1,1187 @@
+//! `nfsim trace RULES [options] PACKET...`: what the host does with each
+//! packet described in one line, and why.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::net::IpAddr;
+use std::process::ExitCode;
+
+use ipnet::IpNet;
+use nfsim::engine::TraceKind;
+use nfsim::explain::{Explain, Step, StepResult};
+use nfsim::host::{
+    ChainLabel, Disposition, DropReason, Host, HostConfig, InterfaceConfig, Outcome, RouteConfig,
+    RuleRef,
+};
+use nfsim::model::{Family, Ruleset, TableKind};
+use nfsim::question::{Direction, Question};
+use nfsim::syntax::{parse_restore, RestoreOptions};
+use nfsim::time::Instant;
+
+/// Examples shown by `nfsim trace --help`.
+pub(crate) const EXAMPLES: &str = "\
+Examples:
+  nfsim trace examples/server.rules 'in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:22 syn'
+  nfsim trace rules.v4 'in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:22 syn' \\
+        +100ms 'out tcp 192.0.2.1:22 > 203.0.113.5:40000 syn ack 1' \\
+        +100ms 'in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:22 seq 1 ack 1'
+  nfsim trace --forward router.rules 'in eth1 icmp 198.51.100.2 > 192.0.2.9 echo-request'
+  nfsim trace --iface eth0=192.0.2.1/24 --route default=192.0.2.254 rules.v4 \\
+        'out udp 192.0.2.1:5353 > 203.0.113.53:53'
+  nfsim trace -6 rules.v6 'in eth0 tcp [2001:db8::2]:40000 > [2001:db8::1]:443 syn'
+  nfsim trace --json --host trace.json rules.v4 'in eth0 udp 203.0.113.5:1 > 192.0.2.1:53'
+
+Packets (one argument each):
+  in DEV PROTO SRC[:PORT] > DST[:PORT] [OPTION...]   arrives on device DEV
+  out    PROTO SRC[:PORT] > DST[:PORT] [OPTION...]   sent by the host itself
+  PROTO:  tcp | udp | icmp [TYPE [code N]] | icmp6 [TYPE [code N]] | NUMBER
+  OPTION: flags FSRPAUEC | syn | ack | rst | fin | psh | seq N | ack N | win N
+          mss N | wscale N | sackok | ts VAL ECR | nop | eol   (TCP options, in order)
+          icmp-id N | icmp-seq N | ttl N | tos N | id N | df | flow N | len N
+          payload HEX | frag OFFSET LEN (only that fragment of the datagram)
+          hbh | dstopts | rh TYPE SEGLEFT  (IPv6 extension headers, in order)
+  +500ms, +5s (a word of its own, or before a packet) move the clock on;
+  @2s sets it (time since the first packet).";
+
+/// The options of `nfsim trace`.
+#[derive(clap::Args)]
+pub(crate) struct TraceArgs {
+    /// The ruleset: iptables-restore text or a script of iptables commands
+    /// (told apart by content). IPv4 unless -6.
+    pub rules: String,
+    /// The packets, one argument each, answered in order on one host.
+    #[arg(required = true, value_name = "PACKET")]
+    pub packets: Vec<String>,
+    /// RULES is the IPv6 (ip6tables) ruleset.
+    #[arg(short = '6', long = "ipv6")]
+    pub ipv6: bool,
+    /// The IPv6 ruleset (IPv6 packets use it).
+    #[arg(long, value_name = "FILE")]
+    pub rules6: Option<String>,
+    /// The host: a JSON `host` object of the trace format, or a whole trace
+    /// file whose `host` is used.
+    #[arg(long, value_name = "FILE")]
+    pub host: Option<String>,
+    /// A device and an address of it (repeatable).
+    #[arg(long = "iface", value_name = "NAME=ADDR/PREFIX")]
+    pub ifaces: Vec<String>,
+    /// A route (repeatable): `198.51.100.0/24=192.0.2.254`,
+    /// `default=192.0.2.254@eth0`, `10.0.0.0/8=@eth1`.
+    #[arg(long = "route", value_name = "PREFIX=GATEWAY[@DEV]")]
+    pub routes: Vec<String>,
+    /// A sysctl (repeatable): `net.ipv4.ip_forward=1`.
+    #[arg(long = "sysctl", value_name = "NAME=VALUE")]
+    pub sysctls: Vec<String>,
+    /// The packets are routed through the host (forwarding on); without
+    /// it, an assumed host owns the destinations of `in` packets.
+    #[arg(long)]
+    pub forward: bool,
+    /// One JSON object per packet.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A packet of the command line, with its time.
+struct Item {
+    text: String,
+    q: Question,
+    bytes: Vec<u8>,
+    at_ms: f64,
+}
+
+fn family_of(q: &Question) -> Family {
+    if q.src.is_ipv4() {
+        Family::Ipv4
+    } else {
+        Family::Ipv6
+    }
+}
+
+/// `+500ms`, `+5s`, `+1.5s`, `@2s`: (absolute?, milliseconds).
+fn time_word(w: &str) -> Option<Result<(bool, f64), String>> {
+    let (abs, rest) = match w.as_bytes().first() {
+        Some(b'+') => (false, &w[1..]),
+        Some(b'@') => (true, &w[1..]),
+        _ => return None,
+    };
+    let (num, scale) = if let Some(n) = rest.strip_suffix("ms") {
+        (n, 1.0)
+    } else if let Some(n) = rest.strip_suffix('s') {
+        (n, 1000.0)
+    } else if let Some(n) = rest.strip_suffix('m') {
+        (n, 60_000.0)
+    } else {
+        return Some(Err(format!(
+            "`{w}`: a time is a number with ms, s or m (+500ms, +5s, @2s)"
+        )));
+    };
+    match num.parse::<f64>() {
+        Ok(v) if v.is_finite() && v >= 0.0 && !num.starts_with('+') => Some(Ok((abs, v * scale))),
+        _ => Some(Err(format!(
+            "`{w}`: a time is a non-negative number with ms, s or m (+500ms, +5s, @2s)"
+        ))),
+    }
+}
+
+fn parse_packets(args: &[String]) -> Result<Vec<Item>, String> {
+    let mut items = Vec::new();
+    let mut clock = 0.0f64;
+    let mut n = 0;
+    for a in args {
+        let mut text = a.trim();
+        // Leading time words.
+        loop {
+            let (first, rest) = match text.split_once(char::is_whitespace) {
+                Some((f, r)) => (f, r.trim_start()),
+                None => (text, ""),
+            };
+            match time_word(first) {
+                Some(Ok((true, ms))) => {
+                    if ms < clock {
+                        return Err(format!(
+                            "`{first}` is earlier than the clock ({clock} ms): time never goes back"
+                        ));
+                    }
+                    clock = ms;
+                }
+                Some(Ok((false, ms))) => clock += ms,
+                Some(Err(e)) => return Err(e),
+                None => break,
+            }
+            text = rest;
+        }
+        if text.is_empty() {
+            continue;
+        }
+        n += 1;
+        let q = Question::parse(text).map_err(|e| format!("packet {n} `{text}`: {e}"))?;
+        let bytes = q.build().map_err(|e| format!("packet {n} `{text}`: {e}"))?;
+        if q.mark.is_some() {
+            return Err(format!(
+                "packet {n} `{text}`: `mark` is not supported yet: nfsim's host takes no packet mark with a packet"
+            ));
+        }
+        items.push(Item {
+            text: text.to_string(),
+            q,
+            bytes,
+            at_ms: clock,
+        });
+    }
+    if items.is_empty() {
+        return Err("no packet given".into());
+    }
+    Ok(items)
+}
+
+/// Reads a ruleset file: a script of iptables commands or restore text.
+/// Returns (the IPv4 ruleset, the IPv6 ruleset) it gives, `None` for a
+/// family it does not give.
+fn load_rules(path: &str, family: Family) -> Result<(Option<Ruleset>, Option<Ruleset>), String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
+    let text = std::str::from_utf8(&bytes).ok();
+    if let Some(t) = text.filter(|t| nfsim::syntax::script::looks_like_script(t)) {
+        let s = nfsim::syntax::script::parse_script(t)
+            .map_err(|e| format!("{path}:{}: {}", e.line, e.message.trim_end()))?;
+        let mut errors = Vec::new();
+        for (line, kind) in &s.lines {
+            if let nfsim::syntax::script::LineKind::Failed(e) = kind {
+                errors.push(format!("{path}:{line}: {}", e.message.trim_end()));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors.join("\n"));
+        }
+        return Ok((Some(s.v4), Some(s.v6)));
+    }
+    let rs = parse_restore(&bytes, &RestoreOptions::new(family))
+        .map_err(|e| format!("{path}:{}:{}: {}", e.line, e.col, e.message.trim_end()))?;
+    Ok(match family {
+        Family::Ipv4 => (Some(rs), None),
+        Family::Ipv6 => (None, Some(rs)),
+    })
+}
+
+fn mac(n: u8, peer: bool) -> [u8; 6] {
+    [2, 0, 0, 0, u8::from(peer), n]
+}
+
+fn add_iface(cfg: &mut HostConfig, name: &str) -> usize {
+    if let Some(i) = cfg.interfaces.iter().position(|i| i.name == name) {
+        return i;
+    }
+    let n = cfg.interfaces.len() as u8 + 1;
+    cfg.interfaces.push(InterfaceConfig {
+        name: name.to_string(),
+        mac: mac(n, false),
+        addrs: Vec::new(),
+        peer_mac: mac(n, true),
+    });
+    cfg.interfaces.len() - 1
+}
+
+/// The host of `--host`.
+fn host_file(path: &str) -> Result<HostConfig, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+    let (host, hz) = match v.get("host") {
+        Some(h) => (
+            h.clone(),
+            v.pointer("/recorded_with/hz")
+                .and_then(serde_json::Value::as_u64),
+        ),
+        None => (v, None),
+    };
+    let spec: nfsim::replay::HostSpec =
+        serde_json::from_value(host).map_err(|e| format!("{path}: not a host description: {e}"))?;
+    let mut rw = nfsim::replay::RecordedWith::default();
+    if let Some(hz) = hz {
+        rw.hz = u32::try_from(hz).map_err(|_| format!("{path}: recorded_with.hz: too big"))?;
+    }
+    let t = nfsim::replay::TraceFile {
+        format: "nfsim-trace/1".into(),
+        name: String::new(),
+        description: String::new(),
+        recorded_with: rw,
+        host: spec,
+        rules: nfsim::replay::RulesSpec::default(),
+        packets: Vec::new(),
+    };
+    t.host_config().map_err(|e| format!("{path}: {e}"))
+}
+
+fn apply_options(cfg: &mut HostConfig, a: &TraceArgs) -> Result<(), String> {
+    for s in &a.ifaces {
+        let (name, addr) = s
+            .split_once('=')
+            .ok_or_else(|| format!("--iface {s}: expected NAME=ADDR/PREFIX"))?;
+        let net: IpNet = addr
+            .parse()
+            .map_err(|_| format!("--iface {s}: `{addr}` is not ADDR/PREFIX"))?;
+        if name.is_empty() || name.len() > 15 {
+            return Err(format!("--iface {s}: a device name is 1 to 15 characters"));
+        }
+        let i = add_iface(cfg, name);
+        cfg.interfaces[i].addrs.push(net);
+    }
+    for s in &a.routes {
+        let (dst, via) = s
+            .split_once('=')
+            .ok_or_else(|| format!("--route {s}: expected PREFIX=GATEWAY[@DEV]"))?;
+        let (gw, dev) = match via.split_once('@') {
+            Some((g, d)) => (g, Some(d.to_string())),
+            None => (via, None),
+        };
+        let gw: Option<IpAddr> = match gw {
+            "" => None,
+            g => Some(
+                g.parse()
+                    .map_err(|_| format!("--route {s}: `{g}` is not an address"))?,
+            ),
+        };
+        if gw.is_none() && dev.is_none() {
+            return Err(format!(
+                "--route {s}: give a gateway, a device (@DEV) or both"
+            ));
+        }
+        let dsts: Vec<IpNet> = if dst == "default" {
+            match gw {
+                Some(IpAddr::V4(_)) => vec!["0.0.0.0/0".parse().unwrap_or_default()],
+                Some(IpAddr::V6(_)) => vec!["::/0".parse().unwrap_or_default()],
+                None => vec![
+                    "0.0.0.0/0".parse().unwrap_or_default(),
+                    "::/0".parse().unwrap_or_default(),
+                ],
+            }
+        } else {
+            vec![dst
+                .parse()
+                .map_err(|_| format!("--route {s}: `{dst}` is not PREFIX or default"))?]
+        };
+        for d in dsts {
+            cfg.routes.push(RouteConfig {
+                dst: d,
+                via: gw,
+                dev: dev.clone(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A host address in `net`, the prefix of `around`, that no packet uses
+/// (`.254`, `.253`, ... / `::fffe`, ...).
+fn spare_addr(around: IpAddr, used: &[IpAddr]) -> Option<IpNet> {
+    let prefix = if around.is_ipv4() { 24 } else { 64 };
+    let net = IpNet::new(around, prefix).ok()?.trunc();
+    for k in 1..200u32 {
+        let a = match net.broadcast() {
+            IpAddr::V4(b) => IpAddr::V4((u32::from(b) - k).into()),
+            IpAddr::V6(_) => {
+                let IpAddr::V6(n) = net.network() else {
+                    return None;
+                };
+                IpAddr::V6((u128::from(n) | u128::from(0xffffu32 - k)).into())
+            }
+        };
+        if !used.contains(&a) {
+            return IpNet::new(a, prefix).ok();
+        }
+    }
+    None
+}
+
+/// An address a device may own: not loopback, multicast, unspecified or
+/// the IPv4 broadcast (the kernel would call such a packet a martian; the
+/// assumed host must not hide that).
+fn assignable(a: IpAddr) -> bool {
+    !a.is_loopback()
+        && !a.is_multicast()
+        && !a.is_unspecified()
+        && a != IpAddr::from([255, 255, 255, 255])
+}
+
+fn is_local(cfg: &HostConfig, a: IpAddr) -> bool {
+    cfg.interfaces
+        .iter()
+        .any(|i| i.addrs.iter().any(|n| n.addr() == a))
+}
+
+fn connected(cfg: &HostConfig, a: IpAddr) -> Option<usize> {
+    cfg.interfaces
+        .iter()
+        .position(|i| i.addrs.iter().any(|n| n.contains(&a)))
+}
+
+fn has_default(cfg: &HostConfig, v4: bool) -> bool {
+    cfg.routes
+        .iter()
+        .any(|r| r.dst.prefix_len() == 0 && r.dst.addr().is_ipv4() == v4)
+}
+
+fn routed(cfg: &HostConfig, a: IpAddr) -> bool {
+    connected(cfg, a).is_some() || cfg.routes.iter().any(|r| r.dst.contains(&a))
+}
+
+/// The smallest host that makes the questions meaningful: the devices
+/// the packets and the rulesets name; each `in` packet's destination an
+/// address of its device (a default route back through a gateway there),
+/// or with `--forward` the source's network on the `in` device and the
+/// destination's on another; each `out` packet's source an address.
+fn assume_host(items: &[Item], rulesets: &[&Ruleset], forward: bool) -> HostConfig {
+    let mut cfg = HostConfig {
+        sender_owner: Some((0, 0)),
+        ..HostConfig::default()
+    };
+    let used: Vec<IpAddr> = items.iter().flat_map(|i| [i.q.src, i.q.dst]).collect();
+    let gateway = |cfg: &mut HostConfig, dev: usize, near: IpAddr| {
+        // Neither a packet's address nor one of the host's own.
+        let mut taken = used.clone();
+        taken.extend(
+            cfg.interfaces
+                .iter()
+                .flat_map(|i| i.addrs.iter().map(IpNet::addr)),
+        );
+        if let Some(gw) = spare_addr(near, &taken) {
+            let gw = gw.addr();
+            if !has_default(cfg, near.is_ipv4()) {
+                let dst = if near.is_ipv4() { "0.0.0.0/0" } else { "::/0" };
+                cfg.routes.push(RouteConfig {
+                    dst: dst.parse().unwrap_or_default(),
+                    via: Some(gw),
+                    dev: Some(cfg.interfaces[dev].name.clone()),
+                });
+            }
+        }
+    };
+    // Devices named by the packets, then by the rules (wildcards aside).
+    for it in items {
+        if let Direction::In(d) = &it.q.direction {
+            if d != "lo" {
+                add_iface(&mut cfg, d);
+            }
+        }
+    }
+    for rs in rulesets {
+        for t in &rs.tables {
+            for c in &t.chains {
+                for r in &c.rules {
+                    for i in [&r.in_iface, &r.out_iface].into_iter().flatten() {
+                        // A name that is not UTF-8 cannot be a device of
+                        // an assumed host (devices are named by text).
+                        let Ok(n) = std::str::from_utf8(i.as_bytes()) else {
+                            continue;
+                        };
+                        if !n.ends_with('+') && n != "lo" && !n.is_empty() {
+                            add_iface(&mut cfg, n);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for it in items {
+        let q = &it.q;
+        let v4 = q.src.is_ipv4();
+        let prefix = if v4 { 24 } else { 64 };
+        match &q.direction {
+            Direction::In(d) if d == "lo" => {}
+            Direction::In(d) => {
+                let dev = add_iface(&mut cfg, d);
+                if !forward {
+                    if !is_local(&cfg, q.dst) && assignable(q.dst) {
+                        if let Ok(n) = IpNet::new(q.dst, prefix) {
+                            cfg.interfaces[dev].addrs.push(n);
+                        }
+                    }
+                    if !routed(&cfg, q.src) && assignable(q.src) && assignable(q.dst) {
+                        gateway(&mut cfg, dev, q.dst);
+                    }
+                } else {
+                    if connected(&cfg, q.src).is_none() && assignable(q.src) {
+                        if let Some(n) = spare_addr(q.src, &used) {
+                            cfg.interfaces[dev].addrs.push(n);
+                        }
+                    }
+                    if !routed(&cfg, q.dst) && assignable(q.dst) {
+                        let out = match (0..cfg.interfaces.len()).find(|&i| i != dev) {
+                            Some(i) => i,
+                            None => {
+                                let mut k = 0;
+                                while cfg.interfaces.iter().any(|i| i.name == format!("eth{k}")) {
+                                    k += 1;
+                                }
+                                add_iface(&mut cfg, &format!("eth{k}"))
+                            }
+                        };
+                        if let Some(n) = spare_addr(q.dst, &used) {
+                            cfg.interfaces[out].addrs.push(n);
+                        }
+                    }
+                }
+            }
+            Direction::Out => {
+                if !is_local(&cfg, q.src) && assignable(q.src) {
+                    let dev = match connected(&cfg, q.dst) {
+                        Some(d) => d,
+                        None if cfg.interfaces.is_empty() => add_iface(&mut cfg, "eth0"),
+                        None => 0,
+                    };
+                    if let Ok(n) = IpNet::new(q.src, prefix) {
+                        cfg.interfaces[dev].addrs.push(n);
+                    }
+                }
+                if !routed(&cfg, q.dst)
+                    && assignable(q.src)
+                    && assignable(q.dst)
+                    && !cfg.interfaces.is_empty()
+                {
+                    let dev = connected(&cfg, q.src).unwrap_or(0);
+                    gateway(&mut cfg, dev, q.src);
+                }
+            }
+        }
+    }
+    if forward {
+        set_forwarding(&mut cfg);
+    }
+    cfg
+}
+
+fn set_forwarding(cfg: &mut HostConfig) {
+    for n in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] {
+        cfg.sysctls.retain(|(k, _)| k != n);
+        cfg.sysctls.push((n.to_string(), 1));
+    }
+}
+
+fn describe_host(cfg: &HostConfig) -> String {
+    let mut s = String::new();
+    for i in &cfg.interfaces {
+        let addrs: Vec<String> = i.addrs.iter().map(ToString::to_string).collect();
+        let _ = writeln!(
+            s,
+            "  device {}: {}",
+            i.name,
+            if addrs.is_empty() {
+                "no address".to_string()
+            } else {
+                addrs.join(", ")
+            }
+        );
+    }
+    for r in &cfg.routes {
+        let dst = if r.dst.prefix_len() == 0 {
+            "default".to_string()
+        } else {
+            r.dst.to_string()
+        };
+        let _ = write!(s, "  route {dst}");
+        if let Some(v) = r.via {
+            let _ = write!(s, " via {v}");
+        }
+        if let Some(d) = &r.dev {
+            let _ = write!(s, " dev {d}");
+        }
+        s.push('\n');
+    }
+    for (k, v) in &cfg.sysctls {
+        let _ = writeln!(s, "  sysctl {k}={v}");
+    }
+    s
+}
+
+struct Style {
+    on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, s: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+/// A one-line summary of a packet, as tcpdump prints it.
+fn summary(b: &[u8]) -> String {
+    let (v4, src, dst, proto, l4): (bool, IpAddr, IpAddr, u8, &[u8]) =
+        match b.first().map(|x| x >> 4) {
+            Some(4) if b.len() >= 20 => {
+                let ihl = usize::from(b[0] & 15) * 4;
+                let end = usize::from(u16::from_be_bytes([b[2], b[3]])).min(b.len());
+                let frag = u16::from_be_bytes([b[6], b[7]]) & 0x3fff;
+                let s = IpAddr::from([b[12], b[13], b[14], b[15]]);
+                let d = IpAddr::from([b[16], b[17], b[18], b[19]]);
+                if frag != 0 {
+                    return format!(
+                        "IP {s} > {d}: fragment (proto {}, offset {}), length {}",
+                        b[9],
+                        (frag & 0x1fff) * 8,
+                        end.saturating_sub(ihl)
+                    );
+                }
+                (true, s, d, b[9], b.get(ihl..end).unwrap_or(&[]))
+            }
+            Some(6) if b.len() >= 40 => {
+                let mut s = [0u8; 16];
+                s.copy_from_slice(&b[8..24]);
+                let mut d = [0u8; 16];
+                d.copy_from_slice(&b[24..40]);
+                let end = (40 + usize::from(u16::from_be_bytes([b[4], b[5]]))).min(b.len());
+                (false, IpAddr::from(s), IpAddr::from(d), b[6], &b[40..end])
+            }
+            _ => return format!("{} bytes, not IP", b.len()),
+        };
+    let ip = if v4 { "IP" } else { "IP6" };
+    match proto {
+        6 if l4.len() >= 20 => {
+            let port = |o: usize| u16::from_be_bytes([l4[o], l4[o + 1]]);
+            let fl = l4[13];
+            let mut f = String::new();
+            for (bit, c) in [
+                (2, 'S'),
+                (1, 'F'),
+                (4, 'R'),
+                (8, 'P'),
+                (32, 'U'),
+                (64, 'E'),
+                (128, 'W'),
+            ] {
+                if fl & bit != 0 {
+                    f.push(c);
+                }
+            }
+            if fl & 16 != 0 {
+                f.push('.');
+            }
+            let seq = u32::from_be_bytes([l4[4], l4[5], l4[6], l4[7]]);
+            let ack = u32::from_be_bytes([l4[8], l4[9], l4[10], l4[11]]);
+            let doff = usize::from(l4[12] >> 4) * 4;
+            let mut s = format!(
+                "{ip} {src}.{} > {dst}.{}: Flags [{f}], seq {seq}",
+                port(0),
+                port(2)
+            );
+            if fl & 16 != 0 {
+                let _ = write!(s, ", ack {ack}");
+            }
+            let _ = write!(
+                s,
+                ", win {}, length {}",
+                port(14),
+                l4.len().saturating_sub(doff)
+            );
+            s
+        }
+        17 if l4.len() >= 8 => format!(
+            "{ip} {src}.{} > {dst}.{}: UDP, length {}",
+            u16::from_be_bytes([l4[0], l4[1]]),
+            u16::from_be_bytes([l4[2], l4[3]]),
+            l4.len() - 8
+        ),
+        1 | 58 if l4.len() >= 8 => {
+            let table = if proto == 1 {
+                nfsim::model::matches::icmp::ICMP_NAMES
+            } else {
+                nfsim::model::matches::icmp::ICMPV6_NAMES
+            };
+            let (t, c) = (l4[0], l4[1]);
+            let name = table
+                .iter()
+                .find(|e| e.1 == t && e.2 == c && e.3 == c)
+                .or_else(|| table.iter().find(|e| e.1 == t))
+                .map_or_else(|| format!("type {t} code {c}"), |e| e.0.to_string());
+            let icmp = if proto == 1 { "ICMP" } else { "ICMP6" };
+            let mut s = format!("{ip} {src} > {dst}: {icmp} {name}");
+            if matches!((proto, t), (1, 0 | 8) | (58, 128 | 129)) {
+                let _ = write!(
+                    s,
+                    ", id {}, seq {}",
+                    u16::from_be_bytes([l4[4], l4[5]]),
+                    u16::from_be_bytes([l4[6], l4[7]])
+                );
+            }
+            let _ = write!(s, ", length {}", l4.len());
+            s
+        }
+        p => format!("{ip} {src} > {dst}: ip-proto-{p} {}", l4.len()),
+    }
+}
+
+fn rule_text(
+    rs: &Ruleset,
+    table: TableKind,
+    chain: ChainLabel,
+    kind: TraceKind,
+    num: u32,
+) -> Option<String> {
+    let step = Step {
+        table,
+        chain,
+        kind,
+        num,
+        result: StepResult::Matched,
+    };
+    if let Some(t) = step.save_text(rs) {
+        return Some(t);
+    }
+    let t = rs.tables.iter().find(|t| t.kind == table)?;
+    let c = t.chain(chain.as_bytes())?;
+    c.policy.map(|p| format!("-P {} {}", chain, p.name()))
+}
+
+/// The deciding entry: for a verdict of the rules, where; for a packet
+/// that went on, the last rule or policy that matched in the `filter`
+/// walk of the hook it went through (INPUT, FORWARD or OUTPUT).
+struct Decided {
+    table: TableKind,
+    chain: ChainLabel,
+    /// `None`: the policy.
+    rule: Option<u32>,
+    kind: TraceKind,
+    num: u32,
+}
+
+fn from_ref(r: &RuleRef, policy: bool) -> Decided {
+    Decided {
+        table: r.table,
+        chain: r.chain,
+        rule: (!policy).then_some(r.num),
+        kind: r.kind,
+        num: r.num,
+    }
+}
+
+fn accepted_by(steps: &[Step], hook_chain: &str, rs: &Ruleset) -> Option<Decided> {
+    let builtin = |c: &str| {
+        matches!(
+            c,
+            "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING"
+        )
+    };
+    let start = steps.iter().position(|s| {
+        s.table == TableKind::Filter && s.chain.as_bytes() == hook_chain.as_bytes()
+    })?;
+    let mut best = None;
+    for s in &steps[start..] {
+        if s.table != TableKind::Filter
+            || (builtin(s.chain.to_str().unwrap_or(""))
+                && s.chain.as_bytes() != hook_chain.as_bytes())
+        {
+            break;
+        }
+        if s.result == StepResult::Matched && matches!(s.kind, TraceKind::Rule | TraceKind::Policy)
+        {
+            best = Some(Decided {
+                table: s.table,
+                chain: s.chain,
+                // TRACE calls a rule with the shape of a chain's tail
+                // `policy`; it is still a rule of the chain.
+                rule: s.rule(rs).is_some().then_some(s.num),
+                kind: s.kind,
+                num: s.num,
+            });
+        }
+    }
+    best
+}
+
+fn hooks_crossed(steps: &[Step]) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for s in steps {
+        let c = s.chain.to_str().unwrap_or("");
+        if !matches!(
+            c,
+            "PREROUTING" | "INPUT" | "FORWARD" | "OUTPUT" | "POSTROUTING"
+        ) {
+            continue;
+        }
+        let t = s.table.to_string();
+        match out.last_mut() {
+            Some((h, ts)) if h == c => {
+                if ts.last() != Some(&t) {
+                    ts.push(t);
+                }
+            }
+            _ => out.push((c.to_string(), vec![t])),
+        }
+    }
+    out
+}
+
+type CtSnap = HashMap<nfsim::conntrack::CtHandle, (String, u64)>;
+
+fn ct_snapshot(host: &Host, now: Instant) -> CtSnap {
+    let ct = host.conntrack();
+    ct.entries(now)
+        .filter_map(|h| {
+            Some((
+                h,
+                (ct.proc_entry(h)?.to_string(), ct.remaining_secs(h, now)?),
+            ))
+        })
+        .collect()
+}
+
+/// Runs `nfsim trace`.
+pub(crate) fn run(
+    a: &TraceArgs,
+    color: bool,
+    w: &mut impl Write,
+    err: &mut dyn Write,
+) -> io::Result<ExitCode> {
+    macro_rules! fail {
+        ($code:expr, $($t:tt)*) => {{
+            let _ = writeln!(err, "nfsim trace: {}", format!($($t)*));
+            return Ok(ExitCode::from($code));
+        }};
+    }
+    let items = match parse_packets(&a.packets) {
+        Ok(i) => i,
+        Err(e) => fail!(2, "{e}"),
+    };
+    let fam = if a.ipv6 { Family::Ipv6 } else { Family::Ipv4 };
+    let (mut v4, mut v6) = match load_rules(&a.rules, fam) {
+        Ok(x) => x,
+        Err(e) => fail!(2, "{e}"),
+    };
+    if let Some(r6) = &a.rules6 {
+        match load_rules(r6, Family::Ipv6) {
+            Ok((_, Some(rs))) => v6 = Some(rs),
+            Ok(_) => {}
+            Err(e) => fail!(2, "{e}"),
+        }
+    }
+    for it in &items {
+        let missing = match family_of(&it.q) {
+            Family::Ipv4 => v4.is_none(),
+            Family::Ipv6 => v6.is_none(),
+        };
+        if missing {
+            let _ = writeln!(
+                err,
+                "nfsim trace: note: no {} ruleset given (packet `{}`): its tables are empty",
+                if family_of(&it.q) == Family::Ipv4 {
+                    "IPv4 (RULES without -6)"
+                } else {
+                    "IPv6 (--rules6 FILE, or -6)"
+                },
+                it.text
+            );
+        }
+    }
+    let v4 = v4.take().unwrap_or_else(|| Ruleset::new(Family::Ipv4));
+    let v6 = v6.take().unwrap_or_else(|| Ruleset::new(Family::Ipv6));
+
+    let explicit = a.host.is_some() || !a.ifaces.is_empty() || !a.routes.is_empty();
+    let mut cfg = if let Some(h) = &a.host {
+        match host_file(h) {
+            Ok(c) => c,
+            Err(e) => fail!(2, "--host {e}"),
+        }
+    } else if explicit {
+        HostConfig {
+            sender_owner: Some((0, 0)),
+            ..HostConfig::default()
+        }
+    } else {
+        assume_host(&items, &[&v4, &v6], a.forward)
+    };
+    if let Err(e) = apply_options(&mut cfg, a) {
+        fail!(2, "{e}");
+    }
+    for s in &a.sysctls {
+        let Some((k, v)) = s.split_once('=') else {
+            fail!(2, "--sysctl {s}: expected NAME=VALUE");
+        };
+        let Ok(v) = v.trim().parse::<i64>() else {
+            fail!(2, "--sysctl {s}: the value is a number");
+        };
+        cfg.sysctls.retain(|(n, _)| n != k);
+        cfg.sysctls.push((k.to_string(), v));
+    }
+    if a.forward && explicit {
+        set_forwarding(&mut cfg);
+    }
+    let mut host = match Host::new(&cfg, &v4, &v6) {
+        Ok(h) => h,
+        Err(e) => fail!(1, "{e}"),
+    };
+    for it in &items {
+        if let Direction::In(d) = &it.q.direction {
+            if host.device_index(d).is_none() {
+                fail!(2, "packet `{}`: the host has no device {d}", it.text);
+            }
+        }
+    }
+    let style = Style { on: color };
+    if !explicit {
+        let text = format!(
+            "assumed host (give --host, --iface or --route to choose):\n{}",
+            describe_host(&cfg)
+        );
+        if a.json {
+            let _ = err.write_all(text.as_bytes());
+        } else {
+            w.write_all(style.paint("2", text.trim_end()).as_bytes())?;
+            w.write_all(b"\n")?;
+        }
+    }
+
+    let mut out = Outcome::default();
+    let mut explain = Explain::default();
+    for (n, it) in items.iter().enumerate() {
+        let now = Instant::from_millis_f64(it.at_ms);
+        let before = ct_snapshot(&host, now);
+        explain.clear();
+        match &it.q.direction {
+            Direction::In(d) => {
+                let dev = host.device_index(d).unwrap_or(0);
+                host.receive(dev, &it.bytes, now, &mut out, &mut explain);
+            }
+            Direction::Out => host.send(&it.bytes, now, &mut out, &mut explain),
+        }
+        let after = ct_snapshot(&host, now);
+        let rs = match family_of(&it.q) {
+            Family::Ipv4 => &v4,
+            Family::Ipv6 => &v6,
+        };
+        let disp = out.disposition();
+        let dev_name = |d: usize| host.device(d).unwrap_or("?").to_string();
+        let (verdict, delivered): (&str, Option<String>) = match disp {
+            Disposition::Delivered { .. } => ("accept", Some("local".into())),
+            Disposition::Forwarded { dev } | Disposition::Sent { dev } => {
+                ("accept", Some(dev_name(dev)))
+            }
+            Disposition::Dropped { .. } => ("drop", None),
+            Disposition::Rejected { .. } => ("reject", None),
+            Disposition::Queued { .. } => ("queue", None),
+            Disposition::Stolen { .. } => ("stolen", None),
+            Disposition::FragmentQueued => ("fragment-queued", None),
+            Disposition::Unsupported(_) => ("unsupported", None),
+            _ => ("none", None),
+        };
+        let (decided, reason): (Option<Decided>, Option<String>) = match disp {
+            Disposition::Dropped { reason, at } => match at {
+                Some(r) => (Some(from_ref(&r, reason == DropReason::Policy)), None),
+                None => (None, Some(reason.to_string())),
+            },
+            Disposition::Rejected { at }
+            | Disposition::Queued { at, .. }
+            | Disposition::Stolen { at } => (Some(from_ref(&at, false)), None),
+            Disposition::Delivered { .. }
+            | Disposition::Forwarded { .. }
+            | Disposition::Sent { .. } => {
+                let hook = match disp {
+                    Disposition::Delivered { .. } => "INPUT",
+                    Disposition::Forwarded { .. } => "FORWARD",
+                    _ => "OUTPUT",
+                };
+                match accepted_by(&explain.steps, hook, rs) {
+                    Some(d) => (Some(d), None),
+                    None => (
+                        None,
+                        Some(format!("no filter {hook} rules: nothing stopped it")),
+                    ),
+                }
+            }
+            Disposition::Unsupported(why) => (
+                None,
+                Some(format!("nfsim cannot reproduce this path: {why}")),
+            ),
+            other => (None, Some(other.to_string())),
+        };
+        let decided_text = decided
+            .as_ref()
+            .and_then(|d| rule_text(rs, d.table, d.chain, d.kind, d.num));
+        let logs: Vec<&str> = out.logs().collect();
+        let emitted: Vec<(String, &[u8])> = out.emitted().map(|(d, b)| (dev_name(d), b)).collect();
+
+        if a.json {
+            let path: Vec<serde_json::Value> = explain
+                .steps
+                .iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "table": s.table.to_string(),
+                        "chain": s.chain.to_string(),
+                        "rule": if s.rule(rs).is_some() {
+                            serde_json::json!(s.num)
+                        } else {
+                            serde_json::json!(s.kind.as_str())
+                        },
+                        "text": rule_text(rs, s.table, s.chain, s.kind, s.num),
+                        "matched": s.result == StepResult::Matched,
+                        "failed": s.failed_part(rs),
+                    })
+                })
+                .collect();
+            let mut conntrack: Vec<nfsim::replay::CtSpec> = after
+                .values()
+                .map(|(e, t)| nfsim::replay::CtSpec {
+                    entry: e.clone(),
+                    timeout: *t as i64,
+                })
+                .collect();
+            conntrack.sort_by(|a, b| a.entry.cmp(&b.entry));
+            let mut obj = serde_json::json!({
+                "packet": it.text,
+                "at_ms": it.at_ms,
+                "verdict": verdict,
+                "delivered": delivered,
+                "decided_by": decided.as_ref().map(|d| serde_json::json!({
+                    "table": d.table.to_string(),
+                    "chain": d.chain.to_string(),
+                    "rule": match d.rule { Some(n) => serde_json::json!(n), None => serde_json::json!("policy") },
+                    "text": decided_text,
+                })),
+                "path": path,
+                "log": logs,
+                "emitted": emitted.iter().map(|(d, b)| serde_json::json!({
+                    "dev": d, "hex": nfsim::replay::to_hex(b), "summary": summary(b),
+                })).collect::<Vec<_>>(),
+                "conntrack": conntrack,
+            });
+            if let Some(r) = &reason {
+                obj["reason"] = serde_json::json!(r);
+            }
+            writeln!(w, "{obj}")?;
+            continue;
+        }
+
+        // For people.
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{}{} {}{}",
+            if n > 0 || !explicit { "\n" } else { "" },
+            style.paint("1", &format!("packet {}:", n + 1)),
+            it.text,
+            if it.at_ms > 0.0 {
+                format!("  (at {} ms)", it.at_ms)
+            } else {
+                String::new()
+            }
+        );
+        // A REJECT ends the packet's walk at its rule: the steps after it
+        // are those of the reply it caused.
+        let own_end = match (&disp, &decided) {
+            (Disposition::Rejected { .. }, Some(d)) => explain
+                .steps
+                .iter()
+                .position(|st| {
+                    st.table == d.table
+                        && st.chain == d.chain
+                        && st.num == d.num
+                        && st.result == StepResult::Matched
+                })
+                .map_or(explain.steps.len(), |p| p + 1),
+            _ => explain.steps.len(),
+        };
+        let hooks = hooks_crossed(&explain.steps[..own_end]);
+        if !hooks.is_empty() {
+            let h: Vec<String> = hooks
+                .iter()
+                .map(|(h, t)| format!("{h} ({})", t.join(" ")))
+                .collect();
+            let _ = writeln!(s, "  hooks: {}", h.join(" -> "));
+        }
+        for (k, st) in explain.steps.iter().enumerate() {
+            if k == own_end {
+                let _ = writeln!(s, "  the reply it caused:");
+            }
+            let head = match st.save_text(rs) {
+                Some(t) => format!("{} {} #{}: {t}", st.table, st.chain, st.num),
+                None => format!(
+                    "{} {} {}",
+                    st.table,
+                    st.chain,
+                    match st.kind {
+                        TraceKind::Policy => rule_text(rs, st.table, st.chain, st.kind, st.num)
+                            .unwrap_or_else(|| "policy".into()),
+                        k => format!("({} at the chain's end)", k.as_str()),
+                    }
+                ),
+            };
+            let res = match st.failed_part(rs) {
+                Some(p) => style.paint("2", &format!("no match ({p})")),
+                None => style.paint("32", "matched"),
+            };
+            let _ = writeln!(s, "    {head}  -> {res}");
+        }
+        let vtext = match (verdict, &delivered) {
+            ("accept", Some(d)) if d == "local" => "ACCEPT, delivered locally".to_string(),
+            ("accept", Some(d)) => format!(
+                "ACCEPT, left by {d}{}",
+                if matches!(disp, Disposition::Forwarded { .. }) {
+                    " (forwarded)"
+                } else {
+                    ""
+                }
+            ),
+            (v, _) => v.to_uppercase(),
+        };
+        let vcol = if verdict == "accept" { "1;32" } else { "1;31" };
+        let _ = writeln!(s, "  verdict: {}", style.paint(vcol, &vtext));
+        match (&decided, &decided_text) {
+            (Some(d), text) => {
+                let which = match d.rule {
+                    Some(n) => format!("rule {n}"),
+                    None => "policy".to_string(),
+                };
+                let _ = writeln!(
+                    s,
+                    "  decided by: {} {} {which}{}",
+                    d.table,
+                    d.chain,
+                    text.as_ref().map(|t| format!(": {t}")).unwrap_or_default()
+                );
+            }
+            (None, _) => {
+                let _ = writeln!(
+                    s,
+                    "  decided by: no rule ({})",
+                    reason.as_deref().unwrap_or("?")
+                );
+            }
+        }
+        for l in &logs {
+            let _ = writeln!(s, "  log: {l}");
+        }
+        let mut ct_lines = Vec::new();
+        let mut after_sorted: Vec<_> = after.iter().collect();
+        after_sorted.sort_by(|x, y| x.1 .0.cmp(&y.1 .0));
+        let mut before_sorted: Vec<_> = before.iter().collect();
+        before_sorted.sort_by(|x, y| x.1 .0.cmp(&y.1 .0));
+        for (h, (e, t)) in after_sorted {
+            match before.get(h) {
+                None => ct_lines.push(format!("new: {e} (timeout {t}s)")),
+                Some((be, bt)) if be != e || bt != t => {
+                    ct_lines.push(format!("before: {be} (timeout {bt}s)"));
+                    ct_lines.push(format!("after:  {e} (timeout {t}s)"));
+                }
+                Some(_) => {}
+            }
+        }
+        for (h, (e, _)) in before_sorted {
+            if !after.contains_key(h) {
+                ct_lines.push(format!("removed: {e}"));
+            }
+        }
+        if ct_lines.is_empty() {
+            let _ = writeln!(s, "  conntrack: no change");
+        }
+        for l in ct_lines {
+            let _ = writeln!(s, "  conntrack {l}");
+        }
+        for (d, b) in &emitted {
+            let _ = writeln!(s, "  sent on {d}: {}", summary(b));
+        }
+        if emitted.is_empty() {
+            let _ = writeln!(s, "  nothing left the host");
+        }
+        w.write_all(s.as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times() {
+        assert_eq!(time_word("+500ms"), Some(Ok((false, 500.0))));
+        assert_eq!(time_word("+5s"), Some(Ok((false, 5000.0))));
+        assert_eq!(time_word("@1.5s"), Some(Ok((true, 1500.0))));
+        assert!(matches!(time_word("+5x"), Some(Err(_))));
+        assert_eq!(time_word("in"), None);
+    }
+
+    #[test]
+    fn assumed_gateway_is_not_the_hosts_own_address() {
+        let items = parse_packets(&[
+            "in eth0 udp [2001:db8:1::5]:5000 > [2001:db8:2::9]:53".to_string(),
+            "out udp 2001:db8:1::1:1 > 2001:db8:3::1:1".to_string(),
+        ]);
+        // (the second is refused: an IPv6 address with a port needs brackets)
+        assert!(items.is_err());
+        let items = parse_packets(&[
+            "in eth0 udp [2001:db8:1::5]:5000 > [2001:db8:2::9]:53".to_string(),
+            "out udp [2001:db8:1::1]:1 > [2001:db8:3::1]:1".to_string(),
+        ])
+        .unwrap();
+        let cfg = assume_host(&items, &[], true);
+        let own: Vec<IpAddr> = cfg
+            .interfaces
+            .iter()
+            .flat_map(|i| i.addrs.iter().map(IpNet::addr))
+            .collect();
+        assert!(!cfg.routes.is_empty());
+        for r in &cfg.routes {
+            let gw = r.via.unwrap();
+            assert!(!own.contains(&gw), "{gw} in {own:?}");
+        }
+    }
+
+    #[test]
+    fn summaries() {
+        let q =
+            Question::parse("in eth0 tcp 192.0.2.1:22 > 203.0.113.5:40000 flags SA ack 1").unwrap();
+        assert_eq!(
+            summary(&q.build().unwrap()),
+            "IP 192.0.2.1.22 > 203.0.113.5.40000: Flags [S.], seq 0, ack 1, win 64240, length 0"
+        );
+        let q =
+            Question::parse("out icmp6 2001:db8::1 > 2001:db8::2 echo-reply icmp-id 7 icmp-seq 1")
+                .unwrap();
+        assert_eq!(
+            summary(&q.build().unwrap()),
+            "IP6 2001:db8::1 > 2001:db8::2: ICMP6 echo-reply, id 7, seq 1, length 8"
+        );
+    }
+}
