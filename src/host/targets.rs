@@ -184,6 +184,29 @@ impl HostEnv<'_> {
         if self.fib.is_local(dst) {
             return Some(dst);
         }
+        // icmp6_send (net/ipv6/icmp.c): without a route prefsrc, "select a
+        // more meaningful saddr from input if": ipv6_dev_get_saddr on the
+        // arrival device, whose addresses win (rule 5, prefer the outgoing
+        // interface) among those of the destination's scope, the longest
+        // prefix shared with it first (rule 8). Recorded: generated trace
+        // gen-00322 (in on eth1, the error out of eth0 with eth1's address).
+        if let (IpAddr::V6(to), true) = (orig_src, self.received && self.in_dev_idx != 0) {
+            let link_local = |a: &std::net::Ipv6Addr| a.segments()[0] & 0xffc0 == 0xfe80;
+            let common = |a: &std::net::Ipv6Addr| (u128::from(*a) ^ u128::from(to)).leading_zeros();
+            let best = self
+                .fib
+                .local
+                .iter()
+                .filter(|(_, d)| *d == self.in_dev_idx)
+                .filter_map(|(a, _)| match a {
+                    IpAddr::V6(a) if link_local(a) == link_local(&to) => Some(*a),
+                    _ => None,
+                })
+                .max_by_key(|a| common(a));
+            if let Some(a) = best {
+                return Some(IpAddr::V6(a));
+            }
+        }
         match self.fib.lookup(orig_src) {
             Some(RouteKind::Unicast { dev, via }) => self.select_addr(dev, via),
             Some(RouteKind::Local) => Some(orig_src),
