@@ -30,3 +30,52 @@ fn replays_are_byte_identical_across_runs() {
     }
     assert!(packets > 1000);
 }
+
+/// `save` ∘ `parse` is the identity on what `save` prints, for every
+/// ruleset of the traces (the generated ones are random rulesets the
+/// kernel accepted), table by table: the order of the tables follows their
+/// creation, newest first, as in the kernel's table list, so a second
+/// restore lists them the other way round.
+#[test]
+fn save_parse_is_a_fixed_point_on_trace_rulesets() {
+    use nfsim::model::Family;
+    use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces");
+    let mut n = 0;
+    for dir in [root.clone(), root.join("generated")] {
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let p = e.path();
+            if !p.extension().is_some_and(|x| x == "json") {
+                continue;
+            }
+            let t = TraceFile::from_json(&std::fs::read_to_string(&p).unwrap()).unwrap();
+            for (text, family) in [(&t.rules.ipv4, Family::Ipv4), (&t.rules.ipv6, Family::Ipv6)] {
+                let Some(text) = text else { continue };
+                let o = RestoreOptions::new(family);
+                let once = save_bytes(&parse_restore(text, &o).unwrap(), SaveOptions::default());
+                let twice = save_bytes(&parse_restore(&once, &o).unwrap(), SaveOptions::default());
+                assert_eq!(tables(&once), tables(&twice), "{}", p.display());
+                n += 1;
+            }
+        }
+    }
+    assert!(n > 256, "only {n} rulesets");
+}
+
+/// The `*table` ... `COMMIT` blocks of a save, sorted.
+fn tables(save: &[u8]) -> Vec<Vec<u8>> {
+    let mut blocks: Vec<Vec<u8>> = Vec::new();
+    for line in save.split_inclusive(|&b| b == b'\n') {
+        if line.first() == Some(&b'*') {
+            blocks.push(Vec::new());
+        }
+        if let Some(b) = blocks.last_mut() {
+            b.extend_from_slice(line);
+        }
+    }
+    blocks.sort();
+    blocks
+}
