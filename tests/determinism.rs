@@ -48,7 +48,7 @@ fn save_parse_is_a_fixed_point_on_trace_rulesets() {
         };
         for e in rd.flatten() {
             let p = e.path();
-            if !p.extension().is_some_and(|x| x == "json") {
+            if p.extension().is_none_or(|x| x != "json") {
                 continue;
             }
             let t = TraceFile::from_json(&std::fs::read_to_string(&p).unwrap()).unwrap();
