@@ -167,6 +167,9 @@ pub struct Device {
 pub enum HostError {
     /// A rule nfsim cannot evaluate.
     Compile(CompileError),
+    /// A ruleset iptables or the kernel would refuse
+    /// ([`crate::syntax::validate`]).
+    Ruleset(crate::syntax::ValidationError),
     /// A sysctl nfsim does not know, a malformed name, or a bad value.
     Sysctl {
         /// The name as given.
@@ -187,6 +190,7 @@ impl core::fmt::Display for HostError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             HostError::Compile(e) => write!(f, "{e}"),
+            HostError::Ruleset(e) => write!(f, "{e}"),
             HostError::Sysctl { name, message } => write!(f, "sysctl {name}: {message}"),
             HostError::Config { field, message } => write!(f, "{field}: {message}"),
         }
@@ -603,6 +607,11 @@ impl Host {
                 via: r.via,
                 dev,
             });
+        }
+        // A typed ruleset is checked as iptables-restore checks text: one
+        // that iptables would refuse never loads.
+        for rs in [v4, v6] {
+            crate::syntax::validate(rs).map_err(HostError::Ruleset)?;
         }
         let mut ctcfg = CtConfig::default();
         let mut defrag = frag::Defrag::default();

@@ -25,5 +25,5 @@ pub mod save;
 pub mod script;
 
 pub use error::{Error, ErrorKind, Problem};
-pub use restore::{parse_restore, restore_into, RestoreOptions};
+pub use restore::{parse_restore, restore_into, validate, RestoreOptions, ValidationError};
 pub use save::{save_bytes, save_string, SaveOptions};

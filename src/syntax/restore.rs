@@ -683,6 +683,12 @@ fn delete_chain(w: &mut Work, name: &[u8]) -> Result<(), String> {
 /// user chain, `mark_source_chains` (loops, and the hooks each rule is
 /// reachable from), then every extension's `checkentry` with those hooks.
 fn commit_check(t: &Table) -> Result<(), String> {
+    commit_check_at(t).map_err(|(_, m)| m)
+}
+
+/// [`commit_check`], with the chain and rule (indices) a refused rule is
+/// at, when it is one rule's `checkentry` that refused.
+fn commit_check_at(t: &Table) -> Result<(), (Option<(usize, usize)>, String)> {
     let index: HashMap<&[u8], usize> = t
         .chains
         .iter()
@@ -701,13 +707,13 @@ fn commit_check(t: &Table) -> Result<(), String> {
                 _ => None,
             };
             if j.is_some_and(|j| t.chains[j].is_builtin()) {
-                return Err("Invalid argument: jump to a built-in chain".into());
+                return Err((None, "Invalid argument: jump to a built-in chain".into()));
             }
             v.push(j);
         }
         targets.push(v);
     }
-    let reach = mark_source_chains(t, &targets)?;
+    let reach = mark_source_chains(t, &targets).map_err(|m| (None, m))?;
     for (ci, c) in t.chains.iter().enumerate() {
         for (ri, r) in c.rules.iter().enumerate() {
             // Rules after the point where every walk of the chain stops have
@@ -724,12 +730,128 @@ fn commit_check(t: &Table) -> Result<(), String> {
                 }),
             };
             for m in &r.matches {
-                m.check(&ctx)?;
+                m.check(&ctx).map_err(|m| (Some((ci, ri)), m))?;
             }
             if let Verdict::Ext(tg) = &r.verdict {
-                tg.check(&ctx)?;
+                tg.check(&ctx).map_err(|m| (Some((ci, ri)), m))?;
             }
         }
+    }
+    Ok(())
+}
+
+/// Why a typed ruleset would not load: where, and iptables' message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ValidationError {
+    /// The ruleset's family.
+    pub family: Family,
+    /// The table.
+    pub table: crate::model::TableKind,
+    /// The chain, when one rule or chain is at fault.
+    pub chain: Option<Vec<u8>>,
+    /// The rule's 1-based number in its chain (`iptables -L --line-numbers`).
+    pub rule: Option<usize>,
+    /// iptables' (or the kernel's) message.
+    pub message: String,
+}
+
+impl core::fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let fam = match self.family {
+            Family::Ipv4 => "iptables",
+            Family::Ipv6 => "ip6tables",
+        };
+        write!(f, "{fam} table {}", self.table.name())?;
+        if let Some(c) = &self.chain {
+            write!(f, ", chain {}", crate::model::bytestr::Escaped(c))?;
+        }
+        if let Some(r) = self.rule {
+            write!(f, ", rule {r}")?;
+        }
+        write!(f, ": {}", self.message.trim())
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+/// Checks a ruleset built in code as iptables and the kernel check what
+/// `iptables-restore` loads, so that a typed ruleset iptables would refuse
+/// never loads: each table of the ruleset's family; addresses of that
+/// family; jumps and gotos to user chains that exist (not to built-in
+/// ones); no `DROP` in the nat table (`do_parse`); then the commit checks
+/// of the kernel (`translate_table`: loops, the hooks each rule is reached
+/// from, every extension's `checkentry` — a protocol match needs its `-p`,
+/// targets and matches allowed in their table and hook).
+/// [`Host::new`](crate::host::Host::new) runs it.
+///
+/// # Errors
+/// The first problem, with family, table, chain, rule number and
+/// iptables' wording.
+///
+/// ```
+/// use nfsim::model::{Family, Match, Rule, Ruleset, TableKind, Verdict};
+/// use nfsim::model::matches::tcp::Tcp;
+/// use nfsim::syntax::validate;
+/// let mut rs = Ruleset::new(Family::Ipv4);
+/// let input = rs.table_mut(TableKind::Filter).chain_mut("INPUT").unwrap();
+/// input.rules.push(Rule {
+///     matches: vec![Match::Tcp(Tcp::default())],
+///     verdict: Verdict::Accept,
+///     ..Rule::default()
+/// });
+/// assert_eq!(validate(&rs).unwrap_err().to_string(),
+///     "iptables table filter, chain INPUT, rule 1: x_tables: tcp match: only valid for protocol 6");
+/// ```
+pub fn validate(rs: &crate::model::Ruleset) -> Result<(), ValidationError> {
+    for t in &rs.tables {
+        let err = |chain: Option<&[u8]>, rule: Option<usize>, message: String| ValidationError {
+            family: rs.family,
+            table: t.kind,
+            chain: chain.map(<[u8]>::to_vec),
+            rule,
+            message,
+        };
+        if t.family != rs.family {
+            return Err(err(None, None, "a table of the other family".into()));
+        }
+        for c in &t.chains {
+            for (k, r) in c.rules.iter().enumerate() {
+                let at = |m: String| err(Some(c.name.as_bytes()), Some(k + 1), m);
+                for a in [&r.src, &r.dst].into_iter().flatten() {
+                    if a.family != rs.family {
+                        return Err(at(format!(
+                            "host/network `{a}' not found (an address of the other family)"
+                        )));
+                    }
+                }
+                match &r.verdict {
+                    Verdict::Jump(n) | Verdict::Goto(n) => match t.chain(n.as_bytes()) {
+                        None => {
+                            return Err(at(format!(
+                                "Couldn't load target `{}':No such file or directory",
+                                crate::model::bytestr::Escaped(n.as_bytes())
+                            )))
+                        }
+                        Some(j) if j.is_builtin() => {
+                            return Err(at("Invalid argument: jump to a built-in chain".into()))
+                        }
+                        Some(_) => {}
+                    },
+                    Verdict::Drop if t.kind == crate::model::TableKind::Nat => {
+                        return Err(at(
+                            "The \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited."
+                                .into(),
+                        ))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        commit_check_at(t).map_err(|(loc, m)| match loc {
+            Some((ci, ri)) => err(Some(t.chains[ci].name.as_bytes()), Some(ri + 1), m),
+            None => err(None, None, m),
+        })?;
     }
     Ok(())
 }
