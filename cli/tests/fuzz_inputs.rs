@@ -24,6 +24,11 @@ proptest! {
     }
 
     #[test]
+    fn networks_never_panic(data in proptest::collection::vec(any::<u8>(), 0..1500)) {
+        inputs::run_network(&data);
+    }
+
+    #[test]
     fn command_lines_never_panic(data in proptest::collection::vec(any::<u8>(), 0..1500)) {
         cli_driver::run_cli(&data);
     }

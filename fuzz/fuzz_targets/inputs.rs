@@ -381,3 +381,83 @@ pub fn run_trace_file(data: &[u8]) {
         }
     }
 }
+
+/// A network of two to four hosts built from arbitrary configurations,
+/// linked in a chain with arbitrary latency and loss, then packets sent
+/// and injected at arbitrary times and the clock run: nothing may panic,
+/// time never goes backwards, and every delivery reaches a host that
+/// exists.
+pub fn run_network(data: &[u8]) {
+    use nfsim::net::{LinkConfig, Network};
+    use nfsim::time::Duration;
+    let mut inp = Input::new(data);
+    let mut net = Network::new(u64::from(inp.u32()));
+    let n = 2 + usize::from(inp.u8() % 3);
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let itfs = vec![
+            InterfaceConfig {
+                name: "eth0".into(),
+                mac: [2, 0, 0, 0, i as u8, 1],
+                addrs: vec![net4(&mut inp, i as u8, 1)],
+                peer_mac: [2, 0, 0, 0, i as u8, 2],
+            },
+            InterfaceConfig {
+                name: "eth1".into(),
+                mac: [2, 0, 0, 1, i as u8, 1],
+                addrs: vec![net4(&mut inp, i as u8 + 1, 2)],
+                peer_mac: [2, 0, 0, 1, i as u8, 2],
+            },
+        ];
+        let mut cfg = HostConfig {
+            interfaces: itfs,
+            ..HostConfig::default()
+        };
+        if inp.u8() & 1 != 0 {
+            cfg.sysctls.push(("net.ipv4.ip_forward".into(), 1));
+        }
+        let (v4, v6) = rules(&mut inp);
+        match Host::new(&cfg, &v4, &v6) {
+            Ok(h) => ids.push(net.add_host(h)),
+            Err(e) => {
+                assert!(!e.to_string().is_empty());
+                return;
+            }
+        }
+    }
+    for w in ids.windows(2) {
+        let cfg = LinkConfig::latency(Duration::from_nanos(u64::from(inp.u16()) * 1000))
+            .with_loss_per_million(u32::from(inp.u8()) * 4000);
+        net.connect((w[0], "eth1"), (w[1], "eth0"), cfg)
+            .expect("a chain of fresh devices links");
+    }
+    let mut last = net.now();
+    for _ in 0..48 {
+        if inp.done() {
+            break;
+        }
+        let op = inp.u8();
+        let h = ids[usize::from(op) % ids.len()];
+        let at = Instant::from_nanos(drivers::step_ns(inp.u8()).saturating_mul(u64::from(op >> 4)));
+        let pkt = drivers::packet(&mut inp);
+        if op & 8 != 0 {
+            net.send(h, &pkt, at);
+        } else {
+            net.inject(h, 1 + usize::from(op & 1), &pkt, at);
+        }
+        if op & 4 != 0 {
+            net.run(64);
+        }
+        assert!(net.now() >= last, "the clock went backwards");
+        last = net.now();
+    }
+    net.run(4096);
+    let (delivered, lost) = net.counters();
+    let _ = (delivered, lost, net.unlinked());
+}
+
+/// An IPv4 /24 for host `h`'s device `d`.
+fn net4(inp: &mut Input<'_>, h: u8, d: u8) -> IpNet {
+    let p = 24 + inp.u8() % 9;
+    IpNet::new(IpAddr::V4(Ipv4Addr::new(10, h, 0, d)), p).expect("prefix")
+}
