@@ -121,8 +121,21 @@ pub struct HostConfig {
     pub interfaces: Vec<InterfaceConfig>,
     /// Extra routes.
     pub routes: Vec<RouteConfig>,
-    /// Sysctls that differ from the defaults (`net.ipv4.ip_forward`,
-    /// `net.ipv6.conf.all.forwarding`, `net.netfilter.nf_conntrack_*`).
+    /// Sysctls that differ from a new namespace's, named as `sysctl(8)`
+    /// spells them (`net.ipv4.conf.eth0.rp_filter`, or with `/`). Modelled:
+    /// `net.ipv4.ip_forward`, `net.ipv4.conf.{all,DEV}.forwarding`,
+    /// `net.ipv6.conf.all.forwarding`, `rp_filter`, `route_localnet`,
+    /// `send_redirects`, `net.ipv4.icmp_ratelimit`, `net.ipv6.icmp.ratelimit`,
+    /// `net.ipv4.ipfrag_time`, `net.netfilter.nf_conntrack_*` (timeouts, max,
+    /// buckets, checksum, tcp_loose/be_liberal, acct, frag6_timeout...).
+    /// Accepted with no effect on what nfsim reports: `log_martians`,
+    /// `accept_redirects`, `secure_redirects` (martian logging is not LOG
+    /// output; received redirects never reach the stack, silent as in the
+    /// reference method), `net.ipv6.auto_flowlabels=0` (the reference
+    /// setting), `rp_filter` of `default` (each device has its own value),
+    /// and `nf_conntrack_events`, `_log_invalid`, `_expect_max`,
+    /// `_frag6_low_thresh`, `_frag6_high_thresh`. Any other name, a
+    /// misspelling or an unknown device is an error of [`Host::new`].
     pub sysctls: Vec<(String, i64)>,
     /// The kernel's tick rate (`CONFIG_HZ`), 1 to [`MAX_HZ`].
     pub hz: u32,
