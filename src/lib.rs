@@ -52,7 +52,7 @@
 //! - [`question`]: one packet described in one line
 //!   (`in eth0 tcp 203.0.113.5:40000 > 192.0.2.1:22 syn`), as `nfsim trace`
 //!   takes it.
-//! - [`replay`]: the reference trace format (`nfsim-trace/1`) and the driver
+//! - `replay` (feature `serde`): the reference trace format (`nfsim-trace/1`) and the driver
 //!   behind `nfsim replay`.
 //!
 //! # Example
