@@ -65,87 +65,13 @@ fn structured_packets_pass_the_receive_checks() {
     }
 }
 
-/// What the `restore` fuzz target checks for one input: no panic, and what
-/// parses prints and parses back to the same tables (their order aside:
-/// see the next test).
-/// Whether the ruleset holds a name that iptables-save prints as it is
-/// (interfaces, physdev, recent, hashlimit, rateest, osf, set, CT helper
-/// and timeout, IDLETIMER label, SECMARK context, TEE oif, chain names)
-/// with a byte the restore tokenizer splits or unquotes at (space, tab,
-/// `"`). Such a name comes back changed or not at all, in iptables too
-/// (iptables-legacy 1.8.9: `-i "drop: "` saves as `-i drop: ` and restores
-/// as `drop:`; a recent name with a space saves unquoted and the rest of
-/// it is read as options): print/parse promises nothing there.
-fn name_printed_unquoted_with_separator(rs: &nfsim::model::Ruleset) -> bool {
-    use nfsim::model::{Iface, Match, Target, Verdict};
-    let bad = |b: &[u8]| b.iter().any(|c| matches!(c, b' ' | b'\t' | b'"'));
-    let iface = |i: &Option<Iface>| i.as_ref().is_some_and(|i| bad(i.as_bytes()));
-    let pair = |i: &Option<(Iface, bool)>| i.as_ref().is_some_and(|i| bad(i.0.as_bytes()));
-    rs.tables.iter().flat_map(|t| &t.chains).any(|c| {
-        bad(c.name.as_bytes())
-            || c.rules.iter().any(|r| {
-                let target = match &r.verdict {
-                    Verdict::Ext(Target::Ct(t)) => bad(&t.helper) || bad(&t.timeout),
-                    Verdict::Ext(Target::Idletimer(t)) => bad(&t.label),
-                    Verdict::Ext(Target::Secmark(t)) => bad(&t.selctx),
-                    Verdict::Ext(Target::Tee(t)) => bad(&t.oif),
-                    Verdict::Ext(Target::Rateest(t)) => bad(&t.name),
-                    _ => false,
-                };
-                target
-                    || iface(&r.in_iface)
-                    || iface(&r.out_iface)
-                    || r.matches.iter().any(|m| match m {
-                        Match::Physdev(p) => pair(&p.physin) || pair(&p.physout),
-                        Match::Recent(x) => bad(&x.name),
-                        Match::Hashlimit(x) => bad(&x.name),
-                        Match::Rateest(x) => {
-                            bad(&x.name1) || x.name2.as_ref().is_some_and(|n| bad(n))
-                        }
-                        Match::Osf(x) => bad(&x.genre),
-                        Match::Set(x) => bad(&x.name),
-                        _ => false,
-                    })
-            })
-    })
-}
-
-fn restore_roundtrip(data: &[u8]) {
-    use nfsim::model::{Family, Ruleset};
-    use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
-    let by_kind = |rs: &Ruleset| {
-        let mut rs = rs.clone();
-        rs.tables.sort_by_key(|t| t.kind as usize);
-        save_bytes(&rs, SaveOptions::default())
-    };
-    for family in [Family::Ipv4, Family::Ipv6] {
-        let opts = RestoreOptions::new(family);
-        if let Ok(rs) = parse_restore(data, &opts) {
-            let printed = save_bytes(&rs, SaveOptions::default());
-            if name_printed_unquoted_with_separator(&rs) {
-                // Printing does not panic; see the function.
-                let _ = parse_restore(&printed, &opts);
-                continue;
-            }
-            let again = match parse_restore(&printed, &opts) {
-                Ok(again) => again,
-                // iptables' own asymmetry: see
-                // string_pattern_of_128_bytes_printed_as_hex.
-                Err(e) if e.message.starts_with("STRING too long \"|") => continue,
-                Err(e) => panic!("printed text must parse: {e:?}"),
-            };
-            assert_eq!(by_kind(&again), by_kind(&rs));
-        }
-    }
-}
-
 /// `restore` "crash" (fuzz/artifacts/restore/crash-d0da9dd5…): an interface
 /// `-i "drop: "` (via `--in-interfa`) prints as `-i drop: ` and comes back
 /// as `drop:`, in iptables-legacy 1.8.9 too (measured: the same output,
 /// and restoring it gives `-i drop:`). Likewise crash-c6a96f55: a recent
 /// `--name "a --b"` saves as `--name a --b --mask ...`, which iptables
 /// then refuses (`unknown option "--b"`, status 2; measured). The oracle
-/// skips such rulesets (name_printed_unquoted_with_separator); the model
+/// skips such rulesets (drivers::name_printed_unquoted_with_separator); the model
 /// is right.
 #[test]
 fn interface_with_a_space_does_not_round_trip() {
@@ -163,7 +89,7 @@ fn interface_with_a_space_does_not_round_trip() {
     );
     let line = b"-A INPUT -i drop: -j LOG\n";
     assert!(twice.windows(line.len()).any(|w| w == line));
-    restore_roundtrip(input);
+    drivers::run_restore(input);
     let input = b"*filter\n-A INPUT -m recent --rcheck --name \"a --b\" --rsource\nCOMMIT\n";
     let rs = parse_restore(input, &opts).expect("accepted");
     let once = save_bytes(&rs, SaveOptions::default());
@@ -171,7 +97,7 @@ fn interface_with_a_space_does_not_round_trip() {
     assert!(once.windows(line.len()).any(|w| w == line));
     let e = parse_restore(&once, &opts).expect_err("iptables refuses it too");
     assert_eq!(e.message, "unknown option \"--b\"");
-    restore_roundtrip(input);
+    drivers::run_restore(input);
 }
 
 /// `restore` "crash" (fuzz/artifacts/restore/crash-2d21afcc…, found once
@@ -205,7 +131,7 @@ fn string_pattern_of_128_bytes_printed_as_hex() {
         e.message
     );
     assert_eq!(e.problem.exit_code(), 2);
-    restore_roundtrip(&input);
+    drivers::run_restore(&input);
 }
 
 /// `restore` "crash" (fuzz/artifacts/restore/crash-7c005ef3…): a rate with
@@ -227,7 +153,7 @@ fn rate_with_junk_and_name_with_nul() {
             .to_string(),
         want.escape_ascii().to_string()
     );
-    restore_roundtrip(input);
+    drivers::run_restore(input);
 }
 
 const INPUT_7C005EF3: &[u8] = b"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:2]\n-A INPUT -m hashlimit --hashlimit-upto 5\x8e\xe38[\x8e\xe38\x8e\x03\xeb/s --hashlimit-name h\xff\x01\x00\x00\x01\xff\xff\xff\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x10\nCOMMIT\n";
@@ -251,7 +177,7 @@ fn restore_two_tables_save_order_reverses() {
     )
     .unwrap();
     assert!(twice.find("*raw").unwrap() < twice.find("*nat").unwrap());
-    restore_roundtrip(&[
+    drivers::run_restore(&[
         0x2a, 0x6e, 0x61, 0x74, 0x09, 0xc0, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
         0x2d, 0x5c, 0x00, 0x00, 0xbd, 0x3f, 0x21, 0x37, 0x37, 0x37, 0x37, 0x37, 0x37, 0x36, 0x54,
         0x61, 0x74, 0x0a, 0x43, 0x4f, 0x4d, 0x4d, 0x49, 0x54, 0x0a, 0x2a, 0x72, 0x61, 0x77, 0x0a,
@@ -265,7 +191,7 @@ fn restore_two_tables_save_order_reverses() {
 /// (fixed in src/syntax/addr.rs).
 #[test]
 fn restore_crash_address_multibyte_at_byte_19() {
-    restore_roundtrip(&[
+    drivers::run_restore(&[
         0x2a, 0x6e, 0x61, 0x74, 0x09, 0x41, 0x09, 0xf6, 0x61, 0x0a, 0x2d, 0x64, 0x74, 0x2a, 0xef,
         0xbf, 0xbd, 0x2a, 0xff, 0x00, 0x00, 0x00, 0x50, 0x00, 0xff, 0x49, 0xef, 0xbf, 0x61, 0x09,
         0x20, 0x2d, 0x49, 0xeb, 0x2a, 0x6e, 0x61, 0x00, 0x00, 0x00, 0x00, 0xf5, 0x00, 0x00, 0x22,
