@@ -1,24 +1,13 @@
 //! Replays are deterministic: every kernel trace (hand-written and
 //! generated) replayed twice on fresh hosts gives byte-identical answers.
 
+mod common;
+
 use nfsim::replay::{replay, TraceFile};
 
 #[test]
 fn replays_are_byte_identical_across_runs() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces");
-    let mut files = Vec::new();
-    for dir in [root.clone(), root.join("generated")] {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "json") {
-                files.push(p);
-            }
-        }
-    }
-    files.sort();
+    let files = common::trace_files(true);
     assert!(files.len() > 100, "only {} traces found", files.len());
     let mut packets = 0;
     for f in &files {
@@ -40,26 +29,16 @@ fn replays_are_byte_identical_across_runs() {
 fn save_parse_is_a_fixed_point_on_trace_rulesets() {
     use nfsim::model::Family;
     use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces");
     let mut n = 0;
-    for dir in [root.clone(), root.join("generated")] {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.extension().is_none_or(|x| x != "json") {
-                continue;
-            }
-            let t = TraceFile::from_json(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            for (text, family) in [(&t.rules.ipv4, Family::Ipv4), (&t.rules.ipv6, Family::Ipv6)] {
-                let Some(text) = text else { continue };
-                let o = RestoreOptions::new(family);
-                let once = save_bytes(&parse_restore(text, &o).unwrap(), SaveOptions::default());
-                let twice = save_bytes(&parse_restore(&once, &o).unwrap(), SaveOptions::default());
-                assert_eq!(tables(&once), tables(&twice), "{}", p.display());
-                n += 1;
-            }
+    for p in common::trace_files(true) {
+        let t = TraceFile::from_json(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        for (text, family) in [(&t.rules.ipv4, Family::Ipv4), (&t.rules.ipv6, Family::Ipv6)] {
+            let Some(text) = text else { continue };
+            let o = RestoreOptions::new(family);
+            let once = save_bytes(&parse_restore(text, &o).unwrap(), SaveOptions::default());
+            let twice = save_bytes(&parse_restore(&once, &o).unwrap(), SaveOptions::default());
+            assert_eq!(tables(&once), tables(&twice), "{}", p.display());
+            n += 1;
         }
     }
     assert!(n > 256, "only {n} rulesets");

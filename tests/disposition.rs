@@ -10,7 +10,7 @@
 //! whose records show no such rule must not be reported dropped by a rule.
 //! And every packet gets a disposition (never `None`).
 
-use std::path::Path;
+mod common;
 
 use nfsim::engine::{NoTrace, TraceKind, TraceSink};
 use nfsim::host::{Disposition, DropReason, Outcome};
@@ -58,13 +58,7 @@ fn ending(rs: &Ruleset, record: &str) -> Option<End> {
 
 #[test]
 fn dispositions_name_the_rule_the_kernel_trace_ends_on() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
+    let files = common::trace_files(false);
     let (mut checked, mut by_rule, mut skipped, mut packets) = (0, 0, 0, 0);
     let mut failures = Vec::new();
     let mut kinds = std::collections::BTreeMap::<String, usize>::new();

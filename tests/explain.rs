@@ -1,7 +1,7 @@
 //! The public explain sink: which part of each rule failed, and the steps
 //! that matched are exactly the kernel's TRACE records.
 
-use std::path::Path;
+mod common;
 
 use nfsim::engine::Mismatch;
 use nfsim::explain::StepResult;
@@ -17,13 +17,7 @@ use nfsim::{Explain, TraceCollector};
 /// every unmatched step names a rule of the ruleset and a failed part.
 #[test]
 fn matched_steps_are_the_kernel_trace_records() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
+    let files = common::trace_files(false);
     let (mut packets, mut misses) = (0usize, 0usize);
     let mut parts = std::collections::BTreeMap::<String, usize>::new();
     for f in &files {

@@ -2,6 +2,8 @@
 //! the kernel would refuse never loads into a host (issue: a `Match::Tcp`
 //! without `-p tcp`, an IPv6 address in an IPv4 rule, `-j DROP` in nat).
 
+mod common;
+
 use nfsim::host::{Host, HostConfig, HostError};
 use nfsim::model::ext::AddrMask;
 use nfsim::model::matches::tcp::Tcp;
@@ -117,24 +119,13 @@ fn jumps_loops_and_hooks_are_checked() {
 fn what_the_parser_accepts_validates() {
     // Every ruleset of the kernel traces (hand-written and generated) was
     // accepted by iptables-restore and by nfsim's parser: validation agrees.
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/traces");
     let mut n = 0;
-    for dir in [root.clone(), root.join("generated")] {
-        let Ok(rd) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.extension().is_none_or(|x| x != "json") {
-                continue;
-            }
-            let t =
-                nfsim::replay::TraceFile::from_json(&std::fs::read_to_string(&p).unwrap()).unwrap();
-            let (v4, v6) = t.rulesets().unwrap();
-            validate(&v4).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            validate(&v6).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-            n += 1;
-        }
+    for p in common::trace_files(true) {
+        let t = nfsim::replay::TraceFile::from_json(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        let (v4, v6) = t.rulesets().unwrap();
+        validate(&v4).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        validate(&v6).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        n += 1;
     }
     assert!(n > 400);
 }
