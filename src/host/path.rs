@@ -815,17 +815,19 @@ impl Host {
             };
             return settle(&p, out, d);
         }
-        if p.in_dev != 0 && p.meta.protocol.0 == 17 && !udp_csum_init_ok(&p) {
-            return self.drop_for(&p, out, DropReason::UdpChecksum);
-        }
         let v4_lo = p.in_dev == 0 && p.family == Family::Ipv4;
-        if !v4_lo && early_csum_error(p.family, p.buf, &p.meta, p.csum_partial) {
-            let reason = if p.meta.protocol.0 == 17 {
-                DropReason::UdpChecksum
-            } else {
-                DropReason::TransportChecksum
-            };
-            return self.drop_for(&p, out, reason);
+        if !v4_lo {
+            let csum_sw = p.csum_sw.filter(|_| p.in_dev != 0);
+            if let Some(reason) = transport_csum_drop(
+                p.family,
+                p.buf,
+                &p.meta,
+                p.csum_partial,
+                csum_sw,
+                p.in_dev != 0,
+            ) {
+                return self.drop_for(&p, out, reason);
+            }
         }
         settle(&p, out, Disposition::Delivered { dev: p.in_dev });
         if v4_lo {
@@ -1257,51 +1259,71 @@ fn martian(
 /// this length are verified as soon as their checksum is initialised.
 const CHECKSUM_BREAK: usize = 76;
 
-/// Whether TCP or UDP drops a locally delivered packet for its checksum
-/// before the XFRM policy check (so the reference method does not see it
-/// as delivered). `tcp_v4_rcv` / `tcp_v6_rcv` (`skb_checksum_init`) and
-/// `__udp4_lib_rcv` / `__udp6_lib_rcv` (`udp4_csum_init` /
-/// `udp6_csum_init`, after trimming the skb to the UDP length) go to
-/// `csum_error` before looking for a socket when
-/// `__skb_checksum_validate_complete` finds a bad sum, which it computes
-/// at once only for segments of at most `CHECKSUM_BREAK` bytes (longer
-/// ones are verified after the policy check). The skb is `CHECKSUM_NONE`
-/// as it arrives from the veth devices of the reference setup (recorded on
-/// Linux 6.18: a 31-byte UDP datagram with a wrong checksum to a closed
-/// port is not delivered); a `CHECKSUM_PARTIAL` one counts as verified. A
-/// zero UDP checksum means none over IPv4 and is an error over IPv6
-/// (`udp6_csum_init`, RFC 2460 8.1).
-fn early_csum_error(family: Family, buf: &[u8], meta: &PacketMeta, csum_partial: bool) -> bool {
+/// Why TCP or UDP drops a locally delivered packet for its checksum before
+/// the XFRM policy check (so the reference method does not see it as
+/// delivered), following `__skb_checksum_validate` as `tcp_v4_rcv` /
+/// `tcp_v6_rcv` (`skb_checksum_init`) and `__udp4_lib_rcv` /
+/// `__udp6_lib_rcv` (`udp4_csum_init` / `udp6_csum_init`, after trimming
+/// the skb to the UDP length) use it:
+/// - `CHECKSUM_PARTIAL` (`csum_partial`) counts as verified;
+/// - a software `CHECKSUM_COMPLETE` sum left by conntrack (`csum_sw`, UDP,
+///   the ones'-complement sum of the header bytes it covered) that still
+///   agrees passes; one that does not (a bad checksum, or an IPv6 header
+///   rewritten since: TOS/DSCP/HL) is checked again in software up to
+///   `CHECKSUM_BREAK`, and above it `udp_csum_init` refuses it
+///   (`csum_complete_sw`; trace ipv6-dscp-rewrite-csum);
+/// - otherwise (`CHECKSUM_NONE`, as packets arrive from the reference
+///   setup's veth devices) only segments of at most `CHECKSUM_BREAK` bytes
+///   are verified now (recorded on Linux 6.18: a 31-byte UDP datagram with
+///   a wrong checksum to a closed port is not delivered).
+///
+/// A UDP length that does not fit is `short_packet` (checked for packets
+/// received on a device, `short_drops`); a zero UDP checksum means none over
+/// IPv4 and is an error over IPv6 (`udp6_csum_init`, RFC 2460 8.1).
+fn transport_csum_drop(
+    family: Family,
+    buf: &[u8],
+    meta: &PacketMeta,
+    csum_partial: bool,
+    csum_sw: Option<u16>,
+    short_drops: bool,
+) -> Option<DropReason> {
     let proto = meta.protocol.0;
-    if csum_partial || !matches!(proto, 6 | 17) || meta.thoff == 0 || meta.fragoff != 0 {
-        return false;
+    if !matches!(proto, 6 | 17) || meta.thoff == 0 || meta.fragoff != 0 {
+        return None;
     }
-    let Some(mut l4) = buf.get(meta.thoff..) else {
-        return false;
+    let reason = if proto == 17 {
+        DropReason::UdpChecksum
+    } else {
+        DropReason::TransportChecksum
     };
+    let mut l4 = buf.get(meta.thoff..)?;
     if proto == 17 {
         let ulen = usize::from(u16::from_be_bytes([
             l4.get(4).copied().unwrap_or(0),
             l4.get(5).copied().unwrap_or(0),
         ]));
+        // UDP validates ulen (an IPv6 jumbogram's 0 means the whole packet).
+        let ulen = if ulen == 0 && family == Family::Ipv6 {
+            l4.len()
+        } else {
+            ulen
+        };
         if ulen < 8 || ulen > l4.len() {
-            return false; // short_packet: dropped on other grounds
+            return short_drops.then_some(reason);
         }
         l4 = &l4[..ulen];
-        if l4.get(6..8) == Some(&[0, 0][..]) {
-            return family == Family::Ipv6;
-        }
     }
-    if l4.len() > CHECKSUM_BREAK {
-        return false;
+    if csum_partial {
+        return None;
+    }
+    if proto == 17 && l4.get(6..8) == Some(&[0, 0][..]) {
+        return (family == Family::Ipv6).then_some(reason);
     }
     let (mut src, mut dst) = ([0u8; 16], [0u8; 16]);
     let (s, d) = match family {
-        Family::Ipv4 => (buf.get(12..16), buf.get(16..20)),
-        Family::Ipv6 => (buf.get(8..24), buf.get(24..40)),
-    };
-    let (Some(s), Some(d)) = (s, d) else {
-        return false;
+        Family::Ipv4 => (buf.get(12..16)?, buf.get(16..20)?),
+        Family::Ipv6 => (buf.get(8..24)?, buf.get(24..40)?),
     };
     src[..s.len()].copy_from_slice(s);
     dst[..d.len()].copy_from_slice(d);
@@ -1309,7 +1331,30 @@ fn early_csum_error(family: Family, buf: &[u8], meta: &PacketMeta, csum_partial:
         Family::Ipv4 => crate::conntrack::Family::Ipv4,
         Family::Ipv6 => crate::conntrack::Family::Ipv6,
     };
-    !crate::conntrack::l4_checksum_ok(ctf, &src, &dst, proto, l4)
+    let correct = crate::conntrack::l4_checksum_ok(ctf, &src, &dst, proto, l4);
+    let short = l4.len() <= CHECKSUM_BREAK;
+    match csum_sw.filter(|_| proto == 17) {
+        Some(h0) => {
+            // The IPv4 header sums to zero through its own checksum, so its
+            // rewrites never make the sum stale.
+            let fresh = family == Family::Ipv4
+                || crate::wire::checksum::sum(buf.get(..8).unwrap_or(&[])) == h0;
+            if correct && fresh {
+                None
+            } else if short {
+                (!correct).then_some(reason)
+            } else {
+                Some(reason)
+            }
+        }
+        None => (short && !correct).then_some(reason),
+    }
+}
+
+/// [`transport_csum_drop`] for a `CHECKSUM_NONE` / `PARTIAL` packet.
+#[cfg(test)]
+fn early_csum_error(family: Family, buf: &[u8], meta: &PacketMeta, csum_partial: bool) -> bool {
+    transport_csum_drop(family, buf, meta, csum_partial, None, false).is_some()
 }
 
 fn dst_is_multicast(dst: IpAddr) -> bool {
@@ -1449,72 +1494,6 @@ fn left_by(p: &Pkt<'_>, odev: usize) -> Disposition {
     } else {
         Disposition::Sent { dev: odev }
     }
-}
-
-/// Whether a UDP datagram delivered locally gets past the UDP length check
-/// and the CHECKSUM_COMPLETE part of `udp4_csum_init` / `udp6_csum_init`
-/// (`__udp4_lib_rcv` / `__udp6_lib_rcv`) to the socket lookup and the XFRM
-/// policy check. A UDP length that does not fit is `short_packet`. When
-/// conntrack computed the sum in software (`Pkt::csum_sw`), a sum that
-/// does not agree (a bad checksum, or an IPv6 header rewritten since) is
-/// checked again only up to CHECKSUM_BREAK (76 bytes, where
-/// [`early_csum_error`] decides as for CHECKSUM_NONE); a longer datagram is
-/// refused (`csum_complete_sw`). Recorded: trace ipv6-dscp-rewrite-csum.
-fn udp_csum_init_ok(p: &Pkt<'_>) -> bool {
-    let th = p.meta.thoff;
-    let Some(l4) = p.buf.get(th..) else {
-        return false;
-    };
-    if l4.len() < 8 {
-        return false;
-    }
-    let ulen = usize::from(u16::from_be_bytes([l4[4], l4[5]]));
-    // UDP validates ulen (a jumbogram's 0 means the whole packet).
-    let ulen = if ulen == 0 && p.family == Family::Ipv6 {
-        l4.len()
-    } else {
-        ulen
-    };
-    if ulen < 8 || ulen > l4.len() {
-        return false;
-    }
-    let seg = &l4[..ulen];
-    let check = u16::from_be_bytes([seg[6], seg[7]]);
-    let Some(h0) = p.csum_sw else {
-        return true;
-    };
-    if p.csum_partial || check == 0 || ulen <= CHECKSUM_BREAK {
-        return true;
-    }
-    let correct = match p.family {
-        Family::Ipv4 => {
-            let a = |o: usize| {
-                std::net::Ipv4Addr::new(p.buf[o], p.buf[o + 1], p.buf[o + 2], p.buf[o + 3])
-            };
-            crate::wire::checksum::verify_transport_v4(
-                a(12),
-                a(16),
-                crate::wire::IpProtocol::UDP,
-                seg,
-            )
-        }
-        Family::Ipv6 => {
-            let a = |o: usize| {
-                let mut b = [0u8; 16];
-                b.copy_from_slice(&p.buf[o..o + 16]);
-                std::net::Ipv6Addr::from(b)
-            };
-            crate::wire::checksum::verify_transport_v6(
-                &a(8),
-                &a(24),
-                crate::wire::IpProtocol::UDP,
-                seg,
-            )
-        }
-    };
-    let fresh =
-        p.family == Family::Ipv4 || crate::wire::checksum::sum(p.buf.get(..8).unwrap_or(&[])) == h0;
-    correct && fresh
 }
 
 /// Offsets of an IPv6 fragment header and of the next-header byte that
