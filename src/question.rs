@@ -374,6 +374,35 @@ fn icmp_name(v4: bool, t: u8, code: u8) -> (String, Option<u8>) {
 }
 
 impl Question {
+    /// A question with the grammar's defaults for everything not given
+    /// (ports 0, no flags, window 64240, TTL 64, ID 1, no options).
+    fn with_defaults(direction: Direction, proto: Proto, src: IpAddr, dst: IpAddr) -> Question {
+        Question {
+            direction,
+            proto,
+            src,
+            dst,
+            sport: 0,
+            dport: 0,
+            flags: TcpFlags::empty(),
+            seq: 0,
+            ack: 0,
+            window: 64240,
+            tcp_options: Vec::new(),
+            icmp_echo: (0, 0),
+            ttl: 64,
+            tos: 0,
+            ident: 1,
+            df: false,
+            flow: 0,
+            v6_exts: Vec::new(),
+            len: None,
+            fragment: None,
+            payload: Vec::new(),
+            mark: None,
+        }
+    }
+
     /// Parses one description. Errors name the word and what was expected
     /// there.
     ///
@@ -560,30 +589,9 @@ impl Question {
                 None => *icmp_type = if v4 { 8 } else { 128 },
             }
         }
-        let mut q = Question {
-            direction,
-            proto,
-            src,
-            dst,
-            sport: sport.unwrap_or(0),
-            dport: dport.unwrap_or(0),
-            flags: TcpFlags::empty(),
-            seq: 0,
-            ack: 0,
-            window: 64240,
-            tcp_options: Vec::new(),
-            icmp_echo: (0, 0),
-            ttl: 64,
-            tos: 0,
-            ident: 1,
-            df: false,
-            flow: 0,
-            v6_exts: Vec::new(),
-            len: None,
-            fragment: None,
-            payload: Vec::new(),
-            mark: None,
-        };
+        let mut q = Question::with_defaults(direction, proto, src, dst);
+        q.sport = sport.unwrap_or(0);
+        q.dport = dport.unwrap_or(0);
         let tcp = matches!(proto, Proto::Tcp);
         let icmp = matches!(proto, Proto::Icmp { .. });
         while i < w.len() {
@@ -937,30 +945,8 @@ impl Question {
     /// assert!(Question::describe(&opts, Direction::Out).is_none());
     /// ```
     pub fn describe(bytes: &[u8], direction: Direction) -> Option<Question> {
-        let mut q = Question {
-            direction,
-            proto: Proto::Other(0),
-            src: IpAddr::V4([0, 0, 0, 0].into()),
-            dst: IpAddr::V4([0, 0, 0, 0].into()),
-            sport: 0,
-            dport: 0,
-            flags: TcpFlags::empty(),
-            seq: 0,
-            ack: 0,
-            window: 64240,
-            tcp_options: Vec::new(),
-            icmp_echo: (0, 0),
-            ttl: 64,
-            tos: 0,
-            ident: 1,
-            df: false,
-            flow: 0,
-            v6_exts: Vec::new(),
-            len: None,
-            fragment: None,
-            payload: Vec::new(),
-            mark: None,
-        };
+        let unspecified = IpAddr::V4([0, 0, 0, 0].into());
+        let mut q = Question::with_defaults(direction, Proto::Other(0), unspecified, unspecified);
         let (proto, l4) = match bytes.first()? >> 4 {
             4 => {
                 let ip = crate::wire::ipv4::Packet::new_checked(bytes).ok()?;
