@@ -16,11 +16,10 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use nfsim::conntrack::{
-    Config, ConntrackTable, CtHook, CtVerdict, Family, L3Meta, ManipType, NatHook, NatRange,
-    SplitMix64,
-};
+use nfsim::conntrack::{Config, ConntrackTable, CtVerdict, Hook, ManipType, NatRange, SplitMix64};
 use nfsim::time::Instant;
+use nfsim::wire::meta::PacketMeta;
+use nfsim::wire::{Family, IpProtocol};
 
 struct Counting;
 
@@ -44,7 +43,7 @@ unsafe impl GlobalAlloc for Counting {
 static GLOBAL: Counting = Counting;
 
 /// UDP packet 10.x.y.z:sport -> 192.0.2.1:53 (checksum 0: not verified in OUTPUT).
-fn udp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> ([u8; 28], L3Meta) {
+fn udp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> ([u8; 28], PacketMeta) {
     let mut p = [0u8; 28];
     p[..12].copy_from_slice(&[0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0]);
     p[12..16].copy_from_slice(&src);
@@ -52,15 +51,19 @@ fn udp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> ([u8; 28], L3Meta)
     p[20..22].copy_from_slice(&sport.to_be_bytes());
     p[22..24].copy_from_slice(&dport.to_be_bytes());
     p[24..26].copy_from_slice(&8u16.to_be_bytes());
-    let meta = L3Meta {
+    // What `PacketMeta::parse` gives for it, written out so that the
+    // timed loops measure conntrack, not the parser.
+    let meta = PacketMeta {
         family: Family::Ipv4,
-        l3_header_len: 20,
-        l4_proto: 17,
-        l4_offset: 20,
-        frag_offset: 0,
-        src: src.into(),
-        dst: dst.into(),
+        l3_len: 20,
+        protocol: IpProtocol::UDP,
+        thoff: 20,
+        fragoff: 0,
+        is_fragment: false,
+        l4_len: 8,
+        find_hdr_error: None,
     };
+    debug_assert_eq!(PacketMeta::parse(&p), Ok(meta));
     (p, meta)
 }
 
@@ -135,15 +138,15 @@ fn check_no_alloc() {
         let now = Instant::from_millis(u64::from(i));
         let (s, sp) = flow(i % 20_000);
         let (mut p, m) = udp(s, sp, SERVER, 53);
-        let r = ct.process(&p, &m, CtHook::LocalOut, now);
+        let r = ct.process(&p, &m, Hook::LocalOut, now);
         if let Some(h) = r.slot.handle() {
-            let _ = ct.alloc_null_binding(h, NatHook::LocalOut, &mut rng, now);
+            let _ = ct.alloc_null_binding(h, Hook::LocalOut, &mut rng, now);
             let _ = ct.setup_nat(h, ManipType::Src, &snat, &mut rng, now);
-            let _ = ct.nat_packet(r.slot, NatHook::PostRouting, &mut p, &m);
+            let _ = ct.nat_packet(r.slot, Hook::PostRouting, &mut p, &m);
             let _ = ct.confirm(r.slot, now);
         }
         let (q, qm) = udp(SERVER, 53, [203, 0, 113, 1], sp);
-        black_box(ct.process(&q, &qm, CtHook::PreRouting, now));
+        black_box(ct.process(&q, &qm, Hook::PreRouting, now));
     }
     let after = ALLOCS.load(Ordering::Relaxed);
     assert_eq!(
@@ -166,7 +169,7 @@ fn bench(c: &mut Criterion) {
     for i in 0..n {
         let (s, sp) = flow(i);
         let (p, m) = udp(s, sp, SERVER, 53);
-        let r = ct.process(&p, &m, CtHook::LocalOut, t0);
+        let r = ct.process(&p, &m, Hook::LocalOut, t0);
         assert_eq!(ct.confirm(r.slot, t0), CtVerdict::Accept);
     }
     assert_eq!(ct.count(), n);
@@ -208,12 +211,7 @@ fn bench(c: &mut Criterion) {
         let ours = ns_per_call(1 << 20, || {
             let (p, m) = &replies[j & 4095];
             j += 1;
-            black_box(ct.process(
-                black_box(p),
-                m,
-                CtHook::PreRouting,
-                Instant::from_millis(10),
-            ));
+            black_box(ct.process(black_box(p), m, Hook::PreRouting, Instant::from_millis(10)));
         });
         println!(
             "conntrack/established_lookup_1M {ours:.1} ns, conntrack/baseline_hashmap_1M {base:.1} ns: ratio {:.2} (target <= 2)",
@@ -225,12 +223,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let (p, m) = &replies[k & 4095];
             k += 1;
-            black_box(ct.process(
-                black_box(p),
-                m,
-                CtHook::PreRouting,
-                Instant::from_millis(10),
-            ))
+            black_box(ct.process(black_box(p), m, Hook::PreRouting, Instant::from_millis(10)))
         })
     });
     drop(ct);
@@ -264,7 +257,7 @@ fn bench(c: &mut Criterion) {
             let (s, sp) = flow(i & 0xff_ffff);
             let (p, m) = udp(s, sp, SERVER, 53);
             let now = Instant::from_millis(u64::from(i));
-            let r = ct2.process(&p, &m, CtHook::LocalOut, now);
+            let r = ct2.process(&p, &m, Hook::LocalOut, now);
             black_box(ct2.confirm(r.slot, now));
         });
         println!(
@@ -279,7 +272,7 @@ fn bench(c: &mut Criterion) {
             let (s, sp) = flow(i & 0xff_ffff);
             let (p, m) = udp(s, sp, SERVER, 53);
             let now = Instant::from_millis(u64::from(i));
-            let r = ct.process(&p, &m, CtHook::LocalOut, now);
+            let r = ct.process(&p, &m, Hook::LocalOut, now);
             black_box(ct.confirm(r.slot, now))
         })
     });

@@ -101,6 +101,7 @@ pub mod explain;
 pub mod host;
 pub mod model;
 pub mod net;
+pub mod nf;
 pub mod question;
 #[cfg(feature = "serde")]
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]

@@ -9,12 +9,11 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 
 use nfsim::conntrack::{
-    Config, ConntrackTable, CtHook, CtSlot, CtVerdict, Dir, Family as CtFamily, L3Meta, NatAction,
-    NatHook, NatRange, SplitMix64,
+    Config, ConntrackTable, CtSlot, CtVerdict, Dir, ManipType, NatAction, NatRange, SplitMix64,
 };
 use nfsim::engine::NoTrace;
 use nfsim::host::{Host, HostConfig, InterfaceConfig, Outcome, RouteConfig};
-use nfsim::model::{Family, Iface, Match, Ruleset, Target, Verdict};
+use nfsim::model::{Family, Hook, Iface, Match, Ruleset, Target, Verdict};
 use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 use nfsim::time::Instant;
 use nfsim::wire::meta::PacketMeta;
@@ -512,39 +511,6 @@ pub fn run_pipeline(data: &[u8]) {
 
 // ---------------------------------------------------------------- conntrack
 
-fn l3meta(pkt: &[u8]) -> Option<L3Meta> {
-    let m = PacketMeta::parse(pkt).ok()?;
-    let (family, src, dst): (CtFamily, IpAddr, IpAddr) = match pkt.first()? >> 4 {
-        4 => {
-            let s: [u8; 4] = pkt.get(12..16)?.try_into().ok()?;
-            let d: [u8; 4] = pkt.get(16..20)?.try_into().ok()?;
-            (
-                CtFamily::Ipv4,
-                Ipv4Addr::from(s).into(),
-                Ipv4Addr::from(d).into(),
-            )
-        }
-        _ => {
-            let s: [u8; 16] = pkt.get(8..24)?.try_into().ok()?;
-            let d: [u8; 16] = pkt.get(24..40)?.try_into().ok()?;
-            (
-                CtFamily::Ipv6,
-                Ipv6Addr::from(s).into(),
-                Ipv6Addr::from(d).into(),
-            )
-        }
-    };
-    Some(L3Meta {
-        family,
-        l3_header_len: m.l3_len,
-        l4_proto: m.protocol.0,
-        l4_offset: m.thoff,
-        frag_offset: m.fragoff,
-        src,
-        dst,
-    })
-}
-
 /// Checks the table's invariants at `now`.
 pub fn check_table(ct: &ConntrackTable, now: Instant) {
     let max = ct.config().max;
@@ -589,20 +555,18 @@ pub fn check_table(ct: &ConntrackTable, now: Instant) {
 /// the input or the null binding), then `confirm` or (dropped) discard.
 fn ct_packet(ct: &mut ConntrackTable, rng: &mut SplitMix64, inp: &mut Input<'_>, now: Instant) {
     let pkt = packet(inp);
-    let Some(meta) = l3meta(&pkt) else { return };
+    let Ok(meta) = PacketMeta::parse(&pkt) else {
+        return;
+    };
     let mut pkt = pkt;
     let how = inp.u8();
     let local = how & 1 != 0;
     let (hook, nat1, nat2) = if local {
-        (CtHook::LocalOut, NatHook::LocalOut, NatHook::PostRouting)
+        (Hook::LocalOut, Hook::LocalOut, Hook::PostRouting)
     } else if how & 2 != 0 {
-        (CtHook::PreRouting, NatHook::PreRouting, NatHook::LocalIn)
+        (Hook::PreRouting, Hook::PreRouting, Hook::LocalIn)
     } else {
-        (
-            CtHook::PreRouting,
-            NatHook::PreRouting,
-            NatHook::PostRouting,
-        )
+        (Hook::PreRouting, Hook::PreRouting, Hook::PostRouting)
     };
     let r = ct.process(&pkt, &meta, hook, now);
     if r.verdict == CtVerdict::Drop {
@@ -616,7 +580,7 @@ fn ct_packet(ct: &mut ConntrackTable, rng: &mut SplitMix64, inp: &mut Input<'_>,
                 if let Some(h) = slot.handle() {
                     let sel = (how >> (2 + 2 * i)) & 3;
                     if sel != 0 {
-                        let v6 = meta.family == CtFamily::Ipv6;
+                        let v6 = meta.family == Family::Ipv6;
                         let a: IpAddr = if v6 {
                             V6[usize::from(inp.u8()) % V6.len()].into()
                         } else {
@@ -627,9 +591,15 @@ fn ct_packet(ct: &mut ConntrackTable, rng: &mut SplitMix64, inp: &mut Input<'_>,
                             2 => Some((1024, 1024 + inp.u16() % 8)),
                             _ => Some((inp.u16(), inp.u16())),
                         };
-                        let _ = ct.setup_nat(h, nh.manip(), &NatRange::to(a, a, ports), rng, now);
+                        let _ = ct.setup_nat(
+                            h,
+                            ManipType::of_hook(nh),
+                            &NatRange::to(a, a, ports),
+                            rng,
+                            now,
+                        );
                     }
-                    if !ct.nat_initialized(h, nh.manip()) {
+                    if !ct.nat_initialized(h, ManipType::of_hook(nh)) {
                         let _ = ct.alloc_null_binding(h, nh, rng, now);
                     }
                 }

@@ -77,25 +77,24 @@
 //! 5. Trace output: [`ConntrackTable::entries`] with
 //!    [`ConntrackTable::proc_entry`] and [`ConntrackTable::remaining_secs`].
 
-mod bytes;
 mod config;
 mod nat;
 mod sctp;
 mod tcp;
 mod tuple;
 
-use core::fmt;
-use core::net::IpAddr;
-
 use bitflags::bitflags;
+use core::fmt;
 
+pub use crate::nf::{CtStates, Hook};
 use crate::time::{Duration, Instant};
-pub(crate) use bytes::l4_checksum_ok;
-use bytes::{be16, fold, pseudo_sum, sum_bytes};
+use crate::wire::checksum::{combine, nf_checksum_ok, pseudo_header, sum};
+use crate::wire::meta::PacketMeta;
+use crate::wire::{get_u16, ipv6, IpProtocol};
 use tcp::{TcpCt, TcpCtx, TcpVerdict};
 
 pub use config::{Config, ConfigError, MAX_BUCKETS};
-pub use nat::{ManipType, NatAction, NatHook, NatRange, NatRangeFlags, NatRng, SplitMix64};
+pub use nat::{ManipType, NatAction, NatRange, NatRangeFlags, NatRng, SplitMix64};
 pub use sctp::SctpState;
 pub use tcp::TcpState;
 pub use tuple::{proto, Dir, Family, Tuple};
@@ -136,29 +135,6 @@ bitflags! {
         const OFFLOAD = 1 << 14;
         /// `IPS_HW_OFFLOAD`.
         const HW_OFFLOAD = 1 << 15;
-    }
-}
-
-bitflags! {
-    /// State bits as `-m state` / `-m conntrack --ctstate` test them
-    /// (`XT_STATE_BIT`, `XT_CONNTRACK_STATE_*` in
-    /// `include/uapi/linux/netfilter/xt_conntrack.h`).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-    pub struct CtStateBits: u32 {
-        /// INVALID: the packet has no conntrack entry.
-        const INVALID = 1 << 0;
-        /// ESTABLISHED (either direction).
-        const ESTABLISHED = 1 << 1;
-        /// RELATED (either direction).
-        const RELATED = 1 << 2;
-        /// NEW.
-        const NEW = 1 << 3;
-        /// `--ctstate SNAT`: the entry has `IPS_SRC_NAT`.
-        const SNAT = 1 << 6;
-        /// `--ctstate DNAT`: the entry has `IPS_DST_NAT`.
-        const DNAT = 1 << 7;
-        /// UNTRACKED.
-        const UNTRACKED = 1 << 8;
     }
 }
 
@@ -254,14 +230,14 @@ impl CtSlot {
 
     /// State bits without SNAT/DNAT (what `-m state` tests); see
     /// [`ConntrackTable::state_bits`] for `-m conntrack --ctstate`.
-    pub fn state_bits(self) -> CtStateBits {
+    pub fn state_bits(self) -> CtStates {
         match self {
-            CtSlot::Invalid => CtStateBits::INVALID,
-            CtSlot::Untracked => CtStateBits::UNTRACKED,
+            CtSlot::Invalid => CtStates::INVALID,
+            CtSlot::Untracked => CtStates::UNTRACKED,
             CtSlot::Entry { info, .. } => match info {
-                CtInfo::Established | CtInfo::EstablishedReply => CtStateBits::ESTABLISHED,
-                CtInfo::Related | CtInfo::RelatedReply => CtStateBits::RELATED,
-                CtInfo::New => CtStateBits::NEW,
+                CtInfo::Established | CtInfo::EstablishedReply => CtStates::ESTABLISHED,
+                CtInfo::Related | CtInfo::RelatedReply => CtStates::RELATED,
+                CtInfo::New => CtStates::NEW,
             },
         }
     }
@@ -285,39 +261,6 @@ pub struct CtResult {
     pub slot: CtSlot,
 }
 
-/// The conntrack hooks (`nf_conntrack_in` runs in these two).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum CtHook {
-    /// PREROUTING (checksums are verified here).
-    PreRouting,
-    /// OUTPUT.
-    LocalOut,
-}
-
-/// What the host knows of a packet's layer 3, computed once per packet.
-///
-/// `process` reads the layer-4 header at `l4_offset` of the bytes it gets,
-/// which must be the whole L3 packet (trimmed to the IP length).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct L3Meta {
-    /// IPv4 or IPv6.
-    pub family: Family,
-    /// Length of the IP header itself (IPv4: IHL*4; IPv6: 40).
-    pub l3_header_len: usize,
-    /// The final L4 protocol (after IPv6 extension headers, as
-    /// `ipv6_skip_exthdr` finds it; 59 "no next header" is INVALID).
-    pub l4_proto: u8,
-    /// Offset of the L4 header from the start of the packet.
-    pub l4_offset: usize,
-    /// Fragment offset in 8-byte units; non-zero means not the first
-    /// fragment (such packets get no conntrack: the kernel reassembles first).
-    pub frag_offset: u16,
-    /// Source address.
-    pub src: IpAddr,
-    /// Destination address.
-    pub dst: IpAddr,
-}
-
 #[derive(Debug, Clone, Copy)]
 enum L4State {
     Tcp(TcpCt),
@@ -336,13 +279,13 @@ enum L4State {
 /// `gre_pkt_to_tuple`: (src key, dst key), `None` for a GREv1 packet that
 /// is not PPP (the kernel refuses to track it).
 fn gre_keys(l4: &[u8]) -> Option<(u16, u16)> {
-    let (Some(flags), Some(protocol)) = (be16(l4, 0), be16(l4, 2)) else {
+    let (Some(flags), Some(protocol)) = (get_u16(l4, 0), get_u16(l4, 2)) else {
         return Some((0, 0));
     };
     if flags & 0x0007 != 1 {
         return Some((0, 0));
     }
-    let Some(call_id) = be16(l4, 6) else {
+    let Some(call_id) = get_u16(l4, 6) else {
         return Some((0, 0));
     };
     if protocol != 0x880b {
@@ -419,12 +362,11 @@ const INITIAL_CHAINS: usize = 256;
 ///     .udp(52000, 53)
 ///     .payload(b"q")
 ///     .build();
-/// let meta = L3Meta { family: Family::Ipv4, l3_header_len: 20, l4_proto: 17, l4_offset: 20,
-///     frag_offset: 0, src: "192.0.2.10".parse().unwrap(), dst: "203.0.113.53".parse().unwrap() };
+/// let meta = nfsim::wire::meta::PacketMeta::parse(&pkt).unwrap();
 /// let mut ct = ConntrackTable::new(Config::with_max(16)).unwrap();
 /// let now = Instant::from_millis(0);
-/// let r = ct.process(&pkt, &meta, CtHook::PreRouting, now);
-/// assert_eq!(r.slot.state_bits(), CtStateBits::NEW);
+/// let r = ct.process(&pkt, &meta, Hook::PreRouting, now);
+/// assert_eq!(r.slot.state_bits(), CtStates::NEW);
 /// let h = r.slot.handle().unwrap();
 /// assert_eq!(ct.confirm(r.slot, now), CtVerdict::Accept);
 /// assert_eq!(ct.proc_entry(h).unwrap().to_string(),
@@ -974,7 +916,7 @@ impl ConntrackTable {
     /// The verdict is `Drop` only when the table is full and `early_drop`
     /// finds nothing to evict; INVALID packets are accepted with
     /// [`CtSlot::Invalid`], as the kernel does.
-    pub fn process(&mut self, pkt: &[u8], meta: &L3Meta, hook: CtHook, now: Instant) -> CtResult {
+    pub fn process(&mut self, pkt: &[u8], meta: &PacketMeta, hook: Hook, now: Instant) -> CtResult {
         self.reap_dying();
         let invalid = CtResult {
             verdict: CtVerdict::Accept,
@@ -982,19 +924,15 @@ impl ConntrackTable {
         };
         // get_l4proto: non-first fragments, and IPv6 packets whose
         // extension header chain ends in "no next header", get no conntrack.
-        if meta.frag_offset != 0 || (meta.family == Family::Ipv6 && meta.l4_proto == 59) {
+        if meta.fragoff != 0 || (meta.family == Family::Ipv6 && meta.protocol == IpProtocol::NONE) {
             return invalid;
         }
-        let Some(l4) = pkt.get(meta.l4_offset..) else {
+        let Some(l4) = pkt.get(meta.thoff..) else {
             return invalid;
         };
-        let (fam_s, src) = tuple::addr_bytes(meta.src);
-        let (fam_d, dst) = tuple::addr_bytes(meta.dst);
-        if fam_s != meta.family || fam_d != meta.family {
-            return invalid;
-        }
-        let prerouting = hook == CtHook::PreRouting;
-        let p = meta.l4_proto;
+        let (src, dst) = meta.addrs(pkt);
+        let prerouting = hook == Hook::PreRouting;
+        let p = meta.protocol.0;
         let icmp_of_family = matches!(
             (meta.family, p),
             (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
@@ -1030,7 +968,7 @@ impl ConntrackTable {
         // nf_ct_get_tuple
         let (src_u, dst_u) = match p {
             proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP => {
-                match (be16(l4, 0), be16(l4, 2)) {
+                match (get_u16(l4, 0), get_u16(l4, 2)) {
                     (Some(a), Some(b)) => (a, b),
                     _ => return invalid,
                 }
@@ -1173,7 +1111,7 @@ impl ConntrackTable {
         idx: u32,
         dir: Dir,
         l4: &[u8],
-        meta: &L3Meta,
+        meta: &PacketMeta,
         src: &[u8; 16],
         dst: &[u8; 16],
         prerouting: bool,
@@ -1226,7 +1164,7 @@ impl ConntrackTable {
             L4State::Udp { stream_ts } => {
                 if udp_error(
                     l4,
-                    meta.l4_proto,
+                    meta.protocol.0,
                     meta.family,
                     src,
                     dst,
@@ -1312,7 +1250,7 @@ impl ConntrackTable {
     fn icmp_error(
         &mut self,
         l4: &[u8],
-        meta: &L3Meta,
+        meta: &PacketMeta,
         src: &[u8; 16],
         dst: &[u8; 16],
         prerouting: bool,
@@ -1321,8 +1259,8 @@ impl ConntrackTable {
         if l4.len() < 8 {
             return IcmpPre::Invalid;
         }
-        let p = meta.l4_proto;
-        if self.cfg.checksum && prerouting && !l4_checksum_ok(meta.family, src, dst, p, l4) {
+        let p = meta.protocol.0;
+        if self.cfg.checksum && prerouting && !csum_ok(meta.family, src, dst, p, l4) {
             return IcmpPre::Invalid;
         }
         let ty = l4[0];
@@ -1543,14 +1481,14 @@ impl ConntrackTable {
 
     /// State bits for `-m conntrack --ctstate` (adds SNAT/DNAT from the
     /// entry's status, as `conntrack_mt`).
-    pub fn state_bits(&self, slot: CtSlot) -> CtStateBits {
+    pub fn state_bits(&self, slot: CtSlot) -> CtStates {
         let mut bits = slot.state_bits();
         if let Some(e) = slot.handle().and_then(|h| self.get(h)) {
             if e.status.contains(CtStatus::SRC_NAT) {
-                bits |= CtStateBits::SNAT;
+                bits |= CtStates::SNAT;
             }
             if e.status.contains(CtStatus::DST_NAT) {
-                bits |= CtStateBits::DNAT;
+                bits |= CtStates::DNAT;
             }
         }
         bits
@@ -1596,6 +1534,12 @@ enum L4Res {
     Repeat,
 }
 
+/// `nf_checksum` over a tuple's address bytes ([`nf_checksum_ok`]).
+pub(crate) fn csum_ok(family: Family, src: &[u8; 16], dst: &[u8; 16], p: u8, l4: &[u8]) -> bool {
+    let n = family.addr_len();
+    nf_checksum_ok(family, &src[..n], &dst[..n], IpProtocol(p), l4)
+}
+
 /// `udp_error` / `udplite_error`. True: INVALID.
 fn udp_error(
     l4: &[u8],
@@ -1606,7 +1550,7 @@ fn udp_error(
     verify: bool,
 ) -> bool {
     let udplen = l4.len();
-    let (Some(len), Some(check)) = (be16(l4, 4), be16(l4, 6)) else {
+    let (Some(len), Some(check)) = (get_u16(l4, 4), get_u16(l4, 6)) else {
         return true;
     };
     let len = usize::from(len);
@@ -1619,11 +1563,13 @@ fn udp_error(
             return true;
         }
         if verify {
-            let acc = pseudo_sum(family, src, dst, p, udplen);
+            let n = family.addr_len();
+            let len = u32::try_from(udplen).unwrap_or(u32::MAX);
+            let acc = pseudo_header(&src[..n], &dst[..n], IpProtocol(p), len);
             let Some(cov) = l4.get(..cscov) else {
                 return true;
             };
-            return fold(sum_bytes(acc, cov)) != 0xffff;
+            return combine(&[acc, sum(cov)]) != 0xffff;
         }
         return false;
     }
@@ -1633,34 +1579,7 @@ fn udp_error(
     if check == 0 {
         return false;
     }
-    verify && !l4_checksum_ok(family, src, dst, p, l4)
-}
-
-/// IPv6 extension header walk (`ipv6_skip_exthdr`): from `start` with
-/// first next-header `nh`, returns (offset, protocol, frag_off field).
-pub(crate) fn skip_exthdr(pkt: &[u8], mut start: usize, mut nh: u8) -> Option<(usize, u8, u16)> {
-    let mut frag_off = 0u16;
-    while matches!(nh, 0 | 43 | 44 | 51 | 59 | 60) {
-        if nh == 59 {
-            return None;
-        }
-        let hdr = pkt.get(start..start.checked_add(2)?)?;
-        let hdrlen;
-        if nh == 44 {
-            frag_off = be16(pkt, start + 2)?;
-            if frag_off & !0x7 != 0 {
-                break;
-            }
-            hdrlen = 8;
-        } else if nh == 51 {
-            hdrlen = (usize::from(hdr[1]) + 2) << 2;
-        } else {
-            hdrlen = (usize::from(hdr[1]) + 1) << 3;
-        }
-        nh = hdr[0];
-        start += hdrlen;
-    }
-    Some((start, nh, frag_off))
+    verify && !csum_ok(family, src, dst, p, l4)
 }
 
 /// The tuple of the packet embedded in an ICMP error (`nf_ct_get_tuplepr`
@@ -1672,7 +1591,7 @@ fn inner_tuple(family: Family, inner: &[u8]) -> Option<Tuple> {
                 return None;
             }
             // get_l4proto: non-first fragments and bogus lengths fail.
-            if be16(inner, 6)? & 0x1fff != 0 {
+            if get_u16(inner, 6)? & 0x1fff != 0 {
                 return None;
             }
             let off = usize::from(inner[0] & 0x0f) * 4;
@@ -1689,10 +1608,11 @@ fn inner_tuple(family: Family, inner: &[u8]) -> Option<Tuple> {
             if inner.len() < 40 {
                 return None;
             }
-            let (off, nh, frag) = skip_exthdr(inner, 40, inner[6])?;
-            if frag & !0x7 != 0 {
+            let s = ipv6::skip_exthdr(inner, 40, IpProtocol(inner[6]))?;
+            if s.frag_off & !0x7 != 0 {
                 return None;
             }
+            let (off, nh) = (s.offset, s.nexthdr.0);
             let mut s = [0u8; 16];
             let mut d = [0u8; 16];
             s.copy_from_slice(&inner[8..24]);
@@ -1706,12 +1626,14 @@ fn inner_tuple(family: Family, inner: &[u8]) -> Option<Tuple> {
         (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
     );
     let (src_u, dst_u) = match p {
-        proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP => (be16(l4, 0)?, be16(l4, 2)?),
+        proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP => {
+            (get_u16(l4, 0)?, get_u16(l4, 2)?)
+        }
         _ if icmp => {
             if l4.len() < 8 {
                 return None;
             }
-            (be16(l4, 4)?, be16(l4, 0)?)
+            (get_u16(l4, 4)?, get_u16(l4, 0)?)
         }
         proto::GRE => gre_keys(l4)?,
         _ => (0, 0),

@@ -15,11 +15,14 @@ use core::net::{IpAddr, Ipv4Addr};
 
 use bitflags::bitflags;
 
-use super::bytes::{be16, csum_replace, fold, l4_checksum_ok, pseudo_sum, put16, sum_bytes};
 use super::tuple::{addr_bytes, proto, Dir, Family, Tuple};
 use super::TcpState;
-use super::{skip_exthdr, ConntrackTable, CtInfo, CtSlot, CtStatus, CtVerdict, L3Meta, NIL};
+use super::{csum_ok, ConntrackTable, CtInfo, CtSlot, CtStatus, CtVerdict, NIL};
+use crate::nf::Hook;
 use crate::time::Instant;
+use crate::wire::checksum::{icmpv4, icmpv6, inet_proto_replace as csum_replace};
+use crate::wire::meta::PacketMeta;
+use crate::wire::{get_u16, ipv6, wr_u16, IpProtocol};
 
 /// `jhash2` of `include/linux/jhash.h` (Bob Jenkins' lookup3).
 pub(crate) fn jhash2(k: &[u32], initval: u32) -> u32 {
@@ -112,25 +115,13 @@ impl ManipType {
     }
 }
 
-/// The hooks where the nat table runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NatHook {
-    /// PREROUTING (DNAT).
-    PreRouting,
-    /// INPUT (SNAT).
-    LocalIn,
-    /// OUTPUT (DNAT).
-    LocalOut,
-    /// POSTROUTING (SNAT).
-    PostRouting,
-}
-
-impl NatHook {
-    /// `HOOK2MANIP`.
-    pub fn manip(self) -> ManipType {
-        match self {
-            NatHook::PostRouting | NatHook::LocalIn => ManipType::Src,
-            NatHook::PreRouting | NatHook::LocalOut => ManipType::Dst,
+impl ManipType {
+    /// `HOOK2MANIP`: source NAT in POSTROUTING and INPUT, destination NAT
+    /// in the other hooks (nat runs in PREROUTING and OUTPUT for those).
+    pub fn of_hook(hook: Hook) -> ManipType {
+        match hook {
+            Hook::PostRouting | Hook::LocalIn => ManipType::Src,
+            Hook::PreRouting | Hook::Forward | Hook::LocalOut => ManipType::Dst,
         }
     }
 }
@@ -771,11 +762,11 @@ impl ConntrackTable {
     pub fn alloc_null_binding(
         &mut self,
         h: super::CtHandle,
-        hook: NatHook,
+        hook: Hook,
         rng: &mut dyn NatRng,
         now: Instant,
     ) -> CtVerdict {
-        let manip = hook.manip();
+        let manip = ManipType::of_hook(hook);
         let Some(e) = self.get(h) else {
             return CtVerdict::Drop;
         };
@@ -806,13 +797,13 @@ impl ConntrackTable {
     /// kills the entry and drops the packet: the host calls
     /// [`ConntrackTable::remove`] and drops. Only meaningful in POSTROUTING
     /// for packets that did not walk the nat chain.
-    pub fn nat_oif_changed(&self, slot: CtSlot, hook: NatHook, out_ifindex: u32) -> bool {
+    pub fn nat_oif_changed(&self, slot: CtSlot, hook: Hook, out_ifindex: u32) -> bool {
         let CtSlot::Entry { handle, info } = slot else {
             return false;
         };
         self.get(handle).is_some_and(|e| {
             e.masq_index != 0
-                && hook == NatHook::PostRouting
+                && hook == Hook::PostRouting
                 && info.dir() == Dir::Original
                 && e.masq_index != out_ifindex
         })
@@ -820,7 +811,7 @@ impl ConntrackTable {
 
     /// What to do at a nat hook for a packet with this slot (the dispatch of
     /// `nf_nat_ipv4_fn` / `nf_nat_ipv6_fn` / `nf_nat_inet_fn`).
-    pub fn nat_action(&self, slot: CtSlot, hook: NatHook, meta: &L3Meta) -> NatAction {
+    pub fn nat_action(&self, slot: CtSlot, hook: Hook, meta: &PacketMeta) -> NatAction {
         let CtSlot::Entry { handle, info } = slot else {
             return NatAction::Skip;
         };
@@ -828,13 +819,13 @@ impl ConntrackTable {
             return NatAction::Skip;
         }
         let icmp = matches!(
-            (meta.family, meta.l4_proto),
+            (meta.family, meta.protocol.0),
             (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
         );
         match info {
             CtInfo::Related | CtInfo::RelatedReply if icmp => NatAction::Apply,
             CtInfo::Related | CtInfo::RelatedReply | CtInfo::New => {
-                if self.nat_initialized(handle, hook.manip()) {
+                if self.nat_initialized(handle, ManipType::of_hook(hook)) {
                     NatAction::Apply
                 } else {
                     NatAction::WalkRules
@@ -855,9 +846,9 @@ impl ConntrackTable {
     pub fn nat_packet(
         &self,
         slot: CtSlot,
-        hook: NatHook,
+        hook: Hook,
         pkt: &mut [u8],
-        meta: &L3Meta,
+        meta: &PacketMeta,
     ) -> CtVerdict {
         self.nat_packet_csum(slot, hook, pkt, meta, false)
     }
@@ -873,9 +864,9 @@ impl ConntrackTable {
     pub fn nat_packet_csum(
         &self,
         slot: CtSlot,
-        hook: NatHook,
+        hook: Hook,
         pkt: &mut [u8],
-        meta: &L3Meta,
+        meta: &PacketMeta,
         csum_partial: bool,
     ) -> CtVerdict {
         let CtSlot::Entry { handle, info } = slot else {
@@ -884,14 +875,14 @@ impl ConntrackTable {
         let Some(e) = self.get(handle) else {
             return CtVerdict::Accept;
         };
-        let manip = hook.manip();
+        let manip = ManipType::of_hook(hook);
         let dir = info.dir();
         let mut statusbit = manip.nat_bit();
         if dir == Dir::Reply {
             statusbit = NAT_MASK.difference(statusbit);
         }
         let icmp = matches!(
-            (meta.family, meta.l4_proto),
+            (meta.family, meta.protocol.0),
             (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
         );
         if icmp && matches!(info, CtInfo::Related | CtInfo::RelatedReply) {
@@ -917,16 +908,15 @@ impl ConntrackTable {
         manip: ManipType,
         statusbit: CtStatus,
         pkt: &mut [u8],
-        meta: &L3Meta,
+        meta: &PacketMeta,
     ) -> CtVerdict {
-        let hdrlen = meta.l4_offset;
+        let hdrlen = meta.thoff;
         let inner_iplen = if meta.family == Family::Ipv4 { 20 } else { 40 };
         if pkt.len() < hdrlen + 8 + inner_iplen {
             return CtVerdict::Drop;
         }
-        let (_, src) = addr_bytes(meta.src);
-        let (_, dst) = addr_bytes(meta.dst);
-        if !l4_checksum_ok(meta.family, &src, &dst, meta.l4_proto, &pkt[hdrlen..]) {
+        let (src, dst) = meta.addrs(pkt);
+        if !csum_ok(meta.family, &src, &dst, meta.protocol.0, &pkt[hdrlen..]) {
             return CtVerdict::Drop;
         }
         let ty = pkt[hdrlen];
@@ -947,18 +937,16 @@ impl ConntrackTable {
             return CtVerdict::Drop;
         }
         // Recompute the ICMP checksum over the whole message.
-        put16(pkt, hdrlen + 2, 0);
-        let start = if meta.family == Family::Ipv4 {
-            0
-        } else {
-            pseudo_sum(meta.family, &src, &dst, meta.l4_proto, pkt.len() - hdrlen)
+        wr_u16(pkt, hdrlen + 2, 0);
+        let c = match meta.family {
+            Family::Ipv4 => icmpv4(&pkt[hdrlen..]),
+            Family::Ipv6 => icmpv6(&src.into(), &dst.into(), &pkt[hdrlen..]),
         };
-        let c = !fold(sum_bytes(start, &pkt[hdrlen..]));
-        put16(pkt, hdrlen + 2, c);
+        wr_u16(pkt, hdrlen + 2, c);
         let Some(mut target) = other.invert() else {
             return CtVerdict::Drop;
         };
-        target.proto = meta.l4_proto;
+        target.proto = meta.protocol.0;
         if manip_pkt(pkt, 0, meta.family, &target, manip, false) {
             CtVerdict::Accept
         } else {
@@ -997,14 +985,14 @@ fn csum_update_addr(
     };
     let mut oldb = [0u8; 16];
     oldb[..len].copy_from_slice(old);
-    if let Some(c) = be16(pkt, check_off) {
+    if let Some(c) = get_u16(pkt, check_off) {
         let c = if partial {
             // CHECKSUM_PARTIAL: the field is the un-complemented pseudo sum.
             csum_replace(c, new, &oldb[..len])
         } else {
             csum_replace(c, &oldb[..len], new)
         };
-        let _ = put16(pkt, check_off, c);
+        wr_u16(pkt, check_off, c);
     }
 }
 
@@ -1013,8 +1001,8 @@ fn replace_port(pkt: &mut [u8], check_off: usize, old: u16, new: u16, partial: b
         // inet_proto_csum_replace2(.., pseudohdr = false) on CHECKSUM_PARTIAL.
         return;
     }
-    if let Some(c) = be16(pkt, check_off) {
-        let _ = put16(
+    if let Some(c) = get_u16(pkt, check_off) {
+        wr_u16(
             pkt,
             check_off,
             csum_replace(c, &old.to_be_bytes(), &new.to_be_bytes()),
@@ -1042,10 +1030,10 @@ fn l4_manip(
                 ManipType::Src => (t.src_u, hdroff),
                 ManipType::Dst => (t.dst_u, hdroff + 2),
             };
-            let Some(old) = be16(pkt, poff) else {
+            let Some(old) = get_u16(pkt, poff) else {
                 return false;
             };
-            let _ = put16(pkt, poff, new);
+            wr_u16(pkt, poff, new);
             if hdrsize < 20 {
                 return true;
             }
@@ -1061,19 +1049,20 @@ fn l4_manip(
                 ManipType::Src => (t.src_u, hdroff),
                 ManipType::Dst => (t.dst_u, hdroff + 2),
             };
-            let Some(old) = be16(pkt, poff) else {
+            let Some(old) = get_u16(pkt, poff) else {
                 return false;
             };
             let check_off = hdroff + 6;
-            let do_csum = partial || t.proto == proto::UDPLITE || be16(pkt, check_off) != Some(0);
+            let do_csum =
+                partial || t.proto == proto::UDPLITE || get_u16(pkt, check_off) != Some(0);
             if do_csum {
                 csum_update_addr(pkt, family, iphdroff, check_off, t, m, partial);
                 replace_port(pkt, check_off, old, new, partial);
-                if be16(pkt, check_off) == Some(0) {
-                    let _ = put16(pkt, check_off, 0xffff); // CSUM_MANGLED_0
+                if get_u16(pkt, check_off) == Some(0) {
+                    wr_u16(pkt, check_off, 0xffff); // CSUM_MANGLED_0
                 }
             }
-            let _ = put16(pkt, poff, new);
+            wr_u16(pkt, poff, new);
             true
         }
         proto::ICMP => {
@@ -1083,11 +1072,11 @@ fn l4_manip(
             if !matches!(pkt[hdroff], 0 | 8 | 13 | 14 | 15 | 16 | 17 | 18) {
                 return true;
             }
-            let Some(old) = be16(pkt, hdroff + 4) else {
+            let Some(old) = get_u16(pkt, hdroff + 4) else {
                 return false;
             };
             replace_port(pkt, hdroff + 2, old, t.src_u, false);
-            let _ = put16(pkt, hdroff + 4, t.src_u);
+            wr_u16(pkt, hdroff + 4, t.src_u);
             true
         }
         proto::SCTP => {
@@ -1101,7 +1090,7 @@ fn l4_manip(
                 ManipType::Src => (t.src_u, hdroff),
                 ManipType::Dst => (t.dst_u, hdroff + 2),
             };
-            let _ = put16(pkt, poff, new);
+            wr_u16(pkt, poff, new);
             if hdrsize == 12 {
                 let c = super::sctp::sctp_cksum(&pkt[hdroff..]);
                 pkt[hdroff + 8..hdroff + 12].copy_from_slice(&c);
@@ -1119,7 +1108,11 @@ fn l4_manip(
             }
             match pkt[hdroff + 1] & 0x07 {
                 0 => true,
-                1 => put16(pkt, hdroff + 6, t.dst_u).is_some(),
+                1 => {
+                    // In bounds: the length was checked above.
+                    wr_u16(pkt, hdroff + 6, t.dst_u);
+                    true
+                }
                 _ => false,
             }
         }
@@ -1129,11 +1122,11 @@ fn l4_manip(
             }
             csum_update_addr(pkt, family, iphdroff, hdroff + 2, t, m, false);
             if matches!(pkt[hdroff], 128 | 129) {
-                let Some(old) = be16(pkt, hdroff + 4) else {
+                let Some(old) = get_u16(pkt, hdroff + 4) else {
                     return false;
                 };
                 replace_port(pkt, hdroff + 2, old, t.src_u, false);
-                let _ = put16(pkt, hdroff + 4, t.src_u);
+                wr_u16(pkt, hdroff + 4, t.src_u);
             }
             true
         }
@@ -1168,8 +1161,8 @@ fn manip_pkt(
             }
             let mut old = [0u8; 4];
             old.copy_from_slice(&pkt[iphdroff + off..iphdroff + off + 4]);
-            if let Some(c) = be16(pkt, iphdroff + 10) {
-                let _ = put16(pkt, iphdroff + 10, csum_replace(c, &old, &new[..4]));
+            if let Some(c) = get_u16(pkt, iphdroff + 10) {
+                wr_u16(pkt, iphdroff + 10, csum_replace(c, &old, &new[..4]));
             }
             pkt[iphdroff + off..iphdroff + off + 4].copy_from_slice(&new[..4]);
             true
@@ -1178,8 +1171,11 @@ fn manip_pkt(
             if pkt.len() < iphdroff + 40 {
                 return false;
             }
-            if let Some((hdroff, _, frag)) = skip_exthdr(pkt, iphdroff + 40, pkt[iphdroff + 6]) {
-                if frag & !0x7 == 0 && !l4_manip(pkt, family, iphdroff, hdroff, t, m, partial) {
+            let nh = IpProtocol(pkt[iphdroff + 6]);
+            if let Some(s) = ipv6::skip_exthdr(pkt, iphdroff + 40, nh) {
+                if s.frag_off & !0x7 == 0
+                    && !l4_manip(pkt, family, iphdroff, s.offset, t, m, partial)
+                {
                     return false;
                 }
             }
@@ -1192,6 +1188,7 @@ fn manip_pkt(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::checksum::pseudo_header;
 
     /// A CHECKSUM_PARTIAL TCP segment (field = folded pseudo-header sum)
     /// keeps a field equal to the pseudo-header sum of its new addresses
@@ -1215,13 +1212,7 @@ mod tests {
             b
         };
         let dst = b16([203, 0, 113, 10]);
-        let before = fold(pseudo_sum(
-            Family::Ipv4,
-            &b16([192, 168, 1, 31]),
-            &dst,
-            6,
-            20,
-        ));
+        let before = pseudo_header(&[192, 168, 1, 31], &dst[..4], IpProtocol::TCP, 20);
         pkt[36..38].copy_from_slice(&before.to_be_bytes());
         let t = Tuple {
             family: Family::Ipv4,
@@ -1239,9 +1230,9 @@ mod tests {
             ManipType::Src,
             true
         ));
-        let want = fold(pseudo_sum(Family::Ipv4, &t.src, &dst, 6, 20));
-        assert_eq!(be16(&pkt, 36), Some(want));
-        assert_eq!(be16(&pkt, 20), Some(8080));
+        let want = pseudo_header(&t.src[..4], &dst[..4], IpProtocol::TCP, 20);
+        assert_eq!(get_u16(&pkt, 36), Some(want));
+        assert_eq!(get_u16(&pkt, 20), Some(8080));
     }
 
     #[test]

@@ -2,10 +2,10 @@
 //! `net/netfilter/nf_conntrack_proto_sctp.c` (`sctp_conntracks`,
 //! `do_basic_checks`, `sctp_new`, `sctp_error`, `nf_conntrack_sctp_packet`).
 
-use super::bytes::be32;
 use super::config::Config;
 use super::tuple::Dir;
 use crate::time::Duration;
+use crate::wire::get_u32;
 
 /// SCTP conntrack state (`enum sctp_conntrack`), as `/proc` prints it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -253,7 +253,7 @@ pub(crate) fn packet(
     if error(seg, verify) {
         return SctpVerdict::Invalid;
     }
-    let Some(vtag) = be32(seg, 4) else {
+    let Some(vtag) = get_u32(seg, 4) else {
         return SctpVerdict::Invalid;
     };
     let Some(map) = basic_checks(seg) else {
@@ -276,7 +276,7 @@ pub(crate) fn packet(
                 if vtag != 0 {
                     return SctpVerdict::Invalid;
                 }
-                let Some(tag) = be32(seg, c.off + 4) else {
+                let Some(tag) = get_u32(seg, c.off + 4) else {
                     return SctpVerdict::Invalid;
                 };
                 st.vtag[1] = tag;
@@ -363,7 +363,7 @@ pub(crate) fn packet(
             return SctpVerdict::Invalid;
         }
         if c.ty == INIT {
-            let Some(tag) = be32(seg, c.off + 4) else {
+            let Some(tag) = get_u32(seg, c.off + 4) else {
                 return SctpVerdict::Invalid;
             };
             if st.init[d] && st.init[1 - d] {
@@ -376,7 +376,7 @@ pub(crate) fn packet(
                 ignore = true;
             }
         } else if c.ty == INIT_ACK {
-            let Some(tag) = be32(seg, c.off + 4) else {
+            let Some(tag) = get_u32(seg, c.off + 4) else {
                 return SctpVerdict::Invalid;
             };
             let v = st.vtag[1 - d];

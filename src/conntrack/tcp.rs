@@ -2,11 +2,11 @@
 //! (Linux 6.x: `tcp_conntracks`, `tcp_valid_flags`, `tcp_error`, `tcp_new`,
 //! `tcp_in_window`, `nf_conntrack_tcp_packet`, `tcp_options`, `tcp_sack`).
 
-use super::bytes::{be16, be32, l4_checksum_ok};
 use super::config::{Config, TCP_TIMEOUT_RETRANS, TCP_TIMEOUT_UNACK};
 use super::tuple::{Dir, Family};
-use super::CtStatus;
+use super::{csum_ok, CtStatus};
 use crate::time::Duration;
+use crate::wire::{get_u32, tcp};
 
 /// TCP connection state (`enum tcp_conntrack`), as printed in
 /// `/proc/net/nf_conntrack`.
@@ -297,7 +297,7 @@ fn tcp_sack(h: &Hdr<'_>, sack: &mut u32) {
                 if opcode == 5 && opsize >= 2 + 8 && (opsize - 2) % 8 == 0 {
                     let mut j = 0;
                     while j < opsize - 2 {
-                        if let Some(tmp) = be32(opts, i + 2 + j + 4) {
+                        if let Some(tmp) = get_u32(opts, i + 2 + j + 4) {
                             if after(tmp, *sack) {
                                 *sack = tmp;
                             }
@@ -355,27 +355,22 @@ pub(crate) struct TcpCtx<'c> {
 
 /// `tcp_error` + header checks. `None`: INVALID.
 fn parse<'a>(seg: &'a [u8], ctx: &TcpCtx<'_>) -> Option<Hdr<'a>> {
-    if seg.len() < 20 {
+    let t = tcp::Packet::new_checked(seg).ok()?;
+    t.check_header_len().ok()?;
+    if ctx.cfg.checksum && ctx.prerouting && !csum_ok(ctx.family, ctx.src, ctx.dst, 6, seg) {
         return None;
     }
-    let doff = usize::from(seg[12] >> 4) * 4;
-    if doff < 20 || seg.len() < doff {
-        return None;
-    }
-    if ctx.cfg.checksum && ctx.prerouting && !l4_checksum_ok(ctx.family, ctx.src, ctx.dst, 6, seg) {
-        return None;
-    }
-    let flags = seg[13];
+    let flags = t.flags().bits();
     if !valid_flags(flags) {
         return None;
     }
     Some(Hdr {
         seg,
-        seq: be32(seg, 4)?,
-        ack_seq: be32(seg, 8)?,
-        win: be16(seg, 14)?,
+        seq: t.seq_number().0,
+        ack_seq: t.ack_number().0,
+        win: t.window_len(),
         flags,
-        doff,
+        doff: t.header_len(),
     })
 }
 

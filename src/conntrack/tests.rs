@@ -1,8 +1,11 @@
 //! Tests of the table, the trackers and NAT with byte-array packets.
 //! A few packets are taken from the recorded kernel traces (noted where).
 
-use super::bytes::{fold, pseudo_sum, sum_bytes};
+use core::net::IpAddr;
+
 use super::*;
+use crate::wire::checksum::{combine, pseudo_header, sum};
+use crate::wire::IpProtocol;
 
 const S: u64 = 1_000;
 
@@ -21,35 +24,18 @@ fn to_hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-/// Test-only L3 parser (the host computes this in the real path).
-fn meta(p: &[u8]) -> L3Meta {
-    if p[0] >> 4 == 4 {
-        let ihl = usize::from(p[0] & 0xf) * 4;
-        L3Meta {
-            family: Family::Ipv4,
-            l3_header_len: ihl,
-            l4_proto: p[9],
-            l4_offset: ihl,
-            frag_offset: u16::from_be_bytes([p[6], p[7]]) & 0x1fff,
-            src: IpAddr::from([p[12], p[13], p[14], p[15]]),
-            dst: IpAddr::from([p[16], p[17], p[18], p[19]]),
-        }
-    } else {
-        let (off, nh, frag) = skip_exthdr(p, 40, p[6]).unwrap();
-        let mut s = [0u8; 16];
-        let mut d = [0u8; 16];
-        s.copy_from_slice(&p[8..24]);
-        d.copy_from_slice(&p[24..40]);
-        L3Meta {
-            family: Family::Ipv6,
-            l3_header_len: 40,
-            l4_proto: nh,
-            l4_offset: off,
-            frag_offset: frag >> 3,
-            src: IpAddr::from(s),
-            dst: IpAddr::from(d),
-        }
-    }
+/// The host's one parse of a packet.
+fn meta(p: &[u8]) -> PacketMeta {
+    PacketMeta::parse(p).unwrap()
+}
+
+/// The stored checksum over a pseudo-header and `data`.
+fn pseudo_csum(fam: Family, s: &[u8; 16], d: &[u8; 16], p: u8, data: &[u8]) -> u16 {
+    let n = fam.addr_len();
+    !combine(&[
+        pseudo_header(&s[..n], &d[..n], IpProtocol(p), data.len() as u32),
+        sum(data),
+    ])
 }
 
 fn ip(s: &str) -> IpAddr {
@@ -64,12 +50,11 @@ fn build(src: &str, dst: &str, p: u8, mut l4: Vec<u8>, csum_at: Option<usize>) -
     if let Some(at) = csum_at {
         l4[at] = 0;
         l4[at + 1] = 0;
-        let start = if fam == Family::Ipv4 && p == proto::ICMP {
-            0
+        let c = if fam == Family::Ipv4 && p == proto::ICMP {
+            !sum(&l4)
         } else {
-            pseudo_sum(fam, &s, &d, p, l4.len())
+            pseudo_csum(fam, &s, &d, p, &l4)
         };
-        let c = !fold(sum_bytes(start, &l4));
         l4[at..at + 2].copy_from_slice(&c.to_be_bytes());
     }
     match fam {
@@ -79,7 +64,7 @@ fn build(src: &str, dst: &str, p: u8, mut l4: Vec<u8>, csum_at: Option<usize>) -
             h[2..4].copy_from_slice(&total.to_be_bytes());
             h.extend_from_slice(&s[..4]);
             h.extend_from_slice(&d[..4]);
-            let c = !fold(sum_bytes(0, &h));
+            let c = !sum(&h);
             h[10..12].copy_from_slice(&c.to_be_bytes());
             h.extend_from_slice(&l4);
             h
@@ -167,14 +152,14 @@ impl Sim {
         }
     }
     /// process + confirm (packet accepted by the ruleset).
-    fn pass(&mut self, pkt: &[u8], hook: CtHook, now: Instant) -> CtSlot {
+    fn pass(&mut self, pkt: &[u8], hook: Hook, now: Instant) -> CtSlot {
         let r = self.ct.process(pkt, &meta(pkt), hook, now);
         assert_eq!(r.verdict, CtVerdict::Accept);
         assert_eq!(self.ct.confirm(r.slot, now), CtVerdict::Accept);
         r.slot
     }
     fn inp(&mut self, pkt: &[u8], now: Instant) -> CtSlot {
-        self.pass(pkt, CtHook::PreRouting, now)
+        self.pass(pkt, Hook::PreRouting, now)
     }
     /// /proc listing sorted, with timeouts as seen 30 ms after `now`.
     fn listing(&self, now: Instant) -> Vec<(String, u64)> {
@@ -218,13 +203,13 @@ fn trace_basic_server_handshake_and_ping() {
     let r = "src=192.0.2.1 dst=192.0.2.20 sport=22 dport=50000";
 
     let slot = s.inp(&syn, ms(230));
-    assert_eq!(slot.state_bits(), CtStateBits::NEW);
+    assert_eq!(slot.state_bits(), CtStates::NEW);
     assert_eq!(
         s.one(ms(230)),
         (format!("ipv4 tcp SYN_SENT {c} [UNREPLIED] {r} mark=0"), 119)
     );
 
-    let slot = s.pass(&synack, CtHook::LocalOut, ms(263));
+    let slot = s.pass(&synack, Hook::LocalOut, ms(263));
     assert_eq!(slot.info(), Some(CtInfo::EstablishedReply));
     assert_eq!(
         s.one(ms(263)),
@@ -250,7 +235,7 @@ fn trace_basic_server_handshake_and_ping() {
             29
         )
     );
-    let slot = s.pass(&reply, CtHook::LocalOut, ms(427));
+    let slot = s.pass(&reply, Hook::LocalOut, ms(427));
     assert_eq!(slot.info(), Some(CtInfo::EstablishedReply));
     let l = s.listing(ms(427));
     assert_eq!(
@@ -268,7 +253,7 @@ fn dropped_packet_leaves_nothing() {
     let mut s = Sim::new(Config::with_max(4));
     let syn =
         hex("45000028000100004006f6b9c0000214c0000201c3510d3d00000001000000005002faf0604c0000");
-    let r = s.ct.process(&syn, &meta(&syn), CtHook::PreRouting, ms(0));
+    let r = s.ct.process(&syn, &meta(&syn), Hook::PreRouting, ms(0));
     let h = r.slot.handle().unwrap();
     assert_eq!(s.ct.count(), 1);
     assert_eq!(
@@ -292,7 +277,7 @@ fn trace_ipv6_handshake_and_ping() {
     let ackp = hex("600000000014064020010db800000000000000000000002020010db8000000000000000000000001cf0801bb000003e9000013895010faf0711b0000");
     let echo = hex("6000000000083a4020010db800000000000000000000002020010db80000000000000000000000018000242500040001");
     s.inp(&syn, ms(218));
-    s.pass(&synack, CtHook::LocalOut, ms(250));
+    s.pass(&synack, Hook::LocalOut, ms(250));
     s.inp(&ackp, ms(283));
     let a = "2001:0db8:0000:0000:0000:0000:0000:0020";
     let b = "2001:0db8:0000:0000:0000:0000:0000:0001";
@@ -310,7 +295,7 @@ fn trace_ipv6_handshake_and_ping() {
 /// Decrement TTL the way `ip_decrease_ttl` does (the host's job when forwarding).
 fn fwd_ttl(p: &mut [u8]) {
     let c = u16::from_be_bytes([p[10], p[11]]);
-    let c = bytes::csum_replace(c, &[p[8], p[9]], &[p[8] - 1, p[9]]);
+    let c = crate::wire::checksum::inet_proto_replace(c, &[p[8], p[9]], &[p[8] - 1, p[9]]);
     p[8] -= 1;
     p[10..12].copy_from_slice(&c.to_be_bytes());
 }
@@ -328,10 +313,10 @@ fn trace_nat_gateway() {
         hex("45000028000100004006147ccb00711ec6336401c73808ae00000064000000005002faf07e530000");
     let m = meta(&p);
     let now = ms(221);
-    let r = ct.process(&p, &m, CtHook::PreRouting, now);
+    let r = ct.process(&p, &m, Hook::PreRouting, now);
     let h = r.slot.handle().unwrap();
     assert_eq!(
-        ct.nat_action(r.slot, NatHook::PreRouting, &m),
+        ct.nat_action(r.slot, Hook::PreRouting, &m),
         NatAction::WalkRules
     );
     let range = NatRange::to(ip("192.0.2.10"), ip("192.0.2.10"), Some((22, 22)));
@@ -340,22 +325,22 @@ fn trace_nat_gateway() {
         CtVerdict::Accept
     );
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &m),
+        ct.nat_packet(r.slot, Hook::PreRouting, &mut p, &m),
         CtVerdict::Accept
     );
     fwd_ttl(&mut p);
     // POSTROUTING: MASQUERADE only matches -o eth1; this goes to eth0: null binding.
     assert_eq!(
-        ct.nat_action(r.slot, NatHook::PostRouting, &m),
+        ct.nat_action(r.slot, Hook::PostRouting, &m),
         NatAction::WalkRules
     );
     assert_eq!(
-        ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, now),
+        ct.alloc_null_binding(h, Hook::PostRouting, &mut rng, now),
         CtVerdict::Accept
     );
     let m2 = meta(&p);
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PostRouting, &mut p, &m2),
+        ct.nat_packet(r.slot, Hook::PostRouting, &mut p, &m2),
         CtVerdict::Accept
     );
     assert_eq!(ct.confirm(r.slot, now), CtVerdict::Accept);
@@ -365,7 +350,7 @@ fn trace_nat_gateway() {
     );
     assert!(ct
         .state_bits(r.slot)
-        .contains(CtStateBits::DNAT | CtStateBits::NEW));
+        .contains(CtStates::DNAT | CtStates::NEW));
     assert_eq!(
         ct.proc_entry(h).unwrap().to_string(),
         "ipv4 tcp SYN_SENT src=203.0.113.30 dst=198.51.100.1 sport=51000 dport=2222 [UNREPLIED] src=192.0.2.10 dst=203.0.113.30 sport=22 dport=51000 mark=0"
@@ -376,19 +361,19 @@ fn trace_nat_gateway() {
         hex("450000280001000040067ca6c000020acb00711e0016c738000000c8000000655012faf0ee3c0000");
     let now = ms(254);
     let m = meta(&p);
-    let r = ct.process(&p, &m, CtHook::PreRouting, now);
+    let r = ct.process(&p, &m, Hook::PreRouting, now);
     assert_eq!(r.slot.info(), Some(CtInfo::EstablishedReply));
     assert_eq!(
-        ct.nat_action(r.slot, NatHook::PreRouting, &m),
+        ct.nat_action(r.slot, Hook::PreRouting, &m),
         NatAction::Apply
     );
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &m),
+        ct.nat_packet(r.slot, Hook::PreRouting, &mut p, &m),
         CtVerdict::Accept
     );
     fwd_ttl(&mut p);
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PostRouting, &mut p, &m),
+        ct.nat_packet(r.slot, Hook::PostRouting, &mut p, &m),
         CtVerdict::Accept
     );
     assert_eq!(
@@ -400,14 +385,14 @@ fn trace_nat_gateway() {
     let mut p = hex("4500001d0001000040117c8fc000020acb007135cb2000350009c54571");
     let now = ms(320);
     let m = meta(&p);
-    let r = ct.process(&p, &m, CtHook::PreRouting, now);
+    let r = ct.process(&p, &m, Hook::PreRouting, now);
     let hu = r.slot.handle().unwrap();
     assert_eq!(
-        ct.alloc_null_binding(hu, NatHook::PreRouting, &mut rng, now),
+        ct.alloc_null_binding(hu, Hook::PreRouting, &mut rng, now),
         CtVerdict::Accept
     );
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &m),
+        ct.nat_packet(r.slot, Hook::PreRouting, &mut p, &m),
         CtVerdict::Accept
     );
     fwd_ttl(&mut p);
@@ -417,7 +402,7 @@ fn trace_nat_gateway() {
         CtVerdict::Accept
     );
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PostRouting, &mut p, &m),
+        ct.nat_packet(r.slot, Hook::PostRouting, &mut p, &m),
         CtVerdict::Accept
     );
     assert_eq!(ct.confirm(r.slot, now), CtVerdict::Accept);
@@ -430,15 +415,15 @@ fn trace_nat_gateway() {
     let mut p = hex("4500001d0001000040111465cb007135c63364010035cb2000096d1b61");
     let now = ms(352);
     let m = meta(&p);
-    let r = ct.process(&p, &m, CtHook::PreRouting, now);
+    let r = ct.process(&p, &m, Hook::PreRouting, now);
     assert_eq!(r.slot.handle(), Some(hu));
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &m),
+        ct.nat_packet(r.slot, Hook::PreRouting, &mut p, &m),
         CtVerdict::Accept
     );
     fwd_ttl(&mut p);
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PostRouting, &mut p, &m),
+        ct.nat_packet(r.slot, Hook::PostRouting, &mut p, &m),
         CtVerdict::Accept
     );
     assert_eq!(
@@ -464,13 +449,13 @@ fn trace_nat_gateway() {
     let total = e.len() as u16;
     e[2..4].copy_from_slice(&total.to_be_bytes());
     e[10..12].copy_from_slice(&[0, 0]);
-    let c = !fold(sum_bytes(0, &e[..20]));
+    let c = !sum(&e[..20]);
     e[10..12].copy_from_slice(&c.to_be_bytes());
     e[hl + 2..hl + 4].copy_from_slice(&[0, 0]);
-    let c = !fold(sum_bytes(0, &e[hl..]));
+    let c = !sum(&e[hl..]);
     e[hl + 2..hl + 4].copy_from_slice(&c.to_be_bytes());
     let m = meta(&e);
-    let r = ct.process(&e, &m, CtHook::PreRouting, ms(400));
+    let r = ct.process(&e, &m, Hook::PreRouting, ms(400));
     assert_eq!(
         r.slot,
         CtSlot::Entry {
@@ -479,15 +464,15 @@ fn trace_nat_gateway() {
         }
     );
     assert_eq!(
-        ct.nat_action(r.slot, NatHook::PostRouting, &m),
+        ct.nat_action(r.slot, Hook::PostRouting, &m),
         NatAction::Apply
     );
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PreRouting, &mut e, &m),
+        ct.nat_packet(r.slot, Hook::PreRouting, &mut e, &m),
         CtVerdict::Accept
     );
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PostRouting, &mut e, &m),
+        ct.nat_packet(r.slot, Hook::PostRouting, &mut e, &m),
         CtVerdict::Accept
     );
     assert_eq!(&e[12..16], &[198, 51, 100, 1], "outer source de-DNATed");
@@ -497,41 +482,37 @@ fn trace_nat_gateway() {
         "inner destination"
     );
     assert_eq!(&e[hl + 8 + 22..hl + 8 + 24], &2222u16.to_be_bytes());
-    assert_eq!(fold(sum_bytes(0, &e[..20])), 0xffff, "outer IP checksum");
-    assert_eq!(fold(sum_bytes(0, &e[hl..])), 0xffff, "ICMP checksum");
-    assert_eq!(
-        fold(sum_bytes(0, &e[hl + 8..hl + 28])),
-        0xffff,
-        "inner IP checksum"
-    );
+    assert_eq!(sum(&e[..20]), 0xffff, "outer IP checksum");
+    assert_eq!(sum(&e[hl..]), 0xffff, "ICMP checksum");
+    assert_eq!(sum(&e[hl + 8..hl + 28]), 0xffff, "inner IP checksum");
 }
 
 #[test]
 fn tcp_invalid_flags_and_checksum() {
     let mut s = Sim::new(Config::with_max(4));
     let p = tcp(A, 1000, B, 22, 1, 0, SYN | FIN, 1000, &[], 0);
-    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
     assert_eq!(r.slot, CtSlot::Invalid);
     assert_eq!(s.ct.count(), 0);
     let mut p = tcp(A, 1000, B, 22, 1, 0, SYN, 1000, &[], 0);
     p[36] ^= 0xff; // break the TCP checksum
-    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
     assert_eq!(r.slot, CtSlot::Invalid);
-    let r = s.ct.process(&p, &meta(&p), CtHook::LocalOut, ms(0));
+    let r = s.ct.process(&p, &meta(&p), Hook::LocalOut, ms(0));
     assert_eq!(
         r.slot.state_bits(),
-        CtStateBits::NEW,
+        CtStates::NEW,
         "no checksum check in OUTPUT"
     );
     let mut cfg = Config::with_max(4);
     cfg.set("net.netfilter.nf_conntrack_checksum", 0).unwrap();
     let mut s2 = Sim::new(cfg);
-    let r = s2.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
-    assert_eq!(r.slot.state_bits(), CtStateBits::NEW);
+    let r = s2.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
+    assert_eq!(r.slot.state_bits(), CtStates::NEW);
     // Truncated header.
     let p = tcp(A, 1000, B, 22, 1, 0, SYN, 1000, &[], 0);
     let short = &p[..30];
-    let r = s.ct.process(short, &meta(short), CtHook::LocalOut, ms(0));
+    let r = s.ct.process(short, &meta(short), Hook::LocalOut, ms(0));
     assert_eq!(r.slot, CtSlot::Invalid);
 }
 
@@ -539,7 +520,7 @@ fn handshake(s: &mut Sim, t0: u64) {
     s.inp(&tcp(A, 40000, B, 80, 100, 0, SYN, 64000, &[], 0), ms(t0));
     s.pass(
         &tcp(B, 80, A, 40000, 500, 101, SYN | ACK, 64000, &[], 0),
-        CtHook::LocalOut,
+        Hook::LocalOut,
         ms(t0 + 1),
     );
     s.inp(
@@ -561,14 +542,14 @@ fn tcp_close_sequence_and_reopen() {
     assert_eq!(s.one(ms(3)).1, 119);
     s.pass(
         &tcp(B, 80, A, 40000, 501, 102, ACK, 64000, &[], 0),
-        CtHook::LocalOut,
+        Hook::LocalOut,
         ms(4),
     );
     assert_eq!(s.one(ms(4)).1, 59);
     assert!(s.one(ms(4)).0.starts_with("ipv4 tcp CLOSE_WAIT"));
     s.pass(
         &tcp(B, 80, A, 40000, 501, 102, FIN | ACK, 64000, &[], 0),
-        CtHook::LocalOut,
+        Hook::LocalOut,
         ms(5),
     );
     assert!(s.one(ms(5)).0.starts_with("ipv4 tcp LAST_ACK"));
@@ -581,10 +562,10 @@ fn tcp_close_sequence_and_reopen() {
     let r = s.ct.process(
         &tcp(A, 40000, B, 80, 9000, 0, SYN, 64000, &[], 0),
         &meta(&tcp(A, 40000, B, 80, 9000, 0, SYN, 64000, &[], 0)),
-        CtHook::PreRouting,
+        Hook::PreRouting,
         ms(7),
     );
-    assert_eq!(r.slot.state_bits(), CtStateBits::NEW);
+    assert_eq!(r.slot.state_bits(), CtStates::NEW);
     s.ct.confirm(r.slot, ms(7));
     let (line, t) = s.one(ms(7));
     assert!(
@@ -599,7 +580,7 @@ fn tcp_rst_answering_syn_kills_entry() {
     let mut s = Sim::new(Config::with_max(4));
     s.inp(&tcp(A, 40001, B, 81, 100, 0, SYN, 64000, &[], 0), ms(0));
     let rst = tcp(B, 81, A, 40001, 0, 101, RST | ACK, 0, &[], 0);
-    let r = s.ct.process(&rst, &meta(&rst), CtHook::LocalOut, ms(1));
+    let r = s.ct.process(&rst, &meta(&rst), Hook::LocalOut, ms(1));
     // The packet still carries the (now dying) entry.
     assert_eq!(r.slot.info(), Some(CtInfo::EstablishedReply));
     assert!(s
@@ -610,7 +591,7 @@ fn tcp_rst_answering_syn_kills_entry() {
     assert!(s.listing(ms(1)).is_empty());
     // Reclaimed at the next packet.
     let p = udp(A, 1, B, 2, 0);
-    s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(2));
+    s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(2));
     assert!(s.ct.status(r.slot.handle().unwrap()).is_none());
     assert_eq!(s.ct.count(), 1);
 }
@@ -646,7 +627,7 @@ fn tcp_loose_pickup() {
     // unassured with the unacknowledged timeout.
     s.pass(
         &tcp(B, 80, A, 40002, 2000, 1010, ACK, 500, &[], 0),
-        CtHook::LocalOut,
+        Hook::LocalOut,
         ms(1),
     );
     let (l, t) = s.one(ms(1));
@@ -662,7 +643,7 @@ fn tcp_loose_pickup() {
     cfg.set("net.netfilter.nf_conntrack_tcp_loose", 0).unwrap();
     let mut s = Sim::new(cfg);
     let p = tcp(A, 40002, B, 80, 1000, 2000, ACK, 500, &[], 10);
-    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
     assert_eq!(r.slot, CtSlot::Invalid);
     assert_eq!(s.ct.count(), 0);
 }
@@ -673,20 +654,20 @@ fn tcp_window_checks() {
     handshake(&mut s, 0);
     // In-window data.
     let ok = tcp(A, 40000, B, 80, 101, 501, ACK, 64000, &[], 100);
-    assert_eq!(s.inp(&ok, ms(3)).state_bits(), CtStateBits::ESTABLISHED);
+    assert_eq!(s.inp(&ok, ms(3)).state_bits(), CtStates::ESTABLISHED);
     assert_eq!(s.one(ms(3)).1, 299, "unacknowledged data: 300 s");
     // Data far beyond the receiver's window: INVALID.
     let bad = tcp(A, 40000, B, 80, 101 + 200_000, 501, ACK, 64000, &[], 100);
-    let r = s.ct.process(&bad, &meta(&bad), CtHook::PreRouting, ms(4));
+    let r = s.ct.process(&bad, &meta(&bad), Hook::PreRouting, ms(4));
     assert_eq!(r.slot, CtSlot::Invalid);
     // ACK of data never sent: INVALID.
     let bad = tcp(B, 80, A, 40000, 501, 101 + 5000, ACK, 64000, &[], 0);
-    let r = s.ct.process(&bad, &meta(&bad), CtHook::LocalOut, ms(5));
+    let r = s.ct.process(&bad, &meta(&bad), Hook::LocalOut, ms(5));
     assert_eq!(r.slot, CtSlot::Invalid);
     // The receiver acknowledges: back to the established timeout.
     s.pass(
         &tcp(B, 80, A, 40000, 501, 201, ACK, 64000, &[], 0),
-        CtHook::LocalOut,
+        Hook::LocalOut,
         ms(6),
     );
     assert_eq!(s.one(ms(6)).1, 431_999);
@@ -697,8 +678,8 @@ fn tcp_window_checks() {
     let mut s = Sim::new(cfg);
     handshake(&mut s, 0);
     let bad = tcp(A, 40000, B, 80, 101 + 200_000, 501, ACK, 64000, &[], 100);
-    let r = s.ct.process(&bad, &meta(&bad), CtHook::PreRouting, ms(4));
-    assert_eq!(r.slot.state_bits(), CtStateBits::ESTABLISHED, "be_liberal");
+    let r = s.ct.process(&bad, &meta(&bad), Hook::PreRouting, ms(4));
+    assert_eq!(r.slot.state_bits(), CtStates::ESTABLISHED, "be_liberal");
 }
 
 #[test]
@@ -708,7 +689,7 @@ fn tcp_window_scaling() {
     s.inp(&tcp(A, 40003, B, 80, 100, 0, SYN, 1000, &ws, 0), ms(0));
     s.pass(
         &tcp(B, 80, A, 40003, 500, 101, SYN | ACK, 1000, &ws, 0),
-        CtHook::LocalOut,
+        Hook::LocalOut,
         ms(1),
     );
     s.inp(&tcp(A, 40003, B, 80, 101, 501, ACK, 1000, &[], 0), ms(2));
@@ -716,35 +697,35 @@ fn tcp_window_scaling() {
     // may send only 1000 bytes.
     let p = tcp(A, 40003, B, 80, 101 + 60_000, 501, ACK, 1000, &[], 100);
     assert_eq!(
-        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(3)).slot,
+        s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(3)).slot,
         CtSlot::Invalid
     );
     s.pass(
         &tcp(B, 80, A, 40003, 501, 101, ACK, 1000, &[], 0),
-        CtHook::LocalOut,
+        Hook::LocalOut,
         ms(3),
     );
     // B's scaled window is 1000 << 7 = 128000: 60000 bytes ahead is fine.
     let p = tcp(A, 40003, B, 80, 101 + 60_000, 501, ACK, 1000, &[], 100);
-    assert_eq!(s.inp(&p, ms(3)).state_bits(), CtStateBits::ESTABLISHED);
+    assert_eq!(s.inp(&p, ms(3)).state_bits(), CtStates::ESTABLISHED);
 
     // Without scaling on both sides the same segment is out of window.
     let mut s = Sim::new(Config::with_max(4));
     s.inp(&tcp(A, 40003, B, 80, 100, 0, SYN, 1000, &ws, 0), ms(0));
     s.pass(
         &tcp(B, 80, A, 40003, 500, 101, SYN | ACK, 1000, &[], 0),
-        CtHook::LocalOut,
+        Hook::LocalOut,
         ms(1),
     );
     s.inp(&tcp(A, 40003, B, 80, 101, 501, ACK, 1000, &[], 0), ms(2));
     s.pass(
         &tcp(B, 80, A, 40003, 501, 101, ACK, 1000, &[], 0),
-        CtHook::LocalOut,
+        Hook::LocalOut,
         ms(3),
     );
     let p = tcp(A, 40003, B, 80, 101 + 60_000, 501, ACK, 1000, &[], 100);
     assert_eq!(
-        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(4)).slot,
+        s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(4)).slot,
         CtSlot::Invalid
     );
 }
@@ -756,10 +737,10 @@ fn tcp_retransmissions_shorten_timeout() {
     // Data acknowledged so that DATA_UNACKNOWLEDGED is clear, then the same
     // pure ACK repeated: after max_retrans (3) repeats, timeout max_retrans (300 s).
     let p = tcp(B, 80, A, 40000, 501, 101, ACK, 64000, &[], 0);
-    s.pass(&p, CtHook::LocalOut, ms(3));
+    s.pass(&p, Hook::LocalOut, ms(3));
     assert_eq!(s.one(ms(3)).1, 431_999);
     for i in 0..3 {
-        s.pass(&p, CtHook::LocalOut, ms(4 + i));
+        s.pass(&p, Hook::LocalOut, ms(4 + i));
     }
     assert_eq!(s.one(ms(10)).1, 299);
 }
@@ -779,7 +760,7 @@ fn udp_timeouts_and_assured() {
     let c = "192.0.2.7";
     s.inp(&udp(c, 5000, B, 53, 4), ms(0));
     assert_eq!(s.one(ms(0)).1, 29);
-    let slot = s.pass(&udp(B, 53, c, 5000, 4), CtHook::LocalOut, ms(100));
+    let slot = s.pass(&udp(B, 53, c, 5000, 4), Hook::LocalOut, ms(100));
     let (l, t) = s.one(ms(100));
     assert!(!l.contains("UNREPLIED") && !l.contains("ASSURED"), "{l}");
     assert_eq!(t, 29);
@@ -797,7 +778,7 @@ fn udp_timeouts_and_assured() {
     let mut p = udp(c, 5001, B, 53, 4);
     p[24..26].copy_from_slice(&100u16.to_be_bytes());
     assert_eq!(
-        s.ct.process(&p, &meta(&p), CtHook::LocalOut, ms(3000)).slot,
+        s.ct.process(&p, &meta(&p), Hook::LocalOut, ms(3000)).slot,
         CtSlot::Invalid
     );
 }
@@ -812,8 +793,8 @@ fn expiry_is_lazy_and_exact() {
     assert_eq!(s.ct.entries(ms(29_999)).count(), 1);
     assert_eq!(s.ct.entries(ms(30_000)).count(), 0);
     // A packet after expiry creates a NEW entry.
-    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(30_000));
-    assert_eq!(r.slot.state_bits(), CtStateBits::NEW);
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(30_000));
+    assert_eq!(r.slot.state_bits(), CtStates::NEW);
     assert_ne!(r.slot.handle(), Some(h));
     assert!(s.ct.status(h).is_none());
 }
@@ -824,41 +805,40 @@ fn icmp_rules() {
     // Echo reply without request: cannot create a connection.
     let p = icmp(A, B, 0, 0, 9, &[]);
     assert_eq!(
-        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0)).slot,
+        s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0)).slot,
         CtSlot::Invalid
     );
     // Unknown type (> 18): invalid.
     let p = icmp(A, B, 40, 0, 9, &[]);
     assert_eq!(
-        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0)).slot,
+        s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0)).slot,
         CtSlot::Invalid
     );
     // Error about nothing we know: invalid.
     let inner = udp(B, 1, A, 2, 0);
     let p = icmp(A, B, 3, 3, 0, &inner[..28]);
     assert_eq!(
-        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0)).slot,
+        s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0)).slot,
         CtSlot::Invalid
     );
     // Now with the UDP flow known: RELATED (error travels in reply direction).
-    s.pass(&inner, CtHook::LocalOut, ms(1));
-    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(2));
+    s.pass(&inner, Hook::LocalOut, ms(1));
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(2));
     assert_eq!(r.slot.info(), Some(CtInfo::RelatedReply));
-    assert_eq!(r.slot.state_bits(), CtStateBits::RELATED);
+    assert_eq!(r.slot.state_bits(), CtStates::RELATED);
     // Outer destination not matching the entry: invalid.
     let p2 = icmp(A, "192.0.2.99", 3, 3, 0, &inner[..28]);
     assert_eq!(
-        s.ct.process(&p2, &meta(&p2), CtHook::PreRouting, ms(3))
-            .slot,
+        s.ct.process(&p2, &meta(&p2), Hook::PreRouting, ms(3)).slot,
         CtSlot::Invalid
     );
     // Timestamp request is new-able.
     let p = icmp(A, B, 13, 0, 5, &[0; 12]);
     assert_eq!(
-        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(4))
+        s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(4))
             .slot
             .state_bits(),
-        CtStateBits::NEW
+        CtStates::NEW
     );
 }
 
@@ -869,20 +849,19 @@ fn icmpv6_nd_untracked_and_errors() {
     let b = "2001:db8::1";
     let ns = icmp(a, b, 135, 0, 0, &[0; 16]);
     assert_eq!(
-        s.ct.process(&ns, &meta(&ns), CtHook::PreRouting, ms(0))
-            .slot,
+        s.ct.process(&ns, &meta(&ns), Hook::PreRouting, ms(0)).slot,
         CtSlot::Untracked
     );
-    assert_eq!(CtSlot::Untracked.state_bits(), CtStateBits::UNTRACKED);
+    assert_eq!(CtSlot::Untracked.state_bits(), CtStates::UNTRACKED);
     let inner = udp(b, 7, a, 8, 0);
-    s.pass(&inner, CtHook::LocalOut, ms(1));
+    s.pass(&inner, Hook::LocalOut, ms(1));
     let err = icmp(a, b, 1, 4, 0, &inner);
-    let r = s.ct.process(&err, &meta(&err), CtHook::PreRouting, ms(2));
+    let r = s.ct.process(&err, &meta(&err), Hook::PreRouting, ms(2));
     assert_eq!(r.slot.info(), Some(CtInfo::RelatedReply));
     // Echo reply alone: invalid.
     let p = icmp(a, b, 129, 0, 1, &[]);
     assert_eq!(
-        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(3)).slot,
+        s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(3)).slot,
         CtSlot::Invalid
     );
 }
@@ -919,12 +898,12 @@ fn generic_protocols() {
         None,
     );
     assert_eq!(
-        s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0)).slot,
+        s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0)).slot,
         CtSlot::Invalid
     );
     // A reply makes it a stream (180 s) and ASSURED at once.
     let r = build(B, A, proto::GRE, vec![0, 0, 0x08, 0], None);
-    s.pass(&r, CtHook::LocalOut, ms(1));
+    s.pass(&r, Hook::LocalOut, ms(1));
     s.inp(&build(A, B, proto::GRE, vec![0, 0, 0x08, 0], None), ms(2));
     assert!(s
         .listing(ms(2))
@@ -956,7 +935,7 @@ fn fragments_are_untracked_invalid() {
     let mut p = udp(A, 1, B, 2, 8);
     p[6] = 0x00;
     p[7] = 0x10; // offset 16 * 8
-    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
     assert_eq!(r.slot, CtSlot::Invalid);
 }
 
@@ -969,7 +948,7 @@ fn table_full_early_drop() {
     s.inp(&udp(A, 3, B, 4, 0), ms(0));
     // Full: the non-assured entries of the chain are evicted.
     let p = udp(A, 5, B, 6, 0);
-    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(1));
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(1));
     assert_eq!(r.verdict, CtVerdict::Accept);
     s.ct.confirm(r.slot, ms(1));
     assert_eq!(s.listing(ms(1)).len(), 1);
@@ -982,12 +961,12 @@ fn table_full_early_drop() {
     s.inp(&tcp(A, 40010, B, 80, 100, 0, SYN, 64000, &[], 0), ms(10));
     s.pass(
         &tcp(B, 80, A, 40010, 500, 101, SYN | ACK, 64000, &[], 0),
-        CtHook::LocalOut,
+        Hook::LocalOut,
         ms(11),
     );
     s.inp(&tcp(A, 40010, B, 80, 101, 501, ACK, 64000, &[], 0), ms(12));
     let p = udp(A, 5, B, 6, 0);
-    let r = s.ct.process(&p, &meta(&p), CtHook::PreRouting, ms(13));
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(13));
     assert_eq!(r.verdict, CtVerdict::Drop);
     assert_eq!(s.ct.count(), 2);
 }
@@ -1012,10 +991,10 @@ fn snat_port_clash_picks_other_port() {
     for (i, client) in ["10.0.0.1", "10.0.0.2", "10.0.0.3"].iter().enumerate() {
         let p = tcp(client, 5555, "198.51.100.9", 80, 1, 0, SYN, 1000, &[], 0);
         let m = meta(&p);
-        let r = ct.process(&p, &m, CtHook::PreRouting, ms(i as u64));
+        let r = ct.process(&p, &m, Hook::PreRouting, ms(i as u64));
         let h = r.slot.handle().unwrap();
         assert_eq!(
-            ct.alloc_null_binding(h, NatHook::PreRouting, &mut rng, ms(0)),
+            ct.alloc_null_binding(h, Hook::PreRouting, &mut rng, ms(0)),
             CtVerdict::Accept
         );
         assert_eq!(
@@ -1024,14 +1003,14 @@ fn snat_port_clash_picks_other_port() {
         );
         let mut q = p.clone();
         assert_eq!(
-            ct.nat_packet(r.slot, NatHook::PostRouting, &mut q, &m),
+            ct.nat_packet(r.slot, Hook::PostRouting, &mut q, &m),
             CtVerdict::Accept
         );
         assert_eq!(&q[12..16], &[203, 0, 113, 1]);
         let sport = u16::from_be_bytes([q[20], q[21]]);
         assert_eq!(sport, ct.tuple(h, Dir::Reply).unwrap().dst_u);
         let len = q.len();
-        let tcp_ok = super::bytes::l4_checksum_ok(
+        let tcp_ok = csum_ok(
             Family::Ipv4,
             &tuple::addr_bytes(ip("203.0.113.1")).1,
             &tuple::addr_bytes(ip("198.51.100.9")).1,
@@ -1067,7 +1046,7 @@ fn snat_port_clash_picks_other_port() {
             &[],
             0,
         );
-        let r = ct.process(&p, &meta(&p), CtHook::PreRouting, ms(5));
+        let r = ct.process(&p, &meta(&p), Hook::PreRouting, ms(5));
         assert_eq!(r.slot.handle(), Some(h));
     }
 }
@@ -1077,7 +1056,7 @@ fn nat_setup_rules() {
     let mut ct = ConntrackTable::new(Config::with_max(4)).unwrap();
     let mut rng = SplitMix64::new(1);
     let p = udp(A, 1, B, 2, 0);
-    let r = ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+    let r = ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
     let h = r.slot.handle().unwrap();
     let v6 = NatRange::to(ip("2001:db8::1"), ip("2001:db8::1"), None);
     assert_eq!(
@@ -1085,7 +1064,7 @@ fn nat_setup_rules() {
         CtVerdict::Drop
     );
     assert_eq!(
-        ct.alloc_null_binding(h, NatHook::PreRouting, &mut rng, ms(0)),
+        ct.alloc_null_binding(h, Hook::PreRouting, &mut rng, ms(0)),
         CtVerdict::Accept
     );
     assert!(ct.nat_initialized(h, ManipType::Dst));
@@ -1106,7 +1085,7 @@ fn nat_setup_rules() {
         CtVerdict::Accept
     );
     assert_eq!(
-        ct.nat_action(r.slot, NatHook::PostRouting, &meta(&p)),
+        ct.nat_action(r.slot, Hook::PostRouting, &meta(&p)),
         NatAction::WalkRules
     );
     let est = CtSlot::Entry {
@@ -1114,11 +1093,11 @@ fn nat_setup_rules() {
         info: CtInfo::Established,
     };
     assert_eq!(
-        ct.nat_action(est, NatHook::PostRouting, &meta(&p)),
+        ct.nat_action(est, Hook::PostRouting, &meta(&p)),
         NatAction::Apply
     );
     assert_eq!(
-        ct.nat_action(CtSlot::Invalid, NatHook::PostRouting, &meta(&p)),
+        ct.nat_action(CtSlot::Invalid, Hook::PostRouting, &meta(&p)),
         NatAction::Skip
     );
 }
@@ -1140,26 +1119,18 @@ fn ipv6_dnat_rewrites_and_checksums() {
         0,
     );
     let m = meta(&p);
-    let r = ct.process(&p, &m, CtHook::PreRouting, ms(0));
+    let r = ct.process(&p, &m, Hook::PreRouting, ms(0));
     let h = r.slot.handle().unwrap();
     let range = NatRange::to(ip("2001:db8::10"), ip("2001:db8::10"), Some((80, 80)));
     ct.setup_nat(h, ManipType::Dst, &range, &mut rng, ms(0));
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &m),
+        ct.nat_packet(r.slot, Hook::PreRouting, &mut p, &m),
         CtVerdict::Accept
     );
-    let m2 = meta(&p);
-    assert_eq!(m2.dst, ip("2001:db8::10"));
+    let (s, d) = meta(&p).addrs(&p);
+    assert_eq!(d, tuple::addr_bytes(ip("2001:db8::10")).1);
     assert_eq!(&p[42..44], &80u16.to_be_bytes());
-    let (_, s) = tuple::addr_bytes(m2.src);
-    let (_, d) = tuple::addr_bytes(m2.dst);
-    assert!(super::bytes::l4_checksum_ok(
-        Family::Ipv6,
-        &s,
-        &d,
-        6,
-        &p[40..]
-    ));
+    assert!(csum_ok(Family::Ipv6, &s, &d, 6, &p[40..]));
 }
 
 #[test]
@@ -1213,7 +1184,7 @@ fn invariants_random_flows() {
             _ => icmp(A, B, 8, 0, sport, &[]),
         };
         let m = meta(&p);
-        let r = ct.process(&p, &m, CtHook::PreRouting, now);
+        let r = ct.process(&p, &m, Hook::PreRouting, now);
         assert!(ct.count() <= max);
         if let Some(h) = r.slot.handle() {
             if rng.next_u16() % 5 == 0 {
@@ -1287,7 +1258,7 @@ fn huge_settings_cost_nothing_until_used() {
     // Entries come one by one; memory follows them.
     for i in 0..2000u16 {
         let p = udp(A, 1000 + i, B, 53, 0);
-        let r = ct.process(&p, &meta(&p), CtHook::PreRouting, ms(0));
+        let r = ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
         assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
     }
     assert_eq!(ct.count(), 2000);
@@ -1295,7 +1266,7 @@ fn huge_settings_cost_nothing_until_used() {
     assert!(per_entry < 1024, "{per_entry} bytes per entry");
     for i in 0..2000u16 {
         let p = udp(B, 53, A, 1000 + i, 0);
-        let r = ct.process(&p, &meta(&p), CtHook::PreRouting, ms(1));
+        let r = ct.process(&p, &meta(&p), Hook::PreRouting, ms(1));
         assert_eq!(r.slot.info(), Some(CtInfo::EstablishedReply));
     }
 }
@@ -1341,14 +1312,14 @@ fn growing_index_behaves_like_full_buckets() {
             let m = meta(&p);
             let mut outs = Vec::new();
             for (ct, rng) in [(&mut grow, &mut rg), (&mut full, &mut rf)] {
-                let r = ct.process(&p, &m, CtHook::LocalOut, now);
+                let r = ct.process(&p, &m, Hook::LocalOut, now);
                 let mut o = (r.verdict, r.slot.info(), None, CtVerdict::Accept);
                 if let Some(h) = r.slot.handle() {
-                    ct.alloc_null_binding(h, NatHook::LocalOut, rng, now);
+                    ct.alloc_null_binding(h, Hook::LocalOut, rng, now);
                     if nat {
                         ct.setup_nat(h, ManipType::Src, &snat, rng, now);
                     } else {
-                        ct.alloc_null_binding(h, NatHook::PostRouting, rng, now);
+                        ct.alloc_null_binding(h, Hook::PostRouting, rng, now);
                     }
                     o.2 = ct.tuple(h, Dir::Reply);
                     o.3 = ct.confirm(r.slot, now);
@@ -1365,7 +1336,7 @@ fn growing_index_behaves_like_full_buckets() {
                             _ => Vec::new(),
                         };
                         if !q.is_empty() {
-                            let qr = ct.process(&q, &meta(&q), CtHook::PreRouting, now);
+                            let qr = ct.process(&q, &meta(&q), Hook::PreRouting, now);
                             assert_eq!(qr.slot.info(), Some(CtInfo::EstablishedReply));
                         }
                     }
@@ -1401,37 +1372,37 @@ fn garbage_never_panics() {
         let proto = [1u8, 6, 17, 58, 47, 136, 132][usize::from(rng.next_u16() % 7)];
         let v6 = rng.next_u16() % 2 == 0;
         let l4_offset = usize::from(rng.next_u16() % 48);
-        let meta = L3Meta {
+        // A meta that need not agree with the bytes (addresses are read
+        // from them, whatever they hold).
+        let meta = PacketMeta {
             family: if v6 { Family::Ipv6 } else { Family::Ipv4 },
-            l3_header_len: 20,
-            l4_proto: proto,
-            l4_offset,
-            frag_offset: 0,
-            src: if v6 {
-                ip("2001:db8::1")
-            } else {
-                ip("192.0.2.1")
-            },
-            dst: if v6 {
-                ip("2001:db8::2")
-            } else {
-                ip("192.0.2.2")
-            },
+            l3_len: 20,
+            protocol: IpProtocol(proto),
+            thoff: l4_offset,
+            fragoff: 0,
+            is_fragment: false,
+            l4_len: len.saturating_sub(l4_offset),
+            find_hdr_error: None,
+        };
+        let nat_to = if v6 {
+            ip("2001:db8::1")
+        } else {
+            ip("192.0.2.1")
         };
         let hook = if n % 2 == 0 {
-            CtHook::PreRouting
+            Hook::PreRouting
         } else {
-            CtHook::LocalOut
+            Hook::LocalOut
         };
         let r = ct.process(&p, &meta, hook, ms(n));
         let mut nrng = SplitMix64::new(n);
         if let Some(h) = r.slot.handle() {
-            let _ = ct.alloc_null_binding(h, NatHook::PreRouting, &mut nrng, ms(n));
-            let range = NatRange::to(meta.src, meta.src, Some((1, 10)));
+            let _ = ct.alloc_null_binding(h, Hook::PreRouting, &mut nrng, ms(n));
+            let range = NatRange::to(nat_to, nat_to, Some((1, 10)));
             let _ = ct.setup_nat(h, ManipType::Src, &range, &mut nrng, ms(n));
-            let _ = ct.nat_packet(r.slot, NatHook::PreRouting, &mut p, &meta);
-            let _ = ct.nat_packet(r.slot, NatHook::PostRouting, &mut p, &meta);
-            let _ = ct.nat_packet(r.slot.attach_reply(), NatHook::PostRouting, &mut p, &meta);
+            let _ = ct.nat_packet(r.slot, Hook::PreRouting, &mut p, &meta);
+            let _ = ct.nat_packet(r.slot, Hook::PostRouting, &mut p, &meta);
+            let _ = ct.nat_packet(r.slot.attach_reply(), Hook::PostRouting, &mut p, &meta);
             let _ = ct.confirm(r.slot, ms(n));
             let _ = ct.proc_entry(h).map(|e| e.to_string());
         }
@@ -1452,9 +1423,9 @@ fn snat_evicts_time_wait_when_range_exhausted() {
         let t = ms(i as u64 * 10);
         let syn = tcp(client, 4000, srv, 80, 100, 0, SYN, 1000, &[], 0);
         let m = meta(&syn);
-        let r = ct.process(&syn, &m, CtHook::PreRouting, t);
+        let r = ct.process(&syn, &m, Hook::PreRouting, t);
         let h = r.slot.handle().unwrap();
-        ct.alloc_null_binding(h, NatHook::PreRouting, &mut rng, t);
+        ct.alloc_null_binding(h, Hook::PreRouting, &mut rng, t);
         assert_eq!(
             ct.setup_nat(h, ManipType::Src, &range, &mut rng, t),
             CtVerdict::Accept
@@ -1476,7 +1447,7 @@ fn snat_evicts_time_wait_when_range_exhausted() {
             } else {
                 tcp(srv, 80, "203.0.113.1", port, seq, ack, fl, 1000, &[], 0)
             };
-            let r = ct.process(&p, &meta(&p), CtHook::PreRouting, t);
+            let r = ct.process(&p, &meta(&p), Hook::PreRouting, t);
             assert_eq!(r.slot.handle(), Some(h), "step {k}");
         }
         assert_eq!(ct.tcp_state(h), Some(TcpState::TimeWait));
@@ -1486,9 +1457,9 @@ fn snat_evicts_time_wait_when_range_exhausted() {
     // sequence number is beyond theirs, so one of them is evicted.
     let syn = tcp("10.0.0.3", 4000, srv, 80, 100_000, 0, SYN, 1000, &[], 0);
     let m = meta(&syn);
-    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(100));
+    let r = ct.process(&syn, &m, Hook::PreRouting, ms(100));
     let h = r.slot.handle().unwrap();
-    ct.alloc_null_binding(h, NatHook::PreRouting, &mut rng, ms(100));
+    ct.alloc_null_binding(h, Hook::PreRouting, &mut rng, ms(100));
     assert_eq!(
         ct.setup_nat(h, ManipType::Src, &range, &mut rng, ms(100)),
         CtVerdict::Accept
@@ -1508,12 +1479,12 @@ fn ipv6_icmp_error_translation() {
     let client = "2001:db8:1::2";
     let mut syn = tcp(client, 50000, "2001:db8::1", 8080, 1, 0, SYN, 1000, &[], 0);
     let m = meta(&syn);
-    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(0));
+    let r = ct.process(&syn, &m, Hook::PreRouting, ms(0));
     let h = r.slot.handle().unwrap();
     let range = NatRange::to(ip("2001:db8::10"), ip("2001:db8::10"), Some((80, 80)));
     ct.setup_nat(h, ManipType::Dst, &range, &mut rng, ms(0));
-    ct.nat_packet(r.slot, NatHook::PreRouting, &mut syn, &m);
-    ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, ms(0));
+    ct.nat_packet(r.slot, Hook::PreRouting, &mut syn, &m);
+    ct.alloc_null_binding(h, Hook::PostRouting, &mut rng, ms(0));
     ct.confirm(r.slot, ms(0));
     // 2001:db8::10 answers "port unreachable" about the (DNATed) SYN.
     let mut err = icmp("2001:db8::10", client, 1, 4, 0, &syn);
@@ -1521,13 +1492,10 @@ fn ipv6_icmp_error_translation() {
     let (_, s) = tuple::addr_bytes(ip("2001:db8::10"));
     let (_, d) = tuple::addr_bytes(ip(client));
     err[42..44].copy_from_slice(&[0, 0]);
-    let c = !fold(sum_bytes(
-        pseudo_sum(Family::Ipv6, &s, &d, 58, err.len() - 40),
-        &err[40..],
-    ));
+    let c = pseudo_csum(Family::Ipv6, &s, &d, 58, &err[40..]);
     err[42..44].copy_from_slice(&c.to_be_bytes());
     let m = meta(&err);
-    let r = ct.process(&err, &m, CtHook::PreRouting, ms(1));
+    let r = ct.process(&err, &m, Hook::PreRouting, ms(1));
     assert_eq!(
         r.slot,
         CtSlot::Entry {
@@ -1536,24 +1504,27 @@ fn ipv6_icmp_error_translation() {
         }
     );
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PreRouting, &mut err, &m),
+        ct.nat_packet(r.slot, Hook::PreRouting, &mut err, &m),
         CtVerdict::Accept
     );
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PostRouting, &mut err, &m),
+        ct.nat_packet(r.slot, Hook::PostRouting, &mut err, &m),
         CtVerdict::Accept
     );
-    let m2 = meta(&err);
-    assert_eq!(m2.src, ip("2001:db8::1"), "outer source de-DNATed");
+    let (s, _) = meta(&err).addrs(&err);
+    assert_eq!(
+        s,
+        tuple::addr_bytes(ip("2001:db8::1")).1,
+        "outer source de-DNATed"
+    );
     assert_eq!(
         &err[48 + 24..48 + 40],
         &tuple::addr_bytes(ip("2001:db8::1")).1,
         "inner destination"
     );
     assert_eq!(&err[48 + 42..48 + 44], &8080u16.to_be_bytes());
-    let (_, s) = tuple::addr_bytes(m2.src);
     assert!(
-        super::bytes::l4_checksum_ok(Family::Ipv6, &s, &d, 58, &err[40..]),
+        csum_ok(Family::Ipv6, &s, &d, 58, &err[40..]),
         "ICMPv6 checksum"
     );
 }
@@ -1568,7 +1539,7 @@ fn kernel_checked_window_sequence() {
     s.inp(&tcp(p, 40022, h, 80, 100, 0, SYN, 1000, &ws, 0), ms(0));
     s.pass(
         &tcp(h, 80, p, 40022, 500, 101, SYN | ACK, 1000, &ws, 0),
-        CtHook::LocalOut,
+        Hook::LocalOut,
         ms(1),
     );
     s.inp(&tcp(p, 40022, h, 80, 101, 501, ACK, 1000, &[], 0), ms(2));
@@ -1633,9 +1604,9 @@ fn kernel_checked_window_sequence() {
     ];
     for (i, (pkt, out, invalid, state, timeout)) in steps.into_iter().enumerate() {
         let hook = if out {
-            CtHook::LocalOut
+            Hook::LocalOut
         } else {
-            CtHook::PreRouting
+            Hook::PreRouting
         };
         let now = ms(10 + i as u64);
         let r = s.ct.process(&pkt, &meta(&pkt), hook, now);
@@ -1694,9 +1665,9 @@ fn kernel_checked_simultaneous_open() {
     ];
     for (i, (pkt, out, state, timeout)) in steps.into_iter().enumerate() {
         let hook = if out {
-            CtHook::LocalOut
+            Hook::LocalOut
         } else {
-            CtHook::PreRouting
+            Hook::PreRouting
         };
         let now = ms(i as u64);
         s.pass(&pkt, hook, now);
@@ -1721,9 +1692,9 @@ fn null_binding_resolves_port_clash() {
     let (h1, p1) = {
         let p = udp("192.0.2.50", 7000, "192.0.2.2", 56, 0);
         let m = meta(&p);
-        let r = ct.process(&p, &m, CtHook::LocalOut, ms(0));
+        let r = ct.process(&p, &m, Hook::LocalOut, ms(0));
         let h = r.slot.handle().unwrap();
-        ct.alloc_null_binding(h, NatHook::LocalOut, &mut rng, ms(0));
+        ct.alloc_null_binding(h, Hook::LocalOut, &mut rng, ms(0));
         let one = NatRange::to(ip("192.0.2.1"), ip("192.0.2.1"), None);
         ct.setup_nat(h, ManipType::Src, &one, &mut rng, ms(0));
         ct.confirm(r.slot, ms(0));
@@ -1732,26 +1703,26 @@ fn null_binding_resolves_port_clash() {
     assert_eq!(p1, 7000);
     let p = udp("192.0.2.1", 7000, "192.0.2.2", 56, 0);
     let m = meta(&p);
-    let r = ct.process(&p, &m, CtHook::LocalOut, ms(1));
+    let r = ct.process(&p, &m, Hook::LocalOut, ms(1));
     let h2 = r.slot.handle().unwrap();
     assert_ne!(h1, h2);
-    ct.alloc_null_binding(h2, NatHook::LocalOut, &mut rng, ms(1));
+    ct.alloc_null_binding(h2, Hook::LocalOut, &mut rng, ms(1));
     assert_eq!(
-        ct.nat_action(r.slot, NatHook::PostRouting, &m),
+        ct.nat_action(r.slot, Hook::PostRouting, &m),
         NatAction::WalkRules
     );
-    ct.alloc_null_binding(h2, NatHook::PostRouting, &mut rng, ms(1));
+    ct.alloc_null_binding(h2, Hook::PostRouting, &mut rng, ms(1));
     let mut q = p.clone();
-    ct.nat_packet(r.slot, NatHook::PostRouting, &mut q, &m);
+    ct.nat_packet(r.slot, Hook::PostRouting, &mut q, &m);
     ct.confirm(r.slot, ms(1));
     let port = u16::from_be_bytes([q[20], q[21]]);
     assert!(port >= 1024 && port != 7000, "{port}");
     assert!(ct.status(h2).unwrap().contains(CtStatus::SRC_NAT));
     // The next packet of the flow keeps the same port.
-    let r = ct.process(&p, &m, CtHook::LocalOut, ms(2));
+    let r = ct.process(&p, &m, Hook::LocalOut, ms(2));
     assert_eq!(r.slot.handle(), Some(h2));
     let mut q2 = p.clone();
-    ct.nat_packet(r.slot, NatHook::PostRouting, &mut q2, &m);
+    ct.nat_packet(r.slot, Hook::PostRouting, &mut q2, &m);
     assert_eq!(q2, q);
 }
 
@@ -1880,9 +1851,9 @@ fn kernel_checked_sctp_association() {
     let mut s = Sim::new(Config::with_max(4));
     for (i, (pkt, out, invalid, state, timeout)) in steps.into_iter().enumerate() {
         let hook = if out {
-            CtHook::LocalOut
+            Hook::LocalOut
         } else {
-            CtHook::PreRouting
+            Hook::PreRouting
         };
         let now = ms(i as u64);
         let r = s.ct.process(&pkt, &meta(&pkt), hook, now);
@@ -1902,7 +1873,7 @@ fn kernel_checked_sctp_association() {
     let mut bad = sctp_pkt(p, 5001, h, 7000, 0, &[(1, 0, init(x))]);
     bad[30] ^= 1;
     assert_eq!(
-        s.ct.process(&bad, &meta(&bad), CtHook::PreRouting, ms(20))
+        s.ct.process(&bad, &meta(&bad), Hook::PreRouting, ms(20))
             .slot,
         CtSlot::Invalid
     );
@@ -1919,14 +1890,14 @@ fn kernel_checked_icmp_error_translation() {
     let mut syn =
         hex("450000280001000040062665c6336402c6336401c73808ae00000064000000005002faf0903c0000");
     let m = meta(&syn);
-    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(0));
+    let r = ct.process(&syn, &m, Hook::PreRouting, ms(0));
     let h = r.slot.handle().unwrap();
     let range = NatRange::to(ip("192.0.2.10"), ip("192.0.2.10"), Some((22, 22)));
     ct.setup_nat(h, ManipType::Dst, &range, &mut rng, ms(0));
-    ct.nat_packet(r.slot, NatHook::PreRouting, &mut syn, &m);
+    ct.nat_packet(r.slot, Hook::PreRouting, &mut syn, &m);
     fwd_ttl(&mut syn);
-    ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, ms(0));
-    ct.nat_packet(r.slot, NatHook::PostRouting, &mut syn, &m);
+    ct.alloc_null_binding(h, Hook::PostRouting, &mut rng, ms(0));
+    ct.nat_packet(r.slot, Hook::PostRouting, &mut syn, &m);
     assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
     assert_eq!(
         to_hex(&syn),
@@ -1935,7 +1906,7 @@ fn kernel_checked_icmp_error_translation() {
 
     let mut err = hex("450000380001000040018e84c000020ac63364020303354a0000000045000028000100003f068f8fc6336402c000020ac738001600000064");
     let m = meta(&err);
-    let r = ct.process(&err, &m, CtHook::PreRouting, ms(500));
+    let r = ct.process(&err, &m, Hook::PreRouting, ms(500));
     assert_eq!(
         r.slot,
         CtSlot::Entry {
@@ -1944,12 +1915,12 @@ fn kernel_checked_icmp_error_translation() {
         }
     );
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PreRouting, &mut err, &m),
+        ct.nat_packet(r.slot, Hook::PreRouting, &mut err, &m),
         CtVerdict::Accept
     );
     fwd_ttl(&mut err);
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PostRouting, &mut err, &m),
+        ct.nat_packet(r.slot, Hook::PostRouting, &mut err, &m),
         CtVerdict::Accept
     );
     assert_eq!(
@@ -1966,14 +1937,14 @@ fn kernel_checked_icmpv6_error_translation() {
     let mut rng = SplitMix64::new(1);
     let mut syn = hex("600000000014064020010db800010000000000000000000220010db8000100000000000000000001c73808ae00000064000000005002faf089300000");
     let m = meta(&syn);
-    let r = ct.process(&syn, &m, CtHook::PreRouting, ms(0));
+    let r = ct.process(&syn, &m, Hook::PreRouting, ms(0));
     let h = r.slot.handle().unwrap();
     let range = NatRange::to(ip("2001:db8::10"), ip("2001:db8::10"), Some((22, 22)));
     ct.setup_nat(h, ManipType::Dst, &range, &mut rng, ms(0));
-    ct.nat_packet(r.slot, NatHook::PreRouting, &mut syn, &m);
+    ct.nat_packet(r.slot, Hook::PreRouting, &mut syn, &m);
     syn[7] -= 1; // hop limit, decremented by the forwarding path
-    ct.alloc_null_binding(h, NatHook::PostRouting, &mut rng, ms(0));
-    ct.nat_packet(r.slot, NatHook::PostRouting, &mut syn, &m);
+    ct.alloc_null_binding(h, Hook::PostRouting, &mut rng, ms(0));
+    ct.nat_packet(r.slot, Hook::PostRouting, &mut syn, &m);
     assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
     assert_eq!(
         to_hex(&syn),
@@ -1981,7 +1952,7 @@ fn kernel_checked_icmpv6_error_translation() {
     );
     let mut err = hex("6000000000443a4020010db800000000000000000000001020010db800010000000000000000000201043cbf00000000600000000014063f20010db800010000000000000000000220010db8000000000000000000000010c738001600000064000000005002faf091ba0000");
     let m = meta(&err);
-    let r = ct.process(&err, &m, CtHook::PreRouting, ms(500));
+    let r = ct.process(&err, &m, Hook::PreRouting, ms(500));
     assert_eq!(
         r.slot,
         CtSlot::Entry {
@@ -1990,12 +1961,12 @@ fn kernel_checked_icmpv6_error_translation() {
         }
     );
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PreRouting, &mut err, &m),
+        ct.nat_packet(r.slot, Hook::PreRouting, &mut err, &m),
         CtVerdict::Accept
     );
     err[7] -= 1;
     assert_eq!(
-        ct.nat_packet(r.slot, NatHook::PostRouting, &mut err, &m),
+        ct.nat_packet(r.slot, Hook::PostRouting, &mut err, &m),
         CtVerdict::Accept
     );
     assert_eq!(
@@ -2014,13 +1985,13 @@ fn kernel_checked_rst_validation() {
         s.inp(&tcp(p, sp, h, 80, 100, 0, SYN, 64000, &[], 0), ms(0));
         s.pass(
             &tcp(h, 80, p, sp, 500, 101, SYN | ACK, 64000, &[], 0),
-            CtHook::LocalOut,
+            Hook::LocalOut,
             ms(1),
         );
         s.inp(&tcp(p, sp, h, 80, 101, 501, ACK, 64000, &[], 0), ms(2));
         s.pass(
             &tcp(h, 80, p, sp, 501, 101, ACK, 64000, &[], 50),
-            CtHook::LocalOut,
+            Hook::LocalOut,
             ms(3),
         );
         assert_eq!(s.one(ms(3)).1, 299);
@@ -2029,9 +2000,9 @@ fn kernel_checked_rst_validation() {
     };
     let check = |s: &mut Sim, pkt: Vec<u8>, out: bool, invalid: bool, state: &str, timeout: u64| {
         let hook = if out {
-            CtHook::LocalOut
+            Hook::LocalOut
         } else {
-            CtHook::PreRouting
+            Hook::PreRouting
         };
         let r = s.ct.process(&pkt, &meta(&pkt), hook, ms(10));
         assert_eq!(r.slot == CtSlot::Invalid, invalid);
@@ -2105,7 +2076,7 @@ fn masquerade_oif_change() {
     let mut rng = SplitMix64::new(1);
     let p = udp("10.0.0.5", 4000, "198.51.100.9", 53, 0);
     let m = meta(&p);
-    let r = ct.process(&p, &m, CtHook::PreRouting, ms(0));
+    let r = ct.process(&p, &m, Hook::PreRouting, ms(0));
     let h = r.slot.handle().unwrap();
     let masq = NatRange::masquerade(&NatRange::default(), ip("203.0.113.1"));
     ct.setup_nat(h, ManipType::Src, &masq, &mut rng, ms(0));
@@ -2115,14 +2086,14 @@ fn masquerade_oif_change() {
         handle: h,
         info: CtInfo::New,
     };
-    assert!(!ct.nat_oif_changed(est, NatHook::PostRouting, 3));
-    assert!(ct.nat_oif_changed(est, NatHook::PostRouting, 4));
-    assert!(!ct.nat_oif_changed(est, NatHook::PreRouting, 4));
+    assert!(!ct.nat_oif_changed(est, Hook::PostRouting, 3));
+    assert!(ct.nat_oif_changed(est, Hook::PostRouting, 4));
+    assert!(!ct.nat_oif_changed(est, Hook::PreRouting, 4));
     let rep = CtSlot::Entry {
         handle: h,
         info: CtInfo::EstablishedReply,
     };
-    assert!(!ct.nat_oif_changed(rep, NatHook::PostRouting, 4));
+    assert!(!ct.nat_oif_changed(rep, Hook::PostRouting, 4));
 }
 
 /// `nf_conntrack_tcp_set_closing`: REJECT --reject-with tcp-reset moves an
@@ -2138,7 +2109,7 @@ fn set_closing_after_reset() {
     let ackp =
         hex("45000028000100004006f6b9c0000214c0000201c35000160000000b000000155010faf06d470000");
     s.inp(&syn, ms(0));
-    s.pass(&synack, CtHook::LocalOut, ms(10));
+    s.pass(&synack, Hook::LocalOut, ms(10));
     let slot = s.inp(&ackp, ms(20));
     let h = slot.handle().unwrap();
     assert!(s.ct.set_closing(h, ms(1000)));
@@ -2150,7 +2121,7 @@ fn set_closing_after_reset() {
     assert_eq!(s.one(ms(5000)).1, 5);
 
     let mut s = Sim::new(Config::with_max(64));
-    let r = s.ct.process(&syn, &meta(&syn), CtHook::PreRouting, ms(0));
+    let r = s.ct.process(&syn, &meta(&syn), Hook::PreRouting, ms(0));
     let h = r.slot.handle().unwrap();
     assert!(s.ct.set_closing(h, ms(0)));
     assert_eq!(s.ct.tcp_state(h), Some(TcpState::SynSent));

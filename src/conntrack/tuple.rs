@@ -24,24 +24,8 @@ pub mod proto {
     pub const UDPLITE: u8 = 136;
 }
 
-/// Layer-3 family of a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Family {
-    /// IPv4 (`NFPROTO_IPV4`).
-    Ipv4,
-    /// IPv6 (`NFPROTO_IPV6`).
-    Ipv6,
-}
-
-impl Family {
-    /// Name as `/proc/net/nf_conntrack` prints it (`l3proto_name`).
-    pub fn name(self) -> &'static str {
-        match self {
-            Family::Ipv4 => "ipv4",
-            Family::Ipv6 => "ipv6",
-        }
-    }
-}
+/// Layer-3 family of a connection (one type for every layer).
+pub use crate::nf::Family;
 
 /// Which direction of a connection a tuple or packet belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -2,6 +2,7 @@
 //! table, and the sinks it reports to.
 
 use crate::model::{Family, Hook, TableKind};
+use crate::nf::CtStates;
 use crate::time::Instant;
 use crate::wire::meta::PacketMeta;
 
@@ -120,9 +121,9 @@ impl TraceSink for NoTrace {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CtView {
     /// The `XT_CONNTRACK_STATE_*` bits of the packet (xt_conntrack.h):
-    /// INVALID=1, ESTABLISHED=2, RELATED=4, NEW=8, SNAT=0x100 and DNAT=0x200
-    /// (from the entry's status), UNTRACKED=0x400.
-    pub state: u32,
+    /// INVALID, ESTABLISHED, RELATED, NEW, UNTRACKED, and SNAT / DNAT from
+    /// the entry's status.
+    pub state: CtStates,
     /// `IPS_*` status bits of the entry (0 when none).
     pub status: u32,
     /// The entry's mark (`ct->mark`).

@@ -505,8 +505,9 @@ fn hl_key(cfg: &HashlimitCfg, v6: bool, data: &[u8], thoff: usize, proto: u8) ->
         return Some(key);
     }
     let (protoff, nexthdr) = if v6 {
-        let (off, nh, _) = crate::conntrack::skip_exthdr(data, 40, *data.get(6)?)?;
-        (off, nh)
+        let nh = crate::wire::IpProtocol(*data.get(6)?);
+        let s = crate::wire::ipv6::skip_exthdr(data, 40, nh)?;
+        (s.offset, s.nexthdr.0)
     } else {
         (thoff, proto)
     };
@@ -926,10 +927,7 @@ pub fn skb_tuple(family: Family, data: &[u8], meta: &PacketMeta) -> Option<Tuple
         _ => (0, 0),
     };
     Some(Tuple {
-        family: match family {
-            Family::Ipv4 => crate::conntrack::Family::Ipv4,
-            Family::Ipv6 => crate::conntrack::Family::Ipv6,
-        },
+        family,
         src,
         dst,
         proto: p,
@@ -1005,7 +1003,6 @@ fn gc_list<L: ConnLookup>(list: &mut CountList, jiffies: u32, ct: &mut L) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conntrack::Family;
 
     struct Fake {
         live: Vec<(Tuple, bool)>,

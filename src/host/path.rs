@@ -8,14 +8,13 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::route::RouteKind;
 use super::targets::HostEnv;
 use super::{Disposition, DropReason, FamilyState, Host, Outcome};
-use crate::conntrack::{
-    CtHook, CtSlot, CtVerdict, Family as CtFamily, L3Meta, ManipType, NatAction, NatHook,
-};
+use crate::conntrack::{CtSlot, CtVerdict, ManipType, NatAction};
 use crate::engine::{run_table, CtView, PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
 use crate::time::Instant;
+use crate::wire::checksum::nf_checksum_ok;
 use crate::wire::meta::PacketMeta;
-use crate::wire::{ipv4, ipv6};
+use crate::wire::{ipv4, ipv6, IpProtocol};
 
 /// How a queued packet entered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,14 +47,6 @@ pub(crate) struct Job {
     pub(crate) primary: bool,
 }
 
-fn family_of(buf: &[u8]) -> Option<Family> {
-    match buf.first().map(|b| b >> 4) {
-        Some(4) => Some(Family::Ipv4),
-        Some(6) => Some(Family::Ipv6),
-        _ => None,
-    }
-}
-
 fn addrs(family: Family, buf: &[u8]) -> (IpAddr, IpAddr) {
     match family {
         Family::Ipv4 => {
@@ -74,22 +65,6 @@ fn addrs(family: Family, buf: &[u8]) -> (IpAddr, IpAddr) {
             };
             (Ipv6Addr::from(g(8)).into(), Ipv6Addr::from(g(24)).into())
         }
-    }
-}
-
-fn l3meta(family: Family, buf: &[u8], meta: &PacketMeta) -> L3Meta {
-    let (src, dst) = addrs(family, buf);
-    L3Meta {
-        family: match family {
-            Family::Ipv4 => CtFamily::Ipv4,
-            Family::Ipv6 => CtFamily::Ipv6,
-        },
-        l3_header_len: meta.l3_len,
-        l4_proto: meta.protocol.0,
-        l4_offset: meta.thoff,
-        frag_offset: meta.fragoff,
-        src,
-        dst,
     }
 }
 
@@ -295,14 +270,12 @@ impl Host {
     fn ct_view(&self, slot: Option<CtSlot>, now: Instant) -> CtView {
         let Some(slot) = slot else {
             return CtView {
-                state: 1,
+                state: crate::nf::CtStates::INVALID,
                 ..CtView::default()
             };
         };
-        // XT_CONNTRACK_STATE_* bits (xt_conntrack.h): INVALID=1 ESTABLISHED=2
-        // RELATED=4 NEW=8 SNAT=0x40 DNAT=0x80 UNTRACKED=0x100.
         let mut v = CtView {
-            state: self.ct.state_bits(slot).bits(),
+            state: self.ct.state_bits(slot),
             ..CtView::default()
         };
         if let Some(h) = slot.handle() {
@@ -427,17 +400,16 @@ impl Host {
     fn conntrack_in(
         &mut self,
         p: &mut Pkt<'_>,
-        hook: CtHook,
+        hook: Hook,
         now: Instant,
     ) -> Result<(), DropReason> {
         if !self.fam(p.family).ct || p.slot.is_some() {
             return Ok(());
         }
-        let m = l3meta(p.family, p.buf, &p.meta);
-        let r = self.ct.process(p.buf, &m, hook, now);
+        let r = self.ct.process(p.buf, &p.meta, hook, now);
         p.slot = Some(r.slot);
         // udp_error: nf_checksum in PREROUTING when nf_conntrack_checksum.
-        if hook == CtHook::PreRouting && self.ct.config().checksum && p.meta.protocol.0 == 17 {
+        if hook == Hook::PreRouting && self.ct.config().checksum && p.meta.protocol.0 == 17 {
             p.csum_sw = Some(match p.family {
                 Family::Ipv4 => 0,
                 Family::Ipv6 => crate::wire::checksum::sum(p.buf.get(..8).unwrap_or(&[])),
@@ -470,28 +442,19 @@ impl Host {
         let Some(slot) = p.slot else {
             return Step::Continue;
         };
-        let nh = match hook {
-            Hook::PreRouting => NatHook::PreRouting,
-            Hook::LocalIn => NatHook::LocalIn,
-            Hook::LocalOut => NatHook::LocalOut,
-            Hook::PostRouting => NatHook::PostRouting,
-            Hook::Forward => return Step::Continue,
-        };
-        let m = l3meta(p.family, p.buf, &p.meta);
-        match self.ct.nat_action(slot, nh, &m) {
+        if hook == Hook::Forward {
+            return Step::Continue;
+        }
+        match self.ct.nat_action(slot, hook, &p.meta) {
             NatAction::Skip => return Step::Continue,
             NatAction::WalkRules => {
                 if self.table(TableKind::Nat, hook, p, now, out, sink) != Verdict::Accept {
                     return Step::Stop;
                 }
                 if let Some(h) = p.slot.and_then(|s| s.handle()) {
-                    let manip = if matches!(hook, Hook::PreRouting | Hook::LocalOut) {
-                        ManipType::Dst
-                    } else {
-                        ManipType::Src
-                    };
-                    if !self.ct.nat_initialized(h, manip)
-                        && self.ct.alloc_null_binding(h, nh, &mut self.rng, now) == CtVerdict::Drop
+                    if !self.ct.nat_initialized(h, ManipType::of_hook(hook))
+                        && self.ct.alloc_null_binding(h, hook, &mut self.rng, now)
+                            == CtVerdict::Drop
                     {
                         settle(p, out, dropped_by(DropReason::Nat));
                         return Step::Stop;
@@ -503,8 +466,11 @@ impl Host {
         let Some(slot) = p.slot else {
             return Step::Continue;
         };
-        let m = l3meta(p.family, p.buf, &p.meta);
-        if self.ct.nat_packet_csum(slot, nh, p.buf, &m, p.csum_partial) == CtVerdict::Drop {
+        if self
+            .ct
+            .nat_packet_csum(slot, hook, p.buf, &p.meta, p.csum_partial)
+            == CtVerdict::Drop
+        {
             settle(p, out, dropped_by(DropReason::Nat));
             return Step::Stop;
         }
@@ -571,7 +537,7 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
-        let Some(family) = family_of(buf) else {
+        let Some(family) = Family::of_packet(buf) else {
             if primary {
                 out.set_disposition(dropped_by(DropReason::Malformed));
             }
@@ -630,7 +596,7 @@ impl Host {
         {
             return self.dropped(&p);
         }
-        if let Err(r) = self.conntrack_in(&mut p, CtHook::PreRouting, now) {
+        if let Err(r) = self.conntrack_in(&mut p, Hook::PreRouting, now) {
             return self.drop_for(&p, out, r);
         }
         if let Step::Stop = self.hook_tables(
@@ -1057,7 +1023,7 @@ impl Host {
                 out.set_disposition(dropped_by(reason));
             }
         };
-        let Some(family) = family_of(buf) else {
+        let Some(family) = Family::of_packet(buf) else {
             return no_route(out, DropReason::Malformed);
         };
         if hdrincl {
@@ -1114,7 +1080,7 @@ impl Host {
         {
             return self.dropped(&p);
         }
-        if let Err(r) = self.conntrack_in(&mut p, CtHook::LocalOut, now) {
+        if let Err(r) = self.conntrack_in(&mut p, Hook::LocalOut, now) {
             return self.drop_for(&p, out, r);
         }
         if let Step::Stop =
@@ -1320,18 +1286,11 @@ fn transport_csum_drop(
     if proto == 17 && l4.get(6..8) == Some(&[0, 0][..]) {
         return (family == Family::Ipv6).then_some(reason);
     }
-    let (mut src, mut dst) = ([0u8; 16], [0u8; 16]);
-    let (s, d) = match family {
+    let (src, dst) = match family {
         Family::Ipv4 => (buf.get(12..16)?, buf.get(16..20)?),
         Family::Ipv6 => (buf.get(8..24)?, buf.get(24..40)?),
     };
-    src[..s.len()].copy_from_slice(s);
-    dst[..d.len()].copy_from_slice(d);
-    let ctf = match family {
-        Family::Ipv4 => crate::conntrack::Family::Ipv4,
-        Family::Ipv6 => crate::conntrack::Family::Ipv6,
-    };
-    let correct = crate::conntrack::l4_checksum_ok(ctf, &src, &dst, proto, l4);
+    let correct = nf_checksum_ok(family, src, dst, IpProtocol(proto), l4);
     let short = l4.len() <= CHECKSUM_BREAK;
     match csum_sw.filter(|_| proto == 17) {
         Some(h0) => {

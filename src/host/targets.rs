@@ -554,7 +554,7 @@ impl Env for HostEnv<'_> {
                 if self.slot.is_none() {
                     *self.slot = Some(CtSlot::Untracked);
                     pkt.ct = crate::engine::CtView {
-                        state: CtSlot::Untracked.state_bits().bits(),
+                        state: CtSlot::Untracked.state_bits(),
                         ..crate::engine::CtView::default()
                     };
                 }

@@ -29,90 +29,20 @@ pub use ext::{AddrMask, Iface};
 pub use matches::Match;
 pub use targets::Target;
 
-/// The address family of a ruleset: `iptables` or `ip6tables`.
-///
-/// ```
-/// use nfsim::model::Family;
-/// assert_eq!(Family::Ipv4.addr_len(), 4);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Family {
-    /// IPv4 (`iptables`).
-    Ipv4,
-    /// IPv6 (`ip6tables`).
-    Ipv6,
-}
+/// The address family of a ruleset: `iptables` or `ip6tables` (one type
+/// for every layer, [`crate::nf::Family`]).
+pub use crate::nf::Family;
+/// A netfilter hook, in the order the kernel numbers them (one type for
+/// every layer, [`crate::nf::Hook`]).
+pub use crate::nf::Hook;
 
 impl Family {
-    /// Length of an address of this family in bytes.
-    pub const fn addr_len(self) -> usize {
-        match self {
-            Family::Ipv4 => 4,
-            Family::Ipv6 => 16,
-        }
-    }
-    /// Full prefix length (32 or 128).
-    pub const fn max_prefix(self) -> u8 {
-        match self {
-            Family::Ipv4 => 32,
-            Family::Ipv6 => 128,
-        }
-    }
     /// The program name iptables uses in messages.
     pub const fn restore_program(self) -> &'static str {
         match self {
             Family::Ipv4 => "iptables-restore",
             Family::Ipv6 => "ip6tables-restore",
         }
-    }
-}
-
-/// A netfilter hook, in the order the kernel numbers them.
-///
-/// ```
-/// use nfsim::model::Hook;
-/// assert_eq!(Hook::LocalIn.chain_name(), "INPUT");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Hook {
-    /// `NF_INET_PRE_ROUTING`
-    PreRouting,
-    /// `NF_INET_LOCAL_IN`
-    LocalIn,
-    /// `NF_INET_FORWARD`
-    Forward,
-    /// `NF_INET_LOCAL_OUT`
-    LocalOut,
-    /// `NF_INET_POST_ROUTING`
-    PostRouting,
-}
-
-impl Hook {
-    /// All hooks in kernel order.
-    pub const ALL: [Hook; 5] = [
-        Hook::PreRouting,
-        Hook::LocalIn,
-        Hook::Forward,
-        Hook::LocalOut,
-        Hook::PostRouting,
-    ];
-    /// The built-in chain name of this hook.
-    pub const fn chain_name(self) -> &'static str {
-        match self {
-            Hook::PreRouting => "PREROUTING",
-            Hook::LocalIn => "INPUT",
-            Hook::Forward => "FORWARD",
-            Hook::LocalOut => "OUTPUT",
-            Hook::PostRouting => "POSTROUTING",
-        }
-    }
-    /// This hook as a one-bit mask (bit = kernel hook number).
-    pub const fn bit(self) -> u8 {
-        1 << (self as u8)
-    }
-    /// The hook whose built-in chain has this name.
-    pub fn from_chain_name(name: &str) -> Option<Hook> {
-        Hook::ALL.into_iter().find(|h| h.chain_name() == name)
     }
 }
 

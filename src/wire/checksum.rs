@@ -26,7 +26,7 @@
 
 use core::net::{Ipv4Addr, Ipv6Addr};
 
-use super::IpProtocol;
+use super::{Family, IpProtocol};
 
 /// The kernel's `CSUM_MANGLED_0`: what a computed UDP checksum of zero is
 /// sent as.
@@ -85,29 +85,34 @@ pub fn verify(data: &[u8]) -> bool {
     sum(data) == 0xffff
 }
 
+/// Sum of the pseudo-header of either family (`csum_tcpudp_nofold` /
+/// `csum_ipv6_magic`): the address bytes as given (4 or 16 each), the
+/// protocol and the transport length.
+///
+/// ```
+/// use nfsim::wire::{checksum, IpProtocol};
+/// let (s, d) = ([192, 0, 2, 1], [192, 0, 2, 20]);
+/// assert_eq!(checksum::pseudo_header(&s, &d, IpProtocol::TCP, 20),
+///            checksum::pseudo_header_v4(s.into(), d.into(), IpProtocol::TCP, 20));
+/// ```
+pub fn pseudo_header(src: &[u8], dst: &[u8], proto: IpProtocol, len: u32) -> u16 {
+    combine(&[
+        sum(src),
+        sum(dst),
+        fold(u64::from(len >> 16) + u64::from(len & 0xffff) + u64::from(proto.0)),
+    ])
+}
+
 /// Sum of the IPv4 pseudo-header (RFC 793/768): addresses, protocol and
 /// the transport length.
 pub fn pseudo_header_v4(src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, len: u32) -> u16 {
-    let s = src.octets();
-    let d = dst.octets();
-    let acc = u64::from(u16::from_be_bytes([s[0], s[1]]))
-        + u64::from(u16::from_be_bytes([s[2], s[3]]))
-        + u64::from(u16::from_be_bytes([d[0], d[1]]))
-        + u64::from(u16::from_be_bytes([d[2], d[3]]))
-        + u64::from(proto.0)
-        + u64::from(len >> 16)
-        + u64::from(len & 0xffff);
-    fold(acc)
+    pseudo_header(&src.octets(), &dst.octets(), proto, len)
 }
 
 /// Sum of the IPv6 pseudo-header (RFC 8200 section 8.1): addresses, the
 /// upper-layer length (32 bits) and the next header value.
 pub fn pseudo_header_v6(src: &Ipv6Addr, dst: &Ipv6Addr, proto: IpProtocol, len: u32) -> u16 {
-    combine(&[
-        sum(&src.octets()),
-        sum(&dst.octets()),
-        fold(u64::from(len >> 16) + u64::from(len & 0xffff) + u64::from(proto.0)),
-    ])
+    pseudo_header(&src.octets(), &dst.octets(), proto, len)
 }
 
 /// The checksum to store in an IPv4 header (`ip_send_check`): the header
@@ -173,6 +178,33 @@ pub fn verify_transport_v6(
     combine(&[pseudo_header_v6(src, dst, proto, len), sum(segment)]) == 0xffff
 }
 
+/// `nf_checksum()` / `nf_ip_checksum()` / `nf_ip6_checksum()`
+/// (net/netfilter/utils.c) on a `CHECKSUM_NONE` skb: whether the
+/// transport checksum of `l4` verifies, over the pseudo-header of `src` and
+/// `dst` (address bytes, 4 or 16 each), except for ICMP over IPv4, which
+/// has none. Conntrack's `tcp_error`, `udp_error` and the ICMP error
+/// handlers, and the transport's own checks, ask this.
+///
+/// ```
+/// use nfsim::wire::{checksum, Family, IpProtocol};
+/// // An ICMP echo request with its checksum: no pseudo-header over IPv4.
+/// let echo = [8, 0, 0xf7, 0xfe, 0, 1, 0, 0];
+/// assert!(checksum::nf_checksum_ok(Family::Ipv4, &[0; 4], &[0; 4], IpProtocol::ICMP, &echo));
+/// ```
+pub fn nf_checksum_ok(
+    family: Family,
+    src: &[u8],
+    dst: &[u8],
+    proto: IpProtocol,
+    l4: &[u8],
+) -> bool {
+    if family == Family::Ipv4 && proto == IpProtocol::ICMP {
+        return verify(l4);
+    }
+    let len = u32::try_from(l4.len()).unwrap_or(u32::MAX);
+    combine(&[pseudo_header(src, dst, proto, len), sum(l4)]) == 0xffff
+}
+
 /// `CSUM_MANGLED_0`: a UDP checksum that came out as zero is stored as
 /// `0xffff` (zero would mean "no checksum").
 #[inline]
@@ -231,6 +263,45 @@ pub fn replace16(check: u16, old: &[u8; 16], new: &[u8; 16]) -> u16 {
         acc += u64::from(u16::from_be_bytes([n[0], n[1]]));
     }
     !fold(acc)
+}
+
+/// The kernel's 32-bit checksum update for a field of 2, 4 or 16 bytes
+/// changing from `old` to `new` (same length), as NAT does it:
+/// `inet_proto_csum_replace2/4/16` (net/core/utils.c) and `csum_replace4`
+/// for a non-offloaded skb, `csum_fold(csum_add(csum_sub(~csum_unfold(sum),
+/// from), to))` in 32-bit `__wsum` arithmetic. It differs from the 16-bit
+/// [`replace2`] (`csum_replace2`) and from [`replace4`] / [`replace16`] in
+/// one corner: a stored `0xffff` whose covered field goes from all ones
+/// to all zeros gives `0x0000` here, as in the kernel's 32-bit sums.
+///
+/// ```
+/// use nfsim::wire::checksum;
+/// assert_eq!(checksum::inet_proto_replace(0x147c, &[198, 51, 100, 1], &[198, 51, 100, 1]), 0x147c);
+/// assert_eq!(checksum::inet_proto_replace(0xffff, &[0xff, 0xff], &[0, 0]), 0);
+/// assert_eq!(checksum::replace2(0xffff, 0xffff, 0), 0xffff);
+/// ```
+pub fn inet_proto_replace(check: u16, old: &[u8], new: &[u8]) -> u16 {
+    /// `csum_add`: 32-bit addition with end-around carry.
+    fn csum_add(a: u32, b: u32) -> u32 {
+        let (r, c) = a.overflowing_add(b);
+        r.wrapping_add(u32::from(c))
+    }
+    let word = |c: &[u8]| -> u32 {
+        match *c {
+            [a, b, c, d] => u32::from_be_bytes([a, b, c, d]),
+            [a, b] => u32::from(u16::from_be_bytes([a, b])),
+            _ => 0,
+        }
+    };
+    let mut acc = !u32::from(check);
+    for c in old.chunks(4) {
+        acc = csum_add(acc, !word(c));
+    }
+    for c in new.chunks(4) {
+        acc = csum_add(acc, word(c));
+    }
+    // csum_fold: fold to 16 bits and complement.
+    !fold(u64::from(acc))
 }
 
 /// `inet_proto_csum_replace4(.., pseudohdr = true)` on a `CHECKSUM_PARTIAL`

@@ -32,7 +32,7 @@
 //! `--tcp-option` also hot-drops when `doff * 4 < 20` or when the option
 //! bytes are missing.
 
-use super::{ipv4, ipv6, rd_u8, Error, IpProtocol, IpVersion, Result};
+use super::{ipv4, ipv6, rd_arr, rd_u8, Error, Family, IpProtocol, Result};
 
 /// Bytes of transport header the kernel's matches (and conntrack) read with
 /// `skb_header_pointer` for protocol `p`: TCP 20, UDP/UDP-Lite 8, ICMP 8,
@@ -59,12 +59,12 @@ pub const fn min_header_len(p: IpProtocol) -> Option<usize> {
 /// What the table walkers know about a packet before the first rule.
 ///
 /// ```
-/// use nfsim::wire::{meta::PacketMeta, IpProtocol, IpVersion};
+/// use nfsim::wire::{meta::PacketMeta, Family, IpProtocol};
 /// use nfsim::wire::{tcp::TcpFlags, PacketBuilder};
 /// let syn = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
 ///     .tcp(50000, 22).flags(TcpFlags::SYN).seq(10).build();
 /// let m = PacketMeta::parse(&syn).unwrap();
-/// assert_eq!((m.version, m.protocol, m.thoff, m.fragoff), (IpVersion::V4, IpProtocol::TCP, 20, 0));
+/// assert_eq!((m.family, m.protocol, m.thoff, m.fragoff), (Family::Ipv4, IpProtocol::TCP, 20, 0));
 /// assert!(m.header_complete());
 /// let m = PacketMeta::parse(&syn[..30]).unwrap();
 /// assert!(!m.header_complete()); // a tcp match would hot-drop this packet
@@ -72,7 +72,7 @@ pub const fn min_header_len(p: IpProtocol) -> Option<usize> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PacketMeta {
     /// IPv4 or IPv6.
-    pub version: IpVersion,
+    pub family: Family,
     /// Length of the network header: IPv4 `ihl * 4`, IPv6 40 (fixed header).
     pub l3_len: usize,
     /// The transport protocol: IPv4 `protocol`; IPv6 what `ipv6_find_hdr`
@@ -111,7 +111,7 @@ impl PacketMeta {
                 let p = ipv4::Packet::new_checked(packet)?;
                 let hl = p.header_len();
                 Ok(PacketMeta {
-                    version: IpVersion::V4,
+                    family: Family::Ipv4,
                     l3_len: hl,
                     protocol: p.protocol(),
                     thoff: hl,
@@ -136,7 +136,7 @@ impl PacketMeta {
                     packet.len().saturating_sub(thoff)
                 };
                 Ok(PacketMeta {
-                    version: IpVersion::V6,
+                    family: Family::Ipv6,
                     l3_len: ipv6::HEADER_LEN,
                     protocol,
                     thoff,
@@ -168,6 +168,31 @@ impl PacketMeta {
             Some(n) => self.l4_len >= n,
             None => true,
         }
+    }
+
+    /// Source and destination addresses, read from the header on demand, as
+    /// the kernel's `union nf_inet_addr` holds them (IPv4 in the first 4
+    /// bytes, the rest zero): what conntrack tuples and checksums take.
+    ///
+    /// ```
+    /// use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+    /// let p = PacketBuilder::ipv4([192, 0, 2, 10].into(), [203, 0, 113, 53].into()).udp(1, 53).build();
+    /// let (s, d) = PacketMeta::parse(&p).unwrap().addrs(&p);
+    /// assert_eq!((&s[..5], &d[..4]), (&[192, 0, 2, 10, 0][..], &[203, 0, 113, 53][..]));
+    /// ```
+    pub fn addrs(&self, packet: &[u8]) -> ([u8; 16], [u8; 16]) {
+        let (mut s, mut d) = ([0u8; 16], [0u8; 16]);
+        match self.family {
+            Family::Ipv4 => {
+                s[..4].copy_from_slice(&rd_arr::<4>(packet, 12));
+                d[..4].copy_from_slice(&rd_arr::<4>(packet, 16));
+            }
+            Family::Ipv6 => {
+                s = rd_arr(packet, 8);
+                d = rd_arr(packet, 24);
+            }
+        }
+        (s, d)
     }
 
     /// The transport bytes (`thoff..`), empty if unknown.

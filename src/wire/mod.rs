@@ -174,14 +174,8 @@ impl From<IpProtocol> for u8 {
     }
 }
 
-/// The IP version of a packet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IpVersion {
-    /// IPv4.
-    V4,
-    /// IPv6.
-    V6,
-}
+/// The family (IP version) of a packet: one type for every layer.
+pub use crate::nf::Family;
 
 // ---- bounds-checked big-endian accessors used by every view ----
 
@@ -194,18 +188,37 @@ pub fn rd_u8(b: &[u8], at: usize) -> u8 {
 #[inline]
 /// Reads a big-endian u16, 0 when out of bounds.
 pub fn rd_u16(b: &[u8], at: usize) -> u16 {
-    match b.get(at..at.wrapping_add(2)) {
-        Some(&[x, y]) => u16::from_be_bytes([x, y]),
-        _ => 0,
-    }
+    get_u16(b, at).unwrap_or(0)
 }
 
 #[inline]
 /// Reads a big-endian u32, 0 when out of bounds.
 pub fn rd_u32(b: &[u8], at: usize) -> u32 {
-    match b.get(at..at.wrapping_add(4)) {
-        Some(&[a, c, d, e]) => u32::from_be_bytes([a, c, d, e]),
-        _ => 0,
+    get_u32(b, at).unwrap_or(0)
+}
+
+#[inline]
+/// Reads a big-endian u16, `None` when out of bounds (what
+/// `skb_header_pointer` failing is to the kernel).
+///
+/// ```
+/// assert_eq!(nfsim::wire::get_u16(&[1, 2, 3], 1), Some(0x0203));
+/// assert_eq!(nfsim::wire::get_u16(&[1, 2, 3], 2), None);
+/// assert_eq!(nfsim::wire::get_u16(&[1, 2, 3], usize::MAX), None);
+/// ```
+pub fn get_u16(b: &[u8], at: usize) -> Option<u16> {
+    match b.get(at..at.checked_add(2)?) {
+        Some(&[x, y]) => Some(u16::from_be_bytes([x, y])),
+        _ => None,
+    }
+}
+
+#[inline]
+/// Reads a big-endian u32, `None` when out of bounds.
+pub fn get_u32(b: &[u8], at: usize) -> Option<u32> {
+    match b.get(at..at.checked_add(4)?) {
+        Some(&[a, c, d, e]) => Some(u32::from_be_bytes([a, c, d, e])),
+        _ => None,
     }
 }
 

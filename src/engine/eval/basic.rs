@@ -86,9 +86,9 @@ pub(crate) fn udp_mt(u: &Udp, pkt: &PacketCtx<'_>) -> MatchResult {
 pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
     let ct = &pkt.ct;
     if let Some(s) = c.state {
-        let mut bit = ct.state & 0x10f;
+        let mut bit = ct.state.0 & 0x10f;
         if ct.has_entry {
-            bit |= ct.state & 0xc0;
+            bit |= ct.state.0 & 0xc0;
         }
         if (s.value.0 & bit != 0) == s.invert {
             return false;
@@ -156,7 +156,7 @@ pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
 
 /// `state_mt` (net/netfilter/xt_state.c): the same bits without SNAT/DNAT.
 pub(crate) fn state_mt(s: &State, pkt: &PacketCtx<'_>) -> bool {
-    let bit = pkt.ct.state & 0x10f;
+    let bit = pkt.ct.state.0 & 0x10f;
     (s.states.0 & bit != 0) ^ s.invert
 }
 

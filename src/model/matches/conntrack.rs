@@ -12,34 +12,17 @@ use super::xtopt::{is_prefix_nocase, parse_uint_range, HostMask};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::syntax::command::parse_protocol;
 
-/// A set of conntrack states (`XT_CONNTRACK_STATE_*` bits of `state_mask`,
-/// include/uapi/linux/netfilter/xt_conntrack.h): bit
-/// `ctinfo % IP_CT_IS_REPLY + 1` for a tracked packet, bit 0 for invalid.
+/// A set of conntrack states, defined once for every layer
+/// ([`crate::nf::CtStates`]); the parser and printer live here.
 ///
 /// ```
 /// use nfsim::model::matches::conntrack::CtStates;
 /// let s = CtStates::parse_list("new,est", "ctstate").unwrap();
 /// assert_eq!(s, CtStates::NEW | CtStates::ESTABLISHED);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub struct CtStates(pub u32);
+pub use crate::nf::CtStates;
 
 impl CtStates {
-    /// `XT_CONNTRACK_STATE_INVALID` (1 << 0).
-    pub const INVALID: CtStates = CtStates(1 << 0);
-    /// `IP_CT_ESTABLISHED` bit (1 << 1).
-    pub const ESTABLISHED: CtStates = CtStates(1 << 1);
-    /// `IP_CT_RELATED` bit (1 << 2).
-    pub const RELATED: CtStates = CtStates(1 << 2);
-    /// `IP_CT_NEW` bit (1 << 3).
-    pub const NEW: CtStates = CtStates(1 << 3);
-    /// `XT_CONNTRACK_STATE_SNAT` (1 << (IP_CT_NUMBER + 1), IP_CT_NUMBER = 5).
-    pub const SNAT: CtStates = CtStates(1 << 6);
-    /// `XT_CONNTRACK_STATE_DNAT` (1 << 7).
-    pub const DNAT: CtStates = CtStates(1 << 7);
-    /// `XT_CONNTRACK_STATE_UNTRACKED` (1 << 8).
-    pub const UNTRACKED: CtStates = CtStates(1 << 8);
-
     /// Names in the order the parsers try them (libxt_conntrack.c
     /// `conntrack_ps_state`): a name matches when the word is a
     /// case-insensitive prefix of it.
@@ -62,11 +45,6 @@ impl CtStates {
         ("SNAT", Self::SNAT),
         ("DNAT", Self::DNAT),
     ];
-
-    /// Whether all bits of `o` are set.
-    pub fn contains(self, o: CtStates) -> bool {
-        self.0 & o.0 == o.0
-    }
 
     /// `conntrack_ps_states`: a comma-separated list (`--ctstate`).
     pub fn parse_list(arg: &str, opt: &str) -> Result<CtStates, String> {
@@ -106,13 +84,6 @@ impl CtStates {
             }
         }
         Ok(())
-    }
-}
-
-impl core::ops::BitOr for CtStates {
-    type Output = CtStates;
-    fn bitor(self, o: CtStates) -> CtStates {
-        CtStates(self.0 | o.0)
     }
 }
 

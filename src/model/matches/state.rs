@@ -46,7 +46,7 @@ fn parse_states(arg: &str) -> Result<CtStates, String> {
             .iter()
             .find(|(n, _)| !word.is_empty() && is_prefix_nocase(word, n))
         {
-            Some((_, b)) => m = m | *b,
+            Some((_, b)) => m |= *b,
             None => return Err(format!("Bad state \"{rest}\"")),
         }
         rest = &rest[i + 1..];
