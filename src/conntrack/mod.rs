@@ -78,19 +78,23 @@
 //!    [`ConntrackTable::proc_entry`] and [`ConntrackTable::remaining_secs`].
 
 mod config;
+mod gre;
+mod icmp;
 mod nat;
 mod sctp;
 mod tcp;
 mod tuple;
+mod udp;
 
 use bitflags::bitflags;
 use core::fmt;
 
 pub use crate::nf::{CtStates, Hook};
 use crate::time::{Duration, Instant};
-use crate::wire::checksum::{combine, nf_checksum_ok, pseudo_header, sum};
+use crate::wire::checksum::nf_checksum_ok;
 use crate::wire::meta::PacketMeta;
-use crate::wire::{get_u16, ipv6, IpProtocol};
+use crate::wire::{get_u16, IpProtocol};
+use icmp::IcmpPre;
 use tcp::{TcpCt, TcpCtx, TcpVerdict};
 
 pub use config::{Config, ConfigError, MAX_BUCKETS};
@@ -274,24 +278,6 @@ enum L4State {
         stream_timeout: Duration,
     },
     Generic,
-}
-
-/// `gre_pkt_to_tuple`: (src key, dst key), `None` for a GREv1 packet that
-/// is not PPP (the kernel refuses to track it).
-fn gre_keys(l4: &[u8]) -> Option<(u16, u16)> {
-    let (Some(flags), Some(protocol)) = (get_u16(l4, 0), get_u16(l4, 2)) else {
-        return Some((0, 0));
-    };
-    if flags & 0x0007 != 1 {
-        return Some((0, 0));
-    }
-    let Some(call_id) = get_u16(l4, 6) else {
-        return Some((0, 0));
-    };
-    if protocol != 0x880b {
-        return None;
-    }
-    Some((0, call_id))
 }
 
 #[derive(Debug, Clone)]
@@ -933,10 +919,7 @@ impl ConntrackTable {
         let (src, dst) = meta.addrs(pkt);
         let prerouting = hook == Hook::PreRouting;
         let p = meta.protocol.0;
-        let icmp_of_family = matches!(
-            (meta.family, p),
-            (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
-        );
+        let icmp_of_family = icmp::is_icmp_of(meta.family, p);
         if matches!(
             (meta.family, p),
             (Family::Ipv4, proto::ICMPV6) | (Family::Ipv6, proto::ICMP)
@@ -966,27 +949,8 @@ impl ConntrackTable {
         }
 
         // nf_ct_get_tuple
-        let (src_u, dst_u) = match p {
-            proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP => {
-                match (get_u16(l4, 0), get_u16(l4, 2)) {
-                    (Some(a), Some(b)) => (a, b),
-                    _ => return invalid,
-                }
-            }
-            _ if icmp_of_family => {
-                if l4.len() < 8 {
-                    return invalid;
-                }
-                (
-                    u16::from_be_bytes([l4[4], l4[5]]),
-                    u16::from_be_bytes([l4[0], l4[1]]),
-                )
-            }
-            proto::GRE => match gre_keys(l4) {
-                Some(k) => k,
-                None => return invalid,
-            },
-            _ => (0, 0),
+        let Some((src_u, dst_u)) = l4_tuple_part(meta.family, p, l4) else {
+            return invalid;
         };
         let tuple = Tuple {
             family: meta.family,
@@ -1025,7 +989,7 @@ impl ConntrackTable {
                     let l4s = match p {
                         proto::TCP => L4State::Tcp(TcpCt::default()),
                         proto::UDP | proto::UDPLITE => L4State::Udp {
-                            stream_ts: now + Duration::from_secs(2),
+                            stream_ts: now + udp::STREAM_AFTER,
                         },
                         _ if icmp_of_family => L4State::Icmp,
                         proto::SCTP => L4State::Sctp(sctp::SctpCt::default()),
@@ -1123,7 +1087,8 @@ impl ConntrackTable {
             return L4Res::Invalid;
         };
         let confirmed = e.status.contains(CtStatus::CONFIRMED);
-        match &mut e.l4 {
+        let verify = prerouting && cfg.checksum;
+        let verdict = match &mut e.l4 {
             L4State::Tcp(st) => {
                 let ctx = TcpCtx {
                     cfg,
@@ -1133,7 +1098,7 @@ impl ConntrackTable {
                     prerouting,
                 };
                 let out = tcp::packet(st, &mut e.status, dir, l4, &ctx);
-                match out.verdict {
+                return match out.verdict {
                     TcpVerdict::Refresh(t) => {
                         Self::refresh(e, t, now, dir, len);
                         L4Res::Ok
@@ -1159,155 +1124,39 @@ impl ConntrackTable {
                         }
                         L4Res::Invalid
                     }
-                }
+                };
             }
             L4State::Udp { stream_ts } => {
-                if udp_error(
+                let l4 = udp::Seg {
                     l4,
-                    meta.protocol.0,
-                    meta.family,
+                    proto: meta.protocol.0,
+                    family: meta.family,
                     src,
                     dst,
-                    prerouting && cfg.checksum,
-                ) {
-                    return L4Res::Invalid;
-                }
-                // nf_conntrack_udp_packet
-                if !confirmed {
-                    *stream_ts = now + Duration::from_secs(2);
-                }
-                let status = e.status;
-                if status.contains(CtStatus::SEEN_REPLY) {
-                    let mut extra = cfg.udp_timeout;
-                    let mut stream = false;
-                    if now > *stream_ts {
-                        extra = cfg.udp_timeout_stream;
-                        stream = !status.contains(CtStatus::ASSURED);
-                    }
-                    Self::refresh(e, extra, now, dir, len);
-                    if !status.contains(CtStatus::NAT_CLASH) && stream {
-                        e.status.insert(CtStatus::ASSURED);
-                    }
-                } else {
-                    Self::refresh(e, cfg.udp_timeout, now, dir, len);
-                }
-                L4Res::Ok
-            }
-            L4State::Icmp => {
-                let t = e.tuples[0].icmp_type();
-                let (ok, timeout) = match meta.family {
-                    // nf_conntrack_icmp_packet: valid_new[]
-                    Family::Ipv4 => (matches!(t, 8 | 13 | 15 | 17), cfg.icmp_timeout),
-                    // nf_conntrack_icmpv6_packet: checked for unconfirmed only
-                    Family::Ipv6 => (confirmed || matches!(t, 128 | 139), cfg.icmpv6_timeout),
                 };
-                if !ok {
-                    return L4Res::Invalid;
-                }
-                Self::refresh(e, timeout, now, dir, len);
-                L4Res::Ok
+                udp::packet(stream_ts, e.status, confirmed, &l4, verify, cfg, now)
             }
-            L4State::Sctp(st) => {
-                let verify = prerouting && cfg.checksum;
-                match sctp::packet(st, confirmed, dir, l4, cfg, verify) {
-                    sctp::SctpVerdict::Invalid => L4Res::Invalid,
-                    sctp::SctpVerdict::Accept => L4Res::Ok,
-                    sctp::SctpVerdict::Refresh(t) => {
-                        Self::refresh(e, t, now, dir, len);
-                        L4Res::Ok
-                    }
-                    sctp::SctpVerdict::RefreshAssured(t) => {
-                        e.status.insert(CtStatus::ASSURED);
-                        Self::refresh(e, t, now, dir, len);
-                        L4Res::Ok
-                    }
-                }
-            }
+            L4State::Icmp => icmp::packet(meta.family, e.tuples[0].icmp_type(), confirmed, cfg),
+            L4State::Sctp(st) => sctp::packet(st, confirmed, dir, l4, cfg, verify),
             L4State::Gre {
                 timeout,
                 stream_timeout,
-            } => {
-                // nf_conntrack_gre_packet
-                let (t, s) = (*timeout, *stream_timeout);
-                if e.status.contains(CtStatus::SEEN_REPLY) {
-                    Self::refresh(e, s, now, dir, len);
-                    if !e.status.contains(CtStatus::NAT_CLASH) {
-                        e.status.insert(CtStatus::ASSURED);
-                    }
-                } else {
-                    Self::refresh(e, t, now, dir, len);
-                }
+            } => gre::packet(*timeout, *stream_timeout, e.status),
+            L4State::Generic => L4Verdict::Refresh(cfg.generic_timeout),
+        };
+        match verdict {
+            L4Verdict::Invalid => L4Res::Invalid,
+            L4Verdict::Accept => L4Res::Ok,
+            L4Verdict::Refresh(t) => {
+                Self::refresh(e, t, now, dir, len);
                 L4Res::Ok
             }
-            L4State::Generic => {
-                Self::refresh(e, cfg.generic_timeout, now, dir, len);
+            L4Verdict::RefreshAssured(t) => {
+                e.status.insert(CtStatus::ASSURED);
+                Self::refresh(e, t, now, dir, len);
                 L4Res::Ok
             }
         }
-    }
-
-    /// `nf_conntrack_icmpv4_error` / `nf_conntrack_icmpv6_error`.
-    fn icmp_error(
-        &mut self,
-        l4: &[u8],
-        meta: &PacketMeta,
-        src: &[u8; 16],
-        dst: &[u8; 16],
-        prerouting: bool,
-        now: Instant,
-    ) -> IcmpPre {
-        if l4.len() < 8 {
-            return IcmpPre::Invalid;
-        }
-        let p = meta.protocol.0;
-        if self.cfg.checksum && prerouting && !csum_ok(meta.family, src, dst, p, l4) {
-            return IcmpPre::Invalid;
-        }
-        let ty = l4[0];
-        match meta.family {
-            Family::Ipv4 => {
-                if ty > 18 {
-                    return IcmpPre::Invalid;
-                }
-                // icmp_is_err
-                if !matches!(ty, 3 | 4 | 5 | 11 | 12) {
-                    return IcmpPre::NotError;
-                }
-            }
-            Family::Ipv6 => {
-                // noct_valid_new[]: MLD and neighbour discovery
-                if matches!(ty, 130 | 131 | 132 | 133 | 134 | 135 | 136 | 143) {
-                    return IcmpPre::Untracked;
-                }
-                if ty >= 128 {
-                    return IcmpPre::NotError;
-                }
-            }
-        }
-        // nf_conntrack_inet_error
-        let inner = &l4[8..];
-        let Some(orig) = inner_tuple(meta.family, inner) else {
-            return IcmpPre::Invalid;
-        };
-        let Some(inv) = orig.invert() else {
-            return IcmpPre::Invalid;
-        };
-        let Some((idx, dir)) = self.find(&inv, now) else {
-            return IcmpPre::Invalid;
-        };
-        let e = &self.entries[idx as usize];
-        if e.tuples[dir.idx()].dst != *dst {
-            return IcmpPre::Invalid;
-        }
-        let info = if dir == Dir::Reply {
-            CtInfo::RelatedReply
-        } else {
-            CtInfo::Related
-        };
-        IcmpPre::Related(CtSlot::Entry {
-            handle: self.handle_of(idx),
-            info,
-        })
     }
 
     // ---- confirm / discard ----
@@ -1520,11 +1369,37 @@ impl ConntrackTable {
     }
 }
 
-enum IcmpPre {
+/// What the packet function of a tracker decided
+/// (`nf_conntrack_*_packet`: its return and its `nf_ct_refresh_acct`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum L4Verdict {
+    /// INVALID (`-NF_ACCEPT`): the packet gets no conntrack.
     Invalid,
-    Untracked,
-    Related(CtSlot),
-    NotError,
+    /// Accepted without refreshing the timeout.
+    Accept,
+    /// Accepted, timeout refreshed to this.
+    Refresh(Duration),
+    /// Accepted, `IPS_ASSURED` set, timeout refreshed to this.
+    RefreshAssured(Duration),
+}
+
+/// The protocol part of a tuple (`nf_ct_get_tuple`: the `pkt_to_tuple` of
+/// each tracker; the ports, ICMP id and type/code, GRE keys), `None` when
+/// the kernel cannot build it (too short, a GREv1 packet that is not PPP).
+fn l4_tuple_part(family: Family, p: u8, l4: &[u8]) -> Option<(u16, u16)> {
+    Some(match p {
+        proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP => {
+            (get_u16(l4, 0)?, get_u16(l4, 2)?)
+        }
+        _ if icmp::is_icmp_of(family, p) => {
+            if l4.len() < 8 {
+                return None;
+            }
+            (get_u16(l4, 4)?, get_u16(l4, 0)?)
+        }
+        proto::GRE => gre::keys(l4)?,
+        _ => (0, 0),
+    })
 }
 
 enum L4Res {
@@ -1538,114 +1413,6 @@ enum L4Res {
 pub(crate) fn csum_ok(family: Family, src: &[u8; 16], dst: &[u8; 16], p: u8, l4: &[u8]) -> bool {
     let n = family.addr_len();
     nf_checksum_ok(family, &src[..n], &dst[..n], IpProtocol(p), l4)
-}
-
-/// `udp_error` / `udplite_error`. True: INVALID.
-fn udp_error(
-    l4: &[u8],
-    p: u8,
-    family: Family,
-    src: &[u8; 16],
-    dst: &[u8; 16],
-    verify: bool,
-) -> bool {
-    let udplen = l4.len();
-    let (Some(len), Some(check)) = (get_u16(l4, 4), get_u16(l4, 6)) else {
-        return true;
-    };
-    let len = usize::from(len);
-    if p == proto::UDPLITE {
-        let cscov = if len == 0 { udplen } else { len };
-        if cscov < 8 || cscov > udplen {
-            return true;
-        }
-        if check == 0 {
-            return true;
-        }
-        if verify {
-            let n = family.addr_len();
-            let len = u32::try_from(udplen).unwrap_or(u32::MAX);
-            let acc = pseudo_header(&src[..n], &dst[..n], IpProtocol(p), len);
-            let Some(cov) = l4.get(..cscov) else {
-                return true;
-            };
-            return combine(&[acc, sum(cov)]) != 0xffff;
-        }
-        return false;
-    }
-    if len > udplen || len < 8 {
-        return true;
-    }
-    if check == 0 {
-        return false;
-    }
-    verify && !csum_ok(family, src, dst, p, l4)
-}
-
-/// The tuple of the packet embedded in an ICMP error (`nf_ct_get_tuplepr`
-/// on the inner header).
-fn inner_tuple(family: Family, inner: &[u8]) -> Option<Tuple> {
-    let (src, dst, p, l4off) = match family {
-        Family::Ipv4 => {
-            if inner.len() < 20 {
-                return None;
-            }
-            // get_l4proto: non-first fragments and bogus lengths fail.
-            if get_u16(inner, 6)? & 0x1fff != 0 {
-                return None;
-            }
-            let off = usize::from(inner[0] & 0x0f) * 4;
-            if off > inner.len() {
-                return None;
-            }
-            let mut s = [0u8; 16];
-            let mut d = [0u8; 16];
-            s[..4].copy_from_slice(&inner[12..16]);
-            d[..4].copy_from_slice(&inner[16..20]);
-            (s, d, inner[9], off)
-        }
-        Family::Ipv6 => {
-            if inner.len() < 40 {
-                return None;
-            }
-            let s = ipv6::skip_exthdr(inner, 40, IpProtocol(inner[6]))?;
-            if s.frag_off & !0x7 != 0 {
-                return None;
-            }
-            let (off, nh) = (s.offset, s.nexthdr.0);
-            let mut s = [0u8; 16];
-            let mut d = [0u8; 16];
-            s.copy_from_slice(&inner[8..24]);
-            d.copy_from_slice(&inner[24..40]);
-            (s, d, nh, off)
-        }
-    };
-    let l4 = inner.get(l4off..)?;
-    let icmp = matches!(
-        (family, p),
-        (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
-    );
-    let (src_u, dst_u) = match p {
-        proto::TCP | proto::UDP | proto::UDPLITE | proto::SCTP => {
-            (get_u16(l4, 0)?, get_u16(l4, 2)?)
-        }
-        _ if icmp => {
-            if l4.len() < 8 {
-                return None;
-            }
-            (get_u16(l4, 4)?, get_u16(l4, 0)?)
-        }
-        proto::GRE => gre_keys(l4)?,
-        _ => (0, 0),
-    };
-    Some(Tuple {
-        family,
-        src,
-        dst,
-        proto: p,
-        src_u,
-        dst_u,
-    })
 }
 
 /// One `/proc/net/nf_conntrack` entry, displayed in the trace format's form

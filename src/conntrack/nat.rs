@@ -818,10 +818,7 @@ impl ConntrackTable {
         if self.get(handle).is_none() {
             return NatAction::Skip;
         }
-        let icmp = matches!(
-            (meta.family, meta.protocol.0),
-            (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
-        );
+        let icmp = super::icmp::is_icmp_of(meta.family, meta.protocol.0);
         match info {
             CtInfo::Related | CtInfo::RelatedReply if icmp => NatAction::Apply,
             CtInfo::Related | CtInfo::RelatedReply | CtInfo::New => {
@@ -881,10 +878,7 @@ impl ConntrackTable {
         if dir == Dir::Reply {
             statusbit = NAT_MASK.difference(statusbit);
         }
-        let icmp = matches!(
-            (meta.family, meta.protocol.0),
-            (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
-        );
+        let icmp = super::icmp::is_icmp_of(meta.family, meta.protocol.0);
         if icmp && matches!(info, CtInfo::Related | CtInfo::RelatedReply) {
             return self.icmp_reply_translation(e, dir, manip, statusbit, pkt, meta);
         }

@@ -4,7 +4,7 @@
 
 use super::config::Config;
 use super::tuple::Dir;
-use crate::time::Duration;
+use super::L4Verdict;
 use crate::wire::get_u32;
 
 /// SCTP conntrack state (`enum sctp_conntrack`), as `/proc` prints it.
@@ -221,18 +221,6 @@ pub(crate) fn sctp_cksum(seg: &[u8]) -> [u8; 4] {
     (!crc).to_le_bytes()
 }
 
-/// What `nf_conntrack_sctp_packet` decided.
-pub(crate) enum SctpVerdict {
-    /// INVALID.
-    Invalid,
-    /// Accept without refreshing the timeout.
-    Accept,
-    /// Accept and refresh to this timeout.
-    Refresh(Duration),
-    /// Accept, refresh, and set ASSURED (ESTABLISHED reached).
-    RefreshAssured(Duration),
-}
-
 /// `sctp_error`: short packet, or bad CRC32c in PREROUTING.
 fn error(seg: &[u8], verify: bool) -> bool {
     if seg.len() < 12 {
@@ -249,20 +237,20 @@ pub(crate) fn packet(
     seg: &[u8],
     cfg: &Config,
     verify: bool,
-) -> SctpVerdict {
+) -> L4Verdict {
     if error(seg, verify) {
-        return SctpVerdict::Invalid;
+        return L4Verdict::Invalid;
     }
     let Some(vtag) = get_u32(seg, 4) else {
-        return SctpVerdict::Invalid;
+        return L4Verdict::Invalid;
     };
     let Some(map) = basic_checks(seg) else {
-        return SctpVerdict::Invalid;
+        return L4Verdict::Invalid;
     };
     let d = dir.idx();
     if !confirmed {
         if has(&map, ABORT) || has(&map, SHUTDOWN_COMPLETE) || has(&map, COOKIE_ACK) {
-            return SctpVerdict::Invalid;
+            return L4Verdict::Invalid;
         }
         // sctp_new
         *st = SctpCt::default();
@@ -270,14 +258,14 @@ pub(crate) fn packet(
         for c in chunks(seg) {
             ns = new_state(0, NO, c.ty);
             if ns == NO || ns == IV {
-                return SctpVerdict::Invalid;
+                return L4Verdict::Invalid;
             }
             if c.ty == INIT {
                 if vtag != 0 {
-                    return SctpVerdict::Invalid;
+                    return L4Verdict::Invalid;
                 }
                 let Some(tag) = get_u32(seg, c.off + 4) else {
-                    return SctpVerdict::Invalid;
+                    return L4Verdict::Invalid;
                 };
                 st.vtag[1] = tag;
             } else if c.ty == HEARTBEAT {
@@ -299,7 +287,7 @@ pub(crate) fn packet(
         && !has(&map, HEARTBEAT_ACK)
         && vtag != st.vtag[d]
     {
-        return SctpVerdict::Invalid;
+        return L4Verdict::Invalid;
     }
     let mut ignore = false;
     let mut new = NO;
@@ -307,7 +295,7 @@ pub(crate) fn packet(
     for c in chunks(seg) {
         match c.ty {
             // (A) vtag must be zero for INIT.
-            INIT if vtag != 0 => return SctpVerdict::Invalid,
+            INIT if vtag != 0 => return L4Verdict::Invalid,
             ABORT | SHUTDOWN_COMPLETE => {
                 let want = if c.flags & FLAG_T == 0 {
                     st.vtag[d]
@@ -315,11 +303,11 @@ pub(crate) fn packet(
                     st.vtag[1 - d]
                 };
                 if vtag != want {
-                    return SctpVerdict::Invalid;
+                    return L4Verdict::Invalid;
                 }
             }
             // (D) vtag must be the one from INIT_ACK.
-            COOKIE_ECHO if vtag != st.vtag[d] => return SctpVerdict::Invalid,
+            COOKIE_ECHO if vtag != st.vtag[d] => return L4Verdict::Invalid,
             COOKIE_ACK => {
                 st.init = [false, false];
             }
@@ -328,7 +316,7 @@ pub(crate) fn packet(
                     st.vtag[d] = vtag;
                 } else if vtag != st.vtag[d] {
                     if has(&map, DATA) || ignore {
-                        return SctpVerdict::Invalid;
+                        return L4Verdict::Invalid;
                     }
                     st.flags |= FLAG_HEARTBEAT_VTAG_FAILED;
                     st.last_dir = d as u8;
@@ -343,10 +331,10 @@ pub(crate) fn packet(
                     st.vtag[d] = vtag;
                 } else if vtag != st.vtag[d] {
                     if has(&map, DATA) || ignore {
-                        return SctpVerdict::Invalid;
+                        return L4Verdict::Invalid;
                     }
                     if st.flags & FLAG_HEARTBEAT_VTAG_FAILED == 0 || usize::from(st.last_dir) == d {
-                        return SctpVerdict::Invalid;
+                        return L4Verdict::Invalid;
                     }
                     st.flags &= !FLAG_HEARTBEAT_VTAG_FAILED;
                     st.vtag[d] = vtag;
@@ -360,11 +348,11 @@ pub(crate) fn packet(
         let old = st.state as u8;
         new = new_state(d, old, c.ty);
         if new == IV {
-            return SctpVerdict::Invalid;
+            return L4Verdict::Invalid;
         }
         if c.ty == INIT {
             let Some(tag) = get_u32(seg, c.off + 4) else {
-                return SctpVerdict::Invalid;
+                return L4Verdict::Invalid;
             };
             if st.init[d] && st.init[1 - d] {
                 st.init[1 - d] = false;
@@ -377,14 +365,14 @@ pub(crate) fn packet(
             }
         } else if c.ty == INIT_ACK {
             let Some(tag) = get_u32(seg, c.off + 4) else {
-                return SctpVerdict::Invalid;
+                return L4Verdict::Invalid;
             };
             let v = st.vtag[1 - d];
             if !st.init[1 - d] && v != 0 && v != tag {
-                return SctpVerdict::Invalid;
+                return L4Verdict::Invalid;
             }
             if st.init[d] && st.init[1 - d] && v != tag {
-                return SctpVerdict::Invalid;
+                return L4Verdict::Invalid;
             }
             st.vtag[1 - d] = tag;
         }
@@ -394,13 +382,13 @@ pub(crate) fn packet(
         }
     }
     if ignore {
-        return SctpVerdict::Accept;
+        return L4Verdict::Accept;
     }
     let t = cfg.sctp_timeouts[usize::from(new.min(8))];
     if assured {
-        SctpVerdict::RefreshAssured(t)
+        L4Verdict::RefreshAssured(t)
     } else {
-        SctpVerdict::Refresh(t)
+        L4Verdict::Refresh(t)
     }
 }
 

@@ -85,13 +85,6 @@ fn to_ct_range(r: &NatRange) -> CtRange {
     }
 }
 
-fn manip_of(hook: Hook) -> ManipType {
-    match hook {
-        Hook::PreRouting | Hook::LocalOut => ManipType::Dst,
-        _ => ManipType::Src,
-    }
-}
-
 fn dst_of(family: Family, data: &[u8]) -> Option<IpAddr> {
     match family {
         Family::Ipv4 => data
@@ -139,7 +132,7 @@ impl HostEnv<'_> {
         };
         match self
             .ct
-            .setup_nat(h, manip_of(self.hook), range, self.rng, self.now)
+            .setup_nat(h, ManipType::of_hook(self.hook), range, self.rng, self.now)
         {
             CtVerdict::Accept => Some(Verdict::Accept),
             CtVerdict::Drop => Some(Verdict::Drop),

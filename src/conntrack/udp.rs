@@ -1,0 +1,97 @@
+//! UDP and UDP-Lite connection tracking, following
+//! `net/netfilter/nf_conntrack_proto_udp.c` (Linux 6.x: `udp_error`,
+//! `udplite_error`, `nf_conntrack_udp_packet`).
+
+use super::config::Config;
+use super::tuple::{proto, Family};
+use super::{csum_ok, CtStatus, L4Verdict};
+use crate::time::{Duration, Instant};
+use crate::wire::checksum::{combine, pseudo_header, sum};
+use crate::wire::{get_u16, IpProtocol};
+
+/// A UDP / UDP-Lite segment and what its checksum covers.
+pub(super) struct Seg<'a> {
+    /// The segment (`thoff..`).
+    pub l4: &'a [u8],
+    /// `UDP` or `UDPLITE`.
+    pub proto: u8,
+    /// The packet's family.
+    pub family: Family,
+    /// Source address bytes (`union nf_inet_addr`).
+    pub src: &'a [u8; 16],
+    /// Destination address bytes.
+    pub dst: &'a [u8; 16],
+}
+
+/// How long after its first packet a connection that saw replies counts
+/// as a stream (`nf_conntrack_udp_packet`: `ct->proto.udp.stream_ts =
+/// 2 * HZ` past the first packet).
+pub(super) const STREAM_AFTER: Duration = Duration::from_secs(2);
+
+/// `udp_error` / `udplite_error`. True: INVALID. `verify`: checksums are
+/// verified (PREROUTING with `nf_conntrack_checksum`).
+fn error(seg: &Seg<'_>, verify: bool) -> bool {
+    let l4 = seg.l4;
+    let udplen = l4.len();
+    let (Some(len), Some(check)) = (get_u16(l4, 4), get_u16(l4, 6)) else {
+        return true;
+    };
+    let len = usize::from(len);
+    if seg.proto == proto::UDPLITE {
+        let cscov = if len == 0 { udplen } else { len };
+        if cscov < 8 || cscov > udplen {
+            return true;
+        }
+        if check == 0 {
+            return true;
+        }
+        if verify {
+            let n = seg.family.addr_len();
+            let len = u32::try_from(udplen).unwrap_or(u32::MAX);
+            let acc = pseudo_header(&seg.src[..n], &seg.dst[..n], IpProtocol(seg.proto), len);
+            let Some(cov) = l4.get(..cscov) else {
+                return true;
+            };
+            return combine(&[acc, sum(cov)]) != 0xffff;
+        }
+        return false;
+    }
+    if len > udplen || len < 8 {
+        return true;
+    }
+    if check == 0 {
+        return false;
+    }
+    verify && !csum_ok(seg.family, seg.src, seg.dst, seg.proto, l4)
+}
+
+/// `udp_error` then `nf_conntrack_udp_packet`: the unreplied timeout
+/// until a reply is seen, then the stream timeout (and ASSURED) once
+/// replies go on past `stream_ts`.
+pub(super) fn packet(
+    stream_ts: &mut Instant,
+    status: CtStatus,
+    confirmed: bool,
+    seg: &Seg<'_>,
+    verify: bool,
+    cfg: &Config,
+    now: Instant,
+) -> L4Verdict {
+    if error(seg, verify) {
+        return L4Verdict::Invalid;
+    }
+    if !confirmed {
+        *stream_ts = now + STREAM_AFTER;
+    }
+    if !status.contains(CtStatus::SEEN_REPLY) {
+        return L4Verdict::Refresh(cfg.udp_timeout);
+    }
+    if now > *stream_ts {
+        let stream = !status.contains(CtStatus::ASSURED);
+        if stream && !status.contains(CtStatus::NAT_CLASH) {
+            return L4Verdict::RefreshAssured(cfg.udp_timeout_stream);
+        }
+        return L4Verdict::Refresh(cfg.udp_timeout_stream);
+    }
+    L4Verdict::Refresh(cfg.udp_timeout)
+}
