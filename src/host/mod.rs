@@ -21,11 +21,11 @@ pub mod route;
 pub mod stack;
 mod sysctl;
 pub mod targets;
+mod txq;
 mod verdict;
 
 pub use verdict::{ChainLabel, Disposition, DropReason, RuleRef};
 
-use std::collections::VecDeque;
 use std::net::IpAddr;
 
 use ipnet::IpNet;
@@ -416,8 +416,8 @@ pub struct Host {
     /// include/linux/inetdevice.h; checked on 6.18: a device set to 0
     /// still sends redirects while `all` is 1).
     pub(crate) tx_redirects: Vec<bool>,
-    pub(crate) queue: VecDeque<path::Job>,
-    pub(crate) pool: Vec<Vec<u8>>,
+    /// Packets waiting for their turn through the hooks.
+    pub(crate) queue: txq::TxQueue,
     /// The latest instant given to [`Host::receive`] or [`Host::send`]:
     /// the host's clock never goes backwards (see [`Host::receive`]).
     pub(crate) clock: Instant,
@@ -825,8 +825,7 @@ impl Host {
             rp_all,
             rp_dev,
             tx_redirects,
-            queue: VecDeque::with_capacity(8),
-            pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
+            queue: txq::TxQueue::default(),
             clock: Instant::ZERO,
         })
     }

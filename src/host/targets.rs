@@ -20,8 +20,9 @@ use crate::wire::reject::{
     icmp_unreach_v4_opts, icmpv6_unreach, tcp_reset_v4, tcp_reset_v6, TcpResetChecksum,
 };
 
-use super::path::{Job, JobKind};
 use super::route::{Fib, RouteKind};
+use super::stack::IcmpLimiter;
+use super::txq::{JobKind, TxQueue};
 use super::{Device, Outcome};
 
 /// Whether the host can run this target.
@@ -61,8 +62,7 @@ pub(crate) struct HostEnv<'a> {
     pub(crate) devs: &'a [Device],
     pub(crate) rng: &'a mut SplitMix64,
     pub(crate) out: &'a mut Outcome,
-    pub(crate) queue: &'a mut std::collections::VecDeque<Job>,
-    pub(crate) pool: &'a mut Vec<Vec<u8>>,
+    pub(crate) queue: &'a mut TxQueue,
     pub(crate) now: Instant,
     /// `CONFIG_HZ` (jiffies for `connlimit`).
     pub(crate) hz: u32,
@@ -71,7 +71,7 @@ pub(crate) struct HostEnv<'a> {
     pub(crate) in_dev_idx: usize,
     pub(crate) received: bool,
     pub(crate) family: Family,
-    pub(crate) icmp_limit: &'a mut super::stack::IcmpLimiter,
+    pub(crate) icmp_limit: &'a mut IcmpLimiter,
 }
 
 fn to_ct_range(r: &NatRange) -> CtRange {
@@ -111,18 +111,7 @@ fn src_of(family: Family, data: &[u8]) -> Option<IpAddr> {
 
 impl HostEnv<'_> {
     fn push_generated(&mut self, data: &[u8], slot: Option<CtSlot>) {
-        let mut b = self.pool.pop().unwrap_or_default();
-        b.clear();
-        b.extend_from_slice(data);
-        self.queue.push_back(Job {
-            buf: b,
-            kind: JobKind::Tx,
-            slot,
-            mark: 0,
-            hdrincl: false,
-            csum_partial: false,
-            primary: false,
-        });
+        self.queue.push(data, JobKind::Tx, slot, 0);
     }
 
     /// `nf_nat_setup_info` with a range computed by a target.
@@ -166,7 +155,7 @@ impl HostEnv<'_> {
     /// The ICMP error rate limit toward `to` (`icmpv4_xrlim_allow`,
     /// `icmpv6_xrlim_allow`): no limit toward our own addresses (loopback).
     fn icmp_allowed(&mut self, to: IpAddr) -> bool {
-        icmp_allowed(self.fib, self.icmp_limit, self.hz, self.now, to)
+        self.icmp_limit.xrlim_allow(self.fib, self.hz, self.now, to)
     }
 
     /// The source of an ICMP error about a packet from `orig_src` to `dst`
@@ -1057,37 +1046,6 @@ fn set_tclass(family: Family, data: &mut [u8], f: impl Fn(u8) -> u8) {
                 data[1] = (data[1] & 0x0f) | (new << 4);
             }
         }
-    }
-}
-
-/// The ICMP error rate limit toward `to` (`icmpv4_xrlim_allow` with
-/// `net.ipv4.icmp_ratelimit`, default 1000 ms; `icmpv6_xrlim_allow` with
-/// `net.ipv6.icmp.ratelimit` (`icmpv6_time`, default 1000 ms) shifted right
-/// by `(128 - plen) >> 5` for the route's prefix).
-pub(crate) fn icmp_allowed(
-    fib: &Fib,
-    lim: &mut super::stack::IcmpLimiter,
-    hz: u32,
-    now: Instant,
-    to: IpAddr,
-) -> bool {
-    let jiffies = now.as_nanos() / (1_000_000_000 / u64::from(hz.max(1)));
-    // The sysctls are read with proc_dointvec_ms_jiffies: msecs_to_jiffies
-    // rounds up. IPv6: `icmpv6_xrlim_allow` (net/ipv6/icmp.c) as of
-    // 6.18-stable (upstream 0201eedb69b2 "ipv6: icmp: remove the tmo
-    // adjustment"): the per-host period is `net.ipv6.icmp.ratelimit`, whose
-    // default became 100 ms (HZ / 10), with no scaling by the route's prefix
-    // length. Checked on 6.18.44: 8 errors in a burst then one per 25
-    // jiffies at HZ=250 (tests/traces/ipv6-router-hairpin-limits).
-    let hz64 = u64::from(hz.max(1));
-    let ms_to_jiffies = |ms: u32| (u64::from(ms) * hz64).div_ceil(1000);
-    let period = match to {
-        IpAddr::V4(_) => ms_to_jiffies(lim.v4_ms),
-        IpAddr::V6(_) => ms_to_jiffies(lim.v6_ms).max(1),
-    };
-    match fib.lookup(to) {
-        Some(RouteKind::Local) | None => true,
-        _ => lim.allow(to, jiffies, period),
     }
 }
 
