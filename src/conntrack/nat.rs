@@ -15,9 +15,10 @@ use core::net::{IpAddr, Ipv4Addr};
 
 use bitflags::bitflags;
 
+use super::table::{reciprocal_scale, Index, NIL};
 use super::tuple::{addr_bytes, proto, Dir, Family, Tuple};
 use super::TcpState;
-use super::{csum_ok, ConntrackTable, CtInfo, CtSlot, CtStatus, CtVerdict, NIL};
+use super::{csum_ok, ConntrackTable, CtInfo, CtSlot, CtStatus, CtVerdict};
 use crate::nf::Hook;
 use crate::time::Instant;
 use crate::wire::checksum::{icmpv4, icmpv6, inet_proto_replace as csum_replace};
@@ -406,9 +407,7 @@ fn find_best_ips(t: &mut Tuple, r: &RangeB, m: ManipType) {
         } else {
             (0, u32::MAX)
         };
-        let v = minip
-            .wrapping_add(super::reciprocal_scale(j, dist))
-            .to_be_bytes();
+        let v = minip.wrapping_add(reciprocal_scale(j, dist)).to_be_bytes();
         let var = match m {
             ManipType::Src => &mut t.src,
             ManipType::Dst => &mut t.dst,
@@ -455,7 +454,7 @@ impl ConntrackTable {
     fn bysource_insert(&mut self, idx: u32) {
         // Doubling (amortised), as the hash index.
         if self.in_src as usize >= self.src_heads.len() && self.src_heads.len() < self.max_chains {
-            if let Some(new) = super::Index::Bysource.split(&self.src_heads, &mut self.entries) {
+            if let Some(new) = Index::Bysource.split(&self.src_heads, &mut self.entries) {
                 self.src_heads = new;
             }
         }

@@ -3,6 +3,7 @@
 
 use core::net::IpAddr;
 
+use super::table::{INITIAL_CHAINS, NIL};
 use super::*;
 use crate::wire::checksum::{combine, pseudo_header, sum};
 use crate::wire::IpProtocol;

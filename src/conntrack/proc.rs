@@ -1,0 +1,72 @@
+//! `/proc/net/nf_conntrack` lines (`ct_seq_show` of
+//! `nf_conntrack_standalone.c`) in the trace format's form.
+
+use core::fmt;
+
+use super::tuple::proto;
+use super::{CtStatus, Entry, L4State};
+
+/// One `/proc/net/nf_conntrack` entry, displayed in the trace format's form
+/// (`ct_seq_show` of `nf_conntrack_standalone.c`), e.g.
+/// `ipv4 tcp SYN_SENT src=192.0.2.2 dst=192.0.2.1 sport=40000 dport=22 [UNREPLIED] src=192.0.2.1 dst=192.0.2.2 sport=22 dport=40000 mark=0`.
+#[derive(Debug, Clone, Copy)]
+pub struct ProcEntry<'a> {
+    pub(super) e: &'a Entry,
+    pub(super) acct: bool,
+}
+
+/// `l4proto_name` of `nf_conntrack_standalone.c`.
+fn l4proto_name(p: u8) -> &'static str {
+    match p {
+        proto::ICMP => "icmp",
+        proto::TCP => "tcp",
+        proto::UDP => "udp",
+        proto::GRE => "gre",
+        proto::SCTP => "sctp",
+        proto::UDPLITE => "udplite",
+        proto::ICMPV6 => "icmpv6",
+        _ => "unknown",
+    }
+}
+
+impl fmt::Display for ProcEntry<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = self.e;
+        let t = &e.tuples;
+        write!(f, "{} {} ", t[0].family.name(), l4proto_name(t[0].proto))?;
+        match e.l4 {
+            L4State::Tcp(st) => write!(f, "{} ", st.state.name())?,
+            L4State::Sctp(st) => write!(f, "{} ", st.state.name())?,
+            // gre_print_conntrack
+            L4State::Gre {
+                timeout,
+                stream_timeout,
+            } => write!(
+                f,
+                "timeout={}, stream_timeout={} ",
+                timeout.as_secs(),
+                stream_timeout.as_secs()
+            )?,
+            _ => {}
+        }
+        write!(f, "{}", t[0])?;
+        if self.acct {
+            write!(f, " packets={} bytes={}", e.acct[0].0, e.acct[0].1)?;
+        }
+        if !e.status.contains(CtStatus::SEEN_REPLY) {
+            f.write_str(" [UNREPLIED]")?;
+        }
+        write!(f, " {}", t[1])?;
+        if self.acct {
+            write!(f, " packets={} bytes={}", e.acct[1].0, e.acct[1].1)?;
+        }
+        if e.status.contains(CtStatus::HW_OFFLOAD) {
+            f.write_str(" [HW_OFFLOAD]")?;
+        } else if e.status.contains(CtStatus::OFFLOAD) {
+            f.write_str(" [OFFLOAD]")?;
+        } else if e.status.contains(CtStatus::ASSURED) {
+            f.write_str(" [ASSURED]")?;
+        }
+        write!(f, " mark={}", e.mark)
+    }
+}

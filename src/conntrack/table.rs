@@ -1,0 +1,579 @@
+//! The table itself (`nf_conntrack_core.c`): the slab of entries, the
+//! hash index over both tuples of every confirmed entry with the kernel's
+//! buckets (`hash_bucket`, `__nf_conntrack_find_get`,
+//! `nf_conntrack_tuple_taken`), allocation and deletion, the eviction of
+//! `early_drop` and the GC's reclaiming of expired entries, and
+//! `__nf_conntrack_confirm`. See [`ConntrackTable`]'s "Memory".
+
+use super::config::{Config, ConfigError, MAX_BUCKETS};
+use super::nat;
+use super::tuple::{Dir, Tuple};
+use super::{ConntrackTable, CtHandle, CtSlot, CtStatus, CtVerdict, Entry, L4State};
+use crate::time::{Duration, Instant};
+
+pub(super) const NIL: u32 = u32::MAX;
+/// `NF_CT_EVICTION_RANGE`.
+pub(super) const EVICTION_RANGE: u32 = 8;
+/// The most entries a table can index (`nf_conntrack_max` is an `int`:
+/// at most `INT_MAX`; node numbers `idx * 2 + dir` stay below [`NIL`]).
+pub(super) const SLOT_LIMIT: u32 = i32::MAX as u32;
+/// Chains a table starts with (fewer when `nf_conntrack_buckets` is smaller).
+pub(super) const INITIAL_CHAINS: usize = 256;
+
+impl Clone for ConntrackTable {
+    /// A copy whose `free` and `dying` lists keep room for every slot, as
+    /// the original's do (a derived clone would shrink them to their length
+    /// and let deleting allocate).
+    fn clone(&self) -> Self {
+        let with_room = |v: &Vec<u32>| {
+            let mut c = Vec::with_capacity(self.entries.len().max(v.len()));
+            c.extend_from_slice(v);
+            c
+        };
+        ConntrackTable {
+            cfg: self.cfg.clone(),
+            entries: self.entries.clone(),
+            free: with_room(&self.free),
+            heads: self.heads.clone(),
+            src_heads: self.src_heads.clone(),
+            max_chains: self.max_chains,
+            hashed: self.hashed,
+            in_src: self.in_src,
+            dying: with_room(&self.dying),
+            count: self.count,
+            last_sweep: self.last_sweep,
+        }
+    }
+}
+
+pub(super) fn reciprocal_scale(val: u32, ep_ro: u32) -> u32 {
+    ((u64::from(val) * u64::from(ep_ro)) >> 32) as u32
+}
+
+/// The two chained indexes over the slab.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Index {
+    /// The conntrack hash: node `idx * 2 + dir`, keyed by kernel bucket.
+    Hash,
+    /// NAT bysource: node `idx`, keyed by source hash.
+    Bysource,
+}
+
+impl Index {
+    /// (next node, key) of a node.
+    pub(super) fn link(self, entries: &[Entry], n: u32) -> (u32, u32) {
+        match self {
+            Index::Hash => {
+                let e = &entries[(n / 2) as usize];
+                (e.next[(n % 2) as usize], e.kb[(n % 2) as usize])
+            }
+            Index::Bysource => {
+                let e = &entries[n as usize];
+                (e.src_next, e.src_hash)
+            }
+        }
+    }
+
+    pub(super) fn set_next(self, entries: &mut [Entry], n: u32, v: u32) {
+        match self {
+            Index::Hash => entries[(n / 2) as usize].next[(n % 2) as usize] = v,
+            Index::Bysource => entries[n as usize].src_next = v,
+        }
+    }
+
+    /// Splits every chain of `heads` into two by the next bit of the key,
+    /// keeping each chain's order: the index doubles. `None` if the
+    /// allocator refuses (the caller keeps the old, longer chains: slower,
+    /// still exact).
+    pub(super) fn split(self, heads: &[u32], entries: &mut [Entry]) -> Option<Vec<u32>> {
+        let p = heads.len();
+        let mut new = Vec::new();
+        new.try_reserve_exact(p * 2).ok()?;
+        new.resize(p * 2, NIL);
+        let mask = (p * 2 - 1) as u32;
+        for (c, &head) in heads.iter().enumerate() {
+            let mut tails = [NIL; 2];
+            let mut cur = head;
+            while cur != NIL {
+                let (next, key) = self.link(entries, cur);
+                let chain = (key & mask) as usize;
+                let side = usize::from(chain != c);
+                self.set_next(entries, cur, NIL);
+                if tails[side] == NIL {
+                    new[chain] = cur;
+                } else {
+                    self.set_next(entries, tails[side], cur);
+                }
+                tails[side] = cur;
+                cur = next;
+            }
+        }
+        Some(new)
+    }
+}
+
+impl ConntrackTable {
+    /// An empty table for `cfg`. Nothing is reserved for `cfg.max` or
+    /// `cfg.buckets`: the table grows with the entries it holds.
+    /// `cfg.max` 0 means no limit, as in the kernel (the index still stops
+    /// at `INT_MAX` entries).
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::BadValue`] when `buckets` is 0 (the kernel refuses
+    /// it: `nf_conntrack_hash_resize` returns `-EINVAL`), and
+    /// [`ConfigError::NoMemory`] when it is above
+    /// [`MAX_BUCKETS`], a hash table the kernel refuses to
+    /// allocate (`nf_ct_alloc_hashtable`).
+    pub fn new(cfg: Config) -> Result<Self, ConfigError> {
+        if cfg.buckets == 0 {
+            return Err(ConfigError::BadValue);
+        }
+        if cfg.buckets > MAX_BUCKETS {
+            return Err(ConfigError::NoMemory);
+        }
+        let max_chains = (cfg.buckets as usize).next_power_of_two();
+        let chains = max_chains.min(INITIAL_CHAINS);
+        Ok(ConntrackTable {
+            entries: Vec::new(),
+            free: Vec::new(),
+            heads: vec![NIL; chains],
+            src_heads: vec![NIL; chains],
+            max_chains,
+            hashed: 0,
+            in_src: 0,
+            dying: Vec::new(),
+            count: 0,
+            last_sweep: None,
+            cfg,
+        })
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Number of entries held (confirmed, unconfirmed and dying:
+    /// `nf_conntrack_count`).
+    pub fn count(&self) -> u32 {
+        self.count
+    }
+
+    /// Bytes of heap the table holds now (slab, free lists and both hash
+    /// indexes, by capacity): what grows with the entries.
+    pub fn heap_bytes(&self) -> usize {
+        use core::mem::size_of;
+        self.entries.capacity() * size_of::<Entry>()
+            + (self.free.capacity()
+                + self.dying.capacity()
+                + self.heads.capacity()
+                + self.src_heads.capacity())
+                * size_of::<u32>()
+    }
+
+    /// `nf_conntrack_max` reached (0: no limit but the index's).
+    pub(crate) fn full(&self) -> bool {
+        let max = if self.cfg.max == 0 {
+            SLOT_LIMIT
+        } else {
+            self.cfg.max.min(SLOT_LIMIT)
+        };
+        self.count >= max
+    }
+
+    pub(super) fn hash(&self, t: &Tuple) -> u32 {
+        nat::jhash2(&t.hash_words(), self.cfg.hash_seed)
+    }
+
+    /// The kernel's bucket of a tuple (`hash_bucket`).
+    pub(super) fn kbucket(&self, t: &Tuple) -> u32 {
+        reciprocal_scale(self.hash(t), self.cfg.buckets)
+    }
+
+    /// The chain holding kernel bucket `kb`.
+    pub(super) fn chain(&self, kb: u32) -> usize {
+        kb as usize & (self.heads.len() - 1)
+    }
+
+    pub(super) fn get(&self, h: CtHandle) -> Option<&Entry> {
+        self.entries
+            .get(h.idx as usize)
+            .filter(|e| e.live && e.gen == h.gen)
+    }
+
+    pub(super) fn get_mut(&mut self, h: CtHandle) -> Option<&mut Entry> {
+        self.entries
+            .get_mut(h.idx as usize)
+            .filter(|e| e.live && e.gen == h.gen)
+    }
+
+    pub(super) fn handle_of(&self, idx: u32) -> CtHandle {
+        let gen = self.entries.get(idx as usize).map_or(0, |e| e.gen);
+        CtHandle { idx, gen }
+    }
+
+    pub(super) fn is_expired(e: &Entry, now: Instant) -> bool {
+        // nf_ct_is_expired: (s32)(timeout - now) <= 0
+        e.status.contains(CtStatus::CONFIRMED) && e.timeout <= now.as_nanos()
+    }
+
+    // ---- hash index ----
+
+    /// Doubles the hash index (amortised: only when it holds more entries
+    /// than chains, up to `nf_conntrack_buckets` chains).
+    pub(super) fn grow_chains(&mut self) {
+        if let Some(new) = Index::Hash.split(&self.heads, &mut self.entries) {
+            self.heads = new;
+        }
+    }
+
+    pub(super) fn hash_insert(&mut self, idx: u32) {
+        if self.hashed as usize >= self.heads.len() && self.heads.len() < self.max_chains {
+            self.grow_chains();
+        }
+        self.hashed += 1;
+        for dir in 0..2 {
+            let t = self.entries[idx as usize].tuples[dir];
+            let kb = self.kbucket(&t);
+            let c = self.chain(kb);
+            let node = idx * 2 + dir as u32;
+            let e = &mut self.entries[idx as usize];
+            e.kb[dir] = kb;
+            e.next[dir] = self.heads[c];
+            self.heads[c] = node;
+        }
+    }
+
+    pub(super) fn hash_remove(&mut self, idx: u32) {
+        self.hashed = self.hashed.saturating_sub(1);
+        for dir in 0..2 {
+            let c = self.chain(self.entries[idx as usize].kb[dir]);
+            let node = idx * 2 + dir as u32;
+            let next = self.entries[idx as usize].next[dir];
+            if self.heads[c] == node {
+                self.heads[c] = next;
+            } else {
+                let mut cur = self.heads[c];
+                while cur != NIL {
+                    let (ci, cd) = ((cur / 2) as usize, (cur % 2) as usize);
+                    let cn = self.entries[ci].next[cd];
+                    if cn == node {
+                        self.entries[ci].next[cd] = next;
+                        break;
+                    }
+                    cur = cn;
+                }
+            }
+            self.entries[idx as usize].next[dir] = NIL;
+        }
+    }
+
+    /// Finds the confirmed, unexpired entry having `t` as one of its tuples
+    /// (`__nf_conntrack_find_get`), reclaiming expired entries of its
+    /// bucket met on the way.
+    pub(super) fn find(&mut self, t: &Tuple, now: Instant) -> Option<(u32, Dir)> {
+        let kb = self.kbucket(t);
+        'restart: loop {
+            let mut cur = self.heads[self.chain(kb)];
+            while cur != NIL {
+                let (ci, cd) = (cur / 2, (cur % 2) as usize);
+                let e = &self.entries[ci as usize];
+                if e.kb[cd] != kb {
+                    cur = e.next[cd];
+                    continue;
+                }
+                if Self::is_expired(e, now) {
+                    self.delete(ci, false);
+                    continue 'restart;
+                }
+                if e.tuples[cd] == *t {
+                    return Some((ci, if cd == 0 { Dir::Original } else { Dir::Reply }));
+                }
+                cur = e.next[cd];
+            }
+            return None;
+        }
+    }
+
+    /// The confirmed, unexpired entry having `t` as its original or reply
+    /// tuple, and which of the two it is: the hash lookup of
+    /// `__nf_conntrack_find_get` without its side effects (expired entries
+    /// met on the way are skipped, not reclaimed). For inspection and
+    /// invariant checks; the packet path uses the reclaiming lookup.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nfsim::conntrack::{ConntrackTable, Config, Dir, Family, Tuple};
+    /// use nfsim::time::Instant;
+    /// let ct = ConntrackTable::new(Config::with_max(4)).unwrap();
+    /// let t = Tuple { family: Family::Ipv4, src: [0; 16], dst: [0; 16], proto: 17, src_u: 1, dst_u: 2 };
+    /// assert_eq!(ct.lookup(&t, Instant::ZERO), None);
+    /// ```
+    pub fn lookup(&self, t: &Tuple, now: Instant) -> Option<(CtHandle, Dir)> {
+        let kb = self.kbucket(t);
+        let mut cur = *self.heads.get(self.chain(kb))?;
+        while cur != NIL {
+            let (ci, cd) = (cur / 2, (cur % 2) as usize);
+            let e = self.entries.get(ci as usize)?;
+            if e.kb[cd] == kb && !Self::is_expired(e, now) && e.tuples[cd] == *t {
+                let dir = if cd == 0 { Dir::Original } else { Dir::Reply };
+                return Some((self.handle_of(ci), dir));
+            }
+            cur = e.next[cd];
+        }
+        None
+    }
+
+    /// `nf_conntrack_tuple_taken` (hashed entries other than `ignored`).
+    pub(crate) fn tuple_taken(&mut self, t: &Tuple, ignored: u32, now: Instant) -> bool {
+        let ignored_orig = self.entries.get(ignored as usize).map(|e| e.tuples[0]);
+        let kb = self.kbucket(t);
+        'restart: loop {
+            let mut cur = self.heads[self.chain(kb)];
+            while cur != NIL {
+                let (ci, cd) = (cur / 2, (cur % 2) as usize);
+                let e = &self.entries[ci as usize];
+                let next = e.next[cd];
+                if ci == ignored || e.kb[cd] != kb {
+                    cur = next;
+                    continue;
+                }
+                if Self::is_expired(e, now) {
+                    self.delete(ci, false);
+                    continue 'restart;
+                }
+                if e.tuples[cd] == *t {
+                    if Some(e.tuples[0]) == ignored_orig {
+                        cur = next;
+                        continue;
+                    }
+                    return true;
+                }
+                cur = next;
+            }
+            return false;
+        }
+    }
+
+    // ---- slab ----
+
+    /// A new entry, or `None` when the allocator refuses to grow the slab
+    /// (or the index is at [`SLOT_LIMIT`]).
+    pub(super) fn alloc(&mut self, tuples: [Tuple; 2], l4: L4State) -> Option<u32> {
+        let e = Entry {
+            tuples,
+            status: CtStatus::empty(),
+            timeout: 0,
+            mark: 0,
+            l4,
+            next: [NIL; 2],
+            kb: [0; 2],
+            src_next: NIL,
+            src_hash: 0,
+            in_bysource: false,
+            gen: 0,
+            live: true,
+            acct: [(0, 0); 2],
+            masq_index: 0,
+        };
+        if let Some(idx) = self.free.pop() {
+            self.count += 1;
+            let slot = &mut self.entries[idx as usize];
+            let gen = slot.gen.wrapping_add(1);
+            *slot = Entry { gen, ..e };
+            return Some(idx);
+        }
+        let len = self.entries.len();
+        if len >= SLOT_LIMIT as usize {
+            return None;
+        }
+        if len == self.entries.capacity() {
+            // Doubling (amortised); `free` and `dying` follow so that
+            // deleting never allocates.
+            self.entries.try_reserve(1).ok()?;
+            let cap = self.entries.capacity();
+            self.free.try_reserve_exact(cap - self.free.len()).ok()?;
+            self.dying.try_reserve_exact(cap - self.dying.len()).ok()?;
+        }
+        self.count += 1;
+        self.entries.push(e);
+        Some(len as u32)
+    }
+
+    /// Deletes an entry: unhash it (if confirmed) and free its slot, or,
+    /// when `keep_for_packet`, mark it dying and free it at the next `process`.
+    pub(super) fn delete(&mut self, idx: u32, keep_for_packet: bool) {
+        let Some(e) = self.entries.get(idx as usize) else {
+            return;
+        };
+        if !e.live {
+            return;
+        }
+        let hashed = e.status.contains(CtStatus::CONFIRMED) && !e.status.contains(CtStatus::DYING);
+        if hashed {
+            self.hash_remove(idx);
+        }
+        if self.entries[idx as usize].in_bysource {
+            self.bysource_remove(idx);
+        }
+        if keep_for_packet {
+            let e = &mut self.entries[idx as usize];
+            if !e.status.contains(CtStatus::DYING) {
+                e.status.insert(CtStatus::DYING);
+                self.dying.push(idx);
+            }
+        } else {
+            let e = &mut self.entries[idx as usize];
+            e.live = false;
+            e.status = CtStatus::empty();
+            self.count = self.count.saturating_sub(1);
+            self.free.push(idx);
+        }
+    }
+
+    pub(super) fn reap_dying(&mut self) {
+        while let Some(idx) = self.dying.pop() {
+            if let Some(e) = self.entries.get_mut(idx as usize) {
+                if e.live && e.status.contains(CtStatus::DYING) {
+                    e.live = false;
+                    e.status = CtStatus::empty();
+                    self.count = self.count.saturating_sub(1);
+                    self.free.push(idx);
+                }
+            }
+        }
+    }
+
+    /// Reclaims every expired entry (what the kernel's GC worker does in the
+    /// background); run at most once per simulated second, when the table
+    /// is full.
+    pub(super) fn sweep_expired(&mut self, now: Instant) {
+        if let Some(last) = self.last_sweep {
+            if now.saturating_since(last) < Duration::from_secs(1) {
+                return;
+            }
+        }
+        self.last_sweep = Some(now);
+        for idx in 0..self.entries.len() as u32 {
+            let e = &self.entries[idx as usize];
+            if e.live && !e.status.contains(CtStatus::DYING) && Self::is_expired(e, now) {
+                self.delete(idx, false);
+            }
+        }
+    }
+
+    /// `early_drop`: scan `NF_CT_EVICTION_RANGE` chains from the new tuple's
+    /// bucket, deleting every confirmed non-ASSURED entry of the first chain
+    /// that has one.
+    pub(super) fn early_drop(&mut self, hash: u32, now: Instant) -> bool {
+        let hsize = self.cfg.buckets;
+        let mut bucket = reciprocal_scale(hash, hsize);
+        for i in 0..EVICTION_RANGE {
+            if i > 0 {
+                bucket = (bucket + 1) % hsize;
+            }
+            let mut drops = 0;
+            'restart: loop {
+                let mut cur = self.heads[self.chain(bucket)];
+                while cur != NIL {
+                    let (ci, cd) = (cur / 2, (cur % 2) as usize);
+                    let e = &self.entries[ci as usize];
+                    let next = e.next[cd];
+                    if e.kb[cd] != bucket {
+                        cur = next;
+                        continue;
+                    }
+                    if Self::is_expired(e, now) {
+                        self.delete(ci, false);
+                        continue 'restart;
+                    }
+                    if e.status.contains(CtStatus::ASSURED) || e.status.contains(CtStatus::DYING) {
+                        cur = next;
+                        continue;
+                    }
+                    if e.status.contains(CtStatus::CONFIRMED) {
+                        self.delete(ci, false);
+                        drops += 1;
+                        continue 'restart;
+                    }
+                    cur = next;
+                }
+                break;
+            }
+            if drops > 0 {
+                return true;
+            }
+        }
+        false
+    }
+
+    // ---- confirm / discard ----
+
+    /// `__nf_conntrack_confirm`: inserts the packet's unconfirmed entry
+    /// into the table; its timeout starts now. Does nothing for confirmed
+    /// entries, packets without an entry, or reply-direction packets.
+    ///
+    /// Returns `Drop` (and frees the entry) when the entry is dying or one
+    /// of its tuples is already in the table: the kernel's clash resolution
+    /// for parallel identical UDP flows (`nf_ct_resolve_clash`) cannot arise
+    /// in a sequential simulation, so every clash drops.
+    pub fn confirm(&mut self, slot: CtSlot, now: Instant) -> CtVerdict {
+        let CtSlot::Entry { handle, info } = slot else {
+            return CtVerdict::Accept;
+        };
+        let Some(e) = self.get(handle) else {
+            return CtVerdict::Accept;
+        };
+        if e.status.contains(CtStatus::CONFIRMED) || info.dir() != Dir::Original {
+            return CtVerdict::Accept;
+        }
+        if e.status.contains(CtStatus::DYING) {
+            return CtVerdict::Drop;
+        }
+        let [t0, t1] = e.tuples;
+        if self.find(&t0, now).is_some() || self.find(&t1, now).is_some() {
+            self.delete(handle.idx, false);
+            return CtVerdict::Drop;
+        }
+        let e = &mut self.entries[handle.idx as usize];
+        e.timeout = now.as_nanos().saturating_add(e.timeout);
+        e.status.insert(CtStatus::CONFIRMED);
+        self.hash_insert(handle.idx);
+        CtVerdict::Accept
+    }
+
+    /// Frees the entry of a dropped packet if it was never confirmed (the
+    /// kernel frees it with the skb). Confirmed entries are untouched.
+    /// Call it only once packets attached to the same entry
+    /// ([`CtSlot::attach_reply`]) have been handled: they keep using it.
+    pub fn discard_unconfirmed(&mut self, handle: CtHandle) {
+        if let Some(e) = self.get(handle) {
+            if !e.status.contains(CtStatus::CONFIRMED) && !e.status.contains(CtStatus::DYING) {
+                self.delete(handle.idx, false);
+            }
+        }
+    }
+
+    /// Deletes an entry now (`conntrack -D`, `nf_ct_kill`). A confirmed
+    /// entry leaves the table; the handle becomes stale.
+    pub fn remove(&mut self, h: CtHandle) -> bool {
+        if self.get(h).is_some() {
+            self.delete(h.idx, false);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Deletes every entry (`conntrack -F`). Handles become stale.
+    pub fn flush(&mut self) {
+        for idx in 0..self.entries.len() as u32 {
+            if self.entries[idx as usize].live {
+                self.delete(idx, false);
+            }
+        }
+        self.dying.clear();
+    }
+}
