@@ -1,0 +1,535 @@
+//! The TCP tracker (`tcp.rs`): states, window tracking, RST validation.
+
+use super::*;
+
+#[test]
+fn tcp_invalid_flags_and_checksum() {
+    let mut s = Sim::new(Config::with_max(4));
+    let p = tcp(A, 1000, B, 22, 1, 0, SYN | FIN, 1000, &[], 0);
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
+    assert_eq!(r.slot, CtSlot::Invalid);
+    assert_eq!(s.ct.count(), 0);
+    let mut p = tcp(A, 1000, B, 22, 1, 0, SYN, 1000, &[], 0);
+    p[36] ^= 0xff; // break the TCP checksum
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
+    assert_eq!(r.slot, CtSlot::Invalid);
+    let r = s.ct.process(&p, &meta(&p), Hook::LocalOut, ms(0));
+    assert_eq!(
+        r.slot.state_bits(),
+        CtStates::NEW,
+        "no checksum check in OUTPUT"
+    );
+    let mut cfg = Config::with_max(4);
+    cfg.set("net.netfilter.nf_conntrack_checksum", 0).unwrap();
+    let mut s2 = Sim::new(cfg);
+    let r = s2.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
+    assert_eq!(r.slot.state_bits(), CtStates::NEW);
+    // Truncated header.
+    let p = tcp(A, 1000, B, 22, 1, 0, SYN, 1000, &[], 0);
+    let short = &p[..30];
+    let r = s.ct.process(short, &meta(short), Hook::LocalOut, ms(0));
+    assert_eq!(r.slot, CtSlot::Invalid);
+}
+
+#[test]
+fn tcp_close_sequence_and_reopen() {
+    let mut s = Sim::new(Config::with_max(4));
+    handshake(&mut s, 0);
+    assert!(s.one(ms(2)).0.contains("ESTABLISHED"));
+    s.inp(
+        &tcp(A, 40000, B, 80, 101, 501, FIN | ACK, 64000, &[], 0),
+        ms(3),
+    );
+    assert!(s.one(ms(3)).0.starts_with("ipv4 tcp FIN_WAIT"));
+    assert_eq!(s.one(ms(3)).1, 119);
+    s.pass(
+        &tcp(B, 80, A, 40000, 501, 102, ACK, 64000, &[], 0),
+        Hook::LocalOut,
+        ms(4),
+    );
+    assert_eq!(s.one(ms(4)).1, 59);
+    assert!(s.one(ms(4)).0.starts_with("ipv4 tcp CLOSE_WAIT"));
+    s.pass(
+        &tcp(B, 80, A, 40000, 501, 102, FIN | ACK, 64000, &[], 0),
+        Hook::LocalOut,
+        ms(5),
+    );
+    assert!(s.one(ms(5)).0.starts_with("ipv4 tcp LAST_ACK"));
+    assert_eq!(s.one(ms(5)).1, 29);
+    s.inp(&tcp(A, 40000, B, 80, 102, 502, ACK, 64000, &[], 0), ms(6));
+    assert!(s.one(ms(6)).0.starts_with("ipv4 tcp TIME_WAIT"));
+    assert_eq!(s.one(ms(6)).1, 119);
+    // A new SYN on the same tuple in TIME_WAIT: the old entry is deleted and
+    // a fresh one created (-NF_REPEAT).
+    let r = s.ct.process(
+        &tcp(A, 40000, B, 80, 9000, 0, SYN, 64000, &[], 0),
+        &meta(&tcp(A, 40000, B, 80, 9000, 0, SYN, 64000, &[], 0)),
+        Hook::PreRouting,
+        ms(7),
+    );
+    assert_eq!(r.slot.state_bits(), CtStates::NEW);
+    s.ct.confirm(r.slot, ms(7));
+    let (line, t) = s.one(ms(7));
+    assert!(
+        line.starts_with("ipv4 tcp SYN_SENT") && line.contains("[UNREPLIED]"),
+        "{line}"
+    );
+    assert_eq!(t, 119);
+}
+
+#[test]
+fn tcp_rst_answering_syn_kills_entry() {
+    let mut s = Sim::new(Config::with_max(4));
+    s.inp(&tcp(A, 40001, B, 81, 100, 0, SYN, 64000, &[], 0), ms(0));
+    let rst = tcp(B, 81, A, 40001, 0, 101, RST | ACK, 0, &[], 0);
+    let r = s.ct.process(&rst, &meta(&rst), Hook::LocalOut, ms(1));
+    // The packet still carries the (now dying) entry.
+    assert_eq!(r.slot.info(), Some(CtInfo::EstablishedReply));
+    assert!(s
+        .ct
+        .status(r.slot.handle().unwrap())
+        .unwrap()
+        .contains(CtStatus::DYING));
+    assert!(s.listing(ms(1)).is_empty());
+    // Reclaimed at the next packet.
+    let p = udp(A, 1, B, 2, 0);
+    s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(2));
+    assert!(s.ct.status(r.slot.handle().unwrap()).is_none());
+    assert_eq!(s.ct.count(), 1);
+}
+
+#[test]
+fn tcp_rst_in_established_closes() {
+    let mut s = Sim::new(Config::with_max(4));
+    handshake(&mut s, 0);
+    s.inp(
+        &tcp(A, 40000, B, 80, 101, 501, RST | ACK, 0, &[], 0),
+        ms(10),
+    );
+    let (l, t) = s.one(ms(10));
+    assert!(l.starts_with("ipv4 tcp CLOSE"), "{l}");
+    assert_eq!(t, 9);
+}
+
+#[test]
+fn tcp_loose_pickup() {
+    let mut s = Sim::new(Config::with_max(4));
+    s.inp(&tcp(A, 40002, B, 80, 1000, 2000, ACK, 500, &[], 10), ms(0));
+    let (l, t) = s.one(ms(0));
+    assert!(
+        l.starts_with("ipv4 tcp ESTABLISHED") && l.contains("[UNREPLIED]"),
+        "{l}"
+    );
+    assert_eq!(
+        t, 299,
+        "mid-connection pickup without reply: unacknowledged timeout"
+    );
+    // An answer from the other side makes it ASSURED.
+    // The first answer sets SEEN_REPLY only after the tracker ran: still
+    // unassured with the unacknowledged timeout.
+    s.pass(
+        &tcp(B, 80, A, 40002, 2000, 1010, ACK, 500, &[], 0),
+        Hook::LocalOut,
+        ms(1),
+    );
+    let (l, t) = s.one(ms(1));
+    assert!(!l.contains("ASSURED") && !l.contains("UNREPLIED"), "{l}");
+    assert_eq!(t, 299);
+    // The next valid packet makes it ASSURED.
+    s.inp(&tcp(A, 40002, B, 80, 1010, 2000, ACK, 500, &[], 0), ms(2));
+    let (l, t) = s.one(ms(2));
+    assert!(l.ends_with("[ASSURED] mark=0"), "{l}");
+    assert_eq!(t, 431_999);
+
+    let mut cfg = Config::with_max(4);
+    cfg.set("net.netfilter.nf_conntrack_tcp_loose", 0).unwrap();
+    let mut s = Sim::new(cfg);
+    let p = tcp(A, 40002, B, 80, 1000, 2000, ACK, 500, &[], 10);
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
+    assert_eq!(r.slot, CtSlot::Invalid);
+    assert_eq!(s.ct.count(), 0);
+}
+
+#[test]
+fn tcp_window_checks() {
+    let mut s = Sim::new(Config::with_max(4));
+    handshake(&mut s, 0);
+    // In-window data.
+    let ok = tcp(A, 40000, B, 80, 101, 501, ACK, 64000, &[], 100);
+    assert_eq!(s.inp(&ok, ms(3)).state_bits(), CtStates::ESTABLISHED);
+    assert_eq!(s.one(ms(3)).1, 299, "unacknowledged data: 300 s");
+    // Data far beyond the receiver's window: INVALID.
+    let bad = tcp(A, 40000, B, 80, 101 + 200_000, 501, ACK, 64000, &[], 100);
+    let r = s.ct.process(&bad, &meta(&bad), Hook::PreRouting, ms(4));
+    assert_eq!(r.slot, CtSlot::Invalid);
+    // ACK of data never sent: INVALID.
+    let bad = tcp(B, 80, A, 40000, 501, 101 + 5000, ACK, 64000, &[], 0);
+    let r = s.ct.process(&bad, &meta(&bad), Hook::LocalOut, ms(5));
+    assert_eq!(r.slot, CtSlot::Invalid);
+    // The receiver acknowledges: back to the established timeout.
+    s.pass(
+        &tcp(B, 80, A, 40000, 501, 201, ACK, 64000, &[], 0),
+        Hook::LocalOut,
+        ms(6),
+    );
+    assert_eq!(s.one(ms(6)).1, 431_999);
+
+    let mut cfg = Config::with_max(4);
+    cfg.set("net.netfilter.nf_conntrack_tcp_be_liberal", 1)
+        .unwrap();
+    let mut s = Sim::new(cfg);
+    handshake(&mut s, 0);
+    let bad = tcp(A, 40000, B, 80, 101 + 200_000, 501, ACK, 64000, &[], 100);
+    let r = s.ct.process(&bad, &meta(&bad), Hook::PreRouting, ms(4));
+    assert_eq!(r.slot.state_bits(), CtStates::ESTABLISHED, "be_liberal");
+}
+
+#[test]
+fn tcp_window_scaling() {
+    let mut s = Sim::new(Config::with_max(4));
+    let ws = [1, 3, 3, 7]; // NOP, window scale 7
+    s.inp(&tcp(A, 40003, B, 80, 100, 0, SYN, 1000, &ws, 0), ms(0));
+    s.pass(
+        &tcp(B, 80, A, 40003, 500, 101, SYN | ACK, 1000, &ws, 0),
+        Hook::LocalOut,
+        ms(1),
+    );
+    s.inp(&tcp(A, 40003, B, 80, 101, 501, ACK, 1000, &[], 0), ms(2));
+    // SYN windows are never scaled: until B advertises a scaled window, A
+    // may send only 1000 bytes.
+    let p = tcp(A, 40003, B, 80, 101 + 60_000, 501, ACK, 1000, &[], 100);
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(3)).slot,
+        CtSlot::Invalid
+    );
+    s.pass(
+        &tcp(B, 80, A, 40003, 501, 101, ACK, 1000, &[], 0),
+        Hook::LocalOut,
+        ms(3),
+    );
+    // B's scaled window is 1000 << 7 = 128000: 60000 bytes ahead is fine.
+    let p = tcp(A, 40003, B, 80, 101 + 60_000, 501, ACK, 1000, &[], 100);
+    assert_eq!(s.inp(&p, ms(3)).state_bits(), CtStates::ESTABLISHED);
+
+    // Without scaling on both sides the same segment is out of window.
+    let mut s = Sim::new(Config::with_max(4));
+    s.inp(&tcp(A, 40003, B, 80, 100, 0, SYN, 1000, &ws, 0), ms(0));
+    s.pass(
+        &tcp(B, 80, A, 40003, 500, 101, SYN | ACK, 1000, &[], 0),
+        Hook::LocalOut,
+        ms(1),
+    );
+    s.inp(&tcp(A, 40003, B, 80, 101, 501, ACK, 1000, &[], 0), ms(2));
+    s.pass(
+        &tcp(B, 80, A, 40003, 501, 101, ACK, 1000, &[], 0),
+        Hook::LocalOut,
+        ms(3),
+    );
+    let p = tcp(A, 40003, B, 80, 101 + 60_000, 501, ACK, 1000, &[], 100);
+    assert_eq!(
+        s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(4)).slot,
+        CtSlot::Invalid
+    );
+}
+
+#[test]
+fn tcp_retransmissions_shorten_timeout() {
+    let mut s = Sim::new(Config::with_max(4));
+    handshake(&mut s, 0);
+    // Data acknowledged so that DATA_UNACKNOWLEDGED is clear, then the same
+    // pure ACK repeated: after max_retrans (3) repeats, timeout max_retrans (300 s).
+    let p = tcp(B, 80, A, 40000, 501, 101, ACK, 64000, &[], 0);
+    s.pass(&p, Hook::LocalOut, ms(3));
+    assert_eq!(s.one(ms(3)).1, 431_999);
+    for i in 0..3 {
+        s.pass(&p, Hook::LocalOut, ms(4 + i));
+    }
+    assert_eq!(s.one(ms(10)).1, 299);
+}
+
+#[test]
+fn tcp_syn_retransmit_does_not_refresh() {
+    let mut s = Sim::new(Config::with_max(4));
+    let syn = tcp(A, 40004, B, 80, 100, 0, SYN, 64000, &[], 0);
+    s.inp(&syn, ms(0));
+    s.inp(&syn, ms(50 * S));
+    assert_eq!(s.one(ms(50 * S)).1, 69);
+}
+
+/// Sequence checked against Linux 6.18 in network namespaces (states,
+/// timeouts, and which packets the kernel counted as INVALID).
+#[test]
+fn kernel_checked_window_sequence() {
+    let mut s = Sim::new(Config::with_max(4));
+    let ws = [1, 3, 3, 7];
+    let (p, h) = ("192.0.2.2", "192.0.2.1");
+    s.inp(&tcp(p, 40022, h, 80, 100, 0, SYN, 1000, &ws, 0), ms(0));
+    s.pass(
+        &tcp(h, 80, p, 40022, 500, 101, SYN | ACK, 1000, &ws, 0),
+        Hook::LocalOut,
+        ms(1),
+    );
+    s.inp(&tcp(p, 40022, h, 80, 101, 501, ACK, 1000, &[], 0), ms(2));
+    // (packet, from host?, expected INVALID, expected state, expected timeout)
+    let steps: Vec<(Vec<u8>, bool, bool, &str, u64)> = vec![
+        (
+            tcp(p, 40022, h, 80, 101 + 60_000, 501, ACK, 1000, &[], 100),
+            false,
+            true,
+            "ESTABLISHED",
+            431_999,
+        ),
+        (
+            tcp(h, 80, p, 40022, 501, 101, ACK, 1000, &[], 0),
+            true,
+            false,
+            "ESTABLISHED",
+            431_999,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101 + 60_000, 501, ACK, 1000, &[], 100),
+            false,
+            false,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101 + 400_000, 501, ACK, 1000, &[], 100),
+            false,
+            true,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(h, 80, p, 40022, 501, 101 + 900_000, ACK, 1000, &[], 0),
+            true,
+            true,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101, 501, SYN | FIN, 1000, &[], 0),
+            false,
+            true,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(p, 40022, h, 80, 101, 501, SYN, 1000, &[], 0),
+            false,
+            false,
+            "ESTABLISHED",
+            299,
+        ),
+        (
+            tcp(h, 80, p, 40022, 501, 101, RST, 1000, &[], 0),
+            true,
+            false,
+            "CLOSE",
+            9,
+        ),
+    ];
+    for (i, (pkt, out, invalid, state, timeout)) in steps.into_iter().enumerate() {
+        let hook = if out {
+            Hook::LocalOut
+        } else {
+            Hook::PreRouting
+        };
+        let now = ms(10 + i as u64);
+        let r = s.ct.process(&pkt, &meta(&pkt), hook, now);
+        assert_eq!(r.slot == CtSlot::Invalid, invalid, "step {i}");
+        let (l, t) = s.one(now);
+        assert!(
+            l.starts_with(&format!("ipv4 tcp {state} ")),
+            "step {i}: {l}"
+        );
+        assert_eq!(t, timeout, "step {i}");
+    }
+}
+
+/// Simultaneous open, checked against Linux 6.18.
+#[test]
+fn kernel_checked_simultaneous_open() {
+    let mut s = Sim::new(Config::with_max(4));
+    let (p, h) = ("192.0.2.2", "192.0.2.1");
+    let steps: [(Vec<u8>, bool, &str, u64); 6] = [
+        (
+            tcp(p, 40011, h, 80, 100, 0, SYN, 64000, &[], 0),
+            false,
+            "SYN_SENT",
+            119,
+        ),
+        (
+            tcp(h, 80, p, 40011, 500, 0, SYN, 64000, &[], 0),
+            true,
+            "SYN_SENT2",
+            119,
+        ),
+        (
+            tcp(p, 40011, h, 80, 100, 501, SYN | ACK, 64000, &[], 0),
+            false,
+            "SYN_RECV",
+            59,
+        ),
+        (
+            tcp(h, 80, p, 40011, 500, 101, SYN | ACK, 64000, &[], 0),
+            true,
+            "SYN_RECV",
+            59,
+        ),
+        (
+            tcp(p, 40011, h, 80, 101, 501, ACK, 64000, &[], 0),
+            false,
+            "ESTABLISHED",
+            431_999,
+        ),
+        (
+            tcp(h, 80, p, 40011, 501, 101, ACK, 64000, &[], 0),
+            true,
+            "ESTABLISHED",
+            431_999,
+        ),
+    ];
+    for (i, (pkt, out, state, timeout)) in steps.into_iter().enumerate() {
+        let hook = if out {
+            Hook::LocalOut
+        } else {
+            Hook::PreRouting
+        };
+        let now = ms(i as u64);
+        s.pass(&pkt, hook, now);
+        let (l, t) = s.one(now);
+        assert!(
+            l.starts_with(&format!("ipv4 tcp {state} ")),
+            "step {i}: {l}"
+        );
+        assert_eq!(t, timeout, "step {i}");
+    }
+    assert!(s.one(ms(6)).0.contains("[ASSURED]"));
+}
+
+/// RST validation checked against Linux 6.18: a RST below the peer's
+/// highest ACK is INVALID; an in-window but inexact one keeps the state
+/// with the CLOSE timeout; an exact one closes.
+#[test]
+fn kernel_checked_rst_validation() {
+    let (p, h) = ("192.0.2.2", "192.0.2.1");
+    let setup = |s: &mut Sim, sp: u16| {
+        s.inp(&tcp(p, sp, h, 80, 100, 0, SYN, 64000, &[], 0), ms(0));
+        s.pass(
+            &tcp(h, 80, p, sp, 500, 101, SYN | ACK, 64000, &[], 0),
+            Hook::LocalOut,
+            ms(1),
+        );
+        s.inp(&tcp(p, sp, h, 80, 101, 501, ACK, 64000, &[], 0), ms(2));
+        s.pass(
+            &tcp(h, 80, p, sp, 501, 101, ACK, 64000, &[], 50),
+            Hook::LocalOut,
+            ms(3),
+        );
+        assert_eq!(s.one(ms(3)).1, 299);
+        s.inp(&tcp(p, sp, h, 80, 101, 551, ACK, 64000, &[], 0), ms(4));
+        assert_eq!(s.one(ms(4)).1, 431_999);
+    };
+    let check = |s: &mut Sim, pkt: Vec<u8>, out: bool, invalid: bool, state: &str, timeout: u64| {
+        let hook = if out {
+            Hook::LocalOut
+        } else {
+            Hook::PreRouting
+        };
+        let r = s.ct.process(&pkt, &meta(&pkt), hook, ms(10));
+        assert_eq!(r.slot == CtSlot::Invalid, invalid);
+        let (l, t) = s.one(ms(10));
+        assert!(l.starts_with(&format!("ipv4 tcp {state} ")), "{l}");
+        assert_eq!(t, timeout, "{l}");
+    };
+    let mut s = Sim::new(Config::with_max(4));
+    setup(&mut s, 41000);
+    check(
+        &mut s,
+        tcp(p, 41000, h, 80, 50, 551, RST | ACK, 0, &[], 0),
+        false,
+        true,
+        "ESTABLISHED",
+        431_999,
+    );
+    check(
+        &mut s,
+        tcp(p, 41000, h, 80, 120, 551, RST | ACK, 0, &[], 0),
+        false,
+        false,
+        "ESTABLISHED",
+        9,
+    );
+    check(
+        &mut s,
+        tcp(p, 41000, h, 80, 101, 551, RST | ACK, 0, &[], 0),
+        false,
+        false,
+        "CLOSE",
+        9,
+    );
+    let mut s = Sim::new(Config::with_max(4));
+    setup(&mut s, 41001);
+    check(
+        &mut s,
+        tcp(h, 80, p, 41001, 530, 101, RST, 0, &[], 0),
+        true,
+        true,
+        "ESTABLISHED",
+        431_999,
+    );
+    check(
+        &mut s,
+        tcp(h, 80, p, 41001, 551, 101, RST, 0, &[], 0),
+        true,
+        false,
+        "CLOSE",
+        9,
+    );
+    // tcp_ignore_invalid_rst=1 lets the low RST through (inexact: keep state).
+    let mut cfg = Config::with_max(4);
+    cfg.set("net.netfilter.nf_conntrack_tcp_ignore_invalid_rst", 1)
+        .unwrap();
+    let mut s = Sim::new(cfg);
+    setup(&mut s, 41002);
+    check(
+        &mut s,
+        tcp(h, 80, p, 41002, 530, 101, RST, 0, &[], 0),
+        true,
+        false,
+        "ESTABLISHED",
+        9,
+    );
+}
+
+/// `nf_conntrack_tcp_set_closing`: REJECT --reject-with tcp-reset moves an
+/// established entry to CLOSE with the CLOSE timeout (10 s); a second call
+/// keeps the deadline; an unconfirmed entry is left alone.
+#[test]
+fn set_closing_after_reset() {
+    let mut s = Sim::new(Config::with_max(64));
+    let syn =
+        hex("45000028000100004006f6b9c0000214c0000201c35000160000000a000000005002faf06d6b0000");
+    let synack =
+        hex("45000028000100004006f6b9c0000201c00002140016c350000000140000000b5012faf06d460000");
+    let ackp =
+        hex("45000028000100004006f6b9c0000214c0000201c35000160000000b000000155010faf06d470000");
+    s.inp(&syn, ms(0));
+    s.pass(&synack, Hook::LocalOut, ms(10));
+    let slot = s.inp(&ackp, ms(20));
+    let h = slot.handle().unwrap();
+    assert!(s.ct.set_closing(h, ms(1000)));
+    assert_eq!(s.ct.tcp_state(h), Some(TcpState::Close));
+    let (e, t) = s.one(ms(1000));
+    assert!(e.starts_with("ipv4 tcp CLOSE "), "{e}");
+    assert_eq!(t, 9);
+    assert!(s.ct.set_closing(h, ms(5000)));
+    assert_eq!(s.one(ms(5000)).1, 5);
+
+    let mut s = Sim::new(Config::with_max(64));
+    let r = s.ct.process(&syn, &meta(&syn), Hook::PreRouting, ms(0));
+    let h = r.slot.handle().unwrap();
+    assert!(s.ct.set_closing(h, ms(0)));
+    assert_eq!(s.ct.tcp_state(h), Some(TcpState::SynSent));
+}
