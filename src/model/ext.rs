@@ -315,6 +315,30 @@ impl AddrMask {
     }
 }
 
+impl core::str::FromStr for AddrMask {
+    type Err = super::Error;
+    /// `ADDRESS[/MASK]` as `-s` takes it, numeric (no name lookup): IPv6
+    /// when it holds a `:`, IPv4 otherwise; the mask is a prefix length or
+    /// an address.
+    ///
+    /// ```
+    /// use nfsim::model::{AddrMask, Family};
+    /// let a: AddrMask = "192.0.2.7/255.255.255.0".parse().unwrap();
+    /// assert_eq!((a.family, a.to_string()), (Family::Ipv4, "192.0.2.0/24".to_string()));
+    /// assert_eq!("2001:db8::1".parse::<AddrMask>().unwrap().prefix_len(), Some(128));
+    /// assert_eq!("192.0.2.300".parse::<AddrMask>().unwrap_err().to_string(),
+    ///     "host/network `192.0.2.300' not found");
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let family = if s.contains(':') {
+            Family::Ipv6
+        } else {
+            Family::Ipv4
+        };
+        crate::syntax::addr::parse_one(s, family)
+    }
+}
+
 /// Converts address bytes of a family to an `IpAddr`.
 pub fn ip_of(family: Family, b: &[u8; 16]) -> std::net::IpAddr {
     match family {
@@ -370,12 +394,19 @@ pub struct Iface {
 
 impl Iface {
     /// Validates like `xtables_parse_interface`.
-    pub fn new(name: impl AsRef<[u8]>) -> Result<Self, String> {
+    ///
+    /// # Errors
+    /// [`ErrorKind::Interface`](super::ErrorKind::Interface) for a name of
+    /// 16 bytes or more, with iptables' message.
+    pub fn new(name: impl AsRef<[u8]>) -> Result<Self, super::Error> {
         let name = name.as_ref();
         if name.len() + 1 > 16 {
-            return Err(format!(
-                "interface name `{}' must be shorter than IFNAMSIZ (15)",
-                bytestr::Escaped(name)
+            return Err(super::Error::new(
+                super::ErrorKind::Interface,
+                format!(
+                    "interface name `{}' must be shorter than IFNAMSIZ (15)",
+                    bytestr::Escaped(name)
+                ),
             ));
         }
         Ok(Iface {

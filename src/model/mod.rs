@@ -16,15 +16,18 @@
 //! - every jump or goto in a rule names a chain of the same table.
 
 pub mod bytestr;
+mod error;
 pub mod ext;
 pub mod matches;
 pub mod names;
 pub(crate) mod registry;
+mod rule;
 pub mod targets;
 
 use core::fmt;
 
 pub use bytestr::ByteStr;
+pub use error::{Error, ErrorKind};
 pub use ext::{AddrMask, Iface};
 pub use matches::Match;
 pub use targets::Target;
@@ -238,8 +241,13 @@ impl ChainName {
     /// Validates a chain name as `assert_valid_chain_name` (iptables/xshared.c) does,
     /// returning iptables' message on failure. (The clash-with-a-target check
     /// needs the extension registry and is done by the parser.)
-    pub fn new(name: impl AsRef<[u8]>) -> Result<Self, String> {
-        let name = name.as_ref();
+    ///
+    /// # Errors
+    /// [`ErrorKind::ChainName`] with iptables' message.
+    pub fn new(name: impl AsRef<[u8]>) -> Result<Self, Error> {
+        Self::check(name.as_ref()).map_err(|m| Error::new(ErrorKind::ChainName, m))
+    }
+    fn check(name: &[u8]) -> Result<Self, String> {
         let shown = bytestr::Escaped(name);
         if name.len() > CHAIN_NAME_MAX {
             return Err(format!(

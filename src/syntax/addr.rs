@@ -7,7 +7,7 @@
 use std::net::Ipv6Addr;
 
 use crate::model::ext::{prefix_mask, strtoui, AddrMask};
-use crate::model::Family;
+use crate::model::{Error, ErrorKind, Family};
 
 /// `__numeric_to_ipaddr`: dotted quad with base-0 octets; fewer than four
 /// parts are completed with zeros (`10.1` is `10.1.0.0`) unless `is_mask`.
@@ -57,7 +57,10 @@ pub fn parse_ipv6(s: &str) -> Option<[u8; 16]> {
 /// assert_eq!(v[0].to_string(), "192.0.2.0/24");
 /// assert_eq!(v[1].to_string(), "198.51.100.1/32");
 /// ```
-pub fn parse_multiple(s: &str, family: Family) -> Result<Vec<AddrMask>, String> {
+///
+/// # Errors
+/// [`ErrorKind::Address`] with iptables' message.
+pub fn parse_multiple(s: &str, family: Family) -> Result<Vec<AddrMask>, Error> {
     let mut out: Vec<AddrMask> = Vec::new();
     for item in s.split(',') {
         let a = parse_one(item, family)?;
@@ -68,8 +71,23 @@ pub fn parse_multiple(s: &str, family: Family) -> Result<Vec<AddrMask>, String> 
     Ok(out)
 }
 
-/// One `ADDR[/MASK]`.
-pub fn parse_one(item: &str, family: Family) -> Result<AddrMask, String> {
+/// One `ADDR[/MASK]`, numeric.
+///
+/// # Errors
+/// [`ErrorKind::Address`] with iptables' message.
+///
+/// ```
+/// use nfsim::model::Family;
+/// use nfsim::syntax::addr::parse_one;
+/// assert_eq!(parse_one("2001:db8::1/64", Family::Ipv6).unwrap().to_string(), "2001:db8::/64");
+/// assert_eq!(parse_one("2001:db8::1", Family::Ipv4).unwrap_err().to_string(),
+///     "host/network `2001:db8::1' not found");
+/// ```
+pub fn parse_one(item: &str, family: Family) -> Result<AddrMask, Error> {
+    parse_one_text(item, family).map_err(|m| Error::new(ErrorKind::Address, m))
+}
+
+fn parse_one_text(item: &str, family: Family) -> Result<AddrMask, String> {
     let (host, mask) = match item.rfind('/') {
         Some(p) => (&item[..p], Some(&item[p + 1..])),
         None => (item, None),

@@ -1055,7 +1055,7 @@ pub fn parse_command(
         (Some((name, goto)), target) => {
             let is_chain = chain_exists(name);
             if is_chain {
-                let cn = ChainName::new(name).map_err(&fail)?;
+                let cn = ChainName::new(name).map_err(|e| fail(e.into()))?;
                 if *goto {
                     Verdict::Goto(cn)
                 } else {
@@ -1093,7 +1093,7 @@ pub fn parse_command(
         match s {
             None => Ok(vec![None]),
             Some(s) => Ok(parse_multiple(s, family)
-                .map_err(&fail)?
+                .map_err(|e| fail(e.into()))?
                 .into_iter()
                 .map(Some)
                 .collect()),

@@ -403,7 +403,7 @@ fn chain_line(
                         format!("error creating chain '{name}':File exists"),
                     ));
                 }
-                let cn = ChainName::new(name_bytes).map_err(|m| fail(2, m))?;
+                let cn = ChainName::new(name_bytes).map_err(|m| fail(2, m.into()))?;
                 w.add_user_chain(cn);
             }
         }
