@@ -15,6 +15,8 @@ pub enum ErrorKind {
     Address,
     /// A protocol name or number (`xtables_parse_protocol`).
     Protocol,
+    /// An option's argument (a state list, a port, a number).
+    Value,
 }
 
 /// A model value iptables would refuse, with iptables' message.

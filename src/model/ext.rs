@@ -23,7 +23,7 @@ use crate::syntax::argv::Word;
 
 /// Whether an option takes an argument (getopt's `has_arg`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HasArg {
+pub(crate) enum HasArg {
     /// `no_argument`
     No,
     /// `required_argument`
@@ -34,7 +34,7 @@ pub enum HasArg {
 
 /// One option of an extension (libxtables' `xt_option_entry`).
 #[derive(Debug, Clone, Copy)]
-pub struct OptSpec {
+pub(crate) struct OptSpec {
     /// Long name without the leading `--`.
     pub name: &'static str,
     /// Extension-local id passed back to [`Extension::parse`].
@@ -78,21 +78,19 @@ impl OptSpec {
         self.multi = true;
         self
     }
-    /// The same option, with an optional argument.
-    pub const fn optional(mut self) -> Self {
-        self.arg = HasArg::Optional;
-        self
-    }
 }
 
 /// What an extension knows about the rule it is part of while parsing.
 #[derive(Debug, Clone)]
-pub struct ExtCtx<'a> {
+pub(crate) struct ExtCtx<'a> {
     /// Family of the ruleset.
     pub family: Family,
-    /// Table of the rule.
+    /// Table of the rule (what libxtables' `xt_option_call` passes; no
+    /// extension nfsim has reads it yet).
+    #[allow(dead_code)]
     pub table: TableKind,
-    /// Chain the rule is added to (its name's bytes).
+    /// Chain the rule is added to (its name's bytes; read by no extension yet).
+    #[allow(dead_code)]
     pub chain: &'a [u8],
     /// The rule's `-p` protocol (0 if none).
     pub proto: u8,
@@ -102,7 +100,7 @@ pub struct ExtCtx<'a> {
 
 /// What the kernel's `checkentry` sees at commit.
 #[derive(Debug, Clone)]
-pub struct CheckCtx {
+pub(crate) struct CheckCtx {
     /// Family.
     pub family: Family,
     /// Table.
@@ -128,7 +126,7 @@ pub struct CheckCtx {
 /// whatever the kernel keeps as a string (names, comments, prefixes,
 /// patterns) is taken from [`Args::raw`] / [`Args::required_bytes`].
 #[derive(Debug)]
-pub struct Args<'a> {
+pub(crate) struct Args<'a> {
     /// The option's argument as text (getopt's `optarg`), for numbers and
     /// keywords: exact when the argument is UTF-8.
     pub optarg: Option<&'a str>,
@@ -150,12 +148,12 @@ impl<'a> Args<'a> {
         }
     }
     /// The option's argument as text, or iptables' message for a missing one.
-    pub fn required(&self, ext: &str, opt: &str) -> Result<&'a str, String> {
+    pub(crate) fn required(&self, ext: &str, opt: &str) -> Result<&'a str, String> {
         self.optarg
             .ok_or_else(|| format!("{ext}: option \"--{opt}\" requires an argument."))
     }
     /// The option's argument as bytes, or iptables' message for a missing one.
-    pub fn required_bytes(&self, ext: &str, opt: &str) -> Result<&'a [u8], String> {
+    pub(crate) fn required_bytes(&self, ext: &str, opt: &str) -> Result<&'a [u8], String> {
         self.raw
             .ok_or_else(|| format!("{ext}: option \"--{opt}\" requires an argument."))
     }
@@ -169,16 +167,10 @@ impl<'a> Args<'a> {
         self.taken += 1;
         Some(bytestr::text(&w.bytes))
     }
-    /// The next word after the option, whatever it is (`argv[optind++]`), as text.
-    pub fn next_any(&mut self) -> Option<Cow<'a, str>> {
-        let w = self.rest.get(self.taken)?;
-        self.taken += 1;
-        Some(bytestr::text(&w.bytes))
-    }
 }
 
 /// A match or target extension.
-pub trait Extension: Sized + Clone + PartialEq + fmt::Debug {
+pub(crate) trait Extension: Sized + Clone + PartialEq + fmt::Debug {
     /// The options, in the extension's declaration order.
     fn options(family: Family) -> &'static [OptSpec];
     /// A blank instance as `init` leaves it, before any option.

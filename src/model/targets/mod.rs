@@ -31,7 +31,7 @@ pub mod tos;
 pub mod tproxy;
 pub mod trace;
 pub mod ttl;
-pub mod util;
+pub(crate) mod util;
 
 use crate::model::registry::extension_enum;
 
