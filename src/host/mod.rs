@@ -35,7 +35,8 @@ use crate::engine::{CompileError, Program, TableState};
 use crate::model::{Family, Ruleset, TableKind, Verdict as MVerdict};
 use crate::time::Instant;
 use route::{Fib, Route};
-use sysctl::{ConfDev, SysctlName};
+use sysctl::{ConfDev, Known};
+pub use sysctl::{Sysctl, SysctlError};
 
 /// One network device of the host (besides `lo`, which always exists).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +136,9 @@ pub struct HostConfig {
     /// setting), `rp_filter` of `default` (each device has its own value),
     /// and `nf_conntrack_events`, `_log_invalid`, `_expect_max`,
     /// `_frag6_low_thresh`, `_frag6_high_thresh`. Any other name, a
-    /// misspelling or an unknown device is an error of [`Host::new`].
+    /// misspelling or an unknown device is an error of [`Host::new`];
+    /// [`HostConfig::sysctl`] takes a [`Sysctl`], whose name is checked
+    /// when it is made.
     pub sysctls: Vec<(String, i64)>,
     /// The kernel's tick rate (`CONFIG_HZ`), 1 to [`MAX_HZ`].
     pub hz: u32,
@@ -157,6 +160,39 @@ impl Default for HostConfig {
             seed: 0,
             sender_owner: Some((0, 0)),
         }
+    }
+}
+
+impl HostConfig {
+    /// The same configuration with one more sysctl (a [`Sysctl`], whose
+    /// name was checked when it was made).
+    ///
+    /// ```
+    /// use nfsim::host::{Host, HostConfig, InterfaceConfig, Sysctl};
+    /// use nfsim::model::{Family, Ruleset};
+    /// let cfg = HostConfig::default()
+    ///     .interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap())
+    ///     .sysctl(Sysctl::ip_forward(), 1)
+    ///     .sysctl("net.netfilter.nf_conntrack_tcp_loose".parse().unwrap(), 0);
+    /// assert_eq!(cfg.sysctls.len(), 2);
+    /// Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// ```
+    pub fn sysctl(mut self, name: Sysctl, value: i64) -> HostConfig {
+        self.sysctls.push((name.name().to_string(), value));
+        self
+    }
+    /// The same configuration with one more device.
+    ///
+    /// ```
+    /// use nfsim::host::{HostConfig, InterfaceConfig};
+    /// let cfg = HostConfig::default()
+    ///     .interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap())
+    ///     .interface(InterfaceConfig::new("eth1", "198.51.100.1/24").unwrap());
+    /// assert_eq!(cfg.interfaces[1].name, "eth1");
+    /// ```
+    pub fn interface(mut self, itf: InterfaceConfig) -> HostConfig {
+        self.interfaces.push(itf);
+        self
     }
 }
 
@@ -643,106 +679,91 @@ impl Host {
                 name: k.to_string(),
                 message,
             };
-            let name = sysctl::parse(k).map_err(|m| err(format!("not a sysctl name: {}", m.0)))?;
+            let known = sysctl::classify(k).map_err(err)?;
             // The device a per-device setting names (`all` and `default` aside).
             let dev_of = |d: &str| -> Result<usize, HostError> {
                 devs.iter()
                     .position(|x| x.name == d)
                     .ok_or_else(|| err(format!("no device {d} on this host")))
             };
-            match name {
-                SysctlName::Ipv4Conf(dev, key) => match key.as_str() {
-                    // IN_DEV_NET_ROUTE_LOCALNET is an OR of `all` and the device.
-                    "route_localnet" => match dev {
-                        ConfDev::All => {
-                            if v != 0 {
-                                route_localnet.iter_mut().for_each(|b| *b = true);
-                            }
-                        }
-                        ConfDev::Dev(d) => route_localnet[dev_of(&d)?] |= v != 0,
-                        ConfDev::Default => {
-                            return Err(err(
-                                "`default` of route_localnet is not modelled by nfsim (set `all` or the device's own)"
-                                    .into(),
-                            ))
-                        }
-                    },
-                    "forwarding" if dev == ConfDev::All => ip_forward = v != 0,
-                    // IN_DEV_RPFILTER = max(all, device) (include/linux/inetdevice.h).
-                    // `default` only seeds devices created later; the reference
-                    // recorder writes every device's own value (0, then the
-                    // scenario's) after creating it, so `default` changes nothing.
-                    "rp_filter" => {
-                        let v = u8::try_from(v)
-                            .ok()
-                            .filter(|v| *v <= 2)
-                            .ok_or_else(|| err(format!("{v}: not 0, 1 or 2")))?;
-                        match dev {
-                            ConfDev::All => rp_all = v,
-                            ConfDev::Default => {}
-                            ConfDev::Dev(d) => rp_dev[dev_of(&d)?] = v,
+            match known {
+                // IN_DEV_NET_ROUTE_LOCALNET is an OR of `all` and the device.
+                Known::RouteLocalnet(dev) => match dev {
+                    ConfDev::All => {
+                        if v != 0 {
+                            route_localnet.iter_mut().for_each(|b| *b = true);
                         }
                     }
-                    "send_redirects" => match dev {
-                        ConfDev::All => redir_all = v != 0,
-                        // Inherited by devices created afterwards: the
-                        // reference recorder writes it before creating the
-                        // interfaces (lo already exists).
-                        ConfDev::Default => redir_default = Some(v != 0),
-                        ConfDev::Dev(d) => redir_dev[dev_of(&d)?] = Some(v != 0),
-                    },
-                    // Accepted with no effect on what nfsim reports: martian
-                    // logging writes kernel messages without `IN=`/`OUT=`
-                    // (not LOG records); received ICMP redirects never reach
-                    // the host stack, which answers nothing on its own (the
-                    // host delivers locally and stops, as under the reference
-                    // method).
-                    "log_martians" | "accept_redirects" | "secure_redirects" => {
-                        if let ConfDev::Dev(d) = &dev {
-                            dev_of(d)?;
-                        }
-                    }
-                    _ => return Err(err("not modelled by nfsim".into())),
+                    ConfDev::Dev(d) => route_localnet[dev_of(&d)?] |= v != 0,
+                    // sysctl::classify refuses `default`.
+                    ConfDev::Default => {}
                 },
-                SysctlName::Ipv6Conf(ConfDev::All, key) if key == "forwarding" => {
-                    ip6_forward = v != 0
+                Known::Ipv4ConfForwarding | Known::IpForward => ip_forward = v != 0,
+                // IN_DEV_RPFILTER = max(all, device) (include/linux/inetdevice.h).
+                // `default` only seeds devices created later; the reference
+                // recorder writes every device's own value (0, then the
+                // scenario's) after creating it, so `default` changes nothing.
+                Known::RpFilter(dev) => {
+                    let v = u8::try_from(v)
+                        .ok()
+                        .filter(|v| *v <= 2)
+                        .ok_or_else(|| err(format!("{v}: not 0, 1 or 2")))?;
+                    match dev {
+                        ConfDev::All => rp_all = v,
+                        ConfDev::Default => {}
+                        ConfDev::Dev(d) => rp_dev[dev_of(&d)?] = v,
+                    }
                 }
-                SysctlName::Ipv6Conf(..) => return Err(err("not modelled by nfsim".into())),
-                SysctlName::Flat(flat) => match flat.as_str() {
-                    "net.ipv4.icmp_ratelimit" | "net.ipv6.icmp.ratelimit" => {
-                        let ms = u32::try_from(v).map_err(|_| err(format!("{v}: out of range")))?;
-                        if flat.starts_with("net.ipv4") {
-                            icmp_limit.v4_ms = ms;
-                        } else {
-                            icmp_limit.v6_ms = ms;
-                        }
+                Known::SendRedirects(dev) => match dev {
+                    ConfDev::All => redir_all = v != 0,
+                    // Inherited by devices created afterwards: the
+                    // reference recorder writes it before creating the
+                    // interfaces (lo already exists).
+                    ConfDev::Default => redir_default = Some(v != 0),
+                    ConfDev::Dev(d) => redir_dev[dev_of(&d)?] = Some(v != 0),
+                },
+                // Accepted with no effect on what nfsim reports: martian
+                // logging writes kernel messages without `IN=`/`OUT=`
+                // (not LOG records); received ICMP redirects never reach
+                // the host stack, which answers nothing on its own (the
+                // host delivers locally and stops, as under the reference
+                // method).
+                Known::NoEffect(dev) => {
+                    if let ConfDev::Dev(d) = &dev {
+                        dev_of(d)?;
                     }
-                    "net.ipv4.ip_forward" => ip_forward = v != 0,
-                    // Reassembly timeouts in seconds (proc_dointvec_jiffies:
-                    // 0 to INT_MAX / HZ).
-                    "net.ipv4.ipfrag_time" | "net.netfilter.nf_conntrack_frag6_timeout" => {
-                        let secs = u64::try_from(v)
-                            .ok()
-                            .filter(|s| *s <= i32::MAX as u64 / u64::from(cfg.hz))
-                            .ok_or_else(|| err(format!("{v}: out of range")))?;
-                        let t = crate::time::Duration::from_secs(secs);
-                        if flat == "net.ipv4.ipfrag_time" {
-                            defrag.timeout_v4 = t;
-                        } else {
-                            defrag.timeout_v6 = t;
-                        }
+                }
+                Known::Ipv6Forwarding => ip6_forward = v != 0,
+                Known::IcmpRatelimit { v6 } => {
+                    let ms = u32::try_from(v).map_err(|_| err(format!("{v}: out of range")))?;
+                    if v6 {
+                        icmp_limit.v6_ms = ms;
+                    } else {
+                        icmp_limit.v4_ms = ms;
                     }
-                    // Accepted when it is 0, the recorder's setting: flow
-                    // labels then stay 0 in what the host sends.
-                    "net.ipv6.auto_flowlabels" if v == 0 => {}
-                    f if f.starts_with("net.netfilter.nf_conntrack_") || f == "net.nf_conntrack_max" => {
-                        match ctcfg.set(f, v) {
-                            Ok(true) => {}
-                            Ok(false) => return Err(err("not modelled by nfsim".into())),
-                            Err(e) => return Err(err(e.to_string())),
-                        }
+                }
+                // Reassembly timeouts in seconds (proc_dointvec_jiffies:
+                // 0 to INT_MAX / HZ).
+                Known::FragTime { v6 } => {
+                    let secs = u64::try_from(v)
+                        .ok()
+                        .filter(|s| *s <= i32::MAX as u64 / u64::from(cfg.hz))
+                        .ok_or_else(|| err(format!("{v}: out of range")))?;
+                    let t = crate::time::Duration::from_secs(secs);
+                    if v6 {
+                        defrag.timeout_v6 = t;
+                    } else {
+                        defrag.timeout_v4 = t;
                     }
-                    _ => return Err(err("not modelled by nfsim".into())),
+                }
+                // Accepted when it is 0, the recorder's setting: flow
+                // labels then stay 0 in what the host sends.
+                Known::AutoFlowlabels if v == 0 => {}
+                Known::AutoFlowlabels => return Err(err("not modelled by nfsim".into())),
+                Known::Conntrack(f) => match ctcfg.set(&f, v) {
+                    Ok(true) => {}
+                    Ok(false) => return Err(err("not modelled by nfsim".into())),
+                    Err(e) => return Err(err(e.to_string())),
                 },
             }
         }
