@@ -298,15 +298,6 @@ impl SharedTables {
     /// rule's configuration (`htable_create`: the size defaults to 8192,
     /// what a host with more than 1 GiB of RAM gets, the maximum to 8 ×
     /// size, and is at least the size).
-    ///
-    /// ```
-    /// use nfsim::engine::shared::{hl_mode, HashlimitCfg, SharedTables};
-    /// let cfg = HashlimitCfg { mode: hl_mode::HASH_SIP, avg: 200_000, burst: 5,
-    ///     size: 0, max: 0, gc_interval: 1000, expire: 10_000,
-    ///     srcmask: 32, dstmask: 32, interval: 0 };
-    /// let mut t = SharedTables::default();
-    /// assert!(t.hashlimit_register("x", false, &cfg, 250).is_some());
-    /// ```
     pub fn hashlimit_register(
         &mut self,
         name: impl AsRef<[u8]>,
@@ -614,15 +605,6 @@ impl SharedTables {
     /// computes it: `roundup_pow_of_two(ip_pkt_list_tot) - 1` when that
     /// parameter is set and above the hit count, else
     /// `roundup_pow_of_two(hit_count) - 1`, else 31.
-    ///
-    /// ```
-    /// use nfsim::engine::shared::SharedTables;
-    /// let mut t = SharedTables::default();
-    /// let a = t.recent_register("ssh", [0xff; 16], 0).unwrap();
-    /// assert_eq!(t.recent_register("ssh", [0; 16], 4), Some(a));
-    /// assert_eq!(t.recent_register("big", [0xff; 16], 65535), Some(a + 1));
-    /// assert_eq!(t.recent_register("ssh", [0; 16], 65536), None);
-    /// ```
     pub fn recent_register(
         &mut self,
         name: impl AsRef<[u8]>,
@@ -811,13 +793,6 @@ enum Add {
 impl SharedTables {
     /// Allocates the `nf_conncount_data` of a new `connlimit` rule
     /// (`connlimit_mt_check` → `nf_conncount_init`); returns its id.
-    ///
-    /// ```
-    /// use nfsim::engine::shared::SharedTables;
-    /// let mut t = SharedTables::default();
-    /// assert_eq!(t.conncount_new(), 0);
-    /// assert_eq!(t.conncount_new(), 1);
-    /// ```
     pub fn conncount_new(&mut self) -> u64 {
         self.conncount.push(CountData::default());
         (self.conncount.len() - 1) as u64
@@ -1415,5 +1390,44 @@ mod tests {
             1
         );
         assert_eq!(t.conncount_count(7, key, new(1), 17, &mut ct), 0);
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn conncount_new_example() {
+        use crate::engine::shared::SharedTables;
+        let mut t = SharedTables::default();
+        assert_eq!(t.conncount_new(), 0);
+        assert_eq!(t.conncount_new(), 1);
+    }
+    #[test]
+    fn hashlimit_register_example() {
+        use crate::engine::shared::{hl_mode, HashlimitCfg, SharedTables};
+        let cfg = HashlimitCfg {
+            mode: hl_mode::HASH_SIP,
+            avg: 200_000,
+            burst: 5,
+            size: 0,
+            max: 0,
+            gc_interval: 1000,
+            expire: 10_000,
+            srcmask: 32,
+            dstmask: 32,
+            interval: 0,
+        };
+        let mut t = SharedTables::default();
+        assert!(t.hashlimit_register("x", false, &cfg, 250).is_some());
+    }
+    #[test]
+    fn recent_register_example() {
+        use crate::engine::shared::SharedTables;
+        let mut t = SharedTables::default();
+        let a = t.recent_register("ssh", [0xff; 16], 0).unwrap();
+        assert_eq!(t.recent_register("ssh", [0; 16], 4), Some(a));
+        assert_eq!(t.recent_register("big", [0xff; 16], 65535), Some(a + 1));
+        assert_eq!(t.recent_register("ssh", [0; 16], 65536), None);
     }
 }

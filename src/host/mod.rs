@@ -86,6 +86,13 @@ impl InterfaceConfig {
 
     /// The same device with one more address.
     ///
+    /// ```
+    /// use nfsim::host::InterfaceConfig;
+    /// let eth0 = InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap().with_addr("2001:db8::1/64").unwrap();
+    /// assert_eq!(eth0.addrs.len(), 2);
+    /// assert!(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap().with_addr("2001:db8::1").is_err());
+    /// ```
+    ///
     /// # Errors
     /// An address that is not `ADDRESS/PREFIX`.
     pub fn with_addr(mut self, addr: &str) -> Result<InterfaceConfig, HostError> {
@@ -99,6 +106,19 @@ impl InterfaceConfig {
 }
 
 /// A static route.
+///
+/// ```
+/// use nfsim::prelude::*;
+/// let mut cfg = HostConfig::default()
+///     .interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap())
+///     .sysctl(Sysctl::ip_forward(), 1);
+/// cfg.routes.push(RouteConfig { dst: "0.0.0.0/0".parse().unwrap(), via: Some("192.0.2.254".parse().unwrap()), dev: None });
+/// let mut host = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+/// let mut out = Outcome::default();
+/// let pkt = PacketBuilder::ipv4([192, 0, 2, 1].into(), [203, 0, 113, 7].into()).udp(1, 2).build();
+/// host.send(&pkt, Instant::ZERO, &mut out, &mut NoTrace);
+/// assert_eq!(out.emitted().next().map(|(dev, _)| dev), Some(1));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteConfig {
     /// Destination prefix.
@@ -212,6 +232,18 @@ pub struct Device {
 }
 
 /// Why a host cannot be built.
+///
+/// ```
+/// use nfsim::prelude::*;
+/// let cfg = HostConfig { hz: 0, ..HostConfig::default() };
+/// let e = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap_err();
+/// assert!(matches!(&e, HostError::Config { field, .. } if field == "hz"));
+/// let mut rs = Ruleset::new(Family::Ipv4);
+/// rs.table_mut(TableKind::Nat).chain_mut("PREROUTING").unwrap().rules.push(Rule::new().drop());
+/// let e = Host::new(&HostConfig::default(), &rs, &Ruleset::new(Family::Ipv6)).unwrap_err();
+/// assert!(matches!(e, HostError::Ruleset(_)));
+/// assert!(e.to_string().contains("the use of DROP is therefore inhibited"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostError {
     /// A rule nfsim cannot evaluate.
@@ -318,7 +350,15 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Clears for the next packet, keeping capacity.
+    /// Clears for the next packet, keeping capacity ([`Host::receive`] and
+    /// [`Host::send`] call it first).
+    ///
+    /// ```
+    /// use nfsim::host::{Disposition, Outcome};
+    /// let mut out = Outcome::default();
+    /// out.clear();
+    /// assert_eq!((out.disposition(), out.emitted().count(), out.logs().count()), (Disposition::None, 0, 0));
+    /// ```
     pub fn clear(&mut self) {
         self.local = false;
         self.unsupported = None;
@@ -330,6 +370,17 @@ impl Outcome {
     }
     /// What became of the packet given to [`Host::receive`] /
     /// [`Host::send`] (see [`Disposition`]).
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let mut host = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let mut out = Outcome::default();
+    /// // Not for this host, and forwarding is off.
+    /// let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [198, 51, 100, 7].into()).udp(1, 2).build();
+    /// host.receive(1, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+    /// assert!(matches!(out.disposition(), Disposition::Dropped { .. }));
+    /// ```
     pub fn disposition(&self) -> Disposition {
         self.disposition
     }
@@ -337,12 +388,40 @@ impl Outcome {
         self.disposition = d;
     }
     /// Packets that left the host: device index and L3 bytes.
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let cfg = HostConfig::default()
+    ///     .interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap())
+    ///     .interface(InterfaceConfig::new("eth1", "198.51.100.1/24").unwrap())
+    ///     .sysctl(Sysctl::ip_forward(), 1);
+    /// let mut host = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let mut out = Outcome::default();
+    /// let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [198, 51, 100, 7].into()).ttl(9).udp(1, 2).build();
+    /// host.receive(1, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+    /// let (dev, bytes) = out.emitted().next().unwrap();
+    /// assert_eq!((dev, bytes[8]), (2, 8)); // out of eth1, TTL decremented
+    /// ```
     pub fn emitted(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {
         self.emitted
             .iter()
             .map(|e| (e.dev, &self.bytes[e.start..e.end]))
     }
-    /// LOG lines, in order.
+    /// LOG lines, in order, as the kernel writes them (without the
+    /// syslog timestamp).
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let rules = parse_restore("*filter\n-A INPUT -j LOG --log-prefix \"in: \"\nCOMMIT\n",
+    ///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let mut out = Outcome::default();
+    /// let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 2).build();
+    /// host.receive(1, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+    /// let line = out.logs().next().unwrap();
+    /// assert!(line.starts_with("in: IN=eth0 OUT= MAC="), "{line}");
+    /// ```
     pub fn logs(&self) -> impl Iterator<Item = &str> + '_ {
         self.logs.iter().map(|(s, e)| &self.log_text[*s..*e])
     }
@@ -385,6 +464,19 @@ pub(crate) struct FamilyState {
 /// (xt_ct_tg_check returns before `nf_ct_netns_get`; recorded: a nat table
 /// with only LOG rules is never traversed and the conntrack table stays
 /// empty).
+///
+/// ```
+/// use nfsim::host::ruleset_needs_conntrack;
+/// use nfsim::model::{Family, Rule, Ruleset, TableKind};
+/// use nfsim::model::matches::conntrack::CtStates;
+/// let mut rs = Ruleset::new(Family::Ipv4);
+/// let filter = rs.table_mut(TableKind::Filter);
+/// filter.chain_mut("INPUT").unwrap().rules.push(Rule::tcp().dport(22).accept());
+/// assert!(!ruleset_needs_conntrack(&rs));
+/// let filter = rs.table_mut(TableKind::Filter);
+/// filter.chain_mut("INPUT").unwrap().rules.push(Rule::new().ctstate(CtStates::ESTABLISHED).accept());
+/// assert!(ruleset_needs_conntrack(&rs));
+/// ```
 pub fn ruleset_needs_conntrack(rs: &Ruleset) -> bool {
     const CT_MATCHES: &[&str] = &[
         "state",
@@ -423,6 +515,18 @@ pub fn ruleset_needs_conntrack(rs: &Ruleset) -> bool {
 }
 
 /// The simulated host. See the module documentation for the path.
+///
+/// ```
+/// use nfsim::prelude::*;
+/// let rules = parse_restore("*filter\n:INPUT DROP [0:0]\n-A INPUT -p icmp -j ACCEPT\nCOMMIT\n",
+///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+/// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+/// let ping = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).icmp_echo_request(1, 1).build();
+/// let mut out = Outcome::default();
+/// host.receive(host.device_index("eth0").unwrap(), &ping, Instant::ZERO, &mut out, &mut NoTrace);
+/// assert!(out.local);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Host {
     pub(crate) devs: Vec<Device>,
@@ -859,21 +963,57 @@ impl Host {
     }
 
     /// Name of device `i` (0 is `lo`).
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let host = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// assert_eq!((host.device(0), host.device(1), host.device(2)), (Some("lo"), Some("eth0"), None));
+    /// ```
     pub fn device(&self, i: usize) -> Option<&str> {
         self.devs.get(i).map(|d| d.name.as_str())
     }
 
     /// Index of the device with this name.
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let host = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// assert_eq!((host.device_index("eth0"), host.device_index("eth9")), (Some(1), None));
+    /// ```
     pub fn device_index(&self, name: &str) -> Option<usize> {
         self.devs.iter().position(|d| d.name == name)
     }
 
     /// The connection tracking table.
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// use nfsim::model::matches::conntrack::CtStates;
+    /// let mut rules = Ruleset::new(Family::Ipv4);
+    /// rules.table_mut(TableKind::Filter).chain_mut("INPUT").unwrap()
+    ///     .rules.push(Rule::new().ctstate(CtStates::NEW).accept());
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1000, 53).build();
+    /// host.receive(1, &pkt, Instant::ZERO, &mut Outcome::default(), &mut NoTrace);
+    /// assert_eq!(host.conntrack().count(), 1);
+    /// ```
     pub fn conntrack(&self) -> &ConntrackTable {
         &self.ct
     }
 
     /// Counters of a table's rules (entries in program order, tails included).
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let rules = parse_restore("*filter\n-A INPUT -j ACCEPT\nCOMMIT\n", &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// assert!(host.table_state(Family::Ipv4, TableKind::Filter).is_some());
+    /// assert!(host.table_state(Family::Ipv4, TableKind::Nat).is_none());
+    /// ```
     pub fn table_state(&self, family: Family, kind: TableKind) -> Option<&TableState> {
         let f = match family {
             Family::Ipv4 => &self.v4,

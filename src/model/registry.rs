@@ -58,6 +58,14 @@ macro_rules! extension_enum {
             }
 
             /// The extension's name as iptables-save prints it.
+            ///
+            /// ```
+            /// use nfsim::model::{Match, Target};
+            /// use nfsim::model::matches::comment::Comment;
+            /// use nfsim::model::targets::reject::{Reject, RejectWith};
+            /// assert_eq!(Match::Comment(Comment::default()).name(), "comment");
+            /// assert_eq!(Target::Reject(Reject { with: RejectWith::TcpReset }).name(), "REJECT");
+            /// ```
             pub fn name(&self) -> &'static str {
                 use $crate::model::ext::Extension;
                 match self { $( $enum::$variant(x) => x.save_name().unwrap_or($name), )* }
@@ -87,7 +95,19 @@ macro_rules! extension_enum {
                 match self { $( $enum::$variant(x) => x.check(ctx), )* }
             }
 
-            /// Dispatches [`Extension::save`](crate::model::ext::Extension::save).
+            /// Writes the extension's options as iptables-save prints them
+            /// after its `-m NAME` or `-j NAME`, each with a leading space.
+            ///
+            /// ```
+            /// use nfsim::model::ext::SaveBuf;
+            /// use nfsim::model::{Match, Target};
+            /// use nfsim::model::matches::comment::Comment;
+            /// use nfsim::model::targets::reject::{Reject, RejectWith};
+            /// let mut b = SaveBuf::default();
+            /// Target::Reject(Reject { with: RejectWith::TcpReset }).save(&mut b).unwrap();
+            /// Match::Comment(Comment { text: "x y".into() }).save(&mut b).unwrap();
+            /// assert_eq!(b.as_bytes(), b" --reject-with tcp-reset --comment \"x y\"");
+            /// ```
             pub fn save(&self, f: &mut crate::model::ext::SaveBuf) -> core::fmt::Result {
                 use $crate::model::ext::Extension;
                 match self { $( $enum::$variant(x) => x.save(f), )* }

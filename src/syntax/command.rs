@@ -149,7 +149,7 @@ pub const CHAIN_PROTOS: &[(&str, u8)] = &[
 /// iptables' message.
 ///
 /// ```
-/// use nfsim::syntax::command::parse_protocol;
+/// use nfsim::syntax::parse_protocol;
 /// assert_eq!(parse_protocol("tcp").unwrap(), 6);
 /// assert_eq!(parse_protocol("ipv6-icmp").unwrap(), 58);
 /// assert_eq!(parse_protocol("all").unwrap(), 0);
@@ -185,6 +185,11 @@ fn parse_protocol_text(s: &str) -> Option<u8> {
 
 /// `proto_to_name` as iptables 1.8.9 save uses it: `xtables_chain_protos`
 /// first, then `getprotobynumber`.
+///
+/// ```
+/// use nfsim::syntax::proto_name;
+/// assert_eq!((proto_name(6), proto_name(58), proto_name(253)), (Some("tcp"), Some("ipv6-icmp"), None));
+/// ```
 pub fn proto_name(p: u8) -> Option<&'static str> {
     if let Some((n, _)) = CHAIN_PROTOS.iter().find(|(_, n)| *n == p) {
         return Some(n);
