@@ -42,15 +42,15 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// UDP packet 10.x.y.z:sport -> 192.0.2.1:53 (checksum 0: not verified in OUTPUT).
+/// UDP packet 10.x.y.z:sport -> 192.0.2.1:53.
 fn udp(src: [u8; 4], sport: u16, dst: [u8; 4], dport: u16) -> ([u8; 28], PacketMeta) {
     let mut p = [0u8; 28];
-    p[..12].copy_from_slice(&[0x45, 0, 0, 28, 0, 1, 0, 0, 64, 17, 0, 0]);
-    p[12..16].copy_from_slice(&src);
-    p[16..20].copy_from_slice(&dst);
-    p[20..22].copy_from_slice(&sport.to_be_bytes());
-    p[22..24].copy_from_slice(&dport.to_be_bytes());
-    p[24..26].copy_from_slice(&8u16.to_be_bytes());
+    let n = nfsim::wire::PacketBuilder::ipv4(src.into(), dst.into())
+        .ident(1)
+        .udp(sport, dport)
+        .emit(&mut p)
+        .expect("a 28-byte datagram");
+    assert_eq!(n, p.len());
     // What `PacketMeta::parse` gives for it, written out so that the
     // timed loops measure conntrack, not the parser.
     let meta = PacketMeta {

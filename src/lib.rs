@@ -113,6 +113,7 @@ pub mod wire;
 pub use explain::{Explain, TraceCollector};
 pub use host::{
     Disposition, DropReason, Host, HostConfig, HostError, InterfaceConfig, Outcome, RouteConfig,
+    Sysctl,
 };
 pub use model::{Chain, Family, Match, Rule, Ruleset, Table, Target};
 pub use time::{Duration, Instant};
@@ -139,7 +140,8 @@ pub mod prelude {
     pub use crate::engine::{NoTrace, TraceSink};
     pub use crate::explain::{Explain, TraceCollector};
     pub use crate::host::{
-        Disposition, DropReason, Host, HostConfig, HostError, InterfaceConfig, Outcome, RouteConfig,
+        Disposition, DropReason, Host, HostConfig, HostError, InterfaceConfig, Outcome,
+        RouteConfig, Sysctl,
     };
     pub use crate::model::{Chain, Family, Match, Rule, Ruleset, Table, TableKind, Target};
     pub use crate::net::{LinkConfig, Network};

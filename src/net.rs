@@ -33,11 +33,11 @@
 //!     .connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5)))
 //!     .unwrap();
 //! let tap = net.tap(link);
-//! // 192.0.2.1 -> 192.0.2.2, UDP 40000 -> 53 (checksum 0: none), sent by `a` at t = 0.
-//! let mut udp = vec![0x45, 0, 0, 29, 0, 1, 0, 0, 64, 17, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2,
-//!                    0x9c, 0x40, 0, 53, 0, 9, 0, 0, b'x'];
-//! let c = nfsim::wire::checksum::ipv4_header(&udp[..20]);
-//! udp[10..12].copy_from_slice(&c.to_be_bytes());
+//! // 192.0.2.1 -> 192.0.2.2, UDP 40000 -> 53, sent by `a` at t = 0.
+//! let udp = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into())
+//!     .udp(40000, 53)
+//!     .payload(b"x")
+//!     .build();
 //! net.send(a, &udp, Instant::ZERO);
 //! net.run_until(Instant::from_millis(10));
 //! let seen = net.tap_records(tap);

@@ -2,7 +2,7 @@
 //! regressions of issue 8 (host settings, trace files, closed pipes, time).
 
 use nfsim::engine::NoTrace;
-use nfsim::host::{Host, HostConfig, HostError, InterfaceConfig, Outcome};
+use nfsim::host::{Host, HostConfig, HostError, InterfaceConfig, Outcome, Sysctl};
 use nfsim::model::{Family, Ruleset};
 use nfsim::replay::TraceFile;
 use nfsim::time::Instant;
@@ -89,6 +89,48 @@ fn unknown_or_misspelt_sysctls_are_errors_naming_them() {
         sysctl_error("net.ipv4.conf.all.rp_filter", 3),
         "sysctl net.ipv4.conf.all.rp_filter: 3: not 0, 1 or 2"
     );
+}
+
+#[test]
+fn a_typed_sysctl_refuses_a_misspelt_name_when_it_is_made() {
+    // The name errors of Host::new, at construction, with the same text;
+    // a device that does not exist is only known to Host::new.
+    for (name, want) in [
+        ("net.ipv4.ip_forwarding", Some("not modelled by nfsim")),
+        ("net.ipv4.conf.all.rp_filtre", Some("not modelled by nfsim")),
+        ("net.ipv6.conf.eth0.forwarding", Some("not modelled by nfsim")),
+        (
+            "net.netfilter.nf_conntrack_tcp_timeout_establised",
+            Some("unknown conntrack sysctl"),
+        ),
+        ("net.ipv4.conf.rp_filter", Some("not a sysctl name: the per-device settings are net.ipv4.conf.<all|default|DEVICE>.<name> (and net.ipv6.conf...)")),
+        ("net.ipv4.conf.eth1.rp_filter", None),
+        ("net/ipv4/conf/eth0/rp_filter", None),
+        ("net.netfilter.nf_conntrack_buckets", None),
+        ("net.ipv6.auto_flowlabels", None),
+    ] {
+        match (Sysctl::new(name), want) {
+            (Err(e), Some(want)) => {
+                assert_eq!(e.to_string(), format!("sysctl {name}: {want}"));
+                assert_eq!(e.to_string(), sysctl_error(name, 1));
+            }
+            (Ok(s), None) => assert_eq!(s.name(), name),
+            (got, want) => panic!("{name}: {got:?}, want {want:?}"),
+        }
+    }
+    let cfg = HostConfig::default()
+        .interface(eth0())
+        .sysctl(Sysctl::rp_filter("eth0"), 2)
+        .sysctl(Sysctl::ip_forward(), 1)
+        .sysctl(Sysctl::send_redirects("all"), 0)
+        .sysctl(Sysctl::route_localnet("eth0"), 1)
+        .sysctl(Sysctl::ipv6_forwarding(), 1);
+    Host::new(
+        &cfg,
+        &Ruleset::new(Family::Ipv4),
+        &Ruleset::new(Family::Ipv6),
+    )
+    .unwrap();
 }
 
 #[test]

@@ -22,18 +22,13 @@ macro_rules! skip_note {
     }};
 }
 
-use std::path::{Path, PathBuf};
+mod common;
 
 use nfsim::model::Family;
 use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
 
 /// The floor for the overall pass rate, in per cent. Raised as coverage grows.
 const MIN_PASS_RATE: f64 = 100.0;
-
-fn corpus_dir() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/iptables-t");
-    d.is_dir().then_some(d)
-}
 
 #[derive(Default, Debug)]
 struct Tally {
@@ -79,104 +74,39 @@ fn run_case(
     }
 }
 
-fn run_file(path: &Path, family: Family, tally: &mut Tally) {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let fname = path
-        .file_name()
-        .unwrap_or_default()
-        .to_string_lossy()
-        .to_string();
-    let mut chains: Vec<String> = Vec::new();
-    let mut table = "filter".to_string();
-    for line in text.lines() {
-        if line.starts_with('#') || line.trim().is_empty() {
-            continue;
-        }
-        if let Some(c) = line.strip_prefix(':') {
-            chains = c.trim_end().split(',').map(str::to_string).collect();
-            continue;
-        }
-        if let Some(t) = line.strip_prefix('*') {
-            table = t.trim_end().to_string();
-            continue;
-        }
-        if line.starts_with('@') || line.starts_with('%') {
-            continue;
-        }
-        let items: Vec<&str> = line.split(';').collect();
-        if items.len() < 3 {
-            continue;
-        }
-        let (rule, expected) = (items[0], items[1]);
-        let mut result = items[2].trim_end().to_string();
-        if let Some(variant) = items.get(3) {
-            // RESULT applies to the named backend; nfsim models legacy.
-            if variant.trim() != "LEGACY" {
-                result = match items.get(4) {
-                    Some(alt) => alt.trim().to_string(),
-                    None => match result.as_str() {
-                        "OK" => "FAIL".into(),
-                        "FAIL" => "OK".into(),
-                        _ => "OK".into(),
-                    },
-                };
-            }
-        }
-        if result == "=" {
-            result = "NOMATCH".into();
-        }
-        tally.total += 1;
-        let mut failed = None;
-        for chain in &chains {
-            if let Err(e) = run_case(family, &table, chain, rule, expected, &result) {
-                failed = Some(format!(
-                    "{fname} [{family:?}] {chain}: `{rule}` {result}: {e}"
-                ));
-                break;
-            }
-        }
-        match failed {
-            None => tally.pass += 1,
-            Some(f) => tally.failures.push(f),
-        }
-    }
-}
-
 #[test]
 fn iptables_t_conformance() {
-    let Some(dir) = corpus_dir() else {
+    let Some(cases) = common::t_cases() else {
         skip_note!("SKIPPED: ../shared/corpus/iptables-t not present; conformance not measured");
         return;
     };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("read corpus dir")
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "t"))
-        .collect();
-    files.sort();
     let mut all = Tally::default();
     let mut report = String::new();
-    for f in &files {
-        let name = f
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .to_string();
-        let families: &[Family] = if name.starts_with("libebt_") || name.starts_with("libarpt_") {
-            continue;
-        } else if name.starts_with("libipt_") {
-            &[Family::Ipv4]
-        } else if name.starts_with("libip6t_") {
-            &[Family::Ipv6]
-        } else if name.starts_with("libxt_") {
-            &[Family::Ipv4, Family::Ipv6]
-        } else {
-            &[Family::Ipv4]
-        };
-        let mut t = Tally::default();
-        for fam in families {
-            run_file(f, *fam, &mut t);
+    let mut per_file: Vec<(String, Tally)> = Vec::new();
+    for c in &cases {
+        if per_file.last().is_none_or(|(f, _)| *f != c.file) {
+            per_file.push((c.file.clone(), Tally::default()));
         }
+        let Some((_, t)) = per_file.last_mut() else {
+            continue;
+        };
+        t.total += 1;
+        let failed = c.chains.iter().find_map(|chain| {
+            run_case(c.family, &c.table, chain, &c.rule, &c.expected, &c.result)
+                .err()
+                .map(|e| {
+                    format!(
+                        "{} [{:?}] {chain}: `{}` {}: {e}",
+                        c.file, c.family, c.rule, c.result
+                    )
+                })
+        });
+        match failed {
+            None => t.pass += 1,
+            Some(f) => t.failures.push(f),
+        }
+    }
+    for (name, t) in per_file {
         report.push_str(&format!("{:>4}/{:<4} {}\n", t.pass, t.total, name));
         all.pass += t.pass;
         all.total += t.total;

@@ -10,7 +10,7 @@ use nfsim::model::{Family, Ruleset};
 use nfsim::net::{HostId, LinkConfig, Network};
 use nfsim::syntax::{parse_restore, RestoreOptions};
 use nfsim::time::{Duration, Instant};
-use nfsim::wire::{checksum, IpProtocol};
+use nfsim::wire::{tcp::TcpFlags, PacketBuilder};
 
 fn itf(name: &str, addr: &str, mac: u8) -> InterfaceConfig {
     InterfaceConfig {
@@ -43,21 +43,17 @@ fn host(itfs: Vec<InterfaceConfig>, gw: Option<&str>, rules: &str, forward: bool
     Host::new(&cfg, &v4, &Ruleset::new(Family::Ipv6)).unwrap()
 }
 
-/// A TCP segment with correct checksums.
+/// A TCP segment with correct checksums (id 1, DF, window 64240).
 fn tcp(src: (Ipv4Addr, u16), dst: (Ipv4Addr, u16), seq: u32, ack: u32, flags: u8) -> Vec<u8> {
-    let mut p = vec![0x45, 0, 0, 40, 0, 1, 0x40, 0, 64, 6, 0, 0];
-    p.extend_from_slice(&src.0.octets());
-    p.extend_from_slice(&dst.0.octets());
-    p.extend_from_slice(&src.1.to_be_bytes());
-    p.extend_from_slice(&dst.1.to_be_bytes());
-    p.extend_from_slice(&seq.to_be_bytes());
-    p.extend_from_slice(&ack.to_be_bytes());
-    p.extend_from_slice(&[0x50, flags, 0xfa, 0xf0, 0, 0, 0, 0]);
-    let h = checksum::ipv4_header(&p[..20]);
-    p[10..12].copy_from_slice(&h.to_be_bytes());
-    let t = checksum::transport_v4(src.0, dst.0, IpProtocol::TCP, &p[20..]);
-    p[36..38].copy_from_slice(&t.to_be_bytes());
-    p
+    PacketBuilder::ipv4(src.0, dst.0)
+        .ident(1)
+        .dont_frag()
+        .tcp(src.1, dst.1)
+        .seq(seq)
+        .ack(ack)
+        .flags(TcpFlags::from_bits_retain(flags))
+        .window(0xfaf0)
+        .build()
 }
 
 struct Topo {

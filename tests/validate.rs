@@ -6,6 +6,11 @@ mod common;
 
 use nfsim::host::{Host, HostConfig, HostError};
 use nfsim::model::ext::AddrMask;
+use nfsim::model::matches::addrtype::Addrtype;
+use nfsim::model::matches::conntrack::{Conntrack, Inv};
+use nfsim::model::matches::iprange::Iprange;
+use nfsim::model::matches::owner::Owner;
+use nfsim::model::matches::statistic::StatisticMode;
 use nfsim::model::matches::tcp::Tcp;
 use nfsim::model::{ChainName, Family, Match, Rule, Ruleset, TableKind, Verdict};
 use nfsim::syntax::{parse_restore, validate, RestoreOptions};
@@ -128,4 +133,347 @@ fn what_the_parser_accepts_validates() {
         n += 1;
     }
     assert!(n > 400);
+}
+
+/// The typed twins of iptables' own `;FAIL` cases (`../shared/corpus/iptables-t`).
+///
+/// For each FAIL line and chain, the restore parser refuses
+/// `-A CHAIN RULE` in its table with some message. Its typed twin is the
+/// same rule as a value: the rule iptables' parser makes of the text
+/// before the kernel's checks (`kernel_checks: false`), or, when that parse
+/// refuses it in this table (`-j DROP` in nat), the rule it makes in
+/// another table and chain (the typed value does not depend on where it was
+/// parsed), put where the line puts it. Validation must refuse the twin with
+/// the parser's message. A line the parser refuses everywhere is refused
+/// while its text is read (an unknown option, a number out of range, a
+/// missing argument or option, options that exclude each other): those
+/// are listed with their messages, and have no typed twin.
+#[test]
+fn typed_twins_of_the_t_fail_cases_are_refused_with_iptables_message() {
+    let Some(cases) = common::t_cases() else {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: ../shared/corpus/iptables-t not present; typed twins not built"
+        );
+        return;
+    };
+    let restore = |family: Family, table: &str, chain: &str, rule: &str, kernel_checks: bool| {
+        parse_restore(
+            format!("*{table}\n-A {chain} {rule}\nCOMMIT\n"),
+            &RestoreOptions {
+                kernel_checks,
+                ..RestoreOptions::new(family)
+            },
+        )
+    };
+    let first_rule = |rs: &Ruleset, table: TableKind, chain: &str| {
+        rs.table(table)?.chain(chain)?.rules.first().cloned()
+    };
+    // Typed twins of lines refused while their text is read: the typed
+    // value with the same fault, built in code (or as the parser makes a
+    // valid neighbour, then changed). Validation reads the rule's text back
+    // as iptables reads it, so it refuses them with iptables' message.
+    let parsed = |family: Family, table: &str, rule: &str| -> Rule {
+        let kind: TableKind = table.parse().expect("a table name");
+        let chain = kind.hooks()[0].chain_name();
+        let rs = restore(family, table, chain, rule, false).expect("the valid neighbour parses");
+        first_rule(&rs, kind, chain).expect("one rule")
+    };
+    type Build<'a> = Box<dyn Fn(Family) -> Rule + 'a>;
+    // NAT ports without a protocol that has ports (`-p` taken away).
+    let without_proto = |family: Family, rule: &str| {
+        let mut r = parsed(family, "nat", rule);
+        r.proto = 0;
+        r.proto_given = false;
+        r
+    };
+    let by_hand: Vec<(&str, &str, Build)> = vec![
+        (
+            "libipt_DNAT.t",
+            "-j DNAT --to-destination 1.1.1.1:1025-65535",
+            Box::new(|f| without_proto(f, "-p tcp -j DNAT --to-destination 1.1.1.1:1025-65535")),
+        ),
+        (
+            "libip6t_DNAT.t",
+            "-j DNAT --to-destination [dead::beef]:1025-65535",
+            Box::new(|f| {
+                without_proto(f, "-p tcp -j DNAT --to-destination [dead::beef]:1025-65535")
+            }),
+        ),
+        (
+            "libipt_SNAT.t",
+            "-j SNAT --to-source 1.1.1.1:1025-65535",
+            Box::new(|f| without_proto(f, "-p tcp -j SNAT --to-source 1.1.1.1:1025-65535")),
+        ),
+        (
+            "libip6t_SNAT.t",
+            "-j SNAT --to-source [dead::beef]:1025-65535",
+            Box::new(|f| without_proto(f, "-p tcp -j SNAT --to-source [dead::beef]:1025-65535")),
+        ),
+        (
+            "libxt_tcp.t",
+            "-p tcp -m tcp --sport 4:3",
+            Box::new(|_| Rule::tcp().sports(4, 3)),
+        ),
+        (
+            "libxt_tcp.t",
+            "-p tcp -m tcp --dport 4:3",
+            Box::new(|_| Rule::tcp().dports(4, 3)),
+        ),
+        (
+            "libxt_udp.t",
+            "-p udp -m udp --sport 4:3",
+            Box::new(|_| Rule::udp().sports(4, 3)),
+        ),
+        (
+            "libxt_udp.t",
+            "-p udp -m udp --dport 4:3",
+            Box::new(|_| Rule::udp().dports(4, 3)),
+        ),
+        (
+            "libxt_standard.t",
+            "! -p 0 -j ACCEPT",
+            Box::new(|_| Rule {
+                proto_inv: true,
+                ..Rule::new().accept()
+            }),
+        ),
+        (
+            "libxt_conntrack.t",
+            "-m conntrack",
+            Box::new(|_| Rule::new().with(Match::Conntrack(Conntrack::default()))),
+        ),
+        (
+            "libxt_conntrack.t",
+            "-m conntrack --ctproto 0",
+            Box::new(|_| {
+                let proto = Some(Inv {
+                    value: 0,
+                    invert: false,
+                });
+                Rule::new().with(Match::Conntrack(Conntrack {
+                    proto,
+                    ..Conntrack::default()
+                }))
+            }),
+        ),
+        (
+            "libxt_conntrack.t",
+            "-m conntrack ! --ctproto 0",
+            Box::new(|_| {
+                let proto = Some(Inv {
+                    value: 0,
+                    invert: true,
+                });
+                Rule::new().with(Match::Conntrack(Conntrack {
+                    proto,
+                    ..Conntrack::default()
+                }))
+            }),
+        ),
+        (
+            "libxt_addrtype.t",
+            "-m addrtype",
+            Box::new(|_| Rule::new().with(Match::Addrtype(Addrtype::default()))),
+        ),
+        (
+            "libxt_addrtype.t",
+            "-m addrtype --limit-iface-in",
+            Box::new(|_| {
+                Rule::new().with(Match::Addrtype(Addrtype {
+                    limit_in: true,
+                    ..Addrtype::default()
+                }))
+            }),
+        ),
+        (
+            "libxt_addrtype.t",
+            "-m addrtype --limit-iface-out",
+            Box::new(|_| {
+                Rule::new().with(Match::Addrtype(Addrtype {
+                    limit_out: true,
+                    ..Addrtype::default()
+                }))
+            }),
+        ),
+        (
+            "libxt_addrtype.t",
+            "-m addrtype --limit-iface-in --limit-iface-out",
+            Box::new(|_| {
+                let a = Addrtype {
+                    limit_in: true,
+                    limit_out: true,
+                    ..Addrtype::default()
+                };
+                Rule::new().with(Match::Addrtype(a))
+            }),
+        ),
+        (
+            "libxt_addrtype.t",
+            "-m addrtype --src-type LOCAL --limit-iface-in --limit-iface-out",
+            Box::new(|_| {
+                let a = Addrtype {
+                    src: 4,
+                    limit_in: true,
+                    limit_out: true,
+                    ..Addrtype::default()
+                };
+                Rule::new().with(Match::Addrtype(a))
+            }),
+        ),
+        (
+            "libxt_iprange.t",
+            "-m iprange",
+            Box::new(|family| {
+                Rule::new().with(Match::Iprange(Iprange {
+                    family,
+                    src: None,
+                    dst: None,
+                }))
+            }),
+        ),
+        (
+            "libxt_owner.t",
+            "-m owner --suppl-groups",
+            Box::new(|_| {
+                Rule::new().with(Match::Owner(Owner {
+                    suppl_groups: true,
+                    ..Owner::default()
+                }))
+            }),
+        ),
+        (
+            "libip6t_frag.t",
+            "-m frag --fraglast --fragmore",
+            Box::new(|family| {
+                let mut r = parsed(family, "filter", "-m frag --fraglast");
+                if let Some(Match::Frag(f)) = r.matches.first_mut() {
+                    f.more = true;
+                }
+                r
+            }),
+        ),
+        (
+            "libxt_recent.t",
+            "-m recent --set --rttl",
+            Box::new(|family| {
+                let mut r = parsed(family, "filter", "-m recent --set");
+                if let Some(Match::Recent(m)) = r.matches.first_mut() {
+                    m.rttl = true;
+                }
+                r
+            }),
+        ),
+        (
+            "libxt_statistic.t",
+            "-m statistic --mode nth ! --every 5 --packet 5",
+            Box::new(|family| {
+                let mut r = parsed(
+                    family,
+                    "filter",
+                    "-m statistic --mode nth ! --every 5 --packet 4",
+                );
+                if let Some(Match::Statistic(s)) = r.matches.first_mut() {
+                    if let StatisticMode::Nth { packet, .. } = &mut s.mode {
+                        *packet = 5;
+                    }
+                }
+                r
+            }),
+        ),
+    ];
+    let mut hand_twinned: std::collections::BTreeSet<(String, Family, String)> = Default::default();
+    for (file, rule, build) in &by_hand {
+        let lines: Vec<_> = cases
+            .iter()
+            .filter(|c| c.result == "FAIL" && c.file == *file && c.rule == *rule)
+            .collect();
+        assert!(!lines.is_empty(), "{file}: no FAIL line `{rule}`");
+        for c in lines {
+            let kind: TableKind = c.table.parse().expect("a table name");
+            for chain in &c.chains {
+                let want = restore(c.family, &c.table, chain, &c.rule, true).unwrap_err();
+                let mut rs = Ruleset::new(c.family);
+                let Some(ch) = rs.table_mut(kind).chain_mut(chain.as_str()) else {
+                    panic!("{}: no chain {chain} in {}", c.file, c.table);
+                };
+                ch.rules.push(build(c.family));
+                let Err(got) = validate(&rs) else {
+                    panic!("{file} [{:?}] `{rule}`: its typed twin validates", c.family)
+                };
+                assert_eq!(got.message.trim(), want.message.trim(), "{file} `{rule}`");
+            }
+            hand_twinned.insert((c.file.clone(), c.family, c.rule.clone()));
+        }
+    }
+
+    let (mut fails, mut twins, mut text_only) = (0, 0, 0);
+    let mut text_messages: std::collections::BTreeMap<String, usize> = Default::default();
+    for c in cases.iter().filter(|c| c.result == "FAIL") {
+        fails += 1;
+        let kind: TableKind = c.table.parse().expect("a table name");
+        let mut twinned = false;
+        for chain in &c.chains {
+            let Err(want) = restore(c.family, &c.table, chain, &c.rule, true) else {
+                panic!("{} `{}` in {chain}: accepted, should fail", c.file, c.rule);
+            };
+            let here = restore(c.family, &c.table, chain, &c.rule, false)
+                .ok()
+                .and_then(|rs| first_rule(&rs, kind, chain));
+            let twin = here.or_else(|| {
+                TableKind::ALL.iter().find_map(|t| {
+                    t.hooks().iter().find_map(|h| {
+                        let rs =
+                            restore(c.family, t.name(), h.chain_name(), &c.rule, false).ok()?;
+                        first_rule(&rs, *t, h.chain_name())
+                    })
+                })
+            });
+            let Some(rule) = twin else {
+                continue;
+            };
+            let mut rs = Ruleset::new(c.family);
+            let Some(ch) = rs.table_mut(kind).chain_mut(chain.as_str()) else {
+                panic!("{}: no chain {chain} in {}", c.file, c.table);
+            };
+            ch.rules.push(rule);
+            let Err(got) = validate(&rs) else {
+                panic!(
+                    "{} [{:?}] `{}` in {} {chain}: its typed twin validates, iptables says: {}",
+                    c.file, c.family, c.rule, c.table, want.message
+                )
+            };
+            assert_eq!(
+                got.message.trim(),
+                want.message.trim(),
+                "{} [{:?}] `{}` in {} {chain}",
+                c.file,
+                c.family,
+                c.rule,
+                c.table
+            );
+            assert_eq!((got.rule, got.table), (Some(1), kind));
+            twinned = true;
+        }
+        if twinned || hand_twinned.contains(&(c.file.clone(), c.family, c.rule.clone())) {
+            twins += 1;
+        } else {
+            text_only += 1;
+            let e = restore(c.family, &c.table, &c.chains[0], &c.rule, true).unwrap_err();
+            *text_messages.entry(e.message.clone()).or_default() += 1;
+        }
+    }
+    if std::env::var_os("NFSIM_T_TWINS").is_some() {
+        for (m, n) in &text_messages {
+            eprintln!("{n:>4} {m:?}");
+        }
+    }
+    eprintln!(
+        "typed twins of the .t FAIL cases: {fails} cases, {twins} with a typed twin refused by validate with iptables' message ({} built from text, {} by hand), {text_only} refused while their text is read, without a typed twin (most have no typed value: a number out of range, an unknown option or name, a missing argument or required option, options that exclude each other)",
+        twins - hand_twinned.len(),
+        hand_twinned.len()
+    );
+    assert_eq!(fails, twins + text_only);
+    assert!(twins > 0);
 }

@@ -11,9 +11,9 @@
 //! and explain records go to a [`TraceSink`] ([`NoTrace`] costs nothing).
 
 pub mod ctx;
-pub mod eval;
+pub(crate) mod eval;
 pub mod program;
-pub mod shared;
+pub(crate) mod shared;
 pub mod state;
 pub mod walk;
 

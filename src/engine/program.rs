@@ -349,7 +349,10 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
                         .map(|i| (i, r.out_inv)),
                     proto: r.proto,
                     proto_inv: r.proto_inv,
-                    proto_given: r.proto_given,
+                    // ip6tables sets IP6T_F_PROTO whenever `-p` is given,
+                    // so a protocol (or its `!`) implies it, also in a rule
+                    // built in code that left the flag unset.
+                    proto_given: r.proto_given || r.proto != 0 || r.proto_inv,
                     frag: r.fragment,
                 },
                 matches: r.matches.clone().into_boxed_slice(),

@@ -35,7 +35,8 @@ use crate::engine::{CompileError, Program, TableState};
 use crate::model::{Family, Ruleset, TableKind, Verdict as MVerdict};
 use crate::time::Instant;
 use route::{Fib, Route};
-use sysctl::{ConfDev, SysctlName};
+use sysctl::{ConfDev, Known};
+pub use sysctl::{Sysctl, SysctlError};
 
 /// One network device of the host (besides `lo`, which always exists).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +86,13 @@ impl InterfaceConfig {
 
     /// The same device with one more address.
     ///
+    /// ```
+    /// use nfsim::host::InterfaceConfig;
+    /// let eth0 = InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap().with_addr("2001:db8::1/64").unwrap();
+    /// assert_eq!(eth0.addrs.len(), 2);
+    /// assert!(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap().with_addr("2001:db8::1").is_err());
+    /// ```
+    ///
     /// # Errors
     /// An address that is not `ADDRESS/PREFIX`.
     pub fn with_addr(mut self, addr: &str) -> Result<InterfaceConfig, HostError> {
@@ -98,6 +106,19 @@ impl InterfaceConfig {
 }
 
 /// A static route.
+///
+/// ```
+/// use nfsim::prelude::*;
+/// let mut cfg = HostConfig::default()
+///     .interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap())
+///     .sysctl(Sysctl::ip_forward(), 1);
+/// cfg.routes.push(RouteConfig { dst: "0.0.0.0/0".parse().unwrap(), via: Some("192.0.2.254".parse().unwrap()), dev: None });
+/// let mut host = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+/// let mut out = Outcome::default();
+/// let pkt = PacketBuilder::ipv4([192, 0, 2, 1].into(), [203, 0, 113, 7].into()).udp(1, 2).build();
+/// host.send(&pkt, Instant::ZERO, &mut out, &mut NoTrace);
+/// assert_eq!(out.emitted().next().map(|(dev, _)| dev), Some(1));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteConfig {
     /// Destination prefix.
@@ -135,7 +156,9 @@ pub struct HostConfig {
     /// setting), `rp_filter` of `default` (each device has its own value),
     /// and `nf_conntrack_events`, `_log_invalid`, `_expect_max`,
     /// `_frag6_low_thresh`, `_frag6_high_thresh`. Any other name, a
-    /// misspelling or an unknown device is an error of [`Host::new`].
+    /// misspelling or an unknown device is an error of [`Host::new`];
+    /// [`HostConfig::sysctl`] takes a [`Sysctl`], whose name is checked
+    /// when it is made.
     pub sysctls: Vec<(String, i64)>,
     /// The kernel's tick rate (`CONFIG_HZ`), 1 to [`MAX_HZ`].
     pub hz: u32,
@@ -160,6 +183,39 @@ impl Default for HostConfig {
     }
 }
 
+impl HostConfig {
+    /// The same configuration with one more sysctl (a [`Sysctl`], whose
+    /// name was checked when it was made).
+    ///
+    /// ```
+    /// use nfsim::host::{Host, HostConfig, InterfaceConfig, Sysctl};
+    /// use nfsim::model::{Family, Ruleset};
+    /// let cfg = HostConfig::default()
+    ///     .interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap())
+    ///     .sysctl(Sysctl::ip_forward(), 1)
+    ///     .sysctl("net.netfilter.nf_conntrack_tcp_loose".parse().unwrap(), 0);
+    /// assert_eq!(cfg.sysctls.len(), 2);
+    /// Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// ```
+    pub fn sysctl(mut self, name: Sysctl, value: i64) -> HostConfig {
+        self.sysctls.push((name.name().to_string(), value));
+        self
+    }
+    /// The same configuration with one more device.
+    ///
+    /// ```
+    /// use nfsim::host::{HostConfig, InterfaceConfig};
+    /// let cfg = HostConfig::default()
+    ///     .interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap())
+    ///     .interface(InterfaceConfig::new("eth1", "198.51.100.1/24").unwrap());
+    /// assert_eq!(cfg.interfaces[1].name, "eth1");
+    /// ```
+    pub fn interface(mut self, itf: InterfaceConfig) -> HostConfig {
+        self.interfaces.push(itf);
+        self
+    }
+}
+
 /// The largest tick rate [`Host::new`] accepts: a jiffy must last at least
 /// 100 µs so that jiffy arithmetic stays exact in nanoseconds.
 pub const MAX_HZ: u32 = 10_000;
@@ -176,6 +232,18 @@ pub struct Device {
 }
 
 /// Why a host cannot be built.
+///
+/// ```
+/// use nfsim::prelude::*;
+/// let cfg = HostConfig { hz: 0, ..HostConfig::default() };
+/// let e = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap_err();
+/// assert!(matches!(&e, HostError::Config { field, .. } if field == "hz"));
+/// let mut rs = Ruleset::new(Family::Ipv4);
+/// rs.table_mut(TableKind::Nat).chain_mut("PREROUTING").unwrap().rules.push(Rule::new().drop());
+/// let e = Host::new(&HostConfig::default(), &rs, &Ruleset::new(Family::Ipv6)).unwrap_err();
+/// assert!(matches!(e, HostError::Ruleset(_)));
+/// assert!(e.to_string().contains("the use of DROP is therefore inhibited"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HostError {
     /// A rule nfsim cannot evaluate.
@@ -282,7 +350,15 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    /// Clears for the next packet, keeping capacity.
+    /// Clears for the next packet, keeping capacity ([`Host::receive`] and
+    /// [`Host::send`] call it first).
+    ///
+    /// ```
+    /// use nfsim::host::{Disposition, Outcome};
+    /// let mut out = Outcome::default();
+    /// out.clear();
+    /// assert_eq!((out.disposition(), out.emitted().count(), out.logs().count()), (Disposition::None, 0, 0));
+    /// ```
     pub fn clear(&mut self) {
         self.local = false;
         self.unsupported = None;
@@ -294,6 +370,17 @@ impl Outcome {
     }
     /// What became of the packet given to [`Host::receive`] /
     /// [`Host::send`] (see [`Disposition`]).
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let mut host = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let mut out = Outcome::default();
+    /// // Not for this host, and forwarding is off.
+    /// let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [198, 51, 100, 7].into()).udp(1, 2).build();
+    /// host.receive(1, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+    /// assert!(matches!(out.disposition(), Disposition::Dropped { .. }));
+    /// ```
     pub fn disposition(&self) -> Disposition {
         self.disposition
     }
@@ -301,12 +388,40 @@ impl Outcome {
         self.disposition = d;
     }
     /// Packets that left the host: device index and L3 bytes.
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let cfg = HostConfig::default()
+    ///     .interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap())
+    ///     .interface(InterfaceConfig::new("eth1", "198.51.100.1/24").unwrap())
+    ///     .sysctl(Sysctl::ip_forward(), 1);
+    /// let mut host = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let mut out = Outcome::default();
+    /// let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [198, 51, 100, 7].into()).ttl(9).udp(1, 2).build();
+    /// host.receive(1, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+    /// let (dev, bytes) = out.emitted().next().unwrap();
+    /// assert_eq!((dev, bytes[8]), (2, 8)); // out of eth1, TTL decremented
+    /// ```
     pub fn emitted(&self) -> impl Iterator<Item = (usize, &[u8])> + '_ {
         self.emitted
             .iter()
             .map(|e| (e.dev, &self.bytes[e.start..e.end]))
     }
-    /// LOG lines, in order.
+    /// LOG lines, in order, as the kernel writes them (without the
+    /// syslog timestamp).
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let rules = parse_restore("*filter\n-A INPUT -j LOG --log-prefix \"in: \"\nCOMMIT\n",
+    ///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let mut out = Outcome::default();
+    /// let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 2).build();
+    /// host.receive(1, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+    /// let line = out.logs().next().unwrap();
+    /// assert!(line.starts_with("in: IN=eth0 OUT= MAC="), "{line}");
+    /// ```
     pub fn logs(&self) -> impl Iterator<Item = &str> + '_ {
         self.logs.iter().map(|(s, e)| &self.log_text[*s..*e])
     }
@@ -349,6 +464,19 @@ pub(crate) struct FamilyState {
 /// (xt_ct_tg_check returns before `nf_ct_netns_get`; recorded: a nat table
 /// with only LOG rules is never traversed and the conntrack table stays
 /// empty).
+///
+/// ```
+/// use nfsim::host::ruleset_needs_conntrack;
+/// use nfsim::model::{Family, Rule, Ruleset, TableKind};
+/// use nfsim::model::matches::conntrack::CtStates;
+/// let mut rs = Ruleset::new(Family::Ipv4);
+/// let filter = rs.table_mut(TableKind::Filter);
+/// filter.chain_mut("INPUT").unwrap().rules.push(Rule::tcp().dport(22).accept());
+/// assert!(!ruleset_needs_conntrack(&rs));
+/// let filter = rs.table_mut(TableKind::Filter);
+/// filter.chain_mut("INPUT").unwrap().rules.push(Rule::new().ctstate(CtStates::ESTABLISHED).accept());
+/// assert!(ruleset_needs_conntrack(&rs));
+/// ```
 pub fn ruleset_needs_conntrack(rs: &Ruleset) -> bool {
     const CT_MATCHES: &[&str] = &[
         "state",
@@ -387,6 +515,18 @@ pub fn ruleset_needs_conntrack(rs: &Ruleset) -> bool {
 }
 
 /// The simulated host. See the module documentation for the path.
+///
+/// ```
+/// use nfsim::prelude::*;
+/// let rules = parse_restore("*filter\n:INPUT DROP [0:0]\n-A INPUT -p icmp -j ACCEPT\nCOMMIT\n",
+///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+/// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+/// let ping = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).icmp_echo_request(1, 1).build();
+/// let mut out = Outcome::default();
+/// host.receive(host.device_index("eth0").unwrap(), &ping, Instant::ZERO, &mut out, &mut NoTrace);
+/// assert!(out.local);
+/// ```
 #[derive(Debug, Clone)]
 pub struct Host {
     pub(crate) devs: Vec<Device>,
@@ -643,106 +783,91 @@ impl Host {
                 name: k.to_string(),
                 message,
             };
-            let name = sysctl::parse(k).map_err(|m| err(format!("not a sysctl name: {}", m.0)))?;
+            let known = sysctl::classify(k).map_err(err)?;
             // The device a per-device setting names (`all` and `default` aside).
             let dev_of = |d: &str| -> Result<usize, HostError> {
                 devs.iter()
                     .position(|x| x.name == d)
                     .ok_or_else(|| err(format!("no device {d} on this host")))
             };
-            match name {
-                SysctlName::Ipv4Conf(dev, key) => match key.as_str() {
-                    // IN_DEV_NET_ROUTE_LOCALNET is an OR of `all` and the device.
-                    "route_localnet" => match dev {
-                        ConfDev::All => {
-                            if v != 0 {
-                                route_localnet.iter_mut().for_each(|b| *b = true);
-                            }
-                        }
-                        ConfDev::Dev(d) => route_localnet[dev_of(&d)?] |= v != 0,
-                        ConfDev::Default => {
-                            return Err(err(
-                                "`default` of route_localnet is not modelled by nfsim (set `all` or the device's own)"
-                                    .into(),
-                            ))
-                        }
-                    },
-                    "forwarding" if dev == ConfDev::All => ip_forward = v != 0,
-                    // IN_DEV_RPFILTER = max(all, device) (include/linux/inetdevice.h).
-                    // `default` only seeds devices created later; the reference
-                    // recorder writes every device's own value (0, then the
-                    // scenario's) after creating it, so `default` changes nothing.
-                    "rp_filter" => {
-                        let v = u8::try_from(v)
-                            .ok()
-                            .filter(|v| *v <= 2)
-                            .ok_or_else(|| err(format!("{v}: not 0, 1 or 2")))?;
-                        match dev {
-                            ConfDev::All => rp_all = v,
-                            ConfDev::Default => {}
-                            ConfDev::Dev(d) => rp_dev[dev_of(&d)?] = v,
+            match known {
+                // IN_DEV_NET_ROUTE_LOCALNET is an OR of `all` and the device.
+                Known::RouteLocalnet(dev) => match dev {
+                    ConfDev::All => {
+                        if v != 0 {
+                            route_localnet.iter_mut().for_each(|b| *b = true);
                         }
                     }
-                    "send_redirects" => match dev {
-                        ConfDev::All => redir_all = v != 0,
-                        // Inherited by devices created afterwards: the
-                        // reference recorder writes it before creating the
-                        // interfaces (lo already exists).
-                        ConfDev::Default => redir_default = Some(v != 0),
-                        ConfDev::Dev(d) => redir_dev[dev_of(&d)?] = Some(v != 0),
-                    },
-                    // Accepted with no effect on what nfsim reports: martian
-                    // logging writes kernel messages without `IN=`/`OUT=`
-                    // (not LOG records); received ICMP redirects never reach
-                    // the host stack, which answers nothing on its own (the
-                    // host delivers locally and stops, as under the reference
-                    // method).
-                    "log_martians" | "accept_redirects" | "secure_redirects" => {
-                        if let ConfDev::Dev(d) = &dev {
-                            dev_of(d)?;
-                        }
-                    }
-                    _ => return Err(err("not modelled by nfsim".into())),
+                    ConfDev::Dev(d) => route_localnet[dev_of(&d)?] |= v != 0,
+                    // sysctl::classify refuses `default`.
+                    ConfDev::Default => {}
                 },
-                SysctlName::Ipv6Conf(ConfDev::All, key) if key == "forwarding" => {
-                    ip6_forward = v != 0
+                Known::Ipv4ConfForwarding | Known::IpForward => ip_forward = v != 0,
+                // IN_DEV_RPFILTER = max(all, device) (include/linux/inetdevice.h).
+                // `default` only seeds devices created later; the reference
+                // recorder writes every device's own value (0, then the
+                // scenario's) after creating it, so `default` changes nothing.
+                Known::RpFilter(dev) => {
+                    let v = u8::try_from(v)
+                        .ok()
+                        .filter(|v| *v <= 2)
+                        .ok_or_else(|| err(format!("{v}: not 0, 1 or 2")))?;
+                    match dev {
+                        ConfDev::All => rp_all = v,
+                        ConfDev::Default => {}
+                        ConfDev::Dev(d) => rp_dev[dev_of(&d)?] = v,
+                    }
                 }
-                SysctlName::Ipv6Conf(..) => return Err(err("not modelled by nfsim".into())),
-                SysctlName::Flat(flat) => match flat.as_str() {
-                    "net.ipv4.icmp_ratelimit" | "net.ipv6.icmp.ratelimit" => {
-                        let ms = u32::try_from(v).map_err(|_| err(format!("{v}: out of range")))?;
-                        if flat.starts_with("net.ipv4") {
-                            icmp_limit.v4_ms = ms;
-                        } else {
-                            icmp_limit.v6_ms = ms;
-                        }
+                Known::SendRedirects(dev) => match dev {
+                    ConfDev::All => redir_all = v != 0,
+                    // Inherited by devices created afterwards: the
+                    // reference recorder writes it before creating the
+                    // interfaces (lo already exists).
+                    ConfDev::Default => redir_default = Some(v != 0),
+                    ConfDev::Dev(d) => redir_dev[dev_of(&d)?] = Some(v != 0),
+                },
+                // Accepted with no effect on what nfsim reports: martian
+                // logging writes kernel messages without `IN=`/`OUT=`
+                // (not LOG records); received ICMP redirects never reach
+                // the host stack, which answers nothing on its own (the
+                // host delivers locally and stops, as under the reference
+                // method).
+                Known::NoEffect(dev) => {
+                    if let ConfDev::Dev(d) = &dev {
+                        dev_of(d)?;
                     }
-                    "net.ipv4.ip_forward" => ip_forward = v != 0,
-                    // Reassembly timeouts in seconds (proc_dointvec_jiffies:
-                    // 0 to INT_MAX / HZ).
-                    "net.ipv4.ipfrag_time" | "net.netfilter.nf_conntrack_frag6_timeout" => {
-                        let secs = u64::try_from(v)
-                            .ok()
-                            .filter(|s| *s <= i32::MAX as u64 / u64::from(cfg.hz))
-                            .ok_or_else(|| err(format!("{v}: out of range")))?;
-                        let t = crate::time::Duration::from_secs(secs);
-                        if flat == "net.ipv4.ipfrag_time" {
-                            defrag.timeout_v4 = t;
-                        } else {
-                            defrag.timeout_v6 = t;
-                        }
+                }
+                Known::Ipv6Forwarding => ip6_forward = v != 0,
+                Known::IcmpRatelimit { v6 } => {
+                    let ms = u32::try_from(v).map_err(|_| err(format!("{v}: out of range")))?;
+                    if v6 {
+                        icmp_limit.v6_ms = ms;
+                    } else {
+                        icmp_limit.v4_ms = ms;
                     }
-                    // Accepted when it is 0, the recorder's setting: flow
-                    // labels then stay 0 in what the host sends.
-                    "net.ipv6.auto_flowlabels" if v == 0 => {}
-                    f if f.starts_with("net.netfilter.nf_conntrack_") || f == "net.nf_conntrack_max" => {
-                        match ctcfg.set(f, v) {
-                            Ok(true) => {}
-                            Ok(false) => return Err(err("not modelled by nfsim".into())),
-                            Err(e) => return Err(err(e.to_string())),
-                        }
+                }
+                // Reassembly timeouts in seconds (proc_dointvec_jiffies:
+                // 0 to INT_MAX / HZ).
+                Known::FragTime { v6 } => {
+                    let secs = u64::try_from(v)
+                        .ok()
+                        .filter(|s| *s <= i32::MAX as u64 / u64::from(cfg.hz))
+                        .ok_or_else(|| err(format!("{v}: out of range")))?;
+                    let t = crate::time::Duration::from_secs(secs);
+                    if v6 {
+                        defrag.timeout_v6 = t;
+                    } else {
+                        defrag.timeout_v4 = t;
                     }
-                    _ => return Err(err("not modelled by nfsim".into())),
+                }
+                // Accepted when it is 0, the recorder's setting: flow
+                // labels then stay 0 in what the host sends.
+                Known::AutoFlowlabels if v == 0 => {}
+                Known::AutoFlowlabels => return Err(err("not modelled by nfsim".into())),
+                Known::Conntrack(f) => match ctcfg.set(&f, v) {
+                    Ok(true) => {}
+                    Ok(false) => return Err(err("not modelled by nfsim".into())),
+                    Err(e) => return Err(err(e.to_string())),
                 },
             }
         }
@@ -837,21 +962,57 @@ impl Host {
     }
 
     /// Name of device `i` (0 is `lo`).
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let host = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// assert_eq!((host.device(0), host.device(1), host.device(2)), (Some("lo"), Some("eth0"), None));
+    /// ```
     pub fn device(&self, i: usize) -> Option<&str> {
         self.devs.get(i).map(|d| d.name.as_str())
     }
 
     /// Index of the device with this name.
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let host = Host::new(&cfg, &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// assert_eq!((host.device_index("eth0"), host.device_index("eth9")), (Some(1), None));
+    /// ```
     pub fn device_index(&self, name: &str) -> Option<usize> {
         self.devs.iter().position(|d| d.name == name)
     }
 
     /// The connection tracking table.
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// use nfsim::model::matches::conntrack::CtStates;
+    /// let mut rules = Ruleset::new(Family::Ipv4);
+    /// rules.table_mut(TableKind::Filter).chain_mut("INPUT").unwrap()
+    ///     .rules.push(Rule::new().ctstate(CtStates::NEW).accept());
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1000, 53).build();
+    /// host.receive(1, &pkt, Instant::ZERO, &mut Outcome::default(), &mut NoTrace);
+    /// assert_eq!(host.conntrack().count(), 1);
+    /// ```
     pub fn conntrack(&self) -> &ConntrackTable {
         &self.ct
     }
 
     /// Counters of a table's rules (entries in program order, tails included).
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let rules = parse_restore("*filter\n-A INPUT -j ACCEPT\nCOMMIT\n", &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// assert!(host.table_state(Family::Ipv4, TableKind::Filter).is_some());
+    /// assert!(host.table_state(Family::Ipv4, TableKind::Nat).is_none());
+    /// ```
     pub fn table_state(&self, family: Family, kind: TableKind) -> Option<&TableState> {
         let f = match family {
             Family::Ipv4 => &self.v4,

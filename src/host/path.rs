@@ -107,6 +107,20 @@ impl Host {
     /// `u64`; keep them below [`Instant::MAX_SUPPORTED`] (292 years), so
     /// that deadlines (at most 136 years ahead, `recent --seconds`) cannot
     /// saturate.
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let rules = parse_restore("*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+    ///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let eth0 = host.device_index("eth0").unwrap();
+    /// let (mut out, mut trace) = (Outcome::default(), TraceCollector::default());
+    /// let web = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).tcp(40000, 80).build();
+    /// host.receive(eth0, &web, Instant::ZERO, &mut out, &mut trace);
+    /// assert!(matches!(out.disposition(), Disposition::Dropped { reason: DropReason::Policy, .. }));
+    /// assert_eq!(trace.records, ["filter:INPUT:policy:2"]);
+    /// ```
     pub fn receive<S: TraceSink>(
         &mut self,
         dev: usize,
@@ -125,6 +139,22 @@ impl Host {
     /// header included (`raw_send_hdrinc`): it is routed by its destination,
     /// then takes the OUTPUT and POSTROUTING hooks. Time as in
     /// [`Host::receive`].
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let rules = parse_restore("*filter\n-A OUTPUT -p udp --dport 53 -j REJECT\nCOMMIT\n",
+    ///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let mut out = Outcome::default();
+    /// let query = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 53].into()).udp(5353, 53).build();
+    /// host.send(&query, Instant::ZERO, &mut out, &mut NoTrace);
+    /// assert!(matches!(out.disposition(), Disposition::Rejected { .. }));
+    /// let ntp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 123].into()).udp(123, 123).build();
+    /// host.send(&ntp, Instant::ZERO, &mut out, &mut NoTrace);
+    /// let (dev, bytes) = out.emitted().next().unwrap();
+    /// assert_eq!((host.device(dev), bytes), (Some("eth0"), &ntp[..]));
+    /// ```
     pub fn send<S: TraceSink>(
         &mut self,
         pkt: &[u8],

@@ -23,7 +23,7 @@ use crate::syntax::argv::Word;
 
 /// Whether an option takes an argument (getopt's `has_arg`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HasArg {
+pub(crate) enum HasArg {
     /// `no_argument`
     No,
     /// `required_argument`
@@ -34,7 +34,7 @@ pub enum HasArg {
 
 /// One option of an extension (libxtables' `xt_option_entry`).
 #[derive(Debug, Clone, Copy)]
-pub struct OptSpec {
+pub(crate) struct OptSpec {
     /// Long name without the leading `--`.
     pub name: &'static str,
     /// Extension-local id passed back to [`Extension::parse`].
@@ -78,21 +78,19 @@ impl OptSpec {
         self.multi = true;
         self
     }
-    /// The same option, with an optional argument.
-    pub const fn optional(mut self) -> Self {
-        self.arg = HasArg::Optional;
-        self
-    }
 }
 
 /// What an extension knows about the rule it is part of while parsing.
 #[derive(Debug, Clone)]
-pub struct ExtCtx<'a> {
+pub(crate) struct ExtCtx<'a> {
     /// Family of the ruleset.
     pub family: Family,
-    /// Table of the rule.
+    /// Table of the rule (what libxtables' `xt_option_call` passes; no
+    /// extension nfsim has reads it yet).
+    #[allow(dead_code)]
     pub table: TableKind,
-    /// Chain the rule is added to (its name's bytes).
+    /// Chain the rule is added to (its name's bytes; read by no extension yet).
+    #[allow(dead_code)]
     pub chain: &'a [u8],
     /// The rule's `-p` protocol (0 if none).
     pub proto: u8,
@@ -102,7 +100,7 @@ pub struct ExtCtx<'a> {
 
 /// What the kernel's `checkentry` sees at commit.
 #[derive(Debug, Clone)]
-pub struct CheckCtx {
+pub(crate) struct CheckCtx {
     /// Family.
     pub family: Family,
     /// Table.
@@ -128,7 +126,7 @@ pub struct CheckCtx {
 /// whatever the kernel keeps as a string (names, comments, prefixes,
 /// patterns) is taken from [`Args::raw`] / [`Args::required_bytes`].
 #[derive(Debug)]
-pub struct Args<'a> {
+pub(crate) struct Args<'a> {
     /// The option's argument as text (getopt's `optarg`), for numbers and
     /// keywords: exact when the argument is UTF-8.
     pub optarg: Option<&'a str>,
@@ -150,12 +148,12 @@ impl<'a> Args<'a> {
         }
     }
     /// The option's argument as text, or iptables' message for a missing one.
-    pub fn required(&self, ext: &str, opt: &str) -> Result<&'a str, String> {
+    pub(crate) fn required(&self, ext: &str, opt: &str) -> Result<&'a str, String> {
         self.optarg
             .ok_or_else(|| format!("{ext}: option \"--{opt}\" requires an argument."))
     }
     /// The option's argument as bytes, or iptables' message for a missing one.
-    pub fn required_bytes(&self, ext: &str, opt: &str) -> Result<&'a [u8], String> {
+    pub(crate) fn required_bytes(&self, ext: &str, opt: &str) -> Result<&'a [u8], String> {
         self.raw
             .ok_or_else(|| format!("{ext}: option \"--{opt}\" requires an argument."))
     }
@@ -169,16 +167,10 @@ impl<'a> Args<'a> {
         self.taken += 1;
         Some(bytestr::text(&w.bytes))
     }
-    /// The next word after the option, whatever it is (`argv[optind++]`), as text.
-    pub fn next_any(&mut self) -> Option<Cow<'a, str>> {
-        let w = self.rest.get(self.taken)?;
-        self.taken += 1;
-        Some(bytestr::text(&w.bytes))
-    }
 }
 
 /// A match or target extension.
-pub trait Extension: Sized + Clone + PartialEq + fmt::Debug {
+pub(crate) trait Extension: Sized + Clone + PartialEq + fmt::Debug {
     /// The options, in the extension's declaration order.
     fn options(family: Family) -> &'static [OptSpec];
     /// A blank instance as `init` leaves it, before any option.
@@ -315,6 +307,30 @@ impl AddrMask {
     }
 }
 
+impl core::str::FromStr for AddrMask {
+    type Err = super::Error;
+    /// `ADDRESS[/MASK]` as `-s` takes it, numeric (no name lookup): IPv6
+    /// when it holds a `:`, IPv4 otherwise; the mask is a prefix length or
+    /// an address.
+    ///
+    /// ```
+    /// use nfsim::model::{AddrMask, Family};
+    /// let a: AddrMask = "192.0.2.7/255.255.255.0".parse().unwrap();
+    /// assert_eq!((a.family, a.to_string()), (Family::Ipv4, "192.0.2.0/24".to_string()));
+    /// assert_eq!("2001:db8::1".parse::<AddrMask>().unwrap().prefix_len(), Some(128));
+    /// assert_eq!("192.0.2.300".parse::<AddrMask>().unwrap_err().to_string(),
+    ///     "host/network `192.0.2.300' not found");
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let family = if s.contains(':') {
+            Family::Ipv6
+        } else {
+            Family::Ipv4
+        };
+        crate::syntax::addr::parse_one(s, family)
+    }
+}
+
 /// Converts address bytes of a family to an `IpAddr`.
 pub fn ip_of(family: Family, b: &[u8; 16]) -> std::net::IpAddr {
     match family {
@@ -370,12 +386,19 @@ pub struct Iface {
 
 impl Iface {
     /// Validates like `xtables_parse_interface`.
-    pub fn new(name: impl AsRef<[u8]>) -> Result<Self, String> {
+    ///
+    /// # Errors
+    /// [`ErrorKind::Interface`](super::ErrorKind::Interface) for a name of
+    /// 16 bytes or more, with iptables' message.
+    pub fn new(name: impl AsRef<[u8]>) -> Result<Self, super::Error> {
         let name = name.as_ref();
         if name.len() + 1 > 16 {
-            return Err(format!(
-                "interface name `{}' must be shorter than IFNAMSIZ (15)",
-                bytestr::Escaped(name)
+            return Err(super::Error::new(
+                super::ErrorKind::Interface,
+                format!(
+                    "interface name `{}' must be shorter than IFNAMSIZ (15)",
+                    bytestr::Escaped(name)
+                ),
             ));
         }
         Ok(Iface {

@@ -16,15 +16,18 @@
 //! - every jump or goto in a rule names a chain of the same table.
 
 pub mod bytestr;
+mod error;
 pub mod ext;
 pub mod matches;
 pub mod names;
 pub(crate) mod registry;
+mod rule;
 pub mod targets;
 
 use core::fmt;
 
 pub use bytestr::ByteStr;
+pub use error::{Error, ErrorKind};
 pub use ext::{AddrMask, Iface};
 pub use matches::Match;
 pub use targets::Target;
@@ -38,6 +41,11 @@ pub use crate::nf::Hook;
 
 impl Family {
     /// The program name iptables uses in messages.
+    ///
+    /// ```
+    /// use nfsim::model::Family;
+    /// assert_eq!(Family::Ipv6.restore_program(), "ip6tables-restore");
+    /// ```
     pub const fn restore_program(self) -> &'static str {
         match self {
             Family::Ipv4 => "iptables-restore",
@@ -80,6 +88,11 @@ impl TableKind {
         TableKind::Security,
     ];
     /// The table's name.
+    ///
+    /// ```
+    /// use nfsim::model::TableKind;
+    /// assert_eq!(TableKind::Security.name(), "security");
+    /// ```
     pub const fn name(self) -> &'static str {
         match self {
             TableKind::Raw => "raw",
@@ -90,6 +103,11 @@ impl TableKind {
         }
     }
     /// The hooks of this table's built-in chains, in order.
+    ///
+    /// ```
+    /// use nfsim::model::{Hook, TableKind};
+    /// assert_eq!(TableKind::Filter.hooks(), [Hook::LocalIn, Hook::Forward, Hook::LocalOut]);
+    /// ```
     pub const fn hooks(self) -> &'static [Hook] {
         match self {
             TableKind::Raw => &[Hook::PreRouting, Hook::LocalOut],
@@ -121,6 +139,13 @@ impl fmt::Display for TableKind {
 }
 
 /// The policy of a built-in chain.
+///
+/// ```
+/// use nfsim::model::{Policy, Ruleset, Family, TableKind};
+/// let rs = nfsim::syntax::parse_restore("*filter\n:INPUT DROP [0:0]\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// assert_eq!(rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().policy, Some(Policy::Drop));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Policy {
     /// `ACCEPT`
@@ -131,6 +156,11 @@ pub enum Policy {
 
 impl Policy {
     /// The policy's name as printed.
+    ///
+    /// ```
+    /// use nfsim::model::Policy;
+    /// assert_eq!(Policy::Accept.name(), "ACCEPT");
+    /// ```
     pub const fn name(self) -> &'static str {
         match self {
             Policy::Accept => "ACCEPT",
@@ -140,6 +170,15 @@ impl Policy {
 }
 
 /// Packet and byte counters.
+///
+/// ```
+/// use nfsim::model::{Family, TableKind};
+/// use nfsim::syntax::{parse_restore, RestoreOptions};
+/// let o = RestoreOptions { counters: true, ..RestoreOptions::new(Family::Ipv4) };
+/// let rs = parse_restore("*filter\n[3:180] -A INPUT -j ACCEPT\nCOMMIT\n", &o).unwrap();
+/// let c = rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0].counters;
+/// assert_eq!((c.packets, c.bytes), (3, 180));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Counters {
     /// Packets.
@@ -168,8 +207,13 @@ impl ChainName {
     /// Validates a chain name as `assert_valid_chain_name` (iptables/xshared.c) does,
     /// returning iptables' message on failure. (The clash-with-a-target check
     /// needs the extension registry and is done by the parser.)
-    pub fn new(name: impl AsRef<[u8]>) -> Result<Self, String> {
-        let name = name.as_ref();
+    ///
+    /// # Errors
+    /// [`ErrorKind::ChainName`] with iptables' message.
+    pub fn new(name: impl AsRef<[u8]>) -> Result<Self, Error> {
+        Self::check(name.as_ref()).map_err(|m| Error::new(ErrorKind::ChainName, m))
+    }
+    fn check(name: &[u8]) -> Result<Self, String> {
         let shown = bytestr::Escaped(name);
         if name.len() > CHAIN_NAME_MAX {
             return Err(format!(
@@ -193,10 +237,21 @@ impl ChainName {
         Ok(ChainName(ByteStr::from(name)))
     }
     /// The name's bytes.
+    ///
+    /// ```
+    /// use nfsim::model::ChainName;
+    /// assert_eq!(ChainName::new("LOGDROP").unwrap().as_bytes(), b"LOGDROP");
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         self.0.as_bytes()
     }
     /// The name as a byte string.
+    ///
+    /// ```
+    /// use nfsim::model::ChainName;
+    /// let n = ChainName::new(b"caf\xe9").unwrap();
+    /// assert_eq!(n.as_byte_str().to_string(), "caf\\xe9");
+    /// ```
     pub fn as_byte_str(&self) -> &ByteStr {
         &self.0
     }
@@ -222,6 +277,13 @@ impl fmt::Display for ChainName {
 }
 
 /// What a rule does when all its matches match.
+///
+/// ```
+/// use nfsim::model::{ChainName, Rule, Verdict};
+/// assert_eq!(Rule::new().verdict, Verdict::Continue);
+/// let r = Rule::new().verdict(Verdict::Jump(ChainName::new("SSH").unwrap()));
+/// assert_eq!(r.to_string(), "-j SSH");
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Verdict {
     /// No `-j`: only counts.
@@ -244,6 +306,19 @@ pub enum Verdict {
 }
 
 /// A rule: the generic part, ordered matches, and the verdict.
+///
+/// Build one with the chained setters ([`Rule::tcp`], [`Rule::dport`],
+/// [`Rule::ctstate`], [`Rule::accept`]...) or the fields; its `Display` is
+/// its iptables-save text.
+///
+/// ```
+/// use nfsim::model::{Match, Rule, Verdict};
+/// use nfsim::model::matches::conntrack::CtStates;
+/// let r = Rule::tcp().dport(22).ctstate(CtStates::NEW).accept();
+/// assert_eq!((r.proto, r.matches.len(), &r.verdict), (6, 2, &Verdict::Accept));
+/// assert!(matches!(&r.matches[0], Match::Tcp(t) if t.dports == (22, 22)));
+/// assert_eq!(r.to_string(), "-p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -j ACCEPT");
+/// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Rule {
     /// `-s` (address and mask; `None` means any).
@@ -282,6 +357,12 @@ impl Rule {
     /// Whether this rule has no match at all: no addresses, interfaces,
     /// protocol, fragment flag or `-m` (the kernel's `unconditional()` in
     /// ip_tables.c, which also decides how TRACE numbers it).
+    ///
+    /// ```
+    /// use nfsim::model::Rule;
+    /// assert!(Rule::new().accept().is_unconditional());
+    /// assert!(!Rule::tcp().accept().is_unconditional());
+    /// ```
     pub fn is_unconditional(&self) -> bool {
         self.src.is_none()
             && self.dst.is_none()
@@ -300,6 +381,13 @@ impl Rule {
 }
 
 /// A chain: built-in (with a hook and a policy) or user-defined.
+///
+/// ```
+/// use nfsim::model::{Hook, Policy, Table, TableKind, Family};
+/// let t = Table::new(TableKind::Filter, Family::Ipv4);
+/// let input = t.chain("INPUT").unwrap();
+/// assert_eq!((input.hook, input.policy, input.rules.len()), (Some(Hook::LocalIn), Some(Policy::Accept), 0));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Chain {
     /// The chain's name.
@@ -316,6 +404,13 @@ pub struct Chain {
 
 impl Chain {
     /// Whether this is a built-in chain.
+    ///
+    /// ```
+    /// use nfsim::model::{ChainName, Table, TableKind, Family};
+    /// let mut t = Table::new(TableKind::Filter, Family::Ipv4);
+    /// t.add_user_chain(ChainName::new("USER").unwrap());
+    /// assert!(t.chain("INPUT").unwrap().is_builtin() && !t.chain("USER").unwrap().is_builtin());
+    /// ```
     pub fn is_builtin(&self) -> bool {
         self.hook.is_some()
     }
@@ -323,6 +418,14 @@ impl Chain {
 
 /// A table with its chains: built-in chains first in hook order, then
 /// user-defined chains sorted by name.
+///
+/// ```
+/// use nfsim::model::{ChainName, Family, Table, TableKind};
+/// let mut t = Table::new(TableKind::Nat, Family::Ipv4);
+/// t.add_user_chain(ChainName::new("DOCKER").unwrap());
+/// let names: Vec<String> = t.chains.iter().map(|c| c.name.to_string()).collect();
+/// assert_eq!(names, ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING", "DOCKER"]);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
     /// Which table.
@@ -360,21 +463,50 @@ impl Table {
         }
     }
     /// The chain with this name (text or bytes).
+    ///
+    /// ```
+    /// use nfsim::model::{Family, Table, TableKind};
+    /// let t = Table::new(TableKind::Raw, Family::Ipv4);
+    /// assert!(t.chain("PREROUTING").is_some() && t.chain("INPUT").is_none());
+    /// ```
     pub fn chain(&self, name: impl AsRef<[u8]>) -> Option<&Chain> {
         let name = name.as_ref();
         self.chains.iter().find(|c| c.name.as_bytes() == name)
     }
     /// The chain with this name, mutably.
+    ///
+    /// ```
+    /// use nfsim::model::{Family, Policy, Rule, Table, TableKind};
+    /// let mut t = Table::new(TableKind::Filter, Family::Ipv4);
+    /// let input = t.chain_mut("INPUT").unwrap();
+    /// input.policy = Some(Policy::Drop);
+    /// input.rules.push(Rule::tcp().dport(22).accept());
+    /// assert_eq!(t.to_string(), "*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\nCOMMIT\n");
+    /// ```
     pub fn chain_mut(&mut self, name: impl AsRef<[u8]>) -> Option<&mut Chain> {
         let name = name.as_ref();
         self.chains.iter_mut().find(|c| c.name.as_bytes() == name)
     }
     /// Index of the chain with this name.
+    ///
+    /// ```
+    /// use nfsim::model::{Family, Table, TableKind};
+    /// assert_eq!(Table::new(TableKind::Filter, Family::Ipv4).chain_index("OUTPUT"), Some(2));
+    /// ```
     pub fn chain_index(&self, name: impl AsRef<[u8]>) -> Option<usize> {
         let name = name.as_ref();
         self.chains.iter().position(|c| c.name.as_bytes() == name)
     }
     /// Adds a user-defined chain at its sorted place. Returns false if it exists.
+    ///
+    /// ```
+    /// use nfsim::model::{ChainName, Family, Table, TableKind};
+    /// let mut t = Table::new(TableKind::Filter, Family::Ipv4);
+    /// assert!(t.add_user_chain(ChainName::new("B").unwrap()));
+    /// assert!(t.add_user_chain(ChainName::new("A").unwrap()));
+    /// assert!(!t.add_user_chain(ChainName::new("A").unwrap()));
+    /// assert_eq!(t.chain_index("A"), Some(3));
+    /// ```
     pub fn add_user_chain(&mut self, name: ChainName) -> bool {
         if self.chain(name.as_bytes()).is_some() {
             return false;
@@ -398,6 +530,16 @@ impl Table {
         true
     }
     /// Number of rules that jump or go to the named chain (its reference count).
+    ///
+    /// ```
+    /// use nfsim::model::{ChainName, Family, Rule, Table, TableKind};
+    /// let mut t = Table::new(TableKind::Filter, Family::Ipv4);
+    /// let user = ChainName::new("USER").unwrap();
+    /// t.add_user_chain(user.clone());
+    /// t.chain_mut("INPUT").unwrap().rules.push(Rule::new().jump(user.clone()));
+    /// t.chain_mut("FORWARD").unwrap().rules.push(Rule::new().goto(user));
+    /// assert_eq!(t.references("USER"), 2);
+    /// ```
     pub fn references(&self, name: impl AsRef<[u8]>) -> usize {
         let name = name.as_ref();
         self.chains
@@ -413,6 +555,16 @@ impl Table {
 /// A whole ruleset of one family: the tables that exist, in the order
 /// `iptables-save` prints them (the most recently created first, as the
 /// kernel lists `/proc/net/ip_tables_names`).
+///
+/// ```
+/// use nfsim::model::{Family, Rule, Ruleset, TableKind};
+/// let mut rs = Ruleset::new(Family::Ipv4);
+/// rs.table_mut(TableKind::Filter).chain_mut("INPUT").unwrap().rules.push(Rule::tcp().dport(22).accept());
+/// rs.table_mut(TableKind::Nat);
+/// assert_eq!(rs.tables[0].kind, TableKind::Nat); // created last, printed first
+/// nfsim::syntax::validate(&rs).unwrap();
+/// assert!(rs.to_string().contains("-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n"));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ruleset {
     /// The family.
@@ -423,6 +575,11 @@ pub struct Ruleset {
 
 impl Ruleset {
     /// An empty ruleset: no table exists.
+    ///
+    /// ```
+    /// use nfsim::model::{Family, Ruleset};
+    /// assert!(Ruleset::new(Family::Ipv6).tables.is_empty());
+    /// ```
     pub fn new(family: Family) -> Self {
         Ruleset {
             family,
@@ -430,10 +587,25 @@ impl Ruleset {
         }
     }
     /// The table of this kind, if it exists.
+    ///
+    /// ```
+    /// use nfsim::model::{Family, Ruleset, TableKind};
+    /// let mut rs = Ruleset::new(Family::Ipv4);
+    /// assert!(rs.table(TableKind::Mangle).is_none());
+    /// rs.table_mut(TableKind::Mangle);
+    /// assert_eq!(rs.table(TableKind::Mangle).unwrap().chains.len(), 5);
+    /// ```
     pub fn table(&self, kind: TableKind) -> Option<&Table> {
         self.tables.iter().find(|t| t.kind == kind)
     }
     /// The table of this kind, created (and put first) if it did not exist.
+    ///
+    /// ```
+    /// use nfsim::model::{Family, Rule, Ruleset, TableKind};
+    /// let mut rs = Ruleset::new(Family::Ipv4);
+    /// rs.table_mut(TableKind::Raw).chain_mut("PREROUTING").unwrap().rules.push(Rule::udp().dport(53).accept());
+    /// assert_eq!(rs.table(TableKind::Raw).unwrap().chain("PREROUTING").unwrap().rules.len(), 1);
+    /// ```
     pub fn table_mut(&mut self, kind: TableKind) -> &mut Table {
         if let Some(i) = self.tables.iter().position(|t| t.kind == kind) {
             return &mut self.tables[i];

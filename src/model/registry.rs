@@ -47,7 +47,7 @@ macro_rules! extension_enum {
             ];
 
             /// A fresh extension for `name` (as given after `-m`/`-j`), if nfsim implements it for the family.
-            pub fn new(name: &str, ctx: &$crate::model::ext::ExtCtx<'_>) -> Option<Self> {
+            pub(crate) fn new(name: &str, ctx: &$crate::model::ext::ExtCtx<'_>) -> Option<Self> {
                 use $crate::model::ext::Extension;
                 $(
                     if (name == $name $(|| name == $alias)*) && $crate::model::registry::Families::$fam.has(ctx.family) {
@@ -58,36 +58,56 @@ macro_rules! extension_enum {
             }
 
             /// The extension's name as iptables-save prints it.
+            ///
+            /// ```
+            /// use nfsim::model::{Match, Target};
+            /// use nfsim::model::matches::comment::Comment;
+            /// use nfsim::model::targets::reject::{Reject, RejectWith};
+            /// assert_eq!(Match::Comment(Comment::default()).name(), "comment");
+            /// assert_eq!(Target::Reject(Reject { with: RejectWith::TcpReset }).name(), "REJECT");
+            /// ```
             pub fn name(&self) -> &'static str {
                 use $crate::model::ext::Extension;
                 match self { $( $enum::$variant(x) => x.save_name().unwrap_or($name), )* }
             }
 
             /// The extension's options.
-            pub fn options(&self, family: $crate::model::Family) -> &'static [$crate::model::ext::OptSpec] {
+            pub(crate) fn options(&self, family: $crate::model::Family) -> &'static [$crate::model::ext::OptSpec] {
                 use $crate::model::ext::Extension;
                 match self { $( $enum::$variant(_) => <$ty>::options(family), )* }
             }
 
             /// Dispatches [`Extension::parse`](crate::model::ext::Extension::parse).
-            pub fn parse(&mut self, id: u8, invert: bool, args: &mut $crate::model::ext::Args<'_>, ctx: &$crate::model::ext::ExtCtx<'_>) -> Result<(), String> {
+            pub(crate) fn parse(&mut self, id: u8, invert: bool, args: &mut $crate::model::ext::Args<'_>, ctx: &$crate::model::ext::ExtCtx<'_>) -> Result<(), String> {
                 use $crate::model::ext::Extension;
                 match self { $( $enum::$variant(x) => x.parse(id, invert, args, ctx), )* }
             }
 
             /// Dispatches [`Extension::finish`](crate::model::ext::Extension::finish).
-            pub fn finish(&mut self, seen: u64, ctx: &$crate::model::ext::ExtCtx<'_>) -> Result<(), String> {
+            pub(crate) fn finish(&mut self, seen: u64, ctx: &$crate::model::ext::ExtCtx<'_>) -> Result<(), String> {
                 use $crate::model::ext::Extension;
                 match self { $( $enum::$variant(x) => x.finish(seen, ctx), )* }
             }
 
             /// Dispatches [`Extension::check`](crate::model::ext::Extension::check).
-            pub fn check(&self, ctx: &$crate::model::ext::CheckCtx) -> Result<(), String> {
+            pub(crate) fn check(&self, ctx: &$crate::model::ext::CheckCtx) -> Result<(), String> {
                 use $crate::model::ext::Extension;
                 match self { $( $enum::$variant(x) => x.check(ctx), )* }
             }
 
-            /// Dispatches [`Extension::save`](crate::model::ext::Extension::save).
+            /// Writes the extension's options as iptables-save prints them
+            /// after its `-m NAME` or `-j NAME`, each with a leading space.
+            ///
+            /// ```
+            /// use nfsim::model::ext::SaveBuf;
+            /// use nfsim::model::{Match, Target};
+            /// use nfsim::model::matches::comment::Comment;
+            /// use nfsim::model::targets::reject::{Reject, RejectWith};
+            /// let mut b = SaveBuf::default();
+            /// Target::Reject(Reject { with: RejectWith::TcpReset }).save(&mut b).unwrap();
+            /// Match::Comment(Comment { text: "x y".into() }).save(&mut b).unwrap();
+            /// assert_eq!(b.as_bytes(), b" --reject-with tcp-reset --comment \"x y\"");
+            /// ```
             pub fn save(&self, f: &mut crate::model::ext::SaveBuf) -> core::fmt::Result {
                 use $crate::model::ext::Extension;
                 match self { $( $enum::$variant(x) => x.save(f), )* }

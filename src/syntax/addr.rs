@@ -7,17 +7,10 @@
 use std::net::Ipv6Addr;
 
 use crate::model::ext::{prefix_mask, strtoui, AddrMask};
-use crate::model::Family;
+use crate::model::{Error, ErrorKind, Family};
 
 /// `__numeric_to_ipaddr`: dotted quad with base-0 octets; fewer than four
 /// parts are completed with zeros (`10.1` is `10.1.0.0`) unless `is_mask`.
-///
-/// ```
-/// use nfsim::syntax::addr::numeric_to_ipaddr;
-/// assert_eq!(numeric_to_ipaddr("10.1", false), Some([10, 1, 0, 0]));
-/// assert_eq!(numeric_to_ipaddr("010.0.0.1", false), Some([8, 0, 0, 1]));
-/// assert_eq!(numeric_to_ipaddr("10.1", true), None);
-/// ```
 pub fn numeric_to_ipaddr(s: &str, is_mask: bool) -> Option<[u8; 4]> {
     // iptables copies into a 20-byte buffer first. A cut inside a
     // multi-byte character leaves a byte strtoul rejects in the last part
@@ -50,14 +43,9 @@ pub fn parse_ipv6(s: &str) -> Option<[u8; 16]> {
 /// Parses a comma-separated list of `ADDR[/MASK]` for `-s`/`-d` into
 /// masked addresses, dropping duplicates as iptables does.
 ///
-/// ```
-/// use nfsim::syntax::addr::parse_multiple;
-/// use nfsim::model::Family;
-/// let v = parse_multiple("192.0.2.7/24,198.51.100.1", Family::Ipv4).unwrap();
-/// assert_eq!(v[0].to_string(), "192.0.2.0/24");
-/// assert_eq!(v[1].to_string(), "198.51.100.1/32");
-/// ```
-pub fn parse_multiple(s: &str, family: Family) -> Result<Vec<AddrMask>, String> {
+/// # Errors
+/// [`ErrorKind::Address`] with iptables' message.
+pub fn parse_multiple(s: &str, family: Family) -> Result<Vec<AddrMask>, Error> {
     let mut out: Vec<AddrMask> = Vec::new();
     for item in s.split(',') {
         let a = parse_one(item, family)?;
@@ -68,8 +56,15 @@ pub fn parse_multiple(s: &str, family: Family) -> Result<Vec<AddrMask>, String> 
     Ok(out)
 }
 
-/// One `ADDR[/MASK]`.
-pub fn parse_one(item: &str, family: Family) -> Result<AddrMask, String> {
+/// One `ADDR[/MASK]`, numeric.
+///
+/// # Errors
+/// [`ErrorKind::Address`] with iptables' message.
+pub fn parse_one(item: &str, family: Family) -> Result<AddrMask, Error> {
+    parse_one_text(item, family).map_err(|m| Error::new(ErrorKind::Address, m))
+}
+
+fn parse_one_text(item: &str, family: Family) -> Result<AddrMask, String> {
     let (host, mask) = match item.rfind('/') {
         Some(p) => (&item[..p], Some(&item[p + 1..])),
         None => (item, None),
@@ -228,5 +223,42 @@ mod tests {
         assert_eq!(ipv6_ntop(&parse_ipv6("::2").unwrap()), "::2");
         assert_eq!(ipv6_ntop(&parse_ipv6("1:0:0:2::3").unwrap()), "1:0:0:2::3");
         assert_eq!(ipv6_ntop(&parse_ipv6("::").unwrap()), "::");
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn numeric_to_ipaddr_example() {
+        use crate::syntax::addr::numeric_to_ipaddr;
+        assert_eq!(numeric_to_ipaddr("10.1", false), Some([10, 1, 0, 0]));
+        assert_eq!(numeric_to_ipaddr("010.0.0.1", false), Some([8, 0, 0, 1]));
+        assert_eq!(numeric_to_ipaddr("10.1", true), None);
+    }
+    #[test]
+    fn parse_multiple_example() {
+        use crate::model::Family;
+        use crate::syntax::addr::parse_multiple;
+        let v = parse_multiple("192.0.2.7/24,198.51.100.1", Family::Ipv4).unwrap();
+        assert_eq!(v[0].to_string(), "192.0.2.0/24");
+        assert_eq!(v[1].to_string(), "198.51.100.1/32");
+    }
+    #[test]
+    fn parse_one_example() {
+        use crate::model::Family;
+        use crate::syntax::addr::parse_one;
+        assert_eq!(
+            parse_one("2001:db8::1/64", Family::Ipv6)
+                .unwrap()
+                .to_string(),
+            "2001:db8::/64"
+        );
+        assert_eq!(
+            parse_one("2001:db8::1", Family::Ipv4)
+                .unwrap_err()
+                .to_string(),
+            "host/network `2001:db8::1' not found"
+        );
     }
 }

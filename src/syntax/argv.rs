@@ -12,14 +12,6 @@ pub struct Word {
     pub col: usize,
 }
 
-impl Word {
-    /// The word as text for parsing keywords and numbers (see
-    /// [`crate::model::bytestr::text`]): borrowed when it is UTF-8.
-    pub fn text(&self) -> std::borrow::Cow<'_, str> {
-        crate::model::bytestr::text(&self.bytes)
-    }
-}
-
 /// The longest word iptables' fixed buffer holds (`struct xt_param_buf`).
 const PARAM_MAX: usize = 1023;
 
@@ -38,12 +30,6 @@ pub const MAX_ARGC: usize = 255;
 /// quotes may appear inside a word (`a"b c"d` is one word `ab cd`). Single
 /// quotes are ordinary characters. An unterminated quote ends at the end of
 /// the line, as in iptables.
-///
-/// ```
-/// use nfsim::syntax::argv::split;
-/// let w = split(b"-A INPUT -m comment --comment \"a \\\"b\\\" c\xff\" -j ACCEPT", 1).unwrap();
-/// assert_eq!(w[5].bytes, b"a \"b\" c\xff");
-/// ```
 pub fn split(line: &[u8], lineno: usize) -> Result<Vec<Word>, Error> {
     split_limited(line, lineno, usize::MAX)
 }
@@ -52,13 +38,6 @@ pub fn split(line: &[u8], lineno: usize) -> Result<Vec<Word>, Error> {
 /// as `add_argv` fails it ("Parser cannot handle more arguments", a
 /// parameter problem), when it is complete, so a too-long word before it
 /// is reported first, as in iptables.
-///
-/// ```
-/// use nfsim::syntax::argv::split_limited;
-/// assert!(split_limited(b"a b c", 1, 3).is_ok());
-/// let e = split_limited(b"a b c d", 1, 3).unwrap_err();
-/// assert_eq!((e.col, e.message.as_str()), (7, "Parser cannot handle more arguments"));
-/// ```
 pub fn split_limited(line: &[u8], lineno: usize, room: usize) -> Result<Vec<Word>, Error> {
     let mut words = Vec::new();
     let push = |words: &mut Vec<Word>, w: Word| {
@@ -186,5 +165,30 @@ mod tests {
     fn too_long() {
         let s = "x".repeat(2000);
         assert!(split(s.as_bytes(), 1).is_err());
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn split_example() {
+        use crate::syntax::argv::split;
+        let w = split(
+            b"-A INPUT -m comment --comment \"a \\\"b\\\" c\xff\" -j ACCEPT",
+            1,
+        )
+        .unwrap();
+        assert_eq!(w[5].bytes, b"a \"b\" c\xff");
+    }
+    #[test]
+    fn split_limited_example() {
+        use crate::syntax::argv::split_limited;
+        assert!(split_limited(b"a b c", 1, 3).is_ok());
+        let e = split_limited(b"a b c d", 1, 3).unwrap_err();
+        assert_eq!(
+            (e.col, e.message.as_str()),
+            (7, "Parser cannot handle more arguments")
+        );
     }
 }

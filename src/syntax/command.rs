@@ -142,28 +142,54 @@ pub const CHAIN_PROTOS: &[(&str, u8)] = &[
 ];
 
 /// `xtables_parse_protocol`: number, `all`, `/etc/protocols` name, or a
-/// `xtables_chain_protos` name.
-pub fn parse_protocol(s: &str) -> Result<u8, String> {
+/// `xtables_chain_protos` name (as `-p` takes it, after lowering its case).
+///
+/// # Errors
+/// [`ErrorKind::Protocol`](crate::model::ErrorKind::Protocol) with
+/// iptables' message.
+///
+/// ```
+/// use nfsim::syntax::parse_protocol;
+/// assert_eq!(parse_protocol("tcp").unwrap(), 6);
+/// assert_eq!(parse_protocol("ipv6-icmp").unwrap(), 58);
+/// assert_eq!(parse_protocol("all").unwrap(), 0);
+/// assert_eq!(parse_protocol("tpc").unwrap_err().to_string(), "unknown protocol \"tpc\" specified");
+/// ```
+pub fn parse_protocol(s: &str) -> Result<u8, crate::model::Error> {
+    parse_protocol_text(s).ok_or_else(|| {
+        crate::model::Error::new(
+            crate::model::ErrorKind::Protocol,
+            format!("unknown protocol \"{s}\" specified"),
+        )
+    })
+}
+
+fn parse_protocol_text(s: &str) -> Option<u8> {
     if let Some(v) = crate::model::ext::strtoui(s, 0, 255) {
-        return Ok(v as u8);
+        return Some(v as u8);
     }
     if s == "all" {
-        return Ok(0);
+        return Some(0);
     }
     if let Some((_, n, _)) = PROTOCOLS
         .iter()
         .find(|(name, _, al)| *name == s || al.contains(&s))
     {
-        return Ok(*n);
+        return Some(*n);
     }
     if let Some((_, n)) = CHAIN_PROTOS.iter().find(|(name, _)| *name == s) {
-        return Ok(*n);
+        return Some(*n);
     }
-    Err(format!("unknown protocol \"{s}\" specified"))
+    None
 }
 
 /// `proto_to_name` as iptables 1.8.9 save uses it: `xtables_chain_protos`
 /// first, then `getprotobynumber`.
+///
+/// ```
+/// use nfsim::syntax::proto_name;
+/// assert_eq!((proto_name(6), proto_name(58), proto_name(253)), (Some("tcp"), Some("ipv6-icmp"), None));
+/// ```
 pub fn proto_name(p: u8) -> Option<&'static str> {
     if let Some((n, _)) = CHAIN_PROTOS.iter().find(|(_, n)| *n == p) {
         return Some(n);
@@ -729,7 +755,7 @@ impl<'a> Parser<'a> {
                     if core::str::from_utf8(&raw).is_err() {
                         format!("unknown protocol \"{}\" specified", Escaped(&raw))
                     } else {
-                        e
+                        e.into()
                     }
                 })?;
                 if p == 0 && self.invert {
@@ -1055,7 +1081,7 @@ pub fn parse_command(
         (Some((name, goto)), target) => {
             let is_chain = chain_exists(name);
             if is_chain {
-                let cn = ChainName::new(name).map_err(&fail)?;
+                let cn = ChainName::new(name).map_err(|e| fail(e.into()))?;
                 if *goto {
                     Verdict::Goto(cn)
                 } else {
@@ -1093,7 +1119,7 @@ pub fn parse_command(
         match s {
             None => Ok(vec![None]),
             Some(s) => Ok(parse_multiple(s, family)
-                .map_err(&fail)?
+                .map_err(|e| fail(e.into()))?
                 .into_iter()
                 .map(Some)
                 .collect()),

@@ -5,8 +5,8 @@
 //! comments, prefixes and patterns are kept byte for byte, UTF-8 or not
 //! ([`crate::model::ByteStr`]).
 //!
-//! - [`argv`] splits a line into words (bytes) with iptables-restore's quoting rules;
-//! - [`command`] parses one command line like iptables' `do_parse` (getopt_long
+//! - `argv` (internal) splits a line into words (bytes) with iptables-restore's quoting rules;
+//! - `command` (internal) parses one command line like iptables' `do_parse` (getopt_long
 //!   with extension options merged as they are loaded, the implicit protocol
 //!   match, `!` in the positions iptables accepts);
 //! - [`restore`] applies a whole file to a [`Ruleset`](crate::model::Ruleset),
@@ -16,14 +16,15 @@
 //! Every error carries a line, a column and iptables' own message where it
 //! has one. Nothing here panics on any input (a fuzz target checks it).
 
-pub mod addr;
-pub mod argv;
-pub mod command;
+pub(crate) mod addr;
+pub(crate) mod argv;
+pub(crate) mod command;
 pub mod error;
 pub mod restore;
 pub mod save;
 pub mod script;
 
+pub use command::{parse_protocol, proto_name};
 pub use error::{Error, ErrorKind, Problem};
 pub use restore::{parse_restore, restore_into, validate, RestoreOptions, ValidationError};
 pub use save::{save_bytes, save_string, SaveOptions};

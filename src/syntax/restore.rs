@@ -6,7 +6,7 @@ use super::argv::{split_limited, MAX_ARGC};
 use super::command::{parse_command, Command};
 use super::error::{Error, ErrorKind};
 use crate::model::bytestr::{self, Escaped};
-use crate::model::ext::CheckCtx;
+use crate::model::ext::{CheckCtx, SaveBuf};
 use std::collections::{HashMap, VecDeque};
 
 use crate::model::{
@@ -29,15 +29,33 @@ pub struct RestoreOptions {
     pub counters: bool,
     /// `--noflush`: do not flush tables named in the input.
     pub noflush: bool,
+    /// Make the kernel's checks at each `COMMIT` (`translate_table`: jumps,
+    /// loops, every extension's `checkentry` with the hooks that reach it),
+    /// as iptables-restore does. With `false`, a table is taken as
+    /// iptables' own parser leaves it, and [`validate`] makes the same
+    /// checks later, naming the rule it refuses.
+    ///
+    /// ```
+    /// use nfsim::model::Family;
+    /// use nfsim::syntax::{parse_restore, validate, RestoreOptions};
+    /// let text = "*filter\n-A INPUT -m tcp --dport 22 -j ACCEPT\nCOMMIT\n";
+    /// let o = RestoreOptions::new(Family::Ipv4);
+    /// assert!(parse_restore(text, &o).is_err());
+    /// let rs = parse_restore(text, &RestoreOptions { kernel_checks: false, ..o }).unwrap();
+    /// assert_eq!(validate(&rs).unwrap_err().to_string(),
+    ///     "iptables table filter, chain INPUT, rule 1: x_tables: tcp match: only valid for protocol 6");
+    /// ```
+    pub kernel_checks: bool,
 }
 
 impl RestoreOptions {
-    /// Defaults: no counters, flush.
+    /// Defaults: no counters, flush, the kernel's checks.
     pub fn new(family: Family) -> Self {
         RestoreOptions {
             family,
             counters: false,
             noflush: false,
+            kernel_checks: true,
         }
     }
 }
@@ -122,7 +140,9 @@ fn restore_lines<'a>(
                 .take()
                 .ok_or_else(|| fail(1, ErrorKind::Syntax, "internal".into()))?;
             let t = w.finish();
-            commit_check(&t).map_err(|m| fail(0, ErrorKind::Kernel, m))?;
+            if opts.kernel_checks {
+                commit_check(&t).map_err(|m| fail(0, ErrorKind::Kernel, m))?;
+            }
             // Commit: replace or create the table, keeping print order.
             if let Some(i) = rs.tables.iter().position(|x| x.kind == t.kind) {
                 rs.tables[i] = t;
@@ -403,7 +423,7 @@ fn chain_line(
                         format!("error creating chain '{name}':File exists"),
                     ));
                 }
-                let cn = ChainName::new(name_bytes).map_err(|m| fail(2, m))?;
+                let cn = ChainName::new(name_bytes).map_err(|m| fail(2, m.into()))?;
                 w.add_user_chain(cn);
             }
         }
@@ -779,7 +799,10 @@ impl std::error::Error for ValidationError {}
 /// `iptables-restore` loads, so that a typed ruleset iptables would refuse
 /// never loads: each table of the ruleset's family; addresses of that
 /// family; jumps and gotos to user chains that exist (not to built-in
-/// ones); no `DROP` in the nat table (`do_parse`); then the commit checks
+/// ones); no `DROP` in the nat table (`do_parse`); every check iptables
+/// makes while it reads a rule (its iptables-save text read back by the
+/// same parser: ranges, options that exclude or require each other, each
+/// extension's final check); then the commit checks
 /// of the kernel (`translate_table`: loops, the hooks each rule is reached
 /// from, every extension's `checkentry` — a protocol match needs its `-p`,
 /// targets and matches allowed in their table and hook).
@@ -815,6 +838,10 @@ pub fn validate(rs: &crate::model::Ruleset) -> Result<(), ValidationError> {
         if t.family != rs.family {
             return Err(err(None, None, "a table of the other family".into()));
         }
+        // Chains by name, looked up once per jump (not a walk of the table).
+        let index: HashMap<&[u8], &crate::model::Chain> =
+            t.chains.iter().map(|c| (c.name.as_bytes(), c)).collect();
+        let exists = |n: &[u8]| index.contains_key(n);
         for c in &t.chains {
             for (k, r) in c.rules.iter().enumerate() {
                 let at = |m: String| err(Some(c.name.as_bytes()), Some(k + 1), m);
@@ -826,7 +853,7 @@ pub fn validate(rs: &crate::model::Ruleset) -> Result<(), ValidationError> {
                     }
                 }
                 match &r.verdict {
-                    Verdict::Jump(n) | Verdict::Goto(n) => match t.chain(n.as_bytes()) {
+                    Verdict::Jump(n) | Verdict::Goto(n) => match index.get(n.as_bytes()) {
                         None => {
                             return Err(at(format!(
                                 "Couldn't load target `{}':No such file or directory",
@@ -846,6 +873,24 @@ pub fn validate(rs: &crate::model::Ruleset) -> Result<(), ValidationError> {
                     }
                     _ => {}
                 }
+                // `! -p all` (do_parse), which the printed text cannot show.
+                if r.proto == 0 && r.proto_inv {
+                    return Err(at("rule would never match protocol".into()));
+                }
+                // Every check iptables makes while it reads a rule (option
+                // ranges, options that exclude or require each other, each
+                // extension's final check): the rule's iptables-save text
+                // is read back as iptables reads it.
+                let mut line = SaveBuf::default();
+                let _ = super::save::write_rule(
+                    &mut line,
+                    rs.family,
+                    c.name.as_bytes(),
+                    r,
+                    super::save::SaveOptions::default(),
+                );
+                let words = super::argv::split(line.as_bytes(), 1).map_err(|e| at(e.message))?;
+                parse_command(&words, rs.family, t.kind, 1, &exists).map_err(|e| at(e.message))?;
             }
         }
         commit_check_at(t).map_err(|(loc, m)| match loc {

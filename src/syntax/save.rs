@@ -63,6 +63,12 @@ pub fn write_rule(
     }
     f.write_str("-A ")?;
     f.write_bytes(chain);
+    write_rule_spec(f, family, r)
+}
+
+/// Writes what follows `-A CHAIN` in a rule line, each part starting with
+/// a space.
+fn write_rule_spec(f: &mut SaveBuf, family: Family, r: &Rule) -> fmt::Result {
     if r.src.is_none() && r.src_inv {
         f.write_str(match family {
             Family::Ipv4 => " ! -s 0.0.0.0/0",
@@ -199,6 +205,28 @@ impl fmt::Display for Ruleset {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = save_bytes(self, SaveOptions::default());
         write!(f, "{}", Escaped(&b))
+    }
+}
+
+impl fmt::Display for Rule {
+    /// The rule as `iptables-save` prints it after `-A CHAIN` (which is also
+    /// what `iptables -A CHAIN` takes): `-p tcp -m tcp --dport 22 -j ACCEPT`.
+    /// For people, as the [`Ruleset`]'s `Display` (`\xNN` for bytes that
+    /// are not UTF-8). The family is the addresses' (IPv4 when the rule has
+    /// none); [`write_rule`] gives the whole line of a given family and chain.
+    ///
+    /// ```
+    /// use nfsim::model::Rule;
+    /// use nfsim::model::matches::conntrack::CtStates;
+    /// let r = Rule::tcp().dport(22).ctstate(CtStates::NEW).accept();
+    /// assert_eq!(r.to_string(), "-p tcp -m tcp --dport 22 -m conntrack --ctstate NEW -j ACCEPT");
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let family = self.src.or(self.dst).map_or(Family::Ipv4, |a| a.family);
+        let mut b = SaveBuf::default();
+        write_rule_spec(&mut b, family, self)?;
+        let b = b.as_bytes();
+        write!(f, "{}", Escaped(b.strip_prefix(b" ").unwrap_or(b)))
     }
 }
 

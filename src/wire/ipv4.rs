@@ -45,9 +45,10 @@ pub const IP_OFFSET: u16 = 0x1fff;
 /// the bytes after it.
 ///
 /// ```
-/// use nfsim::wire::{ipv4, IpProtocol};
-/// let bytes = [0x45, 0, 0, 0x1c, 0, 1, 0, 0, 0x40, 1, 0xf6, 0xca,
-///              192, 0, 2, 20, 192, 0, 2, 1, 8, 0, 0xf7, 0xfb, 0, 3, 0, 1];
+/// use nfsim::wire::{ipv4, IpProtocol, PacketBuilder};
+/// let bytes = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+///     .icmp_echo_request(3, 1)
+///     .build();
 /// let p = ipv4::Packet::new_checked(&bytes[..]).unwrap();
 /// assert_eq!(p.protocol(), IpProtocol::ICMP);
 /// assert_eq!(p.src().octets(), [192, 0, 2, 20]);
@@ -411,8 +412,10 @@ pub enum RcvDrop {
 ///
 /// ```
 /// use nfsim::wire::ipv4::{rcv_check, RcvDrop};
-/// let mut p = vec![0x45, 0, 0, 0x1c, 0, 1, 0, 0, 0x40, 1, 0xf6, 0xca,
-///                  192, 0, 2, 20, 192, 0, 2, 1, 8, 0, 0xf7, 0xfb, 0, 3, 0, 1];
+/// use nfsim::wire::PacketBuilder;
+/// let mut p = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+///     .icmp_echo_request(3, 1)
+///     .build();
 /// p.extend_from_slice(&[0; 18]); // Ethernet padding
 /// assert_eq!(rcv_check(&p), Ok(28));
 /// assert_eq!(rcv_check(&p[..27]), Err(RcvDrop::Truncated));

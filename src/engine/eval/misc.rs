@@ -27,6 +27,7 @@ use crate::wire::rd_u32;
 
 /// `XT_ADDRTYPE_*` bits (include/uapi/linux/netfilter/xt_addrtype.h),
 /// `1 << RTN_*`.
+#[allow(dead_code)] // the kernel's whole set, including bits no route here has
 pub mod rtn {
     /// `XT_ADDRTYPE_UNSPEC`
     pub const UNSPEC: u16 = 1 << 0;
@@ -326,7 +327,10 @@ pub fn limit_user2credits(user: u32, hz: u32) -> u32 {
 }
 
 /// `limit_mt_check`'s overflow test: the kernel refuses (ERANGE) a burst
-/// of 0 or an `avg * burst` whose credits overflow.
+/// of 0 or an `avg * burst` whose credits overflow. (The check that refuses
+/// such a rule is the extension's own, `model::matches::limit`; this copy of
+/// the formula is what the engine's tests hold it to.)
+#[cfg(test)]
 pub fn limit_valid(avg: u32, burst: u32, hz: u32) -> bool {
     burst != 0 && limit_user2credits(avg.wrapping_mul(burst), hz) >= limit_user2credits(avg, hz)
 }

@@ -63,13 +63,6 @@ enum Add {
 impl SharedTables {
     /// Allocates the `nf_conncount_data` of a new `connlimit` rule
     /// (`connlimit_mt_check` → `nf_conncount_init`); returns its id.
-    ///
-    /// ```
-    /// use nfsim::engine::shared::SharedTables;
-    /// let mut t = SharedTables::default();
-    /// assert_eq!(t.conncount_new(), 0);
-    /// assert_eq!(t.conncount_new(), 1);
-    /// ```
     pub fn conncount_new(&mut self) -> u64 {
         self.conncount.push(CountData::default());
         (self.conncount.len() - 1) as u64

@@ -144,15 +144,6 @@ impl SharedTables {
     /// rule's configuration (`htable_create`: the size defaults to 8192,
     /// what a host with more than 1 GiB of RAM gets, the maximum to 8 ×
     /// size, and is at least the size).
-    ///
-    /// ```
-    /// use nfsim::engine::shared::{hl_mode, HashlimitCfg, SharedTables};
-    /// let cfg = HashlimitCfg { mode: hl_mode::HASH_SIP, avg: 200_000, burst: 5,
-    ///     size: 0, max: 0, gc_interval: 1000, expire: 10_000,
-    ///     srcmask: 32, dstmask: 32, interval: 0 };
-    /// let mut t = SharedTables::default();
-    /// assert!(t.hashlimit_register("x", false, &cfg, 250).is_some());
-    /// ```
     pub fn hashlimit_register(
         &mut self,
         name: impl AsRef<[u8]>,

@@ -16,10 +16,8 @@ mod hashlimit;
 mod recent;
 
 pub use connlimit::{skb_tuple, ConnLookup, SkbConn};
-pub use hashlimit::{hl_mode, HashlimitCfg, HASHLIMIT_MAX_SIZE};
-pub use recent::{
-    RecentCheck, RecentRule, RECENT_LIST_TOT, RECENT_MAX_NSTAMPS, RECENT_PKT_LIST_TOT,
-};
+pub use hashlimit::HashlimitCfg;
+pub use recent::{RecentCheck, RecentRule};
 
 use connlimit::CountData;
 use hashlimit::HashTable;
@@ -32,4 +30,44 @@ pub struct SharedTables {
     conncount: Vec<CountData>,
     recent: Vec<RecentTable>,
     hashlimit: Vec<HashTable>,
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn conncount_new_example() {
+        use crate::engine::shared::SharedTables;
+        let mut t = SharedTables::default();
+        assert_eq!(t.conncount_new(), 0);
+        assert_eq!(t.conncount_new(), 1);
+    }
+    #[test]
+    fn hashlimit_register_example() {
+        use crate::engine::shared::hashlimit::hl_mode;
+        use crate::engine::shared::{HashlimitCfg, SharedTables};
+        let cfg = HashlimitCfg {
+            mode: hl_mode::HASH_SIP,
+            avg: 200_000,
+            burst: 5,
+            size: 0,
+            max: 0,
+            gc_interval: 1000,
+            expire: 10_000,
+            srcmask: 32,
+            dstmask: 32,
+            interval: 0,
+        };
+        let mut t = SharedTables::default();
+        assert!(t.hashlimit_register("x", false, &cfg, 250).is_some());
+    }
+    #[test]
+    fn recent_register_example() {
+        use crate::engine::shared::SharedTables;
+        let mut t = SharedTables::default();
+        let a = t.recent_register("ssh", [0xff; 16], 0).unwrap();
+        assert_eq!(t.recent_register("ssh", [0; 16], 4), Some(a));
+        assert_eq!(t.recent_register("big", [0xff; 16], 65535), Some(a + 1));
+        assert_eq!(t.recent_register("ssh", [0; 16], 65536), None);
+    }
 }

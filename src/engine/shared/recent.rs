@@ -113,15 +113,6 @@ impl SharedTables {
     /// computes it: `roundup_pow_of_two(ip_pkt_list_tot) - 1` when that
     /// parameter is set and above the hit count, else
     /// `roundup_pow_of_two(hit_count) - 1`, else 31.
-    ///
-    /// ```
-    /// use nfsim::engine::shared::SharedTables;
-    /// let mut t = SharedTables::default();
-    /// let a = t.recent_register("ssh", [0xff; 16], 0).unwrap();
-    /// assert_eq!(t.recent_register("ssh", [0; 16], 4), Some(a));
-    /// assert_eq!(t.recent_register("big", [0xff; 16], 65535), Some(a + 1));
-    /// assert_eq!(t.recent_register("ssh", [0; 16], 65536), None);
-    /// ```
     pub fn recent_register(
         &mut self,
         name: impl AsRef<[u8]>,

@@ -65,13 +65,7 @@ fn scan_u(s: &str) -> Option<(u64, &str)> {
 }
 
 /// libxt_bpf.c `bpf_parse_string`.
-///
-/// ```
-/// use nfsim::model::matches::bpf::parse_bytecode;
-/// let p = parse_bytecode("2,48 0 0 9,6 0 0 1").unwrap();
-/// assert_eq!(p[1].k, 1);
-/// ```
-pub fn parse_bytecode(s: &str) -> Result<Vec<SockFilter>, String> {
+pub(crate) fn parse_bytecode(s: &str) -> Result<Vec<SockFilter>, String> {
     let bad_len = || "bpf: error parsing program length".to_string();
     let (len, rest) = scan_u(s).ok_or_else(bad_len)?;
     // "%hu%c": the character right after the number must be ','.
@@ -184,7 +178,7 @@ fn code_allowed(code: u16) -> bool {
 }
 
 /// net/core/filter.c `bpf_check_classic` with `check_load_and_stores`.
-pub fn check_classic(prog: &[SockFilter]) -> Result<(), String> {
+pub(crate) fn check_classic(prog: &[SockFilter]) -> Result<(), String> {
     let flen = prog.len();
     let einval = |pc: usize, why: &str| Err(format!("xt_bpf: invalid program: insn {pc}: {why}"));
     if flen == 0 || flen > 4096 {
@@ -335,5 +329,16 @@ mod tests {
         assert!(rt("-m bpf --bytecode \"3,2 0 0 1,96 0 0 1,6 0 0 0\"").is_ok());
         assert!(rt("-m bpf --object-pinned /sys/fs/bpf/x").is_err());
         assert!(rt("-m bpf").is_err());
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_bytecode_example() {
+        use crate::model::matches::bpf::parse_bytecode;
+        let p = parse_bytecode("2,48 0 0 9,6 0 0 1").unwrap();
+        assert_eq!(p[1].k, 1);
     }
 }

@@ -17,8 +17,9 @@ use crate::syntax::command::parse_protocol;
 ///
 /// ```
 /// use nfsim::model::matches::conntrack::CtStates;
-/// let s = CtStates::parse_list("new,est", "ctstate").unwrap();
+/// let s: CtStates = "new,est".parse().unwrap();
 /// assert_eq!(s, CtStates::NEW | CtStates::ESTABLISHED);
+/// assert!(s.contains(CtStates::NEW) && !s.contains(CtStates::INVALID));
 /// ```
 pub use crate::nf::CtStates;
 
@@ -47,7 +48,7 @@ impl CtStates {
     ];
 
     /// `conntrack_ps_states`: a comma-separated list (`--ctstate`).
-    pub fn parse_list(arg: &str, opt: &str) -> Result<CtStates, String> {
+    pub(crate) fn parse_list(arg: &str, opt: &str) -> Result<CtStates, String> {
         let mut m = 0;
         let mut rest = arg;
         loop {
@@ -87,6 +88,23 @@ impl CtStates {
     }
 }
 
+impl core::str::FromStr for CtStates {
+    type Err = crate::model::Error;
+    /// `--ctstate` text: names separated by commas, each a case-insensitive
+    /// prefix of `INVALID`, `NEW`, `ESTABLISHED`, `RELATED`, `UNTRACKED`,
+    /// `SNAT`, `DNAT` (libxt_conntrack.c `conntrack_ps_states`).
+    ///
+    /// ```
+    /// use nfsim::model::matches::conntrack::CtStates;
+    /// assert_eq!("RELATED,ESTABLISHED".parse::<CtStates>().unwrap(), CtStates::RELATED | CtStates::ESTABLISHED);
+    /// assert_eq!("NEWISH".parse::<CtStates>().unwrap_err().to_string(), "Bad ctstate \"NEWISH\"");
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        CtStates::parse_list(s, "ctstate")
+            .map_err(|m| crate::model::Error::new(crate::model::ErrorKind::Value, m))
+    }
+}
+
 /// Conntrack status bits (`IPS_*` of `status_mask`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CtStatus(pub u32);
@@ -110,7 +128,7 @@ impl CtStatus {
     ];
 
     /// `conntrack_ps_statuses`.
-    pub fn parse_list(arg: &str) -> Result<CtStatus, String> {
+    pub(crate) fn parse_list(arg: &str) -> Result<CtStatus, String> {
         let mut m = 0;
         let mut rest = arg;
         loop {
@@ -242,7 +260,7 @@ static OPTS: [OptSpec; 13] = [
 /// `XTTYPE_PORTRC` (`xtopt_parse_mport`): `P`, `P:Q`, `:Q`, `P:`, `:`;
 /// service names are looked up for any protocol (`getaddrinfo` without a
 /// socket type), numbers `0..=65535`.
-pub fn parse_port_rc(s: &str) -> Result<(u16, u16), String> {
+pub(crate) fn parse_port_rc(s: &str) -> Result<(u16, u16), String> {
     let mut r = [0u16, u16::MAX];
     let mut n = 0usize;
     let mut prev = 0u16;

@@ -35,13 +35,7 @@ const DS_CLASSES: [(&str, u8); 22] = [
 
 /// `class_to_dscp` (dscp_helper.c): the first class whose name starts the
 /// argument (case-insensitive).
-///
-/// ```
-/// use nfsim::model::matches::dscp::class_to_dscp;
-/// assert_eq!(class_to_dscp("ef"), Ok(0x2e));
-/// assert!(class_to_dscp("AF1").is_err());
-/// ```
-pub fn class_to_dscp(name: &str) -> Result<u8, String> {
+pub(crate) fn class_to_dscp(name: &str) -> Result<u8, String> {
     DS_CLASSES
         .iter()
         .find(|(c, _)| {
@@ -140,5 +134,16 @@ mod tests {
         assert!(rt4("-m dscp --dscp 0x40").is_err());
         assert!(rt4("-m dscp --dscp 0x3f --dscp-class CS0").is_err());
         assert!(rt4("-m dscp").is_err());
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn class_to_dscp_example() {
+        use crate::model::matches::dscp::class_to_dscp;
+        assert_eq!(class_to_dscp("ef"), Ok(0x2e));
+        assert!(class_to_dscp("AF1").is_err());
     }
 }

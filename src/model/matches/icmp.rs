@@ -108,14 +108,11 @@ fn parse_range(s: &str) -> Option<((u8, u8), &str)> {
 /// `__ipt_parse_icmp` (libxt_icmp.h): a name (case-insensitive prefix,
 /// ambiguity is an error), or `TYPE[/CODE[:CODE]]`. Returns the type and
 /// code range.
-///
-/// ```
-/// use nfsim::model::matches::icmp::{parse_icmp_type, ICMP_NAMES};
-/// assert_eq!(parse_icmp_type(ICMP_NAMES, "ICMP", "echo-req"), Ok((8, 0, 255)));
-/// assert_eq!(parse_icmp_type(ICMP_NAMES, "ICMP", "3/1:4"), Ok((3, 1, 4)));
-/// assert!(parse_icmp_type(ICMP_NAMES, "ICMP", "echo").is_err());
-/// ```
-pub fn parse_icmp_type(table: &[IcmpName], what: &str, s: &str) -> Result<(u8, u8, u8), String> {
+pub(crate) fn parse_icmp_type(
+    table: &[IcmpName],
+    what: &str,
+    s: &str,
+) -> Result<(u8, u8, u8), String> {
     let mut found: Option<&IcmpName> = None;
     for e in table {
         let is_prefix =
@@ -339,5 +336,20 @@ mod tests {
             "-A INPUT -p ipv6-icmp -m icmp6 ! --icmpv6-type 1/3"
         );
         assert!(v6("-p ipv6-icmp -m icmp6 --icmpv6-type bogus").is_err());
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_icmp_type_example() {
+        use crate::model::matches::icmp::{parse_icmp_type, ICMP_NAMES};
+        assert_eq!(
+            parse_icmp_type(ICMP_NAMES, "ICMP", "echo-req"),
+            Ok((8, 0, 255))
+        );
+        assert_eq!(parse_icmp_type(ICMP_NAMES, "ICMP", "3/1:4"), Ok((3, 1, 4)));
+        assert!(parse_icmp_type(ICMP_NAMES, "ICMP", "echo").is_err());
     }
 }

@@ -48,7 +48,12 @@ pub struct HostMask {
 }
 
 /// `xtopt_parse_hostmask` for a numeric host (nfsim does not resolve names).
-pub fn parse_hostmask(s: &str, family: Family, ext: &str, opt: &str) -> Result<HostMask, String> {
+pub(crate) fn parse_hostmask(
+    s: &str,
+    family: Family,
+    ext: &str,
+    opt: &str,
+) -> Result<HostMask, String> {
     let (host, mask) = match s.split_once('/') {
         Some((h, m)) => (h, Some(m)),
         None => (s, None),

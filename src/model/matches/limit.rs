@@ -20,9 +20,13 @@ pub const HZ: u64 = 250;
 /// `-m limit`: token bucket with `avg` and `burst`.
 ///
 /// ```
-/// use nfsim::model::matches::limit::Limit;
-/// let l = Limit::parse_rate("3/hour").unwrap();
-/// assert_eq!(l, 12_000_000);
+/// use nfsim::model::{Family, Match, TableKind};
+/// use nfsim::syntax::{parse_restore, RestoreOptions};
+/// let rs = parse_restore("*filter\n-A INPUT -m limit --limit 3/hour -j ACCEPT\nCOMMIT\n",
+///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let rule = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// // 3/hour: one packet per 1200 s, in 1/10000 s; the default burst is 5.
+/// assert!(matches!(&rule.matches[0], Match::Limit(l) if l.avg == 12_000_000 && l.burst == 5));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limit {
@@ -57,7 +61,7 @@ pub(crate) fn rate_unit_secs(rate: &str) -> Option<u64> {
 
 impl Limit {
     /// libxt_limit.c `parse_rate` (`atoi` of the number, so `1x/sec` is 1/sec).
-    pub fn parse_rate(rate: &str) -> Result<u32, String> {
+    pub(crate) fn parse_rate(rate: &str) -> Result<u32, String> {
         let bad = || format!("bad rate \"{rate}\"'");
         let mult = rate_unit_secs(rate).ok_or_else(bad)?;
         let r = atoll(rate) as i32 as u32; // atoi, then stored in a uint32_t

@@ -10,13 +10,7 @@ use crate::model::Hook;
 /// `xtopt_parse_ethermac` (libxtables/xtoptions.c): six `strtoul(.., 16)`
 /// fields of at most two characters separated by `:` (an empty field is 0,
 /// as strtoul leaves it).
-///
-/// ```
-/// use nfsim::model::matches::mac::parse_mac;
-/// assert_eq!(parse_mac("42:1:02:03:04:ff"), Ok([0x42, 1, 2, 3, 4, 0xff]));
-/// assert!(parse_mac("42:01:02:03:04").is_err());
-/// ```
-pub fn parse_mac(s: &str) -> Result<[u8; 6], String> {
+pub(crate) fn parse_mac(s: &str) -> Result<[u8; 6], String> {
     let bad = || "Invalid MAC address specified.".to_string();
     let mut out = [0u8; 6];
     let mut parts = s.split(':');
@@ -130,5 +124,16 @@ mod tests {
             "-m mac --mac-source 42:01:02:03:04:05"
         )
         .is_err());
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_mac_example() {
+        use crate::model::matches::mac::parse_mac;
+        assert_eq!(parse_mac("42:1:02:03:04:ff"), Ok([0x42, 1, 2, 3, 4, 0xff]));
+        assert!(parse_mac("42:01:02:03:04").is_err());
     }
 }

@@ -45,7 +45,7 @@ pub mod owner;
 pub mod physdev;
 pub mod pkttype;
 pub mod policy;
-pub mod ports;
+pub(crate) mod ports;
 pub mod quota;
 pub mod rateest;
 pub mod realm;
@@ -66,14 +66,27 @@ pub mod tos;
 pub mod ttl;
 pub mod u32;
 pub mod udp;
-pub mod xtargs;
-pub mod xtnum;
+pub(crate) mod xtargs;
+pub(crate) mod xtnum;
 pub mod xtopt;
 
 use crate::model::registry::extension_enum;
 
 extension_enum! {
-    /// A match extension with its options.
+    /// A match extension with its options: one typed struct per `-m`
+    /// extension, in the rule's `matches` in the order they were given.
+    ///
+    /// ```
+    /// use nfsim::model::{Match, Rule};
+    /// use nfsim::model::matches::comment::Comment;
+    /// use nfsim::model::matches::tcp::Tcp;
+    /// let r = Rule::tcp()
+    ///     .with(Match::Tcp(Tcp { dports: (22, 22), ..Tcp::default() }))
+    ///     .with(Match::Comment(Comment { text: "ssh".into() }))
+    ///     .accept();
+    /// assert_eq!(r.to_string(), "-p tcp -m tcp --dport 22 -m comment --comment ssh -j ACCEPT");
+    /// assert_eq!(r.matches[1].name(), "comment");
+    /// ```
     pub enum Match {
         /// `-m tcp`
         "tcp", Both => Tcp(tcp::Tcp),

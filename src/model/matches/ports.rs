@@ -12,14 +12,7 @@ pub fn service_port(name: &str, proto: &str) -> Option<u16> {
 }
 
 /// `xtables_parse_port`: a service name for `proto`, else a number 0..=65535.
-///
-/// ```
-/// use nfsim::model::matches::ports::parse_port;
-/// assert_eq!(parse_port("ssh", "tcp"), Ok(22));
-/// assert_eq!(parse_port("0x50", "tcp"), Ok(80));
-/// assert!(parse_port("70000", "tcp").is_err());
-/// ```
-pub fn parse_port(s: &str, proto: &str) -> Result<u16, String> {
+pub(crate) fn parse_port(s: &str, proto: &str) -> Result<u16, String> {
     if let Some(p) = service_port(s, proto) {
         return Ok(p);
     }
@@ -29,7 +22,7 @@ pub fn parse_port(s: &str, proto: &str) -> Result<u16, String> {
 }
 
 /// `parse_tcp_ports` / `parse_udp_ports` (libxt_tcp.c): `P`, `P:`, `:P`, `P:Q`.
-pub fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), String> {
+pub(crate) fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), String> {
     match s.split_once(':') {
         None => {
             let p = parse_port(s, proto)?;
@@ -72,5 +65,17 @@ pub fn save_range(
         write!(f, " --{name} {}:{}", r.0, r.1)
     } else {
         write!(f, " --{name} {}", r.0)
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_port_example() {
+        use crate::model::matches::ports::parse_port;
+        assert_eq!(parse_port("ssh", "tcp"), Ok(22));
+        assert_eq!(parse_port("0x50", "tcp"), Ok(80));
+        assert!(parse_port("70000", "tcp").is_err());
     }
 }

@@ -18,13 +18,7 @@ pub const REALM_NAMES: &[(u32, &str)] = &[(0, "cosmos")];
 
 /// `xtables_parse_val_mask` (libxtables/xtables.c): `value[/mask]` with
 /// numbers in C notation, or a name from `names`. Returns `(value, mask)`.
-///
-/// ```
-/// use nfsim::model::matches::realm::{parse_val_mask, REALM_NAMES};
-/// assert_eq!(parse_val_mask("realm", "realm", "0x1/0x2a", REALM_NAMES), Ok((1, 0x2a)));
-/// assert_eq!(parse_val_mask("realm", "realm", "cosmos", REALM_NAMES), Ok((0, !0)));
-/// ```
-pub fn parse_val_mask(
+pub(crate) fn parse_val_mask(
     ext: &str,
     opt: &str,
     s: &str,
@@ -181,5 +175,22 @@ mod tests {
         assert!(rt("-m realm").is_err());
         assert!(round_trip(Family::Ipv6, "filter", "INPUT", "-m realm --realm 1").is_err());
         assert!(round_trip(Family::Ipv4, "mangle", "PREROUTING", "-m realm --realm 1").is_err());
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_val_mask_example() {
+        use crate::model::matches::realm::{parse_val_mask, REALM_NAMES};
+        assert_eq!(
+            parse_val_mask("realm", "realm", "0x1/0x2a", REALM_NAMES),
+            Ok((1, 0x2a))
+        );
+        assert_eq!(
+            parse_val_mask("realm", "realm", "cosmos", REALM_NAMES),
+            Ok((0, !0))
+        );
     }
 }

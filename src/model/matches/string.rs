@@ -87,13 +87,7 @@ static OPTS: [OptSpec; 6] = [
 /// libxt_string.c `parse_hex_string`: plain characters, `\x` literals and
 /// `|hh hh|` hex blocks, over the argument's bytes (plain bytes are copied
 /// as they are, UTF-8 or not).
-///
-/// ```
-/// use nfsim::model::matches::string::parse_hex_string;
-/// assert_eq!(parse_hex_string(b"a|0d 0a|b\xff").unwrap(), b"a\r\nb\xff");
-/// assert!(parse_hex_string(b"|0|").is_err());
-/// ```
-pub fn parse_hex_string(s: &[u8]) -> Result<Vec<u8>, String> {
+pub(crate) fn parse_hex_string(s: &[u8]) -> Result<Vec<u8>, String> {
     let b = s;
     let n = b.len();
     if n == 0 {
@@ -351,5 +345,16 @@ mod tests {
         }
         assert!(rt("-m string --hex-string \"|00000061|\" --algo fsm --icase").is_err());
         assert!(rt("-m string --string \"\" --algo bm").is_err());
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_hex_string_example() {
+        use crate::model::matches::string::parse_hex_string;
+        assert_eq!(parse_hex_string(b"a|0d 0a|b\xff").unwrap(), b"a\r\nb\xff");
+        assert!(parse_hex_string(b"|0|").is_err());
     }
 }

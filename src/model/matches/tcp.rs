@@ -62,7 +62,7 @@ const TCP_FLAG_NAMES: [(&str, u8); 8] = [
 ];
 
 /// `parse_tcp_flag`: comma-separated names, case-insensitive.
-pub fn parse_tcp_flags(s: &str) -> Result<u8, String> {
+pub(crate) fn parse_tcp_flags(s: &str) -> Result<u8, String> {
     let mut v = 0;
     for name in s.split(',').filter(|n| !n.is_empty()) {
         match TCP_FLAG_NAMES

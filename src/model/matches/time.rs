@@ -146,14 +146,7 @@ fn civil_from_secs(t: i64) -> (i64, u32, u32, u32, u32, u32) {
 
 /// libxt_time.c `time_parse_date`: `YYYY[-MM[-DD[Thh[:mm[:ss]]]]]` in UTC,
 /// normalised as `mktime` does (month or day 0 step back).
-///
-/// ```
-/// use nfsim::model::matches::time::parse_date;
-/// assert_eq!(parse_date("1970-01-01T02:00:00"), Ok(7200));
-/// assert_eq!(parse_date("2001-02-03T04:05:06"), Ok(981173106));
-/// assert!(parse_date("1969").is_err());
-/// ```
-pub fn parse_date(s: &str) -> Result<u32, String> {
+pub(crate) fn parse_date(s: &str) -> Result<u32, String> {
     let invalid =
         || format!("Invalid date \"{s}\" specified. Should be YYYY[-MM[-DD[Thh[:mm[:ss]]]]]");
     // (separator that may follow, maximum) for month .. second; year first.
@@ -190,7 +183,7 @@ pub fn parse_date(s: &str) -> Result<u32, String> {
 }
 
 /// libxt_time.c `time_parse_minutes`: `hh:mm[:ss]` to seconds.
-pub fn parse_daytime(s: &str) -> Result<u32, String> {
+pub(crate) fn parse_daytime(s: &str) -> Result<u32, String> {
     let bad = |at: &str| {
         format!("invalid time \"{at}\" specified, should be hh:mm[:ss] format and within the boundaries")
     };
@@ -439,5 +432,17 @@ mod tests {
         assert!(rt("-m time --datestart 2039").is_err());
         assert!(rt("-m time --utc --kerneltz").is_err());
         assert!(rt("-m time --timestart 01:00 --timestop 02:00 --contiguous").is_err());
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_date_example() {
+        use crate::model::matches::time::parse_date;
+        assert_eq!(parse_date("1970-01-01T02:00:00"), Ok(7200));
+        assert_eq!(parse_date("2001-02-03T04:05:06"), Ok(981173106));
+        assert!(parse_date("1969").is_err());
     }
 }

@@ -18,14 +18,7 @@ const TOS_NAMES: [(&str, u8); 5] = [
 
 /// `xtopt_parse_tosmask` with `max` as the mask a symbolic name gets
 /// (0x3f for revision 1): `VALUE[/MASK]` (each 0..=255) or a name.
-///
-/// ```
-/// use nfsim::model::matches::tos::parse_tos_mask;
-/// assert_eq!(parse_tos_mask("Minimize-Cost", 0x3f), Ok((0x02, 0x3f)));
-/// assert_eq!(parse_tos_mask("0x0f", 0x3f), Ok((0x0f, 0xff)));
-/// assert_eq!(parse_tos_mask("4/0x0c", 0x3f), Ok((4, 0x0c)));
-/// ```
-pub fn parse_tos_mask(s: &str, name_mask: u8) -> Result<(u8, u8), String> {
+pub(crate) fn parse_tos_mask(s: &str, name_mask: u8) -> Result<(u8, u8), String> {
     let illegal = || format!("Illegal value: \"{s}\"");
     if let Some((v, rest)) = strtoul_prefix(s).filter(|(v, _)| *v <= 0xff) {
         // tos_parse_numeric
@@ -121,5 +114,17 @@ mod tests {
         assert!(rt4("-m tos --tos wrong").is_err());
         assert!(rt4("-m tos --tos 1/x").is_err());
         assert!(rt4("-m tos").is_err());
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_tos_mask_example() {
+        use crate::model::matches::tos::parse_tos_mask;
+        assert_eq!(parse_tos_mask("Minimize-Cost", 0x3f), Ok((0x02, 0x3f)));
+        assert_eq!(parse_tos_mask("0x0f", 0x3f), Ok((0x0f, 0xff)));
+        assert_eq!(parse_tos_mask("4/0x0c", 0x3f), Ok((4, 0x0c)));
     }
 }

@@ -60,14 +60,7 @@ fn number(s: &str, pos: usize) -> Result<(u32, &str), String> {
 }
 
 /// libxt_u32.c `u32_parse`.
-///
-/// ```
-/// use nfsim::model::matches::u32::parse_tests;
-/// let t = parse_tests("0>>22&0x3C@ 12 = 5:6 ,7").unwrap();
-/// assert_eq!(t[0].location.len(), 4);
-/// assert_eq!(t[0].values, vec![(5, 6), (7, 7)]);
-/// ```
-pub fn parse_tests(arg: &str) -> Result<Vec<U32Test>, String> {
+pub(crate) fn parse_tests(arg: &str) -> Result<Vec<U32Test>, String> {
     let mut tests = Vec::new();
     let mut ct = U32Test::default();
     let mut s = arg;
@@ -268,5 +261,17 @@ mod tests {
         }
         let eleven = ["0=0"; 11].join("&&");
         assert!(rt(&format!("-m u32 --u32 \"{eleven}\"")).is_err());
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_tests_example() {
+        use crate::model::matches::u32::parse_tests;
+        let t = parse_tests("0>>22&0x3C@ 12 = 5:6 ,7").unwrap();
+        assert_eq!(t[0].location.len(), 4);
+        assert_eq!(t[0].values, vec![(5, 6), (7, 7)]);
     }
 }

@@ -9,13 +9,7 @@ use crate::model::ext::{strtoul_prefix, CheckCtx};
 use crate::model::{Hook, HookMask};
 
 /// `xtopt_parse_int`: a whole number in `[min, max]`, with xtables' message.
-///
-/// ```
-/// use nfsim::model::matches::xtargs::uint;
-/// assert_eq!(uint("ttl", "ttl-eq", "0x10", 0, 255), Ok(16));
-/// assert!(uint("ttl", "ttl-eq", "256", 0, 255).is_err());
-/// ```
-pub fn uint(ext: &str, opt: &str, s: &str, min: u64, max: u64) -> Result<u64, String> {
+pub(crate) fn uint(ext: &str, opt: &str, s: &str, min: u64, max: u64) -> Result<u64, String> {
     match strtoul_prefix(s) {
         Some((v, "")) if v >= min && v <= max => Ok(v),
         _ => Err(format!(
@@ -28,15 +22,7 @@ pub fn uint(ext: &str, opt: &str, s: &str, min: u64, max: u64) -> Result<u64, St
 /// `a:b`, `a:`, `:b`, `:`. Returns `(lo, hi, nvals)`; `hi` is `lo` when only
 /// one value was given (what every user of these types does with
 /// `nvals == 1`). The second value must not be below the first.
-///
-/// ```
-/// use nfsim::model::matches::xtargs::mint;
-/// assert_eq!(mint("length", "length", "4:", 0, 65535), Ok((4, 65535, 2)));
-/// assert_eq!(mint("length", "length", ":", 0, 65535), Ok((0, 65535, 2)));
-/// assert_eq!(mint("length", "length", "7", 0, 65535), Ok((7, 7, 1)));
-/// assert!(mint("length", "length", "4:3", 0, 65535).is_err());
-/// ```
-pub fn mint(
+pub(crate) fn mint(
     ext: &str,
     opt: &str,
     s: &str,
@@ -84,7 +70,7 @@ pub fn mint(
 }
 
 /// `XTOPT_MAND` in `xtables_options_fcheck`.
-pub fn mand(seen: u64, id: u8, ext: &str, opt: &str) -> Result<(), String> {
+pub(crate) fn mand(seen: u64, id: u8, ext: &str, opt: &str) -> Result<(), String> {
     if seen & (1 << id) == 0 {
         return Err(format!("{ext}: option \"--{opt}\" must be specified"));
     }
@@ -92,7 +78,7 @@ pub fn mand(seen: u64, id: u8, ext: &str, opt: &str) -> Result<(), String> {
 }
 
 /// `.excl` in `xtables_option_fcheck2`: options `a` and `b` both given.
-pub fn excl(seen: u64, a: u8, b: u8, ext: &str, an: &str, bn: &str) -> Result<(), String> {
+pub(crate) fn excl(seen: u64, a: u8, b: u8, ext: &str, an: &str, bn: &str) -> Result<(), String> {
     if seen & (1 << a) != 0 && seen & (1 << b) != 0 {
         return Err(format!(
             "{ext}: option \"--{an}\" cannot be used together with \"--{bn}\"."
@@ -104,7 +90,7 @@ pub fn excl(seen: u64, a: u8, b: u8, ext: &str, an: &str, bn: &str) -> Result<()
 /// `xt_check_match`'s hook check (net/netfilter/x_tables.c): the chain must
 /// only be reachable from hooks in `allowed` (the `.hooks` of the
 /// extension's `xt_match` registration).
-pub fn require_hooks(ctx: &CheckCtx, allowed: HookMask, name: &str) -> Result<(), String> {
+pub(crate) fn require_hooks(ctx: &CheckCtx, allowed: HookMask, name: &str) -> Result<(), String> {
     if ctx.hooks & !allowed != 0 {
         let list = |m: HookMask| {
             Hook::ALL
@@ -286,5 +272,24 @@ mod robustness {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn mint_example() {
+        use crate::model::matches::xtargs::mint;
+        assert_eq!(mint("length", "length", "4:", 0, 65535), Ok((4, 65535, 2)));
+        assert_eq!(mint("length", "length", ":", 0, 65535), Ok((0, 65535, 2)));
+        assert_eq!(mint("length", "length", "7", 0, 65535), Ok((7, 7, 1)));
+        assert!(mint("length", "length", "4:3", 0, 65535).is_err());
+    }
+    #[test]
+    fn uint_example() {
+        use crate::model::matches::xtargs::uint;
+        assert_eq!(uint("ttl", "ttl-eq", "0x10", 0, 255), Ok(16));
+        assert!(uint("ttl", "ttl-eq", "256", 0, 255).is_err());
     }
 }

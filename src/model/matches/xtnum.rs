@@ -8,13 +8,6 @@ use core::fmt;
 /// `strtoumax(s, &end, 0)` as libxtables' `xtables_strtoul_base` uses it:
 /// leading whitespace and `+` skipped, `-` rejected, `0x` hex and leading-`0`
 /// octal; `None` when no digit was read or on overflow (`ERANGE`).
-///
-/// ```
-/// use nfsim::model::matches::xtnum::strtoumax;
-/// assert_eq!(strtoumax("0x10:5"), Some((16, ":5")));
-/// assert_eq!(strtoumax("18446744073709551616"), None);
-/// assert_eq!(strtoumax(":"), None);
-/// ```
 pub fn strtoumax(s: &str) -> Option<(u64, &str)> {
     let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     if t.starts_with('-') {
@@ -51,13 +44,7 @@ pub fn strtoul_full(s: &str, min: u64, max: u64) -> Option<u64> {
 
 /// `xtopt_parse_int`: an `XTTYPE_UINT*` argument in `[min, max]`, with
 /// libxtables' message.
-///
-/// ```
-/// use nfsim::model::matches::xtnum::parse_uint;
-/// assert_eq!(parse_uint("cpu", "cpu", "7", 0, u32::MAX.into()), Ok(7));
-/// assert!(parse_uint("cpu", "cpu", "4294967296", 0, u32::MAX.into()).is_err());
-/// ```
-pub fn parse_uint(ext: &str, opt: &str, s: &str, min: u64, max: u64) -> Result<u64, String> {
+pub(crate) fn parse_uint(ext: &str, opt: &str, s: &str, min: u64, max: u64) -> Result<u64, String> {
     strtoul_full(s, min, max).ok_or_else(|| {
         format!("{ext}: bad value for option \"--{opt}\", or out of range ({min}-{max}).")
     })
@@ -66,14 +53,7 @@ pub fn parse_uint(ext: &str, opt: &str, s: &str, min: u64, max: u64) -> Result<u
 /// `xtopt_parse_mint` for a two-component `XTTYPE_UINT*RC` range `a[:b]`:
 /// empty components default to `min` / `max`; the second must not be below
 /// the first. Returns `(lo, hi, number_of_components)`.
-///
-/// ```
-/// use nfsim::model::matches::xtnum::parse_range;
-/// assert_eq!(parse_range("x", "o", ":4", 0, 9), Ok((0, 4, 2)));
-/// assert_eq!(parse_range("x", "o", "4", 0, 9), Ok((4, 4, 1)));
-/// assert!(parse_range("x", "o", "4:3", 0, 9).is_err());
-/// ```
-pub fn parse_range(
+pub(crate) fn parse_range(
     ext: &str,
     opt: &str,
     s: &str,
@@ -125,7 +105,7 @@ pub fn parse_range(
 
 /// `XTOPT_MAND` (`xtables_options_fcheck`): the first mandatory option
 /// missing from `seen`, as libxtables reports it.
-pub fn mandatory(ext: &str, seen: u64, opts: &[(u8, &str)]) -> Result<(), String> {
+pub(crate) fn mandatory(ext: &str, seen: u64, opts: &[(u8, &str)]) -> Result<(), String> {
     for (id, name) in opts {
         if seen & (1 << id) == 0 {
             return Err(format!("{ext}: option \"--{name}\" must be specified"));
@@ -135,7 +115,7 @@ pub fn mandatory(ext: &str, seen: u64, opts: &[(u8, &str)]) -> Result<(), String
 }
 
 /// `XTOPT_EXCL` (`xtables_option_fcheck2`): options `a` and `b` both given.
-pub fn exclusive(ext: &str, seen: u64, a: (u8, &str), b: (u8, &str)) -> Result<(), String> {
+pub(crate) fn exclusive(ext: &str, seen: u64, a: (u8, &str), b: (u8, &str)) -> Result<(), String> {
     if seen & (1 << a.0) != 0 && seen & (1 << b.0) != 0 {
         return Err(format!(
             "{ext}: option \"--{}\" cannot be used together with \"--{}\".",
@@ -147,7 +127,7 @@ pub fn exclusive(ext: &str, seen: u64, a: (u8, &str), b: (u8, &str)) -> Result<(
 
 /// `xtopt_parse_string`: length limits (`min`, `max`, 0 = none) and the
 /// silent truncation to `size - 1` bytes of an `XTOPT_PUT` buffer.
-pub fn parse_string(
+pub(crate) fn parse_string(
     s: &[u8],
     min: usize,
     max: usize,
@@ -338,5 +318,30 @@ mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_uint_example() {
+        use crate::model::matches::xtnum::parse_uint;
+        assert_eq!(parse_uint("cpu", "cpu", "7", 0, u32::MAX.into()), Ok(7));
+        assert!(parse_uint("cpu", "cpu", "4294967296", 0, u32::MAX.into()).is_err());
+    }
+    #[test]
+    fn parse_range_example() {
+        use crate::model::matches::xtnum::parse_range;
+        assert_eq!(parse_range("x", "o", ":4", 0, 9), Ok((0, 4, 2)));
+        assert_eq!(parse_range("x", "o", "4", 0, 9), Ok((4, 4, 1)));
+        assert!(parse_range("x", "o", "4:3", 0, 9).is_err());
+    }
+    #[test]
+    fn strtoumax_example() {
+        use crate::model::matches::xtnum::strtoumax;
+        assert_eq!(strtoumax("0x10:5"), Some((16, ":5")));
+        assert_eq!(strtoumax("18446744073709551616"), None);
+        assert_eq!(strtoumax(":"), None);
     }
 }

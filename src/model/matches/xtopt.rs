@@ -18,8 +18,8 @@ use crate::syntax::addr::{ipv6_ntop, parse_ipv6};
 ///
 /// ```
 /// use nfsim::model::matches::xtopt::MarkMask;
-/// let m = MarkMask::parse("0x10/0xf0", "mark", "mark").unwrap();
-/// assert_eq!((m.value, m.mask), (0x10, 0xf0));
+/// let m = MarkMask { value: 0x10, mask: 0xf0 };
+/// assert!(m.matches(0x1f) && !m.matches(0x20));
 /// assert_eq!(m.to_string(), " 0x10/0xf0");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -32,7 +32,7 @@ pub struct MarkMask {
 
 impl MarkMask {
     /// `xtables_parse_val_mask` without a name map.
-    pub fn parse(s: &str, ext: &str, opt: &str) -> Result<Self, String> {
+    pub(crate) fn parse(s: &str, ext: &str, opt: &str) -> Result<Self, String> {
         let bad = || format!("{ext}: bad integer value for option \"--{opt}\", or out of range.");
         let garbage = || format!("{ext}: trailing garbage after value for option \"--{opt}\".");
         let (value, rest) = strtoui_end(s, u32::MAX as u64).ok_or_else(bad)?;
@@ -74,7 +74,7 @@ impl fmt::Display for MarkMask {
 
 /// `xtables_strtoul` with an end pointer: the value (in `0..=max`) and the
 /// unparsed rest. `None` when no digit was read or the value is out of range.
-pub fn strtoui_end(s: &str, max: u64) -> Option<(u64, &str)> {
+pub(crate) fn strtoui_end(s: &str, max: u64) -> Option<(u64, &str)> {
     let (v, rest) = strtoul_prefix(s)?;
     if rest.len() == s.len() || v > max {
         return None;
@@ -84,7 +84,7 @@ pub fn strtoui_end(s: &str, max: u64) -> Option<(u64, &str)> {
 
 /// `atoi`/`atoll`: optional whitespace and sign, then decimal digits; 0 when
 /// there are none. Saturates instead of overflowing.
-pub fn atoll(s: &str) -> i64 {
+pub(crate) fn atoll(s: &str) -> i64 {
     let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let (neg, t) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -109,14 +109,7 @@ pub fn atoll(s: &str) -> i64 {
 /// in `min..=max`; a missing first bound is `min`, a missing second bound is
 /// `max`; the second bound may not be below the first. Returns the bounds
 /// and how many components were given (1 or 2).
-///
-/// ```
-/// use nfsim::model::matches::xtopt::parse_uint_range;
-/// assert_eq!(parse_uint_range("3:", 0, 9, "x", "o"), Ok(((3, 9), 2)));
-/// assert_eq!(parse_uint_range("4", 0, 9, "x", "o"), Ok(((4, 4), 1)));
-/// assert!(parse_uint_range("4:3", 0, 9, "x", "o").is_err());
-/// ```
-pub fn parse_uint_range(
+pub(crate) fn parse_uint_range(
     s: &str,
     min: u64,
     max: u64,
@@ -171,14 +164,7 @@ pub fn parse_uint_range(
 /// `inet_aton`: `a`, `a.b`, `a.b.c`, `a.b.c.d` with base-0 parts (the last
 /// part fills the remaining bytes), as glibc's `getaddrinfo` accepts a
 /// numeric IPv4 host.
-///
-/// ```
-/// use nfsim::model::matches::xtopt::inet_aton;
-/// assert_eq!(inet_aton("10.1"), Some([10, 0, 0, 1]));
-/// assert_eq!(inet_aton("0x7f.1"), Some([127, 0, 0, 1]));
-/// assert_eq!(inet_aton("1.2.3.256"), None);
-/// ```
-pub fn inet_aton(s: &str) -> Option<[u8; 4]> {
+pub(crate) fn inet_aton(s: &str) -> Option<[u8; 4]> {
     let mut parts = [0u64; 4];
     let mut n = 0;
     for p in s.split('.') {
@@ -210,7 +196,7 @@ pub fn inet_aton(s: &str) -> Option<[u8; 4]> {
 }
 
 /// `XTTYPE_HOST` (`xtopt_parse_host`): one numeric address of the family.
-pub fn parse_host(s: &str, family: Family) -> Result<[u8; 16], String> {
+pub(crate) fn parse_host(s: &str, family: Family) -> Result<[u8; 16], String> {
     let mut out = [0u8; 16];
     match family {
         Family::Ipv4 => match inet_aton(s) {
@@ -251,7 +237,7 @@ fn parse_mask_addr(s: &str, family: Family) -> Option<[u8; 16]> {
 }
 
 /// Prefix length of a mask if it is contiguous (`xtables_ipmask_to_cidr`).
-pub fn mask_to_cidr(mask: &[u8; 16], family: Family) -> Option<u8> {
+pub(crate) fn mask_to_cidr(mask: &[u8; 16], family: Family) -> Option<u8> {
     let n = family.addr_len();
     let mut bits = 0u8;
     let mut ended = false;
@@ -275,7 +261,12 @@ pub fn mask_to_cidr(mask: &[u8; 16], family: Family) -> Option<u8> {
 /// `XTTYPE_PLEN` (`xtopt_parse_plen`): a prefix length `0..=32|128`, or a
 /// mask in address form. Returns the length, `None` for a valid but
 /// non-contiguous mask (libxtables' `(uint8_t)-1`).
-pub fn parse_plen(s: &str, family: Family, ext: &str, opt: &str) -> Result<Option<u8>, String> {
+pub(crate) fn parse_plen(
+    s: &str,
+    family: Family,
+    ext: &str,
+    opt: &str,
+) -> Result<Option<u8>, String> {
     let max = family.max_prefix();
     if let Some(v) = crate::model::ext::strtoui(s, 0, max as u64) {
         return Ok(Some(v as u8));
@@ -295,7 +286,8 @@ pub fn parse_plen(s: &str, family: Family, ext: &str, opt: &str) -> Result<Optio
 /// ```
 /// use nfsim::model::matches::xtopt::HostMask;
 /// use nfsim::model::Family;
-/// let h = HostMask::parse("192.0.2.7/24", Family::Ipv4, "conntrack", "ctorigsrc").unwrap();
+/// let mut h = HostMask::host(Family::Ipv4, [192, 0, 2, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+/// h.mask[3] = 0; // 192.0.2.7/24
 /// assert_eq!(h.to_string(), "192.0.2.7/24");
 /// assert!(h.matches(&[192, 0, 2, 200]));
 /// ```
@@ -314,7 +306,7 @@ impl HostMask {
     /// (checked against it), a mask in address form that is not contiguous
     /// (or a number beyond the prefix range that reads as such an IPv4
     /// mask) leaves the full mask.
-    pub fn parse(s: &str, family: Family, ext: &str, opt: &str) -> Result<Self, String> {
+    pub(crate) fn parse(s: &str, family: Family, ext: &str, opt: &str) -> Result<Self, String> {
         let full = prefix_mask(family.max_prefix());
         let mut full4 = full;
         if family == Family::Ipv4 {
@@ -358,7 +350,7 @@ impl HostMask {
 
 /// Writes an address of the family as `xtables_ipaddr_to_numeric` /
 /// `xtables_ip6addr_to_numeric` do.
-pub fn write_addr(f: &mut dyn fmt::Write, family: Family, a: &[u8; 16]) -> fmt::Result {
+pub(crate) fn write_addr(f: &mut dyn fmt::Write, family: Family, a: &[u8; 16]) -> fmt::Result {
     match family {
         Family::Ipv4 => write!(f, "{}.{}.{}.{}", a[0], a[1], a[2], a[3]),
         Family::Ipv6 => f.write_str(&ipv6_ntop(a)),
@@ -367,7 +359,11 @@ pub fn write_addr(f: &mut dyn fmt::Write, family: Family, a: &[u8; 16]) -> fmt::
 
 /// Writes a mask suffix as `xtables_ipmask_to_numeric` does: nothing for a
 /// full mask, `/N` for a contiguous one, `/MASK` otherwise.
-pub fn write_mask_suffix(f: &mut dyn fmt::Write, family: Family, m: &[u8; 16]) -> fmt::Result {
+pub(crate) fn write_mask_suffix(
+    f: &mut dyn fmt::Write,
+    family: Family,
+    m: &[u8; 16],
+) -> fmt::Result {
     match mask_to_cidr(m, family) {
         Some(p) if p == family.max_prefix() => Ok(()),
         Some(p) => write!(f, "/{p}"),
@@ -385,11 +381,11 @@ impl fmt::Display for HostMask {
     }
 }
 
-pub use crate::model::ext::save_string;
+pub(crate) use crate::model::ext::save_string;
 
 /// `strncasecmp(input, name, strlen(input)) == 0`: the input is a
 /// case-insensitive prefix of `name` (an empty input matches anything).
-pub fn is_prefix_nocase(input: &str, name: &str) -> bool {
+pub(crate) fn is_prefix_nocase(input: &str, name: &str) -> bool {
     input.len() <= name.len()
         && name.as_bytes()[..input.len()].eq_ignore_ascii_case(input.as_bytes())
 }
@@ -397,25 +393,26 @@ pub fn is_prefix_nocase(input: &str, name: &str) -> bool {
 /// The first `max` bytes of `s`, as C cuts a string into a fixed-size
 /// field (`strncpy`, `xtopt_parse_string`): bytes, so a cut inside a UTF-8
 /// sequence keeps its first bytes, as iptables stores them.
-///
-/// ```
-/// use nfsim::model::matches::xtopt::cut_c;
-/// assert_eq!(cut_c(b"abcdef", 3), b"abc");
-/// assert_eq!(cut_c("ab\u{e9}".as_bytes(), 3), b"ab\xc3");
-/// ```
-pub fn cut_c(s: &[u8], max: usize) -> &[u8] {
+pub(crate) fn cut_c(s: &[u8], max: usize) -> &[u8] {
     &s[..s.len().min(max)]
 }
 
 /// A string stored in a fixed-size kernel field with `XTOPT_PUT`
 /// (`xtopt_parse_string`): cut to `size - 1` bytes (see [`cut_c`]).
-pub fn truncate_c(s: &[u8], size: usize) -> ByteStr {
+pub(crate) fn truncate_c(s: &[u8], size: usize) -> ByteStr {
     ByteStr::from(cut_c(s, size.saturating_sub(1)))
 }
 
 /// Checks an excluded pair at final-check time (`xtables_option_fcheck2`):
 /// both `a` and `b` (option ids) seen.
-pub fn excl(seen: u64, a: u8, b: u8, ext: &str, aname: &str, bname: &str) -> Result<(), String> {
+pub(crate) fn excl(
+    seen: u64,
+    a: u8,
+    b: u8,
+    ext: &str,
+    aname: &str,
+    bname: &str,
+) -> Result<(), String> {
     if seen & (1 << a) != 0 && seen & (1 << b) != 0 {
         return Err(format!(
             "{ext}: option \"--{aname}\" cannot be used together with \"--{bname}\"."
@@ -426,12 +423,12 @@ pub fn excl(seen: u64, a: u8, b: u8, ext: &str, aname: &str, bname: &str) -> Res
 
 /// One entry of an option table for [`fcheck`]: id, long name, the ids it
 /// excludes (`.excl`) and the ids it requires (`.also`), as bit masks.
-pub type FcheckEntry = (u8, &'static str, u64, u64);
+pub(crate) type FcheckEntry = (u8, &'static str, u64, u64);
 
 /// `xtables_options_fcheck` (without `XTOPT_MAND`): for every given option in
 /// table order, each other option id in turn: "also requires" and "cannot
 /// be used together" errors, with iptables' wording.
-pub fn fcheck(ext: &str, seen: u64, table: &[FcheckEntry]) -> Result<(), String> {
+pub(crate) fn fcheck(ext: &str, seen: u64, table: &[FcheckEntry]) -> Result<(), String> {
     for &(id, name, ex, also) in table {
         if seen & (1 << id) == 0 {
             continue;
@@ -460,7 +457,7 @@ pub fn fcheck(ext: &str, seen: u64, table: &[FcheckEntry]) -> Result<(), String>
 }
 
 /// `XTOPT_MAND` at final-check time.
-pub fn mandatory(seen: u64, id: u8, ext: &str, name: &str) -> Result<(), String> {
+pub(crate) fn mandatory(seen: u64, id: u8, ext: &str, name: &str) -> Result<(), String> {
     if seen & (1 << id) == 0 {
         return Err(format!("{ext}: option \"--{name}\" must be specified"));
     }
@@ -470,14 +467,7 @@ pub fn mandatory(seen: u64, id: u8, ext: &str, name: &str) -> Result<(), String>
 /// `strtod` over the whole string (as `xtopt_parse_float` requires): leading
 /// blanks, a sign, decimal or hexadecimal (`0x1p-1`) forms, `inf`,
 /// `infinity` and `nan` (any case).
-///
-/// ```
-/// use nfsim::model::matches::xtopt::strtod;
-/// assert_eq!(strtod(" .5"), Some(0.5));
-/// assert_eq!(strtod("0X1P-1"), Some(0.5));
-/// assert_eq!(strtod("0.5 "), None);
-/// ```
-pub fn strtod(s: &str) -> Option<f64> {
+pub(crate) fn strtod(s: &str) -> Option<f64> {
     let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
     let (neg, t) = match t.as_bytes().first() {
         Some(b'-') => (true, &t[1..]),
@@ -527,7 +517,7 @@ pub fn strtod(s: &str) -> Option<f64> {
 }
 
 /// `XTTYPE_UINT32` (`xtopt_parse_int`) with the entry's `min`/`max`.
-pub fn parse_u32(s: &str, min: u32, max: u32, ext: &str, opt: &str) -> Result<u32, String> {
+pub(crate) fn parse_u32(s: &str, min: u32, max: u32, ext: &str, opt: &str) -> Result<u32, String> {
     crate::model::ext::strtoui(s, min as u64, max as u64)
         .map(|v| v as u32)
         .ok_or_else(|| {
@@ -718,5 +708,37 @@ mod no_panic {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn cut_c_example() {
+        use crate::model::matches::xtopt::cut_c;
+        assert_eq!(cut_c(b"abcdef", 3), b"abc");
+        assert_eq!(cut_c("ab\u{e9}".as_bytes(), 3), b"ab\xc3");
+    }
+    #[test]
+    fn inet_aton_example() {
+        use crate::model::matches::xtopt::inet_aton;
+        assert_eq!(inet_aton("10.1"), Some([10, 0, 0, 1]));
+        assert_eq!(inet_aton("0x7f.1"), Some([127, 0, 0, 1]));
+        assert_eq!(inet_aton("1.2.3.256"), None);
+    }
+    #[test]
+    fn parse_uint_range_example() {
+        use crate::model::matches::xtopt::parse_uint_range;
+        assert_eq!(parse_uint_range("3:", 0, 9, "x", "o"), Ok(((3, 9), 2)));
+        assert_eq!(parse_uint_range("4", 0, 9, "x", "o"), Ok(((4, 4), 1)));
+        assert!(parse_uint_range("4:3", 0, 9, "x", "o").is_err());
+    }
+    #[test]
+    fn strtod_example() {
+        use crate::model::matches::xtopt::strtod;
+        assert_eq!(strtod(" .5"), Some(0.5));
+        assert_eq!(strtod("0X1P-1"), Some(0.5));
+        assert_eq!(strtod("0.5 "), None);
     }
 }

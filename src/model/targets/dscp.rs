@@ -23,7 +23,7 @@ pub struct Dscp {
 }
 
 /// `class_to_dscp` (dscp_helper.c), shared with `-m dscp`.
-pub use crate::model::matches::dscp::class_to_dscp;
+pub(crate) use crate::model::matches::dscp::class_to_dscp;
 
 const SET: u8 = 0;
 const CLASS: u8 = 1;

@@ -64,14 +64,7 @@ static OPTS: [OptSpec; 7] = [
 ];
 
 /// `xtopt_parse_sysloglevel` (libxtables/xtoptions.c): 0..=7 or a name.
-///
-/// ```
-/// use nfsim::model::targets::log::parse_syslog_level;
-/// assert_eq!(parse_syslog_level("alert"), Ok(1));
-/// assert_eq!(parse_syslog_level("7"), Ok(7));
-/// assert!(parse_syslog_level("8").is_err());
-/// ```
-pub fn parse_syslog_level(s: &str) -> Result<u8, String> {
+pub(crate) fn parse_syslog_level(s: &str) -> Result<u8, String> {
     if let Some(v) = strtoui(s, 0, 7) {
         return Ok(v as u8);
     }
@@ -187,5 +180,17 @@ mod tests {
             .unwrap(),
             "-j LOG --log-macdecode"
         );
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_syslog_level_example() {
+        use crate::model::targets::log::parse_syslog_level;
+        assert_eq!(parse_syslog_level("alert"), Ok(1));
+        assert_eq!(parse_syslog_level("7"), Ok(7));
+        assert!(parse_syslog_level("8").is_err());
     }
 }

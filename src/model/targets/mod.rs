@@ -31,12 +31,20 @@ pub mod tos;
 pub mod tproxy;
 pub mod trace;
 pub mod ttl;
-pub mod util;
+pub(crate) mod util;
 
 use crate::model::registry::extension_enum;
 
 extension_enum! {
-    /// A target extension with its options.
+    /// A target extension with its options (`-j NAME ...`), the rule's
+    /// [`Verdict::Ext`](crate::model::Verdict::Ext).
+    ///
+    /// ```
+    /// use nfsim::model::{Rule, Target};
+    /// use nfsim::model::targets::reject::{Reject, RejectWith};
+    /// let r = Rule::udp().dport(53).target(Target::Reject(Reject { with: RejectWith::IcmpPortUnreachable }));
+    /// assert_eq!(r.to_string(), "-p udp -m udp --dport 53 -j REJECT --reject-with icmp-port-unreachable");
+    /// ```
     pub enum Target {
         /// `-j TRACE`
         "TRACE", Both => Trace(trace::Trace),

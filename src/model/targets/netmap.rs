@@ -29,7 +29,12 @@ pub struct Netmap {
 /// `XTTYPE_HOSTMASK` (libxtables/xtoptions.c `xtopt_parse_hostmask`): a
 /// numeric host (no resolver in nfsim) and an optional prefix length or
 /// mask.
-pub fn parse_hostmask(s: &str, family: Family, ext: &str, opt: &str) -> Result<AddrMask, String> {
+pub(crate) fn parse_hostmask(
+    s: &str,
+    family: Family,
+    ext: &str,
+    opt: &str,
+) -> Result<AddrMask, String> {
     let (host, mask) = match s.find('/') {
         Some(p) => (&s[..p], Some(&s[p + 1..])),
         None => (s, None),

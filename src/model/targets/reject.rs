@@ -106,7 +106,7 @@ impl RejectWith {
     }
     /// REJECT_parse: the first entry whose name or alias starts with `arg`
     /// (case-insensitive, so any prefix, even empty, selects an entry).
-    pub fn parse(arg: &str, family: Family) -> Result<Self, String> {
+    pub(crate) fn parse(arg: &str, family: Family) -> Result<Self, String> {
         let table: &[(RejectWith, &str, &str)] = match family {
             Family::Ipv4 => &TABLE4,
             Family::Ipv6 => &TABLE6,
@@ -127,8 +127,7 @@ impl RejectWith {
 ///
 /// ```
 /// use nfsim::model::targets::reject::{Reject, RejectWith};
-/// use nfsim::model::Family;
-/// assert_eq!(RejectWith::parse("tcp-rst", Family::Ipv4), Ok(RejectWith::TcpReset));
+/// assert_eq!(RejectWith::TcpReset.name(), "tcp-reset");
 /// let r = Reject { with: RejectWith::IcmpPortUnreachable };
 /// assert_eq!(r.with.name(), "icmp-port-unreachable");
 /// ```

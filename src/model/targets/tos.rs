@@ -60,13 +60,7 @@ const TOS_NAMES: [(&str, u8); 5] = [
 
 /// `xtopt_parse_tosmask` (libxtables/xtoptions.c): `VALUE[/MASK]` (mask
 /// defaults to 0xff) or a symbolic name (mask `name_mask`).
-///
-/// ```
-/// use nfsim::model::targets::tos::parse_tos_mask;
-/// assert_eq!(parse_tos_mask("0x1f", 0x3f), Ok((0x1f, 0xff)));
-/// assert_eq!(parse_tos_mask("minimize-delay", 0x3f), Ok((0x10, 0x3f)));
-/// ```
-pub fn parse_tos_mask(s: &str, name_mask: u8) -> Result<(u8, u8), String> {
+pub(crate) fn parse_tos_mask(s: &str, name_mask: u8) -> Result<(u8, u8), String> {
     if let Some((v, end)) = strtoui_end(s, 0, 255) {
         // tos_parse_numeric
         let illegal = || format!("Illegal value: \"{s}\"");
@@ -176,5 +170,16 @@ mod tests {
         assert!(r("-j TOS --set-tos 1/2x").is_err());
         assert!(r("-j TOS --set-tos bogus").is_err());
         assert!(roundtrip(Family::Ipv6, "filter", "INPUT", "-j TOS --set-tos 1").is_err());
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_tos_mask_example() {
+        use crate::model::targets::tos::parse_tos_mask;
+        assert_eq!(parse_tos_mask("0x1f", 0x3f), Ok((0x1f, 0xff)));
+        assert_eq!(parse_tos_mask("minimize-delay", 0x3f), Ok((0x10, 0x3f)));
     }
 }

@@ -6,13 +6,7 @@ use crate::model::ext::strtoul_prefix;
 
 /// `xtopt_parse_int` (libxtables/xtoptions.c): a base-0 number in
 /// `[min, max]`, whole string consumed, with libxtables' message.
-///
-/// ```
-/// use nfsim::model::targets::util::parse_uint;
-/// assert_eq!(parse_uint("0x10", "X", "opt", 0, 255), Ok(16));
-/// assert!(parse_uint("256", "X", "opt", 0, 255).is_err());
-/// ```
-pub fn parse_uint(s: &str, ext: &str, opt: &str, min: u64, max: u64) -> Result<u64, String> {
+pub(crate) fn parse_uint(s: &str, ext: &str, opt: &str, min: u64, max: u64) -> Result<u64, String> {
     crate::model::ext::strtoui(s, min, max).ok_or_else(|| {
         format!("{ext}: bad value for option \"--{opt}\", or out of range ({min}-{max}).")
     })
@@ -31,14 +25,7 @@ pub fn strtoui_end(s: &str, min: u64, max: u64) -> Option<(u64, &str)> {
 
 /// `xtables_parse_mark_mask` (libxtables/xtables.c): `VALUE[/MASK]`, both
 /// 32-bit base-0 numbers; the mask defaults to `0xffffffff`.
-///
-/// ```
-/// use nfsim::model::targets::util::parse_mark_mask;
-/// assert_eq!(parse_mark_mask("5", "MARK", "set-xmark"), Ok((5, u32::MAX)));
-/// assert_eq!(parse_mark_mask("0x5/0xf", "MARK", "set-xmark"), Ok((5, 15)));
-/// assert!(parse_mark_mask("4294967296", "MARK", "set-xmark").is_err());
-/// ```
-pub fn parse_mark_mask(s: &str, ext: &str, opt: &str) -> Result<(u32, u32), String> {
+pub(crate) fn parse_mark_mask(s: &str, ext: &str, opt: &str) -> Result<(u32, u32), String> {
     let bad = || format!("{ext}: bad integer value for option \"--{opt}\", or out of range.");
     let garbage = || format!("{ext}: trailing garbage after value for option \"--{opt}\".");
     let (v, rest) = strtoui_end(s, 0, u32::MAX as u64).ok_or_else(bad)?;
@@ -62,7 +49,7 @@ pub type Constraint = (u8, &'static str, u64, u64, bool);
 /// `xtables_options_fcheck` (libxtables/xtoptions.c): mandatory options,
 /// `also` requirements and `excl` conflicts, in table order, with
 /// libxtables' messages.
-pub fn fcheck(ext: &str, seen: u64, table: &[Constraint]) -> Result<(), String> {
+pub(crate) fn fcheck(ext: &str, seen: u64, table: &[Constraint]) -> Result<(), String> {
     for &(id, name, excl, also, mand) in table {
         let ef = 1u64 << id;
         if mand && seen & ef == 0 {
@@ -96,7 +83,7 @@ pub use crate::model::ext::save_string;
 /// `XTTYPE_STRING` with `XTOPT_PUT`: length limits (`min`, `max`, 0 = none)
 /// checked with libxtables' messages, then truncated to `size - 1` bytes
 /// (bytes, as `strncpy` cuts them).
-pub fn put_string(
+pub(crate) fn put_string(
     s: &[u8],
     min: usize,
     max: usize,
@@ -117,7 +104,7 @@ pub fn put_string(
 
 /// The kernel's `xt_check_target` table restriction
 /// (net/netfilter/x_tables.c).
-pub fn require_table(
+pub(crate) fn require_table(
     ctx: &crate::model::ext::CheckCtx,
     table: crate::model::TableKind,
     name: &str,
@@ -134,7 +121,7 @@ pub fn require_table(
 
 /// The kernel's `xt_check_target` hook restriction: every hook the rule is
 /// reachable from must be in `allowed` (bit per [`crate::model::Hook`]).
-pub fn require_hooks(
+pub(crate) fn require_hooks(
     ctx: &crate::model::ext::CheckCtx,
     allowed: crate::model::HookMask,
     name: &str,
@@ -150,7 +137,7 @@ pub fn require_hooks(
 
 /// The kernel's `xt_check_target` protocol restriction (`.proto`): `-p
 /// PROTO` without `!`.
-pub fn require_proto(
+pub(crate) fn require_proto(
     ctx: &crate::model::ext::CheckCtx,
     proto: u8,
     name: &str,
@@ -295,5 +282,23 @@ pub(crate) mod tests {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod doc_examples {
+    //! The examples of crate-private helpers, run as unit tests.
+    #[test]
+    fn parse_mark_mask_example() {
+        use crate::model::targets::util::parse_mark_mask;
+        assert_eq!(parse_mark_mask("5", "MARK", "set-xmark"), Ok((5, u32::MAX)));
+        assert_eq!(parse_mark_mask("0x5/0xf", "MARK", "set-xmark"), Ok((5, 15)));
+        assert!(parse_mark_mask("4294967296", "MARK", "set-xmark").is_err());
+    }
+    #[test]
+    fn parse_uint_example() {
+        use crate::model::targets::util::parse_uint;
+        assert_eq!(parse_uint("0x10", "X", "opt", 0, 255), Ok(16));
+        assert!(parse_uint("256", "X", "opt", 0, 255).is_err());
     }
 }
