@@ -106,7 +106,8 @@ pub(crate) struct RunArgs {
     /// (`INDEX DEV|out HEX`, one line per packet, `repeat` expanded).
     #[arg(long, conflicts_with_all = ["json", "check", "summary", "pcap_in"])]
     pub dump_packets: bool,
-    /// No progress bar even on a terminal.
+    /// No progress line (shown on standard error when it is a terminal
+    /// and standard output is not, or with --summary).
     #[arg(long)]
     pub no_progress: bool,
 }
@@ -367,9 +368,21 @@ impl PcapIn {
         let err = |e: &dyn std::fmt::Display| format!("--pcap-in {path}: {e}");
         let mut f = File::open(path).map_err(|e| err(&e))?;
         let mut magic = [0u8; 4];
-        io::Read::read_exact(&mut f, &mut magic).map_err(|e| err(&e))?;
+        io::Read::read_exact(&mut f, &mut magic)
+            .map_err(|_| err(&"not a pcap or pcapng capture (shorter than 4 bytes)"))?;
         io::Seek::rewind(&mut f).map_err(|e| err(&e))?;
         let r = BufReader::new(f);
+        let pcap_magics = [
+            [0xa1, 0xb2, 0xc3, 0xd4],
+            [0xd4, 0xc3, 0xb2, 0xa1],
+            [0xa1, 0xb2, 0x3c, 0x4d],
+            [0x4d, 0x3c, 0xb2, 0xa1],
+        ];
+        if magic != [0x0a, 0x0d, 0x0d, 0x0a] && !pcap_magics.contains(&magic) {
+            return Err(err(
+                &"not a pcap or pcapng capture (its first 4 bytes are no capture's magic number)",
+            ));
+        }
         if magic == [0x0a, 0x0d, 0x0d, 0x0a] {
             Ok(PcapIn::Ng(PcapNgReader::new(r).map_err(|e| err(&e))?))
         } else {
@@ -877,7 +890,11 @@ pub(crate) fn run(
         agree: 0,
         expected: 0,
         progress: Progress {
-            on: !a.no_progress && io::stderr().is_terminal(),
+            // On a terminal only, and never mixed with answers printed on
+            // the same terminal.
+            on: !a.no_progress
+                && io::stderr().is_terminal()
+                && (a.summary || !io::stdout().is_terminal()),
             total,
             last: std::time::Instant::now(),
         },

@@ -567,3 +567,71 @@ fn pcap_in_reproduces_the_run_and_pcap_out_opens_in_tcpdump() {
         "{out}"
     );
 }
+
+#[test]
+fn pcap_in_errors() {
+    use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
+    use pcap_file::DataLink;
+    use std::time::Duration;
+
+    let ip = nfsim::question::Question::parse("in eth0 udp 192.0.2.28:5000 > 192.0.2.1:53")
+        .unwrap()
+        .build()
+        .unwrap();
+    let write = |name: &str, lt: DataLink, times: &[u64]| {
+        let p = scratch(name, "");
+        let f = std::fs::File::create(&p).unwrap();
+        let h = PcapHeader {
+            datalink: lt,
+            ..PcapHeader::default()
+        };
+        let mut w = PcapWriter::with_header(f, h).unwrap();
+        for t in times {
+            w.write_packet(&PcapPacket::new(
+                Duration::from_millis(*t),
+                ip.len() as u32,
+                &ip,
+            ))
+            .unwrap();
+        }
+        p
+    };
+    let ok = write("ok.pcap", DataLink::RAW, &[1000, 1500]);
+    let (code, out, err) = nfsim(&["run", "--summary", "--pcap-in", s(&ok), "--in-dev", "eth0"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "2 packets\n  accept: 2\n"),
+        "{err}"
+    );
+    let cases = [
+        (ok.clone(), vec![], "give --in-dev DEV"),
+        (
+            ok.clone(),
+            vec!["--in-dev", "eth9"],
+            "packet 0: the host has no device eth9",
+        ),
+        (
+            write("back.pcap", DataLink::RAW, &[1000, 999]),
+            vec!["--in-dev", "eth0"],
+            "packet 1: its timestamp is earlier than the one before",
+        ),
+        (
+            write("usb.pcap", DataLink::USB_LINUX, &[1000]),
+            vec!["--in-dev", "eth0"],
+            "is not read (Ethernet, raw IP, Linux cooked, BSD loopback are)",
+        ),
+        (
+            scratch("not.pcap", "hello, world"),
+            vec!["--in-dev", "eth0"],
+            "not a pcap or pcapng capture",
+        ),
+    ];
+    for (cap, extra, want) in cases {
+        let mut args = vec!["run", "--pcap-in", s(&cap)];
+        args.extend(extra);
+        let (code, _, err) = nfsim(&args);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains(want), "{args:?}: want {want:?} in {err:?}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
