@@ -346,7 +346,11 @@ fn default_sysctls(mut s: BTreeMap<String, i64>) -> BTreeMap<String, i64> {
 
 /// 1-based line and column of byte `offset` in `text`.
 pub(crate) fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let line = before.matches('\n').count() + 1;
     let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, col)
@@ -967,5 +971,154 @@ pub(crate) fn build_packet(p: &Fields) -> Result<Vec<u8>, String> {
             transport!(ip)
         }
         _ => Err("address family mismatch".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn positions_and_hints() {
+        assert_eq!(line_col("ab\ncd", 4), (2, 2));
+        assert_eq!(line_col("é\né", 5), (2, 2));
+        // Inside a multi-byte character: the character's position.
+        assert_eq!(line_col("aé", 2), (1, 2));
+        assert_eq!(
+            unknown_field_hint("unknown field `sprot`, expected one of `src`, `sport`"),
+            "unknown field `sprot` (did you mean `sport`?)"
+        );
+        assert_eq!(
+            unknown_field_hint("unknown field `zzzzzz`, expected `a` or `b`"),
+            "unknown field `zzzzzz`, expected `a` or `b`"
+        );
+    }
+
+    const FIELDS: &[&str] = &[
+        "proto",
+        "protonum",
+        "src",
+        "dst",
+        "sport",
+        "dport",
+        "flags",
+        "seq",
+        "ack",
+        "window",
+        "urg",
+        "tcp_options",
+        "tcp_options_hex",
+        "doff",
+        "icmp_type",
+        "icmp_code",
+        "type",
+        "code",
+        "id",
+        "icmp_id",
+        "icmp_seq",
+        "mtu",
+        "rest_hex",
+        "inner",
+        "inner_len",
+        "ttl",
+        "hlim",
+        "tos",
+        "tc",
+        "flowlabel",
+        "ip_id",
+        "df",
+        "mf",
+        "frag_offset",
+        "ip_options_hex",
+        "ext",
+        "payload",
+        "payload_hex",
+        "length",
+        "bad_csum",
+        "bad_ip_csum",
+        "udp_len",
+        "fragment",
+        "frag_id",
+        "at_ms",
+        "gap_ms",
+        "repeat",
+        "hex",
+        "family",
+        "reply",
+        "flow",
+        "expect",
+    ];
+    const VALUES: &[&str] = &[
+        "0",
+        "1",
+        "-1",
+        "7",
+        "8",
+        "255",
+        "256",
+        "65535",
+        "65536",
+        "4294967296",
+        "1e400",
+        "-0.5",
+        "true",
+        "\"\"",
+        "\"S\"",
+        "\"udp\"",
+        "\"icmp\"",
+        "\"other\"",
+        "\"zz\"",
+        "\"abc\"",
+        "\"0001\"",
+        "\"00010203040506\"",
+        "[]",
+        "[0, 8]",
+        "[8, 7]",
+        "[0, 100000]",
+        "[\"mss=1460\", \"sack=1,2,3\", \"ts=1\"]",
+        "[{ type = \"frag\", offset = 3 }]",
+        "[{ type = \"rthdr\" }, { type = \"hbh\", data_hex = \"ff\" }]",
+        "{ proto = \"udp\", src = \"192.0.2.1\", dst = \"192.0.2.2\" }",
+        "{ flow = \"c\" }",
+        "\"2001:db8::1\"",
+        "\"192.0.2.9\"",
+        "{}",
+    ];
+
+    proptest! {
+        /// Whatever values a scenario's packet fields hold, reading it
+        /// gives a scenario or an error, never a panic.
+        #[test]
+        fn fields_never_panic(
+            picks in proptest::collection::vec((0..FIELDS.len(), 0..VALUES.len()), 1..6),
+            v6 in any::<bool>(),
+        ) {
+            let (src, dst) = if v6 {
+                ("2001:db8::20", "2001:db8::1")
+            } else {
+                ("192.0.2.20", "192.0.2.1")
+            };
+            let mut fields = vec![
+                "in = \"eth0\"".to_string(),
+                format!("src = \"{src}\""),
+                format!("dst = \"{dst}\""),
+            ];
+            for (f, v) in picks {
+                let f = FIELDS[f];
+                fields.retain(|x| !x.starts_with(&format!("{f} =")));
+                fields.push(format!("{f} = {}", VALUES[v]));
+            }
+            let text = format!(
+                "name = \"p\"\nflows.c = {{ in = \"eth0\" }}\npackets = [ {{ {} }} ]\n",
+                fields.join(", ")
+            );
+            let r = parse(&text, "p.toml");
+            if let Ok(s) = &r {
+                for (_, t) in s.schedule().take(3) {
+                    prop_assert!(!t.is_nan());
+                }
+            }
+        }
     }
 }
