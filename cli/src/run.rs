@@ -34,6 +34,7 @@ Examples:
   nfsim run tests/traces/tutorial-conntrack-lo-block.toml
   nfsim run --json scenario.toml
   nfsim run --check tests/traces/reject-ipv4.toml     (against reject-ipv4.json beside it)
+  nfsim run tests/traces/reject-ipv4.json              (a trace file: its packets at its times)
   nfsim run --summary big.toml                       (verdict counts only)
   nfsim run --pcap-in capture.pcapng --in-dev eth0 --rules rules.v4 --host host.toml
   nfsim run scenario.toml --pcap-out emitted.pcapng   (then: tcpdump -r emitted.pcapng)
@@ -46,7 +47,8 @@ hold `expect = { verdict = \"drop\", local = false, trace = [...], log = [...] }
 /// The options of `nfsim run`.
 #[derive(clap::Args)]
 pub(crate) struct RunArgs {
-    /// The scenario (TOML). Without it, `--pcap-in` gives the packets and
+    /// The scenario (TOML), or a trace file (JSON: its packets at its
+    /// times). Without it, `--pcap-in` gives the packets and
     /// `--rules`/`--host`/`--iface`... the host.
     #[arg(value_name = "SCENARIO")]
     pub scenario: Option<String>,
@@ -687,6 +689,41 @@ fn load_recording(path: &str) -> Result<Recording, String> {
     })
 }
 
+/// Whether a file holds JSON (a trace) rather than TOML (a scenario): a
+/// scenario never starts with `{`.
+fn is_json(path: &str) -> bool {
+    std::fs::read(path).is_ok_and(|b| b.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{'))
+}
+
+/// A trace file's host, rules and packets as a scenario (each packet at
+/// its recorded time).
+fn scenario_of_trace(t: &TraceFile) -> Result<Scenario, String> {
+    let (v4, v6) = t.rulesets().map_err(|e| e.to_string())?;
+    let mut packets = Vec::with_capacity(t.packets.len());
+    for (i, p) in t.packets.iter().enumerate() {
+        let dir = match (&p.in_dev, p.out) {
+            (_, Some(true)) => Dir::Out,
+            (Some(d), _) => Dir::In(d.clone()),
+            (None, _) => return Err(format!("packets[{i}]: neither `in` nor `out`")),
+        };
+        packets.push(scenario::ScnPacket {
+            dir,
+            bytes: nfsim::replay::from_hex(&p.hex).map_err(|e| format!("packets[{i}].hex: {e}"))?,
+            at_ms: Some(p.at_ms),
+            gap_ms: 0.0,
+            repeat: 1,
+            line: 0,
+            expect: None,
+        });
+    }
+    Ok(Scenario {
+        host: t.host.clone(),
+        v4,
+        v6,
+        packets,
+    })
+}
+
 /// Checks that a recording was made from this scenario: the same host,
 /// rules and packets (bytes and directions).
 fn same_as_recording(s: &Scenario, r: &Recording) -> Result<(), String> {
@@ -788,7 +825,20 @@ pub(crate) fn run(
     if a.scenario.is_none() && a.pcap_in.is_none() {
         fail!(2, "give a SCENARIO, or --pcap-in FILE");
     }
+    // A trace file (JSON) instead of a scenario: its packets at its
+    // times, checked against its own `expect`s.
+    let mut own_recording = None;
     let scn = match &a.scenario {
+        Some(p) if is_json(p) => match load_recording(p).and_then(|r| {
+            let s = scenario_of_trace(&r.trace).map_err(|e| format!("{p}: {e}"))?;
+            Ok((r, s))
+        }) {
+            Ok((r, s)) => {
+                own_recording = Some(r);
+                Some(s)
+            }
+            Err(e) => fail!(2, "{e}"),
+        },
         Some(p) => match scenario::load(p) {
             Ok(s) => Some(s),
             Err(e) => fail!(2, "{e}"),
@@ -809,7 +859,9 @@ pub(crate) fn run(
         return Ok(ExitCode::SUCCESS);
     }
     // The recording to check against.
-    let recording = if a.check && a.pcap_in.is_none() {
+    let recording = if let (Some(r), None) = (own_recording, &a.against) {
+        Some(r)
+    } else if a.check && a.pcap_in.is_none() {
         let path = a.against.clone().or_else(|| {
             let s = a.scenario.as_deref()?;
             let j = std::path::Path::new(s).with_extension("json");
@@ -835,7 +887,9 @@ pub(crate) fn run(
         if let Err(e) = same_as_recording(s, r) {
             fail!(2, "{e}");
         }
-        let _ = writeln!(err, "nfsim run: checking against the recording {}", r.path);
+        if a.check && Some(r.path.as_str()) != a.scenario.as_deref() {
+            let _ = writeln!(err, "nfsim run: checking against the recording {}", r.path);
+        }
     }
     let hz = recording.as_ref().map(|r| r.trace.recorded_with.hz);
     let (mut cfg, v4, v6) = match &scn {

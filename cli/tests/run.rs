@@ -635,3 +635,34 @@ fn pcap_in_errors() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+#[test]
+fn a_trace_file_runs_as_replay_checks_it() {
+    // The generated traces have no scenario: every fifth of them, and one
+    // hand-written trace, run as trace files.
+    let mut traces: Vec<PathBuf> = std::fs::read_dir(root().join("tests/traces/generated"))
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    traces.sort();
+    let mut picked: Vec<PathBuf> = traces.into_iter().step_by(5).collect();
+    picked.push(root().join("tests/traces/reject-ipv4.json"));
+    for t in &picked {
+        let run = nfsim(&["run", "--check", s(t)]);
+        let replay = nfsim(&["replay", "--check", s(t)]);
+        assert_eq!((run.0, &run.1), (replay.0, &replay.1), "{}", t.display());
+        assert!(!run.2.contains("panicked"), "{}", run.2);
+    }
+    // Without --check: one answer per packet, as `trace` prints them.
+    let (code, out, err) = nfsim(&[
+        "run",
+        "--json",
+        s(&root().join("tests/traces/reject-ipv4.json")),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.lines().count(), 23);
+}
