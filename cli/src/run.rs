@@ -67,7 +67,9 @@ pub(crate) struct RunArgs {
     #[arg(long, conflicts_with = "check")]
     pub summary: bool,
     /// Read the packets from a capture (pcap or pcapng; Ethernet, raw IP,
-    /// Linux cooked); its timestamps are the clock.
+    /// Linux cooked, BSD loopback); its timestamps are the clock. With
+    /// SCENARIO, the scenario gives the host and rules (its packets are
+    /// not sent).
     #[arg(long, value_name = "FILE")]
     pub pcap_in: Option<String>,
     /// The device the captured packets arrive on (default: a pcapng
