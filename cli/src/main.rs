@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use nfsim::model::Family;
 use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
+mod run;
+mod scenario;
 mod trace;
 
 /// Writes one line to the error stream `$e`, ignoring failures: a closed
@@ -68,6 +70,11 @@ enum Cmd {
     /// conntrack, what left the host.
     #[command(after_help = trace::EXAMPLES)]
     Trace(trace::TraceArgs),
+    /// Run a scenario (the kernel recorder's TOML format) or a capture
+    /// through one host: each packet answered as `trace` answers it, or
+    /// checked against the kernel's recording or the scenario's `expect`.
+    #[command(after_help = run::EXAMPLES)]
+    Run(run::RunArgs),
     /// Time the packet path: replay a trace's packets N times on one host
     /// (nothing printed per packet) and print packets per second.
     Bench {
@@ -336,6 +343,12 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
     match cli.cmd {
         Cmd::Replay { file, check } => replay_cmd(&file, check, w, err),
         Cmd::Bench { file, repeat } => bench_cmd(&file, repeat, w, err),
+        Cmd::Run(a) => {
+            use std::io::IsTerminal;
+            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && io::stdout().is_terminal();
+            run::run(&a, color, w, err)
+        }
         Cmd::Trace(a) => {
             use std::io::IsTerminal;
             let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())

@@ -60,7 +60,7 @@ pub(crate) struct TraceArgs {
     #[arg(long, value_name = "FILE")]
     pub rules6: Option<String>,
     /// The host: a JSON `host` object of the trace format, or a whole trace
-    /// file whose `host` is used.
+    /// file or scenario (TOML) whose `host` is used.
     #[arg(long, value_name = "FILE")]
     pub host: Option<String>,
     /// A device and an address of it (repeatable).
@@ -178,7 +178,10 @@ fn parse_packets(args: &[String]) -> Result<Vec<Item>, String> {
 /// Reads a ruleset file: a script of iptables commands or restore text.
 /// Returns (the IPv4 ruleset, the IPv6 ruleset) it gives, `None` for a
 /// family it does not give.
-fn load_rules(path: &str, family: Family) -> Result<(Option<Ruleset>, Option<Ruleset>), String> {
+pub(crate) fn load_rules(
+    path: &str,
+    family: Family,
+) -> Result<(Option<Ruleset>, Option<Ruleset>), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     let text = std::str::from_utf8(&bytes).ok();
     if let Some(t) = text.filter(|t| nfsim::syntax::script::looks_like_script(t)) {
@@ -222,8 +225,21 @@ fn add_iface(cfg: &mut HostConfig, name: &str) -> usize {
 }
 
 /// The host of `--host`.
-fn host_file(path: &str) -> Result<HostConfig, String> {
+pub(crate) fn host_file(path: &str) -> Result<HostConfig, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
+    // A scenario (TOML) never starts with `{`; a JSON host or trace does.
+    if !text.trim_start().starts_with('{') {
+        let t = nfsim::replay::TraceFile {
+            format: "nfsim-trace/1".into(),
+            name: String::new(),
+            description: String::new(),
+            recorded_with: nfsim::replay::RecordedWith::default(),
+            host: super::scenario::load_host(path)?,
+            rules: nfsim::replay::RulesSpec::default(),
+            packets: Vec::new(),
+        };
+        return t.host_config().map_err(|e| format!("{path}: {e}"));
+    }
     let v: serde_json::Value = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
     let (host, hz) = match v.get("host") {
         Some(h) => (
@@ -251,8 +267,12 @@ fn host_file(path: &str) -> Result<HostConfig, String> {
     t.host_config().map_err(|e| format!("{path}: {e}"))
 }
 
-fn apply_options(cfg: &mut HostConfig, a: &TraceArgs) -> Result<(), String> {
-    for s in &a.ifaces {
+pub(crate) fn apply_options(
+    cfg: &mut HostConfig,
+    ifaces: &[String],
+    routes: &[String],
+) -> Result<(), String> {
+    for s in ifaces {
         let (name, addr) = s
             .split_once('=')
             .ok_or_else(|| format!("--iface {s}: expected NAME=ADDR/PREFIX"))?;
@@ -265,7 +285,7 @@ fn apply_options(cfg: &mut HostConfig, a: &TraceArgs) -> Result<(), String> {
         let i = add_iface(cfg, name);
         cfg.interfaces[i].addrs.push(net);
     }
-    for s in &a.routes {
+    for s in routes {
         let (dst, via) = s
             .split_once('=')
             .ok_or_else(|| format!("--route {s}: expected PREFIX=GATEWAY[@DEV]"))?;
@@ -489,6 +509,22 @@ fn assume_host(items: &[Item], rulesets: &[&Ruleset], forward: bool) -> HostConf
     cfg
 }
 
+/// `--sysctl NAME=VALUE` options, each replacing the host's value.
+pub(crate) fn apply_sysctls(cfg: &mut HostConfig, sysctls: &[String]) -> Result<(), String> {
+    for s in sysctls {
+        let (k, v) = s
+            .split_once('=')
+            .ok_or_else(|| format!("--sysctl {s}: expected NAME=VALUE"))?;
+        let v = v
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| format!("--sysctl {s}: the value is a number"))?;
+        cfg.sysctls.retain(|(n, _)| n != k);
+        cfg.sysctls.push((k.to_string(), v));
+    }
+    Ok(())
+}
+
 fn set_forwarding(cfg: &mut HostConfig) {
     for n in ["net.ipv4.ip_forward", "net.ipv6.conf.all.forwarding"] {
         cfg.sysctls.retain(|(k, _)| k != n);
@@ -532,8 +568,8 @@ fn describe_host(cfg: &HostConfig) -> String {
     s
 }
 
-struct Style {
-    on: bool,
+pub(crate) struct Style {
+    pub on: bool,
 }
 
 impl Style {
@@ -547,7 +583,7 @@ impl Style {
 }
 
 /// A one-line summary of a packet, as tcpdump prints it.
-fn summary(b: &[u8]) -> String {
+pub(crate) fn summary(b: &[u8]) -> String {
     let (v4, src, dst, proto, l4): (bool, IpAddr, IpAddr, u8, &[u8]) =
         match b.first().map(|x| x >> 4) {
             Some(4) if b.len() >= 20 => {
@@ -753,9 +789,9 @@ fn hooks_crossed(steps: &[Step]) -> Vec<(String, Vec<String>)> {
     out
 }
 
-type CtSnap = HashMap<nfsim::conntrack::CtHandle, (String, u64)>;
+pub(crate) type CtSnap = HashMap<nfsim::conntrack::CtHandle, (String, u64)>;
 
-fn ct_snapshot(host: &Host, now: Instant) -> CtSnap {
+pub(crate) fn ct_snapshot(host: &Host, now: Instant) -> CtSnap {
     let ct = host.conntrack();
     ct.entries(now)
         .filter_map(|h| {
@@ -765,6 +801,292 @@ fn ct_snapshot(host: &Host, now: Instant) -> CtSnap {
             ))
         })
         .collect()
+}
+
+/// The `verdict` of `--json`: `accept` when the packet reached its
+/// destination (delivered locally or left the host), else `drop`,
+/// `reject`, `queue`, `stolen`, `fragment-queued`, `unsupported`.
+pub(crate) fn verdict_of(d: &Disposition) -> &'static str {
+    match d {
+        Disposition::Delivered { .. }
+        | Disposition::Forwarded { .. }
+        | Disposition::Sent { .. } => "accept",
+        Disposition::Dropped { .. } => "drop",
+        Disposition::Rejected { .. } => "reject",
+        Disposition::Queued { .. } => "queue",
+        Disposition::Stolen { .. } => "stolen",
+        Disposition::FragmentQueued => "fragment-queued",
+        Disposition::Unsupported(_) => "unsupported",
+        _ => "none",
+    }
+}
+
+/// A packet as `report` shows it.
+pub(crate) struct Shown<'a> {
+    /// Its index (shown 1-based).
+    pub n: usize,
+    /// Its description.
+    pub text: &'a str,
+    /// Its time.
+    pub at_ms: f64,
+    /// A blank line before its block (text output).
+    pub blank_before: bool,
+}
+
+/// What `report` says about one packet: the JSON object (`--json`) or the
+/// text block.
+pub(crate) struct Report {
+    pub json: Option<serde_json::Value>,
+    pub text: String,
+}
+
+/// The answer for one packet the host just handled (`out`, the `steps`
+/// an `Explain` sink saw, the conntrack table `before` it), as `nfsim
+/// trace` prints it.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn report(
+    host: &Host,
+    rs: &Ruleset,
+    now: Instant,
+    before: &CtSnap,
+    out: &Outcome,
+    steps: &[Step],
+    shown: &Shown,
+    json: bool,
+    style: &Style,
+) -> Report {
+    let after = ct_snapshot(host, now);
+    let disp = out.disposition();
+    let dev_name = |d: usize| host.device(d).unwrap_or("?").to_string();
+    let verdict = verdict_of(&disp);
+    let delivered: Option<String> = match disp {
+        Disposition::Delivered { .. } => Some("local".into()),
+        Disposition::Forwarded { dev } | Disposition::Sent { dev } => Some(dev_name(dev)),
+        _ => None,
+    };
+    let (decided, reason): (Option<Decided>, Option<String>) = match disp {
+        Disposition::Dropped { reason, at } => match at {
+            Some(r) => (Some(from_ref(&r, reason == DropReason::Policy)), None),
+            None => (None, Some(reason.to_string())),
+        },
+        Disposition::Rejected { at }
+        | Disposition::Queued { at, .. }
+        | Disposition::Stolen { at } => (Some(from_ref(&at, false)), None),
+        Disposition::Delivered { .. }
+        | Disposition::Forwarded { .. }
+        | Disposition::Sent { .. } => {
+            let hook = match disp {
+                Disposition::Delivered { .. } => "INPUT",
+                Disposition::Forwarded { .. } => "FORWARD",
+                _ => "OUTPUT",
+            };
+            match accepted_by(steps, hook, rs) {
+                Some(d) => (Some(d), None),
+                None => (
+                    None,
+                    Some(format!("no filter {hook} rules: nothing stopped it")),
+                ),
+            }
+        }
+        Disposition::Unsupported(why) => (
+            None,
+            Some(format!("nfsim cannot reproduce this path: {why}")),
+        ),
+        other => (None, Some(other.to_string())),
+    };
+    let decided_text = decided
+        .as_ref()
+        .and_then(|d| rule_text(rs, d.table, d.chain, d.kind, d.num));
+    let logs: Vec<&str> = out.logs().collect();
+    let emitted: Vec<(String, &[u8])> = out.emitted().map(|(d, b)| (dev_name(d), b)).collect();
+
+    if json {
+        let path: Vec<serde_json::Value> = steps
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "table": s.table.to_string(),
+                    "chain": s.chain.to_string(),
+                    "rule": if s.rule(rs).is_some() {
+                        serde_json::json!(s.num)
+                    } else {
+                        serde_json::json!(s.kind.as_str())
+                    },
+                    "text": rule_text(rs, s.table, s.chain, s.kind, s.num),
+                    "matched": s.result == StepResult::Matched,
+                    "failed": s.failed_part(rs),
+                })
+            })
+            .collect();
+        let mut conntrack: Vec<nfsim::replay::CtSpec> = after
+            .values()
+            .map(|(e, t)| nfsim::replay::CtSpec {
+                entry: e.clone(),
+                timeout: *t as i64,
+            })
+            .collect();
+        conntrack.sort_by(|a, b| a.entry.cmp(&b.entry));
+        let mut obj = serde_json::json!({
+            "packet": shown.text,
+            "at_ms": shown.at_ms,
+            "verdict": verdict,
+            "delivered": delivered,
+            "decided_by": decided.as_ref().map(|d| serde_json::json!({
+                "table": d.table.to_string(),
+                "chain": d.chain.to_string(),
+                "rule": match d.rule { Some(n) => serde_json::json!(n), None => serde_json::json!("policy") },
+                "text": decided_text,
+            })),
+            "path": path,
+            "log": logs,
+            "emitted": emitted.iter().map(|(d, b)| serde_json::json!({
+                "dev": d, "hex": nfsim::replay::to_hex(b), "summary": summary(b),
+            })).collect::<Vec<_>>(),
+            "conntrack": conntrack,
+        });
+        if let Some(r) = &reason {
+            obj["reason"] = serde_json::json!(r);
+        }
+        return Report {
+            json: Some(obj),
+            text: String::new(),
+        };
+    }
+
+    // For people.
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}{} {}{}",
+        if shown.blank_before { "\n" } else { "" },
+        style.paint("1", &format!("packet {}:", shown.n + 1)),
+        shown.text,
+        if shown.at_ms > 0.0 {
+            format!("  (at {} ms)", shown.at_ms)
+        } else {
+            String::new()
+        }
+    );
+    // A REJECT ends the packet's walk at its rule: the steps after it
+    // are those of the reply it caused.
+    let own_end = match (&disp, &decided) {
+        (Disposition::Rejected { .. }, Some(d)) => steps
+            .iter()
+            .position(|st| {
+                st.table == d.table
+                    && st.chain == d.chain
+                    && st.num == d.num
+                    && st.result == StepResult::Matched
+            })
+            .map_or(steps.len(), |p| p + 1),
+        _ => steps.len(),
+    };
+    let hooks = hooks_crossed(&steps[..own_end]);
+    if !hooks.is_empty() {
+        let h: Vec<String> = hooks
+            .iter()
+            .map(|(h, t)| format!("{h} ({})", t.join(" ")))
+            .collect();
+        let _ = writeln!(s, "  hooks: {}", h.join(" -> "));
+    }
+    for (k, st) in steps.iter().enumerate() {
+        if k == own_end {
+            let _ = writeln!(s, "  the reply it caused:");
+        }
+        let head = match st.save_text(rs) {
+            Some(t) => format!("{} {} #{}: {t}", st.table, st.chain, st.num),
+            None => format!(
+                "{} {} {}",
+                st.table,
+                st.chain,
+                match st.kind {
+                    TraceKind::Policy => rule_text(rs, st.table, st.chain, st.kind, st.num)
+                        .unwrap_or_else(|| "policy".into()),
+                    k => format!("({} at the chain's end)", k.as_str()),
+                }
+            ),
+        };
+        let res = match st.failed_part(rs) {
+            Some(p) => style.paint("2", &format!("no match ({p})")),
+            None => style.paint("32", "matched"),
+        };
+        let _ = writeln!(s, "    {head}  -> {res}");
+    }
+    let vtext = match (verdict, &delivered) {
+        ("accept", Some(d)) if d == "local" => "ACCEPT, delivered locally".to_string(),
+        ("accept", Some(d)) => format!(
+            "ACCEPT, left by {d}{}",
+            if matches!(disp, Disposition::Forwarded { .. }) {
+                " (forwarded)"
+            } else {
+                ""
+            }
+        ),
+        (v, _) => v.to_uppercase(),
+    };
+    let vcol = if verdict == "accept" { "1;32" } else { "1;31" };
+    let _ = writeln!(s, "  verdict: {}", style.paint(vcol, &vtext));
+    match (&decided, &decided_text) {
+        (Some(d), text) => {
+            let which = match d.rule {
+                Some(n) => format!("rule {n}"),
+                None => "policy".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "  decided by: {} {} {which}{}",
+                d.table,
+                d.chain,
+                text.as_ref().map(|t| format!(": {t}")).unwrap_or_default()
+            );
+        }
+        (None, _) => {
+            let _ = writeln!(
+                s,
+                "  decided by: no rule ({})",
+                reason.as_deref().unwrap_or("?")
+            );
+        }
+    }
+    for l in &logs {
+        let _ = writeln!(s, "  log: {l}");
+    }
+    let mut ct_lines = Vec::new();
+    let mut after_sorted: Vec<_> = after.iter().collect();
+    after_sorted.sort_by(|x, y| x.1 .0.cmp(&y.1 .0));
+    let mut before_sorted: Vec<_> = before.iter().collect();
+    before_sorted.sort_by(|x, y| x.1 .0.cmp(&y.1 .0));
+    for (h, (e, t)) in after_sorted {
+        match before.get(h) {
+            None => ct_lines.push(format!("new: {e} (timeout {t}s)")),
+            Some((be, bt)) if be != e || bt != t => {
+                ct_lines.push(format!("before: {be} (timeout {bt}s)"));
+                ct_lines.push(format!("after:  {e} (timeout {t}s)"));
+            }
+            Some(_) => {}
+        }
+    }
+    for (h, (e, _)) in before_sorted {
+        if !after.contains_key(h) {
+            ct_lines.push(format!("removed: {e}"));
+        }
+    }
+    if ct_lines.is_empty() {
+        let _ = writeln!(s, "  conntrack: no change");
+    }
+    for l in ct_lines {
+        let _ = writeln!(s, "  conntrack {l}");
+    }
+    for (d, b) in &emitted {
+        let _ = writeln!(s, "  sent on {d}: {}", summary(b));
+    }
+    if emitted.is_empty() {
+        let _ = writeln!(s, "  nothing left the host");
+    }
+    Report {
+        json: None,
+        text: s,
+    }
 }
 
 /// Runs `nfsim trace`.
@@ -831,18 +1153,11 @@ pub(crate) fn run(
     } else {
         assume_host(&items, &[&v4, &v6], a.forward)
     };
-    if let Err(e) = apply_options(&mut cfg, a) {
+    if let Err(e) = apply_options(&mut cfg, &a.ifaces, &a.routes) {
         fail!(2, "{e}");
     }
-    for s in &a.sysctls {
-        let Some((k, v)) = s.split_once('=') else {
-            fail!(2, "--sysctl {s}: expected NAME=VALUE");
-        };
-        let Ok(v) = v.trim().parse::<i64>() else {
-            fail!(2, "--sysctl {s}: the value is a number");
-        };
-        cfg.sysctls.retain(|(n, _)| n != k);
-        cfg.sysctls.push((k.to_string(), v));
+    if let Err(e) = apply_sysctls(&mut cfg, &a.sysctls) {
+        fail!(2, "{e}");
     }
     if a.forward && explicit {
         set_forwarding(&mut cfg);
@@ -885,246 +1200,31 @@ pub(crate) fn run(
             }
             Direction::Out => host.send(&it.bytes, now, &mut out, &mut explain),
         }
-        let after = ct_snapshot(&host, now);
         let rs = match family_of(&it.q) {
             Family::Ipv4 => &v4,
             Family::Ipv6 => &v6,
         };
-        let disp = out.disposition();
-        let dev_name = |d: usize| host.device(d).unwrap_or("?").to_string();
-        let (verdict, delivered): (&str, Option<String>) = match disp {
-            Disposition::Delivered { .. } => ("accept", Some("local".into())),
-            Disposition::Forwarded { dev } | Disposition::Sent { dev } => {
-                ("accept", Some(dev_name(dev)))
-            }
-            Disposition::Dropped { .. } => ("drop", None),
-            Disposition::Rejected { .. } => ("reject", None),
-            Disposition::Queued { .. } => ("queue", None),
-            Disposition::Stolen { .. } => ("stolen", None),
-            Disposition::FragmentQueued => ("fragment-queued", None),
-            Disposition::Unsupported(_) => ("unsupported", None),
-            _ => ("none", None),
+        let shown = Shown {
+            n,
+            text: &it.text,
+            at_ms: it.at_ms,
+            blank_before: n > 0 || !explicit,
         };
-        let (decided, reason): (Option<Decided>, Option<String>) = match disp {
-            Disposition::Dropped { reason, at } => match at {
-                Some(r) => (Some(from_ref(&r, reason == DropReason::Policy)), None),
-                None => (None, Some(reason.to_string())),
-            },
-            Disposition::Rejected { at }
-            | Disposition::Queued { at, .. }
-            | Disposition::Stolen { at } => (Some(from_ref(&at, false)), None),
-            Disposition::Delivered { .. }
-            | Disposition::Forwarded { .. }
-            | Disposition::Sent { .. } => {
-                let hook = match disp {
-                    Disposition::Delivered { .. } => "INPUT",
-                    Disposition::Forwarded { .. } => "FORWARD",
-                    _ => "OUTPUT",
-                };
-                match accepted_by(&explain.steps, hook, rs) {
-                    Some(d) => (Some(d), None),
-                    None => (
-                        None,
-                        Some(format!("no filter {hook} rules: nothing stopped it")),
-                    ),
-                }
-            }
-            Disposition::Unsupported(why) => (
-                None,
-                Some(format!("nfsim cannot reproduce this path: {why}")),
-            ),
-            other => (None, Some(other.to_string())),
-        };
-        let decided_text = decided
-            .as_ref()
-            .and_then(|d| rule_text(rs, d.table, d.chain, d.kind, d.num));
-        let logs: Vec<&str> = out.logs().collect();
-        let emitted: Vec<(String, &[u8])> = out.emitted().map(|(d, b)| (dev_name(d), b)).collect();
-
-        if a.json {
-            let path: Vec<serde_json::Value> = explain
-                .steps
-                .iter()
-                .map(|s| {
-                    serde_json::json!({
-                        "table": s.table.to_string(),
-                        "chain": s.chain.to_string(),
-                        "rule": if s.rule(rs).is_some() {
-                            serde_json::json!(s.num)
-                        } else {
-                            serde_json::json!(s.kind.as_str())
-                        },
-                        "text": rule_text(rs, s.table, s.chain, s.kind, s.num),
-                        "matched": s.result == StepResult::Matched,
-                        "failed": s.failed_part(rs),
-                    })
-                })
-                .collect();
-            let mut conntrack: Vec<nfsim::replay::CtSpec> = after
-                .values()
-                .map(|(e, t)| nfsim::replay::CtSpec {
-                    entry: e.clone(),
-                    timeout: *t as i64,
-                })
-                .collect();
-            conntrack.sort_by(|a, b| a.entry.cmp(&b.entry));
-            let mut obj = serde_json::json!({
-                "packet": it.text,
-                "at_ms": it.at_ms,
-                "verdict": verdict,
-                "delivered": delivered,
-                "decided_by": decided.as_ref().map(|d| serde_json::json!({
-                    "table": d.table.to_string(),
-                    "chain": d.chain.to_string(),
-                    "rule": match d.rule { Some(n) => serde_json::json!(n), None => serde_json::json!("policy") },
-                    "text": decided_text,
-                })),
-                "path": path,
-                "log": logs,
-                "emitted": emitted.iter().map(|(d, b)| serde_json::json!({
-                    "dev": d, "hex": nfsim::replay::to_hex(b), "summary": summary(b),
-                })).collect::<Vec<_>>(),
-                "conntrack": conntrack,
-            });
-            if let Some(r) = &reason {
-                obj["reason"] = serde_json::json!(r);
-            }
-            writeln!(w, "{obj}")?;
-            continue;
-        }
-
-        // For people.
-        let mut s = String::new();
-        let _ = writeln!(
-            s,
-            "{}{} {}{}",
-            if n > 0 || !explicit { "\n" } else { "" },
-            style.paint("1", &format!("packet {}:", n + 1)),
-            it.text,
-            if it.at_ms > 0.0 {
-                format!("  (at {} ms)", it.at_ms)
-            } else {
-                String::new()
-            }
+        let r = report(
+            &host,
+            rs,
+            now,
+            &before,
+            &out,
+            &explain.steps,
+            &shown,
+            a.json,
+            &style,
         );
-        // A REJECT ends the packet's walk at its rule: the steps after it
-        // are those of the reply it caused.
-        let own_end = match (&disp, &decided) {
-            (Disposition::Rejected { .. }, Some(d)) => explain
-                .steps
-                .iter()
-                .position(|st| {
-                    st.table == d.table
-                        && st.chain == d.chain
-                        && st.num == d.num
-                        && st.result == StepResult::Matched
-                })
-                .map_or(explain.steps.len(), |p| p + 1),
-            _ => explain.steps.len(),
-        };
-        let hooks = hooks_crossed(&explain.steps[..own_end]);
-        if !hooks.is_empty() {
-            let h: Vec<String> = hooks
-                .iter()
-                .map(|(h, t)| format!("{h} ({})", t.join(" ")))
-                .collect();
-            let _ = writeln!(s, "  hooks: {}", h.join(" -> "));
+        match r.json {
+            Some(obj) => writeln!(w, "{obj}")?,
+            None => w.write_all(r.text.as_bytes())?,
         }
-        for (k, st) in explain.steps.iter().enumerate() {
-            if k == own_end {
-                let _ = writeln!(s, "  the reply it caused:");
-            }
-            let head = match st.save_text(rs) {
-                Some(t) => format!("{} {} #{}: {t}", st.table, st.chain, st.num),
-                None => format!(
-                    "{} {} {}",
-                    st.table,
-                    st.chain,
-                    match st.kind {
-                        TraceKind::Policy => rule_text(rs, st.table, st.chain, st.kind, st.num)
-                            .unwrap_or_else(|| "policy".into()),
-                        k => format!("({} at the chain's end)", k.as_str()),
-                    }
-                ),
-            };
-            let res = match st.failed_part(rs) {
-                Some(p) => style.paint("2", &format!("no match ({p})")),
-                None => style.paint("32", "matched"),
-            };
-            let _ = writeln!(s, "    {head}  -> {res}");
-        }
-        let vtext = match (verdict, &delivered) {
-            ("accept", Some(d)) if d == "local" => "ACCEPT, delivered locally".to_string(),
-            ("accept", Some(d)) => format!(
-                "ACCEPT, left by {d}{}",
-                if matches!(disp, Disposition::Forwarded { .. }) {
-                    " (forwarded)"
-                } else {
-                    ""
-                }
-            ),
-            (v, _) => v.to_uppercase(),
-        };
-        let vcol = if verdict == "accept" { "1;32" } else { "1;31" };
-        let _ = writeln!(s, "  verdict: {}", style.paint(vcol, &vtext));
-        match (&decided, &decided_text) {
-            (Some(d), text) => {
-                let which = match d.rule {
-                    Some(n) => format!("rule {n}"),
-                    None => "policy".to_string(),
-                };
-                let _ = writeln!(
-                    s,
-                    "  decided by: {} {} {which}{}",
-                    d.table,
-                    d.chain,
-                    text.as_ref().map(|t| format!(": {t}")).unwrap_or_default()
-                );
-            }
-            (None, _) => {
-                let _ = writeln!(
-                    s,
-                    "  decided by: no rule ({})",
-                    reason.as_deref().unwrap_or("?")
-                );
-            }
-        }
-        for l in &logs {
-            let _ = writeln!(s, "  log: {l}");
-        }
-        let mut ct_lines = Vec::new();
-        let mut after_sorted: Vec<_> = after.iter().collect();
-        after_sorted.sort_by(|x, y| x.1 .0.cmp(&y.1 .0));
-        let mut before_sorted: Vec<_> = before.iter().collect();
-        before_sorted.sort_by(|x, y| x.1 .0.cmp(&y.1 .0));
-        for (h, (e, t)) in after_sorted {
-            match before.get(h) {
-                None => ct_lines.push(format!("new: {e} (timeout {t}s)")),
-                Some((be, bt)) if be != e || bt != t => {
-                    ct_lines.push(format!("before: {be} (timeout {bt}s)"));
-                    ct_lines.push(format!("after:  {e} (timeout {t}s)"));
-                }
-                Some(_) => {}
-            }
-        }
-        for (h, (e, _)) in before_sorted {
-            if !after.contains_key(h) {
-                ct_lines.push(format!("removed: {e}"));
-            }
-        }
-        if ct_lines.is_empty() {
-            let _ = writeln!(s, "  conntrack: no change");
-        }
-        for l in ct_lines {
-            let _ = writeln!(s, "  conntrack {l}");
-        }
-        for (d, b) in &emitted {
-            let _ = writeln!(s, "  sent on {d}: {}", summary(b));
-        }
-        if emitted.is_empty() {
-            let _ = writeln!(s, "  nothing left the host");
-        }
-        w.write_all(s.as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -480,35 +480,43 @@ pub fn replay(t: &TraceFile) -> Result<Vec<Expect>, ReplayError> {
             })?;
             host.receive(dev, &bytes, now, &mut out, &mut sink);
         }
-        let emitted = out
-            .emitted()
-            .map(|(d, b)| EmittedSpec {
-                dev: host.device(d).unwrap_or("?").to_string(),
-                hex: to_hex(b),
-            })
-            .collect();
-        let mut conntrack: Vec<CtSpec> = host
-            .conntrack()
-            .entries(now)
-            .filter_map(|h| {
-                let e = host.conntrack().proc_entry(h)?.to_string();
-                let secs = host.conntrack().remaining_secs(h, now)? as i64;
-                Some(CtSpec {
-                    entry: e,
-                    timeout: secs,
-                })
-            })
-            .collect();
-        conntrack.sort_by(|a, b| a.entry.cmp(&b.entry));
-        results.push(Expect {
-            trace: sink.records,
-            local: out.local,
-            emitted,
-            conntrack,
-            log: out.logs().map(str::to_string).collect(),
-        });
+        results.push(observe(&host, &out, now, sink.records));
     }
     Ok(results)
+}
+
+/// What the host did with the packet it just handled, in the trace
+/// format: the TRACE `records` a [`TraceCollector`] saw, `local`, the
+/// emitted packets, the conntrack table at `now` (sorted by entry) and the
+/// LOG lines of `out`.
+pub fn observe(host: &Host, out: &Outcome, now: Instant, records: Vec<String>) -> Expect {
+    let emitted = out
+        .emitted()
+        .map(|(d, b)| EmittedSpec {
+            dev: host.device(d).unwrap_or("?").to_string(),
+            hex: to_hex(b),
+        })
+        .collect();
+    let mut conntrack: Vec<CtSpec> = host
+        .conntrack()
+        .entries(now)
+        .filter_map(|h| {
+            let e = host.conntrack().proc_entry(h)?.to_string();
+            let secs = host.conntrack().remaining_secs(h, now)? as i64;
+            Some(CtSpec {
+                entry: e,
+                timeout: secs,
+            })
+        })
+        .collect();
+    conntrack.sort_by(|a, b| a.entry.cmp(&b.entry));
+    Expect {
+        trace: records,
+        local: out.local,
+        emitted,
+        conntrack,
+        log: out.logs().map(str::to_string).collect(),
+    }
 }
 
 /// Which fields of one packet agree (the spec's comparison rules).

@@ -174,7 +174,7 @@ def inet_checksum(data: bytes) -> int:
 TCP_FLAG_BITS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "A": 0x10, "U": 0x20, "E": 0x40, "C": 0x80}
 PROTO_NUMBERS = {"icmp": 1, "tcp": 6, "udp": 17, "icmpv6": 58, "gre": 47, "esp": 50, "ah": 51, "sctp": 132}
 PACKET_KEYS = {
-    "in", "out", "at_ms", "gap_ms", "repeat", "hex", "comment",
+    "in", "out", "at_ms", "gap_ms", "repeat", "hex", "comment", "expect",
     "family", "proto", "protonum", "src", "dst", "sport", "dport", "flags", "seq", "ack",
     "window", "urg", "tcp_options", "tcp_options_hex", "doff",
     "icmp_type", "icmp_code", "type", "code", "id", "icmp_id", "icmp_seq", "mtu", "rest_hex",
