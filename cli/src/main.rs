@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use nfsim::model::Family;
 use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
+mod list;
 mod trace;
 
 /// Writes one line to the error stream `$e`, ignoring failures: a closed
@@ -68,6 +69,10 @@ enum Cmd {
     /// conntrack, what left the host.
     #[command(after_help = trace::EXAMPLES)]
     Trace(trace::TraceArgs),
+    /// Print what `iptables -L -n` or `iptables -S` (same flags) prints after
+    /// `iptables-restore FILE`, byte for byte.
+    #[command(after_help = list::EXAMPLES)]
+    List(list::ListArgs),
     /// Time the packet path: replay a trace's packets N times on one host
     /// (nothing printed per packet) and print packets per second.
     Bench {
@@ -336,6 +341,7 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
     match cli.cmd {
         Cmd::Replay { file, check } => replay_cmd(&file, check, w, err),
         Cmd::Bench { file, repeat } => bench_cmd(&file, repeat, w, err),
+        Cmd::List(a) => list::run(&a, w, err),
         Cmd::Trace(a) => {
             use std::io::IsTerminal;
             let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
