@@ -25,6 +25,7 @@ pub mod list;
 pub mod restore;
 pub mod save;
 pub mod script;
+pub mod suggest;
 
 pub use error::{Error, ErrorKind, Problem};
 pub use restore::{parse_restore, restore_into, validate, RestoreOptions, ValidationError};
