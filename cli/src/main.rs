@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 use nfsim::model::Family;
 use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
+mod jsonpos;
 mod list;
 mod trace;
 
@@ -117,7 +118,13 @@ fn replay_cmd(
     let results = match nfsim::replay::replay(&trace) {
         Ok(r) => r,
         Err(e) => {
-            elog!(err, "nfsim: {file}: {e}");
+            // A rule error is told where the rule is written in the file.
+            let rules = [
+                ("rules.ipv4", trace.rules.ipv4.as_deref()),
+                ("rules.ipv6", trace.rules.ipv6.as_deref()),
+            ];
+            let at = jsonpos::at_file(file, &text, rules, &e.to_string());
+            elog!(err, "nfsim: {at}");
             return Ok(ExitCode::from(1));
         }
     };
@@ -146,6 +153,14 @@ fn replay_cmd(
         }
         // Only packets with an `expect` can agree or not.
         let without = trace.packets.len() - expected;
+        if expected == 0 {
+            elog!(
+                err,
+                "nfsim: {file}: no packet has an `expect`: nothing to check ({without} packet{})",
+                if without == 1 { "" } else { "s" }
+            );
+            return Ok(ExitCode::from(1));
+        }
         if without > 0 {
             writeln!(w, "{without} packets without `expect`: not compared")?;
         }
