@@ -40,6 +40,7 @@ enum Cmd {
     /// problem (an option, argument or restore line iptables rejects while
     /// parsing), 1 for any other failure (a libiptc operation or the
     /// kernel's commit refused, unreadable input).
+    #[command(after_help = SAVE_EXAMPLES)]
     Save {
         /// ip6tables instead of iptables.
         #[arg(short = '6', long = "ipv6")]
@@ -58,6 +59,7 @@ enum Cmd {
         file: Option<String>,
     },
     /// Replay a reference trace file (nfsim-trace/1) and print one JSON object per packet.
+    #[command(after_help = REPLAY_EXAMPLES)]
     Replay {
         /// The trace file.
         file: String,
@@ -76,6 +78,7 @@ enum Cmd {
     List(list::ListArgs),
     /// Time the packet path: replay a trace's packets N times on one host
     /// (nothing printed per packet) and print packets per second.
+    #[command(after_help = BENCH_EXAMPLES)]
     Bench {
         /// The trace file.
         file: String,
@@ -84,6 +87,24 @@ enum Cmd {
         repeat: u32,
     },
 }
+
+const SAVE_EXAMPLES: &str = "\
+Examples:
+  nfsim save rules.v4                  iptables-save after iptables-restore rules.v4
+  nfsim save -c rules.v4               keep the file's [packets:bytes] counters
+  nfsim save -6 rules.v6               ip6tables
+  nfsim save firewall.sh               a script of iptables commands (detected)
+  nfsim save --script - < firewall.sh  standard input, read as a script";
+
+const REPLAY_EXAMPLES: &str = "\
+Examples:
+  nfsim replay tests/traces/nat-dnat-portforward.json           one JSON object per packet
+  nfsim replay --check tests/traces/nat-dnat-portforward.json   compare with the kernel's records";
+
+const BENCH_EXAMPLES: &str = "\
+Examples:
+  nfsim bench tests/traces/nat-dnat-portforward.json
+  nfsim bench --repeat 1000 tests/traces/nat-dnat-portforward.json";
 
 #[derive(serde::Serialize)]
 struct Line<'a> {
