@@ -429,3 +429,205 @@ fn refusals_are_clear() {
     assert_eq!(code, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The rules of one `.t` file that its test marks as loading (`OK`), by
+/// table, each with the first chain of its chain list (the format is in
+/// `../shared/corpus/README.md`; a result for another backend than legacy
+/// is turned as `tests/conformance_t.rs` turns it).
+fn t_rules(text: &str) -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let (mut table, mut chain) = ("filter".to_string(), "INPUT".to_string());
+    for line in text.lines() {
+        if line.starts_with('#') || line.trim().is_empty() {
+            continue;
+        }
+        if let Some(c) = line.strip_prefix(':') {
+            chain = c
+                .trim_end()
+                .split(',')
+                .next()
+                .unwrap_or("INPUT")
+                .to_string();
+            continue;
+        }
+        if let Some(t) = line.strip_prefix('*') {
+            table = t.trim_end().to_string();
+            continue;
+        }
+        if line.starts_with('@') || line.starts_with('%') {
+            continue;
+        }
+        let items: Vec<&str> = line.split(';').collect();
+        if items.len() < 3 {
+            continue;
+        }
+        let mut result = items[2].trim().to_string();
+        if let Some(v) = items.get(3) {
+            if v.trim() != "LEGACY" {
+                result = match items.get(4) {
+                    Some(alt) => alt.trim().to_string(),
+                    None if result == "OK" => "FAIL".into(),
+                    None if result == "FAIL" => "OK".into(),
+                    None => "OK".into(),
+                };
+            }
+        }
+        if result != "OK" && result != "=" {
+            continue;
+        }
+        let rule = format!("-A {chain} {}", items[0]);
+        match out.iter_mut().find(|(t, _)| *t == table) {
+            Some((_, v)) => v.push(rule),
+            None => out.push((table.clone(), vec![rule])),
+        }
+    }
+    out
+}
+
+/// Listings known not to agree, with the reason (`cli/tests/list_xfail.txt`):
+/// `FILE FAMILY TABLE FLAGS` for one listing, or `noprinter NAME` for an
+/// extension whose `-L` text nfsim does not print yet.
+fn xfail() -> Vec<String> {
+    let text =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/list_xfail.txt"))
+            .unwrap_or_default();
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
+        .filter(|l| !l.is_empty())
+        .collect()
+}
+
+/// Every rule of iptables' own extension tests (`../shared/corpus/iptables-t`)
+/// that the kernel accepts, listed with `-S`, `-L -n` and `-L -n -v` as
+/// iptables-legacy lists it: one ruleset per test file and table.
+#[test]
+fn extension_listings_agree_with_iptables() {
+    let Some(dir) = corpus() else {
+        skip_note!("SKIPPED: ../shared/corpus not present");
+        return;
+    };
+    if !oracle_available() {
+        skip_note!("SKIPPED: needs root, ip netns and iptables-legacy to run the oracle");
+        return;
+    }
+    let Some(ns) = Ns::new("ext") else {
+        skip_note!("SKIPPED: could not create a network namespace");
+        return;
+    };
+    let scratch = std::env::temp_dir().join(format!("nfsim-list-ext-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
+    let mut paths = Vec::new();
+    files(&dir.join("iptables-t"), &mut paths);
+    paths.retain(|p| p.extension().is_some_and(|e| e == "t"));
+    let xfail = xfail();
+    let (mut listings, mut agree, mut rules) = (0, 0, 0);
+    let mut failures: Vec<String> = Vec::new();
+    let mut listed_ok: Vec<String> = Vec::new();
+    let mut no_printer: Vec<String> = Vec::new();
+    for p in &paths {
+        let name = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
+        let families: &[bool] = if name.starts_with("libebt_") || name.starts_with("libarpt_") {
+            continue;
+        } else if name.starts_with("libip6t_") {
+            &[true]
+        } else if name.starts_with("libxt_") {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        for &six in families {
+            for (table, cands) in t_rules(&text) {
+                // The rules the kernel accepts, each alone, then together.
+                let ok: Vec<&String> = cands
+                    .iter()
+                    .filter(|r| {
+                        ns.restore(six, false, format!("*{table}\n{r}\nCOMMIT\n").as_bytes())
+                    })
+                    .collect();
+                if ok.is_empty() {
+                    continue;
+                }
+                let body = ok.iter().map(|r| format!("{r}\n")).collect::<String>();
+                let input = format!("*{table}\n{body}COMMIT\n");
+                if !ns.restore(six, false, input.as_bytes()) {
+                    failures.push(format!(
+                        "{name}: the accepted rules of {table} together are refused"
+                    ));
+                    continue;
+                }
+                rules += ok.len();
+                let fam = if six { "6" } else { "4" };
+                let file = scratch.join(format!("{name}.{fam}.{table}.rules"));
+                std::fs::write(&file, &input).expect("write");
+                for fl in [&["-S"][..], &["-L", "-n"][..], &["-L", "-n", "-v"][..]] {
+                    listings += 1;
+                    let key = format!("{name} {fam} {table} {}", fl.join(" "));
+                    let mut a: Vec<&str> = Vec::new();
+                    if six {
+                        a.push("-6");
+                    }
+                    a.extend_from_slice(&["-t", &table]);
+                    a.extend_from_slice(fl);
+                    let f = file.to_str().expect("utf-8 path");
+                    a.push(f);
+                    let (gc, _, gerr) = nfsim_list(&a);
+                    if gc != 0 {
+                        if let Some(ext) = gerr
+                            .split("cannot print ")
+                            .nth(1)
+                            .and_then(|r| r.split(" the way").next())
+                        {
+                            let k = format!("noprinter {ext}");
+                            if !no_printer.contains(&k) {
+                                no_printer.push(k);
+                            }
+                            continue;
+                        }
+                    }
+                    match compare(&ns, six, &file, &table, fl, false) {
+                        None => {
+                            agree += 1;
+                            if xfail.contains(&key) {
+                                listed_ok.push(key);
+                            }
+                        }
+                        Some(_) if xfail.contains(&key) => {}
+                        Some(why) => failures.push(format!("{key}: {why}")),
+                    }
+                }
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    eprintln!(
+        "nfsim list on iptables' extension tests: {agree} of {listings} listings agree ({rules} rules the kernel accepts); {} extensions without a -L printer: {}",
+        no_printer.len(),
+        no_printer.join(", ")
+    );
+    for k in &no_printer {
+        if !xfail.contains(k) {
+            failures.push(format!("{k}: not in cli/tests/list_xfail.txt"));
+        }
+    }
+    for k in xfail.iter().filter(|k| k.starts_with("noprinter ")) {
+        if !no_printer.contains(k) {
+            listed_ok.push(k.clone());
+        }
+    }
+    assert!(
+        listed_ok.is_empty(),
+        "listed in cli/tests/list_xfail.txt but agreeing now (remove them):\n  {}",
+        listed_ok.join("\n  ")
+    );
+    assert!(
+        failures.is_empty(),
+        "{} listings differ:\n  {}",
+        failures.len(),
+        failures.join("\n  ")
+    );
+}

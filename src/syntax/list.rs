@@ -610,6 +610,134 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
             }
             Ok(())
         }
+        Match::Tos(t) => {
+            // libxt_tos.c tos_mt_print, numeric.
+            write!(
+                f,
+                " tos match{}0x{:02x}/0x{:02x}",
+                if t.invert { "!" } else { "" },
+                t.value,
+                t.mask
+            )
+        }
+        Match::Length(l) => {
+            // libxt_length.c length_print
+            write!(f, " length {}", if l.invert { "!" } else { "" })?;
+            range_colon(f, u64::from(l.min), u64::from(l.max))
+        }
+        Match::TcpMss(m) => {
+            // libxt_tcpmss.c tcpmss_print
+            write!(f, " tcpmss match {}", if m.invert { "!" } else { "" })?;
+            range_colon(f, u64::from(m.mss_min), u64::from(m.mss_max))
+        }
+        Match::Statistic(st) => {
+            // libxt_statistic.c statistic_print, print_match(info, "").
+            use mm::statistic::StatisticMode;
+            let inv = if st.invert { " !" } else { "" };
+            match st.mode {
+                StatisticMode::Random { probability } => write!(
+                    f,
+                    " statistic mode random{inv} probability {:.11}",
+                    f64::from(probability) / 2147483648.0
+                ),
+                StatisticMode::Nth { every, packet, .. } => {
+                    write!(f, " statistic mode nth{inv} every {}", u64::from(every) + 1)?;
+                    if packet != 0 {
+                        write!(f, " packet {packet}")?;
+                    }
+                    Ok(())
+                }
+            }
+        }
+        Match::Quota(q) => {
+            // libxt_quota.c quota_print (the invert flag is not printed).
+            write!(f, " quota: {} bytes", q.quota)
+        }
+        Match::Helper(h) => {
+            // libxt_helper.c helper_print
+            write!(f, " helper match {}\"", if h.invert { "! " } else { "" })?;
+            f.write_bytes(h.name.as_bytes());
+            f.write_char('"')
+        }
+        Match::Ecn(e) => {
+            // libxt_ecn.c ecn_print
+            f.write_str(" ECN match")?;
+            if let Some(i) = e.ece {
+                write!(f, " {}ECE", if i { "!" } else { "" })?;
+            }
+            if let Some(i) = e.cwr {
+                write!(f, " {}CWR", if i { "!" } else { "" })?;
+            }
+            if let Some((v, i)) = e.ip_ect {
+                write!(f, " {}ECT={v}", if i { "!" } else { "" })?;
+            }
+            Ok(())
+        }
+        Match::Dscp(d) => {
+            // libxt_dscp.c dscp_print
+            write!(
+                f,
+                " DSCP match {}0x{:02x}",
+                if d.invert { "!" } else { "" },
+                d.dscp
+            )
+        }
+        Match::Connmark(c) => {
+            // libxt_connmark.c connmark_mt_print
+            f.write_str(" connmark match ")?;
+            if c.invert {
+                f.write_char('!')?;
+            }
+            mark_mask(f, c.mark.value, c.mark.mask)
+        }
+        Match::Connbytes(c) => {
+            // libxt_connbytes.c connbytes_print: print_from_to(""),
+            // print_mode, print_direction.
+            use mm::connbytes::{Direction, What};
+            let (from, to) = if c.from > c.to {
+                f.write_str(" !")?;
+                (c.to, c.from)
+            } else {
+                (c.from, c.to)
+            };
+            write!(f, " connbytes {from}")?;
+            if to != 0 && to < u64::MAX {
+                write!(f, ":{to}")?;
+            }
+            f.write_str(" connbytes mode")?;
+            f.write_str(match c.what {
+                What::Packets => " packets",
+                What::Bytes => " bytes",
+                What::AvgPkt => " avgpkt",
+            })?;
+            f.write_str(" connbytes direction")?;
+            f.write_str(match c.direction {
+                Direction::Original => " original",
+                Direction::Reply => " reply",
+                Direction::Both => " both",
+            })
+        }
+        Match::Ttl(t) => {
+            // libipt_ttl.c ttl_print
+            use mm::ttl::HlMode;
+            let op = match t.mode {
+                HlMode::Eq => "==",
+                HlMode::Ne => "!=",
+                HlMode::Lt => "<",
+                HlMode::Gt => ">",
+            };
+            write!(f, " TTL match TTL {op} {}", t.ttl)
+        }
+        Match::Cpu(c) => {
+            // libxt_cpu.c cpu_print
+            write!(f, " cpu {}{}", if c.invert { "! " } else { "" }, c.cpu)
+        }
+        Match::Socket(so) => {
+            // libxt_socket.c socket_mt_print_v3: " socket" and the save text.
+            f.write_str(" socket")?;
+            use crate::model::ext::Extension as _;
+            so.save(f)
+        }
         Match::Connlimit(c) => {
             // libxt_connlimit.c connlimit_print4 / connlimit_print6
             // (count_bits of a prefix mask is its length).
@@ -791,6 +919,15 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
         _ => Err(fmt::Error),
     })();
     res.map_err(|_| no_printer_match(m))
+}
+
+/// `MIN` or `MIN:MAX` (length_print, tcpmss_print).
+fn range_colon(f: &mut SaveBuf, lo: u64, hi: u64) -> fmt::Result {
+    if lo == hi {
+        write!(f, "{lo}")
+    } else {
+        write!(f, "{lo}:{hi}")
+    }
 }
 
 /// `xtables_print_mark_mask`.
