@@ -738,6 +738,118 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
             use crate::model::ext::Extension as _;
             so.save(f)
         }
+        Match::Esp(e) => {
+            // libxt_esp.c esp_print
+            f.write_str(" esp")?;
+            spis(f, " spi", e.spis, e.invert)
+        }
+        Match::Ah(a) => {
+            // libipt_ah.c / libip6t_ah.c ah_print: " ah " then the SPIs
+            // without a space; IPv6 adds the length (also without one).
+            f.write_str(" ah ")?;
+            spis(f, "spi", a.spis, a.spis_inv)?;
+            if family == Family::Ipv6 {
+                if a.hdrlen != 0 || a.hdrlen_inv {
+                    write!(
+                        f,
+                        "length:{}{}",
+                        if a.hdrlen_inv { "!" } else { "" },
+                        a.hdrlen
+                    )?;
+                }
+                if a.hdrres {
+                    f.write_str(" reserved")?;
+                }
+            }
+            Ok(())
+        }
+        Match::Ipcomp(c) => {
+            // libxt_ipcomp.c comp_print
+            f.write_str(" comp ")?;
+            spis(f, "spi", c.spis, c.invert)?;
+            if c.hdrres {
+                f.write_str(" reserved")?;
+            }
+            Ok(())
+        }
+        Match::Frag(fr) => {
+            // libip6t_frag.c frag_print
+            f.write_str(" frag ")?;
+            spis(f, "id", fr.ids, fr.ids_inv)?;
+            if let Some((l, i)) = fr.hdrlen {
+                write!(f, " length:{}{l}", if i { "!" } else { "" })?;
+            }
+            for (on, w) in [
+                (fr.res, " reserved"),
+                (fr.first, " first"),
+                (fr.more, " more"),
+                (fr.last, " last"),
+            ] {
+                if on {
+                    f.write_str(w)?;
+                }
+            }
+            Ok(())
+        }
+        Match::Rt(rt) => {
+            // libip6t_rt.c rt_print
+            f.write_str(" rt")?;
+            if let Some((t, i)) = rt.rt_type {
+                write!(f, " type:{}{t}", if i { "!" } else { "" })?;
+            }
+            spis(f, " segsleft", rt.segsleft, rt.segsleft_inv)?;
+            if let Some((l, i)) = rt.hdrlen {
+                write!(f, " length:{}{l}", if i { "!" } else { "" })?;
+            }
+            if rt.res {
+                f.write_str(" reserved")?;
+            }
+            if let Some(addrs) = &rt.addrs {
+                f.write_str(" 0-addrs")?;
+                for (i, a) in addrs.iter().enumerate() {
+                    f.write_char(if i == 0 { ' ' } else { ',' })?;
+                    mm::xtopt::write_addr(f, Family::Ipv6, &a.octets())?;
+                }
+            }
+            if rt.not_strict {
+                f.write_str(" 0-not-strict")?;
+            }
+            Ok(())
+        }
+        Match::Mh(m) => {
+            // libip6t_mh.c mh_print, print_types numeric.
+            f.write_str(" mh")?;
+            let (lo, hi) = m.types;
+            if lo == 0 && hi == 0xff && !m.invert {
+                return Ok(());
+            }
+            write!(f, " {}{lo}", if m.invert { "!" } else { "" })?;
+            if lo != hi {
+                write!(f, ":{hi}")?;
+            }
+            Ok(())
+        }
+        Match::Hbh(o) => ext_hdr_opts(f, "hbh", &o.hdrlen, &o.opts),
+        Match::Dst(o) => ext_hdr_opts(f, "dst", &o.hdrlen, &o.opts),
+        Match::Ipv6Header(h) => {
+            // libip6t_ipv6header.c ipv6header_print, numeric.
+            f.write_str(" ipv6header")?;
+            if h.matchflags != 0 || h.invert {
+                write!(
+                    f,
+                    " flags:{}0x{:02X}",
+                    if h.invert { "!" } else { "" },
+                    h.matchflags
+                )?;
+            }
+            if h.soft {
+                f.write_str(" soft")?;
+            }
+            Ok(())
+        }
+        // libip6t_eui64.c has no print callback: print_match prints the
+        // name and a space.
+        Match::Eui64(_) => f.write_str("eui64 "),
         Match::Connlimit(c) => {
             // libxt_connlimit.c connlimit_print4 / connlimit_print6
             // (count_bits of a prefix mask is its length).
@@ -921,6 +1033,55 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
     res.map_err(|_| no_printer_match(m))
 }
 
+/// TTL_print / HL_print: the mode's words.
+fn hl_op(m: crate::model::targets::ttl::HlMode) -> &'static str {
+    use crate::model::targets::ttl::HlMode;
+    match m {
+        HlMode::Set => "set to",
+        HlMode::Dec => "decrement by",
+        HlMode::Inc => "increment by",
+    }
+}
+
+/// `print_spis` / `print_ids` / `print_nums` (libxt_esp.c, libipt_ah.c,
+/// libip6t_frag.c, libip6t_rt.c): nothing for the full range, else
+/// `NAME:[!]N` or `NAMEs:[!]LO:HI` (the caller gives any leading space).
+fn spis(f: &mut SaveBuf, name: &str, (lo, hi): (u32, u32), invert: bool) -> fmt::Result {
+    if lo == 0 && hi == u32::MAX && !invert {
+        return Ok(());
+    }
+    let i = if invert { "!" } else { "" };
+    if lo == hi {
+        write!(f, "{name}:{i}{lo}")
+    } else {
+        write!(f, "{name}s:{i}{lo}:{hi}")
+    }
+}
+
+/// hbh_print / dst_print (libip6t_hbh.c, libip6t_dst.c), print_options.
+fn ext_hdr_opts(
+    f: &mut SaveBuf,
+    name: &str,
+    hdrlen: &Option<(u32, bool)>,
+    opts: &Option<Vec<crate::model::matches::hbh::OptTl>>,
+) -> fmt::Result {
+    write!(f, " {name}")?;
+    if let Some((l, i)) = hdrlen {
+        write!(f, " length:{}{l}", if *i { "!" } else { "" })?;
+    }
+    if let Some(opts) = opts {
+        f.write_str(" opts")?;
+        for (i, o) in opts.iter().enumerate() {
+            f.write_char(if i == 0 { ' ' } else { ',' })?;
+            write!(f, "{}", o.kind)?;
+            if o.len != 0xff {
+                write!(f, ":{}", o.len)?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `MIN` or `MIN:MAX` (length_print, tcpmss_print).
 fn range_colon(f: &mut SaveBuf, lo: u64, hi: u64) -> fmt::Result {
     if lo == hi {
@@ -1063,8 +1224,20 @@ fn print_target(f: &mut SaveBuf, t: &Target) -> Result<(), ListError> {
                 tt::ct::write_events(f, "expevents", &tt::ct::EXP_EVENTS, c.exp_events)?;
             }
             if c.flags.contains(CtFlags::ZONE_MARK) || c.zone != 0 {
-                // ct_print_zone_id: not yet compared with iptables.
-                return Err(fmt::Error);
+                // ct_print_zone_id("zone", ...)
+                f.write_str(" zone")?;
+                let dir = c.flags & (CtFlags::ZONE_DIR_ORIG | CtFlags::ZONE_DIR_REPL);
+                if dir == CtFlags::ZONE_DIR_ORIG {
+                    f.write_str("-orig")?;
+                }
+                if dir == CtFlags::ZONE_DIR_REPL {
+                    f.write_str("-reply")?;
+                }
+                if c.flags.contains(CtFlags::ZONE_MARK) {
+                    f.write_str(" mark")?;
+                } else {
+                    write!(f, " {}", c.zone)?;
+                }
             }
             Ok(())
         }
@@ -1086,6 +1259,147 @@ fn print_target(f: &mut SaveBuf, t: &Target) -> Result<(), ListError> {
                 write!(f, " nflog-threshold {}", n.threshold)?;
             }
             Ok(())
+        }
+        // libxt_TRACE.c has no print callback: nothing after the columns.
+        Target::Trace(_) => Ok(()),
+        Target::Nfqueue(q) => {
+            // libxt_NFQUEUE.c NFQUEUE_print_v3
+            let total = u32::from(q.queues_total);
+            if total > 1 {
+                let last = total + u32::from(q.queuenum) - 1;
+                write!(f, " NFQUEUE balance {}:{last}", q.queuenum)?;
+            } else {
+                write!(f, " NFQUEUE num {}", q.queuenum)?;
+            }
+            if q.flags.contains(tt::nfqueue::NfqFlags::BYPASS) {
+                f.write_str(" bypass")?;
+            }
+            if q.flags.contains(tt::nfqueue::NfqFlags::CPU_FANOUT) {
+                f.write_str(" cpu-fanout")?;
+            }
+            Ok(())
+        }
+        Target::Tos(t) => {
+            // libxt_TOS.c tos_tg_print, numeric.
+            write!(f, " TOS set 0x{:02x}/0x{:02x}", t.value, t.mask)
+        }
+        Target::Dscp(d) => write!(f, " DSCP set 0x{:02x}", d.dscp),
+        Target::Classify(c) => {
+            // libxt_CLASSIFY.c CLASSIFY_print, CLASSIFY_print_class
+            write!(
+                f,
+                " CLASSIFY set {:x}:{:x}",
+                c.priority >> 16,
+                c.priority & 0xffff
+            )
+        }
+        Target::Ttl(t) => {
+            // libipt_TTL.c TTL_print
+            write!(f, " TTL {} {}", hl_op(t.mode), t.ttl)
+        }
+        Target::Hl(h) => {
+            // libip6t_HL.c HL_print
+            write!(f, " HL {} {}", hl_op(h.mode), h.hop_limit)
+        }
+        Target::Ecn(e) => {
+            // libipt_ECN.c ECN_print
+            use tt::ecn::EcnOp;
+            f.write_str(" ECN")?;
+            if e.op.contains(EcnOp::SET_ECE | EcnOp::SET_CWR)
+                && !e.op.contains(EcnOp::SET_IP)
+                && !e.ece
+                && !e.cwr
+            {
+                return f.write_str(" TCP remove");
+            }
+            if e.op.contains(EcnOp::SET_ECE) {
+                write!(f, " ECE={}", u8::from(e.ece))?;
+            }
+            if e.op.contains(EcnOp::SET_CWR) {
+                write!(f, " CWR={}", u8::from(e.cwr))?;
+            }
+            if e.op.contains(EcnOp::SET_IP) {
+                write!(f, " ECT codepoint={}", e.ip_ect)?;
+            }
+            Ok(())
+        }
+        Target::Audit(a) => {
+            // libxt_AUDIT.c audit_print
+            use tt::audit::AuditType;
+            f.write_str(match a.kind {
+                AuditType::Accept => " AUDIT accept",
+                AuditType::Drop => " AUDIT drop",
+                AuditType::Reject => " AUDIT reject",
+            })
+        }
+        Target::Tee(t) => {
+            // libxt_TEE.c tee_tg_print / tee_tg6_print, numeric.
+            write!(f, " TEE gw:{}", t.gateway)?;
+            if !t.oif.is_empty() {
+                f.write_str(" oif=")?;
+                f.write_bytes(t.oif.as_bytes());
+            }
+            Ok(())
+        }
+        Target::Tcpoptstrip(t) => {
+            // libxt_TCPOPTSTRIP.c tcpoptstrip_tg_print, numeric.
+            if t.strip == [0; 8] {
+                return Ok(());
+            }
+            f.write_str(" TCPOPTSTRIP options ")?;
+            let mut first = true;
+            for k in 0..=255u8 {
+                if t.strips(k) {
+                    if !first {
+                        f.write_char(',')?;
+                    }
+                    first = false;
+                    write!(f, "{k}")?;
+                }
+            }
+            Ok(())
+        }
+        Target::Synproxy(sp) => {
+            // libxt_SYNPROXY.c SYNPROXY_print
+            use tt::synproxy::SynproxyOpts;
+            f.write_str(" SYNPROXY ")?;
+            if sp.options.contains(SynproxyOpts::SACK_PERM) {
+                f.write_str("sack-perm ")?;
+            }
+            if sp.options.contains(SynproxyOpts::TIMESTAMP) {
+                f.write_str("timestamp ")?;
+            }
+            if sp.options.contains(SynproxyOpts::WSCALE) {
+                write!(f, "wscale {} ", sp.wscale)?;
+            }
+            if sp.options.contains(SynproxyOpts::MSS) {
+                write!(f, "mss {} ", sp.mss)?;
+            }
+            if sp.options.contains(SynproxyOpts::ECN) {
+                f.write_str("ecn ")?;
+            }
+            Ok(())
+        }
+        Target::Idletimer(i) => {
+            // libxt_IDLETIMER.c idletimer_tg_print_v1
+            write!(f, " timeout:{}", i.timeout)?;
+            f.write_str(" label:")?;
+            f.write_bytes(i.label.as_bytes());
+            if i.alarm {
+                f.write_str(" alarm")?;
+            }
+            if i.send_nl_msg {
+                f.write_str(" send_nl_msg")?;
+            }
+            Ok(())
+        }
+        Target::Connsecmark(c) => {
+            // libxt_CONNSECMARK.c CONNSECMARK_print
+            f.write_str(if c.save {
+                " CONNSECMARK save"
+            } else {
+                " CONNSECMARK restore"
+            })
         }
         Target::Checksum(c) => {
             f.write_str(" CHECKSUM")?;
