@@ -850,6 +850,214 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
         // libip6t_eui64.c has no print callback: print_match prints the
         // name and a space.
         Match::Eui64(_) => f.write_str("eui64 "),
+        Match::StringMatch(st) => {
+            // libxt_string.c string_print (revision 1).
+            write!(f, " STRING match {}", if st.invert { "!" } else { "" })?;
+            if mm::string::is_hex_string(&st.pattern) {
+                f.write_str(" \"|")?;
+                for b in &st.pattern {
+                    write!(f, "{b:02x}")?;
+                }
+                f.write_str("|\"")?;
+            } else {
+                f.write_str(" \"")?;
+                for &b in &st.pattern {
+                    if b == b'"' || b == b'\\' {
+                        f.write_char('\\')?;
+                    }
+                    f.write_bytes(&[b]);
+                }
+                f.write_char('"')?;
+            }
+            write!(
+                f,
+                " ALGO name {}",
+                st.algo.map_or("", mm::string::Algo::name)
+            )?;
+            if st.from != 0 {
+                write!(f, " FROM {}", st.from)?;
+            }
+            if st.to != u16::MAX {
+                write!(f, " TO {}", st.to)?;
+            }
+            if st.icase {
+                f.write_str(" ICASE")?;
+            }
+            Ok(())
+        }
+        Match::Time(t) => {
+            // libxt_time.c time_print
+            use mm::time::{ALL_MONTHDAYS, ALL_WEEKDAYS, MAX_DAYTIME, WEEK_DAYS};
+            f.write_str(" TIME")?;
+            if t.daytime_start != 0 || t.daytime_stop != MAX_DAYTIME {
+                for (w, v) in [("from", t.daytime_start), ("to", t.daytime_stop)] {
+                    write!(f, " {w} {:02}:{:02}:{:02}", v / 3600, v / 60 % 60, v % 60)?;
+                }
+            }
+            if t.weekdays != ALL_WEEKDAYS {
+                f.write_str(" on ")?;
+                let mut n = 0;
+                for (i, name) in WEEK_DAYS.iter().enumerate().skip(1) {
+                    if t.weekdays & (1 << i) != 0 {
+                        if n > 0 {
+                            f.write_char(',')?;
+                        }
+                        f.write_str(name)?;
+                        n += 1;
+                    }
+                }
+            }
+            if t.monthdays != ALL_MONTHDAYS {
+                f.write_str(" on ")?;
+                let mut n = 0;
+                for i in 1..=31u32 {
+                    if t.monthdays & (1 << i) != 0 {
+                        if n > 0 {
+                            f.write_char(',')?;
+                        }
+                        n += 1;
+                        let sfx = match i % 10 {
+                            1 => "st",
+                            2 => "nd",
+                            3 => "rd",
+                            _ => "th",
+                        };
+                        write!(f, "{i}{sfx}")?;
+                    }
+                }
+            }
+            // time_print_date: nothing for 0.
+            let date = |f: &mut SaveBuf, d: u32| -> fmt::Result {
+                if d == 0 {
+                    return Ok(());
+                }
+                let (y, mo, da, h, mi, se) = mm::time::civil_from_secs(i64::from(d));
+                write!(f, " {y:04}-{mo:02}-{da:02} {h:02}:{mi:02}:{se:02}")
+            };
+            if t.date_start != 0 {
+                f.write_str(" starting from")?;
+                date(f, t.date_start)?;
+            }
+            if t.date_stop != i32::MAX as u32 {
+                f.write_str(" until date")?;
+                date(f, t.date_stop)?;
+            }
+            if !t.local_tz {
+                f.write_str(" UTC")?;
+            }
+            if t.contiguous {
+                f.write_str(" contiguous")?;
+            }
+            Ok(())
+        }
+        Match::U32(u) => {
+            // libxt_u32.c u32_print: u32_dump, the text save prints after
+            // " --u32".
+            f.write_str(" u32")?;
+            inv(f, u.invert)?;
+            let mut plain = u.clone();
+            plain.invert = false;
+            let mut b = SaveBuf::default();
+            use crate::model::ext::Extension as _;
+            plain.save(&mut b)?;
+            let b = b.into_bytes();
+            f.write_bytes(b.strip_prefix(b" --u32").ok_or(fmt::Error)?);
+            Ok(())
+        }
+        Match::Dccp(d) => {
+            // libxt_dccp.c dccp_print, numeric.
+            f.write_str(" dccp")?;
+            if let Some((p, i)) = d.sports {
+                ports(f, "spt", p, i)?;
+            }
+            if let Some((p, i)) = d.dports {
+                ports(f, "dpt", p, i)?;
+            }
+            if let Some((types, i)) = d.types {
+                inv(f, i)?;
+                f.write_char(' ')?;
+                let mut first = true;
+                for b in 0..16 {
+                    if types & (1 << b) != 0 {
+                        if !first {
+                            f.write_char(',')?;
+                        }
+                        first = false;
+                        write!(f, "{b}")?;
+                    }
+                }
+            }
+            if let Some((o, i)) = d.option {
+                if o != 0 || i {
+                    write!(f, " option={}{o}", if i { "!" } else { "" })?;
+                }
+            }
+            Ok(())
+        }
+        Match::Connlabel(c) => {
+            // libxt_connlabel.c connlabel_mt_print, numeric.
+            f.write_str(" connlabel")?;
+            inv(f, c.invert)?;
+            write!(f, " {}", c.bit)?;
+            if c.set {
+                f.write_str(" set")?;
+            }
+            Ok(())
+        }
+        Match::Osf(o) => {
+            // libxt_osf.c osf_print
+            write!(
+                f,
+                " OS fingerprint match {}",
+                if o.invert { "! " } else { "" }
+            )?;
+            f.write_bytes(o.genre.as_bytes());
+            Ok(())
+        }
+        Match::Bpf(b) => {
+            // libxt_bpf.c bpf_print: no leading space, and the program
+            // ends with the NUL byte bpf_print_code prints as its tail.
+            f.write_str("match bpf ")?;
+            let n = b.program.len();
+            for (i, p) in b.program.iter().enumerate() {
+                write!(f, "{} {} {} {}", p.code, p.jt, p.jf, p.k)?;
+                if i + 1 < n {
+                    f.write_char(',')?;
+                } else {
+                    f.write_bytes(&[0]);
+                }
+            }
+            Ok(())
+        }
+        Match::Cgroup(c) => {
+            // libxt_cgroup.c cgroup_print_v2
+            f.write_str(" cgroup")?;
+            if let Some(p) = &c.path {
+                write!(f, " {}", if c.invert_path { "! " } else { "" })?;
+                f.write_bytes(p.as_bytes());
+            }
+            if let Some(id) = c.classid {
+                write!(f, " {}{id}", if c.invert_classid { "! " } else { "" })?;
+            }
+            Ok(())
+        }
+        Match::Cluster(c) => {
+            // libxt_cluster.c cluster_print
+            write!(
+                f,
+                " cluster {}node_mask=0x{:08x} total_nodes={} hash_seed=0x{:08x}",
+                if c.invert { "!" } else { "" },
+                c.node_mask,
+                c.total_nodes,
+                c.hash_seed
+            )
+        }
+        Match::Realm(r) => {
+            // libipt_realm.c realm_print, numeric (xtables_print_val_mask).
+            inv(f, r.invert)?;
+            f.write_str(" realm")?;
+            mark_mask(f, r.id, r.mask)
+        }
         Match::Connlimit(c) => {
             // libxt_connlimit.c connlimit_print4 / connlimit_print6
             // (count_bits of a prefix mask is its length).
