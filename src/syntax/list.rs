@@ -1058,6 +1058,47 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
             f.write_str(" realm")?;
             mark_mask(f, r.id, r.mask)
         }
+        Match::Srh(sr) => {
+            // libip6t_srh.c srh1_print
+            let bang = |i: bool| if i { "!" } else { "" };
+            f.write_str(" srh")?;
+            if let Some((v, i)) = sr.next_hdr {
+                write!(f, " next-hdr:{}{v}", bang(i))?;
+            }
+            for (name, c) in [
+                ("hdr-len", &sr.hdr_len),
+                ("segs-left", &sr.segs_left),
+                ("last-entry", &sr.last_entry),
+            ] {
+                for (op, t) in [("eq", c.eq), ("gt", c.gt), ("lt", c.lt)] {
+                    if let Some(i) = t {
+                        write!(f, " {name}-{op}:{}{}", bang(i), c.value)?;
+                    }
+                }
+            }
+            if let Some((v, i)) = sr.tag {
+                write!(f, " tag:{}{v}", bang(i))?;
+            }
+            for (name, t) in [("psid", &sr.psid), ("nsid", &sr.nsid), ("lsid", &sr.lsid)] {
+                if let Some(t) = t {
+                    write!(f, " {name} {} ", bang(t.invert))?;
+                    mm::xtopt::write_addr(f, Family::Ipv6, &t.addr.octets())?;
+                    write!(f, "/{}", t.plen)?;
+                }
+            }
+            Ok(())
+        }
+        Match::Devgroup(d) => {
+            // libxt_devgroup.c devgroup_show("", numeric)
+            for (name, g) in [("src-group", &d.src), ("dst-group", &d.dst)] {
+                if let Some(g) = g {
+                    inv(f, g.invert)?;
+                    write!(f, " {name}")?;
+                    mark_mask(f, g.group, g.mask)?;
+                }
+            }
+            Ok(())
+        }
         Match::Connlimit(c) => {
             // libxt_connlimit.c connlimit_print4 / connlimit_print6
             // (count_bits of a prefix mask is its length).
@@ -1239,6 +1280,16 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
         _ => Err(fmt::Error),
     })();
     res.map_err(|_| no_printer_match(m))
+}
+
+/// SNPT_print / DNPT_print (libip6t_SNPT.c, libip6t_DNPT.c).
+fn npt(f: &mut SaveBuf, name: &str, n: &crate::model::targets::npt::Npt) -> fmt::Result {
+    use crate::model::matches::xtopt::write_addr;
+    write!(f, " {name} src-pfx ")?;
+    write_addr(f, Family::Ipv6, &n.src_pfx)?;
+    write!(f, "/{} dst-pfx ", n.src_len)?;
+    write_addr(f, Family::Ipv6, &n.dst_pfx)?;
+    write!(f, "/{}", n.dst_len)
 }
 
 /// TTL_print / HL_print: the mode's words.
@@ -1608,6 +1659,80 @@ fn print_target(f: &mut SaveBuf, t: &Target) -> Result<(), ListError> {
             } else {
                 " CONNSECMARK restore"
             })
+        }
+        Target::Netmap(n) => {
+            // libipt_NETMAP.c / libip6t_NETMAP.c NETMAP_print: the address
+            // and the bits of ~(min ^ max), the prefix always written.
+            write!(f, " to:{}", n.net)
+        }
+        Target::Snpt(n) => npt(f, "SNPT", &n.npt),
+        Target::Dnpt(n) => npt(f, "DNPT", &n.npt),
+        Target::Tproxy(t) => {
+            // libxt_TPROXY.c tproxy_tg_print4 / tproxy_tg_print6
+            write!(
+                f,
+                " TPROXY redirect {}:{} mark 0x{:x}/0x{:x}",
+                t.addr, t.port, t.mark_value, t.mark_mask
+            )
+        }
+        Target::Rateest(r) => {
+            // libxt_RATEEST.c __RATEEST_print(target, "")
+            let iv = u64::from(r.interval_us());
+            let ewma = u64::from((iv as u32).wrapping_mul(1u32 << (r.ewma_log % 32)));
+            f.write_str(" name ")?;
+            f.write_bytes(r.name.as_bytes());
+            f.write_str(" interval")?;
+            tt::rateest::write_time(f, iv)?;
+            f.write_str(" ewmalog")?;
+            tt::rateest::write_time(f, ewma)
+        }
+        Target::Hmark(h) => {
+            // libxt_HMARK.c HMARK_ip4_print / HMARK_ip6_print, HMARK_print.
+            use crate::model::matches::xtopt::mask_to_cidr;
+            use tt::hmark::HmarkFlags as H;
+            let fl = h.flags;
+            f.write_str(" HMARK ")?;
+            if fl.contains(H::MODULUS) {
+                write!(f, "mod {} ", h.modulus)?;
+            }
+            if fl.contains(H::OFFSET) {
+                write!(f, "+ 0x{:x} ", h.offset)?;
+            }
+            if fl.contains(H::CT) {
+                f.write_str("ct, ")?;
+            }
+            for (flag, name, m) in [
+                (H::SADDR_MASK, "src-prefix", &h.src_mask),
+                (H::DADDR_MASK, "dst-prefix", &h.dst_mask),
+            ] {
+                if fl.contains(flag) {
+                    let bits = mask_to_cidr(m, h.family);
+                    match (h.family, bits) {
+                        (Family::Ipv4, Some(b)) => write!(f, "{name} {b} ")?,
+                        // IPv4: xtables_ipmask_to_cidr's -1 as %u.
+                        (Family::Ipv4, None) => write!(f, "{name} {} ", u32::MAX)?,
+                        // IPv6 prints xtables_ip6mask_to_numeric + 1, which
+                        // for /128 ("") reads past the string: refused.
+                        (Family::Ipv6, Some(b)) if b < 128 => write!(f, "{name} {b} ")?,
+                        (Family::Ipv6, _) => return Err(fmt::Error),
+                    }
+                }
+            }
+            for (flag, name, v) in [
+                (H::SPORT_MASK, "sport-mask", u32::from(h.sport_mask)),
+                (H::DPORT_MASK, "dport-mask", u32::from(h.dport_mask)),
+                (H::SPI_MASK, "spi-mask", h.spi_mask),
+                (H::SPORT, "sport", u32::from(h.sport)),
+                (H::DPORT, "dport", u32::from(h.dport)),
+                (H::SPI, "spi", h.spi),
+                (H::PROTO_MASK, "proto-mask", u32::from(h.proto_mask)),
+                (H::RND, "rnd", h.hashrnd),
+            ] {
+                if fl.contains(flag) {
+                    write!(f, "{name} 0x{v:x} ")?;
+                }
+            }
+            Ok(())
         }
         Target::Checksum(c) => {
             f.write_str(" CHECKSUM")?;
