@@ -19,11 +19,15 @@ Examples:
   nfsim list -S rules.v4                       iptables -S
   nfsim list -6 -S FORWARD rules.v6            ip6tables -S FORWARD
   nfsim list --script -L -n firewall.sh        a script of iptables commands
+  nfsim list firewall.sh                       what the script's own `iptables -L -n`
+                                               and `-S` lines print, where they stand
 
 -L is printed only with -n: without it iptables looks names up (hosts,
 services, protocols) with the machine's resolvers, which nfsim does not model.";
 
-/// `nfsim list` arguments.
+/// `nfsim list` arguments. Without -L and -S, FILE must be a script of
+/// iptables commands: its own `iptables -L`/`-S` lines are printed, each
+/// with the ruleset as it stands at that line.
 #[derive(clap::Args, Debug)]
 pub struct ListArgs {
     /// ip6tables instead of iptables.
@@ -33,12 +37,7 @@ pub struct ListArgs {
     #[arg(short = 't', long = "table", default_value = "filter")]
     table: String,
     /// List the rules as a table (`iptables -L`); needs -n.
-    #[arg(
-        short = 'L',
-        long = "list",
-        conflicts_with = "list_rules",
-        required_unless_present = "list_rules"
-    )]
+    #[arg(short = 'L', long = "list", conflicts_with = "list_rules")]
     list: bool,
     /// List the rules as commands (`iptables -S`).
     #[arg(short = 'S', long = "list-rules")]
@@ -159,6 +158,9 @@ pub fn run(a: &ListArgs, w: &mut impl Write, err: &mut dyn Write) -> io::Result<
         );
         return Ok(ExitCode::from(3));
     };
+    if !a.list && !a.list_rules {
+        return script_queries(a, chain, file, w, err);
+    }
     if a.list && !a.numeric {
         elog!(
             err,
@@ -207,4 +209,251 @@ pub fn run(a: &ListArgs, w: &mut impl Write, err: &mut dyn Write) -> io::Result<
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// A listing asked for by a script line: `iptables [-t T] -L|-S [CHAIN]
+/// [-n] [-v] [-x] [--line-numbers]` (short options may be clustered, as
+/// in `-nvL`).
+#[derive(Debug, Default)]
+struct Query {
+    table: String,
+    list: bool,
+    rules: bool,
+    chain: Option<String>,
+    numeric: bool,
+    verbose: bool,
+    exact: bool,
+    line_numbers: bool,
+}
+
+/// Reads a query's words (after the program name) as iptables' getopt
+/// would for these options; anything else is refused with a reason.
+fn parse_query(words: &[String]) -> Result<Query, String> {
+    let mut q = Query {
+        table: "filter".into(),
+        ..Query::default()
+    };
+    let mut i = 0;
+    // An optional argument of -L/-S: the next word when it is not an option.
+    let chain_arg = |i: &mut usize| -> Option<String> {
+        let next = words.get(*i + 1)?;
+        if next.starts_with('-') || next.starts_with('!') {
+            return None;
+        }
+        *i += 1;
+        Some(next.clone())
+    };
+    while i < words.len() {
+        let a = words[i].as_str();
+        match a {
+            "-t" | "--table" => {
+                i += 1;
+                q.table = words.get(i).cloned().ok_or("-t needs a table")?;
+            }
+            _ if a.starts_with("--table=") => q.table = a["--table=".len()..].to_string(),
+            "-w" | "--wait" => {
+                if words.get(i + 1).is_some_and(|n| n.parse::<u32>().is_ok()) {
+                    i += 1;
+                }
+            }
+            "-W" | "--wait-interval" => i += 1,
+            "-L" | "--list" => {
+                q.list = true;
+                q.chain = chain_arg(&mut i);
+            }
+            "-S" | "--list-rules" => {
+                q.rules = true;
+                q.chain = chain_arg(&mut i);
+            }
+            "-n" | "--numeric" => q.numeric = true,
+            "-v" | "--verbose" => q.verbose = true,
+            "-x" | "--exact" => q.exact = true,
+            "--line-numbers" => q.line_numbers = true,
+            "-4" | "--ipv4" | "-6" | "--ipv6" => {}
+            "-C" | "--check" => return Err("-C (check) prints nothing to list".into()),
+            _ if a.starts_with('-') && !a.starts_with("--") && a.len() > 2 => {
+                let cs: Vec<char> = a[1..].chars().collect();
+                for (k, c) in cs.iter().enumerate() {
+                    let last = k + 1 == cs.len();
+                    match c {
+                        'n' => q.numeric = true,
+                        'v' => q.verbose = true,
+                        'x' => q.exact = true,
+                        'L' | 'S' => {
+                            if *c == 'L' {
+                                q.list = true;
+                            } else {
+                                q.rules = true;
+                            }
+                            if last {
+                                q.chain = chain_arg(&mut i);
+                            }
+                        }
+                        't' if last => {
+                            i += 1;
+                            q.table = words.get(i).cloned().ok_or("-t needs a table")?;
+                        }
+                        't' => {
+                            q.table = cs[k + 1..].iter().collect();
+                            break;
+                        }
+                        _ => return Err(format!("option -{c} in a listing")),
+                    }
+                }
+            }
+            _ if a.starts_with("-t") && !a.starts_with("--") => q.table = a[2..].to_string(),
+            _ => return Err(format!("`{a}' in a listing")),
+        }
+        i += 1;
+    }
+    if q.list == q.rules {
+        return Err("a listing needs one of -L and -S".into());
+    }
+    Ok(q)
+}
+
+/// `nfsim list SCRIPT` without -L/-S: each `iptables -L`/`-S` line of the
+/// script printed as iptables prints it when the script runs, with the
+/// ruleset as the lines before it left it.
+fn script_queries(
+    a: &ListArgs,
+    chain: Option<&[u8]>,
+    file: &str,
+    w: &mut impl Write,
+    err: &mut dyn Write,
+) -> io::Result<ExitCode> {
+    if chain.is_some() || a.restore {
+        elog!(
+            err,
+            "nfsim list: give -L or -S (without them FILE must be a script, and it lists what its own -L/-S lines print)"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let (name, text) = match super::read_input(&Some(file.to_string())) {
+        Ok(x) => x,
+        Err(e) => {
+            elog!(err, "nfsim: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let Ok(text) = String::from_utf8(text) else {
+        elog!(err, "{name}: a script must be UTF-8 text");
+        return Ok(ExitCode::from(1));
+    };
+    if !a.script && !nfsim::syntax::script::looks_like_script(&text) {
+        elog!(
+            err,
+            "nfsim list: {name} is iptables-restore input: give -L or -S (only a script lists its own -L/-S lines)"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let s = match nfsim::syntax::script::parse_script(&text) {
+        Ok(s) => s,
+        Err(e) => {
+            elog!(err, "{name}:{}: {}", e.line, e.message.trim_end());
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let mut failed = false;
+    let mut queries = 0;
+    for (line, kind) in &s.lines {
+        let nfsim::syntax::script::LineKind::Query(family, words) = kind else {
+            if let nfsim::syntax::script::LineKind::Failed(e) = kind {
+                failed = true;
+                elog!(err, "{name}:{line}: {}", e.message.trim_end());
+            }
+            continue;
+        };
+        queries += 1;
+        let prog = match family {
+            Family::Ipv4 => "iptables",
+            Family::Ipv6 => "ip6tables",
+        };
+        let q = match parse_query(words) {
+            Ok(q) => q,
+            Err(why) => {
+                failed = true;
+                elog!(err, "{name}:{line}: nfsim list: not listed: {why}");
+                continue;
+            }
+        };
+        if q.list && !q.numeric {
+            failed = true;
+            elog!(
+                err,
+                "{name}:{line}: nfsim list: -L without -n is not listed: {prog} would look names up with this machine's resolvers"
+            );
+            continue;
+        }
+        // The ruleset the lines before this one left.
+        let before: String = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .collect();
+        let rs = match nfsim::syntax::script::parse_script(&before) {
+            Ok(p) => match family {
+                Family::Ipv4 => p.v4,
+                Family::Ipv6 => p.v6,
+            },
+            Err(e) => {
+                failed = true;
+                elog!(err, "{name}:{}: {}", e.line, e.message.trim_end());
+                continue;
+            }
+        };
+        let Ok(kind) = q.table.parse::<TableKind>() else {
+            failed = true;
+            elog!(
+                err,
+                "{name}:{line}: {prog}: can't initialize {prog} table `{}': Table does not exist (do you need to insmod?)",
+                q.table
+            );
+            continue;
+        };
+        let empty;
+        let table = match rs.table(kind) {
+            Some(t) => t,
+            None => {
+                empty = Table::new(kind, *family);
+                &empty
+            }
+        };
+        let chain = q.chain.as_deref().map(str::as_bytes);
+        let out = if q.rules {
+            list_rules(table, chain, q.verbose)
+        } else {
+            list_numeric(
+                table,
+                chain,
+                ListOptions {
+                    verbose: q.verbose,
+                    exact: q.exact,
+                    line_numbers: q.line_numbers,
+                },
+            )
+        };
+        match out {
+            Ok(b) => w.write_all(&b)?,
+            Err(e @ ListError::NoChain) => {
+                failed = true;
+                elog!(err, "{name}:{line}: {prog}: {e}");
+            }
+            Err(e) => {
+                failed = true;
+                elog!(err, "{name}:{line}: nfsim list: {e}");
+            }
+        }
+    }
+    if queries == 0 {
+        elog!(
+            err,
+            "nfsim list: {name} has no iptables -L or -S line: give -L or -S to list its ruleset"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
