@@ -74,6 +74,11 @@ fn misspelt_names_get_a_suggestion_after_iptables_message() {
             "-A INPUT --sorce 192.0.2.1",
             "-:3:10: unknown option \"--sorce\"; did you mean --source?",
         ),
+        // A user-defined chain of the table.
+        (
+            ":DOCKER-USER - [0:0]\n-A INPUT -j DOCKER-USR",
+            "-:4:10: Couldn't load target `DOCKER-USR':No such file or directory; did you mean DOCKER-USER?",
+        ),
         // Nothing near: iptables' message alone.
         (
             "-A INPUT -j FOO",

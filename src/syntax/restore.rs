@@ -227,7 +227,30 @@ fn restore_lines<'a>(
             }
         }
         let exists = |name: &[u8]| table.find(name).is_some();
-        let cmd = parse_command(&words, family, table.t.kind, lineno, &exists)?;
+        let cmd =
+            parse_command(&words, family, table.t.kind, lineno, &exists).map_err(|mut e| {
+                // A misspelt user-defined chain: suggest the chains of the table
+                // when no target was near.
+                if e.message.starts_with("Couldn't load target `")
+                    && !e.message.contains("; did you mean")
+                {
+                    let word = e.message["Couldn't load target `".len()..]
+                        .split('\'')
+                        .next()
+                        .unwrap_or("")
+                        .to_string();
+                    let names: Vec<&str> = table
+                        .t
+                        .chains
+                        .iter()
+                        .filter(|c| !c.is_builtin())
+                        .filter_map(|c| core::str::from_utf8(c.name.as_bytes()).ok())
+                        .collect();
+                    e.message
+                        .push_str(&super::suggest::did_you_mean(&word, names, ""));
+                }
+                e
+            })?;
         // A libiptc operation refused: iptables-restore's `line N failed`, exit 1.
         apply(table, cmd).map_err(|m| {
             fail(
