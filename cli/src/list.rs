@@ -64,9 +64,10 @@ pub struct ListArgs {
     /// Read FILE as iptables-restore input (detected otherwise).
     #[arg(long)]
     restore: bool,
-    /// `[CHAIN] FILE`: the chain to list (all when absent), then the
-    /// restore file or script (`-` for standard input).
-    #[arg(num_args = 1..=2, required = true, value_name = "[CHAIN] FILE")]
+    /// `[CHAIN [RULENUM]] FILE`: the chain to list (all when absent) and
+    /// one rule of it, then the restore file or script (`-` for standard
+    /// input).
+    #[arg(num_args = 1..=3, required = true, value_name = "[CHAIN [RULENUM]] FILE")]
     args: Vec<String>,
 }
 
@@ -141,14 +142,34 @@ fn load(
 pub fn run(a: &ListArgs, w: &mut impl Write, err: &mut dyn Write) -> io::Result<ExitCode> {
     let family = if a.ipv6 { Family::Ipv6 } else { Family::Ipv4 };
     let prog = if a.ipv6 { "ip6tables" } else { "iptables" };
-    let (chain, file) = match a.args.as_slice() {
-        [f] => (None, f.as_str()),
-        [c, f] => (Some(c.as_bytes()), f.as_str()),
+    let (chain, num, file) = match a.args.as_slice() {
+        [f] => (None, None, f.as_str()),
+        [c, f] => (Some(c.as_bytes()), None, f.as_str()),
+        [c, n, f] => (Some(c.as_bytes()), Some(n.as_str()), f.as_str()),
         _ => {
-            elog!(err, "nfsim list: give [CHAIN] FILE");
+            elog!(err, "nfsim list: give [CHAIN [RULENUM]] FILE");
             return Ok(ExitCode::from(2));
         }
     };
+    // do_parse: a rule number is a positive integer.
+    let rulenum = match num.map(|n| (n, n.parse::<usize>())) {
+        None => None,
+        Some((_, Ok(k))) if k > 0 => Some(k),
+        Some((n, _)) => {
+            elog!(err, "{prog}: Invalid rule number `{n}'");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    // generic_opt_check: -S takes none of -n, -x, --line-numbers (checked
+    // in iptables' option order; --line-numbers is option `0').
+    if a.list_rules {
+        for (on, opt) in [(a.numeric, "-n"), (a.exact, "-x"), (a.line_numbers, "-0")] {
+            if on {
+                elog!(err, "{prog}: Illegal option `{opt}' with this command");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
     let Ok(kind) = a.table.parse::<TableKind>() else {
         // iptables' message (exit status 3, VERSION_PROBLEM).
         elog!(
@@ -159,7 +180,7 @@ pub fn run(a: &ListArgs, w: &mut impl Write, err: &mut dyn Write) -> io::Result<
         return Ok(ExitCode::from(3));
     };
     if !a.list && !a.list_rules {
-        return script_queries(a, chain, file, w, err);
+        return script_queries(a, chain, num, file, w, err);
     }
     if a.list && !a.numeric {
         elog!(
@@ -183,7 +204,7 @@ pub fn run(a: &ListArgs, w: &mut impl Write, err: &mut dyn Write) -> io::Result<
         }
     };
     let out = if a.list_rules {
-        list_rules(table, chain, a.verbose)
+        list_rules(table, chain, a.verbose, rulenum)
     } else {
         list_numeric(
             table,
@@ -192,6 +213,7 @@ pub fn run(a: &ListArgs, w: &mut impl Write, err: &mut dyn Write) -> io::Result<
                 verbose: a.verbose,
                 exact: a.exact,
                 line_numbers: a.line_numbers,
+                rulenum,
             },
         )
     };
@@ -318,11 +340,12 @@ fn parse_query(words: &[String]) -> Result<Query, String> {
 fn script_queries(
     a: &ListArgs,
     chain: Option<&[u8]>,
+    num: Option<&str>,
     file: &str,
     w: &mut impl Write,
     err: &mut dyn Write,
 ) -> io::Result<ExitCode> {
-    if chain.is_some() || a.restore {
+    if chain.is_some() || num.is_some() || a.restore {
         elog!(
             err,
             "nfsim list: give -L or -S (without them FILE must be a script, and it lists what its own -L/-S lines print)"
@@ -420,7 +443,7 @@ fn script_queries(
         };
         let chain = q.chain.as_deref().map(str::as_bytes);
         let out = if q.rules {
-            list_rules(table, chain, q.verbose)
+            list_rules(table, chain, q.verbose, None)
         } else {
             list_numeric(
                 table,
@@ -429,6 +452,7 @@ fn script_queries(
                     verbose: q.verbose,
                     exact: q.exact,
                     line_numbers: q.line_numbers,
+                    rulenum: None,
                 },
             )
         };

@@ -295,6 +295,11 @@ fn real_world_listings_agree_with_iptables() {
                     for fl in [
                         &["-S", chain][..],
                         &["-L", chain, "-n", "-v", "--line-numbers"][..],
+                        // One rule: the first, the second, one past the end.
+                        &["-S", chain, "1"][..],
+                        &["-S", chain, "999"][..],
+                        &["-L", chain, "2", "-n", "-v", "--line-numbers"][..],
+                        &["-L", chain, "1", "-n"][..],
                     ] {
                         listings += 1;
                         failures.extend(compare(&ns, six, p, t, fl, false));
@@ -423,6 +428,34 @@ fn refusals_are_clear() {
         err.contains("can't initialize iptables table `bogus'"),
         "{err}"
     );
+    // iptables' refusals (measured with iptables-legacy 1.8.9): -S takes no
+    // -n, -x or --line-numbers; a rule number is positive.
+    for (args, msg) in [
+        (
+            &["-S", "-n", f][..],
+            "iptables: Illegal option `-n' with this command",
+        ),
+        (
+            &["-S", "-x", f][..],
+            "iptables: Illegal option `-x' with this command",
+        ),
+        (
+            &["-S", "--line-numbers", f][..],
+            "iptables: Illegal option `-0' with this command",
+        ),
+        (
+            &["-S", "INPUT", "0", f][..],
+            "iptables: Invalid rule number `0'",
+        ),
+        (
+            &["-L", "INPUT", "x", "-n", f][..],
+            "iptables: Invalid rule number `x'",
+        ),
+    ] {
+        let (code, out, err) = nfsim_list(args);
+        assert_eq!((code, err.trim()), (2, msg), "{args:?}");
+        assert!(out.is_empty());
+    }
     // -L and -S together; neither for a restore file (only a script lists
     // its own -L/-S lines).
     let (code, _, _) = nfsim_list(&["-L", "-S", "-n", f]);

@@ -30,6 +30,8 @@ pub struct ListOptions {
     pub exact: bool,
     /// `--line-numbers`.
     pub line_numbers: bool,
+    /// `-L CHAIN N`: only rule N (1-based), without the chain header.
+    pub rulenum: Option<usize>,
 }
 
 /// Why a listing cannot be printed.
@@ -56,15 +58,22 @@ impl fmt::Display for ListError {
 
 impl std::error::Error for ListError {}
 
-/// `iptables -S [CHAIN]` (`list_rules`): `-P`/`-N` lines, then each rule
-/// as iptables-save prints it; with `counters` (`-v`) the `-c P B` forms.
+/// `iptables -S [CHAIN [N]]` (`list_rules`): `-P`/`-N` lines, then each
+/// rule as iptables-save prints it; with `counters` (`-v`) the `-c P B`
+/// forms; with `rulenum` only that rule (nothing when there is no such
+/// rule, as iptables).
 ///
 /// # Errors
 /// [`ListError::NoChain`] when `chain` is not in the table.
-pub fn list_rules(t: &Table, chain: Option<&[u8]>, counters: bool) -> Result<Vec<u8>, ListError> {
+pub fn list_rules(
+    t: &Table,
+    chain: Option<&[u8]>,
+    counters: bool,
+    rulenum: Option<usize>,
+) -> Result<Vec<u8>, ListError> {
     let mut f = SaveBuf::default();
     let chains = selected(t, chain)?;
-    for c in &chains {
+    for c in chains.iter().filter(|_| rulenum.is_none()) {
         match c.policy {
             Some(p) => {
                 f.write_str("-P ").ok();
@@ -83,7 +92,10 @@ pub fn list_rules(t: &Table, chain: Option<&[u8]>, counters: bool) -> Result<Vec
         }
     }
     for c in &chains {
-        for r in &c.rules {
+        for (n, r) in c.rules.iter().enumerate() {
+            if rulenum.is_some_and(|k| k != n + 1) {
+                continue;
+            }
             let mut line = SaveBuf::default();
             write_rule(
                 &mut line,
@@ -139,8 +151,13 @@ pub fn list_numeric(
         if i > 0 {
             f.write_char('\n').ok();
         }
-        header(&mut f, t, c, opts).ok();
+        if opts.rulenum.is_none() {
+            header(&mut f, t, c, opts).ok();
+        }
         for (n, r) in c.rules.iter().enumerate() {
+            if opts.rulenum.is_some_and(|k| k != n + 1) {
+                continue;
+            }
             rule_line(&mut f, t.family, r, n + 1, opts)?;
         }
     }
