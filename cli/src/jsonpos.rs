@@ -137,6 +137,20 @@ pub fn at_file(file: &str, json: &str, rules: [(&str, Option<&str>); 2], message
     format!("{file}: {message}")
 }
 
+/// A JSON error `PATH: message at line L column C` (serde_json's position,
+/// after serde_path_to_error's field path) told as `FILE:L:C: PATH:
+/// message`; other messages as `FILE: message`.
+pub fn json_error(file: &str, message: &str) -> String {
+    if let Some((rest, pos)) = message.rsplit_once(" at line ") {
+        if let Some((l, c)) = pos.split_once(" column ") {
+            if let (Ok(l), Ok(c)) = (l.parse::<usize>(), c.trim_end().parse::<usize>()) {
+                return format!("{file}:{l}:{c}: {rest}");
+            }
+        }
+    }
+    format!("{file}: {message}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,6 +183,18 @@ mod tests {
             ),
             "t.json: hz: bad"
         );
+    }
+
+    #[test]
+    fn json_errors_lead_with_the_position() {
+        assert_eq!(
+            json_error(
+                "t.json",
+                "packets[0].at_ms: invalid type: string \"x\", expected f64 at line 5 column 20"
+            ),
+            "t.json:5:20: packets[0].at_ms: invalid type: string \"x\", expected f64"
+        );
+        assert_eq!(json_error("t.json", "format: bad"), "t.json: format: bad");
     }
 
     #[test]

@@ -132,7 +132,7 @@ fn replay_cmd(
     let trace = match nfsim::replay::TraceFile::from_json(&text) {
         Ok(t) => t,
         Err(e) => {
-            elog!(err, "nfsim: {file}: {e}");
+            elog!(err, "nfsim: {}", jsonpos::json_error(file, &e.to_string()));
             return Ok(ExitCode::from(2));
         }
     };
@@ -217,20 +217,29 @@ fn bench_cmd(
     use nfsim::engine::NoTrace;
     use nfsim::host::Outcome;
     use nfsim::time::Instant;
-    let trace = match std::fs::read_to_string(file)
-        .map_err(|e| e.to_string())
-        .and_then(|t| nfsim::replay::TraceFile::from_json(&t).map_err(|e| e.to_string()))
-    {
+    let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {
             elog!(err, "nfsim: {file}: {e}");
             return Ok(ExitCode::from(2));
         }
     };
+    let trace = match nfsim::replay::TraceFile::from_json(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            elog!(err, "nfsim: {}", jsonpos::json_error(file, &e.to_string()));
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut host = match trace.build_host() {
         Ok(h) => h,
         Err(e) => {
-            elog!(err, "nfsim: {file}: {e}");
+            let rules = [
+                ("rules.ipv4", trace.rules.ipv4.as_deref()),
+                ("rules.ipv6", trace.rules.ipv6.as_deref()),
+            ];
+            let at = jsonpos::at_file(file, &text, rules, &e.to_string());
+            elog!(err, "nfsim: {at}");
             return Ok(ExitCode::from(1));
         }
     };

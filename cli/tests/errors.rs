@@ -136,6 +136,25 @@ fn a_bad_rule_in_a_trace_is_told_where_it_is_written() {
 }
 
 #[test]
+fn a_json_error_leads_with_its_position() {
+    let text =
+        trace_file("*filter\nCOMMIT\n", false).replace("\"at_ms\": 0", "\"at_ms\": \"soon\"");
+    let p = scratch("bad-json.json", &text);
+    let f = p.to_str().expect("utf-8 path");
+    let (code, _, err) = nfsim(&["replay", f], "");
+    assert_eq!(code, 2, "{err}");
+    let line = text.lines().position(|l| l.contains("soon")).expect("line") + 1;
+    assert!(
+        err.starts_with(&format!("nfsim: {f}:{line}:"))
+            && err.contains("packets[0].at_ms: invalid type"),
+        "{err}"
+    );
+    // bench reads the file the same way.
+    let (code, _, err2) = nfsim(&["bench", f], "");
+    assert_eq!((code, err2.clone()), (2, err.clone()));
+}
+
+#[test]
 fn check_counts_only_packets_with_expectations() {
     let rules = "*filter\n:INPUT ACCEPT [0:0]\nCOMMIT\n";
     let p = scratch("no-expect.json", &trace_file(rules, false));
