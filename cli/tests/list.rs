@@ -744,3 +744,37 @@ iptables-legacy -t mangle -nL
         first_diff(&want.stdout, &got)
     );
 }
+
+/// Names, comments and prefixes are bytes: listed as iptables lists them,
+/// UTF-8 or not.
+#[test]
+fn bytes_are_listed_as_they_are() {
+    if !oracle_available() {
+        skip_note!("SKIPPED: needs root, ip netns and iptables-legacy to run the oracle");
+        return;
+    }
+    let Some(ns) = Ns::new("bytes") else {
+        skip_note!("SKIPPED: could not create a network namespace");
+        return;
+    };
+    let input: &[u8] = b"*filter\n:c\xff\xfe - [0:0]\n:caf\xc3\xa9 - [0:0]\n\
+-A INPUT -m comment --comment \"a \xff b\" -j c\xff\xfe\n\
+-A INPUT -i \xe9th0 -j caf\xc3\xa9\n\
+-A c\xff\xfe -j LOG --log-prefix \"p\xff: \"\n\
+-A caf\xc3\xa9 -m comment --comment \"\xc3\xa9t\xc3\xa9\" -j NFLOG --nflog-prefix \"q\xfe\"\n\
+COMMIT\n";
+    let dir = std::env::temp_dir().join(format!("nfsim-list-bytes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    let file = dir.join("bytes.rules");
+    std::fs::write(&file, input).expect("write");
+    assert!(
+        ns.restore(false, false, input),
+        "iptables-legacy-restore refused the input"
+    );
+    let mut failures = Vec::new();
+    for fl in FLAGS {
+        failures.extend(compare(&ns, false, &file, "filter", fl, false));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

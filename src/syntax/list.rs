@@ -136,6 +136,27 @@ fn selected<'a>(t: &'a Table, chain: Option<&[u8]>) -> Result<Vec<&'a Chain>, Li
 
 /// `iptables -L -n [CHAIN]` with `opts` (`list_entries`).
 ///
+/// ```
+/// use nfsim::model::{Family, TableKind};
+/// use nfsim::syntax::list::{list_numeric, list_rules, ListOptions};
+/// use nfsim::syntax::{parse_restore, RestoreOptions};
+/// let rs = parse_restore(
+///     "*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+///     &RestoreOptions::new(Family::Ipv4),
+/// )
+/// .unwrap();
+/// let t = rs.table(TableKind::Filter).unwrap();
+/// let l = list_numeric(t, Some(b"INPUT"), ListOptions::default()).unwrap();
+/// assert_eq!(
+///     String::from_utf8(l).unwrap(),
+///     "Chain INPUT (policy ACCEPT)\n\
+///      target     prot opt source               destination         \n\
+///      ACCEPT     6    --  0.0.0.0/0            0.0.0.0/0            tcp dpt:22\n"
+/// );
+/// let s = list_rules(t, Some(b"INPUT"), false, None).unwrap();
+/// assert_eq!(s, b"-P INPUT ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT\n");
+/// ```
+///
 /// # Errors
 /// [`ListError::NoChain`] when `chain` is not in the table;
 /// [`ListError::NoPrinter`] when a rule uses an extension whose `-L` text
