@@ -545,6 +545,11 @@ const EXTRA: &str = "\
 ! -s 192.0.2.0/255.255.0.255 -d 198.51.100.7 ! -p udp -f;=;OK
 -m mark ! --mark 0x1/0xff -j MARK --set-xmark 0x2/0xffffffff;=;OK
 -m limit --limit 0/sec;=;OK
+-s ::1.2.3.4 -d ::ffff:1.2.3.4/120;=;OK
+*mangle
+:PREROUTING
+-j TEE --gateway ::1.2.3.4;=;OK
+-j TEE --gateway 192.0.2.1 --oif eth0;=;OK
 ";
 
 /// Every rule of iptables' own extension tests (`../shared/corpus/iptables-t`)

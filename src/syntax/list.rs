@@ -1320,6 +1320,14 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
     res.map_err(|_| no_printer_match(m))
 }
 
+/// An address as `inet_ntop` writes it (`::1.2.3.4` kept, as glibc).
+fn ntop(a: &std::net::IpAddr) -> String {
+    match a {
+        std::net::IpAddr::V4(v) => v.to_string(),
+        std::net::IpAddr::V6(v) => super::addr::ipv6_ntop(&v.octets()),
+    }
+}
+
 /// SNPT_print / DNPT_print (libip6t_SNPT.c, libip6t_DNPT.c).
 fn npt(f: &mut SaveBuf, name: &str, n: &crate::model::targets::npt::Npt) -> fmt::Result {
     use crate::model::matches::xtopt::write_addr;
@@ -1631,7 +1639,7 @@ fn print_target(f: &mut SaveBuf, t: &Target) -> Result<(), ListError> {
         }
         Target::Tee(t) => {
             // libxt_TEE.c tee_tg_print / tee_tg6_print, numeric.
-            write!(f, " TEE gw:{}", t.gateway)?;
+            write!(f, " TEE gw:{}", ntop(&t.gateway))?;
             if !t.oif.is_empty() {
                 f.write_str(" oif=")?;
                 f.write_bytes(t.oif.as_bytes());
@@ -1701,7 +1709,16 @@ fn print_target(f: &mut SaveBuf, t: &Target) -> Result<(), ListError> {
         Target::Netmap(n) => {
             // libipt_NETMAP.c / libip6t_NETMAP.c NETMAP_print: the address
             // and the bits of ~(min ^ max), the prefix always written.
-            write!(f, " to:{}", n.net)
+            let fam = n.net.family;
+            f.write_str(" to:")?;
+            crate::model::matches::xtopt::write_addr(f, fam, &n.net.addr)?;
+            match n.net.prefix_len() {
+                Some(p) => write!(f, "/{p}"),
+                None => {
+                    f.write_char('/')?;
+                    crate::model::matches::xtopt::write_addr(f, fam, &n.net.mask)
+                }
+            }
         }
         Target::Snpt(n) => npt(f, "SNPT", &n.npt),
         Target::Dnpt(n) => npt(f, "DNPT", &n.npt),
@@ -1710,7 +1727,10 @@ fn print_target(f: &mut SaveBuf, t: &Target) -> Result<(), ListError> {
             write!(
                 f,
                 " TPROXY redirect {}:{} mark 0x{:x}/0x{:x}",
-                t.addr, t.port, t.mark_value, t.mark_mask
+                ntop(&t.addr),
+                t.port,
+                t.mark_value,
+                t.mark_mask
             )
         }
         Target::Rateest(r) => {
