@@ -1320,14 +1320,6 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
     res.map_err(|_| no_printer_match(m))
 }
 
-/// An address as `inet_ntop` writes it (`::1.2.3.4` kept, as glibc).
-fn ntop(a: &std::net::IpAddr) -> String {
-    match a {
-        std::net::IpAddr::V4(v) => v.to_string(),
-        std::net::IpAddr::V6(v) => super::addr::ipv6_ntop(&v.octets()),
-    }
-}
-
 /// SNPT_print / DNPT_print (libip6t_SNPT.c, libip6t_DNPT.c).
 fn npt(f: &mut SaveBuf, name: &str, n: &crate::model::targets::npt::Npt) -> fmt::Result {
     use crate::model::matches::xtopt::write_addr;
@@ -1639,7 +1631,7 @@ fn print_target(f: &mut SaveBuf, t: &Target) -> Result<(), ListError> {
         }
         Target::Tee(t) => {
             // libxt_TEE.c tee_tg_print / tee_tg6_print, numeric.
-            write!(f, " TEE gw:{}", ntop(&t.gateway))?;
+            write!(f, " TEE gw:{}", tt::nat::ntop(&t.gateway))?;
             if !t.oif.is_empty() {
                 f.write_str(" oif=")?;
                 f.write_bytes(t.oif.as_bytes());
@@ -1727,7 +1719,7 @@ fn print_target(f: &mut SaveBuf, t: &Target) -> Result<(), ListError> {
             write!(
                 f,
                 " TPROXY redirect {}:{} mark 0x{:x}/0x{:x}",
-                ntop(&t.addr),
+                tt::nat::ntop(&t.addr),
                 t.port,
                 t.mark_value,
                 t.mark_mask

@@ -81,7 +81,8 @@ fn service_any(name: &str) -> Option<u16> {
         .map(|(_, p, _)| *p)
 }
 
-fn ntop(a: &IpAddr) -> String {
+/// An address as `inet_ntop` writes it.
+pub(crate) fn ntop(a: &IpAddr) -> String {
     match a {
         IpAddr::V4(v) => v.to_string(),
         IpAddr::V6(v) => ipv6_ntop(&v.octets()),
