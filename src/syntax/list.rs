@@ -303,6 +303,8 @@ fn rule_line(
 ) -> Result<(), ListError> {
     let mut line = SaveBuf::default();
     let l = &mut line;
+    // The columns (print_rule_details, print_fragment, print_ifaces,
+    // print_ipv4_addresses); writing to a SaveBuf cannot fail.
     (|| -> fmt::Result {
         if opts.line_numbers {
             write!(l, "{n:<4} ")?;
@@ -413,6 +415,8 @@ fn ports(f: &mut SaveBuf, name: &str, (lo, hi): (u16, u16), invert: bool) -> fmt
 }
 
 /// One match's `print` callback with `numeric` set.
+/// Writes to a SaveBuf cannot fail: the closures below return `fmt::Error`
+/// only to say "no printer for this extension (or this use of it)".
 fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListError> {
     use crate::model::matches as mm;
     let res: fmt::Result = (|| match m {
