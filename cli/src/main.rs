@@ -7,6 +7,8 @@ use clap::{Parser, Subcommand};
 use nfsim::model::Family;
 use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
+mod jsonpos;
+mod list;
 mod run;
 mod scenario;
 mod trace;
@@ -40,6 +42,7 @@ enum Cmd {
     /// problem (an option, argument or restore line iptables rejects while
     /// parsing), 1 for any other failure (a libiptc operation or the
     /// kernel's commit refused, unreadable input).
+    #[command(after_help = SAVE_EXAMPLES)]
     Save {
         /// ip6tables instead of iptables.
         #[arg(short = '6', long = "ipv6")]
@@ -58,6 +61,7 @@ enum Cmd {
         file: Option<String>,
     },
     /// Replay a reference trace file (nfsim-trace/1) and print one JSON object per packet.
+    #[command(after_help = REPLAY_EXAMPLES)]
     Replay {
         /// The trace file.
         file: String,
@@ -75,8 +79,13 @@ enum Cmd {
     /// checked against the kernel's recording or the scenario's `expect`.
     #[command(after_help = run::EXAMPLES)]
     Run(run::RunArgs),
+    /// Print what `iptables -L -n` or `iptables -S` (same flags) prints after
+    /// `iptables-restore FILE`, byte for byte.
+    #[command(after_help = list::EXAMPLES)]
+    List(list::ListArgs),
     /// Time the packet path: replay a trace's packets N times on one host
     /// (nothing printed per packet) and print packets per second.
+    #[command(after_help = BENCH_EXAMPLES)]
     Bench {
         /// The trace file.
         file: String,
@@ -85,6 +94,24 @@ enum Cmd {
         repeat: u32,
     },
 }
+
+const SAVE_EXAMPLES: &str = "\
+Examples:
+  nfsim save rules.v4                  iptables-save after iptables-restore rules.v4
+  nfsim save -c rules.v4               keep the file's [packets:bytes] counters
+  nfsim save -6 rules.v6               ip6tables
+  nfsim save firewall.sh               a script of iptables commands (detected)
+  nfsim save --script - < firewall.sh  standard input, read as a script";
+
+const REPLAY_EXAMPLES: &str = "\
+Examples:
+  nfsim replay tests/traces/nat-dnat-portforward.json           one JSON object per packet
+  nfsim replay --check tests/traces/nat-dnat-portforward.json   compare with the kernel's records";
+
+const BENCH_EXAMPLES: &str = "\
+Examples:
+  nfsim bench tests/traces/nat-dnat-portforward.json
+  nfsim bench --repeat 1000 tests/traces/nat-dnat-portforward.json";
 
 #[derive(serde::Serialize)]
 struct Line<'a> {
@@ -112,14 +139,20 @@ fn replay_cmd(
     let trace = match nfsim::replay::TraceFile::from_json(&text) {
         Ok(t) => t,
         Err(e) => {
-            elog!(err, "nfsim: {file}: {e}");
+            elog!(err, "nfsim: {}", jsonpos::json_error(file, &e.to_string()));
             return Ok(ExitCode::from(2));
         }
     };
     let results = match nfsim::replay::replay(&trace) {
         Ok(r) => r,
         Err(e) => {
-            elog!(err, "nfsim: {file}: {e}");
+            // A rule error is told where the rule is written in the file.
+            let rules = [
+                ("rules.ipv4", trace.rules.ipv4.as_deref()),
+                ("rules.ipv6", trace.rules.ipv6.as_deref()),
+            ];
+            let at = jsonpos::at_file(file, &text, rules, &e.to_string());
+            elog!(err, "nfsim: {at}");
             return Ok(ExitCode::from(1));
         }
     };
@@ -148,6 +181,14 @@ fn replay_cmd(
         }
         // Only packets with an `expect` can agree or not.
         let without = trace.packets.len() - expected;
+        if expected == 0 {
+            elog!(
+                err,
+                "nfsim: {file}: no packet has an `expect`: nothing to check ({without} packet{})",
+                if without == 1 { "" } else { "s" }
+            );
+            return Ok(ExitCode::from(1));
+        }
         if without > 0 {
             writeln!(w, "{without} packets without `expect`: not compared")?;
         }
@@ -183,20 +224,29 @@ fn bench_cmd(
     use nfsim::engine::NoTrace;
     use nfsim::host::Outcome;
     use nfsim::time::Instant;
-    let trace = match std::fs::read_to_string(file)
-        .map_err(|e| e.to_string())
-        .and_then(|t| nfsim::replay::TraceFile::from_json(&t).map_err(|e| e.to_string()))
-    {
+    let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) => {
             elog!(err, "nfsim: {file}: {e}");
             return Ok(ExitCode::from(2));
         }
     };
+    let trace = match nfsim::replay::TraceFile::from_json(&text) {
+        Ok(t) => t,
+        Err(e) => {
+            elog!(err, "nfsim: {}", jsonpos::json_error(file, &e.to_string()));
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut host = match trace.build_host() {
         Ok(h) => h,
         Err(e) => {
-            elog!(err, "nfsim: {file}: {e}");
+            let rules = [
+                ("rules.ipv4", trace.rules.ipv4.as_deref()),
+                ("rules.ipv6", trace.rules.ipv6.as_deref()),
+            ];
+            let at = jsonpos::at_file(file, &text, rules, &e.to_string());
+            elog!(err, "nfsim: {at}");
             return Ok(ExitCode::from(1));
         }
     };
@@ -349,6 +399,7 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                 && io::stdout().is_terminal();
             run::run(&a, color, w, err)
         }
+        Cmd::List(a) => list::run(&a, w, err),
         Cmd::Trace(a) => {
             use std::io::IsTerminal;
             let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())

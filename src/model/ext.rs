@@ -358,15 +358,15 @@ pub fn prefix_mask(prefix: u8) -> [u8; 16] {
 impl fmt::Display for AddrMask {
     /// `ADDR/PREFIX`, or `ADDR/MASK` for a non-contiguous IPv4 mask
     /// (xtables `xtables_ipmask_to_numeric`, `xtables_ip6mask_to_numeric`).
+    /// Addresses as `inet_ntop` writes them (glibc keeps `::1.2.3.4`,
+    /// which Rust's `Ipv6Addr` display writes `::102:304`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/", self.ip())?;
+        use crate::model::matches::xtopt::write_addr;
+        write_addr(f, self.family, &self.addr)?;
+        f.write_str("/")?;
         match self.prefix_len() {
             Some(p) => write!(f, "{p}"),
-            None => {
-                let mut m = [0u8; 16];
-                m.copy_from_slice(&self.mask);
-                write!(f, "{}", ip_of(self.family, &m))
-            }
+            None => write_addr(f, self.family, &self.mask),
         }
     }
 }

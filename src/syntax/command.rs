@@ -7,6 +7,7 @@
 use super::addr::parse_multiple;
 use super::argv::Word;
 use super::error::{Error, ErrorKind};
+use super::suggest::did_you_mean;
 use crate::model::bytestr::{self, Escaped};
 use crate::model::ext::{AddrMask, Args, ExtCtx, HasArg, Iface, OptSpec};
 use crate::model::names::PROTOCOLS;
@@ -97,6 +98,14 @@ const MAIN_OPTS: &[(&str, HasArg, char)] = &[
     ("ipv4", HasArg::No, '4'),
     ("ipv6", HasArg::No, '6'),
 ];
+
+/// The family as people write it, for messages.
+fn family_name(f: Family) -> &'static str {
+    match f {
+        Family::Ipv4 => "IPv4",
+        Family::Ipv6 => "IPv6",
+    }
+}
 
 /// `IPT_OPTSTRING`: short options and whether they take an argument
 /// (`1` required, `2` optional).
@@ -408,12 +417,21 @@ impl<'a> Parser<'a> {
                     || Match::NAMES.iter().any(|(n, _)| *n == name)
                 {
                     return Err(format!(
-                        "nfsim: match `{name}' is not supported (yet) for {:?}",
-                        self.family
+                        "nfsim: match `{name}' is not supported (yet) for {}",
+                        family_name(self.family)
                     ));
                 }
+                let family = self.family;
+                let near = did_you_mean(
+                    name,
+                    Match::NAMES
+                        .iter()
+                        .filter(|(_, f)| f.has(family))
+                        .map(|(n, _)| *n),
+                    "",
+                );
                 return Err(format!(
-                    "Couldn't load match `{name}':No such file or directory"
+                    "Couldn't load match `{name}':No such file or directory{near}"
                 ));
             }
         };
@@ -619,7 +637,8 @@ impl<'a> Parser<'a> {
                     if self.try_load_proto()? {
                         continue;
                     }
-                    return Err(format!("unknown option \"{}\"", Escaped(raw)));
+                    let near = did_you_mean(&name, self.opts.iter().map(|e| e.name), "--");
+                    return Err(format!("unknown option \"{}\"{near}", Escaped(raw)));
                 }
             }
         }
@@ -1101,14 +1120,25 @@ pub fn parse_command(
                         || Target::NAMES.iter().any(|(x, _)| *x == n) =>
                     {
                         return Err(fail(format!(
-                            "nfsim: target `{n}' is not supported (yet) for {family:?}"
+                            "nfsim: target `{n}' is not supported (yet) for {}",
+                            family_name(family)
                         )));
                     }
-                    _ => {
+                    n => {
+                        let near = did_you_mean(
+                            n,
+                            ["ACCEPT", "DROP", "RETURN", "QUEUE"].into_iter().chain(
+                                Target::NAMES
+                                    .iter()
+                                    .filter(|(_, f)| f.has(family))
+                                    .map(|(x, _)| *x),
+                            ),
+                            "",
+                        );
                         return Err(fail(format!(
-                            "Couldn't load target `{}':No such file or directory",
+                            "Couldn't load target `{}':No such file or directory{near}",
                             Escaped(name)
-                        )))
+                        )));
                     }
                 }
             }

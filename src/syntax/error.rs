@@ -59,7 +59,7 @@ impl Problem {
 /// use nfsim::model::Family;
 /// let e = parse_restore("*filter\n-A INPUT -p tcp --dpt 22\nCOMMIT\n", &RestoreOptions::new(Family::Ipv4)).unwrap_err();
 /// assert_eq!((e.line, e.col), (2, 17));
-/// assert_eq!(e.message, "unknown option \"--dpt\"");
+/// assert_eq!(e.message, "unknown option \"--dpt\"; did you mean --dst?");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {

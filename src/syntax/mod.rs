@@ -11,6 +11,7 @@
 //!   match, `!` in the positions iptables accepts);
 //! - [`restore`] applies a whole file to a [`Ruleset`](crate::model::Ruleset),
 //!   table by table, with the checks made at `COMMIT`;
+//! - [`list`] prints what `iptables -L -n` and `iptables -S` print;
 //! - [`save`] prints exactly what `iptables-save` prints ([`save_bytes`], [`save_string`]).
 //!
 //! Every error carries a line, a column and iptables' own message where it
@@ -20,9 +21,11 @@ pub(crate) mod addr;
 pub(crate) mod argv;
 pub(crate) mod command;
 pub mod error;
+pub mod list;
 pub mod restore;
 pub mod save;
 pub mod script;
+pub mod suggest;
 
 pub use command::{parse_protocol, proto_name};
 pub use error::{Error, ErrorKind, Problem};

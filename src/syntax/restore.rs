@@ -220,7 +220,10 @@ fn restore_lines<'a>(
                 (line, 0, None)
             };
         // iptables-restore's argv: program name, `-t`, the table, then
-        // `--set-counters P B` when counters are restored, then the words.
+        // `--set-counters P B` when counters are restored, then the words. A
+        // rule's own `-c P B` is kept either way, as iptables-restore passes
+        // it to do_command (measured: `-A INPUT -c 2 3 -j ACCEPT` restored
+        // without -c lists as 2 packets, 3 bytes).
         let prepended = if opts.counters && counters.is_some() {
             6
         } else {
@@ -244,9 +247,32 @@ fn restore_lines<'a>(
             }
         }
         let exists = |name: &[u8]| table.find(name).is_some();
-        let cmd = parse_command(&words, family, table.t.kind, lineno, &exists)?;
+        let cmd =
+            parse_command(&words, family, table.t.kind, lineno, &exists).map_err(|mut e| {
+                // A misspelt user-defined chain: suggest the chains of the table
+                // when no target was near.
+                if e.message.starts_with("Couldn't load target `")
+                    && !e.message.contains("; did you mean")
+                {
+                    let word = e.message["Couldn't load target `".len()..]
+                        .split('\'')
+                        .next()
+                        .unwrap_or("")
+                        .to_string();
+                    let names: Vec<&str> = table
+                        .t
+                        .chains
+                        .iter()
+                        .filter(|c| !c.is_builtin())
+                        .filter_map(|c| core::str::from_utf8(c.name.as_bytes()).ok())
+                        .collect();
+                    e.message
+                        .push_str(&super::suggest::did_you_mean(&word, names, ""));
+                }
+                e
+            })?;
         // A libiptc operation refused: iptables-restore's `line N failed`, exit 1.
-        apply(table, cmd, opts).map_err(|m| {
+        apply(table, cmd).map_err(|m| {
             fail(
                 words.first().map(|w| w.col).unwrap_or(1),
                 ErrorKind::Parameter,
@@ -496,14 +522,8 @@ fn parse_counters(s: &str) -> Option<Counters> {
     })
 }
 
-fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String> {
+fn apply(w: &mut Work, cmd: Command) -> Result<(), String> {
     const NOCHAIN: &str = "No chain/target/match by that name.";
-    let keep = |mut r: Rule| {
-        if !opts.counters {
-            r.counters = Counters::default();
-        }
-        r
-    };
     // libiptc's iptcc_map_target: "Can't jump to builtins" (EINVAL), for
     // every command that maps a rule's target (-A, -I, -R, -D, -C).
     let no_builtin_jump = |w: &Work, rules: &[Rule]| -> Result<(), String> {
@@ -522,7 +542,7 @@ fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String
             no_builtin_jump(w, &rules)?;
             for r in rules {
                 w.rule_added(&r);
-                w.rules[ci].push_back(keep(r));
+                w.rules[ci].push_back(r);
             }
         }
         Command::Insert(chain, n, rules) => {
@@ -533,7 +553,7 @@ fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String
             no_builtin_jump(w, &rules)?;
             for (k, r) in rules.into_iter().enumerate() {
                 w.rule_added(&r);
-                w.rules[ci].insert(n - 1 + k, keep(r));
+                w.rules[ci].insert(n - 1 + k, r);
             }
         }
         Command::Replace(chain, n, mut rules) => {
@@ -542,7 +562,7 @@ fn apply(w: &mut Work, cmd: Command, opts: &RestoreOptions) -> Result<(), String
                 return Err("Index of replacement too big.".into());
             }
             no_builtin_jump(w, &rules)?;
-            let r = keep(rules.remove(0));
+            let r = rules.remove(0);
             w.rule_added(&r);
             let old = core::mem::replace(&mut w.rules[ci][n - 1], r);
             w.rule_removed(&old);

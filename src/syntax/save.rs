@@ -109,7 +109,13 @@ fn write_rule_spec(f: &mut SaveBuf, family: Family, r: &Rule) -> fmt::Result {
         write!(f, " -m {}", m.name())?;
         m.save(f)?;
     }
-    match &r.verdict {
+    write_verdict(f, &r.verdict)
+}
+
+/// Writes the target part of a rule line (` -j X ...`, ` -g CHAIN`, nothing
+/// for a rule without target).
+pub fn write_verdict(f: &mut SaveBuf, v: &Verdict) -> fmt::Result {
+    match v {
         Verdict::Continue => {}
         Verdict::Accept => f.write_str(" -j ACCEPT")?,
         Verdict::Drop => f.write_str(" -j DROP")?,

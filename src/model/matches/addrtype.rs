@@ -86,7 +86,8 @@ fn parse_types(arg: &str) -> Result<u16, String> {
     }
 }
 
-fn write_types(f: &mut dyn fmt::Write, mask: u16) -> fmt::Result {
+/// `print_types` (libxt_addrtype.c): names joined by `,`.
+pub(crate) fn write_types(f: &mut dyn fmt::Write, mask: u16) -> fmt::Result {
     let mut sep = "";
     for (i, n) in RTN_NAMES.iter().enumerate() {
         if mask & (1 << i) != 0 {

@@ -195,7 +195,7 @@ impl Hashlimit {
     }
 
     /// `print_rate` (revision 3); returns the quantum in ms.
-    fn write_rate(f: &mut dyn fmt::Write, period: u64) -> Result<u32, fmt::Error> {
+    pub(crate) fn write_rate(f: &mut dyn fmt::Write, period: u64) -> Result<u32, fmt::Error> {
         const RATES: [(&str, u64); 4] = [
             ("day", SCALE * 86400),
             ("hour", SCALE * 3600),
@@ -218,8 +218,13 @@ impl Hashlimit {
         Ok((RATES[i - 1].1 / SCALE * 1000) as u32)
     }
 
-    /// `print_bytes`; returns the quantum in ms.
-    fn write_bytes(f: &mut dyn fmt::Write, avg: u64, burst: u64) -> Result<u32, fmt::Error> {
+    /// `print_bytes` (the burst after ` PREFIX`); returns the quantum in ms.
+    pub(crate) fn write_bytes(
+        f: &mut dyn fmt::Write,
+        avg: u64,
+        burst: u64,
+        prefix: &str,
+    ) -> Result<u32, fmt::Error> {
         const UNITS: [(&str, u64); 3] = [("m", 1024 * 1024), ("k", 1024), ("", 1)];
         let mut r = cost_to_bytes(avg);
         let mut i = 0;
@@ -237,7 +242,7 @@ impl Hashlimit {
             return Ok(15 * 1000);
         }
         r = r.wrapping_mul(burst);
-        f.write_str(" --hashlimit-")?;
+        write!(f, " {prefix}")?;
         let mut i = 0;
         while i < UNITS.len() - 1 {
             if r >= UNITS[i].1 {
@@ -484,7 +489,7 @@ impl Extension for Hashlimit {
             " --hashlimit-upto"
         })?;
         let quantum = if self.mode & mode::BYTES != 0 {
-            Hashlimit::write_bytes(f, self.avg, self.burst)?
+            Hashlimit::write_bytes(f, self.avg, self.burst, "--hashlimit-")?
         } else {
             let q = Hashlimit::write_rate(f, self.avg)?;
             write!(f, " --hashlimit-burst {}", self.burst)?;

@@ -53,6 +53,14 @@ pub struct PktType {
 
 static OPTS: [OptSpec; 1] = [OptSpec::arg("pkt-type", 0).inv()];
 
+/// The name `print_pkttype` (libxt_pkttype.c) prints for a type.
+pub(crate) fn type_name(t: PacketType) -> &'static str {
+    TYPES
+        .iter()
+        .find(|(_, v)| *v == t)
+        .map_or("unicast", |(n, _)| n)
+}
+
 impl Extension for PktType {
     fn options(_: crate::model::Family) -> &'static [OptSpec] {
         &OPTS
@@ -85,11 +93,7 @@ impl Extension for PktType {
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;
         f.write_str(" --pkt-type ")?;
-        let name = TYPES
-            .iter()
-            .find(|(_, v)| *v == self.pkttype)
-            .map_or("unicast", |(n, _)| n);
-        f.write_str(name)
+        f.write_str(type_name(self.pkttype))
     }
 }
 

@@ -178,7 +178,7 @@ fn check_fsm(p: &[u8], icase: bool) -> Result<(), String> {
 
 /// libxt_string.c `is_hex_string`: a byte C's `isprint` rejects, or a
 /// trailing backslash, makes iptables print the pattern as hex.
-fn is_hex_string(p: &[u8]) -> bool {
+pub(crate) fn is_hex_string(p: &[u8]) -> bool {
     p.iter().any(|b| !(0x20..0x7f).contains(b)) || p.last() == Some(&b'\\')
 }
 

@@ -18,7 +18,7 @@ pub const ALL_MONTHDAYS: u32 = 0xffff_fffe;
 /// `XT_TIME_ALL_WEEKDAYS`: bits 1..=7 (Monday = 1).
 pub const ALL_WEEKDAYS: u8 = 0xfe;
 
-const WEEK_DAYS: [&str; 8] = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+pub(crate) const WEEK_DAYS: [&str; 8] = ["", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
 /// `-m time`: `struct xt_time_info` with typed fields.
 ///
@@ -129,7 +129,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 }
 
 /// `gmtime`: (year, month, day, hour, minute, second).
-fn civil_from_secs(t: i64) -> (i64, u32, u32, u32, u32, u32) {
+pub(crate) fn civil_from_secs(t: i64) -> (i64, u32, u32, u32, u32, u32) {
     let days = t.div_euclid(86_400);
     let secs = t.rem_euclid(86_400) as u32;
     let z = days + 719_468;

@@ -112,7 +112,13 @@ fn parse_events(tbl: &[(&str, u8)], s: &str) -> Result<u32, String> {
     Ok(mask)
 }
 
-fn write_events(f: &mut dyn fmt::Write, pfx: &str, tbl: &[(&str, u8)], mask: u32) -> fmt::Result {
+/// `ct_print_events` / `ct_save_events` (libxt_CT.c).
+pub(crate) fn write_events(
+    f: &mut dyn fmt::Write,
+    pfx: &str,
+    tbl: &[(&str, u8)],
+    mask: u32,
+) -> fmt::Result {
     write!(f, " {pfx} ")?;
     let mut sep = "";
     for (n, bit) in tbl {

@@ -81,7 +81,8 @@ fn service_any(name: &str) -> Option<u16> {
         .map(|(_, p, _)| *p)
 }
 
-fn ntop(a: &IpAddr) -> String {
+/// An address as `inet_ntop` writes it.
+pub(crate) fn ntop(a: &IpAddr) -> String {
     match a {
         IpAddr::V4(v) => v.to_string(),
         IpAddr::V6(v) => ipv6_ntop(&v.octets()),
@@ -185,6 +186,19 @@ impl NatRange {
 
     /// `__NAT_print` with the save prefix.
     fn save(&self, f: &mut dyn fmt::Write, opt: &str, skip_colon: bool) -> fmt::Result {
+        self.print(f, &format!("--{opt} "), "--", skip_colon)
+    }
+
+    /// `__NAT_print` (libxt_NAT.c): the range after `rangeopt`, then the
+    /// flags after `flag_pfx` (`iptables -L` passes `to:` and ``,
+    /// iptables-save `--to-source ` and `--`).
+    pub fn print(
+        &self,
+        f: &mut dyn fmt::Write,
+        rangeopt: &str,
+        flag_pfx: &str,
+        skip_colon: bool,
+    ) -> fmt::Result {
         let mut buf = String::new();
         let brackets = self.min_addr.is_ipv6() && self.flags.contains(NatFlags::PROTO_SPECIFIED);
         if self.flags.contains(NatFlags::MAP_IPS) {
@@ -215,7 +229,7 @@ impl NatRange {
             }
         }
         if !buf.is_empty() {
-            write!(f, " --{opt} {buf}")?;
+            write!(f, " {rangeopt}{buf}")?;
         }
         for (flag, name) in [
             (NatFlags::PROTO_RANDOM, "random"),
@@ -223,7 +237,7 @@ impl NatRange {
             (NatFlags::PERSISTENT, "persistent"),
         ] {
             if self.flags.contains(flag) {
-                write!(f, " --{name}")?;
+                write!(f, " {flag_pfx}{name}")?;
             }
         }
         Ok(())

@@ -111,7 +111,7 @@ fn get_time(s: &str) -> Option<u32> {
 }
 
 /// `RATEEST_print_time` with `%.1f` rounding done exactly (ties to even).
-fn write_time(f: &mut dyn fmt::Write, t: u64) -> fmt::Result {
+pub(crate) fn write_time(f: &mut dyn fmt::Write, t: u64) -> fmt::Result {
     let tenths = |unit: u64| {
         let n = t * 10;
         let (q, r) = (n / unit, n % unit);
