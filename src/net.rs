@@ -48,10 +48,24 @@
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::engine::NoTrace;
 use crate::host::{Host, Outcome};
 use crate::time::{Duration, Instant};
+
+mod endpoint;
+mod parallel;
+
+pub use endpoint::{ConnId, Serve, Stack, StackConfig, StackStats, TcpConnect, TcpInfo, TcpState};
+pub use parallel::run_seeds;
+
+/// `Event::dev` of a packet the host sends through a raw socket.
+const RAW: usize = usize::MAX;
+/// `Event::dev` of a packet the host's stack built (a socket's).
+const BUILT: usize = usize::MAX - 1;
+/// `Event::dev` of a timer of the host's [`Stack`] (`buf`: the connection).
+const TIMER: usize = usize::MAX - 2;
 
 /// A host of a [`Network`] (its index, in the order hosts were added).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -108,6 +122,8 @@ pub enum NetError {
     Loopback(HostId),
     /// The device is already an end of another link.
     DeviceInUse(HostId, String),
+    /// The host has no route to the address (no source to send from).
+    NoRoute(HostId, IpAddr),
 }
 
 impl core::fmt::Display for NetError {
@@ -117,6 +133,7 @@ impl core::fmt::Display for NetError {
             NetError::NoDevice(h, d) => write!(f, "host {} has no device {d}", h.0),
             NetError::Loopback(h) => write!(f, "host {}: lo cannot be linked", h.0),
             NetError::DeviceInUse(h, d) => write!(f, "host {}: {d} is already linked", h.0),
+            NetError::NoRoute(h, a) => write!(f, "host {}: no route to {a}", h.0),
         }
     }
 }
@@ -195,6 +212,10 @@ pub struct Network {
     delivered: u64,
     lost: u64,
     unlinked: u64,
+    seed: u64,
+    stacks: Vec<Option<Box<Stack>>>,
+    tx: endpoint::Tx,
+    scratch: Vec<u8>,
 }
 
 impl Network {
@@ -216,6 +237,10 @@ impl Network {
             delivered: 0,
             lost: 0,
             unlinked: 0,
+            seed,
+            stacks: Vec::new(),
+            tx: endpoint::Tx::default(),
+            scratch: Vec::new(),
         }
     }
 
@@ -224,6 +249,7 @@ impl Network {
     pub fn add_host(&mut self, host: Host) -> HostId {
         let n = (0..).take_while(|i| host.device(*i).is_some()).count();
         self.hosts.push(host);
+        self.stacks.push(None);
         self.last.push(None);
         self.ends.push(vec![None; n]);
         HostId((self.hosts.len() - 1) as u32)
@@ -337,7 +363,7 @@ impl Network {
     /// Host `host` sends `pkt` (from the IP header on) at `at`, as
     /// [`Host::send`]. An instant before the clock runs at the clock.
     pub fn send(&mut self, host: HostId, pkt: &[u8], at: Instant) {
-        self.schedule(at.max(self.now), host, usize::MAX, pkt);
+        self.schedule(at.max(self.now), host, RAW, pkt);
     }
 
     /// `pkt` arrives at `at` on device `dev` of `host` from outside the
@@ -352,15 +378,30 @@ impl Network {
     }
 
     /// Runs the next event: the host takes the packet; what it emits on
-    /// linked devices is scheduled at the far ends. Returns its time.
+    /// linked devices is scheduled at the far ends; what it delivers to
+    /// its own stack goes to its [`Stack`] when it has one, whose answers
+    /// leave the host at once. Returns its time.
     pub fn step(&mut self) -> Option<Instant> {
         let Reverse(ev) = self.queue.pop()?;
         self.now = ev.at;
         let hi = ev.host as usize;
+        if ev.dev == TIMER {
+            if let Some(mut st) = self.stacks.get_mut(hi).and_then(Option::take) {
+                self.tx.clear();
+                st.timer(ev.buf as u32, ev.at, &mut self.tx);
+                self.flush(hi, &mut st, ev.at);
+                self.stacks[hi] = Some(st);
+            }
+            return Some(ev.at);
+        }
         let buf = std::mem::take(&mut self.bufs[ev.buf]);
+        let has_stack = self.stacks.get(hi).is_some_and(Option::is_some);
+        self.out.keep_delivered = has_stack;
         if let Some(h) = self.hosts.get_mut(hi) {
-            if ev.dev == usize::MAX {
+            if ev.dev == RAW {
                 h.send(&buf, ev.at, &mut self.out, &mut NoTrace);
+            } else if ev.dev == BUILT {
+                h.send_built(&buf, None, ev.at, &mut self.out, &mut NoTrace);
             } else if h.device(ev.dev).is_some() {
                 h.receive(ev.dev, &buf, ev.at, &mut self.out, &mut NoTrace);
             } else {
@@ -371,10 +412,64 @@ impl Network {
         self.free.push(ev.buf);
         self.last[hi] = Some(Delivery {
             at: ev.at,
-            dev: (ev.dev != usize::MAX).then_some(ev.dev),
+            dev: (ev.dev < BUILT).then_some(ev.dev),
             local: self.out.local,
             emitted: self.out.emitted().count(),
         });
+        self.dispatch(hi, ev.at);
+        if has_stack {
+            let slot = self.out.delivered_slot;
+            let mut pkt = std::mem::take(&mut self.scratch);
+            pkt.clear();
+            if let Some(d) = self.out.delivered() {
+                pkt.extend_from_slice(d);
+            }
+            if !pkt.is_empty() {
+                if let Some(mut st) = self.stacks[hi].take() {
+                    self.tx.clear();
+                    if st.deliver(&pkt, ev.at, &mut self.tx) == endpoint::Taken::Unclaimed {
+                        self.hosts[hi].answer_unclaimed(
+                            &pkt,
+                            slot,
+                            ev.at,
+                            &mut self.out,
+                            &mut NoTrace,
+                        );
+                        self.dispatch(hi, ev.at);
+                    }
+                    self.flush(hi, &mut st, ev.at);
+                    self.stacks[hi] = Some(st);
+                }
+            }
+            self.scratch = pkt;
+        }
+        Some(ev.at)
+    }
+
+    /// Sends what a stack asked for (packets at once, timers later).
+    fn flush(&mut self, hi: usize, st: &mut Stack, at: Instant) {
+        let _ = st;
+        let tx = std::mem::take(&mut self.tx);
+        for k in 0..tx.pkts.len() {
+            self.hosts[hi].send_built(tx.packet(k), None, at, &mut self.out, &mut NoTrace);
+            self.dispatch(hi, at);
+        }
+        for (t, conn) in &tx.timers {
+            self.seq += 1;
+            self.queue.push(Reverse(Event {
+                at: *t,
+                seq: self.seq,
+                host: hi as u32,
+                dev: TIMER,
+                buf: *conn as usize,
+            }));
+        }
+        self.tx = tx;
+    }
+
+    /// Schedules what the host emitted (in `self.out`) at the far ends of
+    /// its links.
+    fn dispatch(&mut self, hi: usize, at0: Instant) {
         let out = std::mem::take(&mut self.out);
         for (dev, bytes) in out.emitted() {
             let Some((link, side)) = self.ends[hi].get(dev).copied().flatten() else {
@@ -384,13 +479,13 @@ impl Network {
             };
             let l = &self.links[link.0 as usize];
             let far = l.ends[1 - side];
-            let at = ev.at + l.cfg.latency;
+            let at = at0 + l.cfg.latency;
             let lost = l.cfg.loss_per_million > 0
                 && splitmix64(&mut self.rng) % 1_000_000 < u64::from(l.cfg.loss_per_million);
             for t in &l.taps {
                 self.taps[t.0 as usize].push(TapRecord {
                     at,
-                    from: (HostId(ev.host), dev),
+                    from: (HostId(hi as u32), dev),
                     to: (far.host, far.dev),
                     lost,
                     bytes: bytes.to_vec(),
@@ -404,7 +499,134 @@ impl Network {
             }
         }
         self.out = out;
-        Some(ev.at)
+    }
+
+    /// The sockets of host `id` (created on first use, seeded from the
+    /// network's seed and the host). A host with a stack answers: its
+    /// sockets take what is delivered to them, and what no socket takes
+    /// gets the kernel's answer (reset, port unreachable, echo reply). A
+    /// host without one stays silent, as in the recording method.
+    ///
+    /// # Errors
+    /// An unknown host.
+    pub fn stack(&mut self, id: HostId) -> Result<&mut Stack, NetError> {
+        let seed = self.seed;
+        let slot = self
+            .stacks
+            .get_mut(id.0 as usize)
+            .ok_or(NetError::NoHost(id))?;
+        Ok(slot.get_or_insert_with(|| {
+            Box::new(Stack::new(
+                splitmix64(&mut (seed ^ (u64::from(id.0) << 32) ^ 0x5eed)),
+                StackConfig::default(),
+            ))
+        }))
+    }
+
+    /// The stack of host `id`, if it has one.
+    pub fn stack_of(&self, id: HostId) -> Option<&Stack> {
+        self.stacks.get(id.0 as usize)?.as_deref()
+    }
+
+    /// The host's address toward `dst` (`inet_select_addr` / the route's
+    /// source).
+    fn source_for(&self, id: HostId, dst: IpAddr) -> Result<IpAddr, NetError> {
+        let h = self.host(id).ok_or(NetError::NoHost(id))?;
+        let fib = if dst.is_ipv4() { &h.fib4 } else { &h.fib6 };
+        let dev = match fib.lookup(dst) {
+            Some(crate::host::route::RouteKind::Unicast { dev, .. }) => dev,
+            Some(crate::host::route::RouteKind::Local) => return Ok(dst),
+            _ => return Err(NetError::NoRoute(id, dst)),
+        };
+        fib.source_on(dev, dst.is_ipv6())
+            .ok_or(NetError::NoRoute(id, dst))
+    }
+
+    /// Host `id` opens a TCP connection at `at` (see [`TcpConnect`]); its
+    /// stack is created if needed.
+    ///
+    /// # Errors
+    /// An unknown host, or no route to the destination.
+    pub fn tcp_connect(
+        &mut self,
+        id: HostId,
+        cfg: &TcpConnect,
+        at: Instant,
+    ) -> Result<ConnId, NetError> {
+        let src = self.source_for(id, cfg.dst.ip())?;
+        let at = at.max(self.now);
+        let mut tx = std::mem::take(&mut self.tx);
+        tx.clear();
+        let c = self.stack(id)?.connect(src, cfg, at, &mut tx);
+        self.tx = tx;
+        if let Some(mut st) = self.stacks[id.0 as usize].take() {
+            self.flush(id.0 as usize, &mut st, at);
+            self.stacks[id.0 as usize] = Some(st);
+        }
+        Ok(c)
+    }
+
+    /// What connection `conn` of host `id` did.
+    pub fn tcp_info(&self, id: HostId, conn: ConnId) -> Option<TcpInfo> {
+        self.stack_of(id)?.tcp_info(conn)
+    }
+
+    /// Host `id` sends `payload` in a UDP datagram from port `sport` to
+    /// `dst` at `at`; the port stays bound, so answers are counted
+    /// ([`StackStats::udp_replies`]) rather than refused.
+    ///
+    /// # Errors
+    /// An unknown host, or no route to the destination.
+    pub fn udp_send(
+        &mut self,
+        id: HostId,
+        sport: u16,
+        dst: SocketAddr,
+        payload: &[u8],
+        at: Instant,
+    ) -> Result<(), NetError> {
+        let src = self.source_for(id, dst.ip())?;
+        let st = self.stack(id)?;
+        st.bind_udp(sport);
+        let (ttl, ipid) = (st.ttl(), st.ip_id());
+        let mut tx = std::mem::take(&mut self.tx);
+        tx.clear();
+        endpoint::udp(
+            &mut tx,
+            ttl,
+            ipid,
+            SocketAddr::new(src, sport),
+            dst,
+            payload,
+        );
+        self.schedule(at.max(self.now), id, BUILT, tx.packet(0));
+        self.tx = tx;
+        Ok(())
+    }
+
+    /// Host `id` sends an echo request (ICMP or ICMPv6 by the address) to
+    /// `dst` at `at`; replies are counted ([`StackStats::echo_replies`]).
+    ///
+    /// # Errors
+    /// An unknown host, or no route to the destination.
+    pub fn ping(
+        &mut self,
+        id: HostId,
+        dst: IpAddr,
+        ident: u16,
+        seq: u16,
+        payload: &[u8],
+        at: Instant,
+    ) -> Result<(), NetError> {
+        let src = self.source_for(id, dst)?;
+        let st = self.stack(id)?;
+        let (ttl, ipid) = (st.ttl(), st.ip_id());
+        let mut tx = std::mem::take(&mut self.tx);
+        tx.clear();
+        endpoint::echo_request(&mut tx, ttl, ipid, src, dst, ident, seq, payload);
+        self.schedule(at.max(self.now), id, BUILT, tx.packet(0));
+        self.tx = tx;
+        Ok(())
     }
 
     /// Runs every event due up to and including `t`, then sets the clock to
