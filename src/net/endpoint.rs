@@ -222,7 +222,7 @@ struct Conn {
     wscale: u8,
     mss: u16,
     ip_id: u16,
-    payload: Arc<[u8]>,
+    payload: Option<Arc<[u8]>>,
     think: Duration,
     wait_reply: bool,
     got_reply: bool,
@@ -410,7 +410,7 @@ impl Stack {
             wscale: self.cfg.rcv_wscale,
             mss: 0,
             ip_id,
-            payload: Arc::from(&[][..]),
+            payload: None,
             think: Duration::ZERO,
             wait_reply: false,
             got_reply: false,
@@ -438,7 +438,7 @@ impl Stack {
         };
         let local = SocketAddr::new(src, port);
         let mut c = self.new_conn(local, cfg.dst, true);
-        c.payload = cfg.payload.clone();
+        c.payload = Some(cfg.payload.clone());
         c.think = cfg.think;
         c.wait_reply = cfg.wait_reply;
         c.pending = Some((at, Action::Connect));
@@ -519,8 +519,9 @@ impl Stack {
 
     fn send_payload(&mut self, i: u32, now: Instant, tx: &mut Tx) {
         let c = &mut self.conns[i as usize];
-        let payload = c.payload.clone();
-        send_data(c, self.cfg.ttl, &payload, now, tx);
+        if let Some(payload) = c.payload.clone() {
+            send_data(c, self.cfg.ttl, &payload, now, tx);
+        }
         if !c.wait_reply {
             c.pending = Some((now + c.think, Action::Close));
             tx.timers.push((now + c.think, i));
