@@ -284,7 +284,8 @@ pub struct Stack {
     cfg: StackConfig,
     tcp_listen: Vec<(u16, Serve)>,
     udp_listen: Vec<(u16, Serve)>,
-    udp_bound: Vec<u16>,
+    /// Ports bound by client datagrams, one bit each.
+    udp_bound: Box<[u64; 1024]>,
     conns: Vec<Conn>,
     free: Vec<u32>,
     map: HashMap<Key, u32>,
@@ -307,7 +308,7 @@ impl Stack {
             cfg,
             tcp_listen: Vec::new(),
             udp_listen: Vec::new(),
-            udp_bound: Vec::new(),
+            udp_bound: Box::new([0; 1024]),
             conns: Vec::new(),
             free: Vec::new(),
             map: HashMap::new(),
@@ -461,9 +462,7 @@ impl Stack {
 
     /// Binds a UDP port for a client's datagrams (their answers are counted).
     pub(crate) fn bind_udp(&mut self, port: u16) {
-        if !self.udp_bound.contains(&port) {
-            self.udp_bound.push(port);
-        }
+        self.udp_bound[usize::from(port / 64)] |= 1 << (port % 64);
     }
 
     /// A timer of connection `i` fired.
@@ -573,7 +572,7 @@ impl Stack {
                         );
                     }
                     Taken::Claimed
-                } else if self.udp_bound.contains(&dport) {
+                } else if self.udp_bound[usize::from(dport / 64)] & (1 << (dport % 64)) != 0 {
                     self.stats.udp_replies += 1;
                     Taken::Claimed
                 } else {
