@@ -10,6 +10,15 @@
 //! capacity (taps, which keep what they record, are the exception, and
 //! only when added).
 //!
+//! Hosts are silent by default (as in the recording method: nothing
+//! answers outside `lo`). [`Network::stack`] gives a host sockets that
+//! answer ([`Stack`]: TCP listeners, [`Network::tcp_connect`],
+//! [`Network::udp_send`], [`Network::ping`]) and the kernel's answers for
+//! what no socket takes; their packets are checked against Linux 6.18
+//! (see the `endpoint` module's notes on [`Stack`]). Independent
+//! simulations run in parallel with [`run_seeds`], which also says how to
+//! shard them across machines.
+//!
 //! ```
 //! use nfsim::host::{Host, HostConfig, InterfaceConfig};
 //! use nfsim::model::{Family, Ruleset};
