@@ -837,7 +837,11 @@ impl Conn {
         let peer = o
             .mss
             .unwrap_or(if self.local.is_ipv6() { 1220 } else { 536 });
-        self.mss = peer.min(adv) - if self.ts { 12 } else { 0 };
+        // tcp_sync_mss: never below net.ipv4.tcp_min_snd_mss (48).
+        self.mss = peer
+            .min(adv)
+            .saturating_sub(if self.ts { 12 } else { 0 })
+            .max(48);
     }
 
     fn send_ack(&mut self, ttl: u8, now: Instant, tx: &mut Tx) {
