@@ -53,7 +53,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             packets += 1;
             corrupted += usize::from(p.2.corrupted);
             let kind = format!("{}", a.0);
-            let kind = kind.split([' ', '(']).next().unwrap_or("").to_string();
+            let kind = kind.split([' ', '(', ':']).next().unwrap_or("").to_string();
             *dispositions.entry(kind).or_default() += 1;
             if a != b {
                 differences += 1;

@@ -16,10 +16,39 @@
 //! * [`ArbPacket`]: IPv4 or IPv6, TCP, UDP or ICMP, between the
 //!   scenario's addresses, lengths and checksums right; one in eight is
 //!   corrupted on purpose (a byte changed or the packet cut), and says so.
-//! * [`Scenario`]: a two-interface host (LAN `eth0` 192.0.2.1/24 and
-//!   2001:db8:1::1/64, WAN `eth1` 198.51.100.1/24 and 2001:db8:2::1/64,
-//!   forwarding on or off), its rulesets, and packets arriving on either
-//!   interface or sent by the host, at increasing instants.
+//! * [`ArbHostConfig`]: a two-interface host (LAN `eth0` 192.0.2.1 and
+//!   2001:db8:1::1, WAN `eth1` 198.51.100.1 and 2001:db8:2::1, prefix
+//!   lengths, forwarding, `rp_filter`, redirects, conntrack sysctls and
+//!   tick rate drawn), which [`Host::new`] accepts (tested).
+//! * [`Scenario`]: such a host, its rulesets, and packets arriving on
+//!   either interface or sent by the host, at increasing instants.
+//!
+//! # nfsim as a differential oracle
+//!
+//! To test another firewall implementation (an eBPF datapath, an nftables
+//! translation, a hardware table) against the kernel's semantics:
+//!
+//! 1. Draw a [`Scenario`] from the fuzzer's bytes (`cargo fuzz` gives a
+//!    `Scenario` directly: `fuzz_target!(|s: Scenario| ...)`).
+//! 2. Give the implementation under test the same rules: the
+//!    iptables-restore text ([`ArbRuleset::text`], or
+//!    [`crate::syntax::save_bytes`] of the ruleset), translated as it
+//!    needs; the same host (addresses, forwarding); the same packets, in
+//!    order, each on its device ([`Entry`]) at its instant.
+//! 3. Run [`Scenario::run`] and compare, packet by packet, the
+//!    [`Disposition`] (accepted and delivered, forwarded, dropped,
+//!    rejected...) and, where the implementation produces them, the
+//!    emitted packets (NAT rewrites, REJECT replies). nfsim's answer is
+//!    the kernel's (checked against recorded traces); a difference is a
+//!    bug in the implementation under test, or an input nfsim reports as
+//!    unsupported ([`Disposition::Unsupported`]), which the harness
+//!    skips, visibly.
+//!
+//! The comparison must say which parts it ignores (say, LOG lines). A
+//! failing scenario is its bytes: save them and replay. `examples/fuzz_oracle.rs`
+//! runs the recipe with nfsim reading its own saved rules as the
+//! implementation under test; `fuzz/fuzz_targets/scenario.rs` is the same
+//! check as a `cargo fuzz` target.
 //!
 //! ```
 //! use arbitrary::{Arbitrary, Unstructured};
@@ -329,45 +358,72 @@ pub struct Scenario {
     pub packets: Vec<(Instant, Entry, ArbPacket)>,
 }
 
-impl<'a> Arbitrary<'a> for Scenario {
+/// A host configuration nfsim accepts: LAN `eth0` (192.0.2.1,
+/// 2001:db8:1::1) and WAN `eth1` (198.51.100.1, 2001:db8:2::1) with
+/// arbitrary prefix lengths, default routes through the WAN, and an
+/// arbitrary choice of forwarding (per family), `rp_filter`,
+/// `send_redirects`, conntrack sysctls (a table of as few as 4 entries,
+/// loose pickup, liberal window, checksum checks) and tick rate.
+#[derive(Debug, Clone)]
+pub struct ArbHostConfig(pub HostConfig);
+
+impl<'a> Arbitrary<'a> for ArbHostConfig {
     fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
-        let itf = |name: &str, a: &str, b: &str| {
-            InterfaceConfig::new(name, a)
-                .and_then(|i| i.with_addr(b))
-                .map_err(|_| arbitrary::Error::IncorrectFormat)
+        let bad = |_| arbitrary::Error::IncorrectFormat;
+        let p4 = *u.choose(&[16u8, 24, 28])?;
+        let p6 = *u.choose(&[48u8, 64, 120])?;
+        let eth0 = InterfaceConfig::new("eth0", &format!("192.0.2.1/{p4}"))
+            .and_then(|i| i.with_addr(&format!("2001:db8:1::1/{p6}")))
+            .map_err(bad)?;
+        let eth1 = InterfaceConfig::new("eth1", &format!("198.51.100.1/{p4}"))
+            .and_then(|i| i.with_addr(&format!("2001:db8:2::1/{p6}")))
+            .map_err(bad)?;
+        let mut sysctls: Vec<(String, i64)> = vec![
+            ("net.ipv4.ip_forward".into(), i64::from(u.ratio(2, 3)?)),
+            (
+                "net.ipv6.conf.all.forwarding".into(),
+                i64::from(u.ratio(1, 2)?),
+            ),
+        ];
+        let mut maybe = |name: &str, values: &[i64]| -> Result<()> {
+            if u.ratio(1, 4)? {
+                sysctls.push((name.into(), *u.choose(values)?));
+            }
+            Ok(())
         };
-        let forward = u.ratio(1, 2)?;
-        let host = HostConfig {
-            interfaces: vec![
-                itf("eth0", "192.0.2.1/24", "2001:db8:1::1/64")?,
-                itf("eth1", "198.51.100.1/24", "2001:db8:2::1/64")?,
-            ],
+        maybe("net.ipv4.conf.all.rp_filter", &[0, 1, 2])?;
+        maybe("net.ipv4.conf.eth1.rp_filter", &[0, 1, 2])?;
+        maybe("net.ipv4.conf.all.send_redirects", &[0, 1])?;
+        maybe("net.netfilter.nf_conntrack_max", &[4, 64, 65536])?;
+        maybe("net.netfilter.nf_conntrack_tcp_loose", &[0, 1])?;
+        maybe("net.netfilter.nf_conntrack_tcp_be_liberal", &[0, 1])?;
+        maybe("net.netfilter.nf_conntrack_checksum", &[0, 1])?;
+        Ok(ArbHostConfig(HostConfig {
+            interfaces: vec![eth0, eth1],
             routes: vec![
                 RouteConfig {
-                    dst: "0.0.0.0/0"
-                        .parse()
-                        .map_err(|_| arbitrary::Error::IncorrectFormat)?,
-                    via: Some(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 254))),
+                    dst: ipnet::IpNet::V4(Default::default()),
+                    via: Some(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 2))),
                     dev: None,
                 },
                 RouteConfig {
-                    dst: "::/0"
-                        .parse()
-                        .map_err(|_| arbitrary::Error::IncorrectFormat)?,
-                    via: Some(
-                        "2001:db8:2::fe"
-                            .parse()
-                            .map_err(|_| arbitrary::Error::IncorrectFormat)?,
-                    ),
+                    dst: ipnet::IpNet::V6(Default::default()),
+                    via: Some(IpAddr::V6(Ipv6Addr::new(
+                        0x2001, 0xdb8, 2, 0, 0, 0, 0, 0xfe,
+                    ))),
                     dev: None,
                 },
             ],
-            sysctls: vec![
-                ("net.ipv4.ip_forward".into(), i64::from(forward)),
-                ("net.ipv6.conf.all.forwarding".into(), i64::from(forward)),
-            ],
+            sysctls,
+            hz: *u.choose(&[100, 250, 300, 1000])?,
             ..HostConfig::default()
-        };
+        }))
+    }
+}
+
+impl<'a> Arbitrary<'a> for Scenario {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let host = ArbHostConfig::arbitrary(u)?.0;
         let v4 = ArbRuleset::of(u, Family::Ipv4)?;
         let v6 = ArbRuleset::of(u, Family::Ipv6)?;
         let mut packets = Vec::new();

@@ -80,3 +80,24 @@ fn scenarios_load_and_run_deterministically() {
     }
     assert!(packets > 2000, "{packets}");
 }
+
+#[test]
+fn host_configs_load() {
+    use nfsim::arbitrary::ArbHostConfig;
+    use nfsim::model::Ruleset;
+    let (v4, v6) = (Ruleset::new(Family::Ipv4), Ruleset::new(Family::Ipv6));
+    let mut distinct = std::collections::HashSet::new();
+    for seed in 0..2000 {
+        let data = bytes_for(seed, 128);
+        let h = ArbHostConfig::arbitrary(&mut Unstructured::new(&data))
+            .unwrap()
+            .0;
+        nfsim::host::Host::new(&h, &v4, &v6).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{h:?}"));
+        distinct.insert(format!("{h:?}"));
+    }
+    assert!(
+        distinct.len() > 1000,
+        "{} distinct configurations",
+        distinct.len()
+    );
+}
