@@ -17,9 +17,11 @@
 //!   before injection (and the checksum fixed), as a peer would have acked
 //!   nfsim's.
 //! * TCP timestamp values (`secure_tcp_ts_off` + a millisecond clock):
-//!   each TSval relative to the connection's first must agree within 1 ms
-//!   (nfsim answers at the injection instant, the kernel some microseconds
-//!   later); TSecr must be equal.
+//!   each TSval relative to the connection's first must follow the time
+//!   elapsed since the first at its sender within 1 ms (nfsim answers at
+//!   the injection instant, the kernel when its application runs, some
+//!   microseconds or, on a busy machine, milliseconds later); TSecr must
+//!   be equal.
 //! * IPv4 ids: 0 where the kernel sends 0 (SYN-ACK, resets); within a TCP
 //!   connection the steps between packets must be equal (`inet_id`
 //!   counter from a random start); hashed ids of UDP and ICMP
@@ -165,16 +167,42 @@ fn checksums_valid(p: &[u8]) -> bool {
 /// A connection's initial sequence number and first TSval.
 type Isn = Option<(u32, Option<u32>)>;
 
-/// The first SYN-bearing packet's sequence number and TSval in `pkts`.
-fn isn_ts(pkts: &[Vec<u8>]) -> Isn {
-    pkts.iter().find_map(|p| {
-        let (h, proto) = l3(p);
-        (proto == 6 && p[h + 13] & 0x02 != 0)
-            .then(|| (be32(p, h + 4), ts_at(p).map(|o| be32(p, o))))
+/// A TCP packet's (source, destination) ports.
+fn ports(p: &[u8]) -> Option<(u16, u16)> {
+    let (h, proto) = l3(p);
+    (proto == 6).then(|| {
+        (
+            u16::from_be_bytes([p[h], p[h + 1]]),
+            u16::from_be_bytes([p[h + 2], p[h + 3]]),
+        )
     })
 }
 
-fn replay(sc: &Scenario) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+/// The first SYN-bearing packet of connection `conn` (its ports as the
+/// host sends) in `pkts`.
+fn first_syn(pkts: &[Vec<u8>], conn: Option<(u16, u16)>) -> Option<usize> {
+    pkts.iter().position(|p| {
+        let (h, _) = l3(p);
+        conn.is_some() && ports(p) == conn && p[h + 13] & 0x02 != 0
+    })
+}
+
+/// Connection `conn`'s initial sequence number and first TSval in `pkts`.
+fn isn_ts(pkts: &[Vec<u8>], conn: Option<(u16, u16)>) -> Isn {
+    let p = &pkts[first_syn(pkts, conn)?];
+    let (h, _) = l3(p);
+    Some((be32(p, h + 4), ts_at(p).map(|o| be32(p, o))))
+}
+
+/// What the kernel and nfsim sent, with the instants (µs) they sent it.
+struct Sent {
+    kernel: Vec<Vec<u8>>,
+    kt: Vec<u64>,
+    sim: Vec<Vec<u8>>,
+    st: Vec<u64>,
+}
+
+fn replay(sc: &Scenario) -> Sent {
     let v6 = sc.name.ends_with("ipv6");
     let mut net = Network::new(0x5eed);
     let h = net.add_host(host(("192.0.2.1/24", "2001:db8::1/64")));
@@ -217,7 +245,6 @@ fn replay(sc: &Scenario) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
             .map(|r| r.bytes.clone())
             .collect()
     };
-    let ker = isn_ts(&kernel);
     for (t, from_peer, bytes) in &sc.frames {
         if !from_peer {
             continue;
@@ -226,8 +253,11 @@ fn replay(sc: &Scenario) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
         net.run_until(Instant::from_nanos(at.as_nanos().saturating_sub(1)));
         let mut pkt = bytes.clone();
         // The peer acknowledges the ISN it saw: nfsim's, not the kernel's.
-        let (hl, proto) = l3(&pkt);
-        if let (6, Some((kisn, kts)), Some((sisn, sts))) = (proto, ker, isn_ts(&sim_out(&net))) {
+        let (hl, _) = l3(&pkt);
+        let conn = ports(&pkt).map(|(a, b)| (b, a));
+        if let (Some((kisn, kts)), Some((sisn, sts))) =
+            (isn_ts(&kernel, conn), isn_ts(&sim_out(&net), conn))
+        {
             if pkt[hl + 13] & 0x10 != 0 {
                 let ack = be32(&pkt, hl + 8).wrapping_sub(kisn).wrapping_add(sisn);
                 pkt[hl + 8..hl + 12].copy_from_slice(&ack.to_be_bytes());
@@ -246,7 +276,25 @@ fn replay(sc: &Scenario) -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
     let end = sc.frames.last().map_or(0, |f| f.0);
     net.run_until(Instant::from_micros(end) + Duration::from_secs(1));
     let _: HostId = p;
-    (kernel, sim_out(&net))
+    let st = net
+        .tap_records(tap)
+        .iter()
+        .filter(|r| r.from.0 == h)
+        .map(|r| r.at.as_nanos() / 1000)
+        .collect();
+    let kt = sc.frames.iter().filter(|f| !f.1).map(|f| f.0).collect();
+    Sent {
+        sim: sim_out(&net),
+        kernel,
+        kt,
+        st,
+    }
+}
+
+/// Microseconds since the first (SYN-bearing) packet of packet `k`'s
+/// connection.
+fn since_syn(pkts: &[Vec<u8>], times: &[u64], k: usize) -> i64 {
+    first_syn(pkts, ports(&pkts[k])).map_or(0, |f| times[k] as i64 - times[f] as i64)
 }
 
 /// nfsim's packet with its random fields put to the kernel's values, once
@@ -256,6 +304,7 @@ fn normalize(
     sim: &[u8],
     ker: &[u8],
     isn: (Isn, Isn),
+    elapsed_us: (i64, i64),
     prev_ids: &mut Option<(u16, u16)>,
 ) -> Result<Vec<u8>, String> {
     if !checksums_valid(sim) {
@@ -306,13 +355,17 @@ fn normalize(
             }
             n[h + 4..h + 8].copy_from_slice(&ker[h + 4..h + 8]);
             if let (Some(so), Some(ko), Some(s0), Some(k0)) = (ts_at(sim), ts_at(ker), sts, kts) {
+                // Both clocks are milliseconds plus a random offset: each
+                // TSval step follows its own sender's elapsed time (the
+                // kernel answers when its application runs, nfsim at once).
                 let (ds, dk) = (
-                    be32(sim, so).wrapping_sub(s0) as i64,
-                    be32(ker, ko).wrapping_sub(k0) as i64,
+                    be32(sim, so).wrapping_sub(s0) as i32 as i64,
+                    be32(ker, ko).wrapping_sub(k0) as i32 as i64,
                 );
-                if (ds - dk).abs() > 1 {
+                let (es, ek) = (elapsed_us.0 / 1000, elapsed_us.1 / 1000);
+                if (ds - es).abs() > 1 || (dk - ek).abs() > 1 {
                     return Err(format!(
-                        "packet {k}: TSval step {ds} ms vs the kernel's {dk}"
+                        "packet {k}: TSval steps {ds} / {dk} ms after {es} / {ek} ms (nfsim / kernel)"
                     ));
                 }
                 n[so..so + 4].copy_from_slice(&ker[ko..ko + 4]);
@@ -334,11 +387,16 @@ fn field_diff(sim: &[u8], ker: &[u8]) -> String {
 #[test]
 fn endpoints_agree_with_the_kernel_recordings() {
     let all = scenarios();
-    assert_eq!(all.len(), 10, "five scenarios per family");
+    assert_eq!(all.len(), 12, "six scenarios per family");
     let mut failures = Vec::new();
     let mut compared = 0;
     for sc in &all {
-        let (kernel, sim) = replay(sc);
+        let Sent {
+            kernel,
+            kt,
+            sim,
+            st,
+        } = replay(sc);
         if kernel.len() != sim.len() {
             failures.push(format!(
                 "{}: the kernel sent {} packets, nfsim {}:\n  kernel {:02x?}\n  nfsim {:02x?}",
@@ -350,11 +408,14 @@ fn endpoints_agree_with_the_kernel_recordings() {
             ));
             continue;
         }
-        let isn = (isn_ts(&sim), isn_ts(&kernel));
-        let mut ids = None;
+        let mut ids = std::collections::HashMap::new();
         for (k, (s, kp)) in sim.iter().zip(&kernel).enumerate() {
+            let conn = ports(kp);
+            let isn = (isn_ts(&sim, conn), isn_ts(&kernel, conn));
+            let ids = ids.entry(conn).or_insert(None);
             compared += 1;
-            match normalize(k, s, kp, isn, &mut ids) {
+            let el = (since_syn(&sim, &st, k), since_syn(&kernel, &kt, k));
+            match normalize(k, s, kp, isn, el, ids) {
                 Err(e) => failures.push(format!("{}: {e}", sc.name)),
                 Ok(n) if n != *kp => failures.push(format!(
                     "{}: packet {k} differs: {}\n  nfsim  {}\n  kernel {}",
@@ -368,7 +429,7 @@ fn endpoints_agree_with_the_kernel_recordings() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(compared, 30);
+    assert_eq!(compared, 40);
 }
 
 /// The comparison is not blind: a kernel packet with one deterministic
@@ -380,13 +441,27 @@ fn the_comparison_catches_a_changed_field() {
         .into_iter()
         .find(|s| s.name == "listener-ipv4")
         .unwrap();
-    let (kernel, sim) = replay(&sc);
-    let isn = (isn_ts(&sim), isn_ts(&kernel));
+    let Sent {
+        kernel,
+        kt,
+        sim,
+        st,
+        ..
+    } = replay(&sc);
+    let isn = (
+        isn_ts(&sim, ports(&sim[0])),
+        isn_ts(&kernel, ports(&kernel[0])),
+    );
     let mut window = kernel[0].clone();
     window[34] ^= 1;
-    let n = normalize(0, &sim[0], &window, isn, &mut None).unwrap();
+    let n = normalize(0, &sim[0], &window, isn, (0, 0), &mut None).unwrap();
     assert_ne!(n, window);
+    let el = (since_syn(&sim, &st, 1), since_syn(&kernel, &kt, 1));
     let mut seq = kernel[1].clone();
     seq[27] = seq[27].wrapping_add(1);
-    assert!(normalize(1, &sim[1], &seq, isn, &mut None).is_err());
+    assert!(normalize(1, &sim[1], &seq, isn, el, &mut None).is_err());
+    let mut ts = kernel[1].clone();
+    let o = ts_at(&ts).unwrap();
+    ts[o] ^= 0x10;
+    assert!(normalize(1, &sim[1], &ts, isn, el, &mut None).is_err());
 }

@@ -32,6 +32,10 @@ Scenarios, for IPv4 and IPv6 each:
   exchange, roles swapped): the host's SYN, ACK, data and FIN.
 * ``closed-tcp``: the peer connects to port 9 (SYN -> RST|ACK), then a
   hand-made bare ACK to port 9 (-> RST with the segment's ack as seq).
+* ``syn-options``: hand-made SYNs offering no options, MSS 536 with
+  timestamps, SACK only, window scale only (-> SYN-ACKs offering only
+  those; the peer's kernel resets each), then a bare ACK to the listening
+  port (-> RST).
 * ``udp``: a datagram to the UDP echo port (-> the echo), one to port 9
   (-> ICMP / ICMPv6 port unreachable quoting it).
 * ``ping``: an echo request (-> echo reply).
@@ -109,10 +113,12 @@ def tx_csum_off(ifname: str) -> None:
         fcntl.ioctl(s.fileno(), SIOCETHTOOL, ifr)
 
 
-def bare_ack(fam: int, sport: int, dport: int, seq: int, ack: int) -> bytes:
-    """A TCP segment with only ACK set, from the peer to the host, L3 on."""
+def tcp_frame(fam: int, sport: int, dport: int, seq: int, ack: int, flags: int, opts: bytes = b"") -> bytes:
+    """A TCP segment from the peer to the host, L3 on (options padded to 4)."""
     src, dst = ADDR[fam][1], ADDR[fam][0]
-    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 0x50, 0x10, 1024, 0, 0)
+    opts = opts + b"\0" * (-len(opts) % 4)
+    doff = (20 + len(opts)) // 4
+    tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, doff << 4, flags, 1024, 0, 0) + opts
     if fam == 4:
         s, d = socket.inet_pton(socket.AF_INET, src), socket.inet_pton(socket.AF_INET, dst)
         c = csum(s + d + struct.pack("!BBH", 0, 6, len(tcp)) + tcp)
@@ -124,6 +130,21 @@ def bare_ack(fam: int, sport: int, dport: int, seq: int, ack: int) -> bytes:
     c = csum(s + d + struct.pack("!IxxxB", len(tcp), 6) + tcp)
     tcp = tcp[:16] + struct.pack("!H", c) + tcp[18:]
     return struct.pack("!IHBB", 0x60000000, len(tcp), 6, 64) + s + d + tcp
+
+
+def bare_ack(fam: int, sport: int, dport: int, seq: int, ack: int) -> bytes:
+    """A TCP segment with only ACK set, from the peer to the host, L3 on."""
+    return tcp_frame(fam, sport, dport, seq, ack, 0x10)
+
+
+# SYNs offering less than Linux does (scenario `syn-options`): the
+# SYN-ACK offers only what the SYN did, and its window follows the MSS.
+SYN_OPTIONS = [
+    b"",  # no options at all
+    bytes.fromhex("02040218") + bytes.fromhex("0101080a") + struct.pack("!II", 12345, 0),  # MSS 536, TS
+    bytes.fromhex("020405b4") + bytes.fromhex("01010402"),  # MSS 1460, SACK
+    bytes.fromhex("020405b4") + bytes.fromhex("01030302"),  # MSS 1460, WS 2
+]
 
 
 def echo_request(fam: int, ident: int, seq: int, payload: bytes) -> bytes:
@@ -322,6 +343,14 @@ class Recorder:
             c.close()
             time.sleep(0.05)
             self.send_frame(fam, bare_ack(fam, 45000, CLOSED_PORT, 1000, 2000))
+        elif kind == "syn-options":
+            # Hand-made SYNs: the peer has no socket for them, so its
+            # kernel resets each SYN-ACK (captured, fed to nfsim too).
+            for k, opts in enumerate(SYN_OPTIONS):
+                self.send_frame(fam, tcp_frame(fam, 46000 + k, ECHO_PORT, 7000 + 1000 * k, 0, 0x02, opts))
+                time.sleep(0.05)
+            # An ACK to the listening port: a reset (tcp_rcv_state_process).
+            self.send_frame(fam, bare_ack(fam, 46100, ECHO_PORT, 3000, 4000))
         elif kind == "udp":
             u = self.peer_socks[(fam, socket.SOCK_DGRAM)]
             u.sendto(b"ping nfsim", (h, ECHO_PORT))
@@ -368,7 +397,7 @@ def main() -> int:
         try:
             rec.setup()
             for fam in (4, 6):
-                for kind in ("listener", "client", "closed-tcp", "udp", "ping"):
+                for kind in ("listener", "client", "closed-tcp", "syn-options", "udp", "ping"):
                     frames = rec.scenario(fam, kind)
                     lines.append(f"scenario {kind}-ipv{fam}")
                     t0 = frames[0][0] if frames else 0
