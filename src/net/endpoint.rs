@@ -59,6 +59,14 @@ use crate::wire::meta::PacketMeta;
 use crate::wire::{checksum, IpProtocol};
 
 /// What a listening socket does with what it receives.
+///
+/// ```
+/// # use nfsim::net::*;
+/// # use nfsim::time::{Duration, Instant};
+/// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+/// # let mk = nfsim::net::doc_host;
+/// net.stack(b).unwrap().listen_udp(7, Serve::Echo).listen_udp(9, Serve::Discard);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Serve {
     /// Sends every byte (TCP) or datagram (UDP) back.
@@ -128,6 +136,15 @@ pub struct TcpConnect {
 
 impl TcpConnect {
     /// Connect to `dst`, send `payload` at once, close after the answer.
+    ///
+    /// ```
+    /// # use nfsim::net::*;
+    /// # use nfsim::time::{Duration, Instant};
+    /// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+    /// # let mk = nfsim::net::doc_host;
+    /// let c = TcpConnect::new("192.0.2.2:80".parse().unwrap(), b"x");
+    /// assert_eq!((c.src_port, &c.payload[..], c.think), (None, &b"x"[..], Duration::ZERO));
+    /// ```
     pub fn new(dst: SocketAddr, payload: &[u8]) -> Self {
         TcpConnect {
             dst,
@@ -140,10 +157,30 @@ impl TcpConnect {
 }
 
 /// A TCP connection of a [`Stack`].
+///
+/// ```
+/// # use nfsim::net::*;
+/// # use nfsim::time::{Duration, Instant};
+/// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+/// # let mk = nfsim::net::doc_host;
+/// let c: ConnId = net.tcp_connect(a, &TcpConnect::new("192.0.2.2:80".parse().unwrap(), b""), Instant::ZERO).unwrap();
+/// assert_eq!(c, ConnId(0));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ConnId(pub u32);
 
 /// TCP states (RFC 793 names).
+///
+/// ```
+/// # use nfsim::net::*;
+/// # use nfsim::time::{Duration, Instant};
+/// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+/// # let mk = nfsim::net::doc_host;
+/// let c = net.tcp_connect(a, &TcpConnect::new("192.0.2.2:80".parse().unwrap(), b""), Instant::from_millis(5)).unwrap();
+/// assert_eq!(net.tcp_info(a, c).unwrap().state, TcpState::Idle);
+/// net.run_until(Instant::from_millis(5));
+/// assert_eq!(net.tcp_info(a, c).unwrap().state, TcpState::SynSent);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[allow(missing_docs)]
 pub enum TcpState {
@@ -162,6 +199,18 @@ pub enum TcpState {
 }
 
 /// What a connection did.
+///
+/// ```
+/// # use nfsim::net::*;
+/// # use nfsim::time::{Duration, Instant};
+/// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+/// # let mk = nfsim::net::doc_host;
+/// net.stack(b).unwrap().listen_tcp(80, Serve::Discard);
+/// let c = net.tcp_connect(a, &TcpConnect { wait_reply: false, ..TcpConnect::new("192.0.2.2:80".parse().unwrap(), b"abc") }, Instant::ZERO).unwrap();
+/// net.run_until(Instant::from_millis(20));
+/// let i: TcpInfo = net.tcp_info(a, c).unwrap();
+/// assert_eq!((i.bytes_out, i.bytes_in, i.remote.port()), (3, 0, 80));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TcpInfo {
     /// Its state now.
@@ -179,6 +228,18 @@ pub struct TcpInfo {
 }
 
 /// Counters of a [`Stack`].
+///
+/// ```
+/// # use nfsim::net::*;
+/// # use nfsim::time::{Duration, Instant};
+/// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+/// # let mk = nfsim::net::doc_host;
+/// net.stack(b).unwrap();
+/// net.ping(a, "192.0.2.2".parse().unwrap(), 1, 1, b"", Instant::ZERO).unwrap();
+/// net.run_until(Instant::from_millis(10));
+/// let s: StackStats = net.stack_of(b).unwrap().stats();
+/// assert_eq!(s.unclaimed, 1); // the echo request, answered by the stack
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StackStats {
     /// Connections that reached ESTABLISHED.
@@ -321,11 +382,27 @@ impl Stack {
     }
 
     /// The settings (change them before the first packet).
+    ///
+    /// ```
+    /// # use nfsim::net::*;
+    /// # use nfsim::time::{Duration, Instant};
+    /// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+    /// # let mk = nfsim::net::doc_host;
+    /// net.stack(b).unwrap().config_mut().timestamps = false;
+    /// ```
     pub fn config_mut(&mut self) -> &mut StackConfig {
         &mut self.cfg
     }
 
     /// A TCP socket listening on `port` of every address of the host.
+    ///
+    /// ```
+    /// # use nfsim::net::*;
+    /// # use nfsim::time::{Duration, Instant};
+    /// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+    /// # let mk = nfsim::net::doc_host;
+    /// net.stack(b).unwrap().listen_tcp(22, Serve::Discard).listen_tcp(80, Serve::Echo);
+    /// ```
     pub fn listen_tcp(&mut self, port: u16, serve: Serve) -> &mut Self {
         self.tcp_listen.retain(|(p, _)| *p != port);
         self.tcp_listen.push((port, serve));
@@ -333,6 +410,14 @@ impl Stack {
     }
 
     /// A UDP socket bound to `port` of every address of the host.
+    ///
+    /// ```
+    /// # use nfsim::net::*;
+    /// # use nfsim::time::{Duration, Instant};
+    /// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+    /// # let mk = nfsim::net::doc_host;
+    /// net.stack(b).unwrap().listen_udp(53, Serve::Echo);
+    /// ```
     pub fn listen_udp(&mut self, port: u16, serve: Serve) -> &mut Self {
         self.udp_listen.retain(|(p, _)| *p != port);
         self.udp_listen.push((port, serve));
@@ -340,11 +425,28 @@ impl Stack {
     }
 
     /// The counters.
+    ///
+    /// ```
+    /// # use nfsim::net::*;
+    /// # use nfsim::time::{Duration, Instant};
+    /// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+    /// # let mk = nfsim::net::doc_host;
+    /// assert_eq!(net.stack(a).unwrap().stats().tcp_established, 0);
+    /// ```
     pub fn stats(&self) -> StackStats {
         self.stats
     }
 
     /// What connection `id` did.
+    ///
+    /// ```
+    /// # use nfsim::net::*;
+    /// # use nfsim::time::{Duration, Instant};
+    /// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+    /// # let mk = nfsim::net::doc_host;
+    /// let c = net.tcp_connect(a, &TcpConnect::new("192.0.2.2:80".parse().unwrap(), b""), Instant::ZERO).unwrap();
+    /// assert!(net.stack_of(a).unwrap().tcp_info(c).is_some());
+    /// ```
     pub fn tcp_info(&self, id: ConnId) -> Option<TcpInfo> {
         self.conns.get(id.0 as usize).map(|c| TcpInfo {
             state: c.state,
@@ -357,6 +459,15 @@ impl Stack {
     }
 
     /// Connections, with their ids (closed ones until their slot is reused).
+    ///
+    /// ```
+    /// # use nfsim::net::*;
+    /// # use nfsim::time::{Duration, Instant};
+    /// # let (mut net, a, b, link) = nfsim::net::doc_pair();
+    /// # let mk = nfsim::net::doc_host;
+    /// net.tcp_connect(a, &TcpConnect::new("192.0.2.2:80".parse().unwrap(), b""), Instant::ZERO).unwrap();
+    /// assert_eq!(net.stack_of(a).unwrap().connections().count(), 1);
+    /// ```
     pub fn connections(&self) -> impl Iterator<Item = (ConnId, TcpInfo)> + '_ {
         (0..self.conns.len() as u32).filter_map(|i| Some((ConnId(i), self.tcp_info(ConnId(i))?)))
     }
