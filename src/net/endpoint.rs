@@ -48,7 +48,9 @@
 //! autotuning (the advertised window stays the initial one: right while
 //! little data has arrived, as recorded), SACK blocks, delayed ACKs beyond
 //! the cases above, the `owner` match on socket packets (they have no
-//! owner here).
+//! owner here). Traffic a host sends to itself goes through `lo`, where
+//! the host's own loopback stack answers (every port closed), not its
+//! endpoints.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
