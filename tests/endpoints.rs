@@ -55,9 +55,18 @@ fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
+/// The committed recording, or a fresh one named by
+/// `NFSIM_ENDPOINT_RECORDING` (tools/kernel-oracle/ci-check.sh re-records).
+fn recording() -> String {
+    match std::env::var("NFSIM_ENDPOINT_RECORDING") {
+        Ok(path) => std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")),
+        Err(_) => RECORDING.to_string(),
+    }
+}
+
 fn scenarios() -> Vec<Scenario> {
     let mut out: Vec<Scenario> = Vec::new();
-    for line in RECORDING.lines() {
+    for line in recording().lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
         match w.as_slice() {
             ["scenario", name] => out.push(Scenario {
