@@ -5,12 +5,15 @@
 //! three rulesets are compiled once and shared by all 102 hosts
 //! (`CompiledRules`). Prints packets per second and memory; with a second
 //! argument S, runs S independent simulations (seeds 0..S) on the
-//! machine's threads (`nfsim::net::run_seeds`).
+//! machine's threads (`nfsim::net::run_seeds`); with a third argument
+//! `tcp`, each flow is a TCP connection instead (handshake, a request
+//! echoed by the server's listener, FIN both ways), NATed like the rest.
 //!
 //! ```sh
 //! cargo run --release --example net_scale              # 100,000 flows
 //! cargo run --release --example net_scale -- 20000     # another count
 //! cargo run --release --example net_scale -- 20000 4   # 4 simulations in parallel
+//! cargo run --release --example net_scale -- 100000 1 tcp  # TCP connections
 //! ```
 
 use std::net::Ipv4Addr;
@@ -74,6 +77,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         None => 100_000,
     };
     let sims: u64 = std::env::args().nth(2).map_or(Ok(1), |s| s.parse())?;
+    let tcp = std::env::args().nth(3).is_some_and(|a| a == "tcp");
     let built = std::time::Instant::now();
     let client = rules("*filter\nCOMMIT\n");
     let gateway = rules(
@@ -91,7 +95,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let start = std::time::Instant::now();
         let runs = nfsim::net::run_seeds(0..sims, threads, |seed| {
-            simulate(seed, flows, [&client, &gateway, &server]).expect("simulation")
+            simulate(seed, flows, tcp, [&client, &gateway, &server]).expect("simulation")
         });
         let secs = start.elapsed().as_secs_f64();
         let events: usize = runs.iter().map(|r| r.events).sum();
@@ -101,11 +105,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
         return Ok(());
     }
-    let r = simulate(7, flows, [&client, &gateway, &server])?;
+    let r = simulate(7, flows, tcp, [&client, &gateway, &server])?;
     let hosts = SITES * 3;
     println!(
         "{flows} flows: {} host events ({} link deliveries, {} lost) in {:.2} s = \
-         {:.0} events/s; {} conntrack entries held by the gateways; {} replies reached the clients",
+         {:.0} events/s; {} conntrack entries held by the gateways; {} flows answered and closed at the clients",
         r.events,
         r.delivered,
         r.lost,
@@ -125,6 +129,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn simulate(
     seed: u64,
     flows: usize,
+    tcp: bool,
     [crules, grules, srules]: [&CompiledRules; 3],
 ) -> Result<Run, Box<dyn std::error::Error>> {
     let mut net = Network::new(seed);
@@ -155,7 +160,9 @@ fn simulate(
             srules,
             false,
         ));
-        net.stack(srv)?.listen_udp(53, Serve::Echo);
+        net.stack(srv)?
+            .listen_udp(53, Serve::Echo)
+            .listen_tcp(80, Serve::Echo);
         let ms = Duration::from_millis(1);
         net.connect((c, "eth0"), (g, "eth0"), LinkConfig::latency(ms))?;
         net.connect((g, "eth1"), (srv, "eth0"), LinkConfig::latency(ms))?;
@@ -166,13 +173,22 @@ fn simulate(
     // Flows spread over the clients, 1 ms apart per client: UDP from a
     // distinct source port to the server's echo socket, each NATed by its
     // gateway; the clients' sockets count the answers.
+    let get = nfsim::net::TcpConnect::new(([0, 0, 0, 0], 80).into(), b"GET /");
     let start = std::time::Instant::now();
     let mut events = 0;
     for i in 0..flows {
         let (c, _, s) = clients[i % SITES];
         let at = Instant::from_millis((i / SITES) as u64);
         let dst = std::net::SocketAddr::new(s.into(), 53);
-        net.udp_send(c, 1024 + (i / SITES) as u16, dst, b"query", at)?;
+        let sport = 1024 + (i / SITES) as u16;
+        if tcp {
+            let mut get = get.clone();
+            get.dst = std::net::SocketAddr::new(s.into(), 80);
+            get.src_port = Some(sport);
+            net.tcp_connect(c, &get, at)?;
+        } else {
+            net.udp_send(c, sport, dst, b"query", at)?;
+        }
         if i % 4096 == 4095 {
             events += net.run_until(at);
         }
@@ -192,7 +208,7 @@ fn simulate(
     let replies = clients
         .iter()
         .filter_map(|(c, _, _)| net.stack_of(*c))
-        .map(|s| s.stats().udp_replies)
+        .map(|s| s.stats().udp_replies + s.stats().tcp_closed)
         .sum::<u64>();
     Ok(Run {
         events,
