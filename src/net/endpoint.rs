@@ -48,7 +48,9 @@
 //! autotuning (the advertised window stays the initial one: right while
 //! little data has arrived, as recorded), SACK blocks, delayed ACKs beyond
 //! the cases above, the `owner` match on socket packets (they have no
-//! owner here). Traffic a host sends to itself goes through `lo`, where
+//! owner here), the global ICMP limit (`icmp_global_allow`,
+//! `net.ipv4.icmp_msgs_per_sec`: 1000 a second, its credit randomized in
+//! the kernel; the per-destination limit is modelled). Traffic a host sends to itself goes through `lo`, where
 //! the host's own loopback stack answers (every port closed), not its
 //! endpoints.
 
