@@ -394,3 +394,69 @@ fn network_steady_state_allocates_nothing() {
     );
     assert_eq!(counted, 0, "{counted} allocations after warm-up");
 }
+
+/// Endpoints (`nfsim::net::Stack`): TCP connections through their whole
+/// life (handshake, data, echo, FIN, TIME-WAIT reaped after 60 s), UDP
+/// request and response, a closed UDP port (port unreachable), pings;
+/// after warm-up (connection slots and the connection map at their
+/// working size), nothing allocates.
+#[test]
+fn endpoints_steady_state_allocates_nothing() {
+    use nfsim::host::{HostConfig, InterfaceConfig};
+    use nfsim::net::{LinkConfig, Network, Serve, TcpConnect, TcpState};
+    use nfsim::time::Duration;
+    let v4 = nfsim::syntax::parse_restore(
+        "*filter\n-A INPUT -m conntrack --ctstate NEW,ESTABLISHED,RELATED -j ACCEPT\nCOMMIT\n",
+        &nfsim::syntax::RestoreOptions::new(nfsim::model::Family::Ipv4),
+    )
+    .unwrap();
+    let v6 = nfsim::model::Ruleset::new(nfsim::model::Family::Ipv6);
+    let mk = |addr: &str| {
+        let cfg = HostConfig {
+            interfaces: vec![InterfaceConfig::new("eth0", addr).unwrap()],
+            ..HostConfig::default()
+        };
+        Host::new(&cfg, &v4, &v6).unwrap()
+    };
+    let mut net = Network::new(5);
+    let a = net.add_host(mk("192.0.2.1/24"));
+    let b = net.add_host(mk("192.0.2.2/24"));
+    net.connect(
+        (a, "eth0"),
+        (b, "eth0"),
+        LinkConfig::latency(Duration::from_millis(1)),
+    )
+    .unwrap();
+    let st = net.stack(b).unwrap();
+    st.listen_tcp(80, Serve::Echo);
+    st.listen_udp(53, Serve::Echo);
+    let get = TcpConnect::new("192.0.2.2:80".parse().unwrap(), b"GET / HTTP/1.0\r\n\r\n");
+    let dns = "192.0.2.2:53".parse().unwrap();
+    let closed = "192.0.2.2:9".parse().unwrap();
+    let mut counted = 0;
+    let mut last = None;
+    for round in 0..30u64 {
+        let t0 = Instant::from_millis(round * 10_000);
+        let before = allocs();
+        for i in 0..16u64 {
+            let at = t0 + Duration::from_millis(i * 5);
+            last = Some(net.tcp_connect(a, &get, at).unwrap());
+            net.udp_send(a, 5353, dns, b"query", at).unwrap();
+            net.udp_send(a, 5354, closed, b"nobody", at).unwrap();
+            net.ping(a, dns.ip(), 7, i as u16, b"ping", at).unwrap();
+        }
+        net.run_until(t0 + Duration::from_millis(9_999));
+        if round >= 20 {
+            counted += allocs() - before;
+        }
+    }
+    let stats = net.stack_of(a).unwrap().stats();
+    assert_eq!(stats.tcp_closed, 30 * 16);
+    assert_eq!(stats.udp_replies, 30 * 16);
+    assert_eq!(stats.echo_replies, 30 * 16);
+    assert_eq!(
+        net.tcp_info(a, last.unwrap()).unwrap().state,
+        TcpState::TimeWait
+    );
+    assert_eq!(counted, 0, "{counted} allocations after warm-up");
+}

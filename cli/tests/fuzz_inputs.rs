@@ -29,6 +29,11 @@ proptest! {
     }
 
     #[test]
+    fn endpoints_never_panic_and_replay(data in proptest::collection::vec(any::<u8>(), 0..1500)) {
+        assert_eq!(inputs::run_endpoints(&data), inputs::run_endpoints(&data));
+    }
+
+    #[test]
     fn command_lines_never_panic(data in proptest::collection::vec(any::<u8>(), 0..1500)) {
         cli_driver::run_cli(&data);
     }

@@ -456,6 +456,117 @@ pub fn run_network(data: &[u8]) {
     let _ = (delivered, lost, net.unlinked());
 }
 
+/// Endpoints (`nfsim::net::Stack`) on two linked hosts that both answer
+/// (TCP echo and discard listeners, UDP echo; the second host with
+/// arbitrary rules), meeting packets injected from outside, raw sends,
+/// client connections, datagrams and pings at arbitrary times: nothing may
+/// panic and the clock never goes backwards. Returns the network's
+/// counters and both stacks' counters, to compare with a second run.
+pub fn run_endpoints(data: &[u8]) -> ((u64, u64), String) {
+    use nfsim::net::{LinkConfig, Network, Serve, TcpConnect};
+    use nfsim::time::Duration;
+    let mut inp = Input::new(data);
+    let mut net = Network::new(u64::from(inp.u32()));
+    let mk = |a: &str, b: &str, v4: &Ruleset, v6: &Ruleset| {
+        let itf = InterfaceConfig::new("eth0", a)
+            .and_then(|i| i.with_addr(b))
+            .expect("interface");
+        let cfg = HostConfig {
+            interfaces: vec![itf],
+            ..HostConfig::default()
+        };
+        Host::new(&cfg, v4, v6)
+    };
+    let empty = (Ruleset::new(Family::Ipv4), Ruleset::new(Family::Ipv6));
+    let a = net.add_host(mk("10.0.0.10/24", "fd00::10/64", &empty.0, &empty.1).expect("host"));
+    let (v4, v6) = rules(&mut inp);
+    let b = match mk("10.0.0.20/24", "fd00::20/64", &v4, &v6) {
+        Ok(h) => net.add_host(h),
+        Err(e) => {
+            assert!(!e.to_string().is_empty());
+            return ((0, 0), String::new());
+        }
+    };
+    let link = LinkConfig::latency(Duration::from_nanos(u64::from(inp.u16()) * 1000))
+        .with_loss_per_million(u32::from(inp.u8() % 4) * 50_000);
+    net.connect((a, "eth0"), (b, "eth0"), link)
+        .expect("fresh devices link");
+    for h in [a, b] {
+        let st = net.stack(h).expect("host");
+        st.listen_tcp(80, Serve::Echo);
+        st.listen_tcp(22, Serve::Discard);
+        st.listen_udp(53, Serve::Echo);
+    }
+    let mut last = net.now();
+    let mut t = 0u64;
+    for _ in 0..48 {
+        if inp.done() {
+            break;
+        }
+        let op = inp.u8();
+        let (from, to) = if op & 0x10 == 0 { (a, b) } else { (b, a) };
+        let v6 = op & 0x20 != 0;
+        let dst: IpAddr = match (to == b, v6) {
+            (true, false) => Ipv4Addr::new(10, 0, 0, 20).into(),
+            (false, false) => Ipv4Addr::new(10, 0, 0, 10).into(),
+            (true, true) => "fd00::20".parse().expect("address"),
+            (false, true) => "fd00::10".parse().expect("address"),
+        };
+        t = t.saturating_add(drivers::step_ns(inp.u8()));
+        let at = Instant::from_nanos(t);
+        let port = drivers::PORTS[usize::from(inp.u8()) % drivers::PORTS.len()];
+        match op % 5 {
+            0 => {
+                let n = usize::from(inp.u8());
+                let mut c = TcpConnect::new(std::net::SocketAddr::new(dst, port), inp.take(n));
+                c.think = Duration::from_nanos(drivers::step_ns(inp.u8()));
+                c.wait_reply = op & 0x40 != 0;
+                if op & 0x80 != 0 {
+                    c.src_port = Some(inp.u16());
+                }
+                net.tcp_connect(from, &c, at).expect("a route to the peer");
+            }
+            1 => {
+                let n = usize::from(inp.u8());
+                let data = inp.take(n);
+                net.udp_send(
+                    from,
+                    inp.u16(),
+                    std::net::SocketAddr::new(dst, port),
+                    data,
+                    at,
+                )
+                .expect("a route to the peer");
+            }
+            2 => {
+                let n = usize::from(inp.u8());
+                net.ping(from, dst, inp.u16(), inp.u16(), inp.take(n), at)
+                    .expect("a route to the peer");
+            }
+            3 => {
+                let pkt = drivers::packet(&mut inp);
+                net.inject(from, 1, &pkt, at);
+            }
+            _ => {
+                let pkt = drivers::packet(&mut inp);
+                net.send(from, &pkt, at);
+            }
+        }
+        if op & 4 != 0 {
+            net.run(256);
+        }
+        assert!(net.now() >= last, "the clock went backwards");
+        last = net.now();
+    }
+    net.run(100_000);
+    let stats = format!(
+        "{:?} {:?}",
+        net.stack_of(a).map(|s| s.stats()),
+        net.stack_of(b).map(|s| s.stats())
+    );
+    (net.counters(), stats)
+}
+
 /// An IPv4 /24 for host `h`'s device `d`.
 fn net4(inp: &mut Input<'_>, h: u8, d: u8) -> IpNet {
     let p = 24 + inp.u8() % 9;

@@ -342,6 +342,13 @@ pub struct Outcome {
     /// Set when the packet took a path nfsim cannot reproduce faithfully
     /// (the reason); what is reported up to that point is still the kernel's.
     pub unsupported: Option<&'static str>,
+    /// Keep a copy of a packet delivered to the host's own stack through a
+    /// non-loopback device ([`delivered`](Self::delivered)); off by default.
+    /// [`clear`](Self::clear) leaves it as it is. The network layer turns
+    /// it on for hosts whose endpoints answer (`nfsim::net::Stack`).
+    pub keep_delivered: bool,
+    delivered: Vec<u8>,
+    pub(crate) delivered_slot: Option<crate::conntrack::CtSlot>,
     disposition: Disposition,
     emitted: Vec<Emitted>,
     bytes: Vec<u8>,
@@ -362,6 +369,8 @@ impl Outcome {
     pub fn clear(&mut self) {
         self.local = false;
         self.unsupported = None;
+        self.delivered.clear();
+        self.delivered_slot = None;
         self.disposition = Disposition::None;
         self.emitted.clear();
         self.bytes.clear();
@@ -383,6 +392,19 @@ impl Outcome {
     /// ```
     pub fn disposition(&self) -> Disposition {
         self.disposition
+    }
+    /// With [`keep_delivered`](Self::keep_delivered): the packet as the
+    /// host's stack got it when [`local`](Self::local) is set (after DNAT,
+    /// reassembly and the transport's checksum check), from the IP header on.
+    pub fn delivered(&self) -> Option<&[u8]> {
+        (self.local && !self.delivered.is_empty()).then_some(self.delivered.as_slice())
+    }
+    pub(crate) fn keep(&mut self, pkt: &[u8], slot: Option<crate::conntrack::CtSlot>) {
+        if self.keep_delivered {
+            self.delivered.clear();
+            self.delivered.extend_from_slice(pkt);
+            self.delivered_slot = slot;
+        }
     }
     pub(crate) fn set_disposition(&mut self, d: Disposition) {
         self.disposition = d;
@@ -449,7 +471,7 @@ impl Outcome {
 /// The per-family part of a host: compiled rules and their state.
 #[derive(Debug, Clone)]
 pub(crate) struct FamilyState {
-    pub(crate) prog: Program,
+    pub(crate) prog: std::sync::Arc<Program>,
     pub(crate) states: [Option<TableState>; 5],
     /// Conntrack runs for this family (something in the ruleset needs it).
     pub(crate) ct: bool,
@@ -612,7 +634,7 @@ fn register_shared(
     Ok(())
 }
 
-fn compile_family(rs: &Ruleset, forward: bool) -> Result<FamilyState, HostError> {
+fn compile_prog(rs: &Ruleset) -> Result<std::sync::Arc<Program>, HostError> {
     let prog = Program::compile(rs).map_err(HostError::Compile)?;
     for tp in prog.tables.iter().flatten() {
         for r in &tp.rules {
@@ -632,13 +654,55 @@ fn compile_family(rs: &Ruleset, forward: bool) -> Result<FamilyState, HostError>
             }
         }
     }
+    Ok(std::sync::Arc::new(prog))
+}
+
+fn family_state(prog: &std::sync::Arc<Program>, ct: bool, forward: bool) -> FamilyState {
     let states = core::array::from_fn(|i| prog.tables[i].as_ref().map(|t| t.new_state()));
-    Ok(FamilyState {
-        ct: ruleset_needs_conntrack(rs),
-        prog,
+    FamilyState {
+        ct,
+        prog: prog.clone(),
         states,
         forward,
-    })
+    }
+}
+
+/// Rulesets validated and compiled once, to be shared by many hosts
+/// ([`Host::with_rules`]): each host keeps its own counters and match
+/// state, the compiled program is one `Arc` for all of them.
+///
+/// ```
+/// use nfsim::host::{CompiledRules, Host, HostConfig};
+/// use nfsim::model::{Family, Ruleset};
+/// let rules = CompiledRules::new(&Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+/// let a = Host::with_rules(&HostConfig::default(), &rules).unwrap();
+/// let b = Host::with_rules(&HostConfig::default(), &rules).unwrap();
+/// assert!(a.shares_rules_with(&b));
+/// ```
+#[derive(Debug, Clone)]
+pub struct CompiledRules {
+    v4: std::sync::Arc<Program>,
+    v6: std::sync::Arc<Program>,
+    ct4: bool,
+    ct6: bool,
+}
+
+impl CompiledRules {
+    /// Validates ([`crate::syntax::validate`]) and compiles both rulesets.
+    ///
+    /// # Errors
+    /// As [`Host::new`] for its rulesets.
+    pub fn new(v4: &Ruleset, v6: &Ruleset) -> Result<CompiledRules, HostError> {
+        for rs in [v4, v6] {
+            crate::syntax::validate(rs).map_err(HostError::Ruleset)?;
+        }
+        Ok(CompiledRules {
+            v4: compile_prog(v4)?,
+            v6: compile_prog(v6)?,
+            ct4: ruleset_needs_conntrack(v4),
+            ct6: ruleset_needs_conntrack(v6),
+        })
+    }
 }
 
 impl Host {
@@ -654,6 +718,31 @@ impl Host {
     /// assert_eq!(h.device(0), Some("lo"));
     /// ```
     pub fn new(cfg: &HostConfig, v4: &Ruleset, v6: &Ruleset) -> Result<Host, HostError> {
+        Host::build(cfg, None, (v4, v6))
+    }
+
+    /// A host with rulesets compiled once ([`CompiledRules`]), shared with
+    /// every other host built from them (no copy of the program).
+    ///
+    /// # Errors
+    /// As [`Host::new`], less the rulesets' own errors (found by
+    /// [`CompiledRules::new`]).
+    pub fn with_rules(cfg: &HostConfig, rules: &CompiledRules) -> Result<Host, HostError> {
+        let (e4, e6) = (Ruleset::new(Family::Ipv4), Ruleset::new(Family::Ipv6));
+        Host::build(cfg, Some(rules), (&e4, &e6))
+    }
+
+    /// Whether both hosts run the same compiled programs (one `Arc`).
+    pub fn shares_rules_with(&self, other: &Host) -> bool {
+        std::sync::Arc::ptr_eq(&self.v4.prog, &other.v4.prog)
+            && std::sync::Arc::ptr_eq(&self.v6.prog, &other.v6.prog)
+    }
+
+    fn build(
+        cfg: &HostConfig,
+        compiled: Option<&CompiledRules>,
+        (v4, v6): (&Ruleset, &Ruleset),
+    ) -> Result<Host, HostError> {
         if !(1..=MAX_HZ).contains(&cfg.hz) {
             return Err(HostError::Config {
                 field: "hz".into(),
@@ -763,8 +852,10 @@ impl Host {
         }
         // A typed ruleset is checked as iptables-restore checks text: one
         // that iptables would refuse never loads.
-        for rs in [v4, v6] {
-            crate::syntax::validate(rs).map_err(HostError::Ruleset)?;
+        if compiled.is_none() {
+            for rs in [v4, v6] {
+                crate::syntax::validate(rs).map_err(HostError::Ruleset)?;
+            }
         }
         let mut ctcfg = CtConfig::default();
         let mut defrag = frag::Defrag::default();
@@ -927,8 +1018,21 @@ impl Host {
             message: e.to_string(),
         })?;
         let mut shared = crate::engine::shared::SharedTables::default();
-        let mut fam4 = compile_family(v4, ip_forward)?;
-        let mut fam6 = compile_family(v6, ip6_forward)?;
+        let own;
+        let rules = match compiled {
+            Some(r) => r,
+            None => {
+                own = CompiledRules {
+                    v4: compile_prog(v4)?,
+                    v6: compile_prog(v6)?,
+                    ct4: ruleset_needs_conntrack(v4),
+                    ct6: ruleset_needs_conntrack(v6),
+                };
+                &own
+            }
+        };
+        let mut fam4 = family_state(&rules.v4, rules.ct4, ip_forward);
+        let mut fam6 = family_state(&rules.v6, rules.ct6, ip6_forward);
         register_shared(&mut fam4, &mut shared, Family::Ipv4, cfg.hz)?;
         register_shared(&mut fam6, &mut shared, Family::Ipv6, cfg.hz)?;
         Ok(Host {

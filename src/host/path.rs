@@ -170,6 +170,50 @@ impl Host {
         self.run_queue(now, out, sink);
     }
 
+    /// A packet the host's own stack built (a socket's segment, not a raw
+    /// socket's): it takes OUTPUT and POSTROUTING as it is, without the raw
+    /// socket's header fixes (`ip_queue_xmit` / `ip6_xmit` ->
+    /// `__ip_local_out`). `slot`: the conntrack entry it is attached to
+    /// (`nf_ct_attach` of an ICMP error). Used by `nfsim::net`'s endpoints.
+    pub(crate) fn send_built<S: TraceSink>(
+        &mut self,
+        pkt: &[u8],
+        slot: Option<CtSlot>,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) {
+        let keep = out.keep_delivered;
+        out.clear();
+        out.keep_delivered = keep;
+        let now = self.tick(now);
+        self.queue.push(pkt, JobKind::Tx, slot, 0).primary = true;
+        self.run_queue(now, out, sink);
+    }
+
+    /// The stack's answer to a packet delivered through a device where no
+    /// socket took it (`tcp_v4_send_reset`, `icmp_send` port unreachable
+    /// under the ICMP rate limits, `icmp_echo`; the IPv6 twins), sent at
+    /// once. Used by `nfsim::net`'s endpoints.
+    pub(crate) fn answer_unclaimed<S: TraceSink>(
+        &mut self,
+        pkt: &[u8],
+        slot: Option<CtSlot>,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) {
+        let keep = out.keep_delivered;
+        out.clear();
+        out.keep_delivered = keep;
+        let now = self.tick(now);
+        let Some(family) = Family::of_packet(pkt) else {
+            return;
+        };
+        super::stack::answer(self, family, pkt, slot, Some(now));
+        self.run_queue(now, out, sink);
+    }
+
     fn run_queue<S: TraceSink>(&mut self, now: Instant, out: &mut Outcome, sink: &mut S) {
         let mut budget = 64;
         while let Some(job) = self.queue.pop_front() {
@@ -770,9 +814,10 @@ impl Host {
             // IPv4 `lo` has disable_policy=1: the XFRM block does not apply and
             // the host stack answers (closed ports, echo). IPv6 has no such
             // exemption (recorded: packets to ::1 count as local).
-            super::stack::answer(self, p.family, p.buf, p.slot);
+            super::stack::answer(self, p.family, p.buf, p.slot, None);
         } else {
             out.local = true;
+            out.keep(p.buf, p.slot);
         }
     }
 

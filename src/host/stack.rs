@@ -28,8 +28,17 @@ fn push_tx(host: &mut Host, data: &[u8], slot: Option<CtSlot>) {
 /// The stack's answer to a packet delivered through `lo`: `tcp_v4_send_reset`
 /// for TCP without RST, `icmp_send` port unreachable for UDP, an echo reply
 /// (`icmp_echo`) for an echo request, protocol unreachable for protocols
-/// without a handler; the IPv6 twins.
-pub(crate) fn answer(host: &mut Host, family: Family, pkt: &[u8], slot: Option<CtSlot>) {
+/// without a handler; the IPv6 twins. `limit`: the packet came through a
+/// device, not `lo`, so ICMP errors pass the rate limits
+/// (`icmpv4_xrlim_allow` / `icmpv6_xrlim_allow`, which exempt only
+/// loopback) at that instant.
+pub(crate) fn answer(
+    host: &mut Host,
+    family: Family,
+    pkt: &[u8],
+    slot: Option<CtSlot>,
+    limit: Option<crate::time::Instant>,
+) {
     let mut out = [0u8; 1280];
     // icmp_glue_bits attaches ICMP errors to the original's entry; the
     // TCP reset and the echo reply are tracked on their own.
@@ -151,6 +160,17 @@ pub(crate) fn answer(host: &mut Host, family: Family, pkt: &[u8], slot: Option<C
         }
     };
     if let Some(n) = n {
+        if let (true, Some(now)) = (is_error, limit) {
+            let to = source_of(family, pkt);
+            let fib = if family == Family::Ipv4 {
+                &host.fib4
+            } else {
+                &host.fib6
+            };
+            if !host.icmp_limit.xrlim_allow(fib, host.hz, now, to) {
+                return;
+            }
+        }
         push_tx(host, &out[..n], if is_error { attached } else { None });
     }
 }

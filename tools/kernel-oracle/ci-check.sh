@@ -26,4 +26,20 @@ done
 python3 tools/kernel-oracle/compare.py "$scenario.json" "$out"
 rc=$?
 if [ $rc = 0 ]; then echo "kernel-oracle check: re-recorded $scenario agrees with the committed trace"; fi
+# Endpoints: a fresh recording of real sockets must agree with nfsim's too.
+ep=$(mktemp /tmp/nfsim-ci-endpoints.XXXXXX.txt)
+trap 'rm -f "$out" "$ep"' EXIT
+for try in $(seq 1 60); do
+  if python3 tools/kernel-oracle/record_endpoints.py -o "$ep" 2>/tmp/nfsim-ci-record.err; then
+    break
+  fi
+  [ "$try" -lt 60 ] || { cat /tmp/nfsim-ci-record.err; echo "kernel-oracle check: endpoint recording failed"; exit 1; }
+  sleep 5
+done
+if NFSIM_ENDPOINT_RECORDING="$ep" cargo test -q --test endpoints >/tmp/nfsim-ci-endpoints.log 2>&1; then
+  echo "kernel-oracle check: a fresh endpoint recording agrees with nfsim's endpoints"
+else
+  cat /tmp/nfsim-ci-endpoints.log
+  echo "kernel-oracle check: a fresh endpoint recording disagrees"; rc=1
+fi
 exit $rc
