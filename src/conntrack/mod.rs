@@ -407,9 +407,13 @@ impl ConntrackTable {
 
     /// Runs a packet through connection tracking (`nf_conntrack_in`).
     ///
-    /// `pkt` is the whole L3 packet, `meta` its header facts, `hook` where
-    /// this runs (checksums are verified only in PREROUTING, if
-    /// `nf_conntrack_checksum`). A new entry is created unconfirmed; the
+    /// `pkt` is the whole L3 packet (trimmed to the IP length) and `meta`
+    /// the host's one parse of it ([`PacketMeta::parse`]: protocol,
+    /// transport offset, fragment offset; the addresses are read from
+    /// `pkt`). `hook` is where this runs: `nf_conntrack_in` runs in
+    /// [`Hook::PreRouting`] and [`Hook::LocalOut`]; checksums are verified
+    /// only in PREROUTING, if `nf_conntrack_checksum` (any other hook is
+    /// taken as OUTPUT). A new entry is created unconfirmed; the
     /// caller must later [`confirm`](Self::confirm) or
     /// [`discard_unconfirmed`](Self::discard_unconfirmed) it.
     ///

@@ -188,13 +188,19 @@ pub fn rd_u8(b: &[u8], at: usize) -> u8 {
 #[inline]
 /// Reads a big-endian u16, 0 when out of bounds.
 pub fn rd_u16(b: &[u8], at: usize) -> u16 {
-    get_u16(b, at).unwrap_or(0)
+    match b.get(at..at.wrapping_add(2)) {
+        Some(&[x, y]) => u16::from_be_bytes([x, y]),
+        _ => 0,
+    }
 }
 
 #[inline]
 /// Reads a big-endian u32, 0 when out of bounds.
 pub fn rd_u32(b: &[u8], at: usize) -> u32 {
-    get_u32(b, at).unwrap_or(0)
+    match b.get(at..at.wrapping_add(4)) {
+        Some(&[a, c, d, e]) => u32::from_be_bytes([a, c, d, e]),
+        _ => 0,
+    }
 }
 
 #[inline]
