@@ -54,14 +54,56 @@ use crate::host::{Host, Outcome};
 use crate::time::{Duration, Instant};
 
 /// A host of a [`Network`] (its index, in the order hosts were added).
+///
+/// ```
+/// # use nfsim::prelude::*;
+/// # use nfsim::net::*;
+/// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+/// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+/// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+/// let mut net = Network::new(1);
+/// let a = net.add_host(h("192.0.2.1/24"));
+/// let b = net.add_host(h("192.0.2.2/24"));
+/// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+/// assert_eq!((a, b), (HostId(0), HostId(1)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct HostId(pub u32);
 
 /// A link of a [`Network`].
+///
+/// ```
+/// # use nfsim::prelude::*;
+/// # use nfsim::net::*;
+/// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+/// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+/// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+/// let mut net = Network::new(1);
+/// let a = net.add_host(h("192.0.2.1/24"));
+/// let b = net.add_host(h("192.0.2.2/24"));
+/// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+/// assert_eq!(link, LinkId(0));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LinkId(pub u32);
 
 /// A tap on a link (see [`Network::tap`]).
+///
+/// ```
+/// # use nfsim::prelude::*;
+/// # use nfsim::net::*;
+/// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+/// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+/// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+/// let mut net = Network::new(1);
+/// let a = net.add_host(h("192.0.2.1/24"));
+/// let b = net.add_host(h("192.0.2.2/24"));
+/// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+/// let t = net.tap(link);
+/// net.send(a, &udp, Instant::ZERO);
+/// net.run(10);
+/// assert_eq!(net.tap_records(t).len(), 1);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TapId(pub u32);
 
@@ -83,6 +125,19 @@ pub struct LinkConfig {
 
 impl LinkConfig {
     /// A lossless link with this one-way delay.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// assert_eq!(LinkConfig::latency(Duration::from_millis(3)).loss_per_million, 0);
+    /// ```
     pub fn latency(latency: Duration) -> Self {
         LinkConfig {
             latency,
@@ -90,6 +145,22 @@ impl LinkConfig {
         }
     }
     /// The same link, losing `ppm` packets per million (capped at all).
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// let l = LinkConfig::latency(Duration::ZERO).with_loss_per_million(1_000_000);
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), l);
+    /// assert!(link.is_err()); // eth0 is linked already
+    /// assert_eq!(LinkConfig::latency(Duration::ZERO).with_loss_per_million(5).loss_per_million, 5);
+    /// ```
     pub fn with_loss_per_million(mut self, ppm: u32) -> Self {
         self.loss_per_million = ppm.min(1_000_000);
         self
@@ -97,6 +168,21 @@ impl LinkConfig {
 }
 
 /// Why a network cannot be wired as asked.
+///
+/// ```
+/// # use nfsim::prelude::*;
+/// # use nfsim::net::*;
+/// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+/// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+/// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+/// let mut net = Network::new(1);
+/// let a = net.add_host(h("192.0.2.1/24"));
+/// let b = net.add_host(h("192.0.2.2/24"));
+/// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+/// let e = net.connect((a, "lo"), (b, "eth1"), LinkConfig::latency(Duration::ZERO)).unwrap_err();
+/// assert!(matches!(e, NetError::Loopback(h) if h == a));
+/// assert!(matches!(net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::ZERO)), Err(NetError::DeviceInUse(..))));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum NetError {
@@ -124,6 +210,24 @@ impl core::fmt::Display for NetError {
 impl std::error::Error for NetError {}
 
 /// What a tap saw cross its link.
+///
+/// ```
+/// # use nfsim::prelude::*;
+/// # use nfsim::net::*;
+/// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+/// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+/// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+/// let mut net = Network::new(1);
+/// let a = net.add_host(h("192.0.2.1/24"));
+/// let b = net.add_host(h("192.0.2.2/24"));
+/// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+/// let t = net.tap(link);
+/// net.send(a, &udp, Instant::ZERO);
+/// net.run(10);
+/// let r = &net.tap_records(t)[0];
+/// assert_eq!((r.at, r.from, r.to, r.lost), (Instant::from_millis(5), (a, 1), (b, 1), false));
+/// assert_eq!(r.bytes, udp);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TapRecord {
     /// When the packet reached the far end (sent at `at - latency`).
@@ -140,6 +244,22 @@ pub struct TapRecord {
 
 /// What became of the last packet a host was given (see
 /// [`Network::last_delivery`]).
+///
+/// ```
+/// # use nfsim::prelude::*;
+/// # use nfsim::net::*;
+/// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+/// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+/// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+/// let mut net = Network::new(1);
+/// let a = net.add_host(h("192.0.2.1/24"));
+/// let b = net.add_host(h("192.0.2.2/24"));
+/// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+/// net.send(a, &udp, Instant::ZERO);
+/// net.run(10);
+/// let d = net.last_delivery(b).unwrap();
+/// assert_eq!((d.at, d.dev, d.local), (Instant::from_millis(5), Some(1), true));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Delivery {
     /// When.
@@ -176,6 +296,21 @@ struct Event {
 }
 
 /// Hosts, links and one clock. See the module documentation.
+///
+/// ```
+/// # use nfsim::prelude::*;
+/// # use nfsim::net::*;
+/// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+/// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+/// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+/// let mut net = Network::new(1);
+/// let a = net.add_host(h("192.0.2.1/24"));
+/// let b = net.add_host(h("192.0.2.2/24"));
+/// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+/// net.send(a, &udp, Instant::ZERO);
+/// assert_eq!(net.run_until(Instant::from_millis(10)), 2);
+/// assert_eq!(net.counters(), (1, 0));
+/// ```
 #[derive(Debug)]
 pub struct Network {
     hosts: Vec<Host>,
@@ -199,6 +334,19 @@ pub struct Network {
 
 impl Network {
     /// An empty network; `seed` drives link loss.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// assert_eq!(net.now(), Instant::ZERO);
+    /// ```
     pub fn new(seed: u64) -> Self {
         Network {
             hosts: Vec::new(),
@@ -221,6 +369,20 @@ impl Network {
 
     /// Adds a host; its devices start unlinked (what it emits on them is
     /// counted as lost to nowhere, see [`Network::unlinked`]).
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// let c = net.add_host(h("192.0.2.3/24"));
+    /// assert_eq!(c, HostId(2));
+    /// ```
     pub fn add_host(&mut self, host: Host) -> HostId {
         let n = (0..).take_while(|i| host.device(*i).is_some()).count();
         self.hosts.push(host);
@@ -230,11 +392,39 @@ impl Network {
     }
 
     /// The host `id`.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// assert_eq!(net.host(a).unwrap().device(1), Some("eth0"));
+    /// assert!(net.host(HostId(9)).is_none());
+    /// ```
     pub fn host(&self, id: HostId) -> Option<&Host> {
         self.hosts.get(id.0 as usize)
     }
 
     /// The host `id`, to change (or read its tables).
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// let host = net.host_mut(b).unwrap();
+    /// assert_eq!(host.conntrack().count(), 0);
+    /// ```
     pub fn host_mut(&mut self, id: HostId) -> Option<&mut Host> {
         self.hosts.get_mut(id.0 as usize)
     }
@@ -257,6 +447,19 @@ impl Network {
     ///
     /// # Errors
     /// An unknown host or device, `lo`, or a device already linked.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// assert!(net.connect((a, "eth9"), (b, "eth0"), LinkConfig::latency(Duration::ZERO)).is_err());
+    /// ```
     pub fn connect(
         &mut self,
         a: (HostId, &str),
@@ -284,6 +487,22 @@ impl Network {
     ///
     /// # Panics
     /// Never: an unknown link gives a tap that records nothing.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// let t = net.tap(link);
+    /// net.send(b, &PacketBuilder::ipv4([192, 0, 2, 2].into(), [192, 0, 2, 1].into()).udp(53, 40000).build(), Instant::ZERO);
+    /// net.run(10);
+    /// assert_eq!(net.tap_records(t)[0].from, (b, 1));
+    /// ```
     pub fn tap(&mut self, link: LinkId) -> TapId {
         let id = TapId(self.taps.len() as u32);
         self.taps.push(Vec::new());
@@ -294,22 +513,87 @@ impl Network {
     }
 
     /// What a tap recorded, in time order.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// let t = net.tap(link);
+    /// net.send(a, &udp, Instant::ZERO);
+    /// net.send(a, &udp, Instant::from_millis(1));
+    /// net.run(10);
+    /// let at: Vec<_> = net.tap_records(t).iter().map(|r| r.at).collect();
+    /// assert_eq!(at, [Instant::from_millis(5), Instant::from_millis(6)]);
+    /// ```
     pub fn tap_records(&self, tap: TapId) -> &[TapRecord] {
         self.taps.get(tap.0 as usize).map_or(&[], Vec::as_slice)
     }
 
     /// The network's clock: the time of the last event run.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// net.send(a, &udp, Instant::ZERO);
+    /// net.step();
+    /// net.step();
+    /// assert_eq!(net.now(), Instant::from_millis(5));
+    /// ```
     pub fn now(&self) -> Instant {
         self.now
     }
 
     /// What became of the last packet host `id` was given.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// assert!(net.last_delivery(b).is_none());
+    /// net.send(a, &udp, Instant::ZERO);
+    /// net.run(10);
+    /// assert!(net.last_delivery(b).unwrap().local);
+    /// ```
     pub fn last_delivery(&self, id: HostId) -> Option<Delivery> {
         self.last.get(id.0 as usize).copied().flatten()
     }
 
     /// Packets delivered over links, and packets lost on them (loss, or
     /// emitted on a device no link joins).
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// net.send(a, &udp, Instant::ZERO);
+    /// net.run(10);
+    /// assert_eq!(net.counters(), (1, 0));
+    /// ```
     pub fn counters(&self) -> (u64, u64) {
         (self.delivered, self.lost)
     }
@@ -336,23 +620,84 @@ impl Network {
 
     /// Host `host` sends `pkt` (from the IP header on) at `at`, as
     /// [`Host::send`]. An instant before the clock runs at the clock.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// net.send(a, &udp, Instant::from_millis(2));
+    /// assert_eq!(net.next_at(), Some(Instant::from_millis(2)));
+    /// ```
     pub fn send(&mut self, host: HostId, pkt: &[u8], at: Instant) {
         self.schedule(at.max(self.now), host, usize::MAX, pkt);
     }
 
     /// `pkt` arrives at `at` on device `dev` of `host` from outside the
     /// network, as [`Host::receive`].
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// let from_outside = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 2].into()).udp(1, 2).build();
+    /// net.inject(b, 1, &from_outside, Instant::ZERO);
+    /// net.run(1);
+    /// assert!(net.last_delivery(b).unwrap().local);
+    /// ```
     pub fn inject(&mut self, host: HostId, dev: usize, pkt: &[u8], at: Instant) {
         self.schedule(at.max(self.now), host, dev, pkt);
     }
 
     /// When the next event is due, if any.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// assert_eq!(net.next_at(), None);
+    /// net.send(a, &udp, Instant::ZERO);
+    /// assert_eq!(net.next_at(), Some(Instant::ZERO));
+    /// ```
     pub fn next_at(&self) -> Option<Instant> {
         self.queue.peek().map(|e| e.0.at)
     }
 
     /// Runs the next event: the host takes the packet; what it emits on
     /// linked devices is scheduled at the far ends. Returns its time.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// net.send(a, &udp, Instant::ZERO);
+    /// assert_eq!(net.step(), Some(Instant::ZERO)); // a sends
+    /// assert_eq!(net.step(), Some(Instant::from_millis(5))); // b receives
+    /// assert_eq!(net.step(), None);
+    /// ```
     pub fn step(&mut self) -> Option<Instant> {
         let Reverse(ev) = self.queue.pop()?;
         self.now = ev.at;
@@ -409,6 +754,22 @@ impl Network {
 
     /// Runs every event due up to and including `t`, then sets the clock to
     /// `t`. Returns how many events ran.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// net.send(a, &udp, Instant::ZERO);
+    /// assert_eq!(net.run_until(Instant::from_millis(4)), 1);
+    /// assert_eq!(net.now(), Instant::from_millis(4));
+    /// assert_eq!(net.run_until(Instant::from_millis(5)), 1);
+    /// ```
     pub fn run_until(&mut self, t: Instant) -> usize {
         let mut n = 0;
         while self.next_at().is_some_and(|a| a <= t) {
@@ -420,6 +781,21 @@ impl Network {
     }
 
     /// Runs until no event is left or `max_events` ran. Returns how many ran.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// net.send(a, &udp, Instant::ZERO);
+    /// assert_eq!(net.run(1), 1);
+    /// assert_eq!(net.run(100), 1);
+    /// ```
     pub fn run(&mut self, max_events: usize) -> usize {
         let mut n = 0;
         while n < max_events && self.step().is_some() {
@@ -430,6 +806,22 @@ impl Network {
 
     /// Packets emitted on devices no link joins, so far (part of
     /// [`Network::counters`]' lost count).
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// let c = net.add_host(h("192.0.2.3/24"));
+    /// net.send(c, &PacketBuilder::ipv4([192, 0, 2, 3].into(), [192, 0, 2, 1].into()).udp(1, 2).build(), Instant::ZERO);
+    /// net.run(10);
+    /// assert_eq!(net.unlinked(), 1);
+    /// ```
     pub fn unlinked(&self) -> u64 {
         self.unlinked
     }
