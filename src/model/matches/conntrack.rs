@@ -98,7 +98,7 @@ impl CtStates {
     }
 
     /// `print_state`: ` A,B,...` in kernel bit order.
-    pub fn write(self, f: &mut dyn fmt::Write) -> fmt::Result {
+    pub(crate) fn write(self, f: &mut dyn fmt::Write) -> fmt::Result {
         let mut sep = " ";
         for (n, b) in Self::PRINT_ORDER {
             if self.contains(b) {
@@ -185,7 +185,7 @@ impl CtStatus {
     }
 
     /// `print_status`.
-    pub fn write(self, f: &mut dyn fmt::Write) -> fmt::Result {
+    pub(crate) fn write(self, f: &mut dyn fmt::Write) -> fmt::Result {
         let mut sep = " ";
         for (n, b) in &Self::PARSE_ORDER[1..] {
             if self.0 & b != 0 {

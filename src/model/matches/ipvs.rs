@@ -98,7 +98,7 @@ pub(crate) fn parse_hostmask(
 
 /// Writes `ADDR` plus `xtables_ipmask_to_numeric` / `xtables_ip6mask_to_numeric`
 /// (nothing for a full mask, `/N` for a prefix, `/MASK` otherwise).
-pub fn write_hostmask(f: &mut dyn fmt::Write, h: &HostMask, family: Family) -> fmt::Result {
+pub(crate) fn write_hostmask(f: &mut dyn fmt::Write, h: &HostMask, family: Family) -> fmt::Result {
     let n = family.addr_len();
     let mut cidr = Some(0u32);
     let mut ended = false;
