@@ -135,6 +135,16 @@ impl core::ops::BitOr for CtStates {
 }
 
 /// Conntrack status bits (`IPS_*` of `status_mask`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m conntrack --ctstatus ASSURED,CONFIRMED\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::conntrack::CtStatus;
+/// assert!(matches!(&r.matches[0], Match::Conntrack(c)
+///     if c.status.map(|s| s.value) == Some(CtStatus(CtStatus::ASSURED | CtStatus::CONFIRMED))));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CtStatus(pub u32);
 
@@ -201,6 +211,12 @@ impl CtStatus {
 }
 
 /// A tested value with its `!`.
+///
+/// ```
+/// use nfsim::model::matches::conntrack::{Conntrack, CtStates, Inv};
+/// let not_new = Conntrack { state: Some(Inv { value: CtStates::NEW, invert: true }), ..Conntrack::default() };
+/// assert_eq!(nfsim::model::Rule::new().with(nfsim::model::Match::Conntrack(not_new)).to_string(), "-m conntrack ! --ctstate NEW");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Inv<T> {
     /// The value.
@@ -210,6 +226,15 @@ pub struct Inv<T> {
 }
 
 /// Packet direction relative to the connection (`--ctdir`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m conntrack --ctdir REPLY\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::conntrack::CtDir;
+/// assert!(matches!(&r.matches[0], Match::Conntrack(c) if c.dir == Some(CtDir::Reply)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CtDir {
     /// `ORIGINAL`

@@ -21,6 +21,11 @@ use super::xtnum::strtoul_full;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 
 /// Comparison (`XT_RATEEST_MATCH_EQ/LT/GT`).
+///
+/// ```
+/// use nfsim::model::matches::rateest::Cmp;
+/// assert_ne!(Cmp::Lt, Cmp::Gt);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cmp {
     /// `--rateest-eq`

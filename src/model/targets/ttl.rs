@@ -9,6 +9,15 @@ use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::TableKind;
 
 /// What TTL / HL does with the value.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*mangle\n-A PREROUTING -j TTL --ttl-dec 1\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Mangle).unwrap().chain("PREROUTING").unwrap().rules[0];
+/// use nfsim::model::targets::ttl::HlMode;
+/// assert!(matches!(&r.verdict, Verdict::Ext(Target::Ttl(t)) if t.mode == HlMode::Dec));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HlMode {
     /// Set to the value.
