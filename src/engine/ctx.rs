@@ -90,6 +90,11 @@ pub enum Mismatch {
 impl Mismatch {
     /// The generic option that failed (`-s`, `-d`, `-i`, `-o`, `-p`, `-f`),
     /// `None` for a match extension.
+    ///
+    /// ```
+    /// use nfsim::engine::Mismatch;
+    /// assert_eq!(Mismatch::InIface.flag(), Some("-i"));
+    /// ```
     pub const fn flag(&self) -> Option<&'static str> {
         match self {
             Mismatch::Src => Some("-s"),

@@ -69,6 +69,13 @@ pub struct Recent {
 
 impl Recent {
     /// The state `recent_init` leaves: list `DEFAULT`, source side, full mask.
+    ///
+    /// ```
+    /// use nfsim::model::Family;
+    /// use nfsim::model::matches::recent::Recent;
+    /// let r = Recent::default_for(Family::Ipv4);
+    /// assert_eq!((r.name.as_bytes(), r.rdest), (&b"DEFAULT"[..], false));
+    /// ```
     pub fn default_for(family: Family) -> Self {
         Recent {
             op: None,

@@ -30,6 +30,13 @@ pub enum HlMode {
 
 impl HlMode {
     /// The field after the target (xt_HL.c `ttl_tg` / `hl_tg6`).
+    ///
+    /// ```
+    /// use nfsim::model::targets::ttl::HlMode;
+    /// assert_eq!(HlMode::Inc.apply(250, 10), 255);
+    /// assert_eq!(HlMode::Dec.apply(3, 1), 2);
+    /// assert_eq!(HlMode::Set.apply(3, 64), 64);
+    /// ```
     #[inline]
     pub fn apply(self, field: u8, value: u8) -> u8 {
         match self {
