@@ -52,6 +52,18 @@ pub struct PeerSpec {
 }
 
 /// A host interface.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// assert_eq!(t.host.interfaces[0].peer.addrs, ["192.0.2.9/24"]);
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct IfaceSpec {
     /// Name.
@@ -79,6 +91,18 @@ pub struct RouteSpec {
 }
 
 /// The host section.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// assert!(t.host.routes.is_empty() && t.host.sysctl.is_empty());
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct HostSpec {
     /// Interfaces besides `lo`.
@@ -99,6 +123,18 @@ pub struct HostSpec {
 /// digits, for a ruleset whose chain names, comments or prefixes hold bytes
 /// that are not UTF-8 (a JSON or TOML string holds only Unicode). At most
 /// one of the two per family.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// assert!(t.rules.ipv4.is_some() && t.rules.ipv6.is_none());
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct RulesSpec {
     /// iptables-restore text.
@@ -134,6 +170,20 @@ pub struct CtSpec {
 }
 
 /// What happened to one packet (the kernel's, or nfsim's).
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// let ours = replay(&t).unwrap();
+/// assert_eq!(ours[0].trace, ["filter:INPUT:rule:1"]); // every packet is traced
+/// assert!(ours[0].local && ours[0].emitted.is_empty());
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct Expect {
     /// TRACE records.
@@ -154,6 +204,19 @@ pub struct Expect {
 }
 
 /// One packet of a trace.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// assert_eq!(t.packets[0].in_dev.as_deref(), Some("eth0"));
+/// assert!(t.packets[0].expect.is_none());
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PacketSpec {
     /// Milliseconds since the first packet.
@@ -172,6 +235,18 @@ pub struct PacketSpec {
 }
 
 /// A whole trace file.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// assert_eq!((t.packets.len(), t.host.interfaces[0].name.as_str()), (1, "eth0"));
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TraceFile {
     /// `nfsim-trace/1`.
@@ -197,6 +272,12 @@ pub struct TraceFile {
 }
 
 /// Errors of loading or replaying a trace.
+///
+/// ```
+/// use nfsim::replay::TraceFile;
+/// let e = TraceFile::from_json(r#"{"format": "nfsim-trace/9"}"#).unwrap_err();
+/// assert_eq!(e.to_string(), "format: \"nfsim-trace/9\" is not nfsim-trace/1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReplayError(pub String);
 
@@ -284,6 +365,12 @@ fn packet_time(at_ms: f64, prev: Option<f64>) -> Result<Instant, String> {
 }
 
 /// Encodes hex (lower case).
+///
+/// ```
+/// use nfsim::replay::{from_hex, to_hex};
+/// assert_eq!(to_hex(&[0x45, 0x00, 0xff]), "4500ff");
+/// assert_eq!(from_hex(&to_hex(b"nfsim")).unwrap(), b"nfsim");
+/// ```
 pub fn to_hex(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() * 2);
     for x in b {
@@ -340,6 +427,19 @@ impl TraceFile {
     }
 
     /// The host configuration this trace describes.
+    ///
+    /// ```
+    /// use nfsim::replay::*;
+    /// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// let json = format!(r#"{{"format": "nfsim-trace/1",
+    ///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+    ///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+    ///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+    ///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+    /// let t = TraceFile::from_json(&json).unwrap();
+    /// let cfg = t.host_config().unwrap();
+    /// assert_eq!(cfg.interfaces[0].mac, [2, 0, 0, 0, 0, 1]);
+    /// ```
     pub fn host_config(&self) -> Result<HostConfig, ReplayError> {
         let mut interfaces = Vec::new();
         for (n, i) in self.host.interfaces.iter().enumerate() {
@@ -398,6 +498,19 @@ impl TraceFile {
     }
 
     /// The two rulesets.
+    ///
+    /// ```
+    /// use nfsim::replay::*;
+    /// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// let json = format!(r#"{{"format": "nfsim-trace/1",
+    ///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+    ///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+    ///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+    ///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+    /// let t = TraceFile::from_json(&json).unwrap();
+    /// let (v4, v6) = t.rulesets().unwrap();
+    /// assert_eq!((v4.tables.len(), v6.tables.len()), (1, 0));
+    /// ```
     pub fn rulesets(&self) -> Result<(Ruleset, Ruleset), ReplayError> {
         let load = |text: &Option<String>,
                     hex: &Option<String>,
@@ -434,6 +547,19 @@ impl TraceFile {
     }
 
     /// Builds the host.
+    ///
+    /// ```
+    /// use nfsim::replay::*;
+    /// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// let json = format!(r#"{{"format": "nfsim-trace/1",
+    ///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+    ///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+    ///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+    ///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+    /// let t = TraceFile::from_json(&json).unwrap();
+    /// let host = t.build_host().unwrap();
+    /// assert_eq!(host.device_index("eth0"), Some(1));
+    /// ```
     pub fn build_host(&self) -> Result<Host, ReplayError> {
         let (v4, v6) = self.rulesets()?;
         Host::new(&self.host_config()?, &v4, &v6).map_err(|e| {
@@ -457,6 +583,20 @@ pub use crate::explain::TraceCollector;
 
 /// Replays a trace file's packets through a fresh host, returning nfsim's
 /// answer for each packet in order.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// let ours = replay(&t).unwrap();
+/// assert_eq!(ours.len(), 1);
+/// assert!(ours[0].local);
+/// ```
 pub fn replay(t: &TraceFile) -> Result<Vec<Expect>, ReplayError> {
     let mut host = t.build_host()?;
     let mut out = Outcome::default();
@@ -512,6 +652,20 @@ pub fn replay(t: &TraceFile) -> Result<Vec<Expect>, ReplayError> {
 }
 
 /// Which fields of one packet agree (the spec's comparison rules).
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// let ours = replay(&t).unwrap();
+/// let a = compare(&ours[0], &ours[0]);
+/// assert!(a.trace && a.local && a.emitted && a.conntrack && a.log);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Agreement {
     /// `trace` equal.
@@ -528,6 +682,21 @@ pub struct Agreement {
 
 impl Agreement {
     /// All five fields agree.
+    ///
+    /// ```
+    /// use nfsim::replay::*;
+    /// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// let json = format!(r#"{{"format": "nfsim-trace/1",
+    ///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+    ///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+    ///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+    ///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+    /// let t = TraceFile::from_json(&json).unwrap();
+    /// let ours = replay(&t).unwrap();
+    /// let mut other = ours[0].clone();
+    /// other.local = false;
+    /// assert!(compare(&ours[0], &ours[0]).all() && !compare(&ours[0], &other).all());
+    /// ```
     pub fn all(&self) -> bool {
         self.trace && self.local && self.emitted && self.conntrack && self.log
     }
@@ -550,6 +719,22 @@ fn normalise_emitted(e: &EmittedSpec) -> (String, String, bool) {
 }
 
 /// Compares nfsim's answer with the kernel's for one packet.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// let ours = replay(&t).unwrap();
+/// let mut kernel = ours[0].clone();
+/// kernel.log.push("extra".into());
+/// let a = compare(&kernel, &ours[0]);
+/// assert!(a.trace && !a.log);
+/// ```
 pub fn compare(kernel: &Expect, ours: &Expect) -> Agreement {
     let mut k: Vec<(String, String)> = kernel
         .emitted
