@@ -3,14 +3,14 @@
 //!
 //! This mirrors libxtables' `xt_option_entry` tables and `x6_parse` /
 //! `x6_fcheck` / `save` callbacks (libxtables/xtoptions.c): an extension
-//! lists its options as [`OptSpec`]s; the restore parser (a getopt_long
+//! lists its options as `OptSpec`s; the restore parser (a getopt_long
 //! work-alike in [`crate::syntax`]) finds which loaded extension owns an
-//! option and calls [`Extension::parse`] with the option, the `!` flag and
-//! the argument; when the rule is complete it calls [`Extension::finish`]
-//! (iptables' final check) and, at commit, [`Extension::check`] (the
+//! option and calls `Extension::parse` with the option, the `!` flag and
+//! the argument; when the rule is complete it calls `Extension::finish`
+//! (iptables' final check) and, at commit, `Extension::check` (the
 //! kernel's `checkentry`: table, hooks, protocol).
 //!
-//! Printing ([`Extension::save`]) writes exactly what the extension's
+//! Printing (`Extension::save`) writes exactly what the extension's
 //! `save` function in iptables writes, starting with a space.
 
 use core::fmt;
