@@ -279,11 +279,60 @@ pub struct TraceFile {
 /// assert_eq!(e.to_string(), "format: \"nfsim-trace/9\" is not nfsim-trace/1");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplayError(pub String);
+pub struct ReplayError {
+    kind: ReplayErrorKind,
+    message: String,
+}
+
+/// Which part of a trace an error is about.
+///
+/// ```
+/// use nfsim::replay::{ReplayErrorKind, TraceFile};
+/// let e = TraceFile::from_json(r#"{"format": "nfsim-trace/1", "rules": {"ipv4": "*filter\n"}}"#)
+///     .unwrap().rulesets().unwrap_err();
+/// assert_eq!(e.kind(), ReplayErrorKind::Rules);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReplayErrorKind {
+    /// The file itself: JSON, the format tag, hex digits, packet times.
+    File,
+    /// The host it describes: devices, addresses, routes, sysctls.
+    Host,
+    /// Its rulesets.
+    Rules,
+    /// A packet that cannot be given to the host (an unknown device).
+    Packet,
+}
+
+impl ReplayError {
+    fn new(kind: ReplayErrorKind, message: String) -> ReplayError {
+        ReplayError { kind, message }
+    }
+    /// Which part of the trace is at fault.
+    ///
+    /// ```
+    /// use nfsim::replay::{ReplayErrorKind, TraceFile};
+    /// let e = TraceFile::from_json("{").unwrap_err();
+    /// assert_eq!(e.kind(), ReplayErrorKind::File);
+    /// ```
+    pub fn kind(&self) -> ReplayErrorKind {
+        self.kind
+    }
+    /// The message, naming the field (`packets[3].hex: ...`).
+    ///
+    /// ```
+    /// use nfsim::replay::from_hex;
+    /// assert_eq!(from_hex("4g").unwrap_err().message(), "not a hex digit at offset 1");
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
 
 impl core::fmt::Display for ReplayError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -291,9 +340,10 @@ impl std::error::Error for ReplayError {}
 
 fn parse_mac(s: &str) -> Result<[u8; 6], ReplayError> {
     let bad = || {
-        ReplayError(format!(
-            "{s:?} is not a MAC address (six hex bytes joined by `:`)"
-        ))
+        ReplayError::new(
+            ReplayErrorKind::Host,
+            format!("{s:?} is not a MAC address (six hex bytes joined by `:`)"),
+        )
     };
     let mut m = [0u8; 6];
     let mut parts = s.split(':');
@@ -326,14 +376,23 @@ pub fn from_hex(s: &str) -> Result<Vec<u8>, ReplayError> {
             c @ b'0'..=b'9' => Ok(c - b'0'),
             c @ b'a'..=b'f' => Ok(c - b'a' + 10),
             c @ b'A'..=b'F' => Ok(c - b'A' + 10),
-            _ => Err(ReplayError(format!("not a hex digit at offset {i}"))),
+            _ => Err(ReplayError::new(
+                ReplayErrorKind::File,
+                format!("not a hex digit at offset {i}"),
+            )),
         }
     };
     if let Some(i) = (0..b.len()).find(|&i| digit(i).is_err()) {
-        return Err(ReplayError(format!("not a hex digit at offset {i}")));
+        return Err(ReplayError::new(
+            ReplayErrorKind::File,
+            format!("not a hex digit at offset {i}"),
+        ));
     }
     if b.len() % 2 != 0 {
-        return Err(ReplayError(format!("odd hex length ({} digits)", b.len())));
+        return Err(ReplayError::new(
+            ReplayErrorKind::File,
+            format!("odd hex length ({} digits)", b.len()),
+        ));
     }
     b.chunks_exact(2)
         .enumerate()
@@ -397,29 +456,33 @@ impl TraceFile {
             let path = e.path().to_string();
             let inner = e.into_inner();
             if path == "." {
-                ReplayError(format!("trace file: {inner}"))
+                ReplayError::new(ReplayErrorKind::File, format!("trace file: {inner}"))
             } else {
-                ReplayError(format!("{path}: {inner}"))
+                ReplayError::new(ReplayErrorKind::File, format!("{path}: {inner}"))
             }
         })?;
         if t.format != "nfsim-trace/1" {
-            return Err(ReplayError(format!(
-                "format: {:?} is not nfsim-trace/1",
-                t.format
-            )));
+            return Err(ReplayError::new(
+                ReplayErrorKind::File,
+                format!("format: {:?} is not nfsim-trace/1", t.format),
+            ));
         }
         let mut prev = None;
         for (i, p) in t.packets.iter().enumerate() {
-            from_hex(&p.hex).map_err(|e| ReplayError(format!("packets[{i}].hex: {e}")))?;
-            packet_time(p.at_ms, prev)
-                .map_err(|e| ReplayError(format!("packets[{i}].at_ms: {e}")))?;
+            from_hex(&p.hex).map_err(|e| {
+                ReplayError::new(ReplayErrorKind::File, format!("packets[{i}].hex: {e}"))
+            })?;
+            packet_time(p.at_ms, prev).map_err(|e| {
+                ReplayError::new(ReplayErrorKind::File, format!("packets[{i}].at_ms: {e}"))
+            })?;
             prev = Some(p.at_ms);
             match (&p.in_dev, p.out) {
                 (Some(_), None | Some(false)) | (None, Some(true)) => {}
                 _ => {
-                    return Err(ReplayError(format!(
-                        "packets[{i}]: a packet has either `in` (a device) or `out: true`"
-                    )))
+                    return Err(ReplayError::new(
+                        ReplayErrorKind::File,
+                        format!("packets[{i}]: a packet has either `in` (a device) or `out: true`"),
+                    ))
                 }
             }
         }
@@ -443,17 +506,22 @@ impl TraceFile {
     pub fn host_config(&self) -> Result<HostConfig, ReplayError> {
         let mut interfaces = Vec::new();
         for (n, i) in self.host.interfaces.iter().enumerate() {
-            let at =
-                |f: &str, e: ReplayError| ReplayError(format!("host.interfaces[{n}].{f}: {e}"));
+            let at = |f: &str, e: ReplayError| {
+                ReplayError::new(
+                    ReplayErrorKind::Host,
+                    format!("host.interfaces[{n}].{f}: {e}"),
+                )
+            };
             let addrs = i
                 .addrs
                 .iter()
                 .enumerate()
                 .map(|(k, a)| {
                     a.parse().map_err(|_| {
-                        ReplayError(format!(
-                            "host.interfaces[{n}].addrs[{k}]: {a:?} is not ADDRESS/PREFIX"
-                        ))
+                        ReplayError::new(
+                            ReplayErrorKind::Host,
+                            format!("host.interfaces[{n}].addrs[{k}]: {a:?} is not ADDRESS/PREFIX"),
+                        )
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -468,14 +536,17 @@ impl TraceFile {
         for (n, r) in self.host.routes.iter().enumerate() {
             routes.push(RouteConfig {
                 dst: r.dst.parse().map_err(|_| {
-                    ReplayError(format!(
-                        "host.routes[{n}].dst: {:?} is not ADDRESS/PREFIX",
-                        r.dst
-                    ))
+                    ReplayError::new(
+                        ReplayErrorKind::Host,
+                        format!("host.routes[{n}].dst: {:?} is not ADDRESS/PREFIX", r.dst),
+                    )
                 })?,
                 via: match &r.via {
                     Some(v) => Some(v.parse::<IpAddr>().map_err(|_| {
-                        ReplayError(format!("host.routes[{n}].via: {v:?} is not an address"))
+                        ReplayError::new(
+                            ReplayErrorKind::Host,
+                            format!("host.routes[{n}].via: {v:?} is not an address"),
+                        )
                     })?),
                     None => None,
                 },
@@ -523,14 +594,15 @@ impl TraceFile {
             let input = match (text, hex) {
                 (None, None) => return Ok(Ruleset::new(family)),
                 (Some(_), Some(_)) => {
-                    return Err(ReplayError(format!(
-                        "{field} and {field}_hex: give the ruleset once"
-                    )))
+                    return Err(ReplayError::new(
+                        ReplayErrorKind::Rules,
+                        format!("{field} and {field}_hex: give the ruleset once"),
+                    ))
                 }
                 (Some(t), None) => t.as_bytes().to_vec(),
-                (None, Some(h)) => {
-                    from_hex(h).map_err(|e| ReplayError(format!("{field}_hex: {e}")))?
-                }
+                (None, Some(h)) => from_hex(h).map_err(|e| {
+                    ReplayError::new(ReplayErrorKind::Rules, format!("{field}_hex: {e}"))
+                })?,
             };
             let field = if hex.is_some() {
                 format!("{field}_hex")
@@ -538,7 +610,7 @@ impl TraceFile {
                 field.to_string()
             };
             parse_restore(&input, &RestoreOptions::new(family))
-                .map_err(|e| ReplayError(format!("{field}:{e}")))
+                .map_err(|e| ReplayError::new(ReplayErrorKind::Rules, format!("{field}:{e}")))
         };
         Ok((
             load(&self.rules.ipv4, &self.rules.ipv4_hex, Family::Ipv4)?,
@@ -563,17 +635,20 @@ impl TraceFile {
     pub fn build_host(&self) -> Result<Host, ReplayError> {
         let (v4, v6) = self.rulesets()?;
         Host::new(&self.host_config()?, &v4, &v6).map_err(|e| {
-            ReplayError(match e {
-                HostError::Sysctl { name, message } => format!("host.sysctl.{name}: {message}"),
-                HostError::Config { field, message } if field == "hz" => {
-                    format!("recorded_with.hz: {message}")
-                }
-                HostError::Config { field, message } if field.starts_with("rules.") => {
-                    format!("{field}: {message}")
-                }
-                HostError::Config { field, message } => format!("host.{field}: {message}"),
-                other => other.to_string(),
-            })
+            ReplayError::new(
+                ReplayErrorKind::Host,
+                match e {
+                    HostError::Sysctl { name, message } => format!("host.sysctl.{name}: {message}"),
+                    HostError::Config { field, message } if field == "hz" => {
+                        format!("recorded_with.hz: {message}")
+                    }
+                    HostError::Config { field, message } if field.starts_with("rules.") => {
+                        format!("{field}: {message}")
+                    }
+                    HostError::Config { field, message } => format!("host.{field}: {message}"),
+                    other => other.to_string(),
+                },
+            )
         })
     }
 }
@@ -603,20 +678,28 @@ pub fn replay(t: &TraceFile) -> Result<Vec<Expect>, ReplayError> {
     let mut results = Vec::with_capacity(t.packets.len());
     let mut prev = None;
     for (i, p) in t.packets.iter().enumerate() {
-        let bytes = from_hex(&p.hex).map_err(|e| ReplayError(format!("packets[{i}].hex: {e}")))?;
-        let now = packet_time(p.at_ms, prev)
-            .map_err(|e| ReplayError(format!("packets[{i}].at_ms: {e}")))?;
+        let bytes = from_hex(&p.hex).map_err(|e| {
+            ReplayError::new(ReplayErrorKind::File, format!("packets[{i}].hex: {e}"))
+        })?;
+        let now = packet_time(p.at_ms, prev).map_err(|e| {
+            ReplayError::new(ReplayErrorKind::File, format!("packets[{i}].at_ms: {e}"))
+        })?;
         prev = Some(p.at_ms);
         let mut sink = TraceCollector::default();
         if p.out == Some(true) {
             host.send(&bytes, now, &mut out, &mut sink);
         } else {
-            let dev_name = p
-                .in_dev
-                .as_deref()
-                .ok_or_else(|| ReplayError(format!("packets[{i}]: neither `in` nor `out`")))?;
+            let dev_name = p.in_dev.as_deref().ok_or_else(|| {
+                ReplayError::new(
+                    ReplayErrorKind::Packet,
+                    format!("packets[{i}]: neither `in` nor `out`"),
+                )
+            })?;
             let dev = host.device_index(dev_name).ok_or_else(|| {
-                ReplayError(format!("packets[{i}].in: no device {dev_name} on the host"))
+                ReplayError::new(
+                    ReplayErrorKind::Packet,
+                    format!("packets[{i}].in: no device {dev_name} on the host"),
+                )
             })?;
             host.receive(dev, &bytes, now, &mut out, &mut sink);
         }
