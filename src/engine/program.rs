@@ -345,6 +345,7 @@ impl TableProgram {
 
 /// Why a ruleset cannot be compiled for evaluation.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CompileError {
     /// Table.
     pub table: TableKind,

@@ -256,6 +256,7 @@ pub struct Device {
 /// assert!(e.to_string().contains("the use of DROP is therefore inhibited"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HostError {
     /// A rule nfsim cannot evaluate.
     Compile(CompileError),
