@@ -552,9 +552,10 @@ mod tests {
     fn redirect_empties_the_error_bucket_of_its_peer() {
         let mut h = host(&[("net.ipv4.ip_forward", 1)]).unwrap();
         // 172.17.0.3 -> 172.17.0.2, TCP, 20-byte header.
-        let pkt = [
-            0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 172, 17, 0, 3, 172, 17, 0, 2,
-        ];
+        let pkt = crate::wire::PacketBuilder::ipv4([172, 17, 0, 3].into(), [172, 17, 0, 2].into())
+            .ident(1)
+            .tcp(40000, 80)
+            .build();
         let to: IpAddr = "172.17.0.3".parse().unwrap();
         let now = crate::time::Instant::from_nanos(10_000_000_000);
         redirect(&mut h, &pkt, to, Ipv4Addr::UNSPECIFIED, 1, None, now);
