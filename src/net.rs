@@ -131,6 +131,19 @@ pub struct LinkConfig {
 
 impl LinkConfig {
     /// A lossless link with this one-way delay.
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// assert_eq!(LinkConfig::latency(Duration::from_millis(3)).loss_per_million, 0);
+    /// ```
     pub fn latency(latency: Duration) -> Self {
         LinkConfig {
             latency,
@@ -138,6 +151,22 @@ impl LinkConfig {
         }
     }
     /// The same link, losing `ppm` packets per million (capped at all).
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # use nfsim::net::*;
+    /// # let h = |a: &str| Host::new(&HostConfig::default().interface(InterfaceConfig::new("eth0", a).unwrap()),
+    /// #     &Ruleset::new(Family::Ipv4), &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let udp = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 2].into()).udp(40000, 53).build();
+    /// let mut net = Network::new(1);
+    /// let a = net.add_host(h("192.0.2.1/24"));
+    /// let b = net.add_host(h("192.0.2.2/24"));
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), LinkConfig::latency(Duration::from_millis(5))).unwrap();
+    /// let l = LinkConfig::latency(Duration::ZERO).with_loss_per_million(1_000_000);
+    /// let link = net.connect((a, "eth0"), (b, "eth0"), l);
+    /// assert!(link.is_err()); // eth0 is linked already
+    /// assert_eq!(LinkConfig::latency(Duration::ZERO).with_loss_per_million(5).loss_per_million, 5);
+    /// ```
     pub fn with_loss_per_million(mut self, ppm: u32) -> Self {
         self.loss_per_million = ppm.min(1_000_000);
         self

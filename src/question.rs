@@ -219,6 +219,7 @@ pub struct Question {
 /// assert_eq!((e.word, e.text.as_str()), (4, "192.0.2.5"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct QuestionError {
     /// 1-based number of the word (0: the description as a whole).
     pub word: usize,

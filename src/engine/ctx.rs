@@ -8,6 +8,26 @@ use crate::wire::meta::PacketMeta;
 
 /// How a TRACE record names the rule (`trace_packet`,
 /// `get_chainname_rulenum` in net/ipv4/netfilter/ip_tables.c).
+///
+/// ```
+/// # use nfsim::prelude::*;
+/// # let rules = parse_restore("*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+/// #     &RestoreOptions::new(Family::Ipv4)).unwrap();
+/// # let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+/// # let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+/// # let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// use nfsim::engine::{TraceKind, TraceSink};
+/// #[derive(Default)]
+/// struct Kinds(Vec<TraceKind>);
+/// impl TraceSink for Kinds {
+///     fn trace(&mut self, _: TableKind, _: &[u8], kind: TraceKind, _: u32) {
+///         self.0.push(kind);
+///     }
+/// }
+/// let mut k = Kinds::default();
+/// host.receive(1, &pkt, Instant::ZERO, &mut Outcome::default(), &mut k);
+/// assert_eq!(k.0, [TraceKind::Policy]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TraceKind {
     /// `rule:N`
@@ -20,6 +40,11 @@ pub enum TraceKind {
 
 impl TraceKind {
     /// The word the kernel prints.
+    ///
+    /// ```
+    /// use nfsim::engine::TraceKind;
+    /// assert_eq!(TraceKind::Return.as_str(), "return");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             TraceKind::Rule => "rule",
@@ -66,6 +91,11 @@ pub enum Mismatch {
 impl Mismatch {
     /// The generic option that failed (`-s`, `-d`, `-i`, `-o`, `-p`, `-f`),
     /// `None` for a match extension.
+    ///
+    /// ```
+    /// use nfsim::engine::Mismatch;
+    /// assert_eq!(Mismatch::InIface.flag(), Some("-i"));
+    /// ```
     pub const fn flag(&self) -> Option<&'static str> {
         match self {
             Mismatch::Src => Some("-s"),
@@ -81,18 +111,81 @@ impl Mismatch {
 
 /// Receives what the engine does. The default methods do nothing, so a
 /// no-op sink costs nothing once inlined.
+///
+/// ```
+/// # use nfsim::prelude::*;
+/// # let rules = parse_restore("*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+/// #     &RestoreOptions::new(Family::Ipv4)).unwrap();
+/// # let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+/// # let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+/// # let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// use nfsim::engine::{Mismatch, TraceSink};
+/// /// Counts the rules met and why each failed.
+/// #[derive(Default)]
+/// struct Why { failed: Vec<(u32, Option<&'static str>)> }
+/// impl TraceSink for Why {
+///     const WANTS_EXPLAIN: bool = true;
+///     fn mismatch(&mut self, _: TableKind, _: &[u8], num: u32, part: Mismatch) {
+///         self.failed.push((num, part.flag()));
+///     }
+/// }
+/// let mut why = Why::default();
+/// host.receive(1, &pkt, Instant::ZERO, &mut Outcome::default(), &mut why);
+/// assert_eq!(why.failed, [(1, Some("-p")), (2, Some("-s"))]);
+/// ```
 pub trait TraceSink {
     /// Whether [`TraceSink::no_match`] wants calls (explain mode); when false
     /// the engine does not even compute them.
     const WANTS_EXPLAIN: bool = false;
     /// A TRACE record: a rule matched and its target is about to run
     /// (`chain`: the chain name's bytes, as the kernel prints them).
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # let rules = parse_restore("*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+    /// #     &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// # let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// # let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// use nfsim::engine::{TraceKind, TraceSink};
+    /// struct Print(Vec<String>);
+    /// impl TraceSink for Print {
+    ///     fn trace(&mut self, t: TableKind, chain: &[u8], kind: TraceKind, num: u32) {
+    ///         self.0.push(format!("{t}:{}:{}:{num}", String::from_utf8_lossy(chain), kind.as_str()));
+    ///     }
+    /// }
+    /// let mut p = Print(Vec::new());
+    /// let ssh = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).tcp(1, 22).build();
+    /// host.receive(1, &ssh, Instant::ZERO, &mut Outcome::default(), &mut p);
+    /// assert_eq!(p.0, ["filter:INPUT:rule:1"]);
+    /// ```
     #[inline]
     fn trace(&mut self, table: TableKind, chain: &[u8], kind: TraceKind, num: u32) {
         let _ = (table, chain, kind, num);
     }
     /// (Explain) a rule was tested and its match number `failed` did not match
     /// (`None`: the generic part failed).
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # let rules = parse_restore("*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+    /// #     &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// # let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// # let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// use nfsim::engine::TraceSink;
+    /// struct Failed(Vec<(u32, Option<usize>)>);
+    /// impl TraceSink for Failed {
+    ///     const WANTS_EXPLAIN: bool = true;
+    ///     fn no_match(&mut self, _: TableKind, _: &[u8], num: u32, failed: Option<usize>) {
+    ///         self.0.push((num, failed));
+    ///     }
+    /// }
+    /// let mut f = Failed(Vec::new());
+    /// host.receive(1, &pkt, Instant::ZERO, &mut Outcome::default(), &mut f);
+    /// // Rule 1: `-p tcp` (generic part) failed; rule 2: `-s` (generic part).
+    /// assert_eq!(f.0, [(1, None), (2, None)]);
+    /// ```
     #[inline]
     fn no_match(&mut self, table: TableKind, chain: &[u8], num: u32, failed: Option<usize>) {
         let _ = (table, chain, num, failed);
@@ -100,6 +193,27 @@ pub trait TraceSink {
     /// (Explain) a rule was tested and `part` of it did not match. Called
     /// only when [`TraceSink::WANTS_EXPLAIN`]; the default passes it on to
     /// [`TraceSink::no_match`].
+    ///
+    /// ```
+    /// # use nfsim::prelude::*;
+    /// # let rules = parse_restore("*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+    /// #     &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// # let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// # let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// # let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// use nfsim::engine::{Mismatch, TraceSink};
+    /// struct Parts(Vec<Mismatch>);
+    /// impl TraceSink for Parts {
+    ///     const WANTS_EXPLAIN: bool = true;
+    ///     fn mismatch(&mut self, _: TableKind, _: &[u8], _: u32, part: Mismatch) {
+    ///         self.0.push(part);
+    ///     }
+    /// }
+    /// let mut p = Parts(Vec::new());
+    /// let other = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).tcp(1, 80).build();
+    /// host.receive(1, &other, Instant::ZERO, &mut Outcome::default(), &mut p);
+    /// assert_eq!(p.0[0], Mismatch::Match { index: 0, option: Some("--dport") });
+    /// ```
     #[inline]
     fn mismatch(&mut self, table: TableKind, chain: &[u8], num: u32, part: Mismatch) {
         let failed = match part {
@@ -111,6 +225,18 @@ pub trait TraceSink {
 }
 
 /// The sink that records nothing.
+///
+/// ```
+/// # use nfsim::prelude::*;
+/// # let rules = parse_restore("*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+/// #     &RestoreOptions::new(Family::Ipv4)).unwrap();
+/// # let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+/// # let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+/// # let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let mut out = Outcome::default();
+/// host.receive(1, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+/// assert!(out.local);
+/// ```
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoTrace;
 
@@ -118,6 +244,14 @@ impl TraceSink for NoTrace {}
 
 /// The connection tracking state of the packet as matches see it
 /// (`nf_ct_get` + `ctinfo`).
+///
+/// ```
+/// use nfsim::engine::CtView;
+/// let untracked = CtView::default();
+/// assert!(!untracked.has_entry && untracked.state == 0);
+/// let new = CtView { state: 8, has_entry: true, l4proto: 6, ..CtView::default() };
+/// assert!(!new.reply_dir);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct CtView {
     /// The `XT_CONNTRACK_STATE_*` bits of the packet (xt_conntrack.h):
@@ -156,6 +290,33 @@ pub struct CtView {
 
 /// The packet being filtered and its metadata (a slice of `sk_buff`):
 /// matches read it, targets may change it.
+///
+/// ```
+/// # use nfsim::engine::*;
+/// # use nfsim::model::{Family, Hook, TableKind, Target};
+/// # use nfsim::time::Instant;
+/// # use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+/// /// A world with no local addresses and no extension targets.
+/// struct Bare;
+/// impl Env for Bare {
+///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 } // RTN_UNICAST
+///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+/// }
+/// # let rs = nfsim::syntax::parse_restore("*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+/// #     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// # let prog = Program::compile(&rs).unwrap();
+/// # let table = prog.table(TableKind::Filter).unwrap();
+/// # let mut state = table.new_state();
+/// # let mut data = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 9].into()).tcp(40000, 22).build();
+/// # let meta = PacketMeta::parse(&data).unwrap();
+/// let mut pkt = PacketCtx {
+///     family: Family::Ipv4, data: &mut data, meta, hook: Hook::LocalOut, in_dev: "", out_dev: "eth0",
+///     mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+///     src_mac: None, sk_owner: None, csum_partial: false,
+/// };
+/// assert_eq!(run_table(table, &mut state, Hook::LocalOut, &mut pkt, &mut Bare, &mut NoTrace), Verdict::Accept);
+/// assert_eq!(pkt.mark, 0);
+/// ```
 #[derive(Debug)]
 pub struct PacketCtx<'a> {
     /// Family.
@@ -196,17 +357,74 @@ pub struct PacketCtx<'a> {
 /// What the host provides to matches and targets that need more than the
 /// packet: local addresses (`addrtype`), and the effects of targets (LOG
 /// lines, REJECT replies, marks on the conntrack entry, NAT bindings).
+///
+/// ```
+/// use nfsim::engine::*;
+/// use nfsim::model::{Family, Hook, TableKind, Target};
+/// use nfsim::time::Instant;
+/// use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+/// /// A world where 192.0.2.1 is local and targets do nothing.
+/// struct Lab;
+/// impl Env for Lab {
+///     fn addr_type(&self, _: Family, addr: &[u8], _: Option<&str>) -> u16 {
+///         if addr[..4] == [192, 0, 2, 1] { 2 } else { 1 } // RTN_LOCAL, RTN_UNICAST
+///     }
+///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+/// }
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A OUTPUT -m addrtype --dst-type LOCAL -j DROP\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// let mut state = table.new_state();
+/// let mut data = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 1].into()).udp(1, 2).build();
+/// let meta = PacketMeta::parse(&data).unwrap();
+/// let mut pkt = PacketCtx {
+///     family: Family::Ipv4, data: &mut data, meta, hook: Hook::LocalOut, in_dev: "", out_dev: "lo",
+///     mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+///     src_mac: None, sk_owner: None, csum_partial: false,
+/// };
+/// assert_eq!(run_table(table, &mut state, Hook::LocalOut, &mut pkt, &mut Lab, &mut NoTrace), Verdict::Drop);
+/// ```
 pub trait Env {
-    /// `inet_addr_type_dev_table` / `ipv6_chk_addr`-style classification
-    /// (`RTN_*` bit set as xt_addrtype uses: UNSPEC=1, UNICAST=2, LOCAL=4,
-    /// BROADCAST=8, ANYCAST=16, MULTICAST=32, BLACKHOLE=64, UNREACHABLE=128,
-    /// PROHIBIT=256, THROW=512, NAT=1024, XRESOLVE=2048) of `addr`,
-    /// restricted to device `dev` when given.
+    /// The type of `addr` as xt_addrtype asks it, restricted to device `dev`
+    /// when given: for IPv4 the `RTN_*` number `inet_dev_addr_type` returns
+    /// (UNSPEC=0, UNICAST=1, LOCAL=2, BROADCAST=3, ANYCAST=4, MULTICAST=5,
+    /// BLACKHOLE=6, UNREACHABLE=7...; addrtype_mt tests `1 << type`), for
+    /// IPv6 the `XT_ADDRTYPE_*` bit set `match_lookup_rt6` builds
+    /// (UNSPEC=1, UNICAST=2, LOCAL=4, ... MULTICAST=32, UNREACHABLE=128).
+    ///
+    /// ```
+    /// # use nfsim::engine::*;
+    /// # use nfsim::model::{Family, Hook, TableKind, Target};
+    /// # use nfsim::time::Instant;
+    /// # use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+    /// /// A world with no local addresses and no extension targets.
+    /// struct Bare;
+    /// impl Env for Bare {
+    ///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 } // RTN_UNICAST
+    ///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+    /// }
+    /// assert_eq!(Bare.addr_type(Family::Ipv4, &[192, 0, 2, 1], None), 1);
+    /// ```
     fn addr_type(&self, family: Family, addr: &[u8], dev: Option<&str>) -> u16;
     /// `-m rpfilter`: the route `fib_lookup` finds to `addr` (a reversed
     /// source): `None` without one, else its `RTN_*` type number
     /// (UNICAST=1, LOCAL=2, BROADCAST=3) and whether its next hop uses
     /// device `dev` (`fib_info_nh_uses_dev`). The default has no routes.
+    ///
+    /// ```
+    /// # use nfsim::engine::*;
+    /// # use nfsim::model::{Family, Hook, TableKind, Target};
+    /// # use nfsim::time::Instant;
+    /// # use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+    /// /// A world with no local addresses and no extension targets.
+    /// struct Bare;
+    /// impl Env for Bare {
+    ///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 } // RTN_UNICAST
+    ///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+    /// }
+    /// assert_eq!(Bare.route_to(Family::Ipv4, &[192, 0, 2, 1], "eth0"), None);
+    /// ```
     fn route_to(&self, family: Family, addr: &[u8], dev: &str) -> Option<(u16, bool)> {
         let _ = (family, addr, dev);
         None
@@ -214,11 +432,38 @@ pub trait Env {
     /// `connlimit`: `nf_conncount_count_skb` for this rule's connection
     /// lists (created on first use, its id kept in `st.a` with `st.init`),
     /// grouping key `key` (masked address words and zone): the number of
-    /// connections counted, 0 meaning "hotdrop" (see
-    /// [`SharedTables::conncount_count`](super::shared::SharedTables::conncount_count)).
+    /// connections counted, 0 meaning "hotdrop" (the host's
+    /// `SharedTables::conncount_count`).
     ///
     /// The default (an environment without connection tracking tables,
     /// e.g. a unit test) answers 0.
+    ///
+    /// ```
+    /// # use nfsim::engine::*;
+    /// # use nfsim::model::{Family, Hook, TableKind, Target};
+    /// # use nfsim::time::Instant;
+    /// # use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+    /// /// A world with no local addresses and no extension targets.
+    /// struct Bare;
+    /// impl Env for Bare {
+    ///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 } // RTN_UNICAST
+    ///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+    /// }
+    /// # let rs = nfsim::syntax::parse_restore("*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+    /// #     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// # let prog = Program::compile(&rs).unwrap();
+    /// # let table = prog.table(TableKind::Filter).unwrap();
+    /// # let mut state = table.new_state();
+    /// # let mut data = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 9].into()).tcp(40000, 22).build();
+    /// # let meta = PacketMeta::parse(&data).unwrap();
+    /// let mut pkt = PacketCtx {
+    ///     family: Family::Ipv4, data: &mut data, meta, hook: Hook::LocalOut, in_dev: "", out_dev: "eth0",
+    ///     mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+    ///     src_mac: None, sk_owner: None, csum_partial: false,
+    /// };
+    /// let mut st = state::MatchState::default();
+    /// assert_eq!(Bare.conncount(&mut st, [0; 5], &pkt), 0);
+    /// ```
     fn conncount(
         &mut self,
         st: &mut super::state::MatchState,
@@ -232,32 +477,129 @@ pub trait Env {
     /// packets and bytes of the original and reply directions; `None`
     /// without an entry or without accounting.
     /// The default has no accounting.
+    ///
+    /// ```
+    /// # use nfsim::engine::*;
+    /// # use nfsim::model::{Family, Hook, TableKind, Target};
+    /// # use nfsim::time::Instant;
+    /// # use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+    /// /// A world with no local addresses and no extension targets.
+    /// struct Bare;
+    /// impl Env for Bare {
+    ///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 } // RTN_UNICAST
+    ///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+    /// }
+    /// assert_eq!(Bare.ct_acct(), None);
+    /// ```
     fn ct_acct(&self) -> Option<[(u64, u64); 2]> {
         None
     }
     /// The kernel's tick rate (`HZ`).
     /// The default is 250, [`HostConfig`](crate::host::HostConfig)'s.
+    ///
+    /// ```
+    /// # use nfsim::engine::*;
+    /// # use nfsim::model::{Family, Hook, TableKind, Target};
+    /// # use nfsim::time::Instant;
+    /// # use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+    /// /// A world with no local addresses and no extension targets.
+    /// struct Bare;
+    /// impl Env for Bare {
+    ///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 } // RTN_UNICAST
+    ///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+    /// }
+    /// assert_eq!(Bare.hz(), 250);
+    /// ```
     fn hz(&self) -> u32 {
         250
     }
     /// `jiffies` now: the packet time in ticks (`now * HZ`, truncated;
     /// the kernel's boot offset only shifts the phase).
     /// The default is 0.
+    ///
+    /// ```
+    /// # use nfsim::engine::*;
+    /// # use nfsim::model::{Family, Hook, TableKind, Target};
+    /// # use nfsim::time::Instant;
+    /// # use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+    /// /// A world with no local addresses and no extension targets.
+    /// struct Bare;
+    /// impl Env for Bare {
+    ///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 } // RTN_UNICAST
+    ///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+    /// }
+    /// assert_eq!(Bare.jiffies(), 0);
+    /// ```
     fn jiffies(&self) -> u64 {
         0
     }
     /// `get_random_u32()` from the host's seeded generator.
     /// The default is 0.
+    ///
+    /// ```
+    /// # use nfsim::engine::*;
+    /// # use nfsim::model::{Family, Hook, TableKind, Target};
+    /// # use nfsim::time::Instant;
+    /// # use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+    /// /// A world with no local addresses and no extension targets.
+    /// struct Bare;
+    /// impl Env for Bare {
+    ///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 } // RTN_UNICAST
+    ///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+    /// }
+    /// assert_eq!(Bare.random_u32(), 0);
+    /// ```
     fn random_u32(&mut self) -> u32 {
         0
     }
     /// The host's tables of stateful matches (`recent` lists); the default
     /// has none.
+    ///
+    /// ```
+    /// # use nfsim::engine::*;
+    /// # use nfsim::model::{Family, Hook, TableKind, Target};
+    /// # use nfsim::time::Instant;
+    /// # use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+    /// /// A world with no local addresses and no extension targets.
+    /// struct Bare;
+    /// impl Env for Bare {
+    ///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 } // RTN_UNICAST
+    ///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+    /// }
+    /// assert!(Bare.shared_tables().is_none());
+    /// ```
     fn shared_tables(&mut self) -> Option<&mut super::shared::SharedTables> {
         None
     }
     /// Runs an extension target on the packet and returns its verdict
     /// (`None` = `XT_CONTINUE`).
+    ///
+    /// ```
+    /// # use nfsim::engine::*;
+    /// # use nfsim::model::{Family, Hook, TableKind, Target};
+    /// # use nfsim::time::Instant;
+    /// # use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+    /// /// A world with no local addresses and no extension targets.
+    /// struct Bare;
+    /// impl Env for Bare {
+    ///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 } // RTN_UNICAST
+    ///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+    /// }
+    /// # let rs = nfsim::syntax::parse_restore("*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+    /// #     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// # let prog = Program::compile(&rs).unwrap();
+    /// # let table = prog.table(TableKind::Filter).unwrap();
+    /// # let mut state = table.new_state();
+    /// # let mut data = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 9].into()).tcp(40000, 22).build();
+    /// # let meta = PacketMeta::parse(&data).unwrap();
+    /// let mut pkt = PacketCtx {
+    ///     family: Family::Ipv4, data: &mut data, meta, hook: Hook::LocalOut, in_dev: "", out_dev: "eth0",
+    ///     mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+    ///     src_mac: None, sk_owner: None, csum_partial: false,
+    /// };
+    /// let t = Target::Trace(Default::default());
+    /// assert_eq!(Bare.run_target(TableKind::Filter, &t, &mut pkt), None);
+    /// ```
     fn run_target(
         &mut self,
         table: crate::model::TableKind,
@@ -267,6 +609,12 @@ pub trait Env {
 }
 
 /// A match's answer.
+///
+/// ```
+/// use nfsim::engine::MatchResult;
+/// assert_eq!(MatchResult::from(true), MatchResult::Match);
+/// assert_eq!(MatchResult::from(false), MatchResult::NoMatch);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchResult {
     /// It matched.
@@ -289,6 +637,12 @@ impl From<bool> for MatchResult {
 }
 
 /// The verdict of a table walk (`NF_*`).
+///
+/// ```
+/// use nfsim::engine::Verdict;
+/// let q = Verdict::Queue { num: 3, bypass: true };
+/// assert_ne!(q, Verdict::Drop);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
     /// `NF_ACCEPT`: on to the next hook function.

@@ -12,14 +12,54 @@ use crate::model::{
 };
 
 /// Index of a rule in a [`TableProgram`].
+///
+/// ```
+/// # use nfsim::engine::program::*;
+/// # use nfsim::engine::{Program, TraceKind};
+/// # use nfsim::model::{Family, Hook, TableKind};
+/// let rs = nfsim::syntax::parse_restore(
+///     "*filter\n:USER - [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j USER\n-A USER -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// let input = table.hook_entry[Hook::LocalIn as usize].unwrap();
+/// assert_eq!(input, RuleId(0));
+/// assert_eq!(table.rules[input.0 as usize].num, 1);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct RuleId(pub u32);
 
 /// Index of a chain in a [`TableProgram`].
+///
+/// ```
+/// # use nfsim::engine::program::*;
+/// # use nfsim::engine::{Program, TraceKind};
+/// # use nfsim::model::{Family, Hook, TableKind};
+/// let rs = nfsim::syntax::parse_restore(
+///     "*filter\n:USER - [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j USER\n-A USER -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// let user = table.rules.iter().find(|r| r.generic.src.0.prefix_len() == Some(24)).unwrap();
+/// assert_eq!(table.chains[user.chain.0 as usize].name, "USER");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ChainId(pub u32);
 
 /// What a compiled rule does once it matched.
+///
+/// ```
+/// # use nfsim::engine::program::*;
+/// # use nfsim::engine::{Program, TraceKind};
+/// # use nfsim::model::{Family, Hook, TableKind};
+/// let rs = nfsim::syntax::parse_restore(
+///     "*filter\n:USER - [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j USER\n-A USER -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// assert_eq!(table.rules[0].action, Action::Accept);
+/// assert!(matches!(table.rules[1].action, Action::Jump(_)));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     /// No target: fall through to the next rule.
@@ -41,6 +81,20 @@ pub enum Action {
 }
 
 /// The generic part of a rule, pre-digested (`struct ipt_ip`).
+///
+/// ```
+/// # use nfsim::engine::program::*;
+/// # use nfsim::engine::{Program, TraceKind};
+/// # use nfsim::model::{Family, Hook, TableKind};
+/// let rs = nfsim::syntax::parse_restore(
+///     "*filter\n:USER - [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j USER\n-A USER -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// let g = &table.rules[0].generic;
+/// assert_eq!((g.proto, g.proto_inv), (6, false));
+/// assert!(g.src.0.is_any() && g.in_iface.is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Generic {
     /// Source address and mask (mask 0 = any), inverted.
@@ -98,6 +152,19 @@ impl Addr4 {
 }
 
 /// One entry of the flat program.
+///
+/// ```
+/// # use nfsim::engine::program::*;
+/// # use nfsim::engine::{Program, TraceKind};
+/// # use nfsim::model::{Family, Hook, TableKind};
+/// let rs = nfsim::syntax::parse_restore(
+///     "*filter\n:USER - [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j USER\n-A USER -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// let r = &table.rules[0];
+/// assert_eq!((r.num, r.trace_kind, r.matches.len()), (1, TraceKind::Rule, 1));
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CRule {
     /// The chain holding it.
@@ -117,6 +184,20 @@ pub struct CRule {
 }
 
 /// A chain of the program.
+///
+/// ```
+/// # use nfsim::engine::program::*;
+/// # use nfsim::engine::{Program, TraceKind};
+/// # use nfsim::model::{Family, Hook, TableKind};
+/// let rs = nfsim::syntax::parse_restore(
+///     "*filter\n:USER - [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j USER\n-A USER -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// let input = table.chains.iter().find(|c| c.name == "INPUT").unwrap();
+/// assert_eq!(input.hook, Some(Hook::LocalIn));
+/// assert_eq!(table.rules[input.tail.0 as usize].trace_kind, TraceKind::Policy);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct CChain {
     /// Name (bytes, as the kernel keeps it).
@@ -130,6 +211,19 @@ pub struct CChain {
 }
 
 /// One compiled table.
+///
+/// ```
+/// # use nfsim::engine::program::*;
+/// # use nfsim::engine::{Program, TraceKind};
+/// # use nfsim::model::{Family, Hook, TableKind};
+/// let rs = nfsim::syntax::parse_restore(
+///     "*filter\n:USER - [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j USER\n-A USER -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// assert_eq!((table.kind, table.family, table.chains.len()), (TableKind::Filter, Family::Ipv4, 4));
+/// assert!(table.hook_entry[Hook::PreRouting as usize].is_none());
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableProgram {
     /// Which table.
@@ -154,6 +248,20 @@ pub struct TableProgram {
 }
 
 /// The mutable side of a table: counters and match state.
+///
+/// ```
+/// # use nfsim::engine::program::*;
+/// # use nfsim::engine::{Program, TraceKind};
+/// # use nfsim::model::{Family, Hook, TableKind};
+/// let rs = nfsim::syntax::parse_restore(
+///     "*filter\n:USER - [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j USER\n-A USER -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// let state = table.new_state();
+/// assert_eq!(state.counters.len(), table.rules.len());
+/// assert!(state.counters.iter().all(|c| *c == (0, 0)));
+/// ```
 #[derive(Debug, Clone)]
 pub struct TableState {
     /// Per entry: packets, bytes.
@@ -207,6 +315,18 @@ pub enum EndHow {
 
 impl TableProgram {
     /// A fresh state for this program (all counters zero).
+    ///
+    /// ```
+    /// # use nfsim::engine::program::*;
+    /// # use nfsim::engine::{Program, TraceKind};
+    /// # use nfsim::model::{Family, Hook, TableKind};
+    /// let rs = nfsim::syntax::parse_restore(
+    ///     "*filter\n:USER - [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j USER\n-A USER -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+    ///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let prog = Program::compile(&rs).unwrap();
+    /// let table = prog.table(TableKind::Filter).unwrap();
+    /// assert_eq!(table.new_state().match_state.len(), table.state_slots as usize);
+    /// ```
     pub fn new_state(&self) -> TableState {
         let mut match_state = Vec::with_capacity(self.state_slots as usize);
         for r in &self.rules {
@@ -225,6 +345,7 @@ impl TableProgram {
 
 /// Why a ruleset cannot be compiled for evaluation.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CompileError {
     /// Table.
     pub table: TableKind,
@@ -266,6 +387,15 @@ fn is_tail_like(r: &Rule) -> bool {
 ///
 /// # Errors
 /// A match or target nfsim cannot evaluate, named with its rule.
+///
+/// ```
+/// use nfsim::engine::compile_table;
+/// use nfsim::model::{Family, Rule, Table, TableKind};
+/// let mut t = Table::new(TableKind::Filter, Family::Ipv4);
+/// t.chain_mut("INPUT").unwrap().rules.push(Rule::tcp().dport(22).accept());
+/// let p = compile_table(&t).unwrap();
+/// assert_eq!(p.rules.len(), 4); // the rule and three policies
+/// ```
 pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
     let family = t.family;
     // First pass: positions.
@@ -419,6 +549,19 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
 }
 
 /// A whole ruleset compiled: one program per existing table.
+///
+/// ```
+/// # use nfsim::engine::program::*;
+/// # use nfsim::engine::{Program, TraceKind};
+/// # use nfsim::model::{Family, Hook, TableKind};
+/// let rs = nfsim::syntax::parse_restore(
+///     "*filter\n:USER - [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j USER\n-A USER -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// assert_eq!(prog.family, Family::Ipv4);
+/// assert_eq!(prog.tables.iter().flatten().count(), 1);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Program {
     /// Family.
@@ -449,6 +592,18 @@ impl Program {
         })
     }
     /// The program of a table, if the table exists.
+    ///
+    /// ```
+    /// # use nfsim::engine::program::*;
+    /// # use nfsim::engine::{Program, TraceKind};
+    /// # use nfsim::model::{Family, Hook, TableKind};
+    /// let rs = nfsim::syntax::parse_restore(
+    ///     "*filter\n:USER - [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\n-A INPUT -j USER\n-A USER -s 198.51.100.0/24 -j DROP\nCOMMIT\n",
+    ///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let prog = Program::compile(&rs).unwrap();
+    /// let table = prog.table(TableKind::Filter).unwrap();
+    /// assert!(prog.table(TableKind::Filter).is_some() && prog.table(TableKind::Nat).is_none());
+    /// ```
     pub fn table(&self, kind: TableKind) -> Option<&TableProgram> {
         self.tables[kind as usize].as_ref()
     }

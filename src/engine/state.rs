@@ -7,6 +7,12 @@ use crate::model::Match;
 
 /// The state one match instance keeps between packets: a few integers whose
 /// meaning belongs to the match (see the match's evaluation function).
+///
+/// ```
+/// use nfsim::engine::state::MatchState;
+/// let s = MatchState::default();
+/// assert!(!s.init && s.a == 0);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct MatchState {
     /// Whether the match initialised its state (`checkentry` time values).
@@ -21,6 +27,12 @@ pub struct MatchState {
 
 impl MatchState {
     /// The initial state for a match.
+    ///
+    /// ```
+    /// use nfsim::engine::state::MatchState;
+    /// use nfsim::model::{Match, matches::comment::Comment};
+    /// assert_eq!(MatchState::for_match(&Match::Comment(Comment::default())), MatchState::default());
+    /// ```
     pub fn for_match(m: &Match) -> MatchState {
         let _ = m;
         MatchState::default()

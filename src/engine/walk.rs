@@ -152,6 +152,35 @@ fn skip_addr4(addr4: &[Addr4], from: u32, sd: u64) -> u32 {
 /// when it reproduces the reference recorder's `-j TRACE` rule).
 ///
 /// A hook without a chain in this table accepts.
+///
+/// ```
+/// use nfsim::engine::*;
+/// use nfsim::model::{Family, Hook, TableKind, Target};
+/// use nfsim::time::Instant;
+/// use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+/// struct Bare;
+/// impl Env for Bare {
+///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 }
+///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+/// }
+/// let rs = nfsim::syntax::parse_restore("*filter\n:FORWARD DROP [0:0]\n-A FORWARD -i eth0 -o eth1 -j ACCEPT\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// let mut state = table.new_state();
+/// let mut data = PacketBuilder::ipv4([192, 0, 2, 9].into(), [198, 51, 100, 9].into()).udp(1, 2).build();
+/// let meta = PacketMeta::parse(&data).unwrap();
+/// let mut walk = |in_dev, out_dev| {
+///     let mut pkt = PacketCtx {
+///         family: Family::Ipv4, data: &mut data, meta, hook: Hook::Forward, in_dev, out_dev,
+///         mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 0,
+///         src_mac: None, sk_owner: None, csum_partial: false,
+///     };
+///     run_table(table, &mut state, Hook::Forward, &mut pkt, &mut Bare, &mut NoTrace)
+/// };
+/// assert_eq!(walk("eth0", "eth1"), Verdict::Accept);
+/// assert_eq!(walk("eth1", "eth0"), Verdict::Drop); // the policy
+/// ```
 pub fn run_table<E: Env, S: TraceSink>(
     prog: &TableProgram,
     state: &mut TableState,

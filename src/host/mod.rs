@@ -39,6 +39,17 @@ use sysctl::{ConfDev, Known};
 pub use sysctl::{Sysctl, SysctlError};
 
 /// One network device of the host (besides `lo`, which always exists).
+///
+/// ```
+/// use nfsim::host::InterfaceConfig;
+/// let eth0 = InterfaceConfig {
+///     name: "eth0".into(),
+///     mac: [2, 0, 0, 0, 0, 1],
+///     addrs: vec!["192.0.2.1/24".parse().unwrap()],
+///     peer_mac: [2, 0, 0, 0, 0, 2],
+/// };
+/// assert_eq!(eth0.addrs[0].prefix_len(), 24);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InterfaceConfig {
     /// Name (`eth0`).
@@ -245,6 +256,7 @@ pub struct Device {
 /// assert!(e.to_string().contains("the use of DROP is therefore inhibited"));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HostError {
     /// A rule nfsim cannot evaluate.
     Compile(CompileError),

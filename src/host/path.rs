@@ -1654,30 +1654,22 @@ mod tests {
     use super::*;
     use crate::host::route::{Fib, Route};
 
+    /// 192.0.2.20:40000 -> 192.0.2.1:67 with `payload` bytes; the UDP
+    /// checksum right, wrong (`bad`) or 0, none (`zero`).
     fn udp_v4(payload: usize, bad: bool, zero: bool) -> Vec<u8> {
-        let src = Ipv4Addr::new(192, 0, 2, 20);
-        let dst = Ipv4Addr::new(192, 0, 2, 1);
-        let ulen = 8 + payload;
-        let mut p = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, 17, 0, 0];
-        p[2..4].copy_from_slice(&((20 + ulen) as u16).to_be_bytes());
-        p.extend_from_slice(&src.octets());
-        p.extend_from_slice(&dst.octets());
-        let mut l4 = vec![0x9c, 0x40, 0, 67];
-        l4.extend_from_slice(&(ulen as u16).to_be_bytes());
-        l4.extend_from_slice(&[0, 0]);
-        l4.resize(ulen, 0x61);
-        let c = crate::wire::checksum::udp_v4(src, dst, &l4);
-        let c = if zero {
-            0
-        } else if bad {
-            c ^ 0x0101
+        let data = vec![0x61; payload];
+        let b = crate::wire::PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+            .ident(1)
+            .udp(40000, 67)
+            .payload(&data);
+        let mut p = if bad {
+            b.bad_checksum().build()
         } else {
-            c
+            b.build()
         };
-        l4[6..8].copy_from_slice(&c.to_be_bytes());
-        p.extend_from_slice(&l4);
-        let h = crate::wire::checksum::ipv4_header(&p[..20]);
-        p[10..12].copy_from_slice(&h.to_be_bytes());
+        if zero {
+            p[26..28].fill(0);
+        }
         p
     }
 
@@ -1697,24 +1689,25 @@ mod tests {
         assert!(e(&udp_v4(68, true, false), false)); // 76 bytes
         assert!(!e(&udp_v4(69, true, false), false)); // 77: verified later
                                                       // IPv6: a zero UDP checksum is an error.
-        let mut v6 = vec![0x60, 0, 0, 0, 0, 10, 17, 64];
-        v6.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20]);
-        v6.extend_from_slice(&[0x20, 1, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
-        v6.extend_from_slice(&[0x9c, 0x40, 0, 67, 0, 10, 0, 0, 0x61, 0x61]);
+        let mut v6 = crate::wire::PacketBuilder::ipv6(
+            "2001:db8::20".parse().unwrap(),
+            "2001:db8::1".parse().unwrap(),
+        )
+        .udp(40000, 67)
+        .payload(b"aa")
+        .build();
+        v6[46..48].fill(0);
         let m = PacketMeta::parse(&v6).unwrap();
         assert!(early_csum_error(Family::Ipv6, &v6, &m, false));
         // TCP: a reset built with a complete sum verifies; break it.
         let mut rst = [0u8; 80];
-        let syn = {
-            let mut s = udp_v4(0, false, false);
-            s[9] = 6;
-            s.truncate(20);
-            s[2..4].copy_from_slice(&40u16.to_be_bytes());
-            s.extend_from_slice(&[
-                0x9c, 0x40, 0, 23, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 2, 0xfa, 0xf0, 0, 0, 0, 0,
-            ]);
-            s
-        };
+        let syn = crate::wire::PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+            .ident(1)
+            .tcp(40000, 23)
+            .seq(1)
+            .flags(crate::wire::tcp::TcpFlags::SYN)
+            .window(0xfaf0)
+            .build();
         let n = crate::wire::reject::tcp_reset_v4(
             &syn,
             64,

@@ -7,6 +7,17 @@ use std::net::IpAddr;
 use ipnet::IpNet;
 
 /// What a destination resolves to.
+///
+/// ```
+/// use nfsim::host::route::{Fib, Route, RouteKind};
+/// let mut fib = Fib::default();
+/// fib.local.push(("192.0.2.1".parse().unwrap(), 1));
+/// fib.connected.push(("192.0.2.0/24".parse().unwrap(), 1));
+/// fib.routes.push(Route { dst: "192.0.2.0/24".parse().unwrap(), via: None, dev: 1 });
+/// fib.routes.push(Route { dst: "0.0.0.0/0".parse().unwrap(), via: Some("192.0.2.254".parse().unwrap()), dev: 1 });
+/// assert_eq!(fib.lookup("192.0.2.1".parse().unwrap()), Some(RouteKind::Local));
+/// assert_eq!(fib.lookup("192.0.2.255".parse().unwrap()), Some(RouteKind::Broadcast));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RouteKind {
     /// One of the host's own addresses (RTN_LOCAL): delivered through `lo`
@@ -24,6 +35,17 @@ pub enum RouteKind {
 }
 
 /// A route of the main table.
+///
+/// ```
+/// use nfsim::host::route::{Fib, Route, RouteKind};
+/// let mut fib = Fib::default();
+/// fib.local.push(("192.0.2.1".parse().unwrap(), 1));
+/// fib.connected.push(("192.0.2.0/24".parse().unwrap(), 1));
+/// fib.routes.push(Route { dst: "192.0.2.0/24".parse().unwrap(), via: None, dev: 1 });
+/// fib.routes.push(Route { dst: "0.0.0.0/0".parse().unwrap(), via: Some("192.0.2.254".parse().unwrap()), dev: 1 });
+/// let via = fib.lookup("203.0.113.9".parse().unwrap());
+/// assert_eq!(via, Some(RouteKind::Unicast { dev: 1, via: Some("192.0.2.254".parse().unwrap()) }));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     /// Destination prefix.
@@ -35,6 +57,16 @@ pub struct Route {
 }
 
 /// The host's routing state.
+///
+/// ```
+/// use nfsim::host::route::{Fib, Route, RouteKind};
+/// let mut fib = Fib::default();
+/// fib.local.push(("192.0.2.1".parse().unwrap(), 1));
+/// fib.connected.push(("192.0.2.0/24".parse().unwrap(), 1));
+/// fib.routes.push(Route { dst: "192.0.2.0/24".parse().unwrap(), via: None, dev: 1 });
+/// fib.routes.push(Route { dst: "0.0.0.0/0".parse().unwrap(), via: Some("192.0.2.254".parse().unwrap()), dev: 1 });
+/// assert!(fib.lookup("2001:db8::1".parse().unwrap()).is_none());
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct Fib {
     /// Local addresses with their device.
@@ -52,6 +84,16 @@ pub struct Fib {
 
 impl Fib {
     /// Whether `a` is one of the host's addresses (any device).
+    ///
+    /// ```
+    /// use nfsim::host::route::{Fib, Route, RouteKind};
+    /// let mut fib = Fib::default();
+    /// fib.local.push(("192.0.2.1".parse().unwrap(), 1));
+    /// fib.connected.push(("192.0.2.0/24".parse().unwrap(), 1));
+    /// fib.routes.push(Route { dst: "192.0.2.0/24".parse().unwrap(), via: None, dev: 1 });
+    /// fib.routes.push(Route { dst: "0.0.0.0/0".parse().unwrap(), via: Some("192.0.2.254".parse().unwrap()), dev: 1 });
+    /// assert!(fib.is_local("192.0.2.1".parse().unwrap()) && !fib.is_local("192.0.2.2".parse().unwrap()));
+    /// ```
     pub fn is_local(&self, a: IpAddr) -> bool {
         if let IpAddr::V4(v4) = a {
             if v4.is_loopback() {
@@ -63,6 +105,17 @@ impl Fib {
 
     /// Whether `a` is a broadcast address of a connected IPv4 subnet or the
     /// limited broadcast.
+    ///
+    /// ```
+    /// use nfsim::host::route::{Fib, Route, RouteKind};
+    /// let mut fib = Fib::default();
+    /// fib.local.push(("192.0.2.1".parse().unwrap(), 1));
+    /// fib.connected.push(("192.0.2.0/24".parse().unwrap(), 1));
+    /// fib.routes.push(Route { dst: "192.0.2.0/24".parse().unwrap(), via: None, dev: 1 });
+    /// fib.routes.push(Route { dst: "0.0.0.0/0".parse().unwrap(), via: Some("192.0.2.254".parse().unwrap()), dev: 1 });
+    /// assert!(fib.is_broadcast("255.255.255.255".parse().unwrap()));
+    /// assert!(fib.is_broadcast("192.0.2.255".parse().unwrap()) && !fib.is_broadcast("192.0.2.7".parse().unwrap()));
+    /// ```
     pub fn is_broadcast(&self, a: IpAddr) -> bool {
         match a {
             IpAddr::V4(v4) => {
@@ -77,6 +130,16 @@ impl Fib {
 
     /// The route for a destination: local, broadcast or the longest
     /// matching prefix of the main table.
+    ///
+    /// ```
+    /// use nfsim::host::route::{Fib, Route, RouteKind};
+    /// let mut fib = Fib::default();
+    /// fib.local.push(("192.0.2.1".parse().unwrap(), 1));
+    /// fib.connected.push(("192.0.2.0/24".parse().unwrap(), 1));
+    /// fib.routes.push(Route { dst: "192.0.2.0/24".parse().unwrap(), via: None, dev: 1 });
+    /// fib.routes.push(Route { dst: "0.0.0.0/0".parse().unwrap(), via: Some("192.0.2.254".parse().unwrap()), dev: 1 });
+    /// assert_eq!(fib.lookup("192.0.2.9".parse().unwrap()), Some(RouteKind::Unicast { dev: 1, via: Some("192.0.2.9".parse().unwrap()) }));
+    /// ```
     pub fn lookup(&self, dst: IpAddr) -> Option<RouteKind> {
         if self.is_local(dst) {
             return Some(RouteKind::Local);
@@ -100,6 +163,17 @@ impl Fib {
 
     /// The preferred source address on a device for a family (the first
     /// address of that family; `inet_select_addr`).
+    ///
+    /// ```
+    /// use nfsim::host::route::{Fib, Route, RouteKind};
+    /// let mut fib = Fib::default();
+    /// fib.local.push(("192.0.2.1".parse().unwrap(), 1));
+    /// fib.connected.push(("192.0.2.0/24".parse().unwrap(), 1));
+    /// fib.routes.push(Route { dst: "192.0.2.0/24".parse().unwrap(), via: None, dev: 1 });
+    /// fib.routes.push(Route { dst: "0.0.0.0/0".parse().unwrap(), via: Some("192.0.2.254".parse().unwrap()), dev: 1 });
+    /// assert_eq!(fib.source_on(1, false), Some("192.0.2.1".parse().unwrap()));
+    /// assert_eq!(fib.source_on(1, true), None);
+    /// ```
     pub fn source_on(&self, dev: usize, v6: bool) -> Option<IpAddr> {
         self.local
             .iter()

@@ -365,6 +365,14 @@ pub(crate) fn no_route(
 /// time of each redirect and clears `rate_tokens` after a silence: an ICMP
 /// error to a host that was just sent a redirect finds an empty bucket.
 /// Sized once (1024 peers, the oldest forgotten first).
+///
+/// ```
+/// use nfsim::host::stack::IcmpLimiter;
+/// let mut l = IcmpLimiter::default();
+/// let dst = "192.0.2.9".parse().unwrap();
+/// // A burst of six, then one per period.
+/// assert_eq!((0..7).filter(|_| l.allow(dst, 100_000, 250)).count(), 6);
+/// ```
 #[derive(Debug, Clone)]
 pub struct IcmpLimiter {
     peers: Vec<(std::net::IpAddr, u64, u64, u32)>,
@@ -430,6 +438,13 @@ impl IcmpLimiter {
     /// Whether an ICMP error to `dst` may be sent now (`inet_peer_xrlim_allow`:
     /// a burst of `XRLIM_BURST_FACTOR` = 6 periods); `period` is the limit's
     /// period in jiffies.
+    ///
+    /// ```
+    /// use nfsim::host::stack::IcmpLimiter;
+    /// let mut l = IcmpLimiter::default();
+    /// let dst = "192.0.2.9".parse().unwrap();
+    /// assert!(l.allow(dst, 100_000, 250));
+    /// ```
     pub fn allow(&mut self, dst: std::net::IpAddr, now_jiffies: u64, period: u64) -> bool {
         self.take(dst, now_jiffies, 6 * period, period)
     }
@@ -438,6 +453,12 @@ impl IcmpLimiter {
     /// tokens: refill up to `ip_rt_error_burst` (5 * HZ), take
     /// `ip_rt_error_cost` (HZ). The ICMP error it then sends goes through
     /// [`allow`](Self::allow) too, so both take from one bucket.
+    ///
+    /// ```
+    /// use nfsim::host::stack::IcmpLimiter;
+    /// let mut l = IcmpLimiter::default();
+    /// assert!(l.rt_error_allow("192.0.2.9".parse().unwrap(), 100_000, 250));
+    /// ```
     pub fn rt_error_allow(&mut self, dst: std::net::IpAddr, now_jiffies: u64, hz: u64) -> bool {
         self.take(dst, now_jiffies, 5 * hz, hz)
     }
@@ -567,9 +588,10 @@ mod tests {
     fn redirect_empties_the_error_bucket_of_its_peer() {
         let mut h = host(&[("net.ipv4.ip_forward", 1)]).unwrap();
         // 172.17.0.3 -> 172.17.0.2, TCP, 20-byte header.
-        let pkt = [
-            0x45, 0, 0, 40, 0, 1, 0, 0, 64, 6, 0, 0, 172, 17, 0, 3, 172, 17, 0, 2,
-        ];
+        let pkt = crate::wire::PacketBuilder::ipv4([172, 17, 0, 3].into(), [172, 17, 0, 2].into())
+            .ident(1)
+            .tcp(40000, 80)
+            .build();
         let to: IpAddr = "172.17.0.3".parse().unwrap();
         let now = crate::time::Instant::from_nanos(10_000_000_000);
         redirect(&mut h, &pkt, to, Ipv4Addr::UNSPECIFIED, 1, None, now);

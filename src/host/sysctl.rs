@@ -305,10 +305,20 @@ pub struct SysctlError {
 
 impl SysctlError {
     /// The name as given.
+    ///
+    /// ```
+    /// use nfsim::host::Sysctl;
+    /// assert_eq!(Sysctl::new("net.ipv4.tcp_syncookies").unwrap_err().name(), "net.ipv4.tcp_syncookies");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
     /// What is wrong with it.
+    ///
+    /// ```
+    /// use nfsim::host::Sysctl;
+    /// assert_eq!(Sysctl::new("net..ipv4").unwrap_err().message(), "not a sysctl name: empty component");
+    /// ```
     pub fn message(&self) -> &str {
         &self.message
     }

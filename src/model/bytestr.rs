@@ -29,22 +29,48 @@ pub struct ByteStr(Vec<u8>);
 
 impl ByteStr {
     /// The empty string.
+    ///
+    /// ```
+    /// use nfsim::model::ByteStr;
+    /// assert!(ByteStr::new().is_empty());
+    /// ```
     pub const fn new() -> Self {
         ByteStr(Vec::new())
     }
     /// The bytes.
+    ///
+    /// ```
+    /// use nfsim::model::ByteStr;
+    /// assert_eq!(ByteStr::from("ab").as_bytes(), b"ab");
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
     /// The bytes as text, when they are UTF-8.
+    ///
+    /// ```
+    /// use nfsim::model::ByteStr;
+    /// assert_eq!(ByteStr::from("ok").to_str(), Some("ok"));
+    /// assert_eq!(ByteStr::from(&b"\xff"[..]).to_str(), None);
+    /// ```
     pub fn to_str(&self) -> Option<&str> {
         core::str::from_utf8(&self.0).ok()
     }
     /// The owned bytes.
+    ///
+    /// ```
+    /// use nfsim::model::ByteStr;
+    /// assert_eq!(ByteStr::from("x").into_vec(), b"x".to_vec());
+    /// ```
     pub fn into_vec(self) -> Vec<u8> {
         self.0
     }
     /// A [`Display`](fmt::Display) form of any bytes (see [`Escaped`]).
+    ///
+    /// ```
+    /// use nfsim::model::ByteStr;
+    /// assert_eq!(ByteStr::from(&b"a\xffb"[..]).escaped().to_string(), "a\\xffb");
+    /// ```
     pub fn escaped(&self) -> Escaped<'_> {
         Escaped(&self.0)
     }

@@ -4,6 +4,12 @@
 use core::fmt;
 
 /// What kind of value was refused.
+///
+/// ```
+/// use nfsim::model::{ChainName, ErrorKind};
+/// assert_eq!(ChainName::new("").unwrap_err().kind(), ErrorKind::ChainName);
+/// assert_eq!(nfsim::syntax::parse_protocol("nope").unwrap_err().kind(), ErrorKind::Protocol);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {

@@ -3,14 +3,14 @@
 //!
 //! This mirrors libxtables' `xt_option_entry` tables and `x6_parse` /
 //! `x6_fcheck` / `save` callbacks (libxtables/xtoptions.c): an extension
-//! lists its options as [`OptSpec`]s; the restore parser (a getopt_long
+//! lists its options as `OptSpec`s; the restore parser (a getopt_long
 //! work-alike in [`crate::syntax`]) finds which loaded extension owns an
-//! option and calls [`Extension::parse`] with the option, the `!` flag and
-//! the argument; when the rule is complete it calls [`Extension::finish`]
-//! (iptables' final check) and, at commit, [`Extension::check`] (the
+//! option and calls `Extension::parse` with the option, the `!` flag and
+//! the argument; when the rule is complete it calls `Extension::finish`
+//! (iptables' final check) and, at commit, `Extension::check` (the
 //! kernel's `checkentry`: table, hooks, protocol).
 //!
-//! Printing ([`Extension::save`]) writes exactly what the extension's
+//! Printing (`Extension::save`) writes exactly what the extension's
 //! `save` function in iptables writes, starting with a space.
 
 use core::fmt;
@@ -233,6 +233,13 @@ pub struct AddrMask {
 
 impl AddrMask {
     /// An IPv4 address and prefix length (clamped to 32).
+    ///
+    /// ```
+    /// use nfsim::model::AddrMask;
+    /// let a = AddrMask::v4([192, 0, 2, 77].into(), 24);
+    /// assert_eq!(a.to_string(), "192.0.2.0/24");
+    /// assert!(a.contains(&[192, 0, 2, 1]) && !a.contains(&[192, 0, 3, 1]));
+    /// ```
     pub fn v4(addr: Ipv4Addr, prefix: u8) -> Self {
         let mut m = AddrMask {
             family: Family::Ipv4,
@@ -244,6 +251,12 @@ impl AddrMask {
         m
     }
     /// An IPv6 address and prefix length (clamped to 128).
+    ///
+    /// ```
+    /// use nfsim::model::AddrMask;
+    /// let a = AddrMask::v6("2001:db8::1".parse().unwrap(), 32);
+    /// assert_eq!(a.to_string(), "2001:db8::/32");
+    /// ```
     pub fn v6(addr: Ipv6Addr, prefix: u8) -> Self {
         let mut m = AddrMask {
             family: Family::Ipv6,
@@ -254,6 +267,17 @@ impl AddrMask {
         m
     }
     /// Address and explicit mask bytes.
+    ///
+    /// ```
+    /// use nfsim::model::{AddrMask, Family};
+    /// let mut addr = [0u8; 16];
+    /// addr[..4].copy_from_slice(&[10, 1, 2, 3]);
+    /// let mut mask = [0u8; 16];
+    /// mask[..4].copy_from_slice(&[255, 0, 255, 0]);
+    /// let a = AddrMask::with_mask(Family::Ipv4, addr, mask);
+    /// assert_eq!(a.to_string(), "10.0.2.0/255.0.255.0");
+    /// assert_eq!(a.prefix_len(), None);
+    /// ```
     pub fn with_mask(family: Family, addr: [u8; 16], mask: [u8; 16]) -> Self {
         let mut m = AddrMask { family, addr, mask };
         if family == Family::Ipv4 {
@@ -269,6 +293,11 @@ impl AddrMask {
         }
     }
     /// The prefix length if the mask is contiguous.
+    ///
+    /// ```
+    /// use nfsim::model::AddrMask;
+    /// assert_eq!("198.51.100.0/22".parse::<AddrMask>().unwrap().prefix_len(), Some(22));
+    /// ```
     pub fn prefix_len(&self) -> Option<u8> {
         let n = self.family.addr_len();
         let mut bits = 0u8;
@@ -292,16 +321,35 @@ impl AddrMask {
         Some(bits)
     }
     /// Whether this is `0.0.0.0/0` or `::/0`.
+    ///
+    /// ```
+    /// use nfsim::model::AddrMask;
+    /// assert!("0.0.0.0/0".parse::<AddrMask>().unwrap().is_any());
+    /// assert!(!"::1".parse::<AddrMask>().unwrap().is_any());
+    /// ```
     pub fn is_any(&self) -> bool {
         self.mask.iter().all(|b| *b == 0)
     }
     /// Whether `addr` (of the same family) lies in this network.
+    ///
+    /// ```
+    /// use nfsim::model::AddrMask;
+    /// let net: AddrMask = "2001:db8::/32".parse().unwrap();
+    /// assert!(net.contains(&"2001:db8::5".parse::<std::net::Ipv6Addr>().unwrap().octets()));
+    /// assert!(!net.contains(&[192, 0, 2, 1])); // too short for IPv6
+    /// ```
     #[inline]
     pub fn contains(&self, addr: &[u8]) -> bool {
         let n = self.family.addr_len();
         addr.len() >= n && (0..n).all(|i| addr[i] & self.mask[i] == self.addr[i])
     }
     /// The address as an `IpAddr`.
+    ///
+    /// ```
+    /// use nfsim::model::AddrMask;
+    /// let a: AddrMask = "192.0.2.9/32".parse().unwrap();
+    /// assert_eq!(a.ip(), std::net::IpAddr::from([192, 0, 2, 9]));
+    /// ```
     pub fn ip(&self) -> std::net::IpAddr {
         ip_of(self.family, &self.addr)
     }
@@ -332,7 +380,7 @@ impl core::str::FromStr for AddrMask {
 }
 
 /// Converts address bytes of a family to an `IpAddr`.
-pub fn ip_of(family: Family, b: &[u8; 16]) -> std::net::IpAddr {
+pub(crate) fn ip_of(family: Family, b: &[u8; 16]) -> std::net::IpAddr {
     match family {
         Family::Ipv4 => Ipv4Addr::new(b[0], b[1], b[2], b[3]).into(),
         Family::Ipv6 => Ipv6Addr::from(*b).into(),
@@ -340,6 +388,11 @@ pub fn ip_of(family: Family, b: &[u8; 16]) -> std::net::IpAddr {
 }
 
 /// A mask of `prefix` leading one bits.
+///
+/// ```
+/// use nfsim::model::ext::prefix_mask;
+/// assert_eq!(prefix_mask(12)[..3], [0xff, 0xf0, 0]);
+/// ```
 pub fn prefix_mask(prefix: u8) -> [u8; 16] {
     let mut m = [0u8; 16];
     for (i, b) in m.iter_mut().enumerate() {
@@ -390,6 +443,13 @@ impl Iface {
     /// # Errors
     /// [`ErrorKind::Interface`](super::ErrorKind::Interface) for a name of
     /// 16 bytes or more, with iptables' message.
+    ///
+    /// ```
+    /// use nfsim::model::Iface;
+    /// assert!(Iface::new("wg0").is_ok());
+    /// assert_eq!(Iface::new("0123456789abcdef").unwrap_err().to_string(),
+    ///     "interface name `0123456789abcdef' must be shorter than IFNAMSIZ (15)");
+    /// ```
     pub fn new(name: impl AsRef<[u8]>) -> Result<Self, super::Error> {
         let name = name.as_ref();
         if name.len() + 1 > 16 {
@@ -406,15 +466,33 @@ impl Iface {
         })
     }
     /// The name as given.
+    ///
+    /// ```
+    /// use nfsim::model::Iface;
+    /// assert_eq!(Iface::new("eth0").unwrap().as_bytes(), b"eth0");
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         self.name.as_bytes()
     }
     /// Whether the name is `+` (any interface) or empty.
+    ///
+    /// ```
+    /// use nfsim::model::Iface;
+    /// assert!(Iface::new("+").unwrap().is_wildcard_all());
+    /// assert!(!Iface::new("eth+").unwrap().is_wildcard_all());
+    /// ```
     pub fn is_wildcard_all(&self) -> bool {
         self.name.is_empty() || self.name == "+"
     }
     /// Whether a device name matches (ip_tables.c `ifname_compare_aligned`
     /// with the mask `xtables_parse_interface` builds): byte comparison.
+    ///
+    /// ```
+    /// use nfsim::model::Iface;
+    /// let i = Iface::new("veth+").unwrap();
+    /// assert!(i.matches("veth12ab") && !i.matches("eth0"));
+    /// assert!(Iface::new("eth0").unwrap().matches("eth0"));
+    /// ```
     #[inline]
     pub fn matches(&self, dev: &str) -> bool {
         let n = self.name.as_bytes();
@@ -457,7 +535,7 @@ pub fn strtoui(s: &str, min: u64, max: u64) -> Option<u64> {
 /// `strtoul(s, &end, 0)`: the value and the unparsed rest. Leading
 /// whitespace and a `+` sign are accepted as C does; a `-` sign is rejected
 /// (xtables rejects negative numbers).
-pub fn strtoul_prefix(s: &str) -> Option<(u64, &str)> {
+pub(crate) fn strtoul_prefix(s: &str) -> Option<(u64, &str)> {
     let t = s.trim_start_matches([' ', '\t', '\n']);
     let t = t.strip_prefix('+').unwrap_or(t);
     if t.starts_with('-') {
@@ -505,34 +583,81 @@ pub struct SaveBuf(Vec<u8>);
 
 impl SaveBuf {
     /// A sink appending to `bytes`.
+    ///
+    /// ```
+    /// use nfsim::model::ext::SaveBuf;
+    /// let mut b = SaveBuf::from_bytes(b"-A INPUT".to_vec());
+    /// b.write_str(" -j ACCEPT").unwrap();
+    /// assert_eq!(b.as_bytes(), b"-A INPUT -j ACCEPT");
+    /// ```
     pub fn from_bytes(bytes: Vec<u8>) -> Self {
         SaveBuf(bytes)
     }
     /// Writes bytes as they are.
+    ///
+    /// ```
+    /// use nfsim::model::ext::SaveBuf;
+    /// let mut b = SaveBuf::default();
+    /// b.write_bytes(b"\xff");
+    /// assert_eq!(b.into_bytes(), b"\xff");
+    /// ```
     pub fn write_bytes(&mut self, b: &[u8]) {
         self.0.extend_from_slice(b);
     }
     /// Writes text (as [`fmt::Write::write_str`], without importing it).
+    ///
+    /// ```
+    /// use nfsim::model::ext::SaveBuf;
+    /// let mut b = SaveBuf::default();
+    /// b.write_str("x").unwrap();
+    /// assert_eq!(b.as_bytes(), b"x");
+    /// ```
     #[inline]
     pub fn write_str(&mut self, s: &str) -> fmt::Result {
         self.0.extend_from_slice(s.as_bytes());
         Ok(())
     }
     /// Writes a character (as [`fmt::Write::write_char`]).
+    ///
+    /// ```
+    /// use nfsim::model::ext::SaveBuf;
+    /// let mut b = SaveBuf::default();
+    /// b.write_char('é').unwrap();
+    /// assert_eq!(b.as_bytes(), "é".as_bytes());
+    /// ```
     #[inline]
     pub fn write_char(&mut self, c: char) -> fmt::Result {
         self.write_str(c.encode_utf8(&mut [0; 4]))
     }
     /// The target of `write!` (as [`fmt::Write::write_fmt`]).
+    ///
+    /// ```
+    /// use nfsim::model::ext::SaveBuf;
+    /// let mut b = SaveBuf::default();
+    /// write!(b, " --dport {}", 22).unwrap();
+    /// assert_eq!(b.as_bytes(), b" --dport 22");
+    /// ```
     #[inline]
     pub fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> fmt::Result {
         fmt::Write::write_fmt(self, args)
     }
     /// What was written.
+    ///
+    /// ```
+    /// use nfsim::model::ext::SaveBuf;
+    /// assert!(SaveBuf::default().as_bytes().is_empty());
+    /// ```
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
     }
     /// What was written.
+    ///
+    /// ```
+    /// use nfsim::model::ext::SaveBuf;
+    /// let mut b = SaveBuf::default();
+    /// b.write_str("COMMIT\n").unwrap();
+    /// assert_eq!(b.into_bytes(), b"COMMIT\n".to_vec());
+    /// ```
     pub fn into_bytes(self) -> Vec<u8> {
         self.0
     }

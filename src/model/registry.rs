@@ -3,6 +3,14 @@
 
 /// Which families an extension exists for (iptables' `libipt_`, `libip6t_`,
 /// `libxt_` prefixes).
+///
+/// ```
+/// use nfsim::model::{Family, Match};
+/// use nfsim::model::Families;
+/// let (_, fam) = Match::NAMES.iter().find(|(n, _)| *n == "hl").unwrap();
+/// assert_eq!(*fam, Families::V6);
+/// assert!(fam.has(Family::Ipv6) && !fam.has(Family::Ipv4));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Families {
     /// IPv4 only (`libipt_*`).

@@ -52,6 +52,18 @@ pub struct PeerSpec {
 }
 
 /// A host interface.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// assert_eq!(t.host.interfaces[0].peer.addrs, ["192.0.2.9/24"]);
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct IfaceSpec {
     /// Name.
@@ -79,6 +91,18 @@ pub struct RouteSpec {
 }
 
 /// The host section.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// assert!(t.host.routes.is_empty() && t.host.sysctl.is_empty());
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct HostSpec {
     /// Interfaces besides `lo`.
@@ -99,6 +123,18 @@ pub struct HostSpec {
 /// digits, for a ruleset whose chain names, comments or prefixes hold bytes
 /// that are not UTF-8 (a JSON or TOML string holds only Unicode). At most
 /// one of the two per family.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// assert!(t.rules.ipv4.is_some() && t.rules.ipv6.is_none());
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct RulesSpec {
     /// iptables-restore text.
@@ -134,6 +170,20 @@ pub struct CtSpec {
 }
 
 /// What happened to one packet (the kernel's, or nfsim's).
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// let ours = replay(&t).unwrap();
+/// assert_eq!(ours[0].trace, ["filter:INPUT:rule:1"]); // every packet is traced
+/// assert!(ours[0].local && ours[0].emitted.is_empty());
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 pub struct Expect {
     /// TRACE records.
@@ -154,6 +204,19 @@ pub struct Expect {
 }
 
 /// One packet of a trace.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// assert_eq!(t.packets[0].in_dev.as_deref(), Some("eth0"));
+/// assert!(t.packets[0].expect.is_none());
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PacketSpec {
     /// Milliseconds since the first packet.
@@ -172,6 +235,18 @@ pub struct PacketSpec {
 }
 
 /// A whole trace file.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// assert_eq!((t.packets.len(), t.host.interfaces[0].name.as_str()), (1, "eth0"));
+/// ```
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct TraceFile {
     /// `nfsim-trace/1`.
@@ -197,12 +272,67 @@ pub struct TraceFile {
 }
 
 /// Errors of loading or replaying a trace.
+///
+/// ```
+/// use nfsim::replay::TraceFile;
+/// let e = TraceFile::from_json(r#"{"format": "nfsim-trace/9"}"#).unwrap_err();
+/// assert_eq!(e.to_string(), "format: \"nfsim-trace/9\" is not nfsim-trace/1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReplayError(pub String);
+pub struct ReplayError {
+    kind: ReplayErrorKind,
+    message: String,
+}
+
+/// Which part of a trace an error is about.
+///
+/// ```
+/// use nfsim::replay::{ReplayErrorKind, TraceFile};
+/// let e = TraceFile::from_json(r#"{"format": "nfsim-trace/1", "rules": {"ipv4": "*filter\n"}}"#)
+///     .unwrap().rulesets().unwrap_err();
+/// assert_eq!(e.kind(), ReplayErrorKind::Rules);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ReplayErrorKind {
+    /// The file itself: JSON, the format tag, hex digits, packet times.
+    File,
+    /// The host it describes: devices, addresses, routes, sysctls.
+    Host,
+    /// Its rulesets.
+    Rules,
+    /// A packet that cannot be given to the host (an unknown device).
+    Packet,
+}
+
+impl ReplayError {
+    fn new(kind: ReplayErrorKind, message: String) -> ReplayError {
+        ReplayError { kind, message }
+    }
+    /// Which part of the trace is at fault.
+    ///
+    /// ```
+    /// use nfsim::replay::{ReplayErrorKind, TraceFile};
+    /// let e = TraceFile::from_json("{").unwrap_err();
+    /// assert_eq!(e.kind(), ReplayErrorKind::File);
+    /// ```
+    pub fn kind(&self) -> ReplayErrorKind {
+        self.kind
+    }
+    /// The message, naming the field (`packets[3].hex: ...`).
+    ///
+    /// ```
+    /// use nfsim::replay::from_hex;
+    /// assert_eq!(from_hex("4g").unwrap_err().message(), "not a hex digit at offset 1");
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
 
 impl core::fmt::Display for ReplayError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
@@ -210,9 +340,10 @@ impl std::error::Error for ReplayError {}
 
 fn parse_mac(s: &str) -> Result<[u8; 6], ReplayError> {
     let bad = || {
-        ReplayError(format!(
-            "{s:?} is not a MAC address (six hex bytes joined by `:`)"
-        ))
+        ReplayError::new(
+            ReplayErrorKind::Host,
+            format!("{s:?} is not a MAC address (six hex bytes joined by `:`)"),
+        )
     };
     let mut m = [0u8; 6];
     let mut parts = s.split(':');
@@ -245,14 +376,23 @@ pub fn from_hex(s: &str) -> Result<Vec<u8>, ReplayError> {
             c @ b'0'..=b'9' => Ok(c - b'0'),
             c @ b'a'..=b'f' => Ok(c - b'a' + 10),
             c @ b'A'..=b'F' => Ok(c - b'A' + 10),
-            _ => Err(ReplayError(format!("not a hex digit at offset {i}"))),
+            _ => Err(ReplayError::new(
+                ReplayErrorKind::File,
+                format!("not a hex digit at offset {i}"),
+            )),
         }
     };
     if let Some(i) = (0..b.len()).find(|&i| digit(i).is_err()) {
-        return Err(ReplayError(format!("not a hex digit at offset {i}")));
+        return Err(ReplayError::new(
+            ReplayErrorKind::File,
+            format!("not a hex digit at offset {i}"),
+        ));
     }
     if b.len() % 2 != 0 {
-        return Err(ReplayError(format!("odd hex length ({} digits)", b.len())));
+        return Err(ReplayError::new(
+            ReplayErrorKind::File,
+            format!("odd hex length ({} digits)", b.len()),
+        ));
     }
     b.chunks_exact(2)
         .enumerate()
@@ -284,6 +424,12 @@ fn packet_time(at_ms: f64, prev: Option<f64>) -> Result<Instant, String> {
 }
 
 /// Encodes hex (lower case).
+///
+/// ```
+/// use nfsim::replay::{from_hex, to_hex};
+/// assert_eq!(to_hex(&[0x45, 0x00, 0xff]), "4500ff");
+/// assert_eq!(from_hex(&to_hex(b"nfsim")).unwrap(), b"nfsim");
+/// ```
 pub fn to_hex(b: &[u8]) -> String {
     let mut s = String::with_capacity(b.len() * 2);
     for x in b {
@@ -310,29 +456,33 @@ impl TraceFile {
             let path = e.path().to_string();
             let inner = e.into_inner();
             if path == "." {
-                ReplayError(format!("trace file: {inner}"))
+                ReplayError::new(ReplayErrorKind::File, format!("trace file: {inner}"))
             } else {
-                ReplayError(format!("{path}: {inner}"))
+                ReplayError::new(ReplayErrorKind::File, format!("{path}: {inner}"))
             }
         })?;
         if t.format != "nfsim-trace/1" {
-            return Err(ReplayError(format!(
-                "format: {:?} is not nfsim-trace/1",
-                t.format
-            )));
+            return Err(ReplayError::new(
+                ReplayErrorKind::File,
+                format!("format: {:?} is not nfsim-trace/1", t.format),
+            ));
         }
         let mut prev = None;
         for (i, p) in t.packets.iter().enumerate() {
-            from_hex(&p.hex).map_err(|e| ReplayError(format!("packets[{i}].hex: {e}")))?;
-            packet_time(p.at_ms, prev)
-                .map_err(|e| ReplayError(format!("packets[{i}].at_ms: {e}")))?;
+            from_hex(&p.hex).map_err(|e| {
+                ReplayError::new(ReplayErrorKind::File, format!("packets[{i}].hex: {e}"))
+            })?;
+            packet_time(p.at_ms, prev).map_err(|e| {
+                ReplayError::new(ReplayErrorKind::File, format!("packets[{i}].at_ms: {e}"))
+            })?;
             prev = Some(p.at_ms);
             match (&p.in_dev, p.out) {
                 (Some(_), None | Some(false)) | (None, Some(true)) => {}
                 _ => {
-                    return Err(ReplayError(format!(
-                        "packets[{i}]: a packet has either `in` (a device) or `out: true`"
-                    )))
+                    return Err(ReplayError::new(
+                        ReplayErrorKind::File,
+                        format!("packets[{i}]: a packet has either `in` (a device) or `out: true`"),
+                    ))
                 }
             }
         }
@@ -340,20 +490,38 @@ impl TraceFile {
     }
 
     /// The host configuration this trace describes.
+    ///
+    /// ```
+    /// use nfsim::replay::*;
+    /// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// let json = format!(r#"{{"format": "nfsim-trace/1",
+    ///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+    ///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+    ///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+    ///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+    /// let t = TraceFile::from_json(&json).unwrap();
+    /// let cfg = t.host_config().unwrap();
+    /// assert_eq!(cfg.interfaces[0].mac, [2, 0, 0, 0, 0, 1]);
+    /// ```
     pub fn host_config(&self) -> Result<HostConfig, ReplayError> {
         let mut interfaces = Vec::new();
         for (n, i) in self.host.interfaces.iter().enumerate() {
-            let at =
-                |f: &str, e: ReplayError| ReplayError(format!("host.interfaces[{n}].{f}: {e}"));
+            let at = |f: &str, e: ReplayError| {
+                ReplayError::new(
+                    ReplayErrorKind::Host,
+                    format!("host.interfaces[{n}].{f}: {e}"),
+                )
+            };
             let addrs = i
                 .addrs
                 .iter()
                 .enumerate()
                 .map(|(k, a)| {
                     a.parse().map_err(|_| {
-                        ReplayError(format!(
-                            "host.interfaces[{n}].addrs[{k}]: {a:?} is not ADDRESS/PREFIX"
-                        ))
+                        ReplayError::new(
+                            ReplayErrorKind::Host,
+                            format!("host.interfaces[{n}].addrs[{k}]: {a:?} is not ADDRESS/PREFIX"),
+                        )
                     })
                 })
                 .collect::<Result<Vec<_>, _>>()?;
@@ -368,14 +536,17 @@ impl TraceFile {
         for (n, r) in self.host.routes.iter().enumerate() {
             routes.push(RouteConfig {
                 dst: r.dst.parse().map_err(|_| {
-                    ReplayError(format!(
-                        "host.routes[{n}].dst: {:?} is not ADDRESS/PREFIX",
-                        r.dst
-                    ))
+                    ReplayError::new(
+                        ReplayErrorKind::Host,
+                        format!("host.routes[{n}].dst: {:?} is not ADDRESS/PREFIX", r.dst),
+                    )
                 })?,
                 via: match &r.via {
                     Some(v) => Some(v.parse::<IpAddr>().map_err(|_| {
-                        ReplayError(format!("host.routes[{n}].via: {v:?} is not an address"))
+                        ReplayError::new(
+                            ReplayErrorKind::Host,
+                            format!("host.routes[{n}].via: {v:?} is not an address"),
+                        )
                     })?),
                     None => None,
                 },
@@ -398,6 +569,19 @@ impl TraceFile {
     }
 
     /// The two rulesets.
+    ///
+    /// ```
+    /// use nfsim::replay::*;
+    /// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// let json = format!(r#"{{"format": "nfsim-trace/1",
+    ///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+    ///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+    ///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+    ///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+    /// let t = TraceFile::from_json(&json).unwrap();
+    /// let (v4, v6) = t.rulesets().unwrap();
+    /// assert_eq!((v4.tables.len(), v6.tables.len()), (1, 0));
+    /// ```
     pub fn rulesets(&self) -> Result<(Ruleset, Ruleset), ReplayError> {
         let load = |text: &Option<String>,
                     hex: &Option<String>,
@@ -410,14 +594,15 @@ impl TraceFile {
             let input = match (text, hex) {
                 (None, None) => return Ok(Ruleset::new(family)),
                 (Some(_), Some(_)) => {
-                    return Err(ReplayError(format!(
-                        "{field} and {field}_hex: give the ruleset once"
-                    )))
+                    return Err(ReplayError::new(
+                        ReplayErrorKind::Rules,
+                        format!("{field} and {field}_hex: give the ruleset once"),
+                    ))
                 }
                 (Some(t), None) => t.as_bytes().to_vec(),
-                (None, Some(h)) => {
-                    from_hex(h).map_err(|e| ReplayError(format!("{field}_hex: {e}")))?
-                }
+                (None, Some(h)) => from_hex(h).map_err(|e| {
+                    ReplayError::new(ReplayErrorKind::Rules, format!("{field}_hex: {e}"))
+                })?,
             };
             let field = if hex.is_some() {
                 format!("{field}_hex")
@@ -425,7 +610,7 @@ impl TraceFile {
                 field.to_string()
             };
             parse_restore(&input, &RestoreOptions::new(family))
-                .map_err(|e| ReplayError(format!("{field}:{e}")))
+                .map_err(|e| ReplayError::new(ReplayErrorKind::Rules, format!("{field}:{e}")))
         };
         Ok((
             load(&self.rules.ipv4, &self.rules.ipv4_hex, Family::Ipv4)?,
@@ -434,20 +619,36 @@ impl TraceFile {
     }
 
     /// Builds the host.
+    ///
+    /// ```
+    /// use nfsim::replay::*;
+    /// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// let json = format!(r#"{{"format": "nfsim-trace/1",
+    ///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+    ///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+    ///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+    ///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+    /// let t = TraceFile::from_json(&json).unwrap();
+    /// let host = t.build_host().unwrap();
+    /// assert_eq!(host.device_index("eth0"), Some(1));
+    /// ```
     pub fn build_host(&self) -> Result<Host, ReplayError> {
         let (v4, v6) = self.rulesets()?;
         Host::new(&self.host_config()?, &v4, &v6).map_err(|e| {
-            ReplayError(match e {
-                HostError::Sysctl { name, message } => format!("host.sysctl.{name}: {message}"),
-                HostError::Config { field, message } if field == "hz" => {
-                    format!("recorded_with.hz: {message}")
-                }
-                HostError::Config { field, message } if field.starts_with("rules.") => {
-                    format!("{field}: {message}")
-                }
-                HostError::Config { field, message } => format!("host.{field}: {message}"),
-                other => other.to_string(),
-            })
+            ReplayError::new(
+                ReplayErrorKind::Host,
+                match e {
+                    HostError::Sysctl { name, message } => format!("host.sysctl.{name}: {message}"),
+                    HostError::Config { field, message } if field == "hz" => {
+                        format!("recorded_with.hz: {message}")
+                    }
+                    HostError::Config { field, message } if field.starts_with("rules.") => {
+                        format!("{field}: {message}")
+                    }
+                    HostError::Config { field, message } => format!("host.{field}: {message}"),
+                    other => other.to_string(),
+                },
+            )
         })
     }
 }
@@ -457,26 +658,48 @@ pub use crate::explain::TraceCollector;
 
 /// Replays a trace file's packets through a fresh host, returning nfsim's
 /// answer for each packet in order.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// let ours = replay(&t).unwrap();
+/// assert_eq!(ours.len(), 1);
+/// assert!(ours[0].local);
+/// ```
 pub fn replay(t: &TraceFile) -> Result<Vec<Expect>, ReplayError> {
     let mut host = t.build_host()?;
     let mut out = Outcome::default();
     let mut results = Vec::with_capacity(t.packets.len());
     let mut prev = None;
     for (i, p) in t.packets.iter().enumerate() {
-        let bytes = from_hex(&p.hex).map_err(|e| ReplayError(format!("packets[{i}].hex: {e}")))?;
-        let now = packet_time(p.at_ms, prev)
-            .map_err(|e| ReplayError(format!("packets[{i}].at_ms: {e}")))?;
+        let bytes = from_hex(&p.hex).map_err(|e| {
+            ReplayError::new(ReplayErrorKind::File, format!("packets[{i}].hex: {e}"))
+        })?;
+        let now = packet_time(p.at_ms, prev).map_err(|e| {
+            ReplayError::new(ReplayErrorKind::File, format!("packets[{i}].at_ms: {e}"))
+        })?;
         prev = Some(p.at_ms);
         let mut sink = TraceCollector::default();
         if p.out == Some(true) {
             host.send(&bytes, now, &mut out, &mut sink);
         } else {
-            let dev_name = p
-                .in_dev
-                .as_deref()
-                .ok_or_else(|| ReplayError(format!("packets[{i}]: neither `in` nor `out`")))?;
+            let dev_name = p.in_dev.as_deref().ok_or_else(|| {
+                ReplayError::new(
+                    ReplayErrorKind::Packet,
+                    format!("packets[{i}]: neither `in` nor `out`"),
+                )
+            })?;
             let dev = host.device_index(dev_name).ok_or_else(|| {
-                ReplayError(format!("packets[{i}].in: no device {dev_name} on the host"))
+                ReplayError::new(
+                    ReplayErrorKind::Packet,
+                    format!("packets[{i}].in: no device {dev_name} on the host"),
+                )
             })?;
             host.receive(dev, &bytes, now, &mut out, &mut sink);
         }
@@ -520,6 +743,20 @@ pub fn observe(host: &Host, out: &Outcome, now: Instant, records: Vec<String>) -
 }
 
 /// Which fields of one packet agree (the spec's comparison rules).
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// let ours = replay(&t).unwrap();
+/// let a = compare(&ours[0], &ours[0]);
+/// assert!(a.trace && a.local && a.emitted && a.conntrack && a.log);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Agreement {
     /// `trace` equal.
@@ -536,6 +773,21 @@ pub struct Agreement {
 
 impl Agreement {
     /// All five fields agree.
+    ///
+    /// ```
+    /// use nfsim::replay::*;
+    /// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// let json = format!(r#"{{"format": "nfsim-trace/1",
+    ///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+    ///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+    ///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+    ///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+    /// let t = TraceFile::from_json(&json).unwrap();
+    /// let ours = replay(&t).unwrap();
+    /// let mut other = ours[0].clone();
+    /// other.local = false;
+    /// assert!(compare(&ours[0], &ours[0]).all() && !compare(&ours[0], &other).all());
+    /// ```
     pub fn all(&self) -> bool {
         self.trace && self.local && self.emitted && self.conntrack && self.log
     }
@@ -558,6 +810,22 @@ fn normalise_emitted(e: &EmittedSpec) -> (String, String, bool) {
 }
 
 /// Compares nfsim's answer with the kernel's for one packet.
+///
+/// ```
+/// use nfsim::replay::*;
+/// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+/// let json = format!(r#"{{"format": "nfsim-trace/1",
+///   "host": {{"interfaces": [{{"name": "eth0", "mac": "02:00:00:00:00:01", "addrs": ["192.0.2.1/24"],
+///     "peer": {{"mac": "02:00:00:00:00:02", "addrs": ["192.0.2.9/24"]}}}}]}},
+///   "rules": {{"ipv4": "*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n"}},
+///   "packets": [{{"at_ms": 0, "in": "eth0", "hex": "{}"}}]}}"#, to_hex(&pkt));
+/// let t = TraceFile::from_json(&json).unwrap();
+/// let ours = replay(&t).unwrap();
+/// let mut kernel = ours[0].clone();
+/// kernel.log.push("extra".into());
+/// let a = compare(&kernel, &ours[0]);
+/// assert!(a.trace && !a.log);
+/// ```
 pub fn compare(kernel: &Expect, ours: &Expect) -> Agreement {
     let mut k: Vec<(String, String)> = kernel
         .emitted

@@ -3,6 +3,15 @@
 use core::fmt;
 
 /// What kind of problem a restore input has.
+///
+/// ```
+/// use nfsim::model::Family;
+/// use nfsim::syntax::{parse_restore, ErrorKind, RestoreOptions};
+/// let o = RestoreOptions::new(Family::Ipv4);
+/// assert_eq!(parse_restore("*filter\n", &o).unwrap_err().kind, ErrorKind::Syntax);
+/// assert_eq!(parse_restore("*filter\n-A INPUT -p tcp --dport x\nCOMMIT\n", &o).unwrap_err().kind, ErrorKind::Parameter);
+/// assert_eq!(parse_restore("*filter\n-A INPUT -m tcp\nCOMMIT\n", &o).unwrap_err().kind, ErrorKind::Kernel);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -43,6 +52,11 @@ pub enum Problem {
 
 impl Problem {
     /// The process exit status iptables-restore gives.
+    ///
+    /// ```
+    /// use nfsim::syntax::Problem;
+    /// assert_eq!((Problem::Other.exit_code(), Problem::Parameter.exit_code()), (1, 2));
+    /// ```
     pub const fn exit_code(self) -> u8 {
         match self {
             Problem::Other => 1,
@@ -81,6 +95,12 @@ impl Error {
     /// iptables reports with `xtables_error(PARAMETER_PROBLEM, ...)`; the
     /// others are [`Problem::Other`]. [`Error::other`] changes it where
     /// iptables exits 1 instead.
+    ///
+    /// ```
+    /// use nfsim::syntax::{Error, ErrorKind, Problem};
+    /// let e = Error::new(3, 7, ErrorKind::Parameter, "Bad argument `x'");
+    /// assert_eq!((e.problem, e.to_string()), (Problem::Parameter, "3:7: Bad argument `x'".to_string()));
+    /// ```
     pub fn new(line: usize, col: usize, kind: ErrorKind, message: impl Into<String>) -> Self {
         let problem = match kind {
             ErrorKind::Parameter | ErrorKind::Syntax => Problem::Parameter,
@@ -95,6 +115,12 @@ impl Error {
         }
     }
     /// The same error with exit status class [`Problem::Other`].
+    ///
+    /// ```
+    /// use nfsim::syntax::{Error, ErrorKind, Problem};
+    /// let e = Error::new(2, 0, ErrorKind::Parameter, "line 2 failed").other();
+    /// assert_eq!(e.problem, Problem::Other);
+    /// ```
     pub fn other(mut self) -> Self {
         self.problem = Problem::Other;
         self

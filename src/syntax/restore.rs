@@ -50,6 +50,13 @@ pub struct RestoreOptions {
 
 impl RestoreOptions {
     /// Defaults: no counters, flush, the kernel's checks.
+    ///
+    /// ```
+    /// use nfsim::model::Family;
+    /// use nfsim::syntax::RestoreOptions;
+    /// let o = RestoreOptions::new(Family::Ipv4);
+    /// assert!(!o.counters && !o.noflush && o.kernel_checks);
+    /// ```
     pub fn new(family: Family) -> Self {
         RestoreOptions {
             family,
@@ -101,6 +108,19 @@ pub fn parse_restore(input: impl AsRef<[u8]>, opts: &RestoreOptions) -> Result<R
 /// references are counted as libiptc counts them, and the commit checks
 /// walk the table without recursion, so any depth of jumps is accepted as
 /// the kernel accepts it.
+///
+/// ```
+/// use nfsim::model::{Family, Ruleset, TableKind};
+/// use nfsim::syntax::{restore_into, RestoreOptions};
+/// let mut rs = Ruleset::new(Family::Ipv4);
+/// let o = RestoreOptions { noflush: true, ..RestoreOptions::new(Family::Ipv4) };
+/// restore_into(&mut rs, "*filter\n-A INPUT -j ACCEPT\nCOMMIT\n", &o).unwrap();
+/// restore_into(&mut rs, "*filter\n-A INPUT -j DROP\nCOMMIT\n", &o).unwrap();
+/// assert_eq!(rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules.len(), 2);
+/// // A failed block leaves the ruleset as it was.
+/// assert!(restore_into(&mut rs, "*filter\n-F\n-A INPUT -j NOSUCH\nCOMMIT\n", &o).is_err());
+/// assert_eq!(rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules.len(), 2);
+/// ```
 pub fn restore_into(
     rs: &mut Ruleset,
     input: impl AsRef<[u8]>,
@@ -781,6 +801,16 @@ fn commit_check_at(t: &Table) -> Result<(), (Option<(usize, usize)>, String)> {
 }
 
 /// Why a typed ruleset would not load: where, and iptables' message.
+///
+/// ```
+/// use nfsim::model::{Family, Rule, Ruleset, TableKind};
+/// use nfsim::syntax::validate;
+/// let mut rs = Ruleset::new(Family::Ipv6);
+/// rs.table_mut(TableKind::Filter).chain_mut("FORWARD").unwrap().rules.push(Rule::new().src("192.0.2.0/24".parse().unwrap()));
+/// let e = validate(&rs).unwrap_err();
+/// assert_eq!((e.table, e.chain.as_deref(), e.rule), (TableKind::Filter, Some(&b"FORWARD"[..]), Some(1)));
+/// assert_eq!(e.to_string(), "ip6tables table filter, chain FORWARD, rule 1: host/network `192.0.2.0/24' not found (an address of the other family)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ValidationError {

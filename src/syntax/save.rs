@@ -18,6 +18,15 @@ use crate::model::ext::SaveBuf;
 use crate::model::{Chain, Family, Rule, Ruleset, Table, Verdict};
 
 /// Options for printing.
+///
+/// ```
+/// use nfsim::model::Family;
+/// use nfsim::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
+/// let o = RestoreOptions { counters: true, ..RestoreOptions::new(Family::Ipv4) };
+/// let rs = parse_restore("*filter\n:INPUT ACCEPT [5:300]\n[2:120] -A INPUT -j ACCEPT\nCOMMIT\n", &o).unwrap();
+/// let text = save_string(&rs, SaveOptions { counters: true }).unwrap();
+/// assert!(text.contains(":INPUT ACCEPT [5:300]\n") && text.contains("\n[2:120] -A INPUT -j ACCEPT\n"));
+/// ```
 #[derive(Debug, Clone, Copy, Default)]
 pub struct SaveOptions {
     /// Print `[packets:bytes]` before each rule (`iptables-save -c`).
@@ -51,6 +60,15 @@ fn write_addr(
 }
 
 /// Writes one rule line without the trailing newline.
+///
+/// ```
+/// use nfsim::model::ext::SaveBuf;
+/// use nfsim::model::{Family, Rule};
+/// use nfsim::syntax::save::write_rule;
+/// let mut b = SaveBuf::default();
+/// write_rule(&mut b, Family::Ipv6, b"INPUT", &Rule::udp().dport(546).accept(), Default::default()).unwrap();
+/// assert_eq!(b.as_bytes(), b"-A INPUT -p udp -m udp --dport 546 -j ACCEPT");
+/// ```
 pub fn write_rule(
     f: &mut SaveBuf,
     family: Family,
@@ -138,6 +156,16 @@ pub fn write_verdict(f: &mut SaveBuf, v: &Verdict) -> fmt::Result {
 }
 
 /// Writes a chain's header line (`:NAME POLICY [p:b]`).
+///
+/// ```
+/// use nfsim::model::ext::SaveBuf;
+/// use nfsim::model::{Family, Table, TableKind};
+/// use nfsim::syntax::save::write_chain_header;
+/// let t = Table::new(TableKind::Filter, Family::Ipv4);
+/// let mut b = SaveBuf::default();
+/// write_chain_header(&mut b, &t.chains[0]).unwrap();
+/// assert_eq!(b.as_bytes(), b":INPUT ACCEPT [0:0]\n");
+/// ```
 pub fn write_chain_header(f: &mut SaveBuf, c: &Chain) -> fmt::Result {
     f.write_str(":")?;
     f.write_bytes(c.name.as_bytes());
@@ -154,6 +182,15 @@ pub fn write_chain_header(f: &mut SaveBuf, c: &Chain) -> fmt::Result {
 }
 
 /// Writes a whole table block, `*name` to `COMMIT`.
+///
+/// ```
+/// use nfsim::model::ext::SaveBuf;
+/// use nfsim::model::{Family, Table, TableKind};
+/// use nfsim::syntax::save::write_table;
+/// let mut b = SaveBuf::default();
+/// write_table(&mut b, &Table::new(TableKind::Raw, Family::Ipv4), Default::default()).unwrap();
+/// assert_eq!(b.as_bytes(), b"*raw\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\nCOMMIT\n");
+/// ```
 pub fn write_table(f: &mut SaveBuf, t: &Table, opts: SaveOptions) -> fmt::Result {
     writeln!(f, "*{}", t.kind.name())?;
     for c in &t.chains {

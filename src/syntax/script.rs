@@ -27,6 +27,15 @@ use super::restore::{restore_into, RestoreOptions};
 use crate::model::{Family, Ruleset};
 
 /// What became of one line of a script.
+///
+/// ```
+/// use nfsim::model::Family;
+/// use nfsim::syntax::script::{parse_script, LineKind};
+/// let s = parse_script("IPT=iptables\n$IPT -A INPUT -j ACCEPT\necho done\n").unwrap();
+/// assert_eq!(s.lines[0].1, LineKind::Assignment);
+/// assert_eq!(s.lines[1].1, LineKind::Applied(Family::Ipv4));
+/// assert!(matches!(s.lines[2].1, LineKind::Skipped(_)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum LineKind {
@@ -44,6 +53,14 @@ pub enum LineKind {
 }
 
 /// A script applied: the two rulesets and what each line was.
+///
+/// ```
+/// use nfsim::model::TableKind;
+/// use nfsim::syntax::script::parse_script;
+/// let s = parse_script("iptables -P INPUT DROP\nip6tables -A INPUT -p ipv6-icmp -j ACCEPT\n").unwrap();
+/// assert!(s.v4.table(TableKind::Filter).is_some());
+/// assert_eq!(s.v6.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules.len(), 1);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Script {
     /// The IPv4 ruleset (`iptables` commands).
@@ -57,6 +74,13 @@ pub struct Script {
 
 impl Script {
     /// The commands iptables refused, in order.
+    ///
+    /// ```
+    /// use nfsim::syntax::script::parse_script;
+    /// let s = parse_script("iptables -A INPUT -j ACCEPT\niptables -A INPUT --dport 22 -j ACCEPT\n").unwrap();
+    /// let errors: Vec<_> = s.errors().map(|e| e.line).collect();
+    /// assert_eq!(errors, [2]);
+    /// ```
     pub fn errors(&self) -> impl Iterator<Item = &Error> + '_ {
         self.lines.iter().filter_map(|(_, k)| match k {
             LineKind::Failed(e) => Some(e),

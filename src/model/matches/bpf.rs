@@ -17,6 +17,13 @@ use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 pub const MAX_INSNS: usize = 64;
 
 /// One classic BPF instruction (`struct sock_filter`).
+///
+/// ```
+/// use nfsim::model::matches::bpf::SockFilter;
+/// // `ret #65535`: accept every packet.
+/// let ret = SockFilter { code: 0x06, jt: 0, jf: 0, k: 65535 };
+/// assert_eq!(ret.k, 0xffff);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SockFilter {
     /// Opcode.

@@ -8,6 +8,15 @@ use super::xtnum::{mandatory, parse_range};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 
 /// Which counter (`XT_CONNBYTES_PKTS` ...).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m connbytes --connbytes 1000: --connbytes-dir both --connbytes-mode bytes\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::connbytes::{Direction, What};
+/// assert!(matches!(&r.matches[0], Match::Connbytes(c) if c.what == What::Bytes && c.direction == Direction::Both));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum What {
     /// `packets`
@@ -19,6 +28,15 @@ pub enum What {
 }
 
 /// Which direction's counters (`XT_CONNBYTES_DIR_*`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m connbytes --connbytes 10 --connbytes-dir reply --connbytes-mode packets\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::connbytes::{Direction, What};
+/// assert!(matches!(&r.matches[0], Match::Connbytes(c) if c.what == What::Packets && c.direction == Direction::Reply));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
     /// `original`

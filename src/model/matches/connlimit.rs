@@ -46,6 +46,14 @@ static OPTS: [OptSpec; 5] = [
 
 impl Connlimit {
     /// The grouping mask bytes.
+    ///
+    /// ```
+    /// use nfsim::model::*;
+    /// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -p tcp -m connlimit --connlimit-above 10 --connlimit-mask 24\nCOMMIT\n",
+    ///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+    /// assert!(matches!(&r.matches[0], Match::Connlimit(c) if c.mask()[..4] == [255, 255, 255, 0]));
+    /// ```
     pub fn mask(&self) -> [u8; 16] {
         prefix_mask(self.mask_len)
     }

@@ -76,7 +76,7 @@ impl CtStates {
     }
 
     /// `print_state`: ` A,B,...` in kernel bit order.
-    pub fn write(self, f: &mut dyn fmt::Write) -> fmt::Result {
+    pub(crate) fn write(self, f: &mut dyn fmt::Write) -> fmt::Result {
         let mut sep = " ";
         for (n, b) in Self::PRINT_ORDER {
             if self.contains(b) {
@@ -106,6 +106,16 @@ impl core::str::FromStr for CtStates {
 }
 
 /// Conntrack status bits (`IPS_*` of `status_mask`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m conntrack --ctstatus ASSURED,CONFIRMED\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::conntrack::CtStatus;
+/// assert!(matches!(&r.matches[0], Match::Conntrack(c)
+///     if c.status.map(|s| s.value) == Some(CtStatus(CtStatus::ASSURED | CtStatus::CONFIRMED))));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CtStatus(pub u32);
 
@@ -156,7 +166,7 @@ impl CtStatus {
     }
 
     /// `print_status`.
-    pub fn write(self, f: &mut dyn fmt::Write) -> fmt::Result {
+    pub(crate) fn write(self, f: &mut dyn fmt::Write) -> fmt::Result {
         let mut sep = " ";
         for (n, b) in &Self::PARSE_ORDER[1..] {
             if self.0 & b != 0 {
@@ -172,6 +182,12 @@ impl CtStatus {
 }
 
 /// A tested value with its `!`.
+///
+/// ```
+/// use nfsim::model::matches::conntrack::{Conntrack, CtStates, Inv};
+/// let not_new = Conntrack { state: Some(Inv { value: CtStates::NEW, invert: true }), ..Conntrack::default() };
+/// assert_eq!(nfsim::model::Rule::new().with(nfsim::model::Match::Conntrack(not_new)).to_string(), "-m conntrack ! --ctstate NEW");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Inv<T> {
     /// The value.
@@ -181,6 +197,15 @@ pub struct Inv<T> {
 }
 
 /// Packet direction relative to the connection (`--ctdir`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m conntrack --ctdir REPLY\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::conntrack::CtDir;
+/// assert!(matches!(&r.matches[0], Match::Conntrack(c) if c.dir == Some(CtDir::Reply)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CtDir {
     /// `ORIGINAL`

@@ -17,6 +17,14 @@ use crate::model::Hook;
 pub const GROUP_NAMES: &[(u32, &str)] = &[(0, "default")];
 
 /// A device group value under a mask.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m devgroup --src-group 0x2/0xf\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// assert!(matches!(&r.matches[0], Match::Devgroup(d) if d.src.is_some_and(|g| (g.group, g.mask) == (2, 15))));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct GroupMatch {
     /// Group value.

@@ -85,6 +85,13 @@ pub struct Hashlimit {
 
 impl Hashlimit {
     /// `hashlimit_mt4_init` / `hashlimit_mt6_init`.
+    ///
+    /// ```
+    /// use nfsim::model::Family;
+    /// use nfsim::model::matches::hashlimit::Hashlimit;
+    /// let h = Hashlimit::default_for(Family::Ipv4);
+    /// assert_eq!(h.burst, 5);
+    /// ```
     pub fn default_for(family: Family) -> Self {
         Hashlimit {
             name: crate::model::ByteStr::new(),
@@ -137,7 +144,7 @@ static OPTS: [OptSpec; 14] = [
 ];
 
 /// `cost_to_bytes`.
-pub fn cost_to_bytes(cost: u64) -> u64 {
+pub(crate) fn cost_to_bytes(cost: u64) -> u64 {
     let r = (u32::MAX as u64)
         .checked_div(cost)
         .unwrap_or(u32::MAX as u64);
@@ -145,7 +152,7 @@ pub fn cost_to_bytes(cost: u64) -> u64 {
 }
 
 /// `bytes_to_cost` (the shifted value is cut to 32 bits, as in C).
-pub fn bytes_to_cost(bytes: u64) -> u64 {
+pub(crate) fn bytes_to_cost(bytes: u64) -> u64 {
     let r = (bytes >> BYTE_SHIFT) as u32 as u64;
     u32::MAX as u64 / (r + 1)
 }

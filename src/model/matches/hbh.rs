@@ -14,6 +14,15 @@ pub const OPTS_NR: usize = 16;
 /// One option to look for: type and length; length `0xFF` means any length
 /// (the kernel's `(opts & 0x00FF) != 0x00FF` test, so an explicit length
 /// 255 is the same as none).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m hbh --hbh-opts 1:0,5\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv6)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::hbh::OptTl;
+/// assert!(matches!(&r.matches[0], Match::Hbh(h) if h.opts.as_deref().is_some_and(|o| o[0] == OptTl { kind: 1, len: 0 })));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OptTl {
     /// Option type.

@@ -12,6 +12,15 @@ use crate::syntax::addr::{numeric_to_ipaddr, parse_ipv6};
 
 /// An inclusive address range (address bytes in network order; the first
 /// 4 bytes for IPv4). A reversed range is accepted and never matches.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m iprange --src-range 192.0.2.10-192.0.2.20\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// assert!(matches!(&r.matches[0], Match::Iprange(i)
+///     if i.src.is_some_and(|s| s.value.min[..4] == [192, 0, 2, 10] && s.value.max[..4] == [192, 0, 2, 20])));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct AddrRange {
     /// Lowest address.

@@ -27,6 +27,15 @@ const VPORTCTL: u8 = 6;
 const ONCE_MASK: u8 = 0x7e;
 
 /// IPVS forwarding method (`IP_VS_CONN_F_*`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m ipvs --vmethod GATE\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::ipvs::Method;
+/// assert!(matches!(&r.matches[0], Match::Ipvs(m) if m.method == Some(Method::Gate)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     /// `MASQ` (`IP_VS_CONN_F_MASQ` = 0).
@@ -39,6 +48,14 @@ pub enum Method {
 
 /// An address with a mask as `XTTYPE_HOSTMASK` stores it: the address is
 /// *not* masked (iptables prints `1.2.3.4/24`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m ipvs --vaddr 192.0.2.0/24\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// assert!(matches!(&r.matches[0], Match::Ipvs(m) if m.vaddr.is_some_and(|h| h.addr[..4] == [192, 0, 2, 0] && h.mask[..4] == [255, 255, 255, 0])));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HostMask {
     /// Address bytes (first 4 for IPv4).
@@ -98,7 +115,7 @@ pub(crate) fn parse_hostmask(
 
 /// Writes `ADDR` plus `xtables_ipmask_to_numeric` / `xtables_ip6mask_to_numeric`
 /// (nothing for a full mask, `/N` for a prefix, `/MASK` otherwise).
-pub fn write_hostmask(f: &mut dyn fmt::Write, h: &HostMask, family: Family) -> fmt::Result {
+pub(crate) fn write_hostmask(f: &mut dyn fmt::Write, h: &HostMask, family: Family) -> fmt::Result {
     let n = family.addr_len();
     let mut cidr = Some(0u32);
     let mut ended = false;

@@ -77,7 +77,7 @@ impl Limit {
 
     /// The rate as iptables prints it (`print_rate`): the largest unit for
     /// which the conversion is exact enough.
-    pub fn write_rate(f: &mut dyn fmt::Write, period: u32) -> fmt::Result {
+    pub(crate) fn write_rate(f: &mut dyn fmt::Write, period: u32) -> fmt::Result {
         const RATES: [(&str, u32); 4] = [
             ("day", LIMIT_SCALE * 24 * 60 * 60),
             ("hour", LIMIT_SCALE * 60 * 60),

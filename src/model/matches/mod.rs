@@ -1,7 +1,7 @@
 //! Match extensions (`-m NAME`), one file each.
 //!
 //! To add one: write `NAME.rs` with a typed struct implementing
-//! [`Extension`](crate::model::ext::Extension), declare the module below and
+//! `Extension` (crate-private), declare the module below and
 //! add a line to the [`Match`] list. Names iptables knows that nfsim does
 //! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
 

@@ -9,6 +9,15 @@ use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::Family;
 
 /// Which ports `-m multiport` compares.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -p tcp -m multiport --dports 80,443\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::multiport::MultiportDir;
+/// assert!(matches!(&r.matches[0], Match::Multiport(m) if m.dir == MultiportDir::Destination));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MultiportDir {
     /// `--sports` (`XT_MULTIPORT_SOURCE`)

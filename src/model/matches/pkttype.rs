@@ -8,6 +8,16 @@ use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 
 /// An skb packet type (`PACKET_*`, include/uapi/linux/if_packet.h) as
 /// `--pkt-type` names it.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m pkttype --pkt-type broadcast\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::pkttype::PacketType;
+/// assert!(matches!(&r.matches[0], Match::PktType(p) if p.pkttype == PacketType::Broadcast));
+/// assert_eq!(PacketType::Multicast as u8, 2);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[repr(u8)]
 pub enum PacketType {

@@ -20,6 +20,15 @@ use crate::syntax::command::parse_protocol;
 pub const MAX_ELEM: usize = 4;
 
 /// IPsec mode (`XT_POLICY_MODE_*`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m policy --dir in --pol ipsec --mode tunnel\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::policy::Mode;
+/// assert!(matches!(&r.matches[0], Match::Policy(p) if p.elems[0].mode == Some((Mode::Tunnel, false))));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Mode {
     /// `transport` (0, also the value of an element without `--mode`).
@@ -30,6 +39,15 @@ pub enum Mode {
 }
 
 /// One policy element; each test is `(value, inverted)`.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m policy --dir in --pol ipsec --strict --reqid 1 --next --spi 0x10\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// assert!(matches!(&r.matches[0], Match::Policy(p)
+///     if p.elems.len() == 2 && p.elems[0].reqid == Some((1, false)) && p.elems[1].spi == Some((16, false))));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Elem {
     /// `--reqid`

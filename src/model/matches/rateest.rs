@@ -4,7 +4,7 @@
 //!
 //! The kernel's checkentry also looks the estimator names up
 //! (`xt_rateest_lookup`) and fails when no `RATEEST` target created them
-//! earlier. A match's [`Extension::check`] sees only its own rule, so nfsim
+//! earlier. A match's `Extension::check` sees only its own rule, so nfsim
 //! accepts any name here; resolving the names against the ruleset's
 //! `RATEEST` targets is the engine's job when it compiles the ruleset.
 //! (Consequence for iptables' `libxt_rateest.t`, whose `%iptables -j
@@ -21,6 +21,11 @@ use super::xtnum::strtoul_full;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 
 /// Comparison (`XT_RATEEST_MATCH_EQ/LT/GT`).
+///
+/// ```
+/// use nfsim::model::matches::rateest::Cmp;
+/// assert_ne!(Cmp::Lt, Cmp::Gt);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cmp {
     /// `--rateest-eq`

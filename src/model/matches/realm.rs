@@ -54,7 +54,7 @@ pub(crate) fn parse_val_mask(
 }
 
 /// `xtables_print_val_mask`: ` 0xV/0xM`, or ` NAME` / ` 0xV` for a full mask.
-pub fn save_val_mask(
+pub(crate) fn save_val_mask(
     f: &mut dyn fmt::Write,
     val: u32,
     mask: u32,

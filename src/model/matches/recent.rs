@@ -9,6 +9,15 @@ use crate::model::ext::{prefix_mask, Args, CheckCtx, ExtCtx, Extension, OptSpec}
 use crate::model::Family;
 
 /// The list operation of `-m recent`.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m recent --rcheck --seconds 60\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::recent::RecentOp;
+/// assert!(matches!(&r.matches[0], Match::Recent(m) if m.op == Some(RecentOp::Rcheck) && m.seconds == 60));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecentOp {
     /// `--set`: add or refresh the address; always matches.
@@ -60,6 +69,13 @@ pub struct Recent {
 
 impl Recent {
     /// The state `recent_init` leaves: list `DEFAULT`, source side, full mask.
+    ///
+    /// ```
+    /// use nfsim::model::Family;
+    /// use nfsim::model::matches::recent::Recent;
+    /// let r = Recent::default_for(Family::Ipv4);
+    /// assert_eq!((r.name.as_bytes(), r.rdest), (&b"DEFAULT"[..], false));
+    /// ```
     pub fn default_for(family: Family) -> Self {
         Recent {
             op: None,

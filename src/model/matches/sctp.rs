@@ -38,6 +38,15 @@ pub const CHUNK_NAMES: [(&str, u8, &str); 22] = [
 pub const NUM_SCTP_FLAGS: usize = 4;
 
 /// How the chunk map is applied (`SCTP_CHUNK_MATCH_*`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -p sctp -m sctp --chunk-types only INIT\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::sctp::ChunkMatch;
+/// assert!(matches!(&r.matches[0], Match::Sctp(s) if s.chunks.as_ref().is_some_and(|c| c.match_type == ChunkMatch::Only && c.has(1))));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChunkMatch {
     /// `any`: at least one listed chunk present.
@@ -49,6 +58,14 @@ pub enum ChunkMatch {
 }
 
 /// A flag test on one chunk type (`struct xt_sctp_flag_info`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -p sctp -m sctp --chunk-types any DATA:Be\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// assert!(matches!(&r.matches[0], Match::Sctp(s) if s.chunks.as_ref().is_some_and(|c| c.flags.len() == 1 && c.flags[0].chunktype == 0)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ChunkFlags {
     /// The chunk type the kernel compares with. NB: libxt_sctp.c stores the
@@ -64,6 +81,14 @@ pub struct ChunkFlags {
 }
 
 /// `--chunk-types MATCH LIST`.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -p sctp -m sctp ! --chunk-types all INIT,INIT_ACK\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// assert!(matches!(&r.matches[0], Match::Sctp(s) if s.chunks.as_ref().is_some_and(|c| c.invert && c.has(1) && c.has(2) && !c.has(0))));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Chunks {
     /// any / all / only.
@@ -78,6 +103,14 @@ pub struct Chunks {
 
 impl Chunks {
     /// Whether chunk type `t` is in the map.
+    ///
+    /// ```
+    /// use nfsim::model::*;
+    /// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -p sctp -m sctp --chunk-types any ABORT\nCOMMIT\n",
+    ///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+    /// assert!(matches!(&r.matches[0], Match::Sctp(s) if s.chunks.as_ref().is_some_and(|c| c.has(6) && !c.has(7))));
+    /// ```
     pub fn has(&self, t: u8) -> bool {
         self.map[usize::from(t / 32)] & (1 << (t % 32)) != 0
     }

@@ -20,6 +20,11 @@ pub const IPSET_MAXNAMELEN: usize = 32;
 pub const IPSET_DIM_MAX: usize = 6;
 
 /// A counter comparison (`--packets-*`, `--bytes-*`).
+///
+/// ```
+/// use nfsim::model::matches::set::CounterOp;
+/// assert_ne!(CounterOp::Eq(1), CounterOp::Ne(1));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CounterOp {
     /// `-eq`

@@ -12,6 +12,14 @@ use crate::syntax::addr::{ipv6_ntop, parse_ipv6};
 /// A one-byte SRH field with its `-eq`/`-gt`/`-lt` tests. The kernel keeps
 /// one value per field, shared by the three tests (the last option given
 /// sets it); each test is `Some(invert)` when requested.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m srh --srh-segs-left-gt 1\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv6)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// assert!(matches!(&r.matches[0], Match::Srh(s) if s.segs_left.value == 1 && s.segs_left.gt == Some(false)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SrhCmp {
     /// Value compared with.
@@ -26,6 +34,14 @@ pub struct SrhCmp {
 
 /// A segment-ID test: address as given (not masked: the kernel masks the
 /// packet's address only) and prefix length, with the invert flag.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m srh --srh-psid 2001:db8::/32\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv6)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// assert!(matches!(&r.matches[0], Match::Srh(s) if s.psid.is_some_and(|t| t.plen == 32 && !t.invert)));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SidTest {
     /// Address.
@@ -38,6 +54,12 @@ pub struct SidTest {
 
 impl SidTest {
     /// The mask bytes.
+    ///
+    /// ```
+    /// use nfsim::model::matches::srh::SidTest;
+    /// let t = SidTest { addr: "2001:db8::".parse().unwrap(), plen: 20, invert: false };
+    /// assert_eq!(t.mask()[..3], [0xff, 0xff, 0xf0]);
+    /// ```
     pub fn mask(&self) -> [u8; 16] {
         prefix_mask(self.plen)
     }

@@ -9,6 +9,15 @@ use super::xtopt::{fcheck, mandatory, parse_u32, strtod, FcheckEntry};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 
 /// The statistic mode with its parameters, as the kernel stores them.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m statistic --mode nth --every 3 --packet 1\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::statistic::StatisticMode;
+/// assert!(matches!(&r.matches[0], Match::Statistic(s) if matches!(s.mode, StatisticMode::Nth { every: 2, packet: 1, .. })));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StatisticMode {
     /// `--mode random --probability P`: matches when

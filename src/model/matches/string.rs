@@ -12,6 +12,15 @@ use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 pub const MAX_PATTERN: usize = 128;
 
 /// The kernel textsearch algorithm (lib/ts_bm.c, lib/ts_kmp.c, lib/ts_fsm.c).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m string --algo kmp --string GET\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::string::Algo;
+/// assert!(matches!(&r.matches[0], Match::StringMatch(s) if s.algo == Some(Algo::Kmp) && s.pattern == b"GET"));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Algo {
     /// `bm`: Boyer-Moore.
@@ -24,6 +33,11 @@ pub enum Algo {
 
 impl Algo {
     /// The name as `--algo` takes and prints it.
+    ///
+    /// ```
+    /// use nfsim::model::matches::string::Algo;
+    /// assert_eq!((Algo::Bm.name(), Algo::Kmp.name()), ("bm", "kmp"));
+    /// ```
     pub const fn name(self) -> &'static str {
         match self {
             Algo::Bm => "bm",

@@ -77,7 +77,7 @@ pub(crate) fn parse_tcp_flags(s: &str) -> Result<u8, String> {
 }
 
 /// `print_tcpf`: names in bit order, `NONE` for zero.
-pub fn write_tcp_flags(f: &mut dyn fmt::Write, mut flags: u8) -> fmt::Result {
+pub(crate) fn write_tcp_flags(f: &mut dyn fmt::Write, mut flags: u8) -> fmt::Result {
     if flags == 0 {
         return f.write_str("NONE");
     }

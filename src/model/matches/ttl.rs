@@ -7,6 +7,15 @@ use super::xtargs::uint;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 
 /// How a TTL / hop limit is compared (`IPT_TTL_*`, `IP6T_HL_*`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m ttl --ttl-lt 5\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::ttl::HlMode;
+/// assert!(matches!(&r.matches[0], Match::Ttl(t) if t.mode == HlMode::Lt));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum HlMode {
     /// `==` (`--ttl-eq`)

@@ -14,6 +14,15 @@ use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 pub const MAXSIZE: usize = 10;
 
 /// How a location step combines with the previous value (`XT_U32_*`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m u32 --u32 0>>22&0x3C@0=0x29\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::matches::u32::Op;
+/// assert!(matches!(&r.matches[0], Match::U32(u) if u.tests[0].location.iter().any(|(op, _)| *op == Some(Op::At))));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Op {
     /// `&`
@@ -27,6 +36,14 @@ pub enum Op {
 }
 
 /// One test: `location = value[,value...]`.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -m u32 --u32 6&0xFF=1:5\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// assert!(matches!(&r.matches[0], Match::U32(u) if u.tests[0].values == [(1, 5)]));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct U32Test {
     /// The first number and the following `(operator, number)` steps.

@@ -55,6 +55,12 @@ impl MarkMask {
         })
     }
     /// Whether a mark matches (xt_mark.c `mark_mt`: `(mark & mask) == value`).
+    ///
+    /// ```
+    /// use nfsim::model::matches::xtopt::MarkMask;
+    /// let m = MarkMask { value: 0x1, mask: 0xf };
+    /// assert!(m.matches(0x31) && !m.matches(0x32));
+    /// ```
     #[inline]
     pub fn matches(&self, mark: u32) -> bool {
         mark & self.mask == self.value
@@ -333,6 +339,13 @@ impl HostMask {
         Ok(HostMask { family, addr, mask })
     }
     /// A host with the full mask.
+    ///
+    /// ```
+    /// use nfsim::model::Family;
+    /// use nfsim::model::matches::xtopt::HostMask;
+    /// let h = HostMask::host(Family::Ipv4, [192, 0, 2, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    /// assert_eq!(h.to_string(), "192.0.2.7");
+    /// ```
     pub fn host(family: Family, addr: [u8; 16]) -> Self {
         let mut mask = prefix_mask(family.max_prefix());
         if family == Family::Ipv4 {
@@ -341,6 +354,13 @@ impl HostMask {
         HostMask { family, addr, mask }
     }
     /// Whether `a` equals the address under the mask.
+    ///
+    /// ```
+    /// use nfsim::model::Family;
+    /// use nfsim::model::matches::xtopt::HostMask;
+    /// let h = HostMask::host(Family::Ipv4, [192, 0, 2, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    /// assert!(h.matches(&[192, 0, 2, 7]) && !h.matches(&[192, 0, 2, 8]));
+    /// ```
     #[inline]
     pub fn matches(&self, a: &[u8]) -> bool {
         let n = self.family.addr_len();

@@ -6,6 +6,15 @@ use super::util::{bad_id, fcheck};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 
 /// The record type (`XT_AUDIT_TYPE_*`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -j AUDIT --type drop\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::targets::audit::AuditType;
+/// assert!(matches!(&r.verdict, Verdict::Ext(Target::Audit(a)) if a.kind == AuditType::Drop));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AuditType {
     /// `accept`

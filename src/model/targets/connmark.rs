@@ -7,6 +7,15 @@ use super::util::{bad_id, fcheck, parse_mark_mask, parse_uint, Constraint};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 
 /// What CONNMARK does (`XT_CONNMARK_SET` / `SAVE` / `RESTORE`).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*mangle\n-A PREROUTING -j CONNMARK --save-mark\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Mangle).unwrap().chain("PREROUTING").unwrap().rules[0];
+/// use nfsim::model::targets::connmark::ConnmarkMode;
+/// assert!(matches!(&r.verdict, Verdict::Ext(Target::Connmark(c)) if c.mode == ConnmarkMode::Save));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ConnmarkMode {
     /// ctmark = `(ctmark & !ctmask) ^ ctmark_value`.
@@ -18,6 +27,11 @@ pub enum ConnmarkMode {
 }
 
 /// Direction of the revision-2 shift (`D_SHIFT_LEFT` / `D_SHIFT_RIGHT`).
+///
+/// ```
+/// use nfsim::model::targets::connmark::ShiftDir;
+/// assert_ne!(ShiftDir::Left, ShiftDir::Right);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ShiftDir {
     /// `--left-shift-mark`

@@ -9,6 +9,15 @@ use crate::model::{Family, TableKind};
 
 bitflags::bitflags! {
     /// `XT_CT_*` flags (include/uapi/linux/netfilter/xt_CT.h).
+    ///
+    /// ```
+    /// use nfsim::model::*;
+    /// let rs = nfsim::syntax::parse_restore("*raw\n-A PREROUTING -j CT --notrack\nCOMMIT\n",
+    ///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let r = &rs.table(TableKind::Raw).unwrap().chain("PREROUTING").unwrap().rules[0];
+    /// use nfsim::model::targets::ct::CtFlags;
+    /// assert!(matches!(&r.verdict, Verdict::Ext(Target::Ct(c)) if c.flags.contains(CtFlags::NOTRACK)));
+    /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct CtFlags: u16 {
         /// Do not track (`--notrack`, `NOTRACK`).

@@ -9,6 +9,15 @@ use crate::model::TableKind;
 
 bitflags::bitflags! {
     /// `IPT_ECN_OP_*`.
+    ///
+    /// ```
+    /// use nfsim::model::*;
+    /// let rs = nfsim::syntax::parse_restore("*mangle\n-A PREROUTING -p tcp -j ECN --ecn-tcp-remove\nCOMMIT\n",
+    ///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let r = &rs.table(TableKind::Mangle).unwrap().chain("PREROUTING").unwrap().rules[0];
+    /// use nfsim::model::targets::ecn::EcnOp;
+    /// assert!(matches!(&r.verdict, Verdict::Ext(Target::Ecn(e)) if e.op.contains(EcnOp::SET_ECE | EcnOp::SET_CWR)));
+    /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct EcnOp: u8 {
         /// Set the IP ECT codepoint.

@@ -10,6 +10,12 @@ use crate::model::Family;
 
 bitflags::bitflags! {
     /// `XT_HMARK_FLAG(XT_HMARK_*)`: which fields are set.
+    ///
+    /// ```
+    /// use nfsim::model::targets::hmark::HmarkFlags;
+    /// let f = HmarkFlags::SADDR_MASK | HmarkFlags::DADDR_MASK;
+    /// assert!(f.contains(HmarkFlags::SADDR_MASK) && !f.contains(HmarkFlags::SPI));
+    /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct HmarkFlags: u32 {
         /// `--hmark-src-prefix`
@@ -147,6 +153,13 @@ fn mask_to_cidr(m: &[u8; 16], family: Family) -> i32 {
 
 impl Hmark {
     /// A blank HMARK for a family.
+    ///
+    /// ```
+    /// use nfsim::model::Family;
+    /// use nfsim::model::targets::hmark::{Hmark, HmarkFlags};
+    /// let h = Hmark::new_for(Family::Ipv6);
+    /// assert!(h.flags.is_empty() && h.family == Family::Ipv6);
+    /// ```
     pub fn new_for(family: Family) -> Self {
         Hmark {
             family,

@@ -7,6 +7,15 @@ use crate::model::ext::{strtoui, Args, ExtCtx, Extension, OptSpec};
 
 bitflags::bitflags! {
     /// `XT_LOG_*` flags (include/uapi/linux/netfilter/xt_LOG.h).
+    ///
+    /// ```
+    /// use nfsim::model::*;
+    /// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -j LOG --log-tcp-sequence --log-ip-options\nCOMMIT\n",
+    ///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+    /// use nfsim::model::targets::log::LogFlags;
+    /// assert!(matches!(&r.verdict, Verdict::Ext(Target::Log(l)) if l.flags == LogFlags::TCPSEQ | LogFlags::IPOPT));
+    /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct LogFlags: u8 {
         /// `--log-tcp-sequence`

@@ -24,6 +24,14 @@ pub struct Mark {
 
 impl Mark {
     /// The packet mark after this target (xt_mark.c `mark_tg`).
+    ///
+    /// ```
+    /// use nfsim::model::*;
+    /// let rs = nfsim::syntax::parse_restore("*mangle\n-A PREROUTING -j MARK --or-mark 0x4\nCOMMIT\n",
+    ///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let r = &rs.table(TableKind::Mangle).unwrap().chain("PREROUTING").unwrap().rules[0];
+    /// assert!(matches!(&r.verdict, Verdict::Ext(Target::Mark(m)) if m.apply(0x1) == 0x5));
+    /// ```
     #[inline]
     pub fn apply(&self, mark: u32) -> u32 {
         (mark & !self.mask) ^ self.value

@@ -19,6 +19,12 @@ use crate::syntax::addr::ipv6_ntop;
 
 bitflags::bitflags! {
     /// `NF_NAT_RANGE_*` (include/uapi/linux/netfilter/nf_nat.h).
+    ///
+    /// ```
+    /// use nfsim::model::targets::nat::NatFlags;
+    /// let f = NatFlags::MAP_IPS | NatFlags::PROTO_SPECIFIED;
+    /// assert_eq!(f.bits(), 0x3);
+    /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct NatFlags: u32 {
         /// An address range is given.

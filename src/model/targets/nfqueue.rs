@@ -8,6 +8,15 @@ use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 
 bitflags::bitflags! {
     /// `NFQ_FLAG_*` (include/uapi/linux/netfilter/xt_NFQUEUE.h).
+    ///
+    /// ```
+    /// use nfsim::model::*;
+    /// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -j NFQUEUE --queue-num 3 --queue-bypass\nCOMMIT\n",
+    ///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+    /// use nfsim::model::targets::nfqueue::NfqFlags;
+    /// assert!(matches!(&r.verdict, Verdict::Ext(Target::Nfqueue(q)) if q.flags.contains(NfqFlags::BYPASS)));
+    /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct NfqFlags: u16 {
         /// `--queue-bypass`: accept when no program listens.

@@ -37,6 +37,12 @@ impl PartialEq for Rateest {
 
 impl Rateest {
     /// An estimator from its kernel parameters.
+    ///
+    /// ```
+    /// use nfsim::model::targets::rateest::Rateest;
+    /// let r = Rateest::with("wan", 0, 2);
+    /// assert_eq!(r.interval_us(), 1_000_000); // interval 0: one second
+    /// ```
     pub fn with(name: &str, interval: i8, ewma_log: u8) -> Self {
         Rateest {
             name: crate::model::ByteStr::from(name),
@@ -46,6 +52,11 @@ impl Rateest {
         }
     }
     /// The interval in microseconds.
+    ///
+    /// ```
+    /// use nfsim::model::targets::rateest::Rateest;
+    /// assert_eq!(Rateest::with("x", -2, 1).interval_us(), 250_000); // -2: 250 ms
+    /// ```
     pub fn interval_us(&self) -> u32 {
         let shift = (i32::from(self.interval) + 2).clamp(0, 31) as u32;
         ((UNITS_PER_SEC << shift) / 4) as u32

@@ -9,6 +9,15 @@ use crate::model::{Family, Hook, TableKind};
 
 /// What REJECT sends back (`enum ipt_reject_with` / `enum ip6t_reject_with`;
 /// the discriminant is the kernel's value for the family it belongs to).
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*filter\n-A INPUT -p tcp -j REJECT --reject-with tcp-reset\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
+/// use nfsim::model::targets::reject::RejectWith;
+/// assert!(matches!(&r.verdict, Verdict::Ext(Target::Reject(j)) if j.with == RejectWith::TcpReset));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RejectWith {
     /// IPv4 `icmp-net-unreachable` (ICMP 3/0).
@@ -96,6 +105,11 @@ const TABLE6: [(RejectWith, &str, &str); 7] = [
 
 impl RejectWith {
     /// The canonical name iptables-save prints.
+    ///
+    /// ```
+    /// use nfsim::model::targets::reject::RejectWith;
+    /// assert_eq!(RejectWith::Icmp6AdmProhibited.name(), "icmp6-adm-prohibited");
+    /// ```
     pub fn name(self) -> &'static str {
         TABLE4
             .iter()

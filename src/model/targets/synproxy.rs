@@ -9,6 +9,12 @@ use crate::model::Hook;
 
 bitflags::bitflags! {
     /// `XT_SYNPROXY_OPT_*`.
+    ///
+    /// ```
+    /// use nfsim::model::targets::synproxy::SynproxyOpts;
+    /// let o = SynproxyOpts::MSS | SynproxyOpts::SACK_PERM;
+    /// assert!(o.contains(SynproxyOpts::MSS) && !o.contains(SynproxyOpts::WSCALE));
+    /// ```
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
     pub struct SynproxyOpts: u8 {
         /// `--mss`

@@ -8,6 +8,15 @@ use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::{Family, Hook};
 
 /// What TCPMSS writes into the MSS option.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*mangle\n-A FORWARD -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Mangle).unwrap().chain("FORWARD").unwrap().rules[0];
+/// use nfsim::model::targets::tcpmss::TcpMss;
+/// assert!(matches!(&r.verdict, Verdict::Ext(Target::Tcpmss(t)) if t.mss == TcpMss::ClampPmtu));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TcpMss {
     /// `--set-mss N`

@@ -23,6 +23,14 @@ pub struct Tcpoptstrip {
 
 impl Tcpoptstrip {
     /// Whether option kind `k` is stripped.
+    ///
+    /// ```
+    /// use nfsim::model::*;
+    /// let rs = nfsim::syntax::parse_restore("*mangle\n-A PREROUTING -p tcp -j TCPOPTSTRIP --strip-options mss,sack-permitted\nCOMMIT\n",
+    ///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let r = &rs.table(TableKind::Mangle).unwrap().chain("PREROUTING").unwrap().rules[0];
+    /// assert!(matches!(&r.verdict, Verdict::Ext(Target::Tcpoptstrip(t)) if t.strips(2) && t.strips(4) && !t.strips(3)));
+    /// ```
     #[inline]
     pub fn strips(&self, k: u8) -> bool {
         self.strip[(k / 32) as usize] & (1 << (k % 32)) != 0

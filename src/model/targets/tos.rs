@@ -24,6 +24,14 @@ pub struct Tos {
 
 impl Tos {
     /// The TOS byte after this target.
+    ///
+    /// ```
+    /// use nfsim::model::*;
+    /// let rs = nfsim::syntax::parse_restore("*mangle\n-A PREROUTING -j TOS --set-tos 0x10\nCOMMIT\n",
+    ///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let r = &rs.table(TableKind::Mangle).unwrap().chain("PREROUTING").unwrap().rules[0];
+    /// assert!(matches!(&r.verdict, Verdict::Ext(Target::Tos(t)) if t.apply(0x08) == 0x10));
+    /// ```
     #[inline]
     pub fn apply(&self, tos: u8) -> u8 {
         (tos & !self.mask) ^ self.value

@@ -9,6 +9,15 @@ use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::TableKind;
 
 /// What TTL / HL does with the value.
+///
+/// ```
+/// use nfsim::model::*;
+/// let rs = nfsim::syntax::parse_restore("*mangle\n-A PREROUTING -j TTL --ttl-dec 1\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let r = &rs.table(TableKind::Mangle).unwrap().chain("PREROUTING").unwrap().rules[0];
+/// use nfsim::model::targets::ttl::HlMode;
+/// assert!(matches!(&r.verdict, Verdict::Ext(Target::Ttl(t)) if t.mode == HlMode::Dec));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum HlMode {
     /// Set to the value.
@@ -21,6 +30,13 @@ pub enum HlMode {
 
 impl HlMode {
     /// The field after the target (xt_HL.c `ttl_tg` / `hl_tg6`).
+    ///
+    /// ```
+    /// use nfsim::model::targets::ttl::HlMode;
+    /// assert_eq!(HlMode::Inc.apply(250, 10), 255);
+    /// assert_eq!(HlMode::Dec.apply(3, 1), 2);
+    /// assert_eq!(HlMode::Set.apply(3, 64), 64);
+    /// ```
     #[inline]
     pub fn apply(self, field: u8, value: u8) -> u8 {
         match self {
