@@ -247,9 +247,10 @@ impl TraceSink for NoTrace {}
 ///
 /// ```
 /// use nfsim::engine::CtView;
+/// use nfsim::nf::CtStates;
 /// let untracked = CtView::default();
-/// assert!(!untracked.has_entry && untracked.state == 0);
-/// let new = CtView { state: 8, has_entry: true, l4proto: 6, ..CtView::default() };
+/// assert!(!untracked.has_entry && untracked.state == CtStates::default());
+/// let new = CtView { state: CtStates::NEW, has_entry: true, l4proto: 6, ..CtView::default() };
 /// assert!(!new.reply_dir);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
