@@ -54,6 +54,10 @@ enum Cmd {
         /// Read FILE as iptables-restore input (detected otherwise).
         #[arg(long)]
         restore: bool,
+        /// An nfacct object that exists (`nfacct add NAME`), for
+        /// `-m nfacct --nfacct-name NAME` (repeatable).
+        #[arg(long = "nfacct", value_name = "NAME")]
+        nfacct: Vec<String>,
         /// The restore file or iptables script (standard input when absent or `-`).
         file: Option<String>,
     },
@@ -294,6 +298,30 @@ fn main() -> ExitCode {
 /// `sh` would run it; the refused ones reported as iptables reports them,
 /// at their line (exit status 1 when any was refused, as `sh -e` would
 /// stop).
+/// The `--nfacct NAME` objects, checked as `nfacct add` and
+/// `nfnl_acct_new` check them: 1 to 31 bytes (NFACCT_NAME_MAX - 1), each
+/// name once (-EBUSY).
+pub(crate) fn nfacct_objects(names: &[String]) -> Result<Vec<nfsim::model::ByteStr>, String> {
+    let max = nfsim::model::matches::nfacct::NAME_MAX;
+    let mut out: Vec<nfsim::model::ByteStr> = Vec::with_capacity(names.len());
+    for n in names {
+        if n.is_empty() || n.len() >= max {
+            return Err(format!(
+                "--nfacct `{n}': an nfacct name is 1 to {} bytes",
+                max - 1
+            ));
+        }
+        let b = nfsim::model::ByteStr::from(n.as_str());
+        if out.contains(&b) {
+            return Err(format!(
+                "--nfacct `{n}' given twice (nfacct add: Device or resource busy)"
+            ));
+        }
+        out.push(b);
+    }
+    Ok(out)
+}
+
 fn save_script(
     name: &str,
     text: &[u8],
@@ -360,8 +388,16 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
             counters,
             script,
             restore,
+            nfacct,
             file,
         } => {
+            let objects = match nfacct_objects(&nfacct) {
+                Ok(o) => o,
+                Err(e) => {
+                    elog!(err, "nfsim: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
             let (name, text) = match read_input(&file) {
                 Ok(x) => x,
                 Err(e) => {
@@ -376,12 +412,20 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                     && std::str::from_utf8(&text)
                         .is_ok_and(nfsim::syntax::script::looks_like_script));
             if as_script {
+                if !objects.is_empty() {
+                    elog!(
+                        err,
+                        "nfsim: --nfacct applies to iptables-restore input, not (yet) to scripts"
+                    );
+                    return Ok(ExitCode::from(2));
+                }
                 return save_script(&name, &text, family, w, err);
             }
             let opts = RestoreOptions {
                 counters,
                 ..RestoreOptions::new(family)
-            };
+            }
+            .with_nfacct(&objects);
             match parse_restore(&text, &opts) {
                 Ok(rs) => {
                     w.write_all(&save_bytes(&rs, SaveOptions { counters }))?;

@@ -168,6 +168,10 @@ pub struct HostConfig {
     /// [`Host::send`] (`--log-uid`, `-m owner`); the reference recorder
     /// sends as root from a raw socket.
     pub sender_owner: Option<(u32, u32)>,
+    /// The namespace's nfacct objects (`nfacct add NAME`, in this order),
+    /// which `-m nfacct --nfacct-name NAME` needs and counts into: names
+    /// of 1 to 31 bytes, each once. Objects with a quota are not modelled.
+    pub nfacct: Vec<crate::model::ByteStr>,
 }
 
 impl Default for HostConfig {
@@ -179,11 +183,31 @@ impl Default for HostConfig {
             hz: 250,
             seed: 0,
             sender_owner: Some((0, 0)),
+            nfacct: Vec::new(),
         }
     }
 }
 
 impl HostConfig {
+    /// The same configuration with one more nfacct object (`nfacct add
+    /// NAME`).
+    ///
+    /// ```
+    /// use nfsim::host::{Host, HostConfig};
+    /// use nfsim::model::Family;
+    /// use nfsim::syntax::{parse_restore, RestoreOptions};
+    /// let cfg = HostConfig::default().nfacct("web");
+    /// let text = "*filter\n-A INPUT -m nfacct --nfacct-name web\nCOMMIT\n";
+    /// let v4 = parse_restore(text, &RestoreOptions::new(Family::Ipv4).with_nfacct(&cfg.nfacct)).unwrap();
+    /// let host = Host::new(&cfg, &v4, &nfsim::model::Ruleset::new(Family::Ipv6)).unwrap();
+    /// assert_eq!(host.nfacct_list(),
+    ///     "{ pkts = 00000000000000000000, bytes = 00000000000000000000 } = web;\n");
+    /// assert!(Host::new(&HostConfig::default(), &v4, &nfsim::model::Ruleset::new(Family::Ipv6)).is_err());
+    /// ```
+    pub fn nfacct(mut self, name: impl Into<crate::model::ByteStr>) -> HostConfig {
+        self.nfacct.push(name.into());
+        self
+    }
     /// The same configuration with one more sysctl (a [`Sysctl`], whose
     /// name was checked when it was made).
     ///
@@ -581,6 +605,9 @@ fn register_shared(
             for (k, m) in r.matches.iter().enumerate() {
                 let id = match m {
                     Match::Recent(x) => shared.recent_register(&x.name, x.mask, x.hit_count),
+                    // nfacct_mt_checkentry: nfnl_acct_find_get (the
+                    // name was checked by validate_with_nfacct).
+                    Match::Nfacct(x) => shared.nfacct.find(x.name.as_bytes()),
                     Match::Hashlimit(x) => shared.hashlimit_register(
                         &x.name,
                         family == Family::Ipv6,
@@ -763,8 +790,28 @@ impl Host {
         }
         // A typed ruleset is checked as iptables-restore checks text: one
         // that iptables would refuse never loads.
+        // nfnl_acct_new (nfnetlink_acct.c): a name of 1 to
+        // NFACCT_NAME_MAX - 1 bytes (the `nfacct` tool refuses longer
+        // ones), and -EBUSY for a name that exists.
+        for (k, n) in cfg.nfacct.iter().enumerate() {
+            let bad = if n.is_empty() || n.len() >= crate::model::matches::nfacct::NAME_MAX {
+                Some("a name of 1 to 31 bytes")
+            } else if cfg.nfacct[..k].contains(n) {
+                Some("declared twice (nfacct add: Device or resource busy)")
+            } else if n.contains(&0) {
+                Some("a name without NUL bytes")
+            } else {
+                None
+            };
+            if let Some(m) = bad {
+                return Err(HostError::Config {
+                    field: format!("nfacct[{k}]"),
+                    message: format!("`{n}': {m}"),
+                });
+            }
+        }
         for rs in [v4, v6] {
-            crate::syntax::validate(rs).map_err(HostError::Ruleset)?;
+            crate::syntax::validate_with_nfacct(rs, &cfg.nfacct).map_err(HostError::Ruleset)?;
         }
         let mut ctcfg = CtConfig::default();
         let mut defrag = frag::Defrag::default();
@@ -927,6 +974,9 @@ impl Host {
             message: e.to_string(),
         })?;
         let mut shared = crate::engine::shared::SharedTables::default();
+        for n in &cfg.nfacct {
+            shared.nfacct_add(n.clone());
+        }
         let mut fam4 = compile_family(v4, ip_forward)?;
         let mut fam6 = compile_family(v6, ip6_forward)?;
         register_shared(&mut fam4, &mut shared, Family::Ipv4, cfg.hz)?;
@@ -983,6 +1033,21 @@ impl Host {
     /// ```
     pub fn device_index(&self, name: &str) -> Option<usize> {
         self.devs.iter().position(|d| d.name == name)
+    }
+    /// What `nfacct list` would print now: one line per nfacct object
+    /// ([`HostConfig::nfacct`]), in creation order, with the packets and
+    /// bytes `-m nfacct` counted (`nfnl_acct_update`; names that are not
+    /// UTF-8 are shown lossily). Empty without objects.
+    pub fn nfacct_list(&self) -> String {
+        self.shared.nfacct.list_text()
+    }
+
+    /// The packets and bytes counted into the nfacct object `name`
+    /// (`nfacct get NAME`), or `None` if it does not exist.
+    pub fn nfacct_counters(&self, name: &str) -> Option<(u64, u64)> {
+        let id = self.shared.nfacct.find(name.as_bytes())?;
+        let o = &self.shared.nfacct.objects[id as usize];
+        Some((o.pkts, o.bytes))
     }
 
     /// The connection tracking table.

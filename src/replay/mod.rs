@@ -90,6 +90,10 @@ pub struct HostSpec {
     /// Sysctls.
     #[serde(default)]
     pub sysctl: BTreeMap<String, i64>,
+    /// nfacct objects created before the rules load (`nfacct add NAME`,
+    /// in this order; [`HostConfig::nfacct`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nfacct: Vec<String>,
 }
 
 /// The rules section.
@@ -394,11 +398,14 @@ impl TraceFile {
             hz: self.recorded_with.hz,
             seed: 0,
             sender_owner: Some((0, 0)),
+            nfacct: self.host.nfacct.iter().map(|n| n.as_str().into()).collect(),
         })
     }
 
     /// The two rulesets.
     pub fn rulesets(&self) -> Result<(Ruleset, Ruleset), ReplayError> {
+        let nfacct: Vec<crate::model::ByteStr> =
+            self.host.nfacct.iter().map(|n| n.as_str().into()).collect();
         let load = |text: &Option<String>,
                     hex: &Option<String>,
                     family: Family|
@@ -424,7 +431,7 @@ impl TraceFile {
             } else {
                 field.to_string()
             };
-            parse_restore(&input, &RestoreOptions::new(family))
+            parse_restore(&input, &RestoreOptions::new(family).with_nfacct(&nfacct))
                 .map_err(|e| ReplayError(format!("{field}:{e}")))
         };
         Ok((
