@@ -251,3 +251,24 @@ fn unreadable_file_exits_1() {
         .expect("run nfsim");
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn nfacct_objects_declared_with_the_option() {
+    // Measured: iptables-legacy-restore in a namespace without the object
+    // says `line 3 failed` and exits 1 (the kernel logs "xt_nfacct:
+    // accounting object `web' does not exist"); after `nfacct add web` it
+    // loads.
+    let rules = format!("{HEAD}-A INPUT -m nfacct --nfacct-name web\nCOMMIT\n");
+    let (code, err) = save(&[], &rules);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("xt_nfacct: accounting object `web' does not exist"),
+        "{err}"
+    );
+    let (code, err) = save(&["--nfacct", "other", "--nfacct", "web"], &rules);
+    assert_eq!(code, 0, "{err}");
+    // Names `nfacct add` refuses, or the same object twice.
+    assert_eq!(save(&["--nfacct", ""], &rules).0, 2);
+    assert_eq!(save(&["--nfacct", &"x".repeat(32)], &rules).0, 2);
+    assert_eq!(save(&["--nfacct", "web", "--nfacct", "web"], &rules).0, 2);
+}

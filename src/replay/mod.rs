@@ -155,6 +155,10 @@ pub struct Expect {
     /// LOG lines.
     #[serde(default)]
     pub log: Vec<String>,
+    /// What `nfacct list` prints after the packet, line by line (absent
+    /// when the host has no nfacct objects).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nfacct: Vec<String>,
 }
 
 /// One packet of a trace.
@@ -523,6 +527,7 @@ pub fn observe(host: &Host, out: &Outcome, now: Instant, records: Vec<String>) -
         emitted,
         conntrack,
         log: out.logs().map(str::to_string).collect(),
+        nfacct: host.nfacct_list().lines().map(str::to_string).collect(),
     }
 }
 
@@ -539,12 +544,14 @@ pub struct Agreement {
     pub conntrack: bool,
     /// `log` equal.
     pub log: bool,
+    /// `nfacct` equal (the `nfacct list` lines: names and counters).
+    pub nfacct: bool,
 }
 
 impl Agreement {
-    /// All five fields agree.
+    /// All six fields agree.
     pub fn all(&self) -> bool {
-        self.trace && self.local && self.emitted && self.conntrack && self.log
+        self.trace && self.local && self.emitted && self.conntrack && self.log && self.nfacct
     }
 }
 
@@ -598,5 +605,6 @@ pub fn compare(kernel: &Expect, ours: &Expect) -> Agreement {
         emitted: k == o && o_valid,
         conntrack,
         log: kernel.log == ours.log,
+        nfacct: kernel.nfacct == ours.nfacct,
     }
 }
