@@ -63,7 +63,8 @@ pub(crate) struct RunArgs {
     /// The recorded trace to check against (with --check).
     #[arg(long, value_name = "TRACE.json", requires = "check")]
     pub against: Option<String>,
-    /// Print only how many packets got each verdict.
+    /// Print only how many packets got each verdict (and `nfacct list`
+    /// after the run when the host has nfacct objects).
     #[arg(long, conflicts_with = "check")]
     pub summary: bool,
     /// Read the packets from a capture (pcap or pcapng; Ethernet, raw IP,
@@ -1018,6 +1019,12 @@ pub(crate) fn run(
             writeln!(r.w, "{} packets", r.n)?;
             for (v, c) in &r.counts {
                 writeln!(r.w, "  {v}: {c}")?;
+            }
+            // `nfacct list` after the run, when the host has objects.
+            let list = r.host.nfacct_list();
+            if !list.is_empty() {
+                writeln!(r.w, "nfacct list:")?;
+                r.w.write_all(list.as_bytes())?;
             }
         }
         Mode::Check => {
