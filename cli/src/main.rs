@@ -298,23 +298,16 @@ fn main() -> ExitCode {
 /// `sh` would run it; the refused ones reported as iptables reports them,
 /// at their line (exit status 1 when any was refused, as `sh -e` would
 /// stop).
-/// The `--nfacct NAME` objects, checked as `nfacct add` and
-/// `nfnl_acct_new` check them: 1 to 31 bytes (NFACCT_NAME_MAX - 1), each
-/// name once (-EBUSY).
+/// The `--nfacct NAME` objects, as `nfacct add NAME` makes them
+/// (`object_name`: cut to 31 bytes, not empty; each once, -EBUSY).
 pub(crate) fn nfacct_objects(names: &[String]) -> Result<Vec<nfsim::model::ByteStr>, String> {
-    let max = nfsim::model::matches::nfacct::NAME_MAX;
     let mut out: Vec<nfsim::model::ByteStr> = Vec::with_capacity(names.len());
     for n in names {
-        if n.is_empty() || n.len() >= max {
-            return Err(format!(
-                "--nfacct `{n}': an nfacct name is 1 to {} bytes",
-                max - 1
-            ));
-        }
-        let b = nfsim::model::ByteStr::from(n.as_str());
+        let b = nfsim::model::matches::nfacct::object_name(n.as_bytes())
+            .map_err(|e| format!("--nfacct `{n}': nfacct add: {e}"))?;
         if out.contains(&b) {
             return Err(format!(
-                "--nfacct `{n}' given twice (nfacct add: Device or resource busy)"
+                "--nfacct `{n}': nfacct add: Device or resource busy (given twice)"
             ));
         }
         out.push(b);
@@ -326,6 +319,7 @@ fn save_script(
     name: &str,
     text: &[u8],
     family: Family,
+    nfacct: &[nfsim::model::ByteStr],
     w: &mut impl Write,
     err: &mut dyn Write,
 ) -> io::Result<ExitCode> {
@@ -333,7 +327,7 @@ fn save_script(
         elog!(err, "{name}: a script must be UTF-8 text");
         return Ok(ExitCode::from(1));
     };
-    let s = match nfsim::syntax::script::parse_script(text) {
+    let s = match nfsim::syntax::script::parse_script_with_nfacct(text, nfacct) {
         Ok(s) => s,
         Err(e) => {
             elog!(err, "{name}:{}: {}", e.line, e.message.trim_end());
@@ -412,14 +406,7 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                     && std::str::from_utf8(&text)
                         .is_ok_and(nfsim::syntax::script::looks_like_script));
             if as_script {
-                if !objects.is_empty() {
-                    elog!(
-                        err,
-                        "nfsim: --nfacct applies to iptables-restore input, not (yet) to scripts"
-                    );
-                    return Ok(ExitCode::from(2));
-                }
-                return save_script(&name, &text, family, w, err);
+                return save_script(&name, &text, family, &objects, w, err);
             }
             let opts = RestoreOptions {
                 counters,

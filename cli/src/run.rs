@@ -787,13 +787,13 @@ fn host_from_options(a: &RunArgs) -> Result<(HostConfig, Ruleset, Ruleset), Stri
         .flat_map(|c| c.nfacct.iter().map(|n| n.to_string()))
         .collect();
     names.extend(a.nfacct.iter().cloned());
-    let nfacct = super::nfacct_objects(&names)?;
+    let mut nfacct = super::nfacct_objects(&names)?;
     if let Some(r) = &a.rules {
-        let (a4, _) = trace::load_rules(r, Family::Ipv4, &nfacct)?;
+        let (a4, _) = trace::load_rules(r, Family::Ipv4, &mut nfacct)?;
         v4 = a4.unwrap_or(v4);
     }
     if let Some(r) = &a.rules6 {
-        let (_, a6) = trace::load_rules(r, Family::Ipv6, &nfacct)?;
+        let (_, a6) = trace::load_rules(r, Family::Ipv6, &mut nfacct)?;
         v6 = a6.unwrap_or(v6);
     }
     let mut cfg = if let Some(c) = given {

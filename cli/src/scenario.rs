@@ -501,7 +501,7 @@ fn host_of(h: Option<HostToml>, path: &str) -> Result<HostSpec, String> {
 fn rules_of(
     r: &RulesToml,
     path: &str,
-    nfacct: &[nfsim::model::ByteStr],
+    nfacct: &mut Vec<nfsim::model::ByteStr>,
 ) -> Result<(Ruleset, Ruleset), String> {
     let dir = Path::new(path).parent().unwrap_or(Path::new(""));
     let mut out = [Ruleset::new(Family::Ipv4), Ruleset::new(Family::Ipv6)];
@@ -542,7 +542,7 @@ fn rules_of(
         }
         out[k] = nfsim::syntax::parse_restore(
             &bytes,
-            &nfsim::syntax::RestoreOptions::new(family).with_nfacct(nfacct),
+            &nfsim::syntax::RestoreOptions::new(family).with_nfacct(&nfacct[..]),
         )
         .map_err(|e| {
             format!(
@@ -562,9 +562,12 @@ fn rules_of(
 pub(crate) fn parse(text: &str, path: &str) -> Result<Scenario, String> {
     let raw = deserialize(text, path)?;
     let host = host_of(raw.host.clone(), path)?;
-    let nfacct: Vec<nfsim::model::ByteStr> =
-        host.nfacct.iter().map(|n| n.as_str().into()).collect();
-    let (v4, v6) = rules_of(&raw.rules, path, &nfacct)?;
+    let mut host = host;
+    let mut nfacct =
+        super::nfacct_objects(&host.nfacct).map_err(|e| format!("{path}: host.nfacct: {e}"))?;
+    let (v4, v6) = rules_of(&raw.rules, path, &mut nfacct)?;
+    // A rules file that is a script may add objects (`nfacct add NAME`).
+    host.nfacct = nfacct.iter().map(|n| n.to_string()).collect();
     if let Some(k) = raw.defaults.packet_only_key() {
         return Err(format!("{path}: defaults.{k}: only a packet has `{k}`"));
     }

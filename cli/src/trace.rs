@@ -183,15 +183,18 @@ fn parse_packets(args: &[String]) -> Result<Vec<Item>, String> {
 /// Reads a ruleset file: a script of iptables commands or restore text.
 /// Returns (the IPv4 ruleset, the IPv6 ruleset) it gives, `None` for a
 /// family it does not give.
+///
+/// `nfacct` holds the nfacct objects that exist; a script's `nfacct add
+/// NAME` lines add theirs.
 pub(crate) fn load_rules(
     path: &str,
     family: Family,
-    nfacct: &[nfsim::model::ByteStr],
+    nfacct: &mut Vec<nfsim::model::ByteStr>,
 ) -> Result<(Option<Ruleset>, Option<Ruleset>), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     let text = std::str::from_utf8(&bytes).ok();
     if let Some(t) = text.filter(|t| nfsim::syntax::script::looks_like_script(t)) {
-        let s = nfsim::syntax::script::parse_script(t)
+        let s = nfsim::syntax::script::parse_script_with_nfacct(t, nfacct)
             .map_err(|e| format!("{path}:{}: {}", e.line, e.message.trim_end()))?;
         let mut errors = Vec::new();
         for (line, kind) in &s.lines {
@@ -202,6 +205,7 @@ pub(crate) fn load_rules(
         if !errors.is_empty() {
             return Err(errors.join("\n"));
         }
+        *nfacct = s.nfacct;
         return Ok((Some(s.v4), Some(s.v6)));
     }
     let rs = parse_restore(&bytes, &RestoreOptions::new(family).with_nfacct(nfacct))
@@ -1123,16 +1127,16 @@ pub(crate) fn run(
         .flat_map(|c| c.nfacct.iter().map(|n| n.to_string()))
         .collect();
     names.extend(a.nfacct.iter().cloned());
-    let nfacct = match super::nfacct_objects(&names) {
+    let mut nfacct = match super::nfacct_objects(&names) {
         Ok(o) => o,
         Err(e) => fail!(2, "{e}"),
     };
-    let (mut v4, mut v6) = match load_rules(&a.rules, fam, &nfacct) {
+    let (mut v4, mut v6) = match load_rules(&a.rules, fam, &mut nfacct) {
         Ok(x) => x,
         Err(e) => fail!(2, "{e}"),
     };
     if let Some(r6) = &a.rules6 {
-        match load_rules(r6, Family::Ipv6, &nfacct) {
+        match load_rules(r6, Family::Ipv6, &mut nfacct) {
             Ok((_, Some(rs))) => v6 = Some(rs),
             Ok(_) => {}
             Err(e) => fail!(2, "{e}"),

@@ -267,8 +267,25 @@ fn nfacct_objects_declared_with_the_option() {
     );
     let (code, err) = save(&["--nfacct", "other", "--nfacct", "web"], &rules);
     assert_eq!(code, 0, "{err}");
-    // Names `nfacct add` refuses, or the same object twice.
+    // Names `nfacct add` refuses (empty: "Invalid argument"), or the same
+    // object twice ("Device or resource busy").
     assert_eq!(save(&["--nfacct", ""], &rules).0, 2);
-    assert_eq!(save(&["--nfacct", &"x".repeat(32)], &rules).0, 2);
     assert_eq!(save(&["--nfacct", "web", "--nfacct", "web"], &rules).0, 2);
+    // Measured: `nfacct add` and iptables both cut a name to 31 bytes, so a
+    // 40-byte name declares the object a 40-byte --nfacct-name names.
+    let long = "w".repeat(40);
+    let rules = format!("{HEAD}-A INPUT -m nfacct --nfacct-name {long}\nCOMMIT\n");
+    let (code, err) = save(&["--nfacct", &long], &rules);
+    assert_eq!(code, 0, "{err}");
+    // A script creates its objects with `nfacct add`, or takes --nfacct's.
+    let script = "nfacct add web\niptables -A INPUT -m nfacct --nfacct-name web\n\
+                  iptables -A INPUT -m nfacct --nfacct-name mail\n";
+    let (code, err) = save(&["--script"], script);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("accounting object `mail' does not exist"),
+        "{err}"
+    );
+    let (code, err) = save(&["--script", "--nfacct", "mail"], script);
+    assert_eq!(code, 0, "{err}");
 }

@@ -169,8 +169,10 @@ pub struct HostConfig {
     /// sends as root from a raw socket.
     pub sender_owner: Option<(u32, u32)>,
     /// The namespace's nfacct objects (`nfacct add NAME`, in this order),
-    /// which `-m nfacct --nfacct-name NAME` needs and counts into: names
-    /// of 1 to 31 bytes, each once. Objects with a quota are not modelled.
+    /// which `-m nfacct --nfacct-name NAME` needs and counts into: each
+    /// once, not empty, longer than 31 bytes cut as `nfacct add` cuts them
+    /// ([`object_name`](crate::model::matches::nfacct::object_name)).
+    /// Objects with a quota are not modelled.
     pub nfacct: Vec<crate::model::ByteStr>,
 }
 
@@ -790,28 +792,22 @@ impl Host {
         }
         // A typed ruleset is checked as iptables-restore checks text: one
         // that iptables would refuse never loads.
-        // nfnl_acct_new (nfnetlink_acct.c): a name of 1 to
-        // NFACCT_NAME_MAX - 1 bytes (the `nfacct` tool refuses longer
-        // ones), and -EBUSY for a name that exists.
+        // nfacct add (libnetfilter_acct, nfnl_acct_new): names cut to 31
+        // bytes, -EINVAL for an empty one, -EBUSY for one that exists.
+        let mut nfacct: Vec<crate::model::ByteStr> = Vec::with_capacity(cfg.nfacct.len());
         for (k, n) in cfg.nfacct.iter().enumerate() {
-            let bad = if n.is_empty() || n.len() >= crate::model::matches::nfacct::NAME_MAX {
-                Some("a name of 1 to 31 bytes")
-            } else if cfg.nfacct[..k].contains(n) {
-                Some("declared twice (nfacct add: Device or resource busy)")
-            } else if n.contains(&0) {
-                Some("a name without NUL bytes")
-            } else {
-                None
+            let bad = |m: &str| HostError::Config {
+                field: format!("nfacct[{k}]"),
+                message: format!("`{n}': nfacct add: {m}"),
             };
-            if let Some(m) = bad {
-                return Err(HostError::Config {
-                    field: format!("nfacct[{k}]"),
-                    message: format!("`{n}': {m}"),
-                });
+            let name = crate::model::matches::nfacct::object_name(n).map_err(bad)?;
+            if nfacct.contains(&name) {
+                return Err(bad("Device or resource busy"));
             }
+            nfacct.push(name);
         }
         for rs in [v4, v6] {
-            crate::syntax::validate_with_nfacct(rs, &cfg.nfacct).map_err(HostError::Ruleset)?;
+            crate::syntax::validate_with_nfacct(rs, &nfacct).map_err(HostError::Ruleset)?;
         }
         let mut ctcfg = CtConfig::default();
         let mut defrag = frag::Defrag::default();
@@ -974,8 +970,8 @@ impl Host {
             message: e.to_string(),
         })?;
         let mut shared = crate::engine::shared::SharedTables::default();
-        for n in &cfg.nfacct {
-            shared.nfacct_add(n.clone());
+        for n in nfacct {
+            shared.nfacct_add(n);
         }
         let mut fam4 = compile_family(v4, ip_forward)?;
         let mut fam6 = compile_family(v6, ip6_forward)?;

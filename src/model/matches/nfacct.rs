@@ -20,6 +20,29 @@ use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 /// `NFACCT_NAME_MAX`: size of the name buffer.
 pub const NAME_MAX: usize = 32;
 
+/// The name of an object `nfacct add NAME` creates: cut at a NUL byte and
+/// to `NFACCT_NAME_MAX - 1` = 31 bytes, as libnetfilter_acct's
+/// `nfacct_attr_set` copies it (measured: a 40-byte name is listed with
+/// its first 31 bytes); empty is the kernel's -EINVAL (`nfnl_acct_new`),
+/// which the tool prints as "Invalid argument".
+///
+/// ```
+/// use nfsim::model::matches::nfacct::object_name;
+/// assert_eq!(object_name(&[b'x'; 40]).unwrap().len(), 31);
+/// assert!(object_name(b"").is_err());
+/// ```
+///
+/// # Errors
+/// An empty name.
+pub fn object_name(name: &[u8]) -> Result<crate::model::ByteStr, &'static str> {
+    let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+    let n = &name[..end.min(NAME_MAX - 1)];
+    if n.is_empty() {
+        return Err("Invalid argument");
+    }
+    Ok(n.into())
+}
+
 /// `-m nfacct --nfacct-name NAME`.
 ///
 /// ```
