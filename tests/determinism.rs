@@ -32,9 +32,12 @@ fn save_parse_is_a_fixed_point_on_trace_rulesets() {
     let mut n = 0;
     for p in common::trace_files(true) {
         let t = TraceFile::from_json(&std::fs::read_to_string(&p).unwrap()).unwrap();
+        // The host's nfacct objects, which its `-m nfacct` rules need.
+        let objects: Vec<nfsim::model::ByteStr> =
+            t.host.nfacct.iter().map(|n| n.as_str().into()).collect();
         for (text, family) in [(&t.rules.ipv4, Family::Ipv4), (&t.rules.ipv6, Family::Ipv6)] {
             let Some(text) = text else { continue };
-            let o = RestoreOptions::new(family);
+            let o = RestoreOptions::new(family).with_nfacct(&objects);
             let once = save_bytes(&parse_restore(text, &o).unwrap(), SaveOptions::default());
             let twice = save_bytes(&parse_restore(&once, &o).unwrap(), SaveOptions::default());
             assert_eq!(tables(&once), tables(&twice), "{}", p.display());

@@ -13,7 +13,7 @@ use nfsim::model::matches::owner::Owner;
 use nfsim::model::matches::statistic::StatisticMode;
 use nfsim::model::matches::tcp::Tcp;
 use nfsim::model::{ChainName, Family, Match, Rule, Ruleset, TableKind, Verdict};
-use nfsim::syntax::{parse_restore, validate, RestoreOptions};
+use nfsim::syntax::{parse_restore, validate, validate_with_nfacct, RestoreOptions};
 
 fn host_err(v4: &Ruleset) -> String {
     match Host::new(&HostConfig::default(), v4, &Ruleset::new(Family::Ipv6)) {
@@ -128,8 +128,11 @@ fn what_the_parser_accepts_validates() {
     for p in common::trace_files(true) {
         let t = nfsim::replay::TraceFile::from_json(&std::fs::read_to_string(&p).unwrap()).unwrap();
         let (v4, v6) = t.rulesets().unwrap();
-        validate(&v4).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        validate(&v6).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        // In the trace's namespace: with its nfacct objects.
+        let objects: Vec<nfsim::model::ByteStr> =
+            t.host.nfacct.iter().map(|n| n.as_str().into()).collect();
+        validate_with_nfacct(&v4, &objects).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        validate_with_nfacct(&v6, &objects).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         n += 1;
     }
     assert!(n > 400);

@@ -57,6 +57,10 @@ enum Cmd {
         /// Read FILE as iptables-restore input (detected otherwise).
         #[arg(long)]
         restore: bool,
+        /// An nfacct object that exists (`nfacct add NAME`), for
+        /// `-m nfacct --nfacct-name NAME` (repeatable).
+        #[arg(long = "nfacct", value_name = "NAME")]
+        nfacct: Vec<String>,
         /// The restore file or iptables script (standard input when absent or `-`).
         file: Option<String>,
     },
@@ -344,10 +348,28 @@ fn main() -> ExitCode {
 /// `sh` would run it; the refused ones reported as iptables reports them,
 /// at their line (exit status 1 when any was refused, as `sh -e` would
 /// stop).
+/// The `--nfacct NAME` objects, as `nfacct add NAME` makes them
+/// (`object_name`: cut to 31 bytes, not empty; each once, -EBUSY).
+pub(crate) fn nfacct_objects(names: &[String]) -> Result<Vec<nfsim::model::ByteStr>, String> {
+    let mut out: Vec<nfsim::model::ByteStr> = Vec::with_capacity(names.len());
+    for n in names {
+        let b = nfsim::model::matches::nfacct::object_name(n.as_bytes())
+            .map_err(|e| format!("--nfacct `{n}': nfacct add: {e}"))?;
+        if out.contains(&b) {
+            return Err(format!(
+                "--nfacct `{n}': nfacct add: Device or resource busy (given twice)"
+            ));
+        }
+        out.push(b);
+    }
+    Ok(out)
+}
+
 fn save_script(
     name: &str,
     text: &[u8],
     family: Family,
+    nfacct: &[nfsim::model::ByteStr],
     w: &mut impl Write,
     err: &mut dyn Write,
 ) -> io::Result<ExitCode> {
@@ -355,7 +377,7 @@ fn save_script(
         elog!(err, "{name}: a script must be UTF-8 text");
         return Ok(ExitCode::from(1));
     };
-    let s = match nfsim::syntax::script::parse_script(text) {
+    let s = match nfsim::syntax::script::parse_script_with_nfacct(text, nfacct) {
         Ok(s) => s,
         Err(e) => {
             elog!(err, "{name}:{}: {}", e.line, e.message.trim_end());
@@ -411,8 +433,16 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
             counters,
             script,
             restore,
+            nfacct,
             file,
         } => {
+            let objects = match nfacct_objects(&nfacct) {
+                Ok(o) => o,
+                Err(e) => {
+                    elog!(err, "nfsim: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
             let (name, text) = match read_input(&file) {
                 Ok(x) => x,
                 Err(e) => {
@@ -427,12 +457,13 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                     && std::str::from_utf8(&text)
                         .is_ok_and(nfsim::syntax::script::looks_like_script));
             if as_script {
-                return save_script(&name, &text, family, w, err);
+                return save_script(&name, &text, family, &objects, w, err);
             }
             let opts = RestoreOptions {
                 counters,
                 ..RestoreOptions::new(family)
-            };
+            }
+            .with_nfacct(&objects);
             match parse_restore(&text, &opts) {
                 Ok(rs) => {
                     w.write_all(&save_bytes(&rs, SaveOptions { counters }))?;

@@ -63,7 +63,8 @@ pub(crate) struct RunArgs {
     /// The recorded trace to check against (with --check).
     #[arg(long, value_name = "TRACE.json", requires = "check")]
     pub against: Option<String>,
-    /// Print only how many packets got each verdict.
+    /// Print only how many packets got each verdict (and `nfacct list`
+    /// after the run when the host has nfacct objects).
     #[arg(long, conflicts_with = "check")]
     pub summary: bool,
     /// Read the packets from a capture (pcap or pcapng; Ethernet, raw IP,
@@ -106,6 +107,11 @@ pub(crate) struct RunArgs {
     /// A sysctl (repeatable): `net.ipv4.ip_forward=1`.
     #[arg(long = "sysctl", value_name = "NAME=VALUE")]
     pub sysctls: Vec<String>,
+    /// An nfacct object that exists (`nfacct add NAME`), for
+    /// `-m nfacct --nfacct-name NAME` (repeatable; after those of --host),
+    /// without SCENARIO (a scenario declares them in `host.nfacct`).
+    #[arg(long = "nfacct", value_name = "NAME", conflicts_with = "scenario")]
+    pub nfacct: Vec<String>,
     /// Only print the scenario's packets as `record.py --check` does
     /// (`INDEX DEV|out HEX`, one line per packet, `repeat` expanded).
     #[arg(long, conflicts_with_all = ["json", "check", "summary", "pcap_in"])]
@@ -771,16 +777,27 @@ fn same_as_recording(s: &Scenario, r: &Recording) -> Result<(), String> {
 fn host_from_options(a: &RunArgs) -> Result<(HostConfig, Ruleset, Ruleset), String> {
     let mut v4 = Ruleset::new(Family::Ipv4);
     let mut v6 = Ruleset::new(Family::Ipv6);
+    let given = match &a.host {
+        Some(h) => Some(trace::host_file(h).map_err(|e| format!("--host {e}"))?),
+        None => None,
+    };
+    // The namespace's nfacct objects: the host's, then --nfacct.
+    let mut names: Vec<String> = given
+        .iter()
+        .flat_map(|c| c.nfacct.iter().map(|n| n.to_string()))
+        .collect();
+    names.extend(a.nfacct.iter().cloned());
+    let mut nfacct = super::nfacct_objects(&names)?;
     if let Some(r) = &a.rules {
-        let (a4, _) = trace::load_rules(r, Family::Ipv4)?;
+        let (a4, _) = trace::load_rules(r, Family::Ipv4, &mut nfacct)?;
         v4 = a4.unwrap_or(v4);
     }
     if let Some(r) = &a.rules6 {
-        let (_, a6) = trace::load_rules(r, Family::Ipv6)?;
+        let (_, a6) = trace::load_rules(r, Family::Ipv6, &mut nfacct)?;
         v6 = a6.unwrap_or(v6);
     }
-    let mut cfg = if let Some(h) = &a.host {
-        trace::host_file(h).map_err(|e| format!("--host {e}"))?
+    let mut cfg = if let Some(c) = given {
+        c
     } else if !a.ifaces.is_empty() || !a.routes.is_empty() {
         HostConfig {
             sender_owner: Some((0, 0)),
@@ -789,6 +806,7 @@ fn host_from_options(a: &RunArgs) -> Result<(HostConfig, Ruleset, Ruleset), Stri
     } else {
         host_config(&scenario::standard_host(), None)?
     };
+    cfg.nfacct = nfacct;
     trace::apply_options(&mut cfg, &a.ifaces, &a.routes)?;
     Ok((cfg, v4, v6))
 }
@@ -1001,6 +1019,12 @@ pub(crate) fn run(
             writeln!(r.w, "{} packets", r.n)?;
             for (v, c) in &r.counts {
                 writeln!(r.w, "  {v}: {c}")?;
+            }
+            // `nfacct list` after the run, when the host has objects.
+            let list = r.host.nfacct_list();
+            if !list.is_empty() {
+                writeln!(r.w, "nfacct list:")?;
+                r.w.write_all(list.as_bytes())?;
             }
         }
         Mode::Check => {

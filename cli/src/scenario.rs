@@ -195,6 +195,10 @@ struct HostToml {
     routes: Option<Vec<RouteToml>>,
     #[serde(default)]
     sysctl: BTreeMap<String, i64>,
+    /// nfacct objects the recorder creates (`nfacct add NAME`) before the
+    /// rules load.
+    #[serde(default)]
+    nfacct: Vec<String>,
 }
 
 /// `[rules]`: restore text, its bytes as hex, or (nfsim only) a file
@@ -335,6 +339,7 @@ pub(crate) fn standard_host() -> HostSpec {
             },
         ],
         sysctl: default_sysctls(BTreeMap::new()),
+        nfacct: Vec::new(),
     }
 }
 
@@ -470,6 +475,8 @@ fn host_of(h: Option<HostToml>, path: &str) -> Result<HostSpec, String> {
         None => spec.routes,
     };
     spec.sysctl = default_sysctls(h.sysctl);
+    super::nfacct_objects(&h.nfacct).map_err(|e| format!("{path}: host.nfacct: {e}"))?;
+    spec.nfacct = h.nfacct;
     let names: Vec<&str> = spec.interfaces.iter().map(|i| i.name.as_str()).collect();
     for (k, i) in spec.interfaces.iter().enumerate() {
         if i.name == "lo" || i.name.is_empty() || i.name.len() > 15 {
@@ -491,7 +498,11 @@ fn host_of(h: Option<HostToml>, path: &str) -> Result<HostSpec, String> {
     Ok(spec)
 }
 
-fn rules_of(r: &RulesToml, path: &str) -> Result<(Ruleset, Ruleset), String> {
+fn rules_of(
+    r: &RulesToml,
+    path: &str,
+    nfacct: &mut Vec<nfsim::model::ByteStr>,
+) -> Result<(Ruleset, Ruleset), String> {
     let dir = Path::new(path).parent().unwrap_or(Path::new(""));
     let mut out = [Ruleset::new(Family::Ipv4), Ruleset::new(Family::Ipv6)];
     for (k, family, text, hex_text, file) in [
@@ -515,7 +526,7 @@ fn rules_of(r: &RulesToml, path: &str) -> Result<(Ruleset, Ruleset), String> {
             (_, _, Some(f)) => {
                 let p = dir.join(f);
                 let ps = p.to_string_lossy().into_owned();
-                let (v4, v6) = super::trace::load_rules(&ps, family)
+                let (v4, v6) = super::trace::load_rules(&ps, family, nfacct)
                     .map_err(|e| format!("{path}: {field}_file: {e}"))?;
                 out[k] = match family {
                     Family::Ipv4 => v4,
@@ -529,15 +540,18 @@ fn rules_of(r: &RulesToml, path: &str) -> Result<(Ruleset, Ruleset), String> {
         if !bytes.ends_with(b"\n") {
             bytes.push(b'\n');
         }
-        out[k] = nfsim::syntax::parse_restore(&bytes, &nfsim::syntax::RestoreOptions::new(family))
-            .map_err(|e| {
-                format!(
-                    "{path}: {what}:{}:{}: {}",
-                    e.line,
-                    e.col,
-                    e.message.trim_end()
-                )
-            })?;
+        out[k] = nfsim::syntax::parse_restore(
+            &bytes,
+            &nfsim::syntax::RestoreOptions::new(family).with_nfacct(&nfacct[..]),
+        )
+        .map_err(|e| {
+            format!(
+                "{path}: {what}:{}:{}: {}",
+                e.line,
+                e.col,
+                e.message.trim_end()
+            )
+        })?;
     }
     let [v4, v6] = out;
     Ok((v4, v6))
@@ -548,7 +562,12 @@ fn rules_of(r: &RulesToml, path: &str) -> Result<(Ruleset, Ruleset), String> {
 pub(crate) fn parse(text: &str, path: &str) -> Result<Scenario, String> {
     let raw = deserialize(text, path)?;
     let host = host_of(raw.host.clone(), path)?;
-    let (v4, v6) = rules_of(&raw.rules, path)?;
+    let mut host = host;
+    let mut nfacct =
+        super::nfacct_objects(&host.nfacct).map_err(|e| format!("{path}: host.nfacct: {e}"))?;
+    let (v4, v6) = rules_of(&raw.rules, path, &mut nfacct)?;
+    // A rules file that is a script may add objects (`nfacct add NAME`).
+    host.nfacct = nfacct.iter().map(|n| n.to_string()).collect();
     if let Some(k) = raw.defaults.packet_only_key() {
         return Err(format!("{path}: defaults.{k}: only a packet has `{k}`"));
     }

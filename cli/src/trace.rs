@@ -73,6 +73,11 @@ pub(crate) struct TraceArgs {
     /// A sysctl (repeatable): `net.ipv4.ip_forward=1`.
     #[arg(long = "sysctl", value_name = "NAME=VALUE")]
     pub sysctls: Vec<String>,
+    /// An nfacct object that exists (`nfacct add NAME`), for
+    /// `-m nfacct --nfacct-name NAME` (repeatable; after those of --host).
+    /// `nfacct list` is printed after the packets.
+    #[arg(long = "nfacct", value_name = "NAME")]
+    pub nfacct: Vec<String>,
     /// The packets are routed through the host (forwarding on); without
     /// it, an assumed host owns the destinations of `in` packets.
     #[arg(long)]
@@ -178,14 +183,18 @@ fn parse_packets(args: &[String]) -> Result<Vec<Item>, String> {
 /// Reads a ruleset file: a script of iptables commands or restore text.
 /// Returns (the IPv4 ruleset, the IPv6 ruleset) it gives, `None` for a
 /// family it does not give.
+///
+/// `nfacct` holds the nfacct objects that exist; a script's `nfacct add
+/// NAME` lines add theirs.
 pub(crate) fn load_rules(
     path: &str,
     family: Family,
+    nfacct: &mut Vec<nfsim::model::ByteStr>,
 ) -> Result<(Option<Ruleset>, Option<Ruleset>), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     let text = std::str::from_utf8(&bytes).ok();
     if let Some(t) = text.filter(|t| nfsim::syntax::script::looks_like_script(t)) {
-        let s = nfsim::syntax::script::parse_script(t)
+        let s = nfsim::syntax::script::parse_script_with_nfacct(t, nfacct)
             .map_err(|e| format!("{path}:{}: {}", e.line, e.message.trim_end()))?;
         let mut errors = Vec::new();
         for (line, kind) in &s.lines {
@@ -196,9 +205,10 @@ pub(crate) fn load_rules(
         if !errors.is_empty() {
             return Err(errors.join("\n"));
         }
+        *nfacct = s.nfacct;
         return Ok((Some(s.v4), Some(s.v6)));
     }
-    let rs = parse_restore(&bytes, &RestoreOptions::new(family))
+    let rs = parse_restore(&bytes, &RestoreOptions::new(family).with_nfacct(nfacct))
         .map_err(|e| format!("{path}:{}:{}: {}", e.line, e.col, e.message.trim_end()))?;
     Ok(match family {
         Family::Ipv4 => (Some(rs), None),
@@ -1107,12 +1117,26 @@ pub(crate) fn run(
         Err(e) => fail!(2, "{e}"),
     };
     let fam = if a.ipv6 { Family::Ipv6 } else { Family::Ipv4 };
-    let (mut v4, mut v6) = match load_rules(&a.rules, fam) {
+    let host_cfg = match a.host.as_deref().map(host_file).transpose() {
+        Ok(c) => c,
+        Err(e) => fail!(2, "--host {e}"),
+    };
+    // The namespace's nfacct objects: the host's, then --nfacct.
+    let mut names: Vec<String> = host_cfg
+        .iter()
+        .flat_map(|c| c.nfacct.iter().map(|n| n.to_string()))
+        .collect();
+    names.extend(a.nfacct.iter().cloned());
+    let mut nfacct = match super::nfacct_objects(&names) {
+        Ok(o) => o,
+        Err(e) => fail!(2, "{e}"),
+    };
+    let (mut v4, mut v6) = match load_rules(&a.rules, fam, &mut nfacct) {
         Ok(x) => x,
         Err(e) => fail!(2, "{e}"),
     };
     if let Some(r6) = &a.rules6 {
-        match load_rules(r6, Family::Ipv6) {
+        match load_rules(r6, Family::Ipv6, &mut nfacct) {
             Ok((_, Some(rs))) => v6 = Some(rs),
             Ok(_) => {}
             Err(e) => fail!(2, "{e}"),
@@ -1140,11 +1164,8 @@ pub(crate) fn run(
     let v6 = v6.take().unwrap_or_else(|| Ruleset::new(Family::Ipv6));
 
     let explicit = a.host.is_some() || !a.ifaces.is_empty() || !a.routes.is_empty();
-    let mut cfg = if let Some(h) = &a.host {
-        match host_file(h) {
-            Ok(c) => c,
-            Err(e) => fail!(2, "--host {e}"),
-        }
+    let mut cfg = if let Some(c) = host_cfg {
+        c
     } else if explicit {
         HostConfig {
             sender_owner: Some((0, 0)),
@@ -1162,6 +1183,7 @@ pub(crate) fn run(
     if a.forward && explicit {
         set_forwarding(&mut cfg);
     }
+    cfg.nfacct = nfacct;
     let mut host = match Host::new(&cfg, &v4, &v6) {
         Ok(h) => h,
         Err(e) => fail!(1, "{e}"),
@@ -1225,6 +1247,10 @@ pub(crate) fn run(
             Some(obj) => writeln!(w, "{obj}")?,
             None => w.write_all(r.text.as_bytes())?,
         }
+    }
+    if !a.json && !cfg.nfacct.is_empty() {
+        writeln!(w, "\nnfacct list:")?;
+        w.write_all(host.nfacct_list().as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -224,6 +224,34 @@ fn json_and_summary() {
     );
 }
 
+/// `nfsim run --summary` ends with `nfacct list` after the run: the
+/// kernel's own output after the last packet of the recording.
+#[test]
+fn summary_prints_nfacct_list_as_the_kernel() {
+    let scn = root().join("tests/traces/nfacct-count.toml");
+    let json = root().join("tests/traces/nfacct-count.json");
+    let (code, out, err) = nfsim(&["run", "--summary", s(&scn)]);
+    assert_eq!(code, 0, "{err}");
+    let t: Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).expect("trace")).expect("JSON");
+    let last = t["packets"]
+        .as_array()
+        .expect("packets")
+        .last()
+        .expect("a packet");
+    let kernel: Vec<&str> = last["expect"]["nfacct"]
+        .as_array()
+        .expect("recorded nfacct list")
+        .iter()
+        .map(|l| l.as_str().expect("line"))
+        .collect();
+    assert_eq!(kernel.len(), 7);
+    let (_, list) = out
+        .split_once("nfacct list:\n")
+        .expect("nfacct list printed");
+    assert_eq!(list.lines().collect::<Vec<_>>(), kernel);
+}
+
 #[test]
 fn rules_by_path() {
     let rules = scratch(

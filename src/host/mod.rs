@@ -179,6 +179,12 @@ pub struct HostConfig {
     /// [`Host::send`] (`--log-uid`, `-m owner`); the reference recorder
     /// sends as root from a raw socket.
     pub sender_owner: Option<(u32, u32)>,
+    /// The namespace's nfacct objects (`nfacct add NAME`, in this order),
+    /// which `-m nfacct --nfacct-name NAME` needs and counts into: each
+    /// once, not empty, longer than 31 bytes cut as `nfacct add` cuts them
+    /// ([`object_name`](crate::model::matches::nfacct::object_name)).
+    /// Objects with a quota are not modelled.
+    pub nfacct: Vec<crate::model::ByteStr>,
 }
 
 impl Default for HostConfig {
@@ -190,11 +196,31 @@ impl Default for HostConfig {
             hz: 250,
             seed: 0,
             sender_owner: Some((0, 0)),
+            nfacct: Vec::new(),
         }
     }
 }
 
 impl HostConfig {
+    /// The same configuration with one more nfacct object (`nfacct add
+    /// NAME`).
+    ///
+    /// ```
+    /// use nfsim::host::{Host, HostConfig};
+    /// use nfsim::model::Family;
+    /// use nfsim::syntax::{parse_restore, RestoreOptions};
+    /// let cfg = HostConfig::default().nfacct("web");
+    /// let text = "*filter\n-A INPUT -m nfacct --nfacct-name web\nCOMMIT\n";
+    /// let v4 = parse_restore(text, &RestoreOptions::new(Family::Ipv4).with_nfacct(&cfg.nfacct)).unwrap();
+    /// let host = Host::new(&cfg, &v4, &nfsim::model::Ruleset::new(Family::Ipv6)).unwrap();
+    /// assert_eq!(host.nfacct_list(),
+    ///     "{ pkts = 00000000000000000000, bytes = 00000000000000000000 } = web;\n");
+    /// assert!(Host::new(&HostConfig::default(), &v4, &nfsim::model::Ruleset::new(Family::Ipv6)).is_err());
+    /// ```
+    pub fn nfacct(mut self, name: impl Into<crate::model::ByteStr>) -> HostConfig {
+        self.nfacct.push(name.into());
+        self
+    }
     /// The same configuration with one more sysctl (a [`Sysctl`], whose
     /// name was checked when it was made).
     ///
@@ -615,6 +641,9 @@ fn register_shared(
             for (k, m) in r.matches.iter().enumerate() {
                 let id = match m {
                     Match::Recent(x) => shared.recent_register(&x.name, x.mask, x.hit_count),
+                    // nfacct_mt_checkentry: nfnl_acct_find_get (the
+                    // name was checked by validate_with_nfacct).
+                    Match::Nfacct(x) => shared.nfacct.find(x.name.as_bytes()),
                     Match::Hashlimit(x) => shared.hashlimit_register(
                         &x.name,
                         family == Family::Ipv6,
@@ -705,8 +734,34 @@ impl CompiledRules {
     /// # Errors
     /// As [`Host::new`] for its rulesets.
     pub fn new(v4: &Ruleset, v6: &Ruleset) -> Result<CompiledRules, HostError> {
+        CompiledRules::with_nfacct(v4, v6, &[])
+    }
+
+    /// As [`CompiledRules::new`], for rulesets whose `-m nfacct` rules name
+    /// the accounting objects `nfacct` (which the hosts that share these
+    /// rules declare in [`HostConfig::nfacct`]).
+    ///
+    /// ```
+    /// use nfsim::host::CompiledRules;
+    /// use nfsim::model::{ByteStr, Family, Ruleset};
+    /// use nfsim::syntax::{parse_restore, RestoreOptions};
+    /// let objects = [ByteStr::from("web")];
+    /// let text = "*filter\n-A INPUT -m nfacct --nfacct-name web\nCOMMIT\n";
+    /// let v4 = parse_restore(text, &RestoreOptions::new(Family::Ipv4).with_nfacct(&objects)).unwrap();
+    /// let v6 = Ruleset::new(Family::Ipv6);
+    /// assert!(CompiledRules::new(&v4, &v6).is_err());
+    /// assert!(CompiledRules::with_nfacct(&v4, &v6, &objects).is_ok());
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Host::new`] for its rulesets.
+    pub fn with_nfacct(
+        v4: &Ruleset,
+        v6: &Ruleset,
+        nfacct: &[crate::model::ByteStr],
+    ) -> Result<CompiledRules, HostError> {
         for rs in [v4, v6] {
-            crate::syntax::validate(rs).map_err(HostError::Ruleset)?;
+            crate::syntax::validate_with_nfacct(rs, nfacct).map_err(HostError::Ruleset)?;
         }
         Ok(CompiledRules {
             v4: compile_prog(v4)?,
@@ -864,9 +919,23 @@ impl Host {
         }
         // A typed ruleset is checked as iptables-restore checks text: one
         // that iptables would refuse never loads.
+        // nfacct add (libnetfilter_acct, nfnl_acct_new): names cut to 31
+        // bytes, -EINVAL for an empty one, -EBUSY for one that exists.
+        let mut nfacct: Vec<crate::model::ByteStr> = Vec::with_capacity(cfg.nfacct.len());
+        for (k, n) in cfg.nfacct.iter().enumerate() {
+            let bad = |m: &str| HostError::Config {
+                field: format!("nfacct[{k}]"),
+                message: format!("`{n}': nfacct add: {m}"),
+            };
+            let name = crate::model::matches::nfacct::object_name(n).map_err(bad)?;
+            if nfacct.contains(&name) {
+                return Err(bad("Device or resource busy"));
+            }
+            nfacct.push(name);
+        }
         if compiled.is_none() {
             for rs in [v4, v6] {
-                crate::syntax::validate(rs).map_err(HostError::Ruleset)?;
+                crate::syntax::validate_with_nfacct(rs, &nfacct).map_err(HostError::Ruleset)?;
             }
         }
         let mut ctcfg = CtConfig::default();
@@ -1030,6 +1099,9 @@ impl Host {
             message: e.to_string(),
         })?;
         let mut shared = crate::engine::shared::SharedTables::default();
+        for n in nfacct {
+            shared.nfacct_add(n);
+        }
         let own;
         let rules = match compiled {
             Some(r) => r,
@@ -1099,6 +1171,21 @@ impl Host {
     /// ```
     pub fn device_index(&self, name: &str) -> Option<usize> {
         self.devs.iter().position(|d| d.name == name)
+    }
+    /// What `nfacct list` would print now: one line per nfacct object
+    /// ([`HostConfig::nfacct`]), in creation order, with the packets and
+    /// bytes `-m nfacct` counted (`nfnl_acct_update`; names that are not
+    /// UTF-8 are shown lossily). Empty without objects.
+    pub fn nfacct_list(&self) -> String {
+        self.shared.nfacct.list_text()
+    }
+
+    /// The packets and bytes counted into the nfacct object `name`
+    /// (`nfacct get NAME`), or `None` if it does not exist.
+    pub fn nfacct_counters(&self, name: &str) -> Option<(u64, u64)> {
+        let id = self.shared.nfacct.find(name.as_bytes())?;
+        let o = &self.shared.nfacct.objects[id as usize];
+        Some((o.pkts, o.bytes))
     }
 
     /// The connection tracking table.

@@ -100,7 +100,7 @@ pub(crate) struct ExtCtx<'a> {
 
 /// What the kernel's `checkentry` sees at commit.
 #[derive(Debug, Clone)]
-pub(crate) struct CheckCtx {
+pub(crate) struct CheckCtx<'a> {
     /// Family.
     pub family: Family,
     /// Table.
@@ -114,6 +114,9 @@ pub(crate) struct CheckCtx {
     /// Whether one of the rule's matches is `-m tcp` whose compared flags
     /// include SYN, not inverted (xt_TCPMSS.c `find_syn_match`).
     pub tcp_syn_match: bool,
+    /// The nfacct objects of the namespace (`nfnl_acct_find_get` looks
+    /// names up in them).
+    pub nfacct: &'a [crate::model::ByteStr],
 }
 
 /// The argument cursor an option's parser reads from: the option's own

@@ -114,6 +114,10 @@ pub struct HostSpec {
     /// Sysctls.
     #[serde(default)]
     pub sysctl: BTreeMap<String, i64>,
+    /// nfacct objects created before the rules load (`nfacct add NAME`,
+    /// in this order; [`HostConfig::nfacct`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nfacct: Vec<String>,
 }
 
 /// The rules section.
@@ -201,6 +205,10 @@ pub struct Expect {
     /// LOG lines.
     #[serde(default)]
     pub log: Vec<String>,
+    /// What `nfacct list` prints after the packet, line by line (absent
+    /// when the host has no nfacct objects).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nfacct: Vec<String>,
 }
 
 /// One packet of a trace.
@@ -565,6 +573,7 @@ impl TraceFile {
             hz: self.recorded_with.hz,
             seed: 0,
             sender_owner: Some((0, 0)),
+            nfacct: self.host.nfacct.iter().map(|n| n.as_str().into()).collect(),
         })
     }
 
@@ -583,6 +592,8 @@ impl TraceFile {
     /// assert_eq!((v4.tables.len(), v6.tables.len()), (1, 0));
     /// ```
     pub fn rulesets(&self) -> Result<(Ruleset, Ruleset), ReplayError> {
+        let nfacct: Vec<crate::model::ByteStr> =
+            self.host.nfacct.iter().map(|n| n.as_str().into()).collect();
         let load = |text: &Option<String>,
                     hex: &Option<String>,
                     family: Family|
@@ -609,7 +620,7 @@ impl TraceFile {
             } else {
                 field.to_string()
             };
-            parse_restore(&input, &RestoreOptions::new(family))
+            parse_restore(&input, &RestoreOptions::new(family).with_nfacct(&nfacct))
                 .map_err(|e| ReplayError::new(ReplayErrorKind::Rules, format!("{field}:{e}")))
         };
         Ok((
@@ -739,6 +750,7 @@ pub fn observe(host: &Host, out: &Outcome, now: Instant, records: Vec<String>) -
         emitted,
         conntrack,
         log: out.logs().map(str::to_string).collect(),
+        nfacct: host.nfacct_list().lines().map(str::to_string).collect(),
     }
 }
 
@@ -769,10 +781,12 @@ pub struct Agreement {
     pub conntrack: bool,
     /// `log` equal.
     pub log: bool,
+    /// `nfacct` equal (the `nfacct list` lines: names and counters).
+    pub nfacct: bool,
 }
 
 impl Agreement {
-    /// All five fields agree.
+    /// All six fields agree.
     ///
     /// ```
     /// use nfsim::replay::*;
@@ -789,7 +803,7 @@ impl Agreement {
     /// assert!(compare(&ours[0], &ours[0]).all() && !compare(&ours[0], &other).all());
     /// ```
     pub fn all(&self) -> bool {
-        self.trace && self.local && self.emitted && self.conntrack && self.log
+        self.trace && self.local && self.emitted && self.conntrack && self.log && self.nfacct
     }
 }
 
@@ -859,5 +873,6 @@ pub fn compare(kernel: &Expect, ours: &Expect) -> Agreement {
         emitted: k == o && o_valid,
         conntrack,
         log: kernel.log == ours.log,
+        nfacct: kernel.nfacct == ours.nfacct,
     }
 }

@@ -22,7 +22,7 @@ use crate::model::{
 /// assert!(o.counters && !o.noflush);
 /// ```
 #[derive(Debug, Clone, Copy)]
-pub struct RestoreOptions {
+pub struct RestoreOptions<'a> {
     /// `iptables-restore` (IPv4) or `ip6tables-restore` (IPv6).
     pub family: Family,
     /// `--counters`: take `[p:b]` on rules and chain lines.
@@ -46,16 +46,32 @@ pub struct RestoreOptions {
     ///     "iptables table filter, chain INPUT, rule 1: x_tables: tcp match: only valid for protocol 6");
     /// ```
     pub kernel_checks: bool,
+    /// The nfacct objects that exist in the namespace (`nfacct add NAME`),
+    /// which `-m nfacct --nfacct-name NAME` needs at commit
+    /// (xt_nfacct.c `nfacct_mt_checkentry`); none by default, as on a
+    /// fresh host.
+    ///
+    /// ```
+    /// use nfsim::model::{ByteStr, Family};
+    /// use nfsim::syntax::{parse_restore, RestoreOptions};
+    /// let text = "*filter\n-A INPUT -m nfacct --nfacct-name web\nCOMMIT\n";
+    /// let o = RestoreOptions::new(Family::Ipv4);
+    /// assert_eq!(parse_restore(text, &o).unwrap_err().message,
+    ///     "xt_nfacct: accounting object `web' does not exist");
+    /// let objects = [ByteStr::from("web")];
+    /// assert!(parse_restore(text, &o.with_nfacct(&objects)).is_ok());
+    /// ```
+    pub nfacct: &'a [crate::model::ByteStr],
 }
 
-impl RestoreOptions {
-    /// Defaults: no counters, flush, the kernel's checks.
+impl RestoreOptions<'static> {
+    /// Defaults: no counters, flush, the kernel's checks, no nfacct objects.
     ///
     /// ```
     /// use nfsim::model::Family;
     /// use nfsim::syntax::RestoreOptions;
     /// let o = RestoreOptions::new(Family::Ipv4);
-    /// assert!(!o.counters && !o.noflush && o.kernel_checks);
+    /// assert!(!o.counters && !o.noflush && o.kernel_checks && o.nfacct.is_empty());
     /// ```
     pub fn new(family: Family) -> Self {
         RestoreOptions {
@@ -63,6 +79,20 @@ impl RestoreOptions {
             counters: false,
             noflush: false,
             kernel_checks: true,
+            nfacct: &[],
+        }
+    }
+}
+
+impl RestoreOptions<'_> {
+    /// The same options with these nfacct objects existing.
+    pub fn with_nfacct<'b>(self, objects: &'b [crate::model::ByteStr]) -> RestoreOptions<'b> {
+        RestoreOptions {
+            family: self.family,
+            counters: self.counters,
+            noflush: self.noflush,
+            kernel_checks: self.kernel_checks,
+            nfacct: objects,
         }
     }
 }
@@ -161,7 +191,7 @@ fn restore_lines<'a>(
                 .ok_or_else(|| fail(1, ErrorKind::Syntax, "internal".into()))?;
             let t = w.finish();
             if opts.kernel_checks {
-                commit_check(&t).map_err(|m| fail(0, ErrorKind::Kernel, m))?;
+                commit_check(&t, opts.nfacct).map_err(|m| fail(0, ErrorKind::Kernel, m))?;
             }
             // Commit: replace or create the table, keeping print order.
             if let Some(i) = rs.tables.iter().position(|x| x.kind == t.kind) {
@@ -742,13 +772,16 @@ fn delete_chain(w: &mut Work, name: &[u8]) -> Result<(), String> {
 /// (net/ipv4/netfilter/ip_tables.c `translate_table`): every jump names a
 /// user chain, `mark_source_chains` (loops, and the hooks each rule is
 /// reachable from), then every extension's `checkentry` with those hooks.
-fn commit_check(t: &Table) -> Result<(), String> {
-    commit_check_at(t).map_err(|(_, m)| m)
+fn commit_check(t: &Table, nfacct: &[crate::model::ByteStr]) -> Result<(), String> {
+    commit_check_at(t, nfacct).map_err(|(_, m)| m)
 }
 
 /// [`commit_check`], with the chain and rule (indices) a refused rule is
 /// at, when it is one rule's `checkentry` that refused.
-fn commit_check_at(t: &Table) -> Result<(), (Option<(usize, usize)>, String)> {
+fn commit_check_at(
+    t: &Table,
+    nfacct: &[crate::model::ByteStr],
+) -> Result<(), (Option<(usize, usize)>, String)> {
     let index: HashMap<&[u8], usize> = t
         .chains
         .iter()
@@ -788,6 +821,7 @@ fn commit_check_at(t: &Table) -> Result<(), (Option<(usize, usize)>, String)> {
                 tcp_syn_match: r.matches.iter().any(|m| {
                     matches!(m, crate::model::Match::Tcp(t) if t.flg_cmp & 0x02 != 0 && !t.flags_inv)
                 }),
+                nfacct,
             };
             for m in &r.matches {
                 m.check(&ctx).map_err(|m| (Some((ci, ri)), m))?;
@@ -877,6 +911,20 @@ impl std::error::Error for ValidationError {}
 ///     "iptables table filter, chain INPUT, rule 1: x_tables: tcp match: only valid for protocol 6");
 /// ```
 pub fn validate(rs: &crate::model::Ruleset) -> Result<(), ValidationError> {
+    validate_with_nfacct(rs, &[])
+}
+
+/// [`validate`] in a namespace where these nfacct objects exist
+/// (`-m nfacct` needs its object: xt_nfacct.c `nfacct_mt_checkentry`).
+/// [`Host::new`](crate::host::Host::new) runs it with
+/// [`HostConfig::nfacct`](crate::host::HostConfig::nfacct).
+///
+/// # Errors
+/// As [`validate`].
+pub fn validate_with_nfacct(
+    rs: &crate::model::Ruleset,
+    nfacct: &[crate::model::ByteStr],
+) -> Result<(), ValidationError> {
     for t in &rs.tables {
         let err = |chain: Option<&[u8]>, rule: Option<usize>, message: String| ValidationError {
             family: rs.family,
@@ -943,7 +991,7 @@ pub fn validate(rs: &crate::model::Ruleset) -> Result<(), ValidationError> {
                 parse_command(&words, rs.family, t.kind, 1, &exists).map_err(|e| at(e.message))?;
             }
         }
-        commit_check_at(t).map_err(|(loc, m)| match loc {
+        commit_check_at(t, nfacct).map_err(|(loc, m)| match loc {
             Some((ci, ri)) => err(Some(t.chains[ci].name.as_bytes()), Some(ri + 1), m),
             None => err(None, None, m),
         })?;

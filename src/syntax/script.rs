@@ -47,6 +47,8 @@ pub enum LineKind {
     Assignment,
     /// Not an iptables command: skipped, with the reason.
     Skipped(String),
+    /// `nfacct add NAME`: an nfacct object created ([`Script::nfacct`]).
+    NfacctAdded,
     /// An iptables command iptables refuses: the error, at the line, with
     /// iptables' message. The script goes on, as a shell script does.
     Failed(Error),
@@ -70,6 +72,9 @@ pub struct Script {
     /// Each command of the script with its 1-based line (blank and comment
     /// lines are not listed).
     pub lines: Vec<(usize, LineKind)>,
+    /// The nfacct objects that exist after the script: those given to
+    /// [`parse_script_with_nfacct`], then each `nfacct add NAME` line's.
+    pub nfacct: Vec<crate::model::ByteStr>,
 }
 
 impl Script {
@@ -362,6 +367,9 @@ fn run_command(
     let Some((prog, rest)) = w.split_first() else {
         return Ok(LineKind::Skipped("empty command".into()));
     };
+    if prog == "nfacct" || prog.ends_with("/nfacct") {
+        return nfacct_command(rest, line, script);
+    }
     let Some(family) = program_family(prog) else {
         return Ok(LineKind::Skipped(format!(
             "`{prog}' is not an iptables command"
@@ -428,7 +436,8 @@ fn run_command(
     let opts = RestoreOptions {
         noflush: true,
         ..RestoreOptions::new(family)
-    };
+    }
+    .with_nfacct(&script.nfacct);
     let prog_name = match family {
         Family::Ipv4 => "iptables",
         Family::Ipv6 => "ip6tables",
@@ -449,6 +458,48 @@ fn run_command(
         err
     })?;
     Ok(LineKind::Applied(family))
+}
+
+/// `nfacct add NAME` (nfacct 1.0.2 `nfacct_cmd_add`, the kernel's
+/// `nfnl_acct_new`): creates the object `-m nfacct` rules need. Other
+/// `nfacct` commands are skipped (they change no object a rule needs,
+/// except `nfacct del`, which nfsim does not model: refused).
+fn nfacct_command(rest: &[String], line: usize, script: &mut Script) -> Result<LineKind, Error> {
+    let fail = |k: ErrorKind, m: String| Err(Error::new(line, 1, k, m));
+    match rest.first().map(String::as_str) {
+        Some("add") => {}
+        Some("del" | "flush") => {
+            return fail(
+                ErrorKind::Unsupported,
+                "nfsim: `nfacct del' / `nfacct flush' are not modelled".into(),
+            )
+        }
+        _ => return Ok(LineKind::Skipped("an nfacct query".into())),
+    }
+    let Some(name) = rest.get(1) else {
+        return fail(
+            ErrorKind::Parameter,
+            "nfacct v1.0.2: missing object name".into(),
+        );
+    };
+    if rest.len() > 2 {
+        return fail(
+            ErrorKind::Unsupported,
+            "nfsim: nfacct objects with a quota are not modelled".into(),
+        );
+    }
+    let n = match crate::model::matches::nfacct::object_name(name.as_bytes()) {
+        Ok(n) => n,
+        Err(e) => return fail(ErrorKind::Parameter, format!("nfacct v1.0.2: error: {e}")),
+    };
+    if script.nfacct.contains(&n) {
+        return fail(
+            ErrorKind::Parameter,
+            "nfacct v1.0.2: error: Device or resource busy".into(),
+        );
+    }
+    script.nfacct.push(n);
+    Ok(LineKind::NfacctAdded)
 }
 
 /// Applies a script of iptables commands to empty rulesets. A command
@@ -480,10 +531,34 @@ fn run_command(
 /// assert_eq!(s.v4.tables[0].chains.len(), 4);
 /// ```
 pub fn parse_script(input: &str) -> Result<Script, Error> {
+    parse_script_with_nfacct(input, &[])
+}
+
+/// [`parse_script`] on a host where these nfacct objects exist (`nfacct
+/// add NAME` lines of the script add more).
+///
+/// # Errors
+/// As [`parse_script`].
+///
+/// ```
+/// use nfsim::model::ByteStr;
+/// use nfsim::syntax::script::{parse_script, parse_script_with_nfacct};
+/// let text = "nfacct add web\niptables -A INPUT -m nfacct --nfacct-name web\n\
+///     iptables -A INPUT -m nfacct --nfacct-name mail\n";
+/// assert_eq!(parse_script(text).unwrap().errors().count(), 1);
+/// let s = parse_script_with_nfacct(text, &[ByteStr::from("mail")]).unwrap();
+/// assert_eq!(s.errors().count(), 0);
+/// assert_eq!(s.nfacct, ["mail", "web"]);
+/// ```
+pub fn parse_script_with_nfacct(
+    input: &str,
+    nfacct: &[crate::model::ByteStr],
+) -> Result<Script, Error> {
     let mut script = Script {
         v4: Ruleset::new(Family::Ipv4),
         v6: Ruleset::new(Family::Ipv6),
         lines: Vec::new(),
+        nfacct: nfacct.to_vec(),
     };
     let mut vars: Vec<(String, String)> = Vec::new();
     let mut logical = String::new();

@@ -459,6 +459,13 @@ def normalize_scenario(raw: dict) -> dict:
     interfaces = host.get("interfaces") or [json.loads(json.dumps(i)) for i in STANDARD_INTERFACES]
     routes = host.get("routes", STANDARD_ROUTES if "interfaces" not in host else [])
     sysctl = dict(host.get("sysctl", {}))
+    # nfacct objects (`nfacct add NAME` before the rules load, for -m nfacct)
+    nfacct = list(host.get("nfacct", []))
+    for n in nfacct:
+        if not isinstance(n, str) or not 1 <= len(n.encode()) <= 31 or "\0" in n:
+            raise ScenarioError(f"host.nfacct: {n!r} is not an nfacct name (1 to 31 bytes)")
+    if len(set(nfacct)) != len(nfacct):
+        raise ScenarioError("host.nfacct: a name given twice")
     sysctl.setdefault("net.ipv4.ip_forward", 0)
     sysctl.setdefault("net.ipv6.conf.all.forwarding", 0)
     names = set()
@@ -549,7 +556,8 @@ def normalize_scenario(raw: dict) -> dict:
     return {
         "name": raw["name"],
         "description": raw.get("description", ""),
-        "host": {"interfaces": interfaces, "routes": routes, "sysctl": sysctl},
+        "host": {"interfaces": interfaces, "routes": routes, "sysctl": sysctl}
+        | ({"nfacct": nfacct} if nfacct else {}),
         "rules": rules,
         "packets": packets,
     }
@@ -770,6 +778,9 @@ class Recorder:
                 self.ns_sysctl(hn, name, value)
         run(ipn + ["xfrm", "policy", "add", "dir", "in", "action", "block"])
         run(ipn + ["-6", "xfrm", "policy", "add", "dir", "in", "action", "block"])
+        # nfacct objects, before the rules that name them
+        for n in h.get("nfacct", []):
+            run(["ip", "netns", "exec", hn, "nfacct", "add", n])
         # rules
         for fam, tool in (("ipv4", "iptables-legacy"), ("ipv6", "ip6tables-legacy")):
             data = rules_bytes(self.scn, fam)
@@ -886,6 +897,11 @@ class Recorder:
                 if k.strip() == "XfrmInPolBlock":
                     return int(v)
         raise RuntimeError("no XfrmInPolBlock in /proc/net/xfrm_stat")
+
+    def nfacct_list(self) -> list[str]:
+        """The lines `nfacct list` prints in the host namespace."""
+        out = run(["ip", "netns", "exec", self.host_ns, "nfacct", "list"]).stdout
+        return [l for l in out.splitlines() if l]
 
     def conntrack(self) -> list[dict]:
         out = []
@@ -1005,6 +1021,8 @@ class Recorder:
             rec["at_ms"] = round((now - t_first) * 1000.0, 3)
             rec["hex"] = p["bytes"].hex()
             rec["expect"] = {"trace": trace, "local": local, "emitted": emitted, "conntrack": ct, "log": log}
+            if self.scn["host"].get("nfacct"):
+                rec["expect"]["nfacct"] = self.nfacct_list()
             self.log(f"[{i}] {rec['at_ms']:.1f} {trace} local={local} emitted={len(emitted)} ct={len(ct)}")
             packets_out.append(rec)
         return packets_out

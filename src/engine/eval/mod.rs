@@ -66,6 +66,7 @@ pub fn match_supported(m: &Match) -> bool {
         Match::Hashlimit(_) => true,
         Match::Rpfilter(_) => true,
         Match::Policy(_) => true,
+        Match::Nfacct(_) => true,
         _ => false,
     }
 }
@@ -183,6 +184,7 @@ pub fn eval_match<E: Env>(
         Match::Recent(x) => misc::recent_mt(x, pkt, st, env).into(),
         Match::Hashlimit(x) => misc::hashlimit_mt(x, pkt, st, env),
         Match::Rpfilter(x) => misc::rpfilter_mt(x, pkt, env).into(),
+        Match::Nfacct(_) => misc::nfacct_mt(pkt, st, env).into(),
         // policy_mt (net/netfilter/xt_policy.c): match_policy_in finds no
         // sec_path and match_policy_out no dst->xfrm bundle on a host
         // without IPsec states (nfsim models none: the reference recorder's

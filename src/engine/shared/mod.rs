@@ -13,6 +13,7 @@
 
 mod connlimit;
 mod hashlimit;
+mod nfacct;
 mod recent;
 
 pub use connlimit::{skb_tuple, ConnLookup, SkbConn};
@@ -30,6 +31,20 @@ pub struct SharedTables {
     conncount: Vec<CountData>,
     recent: Vec<RecentTable>,
     hashlimit: Vec<HashTable>,
+    /// The namespace's nfacct objects (`-m nfacct`).
+    pub(crate) nfacct: nfacct::AcctList,
+}
+
+impl SharedTables {
+    /// Creates the namespace's nfacct objects (`nfacct add NAME`, in
+    /// order), counters at zero.
+    pub(crate) fn nfacct_add(&mut self, name: crate::model::ByteStr) {
+        self.nfacct.objects.push(nfacct::NfAcct {
+            name,
+            pkts: 0,
+            bytes: 0,
+        });
+    }
 }
 
 #[cfg(test)]
