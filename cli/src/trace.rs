@@ -157,11 +157,6 @@ fn parse_packets(args: &[String]) -> Result<Vec<Item>, String> {
         n += 1;
         let q = Question::parse(text).map_err(|e| format!("packet {n} `{text}`: {e}"))?;
         let bytes = q.build().map_err(|e| format!("packet {n} `{text}`: {e}"))?;
-        if q.mark.is_some() {
-            return Err(format!(
-                "packet {n} `{text}`: `mark` is not supported yet: nfsim's host takes no packet mark with a packet"
-            ));
-        }
         items.push(Item {
             text: text.to_string(),
             q,
@@ -1193,12 +1188,15 @@ pub(crate) fn run(
         let now = Instant::from_millis_f64(it.at_ms);
         let before = ct_snapshot(&host, now);
         explain.clear();
+        // `mark N`: skb->mark as the packet arrives (set before PREROUTING)
+        // or as a socket with SO_MARK sends it.
+        let mark = it.q.mark.unwrap_or(0);
         match &it.q.direction {
             Direction::In(d) => {
                 let dev = host.device_index(d).unwrap_or(0);
-                host.receive(dev, &it.bytes, now, &mut out, &mut explain);
+                host.receive_marked(dev, &it.bytes, mark, now, &mut out, &mut explain);
             }
-            Direction::Out => host.send(&it.bytes, now, &mut out, &mut explain),
+            Direction::Out => host.send_marked(&it.bytes, mark, now, &mut out, &mut explain),
         }
         let rs = match family_of(&it.q) {
             Family::Ipv4 => &v4,
