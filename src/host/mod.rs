@@ -1137,8 +1137,9 @@ impl Host {
         f.states[kind as usize].as_ref()
     }
 
-    /// Writes the host's live counters (what its packets so far added, on
-    /// top of the counters it was built with) into `rs`, the ruleset of
+    /// Writes the host's live counters (what its packets added since it
+    /// was built: they start at zero, as after `iptables-restore` without
+    /// `-c`) into `rs`, the ruleset of
     /// `rs.family` the host was built from: each rule's `[packets:bytes]`
     /// and each built-in chain's policy counters, as `iptables -L -v` and
     /// `iptables-save -c` read them from the kernel (`get_counters`). Tables
