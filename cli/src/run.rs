@@ -38,6 +38,7 @@ Examples:
   nfsim run --summary big.toml                       (verdict counts only)
   nfsim run --pcap-in capture.pcapng --in-dev eth0 --rules rules.v4 --host host.toml
   nfsim run scenario.toml --pcap-out emitted.pcapng   (then: tcpdump -r emitted.pcapng)
+  nfsim run --summary scenario.toml --list -x         (then iptables -L -n -v -x with the run's counters)
 
 SCENARIO is the kernel recorder's format (tools/kernel-oracle/README.md):
 host, rules (inline, as hex, or `ipv4_file`/`ipv6_file` beside it),
@@ -120,6 +121,28 @@ pub(crate) struct RunArgs {
     /// and standard output is not, or with --summary).
     #[arg(long)]
     pub no_progress: bool,
+    /// After the run, print `iptables -L -n -v` with the counters the run
+    /// produced (as `nfsim list` prints it; with --list-table, --exact,
+    /// --line-numbers, --list-ipv6).
+    #[arg(long, conflicts_with_all = ["json", "dump_packets"])]
+    pub list: bool,
+    /// The table --list prints (`-t`), `filter` when absent.
+    #[arg(
+        long,
+        value_name = "TABLE",
+        requires = "list",
+        default_value = "filter"
+    )]
+    pub list_table: String,
+    /// --list prints the IPv6 ruleset (`ip6tables -L`).
+    #[arg(long, requires = "list")]
+    pub list_ipv6: bool,
+    /// --list prints exact counters (`-x`) instead of K, M, G.
+    #[arg(short = 'x', long, requires = "list")]
+    pub exact: bool,
+    /// --list prints rule numbers (`--line-numbers`).
+    #[arg(long, requires = "list")]
+    pub line_numbers: bool,
 }
 
 /// Both sinks at once: the explanation the printer needs and the TRACE
@@ -1014,6 +1037,7 @@ pub(crate) fn run(
             fail!(1, "{e}");
         }
     }
+    let mut code = ExitCode::SUCCESS;
     match r.mode {
         Mode::Summary => {
             writeln!(r.w, "{} packets", r.n)?;
@@ -1034,12 +1058,53 @@ pub(crate) fn run(
             }
             writeln!(r.w, "{}/{} packets agree", r.agree, r.expected)?;
             if r.agree != r.expected {
-                return Ok(ExitCode::from(1));
+                code = ExitCode::from(1);
             }
         }
         Mode::Show { .. } => {}
     }
-    Ok(ExitCode::SUCCESS)
+    if a.list {
+        let listing = match list_after(a, &r) {
+            Ok(b) => b,
+            Err(e) => fail!(1, "--list: {e}"),
+        };
+        r.w.write_all(&listing)?;
+    }
+    Ok(code)
+}
+
+/// `iptables [-t TABLE] -L -n -v [-x] [--line-numbers]` after the run: the
+/// ruleset with the host's live counters (`Host::copy_counters`).
+fn list_after<W: Write>(a: &RunArgs, r: &Runner<'_, W>) -> Result<Vec<u8>, String> {
+    use nfsim::model::Table;
+    use nfsim::syntax::list::{list_numeric, ListOptions};
+    let (prog, mut rs) = if a.list_ipv6 {
+        ("ip6tables", r.v6.clone())
+    } else {
+        ("iptables", r.v4.clone())
+    };
+    let Ok(kind) = a.list_table.parse::<TableKind>() else {
+        return Err(format!(
+            "{prog}: can't initialize {prog} table `{}': Table does not exist (do you need to insmod?)",
+            a.list_table
+        ));
+    };
+    r.host.copy_counters(&mut rs)?;
+    // A table the ruleset does not hold lists empty, as the kernel
+    // instantiates it on first use (as `nfsim list`).
+    let empty = Table::new(kind, rs.family);
+    let table = rs.table(kind).unwrap_or(&empty);
+    list_numeric(
+        table,
+        None,
+        ListOptions {
+            verbose: true,
+            exact: a.exact,
+            line_numbers: a.line_numbers,
+            rulenum: None,
+        },
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// A packet time nfsim's clock can hold.

@@ -31,6 +31,7 @@ Examples:
         'out udp 192.0.2.1:5353 > 203.0.113.53:53'
   nfsim trace -6 rules.v6 'in eth0 tcp [2001:db8::2]:40000 > [2001:db8::1]:443 syn'
   nfsim trace --json --host trace.json rules.v4 'in eth0 udp 203.0.113.5:1 > 192.0.2.1:53'
+  nfsim trace rules.v4 'in eth0 udp 203.0.113.5:1 > 192.0.2.1:53 mark 0x5'
 
 Packets (one argument each):
   in DEV PROTO SRC[:PORT] > DST[:PORT] [OPTION...]   arrives on device DEV
@@ -40,6 +41,7 @@ Packets (one argument each):
           mss N | wscale N | sackok | ts VAL ECR | nop | eol   (TCP options, in order)
           icmp-id N | icmp-seq N | ttl N | tos N | id N | df | flow N | len N
           payload HEX | frag OFFSET LEN (only that fragment of the datagram)
+          mark N   (skb->mark as it arrives, or the sending socket's SO_MARK)
           hbh | dstopts | rh TYPE SEGLEFT  (IPv6 extension headers, in order)
   +500ms, +5s (a word of its own, or before a packet) move the clock on;
   @2s sets it (time since the first packet).";
@@ -162,11 +164,6 @@ fn parse_packets(args: &[String]) -> Result<Vec<Item>, String> {
         n += 1;
         let q = Question::parse(text).map_err(|e| format!("packet {n} `{text}`: {e}"))?;
         let bytes = q.build().map_err(|e| format!("packet {n} `{text}`: {e}"))?;
-        if q.mark.is_some() {
-            return Err(format!(
-                "packet {n} `{text}`: `mark` is not supported yet: nfsim's host takes no packet mark with a packet"
-            ));
-        }
         items.push(Item {
             text: text.to_string(),
             q,
@@ -1215,12 +1212,15 @@ pub(crate) fn run(
         let now = Instant::from_millis_f64(it.at_ms);
         let before = ct_snapshot(&host, now);
         explain.clear();
+        // `mark N`: skb->mark as the packet arrives (set before PREROUTING)
+        // or as a socket with SO_MARK sends it.
+        let mark = it.q.mark.unwrap_or(0);
         match &it.q.direction {
             Direction::In(d) => {
                 let dev = host.device_index(d).unwrap_or(0);
-                host.receive(dev, &it.bytes, now, &mut out, &mut explain);
+                host.receive_marked(dev, &it.bytes, mark, now, &mut out, &mut explain);
             }
-            Direction::Out => host.send(&it.bytes, now, &mut out, &mut explain),
+            Direction::Out => host.send_marked(&it.bytes, mark, now, &mut out, &mut explain),
         }
         let rs = match family_of(&it.q) {
             Family::Ipv4 => &v4,

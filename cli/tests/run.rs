@@ -694,3 +694,50 @@ fn a_trace_file_runs_as_replay_checks_it() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.lines().count(), 23);
 }
+
+/// `--list`: `iptables -L -n -v` after the run, with the counters it
+/// produced, checked by hand against SMALL: udp/53 once with a 1-byte
+/// payload (20 + 8 + 1 = 29 bytes), udp/54 once (28), udp/55 three times
+/// (3 x 28 = 84); each REJECT sends a port unreachable (20 + 8 + the 28
+/// bytes it quotes = 56) through OUTPUT, whose policy counts them.
+#[test]
+fn list_after_the_run_has_its_counters() {
+    let p = scratch("small-list.toml", SMALL);
+    let (code, out, err) = nfsim(&["run", "--summary", s(&p), "--list", "--line-numbers"]);
+    assert_eq!(code, 0, "{err}");
+    let want = "5 packets
+  accept: 1
+  drop: 1
+  reject: 3
+Chain INPUT (policy ACCEPT 0 packets, 0 bytes)
+num   pkts bytes target     prot opt in     out     source               destination         
+1        1    29 ACCEPT     17   --  *      *       0.0.0.0/0            0.0.0.0/0            udp dpt:53
+2        1    28 DROP       17   --  *      *       0.0.0.0/0            0.0.0.0/0            udp dpt:54
+3        3    84 REJECT     17   --  *      *       0.0.0.0/0            0.0.0.0/0            udp dpt:55 reject-with icmp-port-unreachable
+
+Chain FORWARD (policy ACCEPT 0 packets, 0 bytes)
+num   pkts bytes target     prot opt in     out     source               destination         
+
+Chain OUTPUT (policy ACCEPT 3 packets, 168 bytes)
+num   pkts bytes target     prot opt in     out     source               destination         
+";
+    assert_eq!(out, want);
+    // Another table, another family: an empty nat table, no IPv6 rules.
+    let (code, out, err) = nfsim(&[
+        "run",
+        "--summary",
+        s(&p),
+        "--list",
+        "--list-table",
+        "nat",
+        "-x",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("Chain POSTROUTING (policy ACCEPT 0 packets, 0 bytes)\n"),
+        "{out}"
+    );
+    let (code, _, err) = nfsim(&["run", s(&p), "--list", "--list-table", "nope"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("table `nope': Table does not exist"), "{err}");
+}

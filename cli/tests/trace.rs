@@ -682,3 +682,49 @@ fn fragments() {
     );
     assert_eq!(r[1]["path"][0]["failed"], "-f");
 }
+
+/// `mark N`: the packet's `skb->mark` as it arrives or as a socket with
+/// SO_MARK sends it; `-m mark` (xt_mark's `mark_mt`: `(skb->mark & mask)
+/// == mark`) decides on it, and a mark set in mangle PREROUTING
+/// (`MARK --set-mark`, `mark_tg`) is what the filter table sees.
+#[test]
+fn packet_mark() {
+    let rules = scratch(
+        "mark.rules",
+        "*mangle\n-A PREROUTING -p udp --dport 7 -j MARK --set-mark 0x5\nCOMMIT\n\
+         *filter\n-A INPUT -m mark --mark 0x5 -j DROP\n-A OUTPUT -m mark --mark 0x9/0xf -j DROP\nCOMMIT\n",
+    );
+    let rules = rules.to_str().expect("path");
+    let r = trace_json(&[
+        rules,
+        "in eth0 tcp 198.51.100.7:1234 > 192.0.2.1:22 syn mark 5",
+        "in eth0 tcp 198.51.100.7:1234 > 192.0.2.1:22 syn",
+        "in eth0 tcp 198.51.100.7:1235 > 192.0.2.1:22 syn mark 6",
+        "in eth0 udp 198.51.100.7:1234 > 192.0.2.1:7",
+        "out udp 192.0.2.1:53 > 198.51.100.7:5353 mark 0x19",
+        "out udp 192.0.2.1:53 > 198.51.100.7:5353",
+    ]);
+    assert_eq!(r.len(), 6);
+    assert_eq!(r[0]["verdict"], "drop");
+    assert_eq!(
+        decided(&r[0]),
+        ("filter".into(), "INPUT".into(), "1".into())
+    );
+    assert_eq!(r[1]["verdict"], "accept");
+    assert_eq!(r[1]["delivered"], "local");
+    assert_eq!(r[2]["verdict"], "accept");
+    // Unmarked on arrival, marked 5 by mangle PREROUTING: filter INPUT sees it.
+    assert_eq!(r[3]["verdict"], "drop");
+    assert_eq!(
+        decided(&r[3]),
+        ("filter".into(), "INPUT".into(), "1".into())
+    );
+    // 0x19 & 0xf == 0x9.
+    assert_eq!(r[4]["verdict"], "drop");
+    assert_eq!(
+        decided(&r[4]),
+        ("filter".into(), "OUTPUT".into(), "1".into())
+    );
+    assert_eq!(r[5]["verdict"], "accept");
+    assert_eq!(r[5]["delivered"], "eth0");
+}

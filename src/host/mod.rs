@@ -1223,4 +1223,66 @@ impl Host {
         };
         f.states[kind as usize].as_ref()
     }
+
+    /// Writes the host's live counters (what its packets added since it
+    /// was built: they start at zero, as after `iptables-restore` without
+    /// `-c`) into `rs`, the ruleset of
+    /// `rs.family` the host was built from: each rule's `[packets:bytes]`
+    /// and each built-in chain's policy counters, as `iptables -L -v` and
+    /// `iptables-save -c` read them from the kernel (`get_counters`). Tables
+    /// the host does not run are left alone; chains or rules of `rs` the
+    /// host's program does not have (another ruleset) are an error.
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let mut rules = parse_restore("*filter\n-A INPUT -p udp -j ACCEPT\nCOMMIT\n",
+    ///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1000, 53).build();
+    /// host.receive(1, &pkt, Instant::ZERO, &mut Outcome::default(), &mut NoTrace);
+    /// host.copy_counters(&mut rules).unwrap();
+    /// let c = rules.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0].counters;
+    /// assert_eq!((c.packets, c.bytes), (1, pkt.len() as u64));
+    /// ```
+    ///
+    /// # Errors
+    /// A chain or rule of `rs` that the host's program does not hold.
+    pub fn copy_counters(&self, rs: &mut Ruleset) -> Result<(), String> {
+        let f = match rs.family {
+            Family::Ipv4 => &self.v4,
+            Family::Ipv6 => &self.v6,
+        };
+        for table in &mut rs.tables {
+            let (Some(prog), Some(state)) = (
+                f.prog.table(table.kind),
+                f.states[table.kind as usize].as_ref(),
+            ) else {
+                continue;
+            };
+            let name = table.kind.name();
+            for c in &prog.chains {
+                let chain = table
+                    .chain_mut(&c.name)
+                    .ok_or_else(|| format!("{name}: no chain {} in the ruleset", c.name))?;
+                for id in c.start.0..=c.tail.0 {
+                    let (packets, bytes) = state.counters[id as usize];
+                    let counters = crate::model::Counters { packets, bytes };
+                    if id == c.tail.0 {
+                        if c.hook.is_some() {
+                            chain.counters = counters;
+                        }
+                    } else {
+                        let n = (id - c.start.0) as usize;
+                        let rule = chain
+                            .rules
+                            .get_mut(n)
+                            .ok_or_else(|| format!("{name}: {} has no rule {}", c.name, n + 1))?;
+                        rule.counters = counters;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }

@@ -129,9 +129,39 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
+        self.receive_marked(dev, pkt, 0, now, out, sink);
+    }
+
+    /// [`Host::receive`] of a packet that arrives with `skb->mark` already
+    /// set to `mark` (by `tc` or an ingress hook before PREROUTING): every
+    /// table sees it (`-m mark`, `MARK`, `CONNMARK --save-mark`). With
+    /// `mark` 0 this is [`Host::receive`].
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let rules = parse_restore("*filter\n-A INPUT -m mark --mark 5 -j DROP\nCOMMIT\n",
+    ///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let mut out = Outcome::default();
+    /// let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(1000, 53).build();
+    /// host.receive_marked(1, &pkt, 5, Instant::ZERO, &mut out, &mut NoTrace);
+    /// assert!(matches!(out.disposition(), Disposition::Dropped { .. }));
+    /// host.receive_marked(1, &pkt, 0, Instant::ZERO, &mut out, &mut NoTrace);
+    /// assert!(!matches!(out.disposition(), Disposition::Dropped { .. }));
+    /// ```
+    pub fn receive_marked<S: TraceSink>(
+        &mut self,
+        dev: usize,
+        pkt: &[u8],
+        mark: u32,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) {
         out.clear();
         let now = self.tick(now);
-        self.queue.push(pkt, JobKind::Rx(dev), None, 0).primary = true;
+        self.queue.push(pkt, JobKind::Rx(dev), None, mark).primary = true;
         self.run_queue(now, out, sink);
     }
 
@@ -162,9 +192,37 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
+        self.send_marked(pkt, 0, now, out, sink);
+    }
+
+    /// [`Host::send`] from a socket with `SO_MARK` set to `mark`
+    /// (`raw_send_hdrinc`: `skb->mark = sockc->mark`): OUTPUT and
+    /// POSTROUTING see it. With `mark` 0 this is [`Host::send`].
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// let rules = parse_restore("*filter\n-A OUTPUT -m mark --mark 0x7 -j DROP\nCOMMIT\n",
+    ///     &RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let cfg = HostConfig::default().interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap());
+    /// let mut host = Host::new(&cfg, &rules, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let mut out = Outcome::default();
+    /// let pkt = PacketBuilder::ipv4([192, 0, 2, 1].into(), [192, 0, 2, 9].into()).udp(53, 1000).build();
+    /// host.send_marked(&pkt, 7, Instant::ZERO, &mut out, &mut NoTrace);
+    /// assert!(matches!(out.disposition(), Disposition::Dropped { .. }));
+    /// host.send_marked(&pkt, 0, Instant::ZERO, &mut out, &mut NoTrace);
+    /// assert_eq!(out.emitted().count(), 1);
+    /// ```
+    pub fn send_marked<S: TraceSink>(
+        &mut self,
+        pkt: &[u8],
+        mark: u32,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) {
         out.clear();
         let now = self.tick(now);
-        let job = self.queue.push(pkt, JobKind::Tx, None, 0);
+        let job = self.queue.push(pkt, JobKind::Tx, None, mark);
         job.hdrincl = true;
         job.primary = true;
         self.run_queue(now, out, sink);
