@@ -30,7 +30,7 @@ pub use bytestr::ByteStr;
 pub use error::{Error, ErrorKind};
 pub use ext::{AddrMask, Iface};
 pub use matches::Match;
-pub use registry::Families;
+pub use registry::{Caps, Families};
 pub use targets::Target;
 
 /// The address family of a ruleset: `iptables` or `ip6tables` (one type
