@@ -9,8 +9,8 @@
 use core::fmt;
 
 use crate::model::ext::{prefix_mask, strtoul_prefix};
+use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 use crate::model::{ByteStr, Family};
-use crate::syntax::addr::{ipv6_ntop, parse_ipv6};
 
 /// A 32-bit value with a mask (`XTTYPE_MARKMASK32`: `value[/mask]`), as
 /// `--mark` of `-m mark` / `-m connmark` takes it. The value is kept as
