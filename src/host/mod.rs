@@ -519,7 +519,8 @@ pub(crate) struct FamilyState {
 /// Whether a ruleset makes the kernel track connections for its family:
 /// some match's or target's `checkentry` calls `nf_ct_netns_get` (state,
 /// conntrack, connmark, connlimit, connbytes, connlabel, helper, cluster,
-/// CONNMARK, CONNSECMARK, SYNPROXY, the NAT targets, CT with options).
+/// CONNMARK, CONNSECMARK, SYNPROXY, the NAT targets, CT with options; each
+/// extension declares it in its `caps`).
 /// Neither a nat table by itself nor `CT --notrack` / `NOTRACK` does
 /// (xt_ct_tg_check returns before `nf_ct_netns_get`; recorded: a nat table
 /// with only LOG rules is never traversed and the conntrack table stays
@@ -538,38 +539,10 @@ pub(crate) struct FamilyState {
 /// assert!(ruleset_needs_conntrack(&rs));
 /// ```
 pub fn ruleset_needs_conntrack(rs: &Ruleset) -> bool {
-    const CT_MATCHES: &[&str] = &[
-        "state",
-        "conntrack",
-        "connmark",
-        "connlimit",
-        "connbytes",
-        "connlabel",
-        "helper",
-        "cluster",
-    ];
-    const CT_TARGETS: &[&str] = &[
-        "CONNMARK",
-        "CONNSECMARK",
-        "SNAT",
-        "DNAT",
-        "MASQUERADE",
-        "REDIRECT",
-        "NETMAP",
-        "SYNPROXY",
-    ];
     rs.tables.iter().any(|t| {
         t.chains.iter().flat_map(|c| c.rules.iter()).any(|r| {
-            r.matches.iter().any(|m| CT_MATCHES.contains(&m.name()))
-                || match &r.verdict {
-                    MVerdict::Ext(crate::model::Target::Ct(c)) => {
-                        use crate::model::targets::ct::CtFlags;
-                        !(c.flags.contains(CtFlags::NOTRACK)
-                            || c.flags.contains(CtFlags::NOTRACK_ALIAS))
-                    }
-                    MVerdict::Ext(tg) => CT_TARGETS.contains(&tg.name()),
-                    _ => false,
-                }
+            r.matches.iter().any(|m| m.caps().needs_conntrack)
+                || matches!(&r.verdict, MVerdict::Ext(tg) if tg.caps().needs_conntrack)
         })
     })
 }

@@ -19,7 +19,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::bytestr::{self, ByteStr};
 use super::{Family, HookMask, TableKind};
-use crate::syntax::argv::Word;
+use crate::model::text::Word;
 
 /// Whether an option takes an argument (getopt's `has_arg`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -378,7 +378,7 @@ impl core::str::FromStr for AddrMask {
         } else {
             Family::Ipv4
         };
-        crate::syntax::addr::parse_one(s, family)
+        crate::model::text::addr::parse_one(s, family)
     }
 }
 

@@ -1,8 +1,12 @@
 //! The typed ruleset model: [`Ruleset`] → [`Table`] → [`Chain`] → [`Rule`].
 //!
-//! This layer knows nothing about text. [`crate::syntax`] builds it from
-//! `iptables-restore` input and prints it back exactly as `iptables-save`
-//! does ([`crate::syntax::save_bytes`]; the [`core::fmt::Display`] impls are the
+//! Extensions own their option text, as libxtables' extensions do: each
+//! parses, prints and checks its options ([`ext`]), and the protocol names
+//! and address text they share with the command parser live here too
+//! (`text`), so `syntax` depends on `model`, never the reverse.
+//! [`crate::syntax`] builds a ruleset from `iptables-restore` input and
+//! prints it back exactly as `iptables-save` does
+//! ([`crate::syntax::save_bytes`]; the [`core::fmt::Display`] impls are the
 //! same text for people, with `\xNN` for bytes that are not UTF-8). Names,
 //! comments, prefixes and patterns are bytes ([`ByteStr`]), as the kernel
 //! keeps them. The engine compiles it into a flat program.
@@ -23,6 +27,7 @@ pub mod names;
 pub(crate) mod registry;
 mod rule;
 pub mod targets;
+pub(crate) mod text;
 
 use core::fmt;
 
@@ -30,7 +35,7 @@ pub use bytestr::ByteStr;
 pub use error::{Error, ErrorKind};
 pub use ext::{AddrMask, Iface};
 pub use matches::Match;
-pub use registry::Families;
+pub use registry::{Caps, Families};
 pub use targets::Target;
 
 /// The address family of a ruleset: `iptables` or `ip6tables` (one type

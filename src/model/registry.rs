@@ -33,6 +33,58 @@ impl Families {
     }
 }
 
+/// What nfsim does with an extension beyond parsing, printing and checking
+/// it (which every variant does): declared once per extension, by
+/// [`super::Match::caps`] and [`super::Target::caps`], and read by the
+/// engine (refuse at compile what it cannot evaluate) and the host (run
+/// conntrack when a rule needs it).
+///
+/// ```
+/// use nfsim::model::Match;
+/// use nfsim::model::matches::state::State;
+/// let caps = Match::State(State::default()).caps();
+/// assert!(caps.evaluable && caps.needs_conntrack);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caps {
+    /// The engine evaluates it with these options; a ruleset using it
+    /// otherwise is refused when compiled, never approximated.
+    pub evaluable: bool,
+    /// It reads or changes conntrack state, so a host whose rules use it
+    /// runs conntrack.
+    pub needs_conntrack: bool,
+}
+
+impl Caps {
+    /// Evaluated, no conntrack.
+    pub const EVAL: Caps = Caps {
+        evaluable: true,
+        needs_conntrack: false,
+    };
+    /// Evaluated, needs conntrack.
+    pub const EVAL_CT: Caps = Caps {
+        evaluable: true,
+        needs_conntrack: true,
+    };
+    /// Parsed and printed only.
+    pub const PARSE_ONLY: Caps = Caps {
+        evaluable: false,
+        needs_conntrack: false,
+    };
+    /// Parsed and printed only; would need conntrack.
+    pub const PARSE_ONLY_CT: Caps = Caps {
+        evaluable: false,
+        needs_conntrack: true,
+    };
+    /// [`Caps::EVAL`] when `evaluable`, else [`Caps::PARSE_ONLY`].
+    pub const fn eval_if(evaluable: bool) -> Caps {
+        Caps {
+            evaluable,
+            needs_conntrack: false,
+        }
+    }
+}
+
 /// Declares an extension enum. Each entry: `"name" [| "alias"...] , families => Variant(path::Type)`.
 macro_rules! extension_enum {
     (

@@ -3,14 +3,7 @@
 
 use super::error::{Error, ErrorKind};
 
-/// One word of a rule line with the column (1-based, in bytes) where it starts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Word {
-    /// The word after quote removal: bytes, as iptables keeps them.
-    pub bytes: Vec<u8>,
-    /// 1-based byte column of its first character in the line.
-    pub col: usize,
-}
+pub(crate) use crate::model::text::Word;
 
 /// The longest word iptables' fixed buffer holds (`struct xt_param_buf`).
 const PARAM_MAX: usize = 1023;

@@ -17,7 +17,6 @@
 //! Every error carries a line, a column and iptables' own message where it
 //! has one. Nothing here panics on any input (a fuzz target checks it).
 
-pub(crate) mod addr;
 pub(crate) mod argv;
 pub(crate) mod command;
 pub mod error;
@@ -27,7 +26,7 @@ pub mod save;
 pub mod script;
 pub mod suggest;
 
-pub use command::{parse_protocol, proto_name};
+pub use crate::model::text::{parse_protocol, proto_name};
 pub use error::{Error, ErrorKind, Problem};
 pub use restore::{
     parse_restore, restore_into, validate, validate_with_nfacct, RestoreOptions, ValidationError,

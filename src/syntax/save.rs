@@ -12,9 +12,9 @@
 
 use core::fmt;
 
-use super::command::proto_name;
 use crate::model::bytestr::Escaped;
 use crate::model::ext::SaveBuf;
+use crate::model::text::proto_name;
 use crate::model::{Chain, Family, Rule, Ruleset, Table, Verdict};
 
 /// Options for printing.

@@ -17,7 +17,7 @@ use crate::engine::state::MatchState;
 use crate::model::matches::addrtype::Addrtype;
 use crate::model::matches::connbytes::{Connbytes, Direction, What};
 use crate::model::matches::rpfilter::Rpfilter;
-use crate::model::matches::string::{Algo, StringMatch};
+use crate::model::matches::string::StringMatch;
 use crate::model::matches::u32::{Op, U32};
 use crate::model::matches::{
     connlimit::Connlimit, connmark::Connmark, helper::Helper, mark::Mark, quota::Quota,
@@ -45,23 +45,6 @@ pub mod rtn {
     pub const BLACKHOLE: u16 = 1 << 6;
     /// `XT_ADDRTYPE_UNREACHABLE`
     pub const UNREACHABLE: u16 = 1 << 7;
-}
-
-/// `u32`: `u32_mt_checkentry` (net/netfilter/xt_u32.c, Linux 6.18) refuses
-/// a shift by more than 31 bits with EINVAL (checked in a netns), so such a
-/// rule is refused here too instead of being evaluated.
-pub(crate) fn u32_supported(u: &U32) -> bool {
-    u.tests.iter().all(|t| {
-        t.location
-            .iter()
-            .all(|&(op, n)| !matches!(op, Some(Op::LeftShift) | Some(Op::RightShift)) || n <= 31)
-    })
-}
-
-/// `string`: the Boyer-Moore and Knuth-Morris-Pratt searches.
-pub(crate) fn string_supported(s: &StringMatch) -> bool {
-    // --algo is mandatory in iptables; fsm needs a token program.
-    matches!(s.algo, Some(Algo::Bm) | Some(Algo::Kmp))
 }
 
 /// `rpfilter_mt` (net/ipv4/netfilter/ipt_rpfilter.c): loopback input
@@ -639,7 +622,7 @@ fn find(text: &[u8], pat: &[u8], icase: bool) -> bool {
 
 /// `u32_match_it` / `u32_mt` (net/netfilter/xt_u32.c): every test must
 /// hold; a read outside the packet makes the whole match false (before the
-/// inversion is applied). Shifts are at most 31 bits ([`u32_supported`]).
+/// inversion is applied). Shifts are at most 31 bits (`U32::evaluable`).
 pub(crate) fn u32_mt(u: &U32, pkt: &PacketCtx<'_>) -> bool {
     u32_match_it(u, pkt.data) ^ u.invert
 }

@@ -1,6 +1,7 @@
 //! Evaluation of match extensions, each following the kernel's `match`
 //! function named in its comment, grouped in files by kind. The dispatch
-//! below has one line per extension. [`match_supported`] is checked when a
+//! below has one line per extension. [`match_supported`] (each extension's
+//! [`Match::caps`]) is checked when a
 //! program is compiled, so a ruleset with a match nfsim cannot evaluate is
 //! refused, never approximated.
 //!
@@ -17,58 +18,10 @@ use super::ctx::{Env, MatchResult, PacketCtx};
 use super::state::MatchState;
 use crate::model::Match;
 
-/// Whether the engine can evaluate this match.
+/// Whether the engine can evaluate this match: [`Match::caps`], where each
+/// extension declares it once.
 pub fn match_supported(m: &Match) -> bool {
-    match m {
-        Match::Tcp(_) => true,
-        Match::Udp(_) => true,
-        Match::State(_) => true,
-        Match::Comment(_) => true,
-        Match::Multiport(_) => true,
-        Match::Icmp(_) => true,
-        Match::Icmp6(_) => true,
-        Match::Length(_) => true,
-        Match::Ttl(_) => true,
-        Match::Hl(_) => true,
-        Match::Tos(_) => true,
-        Match::Dscp(_) => true,
-        Match::PktType(_) => true,
-        Match::Mac(_) => true,
-        Match::Iprange(_) => true,
-        Match::Frag(_) => true,
-        Match::Ipv6Header(_) => true,
-        Match::Rt(_) => true,
-        Match::Hbh(_) => true,
-        Match::Dst(_) => true,
-        Match::Ah(_) => true,
-        Match::Esp(_) => true,
-        Match::Ecn(_) => true,
-        Match::TcpMss(_) => true,
-        Match::Mh(_) => true,
-        Match::Eui64(_) => true,
-        Match::Srh(_) => true,
-        Match::Sctp(x) => pkt::sctp_supported(x),
-        Match::Dccp(x) => pkt::dccp_supported(x),
-        Match::Conntrack(_) => true,
-        Match::Mark(_) => true,
-        Match::Connmark(_) => true,
-        Match::Addrtype(_) => true,
-        Match::Quota(_) => true,
-        Match::StringMatch(s) => misc::string_supported(s),
-        Match::U32(u) => misc::u32_supported(u),
-        Match::Helper(_) => true,
-        Match::Connlimit(_) => true,
-        Match::Connbytes(_) => true,
-        Match::Limit(_) => true,
-        Match::Statistic(_) => true,
-        Match::Owner(o) => !o.suppl_groups,
-        Match::Recent(_) => true,
-        Match::Hashlimit(_) => true,
-        Match::Rpfilter(_) => true,
-        Match::Policy(_) => true,
-        Match::Nfacct(_) => true,
-        _ => false,
-    }
+    m.caps().evaluable
 }
 
 /// Explain mode: which option of a match that did not match failed, for
@@ -193,6 +146,23 @@ pub fn eval_match<E: Env>(
         // and --strict say. A host with IPsec would need the decapsulated
         // packet's sec_path and the output route's xfrm bundle.
         Match::Policy(x) => x.none.into(),
-        _ => MatchResult::NoMatch,
+        // Not evaluable (`Match::caps`): refused when the program is
+        // compiled, so never reached. Listed so that a new variant does not
+        // compile until it is either evaluated here or declared parse-only.
+        Match::Bpf(_)
+        | Match::Osf(_)
+        | Match::Rateest(_)
+        | Match::Time(_)
+        | Match::Ipvs(_)
+        | Match::Cgroup(_)
+        | Match::Cluster(_)
+        | Match::Connlabel(_)
+        | Match::Cpu(_)
+        | Match::Devgroup(_)
+        | Match::Ipcomp(_)
+        | Match::Realm(_)
+        | Match::Socket(_)
+        | Match::Physdev(_)
+        | Match::Set(_) => MatchResult::NoMatch,
     }
 }

@@ -648,7 +648,7 @@ pub(crate) fn srh_mt6(s: &Srh, pkt: &PacketCtx<'_>) -> MatchResult {
 ///
 /// With `! --chunk-types` a hot-dropping walk makes the match *true* while
 /// the packet is still dropped after the rule's target; the engine cannot
-/// express that, so [`sctp_supported`] refuses inverted chunk tests.
+/// express that, so `Sctp::evaluable` refuses inverted chunk tests.
 pub(crate) fn sctp_mt(s: &Sctp, pkt: &PacketCtx<'_>) -> MatchResult {
     if pkt.meta.fragoff != 0 {
         return MatchResult::NoMatch;
@@ -717,11 +717,6 @@ pub(crate) fn sctp_mt(s: &Sctp, pkt: &PacketCtx<'_>) -> MatchResult {
     (r ^ c.invert).into()
 }
 
-/// Whether [`sctp_mt`] models this rule exactly (see there).
-pub(crate) fn sctp_supported(s: &Sctp) -> bool {
-    s.chunks.as_ref().is_none_or(|c| !c.invert)
-}
-
 /// `dccp_mt` / `dccp_find_option` (net/netfilter/xt_dccp.c): non-first
 /// fragments do not match; fewer than 12 header bytes hot-drop; ports,
 /// packet type (bit per `dccph_type`), then the option search over
@@ -729,7 +724,7 @@ pub(crate) fn sctp_supported(s: &Sctp) -> bool {
 /// (a data offset below that header, or options cut short, hot-drop).
 ///
 /// With `! --dccp-option` a hot-drop makes the match *true* while the
-/// packet is still dropped; [`dccp_supported`] refuses that case.
+/// packet is still dropped; `Dccp::evaluable` refuses that case.
 pub(crate) fn dccp_mt(d: &Dccp, pkt: &PacketCtx<'_>) -> MatchResult {
     if pkt.meta.fragoff != 0 {
         return MatchResult::NoMatch;
@@ -792,11 +787,6 @@ pub(crate) fn dccp_mt(d: &Dccp, pkt: &PacketCtx<'_>) -> MatchResult {
         found
     };
     (found ^ inv).into()
-}
-
-/// Whether [`dccp_mt`] models this rule exactly (see there).
-pub(crate) fn dccp_supported(d: &Dccp) -> bool {
-    d.option.is_none_or(|(_, inv)| !inv)
 }
 
 #[cfg(test)]

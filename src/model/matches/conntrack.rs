@@ -10,7 +10,7 @@ use core::fmt;
 use super::tcp::unreachable_option;
 use super::xtopt::{is_prefix_nocase, parse_uint_range, HostMask};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::syntax::command::parse_protocol;
+use crate::model::text::parse_protocol;
 
 /// A set of conntrack states, defined once for every layer
 /// ([`crate::nf::CtStates`]); the parser and printer live here.

@@ -130,6 +130,15 @@ fn save_ports(f: &mut dyn fmt::Write, name: &str, p: Option<((u16, u16), bool)>)
     Ok(())
 }
 
+impl Dccp {
+    /// Whether the engine's `dccp_mt` models this rule exactly: with
+    /// `! --dccp-option` a hot-drop makes the match *true* while the packet
+    /// is still dropped, which the engine cannot express.
+    pub(crate) fn evaluable(&self) -> bool {
+        self.option.is_none_or(|(_, inv)| !inv)
+    }
+}
+
 impl Extension for Dccp {
     fn options(_: crate::model::Family) -> &'static [OptSpec] {
         &OPTS

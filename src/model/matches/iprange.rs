@@ -7,8 +7,8 @@ use super::conntrack::Inv;
 use super::tcp::unreachable_option;
 use super::xtopt::write_addr;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::text::addr::{numeric_to_ipaddr, parse_ipv6};
 use crate::model::Family;
-use crate::syntax::addr::{numeric_to_ipaddr, parse_ipv6};
 
 /// An inclusive address range (address bytes in network order; the first
 /// 4 bytes for IPv4). A reversed range is accepted and never matches.

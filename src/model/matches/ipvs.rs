@@ -11,9 +11,9 @@ use super::ports::service_port;
 use super::tcp::unreachable_option;
 use super::xtnum::bang;
 use crate::model::ext::{prefix_mask, Args, ExtCtx, Extension, OptSpec};
+use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
+use crate::model::text::parse_protocol;
 use crate::model::Family;
-use crate::syntax::addr::{ipv6_ntop, parse_ipv6};
-use crate::syntax::command::parse_protocol;
 
 const IPVS: u8 = 0;
 const VPROTO: u8 = 1;

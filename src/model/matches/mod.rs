@@ -2,8 +2,9 @@
 //!
 //! To add one: write `NAME.rs` with a typed struct implementing
 //! `Extension` (crate-private), declare the module below and
-//! add a line to the [`Match`] list. Names iptables knows that nfsim does
-//! not implement are listed in [`UNSUPPORTED`] so that the parser can say so.
+//! add a line to the [`Match`] list and to [`Match::caps`]. Names iptables
+//! knows that have no variant are listed in [`UNSUPPORTED`] so that the
+//! parser can say so.
 
 pub mod addrtype;
 pub mod ah;
@@ -70,7 +71,7 @@ pub(crate) mod xtargs;
 pub(crate) mod xtnum;
 pub mod xtopt;
 
-use crate::model::registry::extension_enum;
+use crate::model::registry::{extension_enum, Caps};
 
 extension_enum! {
     /// A match extension with its options: one typed struct per `-m`
@@ -215,44 +216,82 @@ extension_enum! {
     }
 }
 
-/// Match names iptables 1.8 ships that nfsim does not implement (yet): using
-/// one is an explicit error, never a silently ignored rule.
-pub const UNSUPPORTED: &[&str] = &[
-    "bpf",
-    "cgroup",
-    "cluster",
-    "connbytes",
-    "connlabel",
-    "cpu",
-    "devgroup",
-    "ipvs",
-    "nfacct",
-    "osf",
-    "policy",
-    "quota",
-    "rateest",
-    "realm",
-    "rpfilter",
-    "socket",
-    "string",
-    "time",
-    "u32",
-    "ipcomp",
-    "l2tp",
-    "mh",
-    "srh",
-    "eui64",
-    "dccp",
-    "sctp",
-    "udplite",
-    "esp",
-    "ah",
-    "bpf",
-    "osf",
-    "policy",
-    "rateest",
-    "time",
-    "u32",
-    "l2tp",
-    "helper",
-];
+impl Match {
+    /// What nfsim does with this match beyond parsing and printing it,
+    /// declared here once per extension: the engine refuses at compile what
+    /// is not `evaluable`, the host runs conntrack for what
+    /// `needs_conntrack`. Exhaustive on purpose: a new variant must say.
+    pub fn caps(&self) -> Caps {
+        match self {
+            Match::Tcp(_)
+            | Match::Udp(_)
+            | Match::Mark(_)
+            | Match::Multiport(_)
+            | Match::Iprange(_)
+            | Match::Addrtype(_)
+            | Match::Comment(_)
+            | Match::Icmp(_)
+            | Match::Icmp6(_)
+            | Match::Length(_)
+            | Match::Tos(_)
+            | Match::Dscp(_)
+            | Match::Ttl(_)
+            | Match::Hl(_)
+            | Match::Ecn(_)
+            | Match::TcpMss(_)
+            | Match::PktType(_)
+            | Match::Mac(_)
+            | Match::Policy(_)
+            | Match::Quota(_)
+            | Match::Rpfilter(_)
+            | Match::Ipv6Header(_)
+            | Match::Frag(_)
+            | Match::Rt(_)
+            | Match::Hbh(_)
+            | Match::Dst(_)
+            | Match::Ah(_)
+            | Match::Esp(_)
+            | Match::Mh(_)
+            | Match::Eui64(_)
+            | Match::Srh(_)
+            | Match::Hashlimit(_)
+            | Match::Limit(_)
+            | Match::Recent(_)
+            | Match::Statistic(_)
+            | Match::Nfacct(_) => Caps::EVAL,
+            Match::Sctp(x) => Caps::eval_if(x.evaluable()),
+            Match::Dccp(x) => Caps::eval_if(x.evaluable()),
+            Match::StringMatch(x) => Caps::eval_if(x.evaluable()),
+            Match::U32(x) => Caps::eval_if(x.evaluable()),
+            // `--suppl-groups` needs the socket's supplementary groups.
+            Match::Owner(x) => Caps::eval_if(!x.suppl_groups),
+            Match::Conntrack(_)
+            | Match::State(_)
+            | Match::Connmark(_)
+            | Match::Connlimit(_)
+            | Match::Connbytes(_)
+            | Match::Helper(_) => Caps::EVAL_CT,
+            Match::Cluster(_) | Match::Connlabel(_) => Caps::PARSE_ONLY_CT,
+            Match::Bpf(_)
+            | Match::Osf(_)
+            | Match::Rateest(_)
+            | Match::Time(_)
+            | Match::Ipvs(_)
+            | Match::Cgroup(_)
+            | Match::Cpu(_)
+            | Match::Devgroup(_)
+            | Match::Ipcomp(_)
+            | Match::Realm(_)
+            | Match::Socket(_)
+            | Match::Physdev(_)
+            | Match::Set(_) => Caps::PARSE_ONLY,
+        }
+    }
+}
+
+/// Names that reach a match lookup but have no [`Match`] variant: `l2tp`
+/// (iptables' `libxt_l2tp`) and `udplite` (what `-p udplite` loads). Using
+/// one is an explicit "not supported (yet)" error, never a silently ignored
+/// rule. Names with a variant that nfsim cannot evaluate are told apart by
+/// [`Match::caps`] when the ruleset is compiled.
+pub const UNSUPPORTED: &[&str] = &["l2tp", "udplite"];

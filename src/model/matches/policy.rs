@@ -13,8 +13,8 @@ use super::tcp::unreachable_option;
 use super::xtnum::{bang, parse_uint};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::PROTOCOLS;
+use crate::model::text::parse_protocol;
 use crate::model::{Family, Hook};
-use crate::syntax::command::parse_protocol;
 
 /// `XT_POLICY_MAX_ELEM`.
 pub const MAX_ELEM: usize = 4;

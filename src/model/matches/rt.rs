@@ -6,7 +6,7 @@ use std::net::Ipv6Addr;
 use super::tcp::unreachable_option;
 use super::xtargs::{mint, uint, write_inv, write_range};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::syntax::addr::{ipv6_ntop, parse_ipv6};
+use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 
 /// Most addresses `--rt-0-addrs` takes (`IP6T_RT_HOPS`).
 pub const RT_HOPS: usize = 16;

@@ -248,6 +248,15 @@ fn save_ports(f: &mut dyn fmt::Write, name: &str, p: Option<((u16, u16), bool)>)
     Ok(())
 }
 
+impl Sctp {
+    /// Whether the engine's `sctp_mt` models this rule exactly: with
+    /// `! --chunk-types` a hot-dropping chunk walk makes the match *true*
+    /// while the packet is still dropped, which the engine cannot express.
+    pub(crate) fn evaluable(&self) -> bool {
+        self.chunks.as_ref().is_none_or(|c| !c.invert)
+    }
+}
+
 impl Extension for Sctp {
     fn options(_: crate::model::Family) -> &'static [OptSpec] {
         &OPTS

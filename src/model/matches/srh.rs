@@ -7,7 +7,7 @@ use std::net::Ipv6Addr;
 use super::tcp::unreachable_option;
 use super::xtargs::{uint, write_inv};
 use crate::model::ext::{prefix_mask, strtoui, Args, ExtCtx, Extension, OptSpec};
-use crate::syntax::addr::{ipv6_ntop, parse_ipv6};
+use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 
 /// A one-byte SRH field with its `-eq`/`-gt`/`-lt` tests. The kernel keeps
 /// one value per field, shared by the three tests (the last option given

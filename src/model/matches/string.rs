@@ -196,6 +196,15 @@ pub(crate) fn is_hex_string(p: &[u8]) -> bool {
     p.iter().any(|b| !(0x20..0x7f).contains(b)) || p.last() == Some(&b'\\')
 }
 
+impl StringMatch {
+    /// Whether the engine evaluates it: the Boyer-Moore and
+    /// Knuth-Morris-Pratt searches (`--algo` is mandatory in iptables; fsm
+    /// needs a token program).
+    pub(crate) fn evaluable(&self) -> bool {
+        matches!(self.algo, Some(Algo::Bm) | Some(Algo::Kmp))
+    }
+}
+
 impl Extension for StringMatch {
     fn options(_: crate::model::Family) -> &'static [OptSpec] {
         &OPTS

@@ -175,6 +175,20 @@ pub(crate) fn parse_tests(arg: &str) -> Result<Vec<U32Test>, String> {
     }
 }
 
+impl U32 {
+    /// Whether the engine evaluates it: `u32_mt_checkentry`
+    /// (net/netfilter/xt_u32.c, Linux 6.18) refuses a shift by more than 31
+    /// bits with EINVAL (checked in a netns), so such a rule is refused too
+    /// instead of being evaluated.
+    pub(crate) fn evaluable(&self) -> bool {
+        self.tests.iter().all(|t| {
+            t.location.iter().all(|&(op, n)| {
+                !matches!(op, Some(Op::LeftShift) | Some(Op::RightShift)) || n <= 31
+            })
+        })
+    }
+}
+
 impl Extension for U32 {
     fn options(_: crate::model::Family) -> &'static [OptSpec] {
         &OPTS

@@ -148,7 +148,6 @@ mod tests {
 #[cfg(test)]
 pub(crate) mod testutil {
     use crate::model::Family;
-    use crate::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
 
     /// Restores `*TABLE` / `-A CHAIN RULE` and returns the saved `-A` line.
     pub(crate) fn rt(
@@ -157,14 +156,7 @@ pub(crate) mod testutil {
         chain: &str,
         rule: &str,
     ) -> Result<String, String> {
-        let input = format!("*{table}\n-A {chain} {rule}\nCOMMIT\n");
-        let rs = parse_restore(&input, &RestoreOptions::new(family)).map_err(|e| e.to_string())?;
-        let text = save_string(&rs, SaveOptions::default()).map_err(|e| e.to_string())?;
-        Ok(text
-            .lines()
-            .find(|l| l.starts_with("-A "))
-            .unwrap_or("")
-            .to_string())
+        crate::testutil::round_trip(family, table, chain, rule).map(|r| format!("-A {chain} {r}"))
     }
 
     /// IPv4 `filter`/`INPUT` round trip.

@@ -156,26 +156,9 @@ pub fn bang(f: &mut dyn fmt::Write, inv: bool) -> fmt::Result {
     Ok(())
 }
 
-/// Test helper: restores `-A CHAIN RULE` into `TABLE` and returns what
-/// follows `-A CHAIN ` in the saved text.
+/// Test helper: the crate's one round trip (see [`crate::testutil`]).
 #[cfg(test)]
-pub(crate) fn round_trip(
-    family: crate::model::Family,
-    table: &str,
-    chain: &str,
-    rule: &str,
-) -> Result<String, String> {
-    use crate::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
-    let input = format!("*{table}\n-A {chain} {rule}\nCOMMIT\n");
-    let rs = parse_restore(&input, &RestoreOptions::new(family)).map_err(|e| e.to_string())?;
-    let out = save_string(&rs, SaveOptions::default()).map_err(|e| e.to_string())?;
-    let prefix = format!("-A {chain} ");
-    Ok(out
-        .lines()
-        .find_map(|l| l.strip_prefix(prefix.as_str()))
-        .unwrap_or("")
-        .to_string())
-}
+pub(crate) use crate::testutil::round_trip;
 
 #[cfg(test)]
 mod tests {

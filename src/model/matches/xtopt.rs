@@ -9,8 +9,8 @@
 use core::fmt;
 
 use crate::model::ext::{prefix_mask, strtoul_prefix};
+use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 use crate::model::{ByteStr, Family};
-use crate::syntax::addr::{ipv6_ntop, parse_ipv6};
 
 /// A 32-bit value with a mask (`XTTYPE_MARKMASK32`: `value[/mask]`), as
 /// `--mark` of `-m mark` / `-m connmark` takes it. The value is kept as
@@ -545,24 +545,9 @@ pub(crate) fn parse_u32(s: &str, min: u32, max: u32, ext: &str, opt: &str) -> Re
         })
 }
 
-/// Test helper: restores one rule and returns what iptables-save prints
-/// after `-A CHAIN `.
+/// Test helper: the crate's one round trip (see [`crate::testutil`]).
 #[cfg(test)]
-pub(crate) fn roundtrip(
-    family: Family,
-    table: &str,
-    chain: &str,
-    rule: &str,
-) -> Result<String, String> {
-    use crate::syntax::{parse_restore, save_string, RestoreOptions, SaveOptions};
-    let input = format!("*{table}\n-A {chain} {rule}\nCOMMIT\n");
-    let rs = parse_restore(&input, &RestoreOptions::new(family)).map_err(|e| e.to_string())?;
-    let text = save_string(&rs, SaveOptions::default()).map_err(|e| e.to_string())?;
-    let prefix = format!("-A {chain} ");
-    text.lines()
-        .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
-        .ok_or_else(|| "no rule".to_string())
-}
+pub(crate) use crate::testutil::round_trip as roundtrip;
 
 #[cfg(test)]
 mod tests {

@@ -33,7 +33,7 @@ pub mod trace;
 pub mod ttl;
 pub(crate) mod util;
 
-use crate::model::registry::extension_enum;
+use crate::model::registry::{extension_enum, Caps};
 
 extension_enum! {
     /// A target extension with its options (`-j NAME ...`), the rule's
@@ -117,5 +117,59 @@ extension_enum! {
     }
 }
 
-/// Target names iptables 1.8 ships that nfsim does not implement (yet).
-pub const UNSUPPORTED: &[&str] = &["HMARK", "RATEEST", "SET", "TPROXY", "CLUSTERIP"];
+impl Target {
+    /// What nfsim does with this target beyond parsing and printing it,
+    /// declared here once per extension (see [`Caps`]). Exhaustive on
+    /// purpose: a new variant must say.
+    pub fn caps(&self) -> Caps {
+        match self {
+            Target::Trace(_)
+            | Target::Log(_)
+            | Target::Reject(_)
+            | Target::Mark(_)
+            | Target::Nfqueue(_)
+            | Target::Ttl(_)
+            | Target::Hl(_)
+            | Target::Tos(_)
+            | Target::Dscp(_)
+            | Target::Tcpmss(_)
+            | Target::Ecn(_)
+            | Target::Checksum(_) => Caps::EVAL,
+            Target::Connmark(_)
+            | Target::Snat(_)
+            | Target::Dnat(_)
+            | Target::Masquerade(_)
+            | Target::Redirect(_)
+            | Target::Netmap(_) => Caps::EVAL_CT,
+            // Only `--notrack` (and `-j NOTRACK`) is evaluated; every other
+            // CT option attaches a template to conntrack.
+            Target::Ct(c) => {
+                use ct::CtFlags;
+                if c.flags.contains(CtFlags::NOTRACK) || c.flags.contains(CtFlags::NOTRACK_ALIAS) {
+                    Caps::EVAL
+                } else {
+                    Caps::PARSE_ONLY_CT
+                }
+            }
+            Target::Connsecmark(_) | Target::Synproxy(_) => Caps::PARSE_ONLY_CT,
+            Target::Nflog(_)
+            | Target::Audit(_)
+            | Target::Classify(_)
+            | Target::Secmark(_)
+            | Target::Idletimer(_)
+            | Target::Led(_)
+            | Target::Tee(_)
+            | Target::Snpt(_)
+            | Target::Dnpt(_)
+            | Target::Tcpoptstrip(_)
+            | Target::Tproxy(_)
+            | Target::Hmark(_)
+            | Target::Rateest(_) => Caps::PARSE_ONLY,
+        }
+    }
+}
+
+/// Target names iptables 1.8 ships that have no [`Target`] variant: naming
+/// one is an explicit "not supported (yet)" error. Variants nfsim cannot
+/// evaluate are told apart by [`Target::caps`] when the ruleset is compiled.
+pub const UNSUPPORTED: &[&str] = &["SET", "CLUSTERIP"];

@@ -14,8 +14,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::util::{bad_id, fcheck, require_hooks, require_table, strtoui_end};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
+use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
-use crate::syntax::addr::ipv6_ntop;
 
 bitflags::bitflags! {
     /// `NF_NAT_RANGE_*` (include/uapi/linux/netfilter/nf_nat.h).

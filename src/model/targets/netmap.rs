@@ -8,8 +8,8 @@ use super::util::{bad_id, fcheck, require_hooks, require_table};
 use crate::model::ext::{
     prefix_mask, strtoui, AddrMask, Args, CheckCtx, ExtCtx, Extension, OptSpec,
 };
+use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
-use crate::syntax::addr::ipv6_ntop;
 
 /// `-j NETMAP`: maps the address onto `net` keeping the host bits
 /// (`min_addr = addr & mask`, `max_addr = min_addr | !mask`).

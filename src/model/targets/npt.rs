@@ -7,8 +7,8 @@ use std::net::Ipv6Addr;
 
 use super::util::{bad_id, fcheck, require_hooks, require_table};
 use crate::model::ext::{prefix_mask, strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
-use crate::syntax::addr::ipv6_ntop;
 
 /// The prefixes of an NPT target (`struct ip6t_npt_tginfo`); the addresses
 /// are kept as given (not masked), as iptables stores them.

@@ -6,8 +6,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::util::{bad_id, fcheck, put_string};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::text::addr::ipv6_ntop;
 use crate::model::Family;
-use crate::syntax::addr::ipv6_ntop;
 
 /// `-j TEE`: clones the packet to a gateway.
 ///

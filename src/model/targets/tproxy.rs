@@ -7,8 +7,8 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::util::{bad_id, fcheck, parse_mark_mask, require_hooks, require_table};
 use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
+use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
-use crate::syntax::addr::ipv6_ntop;
 
 /// `-j TPROXY --on-port P [--on-ip A] [--tproxy-mark V[/M]]`.
 ///

@@ -159,24 +159,7 @@ pub(crate) fn bad_id() -> Result<(), String> {
 pub(crate) mod tests {
     use super::*;
     use crate::model::Family;
-    use crate::syntax::{parse_restore, save_string as save_rs, RestoreOptions, SaveOptions};
-
-    /// Restores `*TABLE` / `-A CHAIN RULE` / `COMMIT` and returns the saved
-    /// rule line (without `-A CHAIN `), or the error text.
-    pub(crate) fn roundtrip(
-        family: Family,
-        table: &str,
-        chain: &str,
-        rule: &str,
-    ) -> Result<String, String> {
-        let input = format!("*{table}\n-A {chain} {rule}\nCOMMIT\n");
-        let rs = parse_restore(&input, &RestoreOptions::new(family)).map_err(|e| e.to_string())?;
-        let text = save_rs(&rs, SaveOptions::default()).map_err(|e| e.to_string())?;
-        let prefix = format!("-A {chain} ");
-        text.lines()
-            .find_map(|l| l.strip_prefix(&prefix).map(str::to_string))
-            .ok_or_else(|| "no rule".to_string())
-    }
+    pub(crate) use crate::testutil::round_trip as roundtrip;
 
     #[test]
     fn mark_mask_and_strings() {

@@ -231,23 +231,23 @@ mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]
     fn numeric_to_ipaddr_example() {
-        use crate::syntax::addr::numeric_to_ipaddr;
+        use crate::model::text::addr::numeric_to_ipaddr;
         assert_eq!(numeric_to_ipaddr("10.1", false), Some([10, 1, 0, 0]));
         assert_eq!(numeric_to_ipaddr("010.0.0.1", false), Some([8, 0, 0, 1]));
         assert_eq!(numeric_to_ipaddr("10.1", true), None);
     }
     #[test]
     fn parse_multiple_example() {
+        use crate::model::text::addr::parse_multiple;
         use crate::model::Family;
-        use crate::syntax::addr::parse_multiple;
         let v = parse_multiple("192.0.2.7/24,198.51.100.1", Family::Ipv4).unwrap();
         assert_eq!(v[0].to_string(), "192.0.2.0/24");
         assert_eq!(v[1].to_string(), "198.51.100.1/32");
     }
     #[test]
     fn parse_one_example() {
+        use crate::model::text::addr::parse_one;
         use crate::model::Family;
-        use crate::syntax::addr::parse_one;
         assert_eq!(
             parse_one("2001:db8::1/64", Family::Ipv6)
                 .unwrap()
