@@ -182,6 +182,7 @@ impl ConntrackTable {
         self.count >= max
     }
 
+    #[inline]
     pub(super) fn hash(&self, t: &Tuple) -> u32 {
         nat::jhash2(&t.hash_words(), self.cfg.hash_seed)
     }
