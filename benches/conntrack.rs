@@ -157,11 +157,60 @@ fn check_no_alloc() {
     println!("conntrack packet path: 0 allocations over 100000 packets after warm-up");
 }
 
+/// The timed loop of `conntrack/established_lookup_1M`, out of line so
+/// that `valgrind --tool=callgrind --toggle-collect='*profile_lookup*'`
+/// counts it alone (run with `NFSIM_CT_PROFILE=lookup`).
+#[inline(never)]
+fn profile_lookup(ct: &mut ConntrackTable, replies: &[([u8; 28], PacketMeta)], iters: usize) {
+    for j in 0..iters {
+        let (p, m) = &replies[j & 4095];
+        black_box(ct.process(black_box(p), m, Hook::PreRouting, Instant::from_millis(10)));
+    }
+}
+
+/// Fresh-flow packets for `conntrack/new_connection`: packet `i` is the
+/// first of flow `i`, built once before timing so that the loop measures
+/// conntrack, not the packet builder (its checksums were a third of the
+/// loop's instructions). Flow `i & NEW_MASK` comes back after 2^20
+/// connections, long after its entry expired (1 s = 1000 connections).
+const NEW_MASK: u32 = (1 << 20) - 1;
+
+fn new_packets() -> Vec<([u8; 28], PacketMeta)> {
+    (0..=NEW_MASK)
+        .map(|i| {
+            let (s, sp) = flow(i);
+            udp(s, sp, SERVER, 53)
+        })
+        .collect()
+}
+
+/// The timed loop of `conntrack/new_connection` (`NFSIM_CT_PROFILE=new`).
+#[inline(never)]
+fn profile_new(ct: &mut ConntrackTable, pkts: &[([u8; 28], PacketMeta)], from: u32, iters: u32) {
+    for i in from..from + iters {
+        let (p, m) = &pkts[(i & NEW_MASK) as usize];
+        let now = Instant::from_millis(u64::from(i));
+        let r = ct.process(black_box(p), m, Hook::LocalOut, now);
+        black_box(ct.confirm(r.slot, now));
+    }
+}
+
 fn bench(c: &mut Criterion) {
+    // Profiling mode: run one loop for callgrind and stop.
+    let profile = std::env::var("NFSIM_CT_PROFILE").unwrap_or_default();
+    if profile == "new" {
+        let mut cfg = Config::with_max(4096);
+        cfg.udp_timeout = nfsim::time::Duration::from_secs(1);
+        let mut ct = ConntrackTable::new(cfg).unwrap();
+        let pkts = new_packets();
+        profile_new(&mut ct, &pkts, 1, 20_000); // warm-up: the steady state
+        profile_new(&mut ct, &pkts, 20_001, 100_000);
+        return;
+    }
     check_no_alloc();
 
     // Established lookup with 1M entries.
-    let n = 1u32 << 20;
+    let n: u32 = std::env::var("NFSIM_CT_N").map_or(1 << 20, |v| v.parse().unwrap_or(1 << 20));
     let mut cfg = Config::with_max(n);
     cfg.buckets = n;
     let mut ct = ConntrackTable::new(cfg).unwrap();
@@ -184,6 +233,15 @@ fn bench(c: &mut Criterion) {
             udp(SERVER, 53, s, sp)
         })
         .collect();
+    if profile == "lookup" {
+        profile_lookup(&mut ct, &replies, 4096);
+        let n = std::env::var("NFSIM_CT_ITERS").map_or(100_000, |v| v.parse().unwrap_or(100_000));
+        let t = std::time::Instant::now();
+        profile_lookup(&mut ct, &replies, n);
+        let ns = t.elapsed().as_nanos() as f64 / n.max(1) as f64;
+        println!("profile_lookup: {n} lookups, {ns:.1} ns each");
+        return;
+    }
     // Same-run ratio: conntrack's lookup against a plain hash map of the
     // same 1M tuples, keyed both ways as conntrack is.
     {
@@ -233,6 +291,7 @@ fn bench(c: &mut Criterion) {
     let mut cfg = Config::with_max(4096);
     cfg.udp_timeout = nfsim::time::Duration::from_secs(1);
     let mut ct = ConntrackTable::new(cfg).unwrap();
+    let pkts = new_packets();
     // Same-run ratio: a hash map insert plus the remove of the entry 4096
     // connections older (the table holds about as many live entries).
     {
@@ -254,10 +313,9 @@ fn bench(c: &mut Criterion) {
         let mut i = 0u32;
         let ours = ns_per_call(1 << 18, || {
             i = i.wrapping_add(1);
-            let (s, sp) = flow(i & 0xff_ffff);
-            let (p, m) = udp(s, sp, SERVER, 53);
+            let (p, m) = &pkts[(i & NEW_MASK) as usize];
             let now = Instant::from_millis(u64::from(i));
-            let r = ct2.process(&p, &m, Hook::LocalOut, now);
+            let r = ct2.process(black_box(p), m, Hook::LocalOut, now);
             black_box(ct2.confirm(r.slot, now));
         });
         println!(
@@ -269,10 +327,9 @@ fn bench(c: &mut Criterion) {
     c.bench_function("conntrack/new_connection", |b| {
         b.iter(|| {
             i = i.wrapping_add(1);
-            let (s, sp) = flow(i & 0xff_ffff);
-            let (p, m) = udp(s, sp, SERVER, 53);
+            let (p, m) = &pkts[(i & NEW_MASK) as usize];
             let now = Instant::from_millis(u64::from(i));
-            let r = ct.process(&p, &m, Hook::LocalOut, now);
+            let r = ct.process(black_box(p), m, Hook::LocalOut, now);
             black_box(ct.confirm(r.slot, now))
         })
     });

@@ -479,16 +479,19 @@ impl ConntrackTable {
             dst_u,
         };
 
+        // hash_conntrack_raw: one jhash2 for the lookup, early_drop and
+        // (kept in the entry) confirm.
+        let hash = self.hash(&tuple);
+        let kb = table::reciprocal_scale(hash, self.cfg.buckets);
         let mut repeated = false;
         loop {
             // resolve_normal_ct
-            let (idx, dir, created) = match self.find(&tuple, now) {
+            let (idx, dir, created) = match self.find_kb(&tuple, kb, now) {
                 Some((idx, dir)) => (idx, dir, false),
                 None => {
                     let Some(reply) = tuple.invert() else {
                         return invalid;
                     };
-                    let hash = self.hash(&tuple);
                     if self.full() {
                         self.sweep_expired(now);
                     }
@@ -518,7 +521,7 @@ impl ConntrackTable {
                         _ => L4State::Generic,
                     };
                     // nf_conntrack_alloc failing (-ENOMEM): NF_DROP.
-                    let Some(idx) = self.alloc([tuple, reply], l4s) else {
+                    let Some(idx) = self.alloc([tuple, reply], kb, l4s) else {
                         return CtResult {
                             verdict: CtVerdict::Drop,
                             slot: CtSlot::Invalid,

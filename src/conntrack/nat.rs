@@ -25,7 +25,10 @@ use crate::wire::checksum::{icmpv4, icmpv6, inet_proto_replace as csum_replace};
 use crate::wire::meta::PacketMeta;
 use crate::wire::{get_u16, ipv6, wr_u16, IpProtocol};
 
-/// `jhash2` of `include/linux/jhash.h` (Bob Jenkins' lookup3).
+/// `jhash2` of `include/linux/jhash.h` (Bob Jenkins' lookup3). Inlined:
+/// with the tuple's fixed nine words the loop unrolls and the bounds
+/// checks go.
+#[inline]
 pub(crate) fn jhash2(k: &[u32], initval: u32) -> u32 {
     let mut a = 0xdead_beefu32
         .wrapping_add((k.len() as u32) << 2)

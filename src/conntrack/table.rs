@@ -182,6 +182,7 @@ impl ConntrackTable {
         self.count >= max
     }
 
+    #[inline]
     pub(super) fn hash(&self, t: &Tuple) -> u32 {
         nat::jhash2(&t.hash_words(), self.cfg.hash_seed)
     }
@@ -228,14 +229,14 @@ impl ConntrackTable {
         }
     }
 
-    pub(super) fn hash_insert(&mut self, idx: u32) {
+    /// Links both tuples of entry `idx` into the index; `kbs` are their
+    /// kernel buckets (computed by the caller, which needed them already).
+    pub(super) fn hash_insert(&mut self, idx: u32, kbs: [u32; 2]) {
         if self.hashed as usize >= self.heads.len() && self.heads.len() < self.max_chains {
             self.grow_chains();
         }
         self.hashed += 1;
-        for dir in 0..2 {
-            let t = self.entries[idx as usize].tuples[dir];
-            let kb = self.kbucket(&t);
+        for (dir, kb) in kbs.into_iter().enumerate() {
             let c = self.chain(kb);
             let node = idx * 2 + dir as u32;
             let e = &mut self.entries[idx as usize];
@@ -273,7 +274,11 @@ impl ConntrackTable {
     /// (`__nf_conntrack_find_get`), reclaiming expired entries of its
     /// bucket met on the way.
     pub(super) fn find(&mut self, t: &Tuple, now: Instant) -> Option<(u32, Dir)> {
-        let kb = self.kbucket(t);
+        self.find_kb(t, self.kbucket(t), now)
+    }
+
+    /// [`Self::find`] with the tuple's kernel bucket `kb` already known.
+    pub(super) fn find_kb(&mut self, t: &Tuple, kb: u32, now: Instant) -> Option<(u32, Dir)> {
         'restart: loop {
             let mut cur = self.heads[self.chain(kb)];
             while cur != NIL {
@@ -361,7 +366,8 @@ impl ConntrackTable {
 
     /// A new entry, or `None` when the allocator refuses to grow the slab
     /// (or the index is at [`SLOT_LIMIT`]).
-    pub(super) fn alloc(&mut self, tuples: [Tuple; 2], l4: L4State) -> Option<u32> {
+    /// `kb0` is the kernel bucket of the original tuple (kept for confirm).
+    pub(super) fn alloc(&mut self, tuples: [Tuple; 2], kb0: u32, l4: L4State) -> Option<u32> {
         let e = Entry {
             tuples,
             status: CtStatus::empty(),
@@ -369,7 +375,7 @@ impl ConntrackTable {
             mark: 0,
             l4,
             next: [NIL; 2],
-            kb: [0; 2],
+            kb: [kb0, 0],
             src_next: NIL,
             src_hash: 0,
             in_bysource: false,
@@ -533,14 +539,17 @@ impl ConntrackTable {
             return CtVerdict::Drop;
         }
         let [t0, t1] = e.tuples;
-        if self.find(&t0, now).is_some() || self.find(&t1, now).is_some() {
+        // The original tuple's bucket was computed by `process` (the
+        // original tuple never changes; NAT alters only the reply).
+        let kbs = [e.kb[0], self.kbucket(&t1)];
+        if self.find_kb(&t0, kbs[0], now).is_some() || self.find_kb(&t1, kbs[1], now).is_some() {
             self.delete(handle.idx, false);
             return CtVerdict::Drop;
         }
         let e = &mut self.entries[handle.idx as usize];
         e.timeout = now.as_nanos().saturating_add(e.timeout);
         e.status.insert(CtStatus::CONFIRMED);
-        self.hash_insert(handle.idx);
+        self.hash_insert(handle.idx, kbs);
         CtVerdict::Accept
     }
 
