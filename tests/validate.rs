@@ -15,7 +15,7 @@ use nfsim::model::matches::tcp::Tcp;
 use nfsim::model::targets::hmark::HmarkFlags;
 use nfsim::model::targets::nat::NatFlags;
 use nfsim::model::{ChainName, Family, Match, Rule, Ruleset, TableKind, Target, Verdict};
-use nfsim::syntax::{parse_restore, validate, RestoreOptions};
+use nfsim::syntax::{parse_restore, validate, RestoreOptions, ValidationErrorKind};
 
 fn host_err(v4: &Ruleset) -> String {
     match Host::new(&HostConfig::default(), v4, &Ruleset::new(Family::Ipv6)) {
@@ -96,6 +96,10 @@ fn jumps_loops_and_hooks_are_checked() {
             ..Rule::default()
         },
     );
+    assert_eq!(
+        validate(&rs).unwrap_err().kind,
+        ValidationErrorKind::UnknownChain
+    );
     let e = validate(&rs).unwrap_err().to_string();
     assert_eq!(
         e,
@@ -116,6 +120,7 @@ fn jumps_loops_and_hooks_are_checked() {
     t.chain_mut("b").unwrap().rules.push(jump("a"));
     let e = validate(&rs).unwrap_err();
     assert_eq!(e.table, TableKind::Filter);
+    assert_eq!(e.kind, ValidationErrorKind::Loop);
     assert!(
         e.message.contains("Too many levels of symbolic links"),
         "{e}"

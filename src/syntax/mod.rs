@@ -29,5 +29,7 @@ pub mod suggest;
 
 pub use command::{parse_protocol, proto_name};
 pub use error::{Error, ErrorKind, Problem};
-pub use restore::{parse_restore, restore_into, validate, RestoreOptions, ValidationError};
+pub use restore::{
+    parse_restore, restore_into, validate, RestoreOptions, ValidationError, ValidationErrorKind,
+};
 pub use save::{save_bytes, save_string, SaveOptions};
