@@ -155,7 +155,9 @@ fn what_the_parser_accepts_validates() {
 /// while its text is read (an unknown option, a number out of range, a
 /// missing argument or option, options that exclude each other): their
 /// twins are built by hand where the typed value can hold the fault (a
-/// range with min > max, a shifted port map, options refused together that
+/// range with min > max, a value inside its field but outside its option's
+/// range (`--dscp 0x40`, `--ttl-inc 0`, `--strip-options 1`), a shifted
+/// port map, options refused together that
 /// the struct holds both of, a policy element `--strict` refuses); the rest
 /// (`NFSIM_T_TWINS=1` lists their messages) have no typed value: a number
 /// out of range of its field, an unknown name, a missing required option
@@ -486,6 +488,16 @@ fn typed_twins_of_the_t_fail_cases_are_refused_with_iptables_message() {
             twin!("libxt_dccp.t", "-p dccp -m dccp --sport 4:3", "filter", "-p dccp -m dccp --sport 3:4", |r| each(r, |m| if let Match::Dccp(a) = m { a.sports = Some(((4, 3), false)) })),
             twin!("libxt_dccp.t", "-p dccp -m dccp --dport 4:3", "filter", "-p dccp -m dccp --dport 3:4", |r| each(r, |m| if let Match::Dccp(a) = m { a.dports = Some(((4, 3), false)) })),
             twin!("libxt_tcpmss.t", "-p tcp -m tcpmss --mss 65535:1000", "filter", "-p tcp -m tcpmss --mss 1000:65535", |r| each(r, |m| if let Match::TcpMss(a) = m { (a.mss_min, a.mss_max) = (65535, 1000) })),
+            // Values in their field's range but outside the option's.
+            twin!("libxt_dscp.t", "-m dscp --dscp 0x40", "filter", "-m dscp --dscp 0x3f", |r| each(r, |m| if let Match::Dscp(d) = m { d.dscp = 0x40 })),
+            twin!("libxt_DSCP.t", "-j DSCP --set-dscp 0x40", "mangle", "-j DSCP --set-dscp 0x3f", |r| if let Verdict::Ext(Target::Dscp(d)) = &mut r.verdict { d.dscp = 0x40 }),
+            twin!("libipt_TTL.t", "-j TTL --ttl-inc 0", "mangle", "-j TTL --ttl-inc 1", |r| if let Verdict::Ext(Target::Ttl(t)) = &mut r.verdict { t.ttl = 0 }),
+            twin!("libipt_TTL.t", "-j TTL --ttl-dec 0", "mangle", "-j TTL --ttl-dec 1", |r| if let Verdict::Ext(Target::Ttl(t)) = &mut r.verdict { t.ttl = 0 }),
+            twin!("libip6t_HL.t", "-j HL --hl-inc 0", "mangle", "-j HL --hl-inc 1", |r| if let Verdict::Ext(Target::Hl(t)) = &mut r.verdict { t.hop_limit = 0 }),
+            twin!("libip6t_HL.t", "-j HL --hl-dec 0", "mangle", "-j HL --hl-dec 1", |r| if let Verdict::Ext(Target::Hl(t)) = &mut r.verdict { t.hop_limit = 0 }),
+            twin!("libxt_TCPOPTSTRIP.t", "-p tcp -j TCPOPTSTRIP --strip-options 0", "mangle", "-p tcp -j TCPOPTSTRIP --strip-options 2", |r| if let Verdict::Ext(Target::Tcpoptstrip(t)) = &mut r.verdict { t.strip[0] = 1 }),
+            twin!("libxt_TCPOPTSTRIP.t", "-p tcp -j TCPOPTSTRIP --strip-options 1", "mangle", "-p tcp -j TCPOPTSTRIP --strip-options 2", |r| if let Verdict::Ext(Target::Tcpoptstrip(t)) = &mut r.verdict { t.strip[0] = 1 << 1 }),
+            twin!("libxt_TCPOPTSTRIP.t", "-p tcp -j TCPOPTSTRIP --strip-options 1,2", "mangle", "-p tcp -j TCPOPTSTRIP --strip-options 2", |r| if let Verdict::Ext(Target::Tcpoptstrip(t)) = &mut r.verdict { t.strip[0] |= 1 << 1 }),
             // Not `--connbytes 1000:0`: from > to is the inverted range
             // (`connbytes_mt`), printed `! --connbytes 0:1000`, a valid rule.
             twin!("libxt_policy.t", "-m policy --dir in --pol ipsec --strict", "filter", "-m policy --dir in --pol ipsec --strict --reqid 1", |r| each(r, |m| if let Match::Policy(p) = m { p.elems[0].reqid = None })),
