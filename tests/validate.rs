@@ -498,6 +498,8 @@ fn typed_twins_of_the_t_fail_cases_are_refused_with_iptables_message() {
             twin!("libxt_TCPOPTSTRIP.t", "-p tcp -j TCPOPTSTRIP --strip-options 0", "mangle", "-p tcp -j TCPOPTSTRIP --strip-options 2", |r| if let Verdict::Ext(Target::Tcpoptstrip(t)) = &mut r.verdict { t.strip[0] = 1 }),
             twin!("libxt_TCPOPTSTRIP.t", "-p tcp -j TCPOPTSTRIP --strip-options 1", "mangle", "-p tcp -j TCPOPTSTRIP --strip-options 2", |r| if let Verdict::Ext(Target::Tcpoptstrip(t)) = &mut r.verdict { t.strip[0] = 1 << 1 }),
             twin!("libxt_TCPOPTSTRIP.t", "-p tcp -j TCPOPTSTRIP --strip-options 1,2", "mangle", "-p tcp -j TCPOPTSTRIP --strip-options 2", |r| if let Verdict::Ext(Target::Tcpoptstrip(t)) = &mut r.verdict { t.strip[0] |= 1 << 1 }),
+            twin!("libxt_statistic.t", "-m statistic --mode random ! --probability 1.1", "filter", "-m statistic --mode random ! --probability 0.5", |r| each(r, |m| if let Match::Statistic(st) = m { st.mode = StatisticMode::Random { probability: 2_362_232_013 } })),
+            twin!("libipt_osf.t", "-p tcp -m osf --genre linux --ttl 3 --log 0", "filter", "-p tcp -m osf --genre linux --ttl 2 --log 0", |r| each(r, |m| if let Match::Osf(o) = m { o.ttl = Some(3) })),
             // Not `--connbytes 1000:0`: from > to is the inverted range
             // (`connbytes_mt`), printed `! --connbytes 0:1000`, a valid rule.
             twin!("libxt_policy.t", "-m policy --dir in --pol ipsec --strict", "filter", "-m policy --dir in --pol ipsec --strict --reqid 1", |r| each(r, |m| if let Match::Policy(p) = m { p.elems[0].reqid = None })),
