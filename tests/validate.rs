@@ -12,8 +12,12 @@ use nfsim::model::matches::iprange::Iprange;
 use nfsim::model::matches::owner::Owner;
 use nfsim::model::matches::statistic::StatisticMode;
 use nfsim::model::matches::tcp::Tcp;
-use nfsim::model::{ChainName, Family, Match, Rule, Ruleset, TableKind, Verdict};
-use nfsim::syntax::{parse_restore, validate, validate_with_nfacct, RestoreOptions};
+use nfsim::model::targets::hmark::HmarkFlags;
+use nfsim::model::targets::nat::NatFlags;
+use nfsim::model::{ChainName, Family, Match, Rule, Ruleset, TableKind, Target, Verdict};
+use nfsim::syntax::{
+    parse_restore, validate, validate_with_nfacct, RestoreOptions, ValidationErrorKind,
+};
 
 fn host_err(v4: &Ruleset) -> String {
     match Host::new(&HostConfig::default(), v4, &Ruleset::new(Family::Ipv6)) {
@@ -94,6 +98,10 @@ fn jumps_loops_and_hooks_are_checked() {
             ..Rule::default()
         },
     );
+    assert_eq!(
+        validate(&rs).unwrap_err().kind,
+        ValidationErrorKind::UnknownChain
+    );
     let e = validate(&rs).unwrap_err().to_string();
     assert_eq!(
         e,
@@ -114,6 +122,7 @@ fn jumps_loops_and_hooks_are_checked() {
     t.chain_mut("b").unwrap().rules.push(jump("a"));
     let e = validate(&rs).unwrap_err();
     assert_eq!(e.table, TableKind::Filter);
+    assert_eq!(e.kind, ValidationErrorKind::Loop);
     assert!(
         e.message.contains("Too many levels of symbolic links"),
         "{e}"
@@ -149,8 +158,17 @@ fn what_the_parser_accepts_validates() {
 /// parsed), put where the line puts it. Validation must refuse the twin with
 /// the parser's message. A line the parser refuses everywhere is refused
 /// while its text is read (an unknown option, a number out of range, a
-/// missing argument or option, options that exclude each other): those
-/// are listed with their messages, and have no typed twin.
+/// missing argument or option, options that exclude each other): their
+/// twins are built by hand where the typed value can hold the fault (a
+/// range with min > max, a value inside its field but outside its option's
+/// range (`--dscp 0x40`, `--ttl-inc 0`, `--strip-options 1`), a shifted
+/// port map, options refused together that
+/// the struct holds both of, a policy element `--strict` refuses); the rest
+/// (`NFSIM_T_TWINS=1` lists their messages) have no typed value: a number
+/// out of range of its field, an unknown name, a missing required option
+/// whose field is not optional, an option given twice, or a typed value
+/// that means another, valid rule (`--connbytes 1000:0` is `! --connbytes
+/// 0:1000`, `--queue-balance 4:4` is `--queue-num 4`).
 #[test]
 fn typed_twins_of_the_t_fail_cases_are_refused_with_iptables_message() {
     let Some(cases) = common::t_cases() else {
@@ -386,6 +404,119 @@ fn typed_twins_of_the_t_fail_cases_are_refused_with_iptables_message() {
             }),
         ),
     ];
+    // Ranges with min > max and options valid alone but refused together:
+    // the valid neighbour as the parser makes it, then the one field that
+    // makes the fault (the typed struct holds both ends, both options).
+    let edit = |family: Family, table: &str, neighbour: &str, f: &dyn Fn(&mut Rule)| {
+        let mut r = parsed(family, table, neighbour);
+        f(&mut r);
+        r
+    };
+    macro_rules! twin {
+        ($file:expr, $rule:expr, $table:expr, $neighbour:expr, |$r:ident| $body:expr) => {
+            (
+                $file,
+                $rule,
+                Box::new(move |family: Family| {
+                    edit(family, $table, $neighbour, &|$r: &mut Rule| $body)
+                }) as Build,
+            )
+        };
+    }
+    fn each(r: &mut Rule, f: impl Fn(&mut Match)) {
+        r.matches.iter_mut().for_each(f);
+    }
+    let ct_port = |which: usize| -> Box<dyn Fn(&mut Rule)> {
+        Box::new(move |r| {
+            each(r, |m| {
+                if let Match::Conntrack(c) = m {
+                    for (i, p) in [
+                        &mut c.orig_src_port,
+                        &mut c.repl_src_port,
+                        &mut c.orig_dst_port,
+                        &mut c.repl_dst_port,
+                    ]
+                    .into_iter()
+                    .enumerate()
+                    {
+                        if let (true, Some(p)) = (i == which, p) {
+                            p.value = (4, 3);
+                        }
+                    }
+                }
+            })
+        })
+    };
+    let ct_ports: Vec<(&str, &str, Build)> = [
+        (
+            "-m conntrack --ctorigsrcport 4:3",
+            "-m conntrack --ctorigsrcport 3:4",
+        ),
+        (
+            "-m conntrack --ctreplsrcport 4:3",
+            "-m conntrack --ctreplsrcport 3:4",
+        ),
+        (
+            "-m conntrack --ctorigdstport 4:3",
+            "-m conntrack --ctorigdstport 3:4",
+        ),
+        (
+            "-m conntrack --ctrepldstport 4:3",
+            "-m conntrack --ctrepldstport 3:4",
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(i, (fail, ok))| {
+        let set = ct_port(i);
+        let build: Build = Box::new(move |family: Family| {
+            let mut r = parsed(family, "filter", ok);
+            set(&mut r);
+            r
+        });
+        ("libxt_conntrack.t", fail, build)
+    })
+    .collect();
+    let by_hand: Vec<(&str, &str, Build)> = by_hand
+        .into_iter()
+        .chain(ct_ports)
+        .chain([
+            twin!("libipt_ah.t", "-p ah -m ah --ahspi 4:3", "filter", "-p ah -m ah --ahspi 3:4", |r| each(r, |m| if let Match::Ah(a) = m { a.spis = (4, 3) })),
+            twin!("libip6t_ah.t", "-m ah --ahspi 4:3", "filter", "-m ah --ahspi 3:4", |r| each(r, |m| if let Match::Ah(a) = m { a.spis = (4, 3) })),
+            twin!("libxt_esp.t", "-p esp -m esp --espspi 4:3", "filter", "-p esp -m esp --espspi 3:4", |r| each(r, |m| if let Match::Esp(a) = m { a.spis = (4, 3) })),
+            twin!("libxt_ipcomp.t", "-p ipcomp -m ipcomp --ipcompspi 4:3", "filter", "-p ipcomp -m ipcomp --ipcompspi 3:4", |r| each(r, |m| if let Match::Ipcomp(a) = m { a.spis = (4, 3) })),
+            twin!("libip6t_frag.t", "-m frag --fragid 4:3", "filter", "-m frag --fragid 3:4", |r| each(r, |m| if let Match::Frag(a) = m { a.ids = (4, 3) })),
+            twin!("libip6t_rt.t", "-m rt --rt-segsleft 4:3", "filter", "-m rt --rt-segsleft 3:4", |r| each(r, |m| if let Match::Rt(a) = m { a.segsleft = (4, 3) })),
+            twin!("libip6t_mh.t", "-p mobility-header -m mh --mh-type 4:3", "filter", "-p mobility-header -m mh --mh-type 3:4", |r| each(r, |m| if let Match::Mh(a) = m { a.types = (4, 3) })),
+            twin!("libxt_length.t", "-m length --length 4:3", "filter", "-m length --length 3:4", |r| each(r, |m| if let Match::Length(a) = m { (a.min, a.max) = (4, 3) })),
+            twin!("libxt_conntrack.t", "-m conntrack --ctexpire 4:3", "filter", "-m conntrack --ctexpire 3:4", |r| each(r, |m| if let Match::Conntrack(Conntrack { expire: Some(e), .. }) = m { e.value = (4, 3) })),
+            twin!("libxt_dccp.t", "-p dccp -m dccp --sport 4:3", "filter", "-p dccp -m dccp --sport 3:4", |r| each(r, |m| if let Match::Dccp(a) = m { a.sports = Some(((4, 3), false)) })),
+            twin!("libxt_dccp.t", "-p dccp -m dccp --dport 4:3", "filter", "-p dccp -m dccp --dport 3:4", |r| each(r, |m| if let Match::Dccp(a) = m { a.dports = Some(((4, 3), false)) })),
+            twin!("libxt_tcpmss.t", "-p tcp -m tcpmss --mss 65535:1000", "filter", "-p tcp -m tcpmss --mss 1000:65535", |r| each(r, |m| if let Match::TcpMss(a) = m { (a.mss_min, a.mss_max) = (65535, 1000) })),
+            // Values in their field's range but outside the option's.
+            twin!("libxt_dscp.t", "-m dscp --dscp 0x40", "filter", "-m dscp --dscp 0x3f", |r| each(r, |m| if let Match::Dscp(d) = m { d.dscp = 0x40 })),
+            twin!("libxt_DSCP.t", "-j DSCP --set-dscp 0x40", "mangle", "-j DSCP --set-dscp 0x3f", |r| if let Verdict::Ext(Target::Dscp(d)) = &mut r.verdict { d.dscp = 0x40 }),
+            twin!("libipt_TTL.t", "-j TTL --ttl-inc 0", "mangle", "-j TTL --ttl-inc 1", |r| if let Verdict::Ext(Target::Ttl(t)) = &mut r.verdict { t.ttl = 0 }),
+            twin!("libipt_TTL.t", "-j TTL --ttl-dec 0", "mangle", "-j TTL --ttl-dec 1", |r| if let Verdict::Ext(Target::Ttl(t)) = &mut r.verdict { t.ttl = 0 }),
+            twin!("libip6t_HL.t", "-j HL --hl-inc 0", "mangle", "-j HL --hl-inc 1", |r| if let Verdict::Ext(Target::Hl(t)) = &mut r.verdict { t.hop_limit = 0 }),
+            twin!("libip6t_HL.t", "-j HL --hl-dec 0", "mangle", "-j HL --hl-dec 1", |r| if let Verdict::Ext(Target::Hl(t)) = &mut r.verdict { t.hop_limit = 0 }),
+            twin!("libxt_TCPOPTSTRIP.t", "-p tcp -j TCPOPTSTRIP --strip-options 0", "mangle", "-p tcp -j TCPOPTSTRIP --strip-options 2", |r| if let Verdict::Ext(Target::Tcpoptstrip(t)) = &mut r.verdict { t.strip[0] = 1 }),
+            twin!("libxt_TCPOPTSTRIP.t", "-p tcp -j TCPOPTSTRIP --strip-options 1", "mangle", "-p tcp -j TCPOPTSTRIP --strip-options 2", |r| if let Verdict::Ext(Target::Tcpoptstrip(t)) = &mut r.verdict { t.strip[0] = 1 << 1 }),
+            twin!("libxt_TCPOPTSTRIP.t", "-p tcp -j TCPOPTSTRIP --strip-options 1,2", "mangle", "-p tcp -j TCPOPTSTRIP --strip-options 2", |r| if let Verdict::Ext(Target::Tcpoptstrip(t)) = &mut r.verdict { t.strip[0] |= 1 << 1 }),
+            twin!("libxt_statistic.t", "-m statistic --mode random ! --probability 1.1", "filter", "-m statistic --mode random ! --probability 0.5", |r| each(r, |m| if let Match::Statistic(st) = m { st.mode = StatisticMode::Random { probability: 2_362_232_013 } })),
+            twin!("libipt_osf.t", "-p tcp -m osf --genre linux --ttl 3 --log 0", "filter", "-p tcp -m osf --genre linux --ttl 2 --log 0", |r| each(r, |m| if let Match::Osf(o) = m { o.ttl = Some(3) })),
+            // Not `--connbytes 1000:0`: from > to is the inverted range
+            // (`connbytes_mt`), printed `! --connbytes 0:1000`, a valid rule.
+            twin!("libxt_policy.t", "-m policy --dir in --pol ipsec --strict", "filter", "-m policy --dir in --pol ipsec --strict --reqid 1", |r| each(r, |m| if let Match::Policy(p) = m { p.elems[0].reqid = None })),
+            twin!("libipt_policy.t", "-m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --tunnel-dst 10.0.0.0/8", "filter", "-m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8", |r| each(r, |m| if let Match::Policy(p) = m { p.elems[0].mode = None })),
+            twin!("libip6t_policy.t", "-m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --tunnel-dst 2001:db8::/32", "filter", "-m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --mode tunnel --tunnel-dst 2001:db8::/32", |r| each(r, |m| if let Match::Policy(p) = m { p.elems[0].mode = None })),
+            twin!("libxt_HMARK.t", "-j HMARK --hmark-src-prefix 32 --hmark-dst-prefix 32 --hmark-sport-mask 0xffff --hmark-dport-mask 0xffff --hmark-proto-mask 0xffff --hmark-rnd 0x00000004 --hmark-mod 42 --hmark-offset 1 --hmark-tuple ct --hmark-spi-mask 4", "filter", "-j HMARK --hmark-src-prefix 32 --hmark-dst-prefix 32 --hmark-sport-mask 0xffff --hmark-dport-mask 0xffff --hmark-proto-mask 0xffff --hmark-rnd 0x00000004 --hmark-mod 42 --hmark-offset 1 --hmark-tuple ct", |r| if let Verdict::Ext(Target::Hmark(h)) = &mut r.verdict { h.flags |= HmarkFlags::SPI_MASK; h.spi_mask = 4 }),
+            twin!("libxt_REDIRECT.t", "-p tcp -j REDIRECT --to-ports 42-1234/567", "nat", "-p tcp -j REDIRECT --to-ports 42-1234", |r| if let Verdict::Ext(Target::Redirect(t)) = &mut r.verdict { t.range.flags |= NatFlags::PROTO_OFFSET; t.range.base_port = 567 }),
+            // Not `--queue-balance 4:3`: the typed value is a count
+            // (`queues_total` 0), refused by the kernel, not by the parser.
+            // Nor `4:4`: one queue is `--queue-num 4`, a valid rule.
+        ])
+        .collect();
     let mut hand_twinned: std::collections::BTreeSet<(String, Family, String)> = Default::default();
     for (file, rule, build) in &by_hand {
         let lines: Vec<_> = cases

@@ -106,7 +106,12 @@ fn scratch(name: &str, text: &str) -> PathBuf {
 fn trace_file(rules: &str, expect: bool) -> String {
     let rules = serde_json::to_string(rules).expect("json string");
     // A UDP datagram 192.0.2.20:40000 -> 192.0.2.1:7000 on eth0.
-    let hex = "4500001e000100004011f6b8c0000214c00002019c401b58000a62b76174";
+    let hex = nfsim::replay::to_hex(
+        &nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+            .udp(40000, 7000)
+            .payload(b"at")
+            .build(),
+    );
     let expect = if expect {
         ",\n   \"expect\": {\"trace\": [], \"local\": true, \"emitted\": [], \"conntrack\": [], \"log\": []}"
     } else {

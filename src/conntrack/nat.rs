@@ -1191,17 +1191,12 @@ mod tests {
     /// after SNAT, whatever happens to the ports.
     #[test]
     fn partial_checksum_follows_the_pseudo_header() {
-        let mut pkt = [0u8; 40];
-        pkt[0] = 0x45;
-        pkt[3] = 40;
-        pkt[8] = 64;
-        pkt[9] = 6;
-        pkt[12..16].copy_from_slice(&[192, 168, 1, 31]);
-        pkt[16..20].copy_from_slice(&[203, 0, 113, 10]);
-        pkt[20..22].copy_from_slice(&8082u16.to_be_bytes());
-        pkt[22..24].copy_from_slice(&50001u16.to_be_bytes());
-        pkt[32] = 0x50;
-        pkt[33] = 0x14;
+        let mut pkt =
+            crate::wire::PacketBuilder::ipv4([192, 168, 1, 31].into(), [203, 0, 113, 10].into())
+                .tcp(8082, 50001)
+                .flags(crate::wire::tcp::TcpFlags::RST | crate::wire::tcp::TcpFlags::ACK)
+                .build();
+        // CHECKSUM_PARTIAL: the field holds the pseudo-header sum (set below).
         let b16 = |a: [u8; 4]| {
             let mut b = [0u8; 16];
             b[..4].copy_from_slice(&a);

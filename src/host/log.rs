@@ -1099,11 +1099,14 @@ mod tests {
         }
     }
 
-    /// `spec/examples/basic-server.json`: the UDP packet with a LOG line.
-    const BASIC_SERVER_UDP: &[u8] = &[
-        0x45, 0x00, 0x00, 0x1d, 0x00, 0x01, 0x00, 0x00, 0x40, 0x11, 0xf6, 0xb9, 0xc0, 0x00, 0x02,
-        0x14, 0xc0, 0x00, 0x02, 0x01, 0xc3, 0x52, 0x00, 0x89, 0x00, 0x09, 0x46, 0xea, 0x71,
-    ];
+    /// `spec/examples/basic-server.json`: the UDP packet with a LOG line
+    /// (192.0.2.20:50002 -> 192.0.2.1:137, one byte `q`, ID 1, TTL 64).
+    fn basic_server_udp() -> Vec<u8> {
+        crate::wire::PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+            .udp(50002, 137)
+            .payload(b"q")
+            .build()
+    }
 
     const MAC_B: [u8; 6] = [0x02, 0, 0, 0, 0xbb, 0x02];
     const MAC_A: [u8; 6] = [0x02, 0, 0, 0, 0xaa, 0x01];
@@ -1194,7 +1197,7 @@ mod tests {
     /// 6.18): a UDP packet logged with prefix `drop: ` on `eth0`.
     #[test]
     fn reference_trace_line() {
-        let pkt = BASIC_SERVER_UDP;
+        let pkt = &basic_server_udp();
         let mac = MacHeader::Ethernet {
             dst: [2, 0, 0, 0, 0, 1],
             src: [2, 0, 0, 0, 1, 1],
@@ -1300,7 +1303,7 @@ mod tests {
     // them); they follow nf_log_syslog.c as written.
 
     fn line_with(devs: &LogDevs<'_>, flags: LogFlags) -> String {
-        let pkt = BASIC_SERVER_UDP;
+        let pkt = &basic_server_udp();
         let info = LogInfo { prefix: b"", flags };
         let mut s = String::new();
         format_log(&mut s, Family::Ipv4, &info, devs, pkt, 0, None).unwrap();
@@ -1363,7 +1366,7 @@ mod tests {
     #[test]
     fn prefix_cut_at_127_bytes() {
         let long = "x".repeat(200);
-        let pkt = BASIC_SERVER_UDP;
+        let pkt = &basic_server_udp();
         let info = LogInfo {
             prefix: long.as_bytes(),
             flags: LogFlags::empty(),
@@ -1398,7 +1401,7 @@ mod tests {
                 Family::Ipv4,
                 &info,
                 &LogDevs::output("o"),
-                BASIC_SERVER_UDP,
+                &basic_server_udp(),
                 0,
                 None,
             )
@@ -1421,7 +1424,7 @@ mod tests {
             Family::Ipv4,
             &info,
             &LogDevs::output("\u{e9}\\0"),
-            BASIC_SERVER_UDP,
+            &basic_server_udp(),
             0,
             None,
         )

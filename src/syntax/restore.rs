@@ -856,8 +856,45 @@ pub struct ValidationError {
     pub chain: Option<Vec<u8>>,
     /// The rule's 1-based number in its chain (`iptables -L --line-numbers`).
     pub rule: Option<usize>,
+    /// Which check refused it.
+    pub kind: ValidationErrorKind,
     /// iptables' (or the kernel's) message.
     pub message: String,
+}
+
+/// Which check of [`validate`] refused a ruleset; the message says the rest.
+///
+/// ```
+/// use nfsim::model::{Family, Rule, Ruleset, TableKind, Verdict};
+/// use nfsim::syntax::{validate, ValidationErrorKind};
+/// let mut rs = Ruleset::new(Family::Ipv4);
+/// let pre = rs.table_mut(TableKind::Nat).chain_mut("PREROUTING").unwrap();
+/// pre.rules.push(Rule { verdict: Verdict::Drop, ..Rule::default() });
+/// assert_eq!(validate(&rs).unwrap_err().kind, ValidationErrorKind::NatDrop);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ValidationErrorKind {
+    /// A table of the other family in the ruleset.
+    TableFamily,
+    /// `-s`/`-d` of the other family.
+    AddressFamily,
+    /// A jump or goto to a chain that does not exist.
+    UnknownChain,
+    /// A jump or goto to a built-in chain.
+    JumpToBuiltin,
+    /// `-j DROP` in the nat table (`do_parse`).
+    NatDrop,
+    /// `! -p all`: the rule would never match.
+    NeverMatches,
+    /// What iptables refuses while it reads the rule's text: an option's
+    /// range, options that exclude or require each other, an extension's
+    /// final check.
+    RuleText,
+    /// A loop of jumps (`mark_source_chains`: `ELOOP`).
+    Loop,
+    /// An extension's `checkentry` at commit: its protocol, table or hook.
+    CheckEntry,
 }
 
 impl core::fmt::Display for ValidationError {
@@ -926,15 +963,25 @@ pub fn validate_with_nfacct(
     nfacct: &[crate::model::ByteStr],
 ) -> Result<(), ValidationError> {
     for t in &rs.tables {
-        let err = |chain: Option<&[u8]>, rule: Option<usize>, message: String| ValidationError {
+        use ValidationErrorKind as K;
+        let err = |chain: Option<&[u8]>,
+                   rule: Option<usize>,
+                   kind: ValidationErrorKind,
+                   message: String| ValidationError {
             family: rs.family,
             table: t.kind,
             chain: chain.map(<[u8]>::to_vec),
             rule,
+            kind,
             message,
         };
         if t.family != rs.family {
-            return Err(err(None, None, "a table of the other family".into()));
+            return Err(err(
+                None,
+                None,
+                K::TableFamily,
+                "a table of the other family".into(),
+            ));
         }
         // Chains by name, looked up once per jump (not a walk of the table).
         let index: HashMap<&[u8], &crate::model::Chain> =
@@ -942,29 +989,36 @@ pub fn validate_with_nfacct(
         let exists = |n: &[u8]| index.contains_key(n);
         for c in &t.chains {
             for (k, r) in c.rules.iter().enumerate() {
-                let at = |m: String| err(Some(c.name.as_bytes()), Some(k + 1), m);
+                let at = |kind, m: String| err(Some(c.name.as_bytes()), Some(k + 1), kind, m);
                 for a in [&r.src, &r.dst].into_iter().flatten() {
                     if a.family != rs.family {
-                        return Err(at(format!(
-                            "host/network `{a}' not found (an address of the other family)"
-                        )));
+                        return Err(at(
+                            K::AddressFamily,
+                            format!(
+                                "host/network `{a}' not found (an address of the other family)"
+                            ),
+                        ));
                     }
                 }
                 match &r.verdict {
                     Verdict::Jump(n) | Verdict::Goto(n) => match index.get(n.as_bytes()) {
                         None => {
-                            return Err(at(format!(
+                            return Err(at(K::UnknownChain, format!(
                                 "Couldn't load target `{}':No such file or directory",
                                 crate::model::bytestr::Escaped(n.as_bytes())
                             )))
                         }
                         Some(j) if j.is_builtin() => {
-                            return Err(at("Invalid argument: jump to a built-in chain".into()))
+                            return Err(at(
+                                K::JumpToBuiltin,
+                                "Invalid argument: jump to a built-in chain".into(),
+                            ))
                         }
                         Some(_) => {}
                     },
                     Verdict::Drop if t.kind == crate::model::TableKind::Nat => {
                         return Err(at(
+                            K::NatDrop,
                             "The \"nat\" table is not intended for filtering, the use of DROP is therefore inhibited."
                                 .into(),
                         ))
@@ -973,7 +1027,10 @@ pub fn validate_with_nfacct(
                 }
                 // `! -p all` (do_parse), which the printed text cannot show.
                 if r.proto == 0 && r.proto_inv {
-                    return Err(at("rule would never match protocol".into()));
+                    return Err(at(
+                        K::NeverMatches,
+                        "rule would never match protocol".into(),
+                    ));
                 }
                 // Every check iptables makes while it reads a rule (option
                 // ranges, options that exclude or require each other, each
@@ -987,13 +1044,21 @@ pub fn validate_with_nfacct(
                     r,
                     super::save::SaveOptions::default(),
                 );
-                let words = super::argv::split(line.as_bytes(), 1).map_err(|e| at(e.message))?;
-                parse_command(&words, rs.family, t.kind, 1, &exists).map_err(|e| at(e.message))?;
+                let words = super::argv::split(line.as_bytes(), 1)
+                    .map_err(|e| at(K::RuleText, e.message))?;
+                parse_command(&words, rs.family, t.kind, 1, &exists)
+                    .map_err(|e| at(K::RuleText, e.message))?;
             }
         }
         commit_check_at(t, nfacct).map_err(|(loc, m)| match loc {
-            Some((ci, ri)) => err(Some(t.chains[ci].name.as_bytes()), Some(ri + 1), m),
-            None => err(None, None, m),
+            Some((ci, ri)) => err(
+                Some(t.chains[ci].name.as_bytes()),
+                Some(ri + 1),
+                K::CheckEntry,
+                m,
+            ),
+            // (A jump to a built-in chain was refused rule by rule above.)
+            None => err(None, None, K::Loop, m),
         })?;
     }
     Ok(())

@@ -581,10 +581,23 @@ pub struct CompiledOptions {
 /// (type 12, code 0) pointing at `pointer` (offset from the IP header start)
 /// and drops the packet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub struct OptionsError {
     /// The parameter-problem pointer (`pp_ptr - iph`).
     pub pointer: u8,
 }
+
+impl core::fmt::Display for OptionsError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "ip_options_compile: bad IPv4 option (parameter problem at byte {})",
+            self.pointer
+        )
+    }
+}
+
+impl std::error::Error for OptionsError {}
 
 /// Validates the options of a received header like `ip_options_compile()`
 /// (net/ipv4/ip_options.c) called with an skb from `ip_rcv_options()`.

@@ -394,6 +394,7 @@ pub struct FoundHdr {
 
 /// Why [`find_hdr`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FindHdrError {
     /// `-ENOENT`: the target is not in the chain, or (no target) a non-first
     /// fragment whose next header is again an extension header.
@@ -401,6 +402,19 @@ pub enum FindHdrError {
     /// `-EBADMSG`: the chain runs past the end of the packet.
     BadMsg,
 }
+
+impl core::fmt::Display for FindHdrError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            FindHdrError::NotFound => "ipv6_find_hdr: header not found (ENOENT)",
+            FindHdrError::BadMsg => {
+                "ipv6_find_hdr: extension header chain runs past the end of the packet (EBADMSG)"
+            }
+        })
+    }
+}
+
+impl std::error::Error for FindHdrError {}
 
 /// `ipv6_find_hdr()` (net/ipv6/exthdrs_core.c) with `*offset == 0` and no
 /// flags, over a packet slice starting at the IPv6 header.

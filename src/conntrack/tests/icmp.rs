@@ -85,13 +85,7 @@ fn ipv6_icmp_error_translation() {
     ct.alloc_null_binding(h, Hook::PostRouting, &mut rng, ms(0));
     ct.confirm(r.slot, ms(0));
     // 2001:db8::10 answers "port unreachable" about the (DNATed) SYN.
-    let mut err = icmp("2001:db8::10", client, 1, 4, 0, &syn);
-    err[44..48].copy_from_slice(&[0, 0, 0, 0]);
-    let (_, s) = tuple::addr_bytes(ip("2001:db8::10"));
-    let (_, d) = tuple::addr_bytes(ip(client));
-    err[42..44].copy_from_slice(&[0, 0]);
-    let c = pseudo_csum(Family::Ipv6, &s, &d, 58, &err[40..]);
-    err[42..44].copy_from_slice(&c.to_be_bytes());
+    let mut err = icmp_error("2001:db8::10", client, 1, 4, &syn);
     let m = meta(&err);
     let r = ct.process(&err, &m, Hook::PreRouting, ms(1));
     assert_eq!(
@@ -121,6 +115,7 @@ fn ipv6_icmp_error_translation() {
         "inner destination"
     );
     assert_eq!(&err[48 + 42..48 + 44], &8080u16.to_be_bytes());
+    let (_, d) = tuple::addr_bytes(ip(client));
     assert!(
         csum_ok(Family::Ipv6, &s, &d, 58, &err[40..]),
         "ICMPv6 checksum"

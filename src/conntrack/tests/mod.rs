@@ -1,12 +1,13 @@
-//! Tests of the table, the trackers and NAT with byte-array packets.
+//! Tests of the table, the trackers and NAT; packets from `wire::PacketBuilder`.
 //! A few packets are taken from the recorded kernel traces (noted where).
 
 use core::net::IpAddr;
 
 use super::table::{INITIAL_CHAINS, NIL};
 use super::*;
-use crate::wire::checksum::{combine, pseudo_header, sum};
-use crate::wire::IpProtocol;
+use crate::wire::checksum::sum;
+use crate::wire::tcp::TcpFlags;
+use crate::wire::{IpProtocol, PacketBuilder};
 
 mod icmp;
 mod nat;
@@ -38,57 +39,33 @@ fn meta(p: &[u8]) -> PacketMeta {
     PacketMeta::parse(p).unwrap()
 }
 
-/// The stored checksum over a pseudo-header and `data`.
-fn pseudo_csum(fam: Family, s: &[u8; 16], d: &[u8; 16], p: u8, data: &[u8]) -> u16 {
-    let n = fam.addr_len();
-    !combine(&[
-        pseudo_header(&s[..n], &d[..n], IpProtocol(p), data.len() as u32),
-        sum(data),
-    ])
-}
-
 fn ip(s: &str) -> IpAddr {
     s.parse().unwrap()
 }
 
-/// Builds an IPv4 or IPv6 packet around `l4`, fixing the L4 checksum at
-/// `csum_at` (None: leave it) and the IPv4 header checksum.
-fn build(src: &str, dst: &str, p: u8, mut l4: Vec<u8>, csum_at: Option<usize>) -> Vec<u8> {
-    let (fam, s) = tuple::addr_bytes(ip(src));
-    let (_, d) = tuple::addr_bytes(ip(dst));
-    if let Some(at) = csum_at {
-        l4[at] = 0;
-        l4[at + 1] = 0;
-        let c = if fam == Family::Ipv4 && p == proto::ICMP {
-            !sum(&l4)
-        } else {
-            pseudo_csum(fam, &s, &d, p, &l4)
-        };
-        l4[at..at + 2].copy_from_slice(&c.to_be_bytes());
-    }
-    match fam {
-        Family::Ipv4 => {
-            let total = (20 + l4.len()) as u16;
-            let mut h = vec![0x45, 0, 0, 0, 0, 1, 0, 0, 64, p, 0, 0];
-            h[2..4].copy_from_slice(&total.to_be_bytes());
-            h.extend_from_slice(&s[..4]);
-            h.extend_from_slice(&d[..4]);
-            let c = !sum(&h);
-            h[10..12].copy_from_slice(&c.to_be_bytes());
-            h.extend_from_slice(&l4);
-            h
+/// Runs `$e` with `$b` the builder of an IPv4 or IPv6 packet from `$src`
+/// to `$dst` (`wire::PacketBuilder`: ident 1, TTL/hop limit 64, the
+/// checksums right).
+macro_rules! on_ip {
+    ($src:expr, $dst:expr, |$b:ident| $e:expr) => {
+        match (ip($src), ip($dst)) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => {
+                let $b = PacketBuilder::ipv4(s, d);
+                $e
+            }
+            (IpAddr::V6(s), IpAddr::V6(d)) => {
+                let $b = PacketBuilder::ipv6(s, d);
+                $e
+            }
+            _ => panic!("{} and {} are of different families", $src, $dst),
         }
-        Family::Ipv6 => {
-            let mut h = vec![0x60, 0, 0, 0];
-            h.extend_from_slice(&(l4.len() as u16).to_be_bytes());
-            h.push(p);
-            h.push(64);
-            h.extend_from_slice(&s);
-            h.extend_from_slice(&d);
-            h.extend_from_slice(&l4);
-            h
-        }
-    }
+    };
+}
+
+/// An IPv4 or IPv6 packet of protocol `p` around the bytes `l4`, taken as
+/// they are (no checksum of theirs is touched).
+fn build(src: &str, dst: &str, p: u8, l4: Vec<u8>) -> Vec<u8> {
+    on_ip!(src, dst, |b| b.protocol(IpProtocol(p)).payload(&l4).build())
 }
 
 const FIN: u8 = 0x01;
@@ -112,45 +89,37 @@ fn tcp(
     opts: &[u8],
     payload: usize,
 ) -> Vec<u8> {
-    let doff = 20 + opts.len();
-    assert_eq!(doff % 4, 0);
-    let mut t = Vec::new();
-    t.extend_from_slice(&sport.to_be_bytes());
-    t.extend_from_slice(&dport.to_be_bytes());
-    t.extend_from_slice(&seq.to_be_bytes());
-    t.extend_from_slice(&ack.to_be_bytes());
-    t.push(((doff / 4) as u8) << 4);
-    t.push(flags);
-    t.extend_from_slice(&win.to_be_bytes());
-    t.extend_from_slice(&[0, 0, 0, 0]);
-    t.extend_from_slice(opts);
-    t.extend(std::iter::repeat_n(0x61, payload));
-    build(src, dst, proto::TCP, t, Some(16))
+    assert_eq!(opts.len() % 4, 0);
+    let data = vec![0x61; payload];
+    on_ip!(src, dst, |b| b
+        .tcp(sport, dport)
+        .seq(seq)
+        .ack(ack)
+        .flags(TcpFlags::from_bits_retain(flags))
+        .window(win)
+        .option_bytes(opts)
+        .payload(&data)
+        .build())
 }
 
 fn udp(src: &str, sport: u16, dst: &str, dport: u16, payload: usize) -> Vec<u8> {
-    let mut u = Vec::new();
-    u.extend_from_slice(&sport.to_be_bytes());
-    u.extend_from_slice(&dport.to_be_bytes());
-    u.extend_from_slice(&((8 + payload) as u16).to_be_bytes());
-    u.extend_from_slice(&[0, 0]);
-    u.extend(std::iter::repeat_n(0x71, payload));
-    build(src, dst, proto::UDP, u, Some(6))
+    let data = vec![0x71; payload];
+    on_ip!(src, dst, |b| b.udp(sport, dport).payload(&data).build())
 }
 
+/// ICMP (ICMPv6 between IPv6 addresses) of `ty`/`code` whose rest of
+/// header is `id` and sequence 1, then `body`.
 fn icmp(src: &str, dst: &str, ty: u8, code: u8, id: u16, body: &[u8]) -> Vec<u8> {
-    let v6 = ip(src).is_ipv6();
-    let mut m = vec![ty, code, 0, 0];
-    m.extend_from_slice(&id.to_be_bytes());
-    m.extend_from_slice(&[0, 1]);
-    m.extend_from_slice(body);
-    build(
-        src,
-        dst,
-        if v6 { proto::ICMPV6 } else { proto::ICMP },
-        m,
-        Some(2),
-    )
+    on_ip!(src, dst, |b| b
+        .icmp(ty, code)
+        .echo(id, 1)
+        .payload(body)
+        .build())
+}
+
+/// An ICMP (ICMPv6) error of `ty`/`code` quoting `quoted`.
+fn icmp_error(src: &str, dst: &str, ty: u8, code: u8, quoted: &[u8]) -> Vec<u8> {
+    on_ip!(src, dst, |b| b.icmp_error(ty, code, quoted).build())
 }
 
 struct Sim {

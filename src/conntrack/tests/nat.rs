@@ -141,21 +141,20 @@ fn trace_nat_gateway() {
 
     // An ICMP port unreachable from 192.0.2.10 about a packet of the TCP
     // connection is RELATED_REPLY; POSTROUTING translates inner and outer.
-    let inner =
-        hex("450000280001000040067ca6cb00711ec000020ac738001600000064000000005002faf0ef150000");
-    let mut e = icmp("192.0.2.10", "203.0.113.30", 3, 3, 0, &[]);
-    // icmp() wrote id/seq as bytes 4..8: zero them ("unused").
+    let inner = tcp(
+        "203.0.113.30",
+        51000,
+        "192.0.2.10",
+        22,
+        100,
+        0,
+        SYN,
+        64240,
+        &[],
+        0,
+    );
+    let mut e = icmp_error("192.0.2.10", "203.0.113.30", 3, 3, &inner[..28]);
     let hl = 20;
-    e[hl + 4..hl + 8].copy_from_slice(&[0, 0, 0, 0]);
-    e.extend_from_slice(&inner[..28]);
-    let total = e.len() as u16;
-    e[2..4].copy_from_slice(&total.to_be_bytes());
-    e[10..12].copy_from_slice(&[0, 0]);
-    let c = !sum(&e[..20]);
-    e[10..12].copy_from_slice(&c.to_be_bytes());
-    e[hl + 2..hl + 4].copy_from_slice(&[0, 0]);
-    let c = !sum(&e[hl..]);
-    e[hl + 2..hl + 4].copy_from_slice(&c.to_be_bytes());
     let m = meta(&e);
     let r = ct.process(&e, &m, Hook::PreRouting, ms(400));
     assert_eq!(

@@ -25,7 +25,7 @@ fn sctp_pkt(
     }
     let c = crate::conntrack::sctp::sctp_cksum(&s);
     s[8..12].copy_from_slice(&c);
-    build(src, dst, proto::SCTP, s, None)
+    build(src, dst, proto::SCTP, s)
 }
 
 /// SCTP association checked against Linux 6.18 (states, timeouts, INVALID).

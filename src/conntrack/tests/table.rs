@@ -43,7 +43,7 @@ fn expiry_is_lazy_and_exact() {
 fn generic_protocols() {
     let mut s = Sim::new(Config::with_max(4));
     // GREv0: keys 0 (as Linux 6.18 prints it).
-    let p = build(A, B, proto::GRE, vec![0, 0, 0x08, 0], None);
+    let p = build(A, B, proto::GRE, vec![0, 0, 0x08, 0]);
     s.inp(&p, ms(0));
     assert_eq!(
         s.one(ms(0)),
@@ -55,7 +55,6 @@ fn generic_protocols() {
         B,
         proto::GRE,
         vec![0x20, 0x01, 0x88, 0x0b, 0, 4, 0x12, 0x34],
-        None,
     );
     s.inp(&p, ms(0));
     assert!(s
@@ -68,23 +67,22 @@ fn generic_protocols() {
         B,
         proto::GRE,
         vec![0x20, 0x01, 0x08, 0x00, 0, 4, 0x12, 0x35],
-        None,
     );
     assert_eq!(
         s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(0)).slot,
         CtSlot::Invalid
     );
     // A reply makes it a stream (180 s) and ASSURED at once.
-    let r = build(B, A, proto::GRE, vec![0, 0, 0x08, 0], None);
+    let r = build(B, A, proto::GRE, vec![0, 0, 0x08, 0]);
     s.pass(&r, Hook::LocalOut, ms(1));
-    s.inp(&build(A, B, proto::GRE, vec![0, 0, 0x08, 0], None), ms(2));
+    s.inp(&build(A, B, proto::GRE, vec![0, 0, 0x08, 0]), ms(2));
     assert!(s
         .listing(ms(2))
         .iter()
         .any(|(l, t)| l.contains("dstkey=0x0 [ASSURED]") && *t == 179));
     // Unknown protocols and DCCP (no tracker in 6.18): generic, 600 s.
     let mut s = Sim::new(Config::with_max(4));
-    s.inp(&build(A, B, 253, vec![1, 2, 3], None), ms(0));
+    s.inp(&build(A, B, 253, vec![1, 2, 3]), ms(0));
     s.inp(
         &build(
             A,
@@ -93,7 +91,6 @@ fn generic_protocols() {
             vec![
                 0x9c, 0x40, 0, 80, 4, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
             ],
-            None,
         ),
         ms(0),
     );

@@ -509,12 +509,9 @@ fn kernel_checked_rst_validation() {
 #[test]
 fn set_closing_after_reset() {
     let mut s = Sim::new(Config::with_max(64));
-    let syn =
-        hex("45000028000100004006f6b9c0000214c0000201c35000160000000a000000005002faf06d6b0000");
-    let synack =
-        hex("45000028000100004006f6b9c0000201c00002140016c350000000140000000b5012faf06d460000");
-    let ackp =
-        hex("45000028000100004006f6b9c0000214c0000201c35000160000000b000000155010faf06d470000");
+    let syn = tcp(A, 50000, B, 22, 10, 0, SYN, 64240, &[], 0);
+    let synack = tcp(B, 22, A, 50000, 20, 11, SYN | ACK, 64240, &[], 0);
+    let ackp = tcp(A, 50000, B, 22, 11, 21, ACK, 64240, &[], 0);
     s.inp(&syn, ms(0));
     s.pass(&synack, Hook::LocalOut, ms(10));
     let slot = s.inp(&ackp, ms(20));

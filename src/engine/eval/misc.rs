@@ -687,15 +687,23 @@ mod tests {
     use crate::time::Instant;
 
     /// UDP 192.0.2.20:50002 -> 192.0.2.1:137, one payload byte `q` (29 bytes).
-    const V4_UDP: &str = "4500001d000100004011f6b9c0000214c0000201c3520089000946ea71";
-    /// UDP 2001:db8::20 -> 2001:db8::1.
-    const V6_UDP: &str = "600000000009114020010db800000000000000000000002020010db8000000000000000000000001cf0a00090009643571";
-
-    fn hex(s: &str) -> Vec<u8> {
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
+    fn v4_udp() -> Vec<u8> {
+        crate::wire::PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+            .udp(50002, 137)
+            .payload(b"q")
+            .build()
+    }
+    /// UDP [2001:db8::20]:52994 -> [2001:db8::1]:9, one payload byte `q`.
+    fn v6_udp() -> Vec<u8> {
+        v6_udp_from(core::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x20))
+    }
+    /// [`v6_udp`] from another source.
+    fn v6_udp_from(src: core::net::Ipv6Addr) -> Vec<u8> {
+        let dst = core::net::Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+        crate::wire::PacketBuilder::ipv6(src, dst)
+            .udp(52994, 9)
+            .payload(b"q")
+            .build()
     }
 
     fn host(v4: &str, v6: &str) -> Host {
@@ -781,17 +789,11 @@ mod tests {
         assert!(Host::new(&base, &r4, &r6).is_err());
         let cfg = base.clone().nfacct("in").nfacct("other");
         let mut h = Host::new(&cfg, &r4, &r6).unwrap();
-        assert_eq!(input_hits(&mut h, "eth0", &hex(V4_UDP), 0), vec![1, 2]);
+        assert_eq!(input_hits(&mut h, "eth0", &v4_udp(), 0), vec![1, 2]);
         let mut out = Outcome::default();
         let mut sink = TraceCollector::default();
         let d = h.device_index("eth0").unwrap();
-        h.receive(
-            d,
-            &hex(V6_UDP),
-            Instant::from_millis(1),
-            &mut out,
-            &mut sink,
-        );
+        h.receive(d, &v6_udp(), Instant::from_millis(1), &mut out, &mut sink);
         // Two rules count the IPv4 packet (29 bytes), one the IPv6 one (49).
         assert_eq!(h.nfacct_counters("in"), Some((3, 29 + 29 + 49)));
         assert_eq!(h.nfacct_counters("other"), Some((0, 0)));
@@ -877,16 +879,16 @@ mod tests {
                      COMMIT\n";
         let mut h = host(rules, "");
         // 192.0.2.20 is routed through eth0 (connected); no default route.
-        assert_eq!(prerouting_hits(&mut h, "eth0", &hex(V4_UDP)), [1, 2, 4]);
-        assert_eq!(prerouting_hits(&mut h, "eth1", &hex(V4_UDP)), [2, 3]);
-        let unrouted = with_src(hex(V4_UDP), [203, 0, 113, 9]);
+        assert_eq!(prerouting_hits(&mut h, "eth0", &v4_udp()), [1, 2, 4]);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &v4_udp()), [2, 3]);
+        let unrouted = with_src(v4_udp(), [203, 0, 113, 9]);
         assert_eq!(prerouting_hits(&mut h, "eth0", &unrouted), [3]);
         // The host's own address: a local route, on eth0.
-        let own = with_src(hex(V4_UDP), [192, 0, 2, 1]);
+        let own = with_src(v4_udp(), [192, 0, 2, 1]);
         assert_eq!(prerouting_hits(&mut h, "eth0", &own), [3, 4]);
         assert_eq!(prerouting_hits(&mut h, "eth1", &own), [3]);
         // A zero-net source to the limited broadcast always passes.
-        let dhcp = with_dst(with_src(hex(V4_UDP), [0, 0, 0, 0]), [255, 255, 255, 255]);
+        let dhcp = with_dst(with_src(v4_udp(), [0, 0, 0, 0]), [255, 255, 255, 255]);
         assert_eq!(prerouting_hits(&mut h, "eth1", &dhcp), [1, 2, 4]);
     }
 
@@ -901,13 +903,12 @@ mod tests {
                      COMMIT\n";
         let mut h = host("", rules);
         // 2001:db8::20 is on eth0's connected prefix.
-        assert_eq!(prerouting_hits(&mut h, "eth0", &hex(V6_UDP)), [1, 2, 3]);
-        assert_eq!(prerouting_hits(&mut h, "eth1", &hex(V6_UDP)), [2]);
+        assert_eq!(prerouting_hits(&mut h, "eth0", &v6_udp()), [1, 2, 3]);
+        assert_eq!(prerouting_hits(&mut h, "eth1", &v6_udp()), [2]);
         // Unspecified source: matches; the host's own address: accept-local only.
-        let mut p = hex(V6_UDP);
-        p[8..24].fill(0);
+        let p = v6_udp_from(core::net::Ipv6Addr::UNSPECIFIED);
         assert_eq!(prerouting_hits(&mut h, "eth1", &p), [1, 2, 3]);
-        p[8..24].copy_from_slice(&hex("20010db8000000000000000000000001"));
+        let p = v6_udp_from("2001:db8::1".parse().unwrap());
         assert_eq!(prerouting_hits(&mut h, "eth1", &p), [3]);
     }
 
@@ -924,7 +925,7 @@ mod tests {
             ]),
             "",
         );
-        assert_eq!(input_hits(&mut h, "eth0", &hex(V4_UDP), 0), [1, 2, 4, 5]);
+        assert_eq!(input_hits(&mut h, "eth0", &v4_udp(), 0), [1, 2, 4, 5]);
     }
 
     #[test]
@@ -938,9 +939,9 @@ mod tests {
             ]),
             "",
         );
-        assert_eq!(input_hits(&mut h, "eth0", &hex(V4_UDP), 0), [1, 2, 3]);
+        assert_eq!(input_hits(&mut h, "eth0", &v4_udp(), 0), [1, 2, 3]);
         // The entry keeps its mark for the next packet of the flow.
-        assert_eq!(input_hits(&mut h, "eth0", &hex(V4_UDP), 10), [2, 3]);
+        assert_eq!(input_hits(&mut h, "eth0", &v4_udp(), 10), [2, 3]);
         // Untracked: no entry, even the inverted test fails.
         let mut h = host(
             &format!(
@@ -949,10 +950,7 @@ mod tests {
             ),
             "",
         );
-        assert_eq!(
-            input_hits(&mut h, "eth0", &hex(V4_UDP), 0),
-            Vec::<u32>::new()
-        );
+        assert_eq!(input_hits(&mut h, "eth0", &v4_udp(), 0), Vec::<u32>::new());
     }
 
     #[test]
@@ -968,20 +966,20 @@ mod tests {
             "-A INPUT -m addrtype --dst-type UNICAST --limit-iface-in",
         ]);
         let mut h = host(&rules, "");
-        let p = hex(V4_UDP); // 192.0.2.20 -> 192.0.2.1
+        let p = v4_udp(); // 192.0.2.20 -> 192.0.2.1
         assert_eq!(input_hits(&mut h, "eth0", &p, 0), [1, 2]);
         // Our eth0 address arriving on eth1: LOCAL, but not for eth1.
         assert_eq!(input_hits(&mut h, "eth1", &p, 1), [1, 8]);
-        let b = with_dst(hex(V4_UDP), [192, 0, 2, 255]);
+        let b = with_dst(v4_udp(), [192, 0, 2, 255]);
         assert_eq!(input_hits(&mut h, "eth0", &b, 2), [3, 4, 6]);
-        let b = with_dst(hex(V4_UDP), [255, 255, 255, 255]);
+        let b = with_dst(v4_udp(), [255, 255, 255, 255]);
         assert_eq!(input_hits(&mut h, "eth0", &b, 3), [3, 4, 6]);
         // Multicast, looked at in PREROUTING (whatever the host does next).
         let mut h = host(
             "*mangle\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -m addrtype --dst-type MULTICAST\n-A PREROUTING -m addrtype --dst-type MULTICAST --limit-iface-in\n-A PREROUTING -m addrtype --dst-type UNICAST,LOCAL\nCOMMIT\n",
             "",
         );
-        let m = with_dst(hex(V4_UDP), [224, 0, 0, 1]);
+        let m = with_dst(v4_udp(), [224, 0, 0, 1]);
         let mut out = Outcome::default();
         let mut sink = TraceCollector::default();
         h.receive(1, &m, Instant::from_millis(4), &mut out, &mut sink);
@@ -1038,10 +1036,10 @@ mod tests {
         ]);
         let mut h = host("", &rules);
         // 2001:db8::20 -> 2001:db8::1 (eth0's address) on eth0.
-        assert_eq!(input_hits_v6(&mut h, &hex(V6_UDP)), [1, 2, 3, 5, 7]);
+        assert_eq!(input_hits_v6(&mut h, &v6_udp()), [1, 2, 3, 5, 7]);
         // From outside every prefix (this host has no IPv6 default route):
         // the source is UNREACHABLE, with and without the device.
-        let mut p = hex(V6_UDP);
+        let mut p = v6_udp();
         p[8..24].copy_from_slice(
             &"2001:db8:9::1"
                 .parse::<std::net::Ipv6Addr>()
@@ -1137,7 +1135,7 @@ mod tests {
             ("2001:db8::1", "2001:db8::5", &[2]),
         ];
         for (i, (src, dst, want)) in cases.iter().enumerate() {
-            let mut p = hex(V6_UDP);
+            let mut p = v6_udp();
             p[8..24].copy_from_slice(&a(src));
             p[24..40].copy_from_slice(&a(dst));
             let mut out = Outcome::default();
@@ -1180,7 +1178,7 @@ mod tests {
             ]),
             "",
         );
-        let p = hex(V4_UDP);
+        let p = v4_udp();
         assert_eq!(input_hits(&mut h, "eth0", &p, 0), [1]);
         assert_eq!(input_hits(&mut h, "eth0", &p, 1), [1, 2]);
         assert_eq!(input_hits(&mut h, "eth0", &p, 2), [2]);
@@ -1203,7 +1201,7 @@ mod tests {
             ]),
             "",
         );
-        assert_eq!(input_hits(&mut h, "eth0", &hex(V4_UDP), 0), [1, 2, 4, 5, 6]);
+        assert_eq!(input_hits(&mut h, "eth0", &v4_udp(), 0), [1, 2, 4, 5, 6]);
         assert_eq!(k_toupper(b'a'), b'A');
         assert_eq!(k_toupper(0xe9), 0xc9);
         assert_eq!(k_toupper(0xf7), 0xf7);
@@ -1246,7 +1244,7 @@ mod tests {
             "",
         );
         assert_eq!(
-            input_hits(&mut h, "eth0", &hex(V4_UDP), 0),
+            input_hits(&mut h, "eth0", &v4_udp(), 0),
             [1, 2, 3, 5, 6, 7, 8]
         );
     }
@@ -1263,7 +1261,7 @@ mod tests {
     }
 
     fn udp_from(sport: u16, src_last: u8) -> Vec<u8> {
-        let mut p = hex(V4_UDP);
+        let mut p = v4_udp();
         p[15] = src_last;
         p[20..22].copy_from_slice(&sport.to_be_bytes());
         p[26] = 0; // no UDP checksum
@@ -1434,6 +1432,6 @@ mod tests {
             ]),
             "",
         );
-        assert_eq!(input_hits(&mut h, "eth0", &hex(V4_UDP), 0), [2]);
+        assert_eq!(input_hits(&mut h, "eth0", &v4_udp(), 0), [2]);
     }
 }

@@ -486,12 +486,12 @@ mod tests {
         let cfgs = [h1, h2, h3];
         let mut totals = [0; 3];
         for i in 0..12u64 {
-            let mut p = vec![0u8; 228];
-            p[0] = 0x45;
-            p[9] = 17;
-            p[12..16].copy_from_slice(&[192, 0, 2, if i % 4 == 3 { 71 } else { 70 }]);
-            p[16..20].copy_from_slice(&[192, 0, 2, 1]);
-            p[20..24].copy_from_slice(&[0x13, 0x88, 0, 137]);
+            // 228 bytes: UDP 192.0.2.70 (every fourth 192.0.2.71):5000 -> 192.0.2.1:137.
+            let src = [192, 0, 2, if i % 4 == 3 { 71 } else { 70 }];
+            let p = crate::wire::PacketBuilder::ipv4(src.into(), [192, 0, 2, 1].into())
+                .udp(5000, 137)
+                .payload(&[0; 200])
+                .build();
             for k in 0..3 {
                 if t.hashlimit_mt(ids[k], &cfgs[k], &p, 20, 17, 10_007 + i * 15, 250) == Some(true)
                 {
