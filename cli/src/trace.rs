@@ -954,6 +954,12 @@ pub(crate) fn report(
         if let Some(r) = &reason {
             obj["reason"] = serde_json::json!(r);
         }
+        // What `nfacct list` prints after the packet, line by line, as the
+        // trace format's `nfacct` (absent when the host has no objects).
+        let nfacct = host.nfacct_list();
+        if !nfacct.is_empty() {
+            obj["nfacct"] = serde_json::json!(nfacct.lines().collect::<Vec<_>>());
+        }
         return Report {
             json: Some(obj),
             text: String::new(),

@@ -728,3 +728,33 @@ fn packet_mark() {
     assert_eq!(r[5]["verdict"], "accept");
     assert_eq!(r[5]["delivered"], "eth0");
 }
+
+/// `--json` carries `nfacct list` after each packet (the trace format's
+/// `nfacct`), as the text output prints it after the packets.
+#[test]
+fn json_has_nfacct_list() {
+    let rules = scratch(
+        "nfacct.rules",
+        "*filter\n-A INPUT -p udp -m nfacct --nfacct-name web\nCOMMIT\n",
+    );
+    let rules = rules.to_str().expect("path");
+    let r = trace_json(&[
+        rules,
+        "--nfacct",
+        "web",
+        "in eth0 udp 198.51.100.7:1234 > 192.0.2.1:53",
+        "in eth0 tcp 198.51.100.7:1234 > 192.0.2.1:22 syn",
+    ]);
+    assert_eq!(r.len(), 2);
+    // One 28-byte UDP datagram counted; the TCP SYN (40 bytes) is not.
+    let line = "{ pkts = 00000000000000000001, bytes = 00000000000000000028 } = web;";
+    assert_eq!(r[0]["nfacct"], serde_json::json!([line]));
+    assert_eq!(r[1]["nfacct"], serde_json::json!([line]));
+    // Without objects the field is absent.
+    let plain = scratch("plain.rules", "*filter\nCOMMIT\n");
+    let r = trace_json(&[
+        plain.to_str().expect("path"),
+        "in eth0 udp 198.51.100.7:1 > 192.0.2.1:53",
+    ]);
+    assert!(r[0].get("nfacct").is_none());
+}
