@@ -96,30 +96,7 @@ fn load(
         || (!a.restore
             && std::str::from_utf8(&text).is_ok_and(nfsim::syntax::script::looks_like_script));
     if as_script {
-        let Ok(text) = std::str::from_utf8(&text) else {
-            elog!(err, "{name}: a script must be UTF-8 text");
-            return Err(ExitCode::from(1));
-        };
-        let s = match nfsim::syntax::script::parse_script(text) {
-            Ok(s) => s,
-            Err(e) => {
-                elog!(err, "{name}:{}: {}", e.line, e.message.trim_end());
-                return Err(ExitCode::from(1));
-            }
-        };
-        let mut failed = false;
-        for (line, kind) in &s.lines {
-            match kind {
-                nfsim::syntax::script::LineKind::Skipped(why) => {
-                    elog!(err, "{name}:{line}: skipped: {why}")
-                }
-                nfsim::syntax::script::LineKind::Failed(e) => {
-                    failed = true;
-                    elog!(err, "{name}:{line}: {}", e.message.trim_end());
-                }
-                _ => {}
-            }
-        }
+        let (s, failed) = super::read_script(&name, &text, &[], err)?;
         if failed {
             return Err(ExitCode::from(1));
         }

@@ -365,23 +365,24 @@ pub(crate) fn nfacct_objects(names: &[String]) -> Result<Vec<nfsim::model::ByteS
     Ok(out)
 }
 
-fn save_script(
+/// Reads a script of iptables commands (with these nfacct objects), telling
+/// each skipped or failed line on `err` at `NAME:LINE:`; the script and
+/// whether a line failed, or the exit code when it cannot be read at all.
+pub(crate) fn read_script(
     name: &str,
     text: &[u8],
-    family: Family,
     nfacct: &[nfsim::model::ByteStr],
-    w: &mut impl Write,
     err: &mut dyn Write,
-) -> io::Result<ExitCode> {
+) -> Result<(nfsim::syntax::script::Script, bool), ExitCode> {
     let Ok(text) = std::str::from_utf8(text) else {
         elog!(err, "{name}: a script must be UTF-8 text");
-        return Ok(ExitCode::from(1));
+        return Err(ExitCode::from(1));
     };
     let s = match nfsim::syntax::script::parse_script_with_nfacct(text, nfacct) {
         Ok(s) => s,
         Err(e) => {
             elog!(err, "{name}:{}: {}", e.line, e.message.trim_end());
-            return Ok(ExitCode::from(1));
+            return Err(ExitCode::from(1));
         }
     };
     let mut failed = false;
@@ -397,6 +398,21 @@ fn save_script(
             _ => {}
         }
     }
+    Ok((s, failed))
+}
+
+fn save_script(
+    name: &str,
+    text: &[u8],
+    family: Family,
+    nfacct: &[nfsim::model::ByteStr],
+    w: &mut impl Write,
+    err: &mut dyn Write,
+) -> io::Result<ExitCode> {
+    let (s, failed) = match read_script(name, text, nfacct, err) {
+        Ok(x) => x,
+        Err(code) => return Ok(code),
+    };
     let rs = match family {
         Family::Ipv4 => &s.v4,
         Family::Ipv6 => &s.v6,

@@ -1230,21 +1230,9 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
                 write!(f, " burst {}", h.burst)?;
                 q
             };
-            let hash = mode::HASH_SIP | mode::HASH_SPT | mode::HASH_DIP | mode::HASH_DPT;
-            if h.mode & hash != 0 {
+            if h.mode & crate::model::matches::hashlimit::HASH_MODES != 0 {
                 f.write_str(" mode ")?;
-                let mut sep = "";
-                for (bit, name) in [
-                    (mode::HASH_SIP, "srcip"),
-                    (mode::HASH_SPT, "srcport"),
-                    (mode::HASH_DIP, "dstip"),
-                    (mode::HASH_DPT, "dstport"),
-                ] {
-                    if h.mode & bit != 0 {
-                        write!(f, "{sep}{name}")?;
-                        sep = "-";
-                    }
-                }
+                Hashlimit::write_mode(f, h.mode, "-")?;
             }
             if h.size != 0 {
                 write!(f, " htable-size {}", h.size)?;

@@ -44,6 +44,10 @@ pub mod mode {
     pub const RATE_MATCH: u32 = 1 << 6;
 }
 
+/// The mode bits that choose what is hashed (`XT_HASHLIMIT_HASH_*`).
+pub(crate) const HASH_MODES: u32 =
+    mode::HASH_SIP | mode::HASH_SPT | mode::HASH_DIP | mode::HASH_DPT;
+
 /// `-m hashlimit` with the kernel's `hashlimit_cfg3` values.
 ///
 /// ```
@@ -198,6 +202,24 @@ impl Hashlimit {
             return Err(format!("Rate too fast \"{rate}\""));
         }
         self.avg = v;
+        Ok(())
+    }
+
+    /// The hash mode names, joined by `sep` (libxt_hashlimit.c
+    /// `print_mode`: `,` when saved, `-` in `iptables -L`).
+    pub(crate) fn write_mode(f: &mut dyn fmt::Write, m: u32, sep: &str) -> fmt::Result {
+        let mut s = "";
+        for (bit, name) in [
+            (mode::HASH_SIP, "srcip"),
+            (mode::HASH_SPT, "srcport"),
+            (mode::HASH_DIP, "dstip"),
+            (mode::HASH_DPT, "dstport"),
+        ] {
+            if m & bit != 0 {
+                write!(f, "{s}{name}")?;
+                s = sep;
+            }
+        }
         Ok(())
     }
 
@@ -502,21 +524,9 @@ impl Extension for Hashlimit {
             write!(f, " --hashlimit-burst {}", self.burst)?;
             q
         };
-        let hash = mode::HASH_SIP | mode::HASH_SPT | mode::HASH_DIP | mode::HASH_DPT;
-        if self.mode & hash != 0 {
+        if self.mode & HASH_MODES != 0 {
             f.write_str(" --hashlimit-mode ")?;
-            let mut sep = "";
-            for (bit, name) in [
-                (mode::HASH_SIP, "srcip"),
-                (mode::HASH_SPT, "srcport"),
-                (mode::HASH_DIP, "dstip"),
-                (mode::HASH_DPT, "dstport"),
-            ] {
-                if self.mode & bit != 0 {
-                    write!(f, "{sep}{name}")?;
-                    sep = ",";
-                }
-            }
+            Hashlimit::write_mode(f, self.mode, ",")?;
         }
         f.write_str(" --hashlimit-name ")?;
         f.write_bytes(&self.name);
