@@ -22,47 +22,18 @@ macro_rules! skip_note {
     }};
 }
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use nfsim::model::Family;
 use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
-fn corpus() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
-    d.is_dir().then_some(d)
-}
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    v.sort();
-    for p in v {
-        if p.is_dir() {
-            files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
+#[path = "common/oracle.rs"]
+mod oracle;
+use oracle::{corpus, files};
 
 fn oracle_available() -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    let ipt = Command::new("iptables-legacy-restore")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let ip = Command::new("ip")
-        .args(["netns", "list"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    root && ipt && ip
+    oracle::oracle_available("iptables-legacy-restore")
 }
 
 struct Netns(String);

@@ -20,41 +20,12 @@ macro_rules! skip_note {
     }};
 }
 
-fn corpus() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus");
-    d.is_dir().then_some(d)
-}
-
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    v.sort();
-    for p in v {
-        if p.is_dir() {
-            files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
+#[path = "../../tests/common/oracle.rs"]
+mod oracle;
+use oracle::{corpus, files};
 
 fn oracle_available() -> bool {
-    let root = Command::new("id")
-        .arg("-u")
-        .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    let ipt = Command::new("iptables-legacy")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    let ip = Command::new("ip")
-        .args(["netns", "list"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    root && ipt && ip
+    oracle::oracle_available("iptables-legacy")
 }
 
 /// A scratch network namespace, deleted on drop.
