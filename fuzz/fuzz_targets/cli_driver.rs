@@ -88,11 +88,41 @@ pub fn run_cli(data: &[u8]) {
             let _ = std::fs::remove_file(&path);
             return;
         }
-        _ => {
-            args.push("bench".into());
-            args.push("--repeat".into());
-            args.push(format!("{}", (sel >> 4) % 3));
-        }
+        _ => match (sel >> 4) % 4 {
+            0 => {
+                args.push("bench".into());
+                args.push("--repeat".into());
+                args.push(format!("{}", (sel >> 6) % 2));
+            }
+            // `list`: the file as rules or a script, listed as -L -n -v or -S.
+            1 => {
+                args.push("list".into());
+                if sel & 0x40 != 0 {
+                    args.extend(["-L", "-n", "-v", "--line-numbers"].map(String::from));
+                } else {
+                    args.push("-S".into());
+                }
+            }
+            // `run SCENARIO`: the file as a TOML scenario (or a trace file).
+            2 => {
+                args.push("run".into());
+                args.push(
+                    if sel & 0x40 != 0 {
+                        "--json"
+                    } else {
+                        "--summary"
+                    }
+                    .into(),
+                );
+            }
+            // `run --pcap-in FILE`: the file as a capture through the
+            // recorder's standard host with no rules.
+            _ => {
+                args.extend(
+                    ["run", "--summary", "--in-dev", "eth0", "--pcap-in"].map(String::from),
+                );
+            }
+        },
     }
     args.push(file);
     if let Ok(cli) = nfsim_cmd::Cli::try_parse_from(&args) {
