@@ -61,6 +61,10 @@ enum Cmd {
         /// `-m nfacct --nfacct-name NAME` (repeatable).
         #[arg(long = "nfacct", value_name = "NAME")]
         nfacct: Vec<String>,
+        /// Only parse and check, print nothing (`iptables-restore --test`):
+        /// the exit status and errors are those of a full run.
+        #[arg(short = 't', long = "test")]
+        test: bool,
         /// The restore file or iptables script (standard input when absent or `-`).
         file: Option<String>,
     },
@@ -406,6 +410,7 @@ fn save_script(
     text: &[u8],
     family: Family,
     nfacct: &[nfsim::model::ByteStr],
+    test: bool,
     w: &mut impl Write,
     err: &mut dyn Write,
 ) -> io::Result<ExitCode> {
@@ -417,7 +422,9 @@ fn save_script(
         Family::Ipv4 => &s.v4,
         Family::Ipv6 => &s.v6,
     };
-    w.write_all(&save_bytes(rs, SaveOptions::default()))?;
+    if !test {
+        w.write_all(&save_bytes(rs, SaveOptions::default()))?;
+    }
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -450,6 +457,7 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
             script,
             restore,
             nfacct,
+            test,
             file,
         } => {
             let objects = match nfacct_objects(&nfacct) {
@@ -473,7 +481,7 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                     && std::str::from_utf8(&text)
                         .is_ok_and(nfsim::syntax::script::looks_like_script));
             if as_script {
-                return save_script(&name, &text, family, &objects, w, err);
+                return save_script(&name, &text, family, &objects, test, w, err);
             }
             let opts = RestoreOptions {
                 counters,
@@ -482,7 +490,9 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
             .with_nfacct(&objects);
             match parse_restore(&text, &opts) {
                 Ok(rs) => {
-                    w.write_all(&save_bytes(&rs, SaveOptions { counters }))?;
+                    if !test {
+                        w.write_all(&save_bytes(&rs, SaveOptions { counters }))?;
+                    }
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {
