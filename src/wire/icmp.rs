@@ -90,100 +90,23 @@ pub mod unreach {
     pub const PKT_FILTERED: u8 = 13;
 }
 
-/// A view of an ICMPv4 message.
-///
-/// ```
-/// use nfsim::wire::icmp::{Packet, IcmpType};
-/// let m = [8, 0, 0xf7, 0xfb, 0, 3, 0, 1];
-/// let p = Packet::new_checked(&m[..]).unwrap();
-/// assert_eq!(p.msg_type(), IcmpType::ECHO);
-/// assert_eq!((p.echo_ident(), p.echo_seq_no()), (3, 1));
-/// assert!(p.verify_checksum());
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+view_struct! {
+    /// A view of an ICMPv4 message.
+    ///
+    /// ```
+    /// use nfsim::wire::icmp::{Packet, IcmpType};
+    /// let m = [8, 0, 0xf7, 0xfb, 0, 3, 0, 1];
+    /// let p = Packet::new_checked(&m[..]).unwrap();
+    /// assert_eq!(p.msg_type(), IcmpType::ECHO);
+    /// assert_eq!((p.echo_ident(), p.echo_seq_no()), (3, 1));
+    /// assert!(p.verify_checksum());
+    /// ```
+    errors: "[`Error::Truncated`] when shorter than 8 bytes."
 }
 
+icmp_common!(IcmpType, is_error: " True for error messages (`icmp_is_err()`).", rest: " The 4 bytes after the checksum as one word (`un`: gateway of a redirect, pointer of a parameter problem, MTU of frag-needed).");
+
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Wraps `buffer` after [`check_len`](Self::check_len).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Truncated`] when shorter than 8 bytes.
-    pub fn new_checked(buffer: T) -> Result<Self> {
-        let p = Packet { buffer };
-        p.check_len()?;
-        Ok(p)
-    }
-
-    /// Checks that the 8-byte header is present.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Truncated`].
-    pub fn check_len(&self) -> Result<()> {
-        if self.buffer.as_ref().len() < HEADER_LEN {
-            Err(Error::Truncated)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// The wrapped buffer.
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
-
-    /// The type.
-    pub fn msg_type(&self) -> IcmpType {
-        IcmpType(rd_u8(self.buffer.as_ref(), field::TYPE))
-    }
-
-    /// The code.
-    pub fn code(&self) -> u8 {
-        rd_u8(self.buffer.as_ref(), field::CODE)
-    }
-
-    /// The checksum field.
-    pub fn checksum(&self) -> u16 {
-        rd_u16(self.buffer.as_ref(), field::CHECKSUM)
-    }
-
-    /// Echo / timestamp / info messages: identifier.
-    pub fn echo_ident(&self) -> u16 {
-        rd_u16(self.buffer.as_ref(), field::ECHO_IDENT)
-    }
-
-    /// Echo / timestamp / info messages: sequence number.
-    pub fn echo_seq_no(&self) -> u16 {
-        rd_u16(self.buffer.as_ref(), field::ECHO_SEQNO)
-    }
-
-    /// The 4 bytes after the checksum as one word (`un`: gateway of a
-    /// redirect, pointer of a parameter problem, MTU of frag-needed).
-    pub fn rest_of_header(&self) -> u32 {
-        rd_u32(self.buffer.as_ref(), field::REST)
-    }
-
-    /// True for error messages (`icmp_is_err()`).
-    pub fn is_error(&self) -> bool {
-        self.msg_type().is_error()
-    }
-
-    /// The bytes after the 8-byte header: echo data, or for errors the
-    /// quoted original packet.
-    pub fn data(&self) -> &[u8] {
-        let b = self.buffer.as_ref();
-        sub(b, HEADER_LEN, b.len())
-    }
-
-    /// For errors: the quoted IP header and data of the packet that caused
-    /// it (same bytes as [`data`](Self::data)).
-    pub fn invoking_packet(&self) -> &[u8] {
-        self.data()
-    }
-
     /// A view of the quoted IPv4 header (conntrack reads the inner tuple
     /// from it: `icmp_error_message()`, nf_conntrack_proto_icmp.c).
     ///
@@ -201,36 +124,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
 }
 
 impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
-    /// Sets the type.
-    pub fn set_msg_type(&mut self, t: IcmpType) {
-        wr_u8(self.buffer.as_mut(), field::TYPE, t.0);
-    }
-
-    /// Sets the code.
-    pub fn set_code(&mut self, c: u8) {
-        wr_u8(self.buffer.as_mut(), field::CODE, c);
-    }
-
-    /// Sets the checksum field.
-    pub fn set_checksum(&mut self, v: u16) {
-        wr_u16(self.buffer.as_mut(), field::CHECKSUM, v);
-    }
-
-    /// Sets the echo identifier.
-    pub fn set_echo_ident(&mut self, v: u16) {
-        wr_u16(self.buffer.as_mut(), field::ECHO_IDENT, v);
-    }
-
-    /// Sets the echo sequence number.
-    pub fn set_echo_seq_no(&mut self, v: u16) {
-        wr_u16(self.buffer.as_mut(), field::ECHO_SEQNO, v);
-    }
-
-    /// Sets the 4-byte rest of header.
-    pub fn set_rest_of_header(&mut self, v: u32) {
-        wr_u32(self.buffer.as_mut(), field::REST, v);
-    }
-
     /// Recomputes the checksum over the whole buffer.
     pub fn fill_checksum(&mut self) {
         self.set_checksum(0);

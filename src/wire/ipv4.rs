@@ -41,38 +41,25 @@ pub const IP_MF: u16 = 0x2000;
 /// The fragment offset mask (`IP_OFFSET`), in units of 8 bytes.
 pub const IP_OFFSET: u16 = 0x1fff;
 
-/// A read (and, with `T: AsMut<[u8]>`, write) view of an IPv4 header and
-/// the bytes after it.
-///
-/// ```
-/// use nfsim::wire::{ipv4, IpProtocol, PacketBuilder};
-/// let bytes = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
-///     .icmp_echo_request(3, 1)
-///     .build();
-/// let p = ipv4::Packet::new_checked(&bytes[..]).unwrap();
-/// assert_eq!(p.protocol(), IpProtocol::ICMP);
-/// assert_eq!(p.src().octets(), [192, 0, 2, 20]);
-/// assert!(p.verify_checksum());
-/// assert_eq!(p.payload().len(), 8);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+view_struct! {
+    /// A read (and, with `T: AsMut<[u8]>`, write) view of an IPv4 header and
+    /// the bytes after it.
+    ///
+    /// ```
+    /// use nfsim::wire::{ipv4, IpProtocol, PacketBuilder};
+    /// let bytes = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+    ///     .icmp_echo_request(3, 1)
+    ///     .build();
+    /// let p = ipv4::Packet::new_checked(&bytes[..]).unwrap();
+    /// assert_eq!(p.protocol(), IpProtocol::ICMP);
+    /// assert_eq!(p.src().octets(), [192, 0, 2, 20]);
+    /// assert!(p.verify_checksum());
+    /// assert_eq!(p.payload().len(), 8);
+    /// ```
+    errors: "[`Error::Truncated`] if the buffer is shorter than 20 bytes or than the IHL says; [`Error::Malformed`] if IHL is below 5."
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Wraps `buffer` after [`check_len`](Self::check_len).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Truncated`] if the buffer is shorter than 20 bytes or than
-    /// the IHL says; [`Error::Malformed`] if IHL is below 5.
-    pub fn new_checked(buffer: T) -> Result<Self> {
-        let p = Packet { buffer };
-        p.check_len()?;
-        Ok(p)
-    }
-
     /// Checks the invariants listed in the module documentation.
     ///
     /// # Errors
@@ -91,11 +78,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
             return Err(Error::Truncated);
         }
         Ok(())
-    }
-
-    /// The wrapped buffer.
-    pub fn into_inner(self) -> T {
-        self.buffer
     }
 
     /// The whole underlying buffer.

@@ -33,50 +33,24 @@ pub const HEADER_LEN: usize = 40;
 /// The IPv6 minimum MTU (`IPV6_MIN_MTU`).
 pub const MIN_MTU: usize = 1280;
 
-/// A view of an IPv6 fixed header and what follows it.
-///
-/// ```
-/// use nfsim::wire::{ipv6, IpProtocol};
-/// let mut b = [0u8; 48];
-/// b[0] = 0x60; b[5] = 8; b[6] = 58; b[7] = 64;
-/// let p = ipv6::Packet::new_checked(&b[..]).unwrap();
-/// assert_eq!((p.version(), p.payload_len(), p.next_header()), (6, 8, IpProtocol::ICMPV6));
-/// assert_eq!(p.payload().len(), 8);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+view_struct! {
+    /// A view of an IPv6 fixed header and what follows it.
+    ///
+    /// ```
+    /// use nfsim::wire::{ipv6, IpProtocol};
+    /// let mut b = [0u8; 48];
+    /// b[0] = 0x60; b[5] = 8; b[6] = 58; b[7] = 64;
+    /// let p = ipv6::Packet::new_checked(&b[..]).unwrap();
+    /// assert_eq!((p.version(), p.payload_len(), p.next_header()), (6, 8, IpProtocol::ICMPV6));
+    /// assert_eq!(p.payload().len(), 8);
+    /// ```
+    errors: "[`Error::Truncated`] when the buffer is shorter than 40 bytes."
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Wraps `buffer` after [`check_len`](Self::check_len).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Truncated`] when the buffer is shorter than 40 bytes.
-    pub fn new_checked(buffer: T) -> Result<Self> {
-        let p = Packet { buffer };
-        p.check_len()?;
-        Ok(p)
-    }
-
-    /// Checks that the fixed header is present.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Truncated`] when the buffer is shorter than 40 bytes.
-    pub fn check_len(&self) -> Result<()> {
-        if self.buffer.as_ref().len() < HEADER_LEN {
-            Err(Error::Truncated)
-        } else {
-            Ok(())
-        }
-    }
-
-    /// The wrapped buffer.
-    pub fn into_inner(self) -> T {
-        self.buffer
-    }
+    check_fixed_len!(
+        /// Checks that the fixed header is present.
+    );
 
     /// The whole underlying buffer.
     pub fn as_bytes(&self) -> &[u8] {

@@ -50,6 +50,151 @@
 //! ([`reject::Skip::IpOptionsUnsupported`]), ICMP rate limits and source
 //! address selection (the host's).
 
+/// The struct of a view and the items every view shares, as smoltcp
+/// writes them: `Packet<T>` over a buffer, `new_checked` (wraps after the
+/// view's own `check_len`) and `into_inner`. `$errors` is the `# Errors`
+/// text of `new_checked`; `$header` the doc of the struct.
+macro_rules! view_struct {
+    ($(#[$doc:meta])* errors: $errors:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct Packet<T: AsRef<[u8]>> {
+            buffer: T,
+        }
+
+        impl<T: AsRef<[u8]>> Packet<T> {
+            /// Wraps `buffer` after [`check_len`](Self::check_len).
+            ///
+            /// # Errors
+            ///
+            #[doc = $errors]
+            pub fn new_checked(buffer: T) -> Result<Self> {
+                let p = Packet { buffer };
+                p.check_len()?;
+                Ok(p)
+            }
+
+            /// The wrapped buffer.
+            pub fn into_inner(self) -> T {
+                self.buffer
+            }
+        }
+    };
+}
+
+/// `check_len` of a view whose one invariant is its fixed header
+/// (`HEADER_LEN` bytes present), with the doc given.
+macro_rules! check_fixed_len {
+    ($(#[$doc:meta])*) => {
+        $(#[$doc])*
+        ///
+        /// # Errors
+        ///
+        /// [`Error::Truncated`].
+        pub fn check_len(&self) -> Result<()> {
+            if self.buffer.as_ref().len() < HEADER_LEN {
+                Err(Error::Truncated)
+            } else {
+                Ok(())
+            }
+        }
+    };
+}
+
+/// The accessors ICMP and ICMPv6 share (`struct icmphdr` and `struct
+/// icmp6hdr` have the same 8-byte layout): type, code, checksum, echo
+/// identifier and sequence, the 4 bytes after the checksum, the data after
+/// the header, and their setters. `$ty` is the type-number newtype.
+macro_rules! icmp_common {
+    ($ty:ident, is_error: $is_error:literal, rest: $rest:literal) => {
+        impl<T: AsRef<[u8]>> Packet<T> {
+            check_fixed_len!(
+                /// Checks that the 8-byte header is present.
+            );
+
+            /// The type.
+            pub fn msg_type(&self) -> $ty {
+                $ty(rd_u8(self.buffer.as_ref(), field::TYPE))
+            }
+
+            /// The code.
+            pub fn code(&self) -> u8 {
+                rd_u8(self.buffer.as_ref(), field::CODE)
+            }
+
+            /// The checksum field.
+            pub fn checksum(&self) -> u16 {
+                rd_u16(self.buffer.as_ref(), field::CHECKSUM)
+            }
+
+            /// Echo messages: identifier.
+            pub fn echo_ident(&self) -> u16 {
+                rd_u16(self.buffer.as_ref(), field::ECHO_IDENT)
+            }
+
+            /// Echo messages: sequence number.
+            pub fn echo_seq_no(&self) -> u16 {
+                rd_u16(self.buffer.as_ref(), field::ECHO_SEQNO)
+            }
+
+            #[doc = $rest]
+            pub fn rest_of_header(&self) -> u32 {
+                rd_u32(self.buffer.as_ref(), field::REST)
+            }
+
+            #[doc = $is_error]
+            pub fn is_error(&self) -> bool {
+                self.msg_type().is_error()
+            }
+
+            /// The bytes after the 8-byte header: echo data, or for errors
+            /// the quoted original packet.
+            pub fn data(&self) -> &[u8] {
+                let b = self.buffer.as_ref();
+                sub(b, HEADER_LEN, b.len())
+            }
+
+            /// For errors: the quoted IP header and data of the packet that
+            /// caused it (same bytes as [`data`](Self::data)).
+            pub fn invoking_packet(&self) -> &[u8] {
+                self.data()
+            }
+        }
+
+        impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+            /// Sets the type.
+            pub fn set_msg_type(&mut self, t: $ty) {
+                wr_u8(self.buffer.as_mut(), field::TYPE, t.0);
+            }
+
+            /// Sets the code.
+            pub fn set_code(&mut self, c: u8) {
+                wr_u8(self.buffer.as_mut(), field::CODE, c);
+            }
+
+            /// Sets the checksum field.
+            pub fn set_checksum(&mut self, v: u16) {
+                wr_u16(self.buffer.as_mut(), field::CHECKSUM, v);
+            }
+
+            /// Sets the echo identifier.
+            pub fn set_echo_ident(&mut self, v: u16) {
+                wr_u16(self.buffer.as_mut(), field::ECHO_IDENT, v);
+            }
+
+            /// Sets the echo sequence number.
+            pub fn set_echo_seq_no(&mut self, v: u16) {
+                wr_u16(self.buffer.as_mut(), field::ECHO_SEQNO, v);
+            }
+
+            /// Sets the 4-byte rest of header.
+            pub fn set_rest_of_header(&mut self, v: u32) {
+                wr_u32(self.buffer.as_mut(), field::REST, v);
+            }
+        }
+    };
+}
+
 pub mod build;
 pub mod checksum;
 pub mod icmp;

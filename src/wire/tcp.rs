@@ -176,47 +176,26 @@ impl fmt::Display for SeqNumber {
     }
 }
 
-/// A view of a TCP header and its segment.
-///
-/// ```
-/// use nfsim::wire::tcp::{Packet, TcpFlags};
-/// let seg = [0xc3, 0x50, 0x00, 0x16, 0, 0, 0, 0x0a, 0, 0, 0, 0,
-///            0x50, 0x02, 0xfa, 0xf0, 0x6d, 0x6b, 0, 0];
-/// let t = Packet::new_checked(&seg[..]).unwrap();
-/// assert_eq!((t.src_port(), t.dst_port()), (50000, 22));
-/// assert_eq!(t.flags(), TcpFlags::SYN);
-/// assert_eq!(t.header_len(), 20);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+view_struct! {
+    /// A view of a TCP header and its segment.
+    ///
+    /// ```
+    /// use nfsim::wire::tcp::{Packet, TcpFlags};
+    /// let seg = [0xc3, 0x50, 0x00, 0x16, 0, 0, 0, 0x0a, 0, 0, 0, 0,
+    ///            0x50, 0x02, 0xfa, 0xf0, 0x6d, 0x6b, 0, 0];
+    /// let t = Packet::new_checked(&seg[..]).unwrap();
+    /// assert_eq!((t.src_port(), t.dst_port()), (50000, 22));
+    /// assert_eq!(t.flags(), TcpFlags::SYN);
+    /// assert_eq!(t.header_len(), 20);
+    /// ```
+    errors: "[`Error::Truncated`] when shorter than 20 bytes."
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Wraps `buffer` after [`check_len`](Self::check_len).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Truncated`] when shorter than 20 bytes.
-    pub fn new_checked(buffer: T) -> Result<Self> {
-        let p = Packet { buffer };
-        p.check_len()?;
-        Ok(p)
-    }
-
-    /// Checks that the 20-byte fixed header is present (what
-    /// `skb_header_pointer(.., sizeof(struct tcphdr))` requires).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Truncated`].
-    pub fn check_len(&self) -> Result<()> {
-        if self.buffer.as_ref().len() < HEADER_LEN {
-            Err(Error::Truncated)
-        } else {
-            Ok(())
-        }
-    }
+    check_fixed_len!(
+        /// Checks that the 20-byte fixed header is present (what
+        /// `skb_header_pointer(.., sizeof(struct tcphdr))` requires).
+    );
 
     /// The conntrack test (`tcp_error()`, nf_conntrack_proto_tcp.c): data
     /// offset at least 5 and not beyond the segment.
@@ -234,11 +213,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
         } else {
             Ok(())
         }
-    }
-
-    /// The wrapped buffer.
-    pub fn into_inner(self) -> T {
-        self.buffer
     }
 
     /// The source port.

@@ -23,44 +23,23 @@ mod field {
 /// Length of the UDP header.
 pub const HEADER_LEN: usize = 8;
 
-/// A view of a UDP datagram.
-///
-/// ```
-/// use nfsim::wire::udp::Packet;
-/// let d = [0xc3, 0x52, 0x00, 0x89, 0x00, 0x09, 0x46, 0xea, 0x71];
-/// let u = Packet::new_checked(&d[..]).unwrap();
-/// assert_eq!((u.src_port(), u.dst_port(), u.len()), (50002, 137, 9));
-/// assert_eq!(u.payload(), &[0x71]);
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Packet<T: AsRef<[u8]>> {
-    buffer: T,
+view_struct! {
+    /// A view of a UDP datagram.
+    ///
+    /// ```
+    /// use nfsim::wire::udp::Packet;
+    /// let d = [0xc3, 0x52, 0x00, 0x89, 0x00, 0x09, 0x46, 0xea, 0x71];
+    /// let u = Packet::new_checked(&d[..]).unwrap();
+    /// assert_eq!((u.src_port(), u.dst_port(), u.len()), (50002, 137, 9));
+    /// assert_eq!(u.payload(), &[0x71]);
+    /// ```
+    errors: "[`Error::Truncated`] when shorter than 8 bytes."
 }
 
 impl<T: AsRef<[u8]>> Packet<T> {
-    /// Wraps `buffer` after [`check_len`](Self::check_len).
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Truncated`] when shorter than 8 bytes.
-    pub fn new_checked(buffer: T) -> Result<Self> {
-        let p = Packet { buffer };
-        p.check_len()?;
-        Ok(p)
-    }
-
-    /// Checks that the 8-byte header is present.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::Truncated`].
-    pub fn check_len(&self) -> Result<()> {
-        if self.buffer.as_ref().len() < HEADER_LEN {
-            Err(Error::Truncated)
-        } else {
-            Ok(())
-        }
-    }
+    check_fixed_len!(
+        /// Checks that the 8-byte header is present.
+    );
 
     /// conntrack's `udp_error()` length test (nf_conntrack_proto_udp.c):
     /// `ntohs(hdr->len) <= buffer length` and `>= 8`.
@@ -78,11 +57,6 @@ impl<T: AsRef<[u8]>> Packet<T> {
         } else {
             Ok(())
         }
-    }
-
-    /// The wrapped buffer.
-    pub fn into_inner(self) -> T {
-        self.buffer
     }
 
     /// The source port.
