@@ -539,6 +539,19 @@ pub fn strtoui(s: &str, min: u64, max: u64) -> Option<u64> {
 /// whitespace and a `+` sign are accepted as C does; a `-` sign is rejected
 /// (xtables rejects negative numbers).
 pub(crate) fn strtoul_prefix(s: &str) -> Option<(u64, &str)> {
+    // The common case, a decimal number without sign, space or leading
+    // zero, read directly (the general path below gives the same result).
+    let b = s.as_bytes();
+    if b.first().is_some_and(|c| (b'1'..=b'9').contains(c)) {
+        let end = b
+            .iter()
+            .position(|c| !c.is_ascii_digit())
+            .unwrap_or(b.len());
+        let v = b[..end].iter().try_fold(0u64, |v, &c| {
+            v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
+        });
+        return Some((v.unwrap_or(u64::MAX), &s[end..]));
+    }
     let t = s.trim_start_matches([' ', '\t', '\n']);
     let t = t.strip_prefix('+').unwrap_or(t);
     if t.starts_with('-') {

@@ -108,26 +108,33 @@ fn family_name(f: Family) -> &'static str {
 
 /// `IPT_OPTSTRING`: short options and whether they take an argument
 /// (`1` required, `2` optional).
-fn short_opt(c: char) -> Option<HasArg> {
-    const S: &str = "A:C:D:E:F::I:L::M:N:P:R:S::VX::Z::c:d:i:j:o:p:s:t:vW::46fg:h::m:nw::x";
-    let b = S.as_bytes();
+const IPT_OPTSTRING: &[u8] =
+    b"A:C:D:E:F::I:L::M:N:P:R:S::VX::Z::c:d:i:j:o:p:s:t:vW::46fg:h::m:nw::x";
+
+/// [`IPT_OPTSTRING`] as a table by ASCII code: 0 not an option, else 1 +
+/// the number of colons after it (read once, at compile time).
+const SHORT_OPTS: [u8; 128] = {
+    let b = IPT_OPTSTRING;
+    let mut t = [0u8; 128];
     let mut i = 0;
     while i < b.len() {
-        let ch = b[i] as char;
         let mut n = 0;
         while i + 1 + n < b.len() && b[i + 1 + n] == b':' {
             n += 1;
         }
-        if ch == c {
-            return Some(match n {
-                0 => HasArg::No,
-                1 => HasArg::Required,
-                _ => HasArg::Optional,
-            });
-        }
+        t[b[i] as usize] = 1 + n as u8;
         i += 1 + n;
     }
-    None
+    t
+};
+
+fn short_opt(c: char) -> Option<HasArg> {
+    match SHORT_OPTS.get(c as usize).copied().unwrap_or(0) {
+        0 => None,
+        1 => Some(HasArg::No),
+        2 => Some(HasArg::Required),
+        _ => Some(HasArg::Optional),
+    }
 }
 
 /// The match name a protocol loads implicitly (`find_proto`), after
@@ -168,7 +175,9 @@ struct Parser<'a> {
     words: &'a [Word],
     line: usize,
     pos: usize,
-    opts: Vec<OptEntry>,
+    /// The long options getopt knows at this point: the main ones, then
+    /// each loaded extension's (inline: no allocation for a common rule).
+    opts: smallvec::SmallVec<[OptEntry; 64]>,
     // state
     command: Option<char>,
     chain: Option<Vec<u8>>,
@@ -255,18 +264,17 @@ impl<'a> Parser<'a> {
 
     fn merge_options(&mut self, owner: Owner, specs: &'static [OptSpec]) {
         let main = MAIN_OPTS.len();
-        let new: Vec<OptEntry> = specs
-            .iter()
-            .map(|s| OptEntry {
+        // The extension's options go right after the main ones, before
+        // those of extensions loaded earlier (as xtables_merge_options).
+        self.opts.insert_many(
+            main,
+            specs.iter().map(|s| OptEntry {
                 name: s.name,
                 arg: s.arg,
                 owner,
                 id: s.id,
-            })
-            .collect();
-        let tail = self.opts.split_off(main);
-        self.opts.extend(new);
-        self.opts.extend(tail);
+            }),
+        );
     }
 
     /// getopt_long's long option lookup: exact match, else a unique prefix
@@ -320,7 +328,7 @@ impl<'a> Parser<'a> {
     }
 
     fn take_word(&mut self) -> Vec<u8> {
-        let w = self.words[self.pos].bytes.clone();
+        let w = self.words[self.pos].bytes.to_vec();
         self.pos += 1;
         w
     }
@@ -1011,8 +1019,8 @@ pub fn parse_command(
         _ => {}
     }
     // Build the rule(s): target resolution as do_command4.
-    let mut rule = p.rule.clone();
-    rule.matches = p.matches.iter().map(|(m, _, _)| m.clone()).collect();
+    let mut rule = core::mem::take(&mut p.rule);
+    rule.matches = p.matches.drain(..).map(|(m, _, _)| m).collect();
     if let Some((p_, b)) = p.counters {
         rule.counters = crate::model::Counters {
             packets: p_,
@@ -1087,9 +1095,15 @@ pub fn parse_command(
         ));
     }
     let mut rules = Vec::with_capacity(srcs.len() * dsts.len());
+    let n = srcs.len() * dsts.len();
     for s in &srcs {
         for d in &dsts {
-            let mut r = rule.clone();
+            // The last address pair takes the rule itself, the others a copy.
+            let mut r = if rules.len() + 1 == n {
+                core::mem::take(&mut rule)
+            } else {
+                rule.clone()
+            };
             // iptables stores 0.0.0.0/0 for an omitted address; we keep None.
             r.src = s.filter(|a| !(a.is_any() && a.addr.iter().all(|b| *b == 0)));
             r.dst = d.filter(|a| !(a.is_any() && a.addr.iter().all(|b| *b == 0)));

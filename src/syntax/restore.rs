@@ -285,12 +285,24 @@ fn restore_lines<'a>(
         }
         if opts.counters {
             if let Some((p, b)) = counters {
-                words.insert(0, super::argv::Word { bytes: b, col: 1 });
-                words.insert(0, super::argv::Word { bytes: p, col: 1 });
                 words.insert(
                     0,
                     super::argv::Word {
-                        bytes: b"--set-counters".to_vec(),
+                        bytes: b.into(),
+                        col: 1,
+                    },
+                );
+                words.insert(
+                    0,
+                    super::argv::Word {
+                        bytes: p.into(),
+                        col: 1,
+                    },
+                );
+                words.insert(
+                    0,
+                    super::argv::Word {
+                        bytes: b"--set-counters"[..].into(),
                         col: 1,
                     },
                 );

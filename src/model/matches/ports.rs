@@ -11,14 +11,13 @@ pub fn service_port(name: &str, proto: &str) -> Option<u16> {
         .map(|(_, port, _)| *port)
 }
 
-/// `xtables_parse_port`: a service name for `proto`, else a number 0..=65535.
+/// `xtables_parse_port` (libxtables/xtables.c): a number 0..=65535
+/// (`xtables_strtoui`, base 0) first, else a service name for `proto`.
 pub(crate) fn parse_port(s: &str, proto: &str) -> Result<u16, String> {
-    if let Some(p) = service_port(s, proto) {
-        return Ok(p);
+    if let Some(v) = strtoui(s, 0, 65535) {
+        return Ok(v as u16);
     }
-    strtoui(s, 0, 65535)
-        .map(|v| v as u16)
-        .ok_or_else(|| format!("invalid port/service `{s}' specified"))
+    service_port(s, proto).ok_or_else(|| format!("invalid port/service `{s}' specified"))
 }
 
 /// `parse_tcp_ports` / `parse_udp_ports` (libxt_tcp.c): `P`, `P:`, `:P`, `P:Q`.
