@@ -30,6 +30,7 @@ use nfsim::wire::tcp::TcpFlags;
 use nfsim::wire::PacketBuilder;
 
 #[path = "common/oracle.rs"]
+#[allow(dead_code)] // oracle_available: this test needs no oracle
 mod oracle;
 use oracle::{corpus, files};
 
