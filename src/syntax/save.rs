@@ -54,8 +54,45 @@ fn write_addr(
             if a.is_any() && !inv {
                 return Ok(());
             }
-            write!(f, "{} -{letter} {a}", if inv { " !" } else { "" })
+            f.write_str(if inv { " ! -" } else { " -" })?;
+            f.write_bytes(&[letter as u8, b' ']);
+            match (a.family, a.prefix_len()) {
+                // The common case written directly, the same text as the
+                // `Display` below (`inet_ntop`, then `/` and the prefix).
+                (Family::Ipv4, Some(p)) => {
+                    let mut b = [0u8; 19];
+                    let mut n = 0;
+                    for (i, &o) in a.addr[..4].iter().enumerate() {
+                        if i > 0 {
+                            b[n] = b'.';
+                            n += 1;
+                        }
+                        n += put_dec(&mut b[n..], o);
+                    }
+                    b[n] = b'/';
+                    n += 1;
+                    n += put_dec(&mut b[n..], p);
+                    f.write_bytes(&b[..n]);
+                    Ok(())
+                }
+                _ => write!(f, "{a}"),
+            }
         }
+    }
+}
+
+/// Writes `v` in decimal at the start of `out` (room for 3 digits), returns
+/// how many bytes.
+fn put_dec(out: &mut [u8], v: u8) -> usize {
+    if v >= 100 {
+        out[..3].copy_from_slice(&[b'0' + v / 100, b'0' + v / 10 % 10, b'0' + v % 10]);
+        3
+    } else if v >= 10 {
+        out[..2].copy_from_slice(&[b'0' + v / 10, b'0' + v % 10]);
+        2
+    } else {
+        out[0] = b'0' + v;
+        1
     }
 }
 
@@ -124,7 +161,8 @@ fn write_rule_spec(f: &mut SaveBuf, family: Family, r: &Rule) -> fmt::Result {
         write!(f, "{} -f", if inv { " !" } else { "" })?;
     }
     for m in &r.matches {
-        write!(f, " -m {}", m.name())?;
+        f.write_str(" -m ")?;
+        f.write_str(m.name())?;
         m.save(f)?;
     }
     write_verdict(f, &r.verdict)
@@ -280,5 +318,36 @@ impl fmt::Display for Table {
         let mut b = SaveBuf::default();
         write_table(&mut b, self, SaveOptions::default())?;
         write!(f, "{}", Escaped(b.as_bytes()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::AddrMask;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The direct IPv4 writer of `write_addr` prints what `AddrMask`'s
+        /// `Display` prints, for every address and mask (contiguous or not).
+        #[test]
+        fn ipv4_fast_path_is_display(addr in any::<[u8; 4]>(), mask in any::<[u8; 4]>(),
+                                     prefix in 0u8..=32, contiguous in any::<bool>(), inv in any::<bool>()) {
+            let mut a = AddrMask::v4(addr.into(), prefix);
+            if !contiguous {
+                a.mask[..4].copy_from_slice(&mask);
+                for i in 0..4 {
+                    a.addr[i] &= mask[i];
+                }
+            }
+            let mut b = SaveBuf::default();
+            write_addr(&mut b, 's', &Some(a), inv).unwrap();
+            let want = if a.is_any() && !inv {
+                String::new()
+            } else {
+                format!("{} -s {a}", if inv { " !" } else { "" })
+            };
+            prop_assert_eq!(String::from_utf8_lossy(b.as_bytes()), want);
+        }
     }
 }
