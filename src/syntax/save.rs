@@ -336,8 +336,8 @@ mod tests {
             let mut a = AddrMask::v4(addr.into(), prefix);
             if !contiguous {
                 a.mask[..4].copy_from_slice(&mask);
-                for i in 0..4 {
-                    a.addr[i] &= mask[i];
+                for (x, m) in a.addr.iter_mut().zip(mask) {
+                    *x &= m;
                 }
             }
             let mut b = SaveBuf::default();
