@@ -651,13 +651,18 @@ impl Env for HostEnv<'_> {
                 checksum_tg(pkt);
                 None
             }
+            // nflog_tg (xt_NFLOG.c): nf_log_packet with NF_LOG_TYPE_ULOG,
+            // which reaches a userspace listener bound to the group (none
+            // is modelled: nfsim has no nfnetlink sockets), then
+            // XT_CONTINUE. audit_tg (xt_AUDIT.c): an audit record, then
+            // XT_CONTINUE. classify_tg (xt_CLASSIFY.c): skb->priority,
+            // which only qdiscs read, then XT_CONTINUE. Trace
+            // `nflog-audit-classify`.
+            Target::Nflog(_) | Target::Audit(_) | Target::Classify(_) => None,
             // Not evaluable (`Target::caps`): refused when the host is
             // built, so never reached. Listed so that a new variant does not
             // compile until it is either run here or declared parse-only.
-            Target::Nflog(_)
-            | Target::Audit(_)
-            | Target::Classify(_)
-            | Target::Connsecmark(_)
+            Target::Connsecmark(_)
             | Target::Secmark(_)
             | Target::Idletimer(_)
             | Target::Led(_)

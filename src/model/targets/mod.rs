@@ -134,7 +134,10 @@ impl Target {
             | Target::Dscp(_)
             | Target::Tcpmss(_)
             | Target::Ecn(_)
-            | Target::Checksum(_) => Caps::EVAL,
+            | Target::Checksum(_)
+            | Target::Nflog(_)
+            | Target::Audit(_)
+            | Target::Classify(_) => Caps::EVAL,
             Target::Connmark(_)
             | Target::Snat(_)
             | Target::Dnat(_)
@@ -152,10 +155,7 @@ impl Target {
                 }
             }
             Target::Connsecmark(_) | Target::Synproxy(_) => Caps::PARSE_ONLY_CT,
-            Target::Nflog(_)
-            | Target::Audit(_)
-            | Target::Classify(_)
-            | Target::Secmark(_)
+            Target::Secmark(_)
             | Target::Idletimer(_)
             | Target::Led(_)
             | Target::Tee(_)
