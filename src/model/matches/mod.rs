@@ -242,6 +242,7 @@ impl Match {
             | Match::PktType(_)
             | Match::Mac(_)
             | Match::Policy(_)
+            | Match::Physdev(_)
             | Match::Quota(_)
             | Match::Rpfilter(_)
             | Match::Ipv6Header(_)
@@ -283,7 +284,6 @@ impl Match {
             | Match::Ipcomp(_)
             | Match::Realm(_)
             | Match::Socket(_)
-            | Match::Physdev(_)
             | Match::Set(_) => Caps::PARSE_ONLY,
         }
     }

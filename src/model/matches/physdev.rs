@@ -1,5 +1,11 @@
 //! `-m physdev` (net/netfilter/xt_physdev.c, extensions/libxt_physdev.c):
 //! bridge port tests for bridged traffic passed to iptables by br_netfilter.
+//!
+//! An nfsim host has no bridge devices, so no packet carries bridge port
+//! information: the match holds exactly when every option given is
+//! inverted (`physdev_mt`'s first branch), as the kernel evaluates it for
+//! routed traffic (trace `physdev-no-bridge`). Frames bridged between ports
+//! (br_netfilter) are not modelled.
 
 use core::fmt;
 
