@@ -142,7 +142,10 @@ impl SetType {
     pub const fn has_nomatch(self) -> bool {
         matches!(
             self,
-            SetType::HashNet | SetType::HashNetPort | SetType::HashIpPortNet | SetType::HashNetIface
+            SetType::HashNet
+                | SetType::HashNetPort
+                | SetType::HashIpPortNet
+                | SetType::HashNetIface
         )
     }
     /// The kernel 6.18 revision `ipset list` prints (checked with ipset
@@ -182,7 +185,9 @@ impl SetFamily {
     pub fn applies(self, f: Family) -> bool {
         matches!(
             (self, f),
-            (SetFamily::Unspec, _) | (SetFamily::Inet, Family::Ipv4) | (SetFamily::Inet6, Family::Ipv6)
+            (SetFamily::Unspec, _)
+                | (SetFamily::Inet, Family::Ipv4)
+                | (SetFamily::Inet6, Family::Ipv6)
         )
     }
     fn host_mask(self) -> u8 {
@@ -548,18 +553,16 @@ impl IpSet {
             .position(|d| matches!(d, Dim::Net | Dim::Net2));
         let Some(nd) = netdim else {
             return match self.members.get_mut(&key) {
-                Some(e) => {
-                    i32::from(match_extensions(
-                        e,
-                        counters,
-                        len,
-                        opt,
-                        skip_update,
-                        match_counters,
-                        map,
-                        now,
-                    ))
-                }
+                Some(e) => i32::from(match_extensions(
+                    e,
+                    counters,
+                    len,
+                    opt,
+                    skip_update,
+                    match_counters,
+                    map,
+                    now,
+                )),
                 None => 0,
             };
         };
@@ -642,7 +645,15 @@ impl Ipsets {
         map: &mut SkbMap,
     ) -> bool {
         let match_counters = opt.packets.0 != 0 || opt.bytes.0 != 0;
-        self.test_flags(index, p, opt, opt.skip_counter_update, match_counters, now, map)
+        self.test_flags(
+            index,
+            p,
+            opt,
+            opt.skip_counter_update,
+            match_counters,
+            now,
+            map,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -695,8 +706,7 @@ impl Ipsets {
         let set = &mut self.sets[index];
         let ret = set.test_key(key, len, opt, skip_update, match_counters, map, now);
         // --return-nomatch: invert a matched element.
-        let ret = if opt.return_nomatch && set.kind.has_nomatch() && (ret > 0 || ret == ENOTEMPTY)
-        {
+        let ret = if opt.return_nomatch && set.kind.has_nomatch() && (ret > 0 || ret == ENOTEMPTY) {
             -ret
         } else {
             ret
@@ -843,7 +853,12 @@ impl IpSet {
         }
     }
     fn net_cidr(&self, key: &Elem) -> Option<u8> {
-        match self.kind.dims().iter().find(|d| matches!(d, Dim::Net | Dim::Net2)) {
+        match self
+            .kind
+            .dims()
+            .iter()
+            .find(|d| matches!(d, Dim::Net | Dim::Net2))
+        {
             Some(Dim::Net) => Some(key.cidr),
             Some(Dim::Net2) => Some(key.cidr2),
             _ => None,

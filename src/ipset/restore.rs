@@ -27,7 +27,11 @@ pub struct IpsetError {
 
 impl fmt::Display for IpsetError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ipset v7.17: Error in line {}: {}", self.line, self.message)
+        write!(
+            f,
+            "ipset v7.17: Error in line {}: {}",
+            self.line, self.message
+        )
     }
 }
 
@@ -100,7 +104,11 @@ impl Ipsets {
                 message,
             };
             let w = words(line).map_err(err)?;
-            let w: Vec<&str> = w.iter().map(String::as_str).filter(|x| *x != "-exist" && *x != "-!").collect();
+            let w: Vec<&str> = w
+                .iter()
+                .map(String::as_str)
+                .filter(|x| *x != "-exist" && *x != "-!")
+                .collect();
             let Some(cmd) = w.first() else { continue };
             if cmd.starts_with('#') {
                 continue;
@@ -175,7 +183,11 @@ impl Ipsets {
                     k += 1;
                 }
                 "-4" | "-6" if hash && kind != SetType::HashMac => {
-                    family = if opt == "-4" { SetFamily::Inet } else { SetFamily::Inet6 };
+                    family = if opt == "-4" {
+                        SetFamily::Inet
+                    } else {
+                        SetFamily::Inet6
+                    };
                 }
                 "hashsize" if hash => {
                     o.hashsize = num(arg(k)?, "hashsize", u32::MAX.into())? as u32;
@@ -223,11 +235,7 @@ impl Ipsets {
                 "bitmask" | "markmask" | "wildcard" => {
                     return Err(format!("nfsim: the create option `{opt}' is not modelled"))
                 }
-                _ => {
-                    return Err(format!(
-                        "Syntax error: unknown argument {opt}"
-                    ))
-                }
+                _ => return Err(format!("Syntax error: unknown argument {opt}")),
             }
             k += 1;
         }
@@ -244,13 +252,22 @@ impl Ipsets {
             }
             if kind == SetType::BitmapIp {
                 // bitmap_ip_create: first_ip masked; hosts per element.
-                let m = if nm == 32 { u32::MAX } else { !(u32::MAX >> nm) };
+                let m = if nm == 32 {
+                    u32::MAX
+                } else {
+                    !(u32::MAX >> nm)
+                };
                 o.range.0 &= m;
                 o.range.1 |= !m;
             }
         }
-        if kind == SetType::BitmapIp && o.range.1 - o.range.0 >= 65536 * (1u32 << (32 - u32::from(o.netmask.unwrap_or(32)))).max(1) {
-            return Err("Range too large: the range of the bitmap:ip set exceeds 65536 elements".into());
+        if kind == SetType::BitmapIp
+            && o.range.1 - o.range.0
+                >= 65536 * (1u32 << (32 - u32::from(o.netmask.unwrap_or(32)))).max(1)
+        {
+            return Err(
+                "Range too large: the range of the bitmap:ip set exceeds 65536 elements".into(),
+            );
         }
         self.sets.push(IpSet {
             name: (*name).to_string(),
@@ -320,7 +337,10 @@ impl Ipsets {
                 "comment" => {
                     need(o.comment, "Comment")?;
                     let c = arg()?;
-                    let c = c.strip_prefix('"').and_then(|c| c.strip_suffix('"')).unwrap_or(c);
+                    let c = c
+                        .strip_prefix('"')
+                        .and_then(|c| c.strip_suffix('"'))
+                        .unwrap_or(c);
                     if c.len() > 255 {
                         return Err("Syntax error: comment is longer than 255 characters".into());
                     }
@@ -341,11 +361,15 @@ impl Ipsets {
                             s.markmask = num(m, "skbmark", u32::MAX.into())? as u32;
                         }
                         "skbprio" => {
-                            let (ma, mi) = a
-                                .split_once(':')
-                                .ok_or_else(|| format!("Syntax error: cannot parse {a} as skbprio"))?;
-                            let ma = u32::from_str_radix(ma, 16).map_err(|_| format!("Syntax error: cannot parse {a} as skbprio"))?;
-                            let mi = u32::from_str_radix(mi, 16).map_err(|_| format!("Syntax error: cannot parse {a} as skbprio"))?;
+                            let (ma, mi) = a.split_once(':').ok_or_else(|| {
+                                format!("Syntax error: cannot parse {a} as skbprio")
+                            })?;
+                            let ma = u32::from_str_radix(ma, 16).map_err(|_| {
+                                format!("Syntax error: cannot parse {a} as skbprio")
+                            })?;
+                            let mi = u32::from_str_radix(mi, 16).map_err(|_| {
+                                format!("Syntax error: cannot parse {a} as skbprio")
+                            })?;
                             if ma > 0xffff || mi > 0xffff {
                                 return Err(format!("Syntax error: cannot parse {a} as skbprio"));
                             }
@@ -386,7 +410,9 @@ impl Ipsets {
                 return Err("Set to be added/deleted/tested as element does not exist.".into());
             };
             if self.sets[m].kind == SetType::ListSet {
-                return Err("Set cannot be added to a list:set: list:set sets cannot be nested".into());
+                return Err(
+                    "Set cannot be added to a list:set: list:set sets cannot be nested".into(),
+                );
             }
             let set = &mut self.sets[idx];
             if set.list.iter().any(|(x, _)| *x == m) {
@@ -400,7 +426,9 @@ impl Ipsets {
             let pos = match list_pos {
                 None => set.list.len(),
                 Some((before, other)) => {
-                    let other = self.find(other.as_bytes()).ok_or("Set to be added/deleted/tested as element does not exist.")?;
+                    let other = self
+                        .find(other.as_bytes())
+                        .ok_or("Set to be added/deleted/tested as element does not exist.")?;
                     let set = &self.sets[idx];
                     let i = set
                         .list
@@ -442,15 +470,15 @@ fn parse_ip(s: &str, fam: SetFamily) -> R<[u8; 16]> {
     let mut a = [0u8; 16];
     match fam {
         SetFamily::Inet6 => {
-            let v: Ipv6Addr = s
-                .parse()
-                .map_err(|_| format!("Syntax error: cannot parse {s}: resolving to IPv6 address failed"))?;
+            let v: Ipv6Addr = s.parse().map_err(|_| {
+                format!("Syntax error: cannot parse {s}: resolving to IPv6 address failed")
+            })?;
             a = v.octets();
         }
         _ => {
-            let v: Ipv4Addr = s
-                .parse()
-                .map_err(|_| format!("Syntax error: cannot parse {s}: resolving to IPv4 address failed"))?;
+            let v: Ipv4Addr = s.parse().map_err(|_| {
+                format!("Syntax error: cannot parse {s}: resolving to IPv4 address failed")
+            })?;
             a[..4].copy_from_slice(&v.octets());
         }
     }
@@ -461,19 +489,22 @@ fn parse_ip(s: &str, fam: SetFamily) -> R<[u8; 16]> {
 /// it was a prefix.
 fn v4_range(s: &str) -> R<(u32, u32, Option<u8>)> {
     let ip = |x: &str| -> R<u32> {
-        x.parse::<Ipv4Addr>()
-            .map(u32::from)
-            .map_err(|_| format!("Syntax error: cannot parse {x}: resolving to IPv4 address failed"))
+        x.parse::<Ipv4Addr>().map(u32::from).map_err(|_| {
+            format!("Syntax error: cannot parse {x}: resolving to IPv4 address failed")
+        })
     };
     if let Some((a, b)) = s.split_once('-') {
         let (a, b) = (ip(a)?, ip(b)?);
         if a > b {
-            return Err("Syntax error: range is invalid (first address is larger than the last one)".into());
+            return Err(
+                "Syntax error: range is invalid (first address is larger than the last one)".into(),
+            );
         }
         Ok((a, b, None))
     } else if let Some((a, c)) = s.split_once('/') {
-        let c = num(c, "cidr", 32)
-            .map_err(|_| "The value of the CIDR parameter of the IP address is invalid".to_string())? as u8;
+        let c = num(c, "cidr", 32).map_err(|_| {
+            "The value of the CIDR parameter of the IP address is invalid".to_string()
+        })? as u8;
         let m = if c == 0 { 0 } else { !0u32 << (32 - c) };
         let a = ip(a)? & m;
         Ok((a, a | !m, Some(c)))
@@ -587,22 +618,42 @@ fn parse_proto_port(s: &str, fam: SetFamily) -> R<Vec<(u16, u8)>> {
     match proto {
         1 | 58 => {
             if (proto == 1) != (fam != SetFamily::Inet6) {
-                return Err(format!("Syntax error: protocol {} can be used with {} only", if proto == 1 { "ICMP" } else { "ICMPv6" }, if proto == 1 { "family inet" } else { "family inet6" }));
+                return Err(format!(
+                    "Syntax error: protocol {} can be used with {} only",
+                    if proto == 1 { "ICMP" } else { "ICMPv6" },
+                    if proto == 1 {
+                        "family inet"
+                    } else {
+                        "family inet6"
+                    }
+                ));
             }
             let names = if proto == 1 { ICMP_NAMES } else { ICMPV6_NAMES };
             let (t, c) = if let Some(&(_, t, c)) = names.iter().find(|(n, _, _)| *n == rest) {
                 (t, c)
             } else if rest == "ping" {
-                if proto == 1 { (8, 0) } else { (128, 0) }
+                if proto == 1 {
+                    (8, 0)
+                } else {
+                    (128, 0)
+                }
             } else if rest == "pong" {
-                if proto == 1 { (0, 0) } else { (129, 0) }
+                if proto == 1 {
+                    (0, 0)
+                } else {
+                    (129, 0)
+                }
             } else {
-                let (t, c) = rest
-                    .split_once('/')
-                    .ok_or_else(|| format!("Syntax error: cannot parse {rest} as ICMP type/code"))?;
+                let (t, c) = rest.split_once('/').ok_or_else(|| {
+                    format!("Syntax error: cannot parse {rest} as ICMP type/code")
+                })?;
                 (
-                    t.parse::<u8>().map_err(|_| format!("Syntax error: cannot parse {rest} as ICMP type/code"))?,
-                    c.parse::<u8>().map_err(|_| format!("Syntax error: cannot parse {rest} as ICMP type/code"))?,
+                    t.parse::<u8>().map_err(|_| {
+                        format!("Syntax error: cannot parse {rest} as ICMP type/code")
+                    })?,
+                    c.parse::<u8>().map_err(|_| {
+                        format!("Syntax error: cannot parse {rest} as ICMP type/code")
+                    })?,
                 )
             };
             Ok(vec![((u16::from(t) << 8) | u16::from(c), proto)])
@@ -613,7 +664,9 @@ fn parse_proto_port(s: &str, fam: SetFamily) -> R<Vec<(u16, u8)>> {
         }
         _ => {
             if rest != "0" {
-                return Err(format!("Syntax error: Protocol {proto} has no port, so the value must be 0"));
+                return Err(format!(
+                    "Syntax error: Protocol {proto} has no port, so the value must be 0"
+                ));
             }
             if proto == 0 {
                 return Err("Syntax error: Protocol 0 is not allowed".into());
@@ -633,7 +686,12 @@ fn parse_addrs(s: &str, fam: SetFamily, net: bool, allow_zero: bool) -> R<Vec<([
             return Err("Syntax error: IPv6 ranges are not supported".into());
         }
         let (a, c) = match s.split_once('/') {
-            Some((a, c)) => (a, num(c, "cidr", 128).map_err(|_| "The value of the CIDR parameter of the IP address is invalid".to_string())? as u8),
+            Some((a, c)) => (
+                a,
+                num(c, "cidr", 128).map_err(|_| {
+                    "The value of the CIDR parameter of the IP address is invalid".to_string()
+                })? as u8,
+            ),
             None => (s, 128),
         };
         if (c == 0 && !allow_zero) || (!net && c != 128) {
@@ -655,7 +713,9 @@ fn parse_addrs(s: &str, fam: SetFamily, net: bool, allow_zero: bool) -> R<Vec<([
         }
     }
     if u64::from(last - first) + 1 > MAX_EXPAND {
-        return Err(format!("nfsim: a range of more than {MAX_EXPAND} elements in one add line"));
+        return Err(format!(
+            "nfsim: a range of more than {MAX_EXPAND} elements in one add line"
+        ));
     }
     let mut out = Vec::new();
     if net {
@@ -697,7 +757,10 @@ fn parse_elem(set: &IpSet, s: &str) -> R<Vec<Elem>> {
         _ => s.split(',').collect(),
     };
     if parts.len() != set.kind.dimension() {
-        return Err(format!("Syntax error: cannot parse {s}: wrong number of element parts for {}", set.kind.name()));
+        return Err(format!(
+            "Syntax error: cannot parse {s}: wrong number of element parts for {}",
+            set.kind.name()
+        ));
     }
     let mut out = vec![Elem::default()];
     for (i, d) in set.kind.dims().iter().enumerate() {
@@ -736,7 +799,10 @@ fn parse_elem(set: &IpSet, s: &str) -> R<Vec<Elem>> {
             }
             super::Dim::Port => {
                 let ports = if set.kind == SetType::BitmapPort {
-                    let rest = p.strip_prefix("tcp:").or_else(|| p.strip_prefix("udp:")).unwrap_or(p);
+                    let rest = p
+                        .strip_prefix("tcp:")
+                        .or_else(|| p.strip_prefix("udp:"))
+                        .unwrap_or(p);
                     let (a, b) = port_range(rest)?;
                     if u32::from(a) < set.opts.range.0 || u32::from(b) > set.opts.range.1 {
                         return Err("Element is out of the range of the set".into());
@@ -759,7 +825,9 @@ fn parse_elem(set: &IpSet, s: &str) -> R<Vec<Elem>> {
                     return Err("nfsim: physdev: elements (bridge ports) are not modelled".into());
                 }
                 if p.is_empty() || p.len() > 15 {
-                    return Err(format!("Syntax error: cannot parse {p} as an interface name"));
+                    return Err(format!(
+                        "Syntax error: cannot parse {p} as an interface name"
+                    ));
                 }
                 for e in &out {
                     let mut e = *e;
@@ -774,7 +842,9 @@ fn parse_elem(set: &IpSet, s: &str) -> R<Vec<Elem>> {
                     .collect::<Result<_, _>>()
                     .map_err(|_| format!("Syntax error: cannot parse {p} as ethernet address"))?;
                 if b.len() != 6 || p.split(':').any(|x| x.is_empty() || x.len() > 2) {
-                    return Err(format!("Syntax error: cannot parse {p} as ethernet address"));
+                    return Err(format!(
+                        "Syntax error: cannot parse {p} as ethernet address"
+                    ));
                 }
                 if b.iter().all(|x| *x == 0) {
                     return Err("Syntax error: zero valued element is not supported".into());
@@ -788,7 +858,9 @@ fn parse_elem(set: &IpSet, s: &str) -> R<Vec<Elem>> {
             super::Dim::Set => {}
         }
         if next.len() as u64 > MAX_EXPAND {
-            return Err(format!("nfsim: more than {MAX_EXPAND} elements in one add line"));
+            return Err(format!(
+                "nfsim: more than {MAX_EXPAND} elements in one add line"
+            ));
         }
         out = next;
     }

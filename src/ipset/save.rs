@@ -60,7 +60,11 @@ impl IpSet {
                 Dim::Ip => ip_text(&e.ip, self.family),
                 Dim::Ip2 => ip_text(&e.ip2, self.family),
                 Dim::Net | Dim::Net2 => {
-                    let (a, c) = if *d == Dim::Net { (&e.ip, e.cidr) } else { (&e.ip2, e.cidr2) };
+                    let (a, c) = if *d == Dim::Net {
+                        (&e.ip, e.cidr)
+                    } else {
+                        (&e.ip2, e.cidr2)
+                    };
                     if c == host {
                         ip_text(a, self.family)
                     } else {
@@ -120,7 +124,11 @@ impl IpSet {
         let mut s = String::new();
         if self.kind.is_hash() {
             if self.kind != SetType::HashMac {
-                let f = if self.family == SetFamily::Inet6 { "inet6" } else { "inet" };
+                let f = if self.family == SetFamily::Inet6 {
+                    "inet6"
+                } else {
+                    "inet"
+                };
                 let _ = write!(s, "family {f} ");
             }
             let _ = write!(s, "hashsize {} maxelem {}", o.hashsize, o.maxelem);
@@ -144,7 +152,12 @@ impl IpSet {
         if let Some(t) = o.timeout {
             let _ = write!(s, " timeout {t}");
         }
-        for (on, w) in [(o.counters, "counters"), (o.comment, "comment"), (o.skbinfo, "skbinfo"), (o.forceadd, "forceadd")] {
+        for (on, w) in [
+            (o.counters, "counters"),
+            (o.comment, "comment"),
+            (o.skbinfo, "skbinfo"),
+            (o.forceadd, "forceadd"),
+        ] {
             if on {
                 let _ = write!(s, " {w}");
             }
@@ -169,7 +182,11 @@ impl IpSet {
                 .map(|(m, e)| format!("{}{}", all.sets[*m].name, self.ext_text(e, now)))
                 .collect();
         }
-        let mut v: Vec<(&Elem, &Entry)> = self.members.iter().filter(|(_, e)| !e.expired(now)).collect();
+        let mut v: Vec<(&Elem, &Entry)> = self
+            .members
+            .iter()
+            .filter(|(_, e)| !e.expired(now))
+            .collect();
         v.sort_by_key(|(_, e)| e.seq);
         v.into_iter()
             .map(|(k, e)| format!("{}{}", self.elem_text(k), self.ext_text(e, now)))
@@ -191,7 +208,13 @@ impl Ipsets {
     pub fn save_text(&self, now: Instant) -> String {
         let mut s = String::new();
         for set in self.dump_order() {
-            let _ = writeln!(s, "create {} {} {}", set.name, set.kind.name(), set.header());
+            let _ = writeln!(
+                s,
+                "create {} {} {}",
+                set.name,
+                set.kind.name(),
+                set.header()
+            );
             for m in set.member_lines(self, now) {
                 let _ = writeln!(s, "add {} {m}", set.name);
             }

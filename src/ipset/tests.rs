@@ -9,9 +9,20 @@ fn pkt(data: &[u8]) -> PacketMeta {
 
 fn test(s: &mut Ipsets, name: &str, data: &[u8], src: u8, dim: u8, opt: AdtOpt) -> bool {
     let meta = pkt(data);
-    let p = PktView { data, meta: &meta, in_dev: "eth0", out_dev: "", src_mac: None };
+    let p = PktView {
+        data,
+        meta: &meta,
+        in_dev: "eth0",
+        out_dev: "",
+        src_mac: None,
+    };
     let i = s.find(name.as_bytes()).unwrap();
-    let o = AdtOpt { family: Some(meta.family), dim, src, ..opt };
+    let o = AdtOpt {
+        family: Some(meta.family),
+        dim,
+        src,
+        ..opt
+    };
     s.test(i, &p, &o, Instant::ZERO, &mut SkbMap::default())
 }
 
@@ -53,26 +64,48 @@ fn errors_name_the_line() {
         "ipset v7.17: Error in line 2: Set cannot be created: set with the same name already exists");
     assert!(e("create a hash:net\nadd a 1.2.3.4/0\n").contains("CIDR"));
     assert!(e("create a hash:ip\nadd a 1.2.3.4 timeout 3\n").contains("without timeout support"));
-    assert!(e("create b bitmap:ip range 10.0.0.0/24\nadd b 10.0.1.1\n").contains("out of the range"));
+    assert!(
+        e("create b bitmap:ip range 10.0.0.0/24\nadd b 10.0.1.1\n").contains("out of the range")
+    );
     assert!(e("create a hash:net,iface\nadd a 10.0.0.0/8,physdev:eth0\n").contains("not modelled"));
     assert!(e("create a hash:ip,mac\n").contains("not modelled"));
     assert!(e("swap a b\n").contains("not modelled"));
-    for bad in ["create", "add", "create a", "add a", "create a hash:ip family", "create a hash:ip timeout x", "create a bitmap:ip", "create a \"b", "create l list:set\nadd l nope"] {
+    for bad in [
+        "create",
+        "add",
+        "create a",
+        "add a",
+        "create a hash:ip family",
+        "create a hash:ip timeout x",
+        "create a bitmap:ip",
+        "create a \"b",
+        "create l list:set\nadd l nope",
+    ] {
         assert!(Ipsets::restore(bad).is_err(), "{bad}");
     }
 }
 
 #[test]
 fn hash_net_most_specific_first_and_nomatch() {
-    let mut s = Ipsets::restore("create n hash:net\nadd n 192.0.2.0/24\nadd n 192.0.2.0/28 nomatch\nadd n 192.0.2.5\n").unwrap();
-    let p = |d: [u8; 4]| PacketBuilder::ipv4(d.into(), [198, 51, 100, 1].into()).udp(1, 2).build();
+    let mut s = Ipsets::restore(
+        "create n hash:net\nadd n 192.0.2.0/24\nadd n 192.0.2.0/28 nomatch\nadd n 192.0.2.5\n",
+    )
+    .unwrap();
+    let p = |d: [u8; 4]| {
+        PacketBuilder::ipv4(d.into(), [198, 51, 100, 1].into())
+            .udp(1, 2)
+            .build()
+    };
     let o = AdtOpt::default();
     assert!(test(&mut s, "n", &p([192, 0, 2, 100]), 1, 1, o));
     assert!(!test(&mut s, "n", &p([192, 0, 2, 6]), 1, 1, o));
     assert!(test(&mut s, "n", &p([192, 0, 2, 5]), 1, 1, o));
     assert!(!test(&mut s, "n", &p([192, 0, 3, 5]), 1, 1, o));
     // --return-nomatch: a nomatch element matches, a plain one does not.
-    let rn = AdtOpt { return_nomatch: true, ..o };
+    let rn = AdtOpt {
+        return_nomatch: true,
+        ..o
+    };
     assert!(test(&mut s, "n", &p([192, 0, 2, 6]), 1, 1, rn));
     assert!(!test(&mut s, "n", &p([192, 0, 2, 100]), 1, 1, rn));
     // dst flag: the destination is not in the set; too few dimensions.
@@ -82,14 +115,27 @@ fn hash_net_most_specific_first_and_nomatch() {
 
 #[test]
 fn ports_counters_and_lists() {
-    let mut s = Ipsets::restore("create p hash:ip,port counters\nadd p 192.0.2.1,udp:53\ncreate l list:set\nadd l p\n").unwrap();
-    let dns = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).udp(4000, 53).build();
-    let tcp = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into()).tcp(4000, 53).build();
+    let mut s = Ipsets::restore(
+        "create p hash:ip,port counters\nadd p 192.0.2.1,udp:53\ncreate l list:set\nadd l p\n",
+    )
+    .unwrap();
+    let dns = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into())
+        .udp(4000, 53)
+        .build();
+    let tcp = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into())
+        .tcp(4000, 53)
+        .build();
     let o = AdtOpt::default();
     assert!(test(&mut s, "p", &dns, 0, 2, o));
     assert!(!test(&mut s, "p", &tcp, 0, 2, o));
     assert!(test(&mut s, "l", &dns, 0, 2, o));
-    let gt = AdtOpt { packets: (4, 2), ..o };
+    let gt = AdtOpt {
+        packets: (4, 2),
+        ..o
+    };
     assert!(test(&mut s, "p", &dns, 0, 2, gt));
-    assert!(s.save_text(Instant::ZERO).contains(&format!("add p 192.0.2.1,udp:53 packets 3 bytes {}", 3 * dns.len())));
+    assert!(s.save_text(Instant::ZERO).contains(&format!(
+        "add p 192.0.2.1,udp:53 packets 3 bytes {}",
+        3 * dns.len()
+    )));
 }

@@ -283,8 +283,8 @@ impl Match {
             | Match::Ipcomp(_)
             | Match::Realm(_)
             | Match::Socket(_)
-            | Match::Physdev(_)
-            | Match::Set(_) => Caps::PARSE_ONLY,
+            | Match::Physdev(_) => Caps::PARSE_ONLY,
+            Match::Set(_) => Caps::EVAL,
         }
     }
 }
