@@ -469,22 +469,41 @@ impl IpSet {
 
     /// The packet's key for this set (the type's `kadt`), `None` when
     /// the kernel returns an error (`-EINVAL`, out of a bitmap's range).
-    fn packet_key(&self, p: &PktView<'_>, opt: &AdtOpt) -> Option<Elem> {
+    ///
+    /// `add`: for an add or a delete, a net dimension takes the longest
+    /// prefix length stored (`INIT_CIDR(h->nets[0].cidr[0], HOST_MASK)` in
+    /// `hash_net4_kadt` and the other net types), a test the host mask.
+    fn packet_key(&self, p: &PktView<'_>, opt: &AdtOpt, add: bool) -> Option<Elem> {
         let mut e = Elem::default();
         let src = |i: usize| opt.src & (1 << i) != 0;
         let host = self.host_mask();
+        let net_cidr = if add {
+            self.nets.first().map_or(host, |n| n.0)
+        } else {
+            host
+        };
         for (i, d) in self.kind.dims().iter().enumerate() {
             match d {
-                Dim::Ip | Dim::Net => {
+                Dim::Ip => {
                     e.ip = p.addr(src(i));
                     e.cidr = host;
                     if let Some(nm) = self.opts.netmask {
                         mask(&mut e.ip, nm, host);
                     }
                 }
-                Dim::Ip2 | Dim::Net2 => {
+                Dim::Net => {
+                    e.ip = p.addr(src(i));
+                    e.cidr = net_cidr;
+                    mask(&mut e.ip, net_cidr, host);
+                }
+                Dim::Ip2 => {
                     e.ip2 = p.addr(src(i));
                     e.cidr2 = host;
+                }
+                Dim::Net2 => {
+                    e.ip2 = p.addr(src(i));
+                    e.cidr2 = net_cidr;
+                    mask(&mut e.ip2, net_cidr, host);
                 }
                 Dim::Port => {
                     if self.kind == SetType::BitmapPort {
@@ -700,7 +719,7 @@ impl Ipsets {
             }
             return false;
         }
-        let Some(key) = set.packet_key(p, opt) else {
+        let Some(key) = set.packet_key(p, opt, false) else {
             return false;
         };
         let set = &mut self.sets[index];
@@ -742,32 +761,35 @@ impl Ipsets {
             }
             return false;
         }
-        let Some(key) = set.packet_key(p, opt) else {
+        let Some(key) = set.packet_key(p, opt, true) else {
             return false;
         };
         let set = &mut self.sets[index];
+        // IP_SET_INIT_KEXT: an element added from a packet starts with
+        // that packet counted (one packet, skb->len bytes).
+        let count = set.opts.counters.then_some(p.data.len() as u64);
         let timeout = set
             .opts
             .timeout
             .map(|d| opt.timeout.unwrap_or(d).min(u32::MAX / 1000));
         let expires = timeout.and_then(|t| (t != 0).then(|| expiry(now, t)));
         if let Some(e) = set.members.get_mut(&key) {
-            if e.expired(now) {
-                // mtype_add reuses an expired element: a fresh one.
-                *e = fresh_entry(e.seq, expires);
+            // mtype_add: an expired element is reused, and --exist
+            // overwrites an existing one's extensions (counters, comment,
+            // skbinfo, nomatch and timeout start afresh:
+            // overwrite_extensions); otherwise -IPSET_ERR_EXIST.
+            if e.expired(now) || opt.exist {
+                *e = fresh_entry(e.seq, expires, count);
                 return true;
             }
-            if opt.exist && set.opts.timeout.is_some() {
-                e.expires = expires;
-            }
-            return opt.exist;
+            return false;
         }
         if set.members.len() >= set.opts.maxelem as usize && !set.opts.forceadd {
             return false;
         }
         set.seq += 1;
         let seq = set.seq;
-        set.insert(key, fresh_entry(seq, expires));
+        set.insert(key, fresh_entry(seq, expires, count));
         true
     }
 
@@ -793,7 +815,7 @@ impl Ipsets {
             }
             return false;
         }
-        let Some(key) = set.packet_key(p, opt) else {
+        let Some(key) = set.packet_key(p, opt, true) else {
             return false;
         };
         let set = &mut self.sets[index];
@@ -814,12 +836,12 @@ fn expiry(now: Instant, secs: u32) -> Instant {
     )
 }
 
-fn fresh_entry(seq: u64, expires: Option<Instant>) -> Entry {
+fn fresh_entry(seq: u64, expires: Option<Instant>, count: Option<u64>) -> Entry {
     Entry {
         seq,
         expires,
-        packets: 0,
-        bytes: 0,
+        packets: u64::from(count.is_some()),
+        bytes: count.unwrap_or(0),
         comment: None,
         skb: None,
         nomatch: false,

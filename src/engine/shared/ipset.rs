@@ -8,6 +8,7 @@ use crate::engine::ctx::{Env, PacketCtx};
 use crate::engine::state::MatchState;
 use crate::ipset::{AdtOpt, PktView, SetType, SkbMap};
 use crate::model::matches::set::{CounterOp, Set};
+use crate::model::targets::set::{SetRef, SetTarget};
 
 /// `set_match_v1_checkentry`: the set's index (`ip_set_nfnl_get_byindex`),
 /// `None` when it does not exist. A `hash:mac` set tested with `dst` is
@@ -76,4 +77,71 @@ pub(crate) fn set_mt<E: Env>(x: &Set, pkt: &PacketCtx<'_>, st: &MatchState, env:
     };
     let mut map = SkbMap::default();
     t.ipset.test(st.a as usize, &view, &opt, pkt.now, &mut map) != x.invert
+}
+
+/// The `struct ip_set_adt_opt` of one `SET` set (`ADT_OPT` in
+/// `set_target_v3`).
+fn target_opt(r: &SetRef, family: crate::nf::Family) -> AdtOpt {
+    let mut src = 0u8;
+    for (i, d) in r.dirs.iter().enumerate() {
+        if *d {
+            src |= 1 << i;
+        }
+    }
+    AdtOpt {
+        family: Some(family),
+        dim: r.dirs.len() as u8,
+        src,
+        ..AdtOpt::default()
+    }
+}
+
+/// `set_target_v3` (xt_set.c): `ip_set_add` to the `--add-set` set (with
+/// `--timeout` or the set's default, `--exist`), `ip_set_del` from the
+/// `--del-set` set, then for `--map-set` a test whose matching element's
+/// `skbinfo` sets `skb->mark = (skb->mark & ~skbmarkmask) ^ skbmark` with
+/// `--map-mark`. `--map-prio` and `--map-queue` set `skb->priority` and
+/// the queue mapping, which nothing nfsim reports depends on (no qdisc,
+/// no match reads them). Always `XT_CONTINUE`. Sets are found by name (a
+/// scan of the namespace's few sets; nothing allocated unless an element
+/// is added).
+pub(crate) fn set_tg(x: &SetTarget, pkt: &mut PacketCtx<'_>, shared: &mut SharedTables) {
+    let mut mark = None;
+    {
+        let view = PktView {
+            data: pkt.data,
+            meta: &pkt.meta,
+            in_dev: pkt.in_dev,
+            out_dev: pkt.out_dev,
+            src_mac: pkt.src_mac,
+        };
+        let sets = &mut shared.ipset;
+        if let Some(a) = &x.add {
+            if let Some(i) = sets.find(a.name.as_bytes()) {
+                let opt = AdtOpt {
+                    timeout: x.timeout,
+                    exist: x.exist,
+                    ..target_opt(a, pkt.family)
+                };
+                sets.add(i, &view, &opt, pkt.now);
+            }
+        }
+        if let Some(d) = &x.del {
+            if let Some(i) = sets.find(d.name.as_bytes()) {
+                sets.del(i, &view, &target_opt(d, pkt.family), pkt.now);
+            }
+        }
+        if let Some(m) = &x.map {
+            if let Some(i) = sets.find(m.name.as_bytes()) {
+                let mut map = SkbMap::default();
+                if sets.test(i, &view, &target_opt(m, pkt.family), pkt.now, &mut map) && x.map_mark
+                {
+                    mark = map.mark;
+                }
+            }
+        }
+    }
+    if let Some((value, mask)) = mark {
+        pkt.mark = (pkt.mark & !mask) ^ value;
+    }
 }

@@ -19,7 +19,7 @@ mod recent;
 
 pub use connlimit::{skb_tuple, ConnLookup, SkbConn};
 pub use hashlimit::HashlimitCfg;
-pub(crate) use ipset::{ipset_register, set_mt};
+pub(crate) use ipset::{ipset_register, set_mt, set_tg};
 pub use recent::{RecentCheck, RecentRule};
 
 use connlimit::CountData;

@@ -101,7 +101,7 @@ fn parse_counter(s: &str) -> Result<u64, String> {
 }
 
 /// `parse_dirs`: `src`/`dst` words (only the first three letters count).
-fn parse_dirs(s: &str) -> Result<Vec<bool>, String> {
+pub(crate) fn parse_dirs(s: &str) -> Result<Vec<bool>, String> {
     let mut out = Vec::new();
     let mut rest = Some(s);
     while out.len() < IPSET_DIM_MAX {
