@@ -429,16 +429,26 @@ fn counter_ok(v: u64, (op, want): (u8, u64)) -> bool {
 /// `ip_set_match_extensions` (ip_set_core.c): a timed-out element does not
 /// match; counters are updated (unless `! --update-counters`) and then
 /// compared (`IPSET_FLAG_MATCH_COUNTERS`); skbinfo is copied out.
-fn match_extensions(
-    e: &mut Entry,
-    counters: bool,
+/// What one test carries through `ip_set_match_extensions`.
+struct Look<'o> {
+    /// `skb->len`.
     len: u64,
-    opt: &AdtOpt,
+    opt: &'o AdtOpt,
+    /// `IPSET_FLAG_SKIP_COUNTER_UPDATE`.
     skip_update: bool,
+    /// `IPSET_FLAG_MATCH_COUNTERS`.
     match_counters: bool,
-    map: &mut SkbMap,
     now: Instant,
-) -> bool {
+}
+
+fn match_extensions(e: &mut Entry, counters: bool, l: &Look<'_>, map: &mut SkbMap) -> bool {
+    let Look {
+        len,
+        opt,
+        skip_update,
+        match_counters,
+        now,
+    } = *l;
     if e.expired(now) {
         return false;
     }
@@ -554,16 +564,7 @@ impl IpSet {
 
     /// `mtype_test` / `mtype_test_cidrs` (ip_set_hash_gen.h), bitmap
     /// `mtype_test` (ip_set_bitmap_gen.h).
-    fn test_key(
-        &mut self,
-        mut key: Elem,
-        len: u64,
-        opt: &AdtOpt,
-        skip_update: bool,
-        match_counters: bool,
-        map: &mut SkbMap,
-        now: Instant,
-    ) -> i32 {
+    fn test_key(&mut self, mut key: Elem, l: &Look<'_>, map: &mut SkbMap) -> i32 {
         let counters = self.opts.counters;
         let netdim = self
             .kind
@@ -572,16 +573,7 @@ impl IpSet {
             .position(|d| matches!(d, Dim::Net | Dim::Net2));
         let Some(nd) = netdim else {
             return match self.members.get_mut(&key) {
-                Some(e) => i32::from(match_extensions(
-                    e,
-                    counters,
-                    len,
-                    opt,
-                    skip_update,
-                    match_counters,
-                    map,
-                    now,
-                )),
+                Some(e) => i32::from(match_extensions(e, counters, l, map)),
                 None => 0,
             };
         };
@@ -603,7 +595,7 @@ impl IpSet {
                 key.cidr2 = cidr;
             }
             if let Some(e) = self.members.get_mut(&key) {
-                if match_extensions(e, counters, len, opt, skip_update, match_counters, map, now) {
+                if match_extensions(e, counters, l, map) {
                     // mtype_do_data_match: nomatch elements -ENOTEMPTY.
                     return if e.nomatch { ENOTEMPTY } else { 1 };
                 }
@@ -713,7 +705,14 @@ impl Ipsets {
                 let set = &mut self.sets[index];
                 let counters = set.opts.counters;
                 let e = &mut set.list[k].1;
-                if match_extensions(e, counters, len, opt, skip_update, match_counters, map, now) {
+                let l = Look {
+                    len,
+                    opt,
+                    skip_update,
+                    match_counters,
+                    now,
+                };
+                if match_extensions(e, counters, &l, map) {
                     return true;
                 }
             }
@@ -723,7 +722,14 @@ impl Ipsets {
             return false;
         };
         let set = &mut self.sets[index];
-        let ret = set.test_key(key, len, opt, skip_update, match_counters, map, now);
+        let l = Look {
+            len,
+            opt,
+            skip_update,
+            match_counters,
+            now,
+        };
+        let ret = set.test_key(key, &l, map);
         // --return-nomatch: invert a matched element.
         let ret = if opt.return_nomatch && set.kind.has_nomatch() && (ret > 0 || ret == ENOTEMPTY) {
             -ret

@@ -156,13 +156,12 @@ impl Ipsets {
             size: 8,
             ..CreateOpts::default()
         };
-        let mut family = if kind.is_hash() && !matches!(kind, SetType::HashMac) {
-            SetFamily::Inet
-        } else if kind == SetType::BitmapIp {
-            SetFamily::Inet
-        } else {
-            SetFamily::Unspec
-        };
+        let mut family =
+            if (kind.is_hash() && kind != SetType::HashMac) || kind == SetType::BitmapIp {
+                SetFamily::Inet
+            } else {
+                SetFamily::Unspec
+            };
         let mut range: Option<(u32, u32)> = None;
         let mut k = 2;
         let arg = |k: usize| -> R<&str> {
