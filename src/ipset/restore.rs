@@ -260,9 +260,10 @@ impl Ipsets {
                 o.range.1 |= !m;
             }
         }
+        // bitmap_ip_create: at most IPSET_BITMAP_MAX_RANGE + 1 elements.
+        let hosts = 1u64 << (32 - u32::from(o.netmask.unwrap_or(32).min(32)));
         if kind == SetType::BitmapIp
-            && o.range.1 - o.range.0
-                >= 65536 * (1u32 << (32 - u32::from(o.netmask.unwrap_or(32)))).max(1)
+            && (u64::from(o.range.1) - u64::from(o.range.0) + 1) / hosts > 65536
         {
             return Err(
                 "Range too large: the range of the bitmap:ip set exceeds 65536 elements".into(),
