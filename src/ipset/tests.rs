@@ -163,7 +163,27 @@ create l list:set size 2
 add l n
 add l a before n
 ";
-    let odd = ["", "-", "0", "4294967296", "0x", "/", ",", "1-", "-1", "::", "300.1.1.1", "\"", "a:b:c", "999999999999999999999999", "icmp:", "tcp:99999", "bitmask", "range", "physdev:x"];
+    let odd = [
+        "",
+        "-",
+        "0",
+        "4294967296",
+        "0x",
+        "/",
+        ",",
+        "1-",
+        "-1",
+        "::",
+        "300.1.1.1",
+        "\"",
+        "a:b:c",
+        "999999999999999999999999",
+        "icmp:",
+        "tcp:99999",
+        "bitmask",
+        "range",
+        "physdev:x",
+    ];
     for cut in 0..text.len() {
         if text.is_char_boundary(cut) {
             let _ = Ipsets::restore(&text[..cut]);
@@ -182,7 +202,11 @@ add l a before n
                 if let Ok(s) = Ipsets::restore(&t) {
                     // What was read prints, and reads back the same.
                     let saved = s.save_text(Instant::ZERO);
-                    assert_eq!(Ipsets::restore(&saved).map(|r| r.save_text(Instant::ZERO)), Ok(saved), "{t}");
+                    assert_eq!(
+                        Ipsets::restore(&saved).map(|r| r.save_text(Instant::ZERO)),
+                        Ok(saved),
+                        "{t}"
+                    );
                     let _ = s.list_text(Instant::ZERO, &[]);
                 }
             }
