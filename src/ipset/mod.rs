@@ -19,8 +19,12 @@
 //! `hash:ip,mark`, `bitmask`, `markmask`.
 //!
 //! Layer: below `model` (which asks whether a set exists while it parses
-//! `-m set`, as libxt_set.h `get_set_byname` asks the kernel); imports
-//! `nf`, `time` and `wire` only.
+//! `-m set` / `-j SET`, as libxt_set.h `get_set_byname` asks the kernel);
+//! imports `nf`, `time` and `wire` only. The host keeps its sets in the
+//! engine's shared tables; `engine/shared/ipset.rs` turns `-m set`
+//! (`set_match_v4`) and `SET` (`set_target_v3`) into the calls below.
+//! Checked against kernel 6.18 with ipset 7.17: the traces
+//! `tests/traces/ipset-*.json`.
 
 mod restore;
 mod save;
