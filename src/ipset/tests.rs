@@ -216,3 +216,69 @@ add l a before n
         panic!("{e}");
     }
 }
+
+/// hash:mac (not built into the reference kernel, so no trace): the
+/// frame's source address (hash_mac4_kadt), none or zero is -EINVAL.
+#[test]
+fn hash_mac_tests_the_source_address() {
+    let mut s = Ipsets::restore("create m hash:mac\nadd m 02:00:00:00:01:01\n").unwrap();
+    assert_eq!(
+        s.save_text(Instant::ZERO),
+        "create m hash:mac hashsize 1024 maxelem 65536 bucketsize 12\nadd m 02:00:00:00:01:01\n"
+    );
+    let data = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into())
+        .udp(1, 2)
+        .build();
+    let meta = pkt(&data);
+    let o = AdtOpt {
+        family: Some(meta.family),
+        dim: 1,
+        src: 1,
+        ..AdtOpt::default()
+    };
+    let mut t = |mac: Option<[u8; 6]>| {
+        let p = PktView {
+            data: &data,
+            meta: &meta,
+            in_dev: "eth0",
+            out_dev: "",
+            src_mac: mac,
+        };
+        s.test(0, &p, &o, Instant::ZERO, &mut SkbMap::default())
+    };
+    assert!(t(Some([2, 0, 0, 0, 1, 1])));
+    assert!(!t(Some([2, 0, 0, 0, 1, 2])));
+    assert!(!t(None));
+    assert!(Ipsets::restore("create m hash:mac\nadd m 00:00:00:00:00:00\n").is_err());
+    assert!(Ipsets::restore("create m hash:mac family inet\n").is_err());
+}
+
+/// hash:net,iface: the in device for `src`, the out device for `dst`.
+#[test]
+fn net_iface_reads_the_devices() {
+    let mut s = Ipsets::restore("create ni hash:net,iface\nadd ni 192.0.2.0/24,eth0\n").unwrap();
+    let data = PacketBuilder::ipv4([192, 0, 2, 9].into(), [198, 51, 100, 1].into())
+        .udp(1, 2)
+        .build();
+    let meta = pkt(&data);
+    let mut t = |src: u8, in_dev: &str, out_dev: &str| {
+        let p = PktView {
+            data: &data,
+            meta: &meta,
+            in_dev,
+            out_dev,
+            src_mac: None,
+        };
+        let o = AdtOpt {
+            family: Some(meta.family),
+            dim: 2,
+            src,
+            ..AdtOpt::default()
+        };
+        s.test(0, &p, &o, Instant::ZERO, &mut SkbMap::default())
+    };
+    assert!(t(0b11, "eth0", ""));
+    assert!(!t(0b11, "eth1", ""));
+    assert!(t(0b01, "", "eth0"));
+    assert!(!t(0b01, "eth0", ""));
+}
