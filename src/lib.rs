@@ -102,6 +102,7 @@ pub mod conntrack;
 pub mod engine;
 pub mod explain;
 pub mod host;
+pub mod ipset;
 pub mod model;
 pub mod net;
 pub mod nf;

@@ -460,3 +460,40 @@ fn endpoints_steady_state_allocates_nothing() {
     );
     assert_eq!(counted, 0, "{counted} allocations after warm-up");
 }
+
+/// `-m set` over hash, bitmap and list sets (tests, counter updates and
+/// comparisons, nomatch, --return-nomatch, ports): the recorded ipset
+/// traces, replayed in steady state, allocate nothing.
+#[test]
+fn ipset_match_steady_state_allocates_nothing() {
+    for name in [
+        "ipset-hash-ip",
+        "ipset-hash-net-nomatch",
+        "ipset-ports",
+        "ipset-counters",
+    ] {
+        let path = format!("{}/tests/traces/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let trace = nfsim::replay::TraceFile::from_json(&text).unwrap();
+        let mut host = trace.build_host().unwrap();
+        let pkts: Vec<Pkt> = trace
+            .packets
+            .iter()
+            .map(|p| Pkt {
+                dev: if p.out == Some(true) {
+                    None
+                } else {
+                    host.device_index(p.in_dev.as_deref().unwrap())
+                },
+                at_ms: p.at_ms,
+                bytes: nfsim::replay::from_hex(&p.hex).unwrap(),
+            })
+            .collect();
+        let (n, packets) = steady_state_allocs(&mut host, &pkts, 3, 20);
+        assert!(packets > 0);
+        assert_eq!(
+            n, 0,
+            "{name}: {n} allocations over {packets} packets after warm-up"
+        );
+    }
+}

@@ -37,7 +37,11 @@ fn save_parse_is_a_fixed_point_on_trace_rulesets() {
             t.host.nfacct.iter().map(|n| n.as_str().into()).collect();
         for (text, family) in [(&t.rules.ipv4, Family::Ipv4), (&t.rules.ipv6, Family::Ipv6)] {
             let Some(text) = text else { continue };
-            let o = RestoreOptions::new(family).with_nfacct(&objects);
+            // ... and its ip sets, which `-m set` / `SET` rules need.
+            let sets = t.ipsets().unwrap();
+            let o = RestoreOptions::new(family)
+                .with_nfacct(&objects)
+                .with_ipset(&sets);
             let once = save_bytes(&parse_restore(text, &o).unwrap(), SaveOptions::default());
             let twice = save_bytes(&parse_restore(&once, &o).unwrap(), SaveOptions::default());
             assert_eq!(tables(&once), tables(&twice), "{}", p.display());

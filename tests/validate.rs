@@ -15,9 +15,7 @@ use nfsim::model::matches::tcp::Tcp;
 use nfsim::model::targets::hmark::HmarkFlags;
 use nfsim::model::targets::nat::NatFlags;
 use nfsim::model::{ChainName, Family, Match, Rule, Ruleset, TableKind, Target, Verdict};
-use nfsim::syntax::{
-    parse_restore, validate, validate_with_nfacct, RestoreOptions, ValidationErrorKind,
-};
+use nfsim::syntax::{parse_restore, validate, RestoreOptions, ValidationErrorKind};
 
 fn host_err(v4: &Ruleset) -> String {
     match Host::new(&HostConfig::default(), v4, &Ruleset::new(Family::Ipv6)) {
@@ -140,8 +138,12 @@ fn what_the_parser_accepts_validates() {
         // In the trace's namespace: with its nfacct objects.
         let objects: Vec<nfsim::model::ByteStr> =
             t.host.nfacct.iter().map(|n| n.as_str().into()).collect();
-        validate_with_nfacct(&v4, &objects).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        validate_with_nfacct(&v6, &objects).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        // ... and its ip sets.
+        let sets = t.ipsets().unwrap();
+        nfsim::syntax::validate_in(&v4, &objects, &sets)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+        nfsim::syntax::validate_in(&v6, &objects, &sets)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         n += 1;
     }
     assert!(n > 400);

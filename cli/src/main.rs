@@ -61,6 +61,10 @@ enum Cmd {
         /// `-m nfacct --nfacct-name NAME` (repeatable).
         #[arg(long = "nfacct", value_name = "NAME")]
         nfacct: Vec<String>,
+        /// The ip sets that exist: `ipset save` output (read as `ipset
+        /// restore` reads it), for `-m set --match-set NAME`.
+        #[arg(long = "ipset", value_name = "FILE")]
+        ipset: Option<String>,
         /// Only parse and check, print nothing (`iptables-restore --test`):
         /// the exit status and errors are those of a full run.
         #[arg(short = 't', long = "test")]
@@ -76,6 +80,10 @@ enum Cmd {
         /// Compare with the file's `expect` fields and print agreement instead.
         #[arg(long)]
         check: bool,
+        /// The host's ip sets (`ipset save` output) instead of the trace's
+        /// `host.ipset`.
+        #[arg(long = "ipset", value_name = "FILE")]
+        ipset: Option<String>,
     },
     /// Ask what the host does with packets described in one line, and why:
     /// the rules each met, the verdict and what decided it, LOG lines,
@@ -134,6 +142,7 @@ struct Line<'a> {
 fn replay_cmd(
     file: &str,
     check: bool,
+    ipset: Option<&str>,
     w: &mut impl Write,
     err: &mut dyn Write,
 ) -> io::Result<ExitCode> {
@@ -144,13 +153,22 @@ fn replay_cmd(
             return Ok(ExitCode::from(2));
         }
     };
-    let trace = match nfsim::replay::TraceFile::from_json(&text) {
+    let mut trace = match nfsim::replay::TraceFile::from_json(&text) {
         Ok(t) => t,
         Err(e) => {
             elog!(err, "nfsim: {}", jsonpos::json_error(file, &e.to_string()));
             return Ok(ExitCode::from(2));
         }
     };
+    if let Some(path) = ipset {
+        match read_ipset(path) {
+            Ok((text, _)) => trace.host.ipset = text,
+            Err(e) => {
+                elog!(err, "nfsim: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        }
+    }
     let results = match nfsim::replay::replay(&trace) {
         Ok(r) => r,
         Err(e) => {
@@ -369,6 +387,14 @@ pub(crate) fn nfacct_objects(names: &[String]) -> Result<Vec<nfsim::model::ByteS
     Ok(out)
 }
 
+/// Reads `--ipset FILE`: `ipset save` / `ipset restore` text, and the sets
+/// it creates (an error names the file and line, in ipset's words).
+pub(crate) fn read_ipset(path: &str) -> Result<(String, nfsim::ipset::Ipsets), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("--ipset {path}: {e}"))?;
+    let sets = nfsim::ipset::Ipsets::restore(&text).map_err(|e| format!("--ipset {path}: {e}"))?;
+    Ok((text, sets))
+}
+
 /// Reads a script of iptables commands (with these nfacct objects), telling
 /// each skipped or failed line on `err` at `NAME:LINE:`; the script and
 /// whether a line failed, or the exit code when it cannot be read at all.
@@ -436,7 +462,7 @@ fn save_script(
 /// messages to `err`.
 pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Result<ExitCode> {
     match cli.cmd {
-        Cmd::Replay { file, check } => replay_cmd(&file, check, w, err),
+        Cmd::Replay { file, check, ipset } => replay_cmd(&file, check, ipset.as_deref(), w, err),
         Cmd::Bench { file, repeat } => bench_cmd(&file, repeat, w, err),
         Cmd::Run(a) => {
             use std::io::IsTerminal;
@@ -457,11 +483,19 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
             script,
             restore,
             nfacct,
+            ipset,
             test,
             file,
         } => {
             let objects = match nfacct_objects(&nfacct) {
                 Ok(o) => o,
+                Err(e) => {
+                    elog!(err, "nfsim: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let sets = match ipset.as_deref().map(read_ipset).transpose() {
+                Ok(s) => s.map(|x| x.1).unwrap_or_default(),
                 Err(e) => {
                     elog!(err, "nfsim: {e}");
                     return Ok(ExitCode::from(2));
@@ -481,13 +515,18 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                     && std::str::from_utf8(&text)
                         .is_ok_and(nfsim::syntax::script::looks_like_script));
             if as_script {
+                if !sets.is_empty() {
+                    elog!(err, "nfsim: --ipset: scripts of iptables commands cannot name ip sets yet; give iptables-restore input");
+                    return Ok(ExitCode::from(2));
+                }
                 return save_script(&name, &text, family, &objects, test, w, err);
             }
             let opts = RestoreOptions {
                 counters,
                 ..RestoreOptions::new(family)
             }
-            .with_nfacct(&objects);
+            .with_nfacct(&objects)
+            .with_ipset(&sets);
             match parse_restore(&text, &opts) {
                 Ok(rs) => {
                     if !test {

@@ -113,6 +113,11 @@ pub(crate) struct RunArgs {
     /// without SCENARIO (a scenario declares them in `host.nfacct`).
     #[arg(long = "nfacct", value_name = "NAME", conflicts_with = "scenario")]
     pub nfacct: Vec<String>,
+    /// The host's ip sets: `ipset save` output (instead of those of
+    /// --host), for `-m set`, without SCENARIO (a scenario declares them
+    /// in `host.ipset`).
+    #[arg(long = "ipset", value_name = "FILE", conflicts_with = "scenario")]
+    pub ipset: Option<String>,
     /// Only print the scenario's packets as `record.py --check` does
     /// (`INDEX DEV|out HEX`, one line per packet, `repeat` expanded).
     #[arg(long, conflicts_with_all = ["json", "check", "summary", "pcap_in"])]
@@ -811,12 +816,17 @@ fn host_from_options(a: &RunArgs) -> Result<(HostConfig, Ruleset, Ruleset), Stri
         .collect();
     names.extend(a.nfacct.iter().cloned());
     let mut nfacct = super::nfacct_objects(&names)?;
+    // The namespace's ip sets: --ipset, else the host's.
+    let sets = match &a.ipset {
+        Some(p) => super::read_ipset(p)?.1,
+        None => given.as_ref().map(|c| c.ipset.clone()).unwrap_or_default(),
+    };
     if let Some(r) = &a.rules {
-        let (a4, _) = trace::load_rules(r, Family::Ipv4, &mut nfacct)?;
+        let (a4, _) = trace::load_rules(r, Family::Ipv4, &mut nfacct, &sets)?;
         v4 = a4.unwrap_or(v4);
     }
     if let Some(r) = &a.rules6 {
-        let (_, a6) = trace::load_rules(r, Family::Ipv6, &mut nfacct)?;
+        let (_, a6) = trace::load_rules(r, Family::Ipv6, &mut nfacct, &sets)?;
         v6 = a6.unwrap_or(v6);
     }
     let mut cfg = if let Some(c) = given {
@@ -830,6 +840,7 @@ fn host_from_options(a: &RunArgs) -> Result<(HostConfig, Ruleset, Ruleset), Stri
         host_config(&scenario::standard_host(), None)?
     };
     cfg.nfacct = nfacct;
+    cfg.ipset = sets;
     trace::apply_options(&mut cfg, &a.ifaces, &a.routes)?;
     Ok((cfg, v4, v6))
 }

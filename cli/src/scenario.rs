@@ -199,6 +199,10 @@ struct HostToml {
     /// rules load.
     #[serde(default)]
     nfacct: Vec<String>,
+    /// ip sets the recorder creates (`ipset restore` of this text) before
+    /// the rules load.
+    #[serde(default)]
+    ipset: String,
 }
 
 /// `[rules]`: restore text, its bytes as hex, or (nfsim only) a file
@@ -340,6 +344,7 @@ pub(crate) fn standard_host() -> HostSpec {
         ],
         sysctl: default_sysctls(BTreeMap::new()),
         nfacct: Vec::new(),
+        ipset: String::new(),
     }
 }
 
@@ -477,6 +482,8 @@ fn host_of(h: Option<HostToml>, path: &str) -> Result<HostSpec, String> {
     spec.sysctl = default_sysctls(h.sysctl);
     super::nfacct_objects(&h.nfacct).map_err(|e| format!("{path}: host.nfacct: {e}"))?;
     spec.nfacct = h.nfacct;
+    nfsim::ipset::Ipsets::restore(&h.ipset).map_err(|e| format!("{path}: host.ipset: {e}"))?;
+    spec.ipset = h.ipset;
     let names: Vec<&str> = spec.interfaces.iter().map(|i| i.name.as_str()).collect();
     for (k, i) in spec.interfaces.iter().enumerate() {
         if i.name == "lo" || i.name.is_empty() || i.name.len() > 15 {
@@ -502,6 +509,7 @@ fn rules_of(
     r: &RulesToml,
     path: &str,
     nfacct: &mut Vec<nfsim::model::ByteStr>,
+    ipset: &nfsim::ipset::Ipsets,
 ) -> Result<(Ruleset, Ruleset), String> {
     let dir = Path::new(path).parent().unwrap_or(Path::new(""));
     let mut out = [Ruleset::new(Family::Ipv4), Ruleset::new(Family::Ipv6)];
@@ -526,7 +534,7 @@ fn rules_of(
             (_, _, Some(f)) => {
                 let p = dir.join(f);
                 let ps = p.to_string_lossy().into_owned();
-                let (v4, v6) = super::trace::load_rules(&ps, family, nfacct)
+                let (v4, v6) = super::trace::load_rules(&ps, family, nfacct, ipset)
                     .map_err(|e| format!("{path}: {field}_file: {e}"))?;
                 out[k] = match family {
                     Family::Ipv4 => v4,
@@ -542,7 +550,9 @@ fn rules_of(
         }
         out[k] = nfsim::syntax::parse_restore(
             &bytes,
-            &nfsim::syntax::RestoreOptions::new(family).with_nfacct(&nfacct[..]),
+            &nfsim::syntax::RestoreOptions::new(family)
+                .with_nfacct(&nfacct[..])
+                .with_ipset(ipset),
         )
         .map_err(|e| {
             format!(
@@ -565,7 +575,9 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Scenario, String> {
     let mut host = host;
     let mut nfacct =
         super::nfacct_objects(&host.nfacct).map_err(|e| format!("{path}: host.nfacct: {e}"))?;
-    let (v4, v6) = rules_of(&raw.rules, path, &mut nfacct)?;
+    let sets = nfsim::ipset::Ipsets::restore(&host.ipset)
+        .map_err(|e| format!("{path}: host.ipset: {e}"))?;
+    let (v4, v6) = rules_of(&raw.rules, path, &mut nfacct, &sets)?;
     // A rules file that is a script may add objects (`nfacct add NAME`).
     host.nfacct = nfacct.iter().map(|n| n.to_string()).collect();
     if let Some(k) = raw.defaults.packet_only_key() {

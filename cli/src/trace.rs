@@ -80,6 +80,10 @@ pub(crate) struct TraceArgs {
     /// `nfacct list` is printed after the packets.
     #[arg(long = "nfacct", value_name = "NAME")]
     pub nfacct: Vec<String>,
+    /// The host's ip sets: `ipset save` output (instead of those of
+    /// --host), for `-m set`; `ipset save` is printed after the packets.
+    #[arg(long = "ipset", value_name = "FILE")]
+    pub ipset: Option<String>,
     /// The packets are routed through the host (forwarding on); without
     /// it, an assumed host owns the destinations of `in` packets.
     #[arg(long)]
@@ -187,6 +191,7 @@ pub(crate) fn load_rules(
     path: &str,
     family: Family,
     nfacct: &mut Vec<nfsim::model::ByteStr>,
+    ipset: &nfsim::ipset::Ipsets,
 ) -> Result<(Option<Ruleset>, Option<Ruleset>), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     let text = std::str::from_utf8(&bytes).ok();
@@ -205,8 +210,13 @@ pub(crate) fn load_rules(
         *nfacct = s.nfacct;
         return Ok((Some(s.v4), Some(s.v6)));
     }
-    let rs = parse_restore(&bytes, &RestoreOptions::new(family).with_nfacct(nfacct))
-        .map_err(|e| format!("{path}:{}:{}: {}", e.line, e.col, e.message.trim_end()))?;
+    let rs = parse_restore(
+        &bytes,
+        &RestoreOptions::new(family)
+            .with_nfacct(nfacct)
+            .with_ipset(ipset),
+    )
+    .map_err(|e| format!("{path}:{}:{}: {}", e.line, e.col, e.message.trim_end()))?;
     Ok(match family {
         Family::Ipv4 => (Some(rs), None),
         Family::Ipv6 => (None, Some(rs)),
@@ -1134,12 +1144,21 @@ pub(crate) fn run(
         Ok(o) => o,
         Err(e) => fail!(2, "{e}"),
     };
-    let (mut v4, mut v6) = match load_rules(&a.rules, fam, &mut nfacct) {
+    // The namespace's ip sets: --ipset, else the host's.
+    let sets = match a.ipset.as_deref().map(super::read_ipset).transpose() {
+        Ok(Some((_, s))) => s,
+        Ok(None) => host_cfg
+            .as_ref()
+            .map(|c| c.ipset.clone())
+            .unwrap_or_default(),
+        Err(e) => fail!(2, "{e}"),
+    };
+    let (mut v4, mut v6) = match load_rules(&a.rules, fam, &mut nfacct, &sets) {
         Ok(x) => x,
         Err(e) => fail!(2, "{e}"),
     };
     if let Some(r6) = &a.rules6 {
-        match load_rules(r6, Family::Ipv6, &mut nfacct) {
+        match load_rules(r6, Family::Ipv6, &mut nfacct, &sets) {
             Ok((_, Some(rs))) => v6 = Some(rs),
             Ok(_) => {}
             Err(e) => fail!(2, "{e}"),
@@ -1187,6 +1206,7 @@ pub(crate) fn run(
         set_forwarding(&mut cfg);
     }
     cfg.nfacct = nfacct;
+    cfg.ipset = sets;
     let mut host = match Host::new(&cfg, &v4, &v6) {
         Ok(h) => h,
         Err(e) => fail!(1, "{e}"),
@@ -1257,6 +1277,11 @@ pub(crate) fn run(
     if !a.json && !cfg.nfacct.is_empty() {
         writeln!(w, "\nnfacct list:")?;
         w.write_all(host.nfacct_list().as_bytes())?;
+    }
+    if !a.json && !cfg.ipset.is_empty() {
+        let last = items.last().map_or(0.0, |it| it.at_ms);
+        writeln!(w, "\nipset save:")?;
+        w.write_all(host.ipset_save(Instant::from_millis_f64(last)).as_bytes())?;
     }
     Ok(ExitCode::SUCCESS)
 }

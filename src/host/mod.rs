@@ -185,6 +185,11 @@ pub struct HostConfig {
     /// ([`object_name`](crate::model::matches::nfacct::object_name)).
     /// Objects with a quota are not modelled.
     pub nfacct: Vec<crate::model::ByteStr>,
+    /// The namespace's ip sets (`ipset restore` before the rules load:
+    /// [`Ipsets::restore`](crate::ipset::Ipsets::restore)), which `-m set`
+    /// tests and `SET` changes; none by default, where a rule naming a set
+    /// fails as on a fresh host.
+    pub ipset: crate::ipset::Ipsets,
 }
 
 impl Default for HostConfig {
@@ -197,11 +202,34 @@ impl Default for HostConfig {
             seed: 0,
             sender_owner: Some((0, 0)),
             nfacct: Vec::new(),
+            ipset: crate::ipset::Ipsets::default(),
         }
     }
 }
 
 impl HostConfig {
+    /// The same configuration with these ip sets ([`HostConfig::ipset`]).
+    ///
+    /// ```
+    /// use nfsim::prelude::*;
+    /// use nfsim::ipset::Ipsets;
+    /// let sets = Ipsets::restore("create bad hash:net\nadd bad 198.51.100.0/24\n").unwrap();
+    /// let text = "*filter\n-A INPUT -m set --match-set bad src -j DROP\nCOMMIT\n";
+    /// let v4 = parse_restore(text, &RestoreOptions::new(Family::Ipv4).with_ipset(&sets)).unwrap();
+    /// let cfg = HostConfig::default()
+    ///     .interface(InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap())
+    ///     .ipset(sets);
+    /// let mut host = Host::new(&cfg, &v4, &Ruleset::new(Family::Ipv6)).unwrap();
+    /// let pkt = PacketBuilder::ipv4([198, 51, 100, 7].into(), [192, 0, 2, 1].into()).udp(1, 53).build();
+    /// let mut out = Outcome::default();
+    /// host.receive(1, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+    /// assert!(!out.local);
+    /// assert!(Host::new(&HostConfig::default(), &v4, &Ruleset::new(Family::Ipv6)).is_err());
+    /// ```
+    pub fn ipset(mut self, sets: crate::ipset::Ipsets) -> HostConfig {
+        self.ipset = sets;
+        self
+    }
     /// The same configuration with one more nfacct object (`nfacct add
     /// NAME`).
     ///
@@ -617,6 +645,8 @@ fn register_shared(
                     // nfacct_mt_checkentry: nfnl_acct_find_get (the
                     // name was checked by validate_with_nfacct).
                     Match::Nfacct(x) => shared.nfacct.find(x.name.as_bytes()),
+                    // set_match_v1_checkentry: ip_set_nfnl_get_byindex.
+                    Match::Set(x) => crate::engine::shared::ipset_register(shared, x),
                     Match::Hashlimit(x) => shared.hashlimit_register(
                         &x.name,
                         family == Family::Ipv6,
@@ -908,7 +938,7 @@ impl Host {
         }
         if compiled.is_none() {
             for rs in [v4, v6] {
-                crate::syntax::validate_with_nfacct(rs, &nfacct).map_err(HostError::Ruleset)?;
+                crate::syntax::validate_in(rs, &nfacct, &cfg.ipset).map_err(HostError::Ruleset)?;
             }
         }
         let mut ctcfg = CtConfig::default();
@@ -1075,6 +1105,7 @@ impl Host {
         for n in nfacct {
             shared.nfacct_add(n);
         }
+        shared.ipset = cfg.ipset.clone();
         let own;
         let rules = match compiled {
             Some(r) => r,
@@ -1151,6 +1182,20 @@ impl Host {
     /// UTF-8 are shown lossily). Empty without objects.
     pub fn nfacct_list(&self) -> String {
         self.shared.nfacct.list_text()
+    }
+
+    /// What `ipset save` would print at time `now`: the sets of
+    /// [`HostConfig::ipset`] as `-m set` counted into them and `SET`
+    /// changed them ([`Ipsets::save_text`](crate::ipset::Ipsets::save_text):
+    /// elements in insertion order). Empty without sets.
+    pub fn ipset_save(&self, now: crate::time::Instant) -> String {
+        self.shared.ipset.save_text(now)
+    }
+
+    /// What `ipset list` would print at time `now` (without `Size in
+    /// memory`; see [`Ipsets::list_text`](crate::ipset::Ipsets::list_text)).
+    pub fn ipset_list(&self, now: crate::time::Instant) -> String {
+        self.shared.ipset.list_text(now, &[])
     }
 
     /// The packets and bytes counted into the nfacct object `name`

@@ -493,6 +493,11 @@ impl Env for HostEnv<'_> {
                 self.log(l, pkt);
                 None
             }
+            // set_target_v3 (xt_SET): engine/shared/ipset.rs.
+            Target::Set(x) => {
+                crate::engine::shared::set_tg(x, pkt, self.shared);
+                None
+            }
             // mark_tg (xt_mark.c): skb->mark = (skb->mark & ~mask) ^ mark.
             Target::Mark(m) => {
                 pkt.mark = (pkt.mark & !m.mask) ^ m.value;

@@ -96,6 +96,9 @@ pub(crate) struct ExtCtx<'a> {
     pub proto: u8,
     /// Whether `-p` is inverted.
     pub proto_inv: bool,
+    /// The namespace's ip sets (libxt_set.h `get_set_byname` asks the
+    /// kernel for a set while `-m set` / `SET` options are parsed).
+    pub ipset: &'a crate::ipset::Ipsets,
 }
 
 /// What the kernel's `checkentry` sees at commit.

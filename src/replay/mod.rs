@@ -118,6 +118,10 @@ pub struct HostSpec {
     /// in this order; [`HostConfig::nfacct`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nfacct: Vec<String>,
+    /// ip sets created before the rules load: `ipset restore` text
+    /// ([`HostConfig::ipset`], [`Ipsets::restore`](crate::ipset::Ipsets::restore)).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ipset: String,
 }
 
 /// The rules section.
@@ -209,6 +213,41 @@ pub struct Expect {
     /// when the host has no nfacct objects).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nfacct: Vec<String>,
+    /// The `add` lines `ipset save` prints after the packet, without their
+    /// `timeout N` part, sorted (the kernel dumps a hash set in the order
+    /// of a randomly seeded hash); absent when the host has no sets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipset: Vec<String>,
+}
+
+/// The `add` lines of `ipset save` text as [`Expect::ipset`] keeps them:
+/// without `timeout N`, sorted.
+///
+/// ```
+/// assert_eq!(nfsim::replay::ipset_adds("create a hash:ip timeout 9\nadd a 192.0.2.2 timeout 8\nadd a 192.0.2.1 timeout 3\n"),
+///     ["add a 192.0.2.1", "add a 192.0.2.2"]);
+/// ```
+pub fn ipset_adds(save: &str) -> Vec<String> {
+    let mut v: Vec<String> = save
+        .lines()
+        .filter(|l| l.starts_with("add "))
+        .map(|l| {
+            let w: Vec<&str> = l.split(' ').collect();
+            let mut out: Vec<&str> = Vec::new();
+            let mut i = 0;
+            while i < w.len() {
+                if w[i] == "timeout" && i >= 3 {
+                    i += 2;
+                    continue;
+                }
+                out.push(w[i]);
+                i += 1;
+            }
+            out.join(" ")
+        })
+        .collect();
+    v.sort();
+    v
 }
 
 /// One packet of a trace.
@@ -497,6 +536,15 @@ impl TraceFile {
         Ok(t)
     }
 
+    /// The host's ip sets (`host.ipset`).
+    ///
+    /// # Errors
+    /// The line `ipset restore` would refuse.
+    pub fn ipsets(&self) -> Result<crate::ipset::Ipsets, ReplayError> {
+        crate::ipset::Ipsets::restore(&self.host.ipset)
+            .map_err(|e| ReplayError::new(ReplayErrorKind::Host, format!("host.ipset: {e}")))
+    }
+
     /// The host configuration this trace describes.
     ///
     /// ```
@@ -574,6 +622,7 @@ impl TraceFile {
             seed: 0,
             sender_owner: Some((0, 0)),
             nfacct: self.host.nfacct.iter().map(|n| n.as_str().into()).collect(),
+            ipset: self.ipsets()?,
         })
     }
 
@@ -594,6 +643,7 @@ impl TraceFile {
     pub fn rulesets(&self) -> Result<(Ruleset, Ruleset), ReplayError> {
         let nfacct: Vec<crate::model::ByteStr> =
             self.host.nfacct.iter().map(|n| n.as_str().into()).collect();
+        let ipset = self.ipsets()?;
         let load = |text: &Option<String>,
                     hex: &Option<String>,
                     family: Family|
@@ -620,8 +670,13 @@ impl TraceFile {
             } else {
                 field.to_string()
             };
-            parse_restore(&input, &RestoreOptions::new(family).with_nfacct(&nfacct))
-                .map_err(|e| ReplayError::new(ReplayErrorKind::Rules, format!("{field}:{e}")))
+            parse_restore(
+                &input,
+                &RestoreOptions::new(family)
+                    .with_nfacct(&nfacct)
+                    .with_ipset(&ipset),
+            )
+            .map_err(|e| ReplayError::new(ReplayErrorKind::Rules, format!("{field}:{e}")))
         };
         Ok((
             load(&self.rules.ipv4, &self.rules.ipv4_hex, Family::Ipv4)?,
@@ -751,6 +806,7 @@ pub fn observe(host: &Host, out: &Outcome, now: Instant, records: Vec<String>) -
         conntrack,
         log: out.logs().map(str::to_string).collect(),
         nfacct: host.nfacct_list().lines().map(str::to_string).collect(),
+        ipset: ipset_adds(&host.ipset_save(now)),
     }
 }
 
@@ -783,6 +839,8 @@ pub struct Agreement {
     pub log: bool,
     /// `nfacct` equal (the `nfacct list` lines: names and counters).
     pub nfacct: bool,
+    /// `ipset` equal (the sets' elements and counters).
+    pub ipset: bool,
 }
 
 impl Agreement {
@@ -803,7 +861,13 @@ impl Agreement {
     /// assert!(compare(&ours[0], &ours[0]).all() && !compare(&ours[0], &other).all());
     /// ```
     pub fn all(&self) -> bool {
-        self.trace && self.local && self.emitted && self.conntrack && self.log && self.nfacct
+        self.trace
+            && self.local
+            && self.emitted
+            && self.conntrack
+            && self.log
+            && self.nfacct
+            && self.ipset
     }
 }
 
@@ -874,5 +938,6 @@ pub fn compare(kernel: &Expect, ours: &Expect) -> Agreement {
         conntrack,
         log: kernel.log == ours.log,
         nfacct: kernel.nfacct == ours.nfacct,
+        ipset: kernel.ipset == ours.ipset,
     }
 }

@@ -196,6 +196,7 @@ struct Parser<'a> {
     matches: Vec<(Match, u64, bool)>,
     counters: Option<(u64, u64)>,
     err_col: usize,
+    ipset: &'a crate::ipset::Ipsets,
 }
 
 const OPT_SOURCE: u32 = 1 << 1;
@@ -259,6 +260,7 @@ impl<'a> Parser<'a> {
             chain: self.chain.as_deref().unwrap_or(b""),
             proto: self.rule.proto,
             proto_inv: self.rule.proto_inv,
+            ipset: self.ipset,
         }
     }
 
@@ -441,6 +443,7 @@ impl<'a> Parser<'a> {
             chain: self.chain.as_deref().unwrap_or(b""),
             proto: self.rule.proto,
             proto_inv: self.rule.proto_inv,
+            ipset: self.ipset,
         };
         let text = optarg.as_deref().map(bytestr::text);
         let mut args = Args::new(text.as_deref(), optarg.as_deref(), rest);
@@ -876,14 +879,18 @@ fn parse_rulenum(s: &str) -> PResult<usize> {
 ///
 /// `chains` tells which chains exist in the table at this point (for
 /// deciding whether `-j NAME` is a chain or an extension target).
-pub fn parse_command(
+///
+/// `ipset`: the namespace's ip sets (`-m set`, `SET` look names up).
+pub fn parse_command_in(
     words: &[Word],
     family: Family,
     table: TableKind,
     line: usize,
     chain_exists: &dyn Fn(&[u8]) -> bool,
+    ipset: &crate::ipset::Ipsets,
 ) -> Result<Command, Error> {
     let mut p = Parser {
+        ipset,
         family,
         table,
         words,
@@ -946,6 +953,7 @@ pub fn parse_command(
         chain: p.chain.as_deref().unwrap_or(b""),
         proto: p.rule.proto,
         proto_inv: p.rule.proto_inv,
+        ipset: p.ipset,
     };
     for (m, seen, _) in p.matches.iter_mut() {
         m.finish(*seen, &ctx).map_err(&fail)?;

@@ -29,7 +29,7 @@ pub mod suggest;
 pub use crate::model::text::{parse_protocol, proto_name};
 pub use error::{Error, ErrorKind, Problem};
 pub use restore::{
-    parse_restore, restore_into, validate, validate_with_nfacct, RestoreOptions, ValidationError,
-    ValidationErrorKind,
+    parse_restore, restore_into, validate, validate_in, validate_with_nfacct, RestoreOptions,
+    ValidationError, ValidationErrorKind,
 };
 pub use save::{save_bytes, save_string, SaveOptions};

@@ -3,7 +3,7 @@
 //! kernel make when a table is committed.
 
 use super::argv::{split_limited, MAX_ARGC};
-use super::command::{parse_command, Command};
+use super::command::{parse_command_in, Command};
 use super::error::{Error, ErrorKind};
 use crate::model::bytestr::{self, Escaped};
 use crate::model::ext::{CheckCtx, SaveBuf};
@@ -62,6 +62,25 @@ pub struct RestoreOptions<'a> {
     /// assert!(parse_restore(text, &o.with_nfacct(&objects)).is_ok());
     /// ```
     pub nfacct: &'a [crate::model::ByteStr],
+    /// The ip sets that exist in the namespace (`ipset restore`), which
+    /// `-m set --match-set NAME` and `SET` need while the rule is parsed
+    /// (libxt_set.h `get_set_byname`: "Set NAME doesn't exist."); none by
+    /// default, as on a fresh host.
+    ///
+    /// ```
+    /// use nfsim::ipset::Ipsets;
+    /// use nfsim::model::Family;
+    /// use nfsim::syntax::{parse_restore, RestoreOptions};
+    /// let text = "*filter\n-A INPUT -m set --match-set web src -j ACCEPT\nCOMMIT\n";
+    /// let o = RestoreOptions::new(Family::Ipv4);
+    /// assert_eq!(parse_restore(text, &o).unwrap_err().message, "Set web doesn't exist.");
+    /// let sets = Ipsets::restore("create web hash:ip\n").unwrap();
+    /// assert!(parse_restore(text, &o.with_ipset(&sets)).is_ok());
+    /// let sets6 = Ipsets::restore("create web hash:ip family inet6\n").unwrap();
+    /// assert_eq!(parse_restore(text, &o.with_ipset(&sets6)).unwrap_err().message,
+    ///     "The protocol family of set web is IPv6, which is not applicable.");
+    /// ```
+    pub ipset: &'a crate::ipset::Ipsets,
 }
 
 impl RestoreOptions<'static> {
@@ -80,19 +99,39 @@ impl RestoreOptions<'static> {
             noflush: false,
             kernel_checks: true,
             nfacct: &[],
+            ipset: &crate::ipset::EMPTY,
         }
     }
 }
 
-impl RestoreOptions<'_> {
+impl<'a> RestoreOptions<'a> {
     /// The same options with these nfacct objects existing.
-    pub fn with_nfacct<'b>(self, objects: &'b [crate::model::ByteStr]) -> RestoreOptions<'b> {
+    pub fn with_nfacct<'b>(self, objects: &'b [crate::model::ByteStr]) -> RestoreOptions<'b>
+    where
+        'a: 'b,
+    {
         RestoreOptions {
             family: self.family,
             counters: self.counters,
             noflush: self.noflush,
             kernel_checks: self.kernel_checks,
             nfacct: objects,
+            ipset: self.ipset,
+        }
+    }
+    /// The same options with these ip sets existing
+    /// ([`RestoreOptions::ipset`]).
+    pub fn with_ipset<'b>(self, sets: &'b crate::ipset::Ipsets) -> RestoreOptions<'b>
+    where
+        'a: 'b,
+    {
+        RestoreOptions {
+            family: self.family,
+            counters: self.counters,
+            noflush: self.noflush,
+            kernel_checks: self.kernel_checks,
+            nfacct: self.nfacct,
+            ipset: sets,
         }
     }
 }
@@ -309,8 +348,8 @@ fn restore_lines<'a>(
             }
         }
         let exists = |name: &[u8]| table.find(name).is_some();
-        let cmd =
-            parse_command(&words, family, table.t.kind, lineno, &exists).map_err(|mut e| {
+        let cmd = parse_command_in(&words, family, table.t.kind, lineno, &exists, opts.ipset)
+            .map_err(|mut e| {
                 // A misspelt user-defined chain: suggest the chains of the table
                 // when no target was near.
                 if e.message.starts_with("Couldn't load target `")
@@ -974,6 +1013,21 @@ pub fn validate_with_nfacct(
     rs: &crate::model::Ruleset,
     nfacct: &[crate::model::ByteStr],
 ) -> Result<(), ValidationError> {
+    validate_in(rs, nfacct, &crate::ipset::EMPTY)
+}
+
+/// [`validate`] in a namespace where these nfacct objects and ip sets
+/// exist ([`HostConfig::nfacct`](crate::host::HostConfig::nfacct),
+/// [`HostConfig::ipset`](crate::host::HostConfig::ipset)):
+/// [`Host::new`](crate::host::Host::new) runs it.
+///
+/// # Errors
+/// As [`validate`].
+pub fn validate_in(
+    rs: &crate::model::Ruleset,
+    nfacct: &[crate::model::ByteStr],
+    ipset: &crate::ipset::Ipsets,
+) -> Result<(), ValidationError> {
     for t in &rs.tables {
         use ValidationErrorKind as K;
         let err = |chain: Option<&[u8]>,
@@ -1058,7 +1112,7 @@ pub fn validate_with_nfacct(
                 );
                 let words = super::argv::split(line.as_bytes(), 1)
                     .map_err(|e| at(K::RuleText, e.message))?;
-                parse_command(&words, rs.family, t.kind, 1, &exists)
+                parse_command_in(&words, rs.family, t.kind, 1, &exists, ipset)
                     .map_err(|e| at(K::RuleText, e.message))?;
             }
         }

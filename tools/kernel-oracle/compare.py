@@ -7,7 +7,8 @@ Usage::
 
 A packet agrees when all its `expect` fields agree:
 
-- `trace`, `local`, `log`, `nfacct` (the `nfacct list` lines; absent = none): equal;
+- `trace`, `local`, `log`, `nfacct` (the `nfacct list` lines; absent = none),
+  `ipset` (the sorted `add` lines of `ipset save` without `timeout N`; absent = none): equal;
 - `emitted`: equal as multisets of (dev, hex), except that in IPv4 packets the
   identification field and the header checksum are not compared (every
   emitted IPv4 header must still carry a correct checksum);
@@ -26,7 +27,7 @@ import struct
 import sys
 from collections import Counter
 
-FIELDS = ("trace", "local", "emitted", "conntrack", "log", "nfacct")
+FIELDS = ("trace", "local", "emitted", "conntrack", "log", "nfacct", "ipset")
 TIMEOUT_SLACK = 2
 
 
@@ -50,7 +51,7 @@ def normalize_emitted(e: dict) -> tuple[str, str, bool]:
 
 def field_agrees(field: str, a, b) -> bool:
     """Whether one `expect` field agrees (a = reference, b = candidate)."""
-    if field in ("trace", "local", "log", "nfacct"):
+    if field in ("trace", "local", "log", "nfacct", "ipset"):
         return a == b
     if field == "emitted":
         na = [normalize_emitted(e) for e in a]

@@ -466,6 +466,12 @@ def normalize_scenario(raw: dict) -> dict:
             raise ScenarioError(f"host.nfacct: {n!r} is not an nfacct name (1 to 31 bytes)")
     if len(set(nfacct)) != len(nfacct):
         raise ScenarioError("host.nfacct: a name given twice")
+    # ip sets (`ipset restore` of this text before the rules load, for -m set / SET)
+    ipset = host.get("ipset", "")
+    if not isinstance(ipset, str):
+        raise ScenarioError("host.ipset: `ipset save` text (a string)")
+    if ipset and not ipset.endswith("\n"):
+        ipset += "\n"
     sysctl.setdefault("net.ipv4.ip_forward", 0)
     sysctl.setdefault("net.ipv6.conf.all.forwarding", 0)
     names = set()
@@ -557,7 +563,8 @@ def normalize_scenario(raw: dict) -> dict:
         "name": raw["name"],
         "description": raw.get("description", ""),
         "host": {"interfaces": interfaces, "routes": routes, "sysctl": sysctl}
-        | ({"nfacct": nfacct} if nfacct else {}),
+        | ({"nfacct": nfacct} if nfacct else {})
+        | ({"ipset": ipset} if ipset else {}),
         "rules": rules,
         "packets": packets,
     }
@@ -781,6 +788,9 @@ class Recorder:
         # nfacct objects, before the rules that name them
         for n in h.get("nfacct", []):
             run(["ip", "netns", "exec", hn, "nfacct", "add", n])
+        # ip sets, before the rules that name them (sets are per namespace)
+        if h.get("ipset"):
+            run(["ip", "netns", "exec", hn, "ipset", "restore"], input=h["ipset"].encode())
         # rules
         for fam, tool in (("ipv4", "iptables-legacy"), ("ipv6", "ip6tables-legacy")):
             data = rules_bytes(self.scn, fam)
@@ -897,6 +907,25 @@ class Recorder:
                 if k.strip() == "XfrmInPolBlock":
                     return int(v)
         raise RuntimeError("no XfrmInPolBlock in /proc/net/xfrm_stat")
+
+    def ipset_adds(self) -> list[str]:
+        """The `add` lines `ipset save` prints in the host namespace, without
+        `timeout N` (it counts down), sorted (hash sets dump in hash order)."""
+        out = run(["ip", "netns", "exec", self.host_ns, "ipset", "save"]).stdout
+        adds = []
+        for l in out.splitlines():
+            if not l.startswith("add "):
+                continue
+            w = l.split(" ")
+            keep, i = [], 0
+            while i < len(w):
+                if w[i] == "timeout" and i >= 3:
+                    i += 2
+                    continue
+                keep.append(w[i])
+                i += 1
+            adds.append(" ".join(keep))
+        return sorted(adds)
 
     def nfacct_list(self) -> list[str]:
         """The lines `nfacct list` prints in the host namespace."""
@@ -1023,6 +1052,8 @@ class Recorder:
             rec["expect"] = {"trace": trace, "local": local, "emitted": emitted, "conntrack": ct, "log": log}
             if self.scn["host"].get("nfacct"):
                 rec["expect"]["nfacct"] = self.nfacct_list()
+            if self.scn["host"].get("ipset"):
+                rec["expect"]["ipset"] = self.ipset_adds()
             self.log(f"[{i}] {rec['at_ms']:.1f} {trace} local={local} emitted={len(emitted)} ct={len(ct)}")
             packets_out.append(rec)
         return packets_out

@@ -138,6 +138,7 @@ pub fn eval_match<E: Env>(
         Match::Hashlimit(x) => misc::hashlimit_mt(x, pkt, st, env),
         Match::Rpfilter(x) => misc::rpfilter_mt(x, pkt, env).into(),
         Match::Nfacct(_) => misc::nfacct_mt(pkt, st, env).into(),
+        Match::Set(x) => crate::engine::shared::set_mt(x, pkt, st, env).into(),
         // policy_mt (net/netfilter/xt_policy.c): match_policy_in finds no
         // sec_path and match_policy_out no dst->xfrm bundle on a host
         // without IPsec states (nfsim models none: the reference recorder's
@@ -175,7 +176,6 @@ pub fn eval_match<E: Env>(
         | Match::Devgroup(_)
         | Match::Ipcomp(_)
         | Match::Realm(_)
-        | Match::Socket(_)
-        | Match::Set(_) => MatchResult::NoMatch,
+        | Match::Socket(_) => MatchResult::NoMatch,
     }
 }

@@ -13,11 +13,13 @@
 
 mod connlimit;
 mod hashlimit;
+mod ipset;
 mod nfacct;
 mod recent;
 
 pub use connlimit::{skb_tuple, ConnLookup, SkbConn};
 pub use hashlimit::HashlimitCfg;
+pub(crate) use ipset::{ipset_register, set_mt, set_tg};
 pub use recent::{RecentCheck, RecentRule};
 
 use connlimit::CountData;
@@ -33,6 +35,8 @@ pub struct SharedTables {
     hashlimit: Vec<HashTable>,
     /// The namespace's nfacct objects (`-m nfacct`).
     pub(crate) nfacct: nfacct::AcctList,
+    /// The namespace's ip sets (`-m set`, `SET`).
+    pub(crate) ipset: crate::ipset::Ipsets,
 }
 
 impl SharedTables {

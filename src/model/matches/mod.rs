@@ -283,8 +283,8 @@ impl Match {
             | Match::Devgroup(_)
             | Match::Ipcomp(_)
             | Match::Realm(_)
-            | Match::Socket(_)
-            | Match::Set(_) => Caps::PARSE_ONLY,
+            | Match::Socket(_) => Caps::PARSE_ONLY,
+            Match::Set(_) => Caps::EVAL,
         }
     }
 }

@@ -120,6 +120,7 @@ mod tests {
             chain: b"INPUT",
             proto: 0,
             proto_inv: false,
+            ipset: &crate::ipset::EMPTY,
         };
         let mut n = Nfacct::new(&ctx);
         let rest = Vec::new();

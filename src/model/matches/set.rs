@@ -2,11 +2,12 @@
 //!
 //! iptables asks the kernel for the set's index while parsing
 //! (`get_set_byname` in libxt_set.h) and fails with "Set NAME doesn't
-//! exist." when there is none. nfsim models a host without ipsets (it has
-//! no way to declare one yet), so every `--match-set` fails as it does on a
-//! fresh host (checked with iptables-legacy 1.8.9 in a new namespace). The
-//! typed struct, its parser and printer are complete for when sets can be
-//! declared.
+//! exist." when there is none: the sets are the namespace's, declared with
+//! [`RestoreOptions::ipset`](crate::syntax::RestoreOptions::ipset) /
+//! [`HostConfig::ipset`](crate::host::HostConfig::ipset) / `--ipset FILE`;
+//! without them every `--match-set` fails as it does on a fresh host
+//! (checked with iptables-legacy 1.8.9 in a new namespace). Evaluation:
+//! `engine/shared/ipset.rs` (`set_match_v4`) and [`crate::ipset`].
 
 use core::fmt;
 
@@ -100,7 +101,7 @@ fn parse_counter(s: &str) -> Result<u64, String> {
 }
 
 /// `parse_dirs`: `src`/`dst` words (only the first three letters count).
-fn parse_dirs(s: &str) -> Result<Vec<bool>, String> {
+pub(crate) fn parse_dirs(s: &str) -> Result<Vec<bool>, String> {
     let mut out = Vec::new();
     let mut rest = Some(s);
     while out.len() < IPSET_DIM_MAX {
@@ -126,6 +127,25 @@ fn parse_dirs(s: &str) -> Result<Vec<bool>, String> {
     Ok(out)
 }
 
+/// libxt_set.h `get_set_byname`: the kernel's answer to
+/// `IP_SET_OP_GET_FNAME` for the namespace's sets ([`ExtCtx::ipset`]): the
+/// set must exist and be of the rule's family or of none.
+pub(crate) fn get_set_byname(name: &[u8], ctx: &ExtCtx<'_>) -> Result<(), String> {
+    use crate::ipset::SetFamily;
+    match ctx.ipset.family_of(name) {
+        None => Err(format!(
+            "Set {} doesn't exist.",
+            crate::model::bytestr::Escaped(name)
+        )),
+        Some(f) if !f.applies(ctx.family) => Err(format!(
+            "The protocol family of set {} is {}, which is not applicable.",
+            crate::model::bytestr::Escaped(name),
+            if f == SetFamily::Inet { "IPv4" } else { "IPv6" }
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
 impl Extension for Set {
     fn options(_: crate::model::Family) -> &'static [OptSpec] {
         &OPTS
@@ -138,7 +158,7 @@ impl Extension for Set {
         id: u8,
         invert: bool,
         args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
+        ctx: &ExtCtx<'_>,
     ) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         let counter = |slot: &mut Option<CounterOp>, what: &str, op: CounterOp| {
@@ -200,11 +220,7 @@ impl Extension for Set {
                 }
                 self.name = name.into();
                 self.dirs = parse_dirs(&dirs)?;
-                // get_set_byname: no set exists on an nfsim host.
-                return Err(format!(
-                    "Set {} doesn't exist.",
-                    crate::model::bytestr::Escaped(name)
-                ));
+                get_set_byname(name, ctx)?;
             }
             _ => unreachable_option()?,
         }

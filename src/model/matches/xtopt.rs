@@ -692,6 +692,7 @@ mod no_panic {
                 chain: b"INPUT",
                 proto: 6,
                 proto_inv: false,
+                ipset: &crate::ipset::EMPTY,
             };
             for name in NAMES {
                 let Some(m) = Match::new(name, &ctx) else {

@@ -23,6 +23,7 @@ pub mod npt;
 pub mod rateest;
 pub mod reject;
 pub mod secmark;
+pub mod set;
 pub mod synproxy;
 pub mod tcpmss;
 pub mod tcpoptstrip;
@@ -86,6 +87,8 @@ extension_enum! {
         "AUDIT", Both => Audit(audit::Audit),
         /// `-j CHECKSUM`
         "CHECKSUM", Both => Checksum(checksum::Checksum),
+        /// `-j SET`
+        "SET", Both => Set(set::SetTarget),
         /// `-j CLASSIFY`
         "CLASSIFY", Both => Classify(classify::Classify),
         /// `-j CONNSECMARK`
@@ -138,6 +141,7 @@ impl Target {
             | Target::Nflog(_)
             | Target::Audit(_)
             | Target::Classify(_) => Caps::EVAL,
+            Target::Set(_) => Caps::EVAL,
             Target::Connmark(_)
             | Target::Snat(_)
             | Target::Dnat(_)
@@ -172,4 +176,4 @@ impl Target {
 /// Target names iptables 1.8 ships that have no [`Target`] variant: naming
 /// one is an explicit "not supported (yet)" error. Variants nfsim cannot
 /// evaluate are told apart by [`Target::caps`] when the ruleset is compiled.
-pub const UNSUPPORTED: &[&str] = &["SET", "CLUSTERIP"];
+pub const UNSUPPORTED: &[&str] = &["CLUSTERIP"];

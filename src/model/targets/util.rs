@@ -238,6 +238,7 @@ pub(crate) mod tests {
                     chain: b"INPUT",
                     proto: 6,
                     proto_inv: false,
+                    ipset: &crate::ipset::EMPTY,
                 };
                 let Some(t) = Target::new(name, &ctx) else {
                     continue;
