@@ -10,7 +10,7 @@ use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
 use super::{Disposition, DropReason, FamilyState, Host, Outcome};
 use crate::conntrack::{CtSlot, CtVerdict, ManipType, NatAction};
-use crate::engine::{run_table, CtView, PacketCtx, TraceSink, Verdict};
+use crate::engine::{run_table, PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
 use crate::time::Instant;
 use crate::wire::checksum::nf_checksum_ok;
@@ -161,7 +161,11 @@ impl Host {
     ) {
         out.clear();
         let now = self.tick(now);
-        self.queue.push(pkt, JobKind::Rx(dev), None, mark).primary = true;
+        self.stack
+            .io
+            .queue
+            .push(pkt, JobKind::Rx(dev), None, mark)
+            .primary = true;
         self.run_queue(now, out, sink);
     }
 
@@ -222,7 +226,7 @@ impl Host {
     ) {
         out.clear();
         let now = self.tick(now);
-        let job = self.queue.push(pkt, JobKind::Tx, None, mark);
+        let job = self.stack.io.queue.push(pkt, JobKind::Tx, None, mark);
         job.hdrincl = true;
         job.primary = true;
         self.run_queue(now, out, sink);
@@ -245,7 +249,7 @@ impl Host {
         out.clear();
         out.keep_delivered = keep;
         let now = self.tick(now);
-        self.queue.push(pkt, JobKind::Tx, slot, 0).primary = true;
+        self.stack.io.queue.push(pkt, JobKind::Tx, slot, 0).primary = true;
         self.run_queue(now, out, sink);
     }
 
@@ -268,22 +272,22 @@ impl Host {
         let Some(family) = Family::of_packet(pkt) else {
             return;
         };
-        super::stack::answer(self, family, pkt, slot, Some(now));
+        super::stack::answer(&mut self.stack, family, pkt, slot, Some(now));
         self.run_queue(now, out, sink);
     }
 
     fn run_queue<S: TraceSink>(&mut self, now: Instant, out: &mut Outcome, sink: &mut S) {
         let mut budget = 64;
-        while let Some(job) = self.queue.pop_front() {
+        while let Some(job) = self.stack.io.queue.pop_front() {
             budget -= 1;
             if budget == 0 {
                 // A loop of generated packets: the kernel would not do this;
                 // stop rather than spin.
                 // Buffers go back to the pool (clearing the queue would free
                 // them and the next packets would allocate afresh).
-                self.queue.give_buf(job.buf);
-                while let Some(j) = self.queue.pop_front() {
-                    self.queue.give_buf(j.buf);
+                self.stack.io.queue.give_buf(job.buf);
+                while let Some(j) = self.stack.io.queue.pop_front() {
+                    self.stack.io.queue.give_buf(j.buf);
                 }
                 break;
             }
@@ -327,7 +331,7 @@ impl Host {
                     sink,
                 ),
             }
-            self.queue.give_buf(buf);
+            self.stack.io.queue.give_buf(buf);
         }
         while let Some(h) = self.pending_discard.pop() {
             self.ct.discard_unconfirmed(h);
@@ -339,42 +343,6 @@ impl Host {
             Family::Ipv4 => &mut self.v4,
             Family::Ipv6 => &mut self.v6,
         }
-    }
-
-    fn ct_view(&self, slot: Option<CtSlot>, now: Instant) -> CtView {
-        let Some(slot) = slot else {
-            return CtView {
-                state: crate::nf::CtStates::INVALID,
-                ..CtView::default()
-            };
-        };
-        let mut v = CtView {
-            state: self.ct.state_bits(slot),
-            ..CtView::default()
-        };
-        if let Some(h) = slot.handle() {
-            v.has_entry = true;
-            v.status = self.ct.status(h).map(|s| s.bits()).unwrap_or(0);
-            v.mark = self.ct.mark(h).unwrap_or(0);
-            v.reply_dir = slot
-                .info()
-                .is_some_and(|i| i.dir() == crate::conntrack::Dir::Reply);
-            v.expires_secs = self.ct.remaining_secs(h, now).unwrap_or(0) as u32;
-            if let Some(t) = self.ct.tuple(h, crate::conntrack::Dir::Original) {
-                v.l4proto = t.proto;
-                v.orig_src = t.src;
-                v.orig_dst = t.dst;
-                v.orig_sport = t.src_u;
-                v.orig_dport = t.dst_u;
-            }
-            if let Some(t) = self.ct.tuple(h, crate::conntrack::Dir::Reply) {
-                v.repl_src = t.src;
-                v.repl_dst = t.dst;
-                v.repl_sport = t.src_u;
-                v.repl_dport = t.dst_u;
-            }
-        }
-        v
     }
 
     /// Runs one table's chain for a hook on the packet.
@@ -389,24 +357,9 @@ impl Host {
         sink: &mut S,
     ) -> Verdict {
         let family = p.family;
-        let ct = self.ct_view(p.slot, now);
-        let Host {
-            v4,
-            v6,
-            ct: cttab,
-            devs,
-            fib4,
-            fib6,
-            rng,
-            queue,
-            icmp_limit,
-            hz,
-            shared,
-            ..
-        } = self;
         let fam = match family {
-            Family::Ipv4 => v4,
-            Family::Ipv6 => v6,
+            Family::Ipv4 => &mut self.v4,
+            Family::Ipv6 => &mut self.v6,
         };
         let (Some(prog), Some(state)) = (
             fam.prog.tables[kind as usize].as_ref(),
@@ -414,29 +367,13 @@ impl Host {
         ) else {
             return Verdict::Accept;
         };
+        let devs = &self.stack.conf.devs;
         let in_dev = if matches!(hook, Hook::LocalOut | Hook::PostRouting) && !p.received {
             ""
         } else {
             devs[p.in_dev].name.as_str()
         };
         let out_dev = p.out_dev.map(|d| devs[d].name.as_str()).unwrap_or("");
-        let mut env = HostEnv {
-            ct: cttab,
-            slot: &mut p.slot,
-            fib: if family == Family::Ipv4 { fib4 } else { fib6 },
-            devs,
-            rng,
-            out,
-            queue,
-            now,
-            shared,
-            hook,
-            in_dev_idx: p.in_dev,
-            received: p.received,
-            family,
-            icmp_limit,
-            hz: *hz,
-        };
         let mut ctx = PacketCtx {
             family,
             data: &mut *p.buf,
@@ -445,7 +382,6 @@ impl Host {
             in_dev,
             out_dev,
             mark: p.mark,
-            ct,
             now,
             nf_trace: true,
             pkt_type: 0,
@@ -456,6 +392,19 @@ impl Host {
             },
             sk_owner: p.owner,
             csum_partial: p.csum_partial,
+        };
+        let mut env = HostEnv {
+            conf: &self.stack.conf,
+            io: &mut self.stack.io,
+            ct: &mut self.ct,
+            shared: &mut self.shared,
+            slot: &mut p.slot,
+            out,
+            now,
+            hook,
+            family,
+            in_dev_idx: p.in_dev,
+            received: p.received,
         };
         let v = run_table(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
@@ -525,7 +474,9 @@ impl Host {
                 }
                 if let Some(h) = p.slot.and_then(|s| s.handle()) {
                     if !self.ct.nat_initialized(h, ManipType::of_hook(hook))
-                        && self.ct.alloc_null_binding(h, hook, &mut self.rng, now)
+                        && self
+                            .ct
+                            .alloc_null_binding(h, hook, &mut self.stack.io.rng, now)
                             == CtVerdict::Drop
                     {
                         settle(p, out, dropped_by(DropReason::Nat));
@@ -687,11 +638,17 @@ impl Host {
         // Routing decision (ip_route_input_noref / ip6_route_input).
         let (src, dst) = addrs(family, p.buf);
         let fib = if family == Family::Ipv4 {
-            &self.fib4
+            &self.stack.conf.fib4
         } else {
-            &self.fib6
+            &self.stack.conf.fib6
         };
-        let localnet = self.route_localnet.get(dev).copied().unwrap_or(false);
+        let localnet = self
+            .stack
+            .conf
+            .route_localnet
+            .get(dev)
+            .copied()
+            .unwrap_or(false);
         if !on_lo && !looped && martian(family, src, dst, fib, localnet) {
             return self.drop_for(&p, out, DropReason::Martian);
         }
@@ -718,7 +675,7 @@ impl Host {
                     None
                 }
             } else {
-                self.fib6.lookup(dst)
+                self.stack.conf.fib6.lookup(dst)
             }
         } else if let IpAddr::V4(d) = dst {
             // ip_route_input_mc: only the all-hosts group is joined; no
@@ -749,11 +706,13 @@ impl Host {
         {
             let spec_dst = match (route, dst) {
                 (Some(RouteKind::Local), IpAddr::V4(d)) => Some(d),
-                _ => match self.fib4.lookup(src) {
-                    Some(RouteKind::Unicast { dev, .. }) => match self.fib4.source_on(dev, false) {
-                        Some(IpAddr::V4(a)) => Some(a),
-                        _ => None,
-                    },
+                _ => match self.stack.conf.fib4.lookup(src) {
+                    Some(RouteKind::Unicast { dev, .. }) => {
+                        match self.stack.conf.fib4.source_on(dev, false) {
+                            Some(IpAddr::V4(a)) => Some(a),
+                            _ => None,
+                        }
+                    }
                     _ => None,
                 },
             };
@@ -775,8 +734,8 @@ impl Host {
                 Some(RouteKind::Unicast { .. }) => self.fam(family).forward,
                 None => false,
             };
-            let rpf = self.rp_filter_of(p.in_dev);
-            if validated && !rp_filter_ok(rpf, src, p.in_dev, &self.fib4) {
+            let rpf = self.stack.conf.rp_filter_of(p.in_dev);
+            if validated && !rp_filter_ok(rpf, src, p.in_dev, &self.stack.conf.fib4) {
                 return self.drop_for(&p, out, DropReason::RpFilter);
             }
         }
@@ -790,7 +749,7 @@ impl Host {
             // "no route" (IPv4 only on a forwarding device).
             None if !on_lo && !p.mcast && !dst_is_multicast(dst) => {
                 if family == Family::Ipv6 || self.fam(family).forward {
-                    super::stack::no_route(self, family, p.buf, p.slot, now);
+                    super::stack::no_route(&mut self.stack, family, p.buf, p.slot, now);
                 }
                 self.drop_for(&p, out, DropReason::NoRoute)
             }
@@ -872,7 +831,7 @@ impl Host {
             // IPv4 `lo` has disable_policy=1: the XFRM block does not apply and
             // the host stack answers (closed ports, echo). IPv6 has no such
             // exemption (recorded: packets to ::1 count as local).
-            super::stack::answer(self, p.family, p.buf, p.slot, None);
+            super::stack::answer(&mut self.stack, p.family, p.buf, p.slot, None);
         } else {
             out.local = true;
             out.keep(p.buf, p.slot);
@@ -893,7 +852,7 @@ impl Host {
             Family::Ipv6 => p.buf.get(7).copied().unwrap_or(0),
         };
         if ttl <= 1 {
-            super::stack::time_exceeded(self, p.family, p.buf, p.slot, now);
+            super::stack::time_exceeded(&mut self.stack, p.family, p.buf, p.slot, now);
             return self.drop_for(&p, out, DropReason::TtlExceeded);
         }
         // ip6_forward (net/ipv6/ip6_output.c), when the packet does not leave
@@ -911,6 +870,8 @@ impl Host {
                 let link_local = s.segments()[0] & 0xffc0 == 0xfe80;
                 if link_local
                     && self
+                        .stack
+                        .conf
                         .fib6
                         .connected
                         .iter()
@@ -945,36 +906,44 @@ impl Host {
         if p.family == Family::Ipv4
             && p.in_dev == odev
             && odev != 0
-            && self.tx_redirects.get(odev).copied().unwrap_or(true)
+            && self
+                .stack
+                .conf
+                .tx_redirects
+                .get(odev)
+                .copied()
+                .unwrap_or(true)
         {
             let (src, dst) = addrs(Family::Ipv4, p.buf);
             if self
+                .stack
+                .conf
                 .fib4
                 .connected
                 .iter()
                 .any(|(n, d)| *d == odev && n.contains(&src))
             {
-                let gw = match self.fib4.lookup(dst) {
+                let gw = match self.stack.conf.fib4.lookup(dst) {
                     Some(RouteKind::Unicast {
                         via: Some(IpAddr::V4(g)),
                         ..
                     }) => g,
                     _ => Ipv4Addr::UNSPECIFIED,
                 };
-                let before = self.queue.len();
-                super::stack::redirect(self, p.buf, src, gw, odev, p.slot, now);
+                let before = self.stack.io.queue.len();
+                super::stack::redirect(&mut self.stack, p.buf, src, gw, odev, p.slot, now);
                 // icmp_send runs inside ip_forward: the redirect takes its
                 // OUTPUT path before this packet reaches FORWARD.
-                if self.queue.len() > before {
+                if self.stack.io.queue.len() > before {
                     if let Some(Job {
                         mut buf,
                         slot,
                         mark,
                         ..
-                    }) = self.queue.pop_back()
+                    }) = self.stack.io.queue.pop_back()
                     {
                         self.tx(&mut buf, slot, mark, (false, false, false), now, out, sink);
-                        self.queue.give_buf(buf);
+                        self.stack.io.queue.give_buf(buf);
                     }
                 }
             }
@@ -985,7 +954,7 @@ impl Host {
             return self.dropped(&p);
         }
         if p.family == Family::Ipv4 {
-            let src = match self.fib4.source_on(odev, false) {
+            let src = match self.stack.conf.fib4.source_on(odev, false) {
                 Some(IpAddr::V4(a)) => Some(a),
                 _ => None,
             };
@@ -1027,17 +996,23 @@ impl Host {
             // eth0 with `MAC= `). The clone's own POSTROUTING pass is not
             // traced separately.
             let (_, dst) = addrs(Family::Ipv4, p.buf);
-            if self.fib4.is_broadcast(dst) {
-                let job = self
-                    .queue
-                    .push(p.buf, JobKind::LoopedBroadcast(odev), p.slot, p.mark);
+            if self.stack.conf.fib4.is_broadcast(dst) {
+                let job =
+                    self.stack
+                        .io
+                        .queue
+                        .push(p.buf, JobKind::LoopedBroadcast(odev), p.slot, p.mark);
                 job.csum_partial = p.csum_partial;
             }
         }
         if odev == 0 {
             // loopback_xmit: back in through lo, keeping conntrack, mark and
             // ip_summed.
-            let job = self.queue.push(p.buf, JobKind::Rx(0), p.slot, p.mark);
+            let job = self
+                .stack
+                .io
+                .queue
+                .push(p.buf, JobKind::Rx(0), p.slot, p.mark);
             job.csum_partial = p.csum_partial;
             job.primary = p.primary;
         } else if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
@@ -1085,16 +1060,16 @@ impl Host {
             return no_route(out, DropReason::Malformed);
         };
         if hdrincl {
-            raw_hdrinc_fixup(family, buf, &mut self.rng);
+            raw_hdrinc_fixup(family, buf, &mut self.stack.io.rng);
         }
         let Ok(meta) = PacketMeta::parse(buf) else {
             return no_route(out, DropReason::Malformed);
         };
         let (_, dst) = addrs(family, buf);
         let fib = if family == Family::Ipv4 {
-            &self.fib4
+            &self.stack.conf.fib4
         } else {
-            &self.fib6
+            &self.stack.conf.fib6
         };
         let odev = match fib.lookup(dst) {
             Some(RouteKind::Local) => 0,
@@ -1164,9 +1139,9 @@ impl Host {
         let mut odev = odev;
         if dst2 != dst {
             let fib = if family == Family::Ipv4 {
-                &self.fib4
+                &self.stack.conf.fib4
             } else {
-                &self.fib6
+                &self.stack.conf.fib6
             };
             odev = match fib.lookup(dst2) {
                 Some(RouteKind::Local) => 0,
@@ -1179,7 +1154,13 @@ impl Host {
             if let IpAddr::V4(s) = src2 {
                 if s.is_loopback()
                     && odev != 0
-                    && !self.route_localnet.get(odev).copied().unwrap_or(false)
+                    && !self
+                        .stack
+                        .conf
+                        .route_localnet
+                        .get(odev)
+                        .copied()
+                        .unwrap_or(false)
                 {
                     return self.drop_for(&p, out, DropReason::LoopbackSource);
                 }
@@ -1914,11 +1895,15 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            (h.rp_filter_of(0), h.rp_filter_of(1), h.rp_filter_of(2)),
+            (
+                h.stack.conf.rp_filter_of(0),
+                h.stack.conf.rp_filter_of(1),
+                h.stack.conf.rp_filter_of(2)
+            ),
             (1, 1, 2)
         );
         // IN_DEV_ORCONF; lo existed before `default` changed.
-        assert_eq!(h.tx_redirects, [true, true, false]);
+        assert_eq!(h.stack.conf.tx_redirects, [true, true, false]);
         assert!(build(&[("net.ipv4.conf.eth9.rp_filter", 1)]).is_err());
         assert!(build(&[("net.ipv4.conf.all.rp_filter", 3)]).is_err());
     }

@@ -1,11 +1,13 @@
 //! The protocol and conntrack matches: tcp, udp, icmp, icmp6, multiport,
 //! conntrack, state, comment.
 
-use crate::engine::ctx::{MatchResult, PacketCtx};
+use crate::conntrack::{Dir, Tuple};
+use crate::engine::ctx::{CtRef, MatchResult, PacketCtx};
 use crate::model::matches::conntrack::{Conntrack, CtDir};
 use crate::model::matches::icmp::{Icmp, Icmp6};
 use crate::model::matches::multiport::{Multiport, MultiportDir};
 use crate::model::matches::{state::State, tcp::Tcp, udp::Udp};
+use crate::model::Family;
 use crate::wire::{rd_u16, rd_u8};
 
 #[inline]
@@ -82,38 +84,69 @@ pub(crate) fn udp_mt(u: &Udp, pkt: &PacketCtx<'_>) -> MatchResult {
     .into()
 }
 
-/// `conntrack_mt` (net/netfilter/xt_conntrack.c), revision 3.
-pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
-    let ct = &pkt.ct;
+/// `conntrack_mt` (net/netfilter/xt_conntrack.c), revision 3: the facts
+/// are read from the packet's conntrack reference as each option asks
+/// (`ct`: `None` without connection tracking, no state bits).
+pub(crate) fn conntrack_mt(c: &Conntrack, family: Family, ct: Option<CtRef<'_>>) -> bool {
+    let entry = ct.and_then(|r| r.entry());
     if let Some(s) = c.state {
-        let mut bit = ct.state.0 & 0x10f;
-        if ct.has_entry {
-            bit |= ct.state.0 & 0xc0;
+        let state = ct.map_or(0, |r| r.state().0);
+        let mut bit = state & 0x10f;
+        if entry.is_some() {
+            bit |= state & 0xc0;
         }
         if (s.value.0 & bit != 0) == s.invert {
             return false;
         }
     }
-    if !ct.has_entry {
+    let Some(e) = entry else {
         return c.state.is_some();
-    }
+    };
     if let Some(d) = c.dir {
-        if (d == CtDir::Reply) != ct.reply_dir {
+        if (d == CtDir::Reply) != e.reply_dir() {
             return false;
         }
     }
+    // The tuples are read only for the options that test them (a stale
+    // handle reads as zeros).
+    let zero = Tuple {
+        family,
+        src: [0; 16],
+        dst: [0; 16],
+        proto: 0,
+        src_u: 0,
+        dst_u: 0,
+    };
+    let read = |dir, wanted: bool| {
+        if wanted {
+            e.tuple(dir).unwrap_or(zero)
+        } else {
+            zero
+        }
+    };
+    let orig = read(
+        Dir::Original,
+        c.proto.is_some()
+            || c.orig_src.is_some()
+            || c.orig_dst.is_some()
+            || c.orig_src_port.is_some()
+            || c.orig_dst_port.is_some(),
+    );
+    let repl = read(
+        Dir::Reply,
+        c.repl_src.is_some()
+            || c.repl_dst.is_some()
+            || c.repl_src_port.is_some()
+            || c.repl_dst_port.is_some(),
+    );
     // conntrack_mt_origsrc & co.: masked compare over the family's length.
     let addrs = [
-        (&c.orig_src, &ct.orig_src),
-        (&c.orig_dst, &ct.orig_dst),
-        (&c.repl_src, &ct.repl_src),
-        (&c.repl_dst, &ct.repl_dst),
+        (&c.orig_src, &orig.src),
+        (&c.orig_dst, &orig.dst),
+        (&c.repl_src, &repl.src),
+        (&c.repl_dst, &repl.dst),
     ];
-    let n = if pkt.family == crate::model::Family::Ipv4 {
-        4
-    } else {
-        16
-    };
+    let n = if family == Family::Ipv4 { 4 } else { 16 };
     for (want, have) in addrs {
         if let Some(w) = want {
             let hit =
@@ -124,15 +157,15 @@ pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
         }
     }
     if let Some(p) = c.proto {
-        if (ct.l4proto == p.value) == p.invert {
+        if (orig.proto == p.value) == p.invert {
             return false;
         }
     }
     let ports = [
-        (c.orig_src_port, ct.orig_sport),
-        (c.orig_dst_port, ct.orig_dport),
-        (c.repl_src_port, ct.repl_sport),
-        (c.repl_dst_port, ct.repl_dport),
+        (c.orig_src_port, orig.src_u),
+        (c.orig_dst_port, orig.dst_u),
+        (c.repl_src_port, repl.src_u),
+        (c.repl_dst_port, repl.dst_u),
     ];
     for (want, have) in ports {
         if let Some(w) = want {
@@ -142,12 +175,13 @@ pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
         }
     }
     if let Some(s) = c.status {
-        if (s.value.0 & ct.status != 0) == s.invert {
+        if (s.value.0 & e.status() != 0) == s.invert {
             return false;
         }
     }
-    if let Some(e) = c.expire {
-        if (ct.expires_secs >= e.value.0 && ct.expires_secs <= e.value.1) == e.invert {
+    if let Some(x) = c.expire {
+        let secs = e.expires_secs();
+        if (secs >= x.value.0 && secs <= x.value.1) == x.invert {
             return false;
         }
     }
@@ -155,8 +189,8 @@ pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
 }
 
 /// `state_mt` (net/netfilter/xt_state.c): the same bits without SNAT/DNAT.
-pub(crate) fn state_mt(s: &State, pkt: &PacketCtx<'_>) -> bool {
-    let bit = pkt.ct.state.0 & 0x10f;
+pub(crate) fn state_mt(s: &State, ct: Option<CtRef<'_>>) -> bool {
+    let bit = ct.map_or(0, |r| r.state().0) & 0x10f;
     (s.states.0 & bit != 0) ^ s.invert
 }
 

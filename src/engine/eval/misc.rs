@@ -113,11 +113,11 @@ pub(crate) fn mark_mt(m: &Mark, pkt: &PacketCtx<'_>) -> bool {
 /// matches, whatever the inversion; else
 /// `((ct->mark & mask) == mark) ^ invert`.
 #[inline]
-pub(crate) fn connmark_mt(m: &Connmark, pkt: &PacketCtx<'_>) -> bool {
-    if !pkt.ct.has_entry {
+pub(crate) fn connmark_mt<E: Env>(m: &Connmark, env: &E) -> bool {
+    let Some(e) = env.ct().and_then(|r| r.entry()) else {
         return false;
-    }
-    ((pkt.ct.mark & m.mark.mask) == m.mark.value) ^ m.invert
+    };
+    ((e.mark() & m.mark.mask) == m.mark.value) ^ m.invert
 }
 
 /// `addrtype_mt_v1` (net/netfilter/xt_addrtype.c). The device is the input
@@ -255,7 +255,7 @@ pub(crate) fn connlimit_mt<E: Env>(
 /// `v < to || v > from`. The counters include the current packet (conntrack
 /// accounts it in `nf_conntrack_in`, before the filter hooks).
 pub(crate) fn connbytes_mt<E: Env>(c: &Connbytes, env: &E) -> bool {
-    let Some([(op, ob), (rp, rb)]) = env.ct_acct() else {
+    let Some([(op, ob), (rp, rb)]) = env.ct().and_then(|r| r.entry()?.counters()) else {
         return false;
     };
     let (pkts, bytes) = match c.direction {
@@ -1002,7 +1002,13 @@ mod tests {
     fn addrtype_v4_env() {
         let h = host("", "");
         let env_of = |a: &[u8], dev: Option<&str>| -> u16 {
-            crate::host::targets::host_addr_type(&h.fib4, &h.devs, Family::Ipv4, a, dev)
+            crate::host::targets::host_addr_type(
+                &h.stack.conf.fib4,
+                &h.stack.conf.devs,
+                Family::Ipv4,
+                a,
+                dev,
+            )
         };
         // Every case below checked against Linux 6.18 in a netns.
         assert_eq!(env_of(&[0, 0, 0, 0], Some("eth1")), 3);
@@ -1091,7 +1097,7 @@ mod tests {
             .unwrap();
             let t = |a: &str, dev: Option<usize>| {
                 let a = a.parse::<std::net::Ipv6Addr>().unwrap().octets();
-                match_lookup_rt6(&h.fib6, h.devs.len(), a, dev)
+                match_lookup_rt6(&h.stack.conf.fib6, h.stack.conf.devs.len(), a, dev)
             };
             let (lo, e0, e1) = (Some(0), Some(1), Some(2));
             // Columns: no device, eth0, eth1, lo.

@@ -1383,7 +1383,7 @@ mod tests {
         pkt_type: u8,
         src_mac: Option<[u8; 6]>,
     ) -> crate::engine::ctx::MatchResult {
-        use crate::engine::ctx::{CtView, PacketCtx};
+        use crate::engine::ctx::PacketCtx;
         use crate::model::Hook;
         use crate::wire::meta::PacketMeta;
         let rs = parse_restore(
@@ -1402,7 +1402,6 @@ mod tests {
             in_dev: "eth0",
             out_dev: "",
             mark: 0,
-            ct: CtView::default(),
             now: Instant::from_millis_f64(0.0),
             nf_trace: false,
             pkt_type,
@@ -1444,7 +1443,7 @@ mod tests {
     /// Truncated and odd packets never panic any of the matches.
     #[test]
     fn no_panics_on_truncation() {
-        use crate::engine::ctx::{CtView, PacketCtx};
+        use crate::engine::ctx::PacketCtx;
         use crate::model::{Hook, Match};
         use crate::wire::meta::PacketMeta;
         let rules4 = [
@@ -1518,7 +1517,6 @@ mod tests {
                         in_dev: "eth0",
                         out_dev: "",
                         mark: 0,
-                        ct: CtView::default(),
                         now: Instant::from_millis_f64(0.0),
                         nf_trace: false,
                         pkt_type: 5,
@@ -1547,9 +1545,6 @@ mod tests {
             _: &crate::engine::ctx::PacketCtx<'_>,
         ) -> u32 {
             0
-        }
-        fn ct_acct(&self) -> Option<[(u64, u64); 2]> {
-            None
         }
         fn run_target(
             &mut self,
