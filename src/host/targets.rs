@@ -417,7 +417,7 @@ impl Env for HostEnv<'_> {
         pkt: &PacketCtx<'_>,
     ) -> u32 {
         use crate::conntrack::{CtStatus, Dir, TcpState};
-        use crate::engine::shared::{skb_tuple, ConnLookup, SkbConn};
+        use crate::engine::shared::{ConnLookup, SkbConn};
         /// `nf_conntrack_find_get` over the live confirmed entries (a
         /// linear scan: simulation-sized tables) and `already_closed`.
         struct Lookup<'t> {
@@ -456,7 +456,7 @@ impl Env for HostEnv<'_> {
                 },
                 None => SkbConn::NoTuple,
             },
-            None => match skb_tuple(pkt.family, pkt.data, &pkt.meta) {
+            None => match crate::conntrack::packet_tuple(pkt.data, &pkt.meta) {
                 Some(tuple) => SkbConn::Tuple {
                     tuple,
                     confirmed: lookup.find_closed(&tuple).is_some(),

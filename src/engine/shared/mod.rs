@@ -16,7 +16,7 @@ mod hashlimit;
 mod nfacct;
 mod recent;
 
-pub use connlimit::{skb_tuple, ConnLookup, SkbConn};
+pub use connlimit::{ConnLookup, SkbConn};
 pub use hashlimit::HashlimitCfg;
 pub use recent::{RecentCheck, RecentRule};
 
