@@ -75,6 +75,36 @@ struct Pkt<'a> {
     primary: bool,
 }
 
+impl<'a> Pkt<'a> {
+    /// A packet entering the path: no devices, owner or reassembly yet.
+    fn new(
+        family: Family,
+        buf: &'a mut Vec<u8>,
+        meta: PacketMeta,
+        (slot, mark): (Option<CtSlot>, u32),
+        (csum_partial, primary): (bool, bool),
+    ) -> Self {
+        Pkt {
+            family,
+            buf,
+            meta,
+            in_dev: 0,
+            out_dev: None,
+            slot,
+            mark,
+            received: false,
+            owner: None,
+            frag_max_size: 0,
+            csum_sw: None,
+            frag_list: false,
+            mcast: false,
+            csum_partial,
+            rr_needaddr: false,
+            primary,
+        }
+    }
+}
+
 /// Records what became of the caller's packet (packets it caused, such as
 /// REJECT replies, do not change it).
 fn settle(p: &Pkt<'_>, out: &mut Outcome, d: Disposition) {
@@ -159,14 +189,7 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
-        out.clear();
-        let now = self.tick(now);
-        self.stack
-            .io
-            .queue
-            .push(pkt, JobKind::Rx(dev), None, mark)
-            .primary = true;
-        self.run_queue(now, out, sink);
+        self.run_primary(pkt, (JobKind::Rx(dev), None, mark, false), now, out, sink);
     }
 
     /// The host sends a packet through a raw `IPPROTO_RAW` socket with the IP
@@ -224,12 +247,7 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
-        out.clear();
-        let now = self.tick(now);
-        let job = self.stack.io.queue.push(pkt, JobKind::Tx, None, mark);
-        job.hdrincl = true;
-        job.primary = true;
-        self.run_queue(now, out, sink);
+        self.run_primary(pkt, (JobKind::Tx, None, mark, true), now, out, sink);
     }
 
     /// A packet the host's own stack built (a socket's segment, not a raw
@@ -245,12 +263,7 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
-        let keep = out.keep_delivered;
-        out.clear();
-        out.keep_delivered = keep;
-        let now = self.tick(now);
-        self.stack.io.queue.push(pkt, JobKind::Tx, slot, 0).primary = true;
-        self.run_queue(now, out, sink);
+        self.run_primary(pkt, (JobKind::Tx, slot, 0, false), now, out, sink);
     }
 
     /// The stack's answer to a packet delivered through a device where no
@@ -265,14 +278,33 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
-        let keep = out.keep_delivered;
+        // Outcome::clear keeps `keep_delivered`.
         out.clear();
-        out.keep_delivered = keep;
         let now = self.tick(now);
         let Some(family) = Family::of_packet(pkt) else {
             return;
         };
         super::stack::answer(&mut self.stack, family, pkt, slot, Some(now));
+        self.run_queue(now, out, sink);
+    }
+
+    /// The caller's packet (`kind`, conntrack slot, `skb->mark`, raw
+    /// socket header): the outcome starts empty (`keep_delivered` stays),
+    /// the clock ticks, the packet is the queue's primary job and the queue
+    /// runs.
+    fn run_primary<S: TraceSink>(
+        &mut self,
+        pkt: &[u8],
+        (kind, slot, mark, hdrincl): (JobKind, Option<CtSlot>, u32, bool),
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) {
+        out.clear();
+        let now = self.tick(now);
+        let job = self.stack.io.queue.push(pkt, kind, slot, mark);
+        job.hdrincl = hdrincl;
+        job.primary = true;
         self.run_queue(now, out, sink);
     }
 
@@ -529,6 +561,41 @@ impl Host {
         }
     }
 
+    /// The first hook functions of PREROUTING and LOCAL_OUT alike:
+    /// `nf_defrag_ipv4` / `nf_defrag_ipv6` (priority -400) when conntrack is
+    /// on (packets looped back, already tracked, are left alone), the raw
+    /// table (-300), `nf_conntrack_in` (-200). `Stop`: the packet ended
+    /// here, its fate recorded.
+    fn defrag_raw_conntrack<S: TraceSink>(
+        &mut self,
+        hook: Hook,
+        p: &mut Pkt<'_>,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) -> Step {
+        if p.slot.is_none() && self.fam(p.family).ct {
+            let user = if hook == Hook::PreRouting {
+                super::frag::DefragUser::ConntrackIn
+            } else {
+                super::frag::DefragUser::ConntrackOut
+            };
+            if let Err(d) = self.gather(p, user, now) {
+                settle(p, out, d);
+                return Step::Stop;
+            }
+        }
+        if let Step::Stop = self.hook_tables(hook, &[TableKind::Raw], p, now, out, sink) {
+            self.dropped(p);
+            return Step::Stop;
+        }
+        if let Err(r) = self.conntrack_in(p, hook, now) {
+            self.drop_for(p, out, r);
+            return Step::Stop;
+        }
+        Step::Continue
+    }
+
     fn hook_tables<S: TraceSink>(
         &mut self,
         hook: Hook,
@@ -585,42 +652,15 @@ impl Host {
             }
             return;
         };
-        let mut p = Pkt {
-            family,
-            buf,
-            meta,
-            in_dev: dev,
-            out_dev: None,
-            slot,
-            mark,
-            // A looped broadcast has no hard header (LOG prints `MAC= `).
-            received: !looped,
-            owner: None,
-            frag_max_size: 0,
-            frag_list: false,
-            csum_sw: None,
-            mcast: false,
-            // loopback_xmit keeps skb->ip_summed: a CHECKSUM_PARTIAL packet
-            // sent to the host itself is still one when it comes back in.
-            csum_partial,
-            rr_needaddr: false,
-            primary,
-        };
-        // nf_defrag_ipv4 / nf_defrag_ipv6 (priority -400) when conntrack is on;
-        // looped-back packets (already tracked) are left alone.
-        if p.slot.is_none() && self.fam(family).ct {
-            if let Err(d) = self.gather(&mut p, super::frag::DefragUser::ConntrackIn, now) {
-                return settle(&p, out, d);
-            }
-        }
+        // loopback_xmit keeps skb->ip_summed: a CHECKSUM_PARTIAL packet
+        // sent to the host itself is still one when it comes back in.
+        let mut p = Pkt::new(family, buf, meta, (slot, mark), (csum_partial, primary));
+        p.in_dev = dev;
+        // A looped broadcast has no hard header (LOG prints `MAC= `).
+        p.received = !looped;
         // PREROUTING
-        if let Step::Stop =
-            self.hook_tables(Hook::PreRouting, &[TableKind::Raw], &mut p, now, out, sink)
-        {
-            return self.dropped(&p);
-        }
-        if let Err(r) = self.conntrack_in(&mut p, Hook::PreRouting, now) {
-            return self.drop_for(&p, out, r);
+        if let Step::Stop = self.defrag_raw_conntrack(Hook::PreRouting, &mut p, now, out, sink) {
+            return;
         }
         if let Step::Stop = self.hook_tables(
             Hook::PreRouting,
@@ -1084,37 +1124,11 @@ impl Host {
             },
             None => return no_route(out, DropReason::NoRoute),
         };
-        let mut p = Pkt {
-            family,
-            buf,
-            meta,
-            in_dev: 0,
-            out_dev: Some(odev),
-            slot,
-            mark,
-            received: false,
-            owner: if hdrincl { self.sender_owner } else { None },
-            frag_max_size: 0,
-            frag_list: false,
-            csum_sw: None,
-            mcast: false,
-            csum_partial,
-            rr_needaddr: false,
-            primary,
-        };
-        // nf_defrag at LOCAL_OUT (priority -400) when conntrack is on.
-        if p.slot.is_none() && self.fam(family).ct {
-            if let Err(d) = self.gather(&mut p, super::frag::DefragUser::ConntrackOut, now) {
-                return settle(&p, out, d);
-            }
-        }
-        if let Step::Stop =
-            self.hook_tables(Hook::LocalOut, &[TableKind::Raw], &mut p, now, out, sink)
-        {
-            return self.dropped(&p);
-        }
-        if let Err(r) = self.conntrack_in(&mut p, Hook::LocalOut, now) {
-            return self.drop_for(&p, out, r);
+        let mut p = Pkt::new(family, buf, meta, (slot, mark), (csum_partial, primary));
+        p.out_dev = Some(odev);
+        p.owner = if hdrincl { self.sender_owner } else { None };
+        if let Step::Stop = self.defrag_raw_conntrack(Hook::LocalOut, &mut p, now, out, sink) {
+            return;
         }
         if let Step::Stop =
             self.hook_tables(Hook::LocalOut, &[TableKind::Mangle], &mut p, now, out, sink)

@@ -25,6 +25,14 @@ fn push_tx(stack: &mut StackCtx, data: &[u8], slot: Option<CtSlot>) {
     stack.io.queue.push(data, JobKind::Tx, slot, 0);
 }
 
+/// The slot of an ICMP error about a packet in `slot` (`icmp_glue_bits` /
+/// `nf_ct_attach`): the original's entry, RELATED in the other direction;
+/// none for a packet without an entry.
+pub(crate) fn attached(slot: Option<CtSlot>) -> Option<CtSlot> {
+    slot.filter(|s| s.handle().is_some())
+        .map(CtSlot::attach_reply)
+}
+
 impl StackIo {
     /// The ICMP error rate limit toward `to` (`icmpv4_xrlim_allow`,
     /// `icmpv6_xrlim_allow`): no limit toward our own addresses
@@ -58,10 +66,7 @@ pub(crate) fn answer(
     let mut out = [0u8; 1280];
     // icmp_glue_bits attaches ICMP errors to the original's entry; the
     // TCP reset and the echo reply are tracked on their own.
-    let attached = match slot {
-        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
-        _ => None,
-    };
+    let attached = attached(slot);
     let mut is_error = false;
     let n = match family {
         Family::Ipv4 => {
@@ -100,20 +105,6 @@ pub(crate) fn answer(
                     out[10..12].copy_from_slice(&c.to_be_bytes());
                     Some(n)
                 }
-                17 => {
-                    is_error = true;
-                    icmp_error_v4(
-                        pkt,
-                        IcmpType::DEST_UNREACH,
-                        3,
-                        0,
-                        dst,
-                        DEFAULT_TTL,
-                        0,
-                        &mut out,
-                    )
-                    .ok()
-                }
                 1 => {
                     if rd_u8(pkt, ihl) != 8 {
                         return;
@@ -122,11 +113,14 @@ pub(crate) fn answer(
                 }
                 255 => None,
                 _ => {
+                    // Port unreachable for UDP, protocol unreachable for
+                    // the others.
                     is_error = true;
+                    let code = if proto == 17 { 3 } else { 2 };
                     icmp_error_v4(
                         pkt,
                         IcmpType::DEST_UNREACH,
-                        2,
+                        code,
                         0,
                         dst,
                         DEFAULT_TTL,
@@ -276,10 +270,7 @@ fn icmp_error(
     slot: Option<CtSlot>,
     now: crate::time::Instant,
 ) {
-    let attached = match slot {
-        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
-        _ => None,
-    };
+    let attached = attached(slot);
     let src = source_of(family, pkt);
     let fib = stack.conf.fib(family);
     let Some(super::route::RouteKind::Unicast { dev, .. }) = fib.lookup(src) else {
@@ -532,10 +523,7 @@ pub(crate) fn redirect(
     let Some(IpAddr::V4(me)) = stack.conf.fib4.source_on(dev, false) else {
         return;
     };
-    let attached = match slot {
-        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
-        _ => None,
-    };
+    let attached = attached(slot);
     let mut out = [0u8; 1280];
     if let Ok(n) = icmp_error_v4(
         pkt,

@@ -195,10 +195,7 @@ impl HostEnv<'_> {
         // nf_ct_attach (nf_send_reset, and icmp_glue_bits for ICMP errors):
         // the reply shares the original's entry; without one it is tracked
         // on its own at OUTPUT.
-        let attached = match *self.slot {
-            Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
-            _ => None,
-        };
+        let attached = super::stack::attached(*self.slot);
         let n = match (self.family, with) {
             // nf_send_reset: no reset when the original's route is
             // RTCF_BROADCAST | RTCF_MULTICAST (checked on Linux 6.18).

@@ -15,6 +15,22 @@ pub(crate) fn port_in(p: u16, r: (u16, u16), inv: bool) -> bool {
     (p >= r.0 && p <= r.1) ^ inv
 }
 
+/// The transport header of a first fragment with at least `len` bytes:
+/// a non-first fragment does not match, a header cut short hot-drops
+/// (`skb_header_pointer` failing in `udp_mt`, `icmp_match`,
+/// `icmp6_match`, `multiport_mt`).
+#[inline]
+fn first_fragment_l4<'a>(pkt: &'a PacketCtx<'_>, len: usize) -> Result<&'a [u8], MatchResult> {
+    if pkt.meta.fragoff != 0 {
+        return Err(MatchResult::NoMatch);
+    }
+    let l4 = pkt.meta.l4(pkt.data);
+    if l4.len() < len {
+        return Err(MatchResult::HotDrop);
+    }
+    Ok(l4)
+}
+
 /// `tcp_mt` (net/netfilter/xt_tcpudp.c): non-first fragments never match
 /// (fragment offset 1 is dropped); a TCP header cut short, a data offset
 /// below 5 words or options cut short drop the packet (hotdrop).
@@ -72,13 +88,10 @@ pub(crate) fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
 
 /// `udp_mt` (net/netfilter/xt_tcpudp.c).
 pub(crate) fn udp_mt(u: &Udp, pkt: &PacketCtx<'_>) -> MatchResult {
-    if pkt.meta.fragoff != 0 {
-        return MatchResult::NoMatch;
-    }
-    let l4 = pkt.meta.l4(pkt.data);
-    if l4.len() < 8 {
-        return MatchResult::HotDrop;
-    }
+    let l4 = match first_fragment_l4(pkt, 8) {
+        Ok(l4) => l4,
+        Err(r) => return r,
+    };
     (port_in(rd_u16(l4, 0), u.sports, u.sports_inv)
         && port_in(rd_u16(l4, 2), u.dports, u.dports_inv))
     .into()
@@ -196,13 +209,10 @@ pub(crate) fn state_mt(s: &State, ct: Option<CtRef<'_>>) -> bool {
 
 /// `multiport_mt` / `ports_match_v1` (net/netfilter/xt_multiport.c).
 pub(crate) fn multiport_mt(m: &Multiport, pkt: &PacketCtx<'_>) -> MatchResult {
-    if pkt.meta.fragoff != 0 {
-        return MatchResult::NoMatch;
-    }
-    let l4 = pkt.meta.l4(pkt.data);
-    if l4.len() < 4 {
-        return MatchResult::HotDrop;
-    }
+    let l4 = match first_fragment_l4(pkt, 4) {
+        Ok(l4) => l4,
+        Err(r) => return r,
+    };
     let (s, d) = (rd_u16(l4, 0), rd_u16(l4, 2));
     for &(lo, hi) in &m.ports {
         let hit = match m.dir {
@@ -219,13 +229,10 @@ pub(crate) fn multiport_mt(m: &Multiport, pkt: &PacketCtx<'_>) -> MatchResult {
 
 /// `icmp_match` (net/ipv4/netfilter/ip_tables.c).
 pub(crate) fn icmp_mt(i: &Icmp, pkt: &PacketCtx<'_>) -> MatchResult {
-    if pkt.meta.fragoff != 0 {
-        return MatchResult::NoMatch;
-    }
-    let l4 = pkt.meta.l4(pkt.data);
-    if l4.len() < 8 {
-        return MatchResult::HotDrop;
-    }
+    let l4 = match first_fragment_l4(pkt, 8) {
+        Ok(l4) => l4,
+        Err(r) => return r,
+    };
     let (t, c) = (l4[0], l4[1]);
     let hit = i.icmp_type == 0xff || (t == i.icmp_type && c >= i.codes.0 && c <= i.codes.1);
     (hit ^ i.invert).into()
@@ -233,13 +240,10 @@ pub(crate) fn icmp_mt(i: &Icmp, pkt: &PacketCtx<'_>) -> MatchResult {
 
 /// `icmp6_match` (net/ipv6/netfilter/ip6_tables.c).
 pub(crate) fn icmp6_mt(i: &Icmp6, pkt: &PacketCtx<'_>) -> MatchResult {
-    if pkt.meta.fragoff != 0 {
-        return MatchResult::NoMatch;
-    }
-    let l4 = pkt.meta.l4(pkt.data);
-    if l4.len() < 8 {
-        return MatchResult::HotDrop;
-    }
+    let l4 = match first_fragment_l4(pkt, 8) {
+        Ok(l4) => l4,
+        Err(r) => return r,
+    };
     let (t, c) = (l4[0], l4[1]);
     ((t == i.icmp_type && c >= i.codes.0 && c <= i.codes.1) ^ i.invert).into()
 }

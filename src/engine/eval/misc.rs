@@ -818,17 +818,24 @@ mod tests {
         );
     }
 
-    /// Numbers of the INPUT rules that matched, for each packet received on `dev`.
-    fn input_hits(h: &mut Host, dev: &str, pkt: &[u8], at_ms: u64) -> Vec<u32> {
+    /// Numbers of the rules of `chain` ("table:CHAIN") that matched the
+    /// packet received on `dev` at `at_ms`.
+    fn hits(h: &mut Host, chain: &str, dev: &str, pkt: &[u8], at_ms: u64) -> Vec<u32> {
         let mut out = Outcome::default();
         let mut sink = TraceCollector::default();
         let d = h.device_index(dev).unwrap();
         h.receive(d, pkt, Instant::from_millis(at_ms), &mut out, &mut sink);
+        let prefix = format!("{chain}:rule:");
         sink.records
             .iter()
-            .filter_map(|r| r.strip_prefix("filter:INPUT:rule:"))
+            .filter_map(|r| r.strip_prefix(prefix.as_str()))
             .map(|n| n.parse().unwrap())
             .collect()
+    }
+
+    /// Numbers of the INPUT rules that matched, for each packet received on `dev`.
+    fn input_hits(h: &mut Host, dev: &str, pkt: &[u8], at_ms: u64) -> Vec<u32> {
+        hits(h, "filter:INPUT", dev, pkt, at_ms)
     }
 
     fn with_dst(mut p: Vec<u8>, dst: [u8; 4]) -> Vec<u8> {
@@ -836,29 +843,14 @@ mod tests {
         // Recompute the IPv4 header checksum.
         p[10] = 0;
         p[11] = 0;
-        let mut sum = 0u32;
-        for i in (0..20).step_by(2) {
-            sum += u32::from(u16::from_be_bytes([p[i], p[i + 1]]));
-        }
-        while sum > 0xffff {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        let c = !(sum as u16);
+        let c = crate::wire::checksum::ipv4_header(&p[..20]);
         p[10..12].copy_from_slice(&c.to_be_bytes());
         p
     }
 
     /// Numbers of the mangle PREROUTING rules that matched.
     fn prerouting_hits(h: &mut Host, dev: &str, pkt: &[u8]) -> Vec<u32> {
-        let mut out = Outcome::default();
-        let mut sink = TraceCollector::default();
-        let d = h.device_index(dev).unwrap();
-        h.receive(d, pkt, Instant::from_millis(0), &mut out, &mut sink);
-        sink.records
-            .iter()
-            .filter_map(|r| r.strip_prefix("mangle:PREROUTING:rule:"))
-            .map(|n| n.parse().unwrap())
-            .collect()
+        hits(h, "mangle:PREROUTING", dev, pkt, 0)
     }
 
     fn with_src(mut p: Vec<u8>, src: [u8; 4]) -> Vec<u8> {
