@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::route::RouteKind;
+use super::route::{packet_addrs as addrs, RouteKind};
 use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
 use super::{Disposition, DropReason, FamilyState, Host, Outcome};
@@ -17,26 +17,6 @@ use crate::wire::checksum::nf_checksum_ok;
 use crate::wire::meta::PacketMeta;
 use crate::wire::{ipv4, ipv6, IpProtocol};
 
-fn addrs(family: Family, buf: &[u8]) -> (IpAddr, IpAddr) {
-    match family {
-        Family::Ipv4 => {
-            let g = |o: usize| -> [u8; 4] {
-                buf.get(o..o + 4)
-                    .and_then(|s| s.try_into().ok())
-                    .unwrap_or([0; 4])
-            };
-            (Ipv4Addr::from(g(12)).into(), Ipv4Addr::from(g(16)).into())
-        }
-        Family::Ipv6 => {
-            let g = |o: usize| -> [u8; 16] {
-                buf.get(o..o + 16)
-                    .and_then(|s| s.try_into().ok())
-                    .unwrap_or([0; 16])
-            };
-            (Ipv6Addr::from(g(8)).into(), Ipv6Addr::from(g(24)).into())
-        }
-    }
-}
 
 /// Where a packet's processing stands.
 struct Pkt<'a> {
@@ -596,6 +576,28 @@ impl Host {
         Step::Continue
     }
 
+    /// PREROUTING's and POSTROUTING's mangle table (priority -150,
+    /// `NF_IP_PRI_MANGLE`) and then NAT (-100 DNAT / 100 SNAT). `Stop`: the
+    /// packet was dropped.
+    fn mangle_nat<S: TraceSink>(
+        &mut self,
+        hook: Hook,
+        p: &mut Pkt<'_>,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) -> Step {
+        if let Step::Stop = self.hook_tables(hook, &[TableKind::Mangle], p, now, out, sink) {
+            self.dropped(p);
+            return Step::Stop;
+        }
+        if let Step::Stop = self.nat(hook, p, now, out, sink) {
+            self.dropped(p);
+            return Step::Stop;
+        }
+        Step::Continue
+    }
+
     fn hook_tables<S: TraceSink>(
         &mut self,
         hook: Hook,
@@ -662,26 +664,12 @@ impl Host {
         if let Step::Stop = self.defrag_raw_conntrack(Hook::PreRouting, &mut p, now, out, sink) {
             return;
         }
-        if let Step::Stop = self.hook_tables(
-            Hook::PreRouting,
-            &[TableKind::Mangle],
-            &mut p,
-            now,
-            out,
-            sink,
-        ) {
-            return self.dropped(&p);
-        }
-        if let Step::Stop = self.nat(Hook::PreRouting, &mut p, now, out, sink) {
-            return self.dropped(&p);
+        if let Step::Stop = self.mangle_nat(Hook::PreRouting, &mut p, now, out, sink) {
+            return;
         }
         // Routing decision (ip_route_input_noref / ip6_route_input).
         let (src, dst) = addrs(family, p.buf);
-        let fib = if family == Family::Ipv4 {
-            &self.stack.conf.fib4
-        } else {
-            &self.stack.conf.fib6
-        };
+        let fib = self.stack.conf.fib(family);
         let localnet = self
             .stack
             .conf
@@ -1012,18 +1000,8 @@ impl Host {
         sink: &mut S,
     ) {
         p.out_dev = Some(odev);
-        if let Step::Stop = self.hook_tables(
-            Hook::PostRouting,
-            &[TableKind::Mangle],
-            &mut p,
-            now,
-            out,
-            sink,
-        ) {
-            return self.dropped(&p);
-        }
-        if let Step::Stop = self.nat(Hook::PostRouting, &mut p, now, out, sink) {
-            return self.dropped(&p);
+        if let Step::Stop = self.mangle_nat(Hook::PostRouting, &mut p, now, out, sink) {
+            return;
         }
         if let Step::Stop = self.confirm(&p, now, out) {
             return;
@@ -1106,11 +1084,7 @@ impl Host {
             return no_route(out, DropReason::Malformed);
         };
         let (_, dst) = addrs(family, buf);
-        let fib = if family == Family::Ipv4 {
-            &self.stack.conf.fib4
-        } else {
-            &self.stack.conf.fib6
-        };
+        let fib = self.stack.conf.fib(family);
         let odev = match fib.lookup(dst) {
             Some(RouteKind::Local) => 0,
             Some(RouteKind::Unicast { dev, .. }) => dev,
@@ -1152,11 +1126,7 @@ impl Host {
         let (src2, dst2) = addrs(family, p.buf);
         let mut odev = odev;
         if dst2 != dst {
-            let fib = if family == Family::Ipv4 {
-                &self.stack.conf.fib4
-            } else {
-                &self.stack.conf.fib6
-            };
+            let fib = self.stack.conf.fib(family);
             odev = match fib.lookup(dst2) {
                 Some(RouteKind::Local) => 0,
                 Some(RouteKind::Unicast { dev, .. }) => dev,

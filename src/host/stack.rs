@@ -240,21 +240,7 @@ fn echo_reply_v6(pkt: &[u8], thoff: usize, out: &mut [u8]) -> Option<usize> {
 
 /// The original's source address.
 fn source_of(family: Family, pkt: &[u8]) -> IpAddr {
-    match family {
-        Family::Ipv4 => IpAddr::V4(Ipv4Addr::new(
-            rd_u8(pkt, 12),
-            rd_u8(pkt, 13),
-            rd_u8(pkt, 14),
-            rd_u8(pkt, 15),
-        )),
-        Family::Ipv6 => {
-            let mut s = [0u8; 16];
-            if let Some(x) = pkt.get(8..24) {
-                s.copy_from_slice(x);
-            }
-            IpAddr::V6(Ipv6Addr::from(s))
-        }
-    }
+    super::route::packet_addrs(family, pkt).0
 }
 
 /// `icmp_send` / `icmpv6_send` for an error about a packet the host is

@@ -59,27 +59,11 @@ fn to_ct_range(r: &NatRange) -> CtRange {
 }
 
 fn dst_of(family: Family, data: &[u8]) -> Option<IpAddr> {
-    match family {
-        Family::Ipv4 => data
-            .get(16..20)
-            .map(|b| IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))),
-        Family::Ipv6 => data
-            .get(24..40)
-            .and_then(|b| <[u8; 16]>::try_from(b).ok())
-            .map(|b| IpAddr::V6(Ipv6Addr::from(b))),
-    }
+    super::route::addr_of(family, data, true)
 }
 
 fn src_of(family: Family, data: &[u8]) -> Option<IpAddr> {
-    match family {
-        Family::Ipv4 => data
-            .get(12..16)
-            .map(|b| IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))),
-        Family::Ipv6 => data
-            .get(8..24)
-            .and_then(|b| <[u8; 16]>::try_from(b).ok())
-            .map(|b| IpAddr::V6(Ipv6Addr::from(b))),
-    }
+    super::route::addr_of(family, data, false)
 }
 
 impl HostEnv<'_> {
