@@ -17,7 +17,6 @@ use crate::wire::checksum::nf_checksum_ok;
 use crate::wire::meta::PacketMeta;
 use crate::wire::{ipv4, ipv6, IpProtocol};
 
-
 /// Where a packet's processing stands.
 struct Pkt<'a> {
     family: Family,
