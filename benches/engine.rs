@@ -11,7 +11,7 @@
 //!   `nfsim bench` does), when `shared/spec/examples/` is present.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use nfsim::engine::{run_table, CtView, Env, NoTrace, PacketCtx, Program, TableProgram, Verdict};
+use nfsim::engine::{run_table, Env, NoTrace, PacketCtx, Program, TableProgram, Verdict};
 use nfsim::host::Outcome;
 use nfsim::model::{Family, Hook, TableKind, Target};
 use nfsim::syntax::{parse_restore, RestoreOptions};
@@ -32,9 +32,6 @@ impl Env for NullEnv {
         _: &PacketCtx<'_>,
     ) -> u32 {
         0
-    }
-    fn ct_acct(&self) -> Option<[(u64, u64); 2]> {
-        None
     }
     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> {
         None
@@ -93,7 +90,6 @@ fn walk(c: &mut Criterion) {
                         in_dev: "",
                         out_dev: "eth0",
                         mark: 0,
-                        ct: CtView::default(),
                         now: Instant::ZERO,
                         nf_trace: false,
                         pkt_type: 4,

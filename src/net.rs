@@ -799,7 +799,11 @@ impl Network {
     /// source).
     fn source_for(&self, id: HostId, dst: IpAddr) -> Result<IpAddr, NetError> {
         let h = self.host(id).ok_or(NetError::NoHost(id))?;
-        let fib = if dst.is_ipv4() { &h.fib4 } else { &h.fib6 };
+        let fib = if dst.is_ipv4() {
+            &h.stack.conf.fib4
+        } else {
+            &h.stack.conf.fib6
+        };
         let dev = match fib.lookup(dst) {
             Some(crate::host::route::RouteKind::Unicast { dev, .. }) => dev,
             Some(crate::host::route::RouteKind::Local) => return Ok(dst),

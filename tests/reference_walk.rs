@@ -6,7 +6,7 @@
 //! mark. The reference below interprets a small rule vocabulary directly,
 //! independently of the parser, the model and the engine.
 
-use nfsim::engine::{CtView, Env, NoTrace, PacketCtx, Program, TraceKind, TraceSink, Verdict};
+use nfsim::engine::{Env, NoTrace, PacketCtx, Program, TraceKind, TraceSink, Verdict};
 use nfsim::model::{Family, Hook, TableKind, Target};
 use nfsim::syntax::{parse_restore, RestoreOptions};
 use nfsim::time::Instant;
@@ -296,7 +296,7 @@ proptest! {
             let mut pkt = PacketCtx {
                 family: Family::Ipv4, data: &mut d, meta, hook: Hook::LocalOut,
                 in_dev: "", out_dev: if eth1 { "eth1" } else { "eth0" }, mark,
-                ct: CtView::default(), now: Instant::ZERO, nf_trace: traced, pkt_type: 4,
+                now: Instant::ZERO, nf_trace: traced, pkt_type: 4,
                 src_mac: None, sk_owner: None, csum_partial: false,
             };
             let mut rec = Records::default();

@@ -26,7 +26,12 @@ fn save(args: &[&str], input: &str) -> (i32, String) {
         .expect("run nfsim");
     // nfsim may refuse its arguments and exit before it reads its input:
     // a closed pipe is not a failure here, the status says what happened.
-    if let Err(e) = child.stdin.take().expect("stdin").write_all(input.as_bytes()) {
+    if let Err(e) = child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+    {
         assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write: {e}");
     }
     let out = child.wait_with_output().expect("wait");

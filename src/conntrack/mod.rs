@@ -836,6 +836,34 @@ enum L4Verdict {
     RefreshAssured(Duration),
 }
 
+/// `nf_ct_get_tuplepr` (net/netfilter/nf_conntrack_core.c): the original
+/// tuple of a packet as `nf_conntrack_in` would build it (`get_l4proto`,
+/// then `nf_ct_get_tuple`), for a packet without an entry: connlimit's
+/// `get_ct_or_tuple_from_skb` (net/netfilter/nf_conncount.c). `None` when
+/// the kernel's fails: a non-first fragment, an IPv6 chain ending in "no
+/// next header", a header cut short, a GREv1 packet that is not PPP.
+/// Recorded: trace connlimit-sctp-gre.
+pub fn packet_tuple(pkt: &[u8], meta: &PacketMeta) -> Option<Tuple> {
+    if meta.fragoff != 0
+        || meta.thoff == 0
+        || (meta.family == Family::Ipv6 && meta.protocol == IpProtocol::NONE)
+    {
+        return None;
+    }
+    let l4 = pkt.get(meta.thoff..)?;
+    let (src, dst) = meta.addrs(pkt);
+    let p = meta.protocol.0;
+    let (src_u, dst_u) = l4_tuple_part(meta.family, p, l4)?;
+    Some(Tuple {
+        family: meta.family,
+        src,
+        dst,
+        proto: p,
+        src_u,
+        dst_u,
+    })
+}
+
 /// The protocol part of a tuple (`nf_ct_get_tuple`: the `pkt_to_tuple` of
 /// each tracker; the ports, ICMP id and type/code, GRE keys), `None` when
 /// the kernel cannot build it (too short, a GREv1 packet that is not PPP).

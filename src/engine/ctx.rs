@@ -1,6 +1,7 @@
 //! What the engine sees of a packet and of the world while it walks a
 //! table, and the sinks it reports to.
 
+use crate::conntrack::{ConntrackTable, CtHandle, CtSlot, Dir, Tuple};
 use crate::model::{Family, Hook, TableKind};
 use crate::nf::CtStates;
 use crate::time::Instant;
@@ -242,51 +243,146 @@ pub struct NoTrace;
 
 impl TraceSink for NoTrace {}
 
-/// The connection tracking state of the packet as matches see it
-/// (`nf_ct_get` + `ctinfo`).
+/// The packet's conntrack reference (`skb->_nfct`, what `nf_ct_get`
+/// returns) as matches read it: facts are read from the host's conntrack
+/// table when a match asks ([`Env::ct`]), never copied, so a target that
+/// changes the entry (CONNMARK, CT `--notrack`) is seen by the next rule
+/// of the same walk, as `connmark_mt` / `conntrack_mt` read `ct->mark`
+/// each time.
 ///
 /// ```
-/// use nfsim::engine::CtView;
+/// use nfsim::conntrack::{Config, ConntrackTable, CtSlot};
+/// use nfsim::engine::CtRef;
 /// use nfsim::nf::CtStates;
-/// let untracked = CtView::default();
-/// assert!(!untracked.has_entry && untracked.state == CtStates::default());
-/// let new = CtView { state: CtStates::NEW, has_entry: true, l4proto: 6, ..CtView::default() };
-/// assert!(!new.reply_dir);
+/// use nfsim::time::Instant;
+/// let table = ConntrackTable::new(Config::default()).unwrap();
+/// let untracked = CtRef::new(&table, Some(CtSlot::Untracked), Instant::ZERO);
+/// assert_eq!(untracked.state(), CtStates::UNTRACKED);
+/// assert!(untracked.entry().is_none());
+/// // No conntrack reference at all (`nf_ct_get` NULL): INVALID.
+/// assert_eq!(CtRef::new(&table, None, Instant::ZERO).state(), CtStates::INVALID);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct CtView {
+#[derive(Debug, Clone, Copy)]
+pub struct CtRef<'a> {
+    table: &'a ConntrackTable,
+    slot: Option<CtSlot>,
+    now: Instant,
+}
+
+impl<'a> CtRef<'a> {
+    /// The packet's slot in `table` (`None`: no conntrack reference) at `now`.
+    ///
+    /// ```
+    /// use nfsim::conntrack::{Config, ConntrackTable, CtSlot};
+    /// use nfsim::engine::CtRef;
+    /// use nfsim::time::Instant;
+    /// let table = ConntrackTable::new(Config::default()).unwrap();
+    /// assert!(CtRef::new(&table, Some(CtSlot::Invalid), Instant::ZERO).entry().is_none());
+    /// ```
+    #[inline]
+    pub fn new(table: &'a ConntrackTable, slot: Option<CtSlot>, now: Instant) -> Self {
+        CtRef { table, slot, now }
+    }
+
     /// The `XT_CONNTRACK_STATE_*` bits of the packet (xt_conntrack.h):
     /// INVALID, ESTABLISHED, RELATED, NEW, UNTRACKED, and SNAT / DNAT from
-    /// the entry's status.
-    pub state: CtStates,
-    /// `IPS_*` status bits of the entry (0 when none).
-    pub status: u32,
+    /// the entry's status ([`ConntrackTable::state_bits`]).
+    ///
+    /// ```
+    /// use nfsim::conntrack::{Config, ConntrackTable, CtSlot};
+    /// use nfsim::engine::CtRef;
+    /// use nfsim::nf::CtStates;
+    /// use nfsim::time::Instant;
+    /// let table = ConntrackTable::new(Config::default()).unwrap();
+    /// assert_eq!(CtRef::new(&table, Some(CtSlot::Invalid), Instant::ZERO).state(), CtStates::INVALID);
+    /// ```
+    #[inline]
+    pub fn state(&self) -> CtStates {
+        match self.slot {
+            Some(slot) => self.table.state_bits(slot),
+            None => CtStates::INVALID,
+        }
+    }
+
+    /// The entry (`nf_ct_get` with a conntrack, not INVALID or UNTRACKED).
+    ///
+    /// ```
+    /// use nfsim::conntrack::{Config, ConntrackTable, CtSlot};
+    /// use nfsim::engine::CtRef;
+    /// use nfsim::time::Instant;
+    /// let table = ConntrackTable::new(Config::default()).unwrap();
+    /// assert!(CtRef::new(&table, None, Instant::ZERO).entry().is_none());
+    /// ```
+    #[inline]
+    pub fn entry(&self) -> Option<CtEntry<'a>> {
+        let slot = self.slot?;
+        Some(CtEntry {
+            table: self.table,
+            handle: slot.handle()?,
+            reply_dir: slot.info().is_some_and(|i| i.dir() == Dir::Reply),
+            now: self.now,
+        })
+    }
+}
+
+/// The packet's conntrack entry, read on demand (see [`CtRef::entry`]).
+/// A stale handle reads as zeros.
+///
+/// ```
+/// use nfsim::conntrack::{Config, ConntrackTable, CtSlot};
+/// use nfsim::engine::CtRef;
+/// use nfsim::time::Instant;
+/// let table = ConntrackTable::new(Config::default()).unwrap();
+/// let r = CtRef::new(&table, Some(CtSlot::Untracked), Instant::ZERO);
+/// assert!(r.entry().map(|e| e.mark()).is_none());
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct CtEntry<'a> {
+    table: &'a ConntrackTable,
+    handle: CtHandle,
+    reply_dir: bool,
+    now: Instant,
+}
+
+impl CtEntry<'_> {
+    /// `IPS_*` status bits (`ct->status`).
+    #[inline]
+    pub fn status(&self) -> u32 {
+        self.table.status(self.handle).map_or(0, |s| s.bits())
+    }
     /// The entry's mark (`ct->mark`).
-    pub mark: u32,
-    /// Direction: false = original, true = reply.
-    pub reply_dir: bool,
-    /// Whether there is an entry (not INVALID / UNTRACKED).
-    pub has_entry: bool,
-    /// Remaining lifetime in seconds (for `--ctexpire`).
-    pub expires_secs: u32,
-    /// Layer 4 protocol of the entry.
-    pub l4proto: u8,
-    /// Original tuple: src, dst addresses (first 4 bytes for IPv4), ports/ids.
-    pub orig_src: [u8; 16],
-    /// Original destination address.
-    pub orig_dst: [u8; 16],
-    /// Original source port / ICMP id.
-    pub orig_sport: u16,
-    /// Original destination port / ICMP type-code.
-    pub orig_dport: u16,
-    /// Reply source address.
-    pub repl_src: [u8; 16],
-    /// Reply destination address.
-    pub repl_dst: [u8; 16],
-    /// Reply source port.
-    pub repl_sport: u16,
-    /// Reply destination port.
-    pub repl_dport: u16,
+    #[inline]
+    pub fn mark(&self) -> u32 {
+        self.table.mark(self.handle).unwrap_or(0)
+    }
+    /// The packet's direction: false = original, true = reply
+    /// (`CTINFO2DIR`).
+    #[inline]
+    pub fn reply_dir(&self) -> bool {
+        self.reply_dir
+    }
+    /// Remaining lifetime in seconds (`--ctexpire`,
+    /// [`ConntrackTable::remaining_secs`]).
+    #[inline]
+    pub fn expires_secs(&self) -> u32 {
+        self.table
+            .remaining_secs(self.handle, self.now)
+            .unwrap_or(0) as u32
+    }
+    /// One of the entry's tuples (`ct->tuplehash[dir].tuple`).
+    #[inline]
+    pub fn tuple(&self, dir: Dir) -> Option<Tuple> {
+        self.table.tuple(self.handle, dir)
+    }
+    /// Accounting (`nf_conn_acct_find`): packets and bytes of the original
+    /// and reply directions.
+    #[inline]
+    pub fn counters(&self) -> Option<[(u64, u64); 2]> {
+        Some([
+            self.table.counters(self.handle, Dir::Original)?,
+            self.table.counters(self.handle, Dir::Reply)?,
+        ])
+    }
 }
 
 /// The packet being filtered and its metadata (a slice of `sk_buff`):
@@ -312,7 +408,7 @@ pub struct CtView {
 /// # let meta = PacketMeta::parse(&data).unwrap();
 /// let mut pkt = PacketCtx {
 ///     family: Family::Ipv4, data: &mut data, meta, hook: Hook::LocalOut, in_dev: "", out_dev: "eth0",
-///     mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+///     mark: 0, now: Instant::ZERO, nf_trace: false, pkt_type: 4,
 ///     src_mac: None, sk_owner: None, csum_partial: false,
 /// };
 /// assert_eq!(run_table(table, &mut state, Hook::LocalOut, &mut pkt, &mut Bare, &mut NoTrace), Verdict::Accept);
@@ -334,8 +430,6 @@ pub struct PacketCtx<'a> {
     pub out_dev: &'a str,
     /// `skb->mark`.
     pub mark: u32,
-    /// Conntrack state.
-    pub ct: CtView,
     /// Now.
     pub now: Instant,
     /// Set by the TRACE target (`skb->nf_trace`).
@@ -381,7 +475,7 @@ pub struct PacketCtx<'a> {
 /// let meta = PacketMeta::parse(&data).unwrap();
 /// let mut pkt = PacketCtx {
 ///     family: Family::Ipv4, data: &mut data, meta, hook: Hook::LocalOut, in_dev: "", out_dev: "lo",
-///     mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+///     mark: 0, now: Instant::ZERO, nf_trace: false, pkt_type: 4,
 ///     src_mac: None, sk_owner: None, csum_partial: false,
 /// };
 /// assert_eq!(run_table(table, &mut state, Hook::LocalOut, &mut pkt, &mut Lab, &mut NoTrace), Verdict::Drop);
@@ -459,7 +553,7 @@ pub trait Env {
     /// # let meta = PacketMeta::parse(&data).unwrap();
     /// let mut pkt = PacketCtx {
     ///     family: Family::Ipv4, data: &mut data, meta, hook: Hook::LocalOut, in_dev: "", out_dev: "eth0",
-    ///     mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+    ///     mark: 0, now: Instant::ZERO, nf_trace: false, pkt_type: 4,
     ///     src_mac: None, sk_owner: None, csum_partial: false,
     /// };
     /// let mut st = state::MatchState::default();
@@ -474,25 +568,25 @@ pub trait Env {
         let _ = (st, key, pkt);
         0
     }
-    /// The packet's conntrack entry accounting (`nf_conn_acct_find`):
-    /// packets and bytes of the original and reply directions; `None`
-    /// without an entry or without accounting.
-    /// The default has no accounting.
+    /// The packet's conntrack reference, read on demand by `state`,
+    /// `conntrack`, `connmark`, `connbytes`. `None`: an environment
+    /// without connection tracking (e.g. a unit test), where every
+    /// conntrack match sees no state bits and no entry. The host answers
+    /// from its conntrack table ([`CtRef::new`]).
     ///
     /// ```
     /// # use nfsim::engine::*;
     /// # use nfsim::model::{Family, Hook, TableKind, Target};
-    /// # use nfsim::time::Instant;
-    /// # use nfsim::wire::{meta::PacketMeta, PacketBuilder};
     /// /// A world with no local addresses and no extension targets.
     /// struct Bare;
     /// impl Env for Bare {
     ///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 } // RTN_UNICAST
     ///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
     /// }
-    /// assert_eq!(Bare.ct_acct(), None);
+    /// assert!(Bare.ct().is_none());
     /// ```
-    fn ct_acct(&self) -> Option<[(u64, u64); 2]> {
+    #[inline]
+    fn ct(&self) -> Option<CtRef<'_>> {
         None
     }
     /// The kernel's tick rate (`HZ`).
@@ -595,7 +689,7 @@ pub trait Env {
     /// # let meta = PacketMeta::parse(&data).unwrap();
     /// let mut pkt = PacketCtx {
     ///     family: Family::Ipv4, data: &mut data, meta, hook: Hook::LocalOut, in_dev: "", out_dev: "eth0",
-    ///     mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+    ///     mark: 0, now: Instant::ZERO, nf_trace: false, pkt_type: 4,
     ///     src_mac: None, sk_owner: None, csum_partial: false,
     /// };
     /// let t = Target::Trace(Default::default());

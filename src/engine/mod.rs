@@ -18,7 +18,7 @@ pub mod state;
 pub mod walk;
 
 pub use ctx::{
-    CtView, Env, MatchResult, Mismatch, NoTrace, PacketCtx, TraceKind, TraceSink, Verdict,
+    CtEntry, CtRef, Env, MatchResult, Mismatch, NoTrace, PacketCtx, TraceKind, TraceSink, Verdict,
 };
 pub use program::{
     compile_table, Action, ChainId, CompileError, Program, RuleId, TableProgram, TableState,

@@ -173,7 +173,7 @@ fn skip_addr4(addr4: &[Addr4], from: u32, sd: u64) -> u32 {
 /// let mut walk = |in_dev, out_dev| {
 ///     let mut pkt = PacketCtx {
 ///         family: Family::Ipv4, data: &mut data, meta, hook: Hook::Forward, in_dev, out_dev,
-///         mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 0,
+///         mark: 0, now: Instant::ZERO, nf_trace: false, pkt_type: 0,
 ///         src_mac: None, sk_owner: None, csum_partial: false,
 ///     };
 ///     run_table(table, &mut state, Hook::Forward, &mut pkt, &mut Bare, &mut NoTrace)
@@ -258,7 +258,7 @@ pub fn run_table<E: Env, S: TraceSink>(
                             r.num,
                             Mismatch::Match {
                                 index: k,
-                                option: super::eval::failed_option(m, pkt),
+                                option: super::eval::failed_option(m, pkt, env),
                             },
                         );
                     }
@@ -348,7 +348,7 @@ pub fn run_table<E: Env, S: TraceSink>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::ctx::{CtView, TraceSink};
+    use crate::engine::ctx::TraceSink;
     use crate::engine::program::Program;
     use crate::model::{TableKind, Target};
     use crate::syntax::{parse_restore, RestoreOptions};
@@ -456,7 +456,7 @@ mod tests {
                 let mut pkt = PacketCtx {
                     family: Family::Ipv4, data: &mut d, meta, hook: Hook::LocalOut,
                     in_dev: "", out_dev: if out1 { "eth1" } else { "eth0" }, mark: 0,
-                    ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+                    now: Instant::ZERO, nf_trace: false, pkt_type: 4,
                     src_mac: None, sk_owner: None, csum_partial: false,
                 };
                 let v = if explain {

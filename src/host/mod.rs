@@ -590,24 +590,48 @@ pub fn ruleset_needs_conntrack(rs: &Ruleset) -> bool {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Host {
+    /// Devices, routes, sysctls and the transmit queue: what targets and
+    /// the stack's answers use, borrowed as one beside the rules and
+    /// conntrack (smoltcp's `Interface` / `InterfaceInner` split).
+    pub(crate) stack: StackCtx,
+    pub(crate) v4: FamilyState,
+    pub(crate) v6: FamilyState,
+    pub(crate) ct: ConntrackTable,
+    pub(crate) sender_owner: Option<(u32, u32)>,
+    pub(crate) defrag: frag::Defrag,
+    pub(crate) frag_scratch: Vec<u8>,
+    pub(crate) pending_discard: Vec<crate::conntrack::CtHandle>,
+    /// Tables of stateful matches (`connlimit` lists).
+    pub(crate) shared: crate::engine::shared::SharedTables,
+    /// The latest instant given to [`Host::receive`] or [`Host::send`]:
+    /// the host's clock never goes backwards (see [`Host::receive`]).
+    pub(crate) clock: Instant,
+}
+
+/// The host around netfilter (smoltcp's `InterfaceInner`): devices, both
+/// FIBs and the sysctls the path reads (`conf`, fixed once the host is
+/// built), the RNG, the ICMP error rate limits and the transmit queue
+/// (`io`, changed by packets). The environment a table walk calls back
+/// into (`targets::HostEnv`) borrows `conf` shared, so the packet's device
+/// names can point into it, and `io` exclusively, beside the conntrack
+/// table and the stateful match tables.
+#[derive(Debug, Clone)]
+pub(crate) struct StackCtx {
+    pub(crate) conf: StackConf,
+    pub(crate) io: StackIo,
+}
+
+/// What the path reads of the host: devices, routes, sysctls.
+#[derive(Debug, Clone)]
+pub(crate) struct StackConf {
     pub(crate) devs: Vec<Device>,
     /// `net.ipv4.conf.<dev>.route_localnet` per device (index as `devs`),
     /// `all` folded in (`IN_DEV_NET_ROUTE_LOCALNET` is an OR of both).
     pub(crate) route_localnet: Vec<bool>,
     pub(crate) fib4: Fib,
     pub(crate) fib6: Fib,
-    pub(crate) v4: FamilyState,
-    pub(crate) v6: FamilyState,
-    pub(crate) ct: ConntrackTable,
-    pub(crate) rng: SplitMix64,
+    /// `CONFIG_HZ`.
     pub(crate) hz: u32,
-    pub(crate) sender_owner: Option<(u32, u32)>,
-    pub(crate) icmp_limit: stack::IcmpLimiter,
-    pub(crate) defrag: frag::Defrag,
-    pub(crate) frag_scratch: Vec<u8>,
-    pub(crate) pending_discard: Vec<crate::conntrack::CtHandle>,
-    /// Tables of stateful matches (`connlimit` lists).
-    pub(crate) shared: crate::engine::shared::SharedTables,
     /// `net.ipv4.conf.all.rp_filter`.
     pub(crate) rp_all: u8,
     /// `net.ipv4.conf.<dev>.rp_filter` by device index (0 is `lo`).
@@ -617,11 +641,32 @@ pub struct Host {
     /// include/linux/inetdevice.h; checked on 6.18: a device set to 0
     /// still sends redirects while `all` is 1).
     pub(crate) tx_redirects: Vec<bool>,
+}
+
+/// What packets change in the host outside netfilter.
+#[derive(Debug, Clone)]
+pub(crate) struct StackIo {
+    pub(crate) rng: SplitMix64,
+    pub(crate) icmp_limit: stack::IcmpLimiter,
     /// Packets waiting for their turn through the hooks.
     pub(crate) queue: txq::TxQueue,
-    /// The latest instant given to [`Host::receive`] or [`Host::send`]:
-    /// the host's clock never goes backwards (see [`Host::receive`]).
-    pub(crate) clock: Instant,
+}
+
+impl StackConf {
+    /// The FIB of a family.
+    #[inline]
+    pub(crate) fn fib(&self, family: Family) -> &Fib {
+        match family {
+            Family::Ipv4 => &self.fib4,
+            Family::Ipv6 => &self.fib6,
+        }
+    }
+
+    /// `IN_DEV_RPFILTER` of device `dev`: the larger of
+    /// `net.ipv4.conf.all.rp_filter` and the device's own value.
+    pub(crate) fn rp_filter_of(&self, dev: usize) -> u8 {
+        self.rp_all.max(self.rp_dev.get(dev).copied().unwrap_or(0))
+    }
 }
 
 /// `recent_mt_check` / `hashlimit_mt_check` of every rule, in program
@@ -1124,33 +1169,33 @@ impl Host {
         register_shared(&mut fam4, &mut shared, Family::Ipv4, cfg.hz)?;
         register_shared(&mut fam6, &mut shared, Family::Ipv6, cfg.hz)?;
         Ok(Host {
-            devs,
-            route_localnet,
-            fib4,
-            fib6,
+            stack: StackCtx {
+                conf: StackConf {
+                    devs,
+                    route_localnet,
+                    fib4,
+                    fib6,
+                    hz: cfg.hz,
+                    rp_all,
+                    rp_dev,
+                    tx_redirects,
+                },
+                io: StackIo {
+                    rng: SplitMix64::new(cfg.seed),
+                    icmp_limit,
+                    queue: txq::TxQueue::default(),
+                },
+            },
             v4: fam4,
             v6: fam6,
             ct,
-            rng: SplitMix64::new(cfg.seed),
-            hz: cfg.hz,
             sender_owner: cfg.sender_owner,
-            icmp_limit,
             defrag,
             frag_scratch: Vec::with_capacity(2048),
             pending_discard: Vec::with_capacity(8),
             shared,
-            rp_all,
-            rp_dev,
-            tx_redirects,
-            queue: txq::TxQueue::default(),
             clock: Instant::ZERO,
         })
-    }
-
-    /// `IN_DEV_RPFILTER` of device `dev`: the larger of
-    /// `net.ipv4.conf.all.rp_filter` and the device's own value.
-    pub(crate) fn rp_filter_of(&self, dev: usize) -> u8 {
-        self.rp_all.max(self.rp_dev.get(dev).copied().unwrap_or(0))
     }
 
     /// Name of device `i` (0 is `lo`).
@@ -1162,7 +1207,7 @@ impl Host {
     /// assert_eq!((host.device(0), host.device(1), host.device(2)), (Some("lo"), Some("eth0"), None));
     /// ```
     pub fn device(&self, i: usize) -> Option<&str> {
-        self.devs.get(i).map(|d| d.name.as_str())
+        self.stack.conf.devs.get(i).map(|d| d.name.as_str())
     }
 
     /// Index of the device with this name.
@@ -1174,7 +1219,7 @@ impl Host {
     /// assert_eq!((host.device_index("eth0"), host.device_index("eth9")), (Some(1), None));
     /// ```
     pub fn device_index(&self, name: &str) -> Option<usize> {
-        self.devs.iter().position(|d| d.name == name)
+        self.stack.conf.devs.iter().position(|d| d.name == name)
     }
     /// What `nfacct list` would print now: one line per nfacct object
     /// ([`HostConfig::nfacct`]), in creation order, with the packets and

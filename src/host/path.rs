@@ -5,38 +5,17 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::route::RouteKind;
+use super::route::{packet_addrs as addrs, RouteKind};
 use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
 use super::{Disposition, DropReason, FamilyState, Host, Outcome};
 use crate::conntrack::{CtSlot, CtVerdict, ManipType, NatAction};
-use crate::engine::{run_table, CtView, PacketCtx, TraceSink, Verdict};
+use crate::engine::{run_table, PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
 use crate::time::Instant;
 use crate::wire::checksum::nf_checksum_ok;
 use crate::wire::meta::PacketMeta;
 use crate::wire::{ipv4, ipv6, IpProtocol};
-
-fn addrs(family: Family, buf: &[u8]) -> (IpAddr, IpAddr) {
-    match family {
-        Family::Ipv4 => {
-            let g = |o: usize| -> [u8; 4] {
-                buf.get(o..o + 4)
-                    .and_then(|s| s.try_into().ok())
-                    .unwrap_or([0; 4])
-            };
-            (Ipv4Addr::from(g(12)).into(), Ipv4Addr::from(g(16)).into())
-        }
-        Family::Ipv6 => {
-            let g = |o: usize| -> [u8; 16] {
-                buf.get(o..o + 16)
-                    .and_then(|s| s.try_into().ok())
-                    .unwrap_or([0; 16])
-            };
-            (Ipv6Addr::from(g(8)).into(), Ipv6Addr::from(g(24)).into())
-        }
-    }
-}
 
 /// Where a packet's processing stands.
 struct Pkt<'a> {
@@ -73,6 +52,36 @@ struct Pkt<'a> {
     rr_needaddr: bool,
     /// See [`Job::primary`].
     primary: bool,
+}
+
+impl<'a> Pkt<'a> {
+    /// A packet entering the path: no devices, owner or reassembly yet.
+    fn new(
+        family: Family,
+        buf: &'a mut Vec<u8>,
+        meta: PacketMeta,
+        (slot, mark): (Option<CtSlot>, u32),
+        (csum_partial, primary): (bool, bool),
+    ) -> Self {
+        Pkt {
+            family,
+            buf,
+            meta,
+            in_dev: 0,
+            out_dev: None,
+            slot,
+            mark,
+            received: false,
+            owner: None,
+            frag_max_size: 0,
+            csum_sw: None,
+            frag_list: false,
+            mcast: false,
+            csum_partial,
+            rr_needaddr: false,
+            primary,
+        }
+    }
 }
 
 /// Records what became of the caller's packet (packets it caused, such as
@@ -159,10 +168,7 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
-        out.clear();
-        let now = self.tick(now);
-        self.queue.push(pkt, JobKind::Rx(dev), None, mark).primary = true;
-        self.run_queue(now, out, sink);
+        self.run_primary(pkt, (JobKind::Rx(dev), None, mark, false), now, out, sink);
     }
 
     /// The host sends a packet through a raw `IPPROTO_RAW` socket with the IP
@@ -220,12 +226,7 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
-        out.clear();
-        let now = self.tick(now);
-        let job = self.queue.push(pkt, JobKind::Tx, None, mark);
-        job.hdrincl = true;
-        job.primary = true;
-        self.run_queue(now, out, sink);
+        self.run_primary(pkt, (JobKind::Tx, None, mark, true), now, out, sink);
     }
 
     /// A packet the host's own stack built (a socket's segment, not a raw
@@ -241,12 +242,7 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
-        let keep = out.keep_delivered;
-        out.clear();
-        out.keep_delivered = keep;
-        let now = self.tick(now);
-        self.queue.push(pkt, JobKind::Tx, slot, 0).primary = true;
-        self.run_queue(now, out, sink);
+        self.run_primary(pkt, (JobKind::Tx, slot, 0, false), now, out, sink);
     }
 
     /// The stack's answer to a packet delivered through a device where no
@@ -261,29 +257,48 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) {
-        let keep = out.keep_delivered;
+        // Outcome::clear keeps `keep_delivered`.
         out.clear();
-        out.keep_delivered = keep;
         let now = self.tick(now);
         let Some(family) = Family::of_packet(pkt) else {
             return;
         };
-        super::stack::answer(self, family, pkt, slot, Some(now));
+        super::stack::answer(&mut self.stack, family, pkt, slot, Some(now));
+        self.run_queue(now, out, sink);
+    }
+
+    /// The caller's packet (`kind`, conntrack slot, `skb->mark`, raw
+    /// socket header): the outcome starts empty (`keep_delivered` stays),
+    /// the clock ticks, the packet is the queue's primary job and the queue
+    /// runs.
+    fn run_primary<S: TraceSink>(
+        &mut self,
+        pkt: &[u8],
+        (kind, slot, mark, hdrincl): (JobKind, Option<CtSlot>, u32, bool),
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) {
+        out.clear();
+        let now = self.tick(now);
+        let job = self.stack.io.queue.push(pkt, kind, slot, mark);
+        job.hdrincl = hdrincl;
+        job.primary = true;
         self.run_queue(now, out, sink);
     }
 
     fn run_queue<S: TraceSink>(&mut self, now: Instant, out: &mut Outcome, sink: &mut S) {
         let mut budget = 64;
-        while let Some(job) = self.queue.pop_front() {
+        while let Some(job) = self.stack.io.queue.pop_front() {
             budget -= 1;
             if budget == 0 {
                 // A loop of generated packets: the kernel would not do this;
                 // stop rather than spin.
                 // Buffers go back to the pool (clearing the queue would free
                 // them and the next packets would allocate afresh).
-                self.queue.give_buf(job.buf);
-                while let Some(j) = self.queue.pop_front() {
-                    self.queue.give_buf(j.buf);
+                self.stack.io.queue.give_buf(job.buf);
+                while let Some(j) = self.stack.io.queue.pop_front() {
+                    self.stack.io.queue.give_buf(j.buf);
                 }
                 break;
             }
@@ -327,7 +342,7 @@ impl Host {
                     sink,
                 ),
             }
-            self.queue.give_buf(buf);
+            self.stack.io.queue.give_buf(buf);
         }
         while let Some(h) = self.pending_discard.pop() {
             self.ct.discard_unconfirmed(h);
@@ -339,42 +354,6 @@ impl Host {
             Family::Ipv4 => &mut self.v4,
             Family::Ipv6 => &mut self.v6,
         }
-    }
-
-    fn ct_view(&self, slot: Option<CtSlot>, now: Instant) -> CtView {
-        let Some(slot) = slot else {
-            return CtView {
-                state: crate::nf::CtStates::INVALID,
-                ..CtView::default()
-            };
-        };
-        let mut v = CtView {
-            state: self.ct.state_bits(slot),
-            ..CtView::default()
-        };
-        if let Some(h) = slot.handle() {
-            v.has_entry = true;
-            v.status = self.ct.status(h).map(|s| s.bits()).unwrap_or(0);
-            v.mark = self.ct.mark(h).unwrap_or(0);
-            v.reply_dir = slot
-                .info()
-                .is_some_and(|i| i.dir() == crate::conntrack::Dir::Reply);
-            v.expires_secs = self.ct.remaining_secs(h, now).unwrap_or(0) as u32;
-            if let Some(t) = self.ct.tuple(h, crate::conntrack::Dir::Original) {
-                v.l4proto = t.proto;
-                v.orig_src = t.src;
-                v.orig_dst = t.dst;
-                v.orig_sport = t.src_u;
-                v.orig_dport = t.dst_u;
-            }
-            if let Some(t) = self.ct.tuple(h, crate::conntrack::Dir::Reply) {
-                v.repl_src = t.src;
-                v.repl_dst = t.dst;
-                v.repl_sport = t.src_u;
-                v.repl_dport = t.dst_u;
-            }
-        }
-        v
     }
 
     /// Runs one table's chain for a hook on the packet.
@@ -389,24 +368,9 @@ impl Host {
         sink: &mut S,
     ) -> Verdict {
         let family = p.family;
-        let ct = self.ct_view(p.slot, now);
-        let Host {
-            v4,
-            v6,
-            ct: cttab,
-            devs,
-            fib4,
-            fib6,
-            rng,
-            queue,
-            icmp_limit,
-            hz,
-            shared,
-            ..
-        } = self;
         let fam = match family {
-            Family::Ipv4 => v4,
-            Family::Ipv6 => v6,
+            Family::Ipv4 => &mut self.v4,
+            Family::Ipv6 => &mut self.v6,
         };
         let (Some(prog), Some(state)) = (
             fam.prog.tables[kind as usize].as_ref(),
@@ -414,29 +378,13 @@ impl Host {
         ) else {
             return Verdict::Accept;
         };
+        let devs = &self.stack.conf.devs;
         let in_dev = if matches!(hook, Hook::LocalOut | Hook::PostRouting) && !p.received {
             ""
         } else {
             devs[p.in_dev].name.as_str()
         };
         let out_dev = p.out_dev.map(|d| devs[d].name.as_str()).unwrap_or("");
-        let mut env = HostEnv {
-            ct: cttab,
-            slot: &mut p.slot,
-            fib: if family == Family::Ipv4 { fib4 } else { fib6 },
-            devs,
-            rng,
-            out,
-            queue,
-            now,
-            shared,
-            hook,
-            in_dev_idx: p.in_dev,
-            received: p.received,
-            family,
-            icmp_limit,
-            hz: *hz,
-        };
         let mut ctx = PacketCtx {
             family,
             data: &mut *p.buf,
@@ -445,7 +393,6 @@ impl Host {
             in_dev,
             out_dev,
             mark: p.mark,
-            ct,
             now,
             nf_trace: true,
             pkt_type: 0,
@@ -456,6 +403,19 @@ impl Host {
             },
             sk_owner: p.owner,
             csum_partial: p.csum_partial,
+        };
+        let mut env = HostEnv {
+            conf: &self.stack.conf,
+            io: &mut self.stack.io,
+            ct: &mut self.ct,
+            shared: &mut self.shared,
+            slot: &mut p.slot,
+            out,
+            now,
+            hook,
+            family,
+            in_dev_idx: p.in_dev,
+            received: p.received,
         };
         let v = run_table(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
@@ -525,7 +485,9 @@ impl Host {
                 }
                 if let Some(h) = p.slot.and_then(|s| s.handle()) {
                     if !self.ct.nat_initialized(h, ManipType::of_hook(hook))
-                        && self.ct.alloc_null_binding(h, hook, &mut self.rng, now)
+                        && self
+                            .ct
+                            .alloc_null_binding(h, hook, &mut self.stack.io.rng, now)
                             == CtVerdict::Drop
                     {
                         settle(p, out, dropped_by(DropReason::Nat));
@@ -576,6 +538,63 @@ impl Host {
         if let Some(h) = p.slot.and_then(|s| s.handle()) {
             self.pending_discard.push(h);
         }
+    }
+
+    /// The first hook functions of PREROUTING and LOCAL_OUT alike:
+    /// `nf_defrag_ipv4` / `nf_defrag_ipv6` (priority -400) when conntrack is
+    /// on (packets looped back, already tracked, are left alone), the raw
+    /// table (-300), `nf_conntrack_in` (-200). `Stop`: the packet ended
+    /// here, its fate recorded.
+    fn defrag_raw_conntrack<S: TraceSink>(
+        &mut self,
+        hook: Hook,
+        p: &mut Pkt<'_>,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) -> Step {
+        if p.slot.is_none() && self.fam(p.family).ct {
+            let user = if hook == Hook::PreRouting {
+                super::frag::DefragUser::ConntrackIn
+            } else {
+                super::frag::DefragUser::ConntrackOut
+            };
+            if let Err(d) = self.gather(p, user, now) {
+                settle(p, out, d);
+                return Step::Stop;
+            }
+        }
+        if let Step::Stop = self.hook_tables(hook, &[TableKind::Raw], p, now, out, sink) {
+            self.dropped(p);
+            return Step::Stop;
+        }
+        if let Err(r) = self.conntrack_in(p, hook, now) {
+            self.drop_for(p, out, r);
+            return Step::Stop;
+        }
+        Step::Continue
+    }
+
+    /// PREROUTING's and POSTROUTING's mangle table (priority -150,
+    /// `NF_IP_PRI_MANGLE`) and then NAT (-100 DNAT / 100 SNAT). `Stop`: the
+    /// packet was dropped.
+    fn mangle_nat<S: TraceSink>(
+        &mut self,
+        hook: Hook,
+        p: &mut Pkt<'_>,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) -> Step {
+        if let Step::Stop = self.hook_tables(hook, &[TableKind::Mangle], p, now, out, sink) {
+            self.dropped(p);
+            return Step::Stop;
+        }
+        if let Step::Stop = self.nat(hook, p, now, out, sink) {
+            self.dropped(p);
+            return Step::Stop;
+        }
+        Step::Continue
     }
 
     fn hook_tables<S: TraceSink>(
@@ -634,64 +653,29 @@ impl Host {
             }
             return;
         };
-        let mut p = Pkt {
-            family,
-            buf,
-            meta,
-            in_dev: dev,
-            out_dev: None,
-            slot,
-            mark,
-            // A looped broadcast has no hard header (LOG prints `MAC= `).
-            received: !looped,
-            owner: None,
-            frag_max_size: 0,
-            frag_list: false,
-            csum_sw: None,
-            mcast: false,
-            // loopback_xmit keeps skb->ip_summed: a CHECKSUM_PARTIAL packet
-            // sent to the host itself is still one when it comes back in.
-            csum_partial,
-            rr_needaddr: false,
-            primary,
-        };
-        // nf_defrag_ipv4 / nf_defrag_ipv6 (priority -400) when conntrack is on;
-        // looped-back packets (already tracked) are left alone.
-        if p.slot.is_none() && self.fam(family).ct {
-            if let Err(d) = self.gather(&mut p, super::frag::DefragUser::ConntrackIn, now) {
-                return settle(&p, out, d);
-            }
-        }
+        // loopback_xmit keeps skb->ip_summed: a CHECKSUM_PARTIAL packet
+        // sent to the host itself is still one when it comes back in.
+        let mut p = Pkt::new(family, buf, meta, (slot, mark), (csum_partial, primary));
+        p.in_dev = dev;
+        // A looped broadcast has no hard header (LOG prints `MAC= `).
+        p.received = !looped;
         // PREROUTING
-        if let Step::Stop =
-            self.hook_tables(Hook::PreRouting, &[TableKind::Raw], &mut p, now, out, sink)
-        {
-            return self.dropped(&p);
+        if let Step::Stop = self.defrag_raw_conntrack(Hook::PreRouting, &mut p, now, out, sink) {
+            return;
         }
-        if let Err(r) = self.conntrack_in(&mut p, Hook::PreRouting, now) {
-            return self.drop_for(&p, out, r);
-        }
-        if let Step::Stop = self.hook_tables(
-            Hook::PreRouting,
-            &[TableKind::Mangle],
-            &mut p,
-            now,
-            out,
-            sink,
-        ) {
-            return self.dropped(&p);
-        }
-        if let Step::Stop = self.nat(Hook::PreRouting, &mut p, now, out, sink) {
-            return self.dropped(&p);
+        if let Step::Stop = self.mangle_nat(Hook::PreRouting, &mut p, now, out, sink) {
+            return;
         }
         // Routing decision (ip_route_input_noref / ip6_route_input).
         let (src, dst) = addrs(family, p.buf);
-        let fib = if family == Family::Ipv4 {
-            &self.fib4
-        } else {
-            &self.fib6
-        };
-        let localnet = self.route_localnet.get(dev).copied().unwrap_or(false);
+        let fib = self.stack.conf.fib(family);
+        let localnet = self
+            .stack
+            .conf
+            .route_localnet
+            .get(dev)
+            .copied()
+            .unwrap_or(false);
         if !on_lo && !looped && martian(family, src, dst, fib, localnet) {
             return self.drop_for(&p, out, DropReason::Martian);
         }
@@ -718,7 +702,7 @@ impl Host {
                     None
                 }
             } else {
-                self.fib6.lookup(dst)
+                self.stack.conf.fib6.lookup(dst)
             }
         } else if let IpAddr::V4(d) = dst {
             // ip_route_input_mc: only the all-hosts group is joined; no
@@ -749,11 +733,13 @@ impl Host {
         {
             let spec_dst = match (route, dst) {
                 (Some(RouteKind::Local), IpAddr::V4(d)) => Some(d),
-                _ => match self.fib4.lookup(src) {
-                    Some(RouteKind::Unicast { dev, .. }) => match self.fib4.source_on(dev, false) {
-                        Some(IpAddr::V4(a)) => Some(a),
-                        _ => None,
-                    },
+                _ => match self.stack.conf.fib4.lookup(src) {
+                    Some(RouteKind::Unicast { dev, .. }) => {
+                        match self.stack.conf.fib4.source_on(dev, false) {
+                            Some(IpAddr::V4(a)) => Some(a),
+                            _ => None,
+                        }
+                    }
                     _ => None,
                 },
             };
@@ -775,8 +761,8 @@ impl Host {
                 Some(RouteKind::Unicast { .. }) => self.fam(family).forward,
                 None => false,
             };
-            let rpf = self.rp_filter_of(p.in_dev);
-            if validated && !rp_filter_ok(rpf, src, p.in_dev, &self.fib4) {
+            let rpf = self.stack.conf.rp_filter_of(p.in_dev);
+            if validated && !rp_filter_ok(rpf, src, p.in_dev, &self.stack.conf.fib4) {
                 return self.drop_for(&p, out, DropReason::RpFilter);
             }
         }
@@ -790,7 +776,7 @@ impl Host {
             // "no route" (IPv4 only on a forwarding device).
             None if !on_lo && !p.mcast && !dst_is_multicast(dst) => {
                 if family == Family::Ipv6 || self.fam(family).forward {
-                    super::stack::no_route(self, family, p.buf, p.slot, now);
+                    super::stack::no_route(&mut self.stack, family, p.buf, p.slot, now);
                 }
                 self.drop_for(&p, out, DropReason::NoRoute)
             }
@@ -872,7 +858,7 @@ impl Host {
             // IPv4 `lo` has disable_policy=1: the XFRM block does not apply and
             // the host stack answers (closed ports, echo). IPv6 has no such
             // exemption (recorded: packets to ::1 count as local).
-            super::stack::answer(self, p.family, p.buf, p.slot, None);
+            super::stack::answer(&mut self.stack, p.family, p.buf, p.slot, None);
         } else {
             out.local = true;
             out.keep(p.buf, p.slot);
@@ -893,7 +879,7 @@ impl Host {
             Family::Ipv6 => p.buf.get(7).copied().unwrap_or(0),
         };
         if ttl <= 1 {
-            super::stack::time_exceeded(self, p.family, p.buf, p.slot, now);
+            super::stack::time_exceeded(&mut self.stack, p.family, p.buf, p.slot, now);
             return self.drop_for(&p, out, DropReason::TtlExceeded);
         }
         // ip6_forward (net/ipv6/ip6_output.c), when the packet does not leave
@@ -911,6 +897,8 @@ impl Host {
                 let link_local = s.segments()[0] & 0xffc0 == 0xfe80;
                 if link_local
                     && self
+                        .stack
+                        .conf
                         .fib6
                         .connected
                         .iter()
@@ -945,36 +933,44 @@ impl Host {
         if p.family == Family::Ipv4
             && p.in_dev == odev
             && odev != 0
-            && self.tx_redirects.get(odev).copied().unwrap_or(true)
+            && self
+                .stack
+                .conf
+                .tx_redirects
+                .get(odev)
+                .copied()
+                .unwrap_or(true)
         {
             let (src, dst) = addrs(Family::Ipv4, p.buf);
             if self
+                .stack
+                .conf
                 .fib4
                 .connected
                 .iter()
                 .any(|(n, d)| *d == odev && n.contains(&src))
             {
-                let gw = match self.fib4.lookup(dst) {
+                let gw = match self.stack.conf.fib4.lookup(dst) {
                     Some(RouteKind::Unicast {
                         via: Some(IpAddr::V4(g)),
                         ..
                     }) => g,
                     _ => Ipv4Addr::UNSPECIFIED,
                 };
-                let before = self.queue.len();
-                super::stack::redirect(self, p.buf, src, gw, odev, p.slot, now);
+                let before = self.stack.io.queue.len();
+                super::stack::redirect(&mut self.stack, p.buf, src, gw, odev, p.slot, now);
                 // icmp_send runs inside ip_forward: the redirect takes its
                 // OUTPUT path before this packet reaches FORWARD.
-                if self.queue.len() > before {
+                if self.stack.io.queue.len() > before {
                     if let Some(Job {
                         mut buf,
                         slot,
                         mark,
                         ..
-                    }) = self.queue.pop_back()
+                    }) = self.stack.io.queue.pop_back()
                     {
                         self.tx(&mut buf, slot, mark, (false, false, false), now, out, sink);
-                        self.queue.give_buf(buf);
+                        self.stack.io.queue.give_buf(buf);
                     }
                 }
             }
@@ -985,7 +981,7 @@ impl Host {
             return self.dropped(&p);
         }
         if p.family == Family::Ipv4 {
-            let src = match self.fib4.source_on(odev, false) {
+            let src = match self.stack.conf.fib4.source_on(odev, false) {
                 Some(IpAddr::V4(a)) => Some(a),
                 _ => None,
             };
@@ -1003,18 +999,8 @@ impl Host {
         sink: &mut S,
     ) {
         p.out_dev = Some(odev);
-        if let Step::Stop = self.hook_tables(
-            Hook::PostRouting,
-            &[TableKind::Mangle],
-            &mut p,
-            now,
-            out,
-            sink,
-        ) {
-            return self.dropped(&p);
-        }
-        if let Step::Stop = self.nat(Hook::PostRouting, &mut p, now, out, sink) {
-            return self.dropped(&p);
+        if let Step::Stop = self.mangle_nat(Hook::PostRouting, &mut p, now, out, sink) {
+            return;
         }
         if let Step::Stop = self.confirm(&p, now, out) {
             return;
@@ -1027,17 +1013,23 @@ impl Host {
             // eth0 with `MAC= `). The clone's own POSTROUTING pass is not
             // traced separately.
             let (_, dst) = addrs(Family::Ipv4, p.buf);
-            if self.fib4.is_broadcast(dst) {
-                let job = self
-                    .queue
-                    .push(p.buf, JobKind::LoopedBroadcast(odev), p.slot, p.mark);
+            if self.stack.conf.fib4.is_broadcast(dst) {
+                let job =
+                    self.stack
+                        .io
+                        .queue
+                        .push(p.buf, JobKind::LoopedBroadcast(odev), p.slot, p.mark);
                 job.csum_partial = p.csum_partial;
             }
         }
         if odev == 0 {
             // loopback_xmit: back in through lo, keeping conntrack, mark and
             // ip_summed.
-            let job = self.queue.push(p.buf, JobKind::Rx(0), p.slot, p.mark);
+            let job = self
+                .stack
+                .io
+                .queue
+                .push(p.buf, JobKind::Rx(0), p.slot, p.mark);
             job.csum_partial = p.csum_partial;
             job.primary = p.primary;
         } else if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
@@ -1085,17 +1077,13 @@ impl Host {
             return no_route(out, DropReason::Malformed);
         };
         if hdrincl {
-            raw_hdrinc_fixup(family, buf, &mut self.rng);
+            raw_hdrinc_fixup(family, buf, &mut self.stack.io.rng);
         }
         let Ok(meta) = PacketMeta::parse(buf) else {
             return no_route(out, DropReason::Malformed);
         };
         let (_, dst) = addrs(family, buf);
-        let fib = if family == Family::Ipv4 {
-            &self.fib4
-        } else {
-            &self.fib6
-        };
+        let fib = self.stack.conf.fib(family);
         let odev = match fib.lookup(dst) {
             Some(RouteKind::Local) => 0,
             Some(RouteKind::Unicast { dev, .. }) => dev,
@@ -1109,37 +1097,11 @@ impl Host {
             },
             None => return no_route(out, DropReason::NoRoute),
         };
-        let mut p = Pkt {
-            family,
-            buf,
-            meta,
-            in_dev: 0,
-            out_dev: Some(odev),
-            slot,
-            mark,
-            received: false,
-            owner: if hdrincl { self.sender_owner } else { None },
-            frag_max_size: 0,
-            frag_list: false,
-            csum_sw: None,
-            mcast: false,
-            csum_partial,
-            rr_needaddr: false,
-            primary,
-        };
-        // nf_defrag at LOCAL_OUT (priority -400) when conntrack is on.
-        if p.slot.is_none() && self.fam(family).ct {
-            if let Err(d) = self.gather(&mut p, super::frag::DefragUser::ConntrackOut, now) {
-                return settle(&p, out, d);
-            }
-        }
-        if let Step::Stop =
-            self.hook_tables(Hook::LocalOut, &[TableKind::Raw], &mut p, now, out, sink)
-        {
-            return self.dropped(&p);
-        }
-        if let Err(r) = self.conntrack_in(&mut p, Hook::LocalOut, now) {
-            return self.drop_for(&p, out, r);
+        let mut p = Pkt::new(family, buf, meta, (slot, mark), (csum_partial, primary));
+        p.out_dev = Some(odev);
+        p.owner = if hdrincl { self.sender_owner } else { None };
+        if let Step::Stop = self.defrag_raw_conntrack(Hook::LocalOut, &mut p, now, out, sink) {
+            return;
         }
         if let Step::Stop =
             self.hook_tables(Hook::LocalOut, &[TableKind::Mangle], &mut p, now, out, sink)
@@ -1163,11 +1125,7 @@ impl Host {
         let (src2, dst2) = addrs(family, p.buf);
         let mut odev = odev;
         if dst2 != dst {
-            let fib = if family == Family::Ipv4 {
-                &self.fib4
-            } else {
-                &self.fib6
-            };
+            let fib = self.stack.conf.fib(family);
             odev = match fib.lookup(dst2) {
                 Some(RouteKind::Local) => 0,
                 Some(RouteKind::Unicast { dev, .. }) => dev,
@@ -1179,7 +1137,13 @@ impl Host {
             if let IpAddr::V4(s) = src2 {
                 if s.is_loopback()
                     && odev != 0
-                    && !self.route_localnet.get(odev).copied().unwrap_or(false)
+                    && !self
+                        .stack
+                        .conf
+                        .route_localnet
+                        .get(odev)
+                        .copied()
+                        .unwrap_or(false)
                 {
                     return self.drop_for(&p, out, DropReason::LoopbackSource);
                 }
@@ -1914,11 +1878,15 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            (h.rp_filter_of(0), h.rp_filter_of(1), h.rp_filter_of(2)),
+            (
+                h.stack.conf.rp_filter_of(0),
+                h.stack.conf.rp_filter_of(1),
+                h.stack.conf.rp_filter_of(2)
+            ),
             (1, 1, 2)
         );
         // IN_DEV_ORCONF; lo existed before `default` changed.
-        assert_eq!(h.tx_redirects, [true, true, false]);
+        assert_eq!(h.stack.conf.tx_redirects, [true, true, false]);
         assert!(build(&[("net.ipv4.conf.eth9.rp_filter", 1)]).is_err());
         assert!(build(&[("net.ipv4.conf.all.rp_filter", 3)]).is_err());
     }

@@ -2,7 +2,7 @@
 //! (`fib_lookup` with the local, broadcast and main tables, longest prefix
 //! first).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use ipnet::IpNet;
 
@@ -180,4 +180,35 @@ impl Fib {
             .find(|(a, d)| *d == dev && a.is_ipv6() == v6)
             .map(|(a, _)| *a)
     }
+}
+
+/// The source (`dst` false) or destination address of an IP packet
+/// (`ip_hdr(skb)->saddr` / `->daddr`, `ipv6_hdr(skb)`), `None` when the
+/// header is cut short.
+pub(crate) fn addr_of(family: crate::model::Family, data: &[u8], dst: bool) -> Option<IpAddr> {
+    match family {
+        crate::model::Family::Ipv4 => {
+            let at = if dst { 16 } else { 12 };
+            let b: [u8; 4] = data.get(at..at + 4)?.try_into().ok()?;
+            Some(IpAddr::V4(Ipv4Addr::from(b)))
+        }
+        crate::model::Family::Ipv6 => {
+            let at = if dst { 24 } else { 8 };
+            let b: [u8; 16] = data.get(at..at + 16)?.try_into().ok()?;
+            Some(IpAddr::V6(Ipv6Addr::from(b)))
+        }
+    }
+}
+
+/// The packet's source and destination (the unspecified address for a
+/// header cut short).
+pub(crate) fn packet_addrs(family: crate::model::Family, buf: &[u8]) -> (IpAddr, IpAddr) {
+    let none = match family {
+        crate::model::Family::Ipv4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        crate::model::Family::Ipv6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
+    };
+    (
+        addr_of(family, buf, false).unwrap_or(none),
+        addr_of(family, buf, true).unwrap_or(none),
+    )
 }

@@ -9,7 +9,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::route::{Fib, RouteKind};
 use super::txq::JobKind;
-use super::Host;
+use super::{StackConf, StackCtx, StackIo};
 use crate::conntrack::CtSlot;
 use crate::model::Family;
 use crate::time::Instant;
@@ -21,8 +21,32 @@ use crate::wire::{icmp::IcmpType, icmpv6::Icmpv6Type, rd_u8};
 /// `sysctl_ip_default_ttl` / IPv6 default hop limit.
 const DEFAULT_TTL: u8 = 64;
 
-fn push_tx(host: &mut Host, data: &[u8], slot: Option<CtSlot>) {
-    host.queue.push(data, JobKind::Tx, slot, 0);
+fn push_tx(stack: &mut StackCtx, data: &[u8], slot: Option<CtSlot>) {
+    stack.io.queue.push(data, JobKind::Tx, slot, 0);
+}
+
+/// The slot of an ICMP error about a packet in `slot` (`icmp_glue_bits` /
+/// `nf_ct_attach`): the original's entry, RELATED in the other direction;
+/// none for a packet without an entry.
+pub(crate) fn attached(slot: Option<CtSlot>) -> Option<CtSlot> {
+    slot.filter(|s| s.handle().is_some())
+        .map(CtSlot::attach_reply)
+}
+
+impl StackIo {
+    /// The ICMP error rate limit toward `to` (`icmpv4_xrlim_allow`,
+    /// `icmpv6_xrlim_allow`): no limit toward our own addresses
+    /// (loopback), else [`IcmpLimiter::xrlim_allow`] over the family's FIB.
+    pub(crate) fn icmp_allowed(
+        &mut self,
+        conf: &StackConf,
+        family: Family,
+        now: Instant,
+        to: IpAddr,
+    ) -> bool {
+        self.icmp_limit
+            .xrlim_allow(conf.fib(family), conf.hz, now, to)
+    }
 }
 
 /// The stack's answer to a packet delivered through `lo`: `tcp_v4_send_reset`
@@ -33,7 +57,7 @@ fn push_tx(host: &mut Host, data: &[u8], slot: Option<CtSlot>) {
 /// (`icmpv4_xrlim_allow` / `icmpv6_xrlim_allow`, which exempt only
 /// loopback) at that instant.
 pub(crate) fn answer(
-    host: &mut Host,
+    stack: &mut StackCtx,
     family: Family,
     pkt: &[u8],
     slot: Option<CtSlot>,
@@ -42,10 +66,7 @@ pub(crate) fn answer(
     let mut out = [0u8; 1280];
     // icmp_glue_bits attaches ICMP errors to the original's entry; the
     // TCP reset and the echo reply are tracked on their own.
-    let attached = match slot {
-        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
-        _ => None,
-    };
+    let attached = attached(slot);
     let mut is_error = false;
     let n = match family {
         Family::Ipv4 => {
@@ -84,20 +105,6 @@ pub(crate) fn answer(
                     out[10..12].copy_from_slice(&c.to_be_bytes());
                     Some(n)
                 }
-                17 => {
-                    is_error = true;
-                    icmp_error_v4(
-                        pkt,
-                        IcmpType::DEST_UNREACH,
-                        3,
-                        0,
-                        dst,
-                        DEFAULT_TTL,
-                        0,
-                        &mut out,
-                    )
-                    .ok()
-                }
                 1 => {
                     if rd_u8(pkt, ihl) != 8 {
                         return;
@@ -106,11 +113,14 @@ pub(crate) fn answer(
                 }
                 255 => None,
                 _ => {
+                    // Port unreachable for UDP, protocol unreachable for
+                    // the others.
                     is_error = true;
+                    let code = if proto == 17 { 3 } else { 2 };
                     icmp_error_v4(
                         pkt,
                         IcmpType::DEST_UNREACH,
-                        2,
+                        code,
                         0,
                         dst,
                         DEFAULT_TTL,
@@ -162,16 +172,11 @@ pub(crate) fn answer(
     if let Some(n) = n {
         if let (true, Some(now)) = (is_error, limit) {
             let to = source_of(family, pkt);
-            let fib = if family == Family::Ipv4 {
-                &host.fib4
-            } else {
-                &host.fib6
-            };
-            if !host.icmp_limit.xrlim_allow(fib, host.hz, now, to) {
+            if !stack.io.icmp_allowed(&stack.conf, family, now, to) {
                 return;
             }
         }
-        push_tx(host, &out[..n], if is_error { attached } else { None });
+        push_tx(stack, &out[..n], if is_error { attached } else { None });
     }
 }
 
@@ -235,21 +240,7 @@ fn echo_reply_v6(pkt: &[u8], thoff: usize, out: &mut [u8]) -> Option<usize> {
 
 /// The original's source address.
 fn source_of(family: Family, pkt: &[u8]) -> IpAddr {
-    match family {
-        Family::Ipv4 => IpAddr::V4(Ipv4Addr::new(
-            rd_u8(pkt, 12),
-            rd_u8(pkt, 13),
-            rd_u8(pkt, 14),
-            rd_u8(pkt, 15),
-        )),
-        Family::Ipv6 => {
-            let mut s = [0u8; 16];
-            if let Some(x) = pkt.get(8..24) {
-                s.copy_from_slice(x);
-            }
-            IpAddr::V6(Ipv6Addr::from(s))
-        }
-    }
+    super::route::packet_addrs(family, pkt).0
 }
 
 /// `icmp_send` / `icmpv6_send` for an error about a packet the host is
@@ -257,7 +248,7 @@ fn source_of(family: Family, pkt: &[u8]) -> IpAddr {
 /// device the route back uses, attached to the original's conntrack entry
 /// (`icmp_glue_bits` -> `nf_ct_attach`), rate limited per destination.
 fn icmp_error(
-    host: &mut Host,
+    stack: &mut StackCtx,
     family: Family,
     pkt: &[u8],
     v4: (IcmpType, u8),
@@ -265,16 +256,9 @@ fn icmp_error(
     slot: Option<CtSlot>,
     now: crate::time::Instant,
 ) {
-    let attached = match slot {
-        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
-        _ => None,
-    };
+    let attached = attached(slot);
     let src = source_of(family, pkt);
-    let fib = if family == Family::Ipv4 {
-        &host.fib4
-    } else {
-        &host.fib6
-    };
+    let fib = stack.conf.fib(family);
     let Some(super::route::RouteKind::Unicast { dev, .. }) = fib.lookup(src) else {
         return;
     };
@@ -288,14 +272,9 @@ fn icmp_error(
         }
         _ => return,
     };
-    let fib = if family == Family::Ipv4 {
-        &host.fib4
-    } else {
-        &host.fib6
-    };
     if let Ok(n) = built {
-        if host.icmp_limit.xrlim_allow(fib, host.hz, now, src) {
-            push_tx(host, &out[..n], attached);
+        if stack.io.icmp_allowed(&stack.conf, family, now, src) {
+            push_tx(stack, &out[..n], attached);
         }
     }
 }
@@ -303,14 +282,14 @@ fn icmp_error(
 /// `icmp_send(ICMP_TIME_EXCEEDED)` / `icmpv6_send(ICMPV6_TIME_EXCEED)` from
 /// the forwarding path (`ip_forward`, `ip6_forward`).
 pub(crate) fn time_exceeded(
-    host: &mut Host,
+    stack: &mut StackCtx,
     family: Family,
     pkt: &[u8],
     slot: Option<CtSlot>,
     now: crate::time::Instant,
 ) {
     icmp_error(
-        host,
+        stack,
         family,
         pkt,
         (IcmpType::TIME_EXCEEDED, 0),
@@ -328,16 +307,17 @@ pub(crate) fn time_exceeded(
 /// `ip6_pkt_drop` (net/ipv6/route.c: `ICMPV6_NOROUTE`, forwarding or
 /// not). Sourced like [`time_exceeded`]: from the device of the route back.
 pub(crate) fn no_route(
-    host: &mut Host,
+    stack: &mut StackCtx,
     family: Family,
     pkt: &[u8],
     slot: Option<CtSlot>,
     now: crate::time::Instant,
 ) {
     if family == Family::Ipv4 {
-        let hz = u64::from(host.hz.max(1));
+        let hz = u64::from(stack.conf.hz.max(1));
         let jiffies = now.as_nanos() / (1_000_000_000 / hz);
-        if !host
+        if !stack
+            .io
             .icmp_limit
             .rt_error_allow(source_of(family, pkt), jiffies, hz)
         {
@@ -345,7 +325,7 @@ pub(crate) fn no_route(
         }
     }
     icmp_error(
-        host,
+        stack,
         family,
         pkt,
         (IcmpType::DEST_UNREACH, 0),
@@ -484,7 +464,7 @@ impl IcmpLimiter {
 /// spaced by `ip_rt_redirect_load << n` jiffies (HZ/50), the count reset
 /// after `ip_rt_redirect_silence` ((HZ/50) << 10) without redirects.
 pub(crate) fn redirect(
-    host: &mut Host,
+    stack: &mut StackCtx,
     pkt: &[u8],
     to: IpAddr,
     gw: Ipv4Addr,
@@ -492,13 +472,13 @@ pub(crate) fn redirect(
     slot: Option<CtSlot>,
     now: crate::time::Instant,
 ) {
-    let hz = u64::from(host.hz.max(1));
+    let hz = u64::from(stack.conf.hz.max(1));
     let jiffies = now.as_nanos() / (1_000_000_000 / hz);
     let load = hz / 50;
     let silence = load << 10;
     // The same inet_peer as the ICMP error limit (inet_getpeer_v4 on
     // net->ipv4.peers in both): rate_last is shared.
-    let lim = &mut host.icmp_limit;
+    let lim = &mut stack.io.icmp_limit;
     let i = lim.peer(to, jiffies);
     let (_, tokens, rate_last, n) = &mut lim.peers[i];
     if jiffies > rate_last.wrapping_add(silence) && jiffies.wrapping_sub(*rate_last) < (1 << 41) {
@@ -526,13 +506,10 @@ pub(crate) fn redirect(
     } else {
         gw
     };
-    let Some(IpAddr::V4(me)) = host.fib4.source_on(dev, false) else {
+    let Some(IpAddr::V4(me)) = stack.conf.fib4.source_on(dev, false) else {
         return;
     };
-    let attached = match slot {
-        Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
-        _ => None,
-    };
+    let attached = attached(slot);
     let mut out = [0u8; 1280];
     if let Ok(n) = icmp_error_v4(
         pkt,
@@ -544,14 +521,14 @@ pub(crate) fn redirect(
         0,
         &mut out,
     ) {
-        push_tx(host, &out[..n], attached);
+        push_tx(stack, &out[..n], attached);
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::host::{HostConfig, InterfaceConfig};
+    use crate::host::{Host, HostConfig, InterfaceConfig};
     use crate::model::Ruleset;
 
     fn host(sysctls: &[(&str, i64)]) -> Result<Host, crate::host::HostError> {
@@ -594,13 +571,15 @@ mod tests {
             .build();
         let to: IpAddr = "172.17.0.3".parse().unwrap();
         let now = crate::time::Instant::from_nanos(10_000_000_000);
-        redirect(&mut h, &pkt, to, Ipv4Addr::UNSPECIFIED, 1, None, now);
+        redirect(&mut h.stack, &pkt, to, Ipv4Addr::UNSPECIFIED, 1, None, now);
         // ip_rt_send_redirect set rate_last = now on the shared inet_peer:
         // no tokens for an ICMP error 10 ms later, one after a second.
-        assert!(!h.icmp_limit.allow(to, 10_010, 1000));
-        assert!(h.icmp_limit.allow(to, 11_100, 1000));
+        assert!(!h.stack.io.icmp_limit.allow(to, 10_010, 1000));
+        assert!(h.stack.io.icmp_limit.allow(to, 11_100, 1000));
         // Another peer is untouched.
         assert!(h
+            .stack
+            .io
             .icmp_limit
             .allow("172.17.0.4".parse().unwrap(), 10_010, 1000));
     }
@@ -610,7 +589,7 @@ mod tests {
         assert!(host(&[("net.ipv4.conf.docker0.route_localnet", 1)]).is_ok());
         assert!(host(&[("net.ipv4.conf.all.route_localnet", 1)]).is_ok());
         let h = host(&[("net.ipv4.conf.all.route_localnet", 1)]).unwrap();
-        assert!(h.route_localnet.iter().all(|b| *b));
+        assert!(h.stack.conf.route_localnet.iter().all(|b| *b));
         assert!(host(&[("net.ipv4.conf.eth9.route_localnet", 1)]).is_err());
         assert!(host(&[("net.ipv4.conf.default.route_localnet", 1)]).is_err());
     }

@@ -7,9 +7,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::IpNet;
 
 use crate::conntrack::{
-    ConntrackTable, CtSlot, CtVerdict, ManipType, NatRange as CtRange, NatRangeFlags, SplitMix64,
+    ConntrackTable, CtSlot, CtVerdict, ManipType, NatRange as CtRange, NatRangeFlags,
 };
-use crate::engine::{Env, PacketCtx, Verdict};
+use crate::engine::{CtRef, Env, PacketCtx, Verdict};
 use crate::model::targets::connmark::{Connmark, ConnmarkMode, ShiftDir};
 use crate::model::targets::nat::NatRange;
 use crate::model::targets::reject::RejectWith;
@@ -21,33 +21,30 @@ use crate::wire::reject::{
 };
 
 use super::route::{Fib, RouteKind};
-use super::stack::IcmpLimiter;
-use super::txq::{JobKind, TxQueue};
-use super::{Device, Outcome};
+use super::txq::JobKind;
+use super::{Outcome, StackConf, StackIo};
 
 /// Whether the host can run this target.
 pub fn target_supported(t: &Target) -> bool {
     t.caps().evaluable
 }
 
-/// What a target may touch while a table is walked.
+/// What matches and targets may read and touch while a table is walked:
+/// the host around netfilter, the conntrack table (read by matches through
+/// [`Env::ct`], changed by targets here only), the stateful match tables,
+/// the packet's conntrack slot and the outcome; and where the walk is.
 pub(crate) struct HostEnv<'a> {
+    pub(crate) conf: &'a StackConf,
+    pub(crate) io: &'a mut StackIo,
     pub(crate) ct: &'a mut ConntrackTable,
-    pub(crate) slot: &'a mut Option<CtSlot>,
-    pub(crate) fib: &'a Fib,
-    pub(crate) devs: &'a [Device],
-    pub(crate) rng: &'a mut SplitMix64,
-    pub(crate) out: &'a mut Outcome,
-    pub(crate) queue: &'a mut TxQueue,
-    pub(crate) now: Instant,
-    /// `CONFIG_HZ` (jiffies for `connlimit`).
-    pub(crate) hz: u32,
     pub(crate) shared: &'a mut crate::engine::shared::SharedTables,
+    pub(crate) slot: &'a mut Option<CtSlot>,
+    pub(crate) out: &'a mut Outcome,
+    pub(crate) now: Instant,
     pub(crate) hook: Hook,
+    pub(crate) family: Family,
     pub(crate) in_dev_idx: usize,
     pub(crate) received: bool,
-    pub(crate) family: Family,
-    pub(crate) icmp_limit: &'a mut IcmpLimiter,
 }
 
 fn to_ct_range(r: &NatRange) -> CtRange {
@@ -62,32 +59,22 @@ fn to_ct_range(r: &NatRange) -> CtRange {
 }
 
 fn dst_of(family: Family, data: &[u8]) -> Option<IpAddr> {
-    match family {
-        Family::Ipv4 => data
-            .get(16..20)
-            .map(|b| IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))),
-        Family::Ipv6 => data
-            .get(24..40)
-            .and_then(|b| <[u8; 16]>::try_from(b).ok())
-            .map(|b| IpAddr::V6(Ipv6Addr::from(b))),
-    }
+    super::route::addr_of(family, data, true)
 }
 
 fn src_of(family: Family, data: &[u8]) -> Option<IpAddr> {
-    match family {
-        Family::Ipv4 => data
-            .get(12..16)
-            .map(|b| IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))),
-        Family::Ipv6 => data
-            .get(8..24)
-            .and_then(|b| <[u8; 16]>::try_from(b).ok())
-            .map(|b| IpAddr::V6(Ipv6Addr::from(b))),
-    }
+    super::route::addr_of(family, data, false)
 }
 
 impl HostEnv<'_> {
+    /// The FIB of the walk's family.
+    #[inline]
+    fn fib(&self) -> &Fib {
+        self.conf.fib(self.family)
+    }
+
     fn push_generated(&mut self, data: &[u8], slot: Option<CtSlot>) {
-        self.queue.push(data, JobKind::Tx, slot, 0);
+        self.io.queue.push(data, JobKind::Tx, slot, 0);
     }
 
     /// `nf_nat_setup_info` with a range computed by a target.
@@ -95,10 +82,13 @@ impl HostEnv<'_> {
         let Some(h) = self.slot.and_then(|s| s.handle()) else {
             return Some(Verdict::Drop);
         };
-        match self
-            .ct
-            .setup_nat(h, ManipType::of_hook(self.hook), range, self.rng, self.now)
-        {
+        match self.ct.setup_nat(
+            h,
+            ManipType::of_hook(self.hook),
+            range,
+            &mut self.io.rng,
+            self.now,
+        ) {
             CtVerdict::Accept => Some(Verdict::Accept),
             CtVerdict::Drop => Some(Verdict::Drop),
         }
@@ -110,13 +100,13 @@ impl HostEnv<'_> {
         let v6 = self.family == Family::Ipv6;
         if let Some(n) = near {
             if let Some((net, _)) = self
-                .fib
+                .fib()
                 .connected
                 .iter()
                 .find(|(net, d)| *d == dev && net.contains(&n))
             {
                 if let Some((a, _)) = self
-                    .fib
+                    .fib()
                     .local
                     .iter()
                     .find(|(a, d)| *d == dev && net.contains(a))
@@ -125,13 +115,13 @@ impl HostEnv<'_> {
                 }
             }
         }
-        self.fib.source_on(dev, v6)
+        self.fib().source_on(dev, v6)
     }
 
     /// The ICMP error rate limit toward `to` (`icmpv4_xrlim_allow`,
     /// `icmpv6_xrlim_allow`): no limit toward our own addresses (loopback).
     fn icmp_allowed(&mut self, to: IpAddr) -> bool {
-        self.icmp_limit.xrlim_allow(self.fib, self.hz, self.now, to)
+        self.io.icmp_allowed(self.conf, self.family, self.now, to)
     }
 
     /// The source of an ICMP error about a packet from `orig_src` to `dst`
@@ -139,7 +129,7 @@ impl HostEnv<'_> {
     /// ours, else the address the route back prefers (an address of ours
     /// when the route back is local).
     fn icmp_source(&self, dst: IpAddr, orig_src: IpAddr) -> Option<IpAddr> {
-        if self.fib.is_local(dst) {
+        if self.fib().is_local(dst) {
             return Some(dst);
         }
         // icmp6_send (net/ipv6/icmp.c): without a route prefsrc, "select a
@@ -152,7 +142,7 @@ impl HostEnv<'_> {
             let link_local = |a: &std::net::Ipv6Addr| a.segments()[0] & 0xffc0 == 0xfe80;
             let common = |a: &std::net::Ipv6Addr| (u128::from(*a) ^ u128::from(to)).leading_zeros();
             let best = self
-                .fib
+                .fib()
                 .local
                 .iter()
                 .filter(|(_, d)| *d == self.in_dev_idx)
@@ -165,7 +155,7 @@ impl HostEnv<'_> {
                 return Some(IpAddr::V6(a));
             }
         }
-        match self.fib.lookup(orig_src) {
+        match self.fib().lookup(orig_src) {
             Some(RouteKind::Unicast { dev, via }) => self.select_addr(dev, via),
             Some(RouteKind::Local) => Some(orig_src),
             _ => None,
@@ -189,16 +179,13 @@ impl HostEnv<'_> {
         // nf_ct_attach (nf_send_reset, and icmp_glue_bits for ICMP errors):
         // the reply shares the original's entry; without one it is tracked
         // on its own at OUTPUT.
-        let attached = match *self.slot {
-            Some(s @ CtSlot::Entry { .. }) => Some(s.attach_reply()),
-            _ => None,
-        };
+        let attached = super::stack::attached(*self.slot);
         let n = match (self.family, with) {
             // nf_send_reset: no reset when the original's route is
             // RTCF_BROADCAST | RTCF_MULTICAST (checked on Linux 6.18).
             (Family::Ipv4, RejectWith::TcpReset)
                 if dst_of(Family::Ipv4, data).is_some_and(|d| {
-                    self.fib.is_broadcast(d) || matches!(d, IpAddr::V4(a) if a.is_multicast())
+                    self.fib().is_broadcast(d) || matches!(d, IpAddr::V4(a) if a.is_multicast())
                 }) =>
             {
                 None
@@ -257,7 +244,8 @@ impl HostEnv<'_> {
                 };
                 // __icmp_send: no error about a broadcast or multicast packet
                 // (icmpv6_send leaves that to the builder); then the rate limit.
-                if self.fib.is_broadcast(dst) || matches!(dst, IpAddr::V4(d) if d.is_multicast()) {
+                if self.fib().is_broadcast(dst) || matches!(dst, IpAddr::V4(d) if d.is_multicast())
+                {
                     return Verdict::Drop;
                 }
                 // icmp6_send (net/ipv6/icmp.c): a link-local original source
@@ -270,7 +258,7 @@ impl HostEnv<'_> {
                     if self.received
                         && t.segments()[0] & 0xffc0 == 0xfe80
                         && !self
-                            .fib
+                            .fib()
                             .routes
                             .iter()
                             .any(|r| r.dev == self.in_dev_idx && r.dst.contains(&to))
@@ -309,7 +297,7 @@ impl HostEnv<'_> {
             // leaves the IPv4 reset CHECKSUM_PARTIAL; the IPv6 one is
             // summed in full (nf_reject_ip6_tcphdr_put).
             if (self.family, with) == (Family::Ipv4, RejectWith::TcpReset) {
-                if let Some(j) = self.queue.back_mut() {
+                if let Some(j) = self.io.queue.back_mut() {
                     j.csum_partial = true;
                 }
             }
@@ -333,7 +321,7 @@ impl Env for HostEnv<'_> {
     /// IPv6: the bits of `match_lookup_rt6` (net/netfilter/xt_addrtype.c):
     /// LOCAL, ANYCAST, UNREACHABLE, see [`match_lookup_rt6`].
     fn addr_type(&self, family: Family, addr: &[u8], dev: Option<&str>) -> u16 {
-        host_addr_type(self.fib, self.devs, family, addr, dev)
+        host_addr_type(self.fib(), &self.conf.devs, family, addr, dev)
     }
 
     /// IPv4: [`Fib::lookup`] (local, broadcast, longest prefix); a local
@@ -343,22 +331,22 @@ impl Env for HostEnv<'_> {
     /// (`RT6_LOOKUP_F_IFACE`); otherwise [`Fib::lookup`].
     fn route_to(&self, family: Family, addr: &[u8], dev: &str) -> Option<(u16, bool)> {
         use super::route::RouteKind;
-        let di = self.devs.iter().position(|x| x.name == dev);
+        let di = self.conf.devs.iter().position(|x| x.name == dev);
         if family == Family::Ipv6 {
             let a: [u8; 16] = addr.get(..16)?.try_into().ok()?;
             let ip = IpAddr::V6(Ipv6Addr::from(a));
-            if self.fib.anycast.contains(&ip) {
+            if self.fib().anycast.contains(&ip) {
                 return Some((4, false));
             }
             if a[0] == 0xfe && a[1] & 0xc0 == 0x80 {
                 let on_dev = self
-                    .fib
+                    .fib()
                     .routes
                     .iter()
                     .any(|r| Some(r.dev) == di && r.dst.contains(&ip));
                 return on_dev.then_some((1, true));
             }
-            return match self.fib.lookup(ip)? {
+            return match self.fib().lookup(ip)? {
                 RouteKind::Local => Some((2, true)),
                 RouteKind::Broadcast => Some((3, false)),
                 RouteKind::Unicast { dev: o, .. } => Some((1, Some(o) == di)),
@@ -368,12 +356,12 @@ impl Env for HostEnv<'_> {
             return None;
         };
         let ip = IpAddr::V4(Ipv4Addr::new(a, b, c, d));
-        match self.fib.lookup(ip)? {
+        match self.fib().lookup(ip)? {
             RouteKind::Local => {
                 let owner = if Ipv4Addr::new(a, b, c, d).is_loopback() {
                     Some(0)
                 } else {
-                    self.fib
+                    self.fib()
                         .local
                         .iter()
                         .find(|(x, _)| *x == ip)
@@ -387,16 +375,16 @@ impl Env for HostEnv<'_> {
     }
 
     fn hz(&self) -> u32 {
-        self.hz
+        self.conf.hz
     }
 
     fn jiffies(&self) -> u64 {
-        (u128::from(self.now.as_nanos()) * u128::from(self.hz) / 1_000_000_000) as u64
+        (u128::from(self.now.as_nanos()) * u128::from(self.conf.hz) / 1_000_000_000) as u64
     }
 
     fn random_u32(&mut self) -> u32 {
         use crate::conntrack::NatRng;
-        (u32::from(self.rng.next_u16()) << 16) | u32::from(self.rng.next_u16())
+        (u32::from(self.io.rng.next_u16()) << 16) | u32::from(self.io.rng.next_u16())
     }
 
     fn shared_tables(&mut self) -> Option<&mut crate::engine::shared::SharedTables> {
@@ -410,7 +398,7 @@ impl Env for HostEnv<'_> {
         pkt: &PacketCtx<'_>,
     ) -> u32 {
         use crate::conntrack::{CtStatus, Dir, TcpState};
-        use crate::engine::shared::{skb_tuple, ConnLookup, SkbConn};
+        use crate::engine::shared::{ConnLookup, SkbConn};
         /// `nf_conntrack_find_get` over the live confirmed entries (a
         /// linear scan: simulation-sized tables) and `already_closed`.
         struct Lookup<'t> {
@@ -449,7 +437,7 @@ impl Env for HostEnv<'_> {
                 },
                 None => SkbConn::NoTuple,
             },
-            None => match skb_tuple(pkt.family, pkt.data, &pkt.meta) {
+            None => match crate::conntrack::packet_tuple(pkt.data, &pkt.meta) {
                 Some(tuple) => SkbConn::Tuple {
                     tuple,
                     confirmed: lookup.find_closed(&tuple).is_some(),
@@ -462,16 +450,13 @@ impl Env for HostEnv<'_> {
             .conncount_count(st.a, key, skb, jiffies, &mut lookup)
     }
 
-    /// Every entry has accounting: a ruleset with `connbytes` makes the
-    /// host turn `nf_conntrack_acct` on before any traffic, as
+    /// The packet's slot in the host's conntrack table, read as each
+    /// match asks. Every entry has accounting: a ruleset with `connbytes`
+    /// makes the host turn `nf_conntrack_acct` on before any traffic, as
     /// `connbytes_mt_check` forces it when the rule is loaded.
-    fn ct_acct(&self) -> Option<[(u64, u64); 2]> {
-        use crate::conntrack::Dir;
-        let h = self.slot.and_then(|s| s.handle())?;
-        Some([
-            self.ct.counters(h, Dir::Original)?,
-            self.ct.counters(h, Dir::Reply)?,
-        ])
+    #[inline]
+    fn ct(&self) -> Option<CtRef<'_>> {
+        Some(CtRef::new(self.ct, *self.slot, self.now))
     }
 
     fn run_target(
@@ -516,10 +501,6 @@ impl Env for HostEnv<'_> {
                 // notrack-same-traversal, gen-00028, gen-00192.
                 if self.slot.is_none() {
                     *self.slot = Some(CtSlot::Untracked);
-                    pkt.ct = crate::engine::CtView {
-                        state: CtSlot::Untracked.state_bits(),
-                        ..crate::engine::CtView::default()
-                    };
                 }
                 None
             }
@@ -529,7 +510,7 @@ impl Env for HostEnv<'_> {
                 // nf_nat_masquerade_ipv4/ipv6: the address of the output device
                 // that the route's next hop is on.
                 let dst = dst_of(self.family, pkt.data)?;
-                let a = match self.fib.lookup(dst) {
+                let a = match self.fib().lookup(dst) {
                     Some(RouteKind::Unicast { dev, via }) => self.select_addr(dev, via),
                     // Sent to ourselves, out of `lo`. IPv4:
                     // inet_select_addr(lo, dst, RT_SCOPE_UNIVERSE) skips
@@ -541,7 +522,7 @@ impl Env for HostEnv<'_> {
                     // Recorded: trace masquerade-to-self.
                     Some(RouteKind::Local) => match dst {
                         IpAddr::V4(_) => self
-                            .fib
+                            .fib()
                             .local
                             .iter()
                             .find(|(a, d)| *d != 0 && a.is_ipv4())
@@ -569,7 +550,7 @@ impl Env for HostEnv<'_> {
                     }
                 } else {
                     match self
-                        .fib
+                        .fib()
                         .source_on(self.in_dev_idx, self.family == Family::Ipv6)
                     {
                         Some(a) => a,
@@ -699,7 +680,7 @@ impl HostEnv<'_> {
         } else if self.in_dev_idx == 0 {
             MacHeader::Loopback { ethertype }
         } else {
-            let d = &self.devs[self.in_dev_idx];
+            let d = &self.conf.devs[self.in_dev_idx];
             MacHeader::Ethernet {
                 dst: d.mac,
                 src: d.peer_mac,
@@ -745,16 +726,14 @@ impl HostEnv<'_> {
             ConnmarkMode::Set => {
                 let new = (ctmark & !c.ctmask) ^ c.ctmark;
                 if new != ctmark {
+                    // Later rules (connmark) read it through `Env::ct`.
                     self.ct.set_mark(h, new);
-                    // Later rules (connmark/conntrack --ctmark) see it.
-                    pkt.ct.mark = new;
                 }
             }
             ConnmarkMode::Save => {
                 let new = (ctmark & !c.ctmask) ^ (shift(pkt.mark & c.nfmask) & c.ctmask);
                 if new != ctmark {
                     self.ct.set_mark(h, new);
-                    pkt.ct.mark = new;
                 }
             }
             ConnmarkMode::Restore => {
@@ -768,7 +747,7 @@ impl HostEnv<'_> {
 /// [`Env::addr_type`] of the host (see there), from its routing state.
 pub(crate) fn host_addr_type(
     fib: &Fib,
-    devs: &[Device],
+    devs: &[super::Device],
     family: Family,
     addr: &[u8],
     dev: Option<&str>,
@@ -1214,7 +1193,6 @@ mod checksum_tests {
                 in_dev: "",
                 out_dev: "eth0",
                 mark: 0,
-                ct: crate::engine::CtView::default(),
                 now: Instant::ZERO,
                 nf_trace: false,
                 pkt_type: 0,

@@ -1,16 +1,34 @@
 //! The protocol and conntrack matches: tcp, udp, icmp, icmp6, multiport,
 //! conntrack, state, comment.
 
-use crate::engine::ctx::{MatchResult, PacketCtx};
+use crate::conntrack::{Dir, Tuple};
+use crate::engine::ctx::{CtRef, MatchResult, PacketCtx};
 use crate::model::matches::conntrack::{Conntrack, CtDir};
 use crate::model::matches::icmp::{Icmp, Icmp6};
 use crate::model::matches::multiport::{Multiport, MultiportDir};
 use crate::model::matches::{state::State, tcp::Tcp, udp::Udp};
+use crate::model::Family;
 use crate::wire::{rd_u16, rd_u8};
 
 #[inline]
 pub(crate) fn port_in(p: u16, r: (u16, u16), inv: bool) -> bool {
     (p >= r.0 && p <= r.1) ^ inv
+}
+
+/// The transport header of a first fragment with at least `len` bytes:
+/// a non-first fragment does not match, a header cut short hot-drops
+/// (`skb_header_pointer` failing in `udp_mt`, `icmp_match`,
+/// `icmp6_match`, `multiport_mt`).
+#[inline]
+fn first_fragment_l4<'a>(pkt: &'a PacketCtx<'_>, len: usize) -> Result<&'a [u8], MatchResult> {
+    if pkt.meta.fragoff != 0 {
+        return Err(MatchResult::NoMatch);
+    }
+    let l4 = pkt.meta.l4(pkt.data);
+    if l4.len() < len {
+        return Err(MatchResult::HotDrop);
+    }
+    Ok(l4)
 }
 
 /// `tcp_mt` (net/netfilter/xt_tcpudp.c): non-first fragments never match
@@ -70,50 +88,78 @@ pub(crate) fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
 
 /// `udp_mt` (net/netfilter/xt_tcpudp.c).
 pub(crate) fn udp_mt(u: &Udp, pkt: &PacketCtx<'_>) -> MatchResult {
-    if pkt.meta.fragoff != 0 {
-        return MatchResult::NoMatch;
-    }
-    let l4 = pkt.meta.l4(pkt.data);
-    if l4.len() < 8 {
-        return MatchResult::HotDrop;
-    }
+    let l4 = match first_fragment_l4(pkt, 8) {
+        Ok(l4) => l4,
+        Err(r) => return r,
+    };
     (port_in(rd_u16(l4, 0), u.sports, u.sports_inv)
         && port_in(rd_u16(l4, 2), u.dports, u.dports_inv))
     .into()
 }
 
-/// `conntrack_mt` (net/netfilter/xt_conntrack.c), revision 3.
-pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
-    let ct = &pkt.ct;
+/// `conntrack_mt` (net/netfilter/xt_conntrack.c), revision 3: the facts
+/// are read from the packet's conntrack reference as each option asks
+/// (`ct`: `None` without connection tracking, no state bits).
+pub(crate) fn conntrack_mt(c: &Conntrack, family: Family, ct: Option<CtRef<'_>>) -> bool {
+    let entry = ct.and_then(|r| r.entry());
     if let Some(s) = c.state {
-        let mut bit = ct.state.0 & 0x10f;
-        if ct.has_entry {
-            bit |= ct.state.0 & 0xc0;
+        let state = ct.map_or(0, |r| r.state().0);
+        let mut bit = state & 0x10f;
+        if entry.is_some() {
+            bit |= state & 0xc0;
         }
         if (s.value.0 & bit != 0) == s.invert {
             return false;
         }
     }
-    if !ct.has_entry {
+    let Some(e) = entry else {
         return c.state.is_some();
-    }
+    };
     if let Some(d) = c.dir {
-        if (d == CtDir::Reply) != ct.reply_dir {
+        if (d == CtDir::Reply) != e.reply_dir() {
             return false;
         }
     }
+    // The tuples are read only for the options that test them (a stale
+    // handle reads as zeros).
+    let zero = Tuple {
+        family,
+        src: [0; 16],
+        dst: [0; 16],
+        proto: 0,
+        src_u: 0,
+        dst_u: 0,
+    };
+    let read = |dir, wanted: bool| {
+        if wanted {
+            e.tuple(dir).unwrap_or(zero)
+        } else {
+            zero
+        }
+    };
+    let orig = read(
+        Dir::Original,
+        c.proto.is_some()
+            || c.orig_src.is_some()
+            || c.orig_dst.is_some()
+            || c.orig_src_port.is_some()
+            || c.orig_dst_port.is_some(),
+    );
+    let repl = read(
+        Dir::Reply,
+        c.repl_src.is_some()
+            || c.repl_dst.is_some()
+            || c.repl_src_port.is_some()
+            || c.repl_dst_port.is_some(),
+    );
     // conntrack_mt_origsrc & co.: masked compare over the family's length.
     let addrs = [
-        (&c.orig_src, &ct.orig_src),
-        (&c.orig_dst, &ct.orig_dst),
-        (&c.repl_src, &ct.repl_src),
-        (&c.repl_dst, &ct.repl_dst),
+        (&c.orig_src, &orig.src),
+        (&c.orig_dst, &orig.dst),
+        (&c.repl_src, &repl.src),
+        (&c.repl_dst, &repl.dst),
     ];
-    let n = if pkt.family == crate::model::Family::Ipv4 {
-        4
-    } else {
-        16
-    };
+    let n = if family == Family::Ipv4 { 4 } else { 16 };
     for (want, have) in addrs {
         if let Some(w) = want {
             let hit =
@@ -124,15 +170,15 @@ pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
         }
     }
     if let Some(p) = c.proto {
-        if (ct.l4proto == p.value) == p.invert {
+        if (orig.proto == p.value) == p.invert {
             return false;
         }
     }
     let ports = [
-        (c.orig_src_port, ct.orig_sport),
-        (c.orig_dst_port, ct.orig_dport),
-        (c.repl_src_port, ct.repl_sport),
-        (c.repl_dst_port, ct.repl_dport),
+        (c.orig_src_port, orig.src_u),
+        (c.orig_dst_port, orig.dst_u),
+        (c.repl_src_port, repl.src_u),
+        (c.repl_dst_port, repl.dst_u),
     ];
     for (want, have) in ports {
         if let Some(w) = want {
@@ -142,12 +188,13 @@ pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
         }
     }
     if let Some(s) = c.status {
-        if (s.value.0 & ct.status != 0) == s.invert {
+        if (s.value.0 & e.status() != 0) == s.invert {
             return false;
         }
     }
-    if let Some(e) = c.expire {
-        if (ct.expires_secs >= e.value.0 && ct.expires_secs <= e.value.1) == e.invert {
+    if let Some(x) = c.expire {
+        let secs = e.expires_secs();
+        if (secs >= x.value.0 && secs <= x.value.1) == x.invert {
             return false;
         }
     }
@@ -155,20 +202,17 @@ pub(crate) fn conntrack_mt(c: &Conntrack, pkt: &PacketCtx<'_>) -> bool {
 }
 
 /// `state_mt` (net/netfilter/xt_state.c): the same bits without SNAT/DNAT.
-pub(crate) fn state_mt(s: &State, pkt: &PacketCtx<'_>) -> bool {
-    let bit = pkt.ct.state.0 & 0x10f;
+pub(crate) fn state_mt(s: &State, ct: Option<CtRef<'_>>) -> bool {
+    let bit = ct.map_or(0, |r| r.state().0) & 0x10f;
     (s.states.0 & bit != 0) ^ s.invert
 }
 
 /// `multiport_mt` / `ports_match_v1` (net/netfilter/xt_multiport.c).
 pub(crate) fn multiport_mt(m: &Multiport, pkt: &PacketCtx<'_>) -> MatchResult {
-    if pkt.meta.fragoff != 0 {
-        return MatchResult::NoMatch;
-    }
-    let l4 = pkt.meta.l4(pkt.data);
-    if l4.len() < 4 {
-        return MatchResult::HotDrop;
-    }
+    let l4 = match first_fragment_l4(pkt, 4) {
+        Ok(l4) => l4,
+        Err(r) => return r,
+    };
     let (s, d) = (rd_u16(l4, 0), rd_u16(l4, 2));
     for &(lo, hi) in &m.ports {
         let hit = match m.dir {
@@ -185,13 +229,10 @@ pub(crate) fn multiport_mt(m: &Multiport, pkt: &PacketCtx<'_>) -> MatchResult {
 
 /// `icmp_match` (net/ipv4/netfilter/ip_tables.c).
 pub(crate) fn icmp_mt(i: &Icmp, pkt: &PacketCtx<'_>) -> MatchResult {
-    if pkt.meta.fragoff != 0 {
-        return MatchResult::NoMatch;
-    }
-    let l4 = pkt.meta.l4(pkt.data);
-    if l4.len() < 8 {
-        return MatchResult::HotDrop;
-    }
+    let l4 = match first_fragment_l4(pkt, 8) {
+        Ok(l4) => l4,
+        Err(r) => return r,
+    };
     let (t, c) = (l4[0], l4[1]);
     let hit = i.icmp_type == 0xff || (t == i.icmp_type && c >= i.codes.0 && c <= i.codes.1);
     (hit ^ i.invert).into()
@@ -199,13 +240,10 @@ pub(crate) fn icmp_mt(i: &Icmp, pkt: &PacketCtx<'_>) -> MatchResult {
 
 /// `icmp6_match` (net/ipv6/netfilter/ip6_tables.c).
 pub(crate) fn icmp6_mt(i: &Icmp6, pkt: &PacketCtx<'_>) -> MatchResult {
-    if pkt.meta.fragoff != 0 {
-        return MatchResult::NoMatch;
-    }
-    let l4 = pkt.meta.l4(pkt.data);
-    if l4.len() < 8 {
-        return MatchResult::HotDrop;
-    }
+    let l4 = match first_fragment_l4(pkt, 8) {
+        Ok(l4) => l4,
+        Err(r) => return r,
+    };
     let (t, c) = (l4[0], l4[1]);
     ((t == i.icmp_type && c >= i.codes.0 && c <= i.codes.1) ^ i.invert).into()
 }

@@ -113,11 +113,11 @@ pub(crate) fn mark_mt(m: &Mark, pkt: &PacketCtx<'_>) -> bool {
 /// matches, whatever the inversion; else
 /// `((ct->mark & mask) == mark) ^ invert`.
 #[inline]
-pub(crate) fn connmark_mt(m: &Connmark, pkt: &PacketCtx<'_>) -> bool {
-    if !pkt.ct.has_entry {
+pub(crate) fn connmark_mt<E: Env>(m: &Connmark, env: &E) -> bool {
+    let Some(e) = env.ct().and_then(|r| r.entry()) else {
         return false;
-    }
-    ((pkt.ct.mark & m.mark.mask) == m.mark.value) ^ m.invert
+    };
+    ((e.mark() & m.mark.mask) == m.mark.value) ^ m.invert
 }
 
 /// `addrtype_mt_v1` (net/netfilter/xt_addrtype.c). The device is the input
@@ -255,7 +255,7 @@ pub(crate) fn connlimit_mt<E: Env>(
 /// `v < to || v > from`. The counters include the current packet (conntrack
 /// accounts it in `nf_conntrack_in`, before the filter hooks).
 pub(crate) fn connbytes_mt<E: Env>(c: &Connbytes, env: &E) -> bool {
-    let Some([(op, ob), (rp, rb)]) = env.ct_acct() else {
+    let Some([(op, ob), (rp, rb)]) = env.ct().and_then(|r| r.entry()?.counters()) else {
         return false;
     };
     let (pkts, bytes) = match c.direction {
@@ -818,17 +818,24 @@ mod tests {
         );
     }
 
-    /// Numbers of the INPUT rules that matched, for each packet received on `dev`.
-    fn input_hits(h: &mut Host, dev: &str, pkt: &[u8], at_ms: u64) -> Vec<u32> {
+    /// Numbers of the rules of `chain` ("table:CHAIN") that matched the
+    /// packet received on `dev` at `at_ms`.
+    fn hits(h: &mut Host, chain: &str, dev: &str, pkt: &[u8], at_ms: u64) -> Vec<u32> {
         let mut out = Outcome::default();
         let mut sink = TraceCollector::default();
         let d = h.device_index(dev).unwrap();
         h.receive(d, pkt, Instant::from_millis(at_ms), &mut out, &mut sink);
+        let prefix = format!("{chain}:rule:");
         sink.records
             .iter()
-            .filter_map(|r| r.strip_prefix("filter:INPUT:rule:"))
+            .filter_map(|r| r.strip_prefix(prefix.as_str()))
             .map(|n| n.parse().unwrap())
             .collect()
+    }
+
+    /// Numbers of the INPUT rules that matched, for each packet received on `dev`.
+    fn input_hits(h: &mut Host, dev: &str, pkt: &[u8], at_ms: u64) -> Vec<u32> {
+        hits(h, "filter:INPUT", dev, pkt, at_ms)
     }
 
     fn with_dst(mut p: Vec<u8>, dst: [u8; 4]) -> Vec<u8> {
@@ -836,29 +843,14 @@ mod tests {
         // Recompute the IPv4 header checksum.
         p[10] = 0;
         p[11] = 0;
-        let mut sum = 0u32;
-        for i in (0..20).step_by(2) {
-            sum += u32::from(u16::from_be_bytes([p[i], p[i + 1]]));
-        }
-        while sum > 0xffff {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        let c = !(sum as u16);
+        let c = crate::wire::checksum::ipv4_header(&p[..20]);
         p[10..12].copy_from_slice(&c.to_be_bytes());
         p
     }
 
     /// Numbers of the mangle PREROUTING rules that matched.
     fn prerouting_hits(h: &mut Host, dev: &str, pkt: &[u8]) -> Vec<u32> {
-        let mut out = Outcome::default();
-        let mut sink = TraceCollector::default();
-        let d = h.device_index(dev).unwrap();
-        h.receive(d, pkt, Instant::from_millis(0), &mut out, &mut sink);
-        sink.records
-            .iter()
-            .filter_map(|r| r.strip_prefix("mangle:PREROUTING:rule:"))
-            .map(|n| n.parse().unwrap())
-            .collect()
+        hits(h, "mangle:PREROUTING", dev, pkt, 0)
     }
 
     fn with_src(mut p: Vec<u8>, src: [u8; 4]) -> Vec<u8> {
@@ -1002,7 +994,13 @@ mod tests {
     fn addrtype_v4_env() {
         let h = host("", "");
         let env_of = |a: &[u8], dev: Option<&str>| -> u16 {
-            crate::host::targets::host_addr_type(&h.fib4, &h.devs, Family::Ipv4, a, dev)
+            crate::host::targets::host_addr_type(
+                &h.stack.conf.fib4,
+                &h.stack.conf.devs,
+                Family::Ipv4,
+                a,
+                dev,
+            )
         };
         // Every case below checked against Linux 6.18 in a netns.
         assert_eq!(env_of(&[0, 0, 0, 0], Some("eth1")), 3);
@@ -1091,7 +1089,7 @@ mod tests {
             .unwrap();
             let t = |a: &str, dev: Option<usize>| {
                 let a = a.parse::<std::net::Ipv6Addr>().unwrap().octets();
-                match_lookup_rt6(&h.fib6, h.devs.len(), a, dev)
+                match_lookup_rt6(&h.stack.conf.fib6, h.stack.conf.devs.len(), a, dev)
             };
             let (lo, e0, e1) = (Some(0), Some(1), Some(2));
             // Columns: no device, eth0, eth1, lo.

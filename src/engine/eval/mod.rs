@@ -28,7 +28,11 @@ pub fn match_supported(m: &Match) -> bool {
 /// the extensions whose options are told apart (tcp, udp, state,
 /// conntrack `--ctstate`); `None` otherwise. Follows the order in which
 /// each `*_mt` function tests its options.
-pub(crate) fn failed_option(m: &Match, pkt: &PacketCtx<'_>) -> Option<&'static str> {
+pub(crate) fn failed_option<E: Env>(
+    m: &Match,
+    pkt: &PacketCtx<'_>,
+    env: &E,
+) -> Option<&'static str> {
     use crate::wire::{rd_u16, rd_u8};
     let ports = |l4: &[u8], s: ((u16, u16), bool), d: ((u16, u16), bool)| {
         if !basic::port_in(rd_u16(l4, 0), s.0, s.1) {
@@ -70,7 +74,8 @@ pub(crate) fn failed_option(m: &Match, pkt: &PacketCtx<'_>) -> Option<&'static s
                 state: c.state,
                 ..Default::default()
             };
-            (c.state.is_some() && !basic::conntrack_mt(&only_state, pkt)).then_some("--ctstate")
+            (c.state.is_some() && !basic::conntrack_mt(&only_state, pkt.family, env.ct()))
+                .then_some("--ctstate")
         }
         _ => None,
     }
@@ -88,8 +93,8 @@ pub fn eval_match<E: Env>(
     match m {
         Match::Tcp(x) => basic::tcp_mt(x, pkt),
         Match::Udp(x) => basic::udp_mt(x, pkt),
-        Match::Conntrack(x) => basic::conntrack_mt(x, pkt).into(),
-        Match::State(x) => basic::state_mt(x, pkt).into(),
+        Match::Conntrack(x) => basic::conntrack_mt(x, pkt.family, env.ct()).into(),
+        Match::State(x) => basic::state_mt(x, env.ct()).into(),
         Match::Comment(_) => MatchResult::Match,
         Match::Multiport(x) => basic::multiport_mt(x, pkt),
         Match::Icmp(x) => basic::icmp_mt(x, pkt),
@@ -117,7 +122,7 @@ pub fn eval_match<E: Env>(
         Match::Sctp(x) => pkt::sctp_mt(x, pkt),
         Match::Dccp(x) => pkt::dccp_mt(x, pkt),
         Match::Mark(x) => misc::mark_mt(x, pkt).into(),
-        Match::Connmark(x) => misc::connmark_mt(x, pkt).into(),
+        Match::Connmark(x) => misc::connmark_mt(x, env).into(),
         Match::Addrtype(x) => misc::addrtype_mt(x, pkt, env).into(),
         Match::Quota(x) => misc::quota_mt(x, pkt, st).into(),
         Match::StringMatch(x) => misc::string_mt(x, pkt).into(),

@@ -641,6 +641,31 @@ pub(crate) fn srh_mt6(s: &Srh, pkt: &PacketCtx<'_>) -> MatchResult {
     MatchResult::Match
 }
 
+/// The start of `sctp_mt` and `dccp_mt`: a non-first fragment does not
+/// match, fewer than 12 header bytes hot-drop, then the source and
+/// destination port ranges (`None`: any). The bytes from the transport
+/// header on (at least 12) when the ports match.
+fn header_and_ports<'a>(
+    pkt: &'a PacketCtx<'_>,
+    sports: Option<((u16, u16), bool)>,
+    dports: Option<((u16, u16), bool)>,
+) -> Result<&'a [u8], MatchResult> {
+    if pkt.meta.fragoff != 0 {
+        return Err(MatchResult::NoMatch);
+    }
+    let l4 = at_thoff(pkt);
+    let Some(h) = hdr(l4, 0, 12) else {
+        return Err(MatchResult::HotDrop);
+    };
+    let port_ok = |p: Option<((u16, u16), bool)>, v: u16| {
+        p.is_none_or(|((lo, hi), inv)| in_range(v, lo, hi) ^ inv)
+    };
+    if !port_ok(sports, rd_u16(h, 0)) || !port_ok(dports, rd_u16(h, 2)) {
+        return Err(MatchResult::NoMatch);
+    }
+    Ok(l4)
+}
+
 /// `sctp_mt` / `match_packet` (net/netfilter/xt_sctp.c): non-first
 /// fragments do not match; fewer than 12 header bytes hot-drop; then ports,
 /// then the chunk walk (`any` / `all` / `only`, with per-chunk flag tests);
@@ -650,19 +675,10 @@ pub(crate) fn srh_mt6(s: &Srh, pkt: &PacketCtx<'_>) -> MatchResult {
 /// the packet is still dropped after the rule's target; the engine cannot
 /// express that, so `Sctp::evaluable` refuses inverted chunk tests.
 pub(crate) fn sctp_mt(s: &Sctp, pkt: &PacketCtx<'_>) -> MatchResult {
-    if pkt.meta.fragoff != 0 {
-        return MatchResult::NoMatch;
-    }
-    let l4 = at_thoff(pkt);
-    let Some(sh) = hdr(l4, 0, 12) else {
-        return MatchResult::HotDrop;
+    let l4 = match header_and_ports(pkt, s.sports, s.dports) {
+        Ok(l4) => l4,
+        Err(r) => return r,
     };
-    let port_ok = |p: Option<((u16, u16), bool)>, v: u16| {
-        p.is_none_or(|((lo, hi), inv)| in_range(v, lo, hi) ^ inv)
-    };
-    if !port_ok(s.sports, rd_u16(sh, 0)) || !port_ok(s.dports, rd_u16(sh, 2)) {
-        return MatchResult::NoMatch;
-    }
     let Some(c) = &s.chunks else {
         return MatchResult::Match;
     };
@@ -726,19 +742,11 @@ pub(crate) fn sctp_mt(s: &Sctp, pkt: &PacketCtx<'_>) -> MatchResult {
 /// With `! --dccp-option` a hot-drop makes the match *true* while the
 /// packet is still dropped; `Dccp::evaluable` refuses that case.
 pub(crate) fn dccp_mt(d: &Dccp, pkt: &PacketCtx<'_>) -> MatchResult {
-    if pkt.meta.fragoff != 0 {
-        return MatchResult::NoMatch;
-    }
-    let l4 = at_thoff(pkt);
-    let Some(dh) = hdr(l4, 0, 12) else {
-        return MatchResult::HotDrop;
+    let l4 = match header_and_ports(pkt, d.sports, d.dports) {
+        Ok(l4) => l4,
+        Err(r) => return r,
     };
-    let port_ok = |p: Option<((u16, u16), bool)>, v: u16| {
-        p.is_none_or(|((lo, hi), inv)| in_range(v, lo, hi) ^ inv)
-    };
-    if !port_ok(d.sports, rd_u16(dh, 0)) || !port_ok(d.dports, rd_u16(dh, 2)) {
-        return MatchResult::NoMatch;
-    }
+    let dh = &l4[..12];
     // Byte 8: reserved(3) type(4) x(1), x the lowest bit.
     let ty = (dh[8] >> 1) & 0xf;
     let x = dh[8] & 1 != 0;
@@ -1376,6 +1384,31 @@ mod tests {
 
     /// Evaluates the first match of `rule` on `bytes` with a hand-built
     /// context (skb `pkt_type`, source MAC).
+    /// A packet received on eth0 at INPUT, at time 0.
+    fn input_ctx(
+        fam: Family,
+        data: &mut Vec<u8>,
+        meta: crate::wire::meta::PacketMeta,
+        pkt_type: u8,
+        src_mac: Option<[u8; 6]>,
+    ) -> crate::engine::ctx::PacketCtx<'_> {
+        crate::engine::ctx::PacketCtx {
+            family: fam,
+            data,
+            meta,
+            hook: crate::model::Hook::LocalIn,
+            in_dev: "eth0",
+            out_dev: "",
+            mark: 0,
+            now: Instant::from_millis_f64(0.0),
+            nf_trace: false,
+            pkt_type,
+            src_mac,
+            sk_owner: None,
+            csum_partial: false,
+        }
+    }
+
     fn direct(
         fam: Family,
         rule: &str,
@@ -1383,8 +1416,6 @@ mod tests {
         pkt_type: u8,
         src_mac: Option<[u8; 6]>,
     ) -> crate::engine::ctx::MatchResult {
-        use crate::engine::ctx::{CtView, PacketCtx};
-        use crate::model::Hook;
         use crate::wire::meta::PacketMeta;
         let rs = parse_restore(
             format!("*filter\n-A INPUT {rule}\nCOMMIT\n"),
@@ -1394,22 +1425,7 @@ mod tests {
         let m = &rs.tables[0].chains[0].rules[0].matches[0];
         let mut data = bytes.to_vec();
         let meta = PacketMeta::parse(&data).expect("meta");
-        let pkt = PacketCtx {
-            family: fam,
-            data: &mut data,
-            meta,
-            hook: Hook::LocalIn,
-            in_dev: "eth0",
-            out_dev: "",
-            mark: 0,
-            ct: CtView::default(),
-            now: Instant::from_millis_f64(0.0),
-            nf_trace: false,
-            pkt_type,
-            src_mac,
-            sk_owner: None,
-            csum_partial: false,
-        };
+        let pkt = input_ctx(fam, &mut data, meta, pkt_type, src_mac);
         let mut st = crate::engine::state::MatchState::default();
         super::super::eval_match(m, &pkt, &mut st, &mut NoEnv)
     }
@@ -1444,8 +1460,7 @@ mod tests {
     /// Truncated and odd packets never panic any of the matches.
     #[test]
     fn no_panics_on_truncation() {
-        use crate::engine::ctx::{CtView, PacketCtx};
-        use crate::model::{Hook, Match};
+        use crate::model::Match;
         use crate::wire::meta::PacketMeta;
         let rules4 = [
             "-p tcp -m tcpmss --mss 1",
@@ -1510,22 +1525,7 @@ mod tests {
                         continue;
                     };
                     let mut data = b.clone();
-                    let pkt = PacketCtx {
-                        family: fam,
-                        data: &mut data,
-                        meta,
-                        hook: Hook::LocalIn,
-                        in_dev: "eth0",
-                        out_dev: "",
-                        mark: 0,
-                        ct: CtView::default(),
-                        now: Instant::from_millis_f64(0.0),
-                        nf_trace: false,
-                        pkt_type: 5,
-                        src_mac: Some([2, 0, 0, 0, 1, 1]),
-                        sk_owner: None,
-                        csum_partial: false,
-                    };
+                    let pkt = input_ctx(fam, &mut data, meta, 5, Some([2, 0, 0, 0, 1, 1]));
                     for m in &ms {
                         let mut st = crate::engine::state::MatchState::default();
                         let _ = super::super::eval_match(m, &pkt, &mut st, &mut NoEnv);
@@ -1547,9 +1547,6 @@ mod tests {
             _: &crate::engine::ctx::PacketCtx<'_>,
         ) -> u32 {
             0
-        }
-        fn ct_acct(&self) -> Option<[(u64, u64); 2]> {
-            None
         }
         fn run_target(
             &mut self,

@@ -2,9 +2,7 @@
 //! counted connections.
 
 use super::SharedTables;
-use crate::conntrack::{proto, Tuple};
-use crate::model::Family;
-use crate::wire::meta::PacketMeta;
+use crate::conntrack::Tuple;
 
 /// `CONNCOUNT_GC_MAX_NODES` (net/netfilter/nf_conncount.c).
 const GC_MAX_NODES: u32 = 8;
@@ -23,8 +21,9 @@ pub enum SkbConn {
         /// `nf_ct_is_confirmed(ct)`.
         confirmed: bool,
     },
-    /// No entry and `nf_ct_get_tuplepr` failed (truncated header, non-first
-    /// fragment).
+    /// No entry and `nf_ct_get_tuplepr` failed
+    /// ([`crate::conntrack::packet_tuple`]: truncated header, non-first
+    /// fragment, GREv1 that is not PPP).
     NoTuple,
 }
 
@@ -131,55 +130,6 @@ impl SharedTables {
     }
 }
 
-/// `nf_ct_get_tuplepr` (net/netfilter/nf_conntrack_core.c) for a packet
-/// without a conntrack entry, in nfsim's tuple encoding (ports for TCP, UDP
-/// and UDP-Lite; ICMP/ICMPv6 id, type and code; nothing for other
-/// protocols, as nfsim's conntrack keys them). `None` for a non-first
-/// fragment or a header cut short (the kernel's `get_l4proto` /
-/// `skb_header_pointer` failures).
-pub fn skb_tuple(family: Family, data: &[u8], meta: &PacketMeta) -> Option<Tuple> {
-    if meta.fragoff != 0 || meta.thoff == 0 {
-        return None;
-    }
-    let p = u8::from(meta.protocol);
-    let mut src = [0u8; 16];
-    let mut dst = [0u8; 16];
-    match family {
-        Family::Ipv4 => {
-            src[..4].copy_from_slice(data.get(12..16)?);
-            dst[..4].copy_from_slice(data.get(16..20)?);
-        }
-        Family::Ipv6 => {
-            src.copy_from_slice(data.get(8..24)?);
-            dst.copy_from_slice(data.get(24..40)?);
-        }
-    }
-    let l4 = meta.l4(data);
-    let be16 = |at: usize| l4.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]]));
-    let icmp = matches!(
-        (family, p),
-        (Family::Ipv4, proto::ICMP) | (Family::Ipv6, proto::ICMPV6)
-    );
-    let (src_u, dst_u) = match p {
-        proto::TCP | proto::UDP | proto::UDPLITE => (be16(0)?, be16(2)?),
-        _ if icmp => {
-            if l4.len() < 8 {
-                return None;
-            }
-            (be16(4)?, be16(0)?)
-        }
-        _ => (0, 0),
-    };
-    Some(Tuple {
-        family,
-        src,
-        dst,
-        proto: p,
-        src_u,
-        dst_u,
-    })
-}
-
 /// `__nf_conncount_add`.
 fn add<L: ConnLookup>(list: &mut CountList, skb: SkbConn, jiffies: u32, ct: &mut L) -> Add {
     let SkbConn::Tuple { tuple, confirmed } = skb else {
@@ -247,6 +197,7 @@ fn gc_list<L: ConnLookup>(list: &mut CountList, jiffies: u32, ct: &mut L) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Family;
 
     struct Fake {
         live: Vec<(Tuple, bool)>,

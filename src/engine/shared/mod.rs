@@ -17,7 +17,7 @@ mod ipset;
 mod nfacct;
 mod recent;
 
-pub use connlimit::{skb_tuple, ConnLookup, SkbConn};
+pub use connlimit::{ConnLookup, SkbConn};
 pub use hashlimit::HashlimitCfg;
 pub(crate) use ipset::{ipset_register, set_mt, set_tg};
 pub use recent::{RecentCheck, RecentRule};
