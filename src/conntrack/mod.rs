@@ -88,6 +88,7 @@
 //!    [`ConntrackTable::proc_entry`] and [`ConntrackTable::remaining_secs`].
 
 mod config;
+mod fast;
 mod gre;
 mod icmp;
 mod nat;
@@ -369,7 +370,10 @@ pub struct ConntrackTable {
     /// Free slots; its capacity is kept at least `entries.len()`, so
     /// freeing never allocates.
     free: Vec<u32>,
-    /// Chains of the hash index (a power of two; see "Memory").
+    /// The lookup index over both tuples of every confirmed entry (see
+    /// "Memory").
+    fast: fast::FastIndex,
+    /// Chains of the kernel-bucket index (a power of two; see "Memory").
     heads: Vec<u32>,
     /// Chains of the bysource index (a power of two), by source hash.
     src_heads: Vec<u32>,
@@ -479,16 +483,24 @@ impl ConntrackTable {
             dst_u,
         };
 
-        // hash_conntrack_raw: one jhash2 for the lookup, early_drop and
-        // (kept in the entry) confirm.
-        let hash = self.hash(&tuple);
-        let kb = table::reciprocal_scale(hash, self.cfg.buckets);
         let mut repeated = false;
         loop {
-            // resolve_normal_ct
-            let (idx, dir, created) = match self.find_kb(&tuple, kb, now) {
-                Some((idx, dir)) => (idx, dir, false),
+            // resolve_normal_ct: the lookup index first; a tuple it does
+            // not hold is a new connection, whose kernel bucket
+            // (hash_conntrack_raw: one jhash2 for the bucket walk,
+            // early_drop and, kept in the entry, confirm) is walked as
+            // __nf_conntrack_find_get walks it, reclaiming expired entries.
+            let found = match self.find(&tuple, now) {
+                Some(f) => Ok(f),
                 None => {
+                    let hash = self.hash(&tuple);
+                    let kb = table::reciprocal_scale(hash, self.cfg.buckets);
+                    self.find_kb(&tuple, kb, now).ok_or((hash, kb))
+                }
+            };
+            let (idx, dir, created) = match found {
+                Ok((idx, dir)) => (idx, dir, false),
+                Err((hash, kb)) => {
                     let Some(reply) = tuple.invert() else {
                         return invalid;
                     };

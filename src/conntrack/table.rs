@@ -6,6 +6,7 @@
 //! `__nf_conntrack_confirm`. See [`ConntrackTable`]'s "Memory".
 
 use super::config::{Config, ConfigError, MAX_BUCKETS};
+use super::fast::{fast_hash, FastIndex, EMPTY};
 use super::nat;
 use super::tuple::{Dir, Tuple};
 use super::{ConntrackTable, CtHandle, CtSlot, CtStatus, CtVerdict, Entry, L4State};
@@ -34,6 +35,7 @@ impl Clone for ConntrackTable {
             cfg: self.cfg.clone(),
             entries: self.entries.clone(),
             free: with_room(&self.free),
+            fast: self.fast.clone(),
             heads: self.heads.clone(),
             src_heads: self.src_heads.clone(),
             max_chains: self.max_chains,
@@ -137,6 +139,7 @@ impl ConntrackTable {
         Ok(ConntrackTable {
             entries: Vec::new(),
             free: Vec::new(),
+            fast: FastIndex::default(),
             heads: vec![NIL; chains],
             src_heads: vec![NIL; chains],
             max_chains,
@@ -170,6 +173,7 @@ impl ConntrackTable {
                 + self.heads.capacity()
                 + self.src_heads.capacity())
                 * size_of::<u32>()
+            + self.fast.heap_bytes()
     }
 
     /// `nf_conntrack_max` reached (0: no limit but the index's).
@@ -243,6 +247,8 @@ impl ConntrackTable {
             e.kb[dir] = kb;
             e.next[dir] = self.heads[c];
             self.heads[c] = node;
+            let tag = fast_hash(&e.tuples[dir]);
+            self.fast.insert(tag, node);
         }
     }
 
@@ -251,6 +257,8 @@ impl ConntrackTable {
         for dir in 0..2 {
             let c = self.chain(self.entries[idx as usize].kb[dir]);
             let node = idx * 2 + dir as u32;
+            self.fast
+                .remove(fast_hash(&self.entries[idx as usize].tuples[dir]), node);
             let next = self.entries[idx as usize].next[dir];
             if self.heads[c] == node {
                 self.heads[c] = next;
@@ -273,8 +281,38 @@ impl ConntrackTable {
     /// Finds the confirmed, unexpired entry having `t` as one of its tuples
     /// (`__nf_conntrack_find_get`), reclaiming expired entries of its
     /// bucket met on the way.
+    ///
+    /// Reads the lookup index: the entries reclaimed on the way are those
+    /// having `t` itself (a new connection's lookup walks its kernel
+    /// bucket with [`Self::find_kb`]).
     pub(super) fn find(&mut self, t: &Tuple, now: Instant) -> Option<(u32, Dir)> {
-        self.find_kb(t, self.kbucket(t), now)
+        let tag = fast_hash(t);
+        'restart: loop {
+            let slots = self.fast.slots();
+            if slots.is_empty() {
+                return None;
+            }
+            let m = slots.len() - 1;
+            let mut i = tag as usize & m;
+            loop {
+                let s = slots[i];
+                if s == EMPTY {
+                    return None;
+                }
+                if (s >> 32) as u32 == tag {
+                    let (ci, cd) = ((s as u32) / 2, (s as u32 % 2) as usize);
+                    let e = &self.entries[ci as usize];
+                    if e.tuples[cd] == *t {
+                        if Self::is_expired(e, now) {
+                            self.delete(ci, false);
+                            continue 'restart;
+                        }
+                        return Some((ci, if cd == 0 { Dir::Original } else { Dir::Reply }));
+                    }
+                }
+                i = (i + 1) & m;
+            }
+        }
     }
 
     /// [`Self::find`] with the tuple's kernel bucket `kb` already known.
@@ -317,18 +355,25 @@ impl ConntrackTable {
     /// assert_eq!(ct.lookup(&t, Instant::ZERO), None);
     /// ```
     pub fn lookup(&self, t: &Tuple, now: Instant) -> Option<(CtHandle, Dir)> {
-        let kb = self.kbucket(t);
-        let mut cur = *self.heads.get(self.chain(kb))?;
-        while cur != NIL {
-            let (ci, cd) = (cur / 2, (cur % 2) as usize);
-            let e = self.entries.get(ci as usize)?;
-            if e.kb[cd] == kb && !Self::is_expired(e, now) && e.tuples[cd] == *t {
-                let dir = if cd == 0 { Dir::Original } else { Dir::Reply };
-                return Some((self.handle_of(ci), dir));
+        let tag = fast_hash(t);
+        let slots = self.fast.slots();
+        let m = slots.len().checked_sub(1)?;
+        let mut i = tag as usize & m;
+        loop {
+            let s = slots[i];
+            if s == EMPTY {
+                return None;
             }
-            cur = e.next[cd];
+            if (s >> 32) as u32 == tag {
+                let (ci, cd) = ((s as u32) / 2, (s as u32 % 2) as usize);
+                let e = self.entries.get(ci as usize)?;
+                if !Self::is_expired(e, now) && e.tuples[cd] == *t {
+                    let dir = if cd == 0 { Dir::Original } else { Dir::Reply };
+                    return Some((self.handle_of(ci), dir));
+                }
+            }
+            i = (i + 1) & m;
         }
-        None
     }
 
     /// `nf_conntrack_tuple_taken` (hashed entries other than `ignored`).
@@ -384,6 +429,10 @@ impl ConntrackTable {
             acct: [(0, 0); 2],
             masq_index: 0,
         };
+        // Room in the lookup index for both tuples of every entry held.
+        if !self.fast.reserve((self.count as usize + 1) * 2) {
+            return None;
+        }
         if let Some(idx) = self.free.pop() {
             self.count += 1;
             let slot = &mut self.entries[idx as usize];
