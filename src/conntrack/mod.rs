@@ -279,7 +279,8 @@ pub struct CtResult {
 
 #[derive(Debug, Clone, Copy)]
 enum L4State {
-    Tcp(TcpCt),
+    /// The TCP state lives in the side slab `ConntrackTable::tcp`.
+    Tcp(u32),
     Udp {
         stream_ts: Instant,
     },
@@ -292,30 +293,78 @@ enum L4State {
     Generic,
 }
 
+/// The hot part of an entry: 128 bytes, two cache lines, each tuple at the
+/// head of its own line, so that a lookup reads one line of the entry and
+/// a packet updates the same two. What only some entries or only some
+/// paths use lives beside it: the kernel-bucket links and the counters in
+/// `ConntrackTable::cold` (by slot), TCP state in `ConntrackTable::tcp`
+/// and NAT data in `ConntrackTable::nat` (side slabs indexed from here).
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 struct Entry {
-    tuples: [Tuple; 2],
+    /// The original tuple.
+    t0: Tuple,
     status: CtStatus,
+    gen: u32,
+    mark: u32,
+    /// Index in `ConntrackTable::nat`, `NIL` when the entry has no NAT data.
+    nat: u32,
     /// Unconfirmed: relative timeout in ns; confirmed: deadline in ns.
     timeout: u64,
-    mark: u32,
+    /// The reply tuple.
+    t1: Tuple,
+    live: bool,
     l4: L4State,
-    /// Hash chain links, one per direction (node = idx * 2 + dir).
+}
+
+impl Entry {
+    /// The tuple of direction `d` (0 original, 1 reply).
+    #[inline]
+    fn tuple(&self, d: usize) -> Tuple {
+        if d == 0 {
+            self.t0
+        } else {
+            self.t1
+        }
+    }
+}
+
+/// What the kernel-bucket index and the counters keep per slot (not read
+/// by an established packet's lookup).
+#[derive(Debug, Clone, Copy)]
+struct Cold {
+    /// Kernel-bucket chain links, one per direction (node = idx * 2 + dir).
     next: [u32; 2],
     /// While hashed: the kernel bucket of each tuple (`hash_bucket` over
     /// `nf_conntrack_buckets`), which also says which chain holds it.
     kb: [u32; 2],
-    /// bysource chain link (NAT), `NIL` when not linked.
+    /// Per-direction packets and bytes (`nf_conntrack_acct`).
+    acct: [(u64, u64); 2],
+}
+
+/// NAT data of an entry (`nf_conn_nat` and the bysource link), only for
+/// entries that have a NAT binding.
+#[derive(Debug, Clone, Copy)]
+struct NatExt {
+    /// The entry's slot.
+    owner: u32,
+    /// bysource chain link (a NAT slab item), `NIL` when not linked.
     src_next: u32,
     /// While in bysource: the hash of the original source (its chain).
     src_hash: u32,
     in_bysource: bool,
-    gen: u32,
-    live: bool,
-    /// Per-direction packets and bytes (`nf_conntrack_acct`).
-    acct: [(u64, u64); 2],
     /// `nf_conn_nat.masq_index`: output interface of a MASQUERADE binding.
     masq_index: u32,
+}
+
+impl NatExt {
+    const NONE: NatExt = NatExt {
+        owner: table::NIL,
+        src_next: table::NIL,
+        src_hash: 0,
+        in_bysource: false,
+        masq_index: 0,
+    };
 }
 
 /// The connection tracking table of one network namespace.
@@ -367,9 +416,15 @@ struct Entry {
 pub struct ConntrackTable {
     cfg: Config,
     entries: Vec<Entry>,
+    /// Per slot, beside `entries`: kernel-bucket links and counters.
+    cold: Vec<Cold>,
     /// Free slots; its capacity is kept at least `entries.len()`, so
     /// freeing never allocates.
     free: Vec<u32>,
+    /// TCP state of TCP entries (`L4State::Tcp`).
+    tcp: table::Side<TcpCt>,
+    /// NAT data of entries with a binding (`Entry::nat`).
+    nat: table::Side<NatExt>,
     /// The lookup index over both tuples of every confirmed entry (see
     /// "Memory").
     fast: fast::FastIndex,
@@ -390,7 +445,7 @@ pub struct ConntrackTable {
 }
 
 impl ConntrackTable {
-    fn refresh(e: &mut Entry, extra: Duration, now: Instant, dir: Dir, len: usize) {
+    fn refresh(e: &mut Entry, c: &mut Cold, extra: Duration, now: Instant, dir: Dir, len: usize) {
         if !e.status.contains(CtStatus::FIXED_TIMEOUT) {
             e.timeout = if e.status.contains(CtStatus::CONFIRMED) {
                 now.as_nanos().saturating_add(extra.as_nanos())
@@ -398,11 +453,11 @@ impl ConntrackTable {
                 extra.as_nanos()
             };
         }
-        Self::acct(e, dir, len);
+        Self::acct(c, dir, len);
     }
 
-    fn acct(e: &mut Entry, dir: Dir, len: usize) {
-        let a = &mut e.acct[dir.idx()];
+    fn acct(c: &mut Cold, dir: Dir, len: usize) {
+        let a = &mut c.acct[dir.idx()];
         a.0 += 1;
         a.1 += len as u64;
     }
@@ -520,7 +575,7 @@ impl ConntrackTable {
                         };
                     }
                     let l4s = match p {
-                        proto::TCP => L4State::Tcp(TcpCt::default()),
+                        proto::TCP => L4State::Tcp(table::NIL),
                         proto::UDP | proto::UDPLITE => L4State::Udp {
                             stream_ts: now + udp::STREAM_AFTER,
                         },
@@ -616,13 +671,19 @@ impl ConntrackTable {
         len: usize,
     ) -> L4Res {
         let cfg = &self.cfg;
-        let Some(e) = self.entries.get_mut(idx as usize) else {
+        let (Some(e), Some(c)) = (
+            self.entries.get_mut(idx as usize),
+            self.cold.get_mut(idx as usize),
+        ) else {
             return L4Res::Invalid;
         };
         let confirmed = e.status.contains(CtStatus::CONFIRMED);
         let verify = prerouting && cfg.checksum;
         let verdict = match &mut e.l4 {
-            L4State::Tcp(st) => {
+            L4State::Tcp(ti) => {
+                let Some(st) = self.tcp.get_mut(*ti) else {
+                    return L4Res::Invalid;
+                };
                 let ctx = TcpCtx {
                     cfg,
                     family: meta.family,
@@ -633,12 +694,12 @@ impl ConntrackTable {
                 let out = tcp::packet(st, &mut e.status, dir, l4, &ctx);
                 return match out.verdict {
                     TcpVerdict::Refresh(t) => {
-                        Self::refresh(e, t, now, dir, len);
+                        Self::refresh(e, c, t, now, dir, len);
                         L4Res::Ok
                     }
                     TcpVerdict::Accept => L4Res::Ok,
                     TcpVerdict::Kill => {
-                        Self::acct(e, dir, len);
+                        Self::acct(c, dir, len);
                         L4Res::Kill
                     }
                     TcpVerdict::Repeat => L4Res::Repeat,
@@ -669,7 +730,7 @@ impl ConntrackTable {
                 };
                 udp::packet(stream_ts, e.status, confirmed, &l4, verify, cfg, now)
             }
-            L4State::Icmp => icmp::packet(meta.family, e.tuples[0].icmp_type(), confirmed, cfg),
+            L4State::Icmp => icmp::packet(meta.family, e.t0.icmp_type(), confirmed, cfg),
             L4State::Sctp(st) => sctp::packet(st, confirmed, dir, l4, cfg, verify),
             L4State::Gre {
                 timeout,
@@ -681,12 +742,12 @@ impl ConntrackTable {
             L4Verdict::Invalid => L4Res::Invalid,
             L4Verdict::Accept => L4Res::Ok,
             L4Verdict::Refresh(t) => {
-                Self::refresh(e, t, now, dir, len);
+                Self::refresh(e, c, t, now, dir, len);
                 L4Res::Ok
             }
             L4Verdict::RefreshAssured(t) => {
                 e.status.insert(CtStatus::ASSURED);
-                Self::refresh(e, t, now, dir, len);
+                Self::refresh(e, c, t, now, dir, len);
                 L4Res::Ok
             }
         }
@@ -716,13 +777,13 @@ impl ConntrackTable {
 
     /// One of the entry's tuples (`--ctorigsrc`, `--ctrepldst`, ...).
     pub fn tuple(&self, h: CtHandle, dir: Dir) -> Option<Tuple> {
-        self.get(h).map(|e| e.tuples[dir.idx()])
+        self.get(h).map(|e| e.tuple(dir.idx()))
     }
 
     /// TCP state of a TCP entry.
     pub fn tcp_state(&self, h: CtHandle) -> Option<TcpState> {
         match self.get(h)?.l4 {
-            L4State::Tcp(t) => Some(t.state),
+            L4State::Tcp(t) => self.tcp.get(t).map(|t| t.state),
             _ => None,
         }
     }
@@ -741,13 +802,20 @@ impl ConntrackTable {
     /// ```
     pub fn set_closing(&mut self, h: CtHandle, now: Instant) -> bool {
         let close = self.cfg.tcp_timeouts[TcpState::Close as usize];
-        let Some(e) = self.get_mut(h) else {
+        let Some(e) = self
+            .entries
+            .get_mut(h.idx as usize)
+            .filter(|e| e.live && e.gen == h.gen)
+        else {
             return false;
         };
         if !e.status.contains(CtStatus::CONFIRMED) {
             return true;
         }
-        if let L4State::Tcp(t) = &mut e.l4 {
+        if let Some(t) = match e.l4 {
+            L4State::Tcp(ti) => self.tcp.get_mut(ti),
+            _ => None,
+        } {
             let old = t.state;
             t.state = TcpState::Close;
             if old != TcpState::Close && !e.status.contains(CtStatus::FIXED_TIMEOUT) {
@@ -767,7 +835,8 @@ impl ConntrackTable {
 
     /// Packets and bytes seen in one direction (`nf_conntrack_acct`).
     pub fn counters(&self, h: CtHandle, dir: Dir) -> Option<(u64, u64)> {
-        self.get(h).map(|e| e.acct[dir.idx()])
+        self.get(h)?;
+        self.cold.get(h.idx as usize).map(|c| c.acct[dir.idx()])
     }
 
     /// Remaining lifetime in whole seconds as `/proc` and `--ctexpire` see
@@ -829,7 +898,11 @@ impl ConntrackTable {
     pub fn proc_entry(&self, h: CtHandle) -> Option<ProcEntry<'_>> {
         self.get(h).map(|e| ProcEntry {
             e,
-            acct: self.cfg.acct,
+            tcp: match e.l4 {
+                L4State::Tcp(ti) => self.tcp.get(ti).map(|t| t.state),
+                _ => None,
+            },
+            acct: self.cfg.acct.then(|| self.cold[h.idx as usize].acct),
         })
     }
 }
