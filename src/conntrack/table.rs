@@ -512,6 +512,12 @@ impl ConntrackTable {
                 self.cold.try_reserve_exact(cap - self.cold.len()).ok()?;
                 self.free.try_reserve_exact(cap - self.free.len()).ok()?;
                 self.dying.try_reserve_exact(cap - self.dying.len()).ok()?;
+                // The lookup index grows with the slab, not at its own
+                // thresholds: a table whose slab stopped growing
+                // allocates nothing more.
+                if !self.fast.reserve(cap * 2) {
+                    return None;
+                }
             }
         }
         let l4 = match l4 {
