@@ -6,11 +6,13 @@
 //! - [`Config`]: the `net.netfilter.nf_conntrack_*` sysctls with kernel defaults.
 //! - [`Tuple`]: `struct nf_conntrack_tuple` (addresses, protocol, ports or
 //!   ICMP id/type/code); an entry has an original and a reply tuple.
-//! - [`ConntrackTable`]: a slab of entries (at most `nf_conntrack_max`)
-//!   with a chained hash index over both tuples of every *confirmed*
-//!   entry that keeps the kernel's `nf_conntrack_hash` buckets
-//!   (`nf_conntrack_buckets`) exact. Memory follows the entries held, not
-//!   the settings; it grows by doubling, so a table that has reached its
+//! - [`ConntrackTable`]: a slab of 128-byte entries (at most
+//!   `nf_conntrack_max`; TCP state, NAT data, counters beside them), a
+//!   lookup index (open addressing over a fast hash of the whole tuple)
+//!   and a chained index that keeps the kernel's `nf_conntrack_hash`
+//!   buckets (`nf_conntrack_buckets`) exact, both over both tuples of
+//!   every *confirmed* entry. Memory follows the entries held, not the
+//!   settings; it grows by doubling, so a table that has reached its
 //!   working size allocates nothing per packet.
 //! - TCP with the kernel's state table and window tracking ([`TcpState`]),
 //!   UDP / UDP-Lite (unreplied and stream timeouts), ICMP / ICMPv6 (echo-like
@@ -23,7 +25,8 @@
 //! # Files
 //!
 //! `mod.rs` the types and `nf_conntrack_in` ([`ConntrackTable::process`]),
-//! `table.rs` the slab, the hash index, eviction and confirm, one tracker
+//! `table.rs` the slab, the side slabs, the kernel-bucket index, eviction
+//! and confirm, `fast.rs` the lookup index, one tracker
 //! per protocol (`tcp.rs`, `udp.rs`, `icmp.rs`, `sctp.rs`, `gre.rs`; the
 //! generic tracker is one line of `mod.rs`), `nat.rs` NAT bindings and
 //! packet rewriting, `tuple.rs`, `config.rs` (the sysctls), `proc.rs` the
@@ -50,7 +53,13 @@
 //! - The kernel's GC worker is approximated: expired entries vanish from
 //!   lookups and listings exactly at their deadline, and when the table is
 //!   full all expired entries are reclaimed (at most once per simulated
-//!   second) before `early_drop` runs. The hash seed is not the kernel's
+//!   second) before `early_drop` runs. Between sweeps an expired entry is
+//!   reclaimed when met: by a lookup of one of its own tuples, by the
+//!   bucket walks of a new connection's lookup, confirm and the NAT port
+//!   search, and by `early_drop`; the lookup of an established flow reads
+//!   the lookup index, not its kernel bucket, so it does not reclaim the
+//!   expired entries sharing that bucket as `__nf_conntrack_find_get`
+//!   would (this changes only which free slot a later entry takes). The hash seed is not the kernel's
 //!   random one, so *which* unassured entries `early_drop` evicts can differ.
 //! - Confirm clashes (same tuple inserted twice) always drop; the kernel's
 //!   UDP clash resolution needs parallel CPUs and cannot arise here.
@@ -375,10 +384,20 @@ impl NatExt {
 /// an entry when a connection comes (`nf_conntrack_alloc`, a slab cache)
 /// up to `nf_conntrack_max`, so `nf_conntrack_max = 2147483647` costs
 /// nothing until connections arrive. Entries live in a slab (a `Vec`) that
-/// grows by doubling; the hash index has as many chains as held entries
+/// grows by doubling: a hot part of [`Self::ENTRY_HOT_BYTES`] (128: both
+/// tuples, status, deadline, mark, the protocol state but TCP's), with
+/// per slot the kernel-bucket links and the counters beside it (48 bytes),
+/// TCP state (52 bytes) and NAT data (16 bytes) in side slabs only for the
+/// entries that have them. Established packets find their entry through
+/// the lookup index: open addressing (linear probing, at most 3/4 full,
+/// backward-shift deletion) over `(tag, node)` words, `tag` a fast hash of
+/// the whole tuple, grown in step with the slab (8 bytes a slot, 2 nodes
+/// an entry). The kernel-bucket index has as many chains as held entries
 /// (a power of two, doubled when the entries outnumber it), at most
-/// `nf_conntrack_buckets` (rounded up to a power of two). The kernel's
-/// buckets stay exact: each hashed tuple records its kernel bucket
+/// `nf_conntrack_buckets` (rounded up to a power of two), and is walked
+/// where the kernel's buckets show: a new connection's lookup, confirm,
+/// the NAT port search (`nf_conntrack_tuple_taken`), `early_drop`. The
+/// kernel's buckets stay exact: each hashed tuple records its kernel bucket
 /// (`hash_bucket`, a `reciprocal_scale` of its hash over
 /// `nf_conntrack_buckets`), chain `b & (chains - 1)` holds all of bucket
 /// `b` in the kernel's order (newest first), and every walk that the
@@ -445,6 +464,13 @@ pub struct ConntrackTable {
 }
 
 impl ConntrackTable {
+    /// Bytes of an entry's hot part (the slab's element: two cache lines).
+    ///
+    /// ```
+    /// assert_eq!(nfsim::conntrack::ConntrackTable::ENTRY_HOT_BYTES, 128);
+    /// ```
+    pub const ENTRY_HOT_BYTES: usize = core::mem::size_of::<Entry>();
+
     fn refresh(e: &mut Entry, c: &mut Cold, extra: Duration, now: Instant, dir: Dir, len: usize) {
         if !e.status.contains(CtStatus::FIXED_TIMEOUT) {
             e.timeout = if e.status.contains(CtStatus::CONFIRMED) {
