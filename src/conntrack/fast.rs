@@ -151,3 +151,67 @@ impl FastIndex {
         self.slots.capacity() * core::mem::size_of::<u64>()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random inserts and removes: every node present is reached from its
+    /// home slot before an empty one, removed nodes are gone, and the
+    /// slots depend only on the nodes present and the order of operations.
+    #[test]
+    fn backward_shift_keeps_every_probe_run() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut ix = FastIndex::default();
+        let mut present: Vec<(u32, u32)> = Vec::new();
+        for step in 0..20_000u32 {
+            let r = next();
+            if present.is_empty() || r % 3 != 0 {
+                // Few distinct tags: long runs that wrap around the end.
+                let tag = (r >> 8) as u32 % 64 * 0x0101_0101;
+                assert!(ix.reserve(present.len() + 1));
+                ix.insert(tag, step);
+                present.push((tag, step));
+            } else {
+                let (tag, node) = present.swap_remove((r >> 8) as usize % present.len());
+                ix.remove(tag, node);
+            }
+            if step % 97 == 0 {
+                let slots = ix.slots();
+                let m = slots.len() - 1;
+                assert_eq!(slots.iter().filter(|&&s| s != EMPTY).count(), present.len());
+                for &(tag, node) in &present {
+                    let key = (u64::from(tag) << 32) | u64::from(node);
+                    let mut i = tag as usize & m;
+                    while slots[i] != key {
+                        assert_ne!(slots[i], EMPTY, "node {node} unreachable");
+                        i = (i + 1) & m;
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hash_separates_directions_and_fields() {
+        let t = Tuple::new(
+            "192.0.2.1".parse().unwrap(),
+            "198.51.100.2".parse().unwrap(),
+            6,
+            1000,
+            80,
+        )
+        .unwrap();
+        let r = t.invert().unwrap();
+        assert_ne!(fast_hash(&t), fast_hash(&r));
+        let mut u = t;
+        u.proto = 17;
+        assert_ne!(fast_hash(&t), fast_hash(&u));
+    }
+}

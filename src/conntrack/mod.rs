@@ -461,6 +461,14 @@ pub struct ConntrackTable {
     dying: Vec<u32>,
     count: u32,
     last_sweep: Option<Instant>,
+    /// Bumped whenever the kernel-bucket index or the deadline of a
+    /// confirmed entry may change: equal epochs and times mean equal
+    /// outcomes of a bucket walk.
+    epoch: u64,
+    /// The new entry `process` made last, after walking its original
+    /// tuple's bucket (the handle, its time and the epoch then): confirm
+    /// need not walk that bucket again while nothing changed.
+    walked: Option<(CtHandle, Instant, u64)>,
 }
 
 impl ConntrackTable {
@@ -620,6 +628,9 @@ impl ConntrackTable {
                             slot: CtSlot::Invalid,
                         };
                     };
+                    // Its bucket was walked above (find_kb), with nothing
+                    // hashed or refreshed since.
+                    self.walked = Some((self.handle_of(idx), now, self.epoch));
                     (idx, Dir::Original, true)
                 }
             };
@@ -704,6 +715,10 @@ impl ConntrackTable {
             return L4Res::Invalid;
         };
         let confirmed = e.status.contains(CtStatus::CONFIRMED);
+        if confirmed {
+            // A confirmed entry's deadline may change below.
+            self.epoch = self.epoch.wrapping_add(1);
+        }
         let verify = prerouting && cfg.checksum;
         let verdict = match &mut e.l4 {
             L4State::Tcp(ti) => {
@@ -838,6 +853,7 @@ impl ConntrackTable {
         if !e.status.contains(CtStatus::CONFIRMED) {
             return true;
         }
+        self.epoch = self.epoch.wrapping_add(1);
         if let Some(t) = match e.l4 {
             L4State::Tcp(ti) => self.tcp.get_mut(ti),
             _ => None,

@@ -43,6 +43,8 @@ impl Clone for ConntrackTable {
             dying: with_room(&self.dying, self.entries.len()),
             count: self.count,
             last_sweep: self.last_sweep,
+            epoch: self.epoch,
+            walked: self.walked,
         }
     }
 }
@@ -226,6 +228,8 @@ impl ConntrackTable {
             dying: Vec::new(),
             count: 0,
             last_sweep: None,
+            epoch: 0,
+            walked: None,
             cfg,
         })
     }
@@ -321,6 +325,7 @@ impl ConntrackTable {
             self.grow_chains();
         }
         self.hashed += 1;
+        self.epoch = self.epoch.wrapping_add(1);
         for (dir, kb) in kbs.into_iter().enumerate() {
             let c = self.chain(kb);
             let node = idx * 2 + dir as u32;
@@ -335,6 +340,7 @@ impl ConntrackTable {
 
     pub(super) fn hash_remove(&mut self, idx: u32) {
         self.hashed = self.hashed.saturating_sub(1);
+        self.epoch = self.epoch.wrapping_add(1);
         for dir in 0..2 {
             let c = self.chain(self.cold[idx as usize].kb[dir]);
             let node = idx * 2 + dir as u32;
@@ -700,7 +706,13 @@ impl ConntrackTable {
         // The original tuple's bucket was computed by `process` (the
         // original tuple never changes; NAT alters only the reply).
         let kbs = [self.cold[handle.idx as usize].kb[0], self.kbucket(&t1)];
-        if self.find_kb(&t0, kbs[0], now).is_some() || self.find_kb(&t1, kbs[1], now).is_some() {
+        // The original tuple's bucket, unless `process` just walked it for
+        // this entry and nothing changed since (the walk would reclaim
+        // nothing and find nothing).
+        let walked = self.walked.take() == Some((handle, now, self.epoch));
+        if (!walked && self.find_kb(&t0, kbs[0], now).is_some())
+            || self.find_kb(&t1, kbs[1], now).is_some()
+        {
             self.delete(handle.idx, false);
             return CtVerdict::Drop;
         }
