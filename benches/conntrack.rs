@@ -223,9 +223,10 @@ fn bench(c: &mut Criterion) {
     }
     assert_eq!(ct.count(), n);
     println!(
-        "1M-entry table: {} heap bytes, {} per entry",
+        "1M-entry table: {} heap bytes, {} per entry in all (slab capacity, side slabs, both indexes, free lists), hot part {} bytes",
         ct.heap_bytes(),
-        ct.heap_bytes() / n as usize
+        ct.heap_bytes() / n as usize,
+        ConntrackTable::ENTRY_HOT_BYTES
     );
     let replies: Vec<_> = (0..4096u32)
         .map(|k| {

@@ -85,7 +85,7 @@ impl ConntrackTable {
             return IcmpPre::Invalid;
         };
         let e = &self.entries[idx as usize];
-        if e.tuples[dir.idx()].dst != *dst {
+        if e.tuple(dir.idx()).dst != *dst {
             return IcmpPre::Invalid;
         }
         let info = if dir == Dir::Reply {

@@ -6,11 +6,13 @@
 //! - [`Config`]: the `net.netfilter.nf_conntrack_*` sysctls with kernel defaults.
 //! - [`Tuple`]: `struct nf_conntrack_tuple` (addresses, protocol, ports or
 //!   ICMP id/type/code); an entry has an original and a reply tuple.
-//! - [`ConntrackTable`]: a slab of entries (at most `nf_conntrack_max`)
-//!   with a chained hash index over both tuples of every *confirmed*
-//!   entry that keeps the kernel's `nf_conntrack_hash` buckets
-//!   (`nf_conntrack_buckets`) exact. Memory follows the entries held, not
-//!   the settings; it grows by doubling, so a table that has reached its
+//! - [`ConntrackTable`]: a slab of 128-byte entries (at most
+//!   `nf_conntrack_max`; TCP state, NAT data, counters beside them), a
+//!   lookup index (open addressing over a fast hash of the whole tuple)
+//!   and a chained index that keeps the kernel's `nf_conntrack_hash`
+//!   buckets (`nf_conntrack_buckets`) exact, both over both tuples of
+//!   every *confirmed* entry. Memory follows the entries held, not the
+//!   settings; it grows by doubling, so a table that has reached its
 //!   working size allocates nothing per packet.
 //! - TCP with the kernel's state table and window tracking ([`TcpState`]),
 //!   UDP / UDP-Lite (unreplied and stream timeouts), ICMP / ICMPv6 (echo-like
@@ -23,7 +25,8 @@
 //! # Files
 //!
 //! `mod.rs` the types and `nf_conntrack_in` ([`ConntrackTable::process`]),
-//! `table.rs` the slab, the hash index, eviction and confirm, one tracker
+//! `table.rs` the slab, the side slabs, the kernel-bucket index, eviction
+//! and confirm, `fast.rs` the lookup index, one tracker
 //! per protocol (`tcp.rs`, `udp.rs`, `icmp.rs`, `sctp.rs`, `gre.rs`; the
 //! generic tracker is one line of `mod.rs`), `nat.rs` NAT bindings and
 //! packet rewriting, `tuple.rs`, `config.rs` (the sysctls), `proc.rs` the
@@ -50,7 +53,13 @@
 //! - The kernel's GC worker is approximated: expired entries vanish from
 //!   lookups and listings exactly at their deadline, and when the table is
 //!   full all expired entries are reclaimed (at most once per simulated
-//!   second) before `early_drop` runs. The hash seed is not the kernel's
+//!   second) before `early_drop` runs. Between sweeps an expired entry is
+//!   reclaimed when met: by a lookup of one of its own tuples, by the
+//!   bucket walks of a new connection's lookup, confirm and the NAT port
+//!   search, and by `early_drop`; the lookup of an established flow reads
+//!   the lookup index, not its kernel bucket, so it does not reclaim the
+//!   expired entries sharing that bucket as `__nf_conntrack_find_get`
+//!   would (this changes only which free slot a later entry takes). The hash seed is not the kernel's
 //!   random one, so *which* unassured entries `early_drop` evicts can differ.
 //! - Confirm clashes (same tuple inserted twice) always drop; the kernel's
 //!   UDP clash resolution needs parallel CPUs and cannot arise here.
@@ -88,6 +97,7 @@
 //!    [`ConntrackTable::proc_entry`] and [`ConntrackTable::remaining_secs`].
 
 mod config;
+mod fast;
 mod gre;
 mod icmp;
 mod nat;
@@ -278,7 +288,8 @@ pub struct CtResult {
 
 #[derive(Debug, Clone, Copy)]
 enum L4State {
-    Tcp(TcpCt),
+    /// The TCP state lives in the side slab `ConntrackTable::tcp`.
+    Tcp(u32),
     Udp {
         stream_ts: Instant,
     },
@@ -291,30 +302,78 @@ enum L4State {
     Generic,
 }
 
+/// The hot part of an entry: 128 bytes, two cache lines, each tuple at the
+/// head of its own line, so that a lookup reads one line of the entry and
+/// a packet updates the same two. What only some entries or only some
+/// paths use lives beside it: the kernel-bucket links and the counters in
+/// `ConntrackTable::cold` (by slot), TCP state in `ConntrackTable::tcp`
+/// and NAT data in `ConntrackTable::nat` (side slabs indexed from here).
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 struct Entry {
-    tuples: [Tuple; 2],
+    /// The original tuple.
+    t0: Tuple,
     status: CtStatus,
+    gen: u32,
+    mark: u32,
+    /// Index in `ConntrackTable::nat`, `NIL` when the entry has no NAT data.
+    nat: u32,
     /// Unconfirmed: relative timeout in ns; confirmed: deadline in ns.
     timeout: u64,
-    mark: u32,
+    /// The reply tuple.
+    t1: Tuple,
+    live: bool,
     l4: L4State,
-    /// Hash chain links, one per direction (node = idx * 2 + dir).
+}
+
+impl Entry {
+    /// The tuple of direction `d` (0 original, 1 reply).
+    #[inline]
+    fn tuple(&self, d: usize) -> Tuple {
+        if d == 0 {
+            self.t0
+        } else {
+            self.t1
+        }
+    }
+}
+
+/// What the kernel-bucket index and the counters keep per slot (not read
+/// by an established packet's lookup).
+#[derive(Debug, Clone, Copy)]
+struct Cold {
+    /// Kernel-bucket chain links, one per direction (node = idx * 2 + dir).
     next: [u32; 2],
     /// While hashed: the kernel bucket of each tuple (`hash_bucket` over
     /// `nf_conntrack_buckets`), which also says which chain holds it.
     kb: [u32; 2],
-    /// bysource chain link (NAT), `NIL` when not linked.
+    /// Per-direction packets and bytes (`nf_conntrack_acct`).
+    acct: [(u64, u64); 2],
+}
+
+/// NAT data of an entry (`nf_conn_nat` and the bysource link), only for
+/// entries that have a NAT binding.
+#[derive(Debug, Clone, Copy)]
+struct NatExt {
+    /// The entry's slot.
+    owner: u32,
+    /// bysource chain link (a NAT slab item), `NIL` when not linked.
     src_next: u32,
     /// While in bysource: the hash of the original source (its chain).
     src_hash: u32,
     in_bysource: bool,
-    gen: u32,
-    live: bool,
-    /// Per-direction packets and bytes (`nf_conntrack_acct`).
-    acct: [(u64, u64); 2],
     /// `nf_conn_nat.masq_index`: output interface of a MASQUERADE binding.
     masq_index: u32,
+}
+
+impl NatExt {
+    const NONE: NatExt = NatExt {
+        owner: table::NIL,
+        src_next: table::NIL,
+        src_hash: 0,
+        in_bysource: false,
+        masq_index: 0,
+    };
 }
 
 /// The connection tracking table of one network namespace.
@@ -325,10 +384,20 @@ struct Entry {
 /// an entry when a connection comes (`nf_conntrack_alloc`, a slab cache)
 /// up to `nf_conntrack_max`, so `nf_conntrack_max = 2147483647` costs
 /// nothing until connections arrive. Entries live in a slab (a `Vec`) that
-/// grows by doubling; the hash index has as many chains as held entries
+/// grows by doubling: a hot part of [`Self::ENTRY_HOT_BYTES`] (128: both
+/// tuples, status, deadline, mark, the protocol state but TCP's), with
+/// per slot the kernel-bucket links and the counters beside it (48 bytes),
+/// TCP state (52 bytes) and NAT data (16 bytes) in side slabs only for the
+/// entries that have them. Established packets find their entry through
+/// the lookup index: open addressing (linear probing, at most 3/4 full,
+/// backward-shift deletion) over `(tag, node)` words, `tag` a fast hash of
+/// the whole tuple, grown in step with the slab (8 bytes a slot, 2 nodes
+/// an entry). The kernel-bucket index has as many chains as held entries
 /// (a power of two, doubled when the entries outnumber it), at most
-/// `nf_conntrack_buckets` (rounded up to a power of two). The kernel's
-/// buckets stay exact: each hashed tuple records its kernel bucket
+/// `nf_conntrack_buckets` (rounded up to a power of two), and is walked
+/// where the kernel's buckets show: a new connection's lookup, confirm,
+/// the NAT port search (`nf_conntrack_tuple_taken`), `early_drop`. The
+/// kernel's buckets stay exact: each hashed tuple records its kernel bucket
 /// (`hash_bucket`, a `reciprocal_scale` of its hash over
 /// `nf_conntrack_buckets`), chain `b & (chains - 1)` holds all of bucket
 /// `b` in the kernel's order (newest first), and every walk that the
@@ -366,10 +435,19 @@ struct Entry {
 pub struct ConntrackTable {
     cfg: Config,
     entries: Vec<Entry>,
+    /// Per slot, beside `entries`: kernel-bucket links and counters.
+    cold: Vec<Cold>,
     /// Free slots; its capacity is kept at least `entries.len()`, so
     /// freeing never allocates.
     free: Vec<u32>,
-    /// Chains of the hash index (a power of two; see "Memory").
+    /// TCP state of TCP entries (`L4State::Tcp`).
+    tcp: table::Side<TcpCt>,
+    /// NAT data of entries with a binding (`Entry::nat`).
+    nat: table::Side<NatExt>,
+    /// The lookup index over both tuples of every confirmed entry (see
+    /// "Memory").
+    fast: fast::FastIndex,
+    /// Chains of the kernel-bucket index (a power of two; see "Memory").
     heads: Vec<u32>,
     /// Chains of the bysource index (a power of two), by source hash.
     src_heads: Vec<u32>,
@@ -383,10 +461,25 @@ pub struct ConntrackTable {
     dying: Vec<u32>,
     count: u32,
     last_sweep: Option<Instant>,
+    /// Bumped whenever the kernel-bucket index or the deadline of a
+    /// confirmed entry may change: equal epochs and times mean equal
+    /// outcomes of a bucket walk.
+    epoch: u64,
+    /// The new entry `process` made last, after walking its original
+    /// tuple's bucket (the handle, its time and the epoch then): confirm
+    /// need not walk that bucket again while nothing changed.
+    walked: Option<(CtHandle, Instant, u64)>,
 }
 
 impl ConntrackTable {
-    fn refresh(e: &mut Entry, extra: Duration, now: Instant, dir: Dir, len: usize) {
+    /// Bytes of an entry's hot part (the slab's element: two cache lines).
+    ///
+    /// ```
+    /// assert_eq!(nfsim::conntrack::ConntrackTable::ENTRY_HOT_BYTES, 128);
+    /// ```
+    pub const ENTRY_HOT_BYTES: usize = core::mem::size_of::<Entry>();
+
+    fn refresh(e: &mut Entry, c: &mut Cold, extra: Duration, now: Instant, dir: Dir, len: usize) {
         if !e.status.contains(CtStatus::FIXED_TIMEOUT) {
             e.timeout = if e.status.contains(CtStatus::CONFIRMED) {
                 now.as_nanos().saturating_add(extra.as_nanos())
@@ -394,11 +487,11 @@ impl ConntrackTable {
                 extra.as_nanos()
             };
         }
-        Self::acct(e, dir, len);
+        Self::acct(c, dir, len);
     }
 
-    fn acct(e: &mut Entry, dir: Dir, len: usize) {
-        let a = &mut e.acct[dir.idx()];
+    fn acct(c: &mut Cold, dir: Dir, len: usize) {
+        let a = &mut c.acct[dir.idx()];
         a.0 += 1;
         a.1 += len as u64;
     }
@@ -479,16 +572,24 @@ impl ConntrackTable {
             dst_u,
         };
 
-        // hash_conntrack_raw: one jhash2 for the lookup, early_drop and
-        // (kept in the entry) confirm.
-        let hash = self.hash(&tuple);
-        let kb = table::reciprocal_scale(hash, self.cfg.buckets);
         let mut repeated = false;
         loop {
-            // resolve_normal_ct
-            let (idx, dir, created) = match self.find_kb(&tuple, kb, now) {
-                Some((idx, dir)) => (idx, dir, false),
+            // resolve_normal_ct: the lookup index first; a tuple it does
+            // not hold is a new connection, whose kernel bucket
+            // (hash_conntrack_raw: one jhash2 for the bucket walk,
+            // early_drop and, kept in the entry, confirm) is walked as
+            // __nf_conntrack_find_get walks it, reclaiming expired entries.
+            let found = match self.find(&tuple, now) {
+                Some(f) => Ok(f),
                 None => {
+                    let hash = self.hash(&tuple);
+                    let kb = table::reciprocal_scale(hash, self.cfg.buckets);
+                    self.find_kb(&tuple, kb, now).ok_or((hash, kb))
+                }
+            };
+            let (idx, dir, created) = match found {
+                Ok((idx, dir)) => (idx, dir, false),
+                Err((hash, kb)) => {
                     let Some(reply) = tuple.invert() else {
                         return invalid;
                     };
@@ -508,7 +609,7 @@ impl ConntrackTable {
                         };
                     }
                     let l4s = match p {
-                        proto::TCP => L4State::Tcp(TcpCt::default()),
+                        proto::TCP => L4State::Tcp(table::NIL),
                         proto::UDP | proto::UDPLITE => L4State::Udp {
                             stream_ts: now + udp::STREAM_AFTER,
                         },
@@ -527,6 +628,9 @@ impl ConntrackTable {
                             slot: CtSlot::Invalid,
                         };
                     };
+                    // Its bucket was walked above (find_kb), with nothing
+                    // hashed or refreshed since.
+                    self.walked = Some((self.handle_of(idx), now, self.epoch));
                     (idx, Dir::Original, true)
                 }
             };
@@ -604,13 +708,23 @@ impl ConntrackTable {
         len: usize,
     ) -> L4Res {
         let cfg = &self.cfg;
-        let Some(e) = self.entries.get_mut(idx as usize) else {
+        let (Some(e), Some(c)) = (
+            self.entries.get_mut(idx as usize),
+            self.cold.get_mut(idx as usize),
+        ) else {
             return L4Res::Invalid;
         };
         let confirmed = e.status.contains(CtStatus::CONFIRMED);
+        if confirmed {
+            // A confirmed entry's deadline may change below.
+            self.epoch = self.epoch.wrapping_add(1);
+        }
         let verify = prerouting && cfg.checksum;
         let verdict = match &mut e.l4 {
-            L4State::Tcp(st) => {
+            L4State::Tcp(ti) => {
+                let Some(st) = self.tcp.get_mut(*ti) else {
+                    return L4Res::Invalid;
+                };
                 let ctx = TcpCtx {
                     cfg,
                     family: meta.family,
@@ -621,12 +735,12 @@ impl ConntrackTable {
                 let out = tcp::packet(st, &mut e.status, dir, l4, &ctx);
                 return match out.verdict {
                     TcpVerdict::Refresh(t) => {
-                        Self::refresh(e, t, now, dir, len);
+                        Self::refresh(e, c, t, now, dir, len);
                         L4Res::Ok
                     }
                     TcpVerdict::Accept => L4Res::Ok,
                     TcpVerdict::Kill => {
-                        Self::acct(e, dir, len);
+                        Self::acct(c, dir, len);
                         L4Res::Kill
                     }
                     TcpVerdict::Repeat => L4Res::Repeat,
@@ -657,7 +771,7 @@ impl ConntrackTable {
                 };
                 udp::packet(stream_ts, e.status, confirmed, &l4, verify, cfg, now)
             }
-            L4State::Icmp => icmp::packet(meta.family, e.tuples[0].icmp_type(), confirmed, cfg),
+            L4State::Icmp => icmp::packet(meta.family, e.t0.icmp_type(), confirmed, cfg),
             L4State::Sctp(st) => sctp::packet(st, confirmed, dir, l4, cfg, verify),
             L4State::Gre {
                 timeout,
@@ -669,12 +783,12 @@ impl ConntrackTable {
             L4Verdict::Invalid => L4Res::Invalid,
             L4Verdict::Accept => L4Res::Ok,
             L4Verdict::Refresh(t) => {
-                Self::refresh(e, t, now, dir, len);
+                Self::refresh(e, c, t, now, dir, len);
                 L4Res::Ok
             }
             L4Verdict::RefreshAssured(t) => {
                 e.status.insert(CtStatus::ASSURED);
-                Self::refresh(e, t, now, dir, len);
+                Self::refresh(e, c, t, now, dir, len);
                 L4Res::Ok
             }
         }
@@ -704,13 +818,13 @@ impl ConntrackTable {
 
     /// One of the entry's tuples (`--ctorigsrc`, `--ctrepldst`, ...).
     pub fn tuple(&self, h: CtHandle, dir: Dir) -> Option<Tuple> {
-        self.get(h).map(|e| e.tuples[dir.idx()])
+        self.get(h).map(|e| e.tuple(dir.idx()))
     }
 
     /// TCP state of a TCP entry.
     pub fn tcp_state(&self, h: CtHandle) -> Option<TcpState> {
         match self.get(h)?.l4 {
-            L4State::Tcp(t) => Some(t.state),
+            L4State::Tcp(t) => self.tcp.get(t).map(|t| t.state),
             _ => None,
         }
     }
@@ -729,13 +843,21 @@ impl ConntrackTable {
     /// ```
     pub fn set_closing(&mut self, h: CtHandle, now: Instant) -> bool {
         let close = self.cfg.tcp_timeouts[TcpState::Close as usize];
-        let Some(e) = self.get_mut(h) else {
+        let Some(e) = self
+            .entries
+            .get_mut(h.idx as usize)
+            .filter(|e| e.live && e.gen == h.gen)
+        else {
             return false;
         };
         if !e.status.contains(CtStatus::CONFIRMED) {
             return true;
         }
-        if let L4State::Tcp(t) = &mut e.l4 {
+        self.epoch = self.epoch.wrapping_add(1);
+        if let Some(t) = match e.l4 {
+            L4State::Tcp(ti) => self.tcp.get_mut(ti),
+            _ => None,
+        } {
             let old = t.state;
             t.state = TcpState::Close;
             if old != TcpState::Close && !e.status.contains(CtStatus::FIXED_TIMEOUT) {
@@ -755,7 +877,8 @@ impl ConntrackTable {
 
     /// Packets and bytes seen in one direction (`nf_conntrack_acct`).
     pub fn counters(&self, h: CtHandle, dir: Dir) -> Option<(u64, u64)> {
-        self.get(h).map(|e| e.acct[dir.idx()])
+        self.get(h)?;
+        self.cold.get(h.idx as usize).map(|c| c.acct[dir.idx()])
     }
 
     /// Remaining lifetime in whole seconds as `/proc` and `--ctexpire` see
@@ -817,7 +940,11 @@ impl ConntrackTable {
     pub fn proc_entry(&self, h: CtHandle) -> Option<ProcEntry<'_>> {
         self.get(h).map(|e| ProcEntry {
             e,
-            acct: self.cfg.acct,
+            tcp: match e.l4 {
+                L4State::Tcp(ti) => self.tcp.get(ti).map(|t| t.state),
+                _ => None,
+            },
+            acct: self.cfg.acct.then(|| self.cold[h.idx as usize].acct),
         })
     }
 }

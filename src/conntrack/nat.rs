@@ -15,10 +15,10 @@ use core::net::{IpAddr, Ipv4Addr};
 
 use bitflags::bitflags;
 
-use super::table::{reciprocal_scale, Index, NIL};
+use super::table::{self, reciprocal_scale, NIL};
 use super::tuple::{addr_bytes, proto, Dir, Family, Tuple};
 use super::TcpState;
-use super::{csum_ok, ConntrackTable, CtInfo, CtSlot, CtStatus, CtVerdict};
+use super::{csum_ok, ConntrackTable, CtInfo, CtSlot, CtStatus, CtVerdict, NatExt};
 use crate::nf::Hook;
 use crate::time::Instant;
 use crate::wire::checksum::{icmpv4, icmpv6, inet_proto_replace as csum_replace};
@@ -454,54 +454,83 @@ impl ConntrackTable {
         h as usize & (self.src_heads.len() - 1)
     }
 
-    fn bysource_insert(&mut self, idx: u32) {
+    /// The entry's NAT data, allocated on first use; `None` when the
+    /// allocator refuses.
+    fn nat_ext(&mut self, idx: u32) -> Option<u32> {
+        let cur = self.entries.get(idx as usize)?.nat;
+        if cur != NIL {
+            return Some(cur);
+        }
+        let n = self.nat.alloc(NatExt {
+            owner: idx,
+            ..NatExt::NONE
+        })?;
+        self.entries[idx as usize].nat = n;
+        Some(n)
+    }
+
+    /// Links entry `idx` into bysource; false when its NAT data cannot be
+    /// allocated.
+    fn bysource_insert(&mut self, idx: u32) -> bool {
+        let Some(n) = self.nat_ext(idx) else {
+            return false;
+        };
         // Doubling (amortised), as the hash index.
         if self.in_src as usize >= self.src_heads.len() && self.src_heads.len() < self.max_chains {
-            if let Some(new) = Index::Bysource.split(&self.src_heads, &mut self.entries) {
+            if let Some(new) = table::split(&self.src_heads, self.nat.items_mut()) {
                 self.src_heads = new;
             }
         }
         self.in_src += 1;
-        let t = self.entries[idx as usize].tuples[0];
+        let t = self.entries[idx as usize].t0;
         let h = self.src_hash(&t);
         let b = self.src_chain(h);
-        let e = &mut self.entries[idx as usize];
-        e.src_hash = h;
-        e.src_next = self.src_heads[b];
-        e.in_bysource = true;
-        self.src_heads[b] = idx;
+        let head = self.src_heads[b];
+        if let Some(x) = self.nat.get_mut(n) {
+            x.src_hash = h;
+            x.src_next = head;
+            x.in_bysource = true;
+        }
+        self.src_heads[b] = n;
+        true
     }
 
-    pub(super) fn bysource_remove(&mut self, idx: u32) {
+    /// Unlinks NAT item `n` from bysource.
+    pub(super) fn bysource_remove(&mut self, n: u32) {
+        let Some(&x) = self.nat.get(n) else {
+            return;
+        };
         self.in_src = self.in_src.saturating_sub(1);
-        let b = self.src_chain(self.entries[idx as usize].src_hash);
-        let next = self.entries[idx as usize].src_next;
-        if self.src_heads[b] == idx {
+        let b = self.src_chain(x.src_hash);
+        let next = x.src_next;
+        if self.src_heads[b] == n {
             self.src_heads[b] = next;
         } else {
             let mut cur = self.src_heads[b];
-            while cur != NIL {
-                let cn = self.entries[cur as usize].src_next;
-                if cn == idx {
-                    self.entries[cur as usize].src_next = next;
+            while let Some(c) = self.nat.get_mut(cur) {
+                let cn = c.src_next;
+                if cn == n {
+                    c.src_next = next;
                     break;
                 }
                 cur = cn;
             }
         }
-        self.entries[idx as usize].src_next = NIL;
-        self.entries[idx as usize].in_bysource = false;
+        if let Some(x) = self.nat.get_mut(n) {
+            x.src_next = NIL;
+            x.in_bysource = false;
+        }
     }
 
     /// `find_appropriate_src`: an existing source mapping of the same
     /// source address/port/protocol, if it fits the range.
     fn find_appropriate_src(&self, t: &Tuple, r: &RangeB) -> Option<Tuple> {
         let mut cur = self.src_heads[self.src_chain(self.src_hash(t))];
-        while cur != NIL {
-            let e = &self.entries[cur as usize];
-            let o = &e.tuples[0];
+        while let Some(x) = self.nat.get(cur) {
+            let e = &self.entries[x.owner as usize];
+            let o = &e.t0;
             if o.family == t.family && o.proto == t.proto && o.src == t.src && o.src_u == t.src_u {
-                if let Some(mut res) = e.tuples[1].invert() {
+                if let Some(mut res) = e.t1.invert() {
                     res.dst = t.dst;
                     res.dst_u = t.dst_u;
                     if in_range(&res, r) {
@@ -509,7 +538,7 @@ impl ConntrackTable {
                     }
                 }
             }
-            cur = e.src_next;
+            cur = x.src_next;
         }
         None
     }
@@ -655,8 +684,8 @@ impl ConntrackTable {
         let Some(reply) = t.invert() else {
             return true;
         };
-        let ours = match self.entries.get(idx as usize).map(|e| &e.l4) {
-            Some(super::L4State::Tcp(st)) => Some(*st),
+        let ours = match self.entries.get(idx as usize).map(|e| e.l4) {
+            Some(super::L4State::Tcp(ti)) => self.tcp.get(ti).copied(),
             _ => None,
         };
         let ours = match ours {
@@ -676,7 +705,10 @@ impl ConntrackTable {
             return true;
         }
         let e = &self.entries[ci as usize];
-        let super::L4State::Tcp(old) = e.l4 else {
+        let super::L4State::Tcp(oi) = e.l4 else {
+            return true;
+        };
+        let Some(&old) = self.tcp.get(oi) else {
             return true;
         };
         // nf_nat_may_kill
@@ -726,7 +758,7 @@ impl ConntrackTable {
         if e.status.contains(manip.done_bit()) {
             return CtVerdict::Drop;
         }
-        let family = e.tuples[0].family;
+        let family = e.t0.family;
         let (f1, min) = addr_bytes(range.min_addr);
         let (f2, max) = addr_bytes(range.max_addr);
         if range.flags.contains(NatRangeFlags::MAP_IPS) && (f1 != family || f2 != family) {
@@ -740,7 +772,7 @@ impl ConntrackTable {
             max_proto: range.max_proto,
             base_proto: range.base_proto,
         };
-        let Some(curr) = e.tuples[1].invert() else {
+        let Some(curr) = e.t1.invert() else {
             return CtVerdict::Drop;
         };
         let new = self.get_unique_tuple(&curr, &r, h.idx, manip, rng, now);
@@ -749,11 +781,18 @@ impl ConntrackTable {
                 return CtVerdict::Drop;
             };
             let e = &mut self.entries[h.idx as usize];
-            e.tuples[1] = reply;
+            e.t1 = reply;
             e.status.insert(manip.nat_bit());
         }
-        if manip == ManipType::Src && !self.entries[h.idx as usize].in_bysource {
-            self.bysource_insert(h.idx);
+        let nat = self.entries[h.idx as usize].nat;
+        if manip == ManipType::Src
+            && !self.nat.get(nat).is_some_and(|x| x.in_bysource)
+            && !self.bysource_insert(h.idx)
+        {
+            // nf_ct_nat_ext_add failing: the kernel's nf_nat_setup_info
+            // goes on without the bysource link; nfsim drops instead of
+            // approximating.
+            return CtVerdict::Drop;
         }
         self.entries[h.idx as usize].status.insert(manip.done_bit());
         CtVerdict::Accept
@@ -772,7 +811,7 @@ impl ConntrackTable {
         let Some(e) = self.get(h) else {
             return CtVerdict::Drop;
         };
-        let r = &e.tuples[1];
+        let r = &e.t1;
         let ip = if manip == ManipType::Src {
             r.dst_addr()
         } else {
@@ -791,7 +830,16 @@ impl ConntrackTable {
     /// (`nat->masq_index = out->ifindex` in `nf_nat_masquerade_ipv4`);
     /// `ifindex` must not be 0.
     pub fn set_masq_index(&mut self, h: super::CtHandle, ifindex: u32) -> bool {
-        self.get_mut(h).map(|e| e.masq_index = ifindex).is_some()
+        if self.get(h).is_none() {
+            return false;
+        }
+        match self.nat_ext(h.idx).and_then(|n| self.nat.get_mut(n)) {
+            Some(x) => {
+                x.masq_index = ifindex;
+                true
+            }
+            None => false,
+        }
     }
 
     /// `nf_nat_oif_changed`: a MASQUERADEd connection whose original
@@ -803,12 +851,11 @@ impl ConntrackTable {
         let CtSlot::Entry { handle, info } = slot else {
             return false;
         };
-        self.get(handle).is_some_and(|e| {
-            e.masq_index != 0
-                && hook == Hook::PostRouting
-                && info.dir() == Dir::Original
-                && e.masq_index != out_ifindex
-        })
+        let masq = self
+            .get(handle)
+            .and_then(|e| self.nat.get(e.nat))
+            .map_or(0, |x| x.masq_index);
+        masq != 0 && hook == Hook::PostRouting && info.dir() == Dir::Original && masq != out_ifindex
     }
 
     /// What to do at a nat hook for a packet with this slot (the dispatch of
@@ -887,7 +934,7 @@ impl ConntrackTable {
         if !e.status.contains(statusbit) {
             return CtVerdict::Accept;
         }
-        let Some(target) = e.tuples[dir.other().idx()].invert() else {
+        let Some(target) = e.tuple(dir.other().idx()).invert() else {
             return CtVerdict::Drop;
         };
         if manip_pkt(pkt, 0, meta.family, &target, manip, csum_partial) {
@@ -928,7 +975,7 @@ impl ConntrackTable {
         if !e.status.contains(statusbit) {
             return CtVerdict::Accept;
         }
-        let other = e.tuples[dir.other().idx()];
+        let other = e.tuple(dir.other().idx());
         if !manip_pkt(pkt, hdrlen + 8, meta.family, &other, manip.other(), false) {
             return CtVerdict::Drop;
         }

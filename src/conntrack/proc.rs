@@ -4,7 +4,7 @@
 use core::fmt;
 
 use super::tuple::proto;
-use super::{CtStatus, Entry, L4State};
+use super::{CtStatus, Entry, L4State, TcpState};
 
 /// One `/proc/net/nf_conntrack` entry, displayed in the trace format's form
 /// (`ct_seq_show` of `nf_conntrack_standalone.c`), e.g.
@@ -12,7 +12,10 @@ use super::{CtStatus, Entry, L4State};
 #[derive(Debug, Clone, Copy)]
 pub struct ProcEntry<'a> {
     pub(super) e: &'a Entry,
-    pub(super) acct: bool,
+    /// The TCP state of a TCP entry (kept in the table's side slab).
+    pub(super) tcp: Option<TcpState>,
+    /// The counters, when `nf_conntrack_acct` is on.
+    pub(super) acct: Option<[(u64, u64); 2]>,
 }
 
 /// `l4proto_name` of `nf_conntrack_standalone.c`.
@@ -32,10 +35,14 @@ fn l4proto_name(p: u8) -> &'static str {
 impl fmt::Display for ProcEntry<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = self.e;
-        let t = &e.tuples;
+        let t = [e.t0, e.t1];
         write!(f, "{} {} ", t[0].family.name(), l4proto_name(t[0].proto))?;
         match e.l4 {
-            L4State::Tcp(st) => write!(f, "{} ", st.state.name())?,
+            L4State::Tcp(_) => {
+                if let Some(st) = self.tcp {
+                    write!(f, "{} ", st.name())?;
+                }
+            }
             L4State::Sctp(st) => write!(f, "{} ", st.state.name())?,
             // gre_print_conntrack
             L4State::Gre {
@@ -50,15 +57,15 @@ impl fmt::Display for ProcEntry<'_> {
             _ => {}
         }
         write!(f, "{}", t[0])?;
-        if self.acct {
-            write!(f, " packets={} bytes={}", e.acct[0].0, e.acct[0].1)?;
+        if let Some(a) = self.acct {
+            write!(f, " packets={} bytes={}", a[0].0, a[0].1)?;
         }
         if !e.status.contains(CtStatus::SEEN_REPLY) {
             f.write_str(" [UNREPLIED]")?;
         }
         write!(f, " {}", t[1])?;
-        if self.acct {
-            write!(f, " packets={} bytes={}", e.acct[1].0, e.acct[1].1)?;
+        if let Some(a) = self.acct {
+            write!(f, " packets={} bytes={}", a[1].0, a[1].1)?;
         }
         if e.status.contains(CtStatus::HW_OFFLOAD) {
             f.write_str(" [HW_OFFLOAD]")?;

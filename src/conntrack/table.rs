@@ -6,9 +6,11 @@
 //! `__nf_conntrack_confirm`. See [`ConntrackTable`]'s "Memory".
 
 use super::config::{Config, ConfigError, MAX_BUCKETS};
+use super::fast::{fast_hash, FastIndex, EMPTY};
 use super::nat;
+use super::tcp::TcpCt;
 use super::tuple::{Dir, Tuple};
-use super::{ConntrackTable, CtHandle, CtSlot, CtStatus, CtVerdict, Entry, L4State};
+use super::{Cold, ConntrackTable, CtHandle, CtSlot, CtStatus, CtVerdict, Entry, L4State, NatExt};
 use crate::time::{Duration, Instant};
 
 pub(super) const NIL: u32 = u32::MAX;
@@ -25,24 +27,104 @@ impl Clone for ConntrackTable {
     /// the original's do (a derived clone would shrink them to their length
     /// and let deleting allocate).
     fn clone(&self) -> Self {
-        let with_room = |v: &Vec<u32>| {
-            let mut c = Vec::with_capacity(self.entries.len().max(v.len()));
-            c.extend_from_slice(v);
-            c
-        };
         ConntrackTable {
             cfg: self.cfg.clone(),
             entries: self.entries.clone(),
-            free: with_room(&self.free),
+            cold: self.cold.clone(),
+            free: with_room(&self.free, self.entries.len()),
+            tcp: self.tcp.clone(),
+            nat: self.nat.clone(),
+            fast: self.fast.clone(),
             heads: self.heads.clone(),
             src_heads: self.src_heads.clone(),
             max_chains: self.max_chains,
             hashed: self.hashed,
             in_src: self.in_src,
-            dying: with_room(&self.dying),
+            dying: with_room(&self.dying, self.entries.len()),
             count: self.count,
             last_sweep: self.last_sweep,
+            epoch: self.epoch,
+            walked: self.walked,
         }
+    }
+}
+
+/// A copy of `v` with capacity for at least `room` items.
+fn with_room(v: &[u32], room: usize) -> Vec<u32> {
+    let mut c = Vec::with_capacity(room.max(v.len()));
+    c.extend_from_slice(v);
+    c
+}
+
+/// A side slab (TCP state, NAT data): items indexed from the entries that
+/// use them, a free list whose capacity follows the slab's, so that
+/// releasing never allocates.
+#[derive(Debug)]
+pub(super) struct Side<T> {
+    items: Vec<T>,
+    free: Vec<u32>,
+}
+
+impl<T> Default for Side<T> {
+    fn default() -> Self {
+        Side {
+            items: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<T: Clone> Clone for Side<T> {
+    fn clone(&self) -> Self {
+        Side {
+            items: self.items.clone(),
+            free: with_room(&self.free, self.items.len()),
+        }
+    }
+}
+
+impl<T> Side<T> {
+    /// A new item, `None` when the allocator refuses to grow the slab.
+    pub(super) fn alloc(&mut self, v: T) -> Option<u32> {
+        if let Some(i) = self.free.pop() {
+            self.items[i as usize] = v;
+            return Some(i);
+        }
+        let len = self.items.len();
+        if len >= SLOT_LIMIT as usize {
+            return None;
+        }
+        if len == self.items.capacity() {
+            self.items.try_reserve(1).ok()?;
+            let cap = self.items.capacity();
+            self.free.try_reserve_exact(cap - self.free.len()).ok()?;
+        }
+        self.items.push(v);
+        Some(len as u32)
+    }
+
+    /// Gives item `i` back (never allocates).
+    pub(super) fn release(&mut self, i: u32) {
+        if (i as usize) < self.items.len() {
+            self.free.push(i);
+        }
+    }
+
+    pub(super) fn get(&self, i: u32) -> Option<&T> {
+        self.items.get(i as usize)
+    }
+
+    pub(super) fn get_mut(&mut self, i: u32) -> Option<&mut T> {
+        self.items.get_mut(i as usize)
+    }
+
+    pub(super) fn items_mut(&mut self) -> &mut [T] {
+        &mut self.items
+    }
+
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.items.capacity() * core::mem::size_of::<T>()
+            + self.free.capacity() * core::mem::size_of::<u32>()
     }
 }
 
@@ -50,66 +132,63 @@ pub(super) fn reciprocal_scale(val: u32, ep_ro: u32) -> u32 {
     ((u64::from(val) * u64::from(ep_ro)) >> 32) as u32
 }
 
-/// The two chained indexes over the slab.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Index {
-    /// The conntrack hash: node `idx * 2 + dir`, keyed by kernel bucket.
-    Hash,
-    /// NAT bysource: node `idx`, keyed by source hash.
-    Bysource,
+/// The links of a chained index: the kernel-bucket index (node
+/// `idx * 2 + dir` in `[Cold]`, keyed by kernel bucket) and NAT bysource
+/// (node = NAT slab item, keyed by source hash).
+pub(super) trait Links {
+    /// (next node, key) of a node.
+    fn link(&self, n: u32) -> (u32, u32);
+    fn set_next(&mut self, n: u32, v: u32);
 }
 
-impl Index {
-    /// (next node, key) of a node.
-    pub(super) fn link(self, entries: &[Entry], n: u32) -> (u32, u32) {
-        match self {
-            Index::Hash => {
-                let e = &entries[(n / 2) as usize];
-                (e.next[(n % 2) as usize], e.kb[(n % 2) as usize])
-            }
-            Index::Bysource => {
-                let e = &entries[n as usize];
-                (e.src_next, e.src_hash)
-            }
-        }
+impl Links for [Cold] {
+    fn link(&self, n: u32) -> (u32, u32) {
+        let c = &self[(n / 2) as usize];
+        (c.next[(n % 2) as usize], c.kb[(n % 2) as usize])
     }
+    fn set_next(&mut self, n: u32, v: u32) {
+        self[(n / 2) as usize].next[(n % 2) as usize] = v;
+    }
+}
 
-    pub(super) fn set_next(self, entries: &mut [Entry], n: u32, v: u32) {
-        match self {
-            Index::Hash => entries[(n / 2) as usize].next[(n % 2) as usize] = v,
-            Index::Bysource => entries[n as usize].src_next = v,
-        }
+impl Links for [NatExt] {
+    fn link(&self, n: u32) -> (u32, u32) {
+        let x = &self[n as usize];
+        (x.src_next, x.src_hash)
     }
+    fn set_next(&mut self, n: u32, v: u32) {
+        self[n as usize].src_next = v;
+    }
+}
 
-    /// Splits every chain of `heads` into two by the next bit of the key,
-    /// keeping each chain's order: the index doubles. `None` if the
-    /// allocator refuses (the caller keeps the old, longer chains: slower,
-    /// still exact).
-    pub(super) fn split(self, heads: &[u32], entries: &mut [Entry]) -> Option<Vec<u32>> {
-        let p = heads.len();
-        let mut new = Vec::new();
-        new.try_reserve_exact(p * 2).ok()?;
-        new.resize(p * 2, NIL);
-        let mask = (p * 2 - 1) as u32;
-        for (c, &head) in heads.iter().enumerate() {
-            let mut tails = [NIL; 2];
-            let mut cur = head;
-            while cur != NIL {
-                let (next, key) = self.link(entries, cur);
-                let chain = (key & mask) as usize;
-                let side = usize::from(chain != c);
-                self.set_next(entries, cur, NIL);
-                if tails[side] == NIL {
-                    new[chain] = cur;
-                } else {
-                    self.set_next(entries, tails[side], cur);
-                }
-                tails[side] = cur;
-                cur = next;
+/// Splits every chain of `heads` into two by the next bit of the key,
+/// keeping each chain's order: the index doubles. `None` if the
+/// allocator refuses (the caller keeps the old, longer chains: slower,
+/// still exact).
+pub(super) fn split<L: Links + ?Sized>(heads: &[u32], links: &mut L) -> Option<Vec<u32>> {
+    let p = heads.len();
+    let mut new = Vec::new();
+    new.try_reserve_exact(p * 2).ok()?;
+    new.resize(p * 2, NIL);
+    let mask = (p * 2 - 1) as u32;
+    for (c, &head) in heads.iter().enumerate() {
+        let mut tails = [NIL; 2];
+        let mut cur = head;
+        while cur != NIL {
+            let (next, key) = links.link(cur);
+            let chain = (key & mask) as usize;
+            let side = usize::from(chain != c);
+            links.set_next(cur, NIL);
+            if tails[side] == NIL {
+                new[chain] = cur;
+            } else {
+                links.set_next(tails[side], cur);
             }
+            tails[side] = cur;
+            cur = next;
         }
-        Some(new)
     }
+    Some(new)
 }
 
 impl ConntrackTable {
@@ -136,7 +215,11 @@ impl ConntrackTable {
         let chains = max_chains.min(INITIAL_CHAINS);
         Ok(ConntrackTable {
             entries: Vec::new(),
+            cold: Vec::new(),
             free: Vec::new(),
+            tcp: Side::default(),
+            nat: Side::default(),
+            fast: FastIndex::default(),
             heads: vec![NIL; chains],
             src_heads: vec![NIL; chains],
             max_chains,
@@ -145,6 +228,8 @@ impl ConntrackTable {
             dying: Vec::new(),
             count: 0,
             last_sweep: None,
+            epoch: 0,
+            walked: None,
             cfg,
         })
     }
@@ -165,11 +250,15 @@ impl ConntrackTable {
     pub fn heap_bytes(&self) -> usize {
         use core::mem::size_of;
         self.entries.capacity() * size_of::<Entry>()
+            + self.cold.capacity() * size_of::<Cold>()
+            + self.tcp.heap_bytes()
+            + self.nat.heap_bytes()
             + (self.free.capacity()
                 + self.dying.capacity()
                 + self.heads.capacity()
                 + self.src_heads.capacity())
                 * size_of::<u32>()
+            + self.fast.heap_bytes()
     }
 
     /// `nf_conntrack_max` reached (0: no limit but the index's).
@@ -224,7 +313,7 @@ impl ConntrackTable {
     /// Doubles the hash index (amortised: only when it holds more entries
     /// than chains, up to `nf_conntrack_buckets` chains).
     pub(super) fn grow_chains(&mut self) {
-        if let Some(new) = Index::Hash.split(&self.heads, &mut self.entries) {
+        if let Some(new) = split(&self.heads, &mut self.cold[..]) {
             self.heads = new;
         }
     }
@@ -236,45 +325,81 @@ impl ConntrackTable {
             self.grow_chains();
         }
         self.hashed += 1;
+        self.epoch = self.epoch.wrapping_add(1);
         for (dir, kb) in kbs.into_iter().enumerate() {
             let c = self.chain(kb);
             let node = idx * 2 + dir as u32;
-            let e = &mut self.entries[idx as usize];
-            e.kb[dir] = kb;
-            e.next[dir] = self.heads[c];
+            let cold = &mut self.cold[idx as usize];
+            cold.kb[dir] = kb;
+            cold.next[dir] = self.heads[c];
             self.heads[c] = node;
+            let tag = fast_hash(&self.entries[idx as usize].tuple(dir));
+            self.fast.insert(tag, node);
         }
     }
 
     pub(super) fn hash_remove(&mut self, idx: u32) {
         self.hashed = self.hashed.saturating_sub(1);
+        self.epoch = self.epoch.wrapping_add(1);
         for dir in 0..2 {
-            let c = self.chain(self.entries[idx as usize].kb[dir]);
+            let c = self.chain(self.cold[idx as usize].kb[dir]);
             let node = idx * 2 + dir as u32;
-            let next = self.entries[idx as usize].next[dir];
+            self.fast
+                .remove(fast_hash(&self.entries[idx as usize].tuple(dir)), node);
+            let next = self.cold[idx as usize].next[dir];
             if self.heads[c] == node {
                 self.heads[c] = next;
             } else {
                 let mut cur = self.heads[c];
                 while cur != NIL {
                     let (ci, cd) = ((cur / 2) as usize, (cur % 2) as usize);
-                    let cn = self.entries[ci].next[cd];
+                    let cn = self.cold[ci].next[cd];
                     if cn == node {
-                        self.entries[ci].next[cd] = next;
+                        self.cold[ci].next[cd] = next;
                         break;
                     }
                     cur = cn;
                 }
             }
-            self.entries[idx as usize].next[dir] = NIL;
+            self.cold[idx as usize].next[dir] = NIL;
         }
     }
 
     /// Finds the confirmed, unexpired entry having `t` as one of its tuples
     /// (`__nf_conntrack_find_get`), reclaiming expired entries of its
     /// bucket met on the way.
+    ///
+    /// Reads the lookup index: the entries reclaimed on the way are those
+    /// having `t` itself (a new connection's lookup walks its kernel
+    /// bucket with [`Self::find_kb`]).
     pub(super) fn find(&mut self, t: &Tuple, now: Instant) -> Option<(u32, Dir)> {
-        self.find_kb(t, self.kbucket(t), now)
+        let tag = fast_hash(t);
+        'restart: loop {
+            let slots = self.fast.slots();
+            if slots.is_empty() {
+                return None;
+            }
+            let m = slots.len() - 1;
+            let mut i = tag as usize & m;
+            loop {
+                let s = slots[i];
+                if s == EMPTY {
+                    return None;
+                }
+                if (s >> 32) as u32 == tag {
+                    let (ci, cd) = ((s as u32) / 2, (s as u32 % 2) as usize);
+                    let e = &self.entries[ci as usize];
+                    if *(if cd == 0 { &e.t0 } else { &e.t1 }) == *t {
+                        if Self::is_expired(e, now) {
+                            self.delete(ci, false);
+                            continue 'restart;
+                        }
+                        return Some((ci, if cd == 0 { Dir::Original } else { Dir::Reply }));
+                    }
+                }
+                i = (i + 1) & m;
+            }
+        }
     }
 
     /// [`Self::find`] with the tuple's kernel bucket `kb` already known.
@@ -284,18 +409,19 @@ impl ConntrackTable {
             while cur != NIL {
                 let (ci, cd) = (cur / 2, (cur % 2) as usize);
                 let e = &self.entries[ci as usize];
-                if e.kb[cd] != kb {
-                    cur = e.next[cd];
+                let c = &self.cold[ci as usize];
+                if c.kb[cd] != kb {
+                    cur = c.next[cd];
                     continue;
                 }
                 if Self::is_expired(e, now) {
                     self.delete(ci, false);
                     continue 'restart;
                 }
-                if e.tuples[cd] == *t {
+                if e.tuple(cd) == *t {
                     return Some((ci, if cd == 0 { Dir::Original } else { Dir::Reply }));
                 }
-                cur = e.next[cd];
+                cur = c.next[cd];
             }
             return None;
         }
@@ -317,31 +443,38 @@ impl ConntrackTable {
     /// assert_eq!(ct.lookup(&t, Instant::ZERO), None);
     /// ```
     pub fn lookup(&self, t: &Tuple, now: Instant) -> Option<(CtHandle, Dir)> {
-        let kb = self.kbucket(t);
-        let mut cur = *self.heads.get(self.chain(kb))?;
-        while cur != NIL {
-            let (ci, cd) = (cur / 2, (cur % 2) as usize);
-            let e = self.entries.get(ci as usize)?;
-            if e.kb[cd] == kb && !Self::is_expired(e, now) && e.tuples[cd] == *t {
-                let dir = if cd == 0 { Dir::Original } else { Dir::Reply };
-                return Some((self.handle_of(ci), dir));
+        let tag = fast_hash(t);
+        let slots = self.fast.slots();
+        let m = slots.len().checked_sub(1)?;
+        let mut i = tag as usize & m;
+        loop {
+            let s = slots[i];
+            if s == EMPTY {
+                return None;
             }
-            cur = e.next[cd];
+            if (s >> 32) as u32 == tag {
+                let (ci, cd) = ((s as u32) / 2, (s as u32 % 2) as usize);
+                let e = self.entries.get(ci as usize)?;
+                if !Self::is_expired(e, now) && e.tuple(cd) == *t {
+                    let dir = if cd == 0 { Dir::Original } else { Dir::Reply };
+                    return Some((self.handle_of(ci), dir));
+                }
+            }
+            i = (i + 1) & m;
         }
-        None
     }
 
     /// `nf_conntrack_tuple_taken` (hashed entries other than `ignored`).
     pub(crate) fn tuple_taken(&mut self, t: &Tuple, ignored: u32, now: Instant) -> bool {
-        let ignored_orig = self.entries.get(ignored as usize).map(|e| e.tuples[0]);
+        let ignored_orig = self.entries.get(ignored as usize).map(|e| e.t0);
         let kb = self.kbucket(t);
         'restart: loop {
             let mut cur = self.heads[self.chain(kb)];
             while cur != NIL {
                 let (ci, cd) = (cur / 2, (cur % 2) as usize);
                 let e = &self.entries[ci as usize];
-                let next = e.next[cd];
-                if ci == ignored || e.kb[cd] != kb {
+                let next = self.cold[ci as usize].next[cd];
+                if ci == ignored || self.cold[ci as usize].kb[cd] != kb {
                     cur = next;
                     continue;
                 }
@@ -349,8 +482,8 @@ impl ConntrackTable {
                     self.delete(ci, false);
                     continue 'restart;
                 }
-                if e.tuples[cd] == *t {
-                    if Some(e.tuples[0]) == ignored_orig {
+                if e.tuple(cd) == *t {
+                    if Some(e.t0) == ignored_orig {
                         cur = next;
                         continue;
                     }
@@ -368,44 +501,81 @@ impl ConntrackTable {
     /// (or the index is at [`SLOT_LIMIT`]).
     /// `kb0` is the kernel bucket of the original tuple (kept for confirm).
     pub(super) fn alloc(&mut self, tuples: [Tuple; 2], kb0: u32, l4: L4State) -> Option<u32> {
+        // Room in the lookup index for both tuples of every entry held.
+        if !self.fast.reserve((self.count as usize + 1) * 2) {
+            return None;
+        }
+        let len = self.entries.len();
+        if self.free.is_empty() {
+            if len >= SLOT_LIMIT as usize {
+                return None;
+            }
+            if len == self.entries.capacity() {
+                // Doubling (amortised); `cold`, `free` and `dying` follow
+                // so that deleting never allocates.
+                self.entries.try_reserve(1).ok()?;
+                let cap = self.entries.capacity();
+                self.cold.try_reserve_exact(cap - self.cold.len()).ok()?;
+                self.free.try_reserve_exact(cap - self.free.len()).ok()?;
+                self.dying.try_reserve_exact(cap - self.dying.len()).ok()?;
+                // The lookup index grows with the slab, not at its own
+                // thresholds: a table whose slab stopped growing
+                // allocates nothing more.
+                if !self.fast.reserve(cap * 2) {
+                    return None;
+                }
+            }
+        }
+        let l4 = match l4 {
+            L4State::Tcp(_) => L4State::Tcp(self.tcp.alloc(TcpCt::default())?),
+            other => other,
+        };
+        let [t0, t1] = tuples;
         let e = Entry {
-            tuples,
+            t0,
             status: CtStatus::empty(),
-            timeout: 0,
+            gen: 0,
             mark: 0,
+            nat: NIL,
+            timeout: 0,
+            t1,
+            live: true,
             l4,
+        };
+        let c = Cold {
             next: [NIL; 2],
             kb: [kb0, 0],
-            src_next: NIL,
-            src_hash: 0,
-            in_bysource: false,
-            gen: 0,
-            live: true,
             acct: [(0, 0); 2],
-            masq_index: 0,
         };
+        self.count += 1;
         if let Some(idx) = self.free.pop() {
-            self.count += 1;
             let slot = &mut self.entries[idx as usize];
             let gen = slot.gen.wrapping_add(1);
             *slot = Entry { gen, ..e };
+            self.cold[idx as usize] = c;
             return Some(idx);
         }
-        let len = self.entries.len();
-        if len >= SLOT_LIMIT as usize {
-            return None;
-        }
-        if len == self.entries.capacity() {
-            // Doubling (amortised); `free` and `dying` follow so that
-            // deleting never allocates.
-            self.entries.try_reserve(1).ok()?;
-            let cap = self.entries.capacity();
-            self.free.try_reserve_exact(cap - self.free.len()).ok()?;
-            self.dying.try_reserve_exact(cap - self.dying.len()).ok()?;
-        }
-        self.count += 1;
         self.entries.push(e);
+        self.cold.push(c);
         Some(len as u32)
+    }
+
+    /// Frees slot `idx` and the side data it holds (never allocates).
+    fn free_slot(&mut self, idx: u32) {
+        let e = &mut self.entries[idx as usize];
+        e.live = false;
+        e.status = CtStatus::empty();
+        let (l4, nat) = (e.l4, e.nat);
+        e.l4 = L4State::Generic;
+        e.nat = NIL;
+        if let L4State::Tcp(ti) = l4 {
+            self.tcp.release(ti);
+        }
+        if nat != NIL {
+            self.nat.release(nat);
+        }
+        self.count = self.count.saturating_sub(1);
+        self.free.push(idx);
     }
 
     /// Deletes an entry: unhash it (if confirmed) and free its slot, or,
@@ -421,8 +591,9 @@ impl ConntrackTable {
         if hashed {
             self.hash_remove(idx);
         }
-        if self.entries[idx as usize].in_bysource {
-            self.bysource_remove(idx);
+        let nat = self.entries[idx as usize].nat;
+        if self.nat.get(nat).is_some_and(|x| x.in_bysource) {
+            self.bysource_remove(nat);
         }
         if keep_for_packet {
             let e = &mut self.entries[idx as usize];
@@ -431,11 +602,7 @@ impl ConntrackTable {
                 self.dying.push(idx);
             }
         } else {
-            let e = &mut self.entries[idx as usize];
-            e.live = false;
-            e.status = CtStatus::empty();
-            self.count = self.count.saturating_sub(1);
-            self.free.push(idx);
+            self.free_slot(idx);
         }
     }
 
@@ -443,10 +610,7 @@ impl ConntrackTable {
         while let Some(idx) = self.dying.pop() {
             if let Some(e) = self.entries.get_mut(idx as usize) {
                 if e.live && e.status.contains(CtStatus::DYING) {
-                    e.live = false;
-                    e.status = CtStatus::empty();
-                    self.count = self.count.saturating_sub(1);
-                    self.free.push(idx);
+                    self.free_slot(idx);
                 }
             }
         }
@@ -486,8 +650,8 @@ impl ConntrackTable {
                 while cur != NIL {
                     let (ci, cd) = (cur / 2, (cur % 2) as usize);
                     let e = &self.entries[ci as usize];
-                    let next = e.next[cd];
-                    if e.kb[cd] != bucket {
+                    let next = self.cold[ci as usize].next[cd];
+                    if self.cold[ci as usize].kb[cd] != bucket {
                         cur = next;
                         continue;
                     }
@@ -538,11 +702,17 @@ impl ConntrackTable {
         if e.status.contains(CtStatus::DYING) {
             return CtVerdict::Drop;
         }
-        let [t0, t1] = e.tuples;
+        let (t0, t1) = (e.t0, e.t1);
         // The original tuple's bucket was computed by `process` (the
         // original tuple never changes; NAT alters only the reply).
-        let kbs = [e.kb[0], self.kbucket(&t1)];
-        if self.find_kb(&t0, kbs[0], now).is_some() || self.find_kb(&t1, kbs[1], now).is_some() {
+        let kbs = [self.cold[handle.idx as usize].kb[0], self.kbucket(&t1)];
+        // The original tuple's bucket, unless `process` just walked it for
+        // this entry and nothing changed since (the walk would reclaim
+        // nothing and find nothing).
+        let walked = self.walked.take() == Some((handle, now, self.epoch));
+        if (!walked && self.find_kb(&t0, kbs[0], now).is_some())
+            || self.find_kb(&t1, kbs[1], now).is_some()
+        {
             self.delete(handle.idx, false);
             return CtVerdict::Drop;
         }

@@ -1,0 +1,217 @@
+//! The lookup index (`ConntrackTable::fast`): an open-addressing table of
+//! `(tag, node)` words over both tuples of every confirmed entry, keyed by
+//! a fast hash of the whole tuple ([`fast_hash`]). One probe usually reads
+//! one cache line of the index and then the entry's tuple. The kernel's
+//! buckets (`hash_bucket`, `nf_conntrack_hash`) live in the chained index
+//! of `table.rs`, walked only where they show: a new connection's lookup
+//! (reclaiming the expired entries of its bucket), confirm's clash check,
+//! the NAT port search (`nf_conntrack_tuple_taken`) and `early_drop`.
+
+use super::tuple::{Family, Tuple};
+
+/// An empty slot.
+pub(super) const EMPTY: u64 = u64::MAX;
+
+/// `(a * b)` folded to 64 bits (the multiply-fold of wyhash / foldhash).
+#[inline]
+fn fold(a: u64, b: u64) -> u64 {
+    let p = u128::from(a) * u128::from(b);
+    (p as u64) ^ ((p >> 64) as u64)
+}
+
+#[inline]
+fn word(b: &[u8; 16], i: usize) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&b[i..i + 8]);
+    u64::from_le_bytes(w)
+}
+
+/// The index's hash of a whole tuple; its low bits choose the home slot,
+/// all 32 are compared before the entry is read.
+#[inline]
+pub(super) fn fast_hash(t: &Tuple) -> u32 {
+    let fam: u64 = match t.family {
+        Family::Ipv4 => 4,
+        Family::Ipv6 => 6,
+    };
+    let k =
+        u64::from(t.src_u) | (u64::from(t.dst_u) << 16) | (u64::from(t.proto) << 32) | (fam << 40);
+    let a = fold(
+        word(&t.src, 0) ^ 0x243f_6a88_85a3_08d3,
+        word(&t.dst, 0) ^ 0x1319_8a2e_0370_7344,
+    );
+    let b = fold(
+        word(&t.src, 8) ^ 0xa409_3822_299f_31d0,
+        word(&t.dst, 8) ^ 0x082e_fa98_ec4e_6c89,
+    );
+    let h = fold(a ^ k ^ 0x4528_21e6_38d0_1377, b ^ 0xbe54_66cf_34e9_0c6c);
+    (h ^ (h >> 32)) as u32
+}
+
+/// Linear probing, at most 3/4 full, deletion by backward shift (no
+/// tombstones): a node's slot depends only on the nodes present, so the
+/// index is deterministic.
+#[derive(Debug, Clone, Default)]
+pub(super) struct FastIndex {
+    slots: Vec<u64>,
+}
+
+impl FastIndex {
+    /// Makes room for `nodes` nodes (doubling); `false` when the allocator
+    /// refuses (the caller drops the packet, as for the slab).
+    pub(super) fn reserve(&mut self, nodes: usize) -> bool {
+        if nodes.saturating_mul(4) <= self.slots.len().saturating_mul(3) {
+            return true;
+        }
+        let mut cap = self.slots.len().max(16);
+        while nodes.saturating_mul(4) > cap.saturating_mul(3) {
+            cap *= 2;
+        }
+        // Slots are chosen by the 32-bit tag.
+        if cap > 1 << 32 {
+            return false;
+        }
+        let mut new = Vec::new();
+        if new.try_reserve_exact(cap).is_err() {
+            return false;
+        }
+        new.resize(cap, EMPTY);
+        let m = cap - 1;
+        for &s in &self.slots {
+            if s != EMPTY {
+                let mut i = (s >> 32) as usize & m;
+                while new[i] != EMPTY {
+                    i = (i + 1) & m;
+                }
+                new[i] = s;
+            }
+        }
+        self.slots = new;
+        true
+    }
+
+    /// The slots, for probing: start at `tag & (len - 1)`, stop at [`EMPTY`].
+    #[inline]
+    pub(super) fn slots(&self) -> &[u64] {
+        &self.slots
+    }
+
+    /// Inserts a node (room reserved by [`Self::reserve`]).
+    pub(super) fn insert(&mut self, tag: u32, node: u32) {
+        let m = self.slots.len() - 1;
+        let mut i = tag as usize & m;
+        while self.slots[i] != EMPTY {
+            i = (i + 1) & m;
+        }
+        self.slots[i] = (u64::from(tag) << 32) | u64::from(node);
+    }
+
+    /// Removes a node, shifting back the nodes of its probe run.
+    pub(super) fn remove(&mut self, tag: u32, node: u32) {
+        if self.slots.is_empty() {
+            return;
+        }
+        let key = (u64::from(tag) << 32) | u64::from(node);
+        let m = self.slots.len() - 1;
+        let mut i = tag as usize & m;
+        loop {
+            let s = self.slots[i];
+            if s == EMPTY {
+                return;
+            }
+            if s == key {
+                break;
+            }
+            i = (i + 1) & m;
+        }
+        let mut j = i;
+        loop {
+            j = (j + 1) & m;
+            let s = self.slots[j];
+            if s == EMPTY {
+                break;
+            }
+            let home = (s >> 32) as usize & m;
+            // `s` may move to the hole at `i` unless its home lies
+            // cyclically in (i, j].
+            let stays = if i <= j {
+                i < home && home <= j
+            } else {
+                i < home || home <= j
+            };
+            if !stays {
+                self.slots[i] = s;
+                i = j;
+            }
+        }
+        self.slots[i] = EMPTY;
+    }
+
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.slots.capacity() * core::mem::size_of::<u64>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random inserts and removes: every node present is reached from its
+    /// home slot before an empty one, removed nodes are gone, and the
+    /// slots depend only on the nodes present and the order of operations.
+    #[test]
+    fn backward_shift_keeps_every_probe_run() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut ix = FastIndex::default();
+        let mut present: Vec<(u32, u32)> = Vec::new();
+        for step in 0..20_000u32 {
+            let r = next();
+            if present.is_empty() || r % 3 != 0 {
+                // Few distinct tags: long runs that wrap around the end.
+                let tag = (r >> 8) as u32 % 64 * 0x0101_0101;
+                assert!(ix.reserve(present.len() + 1));
+                ix.insert(tag, step);
+                present.push((tag, step));
+            } else {
+                let (tag, node) = present.swap_remove((r >> 8) as usize % present.len());
+                ix.remove(tag, node);
+            }
+            if step % 97 == 0 {
+                let slots = ix.slots();
+                let m = slots.len() - 1;
+                assert_eq!(slots.iter().filter(|&&s| s != EMPTY).count(), present.len());
+                for &(tag, node) in &present {
+                    let key = (u64::from(tag) << 32) | u64::from(node);
+                    let mut i = tag as usize & m;
+                    while slots[i] != key {
+                        assert_ne!(slots[i], EMPTY, "node {node} unreachable");
+                        i = (i + 1) & m;
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hash_separates_directions_and_fields() {
+        let t = Tuple::new(
+            "192.0.2.1".parse().unwrap(),
+            "198.51.100.2".parse().unwrap(),
+            6,
+            1000,
+            80,
+        )
+        .unwrap();
+        let r = t.invert().unwrap();
+        assert_ne!(fast_hash(&t), fast_hash(&r));
+        let mut u = t;
+        u.proto = 17;
+        assert_ne!(fast_hash(&t), fast_hash(&u));
+    }
+}
