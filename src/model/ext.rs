@@ -130,6 +130,12 @@ pub(crate) struct CheckCtx<'a> {
 /// patterns) is taken from [`Args::raw`] / [`Args::required_bytes`].
 #[derive(Debug)]
 pub(crate) struct Args<'a> {
+    /// The option's id ([`OptSpec::id`]).
+    pub id: u8,
+    /// Whether `!` preceded the option.
+    pub invert: bool,
+    /// The rule being parsed.
+    pub ctx: &'a ExtCtx<'a>,
     /// The option's argument as text (getopt's `optarg`), for numbers and
     /// keywords: exact when the argument is UTF-8.
     pub optarg: Option<&'a str>,
@@ -140,10 +146,19 @@ pub(crate) struct Args<'a> {
 }
 
 impl<'a> Args<'a> {
-    /// A cursor over an argument (its text and bytes) and the words that
-    /// follow it (for tests and tools).
-    pub fn new(optarg: Option<&'a str>, raw: Option<&'a [u8]>, rest: &'a [Word]) -> Self {
+    /// A cursor over option `id` (`!` before it when `invert`) of a rule
+    /// (`ctx`): its argument (text and bytes) and the words that follow it.
+    pub fn new(
+        (id, invert): (u8, bool),
+        ctx: &'a ExtCtx<'a>,
+        optarg: Option<&'a str>,
+        raw: Option<&'a [u8]>,
+        rest: &'a [Word],
+    ) -> Self {
         Args {
+            id,
+            invert,
+            ctx,
             optarg,
             raw,
             rest,
@@ -189,16 +204,11 @@ pub(crate) trait Extension: Sized + Clone + PartialEq + fmt::Debug {
     fn save_name(&self) -> Option<&'static str> {
         None
     }
-    /// Handles one option (`id` from [`OptSpec::id`]). The framework has
-    /// already rejected a repeated option not marked [`OptSpec::multi`] and a
-    /// `!` before an option not marked [`OptSpec::invert`].
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String>;
+    /// Handles one option (`args.id` from [`OptSpec::id`], `args.invert`,
+    /// its argument). The framework has already rejected a repeated option
+    /// not marked [`OptSpec::multi`] and a `!` before an option not marked
+    /// [`OptSpec::invert`].
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String>;
     /// The final check after the whole rule was read (`x6_fcheck`); `seen`
     /// has bit `id` set for every option given.
     fn finish(&mut self, seen: u64, ctx: &ExtCtx<'_>) -> Result<(), String> {

@@ -435,7 +435,13 @@ impl<'a> Parser<'a> {
             proto_inv: self.rule.proto_inv,
         };
         let text = optarg.as_deref().map(bytestr::text);
-        let mut args = Args::new(text.as_deref(), optarg.as_deref(), rest);
+        let mut args = Args::new(
+            (e.id, invert),
+            &ctx,
+            text.as_deref(),
+            optarg.as_deref(),
+            rest,
+        );
         let (ext_name, specs, seen) = match e.owner {
             Owner::Target => {
                 let t = self.target.as_ref().ok_or("internal: no target")?;
@@ -470,11 +476,11 @@ impl<'a> Parser<'a> {
         match e.owner {
             Owner::Target => {
                 let t = self.target.as_mut().ok_or("internal: no target")?;
-                t.parse(e.id, invert, &mut args, &ctx)?;
+                t.parse(&mut args)?;
                 self.target_seen |= bit;
             }
             Owner::Match(i) => {
-                self.matches[i].0.parse(e.id, invert, &mut args, &ctx)?;
+                self.matches[i].0.parse(&mut args)?;
                 self.matches[i].1 |= bit;
             }
             Owner::Main(_) => {}

@@ -105,22 +105,16 @@ impl Extension for Addrtype {
     fn new(_: &ExtCtx<'_>) -> Self {
         Addrtype::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             SRC => {
                 self.src |= parse_types(arg)?;
-                self.src_inv |= invert;
+                self.src_inv |= args.invert;
             }
             DST => {
                 self.dst |= parse_types(arg)?;
-                self.dst_inv |= invert;
+                self.dst_inv |= args.invert;
             }
             LIN => self.limit_in = true,
             LOUT => self.limit_out = true,

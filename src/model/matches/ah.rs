@@ -63,26 +63,20 @@ impl Extension for Ah {
     fn new(_: &ExtCtx<'_>) -> Self {
         Ah::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_SPI => {
                 let s = args.required("ah", "ahspi")?;
                 let (lo, hi, _) = mint("ah", "ahspi", s, 0, u32::MAX.into())?;
                 self.spis = (lo as u32, hi as u32);
-                if invert {
+                if args.invert {
                     self.spis_inv = true;
                 }
             }
             O_LEN => {
                 let s = args.required("ah", "ahlen")?;
                 self.hdrlen = uint("ah", "ahlen", s, 0, u32::MAX.into())? as u32;
-                if invert {
+                if args.invert {
                     self.hdrlen_inv = true;
                 }
             }

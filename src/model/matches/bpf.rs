@@ -262,14 +262,8 @@ impl Extension for Bpf {
     fn new(_: &ExtCtx<'_>) -> Self {
         Bpf::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => self.program = parse_bytecode(args.required("bpf", "bytecode")?)?,
             1 => return Err("bpf: failed to get bpf object (nfsim has no BPF filesystem)".into()),
             _ => unreachable_option()?,

@@ -49,24 +49,18 @@ impl Extension for Cgroup {
     fn new(_: &ExtCtx<'_>) -> Self {
         Cgroup::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 let s = args.required_bytes("cgroup", "path")?;
                 self.path = Some(parse_string(s, 0, 0, PATH_MAX)?);
-                self.invert_path = invert;
+                self.invert_path = args.invert;
             }
             1 => {
                 let s = args.required("cgroup", "cgroup")?;
                 let v = parse_uint("cgroup", "cgroup", s, 0, u32::MAX.into())?;
                 self.classid = Some(u32::try_from(v).map_err(|e| e.to_string())?);
-                self.invert_classid = invert;
+                self.invert_classid = args.invert;
             }
             _ => unreachable_option()?,
         }

@@ -51,34 +51,28 @@ impl Extension for Cluster {
     fn new(_: &ExtCtx<'_>) -> Self {
         Cluster::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == args.id)
             .map(|o| o.name)
             .unwrap_or("");
         let s = args.required("cluster", name)?;
-        let (min, max) = if id == SEED {
+        let (min, max) = if args.id == SEED {
             (0, u64::from(u32::MAX))
         } else {
             (1, u64::from(NODES_MAX))
         };
         let v = parse_uint("cluster", name, s, min, max)? as u32;
-        match id {
+        match args.id {
             TOTAL => self.total_nodes = v,
             NODE => {
                 self.node_mask = 1u32.checked_shl(v - 1).unwrap_or(0);
-                self.invert |= invert;
+                self.invert |= args.invert;
             }
             MASK => {
                 self.node_mask = v;
-                self.invert |= invert;
+                self.invert |= args.invert;
             }
             SEED => self.hash_seed = v,
             _ => unreachable_option()?,

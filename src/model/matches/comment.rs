@@ -33,14 +33,8 @@ impl Extension for Comment {
     fn new(_: &ExtCtx<'_>) -> Self {
         Comment::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         self.text = truncate_c(args.raw.unwrap_or(b""), MAX_COMMENT_LEN);

@@ -93,21 +93,15 @@ impl Extension for Connbytes {
     fn new(_: &ExtCtx<'_>) -> Self {
         Connbytes::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 // XTTYPE_UINT64RC; a single value means "from N upwards".
                 let s = args.required("connbytes", "connbytes")?;
                 let (lo, hi, n) = parse_range("connbytes", "connbytes", s, 0, u64::MAX)?;
                 self.from = lo;
                 self.to = if n == 2 { hi } else { u64::MAX };
-                if invert {
+                if args.invert {
                     core::mem::swap(&mut self.from, &mut self.to);
                 }
             }

@@ -40,14 +40,8 @@ impl Extension for Connlabel {
     fn new(_: &ExtCtx<'_>) -> Self {
         Connlabel::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 let s = args.required("connlabel", "label")?;
                 if s.is_empty() {
@@ -63,7 +57,7 @@ impl Extension for Connlabel {
                     return Err(format!("label '{s}' not found or invalid value"));
                 }
                 self.bit = v as u16;
-                self.invert = invert;
+                self.invert = args.invert;
             }
             1 => self.set = true,
             _ => unreachable_option()?,

@@ -72,28 +72,22 @@ impl Extension for Connlimit {
             daddr: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             UPTO => {
                 self.limit = parse_u32(arg, 0, u32::MAX, "connlimit", "connlimit-upto")?;
-                self.upto = !invert;
+                self.upto = !args.invert;
             }
             ABOVE => {
                 self.limit = parse_u32(arg, 0, u32::MAX, "connlimit", "connlimit-above")?;
-                self.upto = invert;
+                self.upto = args.invert;
             }
             MASK => {
                 // XTTYPE_PLENMASK; a non-contiguous mask leaves the full
                 // mask in iptables 1.8.9 (checked against it).
-                self.mask_len = parse_plen(arg, ctx.family, "connlimit", "connlimit-mask")?
-                    .unwrap_or(ctx.family.max_prefix());
+                self.mask_len = parse_plen(arg, args.ctx.family, "connlimit", "connlimit-mask")?
+                    .unwrap_or(args.ctx.family.max_prefix());
             }
             SADDR => self.daddr = false,
             DADDR => self.daddr = true,

@@ -337,45 +337,42 @@ impl Extension for Conntrack {
     fn new(_: &ExtCtx<'_>) -> Self {
         Conntrack::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_conntrack.c conntrack_mt_parse (revision 3).
         let arg = args.optarg.unwrap_or("");
-        let fam = ctx.family;
+        let fam = args.ctx.family;
         let host = |opt: &str| -> Result<Option<Inv<HostMask>>, String> {
             Ok(Some(Inv {
                 value: HostMask::parse(arg, fam, "conntrack", opt)?,
-                invert,
+                invert: args.invert,
             }))
         };
         let port = || -> Result<Option<Inv<(u16, u16)>>, String> {
             Ok(Some(Inv {
                 value: parse_port_rc(arg)?,
-                invert,
+                invert: args.invert,
             }))
         };
-        match id {
+        match args.id {
             CTSTATE => {
                 self.state = Some(Inv {
                     value: CtStates::parse_list(arg, "ctstate")?,
-                    invert,
+                    invert: args.invert,
                 })
             }
             CTPROTO => {
                 let p = parse_protocol(arg)?;
                 if p == 0 {
-                    return Err(if invert {
+                    return Err(if args.invert {
                         "conntrack: condition would always match protocol".into()
                     } else {
                         "conntrack: rule would never match protocol".into()
                     });
                 }
-                self.proto = Some(Inv { value: p, invert });
+                self.proto = Some(Inv {
+                    value: p,
+                    invert: args.invert,
+                });
             }
             ORIGSRC => self.orig_src = host("ctorigsrc")?,
             ORIGDST => self.orig_dst = host("ctorigdst")?,
@@ -388,7 +385,7 @@ impl Extension for Conntrack {
             CTSTATUS => {
                 self.status = Some(Inv {
                     value: CtStatus::parse_list(arg)?,
-                    invert,
+                    invert: args.invert,
                 })
             }
             CTEXPIRE => {
@@ -396,7 +393,7 @@ impl Extension for Conntrack {
                     parse_uint_range(arg, 0, u32::MAX as u64, "conntrack", "ctexpire")?;
                 self.expire = Some(Inv {
                     value: (lo as u32, hi as u32),
-                    invert,
+                    invert: args.invert,
                 });
             }
             CTDIR => {

@@ -33,14 +33,8 @@ impl Extension for Cpu {
     fn new(_: &ExtCtx<'_>) -> Self {
         Cpu::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         let v = parse_uint(
@@ -51,7 +45,7 @@ impl Extension for Cpu {
             u32::MAX.into(),
         )?;
         self.cpu = u32::try_from(v).map_err(|e| e.to_string())?;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

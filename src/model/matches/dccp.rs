@@ -146,29 +146,23 @@ impl Extension for Dccp {
     fn new(_: &ExtCtx<'_>) -> Self {
         Dccp::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_SPORT => {
                 let s = args.required("dccp", "sport")?;
-                self.sports = Some((parse_mport("dccp", "sport", s)?, invert));
+                self.sports = Some((parse_mport("dccp", "sport", s)?, args.invert));
             }
             O_DPORT => {
                 let s = args.required("dccp", "dport")?;
-                self.dports = Some((parse_mport("dccp", "dport", s)?, invert));
+                self.dports = Some((parse_mport("dccp", "dport", s)?, args.invert));
             }
             O_TYPES => {
                 let s = args.required("dccp", "dccp-types")?;
-                self.types = Some((parse_types(s)?, invert));
+                self.types = Some((parse_types(s)?, args.invert));
             }
             O_OPTION => {
                 let s = args.required("dccp", "dccp-option")?;
-                self.option = Some((uint("dccp", "dccp-option", s, 1, 255)? as u8, invert));
+                self.option = Some((uint("dccp", "dccp-option", s, 1, 255)? as u8, args.invert));
             }
             _ => return unreachable_option(),
         }

@@ -61,14 +61,8 @@ impl Extension for Devgroup {
     fn new(_: &ExtCtx<'_>) -> Self {
         Devgroup::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = match args.id {
             0 => "src-group",
             1 => "dst-group",
             _ => return unreachable_option(),
@@ -82,9 +76,9 @@ impl Extension for Devgroup {
         let m = Some(GroupMatch {
             group,
             mask,
-            invert,
+            invert: args.invert,
         });
-        if id == 0 {
+        if args.id == 0 {
             self.src = m;
         } else {
             self.dst = m;

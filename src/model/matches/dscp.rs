@@ -77,14 +77,8 @@ impl Extension for Dscp {
     fn new(_: &ExtCtx<'_>) -> Self {
         Dscp::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_DSCP => {
                 let s = args.required("dscp", "dscp")?;
                 self.dscp = uint("dscp", "dscp", s, 0, DSCP_MAX.into())? as u8;
@@ -92,7 +86,7 @@ impl Extension for Dscp {
             O_CLASS => self.dscp = class_to_dscp(args.required("dscp", "dscp-class")?)?,
             _ => return unreachable_option(),
         }
-        if invert {
+        if args.invert {
             self.invert = true;
         }
         Ok(())

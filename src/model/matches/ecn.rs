@@ -41,16 +41,10 @@ impl Extension for Ecn {
     fn new(_: &ExtCtx<'_>) -> Self {
         Ecn::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
-            O_CWR => self.cwr = Some(invert),
-            O_ECE => self.ece = Some(invert),
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
+            O_CWR => self.cwr = Some(args.invert),
+            O_ECE => self.ece = Some(args.invert),
             O_ECT => {
                 let v = uint(
                     "ecn",
@@ -59,7 +53,7 @@ impl Extension for Ecn {
                     0,
                     3,
                 )?;
-                self.ip_ect = Some((v as u8, invert));
+                self.ip_ect = Some((v as u8, args.invert));
             }
             _ => return unreachable_option(),
         }

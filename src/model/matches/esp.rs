@@ -38,20 +38,14 @@ impl Extension for Esp {
     fn new(_: &ExtCtx<'_>) -> Self {
         Esp::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         let s = args.required("esp", "espspi")?;
         let (lo, hi, _) = mint("esp", "espspi", s, 0, u32::MAX.into())?;
         self.spis = (lo as u32, hi as u32);
-        if invert {
+        if args.invert {
             self.invert = true;
         }
         Ok(())

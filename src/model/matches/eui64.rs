@@ -24,7 +24,7 @@ impl Extension for Eui64 {
     fn new(_: &ExtCtx<'_>) -> Self {
         Eui64
     }
-    fn parse(&mut self, _: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
+    fn parse(&mut self, _: &mut Args<'_>) -> Result<(), String> {
         unreachable_option()
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {

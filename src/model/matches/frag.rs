@@ -68,26 +68,20 @@ impl Extension for Frag {
     fn new(_: &ExtCtx<'_>) -> Self {
         Frag::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_ID => {
                 let s = args.required("frag", "fragid")?;
                 let (lo, hi, _) = mint("frag", "fragid", s, 0, u32::MAX.into())?;
                 self.ids = (lo as u32, hi as u32);
-                if invert {
+                if args.invert {
                     self.ids_inv = true;
                 }
             }
             O_LEN => {
                 let s = args.required("frag", "fraglen")?;
                 let v = uint("frag", "fraglen", s, 0, u32::MAX.into())? as u32;
-                self.hdrlen = Some((v, invert));
+                self.hdrlen = Some((v, args.invert));
             }
             O_RES => self.res = true,
             O_FIRST => self.first = true,

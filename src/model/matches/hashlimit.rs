@@ -348,37 +348,31 @@ impl Extension for Hashlimit {
     fn new(ctx: &ExtCtx<'_>) -> Self {
         Hashlimit::default_for(ctx.family)
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_hashlimit.c hashlimit_mt_parse.
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             BURST => self.burst = parse_burst(arg)?,
             UPTO => {
-                if invert {
+                if args.invert {
                     self.mode |= mode::INVERT;
                 }
                 self.parse_rate(arg, "--hashlimit-upto")?;
             }
             ABOVE => {
-                if !invert {
+                if !args.invert {
                     self.mode |= mode::INVERT;
                 }
                 self.parse_rate(arg, "--hashlimit-above")?;
             }
             MODE => self.mode |= parse_mode(arg)?,
             SRCMASK => {
-                self.srcmask =
-                    parse_plen(arg, ctx.family, "hashlimit", "hashlimit-srcmask")?.unwrap_or(255)
+                self.srcmask = parse_plen(arg, args.ctx.family, "hashlimit", "hashlimit-srcmask")?
+                    .unwrap_or(255)
             }
             DSTMASK => {
-                self.dstmask =
-                    parse_plen(arg, ctx.family, "hashlimit", "hashlimit-dstmask")?.unwrap_or(255)
+                self.dstmask = parse_plen(arg, args.ctx.family, "hashlimit", "hashlimit-dstmask")?
+                    .unwrap_or(255)
             }
             NAME => {
                 if arg.is_empty() {

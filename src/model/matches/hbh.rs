@@ -135,22 +135,16 @@ impl<const DST: bool> Extension for ExtHdrOpts<DST> {
             opts: None,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let ext = Self::name();
         let opt = Self::options(crate::model::Family::Ipv6)
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == args.id)
             .map_or("", |o| o.name);
-        match id {
+        match args.id {
             0 => {
                 let v = uint(ext, opt, args.required(ext, opt)?, 0, u32::MAX.into())?;
-                self.hdrlen = Some((v as u32, invert));
+                self.hdrlen = Some((v as u32, args.invert));
             }
             1 => self.opts = Some(parse_opts(ext, args.required(ext, opt)?)?),
             _ => return unreachable_option(),

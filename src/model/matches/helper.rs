@@ -34,19 +34,13 @@ impl Extension for Helper {
     fn new(_: &ExtCtx<'_>) -> Self {
         Helper::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         // struct xt_helper_info: char name[30].
         self.name = truncate_c(args.raw.unwrap_or(b""), 30);
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

@@ -35,17 +35,11 @@ impl Extension for Hl {
     fn new(_: &ExtCtx<'_>) -> Self {
         Hl::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id > O_GT {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id > O_GT {
             return unreachable_option();
         }
-        (self.mode, self.hop_limit) = parse_hl("hl", &OPTS, id, invert, args)?;
+        (self.mode, self.hop_limit) = parse_hl("hl", &OPTS, args.id, args.invert, args)?;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

@@ -188,21 +188,15 @@ impl Extension for Icmp {
     fn new(_: &ExtCtx<'_>) -> Self {
         Icmp::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         let s = args.required("icmp", "icmp-type")?;
         let (t, lo, hi) = parse_icmp_type(ICMP_NAMES, "ICMP", s)?;
         self.icmp_type = t;
         self.codes = (lo, hi);
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
@@ -264,21 +258,15 @@ impl Extension for Icmp6 {
     fn new(_: &ExtCtx<'_>) -> Self {
         Icmp6::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         let s = args.required("icmp6", "icmpv6-type")?;
         let (t, lo, hi) = parse_icmp_type(ICMPV6_NAMES, "ICMPv6", s)?;
         self.icmp_type = t;
         self.codes = (lo, hi);
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

@@ -45,20 +45,14 @@ impl Extension for Ipcomp {
     fn new(_: &ExtCtx<'_>) -> Self {
         Ipcomp::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 // XTTYPE_UINT32RC
                 let s = args.required("ipcomp", "ipcompspi")?;
                 let (lo, hi, _) = parse_range("ipcomp", "ipcompspi", s, 0, u32::MAX.into())?;
                 self.spis = (lo as u32, hi as u32);
-                self.invert = invert;
+                self.invert = args.invert;
             }
             1 => self.hdrres = true,
             _ => unreachable_option()?,

@@ -96,25 +96,19 @@ impl Extension for Iprange {
             dst: None,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             0 => {
                 self.src = Some(Inv {
-                    value: parse_range(arg, ctx.family, "--src-range")?,
-                    invert,
+                    value: parse_range(arg, args.ctx.family, "--src-range")?,
+                    invert: args.invert,
                 })
             }
             1 => {
                 self.dst = Some(Inv {
-                    value: parse_range(arg, ctx.family, "--dst-range")?,
-                    invert,
+                    value: parse_range(arg, args.ctx.family, "--dst-range")?,
+                    invert: args.invert,
                 })
             }
             _ => unreachable_option()?,

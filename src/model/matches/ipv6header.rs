@@ -104,14 +104,8 @@ impl Extension for Ipv6Header {
     fn new(_: &ExtCtx<'_>) -> Self {
         Ipv6Header::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_HEADER => {
                 let s = args.required("ipv6header", "header")?;
                 let mut flags = 0u8;
@@ -128,7 +122,7 @@ impl Extension for Ipv6Header {
                     return Err("ip6t_ipv6header: cannot parse header names".into());
                 }
                 self.matchflags = flags;
-                if invert {
+                if args.invert {
                     self.invert = true;
                 }
             }

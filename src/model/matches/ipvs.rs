@@ -214,20 +214,14 @@ impl Extension for Ipvs {
             ..Ipvs::default()
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let bad = |opt: &str, s: &str| format!("ipvs: Bad value for \"--{opt}\" option: \"{s}\"");
-        match id {
+        match args.id {
             IPVS => {}
             VPROTO => self.l4proto = parse_protocol(args.required("ipvs", "vproto")?)?,
             VADDR => {
                 let s = args.required("ipvs", "vaddr")?;
-                self.vaddr = Some(parse_hostmask(s, ctx.family, "ipvs", "vaddr")?);
+                self.vaddr = Some(parse_hostmask(s, args.ctx.family, "ipvs", "vaddr")?);
             }
             VPORT => self.vport = parse_xt_port(args.required("ipvs", "vport")?)?,
             VPORTCTL => self.vportctl = parse_xt_port(args.required("ipvs", "vportctl")?)?,
@@ -255,9 +249,9 @@ impl Extension for Ipvs {
             }
             _ => unreachable_option()?,
         }
-        self.bitmask |= 1 << id;
-        if invert {
-            self.invert |= 1 << id;
+        self.bitmask |= 1 << args.id;
+        if args.invert {
+            self.invert |= 1 << args.id;
         }
         Ok(())
     }

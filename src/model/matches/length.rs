@@ -34,14 +34,8 @@ impl Extension for Length {
     fn new(_: &ExtCtx<'_>) -> Self {
         Length::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         // XTTYPE_UINT16RC
@@ -54,7 +48,7 @@ impl Extension for Length {
         )?;
         self.min = lo as u16;
         self.max = hi as u16;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

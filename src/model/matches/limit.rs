@@ -126,21 +126,15 @@ impl Extension for Limit {
             burst: 5,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             0 => self.avg = Limit::parse_rate(arg)?,
             1 => self.burst = parse_u32(arg, 0, 10000, "limit", "limit-burst")?,
             _ => unreachable_option()?,
         }
-        if invert {
-            return Err("limit does not support invert".into());
+        if args.invert {
+            return Err("limit does not support args.invert".into());
         }
         Ok(())
     }

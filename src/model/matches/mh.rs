@@ -77,14 +77,8 @@ impl Extension for Mh {
     fn new(_: &ExtCtx<'_>) -> Self {
         Mh::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         // parse_mh_types
@@ -103,7 +97,7 @@ impl Extension for Mh {
                 (lo, hi)
             }
         };
-        if invert {
+        if args.invert {
             self.invert = true;
         }
         Ok(())

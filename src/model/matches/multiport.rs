@@ -131,22 +131,16 @@ impl Extension for Multiport {
             invert: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let proto = check_proto(ctx.proto, ctx.proto_inv)?;
-        self.dir = match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let proto = check_proto(args.ctx.proto, args.ctx.proto_inv)?;
+        self.dir = match args.id {
             0 => MultiportDir::Source,
             1 => MultiportDir::Destination,
             2 => MultiportDir::Either,
             _ => return unreachable_option(),
         };
         self.ports = parse_ports(args.optarg.unwrap_or(""), proto)?;
-        if invert {
+        if args.invert {
             self.invert = true;
         }
         Ok(())

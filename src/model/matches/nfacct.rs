@@ -65,14 +65,8 @@ impl Extension for Nfacct {
     fn new(_: &ExtCtx<'_>) -> Self {
         Nfacct::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         let s = args.required_bytes("nfacct", "nfacct-name")?;
@@ -123,12 +117,13 @@ mod tests {
         };
         let mut n = Nfacct::new(&ctx);
         let rest = Vec::new();
-        n.parse(
-            0,
-            false,
-            &mut Args::new(Some("a b"), Some(b"a b"), &rest),
+        n.parse(&mut Args::new(
+            (0, false),
             &ctx,
-        )
+            Some("a b"),
+            Some(b"a b"),
+            &rest,
+        ))
         .unwrap();
         let mut s = crate::model::ext::SaveBuf::default();
         n.save(&mut s).unwrap();
@@ -137,7 +132,7 @@ mod tests {
         assert!(rt("-m nfacct --nfacct-name test").is_err());
         assert!(rt("-m nfacct").is_err());
         assert!(n
-            .parse(0, false, &mut Args::new(Some(""), Some(b""), &rest), &ctx)
+            .parse(&mut Args::new((0, false), &ctx, Some(""), Some(b""), &rest))
             .is_err());
     }
 }

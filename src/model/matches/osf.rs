@@ -45,17 +45,11 @@ impl Extension for Osf {
     fn new(_: &ExtCtx<'_>) -> Self {
         Osf::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 self.genre = parse_string(args.required_bytes("osf", "genre")?, 0, 0, MAX_GENRE)?;
-                self.invert = invert;
+                self.invert = args.invert;
             }
             1 => {
                 self.ttl =

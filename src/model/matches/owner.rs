@@ -84,28 +84,22 @@ impl Extension for Owner {
     fn new(_: &ExtCtx<'_>) -> Self {
         Owner::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             USER => {
                 self.uid = Some(Inv {
                     value: parse_id_range(arg, "--uid-owner", "user")?,
-                    invert,
+                    invert: args.invert,
                 })
             }
             GROUP => {
                 self.gid = Some(Inv {
                     value: parse_id_range(arg, "--gid-owner", "group")?,
-                    invert,
+                    invert: args.invert,
                 })
             }
-            SOCK => self.socket_exists = Some(invert),
+            SOCK => self.socket_exists = Some(args.invert),
             SUPPL => {
                 if self.gid.is_none() {
                     return Err("owner: Bad value for \"--suppl-groups\" option: \"you need to use --gid-owner first\"".into());

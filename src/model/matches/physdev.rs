@@ -50,20 +50,14 @@ impl Extension for Physdev {
     fn new(_: &ExtCtx<'_>) -> Self {
         Physdev::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.raw.unwrap_or(b"");
-        match id {
-            IN => self.physin = Some((Iface::new(arg)?, invert)),
-            OUT => self.physout = Some((Iface::new(arg)?, invert)),
-            IS_IN => self.is_in = Some(invert),
-            IS_OUT => self.is_out = Some(invert),
-            BRIDGED => self.is_bridged = Some(invert),
+        match args.id {
+            IN => self.physin = Some((Iface::new(arg)?, args.invert)),
+            OUT => self.physout = Some((Iface::new(arg)?, args.invert)),
+            IS_IN => self.is_in = Some(args.invert),
+            IS_OUT => self.is_out = Some(args.invert),
+            BRIDGED => self.is_bridged = Some(args.invert),
             _ => unreachable_option()?,
         }
         Ok(())

@@ -78,14 +78,8 @@ impl Extension for PktType {
     fn new(_: &ExtCtx<'_>) -> Self {
         PktType::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         let s = args.required("pkttype", "pkt-type")?;
@@ -94,7 +88,7 @@ impl Extension for PktType {
             .find(|(n, _)| n.eq_ignore_ascii_case(s))
             .map(|(_, v)| *v)
             .ok_or_else(|| format!("Bad packet type '{s}'"))?;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

@@ -133,19 +133,13 @@ impl Extension for Policy {
             ..Policy::default()
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if self.elems.is_empty() {
             self.elems.push(Elem::default());
         }
         let last = self.elems.len() - 1;
         let e = &mut self.elems[last];
-        match id {
+        match args.id {
             DIR => {
                 let s = args.required("policy", "dir")?;
                 self.dir_in = Some(match s {
@@ -164,7 +158,7 @@ impl Extension for Policy {
             }
             STRICT => self.strict = true,
             REQID | SPI => {
-                let name = if id == REQID { "reqid" } else { "spi" };
+                let name = if args.id == REQID { "reqid" } else { "spi" };
                 let v = parse_uint(
                     "policy",
                     name,
@@ -173,31 +167,36 @@ impl Extension for Policy {
                     u32::MAX.into(),
                 )? as u32;
                 set(
-                    if id == REQID {
+                    if args.id == REQID {
                         &mut e.reqid
                     } else {
                         &mut e.spi
                     },
                     v,
-                    invert,
+                    args.invert,
                     name,
                 )?;
             }
             TSRC | TDST => {
-                let name = if id == TSRC {
+                let name = if args.id == TSRC {
                     "tunnel-src"
                 } else {
                     "tunnel-dst"
                 };
-                let h = parse_hostmask(args.required("policy", name)?, ctx.family, "policy", name)?;
+                let h = parse_hostmask(
+                    args.required("policy", name)?,
+                    args.ctx.family,
+                    "policy",
+                    name,
+                )?;
                 set(
-                    if id == TSRC {
+                    if args.id == TSRC {
                         &mut e.saddr
                     } else {
                         &mut e.daddr
                     },
                     h,
-                    invert,
+                    args.invert,
                     name,
                 )?;
             }
@@ -209,7 +208,7 @@ impl Extension for Policy {
                 if !matches!(p, 50 | 51 | 108) {
                     return Err("policy match: protocol must be ah/esp/ipcomp".into());
                 }
-                e.proto = Some((p, invert));
+                e.proto = Some((p, args.invert));
             }
             MODE => {
                 if e.mode.is_some() {
@@ -221,7 +220,7 @@ impl Extension for Policy {
                     "tunnel" => Mode::Tunnel,
                     _ => return Err(format!("policy match: invalid mode \"{s}\"")),
                 };
-                e.mode = Some((m, invert));
+                e.mode = Some((m, args.invert));
             }
             NEXT => {
                 if self.elems.len() == MAX_ELEM {

@@ -30,14 +30,8 @@ impl Extension for Quota {
     fn new(_: &ExtCtx<'_>) -> Self {
         Quota::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         // XTTYPE_UINT64, XTOPT_MAND | XTOPT_INVERT.
@@ -48,7 +42,7 @@ impl Extension for Quota {
             0,
             u64::MAX,
         )?;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

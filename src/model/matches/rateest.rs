@@ -250,21 +250,15 @@ impl Extension for Rateest {
     fn new(_: &ExtCtx<'_>) -> Self {
         Rateest::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let what = match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let what = match args.id {
             R1 | R2 => "rateest",
             BPS1 | BPS2 => "rateest-bps",
             PPS1 | PPS2 => "rateest-pps",
             DELTA => "rateest-delta",
             _ => "",
         };
-        if invert && !what.is_empty() {
+        if args.invert && !what.is_empty() {
             return Err(format!("rateest: {what} can't be inverted"));
         }
         let name = |a: &Args<'_>| -> Result<crate::model::ByteStr, String> {
@@ -272,7 +266,7 @@ impl Extension for Rateest {
             // strncpy into char[IFNAMSIZ] leaving the last byte 0.
             Ok(super::xtopt::cut_c(s, 15).into())
         };
-        match id {
+        match args.id {
             R1 => {
                 if !self.name1.is_empty() {
                     return Err("rateest: can't specify --rateest1 twice".into());
@@ -290,7 +284,7 @@ impl Extension for Rateest {
                 if let Some(w) = args.next_word() {
                     let r = parse_rate(&w)
                         .ok_or_else(|| format!("rateest: could not parse rate `{w}'"))?;
-                    if id == BPS1 {
+                    if args.id == BPS1 {
                         self.bps1 = r;
                     } else {
                         self.bps2 = r;
@@ -303,7 +297,7 @@ impl Extension for Rateest {
                     let r = strtoul_full(&w, 0, u32::MAX.into())
                         .ok_or_else(|| format!("rateest: could not parse pps `{w}'"))?
                         as u32;
-                    if id == PPS1 {
+                    if args.id == PPS1 {
                         self.pps1 = r;
                     } else {
                         self.pps2 = r;
@@ -312,12 +306,12 @@ impl Extension for Rateest {
             }
             DELTA => self.delta = true,
             LT | GT | EQ => {
-                self.mode = Some(match id {
+                self.mode = Some(match args.id {
                     LT => Cmp::Lt,
                     GT => Cmp::Gt,
                     _ => Cmp::Eq,
                 });
-                if invert {
+                if args.invert {
                     self.invert = true;
                 }
             }

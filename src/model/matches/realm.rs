@@ -104,14 +104,8 @@ impl Extension for Realm {
     fn new(_: &ExtCtx<'_>) -> Self {
         Realm::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         let (v, m) = parse_val_mask(
@@ -122,7 +116,7 @@ impl Extension for Realm {
         )?;
         self.id = v;
         self.mask = m;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

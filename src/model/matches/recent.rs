@@ -143,21 +143,15 @@ impl Extension for Recent {
     fn new(ctx: &ExtCtx<'_>) -> Self {
         Recent::default_for(ctx.family)
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         let mut op = |o| {
             self.op = Some(o);
-            if invert {
+            if args.invert {
                 self.invert = true;
             }
         };
-        match id {
+        match args.id {
             SET => op(RecentOp::Set),
             RCHECK => op(RecentOp::Rcheck),
             UPDATE => op(RecentOp::Update),
@@ -169,7 +163,7 @@ impl Extension for Recent {
             NAME => self.name = truncate_c(args.raw.unwrap_or(b""), RECENT_NAME_LEN),
             RSOURCE => self.rdest = false,
             RDEST => self.rdest = true,
-            MASK => self.mask = parse_host(arg, ctx.family)?,
+            MASK => self.mask = parse_host(arg, args.ctx.family)?,
             _ => unreachable_option()?,
         }
         Ok(())

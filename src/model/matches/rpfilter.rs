@@ -43,8 +43,8 @@ impl Extension for Rpfilter {
     fn new(_: &ExtCtx<'_>) -> Self {
         Rpfilter::default()
     }
-    fn parse(&mut self, id: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => self.loose = true,
             1 => self.validmark = true,
             2 => self.accept_local = true,

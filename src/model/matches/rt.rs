@@ -80,29 +80,29 @@ impl Extension for Rt {
     fn new(_: &ExtCtx<'_>) -> Self {
         Rt::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_TYPE => {
                 let s = args.required("rt", "rt-type")?;
-                self.rt_type = Some((uint("rt", "rt-type", s, 0, u32::MAX.into())? as u32, invert));
+                self.rt_type = Some((
+                    uint("rt", "rt-type", s, 0, u32::MAX.into())? as u32,
+                    args.invert,
+                ));
             }
             O_SEGSLEFT => {
                 let s = args.required("rt", "rt-segsleft")?;
                 let (lo, hi, _) = mint("rt", "rt-segsleft", s, 0, u32::MAX.into())?;
                 self.segsleft = (lo as u32, hi as u32);
-                if invert {
+                if args.invert {
                     self.segsleft_inv = true;
                 }
             }
             O_LEN => {
                 let s = args.required("rt", "rt-len")?;
-                self.hdrlen = Some((uint("rt", "rt-len", s, 0, u32::MAX.into())? as u32, invert));
+                self.hdrlen = Some((
+                    uint("rt", "rt-len", s, 0, u32::MAX.into())? as u32,
+                    args.invert,
+                ));
             }
             O_RES => {
                 if !self.is_type0() {

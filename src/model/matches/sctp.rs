@@ -264,26 +264,20 @@ impl Extension for Sctp {
     fn new(_: &ExtCtx<'_>) -> Self {
         Sctp::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_sctp.c sctp_parse: old-style parser with its own "only one" checks.
-        match id {
+        match args.id {
             O_SPORT => {
                 if self.sports.is_some() {
                     return Err("Only one `--source-port' allowed".into());
                 }
-                self.sports = Some((parse_ports(args.required("sctp", "sport")?)?, invert));
+                self.sports = Some((parse_ports(args.required("sctp", "sport")?)?, args.invert));
             }
             O_DPORT => {
                 if self.dports.is_some() {
                     return Err("Only one `--destination-port' allowed".into());
                 }
-                self.dports = Some((parse_ports(args.required("sctp", "dport")?)?, invert));
+                self.dports = Some((parse_ports(args.required("sctp", "dport")?)?, args.invert));
             }
             O_CHUNKS => {
                 if self.chunks.is_some() {
@@ -291,7 +285,7 @@ impl Extension for Sctp {
                 }
                 let m = args.required("sctp", "chunk-types")?;
                 let list = args.next_word().ok_or("--chunk-types requires two args")?;
-                self.chunks = Some(parse_chunks(m, &list, invert)?);
+                self.chunks = Some(parse_chunks(m, &list, args.invert)?);
             }
             _ => return unreachable_option(),
         }

@@ -133,13 +133,7 @@ impl Extension for Set {
     fn new(_: &ExtCtx<'_>) -> Self {
         Set::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         let counter = |slot: &mut Option<CounterOp>, what: &str, op: CounterOp| {
             if slot.is_some() {
@@ -148,17 +142,17 @@ impl Extension for Set {
             *slot = Some(op);
             Ok(())
         };
-        match id {
-            UPDSUB => self.skip_subcounter_update |= invert,
-            UPD => self.skip_counter_update |= invert,
+        match args.id {
+            UPDSUB => self.skip_subcounter_update |= args.invert,
+            UPD => self.skip_counter_update |= args.invert,
             NOMATCH => {
-                if invert {
+                if args.invert {
                     return Err("--return-nomatch flag cannot be inverted".into());
                 }
                 self.return_nomatch = true;
             }
             PEQ | PLT | PGT | BEQ | BLT | BGT => {
-                let bytes = id >= BEQ;
+                let bytes = args.id >= BEQ;
                 let what = if bytes { "bytes" } else { "packets" };
                 let slot = if bytes {
                     &mut self.bytes
@@ -168,13 +162,13 @@ impl Extension for Set {
                 if slot.is_some() {
                     return Err(format!("only one of the --{what}-[eq|lt|gt] is allowed"));
                 }
-                let kind = (id - PEQ) % 3;
-                if invert && kind != 0 {
+                let kind = (args.id - PEQ) % 3;
+                if args.invert && kind != 0 {
                     let k = if kind == 1 { "lt" } else { "gt" };
                     return Err(format!("--{what}-{k} option cannot be inverted"));
                 }
                 let v = parse_counter(arg)?;
-                let op = match (kind, invert) {
+                let op = match (kind, args.invert) {
                     (0, false) => CounterOp::Eq(v),
                     (0, true) => CounterOp::Ne(v),
                     (1, _) => CounterOp::Lt(v),
@@ -186,7 +180,7 @@ impl Extension for Set {
                 if !self.dirs.is_empty() {
                     return Err("--match-set can be specified only once".into());
                 }
-                if invert {
+                if args.invert {
                     self.invert = true;
                 }
                 let dirs = args.next_word().ok_or("--match-set requires two args.")?;

@@ -40,8 +40,8 @@ impl Extension for Socket {
     fn new(_: &ExtCtx<'_>) -> Self {
         Socket::default()
     }
-    fn parse(&mut self, id: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => self.transparent = true,
             1 => self.nowildcard = true,
             2 => self.restore_skmark = true,

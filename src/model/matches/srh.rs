@@ -148,35 +148,29 @@ impl Extension for Srh {
     fn new(_: &ExtCtx<'_>) -> Self {
         Srh::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS.iter().find(|o| o.id == id).map_or("", |o| o.name);
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = OPTS.iter().find(|o| o.id == args.id).map_or("", |o| o.name);
         let s = args.required("srh", name)?;
-        match id {
-            0 => self.next_hdr = Some((uint("srh", name, s, 0, 255)? as u8, invert)),
+        match args.id {
+            0 => self.next_hdr = Some((uint("srh", name, s, 0, 255)? as u8, args.invert)),
             1..=9 => {
                 let v = uint("srh", name, s, 0, 255)? as u8;
-                let field = match (id - 1) / 3 {
+                let field = match (args.id - 1) / 3 {
                     0 => &mut self.hdr_len,
                     1 => &mut self.segs_left,
                     _ => &mut self.last_entry,
                 };
                 field.value = v;
-                match (id - 1) % 3 {
-                    0 => field.eq = Some(invert),
-                    1 => field.gt = Some(invert),
-                    _ => field.lt = Some(invert),
+                match (args.id - 1) % 3 {
+                    0 => field.eq = Some(args.invert),
+                    1 => field.gt = Some(args.invert),
+                    _ => field.lt = Some(args.invert),
                 }
             }
-            10 => self.tag = Some((uint("srh", name, s, 0, 0xffff)? as u16, invert)),
-            11 => self.psid = Some(parse_sid(s, invert)?),
-            12 => self.nsid = Some(parse_sid(s, invert)?),
-            13 => self.lsid = Some(parse_sid(s, invert)?),
+            10 => self.tag = Some((uint("srh", name, s, 0, 0xffff)? as u16, args.invert)),
+            11 => self.psid = Some(parse_sid(s, args.invert)?),
+            12 => self.nsid = Some(parse_sid(s, args.invert)?),
+            13 => self.lsid = Some(parse_sid(s, args.invert)?),
             _ => return unreachable_option(),
         }
         Ok(())

@@ -82,16 +82,10 @@ impl Extension for Statistic {
             invert: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_statistic.c statistic_parse: the mode and the values share a
         // union; the last --mode decides how they are read.
-        if invert {
+        if args.invert {
             self.invert = true;
         }
         let arg = args.optarg.unwrap_or("");
@@ -100,7 +94,7 @@ impl Extension for Statistic {
             StatisticMode::Nth { every, packet, .. } => (every, packet, every),
         };
         let mut nth = matches!(self.mode, StatisticMode::Nth { .. });
-        match id {
+        match args.id {
             MODE => match arg {
                 "random" => nth = false,
                 "nth" => nth = true,

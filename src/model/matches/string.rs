@@ -212,19 +212,13 @@ impl Extension for StringMatch {
     fn new(_: &ExtCtx<'_>) -> Self {
         StringMatch::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             FROM | TO => {
-                let name = if id == FROM { "from" } else { "to" };
+                let name = if args.id == FROM { "from" } else { "to" };
                 let v =
                     parse_uint("string", name, args.required("string", name)?, 0, 0xffff)? as u16;
-                if id == FROM {
+                if args.id == FROM {
                     self.from = v;
                 } else {
                     self.to = v;
@@ -257,11 +251,11 @@ impl Extension for StringMatch {
                     ));
                 }
                 self.pattern = s.to_vec();
-                self.invert = invert;
+                self.invert = args.invert;
             }
             HEX => {
                 self.pattern = parse_hex_string(args.required_bytes("string", "hex-string")?)?;
-                self.invert = invert;
+                self.invert = args.invert;
             }
             ICASE => self.icase = true,
             _ => unreachable_option()?,

@@ -121,34 +121,28 @@ impl Extension for Tcp {
     fn new(_: &ExtCtx<'_>) -> Self {
         Tcp::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_tcp.c tcp_parse: old-style parser with its own "only one" checks.
-        match id {
+        match args.id {
             SPORT => {
                 if self.sports != (0, 0xffff) || self.sports_inv {
                     return Err("Only one `--source-port' allowed".into());
                 }
                 self.sports = parse_port_range(args.required("tcp", "sport")?, "tcp")?;
-                self.sports_inv = invert;
+                self.sports_inv = args.invert;
             }
             DPORT => {
                 if self.dports != (0, 0xffff) || self.dports_inv {
                     return Err("Only one `--destination-port' allowed".into());
                 }
                 self.dports = parse_port_range(args.required("tcp", "dport")?, "tcp")?;
-                self.dports_inv = invert;
+                self.dports_inv = args.invert;
             }
             SYN | FLAGS => {
                 if self.flg_mask != 0 || self.flg_cmp != 0 || self.flags_inv {
                     return Err("Only one of `--syn' or `--tcp-flags'  allowed".into());
                 }
-                if id == SYN {
+                if args.id == SYN {
                     self.flg_mask = 0x17;
                     self.flg_cmp = 0x02;
                 } else {
@@ -157,7 +151,7 @@ impl Extension for Tcp {
                     self.flg_mask = parse_tcp_flags(mask)?;
                     self.flg_cmp = parse_tcp_flags(&cmp)?;
                 }
-                self.flags_inv = invert;
+                self.flags_inv = args.invert;
             }
             OPTION => {
                 if self.option != 0 || self.option_inv {
@@ -166,7 +160,7 @@ impl Extension for Tcp {
                 let s = args.required("tcp", "tcp-option")?;
                 self.option =
                     strtoui(s, 1, 255).ok_or_else(|| format!("Bad TCP option \"{s}\""))? as u8;
-                self.option_inv = invert;
+                self.option_inv = args.invert;
             }
             _ => unreachable_option()?,
         }

@@ -32,21 +32,15 @@ impl Extension for TcpMss {
     fn new(_: &ExtCtx<'_>) -> Self {
         TcpMss::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         // XTTYPE_UINT16RC (tcpmss_parse)
         let (lo, hi, _) = mint("tcpmss", "mss", args.required("tcpmss", "mss")?, 0, 0xffff)?;
         self.mss_min = lo as u16;
         self.mss_max = hi as u16;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

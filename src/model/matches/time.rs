@@ -291,15 +291,9 @@ impl Extension for Time {
     fn new(_: &ExtCtx<'_>) -> Self {
         Time::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS.iter().find(|o| o.id == id).map_or("", |o| o.name);
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = OPTS.iter().find(|o| o.id == args.id).map_or("", |o| o.name);
+        match args.id {
             DATE_START => self.date_start = parse_date(args.required("time", name)?)?,
             DATE_STOP => self.date_stop = parse_date(args.required("time", name)?)?,
             TIME_START => self.daytime_start = parse_daytime(args.required("time", name)?)?,
@@ -309,13 +303,13 @@ impl Extension for Time {
             UTC => {}
             MONTHDAYS => {
                 self.monthdays = parse_monthdays(args.required("time", name)?)?;
-                if invert {
+                if args.invert {
                     self.monthdays ^= ALL_MONTHDAYS;
                 }
             }
             WEEKDAYS => {
                 self.weekdays = parse_weekdays(args.required("time", name)?)?;
-                if invert {
+                if args.invert {
                     self.weekdays ^= ALL_WEEKDAYS;
                 }
             }

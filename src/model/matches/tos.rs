@@ -67,20 +67,14 @@ impl Extension for Tos {
     fn new(_: &ExtCtx<'_>) -> Self {
         Tos::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return unreachable_option();
         }
         let (v, m) = parse_tos_mask(args.required("tos", "tos")?, 0x3f)?;
         self.value = v;
         self.mask = m;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

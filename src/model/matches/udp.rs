@@ -49,21 +49,15 @@ impl Extension for Udp {
     fn new(_: &ExtCtx<'_>) -> Self {
         Udp::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 self.sports = parse_port_range(args.required("udp", "sport")?, "udp")?;
-                self.sports_inv = invert;
+                self.sports_inv = args.invert;
             }
             1 => {
                 self.dports = parse_port_range(args.required("udp", "dport")?, "udp")?;
-                self.dports_inv = invert;
+                self.dports_inv = args.invert;
             }
             _ => unreachable_option()?,
         }

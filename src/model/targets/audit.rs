@@ -48,14 +48,8 @@ impl Extension for Audit {
             kind: AuditType::Accept,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return bad_id();
         }
         let s = args.required("AUDIT", "type")?;

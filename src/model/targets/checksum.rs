@@ -28,8 +28,8 @@ impl Extension for Checksum {
     fn new(_: &ExtCtx<'_>) -> Self {
         Checksum { fill: false }
     }
-    fn parse(&mut self, id: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return bad_id();
         }
         self.fill = true;

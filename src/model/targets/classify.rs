@@ -56,14 +56,8 @@ impl Extension for Classify {
     fn new(_: &ExtCtx<'_>) -> Self {
         Classify { priority: 0 }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return bad_id();
         }
         let s = args.required("CLASSIFY", "set-class")?;

@@ -129,16 +129,10 @@ impl Extension for Connmark {
             shift_bits: 0,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == args.id)
             .map(|o| o.name)
             .unwrap_or("");
         let u32_arg = |args: &Args<'_>| -> Result<u32, String> {
@@ -152,7 +146,7 @@ impl Extension for Connmark {
             .map(|v| v as u32)
         };
         // connmark_tg_parse_v2
-        match id {
+        match args.id {
             SET_XMARK => {
                 self.mode = ConnmarkMode::Set;
                 (self.ctmark, self.ctmask) =
@@ -191,7 +185,7 @@ impl Extension for Connmark {
             }
             LSHIFT | RSHIFT => {
                 let v = parse_uint(args.required("CONNMARK", name)?, "CONNMARK", name, 0, 32)?;
-                self.shift_dir = if id == LSHIFT {
+                self.shift_dir = if args.id == LSHIFT {
                     ShiftDir::Left
                 } else {
                     ShiftDir::Right

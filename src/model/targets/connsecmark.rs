@@ -28,8 +28,8 @@ impl Extension for Connsecmark {
     fn new(_: &ExtCtx<'_>) -> Self {
         Connsecmark { save: true }
     }
-    fn parse(&mut self, id: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => self.save = true,
             1 => self.save = false,
             _ => bad_id()?,

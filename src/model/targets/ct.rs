@@ -159,23 +159,17 @@ impl Extension for Ct {
             .contains(CtFlags::NOTRACK_ALIAS)
             .then_some("NOTRACK")
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == args.id)
             .map(|o| o.name)
             .unwrap_or("");
         if self.flags.contains(CtFlags::NOTRACK_ALIAS) {
             // NOTRACK declares no options of its own.
             return Err(format!("unknown option \"--{name}\""));
         }
-        match id {
+        match args.id {
             NOTRACK => self.flags |= CtFlags::NOTRACK,
             HELPER => self.helper = put_string(args.required_bytes("CT", name)?, 0, 0, 16)?,
             TIMEOUT => self.timeout = put_string(args.required_bytes("CT", name)?, 0, 0, 32)?,
@@ -184,10 +178,10 @@ impl Extension for Ct {
             ZONE | ZONE_ORIG | ZONE_REPLY => {
                 // ct_parse_zone_id
                 let s = args.required("CT", name)?;
-                if id == ZONE_ORIG {
+                if args.id == ZONE_ORIG {
                     self.flags |= CtFlags::ZONE_DIR_ORIG;
                 }
-                if id == ZONE_REPLY {
+                if args.id == ZONE_REPLY {
                     self.flags |= CtFlags::ZONE_DIR_REPL;
                 }
                 self.zone = 0;

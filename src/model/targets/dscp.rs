@@ -45,14 +45,8 @@ impl Extension for Dscp {
     fn new(_: &ExtCtx<'_>) -> Self {
         Dscp::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             SET => {
                 self.dscp = parse_uint(
                     args.required("DSCP", "set-dscp")?,

@@ -79,19 +79,13 @@ impl Extension for Ecn {
             cwr: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == args.id)
             .map(|o| o.name)
             .unwrap_or("");
-        match id {
+        match args.id {
             REMOVE => {
                 self.op = EcnOp::SET_ECE | EcnOp::SET_CWR;
                 self.ece = false;

@@ -229,26 +229,20 @@ impl Extension for Hmark {
     fn new(ctx: &ExtCtx<'_>) -> Self {
         Hmark::new_for(ctx.family)
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == args.id)
             .map(|o| o.name)
             .unwrap_or("");
         let s = args.required("HMARK", name)?;
         let u16_of = |s: &str| parse_uint(s, "HMARK", name, 0, 65535).map(|v| v as u16);
         let u32_of =
             |s: &str, min| parse_uint(s, "HMARK", name, min, u32::MAX as u64).map(|v| v as u32);
-        match id {
+        match args.id {
             TYPE => return self.parse_type(s),
-            SADDR => self.src_mask = parse_plenmask(s, ctx.family, name)?,
-            DADDR => self.dst_mask = parse_plenmask(s, ctx.family, name)?,
+            SADDR => self.src_mask = parse_plenmask(s, args.ctx.family, name)?,
+            DADDR => self.dst_mask = parse_plenmask(s, args.ctx.family, name)?,
             SPORT_MASK => self.sport_mask = u16_of(s)?,
             DPORT_MASK => self.dport_mask = u16_of(s)?,
             SPI_MASK => self.spi_mask = u32_of(s, 0)?,
@@ -261,7 +255,7 @@ impl Extension for Hmark {
             OFFSET => self.offset = u32_of(s, 0)?,
             _ => bad_id()?,
         }
-        self.flags |= HmarkFlags::from_bits_truncate(1 << id);
+        self.flags |= HmarkFlags::from_bits_truncate(1 << args.id);
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

@@ -44,14 +44,8 @@ impl Extension for Idletimer {
             send_nl_msg: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 self.timeout = parse_uint(
                     args.required("IDLETIMER", "timeout")?,

@@ -39,17 +39,11 @@ impl Extension for Led {
             always_blink: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
-                let s = args.required_bytes("LED", "led-trigger-id")?;
-                // .max = sizeof(id) - sizeof("netfilter-") = 16
+                let s = args.required_bytes("LED", "led-trigger-args.id")?;
+                // .max = sizeof(args.id) - sizeof("netfilter-") = 16
                 if s.len() > 16 {
                     return Err("Argument must have a maximum length of 16 characters\n".into());
                 }

@@ -106,14 +106,8 @@ impl Extension for Log {
             prefix: crate::model::ByteStr::new(),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             LEVEL => self.level = parse_syslog_level(args.required("LOG", "log-level")?)?,
             PREFIX => {
                 let s = args.required_bytes("LOG", "log-prefix")?;
@@ -125,7 +119,7 @@ impl Extension for Log {
                 self.prefix = p;
             }
             TCPSEQ | TCPOPTS | IPOPTS | UID | MAC => {
-                self.flags |= LogFlags::from_bits_truncate(1 << id);
+                self.flags |= LogFlags::from_bits_truncate(1 << args.id);
             }
             _ => bad_id()?,
         }

@@ -68,22 +68,16 @@ impl Extension for Mark {
     fn new(_: &ExtCtx<'_>) -> Self {
         Mark::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == args.id)
             .map(|o| o.name)
             .unwrap_or("");
         let arg = args.required("MARK", name)?;
         let u32_of = |s: &str| parse_uint(s, "MARK", name, 0, u32::MAX as u64).map(|v| v as u32);
         // mark_tg_parse
-        match id {
+        match args.id {
             SET_XMARK => {
                 (self.value, self.mask) = parse_mark_mask(arg, "MARK", name)?;
             }

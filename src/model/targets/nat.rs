@@ -335,8 +335,8 @@ macro_rules! nat_target {
             fn new(ctx: &ExtCtx<'_>) -> Self {
                 $ty { range: NatRange::new_for(ctx.family) }
             }
-            fn parse(&mut self, id: u8, _: bool, args: &mut Args<'_>, ctx: &ExtCtx<'_>) -> Result<(), String> {
-                parse_common(&mut self.range, $name, id, args, ctx)?;
+            fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+                parse_common(&mut self.range, $name, args.id, args, args.ctx)?;
                 if !$keep {
                     // The compat structs have no base port.
                     self.range.base_port = 0;

@@ -98,17 +98,15 @@ impl Extension for Netmap {
             net: AddrMask::with_mask(ctx.family, [0; 16], [0; 16]),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
-                self.net =
-                    parse_hostmask(args.required("NETMAP", "to")?, ctx.family, "NETMAP", "to")?
+                self.net = parse_hostmask(
+                    args.required("NETMAP", "to")?,
+                    args.ctx.family,
+                    "NETMAP",
+                    "to",
+                )?
             }
             _ => bad_id()?,
         }

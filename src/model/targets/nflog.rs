@@ -64,20 +64,14 @@ impl Extension for Nflog {
             prefix: crate::model::ByteStr::new(),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == args.id)
             .map(|o| o.name)
             .unwrap_or("");
         let s = args.required("NFLOG", name)?;
-        match id {
+        match args.id {
             GROUP => self.group = parse_uint(s, "NFLOG", name, 0, 65535)? as u16,
             THRESHOLD => self.threshold = parse_uint(s, "NFLOG", name, 0, 65535)? as u16,
             RANGE | SIZE => self.len = parse_uint(s, "NFLOG", name, 0, u32::MAX as u64)? as u32,

@@ -115,15 +115,9 @@ impl Extension for Nfqueue {
             flags: NfqFlags::empty(),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // NFQUEUE_parse_v3
-        match id {
+        match args.id {
             NUM => {
                 self.queuenum = parse_uint(
                     args.required("NFQUEUE", "queue-num")?,

@@ -114,8 +114,8 @@ macro_rules! npt_target {
             fn new(_: &ExtCtx<'_>) -> Self {
                 $ty { npt: Npt { src_pfx: [0; 16], src_len: 0, dst_pfx: [0; 16], dst_len: 0 } }
             }
-            fn parse(&mut self, id: u8, _: bool, args: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
-                npt_parse(&mut self.npt, $name, id, args)
+            fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+                npt_parse(&mut self.npt, $name, args.id, args)
             }
             fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
                 fcheck($name, seen, &[(SRC, "src-pfx", 0, 0, true), (DST, "dst-pfx", 0, 0, true)])

@@ -171,20 +171,14 @@ impl Extension for Rateest {
             given: (0, 0),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == args.id)
             .map(|o| o.name)
             .unwrap_or("");
         let s = args.required("RATEEST", name)?;
-        match id {
+        match args.id {
             NAME => self.name = put_string(args.required_bytes("RATEEST", name)?, 0, 0, 16)?,
             INTERVAL => {
                 self.given.0 =

@@ -165,16 +165,11 @@ impl Extension for Reject {
             },
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
-                self.with = RejectWith::parse(args.required("REJECT", "reject-with")?, ctx.family)?
+                self.with =
+                    RejectWith::parse(args.required("REJECT", "reject-with")?, args.ctx.family)?
             }
             _ => bad_id()?,
         }

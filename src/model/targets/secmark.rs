@@ -33,14 +33,8 @@ impl Extension for Secmark {
             selctx: crate::model::ByteStr::new(),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return bad_id();
         }
         self.selctx = put_string(args.required_bytes("SECMARK", "selctx")?, 0, 0, 256)?;

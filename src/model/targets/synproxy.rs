@@ -66,14 +66,8 @@ impl Extension for Synproxy {
             mss: 0,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => self.options |= SynproxyOpts::SACK_PERM,
             1 => self.options |= SynproxyOpts::TIMESTAMP,
             2 => {

@@ -55,17 +55,11 @@ impl Extension for Tcpmss {
             mss: TcpMss::Set(0),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             SET => {
                 // UINT16_MAX minus the IP header size.
-                let max = match ctx.family {
+                let max = match args.ctx.family {
                     Family::Ipv4 => 65535 - 20,
                     Family::Ipv6 => 65535 - 40,
                 };

@@ -55,14 +55,8 @@ impl Extension for Tcpoptstrip {
     fn new(_: &ExtCtx<'_>) -> Self {
         Tcpoptstrip { strip: [0; 8] }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        if args.id != 0 {
             return bad_id();
         }
         // parse_list

@@ -39,18 +39,12 @@ impl Extension for Tee {
             oif: crate::model::ByteStr::new(),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 // XTTYPE_HOST: numeric only (nfsim has no resolver).
                 let s = args.required("TEE", "gateway")?;
-                let a = match ctx.family {
+                let a = match args.ctx.family {
                     Family::Ipv4 => s.parse::<Ipv4Addr>().ok().map(IpAddr::from),
                     Family::Ipv6 => s.parse::<Ipv6Addr>().ok().map(IpAddr::from),
                 };

@@ -98,21 +98,15 @@ impl Extension for Tos {
     fn new(_: &ExtCtx<'_>) -> Self {
         Tos::default()
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()
-            .find(|o| o.id == id)
+            .find(|o| o.id == args.id)
             .map(|o| o.name)
             .unwrap_or("");
         let s = args.required("TOS", name)?;
         // tos_tg_parse
-        match id {
+        match args.id {
             SET => (self.value, self.mask) = parse_tos_mask(s, 0x3f)?,
             AND => {
                 self.value = 0;

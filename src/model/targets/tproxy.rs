@@ -54,14 +54,8 @@ impl Extension for Tproxy {
             mark_mask: 0,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             PORT => {
                 // XTTYPE_PORT: a service name (any protocol) or 0..=65535.
                 let s = args.required("TPROXY", "on-port")?;
@@ -75,7 +69,7 @@ impl Extension for Tproxy {
             }
             ADDR => {
                 let s = args.required("TPROXY", "on-ip")?;
-                let a = match ctx.family {
+                let a = match args.ctx.family {
                     Family::Ipv4 => s.parse::<Ipv4Addr>().ok().map(IpAddr::from),
                     Family::Ipv6 => s.parse::<Ipv6Addr>().ok().map(IpAddr::from),
                 };

@@ -21,7 +21,7 @@ impl Extension for Trace {
     fn new(_: &ExtCtx<'_>) -> Self {
         Trace
     }
-    fn parse(&mut self, _: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
+    fn parse(&mut self, _: &mut Args<'_>) -> Result<(), String> {
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {

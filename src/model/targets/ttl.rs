@@ -123,14 +123,8 @@ impl Extension for Ttl {
             ttl: 0,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        (self.mode, self.ttl) = parse_hl("TTL", "ttl", id, args)?;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        (self.mode, self.ttl) = parse_hl("TTL", "ttl", args.id, args)?;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
@@ -184,14 +178,8 @@ impl Extension for Hl {
             hop_limit: 0,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        (self.mode, self.hop_limit) = parse_hl("HL", "hl", id, args)?;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        (self.mode, self.hop_limit) = parse_hl("HL", "hl", args.id, args)?;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
