@@ -187,17 +187,35 @@ impl<'a> Args<'a> {
     }
 }
 
+/// A blank extension as its `init` leaves it, before any option: its
+/// `Default`, unless it depends on the rule (family, `-p`).
+pub(crate) trait Blank {
+    /// The blank instance for a rule.
+    fn blank(ctx: &ExtCtx<'_>) -> Self;
+}
+
+impl<T: Default> Blank for T {
+    fn blank(_: &ExtCtx<'_>) -> Self {
+        T::default()
+    }
+}
+
 /// A match or target extension.
-pub(crate) trait Extension: Sized + Clone + PartialEq + fmt::Debug {
-    /// The options, in the extension's declaration order.
-    fn options(family: Family) -> &'static [OptSpec];
-    /// A blank instance as `init` leaves it, before any option.
-    fn new(ctx: &ExtCtx<'_>) -> Self;
-    /// A blank instance loaded under `name` (differs from [`Extension::new`]
+pub(crate) trait Extension: Sized + Clone + PartialEq + fmt::Debug + Blank {
+    /// The options, in the extension's declaration order, when they are the
+    /// same for both families.
+    const OPTIONS: &'static [OptSpec] = &[];
+    /// The options for `family` ([`Extension::OPTIONS`] unless the families
+    /// differ).
+    fn options(family: Family) -> &'static [OptSpec] {
+        let _ = family;
+        Self::OPTIONS
+    }
+    /// A blank instance loaded under `name` (differs from [`Blank::blank`]
     /// only for aliases such as `NOTRACK` for `CT --notrack`).
     fn new_as(name: &str, ctx: &ExtCtx<'_>) -> Self {
         let _ = name;
-        Self::new(ctx)
+        Self::blank(ctx)
     }
     /// The name iptables-save prints, when it is not the name the extension
     /// is registered under.

@@ -52,7 +52,7 @@ const DST: u8 = 1;
 const LIN: u8 = 2;
 const LOUT: u8 = 3;
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::arg("src-type", SRC).inv(),
     OptSpec::arg("dst-type", DST).inv(),
     OptSpec::flag("limit-iface-in", LIN),
@@ -99,12 +99,7 @@ pub(crate) fn write_types(f: &mut dyn fmt::Write, mask: u16) -> fmt::Result {
 }
 
 impl Extension for Addrtype {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Addrtype::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         match args.id {

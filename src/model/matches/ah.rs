@@ -5,7 +5,7 @@ use core::fmt;
 
 use super::tcp::{require_proto, unreachable_option};
 use super::xtargs::{mint, uint, write_inv, write_range};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::Family;
 
 /// `-m ah`: SPI range, and for IPv6 also the header length and reserved
@@ -59,9 +59,6 @@ impl Extension for Ah {
             Family::Ipv4 => &OPTS4,
             Family::Ipv6 => &OPTS6,
         }
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ah::default()
     }
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {

@@ -48,7 +48,7 @@ pub struct Bpf {
     pub program: Vec<SockFilter>,
 }
 
-static OPTS: [OptSpec; 2] = [
+const OPTS: [OptSpec; 2] = [
     OptSpec::arg("bytecode", 0),
     OptSpec::arg("object-pinned", 1),
 ];
@@ -256,12 +256,7 @@ pub(crate) fn check_classic(prog: &[SockFilter]) -> Result<(), String> {
 }
 
 impl Extension for Bpf {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Bpf::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => self.program = parse_bytecode(args.required("bpf", "bytecode")?)?,

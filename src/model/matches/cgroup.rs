@@ -13,7 +13,7 @@ use core::fmt;
 
 use super::tcp::unreachable_option;
 use super::xtnum::{bang, parse_string, parse_uint, save_string};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::Hook;
 
 /// `XT_CGROUP_PATH_MAX`: size of the path buffer in `xt_cgroup_info_v2`.
@@ -37,18 +37,13 @@ pub struct Cgroup {
     pub invert_classid: bool,
 }
 
-static OPTS: [OptSpec; 2] = [
+const OPTS: [OptSpec; 2] = [
     OptSpec::arg("path", 0).inv(),
     OptSpec::arg("cgroup", 1).inv(),
 ];
 
 impl Extension for Cgroup {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Cgroup::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {

@@ -37,7 +37,7 @@ const NODE: u8 = 1;
 const MASK: u8 = 2;
 const SEED: u8 = 3;
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::arg("cluster-total-nodes", TOTAL),
     OptSpec::arg("cluster-local-node", NODE).inv(),
     OptSpec::arg("cluster-local-nodemask", MASK).inv(),
@@ -45,12 +45,7 @@ static OPTS: [OptSpec; 4] = [
 ];
 
 impl Extension for Cluster {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Cluster::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()

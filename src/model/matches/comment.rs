@@ -24,15 +24,10 @@ pub struct Comment {
     pub text: crate::model::ByteStr,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("comment", 0)];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("comment", 0)];
 
 impl Extension for Comment {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Comment::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -80,19 +80,14 @@ impl Default for Connbytes {
     }
 }
 
-static OPTS: [OptSpec; 3] = [
+const OPTS: [OptSpec; 3] = [
     OptSpec::arg("connbytes", 0).inv(),
     OptSpec::arg("connbytes-dir", 1),
     OptSpec::arg("connbytes-mode", 2),
 ];
 
 impl Extension for Connbytes {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Connbytes::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {

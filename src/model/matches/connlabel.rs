@@ -31,15 +31,10 @@ pub struct Connlabel {
     pub set: bool,
 }
 
-static OPTS: [OptSpec; 2] = [OptSpec::arg("label", 0).inv(), OptSpec::flag("set", 1)];
+const OPTS: [OptSpec; 2] = [OptSpec::arg("label", 0).inv(), OptSpec::flag("set", 1)];
 
 impl Extension for Connlabel {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Connlabel::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {

@@ -6,8 +6,7 @@ use core::fmt;
 
 use super::tcp::unreachable_option;
 use super::xtopt::{excl, parse_plen, parse_u32};
-use crate::model::ext::{prefix_mask, Args, ExtCtx, Extension, OptSpec};
-use crate::model::Family;
+use crate::model::ext::{prefix_mask, Args, Blank, ExtCtx, Extension, OptSpec};
 
 /// `-m connlimit`: compares the number of connections of the packet's
 /// address group (address under `mask`) with `limit`.
@@ -36,7 +35,7 @@ const MASK: u8 = 2;
 const SADDR: u8 = 3;
 const DADDR: u8 = 4;
 
-static OPTS: [OptSpec; 5] = [
+const OPTS: [OptSpec; 5] = [
     OptSpec::arg("connlimit-upto", UPTO).inv(),
     OptSpec::arg("connlimit-above", ABOVE).inv(),
     OptSpec::arg("connlimit-mask", MASK),
@@ -59,11 +58,8 @@ impl Connlimit {
     }
 }
 
-impl Extension for Connlimit {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Connlimit {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         // connlimit_init: all-ones mask.
         Connlimit {
             limit: 0,
@@ -72,6 +68,10 @@ impl Extension for Connlimit {
             daddr: false,
         }
     }
+}
+
+impl Extension for Connlimit {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         match args.id {

@@ -266,7 +266,7 @@ const CTSTATUS: u8 = 10;
 const CTEXPIRE: u8 = 11;
 const CTDIR: u8 = 12;
 
-static OPTS: [OptSpec; 13] = [
+const OPTS: [OptSpec; 13] = [
     OptSpec::arg("ctstate", CTSTATE).inv(),
     OptSpec::arg("ctproto", CTPROTO).inv(),
     OptSpec::arg("ctorigsrc", ORIGSRC).inv(),
@@ -331,12 +331,7 @@ fn port_by_name(s: &str) -> Option<u16> {
 }
 
 impl Extension for Conntrack {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Conntrack::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_conntrack.c conntrack_mt_parse (revision 3).
         let arg = args.optarg.unwrap_or("");

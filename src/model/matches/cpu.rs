@@ -24,15 +24,10 @@ pub struct Cpu {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("cpu", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("cpu", 0).inv()];
 
 impl Extension for Cpu {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Cpu::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -5,7 +5,7 @@ use core::fmt;
 use super::ports::service_port;
 use super::tcp::{require_proto, unreachable_option};
 use super::xtargs::{uint, write_inv};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
 
 /// `dccp_pkt_types` (libxt_dccp.c), indexed by `DCCP_PKT_*`.
@@ -93,7 +93,7 @@ const O_DPORT: u8 = 1;
 const O_TYPES: u8 = 2;
 const O_OPTION: u8 = 3;
 
-static OPTS: [OptSpec; 6] = [
+const OPTS: [OptSpec; 6] = [
     OptSpec::arg("source-port", O_SPORT).inv(),
     OptSpec::arg("sport", O_SPORT).inv(),
     OptSpec::arg("destination-port", O_DPORT).inv(),
@@ -140,12 +140,7 @@ impl Dccp {
 }
 
 impl Extension for Dccp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Dccp::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             O_SPORT => {

@@ -49,18 +49,13 @@ pub struct Devgroup {
     pub dst: Option<GroupMatch>,
 }
 
-static OPTS: [OptSpec; 2] = [
+const OPTS: [OptSpec; 2] = [
     OptSpec::arg("src-group", 0).inv(),
     OptSpec::arg("dst-group", 1).inv(),
 ];
 
 impl Extension for Devgroup {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Devgroup::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = match args.id {
             0 => "src-group",

@@ -65,18 +65,13 @@ pub struct Dscp {
 const O_DSCP: u8 = 0;
 const O_CLASS: u8 = 1;
 
-static OPTS: [OptSpec; 2] = [
+const OPTS: [OptSpec; 2] = [
     OptSpec::arg("dscp", O_DSCP).inv(),
     OptSpec::arg("dscp-class", O_CLASS).inv(),
 ];
 
 impl Extension for Dscp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Dscp::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             O_DSCP => {

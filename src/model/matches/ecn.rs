@@ -28,19 +28,14 @@ const O_CWR: u8 = 0;
 const O_ECE: u8 = 1;
 const O_ECT: u8 = 2;
 
-static OPTS: [OptSpec; 3] = [
+const OPTS: [OptSpec; 3] = [
     OptSpec::flag("ecn-tcp-cwr", O_CWR).inv(),
     OptSpec::flag("ecn-tcp-ece", O_ECE).inv(),
     OptSpec::arg("ecn-ip-ect", O_ECT).inv(),
 ];
 
 impl Extension for Ecn {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ecn::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             O_CWR => self.cwr = Some(args.invert),

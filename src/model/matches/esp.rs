@@ -4,7 +4,7 @@ use core::fmt;
 
 use super::tcp::{require_proto, unreachable_option};
 use super::xtargs::{mint, write_inv, write_range};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 
 /// `-m esp`: SPI range (`struct xt_esp`).
 ///
@@ -29,15 +29,10 @@ impl Default for Esp {
     }
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("espspi", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("espspi", 0).inv()];
 
 impl Extension for Esp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Esp::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -4,7 +4,7 @@ use core::fmt;
 
 use super::tcp::unreachable_option;
 use super::xtargs::require_hooks;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::Hook;
 
 /// `-m eui64`: the IPv6 source address's interface identifier is the
@@ -20,9 +20,6 @@ pub struct Eui64;
 impl Extension for Eui64 {
     fn options(_: crate::model::Family) -> &'static [OptSpec] {
         &[]
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Eui64
     }
     fn parse(&mut self, _: &mut Args<'_>) -> Result<(), String> {
         unreachable_option()

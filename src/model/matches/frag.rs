@@ -52,7 +52,7 @@ const O_FIRST: u8 = 3;
 const O_MORE: u8 = 4;
 const O_LAST: u8 = 5;
 
-static OPTS: [OptSpec; 6] = [
+const OPTS: [OptSpec; 6] = [
     OptSpec::arg("fragid", O_ID).inv(),
     OptSpec::arg("fraglen", O_LEN).inv(),
     OptSpec::flag("fragres", O_RES),
@@ -62,12 +62,7 @@ static OPTS: [OptSpec; 6] = [
 ];
 
 impl Extension for Frag {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Frag::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             O_ID => {

@@ -12,7 +12,7 @@ use core::fmt;
 use super::limit::{rate_unit_secs, HZ};
 use super::tcp::unreachable_option;
 use super::xtopt::{atoll, excl, mandatory, parse_plen, parse_u32, truncate_c};
-use crate::model::ext::{strtoul_prefix, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{strtoul_prefix, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::Family;
 
 /// `XT_HASHLIMIT_SCALE_v2`: `avg` is in 1/1000000 s (revisions 2 and 3).
@@ -130,7 +130,7 @@ const RATEMATCH: u8 = 12;
 const INTERVAL: u8 = 13;
 
 // (O_LIMIT, id 2, has no option in revision 3.)
-static OPTS: [OptSpec; 14] = [
+const OPTS: [OptSpec; 14] = [
     OptSpec::arg("hashlimit-upto", UPTO).inv(),
     OptSpec::arg("hashlimit-above", ABOVE).inv(),
     OptSpec::arg("hashlimit", UPTO).inv(),
@@ -341,13 +341,14 @@ fn user2credits_byte(user: u64) -> u32 {
 /// `HASHLIMIT_MAX_SIZE`: the kernel caps `size` and `max` to this.
 pub const MAX_SIZE: u32 = 1_048_576;
 
-impl Extension for Hashlimit {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Hashlimit {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Hashlimit::default_for(ctx.family)
     }
+}
+
+impl Extension for Hashlimit {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_hashlimit.c hashlimit_mt_parse.
         let arg = args.optarg.unwrap_or("");

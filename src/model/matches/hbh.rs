@@ -6,7 +6,7 @@ use core::fmt;
 
 use super::tcp::unreachable_option;
 use super::xtargs::{uint, write_inv};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, Extension, OptSpec};
 
 /// Most options `--hbh-opts` / `--dst-opts` take (`IP6T_OPTS_OPTSNR`).
 pub const OPTS_NR: usize = 16;
@@ -127,12 +127,6 @@ impl<const DST: bool> Extension for ExtHdrOpts<DST> {
             &DST_OPTS
         } else {
             &HBH_OPTS
-        }
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        ExtHdrOpts {
-            hdrlen: None,
-            opts: None,
         }
     }
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {

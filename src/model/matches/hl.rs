@@ -21,7 +21,7 @@ pub struct Hl {
     pub hop_limit: u8,
 }
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::arg("hl-lt", O_LT),
     OptSpec::arg("hl-gt", O_GT),
     OptSpec::arg("hl-eq", O_EQ).inv(),
@@ -29,12 +29,7 @@ static OPTS: [OptSpec; 4] = [
 ];
 
 impl Extension for Hl {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Hl::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id > O_GT {
             return unreachable_option();

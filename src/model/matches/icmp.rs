@@ -179,15 +179,10 @@ impl Default for Icmp {
     }
 }
 
-static ICMP_OPTS: [OptSpec; 1] = [OptSpec::arg("icmp-type", 0).inv()];
+const ICMP_OPTS: [OptSpec; 1] = [OptSpec::arg("icmp-type", 0).inv()];
 
 impl Extension for Icmp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &ICMP_OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Icmp::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &ICMP_OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();
@@ -249,15 +244,10 @@ impl Default for Icmp6 {
     }
 }
 
-static ICMP6_OPTS: [OptSpec; 1] = [OptSpec::arg("icmpv6-type", 0).inv()];
+const ICMP6_OPTS: [OptSpec; 1] = [OptSpec::arg("icmpv6-type", 0).inv()];
 
 impl Extension for Icmp6 {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &ICMP6_OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Icmp6::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &ICMP6_OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -5,7 +5,7 @@ use core::fmt;
 
 use super::tcp::{require_proto, unreachable_option};
 use super::xtnum::{bang, parse_range};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 
 /// `-m ipcomp [!] --ipcompspi SPI[:SPI] [--compres]`.
 ///
@@ -33,18 +33,13 @@ impl Default for Ipcomp {
     }
 }
 
-static OPTS: [OptSpec; 2] = [
+const OPTS: [OptSpec; 2] = [
     OptSpec::arg("ipcompspi", 0).inv(),
     OptSpec::flag("compres", 1),
 ];
 
 impl Extension for Ipcomp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ipcomp::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {

@@ -6,7 +6,7 @@ use core::fmt;
 use super::conntrack::Inv;
 use super::tcp::unreachable_option;
 use super::xtopt::write_addr;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, Blank, ExtCtx, Extension, OptSpec};
 use crate::model::text::addr::{numeric_to_ipaddr, parse_ipv6};
 use crate::model::Family;
 
@@ -62,7 +62,7 @@ pub struct Iprange {
     pub dst: Option<Inv<AddrRange>>,
 }
 
-static OPTS: [OptSpec; 2] = [
+const OPTS: [OptSpec; 2] = [
     OptSpec::arg("src-range", 0).inv(),
     OptSpec::arg("dst-range", 1).inv(),
 ];
@@ -85,17 +85,18 @@ fn parse_range(arg: &str, family: Family, opt: &str) -> Result<AddrRange, String
     })
 }
 
-impl Extension for Iprange {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Iprange {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Iprange {
             family: ctx.family,
             src: None,
             dst: None,
         }
     }
+}
+
+impl Extension for Iprange {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         match args.id {

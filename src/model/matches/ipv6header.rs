@@ -92,18 +92,13 @@ pub struct Ipv6Header {
 const O_HEADER: u8 = 0;
 const O_SOFT: u8 = 1;
 
-static OPTS: [OptSpec; 2] = [
+const OPTS: [OptSpec; 2] = [
     OptSpec::arg("header", O_HEADER).inv(),
     OptSpec::flag("soft", O_SOFT),
 ];
 
 impl Extension for Ipv6Header {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ipv6Header::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             O_HEADER => {

@@ -182,7 +182,7 @@ pub struct Ipvs {
     pub family: Option<Family>,
 }
 
-static OPTS: [OptSpec; 7] = [
+const OPTS: [OptSpec; 7] = [
     OptSpec::flag("ipvs", IPVS).inv(),
     OptSpec::arg("vproto", VPROTO).inv(),
     OptSpec::arg("vaddr", VADDR).inv(),
@@ -205,10 +205,8 @@ fn parse_xt_port(s: &str) -> Result<u16, String> {
 }
 
 impl Extension for Ipvs {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn new_as(_: &str, ctx: &ExtCtx<'_>) -> Self {
         Ipvs {
             family: Some(ctx.family),
             ..Ipvs::default()

@@ -25,15 +25,10 @@ pub struct Length {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("length", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("length", 0).inv()];
 
 impl Extension for Length {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Length::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -8,7 +8,7 @@ use core::fmt;
 
 use super::tcp::unreachable_option;
 use super::xtopt::{atoll, is_prefix_nocase, parse_u32};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 
 /// `XT_LIMIT_SCALE`: `avg` is in 1/10000 s.
 pub const LIMIT_SCALE: u32 = 10000;
@@ -36,7 +36,7 @@ pub struct Limit {
     pub burst: u32,
 }
 
-static OPTS: [OptSpec; 2] = [OptSpec::arg("limit", 0), OptSpec::arg("limit-burst", 1)];
+const OPTS: [OptSpec; 2] = [OptSpec::arg("limit", 0), OptSpec::arg("limit-burst", 1)];
 
 /// The unit part of `parse_rate` (libxt_limit.c, libxt_hashlimit.c): the
 /// seconds per unit of `N[/second|minute|hour|day]` (a unit may be cut to
@@ -115,17 +115,18 @@ fn user2credits(user: u32) -> u32 {
     }
 }
 
-impl Extension for Limit {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Limit {
+    fn default() -> Self {
         // limit_init: 3/hour, burst 5.
         Limit {
             avg: LIMIT_SCALE * 3600 / 3,
             burst: 5,
         }
     }
+}
+
+impl Extension for Limit {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         match args.id {

@@ -59,15 +59,10 @@ pub struct Mac {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("mac-source", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("mac-source", 0).inv()];
 
 impl Extension for Mac {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Mac::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -23,18 +23,19 @@ pub struct Mark {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("mark", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("mark", 0).inv()];
 
-impl Extension for Mark {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Mark {
+    fn default() -> Self {
         Mark {
             mark: MarkMask { value: 0, mask: 0 },
             invert: false,
         }
     }
+}
+
+impl Extension for Mark {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -4,7 +4,7 @@ use core::fmt;
 
 use super::tcp::{require_proto, unreachable_option};
 use super::xtargs::write_inv;
-use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{strtoui, Args, CheckCtx, Extension, OptSpec};
 
 /// `mh_names` (libip6t_mh.c), aliases after each name.
 const MH_NAMES: [(&str, u8); 16] = [
@@ -68,15 +68,10 @@ impl Default for Mh {
     }
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("mh-type", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("mh-type", 0).inv()];
 
 impl Extension for Mh {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Mh::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -6,7 +6,6 @@ use core::fmt;
 use super::ports::parse_port;
 use super::tcp::unreachable_option;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::Family;
 
 /// Which ports `-m multiport` compares.
 ///
@@ -49,7 +48,7 @@ pub struct Multiport {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 5] = [
+const OPTS: [OptSpec; 5] = [
     OptSpec::arg("source-ports", 0).inv(),
     OptSpec::arg("sports", 0).inv(),
     OptSpec::arg("destination-ports", 1).inv(),
@@ -120,17 +119,18 @@ fn parse_ports(s: &str, proto: &str) -> Result<Vec<(u16, u16)>, String> {
     Ok(out)
 }
 
-impl Extension for Multiport {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Multiport {
+    fn default() -> Self {
         Multiport {
             dir: MultiportDir::Source,
             ports: Vec::new(),
             invert: false,
         }
     }
+}
+
+impl Extension for Multiport {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let proto = check_proto(args.ctx.proto, args.ctx.proto_inv)?;
         self.dir = match args.id {

@@ -56,15 +56,10 @@ pub struct Nfacct {
     pub name: crate::model::ByteStr,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("nfacct-name", 0)];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("nfacct-name", 0)];
 
 impl Extension for Nfacct {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Nfacct::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();
@@ -115,7 +110,7 @@ mod tests {
             proto: 0,
             proto_inv: false,
         };
-        let mut n = Nfacct::new(&ctx);
+        let mut n = Nfacct::default();
         let rest = Vec::new();
         n.parse(&mut Args::new(
             (0, false),

@@ -32,19 +32,14 @@ pub struct Osf {
     pub log: Option<u32>,
 }
 
-static OPTS: [OptSpec; 3] = [
+const OPTS: [OptSpec; 3] = [
     OptSpec::arg("genre", 0).inv(),
     OptSpec::arg("ttl", 1),
     OptSpec::arg("log", 2),
 ];
 
 impl Extension for Osf {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Osf::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {

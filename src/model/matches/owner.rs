@@ -35,7 +35,7 @@ const GROUP: u8 = 1;
 const SOCK: u8 = 2;
 const SUPPL: u8 = 3;
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::arg("uid-owner", USER).inv(),
     OptSpec::arg("gid-owner", GROUP).inv(),
     OptSpec::flag("socket-exists", SOCK).inv(),
@@ -78,12 +78,7 @@ fn parse_id_range(s: &str, opt: &str, what: &str) -> Result<(u32, u32), String> 
 }
 
 impl Extension for Owner {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Owner::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         match args.id {

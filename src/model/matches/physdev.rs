@@ -35,7 +35,7 @@ const IS_IN: u8 = 2;
 const IS_OUT: u8 = 3;
 const BRIDGED: u8 = 4;
 
-static OPTS: [OptSpec; 5] = [
+const OPTS: [OptSpec; 5] = [
     OptSpec::arg("physdev-in", IN).inv(),
     OptSpec::arg("physdev-out", OUT).inv(),
     OptSpec::flag("physdev-is-in", IS_IN).inv(),
@@ -44,12 +44,7 @@ static OPTS: [OptSpec; 5] = [
 ];
 
 impl Extension for Physdev {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Physdev::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.raw.unwrap_or(b"");
         match args.id {

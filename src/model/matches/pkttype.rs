@@ -61,7 +61,7 @@ pub struct PktType {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("pkt-type", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("pkt-type", 0).inv()];
 
 /// The name `print_pkttype` (libxt_pkttype.c) prints for a type.
 pub(crate) fn type_name(t: PacketType) -> &'static str {
@@ -72,12 +72,7 @@ pub(crate) fn type_name(t: PacketType) -> &'static str {
 }
 
 impl Extension for PktType {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        PktType::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

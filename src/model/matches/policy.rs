@@ -101,7 +101,7 @@ const TSRC: u8 = 7;
 const TDST: u8 = 8;
 const NEXT: u8 = 9;
 
-static OPTS: [OptSpec; 10] = [
+const OPTS: [OptSpec; 10] = [
     OptSpec::arg("dir", DIR),
     OptSpec::arg("pol", POL),
     OptSpec::flag("strict", STRICT),
@@ -123,10 +123,8 @@ fn set<T>(slot: &mut Option<(T, bool)>, v: T, inv: bool, name: &str) -> Result<(
 }
 
 impl Extension for Policy {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn new_as(_: &str, ctx: &ExtCtx<'_>) -> Self {
         Policy {
             elems: vec![Elem::default()],
             family: Some(ctx.family),

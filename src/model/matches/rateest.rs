@@ -18,7 +18,7 @@ use core::fmt;
 
 use super::tcp::unreachable_option;
 use super::xtnum::strtoul_full;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 
 /// Comparison (`XT_RATEEST_MATCH_EQ/LT/GT`).
 ///
@@ -82,7 +82,7 @@ const EQ: u8 = 9;
 // Old-style `struct option` table: every option may carry `!` as far as
 // getopt is concerned (rateest_parse rejects it itself); a repeated option
 // is rejected by the framework (rateest_parse: "can't specify ... twice").
-static OPTS: [OptSpec; 13] = [
+const OPTS: [OptSpec; 13] = [
     OptSpec::arg("rateest1", R1).inv(),
     OptSpec::arg("rateest", R1).inv(),
     OptSpec::arg("rateest2", R2).inv(),
@@ -244,12 +244,7 @@ impl Rateest {
 }
 
 impl Extension for Rateest {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Rateest::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let what = match args.id {
             R1 | R2 => "rateest",

@@ -95,15 +95,10 @@ impl Default for Realm {
     }
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("realm", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("realm", 0).inv()];
 
 impl Extension for Realm {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Realm::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -5,7 +5,7 @@ use core::fmt;
 
 use super::tcp::unreachable_option;
 use super::xtopt::{fcheck, parse_host, parse_u32, truncate_c, write_addr, FcheckEntry};
-use crate::model::ext::{prefix_mask, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{prefix_mask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::Family;
 
 /// The list operation of `-m recent`.
@@ -105,7 +105,7 @@ const RSOURCE: u8 = 9;
 const RDEST: u8 = 10;
 const MASK: u8 = 11;
 
-static OPTS: [OptSpec; 12] = [
+const OPTS: [OptSpec; 12] = [
     OptSpec::flag("set", SET).inv(),
     OptSpec::flag("rcheck", RCHECK).inv(),
     OptSpec::flag("update", UPDATE).inv(),
@@ -136,13 +136,14 @@ static FCHECK: [FcheckEntry; 12] = [
     (MASK, "mask", 0, 0),
 ];
 
-impl Extension for Recent {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Recent {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Recent::default_for(ctx.family)
     }
+}
+
+impl Extension for Recent {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         let mut op = |o| {

@@ -8,7 +8,7 @@
 use core::fmt;
 
 use super::tcp::unreachable_option;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::{Hook, TableKind};
 
 /// `-m rpfilter [--loose] [--validmark] [--accept-local] [--invert]`.
@@ -29,7 +29,7 @@ pub struct Rpfilter {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::flag("loose", 0),
     OptSpec::flag("validmark", 1),
     OptSpec::flag("accept-local", 2),
@@ -37,12 +37,7 @@ static OPTS: [OptSpec; 4] = [
 ];
 
 impl Extension for Rpfilter {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Rpfilter::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => self.loose = true,

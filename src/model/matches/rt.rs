@@ -5,7 +5,7 @@ use std::net::Ipv6Addr;
 
 use super::tcp::unreachable_option;
 use super::xtargs::{mint, uint, write_inv, write_range};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, Extension, OptSpec};
 use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 
 /// Most addresses `--rt-0-addrs` takes (`IP6T_RT_HOPS`).
@@ -56,7 +56,7 @@ const O_RES: u8 = 3;
 const O_ADDRS: u8 = 4;
 const O_NSTRICT: u8 = 5;
 
-static OPTS: [OptSpec; 6] = [
+const OPTS: [OptSpec; 6] = [
     OptSpec::arg("rt-type", O_TYPE).inv(),
     OptSpec::arg("rt-segsleft", O_SEGSLEFT).inv(),
     OptSpec::arg("rt-len", O_LEN).inv(),
@@ -74,12 +74,7 @@ impl Rt {
 }
 
 impl Extension for Rt {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Rt::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             O_TYPE => {

@@ -5,7 +5,7 @@ use core::fmt;
 use super::ports::parse_port;
 use super::tcp::{require_proto, unreachable_option};
 use super::xtargs::write_inv;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 
 /// `sctp_chunk_names` (libxt_sctp.c): name, chunk type, flag letters
 /// (bit 7 first).
@@ -137,7 +137,7 @@ const O_SPORT: u8 = 0;
 const O_DPORT: u8 = 1;
 const O_CHUNKS: u8 = 2;
 
-static OPTS: [OptSpec; 5] = [
+const OPTS: [OptSpec; 5] = [
     OptSpec::arg("source-port", O_SPORT).inv().multi(),
     OptSpec::arg("sport", O_SPORT).inv().multi(),
     OptSpec::arg("destination-port", O_DPORT).inv().multi(),
@@ -258,12 +258,7 @@ impl Sctp {
 }
 
 impl Extension for Sctp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Sctp::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_sctp.c sctp_parse: old-style parser with its own "only one" checks.
         match args.id {

@@ -78,7 +78,7 @@ const UPDSUB: u8 = 11;
 
 // An old-style (`struct option`) parser: every option may carry `!` and be
 // repeated as far as the framework is concerned; `set_parse_v4` checks.
-static OPTS: [OptSpec; 11] = [
+const OPTS: [OptSpec; 11] = [
     OptSpec::arg("match-set", MATCH_SET).inv().multi(),
     OptSpec::arg("set", SET).inv().multi(),
     OptSpec::flag("return-nomatch", NOMATCH).inv().multi(),
@@ -127,12 +127,7 @@ fn parse_dirs(s: &str) -> Result<Vec<bool>, String> {
 }
 
 impl Extension for Set {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Set::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         let counter = |slot: &mut Option<CounterOp>, what: &str, op: CounterOp| {

@@ -8,7 +8,7 @@
 use core::fmt;
 
 use super::tcp::unreachable_option;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::Hook;
 
 /// `-m socket [--transparent] [--nowildcard] [--restore-skmark]`.
@@ -27,19 +27,14 @@ pub struct Socket {
     pub restore_skmark: bool,
 }
 
-static OPTS: [OptSpec; 3] = [
+const OPTS: [OptSpec; 3] = [
     OptSpec::flag("transparent", 0),
     OptSpec::flag("nowildcard", 1),
     OptSpec::flag("restore-skmark", 2),
 ];
 
 impl Extension for Socket {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Socket::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => self.transparent = true,

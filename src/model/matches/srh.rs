@@ -6,7 +6,7 @@ use std::net::Ipv6Addr;
 
 use super::tcp::unreachable_option;
 use super::xtargs::{uint, write_inv};
-use crate::model::ext::{prefix_mask, strtoui, Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{prefix_mask, strtoui, Args, Extension, OptSpec};
 use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 
 /// A one-byte SRH field with its `-eq`/`-gt`/`-lt` tests. The kernel keeps
@@ -91,7 +91,7 @@ pub struct Srh {
     pub lsid: Option<SidTest>,
 }
 
-static OPTS: [OptSpec; 14] = [
+const OPTS: [OptSpec; 14] = [
     OptSpec::arg("srh-next-hdr", 0).inv(),
     OptSpec::arg("srh-hdr-len-eq", 1).inv(),
     OptSpec::arg("srh-hdr-len-gt", 2).inv(),
@@ -142,12 +142,7 @@ fn parse_sid(s: &str, invert: bool) -> Result<SidTest, String> {
 }
 
 impl Extension for Srh {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Srh::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS.iter().find(|o| o.id == args.id).map_or("", |o| o.name);
         let s = args.required("srh", name)?;

@@ -26,7 +26,7 @@ pub struct State {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("state", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("state", 0).inv()];
 
 /// `state_parse_states`: only INVALID, NEW, ESTABLISHED, RELATED, UNTRACKED
 /// (case-insensitive prefixes).
@@ -63,12 +63,7 @@ fn parse_states(arg: &str) -> Result<CtStates, String> {
 }
 
 impl Extension for State {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        State::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -58,7 +58,7 @@ const PROBABILITY: u8 = 1;
 const EVERY: u8 = 2;
 const PACKET: u8 = 3;
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::arg("mode", MODE),
     OptSpec::arg("probability", PROBABILITY).inv(),
     OptSpec::arg("every", EVERY).inv(),
@@ -72,16 +72,17 @@ static FCHECK: [FcheckEntry; 4] = [
     (PACKET, "packet", 1 << PROBABILITY, 1 << EVERY),
 ];
 
-impl Extension for Statistic {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Statistic {
+    fn default() -> Self {
         Statistic {
             mode: StatisticMode::Random { probability: 0 },
             invert: false,
         }
     }
+}
+
+impl Extension for Statistic {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_statistic.c statistic_parse: the mode and the values share a
         // union; the last --mode decides how they are read.

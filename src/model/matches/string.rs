@@ -89,7 +89,7 @@ const ICASE: u8 = 3;
 const STRING: u8 = 4;
 const HEX: u8 = 5;
 
-static OPTS: [OptSpec; 6] = [
+const OPTS: [OptSpec; 6] = [
     OptSpec::arg("from", FROM),
     OptSpec::arg("to", TO),
     OptSpec::arg("algo", ALGO),
@@ -206,12 +206,7 @@ impl StringMatch {
 }
 
 impl Extension for StringMatch {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        StringMatch::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             FROM | TO => {

@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::ports::{parse_port_range, save_range};
-use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{strtoui, Args, CheckCtx, Extension, OptSpec};
 
 /// `-m tcp`: ports, flags and option presence.
 ///
@@ -104,7 +104,7 @@ const SYN: u8 = 2;
 const FLAGS: u8 = 3;
 const OPTION: u8 = 4;
 
-static OPTS: [OptSpec; 7] = [
+const OPTS: [OptSpec; 7] = [
     OptSpec::arg("source-port", SPORT).inv().multi(),
     OptSpec::arg("sport", SPORT).inv().multi(),
     OptSpec::arg("destination-port", DPORT).inv().multi(),
@@ -115,12 +115,7 @@ static OPTS: [OptSpec; 7] = [
 ];
 
 impl Extension for Tcp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Tcp::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_tcp.c tcp_parse: old-style parser with its own "only one" checks.
         match args.id {

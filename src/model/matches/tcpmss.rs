@@ -23,15 +23,10 @@ pub struct TcpMss {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("mss", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("mss", 0).inv()];
 
 impl Extension for TcpMss {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        TcpMss::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -73,7 +73,7 @@ const LOCAL_TZ: u8 = 7;
 const UTC: u8 = 8;
 const KERNEL_TZ: u8 = 9;
 
-static OPTS: [OptSpec; 10] = [
+const OPTS: [OptSpec; 10] = [
     OptSpec::arg("datestart", DATE_START),
     OptSpec::arg("datestop", DATE_STOP),
     OptSpec::arg("timestart", TIME_START),
@@ -285,12 +285,7 @@ fn write_date(f: &mut dyn fmt::Write, date: u32, opt: &str) -> fmt::Result {
 }
 
 impl Extension for Time {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Time::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS.iter().find(|o| o.id == args.id).map_or("", |o| o.name);
         match args.id {

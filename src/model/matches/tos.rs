@@ -58,15 +58,10 @@ pub struct Tos {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("tos", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("tos", 0).inv()];
 
 impl Extension for Tos {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Tos::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

@@ -109,7 +109,7 @@ pub struct Ttl {
     pub ttl: u8,
 }
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::arg("ttl-lt", O_LT),
     OptSpec::arg("ttl-gt", O_GT),
     OptSpec::arg("ttl-eq", O_EQ).inv(),
@@ -117,12 +117,7 @@ static OPTS: [OptSpec; 4] = [
 ];
 
 impl Extension for Ttl {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ttl::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id > O_GT {
             return unreachable_option();

@@ -66,7 +66,7 @@ pub struct U32 {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("u32", 0).inv()];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("u32", 0).inv()];
 
 /// libxt_u32.c `parse_number`: a C number (base 0) up to `u32::MAX`.
 fn number(s: &str, pos: usize) -> Result<(u32, &str), String> {
@@ -190,12 +190,7 @@ impl U32 {
 }
 
 impl Extension for U32 {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        U32::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return unreachable_option();

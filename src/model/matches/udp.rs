@@ -4,7 +4,7 @@ use core::fmt;
 
 use super::ports::{parse_port_range, save_range};
 use super::tcp::{require_proto, unreachable_option};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 
 /// `-m udp`: port ranges.
 ///
@@ -35,7 +35,7 @@ impl Default for Udp {
     }
 }
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::arg("source-port", 0).inv(),
     OptSpec::arg("sport", 0).inv(),
     OptSpec::arg("destination-port", 1).inv(),
@@ -43,12 +43,7 @@ static OPTS: [OptSpec; 4] = [
 ];
 
 impl Extension for Udp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Udp::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {

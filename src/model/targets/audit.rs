@@ -37,17 +37,18 @@ pub struct Audit {
     pub kind: AuditType,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("type", 0)];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("type", 0)];
 
-impl Extension for Audit {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Audit {
+    fn default() -> Self {
         Audit {
             kind: AuditType::Accept,
         }
     }
+}
+
+impl Extension for Audit {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return bad_id();

@@ -13,21 +13,16 @@ use crate::model::TableKind;
 /// use nfsim::model::targets::checksum::Checksum;
 /// assert!(Checksum { fill: true }.fill);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Checksum {
     /// `XT_CHECKSUM_OP_FILL`.
     pub fill: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::flag("checksum-fill", 0)];
+const OPTS: [OptSpec; 1] = [OptSpec::flag("checksum-fill", 0)];
 
 impl Extension for Checksum {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Checksum { fill: false }
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return bad_id();

@@ -14,7 +14,7 @@ use crate::model::Hook;
 /// use nfsim::model::targets::classify::Classify;
 /// assert_eq!(Classify { priority: 0x0001_0002 }.priority >> 16, 1);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Classify {
     /// `TC_H_MAKE(major << 16, minor)`.
     pub priority: u32,
@@ -47,15 +47,10 @@ fn scan_hex(s: &str) -> Option<(u32, &str)> {
     Some((if neg { v.wrapping_neg() } else { v }, &t2[end..]))
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("set-class", 0)];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("set-class", 0)];
 
 impl Extension for Classify {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Classify { priority: 0 }
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return bad_id();

@@ -84,7 +84,7 @@ const OP_ANY: u64 = (1 << SET_MARK)
     | (1 << XOR_MARK)
     | (1 << SET_XMARK);
 
-static OPTS: [OptSpec; 12] = [
+const OPTS: [OptSpec; 12] = [
     OptSpec::arg("set-xmark", SET_XMARK),
     OptSpec::arg("set-mark", SET_MARK),
     OptSpec::arg("and-mark", AND_MARK),
@@ -114,11 +114,8 @@ const CONSTRAINTS: [Constraint; 12] = [
     (MASK, "mask", (1 << CTMASK) | (1 << NFMASK), 0, false),
 ];
 
-impl Extension for Connmark {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Connmark {
+    fn default() -> Self {
         // connmark_tg_init_v2
         Connmark {
             mode: ConnmarkMode::Set,
@@ -129,6 +126,10 @@ impl Extension for Connmark {
             shift_bits: 0,
         }
     }
+}
+
+impl Extension for Connmark {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()

@@ -19,15 +19,16 @@ pub struct Connsecmark {
     pub save: bool,
 }
 
-static OPTS: [OptSpec; 2] = [OptSpec::flag("save", 0), OptSpec::flag("restore", 1)];
+const OPTS: [OptSpec; 2] = [OptSpec::flag("save", 0), OptSpec::flag("restore", 1)];
 
-impl Extension for Connsecmark {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Connsecmark {
+    fn default() -> Self {
         Connsecmark { save: true }
     }
+}
+
+impl Extension for Connsecmark {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => self.save = true,

@@ -99,7 +99,7 @@ const ZONE: u8 = 5;
 const ZONE_ORIG: u8 = 6;
 const ZONE_REPLY: u8 = 7;
 
-static OPTS: [OptSpec; 8] = [
+const OPTS: [OptSpec; 8] = [
     OptSpec::flag("notrack", NOTRACK),
     OptSpec::arg("helper", HELPER),
     OptSpec::arg("timeout", TIMEOUT),
@@ -140,12 +140,7 @@ pub(crate) fn write_events(
 }
 
 impl Extension for Ct {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ct::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn new_as(name: &str, _: &ExtCtx<'_>) -> Self {
         // notrack_ct2_tg_init
         let mut c = Ct::default();

@@ -28,7 +28,7 @@ pub(crate) use crate::model::matches::dscp::class_to_dscp;
 const SET: u8 = 0;
 const CLASS: u8 = 1;
 
-static OPTS: [OptSpec; 2] = [
+const OPTS: [OptSpec; 2] = [
     OptSpec::arg("set-dscp", SET),
     OptSpec::arg("set-dscp-class", CLASS),
 ];
@@ -39,12 +39,7 @@ const CONSTRAINTS: [Constraint; 2] = [
 ];
 
 impl Extension for Dscp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Dscp::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             SET => {

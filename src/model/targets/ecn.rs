@@ -53,7 +53,7 @@ const CWR: u8 = 1;
 const ECE: u8 = 2;
 const ECT: u8 = 3;
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::flag("ecn-tcp-remove", REMOVE),
     OptSpec::arg("ecn-tcp-cwr", CWR),
     OptSpec::arg("ecn-tcp-ece", ECE),
@@ -67,11 +67,8 @@ const CONSTRAINTS: [Constraint; 4] = [
     (ECT, "ecn-ip-ect", 0, 0, false),
 ];
 
-impl Extension for Ecn {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Ecn {
+    fn default() -> Self {
         Ecn {
             op: EcnOp::empty(),
             ip_ect: 0,
@@ -79,6 +76,10 @@ impl Extension for Ecn {
             cwr: false,
         }
     }
+}
+
+impl Extension for Ecn {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()

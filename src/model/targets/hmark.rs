@@ -5,7 +5,7 @@ use core::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::util::{bad_id, fcheck, parse_uint, Constraint};
-use crate::model::ext::{prefix_mask, strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{prefix_mask, strtoui, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::Family;
 
 bitflags::bitflags! {
@@ -103,7 +103,7 @@ const MODULUS: u8 = 10;
 const OFFSET: u8 = 11;
 const TYPE: u8 = 13;
 
-static OPTS: [OptSpec; 13] = [
+const OPTS: [OptSpec; 13] = [
     OptSpec::arg("hmark-tuple", TYPE),
     OptSpec::arg("hmark-src-prefix", SADDR),
     OptSpec::arg("hmark-dst-prefix", DADDR),
@@ -222,13 +222,14 @@ impl Hmark {
     }
 }
 
-impl Extension for Hmark {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Hmark {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Hmark::new_for(ctx.family)
     }
+}
+
+impl Extension for Hmark {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()

@@ -25,18 +25,15 @@ pub struct Idletimer {
     pub send_nl_msg: bool,
 }
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::arg("timeout", 0),
     OptSpec::arg("label", 1),
     OptSpec::flag("alarm", 2),
     OptSpec::flag("send_nl_msg", 3),
 ];
 
-impl Extension for Idletimer {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Idletimer {
+    fn default() -> Self {
         Idletimer {
             timeout: 0,
             label: crate::model::ByteStr::new(),
@@ -44,6 +41,10 @@ impl Extension for Idletimer {
             send_nl_msg: false,
         }
     }
+}
+
+impl Extension for Idletimer {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {

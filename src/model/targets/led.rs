@@ -22,23 +22,24 @@ pub struct Led {
     pub always_blink: bool,
 }
 
-static OPTS: [OptSpec; 3] = [
+const OPTS: [OptSpec; 3] = [
     OptSpec::arg("led-trigger-id", 0),
     OptSpec::arg("led-delay", 1),
     OptSpec::flag("led-always-blink", 2),
 ];
 
-impl Extension for Led {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Led {
+    fn default() -> Self {
         Led {
             id: crate::model::ByteStr::new(),
             delay: 0,
             always_blink: false,
         }
     }
+}
+
+impl Extension for Led {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {

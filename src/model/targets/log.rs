@@ -3,7 +3,7 @@
 use core::fmt;
 
 use super::util::{bad_id, put_string, save_string};
-use crate::model::ext::{strtoui, Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{strtoui, Args, Extension, OptSpec};
 
 bitflags::bitflags! {
     /// `XT_LOG_*` flags (include/uapi/linux/netfilter/xt_LOG.h).
@@ -62,7 +62,7 @@ const MAC: u8 = 5;
 const LEVEL: u8 = 6;
 const PREFIX: u8 = 7;
 
-static OPTS: [OptSpec; 7] = [
+const OPTS: [OptSpec; 7] = [
     OptSpec::arg("log-level", LEVEL),
     OptSpec::arg("log-prefix", PREFIX),
     OptSpec::flag("log-tcp-sequence", TCPSEQ),
@@ -95,17 +95,18 @@ pub(crate) fn parse_syslog_level(s: &str) -> Result<u8, String> {
         .ok_or_else(|| format!("log level \"{s}\" unknown\n"))
 }
 
-impl Extension for Log {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Log {
+    fn default() -> Self {
         Log {
             level: LOG_DEFAULT_LEVEL,
             flags: LogFlags::empty(),
             prefix: crate::model::ByteStr::new(),
         }
     }
+}
+
+impl Extension for Log {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             LEVEL => self.level = parse_syslog_level(args.required("LOG", "log-level")?)?,

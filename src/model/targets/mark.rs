@@ -45,7 +45,7 @@ const XOR_MARK: u8 = 3;
 const SET_XMARK: u8 = 4;
 const ANY: u64 = 0b11111;
 
-static OPTS: [OptSpec; 5] = [
+const OPTS: [OptSpec; 5] = [
     OptSpec::arg("set-xmark", SET_XMARK),
     OptSpec::arg("set-mark", SET_MARK),
     OptSpec::arg("and-mark", AND_MARK),
@@ -62,12 +62,7 @@ const CONSTRAINTS: [Constraint; 5] = [
 ];
 
 impl Extension for Mark {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Mark::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()

@@ -12,7 +12,7 @@ use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::util::{bad_id, fcheck, require_hooks, require_table, strtoui_end};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
@@ -327,14 +327,14 @@ macro_rules! nat_target {
             pub range: NatRange,
         }
 
-        impl Extension for $ty {
-            fn options(_: Family) -> &'static [OptSpec] {
-                static OPTS: &[OptSpec] = &[$($opt),*];
-                OPTS
-            }
-            fn new(ctx: &ExtCtx<'_>) -> Self {
+        impl Blank for $ty {
+            fn blank(ctx: &ExtCtx<'_>) -> Self {
                 $ty { range: NatRange::new_for(ctx.family) }
             }
+        }
+
+        impl Extension for $ty {
+            const OPTIONS: &'static [OptSpec] = &[$($opt),*];
             fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
                 parse_common(&mut self.range, $name, args.id, args, args.ctx)?;
                 if !$keep {

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::util::{bad_id, fcheck, require_hooks, require_table};
 use crate::model::ext::{
-    prefix_mask, strtoui, AddrMask, Args, CheckCtx, ExtCtx, Extension, OptSpec,
+    prefix_mask, strtoui, AddrMask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec,
 };
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
@@ -87,17 +87,18 @@ pub fn write_addr_mask(f: &mut dyn fmt::Write, a: &AddrMask) -> fmt::Result {
     }
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("to", 0)];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("to", 0)];
 
-impl Extension for Netmap {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Netmap {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Netmap {
             net: AddrMask::with_mask(ctx.family, [0; 16], [0; 16]),
         }
     }
+}
+
+impl Extension for Netmap {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {

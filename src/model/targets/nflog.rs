@@ -35,7 +35,7 @@ const RANGE: u8 = 2;
 const SIZE: u8 = 3;
 const THRESHOLD: u8 = 4;
 
-static OPTS: [OptSpec; 5] = [
+const OPTS: [OptSpec; 5] = [
     OptSpec::arg("nflog-group", GROUP),
     OptSpec::arg("nflog-prefix", PREFIX),
     OptSpec::arg("nflog-range", RANGE),
@@ -51,11 +51,8 @@ const CONSTRAINTS: [Constraint; 5] = [
     (THRESHOLD, "nflog-threshold", 0, 0, false),
 ];
 
-impl Extension for Nflog {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Nflog {
+    fn default() -> Self {
         Nflog {
             group: 0,
             len: 0,
@@ -64,6 +61,10 @@ impl Extension for Nflog {
             prefix: crate::model::ByteStr::new(),
         }
     }
+}
+
+impl Extension for Nflog {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()

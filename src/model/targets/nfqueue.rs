@@ -49,7 +49,7 @@ const BALANCE: u8 = 1;
 const BYPASS: u8 = 2;
 const FANOUT: u8 = 3;
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::arg("queue-num", NUM),
     OptSpec::arg("queue-balance", BALANCE),
     OptSpec::flag("queue-bypass", BYPASS),
@@ -103,11 +103,8 @@ fn parse_range(s: &str) -> Result<Vec<u16>, String> {
     Ok(vals)
 }
 
-impl Extension for Nfqueue {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Nfqueue {
+    fn default() -> Self {
         // NFQUEUE_init_v1
         Nfqueue {
             queuenum: 0,
@@ -115,6 +112,10 @@ impl Extension for Nfqueue {
             flags: NfqFlags::empty(),
         }
     }
+}
+
+impl Extension for Nfqueue {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // NFQUEUE_parse_v3
         match args.id {

@@ -147,7 +147,7 @@ const NAME: u8 = 0;
 const INTERVAL: u8 = 1;
 const EWMALOG: u8 = 2;
 
-static OPTS: [OptSpec; 3] = [
+const OPTS: [OptSpec; 3] = [
     OptSpec::arg("rateest-name", NAME),
     OptSpec::arg("rateest-interval", INTERVAL),
     OptSpec::arg("rateest-ewmalog", EWMALOG),
@@ -159,11 +159,8 @@ const CONSTRAINTS: [Constraint; 3] = [
     (EWMALOG, "rateest-ewmalog", 0, 0, true),
 ];
 
-impl Extension for Rateest {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Rateest {
+    fn default() -> Self {
         Rateest {
             name: crate::model::ByteStr::new(),
             interval: 0,
@@ -171,6 +168,10 @@ impl Extension for Rateest {
             given: (0, 0),
         }
     }
+}
+
+impl Extension for Rateest {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()

@@ -4,7 +4,7 @@
 use core::fmt;
 
 use super::util::{bad_id, require_hooks, require_table};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::{Family, Hook, TableKind};
 
 /// What REJECT sends back (`enum ipt_reject_with` / `enum ip6t_reject_with`;
@@ -151,13 +151,10 @@ pub struct Reject {
     pub with: RejectWith,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("reject-with", 0)];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("reject-with", 0)];
 
-impl Extension for Reject {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Reject {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Reject {
             with: match ctx.family {
                 Family::Ipv4 => W::IcmpPortUnreachable,
@@ -165,6 +162,10 @@ impl Extension for Reject {
             },
         }
     }
+}
+
+impl Extension for Reject {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {

@@ -22,17 +22,18 @@ pub struct Secmark {
     pub selctx: crate::model::ByteStr,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("selctx", 0)];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("selctx", 0)];
 
-impl Extension for Secmark {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Secmark {
+    fn default() -> Self {
         Secmark {
             selctx: crate::model::ByteStr::new(),
         }
     }
+}
+
+impl Extension for Secmark {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return bad_id();

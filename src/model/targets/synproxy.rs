@@ -4,7 +4,7 @@
 use core::fmt;
 
 use super::util::{bad_id, parse_uint, require_hooks};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::Hook;
 
 bitflags::bitflags! {
@@ -47,7 +47,7 @@ pub struct Synproxy {
     pub mss: u16,
 }
 
-static OPTS: [OptSpec; 5] = [
+const OPTS: [OptSpec; 5] = [
     OptSpec::flag("sack-perm", 0),
     OptSpec::flag("timestamp", 1),
     OptSpec::arg("wscale", 2),
@@ -55,17 +55,18 @@ static OPTS: [OptSpec; 5] = [
     OptSpec::flag("ecn", 4),
 ];
 
-impl Extension for Synproxy {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Synproxy {
+    fn default() -> Self {
         Synproxy {
             options: SynproxyOpts::empty(),
             wscale: 0,
             mss: 0,
         }
     }
+}
+
+impl Extension for Synproxy {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => self.options |= SynproxyOpts::SACK_PERM,

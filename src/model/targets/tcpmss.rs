@@ -41,20 +41,21 @@ pub struct Tcpmss {
 const SET: u8 = 0;
 const CLAMP: u8 = 1;
 
-static OPTS: [OptSpec; 2] = [
+const OPTS: [OptSpec; 2] = [
     OptSpec::arg("set-mss", SET),
     OptSpec::flag("clamp-mss-to-pmtu", CLAMP),
 ];
 
-impl Extension for Tcpmss {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Tcpmss {
+    fn default() -> Self {
         Tcpmss {
             mss: TcpMss::Set(0),
         }
     }
+}
+
+impl Extension for Tcpmss {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             SET => {

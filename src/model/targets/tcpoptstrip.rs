@@ -4,7 +4,7 @@
 use core::fmt;
 
 use super::util::{bad_id, require_proto, require_table};
-use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{strtoui, Args, CheckCtx, Extension, OptSpec};
 use crate::model::TableKind;
 
 /// `-j TCPOPTSTRIP`: removes the listed TCP option kinds.
@@ -15,7 +15,7 @@ use crate::model::TableKind;
 /// t.strip[0] |= 1 << 8; // timestamp
 /// assert!(t.strips(8));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tcpoptstrip {
     /// Bitmap of option kinds (bit `k % 32` of word `k / 32`).
     pub strip: [u32; 8],
@@ -46,15 +46,10 @@ const OPTION_NAMES: [(&str, u8); 6] = [
     ("md5", 19),
 ];
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("strip-options", 0)];
+const OPTS: [OptSpec; 1] = [OptSpec::arg("strip-options", 0)];
 
 impl Extension for Tcpoptstrip {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Tcpoptstrip { strip: [0; 8] }
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
             return bad_id();

@@ -5,7 +5,7 @@ use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::util::{bad_id, fcheck, put_string};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::Family;
 
@@ -24,13 +24,10 @@ pub struct Tee {
     pub oif: crate::model::ByteStr,
 }
 
-static OPTS: [OptSpec; 2] = [OptSpec::arg("gateway", 0), OptSpec::arg("oif", 1)];
+const OPTS: [OptSpec; 2] = [OptSpec::arg("gateway", 0), OptSpec::arg("oif", 1)];
 
-impl Extension for Tee {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Tee {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Tee {
             gateway: match ctx.family {
                 Family::Ipv4 => Ipv4Addr::UNSPECIFIED.into(),
@@ -39,6 +36,10 @@ impl Extension for Tee {
             oif: crate::model::ByteStr::new(),
         }
     }
+}
+
+impl Extension for Tee {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {

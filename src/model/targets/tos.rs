@@ -44,7 +44,7 @@ const OR: u8 = 2;
 const XOR: u8 = 3;
 const ANY: u64 = 0b1111;
 
-static OPTS: [OptSpec; 4] = [
+const OPTS: [OptSpec; 4] = [
     OptSpec::arg("set-tos", SET),
     OptSpec::arg("and-tos", AND),
     OptSpec::arg("or-tos", OR),
@@ -92,12 +92,7 @@ pub(crate) fn parse_tos_mask(s: &str, name_mask: u8) -> Result<(u8, u8), String>
 }
 
 impl Extension for Tos {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Tos::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let name = OPTS
             .iter()

@@ -5,7 +5,7 @@ use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::util::{bad_id, fcheck, parse_mark_mask, require_hooks, require_table};
-use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{strtoui, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
@@ -33,17 +33,14 @@ const PORT: u8 = 0;
 const ADDR: u8 = 1;
 const MARK: u8 = 2;
 
-static OPTS: [OptSpec; 3] = [
+const OPTS: [OptSpec; 3] = [
     OptSpec::arg("on-port", PORT),
     OptSpec::arg("on-ip", ADDR),
     OptSpec::arg("tproxy-mark", MARK),
 ];
 
-impl Extension for Tproxy {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Tproxy {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Tproxy {
             port: 0,
             addr: match ctx.family {
@@ -54,6 +51,10 @@ impl Extension for Tproxy {
             mark_mask: 0,
         }
     }
+}
+
+impl Extension for Tproxy {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             PORT => {

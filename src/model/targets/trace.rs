@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::TableKind;
 
 /// `-j TRACE`: no options; only valid in the raw table.
@@ -17,9 +17,6 @@ pub struct Trace;
 impl Extension for Trace {
     fn options(_: crate::model::Family) -> &'static [OptSpec] {
         &[]
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Trace
     }
     fn parse(&mut self, _: &mut Args<'_>) -> Result<(), String> {
         Ok(())

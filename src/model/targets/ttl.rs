@@ -101,7 +101,7 @@ pub struct Ttl {
     pub ttl: u8,
 }
 
-static TTL_OPTS: [OptSpec; 3] = [
+const TTL_OPTS: [OptSpec; 3] = [
     OptSpec::arg("ttl-set", SET),
     OptSpec::arg("ttl-dec", DEC),
     OptSpec::arg("ttl-inc", INC),
@@ -113,16 +113,17 @@ const TTL_CONS: [Constraint; 3] = [
     (INC, "ttl-inc", ANY, 0, false),
 ];
 
-impl Extension for Ttl {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &TTL_OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Ttl {
+    fn default() -> Self {
         Ttl {
             mode: HlMode::Set,
             ttl: 0,
         }
     }
+}
+
+impl Extension for Ttl {
+    const OPTIONS: &'static [OptSpec] = &TTL_OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         (self.mode, self.ttl) = parse_hl("TTL", "ttl", args.id, args)?;
         Ok(())
@@ -156,7 +157,7 @@ pub struct Hl {
     pub hop_limit: u8,
 }
 
-static HL_OPTS: [OptSpec; 3] = [
+const HL_OPTS: [OptSpec; 3] = [
     OptSpec::arg("hl-set", SET),
     OptSpec::arg("hl-dec", DEC),
     OptSpec::arg("hl-inc", INC),
@@ -168,16 +169,17 @@ const HL_CONS: [Constraint; 3] = [
     (INC, "hl-inc", ANY, 0, false),
 ];
 
-impl Extension for Hl {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &HL_OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Hl {
+    fn default() -> Self {
         Hl {
             mode: HlMode::Set,
             hop_limit: 0,
         }
     }
+}
+
+impl Extension for Hl {
+    const OPTIONS: &'static [OptSpec] = &HL_OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         (self.mode, self.hop_limit) = parse_hl("HL", "hl", args.id, args)?;
         Ok(())
