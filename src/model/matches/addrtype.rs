@@ -189,29 +189,3 @@ impl Extension for Addrtype {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |c, s| roundtrip(Family::Ipv4, "filter", c, s);
-        assert_eq!(
-            r("INPUT", "-m addrtype --src-type local,u").unwrap(),
-            "-m addrtype --src-type UNSPEC,LOCAL"
-        );
-        assert_eq!(
-            r("INPUT", "-m addrtype ! --dst-type LOCAL --limit-iface-in").unwrap(),
-            "-m addrtype ! --dst-type LOCAL --limit-iface-in"
-        );
-        assert!(r("OUTPUT", "-m addrtype --dst-type LOCAL --limit-iface-in").is_err());
-        assert!(r("INPUT", "-m addrtype --dst-type LOCAL --limit-iface-out").is_err());
-        assert!(r("INPUT", "-m addrtype --src-type wrong").is_err());
-        assert!(r("INPUT", "-m addrtype").is_err());
-        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
-        assert!(r6("-m addrtype --src-type BROADCAST").is_err());
-        assert!(r6("-m addrtype --src-type UNREACHABLE").is_ok());
-    }
-}

@@ -106,24 +106,3 @@ impl Extension for Ah {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-p ah -m ah --ahspi 3:").unwrap(),
-            "-A INPUT -p ah -m ah --ahspi 3:4294967295"
-        );
-        assert!(rt4("-m ah --ahspi 0").is_err());
-        assert!(rt4("-p ah -m ah --ahlen 3").is_err());
-        assert_eq!(
-            rt6("-m ah ! --ahspi 0 ! --ahlen 32 --ahres").unwrap(),
-            "-A INPUT -m ah ! --ahspi 0 ! --ahlen 32 --ahres"
-        );
-        assert_eq!(rt6("-m ah --ahspi 0:4294967295").unwrap(), "-A INPUT -m ah");
-        assert!(rt6("-m ah --ahspi 4:3").is_err());
-    }
-}

@@ -291,44 +291,6 @@ impl Extension for Bpf {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_and_verifier() {
-        let ok = "-m bpf --bytecode \"4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0\"";
-        assert_eq!(rt(ok).unwrap(), ok);
-        assert_eq!(
-            rt("-m bpf --bytecode \"1, 6 0 0 1,\"").unwrap(),
-            "-m bpf --bytecode \"1,6 0 0 1\""
-        );
-        for bad in [
-            "0,",
-            "2,6 0 0 1",
-            "1,6 0 0 1,6 0 0 1",
-            "1,48 0 0 9",
-            "2,21 0 5 6,6 0 0 1",
-            "2,96 0 0 0,6 0 0 0",
-            "2,52 0 0 0,6 0 0 0",
-            "65,6 0 0 0",
-        ] {
-            assert!(
-                rt(&format!("-m bpf --bytecode \"{bad}\"")).is_err(),
-                "{bad}"
-            );
-        }
-        assert!(rt("-m bpf --bytecode \"3,2 0 0 1,96 0 0 1,6 0 0 0\"").is_ok());
-        assert!(rt("-m bpf --object-pinned /sys/fs/bpf/x").is_err());
-        assert!(rt("-m bpf").is_err());
-    }
-}
-
-#[cfg(test)]
 mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]

@@ -102,30 +102,3 @@ impl Extension for Cgroup {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip_and_checks() {
-        let rt = |c: &str, r: &str| round_trip(Family::Ipv4, "mangle", c, r);
-        assert_eq!(
-            rt("OUTPUT", "-m cgroup ! --path \"/\"").unwrap(),
-            "-m cgroup ! --path \"/\""
-        );
-        assert!(rt("OUTPUT", "-m cgroup --path user.slice").is_err());
-        assert_eq!(
-            rt("OUTPUT", "-m cgroup --path //").unwrap(),
-            "-m cgroup --path \"//\""
-        );
-        assert_eq!(
-            rt("POSTROUTING", "-m cgroup --cgroup 0x10").unwrap(),
-            "-m cgroup --cgroup 16"
-        );
-        assert!(rt("OUTPUT", "-m cgroup --cgroup 1 --path /").is_err());
-        assert!(rt("OUTPUT", "-m cgroup").is_err());
-        assert!(rt("PREROUTING", "-m cgroup --cgroup 1").is_err());
-    }
-}

@@ -130,32 +130,3 @@ impl Extension for Cluster {
         )
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "mangle", "PREROUTING", rule)
-    }
-
-    #[test]
-    fn round_trip_and_checks() {
-        assert_eq!(
-            rt("-m cluster --cluster-total-nodes 2 --cluster-local-node 2 --cluster-hash-seed 0xfeedcafe").unwrap(),
-            "-m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xfeedcafe"
-        );
-        assert_eq!(
-            rt("-m cluster --cluster-total-nodes 4 ! --cluster-local-nodemask 5 --cluster-hash-seed 1").unwrap(),
-            "-m cluster ! --cluster-local-nodemask 0x00000005 --cluster-total-nodes 4 --cluster-hash-seed 0x00000001"
-        );
-        assert!(rt("-m cluster").is_err());
-        assert!(rt("-m cluster --cluster-total-nodes 3").is_err());
-        assert!(rt(
-            "-m cluster --cluster-total-nodes 2 --cluster-local-node 3 --cluster-hash-seed 1"
-        )
-        .is_err());
-        assert!(rt("-m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-local-nodemask 1 --cluster-hash-seed 1").is_err());
-    }
-}

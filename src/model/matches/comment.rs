@@ -43,34 +43,3 @@ impl Extension for Comment {
         save_string(f, &self.text)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-p tcp -m comment --comment foo -m tcp --dport 22").unwrap(),
-            "-p tcp -m comment --comment foo -m tcp --dport 22"
-        );
-        assert_eq!(
-            r(r#"-m comment --comment "a b\"c'd""#).unwrap(),
-            r#"-m comment --comment "a b\"c\'d""#
-        );
-        assert_eq!(
-            r(r#"-m comment --comment """#).unwrap(),
-            r#"-m comment --comment """#
-        );
-        let long = "x".repeat(300);
-        let rule = format!("-m comment --comment {long}");
-        assert_eq!(
-            r(&rule).unwrap(),
-            format!("-m comment --comment {}", &long[..255])
-        );
-        assert!(r("-m comment").is_err());
-        assert!(r("-m comment --comment").is_err());
-    }
-}

@@ -78,28 +78,3 @@ impl Extension for Connlabel {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_labels() {
-        assert_eq!(
-            rt("-m connlabel --label \"40\"").unwrap(),
-            "-m connlabel --label \"40\""
-        );
-        assert_eq!(
-            rt("-m connlabel --set ! --label 0x29").unwrap(),
-            "-m connlabel ! --label \"41\" --set"
-        );
-        assert!(rt("-m connlabel --label 2048").is_err());
-        assert!(rt("-m connlabel --label foobar").is_err());
-        assert!(rt("-m connlabel --set").is_err());
-    }
-}

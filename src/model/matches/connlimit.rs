@@ -130,32 +130,3 @@ impl Extension for Connlimit {
         })
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m connlimit ! --connlimit-above 2 --connlimit-daddr").unwrap(),
-            "-m connlimit --connlimit-upto 2 --connlimit-mask 32 --connlimit-daddr"
-        );
-        assert_eq!(
-            r("-m connlimit --connlimit-above 2 --connlimit-mask 255.255.0.0").unwrap(),
-            "-m connlimit --connlimit-above 2 --connlimit-mask 16 --connlimit-saddr"
-        );
-        assert!(
-            r("-m connlimit --connlimit-above 10 --connlimit-saddr --connlimit-daddr").is_err()
-        );
-        assert!(r("-m connlimit --connlimit-upto 4294967296").is_err());
-        assert!(r("-m connlimit").is_err());
-        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
-        assert_eq!(
-            r6("-m connlimit --connlimit-upto 0").unwrap(),
-            "-m connlimit --connlimit-upto 0 --connlimit-mask 128 --connlimit-saddr"
-        );
-    }
-}

@@ -51,23 +51,3 @@ impl Extension for Cpu {
         write!(f, " --cpu {}", self.cpu)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        super::super::xtnum::round_trip(Family::Ipv6, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(rt("-m cpu ! --cpu 3").unwrap(), "-m cpu ! --cpu 3");
-        assert_eq!(
-            rt("-m cpu --cpu 4294967295").unwrap(),
-            "-m cpu --cpu 4294967295"
-        );
-        assert!(rt("-m cpu --cpu 4294967296").is_err());
-        assert!(rt("-m cpu").is_err());
-    }
-}

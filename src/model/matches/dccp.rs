@@ -195,29 +195,3 @@ impl Extension for Dccp {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-p dccp -m dccp ! --sport 1 --dport ssh: --dccp-types request,INVALID ! --dccp-option 255").unwrap(),
-            "-A INPUT -p dccp -m dccp ! --sport 1 --dport 22:65535 --dccp-types REQUEST,INVALID ! --dccp-option 255"
-        );
-        assert_eq!(
-            rt6("-p dccp -m dccp --sport :").unwrap(),
-            "-A INPUT -p dccp -m dccp --sport 0:65535"
-        );
-        assert_eq!(
-            rt4("-p dccp -m dccp --sport 65536").unwrap(),
-            "-A INPUT -p dccp -m dccp --sport 0"
-        );
-        assert!(rt4("-p dccp -m dccp --sport 4:3").is_err());
-        assert!(rt4("-p dccp -m dccp --sport -1").is_err());
-        assert!(rt4("-p dccp -m dccp --dccp-option 0").is_err());
-        assert!(rt4("-p dccp -m dccp --dccp-types FOO").is_err());
-        assert!(rt4("-m dccp").is_err());
-    }
-}

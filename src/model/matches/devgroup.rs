@@ -113,25 +113,3 @@ impl Extension for Devgroup {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip_and_hooks() {
-        let rt = |c: &str, r: &str| round_trip(Family::Ipv4, "filter", c, r);
-        assert_eq!(
-            rt("FORWARD", "-m devgroup --dst-group 3 ! --src-group 5/0xf").unwrap(),
-            "-m devgroup ! --src-group 0x5/0xf --dst-group 0x3"
-        );
-        assert_eq!(
-            rt("INPUT", "-m devgroup --src-group 0").unwrap(),
-            "-m devgroup --src-group default"
-        );
-        assert!(rt("INPUT", "-m devgroup --dst-group 1").is_err());
-        assert!(rt("OUTPUT", "-m devgroup --src-group 1").is_err());
-        assert!(rt("INPUT", "-m devgroup").is_err());
-    }
-}

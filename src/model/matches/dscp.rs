@@ -107,26 +107,6 @@ impl Extension for Dscp {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m dscp --dscp-class EF").unwrap(),
-            "-A INPUT -m dscp --dscp 0x2e"
-        );
-        assert_eq!(
-            rt6("-m dscp ! --dscp 10").unwrap(),
-            "-A INPUT -m dscp ! --dscp 0x0a"
-        );
-        assert!(rt4("-m dscp --dscp 0x40").is_err());
-        assert!(rt4("-m dscp --dscp 0x3f --dscp-class CS0").is_err());
-        assert!(rt4("-m dscp").is_err());
-    }
-}
-
-#[cfg(test)]
 mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]

@@ -84,23 +84,3 @@ impl Extension for Ecn {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-p tcp -m ecn ! --ecn-tcp-cwr --ecn-tcp-ece --ecn-ip-ect 2").unwrap(),
-            "-A INPUT -p tcp -m ecn --ecn-tcp-ece ! --ecn-tcp-cwr --ecn-ip-ect 2"
-        );
-        assert_eq!(
-            rt6("-m ecn --ecn-ip-ect 3").unwrap(),
-            "-A INPUT -m ecn --ecn-ip-ect 3"
-        );
-        assert!(rt4("-m ecn --ecn-tcp-cwr").is_err());
-        assert!(rt4("-m ecn --ecn-ip-ect 4").is_err());
-        assert!(rt4("-m ecn").is_err());
-    }
-}

@@ -58,22 +58,3 @@ impl Extension for Esp {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-p esp -m esp ! --espspi :").unwrap(),
-            "-A INPUT -p esp -m esp ! --espspi 0:4294967295"
-        );
-        assert_eq!(
-            rt6("-p esp -m esp --espspi 4:4").unwrap(),
-            "-A INPUT -p esp -m esp --espspi 4"
-        );
-        assert!(rt4("-m esp").is_err());
-        assert!(rt4("-p esp -m esp --espspi 4:3").is_err());
-    }
-}

@@ -36,18 +36,3 @@ impl Extension for Eui64 {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt;
-    use crate::model::Family;
-
-    #[test]
-    fn hooks() {
-        assert_eq!(
-            rt(Family::Ipv6, "raw", "PREROUTING", "-m eui64").unwrap(),
-            "-A PREROUTING -m eui64"
-        );
-        assert!(rt(Family::Ipv6, "filter", "OUTPUT", "-m eui64").is_err());
-    }
-}

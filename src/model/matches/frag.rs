@@ -113,19 +113,3 @@ impl Extension for Frag {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(rt6("-m frag --fragid :").unwrap(), "-A INPUT -m frag");
-        assert_eq!(
-            rt6("-m frag ! --fragid 1 ! --fraglen 42 --fragres --fragfirst").unwrap(),
-            "-A INPUT -m frag ! --fragid 1 ! --fraglen 42 --fragres --fragfirst"
-        );
-        assert!(rt6("-m frag --fraglast --fragmore").is_err());
-        assert!(rt6("-m frag --fragid 4:3").is_err());
-    }
-}

@@ -164,23 +164,3 @@ impl<const DST: bool> Extension for ExtHdrOpts<DST> {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt6("-m hbh ! --hbh-len 42 --hbh-opts 1:2,23:42,4:6,8:10,42,23,4:5").unwrap(),
-            "-A INPUT -m hbh ! --hbh-len 42 --hbh-opts 1:2,23:42,4:6,8:10,42,23,4:5"
-        );
-        assert_eq!(
-            rt6("-m dst --dst-opts 149:92,12:12,0x10").unwrap(),
-            "-A INPUT -m dst --dst-opts 149:92,12:12,16"
-        );
-        assert!(rt6("-m dst --dst-opts 0:1").is_err());
-        assert!(rt6("-m hbh --hbh-opts x").is_err());
-        assert!(rt6("-m hbh --dst-len 1").is_err());
-    }
-}

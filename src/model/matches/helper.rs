@@ -49,23 +49,3 @@ impl Extension for Helper {
         save_string(f, &self.name)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m helper --helper ftp").unwrap(),
-            "-m helper --helper ftp"
-        );
-        assert_eq!(
-            r("-m helper ! --helper abcdefghijabcdefghijabcdefghij").unwrap(),
-            "-m helper ! --helper abcdefghijabcdefghijabcdefghi"
-        );
-        assert!(r("-m helper").is_err());
-    }
-}

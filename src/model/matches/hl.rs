@@ -55,23 +55,3 @@ impl Extension for Hl {
         write!(f, " {op} {}", self.hop_limit)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt6("-m hl ! --hl-eq 42").unwrap(),
-            "-A INPUT -m hl ! --hl-eq 42"
-        );
-        assert_eq!(
-            rt6("-m hl --hl-lt 42").unwrap(),
-            "-A INPUT -m hl --hl-lt 42"
-        );
-        assert!(rt6("-m hl --hl-gt 42 --hl-eq 42").is_err());
-        assert!(rt6("-m hl --hl-gt").is_err());
-        assert!(rt6("-m hl").is_err());
-    }
-}

@@ -280,44 +280,6 @@ impl Extension for Icmp6 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4 as v4, rt6 as v6};
-
-    #[test]
-    fn icmp_round_trip() {
-        assert_eq!(
-            v4("-p icmp -m icmp --icmp-type echo-request").unwrap(),
-            "-A INPUT -p icmp -m icmp --icmp-type 8"
-        );
-        assert_eq!(
-            v4("-p icmp --icmp-type port-unreachable").unwrap(),
-            "-A INPUT -p icmp -m icmp --icmp-type 3/3"
-        );
-        assert_eq!(
-            v4("-p icmp -m icmp ! --icmp-type any").unwrap(),
-            "-A INPUT -p icmp -m icmp ! --icmp-type any"
-        );
-        assert!(v4("-m icmp --icmp-type 8").is_err());
-        assert!(v4("-p icmp -m icmp").is_err());
-        assert!(v4("-p icmp -m icmp --icmp-type 3:4").is_err());
-        assert!(v4("-p icmp -m icmp --icmp-type 3/x").is_err());
-    }
-
-    #[test]
-    fn icmp6_round_trip() {
-        assert_eq!(
-            v6("-p icmpv6 --icmpv6-type neighbor-solicitation").unwrap(),
-            "-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135"
-        );
-        assert_eq!(
-            v6("-p ipv6-icmp -m icmp6 ! --icmpv6-type 1/3").unwrap(),
-            "-A INPUT -p ipv6-icmp -m icmp6 ! --icmpv6-type 1/3"
-        );
-        assert!(v6("-p ipv6-icmp -m icmp6 --icmpv6-type bogus").is_err());
-    }
-}
-
-#[cfg(test)]
 mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]

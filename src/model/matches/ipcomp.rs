@@ -74,31 +74,3 @@ impl Extension for Ipcomp {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_ranges() {
-        assert_eq!(
-            rt("-p ipcomp -m ipcomp --ipcompspi :").unwrap(),
-            "-p ipcomp -m ipcomp"
-        );
-        assert_eq!(
-            rt("-p ipcomp -m ipcomp ! --ipcompspi :").unwrap(),
-            "-p ipcomp -m ipcomp ! --ipcompspi 0:4294967295"
-        );
-        assert_eq!(
-            rt("-p ipcomp -m ipcomp --ipcompspi 4:4 --compres").unwrap(),
-            "-p ipcomp -m ipcomp --ipcompspi 4 --compres"
-        );
-        assert!(rt("-p ipcomp -m ipcomp --ipcompspi 4:3").is_err());
-        assert!(rt("-m ipcomp --ipcompspi 4").is_err());
-    }
-}

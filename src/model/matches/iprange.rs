@@ -137,25 +137,3 @@ impl Extension for Iprange {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m iprange ! --src-range 1.1.1.1-1.1.1.10 --dst-range 10.1").unwrap(),
-            "-m iprange ! --src-range 1.1.1.1-1.1.1.10 --dst-range 10.1.0.0-10.1.0.0"
-        );
-        assert!(r("-m iprange").is_err());
-        assert!(r("-m iprange --src-range 1.1.1.1-x").is_err());
-        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
-        assert_eq!(
-            r6("-m iprange --dst-range ::1-::ffff:1.2.3.4").unwrap(),
-            "-m iprange --dst-range ::1-::ffff:1.2.3.4"
-        );
-    }
-}

@@ -151,19 +151,3 @@ impl Extension for Ipv6Header {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt6("-m ipv6header ! --header hop,frag,auth,none,prot,60 --soft").unwrap(),
-            "-A INPUT -m ipv6header ! --header hop-by-hop,ipv6-opts,ipv6-frag,ah,ipv6-nonxt,protocol --soft"
-        );
-        assert!(rt6("-m ipv6header --header tcp").is_err());
-        assert!(rt6("-m ipv6header --header ,").is_err());
-        assert!(rt6("-m ipv6header --soft").is_err());
-    }
-}

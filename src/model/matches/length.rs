@@ -55,22 +55,3 @@ impl Extension for Length {
         write_range(f, self.min.into(), self.max.into())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt4;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m length --length :2").unwrap(),
-            "-A INPUT -m length --length 0:2"
-        );
-        assert_eq!(
-            rt4("-m length ! --length 4:4").unwrap(),
-            "-A INPUT -m length ! --length 4"
-        );
-        assert!(rt4("-m length --length 0:65536").is_err());
-        assert!(rt4("-m length").is_err());
-    }
-}

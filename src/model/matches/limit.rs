@@ -160,34 +160,3 @@ impl Extension for Limit {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(r("-m limit").unwrap(), "-m limit --limit 3/hour");
-        assert_eq!(
-            r("-m limit --limit 7/hour").unwrap(),
-            "-m limit --limit 7/hour"
-        );
-        assert_eq!(r("-m limit --limit 2/d").unwrap(), "-m limit --limit 2/day");
-        assert_eq!(
-            r("-m limit --limit 1x/sec").unwrap(),
-            "-m limit --limit 1/sec"
-        );
-        assert_eq!(r("-m limit --limit 3").unwrap(), "-m limit --limit 3/sec");
-        assert_eq!(
-            r("-m limit --limit 100/day --limit-burst 10000").unwrap(),
-            "-m limit --limit 100/day --limit-burst 10000"
-        );
-        assert!(r("-m limit --limit 10001/sec").is_err());
-        assert!(r("-m limit --limit 5/s --limit-burst 0").is_err());
-        assert!(r("-m limit --limit 1/day --limit-burst 10000").is_err());
-        assert!(r("-m limit --limit 0/sec").is_err());
-        assert!(r("-m limit --limit-burst 10001").is_err());
-    }
-}

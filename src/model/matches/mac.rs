@@ -94,29 +94,6 @@ impl Extension for Mac {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt, rt4};
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m mac ! --mac-source 42:01:02:03:04:0A").unwrap(),
-            "-A INPUT -m mac ! --mac-source 42:01:02:03:04:0a"
-        );
-        assert!(rt4("-m mac --mac-source 42:01:02:03:04:05:06").is_err());
-        assert!(rt4("-m mac").is_err());
-        assert!(rt(
-            Family::Ipv4,
-            "filter",
-            "OUTPUT",
-            "-m mac --mac-source 42:01:02:03:04:05"
-        )
-        .is_err());
-    }
-}
-
-#[cfg(test)]
 mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]

@@ -54,24 +54,3 @@ impl Extension for Mark {
         write!(f, " --mark{}", self.mark)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m mark --mark 4294967295").unwrap(),
-            "-m mark --mark 0xffffffff"
-        );
-        assert_eq!(
-            r("-m mark ! --mark 0x0/0xff0").unwrap(),
-            "-m mark ! --mark 0x0/0xff0"
-        );
-        assert!(r("-m mark --mark 4294967296").is_err());
-        assert!(r("-m mark").is_err());
-    }
-}

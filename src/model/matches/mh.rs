@@ -113,23 +113,3 @@ impl Extension for Mh {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt6("-p mh -m mh --mh-type home-test").unwrap(),
-            "-A INPUT -p mobility-header -m mh --mh-type 3"
-        );
-        assert_eq!(
-            rt6("-p mh -m mh ! --mh-type bu:be").unwrap(),
-            "-A INPUT -p mobility-header -m mh ! --mh-type 5:7"
-        );
-        assert!(rt6("-m mh").is_err());
-        assert!(rt6("-p mh -m mh --mh-type 4:3").is_err());
-        assert!(rt6("-p mh -m mh --mh-type bogus").is_err());
-    }
-}

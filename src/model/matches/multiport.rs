@@ -201,30 +201,3 @@ impl Extension for Multiport {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-p tcp -m multiport --dports 1:2,3,ssh,http:https").unwrap(),
-            "-p tcp -m multiport --dports 1:2,3,22,80:443"
-        );
-        assert_eq!(
-            r("-p udp -m multiport ! --ports 53,1024:65535").unwrap(),
-            "-p udp -m multiport ! --ports 53,1024:65535"
-        );
-        assert!(r("-p tcp -m multiport --ports 5:5").is_err());
-        assert!(r("-p tcp -m multiport --ports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16").is_err());
-        assert!(r("-p tcp -m multiport --ports 1,2,3,4,5,6,7,8,9,10,11,12,13,14:15").is_ok());
-        assert!(r("-p tcp -m multiport --ports 1,").is_err());
-        assert!(r("-p tcp -m multiport --sports 1 --dports 2").is_err());
-        assert!(r("-m multiport --sports 1").is_err());
-        assert!(r("! -p tcp -m multiport --sports 1").is_err());
-        assert!(r("-p tcp -m multiport --sports 1024:65536").is_err());
-    }
-}

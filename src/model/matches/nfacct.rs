@@ -123,9 +123,6 @@ mod tests {
         let mut s = crate::model::ext::SaveBuf::default();
         n.save(&mut s).unwrap();
         assert_eq!(s.as_bytes(), b" --nfacct-name  \"a b\"");
-        let rt = |r: &str| super::super::xtnum::round_trip(Family::Ipv4, "filter", "INPUT", r);
-        assert!(rt("-m nfacct --nfacct-name test").is_err());
-        assert!(rt("-m nfacct").is_err());
         assert!(n
             .parse(&mut Args::new((0, false), &ctx, Some(""), Some(b""), &rest))
             .is_err());

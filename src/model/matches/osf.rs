@@ -87,25 +87,3 @@ impl Extension for Osf {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_and_checks() {
-        assert_eq!(
-            rt("-p tcp -m osf ! --genre linux --log 1 --ttl 0").unwrap(),
-            "-p tcp -m osf ! --genre linux --ttl 0 --log 1"
-        );
-        assert!(rt("-m osf --genre linux").is_err());
-        assert!(rt("-p tcp -m osf --genre linux --ttl 3").is_err());
-        assert!(rt("-p tcp -m osf").is_err());
-        assert!(round_trip(Family::Ipv4, "filter", "OUTPUT", "-p tcp -m osf --genre x").is_err());
-    }
-}

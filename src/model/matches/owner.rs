@@ -168,33 +168,3 @@ pub(crate) fn hook_names(mask: u8) -> String {
         .collect::<Vec<_>>()
         .join("/")
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |c, s| roundtrip(Family::Ipv4, "mangle", c, s);
-        assert_eq!(
-            r("OUTPUT", "-m owner ! --uid-owner root").unwrap(),
-            "-m owner ! --uid-owner 0"
-        );
-        assert_eq!(
-            r(
-                "POSTROUTING",
-                "-m owner --gid-owner 0:10 --suppl-groups --socket-exists"
-            )
-            .unwrap(),
-            "-m owner --socket-exists --gid-owner 0-10 --suppl-groups"
-        );
-        assert!(r("OUTPUT", "-m owner --suppl-groups --gid-owner 0-10").is_err());
-        assert!(r("OUTPUT", "-m owner --gid-owner 0-10 ! --suppl-groups").is_err());
-        assert!(r("OUTPUT", "-m owner --uid-owner nobody").is_err());
-        assert!(r("OUTPUT", "-m owner --uid-owner 4294967295").is_err());
-        assert!(r("INPUT", "-m owner --uid-owner 0").is_err());
-        assert!(r("OUTPUT", "-m owner").is_err());
-        assert!(r("OUTPUT", "-m owner --uid-owner 1-0").is_err());
-    }
-}

@@ -95,34 +95,3 @@ impl Extension for Physdev {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |t, c, s| roundtrip(Family::Ipv4, t, c, s);
-        assert_eq!(
-            r(
-                "filter",
-                "INPUT",
-                "-m physdev --physdev-in lo --physdev-is-in"
-            )
-            .unwrap(),
-            "-m physdev --physdev-is-in --physdev-in lo"
-        );
-        assert_eq!(
-            r(
-                "mangle",
-                "POSTROUTING",
-                "-m physdev --physdev-out lo --physdev-is-bridged"
-            )
-            .unwrap(),
-            "-m physdev --physdev-out lo --physdev-is-bridged"
-        );
-        assert!(r("filter", "OUTPUT", "-m physdev --physdev-out lo").is_err());
-        assert!(r("filter", "INPUT", "-m physdev").is_err());
-    }
-}

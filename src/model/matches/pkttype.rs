@@ -95,22 +95,3 @@ impl Extension for PktType {
         f.write_str(type_name(self.pkttype))
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt4;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m pkttype --pkt-type BCAST").unwrap(),
-            "-A INPUT -m pkttype --pkt-type broadcast"
-        );
-        assert_eq!(
-            rt4("-m pkttype ! --pkt-type host").unwrap(),
-            "-A INPUT -m pkttype ! --pkt-type unicast"
-        );
-        assert!(rt4("-m pkttype --pkt-type wrong").is_err());
-        assert!(rt4("-m pkttype").is_err());
-    }
-}

@@ -333,28 +333,3 @@ impl Extension for Policy {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip_policies() {
-        let rt = |r: &str| round_trip(Family::Ipv4, "filter", "INPUT", r);
-        let full = "-m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 --tunnel-src 10.0.0.0/8 --next --reqid 2";
-        assert_eq!(rt(full).unwrap(), full);
-        assert_eq!(
-            rt("-m policy --pol ipsec --dir in --proto 108").unwrap(),
-            "-m policy --dir in --pol ipsec --proto ipcomp"
-        );
-        assert!(rt("-m policy --dir in --pol ipsec --strict").is_err());
-        assert!(rt("-m policy --dir in --pol ipsec --proto esp --tunnel-dst 10.0.0.0/8").is_err());
-        assert!(rt("-m policy --dir out --pol ipsec").is_err());
-        assert!(rt("-m policy --dir in --pol ipsec --next --reqid 1").is_err());
-        assert!(rt("-m policy --pol none").is_err());
-        let rt6 = |r: &str| round_trip(Family::Ipv6, "filter", "FORWARD", r);
-        let v6 = "-m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto ipcomp --mode tunnel --tunnel-dst 2001:db8::/32 --tunnel-src 2001:db8::/32 --next --reqid 2";
-        assert_eq!(rt6(v6).unwrap(), v6);
-    }
-}

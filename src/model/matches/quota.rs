@@ -48,26 +48,3 @@ impl Extension for Quota {
         write!(f, " --quota {}", self.quota)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        super::super::xtnum::round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt("-m quota ! --quota 0x10").unwrap(),
-            "-m quota ! --quota 16"
-        );
-        assert_eq!(
-            rt("-m quota --quota 18446744073709551615").unwrap(),
-            "-m quota --quota 18446744073709551615"
-        );
-        assert!(rt("-m quota --quota 18446744073709551616").is_err());
-        assert!(rt("-m quota").is_err());
-    }
-}

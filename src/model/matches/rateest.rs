@@ -359,38 +359,3 @@ impl Extension for Rateest {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_rates() {
-        for r in [
-            "-m rateest --rateest RE1 --rateest-lt --rateest-bps 8bit",
-            "-m rateest --rateest RE1 --rateest-eq --rateest-pps 5",
-            "-m rateest --rateest-delta --rateest RE1 --rateest-bps1 8bit --rateest-lt --rateest-bps2 16bit",
-            "-m rateest --rateest1 RE1 --rateest-lt --rateest-bps --rateest2 RE2",
-            "-m rateest --rateest-delta --rateest1 RE1 --rateest-pps1 0 --rateest-lt --rateest-pps2 42 --rateest2 RE2",
-        ] {
-            assert_eq!(rt(r).unwrap(), r);
-        }
-        assert_eq!(
-            rt("-m rateest --rateest RE1 --rateest-gt --rateest-bps 5kbit").unwrap(),
-            "-m rateest --rateest RE1 --rateest-gt --rateest-bps 5000bit"
-        );
-        assert_eq!(
-            rt("-m rateest --rateest RE1 ! --rateest-gt --rateest-bps 2gbit").unwrap(),
-            "-m rateest --rateest RE1 ! --rateest-gt --rateest-bps 2000Mbit"
-        );
-        assert!(rt("-m rateest").is_err());
-        assert!(rt("-m rateest --rateest RE1 --rateest-bps 8bit").is_err());
-        assert!(rt("-m rateest ! --rateest RE1").is_err());
-        assert!(rt("-m rateest --rateest RE1 --rateest-lt --rateest-bps zz").is_err());
-    }
-}

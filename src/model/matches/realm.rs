@@ -136,38 +136,6 @@ impl Extension for Realm {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_values() {
-        assert_eq!(
-            rt("-m realm --realm 0x1/0x2a").unwrap(),
-            "-m realm --realm 0x1/0x2a"
-        );
-        assert_eq!(
-            rt("-m realm ! --realm 42").unwrap(),
-            "-m realm ! --realm 0x2a"
-        );
-        assert_eq!(rt("-m realm --realm 0").unwrap(), "-m realm --realm cosmos");
-        assert_eq!(
-            rt("-m realm --realm cosmos").unwrap(),
-            "-m realm --realm cosmos"
-        );
-        assert!(rt("-m realm --realm nope").is_err());
-        assert!(rt("-m realm --realm 1/2x").is_err());
-        assert!(rt("-m realm").is_err());
-        assert!(round_trip(Family::Ipv6, "filter", "INPUT", "-m realm --realm 1").is_err());
-        assert!(round_trip(Family::Ipv4, "mangle", "PREROUTING", "-m realm --realm 1").is_err());
-    }
-}
-
-#[cfg(test)]
 mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]

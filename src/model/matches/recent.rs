@@ -236,37 +236,3 @@ impl Extension for Recent {
         f.write_str(if self.rdest { " --rdest" } else { " --rsource" })
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m recent --set").unwrap(),
-            "-m recent --set --name DEFAULT --mask 255.255.255.255 --rsource"
-        );
-        assert_eq!(
-            r("-m recent --update --rttl --reap --seconds 3 --hitcount 2").unwrap(),
-            "-m recent --update --seconds 3 --reap --hitcount 2 --rttl --name DEFAULT --mask 255.255.255.255 --rsource"
-        );
-        assert_eq!(
-            r("-m recent ! --remove --rdest --mask 255.255.0.0").unwrap(),
-            "-m recent ! --remove --name DEFAULT --mask 255.255.0.0 --rdest"
-        );
-        assert!(r("-m recent --set --rttl").is_err());
-        assert!(r("-m recent --rcheck --reap").is_err());
-        assert!(r("-m recent --set --seconds 5").is_err());
-        assert!(r("-m recent --rcheck --hitcount 65536").is_err());
-        assert!(r("-m recent --update --name a/b").is_err());
-        assert!(r("-m recent").is_err());
-        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
-        assert_eq!(
-            r6("-m recent --update --rttl").unwrap(),
-            "-m recent --update --rttl --name DEFAULT --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource"
-        );
-    }
-}

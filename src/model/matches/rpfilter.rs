@@ -79,25 +79,3 @@ impl Extension for Rpfilter {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip_and_tables() {
-        assert_eq!(
-            round_trip(
-                Family::Ipv6,
-                "raw",
-                "PREROUTING",
-                "-m rpfilter --invert --loose"
-            )
-            .unwrap(),
-            "-m rpfilter --loose --invert"
-        );
-        assert!(round_trip(Family::Ipv4, "filter", "INPUT", "-m rpfilter").is_err());
-        assert!(round_trip(Family::Ipv4, "mangle", "INPUT", "-m rpfilter").is_err());
-    }
-}

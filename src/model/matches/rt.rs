@@ -161,24 +161,3 @@ impl Extension for Rt {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt6("-m rt --rt-type 0 ! --rt-segsleft 1:23 ! --rt-len 42 --rt-0-res --rt-0-addrs 2001:db8::1,::2 --rt-0-not-strict").unwrap(),
-            "-A INPUT -m rt --rt-type 0 ! --rt-segsleft 1:23 ! --rt-len 42 --rt-0-res --rt-0-addrs 2001:db8::1,::2 --rt-0-not-strict"
-        );
-        assert_eq!(
-            rt6("-m rt --rt-segsleft 3:").unwrap(),
-            "-A INPUT -m rt --rt-segsleft 3:4294967295"
-        );
-        assert!(rt6("-m rt --rt-0-res --rt-type 0").is_err());
-        assert!(rt6("-m rt ! --rt-type 0 --rt-0-res").is_err());
-        assert!(rt6("-m rt --rt-type 0 --rt-0-not-strict").is_err());
-        assert!(rt6("-m rt --rt-segsleft 4:3").is_err());
-    }
-}

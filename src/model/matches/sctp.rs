@@ -346,29 +346,3 @@ impl Extension for Sctp {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-p sctp -m sctp --sport 1:65535 ! --dport 80 --chunk-types all INIT").unwrap(),
-            "-A INPUT -p sctp -m sctp --sport 1:65535 ! --dport 80 --chunk-types all INIT"
-        );
-        assert_eq!(
-            rt4("-p sctp -m sctp ! --chunk-types only data:Be,abort:t,INIT").unwrap(),
-            "-A INPUT -p sctp -m sctp ! --chunk-types only DATA:Be,INIT,ABORT:t"
-        );
-        assert_eq!(
-            rt6("-p sctp -m sctp --chunk-types any all").unwrap(),
-            "-A INPUT -p sctp -m sctp --chunk-types any ALL"
-        );
-        assert!(rt4("-p sctp -m sctp --chunk-types any").is_err());
-        assert!(rt4("-p sctp -m sctp --chunk-types some INIT").is_err());
-        assert!(rt4("-p sctp -m sctp --chunk-types any INIT:x").is_err());
-        assert!(rt4("-p sctp -m sctp --sport 65536").is_err());
-        assert!(rt4("-m sctp --sport 1").is_err());
-    }
-}

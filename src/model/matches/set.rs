@@ -236,19 +236,8 @@ impl Extension for Set {
 
 #[cfg(test)]
 mod tests {
-    use super::super::xtopt::roundtrip;
     use super::{CounterOp, Set};
     use crate::model::ext::Extension;
-    use crate::model::Family;
-
-    #[test]
-    fn no_set_exists() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        let e = r("-m set --match-set foo src,dst").unwrap_err();
-        assert!(e.contains("Set foo doesn't exist."), "{e}");
-        assert!(r("-m set --match-set foo").is_err());
-        assert!(r("-m set").is_err());
-    }
 
     #[test]
     fn prints_as_iptables() {

@@ -70,21 +70,3 @@ impl Extension for Socket {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip_and_hooks() {
-        let rt = |c: &str, r: &str| round_trip(Family::Ipv4, "mangle", c, r);
-        assert_eq!(
-            rt("PREROUTING", "-m socket --restore-skmark --transparent").unwrap(),
-            "-m socket --transparent --restore-skmark"
-        );
-        assert_eq!(rt("INPUT", "-m socket").unwrap(), "-m socket");
-        assert!(rt("OUTPUT", "-m socket").is_err());
-        assert!(rt("INPUT", "-m socket --nowildcard --nowildcard").is_err());
-    }
-}

@@ -210,22 +210,3 @@ impl Extension for Srh {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        let r = "-m srh ! --srh-next-hdr 17 ! --srh-segs-left-eq 0 --srh-tag 0";
-        assert_eq!(rt6(r).unwrap(), format!("-A INPUT {r}"));
-        let r = "-m srh ! --srh-psid a::/64 ! --srh-nsid b::/128 ! --srh-lsid c::/0";
-        assert_eq!(rt6(r).unwrap(), format!("-A INPUT {r}"));
-        assert_eq!(
-            rt6("-m srh --srh-psid a::1/ffff::").unwrap(),
-            "-A INPUT -m srh --srh-psid a::1/16"
-        );
-        assert!(rt6("-m srh --srh-tag 65536").is_err());
-        assert!(rt6("-m srh --srh-psid a::/129").is_err());
-    }
-}

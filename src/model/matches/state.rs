@@ -83,26 +83,3 @@ impl Extension for State {
         self.states.write(f)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m state --state est,new").unwrap(),
-            "-m state --state NEW,ESTABLISHED"
-        );
-        assert_eq!(
-            r("-m state ! --state NEW").unwrap(),
-            "-m state ! --state NEW"
-        );
-        assert!(r("-m state --state SNAT").is_err());
-        assert!(r("-m state --state new,").is_err());
-        assert!(r("-m state").is_err());
-        assert!(r("-m state wrong").is_err());
-    }
-}

@@ -169,31 +169,3 @@ impl Extension for Statistic {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m statistic --mode random --probability 0.1").unwrap(),
-            "-m statistic --mode random --probability 0.10000000009"
-        );
-        assert_eq!(
-            r("-m statistic --mode random ! --probability 0.333333333333").unwrap(),
-            "-m statistic --mode random ! --probability 0.33333333349"
-        );
-        assert_eq!(
-            r("-m statistic --mode nth --every 5 --packet 0").unwrap(),
-            "-m statistic --mode nth --every 5 --packet 0"
-        );
-        assert!(r("-m statistic --mode nth --packet 0").is_err());
-        assert!(r("-m statistic --mode nth ! --every 5 --packet 5").is_err());
-        assert!(r("-m statistic --mode random ! --probability 1.1").is_err());
-        assert!(r("-m statistic --probability 1").is_err());
-        assert!(r("-m statistic").is_err());
-    }
-}

@@ -313,54 +313,6 @@ impl Extension for StringMatch {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_strings() {
-        assert_eq!(
-            rt("-m string --algo bm --string \"test\"").unwrap(),
-            "-m string --string \"test\" --algo bm"
-        );
-        assert_eq!(
-            rt("-m string --algo kmp ! --string \"a\\\"b\"").unwrap(),
-            "-m string ! --string \"a\\\"b\" --algo kmp"
-        );
-        assert_eq!(
-            rt("-m string --hex-string \"|0a0a0a0a|\" --algo bm").unwrap(),
-            "-m string --hex-string \"|0a0a0a0a|\" --algo bm"
-        );
-        assert_eq!(
-            rt("-m string --hex-string \"a|62|c\" --algo bm --from 2 --to 9 --icase").unwrap(),
-            "-m string --string \"abc\" --algo bm --from 2 --to 9 --icase"
-        );
-        assert_eq!(
-            rt("-m string --algo bm --from 0 --to 65535 --string \"test\"").unwrap(),
-            "-m string --string \"test\" --algo bm"
-        );
-        let long = "x".repeat(129);
-        assert!(rt(&format!("-m string --string \"{long}\" --algo bm")).is_err());
-        assert!(rt("-m string --algo wrong --string x").is_err());
-        assert!(rt("-m string --algo bmxxxxxxxxxxxxé --string x").is_err());
-        assert!(rt("-m string --algo bm").is_err());
-        assert!(rt("-m string --string x --hex-string x --algo bm").is_err());
-        assert!(rt("-m string --string x --algo bm --from 5 --to 4").is_err());
-        assert!(rt("-m string --hex-string \"|0d000161|\" --algo fsm").is_ok());
-        assert!(rt("-m string --hex-string \"|0000046100000061|\" --algo fsm").is_ok());
-        for bad in ["|0e000061|", "|00000461|", "|000000|"] {
-            assert!(rt(&format!("-m string --hex-string \"{bad}\" --algo fsm")).is_err());
-        }
-        assert!(rt("-m string --hex-string \"|00000061|\" --algo fsm --icase").is_err());
-        assert!(rt("-m string --string \"\" --algo bm").is_err());
-    }
-}
-
-#[cfg(test)]
 mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]

@@ -390,41 +390,6 @@ impl Extension for Time {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn as_the_oracle_prints() {
-        let full = "-m time --timestart 01:02:03 --timestop 04:05:06 --monthdays 1,2,3,4,5 --weekdays Mon,Fri,Sun --datestart 2001-02-03T04:05:06 --datestop 2012-09-08T09:06:05 --kerneltz";
-        assert_eq!(rt(full).unwrap(), full);
-        let cases = [
-            ("-m time --timestart 01:02", "-m time --timestart 01:02:00 --timestop 23:59:59 --datestop 2038-01-19T03:14:07"),
-            ("-m time --weekdays 1,Tu,Wednesday,7 --monthdays 31,02", "-m time --monthdays 2,31 --weekdays Mon,Tue,Wed,Sun --datestop 2038-01-19T03:14:07"),
-            ("-m time ! --weekdays Mon --utc", "-m time --weekdays Tue,Wed,Thu,Fri,Sat,Sun --datestop 2038-01-19T03:14:07"),
-            ("-m time --datestart 2038 --datestop 1970-01-01T00:00:01 --localtz", "-m time --datestart 2038-01-01T00:00:00 --datestop 1970-01-01T00:00:01 --kerneltz"),
-            ("-m time --timestart 23:00 --timestop 01:00 --contiguous", "-m time --timestart 23:00:00 --timestop 01:00:00 --datestop 2038-01-19T03:14:07 --contiguous"),
-            ("-m time --monthdays 0", "-m time --monthdays  --datestop 2038-01-19T03:14:07"),
-            ("-m time", "-m time --datestop 2038-01-19T03:14:07"),
-        ];
-        for (i, o) in cases {
-            assert_eq!(rt(i).unwrap(), o, "{i}");
-        }
-        assert!(rt("-m time --monthdays 0x2").is_err());
-        assert!(rt("-m time --weekdays 0").is_err());
-        assert!(rt("-m time --weekdays Xy").is_err());
-        assert!(rt("-m time --timestart 24:00").is_err());
-        assert!(rt("-m time --datestart 2039").is_err());
-        assert!(rt("-m time --utc --kerneltz").is_err());
-        assert!(rt("-m time --timestart 01:00 --timestop 02:00 --contiguous").is_err());
-    }
-}
-
-#[cfg(test)]
 mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]

@@ -83,30 +83,6 @@ impl Extension for Tos {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m tos --tos Minimize-Delay").unwrap(),
-            "-A INPUT -m tos --tos 0x10/0x3f"
-        );
-        assert_eq!(
-            rt4("-m tos ! --tos 0xff").unwrap(),
-            "-A INPUT -m tos ! --tos 0xff/0xff"
-        );
-        assert_eq!(
-            rt6("-m tos --tos 0x0f/0x0f").unwrap(),
-            "-A INPUT -m tos --tos 0x0f/0x0f"
-        );
-        assert!(rt4("-m tos --tos wrong").is_err());
-        assert!(rt4("-m tos --tos 1/x").is_err());
-        assert!(rt4("-m tos").is_err());
-    }
-}
-
-#[cfg(test)]
 mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]

@@ -143,24 +143,3 @@ impl Extension for Ttl {
         write!(f, " {op} {}", self.ttl)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt4;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m ttl ! --ttl-eq 0").unwrap(),
-            "-A INPUT -m ttl ! --ttl-eq 0"
-        );
-        assert_eq!(rt4("-m ttl --ttl 5").unwrap(), "-A INPUT -m ttl --ttl-eq 5");
-        assert_eq!(
-            rt4("-m ttl --ttl-gt 0").unwrap(),
-            "-A INPUT -m ttl --ttl-gt 0"
-        );
-        assert!(rt4("-m ttl --ttl-eq 256").is_err());
-        assert!(rt4("-m ttl --ttl-eq 1 --ttl-lt 3").is_err());
-        assert!(rt4("-m ttl").is_err());
-    }
-}

@@ -249,42 +249,6 @@ impl Extension for U32 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_tests() {
-        assert_eq!(
-            rt("-m u32 --u32 \"0x0=0x0&&0x0=0x1\"").unwrap(),
-            "-m u32 --u32 \"0x0=0x0&&0x0=0x1\""
-        );
-        assert_eq!(
-            rt("-m u32 ! --u32 \"6 & 0xFF = 1 && 4 & 0x3FFF = 0 && 0 >> 22 & 0x3C @ 0 >> 24 = 0:8,10\"").unwrap(),
-            "-m u32 ! --u32 \"0x6&0xff=0x1&&0x4&0x3fff=0x0&&0x0>>0x16&0x3c@0x0>>0x18=0x0:0x8,0xa\""
-        );
-        for bad in [
-            "0",
-            "=1",
-            "0=",
-            "0<1=1",
-            "0=1&2",
-            "0=1 2",
-            "0=4294967296",
-            "x=1",
-        ] {
-            assert!(rt(&format!("-m u32 --u32 \"{bad}\"")).is_err(), "{bad}");
-        }
-        let eleven = ["0=0"; 11].join("&&");
-        assert!(rt(&format!("-m u32 --u32 \"{eleven}\"")).is_err());
-    }
-}
-
-#[cfg(test)]
 mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]

@@ -545,10 +545,6 @@ pub(crate) fn parse_u32(s: &str, min: u32, max: u32, ext: &str, opt: &str) -> Re
         })
 }
 
-/// Test helper: the crate's one round trip (see [`crate::testutil`]).
-#[cfg(test)]
-pub(crate) use crate::testutil::round_trip as roundtrip;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -612,107 +608,6 @@ mod tests {
         assert_eq!(truncate_c("ab\u{e9}".as_bytes(), 5), "ab\u{e9}");
         assert!(is_prefix_nocase("est", "ESTABLISHED"));
         assert!(!is_prefix_nocase("newx", "NEW"));
-    }
-}
-
-#[cfg(test)]
-mod no_panic {
-    use crate::model::ext::ExtCtx;
-    use crate::model::{Family, Match, TableKind};
-    use crate::syntax::{parse_restore, RestoreOptions};
-
-    const NAMES: [&str; 17] = [
-        "conntrack",
-        "state",
-        "connmark",
-        "connlimit",
-        "mark",
-        "multiport",
-        "iprange",
-        "addrtype",
-        "comment",
-        "limit",
-        "hashlimit",
-        "recent",
-        "statistic",
-        "owner",
-        "physdev",
-        "set",
-        "helper",
-    ];
-    const ARGS: [&str; 40] = [
-        "",
-        "-",
-        ":",
-        "::",
-        ",",
-        ",,",
-        "/",
-        "//",
-        "0x",
-        "0X",
-        "+",
-        "99999999999999999999",
-        "18446744073709551616",
-        "4294967296",
-        "4294967295",
-        "65536",
-        "-1",
-        "1:2:3",
-        "1-2-3",
-        "1.2.3.4/33",
-        "1.2.3.4/",
-        "::/129",
-        "é",
-        "ééé/é",
-        "a/b",
-        ".",
-        "..",
-        "nan",
-        "inf",
-        "0x1p99999",
-        "1e400",
-        "1/",
-        "/s",
-        "5kb/s",
-        "0b/s",
-        "99999999999mb/s",
-        "src,dst,src,dst,src,dst,src",
-        "NEW,",
-        ",NEW",
-        "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16",
-    ];
-
-    #[test]
-    fn odd_arguments_never_panic() {
-        for family in [Family::Ipv4, Family::Ipv6] {
-            let ctx = ExtCtx {
-                family,
-                table: TableKind::Filter,
-                chain: b"INPUT",
-                proto: 6,
-                proto_inv: false,
-            };
-            for name in NAMES {
-                let Some(m) = Match::new(name, &ctx) else {
-                    continue;
-                };
-                for spec in m.options(family) {
-                    for arg in ARGS {
-                        for inv in ["", "! "] {
-                            for extra in ["", " src", " --hashlimit-name x --hashlimit-upto 1/s"] {
-                                let line = format!(
-                                    "*filter\n-A OUTPUT -p tcp -m {name} {inv}--{} \"{arg}\"{extra}\nCOMMIT\n",
-                                    spec.name
-                                );
-                                let _ = parse_restore(&line, &RestoreOptions::new(family))
-                                    .map(|rs| crate::syntax::save_string(&rs, Default::default()));
-                            }
-                        }
-                    }
-                }
-            }
-        }
     }
 }
 

@@ -227,34 +227,3 @@ impl Extension for Connmark {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn connmark_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "PREROUTING", s);
-        assert_eq!(
-            r("-j CONNMARK --restore-mark").unwrap(),
-            "-j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff"
-        );
-        assert_eq!(
-            r("-j CONNMARK --save-mark --mask 0xff").unwrap(),
-            "-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff"
-        );
-        assert_eq!(
-            r("-j CONNMARK --set-mark 1/3").unwrap(),
-            "-j CONNMARK --set-xmark 0x1/0x3"
-        );
-        assert_eq!(
-            r("-j CONNMARK --restore-mark --right-shift-mark 8").unwrap(),
-            "-j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff --right-shift-mark 8"
-        );
-        assert!(r("-j CONNMARK").is_err());
-        assert!(r("-j CONNMARK --save-mark --restore-mark").is_err());
-        assert!(r("-j CONNMARK --save-mark --mask 1 --nfmask 2").is_err());
-        assert!(r("-j CONNMARK --save-mark --left-shift-mark 33").is_err());
-    }
-}

@@ -74,29 +74,3 @@ impl Extension for Dscp {
         write!(f, " --set-dscp {:#04x}", self.dscp)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn dscp_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "FORWARD", s);
-        assert_eq!(
-            r("-j DSCP --set-dscp 0x00").unwrap(),
-            "-j DSCP --set-dscp 0x00"
-        );
-        assert_eq!(
-            r("-j DSCP --set-dscp 63").unwrap(),
-            "-j DSCP --set-dscp 0x3f"
-        );
-        assert_eq!(
-            r("-j DSCP --set-dscp-class EF").unwrap(),
-            "-j DSCP --set-dscp 0x2e"
-        );
-        assert!(r("-j DSCP --set-dscp 0x40").is_err());
-        assert!(r("-j DSCP --set-dscp 1 --set-dscp-class CS0").is_err());
-        assert!(r("-j DSCP").is_err());
-    }
-}

@@ -358,29 +358,3 @@ impl Extension for Hmark {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn hmark_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        let full = "-j HMARK --hmark-src-prefix 32 --hmark-dst-prefix 32 --hmark-sport-mask 0xffff --hmark-dport-mask 0xffff --hmark-proto-mask 0xffff --hmark-rnd 0x00000004 --hmark-mod 42 --hmark-offset 1 --hmark-tuple ct";
-        assert_eq!(r(full).unwrap(), full);
-        assert_eq!(
-            r("-j HMARK --hmark-tuple src,dport --hmark-rnd 1 --hmark-mod 2").unwrap(),
-            "-j HMARK --hmark-src-prefix 32 --hmark-dport-mask 0xffff --hmark-rnd 0x00000001 --hmark-mod 2"
-        );
-        assert!(r("-j HMARK").is_err());
-        assert!(r("-j HMARK --hmark-rnd 1 --hmark-mod 2").is_err());
-        assert!(r("-j HMARK --hmark-rnd 1 --hmark-mod 0").is_err());
-        assert!(r(&format!("{full} --hmark-spi-mask 4")).is_err());
-        let r6 = |s: &str| roundtrip(Family::Ipv6, "filter", "INPUT", s);
-        assert_eq!(
-            r6("-j HMARK --hmark-tuple src --hmark-dst-prefix 64 --hmark-rnd 1 --hmark-mod 2").unwrap(),
-            "-j HMARK --hmark-src-prefix 128 --hmark-dst-prefix 64 --hmark-rnd 0x00000001 --hmark-mod 2"
-        );
-    }
-}

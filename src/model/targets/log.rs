@@ -150,44 +150,6 @@ impl Extension for Log {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn log_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(r("-j LOG").unwrap(), "-j LOG");
-        assert_eq!(
-            r("-j LOG --log-level alert --log-prefix \"a b\" --log-uid --log-tcp-sequence")
-                .unwrap(),
-            "-j LOG --log-prefix \"a b\" --log-level 1 --log-tcp-sequence --log-uid"
-        );
-        assert_eq!(
-            r("-j LOG --log-prefix abc --log-level 4").unwrap(),
-            "-j LOG --log-prefix abc"
-        );
-        assert!(r("-j LOG --log-level bad").is_err());
-        assert!(r("-j LOG --log-prefix").is_err());
-        assert!(r("-j LOG --log-prefix \"\"").is_err());
-        assert_eq!(
-            r("-j LOG --log-prefix 0123456789012345678901234567890123").unwrap(),
-            "-j LOG --log-prefix 01234567890123456789012345678"
-        );
-        assert_eq!(
-            roundtrip(
-                Family::Ipv6,
-                "mangle",
-                "PREROUTING",
-                "-j LOG --log-macdecode"
-            )
-            .unwrap(),
-            "-j LOG --log-macdecode"
-        );
-    }
-}
-
-#[cfg(test)]
 mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]

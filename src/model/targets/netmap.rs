@@ -134,37 +134,3 @@ impl Extension for Netmap {
         write_addr_mask(f, &self.net)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn netmap_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "nat", "PREROUTING", s);
-        assert_eq!(
-            r("-j NETMAP --to 1.2.3.4").unwrap(),
-            "-j NETMAP --to 1.2.3.4/32"
-        );
-        assert_eq!(
-            r("-j NETMAP --to 1.2.3.4/24").unwrap(),
-            "-j NETMAP --to 1.2.3.0/24"
-        );
-        assert_eq!(
-            r("-j NETMAP --to 1.2.3.4/255.0.255.0").unwrap(),
-            "-j NETMAP --to 1.0.3.0/255.0.255.0"
-        );
-        assert!(r("-j NETMAP").is_err());
-        assert!(r("-j NETMAP --to 1.2.3.4/33").is_err());
-        let r6 = |s: &str| roundtrip(Family::Ipv6, "nat", "POSTROUTING", s);
-        assert_eq!(
-            r6("-j NETMAP --to dead::beef").unwrap(),
-            "-j NETMAP --to dead::beef/128"
-        );
-        assert_eq!(
-            r6("-j NETMAP --to dead::/64").unwrap(),
-            "-j NETMAP --to dead::/64"
-        );
-    }
-}

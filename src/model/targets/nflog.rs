@@ -117,31 +117,3 @@ impl Extension for Nflog {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn nflog_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(r("-j NFLOG --nflog-group 0").unwrap(), "-j NFLOG");
-        assert_eq!(
-            r("-j NFLOG --nflog-threshold 5 --nflog-size 0 --nflog-group 3 --nflog-prefix \"a b\"").unwrap(),
-            "-j NFLOG --nflog-prefix \"a b\" --nflog-group 3 --nflog-size 0 --nflog-threshold 5"
-        );
-        assert_eq!(
-            r("-j NFLOG --nflog-range 4").unwrap(),
-            "-j NFLOG --nflog-range 4"
-        );
-        let long = "x".repeat(70);
-        assert_eq!(
-            r(&format!("-j NFLOG --nflog-prefix {long}")).unwrap(),
-            format!("-j NFLOG --nflog-prefix {}", "x".repeat(63))
-        );
-        assert!(r("-j NFLOG --nflog-group 65536").is_err());
-        assert!(r("-j NFLOG --nflog-size 1 --nflog-range 1").is_err());
-        assert!(r("-j NFLOG --nflog-size -1").is_err());
-    }
-}

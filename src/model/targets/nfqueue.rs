@@ -174,36 +174,3 @@ impl Extension for Nfqueue {
         Ok(())
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn nfqueue_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(r("-j NFQUEUE").unwrap(), "-j NFQUEUE --queue-num 0");
-        assert_eq!(
-            r("-j NFQUEUE --queue-balance :").unwrap(),
-            "-j NFQUEUE --queue-balance 0:65534"
-        );
-        assert_eq!(
-            r("-j NFQUEUE --queue-balance 4:").unwrap(),
-            "-j NFQUEUE --queue-balance 4:65534"
-        );
-        assert_eq!(
-            r("-j NFQUEUE --queue-bypass --queue-balance 0:6 --queue-cpu-fanout").unwrap(),
-            "-j NFQUEUE --queue-balance 0:6 --queue-bypass --queue-cpu-fanout"
-        );
-        for bad in ["4", "4:4", "4:3", "0:65535", "-1:65535", "1:2:3"] {
-            assert!(
-                r(&format!("-j NFQUEUE --queue-balance {bad}")).is_err(),
-                "{bad}"
-            );
-        }
-        assert!(r("-j NFQUEUE --queue-num 65536").is_err());
-        assert!(r("-j NFQUEUE --queue-num 1 --queue-balance 2:3").is_err());
-        assert!(r("-j NFQUEUE --queue-cpu-fanout").is_err());
-    }
-}

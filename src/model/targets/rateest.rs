@@ -240,28 +240,3 @@ impl Extension for Rateest {
         write_time(f, ewma)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn rateest_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        let t =
-            "-j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms";
-        assert_eq!(r(t).unwrap(), t);
-        assert_eq!(
-            r("-j RATEEST --rateest-name x --rateest-interval 1s --rateest-ewmalog 8s").unwrap(),
-            "-j RATEEST --rateest-name x --rateest-interval 1.0s --rateest-ewmalog 8.0s"
-        );
-        assert!(
-            r("-j RATEEST --rateest-name x --rateest-interval 1h --rateest-ewmalog 8s").is_err()
-        );
-        assert!(
-            r("-j RATEEST --rateest-name x --rateest-interval 100s --rateest-ewmalog 8s").is_err()
-        );
-        assert!(r("-j RATEEST --rateest-name x").is_err());
-    }
-}

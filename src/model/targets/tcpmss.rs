@@ -109,32 +109,3 @@ impl Extension for Tcpmss {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn tcpmss_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "FORWARD", s);
-        assert_eq!(
-            r("-p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu").unwrap(),
-            "-p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu"
-        );
-        assert_eq!(
-            r("-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j TCPMSS --set-mss 42").unwrap(),
-            "-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j TCPMSS --set-mss 42"
-        );
-        assert!(r("-p tcp -j TCPMSS --set-mss 42").is_err());
-        assert!(r("-p tcp -m tcp ! --tcp-flags SYN SYN -j TCPMSS --set-mss 42").is_err());
-        assert!(r("-j TCPMSS").is_err());
-        assert!(roundtrip(
-            Family::Ipv4,
-            "mangle",
-            "PREROUTING",
-            "-p tcp --syn -j TCPMSS --clamp-mss-to-pmtu"
-        )
-        .is_err());
-    }
-}

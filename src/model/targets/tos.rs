@@ -136,41 +136,6 @@ impl Extension for Tos {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn tos_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "PREROUTING", s);
-        assert_eq!(
-            r("-j TOS --set-tos 0x1f").unwrap(),
-            "-j TOS --set-tos 0x1f/0xff"
-        );
-        assert_eq!(
-            r("-j TOS --set-tos Minimize-Cost").unwrap(),
-            "-j TOS --set-tos 0x02/0x3f"
-        );
-        assert_eq!(
-            r("-j TOS --and-tos 0x12").unwrap(),
-            "-j TOS --set-tos 0x00/0xed"
-        );
-        assert_eq!(
-            r("-j TOS --or-tos 0x12").unwrap(),
-            "-j TOS --set-tos 0x12/0x12"
-        );
-        assert_eq!(
-            r("-j TOS --xor-tos 0x12").unwrap(),
-            "-j TOS --set-tos 0x12/0x00"
-        );
-        assert!(r("-j TOS").is_err());
-        assert!(r("-j TOS --set-tos 1/2x").is_err());
-        assert!(r("-j TOS --set-tos bogus").is_err());
-        assert!(roundtrip(Family::Ipv6, "filter", "INPUT", "-j TOS --set-tos 1").is_err());
-    }
-}
-
-#[cfg(test)]
 mod doc_examples {
     //! The examples of crate-private helpers, run as unit tests.
     #[test]

@@ -197,26 +197,3 @@ impl Extension for Hl {
         write_hl(f, "hl", self.mode, self.hop_limit)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn ttl_hl_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "POSTROUTING", s);
-        assert_eq!(r("-j TTL --ttl-set 42").unwrap(), "-j TTL --ttl-set 42");
-        assert_eq!(r("-j TTL --ttl-dec 1").unwrap(), "-j TTL --ttl-dec 1");
-        assert!(r("-j TTL --ttl-set 256").is_err());
-        assert!(r("-j TTL --ttl-inc 0").is_err());
-        assert!(r("-j TTL --ttl-dec 1 --ttl-inc 1").is_err());
-        assert!(r("-j TTL --ttl-set --ttl-inc 1").is_err());
-        assert!(r("-j TTL").is_err());
-        assert!(roundtrip(Family::Ipv4, "filter", "INPUT", "-j TTL --ttl-set 1").is_err());
-        let h = |s: &str| roundtrip(Family::Ipv6, "mangle", "INPUT", s);
-        assert_eq!(h("-j HL --hl-inc 1").unwrap(), "-j HL --hl-inc 1");
-        assert!(h("-j HL --hl-dec 0").is_err());
-        assert!(roundtrip(Family::Ipv4, "mangle", "INPUT", "-j HL --hl-set 1").is_err());
-    }
-}

@@ -158,8 +158,6 @@ pub(crate) fn bad_id() -> Result<(), String> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::model::Family;
-    pub(crate) use crate::testutil::round_trip as roundtrip;
 
     #[test]
     fn mark_mask_and_strings() {
@@ -187,84 +185,6 @@ pub(crate) mod tests {
             .contains("cannot be used together"));
         assert!(fcheck("X", 0, t).unwrap_err().contains("must be specified"));
         assert!(fcheck("X", 0b101, t).is_ok());
-    }
-
-    /// Every target option with odd arguments, in every family and table:
-    /// errors are fine, panics are not.
-    #[test]
-    fn no_panic_on_odd_arguments() {
-        use crate::model::ext::{ExtCtx, HasArg};
-        use crate::model::{TableKind, Target};
-        const ODD: &[&str] = &[
-            "",
-            "-",
-            ":",
-            "::",
-            "[",
-            "]",
-            "[]",
-            "[]:",
-            "[::]:",
-            "0x",
-            "1-",
-            "-1",
-            "/",
-            ",",
-            ",,",
-            "a,",
-            "99999999999999999999",
-            "4294967296",
-            "65536:",
-            ":65536",
-            "1:2:3",
-            "1.2.3.4:",
-            "1.2.3.4-",
-            "é",
-            "éé:é",
-            "[é]:1",
-            "1/é",
-            "inf",
-            "1e999s",
-            "nan",
-            "0.0000001us",
-            "1.5",
-            "mark",
-        ];
-        for family in [Family::Ipv4, Family::Ipv6] {
-            for (name, _) in Target::NAMES {
-                let ctx = ExtCtx {
-                    family,
-                    table: TableKind::Filter,
-                    chain: b"INPUT",
-                    proto: 6,
-                    proto_inv: false,
-                };
-                let Some(t) = Target::new(name, &ctx) else {
-                    continue;
-                };
-                for o in t.options(family) {
-                    let args: &[&str] = if o.arg == HasArg::No { &[""] } else { ODD };
-                    for a in args {
-                        let arg = if o.arg == HasArg::No {
-                            String::new()
-                        } else {
-                            format!(" '{a}'")
-                        };
-                        for table in ["filter", "nat", "mangle", "raw"] {
-                            let chain = if table == "nat" || table == "raw" {
-                                "PREROUTING"
-                            } else {
-                                "INPUT"
-                            };
-                            let rule = format!("-p tcp -j {name} --{}{arg}", o.name);
-                            let _ = roundtrip(family, table, chain, &rule);
-                            let rule = format!("-j {name} --{}{arg} --{}{arg}", o.name, o.name);
-                            let _ = roundtrip(family, table, chain, &rule);
-                        }
-                    }
-                }
-            }
-        }
     }
 }
 
