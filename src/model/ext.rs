@@ -445,12 +445,11 @@ impl fmt::Display for AddrMask {
     /// Addresses as `inet_ntop` writes them (glibc keeps `::1.2.3.4`,
     /// which Rust's `Ipv6Addr` display writes `::102:304`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::model::matches::xtopt::write_addr;
-        write_addr(f, self.family, &self.addr)?;
+        crate::model::opt::write_addr(f, self.family, &self.addr)?;
         f.write_str("/")?;
         match self.prefix_len() {
             Some(p) => write!(f, "{p}"),
-            None => write_addr(f, self.family, &self.mask),
+            None => crate::model::opt::write_addr(f, self.family, &self.mask),
         }
     }
 }
@@ -545,57 +544,7 @@ impl fmt::Display for Iface {
     }
 }
 
-/// Number parsing as libxtables does it (`xtables_strtoul`: `strtoul` with
-/// base 0, so `0x` hex and leading-`0` octal are accepted; the whole string
-/// must be consumed; value in `[min, max]`).
-///
-/// ```
-/// use nfsim::model::ext::strtoui;
-/// assert_eq!(strtoui("0x10", 0, 255), Some(16));
-/// assert_eq!(strtoui("010", 0, 255), Some(8));
-/// assert_eq!(strtoui("300", 0, 255), None);
-/// ```
-pub fn strtoui(s: &str, min: u64, max: u64) -> Option<u64> {
-    let (v, rest) = strtoul_prefix(s)?;
-    if !rest.is_empty() || v < min || v > max {
-        return None;
-    }
-    Some(v)
-}
-
-/// `strtoul(s, &end, 0)`: the value and the unparsed rest. Leading
-/// whitespace and a `+` sign are accepted as C does; a `-` sign is rejected
-/// (xtables rejects negative numbers).
-pub(crate) fn strtoul_prefix(s: &str) -> Option<(u64, &str)> {
-    let t = s.trim_start_matches([' ', '\t', '\n']);
-    let t = t.strip_prefix('+').unwrap_or(t);
-    if t.starts_with('-') {
-        return None;
-    }
-    let (radix, digits) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        if h.chars().next().is_some_and(|c| c.is_ascii_hexdigit()) {
-            (16, h)
-        } else {
-            // "0x" alone: strtoul parses "0" and leaves "x..."
-            return Some((0, &t[1..]));
-        }
-    } else if t.starts_with('0') && t.len() > 1 {
-        (8, &t[1..])
-    } else {
-        (10, t)
-    };
-    let end = digits
-        .find(|c: char| !c.is_digit(radix))
-        .unwrap_or(digits.len());
-    if end == 0 {
-        if radix == 8 {
-            return Some((0, digits));
-        }
-        return None;
-    }
-    let v = u64::from_str_radix(&digits[..end], radix).unwrap_or(u64::MAX);
-    Some((v, &digits[end..]))
-}
+pub use super::opt::strtoui;
 
 /// The byte sink `iptables-save` output is written to: text through
 /// [`fmt::Write`] (`write!`), and the bytes of names, comments and

@@ -3,9 +3,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{excl, is_prefix_nocase};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, is_prefix_nocase};
 use crate::model::{Family, Hook};
 
 /// Route types in `rtn_names` order: bit `1 << i` of a type mask.
@@ -113,7 +112,7 @@ impl Extension for Addrtype {
             }
             LIN => self.limit_in = true,
             LOUT => self.limit_out = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -121,13 +120,11 @@ impl Extension for Addrtype {
         if seen & (1 << SRC | 1 << DST) == 0 {
             return Err("addrtype: you must specify --src-type or --dst-type".into());
         }
-        excl(
-            seen,
-            LIN,
-            LOUT,
+        exclusive(
             "addrtype",
-            "limit-iface-in",
-            "limit-iface-out",
+            seen,
+            (LIN, "limit-iface-in"),
+            (LOUT, "limit-iface-out"),
         )
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {

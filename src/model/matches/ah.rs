@@ -3,9 +3,8 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::{mint, uint, write_inv, write_range};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, range, require_proto, uint, write_inv, write_range};
 use crate::model::Family;
 
 /// `-m ah`: SPI range, and for IPv6 also the header length and reserved
@@ -64,7 +63,7 @@ impl Extension for Ah {
         match args.id {
             O_SPI => {
                 let s = args.required("ah", "ahspi")?;
-                let (lo, hi, _) = mint("ah", "ahspi", s, 0, u32::MAX.into())?;
+                let (lo, hi, _) = range("ah", "ahspi", s, 0, u32::MAX.into())?;
                 self.spis = (lo as u32, hi as u32);
                 if args.invert {
                     self.spis_inv = true;
@@ -78,7 +77,7 @@ impl Extension for Ah {
                 }
             }
             O_RES => self.hdrres = true,
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
@@ -86,7 +85,7 @@ impl Extension for Ah {
         // ipt_ah.c: ah_mt_reg has .proto = IPPROTO_AH; ip6t_ah.c has no
         // .proto (it walks the extension headers itself).
         match ctx.family {
-            Family::Ipv4 => require_proto(ctx, 51, "ah"),
+            Family::Ipv4 => require_proto(ctx, 51, "ah match"),
             Family::Ipv6 => Ok(()),
         }
     }

@@ -10,8 +10,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::bad_id;
 
 /// `XT_BPF_MAX_NUM_INSTR`.
 pub const MAX_INSNS: usize = 64;
@@ -261,7 +261,7 @@ impl Extension for Bpf {
         match args.id {
             0 => self.program = parse_bytecode(args.required("bpf", "bytecode")?)?,
             1 => return Err("bpf: failed to get bpf object (nfsim has no BPF filesystem)".into()),
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

@@ -11,9 +11,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, parse_string, parse_uint, save_string};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, put_string, save_string, uint, write_inv};
 use crate::model::Hook;
 
 /// `XT_CGROUP_PATH_MAX`: size of the path buffer in `xt_cgroup_info_v2`.
@@ -48,16 +47,16 @@ impl Extension for Cgroup {
         match args.id {
             0 => {
                 let s = args.required_bytes("cgroup", "path")?;
-                self.path = Some(parse_string(s, 0, 0, PATH_MAX)?);
+                self.path = Some(put_string(s, 0, 0, PATH_MAX)?);
                 self.invert_path = args.invert;
             }
             1 => {
                 let s = args.required("cgroup", "cgroup")?;
-                let v = parse_uint("cgroup", "cgroup", s, 0, u32::MAX.into())?;
+                let v = uint("cgroup", "cgroup", s, 0, u32::MAX.into())?;
                 self.classid = Some(u32::try_from(v).map_err(|e| e.to_string())?);
                 self.invert_classid = args.invert;
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -91,12 +90,12 @@ impl Extension for Cgroup {
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_cgroup.c cgroup_save_v2
         if let Some(p) = &self.path {
-            bang(f, self.invert_path)?;
+            write_inv(f, self.invert_path)?;
             f.write_str(" --path")?;
             save_string(f, p)?;
         }
         if let Some(c) = self.classid {
-            bang(f, self.invert_classid)?;
+            write_inv(f, self.invert_classid)?;
             write!(f, " --cgroup {c}")?;
         }
         Ok(())

@@ -7,9 +7,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{exclusive, mandatory, parse_uint};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, mandatory, uint};
 
 /// `XT_CLUSTER_NODES_MAX`.
 pub const NODES_MAX: u32 = 32;
@@ -58,7 +57,7 @@ impl Extension for Cluster {
         } else {
             (1, u64::from(NODES_MAX))
         };
-        let v = parse_uint("cluster", name, s, min, max)? as u32;
+        let v = uint("cluster", name, s, min, max)? as u32;
         match args.id {
             TOTAL => self.total_nodes = v,
             NODE => {
@@ -70,7 +69,7 @@ impl Extension for Cluster {
                 self.invert |= args.invert;
             }
             SEED => self.hash_seed = v,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

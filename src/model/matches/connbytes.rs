@@ -3,9 +3,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{mandatory, parse_range};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, range};
 
 /// Which counter (`XT_CONNBYTES_PKTS` ...).
 ///
@@ -93,7 +92,7 @@ impl Extension for Connbytes {
             0 => {
                 // XTTYPE_UINT64RC; a single value means "from N upwards".
                 let s = args.required("connbytes", "connbytes")?;
-                let (lo, hi, n) = parse_range("connbytes", "connbytes", s, 0, u64::MAX)?;
+                let (lo, hi, n) = range("connbytes", "connbytes", s, 0, u64::MAX)?;
                 self.from = lo;
                 self.to = if n == 2 { hi } else { u64::MAX };
                 if args.invert {
@@ -118,7 +117,7 @@ impl Extension for Connbytes {
                     _ => return Err(format!("Unknown --connbytes-mode `{s}'")),
                 };
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

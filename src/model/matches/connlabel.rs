@@ -8,9 +8,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, mandatory, strtoumax};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
 
 /// Number of label bits the kernel supports (`NF_CT_LABELS_MAX_SIZE * 8`).
 pub const LABEL_BITS: u16 = 128;
@@ -55,7 +54,7 @@ impl Extension for Connlabel {
                 self.invert = args.invert;
             }
             1 => self.set = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -70,7 +69,7 @@ impl Extension for Connlabel {
         Ok(())
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         write!(f, " --label \"{}\"", self.bit)?;
         if self.set {
             f.write_str(" --set")?;

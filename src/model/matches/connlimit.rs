@@ -4,9 +4,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{excl, parse_plen, parse_u32};
 use crate::model::ext::{prefix_mask, Args, Blank, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, parse_plen, uint};
 
 /// `-m connlimit`: compares the number of connections of the packet's
 /// address group (address under `mask`) with `limit`.
@@ -76,11 +75,11 @@ impl Extension for Connlimit {
         let arg = args.optarg.unwrap_or("");
         match args.id {
             UPTO => {
-                self.limit = parse_u32(arg, 0, u32::MAX, "connlimit", "connlimit-upto")?;
+                self.limit = uint("connlimit", "connlimit-upto", arg, 0, u32::MAX.into())? as u32;
                 self.upto = !args.invert;
             }
             ABOVE => {
-                self.limit = parse_u32(arg, 0, u32::MAX, "connlimit", "connlimit-above")?;
+                self.limit = uint("connlimit", "connlimit-above", arg, 0, u32::MAX.into())? as u32;
                 self.upto = args.invert;
             }
             MASK => {
@@ -91,7 +90,7 @@ impl Extension for Connlimit {
             }
             SADDR => self.daddr = false,
             DADDR => self.daddr = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -99,21 +98,17 @@ impl Extension for Connlimit {
         if seen & (1 << UPTO | 1 << ABOVE) == 0 {
             return Err("You must specify \"--connlimit-above\" or \"--connlimit-upto\".".into());
         }
-        excl(
-            seen,
-            UPTO,
-            ABOVE,
+        exclusive(
             "connlimit",
-            "connlimit-upto",
-            "connlimit-above",
+            seen,
+            (UPTO, "connlimit-upto"),
+            (ABOVE, "connlimit-above"),
         )?;
-        excl(
-            seen,
-            SADDR,
-            DADDR,
+        exclusive(
             "connlimit",
-            "connlimit-saddr",
-            "connlimit-daddr",
+            seen,
+            (SADDR, "connlimit-saddr"),
+            (DADDR, "connlimit-daddr"),
         )
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {

@@ -4,9 +4,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{mandatory, MarkMask};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, MarkMask};
 
 /// `-m connmark [!] --mark VALUE[/MASK]`: `(ct->mark & mask) == value`.
 ///
@@ -39,14 +38,14 @@ impl Extension for Connmark {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         self.mark = MarkMask::parse(args.optarg.unwrap_or(""), "connmark", "mark")?;
         self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory(seen, 0, "connmark", "mark")
+        mandatory("connmark", seen, &[(0, "mark")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {

@@ -7,9 +7,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{is_prefix_nocase, parse_uint_range, HostMask};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, is_prefix_nocase, range, HostMask};
 use crate::model::text::parse_protocol;
 
 /// A set of conntrack states, defined once for every layer
@@ -384,8 +383,7 @@ impl Extension for Conntrack {
                 })
             }
             CTEXPIRE => {
-                let ((lo, hi), _) =
-                    parse_uint_range(arg, 0, u32::MAX as u64, "conntrack", "ctexpire")?;
+                let (lo, hi, _) = range("conntrack", "ctexpire", arg, 0, u32::MAX as u64)?;
                 self.expire = Some(Inv {
                     value: (lo as u32, hi as u32),
                     invert: args.invert,
@@ -402,7 +400,7 @@ impl Extension for Conntrack {
                     ));
                 })
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

@@ -6,9 +6,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, mandatory, parse_uint};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, uint, write_inv};
 
 /// `-m cpu [!] --cpu N`.
 ///
@@ -30,9 +29,9 @@ impl Extension for Cpu {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
-        let v = parse_uint(
+        let v = uint(
             "cpu",
             "cpu",
             args.required("cpu", "cpu")?,
@@ -47,7 +46,7 @@ impl Extension for Cpu {
         mandatory("cpu", seen, &[(0, "cpu")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         write!(f, " --cpu {}", self.cpu)
     }
 }

@@ -3,10 +3,9 @@
 use core::fmt;
 
 use super::ports::service_port;
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::{uint, write_inv};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
+use crate::model::opt::{bad_id, require_proto, uint, write_inv};
 
 /// `dccp_pkt_types` (libxt_dccp.c), indexed by `DCCP_PKT_*`.
 pub const DCCP_TYPES: [&str; 11] = [
@@ -159,13 +158,13 @@ impl Extension for Dccp {
                 let s = args.required("dccp", "dccp-option")?;
                 self.option = Some((uint("dccp", "dccp-option", s, 1, 255)? as u8, args.invert));
             }
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_dccp.c: dccp_mt_reg has .proto = IPPROTO_DCCP.
-        require_proto(ctx, 33, "dccp")
+        require_proto(ctx, 33, "dccp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         save_ports(f, "sport", self.sports)?;

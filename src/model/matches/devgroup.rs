@@ -7,9 +7,8 @@
 use core::fmt;
 
 use super::realm::{parse_val_mask, save_val_mask};
-use super::tcp::unreachable_option;
-use super::xtnum::bang;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, write_inv};
 use crate::model::Hook;
 
 /// `/etc/iproute2/group` as iproute2 ships it: only `0 default` (nfsim does
@@ -60,7 +59,7 @@ impl Extension for Devgroup {
         let name = match args.id {
             0 => "src-group",
             1 => "dst-group",
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         };
         let (group, mask) = parse_val_mask(
             "devgroup",
@@ -105,7 +104,7 @@ impl Extension for Devgroup {
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         for (g, name) in [(&self.src, "src-group"), (&self.dst, "dst-group")] {
             if let Some(g) = g {
-                bang(f, g.invert)?;
+                write_inv(f, g.invert)?;
                 write!(f, " --{name}")?;
                 save_val_mask(f, g.group, g.mask, GROUP_NAMES)?;
             }

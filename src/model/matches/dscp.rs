@@ -3,9 +3,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{excl, uint, write_inv};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, uint, write_inv};
 
 /// `ds_classes` (dscp_helper.c), in lookup order.
 const DS_CLASSES: [(&str, u8); 22] = [
@@ -79,7 +78,7 @@ impl Extension for Dscp {
                 self.dscp = uint("dscp", "dscp", s, 0, DSCP_MAX.into())? as u8;
             }
             O_CLASS => self.dscp = class_to_dscp(args.required("dscp", "dscp-class")?)?,
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         if args.invert {
             self.invert = true;
@@ -87,7 +86,7 @@ impl Extension for Dscp {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        excl(seen, O_DSCP, O_CLASS, "dscp", "dscp", "dscp-class")?;
+        exclusive("dscp", seen, (O_DSCP, "dscp"), (O_CLASS, "dscp-class"))?;
         if seen == 0 {
             return Err("DSCP match: Parameter --dscp is required".into());
         }

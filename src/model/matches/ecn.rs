@@ -2,9 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{uint, write_inv};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, uint, write_inv};
 
 /// `-m ecn`: TCP ECE/CWR flags and the IP ECN field (`struct xt_ecn_info`).
 /// Each test is `Some(invert)` when requested.
@@ -50,7 +49,7 @@ impl Extension for Ecn {
                 )?;
                 self.ip_ect = Some((v as u8, args.invert));
             }
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }

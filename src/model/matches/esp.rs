@@ -2,9 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::{mint, write_inv, write_range};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, range, require_proto, write_inv, write_range};
 
 /// `-m esp`: SPI range (`struct xt_esp`).
 ///
@@ -35,10 +34,10 @@ impl Extension for Esp {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         let s = args.required("esp", "espspi")?;
-        let (lo, hi, _) = mint("esp", "espspi", s, 0, u32::MAX.into())?;
+        let (lo, hi, _) = range("esp", "espspi", s, 0, u32::MAX.into())?;
         self.spis = (lo as u32, hi as u32);
         if args.invert {
             self.invert = true;
@@ -47,7 +46,7 @@ impl Extension for Esp {
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_esp.c: both registrations have .proto = IPPROTO_ESP.
-        require_proto(ctx, 50, "esp")
+        require_proto(ctx, 50, "esp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.spis != (0, u32::MAX) || self.invert {

@@ -2,9 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::require_hooks;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_hooks};
 use crate::model::Hook;
 
 /// `-m eui64`: the IPv6 source address's interface identifier is the
@@ -22,7 +21,7 @@ impl Extension for Eui64 {
         &[]
     }
     fn parse(&mut self, _: &mut Args<'_>) -> Result<(), String> {
-        unreachable_option()
+        bad_id()
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // ip6t_eui64.c: .hooks = PRE_ROUTING | LOCAL_IN | FORWARD.

@@ -2,9 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{excl, mint, uint, write_inv, write_range};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, range, uint, write_inv, write_range};
 
 /// `-m frag`: IPv6 fragment header fields (`struct ip6t_frag`).
 ///
@@ -67,7 +66,7 @@ impl Extension for Frag {
         match args.id {
             O_ID => {
                 let s = args.required("frag", "fragid")?;
-                let (lo, hi, _) = mint("frag", "fragid", s, 0, u32::MAX.into())?;
+                let (lo, hi, _) = range("frag", "fragid", s, 0, u32::MAX.into())?;
                 self.ids = (lo as u32, hi as u32);
                 if args.invert {
                     self.ids_inv = true;
@@ -82,12 +81,12 @@ impl Extension for Frag {
             O_FIRST => self.first = true,
             O_MORE => self.more = true,
             O_LAST => self.last = true,
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        excl(seen, O_MORE, O_LAST, "frag", "fragmore", "fraglast")
+        exclusive("frag", seen, (O_MORE, "fragmore"), (O_LAST, "fraglast"))
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libip6t_frag.c frag_save

@@ -10,9 +10,10 @@
 use core::fmt;
 
 use super::limit::{rate_unit_secs, HZ};
-use super::tcp::unreachable_option;
-use super::xtopt::{atoll, excl, mandatory, parse_plen, parse_u32, truncate_c};
-use crate::model::ext::{strtoul_prefix, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{
+    atoll, bad_id, exclusive, mandatory, parse_plen, strtoumax, truncate_c, uint,
+};
 use crate::model::Family;
 
 /// `XT_HASHLIMIT_SCALE_v2`: `avg` is in 1/1000000 s (revisions 2 and 3).
@@ -304,7 +305,7 @@ fn parse_mode(arg: &str) -> Result<u32, String> {
 fn parse_burst(s: &str) -> Result<u64, String> {
     let err =
         || format!("bad value for option \"--hashlimit-burst\", or out of range (1-{BURST_MAX}).");
-    let (v, rest) = strtoul_prefix(s)
+    let (v, rest) = strtoumax(s)
         .filter(|(v, r)| r.len() != s.len() && *v >= 1)
         .ok_or_else(err)?;
     if rest.is_empty() && v > BURST_MAX {
@@ -381,14 +382,36 @@ impl Extension for Hashlimit {
                 }
                 self.name = truncate_c(args.raw.unwrap_or(b""), NAME_SIZE);
             }
-            HSIZE => self.size = parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-size")?,
-            HMAX => self.max = parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-max")?,
+            HSIZE => {
+                self.size = uint(
+                    "hashlimit",
+                    "hashlimit-htable-size",
+                    arg,
+                    0,
+                    u32::MAX.into(),
+                )? as u32
+            }
+            HMAX => {
+                self.max =
+                    uint("hashlimit", "hashlimit-htable-max", arg, 0, u32::MAX.into())? as u32
+            }
             GCINT => {
-                self.gc_interval =
-                    parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-gcinterval")?
+                self.gc_interval = uint(
+                    "hashlimit",
+                    "hashlimit-htable-gcinterval",
+                    arg,
+                    0,
+                    u32::MAX.into(),
+                )? as u32
             }
             EXPIRE => {
-                self.expire = parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-expire")?
+                self.expire = uint(
+                    "hashlimit",
+                    "hashlimit-htable-expire",
+                    arg,
+                    0,
+                    u32::MAX.into(),
+                )? as u32
             }
             RATEMATCH => self.mode |= mode::RATE_MATCH,
             INTERVAL => {
@@ -398,7 +421,7 @@ impl Extension for Hashlimit {
                 }
                 self.interval = r as u32;
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -458,15 +481,13 @@ impl Extension for Hashlimit {
         // The unit is parser state (`hashlimit_mt_udata`), not kernel data:
         // clear it so that equal kernel data compares equal (`-D`, `-C`).
         self.mult = 0;
-        excl(
-            seen,
-            UPTO,
-            ABOVE,
+        exclusive(
             "hashlimit",
-            "hashlimit-upto",
-            "hashlimit-above",
+            seen,
+            (UPTO, "hashlimit-upto"),
+            (ABOVE, "hashlimit-above"),
         )?;
-        mandatory(seen, NAME, "hashlimit", "hashlimit-name")
+        mandatory("hashlimit", seen, &[(NAME, "hashlimit-name")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_hashlimit.c hashlimit_mt_check_common (revision 3); the table

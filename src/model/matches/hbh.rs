@@ -4,9 +4,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{uint, write_inv};
 use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoumax, uint, write_inv};
 
 /// Most options `--hbh-opts` / `--dst-opts` take (`IP6T_OPTS_OPTSNR`).
 pub const OPTS_NR: usize = 16;
@@ -68,7 +67,7 @@ fn opts_num(ext: &str, s: &str, what: &str) -> Result<u64, String> {
         Some(r) => (true, r),
         None => (false, t),
     };
-    let Some((v, rest)) = crate::model::ext::strtoul_prefix(t) else {
+    let Some((v, rest)) = strtoumax(t) else {
         return Err(format!("{ext}: no valid digits in {what} `{s}'"));
     };
     if v == u64::MAX {
@@ -141,7 +140,7 @@ impl<const DST: bool> Extension for ExtHdrOpts<DST> {
                 self.hdrlen = Some((v as u32, args.invert));
             }
             1 => self.opts = Some(parse_opts(ext, args.required(ext, opt)?)?),
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }

@@ -3,9 +3,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{mandatory, save_string, truncate_c};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, save_string, truncate_c};
 
 /// `-m helper [!] --helper NAME`: the name of the conntrack helper of the
 /// packet's master connection (a name prefix match in the kernel:
@@ -31,7 +30,7 @@ impl Extension for Helper {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         // struct xt_helper_info: char name[30].
         self.name = truncate_c(args.raw.unwrap_or(b""), 30);
@@ -39,7 +38,7 @@ impl Extension for Helper {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory(seen, 0, "helper", "helper")
+        mandatory("helper", seen, &[(0, "helper")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {

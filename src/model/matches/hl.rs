@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
 use super::ttl::{finish_hl, parse_hl, HlMode, O_EQ, O_GT, O_LT};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::bad_id;
 
 /// `-m hl`: compares the IPv6 hop limit (`struct ip6t_hl_info`).
 ///
@@ -32,7 +32,7 @@ impl Extension for Hl {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id > O_GT {
-            return unreachable_option();
+            return bad_id();
         }
         (self.mode, self.hop_limit) = parse_hl("hl", &OPTS, args.id, args.invert, args)?;
         Ok(())

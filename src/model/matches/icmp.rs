@@ -5,9 +5,8 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::mand;
-use crate::model::ext::{strtoul_prefix, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, require_proto, strtoumax};
 
 /// One named ICMP type: name, type, code range.
 type IcmpName = (&'static str, u8, u8, u8);
@@ -95,10 +94,10 @@ pub const ICMPV6_NAMES: &[IcmpName] = &[
 /// `parse_range` of libxt_icmp.h: `N` or `N:M`, each 0..=255; returns the
 /// range and the unparsed rest.
 fn parse_range(s: &str) -> Option<((u8, u8), &str)> {
-    let (a, rest) = strtoul_prefix(s).filter(|(v, _)| *v <= 255)?;
+    let (a, rest) = strtoumax(s).filter(|(v, _)| *v <= 255)?;
     match rest.strip_prefix(':') {
         Some(r) => {
-            let (b, rest) = strtoul_prefix(r).filter(|(v, _)| *v <= 255)?;
+            let (b, rest) = strtoumax(r).filter(|(v, _)| *v <= 255)?;
             Some(((a as u8, b as u8), rest))
         }
         None => Some(((a as u8, a as u8), rest)),
@@ -185,7 +184,7 @@ impl Extension for Icmp {
     const OPTIONS: &'static [OptSpec] = &ICMP_OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         let s = args.required("icmp", "icmp-type")?;
         let (t, lo, hi) = parse_icmp_type(ICMP_NAMES, "ICMP", s)?;
@@ -195,11 +194,11 @@ impl Extension for Icmp {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "icmp", "icmp-type")
+        mandatory("icmp", seen, &[(0, "icmp-type")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // ip_tables.c: icmp_mt_reg has .proto = IPPROTO_ICMP.
-        require_proto(ctx, 1, "icmp")
+        require_proto(ctx, 1, "icmp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libipt_icmp.c icmp_save
@@ -250,7 +249,7 @@ impl Extension for Icmp6 {
     const OPTIONS: &'static [OptSpec] = &ICMP6_OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         let s = args.required("icmp6", "icmpv6-type")?;
         let (t, lo, hi) = parse_icmp_type(ICMPV6_NAMES, "ICMPv6", s)?;
@@ -260,11 +259,11 @@ impl Extension for Icmp6 {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "icmp6", "icmpv6-type")
+        mandatory("icmp6", seen, &[(0, "icmpv6-type")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // ip6_tables.c: icmp6_matchstruct has .proto = IPPROTO_ICMPV6.
-        require_proto(ctx, 58, "icmp6")
+        require_proto(ctx, 58, "icmp6 match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libip6t_icmp6.c icmp6_save

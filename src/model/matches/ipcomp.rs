@@ -3,9 +3,8 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtnum::{bang, parse_range};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, range, require_proto, write_inv};
 
 /// `-m ipcomp [!] --ipcompspi SPI[:SPI] [--compres]`.
 ///
@@ -45,23 +44,23 @@ impl Extension for Ipcomp {
             0 => {
                 // XTTYPE_UINT32RC
                 let s = args.required("ipcomp", "ipcompspi")?;
-                let (lo, hi, _) = parse_range("ipcomp", "ipcompspi", s, 0, u32::MAX.into())?;
+                let (lo, hi, _) = range("ipcomp", "ipcompspi", s, 0, u32::MAX.into())?;
                 self.spis = (lo as u32, hi as u32);
                 self.invert = args.invert;
             }
             1 => self.hdrres = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_ipcomp.c comp_mt_reg: .proto = IPPROTO_COMP.
-        require_proto(ctx, 108, "ipcomp")
+        require_proto(ctx, 108, "ipcomp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_ipcomp.c comp_save
         if self.spis != (0, u32::MAX) || self.invert {
-            bang(f, self.invert)?;
+            write_inv(f, self.invert)?;
             if self.spis.0 != self.spis.1 {
                 write!(f, " --ipcompspi {}:{}", self.spis.0, self.spis.1)?;
             } else {

@@ -4,9 +4,8 @@
 use core::fmt;
 
 use super::conntrack::Inv;
-use super::tcp::unreachable_option;
-use super::xtopt::write_addr;
 use crate::model::ext::{Args, Blank, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, write_addr};
 use crate::model::text::addr::{numeric_to_ipaddr, parse_ipv6};
 use crate::model::Family;
 
@@ -112,7 +111,7 @@ impl Extension for Iprange {
                     invert: args.invert,
                 })
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::names::PROTOCOLS;
+use crate::model::opt::bad_id;
 
 /// `chain_protos` of libip6t_ipv6header.c (names and numbers it accepts).
 const CHAIN_PROTOS: [(&str, u8); 18] = [
@@ -122,15 +122,15 @@ impl Extension for Ipv6Header {
                 }
             }
             O_SOFT => self.soft = true,
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        super::xtargs::mand(seen, O_HEADER, "ipv6header", "header")
+        crate::model::opt::mandatory("ipv6header", seen, &[(O_HEADER, "header")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        super::xtargs::write_inv(f, self.invert)?;
+        crate::model::opt::write_inv(f, self.invert)?;
         f.write_str(" --header ")?;
         let mut first = true;
         for (p, bit) in HEADER_FLAGS {

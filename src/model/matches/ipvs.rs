@@ -8,9 +8,8 @@ use core::fmt;
 use std::net::Ipv4Addr;
 
 use super::ports::service_port;
-use super::tcp::unreachable_option;
-use super::xtnum::bang;
 use crate::model::ext::{prefix_mask, Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoui, write_inv};
 use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 use crate::model::text::parse_protocol;
 use crate::model::Family;
@@ -91,7 +90,7 @@ pub(crate) fn parse_hostmask(
     let mask = match mask {
         None => prefix_mask(bits),
         Some(m) => {
-            if let Some(p) = super::xtnum::strtoul_full(m, 0, u64::from(bits)) {
+            if let Some(p) = strtoui(m, 0, u64::from(bits)) {
                 prefix_mask(p as u8)
             } else {
                 let full = match family {
@@ -245,7 +244,7 @@ impl Extension for Ipvs {
                     return Err(bad("vmethod", s));
                 });
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         self.bitmask |= 1 << args.id;
         if args.invert {
@@ -271,15 +270,15 @@ impl Extension for Ipvs {
         let on = |id: u8| self.bitmask & (1 << id) != 0;
         let inv = |id: u8| self.invert & (1 << id) != 0;
         if self.bitmask == 1 {
-            bang(f, inv(IPVS))?;
+            write_inv(f, inv(IPVS))?;
             f.write_str(" --ipvs")?;
         }
         if on(VPROTO) {
-            bang(f, inv(VPROTO))?;
+            write_inv(f, inv(VPROTO))?;
             write!(f, " --vproto {}", self.l4proto)?;
         }
         if on(VADDR) {
-            bang(f, inv(VADDR))?;
+            write_inv(f, inv(VADDR))?;
             f.write_str(" --vaddr ")?;
             let h = self.vaddr.unwrap_or(HostMask {
                 addr: [0; 16],
@@ -288,7 +287,7 @@ impl Extension for Ipvs {
             write_hostmask(f, &h, self.family.unwrap_or(Family::Ipv4))?;
         }
         if on(VPORT) {
-            bang(f, inv(VPORT))?;
+            write_inv(f, inv(VPORT))?;
             write!(f, " --vport {}", self.vport)?;
         }
         if on(VDIR) {
@@ -299,7 +298,7 @@ impl Extension for Ipvs {
             })?;
         }
         if on(VMETHOD) {
-            bang(f, inv(VMETHOD))?;
+            write_inv(f, inv(VMETHOD))?;
             f.write_str(match self.method {
                 Some(Method::Gate) => " --vmethod GATE",
                 Some(Method::Ipip) => " --vmethod IPIP",
@@ -308,7 +307,7 @@ impl Extension for Ipvs {
             })?;
         }
         if on(VPORTCTL) {
-            bang(f, inv(VPORTCTL))?;
+            write_inv(f, inv(VPORTCTL))?;
             write!(f, " --vportctl {}", self.vportctl)?;
         }
         Ok(())

@@ -2,9 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{mand, mint, write_inv, write_range};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, range, write_inv, write_range};
 
 /// `-m length`: inclusive range of the packet length (`struct xt_length_info`;
 /// the kernel compares the IPv4 total length, or for IPv6 the payload length
@@ -31,10 +30,10 @@ impl Extension for Length {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         // XTTYPE_UINT16RC
-        let (lo, hi, _) = mint(
+        let (lo, hi, _) = range(
             "length",
             "length",
             args.required("length", "length")?,
@@ -47,7 +46,7 @@ impl Extension for Length {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "length", "length")
+        mandatory("length", seen, &[(0, "length")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;

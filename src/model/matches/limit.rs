@@ -6,9 +6,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{atoll, is_prefix_nocase, parse_u32};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{atoll, bad_id, is_prefix_nocase, uint};
 
 /// `XT_LIMIT_SCALE`: `avg` is in 1/10000 s.
 pub const LIMIT_SCALE: u32 = 10000;
@@ -131,8 +130,8 @@ impl Extension for Limit {
         let arg = args.optarg.unwrap_or("");
         match args.id {
             0 => self.avg = Limit::parse_rate(arg)?,
-            1 => self.burst = parse_u32(arg, 0, 10000, "limit", "limit-burst")?,
-            _ => unreachable_option()?,
+            1 => self.burst = uint("limit", "limit-burst", arg, 0, 10000)? as u32,
+            _ => bad_id()?,
         }
         if args.invert {
             return Err("limit does not support args.invert".into());

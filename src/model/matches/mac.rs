@@ -2,9 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{mand, require_hooks, write_inv};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, require_hooks, write_inv};
 use crate::model::Hook;
 
 /// `xtopt_parse_ethermac` (libxtables/xtoptions.c): six `strtoul(.., 16)`
@@ -65,14 +64,14 @@ impl Extension for Mac {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         self.src = parse_mac(args.required("mac", "mac-source")?)?;
         self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "mac", "mac-source")
+        mandatory("mac", seen, &[(0, "mac-source")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_mac.c: mac_mt_reg .hooks = PRE_ROUTING | LOCAL_IN | FORWARD.

@@ -3,9 +3,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{mandatory, MarkMask};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, MarkMask};
 
 /// `-m mark [!] --mark VALUE[/MASK]`: `(skb->mark & mask) == value`.
 ///
@@ -38,14 +37,14 @@ impl Extension for Mark {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         self.mark = MarkMask::parse(args.optarg.unwrap_or(""), "mark", "mark")?;
         self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory(seen, 0, "mark", "mark")
+        mandatory("mark", seen, &[(0, "mark")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {

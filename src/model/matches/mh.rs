@@ -2,9 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::write_inv;
-use crate::model::ext::{strtoui, Args, CheckCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_proto, strtoui, write_inv};
 
 /// `mh_names` (libip6t_mh.c), aliases after each name.
 const MH_NAMES: [(&str, u8); 16] = [
@@ -74,7 +73,7 @@ impl Extension for Mh {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         // parse_mh_types
         let s = args.required("mh", "mh-type")?;
@@ -99,7 +98,7 @@ impl Extension for Mh {
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // ip6t_mh.c: mh_mt6_reg has .proto = IPPROTO_MH.
-        require_proto(ctx, 135, "mh")
+        require_proto(ctx, 135, "mh match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.types == (0, 0xff) && !self.invert {

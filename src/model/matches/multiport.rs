@@ -4,8 +4,8 @@
 use core::fmt;
 
 use super::ports::parse_port;
-use super::tcp::unreachable_option;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::bad_id;
 
 /// Which ports `-m multiport` compares.
 ///
@@ -137,7 +137,7 @@ impl Extension for Multiport {
             0 => MultiportDir::Source,
             1 => MultiportDir::Destination,
             2 => MultiportDir::Either,
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         };
         self.ports = parse_ports(args.optarg.unwrap_or(""), proto)?;
         if args.invert {

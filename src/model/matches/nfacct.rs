@@ -13,9 +13,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{mandatory, parse_string, save_string};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, put_string, save_string};
 
 /// `NFACCT_NAME_MAX`: size of the name buffer.
 pub const NAME_MAX: usize = 32;
@@ -62,10 +61,10 @@ impl Extension for Nfacct {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         let s = args.required_bytes("nfacct", "nfacct-name")?;
-        self.name = parse_string(s, 1, 0, NAME_MAX)?;
+        self.name = put_string(s, 1, 0, NAME_MAX)?;
         if s.contains(&b'\n') {
             return Err("Newlines not allowed in --nfacct-name".into());
         }

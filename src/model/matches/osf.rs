@@ -6,9 +6,8 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtnum::{bang, mandatory, parse_string, parse_uint};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, put_string, require_proto, uint, write_inv};
 use crate::model::Hook;
 
 /// `MAXGENRELEN`: size of the genre buffer.
@@ -43,18 +42,12 @@ impl Extension for Osf {
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {
-                self.genre = parse_string(args.required_bytes("osf", "genre")?, 0, 0, MAX_GENRE)?;
+                self.genre = put_string(args.required_bytes("osf", "genre")?, 0, 0, MAX_GENRE)?;
                 self.invert = args.invert;
             }
-            1 => {
-                self.ttl =
-                    Some(parse_uint("osf", "ttl", args.required("osf", "ttl")?, 0, 2)? as u32)
-            }
-            2 => {
-                self.log =
-                    Some(parse_uint("osf", "log", args.required("osf", "log")?, 0, 2)? as u32)
-            }
-            _ => unreachable_option()?,
+            1 => self.ttl = Some(uint("osf", "ttl", args.required("osf", "ttl")?, 0, 2)? as u32),
+            2 => self.log = Some(uint("osf", "log", args.required("osf", "log")?, 0, 2)? as u32),
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -64,7 +57,7 @@ impl Extension for Osf {
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_osf.c xt_osf_match: .proto = IPPROTO_TCP, .hooks =
         // PRE_ROUTING | LOCAL_IN | FORWARD.
-        require_proto(ctx, 6, "osf")?;
+        require_proto(ctx, 6, "osf match")?;
         let allowed = Hook::PreRouting.bit() | Hook::LocalIn.bit() | Hook::Forward.bit();
         if ctx.hooks & !allowed != 0 {
             return Err(format!(
@@ -75,7 +68,7 @@ impl Extension for Osf {
         Ok(())
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         f.write_str(" --genre ")?;
         f.write_bytes(&self.genre);
         if let Some(t) = self.ttl {

@@ -7,8 +7,8 @@
 use core::fmt;
 
 use super::conntrack::Inv;
-use super::tcp::unreachable_option;
-use crate::model::ext::{strtoul_prefix, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoumax};
 use crate::model::Hook;
 
 /// `-m owner`: tests on the socket of a locally generated packet.
@@ -50,7 +50,7 @@ fn parse_id_range(s: &str, opt: &str, what: &str) -> Result<(u32, u32), String> 
     }
     let bad = || format!("owner: Bad value for \"{opt}\" option: \"{s}\"");
     let max = u32::MAX as u64 - 1;
-    let (from, rest) = strtoul_prefix(s)
+    let (from, rest) = strtoumax(s)
         .filter(|(v, r)| r.len() != s.len() && *v <= max)
         .ok_or_else(|| {
             if s.bytes()
@@ -65,7 +65,7 @@ fn parse_id_range(s: &str, opt: &str, what: &str) -> Result<(u32, u32), String> 
     let mut to = from;
     let mut rest = rest;
     if let Some(r) = rest.strip_prefix(['-', ':']) {
-        let (v, r2) = strtoul_prefix(r)
+        let (v, r2) = strtoumax(r)
             .filter(|(v, r2)| r2.len() != r.len() && *v <= max)
             .ok_or_else(bad)?;
         to = v;
@@ -101,7 +101,7 @@ impl Extension for Owner {
                 }
                 self.suppl_groups = true;
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, Iface, OptSpec};
+use crate::model::opt::bad_id;
 use crate::model::Hook;
 
 /// `-m physdev`. Each test is `None` when not given, else `Some(invert)`
@@ -53,7 +53,7 @@ impl Extension for Physdev {
             IS_IN => self.is_in = Some(args.invert),
             IS_OUT => self.is_out = Some(args.invert),
             BRIDGED => self.is_bridged = Some(args.invert),
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

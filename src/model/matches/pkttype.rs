@@ -2,9 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{mand, write_inv};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, write_inv};
 
 /// An skb packet type (`PACKET_*`, include/uapi/linux/if_packet.h) as
 /// `--pkt-type` names it.
@@ -75,7 +74,7 @@ impl Extension for PktType {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         let s = args.required("pkttype", "pkt-type")?;
         self.pkttype = TYPES
@@ -87,7 +86,7 @@ impl Extension for PktType {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "pkttype", "pkt-type")
+        mandatory("pkttype", seen, &[(0, "pkt-type")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;

@@ -9,10 +9,9 @@
 use core::fmt;
 
 use super::ipvs::{parse_hostmask, write_hostmask, HostMask};
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, parse_uint};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::PROTOCOLS;
+use crate::model::opt::{bad_id, uint, write_inv};
 use crate::model::text::parse_protocol;
 use crate::model::{Family, Hook};
 
@@ -157,7 +156,7 @@ impl Extension for Policy {
             STRICT => self.strict = true,
             REQID | SPI => {
                 let name = if args.id == REQID { "reqid" } else { "spi" };
-                let v = parse_uint(
+                let v = uint(
                     "policy",
                     name,
                     args.required("policy", name)?,
@@ -226,7 +225,7 @@ impl Extension for Policy {
                 }
                 self.elems.push(Elem::default());
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -298,22 +297,22 @@ impl Extension for Policy {
         let family = self.family.unwrap_or(Family::Ipv4);
         for (i, e) in self.elems.iter().enumerate() {
             if let Some((v, inv)) = e.reqid {
-                bang(f, inv)?;
+                write_inv(f, inv)?;
                 write!(f, " --reqid {v}")?;
             }
             if let Some((v, inv)) = e.spi {
-                bang(f, inv)?;
+                write_inv(f, inv)?;
                 write!(f, " --spi {v:#x}")?;
             }
             if let Some((p, inv)) = e.proto {
-                bang(f, inv)?;
+                write_inv(f, inv)?;
                 match PROTOCOLS.iter().find(|(_, n, _)| *n == p) {
                     Some((name, _, _)) => write!(f, " --proto {name}")?,
                     None => write!(f, " --proto {p}")?,
                 }
             }
             if let Some((m, inv)) = e.mode {
-                bang(f, inv)?;
+                write_inv(f, inv)?;
                 f.write_str(match m {
                     Mode::Transport => " --mode transport",
                     Mode::Tunnel => " --mode tunnel",
@@ -321,7 +320,7 @@ impl Extension for Policy {
             }
             for (a, name) in [(&e.daddr, "tunnel-dst"), (&e.saddr, "tunnel-src")] {
                 if let Some((h, inv)) = a {
-                    bang(f, *inv)?;
+                    write_inv(f, *inv)?;
                     write!(f, " --{name} ")?;
                     write_hostmask(f, h, family)?;
                 }

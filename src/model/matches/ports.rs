@@ -1,7 +1,7 @@
 //! Port and port-range helpers shared by `tcp`, `udp`, `multiport`, ...
 
-use crate::model::ext::strtoui;
 use crate::model::names::SERVICES;
+use crate::model::opt::strtoui;
 
 /// `getservbyname(name, proto)`.
 pub fn service_port(name: &str, proto: &str) -> Option<u16> {

@@ -3,9 +3,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, mandatory, parse_uint};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, uint, write_inv};
 
 /// `-m quota [!] --quota BYTES`.
 ///
@@ -27,10 +26,10 @@ impl Extension for Quota {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         // XTTYPE_UINT64, XTOPT_MAND | XTOPT_INVERT.
-        self.quota = parse_uint(
+        self.quota = uint(
             "quota",
             "quota",
             args.required("quota", "quota")?,
@@ -44,7 +43,7 @@ impl Extension for Quota {
         mandatory("quota", seen, &[(0, "quota")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         write!(f, " --quota {}", self.quota)
     }
 }

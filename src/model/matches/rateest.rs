@@ -16,9 +16,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::strtoul_full;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoui};
 
 /// Comparison (`XT_RATEEST_MATCH_EQ/LT/GT`).
 ///
@@ -259,7 +258,7 @@ impl Extension for Rateest {
         let name = |a: &Args<'_>| -> Result<crate::model::ByteStr, String> {
             let s = a.required_bytes("rateest", "rateest")?;
             // strncpy into char[IFNAMSIZ] leaving the last byte 0.
-            Ok(super::xtopt::cut_c(s, 15).into())
+            Ok(crate::model::opt::cut_c(s, 15).into())
         };
         match args.id {
             R1 => {
@@ -289,7 +288,7 @@ impl Extension for Rateest {
             PPS1 | PPS2 => {
                 self.pps = true;
                 if let Some(w) = args.next_word() {
-                    let r = strtoul_full(&w, 0, u32::MAX.into())
+                    let r = strtoui(&w, 0, u32::MAX.into())
                         .ok_or_else(|| format!("rateest: could not parse pps `{w}'"))?
                         as u32;
                     if args.id == PPS1 {
@@ -310,7 +309,7 @@ impl Extension for Rateest {
                     self.invert = true;
                 }
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

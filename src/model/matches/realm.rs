@@ -6,9 +6,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, mandatory, strtoumax};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
 use crate::model::Hook;
 
 /// `/etc/iproute2/rt_realms` as iproute2 ships it (the file iptables reads
@@ -101,7 +100,7 @@ impl Extension for Realm {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         let (v, m) = parse_val_mask(
             "realm",
@@ -129,7 +128,7 @@ impl Extension for Realm {
         Ok(())
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         f.write_str(" --realm")?;
         save_val_mask(f, self.id, self.mask, REALM_NAMES)
     }

@@ -3,9 +3,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{fcheck, parse_host, parse_u32, truncate_c, write_addr, FcheckEntry};
 use crate::model::ext::{prefix_mask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, parse_host, truncate_c, uint, write_addr, Constraint};
 use crate::model::Family;
 
 /// The list operation of `-m recent`.
@@ -121,19 +120,19 @@ const OPTS: [OptSpec; 12] = [
 ];
 
 const ANY_OP: u64 = 0b1111;
-static FCHECK: [FcheckEntry; 12] = [
-    (SET, "set", ANY_OP, 0),
-    (RCHECK, "rcheck", ANY_OP, 0),
-    (UPDATE, "update", ANY_OP, 0),
-    (REMOVE, "remove", ANY_OP, 0),
-    (SECONDS, "seconds", 0, 0),
-    (REAP, "reap", 0, 1 << SECONDS),
-    (HITCOUNT, "hitcount", 0, 0),
-    (RTTL, "rttl", 1 << SET | 1 << REMOVE, 0),
-    (NAME, "name", 0, 0),
-    (RSOURCE, "rsource", 0, 0),
-    (RDEST, "rdest", 0, 0),
-    (MASK, "mask", 0, 0),
+static FCHECK: [Constraint; 12] = [
+    (SET, "set", ANY_OP, 0, false),
+    (RCHECK, "rcheck", ANY_OP, 0, false),
+    (UPDATE, "update", ANY_OP, 0, false),
+    (REMOVE, "remove", ANY_OP, 0, false),
+    (SECONDS, "seconds", 0, 0, false),
+    (REAP, "reap", 0, 1 << SECONDS, false),
+    (HITCOUNT, "hitcount", 0, 0, false),
+    (RTTL, "rttl", 1 << SET | 1 << REMOVE, 0, false),
+    (NAME, "name", 0, 0, false),
+    (RSOURCE, "rsource", 0, 0, false),
+    (RDEST, "rdest", 0, 0, false),
+    (MASK, "mask", 0, 0, false),
 ];
 
 impl Blank for Recent {
@@ -157,15 +156,17 @@ impl Extension for Recent {
             RCHECK => op(RecentOp::Rcheck),
             UPDATE => op(RecentOp::Update),
             REMOVE => op(RecentOp::Remove),
-            SECONDS => self.seconds = parse_u32(arg, 1, u32::MAX, "recent", "seconds")?,
+            SECONDS => self.seconds = uint("recent", "seconds", arg, 1, u32::MAX.into())? as u32,
             REAP => self.reap = true,
-            HITCOUNT => self.hit_count = parse_u32(arg, 0, u32::MAX, "recent", "hitcount")?,
+            HITCOUNT => {
+                self.hit_count = uint("recent", "hitcount", arg, 0, u32::MAX.into())? as u32
+            }
             RTTL => self.rttl = true,
             NAME => self.name = truncate_c(args.raw.unwrap_or(b""), RECENT_NAME_LEN),
             RSOURCE => self.rdest = false,
             RDEST => self.rdest = true,
             MASK => self.mask = parse_host(arg, args.ctx.family)?,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

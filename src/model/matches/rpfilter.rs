@@ -7,8 +7,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::bad_id;
 use crate::model::{Hook, TableKind};
 
 /// `-m rpfilter [--loose] [--validmark] [--accept-local] [--invert]`.
@@ -44,7 +44,7 @@ impl Extension for Rpfilter {
             1 => self.validmark = true,
             2 => self.accept_local = true,
             3 => self.invert = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

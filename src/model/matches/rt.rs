@@ -3,9 +3,8 @@
 use core::fmt;
 use std::net::Ipv6Addr;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{mint, uint, write_inv, write_range};
 use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{bad_id, range, uint, write_inv, write_range};
 use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 
 /// Most addresses `--rt-0-addrs` takes (`IP6T_RT_HOPS`).
@@ -86,7 +85,7 @@ impl Extension for Rt {
             }
             O_SEGSLEFT => {
                 let s = args.required("rt", "rt-segsleft")?;
-                let (lo, hi, _) = mint("rt", "rt-segsleft", s, 0, u32::MAX.into())?;
+                let (lo, hi, _) = range("rt", "rt-segsleft", s, 0, u32::MAX.into())?;
                 self.segsleft = (lo as u32, hi as u32);
                 if args.invert {
                     self.segsleft_inv = true;
@@ -126,7 +125,7 @@ impl Extension for Rt {
                 }
                 self.not_strict = true;
             }
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }

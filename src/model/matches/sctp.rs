@@ -3,9 +3,8 @@
 use core::fmt;
 
 use super::ports::parse_port;
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::write_inv;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_proto, write_inv};
 
 /// `sctp_chunk_names` (libxt_sctp.c): name, chunk type, flag letters
 /// (bit 7 first).
@@ -282,13 +281,13 @@ impl Extension for Sctp {
                 let list = args.next_word().ok_or("--chunk-types requires two args")?;
                 self.chunks = Some(parse_chunks(m, &list, args.invert)?);
             }
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_sctp.c: sctp_mt_reg has .proto = IPPROTO_SCTP.
-        require_proto(ctx, 132, "sctp")
+        require_proto(ctx, 132, "sctp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         save_ports(f, "sport", self.sports)?;

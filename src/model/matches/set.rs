@@ -10,9 +10,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::strtoui_end;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoui_end};
 
 /// `IPSET_MAXNAMELEN`.
 pub const IPSET_MAXNAMELEN: usize = 32;
@@ -93,7 +92,7 @@ const OPTS: [OptSpec; 11] = [
 ];
 
 fn parse_counter(s: &str) -> Result<u64, String> {
-    match strtoui_end(s, u64::MAX) {
+    match strtoui_end(s, 0, u64::MAX) {
         Some((v, "")) => Ok(v),
         _ => Err(format!("Cannot parse {s} as a counter value")),
     }
@@ -195,7 +194,7 @@ impl Extension for Set {
                     crate::model::bytestr::Escaped(name)
                 ));
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

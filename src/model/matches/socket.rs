@@ -7,8 +7,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::bad_id;
 use crate::model::Hook;
 
 /// `-m socket [--transparent] [--nowildcard] [--restore-skmark]`.
@@ -40,7 +40,7 @@ impl Extension for Socket {
             0 => self.transparent = true,
             1 => self.nowildcard = true,
             2 => self.restore_skmark = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

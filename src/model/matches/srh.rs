@@ -4,9 +4,8 @@
 use core::fmt;
 use std::net::Ipv6Addr;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{uint, write_inv};
-use crate::model::ext::{prefix_mask, strtoui, Args, Extension, OptSpec};
+use crate::model::ext::{prefix_mask, Args, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoui, uint, write_inv};
 use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 
 /// A one-byte SRH field with its `-eq`/`-gt`/`-lt` tests. The kernel keeps
@@ -166,7 +165,7 @@ impl Extension for Srh {
             11 => self.psid = Some(parse_sid(s, args.invert)?),
             12 => self.nsid = Some(parse_sid(s, args.invert)?),
             13 => self.lsid = Some(parse_sid(s, args.invert)?),
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }

@@ -6,9 +6,8 @@
 use core::fmt;
 
 use super::conntrack::CtStates;
-use super::tcp::unreachable_option;
-use super::xtopt::{is_prefix_nocase, mandatory};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, is_prefix_nocase, mandatory};
 
 /// `-m state [!] --state LIST`.
 ///
@@ -66,14 +65,14 @@ impl Extension for State {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         self.states = parse_states(args.optarg.unwrap_or(""))?;
         self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory(seen, 0, "state", "state")
+        mandatory("state", seen, &[(0, "state")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {

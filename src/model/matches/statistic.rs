@@ -4,9 +4,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{fcheck, mandatory, parse_u32, strtod, FcheckEntry};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, mandatory, strtod, uint, Constraint};
 
 /// The statistic mode with its parameters, as the kernel stores them.
 ///
@@ -65,11 +64,17 @@ const OPTS: [OptSpec; 4] = [
     OptSpec::arg("packet", PACKET),
 ];
 
-static FCHECK: [FcheckEntry; 4] = [
-    (MODE, "mode", 0, 0),
-    (PROBABILITY, "probability", 1 << EVERY | 1 << PACKET, 0),
-    (EVERY, "every", 1 << PROBABILITY, 1 << PACKET),
-    (PACKET, "packet", 1 << PROBABILITY, 1 << EVERY),
+static FCHECK: [Constraint; 4] = [
+    (MODE, "mode", 0, 0, false),
+    (
+        PROBABILITY,
+        "probability",
+        1 << EVERY | 1 << PACKET,
+        0,
+        false,
+    ),
+    (EVERY, "every", 1 << PROBABILITY, 1 << PACKET, false),
+    (PACKET, "packet", 1 << PROBABILITY, 1 << EVERY, false),
 ];
 
 impl Default for Statistic {
@@ -113,11 +118,11 @@ impl Extension for Statistic {
                 every = prob;
             }
             EVERY => {
-                every = parse_u32(arg, 1, u32::MAX, "statistic", "every")? - 1;
+                every = uint("statistic", "every", arg, 1, u32::MAX.into())? as u32 - 1;
                 prob = every;
             }
-            PACKET => packet = parse_u32(arg, 0, u32::MAX, "statistic", "packet")?,
-            _ => unreachable_option()?,
+            PACKET => packet = uint("statistic", "packet", arg, 0, u32::MAX.into())? as u32,
+            _ => bad_id()?,
         }
         self.mode = if nth {
             StatisticMode::Nth {
@@ -151,7 +156,7 @@ impl Extension for Statistic {
             _ => {}
         }
         fcheck("statistic", seen, &FCHECK)?;
-        mandatory(seen, MODE, "statistic", "mode")
+        mandatory("statistic", seen, &[(MODE, "mode")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         let inv = if self.invert { " !" } else { "" };

@@ -4,9 +4,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, exclusive, mandatory, parse_uint};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, mandatory, uint, write_inv};
 
 /// `XT_STRING_MAX_PATTERN_SIZE`.
 pub const MAX_PATTERN: usize = 128;
@@ -211,8 +210,7 @@ impl Extension for StringMatch {
         match args.id {
             FROM | TO => {
                 let name = if args.id == FROM { "from" } else { "to" };
-                let v =
-                    parse_uint("string", name, args.required("string", name)?, 0, 0xffff)? as u16;
+                let v = uint("string", name, args.required("string", name)?, 0, 0xffff)? as u16;
                 if args.id == FROM {
                     self.from = v;
                 } else {
@@ -222,7 +220,7 @@ impl Extension for StringMatch {
             ALGO => {
                 let s = args.required_bytes("string", "algo")?;
                 // XTTYPE_STRING into char algo[16]: silently truncated.
-                let s = super::xtopt::cut_c(s, 15);
+                let s = crate::model::opt::cut_c(s, 15);
                 // The kernel's textsearch_find (lib/textsearch.c) knows the
                 // loaded algorithms only; an unknown name fails checkentry.
                 self.algo = Some(match s {
@@ -253,7 +251,7 @@ impl Extension for StringMatch {
                 self.invert = args.invert;
             }
             ICASE => self.icase = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -281,7 +279,7 @@ impl Extension for StringMatch {
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_string.c string_save
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         if is_hex_string(&self.pattern) {
             f.write_str(" --hex-string \"|")?;
             for b in &self.pattern {

@@ -3,7 +3,8 @@
 use core::fmt;
 
 use super::ports::{parse_port_range, save_range};
-use crate::model::ext::{strtoui, Args, CheckCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::strtoui;
 
 /// `-m tcp`: ports, flags and option presence.
 ///
@@ -157,14 +158,14 @@ impl Extension for Tcp {
                     strtoui(s, 1, 255).ok_or_else(|| format!("Bad TCP option \"{s}\""))? as u8;
                 self.option_inv = args.invert;
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_tcpudp.c: the match is registered with .proto = IPPROTO_TCP, so
         // xt_check_match requires `-p tcp` without `!`.
-        require_proto(ctx, 6, "tcp")
+        require_proto(ctx, 6, "tcp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         save_range(f, "sport", self.sports, self.sports_inv)?;
@@ -189,7 +190,7 @@ impl Extension for Tcp {
 }
 
 /// The error for an option id an extension does not declare (a bug in its table).
-pub(crate) fn unreachable_option() -> Result<(), String> {
+pub(crate) fn bad_id() -> Result<(), String> {
     Err("internal error: unknown option id".into())
 }
 

@@ -2,9 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::{mand, mint, write_inv, write_range};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, range, require_proto, write_inv, write_range};
 
 /// `-m tcpmss`: inclusive range of the TCP MSS option value
 /// (`struct xt_tcpmss_match_info`).
@@ -29,21 +28,21 @@ impl Extension for TcpMss {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         // XTTYPE_UINT16RC (tcpmss_parse)
-        let (lo, hi, _) = mint("tcpmss", "mss", args.required("tcpmss", "mss")?, 0, 0xffff)?;
+        let (lo, hi, _) = range("tcpmss", "mss", args.required("tcpmss", "mss")?, 0, 0xffff)?;
         self.mss_min = lo as u16;
         self.mss_max = hi as u16;
         self.invert = args.invert;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "tcpmss", "mss")
+        mandatory("tcpmss", seen, &[(0, "mss")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_tcpmss.c: tcpmss_mt_reg has .proto = IPPROTO_TCP.
-        require_proto(ctx, 6, "tcpmss")
+        require_proto(ctx, 6, "tcpmss match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;

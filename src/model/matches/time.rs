@@ -7,9 +7,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::exclusive;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive};
 
 /// `XT_TIME_MAX_DAYTIME`: 23:59:59 in seconds.
 pub const MAX_DAYTIME: u32 = 24 * 60 * 60 - 1;
@@ -308,7 +307,7 @@ impl Extension for Time {
                     self.weekdays ^= ALL_WEEKDAYS;
                 }
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }

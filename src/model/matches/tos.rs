@@ -3,9 +3,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{mand, write_inv};
-use crate::model::ext::{strtoul_prefix, Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
 
 /// `tos_symbol_names` (libxtables/xtoptions.c).
 const TOS_NAMES: [(&str, u8); 5] = [
@@ -20,13 +19,13 @@ const TOS_NAMES: [(&str, u8); 5] = [
 /// (0x3f for revision 1): `VALUE[/MASK]` (each 0..=255) or a name.
 pub(crate) fn parse_tos_mask(s: &str, name_mask: u8) -> Result<(u8, u8), String> {
     let illegal = || format!("Illegal value: \"{s}\"");
-    if let Some((v, rest)) = strtoul_prefix(s).filter(|(v, _)| *v <= 0xff) {
+    if let Some((v, rest)) = strtoumax(s).filter(|(v, _)| *v <= 0xff) {
         // tos_parse_numeric
         if rest.is_empty() {
             return Ok((v as u8, 0xff));
         }
         let m = rest.strip_prefix('/').ok_or_else(illegal)?;
-        let (m, rest) = strtoul_prefix(m)
+        let (m, rest) = strtoumax(m)
             .filter(|(m, _)| *m <= 0xff)
             .ok_or_else(illegal)?;
         if !rest.is_empty() {
@@ -64,7 +63,7 @@ impl Extension for Tos {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         let (v, m) = parse_tos_mask(args.required("tos", "tos")?, 0x3f)?;
         self.value = v;
@@ -73,7 +72,7 @@ impl Extension for Tos {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "tos", "tos")
+        mandatory("tos", seen, &[(0, "tos")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // tos_mt_save

@@ -2,9 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::uint;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, uint};
 
 /// How a TTL / hop limit is compared (`IPT_TTL_*`, `IP6T_HL_*`).
 ///
@@ -120,7 +119,7 @@ impl Extension for Ttl {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id > O_GT {
-            return unreachable_option();
+            return bad_id();
         }
         (self.mode, self.ttl) = parse_hl("ttl", &OPTS, args.id, args.invert, args)?;
         Ok(())

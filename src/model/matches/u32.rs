@@ -6,9 +6,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, mandatory, strtoumax};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
 
 /// `XT_U32_MAXSIZE`: most tests, location steps and value ranges.
 pub const MAXSIZE: usize = 10;
@@ -193,7 +192,7 @@ impl Extension for U32 {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if args.id != 0 {
-            return unreachable_option();
+            return bad_id();
         }
         self.tests = parse_tests(args.required("u32", "u32")?)?;
         self.invert = args.invert;
@@ -216,7 +215,7 @@ impl Extension for U32 {
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_u32.c u32_save / u32_dump
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         f.write_str(" --u32 \"")?;
         for (i, t) in self.tests.iter().enumerate() {
             if i > 0 {

@@ -3,8 +3,8 @@
 use core::fmt;
 
 use super::ports::{parse_port_range, save_range};
-use super::tcp::{require_proto, unreachable_option};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_proto};
 
 /// `-m udp`: port ranges.
 ///
@@ -54,12 +54,12 @@ impl Extension for Udp {
                 self.dports = parse_port_range(args.required("udp", "dport")?, "udp")?;
                 self.dports_inv = args.invert;
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
-        require_proto(ctx, 17, "udp")
+        require_proto(ctx, 17, "udp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         save_range(f, "sport", self.sports, self.sports_inv)?;

@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck};
 
 /// The record type (`XT_AUDIT_TYPE_*`).
 ///

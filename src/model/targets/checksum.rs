@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, require_table};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, require_table};
 use crate::model::TableKind;
 
 /// `-j CHECKSUM --checksum-fill`: computes a missing checksum.

@@ -4,8 +4,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, require_hooks};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, require_target_hooks};
 use crate::model::Hook;
 
 /// `-j CLASSIFY`: sets `skb->priority` to a tc class handle.
@@ -68,7 +68,7 @@ impl Extension for Classify {
         fcheck("CLASSIFY", seen, &[(0, "set-class", 0, 0, true)])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
-        require_hooks(
+        require_target_hooks(
             ctx,
             Hook::LocalOut.bit() | Hook::Forward.bit() | Hook::PostRouting.bit(),
             "CLASSIFY",

@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_mark_mask, parse_uint, Constraint};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, uint, Constraint, MarkMask};
 
 /// What CONNMARK does (`XT_CONNMARK_SET` / `SAVE` / `RESTORE`).
 ///
@@ -137,10 +137,10 @@ impl Extension for Connmark {
             .map(|o| o.name)
             .unwrap_or("");
         let u32_arg = |args: &Args<'_>| -> Result<u32, String> {
-            parse_uint(
-                args.required("CONNMARK", name)?,
+            uint(
                 "CONNMARK",
                 name,
+                args.required("CONNMARK", name)?,
                 0,
                 u32::MAX as u64,
             )
@@ -151,10 +151,12 @@ impl Extension for Connmark {
             SET_XMARK => {
                 self.mode = ConnmarkMode::Set;
                 (self.ctmark, self.ctmask) =
-                    parse_mark_mask(args.required("CONNMARK", name)?, "CONNMARK", name)?;
+                    MarkMask::parse(args.required("CONNMARK", name)?, "CONNMARK", name)
+                        .map(|m| (m.value, m.mask))?;
             }
             SET_MARK => {
-                let (v, m) = parse_mark_mask(args.required("CONNMARK", name)?, "CONNMARK", name)?;
+                let (v, m) = MarkMask::parse(args.required("CONNMARK", name)?, "CONNMARK", name)
+                    .map(|m| (m.value, m.mask))?;
                 self.mode = ConnmarkMode::Set;
                 self.ctmark = v;
                 self.ctmask = v | m;
@@ -185,7 +187,7 @@ impl Extension for Connmark {
                 self.ctmask = v;
             }
             LSHIFT | RSHIFT => {
-                let v = parse_uint(args.required("CONNMARK", name)?, "CONNMARK", name, 0, 32)?;
+                let v = uint("CONNMARK", name, args.required("CONNMARK", name)?, 0, 32)?;
                 self.shift_dir = if args.id == LSHIFT {
                     ShiftDir::Left
                 } else {

@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck};
 use crate::model::TableKind;
 
 /// `-j CONNSECMARK`: copies the security mark between packet and connection.

@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, put_string, require_table};
-use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, put_string, require_table, strtoui};
 use crate::model::{Family, TableKind};
 
 bitflags::bitflags! {

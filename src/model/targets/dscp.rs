@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, require_table, Constraint};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, require_table, uint, Constraint};
 use crate::model::TableKind;
 
 /// Largest DSCP value (`XT_DSCP_MAX`).
@@ -43,10 +43,10 @@ impl Extension for Dscp {
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             SET => {
-                self.dscp = parse_uint(
-                    args.required("DSCP", "set-dscp")?,
+                self.dscp = uint(
                     "DSCP",
                     "set-dscp",
+                    args.required("DSCP", "set-dscp")?,
                     0,
                     DSCP_MAX as u64,
                 )? as u8

@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, require_table, Constraint};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, require_table, uint, Constraint};
 use crate::model::TableKind;
 
 bitflags::bitflags! {
@@ -94,15 +94,15 @@ impl Extension for Ecn {
             }
             CWR => {
                 self.op |= EcnOp::SET_CWR;
-                self.cwr = parse_uint(args.required("ECN", name)?, "ECN", name, 0, 1)? == 1;
+                self.cwr = uint("ECN", name, args.required("ECN", name)?, 0, 1)? == 1;
             }
             ECE => {
                 self.op |= EcnOp::SET_ECE;
-                self.ece = parse_uint(args.required("ECN", name)?, "ECN", name, 0, 1)? == 1;
+                self.ece = uint("ECN", name, args.required("ECN", name)?, 0, 1)? == 1;
             }
             ECT => {
                 self.op |= EcnOp::SET_IP;
-                self.ip_ect = parse_uint(args.required("ECN", name)?, "ECN", name, 0, 3)? as u8;
+                self.ip_ect = uint("ECN", name, args.required("ECN", name)?, 0, 3)? as u8;
             }
             _ => bad_id()?,
         }

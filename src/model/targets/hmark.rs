@@ -4,8 +4,8 @@
 use core::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::util::{bad_id, fcheck, parse_uint, Constraint};
-use crate::model::ext::{prefix_mask, strtoui, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{prefix_mask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, strtoui, uint, Constraint};
 use crate::model::Family;
 
 bitflags::bitflags! {
@@ -237,9 +237,8 @@ impl Extension for Hmark {
             .map(|o| o.name)
             .unwrap_or("");
         let s = args.required("HMARK", name)?;
-        let u16_of = |s: &str| parse_uint(s, "HMARK", name, 0, 65535).map(|v| v as u16);
-        let u32_of =
-            |s: &str, min| parse_uint(s, "HMARK", name, min, u32::MAX as u64).map(|v| v as u32);
+        let u16_of = |s: &str| uint("HMARK", name, s, 0, 65535).map(|v| v as u16);
+        let u32_of = |s: &str, min| uint("HMARK", name, s, min, u32::MAX as u64).map(|v| v as u32);
         match args.id {
             TYPE => return self.parse_type(s),
             SADDR => self.src_mask = parse_plenmask(s, args.ctx.family, name)?,

@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, put_string};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, put_string, uint};
 
 /// `-j IDLETIMER --timeout SECS --label NAME [--alarm] [--send_nl_msg]`.
 ///
@@ -48,10 +48,10 @@ impl Extension for Idletimer {
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         match args.id {
             0 => {
-                self.timeout = parse_uint(
-                    args.required("IDLETIMER", "timeout")?,
+                self.timeout = uint(
                     "IDLETIMER",
                     "timeout",
+                    args.required("IDLETIMER", "timeout")?,
                     0,
                     u32::MAX as u64,
                 )? as u32

@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, strtoui_end};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, strtoui_end};
 
 /// `-j LED --led-trigger-id ID [--led-delay MS|inf] [--led-always-blink]`.
 ///
@@ -46,7 +46,7 @@ impl Extension for Led {
                 let s = args.required_bytes("LED", "led-trigger-args.id")?;
                 // .max = sizeof(args.id) - sizeof("netfilter-") = 16
                 if s.len() > 16 {
-                    return Err("Argument must have a maximum length of 16 characters\n".into());
+                    return Err("Argument must have a maximum length of 16 characters".into());
                 }
                 self.id = s.into();
             }

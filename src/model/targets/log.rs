@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, put_string, save_string};
-use crate::model::ext::{strtoui, Args, Extension, OptSpec};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{bad_id, put_string, save_string, strtoui};
 
 bitflags::bitflags! {
     /// `XT_LOG_*` flags (include/uapi/linux/netfilter/xt_LOG.h).

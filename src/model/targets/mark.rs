@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_mark_mask, parse_uint, Constraint};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, uint, Constraint, MarkMask};
 
 /// `-j MARK`: every form (`--set-mark`, `--and-mark`, ...) is stored as the
 /// kernel's revision-2 pair: new mark = `(mark & !mask) ^ value`.
@@ -70,14 +70,15 @@ impl Extension for Mark {
             .map(|o| o.name)
             .unwrap_or("");
         let arg = args.required("MARK", name)?;
-        let u32_of = |s: &str| parse_uint(s, "MARK", name, 0, u32::MAX as u64).map(|v| v as u32);
+        let u32_of = |s: &str| uint("MARK", name, s, 0, u32::MAX as u64).map(|v| v as u32);
         // mark_tg_parse
         match args.id {
             SET_XMARK => {
-                (self.value, self.mask) = parse_mark_mask(arg, "MARK", name)?;
+                (self.value, self.mask) =
+                    MarkMask::parse(arg, "MARK", name).map(|m| (m.value, m.mask))?;
             }
             SET_MARK => {
-                let (v, m) = parse_mark_mask(arg, "MARK", name)?;
+                let (v, m) = MarkMask::parse(arg, "MARK", name).map(|m| (m.value, m.mask))?;
                 self.value = v;
                 self.mask = v | m;
             }

@@ -11,9 +11,9 @@
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::util::{bad_id, fcheck, require_hooks, require_table, strtoui_end};
 use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
+use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui_end};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
 
@@ -350,7 +350,7 @@ macro_rules! nat_target {
             }
             fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
                 require_table(ctx, TableKind::Nat, $name)?;
-                require_hooks(ctx, $hooks, $name)?;
+                require_target_hooks(ctx, $hooks, $name)?;
                 let f: fn(&NatRange) -> Result<(), String> = $kc;
                 f(&self.range)
             }

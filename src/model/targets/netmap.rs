@@ -4,10 +4,8 @@
 use core::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::util::{bad_id, fcheck, require_hooks, require_table};
-use crate::model::ext::{
-    prefix_mask, strtoui, AddrMask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec,
-};
+use crate::model::ext::{prefix_mask, AddrMask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
 
@@ -120,7 +118,7 @@ impl Extension for Netmap {
         // xt_NETMAP.c: .table = "nat", hooks PREROUTING, POSTROUTING,
         // OUTPUT, INPUT.
         require_table(ctx, TableKind::Nat, "NETMAP")?;
-        require_hooks(
+        require_target_hooks(
             ctx,
             Hook::PreRouting.bit()
                 | Hook::PostRouting.bit()

@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, put_string, save_string, Constraint};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, put_string, save_string, uint, Constraint};
 
 /// Default `--nflog-threshold` (`XT_NFLOG_DEFAULT_THRESHOLD`).
 pub const NFLOG_DEFAULT_THRESHOLD: u16 = 0;
@@ -73,9 +73,9 @@ impl Extension for Nflog {
             .unwrap_or("");
         let s = args.required("NFLOG", name)?;
         match args.id {
-            GROUP => self.group = parse_uint(s, "NFLOG", name, 0, 65535)? as u16,
-            THRESHOLD => self.threshold = parse_uint(s, "NFLOG", name, 0, 65535)? as u16,
-            RANGE | SIZE => self.len = parse_uint(s, "NFLOG", name, 0, u32::MAX as u64)? as u32,
+            GROUP => self.group = uint("NFLOG", name, s, 0, 65535)? as u16,
+            THRESHOLD => self.threshold = uint("NFLOG", name, s, 0, 65535)? as u16,
+            RANGE | SIZE => self.len = uint("NFLOG", name, s, 0, u32::MAX as u64)? as u32,
             PREFIX => {
                 // XTTYPE_STRING, .min = 1, stored into char prefix[64].
                 let s = args.required_bytes("NFLOG", name)?;

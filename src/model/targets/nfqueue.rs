@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, strtoui_end, Constraint};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, strtoui_end, uint, Constraint};
 
 bitflags::bitflags! {
     /// `NFQ_FLAG_*` (include/uapi/linux/netfilter/xt_NFQUEUE.h).
@@ -120,10 +120,10 @@ impl Extension for Nfqueue {
         // NFQUEUE_parse_v3
         match args.id {
             NUM => {
-                self.queuenum = parse_uint(
-                    args.required("NFQUEUE", "queue-num")?,
+                self.queuenum = uint(
                     "NFQUEUE",
                     "queue-num",
+                    args.required("NFQUEUE", "queue-num")?,
                     0,
                     65535,
                 )? as u16

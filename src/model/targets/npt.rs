@@ -5,8 +5,8 @@
 use core::fmt;
 use std::net::Ipv6Addr;
 
-use super::util::{bad_id, fcheck, require_hooks, require_table};
-use crate::model::ext::{prefix_mask, strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{prefix_mask, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Hook, TableKind};
 
@@ -117,7 +117,7 @@ macro_rules! npt_target {
             }
             fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
                 require_table(ctx, TableKind::Mangle, $name)?;
-                require_hooks(ctx, $hooks, $name)?;
+                require_target_hooks(ctx, $hooks, $name)?;
                 npt_check(&self.npt, $name)
             }
             fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {

@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, put_string, Constraint};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, put_string, Constraint};
 
 const UNITS_PER_SEC: u64 = 1_000_000;
 

@@ -3,7 +3,6 @@
 
 use core::fmt;
 
-use super::util::{bad_id, require_hooks, require_table};
 use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::{Family, Hook, TableKind};
 
@@ -50,6 +49,7 @@ pub enum RejectWith {
     Icmp6RejectRoute,
 }
 
+use crate::model::opt::{bad_id, require_table, require_target_hooks};
 use RejectWith as W;
 
 /// libipt_REJECT.c `reject_table`, in kernel enum order (name, alias).
@@ -180,7 +180,7 @@ impl Extension for Reject {
         // ipt_REJECT.c / ip6t_REJECT.c: .table = "filter",
         // .hooks = LOCAL_IN | FORWARD | LOCAL_OUT.
         require_table(ctx, TableKind::Filter, "REJECT")?;
-        require_hooks(
+        require_target_hooks(
             ctx,
             Hook::LocalIn.bit() | Hook::Forward.bit() | Hook::LocalOut.bit(),
             "REJECT",

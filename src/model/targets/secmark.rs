@@ -6,8 +6,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, put_string};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, put_string};
 use crate::model::TableKind;
 
 /// `-j SECMARK`.

@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, parse_uint, require_hooks};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_target_hooks, uint};
 use crate::model::Hook;
 
 bitflags::bitflags! {
@@ -72,10 +72,10 @@ impl Extension for Synproxy {
             0 => self.options |= SynproxyOpts::SACK_PERM,
             1 => self.options |= SynproxyOpts::TIMESTAMP,
             2 => {
-                let v = parse_uint(
-                    args.required("SYNPROXY", "wscale")?,
+                let v = uint(
                     "SYNPROXY",
                     "wscale",
+                    args.required("SYNPROXY", "wscale")?,
                     0,
                     u32::MAX as u64,
                 )?;
@@ -83,10 +83,10 @@ impl Extension for Synproxy {
                 self.wscale = v as u8;
             }
             3 => {
-                let v = parse_uint(
-                    args.required("SYNPROXY", "mss")?,
+                let v = uint(
                     "SYNPROXY",
                     "mss",
+                    args.required("SYNPROXY", "mss")?,
                     0,
                     u32::MAX as u64,
                 )?;
@@ -99,7 +99,7 @@ impl Extension for Synproxy {
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
-        require_hooks(ctx, Hook::LocalIn.bit() | Hook::Forward.bit(), "SYNPROXY")?;
+        require_target_hooks(ctx, Hook::LocalIn.bit() | Hook::Forward.bit(), "SYNPROXY")?;
         // synproxy_tg4_check / synproxy_tg6_check
         if ctx.proto != 6 || ctx.proto_inv {
             return Err("x_tables: SYNPROXY: only valid for -p tcp".into());

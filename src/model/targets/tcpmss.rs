@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, parse_uint, require_proto};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_proto, uint};
 use crate::model::{Family, Hook};
 
 /// What TCPMSS writes into the MSS option.
@@ -64,10 +64,10 @@ impl Extension for Tcpmss {
                     Family::Ipv4 => 65535 - 20,
                     Family::Ipv6 => 65535 - 40,
                 };
-                let v = parse_uint(
-                    args.required("TCPMSS", "set-mss")?,
+                let v = uint(
                     "TCPMSS",
                     "set-mss",
+                    args.required("TCPMSS", "set-mss")?,
                     0,
                     max,
                 )?;
@@ -86,7 +86,7 @@ impl Extension for Tcpmss {
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // .proto = IPPROTO_TCP
-        require_proto(ctx, 6, "TCPMSS")?;
+        require_proto(ctx, 6, "TCPMSS target")?;
         if self.mss == TcpMss::ClampPmtu
             && ctx.hooks & !(Hook::Forward.bit() | Hook::LocalOut.bit() | Hook::PostRouting.bit())
                 != 0

@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, require_proto, require_table};
-use crate::model::ext::{strtoui, Args, CheckCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_proto, require_table, strtoui};
 use crate::model::TableKind;
 
 /// `-j TCPOPTSTRIP`: removes the listed TCP option kinds.
@@ -74,7 +74,7 @@ impl Extension for Tcpoptstrip {
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_table(ctx, TableKind::Mangle, "TCPOPTSTRIP")?;
-        require_proto(ctx, 6, "TCPOPTSTRIP")
+        require_proto(ctx, 6, "TCPOPTSTRIP target")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.strip == [0; 8] {

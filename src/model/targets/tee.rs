@@ -4,8 +4,8 @@
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::util::{bad_id, fcheck, put_string};
 use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, put_string};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::Family;
 

@@ -3,8 +3,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, require_table, strtoui_end, Constraint};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, require_table, strtoui_end, uint, Constraint};
 use crate::model::TableKind;
 
 /// `-j TOS`: new TOS byte = `(tos & !mask) ^ value`.
@@ -105,15 +105,15 @@ impl Extension for Tos {
             SET => (self.value, self.mask) = parse_tos_mask(s, 0x3f)?,
             AND => {
                 self.value = 0;
-                self.mask = !(parse_uint(s, "TOS", name, 0, 255)? as u8);
+                self.mask = !(uint("TOS", name, s, 0, 255)? as u8);
             }
             OR => {
-                let v = parse_uint(s, "TOS", name, 0, 255)? as u8;
+                let v = uint("TOS", name, s, 0, 255)? as u8;
                 self.value = v;
                 self.mask = v;
             }
             XOR => {
-                self.value = parse_uint(s, "TOS", name, 0, 255)? as u8;
+                self.value = uint("TOS", name, s, 0, 255)? as u8;
                 self.mask = 0;
             }
             _ => bad_id()?,

@@ -4,9 +4,9 @@
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::util::{bad_id, fcheck, parse_mark_mask, require_hooks, require_table};
-use crate::model::ext::{strtoui, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
+use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui, MarkMask};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
 
@@ -78,11 +78,12 @@ impl Extension for Tproxy {
                     a.ok_or_else(|| "getaddrinfo: Name or service not known\n".to_string())?;
             }
             MARK => {
-                (self.mark_value, self.mark_mask) = parse_mark_mask(
+                (self.mark_value, self.mark_mask) = MarkMask::parse(
                     args.required("TPROXY", "tproxy-mark")?,
                     "TPROXY",
                     "tproxy-mark",
-                )?;
+                )
+                .map(|m| (m.value, m.mask))?;
             }
             _ => bad_id()?,
         }
@@ -93,7 +94,7 @@ impl Extension for Tproxy {
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_table(ctx, TableKind::Mangle, "TPROXY")?;
-        require_hooks(ctx, Hook::PreRouting.bit(), "TPROXY")?;
+        require_target_hooks(ctx, Hook::PreRouting.bit(), "TPROXY")?;
         // tproxy_tg4_check / tproxy_tg6_check
         if !matches!(ctx.proto, 6 | 17) || ctx.proto_inv {
             return Err("x_tables: TPROXY: Can be used only with -p tcp or -p udp".into());

@@ -4,8 +4,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, require_table, Constraint};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, require_table, uint, Constraint};
 use crate::model::TableKind;
 
 /// What TTL / HL does with the value.
@@ -63,7 +63,7 @@ fn parse_hl(ext: &str, pfx: &str, id: u8, args: &Args<'_>) -> Result<(HlMode, u8
         }
     };
     let opt = format!("{pfx}-{name}");
-    let v = parse_uint(args.required(ext, &opt)?, ext, &opt, min, 255)? as u8;
+    let v = uint(ext, &opt, args.required(ext, &opt)?, min, 255)? as u8;
     Ok((mode, v))
 }
 
