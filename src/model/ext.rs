@@ -21,6 +21,32 @@ use super::bytestr::{self, ByteStr};
 use super::{Family, HookMask, TableKind};
 use crate::model::text::Word;
 
+/// Declares option ids `0, 1, 2...` in the order given, as the `O_*` enums
+/// of the `libxt_*.c` files do.
+macro_rules! ids {
+    ($($id:ident),* $(,)?) => { $crate::model::ext::ids!(@next 0u8; $($id)*); };
+    (@next $n:expr; $id:ident $($rest:ident)*) => {
+        const $id: u8 = $n;
+        $crate::model::ext::ids!(@next $n + 1; $($rest)*);
+    };
+    (@next $n:expr;) => {};
+}
+
+/// Declares an option table (libxtables' `xt_option_entry` array), in
+/// getopt order: entries `ID "name" arg|flag [inv] [multi]` (an id, the
+/// long name, whether it takes an argument, whether `!` may precede it and
+/// whether it may be repeated), as [`OptSpec`]s.
+macro_rules! options {
+    ($table:ident = $($id:tt $name:literal $kind:ident $($flag:ident)*),* $(,)?) => {
+        const $table: [$crate::model::ext::OptSpec; $crate::model::ext::options!(@count $($name)*)] =
+            [$($crate::model::ext::OptSpec::$kind($name, $id)$(.$flag())*),*];
+    };
+    (@count) => { 0 };
+    (@count $x:literal $($r:literal)*) => { 1 + $crate::model::ext::options!(@count $($r)*) };
+}
+
+pub(crate) use {ids, options};
+
 /// Whether an option takes an argument (getopt's `has_arg`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum HasArg {

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, exclusive, is_prefix_nocase};
 use crate::model::{Family, Hook};
@@ -46,17 +47,13 @@ pub struct Addrtype {
     pub limit_out: bool,
 }
 
-const SRC: u8 = 0;
-const DST: u8 = 1;
-const LIN: u8 = 2;
-const LOUT: u8 = 3;
+ids!(SRC, DST, LIN, LOUT);
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::arg("src-type", SRC).inv(),
-    OptSpec::arg("dst-type", DST).inv(),
-    OptSpec::flag("limit-iface-in", LIN),
-    OptSpec::flag("limit-iface-out", LOUT),
-];
+options! {
+    OPTS =
+    SRC "src-type" arg inv, DST "dst-type" arg inv, LIN "limit-iface-in" flag,
+    LOUT "limit-iface-out" flag,
+}
 
 /// `parse_types`: comma-separated, each a case-insensitive prefix of a name
 /// (the first name in table order wins).

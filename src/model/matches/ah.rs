@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, range, require_proto, uint, write_inv, write_range};
 use crate::model::Family;
@@ -41,16 +42,10 @@ impl Default for Ah {
     }
 }
 
-const O_SPI: u8 = 0;
-const O_LEN: u8 = 1;
-const O_RES: u8 = 2;
+ids!(O_SPI, O_LEN, O_RES);
 
-static OPTS4: [OptSpec; 1] = [OptSpec::arg("ahspi", O_SPI).inv()];
-static OPTS6: [OptSpec; 3] = [
-    OptSpec::arg("ahspi", O_SPI).inv(),
-    OptSpec::arg("ahlen", O_LEN).inv(),
-    OptSpec::flag("ahres", O_RES),
-];
+options!(OPTS4 = O_SPI "ahspi" arg inv);
+options!(OPTS6 = O_SPI "ahspi" arg inv, O_LEN "ahlen" arg inv, O_RES "ahres" flag);
 
 impl Extension for Ah {
     fn options(family: Family) -> &'static [OptSpec] {

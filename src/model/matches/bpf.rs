@@ -10,6 +10,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::bad_id;
 
@@ -48,10 +49,7 @@ pub struct Bpf {
     pub program: Vec<SockFilter>,
 }
 
-const OPTS: [OptSpec; 2] = [
-    OptSpec::arg("bytecode", 0),
-    OptSpec::arg("object-pinned", 1),
-];
+options!(OPTS = 0 "bytecode" arg, 1 "object-pinned" arg);
 
 /// A `sscanf` `%u`-style conversion: skips whitespace, optional sign,
 /// decimal digits (strtoul semantics: `-` negates, overflow saturates).

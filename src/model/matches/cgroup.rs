@@ -11,6 +11,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, put_string, save_string, uint, write_inv};
 use crate::model::Hook;
@@ -36,10 +37,7 @@ pub struct Cgroup {
     pub invert_classid: bool,
 }
 
-const OPTS: [OptSpec; 2] = [
-    OptSpec::arg("path", 0).inv(),
-    OptSpec::arg("cgroup", 1).inv(),
-];
+options!(OPTS = 0 "path" arg inv, 1 "cgroup" arg inv);
 
 impl Extension for Cgroup {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -7,6 +7,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, exclusive, mandatory, uint};
 
@@ -31,17 +32,13 @@ pub struct Cluster {
     pub invert: bool,
 }
 
-const TOTAL: u8 = 0;
-const NODE: u8 = 1;
-const MASK: u8 = 2;
-const SEED: u8 = 3;
+ids!(TOTAL, NODE, MASK, SEED);
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::arg("cluster-total-nodes", TOTAL),
-    OptSpec::arg("cluster-local-node", NODE).inv(),
-    OptSpec::arg("cluster-local-nodemask", MASK).inv(),
-    OptSpec::arg("cluster-hash-seed", SEED),
-];
+options! {
+    OPTS =
+    TOTAL "cluster-total-nodes" arg, NODE "cluster-local-node" arg inv,
+    MASK "cluster-local-nodemask" arg inv, SEED "cluster-hash-seed" arg,
+}
 
 impl Extension for Cluster {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, save_string, truncate_c};
 
@@ -23,7 +24,7 @@ pub struct Comment {
     pub text: crate::model::ByteStr,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("comment", 0)];
+options!(OPTS = 0 "comment" arg);
 
 impl Extension for Comment {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, range};
 
@@ -79,11 +80,7 @@ impl Default for Connbytes {
     }
 }
 
-const OPTS: [OptSpec; 3] = [
-    OptSpec::arg("connbytes", 0).inv(),
-    OptSpec::arg("connbytes-dir", 1),
-    OptSpec::arg("connbytes-mode", 2),
-];
+options!(OPTS = 0 "connbytes" arg inv, 1 "connbytes-dir" arg, 2 "connbytes-mode" arg);
 
 impl Extension for Connbytes {
     const OPTIONS: &'static [OptSpec] = &OPTS;

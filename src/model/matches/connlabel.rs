@@ -8,6 +8,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
 
@@ -30,7 +31,7 @@ pub struct Connlabel {
     pub set: bool,
 }
 
-const OPTS: [OptSpec; 2] = [OptSpec::arg("label", 0).inv(), OptSpec::flag("set", 1)];
+options!(OPTS = 0 "label" arg inv, 1 "set" flag);
 
 impl Extension for Connlabel {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -4,6 +4,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{prefix_mask, Args, Blank, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, exclusive, parse_plen, uint};
 
@@ -28,19 +29,13 @@ pub struct Connlimit {
     pub daddr: bool,
 }
 
-const UPTO: u8 = 0;
-const ABOVE: u8 = 1;
-const MASK: u8 = 2;
-const SADDR: u8 = 3;
-const DADDR: u8 = 4;
+ids!(UPTO, ABOVE, MASK, SADDR, DADDR);
 
-const OPTS: [OptSpec; 5] = [
-    OptSpec::arg("connlimit-upto", UPTO).inv(),
-    OptSpec::arg("connlimit-above", ABOVE).inv(),
-    OptSpec::arg("connlimit-mask", MASK),
-    OptSpec::flag("connlimit-saddr", SADDR),
-    OptSpec::flag("connlimit-daddr", DADDR),
-];
+options! {
+    OPTS =
+    UPTO "connlimit-upto" arg inv, ABOVE "connlimit-above" arg inv, MASK "connlimit-mask" arg,
+    SADDR "connlimit-saddr" flag, DADDR "connlimit-daddr" flag,
+}
 
 impl Connlimit {
     /// The grouping mask bytes.

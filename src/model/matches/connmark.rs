@@ -4,6 +4,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, MarkMask};
 
@@ -23,7 +24,7 @@ pub struct Connmark {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("mark", 0).inv()];
+options!(OPTS = 0 "mark" arg inv);
 
 impl Default for Connmark {
     fn default() -> Self {

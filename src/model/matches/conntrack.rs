@@ -7,6 +7,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, is_prefix_nocase, range, HostMask};
 use crate::model::text::parse_protocol;
@@ -251,35 +252,19 @@ pub struct Conntrack {
     pub dir: Option<CtDir>,
 }
 
-const CTSTATE: u8 = 0;
-const CTPROTO: u8 = 1;
-const ORIGSRC: u8 = 2;
-const ORIGDST: u8 = 3;
-const REPLSRC: u8 = 4;
-const REPLDST: u8 = 5;
-const ORIGSRCPORT: u8 = 6;
-const ORIGDSTPORT: u8 = 7;
-const REPLSRCPORT: u8 = 8;
-const REPLDSTPORT: u8 = 9;
-const CTSTATUS: u8 = 10;
-const CTEXPIRE: u8 = 11;
-const CTDIR: u8 = 12;
+ids! {
+    CTSTATE, CTPROTO, ORIGSRC, ORIGDST, REPLSRC, REPLDST, ORIGSRCPORT, ORIGDSTPORT, REPLSRCPORT,
+    REPLDSTPORT, CTSTATUS, CTEXPIRE, CTDIR,
+}
 
-const OPTS: [OptSpec; 13] = [
-    OptSpec::arg("ctstate", CTSTATE).inv(),
-    OptSpec::arg("ctproto", CTPROTO).inv(),
-    OptSpec::arg("ctorigsrc", ORIGSRC).inv(),
-    OptSpec::arg("ctorigdst", ORIGDST).inv(),
-    OptSpec::arg("ctreplsrc", REPLSRC).inv(),
-    OptSpec::arg("ctrepldst", REPLDST).inv(),
-    OptSpec::arg("ctstatus", CTSTATUS).inv(),
-    OptSpec::arg("ctexpire", CTEXPIRE).inv(),
-    OptSpec::arg("ctorigsrcport", ORIGSRCPORT).inv(),
-    OptSpec::arg("ctorigdstport", ORIGDSTPORT).inv(),
-    OptSpec::arg("ctreplsrcport", REPLSRCPORT).inv(),
-    OptSpec::arg("ctrepldstport", REPLDSTPORT).inv(),
-    OptSpec::arg("ctdir", CTDIR),
-];
+options! {
+    OPTS =
+    CTSTATE "ctstate" arg inv, CTPROTO "ctproto" arg inv, ORIGSRC "ctorigsrc" arg inv,
+    ORIGDST "ctorigdst" arg inv, REPLSRC "ctreplsrc" arg inv, REPLDST "ctrepldst" arg inv,
+    CTSTATUS "ctstatus" arg inv, CTEXPIRE "ctexpire" arg inv, ORIGSRCPORT "ctorigsrcport" arg inv,
+    ORIGDSTPORT "ctorigdstport" arg inv, REPLSRCPORT "ctreplsrcport" arg inv,
+    REPLDSTPORT "ctrepldstport" arg inv, CTDIR "ctdir" arg,
+}
 
 /// `XTTYPE_PORTRC` (`xtopt_parse_mport`): `P`, `P:Q`, `:Q`, `P:`, `:`;
 /// service names are looked up for any protocol (`getaddrinfo` without a

@@ -6,6 +6,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, uint, write_inv};
 
@@ -23,7 +24,7 @@ pub struct Cpu {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("cpu", 0).inv()];
+options!(OPTS = 0 "cpu" arg inv);
 
 impl Extension for Cpu {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -3,6 +3,7 @@
 use core::fmt;
 
 use super::ports::service_port;
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
 use crate::model::opt::{bad_id, require_proto, uint, write_inv};
@@ -87,19 +88,13 @@ pub struct Dccp {
     pub option: Option<(u8, bool)>,
 }
 
-const O_SPORT: u8 = 0;
-const O_DPORT: u8 = 1;
-const O_TYPES: u8 = 2;
-const O_OPTION: u8 = 3;
+ids!(O_SPORT, O_DPORT, O_TYPES, O_OPTION);
 
-const OPTS: [OptSpec; 6] = [
-    OptSpec::arg("source-port", O_SPORT).inv(),
-    OptSpec::arg("sport", O_SPORT).inv(),
-    OptSpec::arg("destination-port", O_DPORT).inv(),
-    OptSpec::arg("dport", O_DPORT).inv(),
-    OptSpec::arg("dccp-types", O_TYPES).inv(),
-    OptSpec::arg("dccp-option", O_OPTION).inv(),
-];
+options! {
+    OPTS =
+    O_SPORT "source-port" arg inv, O_SPORT "sport" arg inv, O_DPORT "destination-port" arg inv,
+    O_DPORT "dport" arg inv, O_TYPES "dccp-types" arg inv, O_OPTION "dccp-option" arg inv,
+}
 
 /// `parse_dccp_types`.
 fn parse_types(s: &str) -> Result<u16, String> {

@@ -7,6 +7,7 @@
 use core::fmt;
 
 use super::realm::{parse_val_mask, save_val_mask};
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, write_inv};
 use crate::model::Hook;
@@ -48,10 +49,7 @@ pub struct Devgroup {
     pub dst: Option<GroupMatch>,
 }
 
-const OPTS: [OptSpec; 2] = [
-    OptSpec::arg("src-group", 0).inv(),
-    OptSpec::arg("dst-group", 1).inv(),
-];
+options!(OPTS = 0 "src-group" arg inv, 1 "dst-group" arg inv);
 
 impl Extension for Devgroup {
     const OPTIONS: &'static [OptSpec] = &OPTS;

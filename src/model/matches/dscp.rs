@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, exclusive, uint, write_inv};
 
@@ -61,13 +62,9 @@ pub struct Dscp {
     pub invert: bool,
 }
 
-const O_DSCP: u8 = 0;
-const O_CLASS: u8 = 1;
+ids!(O_DSCP, O_CLASS);
 
-const OPTS: [OptSpec; 2] = [
-    OptSpec::arg("dscp", O_DSCP).inv(),
-    OptSpec::arg("dscp-class", O_CLASS).inv(),
-];
+options!(OPTS = O_DSCP "dscp" arg inv, O_CLASS "dscp-class" arg inv);
 
 impl Extension for Dscp {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, uint, write_inv};
 
@@ -23,15 +24,12 @@ pub struct Ecn {
     pub ip_ect: Option<(u8, bool)>,
 }
 
-const O_CWR: u8 = 0;
-const O_ECE: u8 = 1;
-const O_ECT: u8 = 2;
+ids!(O_CWR, O_ECE, O_ECT);
 
-const OPTS: [OptSpec; 3] = [
-    OptSpec::flag("ecn-tcp-cwr", O_CWR).inv(),
-    OptSpec::flag("ecn-tcp-ece", O_ECE).inv(),
-    OptSpec::arg("ecn-ip-ect", O_ECT).inv(),
-];
+options! {
+    OPTS =
+    O_CWR "ecn-tcp-cwr" flag inv, O_ECE "ecn-tcp-ece" flag inv, O_ECT "ecn-ip-ect" arg inv,
+}
 
 impl Extension for Ecn {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, range, require_proto, write_inv, write_range};
 
@@ -28,7 +29,7 @@ impl Default for Esp {
     }
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("espspi", 0).inv()];
+options!(OPTS = 0 "espspi" arg inv);
 
 impl Extension for Esp {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, exclusive, range, uint, write_inv, write_range};
 
@@ -44,21 +45,13 @@ impl Default for Frag {
     }
 }
 
-const O_ID: u8 = 0;
-const O_LEN: u8 = 1;
-const O_RES: u8 = 2;
-const O_FIRST: u8 = 3;
-const O_MORE: u8 = 4;
-const O_LAST: u8 = 5;
+ids!(O_ID, O_LEN, O_RES, O_FIRST, O_MORE, O_LAST);
 
-const OPTS: [OptSpec; 6] = [
-    OptSpec::arg("fragid", O_ID).inv(),
-    OptSpec::arg("fraglen", O_LEN).inv(),
-    OptSpec::flag("fragres", O_RES),
-    OptSpec::flag("fragfirst", O_FIRST),
-    OptSpec::flag("fragmore", O_MORE),
-    OptSpec::flag("fraglast", O_LAST),
-];
+options! {
+    OPTS =
+    O_ID "fragid" arg inv, O_LEN "fraglen" arg inv, O_RES "fragres" flag, O_FIRST "fragfirst" flag,
+    O_MORE "fragmore" flag, O_LAST "fraglast" flag,
+}
 
 impl Extension for Frag {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -10,6 +10,7 @@
 use core::fmt;
 
 use super::limit::{rate_unit_secs, HZ};
+use crate::model::ext::options;
 use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{
     atoll, bad_id, exclusive, mandatory, parse_plen, strtoumax, truncate_c, uint,
@@ -131,22 +132,15 @@ const RATEMATCH: u8 = 12;
 const INTERVAL: u8 = 13;
 
 // (O_LIMIT, id 2, has no option in revision 3.)
-const OPTS: [OptSpec; 14] = [
-    OptSpec::arg("hashlimit-upto", UPTO).inv(),
-    OptSpec::arg("hashlimit-above", ABOVE).inv(),
-    OptSpec::arg("hashlimit", UPTO).inv(),
-    OptSpec::arg("hashlimit-srcmask", SRCMASK),
-    OptSpec::arg("hashlimit-dstmask", DSTMASK),
-    OptSpec::arg("hashlimit-burst", BURST),
-    OptSpec::arg("hashlimit-htable-size", HSIZE),
-    OptSpec::arg("hashlimit-htable-max", HMAX),
-    OptSpec::arg("hashlimit-htable-gcinterval", GCINT),
-    OptSpec::arg("hashlimit-htable-expire", EXPIRE),
-    OptSpec::arg("hashlimit-mode", MODE),
-    OptSpec::arg("hashlimit-name", NAME),
-    OptSpec::flag("hashlimit-rate-match", RATEMATCH),
-    OptSpec::arg("hashlimit-rate-interval", INTERVAL),
-];
+options! {
+    OPTS =
+    UPTO "hashlimit-upto" arg inv, ABOVE "hashlimit-above" arg inv, UPTO "hashlimit" arg inv,
+    SRCMASK "hashlimit-srcmask" arg, DSTMASK "hashlimit-dstmask" arg, BURST "hashlimit-burst" arg,
+    HSIZE "hashlimit-htable-size" arg, HMAX "hashlimit-htable-max" arg,
+    GCINT "hashlimit-htable-gcinterval" arg, EXPIRE "hashlimit-htable-expire" arg,
+    MODE "hashlimit-mode" arg, NAME "hashlimit-name" arg, RATEMATCH "hashlimit-rate-match" flag,
+    INTERVAL "hashlimit-rate-interval" arg,
+}
 
 /// `cost_to_bytes`.
 pub(crate) fn cost_to_bytes(cost: u64) -> u64 {

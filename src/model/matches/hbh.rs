@@ -4,6 +4,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, Extension, OptSpec};
 use crate::model::opt::{bad_id, strtoumax, uint, write_inv};
 
@@ -50,14 +51,8 @@ pub type Hbh = ExtHdrOpts<false>;
 /// `-m dst`.
 pub type Dst = ExtHdrOpts<true>;
 
-static HBH_OPTS: [OptSpec; 2] = [
-    OptSpec::arg("hbh-len", 0).inv(),
-    OptSpec::arg("hbh-opts", 1),
-];
-static DST_OPTS: [OptSpec; 2] = [
-    OptSpec::arg("dst-len", 0).inv(),
-    OptSpec::arg("dst-opts", 1),
-];
+options!(HBH_OPTS = 0 "hbh-len" arg inv, 1 "hbh-opts" arg);
+options!(DST_OPTS = 0 "dst-len" arg inv, 1 "dst-opts" arg);
 
 /// `parse_opts_num`: `strtoul(s, &end, 0)` (a `-` sign wraps, as in C),
 /// the whole string consumed.

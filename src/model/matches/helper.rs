@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, save_string, truncate_c};
 
@@ -24,7 +25,7 @@ pub struct Helper {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("helper", 0).inv()];
+options!(OPTS = 0 "helper" arg inv);
 
 impl Extension for Helper {
     const OPTIONS: &'static [OptSpec] = &OPTS;

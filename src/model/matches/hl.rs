@@ -3,6 +3,7 @@
 use core::fmt;
 
 use super::ttl::{finish_hl, parse_hl, HlMode, O_EQ, O_GT, O_LT};
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::bad_id;
 
@@ -21,12 +22,7 @@ pub struct Hl {
     pub hop_limit: u8,
 }
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::arg("hl-lt", O_LT),
-    OptSpec::arg("hl-gt", O_GT),
-    OptSpec::arg("hl-eq", O_EQ).inv(),
-    OptSpec::arg("hl", O_EQ),
-];
+options!(OPTS = O_LT "hl-lt" arg, O_GT "hl-gt" arg, O_EQ "hl-eq" arg inv, O_EQ "hl" arg);
 
 impl Extension for Hl {
     const OPTIONS: &'static [OptSpec] = &OPTS;

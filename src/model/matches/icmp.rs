@@ -5,6 +5,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, require_proto, strtoumax};
 
@@ -178,7 +179,7 @@ impl Default for Icmp {
     }
 }
 
-const ICMP_OPTS: [OptSpec; 1] = [OptSpec::arg("icmp-type", 0).inv()];
+options!(ICMP_OPTS = 0 "icmp-type" arg inv);
 
 impl Extension for Icmp {
     const OPTIONS: &'static [OptSpec] = &ICMP_OPTS;
@@ -243,7 +244,7 @@ impl Default for Icmp6 {
     }
 }
 
-const ICMP6_OPTS: [OptSpec; 1] = [OptSpec::arg("icmpv6-type", 0).inv()];
+options!(ICMP6_OPTS = 0 "icmpv6-type" arg inv);
 
 impl Extension for Icmp6 {
     const OPTIONS: &'static [OptSpec] = &ICMP6_OPTS;

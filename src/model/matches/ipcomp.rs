@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, range, require_proto, write_inv};
 
@@ -32,10 +33,7 @@ impl Default for Ipcomp {
     }
 }
 
-const OPTS: [OptSpec; 2] = [
-    OptSpec::arg("ipcompspi", 0).inv(),
-    OptSpec::flag("compres", 1),
-];
+options!(OPTS = 0 "ipcompspi" arg inv, 1 "compres" flag);
 
 impl Extension for Ipcomp {
     const OPTIONS: &'static [OptSpec] = &OPTS;

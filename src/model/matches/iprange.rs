@@ -4,6 +4,7 @@
 use core::fmt;
 
 use super::conntrack::Inv;
+use crate::model::ext::options;
 use crate::model::ext::{Args, Blank, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, write_addr};
 use crate::model::text::addr::{numeric_to_ipaddr, parse_ipv6};
@@ -61,10 +62,7 @@ pub struct Iprange {
     pub dst: Option<Inv<AddrRange>>,
 }
 
-const OPTS: [OptSpec; 2] = [
-    OptSpec::arg("src-range", 0).inv(),
-    OptSpec::arg("dst-range", 1).inv(),
-];
+options!(OPTS = 0 "src-range" arg inv, 1 "dst-range" arg inv);
 
 /// `iprange_parse_range`: `A-B` or a single `A` (`A-A`).
 fn parse_range(arg: &str, family: Family, opt: &str) -> Result<AddrRange, String> {

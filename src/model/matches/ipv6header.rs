@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::names::PROTOCOLS;
 use crate::model::opt::bad_id;
@@ -89,13 +90,9 @@ pub struct Ipv6Header {
     pub soft: bool,
 }
 
-const O_HEADER: u8 = 0;
-const O_SOFT: u8 = 1;
+ids!(O_HEADER, O_SOFT);
 
-const OPTS: [OptSpec; 2] = [
-    OptSpec::arg("header", O_HEADER).inv(),
-    OptSpec::flag("soft", O_SOFT),
-];
+options!(OPTS = O_HEADER "header" arg inv, O_SOFT "soft" flag);
 
 impl Extension for Ipv6Header {
     const OPTIONS: &'static [OptSpec] = &OPTS;

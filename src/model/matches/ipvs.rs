@@ -8,19 +8,14 @@ use core::fmt;
 use std::net::Ipv4Addr;
 
 use super::ports::service_port;
+use crate::model::ext::{ids, options};
 use crate::model::ext::{prefix_mask, Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, strtoui, write_inv};
 use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 use crate::model::text::parse_protocol;
 use crate::model::Family;
 
-const IPVS: u8 = 0;
-const VPROTO: u8 = 1;
-const VADDR: u8 = 2;
-const VPORT: u8 = 3;
-const VDIR: u8 = 4;
-const VMETHOD: u8 = 5;
-const VPORTCTL: u8 = 6;
+ids!(IPVS, VPROTO, VADDR, VPORT, VDIR, VMETHOD, VPORTCTL);
 
 /// `XT_IPVS_ONCE_MASK`: every property bit except `XT_IPVS_IPVS_PROPERTY`.
 const ONCE_MASK: u8 = 0x7e;
@@ -181,15 +176,11 @@ pub struct Ipvs {
     pub family: Option<Family>,
 }
 
-const OPTS: [OptSpec; 7] = [
-    OptSpec::flag("ipvs", IPVS).inv(),
-    OptSpec::arg("vproto", VPROTO).inv(),
-    OptSpec::arg("vaddr", VADDR).inv(),
-    OptSpec::arg("vport", VPORT).inv(),
-    OptSpec::arg("vdir", VDIR),
-    OptSpec::arg("vmethod", VMETHOD).inv(),
-    OptSpec::arg("vportctl", VPORTCTL).inv(),
-];
+options! {
+    OPTS =
+    IPVS "ipvs" flag inv, VPROTO "vproto" arg inv, VADDR "vaddr" arg inv, VPORT "vport" arg inv,
+    VDIR "vdir" arg, VMETHOD "vmethod" arg inv, VPORTCTL "vportctl" arg inv,
+}
 
 /// `XTTYPE_PORT` (`xtables_getportbyname`: a decimal number or a service name).
 fn parse_xt_port(s: &str) -> Result<u16, String> {

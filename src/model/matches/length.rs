@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, range, write_inv, write_range};
 
@@ -24,7 +25,7 @@ pub struct Length {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("length", 0).inv()];
+options!(OPTS = 0 "length" arg inv);
 
 impl Extension for Length {
     const OPTIONS: &'static [OptSpec] = &OPTS;

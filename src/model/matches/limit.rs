@@ -6,6 +6,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{atoll, bad_id, is_prefix_nocase, uint};
 
@@ -35,7 +36,7 @@ pub struct Limit {
     pub burst: u32,
 }
 
-const OPTS: [OptSpec; 2] = [OptSpec::arg("limit", 0), OptSpec::arg("limit-burst", 1)];
+options!(OPTS = 0 "limit" arg, 1 "limit-burst" arg);
 
 /// The unit part of `parse_rate` (libxt_limit.c, libxt_hashlimit.c): the
 /// seconds per unit of `N[/second|minute|hour|day]` (a unit may be cut to

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, require_hooks, write_inv};
 use crate::model::Hook;
@@ -58,7 +59,7 @@ pub struct Mac {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("mac-source", 0).inv()];
+options!(OPTS = 0 "mac-source" arg inv);
 
 impl Extension for Mac {
     const OPTIONS: &'static [OptSpec] = &OPTS;

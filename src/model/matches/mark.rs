@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, MarkMask};
 
@@ -22,7 +23,7 @@ pub struct Mark {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("mark", 0).inv()];
+options!(OPTS = 0 "mark" arg inv);
 
 impl Default for Mark {
     fn default() -> Self {

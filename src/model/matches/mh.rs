@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, require_proto, strtoui, write_inv};
 
@@ -67,7 +68,7 @@ impl Default for Mh {
     }
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("mh-type", 0).inv()];
+options!(OPTS = 0 "mh-type" arg inv);
 
 impl Extension for Mh {
     const OPTIONS: &'static [OptSpec] = &OPTS;

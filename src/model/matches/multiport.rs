@@ -4,6 +4,7 @@
 use core::fmt;
 
 use super::ports::parse_port;
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::bad_id;
 
@@ -48,13 +49,11 @@ pub struct Multiport {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 5] = [
-    OptSpec::arg("source-ports", 0).inv(),
-    OptSpec::arg("sports", 0).inv(),
-    OptSpec::arg("destination-ports", 1).inv(),
-    OptSpec::arg("dports", 1).inv(),
-    OptSpec::arg("ports", 2).inv(),
-];
+options! {
+    OPTS =
+    0 "source-ports" arg inv, 0 "sports" arg inv, 1 "destination-ports" arg inv,
+    1 "dports" arg inv, 2 "ports" arg inv,
+}
 
 fn proto_name(p: u8) -> Option<&'static str> {
     Some(match p {

@@ -13,6 +13,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, put_string, save_string};
 
@@ -55,7 +56,7 @@ pub struct Nfacct {
     pub name: crate::model::ByteStr,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("nfacct-name", 0)];
+options!(OPTS = 0 "nfacct-name" arg);
 
 impl Extension for Nfacct {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -6,6 +6,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, put_string, require_proto, uint, write_inv};
 use crate::model::Hook;
@@ -31,11 +32,7 @@ pub struct Osf {
     pub log: Option<u32>,
 }
 
-const OPTS: [OptSpec; 3] = [
-    OptSpec::arg("genre", 0).inv(),
-    OptSpec::arg("ttl", 1),
-    OptSpec::arg("log", 2),
-];
+options!(OPTS = 0 "genre" arg inv, 1 "ttl" arg, 2 "log" arg);
 
 impl Extension for Osf {
     const OPTIONS: &'static [OptSpec] = &OPTS;

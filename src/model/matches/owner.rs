@@ -7,6 +7,7 @@
 use core::fmt;
 
 use super::conntrack::Inv;
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, strtoumax};
 use crate::model::Hook;
@@ -30,17 +31,13 @@ pub struct Owner {
     pub suppl_groups: bool,
 }
 
-const USER: u8 = 0;
-const GROUP: u8 = 1;
-const SOCK: u8 = 2;
-const SUPPL: u8 = 3;
+ids!(USER, GROUP, SOCK, SUPPL);
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::arg("uid-owner", USER).inv(),
-    OptSpec::arg("gid-owner", GROUP).inv(),
-    OptSpec::flag("socket-exists", SOCK).inv(),
-    OptSpec::flag("suppl-groups", SUPPL),
-];
+options! {
+    OPTS =
+    USER "uid-owner" arg inv, GROUP "gid-owner" arg inv, SOCK "socket-exists" flag inv,
+    SUPPL "suppl-groups" flag,
+}
 
 /// `owner_parse_range`: `N`, `N-M` or `N:M`, each `0..=4294967294`; or the
 /// name `root`.

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, Iface, OptSpec};
 use crate::model::opt::bad_id;
 use crate::model::Hook;
@@ -29,19 +30,13 @@ pub struct Physdev {
     pub is_bridged: Option<bool>,
 }
 
-const IN: u8 = 0;
-const OUT: u8 = 1;
-const IS_IN: u8 = 2;
-const IS_OUT: u8 = 3;
-const BRIDGED: u8 = 4;
+ids!(IN, OUT, IS_IN, IS_OUT, BRIDGED);
 
-const OPTS: [OptSpec; 5] = [
-    OptSpec::arg("physdev-in", IN).inv(),
-    OptSpec::arg("physdev-out", OUT).inv(),
-    OptSpec::flag("physdev-is-in", IS_IN).inv(),
-    OptSpec::flag("physdev-is-out", IS_OUT).inv(),
-    OptSpec::flag("physdev-is-bridged", BRIDGED).inv(),
-];
+options! {
+    OPTS =
+    IN "physdev-in" arg inv, OUT "physdev-out" arg inv, IS_IN "physdev-is-in" flag inv,
+    IS_OUT "physdev-is-out" flag inv, BRIDGED "physdev-is-bridged" flag inv,
+}
 
 impl Extension for Physdev {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, write_inv};
 
@@ -60,7 +61,7 @@ pub struct PktType {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("pkt-type", 0).inv()];
+options!(OPTS = 0 "pkt-type" arg inv);
 
 /// The name `print_pkttype` (libxt_pkttype.c) prints for a type.
 pub(crate) fn type_name(t: PacketType) -> &'static str {

@@ -9,6 +9,7 @@
 use core::fmt;
 
 use super::ipvs::{parse_hostmask, write_hostmask, HostMask};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::PROTOCOLS;
 use crate::model::opt::{bad_id, uint, write_inv};
@@ -89,29 +90,14 @@ pub struct Policy {
     pub family: Option<Family>,
 }
 
-const DIR: u8 = 0;
-const POL: u8 = 1;
-const STRICT: u8 = 2;
-const REQID: u8 = 3;
-const SPI: u8 = 4;
-const PROTO: u8 = 5;
-const MODE: u8 = 6;
-const TSRC: u8 = 7;
-const TDST: u8 = 8;
-const NEXT: u8 = 9;
+ids!(DIR, POL, STRICT, REQID, SPI, PROTO, MODE, TSRC, TDST, NEXT);
 
-const OPTS: [OptSpec; 10] = [
-    OptSpec::arg("dir", DIR),
-    OptSpec::arg("pol", POL),
-    OptSpec::flag("strict", STRICT),
-    OptSpec::arg("reqid", REQID).inv().multi(),
-    OptSpec::arg("spi", SPI).inv().multi(),
-    OptSpec::arg("tunnel-src", TSRC).inv().multi(),
-    OptSpec::arg("tunnel-dst", TDST).inv().multi(),
-    OptSpec::arg("proto", PROTO).inv().multi(),
-    OptSpec::arg("mode", MODE).inv().multi(),
-    OptSpec::flag("next", NEXT).multi(),
-];
+options! {
+    OPTS =
+    DIR "dir" arg, POL "pol" arg, STRICT "strict" flag, REQID "reqid" arg inv multi,
+    SPI "spi" arg inv multi, TSRC "tunnel-src" arg inv multi, TDST "tunnel-dst" arg inv multi,
+    PROTO "proto" arg inv multi, MODE "mode" arg inv multi, NEXT "next" flag multi,
+}
 
 fn set<T>(slot: &mut Option<(T, bool)>, v: T, inv: bool, name: &str) -> Result<(), String> {
     if slot.is_some() {

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, uint, write_inv};
 
@@ -20,7 +21,7 @@ pub struct Quota {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("quota", 0).inv()];
+options!(OPTS = 0 "quota" arg inv);
 
 impl Extension for Quota {
     const OPTIONS: &'static [OptSpec] = &OPTS;

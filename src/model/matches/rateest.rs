@@ -16,6 +16,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, strtoui};
 
@@ -67,35 +68,19 @@ pub struct Rateest {
     pub invert: bool,
 }
 
-const R1: u8 = 0;
-const R2: u8 = 1;
-const BPS1: u8 = 2;
-const PPS1: u8 = 3;
-const BPS2: u8 = 4;
-const PPS2: u8 = 5;
-const DELTA: u8 = 6;
-const LT: u8 = 7;
-const GT: u8 = 8;
-const EQ: u8 = 9;
+ids!(R1, R2, BPS1, PPS1, BPS2, PPS2, DELTA, LT, GT, EQ);
 
 // Old-style `struct option` table: every option may carry `!` as far as
 // getopt is concerned (rateest_parse rejects it itself); a repeated option
 // is rejected by the framework (rateest_parse: "can't specify ... twice").
-const OPTS: [OptSpec; 13] = [
-    OptSpec::arg("rateest1", R1).inv(),
-    OptSpec::arg("rateest", R1).inv(),
-    OptSpec::arg("rateest2", R2).inv(),
-    OptSpec::flag("rateest-bps1", BPS1).inv(),
-    OptSpec::flag("rateest-pps1", PPS1).inv(),
-    OptSpec::flag("rateest-bps2", BPS2).inv(),
-    OptSpec::flag("rateest-pps2", PPS2).inv(),
-    OptSpec::flag("rateest-bps", BPS2).inv(),
-    OptSpec::flag("rateest-pps", PPS2).inv(),
-    OptSpec::flag("rateest-delta", DELTA).inv(),
-    OptSpec::flag("rateest-lt", LT).inv(),
-    OptSpec::flag("rateest-gt", GT).inv(),
-    OptSpec::flag("rateest-eq", EQ).inv(),
-];
+options! {
+    OPTS =
+    R1 "rateest1" arg inv, R1 "rateest" arg inv, R2 "rateest2" arg inv,
+    BPS1 "rateest-bps1" flag inv, PPS1 "rateest-pps1" flag inv, BPS2 "rateest-bps2" flag inv,
+    PPS2 "rateest-pps2" flag inv, BPS2 "rateest-bps" flag inv, PPS2 "rateest-pps" flag inv,
+    DELTA "rateest-delta" flag inv, LT "rateest-lt" flag inv, GT "rateest-gt" flag inv,
+    EQ "rateest-eq" flag inv,
+}
 
 /// iproute's rate suffixes as libxt_rateest.c copies them (scale in bits).
 const SUFFIXES: [(&str, f64); 18] = [

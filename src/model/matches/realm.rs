@@ -6,6 +6,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
 use crate::model::Hook;
@@ -94,7 +95,7 @@ impl Default for Realm {
     }
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("realm", 0).inv()];
+options!(OPTS = 0 "realm" arg inv);
 
 impl Extension for Realm {
     const OPTIONS: &'static [OptSpec] = &OPTS;

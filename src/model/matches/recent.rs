@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{prefix_mask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, parse_host, truncate_c, uint, write_addr, Constraint};
 use crate::model::Family;
@@ -91,33 +92,14 @@ impl Recent {
     }
 }
 
-const SET: u8 = 0;
-const RCHECK: u8 = 1;
-const UPDATE: u8 = 2;
-const REMOVE: u8 = 3;
-const SECONDS: u8 = 4;
-const REAP: u8 = 5;
-const HITCOUNT: u8 = 6;
-const RTTL: u8 = 7;
-const NAME: u8 = 8;
-const RSOURCE: u8 = 9;
-const RDEST: u8 = 10;
-const MASK: u8 = 11;
+ids!(SET, RCHECK, UPDATE, REMOVE, SECONDS, REAP, HITCOUNT, RTTL, NAME, RSOURCE, RDEST, MASK);
 
-const OPTS: [OptSpec; 12] = [
-    OptSpec::flag("set", SET).inv(),
-    OptSpec::flag("rcheck", RCHECK).inv(),
-    OptSpec::flag("update", UPDATE).inv(),
-    OptSpec::flag("remove", REMOVE).inv(),
-    OptSpec::arg("seconds", SECONDS),
-    OptSpec::flag("reap", REAP),
-    OptSpec::arg("hitcount", HITCOUNT),
-    OptSpec::flag("rttl", RTTL),
-    OptSpec::arg("name", NAME),
-    OptSpec::flag("rsource", RSOURCE),
-    OptSpec::flag("rdest", RDEST),
-    OptSpec::arg("mask", MASK),
-];
+options! {
+    OPTS =
+    SET "set" flag inv, RCHECK "rcheck" flag inv, UPDATE "update" flag inv,
+    REMOVE "remove" flag inv, SECONDS "seconds" arg, REAP "reap" flag, HITCOUNT "hitcount" arg,
+    RTTL "rttl" flag, NAME "name" arg, RSOURCE "rsource" flag, RDEST "rdest" flag, MASK "mask" arg,
+}
 
 const ANY_OP: u64 = 0b1111;
 static FCHECK: [Constraint; 12] = [

@@ -7,6 +7,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::bad_id;
 use crate::model::{Hook, TableKind};
@@ -29,12 +30,7 @@ pub struct Rpfilter {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::flag("loose", 0),
-    OptSpec::flag("validmark", 1),
-    OptSpec::flag("accept-local", 2),
-    OptSpec::flag("invert", 3),
-];
+options!(OPTS = 0 "loose" flag, 1 "validmark" flag, 2 "accept-local" flag, 3 "invert" flag);
 
 impl Extension for Rpfilter {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -3,6 +3,7 @@
 use core::fmt;
 use std::net::Ipv6Addr;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, Extension, OptSpec};
 use crate::model::opt::{bad_id, range, uint, write_inv, write_range};
 use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
@@ -48,21 +49,13 @@ impl Default for Rt {
     }
 }
 
-const O_TYPE: u8 = 0;
-const O_SEGSLEFT: u8 = 1;
-const O_LEN: u8 = 2;
-const O_RES: u8 = 3;
-const O_ADDRS: u8 = 4;
-const O_NSTRICT: u8 = 5;
+ids!(O_TYPE, O_SEGSLEFT, O_LEN, O_RES, O_ADDRS, O_NSTRICT);
 
-const OPTS: [OptSpec; 6] = [
-    OptSpec::arg("rt-type", O_TYPE).inv(),
-    OptSpec::arg("rt-segsleft", O_SEGSLEFT).inv(),
-    OptSpec::arg("rt-len", O_LEN).inv(),
-    OptSpec::flag("rt-0-res", O_RES),
-    OptSpec::arg("rt-0-addrs", O_ADDRS),
-    OptSpec::flag("rt-0-not-strict", O_NSTRICT),
-];
+options! {
+    OPTS =
+    O_TYPE "rt-type" arg inv, O_SEGSLEFT "rt-segsleft" arg inv, O_LEN "rt-len" arg inv,
+    O_RES "rt-0-res" flag, O_ADDRS "rt-0-addrs" arg, O_NSTRICT "rt-0-not-strict" flag,
+}
 
 impl Rt {
     /// Whether `--rt-type 0` (not inverted) was given (rt_parse's condition

@@ -3,6 +3,7 @@
 use core::fmt;
 
 use super::ports::parse_port;
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, require_proto, write_inv};
 
@@ -132,17 +133,14 @@ pub struct Sctp {
     pub chunks: Option<Chunks>,
 }
 
-const O_SPORT: u8 = 0;
-const O_DPORT: u8 = 1;
-const O_CHUNKS: u8 = 2;
+ids!(O_SPORT, O_DPORT, O_CHUNKS);
 
-const OPTS: [OptSpec; 5] = [
-    OptSpec::arg("source-port", O_SPORT).inv().multi(),
-    OptSpec::arg("sport", O_SPORT).inv().multi(),
-    OptSpec::arg("destination-port", O_DPORT).inv().multi(),
-    OptSpec::arg("dport", O_DPORT).inv().multi(),
-    OptSpec::arg("chunk-types", O_CHUNKS).inv().multi(),
-];
+options! {
+    OPTS =
+    O_SPORT "source-port" arg inv multi, O_SPORT "sport" arg inv multi,
+    O_DPORT "destination-port" arg inv multi, O_DPORT "dport" arg inv multi,
+    O_CHUNKS "chunk-types" arg inv multi,
+}
 
 /// `parse_sctp_ports`.
 fn parse_ports(s: &str) -> Result<(u16, u16), String> {

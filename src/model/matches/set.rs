@@ -10,6 +10,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, strtoui_end};
 
@@ -77,19 +78,14 @@ const UPDSUB: u8 = 11;
 
 // An old-style (`struct option`) parser: every option may carry `!` and be
 // repeated as far as the framework is concerned; `set_parse_v4` checks.
-const OPTS: [OptSpec; 11] = [
-    OptSpec::arg("match-set", MATCH_SET).inv().multi(),
-    OptSpec::arg("set", SET).inv().multi(),
-    OptSpec::flag("return-nomatch", NOMATCH).inv().multi(),
-    OptSpec::flag("update-counters", UPD).inv().multi(),
-    OptSpec::arg("packets-eq", PEQ).inv().multi(),
-    OptSpec::arg("packets-lt", PLT).inv().multi(),
-    OptSpec::arg("packets-gt", PGT).inv().multi(),
-    OptSpec::arg("bytes-eq", BEQ).inv().multi(),
-    OptSpec::arg("bytes-lt", BLT).inv().multi(),
-    OptSpec::arg("bytes-gt", BGT).inv().multi(),
-    OptSpec::flag("update-subcounters", UPDSUB).inv().multi(),
-];
+options! {
+    OPTS =
+    MATCH_SET "match-set" arg inv multi, SET "set" arg inv multi,
+    NOMATCH "return-nomatch" flag inv multi, UPD "update-counters" flag inv multi,
+    PEQ "packets-eq" arg inv multi, PLT "packets-lt" arg inv multi, PGT "packets-gt" arg inv multi,
+    BEQ "bytes-eq" arg inv multi, BLT "bytes-lt" arg inv multi, BGT "bytes-gt" arg inv multi,
+    UPDSUB "update-subcounters" flag inv multi,
+}
 
 fn parse_counter(s: &str) -> Result<u64, String> {
     match strtoui_end(s, 0, u64::MAX) {

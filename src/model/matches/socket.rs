@@ -7,6 +7,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::bad_id;
 use crate::model::Hook;
@@ -27,11 +28,7 @@ pub struct Socket {
     pub restore_skmark: bool,
 }
 
-const OPTS: [OptSpec; 3] = [
-    OptSpec::flag("transparent", 0),
-    OptSpec::flag("nowildcard", 1),
-    OptSpec::flag("restore-skmark", 2),
-];
+options!(OPTS = 0 "transparent" flag, 1 "nowildcard" flag, 2 "restore-skmark" flag);
 
 impl Extension for Socket {
     const OPTIONS: &'static [OptSpec] = &OPTS;

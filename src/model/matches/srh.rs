@@ -4,6 +4,7 @@
 use core::fmt;
 use std::net::Ipv6Addr;
 
+use crate::model::ext::options;
 use crate::model::ext::{prefix_mask, Args, Extension, OptSpec};
 use crate::model::opt::{bad_id, strtoui, uint, write_inv};
 use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
@@ -90,22 +91,14 @@ pub struct Srh {
     pub lsid: Option<SidTest>,
 }
 
-const OPTS: [OptSpec; 14] = [
-    OptSpec::arg("srh-next-hdr", 0).inv(),
-    OptSpec::arg("srh-hdr-len-eq", 1).inv(),
-    OptSpec::arg("srh-hdr-len-gt", 2).inv(),
-    OptSpec::arg("srh-hdr-len-lt", 3).inv(),
-    OptSpec::arg("srh-segs-left-eq", 4).inv(),
-    OptSpec::arg("srh-segs-left-gt", 5).inv(),
-    OptSpec::arg("srh-segs-left-lt", 6).inv(),
-    OptSpec::arg("srh-last-entry-eq", 7).inv(),
-    OptSpec::arg("srh-last-entry-gt", 8).inv(),
-    OptSpec::arg("srh-last-entry-lt", 9).inv(),
-    OptSpec::arg("srh-tag", 10).inv(),
-    OptSpec::arg("srh-psid", 11).inv(),
-    OptSpec::arg("srh-nsid", 12).inv(),
-    OptSpec::arg("srh-lsid", 13).inv(),
-];
+options! {
+    OPTS =
+    0 "srh-next-hdr" arg inv, 1 "srh-hdr-len-eq" arg inv, 2 "srh-hdr-len-gt" arg inv,
+    3 "srh-hdr-len-lt" arg inv, 4 "srh-segs-left-eq" arg inv, 5 "srh-segs-left-gt" arg inv,
+    6 "srh-segs-left-lt" arg inv, 7 "srh-last-entry-eq" arg inv, 8 "srh-last-entry-gt" arg inv,
+    9 "srh-last-entry-lt" arg inv, 10 "srh-tag" arg inv, 11 "srh-psid" arg inv,
+    12 "srh-nsid" arg inv, 13 "srh-lsid" arg inv,
+}
 
 /// `XTTYPE_HOSTMASK` for IPv6, numeric hosts only: `ADDR[/PLEN]` where
 /// PLEN is 0..=128 or a contiguous mask in address form.

@@ -6,6 +6,7 @@
 use core::fmt;
 
 use super::conntrack::CtStates;
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, is_prefix_nocase, mandatory};
 
@@ -25,7 +26,7 @@ pub struct State {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("state", 0).inv()];
+options!(OPTS = 0 "state" arg inv);
 
 /// `state_parse_states`: only INVALID, NEW, ESTABLISHED, RELATED, UNTRACKED
 /// (case-insensitive prefixes).

@@ -4,6 +4,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, mandatory, strtod, uint, Constraint};
 
@@ -52,17 +53,12 @@ pub struct Statistic {
     pub invert: bool,
 }
 
-const MODE: u8 = 0;
-const PROBABILITY: u8 = 1;
-const EVERY: u8 = 2;
-const PACKET: u8 = 3;
+ids!(MODE, PROBABILITY, EVERY, PACKET);
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::arg("mode", MODE),
-    OptSpec::arg("probability", PROBABILITY).inv(),
-    OptSpec::arg("every", EVERY).inv(),
-    OptSpec::arg("packet", PACKET),
-];
+options! {
+    OPTS =
+    MODE "mode" arg, PROBABILITY "probability" arg inv, EVERY "every" arg inv, PACKET "packet" arg,
+}
 
 static FCHECK: [Constraint; 4] = [
     (MODE, "mode", 0, 0, false),

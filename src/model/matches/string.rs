@@ -4,6 +4,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, exclusive, mandatory, uint, write_inv};
 
@@ -81,21 +82,13 @@ impl Default for StringMatch {
     }
 }
 
-const FROM: u8 = 0;
-const TO: u8 = 1;
-const ALGO: u8 = 2;
-const ICASE: u8 = 3;
-const STRING: u8 = 4;
-const HEX: u8 = 5;
+ids!(FROM, TO, ALGO, ICASE, STRING, HEX);
 
-const OPTS: [OptSpec; 6] = [
-    OptSpec::arg("from", FROM),
-    OptSpec::arg("to", TO),
-    OptSpec::arg("algo", ALGO),
-    OptSpec::arg("string", STRING).inv(),
-    OptSpec::arg("hex-string", HEX).inv(),
-    OptSpec::flag("icase", ICASE),
-];
+options! {
+    OPTS =
+    FROM "from" arg, TO "to" arg, ALGO "algo" arg, STRING "string" arg inv,
+    HEX "hex-string" arg inv, ICASE "icase" flag,
+}
 
 /// libxt_string.c `parse_hex_string`: plain characters, `\x` literals and
 /// `|hh hh|` hex blocks, over the argument's bytes (plain bytes are copied

@@ -3,6 +3,7 @@
 use core::fmt;
 
 use super::ports::{parse_port_range, save_range};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::strtoui;
 
@@ -99,21 +100,14 @@ pub(crate) fn write_tcp_flags(f: &mut dyn fmt::Write, mut flags: u8) -> fmt::Res
     Ok(())
 }
 
-const SPORT: u8 = 0;
-const DPORT: u8 = 1;
-const SYN: u8 = 2;
-const FLAGS: u8 = 3;
-const OPTION: u8 = 4;
+ids!(SPORT, DPORT, SYN, FLAGS, OPTION);
 
-const OPTS: [OptSpec; 7] = [
-    OptSpec::arg("source-port", SPORT).inv().multi(),
-    OptSpec::arg("sport", SPORT).inv().multi(),
-    OptSpec::arg("destination-port", DPORT).inv().multi(),
-    OptSpec::arg("dport", DPORT).inv().multi(),
-    OptSpec::flag("syn", SYN).inv().multi(),
-    OptSpec::arg("tcp-flags", FLAGS).inv().multi(),
-    OptSpec::arg("tcp-option", OPTION).inv().multi(),
-];
+options! {
+    OPTS =
+    SPORT "source-port" arg inv multi, SPORT "sport" arg inv multi,
+    DPORT "destination-port" arg inv multi, DPORT "dport" arg inv multi, SYN "syn" flag inv multi,
+    FLAGS "tcp-flags" arg inv multi, OPTION "tcp-option" arg inv multi,
+}
 
 impl Extension for Tcp {
     const OPTIONS: &'static [OptSpec] = &OPTS;

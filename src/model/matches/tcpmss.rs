@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, range, require_proto, write_inv, write_range};
 
@@ -22,7 +23,7 @@ pub struct TcpMss {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("mss", 0).inv()];
+options!(OPTS = 0 "mss" arg inv);
 
 impl Extension for TcpMss {
     const OPTIONS: &'static [OptSpec] = &OPTS;

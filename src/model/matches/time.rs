@@ -7,6 +7,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, exclusive};
 
@@ -61,29 +62,18 @@ impl Default for Time {
     }
 }
 
-const DATE_START: u8 = 0;
-const DATE_STOP: u8 = 1;
-const TIME_START: u8 = 2;
-const TIME_STOP: u8 = 3;
-const CONTIGUOUS: u8 = 4;
-const MONTHDAYS: u8 = 5;
-const WEEKDAYS: u8 = 6;
-const LOCAL_TZ: u8 = 7;
-const UTC: u8 = 8;
-const KERNEL_TZ: u8 = 9;
+ids! {
+    DATE_START, DATE_STOP, TIME_START, TIME_STOP, CONTIGUOUS, MONTHDAYS, WEEKDAYS, LOCAL_TZ, UTC,
+    KERNEL_TZ,
+}
 
-const OPTS: [OptSpec; 10] = [
-    OptSpec::arg("datestart", DATE_START),
-    OptSpec::arg("datestop", DATE_STOP),
-    OptSpec::arg("timestart", TIME_START),
-    OptSpec::arg("timestop", TIME_STOP),
-    OptSpec::flag("contiguous", CONTIGUOUS),
-    OptSpec::arg("weekdays", WEEKDAYS).inv(),
-    OptSpec::arg("monthdays", MONTHDAYS).inv(),
-    OptSpec::flag("localtz", LOCAL_TZ),
-    OptSpec::flag("utc", UTC),
-    OptSpec::flag("kerneltz", KERNEL_TZ),
-];
+options! {
+    OPTS =
+    DATE_START "datestart" arg, DATE_STOP "datestop" arg, TIME_START "timestart" arg,
+    TIME_STOP "timestop" arg, CONTIGUOUS "contiguous" flag, WEEKDAYS "weekdays" arg inv,
+    MONTHDAYS "monthdays" arg inv, LOCAL_TZ "localtz" flag, UTC "utc" flag,
+    KERNEL_TZ "kerneltz" flag,
+}
 
 /// C `strtoul(s, &end, base)` with `base` 0 or 10: whitespace, sign (a
 /// `-` negates modulo 2^64), saturation on overflow; no digits gives

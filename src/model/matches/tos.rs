@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
 
@@ -57,7 +58,7 @@ pub struct Tos {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("tos", 0).inv()];
+options!(OPTS = 0 "tos" arg inv);
 
 impl Extension for Tos {
     const OPTIONS: &'static [OptSpec] = &OPTS;

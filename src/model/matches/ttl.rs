@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, uint};
 
@@ -108,12 +109,7 @@ pub struct Ttl {
     pub ttl: u8,
 }
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::arg("ttl-lt", O_LT),
-    OptSpec::arg("ttl-gt", O_GT),
-    OptSpec::arg("ttl-eq", O_EQ).inv(),
-    OptSpec::arg("ttl", O_EQ),
-];
+options!(OPTS = O_LT "ttl-lt" arg, O_GT "ttl-gt" arg, O_EQ "ttl-eq" arg inv, O_EQ "ttl" arg);
 
 impl Extension for Ttl {
     const OPTIONS: &'static [OptSpec] = &OPTS;

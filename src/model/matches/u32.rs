@@ -6,6 +6,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
 
@@ -65,7 +66,7 @@ pub struct U32 {
     pub invert: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("u32", 0).inv()];
+options!(OPTS = 0 "u32" arg inv);
 
 /// libxt_u32.c `parse_number`: a C number (base 0) up to `u32::MAX`.
 fn number(s: &str, pos: usize) -> Result<(u32, &str), String> {

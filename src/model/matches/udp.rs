@@ -3,6 +3,7 @@
 use core::fmt;
 
 use super::ports::{parse_port_range, save_range};
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, require_proto};
 
@@ -35,12 +36,10 @@ impl Default for Udp {
     }
 }
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::arg("source-port", 0).inv(),
-    OptSpec::arg("sport", 0).inv(),
-    OptSpec::arg("destination-port", 1).inv(),
-    OptSpec::arg("dport", 1).inv(),
-];
+options! {
+    OPTS =
+    0 "source-port" arg inv, 0 "sport" arg inv, 1 "destination-port" arg inv, 1 "dport" arg inv,
+}
 
 impl Extension for Udp {
     const OPTIONS: &'static [OptSpec] = &OPTS;

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck};
 
@@ -37,7 +38,7 @@ pub struct Audit {
     pub kind: AuditType,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("type", 0)];
+options!(OPTS = 0 "type" arg);
 
 impl Default for Audit {
     fn default() -> Self {

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, require_table};
 use crate::model::TableKind;
@@ -19,7 +20,7 @@ pub struct Checksum {
     pub fill: bool,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::flag("checksum-fill", 0)];
+options!(OPTS = 0 "checksum-fill" flag);
 
 impl Extension for Checksum {
     const OPTIONS: &'static [OptSpec] = &OPTS;

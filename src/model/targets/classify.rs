@@ -4,6 +4,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, require_target_hooks};
 use crate::model::Hook;
@@ -47,7 +48,7 @@ fn scan_hex(s: &str) -> Option<(u32, &str)> {
     Some((if neg { v.wrapping_neg() } else { v }, &t2[end..]))
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("set-class", 0)];
+options!(OPTS = 0 "set-class" arg);
 
 impl Extension for Classify {
     const OPTIONS: &'static [OptSpec] = &OPTS;

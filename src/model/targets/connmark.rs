@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, uint, Constraint, MarkMask};
 
@@ -64,18 +65,10 @@ pub struct Connmark {
     pub shift_bits: u8,
 }
 
-const SET_MARK: u8 = 0;
-const SAVE_MARK: u8 = 1;
-const RESTORE_MARK: u8 = 2;
-const AND_MARK: u8 = 3;
-const OR_MARK: u8 = 4;
-const XOR_MARK: u8 = 5;
-const LSHIFT: u8 = 6;
-const RSHIFT: u8 = 7;
-const SET_XMARK: u8 = 8;
-const CTMASK: u8 = 9;
-const NFMASK: u8 = 10;
-const MASK: u8 = 11;
+ids! {
+    SET_MARK, SAVE_MARK, RESTORE_MARK, AND_MARK, OR_MARK, XOR_MARK, LSHIFT, RSHIFT, SET_XMARK,
+    CTMASK, NFMASK, MASK,
+}
 const OP_ANY: u64 = (1 << SET_MARK)
     | (1 << SAVE_MARK)
     | (1 << RESTORE_MARK)
@@ -84,20 +77,13 @@ const OP_ANY: u64 = (1 << SET_MARK)
     | (1 << XOR_MARK)
     | (1 << SET_XMARK);
 
-const OPTS: [OptSpec; 12] = [
-    OptSpec::arg("set-xmark", SET_XMARK),
-    OptSpec::arg("set-mark", SET_MARK),
-    OptSpec::arg("and-mark", AND_MARK),
-    OptSpec::arg("or-mark", OR_MARK),
-    OptSpec::arg("xor-mark", XOR_MARK),
-    OptSpec::flag("save-mark", SAVE_MARK),
-    OptSpec::flag("restore-mark", RESTORE_MARK),
-    OptSpec::arg("left-shift-mark", LSHIFT),
-    OptSpec::arg("right-shift-mark", RSHIFT),
-    OptSpec::arg("ctmask", CTMASK),
-    OptSpec::arg("nfmask", NFMASK),
-    OptSpec::arg("mask", MASK),
-];
+options! {
+    OPTS =
+    SET_XMARK "set-xmark" arg, SET_MARK "set-mark" arg, AND_MARK "and-mark" arg,
+    OR_MARK "or-mark" arg, XOR_MARK "xor-mark" arg, SAVE_MARK "save-mark" flag,
+    RESTORE_MARK "restore-mark" flag, LSHIFT "left-shift-mark" arg, RSHIFT "right-shift-mark" arg,
+    CTMASK "ctmask" arg, NFMASK "nfmask" arg, MASK "mask" arg,
+}
 
 const CONSTRAINTS: [Constraint; 12] = [
     (SET_XMARK, "set-xmark", OP_ANY, 0, false),

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck};
 use crate::model::TableKind;
@@ -19,7 +20,7 @@ pub struct Connsecmark {
     pub save: bool,
 }
 
-const OPTS: [OptSpec; 2] = [OptSpec::flag("save", 0), OptSpec::flag("restore", 1)];
+options!(OPTS = 0 "save" flag, 1 "restore" flag);
 
 impl Default for Connsecmark {
     fn default() -> Self {

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, put_string, require_table, strtoui};
 use crate::model::{Family, TableKind};
@@ -90,25 +91,14 @@ pub struct Ct {
     pub zone: u16,
 }
 
-const NOTRACK: u8 = 0;
-const HELPER: u8 = 1;
-const TIMEOUT: u8 = 2;
-const CTEVENTS: u8 = 3;
-const EXPEVENTS: u8 = 4;
-const ZONE: u8 = 5;
-const ZONE_ORIG: u8 = 6;
-const ZONE_REPLY: u8 = 7;
+ids!(NOTRACK, HELPER, TIMEOUT, CTEVENTS, EXPEVENTS, ZONE, ZONE_ORIG, ZONE_REPLY);
 
-const OPTS: [OptSpec; 8] = [
-    OptSpec::flag("notrack", NOTRACK),
-    OptSpec::arg("helper", HELPER),
-    OptSpec::arg("timeout", TIMEOUT),
-    OptSpec::arg("ctevents", CTEVENTS),
-    OptSpec::arg("expevents", EXPEVENTS),
-    OptSpec::arg("zone-orig", ZONE_ORIG),
-    OptSpec::arg("zone-reply", ZONE_REPLY),
-    OptSpec::arg("zone", ZONE),
-];
+options! {
+    OPTS =
+    NOTRACK "notrack" flag, HELPER "helper" arg, TIMEOUT "timeout" arg, CTEVENTS "ctevents" arg,
+    EXPEVENTS "expevents" arg, ZONE_ORIG "zone-orig" arg, ZONE_REPLY "zone-reply" arg,
+    ZONE "zone" arg,
+}
 
 fn parse_events(tbl: &[(&str, u8)], s: &str) -> Result<u32, String> {
     let mut mask = 0u32;

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, require_table, uint, Constraint};
 use crate::model::TableKind;
@@ -25,13 +26,9 @@ pub struct Dscp {
 /// `class_to_dscp` (dscp_helper.c), shared with `-m dscp`.
 pub(crate) use crate::model::matches::dscp::class_to_dscp;
 
-const SET: u8 = 0;
-const CLASS: u8 = 1;
+ids!(SET, CLASS);
 
-const OPTS: [OptSpec; 2] = [
-    OptSpec::arg("set-dscp", SET),
-    OptSpec::arg("set-dscp-class", CLASS),
-];
+options!(OPTS = SET "set-dscp" arg, CLASS "set-dscp-class" arg);
 
 const CONSTRAINTS: [Constraint; 2] = [
     (SET, "set-dscp", 1 << CLASS, 0, false),

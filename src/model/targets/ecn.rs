@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, require_table, uint, Constraint};
 use crate::model::TableKind;
@@ -48,17 +49,13 @@ pub struct Ecn {
     pub cwr: bool,
 }
 
-const REMOVE: u8 = 0;
-const CWR: u8 = 1;
-const ECE: u8 = 2;
-const ECT: u8 = 3;
+ids!(REMOVE, CWR, ECE, ECT);
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::flag("ecn-tcp-remove", REMOVE),
-    OptSpec::arg("ecn-tcp-cwr", CWR),
-    OptSpec::arg("ecn-tcp-ece", ECE),
-    OptSpec::arg("ecn-ip-ect", ECT),
-];
+options! {
+    OPTS =
+    REMOVE "ecn-tcp-remove" flag, CWR "ecn-tcp-cwr" arg, ECE "ecn-tcp-ece" arg,
+    ECT "ecn-ip-ect" arg,
+}
 
 const CONSTRAINTS: [Constraint; 4] = [
     (REMOVE, "ecn-tcp-remove", (1 << CWR) | (1 << ECE), 0, false),

@@ -4,6 +4,7 @@
 use core::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::model::ext::options;
 use crate::model::ext::{prefix_mask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, strtoui, uint, Constraint};
 use crate::model::Family;
@@ -103,21 +104,14 @@ const MODULUS: u8 = 10;
 const OFFSET: u8 = 11;
 const TYPE: u8 = 13;
 
-const OPTS: [OptSpec; 13] = [
-    OptSpec::arg("hmark-tuple", TYPE),
-    OptSpec::arg("hmark-src-prefix", SADDR),
-    OptSpec::arg("hmark-dst-prefix", DADDR),
-    OptSpec::arg("hmark-sport-mask", SPORT_MASK),
-    OptSpec::arg("hmark-dport-mask", DPORT_MASK),
-    OptSpec::arg("hmark-spi-mask", SPI_MASK),
-    OptSpec::arg("hmark-sport", SPORT),
-    OptSpec::arg("hmark-dport", DPORT),
-    OptSpec::arg("hmark-spi", SPI),
-    OptSpec::arg("hmark-proto-mask", PROTO_MASK),
-    OptSpec::arg("hmark-rnd", RND),
-    OptSpec::arg("hmark-mod", MODULUS),
-    OptSpec::arg("hmark-offset", OFFSET),
-];
+options! {
+    OPTS =
+    TYPE "hmark-tuple" arg, SADDR "hmark-src-prefix" arg, DADDR "hmark-dst-prefix" arg,
+    SPORT_MASK "hmark-sport-mask" arg, DPORT_MASK "hmark-dport-mask" arg,
+    SPI_MASK "hmark-spi-mask" arg, SPORT "hmark-sport" arg, DPORT "hmark-dport" arg,
+    SPI "hmark-spi" arg, PROTO_MASK "hmark-proto-mask" arg, RND "hmark-rnd" arg,
+    MODULUS "hmark-mod" arg, OFFSET "hmark-offset" arg,
+}
 
 const CONSTRAINTS: [Constraint; 1] = [(MODULUS, "hmark-mod", 0, 0, true)];
 

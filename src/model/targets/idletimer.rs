@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, put_string, uint};
 
@@ -25,12 +26,7 @@ pub struct Idletimer {
     pub send_nl_msg: bool,
 }
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::arg("timeout", 0),
-    OptSpec::arg("label", 1),
-    OptSpec::flag("alarm", 2),
-    OptSpec::flag("send_nl_msg", 3),
-];
+options!(OPTS = 0 "timeout" arg, 1 "label" arg, 2 "alarm" flag, 3 "send_nl_msg" flag);
 
 impl Default for Idletimer {
     fn default() -> Self {

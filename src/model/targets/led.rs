@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, strtoui_end};
 
@@ -22,11 +23,7 @@ pub struct Led {
     pub always_blink: bool,
 }
 
-const OPTS: [OptSpec; 3] = [
-    OptSpec::arg("led-trigger-id", 0),
-    OptSpec::arg("led-delay", 1),
-    OptSpec::flag("led-always-blink", 2),
-];
+options!(OPTS = 0 "led-trigger-id" arg, 1 "led-delay" arg, 2 "led-always-blink" flag);
 
 impl Default for Led {
     fn default() -> Self {

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, Extension, OptSpec};
 use crate::model::opt::{bad_id, put_string, save_string, strtoui};
 
@@ -62,15 +63,12 @@ const MAC: u8 = 5;
 const LEVEL: u8 = 6;
 const PREFIX: u8 = 7;
 
-const OPTS: [OptSpec; 7] = [
-    OptSpec::arg("log-level", LEVEL),
-    OptSpec::arg("log-prefix", PREFIX),
-    OptSpec::flag("log-tcp-sequence", TCPSEQ),
-    OptSpec::flag("log-tcp-options", TCPOPTS),
-    OptSpec::flag("log-ip-options", IPOPTS),
-    OptSpec::flag("log-uid", UID),
-    OptSpec::flag("log-macdecode", MAC),
-];
+options! {
+    OPTS =
+    LEVEL "log-level" arg, PREFIX "log-prefix" arg, TCPSEQ "log-tcp-sequence" flag,
+    TCPOPTS "log-tcp-options" flag, IPOPTS "log-ip-options" flag, UID "log-uid" flag,
+    MAC "log-macdecode" flag,
+}
 
 /// `xtopt_parse_sysloglevel` (libxtables/xtoptions.c): 0..=7 or a name.
 pub(crate) fn parse_syslog_level(s: &str) -> Result<u8, String> {

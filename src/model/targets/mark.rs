@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, uint, Constraint, MarkMask};
 
@@ -38,20 +39,14 @@ impl Mark {
     }
 }
 
-const SET_MARK: u8 = 0;
-const AND_MARK: u8 = 1;
-const OR_MARK: u8 = 2;
-const XOR_MARK: u8 = 3;
-const SET_XMARK: u8 = 4;
+ids!(SET_MARK, AND_MARK, OR_MARK, XOR_MARK, SET_XMARK);
 const ANY: u64 = 0b11111;
 
-const OPTS: [OptSpec; 5] = [
-    OptSpec::arg("set-xmark", SET_XMARK),
-    OptSpec::arg("set-mark", SET_MARK),
-    OptSpec::arg("and-mark", AND_MARK),
-    OptSpec::arg("or-mark", OR_MARK),
-    OptSpec::arg("xor-mark", XOR_MARK),
-];
+options! {
+    OPTS =
+    SET_XMARK "set-xmark" arg, SET_MARK "set-mark" arg, AND_MARK "and-mark" arg,
+    OR_MARK "or-mark" arg, XOR_MARK "xor-mark" arg,
+}
 
 const CONSTRAINTS: [Constraint; 5] = [
     (SET_XMARK, "set-xmark", ANY, 0, false),

@@ -11,6 +11,7 @@
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::model::ext::ids;
 use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
 use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui_end};
@@ -267,12 +268,7 @@ fn portok(ctx: &ExtCtx<'_>) -> bool {
     matches!(ctx.proto, 6 | 17 | 132 | 33 | 1)
 }
 
-const TO_DEST: u8 = 0;
-const TO_SRC: u8 = 1;
-const TO_PORTS: u8 = 2;
-const RANDOM: u8 = 3;
-const RANDOM_FULLY: u8 = 4;
-const PERSISTENT: u8 = 5;
+ids!(TO_DEST, TO_SRC, TO_PORTS, RANDOM, RANDOM_FULLY, PERSISTENT);
 
 fn parse_common(
     range: &mut NatRange,

@@ -4,6 +4,7 @@
 use core::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+use crate::model::ext::options;
 use crate::model::ext::{prefix_mask, AddrMask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui};
 use crate::model::text::addr::ipv6_ntop;
@@ -85,7 +86,7 @@ pub fn write_addr_mask(f: &mut dyn fmt::Write, a: &AddrMask) -> fmt::Result {
     }
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("to", 0)];
+options!(OPTS = 0 "to" arg);
 
 impl Blank for Netmap {
     fn blank(ctx: &ExtCtx<'_>) -> Self {

@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, put_string, save_string, uint, Constraint};
 
@@ -29,19 +30,13 @@ pub struct Nflog {
     pub prefix: crate::model::ByteStr,
 }
 
-const GROUP: u8 = 0;
-const PREFIX: u8 = 1;
-const RANGE: u8 = 2;
-const SIZE: u8 = 3;
-const THRESHOLD: u8 = 4;
+ids!(GROUP, PREFIX, RANGE, SIZE, THRESHOLD);
 
-const OPTS: [OptSpec; 5] = [
-    OptSpec::arg("nflog-group", GROUP),
-    OptSpec::arg("nflog-prefix", PREFIX),
-    OptSpec::arg("nflog-range", RANGE),
-    OptSpec::arg("nflog-size", SIZE),
-    OptSpec::arg("nflog-threshold", THRESHOLD),
-];
+options! {
+    OPTS =
+    GROUP "nflog-group" arg, PREFIX "nflog-prefix" arg, RANGE "nflog-range" arg,
+    SIZE "nflog-size" arg, THRESHOLD "nflog-threshold" arg,
+}
 
 const CONSTRAINTS: [Constraint; 5] = [
     (GROUP, "nflog-group", 0, 0, false),

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, strtoui_end, uint, Constraint};
 
@@ -44,17 +45,13 @@ pub struct Nfqueue {
     pub flags: NfqFlags,
 }
 
-const NUM: u8 = 0;
-const BALANCE: u8 = 1;
-const BYPASS: u8 = 2;
-const FANOUT: u8 = 3;
+ids!(NUM, BALANCE, BYPASS, FANOUT);
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::arg("queue-num", NUM),
-    OptSpec::arg("queue-balance", BALANCE),
-    OptSpec::flag("queue-bypass", BYPASS),
-    OptSpec::flag("queue-cpu-fanout", FANOUT),
-];
+options! {
+    OPTS =
+    NUM "queue-num" arg, BALANCE "queue-balance" arg, BYPASS "queue-bypass" flag,
+    FANOUT "queue-cpu-fanout" flag,
+}
 
 const CONSTRAINTS: [Constraint; 4] = [
     (NUM, "queue-num", 1 << BALANCE, 0, false),

@@ -5,6 +5,7 @@
 use core::fmt;
 use std::net::Ipv6Addr;
 
+use crate::model::ext::options;
 use crate::model::ext::{prefix_mask, Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui};
 use crate::model::text::addr::ipv6_ntop;
@@ -33,7 +34,7 @@ pub struct Npt {
 const SRC: u8 = 1;
 const DST: u8 = 2;
 
-const OPTS: [OptSpec; 2] = [OptSpec::arg("src-pfx", SRC), OptSpec::arg("dst-pfx", DST)];
+options!(OPTS = SRC "src-pfx" arg, DST "dst-pfx" arg);
 
 /// `XTTYPE_HOSTMASK` as NPT reads it: address and prefix length.
 fn parse_pfx(s: &str, ext: &str, opt: &str) -> Result<([u8; 16], u8), String> {

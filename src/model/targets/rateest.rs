@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, put_string, Constraint};
 
@@ -143,15 +144,12 @@ pub(crate) fn write_time(f: &mut dyn fmt::Write, t: u64) -> fmt::Result {
     }
 }
 
-const NAME: u8 = 0;
-const INTERVAL: u8 = 1;
-const EWMALOG: u8 = 2;
+ids!(NAME, INTERVAL, EWMALOG);
 
-const OPTS: [OptSpec; 3] = [
-    OptSpec::arg("rateest-name", NAME),
-    OptSpec::arg("rateest-interval", INTERVAL),
-    OptSpec::arg("rateest-ewmalog", EWMALOG),
-];
+options! {
+    OPTS =
+    NAME "rateest-name" arg, INTERVAL "rateest-interval" arg, EWMALOG "rateest-ewmalog" arg,
+}
 
 const CONSTRAINTS: [Constraint; 3] = [
     (NAME, "rateest-name", 0, 0, true),

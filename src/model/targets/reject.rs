@@ -49,6 +49,7 @@ pub enum RejectWith {
     Icmp6RejectRoute,
 }
 
+use crate::model::ext::options;
 use crate::model::opt::{bad_id, require_table, require_target_hooks};
 use RejectWith as W;
 
@@ -151,7 +152,7 @@ pub struct Reject {
     pub with: RejectWith,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("reject-with", 0)];
+options!(OPTS = 0 "reject-with" arg);
 
 impl Blank for Reject {
     fn blank(ctx: &ExtCtx<'_>) -> Self {

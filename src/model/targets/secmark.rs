@@ -6,6 +6,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, put_string};
 use crate::model::TableKind;
@@ -22,7 +23,7 @@ pub struct Secmark {
     pub selctx: crate::model::ByteStr,
 }
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("selctx", 0)];
+options!(OPTS = 0 "selctx" arg);
 
 impl Default for Secmark {
     fn default() -> Self {

@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, require_target_hooks, uint};
 use crate::model::Hook;
@@ -47,13 +48,7 @@ pub struct Synproxy {
     pub mss: u16,
 }
 
-const OPTS: [OptSpec; 5] = [
-    OptSpec::flag("sack-perm", 0),
-    OptSpec::flag("timestamp", 1),
-    OptSpec::arg("wscale", 2),
-    OptSpec::arg("mss", 3),
-    OptSpec::flag("ecn", 4),
-];
+options!(OPTS = 0 "sack-perm" flag, 1 "timestamp" flag, 2 "wscale" arg, 3 "mss" arg, 4 "ecn" flag);
 
 impl Default for Synproxy {
     fn default() -> Self {

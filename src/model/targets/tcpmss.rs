@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, require_proto, uint};
 use crate::model::{Family, Hook};
@@ -38,13 +39,9 @@ pub struct Tcpmss {
     pub mss: TcpMss,
 }
 
-const SET: u8 = 0;
-const CLAMP: u8 = 1;
+ids!(SET, CLAMP);
 
-const OPTS: [OptSpec; 2] = [
-    OptSpec::arg("set-mss", SET),
-    OptSpec::flag("clamp-mss-to-pmtu", CLAMP),
-];
+options!(OPTS = SET "set-mss" arg, CLAMP "clamp-mss-to-pmtu" flag);
 
 impl Default for Tcpmss {
     fn default() -> Self {

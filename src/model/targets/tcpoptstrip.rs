@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, require_proto, require_table, strtoui};
 use crate::model::TableKind;
@@ -46,7 +47,7 @@ const OPTION_NAMES: [(&str, u8); 6] = [
     ("md5", 19),
 ];
 
-const OPTS: [OptSpec; 1] = [OptSpec::arg("strip-options", 0)];
+options!(OPTS = 0 "strip-options" arg);
 
 impl Extension for Tcpoptstrip {
     const OPTIONS: &'static [OptSpec] = &OPTS;

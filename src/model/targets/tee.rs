@@ -4,6 +4,7 @@
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::model::ext::options;
 use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, put_string};
 use crate::model::text::addr::ipv6_ntop;
@@ -24,7 +25,7 @@ pub struct Tee {
     pub oif: crate::model::ByteStr,
 }
 
-const OPTS: [OptSpec; 2] = [OptSpec::arg("gateway", 0), OptSpec::arg("oif", 1)];
+options!(OPTS = 0 "gateway" arg, 1 "oif" arg);
 
 impl Blank for Tee {
     fn blank(ctx: &ExtCtx<'_>) -> Self {

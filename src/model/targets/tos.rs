@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, require_table, strtoui_end, uint, Constraint};
 use crate::model::TableKind;
@@ -38,18 +39,10 @@ impl Tos {
     }
 }
 
-const SET: u8 = 0;
-const AND: u8 = 1;
-const OR: u8 = 2;
-const XOR: u8 = 3;
+ids!(SET, AND, OR, XOR);
 const ANY: u64 = 0b1111;
 
-const OPTS: [OptSpec; 4] = [
-    OptSpec::arg("set-tos", SET),
-    OptSpec::arg("and-tos", AND),
-    OptSpec::arg("or-tos", OR),
-    OptSpec::arg("xor-tos", XOR),
-];
+options!(OPTS = SET "set-tos" arg, AND "and-tos" arg, OR "or-tos" arg, XOR "xor-tos" arg);
 
 const CONSTRAINTS: [Constraint; 4] = [
     (SET, "set-tos", ANY, 0, false),

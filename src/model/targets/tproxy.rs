@@ -4,6 +4,7 @@
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
 use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui, MarkMask};
@@ -29,15 +30,9 @@ pub struct Tproxy {
     pub mark_mask: u32,
 }
 
-const PORT: u8 = 0;
-const ADDR: u8 = 1;
-const MARK: u8 = 2;
+ids!(PORT, ADDR, MARK);
 
-const OPTS: [OptSpec; 3] = [
-    OptSpec::arg("on-port", PORT),
-    OptSpec::arg("on-ip", ADDR),
-    OptSpec::arg("tproxy-mark", MARK),
-];
+options!(OPTS = PORT "on-port" arg, ADDR "on-ip" arg, MARK "tproxy-mark" arg);
 
 impl Blank for Tproxy {
     fn blank(ctx: &ExtCtx<'_>) -> Self {

@@ -4,6 +4,7 @@
 
 use core::fmt;
 
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, fcheck, require_table, uint, Constraint};
 use crate::model::TableKind;
@@ -47,9 +48,7 @@ impl HlMode {
     }
 }
 
-const SET: u8 = 0;
-const INC: u8 = 1;
-const DEC: u8 = 2;
+ids!(SET, INC, DEC);
 const ANY: u64 = 0b111;
 
 fn parse_hl(ext: &str, pfx: &str, id: u8, args: &Args<'_>) -> Result<(HlMode, u8), String> {
@@ -101,11 +100,7 @@ pub struct Ttl {
     pub ttl: u8,
 }
 
-const TTL_OPTS: [OptSpec; 3] = [
-    OptSpec::arg("ttl-set", SET),
-    OptSpec::arg("ttl-dec", DEC),
-    OptSpec::arg("ttl-inc", INC),
-];
+options!(TTL_OPTS = SET "ttl-set" arg, DEC "ttl-dec" arg, INC "ttl-inc" arg);
 
 const TTL_CONS: [Constraint; 3] = [
     (SET, "ttl-set", ANY, 0, false),
@@ -157,11 +152,7 @@ pub struct Hl {
     pub hop_limit: u8,
 }
 
-const HL_OPTS: [OptSpec; 3] = [
-    OptSpec::arg("hl-set", SET),
-    OptSpec::arg("hl-dec", DEC),
-    OptSpec::arg("hl-inc", INC),
-];
+options!(HL_OPTS = SET "hl-set" arg, DEC "hl-dec" arg, INC "hl-inc" arg);
 
 const HL_CONS: [Constraint; 3] = [
     (SET, "hl-set", ANY, 0, false),
