@@ -158,6 +158,8 @@ pub(crate) struct CheckCtx<'a> {
 pub(crate) struct Args<'a> {
     /// The option's id ([`OptSpec::id`]).
     pub id: u8,
+    /// The option's long name as given ([`OptSpec::name`]).
+    pub opt: &'static str,
     /// Whether `!` preceded the option.
     pub invert: bool,
     /// The rule being parsed.
@@ -172,17 +174,19 @@ pub(crate) struct Args<'a> {
 }
 
 impl<'a> Args<'a> {
-    /// A cursor over option `id` (`!` before it when `invert`) of a rule
+    /// A cursor over option `spec` (`!` before it when `invert`) of a rule
     /// (`ctx`): its argument (text and bytes) and the words that follow it.
     pub fn new(
-        (id, invert): (u8, bool),
+        spec: &OptSpec,
+        invert: bool,
         ctx: &'a ExtCtx<'a>,
         optarg: Option<&'a str>,
         raw: Option<&'a [u8]>,
         rest: &'a [Word],
     ) -> Self {
         Args {
-            id,
+            id: spec.id,
+            opt: spec.name,
             invert,
             ctx,
             optarg,

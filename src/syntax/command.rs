@@ -434,14 +434,6 @@ impl<'a> Parser<'a> {
             proto: self.rule.proto,
             proto_inv: self.rule.proto_inv,
         };
-        let text = optarg.as_deref().map(bytestr::text);
-        let mut args = Args::new(
-            (e.id, invert),
-            &ctx,
-            text.as_deref(),
-            optarg.as_deref(),
-            rest,
-        );
         let (ext_name, specs, seen) = match e.owner {
             Owner::Target => {
                 let t = self.target.as_ref().ok_or("internal: no target")?;
@@ -473,6 +465,15 @@ impl<'a> Parser<'a> {
                 spec.name
             ));
         }
+        let text = optarg.as_deref().map(bytestr::text);
+        let mut args = Args::new(
+            &spec,
+            invert,
+            &ctx,
+            text.as_deref(),
+            optarg.as_deref(),
+            rest,
+        );
         match e.owner {
             Owner::Target => {
                 let t = self.target.as_mut().ok_or("internal: no target")?;

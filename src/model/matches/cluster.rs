@@ -43,11 +43,7 @@ options! {
 impl Extension for Cluster {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == args.id)
-            .map(|o| o.name)
-            .unwrap_or("");
+        let name = args.opt;
         let s = args.required("cluster", name)?;
         let (min, max) = if args.id == SEED {
             (0, u64::from(u32::MAX))

@@ -125,10 +125,7 @@ impl<const DST: bool> Extension for ExtHdrOpts<DST> {
     }
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let ext = Self::name();
-        let opt = Self::options(crate::model::Family::Ipv6)
-            .iter()
-            .find(|o| o.id == args.id)
-            .map_or("", |o| o.name);
+        let opt = args.opt;
         match args.id {
             0 => {
                 let v = uint(ext, opt, args.required(ext, opt)?, 0, u32::MAX.into())?;

@@ -113,7 +113,8 @@ mod tests {
         let mut n = Nfacct::default();
         let rest = Vec::new();
         n.parse(&mut Args::new(
-            (0, false),
+            &OPTS[0],
+            false,
             &ctx,
             Some("a b"),
             Some(b"a b"),
@@ -124,7 +125,14 @@ mod tests {
         n.save(&mut s).unwrap();
         assert_eq!(s.as_bytes(), b" --nfacct-name  \"a b\"");
         assert!(n
-            .parse(&mut Args::new((0, false), &ctx, Some(""), Some(b""), &rest))
+            .parse(&mut Args::new(
+                &OPTS[0],
+                false,
+                &ctx,
+                Some(""),
+                Some(b""),
+                &rest
+            ))
             .is_err());
     }
 }

@@ -136,7 +136,7 @@ fn parse_sid(s: &str, invert: bool) -> Result<SidTest, String> {
 impl Extension for Srh {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = OPTS.iter().find(|o| o.id == args.id).map_or("", |o| o.name);
+        let name = args.opt;
         let s = args.required("srh", name)?;
         match args.id {
             0 => self.next_hdr = Some((uint("srh", name, s, 0, 255)? as u8, args.invert)),

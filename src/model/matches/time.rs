@@ -276,7 +276,7 @@ fn write_date(f: &mut dyn fmt::Write, date: u32, opt: &str) -> fmt::Result {
 impl Extension for Time {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = OPTS.iter().find(|o| o.id == args.id).map_or("", |o| o.name);
+        let name = args.opt;
         match args.id {
             DATE_START => self.date_start = parse_date(args.required("time", name)?)?,
             DATE_STOP => self.date_stop = parse_date(args.required("time", name)?)?,

@@ -117,11 +117,7 @@ impl Default for Connmark {
 impl Extension for Connmark {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == args.id)
-            .map(|o| o.name)
-            .unwrap_or("");
+        let name = args.opt;
         let u32_arg = |args: &Args<'_>| -> Result<u32, String> {
             uint(
                 "CONNMARK",

@@ -145,11 +145,7 @@ impl Extension for Ct {
             .then_some("NOTRACK")
     }
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == args.id)
-            .map(|o| o.name)
-            .unwrap_or("");
+        let name = args.opt;
         if self.flags.contains(CtFlags::NOTRACK_ALIAS) {
             // NOTRACK declares no options of its own.
             return Err(format!("unknown option \"--{name}\""));

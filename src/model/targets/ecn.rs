@@ -78,11 +78,7 @@ impl Default for Ecn {
 impl Extension for Ecn {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == args.id)
-            .map(|o| o.name)
-            .unwrap_or("");
+        let name = args.opt;
         match args.id {
             REMOVE => {
                 self.op = EcnOp::SET_ECE | EcnOp::SET_CWR;

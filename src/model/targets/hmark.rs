@@ -225,11 +225,7 @@ impl Blank for Hmark {
 impl Extension for Hmark {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == args.id)
-            .map(|o| o.name)
-            .unwrap_or("");
+        let name = args.opt;
         let s = args.required("HMARK", name)?;
         let u16_of = |s: &str| uint("HMARK", name, s, 0, 65535).map(|v| v as u16);
         let u32_of = |s: &str, min| uint("HMARK", name, s, min, u32::MAX as u64).map(|v| v as u32);

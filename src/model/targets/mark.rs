@@ -59,11 +59,7 @@ const CONSTRAINTS: [Constraint; 5] = [
 impl Extension for Mark {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == args.id)
-            .map(|o| o.name)
-            .unwrap_or("");
+        let name = args.opt;
         let arg = args.required("MARK", name)?;
         let u32_of = |s: &str| uint("MARK", name, s, 0, u32::MAX as u64).map(|v| v as u32);
         // mark_tg_parse

@@ -61,11 +61,7 @@ impl Default for Nflog {
 impl Extension for Nflog {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == args.id)
-            .map(|o| o.name)
-            .unwrap_or("");
+        let name = args.opt;
         let s = args.required("NFLOG", name)?;
         match args.id {
             GROUP => self.group = uint("NFLOG", name, s, 0, 65535)? as u16,

@@ -171,11 +171,7 @@ impl Default for Rateest {
 impl Extension for Rateest {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == args.id)
-            .map(|o| o.name)
-            .unwrap_or("");
+        let name = args.opt;
         let s = args.required("RATEEST", name)?;
         match args.id {
             NAME => self.name = put_string(args.required_bytes("RATEEST", name)?, 0, 0, 16)?,

@@ -87,11 +87,7 @@ pub(crate) fn parse_tos_mask(s: &str, name_mask: u8) -> Result<(u8, u8), String>
 impl Extension for Tos {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == args.id)
-            .map(|o| o.name)
-            .unwrap_or("");
+        let name = args.opt;
         let s = args.required("TOS", name)?;
         // tos_tg_parse
         match args.id {
