@@ -33,9 +33,9 @@ macro_rules! ids {
 }
 
 /// Declares an option table (libxtables' `xt_option_entry` array), in
-/// getopt order: entries `ID "name" arg|flag [inv] [multi]` (an id, the
-/// long name, whether it takes an argument, whether `!` may precede it and
-/// whether it may be repeated), as [`OptSpec`]s.
+/// getopt order: entries `ID "name" arg|flag [inv] [multi] [mand]` (an id,
+/// the long name, whether it takes an argument, whether `!` may precede it,
+/// whether it may be repeated, whether it must be given), as [`OptSpec`]s.
 macro_rules! options {
     ($table:ident = $($id:tt $name:literal $kind:ident $($flag:ident)*),* $(,)?) => {
         const $table: [$crate::model::ext::OptSpec; $crate::model::ext::options!(@count $($name)*)] =
@@ -71,6 +71,9 @@ pub(crate) struct OptSpec {
     pub invert: bool,
     /// Whether it may be given more than once (`XTOPT_MULTI`).
     pub multi: bool,
+    /// Whether the rule must give it (`XTOPT_MAND`, checked before
+    /// [`Extension::finish`]).
+    pub mand: bool,
 }
 
 impl OptSpec {
@@ -82,6 +85,7 @@ impl OptSpec {
             arg: HasArg::Required,
             invert: false,
             multi: false,
+            mand: false,
         }
     }
     /// An option without argument, not invertible, once only.
@@ -92,6 +96,7 @@ impl OptSpec {
             arg: HasArg::No,
             invert: false,
             multi: false,
+            mand: false,
         }
     }
     /// The same option, invertible.
@@ -102,6 +107,11 @@ impl OptSpec {
     /// The same option, allowed several times.
     pub const fn multi(mut self) -> Self {
         self.multi = true;
+        self
+    }
+    /// The same option, mandatory.
+    pub const fn mand(mut self) -> Self {
+        self.mand = true;
         self
     }
 }
@@ -227,6 +237,16 @@ pub(crate) trait Blank {
 impl<T: Default> Blank for T {
     fn blank(_: &ExtCtx<'_>) -> Self {
         T::default()
+    }
+}
+
+/// `XTOPT_MAND` (libxtables' `xtables_options_fcheck`, which runs before
+/// the extension's own final check): the first option of `specs` marked
+/// mandatory that `seen` lacks.
+pub(crate) fn check_mandatory(ext: &str, specs: &[OptSpec], seen: u64) -> Result<(), String> {
+    match specs.iter().find(|s| s.mand && seen & (1 << s.id) == 0) {
+        Some(s) => Err(format!("{ext}: option \"--{}\" must be specified", s.name)),
+        None => Ok(()),
     }
 }
 

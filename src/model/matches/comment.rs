@@ -4,8 +4,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, save_string, truncate_c};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{save_string, truncate_c};
 
 /// `XT_MAX_COMMENT_LEN`: the kernel field size (255 bytes and a NUL).
 pub const MAX_COMMENT_LEN: usize = 256;
@@ -24,19 +24,13 @@ pub struct Comment {
     pub text: crate::model::ByteStr,
 }
 
-options!(OPTS = 0 "comment" arg);
+options!(OPTS = 0 "comment" arg mand);
 
 impl Extension for Comment {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         self.text = truncate_c(args.raw.unwrap_or(b""), MAX_COMMENT_LEN);
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("comment", seen, &[(0, "comment")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(" --comment")?;

@@ -9,8 +9,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoumax, write_inv};
 
 /// Number of label bits the kernel supports (`NF_CT_LABELS_MAX_SIZE * 8`).
 pub const LABEL_BITS: u16 = 128;
@@ -31,7 +31,7 @@ pub struct Connlabel {
     pub set: bool,
 }
 
-options!(OPTS = 0 "label" arg inv, 1 "set" flag);
+options!(OPTS = 0 "label" arg inv mand, 1 "set" flag);
 
 impl Extension for Connlabel {
     const OPTIONS: &'static [OptSpec] = &OPTS;
@@ -58,9 +58,6 @@ impl Extension for Connlabel {
             _ => bad_id()?,
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("connlabel", seen, &[(0, "label")])
     }
     fn check(&self, _: &CheckCtx) -> Result<(), String> {
         // xt_connlabel.c connlabel_mt_check -> nf_connlabels_get: -ERANGE.

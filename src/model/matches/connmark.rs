@@ -5,8 +5,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, MarkMask};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::MarkMask;
 
 /// `-m connmark [!] --mark VALUE[/MASK]`: `(ct->mark & mask) == value`.
 ///
@@ -24,7 +24,7 @@ pub struct Connmark {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "mark" arg inv);
+options!(OPTS = 0 "mark" arg inv mand);
 
 impl Default for Connmark {
     fn default() -> Self {
@@ -38,15 +38,9 @@ impl Default for Connmark {
 impl Extension for Connmark {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         self.mark = MarkMask::parse(args.optarg.unwrap_or(""), "connmark", "mark")?;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("connmark", seen, &[(0, "mark")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {

@@ -7,8 +7,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, uint, write_inv};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{uint, write_inv};
 
 /// `-m cpu [!] --cpu N`.
 ///
@@ -24,14 +24,11 @@ pub struct Cpu {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "cpu" arg inv);
+options!(OPTS = 0 "cpu" arg inv mand);
 
 impl Extension for Cpu {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         let v = uint(
             "cpu",
             "cpu",
@@ -42,9 +39,6 @@ impl Extension for Cpu {
         self.cpu = u32::try_from(v).map_err(|e| e.to_string())?;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("cpu", seen, &[(0, "cpu")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;

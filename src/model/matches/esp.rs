@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, range, require_proto, write_inv, write_range};
+use crate::model::opt::{range, require_proto, write_inv, write_range};
 
 /// `-m esp`: SPI range (`struct xt_esp`).
 ///
@@ -34,9 +34,6 @@ options!(OPTS = 0 "espspi" arg inv);
 impl Extension for Esp {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         let s = args.required("esp", "espspi")?;
         let (lo, hi, _) = range("esp", "espspi", s, 0, u32::MAX.into())?;
         self.spis = (lo as u32, hi as u32);

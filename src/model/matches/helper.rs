@@ -4,8 +4,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, save_string, truncate_c};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{save_string, truncate_c};
 
 /// `-m helper [!] --helper NAME`: the name of the conntrack helper of the
 /// packet's master connection (a name prefix match in the kernel:
@@ -25,21 +25,15 @@ pub struct Helper {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "helper" arg inv);
+options!(OPTS = 0 "helper" arg inv mand);
 
 impl Extension for Helper {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         // struct xt_helper_info: char name[30].
         self.name = truncate_c(args.raw.unwrap_or(b""), 30);
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("helper", seen, &[(0, "helper")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {

@@ -6,8 +6,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, require_proto, strtoumax};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{require_proto, strtoumax};
 
 /// One named ICMP type: name, type, code range.
 type IcmpName = (&'static str, u8, u8, u8);
@@ -179,23 +179,17 @@ impl Default for Icmp {
     }
 }
 
-options!(ICMP_OPTS = 0 "icmp-type" arg inv);
+options!(ICMP_OPTS = 0 "icmp-type" arg inv mand);
 
 impl Extension for Icmp {
     const OPTIONS: &'static [OptSpec] = &ICMP_OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         let s = args.required("icmp", "icmp-type")?;
         let (t, lo, hi) = parse_icmp_type(ICMP_NAMES, "ICMP", s)?;
         self.icmp_type = t;
         self.codes = (lo, hi);
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("icmp", seen, &[(0, "icmp-type")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // ip_tables.c: icmp_mt_reg has .proto = IPPROTO_ICMP.
@@ -244,23 +238,17 @@ impl Default for Icmp6 {
     }
 }
 
-options!(ICMP6_OPTS = 0 "icmpv6-type" arg inv);
+options!(ICMP6_OPTS = 0 "icmpv6-type" arg inv mand);
 
 impl Extension for Icmp6 {
     const OPTIONS: &'static [OptSpec] = &ICMP6_OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         let s = args.required("icmp6", "icmpv6-type")?;
         let (t, lo, hi) = parse_icmp_type(ICMPV6_NAMES, "ICMPv6", s)?;
         self.icmp_type = t;
         self.codes = (lo, hi);
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("icmp6", seen, &[(0, "icmpv6-type")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // ip6_tables.c: icmp6_matchstruct has .proto = IPPROTO_ICMPV6.

@@ -3,8 +3,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, range, write_inv, write_range};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{range, write_inv, write_range};
 
 /// `-m length`: inclusive range of the packet length (`struct xt_length_info`;
 /// the kernel compares the IPv4 total length, or for IPv6 the payload length
@@ -25,14 +25,11 @@ pub struct Length {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "length" arg inv);
+options!(OPTS = 0 "length" arg inv mand);
 
 impl Extension for Length {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         // XTTYPE_UINT16RC
         let (lo, hi, _) = range(
             "length",
@@ -45,9 +42,6 @@ impl Extension for Length {
         self.max = hi as u16;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("length", seen, &[(0, "length")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;

@@ -3,8 +3,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, require_hooks, write_inv};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{require_hooks, write_inv};
 use crate::model::Hook;
 
 /// `xtopt_parse_ethermac` (libxtables/xtoptions.c): six `strtoul(.., 16)`
@@ -59,20 +59,14 @@ pub struct Mac {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "mac-source" arg inv);
+options!(OPTS = 0 "mac-source" arg inv mand);
 
 impl Extension for Mac {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         self.src = parse_mac(args.required("mac", "mac-source")?)?;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("mac", seen, &[(0, "mac-source")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_mac.c: mac_mt_reg .hooks = PRE_ROUTING | LOCAL_IN | FORWARD.

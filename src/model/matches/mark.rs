@@ -4,8 +4,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, MarkMask};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::MarkMask;
 
 /// `-m mark [!] --mark VALUE[/MASK]`: `(skb->mark & mask) == value`.
 ///
@@ -23,7 +23,7 @@ pub struct Mark {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "mark" arg inv);
+options!(OPTS = 0 "mark" arg inv mand);
 
 impl Default for Mark {
     fn default() -> Self {
@@ -37,15 +37,9 @@ impl Default for Mark {
 impl Extension for Mark {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         self.mark = MarkMask::parse(args.optarg.unwrap_or(""), "mark", "mark")?;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("mark", seen, &[(0, "mark")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {

@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, require_proto, strtoui, write_inv};
+use crate::model::opt::{require_proto, strtoui, write_inv};
 
 /// `mh_names` (libip6t_mh.c), aliases after each name.
 const MH_NAMES: [(&str, u8); 16] = [
@@ -73,9 +73,6 @@ options!(OPTS = 0 "mh-type" arg inv);
 impl Extension for Mh {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         // parse_mh_types
         let s = args.required("mh", "mh-type")?;
         self.types = match s.split_once(':') {

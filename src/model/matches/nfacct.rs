@@ -14,8 +14,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, put_string, save_string};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{put_string, save_string};
 
 /// `NFACCT_NAME_MAX`: size of the name buffer.
 pub const NAME_MAX: usize = 32;
@@ -56,23 +56,17 @@ pub struct Nfacct {
     pub name: crate::model::ByteStr,
 }
 
-options!(OPTS = 0 "nfacct-name" arg);
+options!(OPTS = 0 "nfacct-name" arg mand);
 
 impl Extension for Nfacct {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         let s = args.required_bytes("nfacct", "nfacct-name")?;
         self.name = put_string(s, 1, 0, NAME_MAX)?;
         if s.contains(&b'\n') {
             return Err("Newlines not allowed in --nfacct-name".into());
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("nfacct", seen, &[(0, "nfacct-name")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_nfacct.c nfacct_mt_checkentry -> nfnl_acct_find_get (strncmp
@@ -99,6 +93,7 @@ impl Extension for Nfacct {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ext::ExtCtx;
     use crate::model::Family;
 
     #[test]

@@ -7,8 +7,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, put_string, require_proto, uint, write_inv};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, put_string, require_proto, uint, write_inv};
 use crate::model::Hook;
 
 /// `MAXGENRELEN`: size of the genre buffer.
@@ -32,7 +32,7 @@ pub struct Osf {
     pub log: Option<u32>,
 }
 
-options!(OPTS = 0 "genre" arg inv, 1 "ttl" arg, 2 "log" arg);
+options!(OPTS = 0 "genre" arg inv mand, 1 "ttl" arg, 2 "log" arg);
 
 impl Extension for Osf {
     const OPTIONS: &'static [OptSpec] = &OPTS;
@@ -47,9 +47,6 @@ impl Extension for Osf {
             _ => bad_id()?,
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("osf", seen, &[(0, "genre")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_osf.c xt_osf_match: .proto = IPPROTO_TCP, .hooks =

@@ -3,8 +3,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, write_inv};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::write_inv;
 
 /// An skb packet type (`PACKET_*`, include/uapi/linux/if_packet.h) as
 /// `--pkt-type` names it.
@@ -61,7 +61,7 @@ pub struct PktType {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "pkt-type" arg inv);
+options!(OPTS = 0 "pkt-type" arg inv mand);
 
 /// The name `print_pkttype` (libxt_pkttype.c) prints for a type.
 pub(crate) fn type_name(t: PacketType) -> &'static str {
@@ -74,9 +74,6 @@ pub(crate) fn type_name(t: PacketType) -> &'static str {
 impl Extension for PktType {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         let s = args.required("pkttype", "pkt-type")?;
         self.pkttype = TYPES
             .iter()
@@ -85,9 +82,6 @@ impl Extension for PktType {
             .ok_or_else(|| format!("Bad packet type '{s}'"))?;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("pkttype", seen, &[(0, "pkt-type")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;

@@ -4,8 +4,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, uint, write_inv};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{uint, write_inv};
 
 /// `-m quota [!] --quota BYTES`.
 ///
@@ -21,14 +21,11 @@ pub struct Quota {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "quota" arg inv);
+options!(OPTS = 0 "quota" arg inv mand);
 
 impl Extension for Quota {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         // XTTYPE_UINT64, XTOPT_MAND | XTOPT_INVERT.
         self.quota = uint(
             "quota",
@@ -39,9 +36,6 @@ impl Extension for Quota {
         )?;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("quota", seen, &[(0, "quota")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;

@@ -7,8 +7,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{strtoumax, write_inv};
 use crate::model::Hook;
 
 /// `/etc/iproute2/rt_realms` as iproute2 ships it (the file iptables reads
@@ -95,14 +95,11 @@ impl Default for Realm {
     }
 }
 
-options!(OPTS = 0 "realm" arg inv);
+options!(OPTS = 0 "realm" arg inv mand);
 
 impl Extension for Realm {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         let (v, m) = parse_val_mask(
             "realm",
             "realm",
@@ -113,9 +110,6 @@ impl Extension for Realm {
         self.mask = m;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("realm", seen, &[(0, "realm")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_realm.c realm_mt_reg: .hooks = POST_ROUTING | FORWARD |

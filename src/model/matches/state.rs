@@ -7,8 +7,8 @@ use core::fmt;
 
 use super::conntrack::CtStates;
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, is_prefix_nocase, mandatory};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::is_prefix_nocase;
 
 /// `-m state [!] --state LIST`.
 ///
@@ -26,7 +26,7 @@ pub struct State {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "state" arg inv);
+options!(OPTS = 0 "state" arg inv mand);
 
 /// `state_parse_states`: only INVALID, NEW, ESTABLISHED, RELATED, UNTRACKED
 /// (case-insensitive prefixes).
@@ -65,15 +65,9 @@ fn parse_states(arg: &str) -> Result<CtStates, String> {
 impl Extension for State {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         self.states = parse_states(args.optarg.unwrap_or(""))?;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("state", seen, &[(0, "state")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {

@@ -3,8 +3,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, range, require_proto, write_inv, write_range};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{range, require_proto, write_inv, write_range};
 
 /// `-m tcpmss`: inclusive range of the TCP MSS option value
 /// (`struct xt_tcpmss_match_info`).
@@ -23,23 +23,17 @@ pub struct TcpMss {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "mss" arg inv);
+options!(OPTS = 0 "mss" arg inv mand);
 
 impl Extension for TcpMss {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         // XTTYPE_UINT16RC (tcpmss_parse)
         let (lo, hi, _) = range("tcpmss", "mss", args.required("tcpmss", "mss")?, 0, 0xffff)?;
         self.mss_min = lo as u16;
         self.mss_max = hi as u16;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("tcpmss", seen, &[(0, "mss")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_tcpmss.c: tcpmss_mt_reg has .proto = IPPROTO_TCP.

@@ -4,8 +4,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{strtoumax, write_inv};
 
 /// `tos_symbol_names` (libxtables/xtoptions.c).
 const TOS_NAMES: [(&str, u8); 5] = [
@@ -58,22 +58,16 @@ pub struct Tos {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "tos" arg inv);
+options!(OPTS = 0 "tos" arg inv mand);
 
 impl Extension for Tos {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         let (v, m) = parse_tos_mask(args.required("tos", "tos")?, 0x3f)?;
         self.value = v;
         self.mask = m;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("tos", seen, &[(0, "tos")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // tos_mt_save

@@ -7,8 +7,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, mandatory, strtoumax, write_inv};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{strtoumax, write_inv};
 
 /// `XT_U32_MAXSIZE`: most tests, location steps and value ranges.
 pub const MAXSIZE: usize = 10;
@@ -66,7 +66,7 @@ pub struct U32 {
     pub invert: bool,
 }
 
-options!(OPTS = 0 "u32" arg inv);
+options!(OPTS = 0 "u32" arg inv mand);
 
 /// libxt_u32.c `parse_number`: a C number (base 0) up to `u32::MAX`.
 fn number(s: &str, pos: usize) -> Result<(u32, &str), String> {
@@ -192,15 +192,9 @@ impl U32 {
 impl Extension for U32 {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         self.tests = parse_tests(args.required("u32", "u32")?)?;
         self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("u32", seen, &[(0, "u32")])
     }
     fn check(&self, _: &CheckCtx) -> Result<(), String> {
         // xt_u32.c u32_mt_checkentry: the sizes the parser already bounds.

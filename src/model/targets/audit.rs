@@ -3,8 +3,7 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck};
+use crate::model::ext::{Args, Extension, OptSpec};
 
 /// The record type (`XT_AUDIT_TYPE_*`).
 ///
@@ -38,7 +37,7 @@ pub struct Audit {
     pub kind: AuditType,
 }
 
-options!(OPTS = 0 "type" arg);
+options!(OPTS = 0 "type" arg mand);
 
 impl Default for Audit {
     fn default() -> Self {
@@ -51,9 +50,6 @@ impl Default for Audit {
 impl Extension for Audit {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         let s = args.required("AUDIT", "type")?;
         self.kind = match s.to_ascii_lowercase().as_str() {
             "accept" => AuditType::Accept,
@@ -62,9 +58,6 @@ impl Extension for Audit {
             _ => return Err(format!("Bad action type value \"{s}\"")),
         };
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("AUDIT", seen, &[(0, "type", 0, 0, true)])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(match self.kind {

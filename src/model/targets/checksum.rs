@@ -4,8 +4,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, require_table};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::require_table;
 use crate::model::TableKind;
 
 /// `-j CHECKSUM --checksum-fill`: computes a missing checksum.
@@ -20,19 +20,13 @@ pub struct Checksum {
     pub fill: bool,
 }
 
-options!(OPTS = 0 "checksum-fill" flag);
+options!(OPTS = 0 "checksum-fill" flag mand);
 
 impl Extension for Checksum {
     const OPTIONS: &'static [OptSpec] = &OPTS;
-    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
+    fn parse(&mut self, _args: &mut Args<'_>) -> Result<(), String> {
         self.fill = true;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("CHECKSUM", seen, &[(0, "checksum-fill", 0, 0, true)])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_table(ctx, TableKind::Mangle, "CHECKSUM")

@@ -5,8 +5,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, require_target_hooks};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::require_target_hooks;
 use crate::model::Hook;
 
 /// `-j CLASSIFY`: sets `skb->priority` to a tc class handle.
@@ -48,14 +48,11 @@ fn scan_hex(s: &str) -> Option<(u32, &str)> {
     Some((if neg { v.wrapping_neg() } else { v }, &t2[end..]))
 }
 
-options!(OPTS = 0 "set-class" arg);
+options!(OPTS = 0 "set-class" arg mand);
 
 impl Extension for Classify {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         let s = args.required("CLASSIFY", "set-class")?;
         // CLASSIFY_string_to_priority: sscanf(s, "%x:%x")
         let bad = || format!("Bad class value \"{s}\"");
@@ -64,9 +61,6 @@ impl Extension for Classify {
         let (min, _) = scan_hex(rest).ok_or_else(bad)?;
         self.priority = ((maj << 16) & 0xffff_0000) | (min & 0xffff);
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("CLASSIFY", seen, &[(0, "set-class", 0, 0, true)])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_target_hooks(

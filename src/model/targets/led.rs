@@ -3,8 +3,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, strtoui_end};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoui_end};
 
 /// `-j LED --led-trigger-id ID [--led-delay MS|inf] [--led-always-blink]`.
 ///
@@ -23,7 +23,7 @@ pub struct Led {
     pub always_blink: bool,
 }
 
-options!(OPTS = 0 "led-trigger-id" arg, 1 "led-delay" arg, 2 "led-always-blink" flag);
+options!(OPTS = 0 "led-trigger-id" arg mand, 1 "led-delay" arg, 2 "led-always-blink" flag);
 
 impl Default for Led {
     fn default() -> Self {
@@ -62,9 +62,6 @@ impl Extension for Led {
             _ => bad_id()?,
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("LED", seen, &[(0, "led-trigger-id", 0, 0, true)])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(" --led-trigger-id \"")?;

@@ -6,7 +6,7 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 use crate::model::ext::options;
 use crate::model::ext::{prefix_mask, AddrMask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui};
+use crate::model::opt::{bad_id, require_table, require_target_hooks, strtoui};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
 
@@ -86,7 +86,7 @@ pub fn write_addr_mask(f: &mut dyn fmt::Write, a: &AddrMask) -> fmt::Result {
     }
 }
 
-options!(OPTS = 0 "to" arg);
+options!(OPTS = 0 "to" arg mand);
 
 impl Blank for Netmap {
     fn blank(ctx: &ExtCtx<'_>) -> Self {
@@ -111,9 +111,6 @@ impl Extension for Netmap {
             _ => bad_id()?,
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("NETMAP", seen, &[(0, "to", 0, 0, true)])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_NETMAP.c: .table = "nat", hooks PREROUTING, POSTROUTING,

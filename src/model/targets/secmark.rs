@@ -7,8 +7,8 @@
 use core::fmt;
 
 use crate::model::ext::options;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, put_string};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::put_string;
 use crate::model::TableKind;
 
 /// `-j SECMARK`.
@@ -23,7 +23,7 @@ pub struct Secmark {
     pub selctx: crate::model::ByteStr,
 }
 
-options!(OPTS = 0 "selctx" arg);
+options!(OPTS = 0 "selctx" arg mand);
 
 impl Default for Secmark {
     fn default() -> Self {
@@ -36,14 +36,8 @@ impl Default for Secmark {
 impl Extension for Secmark {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         self.selctx = put_string(args.required_bytes("SECMARK", "selctx")?, 0, 0, 256)?;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("SECMARK", seen, &[(0, "selctx", 0, 0, true)])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // secmark_tg_check / checkentry_lsm: an empty context is invalid.

@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, require_proto, require_table, strtoui};
+use crate::model::opt::{require_proto, require_table, strtoui};
 use crate::model::TableKind;
 
 /// `-j TCPOPTSTRIP`: removes the listed TCP option kinds.
@@ -52,9 +52,6 @@ options!(OPTS = 0 "strip-options" arg);
 impl Extension for Tcpoptstrip {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id != 0 {
-            return bad_id();
-        }
         // parse_list
         for item in args.required("TCPOPTSTRIP", "strip-options")?.split(',') {
             let k = match OPTION_NAMES.iter().find(|(n, _)| *n == item) {

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use crate::model::ext::options;
 use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, put_string};
+use crate::model::opt::{bad_id, put_string};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::Family;
 
@@ -25,7 +25,7 @@ pub struct Tee {
     pub oif: crate::model::ByteStr,
 }
 
-options!(OPTS = 0 "gateway" arg, 1 "oif" arg);
+options!(OPTS = 0 "gateway" arg mand, 1 "oif" arg);
 
 impl Blank for Tee {
     fn blank(ctx: &ExtCtx<'_>) -> Self {
@@ -57,9 +57,6 @@ impl Extension for Tee {
             _ => bad_id()?,
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("TEE", seen, &[(0, "gateway", 0, 0, true)])
     }
     fn check(&self, _: &CheckCtx) -> Result<(), String> {
         // tee_tg_check: the gateway must not be all zeroes.

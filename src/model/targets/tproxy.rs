@@ -7,7 +7,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
-use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui, MarkMask};
+use crate::model::opt::{bad_id, require_table, require_target_hooks, strtoui, MarkMask};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
 
@@ -32,7 +32,7 @@ pub struct Tproxy {
 
 ids!(PORT, ADDR, MARK);
 
-options!(OPTS = PORT "on-port" arg, ADDR "on-ip" arg, MARK "tproxy-mark" arg);
+options!(OPTS = PORT "on-port" arg mand, ADDR "on-ip" arg, MARK "tproxy-mark" arg);
 
 impl Blank for Tproxy {
     fn blank(ctx: &ExtCtx<'_>) -> Self {
@@ -83,9 +83,6 @@ impl Extension for Tproxy {
             _ => bad_id()?,
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("TPROXY", seen, &[(PORT, "on-port", 0, 0, true)])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_table(ctx, TableKind::Mangle, "TPROXY")?;
