@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, exclusive, is_prefix_nocase};
+use crate::model::opt::{bad_id, exclusive, parse_name_list};
 use crate::model::{Family, Hook};
 
 /// Route types in `rtn_names` order: bit `1 << i` of a type mask.
@@ -59,27 +59,11 @@ options! {
 /// (the first name in table order wins).
 fn parse_types(arg: &str) -> Result<u16, String> {
     let mut mask = 0u16;
-    let mut rest = arg;
-    loop {
-        let (word, next) = match rest.find(',') {
-            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-            None => (rest, None),
-        };
-        let found = if word.is_empty() {
-            None
-        } else {
-            RTN_NAMES.iter().position(|n| is_prefix_nocase(word, n))
-        };
-        match (found, next) {
-            (Some(i), _) => mask |= 1 << i,
-            (None, Some(_)) => return Err(format!("addrtype: bad type `{rest}'")),
-            (None, None) => return Err(format!("addrtype: bad type \"{rest}\"")),
-        }
-        match next {
-            Some(n) => rest = n,
-            None => return Ok(mask),
-        }
-    }
+    parse_name_list(arg, &RTN_NAMES, |n| n, |i| mask |= 1 << i).map_err(|e| match e {
+        (rest, true) => format!("addrtype: bad type `{rest}'"),
+        (rest, false) => format!("addrtype: bad type \"{rest}\""),
+    })?;
+    Ok(mask)
 }
 
 /// `print_types` (libxt_addrtype.c): names joined by `,`.

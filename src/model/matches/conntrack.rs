@@ -9,7 +9,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, is_prefix_nocase, range, HostMask};
+use crate::model::opt::{bad_id, parse_name_list, range, HostMask};
 use crate::model::text::parse_protocol;
 
 /// A set of conntrack states, defined once for every layer
@@ -50,28 +50,13 @@ impl CtStates {
     /// `conntrack_ps_states`: a comma-separated list (`--ctstate`).
     pub(crate) fn parse_list(arg: &str, opt: &str) -> Result<CtStates, String> {
         let mut m = 0;
-        let mut rest = arg;
-        loop {
-            let (word, next) = match rest.find(',') {
-                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-                None => (rest, None),
-            };
-            let found = if word.is_empty() {
-                None
-            } else {
-                Self::PARSE_ORDER
-                    .iter()
-                    .find(|(n, _)| is_prefix_nocase(word, n))
-            };
-            match found {
-                Some((_, b)) => m |= b.0,
-                None => return Err(format!("Bad {opt} \"{rest}\"")),
-            }
-            match next {
-                Some(n) => rest = n,
-                None => break,
-            }
-        }
+        parse_name_list(
+            arg,
+            &Self::PARSE_ORDER,
+            |e| e.0,
+            |i| m |= Self::PARSE_ORDER[i].1 .0,
+        )
+        .map_err(|(rest, _)| format!("Bad {opt} \"{rest}\""))?;
         Ok(CtStates(m))
     }
 
@@ -140,28 +125,13 @@ impl CtStatus {
     /// `conntrack_ps_statuses`.
     pub(crate) fn parse_list(arg: &str) -> Result<CtStatus, String> {
         let mut m = 0;
-        let mut rest = arg;
-        loop {
-            let (word, next) = match rest.find(',') {
-                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-                None => (rest, None),
-            };
-            let found = if word.is_empty() {
-                None
-            } else {
-                Self::PARSE_ORDER
-                    .iter()
-                    .find(|(n, _)| is_prefix_nocase(word, n))
-            };
-            match found {
-                Some((_, b)) => m |= b,
-                None => return Err(format!("Bad ctstatus \"{rest}\"")),
-            }
-            match next {
-                Some(n) => rest = n,
-                None => break,
-            }
-        }
+        parse_name_list(
+            arg,
+            &Self::PARSE_ORDER,
+            |e| e.0,
+            |i| m |= Self::PARSE_ORDER[i].1,
+        )
+        .map_err(|(rest, _)| format!("Bad ctstatus \"{rest}\""))?;
         Ok(CtStatus(m))
     }
 
@@ -181,20 +151,9 @@ impl CtStatus {
     }
 }
 
-/// A tested value with its `!`.
-///
-/// ```
-/// use nfsim::model::matches::conntrack::{Conntrack, CtStates, Inv};
-/// let not_new = Conntrack { state: Some(Inv { value: CtStates::NEW, invert: true }), ..Conntrack::default() };
-/// assert_eq!(nfsim::model::Rule::new().with(nfsim::model::Match::Conntrack(not_new)).to_string(), "-m conntrack ! --ctstate NEW");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Inv<T> {
-    /// The value.
-    pub value: T,
-    /// Whether the test is inverted.
-    pub invert: bool,
-}
+/// A tested value with its `!` (the option toolkit's, shared by the
+/// matches).
+pub use crate::model::opt::Inv;
 
 /// Packet direction relative to the connection (`--ctdir`).
 ///

@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::conntrack::Inv;
 use crate::model::ext::options;
 use crate::model::ext::{Args, Blank, ExtCtx, Extension, OptSpec};
+use crate::model::opt::Inv;
 use crate::model::opt::{bad_id, write_addr};
 use crate::model::text::addr::{numeric_to_ipaddr, parse_ipv6};
 use crate::model::Family;

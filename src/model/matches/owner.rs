@@ -6,9 +6,9 @@
 
 use core::fmt;
 
-use super::conntrack::Inv;
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::Inv;
 use crate::model::opt::{bad_id, strtoumax};
 use crate::model::Hook;
 

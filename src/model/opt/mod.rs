@@ -24,5 +24,21 @@ pub(crate) use check::{
 pub(crate) use num::{atoll, range, strtod, strtoui_end, strtoumax, uint};
 pub use num::{strtoui, MarkMask};
 pub(crate) use strings::{
-    cut_c, is_prefix_nocase, put_string, save_string, truncate_c, write_inv, write_range,
+    cut_c, is_prefix_nocase, parse_name_list, put_string, save_string, truncate_c, write_inv,
+    write_range,
 };
+
+/// A tested value with its `!`.
+///
+/// ```
+/// use nfsim::model::matches::conntrack::{Conntrack, CtStates, Inv};
+/// let not_new = Conntrack { state: Some(Inv { value: CtStates::NEW, invert: true }), ..Conntrack::default() };
+/// assert_eq!(nfsim::model::Rule::new().with(nfsim::model::Match::Conntrack(not_new)).to_string(), "-m conntrack ! --ctstate NEW");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Inv<T> {
+    /// The value.
+    pub value: T,
+    /// Whether the test is inverted.
+    pub invert: bool,
+}

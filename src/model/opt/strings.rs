@@ -44,6 +44,38 @@ pub(crate) fn truncate_c(s: &[u8], size: usize) -> ByteStr {
     ByteStr::from(cut_c(s, size.saturating_sub(1)))
 }
 
+/// A comma-separated list of words, each a case-insensitive prefix of the
+/// name of an entry of `table` (the first in table order wins), as
+/// libxt_conntrack.c `conntrack_ps_states` and libxt_addrtype.c
+/// `parse_types` read them: `found` gets each word's entry index. At the
+/// first word no entry takes, `Err` holds the unread rest and whether a
+/// word follows it (the callers word their own messages).
+pub(crate) fn parse_name_list<'a, T>(
+    arg: &'a str,
+    table: &[T],
+    name: impl Fn(&T) -> &str,
+    mut found: impl FnMut(usize),
+) -> Result<(), (&'a str, bool)> {
+    let mut rest = arg;
+    loop {
+        let (word, next) = match rest.split_once(',') {
+            Some((w, n)) => (w, Some(n)),
+            None => (rest, None),
+        };
+        match table
+            .iter()
+            .position(|e| !word.is_empty() && is_prefix_nocase(word, name(e)))
+        {
+            Some(i) => found(i),
+            None => return Err((rest, next.is_some())),
+        }
+        match next {
+            Some(n) => rest = n,
+            None => return Ok(()),
+        }
+    }
+}
+
 /// Writes ` !` when `inv`.
 pub(crate) fn write_inv(f: &mut dyn fmt::Write, inv: bool) -> fmt::Result {
     if inv {
