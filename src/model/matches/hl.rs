@@ -2,10 +2,9 @@
 
 use core::fmt;
 
-use super::ttl::{finish_hl, parse_hl, HlMode, O_EQ, O_GT, O_LT};
+use super::ttl::{finish_hl, parse_hl, save_hl, HlMode, O_EQ, O_GT, O_LT};
 use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::bad_id;
 
 /// `-m hl`: compares the IPv6 hop limit (`struct ip6t_hl_info`).
 ///
@@ -27,9 +26,6 @@ options!(OPTS = O_LT "hl-lt" arg, O_GT "hl-gt" arg, O_EQ "hl-eq" arg inv, O_EQ "
 impl Extension for Hl {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id > O_GT {
-            return bad_id();
-        }
         (self.mode, self.hop_limit) = parse_hl("hl", &OPTS, args.id, args.invert, args)?;
         Ok(())
     }
@@ -42,12 +38,6 @@ impl Extension for Hl {
         )
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        let op = match self.mode {
-            HlMode::Eq => "--hl-eq",
-            HlMode::Ne => "! --hl-eq",
-            HlMode::Lt => "--hl-lt",
-            HlMode::Gt => "--hl-gt",
-        };
-        write!(f, " {op} {}", self.hop_limit)
+        save_hl(f, "hl", self.mode, self.hop_limit)
     }
 }

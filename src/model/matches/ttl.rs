@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, uint};
+use crate::model::opt::uint;
 
 /// How a TTL / hop limit is compared (`IPT_TTL_*`, `IP6T_HL_*`).
 ///
@@ -94,6 +94,17 @@ pub(crate) fn finish_hl(
     }
 }
 
+/// Shared printer for `ttl` and `hl` (`PREFIX` is the option prefix).
+pub(crate) fn save_hl(f: &mut dyn fmt::Write, prefix: &str, mode: HlMode, v: u8) -> fmt::Result {
+    let (bang, op) = match mode {
+        HlMode::Eq => ("", "eq"),
+        HlMode::Ne => ("! ", "eq"),
+        HlMode::Lt => ("", "lt"),
+        HlMode::Gt => ("", "gt"),
+    };
+    write!(f, " {bang}--{prefix}-{op} {v}")
+}
+
 /// `-m ttl`: compares the IPv4 TTL (`struct ipt_ttl_info`).
 ///
 /// ```
@@ -114,9 +125,6 @@ options!(OPTS = O_LT "ttl-lt" arg, O_GT "ttl-gt" arg, O_EQ "ttl-eq" arg inv, O_E
 impl Extension for Ttl {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        if args.id > O_GT {
-            return bad_id();
-        }
         (self.mode, self.ttl) = parse_hl("ttl", &OPTS, args.id, args.invert, args)?;
         Ok(())
     }
@@ -129,12 +137,6 @@ impl Extension for Ttl {
         )
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        let op = match self.mode {
-            HlMode::Eq => "--ttl-eq",
-            HlMode::Ne => "! --ttl-eq",
-            HlMode::Lt => "--ttl-lt",
-            HlMode::Gt => "--ttl-gt",
-        };
-        write!(f, " {op} {}", self.ttl)
+        save_hl(f, "ttl", self.mode, self.ttl)
     }
 }
