@@ -21,7 +21,7 @@ pub(crate) use check::{
     bad_id, exclusive, fcheck, mandatory, require_hooks, require_proto, require_table,
     require_target_hooks, Constraint,
 };
-pub(crate) use num::{atoll, range, strtod, strtoui_end, strtoumax, uint};
+pub(crate) use num::{atoll, range, strtod, strtoui_end, strtoumax, uint, XorOp};
 pub use num::{strtoui, MarkMask};
 pub(crate) use strings::{
     cut_c, is_prefix_nocase, parse_name_list, put_string, save_string, truncate_c, write_inv,

@@ -183,6 +183,54 @@ impl fmt::Display for MarkMask {
     }
 }
 
+/// The operations of `-j MARK`, `-j CONNMARK` and `-j TOS` on a value
+/// (libxt_MARK.c `mark_tg_parse`, libxt_CONNMARK.c `connmark_tg_parse_v2`,
+/// libxt_TOS.c `tos_tg_parse`), each kept as the kernel's pair `(value,
+/// mask)`: new = `(old & !mask) ^ value`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum XorOp {
+    /// `--set-xmark V[/M]`: the pair as given.
+    SetX,
+    /// `--set-mark V[/M]`: `(V, V | M)`.
+    Set,
+    /// `--and-mark V`: `(0, !V)`.
+    And,
+    /// `--or-mark V`: `(V, V)`.
+    Or,
+    /// `--xor-mark V`: `(V, 0)`.
+    Xor,
+}
+
+impl XorOp {
+    /// The operation of option `id` in an extension's `(id, operation)`
+    /// table.
+    pub(crate) fn of(id: u8, table: &[(u8, XorOp)]) -> Option<XorOp> {
+        table.iter().find(|(i, _)| *i == id).map(|(_, op)| *op)
+    }
+    /// The kernel's pair for the operation on `VALUE` and `MASK` (the mask
+    /// only read by `SetX` and `Set`).
+    pub(crate) fn pair(self, (v, m): (u32, u32)) -> (u32, u32) {
+        match self {
+            XorOp::SetX => (v, m),
+            XorOp::Set => (v, v | m),
+            XorOp::And => (0, !v),
+            XorOp::Or => (v, v),
+            XorOp::Xor => (v, 0),
+        }
+    }
+    /// MARK's and CONNMARK's argument: `VALUE[/MASK]` (`xtables_parse_val_mask`)
+    /// for the two set forms, a 32-bit `VALUE` otherwise; the kernel's pair.
+    pub(crate) fn parse_mark(self, ext: &str, opt: &str, arg: &str) -> Result<(u32, u32), String> {
+        let vm = match self {
+            XorOp::SetX | XorOp::Set => {
+                MarkMask::parse(arg, ext, opt).map(|m| (m.value, m.mask))?
+            }
+            _ => (uint(ext, opt, arg, 0, u32::MAX.into())? as u32, 0),
+        };
+        Ok(self.pair(vm))
+    }
+}
+
 /// `atoi`/`atoll`: optional whitespace and sign, then decimal digits; 0 when
 /// there are none. Saturates instead of overflowing.
 pub(crate) fn atoll(s: &str) -> i64 {

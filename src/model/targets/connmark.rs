@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, uint, Constraint, MarkMask};
+use crate::model::opt::{bad_id, fcheck, uint, Constraint, XorOp};
 
 /// What CONNMARK does (`XT_CONNMARK_SET` / `SAVE` / `RESTORE`).
 ///
@@ -85,6 +85,14 @@ options! {
     CTMASK "ctmask" arg, NFMASK "nfmask" arg, MASK "mask" arg,
 }
 
+const XOPS: [(u8, XorOp); 5] = [
+    (SET_XMARK, XorOp::SetX),
+    (SET_MARK, XorOp::Set),
+    (AND_MARK, XorOp::And),
+    (OR_MARK, XorOp::Or),
+    (XOR_MARK, XorOp::Xor),
+];
+
 const CONSTRAINTS: [Constraint; 12] = [
     (SET_XMARK, "set-xmark", OP_ANY, 0, false),
     (SET_MARK, "set-mark", OP_ANY, 0, false),
@@ -129,36 +137,13 @@ impl Extension for Connmark {
             .map(|v| v as u32)
         };
         // connmark_tg_parse_v2
+        if let Some(op) = XorOp::of(args.id, &XOPS) {
+            self.mode = ConnmarkMode::Set;
+            (self.ctmark, self.ctmask) =
+                op.parse_mark("CONNMARK", name, args.required("CONNMARK", name)?)?;
+            return Ok(());
+        }
         match args.id {
-            SET_XMARK => {
-                self.mode = ConnmarkMode::Set;
-                (self.ctmark, self.ctmask) =
-                    MarkMask::parse(args.required("CONNMARK", name)?, "CONNMARK", name)
-                        .map(|m| (m.value, m.mask))?;
-            }
-            SET_MARK => {
-                let (v, m) = MarkMask::parse(args.required("CONNMARK", name)?, "CONNMARK", name)
-                    .map(|m| (m.value, m.mask))?;
-                self.mode = ConnmarkMode::Set;
-                self.ctmark = v;
-                self.ctmask = v | m;
-            }
-            AND_MARK => {
-                self.mode = ConnmarkMode::Set;
-                self.ctmark = 0;
-                self.ctmask = !u32_arg(args)?;
-            }
-            OR_MARK => {
-                let v = u32_arg(args)?;
-                self.mode = ConnmarkMode::Set;
-                self.ctmark = v;
-                self.ctmask = v;
-            }
-            XOR_MARK => {
-                self.mode = ConnmarkMode::Set;
-                self.ctmark = u32_arg(args)?;
-                self.ctmask = 0;
-            }
             SAVE_MARK => self.mode = ConnmarkMode::Save,
             RESTORE_MARK => self.mode = ConnmarkMode::Restore,
             CTMASK => self.ctmask = u32_arg(args)?,

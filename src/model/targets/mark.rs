@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, uint, Constraint, MarkMask};
+use crate::model::opt::{bad_id, fcheck, Constraint, XorOp};
 
 /// `-j MARK`: every form (`--set-mark`, `--and-mark`, ...) is stored as the
 /// kernel's revision-2 pair: new mark = `(mark & !mask) ^ value`.
@@ -48,6 +48,14 @@ options! {
     OR_MARK "or-mark" arg, XOR_MARK "xor-mark" arg,
 }
 
+const XOPS: [(u8, XorOp); 5] = [
+    (SET_XMARK, XorOp::SetX),
+    (SET_MARK, XorOp::Set),
+    (AND_MARK, XorOp::And),
+    (OR_MARK, XorOp::Or),
+    (XOR_MARK, XorOp::Xor),
+];
+
 const CONSTRAINTS: [Constraint; 5] = [
     (SET_XMARK, "set-xmark", ANY, 0, false),
     (SET_MARK, "set-mark", ANY, 0, false),
@@ -59,35 +67,12 @@ const CONSTRAINTS: [Constraint; 5] = [
 impl Extension for Mark {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
-        let name = args.opt;
-        let arg = args.required("MARK", name)?;
-        let u32_of = |s: &str| uint("MARK", name, s, 0, u32::MAX as u64).map(|v| v as u32);
         // mark_tg_parse
-        match args.id {
-            SET_XMARK => {
-                (self.value, self.mask) =
-                    MarkMask::parse(arg, "MARK", name).map(|m| (m.value, m.mask))?;
-            }
-            SET_MARK => {
-                let (v, m) = MarkMask::parse(arg, "MARK", name).map(|m| (m.value, m.mask))?;
-                self.value = v;
-                self.mask = v | m;
-            }
-            AND_MARK => {
-                self.value = 0;
-                self.mask = !u32_of(arg)?;
-            }
-            OR_MARK => {
-                let v = u32_of(arg)?;
-                self.value = v;
-                self.mask = v;
-            }
-            XOR_MARK => {
-                self.value = u32_of(arg)?;
-                self.mask = 0;
-            }
-            _ => bad_id()?,
-        }
+        let Some(op) = XorOp::of(args.id, &XOPS) else {
+            return bad_id();
+        };
+        (self.value, self.mask) =
+            op.parse_mark("MARK", args.opt, args.required("MARK", args.opt)?)?;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {

@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, require_table, strtoui_end, uint, Constraint};
+use crate::model::opt::{bad_id, fcheck, require_table, strtoui_end, uint, Constraint, XorOp};
 use crate::model::TableKind;
 
 /// `-j TOS`: new TOS byte = `(tos & !mask) ^ value`.
@@ -43,6 +43,13 @@ ids!(SET, AND, OR, XOR);
 const ANY: u64 = 0b1111;
 
 options!(OPTS = SET "set-tos" arg, AND "and-tos" arg, OR "or-tos" arg, XOR "xor-tos" arg);
+
+const XOPS: [(u8, XorOp); 4] = [
+    (SET, XorOp::SetX),
+    (AND, XorOp::And),
+    (OR, XorOp::Or),
+    (XOR, XorOp::Xor),
+];
 
 const CONSTRAINTS: [Constraint; 4] = [
     (SET, "set-tos", ANY, 0, false),
@@ -90,23 +97,15 @@ impl Extension for Tos {
         let name = args.opt;
         let s = args.required("TOS", name)?;
         // tos_tg_parse
-        match args.id {
-            SET => (self.value, self.mask) = parse_tos_mask(s, 0x3f)?,
-            AND => {
-                self.value = 0;
-                self.mask = !(uint("TOS", name, s, 0, 255)? as u8);
-            }
-            OR => {
-                let v = uint("TOS", name, s, 0, 255)? as u8;
-                self.value = v;
-                self.mask = v;
-            }
-            XOR => {
-                self.value = uint("TOS", name, s, 0, 255)? as u8;
-                self.mask = 0;
-            }
-            _ => bad_id()?,
-        }
+        let Some(op) = XorOp::of(args.id, &XOPS) else {
+            return bad_id();
+        };
+        let vm = match op {
+            XorOp::SetX => parse_tos_mask(s, 0x3f)?,
+            _ => (uint("TOS", name, s, 0, 255)? as u8, 0),
+        };
+        let (v, m) = op.pair((vm.0.into(), vm.1.into()));
+        (self.value, self.mask) = (v as u8, m as u8);
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
