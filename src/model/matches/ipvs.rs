@@ -40,8 +40,8 @@ pub enum Method {
     Gate,
 }
 
-/// An address with a mask as `XTTYPE_HOSTMASK` stores it: the address is
-/// *not* masked (iptables prints `1.2.3.4/24`).
+/// An address with a mask as `XTTYPE_HOSTMASK` stores it (the option
+/// toolkit's [`HostMask`](crate::model::matches::xtopt::HostMask)).
 ///
 /// ```
 /// use nfsim::model::*;
@@ -50,13 +50,7 @@ pub enum Method {
 /// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
 /// assert!(matches!(&r.matches[0], Match::Ipvs(m) if m.vaddr.is_some_and(|h| h.addr[..4] == [192, 0, 2, 0] && h.mask[..4] == [255, 255, 255, 0])));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HostMask {
-    /// Address bytes (first 4 for IPv4).
-    pub addr: [u8; 16],
-    /// Mask bytes.
-    pub mask: [u8; 16],
-}
+pub use crate::model::opt::HostMask;
 
 /// `xtopt_parse_hostmask` for a numeric host (nfsim does not resolve names).
 pub(crate) fn parse_hostmask(
@@ -104,7 +98,7 @@ pub(crate) fn parse_hostmask(
             }
         }
     };
-    Ok(HostMask { addr, mask })
+    Ok(HostMask { family, addr, mask })
 }
 
 /// Writes `ADDR` plus `xtables_ipmask_to_numeric` / `xtables_ip6mask_to_numeric`
@@ -272,6 +266,7 @@ impl Extension for Ipvs {
             write_inv(f, inv(VADDR))?;
             f.write_str(" --vaddr ")?;
             let h = self.vaddr.unwrap_or(HostMask {
+                family: self.family.unwrap_or(Family::Ipv4),
                 addr: [0; 16],
                 mask: [0; 16],
             });
