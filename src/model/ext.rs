@@ -33,13 +33,15 @@ macro_rules! ids {
 }
 
 /// Declares an option table (libxtables' `xt_option_entry` array), in
-/// getopt order: entries `ID "name" arg|flag [inv] [multi] [mand]` (an id,
-/// the long name, whether it takes an argument, whether `!` may precede it,
-/// whether it may be repeated, whether it must be given), as [`OptSpec`]s.
+/// getopt order: entries `ID "name" arg|flag [inv] [multi] [mand]
+/// [excl(IDS)] [also(IDS)]` (an id, the long name, whether it takes an
+/// argument, whether `!` may precede it, whether it may be repeated,
+/// whether it must be given, the options it excludes and needs), as
+/// [`OptSpec`]s.
 macro_rules! options {
-    ($table:ident = $($id:tt $name:literal $kind:ident $($flag:ident)*),* $(,)?) => {
+    ($table:ident = $($id:tt $name:literal $kind:ident $($flag:ident $(($bits:expr))?)*),* $(,)?) => {
         const $table: [$crate::model::ext::OptSpec; $crate::model::ext::options!(@count $($name)*)] =
-            [$($crate::model::ext::OptSpec::$kind($name, $id)$(.$flag())*),*];
+            [$($crate::model::ext::OptSpec::$kind($name, $id)$(.$flag($($bits)?))*),*];
     };
     (@count) => { 0 };
     (@count $x:literal $($r:literal)*) => { 1 + $crate::model::ext::options!(@count $($r)*) };
@@ -71,9 +73,12 @@ pub(crate) struct OptSpec {
     pub invert: bool,
     /// Whether it may be given more than once (`XTOPT_MULTI`).
     pub multi: bool,
-    /// Whether the rule must give it (`XTOPT_MAND`, checked before
-    /// [`Extension::finish`]).
+    /// Whether the rule must give it (`XTOPT_MAND`).
     pub mand: bool,
+    /// Ids (bits) of the options it cannot be given with (`.excl`).
+    pub excl: u64,
+    /// Ids (bits) of the options it needs (`.also`).
+    pub also: u64,
 }
 
 impl OptSpec {
@@ -86,6 +91,8 @@ impl OptSpec {
             invert: false,
             multi: false,
             mand: false,
+            excl: 0,
+            also: 0,
         }
     }
     /// An option without argument, not invertible, once only.
@@ -97,6 +104,8 @@ impl OptSpec {
             invert: false,
             multi: false,
             mand: false,
+            excl: 0,
+            also: 0,
         }
     }
     /// The same option, invertible.
@@ -112,6 +121,16 @@ impl OptSpec {
     /// The same option, mandatory.
     pub const fn mand(mut self) -> Self {
         self.mand = true;
+        self
+    }
+    /// The same option, not to be given with the options of `ids` (bits).
+    pub const fn excl(mut self, ids: u64) -> Self {
+        self.excl = ids;
+        self
+    }
+    /// The same option, needing the options of `ids` (bits).
+    pub const fn also(mut self, ids: u64) -> Self {
+        self.also = ids;
         self
     }
 }
@@ -240,14 +259,36 @@ impl<T: Default> Blank for T {
     }
 }
 
-/// `XTOPT_MAND` (libxtables' `xtables_options_fcheck`, which runs before
-/// the extension's own final check): the first option of `specs` marked
-/// mandatory that `seen` lacks.
-pub(crate) fn check_mandatory(ext: &str, specs: &[OptSpec], seen: u64) -> Result<(), String> {
-    match specs.iter().find(|s| s.mand && seen & (1 << s.id) == 0) {
-        Some(s) => Err(format!("{ext}: option \"--{}\" must be specified", s.name)),
-        None => Ok(()),
+/// libxtables' `xtables_options_fcheck` over an option table (run before
+/// the extension's own final check, as `xtables_option_mfcheck` does): for
+/// each option in table order, a missing `XTOPT_MAND` one, then for a
+/// given one each other option of the table: a missing `.also` and a given
+/// `.excl`, with libxtables' messages.
+pub(crate) fn check_options(ext: &str, specs: &[OptSpec], seen: u64) -> Result<(), String> {
+    let given = |id: u8| seen & (1 << id) != 0;
+    for s in specs {
+        if s.mand && !given(s.id) {
+            return Err(format!("{ext}: option \"--{}\" must be specified", s.name));
+        }
+        if !given(s.id) {
+            continue;
+        }
+        for o in specs.iter().filter(|o| o.id != s.id) {
+            if s.also & (1 << o.id) != 0 && !given(o.id) {
+                return Err(format!(
+                    "{ext}: option \"--{}\" also requires \"--{}\".",
+                    s.name, o.name
+                ));
+            }
+            if s.excl & (1 << o.id) != 0 && given(o.id) {
+                return Err(format!(
+                    "{ext}: option \"--{}\" cannot be used together with \"--{}\".",
+                    s.name, o.name
+                ));
+            }
+        }
     }
+    Ok(())
 }
 
 /// A match or target extension.

@@ -146,7 +146,7 @@ macro_rules! extension_enum {
             /// Dispatches [`Extension::finish`](crate::model::ext::Extension::finish).
             pub(crate) fn finish(&mut self, seen: u64, ctx: &$crate::model::ext::ExtCtx<'_>) -> Result<(), String> {
                 use $crate::model::ext::Extension;
-                $crate::model::ext::check_mandatory(self.name(), self.options(ctx.family), seen)?;
+                $crate::model::ext::check_options(self.name(), self.options(ctx.family), seen)?;
                 match self { $( $enum::$variant(x) => x.finish(seen, ctx), )* }
             }
 

@@ -9,7 +9,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, parse_name_list, range, HostMask};
+use crate::model::opt::{bad_id, given_any, parse_name_list, range, HostMask};
 use crate::model::text::parse_protocol;
 
 /// A set of conntrack states, defined once for every layer
@@ -349,10 +349,7 @@ impl Extension for Conntrack {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("conntrack: At least one option is required".into());
-        }
-        Ok(())
+        given_any(seen, "conntrack: At least one option is required")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_conntrack.c conntrack_dump with prefix "--", numeric, v3.

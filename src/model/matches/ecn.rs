@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, uint, write_inv};
+use crate::model::opt::{bad_id, given_any, uint, write_inv};
 
 /// `-m ecn`: TCP ECE/CWR flags and the IP ECN field (`struct xt_ecn_info`).
 /// Each test is `Some(invert)` when requested.
@@ -52,10 +52,7 @@ impl Extension for Ecn {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("ECN match: some option required".into());
-        }
-        Ok(())
+        given_any(seen, "ECN match: some option required")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_ecn.c ecn_mt_check4 / ecn_mt_check6: TCP bits need `-p tcp`

@@ -6,7 +6,7 @@ use core::fmt;
 use crate::model::ext::options;
 use crate::model::ext::{Args, Blank, ExtCtx, Extension, OptSpec};
 use crate::model::opt::Inv;
-use crate::model::opt::{bad_id, write_addr};
+use crate::model::opt::{bad_id, given_any, write_addr};
 use crate::model::text::addr::{numeric_to_ipaddr, parse_ipv6};
 use crate::model::Family;
 
@@ -114,10 +114,10 @@ impl Extension for Iprange {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("iprange match: You must specify `--src-range' or `--dst-range'".into());
-        }
-        Ok(())
+        given_any(
+            seen,
+            "iprange match: You must specify `--src-range' or `--dst-range'",
+        )
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         for (name, r) in [("src-range", &self.src), ("dst-range", &self.dst)] {

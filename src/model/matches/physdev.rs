@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, Iface, OptSpec};
-use crate::model::opt::bad_id;
+use crate::model::opt::{bad_id, given_any};
 use crate::model::Hook;
 
 /// `-m physdev`. Each test is `None` when not given, else `Some(invert)`
@@ -53,10 +53,7 @@ impl Extension for Physdev {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("PHYSDEV: no physdev option specified".into());
-        }
-        Ok(())
+        given_any(seen, "PHYSDEV: no physdev option specified")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_physdev.c physdev_mt_check: an output-port test that is not

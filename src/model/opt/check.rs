@@ -15,6 +15,15 @@ pub(crate) fn mandatory(ext: &str, seen: u64, opts: &[(u8, &str)]) -> Result<(),
     }
 }
 
+/// An extension's own check that at least one of its options (`seen`,
+/// the bits of the options it counts) was given, with its message.
+pub(crate) fn given_any(seen: u64, message: &str) -> Result<(), String> {
+    if seen == 0 {
+        return Err(message.into());
+    }
+    Ok(())
+}
+
 /// `.excl` of one pair: options `a` and `b` (id, long name) both given.
 pub(crate) fn exclusive(ext: &str, seen: u64, a: (u8, &str), b: (u8, &str)) -> Result<(), String> {
     if seen & (1 << a.0) != 0 && seen & (1 << b.0) != 0 {

@@ -18,7 +18,7 @@ pub(crate) mod strings;
 pub use addr::HostMask;
 pub(crate) use addr::{mask_to_cidr, parse_host, parse_plen, write_addr};
 pub(crate) use check::{
-    bad_id, exclusive, fcheck, mandatory, require_hooks, require_proto, require_table,
+    bad_id, exclusive, fcheck, given_any, mandatory, require_hooks, require_proto, require_table,
     require_target_hooks, Constraint,
 };
 pub(crate) use num::{atoll, range, strtod, strtoui_end, strtoumax, uint, XorOp};

@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, require_table, uint, Constraint};
+use crate::model::opt::{bad_id, given_any, require_table, uint};
 use crate::model::TableKind;
 
 /// Largest DSCP value (`XT_DSCP_MAX`).
@@ -28,12 +28,7 @@ pub(crate) use crate::model::matches::dscp::class_to_dscp;
 
 ids!(SET, CLASS);
 
-options!(OPTS = SET "set-dscp" arg, CLASS "set-dscp-class" arg);
-
-const CONSTRAINTS: [Constraint; 2] = [
-    (SET, "set-dscp", 1 << CLASS, 0, false),
-    (CLASS, "set-dscp-class", 1 << SET, 0, false),
-];
+options!(OPTS = SET "set-dscp" arg excl(1 << CLASS), CLASS "set-dscp-class" arg excl(1 << SET));
 
 impl Extension for Dscp {
     const OPTIONS: &'static [OptSpec] = &OPTS;
@@ -54,10 +49,7 @@ impl Extension for Dscp {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("DSCP target: Parameter --set-dscp is required".into());
-        }
-        fcheck("DSCP", seen, &CONSTRAINTS)
+        given_any(seen, "DSCP target: Parameter --set-dscp is required")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_DSCP.c: .table = "mangle"; dscp_tg_check: dscp <= XT_DSCP_MAX.

@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, require_table, uint, Constraint};
+use crate::model::opt::{bad_id, given_any, require_table, uint};
 use crate::model::TableKind;
 
 bitflags::bitflags! {
@@ -53,16 +53,10 @@ ids!(REMOVE, CWR, ECE, ECT);
 
 options! {
     OPTS =
-    REMOVE "ecn-tcp-remove" flag, CWR "ecn-tcp-cwr" arg, ECE "ecn-tcp-ece" arg,
+    REMOVE "ecn-tcp-remove" flag excl((1 << CWR) | (1 << ECE)),
+    CWR "ecn-tcp-cwr" arg excl(1 << REMOVE), ECE "ecn-tcp-ece" arg excl(1 << REMOVE),
     ECT "ecn-ip-ect" arg,
 }
-
-const CONSTRAINTS: [Constraint; 4] = [
-    (REMOVE, "ecn-tcp-remove", (1 << CWR) | (1 << ECE), 0, false),
-    (CWR, "ecn-tcp-cwr", 1 << REMOVE, 0, false),
-    (ECE, "ecn-tcp-ece", 1 << REMOVE, 0, false),
-    (ECT, "ecn-ip-ect", 0, 0, false),
-];
 
 impl Default for Ecn {
     fn default() -> Self {
@@ -102,10 +96,7 @@ impl Extension for Ecn {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("ECN target: An operation is required".into());
-        }
-        fcheck("ECN", seen, &CONSTRAINTS)
+        given_any(seen, "ECN target: An operation is required")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_table(ctx, TableKind::Mangle, "ECN")?;

@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, Constraint, XorOp};
+use crate::model::opt::{bad_id, XorOp};
 
 /// `-j MARK`: every form (`--set-mark`, `--and-mark`, ...) is stored as the
 /// kernel's revision-2 pair: new mark = `(mark & !mask) ^ value`.
@@ -44,8 +44,9 @@ const ANY: u64 = 0b11111;
 
 options! {
     OPTS =
-    SET_XMARK "set-xmark" arg, SET_MARK "set-mark" arg, AND_MARK "and-mark" arg,
-    OR_MARK "or-mark" arg, XOR_MARK "xor-mark" arg,
+    SET_XMARK "set-xmark" arg excl(ANY), SET_MARK "set-mark" arg excl(ANY),
+    AND_MARK "and-mark" arg excl(ANY), OR_MARK "or-mark" arg excl(ANY),
+    XOR_MARK "xor-mark" arg excl(ANY),
 }
 
 const XOPS: [(u8, XorOp); 5] = [
@@ -54,14 +55,6 @@ const XOPS: [(u8, XorOp); 5] = [
     (AND_MARK, XorOp::And),
     (OR_MARK, XorOp::Or),
     (XOR_MARK, XorOp::Xor),
-];
-
-const CONSTRAINTS: [Constraint; 5] = [
-    (SET_XMARK, "set-xmark", ANY, 0, false),
-    (SET_MARK, "set-mark", ANY, 0, false),
-    (AND_MARK, "and-mark", ANY, 0, false),
-    (OR_MARK, "or-mark", ANY, 0, false),
-    (XOR_MARK, "xor-mark", ANY, 0, false),
 ];
 
 impl Extension for Mark {
@@ -76,7 +69,6 @@ impl Extension for Mark {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("MARK", seen, &CONSTRAINTS)?;
         if seen == 0 {
             return Err(
                 "MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required".into(),

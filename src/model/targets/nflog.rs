@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, put_string, save_string, uint, Constraint};
+use crate::model::opt::{bad_id, put_string, save_string, uint};
 
 /// Default `--nflog-threshold` (`XT_NFLOG_DEFAULT_THRESHOLD`).
 pub const NFLOG_DEFAULT_THRESHOLD: u16 = 0;
@@ -34,17 +34,9 @@ ids!(GROUP, PREFIX, RANGE, SIZE, THRESHOLD);
 
 options! {
     OPTS =
-    GROUP "nflog-group" arg, PREFIX "nflog-prefix" arg, RANGE "nflog-range" arg,
-    SIZE "nflog-size" arg, THRESHOLD "nflog-threshold" arg,
+    GROUP "nflog-group" arg, PREFIX "nflog-prefix" arg, RANGE "nflog-range" arg excl(1 << SIZE),
+    SIZE "nflog-size" arg excl(1 << RANGE), THRESHOLD "nflog-threshold" arg,
 }
-
-const CONSTRAINTS: [Constraint; 5] = [
-    (GROUP, "nflog-group", 0, 0, false),
-    (PREFIX, "nflog-prefix", 0, 0, false),
-    (RANGE, "nflog-range", 1 << SIZE, 0, false),
-    (SIZE, "nflog-size", 1 << RANGE, 0, false),
-    (THRESHOLD, "nflog-threshold", 0, 0, false),
-];
 
 impl Default for Nflog {
     fn default() -> Self {
@@ -81,7 +73,6 @@ impl Extension for Nflog {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("NFLOG", seen, &CONSTRAINTS)?;
         // NFLOG_check
         if seen & (1 << SIZE) != 0 {
             self.copy_len = true;

@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, strtoui_end, uint, Constraint};
+use crate::model::opt::{bad_id, strtoui_end, uint};
 
 bitflags::bitflags! {
     /// `NFQ_FLAG_*` (include/uapi/linux/netfilter/xt_NFQUEUE.h).
@@ -49,16 +49,9 @@ ids!(NUM, BALANCE, BYPASS, FANOUT);
 
 options! {
     OPTS =
-    NUM "queue-num" arg, BALANCE "queue-balance" arg, BYPASS "queue-bypass" flag,
-    FANOUT "queue-cpu-fanout" flag,
+    NUM "queue-num" arg excl(1 << BALANCE), BALANCE "queue-balance" arg excl(1 << NUM),
+    BYPASS "queue-bypass" flag, FANOUT "queue-cpu-fanout" flag also(1 << BALANCE),
 }
-
-const CONSTRAINTS: [Constraint; 4] = [
-    (NUM, "queue-num", 1 << BALANCE, 0, false),
-    (BALANCE, "queue-balance", 1 << NUM, 0, false),
-    (BYPASS, "queue-bypass", 0, 0, false),
-    (FANOUT, "queue-cpu-fanout", 0, 1 << BALANCE, false),
-];
 
 /// `xtopt_parse_mint` for `XTTYPE_UINT16RC` with `.max = 65534`: `A:B`,
 /// either side may be empty (0 and 65534); the second must not be below
@@ -143,8 +136,8 @@ impl Extension for Nfqueue {
         }
         Ok(())
     }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("NFQUEUE", seen, &CONSTRAINTS)
+    fn finish(&mut self, _seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        Ok(())
     }
     fn check(&self, _: &CheckCtx) -> Result<(), String> {
         // nfqueue_tg_check

@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, require_proto, uint};
+use crate::model::opt::{bad_id, given_any, require_proto, uint};
 use crate::model::{Family, Hook};
 
 /// What TCPMSS writes into the MSS option.
@@ -76,10 +76,7 @@ impl Extension for Tcpmss {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("TCPMSS target: At least one parameter is required".into());
-        }
-        Ok(())
+        given_any(seen, "TCPMSS target: At least one parameter is required")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // .proto = IPPROTO_TCP

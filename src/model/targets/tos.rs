@@ -5,7 +5,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, require_table, strtoui_end, uint, Constraint, XorOp};
+use crate::model::opt::{bad_id, given_any, require_table, strtoui_end, uint, XorOp};
 use crate::model::TableKind;
 
 /// `-j TOS`: new TOS byte = `(tos & !mask) ^ value`.
@@ -42,20 +42,17 @@ impl Tos {
 ids!(SET, AND, OR, XOR);
 const ANY: u64 = 0b1111;
 
-options!(OPTS = SET "set-tos" arg, AND "and-tos" arg, OR "or-tos" arg, XOR "xor-tos" arg);
+options! {
+    OPTS =
+    SET "set-tos" arg excl(ANY), AND "and-tos" arg excl(ANY), OR "or-tos" arg excl(ANY),
+    XOR "xor-tos" arg excl(ANY),
+}
 
 const XOPS: [(u8, XorOp); 4] = [
     (SET, XorOp::SetX),
     (AND, XorOp::And),
     (OR, XorOp::Or),
     (XOR, XorOp::Xor),
-];
-
-const CONSTRAINTS: [Constraint; 4] = [
-    (SET, "set-tos", ANY, 0, false),
-    (AND, "and-tos", ANY, 0, false),
-    (OR, "or-tos", ANY, 0, false),
-    (XOR, "xor-tos", ANY, 0, false),
 ];
 
 const TOS_NAMES: [(&str, u8); 5] = [
@@ -109,10 +106,7 @@ impl Extension for Tos {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen & ANY == 0 {
-            return Err("TOS: An action is required".into());
-        }
-        fcheck("TOS", seen, &CONSTRAINTS)
+        given_any(seen & ANY, "TOS: An action is required")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_DSCP.c: TOS revision 1 has .table = "mangle".

@@ -6,7 +6,7 @@ use core::fmt;
 
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::opt::{bad_id, fcheck, require_table, uint, Constraint};
+use crate::model::opt::{bad_id, given_any, require_table, uint};
 use crate::model::TableKind;
 
 /// What TTL / HL does with the value.
@@ -100,13 +100,10 @@ pub struct Ttl {
     pub ttl: u8,
 }
 
-options!(TTL_OPTS = SET "ttl-set" arg, DEC "ttl-dec" arg, INC "ttl-inc" arg);
-
-const TTL_CONS: [Constraint; 3] = [
-    (SET, "ttl-set", ANY, 0, false),
-    (DEC, "ttl-dec", ANY, 0, false),
-    (INC, "ttl-inc", ANY, 0, false),
-];
+options! {
+    TTL_OPTS =
+    SET "ttl-set" arg excl(ANY), DEC "ttl-dec" arg excl(ANY), INC "ttl-inc" arg excl(ANY),
+}
 
 impl Default for Ttl {
     fn default() -> Self {
@@ -124,10 +121,7 @@ impl Extension for Ttl {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen & ANY == 0 {
-            return Err("TTL: You must specify an action".into());
-        }
-        fcheck("TTL", seen, &TTL_CONS)
+        given_any(seen & ANY, "TTL: You must specify an action")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         check_hl(ctx, "TTL", self.mode, self.ttl)
@@ -152,13 +146,10 @@ pub struct Hl {
     pub hop_limit: u8,
 }
 
-options!(HL_OPTS = SET "hl-set" arg, DEC "hl-dec" arg, INC "hl-inc" arg);
-
-const HL_CONS: [Constraint; 3] = [
-    (SET, "hl-set", ANY, 0, false),
-    (DEC, "hl-dec", ANY, 0, false),
-    (INC, "hl-inc", ANY, 0, false),
-];
+options! {
+    HL_OPTS =
+    SET "hl-set" arg excl(ANY), DEC "hl-dec" arg excl(ANY), INC "hl-inc" arg excl(ANY),
+}
 
 impl Default for Hl {
     fn default() -> Self {
@@ -176,10 +167,7 @@ impl Extension for Hl {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen & ANY == 0 {
-            return Err("HL: You must specify an action".into());
-        }
-        fcheck("HL", seen, &HL_CONS)
+        given_any(seen & ANY, "HL: You must specify an action")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         check_hl(ctx, "HL", self.mode, self.hop_limit)
