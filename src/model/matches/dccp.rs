@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+use super::ports::save_given_range;
 use super::ports::service_port;
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
@@ -112,18 +113,6 @@ fn parse_types(s: &str) -> Result<u16, String> {
     Ok(mask)
 }
 
-fn save_ports(f: &mut dyn fmt::Write, name: &str, p: Option<((u16, u16), bool)>) -> fmt::Result {
-    if let Some(((lo, hi), inv)) = p {
-        write_inv(f, inv)?;
-        if lo != hi {
-            write!(f, " --{name} {lo}:{hi}")?;
-        } else {
-            write!(f, " --{name} {lo}")?;
-        }
-    }
-    Ok(())
-}
-
 impl Dccp {
     /// Whether the engine's `dccp_mt` models this rule exactly: with
     /// `! --dccp-option` a hot-drop makes the match *true* while the packet
@@ -162,8 +151,8 @@ impl Extension for Dccp {
         require_proto(ctx, 33, "dccp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        save_ports(f, "sport", self.sports)?;
-        save_ports(f, "dport", self.dports)?;
+        save_given_range(f, "sport", self.sports)?;
+        save_given_range(f, "dport", self.dports)?;
         if let Some((mut types, inv)) = self.types {
             write_inv(f, inv)?;
             f.write_str(" --dccp-types ")?;

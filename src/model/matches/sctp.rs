@@ -3,6 +3,7 @@
 use core::fmt;
 
 use super::ports::parse_port;
+use super::ports::save_given_range;
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, require_proto, write_inv};
@@ -233,18 +234,6 @@ fn parse_chunks(match_type: &str, list: &str, invert: bool) -> Result<Chunks, St
     Ok(c)
 }
 
-fn save_ports(f: &mut dyn fmt::Write, name: &str, p: Option<((u16, u16), bool)>) -> fmt::Result {
-    if let Some(((lo, hi), inv)) = p {
-        write_inv(f, inv)?;
-        if lo != hi {
-            write!(f, " --{name} {lo}:{hi}")?;
-        } else {
-            write!(f, " --{name} {lo}")?;
-        }
-    }
-    Ok(())
-}
-
 impl Sctp {
     /// Whether the engine's `sctp_mt` models this rule exactly: with
     /// `! --chunk-types` a hot-dropping chunk walk makes the match *true*
@@ -288,8 +277,8 @@ impl Extension for Sctp {
         require_proto(ctx, 132, "sctp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        save_ports(f, "sport", self.sports)?;
-        save_ports(f, "dport", self.dports)?;
+        save_given_range(f, "sport", self.sports)?;
+        save_given_range(f, "dport", self.dports)?;
         let Some(c) = &self.chunks else {
             return Ok(());
         };
