@@ -5,7 +5,7 @@ use core::fmt;
 use super::ports::{parse_port_range, save_range};
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
-use crate::model::opt::strtoui;
+use crate::model::opt::{bad_id, require_proto, strtoui};
 
 /// `-m tcp`: ports, flags and option presence.
 ///
@@ -181,20 +181,4 @@ impl Extension for Tcp {
         }
         Ok(())
     }
-}
-
-/// The error for an option id an extension does not declare (a bug in its table).
-pub(crate) fn bad_id() -> Result<(), String> {
-    Err("internal error: unknown option id".into())
-}
-
-/// `xt_check_match`'s protocol check (net/netfilter/x_tables.c): an extension
-/// registered for one protocol needs `-p PROTO` without `!`.
-pub(crate) fn require_proto(ctx: &CheckCtx, proto: u8, name: &str) -> Result<(), String> {
-    if ctx.proto != proto || ctx.proto_inv {
-        return Err(format!(
-            "x_tables: {name} match: only valid for protocol {proto}"
-        ));
-    }
-    Ok(())
 }
