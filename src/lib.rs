@@ -111,8 +111,6 @@ pub mod question;
 #[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub mod replay;
 pub mod syntax;
-#[cfg(test)]
-mod testutil;
 pub mod time;
 pub mod wire;
 

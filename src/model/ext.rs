@@ -21,6 +21,34 @@ use super::bytestr::{self, ByteStr};
 use super::{Family, HookMask, TableKind};
 use crate::model::text::Word;
 
+/// Declares option ids `0, 1, 2...` in the order given, as the `O_*` enums
+/// of the `libxt_*.c` files do.
+macro_rules! ids {
+    ($($id:ident),* $(,)?) => { $crate::model::ext::ids!(@next 0u8; $($id)*); };
+    (@next $n:expr; $id:ident $($rest:ident)*) => {
+        const $id: u8 = $n;
+        $crate::model::ext::ids!(@next $n + 1; $($rest)*);
+    };
+    (@next $n:expr;) => {};
+}
+
+/// Declares an option table (libxtables' `xt_option_entry` array), in
+/// getopt order: entries `ID "name" arg|flag [inv] [multi] [mand]
+/// [excl(IDS)] [also(IDS)]` (an id, the long name, whether it takes an
+/// argument, whether `!` may precede it, whether it may be repeated,
+/// whether it must be given, the options it excludes and needs), as
+/// [`OptSpec`]s.
+macro_rules! options {
+    ($table:ident = $($id:tt $name:literal $kind:ident $($flag:ident $(($bits:expr))?)*),* $(,)?) => {
+        const $table: [$crate::model::ext::OptSpec; $crate::model::ext::options!(@count $($name)*)] =
+            [$($crate::model::ext::OptSpec::$kind($name, $id)$(.$flag($($bits)?))*),*];
+    };
+    (@count) => { 0 };
+    (@count $x:literal $($r:literal)*) => { 1 + $crate::model::ext::options!(@count $($r)*) };
+}
+
+pub(crate) use {ids, options};
+
 /// Whether an option takes an argument (getopt's `has_arg`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum HasArg {
@@ -45,6 +73,12 @@ pub(crate) struct OptSpec {
     pub invert: bool,
     /// Whether it may be given more than once (`XTOPT_MULTI`).
     pub multi: bool,
+    /// Whether the rule must give it (`XTOPT_MAND`).
+    pub mand: bool,
+    /// Ids (bits) of the options it cannot be given with (`.excl`).
+    pub excl: u64,
+    /// Ids (bits) of the options it needs (`.also`).
+    pub also: u64,
 }
 
 impl OptSpec {
@@ -56,6 +90,9 @@ impl OptSpec {
             arg: HasArg::Required,
             invert: false,
             multi: false,
+            mand: false,
+            excl: 0,
+            also: 0,
         }
     }
     /// An option without argument, not invertible, once only.
@@ -66,6 +103,9 @@ impl OptSpec {
             arg: HasArg::No,
             invert: false,
             multi: false,
+            mand: false,
+            excl: 0,
+            also: 0,
         }
     }
     /// The same option, invertible.
@@ -76,6 +116,21 @@ impl OptSpec {
     /// The same option, allowed several times.
     pub const fn multi(mut self) -> Self {
         self.multi = true;
+        self
+    }
+    /// The same option, mandatory.
+    pub const fn mand(mut self) -> Self {
+        self.mand = true;
+        self
+    }
+    /// The same option, not to be given with the options of `ids` (bits).
+    pub const fn excl(mut self, ids: u64) -> Self {
+        self.excl = ids;
+        self
+    }
+    /// The same option, needing the options of `ids` (bits).
+    pub const fn also(mut self, ids: u64) -> Self {
+        self.also = ids;
         self
     }
 }
@@ -133,6 +188,14 @@ pub(crate) struct CheckCtx<'a> {
 /// patterns) is taken from [`Args::raw`] / [`Args::required_bytes`].
 #[derive(Debug)]
 pub(crate) struct Args<'a> {
+    /// The option's id ([`OptSpec::id`]).
+    pub id: u8,
+    /// The option's long name as given ([`OptSpec::name`]).
+    pub opt: &'static str,
+    /// Whether `!` preceded the option.
+    pub invert: bool,
+    /// The rule being parsed.
+    pub ctx: &'a ExtCtx<'a>,
     /// The option's argument as text (getopt's `optarg`), for numbers and
     /// keywords: exact when the argument is UTF-8.
     pub optarg: Option<&'a str>,
@@ -143,10 +206,21 @@ pub(crate) struct Args<'a> {
 }
 
 impl<'a> Args<'a> {
-    /// A cursor over an argument (its text and bytes) and the words that
-    /// follow it (for tests and tools).
-    pub fn new(optarg: Option<&'a str>, raw: Option<&'a [u8]>, rest: &'a [Word]) -> Self {
+    /// A cursor over option `spec` (`!` before it when `invert`) of a rule
+    /// (`ctx`): its argument (text and bytes) and the words that follow it.
+    pub fn new(
+        spec: &OptSpec,
+        invert: bool,
+        ctx: &'a ExtCtx<'a>,
+        optarg: Option<&'a str>,
+        raw: Option<&'a [u8]>,
+        rest: &'a [Word],
+    ) -> Self {
         Args {
+            id: spec.id,
+            opt: spec.name,
+            invert,
+            ctx,
             optarg,
             raw,
             rest,
@@ -175,33 +249,78 @@ impl<'a> Args<'a> {
     }
 }
 
+/// A blank extension as its `init` leaves it, before any option: its
+/// `Default`, unless it depends on the rule (family, `-p`).
+pub(crate) trait Blank {
+    /// The blank instance for a rule.
+    fn blank(ctx: &ExtCtx<'_>) -> Self;
+}
+
+impl<T: Default> Blank for T {
+    fn blank(_: &ExtCtx<'_>) -> Self {
+        T::default()
+    }
+}
+
+/// libxtables' `xtables_options_fcheck` over an option table (run before
+/// the extension's own final check, as `xtables_option_mfcheck` does): for
+/// each option in table order, a missing `XTOPT_MAND` one, then for a
+/// given one each other option of the table: a missing `.also` and a given
+/// `.excl`, with libxtables' messages.
+pub(crate) fn check_options(ext: &str, specs: &[OptSpec], seen: u64) -> Result<(), String> {
+    let given = |id: u8| seen & (1 << id) != 0;
+    for s in specs {
+        if s.mand && !given(s.id) {
+            return Err(format!("{ext}: option \"--{}\" must be specified", s.name));
+        }
+        if !given(s.id) {
+            continue;
+        }
+        for o in specs.iter().filter(|o| o.id != s.id) {
+            if s.also & (1 << o.id) != 0 && !given(o.id) {
+                return Err(format!(
+                    "{ext}: option \"--{}\" also requires \"--{}\".",
+                    s.name, o.name
+                ));
+            }
+            if s.excl & (1 << o.id) != 0 && given(o.id) {
+                return Err(format!(
+                    "{ext}: option \"--{}\" cannot be used together with \"--{}\".",
+                    s.name, o.name
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A match or target extension.
-pub(crate) trait Extension: Sized + Clone + PartialEq + fmt::Debug {
-    /// The options, in the extension's declaration order.
-    fn options(family: Family) -> &'static [OptSpec];
-    /// A blank instance as `init` leaves it, before any option.
-    fn new(ctx: &ExtCtx<'_>) -> Self;
-    /// A blank instance loaded under `name` (differs from [`Extension::new`]
+pub(crate) trait Extension: Sized + Clone + PartialEq + fmt::Debug + Blank {
+    /// The options, in the extension's declaration order, when they are the
+    /// same for both families.
+    const OPTIONS: &'static [OptSpec] = &[];
+    /// The options for `family` ([`Extension::OPTIONS`] unless the families
+    /// differ).
+    fn options(family: Family) -> &'static [OptSpec] {
+        let _ = family;
+        Self::OPTIONS
+    }
+    /// A blank instance loaded under `name` (differs from [`Blank::blank`]
     /// only for aliases such as `NOTRACK` for `CT --notrack`).
     fn new_as(name: &str, ctx: &ExtCtx<'_>) -> Self {
         let _ = name;
-        Self::new(ctx)
+        Self::blank(ctx)
     }
     /// The name iptables-save prints, when it is not the name the extension
     /// is registered under.
     fn save_name(&self) -> Option<&'static str> {
         None
     }
-    /// Handles one option (`id` from [`OptSpec::id`]). The framework has
-    /// already rejected a repeated option not marked [`OptSpec::multi`] and a
-    /// `!` before an option not marked [`OptSpec::invert`].
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String>;
+    /// Handles one option (`args.id` from [`OptSpec::id`], `args.invert`,
+    /// its argument). The framework has already rejected a repeated option
+    /// not marked [`OptSpec::multi`] and a `!` before an option not marked
+    /// [`OptSpec::invert`].
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String>;
     /// The final check after the whole rule was read (`x6_fcheck`); `seen`
     /// has bit `id` set for every option given.
     fn finish(&mut self, seen: u64, ctx: &ExtCtx<'_>) -> Result<(), String> {
@@ -420,12 +539,11 @@ impl fmt::Display for AddrMask {
     /// Addresses as `inet_ntop` writes them (glibc keeps `::1.2.3.4`,
     /// which Rust's `Ipv6Addr` display writes `::102:304`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        use crate::model::matches::xtopt::write_addr;
-        write_addr(f, self.family, &self.addr)?;
+        crate::model::opt::write_addr(f, self.family, &self.addr)?;
         f.write_str("/")?;
         match self.prefix_len() {
             Some(p) => write!(f, "{p}"),
-            None => write_addr(f, self.family, &self.mask),
+            None => crate::model::opt::write_addr(f, self.family, &self.mask),
         }
     }
 }
@@ -520,70 +638,7 @@ impl fmt::Display for Iface {
     }
 }
 
-/// Number parsing as libxtables does it (`xtables_strtoul`: `strtoul` with
-/// base 0, so `0x` hex and leading-`0` octal are accepted; the whole string
-/// must be consumed; value in `[min, max]`).
-///
-/// ```
-/// use nfsim::model::ext::strtoui;
-/// assert_eq!(strtoui("0x10", 0, 255), Some(16));
-/// assert_eq!(strtoui("010", 0, 255), Some(8));
-/// assert_eq!(strtoui("300", 0, 255), None);
-/// ```
-pub fn strtoui(s: &str, min: u64, max: u64) -> Option<u64> {
-    let (v, rest) = strtoul_prefix(s)?;
-    if !rest.is_empty() || v < min || v > max {
-        return None;
-    }
-    Some(v)
-}
-
-/// `strtoul(s, &end, 0)`: the value and the unparsed rest. Leading
-/// whitespace and a `+` sign are accepted as C does; a `-` sign is rejected
-/// (xtables rejects negative numbers).
-pub(crate) fn strtoul_prefix(s: &str) -> Option<(u64, &str)> {
-    // The common case, a decimal number without sign, space or leading
-    // zero, read directly (the general path below gives the same result).
-    let b = s.as_bytes();
-    if b.first().is_some_and(|c| (b'1'..=b'9').contains(c)) {
-        let end = b
-            .iter()
-            .position(|c| !c.is_ascii_digit())
-            .unwrap_or(b.len());
-        let v = b[..end].iter().try_fold(0u64, |v, &c| {
-            v.checked_mul(10)?.checked_add(u64::from(c - b'0'))
-        });
-        return Some((v.unwrap_or(u64::MAX), &s[end..]));
-    }
-    let t = s.trim_start_matches([' ', '\t', '\n']);
-    let t = t.strip_prefix('+').unwrap_or(t);
-    if t.starts_with('-') {
-        return None;
-    }
-    let (radix, digits) = if let Some(h) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
-        if h.chars().next().is_some_and(|c| c.is_ascii_hexdigit()) {
-            (16, h)
-        } else {
-            // "0x" alone: strtoul parses "0" and leaves "x..."
-            return Some((0, &t[1..]));
-        }
-    } else if t.starts_with('0') && t.len() > 1 {
-        (8, &t[1..])
-    } else {
-        (10, t)
-    };
-    let end = digits
-        .find(|c: char| !c.is_digit(radix))
-        .unwrap_or(digits.len());
-    if end == 0 {
-        if radix == 8 {
-            return Some((0, digits));
-        }
-        return None;
-    }
-    let v = u64::from_str_radix(&digits[..end], radix).unwrap_or(u64::MAX);
-    Some((v, &digits[end..]))
-}
+pub use super::opt::strtoui;
 
 /// The byte sink `iptables-save` output is written to: text through
 /// [`fmt::Write`] (`write!`), and the bytes of names, comments and

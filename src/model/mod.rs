@@ -24,6 +24,7 @@ mod error;
 pub mod ext;
 pub mod matches;
 pub mod names;
+pub(crate) mod opt;
 pub(crate) mod registry;
 mod rule;
 pub mod targets;

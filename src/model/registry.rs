@@ -138,14 +138,15 @@ macro_rules! extension_enum {
             }
 
             /// Dispatches [`Extension::parse`](crate::model::ext::Extension::parse).
-            pub(crate) fn parse(&mut self, id: u8, invert: bool, args: &mut $crate::model::ext::Args<'_>, ctx: &$crate::model::ext::ExtCtx<'_>) -> Result<(), String> {
+            pub(crate) fn parse(&mut self, args: &mut $crate::model::ext::Args<'_>) -> Result<(), String> {
                 use $crate::model::ext::Extension;
-                match self { $( $enum::$variant(x) => x.parse(id, invert, args, ctx), )* }
+                match self { $( $enum::$variant(x) => x.parse(args), )* }
             }
 
             /// Dispatches [`Extension::finish`](crate::model::ext::Extension::finish).
             pub(crate) fn finish(&mut self, seen: u64, ctx: &$crate::model::ext::ExtCtx<'_>) -> Result<(), String> {
                 use $crate::model::ext::Extension;
+                $crate::model::ext::check_options(self.name(), self.options(ctx.family), seen)?;
                 match self { $( $enum::$variant(x) => x.finish(seen, ctx), )* }
             }
 

@@ -445,8 +445,6 @@ impl<'a> Parser<'a> {
             proto_inv: self.rule.proto_inv,
             ipset: self.ipset,
         };
-        let text = optarg.as_deref().map(bytestr::text);
-        let mut args = Args::new(text.as_deref(), optarg.as_deref(), rest);
         let (ext_name, specs, seen) = match e.owner {
             Owner::Target => {
                 let t = self.target.as_ref().ok_or("internal: no target")?;
@@ -478,14 +476,23 @@ impl<'a> Parser<'a> {
                 spec.name
             ));
         }
+        let text = optarg.as_deref().map(bytestr::text);
+        let mut args = Args::new(
+            &spec,
+            invert,
+            &ctx,
+            text.as_deref(),
+            optarg.as_deref(),
+            rest,
+        );
         match e.owner {
             Owner::Target => {
                 let t = self.target.as_mut().ok_or("internal: no target")?;
-                t.parse(e.id, invert, &mut args, &ctx)?;
+                t.parse(&mut args)?;
                 self.target_seen |= bit;
             }
             Owner::Match(i) => {
-                self.matches[i].0.parse(e.id, invert, &mut args, &ctx)?;
+                self.matches[i].0.parse(&mut args)?;
                 self.matches[i].1 |= bit;
             }
             Owner::Main(_) => {}

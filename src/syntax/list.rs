@@ -282,7 +282,7 @@ fn addr_text(family: Family, a: &Option<AddrMask>) -> String {
             Family::Ipv6 => "::/0",
         }),
         Some(a) => {
-            let hm = crate::model::matches::xtopt::HostMask {
+            let hm = crate::model::opt::HostMask {
                 family,
                 addr: a.addr,
                 mask: a.mask,
@@ -578,9 +578,9 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
                     write!(f, " {label} IP range")?;
                     inv(f, x.invert)?;
                     f.write_char(' ')?;
-                    mm::xtopt::write_addr(f, ir.family, &x.value.min)?;
+                    crate::model::opt::write_addr(f, ir.family, &x.value.min)?;
                     f.write_char('-')?;
-                    mm::xtopt::write_addr(f, ir.family, &x.value.max)?;
+                    crate::model::opt::write_addr(f, ir.family, &x.value.max)?;
                 }
             }
             Ok(())
@@ -616,7 +616,7 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
                 " side: source"
             })?;
             f.write_str(" mask: ")?;
-            mm::xtopt::write_addr(f, rc.family, &rc.mask)
+            crate::model::opt::write_addr(f, rc.family, &rc.mask)
         }
         Match::Hl(h) => {
             // libip6t_hl.c hl_print
@@ -850,7 +850,7 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
                 f.write_str(" 0-addrs")?;
                 for (i, a) in addrs.iter().enumerate() {
                     f.write_char(if i == 0 { ' ' } else { ',' })?;
-                    mm::xtopt::write_addr(f, Family::Ipv6, &a.octets())?;
+                    crate::model::opt::write_addr(f, Family::Ipv6, &a.octets())?;
                 }
             }
             if rt.not_strict {
@@ -1124,7 +1124,7 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
             for (name, t) in [("psid", &sr.psid), ("nsid", &sr.nsid), ("lsid", &sr.lsid)] {
                 if let Some(t) = t {
                     write!(f, " {name} {} ", bang(t.invert))?;
-                    mm::xtopt::write_addr(f, Family::Ipv6, &t.addr.octets())?;
+                    crate::model::opt::write_addr(f, Family::Ipv6, &t.addr.octets())?;
                     write!(f, "/{}", t.plen)?;
                 }
             }
@@ -1314,7 +1314,7 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
 
 /// SNPT_print / DNPT_print (libip6t_SNPT.c, libip6t_DNPT.c).
 fn npt(f: &mut SaveBuf, name: &str, n: &crate::model::targets::npt::Npt) -> fmt::Result {
-    use crate::model::matches::xtopt::write_addr;
+    use crate::model::opt::write_addr;
     write!(f, " {name} src-pfx ")?;
     write_addr(f, Family::Ipv6, &n.src_pfx)?;
     write!(f, "/{} dst-pfx ", n.src_len)?;
@@ -1695,12 +1695,12 @@ fn print_target(f: &mut SaveBuf, t: &Target) -> Result<(), ListError> {
             // and the bits of ~(min ^ max), the prefix always written.
             let fam = n.net.family;
             f.write_str(" to:")?;
-            crate::model::matches::xtopt::write_addr(f, fam, &n.net.addr)?;
+            crate::model::opt::write_addr(f, fam, &n.net.addr)?;
             match n.net.prefix_len() {
                 Some(p) => write!(f, "/{p}"),
                 None => {
                     f.write_char('/')?;
-                    crate::model::matches::xtopt::write_addr(f, fam, &n.net.mask)
+                    crate::model::opt::write_addr(f, fam, &n.net.mask)
                 }
             }
         }
@@ -1730,7 +1730,7 @@ fn print_target(f: &mut SaveBuf, t: &Target) -> Result<(), ListError> {
         }
         Target::Hmark(h) => {
             // libxt_HMARK.c HMARK_ip4_print / HMARK_ip6_print, HMARK_print.
-            use crate::model::matches::xtopt::mask_to_cidr;
+            use crate::model::opt::mask_to_cidr;
             use tt::hmark::HmarkFlags as H;
             let fl = h.flags;
             f.write_str(" HMARK ")?;

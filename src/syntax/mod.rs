@@ -26,6 +26,9 @@ pub mod save;
 pub mod script;
 pub mod suggest;
 
+#[cfg(test)]
+mod ext_tests;
+
 pub use crate::model::text::{parse_protocol, proto_name};
 pub use error::{Error, ErrorKind, Problem};
 pub use restore::{

@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{excl, is_prefix_nocase};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, parse_name_list};
 use crate::model::{Family, Hook};
 
 /// Route types in `rtn_names` order: bit `1 << i` of a type mask.
@@ -47,43 +47,23 @@ pub struct Addrtype {
     pub limit_out: bool,
 }
 
-const SRC: u8 = 0;
-const DST: u8 = 1;
-const LIN: u8 = 2;
-const LOUT: u8 = 3;
+ids!(SRC, DST, LIN, LOUT);
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::arg("src-type", SRC).inv(),
-    OptSpec::arg("dst-type", DST).inv(),
-    OptSpec::flag("limit-iface-in", LIN),
-    OptSpec::flag("limit-iface-out", LOUT),
-];
+options! {
+    OPTS =
+    SRC "src-type" arg inv, DST "dst-type" arg inv, LIN "limit-iface-in" flag,
+    LOUT "limit-iface-out" flag,
+}
 
 /// `parse_types`: comma-separated, each a case-insensitive prefix of a name
 /// (the first name in table order wins).
 fn parse_types(arg: &str) -> Result<u16, String> {
     let mut mask = 0u16;
-    let mut rest = arg;
-    loop {
-        let (word, next) = match rest.find(',') {
-            Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-            None => (rest, None),
-        };
-        let found = if word.is_empty() {
-            None
-        } else {
-            RTN_NAMES.iter().position(|n| is_prefix_nocase(word, n))
-        };
-        match (found, next) {
-            (Some(i), _) => mask |= 1 << i,
-            (None, Some(_)) => return Err(format!("addrtype: bad type `{rest}'")),
-            (None, None) => return Err(format!("addrtype: bad type \"{rest}\"")),
-        }
-        match next {
-            Some(n) => rest = n,
-            None => return Ok(mask),
-        }
-    }
+    parse_name_list(arg, &RTN_NAMES, |n| n, |i| mask |= 1 << i).map_err(|e| match e {
+        (rest, true) => format!("addrtype: bad type `{rest}'"),
+        (rest, false) => format!("addrtype: bad type \"{rest}\""),
+    })?;
+    Ok(mask)
 }
 
 /// `print_types` (libxt_addrtype.c): names joined by `,`.
@@ -99,32 +79,21 @@ pub(crate) fn write_types(f: &mut dyn fmt::Write, mask: u16) -> fmt::Result {
 }
 
 impl Extension for Addrtype {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Addrtype::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             SRC => {
                 self.src |= parse_types(arg)?;
-                self.src_inv |= invert;
+                self.src_inv |= args.invert;
             }
             DST => {
                 self.dst |= parse_types(arg)?;
-                self.dst_inv |= invert;
+                self.dst_inv |= args.invert;
             }
             LIN => self.limit_in = true,
             LOUT => self.limit_out = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -132,13 +101,11 @@ impl Extension for Addrtype {
         if seen & (1 << SRC | 1 << DST) == 0 {
             return Err("addrtype: you must specify --src-type or --dst-type".into());
         }
-        excl(
-            seen,
-            LIN,
-            LOUT,
+        exclusive(
             "addrtype",
-            "limit-iface-in",
-            "limit-iface-out",
+            seen,
+            (LIN, "limit-iface-in"),
+            (LOUT, "limit-iface-out"),
         )
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
@@ -198,31 +165,5 @@ impl Extension for Addrtype {
             f.write_str(" --limit-iface-out")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |c, s| roundtrip(Family::Ipv4, "filter", c, s);
-        assert_eq!(
-            r("INPUT", "-m addrtype --src-type local,u").unwrap(),
-            "-m addrtype --src-type UNSPEC,LOCAL"
-        );
-        assert_eq!(
-            r("INPUT", "-m addrtype ! --dst-type LOCAL --limit-iface-in").unwrap(),
-            "-m addrtype ! --dst-type LOCAL --limit-iface-in"
-        );
-        assert!(r("OUTPUT", "-m addrtype --dst-type LOCAL --limit-iface-in").is_err());
-        assert!(r("INPUT", "-m addrtype --dst-type LOCAL --limit-iface-out").is_err());
-        assert!(r("INPUT", "-m addrtype --src-type wrong").is_err());
-        assert!(r("INPUT", "-m addrtype").is_err());
-        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
-        assert!(r6("-m addrtype --src-type BROADCAST").is_err());
-        assert!(r6("-m addrtype --src-type UNREACHABLE").is_ok());
     }
 }

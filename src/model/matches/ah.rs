@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::{mint, uint, write_inv, write_range};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{ids, options};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, range, require_proto, uint, write_inv, write_range};
 use crate::model::Family;
 
 /// `-m ah`: SPI range, and for IPv6 also the header length and reserved
@@ -42,16 +42,10 @@ impl Default for Ah {
     }
 }
 
-const O_SPI: u8 = 0;
-const O_LEN: u8 = 1;
-const O_RES: u8 = 2;
+ids!(O_SPI, O_LEN, O_RES);
 
-static OPTS4: [OptSpec; 1] = [OptSpec::arg("ahspi", O_SPI).inv()];
-static OPTS6: [OptSpec; 3] = [
-    OptSpec::arg("ahspi", O_SPI).inv(),
-    OptSpec::arg("ahlen", O_LEN).inv(),
-    OptSpec::flag("ahres", O_RES),
-];
+options!(OPTS4 = O_SPI "ahspi" arg inv);
+options!(OPTS6 = O_SPI "ahspi" arg inv, O_LEN "ahlen" arg inv, O_RES "ahres" flag);
 
 impl Extension for Ah {
     fn options(family: Family) -> &'static [OptSpec] {
@@ -60,34 +54,25 @@ impl Extension for Ah {
             Family::Ipv6 => &OPTS6,
         }
     }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ah::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_SPI => {
                 let s = args.required("ah", "ahspi")?;
-                let (lo, hi, _) = mint("ah", "ahspi", s, 0, u32::MAX.into())?;
+                let (lo, hi, _) = range("ah", "ahspi", s, 0, u32::MAX.into())?;
                 self.spis = (lo as u32, hi as u32);
-                if invert {
+                if args.invert {
                     self.spis_inv = true;
                 }
             }
             O_LEN => {
                 let s = args.required("ah", "ahlen")?;
                 self.hdrlen = uint("ah", "ahlen", s, 0, u32::MAX.into())? as u32;
-                if invert {
+                if args.invert {
                     self.hdrlen_inv = true;
                 }
             }
             O_RES => self.hdrres = true,
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
@@ -95,7 +80,7 @@ impl Extension for Ah {
         // ipt_ah.c: ah_mt_reg has .proto = IPPROTO_AH; ip6t_ah.c has no
         // .proto (it walks the extension headers itself).
         match ctx.family {
-            Family::Ipv4 => require_proto(ctx, 51, "ah"),
+            Family::Ipv4 => require_proto(ctx, 51, "ah match"),
             Family::Ipv6 => Ok(()),
         }
     }
@@ -113,26 +98,5 @@ impl Extension for Ah {
             f.write_str(" --ahres")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-p ah -m ah --ahspi 3:").unwrap(),
-            "-A INPUT -p ah -m ah --ahspi 3:4294967295"
-        );
-        assert!(rt4("-m ah --ahspi 0").is_err());
-        assert!(rt4("-p ah -m ah --ahlen 3").is_err());
-        assert_eq!(
-            rt6("-m ah ! --ahspi 0 ! --ahlen 32 --ahres").unwrap(),
-            "-A INPUT -m ah ! --ahspi 0 ! --ahlen 32 --ahres"
-        );
-        assert_eq!(rt6("-m ah --ahspi 0:4294967295").unwrap(), "-A INPUT -m ah");
-        assert!(rt6("-m ah --ahspi 4:3").is_err());
     }
 }

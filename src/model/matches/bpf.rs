@@ -10,8 +10,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::bad_id;
 
 /// `XT_BPF_MAX_NUM_INSTR`.
 pub const MAX_INSNS: usize = 64;
@@ -48,10 +49,7 @@ pub struct Bpf {
     pub program: Vec<SockFilter>,
 }
 
-static OPTS: [OptSpec; 2] = [
-    OptSpec::arg("bytecode", 0),
-    OptSpec::arg("object-pinned", 1),
-];
+options!(OPTS = 0 "bytecode" arg, 1 "object-pinned" arg);
 
 /// A `sscanf` `%u`-style conversion: skips whitespace, optional sign,
 /// decimal digits (strtoul semantics: `-` negates, overflow saturates).
@@ -256,23 +254,12 @@ pub(crate) fn check_classic(prog: &[SockFilter]) -> Result<(), String> {
 }
 
 impl Extension for Bpf {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Bpf::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => self.program = parse_bytecode(args.required("bpf", "bytecode")?)?,
             1 => return Err("bpf: failed to get bpf object (nfsim has no BPF filesystem)".into()),
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -298,44 +285,6 @@ impl Extension for Bpf {
             f.write_str("\"")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_and_verifier() {
-        let ok = "-m bpf --bytecode \"4,48 0 0 9,21 0 1 6,6 0 0 1,6 0 0 0\"";
-        assert_eq!(rt(ok).unwrap(), ok);
-        assert_eq!(
-            rt("-m bpf --bytecode \"1, 6 0 0 1,\"").unwrap(),
-            "-m bpf --bytecode \"1,6 0 0 1\""
-        );
-        for bad in [
-            "0,",
-            "2,6 0 0 1",
-            "1,6 0 0 1,6 0 0 1",
-            "1,48 0 0 9",
-            "2,21 0 5 6,6 0 0 1",
-            "2,96 0 0 0,6 0 0 0",
-            "2,52 0 0 0,6 0 0 0",
-            "65,6 0 0 0",
-        ] {
-            assert!(
-                rt(&format!("-m bpf --bytecode \"{bad}\"")).is_err(),
-                "{bad}"
-            );
-        }
-        assert!(rt("-m bpf --bytecode \"3,2 0 0 1,96 0 0 1,6 0 0 0\"").is_ok());
-        assert!(rt("-m bpf --object-pinned /sys/fs/bpf/x").is_err());
-        assert!(rt("-m bpf").is_err());
     }
 }
 

@@ -11,9 +11,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, parse_string, parse_uint, save_string};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, put_string, save_string, uint, write_inv};
 use crate::model::Hook;
 
 /// `XT_CGROUP_PATH_MAX`: size of the path buffer in `xt_cgroup_info_v2`.
@@ -37,38 +37,24 @@ pub struct Cgroup {
     pub invert_classid: bool,
 }
 
-static OPTS: [OptSpec; 2] = [
-    OptSpec::arg("path", 0).inv(),
-    OptSpec::arg("cgroup", 1).inv(),
-];
+options!(OPTS = 0 "path" arg inv, 1 "cgroup" arg inv);
 
 impl Extension for Cgroup {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Cgroup::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 let s = args.required_bytes("cgroup", "path")?;
-                self.path = Some(parse_string(s, 0, 0, PATH_MAX)?);
-                self.invert_path = invert;
+                self.path = Some(put_string(s, 0, 0, PATH_MAX)?);
+                self.invert_path = args.invert;
             }
             1 => {
                 let s = args.required("cgroup", "cgroup")?;
-                let v = parse_uint("cgroup", "cgroup", s, 0, u32::MAX.into())?;
+                let v = uint("cgroup", "cgroup", s, 0, u32::MAX.into())?;
                 self.classid = Some(u32::try_from(v).map_err(|e| e.to_string())?);
-                self.invert_classid = invert;
+                self.invert_classid = args.invert;
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -102,41 +88,14 @@ impl Extension for Cgroup {
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_cgroup.c cgroup_save_v2
         if let Some(p) = &self.path {
-            bang(f, self.invert_path)?;
+            write_inv(f, self.invert_path)?;
             f.write_str(" --path")?;
             save_string(f, p)?;
         }
         if let Some(c) = self.classid {
-            bang(f, self.invert_classid)?;
+            write_inv(f, self.invert_classid)?;
             write!(f, " --cgroup {c}")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip_and_checks() {
-        let rt = |c: &str, r: &str| round_trip(Family::Ipv4, "mangle", c, r);
-        assert_eq!(
-            rt("OUTPUT", "-m cgroup ! --path \"/\"").unwrap(),
-            "-m cgroup ! --path \"/\""
-        );
-        assert!(rt("OUTPUT", "-m cgroup --path user.slice").is_err());
-        assert_eq!(
-            rt("OUTPUT", "-m cgroup --path //").unwrap(),
-            "-m cgroup --path \"//\""
-        );
-        assert_eq!(
-            rt("POSTROUTING", "-m cgroup --cgroup 0x10").unwrap(),
-            "-m cgroup --cgroup 16"
-        );
-        assert!(rt("OUTPUT", "-m cgroup --cgroup 1 --path /").is_err());
-        assert!(rt("OUTPUT", "-m cgroup").is_err());
-        assert!(rt("PREROUTING", "-m cgroup --cgroup 1").is_err());
     }
 }

@@ -7,9 +7,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{exclusive, mandatory, parse_uint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, mandatory, uint};
 
 /// `XT_CLUSTER_NODES_MAX`.
 pub const NODES_MAX: u32 = 32;
@@ -32,56 +32,37 @@ pub struct Cluster {
     pub invert: bool,
 }
 
-const TOTAL: u8 = 0;
-const NODE: u8 = 1;
-const MASK: u8 = 2;
-const SEED: u8 = 3;
+ids!(TOTAL, NODE, MASK, SEED);
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::arg("cluster-total-nodes", TOTAL),
-    OptSpec::arg("cluster-local-node", NODE).inv(),
-    OptSpec::arg("cluster-local-nodemask", MASK).inv(),
-    OptSpec::arg("cluster-hash-seed", SEED),
-];
+options! {
+    OPTS =
+    TOTAL "cluster-total-nodes" arg, NODE "cluster-local-node" arg inv,
+    MASK "cluster-local-nodemask" arg inv, SEED "cluster-hash-seed" arg,
+}
 
 impl Extension for Cluster {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Cluster::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name)
-            .unwrap_or("");
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = args.opt;
         let s = args.required("cluster", name)?;
-        let (min, max) = if id == SEED {
+        let (min, max) = if args.id == SEED {
             (0, u64::from(u32::MAX))
         } else {
             (1, u64::from(NODES_MAX))
         };
-        let v = parse_uint("cluster", name, s, min, max)? as u32;
-        match id {
+        let v = uint("cluster", name, s, min, max)? as u32;
+        match args.id {
             TOTAL => self.total_nodes = v,
             NODE => {
                 self.node_mask = 1u32.checked_shl(v - 1).unwrap_or(0);
-                self.invert |= invert;
+                self.invert |= args.invert;
             }
             MASK => {
                 self.node_mask = v;
-                self.invert |= invert;
+                self.invert |= args.invert;
             }
             SEED => self.hash_seed = v,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -139,34 +120,5 @@ impl Extension for Cluster {
             " --cluster-local-nodemask 0x{:08x} --cluster-total-nodes {} --cluster-hash-seed 0x{:08x}",
             self.node_mask, self.total_nodes, self.hash_seed
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "mangle", "PREROUTING", rule)
-    }
-
-    #[test]
-    fn round_trip_and_checks() {
-        assert_eq!(
-            rt("-m cluster --cluster-total-nodes 2 --cluster-local-node 2 --cluster-hash-seed 0xfeedcafe").unwrap(),
-            "-m cluster --cluster-local-nodemask 0x00000002 --cluster-total-nodes 2 --cluster-hash-seed 0xfeedcafe"
-        );
-        assert_eq!(
-            rt("-m cluster --cluster-total-nodes 4 ! --cluster-local-nodemask 5 --cluster-hash-seed 1").unwrap(),
-            "-m cluster ! --cluster-local-nodemask 0x00000005 --cluster-total-nodes 4 --cluster-hash-seed 0x00000001"
-        );
-        assert!(rt("-m cluster").is_err());
-        assert!(rt("-m cluster --cluster-total-nodes 3").is_err());
-        assert!(rt(
-            "-m cluster --cluster-total-nodes 2 --cluster-local-node 3 --cluster-hash-seed 1"
-        )
-        .is_err());
-        assert!(rt("-m cluster --cluster-total-nodes 2 --cluster-local-node 1 --cluster-local-nodemask 1 --cluster-hash-seed 1").is_err());
     }
 }

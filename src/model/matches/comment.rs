@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{mandatory, save_string, truncate_c};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{save_string, truncate_c};
 
 /// `XT_MAX_COMMENT_LEN`: the kernel field size (255 bytes and a NUL).
 pub const MAX_COMMENT_LEN: usize = 256;
@@ -24,64 +24,16 @@ pub struct Comment {
     pub text: crate::model::ByteStr,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("comment", 0)];
+options!(OPTS = 0 "comment" arg mand);
 
 impl Extension for Comment {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Comment::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         self.text = truncate_c(args.raw.unwrap_or(b""), MAX_COMMENT_LEN);
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory(seen, 0, "comment", "comment")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(" --comment")?;
         save_string(f, &self.text)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-p tcp -m comment --comment foo -m tcp --dport 22").unwrap(),
-            "-p tcp -m comment --comment foo -m tcp --dport 22"
-        );
-        assert_eq!(
-            r(r#"-m comment --comment "a b\"c'd""#).unwrap(),
-            r#"-m comment --comment "a b\"c\'d""#
-        );
-        assert_eq!(
-            r(r#"-m comment --comment """#).unwrap(),
-            r#"-m comment --comment """#
-        );
-        let long = "x".repeat(300);
-        let rule = format!("-m comment --comment {long}");
-        assert_eq!(
-            r(&rule).unwrap(),
-            format!("-m comment --comment {}", &long[..255])
-        );
-        assert!(r("-m comment").is_err());
-        assert!(r("-m comment --comment").is_err());
     }
 }

@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{mandatory, parse_range};
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, mandatory, range};
 
 /// Which counter (`XT_CONNBYTES_PKTS` ...).
 ///
@@ -80,34 +80,19 @@ impl Default for Connbytes {
     }
 }
 
-static OPTS: [OptSpec; 3] = [
-    OptSpec::arg("connbytes", 0).inv(),
-    OptSpec::arg("connbytes-dir", 1),
-    OptSpec::arg("connbytes-mode", 2),
-];
+options!(OPTS = 0 "connbytes" arg inv, 1 "connbytes-dir" arg, 2 "connbytes-mode" arg);
 
 impl Extension for Connbytes {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Connbytes::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 // XTTYPE_UINT64RC; a single value means "from N upwards".
                 let s = args.required("connbytes", "connbytes")?;
-                let (lo, hi, n) = parse_range("connbytes", "connbytes", s, 0, u64::MAX)?;
+                let (lo, hi, n) = range("connbytes", "connbytes", s, 0, u64::MAX)?;
                 self.from = lo;
                 self.to = if n == 2 { hi } else { u64::MAX };
-                if invert {
+                if args.invert {
                     core::mem::swap(&mut self.from, &mut self.to);
                 }
             }
@@ -129,7 +114,7 @@ impl Extension for Connbytes {
                     _ => return Err(format!("Unknown --connbytes-mode `{s}'")),
                 };
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -166,45 +151,5 @@ impl Extension for Connbytes {
             Direction::Reply => " --connbytes-dir reply",
             Direction::Both => " --connbytes-dir both",
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_ranges() {
-        let tail = " --connbytes-mode bytes --connbytes-dir both";
-        assert_eq!(
-            rt(&format!("-m connbytes --connbytes :{tail}")).unwrap(),
-            format!("-m connbytes --connbytes 0{tail}")
-        );
-        assert_eq!(
-            rt(&format!("-m connbytes --connbytes 1000:1000{tail}")).unwrap(),
-            format!("-m connbytes --connbytes 1000:1000{tail}")
-        );
-        assert_eq!(
-            rt(&format!("-m connbytes --connbytes 10:{tail}")).unwrap(),
-            format!("-m connbytes --connbytes 10{tail}")
-        );
-        assert_eq!(
-            rt(&format!("-m connbytes ! --connbytes 10:20{tail}")).unwrap(),
-            format!("-m connbytes ! --connbytes 10:20{tail}")
-        );
-        assert!(rt(&format!("-m connbytes --connbytes 1000:0{tail}")).is_err());
-        assert!(rt(&format!(
-            "-m connbytes --connbytes 0:18446744073709551616{tail}"
-        ))
-        .is_err());
-        assert!(rt("-m connbytes --connbytes 0:1 --connbytes-mode packets").is_err());
-        assert!(
-            rt("-m connbytes --connbytes 0:1 --connbytes-mode wrong --connbytes-dir both").is_err()
-        );
     }
 }

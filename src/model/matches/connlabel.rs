@@ -8,9 +8,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, mandatory, strtoumax};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoumax, write_inv};
 
 /// Number of label bits the kernel supports (`NF_CT_LABELS_MAX_SIZE * 8`).
 pub const LABEL_BITS: u16 = 128;
@@ -31,23 +31,12 @@ pub struct Connlabel {
     pub set: bool,
 }
 
-static OPTS: [OptSpec; 2] = [OptSpec::arg("label", 0).inv(), OptSpec::flag("set", 1)];
+options!(OPTS = 0 "label" arg inv mand, 1 "set" flag);
 
 impl Extension for Connlabel {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Connlabel::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 let s = args.required("connlabel", "label")?;
                 if s.is_empty() {
@@ -63,15 +52,12 @@ impl Extension for Connlabel {
                     return Err(format!("label '{s}' not found or invalid value"));
                 }
                 self.bit = v as u16;
-                self.invert = invert;
+                self.invert = args.invert;
             }
             1 => self.set = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("connlabel", seen, &[(0, "label")])
     }
     fn check(&self, _: &CheckCtx) -> Result<(), String> {
         // xt_connlabel.c connlabel_mt_check -> nf_connlabels_get: -ERANGE.
@@ -81,36 +67,11 @@ impl Extension for Connlabel {
         Ok(())
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         write!(f, " --label \"{}\"", self.bit)?;
         if self.set {
             f.write_str(" --set")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_labels() {
-        assert_eq!(
-            rt("-m connlabel --label \"40\"").unwrap(),
-            "-m connlabel --label \"40\""
-        );
-        assert_eq!(
-            rt("-m connlabel --set ! --label 0x29").unwrap(),
-            "-m connlabel ! --label \"41\" --set"
-        );
-        assert!(rt("-m connlabel --label 2048").is_err());
-        assert!(rt("-m connlabel --label foobar").is_err());
-        assert!(rt("-m connlabel --set").is_err());
     }
 }

@@ -4,10 +4,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{excl, parse_plen, parse_u32};
-use crate::model::ext::{prefix_mask, Args, ExtCtx, Extension, OptSpec};
-use crate::model::Family;
+use crate::model::ext::{ids, options};
+use crate::model::ext::{prefix_mask, Args, Blank, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, parse_plen, uint};
 
 /// `-m connlimit`: compares the number of connections of the packet's
 /// address group (address under `mask`) with `limit`.
@@ -30,19 +29,13 @@ pub struct Connlimit {
     pub daddr: bool,
 }
 
-const UPTO: u8 = 0;
-const ABOVE: u8 = 1;
-const MASK: u8 = 2;
-const SADDR: u8 = 3;
-const DADDR: u8 = 4;
+ids!(UPTO, ABOVE, MASK, SADDR, DADDR);
 
-static OPTS: [OptSpec; 5] = [
-    OptSpec::arg("connlimit-upto", UPTO).inv(),
-    OptSpec::arg("connlimit-above", ABOVE).inv(),
-    OptSpec::arg("connlimit-mask", MASK),
-    OptSpec::flag("connlimit-saddr", SADDR),
-    OptSpec::flag("connlimit-daddr", DADDR),
-];
+options! {
+    OPTS =
+    UPTO "connlimit-upto" arg inv, ABOVE "connlimit-above" arg inv, MASK "connlimit-mask" arg,
+    SADDR "connlimit-saddr" flag, DADDR "connlimit-daddr" flag,
+}
 
 impl Connlimit {
     /// The grouping mask bytes.
@@ -59,11 +52,8 @@ impl Connlimit {
     }
 }
 
-impl Extension for Connlimit {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Connlimit {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         // connlimit_init: all-ones mask.
         Connlimit {
             limit: 0,
@@ -72,32 +62,30 @@ impl Extension for Connlimit {
             daddr: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+}
+
+impl Extension for Connlimit {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             UPTO => {
-                self.limit = parse_u32(arg, 0, u32::MAX, "connlimit", "connlimit-upto")?;
-                self.upto = !invert;
+                self.limit = uint("connlimit", "connlimit-upto", arg, 0, u32::MAX.into())? as u32;
+                self.upto = !args.invert;
             }
             ABOVE => {
-                self.limit = parse_u32(arg, 0, u32::MAX, "connlimit", "connlimit-above")?;
-                self.upto = invert;
+                self.limit = uint("connlimit", "connlimit-above", arg, 0, u32::MAX.into())? as u32;
+                self.upto = args.invert;
             }
             MASK => {
                 // XTTYPE_PLENMASK; a non-contiguous mask leaves the full
                 // mask in iptables 1.8.9 (checked against it).
-                self.mask_len = parse_plen(arg, ctx.family, "connlimit", "connlimit-mask")?
-                    .unwrap_or(ctx.family.max_prefix());
+                self.mask_len = parse_plen(arg, args.ctx.family, "connlimit", "connlimit-mask")?
+                    .unwrap_or(args.ctx.family.max_prefix());
             }
             SADDR => self.daddr = false,
             DADDR => self.daddr = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -105,21 +93,17 @@ impl Extension for Connlimit {
         if seen & (1 << UPTO | 1 << ABOVE) == 0 {
             return Err("You must specify \"--connlimit-above\" or \"--connlimit-upto\".".into());
         }
-        excl(
-            seen,
-            UPTO,
-            ABOVE,
+        exclusive(
             "connlimit",
-            "connlimit-upto",
-            "connlimit-above",
+            seen,
+            (UPTO, "connlimit-upto"),
+            (ABOVE, "connlimit-above"),
         )?;
-        excl(
-            seen,
-            SADDR,
-            DADDR,
+        exclusive(
             "connlimit",
-            "connlimit-saddr",
-            "connlimit-daddr",
+            seen,
+            (SADDR, "connlimit-saddr"),
+            (DADDR, "connlimit-daddr"),
         )
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
@@ -134,34 +118,5 @@ impl Extension for Connlimit {
         } else {
             " --connlimit-saddr"
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m connlimit ! --connlimit-above 2 --connlimit-daddr").unwrap(),
-            "-m connlimit --connlimit-upto 2 --connlimit-mask 32 --connlimit-daddr"
-        );
-        assert_eq!(
-            r("-m connlimit --connlimit-above 2 --connlimit-mask 255.255.0.0").unwrap(),
-            "-m connlimit --connlimit-above 2 --connlimit-mask 16 --connlimit-saddr"
-        );
-        assert!(
-            r("-m connlimit --connlimit-above 10 --connlimit-saddr --connlimit-daddr").is_err()
-        );
-        assert!(r("-m connlimit --connlimit-upto 4294967296").is_err());
-        assert!(r("-m connlimit").is_err());
-        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
-        assert_eq!(
-            r6("-m connlimit --connlimit-upto 0").unwrap(),
-            "-m connlimit --connlimit-upto 0 --connlimit-mask 128 --connlimit-saddr"
-        );
     }
 }

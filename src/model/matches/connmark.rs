@@ -1,12 +1,6 @@
-//! `-m connmark` (net/netfilter/xt_connmark.c `connmark_mt`, extensions/libxt_connmark.c,
-//! revision 1). The kernel's `connmark_mt_check` only takes a conntrack
-//! reference: any table and hook.
-
-use core::fmt;
-
-use super::tcp::unreachable_option;
-use super::xtopt::{mandatory, MarkMask};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+//! `-m connmark` (net/netfilter/xt_connmark.c `connmark_mt`,
+//! extensions/libxt_connmark.c): `-m mark`'s option and printer on the
+//! connection's mark ([`super::mark::MarkMatch`]).
 
 /// `-m connmark [!] --mark VALUE[/MASK]`: `(ct->mark & mask) == value`.
 ///
@@ -16,68 +10,4 @@ use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 /// let m = Connmark { mark: MarkMask { value: 1, mask: 0xff }, invert: false };
 /// assert!(m.mark.matches(0x101));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Connmark {
-    /// Value and mask.
-    pub mark: MarkMask,
-    /// `! --mark`
-    pub invert: bool,
-}
-
-static OPTS: [OptSpec; 1] = [OptSpec::arg("mark", 0).inv()];
-
-impl Extension for Connmark {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Connmark {
-            mark: MarkMask { value: 0, mask: 0 },
-            invert: false,
-        }
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
-        self.mark = MarkMask::parse(args.optarg.unwrap_or(""), "connmark", "mark")?;
-        self.invert = invert;
-        Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory(seen, 0, "connmark", "mark")
-    }
-    fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        if self.invert {
-            f.write_str(" !")?;
-        }
-        write!(f, " --mark{}", self.mark)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m connmark --mark 4294967295").unwrap(),
-            "-m connmark --mark 0xffffffff"
-        );
-        assert_eq!(
-            r("-m connmark ! --mark 0x0/0xff0").unwrap(),
-            "-m connmark ! --mark 0x0/0xff0"
-        );
-        assert!(r("-m connmark --mark 4294967296").is_err());
-        assert!(r("-m connmark").is_err());
-    }
-}
+pub type Connmark = super::mark::MarkMatch<true>;

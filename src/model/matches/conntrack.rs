@@ -7,9 +7,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{is_prefix_nocase, parse_uint_range, HostMask};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, given_any, parse_name_list, range, HostMask};
 use crate::model::text::parse_protocol;
 
 /// A set of conntrack states, defined once for every layer
@@ -50,28 +50,13 @@ impl CtStates {
     /// `conntrack_ps_states`: a comma-separated list (`--ctstate`).
     pub(crate) fn parse_list(arg: &str, opt: &str) -> Result<CtStates, String> {
         let mut m = 0;
-        let mut rest = arg;
-        loop {
-            let (word, next) = match rest.find(',') {
-                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-                None => (rest, None),
-            };
-            let found = if word.is_empty() {
-                None
-            } else {
-                Self::PARSE_ORDER
-                    .iter()
-                    .find(|(n, _)| is_prefix_nocase(word, n))
-            };
-            match found {
-                Some((_, b)) => m |= b.0,
-                None => return Err(format!("Bad {opt} \"{rest}\"")),
-            }
-            match next {
-                Some(n) => rest = n,
-                None => break,
-            }
-        }
+        parse_name_list(
+            arg,
+            &Self::PARSE_ORDER,
+            |e| e.0,
+            |i| m |= Self::PARSE_ORDER[i].1 .0,
+        )
+        .map_err(|(rest, _)| format!("Bad {opt} \"{rest}\""))?;
         Ok(CtStates(m))
     }
 
@@ -140,28 +125,13 @@ impl CtStatus {
     /// `conntrack_ps_statuses`.
     pub(crate) fn parse_list(arg: &str) -> Result<CtStatus, String> {
         let mut m = 0;
-        let mut rest = arg;
-        loop {
-            let (word, next) = match rest.find(',') {
-                Some(i) => (&rest[..i], Some(&rest[i + 1..])),
-                None => (rest, None),
-            };
-            let found = if word.is_empty() {
-                None
-            } else {
-                Self::PARSE_ORDER
-                    .iter()
-                    .find(|(n, _)| is_prefix_nocase(word, n))
-            };
-            match found {
-                Some((_, b)) => m |= b,
-                None => return Err(format!("Bad ctstatus \"{rest}\"")),
-            }
-            match next {
-                Some(n) => rest = n,
-                None => break,
-            }
-        }
+        parse_name_list(
+            arg,
+            &Self::PARSE_ORDER,
+            |e| e.0,
+            |i| m |= Self::PARSE_ORDER[i].1,
+        )
+        .map_err(|(rest, _)| format!("Bad ctstatus \"{rest}\""))?;
         Ok(CtStatus(m))
     }
 
@@ -181,20 +151,9 @@ impl CtStatus {
     }
 }
 
-/// A tested value with its `!`.
-///
-/// ```
-/// use nfsim::model::matches::conntrack::{Conntrack, CtStates, Inv};
-/// let not_new = Conntrack { state: Some(Inv { value: CtStates::NEW, invert: true }), ..Conntrack::default() };
-/// assert_eq!(nfsim::model::Rule::new().with(nfsim::model::Match::Conntrack(not_new)).to_string(), "-m conntrack ! --ctstate NEW");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Inv<T> {
-    /// The value.
-    pub value: T,
-    /// Whether the test is inverted.
-    pub invert: bool,
-}
+/// A tested value with its `!` (the option toolkit's, shared by the
+/// matches).
+pub use crate::model::opt::Inv;
 
 /// Packet direction relative to the connection (`--ctdir`).
 ///
@@ -252,35 +211,19 @@ pub struct Conntrack {
     pub dir: Option<CtDir>,
 }
 
-const CTSTATE: u8 = 0;
-const CTPROTO: u8 = 1;
-const ORIGSRC: u8 = 2;
-const ORIGDST: u8 = 3;
-const REPLSRC: u8 = 4;
-const REPLDST: u8 = 5;
-const ORIGSRCPORT: u8 = 6;
-const ORIGDSTPORT: u8 = 7;
-const REPLSRCPORT: u8 = 8;
-const REPLDSTPORT: u8 = 9;
-const CTSTATUS: u8 = 10;
-const CTEXPIRE: u8 = 11;
-const CTDIR: u8 = 12;
+ids! {
+    CTSTATE, CTPROTO, ORIGSRC, ORIGDST, REPLSRC, REPLDST, ORIGSRCPORT, ORIGDSTPORT, REPLSRCPORT,
+    REPLDSTPORT, CTSTATUS, CTEXPIRE, CTDIR,
+}
 
-static OPTS: [OptSpec; 13] = [
-    OptSpec::arg("ctstate", CTSTATE).inv(),
-    OptSpec::arg("ctproto", CTPROTO).inv(),
-    OptSpec::arg("ctorigsrc", ORIGSRC).inv(),
-    OptSpec::arg("ctorigdst", ORIGDST).inv(),
-    OptSpec::arg("ctreplsrc", REPLSRC).inv(),
-    OptSpec::arg("ctrepldst", REPLDST).inv(),
-    OptSpec::arg("ctstatus", CTSTATUS).inv(),
-    OptSpec::arg("ctexpire", CTEXPIRE).inv(),
-    OptSpec::arg("ctorigsrcport", ORIGSRCPORT).inv(),
-    OptSpec::arg("ctorigdstport", ORIGDSTPORT).inv(),
-    OptSpec::arg("ctreplsrcport", REPLSRCPORT).inv(),
-    OptSpec::arg("ctrepldstport", REPLDSTPORT).inv(),
-    OptSpec::arg("ctdir", CTDIR),
-];
+options! {
+    OPTS =
+    CTSTATE "ctstate" arg inv, CTPROTO "ctproto" arg inv, ORIGSRC "ctorigsrc" arg inv,
+    ORIGDST "ctorigdst" arg inv, REPLSRC "ctreplsrc" arg inv, REPLDST "ctrepldst" arg inv,
+    CTSTATUS "ctstatus" arg inv, CTEXPIRE "ctexpire" arg inv, ORIGSRCPORT "ctorigsrcport" arg inv,
+    ORIGDSTPORT "ctorigdstport" arg inv, REPLSRCPORT "ctreplsrcport" arg inv,
+    REPLDSTPORT "ctrepldstport" arg inv, CTDIR "ctdir" arg,
+}
 
 /// `XTTYPE_PORTRC` (`xtopt_parse_mport`): `P`, `P:Q`, `:Q`, `P:`, `:`;
 /// service names are looked up for any protocol (`getaddrinfo` without a
@@ -331,51 +274,43 @@ fn port_by_name(s: &str) -> Option<u16> {
 }
 
 impl Extension for Conntrack {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Conntrack::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_conntrack.c conntrack_mt_parse (revision 3).
         let arg = args.optarg.unwrap_or("");
-        let fam = ctx.family;
+        let fam = args.ctx.family;
         let host = |opt: &str| -> Result<Option<Inv<HostMask>>, String> {
             Ok(Some(Inv {
                 value: HostMask::parse(arg, fam, "conntrack", opt)?,
-                invert,
+                invert: args.invert,
             }))
         };
         let port = || -> Result<Option<Inv<(u16, u16)>>, String> {
             Ok(Some(Inv {
                 value: parse_port_rc(arg)?,
-                invert,
+                invert: args.invert,
             }))
         };
-        match id {
+        match args.id {
             CTSTATE => {
                 self.state = Some(Inv {
                     value: CtStates::parse_list(arg, "ctstate")?,
-                    invert,
+                    invert: args.invert,
                 })
             }
             CTPROTO => {
                 let p = parse_protocol(arg)?;
                 if p == 0 {
-                    return Err(if invert {
+                    return Err(if args.invert {
                         "conntrack: condition would always match protocol".into()
                     } else {
                         "conntrack: rule would never match protocol".into()
                     });
                 }
-                self.proto = Some(Inv { value: p, invert });
+                self.proto = Some(Inv {
+                    value: p,
+                    invert: args.invert,
+                });
             }
             ORIGSRC => self.orig_src = host("ctorigsrc")?,
             ORIGDST => self.orig_dst = host("ctorigdst")?,
@@ -388,15 +323,14 @@ impl Extension for Conntrack {
             CTSTATUS => {
                 self.status = Some(Inv {
                     value: CtStatus::parse_list(arg)?,
-                    invert,
+                    invert: args.invert,
                 })
             }
             CTEXPIRE => {
-                let ((lo, hi), _) =
-                    parse_uint_range(arg, 0, u32::MAX as u64, "conntrack", "ctexpire")?;
+                let (lo, hi, _) = range("conntrack", "ctexpire", arg, 0, u32::MAX as u64)?;
                 self.expire = Some(Inv {
                     value: (lo as u32, hi as u32),
-                    invert,
+                    invert: args.invert,
                 });
             }
             CTDIR => {
@@ -410,15 +344,12 @@ impl Extension for Conntrack {
                     ));
                 })
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("conntrack: At least one option is required".into());
-        }
-        Ok(())
+        given_any(seen, "conntrack: At least one option is required")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_conntrack.c conntrack_dump with prefix "--", numeric, v3.
@@ -480,42 +411,5 @@ impl Extension for Conntrack {
             None => {}
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m conntrack ! --ctstate new,est --ctstatus none,assured,expected").unwrap(),
-            "-m conntrack ! --ctstate NEW,ESTABLISHED --ctstatus EXPECTED,ASSURED"
-        );
-        assert_eq!(
-            r("-m conntrack --ctorigsrcport 80:80 --ctproto tcp").unwrap(),
-            "-m conntrack --ctproto 6 --ctorigsrcport 80"
-        );
-        assert_eq!(
-            r("-m conntrack --ctexpire 5:").unwrap(),
-            "-m conntrack --ctexpire 5:4294967295"
-        );
-        assert_eq!(
-            r("-m conntrack --ctorigsrc 1.2.3.4/24 --ctdir reply").unwrap(),
-            "-m conntrack --ctorigsrc 1.2.3.4/24 --ctdir REPLY"
-        );
-        assert!(r("-m conntrack").is_err());
-        assert!(r("-m conntrack --ctstate new,").is_err());
-        assert!(r("-m conntrack ! --ctdir reply").is_err());
-        assert!(r("-m conntrack --ctexpire 4:3").is_err());
-        assert!(r("-m conntrack --ctproto 0").is_err());
-        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
-        assert_eq!(
-            r6("-m conntrack --ctrepldst 2001:db8::1/64").unwrap(),
-            "-m conntrack --ctrepldst 2001:db8::1/64"
-        );
     }
 }

@@ -6,9 +6,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, mandatory, parse_uint};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{uint, write_inv};
 
 /// `-m cpu [!] --cpu N`.
 ///
@@ -24,26 +24,12 @@ pub struct Cpu {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("cpu", 0).inv()];
+options!(OPTS = 0 "cpu" arg inv mand);
 
 impl Extension for Cpu {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Cpu::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
-        let v = parse_uint(
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let v = uint(
             "cpu",
             "cpu",
             args.required("cpu", "cpu")?,
@@ -51,34 +37,11 @@ impl Extension for Cpu {
             u32::MAX.into(),
         )?;
         self.cpu = u32::try_from(v).map_err(|e| e.to_string())?;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("cpu", seen, &[(0, "cpu")])
-    }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         write!(f, " --cpu {}", self.cpu)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        super::super::xtnum::round_trip(Family::Ipv6, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(rt("-m cpu ! --cpu 3").unwrap(), "-m cpu ! --cpu 3");
-        assert_eq!(
-            rt("-m cpu --cpu 4294967295").unwrap(),
-            "-m cpu --cpu 4294967295"
-        );
-        assert!(rt("-m cpu --cpu 4294967296").is_err());
-        assert!(rt("-m cpu").is_err());
     }
 }

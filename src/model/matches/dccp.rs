@@ -2,11 +2,12 @@
 
 use core::fmt;
 
+use super::ports::save_given_range;
 use super::ports::service_port;
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::{uint, write_inv};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{ids, options};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
+use crate::model::opt::{bad_id, require_proto, uint, write_inv};
 
 /// `dccp_pkt_types` (libxt_dccp.c), indexed by `DCCP_PKT_*`.
 pub const DCCP_TYPES: [&str; 11] = [
@@ -88,19 +89,13 @@ pub struct Dccp {
     pub option: Option<(u8, bool)>,
 }
 
-const O_SPORT: u8 = 0;
-const O_DPORT: u8 = 1;
-const O_TYPES: u8 = 2;
-const O_OPTION: u8 = 3;
+ids!(O_SPORT, O_DPORT, O_TYPES, O_OPTION);
 
-static OPTS: [OptSpec; 6] = [
-    OptSpec::arg("source-port", O_SPORT).inv(),
-    OptSpec::arg("sport", O_SPORT).inv(),
-    OptSpec::arg("destination-port", O_DPORT).inv(),
-    OptSpec::arg("dport", O_DPORT).inv(),
-    OptSpec::arg("dccp-types", O_TYPES).inv(),
-    OptSpec::arg("dccp-option", O_OPTION).inv(),
-];
+options! {
+    OPTS =
+    O_SPORT "source-port" arg inv, O_SPORT "sport" arg inv, O_DPORT "destination-port" arg inv,
+    O_DPORT "dport" arg inv, O_TYPES "dccp-types" arg inv, O_OPTION "dccp-option" arg inv,
+}
 
 /// `parse_dccp_types`.
 fn parse_types(s: &str) -> Result<u16, String> {
@@ -118,18 +113,6 @@ fn parse_types(s: &str) -> Result<u16, String> {
     Ok(mask)
 }
 
-fn save_ports(f: &mut dyn fmt::Write, name: &str, p: Option<((u16, u16), bool)>) -> fmt::Result {
-    if let Some(((lo, hi), inv)) = p {
-        write_inv(f, inv)?;
-        if lo != hi {
-            write!(f, " --{name} {lo}:{hi}")?;
-        } else {
-            write!(f, " --{name} {lo}")?;
-        }
-    }
-    Ok(())
-}
-
 impl Dccp {
     /// Whether the engine's `dccp_mt` models this rule exactly: with
     /// `! --dccp-option` a hot-drop makes the match *true* while the packet
@@ -140,47 +123,36 @@ impl Dccp {
 }
 
 impl Extension for Dccp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Dccp::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_SPORT => {
                 let s = args.required("dccp", "sport")?;
-                self.sports = Some((parse_mport("dccp", "sport", s)?, invert));
+                self.sports = Some((parse_mport("dccp", "sport", s)?, args.invert));
             }
             O_DPORT => {
                 let s = args.required("dccp", "dport")?;
-                self.dports = Some((parse_mport("dccp", "dport", s)?, invert));
+                self.dports = Some((parse_mport("dccp", "dport", s)?, args.invert));
             }
             O_TYPES => {
                 let s = args.required("dccp", "dccp-types")?;
-                self.types = Some((parse_types(s)?, invert));
+                self.types = Some((parse_types(s)?, args.invert));
             }
             O_OPTION => {
                 let s = args.required("dccp", "dccp-option")?;
-                self.option = Some((uint("dccp", "dccp-option", s, 1, 255)? as u8, invert));
+                self.option = Some((uint("dccp", "dccp-option", s, 1, 255)? as u8, args.invert));
             }
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_dccp.c: dccp_mt_reg has .proto = IPPROTO_DCCP.
-        require_proto(ctx, 33, "dccp")
+        require_proto(ctx, 33, "dccp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        save_ports(f, "sport", self.sports)?;
-        save_ports(f, "dport", self.dports)?;
+        save_given_range(f, "sport", self.sports)?;
+        save_given_range(f, "dport", self.dports)?;
         if let Some((mut types, inv)) = self.types {
             write_inv(f, inv)?;
             f.write_str(" --dccp-types ")?;
@@ -204,31 +176,5 @@ impl Extension for Dccp {
             write!(f, " --dccp-option {o}")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-p dccp -m dccp ! --sport 1 --dport ssh: --dccp-types request,INVALID ! --dccp-option 255").unwrap(),
-            "-A INPUT -p dccp -m dccp ! --sport 1 --dport 22:65535 --dccp-types REQUEST,INVALID ! --dccp-option 255"
-        );
-        assert_eq!(
-            rt6("-p dccp -m dccp --sport :").unwrap(),
-            "-A INPUT -p dccp -m dccp --sport 0:65535"
-        );
-        assert_eq!(
-            rt4("-p dccp -m dccp --sport 65536").unwrap(),
-            "-A INPUT -p dccp -m dccp --sport 0"
-        );
-        assert!(rt4("-p dccp -m dccp --sport 4:3").is_err());
-        assert!(rt4("-p dccp -m dccp --sport -1").is_err());
-        assert!(rt4("-p dccp -m dccp --dccp-option 0").is_err());
-        assert!(rt4("-p dccp -m dccp --dccp-types FOO").is_err());
-        assert!(rt4("-m dccp").is_err());
     }
 }

@@ -7,9 +7,9 @@
 use core::fmt;
 
 use super::realm::{parse_val_mask, save_val_mask};
-use super::tcp::unreachable_option;
-use super::xtnum::bang;
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, write_inv};
 use crate::model::Hook;
 
 /// `/etc/iproute2/group` as iproute2 ships it: only `0 default` (nfsim does
@@ -49,29 +49,15 @@ pub struct Devgroup {
     pub dst: Option<GroupMatch>,
 }
 
-static OPTS: [OptSpec; 2] = [
-    OptSpec::arg("src-group", 0).inv(),
-    OptSpec::arg("dst-group", 1).inv(),
-];
+options!(OPTS = 0 "src-group" arg inv, 1 "dst-group" arg inv);
 
 impl Extension for Devgroup {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Devgroup::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = match args.id {
             0 => "src-group",
             1 => "dst-group",
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         };
         let (group, mask) = parse_val_mask(
             "devgroup",
@@ -82,9 +68,9 @@ impl Extension for Devgroup {
         let m = Some(GroupMatch {
             group,
             mask,
-            invert,
+            invert: args.invert,
         });
-        if id == 0 {
+        if args.id == 0 {
             self.src = m;
         } else {
             self.dst = m;
@@ -116,33 +102,11 @@ impl Extension for Devgroup {
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         for (g, name) in [(&self.src, "src-group"), (&self.dst, "dst-group")] {
             if let Some(g) = g {
-                bang(f, g.invert)?;
+                write_inv(f, g.invert)?;
                 write!(f, " --{name}")?;
                 save_val_mask(f, g.group, g.mask, GROUP_NAMES)?;
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip_and_hooks() {
-        let rt = |c: &str, r: &str| round_trip(Family::Ipv4, "filter", c, r);
-        assert_eq!(
-            rt("FORWARD", "-m devgroup --dst-group 3 ! --src-group 5/0xf").unwrap(),
-            "-m devgroup ! --src-group 0x5/0xf --dst-group 0x3"
-        );
-        assert_eq!(
-            rt("INPUT", "-m devgroup --src-group 0").unwrap(),
-            "-m devgroup --src-group default"
-        );
-        assert!(rt("INPUT", "-m devgroup --dst-group 1").is_err());
-        assert!(rt("OUTPUT", "-m devgroup --src-group 1").is_err());
-        assert!(rt("INPUT", "-m devgroup").is_err());
     }
 }

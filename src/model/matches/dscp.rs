@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{excl, uint, write_inv};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, uint, write_inv};
 
 /// `ds_classes` (dscp_helper.c), in lookup order.
 const DS_CLASSES: [(&str, u8); 22] = [
@@ -62,43 +62,28 @@ pub struct Dscp {
     pub invert: bool,
 }
 
-const O_DSCP: u8 = 0;
-const O_CLASS: u8 = 1;
+ids!(O_DSCP, O_CLASS);
 
-static OPTS: [OptSpec; 2] = [
-    OptSpec::arg("dscp", O_DSCP).inv(),
-    OptSpec::arg("dscp-class", O_CLASS).inv(),
-];
+options!(OPTS = O_DSCP "dscp" arg inv, O_CLASS "dscp-class" arg inv);
 
 impl Extension for Dscp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Dscp::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_DSCP => {
                 let s = args.required("dscp", "dscp")?;
                 self.dscp = uint("dscp", "dscp", s, 0, DSCP_MAX.into())? as u8;
             }
             O_CLASS => self.dscp = class_to_dscp(args.required("dscp", "dscp-class")?)?,
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
-        if invert {
+        if args.invert {
             self.invert = true;
         }
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        excl(seen, O_DSCP, O_CLASS, "dscp", "dscp", "dscp-class")?;
+        exclusive("dscp", seen, (O_DSCP, "dscp"), (O_CLASS, "dscp-class"))?;
         if seen == 0 {
             return Err("DSCP match: Parameter --dscp is required".into());
         }
@@ -114,26 +99,6 @@ impl Extension for Dscp {
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;
         write!(f, " --dscp 0x{:02x}", self.dscp)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m dscp --dscp-class EF").unwrap(),
-            "-A INPUT -m dscp --dscp 0x2e"
-        );
-        assert_eq!(
-            rt6("-m dscp ! --dscp 10").unwrap(),
-            "-A INPUT -m dscp ! --dscp 0x0a"
-        );
-        assert!(rt4("-m dscp --dscp 0x40").is_err());
-        assert!(rt4("-m dscp --dscp 0x3f --dscp-class CS0").is_err());
-        assert!(rt4("-m dscp").is_err());
     }
 }
 

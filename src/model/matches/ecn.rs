@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{uint, write_inv};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, given_any, uint, write_inv};
 
 /// `-m ecn`: TCP ECE/CWR flags and the IP ECN field (`struct xt_ecn_info`).
 /// Each test is `Some(invert)` when requested.
@@ -24,33 +24,19 @@ pub struct Ecn {
     pub ip_ect: Option<(u8, bool)>,
 }
 
-const O_CWR: u8 = 0;
-const O_ECE: u8 = 1;
-const O_ECT: u8 = 2;
+ids!(O_CWR, O_ECE, O_ECT);
 
-static OPTS: [OptSpec; 3] = [
-    OptSpec::flag("ecn-tcp-cwr", O_CWR).inv(),
-    OptSpec::flag("ecn-tcp-ece", O_ECE).inv(),
-    OptSpec::arg("ecn-ip-ect", O_ECT).inv(),
-];
+options! {
+    OPTS =
+    O_CWR "ecn-tcp-cwr" flag inv, O_ECE "ecn-tcp-ece" flag inv, O_ECT "ecn-ip-ect" arg inv,
+}
 
 impl Extension for Ecn {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ecn::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
-            O_CWR => self.cwr = Some(invert),
-            O_ECE => self.ece = Some(invert),
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
+            O_CWR => self.cwr = Some(args.invert),
+            O_ECE => self.ece = Some(args.invert),
             O_ECT => {
                 let v = uint(
                     "ecn",
@@ -59,17 +45,14 @@ impl Extension for Ecn {
                     0,
                     3,
                 )?;
-                self.ip_ect = Some((v as u8, invert));
+                self.ip_ect = Some((v as u8, args.invert));
             }
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("ECN match: some option required".into());
-        }
-        Ok(())
+        given_any(seen, "ECN match: some option required")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_ecn.c ecn_mt_check4 / ecn_mt_check6: TCP bits need `-p tcp`
@@ -93,25 +76,5 @@ impl Extension for Ecn {
             write!(f, " --ecn-ip-ect {v}")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-p tcp -m ecn ! --ecn-tcp-cwr --ecn-tcp-ece --ecn-ip-ect 2").unwrap(),
-            "-A INPUT -p tcp -m ecn --ecn-tcp-ece ! --ecn-tcp-cwr --ecn-ip-ect 2"
-        );
-        assert_eq!(
-            rt6("-m ecn --ecn-ip-ect 3").unwrap(),
-            "-A INPUT -m ecn --ecn-ip-ect 3"
-        );
-        assert!(rt4("-m ecn --ecn-tcp-cwr").is_err());
-        assert!(rt4("-m ecn --ecn-ip-ect 4").is_err());
-        assert!(rt4("-m ecn").is_err());
     }
 }

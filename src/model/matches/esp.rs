@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::{mint, write_inv, write_range};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{range, require_proto, write_inv, write_range};
 
 /// `-m esp`: SPI range (`struct xt_esp`).
 ///
@@ -29,36 +29,22 @@ impl Default for Esp {
     }
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("espspi", 0).inv()];
+options!(OPTS = 0 "espspi" arg inv);
 
 impl Extension for Esp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Esp::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let s = args.required("esp", "espspi")?;
-        let (lo, hi, _) = mint("esp", "espspi", s, 0, u32::MAX.into())?;
+        let (lo, hi, _) = range("esp", "espspi", s, 0, u32::MAX.into())?;
         self.spis = (lo as u32, hi as u32);
-        if invert {
+        if args.invert {
             self.invert = true;
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_esp.c: both registrations have .proto = IPPROTO_ESP.
-        require_proto(ctx, 50, "esp")
+        require_proto(ctx, 50, "esp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.spis != (0, u32::MAX) || self.invert {
@@ -67,24 +53,5 @@ impl Extension for Esp {
             write_range(f, self.spis.0.into(), self.spis.1.into())?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-p esp -m esp ! --espspi :").unwrap(),
-            "-A INPUT -p esp -m esp ! --espspi 0:4294967295"
-        );
-        assert_eq!(
-            rt6("-p esp -m esp --espspi 4:4").unwrap(),
-            "-A INPUT -p esp -m esp --espspi 4"
-        );
-        assert!(rt4("-m esp").is_err());
-        assert!(rt4("-p esp -m esp --espspi 4:3").is_err());
     }
 }

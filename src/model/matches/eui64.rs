@@ -2,9 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::require_hooks;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_hooks};
 use crate::model::Hook;
 
 /// `-m eui64`: the IPv6 source address's interface identifier is the
@@ -21,11 +20,8 @@ impl Extension for Eui64 {
     fn options(_: crate::model::Family) -> &'static [OptSpec] {
         &[]
     }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Eui64
-    }
-    fn parse(&mut self, _: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
-        unreachable_option()
+    fn parse(&mut self, _: &mut Args<'_>) -> Result<(), String> {
+        bad_id()
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // ip6t_eui64.c: .hooks = PRE_ROUTING | LOCAL_IN | FORWARD.
@@ -37,20 +33,5 @@ impl Extension for Eui64 {
     }
     fn save(&self, _: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt;
-    use crate::model::Family;
-
-    #[test]
-    fn hooks() {
-        assert_eq!(
-            rt(Family::Ipv6, "raw", "PREROUTING", "-m eui64").unwrap(),
-            "-A PREROUTING -m eui64"
-        );
-        assert!(rt(Family::Ipv6, "filter", "OUTPUT", "-m eui64").is_err());
     }
 }

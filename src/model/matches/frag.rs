@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{excl, mint, uint, write_inv, write_range};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, range, uint, write_inv, write_range};
 
 /// `-m frag`: IPv6 fragment header fields (`struct ip6t_frag`).
 ///
@@ -45,60 +45,41 @@ impl Default for Frag {
     }
 }
 
-const O_ID: u8 = 0;
-const O_LEN: u8 = 1;
-const O_RES: u8 = 2;
-const O_FIRST: u8 = 3;
-const O_MORE: u8 = 4;
-const O_LAST: u8 = 5;
+ids!(O_ID, O_LEN, O_RES, O_FIRST, O_MORE, O_LAST);
 
-static OPTS: [OptSpec; 6] = [
-    OptSpec::arg("fragid", O_ID).inv(),
-    OptSpec::arg("fraglen", O_LEN).inv(),
-    OptSpec::flag("fragres", O_RES),
-    OptSpec::flag("fragfirst", O_FIRST),
-    OptSpec::flag("fragmore", O_MORE),
-    OptSpec::flag("fraglast", O_LAST),
-];
+options! {
+    OPTS =
+    O_ID "fragid" arg inv, O_LEN "fraglen" arg inv, O_RES "fragres" flag, O_FIRST "fragfirst" flag,
+    O_MORE "fragmore" flag, O_LAST "fraglast" flag,
+}
 
 impl Extension for Frag {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Frag::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_ID => {
                 let s = args.required("frag", "fragid")?;
-                let (lo, hi, _) = mint("frag", "fragid", s, 0, u32::MAX.into())?;
+                let (lo, hi, _) = range("frag", "fragid", s, 0, u32::MAX.into())?;
                 self.ids = (lo as u32, hi as u32);
-                if invert {
+                if args.invert {
                     self.ids_inv = true;
                 }
             }
             O_LEN => {
                 let s = args.required("frag", "fraglen")?;
                 let v = uint("frag", "fraglen", s, 0, u32::MAX.into())? as u32;
-                self.hdrlen = Some((v, invert));
+                self.hdrlen = Some((v, args.invert));
             }
             O_RES => self.res = true,
             O_FIRST => self.first = true,
             O_MORE => self.more = true,
             O_LAST => self.last = true,
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        excl(seen, O_MORE, O_LAST, "frag", "fragmore", "fraglast")
+        exclusive("frag", seen, (O_MORE, "fragmore"), (O_LAST, "fraglast"))
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libip6t_frag.c frag_save
@@ -122,21 +103,5 @@ impl Extension for Frag {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(rt6("-m frag --fragid :").unwrap(), "-A INPUT -m frag");
-        assert_eq!(
-            rt6("-m frag ! --fragid 1 ! --fraglen 42 --fragres --fragfirst").unwrap(),
-            "-A INPUT -m frag ! --fragid 1 ! --fraglen 42 --fragres --fragfirst"
-        );
-        assert!(rt6("-m frag --fraglast --fragmore").is_err());
-        assert!(rt6("-m frag --fragid 4:3").is_err());
     }
 }

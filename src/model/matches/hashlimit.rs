@@ -10,9 +10,11 @@
 use core::fmt;
 
 use super::limit::{rate_unit_secs, HZ};
-use super::tcp::unreachable_option;
-use super::xtopt::{atoll, excl, mandatory, parse_plen, parse_u32, truncate_c};
-use crate::model::ext::{strtoul_prefix, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{
+    atoll, bad_id, exclusive, mandatory, parse_plen, strtoumax, truncate_c, uint,
+};
 use crate::model::Family;
 
 /// `XT_HASHLIMIT_SCALE_v2`: `avg` is in 1/1000000 s (revisions 2 and 3).
@@ -130,22 +132,15 @@ const RATEMATCH: u8 = 12;
 const INTERVAL: u8 = 13;
 
 // (O_LIMIT, id 2, has no option in revision 3.)
-static OPTS: [OptSpec; 14] = [
-    OptSpec::arg("hashlimit-upto", UPTO).inv(),
-    OptSpec::arg("hashlimit-above", ABOVE).inv(),
-    OptSpec::arg("hashlimit", UPTO).inv(),
-    OptSpec::arg("hashlimit-srcmask", SRCMASK),
-    OptSpec::arg("hashlimit-dstmask", DSTMASK),
-    OptSpec::arg("hashlimit-burst", BURST),
-    OptSpec::arg("hashlimit-htable-size", HSIZE),
-    OptSpec::arg("hashlimit-htable-max", HMAX),
-    OptSpec::arg("hashlimit-htable-gcinterval", GCINT),
-    OptSpec::arg("hashlimit-htable-expire", EXPIRE),
-    OptSpec::arg("hashlimit-mode", MODE),
-    OptSpec::arg("hashlimit-name", NAME),
-    OptSpec::flag("hashlimit-rate-match", RATEMATCH),
-    OptSpec::arg("hashlimit-rate-interval", INTERVAL),
-];
+options! {
+    OPTS =
+    UPTO "hashlimit-upto" arg inv, ABOVE "hashlimit-above" arg inv, UPTO "hashlimit" arg inv,
+    SRCMASK "hashlimit-srcmask" arg, DSTMASK "hashlimit-dstmask" arg, BURST "hashlimit-burst" arg,
+    HSIZE "hashlimit-htable-size" arg, HMAX "hashlimit-htable-max" arg,
+    GCINT "hashlimit-htable-gcinterval" arg, EXPIRE "hashlimit-htable-expire" arg,
+    MODE "hashlimit-mode" arg, NAME "hashlimit-name" arg, RATEMATCH "hashlimit-rate-match" flag,
+    INTERVAL "hashlimit-rate-interval" arg,
+}
 
 /// `cost_to_bytes`.
 pub(crate) fn cost_to_bytes(cost: u64) -> u64 {
@@ -304,7 +299,7 @@ fn parse_mode(arg: &str) -> Result<u32, String> {
 fn parse_burst(s: &str) -> Result<u64, String> {
     let err =
         || format!("bad value for option \"--hashlimit-burst\", or out of range (1-{BURST_MAX}).");
-    let (v, rest) = strtoul_prefix(s)
+    let (v, rest) = strtoumax(s)
         .filter(|(v, r)| r.len() != s.len() && *v >= 1)
         .ok_or_else(err)?;
     if rest.is_empty() && v > BURST_MAX {
@@ -341,44 +336,39 @@ fn user2credits_byte(user: u64) -> u32 {
 /// `HASHLIMIT_MAX_SIZE`: the kernel caps `size` and `max` to this.
 pub const MAX_SIZE: u32 = 1_048_576;
 
-impl Extension for Hashlimit {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Hashlimit {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Hashlimit::default_for(ctx.family)
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+}
+
+impl Extension for Hashlimit {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_hashlimit.c hashlimit_mt_parse.
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             BURST => self.burst = parse_burst(arg)?,
             UPTO => {
-                if invert {
+                if args.invert {
                     self.mode |= mode::INVERT;
                 }
                 self.parse_rate(arg, "--hashlimit-upto")?;
             }
             ABOVE => {
-                if !invert {
+                if !args.invert {
                     self.mode |= mode::INVERT;
                 }
                 self.parse_rate(arg, "--hashlimit-above")?;
             }
             MODE => self.mode |= parse_mode(arg)?,
             SRCMASK => {
-                self.srcmask =
-                    parse_plen(arg, ctx.family, "hashlimit", "hashlimit-srcmask")?.unwrap_or(255)
+                self.srcmask = parse_plen(arg, args.ctx.family, "hashlimit", "hashlimit-srcmask")?
+                    .unwrap_or(255)
             }
             DSTMASK => {
-                self.dstmask =
-                    parse_plen(arg, ctx.family, "hashlimit", "hashlimit-dstmask")?.unwrap_or(255)
+                self.dstmask = parse_plen(arg, args.ctx.family, "hashlimit", "hashlimit-dstmask")?
+                    .unwrap_or(255)
             }
             NAME => {
                 if arg.is_empty() {
@@ -386,14 +376,36 @@ impl Extension for Hashlimit {
                 }
                 self.name = truncate_c(args.raw.unwrap_or(b""), NAME_SIZE);
             }
-            HSIZE => self.size = parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-size")?,
-            HMAX => self.max = parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-max")?,
+            HSIZE => {
+                self.size = uint(
+                    "hashlimit",
+                    "hashlimit-htable-size",
+                    arg,
+                    0,
+                    u32::MAX.into(),
+                )? as u32
+            }
+            HMAX => {
+                self.max =
+                    uint("hashlimit", "hashlimit-htable-max", arg, 0, u32::MAX.into())? as u32
+            }
             GCINT => {
-                self.gc_interval =
-                    parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-gcinterval")?
+                self.gc_interval = uint(
+                    "hashlimit",
+                    "hashlimit-htable-gcinterval",
+                    arg,
+                    0,
+                    u32::MAX.into(),
+                )? as u32
             }
             EXPIRE => {
-                self.expire = parse_u32(arg, 0, u32::MAX, "hashlimit", "hashlimit-htable-expire")?
+                self.expire = uint(
+                    "hashlimit",
+                    "hashlimit-htable-expire",
+                    arg,
+                    0,
+                    u32::MAX.into(),
+                )? as u32
             }
             RATEMATCH => self.mode |= mode::RATE_MATCH,
             INTERVAL => {
@@ -403,7 +415,7 @@ impl Extension for Hashlimit {
                 }
                 self.interval = r as u32;
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -463,15 +475,13 @@ impl Extension for Hashlimit {
         // The unit is parser state (`hashlimit_mt_udata`), not kernel data:
         // clear it so that equal kernel data compares equal (`-D`, `-C`).
         self.mult = 0;
-        excl(
-            seen,
-            UPTO,
-            ABOVE,
+        exclusive(
             "hashlimit",
-            "hashlimit-upto",
-            "hashlimit-above",
+            seen,
+            (UPTO, "hashlimit-upto"),
+            (ABOVE, "hashlimit-above"),
         )?;
-        mandatory(seen, NAME, "hashlimit", "hashlimit-name")
+        mandatory("hashlimit", seen, &[(NAME, "hashlimit-name")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_hashlimit.c hashlimit_mt_check_common (revision 3); the table
@@ -556,53 +566,5 @@ impl Extension for Hashlimit {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        let same = |s: &str| assert_eq!(r(s).unwrap(), s);
-        same("-m hashlimit --hashlimit-upto 4kb/s --hashlimit-burst 400kb --hashlimit-name mini5");
-        same("-m hashlimit --hashlimit-upto 10mb/s --hashlimit-name mini6");
-        same(
-            "-m hashlimit --hashlimit-upto 123456b/s --hashlimit-burst 1mb --hashlimit-name mini7",
-        );
-        same("-m hashlimit --hashlimit-upto 40mb/s --hashlimit-mode srcip --hashlimit-name rate4 --hashlimit-rate-match --hashlimit-rate-interval 10");
-        same("-m hashlimit --hashlimit-above 1/day --hashlimit-burst 1 --hashlimit-name mini1");
-        assert_eq!(
-            r("-m hashlimit --hashlimit-upto 1/min --hashlimit-name a --hashlimit-rate-match").unwrap(),
-            "-m hashlimit --hashlimit-upto 1/sec --hashlimit-burst 5 --hashlimit-name a --hashlimit-htable-expire 60000 --hashlimit-rate-match --hashlimit-rate-interval 60"
-        );
-        assert_eq!(
-            r("-m hashlimit ! --hashlimit-above 5/s --hashlimit-name a --hashlimit-mode srcip,dstport|srcport --hashlimit-srcmask 24 --hashlimit-dstmask 255.255.0.0").unwrap(),
-            "-m hashlimit --hashlimit-upto 5/sec --hashlimit-burst 5 --hashlimit-mode srcip,srcport,dstport --hashlimit-name a --hashlimit-srcmask 24 --hashlimit-dstmask 16"
-        );
-        assert_eq!(
-            r("-m hashlimit --hashlimit-upto 1kb/s --hashlimit-name a --hashlimit-burst 5000")
-                .unwrap(),
-            "-m hashlimit --hashlimit-upto 1kb/s --hashlimit-burst 5kb --hashlimit-name a"
-        );
-        assert_eq!(
-            r("-m hashlimit --hashlimit-upto 1/s --hashlimit-name a --hashlimit-burst 5k").unwrap(),
-            "-m hashlimit --hashlimit-upto 1/sec --hashlimit-burst 5120 --hashlimit-name a"
-        );
-        for bad in [
-            "-m hashlimit --hashlimit-upto 5/s --hashlimit-name a --hashlimit-srcmask 33",
-            "-m hashlimit --hashlimit-upto 5/s --hashlimit-name a --hashlimit-htable-expire 0",
-            "-m hashlimit --hashlimit-upto 1/day --hashlimit-name a --hashlimit-burst 1000000",
-            "-m hashlimit --hashlimit-upto 96b/s --hashlimit-name a --hashlimit-burst 5",
-            "-m hashlimit --hashlimit-upto 1000000000kb/s --hashlimit-name a",
-            "-m hashlimit --hashlimit-upto 5/s --hashlimit-name \"\"",
-            "-m hashlimit --hashlimit-upto 1/sec",
-            "-m hashlimit --hashlimit-name a",
-        ] {
-            assert!(r(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -4,9 +4,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{uint, write_inv};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoumax, uint, write_inv};
 
 /// Most options `--hbh-opts` / `--dst-opts` take (`IP6T_OPTS_OPTSNR`).
 pub const OPTS_NR: usize = 16;
@@ -51,14 +51,8 @@ pub type Hbh = ExtHdrOpts<false>;
 /// `-m dst`.
 pub type Dst = ExtHdrOpts<true>;
 
-static HBH_OPTS: [OptSpec; 2] = [
-    OptSpec::arg("hbh-len", 0).inv(),
-    OptSpec::arg("hbh-opts", 1),
-];
-static DST_OPTS: [OptSpec; 2] = [
-    OptSpec::arg("dst-len", 0).inv(),
-    OptSpec::arg("dst-opts", 1),
-];
+options!(HBH_OPTS = 0 "hbh-len" arg inv, 1 "hbh-opts" arg);
+options!(DST_OPTS = 0 "dst-len" arg inv, 1 "dst-opts" arg);
 
 /// `parse_opts_num`: `strtoul(s, &end, 0)` (a `-` sign wraps, as in C),
 /// the whole string consumed.
@@ -68,7 +62,7 @@ fn opts_num(ext: &str, s: &str, what: &str) -> Result<u64, String> {
         Some(r) => (true, r),
         None => (false, t),
     };
-    let Some((v, rest)) = crate::model::ext::strtoul_prefix(t) else {
+    let Some((v, rest)) = strtoumax(t) else {
         return Err(format!("{ext}: no valid digits in {what} `{s}'"));
     };
     if v == u64::MAX {
@@ -129,31 +123,16 @@ impl<const DST: bool> Extension for ExtHdrOpts<DST> {
             &HBH_OPTS
         }
     }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        ExtHdrOpts {
-            hdrlen: None,
-            opts: None,
-        }
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let ext = Self::name();
-        let opt = Self::options(crate::model::Family::Ipv6)
-            .iter()
-            .find(|o| o.id == id)
-            .map_or("", |o| o.name);
-        match id {
+        let opt = args.opt;
+        match args.id {
             0 => {
                 let v = uint(ext, opt, args.required(ext, opt)?, 0, u32::MAX.into())?;
-                self.hdrlen = Some((v as u32, invert));
+                self.hdrlen = Some((v as u32, args.invert));
             }
             1 => self.opts = Some(parse_opts(ext, args.required(ext, opt)?)?),
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
@@ -174,25 +153,5 @@ impl<const DST: bool> Extension for ExtHdrOpts<DST> {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt6("-m hbh ! --hbh-len 42 --hbh-opts 1:2,23:42,4:6,8:10,42,23,4:5").unwrap(),
-            "-A INPUT -m hbh ! --hbh-len 42 --hbh-opts 1:2,23:42,4:6,8:10,42,23,4:5"
-        );
-        assert_eq!(
-            rt6("-m dst --dst-opts 149:92,12:12,0x10").unwrap(),
-            "-A INPUT -m dst --dst-opts 149:92,12:12,16"
-        );
-        assert!(rt6("-m dst --dst-opts 0:1").is_err());
-        assert!(rt6("-m hbh --hbh-opts x").is_err());
-        assert!(rt6("-m hbh --dst-len 1").is_err());
     }
 }

@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{mandatory, save_string, truncate_c};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{save_string, truncate_c};
 
 /// `-m helper [!] --helper NAME`: the name of the conntrack helper of the
 /// packet's master connection (a name prefix match in the kernel:
@@ -25,32 +25,15 @@ pub struct Helper {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("helper", 0).inv()];
+options!(OPTS = 0 "helper" arg inv mand);
 
 impl Extension for Helper {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Helper::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // struct xt_helper_info: char name[30].
         self.name = truncate_c(args.raw.unwrap_or(b""), 30);
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory(seen, 0, "helper", "helper")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {
@@ -58,25 +41,5 @@ impl Extension for Helper {
         }
         f.write_str(" --helper")?;
         save_string(f, &self.name)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m helper --helper ftp").unwrap(),
-            "-m helper --helper ftp"
-        );
-        assert_eq!(
-            r("-m helper ! --helper abcdefghijabcdefghijabcdefghij").unwrap(),
-            "-m helper ! --helper abcdefghijabcdefghijabcdefghi"
-        );
-        assert!(r("-m helper").is_err());
     }
 }

@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::ttl::{finish_hl, parse_hl, HlMode, O_EQ, O_GT, O_LT};
+use super::ttl::{finish_hl, parse_hl, save_hl, HlMode, O_EQ, O_GT, O_LT};
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 
 /// `-m hl`: compares the IPv6 hop limit (`struct ip6t_hl_info`).
@@ -21,31 +21,12 @@ pub struct Hl {
     pub hop_limit: u8,
 }
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::arg("hl-lt", O_LT),
-    OptSpec::arg("hl-gt", O_GT),
-    OptSpec::arg("hl-eq", O_EQ).inv(),
-    OptSpec::arg("hl", O_EQ),
-];
+options!(OPTS = O_LT "hl-lt" arg, O_GT "hl-gt" arg, O_EQ "hl-eq" arg inv, O_EQ "hl" arg);
 
 impl Extension for Hl {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Hl::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id > O_GT {
-            return unreachable_option();
-        }
-        (self.mode, self.hop_limit) = parse_hl("hl", &OPTS, id, invert, args)?;
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        (self.mode, self.hop_limit) = parse_hl("hl", &OPTS, args.id, args.invert, args)?;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
@@ -57,32 +38,6 @@ impl Extension for Hl {
         )
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        let op = match self.mode {
-            HlMode::Eq => "--hl-eq",
-            HlMode::Ne => "! --hl-eq",
-            HlMode::Lt => "--hl-lt",
-            HlMode::Gt => "--hl-gt",
-        };
-        write!(f, " {op} {}", self.hop_limit)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt6("-m hl ! --hl-eq 42").unwrap(),
-            "-A INPUT -m hl ! --hl-eq 42"
-        );
-        assert_eq!(
-            rt6("-m hl --hl-lt 42").unwrap(),
-            "-A INPUT -m hl --hl-lt 42"
-        );
-        assert!(rt6("-m hl --hl-gt 42 --hl-eq 42").is_err());
-        assert!(rt6("-m hl --hl-gt").is_err());
-        assert!(rt6("-m hl").is_err());
+        save_hl(f, "hl", self.mode, self.hop_limit)
     }
 }

@@ -5,9 +5,9 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::mand;
-use crate::model::ext::{strtoul_prefix, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{require_proto, strtoumax};
 
 /// One named ICMP type: name, type, code range.
 type IcmpName = (&'static str, u8, u8, u8);
@@ -95,10 +95,10 @@ pub const ICMPV6_NAMES: &[IcmpName] = &[
 /// `parse_range` of libxt_icmp.h: `N` or `N:M`, each 0..=255; returns the
 /// range and the unparsed rest.
 fn parse_range(s: &str) -> Option<((u8, u8), &str)> {
-    let (a, rest) = strtoul_prefix(s).filter(|(v, _)| *v <= 255)?;
+    let (a, rest) = strtoumax(s).filter(|(v, _)| *v <= 255)?;
     match rest.strip_prefix(':') {
         Some(r) => {
-            let (b, rest) = strtoul_prefix(r).filter(|(v, _)| *v <= 255)?;
+            let (b, rest) = strtoumax(r).filter(|(v, _)| *v <= 255)?;
             Some(((a as u8, b as u8), rest))
         }
         None => Some(((a as u8, a as u8), rest)),
@@ -179,38 +179,21 @@ impl Default for Icmp {
     }
 }
 
-static ICMP_OPTS: [OptSpec; 1] = [OptSpec::arg("icmp-type", 0).inv()];
+options!(ICMP_OPTS = 0 "icmp-type" arg inv mand);
 
 impl Extension for Icmp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &ICMP_OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Icmp::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &ICMP_OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let s = args.required("icmp", "icmp-type")?;
         let (t, lo, hi) = parse_icmp_type(ICMP_NAMES, "ICMP", s)?;
         self.icmp_type = t;
         self.codes = (lo, hi);
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "icmp", "icmp-type")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // ip_tables.c: icmp_mt_reg has .proto = IPPROTO_ICMP.
-        require_proto(ctx, 1, "icmp")
+        require_proto(ctx, 1, "icmp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libipt_icmp.c icmp_save
@@ -255,38 +238,21 @@ impl Default for Icmp6 {
     }
 }
 
-static ICMP6_OPTS: [OptSpec; 1] = [OptSpec::arg("icmpv6-type", 0).inv()];
+options!(ICMP6_OPTS = 0 "icmpv6-type" arg inv mand);
 
 impl Extension for Icmp6 {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &ICMP6_OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Icmp6::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &ICMP6_OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let s = args.required("icmp6", "icmpv6-type")?;
         let (t, lo, hi) = parse_icmp_type(ICMPV6_NAMES, "ICMPv6", s)?;
         self.icmp_type = t;
         self.codes = (lo, hi);
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "icmp6", "icmpv6-type")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // ip6_tables.c: icmp6_matchstruct has .proto = IPPROTO_ICMPV6.
-        require_proto(ctx, 58, "icmp6")
+        require_proto(ctx, 58, "icmp6 match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libip6t_icmp6.c icmp6_save
@@ -298,44 +264,6 @@ impl Extension for Icmp6 {
             write!(f, "/{}", self.codes.0)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4 as v4, rt6 as v6};
-
-    #[test]
-    fn icmp_round_trip() {
-        assert_eq!(
-            v4("-p icmp -m icmp --icmp-type echo-request").unwrap(),
-            "-A INPUT -p icmp -m icmp --icmp-type 8"
-        );
-        assert_eq!(
-            v4("-p icmp --icmp-type port-unreachable").unwrap(),
-            "-A INPUT -p icmp -m icmp --icmp-type 3/3"
-        );
-        assert_eq!(
-            v4("-p icmp -m icmp ! --icmp-type any").unwrap(),
-            "-A INPUT -p icmp -m icmp ! --icmp-type any"
-        );
-        assert!(v4("-m icmp --icmp-type 8").is_err());
-        assert!(v4("-p icmp -m icmp").is_err());
-        assert!(v4("-p icmp -m icmp --icmp-type 3:4").is_err());
-        assert!(v4("-p icmp -m icmp --icmp-type 3/x").is_err());
-    }
-
-    #[test]
-    fn icmp6_round_trip() {
-        assert_eq!(
-            v6("-p icmpv6 --icmpv6-type neighbor-solicitation").unwrap(),
-            "-A INPUT -p ipv6-icmp -m icmp6 --icmpv6-type 135"
-        );
-        assert_eq!(
-            v6("-p ipv6-icmp -m icmp6 ! --icmpv6-type 1/3").unwrap(),
-            "-A INPUT -p ipv6-icmp -m icmp6 ! --icmpv6-type 1/3"
-        );
-        assert!(v6("-p ipv6-icmp -m icmp6 --icmpv6-type bogus").is_err());
     }
 }
 

@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtnum::{bang, parse_range};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, range, require_proto, write_inv};
 
 /// `-m ipcomp [!] --ipcompspi SPI[:SPI] [--compres]`.
 ///
@@ -33,46 +33,32 @@ impl Default for Ipcomp {
     }
 }
 
-static OPTS: [OptSpec; 2] = [
-    OptSpec::arg("ipcompspi", 0).inv(),
-    OptSpec::flag("compres", 1),
-];
+options!(OPTS = 0 "ipcompspi" arg inv, 1 "compres" flag);
 
 impl Extension for Ipcomp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ipcomp::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 // XTTYPE_UINT32RC
                 let s = args.required("ipcomp", "ipcompspi")?;
-                let (lo, hi, _) = parse_range("ipcomp", "ipcompspi", s, 0, u32::MAX.into())?;
+                let (lo, hi, _) = range("ipcomp", "ipcompspi", s, 0, u32::MAX.into())?;
                 self.spis = (lo as u32, hi as u32);
-                self.invert = invert;
+                self.invert = args.invert;
             }
             1 => self.hdrres = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_ipcomp.c comp_mt_reg: .proto = IPPROTO_COMP.
-        require_proto(ctx, 108, "ipcomp")
+        require_proto(ctx, 108, "ipcomp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_ipcomp.c comp_save
         if self.spis != (0, u32::MAX) || self.invert {
-            bang(f, self.invert)?;
+            write_inv(f, self.invert)?;
             if self.spis.0 != self.spis.1 {
                 write!(f, " --ipcompspi {}:{}", self.spis.0, self.spis.1)?;
             } else {
@@ -83,33 +69,5 @@ impl Extension for Ipcomp {
             f.write_str(" --compres")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_ranges() {
-        assert_eq!(
-            rt("-p ipcomp -m ipcomp --ipcompspi :").unwrap(),
-            "-p ipcomp -m ipcomp"
-        );
-        assert_eq!(
-            rt("-p ipcomp -m ipcomp ! --ipcompspi :").unwrap(),
-            "-p ipcomp -m ipcomp ! --ipcompspi 0:4294967295"
-        );
-        assert_eq!(
-            rt("-p ipcomp -m ipcomp --ipcompspi 4:4 --compres").unwrap(),
-            "-p ipcomp -m ipcomp --ipcompspi 4 --compres"
-        );
-        assert!(rt("-p ipcomp -m ipcomp --ipcompspi 4:3").is_err());
-        assert!(rt("-m ipcomp --ipcompspi 4").is_err());
     }
 }

@@ -3,10 +3,10 @@
 
 use core::fmt;
 
-use super::conntrack::Inv;
-use super::tcp::unreachable_option;
-use super::xtopt::write_addr;
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Blank, ExtCtx, Extension, OptSpec};
+use crate::model::opt::Inv;
+use crate::model::opt::{bad_id, given_any, write_addr};
 use crate::model::text::addr::{numeric_to_ipaddr, parse_ipv6};
 use crate::model::Family;
 
@@ -62,10 +62,7 @@ pub struct Iprange {
     pub dst: Option<Inv<AddrRange>>,
 }
 
-static OPTS: [OptSpec; 2] = [
-    OptSpec::arg("src-range", 0).inv(),
-    OptSpec::arg("dst-range", 1).inv(),
-];
+options!(OPTS = 0 "src-range" arg inv, 1 "dst-range" arg inv);
 
 /// `iprange_parse_range`: `A-B` or a single `A` (`A-A`).
 fn parse_range(arg: &str, family: Family, opt: &str) -> Result<AddrRange, String> {
@@ -85,47 +82,42 @@ fn parse_range(arg: &str, family: Family, opt: &str) -> Result<AddrRange, String
     })
 }
 
-impl Extension for Iprange {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Iprange {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Iprange {
             family: ctx.family,
             src: None,
             dst: None,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+}
+
+impl Extension for Iprange {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             0 => {
                 self.src = Some(Inv {
-                    value: parse_range(arg, ctx.family, "--src-range")?,
-                    invert,
+                    value: parse_range(arg, args.ctx.family, "--src-range")?,
+                    invert: args.invert,
                 })
             }
             1 => {
                 self.dst = Some(Inv {
-                    value: parse_range(arg, ctx.family, "--dst-range")?,
-                    invert,
+                    value: parse_range(arg, args.ctx.family, "--dst-range")?,
+                    invert: args.invert,
                 })
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("iprange match: You must specify `--src-range' or `--dst-range'".into());
-        }
-        Ok(())
+        given_any(
+            seen,
+            "iprange match: You must specify `--src-range' or `--dst-range'",
+        )
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         for (name, r) in [("src-range", &self.src), ("dst-range", &self.dst)] {
@@ -140,27 +132,5 @@ impl Extension for Iprange {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m iprange ! --src-range 1.1.1.1-1.1.1.10 --dst-range 10.1").unwrap(),
-            "-m iprange ! --src-range 1.1.1.1-1.1.1.10 --dst-range 10.1.0.0-10.1.0.0"
-        );
-        assert!(r("-m iprange").is_err());
-        assert!(r("-m iprange --src-range 1.1.1.1-x").is_err());
-        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
-        assert_eq!(
-            r6("-m iprange --dst-range ::1-::ffff:1.2.3.4").unwrap(),
-            "-m iprange --dst-range ::1-::ffff:1.2.3.4"
-        );
     }
 }

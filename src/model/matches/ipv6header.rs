@@ -3,9 +3,10 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 use crate::model::names::PROTOCOLS;
+use crate::model::opt::bad_id;
 
 /// `chain_protos` of libip6t_ipv6header.c (names and numbers it accepts).
 const CHAIN_PROTOS: [(&str, u8); 18] = [
@@ -89,29 +90,14 @@ pub struct Ipv6Header {
     pub soft: bool,
 }
 
-const O_HEADER: u8 = 0;
-const O_SOFT: u8 = 1;
+ids!(O_HEADER, O_SOFT);
 
-static OPTS: [OptSpec; 2] = [
-    OptSpec::arg("header", O_HEADER).inv(),
-    OptSpec::flag("soft", O_SOFT),
-];
+options!(OPTS = O_HEADER "header" arg inv, O_SOFT "soft" flag);
 
 impl Extension for Ipv6Header {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ipv6Header::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_HEADER => {
                 let s = args.required("ipv6header", "header")?;
                 let mut flags = 0u8;
@@ -128,20 +114,20 @@ impl Extension for Ipv6Header {
                     return Err("ip6t_ipv6header: cannot parse header names".into());
                 }
                 self.matchflags = flags;
-                if invert {
+                if args.invert {
                     self.invert = true;
                 }
             }
             O_SOFT => self.soft = true,
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        super::xtargs::mand(seen, O_HEADER, "ipv6header", "header")
+        crate::model::opt::mandatory("ipv6header", seen, &[(O_HEADER, "header")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        super::xtargs::write_inv(f, self.invert)?;
+        crate::model::opt::write_inv(f, self.invert)?;
         f.write_str(" --header ")?;
         let mut first = true;
         for (p, bit) in HEADER_FLAGS {
@@ -160,21 +146,5 @@ impl Extension for Ipv6Header {
             f.write_str(" --soft")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt6("-m ipv6header ! --header hop,frag,auth,none,prot,60 --soft").unwrap(),
-            "-A INPUT -m ipv6header ! --header hop-by-hop,ipv6-opts,ipv6-frag,ah,ipv6-nonxt,protocol --soft"
-        );
-        assert!(rt6("-m ipv6header --header tcp").is_err());
-        assert!(rt6("-m ipv6header --header ,").is_err());
-        assert!(rt6("-m ipv6header --soft").is_err());
     }
 }

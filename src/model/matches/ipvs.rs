@@ -8,20 +8,14 @@ use core::fmt;
 use std::net::Ipv4Addr;
 
 use super::ports::service_port;
-use super::tcp::unreachable_option;
-use super::xtnum::bang;
+use crate::model::ext::{ids, options};
 use crate::model::ext::{prefix_mask, Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoui, write_inv};
 use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 use crate::model::text::parse_protocol;
 use crate::model::Family;
 
-const IPVS: u8 = 0;
-const VPROTO: u8 = 1;
-const VADDR: u8 = 2;
-const VPORT: u8 = 3;
-const VDIR: u8 = 4;
-const VMETHOD: u8 = 5;
-const VPORTCTL: u8 = 6;
+ids!(IPVS, VPROTO, VADDR, VPORT, VDIR, VMETHOD, VPORTCTL);
 
 /// `XT_IPVS_ONCE_MASK`: every property bit except `XT_IPVS_IPVS_PROPERTY`.
 const ONCE_MASK: u8 = 0x7e;
@@ -46,8 +40,8 @@ pub enum Method {
     Gate,
 }
 
-/// An address with a mask as `XTTYPE_HOSTMASK` stores it: the address is
-/// *not* masked (iptables prints `1.2.3.4/24`).
+/// An address with a mask as `XTTYPE_HOSTMASK` stores it (the option
+/// toolkit's [`HostMask`](crate::model::matches::xtopt::HostMask)).
 ///
 /// ```
 /// use nfsim::model::*;
@@ -56,13 +50,7 @@ pub enum Method {
 /// let r = &rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules[0];
 /// assert!(matches!(&r.matches[0], Match::Ipvs(m) if m.vaddr.is_some_and(|h| h.addr[..4] == [192, 0, 2, 0] && h.mask[..4] == [255, 255, 255, 0])));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HostMask {
-    /// Address bytes (first 4 for IPv4).
-    pub addr: [u8; 16],
-    /// Mask bytes.
-    pub mask: [u8; 16],
-}
+pub use crate::model::opt::HostMask;
 
 /// `xtopt_parse_hostmask` for a numeric host (nfsim does not resolve names).
 pub(crate) fn parse_hostmask(
@@ -91,7 +79,7 @@ pub(crate) fn parse_hostmask(
     let mask = match mask {
         None => prefix_mask(bits),
         Some(m) => {
-            if let Some(p) = super::xtnum::strtoul_full(m, 0, u64::from(bits)) {
+            if let Some(p) = strtoui(m, 0, u64::from(bits)) {
                 prefix_mask(p as u8)
             } else {
                 let full = match family {
@@ -110,7 +98,7 @@ pub(crate) fn parse_hostmask(
             }
         }
     };
-    Ok(HostMask { addr, mask })
+    Ok(HostMask { family, addr, mask })
 }
 
 /// Writes `ADDR` plus `xtables_ipmask_to_numeric` / `xtables_ip6mask_to_numeric`
@@ -182,15 +170,11 @@ pub struct Ipvs {
     pub family: Option<Family>,
 }
 
-static OPTS: [OptSpec; 7] = [
-    OptSpec::flag("ipvs", IPVS).inv(),
-    OptSpec::arg("vproto", VPROTO).inv(),
-    OptSpec::arg("vaddr", VADDR).inv(),
-    OptSpec::arg("vport", VPORT).inv(),
-    OptSpec::arg("vdir", VDIR),
-    OptSpec::arg("vmethod", VMETHOD).inv(),
-    OptSpec::arg("vportctl", VPORTCTL).inv(),
-];
+options! {
+    OPTS =
+    IPVS "ipvs" flag inv, VPROTO "vproto" arg inv, VADDR "vaddr" arg inv, VPORT "vport" arg inv,
+    VDIR "vdir" arg, VMETHOD "vmethod" arg inv, VPORTCTL "vportctl" arg inv,
+}
 
 /// `XTTYPE_PORT` (`xtables_getportbyname`: a decimal number or a service name).
 fn parse_xt_port(s: &str) -> Result<u16, String> {
@@ -205,29 +189,21 @@ fn parse_xt_port(s: &str) -> Result<u16, String> {
 }
 
 impl Extension for Ipvs {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn new_as(_: &str, ctx: &ExtCtx<'_>) -> Self {
         Ipvs {
             family: Some(ctx.family),
             ..Ipvs::default()
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let bad = |opt: &str, s: &str| format!("ipvs: Bad value for \"--{opt}\" option: \"{s}\"");
-        match id {
+        match args.id {
             IPVS => {}
             VPROTO => self.l4proto = parse_protocol(args.required("ipvs", "vproto")?)?,
             VADDR => {
                 let s = args.required("ipvs", "vaddr")?;
-                self.vaddr = Some(parse_hostmask(s, ctx.family, "ipvs", "vaddr")?);
+                self.vaddr = Some(parse_hostmask(s, args.ctx.family, "ipvs", "vaddr")?);
             }
             VPORT => self.vport = parse_xt_port(args.required("ipvs", "vport")?)?,
             VPORTCTL => self.vportctl = parse_xt_port(args.required("ipvs", "vportctl")?)?,
@@ -253,11 +229,11 @@ impl Extension for Ipvs {
                     return Err(bad("vmethod", s));
                 });
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
-        self.bitmask |= 1 << id;
-        if invert {
-            self.invert |= 1 << id;
+        self.bitmask |= 1 << args.id;
+        if args.invert {
+            self.invert |= 1 << args.id;
         }
         Ok(())
     }
@@ -279,24 +255,25 @@ impl Extension for Ipvs {
         let on = |id: u8| self.bitmask & (1 << id) != 0;
         let inv = |id: u8| self.invert & (1 << id) != 0;
         if self.bitmask == 1 {
-            bang(f, inv(IPVS))?;
+            write_inv(f, inv(IPVS))?;
             f.write_str(" --ipvs")?;
         }
         if on(VPROTO) {
-            bang(f, inv(VPROTO))?;
+            write_inv(f, inv(VPROTO))?;
             write!(f, " --vproto {}", self.l4proto)?;
         }
         if on(VADDR) {
-            bang(f, inv(VADDR))?;
+            write_inv(f, inv(VADDR))?;
             f.write_str(" --vaddr ")?;
             let h = self.vaddr.unwrap_or(HostMask {
+                family: self.family.unwrap_or(Family::Ipv4),
                 addr: [0; 16],
                 mask: [0; 16],
             });
             write_hostmask(f, &h, self.family.unwrap_or(Family::Ipv4))?;
         }
         if on(VPORT) {
-            bang(f, inv(VPORT))?;
+            write_inv(f, inv(VPORT))?;
             write!(f, " --vport {}", self.vport)?;
         }
         if on(VDIR) {
@@ -307,7 +284,7 @@ impl Extension for Ipvs {
             })?;
         }
         if on(VMETHOD) {
-            bang(f, inv(VMETHOD))?;
+            write_inv(f, inv(VMETHOD))?;
             f.write_str(match self.method {
                 Some(Method::Gate) => " --vmethod GATE",
                 Some(Method::Ipip) => " --vmethod IPIP",
@@ -316,50 +293,9 @@ impl Extension for Ipvs {
             })?;
         }
         if on(VPORTCTL) {
-            bang(f, inv(VPORTCTL))?;
+            write_inv(f, inv(VPORTCTL))?;
             write!(f, " --vportctl {}", self.vportctl)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip_v4_v6() {
-        let rt = |r: &str| round_trip(Family::Ipv4, "filter", "INPUT", r);
-        assert_eq!(rt("-m ipvs ! --ipvs").unwrap(), "-m ipvs ! --ipvs");
-        assert_eq!(
-            rt("-m ipvs ! --vproto TCP").unwrap(),
-            "-m ipvs ! --vproto 6"
-        );
-        assert_eq!(rt("-m ipvs --vport http").unwrap(), "-m ipvs --vport 80");
-        assert_eq!(
-            rt("-m ipvs ! --vaddr 1.2.3.4/255.255.255.0").unwrap(),
-            "-m ipvs ! --vaddr 1.2.3.4/24"
-        );
-        assert_eq!(
-            rt("-m ipvs --vaddr 1.2.3.4/255.0.255.0").unwrap(),
-            "-m ipvs --vaddr 1.2.3.4/255.0.255.0"
-        );
-        assert_eq!(
-            rt("-m ipvs --vdir reply --vmethod masq").unwrap(),
-            "-m ipvs --vdir REPLY --vmethod MASQ"
-        );
-        assert!(rt("-m ipvs").is_err());
-        assert!(rt("-m ipvs ! --ipvs --vport 1").is_err());
-        assert!(rt("-m ipvs --vdir up").is_err());
-        let rt6 = |r: &str| round_trip(Family::Ipv6, "filter", "INPUT", r);
-        assert_eq!(
-            rt6("-m ipvs --vaddr 2001:db8::1").unwrap(),
-            "-m ipvs --vaddr 2001:db8::1"
-        );
-        assert_eq!(
-            rt6("-m ipvs ! --vaddr 2001:db8::/64").unwrap(),
-            "-m ipvs ! --vaddr 2001:db8::/64"
-        );
     }
 }

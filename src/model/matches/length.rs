@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{mand, mint, write_inv, write_range};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{range, write_inv, write_range};
 
 /// `-m length`: inclusive range of the packet length (`struct xt_length_info`;
 /// the kernel compares the IPv4 total length, or for IPv6 the payload length
@@ -25,27 +25,13 @@ pub struct Length {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("length", 0).inv()];
+options!(OPTS = 0 "length" arg inv mand);
 
 impl Extension for Length {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Length::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // XTTYPE_UINT16RC
-        let (lo, hi, _) = mint(
+        let (lo, hi, _) = range(
             "length",
             "length",
             args.required("length", "length")?,
@@ -54,34 +40,12 @@ impl Extension for Length {
         )?;
         self.min = lo as u16;
         self.max = hi as u16;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "length", "length")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;
         f.write_str(" --length ")?;
         write_range(f, self.min.into(), self.max.into())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt4;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m length --length :2").unwrap(),
-            "-A INPUT -m length --length 0:2"
-        );
-        assert_eq!(
-            rt4("-m length ! --length 4:4").unwrap(),
-            "-A INPUT -m length ! --length 4"
-        );
-        assert!(rt4("-m length --length 0:65536").is_err());
-        assert!(rt4("-m length").is_err());
     }
 }

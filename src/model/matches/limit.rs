@@ -6,9 +6,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{atoll, is_prefix_nocase, parse_u32};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{atoll, bad_id, is_prefix_nocase, uint};
 
 /// `XT_LIMIT_SCALE`: `avg` is in 1/10000 s.
 pub const LIMIT_SCALE: u32 = 10000;
@@ -36,7 +36,7 @@ pub struct Limit {
     pub burst: u32,
 }
 
-static OPTS: [OptSpec; 2] = [OptSpec::arg("limit", 0), OptSpec::arg("limit-burst", 1)];
+options!(OPTS = 0 "limit" arg, 1 "limit-burst" arg);
 
 /// The unit part of `parse_rate` (libxt_limit.c, libxt_hashlimit.c): the
 /// seconds per unit of `N[/second|minute|hour|day]` (a unit may be cut to
@@ -115,32 +115,27 @@ fn user2credits(user: u32) -> u32 {
     }
 }
 
-impl Extension for Limit {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Limit {
+    fn default() -> Self {
         // limit_init: 3/hour, burst 5.
         Limit {
             avg: LIMIT_SCALE * 3600 / 3,
             burst: 5,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+}
+
+impl Extension for Limit {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             0 => self.avg = Limit::parse_rate(arg)?,
-            1 => self.burst = parse_u32(arg, 0, 10000, "limit", "limit-burst")?,
-            _ => unreachable_option()?,
+            1 => self.burst = uint("limit", "limit-burst", arg, 0, 10000)? as u32,
+            _ => bad_id()?,
         }
-        if invert {
-            return Err("limit does not support invert".into());
+        if args.invert {
+            return Err("limit does not support args.invert".into());
         }
         Ok(())
     }
@@ -163,36 +158,5 @@ impl Extension for Limit {
             write!(f, " --limit-burst {}", self.burst)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(r("-m limit").unwrap(), "-m limit --limit 3/hour");
-        assert_eq!(
-            r("-m limit --limit 7/hour").unwrap(),
-            "-m limit --limit 7/hour"
-        );
-        assert_eq!(r("-m limit --limit 2/d").unwrap(), "-m limit --limit 2/day");
-        assert_eq!(
-            r("-m limit --limit 1x/sec").unwrap(),
-            "-m limit --limit 1/sec"
-        );
-        assert_eq!(r("-m limit --limit 3").unwrap(), "-m limit --limit 3/sec");
-        assert_eq!(
-            r("-m limit --limit 100/day --limit-burst 10000").unwrap(),
-            "-m limit --limit 100/day --limit-burst 10000"
-        );
-        assert!(r("-m limit --limit 10001/sec").is_err());
-        assert!(r("-m limit --limit 5/s --limit-burst 0").is_err());
-        assert!(r("-m limit --limit 1/day --limit-burst 10000").is_err());
-        assert!(r("-m limit --limit 0/sec").is_err());
-        assert!(r("-m limit --limit-burst 10001").is_err());
     }
 }

@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{mand, require_hooks, write_inv};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{require_hooks, write_inv};
 use crate::model::Hook;
 
 /// `xtopt_parse_ethermac` (libxtables/xtoptions.c): six `strtoul(.., 16)`
@@ -59,31 +59,14 @@ pub struct Mac {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("mac-source", 0).inv()];
+options!(OPTS = 0 "mac-source" arg inv mand);
 
 impl Extension for Mac {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Mac::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         self.src = parse_mac(args.required("mac", "mac-source")?)?;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "mac", "mac-source")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_mac.c: mac_mt_reg .hooks = PRE_ROUTING | LOCAL_IN | FORWARD.
@@ -101,29 +84,6 @@ impl Extension for Mac {
             " --mac-source {:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
             m[0], m[1], m[2], m[3], m[4], m[5]
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt, rt4};
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m mac ! --mac-source 42:01:02:03:04:0A").unwrap(),
-            "-A INPUT -m mac ! --mac-source 42:01:02:03:04:0a"
-        );
-        assert!(rt4("-m mac --mac-source 42:01:02:03:04:05:06").is_err());
-        assert!(rt4("-m mac").is_err());
-        assert!(rt(
-            Family::Ipv4,
-            "filter",
-            "OUTPUT",
-            "-m mac --mac-source 42:01:02:03:04:05"
-        )
-        .is_err());
     }
 }
 

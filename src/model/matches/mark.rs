@@ -1,13 +1,18 @@
 //! `-m mark` (net/netfilter/xt_mark.c `mark_mt`, extensions/libxt_mark.c,
-//! revision 1). The kernel match has no checkentry: any table and hook.
+//! revision 1; the kernel match has no checkentry: any table and hook) and
+//! `-m connmark` (net/netfilter/xt_connmark.c `connmark_mt`,
+//! extensions/libxt_connmark.c revision 1; `connmark_mt_check` only takes a
+//! conntrack reference): one option, one printer.
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{mandatory, MarkMask};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::MarkMask;
 
-/// `-m mark [!] --mark VALUE[/MASK]`: `(skb->mark & mask) == value`.
+/// `-m mark [!] --mark VALUE[/MASK]` (`CT = false`: `(skb->mark & mask) ==
+/// value`) or `-m connmark [!] --mark VALUE[/MASK]` (`CT = true`:
+/// `(ct->mark & mask) == value`).
 ///
 /// ```
 /// use nfsim::model::matches::mark::Mark;
@@ -16,67 +21,39 @@ use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
 /// assert!(m.mark.matches(0x101));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Mark {
+pub struct MarkMatch<const CT: bool> {
     /// Value and mask.
     pub mark: MarkMask,
     /// `! --mark`
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("mark", 0).inv()];
+/// `-m mark`.
+pub type Mark = MarkMatch<false>;
 
-impl Extension for Mark {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Mark {
+options!(OPTS = 0 "mark" arg inv mand);
+
+impl<const CT: bool> Default for MarkMatch<CT> {
+    fn default() -> Self {
+        MarkMatch {
             mark: MarkMask { value: 0, mask: 0 },
             invert: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
-        self.mark = MarkMask::parse(args.optarg.unwrap_or(""), "mark", "mark")?;
-        self.invert = invert;
+}
+
+impl<const CT: bool> Extension for MarkMatch<CT> {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let ext = if CT { "connmark" } else { "mark" };
+        self.mark = MarkMask::parse(args.optarg.unwrap_or(""), ext, "mark")?;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory(seen, 0, "mark", "mark")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {
             f.write_str(" !")?;
         }
         write!(f, " --mark{}", self.mark)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m mark --mark 4294967295").unwrap(),
-            "-m mark --mark 0xffffffff"
-        );
-        assert_eq!(
-            r("-m mark ! --mark 0x0/0xff0").unwrap(),
-            "-m mark ! --mark 0x0/0xff0"
-        );
-        assert!(r("-m mark --mark 4294967296").is_err());
-        assert!(r("-m mark").is_err());
     }
 }

@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::write_inv;
-use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{require_proto, strtoui, write_inv};
 
 /// `mh_names` (libip6t_mh.c), aliases after each name.
 const MH_NAMES: [(&str, u8); 16] = [
@@ -68,25 +68,11 @@ impl Default for Mh {
     }
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("mh-type", 0).inv()];
+options!(OPTS = 0 "mh-type" arg inv);
 
 impl Extension for Mh {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Mh::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // parse_mh_types
         let s = args.required("mh", "mh-type")?;
         self.types = match s.split_once(':') {
@@ -103,14 +89,14 @@ impl Extension for Mh {
                 (lo, hi)
             }
         };
-        if invert {
+        if args.invert {
             self.invert = true;
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // ip6t_mh.c: mh_mt6_reg has .proto = IPPROTO_MH.
-        require_proto(ctx, 135, "mh")
+        require_proto(ctx, 135, "mh match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.types == (0, 0xff) && !self.invert {
@@ -122,25 +108,5 @@ impl Extension for Mh {
         } else {
             write!(f, " --mh-type {}", self.types.0)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt6("-p mh -m mh --mh-type home-test").unwrap(),
-            "-A INPUT -p mobility-header -m mh --mh-type 3"
-        );
-        assert_eq!(
-            rt6("-p mh -m mh ! --mh-type bu:be").unwrap(),
-            "-A INPUT -p mobility-header -m mh ! --mh-type 5:7"
-        );
-        assert!(rt6("-m mh").is_err());
-        assert!(rt6("-p mh -m mh --mh-type 4:3").is_err());
-        assert!(rt6("-p mh -m mh --mh-type bogus").is_err());
     }
 }

@@ -67,8 +67,6 @@ pub mod tos;
 pub mod ttl;
 pub mod u32;
 pub mod udp;
-pub(crate) mod xtargs;
-pub(crate) mod xtnum;
 pub mod xtopt;
 
 use crate::model::registry::{extension_enum, Caps};

@@ -4,9 +4,9 @@
 use core::fmt;
 
 use super::ports::parse_port;
-use super::tcp::unreachable_option;
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
-use crate::model::Family;
+use crate::model::opt::bad_id;
 
 /// Which ports `-m multiport` compares.
 ///
@@ -49,13 +49,11 @@ pub struct Multiport {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 5] = [
-    OptSpec::arg("source-ports", 0).inv(),
-    OptSpec::arg("sports", 0).inv(),
-    OptSpec::arg("destination-ports", 1).inv(),
-    OptSpec::arg("dports", 1).inv(),
-    OptSpec::arg("ports", 2).inv(),
-];
+options! {
+    OPTS =
+    0 "source-ports" arg inv, 0 "sports" arg inv, 1 "destination-ports" arg inv,
+    1 "dports" arg inv, 2 "ports" arg inv,
+}
 
 fn proto_name(p: u8) -> Option<&'static str> {
     Some(match p {
@@ -120,33 +118,28 @@ fn parse_ports(s: &str, proto: &str) -> Result<Vec<(u16, u16)>, String> {
     Ok(out)
 }
 
-impl Extension for Multiport {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Multiport {
+    fn default() -> Self {
         Multiport {
             dir: MultiportDir::Source,
             ports: Vec::new(),
             invert: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let proto = check_proto(ctx.proto, ctx.proto_inv)?;
-        self.dir = match id {
+}
+
+impl Extension for Multiport {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let proto = check_proto(args.ctx.proto, args.ctx.proto_inv)?;
+        self.dir = match args.id {
             0 => MultiportDir::Source,
             1 => MultiportDir::Destination,
             2 => MultiportDir::Either,
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         };
         self.ports = parse_ports(args.optarg.unwrap_or(""), proto)?;
-        if invert {
+        if args.invert {
             self.invert = true;
         }
         Ok(())
@@ -205,32 +198,5 @@ impl Extension for Multiport {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-p tcp -m multiport --dports 1:2,3,ssh,http:https").unwrap(),
-            "-p tcp -m multiport --dports 1:2,3,22,80:443"
-        );
-        assert_eq!(
-            r("-p udp -m multiport ! --ports 53,1024:65535").unwrap(),
-            "-p udp -m multiport ! --ports 53,1024:65535"
-        );
-        assert!(r("-p tcp -m multiport --ports 5:5").is_err());
-        assert!(r("-p tcp -m multiport --ports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16").is_err());
-        assert!(r("-p tcp -m multiport --ports 1,2,3,4,5,6,7,8,9,10,11,12,13,14:15").is_ok());
-        assert!(r("-p tcp -m multiport --ports 1,").is_err());
-        assert!(r("-p tcp -m multiport --sports 1 --dports 2").is_err());
-        assert!(r("-m multiport --sports 1").is_err());
-        assert!(r("! -p tcp -m multiport --sports 1").is_err());
-        assert!(r("-p tcp -m multiport --sports 1024:65536").is_err());
     }
 }

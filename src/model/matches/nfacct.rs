@@ -13,9 +13,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{mandatory, parse_string, save_string};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{put_string, save_string};
 
 /// `NFACCT_NAME_MAX`: size of the name buffer.
 pub const NAME_MAX: usize = 32;
@@ -56,34 +56,17 @@ pub struct Nfacct {
     pub name: crate::model::ByteStr,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("nfacct-name", 0)];
+options!(OPTS = 0 "nfacct-name" arg mand);
 
 impl Extension for Nfacct {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Nfacct::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let s = args.required_bytes("nfacct", "nfacct-name")?;
-        self.name = parse_string(s, 1, 0, NAME_MAX)?;
+        self.name = put_string(s, 1, 0, NAME_MAX)?;
         if s.contains(&b'\n') {
             return Err("Newlines not allowed in --nfacct-name".into());
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("nfacct", seen, &[(0, "nfacct-name")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_nfacct.c nfacct_mt_checkentry -> nfnl_acct_find_get (strncmp
@@ -110,6 +93,7 @@ impl Extension for Nfacct {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ext::ExtCtx;
     use crate::model::Family;
 
     #[test]
@@ -122,23 +106,29 @@ mod tests {
             proto_inv: false,
             ipset: &crate::ipset::EMPTY,
         };
-        let mut n = Nfacct::new(&ctx);
+        let mut n = Nfacct::default();
         let rest = Vec::new();
-        n.parse(
-            0,
+        n.parse(&mut Args::new(
+            &OPTS[0],
             false,
-            &mut Args::new(Some("a b"), Some(b"a b"), &rest),
             &ctx,
-        )
+            Some("a b"),
+            Some(b"a b"),
+            &rest,
+        ))
         .unwrap();
         let mut s = crate::model::ext::SaveBuf::default();
         n.save(&mut s).unwrap();
         assert_eq!(s.as_bytes(), b" --nfacct-name  \"a b\"");
-        let rt = |r: &str| super::super::xtnum::round_trip(Family::Ipv4, "filter", "INPUT", r);
-        assert!(rt("-m nfacct --nfacct-name test").is_err());
-        assert!(rt("-m nfacct").is_err());
         assert!(n
-            .parse(0, false, &mut Args::new(Some(""), Some(b""), &rest), &ctx)
+            .parse(&mut Args::new(
+                &OPTS[0],
+                false,
+                &ctx,
+                Some(""),
+                Some(b""),
+                &rest
+            ))
             .is_err());
     }
 }

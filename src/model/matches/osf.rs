@@ -6,9 +6,9 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtnum::{bang, mandatory, parse_string, parse_uint};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, put_string, require_proto, uint, write_inv};
 use crate::model::Hook;
 
 /// `MAXGENRELEN`: size of the genre buffer.
@@ -32,50 +32,26 @@ pub struct Osf {
     pub log: Option<u32>,
 }
 
-static OPTS: [OptSpec; 3] = [
-    OptSpec::arg("genre", 0).inv(),
-    OptSpec::arg("ttl", 1),
-    OptSpec::arg("log", 2),
-];
+options!(OPTS = 0 "genre" arg inv mand, 1 "ttl" arg, 2 "log" arg);
 
 impl Extension for Osf {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Osf::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
-                self.genre = parse_string(args.required_bytes("osf", "genre")?, 0, 0, MAX_GENRE)?;
-                self.invert = invert;
+                self.genre = put_string(args.required_bytes("osf", "genre")?, 0, 0, MAX_GENRE)?;
+                self.invert = args.invert;
             }
-            1 => {
-                self.ttl =
-                    Some(parse_uint("osf", "ttl", args.required("osf", "ttl")?, 0, 2)? as u32)
-            }
-            2 => {
-                self.log =
-                    Some(parse_uint("osf", "log", args.required("osf", "log")?, 0, 2)? as u32)
-            }
-            _ => unreachable_option()?,
+            1 => self.ttl = Some(uint("osf", "ttl", args.required("osf", "ttl")?, 0, 2)? as u32),
+            2 => self.log = Some(uint("osf", "log", args.required("osf", "log")?, 0, 2)? as u32),
+            _ => bad_id()?,
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("osf", seen, &[(0, "genre")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_osf.c xt_osf_match: .proto = IPPROTO_TCP, .hooks =
         // PRE_ROUTING | LOCAL_IN | FORWARD.
-        require_proto(ctx, 6, "osf")?;
+        require_proto(ctx, 6, "osf match")?;
         let allowed = Hook::PreRouting.bit() | Hook::LocalIn.bit() | Hook::Forward.bit();
         if ctx.hooks & !allowed != 0 {
             return Err(format!(
@@ -86,7 +62,7 @@ impl Extension for Osf {
         Ok(())
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         f.write_str(" --genre ")?;
         f.write_bytes(&self.genre);
         if let Some(t) = self.ttl {
@@ -96,27 +72,5 @@ impl Extension for Osf {
             write!(f, " --log {l}")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_and_checks() {
-        assert_eq!(
-            rt("-p tcp -m osf ! --genre linux --log 1 --ttl 0").unwrap(),
-            "-p tcp -m osf ! --genre linux --ttl 0 --log 1"
-        );
-        assert!(rt("-m osf --genre linux").is_err());
-        assert!(rt("-p tcp -m osf --genre linux --ttl 3").is_err());
-        assert!(rt("-p tcp -m osf").is_err());
-        assert!(round_trip(Family::Ipv4, "filter", "OUTPUT", "-p tcp -m osf --genre x").is_err());
     }
 }

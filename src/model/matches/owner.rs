@@ -6,9 +6,10 @@
 
 use core::fmt;
 
-use super::conntrack::Inv;
-use super::tcp::unreachable_option;
-use crate::model::ext::{strtoul_prefix, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{ids, options};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::Inv;
+use crate::model::opt::{bad_id, strtoumax};
 use crate::model::Hook;
 
 /// `-m owner`: tests on the socket of a locally generated packet.
@@ -30,17 +31,13 @@ pub struct Owner {
     pub suppl_groups: bool,
 }
 
-const USER: u8 = 0;
-const GROUP: u8 = 1;
-const SOCK: u8 = 2;
-const SUPPL: u8 = 3;
+ids!(USER, GROUP, SOCK, SUPPL);
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::arg("uid-owner", USER).inv(),
-    OptSpec::arg("gid-owner", GROUP).inv(),
-    OptSpec::flag("socket-exists", SOCK).inv(),
-    OptSpec::flag("suppl-groups", SUPPL),
-];
+options! {
+    OPTS =
+    USER "uid-owner" arg inv, GROUP "gid-owner" arg inv, SOCK "socket-exists" flag inv,
+    SUPPL "suppl-groups" flag,
+}
 
 /// `owner_parse_range`: `N`, `N-M` or `N:M`, each `0..=4294967294`; or the
 /// name `root`.
@@ -50,7 +47,7 @@ fn parse_id_range(s: &str, opt: &str, what: &str) -> Result<(u32, u32), String> 
     }
     let bad = || format!("owner: Bad value for \"{opt}\" option: \"{s}\"");
     let max = u32::MAX as u64 - 1;
-    let (from, rest) = strtoul_prefix(s)
+    let (from, rest) = strtoumax(s)
         .filter(|(v, r)| r.len() != s.len() && *v <= max)
         .ok_or_else(|| {
             if s.bytes()
@@ -65,7 +62,7 @@ fn parse_id_range(s: &str, opt: &str, what: &str) -> Result<(u32, u32), String> 
     let mut to = from;
     let mut rest = rest;
     if let Some(r) = rest.strip_prefix(['-', ':']) {
-        let (v, r2) = strtoul_prefix(r)
+        let (v, r2) = strtoumax(r)
             .filter(|(v, r2)| r2.len() != r.len() && *v <= max)
             .ok_or_else(bad)?;
         to = v;
@@ -78,41 +75,30 @@ fn parse_id_range(s: &str, opt: &str, what: &str) -> Result<(u32, u32), String> 
 }
 
 impl Extension for Owner {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Owner::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
-        match id {
+        match args.id {
             USER => {
                 self.uid = Some(Inv {
                     value: parse_id_range(arg, "--uid-owner", "user")?,
-                    invert,
+                    invert: args.invert,
                 })
             }
             GROUP => {
                 self.gid = Some(Inv {
                     value: parse_id_range(arg, "--gid-owner", "group")?,
-                    invert,
+                    invert: args.invert,
                 })
             }
-            SOCK => self.socket_exists = Some(invert),
+            SOCK => self.socket_exists = Some(args.invert),
             SUPPL => {
                 if self.gid.is_none() {
                     return Err("owner: Bad value for \"--suppl-groups\" option: \"you need to use --gid-owner first\"".into());
                 }
                 self.suppl_groups = true;
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -178,34 +164,4 @@ pub(crate) fn hook_names(mask: u8) -> String {
         .map(|h| h.chain_name())
         .collect::<Vec<_>>()
         .join("/")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |c, s| roundtrip(Family::Ipv4, "mangle", c, s);
-        assert_eq!(
-            r("OUTPUT", "-m owner ! --uid-owner root").unwrap(),
-            "-m owner ! --uid-owner 0"
-        );
-        assert_eq!(
-            r(
-                "POSTROUTING",
-                "-m owner --gid-owner 0:10 --suppl-groups --socket-exists"
-            )
-            .unwrap(),
-            "-m owner --socket-exists --gid-owner 0-10 --suppl-groups"
-        );
-        assert!(r("OUTPUT", "-m owner --suppl-groups --gid-owner 0-10").is_err());
-        assert!(r("OUTPUT", "-m owner --gid-owner 0-10 ! --suppl-groups").is_err());
-        assert!(r("OUTPUT", "-m owner --uid-owner nobody").is_err());
-        assert!(r("OUTPUT", "-m owner --uid-owner 4294967295").is_err());
-        assert!(r("INPUT", "-m owner --uid-owner 0").is_err());
-        assert!(r("OUTPUT", "-m owner").is_err());
-        assert!(r("OUTPUT", "-m owner --uid-owner 1-0").is_err());
-    }
 }

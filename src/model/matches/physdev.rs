@@ -9,8 +9,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, Iface, OptSpec};
+use crate::model::opt::{bad_id, given_any};
 use crate::model::Hook;
 
 /// `-m physdev`. Each test is `None` when not given, else `Some(invert)`
@@ -35,50 +36,30 @@ pub struct Physdev {
     pub is_bridged: Option<bool>,
 }
 
-const IN: u8 = 0;
-const OUT: u8 = 1;
-const IS_IN: u8 = 2;
-const IS_OUT: u8 = 3;
-const BRIDGED: u8 = 4;
+ids!(IN, OUT, IS_IN, IS_OUT, BRIDGED);
 
-static OPTS: [OptSpec; 5] = [
-    OptSpec::arg("physdev-in", IN).inv(),
-    OptSpec::arg("physdev-out", OUT).inv(),
-    OptSpec::flag("physdev-is-in", IS_IN).inv(),
-    OptSpec::flag("physdev-is-out", IS_OUT).inv(),
-    OptSpec::flag("physdev-is-bridged", BRIDGED).inv(),
-];
+options! {
+    OPTS =
+    IN "physdev-in" arg inv, OUT "physdev-out" arg inv, IS_IN "physdev-is-in" flag inv,
+    IS_OUT "physdev-is-out" flag inv, BRIDGED "physdev-is-bridged" flag inv,
+}
 
 impl Extension for Physdev {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Physdev::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.raw.unwrap_or(b"");
-        match id {
-            IN => self.physin = Some((Iface::new(arg)?, invert)),
-            OUT => self.physout = Some((Iface::new(arg)?, invert)),
-            IS_IN => self.is_in = Some(invert),
-            IS_OUT => self.is_out = Some(invert),
-            BRIDGED => self.is_bridged = Some(invert),
-            _ => unreachable_option()?,
+        match args.id {
+            IN => self.physin = Some((Iface::new(arg)?, args.invert)),
+            OUT => self.physout = Some((Iface::new(arg)?, args.invert)),
+            IS_IN => self.is_in = Some(args.invert),
+            IS_OUT => self.is_out = Some(args.invert),
+            BRIDGED => self.is_bridged = Some(args.invert),
+            _ => bad_id()?,
         }
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("PHYSDEV: no physdev option specified".into());
-        }
-        Ok(())
+        given_any(seen, "PHYSDEV: no physdev option specified")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_physdev.c physdev_mt_check: an output-port test that is not
@@ -110,36 +91,5 @@ impl Extension for Physdev {
             write!(f, "{} --physdev-is-bridged", inv(i))?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |t, c, s| roundtrip(Family::Ipv4, t, c, s);
-        assert_eq!(
-            r(
-                "filter",
-                "INPUT",
-                "-m physdev --physdev-in lo --physdev-is-in"
-            )
-            .unwrap(),
-            "-m physdev --physdev-is-in --physdev-in lo"
-        );
-        assert_eq!(
-            r(
-                "mangle",
-                "POSTROUTING",
-                "-m physdev --physdev-out lo --physdev-is-bridged"
-            )
-            .unwrap(),
-            "-m physdev --physdev-out lo --physdev-is-bridged"
-        );
-        assert!(r("filter", "OUTPUT", "-m physdev --physdev-out lo").is_err());
-        assert!(r("filter", "INPUT", "-m physdev").is_err());
     }
 }

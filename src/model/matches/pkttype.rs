@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{mand, write_inv};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::write_inv;
 
 /// An skb packet type (`PACKET_*`, include/uapi/linux/if_packet.h) as
 /// `--pkt-type` names it.
@@ -61,7 +61,7 @@ pub struct PktType {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("pkt-type", 0).inv()];
+options!(OPTS = 0 "pkt-type" arg inv mand);
 
 /// The name `print_pkttype` (libxt_pkttype.c) prints for a type.
 pub(crate) fn type_name(t: PacketType) -> &'static str {
@@ -72,56 +72,20 @@ pub(crate) fn type_name(t: PacketType) -> &'static str {
 }
 
 impl Extension for PktType {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        PktType::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let s = args.required("pkttype", "pkt-type")?;
         self.pkttype = TYPES
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(s))
             .map(|(_, v)| *v)
             .ok_or_else(|| format!("Bad packet type '{s}'"))?;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "pkttype", "pkt-type")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;
         f.write_str(" --pkt-type ")?;
         f.write_str(type_name(self.pkttype))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt4;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m pkttype --pkt-type BCAST").unwrap(),
-            "-A INPUT -m pkttype --pkt-type broadcast"
-        );
-        assert_eq!(
-            rt4("-m pkttype ! --pkt-type host").unwrap(),
-            "-A INPUT -m pkttype ! --pkt-type unicast"
-        );
-        assert!(rt4("-m pkttype --pkt-type wrong").is_err());
-        assert!(rt4("-m pkttype").is_err());
     }
 }

@@ -9,10 +9,10 @@
 use core::fmt;
 
 use super::ipvs::{parse_hostmask, write_hostmask, HostMask};
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, parse_uint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::PROTOCOLS;
+use crate::model::opt::{bad_id, uint, write_inv};
 use crate::model::text::parse_protocol;
 use crate::model::{Family, Hook};
 
@@ -90,29 +90,14 @@ pub struct Policy {
     pub family: Option<Family>,
 }
 
-const DIR: u8 = 0;
-const POL: u8 = 1;
-const STRICT: u8 = 2;
-const REQID: u8 = 3;
-const SPI: u8 = 4;
-const PROTO: u8 = 5;
-const MODE: u8 = 6;
-const TSRC: u8 = 7;
-const TDST: u8 = 8;
-const NEXT: u8 = 9;
+ids!(DIR, POL, STRICT, REQID, SPI, PROTO, MODE, TSRC, TDST, NEXT);
 
-static OPTS: [OptSpec; 10] = [
-    OptSpec::arg("dir", DIR),
-    OptSpec::arg("pol", POL),
-    OptSpec::flag("strict", STRICT),
-    OptSpec::arg("reqid", REQID).inv().multi(),
-    OptSpec::arg("spi", SPI).inv().multi(),
-    OptSpec::arg("tunnel-src", TSRC).inv().multi(),
-    OptSpec::arg("tunnel-dst", TDST).inv().multi(),
-    OptSpec::arg("proto", PROTO).inv().multi(),
-    OptSpec::arg("mode", MODE).inv().multi(),
-    OptSpec::flag("next", NEXT).multi(),
-];
+options! {
+    OPTS =
+    DIR "dir" arg, POL "pol" arg, STRICT "strict" flag, REQID "reqid" arg inv multi,
+    SPI "spi" arg inv multi, TSRC "tunnel-src" arg inv multi, TDST "tunnel-dst" arg inv multi,
+    PROTO "proto" arg inv multi, MODE "mode" arg inv multi, NEXT "next" flag multi,
+}
 
 fn set<T>(slot: &mut Option<(T, bool)>, v: T, inv: bool, name: &str) -> Result<(), String> {
     if slot.is_some() {
@@ -123,29 +108,21 @@ fn set<T>(slot: &mut Option<(T, bool)>, v: T, inv: bool, name: &str) -> Result<(
 }
 
 impl Extension for Policy {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn new_as(_: &str, ctx: &ExtCtx<'_>) -> Self {
         Policy {
             elems: vec![Elem::default()],
             family: Some(ctx.family),
             ..Policy::default()
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         if self.elems.is_empty() {
             self.elems.push(Elem::default());
         }
         let last = self.elems.len() - 1;
         let e = &mut self.elems[last];
-        match id {
+        match args.id {
             DIR => {
                 let s = args.required("policy", "dir")?;
                 self.dir_in = Some(match s {
@@ -164,8 +141,8 @@ impl Extension for Policy {
             }
             STRICT => self.strict = true,
             REQID | SPI => {
-                let name = if id == REQID { "reqid" } else { "spi" };
-                let v = parse_uint(
+                let name = if args.id == REQID { "reqid" } else { "spi" };
+                let v = uint(
                     "policy",
                     name,
                     args.required("policy", name)?,
@@ -173,31 +150,36 @@ impl Extension for Policy {
                     u32::MAX.into(),
                 )? as u32;
                 set(
-                    if id == REQID {
+                    if args.id == REQID {
                         &mut e.reqid
                     } else {
                         &mut e.spi
                     },
                     v,
-                    invert,
+                    args.invert,
                     name,
                 )?;
             }
             TSRC | TDST => {
-                let name = if id == TSRC {
+                let name = if args.id == TSRC {
                     "tunnel-src"
                 } else {
                     "tunnel-dst"
                 };
-                let h = parse_hostmask(args.required("policy", name)?, ctx.family, "policy", name)?;
+                let h = parse_hostmask(
+                    args.required("policy", name)?,
+                    args.ctx.family,
+                    "policy",
+                    name,
+                )?;
                 set(
-                    if id == TSRC {
+                    if args.id == TSRC {
                         &mut e.saddr
                     } else {
                         &mut e.daddr
                     },
                     h,
-                    invert,
+                    args.invert,
                     name,
                 )?;
             }
@@ -209,7 +191,7 @@ impl Extension for Policy {
                 if !matches!(p, 50 | 51 | 108) {
                     return Err("policy match: protocol must be ah/esp/ipcomp".into());
                 }
-                e.proto = Some((p, invert));
+                e.proto = Some((p, args.invert));
             }
             MODE => {
                 if e.mode.is_some() {
@@ -221,7 +203,7 @@ impl Extension for Policy {
                     "tunnel" => Mode::Tunnel,
                     _ => return Err(format!("policy match: invalid mode \"{s}\"")),
                 };
-                e.mode = Some((m, invert));
+                e.mode = Some((m, args.invert));
             }
             NEXT => {
                 if self.elems.len() == MAX_ELEM {
@@ -229,7 +211,7 @@ impl Extension for Policy {
                 }
                 self.elems.push(Elem::default());
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -301,22 +283,22 @@ impl Extension for Policy {
         let family = self.family.unwrap_or(Family::Ipv4);
         for (i, e) in self.elems.iter().enumerate() {
             if let Some((v, inv)) = e.reqid {
-                bang(f, inv)?;
+                write_inv(f, inv)?;
                 write!(f, " --reqid {v}")?;
             }
             if let Some((v, inv)) = e.spi {
-                bang(f, inv)?;
+                write_inv(f, inv)?;
                 write!(f, " --spi {v:#x}")?;
             }
             if let Some((p, inv)) = e.proto {
-                bang(f, inv)?;
+                write_inv(f, inv)?;
                 match PROTOCOLS.iter().find(|(_, n, _)| *n == p) {
                     Some((name, _, _)) => write!(f, " --proto {name}")?,
                     None => write!(f, " --proto {p}")?,
                 }
             }
             if let Some((m, inv)) = e.mode {
-                bang(f, inv)?;
+                write_inv(f, inv)?;
                 f.write_str(match m {
                     Mode::Transport => " --mode transport",
                     Mode::Tunnel => " --mode tunnel",
@@ -324,7 +306,7 @@ impl Extension for Policy {
             }
             for (a, name) in [(&e.daddr, "tunnel-dst"), (&e.saddr, "tunnel-src")] {
                 if let Some((h, inv)) = a {
-                    bang(f, *inv)?;
+                    write_inv(f, *inv)?;
                     write!(f, " --{name} ")?;
                     write_hostmask(f, h, family)?;
                 }
@@ -334,30 +316,5 @@ impl Extension for Policy {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip_policies() {
-        let rt = |r: &str| round_trip(Family::Ipv4, "filter", "INPUT", r);
-        let full = "-m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto esp --mode tunnel --tunnel-dst 10.0.0.0/8 --tunnel-src 10.0.0.0/8 --next --reqid 2";
-        assert_eq!(rt(full).unwrap(), full);
-        assert_eq!(
-            rt("-m policy --pol ipsec --dir in --proto 108").unwrap(),
-            "-m policy --dir in --pol ipsec --proto ipcomp"
-        );
-        assert!(rt("-m policy --dir in --pol ipsec --strict").is_err());
-        assert!(rt("-m policy --dir in --pol ipsec --proto esp --tunnel-dst 10.0.0.0/8").is_err());
-        assert!(rt("-m policy --dir out --pol ipsec").is_err());
-        assert!(rt("-m policy --dir in --pol ipsec --next --reqid 1").is_err());
-        assert!(rt("-m policy --pol none").is_err());
-        let rt6 = |r: &str| round_trip(Family::Ipv6, "filter", "FORWARD", r);
-        let v6 = "-m policy --dir in --pol ipsec --strict --reqid 1 --spi 0x1 --proto ipcomp --mode tunnel --tunnel-dst 2001:db8::/32 --tunnel-src 2001:db8::/32 --next --reqid 2";
-        assert_eq!(rt6(v6).unwrap(), v6);
     }
 }

@@ -1,7 +1,7 @@
 //! Port and port-range helpers shared by `tcp`, `udp`, `multiport`, ...
 
-use crate::model::ext::strtoui;
 use crate::model::names::SERVICES;
+use crate::model::opt::{strtoui, write_inv, write_range};
 
 /// `getservbyname(name, proto)`.
 pub fn service_port(name: &str, proto: &str) -> Option<u16> {
@@ -57,14 +57,22 @@ pub fn save_range(
     if r == (0, 0xffff) && !inv {
         return Ok(());
     }
-    if inv {
-        f.write_str(" !")?;
-    }
-    if r.0 != r.1 {
-        write!(f, " --{name} {}:{}", r.0, r.1)
-    } else {
-        write!(f, " --{name} {}", r.0)
-    }
+    save_given_range(f, name, Some((r, inv)))
+}
+
+/// Prints ` [!] --NAME lo[:hi]` when the option was given, even as
+/// `0:65535` (libxt_dccp.c `dccp_save`, libxt_sctp.c `sctp_save`).
+pub(crate) fn save_given_range(
+    f: &mut dyn core::fmt::Write,
+    name: &str,
+    p: Option<((u16, u16), bool)>,
+) -> core::fmt::Result {
+    let Some(((lo, hi), inv)) = p else {
+        return Ok(());
+    };
+    write_inv(f, inv)?;
+    write!(f, " --{name} ")?;
+    write_range(f, lo.into(), hi.into())
 }
 
 #[cfg(test)]

@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, mandatory, parse_uint};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{uint, write_inv};
 
 /// `-m quota [!] --quota BYTES`.
 ///
@@ -21,64 +21,24 @@ pub struct Quota {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("quota", 0).inv()];
+options!(OPTS = 0 "quota" arg inv mand);
 
 impl Extension for Quota {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Quota::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // XTTYPE_UINT64, XTOPT_MAND | XTOPT_INVERT.
-        self.quota = parse_uint(
+        self.quota = uint(
             "quota",
             "quota",
             args.required("quota", "quota")?,
             0,
             u64::MAX,
         )?;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
     }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("quota", seen, &[(0, "quota")])
-    }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         write!(f, " --quota {}", self.quota)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        super::super::xtnum::round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt("-m quota ! --quota 0x10").unwrap(),
-            "-m quota ! --quota 16"
-        );
-        assert_eq!(
-            rt("-m quota --quota 18446744073709551615").unwrap(),
-            "-m quota --quota 18446744073709551615"
-        );
-        assert!(rt("-m quota --quota 18446744073709551616").is_err());
-        assert!(rt("-m quota").is_err());
     }
 }

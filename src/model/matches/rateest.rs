@@ -16,9 +16,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::strtoul_full;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{ids, options};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoui};
 
 /// Comparison (`XT_RATEEST_MATCH_EQ/LT/GT`).
 ///
@@ -68,35 +68,19 @@ pub struct Rateest {
     pub invert: bool,
 }
 
-const R1: u8 = 0;
-const R2: u8 = 1;
-const BPS1: u8 = 2;
-const PPS1: u8 = 3;
-const BPS2: u8 = 4;
-const PPS2: u8 = 5;
-const DELTA: u8 = 6;
-const LT: u8 = 7;
-const GT: u8 = 8;
-const EQ: u8 = 9;
+ids!(R1, R2, BPS1, PPS1, BPS2, PPS2, DELTA, LT, GT, EQ);
 
 // Old-style `struct option` table: every option may carry `!` as far as
 // getopt is concerned (rateest_parse rejects it itself); a repeated option
 // is rejected by the framework (rateest_parse: "can't specify ... twice").
-static OPTS: [OptSpec; 13] = [
-    OptSpec::arg("rateest1", R1).inv(),
-    OptSpec::arg("rateest", R1).inv(),
-    OptSpec::arg("rateest2", R2).inv(),
-    OptSpec::flag("rateest-bps1", BPS1).inv(),
-    OptSpec::flag("rateest-pps1", PPS1).inv(),
-    OptSpec::flag("rateest-bps2", BPS2).inv(),
-    OptSpec::flag("rateest-pps2", PPS2).inv(),
-    OptSpec::flag("rateest-bps", BPS2).inv(),
-    OptSpec::flag("rateest-pps", PPS2).inv(),
-    OptSpec::flag("rateest-delta", DELTA).inv(),
-    OptSpec::flag("rateest-lt", LT).inv(),
-    OptSpec::flag("rateest-gt", GT).inv(),
-    OptSpec::flag("rateest-eq", EQ).inv(),
-];
+options! {
+    OPTS =
+    R1 "rateest1" arg inv, R1 "rateest" arg inv, R2 "rateest2" arg inv,
+    BPS1 "rateest-bps1" flag inv, PPS1 "rateest-pps1" flag inv, BPS2 "rateest-bps2" flag inv,
+    PPS2 "rateest-pps2" flag inv, BPS2 "rateest-bps" flag inv, PPS2 "rateest-pps" flag inv,
+    DELTA "rateest-delta" flag inv, LT "rateest-lt" flag inv, GT "rateest-gt" flag inv,
+    EQ "rateest-eq" flag inv,
+}
 
 /// iproute's rate suffixes as libxt_rateest.c copies them (scale in bits).
 const SUFFIXES: [(&str, f64); 18] = [
@@ -244,35 +228,24 @@ impl Rateest {
 }
 
 impl Extension for Rateest {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Rateest::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let what = match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let what = match args.id {
             R1 | R2 => "rateest",
             BPS1 | BPS2 => "rateest-bps",
             PPS1 | PPS2 => "rateest-pps",
             DELTA => "rateest-delta",
             _ => "",
         };
-        if invert && !what.is_empty() {
+        if args.invert && !what.is_empty() {
             return Err(format!("rateest: {what} can't be inverted"));
         }
         let name = |a: &Args<'_>| -> Result<crate::model::ByteStr, String> {
             let s = a.required_bytes("rateest", "rateest")?;
             // strncpy into char[IFNAMSIZ] leaving the last byte 0.
-            Ok(super::xtopt::cut_c(s, 15).into())
+            Ok(crate::model::opt::cut_c(s, 15).into())
         };
-        match id {
+        match args.id {
             R1 => {
                 if !self.name1.is_empty() {
                     return Err("rateest: can't specify --rateest1 twice".into());
@@ -290,7 +263,7 @@ impl Extension for Rateest {
                 if let Some(w) = args.next_word() {
                     let r = parse_rate(&w)
                         .ok_or_else(|| format!("rateest: could not parse rate `{w}'"))?;
-                    if id == BPS1 {
+                    if args.id == BPS1 {
                         self.bps1 = r;
                     } else {
                         self.bps2 = r;
@@ -300,10 +273,10 @@ impl Extension for Rateest {
             PPS1 | PPS2 => {
                 self.pps = true;
                 if let Some(w) = args.next_word() {
-                    let r = strtoul_full(&w, 0, u32::MAX.into())
+                    let r = strtoui(&w, 0, u32::MAX.into())
                         .ok_or_else(|| format!("rateest: could not parse pps `{w}'"))?
                         as u32;
-                    if id == PPS1 {
+                    if args.id == PPS1 {
                         self.pps1 = r;
                     } else {
                         self.pps2 = r;
@@ -312,16 +285,16 @@ impl Extension for Rateest {
             }
             DELTA => self.delta = true,
             LT | GT | EQ => {
-                self.mode = Some(match id {
+                self.mode = Some(match args.id {
                     LT => Cmp::Lt,
                     GT => Cmp::Gt,
                     _ => Cmp::Eq,
                 });
-                if invert {
+                if args.invert {
                     self.invert = true;
                 }
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -368,40 +341,5 @@ impl Extension for Rateest {
                 rates(f)
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_rates() {
-        for r in [
-            "-m rateest --rateest RE1 --rateest-lt --rateest-bps 8bit",
-            "-m rateest --rateest RE1 --rateest-eq --rateest-pps 5",
-            "-m rateest --rateest-delta --rateest RE1 --rateest-bps1 8bit --rateest-lt --rateest-bps2 16bit",
-            "-m rateest --rateest1 RE1 --rateest-lt --rateest-bps --rateest2 RE2",
-            "-m rateest --rateest-delta --rateest1 RE1 --rateest-pps1 0 --rateest-lt --rateest-pps2 42 --rateest2 RE2",
-        ] {
-            assert_eq!(rt(r).unwrap(), r);
-        }
-        assert_eq!(
-            rt("-m rateest --rateest RE1 --rateest-gt --rateest-bps 5kbit").unwrap(),
-            "-m rateest --rateest RE1 --rateest-gt --rateest-bps 5000bit"
-        );
-        assert_eq!(
-            rt("-m rateest --rateest RE1 ! --rateest-gt --rateest-bps 2gbit").unwrap(),
-            "-m rateest --rateest RE1 ! --rateest-gt --rateest-bps 2000Mbit"
-        );
-        assert!(rt("-m rateest").is_err());
-        assert!(rt("-m rateest --rateest RE1 --rateest-bps 8bit").is_err());
-        assert!(rt("-m rateest ! --rateest RE1").is_err());
-        assert!(rt("-m rateest --rateest RE1 --rateest-lt --rateest-bps zz").is_err());
     }
 }

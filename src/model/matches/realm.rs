@@ -6,9 +6,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, mandatory, strtoumax};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{strtoumax, write_inv};
 use crate::model::Hook;
 
 /// `/etc/iproute2/rt_realms` as iproute2 ships it (the file iptables reads
@@ -95,25 +95,11 @@ impl Default for Realm {
     }
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("realm", 0).inv()];
+options!(OPTS = 0 "realm" arg inv mand);
 
 impl Extension for Realm {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Realm::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let (v, m) = parse_val_mask(
             "realm",
             "realm",
@@ -122,11 +108,8 @@ impl Extension for Realm {
         )?;
         self.id = v;
         self.mask = m;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("realm", seen, &[(0, "realm")])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_realm.c realm_mt_reg: .hooks = POST_ROUTING | FORWARD |
@@ -140,41 +123,9 @@ impl Extension for Realm {
         Ok(())
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         f.write_str(" --realm")?;
         save_val_mask(f, self.id, self.mask, REALM_NAMES)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_values() {
-        assert_eq!(
-            rt("-m realm --realm 0x1/0x2a").unwrap(),
-            "-m realm --realm 0x1/0x2a"
-        );
-        assert_eq!(
-            rt("-m realm ! --realm 42").unwrap(),
-            "-m realm ! --realm 0x2a"
-        );
-        assert_eq!(rt("-m realm --realm 0").unwrap(), "-m realm --realm cosmos");
-        assert_eq!(
-            rt("-m realm --realm cosmos").unwrap(),
-            "-m realm --realm cosmos"
-        );
-        assert!(rt("-m realm --realm nope").is_err());
-        assert!(rt("-m realm --realm 1/2x").is_err());
-        assert!(rt("-m realm").is_err());
-        assert!(round_trip(Family::Ipv6, "filter", "INPUT", "-m realm --realm 1").is_err());
-        assert!(round_trip(Family::Ipv4, "mangle", "PREROUTING", "-m realm --realm 1").is_err());
     }
 }
 

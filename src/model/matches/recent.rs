@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{fcheck, parse_host, parse_u32, truncate_c, write_addr, FcheckEntry};
-use crate::model::ext::{prefix_mask, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{ids, options};
+use crate::model::ext::{prefix_mask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, parse_host, truncate_c, uint, write_addr, Constraint};
 use crate::model::Family;
 
 /// The list operation of `-m recent`.
@@ -92,85 +92,63 @@ impl Recent {
     }
 }
 
-const SET: u8 = 0;
-const RCHECK: u8 = 1;
-const UPDATE: u8 = 2;
-const REMOVE: u8 = 3;
-const SECONDS: u8 = 4;
-const REAP: u8 = 5;
-const HITCOUNT: u8 = 6;
-const RTTL: u8 = 7;
-const NAME: u8 = 8;
-const RSOURCE: u8 = 9;
-const RDEST: u8 = 10;
-const MASK: u8 = 11;
+ids!(SET, RCHECK, UPDATE, REMOVE, SECONDS, REAP, HITCOUNT, RTTL, NAME, RSOURCE, RDEST, MASK);
 
-static OPTS: [OptSpec; 12] = [
-    OptSpec::flag("set", SET).inv(),
-    OptSpec::flag("rcheck", RCHECK).inv(),
-    OptSpec::flag("update", UPDATE).inv(),
-    OptSpec::flag("remove", REMOVE).inv(),
-    OptSpec::arg("seconds", SECONDS),
-    OptSpec::flag("reap", REAP),
-    OptSpec::arg("hitcount", HITCOUNT),
-    OptSpec::flag("rttl", RTTL),
-    OptSpec::arg("name", NAME),
-    OptSpec::flag("rsource", RSOURCE),
-    OptSpec::flag("rdest", RDEST),
-    OptSpec::arg("mask", MASK),
-];
+options! {
+    OPTS =
+    SET "set" flag inv, RCHECK "rcheck" flag inv, UPDATE "update" flag inv,
+    REMOVE "remove" flag inv, SECONDS "seconds" arg, REAP "reap" flag, HITCOUNT "hitcount" arg,
+    RTTL "rttl" flag, NAME "name" arg, RSOURCE "rsource" flag, RDEST "rdest" flag, MASK "mask" arg,
+}
 
 const ANY_OP: u64 = 0b1111;
-static FCHECK: [FcheckEntry; 12] = [
-    (SET, "set", ANY_OP, 0),
-    (RCHECK, "rcheck", ANY_OP, 0),
-    (UPDATE, "update", ANY_OP, 0),
-    (REMOVE, "remove", ANY_OP, 0),
-    (SECONDS, "seconds", 0, 0),
-    (REAP, "reap", 0, 1 << SECONDS),
-    (HITCOUNT, "hitcount", 0, 0),
-    (RTTL, "rttl", 1 << SET | 1 << REMOVE, 0),
-    (NAME, "name", 0, 0),
-    (RSOURCE, "rsource", 0, 0),
-    (RDEST, "rdest", 0, 0),
-    (MASK, "mask", 0, 0),
+static FCHECK: [Constraint; 12] = [
+    (SET, "set", ANY_OP, 0, false),
+    (RCHECK, "rcheck", ANY_OP, 0, false),
+    (UPDATE, "update", ANY_OP, 0, false),
+    (REMOVE, "remove", ANY_OP, 0, false),
+    (SECONDS, "seconds", 0, 0, false),
+    (REAP, "reap", 0, 1 << SECONDS, false),
+    (HITCOUNT, "hitcount", 0, 0, false),
+    (RTTL, "rttl", 1 << SET | 1 << REMOVE, 0, false),
+    (NAME, "name", 0, 0, false),
+    (RSOURCE, "rsource", 0, 0, false),
+    (RDEST, "rdest", 0, 0, false),
+    (MASK, "mask", 0, 0, false),
 ];
 
-impl Extension for Recent {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Recent {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Recent::default_for(ctx.family)
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+}
+
+impl Extension for Recent {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         let mut op = |o| {
             self.op = Some(o);
-            if invert {
+            if args.invert {
                 self.invert = true;
             }
         };
-        match id {
+        match args.id {
             SET => op(RecentOp::Set),
             RCHECK => op(RecentOp::Rcheck),
             UPDATE => op(RecentOp::Update),
             REMOVE => op(RecentOp::Remove),
-            SECONDS => self.seconds = parse_u32(arg, 1, u32::MAX, "recent", "seconds")?,
+            SECONDS => self.seconds = uint("recent", "seconds", arg, 1, u32::MAX.into())? as u32,
             REAP => self.reap = true,
-            HITCOUNT => self.hit_count = parse_u32(arg, 0, u32::MAX, "recent", "hitcount")?,
+            HITCOUNT => {
+                self.hit_count = uint("recent", "hitcount", arg, 0, u32::MAX.into())? as u32
+            }
             RTTL => self.rttl = true,
             NAME => self.name = truncate_c(args.raw.unwrap_or(b""), RECENT_NAME_LEN),
             RSOURCE => self.rdest = false,
             RDEST => self.rdest = true,
-            MASK => self.mask = parse_host(arg, ctx.family)?,
-            _ => unreachable_option()?,
+            MASK => self.mask = parse_host(arg, args.ctx.family)?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -239,39 +217,5 @@ impl Extension for Recent {
         f.write_str(" --mask ")?;
         write_addr(f, self.family, &self.mask)?;
         f.write_str(if self.rdest { " --rdest" } else { " --rsource" })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m recent --set").unwrap(),
-            "-m recent --set --name DEFAULT --mask 255.255.255.255 --rsource"
-        );
-        assert_eq!(
-            r("-m recent --update --rttl --reap --seconds 3 --hitcount 2").unwrap(),
-            "-m recent --update --seconds 3 --reap --hitcount 2 --rttl --name DEFAULT --mask 255.255.255.255 --rsource"
-        );
-        assert_eq!(
-            r("-m recent ! --remove --rdest --mask 255.255.0.0").unwrap(),
-            "-m recent ! --remove --name DEFAULT --mask 255.255.0.0 --rdest"
-        );
-        assert!(r("-m recent --set --rttl").is_err());
-        assert!(r("-m recent --rcheck --reap").is_err());
-        assert!(r("-m recent --set --seconds 5").is_err());
-        assert!(r("-m recent --rcheck --hitcount 65536").is_err());
-        assert!(r("-m recent --update --name a/b").is_err());
-        assert!(r("-m recent").is_err());
-        let r6 = |s| roundtrip(Family::Ipv6, "filter", "INPUT", s);
-        assert_eq!(
-            r6("-m recent --update --rttl").unwrap(),
-            "-m recent --update --rttl --name DEFAULT --mask ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff --rsource"
-        );
     }
 }

@@ -7,8 +7,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::bad_id;
 use crate::model::{Hook, TableKind};
 
 /// `-m rpfilter [--loose] [--validmark] [--accept-local] [--invert]`.
@@ -29,27 +30,17 @@ pub struct Rpfilter {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::flag("loose", 0),
-    OptSpec::flag("validmark", 1),
-    OptSpec::flag("accept-local", 2),
-    OptSpec::flag("invert", 3),
-];
+options!(OPTS = 0 "loose" flag, 1 "validmark" flag, 2 "accept-local" flag, 3 "invert" flag);
 
 impl Extension for Rpfilter {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Rpfilter::default()
-    }
-    fn parse(&mut self, id: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => self.loose = true,
             1 => self.validmark = true,
             2 => self.accept_local = true,
             3 => self.invert = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -82,27 +73,5 @@ impl Extension for Rpfilter {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip_and_tables() {
-        assert_eq!(
-            round_trip(
-                Family::Ipv6,
-                "raw",
-                "PREROUTING",
-                "-m rpfilter --invert --loose"
-            )
-            .unwrap(),
-            "-m rpfilter --loose --invert"
-        );
-        assert!(round_trip(Family::Ipv4, "filter", "INPUT", "-m rpfilter").is_err());
-        assert!(round_trip(Family::Ipv4, "mangle", "INPUT", "-m rpfilter").is_err());
     }
 }

@@ -3,9 +3,9 @@
 use core::fmt;
 use std::net::Ipv6Addr;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{mint, uint, write_inv, write_range};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{ids, options};
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{bad_id, range, uint, write_inv, write_range};
 use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 
 /// Most addresses `--rt-0-addrs` takes (`IP6T_RT_HOPS`).
@@ -49,21 +49,13 @@ impl Default for Rt {
     }
 }
 
-const O_TYPE: u8 = 0;
-const O_SEGSLEFT: u8 = 1;
-const O_LEN: u8 = 2;
-const O_RES: u8 = 3;
-const O_ADDRS: u8 = 4;
-const O_NSTRICT: u8 = 5;
+ids!(O_TYPE, O_SEGSLEFT, O_LEN, O_RES, O_ADDRS, O_NSTRICT);
 
-static OPTS: [OptSpec; 6] = [
-    OptSpec::arg("rt-type", O_TYPE).inv(),
-    OptSpec::arg("rt-segsleft", O_SEGSLEFT).inv(),
-    OptSpec::arg("rt-len", O_LEN).inv(),
-    OptSpec::flag("rt-0-res", O_RES),
-    OptSpec::arg("rt-0-addrs", O_ADDRS),
-    OptSpec::flag("rt-0-not-strict", O_NSTRICT),
-];
+options! {
+    OPTS =
+    O_TYPE "rt-type" arg inv, O_SEGSLEFT "rt-segsleft" arg inv, O_LEN "rt-len" arg inv,
+    O_RES "rt-0-res" flag, O_ADDRS "rt-0-addrs" arg, O_NSTRICT "rt-0-not-strict" flag,
+}
 
 impl Rt {
     /// Whether `--rt-type 0` (not inverted) was given (rt_parse's condition
@@ -74,35 +66,30 @@ impl Rt {
 }
 
 impl Extension for Rt {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Rt::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             O_TYPE => {
                 let s = args.required("rt", "rt-type")?;
-                self.rt_type = Some((uint("rt", "rt-type", s, 0, u32::MAX.into())? as u32, invert));
+                self.rt_type = Some((
+                    uint("rt", "rt-type", s, 0, u32::MAX.into())? as u32,
+                    args.invert,
+                ));
             }
             O_SEGSLEFT => {
                 let s = args.required("rt", "rt-segsleft")?;
-                let (lo, hi, _) = mint("rt", "rt-segsleft", s, 0, u32::MAX.into())?;
+                let (lo, hi, _) = range("rt", "rt-segsleft", s, 0, u32::MAX.into())?;
                 self.segsleft = (lo as u32, hi as u32);
-                if invert {
+                if args.invert {
                     self.segsleft_inv = true;
                 }
             }
             O_LEN => {
                 let s = args.required("rt", "rt-len")?;
-                self.hdrlen = Some((uint("rt", "rt-len", s, 0, u32::MAX.into())? as u32, invert));
+                self.hdrlen = Some((
+                    uint("rt", "rt-len", s, 0, u32::MAX.into())? as u32,
+                    args.invert,
+                ));
             }
             O_RES => {
                 if !self.is_type0() {
@@ -131,7 +118,7 @@ impl Extension for Rt {
                 }
                 self.not_strict = true;
             }
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
@@ -164,26 +151,5 @@ impl Extension for Rt {
             f.write_str(" --rt-0-not-strict")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt6("-m rt --rt-type 0 ! --rt-segsleft 1:23 ! --rt-len 42 --rt-0-res --rt-0-addrs 2001:db8::1,::2 --rt-0-not-strict").unwrap(),
-            "-A INPUT -m rt --rt-type 0 ! --rt-segsleft 1:23 ! --rt-len 42 --rt-0-res --rt-0-addrs 2001:db8::1,::2 --rt-0-not-strict"
-        );
-        assert_eq!(
-            rt6("-m rt --rt-segsleft 3:").unwrap(),
-            "-A INPUT -m rt --rt-segsleft 3:4294967295"
-        );
-        assert!(rt6("-m rt --rt-0-res --rt-type 0").is_err());
-        assert!(rt6("-m rt ! --rt-type 0 --rt-0-res").is_err());
-        assert!(rt6("-m rt --rt-type 0 --rt-0-not-strict").is_err());
-        assert!(rt6("-m rt --rt-segsleft 4:3").is_err());
     }
 }

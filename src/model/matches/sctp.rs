@@ -3,9 +3,10 @@
 use core::fmt;
 
 use super::ports::parse_port;
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::write_inv;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use super::ports::save_given_range;
+use crate::model::ext::{ids, options};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_proto, write_inv};
 
 /// `sctp_chunk_names` (libxt_sctp.c): name, chunk type, flag letters
 /// (bit 7 first).
@@ -133,17 +134,14 @@ pub struct Sctp {
     pub chunks: Option<Chunks>,
 }
 
-const O_SPORT: u8 = 0;
-const O_DPORT: u8 = 1;
-const O_CHUNKS: u8 = 2;
+ids!(O_SPORT, O_DPORT, O_CHUNKS);
 
-static OPTS: [OptSpec; 5] = [
-    OptSpec::arg("source-port", O_SPORT).inv().multi(),
-    OptSpec::arg("sport", O_SPORT).inv().multi(),
-    OptSpec::arg("destination-port", O_DPORT).inv().multi(),
-    OptSpec::arg("dport", O_DPORT).inv().multi(),
-    OptSpec::arg("chunk-types", O_CHUNKS).inv().multi(),
-];
+options! {
+    OPTS =
+    O_SPORT "source-port" arg inv multi, O_SPORT "sport" arg inv multi,
+    O_DPORT "destination-port" arg inv multi, O_DPORT "dport" arg inv multi,
+    O_CHUNKS "chunk-types" arg inv multi,
+}
 
 /// `parse_sctp_ports`.
 fn parse_ports(s: &str) -> Result<(u16, u16), String> {
@@ -236,18 +234,6 @@ fn parse_chunks(match_type: &str, list: &str, invert: bool) -> Result<Chunks, St
     Ok(c)
 }
 
-fn save_ports(f: &mut dyn fmt::Write, name: &str, p: Option<((u16, u16), bool)>) -> fmt::Result {
-    if let Some(((lo, hi), inv)) = p {
-        write_inv(f, inv)?;
-        if lo != hi {
-            write!(f, " --{name} {lo}:{hi}")?;
-        } else {
-            write!(f, " --{name} {lo}")?;
-        }
-    }
-    Ok(())
-}
-
 impl Sctp {
     /// Whether the engine's `sctp_mt` models this rule exactly: with
     /// `! --chunk-types` a hot-dropping chunk walk makes the match *true*
@@ -258,32 +244,21 @@ impl Sctp {
 }
 
 impl Extension for Sctp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Sctp::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_sctp.c sctp_parse: old-style parser with its own "only one" checks.
-        match id {
+        match args.id {
             O_SPORT => {
                 if self.sports.is_some() {
                     return Err("Only one `--source-port' allowed".into());
                 }
-                self.sports = Some((parse_ports(args.required("sctp", "sport")?)?, invert));
+                self.sports = Some((parse_ports(args.required("sctp", "sport")?)?, args.invert));
             }
             O_DPORT => {
                 if self.dports.is_some() {
                     return Err("Only one `--destination-port' allowed".into());
                 }
-                self.dports = Some((parse_ports(args.required("sctp", "dport")?)?, invert));
+                self.dports = Some((parse_ports(args.required("sctp", "dport")?)?, args.invert));
             }
             O_CHUNKS => {
                 if self.chunks.is_some() {
@@ -291,19 +266,19 @@ impl Extension for Sctp {
                 }
                 let m = args.required("sctp", "chunk-types")?;
                 let list = args.next_word().ok_or("--chunk-types requires two args")?;
-                self.chunks = Some(parse_chunks(m, &list, invert)?);
+                self.chunks = Some(parse_chunks(m, &list, args.invert)?);
             }
-            _ => return unreachable_option(),
+            _ => return bad_id(),
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_sctp.c: sctp_mt_reg has .proto = IPPROTO_SCTP.
-        require_proto(ctx, 132, "sctp")
+        require_proto(ctx, 132, "sctp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        save_ports(f, "sport", self.sports)?;
-        save_ports(f, "dport", self.dports)?;
+        save_given_range(f, "sport", self.sports)?;
+        save_given_range(f, "dport", self.dports)?;
         let Some(c) = &self.chunks else {
             return Ok(());
         };
@@ -355,31 +330,5 @@ impl Extension for Sctp {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-p sctp -m sctp --sport 1:65535 ! --dport 80 --chunk-types all INIT").unwrap(),
-            "-A INPUT -p sctp -m sctp --sport 1:65535 ! --dport 80 --chunk-types all INIT"
-        );
-        assert_eq!(
-            rt4("-p sctp -m sctp ! --chunk-types only data:Be,abort:t,INIT").unwrap(),
-            "-A INPUT -p sctp -m sctp ! --chunk-types only DATA:Be,INIT,ABORT:t"
-        );
-        assert_eq!(
-            rt6("-p sctp -m sctp --chunk-types any all").unwrap(),
-            "-A INPUT -p sctp -m sctp --chunk-types any ALL"
-        );
-        assert!(rt4("-p sctp -m sctp --chunk-types any").is_err());
-        assert!(rt4("-p sctp -m sctp --chunk-types some INIT").is_err());
-        assert!(rt4("-p sctp -m sctp --chunk-types any INIT:x").is_err());
-        assert!(rt4("-p sctp -m sctp --sport 65536").is_err());
-        assert!(rt4("-m sctp --sport 1").is_err());
     }
 }

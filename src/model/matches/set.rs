@@ -11,9 +11,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::strtoui_end;
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoui_end};
 
 /// `IPSET_MAXNAMELEN`.
 pub const IPSET_MAXNAMELEN: usize = 32;
@@ -79,22 +79,17 @@ const UPDSUB: u8 = 11;
 
 // An old-style (`struct option`) parser: every option may carry `!` and be
 // repeated as far as the framework is concerned; `set_parse_v4` checks.
-static OPTS: [OptSpec; 11] = [
-    OptSpec::arg("match-set", MATCH_SET).inv().multi(),
-    OptSpec::arg("set", SET).inv().multi(),
-    OptSpec::flag("return-nomatch", NOMATCH).inv().multi(),
-    OptSpec::flag("update-counters", UPD).inv().multi(),
-    OptSpec::arg("packets-eq", PEQ).inv().multi(),
-    OptSpec::arg("packets-lt", PLT).inv().multi(),
-    OptSpec::arg("packets-gt", PGT).inv().multi(),
-    OptSpec::arg("bytes-eq", BEQ).inv().multi(),
-    OptSpec::arg("bytes-lt", BLT).inv().multi(),
-    OptSpec::arg("bytes-gt", BGT).inv().multi(),
-    OptSpec::flag("update-subcounters", UPDSUB).inv().multi(),
-];
+options! {
+    OPTS =
+    MATCH_SET "match-set" arg inv multi, SET "set" arg inv multi,
+    NOMATCH "return-nomatch" flag inv multi, UPD "update-counters" flag inv multi,
+    PEQ "packets-eq" arg inv multi, PLT "packets-lt" arg inv multi, PGT "packets-gt" arg inv multi,
+    BEQ "bytes-eq" arg inv multi, BLT "bytes-lt" arg inv multi, BGT "bytes-gt" arg inv multi,
+    UPDSUB "update-subcounters" flag inv multi,
+}
 
 fn parse_counter(s: &str) -> Result<u64, String> {
-    match strtoui_end(s, u64::MAX) {
+    match strtoui_end(s, 0, u64::MAX) {
         Some((v, "")) => Ok(v),
         _ => Err(format!("Cannot parse {s} as a counter value")),
     }
@@ -147,19 +142,8 @@ pub(crate) fn get_set_byname(name: &[u8], ctx: &ExtCtx<'_>) -> Result<(), String
 }
 
 impl Extension for Set {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Set::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let arg = args.optarg.unwrap_or("");
         let counter = |slot: &mut Option<CounterOp>, what: &str, op: CounterOp| {
             if slot.is_some() {
@@ -168,17 +152,17 @@ impl Extension for Set {
             *slot = Some(op);
             Ok(())
         };
-        match id {
-            UPDSUB => self.skip_subcounter_update |= invert,
-            UPD => self.skip_counter_update |= invert,
+        match args.id {
+            UPDSUB => self.skip_subcounter_update |= args.invert,
+            UPD => self.skip_counter_update |= args.invert,
             NOMATCH => {
-                if invert {
+                if args.invert {
                     return Err("--return-nomatch flag cannot be inverted".into());
                 }
                 self.return_nomatch = true;
             }
             PEQ | PLT | PGT | BEQ | BLT | BGT => {
-                let bytes = id >= BEQ;
+                let bytes = args.id >= BEQ;
                 let what = if bytes { "bytes" } else { "packets" };
                 let slot = if bytes {
                     &mut self.bytes
@@ -188,13 +172,13 @@ impl Extension for Set {
                 if slot.is_some() {
                     return Err(format!("only one of the --{what}-[eq|lt|gt] is allowed"));
                 }
-                let kind = (id - PEQ) % 3;
-                if invert && kind != 0 {
+                let kind = (args.id - PEQ) % 3;
+                if args.invert && kind != 0 {
                     let k = if kind == 1 { "lt" } else { "gt" };
                     return Err(format!("--{what}-{k} option cannot be inverted"));
                 }
                 let v = parse_counter(arg)?;
-                let op = match (kind, invert) {
+                let op = match (kind, args.invert) {
                     (0, false) => CounterOp::Eq(v),
                     (0, true) => CounterOp::Ne(v),
                     (1, _) => CounterOp::Lt(v),
@@ -206,7 +190,7 @@ impl Extension for Set {
                 if !self.dirs.is_empty() {
                     return Err("--match-set can be specified only once".into());
                 }
-                if invert {
+                if args.invert {
                     self.invert = true;
                 }
                 let dirs = args.next_word().ok_or("--match-set requires two args.")?;
@@ -220,9 +204,9 @@ impl Extension for Set {
                 }
                 self.name = name.into();
                 self.dirs = parse_dirs(&dirs)?;
-                get_set_byname(name, ctx)?;
+                get_set_byname(name, args.ctx)?;
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -263,19 +247,8 @@ impl Extension for Set {
 
 #[cfg(test)]
 mod tests {
-    use super::super::xtopt::roundtrip;
     use super::{CounterOp, Set};
     use crate::model::ext::Extension;
-    use crate::model::Family;
-
-    #[test]
-    fn no_set_exists() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        let e = r("-m set --match-set foo src,dst").unwrap_err();
-        assert!(e.contains("Set foo doesn't exist."), "{e}");
-        assert!(r("-m set --match-set foo").is_err());
-        assert!(r("-m set").is_err());
-    }
 
     #[test]
     fn prints_as_iptables() {

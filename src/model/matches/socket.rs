@@ -7,8 +7,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::bad_id;
 use crate::model::Hook;
 
 /// `-m socket [--transparent] [--nowildcard] [--restore-skmark]`.
@@ -27,25 +28,16 @@ pub struct Socket {
     pub restore_skmark: bool,
 }
 
-static OPTS: [OptSpec; 3] = [
-    OptSpec::flag("transparent", 0),
-    OptSpec::flag("nowildcard", 1),
-    OptSpec::flag("restore-skmark", 2),
-];
+options!(OPTS = 0 "transparent" flag, 1 "nowildcard" flag, 2 "restore-skmark" flag);
 
 impl Extension for Socket {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Socket::default()
-    }
-    fn parse(&mut self, id: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => self.transparent = true,
             1 => self.nowildcard = true,
             2 => self.restore_skmark = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -73,23 +65,5 @@ impl Extension for Socket {
             f.write_str(" --restore-skmark")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trip_and_hooks() {
-        let rt = |c: &str, r: &str| round_trip(Family::Ipv4, "mangle", c, r);
-        assert_eq!(
-            rt("PREROUTING", "-m socket --restore-skmark --transparent").unwrap(),
-            "-m socket --transparent --restore-skmark"
-        );
-        assert_eq!(rt("INPUT", "-m socket").unwrap(), "-m socket");
-        assert!(rt("OUTPUT", "-m socket").is_err());
-        assert!(rt("INPUT", "-m socket --nowildcard --nowildcard").is_err());
     }
 }

@@ -4,9 +4,9 @@
 use core::fmt;
 use std::net::Ipv6Addr;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{uint, write_inv};
-use crate::model::ext::{prefix_mask, strtoui, Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{prefix_mask, Args, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoui, uint, write_inv};
 use crate::model::text::addr::{ipv6_ntop, parse_ipv6};
 
 /// A one-byte SRH field with its `-eq`/`-gt`/`-lt` tests. The kernel keeps
@@ -91,22 +91,14 @@ pub struct Srh {
     pub lsid: Option<SidTest>,
 }
 
-static OPTS: [OptSpec; 14] = [
-    OptSpec::arg("srh-next-hdr", 0).inv(),
-    OptSpec::arg("srh-hdr-len-eq", 1).inv(),
-    OptSpec::arg("srh-hdr-len-gt", 2).inv(),
-    OptSpec::arg("srh-hdr-len-lt", 3).inv(),
-    OptSpec::arg("srh-segs-left-eq", 4).inv(),
-    OptSpec::arg("srh-segs-left-gt", 5).inv(),
-    OptSpec::arg("srh-segs-left-lt", 6).inv(),
-    OptSpec::arg("srh-last-entry-eq", 7).inv(),
-    OptSpec::arg("srh-last-entry-gt", 8).inv(),
-    OptSpec::arg("srh-last-entry-lt", 9).inv(),
-    OptSpec::arg("srh-tag", 10).inv(),
-    OptSpec::arg("srh-psid", 11).inv(),
-    OptSpec::arg("srh-nsid", 12).inv(),
-    OptSpec::arg("srh-lsid", 13).inv(),
-];
+options! {
+    OPTS =
+    0 "srh-next-hdr" arg inv, 1 "srh-hdr-len-eq" arg inv, 2 "srh-hdr-len-gt" arg inv,
+    3 "srh-hdr-len-lt" arg inv, 4 "srh-segs-left-eq" arg inv, 5 "srh-segs-left-gt" arg inv,
+    6 "srh-segs-left-lt" arg inv, 7 "srh-last-entry-eq" arg inv, 8 "srh-last-entry-gt" arg inv,
+    9 "srh-last-entry-lt" arg inv, 10 "srh-tag" arg inv, 11 "srh-psid" arg inv,
+    12 "srh-nsid" arg inv, 13 "srh-lsid" arg inv,
+}
 
 /// `XTTYPE_HOSTMASK` for IPv6, numeric hosts only: `ADDR[/PLEN]` where
 /// PLEN is 0..=128 or a contiguous mask in address form.
@@ -142,42 +134,31 @@ fn parse_sid(s: &str, invert: bool) -> Result<SidTest, String> {
 }
 
 impl Extension for Srh {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Srh::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS.iter().find(|o| o.id == id).map_or("", |o| o.name);
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = args.opt;
         let s = args.required("srh", name)?;
-        match id {
-            0 => self.next_hdr = Some((uint("srh", name, s, 0, 255)? as u8, invert)),
+        match args.id {
+            0 => self.next_hdr = Some((uint("srh", name, s, 0, 255)? as u8, args.invert)),
             1..=9 => {
                 let v = uint("srh", name, s, 0, 255)? as u8;
-                let field = match (id - 1) / 3 {
+                let field = match (args.id - 1) / 3 {
                     0 => &mut self.hdr_len,
                     1 => &mut self.segs_left,
                     _ => &mut self.last_entry,
                 };
                 field.value = v;
-                match (id - 1) % 3 {
-                    0 => field.eq = Some(invert),
-                    1 => field.gt = Some(invert),
-                    _ => field.lt = Some(invert),
+                match (args.id - 1) % 3 {
+                    0 => field.eq = Some(args.invert),
+                    1 => field.gt = Some(args.invert),
+                    _ => field.lt = Some(args.invert),
                 }
             }
-            10 => self.tag = Some((uint("srh", name, s, 0, 0xffff)? as u16, invert)),
-            11 => self.psid = Some(parse_sid(s, invert)?),
-            12 => self.nsid = Some(parse_sid(s, invert)?),
-            13 => self.lsid = Some(parse_sid(s, invert)?),
-            _ => return unreachable_option(),
+            10 => self.tag = Some((uint("srh", name, s, 0, 0xffff)? as u16, args.invert)),
+            11 => self.psid = Some(parse_sid(s, args.invert)?),
+            12 => self.nsid = Some(parse_sid(s, args.invert)?),
+            13 => self.lsid = Some(parse_sid(s, args.invert)?),
+            _ => return bad_id(),
         }
         Ok(())
     }
@@ -219,24 +200,5 @@ impl Extension for Srh {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt6;
-
-    #[test]
-    fn round_trip() {
-        let r = "-m srh ! --srh-next-hdr 17 ! --srh-segs-left-eq 0 --srh-tag 0";
-        assert_eq!(rt6(r).unwrap(), format!("-A INPUT {r}"));
-        let r = "-m srh ! --srh-psid a::/64 ! --srh-nsid b::/128 ! --srh-lsid c::/0";
-        assert_eq!(rt6(r).unwrap(), format!("-A INPUT {r}"));
-        assert_eq!(
-            rt6("-m srh --srh-psid a::1/ffff::").unwrap(),
-            "-A INPUT -m srh --srh-psid a::1/16"
-        );
-        assert!(rt6("-m srh --srh-tag 65536").is_err());
-        assert!(rt6("-m srh --srh-psid a::/129").is_err());
     }
 }

@@ -6,9 +6,9 @@
 use core::fmt;
 
 use super::conntrack::CtStates;
-use super::tcp::unreachable_option;
-use super::xtopt::{is_prefix_nocase, mandatory};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::is_prefix_nocase;
 
 /// `-m state [!] --state LIST`.
 ///
@@ -26,7 +26,7 @@ pub struct State {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("state", 0).inv()];
+options!(OPTS = 0 "state" arg inv mand);
 
 /// `state_parse_states`: only INVALID, NEW, ESTABLISHED, RELATED, UNTRACKED
 /// (case-insensitive prefixes).
@@ -63,28 +63,11 @@ fn parse_states(arg: &str) -> Result<CtStates, String> {
 }
 
 impl Extension for State {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        State::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         self.states = parse_states(args.optarg.unwrap_or(""))?;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory(seen, 0, "state", "state")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.invert {
@@ -92,28 +75,5 @@ impl Extension for State {
         }
         f.write_str(" --state")?;
         self.states.write(f)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m state --state est,new").unwrap(),
-            "-m state --state NEW,ESTABLISHED"
-        );
-        assert_eq!(
-            r("-m state ! --state NEW").unwrap(),
-            "-m state ! --state NEW"
-        );
-        assert!(r("-m state --state SNAT").is_err());
-        assert!(r("-m state --state new,").is_err());
-        assert!(r("-m state").is_err());
-        assert!(r("-m state wrong").is_err());
     }
 }

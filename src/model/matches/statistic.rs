@@ -4,9 +4,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtopt::{fcheck, mandatory, parse_u32, strtod, FcheckEntry};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, mandatory, strtod, uint, Constraint};
 
 /// The statistic mode with its parameters, as the kernel stores them.
 ///
@@ -53,45 +53,41 @@ pub struct Statistic {
     pub invert: bool,
 }
 
-const MODE: u8 = 0;
-const PROBABILITY: u8 = 1;
-const EVERY: u8 = 2;
-const PACKET: u8 = 3;
+ids!(MODE, PROBABILITY, EVERY, PACKET);
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::arg("mode", MODE),
-    OptSpec::arg("probability", PROBABILITY).inv(),
-    OptSpec::arg("every", EVERY).inv(),
-    OptSpec::arg("packet", PACKET),
+options! {
+    OPTS =
+    MODE "mode" arg, PROBABILITY "probability" arg inv, EVERY "every" arg inv, PACKET "packet" arg,
+}
+
+static FCHECK: [Constraint; 4] = [
+    (MODE, "mode", 0, 0, false),
+    (
+        PROBABILITY,
+        "probability",
+        1 << EVERY | 1 << PACKET,
+        0,
+        false,
+    ),
+    (EVERY, "every", 1 << PROBABILITY, 1 << PACKET, false),
+    (PACKET, "packet", 1 << PROBABILITY, 1 << EVERY, false),
 ];
 
-static FCHECK: [FcheckEntry; 4] = [
-    (MODE, "mode", 0, 0),
-    (PROBABILITY, "probability", 1 << EVERY | 1 << PACKET, 0),
-    (EVERY, "every", 1 << PROBABILITY, 1 << PACKET),
-    (PACKET, "packet", 1 << PROBABILITY, 1 << EVERY),
-];
-
-impl Extension for Statistic {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Statistic {
+    fn default() -> Self {
         Statistic {
             mode: StatisticMode::Random { probability: 0 },
             invert: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+}
+
+impl Extension for Statistic {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_statistic.c statistic_parse: the mode and the values share a
         // union; the last --mode decides how they are read.
-        if invert {
+        if args.invert {
             self.invert = true;
         }
         let arg = args.optarg.unwrap_or("");
@@ -100,7 +96,7 @@ impl Extension for Statistic {
             StatisticMode::Nth { every, packet, .. } => (every, packet, every),
         };
         let mut nth = matches!(self.mode, StatisticMode::Nth { .. });
-        match id {
+        match args.id {
             MODE => match arg {
                 "random" => nth = false,
                 "nth" => nth = true,
@@ -118,11 +114,11 @@ impl Extension for Statistic {
                 every = prob;
             }
             EVERY => {
-                every = parse_u32(arg, 1, u32::MAX, "statistic", "every")? - 1;
+                every = uint("statistic", "every", arg, 1, u32::MAX.into())? as u32 - 1;
                 prob = every;
             }
-            PACKET => packet = parse_u32(arg, 0, u32::MAX, "statistic", "packet")?,
-            _ => unreachable_option()?,
+            PACKET => packet = uint("statistic", "packet", arg, 0, u32::MAX.into())? as u32,
+            _ => bad_id()?,
         }
         self.mode = if nth {
             StatisticMode::Nth {
@@ -156,7 +152,7 @@ impl Extension for Statistic {
             _ => {}
         }
         fcheck("statistic", seen, &FCHECK)?;
-        mandatory(seen, MODE, "statistic", "mode")
+        mandatory("statistic", seen, &[(MODE, "mode")])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         let inv = if self.invert { " !" } else { "" };
@@ -172,33 +168,5 @@ impl Extension for Statistic {
                 every as u64 + 1
             ),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtopt::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn round_trips() {
-        let r = |s| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-m statistic --mode random --probability 0.1").unwrap(),
-            "-m statistic --mode random --probability 0.10000000009"
-        );
-        assert_eq!(
-            r("-m statistic --mode random ! --probability 0.333333333333").unwrap(),
-            "-m statistic --mode random ! --probability 0.33333333349"
-        );
-        assert_eq!(
-            r("-m statistic --mode nth --every 5 --packet 0").unwrap(),
-            "-m statistic --mode nth --every 5 --packet 0"
-        );
-        assert!(r("-m statistic --mode nth --packet 0").is_err());
-        assert!(r("-m statistic --mode nth ! --every 5 --packet 5").is_err());
-        assert!(r("-m statistic --mode random ! --probability 1.1").is_err());
-        assert!(r("-m statistic --probability 1").is_err());
-        assert!(r("-m statistic").is_err());
     }
 }

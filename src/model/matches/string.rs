@@ -4,9 +4,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, exclusive, mandatory, parse_uint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive, mandatory, uint, write_inv};
 
 /// `XT_STRING_MAX_PATTERN_SIZE`.
 pub const MAX_PATTERN: usize = 128;
@@ -82,21 +82,13 @@ impl Default for StringMatch {
     }
 }
 
-const FROM: u8 = 0;
-const TO: u8 = 1;
-const ALGO: u8 = 2;
-const ICASE: u8 = 3;
-const STRING: u8 = 4;
-const HEX: u8 = 5;
+ids!(FROM, TO, ALGO, ICASE, STRING, HEX);
 
-static OPTS: [OptSpec; 6] = [
-    OptSpec::arg("from", FROM),
-    OptSpec::arg("to", TO),
-    OptSpec::arg("algo", ALGO),
-    OptSpec::arg("string", STRING).inv(),
-    OptSpec::arg("hex-string", HEX).inv(),
-    OptSpec::flag("icase", ICASE),
-];
+options! {
+    OPTS =
+    FROM "from" arg, TO "to" arg, ALGO "algo" arg, STRING "string" arg inv,
+    HEX "hex-string" arg inv, ICASE "icase" flag,
+}
 
 /// libxt_string.c `parse_hex_string`: plain characters, `\x` literals and
 /// `|hh hh|` hex blocks, over the argument's bytes (plain bytes are copied
@@ -206,25 +198,13 @@ impl StringMatch {
 }
 
 impl Extension for StringMatch {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        StringMatch::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             FROM | TO => {
-                let name = if id == FROM { "from" } else { "to" };
-                let v =
-                    parse_uint("string", name, args.required("string", name)?, 0, 0xffff)? as u16;
-                if id == FROM {
+                let name = if args.id == FROM { "from" } else { "to" };
+                let v = uint("string", name, args.required("string", name)?, 0, 0xffff)? as u16;
+                if args.id == FROM {
                     self.from = v;
                 } else {
                     self.to = v;
@@ -233,7 +213,7 @@ impl Extension for StringMatch {
             ALGO => {
                 let s = args.required_bytes("string", "algo")?;
                 // XTTYPE_STRING into char algo[16]: silently truncated.
-                let s = super::xtopt::cut_c(s, 15);
+                let s = crate::model::opt::cut_c(s, 15);
                 // The kernel's textsearch_find (lib/textsearch.c) knows the
                 // loaded algorithms only; an unknown name fails checkentry.
                 self.algo = Some(match s {
@@ -257,14 +237,14 @@ impl Extension for StringMatch {
                     ));
                 }
                 self.pattern = s.to_vec();
-                self.invert = invert;
+                self.invert = args.invert;
             }
             HEX => {
                 self.pattern = parse_hex_string(args.required_bytes("string", "hex-string")?)?;
-                self.invert = invert;
+                self.invert = args.invert;
             }
             ICASE => self.icase = true,
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -292,7 +272,7 @@ impl Extension for StringMatch {
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_string.c string_save
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         if is_hex_string(&self.pattern) {
             f.write_str(" --hex-string \"|")?;
             for b in &self.pattern {
@@ -320,54 +300,6 @@ impl Extension for StringMatch {
             f.write_str(" --icase")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_strings() {
-        assert_eq!(
-            rt("-m string --algo bm --string \"test\"").unwrap(),
-            "-m string --string \"test\" --algo bm"
-        );
-        assert_eq!(
-            rt("-m string --algo kmp ! --string \"a\\\"b\"").unwrap(),
-            "-m string ! --string \"a\\\"b\" --algo kmp"
-        );
-        assert_eq!(
-            rt("-m string --hex-string \"|0a0a0a0a|\" --algo bm").unwrap(),
-            "-m string --hex-string \"|0a0a0a0a|\" --algo bm"
-        );
-        assert_eq!(
-            rt("-m string --hex-string \"a|62|c\" --algo bm --from 2 --to 9 --icase").unwrap(),
-            "-m string --string \"abc\" --algo bm --from 2 --to 9 --icase"
-        );
-        assert_eq!(
-            rt("-m string --algo bm --from 0 --to 65535 --string \"test\"").unwrap(),
-            "-m string --string \"test\" --algo bm"
-        );
-        let long = "x".repeat(129);
-        assert!(rt(&format!("-m string --string \"{long}\" --algo bm")).is_err());
-        assert!(rt("-m string --algo wrong --string x").is_err());
-        assert!(rt("-m string --algo bmxxxxxxxxxxxxé --string x").is_err());
-        assert!(rt("-m string --algo bm").is_err());
-        assert!(rt("-m string --string x --hex-string x --algo bm").is_err());
-        assert!(rt("-m string --string x --algo bm --from 5 --to 4").is_err());
-        assert!(rt("-m string --hex-string \"|0d000161|\" --algo fsm").is_ok());
-        assert!(rt("-m string --hex-string \"|0000046100000061|\" --algo fsm").is_ok());
-        for bad in ["|0e000061|", "|00000461|", "|000000|"] {
-            assert!(rt(&format!("-m string --hex-string \"{bad}\" --algo fsm")).is_err());
-        }
-        assert!(rt("-m string --hex-string \"|00000061|\" --algo fsm --icase").is_err());
-        assert!(rt("-m string --string \"\" --algo bm").is_err());
     }
 }
 

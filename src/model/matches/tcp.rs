@@ -3,7 +3,9 @@
 use core::fmt;
 
 use super::ports::{parse_port_range, save_range};
-use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{ids, options};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_proto, strtoui};
 
 /// `-m tcp`: ports, flags and option presence.
 ///
@@ -98,57 +100,39 @@ pub(crate) fn write_tcp_flags(f: &mut dyn fmt::Write, mut flags: u8) -> fmt::Res
     Ok(())
 }
 
-const SPORT: u8 = 0;
-const DPORT: u8 = 1;
-const SYN: u8 = 2;
-const FLAGS: u8 = 3;
-const OPTION: u8 = 4;
+ids!(SPORT, DPORT, SYN, FLAGS, OPTION);
 
-static OPTS: [OptSpec; 7] = [
-    OptSpec::arg("source-port", SPORT).inv().multi(),
-    OptSpec::arg("sport", SPORT).inv().multi(),
-    OptSpec::arg("destination-port", DPORT).inv().multi(),
-    OptSpec::arg("dport", DPORT).inv().multi(),
-    OptSpec::flag("syn", SYN).inv().multi(),
-    OptSpec::arg("tcp-flags", FLAGS).inv().multi(),
-    OptSpec::arg("tcp-option", OPTION).inv().multi(),
-];
+options! {
+    OPTS =
+    SPORT "source-port" arg inv multi, SPORT "sport" arg inv multi,
+    DPORT "destination-port" arg inv multi, DPORT "dport" arg inv multi, SYN "syn" flag inv multi,
+    FLAGS "tcp-flags" arg inv multi, OPTION "tcp-option" arg inv multi,
+}
 
 impl Extension for Tcp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Tcp::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // libxt_tcp.c tcp_parse: old-style parser with its own "only one" checks.
-        match id {
+        match args.id {
             SPORT => {
                 if self.sports != (0, 0xffff) || self.sports_inv {
                     return Err("Only one `--source-port' allowed".into());
                 }
                 self.sports = parse_port_range(args.required("tcp", "sport")?, "tcp")?;
-                self.sports_inv = invert;
+                self.sports_inv = args.invert;
             }
             DPORT => {
                 if self.dports != (0, 0xffff) || self.dports_inv {
                     return Err("Only one `--destination-port' allowed".into());
                 }
                 self.dports = parse_port_range(args.required("tcp", "dport")?, "tcp")?;
-                self.dports_inv = invert;
+                self.dports_inv = args.invert;
             }
             SYN | FLAGS => {
                 if self.flg_mask != 0 || self.flg_cmp != 0 || self.flags_inv {
                     return Err("Only one of `--syn' or `--tcp-flags'  allowed".into());
                 }
-                if id == SYN {
+                if args.id == SYN {
                     self.flg_mask = 0x17;
                     self.flg_cmp = 0x02;
                 } else {
@@ -157,7 +141,7 @@ impl Extension for Tcp {
                     self.flg_mask = parse_tcp_flags(mask)?;
                     self.flg_cmp = parse_tcp_flags(&cmp)?;
                 }
-                self.flags_inv = invert;
+                self.flags_inv = args.invert;
             }
             OPTION => {
                 if self.option != 0 || self.option_inv {
@@ -166,16 +150,16 @@ impl Extension for Tcp {
                 let s = args.required("tcp", "tcp-option")?;
                 self.option =
                     strtoui(s, 1, 255).ok_or_else(|| format!("Bad TCP option \"{s}\""))? as u8;
-                self.option_inv = invert;
+                self.option_inv = args.invert;
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_tcpudp.c: the match is registered with .proto = IPPROTO_TCP, so
         // xt_check_match requires `-p tcp` without `!`.
-        require_proto(ctx, 6, "tcp")
+        require_proto(ctx, 6, "tcp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         save_range(f, "sport", self.sports, self.sports_inv)?;
@@ -197,20 +181,4 @@ impl Extension for Tcp {
         }
         Ok(())
     }
-}
-
-/// The error for an option id an extension does not declare (a bug in its table).
-pub(crate) fn unreachable_option() -> Result<(), String> {
-    Err("internal error: unknown option id".into())
-}
-
-/// `xt_check_match`'s protocol check (net/netfilter/x_tables.c): an extension
-/// registered for one protocol needs `-p PROTO` without `!`.
-pub(crate) fn require_proto(ctx: &CheckCtx, proto: u8, name: &str) -> Result<(), String> {
-    if ctx.proto != proto || ctx.proto_inv {
-        return Err(format!(
-            "x_tables: {name} match: only valid for protocol {proto}"
-        ));
-    }
-    Ok(())
 }

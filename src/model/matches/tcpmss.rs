@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use super::tcp::{require_proto, unreachable_option};
-use super::xtargs::{mand, mint, write_inv, write_range};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{range, require_proto, write_inv, write_range};
 
 /// `-m tcpmss`: inclusive range of the TCP MSS option value
 /// (`struct xt_tcpmss_match_info`).
@@ -23,57 +23,25 @@ pub struct TcpMss {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("mss", 0).inv()];
+options!(OPTS = 0 "mss" arg inv mand);
 
 impl Extension for TcpMss {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        TcpMss::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // XTTYPE_UINT16RC (tcpmss_parse)
-        let (lo, hi, _) = mint("tcpmss", "mss", args.required("tcpmss", "mss")?, 0, 0xffff)?;
+        let (lo, hi, _) = range("tcpmss", "mss", args.required("tcpmss", "mss")?, 0, 0xffff)?;
         self.mss_min = lo as u16;
         self.mss_max = hi as u16;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "tcpmss", "mss")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_tcpmss.c: tcpmss_mt_reg has .proto = IPPROTO_TCP.
-        require_proto(ctx, 6, "tcpmss")
+        require_proto(ctx, 6, "tcpmss match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_inv(f, self.invert)?;
         f.write_str(" --mss ")?;
         write_range(f, self.mss_min.into(), self.mss_max.into())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt4;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-p tcp -m tcpmss --mss 42:").unwrap(),
-            "-A INPUT -p tcp -m tcpmss --mss 42:65535"
-        );
-        assert!(rt4("-m tcpmss --mss 42").is_err());
-        assert!(rt4("-p tcp -m tcpmss --mss 65535:1000").is_err());
     }
 }

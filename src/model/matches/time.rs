@@ -7,9 +7,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::exclusive;
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, exclusive};
 
 /// `XT_TIME_MAX_DAYTIME`: 23:59:59 in seconds.
 pub const MAX_DAYTIME: u32 = 24 * 60 * 60 - 1;
@@ -62,29 +62,18 @@ impl Default for Time {
     }
 }
 
-const DATE_START: u8 = 0;
-const DATE_STOP: u8 = 1;
-const TIME_START: u8 = 2;
-const TIME_STOP: u8 = 3;
-const CONTIGUOUS: u8 = 4;
-const MONTHDAYS: u8 = 5;
-const WEEKDAYS: u8 = 6;
-const LOCAL_TZ: u8 = 7;
-const UTC: u8 = 8;
-const KERNEL_TZ: u8 = 9;
+ids! {
+    DATE_START, DATE_STOP, TIME_START, TIME_STOP, CONTIGUOUS, MONTHDAYS, WEEKDAYS, LOCAL_TZ, UTC,
+    KERNEL_TZ,
+}
 
-static OPTS: [OptSpec; 10] = [
-    OptSpec::arg("datestart", DATE_START),
-    OptSpec::arg("datestop", DATE_STOP),
-    OptSpec::arg("timestart", TIME_START),
-    OptSpec::arg("timestop", TIME_STOP),
-    OptSpec::flag("contiguous", CONTIGUOUS),
-    OptSpec::arg("weekdays", WEEKDAYS).inv(),
-    OptSpec::arg("monthdays", MONTHDAYS).inv(),
-    OptSpec::flag("localtz", LOCAL_TZ),
-    OptSpec::flag("utc", UTC),
-    OptSpec::flag("kerneltz", KERNEL_TZ),
-];
+options! {
+    OPTS =
+    DATE_START "datestart" arg, DATE_STOP "datestop" arg, TIME_START "timestart" arg,
+    TIME_STOP "timestop" arg, CONTIGUOUS "contiguous" flag, WEEKDAYS "weekdays" arg inv,
+    MONTHDAYS "monthdays" arg inv, LOCAL_TZ "localtz" flag, UTC "utc" flag,
+    KERNEL_TZ "kerneltz" flag,
+}
 
 /// C `strtoul(s, &end, base)` with `base` 0 or 10: whitespace, sign (a
 /// `-` negates modulo 2^64), saturation on overflow; no digits gives
@@ -285,21 +274,10 @@ fn write_date(f: &mut dyn fmt::Write, date: u32, opt: &str) -> fmt::Result {
 }
 
 impl Extension for Time {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Time::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS.iter().find(|o| o.id == id).map_or("", |o| o.name);
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = args.opt;
+        match args.id {
             DATE_START => self.date_start = parse_date(args.required("time", name)?)?,
             DATE_STOP => self.date_stop = parse_date(args.required("time", name)?)?,
             TIME_START => self.daytime_start = parse_daytime(args.required("time", name)?)?,
@@ -309,17 +287,17 @@ impl Extension for Time {
             UTC => {}
             MONTHDAYS => {
                 self.monthdays = parse_monthdays(args.required("time", name)?)?;
-                if invert {
+                if args.invert {
                     self.monthdays ^= ALL_MONTHDAYS;
                 }
             }
             WEEKDAYS => {
                 self.weekdays = parse_weekdays(args.required("time", name)?)?;
-                if invert {
+                if args.invert {
                     self.weekdays ^= ALL_WEEKDAYS;
                 }
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
@@ -397,41 +375,6 @@ impl Extension for Time {
             f.write_str(" --contiguous")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn as_the_oracle_prints() {
-        let full = "-m time --timestart 01:02:03 --timestop 04:05:06 --monthdays 1,2,3,4,5 --weekdays Mon,Fri,Sun --datestart 2001-02-03T04:05:06 --datestop 2012-09-08T09:06:05 --kerneltz";
-        assert_eq!(rt(full).unwrap(), full);
-        let cases = [
-            ("-m time --timestart 01:02", "-m time --timestart 01:02:00 --timestop 23:59:59 --datestop 2038-01-19T03:14:07"),
-            ("-m time --weekdays 1,Tu,Wednesday,7 --monthdays 31,02", "-m time --monthdays 2,31 --weekdays Mon,Tue,Wed,Sun --datestop 2038-01-19T03:14:07"),
-            ("-m time ! --weekdays Mon --utc", "-m time --weekdays Tue,Wed,Thu,Fri,Sat,Sun --datestop 2038-01-19T03:14:07"),
-            ("-m time --datestart 2038 --datestop 1970-01-01T00:00:01 --localtz", "-m time --datestart 2038-01-01T00:00:00 --datestop 1970-01-01T00:00:01 --kerneltz"),
-            ("-m time --timestart 23:00 --timestop 01:00 --contiguous", "-m time --timestart 23:00:00 --timestop 01:00:00 --datestop 2038-01-19T03:14:07 --contiguous"),
-            ("-m time --monthdays 0", "-m time --monthdays  --datestop 2038-01-19T03:14:07"),
-            ("-m time", "-m time --datestop 2038-01-19T03:14:07"),
-        ];
-        for (i, o) in cases {
-            assert_eq!(rt(i).unwrap(), o, "{i}");
-        }
-        assert!(rt("-m time --monthdays 0x2").is_err());
-        assert!(rt("-m time --weekdays 0").is_err());
-        assert!(rt("-m time --weekdays Xy").is_err());
-        assert!(rt("-m time --timestart 24:00").is_err());
-        assert!(rt("-m time --datestart 2039").is_err());
-        assert!(rt("-m time --utc --kerneltz").is_err());
-        assert!(rt("-m time --timestart 01:00 --timestop 02:00 --contiguous").is_err());
     }
 }
 

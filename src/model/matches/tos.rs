@@ -3,9 +3,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::{mand, write_inv};
-use crate::model::ext::{strtoul_prefix, Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{strtoumax, write_inv};
 
 /// `tos_symbol_names` (libxtables/xtoptions.c).
 const TOS_NAMES: [(&str, u8); 5] = [
@@ -20,13 +20,13 @@ const TOS_NAMES: [(&str, u8); 5] = [
 /// (0x3f for revision 1): `VALUE[/MASK]` (each 0..=255) or a name.
 pub(crate) fn parse_tos_mask(s: &str, name_mask: u8) -> Result<(u8, u8), String> {
     let illegal = || format!("Illegal value: \"{s}\"");
-    if let Some((v, rest)) = strtoul_prefix(s).filter(|(v, _)| *v <= 0xff) {
+    if let Some((v, rest)) = strtoumax(s).filter(|(v, _)| *v <= 0xff) {
         // tos_parse_numeric
         if rest.is_empty() {
             return Ok((v as u8, 0xff));
         }
         let m = rest.strip_prefix('/').ok_or_else(illegal)?;
-        let (m, rest) = strtoul_prefix(m)
+        let (m, rest) = strtoumax(m)
             .filter(|(m, _)| *m <= 0xff)
             .ok_or_else(illegal)?;
         if !rest.is_empty() {
@@ -58,62 +58,21 @@ pub struct Tos {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("tos", 0).inv()];
+options!(OPTS = 0 "tos" arg inv mand);
 
 impl Extension for Tos {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Tos::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let (v, m) = parse_tos_mask(args.required("tos", "tos")?, 0x3f)?;
         self.value = v;
         self.mask = m;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mand(seen, 0, "tos", "tos")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // tos_mt_save
         write_inv(f, self.invert)?;
         write!(f, " --tos 0x{:02x}/0x{:02x}", self.value, self.mask)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::{rt4, rt6};
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m tos --tos Minimize-Delay").unwrap(),
-            "-A INPUT -m tos --tos 0x10/0x3f"
-        );
-        assert_eq!(
-            rt4("-m tos ! --tos 0xff").unwrap(),
-            "-A INPUT -m tos ! --tos 0xff/0xff"
-        );
-        assert_eq!(
-            rt6("-m tos --tos 0x0f/0x0f").unwrap(),
-            "-A INPUT -m tos --tos 0x0f/0x0f"
-        );
-        assert!(rt4("-m tos --tos wrong").is_err());
-        assert!(rt4("-m tos --tos 1/x").is_err());
-        assert!(rt4("-m tos").is_err());
     }
 }
 

@@ -2,9 +2,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtargs::uint;
+use crate::model::ext::options;
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::uint;
 
 /// How a TTL / hop limit is compared (`IPT_TTL_*`, `IP6T_HL_*`).
 ///
@@ -94,6 +94,17 @@ pub(crate) fn finish_hl(
     }
 }
 
+/// Shared printer for `ttl` and `hl` (`PREFIX` is the option prefix).
+pub(crate) fn save_hl(f: &mut dyn fmt::Write, prefix: &str, mode: HlMode, v: u8) -> fmt::Result {
+    let (bang, op) = match mode {
+        HlMode::Eq => ("", "eq"),
+        HlMode::Ne => ("! ", "eq"),
+        HlMode::Lt => ("", "lt"),
+        HlMode::Gt => ("", "gt"),
+    };
+    write!(f, " {bang}--{prefix}-{op} {v}")
+}
+
 /// `-m ttl`: compares the IPv4 TTL (`struct ipt_ttl_info`).
 ///
 /// ```
@@ -109,31 +120,12 @@ pub struct Ttl {
     pub ttl: u8,
 }
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::arg("ttl-lt", O_LT),
-    OptSpec::arg("ttl-gt", O_GT),
-    OptSpec::arg("ttl-eq", O_EQ).inv(),
-    OptSpec::arg("ttl", O_EQ),
-];
+options!(OPTS = O_LT "ttl-lt" arg, O_GT "ttl-gt" arg, O_EQ "ttl-eq" arg inv, O_EQ "ttl" arg);
 
 impl Extension for Ttl {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ttl::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id > O_GT {
-            return unreachable_option();
-        }
-        (self.mode, self.ttl) = parse_hl("ttl", &OPTS, id, invert, args)?;
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        (self.mode, self.ttl) = parse_hl("ttl", &OPTS, args.id, args.invert, args)?;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
@@ -145,33 +137,6 @@ impl Extension for Ttl {
         )
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        let op = match self.mode {
-            HlMode::Eq => "--ttl-eq",
-            HlMode::Ne => "! --ttl-eq",
-            HlMode::Lt => "--ttl-lt",
-            HlMode::Gt => "--ttl-gt",
-        };
-        write!(f, " {op} {}", self.ttl)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtargs::testutil::rt4;
-
-    #[test]
-    fn round_trip() {
-        assert_eq!(
-            rt4("-m ttl ! --ttl-eq 0").unwrap(),
-            "-A INPUT -m ttl ! --ttl-eq 0"
-        );
-        assert_eq!(rt4("-m ttl --ttl 5").unwrap(), "-A INPUT -m ttl --ttl-eq 5");
-        assert_eq!(
-            rt4("-m ttl --ttl-gt 0").unwrap(),
-            "-A INPUT -m ttl --ttl-gt 0"
-        );
-        assert!(rt4("-m ttl --ttl-eq 256").is_err());
-        assert!(rt4("-m ttl --ttl-eq 1 --ttl-lt 3").is_err());
-        assert!(rt4("-m ttl").is_err());
+        save_hl(f, "ttl", self.mode, self.ttl)
     }
 }

@@ -6,9 +6,9 @@
 
 use core::fmt;
 
-use super::tcp::unreachable_option;
-use super::xtnum::{bang, mandatory, strtoumax};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{strtoumax, write_inv};
 
 /// `XT_U32_MAXSIZE`: most tests, location steps and value ranges.
 pub const MAXSIZE: usize = 10;
@@ -66,7 +66,7 @@ pub struct U32 {
     pub invert: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("u32", 0).inv()];
+options!(OPTS = 0 "u32" arg inv mand);
 
 /// libxt_u32.c `parse_number`: a C number (base 0) up to `u32::MAX`.
 fn number(s: &str, pos: usize) -> Result<(u32, &str), String> {
@@ -190,28 +190,11 @@ impl U32 {
 }
 
 impl Extension for U32 {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        U32::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return unreachable_option();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         self.tests = parse_tests(args.required("u32", "u32")?)?;
-        self.invert = invert;
+        self.invert = args.invert;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        mandatory("u32", seen, &[(0, "u32")])
     }
     fn check(&self, _: &CheckCtx) -> Result<(), String> {
         // xt_u32.c u32_mt_checkentry: the sizes the parser already bounds.
@@ -227,7 +210,7 @@ impl Extension for U32 {
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         // libxt_u32.c u32_save / u32_dump
-        bang(f, self.invert)?;
+        write_inv(f, self.invert)?;
         f.write_str(" --u32 \"")?;
         for (i, t) in self.tests.iter().enumerate() {
             if i > 0 {
@@ -256,42 +239,6 @@ impl Extension for U32 {
             }
         }
         f.write_str("\"")
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::xtnum::round_trip;
-    use crate::model::Family;
-
-    fn rt(rule: &str) -> Result<String, String> {
-        round_trip(Family::Ipv4, "filter", "INPUT", rule)
-    }
-
-    #[test]
-    fn round_trip_tests() {
-        assert_eq!(
-            rt("-m u32 --u32 \"0x0=0x0&&0x0=0x1\"").unwrap(),
-            "-m u32 --u32 \"0x0=0x0&&0x0=0x1\""
-        );
-        assert_eq!(
-            rt("-m u32 ! --u32 \"6 & 0xFF = 1 && 4 & 0x3FFF = 0 && 0 >> 22 & 0x3C @ 0 >> 24 = 0:8,10\"").unwrap(),
-            "-m u32 ! --u32 \"0x6&0xff=0x1&&0x4&0x3fff=0x0&&0x0>>0x16&0x3c@0x0>>0x18=0x0:0x8,0xa\""
-        );
-        for bad in [
-            "0",
-            "=1",
-            "0=",
-            "0<1=1",
-            "0=1&2",
-            "0=1 2",
-            "0=4294967296",
-            "x=1",
-        ] {
-            assert!(rt(&format!("-m u32 --u32 \"{bad}\"")).is_err(), "{bad}");
-        }
-        let eleven = ["0=0"; 11].join("&&");
-        assert!(rt(&format!("-m u32 --u32 \"{eleven}\"")).is_err());
     }
 }
 

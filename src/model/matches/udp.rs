@@ -3,8 +3,9 @@
 use core::fmt;
 
 use super::ports::{parse_port_range, save_range};
-use super::tcp::{require_proto, unreachable_option};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_proto};
 
 /// `-m udp`: port ranges.
 ///
@@ -35,42 +36,29 @@ impl Default for Udp {
     }
 }
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::arg("source-port", 0).inv(),
-    OptSpec::arg("sport", 0).inv(),
-    OptSpec::arg("destination-port", 1).inv(),
-    OptSpec::arg("dport", 1).inv(),
-];
+options! {
+    OPTS =
+    0 "source-port" arg inv, 0 "sport" arg inv, 1 "destination-port" arg inv, 1 "dport" arg inv,
+}
 
 impl Extension for Udp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Udp::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        invert: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 self.sports = parse_port_range(args.required("udp", "sport")?, "udp")?;
-                self.sports_inv = invert;
+                self.sports_inv = args.invert;
             }
             1 => {
                 self.dports = parse_port_range(args.required("udp", "dport")?, "udp")?;
-                self.dports_inv = invert;
+                self.dports_inv = args.invert;
             }
-            _ => unreachable_option()?,
+            _ => bad_id()?,
         }
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
-        require_proto(ctx, 17, "udp")
+        require_proto(ctx, 17, "udp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         save_range(f, "sport", self.sports, self.sports_inv)?;

@@ -2,8 +2,8 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
 
 /// The record type (`XT_AUDIT_TYPE_*`).
 ///
@@ -37,27 +37,19 @@ pub struct Audit {
     pub kind: AuditType,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("type", 0)];
+options!(OPTS = 0 "type" arg mand);
 
-impl Extension for Audit {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Audit {
+    fn default() -> Self {
         Audit {
             kind: AuditType::Accept,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return bad_id();
-        }
+}
+
+impl Extension for Audit {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let s = args.required("AUDIT", "type")?;
         self.kind = match s.to_ascii_lowercase().as_str() {
             "accept" => AuditType::Accept,
@@ -66,9 +58,6 @@ impl Extension for Audit {
             _ => return Err(format!("Bad action type value \"{s}\"")),
         };
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("AUDIT", seen, &[(0, "type", 0, 0, true)])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(match self.kind {

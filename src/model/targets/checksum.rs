@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, require_table};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::require_table;
 use crate::model::TableKind;
 
 /// `-j CHECKSUM --checksum-fill`: computes a missing checksum.
@@ -13,30 +14,19 @@ use crate::model::TableKind;
 /// use nfsim::model::targets::checksum::Checksum;
 /// assert!(Checksum { fill: true }.fill);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Checksum {
     /// `XT_CHECKSUM_OP_FILL`.
     pub fill: bool,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::flag("checksum-fill", 0)];
+options!(OPTS = 0 "checksum-fill" flag mand);
 
 impl Extension for Checksum {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Checksum { fill: false }
-    }
-    fn parse(&mut self, id: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
-        if id != 0 {
-            return bad_id();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, _args: &mut Args<'_>) -> Result<(), String> {
         self.fill = true;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("CHECKSUM", seen, &[(0, "checksum-fill", 0, 0, true)])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_table(ctx, TableKind::Mangle, "CHECKSUM")

@@ -4,8 +4,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, require_hooks};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::require_target_hooks;
 use crate::model::Hook;
 
 /// `-j CLASSIFY`: sets `skb->priority` to a tc class handle.
@@ -14,7 +15,7 @@ use crate::model::Hook;
 /// use nfsim::model::targets::classify::Classify;
 /// assert_eq!(Classify { priority: 0x0001_0002 }.priority >> 16, 1);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Classify {
     /// `TC_H_MAKE(major << 16, minor)`.
     pub priority: u32,
@@ -47,25 +48,11 @@ fn scan_hex(s: &str) -> Option<(u32, &str)> {
     Some((if neg { v.wrapping_neg() } else { v }, &t2[end..]))
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("set-class", 0)];
+options!(OPTS = 0 "set-class" arg mand);
 
 impl Extension for Classify {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Classify { priority: 0 }
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return bad_id();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         let s = args.required("CLASSIFY", "set-class")?;
         // CLASSIFY_string_to_priority: sscanf(s, "%x:%x")
         let bad = || format!("Bad class value \"{s}\"");
@@ -75,11 +62,8 @@ impl Extension for Classify {
         self.priority = ((maj << 16) & 0xffff_0000) | (min & 0xffff);
         Ok(())
     }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("CLASSIFY", seen, &[(0, "set-class", 0, 0, true)])
-    }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
-        require_hooks(
+        require_target_hooks(
             ctx,
             Hook::LocalOut.bit() | Hook::Forward.bit() | Hook::PostRouting.bit(),
             "CLASSIFY",

@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_mark_mask, parse_uint, Constraint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, uint, Constraint, XorOp};
 
 /// What CONNMARK does (`XT_CONNMARK_SET` / `SAVE` / `RESTORE`).
 ///
@@ -64,18 +65,10 @@ pub struct Connmark {
     pub shift_bits: u8,
 }
 
-const SET_MARK: u8 = 0;
-const SAVE_MARK: u8 = 1;
-const RESTORE_MARK: u8 = 2;
-const AND_MARK: u8 = 3;
-const OR_MARK: u8 = 4;
-const XOR_MARK: u8 = 5;
-const LSHIFT: u8 = 6;
-const RSHIFT: u8 = 7;
-const SET_XMARK: u8 = 8;
-const CTMASK: u8 = 9;
-const NFMASK: u8 = 10;
-const MASK: u8 = 11;
+ids! {
+    SET_MARK, SAVE_MARK, RESTORE_MARK, AND_MARK, OR_MARK, XOR_MARK, LSHIFT, RSHIFT, SET_XMARK,
+    CTMASK, NFMASK, MASK,
+}
 const OP_ANY: u64 = (1 << SET_MARK)
     | (1 << SAVE_MARK)
     | (1 << RESTORE_MARK)
@@ -84,19 +77,20 @@ const OP_ANY: u64 = (1 << SET_MARK)
     | (1 << XOR_MARK)
     | (1 << SET_XMARK);
 
-static OPTS: [OptSpec; 12] = [
-    OptSpec::arg("set-xmark", SET_XMARK),
-    OptSpec::arg("set-mark", SET_MARK),
-    OptSpec::arg("and-mark", AND_MARK),
-    OptSpec::arg("or-mark", OR_MARK),
-    OptSpec::arg("xor-mark", XOR_MARK),
-    OptSpec::flag("save-mark", SAVE_MARK),
-    OptSpec::flag("restore-mark", RESTORE_MARK),
-    OptSpec::arg("left-shift-mark", LSHIFT),
-    OptSpec::arg("right-shift-mark", RSHIFT),
-    OptSpec::arg("ctmask", CTMASK),
-    OptSpec::arg("nfmask", NFMASK),
-    OptSpec::arg("mask", MASK),
+options! {
+    OPTS =
+    SET_XMARK "set-xmark" arg, SET_MARK "set-mark" arg, AND_MARK "and-mark" arg,
+    OR_MARK "or-mark" arg, XOR_MARK "xor-mark" arg, SAVE_MARK "save-mark" flag,
+    RESTORE_MARK "restore-mark" flag, LSHIFT "left-shift-mark" arg, RSHIFT "right-shift-mark" arg,
+    CTMASK "ctmask" arg, NFMASK "nfmask" arg, MASK "mask" arg,
+}
+
+const XOPS: [(u8, XorOp); 5] = [
+    (SET_XMARK, XorOp::SetX),
+    (SET_MARK, XorOp::Set),
+    (AND_MARK, XorOp::And),
+    (OR_MARK, XorOp::Or),
+    (XOR_MARK, XorOp::Xor),
 ];
 
 const CONSTRAINTS: [Constraint; 12] = [
@@ -114,11 +108,8 @@ const CONSTRAINTS: [Constraint; 12] = [
     (MASK, "mask", (1 << CTMASK) | (1 << NFMASK), 0, false),
 ];
 
-impl Extension for Connmark {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Connmark {
+    fn default() -> Self {
         // connmark_tg_init_v2
         Connmark {
             mode: ConnmarkMode::Set,
@@ -129,57 +120,30 @@ impl Extension for Connmark {
             shift_bits: 0,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name)
-            .unwrap_or("");
+}
+
+impl Extension for Connmark {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = args.opt;
         let u32_arg = |args: &Args<'_>| -> Result<u32, String> {
-            parse_uint(
-                args.required("CONNMARK", name)?,
+            uint(
                 "CONNMARK",
                 name,
+                args.required("CONNMARK", name)?,
                 0,
                 u32::MAX as u64,
             )
             .map(|v| v as u32)
         };
         // connmark_tg_parse_v2
-        match id {
-            SET_XMARK => {
-                self.mode = ConnmarkMode::Set;
-                (self.ctmark, self.ctmask) =
-                    parse_mark_mask(args.required("CONNMARK", name)?, "CONNMARK", name)?;
-            }
-            SET_MARK => {
-                let (v, m) = parse_mark_mask(args.required("CONNMARK", name)?, "CONNMARK", name)?;
-                self.mode = ConnmarkMode::Set;
-                self.ctmark = v;
-                self.ctmask = v | m;
-            }
-            AND_MARK => {
-                self.mode = ConnmarkMode::Set;
-                self.ctmark = 0;
-                self.ctmask = !u32_arg(args)?;
-            }
-            OR_MARK => {
-                let v = u32_arg(args)?;
-                self.mode = ConnmarkMode::Set;
-                self.ctmark = v;
-                self.ctmask = v;
-            }
-            XOR_MARK => {
-                self.mode = ConnmarkMode::Set;
-                self.ctmark = u32_arg(args)?;
-                self.ctmask = 0;
-            }
+        if let Some(op) = XorOp::of(args.id, &XOPS) {
+            self.mode = ConnmarkMode::Set;
+            (self.ctmark, self.ctmask) =
+                op.parse_mark("CONNMARK", name, args.required("CONNMARK", name)?)?;
+            return Ok(());
+        }
+        match args.id {
             SAVE_MARK => self.mode = ConnmarkMode::Save,
             RESTORE_MARK => self.mode = ConnmarkMode::Restore,
             CTMASK => self.ctmask = u32_arg(args)?,
@@ -190,8 +154,8 @@ impl Extension for Connmark {
                 self.ctmask = v;
             }
             LSHIFT | RSHIFT => {
-                let v = parse_uint(args.required("CONNMARK", name)?, "CONNMARK", name, 0, 32)?;
-                self.shift_dir = if id == LSHIFT {
+                let v = uint("CONNMARK", name, args.required("CONNMARK", name)?, 0, 32)?;
+                self.shift_dir = if args.id == LSHIFT {
                     ShiftDir::Left
                 } else {
                     ShiftDir::Right
@@ -230,36 +194,5 @@ impl Extension for Connmark {
             write!(f, " --{op} {}", self.shift_bits)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn connmark_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "PREROUTING", s);
-        assert_eq!(
-            r("-j CONNMARK --restore-mark").unwrap(),
-            "-j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff"
-        );
-        assert_eq!(
-            r("-j CONNMARK --save-mark --mask 0xff").unwrap(),
-            "-j CONNMARK --save-mark --nfmask 0xff --ctmask 0xff"
-        );
-        assert_eq!(
-            r("-j CONNMARK --set-mark 1/3").unwrap(),
-            "-j CONNMARK --set-xmark 0x1/0x3"
-        );
-        assert_eq!(
-            r("-j CONNMARK --restore-mark --right-shift-mark 8").unwrap(),
-            "-j CONNMARK --restore-mark --nfmask 0xffffffff --ctmask 0xffffffff --right-shift-mark 8"
-        );
-        assert!(r("-j CONNMARK").is_err());
-        assert!(r("-j CONNMARK --save-mark --restore-mark").is_err());
-        assert!(r("-j CONNMARK --save-mark --mask 1 --nfmask 2").is_err());
-        assert!(r("-j CONNMARK --save-mark --left-shift-mark 33").is_err());
     }
 }

@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck};
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck};
 use crate::model::TableKind;
 
 /// `-j CONNSECMARK`: copies the security mark between packet and connection.
@@ -19,17 +20,18 @@ pub struct Connsecmark {
     pub save: bool,
 }
 
-static OPTS: [OptSpec; 2] = [OptSpec::flag("save", 0), OptSpec::flag("restore", 1)];
+options!(OPTS = 0 "save" flag, 1 "restore" flag);
 
-impl Extension for Connsecmark {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Connsecmark {
+    fn default() -> Self {
         Connsecmark { save: true }
     }
-    fn parse(&mut self, id: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
-        match id {
+}
+
+impl Extension for Connsecmark {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => self.save = true,
             1 => self.save = false,
             _ => bad_id()?,

@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, put_string, require_table};
-use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{ids, options};
+use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, put_string, require_table, strtoui};
 use crate::model::{Family, TableKind};
 
 bitflags::bitflags! {
@@ -90,25 +91,14 @@ pub struct Ct {
     pub zone: u16,
 }
 
-const NOTRACK: u8 = 0;
-const HELPER: u8 = 1;
-const TIMEOUT: u8 = 2;
-const CTEVENTS: u8 = 3;
-const EXPEVENTS: u8 = 4;
-const ZONE: u8 = 5;
-const ZONE_ORIG: u8 = 6;
-const ZONE_REPLY: u8 = 7;
+ids!(NOTRACK, HELPER, TIMEOUT, CTEVENTS, EXPEVENTS, ZONE, ZONE_ORIG, ZONE_REPLY);
 
-static OPTS: [OptSpec; 8] = [
-    OptSpec::flag("notrack", NOTRACK),
-    OptSpec::arg("helper", HELPER),
-    OptSpec::arg("timeout", TIMEOUT),
-    OptSpec::arg("ctevents", CTEVENTS),
-    OptSpec::arg("expevents", EXPEVENTS),
-    OptSpec::arg("zone-orig", ZONE_ORIG),
-    OptSpec::arg("zone-reply", ZONE_REPLY),
-    OptSpec::arg("zone", ZONE),
-];
+options! {
+    OPTS =
+    NOTRACK "notrack" flag, HELPER "helper" arg, TIMEOUT "timeout" arg, CTEVENTS "ctevents" arg,
+    EXPEVENTS "expevents" arg, ZONE_ORIG "zone-orig" arg, ZONE_REPLY "zone-reply" arg,
+    ZONE "zone" arg,
+}
 
 fn parse_events(tbl: &[(&str, u8)], s: &str) -> Result<u32, String> {
     let mut mask = 0u32;
@@ -140,12 +130,7 @@ pub(crate) fn write_events(
 }
 
 impl Extension for Ct {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Ct::default()
-    }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
     fn new_as(name: &str, _: &ExtCtx<'_>) -> Self {
         // notrack_ct2_tg_init
         let mut c = Ct::default();
@@ -159,23 +144,13 @@ impl Extension for Ct {
             .contains(CtFlags::NOTRACK_ALIAS)
             .then_some("NOTRACK")
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name)
-            .unwrap_or("");
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = args.opt;
         if self.flags.contains(CtFlags::NOTRACK_ALIAS) {
             // NOTRACK declares no options of its own.
             return Err(format!("unknown option \"--{name}\""));
         }
-        match id {
+        match args.id {
             NOTRACK => self.flags |= CtFlags::NOTRACK,
             HELPER => self.helper = put_string(args.required_bytes("CT", name)?, 0, 0, 16)?,
             TIMEOUT => self.timeout = put_string(args.required_bytes("CT", name)?, 0, 0, 32)?,
@@ -184,10 +159,10 @@ impl Extension for Ct {
             ZONE | ZONE_ORIG | ZONE_REPLY => {
                 // ct_parse_zone_id
                 let s = args.required("CT", name)?;
-                if id == ZONE_ORIG {
+                if args.id == ZONE_ORIG {
                     self.flags |= CtFlags::ZONE_DIR_ORIG;
                 }
-                if id == ZONE_REPLY {
+                if args.id == ZONE_REPLY {
                     self.flags |= CtFlags::ZONE_DIR_REPL;
                 }
                 self.zone = 0;
@@ -277,42 +252,5 @@ impl Extension for Ct {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn ct_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "raw", "PREROUTING", s);
-        assert_eq!(r("-j NOTRACK").unwrap(), "-j NOTRACK");
-        assert_eq!(r("-j CT --notrack").unwrap(), "-j CT --notrack");
-        assert_eq!(r("-j CT").unwrap(), "-j CT");
-        assert_eq!(r("-j CT --zone 0").unwrap(), "-j CT");
-        assert_eq!(
-            r("-j CT --zone-orig 5 --zone-reply 6").unwrap(),
-            "-j CT --zone 6"
-        );
-        assert_eq!(
-            r("-j CT --zone-orig mark").unwrap(),
-            "-j CT --zone-orig mark"
-        );
-        assert_eq!(
-            r("-p tcp -j CT --helper ftp").unwrap(),
-            "-p tcp -j CT --helper ftp"
-        );
-        assert_eq!(
-            r("-j CT --ctevents mark,new --expevents new").unwrap(),
-            "-j CT --ctevents new,mark --expevents new"
-        );
-        assert!(r("-p udp -j CT --helper ftp").is_err());
-        assert!(r("-j CT --helper ftp").is_err());
-        assert!(r("-j CT --zone 65536").is_err());
-        assert!(r("-j CT --ctevents bogus").is_err());
-        assert!(r("-j NOTRACK --zone 1").is_err());
-        assert!(roundtrip(Family::Ipv4, "filter", "INPUT", "-j NOTRACK").is_err());
     }
 }

@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, require_table, Constraint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, given_any, require_table, uint};
 use crate::model::TableKind;
 
 /// Largest DSCP value (`XT_DSCP_MAX`).
@@ -25,39 +26,19 @@ pub struct Dscp {
 /// `class_to_dscp` (dscp_helper.c), shared with `-m dscp`.
 pub(crate) use crate::model::matches::dscp::class_to_dscp;
 
-const SET: u8 = 0;
-const CLASS: u8 = 1;
+ids!(SET, CLASS);
 
-static OPTS: [OptSpec; 2] = [
-    OptSpec::arg("set-dscp", SET),
-    OptSpec::arg("set-dscp-class", CLASS),
-];
-
-const CONSTRAINTS: [Constraint; 2] = [
-    (SET, "set-dscp", 1 << CLASS, 0, false),
-    (CLASS, "set-dscp-class", 1 << SET, 0, false),
-];
+options!(OPTS = SET "set-dscp" arg excl(1 << CLASS), CLASS "set-dscp-class" arg excl(1 << SET));
 
 impl Extension for Dscp {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Dscp::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             SET => {
-                self.dscp = parse_uint(
-                    args.required("DSCP", "set-dscp")?,
+                self.dscp = uint(
                     "DSCP",
                     "set-dscp",
+                    args.required("DSCP", "set-dscp")?,
                     0,
                     DSCP_MAX as u64,
                 )? as u8
@@ -68,10 +49,7 @@ impl Extension for Dscp {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("DSCP target: Parameter --set-dscp is required".into());
-        }
-        fcheck("DSCP", seen, &CONSTRAINTS)
+        given_any(seen, "DSCP target: Parameter --set-dscp is required")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_DSCP.c: .table = "mangle"; dscp_tg_check: dscp <= XT_DSCP_MAX.
@@ -83,31 +61,5 @@ impl Extension for Dscp {
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write!(f, " --set-dscp {:#04x}", self.dscp)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn dscp_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "FORWARD", s);
-        assert_eq!(
-            r("-j DSCP --set-dscp 0x00").unwrap(),
-            "-j DSCP --set-dscp 0x00"
-        );
-        assert_eq!(
-            r("-j DSCP --set-dscp 63").unwrap(),
-            "-j DSCP --set-dscp 0x3f"
-        );
-        assert_eq!(
-            r("-j DSCP --set-dscp-class EF").unwrap(),
-            "-j DSCP --set-dscp 0x2e"
-        );
-        assert!(r("-j DSCP --set-dscp 0x40").is_err());
-        assert!(r("-j DSCP --set-dscp 1 --set-dscp-class CS0").is_err());
-        assert!(r("-j DSCP").is_err());
     }
 }

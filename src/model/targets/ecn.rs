@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, require_table, Constraint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, given_any, require_table, uint};
 use crate::model::TableKind;
 
 bitflags::bitflags! {
@@ -48,30 +49,17 @@ pub struct Ecn {
     pub cwr: bool,
 }
 
-const REMOVE: u8 = 0;
-const CWR: u8 = 1;
-const ECE: u8 = 2;
-const ECT: u8 = 3;
+ids!(REMOVE, CWR, ECE, ECT);
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::flag("ecn-tcp-remove", REMOVE),
-    OptSpec::arg("ecn-tcp-cwr", CWR),
-    OptSpec::arg("ecn-tcp-ece", ECE),
-    OptSpec::arg("ecn-ip-ect", ECT),
-];
+options! {
+    OPTS =
+    REMOVE "ecn-tcp-remove" flag excl((1 << CWR) | (1 << ECE)),
+    CWR "ecn-tcp-cwr" arg excl(1 << REMOVE), ECE "ecn-tcp-ece" arg excl(1 << REMOVE),
+    ECT "ecn-ip-ect" arg,
+}
 
-const CONSTRAINTS: [Constraint; 4] = [
-    (REMOVE, "ecn-tcp-remove", (1 << CWR) | (1 << ECE), 0, false),
-    (CWR, "ecn-tcp-cwr", 1 << REMOVE, 0, false),
-    (ECE, "ecn-tcp-ece", 1 << REMOVE, 0, false),
-    (ECT, "ecn-ip-ect", 0, 0, false),
-];
-
-impl Extension for Ecn {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Ecn {
+    fn default() -> Self {
         Ecn {
             op: EcnOp::empty(),
             ip_ect: 0,
@@ -79,19 +67,13 @@ impl Extension for Ecn {
             cwr: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name)
-            .unwrap_or("");
-        match id {
+}
+
+impl Extension for Ecn {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = args.opt;
+        match args.id {
             REMOVE => {
                 self.op = EcnOp::SET_ECE | EcnOp::SET_CWR;
                 self.ece = false;
@@ -99,25 +81,22 @@ impl Extension for Ecn {
             }
             CWR => {
                 self.op |= EcnOp::SET_CWR;
-                self.cwr = parse_uint(args.required("ECN", name)?, "ECN", name, 0, 1)? == 1;
+                self.cwr = uint("ECN", name, args.required("ECN", name)?, 0, 1)? == 1;
             }
             ECE => {
                 self.op |= EcnOp::SET_ECE;
-                self.ece = parse_uint(args.required("ECN", name)?, "ECN", name, 0, 1)? == 1;
+                self.ece = uint("ECN", name, args.required("ECN", name)?, 0, 1)? == 1;
             }
             ECT => {
                 self.op |= EcnOp::SET_IP;
-                self.ip_ect = parse_uint(args.required("ECN", name)?, "ECN", name, 0, 3)? as u8;
+                self.ip_ect = uint("ECN", name, args.required("ECN", name)?, 0, 3)? as u8;
             }
             _ => bad_id()?,
         }
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("ECN target: An operation is required".into());
-        }
-        fcheck("ECN", seen, &CONSTRAINTS)
+        given_any(seen, "ECN target: An operation is required")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_table(ctx, TableKind::Mangle, "ECN")?;

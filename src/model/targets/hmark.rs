@@ -4,8 +4,9 @@
 use core::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::util::{bad_id, fcheck, parse_uint, Constraint};
-use crate::model::ext::{prefix_mask, strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{prefix_mask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, strtoui, uint, Constraint};
 use crate::model::Family;
 
 bitflags::bitflags! {
@@ -103,21 +104,14 @@ const MODULUS: u8 = 10;
 const OFFSET: u8 = 11;
 const TYPE: u8 = 13;
 
-static OPTS: [OptSpec; 13] = [
-    OptSpec::arg("hmark-tuple", TYPE),
-    OptSpec::arg("hmark-src-prefix", SADDR),
-    OptSpec::arg("hmark-dst-prefix", DADDR),
-    OptSpec::arg("hmark-sport-mask", SPORT_MASK),
-    OptSpec::arg("hmark-dport-mask", DPORT_MASK),
-    OptSpec::arg("hmark-spi-mask", SPI_MASK),
-    OptSpec::arg("hmark-sport", SPORT),
-    OptSpec::arg("hmark-dport", DPORT),
-    OptSpec::arg("hmark-spi", SPI),
-    OptSpec::arg("hmark-proto-mask", PROTO_MASK),
-    OptSpec::arg("hmark-rnd", RND),
-    OptSpec::arg("hmark-mod", MODULUS),
-    OptSpec::arg("hmark-offset", OFFSET),
-];
+options! {
+    OPTS =
+    TYPE "hmark-tuple" arg, SADDR "hmark-src-prefix" arg, DADDR "hmark-dst-prefix" arg,
+    SPORT_MASK "hmark-sport-mask" arg, DPORT_MASK "hmark-dport-mask" arg,
+    SPI_MASK "hmark-spi-mask" arg, SPORT "hmark-sport" arg, DPORT "hmark-dport" arg,
+    SPI "hmark-spi" arg, PROTO_MASK "hmark-proto-mask" arg, RND "hmark-rnd" arg,
+    MODULUS "hmark-mod" arg, OFFSET "hmark-offset" arg,
+}
 
 const CONSTRAINTS: [Constraint; 1] = [(MODULUS, "hmark-mod", 0, 0, true)];
 
@@ -222,33 +216,23 @@ impl Hmark {
     }
 }
 
-impl Extension for Hmark {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Hmark {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Hmark::new_for(ctx.family)
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name)
-            .unwrap_or("");
+}
+
+impl Extension for Hmark {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = args.opt;
         let s = args.required("HMARK", name)?;
-        let u16_of = |s: &str| parse_uint(s, "HMARK", name, 0, 65535).map(|v| v as u16);
-        let u32_of =
-            |s: &str, min| parse_uint(s, "HMARK", name, min, u32::MAX as u64).map(|v| v as u32);
-        match id {
+        let u16_of = |s: &str| uint("HMARK", name, s, 0, 65535).map(|v| v as u16);
+        let u32_of = |s: &str, min| uint("HMARK", name, s, min, u32::MAX as u64).map(|v| v as u32);
+        match args.id {
             TYPE => return self.parse_type(s),
-            SADDR => self.src_mask = parse_plenmask(s, ctx.family, name)?,
-            DADDR => self.dst_mask = parse_plenmask(s, ctx.family, name)?,
+            SADDR => self.src_mask = parse_plenmask(s, args.ctx.family, name)?,
+            DADDR => self.dst_mask = parse_plenmask(s, args.ctx.family, name)?,
             SPORT_MASK => self.sport_mask = u16_of(s)?,
             DPORT_MASK => self.dport_mask = u16_of(s)?,
             SPI_MASK => self.spi_mask = u32_of(s, 0)?,
@@ -261,7 +245,7 @@ impl Extension for Hmark {
             OFFSET => self.offset = u32_of(s, 0)?,
             _ => bad_id()?,
         }
-        self.flags |= HmarkFlags::from_bits_truncate(1 << id);
+        self.flags |= HmarkFlags::from_bits_truncate(1 << args.id);
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
@@ -361,31 +345,5 @@ impl Extension for Hmark {
             f.write_str(" --hmark-tuple ct")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn hmark_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        let full = "-j HMARK --hmark-src-prefix 32 --hmark-dst-prefix 32 --hmark-sport-mask 0xffff --hmark-dport-mask 0xffff --hmark-proto-mask 0xffff --hmark-rnd 0x00000004 --hmark-mod 42 --hmark-offset 1 --hmark-tuple ct";
-        assert_eq!(r(full).unwrap(), full);
-        assert_eq!(
-            r("-j HMARK --hmark-tuple src,dport --hmark-rnd 1 --hmark-mod 2").unwrap(),
-            "-j HMARK --hmark-src-prefix 32 --hmark-dport-mask 0xffff --hmark-rnd 0x00000001 --hmark-mod 2"
-        );
-        assert!(r("-j HMARK").is_err());
-        assert!(r("-j HMARK --hmark-rnd 1 --hmark-mod 2").is_err());
-        assert!(r("-j HMARK --hmark-rnd 1 --hmark-mod 0").is_err());
-        assert!(r(&format!("{full} --hmark-spi-mask 4")).is_err());
-        let r6 = |s: &str| roundtrip(Family::Ipv6, "filter", "INPUT", s);
-        assert_eq!(
-            r6("-j HMARK --hmark-tuple src --hmark-dst-prefix 64 --hmark-rnd 1 --hmark-mod 2").unwrap(),
-            "-j HMARK --hmark-src-prefix 128 --hmark-dst-prefix 64 --hmark-rnd 0x00000001 --hmark-mod 2"
-        );
     }
 }

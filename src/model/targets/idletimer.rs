@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, put_string};
+use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, put_string, uint};
 
 /// `-j IDLETIMER --timeout SECS --label NAME [--alarm] [--send_nl_msg]`.
 ///
@@ -25,18 +26,10 @@ pub struct Idletimer {
     pub send_nl_msg: bool,
 }
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::arg("timeout", 0),
-    OptSpec::arg("label", 1),
-    OptSpec::flag("alarm", 2),
-    OptSpec::flag("send_nl_msg", 3),
-];
+options!(OPTS = 0 "timeout" arg, 1 "label" arg, 2 "alarm" flag, 3 "send_nl_msg" flag);
 
-impl Extension for Idletimer {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Idletimer {
+    fn default() -> Self {
         Idletimer {
             timeout: 0,
             label: crate::model::ByteStr::new(),
@@ -44,19 +37,17 @@ impl Extension for Idletimer {
             send_nl_msg: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+}
+
+impl Extension for Idletimer {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
-                self.timeout = parse_uint(
-                    args.required("IDLETIMER", "timeout")?,
+                self.timeout = uint(
                     "IDLETIMER",
                     "timeout",
+                    args.required("IDLETIMER", "timeout")?,
                     0,
                     u32::MAX as u64,
                 )? as u32

@@ -2,8 +2,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, strtoui_end};
-use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoui_end};
 
 /// `-j LED --led-trigger-id ID [--led-delay MS|inf] [--led-always-blink]`.
 ///
@@ -22,36 +23,27 @@ pub struct Led {
     pub always_blink: bool,
 }
 
-static OPTS: [OptSpec; 3] = [
-    OptSpec::arg("led-trigger-id", 0),
-    OptSpec::arg("led-delay", 1),
-    OptSpec::flag("led-always-blink", 2),
-];
+options!(OPTS = 0 "led-trigger-id" arg mand, 1 "led-delay" arg, 2 "led-always-blink" flag);
 
-impl Extension for Led {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Led {
+    fn default() -> Self {
         Led {
             id: crate::model::ByteStr::new(),
             delay: 0,
             always_blink: false,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+}
+
+impl Extension for Led {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
-                let s = args.required_bytes("LED", "led-trigger-id")?;
-                // .max = sizeof(id) - sizeof("netfilter-") = 16
+                let s = args.required_bytes("LED", "led-trigger-args.id")?;
+                // .max = sizeof(args.id) - sizeof("netfilter-") = 16
                 if s.len() > 16 {
-                    return Err("Argument must have a maximum length of 16 characters\n".into());
+                    return Err("Argument must have a maximum length of 16 characters".into());
                 }
                 self.id = s.into();
             }
@@ -70,9 +62,6 @@ impl Extension for Led {
             _ => bad_id()?,
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("LED", seen, &[(0, "led-trigger-id", 0, 0, true)])
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(" --led-trigger-id \"")?;

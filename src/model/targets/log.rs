@@ -2,8 +2,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, put_string, save_string};
-use crate::model::ext::{strtoui, Args, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Extension, OptSpec};
+use crate::model::opt::{bad_id, put_string, save_string, strtoui};
 
 bitflags::bitflags! {
     /// `XT_LOG_*` flags (include/uapi/linux/netfilter/xt_LOG.h).
@@ -62,15 +63,12 @@ const MAC: u8 = 5;
 const LEVEL: u8 = 6;
 const PREFIX: u8 = 7;
 
-static OPTS: [OptSpec; 7] = [
-    OptSpec::arg("log-level", LEVEL),
-    OptSpec::arg("log-prefix", PREFIX),
-    OptSpec::flag("log-tcp-sequence", TCPSEQ),
-    OptSpec::flag("log-tcp-options", TCPOPTS),
-    OptSpec::flag("log-ip-options", IPOPTS),
-    OptSpec::flag("log-uid", UID),
-    OptSpec::flag("log-macdecode", MAC),
-];
+options! {
+    OPTS =
+    LEVEL "log-level" arg, PREFIX "log-prefix" arg, TCPSEQ "log-tcp-sequence" flag,
+    TCPOPTS "log-tcp-options" flag, IPOPTS "log-ip-options" flag, UID "log-uid" flag,
+    MAC "log-macdecode" flag,
+}
 
 /// `xtopt_parse_sysloglevel` (libxtables/xtoptions.c): 0..=7 or a name.
 pub(crate) fn parse_syslog_level(s: &str) -> Result<u8, String> {
@@ -95,25 +93,20 @@ pub(crate) fn parse_syslog_level(s: &str) -> Result<u8, String> {
         .ok_or_else(|| format!("log level \"{s}\" unknown\n"))
 }
 
-impl Extension for Log {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Log {
+    fn default() -> Self {
         Log {
             level: LOG_DEFAULT_LEVEL,
             flags: LogFlags::empty(),
             prefix: crate::model::ByteStr::new(),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+}
+
+impl Extension for Log {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             LEVEL => self.level = parse_syslog_level(args.required("LOG", "log-level")?)?,
             PREFIX => {
                 let s = args.required_bytes("LOG", "log-prefix")?;
@@ -125,7 +118,7 @@ impl Extension for Log {
                 self.prefix = p;
             }
             TCPSEQ | TCPOPTS | IPOPTS | UID | MAC => {
-                self.flags |= LogFlags::from_bits_truncate(1 << id);
+                self.flags |= LogFlags::from_bits_truncate(1 << args.id);
             }
             _ => bad_id()?,
         }
@@ -151,44 +144,6 @@ impl Extension for Log {
             }
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn log_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(r("-j LOG").unwrap(), "-j LOG");
-        assert_eq!(
-            r("-j LOG --log-level alert --log-prefix \"a b\" --log-uid --log-tcp-sequence")
-                .unwrap(),
-            "-j LOG --log-prefix \"a b\" --log-level 1 --log-tcp-sequence --log-uid"
-        );
-        assert_eq!(
-            r("-j LOG --log-prefix abc --log-level 4").unwrap(),
-            "-j LOG --log-prefix abc"
-        );
-        assert!(r("-j LOG --log-level bad").is_err());
-        assert!(r("-j LOG --log-prefix").is_err());
-        assert!(r("-j LOG --log-prefix \"\"").is_err());
-        assert_eq!(
-            r("-j LOG --log-prefix 0123456789012345678901234567890123").unwrap(),
-            "-j LOG --log-prefix 01234567890123456789012345678"
-        );
-        assert_eq!(
-            roundtrip(
-                Family::Ipv6,
-                "mangle",
-                "PREROUTING",
-                "-j LOG --log-macdecode"
-            )
-            .unwrap(),
-            "-j LOG --log-macdecode"
-        );
     }
 }
 

@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_mark_mask, parse_uint, Constraint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, XorOp};
 
 /// `-j MARK`: every form (`--set-mark`, `--and-mark`, ...) is stored as the
 /// kernel's revision-2 pair: new mark = `(mark & !mask) ^ value`.
@@ -38,79 +39,36 @@ impl Mark {
     }
 }
 
-const SET_MARK: u8 = 0;
-const AND_MARK: u8 = 1;
-const OR_MARK: u8 = 2;
-const XOR_MARK: u8 = 3;
-const SET_XMARK: u8 = 4;
+ids!(SET_MARK, AND_MARK, OR_MARK, XOR_MARK, SET_XMARK);
 const ANY: u64 = 0b11111;
 
-static OPTS: [OptSpec; 5] = [
-    OptSpec::arg("set-xmark", SET_XMARK),
-    OptSpec::arg("set-mark", SET_MARK),
-    OptSpec::arg("and-mark", AND_MARK),
-    OptSpec::arg("or-mark", OR_MARK),
-    OptSpec::arg("xor-mark", XOR_MARK),
-];
+options! {
+    OPTS =
+    SET_XMARK "set-xmark" arg excl(ANY), SET_MARK "set-mark" arg excl(ANY),
+    AND_MARK "and-mark" arg excl(ANY), OR_MARK "or-mark" arg excl(ANY),
+    XOR_MARK "xor-mark" arg excl(ANY),
+}
 
-const CONSTRAINTS: [Constraint; 5] = [
-    (SET_XMARK, "set-xmark", ANY, 0, false),
-    (SET_MARK, "set-mark", ANY, 0, false),
-    (AND_MARK, "and-mark", ANY, 0, false),
-    (OR_MARK, "or-mark", ANY, 0, false),
-    (XOR_MARK, "xor-mark", ANY, 0, false),
+const XOPS: [(u8, XorOp); 5] = [
+    (SET_XMARK, XorOp::SetX),
+    (SET_MARK, XorOp::Set),
+    (AND_MARK, XorOp::And),
+    (OR_MARK, XorOp::Or),
+    (XOR_MARK, XorOp::Xor),
 ];
 
 impl Extension for Mark {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Mark::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name)
-            .unwrap_or("");
-        let arg = args.required("MARK", name)?;
-        let u32_of = |s: &str| parse_uint(s, "MARK", name, 0, u32::MAX as u64).map(|v| v as u32);
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // mark_tg_parse
-        match id {
-            SET_XMARK => {
-                (self.value, self.mask) = parse_mark_mask(arg, "MARK", name)?;
-            }
-            SET_MARK => {
-                let (v, m) = parse_mark_mask(arg, "MARK", name)?;
-                self.value = v;
-                self.mask = v | m;
-            }
-            AND_MARK => {
-                self.value = 0;
-                self.mask = !u32_of(arg)?;
-            }
-            OR_MARK => {
-                let v = u32_of(arg)?;
-                self.value = v;
-                self.mask = v;
-            }
-            XOR_MARK => {
-                self.value = u32_of(arg)?;
-                self.mask = 0;
-            }
-            _ => bad_id()?,
-        }
+        let Some(op) = XorOp::of(args.id, &XOPS) else {
+            return bad_id();
+        };
+        (self.value, self.mask) =
+            op.parse_mark("MARK", args.opt, args.required("MARK", args.opt)?)?;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("MARK", seen, &CONSTRAINTS)?;
         if seen == 0 {
             return Err(
                 "MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required".into(),
@@ -120,43 +78,5 @@ impl Extension for Mark {
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write!(f, " --set-xmark {:#x}/{:#x}", self.value, self.mask)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn mark_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "INPUT", s);
-        assert_eq!(
-            r("-j MARK --set-mark 5").unwrap(),
-            "-j MARK --set-xmark 0x5/0xffffffff"
-        );
-        assert_eq!(
-            r("-j MARK --and-mark 5").unwrap(),
-            "-j MARK --set-xmark 0x0/0xfffffffa"
-        );
-        assert_eq!(
-            r("-j MARK --or-mark 5").unwrap(),
-            "-j MARK --set-xmark 0x5/0x5"
-        );
-        assert_eq!(
-            r("-j MARK --xor-mark 5").unwrap(),
-            "-j MARK --set-xmark 0x5/0x0"
-        );
-        assert_eq!(
-            r("-j MARK --set-mark 5/7").unwrap(),
-            "-j MARK --set-xmark 0x5/0x7"
-        );
-        assert_eq!(
-            r("-j MARK --set-xmark 0x0").unwrap(),
-            "-j MARK --set-xmark 0x0/0xffffffff"
-        );
-        assert!(r("-j MARK").is_err());
-        assert!(r("-j MARK --set-mark 1 --or-mark 2").is_err());
-        assert!(r("-j MARK --set-xmark 4294967296").is_err());
     }
 }

@@ -32,7 +32,6 @@ pub mod tos;
 pub mod tproxy;
 pub mod trace;
 pub mod ttl;
-pub(crate) mod util;
 
 use crate::model::registry::{extension_enum, Caps};
 

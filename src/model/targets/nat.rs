@@ -11,9 +11,10 @@
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::util::{bad_id, fcheck, require_hooks, require_table, strtoui_end};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::ids;
+use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
+use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui_end};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
 
@@ -267,12 +268,7 @@ fn portok(ctx: &ExtCtx<'_>) -> bool {
     matches!(ctx.proto, 6 | 17 | 132 | 33 | 1)
 }
 
-const TO_DEST: u8 = 0;
-const TO_SRC: u8 = 1;
-const TO_PORTS: u8 = 2;
-const RANDOM: u8 = 3;
-const RANDOM_FULLY: u8 = 4;
-const PERSISTENT: u8 = 5;
+ids!(TO_DEST, TO_SRC, TO_PORTS, RANDOM, RANDOM_FULLY, PERSISTENT);
 
 fn parse_common(
     range: &mut NatRange,
@@ -327,16 +323,16 @@ macro_rules! nat_target {
             pub range: NatRange,
         }
 
-        impl Extension for $ty {
-            fn options(_: Family) -> &'static [OptSpec] {
-                static OPTS: &[OptSpec] = &[$($opt),*];
-                OPTS
-            }
-            fn new(ctx: &ExtCtx<'_>) -> Self {
+        impl Blank for $ty {
+            fn blank(ctx: &ExtCtx<'_>) -> Self {
                 $ty { range: NatRange::new_for(ctx.family) }
             }
-            fn parse(&mut self, id: u8, _: bool, args: &mut Args<'_>, ctx: &ExtCtx<'_>) -> Result<(), String> {
-                parse_common(&mut self.range, $name, id, args, ctx)?;
+        }
+
+        impl Extension for $ty {
+            const OPTIONS: &'static [OptSpec] = &[$($opt),*];
+            fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+                parse_common(&mut self.range, $name, args.id, args, args.ctx)?;
                 if !$keep {
                     // The compat structs have no base port.
                     self.range.base_port = 0;
@@ -350,7 +346,7 @@ macro_rules! nat_target {
             }
             fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
                 require_table(ctx, TableKind::Nat, $name)?;
-                require_hooks(ctx, $hooks, $name)?;
+                require_target_hooks(ctx, $hooks, $name)?;
                 let f: fn(&NatRange) -> Result<(), String> = $kc;
                 f(&self.range)
             }
@@ -438,104 +434,4 @@ nat_target! {
     constraints: &[],
     hooks: Hook::PreRouting.bit() | Hook::LocalOut.bit(),
     opt: "to-ports", skip_colon: true, keep_base: false, fcheck: no_shift, kcheck: no_map_ips
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn snat_dnat_v4() {
-        let s = |r: &str| roundtrip(Family::Ipv4, "nat", "POSTROUTING", r);
-        let d = |r: &str| roundtrip(Family::Ipv4, "nat", "PREROUTING", r);
-        assert_eq!(
-            s("-j SNAT --to-source 1.1.1.1-1.1.1.10").unwrap(),
-            "-j SNAT --to-source 1.1.1.1-1.1.1.10"
-        );
-        assert_eq!(
-            s("-j SNAT --to-source 1.1.1.1 --persistent --random-fully --random").unwrap(),
-            "-j SNAT --to-source 1.1.1.1 --random --random-fully --persistent"
-        );
-        assert_eq!(
-            s("-p tcp -j SNAT --to-source 1.2.3.4:1000-2000/500").unwrap(),
-            "-p tcp -j SNAT --to-source 1.2.3.4:1000-2000/0"
-        );
-        assert!(s("-j SNAT --to-source 1.1.1.1:1025").is_err());
-        assert!(s("-j SNAT").is_err());
-        assert!(s("-j SNAT --to-source 1.1.1.1 --to-source 2.2.2.2").is_err());
-        assert_eq!(
-            d("-p tcp -j DNAT --to-destination :80").unwrap(),
-            "-p tcp -j DNAT --to-destination :80"
-        );
-        assert_eq!(
-            d("-p tcp -j DNAT --to-destination 1.1.1.1:10-20/ftp").unwrap(),
-            "-p tcp -j DNAT --to-destination 1.1.1.1:10-20/21"
-        );
-        assert_eq!(
-            d("-p tcp -j DNAT --to-destination 1.1.1.1:ssh").unwrap(),
-            "-p tcp -j DNAT --to-destination 1.1.1.1:22"
-        );
-        assert!(d("-p tcp -j DNAT --to-destination 1.1.1.1:echo-ssh").is_err());
-        assert!(d("-p tcp -j DNAT --to-destination 1.1.1.1:1000-2000/0").is_err());
-        assert!(d("-p tcp -j DNAT --to-destination [1.1.1.1]:80").is_err());
-        // hooks and table
-        assert!(roundtrip(
-            Family::Ipv4,
-            "nat",
-            "POSTROUTING",
-            "-j DNAT --to-destination 1.1.1.1"
-        )
-        .is_err());
-        assert!(roundtrip(Family::Ipv4, "nat", "INPUT", "-j SNAT --to-source 1.1.1.1").is_ok());
-        assert!(roundtrip(
-            Family::Ipv4,
-            "filter",
-            "INPUT",
-            "-j SNAT --to-source 1.1.1.1"
-        )
-        .is_err());
-    }
-
-    #[test]
-    fn nat_v6_and_ports() {
-        let d = |r: &str| roundtrip(Family::Ipv6, "nat", "PREROUTING", r);
-        assert_eq!(
-            d("-j DNAT --to-destination dead::beef").unwrap(),
-            "-j DNAT --to-destination dead::beef"
-        );
-        assert_eq!(
-            d("-p tcp -j DNAT --to-destination [dead::beef-dead::fee7]:1000-2000/3000").unwrap(),
-            "-p tcp -j DNAT --to-destination [dead::beef-dead::fee7]:1000-2000/3000"
-        );
-        assert_eq!(
-            d("-p tcp -j DNAT --to-destination [::]:80").unwrap(),
-            "-p tcp -j DNAT --to-destination [::]:80"
-        );
-        assert_eq!(
-            d("-p tcp -j DNAT --to-destination []:80").unwrap(),
-            "-p tcp -j DNAT --to-destination :80"
-        );
-        assert!(d("-j DNAT --to-destination [dead::beef]:1025-65535").is_err());
-        let m = |r: &str| roundtrip(Family::Ipv4, "nat", "POSTROUTING", r);
-        assert_eq!(
-            m("-p udp -j MASQUERADE --to-ports 1024-65535").unwrap(),
-            "-p udp -j MASQUERADE --to-ports 1024-65535"
-        );
-        assert_eq!(
-            m("-j MASQUERADE --random-fully").unwrap(),
-            "-j MASQUERADE --random-fully"
-        );
-        assert!(m("-p udp -j MASQUERADE --to-ports 1024-65536").is_err());
-        assert!(m("-p udp -j MASQUERADE --to-ports -1").is_err());
-        let r = |x: &str| roundtrip(Family::Ipv4, "nat", "OUTPUT", x);
-        assert_eq!(
-            r("-p udp -j REDIRECT --to-ports 512-512").unwrap(),
-            "-p udp -j REDIRECT --to-ports 512"
-        );
-        assert!(r("-p tcp -j REDIRECT --to-ports 42-1234/567").is_err());
-        assert!(r("-p tcp -j REDIRECT --to-ports 10-ssh").is_err());
-        assert!(r("-j REDIRECT --to-ports 42").is_err());
-        assert_eq!(r("-j REDIRECT --random").unwrap(), "-j REDIRECT --random");
-    }
 }

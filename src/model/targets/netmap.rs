@@ -4,10 +4,9 @@
 use core::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use super::util::{bad_id, fcheck, require_hooks, require_table};
-use crate::model::ext::{
-    prefix_mask, strtoui, AddrMask, Args, CheckCtx, ExtCtx, Extension, OptSpec,
-};
+use crate::model::ext::options;
+use crate::model::ext::{prefix_mask, AddrMask, Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_table, require_target_hooks, strtoui};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
 
@@ -87,41 +86,37 @@ pub fn write_addr_mask(f: &mut dyn fmt::Write, a: &AddrMask) -> fmt::Result {
     }
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("to", 0)];
+options!(OPTS = 0 "to" arg mand);
 
-impl Extension for Netmap {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Netmap {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Netmap {
             net: AddrMask::with_mask(ctx.family, [0; 16], [0; 16]),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+}
+
+impl Extension for Netmap {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
-                self.net =
-                    parse_hostmask(args.required("NETMAP", "to")?, ctx.family, "NETMAP", "to")?
+                self.net = parse_hostmask(
+                    args.required("NETMAP", "to")?,
+                    args.ctx.family,
+                    "NETMAP",
+                    "to",
+                )?
             }
             _ => bad_id()?,
         }
         Ok(())
     }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("NETMAP", seen, &[(0, "to", 0, 0, true)])
-    }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_NETMAP.c: .table = "nat", hooks PREROUTING, POSTROUTING,
         // OUTPUT, INPUT.
         require_table(ctx, TableKind::Nat, "NETMAP")?;
-        require_hooks(
+        require_target_hooks(
             ctx,
             Hook::PreRouting.bit()
                 | Hook::PostRouting.bit()
@@ -133,39 +128,5 @@ impl Extension for Netmap {
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         f.write_str(" --to ")?;
         write_addr_mask(f, &self.net)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn netmap_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "nat", "PREROUTING", s);
-        assert_eq!(
-            r("-j NETMAP --to 1.2.3.4").unwrap(),
-            "-j NETMAP --to 1.2.3.4/32"
-        );
-        assert_eq!(
-            r("-j NETMAP --to 1.2.3.4/24").unwrap(),
-            "-j NETMAP --to 1.2.3.0/24"
-        );
-        assert_eq!(
-            r("-j NETMAP --to 1.2.3.4/255.0.255.0").unwrap(),
-            "-j NETMAP --to 1.0.3.0/255.0.255.0"
-        );
-        assert!(r("-j NETMAP").is_err());
-        assert!(r("-j NETMAP --to 1.2.3.4/33").is_err());
-        let r6 = |s: &str| roundtrip(Family::Ipv6, "nat", "POSTROUTING", s);
-        assert_eq!(
-            r6("-j NETMAP --to dead::beef").unwrap(),
-            "-j NETMAP --to dead::beef/128"
-        );
-        assert_eq!(
-            r6("-j NETMAP --to dead::/64").unwrap(),
-            "-j NETMAP --to dead::/64"
-        );
     }
 }

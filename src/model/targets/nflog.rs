@@ -2,8 +2,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, put_string, save_string, Constraint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, put_string, save_string, uint};
 
 /// Default `--nflog-threshold` (`XT_NFLOG_DEFAULT_THRESHOLD`).
 pub const NFLOG_DEFAULT_THRESHOLD: u16 = 0;
@@ -29,33 +30,16 @@ pub struct Nflog {
     pub prefix: crate::model::ByteStr,
 }
 
-const GROUP: u8 = 0;
-const PREFIX: u8 = 1;
-const RANGE: u8 = 2;
-const SIZE: u8 = 3;
-const THRESHOLD: u8 = 4;
+ids!(GROUP, PREFIX, RANGE, SIZE, THRESHOLD);
 
-static OPTS: [OptSpec; 5] = [
-    OptSpec::arg("nflog-group", GROUP),
-    OptSpec::arg("nflog-prefix", PREFIX),
-    OptSpec::arg("nflog-range", RANGE),
-    OptSpec::arg("nflog-size", SIZE),
-    OptSpec::arg("nflog-threshold", THRESHOLD),
-];
+options! {
+    OPTS =
+    GROUP "nflog-group" arg, PREFIX "nflog-prefix" arg, RANGE "nflog-range" arg excl(1 << SIZE),
+    SIZE "nflog-size" arg excl(1 << RANGE), THRESHOLD "nflog-threshold" arg,
+}
 
-const CONSTRAINTS: [Constraint; 5] = [
-    (GROUP, "nflog-group", 0, 0, false),
-    (PREFIX, "nflog-prefix", 0, 0, false),
-    (RANGE, "nflog-range", 1 << SIZE, 0, false),
-    (SIZE, "nflog-size", 1 << RANGE, 0, false),
-    (THRESHOLD, "nflog-threshold", 0, 0, false),
-];
-
-impl Extension for Nflog {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Nflog {
+    fn default() -> Self {
         Nflog {
             group: 0,
             len: 0,
@@ -64,23 +48,17 @@ impl Extension for Nflog {
             prefix: crate::model::ByteStr::new(),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name)
-            .unwrap_or("");
+}
+
+impl Extension for Nflog {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = args.opt;
         let s = args.required("NFLOG", name)?;
-        match id {
-            GROUP => self.group = parse_uint(s, "NFLOG", name, 0, 65535)? as u16,
-            THRESHOLD => self.threshold = parse_uint(s, "NFLOG", name, 0, 65535)? as u16,
-            RANGE | SIZE => self.len = parse_uint(s, "NFLOG", name, 0, u32::MAX as u64)? as u32,
+        match args.id {
+            GROUP => self.group = uint("NFLOG", name, s, 0, 65535)? as u16,
+            THRESHOLD => self.threshold = uint("NFLOG", name, s, 0, 65535)? as u16,
+            RANGE | SIZE => self.len = uint("NFLOG", name, s, 0, u32::MAX as u64)? as u32,
             PREFIX => {
                 // XTTYPE_STRING, .min = 1, stored into char prefix[64].
                 let s = args.required_bytes("NFLOG", name)?;
@@ -95,7 +73,6 @@ impl Extension for Nflog {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("NFLOG", seen, &CONSTRAINTS)?;
         // NFLOG_check
         if seen & (1 << SIZE) != 0 {
             self.copy_len = true;
@@ -120,33 +97,5 @@ impl Extension for Nflog {
             write!(f, " --nflog-threshold {}", self.threshold)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn nflog_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(r("-j NFLOG --nflog-group 0").unwrap(), "-j NFLOG");
-        assert_eq!(
-            r("-j NFLOG --nflog-threshold 5 --nflog-size 0 --nflog-group 3 --nflog-prefix \"a b\"").unwrap(),
-            "-j NFLOG --nflog-prefix \"a b\" --nflog-group 3 --nflog-size 0 --nflog-threshold 5"
-        );
-        assert_eq!(
-            r("-j NFLOG --nflog-range 4").unwrap(),
-            "-j NFLOG --nflog-range 4"
-        );
-        let long = "x".repeat(70);
-        assert_eq!(
-            r(&format!("-j NFLOG --nflog-prefix {long}")).unwrap(),
-            format!("-j NFLOG --nflog-prefix {}", "x".repeat(63))
-        );
-        assert!(r("-j NFLOG --nflog-group 65536").is_err());
-        assert!(r("-j NFLOG --nflog-size 1 --nflog-range 1").is_err());
-        assert!(r("-j NFLOG --nflog-size -1").is_err());
     }
 }

@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, strtoui_end, Constraint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, strtoui_end, uint};
 
 bitflags::bitflags! {
     /// `NFQ_FLAG_*` (include/uapi/linux/netfilter/xt_NFQUEUE.h).
@@ -44,24 +45,13 @@ pub struct Nfqueue {
     pub flags: NfqFlags,
 }
 
-const NUM: u8 = 0;
-const BALANCE: u8 = 1;
-const BYPASS: u8 = 2;
-const FANOUT: u8 = 3;
+ids!(NUM, BALANCE, BYPASS, FANOUT);
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::arg("queue-num", NUM),
-    OptSpec::arg("queue-balance", BALANCE),
-    OptSpec::flag("queue-bypass", BYPASS),
-    OptSpec::flag("queue-cpu-fanout", FANOUT),
-];
-
-const CONSTRAINTS: [Constraint; 4] = [
-    (NUM, "queue-num", 1 << BALANCE, 0, false),
-    (BALANCE, "queue-balance", 1 << NUM, 0, false),
-    (BYPASS, "queue-bypass", 0, 0, false),
-    (FANOUT, "queue-cpu-fanout", 0, 1 << BALANCE, false),
-];
+options! {
+    OPTS =
+    NUM "queue-num" arg excl(1 << BALANCE), BALANCE "queue-balance" arg excl(1 << NUM),
+    BYPASS "queue-bypass" flag, FANOUT "queue-cpu-fanout" flag also(1 << BALANCE),
+}
 
 /// `xtopt_parse_mint` for `XTTYPE_UINT16RC` with `.max = 65534`: `A:B`,
 /// either side may be empty (0 and 65534); the second must not be below
@@ -103,11 +93,8 @@ fn parse_range(s: &str) -> Result<Vec<u16>, String> {
     Ok(vals)
 }
 
-impl Extension for Nfqueue {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Nfqueue {
+    fn default() -> Self {
         // NFQUEUE_init_v1
         Nfqueue {
             queuenum: 0,
@@ -115,20 +102,18 @@ impl Extension for Nfqueue {
             flags: NfqFlags::empty(),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
+}
+
+impl Extension for Nfqueue {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // NFQUEUE_parse_v3
-        match id {
+        match args.id {
             NUM => {
-                self.queuenum = parse_uint(
-                    args.required("NFQUEUE", "queue-num")?,
+                self.queuenum = uint(
                     "NFQUEUE",
                     "queue-num",
+                    args.required("NFQUEUE", "queue-num")?,
                     0,
                     65535,
                 )? as u16
@@ -151,8 +136,8 @@ impl Extension for Nfqueue {
         }
         Ok(())
     }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("NFQUEUE", seen, &CONSTRAINTS)
+    fn finish(&mut self, _seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
+        Ok(())
     }
     fn check(&self, _: &CheckCtx) -> Result<(), String> {
         // nfqueue_tg_check
@@ -177,38 +162,5 @@ impl Extension for Nfqueue {
             f.write_str(" --queue-cpu-fanout")?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn nfqueue_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(r("-j NFQUEUE").unwrap(), "-j NFQUEUE --queue-num 0");
-        assert_eq!(
-            r("-j NFQUEUE --queue-balance :").unwrap(),
-            "-j NFQUEUE --queue-balance 0:65534"
-        );
-        assert_eq!(
-            r("-j NFQUEUE --queue-balance 4:").unwrap(),
-            "-j NFQUEUE --queue-balance 4:65534"
-        );
-        assert_eq!(
-            r("-j NFQUEUE --queue-bypass --queue-balance 0:6 --queue-cpu-fanout").unwrap(),
-            "-j NFQUEUE --queue-balance 0:6 --queue-bypass --queue-cpu-fanout"
-        );
-        for bad in ["4", "4:4", "4:3", "0:65535", "-1:65535", "1:2:3"] {
-            assert!(
-                r(&format!("-j NFQUEUE --queue-balance {bad}")).is_err(),
-                "{bad}"
-            );
-        }
-        assert!(r("-j NFQUEUE --queue-num 65536").is_err());
-        assert!(r("-j NFQUEUE --queue-num 1 --queue-balance 2:3").is_err());
-        assert!(r("-j NFQUEUE --queue-cpu-fanout").is_err());
     }
 }

@@ -5,10 +5,11 @@
 use core::fmt;
 use std::net::Ipv6Addr;
 
-use super::util::{bad_id, fcheck, require_hooks, require_table};
-use crate::model::ext::{prefix_mask, strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{prefix_mask, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, require_table, require_target_hooks, strtoui};
 use crate::model::text::addr::ipv6_ntop;
-use crate::model::{Family, Hook, TableKind};
+use crate::model::{Hook, TableKind};
 
 /// The prefixes of an NPT target (`struct ip6t_npt_tginfo`); the addresses
 /// are kept as given (not masked), as iptables stores them.
@@ -18,7 +19,7 @@ use crate::model::{Family, Hook, TableKind};
 /// let n = Npt { src_pfx: [0; 16], src_len: 64, dst_pfx: [0; 16], dst_len: 64 };
 /// assert_eq!(n.src_len, 64);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Npt {
     /// Source prefix.
     pub src_pfx: [u8; 16],
@@ -33,7 +34,7 @@ pub struct Npt {
 const SRC: u8 = 1;
 const DST: u8 = 2;
 
-static OPTS: [OptSpec; 2] = [OptSpec::arg("src-pfx", SRC), OptSpec::arg("dst-pfx", DST)];
+options!(OPTS = SRC "src-pfx" arg, DST "dst-pfx" arg);
 
 /// `XTTYPE_HOSTMASK` as NPT reads it: address and prefix length.
 fn parse_pfx(s: &str, ext: &str, opt: &str) -> Result<([u8; 16], u8), String> {
@@ -101,28 +102,23 @@ fn npt_save(n: &Npt, f: &mut dyn fmt::Write) -> fmt::Result {
 macro_rules! npt_target {
     ($(#[$doc:meta])* $ty:ident, $name:literal, $hooks:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
         pub struct $ty {
             /// The prefixes.
             pub npt: Npt,
         }
 
         impl Extension for $ty {
-            fn options(_: Family) -> &'static [OptSpec] {
-                &OPTS
-            }
-            fn new(_: &ExtCtx<'_>) -> Self {
-                $ty { npt: Npt { src_pfx: [0; 16], src_len: 0, dst_pfx: [0; 16], dst_len: 0 } }
-            }
-            fn parse(&mut self, id: u8, _: bool, args: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
-                npt_parse(&mut self.npt, $name, id, args)
+            const OPTIONS: &'static [OptSpec] = &OPTS;
+            fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+                npt_parse(&mut self.npt, $name, args.id, args)
             }
             fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
                 fcheck($name, seen, &[(SRC, "src-pfx", 0, 0, true), (DST, "dst-pfx", 0, 0, true)])
             }
             fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
                 require_table(ctx, TableKind::Mangle, $name)?;
-                require_hooks(ctx, $hooks, $name)?;
+                require_target_hooks(ctx, $hooks, $name)?;
                 npt_check(&self.npt, $name)
             }
             fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {

@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, put_string, Constraint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, fcheck, put_string, Constraint};
 
 const UNITS_PER_SEC: u64 = 1_000_000;
 
@@ -143,15 +144,12 @@ pub(crate) fn write_time(f: &mut dyn fmt::Write, t: u64) -> fmt::Result {
     }
 }
 
-const NAME: u8 = 0;
-const INTERVAL: u8 = 1;
-const EWMALOG: u8 = 2;
+ids!(NAME, INTERVAL, EWMALOG);
 
-static OPTS: [OptSpec; 3] = [
-    OptSpec::arg("rateest-name", NAME),
-    OptSpec::arg("rateest-interval", INTERVAL),
-    OptSpec::arg("rateest-ewmalog", EWMALOG),
-];
+options! {
+    OPTS =
+    NAME "rateest-name" arg, INTERVAL "rateest-interval" arg, EWMALOG "rateest-ewmalog" arg,
+}
 
 const CONSTRAINTS: [Constraint; 3] = [
     (NAME, "rateest-name", 0, 0, true),
@@ -159,11 +157,8 @@ const CONSTRAINTS: [Constraint; 3] = [
     (EWMALOG, "rateest-ewmalog", 0, 0, true),
 ];
 
-impl Extension for Rateest {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Rateest {
+    fn default() -> Self {
         Rateest {
             name: crate::model::ByteStr::new(),
             interval: 0,
@@ -171,20 +166,14 @@ impl Extension for Rateest {
             given: (0, 0),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name)
-            .unwrap_or("");
+}
+
+impl Extension for Rateest {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = args.opt;
         let s = args.required("RATEEST", name)?;
-        match id {
+        match args.id {
             NAME => self.name = put_string(args.required_bytes("RATEEST", name)?, 0, 0, 16)?,
             INTERVAL => {
                 self.given.0 =
@@ -243,30 +232,5 @@ impl Extension for Rateest {
         write_time(f, iv)?;
         f.write_str(" --rateest-ewmalog")?;
         write_time(f, ewma)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn rateest_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        let t =
-            "-j RATEEST --rateest-name RE1 --rateest-interval 250.0ms --rateest-ewmalog 500.0ms";
-        assert_eq!(r(t).unwrap(), t);
-        assert_eq!(
-            r("-j RATEEST --rateest-name x --rateest-interval 1s --rateest-ewmalog 8s").unwrap(),
-            "-j RATEEST --rateest-name x --rateest-interval 1.0s --rateest-ewmalog 8.0s"
-        );
-        assert!(
-            r("-j RATEEST --rateest-name x --rateest-interval 1h --rateest-ewmalog 8s").is_err()
-        );
-        assert!(
-            r("-j RATEEST --rateest-name x --rateest-interval 100s --rateest-ewmalog 8s").is_err()
-        );
-        assert!(r("-j RATEEST --rateest-name x").is_err());
     }
 }

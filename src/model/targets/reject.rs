@@ -3,8 +3,7 @@
 
 use core::fmt;
 
-use super::util::{bad_id, require_hooks, require_table};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::{Family, Hook, TableKind};
 
 /// What REJECT sends back (`enum ipt_reject_with` / `enum ip6t_reject_with`;
@@ -50,6 +49,8 @@ pub enum RejectWith {
     Icmp6RejectRoute,
 }
 
+use crate::model::ext::options;
+use crate::model::opt::{bad_id, require_table, require_target_hooks};
 use RejectWith as W;
 
 /// libipt_REJECT.c `reject_table`, in kernel enum order (name, alias).
@@ -151,13 +152,10 @@ pub struct Reject {
     pub with: RejectWith,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("reject-with", 0)];
+options!(OPTS = 0 "reject-with" arg);
 
-impl Extension for Reject {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Reject {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Reject {
             with: match ctx.family {
                 Family::Ipv4 => W::IcmpPortUnreachable,
@@ -165,16 +163,15 @@ impl Extension for Reject {
             },
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+}
+
+impl Extension for Reject {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
-                self.with = RejectWith::parse(args.required("REJECT", "reject-with")?, ctx.family)?
+                self.with =
+                    RejectWith::parse(args.required("REJECT", "reject-with")?, args.ctx.family)?
             }
             _ => bad_id()?,
         }
@@ -184,7 +181,7 @@ impl Extension for Reject {
         // ipt_REJECT.c / ip6t_REJECT.c: .table = "filter",
         // .hooks = LOCAL_IN | FORWARD | LOCAL_OUT.
         require_table(ctx, TableKind::Filter, "REJECT")?;
-        require_hooks(
+        require_target_hooks(
             ctx,
             Hook::LocalIn.bit() | Hook::Forward.bit() | Hook::LocalOut.bit(),
             "REJECT",
@@ -197,45 +194,5 @@ impl Extension for Reject {
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write!(f, " --reject-with {}", self.with.name())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn reject_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(
-            r("-j REJECT").unwrap(),
-            "-j REJECT --reject-with icmp-port-unreachable"
-        );
-        assert_eq!(
-            r("-j REJECT --reject-with ADMIN").unwrap(),
-            "-j REJECT --reject-with icmp-admin-prohibited"
-        );
-        assert_eq!(
-            r("-j REJECT --reject-with \"\"").unwrap(),
-            "-j REJECT --reject-with icmp-net-unreachable"
-        );
-        assert_eq!(
-            r("-p tcp -j REJECT --reject-with tcp-rst").unwrap(),
-            "-p tcp -j REJECT --reject-with tcp-reset"
-        );
-        assert!(r("-j REJECT --reject-with tcp-reset").is_err());
-        assert!(r("-j REJECT --reject-with echo-reply").is_err());
-        assert!(roundtrip(Family::Ipv4, "mangle", "INPUT", "-j REJECT").is_err());
-        let r6 = |s: &str| roundtrip(Family::Ipv6, "filter", "FORWARD", s);
-        assert_eq!(
-            r6("-j REJECT").unwrap(),
-            "-j REJECT --reject-with icmp6-port-unreachable"
-        );
-        assert_eq!(
-            r6("-j REJECT --reject-with no-route").unwrap(),
-            "-j REJECT --reject-with icmp6-no-route"
-        );
-        assert!(r6("-j REJECT --reject-with icmp-net-unreachable").is_err());
     }
 }

@@ -6,8 +6,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, put_string};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::put_string;
 use crate::model::TableKind;
 
 /// `-j SECMARK`.
@@ -22,32 +23,21 @@ pub struct Secmark {
     pub selctx: crate::model::ByteStr,
 }
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("selctx", 0)];
+options!(OPTS = 0 "selctx" arg mand);
 
-impl Extension for Secmark {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Secmark {
+    fn default() -> Self {
         Secmark {
             selctx: crate::model::ByteStr::new(),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return bad_id();
-        }
+}
+
+impl Extension for Secmark {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         self.selctx = put_string(args.required_bytes("SECMARK", "selctx")?, 0, 0, 256)?;
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("SECMARK", seen, &[(0, "selctx", 0, 0, true)])
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // secmark_tg_check / checkentry_lsm: an empty context is invalid.

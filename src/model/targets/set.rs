@@ -106,27 +106,17 @@ fn parse_target(
 }
 
 impl Extension for SetTarget {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        SetTarget::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let ctx = args.ctx;
+        match args.id {
             ADD => parse_target(&mut self.add, "add-set", args, ctx)?,
             DEL => parse_target(&mut self.del, "del-set", args, ctx)?,
             MAP => parse_target(&mut self.map, "map-set", args, ctx)?,
             EXIST => self.exist = true,
             TIMEOUT => {
                 let a = args.optarg.unwrap_or("");
-                match super::util::strtoui_end(a, 0, u64::from(u32::MAX - 1)) {
+                match crate::model::opt::strtoui_end(a, 0, u64::from(u32::MAX - 1)) {
                     Some((v, "")) => self.timeout = Some(v as u32),
                     _ => {
                         return Err(format!(
@@ -139,7 +129,7 @@ impl Extension for SetTarget {
             MAP_MARK => self.map_mark = true,
             MAP_PRIO => self.map_prio = true,
             MAP_QUEUE => self.map_queue = true,
-            _ => return super::util::bad_id(),
+            _ => return crate::model::opt::bad_id(),
         }
         Ok(())
     }

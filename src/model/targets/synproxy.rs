@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, parse_uint, require_hooks};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, require_target_hooks, uint};
 use crate::model::Hook;
 
 bitflags::bitflags! {
@@ -47,40 +48,29 @@ pub struct Synproxy {
     pub mss: u16,
 }
 
-static OPTS: [OptSpec; 5] = [
-    OptSpec::flag("sack-perm", 0),
-    OptSpec::flag("timestamp", 1),
-    OptSpec::arg("wscale", 2),
-    OptSpec::arg("mss", 3),
-    OptSpec::flag("ecn", 4),
-];
+options!(OPTS = 0 "sack-perm" flag, 1 "timestamp" flag, 2 "wscale" arg, 3 "mss" arg, 4 "ecn" flag);
 
-impl Extension for Synproxy {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Synproxy {
+    fn default() -> Self {
         Synproxy {
             options: SynproxyOpts::empty(),
             wscale: 0,
             mss: 0,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+}
+
+impl Extension for Synproxy {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => self.options |= SynproxyOpts::SACK_PERM,
             1 => self.options |= SynproxyOpts::TIMESTAMP,
             2 => {
-                let v = parse_uint(
-                    args.required("SYNPROXY", "wscale")?,
+                let v = uint(
                     "SYNPROXY",
                     "wscale",
+                    args.required("SYNPROXY", "wscale")?,
                     0,
                     u32::MAX as u64,
                 )?;
@@ -88,10 +78,10 @@ impl Extension for Synproxy {
                 self.wscale = v as u8;
             }
             3 => {
-                let v = parse_uint(
-                    args.required("SYNPROXY", "mss")?,
+                let v = uint(
                     "SYNPROXY",
                     "mss",
+                    args.required("SYNPROXY", "mss")?,
                     0,
                     u32::MAX as u64,
                 )?;
@@ -104,7 +94,7 @@ impl Extension for Synproxy {
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
-        require_hooks(ctx, Hook::LocalIn.bit() | Hook::Forward.bit(), "SYNPROXY")?;
+        require_target_hooks(ctx, Hook::LocalIn.bit() | Hook::Forward.bit(), "SYNPROXY")?;
         // synproxy_tg4_check / synproxy_tg6_check
         if ctx.proto != 6 || ctx.proto_inv {
             return Err("x_tables: SYNPROXY: only valid for -p tcp".into());

@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, parse_uint, require_proto};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, given_any, require_proto, uint};
 use crate::model::{Family, Hook};
 
 /// What TCPMSS writes into the MSS option.
@@ -38,41 +39,32 @@ pub struct Tcpmss {
     pub mss: TcpMss,
 }
 
-const SET: u8 = 0;
-const CLAMP: u8 = 1;
+ids!(SET, CLAMP);
 
-static OPTS: [OptSpec; 2] = [
-    OptSpec::arg("set-mss", SET),
-    OptSpec::flag("clamp-mss-to-pmtu", CLAMP),
-];
+options!(OPTS = SET "set-mss" arg, CLAMP "clamp-mss-to-pmtu" flag);
 
-impl Extension for Tcpmss {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Tcpmss {
+    fn default() -> Self {
         Tcpmss {
             mss: TcpMss::Set(0),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+}
+
+impl Extension for Tcpmss {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             SET => {
                 // UINT16_MAX minus the IP header size.
-                let max = match ctx.family {
+                let max = match args.ctx.family {
                     Family::Ipv4 => 65535 - 20,
                     Family::Ipv6 => 65535 - 40,
                 };
-                let v = parse_uint(
-                    args.required("TCPMSS", "set-mss")?,
+                let v = uint(
                     "TCPMSS",
                     "set-mss",
+                    args.required("TCPMSS", "set-mss")?,
                     0,
                     max,
                 )?;
@@ -84,14 +76,11 @@ impl Extension for Tcpmss {
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen == 0 {
-            return Err("TCPMSS target: At least one parameter is required".into());
-        }
-        Ok(())
+        given_any(seen, "TCPMSS target: At least one parameter is required")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // .proto = IPPROTO_TCP
-        require_proto(ctx, 6, "TCPMSS")?;
+        require_proto(ctx, 6, "TCPMSS target")?;
         if self.mss == TcpMss::ClampPmtu
             && ctx.hooks & !(Hook::Forward.bit() | Hook::LocalOut.bit() | Hook::PostRouting.bit())
                 != 0
@@ -112,34 +101,5 @@ impl Extension for Tcpmss {
             TcpMss::ClampPmtu => f.write_str(" --clamp-mss-to-pmtu"),
             TcpMss::Set(v) => write!(f, " --set-mss {v}"),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn tcpmss_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "FORWARD", s);
-        assert_eq!(
-            r("-p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu").unwrap(),
-            "-p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu"
-        );
-        assert_eq!(
-            r("-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j TCPMSS --set-mss 42").unwrap(),
-            "-p tcp -m tcp --tcp-flags FIN,SYN,RST,ACK SYN -j TCPMSS --set-mss 42"
-        );
-        assert!(r("-p tcp -j TCPMSS --set-mss 42").is_err());
-        assert!(r("-p tcp -m tcp ! --tcp-flags SYN SYN -j TCPMSS --set-mss 42").is_err());
-        assert!(r("-j TCPMSS").is_err());
-        assert!(roundtrip(
-            Family::Ipv4,
-            "mangle",
-            "PREROUTING",
-            "-p tcp --syn -j TCPMSS --clamp-mss-to-pmtu"
-        )
-        .is_err());
     }
 }

@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, require_proto, require_table};
-use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
+use crate::model::opt::{require_proto, require_table, strtoui};
 use crate::model::TableKind;
 
 /// `-j TCPOPTSTRIP`: removes the listed TCP option kinds.
@@ -15,7 +16,7 @@ use crate::model::TableKind;
 /// t.strip[0] |= 1 << 8; // timestamp
 /// assert!(t.strips(8));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tcpoptstrip {
     /// Bitmap of option kinds (bit `k % 32` of word `k / 32`).
     pub strip: [u32; 8],
@@ -46,25 +47,11 @@ const OPTION_NAMES: [(&str, u8); 6] = [
     ("md5", 19),
 ];
 
-static OPTS: [OptSpec; 1] = [OptSpec::arg("strip-options", 0)];
+options!(OPTS = 0 "strip-options" arg);
 
 impl Extension for Tcpoptstrip {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Tcpoptstrip { strip: [0; 8] }
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        if id != 0 {
-            return bad_id();
-        }
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
         // parse_list
         for item in args.required("TCPOPTSTRIP", "strip-options")?.split(',') {
             let k = match OPTION_NAMES.iter().find(|(n, _)| *n == item) {
@@ -85,7 +72,7 @@ impl Extension for Tcpoptstrip {
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_table(ctx, TableKind::Mangle, "TCPOPTSTRIP")?;
-        require_proto(ctx, 6, "TCPOPTSTRIP")
+        require_proto(ctx, 6, "TCPOPTSTRIP target")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         if self.strip == [0; 8] {

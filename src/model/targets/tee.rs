@@ -4,8 +4,9 @@
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::util::{bad_id, fcheck, put_string};
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::options;
+use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, put_string};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::Family;
 
@@ -24,13 +25,10 @@ pub struct Tee {
     pub oif: crate::model::ByteStr,
 }
 
-static OPTS: [OptSpec; 2] = [OptSpec::arg("gateway", 0), OptSpec::arg("oif", 1)];
+options!(OPTS = 0 "gateway" arg mand, 1 "oif" arg);
 
-impl Extension for Tee {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Tee {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Tee {
             gateway: match ctx.family {
                 Family::Ipv4 => Ipv4Addr::UNSPECIFIED.into(),
@@ -39,18 +37,16 @@ impl Extension for Tee {
             oif: crate::model::ByteStr::new(),
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+}
+
+impl Extension for Tee {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             0 => {
                 // XTTYPE_HOST: numeric only (nfsim has no resolver).
                 let s = args.required("TEE", "gateway")?;
-                let a = match ctx.family {
+                let a = match args.ctx.family {
                     Family::Ipv4 => s.parse::<Ipv4Addr>().ok().map(IpAddr::from),
                     Family::Ipv6 => s.parse::<Ipv6Addr>().ok().map(IpAddr::from),
                 };
@@ -61,9 +57,6 @@ impl Extension for Tee {
             _ => bad_id()?,
         }
         Ok(())
-    }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("TEE", seen, &[(0, "gateway", 0, 0, true)])
     }
     fn check(&self, _: &CheckCtx) -> Result<(), String> {
         // tee_tg_check: the gateway must not be all zeroes.

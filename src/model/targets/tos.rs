@@ -3,8 +3,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, require_table, strtoui_end, Constraint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, given_any, require_table, strtoui_end, uint, XorOp};
 use crate::model::TableKind;
 
 /// `-j TOS`: new TOS byte = `(tos & !mask) ^ value`.
@@ -38,24 +39,20 @@ impl Tos {
     }
 }
 
-const SET: u8 = 0;
-const AND: u8 = 1;
-const OR: u8 = 2;
-const XOR: u8 = 3;
+ids!(SET, AND, OR, XOR);
 const ANY: u64 = 0b1111;
 
-static OPTS: [OptSpec; 4] = [
-    OptSpec::arg("set-tos", SET),
-    OptSpec::arg("and-tos", AND),
-    OptSpec::arg("or-tos", OR),
-    OptSpec::arg("xor-tos", XOR),
-];
+options! {
+    OPTS =
+    SET "set-tos" arg excl(ANY), AND "and-tos" arg excl(ANY), OR "or-tos" arg excl(ANY),
+    XOR "xor-tos" arg excl(ANY),
+}
 
-const CONSTRAINTS: [Constraint; 4] = [
-    (SET, "set-tos", ANY, 0, false),
-    (AND, "and-tos", ANY, 0, false),
-    (OR, "or-tos", ANY, 0, false),
-    (XOR, "xor-tos", ANY, 0, false),
+const XOPS: [(u8, XorOp); 4] = [
+    (SET, XorOp::SetX),
+    (AND, XorOp::And),
+    (OR, XorOp::Or),
+    (XOR, XorOp::Xor),
 ];
 
 const TOS_NAMES: [(&str, u8); 5] = [
@@ -92,50 +89,24 @@ pub(crate) fn parse_tos_mask(s: &str, name_mask: u8) -> Result<(u8, u8), String>
 }
 
 impl Extension for Tos {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Tos::default()
-    }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        let name = OPTS
-            .iter()
-            .find(|o| o.id == id)
-            .map(|o| o.name)
-            .unwrap_or("");
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        let name = args.opt;
         let s = args.required("TOS", name)?;
         // tos_tg_parse
-        match id {
-            SET => (self.value, self.mask) = parse_tos_mask(s, 0x3f)?,
-            AND => {
-                self.value = 0;
-                self.mask = !(parse_uint(s, "TOS", name, 0, 255)? as u8);
-            }
-            OR => {
-                let v = parse_uint(s, "TOS", name, 0, 255)? as u8;
-                self.value = v;
-                self.mask = v;
-            }
-            XOR => {
-                self.value = parse_uint(s, "TOS", name, 0, 255)? as u8;
-                self.mask = 0;
-            }
-            _ => bad_id()?,
-        }
+        let Some(op) = XorOp::of(args.id, &XOPS) else {
+            return bad_id();
+        };
+        let vm = match op {
+            XorOp::SetX => parse_tos_mask(s, 0x3f)?,
+            _ => (uint("TOS", name, s, 0, 255)? as u8, 0),
+        };
+        let (v, m) = op.pair((vm.0.into(), vm.1.into()));
+        (self.value, self.mask) = (v as u8, m as u8);
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen & ANY == 0 {
-            return Err("TOS: An action is required".into());
-        }
-        fcheck("TOS", seen, &CONSTRAINTS)
+        given_any(seen & ANY, "TOS: An action is required")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         // xt_DSCP.c: TOS revision 1 has .table = "mangle".
@@ -143,41 +114,6 @@ impl Extension for Tos {
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write!(f, " --set-tos {:#04x}/{:#04x}", self.value, self.mask)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn tos_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "PREROUTING", s);
-        assert_eq!(
-            r("-j TOS --set-tos 0x1f").unwrap(),
-            "-j TOS --set-tos 0x1f/0xff"
-        );
-        assert_eq!(
-            r("-j TOS --set-tos Minimize-Cost").unwrap(),
-            "-j TOS --set-tos 0x02/0x3f"
-        );
-        assert_eq!(
-            r("-j TOS --and-tos 0x12").unwrap(),
-            "-j TOS --set-tos 0x00/0xed"
-        );
-        assert_eq!(
-            r("-j TOS --or-tos 0x12").unwrap(),
-            "-j TOS --set-tos 0x12/0x12"
-        );
-        assert_eq!(
-            r("-j TOS --xor-tos 0x12").unwrap(),
-            "-j TOS --set-tos 0x12/0x00"
-        );
-        assert!(r("-j TOS").is_err());
-        assert!(r("-j TOS --set-tos 1/2x").is_err());
-        assert!(r("-j TOS --set-tos bogus").is_err());
-        assert!(roundtrip(Family::Ipv6, "filter", "INPUT", "-j TOS --set-tos 1").is_err());
     }
 }
 

@@ -4,9 +4,10 @@
 use core::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::util::{bad_id, fcheck, parse_mark_mask, require_hooks, require_table};
-use crate::model::ext::{strtoui, Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{ids, options};
+use crate::model::ext::{Args, Blank, CheckCtx, ExtCtx, Extension, OptSpec};
 use crate::model::names::SERVICES;
+use crate::model::opt::{bad_id, require_table, require_target_hooks, strtoui, MarkMask};
 use crate::model::text::addr::ipv6_ntop;
 use crate::model::{Family, Hook, TableKind};
 
@@ -29,21 +30,12 @@ pub struct Tproxy {
     pub mark_mask: u32,
 }
 
-const PORT: u8 = 0;
-const ADDR: u8 = 1;
-const MARK: u8 = 2;
+ids!(PORT, ADDR, MARK);
 
-static OPTS: [OptSpec; 3] = [
-    OptSpec::arg("on-port", PORT),
-    OptSpec::arg("on-ip", ADDR),
-    OptSpec::arg("tproxy-mark", MARK),
-];
+options!(OPTS = PORT "on-port" arg mand, ADDR "on-ip" arg, MARK "tproxy-mark" arg);
 
-impl Extension for Tproxy {
-    fn options(_: Family) -> &'static [OptSpec] {
-        &OPTS
-    }
-    fn new(ctx: &ExtCtx<'_>) -> Self {
+impl Blank for Tproxy {
+    fn blank(ctx: &ExtCtx<'_>) -> Self {
         Tproxy {
             port: 0,
             addr: match ctx.family {
@@ -54,14 +46,12 @@ impl Extension for Tproxy {
             mark_mask: 0,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        ctx: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        match id {
+}
+
+impl Extension for Tproxy {
+    const OPTIONS: &'static [OptSpec] = &OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        match args.id {
             PORT => {
                 // XTTYPE_PORT: a service name (any protocol) or 0..=65535.
                 let s = args.required("TPROXY", "on-port")?;
@@ -75,7 +65,7 @@ impl Extension for Tproxy {
             }
             ADDR => {
                 let s = args.required("TPROXY", "on-ip")?;
-                let a = match ctx.family {
+                let a = match args.ctx.family {
                     Family::Ipv4 => s.parse::<Ipv4Addr>().ok().map(IpAddr::from),
                     Family::Ipv6 => s.parse::<Ipv6Addr>().ok().map(IpAddr::from),
                 };
@@ -83,22 +73,20 @@ impl Extension for Tproxy {
                     a.ok_or_else(|| "getaddrinfo: Name or service not known\n".to_string())?;
             }
             MARK => {
-                (self.mark_value, self.mark_mask) = parse_mark_mask(
+                (self.mark_value, self.mark_mask) = MarkMask::parse(
                     args.required("TPROXY", "tproxy-mark")?,
                     "TPROXY",
                     "tproxy-mark",
-                )?;
+                )
+                .map(|m| (m.value, m.mask))?;
             }
             _ => bad_id()?,
         }
         Ok(())
     }
-    fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        fcheck("TPROXY", seen, &[(PORT, "on-port", 0, 0, true)])
-    }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         require_table(ctx, TableKind::Mangle, "TPROXY")?;
-        require_hooks(ctx, Hook::PreRouting.bit(), "TPROXY")?;
+        require_target_hooks(ctx, Hook::PreRouting.bit(), "TPROXY")?;
         // tproxy_tg4_check / tproxy_tg6_check
         if !matches!(ctx.proto, 6 | 17) || ctx.proto_inv {
             return Err("x_tables: TPROXY: Can be used only with -p tcp or -p udp".into());
@@ -116,82 +104,5 @@ impl Extension for Tproxy {
             " --tproxy-mark {:#x}/{:#x}",
             self.mark_value, self.mark_mask
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn secondary_targets_roundtrip() {
-        let m = |s: &str| roundtrip(Family::Ipv4, "mangle", "PREROUTING", s);
-        assert_eq!(
-            m("-p udp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff").unwrap(),
-            "-p udp -j TPROXY --on-port 12345 --on-ip 10.0.0.1 --tproxy-mark 0x23/0xff"
-        );
-        assert_eq!(
-            m("-p tcp -j TPROXY --on-port 1").unwrap(),
-            "-p tcp -j TPROXY --on-port 1 --on-ip 0.0.0.0 --tproxy-mark 0x0/0x0"
-        );
-        assert!(m("-j TPROXY --on-port 1").is_err());
-        assert_eq!(
-            m("-j CHECKSUM --checksum-fill").unwrap(),
-            "-j CHECKSUM --checksum-fill"
-        );
-        assert_eq!(m("-j CONNSECMARK --save").unwrap(), "-j CONNSECMARK --save");
-        assert_eq!(
-            m("-p tcp -j ECN --ecn-tcp-remove").unwrap(),
-            "-p tcp -j ECN --ecn-tcp-remove"
-        );
-        assert_eq!(
-            m("-p tcp -j TCPOPTSTRIP --strip-options mss,8").unwrap(),
-            "-p tcp -j TCPOPTSTRIP --strip-options 2,8"
-        );
-        assert!(m("-p tcp -j TCPOPTSTRIP --strip-options 1").is_err());
-        let o = |s: &str| roundtrip(Family::Ipv4, "mangle", "OUTPUT", s);
-        assert_eq!(
-            o("-j CLASSIFY --set-class 1:ff").unwrap(),
-            "-j CLASSIFY --set-class 0001:00ff"
-        );
-        let f = |s: &str| roundtrip(Family::Ipv4, "filter", "INPUT", s);
-        assert_eq!(f("-j AUDIT --type DROP").unwrap(), "-j AUDIT --type drop");
-        assert!(f("-j AUDIT --type wrong").is_err());
-        assert_eq!(
-            f("-j LED --led-trigger-id \"foo\" --led-delay 42 --led-always-blink").unwrap(),
-            "-j LED --led-trigger-id \"foo\" --led-delay 42 --led-always-blink"
-        );
-        assert_eq!(
-            f("-j IDLETIMER --timeout 42 --label bar --alarm").unwrap(),
-            "-j IDLETIMER --timeout 42 --label bar --alarm"
-        );
-        assert!(f("-j IDLETIMER --timeout 42").is_err());
-        assert_eq!(
-            f("-j TEE --gateway 1.1.1.1").unwrap(),
-            "-j TEE --gateway 1.1.1.1"
-        );
-        assert!(f("-j TEE ! --gateway 1.1.1.1").is_err());
-        assert_eq!(
-            f("-p tcp -j SYNPROXY --mss 1460 --sack-perm --wscale 7").unwrap(),
-            "-p tcp -j SYNPROXY --sack-perm --wscale 7 --mss 1460"
-        );
-        let s6 = |s: &str| roundtrip(Family::Ipv6, "mangle", "POSTROUTING", s);
-        assert_eq!(
-            s6("-j SNPT --src-pfx dead::/64 --dst-pfx 1c3::/64").unwrap(),
-            "-j SNPT --src-pfx dead::/64 --dst-pfx 1c3::/64"
-        );
-        assert!(s6("-j SNPT --src-pfx dead::beef --dst-pfx 1c3::/64").is_err());
-        assert!(s6("-j DNPT --src-pfx dead::/64 --dst-pfx 1c3::/64").is_err());
-        assert_eq!(
-            roundtrip(
-                Family::Ipv4,
-                "security",
-                "INPUT",
-                "-j SECMARK --selctx system_u:object_r:x_t:s0"
-            )
-            .unwrap(),
-            "-j SECMARK --selctx system_u:object_r:x_t:s0"
-        );
     }
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::TableKind;
 
 /// `-j TRACE`: no options; only valid in the raw table.
@@ -18,10 +18,7 @@ impl Extension for Trace {
     fn options(_: crate::model::Family) -> &'static [OptSpec] {
         &[]
     }
-    fn new(_: &ExtCtx<'_>) -> Self {
-        Trace
-    }
-    fn parse(&mut self, _: u8, _: bool, _: &mut Args<'_>, _: &ExtCtx<'_>) -> Result<(), String> {
+    fn parse(&mut self, _: &mut Args<'_>) -> Result<(), String> {
         Ok(())
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {

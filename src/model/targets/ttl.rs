@@ -4,8 +4,9 @@
 
 use core::fmt;
 
-use super::util::{bad_id, fcheck, parse_uint, require_table, Constraint};
+use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, ExtCtx, Extension, OptSpec};
+use crate::model::opt::{bad_id, given_any, require_table, uint};
 use crate::model::TableKind;
 
 /// What TTL / HL does with the value.
@@ -47,9 +48,7 @@ impl HlMode {
     }
 }
 
-const SET: u8 = 0;
-const INC: u8 = 1;
-const DEC: u8 = 2;
+ids!(SET, INC, DEC);
 const ANY: u64 = 0b111;
 
 fn parse_hl(ext: &str, pfx: &str, id: u8, args: &Args<'_>) -> Result<(HlMode, u8), String> {
@@ -63,7 +62,7 @@ fn parse_hl(ext: &str, pfx: &str, id: u8, args: &Args<'_>) -> Result<(HlMode, u8
         }
     };
     let opt = format!("{pfx}-{name}");
-    let v = parse_uint(args.required(ext, &opt)?, ext, &opt, min, 255)? as u8;
+    let v = uint(ext, &opt, args.required(ext, &opt)?, min, 255)? as u8;
     Ok((mode, v))
 }
 
@@ -101,43 +100,28 @@ pub struct Ttl {
     pub ttl: u8,
 }
 
-static TTL_OPTS: [OptSpec; 3] = [
-    OptSpec::arg("ttl-set", SET),
-    OptSpec::arg("ttl-dec", DEC),
-    OptSpec::arg("ttl-inc", INC),
-];
+options! {
+    TTL_OPTS =
+    SET "ttl-set" arg excl(ANY), DEC "ttl-dec" arg excl(ANY), INC "ttl-inc" arg excl(ANY),
+}
 
-const TTL_CONS: [Constraint; 3] = [
-    (SET, "ttl-set", ANY, 0, false),
-    (DEC, "ttl-dec", ANY, 0, false),
-    (INC, "ttl-inc", ANY, 0, false),
-];
-
-impl Extension for Ttl {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &TTL_OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Ttl {
+    fn default() -> Self {
         Ttl {
             mode: HlMode::Set,
             ttl: 0,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        (self.mode, self.ttl) = parse_hl("TTL", "ttl", id, args)?;
+}
+
+impl Extension for Ttl {
+    const OPTIONS: &'static [OptSpec] = &TTL_OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        (self.mode, self.ttl) = parse_hl("TTL", "ttl", args.id, args)?;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen & ANY == 0 {
-            return Err("TTL: You must specify an action".into());
-        }
-        fcheck("TTL", seen, &TTL_CONS)
+        given_any(seen & ANY, "TTL: You must specify an action")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         check_hl(ctx, "TTL", self.mode, self.ttl)
@@ -162,71 +146,33 @@ pub struct Hl {
     pub hop_limit: u8,
 }
 
-static HL_OPTS: [OptSpec; 3] = [
-    OptSpec::arg("hl-set", SET),
-    OptSpec::arg("hl-dec", DEC),
-    OptSpec::arg("hl-inc", INC),
-];
+options! {
+    HL_OPTS =
+    SET "hl-set" arg excl(ANY), DEC "hl-dec" arg excl(ANY), INC "hl-inc" arg excl(ANY),
+}
 
-const HL_CONS: [Constraint; 3] = [
-    (SET, "hl-set", ANY, 0, false),
-    (DEC, "hl-dec", ANY, 0, false),
-    (INC, "hl-inc", ANY, 0, false),
-];
-
-impl Extension for Hl {
-    fn options(_: crate::model::Family) -> &'static [OptSpec] {
-        &HL_OPTS
-    }
-    fn new(_: &ExtCtx<'_>) -> Self {
+impl Default for Hl {
+    fn default() -> Self {
         Hl {
             mode: HlMode::Set,
             hop_limit: 0,
         }
     }
-    fn parse(
-        &mut self,
-        id: u8,
-        _: bool,
-        args: &mut Args<'_>,
-        _: &ExtCtx<'_>,
-    ) -> Result<(), String> {
-        (self.mode, self.hop_limit) = parse_hl("HL", "hl", id, args)?;
+}
+
+impl Extension for Hl {
+    const OPTIONS: &'static [OptSpec] = &HL_OPTS;
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        (self.mode, self.hop_limit) = parse_hl("HL", "hl", args.id, args)?;
         Ok(())
     }
     fn finish(&mut self, seen: u64, _: &ExtCtx<'_>) -> Result<(), String> {
-        if seen & ANY == 0 {
-            return Err("HL: You must specify an action".into());
-        }
-        fcheck("HL", seen, &HL_CONS)
+        given_any(seen & ANY, "HL: You must specify an action")
     }
     fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
         check_hl(ctx, "HL", self.mode, self.hop_limit)
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
         write_hl(f, "hl", self.mode, self.hop_limit)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::super::util::tests::roundtrip;
-    use crate::model::Family;
-
-    #[test]
-    fn ttl_hl_roundtrip() {
-        let r = |s: &str| roundtrip(Family::Ipv4, "mangle", "POSTROUTING", s);
-        assert_eq!(r("-j TTL --ttl-set 42").unwrap(), "-j TTL --ttl-set 42");
-        assert_eq!(r("-j TTL --ttl-dec 1").unwrap(), "-j TTL --ttl-dec 1");
-        assert!(r("-j TTL --ttl-set 256").is_err());
-        assert!(r("-j TTL --ttl-inc 0").is_err());
-        assert!(r("-j TTL --ttl-dec 1 --ttl-inc 1").is_err());
-        assert!(r("-j TTL --ttl-set --ttl-inc 1").is_err());
-        assert!(r("-j TTL").is_err());
-        assert!(roundtrip(Family::Ipv4, "filter", "INPUT", "-j TTL --ttl-set 1").is_err());
-        let h = |s: &str| roundtrip(Family::Ipv6, "mangle", "INPUT", s);
-        assert_eq!(h("-j HL --hl-inc 1").unwrap(), "-j HL --hl-inc 1");
-        assert!(h("-j HL --hl-dec 0").is_err());
-        assert!(roundtrip(Family::Ipv4, "mangle", "INPUT", "-j HL --hl-set 1").is_err());
     }
 }

@@ -6,7 +6,8 @@
 
 use std::net::Ipv6Addr;
 
-use crate::model::ext::{prefix_mask, strtoui, AddrMask};
+use crate::model::ext::{prefix_mask, AddrMask};
+use crate::model::opt::strtoui;
 use crate::model::{Error, ErrorKind, Family};
 
 /// `__numeric_to_ipaddr`: dotted quad with base-0 octets; fewer than four

@@ -2,8 +2,8 @@
 //! (`xtables_parse_protocol`, `proto_to_name`, `xtables_chain_protos`),
 //! for `-p` and for the extensions that take a protocol.
 
-use crate::model::ext::strtoui;
 use crate::model::names::PROTOCOLS;
+use crate::model::opt::strtoui;
 use crate::model::{Error, ErrorKind};
 
 /// The `xtables_chain_protos` names, which take precedence when printing.
