@@ -10,6 +10,7 @@
 //! Extension targets and host lookups go through the [`Env`] trait; TRACE
 //! and explain records go to a [`TraceSink`] ([`NoTrace`] costs nothing).
 
+pub(crate) mod classify;
 pub mod ctx;
 pub(crate) mod eval;
 pub mod program;
@@ -23,4 +24,4 @@ pub use ctx::{
 pub use program::{
     compile_table, Action, ChainId, CompileError, Program, RuleId, TableProgram, TableState,
 };
-pub use walk::run_table;
+pub use walk::{run_table, run_table_linear};
