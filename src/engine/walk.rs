@@ -185,7 +185,9 @@ pub fn run_table<E: Env, S: TraceSink>(
 /// };
 /// let v = run_table_linear(table, &mut state, Hook::LocalOut, &mut pkt, &mut Bare, &mut NoTrace);
 /// assert_eq!(v, Verdict::Accept);
-/// assert_eq!(state.counters[0], (1, 29));
+/// // The rule's counter: one packet of 28 bytes.
+/// let rule = table.hook_entry[Hook::LocalOut as usize].unwrap();
+/// assert_eq!(state.counters[rule.0 as usize], (1, 28));
 /// ```
 pub fn run_table_linear<E: Env, S: TraceSink>(
     prog: &TableProgram,
