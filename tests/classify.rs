@@ -297,7 +297,7 @@ fn generated_rulesets_are_indexed() {
     let (mut indexed, mut two) = (0, 0);
     for _ in 0..100 {
         let rules = rulesets().new_tree(&mut runner).unwrap().current();
-        let rs = parse_restore(&render(&rules, false), &RestoreOptions::new(Family::Ipv4)).unwrap();
+        let rs = parse_restore(render(&rules, false), &RestoreOptions::new(Family::Ipv4)).unwrap();
         let prog = Program::compile(&rs).unwrap();
         let n = prog.table(TableKind::Mangle).unwrap().indexed_chains();
         indexed += usize::from(n > 0);
@@ -360,6 +360,9 @@ proptest! {
     }
 }
 
+/// Source, destination, destination port.
+type Probe = ([u8; 4], [u8; 4], u16);
+
 /// The shapes the issue names are indexed: a walk through each decides
 /// like the linear walk, on packets that hit and miss.
 #[test]
@@ -382,7 +385,7 @@ fn named_shapes_are_indexed_and_exact() {
     }
     kube += "-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j RETURN\nCOMMIT\n";
     blocklist += "COMMIT\n";
-    let cases: [(&str, TableKind, &[([u8; 4], [u8; 4], u16)]); 2] = [
+    let cases: [(&str, TableKind, &[Probe]); 2] = [
         (
             &kube,
             TableKind::Nat,

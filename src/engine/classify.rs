@@ -109,8 +109,8 @@ impl Default for Pre {
 
 /// The leading tcp or udp match of a rule, preceded only by `comment`
 /// matches, whose protocol is the rule's non-inverted `-p`: (protocol,
-/// source range, destination range), an inverted range given as full.
-fn leading_ports(g: &Generic, matches: &[Match]) -> Option<(u8, (u16, u16), (u16, u16))> {
+/// destination port range), an inverted range given as full.
+fn leading_ports(g: &Generic, matches: &[Match]) -> Option<(u8, (u16, u16))> {
     if g.proto_inv {
         return None;
     }
@@ -118,20 +118,8 @@ fn leading_ports(g: &Generic, matches: &[Match]) -> Option<(u8, (u16, u16), (u16
     for m in matches {
         match m {
             Match::Comment(_) => {}
-            Match::Tcp(t) if g.proto == 6 => {
-                return Some((
-                    6,
-                    pick(t.sports, t.sports_inv),
-                    pick(t.dports, t.dports_inv),
-                ))
-            }
-            Match::Udp(u) if g.proto == 17 => {
-                return Some((
-                    17,
-                    pick(u.sports, u.sports_inv),
-                    pick(u.dports, u.dports_inv),
-                ))
-            }
+            Match::Tcp(t) if g.proto == 6 => return Some((6, pick(t.dports, t.dports_inv))),
+            Match::Udp(u) if g.proto == 17 => return Some((17, pick(u.dports, u.dports_inv))),
             _ => return None,
         }
     }
@@ -160,9 +148,7 @@ impl Pre {
             p.span = 0xffff;
             // An empty range (lo > hi) never matches; it stays a candidate
             // and the match decides.
-            if let Some((_, _, (lo, hi))) =
-                leading_ports(g, &r.matches).filter(|d| d.2 .0 <= d.2 .1)
-            {
+            if let Some((_, (lo, hi))) = leading_ports(g, &r.matches).filter(|(_, d)| d.0 <= d.1) {
                 p.lo |= u32::from(lo);
                 p.span = u32::from(hi - lo);
             }
@@ -289,7 +275,7 @@ fn rule_key(kind: KeyKind, r: &CRule) -> Option<(u8, u64)> {
         KeyKind::Src => net(&g.src),
         KeyKind::Dst => net(&g.dst),
         KeyKind::Port => {
-            let (proto, _, d) = leading_ports(g, &r.matches)?;
+            let (proto, d) = leading_ports(g, &r.matches)?;
             (d.0 == d.1).then(|| (0, u64::from(proto) << 16 | u64::from(d.0)))
         }
     }
