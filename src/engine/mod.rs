@@ -4,6 +4,10 @@
 //! (`ip_packet_match`), the matches in order, counters, TRACE records,
 //! standard verdicts, jumps with a fixed-size jump stack, gotos, RETURN to
 //! the caller or, from a built-in chain, to the policy, and hotdrop.
+//! IPv4 walks skip the entries that cannot match without testing them
+//! (`classify`: per-entry pre-tests, per-chain indexes), with the same
+//! counters, match state and TRACE records as [`run_table_linear`], which
+//! tests every entry.
 //!
 //! The program is immutable; counters, match state and the jump stack live
 //! in a caller-owned [`TableState`], created once. A walk allocates nothing.

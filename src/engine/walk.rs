@@ -419,8 +419,8 @@ mod tests {
         }
     }
 
-    /// Explain mode: turns the address pre-scan off (every entry is tested
-    /// one by one), so walks with it and with `NoTrace` must agree.
+    /// Explain mode: turns classification off (every entry is tested one
+    /// by one), so walks with it and with `NoTrace` must agree.
     struct Explain(u32);
     impl TraceSink for Explain {
         const WANTS_EXPLAIN: bool = true;
