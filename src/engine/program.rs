@@ -115,42 +115,6 @@ pub struct Generic {
     pub frag: Option<bool>,
 }
 
-/// The address part of an IPv4 rule's generic part as one masked 64-bit
-/// compare (source in the high word, destination in the low word), so that
-/// the walk can pass over rules whose addresses cannot match in a tight
-/// scan (see `walk::skip_addr4`) before the full `ip_packet_match`. A rule
-/// with an inverted address (`! -s`, `! -d`) gets mask 0: it is always a
-/// candidate and the full check decides. One per entry of
-/// [`TableProgram::rules`] of an IPv4 table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub(crate) struct Addr4 {
-    mask: u64,
-    addr: u64,
-}
-
-impl Addr4 {
-    pub(crate) fn of(g: &Generic) -> Addr4 {
-        if g.src.1 || g.dst.1 {
-            return Addr4::default();
-        }
-        let w = |b: &[u8; 16]| u64::from(u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
-        Addr4 {
-            mask: w(&g.src.0.mask) << 32 | w(&g.dst.0.mask),
-            // AddrMask keeps its address masked already; mask again anyway.
-            addr: (w(&g.src.0.addr) << 32 | w(&g.dst.0.addr))
-                & (w(&g.src.0.mask) << 32 | w(&g.dst.0.mask)),
-        }
-    }
-    /// The first test of `ip_packet_match` (net/ipv4/netfilter/ip_tables.c),
-    /// `(ip->saddr & smsk) != src || (ip->daddr & dmsk) != dst` fails the
-    /// rule, for `sd` = source << 32 | destination. False only when the rule
-    /// certainly fails on its addresses.
-    #[inline(always)]
-    pub(crate) fn passes(&self, sd: u64) -> bool {
-        sd & self.mask == self.addr
-    }
-}
-
 /// One entry of the flat program.
 ///
 /// ```
@@ -242,9 +206,13 @@ pub struct TableProgram {
     pub state_slots: u32,
     /// Deepest jump nesting possible (number of user chains), the jump stack size.
     pub stack_size: usize,
-    /// IPv4 tables: the address part of every entry's generic part, in
-    /// step with `rules` (empty for IPv6; the walk then does not use it).
-    pub(crate) addr4: Vec<Addr4>,
+    /// IPv4 tables: every entry's leading side-effect-free predicates
+    /// (`classify::Pre`), in step with `rules` (empty for IPv6: the walk
+    /// then tests every entry).
+    pub(crate) pre: Vec<super::classify::Pre>,
+    /// IPv4 tables: per chain, in step with `chains`, the index of a long
+    /// chain (`classify::ChainIndex`; `None`: the chain is scanned).
+    pub(crate) index: Vec<Option<Box<super::classify::ChainIndex>>>,
 }
 
 /// The mutable side of a table: counters and match state.
@@ -314,6 +282,26 @@ pub enum EndHow {
 }
 
 impl TableProgram {
+    /// How many chains the walk looks up in an index instead of testing
+    /// entry after entry (IPv4 chains of 32 entries or more that a source
+    /// or destination prefix, or a protocol and destination port, narrows
+    /// down; see [`super::run_table`]).
+    ///
+    /// ```
+    /// # use nfsim::engine::Program;
+    /// # use nfsim::model::{Family, TableKind};
+    /// let mut text = String::from("*filter\n");
+    /// for i in 0..100 {
+    ///     text += &format!("-A INPUT -s 198.51.100.{i} -j DROP\n");
+    /// }
+    /// text += "COMMIT\n";
+    /// let rs = nfsim::syntax::parse_restore(&text, &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+    /// let prog = Program::compile(&rs).unwrap();
+    /// assert_eq!(prog.table(TableKind::Filter).unwrap().indexed_chains(), 1);
+    /// ```
+    pub fn indexed_chains(&self) -> usize {
+        self.index.iter().flatten().count()
+    }
     /// A fresh state for this program (all counters zero).
     ///
     /// ```
@@ -531,11 +519,7 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         });
     }
     let stack_size = t.chains.iter().filter(|c| !c.is_builtin()).count();
-    let addr4 = match family {
-        Family::Ipv4 => rules.iter().map(|r| Addr4::of(&r.generic)).collect(),
-        Family::Ipv6 => Vec::new(),
-    };
-    Ok(TableProgram {
+    let mut prog = TableProgram {
         kind: t.kind,
         family,
         rules,
@@ -544,8 +528,13 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         underflow,
         state_slots: slots,
         stack_size,
-        addr4,
-    })
+        pre: Vec::new(),
+        index: Vec::new(),
+    };
+    if family == Family::Ipv4 {
+        (prog.pre, prog.index) = super::classify::build(&prog);
+    }
+    Ok(prog)
 }
 
 /// A whole ruleset compiled: one program per existing table.

@@ -1,11 +1,10 @@
 //! The table walk: `ipt_do_table` (net/ipv4/netfilter/ip_tables.c) and
 //! `ip6t_do_table` (net/ipv6/netfilter/ip6_tables.c).
 
+use super::classify::{skip, Cursor, Fields};
 use super::ctx::{Env, MatchResult, Mismatch, PacketCtx, TraceSink, Verdict};
 use super::eval::eval_match;
-use super::program::{
-    Action, Addr4, CRule, EndHow, Generic, RuleId, TableProgram, TableState, WalkEnd,
-};
+use super::program::{Action, CRule, EndHow, Generic, RuleId, TableProgram, TableState, WalkEnd};
 use crate::model::{Family, Hook};
 
 /// `ip_packet_match` / `ip6_packet_match`: the generic part of a rule.
@@ -106,46 +105,6 @@ fn generic_mismatch(g: &Generic, pkt: &PacketCtx<'_>) -> Mismatch {
     Mismatch::Proto
 }
 
-/// The first entry at or after `from` whose IPv4 addresses may pass its
-/// generic part (`addr4.len()` if none): every entry passed over would fail
-/// `ip_packet_match` on its addresses alone, which has no side effect, so
-/// walking on from the result is the same as testing each entry in turn.
-/// `sd` is the packet's source << 32 | destination.
-#[inline]
-fn skip_addr4(addr4: &[Addr4], from: u32, sd: u64) -> u32 {
-    let start = from as usize;
-    let Some(rest) = addr4.get(start..) else {
-        return from;
-    };
-    // The entry itself first: rules without addresses (the common case)
-    // always pass, and cost one compare.
-    let Some((first, rest)) = rest.split_first() else {
-        return from;
-    };
-    if first.passes(sd) {
-        return from;
-    }
-    let start = start + 1;
-    // Eight entries at a time without branches (independent compares the
-    // CPU overlaps), then the first passing one of the block.
-    let mut chunks = rest.chunks_exact(8);
-    let mut base = start;
-    for c in &mut chunks {
-        let mut bits = 0u32;
-        for (i, a) in c.iter().enumerate() {
-            bits |= u32::from(a.passes(sd)) << i;
-        }
-        if bits != 0 {
-            return (base + bits.trailing_zeros() as usize) as u32;
-        }
-        base += 8;
-    }
-    match chunks.remainder().iter().position(|a| a.passes(sd)) {
-        Some(p) => (base + p) as u32,
-        None => addr4.len() as u32,
-    }
-}
-
 /// Walks `prog` from the entry of `hook` as the kernel does, and returns the
 /// verdict. Counters and match state live in `state`; TRACE records go to
 /// `sink` when `pkt.nf_trace` is set (the caller sets it for every packet
@@ -181,6 +140,12 @@ fn skip_addr4(addr4: &[Addr4], from: u32, sd: u64) -> u32 {
 /// assert_eq!(walk("eth0", "eth1"), Verdict::Accept);
 /// assert_eq!(walk("eth1", "eth0"), Verdict::Drop); // the policy
 /// ```
+///
+/// IPv4 tables skip the entries that cannot match without testing them
+/// (`engine::classify`: compiled pre-tests and per-chain indexes), except in
+/// explain mode ([`TraceSink::WANTS_EXPLAIN`]), which wants every entry
+/// tested. Counters, match state, TRACE records and the verdict are those
+/// of [`run_table_linear`], the reference.
 pub fn run_table<E: Env, S: TraceSink>(
     prog: &TableProgram,
     state: &mut TableState,
@@ -188,6 +153,64 @@ pub fn run_table<E: Env, S: TraceSink>(
     pkt: &mut PacketCtx<'_>,
     env: &mut E,
     sink: &mut S,
+) -> Verdict {
+    walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN)
+}
+
+/// [`run_table`] testing every entry in turn, as `ipt_do_table` does: the
+/// reference the classified walk is tested against (`tests/classify.rs`),
+/// and the walk of explain mode.
+///
+/// ```
+/// use nfsim::engine::*;
+/// use nfsim::model::{Family, Hook, TableKind, Target};
+/// use nfsim::time::Instant;
+/// use nfsim::wire::{meta::PacketMeta, PacketBuilder};
+/// struct Bare;
+/// impl Env for Bare {
+///     fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 { 1 }
+///     fn run_target(&mut self, _: TableKind, _: &Target, _: &mut PacketCtx<'_>) -> Option<Verdict> { None }
+/// }
+/// let rs = nfsim::syntax::parse_restore("*filter\n:OUTPUT DROP [0:0]\n-A OUTPUT -p udp --dport 53 -j ACCEPT\nCOMMIT\n",
+///     &nfsim::syntax::RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let prog = Program::compile(&rs).unwrap();
+/// let table = prog.table(TableKind::Filter).unwrap();
+/// let mut state = table.new_state();
+/// let mut data = PacketBuilder::ipv4([192, 0, 2, 9].into(), [198, 51, 100, 9].into()).udp(1, 53).build();
+/// let meta = PacketMeta::parse(&data).unwrap();
+/// let mut pkt = PacketCtx {
+///     family: Family::Ipv4, data: &mut data, meta, hook: Hook::LocalOut, in_dev: "", out_dev: "eth0",
+///     mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+///     src_mac: None, sk_owner: None, csum_partial: false,
+/// };
+/// let v = run_table_linear(table, &mut state, Hook::LocalOut, &mut pkt, &mut Bare, &mut NoTrace);
+/// assert_eq!(v, Verdict::Accept);
+/// // The rule's counter: one packet of 28 bytes.
+/// let rule = table.hook_entry[Hook::LocalOut as usize].unwrap();
+/// assert_eq!(state.counters[rule.0 as usize], (1, 28));
+/// ```
+pub fn run_table_linear<E: Env, S: TraceSink>(
+    prog: &TableProgram,
+    state: &mut TableState,
+    hook: Hook,
+    pkt: &mut PacketCtx<'_>,
+    env: &mut E,
+    sink: &mut S,
+) -> Verdict {
+    walk(prog, state, hook, pkt, env, sink, false)
+}
+
+/// The walk; `classify`: skip the entries the compiled pre-tests and chain
+/// indexes rule out (IPv4 only).
+#[inline(always)]
+fn walk<E: Env, S: TraceSink>(
+    prog: &TableProgram,
+    state: &mut TableState,
+    hook: Hook,
+    pkt: &mut PacketCtx<'_>,
+    env: &mut E,
+    sink: &mut S,
+    classify: bool,
 ) -> Verdict {
     let (Some(entry), Some(underflow)) = (
         prog.hook_entry[hook as usize],
@@ -198,21 +221,35 @@ pub fn run_table<E: Env, S: TraceSink>(
     let hook_chain = prog.rules[entry.0 as usize].chain;
     state.stack.clear();
     let mut e = entry;
-    // The address pre-scan (IPv4 only, and not when explaining, which wants
-    // a record per failed entry). Addresses are read at each scan: targets
-    // that continue may have rewritten header bytes.
-    let scan =
-        !S::WANTS_EXPLAIN && pkt.family == Family::Ipv4 && prog.addr4.len() == prog.rules.len();
+    // The packet's fields, read again after a target that lets the walk
+    // go on (it may have rewritten the packet); `None`: every entry is
+    // tested.
+    let classify = classify && pkt.family == Family::Ipv4 && prog.pre.len() == prog.rules.len();
+    let mut fields = if classify { Fields::read(pkt) } else { None };
+    // The candidates of the chain being walked; made again whenever the
+    // walk moves other than to the next entry (`moved`).
+    let mut cursor: Option<Cursor<'_>> = None;
+    let mut moved = true;
     loop {
-        if scan {
-            if let (Some(s), Some(d)) = (pkt.data.get(12..16), pkt.data.get(16..20)) {
-                let s = u32::from_be_bytes([s[0], s[1], s[2], s[3]]);
-                let d = u32::from_be_bytes([d[0], d[1], d[2], d[3]]);
-                e = RuleId(skip_addr4(
-                    &prog.addr4,
-                    e.0,
-                    u64::from(s) << 32 | u64::from(d),
-                ));
+        if let Some(f) = &fields {
+            if moved {
+                moved = false;
+                cursor = prog
+                    .rules
+                    .get(e.0 as usize)
+                    .and_then(|r| prog.index.get(r.chain.0 as usize))
+                    .and_then(|i| i.as_deref())
+                    .and_then(|i| Cursor::new(i, f));
+            }
+            match &mut cursor {
+                Some(c) => loop {
+                    e = RuleId(c.next(e.0));
+                    if prog.pre.get(e.0 as usize).is_none_or(|p| p.passes(f)) {
+                        break;
+                    }
+                    e = RuleId(e.0 + 1);
+                },
+                None => e = RuleId(skip(&prog.pre, e.0, f)),
             }
         }
         let Some(r) = prog.rules.get(e.0 as usize) else {
@@ -321,6 +358,7 @@ pub fn run_table<E: Env, S: TraceSink>(
                     None => underflow,
                     Some(from) => RuleId(from.0 + 1),
                 };
+                moved = true;
             }
             Action::Jump(to) => {
                 if state.stack.len() > prog.stack_size {
@@ -332,10 +370,20 @@ pub fn run_table<E: Env, S: TraceSink>(
                 }
                 state.stack.push(e);
                 e = *to;
+                moved = true;
             }
-            Action::Goto(to) => e = *to,
+            Action::Goto(to) => {
+                e = *to;
+                moved = true;
+            }
             Action::Ext(t) => match env.run_target(prog.kind, t, pkt) {
-                None => e = RuleId(e.0 + 1),
+                None => {
+                    e = RuleId(e.0 + 1);
+                    if fields.is_some() {
+                        fields = Fields::read(pkt);
+                        moved = true;
+                    }
+                }
                 Some(v) => {
                     state.end = end;
                     return v;
@@ -371,8 +419,8 @@ mod tests {
         }
     }
 
-    /// Explain mode: turns the address pre-scan off (every entry is tested
-    /// one by one), so walks with it and with `NoTrace` must agree.
+    /// Explain mode: turns classification off (every entry is tested one
+    /// by one), so walks with it and with `NoTrace` must agree.
     struct Explain(u32);
     impl TraceSink for Explain {
         const WANTS_EXPLAIN: bool = true;
@@ -467,49 +515,6 @@ mod tests {
                 (v, st.counters)
             };
             prop_assert_eq!(run(false), run(true));
-        }
-    }
-
-    #[test]
-    fn skip_addr4_bounds() {
-        let a = [Addr4::default(); 3];
-        assert_eq!(skip_addr4(&a, 0, 1), 0);
-        assert_eq!(skip_addr4(&a, 3, 1), 3);
-        assert_eq!(skip_addr4(&a, 7, 1), 7);
-        assert_eq!(skip_addr4(&[], 0, 1), 0);
-        // A block of 8 and a remainder: the first passing entry is found
-        // wherever it lies, and none gives the length.
-        let never = Addr4::of(&Generic {
-            src: (
-                crate::model::ext::AddrMask::v4([10, 0, 0, 1].into(), 32),
-                false,
-            ),
-            dst: (
-                crate::model::ext::AddrMask::v4([0, 0, 0, 0].into(), 0),
-                false,
-            ),
-            in_iface: None,
-            out_iface: None,
-            proto: 0,
-            proto_inv: false,
-            proto_given: false,
-            frag: None,
-        });
-        for n in 0..20usize {
-            for hit in 0..=n {
-                let mut v = vec![never; n];
-                if hit < n {
-                    v[hit] = Addr4::default();
-                }
-                for from in 0..=n {
-                    let want = if hit >= from && hit < n { hit } else { n };
-                    assert_eq!(
-                        skip_addr4(&v, from as u32, 1),
-                        want as u32,
-                        "n {n} hit {hit} from {from}"
-                    );
-                }
-            }
         }
     }
 }
