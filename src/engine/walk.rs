@@ -180,7 +180,7 @@ pub fn run_table<E: Env, S: TraceSink>(
 /// let meta = PacketMeta::parse(&data).unwrap();
 /// let mut pkt = PacketCtx {
 ///     family: Family::Ipv4, data: &mut data, meta, hook: Hook::LocalOut, in_dev: "", out_dev: "eth0",
-///     mark: 0, ct: CtView::default(), now: Instant::ZERO, nf_trace: false, pkt_type: 4,
+///     mark: 0, now: Instant::ZERO, nf_trace: false, pkt_type: 4,
 ///     src_mac: None, sk_owner: None, csum_partial: false,
 /// };
 /// let v = run_table_linear(table, &mut state, Hook::LocalOut, &mut pkt, &mut Bare, &mut NoTrace);
