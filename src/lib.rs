@@ -114,6 +114,9 @@ pub mod syntax;
 pub mod time;
 pub mod wire;
 
+#[cfg(test)]
+mod tests;
+
 pub use explain::{Explain, TraceCollector};
 pub use host::{
     Disposition, DropReason, Host, HostConfig, HostError, InterfaceConfig, Outcome, RouteConfig,

@@ -1797,7 +1797,6 @@ mod tests {
     fn ipv6_forward_source_checks_and_anycast() {
         use crate::host::{HostConfig, InterfaceConfig, Outcome};
         use crate::model::Ruleset;
-        use crate::replay::TraceCollector;
         let itf = |name: &str, m: u8, a: &str| InterfaceConfig {
             name: name.into(),
             mac: [2, 0, 0, 0, 0, m],
@@ -1830,8 +1829,13 @@ mod tests {
         let b9 = [0x2001, 0xdb8, 0xb, 0, 0, 0, 0, 9];
         let run = |h: &mut Host, p: &[u8]| {
             let mut out = Outcome::default();
-            let mut sink = TraceCollector::default();
-            h.receive(1, p, Instant::from_millis(0), &mut out, &mut sink);
+            h.receive(
+                1,
+                p,
+                Instant::from_millis(0),
+                &mut out,
+                &mut crate::engine::NoTrace,
+            );
             out
         };
         assert_eq!(run(&mut h, &udp(a5, b9)).emitted.len(), 1);
