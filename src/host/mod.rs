@@ -695,7 +695,7 @@ fn register_shared(
                     Match::Hashlimit(x) => shared.hashlimit_register(
                         &x.name,
                         family == Family::Ipv6,
-                        &crate::engine::eval::misc::hashlimit_cfg(x),
+                        &crate::engine::eval::rate::hashlimit_cfg(x),
                         hz,
                     ),
                     _ => continue,

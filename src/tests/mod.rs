@@ -3,5 +3,5 @@
 //! so that no layer imports a layer above it, not even in its tests
 //! (ARCHITECTURE.md).
 
-mod eval_misc;
-mod eval_pkt;
+mod eval_headers;
+mod eval_matches;

@@ -9,10 +9,28 @@
 //! `fn(m: &T, pkt: &PacketCtx<'_>, st: &mut MatchState, env: &mut E) -> MatchResult`
 //! (or a subset of those arguments): `st` is this rule's private state
 //! (allocated once with the program state), `env` the host.
+//!
+//! The files, by what a match reads: [`ip`] (the IP header), [`exthdr`]
+//! (IPv6 extension and IPsec headers), [`l4`] (transport headers), [`ct`]
+//! (conntrack), [`route`] (the routing tables), [`meta`] (marks, the
+//! sending socket), [`rate`] (matches with state or side effects),
+//! [`payload`] (bytes past the headers).
+//!
+//! Deliberately unsupported (the rule is refused at compile time):
+//! `time` (needs wall-clock time: the host has no epoch, and `--kerneltz`
+//! would need the kernel's timezone), `string --algo fsm` (ts_fsm takes a
+//! token program, not a string), `u32` shifts over 31 bits (the kernel
+//! refuses them), `owner --suppl-groups` (nfsim's sockets carry no
+//! supplementary groups).
 
-pub mod basic;
-pub mod misc;
-pub mod pkt;
+pub mod ct;
+pub mod exthdr;
+pub mod ip;
+pub mod l4;
+pub mod meta;
+pub mod payload;
+pub mod rate;
+pub mod route;
 
 use super::ctx::{Env, MatchResult, PacketCtx};
 use super::state::MatchState;
@@ -35,9 +53,9 @@ pub(crate) fn failed_option<E: Env>(
 ) -> Option<&'static str> {
     use crate::wire::{rd_u16, rd_u8};
     let ports = |l4: &[u8], s: ((u16, u16), bool), d: ((u16, u16), bool)| {
-        if !basic::port_in(rd_u16(l4, 0), s.0, s.1) {
+        if !l4::port_in(rd_u16(l4, 0), s.0, s.1) {
             Some("--sport")
-        } else if !basic::port_in(rd_u16(l4, 2), d.0, d.1) {
+        } else if !l4::port_in(rd_u16(l4, 2), d.0, d.1) {
             Some("--dport")
         } else {
             None
@@ -74,7 +92,7 @@ pub(crate) fn failed_option<E: Env>(
                 state: c.state,
                 ..Default::default()
             };
-            (c.state.is_some() && !basic::conntrack_mt(&only_state, pkt.family, env.ct()))
+            (c.state.is_some() && !ct::conntrack_mt(&only_state, pkt.family, env.ct()))
                 .then_some("--ctstate")
         }
         _ => None,
@@ -91,58 +109,58 @@ pub fn eval_match<E: Env>(
 ) -> MatchResult {
     let _ = (&st, &env);
     match m {
-        Match::Tcp(x) => basic::tcp_mt(x, pkt),
-        Match::Udp(x) => basic::udp_mt(x, pkt),
-        Match::Conntrack(x) => basic::conntrack_mt(x, pkt.family, env.ct()).into(),
-        Match::State(x) => basic::state_mt(x, env.ct()).into(),
+        Match::Tcp(x) => l4::tcp_mt(x, pkt),
+        Match::Udp(x) => l4::udp_mt(x, pkt),
+        Match::Conntrack(x) => ct::conntrack_mt(x, pkt.family, env.ct()).into(),
+        Match::State(x) => ct::state_mt(x, env.ct()).into(),
         Match::Comment(_) => MatchResult::Match,
-        Match::Multiport(x) => basic::multiport_mt(x, pkt),
-        Match::Icmp(x) => basic::icmp_mt(x, pkt),
-        Match::Icmp6(x) => basic::icmp6_mt(x, pkt),
-        Match::Length(x) => pkt::length_mt(x, pkt).into(),
-        Match::Ttl(x) => pkt::ttl_mt(x, pkt).into(),
-        Match::Hl(x) => pkt::hl_mt6(x, pkt).into(),
-        Match::Tos(x) => pkt::tos_mt(x, pkt).into(),
-        Match::Dscp(x) => pkt::dscp_mt(x, pkt).into(),
-        Match::PktType(x) => pkt::pkttype_mt(x, pkt).into(),
-        Match::Mac(x) => pkt::mac_mt(x, pkt).into(),
-        Match::Iprange(x) => pkt::iprange_mt(x, pkt).into(),
-        Match::Frag(x) => pkt::frag_mt6(x, pkt),
-        Match::Ipv6Header(x) => pkt::ipv6header_mt6(x, pkt),
-        Match::Rt(x) => pkt::rt_mt6(x, pkt),
-        Match::Hbh(x) => pkt::hbh_mt6(x, pkt),
-        Match::Dst(x) => pkt::hbh_mt6(x, pkt),
-        Match::Ah(x) => pkt::ah_mt(x, pkt),
-        Match::Esp(x) => pkt::esp_mt(x, pkt),
-        Match::Ecn(x) => pkt::ecn_mt(x, pkt).into(),
-        Match::TcpMss(x) => pkt::tcpmss_mt(x, pkt),
-        Match::Mh(x) => pkt::mh_mt6(x, pkt),
-        Match::Eui64(x) => pkt::eui64_mt6(x, pkt),
-        Match::Srh(x) => pkt::srh_mt6(x, pkt),
-        Match::Sctp(x) => pkt::sctp_mt(x, pkt),
-        Match::Dccp(x) => pkt::dccp_mt(x, pkt),
-        Match::Mark(x) => misc::mark_mt(x, pkt).into(),
-        Match::Connmark(x) => misc::connmark_mt(x, env).into(),
-        Match::Addrtype(x) => misc::addrtype_mt(x, pkt, env).into(),
-        Match::Quota(x) => misc::quota_mt(x, pkt, st).into(),
-        Match::StringMatch(x) => misc::string_mt(x, pkt).into(),
-        Match::U32(x) => misc::u32_mt(x, pkt).into(),
-        Match::Helper(x) => misc::helper_mt(x).into(),
-        Match::Connlimit(x) => misc::connlimit_mt(x, pkt, st, env),
-        Match::Connbytes(x) => misc::connbytes_mt(x, env).into(),
-        Match::Limit(x) => misc::limit_mt(x.avg, x.burst, env.hz(), env.jiffies(), st).into(),
-        Match::Statistic(x) => misc::statistic_mt(x, st, env).into(),
-        Match::Owner(x) => misc::owner_mt(
+        Match::Multiport(x) => l4::multiport_mt(x, pkt),
+        Match::Icmp(x) => l4::icmp_mt(x, pkt),
+        Match::Icmp6(x) => l4::icmp6_mt(x, pkt),
+        Match::Length(x) => ip::length_mt(x, pkt).into(),
+        Match::Ttl(x) => ip::ttl_mt(x, pkt).into(),
+        Match::Hl(x) => ip::hl_mt6(x, pkt).into(),
+        Match::Tos(x) => ip::tos_mt(x, pkt).into(),
+        Match::Dscp(x) => ip::dscp_mt(x, pkt).into(),
+        Match::PktType(x) => ip::pkttype_mt(x, pkt).into(),
+        Match::Mac(x) => ip::mac_mt(x, pkt).into(),
+        Match::Iprange(x) => ip::iprange_mt(x, pkt).into(),
+        Match::Frag(x) => exthdr::frag_mt6(x, pkt),
+        Match::Ipv6Header(x) => exthdr::ipv6header_mt6(x, pkt),
+        Match::Rt(x) => exthdr::rt_mt6(x, pkt),
+        Match::Hbh(x) => exthdr::hbh_mt6(x, pkt),
+        Match::Dst(x) => exthdr::hbh_mt6(x, pkt),
+        Match::Ah(x) => exthdr::ah_mt(x, pkt),
+        Match::Esp(x) => exthdr::esp_mt(x, pkt),
+        Match::Ecn(x) => ip::ecn_mt(x, pkt).into(),
+        Match::TcpMss(x) => l4::tcpmss_mt(x, pkt),
+        Match::Mh(x) => exthdr::mh_mt6(x, pkt),
+        Match::Eui64(x) => exthdr::eui64_mt6(x, pkt),
+        Match::Srh(x) => exthdr::srh_mt6(x, pkt),
+        Match::Sctp(x) => l4::sctp_mt(x, pkt),
+        Match::Dccp(x) => l4::dccp_mt(x, pkt),
+        Match::Mark(x) => meta::mark_mt(x, pkt).into(),
+        Match::Connmark(x) => ct::connmark_mt(x, env).into(),
+        Match::Addrtype(x) => route::addrtype_mt(x, pkt, env).into(),
+        Match::Quota(x) => rate::quota_mt(x, pkt, st).into(),
+        Match::StringMatch(x) => payload::string_mt(x, pkt).into(),
+        Match::U32(x) => payload::u32_mt(x, pkt).into(),
+        Match::Helper(x) => ct::helper_mt(x).into(),
+        Match::Connlimit(x) => ct::connlimit_mt(x, pkt, st, env),
+        Match::Connbytes(x) => ct::connbytes_mt(x, env).into(),
+        Match::Limit(x) => rate::limit_mt(x.avg, x.burst, env.hz(), env.jiffies(), st).into(),
+        Match::Statistic(x) => rate::statistic_mt(x, st, env).into(),
+        Match::Owner(x) => meta::owner_mt(
             x.uid.map(|i| (i.value, i.invert)),
             x.gid.map(|i| (i.value, i.invert)),
             x.socket_exists,
             pkt.sk_owner,
         )
         .into(),
-        Match::Recent(x) => misc::recent_mt(x, pkt, st, env).into(),
-        Match::Hashlimit(x) => misc::hashlimit_mt(x, pkt, st, env),
-        Match::Rpfilter(x) => misc::rpfilter_mt(x, pkt, env).into(),
-        Match::Nfacct(_) => misc::nfacct_mt(pkt, st, env).into(),
+        Match::Recent(x) => rate::recent_mt(x, pkt, st, env).into(),
+        Match::Hashlimit(x) => rate::hashlimit_mt(x, pkt, st, env),
+        Match::Rpfilter(x) => route::rpfilter_mt(x, pkt, env).into(),
+        Match::Nfacct(_) => rate::nfacct_mt(pkt, st, env).into(),
         Match::Set(x) => crate::engine::shared::set_mt(x, pkt, st, env).into(),
         // policy_mt (net/netfilter/xt_policy.c): match_policy_in finds no
         // sec_path and match_policy_out no dst->xfrm bundle on a host

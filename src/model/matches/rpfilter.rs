@@ -2,7 +2,7 @@
 //! net/ipv6/netfilter/ip6t_rpfilter.c, extensions/libxt_rpfilter.c):
 //! reverse-path filter by a route lookup of the source address.
 //!
-//! Evaluated by `engine::eval::misc::rpfilter_mt` with the host's routing
+//! Evaluated by `engine::eval::route::rpfilter_mt` with the host's routing
 //! table (both families).
 
 use core::fmt;

@@ -1,4 +1,4 @@
-//! Packet-header matches (`engine/eval/pkt.rs`) on a whole host.
+//! Header matches (`engine/eval/{ip,exthdr,l4}.rs`) on a whole host.
 //!
 //! Most expectations are `(rule counter, survived)` pairs measured on
 //! Linux 6.18 (lab: two network namespaces joined by a veth pair, the

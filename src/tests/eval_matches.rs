@@ -1,6 +1,7 @@
-//! The matches of `engine/eval/misc.rs` on a whole host, and their helpers.
+//! Route, metadata, rate and payload matches (`engine/eval/{route,meta,rate,payload}.rs`)
+//! on a whole host, and their helpers.
 
-use crate::engine::eval::misc::*;
+use crate::engine::eval::{meta::*, payload::*, rate::*, route::*};
 use crate::engine::state::MatchState;
 use crate::host::{Host, HostConfig, InterfaceConfig, Outcome};
 use crate::model::Family;

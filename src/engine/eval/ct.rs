@@ -1,0 +1,221 @@
+//! Conntrack matches: conntrack, state, connmark, connlimit, connbytes, helper.
+//! Each follows the kernel function named in its comment (Linux 6.18).
+
+use crate::conntrack::Dir;
+use crate::conntrack::Tuple;
+use crate::engine::ctx::CtRef;
+use crate::engine::ctx::Env;
+use crate::engine::ctx::MatchResult;
+use crate::engine::ctx::PacketCtx;
+use crate::engine::state::MatchState;
+use crate::model::matches::connbytes::Connbytes;
+use crate::model::matches::connbytes::Direction;
+use crate::model::matches::connbytes::What;
+use crate::model::matches::connlimit::Connlimit;
+use crate::model::matches::connmark::Connmark;
+use crate::model::matches::conntrack::Conntrack;
+use crate::model::matches::conntrack::CtDir;
+use crate::model::matches::helper::Helper;
+use crate::model::matches::state::State;
+use crate::model::Family;
+
+/// `conntrack_mt` (net/netfilter/xt_conntrack.c), revision 3: the facts
+/// are read from the packet's conntrack reference as each option asks
+/// (`ct`: `None` without connection tracking, no state bits).
+pub(crate) fn conntrack_mt(c: &Conntrack, family: Family, ct: Option<CtRef<'_>>) -> bool {
+    let entry = ct.and_then(|r| r.entry());
+    if let Some(s) = c.state {
+        let state = ct.map_or(0, |r| r.state().0);
+        let mut bit = state & 0x10f;
+        if entry.is_some() {
+            bit |= state & 0xc0;
+        }
+        if (s.value.0 & bit != 0) == s.invert {
+            return false;
+        }
+    }
+    let Some(e) = entry else {
+        return c.state.is_some();
+    };
+    if let Some(d) = c.dir {
+        if (d == CtDir::Reply) != e.reply_dir() {
+            return false;
+        }
+    }
+    // The tuples are read only for the options that test them (a stale
+    // handle reads as zeros).
+    let zero = Tuple {
+        family,
+        src: [0; 16],
+        dst: [0; 16],
+        proto: 0,
+        src_u: 0,
+        dst_u: 0,
+    };
+    let read = |dir, wanted: bool| {
+        if wanted {
+            e.tuple(dir).unwrap_or(zero)
+        } else {
+            zero
+        }
+    };
+    let orig = read(
+        Dir::Original,
+        c.proto.is_some()
+            || c.orig_src.is_some()
+            || c.orig_dst.is_some()
+            || c.orig_src_port.is_some()
+            || c.orig_dst_port.is_some(),
+    );
+    let repl = read(
+        Dir::Reply,
+        c.repl_src.is_some()
+            || c.repl_dst.is_some()
+            || c.repl_src_port.is_some()
+            || c.repl_dst_port.is_some(),
+    );
+    // conntrack_mt_origsrc & co.: masked compare over the family's length.
+    let addrs = [
+        (&c.orig_src, &orig.src),
+        (&c.orig_dst, &orig.dst),
+        (&c.repl_src, &repl.src),
+        (&c.repl_dst, &repl.dst),
+    ];
+    let n = if family == Family::Ipv4 { 4 } else { 16 };
+    for (want, have) in addrs {
+        if let Some(w) = want {
+            let hit =
+                (0..n).all(|i| (have[i] & w.value.mask[i]) == (w.value.addr[i] & w.value.mask[i]));
+            if hit == w.invert {
+                return false;
+            }
+        }
+    }
+    if let Some(p) = c.proto {
+        if (orig.proto == p.value) == p.invert {
+            return false;
+        }
+    }
+    let ports = [
+        (c.orig_src_port, orig.src_u),
+        (c.orig_dst_port, orig.dst_u),
+        (c.repl_src_port, repl.src_u),
+        (c.repl_dst_port, repl.dst_u),
+    ];
+    for (want, have) in ports {
+        if let Some(w) = want {
+            if (have >= w.value.0 && have <= w.value.1) == w.invert {
+                return false;
+            }
+        }
+    }
+    if let Some(s) = c.status {
+        if (s.value.0 & e.status() != 0) == s.invert {
+            return false;
+        }
+    }
+    if let Some(x) = c.expire {
+        let secs = e.expires_secs();
+        if (secs >= x.value.0 && secs <= x.value.1) == x.invert {
+            return false;
+        }
+    }
+    true
+}
+
+/// `state_mt` (net/netfilter/xt_state.c): the same bits without SNAT/DNAT.
+pub(crate) fn state_mt(s: &State, ct: Option<CtRef<'_>>) -> bool {
+    let bit = ct.map_or(0, |r| r.state().0) & 0x10f;
+    (s.states.0 & bit != 0) ^ s.invert
+}
+
+/// `connmark_mt` (net/netfilter/xt_connmark.c): no conntrack entry
+/// (`nf_ct_get` NULL: invalid, untracked, conntrack not loaded) never
+/// matches, whatever the inversion; else
+/// `((ct->mark & mask) == mark) ^ invert`.
+#[inline]
+pub(crate) fn connmark_mt<E: Env>(m: &Connmark, env: &E) -> bool {
+    let Some(e) = env.ct().and_then(|r| r.entry()) else {
+        return false;
+    };
+    ((e.mark() & m.mark.mask) == m.mark.value) ^ m.invert
+}
+
+/// `connlimit_mt` (net/netfilter/xt_connlimit.c, Linux 6.18.y with the
+/// sk_buff conncount API): the key is the source (or with
+/// `--connlimit-daddr` the destination) address masked by
+/// `--connlimit-mask`, then the zone id (always 0 in nfsim); the count comes
+/// from the host's `nf_conncount` lists ([`Env::conncount`]). A count of 0
+/// (no tuple for the packet, or a confirmed connection meeting an emptied
+/// list) drops the packet (`hotdrop`); otherwise
+/// `(count > limit) ^ invert` (`--connlimit-upto` is the inversion).
+///
+/// State: `st.a` is the rule's `nf_conncount_data` id (set by the host).
+pub(crate) fn connlimit_mt<E: Env>(
+    c: &Connlimit,
+    pkt: &PacketCtx<'_>,
+    st: &mut MatchState,
+    env: &mut E,
+) -> MatchResult {
+    let data: &[u8] = pkt.data;
+    let mask = c.mask();
+    let mut key = [0u32; 5];
+    let (addr, words) = match pkt.family {
+        Family::Ipv4 => (data.get(if c.daddr { 16..20 } else { 12..16 }), 1),
+        Family::Ipv6 => (data.get(if c.daddr { 24..40 } else { 8..24 }), 4),
+    };
+    let Some(addr) = addr else {
+        return MatchResult::HotDrop;
+    };
+    for (i, k) in key.iter_mut().take(words).enumerate() {
+        let at = i * 4;
+        let mut w = [0u8; 4];
+        for (j, b) in w.iter_mut().enumerate() {
+            *b = addr.get(at + j).copied().unwrap_or(0) & mask[at + j];
+        }
+        *k = u32::from_be_bytes(w);
+    }
+    // key[words] = zone->id = 0 (nfsim has only the default zone).
+    let n = env.conncount(st, key, pkt);
+    if n == 0 {
+        return MatchResult::HotDrop;
+    }
+    ((n > c.limit) ^ c.upto).into()
+}
+
+/// `connbytes_mt` (net/netfilter/xt_connbytes.c): no entry or no
+/// accounting never matches; the counter is the chosen direction's (or
+/// both added) packets, bytes, or bytes / packets (0 while no packet was
+/// counted); `from <= v <= to`, or when inverted (`to < from`)
+/// `v < to || v > from`. The counters include the current packet (conntrack
+/// accounts it in `nf_conntrack_in`, before the filter hooks).
+pub(crate) fn connbytes_mt<E: Env>(c: &Connbytes, env: &E) -> bool {
+    let Some([(op, ob), (rp, rb)]) = env.ct().and_then(|r| r.entry()?.counters()) else {
+        return false;
+    };
+    let (pkts, bytes) = match c.direction {
+        Direction::Original => (op, ob),
+        Direction::Reply => (rp, rb),
+        Direction::Both => (op.wrapping_add(rp), ob.wrapping_add(rb)),
+    };
+    let what = match c.what {
+        What::Packets => pkts,
+        What::Bytes => bytes,
+        What::AvgPkt => bytes.checked_div(pkts).unwrap_or(0),
+    };
+    if c.to >= c.from {
+        what <= c.to && what >= c.from
+    } else {
+        what < c.to || what > c.from
+    }
+}
+
+/// `helper_mt` (net/netfilter/xt_helper.c): the answer is `invert` unless
+/// the packet's conntrack entry has a master whose helper is known. nfsim
+/// runs no conntrack helpers, so no entry ever has a master (expectations
+/// only come from helpers): the kernel's answer is exactly `invert`, with
+/// or without an entry.
+#[inline]
+pub(crate) fn helper_mt(h: &Helper) -> bool {
+    h.invert
+}
