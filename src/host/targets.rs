@@ -399,18 +399,16 @@ impl Env for HostEnv<'_> {
     ) -> u32 {
         use crate::conntrack::{CtStatus, Dir, TcpState};
         use crate::engine::shared::{ConnLookup, SkbConn};
-        /// `nf_conntrack_find_get` over the live confirmed entries (a
-        /// linear scan: simulation-sized tables) and `already_closed`.
+        /// `nf_conntrack_find_get` (the hashed, so confirmed and not dying,
+        /// unexpired entry with `t` as either tuple: one probe of the
+        /// table's lookup index) and `already_closed`.
         struct Lookup<'t> {
             ct: &'t ConntrackTable,
             now: Instant,
         }
         impl ConnLookup for Lookup<'_> {
             fn find_closed(&mut self, t: &crate::conntrack::Tuple) -> Option<bool> {
-                let h = self.ct.entries(self.now).find(|h| {
-                    self.ct.tuple(*h, Dir::Original).as_ref() == Some(t)
-                        || self.ct.tuple(*h, Dir::Reply).as_ref() == Some(t)
-                })?;
+                let (h, _) = self.ct.lookup(t, self.now)?;
                 Some(matches!(
                     self.ct.tcp_state(h),
                     Some(TcpState::TimeWait) | Some(TcpState::Close)
