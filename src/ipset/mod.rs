@@ -750,6 +750,26 @@ impl Ipsets {
     /// nothing (`IPSET_ERR_HASH_FULL`) unless it was created `forceadd`.
     /// Adding an element allocates, as the kernel's `mtype_add` does.
     pub fn add(&mut self, index: usize, p: &PktView<'_>, opt: &AdtOpt, now: Instant) -> bool {
+        self.kadt(index, p, opt, now, Adt::Add)
+    }
+
+    /// `ip_set_del` (`SET --del-set`): removes the packet's key.
+    pub fn del(&mut self, index: usize, p: &PktView<'_>, opt: &AdtOpt, now: Instant) -> bool {
+        self.kadt(index, p, opt, now, Adt::Del)
+    }
+
+    /// `set->variant->kadt` for `IPSET_ADD` / `IPSET_DEL`, as `ip_set_add` and
+    /// `ip_set_del` call it (ip_set_core.c): the family and dimension
+    /// checks, then `list_set_kadt` (the first member that takes it) or the
+    /// packet's key added or deleted.
+    fn kadt(
+        &mut self,
+        index: usize,
+        p: &PktView<'_>,
+        opt: &AdtOpt,
+        now: Instant,
+        adt: Adt,
+    ) -> bool {
         let Some(set) = self.sets.get(index) else {
             return false;
         };
@@ -758,14 +778,14 @@ impl Ipsets {
             return false;
         }
         if set.kind == SetType::ListSet {
-            // list_set_kadd: the first member that takes it.
+            // list_set_kadd / list_set_kdel: the first member that takes it.
             for k in 0..set.list.len() {
                 let (member, e) = &self.sets[index].list[k];
                 if e.expired(now) {
                     continue;
                 }
                 let m = *member;
-                if self.add(m, p, opt, now) {
+                if self.kadt(m, p, opt, now, adt) {
                     return true;
                 }
             }
@@ -774,6 +794,30 @@ impl Ipsets {
         let Some(key) = set.packet_key(p, opt, true) else {
             return false;
         };
+        match adt {
+            Adt::Add => self.add_key(index, key, p, opt, now),
+            Adt::Del => {
+                let set = &mut self.sets[index];
+                match set.members.get(&key) {
+                    Some(e) if !e.expired(now) => {
+                        set.remove(&key);
+                        true
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+
+    /// `mtype_add` of the packet's key.
+    fn add_key(
+        &mut self,
+        index: usize,
+        key: Elem,
+        p: &PktView<'_>,
+        opt: &AdtOpt,
+        now: Instant,
+    ) -> bool {
         let set = &mut self.sets[index];
         // IP_SET_INIT_KEXT: an element added from a packet starts with
         // that packet counted (one packet, skb->len bytes).
@@ -802,41 +846,13 @@ impl Ipsets {
         set.insert(key, fresh_entry(seq, expires, count));
         true
     }
+}
 
-    /// `ip_set_del` (`SET --del-set`): removes the packet's key.
-    pub fn del(&mut self, index: usize, p: &PktView<'_>, opt: &AdtOpt, now: Instant) -> bool {
-        let Some(set) = self.sets.get(index) else {
-            return false;
-        };
-        let fam_ok = opt.family.is_none_or(|f| set.family.applies(f));
-        if usize::from(opt.dim) < set.kind.dimension() || !fam_ok {
-            return false;
-        }
-        if set.kind == SetType::ListSet {
-            for k in 0..set.list.len() {
-                let (member, e) = &self.sets[index].list[k];
-                if e.expired(now) {
-                    continue;
-                }
-                let m = *member;
-                if self.del(m, p, opt, now) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        let Some(key) = set.packet_key(p, opt, true) else {
-            return false;
-        };
-        let set = &mut self.sets[index];
-        match set.members.get(&key) {
-            Some(e) if !e.expired(now) => {
-                set.remove(&key);
-                true
-            }
-            _ => false,
-        }
-    }
+/// Which of `ip_set_add` / `ip_set_del` a `kadt` call is (`enum ipset_adt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Adt {
+    Add,
+    Del,
 }
 
 fn expiry(now: Instant, secs: u32) -> Instant {

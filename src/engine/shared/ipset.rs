@@ -34,19 +34,21 @@ fn counter(c: Option<CounterOp>) -> (u8, u64) {
     }
 }
 
+/// `IPSET_DIM_*_SRC` flags: one `src` bit per dimension, as
+/// libxt_set.h `parse_dirs` sets them.
+fn src_bits(dirs: &[bool]) -> u8 {
+    dirs.iter()
+        .enumerate()
+        .fold(0, |b, (i, &d)| if d { b | 1 << i } else { b })
+}
+
 /// The `struct ip_set_adt_opt` of a `-m set` match (`ADT_OPT` in
 /// `set_match_v4`): one `src` bit per dimension, the counter flags.
 pub(crate) fn match_opt(x: &Set, family: crate::nf::Family) -> AdtOpt {
-    let mut src = 0u8;
-    for (i, d) in x.dirs.iter().enumerate() {
-        if *d {
-            src |= 1 << i;
-        }
-    }
     AdtOpt {
         family: Some(family),
         dim: x.dirs.len() as u8,
-        src,
+        src: src_bits(&x.dirs),
         return_nomatch: x.return_nomatch,
         skip_counter_update: x.skip_counter_update,
         skip_subcounter_update: x.skip_subcounter_update,
@@ -82,16 +84,10 @@ pub(crate) fn set_mt<E: Env>(x: &Set, pkt: &PacketCtx<'_>, st: &MatchState, env:
 /// The `struct ip_set_adt_opt` of one `SET` set (`ADT_OPT` in
 /// `set_target_v3`).
 fn target_opt(r: &SetRef, family: crate::nf::Family) -> AdtOpt {
-    let mut src = 0u8;
-    for (i, d) in r.dirs.iter().enumerate() {
-        if *d {
-            src |= 1 << i;
-        }
-    }
     AdtOpt {
         family: Some(family),
         dim: r.dirs.len() as u8,
-        src,
+        src: src_bits(&r.dirs),
         ..AdtOpt::default()
     }
 }
