@@ -52,27 +52,17 @@ pub fn split_limited(line: &[u8], lineno: usize, room: usize) -> Result<Vec<Word
     let mut i = 0;
     while i < line.len() {
         let c = line[i];
+        let mut next = i + 1;
         if !quote_open && !matches!(c, b'"' | b' ' | b'\t' | b'\n') {
-            // A run of ordinary bytes outside quotes, copied at once (the
-            // byte-at-a-time branch below would keep each one the same way).
+            // A run of ordinary bytes outside quotes, copied at once.
             let run = line[i..]
                 .iter()
                 .position(|b| matches!(b, b'"' | b' ' | b'\t' | b'\n'))
                 .map_or(line.len(), |n| i + n);
             start.get_or_insert(i);
             buf.extend_from_slice(&line[i..run]);
-            if buf.len() > PARAM_MAX {
-                return Err(Error::new(
-                    lineno,
-                    start.unwrap_or(0) + 1,
-                    ErrorKind::Syntax,
-                    "Parameter too long!",
-                ));
-            }
-            i = run;
-            continue;
-        }
-        if quote_open {
+            next = run;
+        } else if quote_open {
             if escaped {
                 buf.push(c);
                 escaped = false;
@@ -96,7 +86,8 @@ pub fn split_limited(line: &[u8], lineno: usize, room: usize) -> Result<Vec<Word
         } else if c == b'"' {
             quote_open = true;
             start.get_or_insert(i);
-        } else if c == b' ' || c == b'\t' || c == b'\n' {
+        } else {
+            // A separator (space, tab, newline) outside quotes.
             if !buf.is_empty() {
                 push(
                     &mut words,
@@ -107,9 +98,6 @@ pub fn split_limited(line: &[u8], lineno: usize, room: usize) -> Result<Vec<Word
                 )?;
             }
             start = None;
-        } else {
-            buf.push(c);
-            start.get_or_insert(i);
         }
         if buf.len() > PARAM_MAX {
             return Err(Error::new(
@@ -119,7 +107,7 @@ pub fn split_limited(line: &[u8], lineno: usize, room: usize) -> Result<Vec<Word
                 "Parameter too long!",
             ));
         }
-        i += 1;
+        i = next;
     }
     if !buf.is_empty() {
         push(
