@@ -34,7 +34,7 @@ use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
 
 #[path = "common/oracle.rs"]
 mod oracle;
-use oracle::{corpus, files};
+use oracle::{corpus, files, nfacct_names};
 
 fn oracle_available() -> bool {
     oracle::oracle_available("iptables-legacy-restore")
@@ -125,27 +125,6 @@ impl Drop for Netns {
     fn drop(&mut self) {
         let _ = Command::new("ip").args(["netns", "del", &self.0]).status();
     }
-}
-
-/// The names a dump gives to `--nfacct-name`, each once, in order: the
-/// nfacct objects the host it came from had.
-fn nfacct_names(bytes: &[u8]) -> Vec<String> {
-    let text = String::from_utf8_lossy(bytes);
-    let mut out: Vec<String> = Vec::new();
-    for line in text.lines() {
-        let mut words = line.split_whitespace();
-        while let Some(w) = words.next() {
-            if w == "--nfacct-name" {
-                if let Some(n) = words.next() {
-                    let n = n.trim_matches('"').to_string();
-                    if !out.contains(&n) {
-                        out.push(n);
-                    }
-                }
-            }
-        }
-    }
-    out
 }
 
 /// The sets a dump names (`--match-set NAME`, `--add-set NAME`...), each

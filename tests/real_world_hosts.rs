@@ -32,26 +32,7 @@ use nfsim::wire::PacketBuilder;
 #[path = "common/oracle.rs"]
 #[allow(dead_code)] // oracle_available: this test needs no oracle
 mod oracle;
-use oracle::{corpus, files};
-
-/// The names a dump gives to `--nfacct-name`, each once, in order.
-fn nfacct_names(text: &str) -> Vec<ByteStr> {
-    let mut out: Vec<ByteStr> = Vec::new();
-    for line in text.lines() {
-        let mut words = line.split_whitespace();
-        while let Some(w) = words.next() {
-            if w == "--nfacct-name" {
-                if let Some(n) = words.next() {
-                    let n: ByteStr = n.trim_matches('"').into();
-                    if !out.contains(&n) {
-                        out.push(n);
-                    }
-                }
-            }
-        }
-    }
-    out
-}
+use oracle::{corpus, files, nfacct_names};
 
 /// A host with `eth0` (192.0.2.1/24, 2001:db8::1/64), a default route
 /// through it for both families, and the dump's nfacct objects.
@@ -169,7 +150,10 @@ fn real_world_dumps_load_into_a_host_and_replay() {
             Family::Ipv4
         };
         let bytes = std::fs::read(p).unwrap_or_default();
-        let objects = nfacct_names(&String::from_utf8_lossy(&bytes));
+        let objects: Vec<ByteStr> = nfacct_names(&bytes)
+            .iter()
+            .map(|n| n.as_str().into())
+            .collect();
         let Ok(rs) = parse_restore(&bytes, &RestoreOptions::new(family).with_nfacct(&objects))
         else {
             // iptables rejects it too (tests/real_world.rs checks that).

@@ -1,6 +1,7 @@
 //! What the tests that compare with the real iptables share: the corpus
 //! directory, its files in a stable order, and whether the oracle can run.
-//! Included by `tests/real_world.rs` and `cli/tests/list.rs` (`#[path]`).
+//! Included by `tests/real_world.rs`, `tests/real_world_hosts.rs` and
+//! `cli/tests/list.rs` (`#[path]`); also the nfacct objects a dump names.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,4 +48,26 @@ pub fn oracle_available(prog: &str) -> bool {
         .output()
         .is_ok_and(|o| o.status.success());
     root && ipt && ip
+}
+
+/// The names a dump gives to `--nfacct-name`, each once, in order: the
+/// nfacct objects the host it came from had.
+#[allow(dead_code)] // not every including test reads dumps
+pub fn nfacct_names(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let mut words = line.split_whitespace();
+        while let Some(w) = words.next() {
+            if w == "--nfacct-name" {
+                if let Some(n) = words.next() {
+                    let n = n.trim_matches('"').to_string();
+                    if !out.contains(&n) {
+                        out.push(n);
+                    }
+                }
+            }
+        }
+    }
+    out
 }
