@@ -111,12 +111,8 @@ impl<'a> RestoreOptions<'a> {
         'a: 'b,
     {
         RestoreOptions {
-            family: self.family,
-            counters: self.counters,
-            noflush: self.noflush,
-            kernel_checks: self.kernel_checks,
             nfacct: objects,
-            ipset: self.ipset,
+            ..self
         }
     }
     /// The same options with these ip sets existing
@@ -126,12 +122,8 @@ impl<'a> RestoreOptions<'a> {
         'a: 'b,
     {
         RestoreOptions {
-            family: self.family,
-            counters: self.counters,
-            noflush: self.noflush,
-            kernel_checks: self.kernel_checks,
-            nfacct: self.nfacct,
             ipset: sets,
+            ..self
         }
     }
 }
