@@ -20,7 +20,75 @@ proptest! {
     fn conntrack_invariants_hold(data in proptest::collection::vec(any::<u8>(), 0..1500)) {
         drivers::run_conntrack(&data);
     }
+
+    /// The `ipset` target on stable: lines put together from the words of
+    /// `ipset save` (most of them read), and raw bytes.
+    #[test]
+    fn ipset_text_reads_back(words in proptest::collection::vec(prop::sample::select(IPSET_WORDS), 0..40),
+                             raw in proptest::collection::vec(any::<u8>(), 0..64)) {
+        let mut text = words.join(" ").replace(" ; ", "\n");
+        text.push_str(&String::from_utf8_lossy(&raw));
+        drivers::run_ipset(text.as_bytes());
+    }
 }
+
+/// Words of `ipset save` text; `;` is a line break.
+const IPSET_WORDS: &[&str] = &[
+    ";",
+    "create",
+    "add",
+    "s",
+    "t",
+    "hash:ip",
+    "hash:net",
+    "hash:ip,port",
+    "hash:net,port",
+    "hash:ip,port,ip",
+    "hash:ip,port,net",
+    "hash:net,iface",
+    "hash:mac",
+    "bitmap:ip",
+    "bitmap:port",
+    "list:set",
+    "family",
+    "inet",
+    "inet6",
+    "hashsize",
+    "64",
+    "maxelem",
+    "4",
+    "timeout",
+    "0",
+    "30",
+    "counters",
+    "comment",
+    "skbinfo",
+    "netmask",
+    "24",
+    "range",
+    "192.0.2.0/24",
+    "1000-2000",
+    "192.0.2.1",
+    "192.0.2.0/30",
+    "2001:db8::1",
+    "2001:db8::/32",
+    "192.0.2.1,tcp:80",
+    "192.0.2.1,udp:53,192.0.2.2",
+    "192.0.2.0/24,eth0",
+    "1500",
+    "02:00:00:00:00:01",
+    "nomatch",
+    "packets",
+    "bytes",
+    "\"x\"",
+    "size",
+    "8",
+    "before",
+    "after",
+    "forceadd",
+    "skbmark",
+    "0x10/0xff",
+];
 
 #[test]
 fn pipeline_host_builds() {

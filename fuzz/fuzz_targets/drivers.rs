@@ -731,3 +731,22 @@ pub fn run_restore(data: &[u8]) {
         }
     }
 }
+
+/// `ipset save` / `ipset restore` text (`--ipset FILE`, `host.ipset`):
+/// reading never panics, and what reads prints (`ipset save`, `ipset
+/// list`) and reads back to the same `ipset save` text.
+pub fn run_ipset(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(sets) = nfsim::ipset::Ipsets::restore(&text) else {
+        return;
+    };
+    let saved = sets.save_text(Instant::ZERO);
+    let _ = sets.list_text(Instant::ZERO, &[]);
+    let again = nfsim::ipset::Ipsets::restore(&saved)
+        .unwrap_or_else(|e| panic!("ipset save output does not read back: {e}\n{saved}"));
+    assert_eq!(
+        again.save_text(Instant::ZERO),
+        saved,
+        "ipset save is not a fixed point"
+    );
+}
