@@ -64,6 +64,10 @@ pub struct ListArgs {
     /// Read FILE as iptables-restore input (detected otherwise).
     #[arg(long)]
     restore: bool,
+    /// The ip sets that exist: `ipset save` output (read as `ipset
+    /// restore` reads it), for rules with `-m set` or `-j SET`.
+    #[arg(long = "ipset", value_name = "FILE")]
+    ipset: Option<String>,
     /// `[CHAIN [RULENUM]] FILE`: the chain to list (all when absent) and
     /// one rule of it, then the restore file or script (`-` for standard
     /// input).
@@ -83,6 +87,7 @@ fn load(
     a: &ListArgs,
     family: Family,
     file: &str,
+    sets: &nfsim::ipset::Ipsets,
     err: &mut dyn Write,
 ) -> Result<Ruleset, ExitCode> {
     let (name, text) = match super::read_input(&Some(file.to_string())) {
@@ -96,7 +101,7 @@ fn load(
         || (!a.restore
             && std::str::from_utf8(&text).is_ok_and(nfsim::syntax::script::looks_like_script));
     if as_script {
-        let (s, failed) = super::read_script(&name, &text, &[], err)?;
+        let (s, failed) = super::read_script(&name, &text, &[], sets, err)?;
         if failed {
             return Err(ExitCode::from(1));
         }
@@ -108,7 +113,8 @@ fn load(
     let opts = RestoreOptions {
         counters: a.counters,
         ..RestoreOptions::new(family)
-    };
+    }
+    .with_ipset(sets);
     parse_restore(&text, &opts).map_err(|e| {
         elog!(err, "{name}:{}:{}: {}", e.line, e.col, e.message.trim_end());
         ExitCode::from(e.problem.exit_code())
@@ -166,7 +172,14 @@ pub fn run(a: &ListArgs, w: &mut impl Write, err: &mut dyn Write) -> io::Result<
         );
         return Ok(ExitCode::from(2));
     }
-    let rs = match load(a, family, file, err) {
+    let sets = match a.ipset.as_deref().map(super::read_ipset).transpose() {
+        Ok(s) => s.map(|x| x.1).unwrap_or_default(),
+        Err(e) => {
+            elog!(err, "nfsim: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let rs = match load(a, family, file, &sets, err) {
         Ok(rs) => rs,
         Err(code) => return Ok(code),
     };

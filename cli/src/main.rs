@@ -402,13 +402,14 @@ pub(crate) fn read_script(
     name: &str,
     text: &[u8],
     nfacct: &[nfsim::model::ByteStr],
+    ipset: &nfsim::ipset::Ipsets,
     err: &mut dyn Write,
 ) -> Result<(nfsim::syntax::script::Script, bool), ExitCode> {
     let Ok(text) = std::str::from_utf8(text) else {
         elog!(err, "{name}: a script must be UTF-8 text");
         return Err(ExitCode::from(1));
     };
-    let s = match nfsim::syntax::script::parse_script_with_nfacct(text, nfacct) {
+    let s = match nfsim::syntax::script::parse_script_with_objects(text, nfacct, ipset) {
         Ok(s) => s,
         Err(e) => {
             elog!(err, "{name}:{}: {}", e.line, e.message.trim_end());
@@ -435,12 +436,12 @@ fn save_script(
     name: &str,
     text: &[u8],
     family: Family,
-    nfacct: &[nfsim::model::ByteStr],
+    (nfacct, ipset): (&[nfsim::model::ByteStr], &nfsim::ipset::Ipsets),
     test: bool,
     w: &mut impl Write,
     err: &mut dyn Write,
 ) -> io::Result<ExitCode> {
-    let (s, failed) = match read_script(name, text, nfacct, err) {
+    let (s, failed) = match read_script(name, text, nfacct, ipset, err) {
         Ok(x) => x,
         Err(code) => return Ok(code),
     };
@@ -515,11 +516,7 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                     && std::str::from_utf8(&text)
                         .is_ok_and(nfsim::syntax::script::looks_like_script));
             if as_script {
-                if !sets.is_empty() {
-                    elog!(err, "nfsim: --ipset: scripts of iptables commands cannot name ip sets yet; give iptables-restore input");
-                    return Ok(ExitCode::from(2));
-                }
-                return save_script(&name, &text, family, &objects, test, w, err);
+                return save_script(&name, &text, family, (&objects, &sets), test, w, err);
             }
             let opts = RestoreOptions {
                 counters,

@@ -817,16 +817,16 @@ fn host_from_options(a: &RunArgs) -> Result<(HostConfig, Ruleset, Ruleset), Stri
     names.extend(a.nfacct.iter().cloned());
     let mut nfacct = super::nfacct_objects(&names)?;
     // The namespace's ip sets: --ipset, else the host's.
-    let sets = match &a.ipset {
+    let mut sets = match &a.ipset {
         Some(p) => super::read_ipset(p)?.1,
         None => given.as_ref().map(|c| c.ipset.clone()).unwrap_or_default(),
     };
     if let Some(r) = &a.rules {
-        let (a4, _) = trace::load_rules(r, Family::Ipv4, &mut nfacct, &sets)?;
+        let (a4, _) = trace::load_rules(r, Family::Ipv4, &mut nfacct, &mut sets)?;
         v4 = a4.unwrap_or(v4);
     }
     if let Some(r) = &a.rules6 {
-        let (_, a6) = trace::load_rules(r, Family::Ipv6, &mut nfacct, &sets)?;
+        let (_, a6) = trace::load_rules(r, Family::Ipv6, &mut nfacct, &mut sets)?;
         v6 = a6.unwrap_or(v6);
     }
     let mut cfg = if let Some(c) = given {

@@ -534,8 +534,13 @@ fn rules_of(
             (_, _, Some(f)) => {
                 let p = dir.join(f);
                 let ps = p.to_string_lossy().into_owned();
-                let (v4, v6) = super::trace::load_rules(&ps, family, nfacct, ipset)
+                let mut sets = ipset.clone();
+                let (v4, v6) = super::trace::load_rules(&ps, family, nfacct, &mut sets)
                     .map_err(|e| format!("{path}: {field}_file: {e}"))?;
+                if sets != *ipset {
+                    // The recorder creates the sets of host.ipset only.
+                    return Err(format!("{path}: {field}_file: a script's ipset commands are not recorded in a scenario; declare the sets in host.ipset"));
+                }
                 out[k] = match family {
                     Family::Ipv4 => v4,
                     Family::Ipv6 => v6,

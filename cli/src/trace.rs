@@ -191,12 +191,12 @@ pub(crate) fn load_rules(
     path: &str,
     family: Family,
     nfacct: &mut Vec<nfsim::model::ByteStr>,
-    ipset: &nfsim::ipset::Ipsets,
+    ipset: &mut nfsim::ipset::Ipsets,
 ) -> Result<(Option<Ruleset>, Option<Ruleset>), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     let text = std::str::from_utf8(&bytes).ok();
     if let Some(t) = text.filter(|t| nfsim::syntax::script::looks_like_script(t)) {
-        let s = nfsim::syntax::script::parse_script_with_nfacct(t, nfacct)
+        let s = nfsim::syntax::script::parse_script_with_objects(t, nfacct, ipset)
             .map_err(|e| format!("{path}:{}: {}", e.line, e.message.trim_end()))?;
         let mut errors = Vec::new();
         for (line, kind) in &s.lines {
@@ -208,6 +208,7 @@ pub(crate) fn load_rules(
             return Err(errors.join("\n"));
         }
         *nfacct = s.nfacct;
+        *ipset = s.ipset;
         return Ok((Some(s.v4), Some(s.v6)));
     }
     let rs = parse_restore(
@@ -1145,7 +1146,7 @@ pub(crate) fn run(
         Err(e) => fail!(2, "{e}"),
     };
     // The namespace's ip sets: --ipset, else the host's.
-    let sets = match a.ipset.as_deref().map(super::read_ipset).transpose() {
+    let mut sets = match a.ipset.as_deref().map(super::read_ipset).transpose() {
         Ok(Some((_, s))) => s,
         Ok(None) => host_cfg
             .as_ref()
@@ -1153,12 +1154,12 @@ pub(crate) fn run(
             .unwrap_or_default(),
         Err(e) => fail!(2, "{e}"),
     };
-    let (mut v4, mut v6) = match load_rules(&a.rules, fam, &mut nfacct, &sets) {
+    let (mut v4, mut v6) = match load_rules(&a.rules, fam, &mut nfacct, &mut sets) {
         Ok(x) => x,
         Err(e) => fail!(2, "{e}"),
     };
     if let Some(r6) = &a.rules6 {
-        match load_rules(r6, Family::Ipv6, &mut nfacct, &sets) {
+        match load_rules(r6, Family::Ipv6, &mut nfacct, &mut sets) {
             Ok((_, Some(rs))) => v6 = Some(rs),
             Ok(_) => {}
             Err(e) => fail!(2, "{e}"),

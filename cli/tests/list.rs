@@ -754,3 +754,105 @@ COMMIT\n";
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// `-m set` and `-j SET` rules listed with `--ipset FILE` (the sets the
+/// namespace has) agree with iptables-legacy in a namespace where `ipset
+/// restore` created the same sets.
+#[test]
+fn set_listings_agree_with_iptables() {
+    if !oracle_available() {
+        skip_note!("SKIPPED: needs root, ip netns and iptables-legacy to run the oracle");
+        return;
+    }
+    if Command::new("ipset").arg("version").output().is_err() {
+        skip_note!("SKIPPED: needs ipset (apt-get install ipset) to run the oracle");
+        return;
+    }
+    let Some(ns) = Ns::new("set") else {
+        skip_note!("SKIPPED: could not create a network namespace");
+        return;
+    };
+    let sets = "create bl hash:ip\ncreate bn hash:net,port\ncreate mp hash:ip skbinfo\ncreate l6 hash:net family inet6\n";
+    let rules = [
+        (false, "filter", "-A INPUT -m set --match-set bl src -j DROP\n\
+            -A INPUT -m set ! --match-set bn src,dst --return-nomatch ! --update-counters ! --update-subcounters --packets-eq 3 ! --bytes-eq 5\n\
+            -A INPUT -m set --match-set bl dst --packets-lt 3 --bytes-gt 7\n\
+            -A INPUT -j SET --add-set bl src --exist --timeout 10\n\
+            -A INPUT -j SET --del-set bn dst,src\n\
+            -A INPUT -j SET --add-set bl src --del-set bl dst\n"),
+        (false, "mangle", "-A PREROUTING -j SET --map-set mp src,dst --map-mark\n\
+            -A PREROUTING -j SET --add-set bl src --exist --timeout 5 --map-set mp src --map-mark\n"),
+        (true, "filter", "-A INPUT -m set --match-set l6 src,src -j ACCEPT\n"),
+    ];
+    let scratch = std::env::temp_dir().join(format!("nfsim-list-set-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).expect("scratch dir");
+    let set_file = scratch.join("sets");
+    std::fs::write(&set_file, sets).expect("write");
+    let mut failures = Vec::new();
+    let mut n = 0;
+    for (six, table, body) in rules {
+        assert!(ns.fresh(), "namespace");
+        let input = format!("*{table}\n{body}COMMIT\n");
+        let run = |prog: &str, stdin: &str| {
+            use std::io::Write;
+            let mut child = Command::new("ip")
+                .args(["netns", "exec", &ns.0, prog])
+                .stdin(Stdio::piped())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn");
+            let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+            child.wait().is_ok_and(|s| s.success())
+        };
+        let restore = if six {
+            "ip6tables-legacy-restore"
+        } else {
+            "iptables-legacy-restore"
+        };
+        assert!(run_ipset_restore(&ns.0, sets), "ipset restore");
+        assert!(run(restore, &input), "the kernel refuses {input}");
+        let file = scratch.join(format!("{table}.{six}.rules"));
+        std::fs::write(&file, &input).expect("write");
+        for fl in [&["-S"][..], &["-L", "-n"][..], &["-L", "-n", "-v"][..]] {
+            n += 1;
+            let mut a: Vec<&str> = Vec::new();
+            if six {
+                a.push("-6");
+            }
+            a.extend_from_slice(&["-t", table]);
+            a.extend_from_slice(fl);
+            let (wc, want, werr) = ns.ipt(six, &a);
+            a.extend_from_slice(&[
+                "--ipset",
+                set_file.to_str().unwrap(),
+                file.to_str().unwrap(),
+            ]);
+            let (gc, got, gerr) = nfsim_list(&a);
+            if (wc, &want) != (gc, &got) {
+                failures.push(format!(
+                    "{table} {}: exit {wc}/{gc} {werr} {gerr}\n        {}",
+                    fl.join(" "),
+                    first_diff(&want, &got)
+                ));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+    eprintln!(
+        "nfsim list of -m set / -j SET rules: {} of {n} listings agree",
+        n - failures.len()
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n  "));
+}
+
+fn run_ipset_restore(ns: &str, sets: &str) -> bool {
+    use std::io::Write;
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", ns, "ipset", "restore"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let _ = child.stdin.take().unwrap().write_all(sets.as_bytes());
+    child.wait().is_ok_and(|s| s.success())
+}

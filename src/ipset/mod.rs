@@ -35,7 +35,7 @@ use crate::nf::Family;
 use crate::time::Instant;
 use crate::wire::meta::PacketMeta;
 
-pub use restore::IpsetError;
+pub use restore::{IpsetCommand, IpsetError};
 
 /// `IPSET_MAXNAMELEN - 1`: the longest set name.
 pub const MAX_NAME: usize = 31;
@@ -639,6 +639,17 @@ impl Ipsets {
     /// The type of the set `name`.
     pub fn type_of(&self, name: &[u8]) -> Option<SetType> {
         self.find(name).map(|i| self.sets[i].kind)
+    }
+
+    /// The sets' names, in creation order.
+    ///
+    /// ```
+    /// use nfsim::ipset::Ipsets;
+    /// let s = Ipsets::restore("create a hash:ip\ncreate b bitmap:port range 1-9\n").unwrap();
+    /// assert_eq!(s.names().collect::<Vec<_>>(), ["a", "b"]);
+    /// ```
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.sets.iter().map(|s| s.name.as_str())
     }
 
     /// Whether there are no sets.

@@ -37,6 +37,24 @@ impl fmt::Display for IpsetError {
 
 impl std::error::Error for IpsetError {}
 
+/// What an ipset command did ([`Ipsets::command`]).
+///
+/// ```
+/// use nfsim::ipset::{IpsetCommand, Ipsets};
+/// let mut s = Ipsets::default();
+/// assert_eq!(s.command(&["save"]), Ok(IpsetCommand::Query));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IpsetCommand {
+    /// The sets changed (`create`, `add`, `del`, `flush`, `destroy`).
+    Changed,
+    /// Nothing changed: `list`, `save`, `test`, `version`, `help`.
+    Query,
+    /// `COMMIT` (restore input's end of a batch).
+    Commit,
+}
+
 type R<T> = Result<T, String>;
 
 /// Splits a line into words, `"..."` kept together (comments).
@@ -104,22 +122,16 @@ impl Ipsets {
                 message,
             };
             let w = words(line).map_err(err)?;
-            let w: Vec<&str> = w
-                .iter()
-                .map(String::as_str)
-                .filter(|x| *x != "-exist" && *x != "-!")
-                .collect();
-            let Some(cmd) = w.first() else { continue };
-            if cmd.starts_with('#') {
+            let w: Vec<&str> = w.iter().map(String::as_str).collect();
+            if w.first().is_none_or(|c| c.starts_with('#')) {
                 continue;
             }
-            match *cmd {
-                "create" | "-N" | "n" | "new" => s.create(&w[1..]).map_err(err)?,
-                "add" | "-A" | "a" => s.add_line(&w[1..]).map_err(err)?,
-                "COMMIT" => {}
-                c => {
+            match s.command(&w).map_err(err)? {
+                IpsetCommand::Changed | IpsetCommand::Commit => {}
+                IpsetCommand::Query => {
                     return Err(err(format!(
-                        "nfsim: the ipset command `{c}' is not modelled (only create and add lines are read)"
+                        "nfsim: the ipset command `{}' is not modelled in restore input",
+                        w.iter().find(|x| !x.starts_with('-')).unwrap_or(&w[0])
                     )))
                 }
             }
@@ -127,7 +139,163 @@ impl Ipsets {
         Ok(s)
     }
 
-    fn create(&mut self, w: &[&str]) -> R<()> {
+    /// One ipset command, as the words after `ipset` on a command line
+    /// (or one line of `ipset restore` input): `create`, `add`, `del`,
+    /// `flush`, `destroy` (with their one-letter and `-N`/`-A`/`-D`/`-F`/`-X`
+    /// forms) change the sets; `list`, `save`, `test`, `version`, `help`
+    /// change nothing ([`IpsetCommand::Query`]). `-exist` (or `-!`)
+    /// ignores a set or element that already exists (`create`, `add`, whose
+    /// element's timeout, comment and skbinfo are then overwritten, as
+    /// `mtype_add`'s `overwrite_extensions`) or does not (`del`); `-q` /
+    /// `-quiet` only silence ipset. `destroy` refuses a set a list:set holds;
+    /// whether iptables rules hold it is the caller's question
+    /// (`Set cannot be destroyed: it is in use by a kernel component`).
+    ///
+    /// # Errors
+    /// ipset's message, without its `ipset v7.17: ` prefix; also names what
+    /// nfsim does not model (`rename`, `swap`, `restore` from a file).
+    ///
+    /// ```
+    /// use nfsim::ipset::{IpsetCommand, Ipsets};
+    /// let mut s = Ipsets::default();
+    /// assert_eq!(s.command(&["create", "bl", "hash:ip"]), Ok(IpsetCommand::Changed));
+    /// s.command(&["add", "bl", "192.0.2.1"]).unwrap();
+    /// assert_eq!(s.command(&["add", "bl", "192.0.2.1"]).unwrap_err(),
+    ///     "Element cannot be added to the set: it's already added");
+    /// assert!(s.command(&["-exist", "add", "bl", "192.0.2.1"]).is_ok());
+    /// assert_eq!(s.command(&["list", "bl"]), Ok(IpsetCommand::Query));
+    /// s.command(&["flush", "bl"]).unwrap();
+    /// s.command(&["destroy", "bl"]).unwrap();
+    /// assert!(s.is_empty());
+    /// ```
+    pub fn command(&mut self, words: &[&str]) -> Result<IpsetCommand, String> {
+        let mut exist = false;
+        let mut w: Vec<&str> = Vec::with_capacity(words.len());
+        for x in words {
+            match *x {
+                "-exist" | "-!" => exist = true,
+                "-q" | "-quiet" => {}
+                _ => w.push(x),
+            }
+        }
+        let Some(cmd) = w.first() else {
+            return Err("Syntax error: no command specified".into());
+        };
+        let rest = &w[1..];
+        match *cmd {
+            "create" | "-N" | "n" | "new" | "-create" => self.create(rest, exist)?,
+            "add" | "-A" | "a" | "-add" => self.add_line(rest, exist)?,
+            "del" | "-D" | "d" | "-del" => self.del_line(rest, exist)?,
+            "flush" | "-F" | "f" | "-flush" => self.flush(rest.first().copied())?,
+            "destroy" | "-X" | "x" | "-destroy" => self.destroy(rest.first().copied())?,
+            "COMMIT" => return Ok(IpsetCommand::Commit),
+            "list" | "-L" | "l" | "-list" | "save" | "-S" | "s" | "-save" | "test" | "-T" | "t"
+            | "-test" | "version" | "-V" | "-v" | "help" | "-h" | "-H" => {
+                return Ok(IpsetCommand::Query)
+            }
+            "rename" | "-E" | "e" | "swap" | "-W" | "w" | "restore" | "-R" | "r" => {
+                return Err(format!("nfsim: the ipset command `{cmd}' is not modelled"))
+            }
+            c => return Err(format!("Syntax error: unknown command {c}")),
+        }
+        Ok(IpsetCommand::Changed)
+    }
+
+    /// `ipset flush [NAME]`: every element of the set (of every set) gone.
+    fn flush(&mut self, name: Option<&str>) -> R<()> {
+        let idx: Vec<usize> = match name {
+            Some(n) => vec![self
+                .find(n.as_bytes())
+                .ok_or("The set with the given name does not exist")?],
+            None => (0..self.sets.len()).collect(),
+        };
+        for i in idx {
+            let set = &mut self.sets[i];
+            set.members.clear();
+            set.nets.clear();
+            set.list.clear();
+        }
+        Ok(())
+    }
+
+    /// `ipset destroy [NAME]` (`ip_set_destroy`): refused while a list:set
+    /// holds the set.
+    fn destroy(&mut self, name: Option<&str>) -> R<()> {
+        const IN_USE: &str = "Set cannot be destroyed: it is in use by a kernel component";
+        match name {
+            None => {
+                // All sets: refused if any is a list:set member.
+                if self.sets.iter().any(|s| !s.list.is_empty()) {
+                    return Err(IN_USE.into());
+                }
+                self.sets.clear();
+            }
+            Some(n) => {
+                let i = self
+                    .find(n.as_bytes())
+                    .ok_or("The set with the given name does not exist")?;
+                if self
+                    .sets
+                    .iter()
+                    .any(|s| s.list.iter().any(|(m, _)| *m == i))
+                {
+                    return Err(IN_USE.into());
+                }
+                self.sets.remove(i);
+                for s in &mut self.sets {
+                    for (m, _) in &mut s.list {
+                        if *m > i {
+                            *m -= 1;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `ipset del NAME ELEMENT`.
+    fn del_line(&mut self, w: &[&str], exist: bool) -> R<()> {
+        const NOT_ADDED: &str = "Element cannot be deleted from the set: it's not added";
+        let (Some(name), Some(elem)) = (w.first(), w.get(1)) else {
+            return Err("Syntax error: missing mandatory argument".into());
+        };
+        let Some(idx) = self.find(name.as_bytes()) else {
+            return Err("The set with the given name does not exist".into());
+        };
+        if let Some(extra) = w.get(2) {
+            if self.sets[idx].kind != SetType::ListSet {
+                return Err(format!("Syntax error: unknown argument {extra}"));
+            }
+            return Err("nfsim: `before'/`after' in a list:set del is not modelled".into());
+        }
+        if self.sets[idx].kind == SetType::ListSet {
+            let Some(m) = self.find(elem.as_bytes()) else {
+                return Err("Set to be added/deleted/tested as element does not exist.".into());
+            };
+            let set = &mut self.sets[idx];
+            match set.list.iter().position(|(x, _)| *x == m) {
+                Some(p) => {
+                    set.list.remove(p);
+                }
+                None if exist => {}
+                None => return Err(NOT_ADDED.into()),
+            }
+            return Ok(());
+        }
+        let keys = parse_elem(&self.sets[idx], elem)?;
+        let set = &mut self.sets[idx];
+        for key in keys {
+            if set.members.contains_key(&key) {
+                set.remove(&key);
+            } else if !exist {
+                return Err(NOT_ADDED.into());
+            }
+        }
+        Ok(())
+    }
+
+    fn create(&mut self, w: &[&str], exist: bool) -> R<()> {
         let (Some(name), Some(ty)) = (w.first(), w.get(1)) else {
             return Err("Syntax error: missing mandatory argument".into());
         };
@@ -136,9 +304,6 @@ impl Ipsets {
                 "Syntax error: setname '{name}' is longer than {} characters",
                 super::MAX_NAME
             ));
-        }
-        if self.find(name.as_bytes()).is_some() {
-            return Err("Set cannot be created: set with the same name already exists".into());
         }
         let kind = match SetType::from_name(ty) {
             Some(k) => k,
@@ -269,6 +434,26 @@ impl Ipsets {
                 "Range too large: the range of the bitmap:ip set exceeds 65536 elements".into(),
             );
         }
+        if let Some(i) = self.find(name.as_bytes()) {
+            // ip_set_create: with -exist, a set of the same type whose
+            // `same_set` holds is kept as it is (the `mtype_same_set`s compare
+            // maxelem, timeout, netmask, range, size and the extensions, not
+            // hashsize, family or initval: checked with ipset 7.17).
+            let old = &self.sets[i];
+            let same = old.kind == kind
+                && old.opts.maxelem == o.maxelem
+                && old.opts.timeout == o.timeout
+                && old.opts.netmask == o.netmask
+                && old.opts.range == o.range
+                && old.opts.size == o.size
+                && old.opts.counters == o.counters
+                && old.opts.comment == o.comment
+                && old.opts.skbinfo == o.skbinfo;
+            if exist && same {
+                return Ok(());
+            }
+            return Err("Set cannot be created: set with the same name already exists".into());
+        }
         self.sets.push(IpSet {
             name: (*name).to_string(),
             kind,
@@ -282,7 +467,7 @@ impl Ipsets {
         Ok(())
     }
 
-    fn add_line(&mut self, w: &[&str]) -> R<()> {
+    fn add_line(&mut self, w: &[&str], exist: bool) -> R<()> {
         let (Some(name), Some(elem)) = (w.first(), w.get(1)) else {
             return Err("Syntax error: missing mandatory argument".into());
         };
@@ -291,8 +476,9 @@ impl Ipsets {
         };
         // Element options (the kernel's extensions, `ip_set_get_extensions`).
         let mut timeout: Option<u32> = None;
-        let mut packets = 0u64;
-        let mut bytes = 0u64;
+        // IP_SET_INIT_UEXT: a counter not given is ULLONG_MAX, "unset".
+        let mut packets: Option<u64> = None;
+        let mut bytes: Option<u64> = None;
         let mut comment = None;
         let mut skb: Option<SkbInfo> = None;
         let mut nomatch = false;
@@ -328,9 +514,9 @@ impl Ipsets {
                         .map_err(|_| "Packet/byte counter cannot be used: set was created without counter support".to_string())?;
                     let v = num(arg()?, opt, u64::MAX)?;
                     if opt == "packets" {
-                        packets = v;
+                        packets = Some(v);
                     } else {
-                        bytes = v;
+                        bytes = Some(v);
                     }
                     k += 1;
                 }
@@ -399,8 +585,8 @@ impl Ipsets {
         let entry = |seq: u64| Entry {
             seq,
             expires,
-            packets,
-            bytes,
+            packets: packets.unwrap_or(0),
+            bytes: bytes.unwrap_or(0),
             comment: comment.clone(),
             skb,
             nomatch,
@@ -416,6 +602,12 @@ impl Ipsets {
             }
             let set = &mut self.sets[idx];
             if set.list.iter().any(|(x, _)| *x == m) {
+                if exist {
+                    return Err(
+                        "nfsim: -exist add of a list:set member already there is not modelled"
+                            .into(),
+                    );
+                }
                 return Err("Element cannot be added to the set: it's already added".into());
             }
             if set.list.len() >= set.opts.size as usize {
@@ -448,8 +640,25 @@ impl Ipsets {
         let keys = parse_elem(set, elem)?;
         let set = &mut self.sets[idx];
         for key in keys {
-            if set.members.contains_key(&key) {
-                return Err("Element cannot be added to the set: it's already added".into());
+            if let Some(e) = set.members.get_mut(&key) {
+                if !exist {
+                    return Err("Element cannot be added to the set: it's already added".into());
+                }
+                // mtype_add, flag_exist: overwrite_extensions. The timeout
+                // and comment start afresh (a comment not given is cleared),
+                // counters only where given (ip_set_init_counter), skbinfo
+                // and nomatch as given.
+                e.expires = expires;
+                if let Some(p) = packets {
+                    e.packets = p;
+                }
+                if let Some(b) = bytes {
+                    e.bytes = b;
+                }
+                e.comment = comment.clone();
+                e.skb = skb;
+                e.nomatch = nomatch;
+                continue;
             }
             if set.members.len() >= set.opts.maxelem as usize {
                 return Err("Hash is full, cannot add more elements".into());

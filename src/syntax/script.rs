@@ -49,6 +49,9 @@ pub enum LineKind {
     Skipped(String),
     /// `nfacct add NAME`: an nfacct object created ([`Script::nfacct`]).
     NfacctAdded,
+    /// An `ipset` command that changed the sets ([`Script::ipset`]):
+    /// `create`, `add`, `del`, `flush`, `destroy`.
+    Ipset,
     /// An iptables command iptables refuses: the error, at the line, with
     /// iptables' message. The script goes on, as a shell script does.
     Failed(Error),
@@ -75,6 +78,10 @@ pub struct Script {
     /// The nfacct objects that exist after the script: those given to
     /// [`parse_script_with_nfacct`], then each `nfacct add NAME` line's.
     pub nfacct: Vec<crate::model::ByteStr>,
+    /// The ip sets that exist after the script: those given to
+    /// [`parse_script_with_objects`], changed by each `ipset` line
+    /// ([`Ipsets::command`](crate::ipset::Ipsets::command)).
+    pub ipset: crate::ipset::Ipsets,
 }
 
 impl Script {
@@ -370,6 +377,9 @@ fn run_command(
     if prog == "nfacct" || prog.ends_with("/nfacct") {
         return nfacct_command(rest, line, script);
     }
+    if prog == "ipset" || prog.ends_with("/ipset") {
+        return ipset_command(rest, line, script);
+    }
     let Some(family) = program_family(prog) else {
         return Ok(LineKind::Skipped(format!(
             "`{prog}' is not an iptables command"
@@ -437,7 +447,8 @@ fn run_command(
         noflush: true,
         ..RestoreOptions::new(family)
     }
-    .with_nfacct(&script.nfacct);
+    .with_nfacct(&script.nfacct)
+    .with_ipset(&script.ipset);
     let prog_name = match family {
         Family::Ipv4 => "iptables",
         Family::Ipv6 => "ip6tables",
@@ -458,6 +469,72 @@ fn run_command(
         err
     })?;
     Ok(LineKind::Applied(family))
+}
+
+/// `ipset ...` ([`Ipsets::command`](crate::ipset::Ipsets::command), ipset
+/// 7.17): a failed command changes nothing and is reported with ipset's
+/// `ipset v7.17: ` prefix; `destroy` of a set an iptables rule names fails
+/// as the kernel's `ip_set_destroy` does (the rule holds a reference).
+fn ipset_command(rest: &[String], line: usize, script: &mut Script) -> Result<LineKind, Error> {
+    let fail = |msg: String| {
+        let kind = if msg.starts_with("nfsim:") {
+            ErrorKind::Unsupported
+        } else {
+            ErrorKind::Parameter
+        };
+        let msg = if kind == ErrorKind::Unsupported {
+            msg
+        } else {
+            format!("ipset v7.17: {msg}")
+        };
+        Err(Error::new(line, 1, kind, msg))
+    };
+    let words: Vec<&str> = rest.iter().map(String::as_str).collect();
+    let destroy = words
+        .iter()
+        .find(|w| !w.starts_with('-') || matches!(**w, "-X" | "-destroy"))
+        .is_some_and(|c| matches!(*c, "destroy" | "x" | "-X" | "-destroy"));
+    if destroy {
+        let name = words
+            .iter()
+            .filter(|w| !w.starts_with('-'))
+            .nth(usize::from(
+                !words.contains(&"-X") && !words.contains(&"-destroy"),
+            ));
+        let used = |n: &[u8]| {
+            [&script.v4, &script.v6]
+                .iter()
+                .any(|rs| ruleset_names_set(rs, n))
+        };
+        let in_use = match name {
+            Some(n) => used(n.as_bytes()),
+            None => script.ipset.names().any(|n| used(n.as_bytes())),
+        };
+        if in_use {
+            return fail("Set cannot be destroyed: it is in use by a kernel component".into());
+        }
+    }
+    let mut sets = script.ipset.clone();
+    match sets.command(&words) {
+        Ok(crate::ipset::IpsetCommand::Query) => Ok(LineKind::Skipped("an ipset query".into())),
+        Ok(_) => {
+            script.ipset = sets;
+            Ok(LineKind::Ipset)
+        }
+        Err(e) => fail(e),
+    }
+}
+
+/// Whether a rule of `rs` names the ip set `name` (`-m set`, `-j SET`).
+fn ruleset_names_set(rs: &Ruleset, name: &[u8]) -> bool {
+    use crate::model::{matches::Match, targets::Target, Verdict};
+    rs.tables.iter().flat_map(|t| &t.chains).flat_map(|c| &c.rules).any(|r| {
+        r.matches
+            .iter()
+            .any(|m| matches!(m, Match::Set(s) if s.name.as_bytes() == name))
+            || matches!(&r.verdict, Verdict::Ext(Target::Set(t))
+                if [&t.add, &t.del, &t.map].iter().any(|x| x.as_ref().is_some_and(|x| x.name.as_bytes() == name)))
+    })
 }
 
 /// `nfacct add NAME` (nfacct 1.0.2 `nfacct_cmd_add`, the kernel's
@@ -554,11 +631,41 @@ pub fn parse_script_with_nfacct(
     input: &str,
     nfacct: &[crate::model::ByteStr],
 ) -> Result<Script, Error> {
+    parse_script_with_objects(input, nfacct, &crate::ipset::Ipsets::default())
+}
+
+/// [`parse_script`] on a host where these nfacct objects and ip sets exist
+/// (the script's `nfacct add` and `ipset` lines change them).
+///
+/// # Errors
+/// As [`parse_script`].
+///
+/// ```
+/// use nfsim::ipset::Ipsets;
+/// use nfsim::syntax::script::{parse_script, parse_script_with_objects, LineKind};
+/// let text = "ipset -exist create bl hash:net\nipset add bl 203.0.113.0/24\n\
+///     iptables -A INPUT -m set --match-set bl src -j DROP\n\
+///     iptables -A INPUT -m set --match-set web dst -j ACCEPT\n";
+/// let s = parse_script(text).unwrap();
+/// assert_eq!(s.lines[0].1, LineKind::Ipset);
+/// assert_eq!(s.errors().map(|e| e.message.as_str()).collect::<Vec<_>>(),
+///     ["iptables: Set web doesn't exist."]);
+/// let web = Ipsets::restore("create web hash:ip,port\n").unwrap();
+/// let s = parse_script_with_objects(text, &[], &web).unwrap();
+/// assert_eq!(s.errors().count(), 0);
+/// assert!(s.ipset.save_text(nfsim::time::Instant::ZERO).contains("add bl 203.0.113.0/24"));
+/// ```
+pub fn parse_script_with_objects(
+    input: &str,
+    nfacct: &[crate::model::ByteStr],
+    ipset: &crate::ipset::Ipsets,
+) -> Result<Script, Error> {
     let mut script = Script {
         v4: Ruleset::new(Family::Ipv4),
         v6: Ruleset::new(Family::Ipv6),
         lines: Vec::new(),
         nfacct: nfacct.to_vec(),
+        ipset: ipset.clone(),
     };
     let mut vars: Vec<(String, String)> = Vec::new();
     let mut logical = String::new();
