@@ -379,4 +379,31 @@ fn ipset_commands_agree_with_ipset() {
         ipset_normal(&String::from_utf8_lossy(&kernel.stdout)),
         "ipset save after the script:\n{ours}"
     );
+    // `ipset list`'s References: rules naming each set and list:sets
+    // holding it, as on the kernel.
+    let cfg = nfsim::host::HostConfig {
+        ipset: s.ipset.clone(),
+        ..Default::default()
+    };
+    let host = nfsim::host::Host::new(&cfg, &s.v4, &s.v6).unwrap();
+    let refs = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.starts_with("Name: ") || l.starts_with("References: "))
+            .map(str::to_string)
+            .collect()
+    };
+    let kernel_list = Command::new("ip")
+        .args(["netns", "exec", &ns.0, "ipset", "list"])
+        .output()
+        .unwrap();
+    let ours_list = refs(&host.ipset_list(nfsim::time::Instant::ZERO));
+    assert!(
+        ours_list.iter().any(|l| l == "References: 2"),
+        "{ours_list:?}"
+    );
+    assert_eq!(
+        ours_list,
+        refs(&String::from_utf8_lossy(&kernel_list.stdout)),
+        "ipset list References"
+    );
 }

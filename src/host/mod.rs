@@ -1238,9 +1238,34 @@ impl Host {
     }
 
     /// What `ipset list` would print at time `now` (without `Size in
-    /// memory`; see [`Ipsets::list_text`](crate::ipset::Ipsets::list_text)).
+    /// memory`; see [`Ipsets::list_text`](crate::ipset::Ipsets::list_text)),
+    /// `References` counting this host's rules that name each set.
     pub fn ipset_list(&self, now: crate::time::Instant) -> String {
-        self.shared.ipset.list_text(now, &[])
+        use crate::engine::program::Action;
+        use crate::model::{matches::Match, targets::Target};
+        let sets = &self.shared.ipset;
+        let names: Vec<&str> = sets.names().collect();
+        let mut refs = vec![0u32; names.len()];
+        let mut bump = |n: &[u8]| {
+            if let Some(i) = names.iter().position(|x| x.as_bytes() == n) {
+                refs[i] += 1;
+            }
+        };
+        for prog in [&self.v4.prog, &self.v6.prog] {
+            for r in prog.tables.iter().flatten().flat_map(|t| t.rules.iter()) {
+                for m in r.matches.iter() {
+                    if let Match::Set(x) = m {
+                        bump(x.name.as_bytes());
+                    }
+                }
+                if let Action::Ext(Target::Set(t)) = &r.action {
+                    for x in [&t.add, &t.del, &t.map].into_iter().flatten() {
+                        bump(x.name.as_bytes());
+                    }
+                }
+            }
+        }
+        sets.list_text(now, &refs)
     }
 
     /// The packets and bytes counted into the nfacct object `name`

@@ -223,8 +223,10 @@ impl Ipsets {
     }
 
     /// What `ipset list` prints at time `now`, without the `Size in
-    /// memory` line; `References` counts the rules that name each set
-    /// when `refs` gives them (by set index), else 0.
+    /// memory` line. `References` is the kernel's `set->ref`: the rules
+    /// that name each set, as `refs` gives them (by set index; one per `-m
+    /// set` and per set a `SET` target names), plus the list:sets that
+    /// hold it (checked with ipset 7.17 on 6.18).
     ///
     /// ```
     /// use nfsim::ipset::Ipsets;
@@ -233,6 +235,7 @@ impl Ipsets {
     ///     "Name: p\nType: bitmap:port\nRevision: 3\nHeader: range 1000-2000\nReferences: 0\nNumber of entries: 1\nMembers:\n1500\n");
     /// ```
     pub fn list_text(&self, now: Instant, refs: &[u32]) -> String {
+        // (list_refs: list_set_uadd takes a reference on its member.)
         let mut s = String::new();
         for set in self.dump_order() {
             let i = self.find(set.name.as_bytes()).unwrap_or(0);
@@ -244,7 +247,7 @@ impl Ipsets {
                 set.kind.name(),
                 set.kind.revision(),
                 set.header(),
-                refs.get(i).copied().unwrap_or(0),
+                refs.get(i).copied().unwrap_or(0) + self.list_refs(i),
                 members.len()
             );
             for m in members {
@@ -252,5 +255,13 @@ impl Ipsets {
             }
         }
         s
+    }
+
+    /// How many list:sets hold set `i` (each holds a reference).
+    fn list_refs(&self, i: usize) -> u32 {
+        self.sets
+            .iter()
+            .map(|s| s.list.iter().filter(|(m, _)| *m == i).count() as u32)
+            .sum()
     }
 }
