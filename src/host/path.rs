@@ -392,8 +392,33 @@ impl Host {
     }
 
     /// Runs one table's chain for a hook on the packet.
-    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn table<S: TraceSink>(
+        &mut self,
+        kind: TableKind,
+        hook: Hook,
+        p: &mut Pkt<'_>,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) -> Verdict {
+        let fam = match p.family {
+            Family::Ipv4 => &self.v4,
+            Family::Ipv6 => &self.v6,
+        };
+        // A table without a chain at this hook (or no such table) is not
+        // registered there: nothing to do.
+        match &fam.prog.tables[kind as usize] {
+            Some(prog) if prog.hook_entry[hook as usize].is_some() => {
+                self.table_hooked(kind, hook, p, now, out, sink)
+            }
+            _ => Verdict::Accept,
+        }
+    }
+
+    /// [`Host::table`] of a table with a chain at the hook.
+    #[inline(never)]
+    fn table_hooked<S: TraceSink>(
         &mut self,
         kind: TableKind,
         hook: Hook,
@@ -413,12 +438,8 @@ impl Host {
         ) else {
             return Verdict::Accept;
         };
-        // A hook without a chain in this table, or whose chain is its
-        // policy alone: no walk, no packet context (counters and TRACE as
-        // the walk keeps them).
-        if prog.hook_entry[hook as usize].is_none() {
-            return Verdict::Accept;
-        }
+        // A chain that is its policy alone: no walk, no packet context
+        // (counters and TRACE as the walk keeps them).
         let v = match crate::engine::walk::run_policy_only(
             prog,
             state,

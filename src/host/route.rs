@@ -243,8 +243,10 @@ pub(crate) fn packet_addrs(family: crate::model::Family, buf: &[u8]) -> (IpAddr,
 /// compare, the first that matches deciding.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Fib4 {
-    /// (network, mask, what it resolves to, gateway).
-    entries: Vec<(u32, u32, Resolved)>,
+    /// (network, mask) of each entry, in the order they are tried.
+    nets: Vec<(u32, u32)>,
+    /// What each entry resolves to (in step with `nets`).
+    resolved: Vec<Resolved>,
     /// The host's IPv4 addresses (`is_local`, besides 127/8).
     local: Vec<u32>,
 }
@@ -296,15 +298,19 @@ impl Fib4 {
                 ));
             }
         }
-        Fib4 { entries, local }
+        Fib4 {
+            nets: entries.iter().map(|(n, m, _)| (*n, *m)).collect(),
+            resolved: entries.iter().map(|(_, _, r)| *r).collect(),
+            local,
+        }
     }
 
     /// [`Fib::lookup`] of an IPv4 address.
     #[inline]
     pub(crate) fn lookup(&self, dst: Ipv4Addr) -> Option<RouteKind> {
         let d = u32::from(dst);
-        let (_, _, r) = self.entries.iter().find(|(n, m, _)| d & m == *n)?;
-        Some(match *r {
+        let i = self.nets.iter().position(|(n, m)| d & m == *n)?;
+        Some(match *self.resolved.get(i)? {
             Resolved::Local => RouteKind::Local,
             Resolved::Broadcast => RouteKind::Broadcast,
             Resolved::Unicast { dev, via } => RouteKind::Unicast {
