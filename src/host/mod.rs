@@ -632,6 +632,8 @@ pub(crate) struct StackConf {
     pub(crate) fib6: Fib,
     /// `fib4` compiled for the per-packet lookups (`route::Fib4`).
     pub(crate) route4: route::Fib4,
+    /// `fib6` compiled the same way (`route::Fib6`).
+    pub(crate) route6: route::Fib6,
     /// `CONFIG_HZ`.
     pub(crate) hz: u32,
     /// `net.ipv4.conf.all.rp_filter`.
@@ -670,7 +672,7 @@ impl StackConf {
     pub(crate) fn route(&self, dst: std::net::IpAddr) -> Option<route::RouteKind> {
         match dst {
             std::net::IpAddr::V4(d) => self.route4.lookup(d),
-            std::net::IpAddr::V6(_) => self.fib6.lookup(dst),
+            std::net::IpAddr::V6(d) => self.route6.lookup(d),
         }
     }
 
@@ -1186,6 +1188,7 @@ impl Host {
                     devs,
                     route_localnet,
                     route4: route::Fib4::new(&fib4),
+                    route6: route::Fib6::new(&fib6),
                     fib4,
                     fib6,
                     hz: cfg.hz,

@@ -822,7 +822,7 @@ impl Host {
                     None
                 }
             } else {
-                self.stack.conf.fib6.lookup(dst)
+                self.stack.conf.route6.lookup(d)
             }
         } else if let IpAddr::V4(d) = dst {
             // ip_route_input_mc: only the all-hosts group is joined; no

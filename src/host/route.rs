@@ -243,9 +243,12 @@ pub(crate) fn packet_addrs(family: crate::model::Family, buf: &[u8]) -> (IpAddr,
 /// compare, the first that matches deciding.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Fib4 {
-    /// (network, mask) of each entry, in the order they are tried.
-    nets: Vec<(u32, u32)>,
-    /// What each entry resolves to (in step with `nets`).
+    /// (network, mask, index into `resolved`) of the entries that can
+    /// match an address of each first octet, in the order they are tried:
+    /// those of octet `o` are `cand[start[o]..start[o + 1]]`.
+    cand: Vec<(u32, u32, u32)>,
+    start: Vec<u32>,
+    /// What each entry resolves to.
     resolved: Vec<Resolved>,
     /// The host's IPv4 addresses (`is_local`, besides 127/8).
     local: Vec<u32>,
@@ -298,8 +301,20 @@ impl Fib4 {
                 ));
             }
         }
+        let mut cand = Vec::new();
+        let mut start = Vec::with_capacity(257);
+        for o in 0..=255u32 {
+            start.push(cand.len() as u32);
+            for (i, (n, m, _)) in entries.iter().enumerate() {
+                if ((o << 24) ^ n) & m & 0xff00_0000 == 0 {
+                    cand.push((*n, *m, i as u32));
+                }
+            }
+        }
+        start.push(cand.len() as u32);
         Fib4 {
-            nets: entries.iter().map(|(n, m, _)| (*n, *m)).collect(),
+            cand,
+            start,
             resolved: entries.iter().map(|(_, _, r)| *r).collect(),
             local,
         }
@@ -309,8 +324,11 @@ impl Fib4 {
     #[inline]
     pub(crate) fn lookup(&self, dst: Ipv4Addr) -> Option<RouteKind> {
         let d = u32::from(dst);
-        let i = self.nets.iter().position(|(n, m)| d & m == *n)?;
-        Some(match *self.resolved.get(i)? {
+        let o = (d >> 24) as usize;
+        let (from, to) = (*self.start.get(o)?, *self.start.get(o + 1)?);
+        let cand = self.cand.get(from as usize..to as usize)?;
+        let &(_, _, i) = cand.iter().find(|(n, m, _)| d & m == *n)?;
+        Some(match *self.resolved.get(i as usize)? {
             Resolved::Local => RouteKind::Local,
             Resolved::Broadcast => RouteKind::Broadcast,
             Resolved::Unicast { dev, via } => RouteKind::Unicast {
@@ -324,6 +342,68 @@ impl Fib4 {
     #[inline]
     pub(crate) fn is_local(&self, a: Ipv4Addr) -> bool {
         a.is_loopback() || self.local.contains(&u32::from(a))
+    }
+}
+
+/// [`Fib::lookup`] of IPv6 addresses, compiled once as [`Fib4`] is: the
+/// host's addresses, then anycast, then the main table longest prefix
+/// first (of equal ones the last), each one masked compare.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fib6 {
+    /// (network, mask, what it resolves to), in the order they are tried.
+    entries: Vec<(u128, u128, Resolved)>,
+}
+
+impl Fib6 {
+    pub(crate) fn new(fib: &Fib) -> Fib6 {
+        let v6 = |a: &IpAddr| match a {
+            IpAddr::V6(a) => Some(u128::from(*a)),
+            IpAddr::V4(_) => None,
+        };
+        let mut entries: Vec<(u128, u128, Resolved)> = fib
+            .local
+            .iter()
+            .filter_map(|(a, _)| v6(a))
+            .chain(fib.anycast.iter().filter_map(v6))
+            .map(|a| (a, u128::MAX, Resolved::Local))
+            .collect();
+        let mut routes: Vec<(usize, &Route)> = fib
+            .routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.dst.addr().is_ipv6())
+            .collect();
+        // Longest prefix first; of equal ones the last (`max_by_key`).
+        routes.sort_by_key(|(i, r)| (std::cmp::Reverse(r.dst.prefix_len()), std::cmp::Reverse(*i)));
+        for (_, r) in routes {
+            if let IpNet::V6(n) = r.dst {
+                let m = u128::MAX.checked_shl(128 - u32::from(n.prefix_len())).unwrap_or(0);
+                entries.push((
+                    u128::from(n.addr()) & m,
+                    m,
+                    Resolved::Unicast {
+                        dev: r.dev,
+                        via: r.via,
+                    },
+                ));
+            }
+        }
+        Fib6 { entries }
+    }
+
+    /// [`Fib::lookup`] of an IPv6 address.
+    #[inline]
+    pub(crate) fn lookup(&self, dst: Ipv6Addr) -> Option<RouteKind> {
+        let d = u128::from(dst);
+        let (_, _, r) = self.entries.iter().find(|(n, m, _)| d & m == *n)?;
+        Some(match *r {
+            Resolved::Local => RouteKind::Local,
+            Resolved::Broadcast => RouteKind::Broadcast,
+            Resolved::Unicast { dev, via } => RouteKind::Unicast {
+                dev,
+                via: Some(via.unwrap_or(IpAddr::V6(dst))),
+            },
+        })
     }
 }
 
@@ -373,6 +453,39 @@ mod tests {
         for a in probes {
             assert_eq!(f4.lookup(a), fib.lookup(IpAddr::V4(a)), "{a}");
             assert_eq!(f4.is_local(a), fib.is_local(IpAddr::V4(a)), "{a}");
+        }
+    }
+
+    #[test]
+    fn fib6_agrees_with_lookup() {
+        let mut fib = Fib::default();
+        fib.local.push(("::1".parse().unwrap(), 0));
+        fib.local.push(("2001:db8::1".parse().unwrap(), 1));
+        fib.local.push(("192.0.2.1".parse().unwrap(), 1));
+        fib.anycast.push("2001:db8::".parse().unwrap());
+        for (dst, via, dev) in [
+            ("2001:db8::/64", None, 1),
+            ("2001:db8:1::/64", None, 2),
+            ("2001:db8:2::/48", Some("2001:db8:1::2"), 2),
+            ("2001:db8:2::/48", Some("2001:db8::3"), 1),
+            ("2001:db8:2:5::/64", Some("2001:db8::4"), 1),
+            ("::/0", Some("2001:db8:1::2"), 2),
+            ("0.0.0.0/0", Some("192.0.2.2"), 1),
+        ] {
+            fib.routes.push(Route {
+                dst: dst.parse().unwrap(),
+                via: via.map(|v: &str| v.parse().unwrap()),
+                dev,
+            });
+        }
+        let f6 = Fib6::new(&fib);
+        for a in [
+            "::1", "::", "::2", "2001:db8::", "2001:db8::1", "2001:db8::9", "2001:db8:1::1",
+            "2001:db8:1:1::1", "2001:db8:2::1", "2001:db8:2:5::1", "2001:db8:2:6::1",
+            "2001:db8:3::1", "fe80::1", "ff02::1",
+        ] {
+            let a: Ipv6Addr = a.parse().unwrap();
+            assert_eq!(f6.lookup(a), fib.lookup(IpAddr::V6(a)), "{a}");
         }
     }
 }
