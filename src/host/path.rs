@@ -535,8 +535,11 @@ impl Host {
         p.mark = ctx.mark;
         p.csum_partial = ctx.csum_partial;
         // A target rewrote the headers (TCPMSS, which reads the packet
-        // again): `p.meta` keeps the old facts until NAT reads them again.
-        p.meta_stale |= ctx.meta != p.meta;
+        // again and finds a longer segment): `p.meta` keeps the old facts
+        // until NAT reads them again. No target moves the transport header
+        // or changes the protocol, so the length tells.
+        p.meta_stale |= ctx.meta.l4_len != p.meta.l4_len;
+        debug_assert!(p.meta_stale || ctx.meta == p.meta);
         v
     }
 
