@@ -1363,13 +1363,19 @@ mod tests {
             let udp = i % 2 == 0;
             let b = |k: u32| (r >> k) as u8;
             let mut pkt = if udp {
-                crate::wire::PacketBuilder::ipv4([b(0), b(8), 2, 1].into(), [b(16), 0, 113, b(24)].into())
-                    .udp((r >> 32) as u16, (r >> 48) as u16)
-                    .build()
+                crate::wire::PacketBuilder::ipv4(
+                    [b(0), b(8), 2, 1].into(),
+                    [b(16), 0, 113, b(24)].into(),
+                )
+                .udp((r >> 32) as u16, (r >> 48) as u16)
+                .build()
             } else {
-                crate::wire::PacketBuilder::ipv4([b(0), b(8), 2, 1].into(), [b(16), 0, 113, b(24)].into())
-                    .tcp((r >> 32) as u16, (r >> 48) as u16)
-                    .build()
+                crate::wire::PacketBuilder::ipv4(
+                    [b(0), b(8), 2, 1].into(),
+                    [b(16), 0, 113, b(24)].into(),
+                )
+                .tcp((r >> 32) as u16, (r >> 48) as u16)
+                .build()
             };
             let r2 = next();
             // Arbitrary checksum fields, sometimes 0 or 0xffff.

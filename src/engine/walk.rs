@@ -79,8 +79,7 @@ fn addr_in(m: &crate::model::AddrMask, a: &[u8]) -> bool {
         (Family::Ipv6, 16) => {
             let mut b = [0u8; 16];
             b.copy_from_slice(a);
-            u128::from_ne_bytes(b) & u128::from_ne_bytes(m.mask)
-                == u128::from_ne_bytes(m.addr)
+            u128::from_ne_bytes(b) & u128::from_ne_bytes(m.mask) == u128::from_ne_bytes(m.addr)
         }
         _ => m.contains(a),
     }
@@ -216,7 +215,12 @@ pub(crate) fn run_policy_only<S: TraceSink>(
             super::ctx::TraceKind::Rule => super::ctx::TraceKind::Rule,
             _ => super::ctx::TraceKind::Policy,
         };
-        sink.trace(prog.kind, &prog.chains[r.chain.0 as usize].name, kind, r.num);
+        sink.trace(
+            prog.kind,
+            &prog.chains[r.chain.0 as usize].name,
+            kind,
+            r.num,
+        );
     }
     state.end = WalkEnd {
         rule: e,

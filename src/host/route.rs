@@ -193,11 +193,15 @@ impl Fib {
 fn prefix_contains(n: &IpNet, a: IpAddr) -> bool {
     match (n, a) {
         (IpNet::V4(n), IpAddr::V4(a)) => {
-            let m = u32::MAX.checked_shl(32 - u32::from(n.prefix_len())).unwrap_or(0);
+            let m = u32::MAX
+                .checked_shl(32 - u32::from(n.prefix_len()))
+                .unwrap_or(0);
             (u32::from(n.addr()) ^ u32::from(a)) & m == 0
         }
         (IpNet::V6(n), IpAddr::V6(a)) => {
-            let m = u128::MAX.checked_shl(128 - u32::from(n.prefix_len())).unwrap_or(0);
+            let m = u128::MAX
+                .checked_shl(128 - u32::from(n.prefix_len()))
+                .unwrap_or(0);
             (u128::from(n.addr()) ^ u128::from(a)) & m == 0
         }
         _ => false,
@@ -279,7 +283,12 @@ impl Fib4 {
                 }
             }
         }
-        entries.extend(fib.anycast.iter().filter_map(v4).map(|a| (a, u32::MAX, Resolved::Local)));
+        entries.extend(
+            fib.anycast
+                .iter()
+                .filter_map(v4)
+                .map(|a| (a, u32::MAX, Resolved::Local)),
+        );
         let mut routes: Vec<(usize, &Route)> = fib
             .routes
             .iter()
@@ -377,7 +386,9 @@ impl Fib6 {
         routes.sort_by_key(|(i, r)| (std::cmp::Reverse(r.dst.prefix_len()), std::cmp::Reverse(*i)));
         for (_, r) in routes {
             if let IpNet::V6(n) = r.dst {
-                let m = u128::MAX.checked_shl(128 - u32::from(n.prefix_len())).unwrap_or(0);
+                let m = u128::MAX
+                    .checked_shl(128 - u32::from(n.prefix_len()))
+                    .unwrap_or(0);
                 entries.push((
                     u128::from(n.addr()) & m,
                     m,
@@ -445,7 +456,13 @@ mod tests {
             "255.255.255.255".parse().unwrap(),
             "0.0.0.0".parse().unwrap(),
         ];
-        for base in [[192, 0, 2], [198, 51, 100], [203, 0, 113], [10, 1, 2], [8, 8, 8]] {
+        for base in [
+            [192, 0, 2],
+            [198, 51, 100],
+            [203, 0, 113],
+            [10, 1, 2],
+            [8, 8, 8],
+        ] {
             for last in [0u8, 1, 2, 3, 4, 7, 8, 9, 63, 64, 77, 127, 128, 255] {
                 probes.push(Ipv4Addr::new(base[0], base[1], base[2], last));
             }
@@ -480,9 +497,20 @@ mod tests {
         }
         let f6 = Fib6::new(&fib);
         for a in [
-            "::1", "::", "::2", "2001:db8::", "2001:db8::1", "2001:db8::9", "2001:db8:1::1",
-            "2001:db8:1:1::1", "2001:db8:2::1", "2001:db8:2:5::1", "2001:db8:2:6::1",
-            "2001:db8:3::1", "fe80::1", "ff02::1",
+            "::1",
+            "::",
+            "::2",
+            "2001:db8::",
+            "2001:db8::1",
+            "2001:db8::9",
+            "2001:db8:1::1",
+            "2001:db8:1:1::1",
+            "2001:db8:2::1",
+            "2001:db8:2:5::1",
+            "2001:db8:2:6::1",
+            "2001:db8:3::1",
+            "fe80::1",
+            "ff02::1",
         ] {
             let a: Ipv6Addr = a.parse().unwrap();
             assert_eq!(f6.lookup(a), fib.lookup(IpAddr::V6(a)), "{a}");
