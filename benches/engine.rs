@@ -24,7 +24,8 @@
 //!   service (walks to the end of KUBE-SERVICES and the policy).
 //! - `pipeline/<trace>`: the packets of a reference trace through
 //!   `Host::receive` / `Host::send` on one host (time advancing per round as
-//!   `nfsim bench` does), when `shared/spec/examples/` is present.
+//!   `nfsim bench` does): nat-gateway and ipv6-basic when
+//!   `shared/spec/examples/` is present, and tests/traces/docker-bridge.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use nfsim::engine::{
@@ -312,9 +313,14 @@ fn walk(c: &mut Criterion) {
 }
 
 fn pipeline(c: &mut Criterion) {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/spec/examples");
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/spec/examples");
+    let traces = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/traces");
     let mut g = c.benchmark_group("pipeline");
-    for name in ["nat-gateway", "ipv6-basic"] {
+    for (dir, name) in [
+        (examples, "nat-gateway"),
+        (examples, "ipv6-basic"),
+        (traces, "docker-bridge"),
+    ] {
         let path = format!("{dir}/{name}.json");
         let Ok(text) = std::fs::read_to_string(&path) else {
             eprintln!("pipeline/{name}: skipped, {path} not present");

@@ -213,6 +213,11 @@ pub struct TableProgram {
     /// IPv4 tables: per chain, in step with `chains`, the index of a long
     /// chain (`classify::ChainIndex`; `None`: the chain is scanned).
     pub(crate) index: Vec<Option<Box<super::classify::ChainIndex>>>,
+    /// Per hook: the hook's chain holds no rule, only its policy entry,
+    /// which accepts or drops every packet with a readable network header
+    /// (no generic part, no match): [`super::walk::run_policy_only`]
+    /// decides it without a walk.
+    pub(crate) policy_only: [bool; 5],
 }
 
 /// The mutable side of a table: counters and match state.
@@ -530,9 +535,29 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         stack_size,
         pre: Vec::new(),
         index: Vec::new(),
+        policy_only: [false; 5],
     };
     if family == Family::Ipv4 {
         (prog.pre, prog.index) = super::classify::build(&prog);
+    }
+    for h in 0..5 {
+        prog.policy_only[h] = match (prog.hook_entry[h], prog.underflow[h]) {
+            (Some(e), Some(u)) if e == u => prog.rules.get(u.0 as usize).is_some_and(|r| {
+                r.matches.is_empty()
+                    && matches!(r.action, Action::Accept | Action::Drop)
+                    && r.generic.src.0.is_any()
+                    && !r.generic.src.1
+                    && r.generic.dst.0.is_any()
+                    && !r.generic.dst.1
+                    && r.generic.in_iface.is_none()
+                    && r.generic.out_iface.is_none()
+                    && r.generic.proto == 0
+                    && !r.generic.proto_inv
+                    && !r.generic.proto_given
+                    && r.generic.frag.is_none()
+            }),
+            _ => false,
+        };
     }
     Ok(prog)
 }

@@ -19,7 +19,7 @@ fn generic_match(g: &Generic, pkt: &PacketCtx<'_>) -> Option<bool> {
     let (Some(src), Some(dst)) = (src, dst) else {
         return Some(false);
     };
-    if g.src.0.contains(src) == g.src.1 || g.dst.0.contains(dst) == g.dst.1 {
+    if addr_in(&g.src.0, src) == g.src.1 || addr_in(&g.dst.0, dst) == g.dst.1 {
         return Some(false);
     }
     if let Some((i, inv)) = &g.in_iface {
@@ -63,6 +63,25 @@ fn generic_match(g: &Generic, pkt: &PacketCtx<'_>) -> Option<bool> {
             }
             Some(true)
         }
+    }
+}
+
+/// [`AddrMask::contains`](crate::model::AddrMask::contains) for the
+/// packet's address `a` (4 or 16 bytes, as `generic_match` reads them):
+/// one masked compare of the whole address.
+#[inline(always)]
+fn addr_in(m: &crate::model::AddrMask, a: &[u8]) -> bool {
+    match (m.family, a.len()) {
+        (Family::Ipv4, 4) => {
+            let w = |b: &[u8]| u32::from_ne_bytes([b[0], b[1], b[2], b[3]]);
+            w(a) & w(&m.mask) == w(&m.addr)
+        }
+        (Family::Ipv6, 16) => {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(a);
+            u128::from_ne_bytes(b) & u128::from_ne_bytes(m.mask) == u128::from_ne_bytes(m.addr)
+        }
+        _ => m.contains(a),
     }
 }
 
@@ -154,7 +173,63 @@ pub fn run_table<E: Env, S: TraceSink>(
     env: &mut E,
     sink: &mut S,
 ) -> Verdict {
+    if let Some(v) = run_policy_only(prog, state, hook, pkt.data.len(), pkt.nf_trace, sink) {
+        return v;
+    }
     walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN)
+}
+
+/// The walk of a hook whose chain holds only its policy entry (no rule;
+/// `TableProgram::policy_only`), without a packet context: what [`walk`]
+/// does on that entry (its generic part matches every packet whose
+/// addresses can be read, `len` bytes being at least the fixed network
+/// header): the counter, the TRACE `policy` record, the walk's end and the
+/// policy's verdict. `None`: the hook needs the walk.
+#[inline]
+pub(crate) fn run_policy_only<S: TraceSink>(
+    prog: &TableProgram,
+    state: &mut TableState,
+    hook: Hook,
+    len: usize,
+    nf_trace: bool,
+    sink: &mut S,
+) -> Option<Verdict> {
+    if !prog.policy_only[hook as usize] {
+        return None;
+    }
+    let fixed = match prog.family {
+        Family::Ipv4 => 20,
+        Family::Ipv6 => 40,
+    };
+    if len < fixed {
+        return None;
+    }
+    let e = prog.underflow[hook as usize]?;
+    let r = prog.rules.get(e.0 as usize)?;
+    let c = state.counters.get_mut(e.0 as usize)?;
+    c.0 += 1;
+    c.1 += len as u64;
+    if nf_trace {
+        // The hook's own chain: "policy" (as the walk names it).
+        let kind = match r.trace_kind {
+            super::ctx::TraceKind::Rule => super::ctx::TraceKind::Rule,
+            _ => super::ctx::TraceKind::Policy,
+        };
+        sink.trace(
+            prog.kind,
+            &prog.chains[r.chain.0 as usize].name,
+            kind,
+            r.num,
+        );
+    }
+    state.end = WalkEnd {
+        rule: e,
+        how: EndHow::Verdict,
+    };
+    Some(match r.action {
+        Action::Accept => Verdict::Accept,
+        _ => Verdict::Drop,
+    })
 }
 
 /// [`run_table`] testing every entry in turn, as `ipt_do_table` does: the

@@ -630,6 +630,10 @@ pub(crate) struct StackConf {
     pub(crate) route_localnet: Vec<bool>,
     pub(crate) fib4: Fib,
     pub(crate) fib6: Fib,
+    /// `fib4` compiled for the per-packet lookups (`route::Fib4`).
+    pub(crate) route4: route::Fib4,
+    /// `fib6` compiled the same way (`route::Fib6`).
+    pub(crate) route6: route::Fib6,
     /// `CONFIG_HZ`.
     pub(crate) hz: u32,
     /// `net.ipv4.conf.all.rp_filter`.
@@ -659,6 +663,16 @@ impl StackConf {
         match family {
             Family::Ipv4 => &self.fib4,
             Family::Ipv6 => &self.fib6,
+        }
+    }
+
+    /// The routing decision for a destination (`Fib::lookup` of its
+    /// family's FIB; IPv4 through the compiled `route4`).
+    #[inline]
+    pub(crate) fn route(&self, dst: std::net::IpAddr) -> Option<route::RouteKind> {
+        match dst {
+            std::net::IpAddr::V4(d) => self.route4.lookup(d),
+            std::net::IpAddr::V6(d) => self.route6.lookup(d),
         }
     }
 
@@ -1173,6 +1187,8 @@ impl Host {
                 conf: StackConf {
                     devs,
                     route_localnet,
+                    route4: route::Fib4::new(&fib4),
+                    route6: route::Fib6::new(&fib6),
                     fib4,
                     fib6,
                     hz: cfg.hz,

@@ -52,6 +52,9 @@ struct Pkt<'a> {
     rr_needaddr: bool,
     /// See [`Job::primary`].
     primary: bool,
+    /// A target changed the packet's headers so that `meta` no longer
+    /// describes it (NAT reads it again, [`Host::nat`]).
+    meta_stale: bool,
 }
 
 impl<'a> Pkt<'a> {
@@ -80,6 +83,7 @@ impl<'a> Pkt<'a> {
             csum_partial,
             rr_needaddr: false,
             primary,
+            meta_stale: false,
         }
     }
 }
@@ -96,6 +100,10 @@ enum Step {
     Continue,
     Stop,
 }
+
+/// At most this many jobs per call (the caller's packet and what it
+/// causes): a loop of generated packets stops there.
+const QUEUE_BUDGET: u32 = 64;
 
 impl Host {
     /// The clock the host runs on for a call at `now`: like the kernel's
@@ -264,7 +272,7 @@ impl Host {
             return;
         };
         super::stack::answer(&mut self.stack, family, pkt, slot, Some(now));
-        self.run_queue(now, out, sink);
+        self.run_queue(QUEUE_BUDGET, now, out, sink);
     }
 
     /// The caller's packet (`kind`, conntrack slot, `skb->mark`, raw
@@ -281,17 +289,38 @@ impl Host {
     ) {
         out.clear();
         let now = self.tick(now);
-        let job = self.stack.io.queue.push(pkt, kind, slot, mark);
-        job.hdrincl = hdrincl;
-        job.primary = true;
-        self.run_queue(now, out, sink);
+        // The queue is empty between calls (every call runs it dry): the
+        // caller's packet is its first job, run at once without queueing.
+        if !self.stack.io.queue.is_empty() {
+            let job = self.stack.io.queue.push(pkt, kind, slot, mark);
+            job.hdrincl = hdrincl;
+            job.primary = true;
+            return self.run_queue(QUEUE_BUDGET, now, out, sink);
+        }
+        let buf = self.stack.io.queue.copy_buf(pkt);
+        let job = Job {
+            buf,
+            kind,
+            slot,
+            mark,
+            hdrincl,
+            csum_partial: false,
+            primary: true,
+        };
+        self.run_job(job, now, out, sink);
+        self.run_queue(QUEUE_BUDGET - 1, now, out, sink);
     }
 
-    fn run_queue<S: TraceSink>(&mut self, now: Instant, out: &mut Outcome, sink: &mut S) {
-        let mut budget = 64;
+    /// Runs the queued jobs, at most `budget` of them.
+    fn run_queue<S: TraceSink>(
+        &mut self,
+        mut budget: u32,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) {
         while let Some(job) = self.stack.io.queue.pop_front() {
-            budget -= 1;
-            if budget == 0 {
+            if budget <= 1 {
                 // A loop of generated packets: the kernel would not do this;
                 // stop rather than spin.
                 // Buffers go back to the pool (clearing the queue would free
@@ -302,51 +331,57 @@ impl Host {
                 }
                 break;
             }
-            let Job {
-                mut buf,
-                kind,
-                slot,
-                mark,
-                hdrincl,
-                csum_partial,
-                primary,
-            } = job;
-            match kind {
-                JobKind::Rx(dev) => self.rx(
-                    &mut buf,
-                    dev,
-                    (false, csum_partial, primary),
-                    slot,
-                    mark,
-                    now,
-                    out,
-                    sink,
-                ),
-                JobKind::LoopedBroadcast(dev) => self.rx(
-                    &mut buf,
-                    dev,
-                    (true, csum_partial, primary),
-                    slot,
-                    mark,
-                    now,
-                    out,
-                    sink,
-                ),
-                JobKind::Tx => self.tx(
-                    &mut buf,
-                    slot,
-                    mark,
-                    (hdrincl, csum_partial, primary),
-                    now,
-                    out,
-                    sink,
-                ),
-            }
-            self.stack.io.queue.give_buf(buf);
+            budget -= 1;
+            self.run_job(job, now, out, sink);
         }
         while let Some(h) = self.pending_discard.pop() {
             self.ct.discard_unconfirmed(h);
         }
+    }
+
+    /// One job through its path; its buffer goes back to the pool.
+    fn run_job<S: TraceSink>(&mut self, job: Job, now: Instant, out: &mut Outcome, sink: &mut S) {
+        let Job {
+            mut buf,
+            kind,
+            slot,
+            mark,
+            hdrincl,
+            csum_partial,
+            primary,
+        } = job;
+        match kind {
+            JobKind::Rx(dev) => self.rx(
+                &mut buf,
+                dev,
+                (false, csum_partial, primary),
+                slot,
+                mark,
+                now,
+                out,
+                sink,
+            ),
+            JobKind::LoopedBroadcast(dev) => self.rx(
+                &mut buf,
+                dev,
+                (true, csum_partial, primary),
+                slot,
+                mark,
+                now,
+                out,
+                sink,
+            ),
+            JobKind::Tx => self.tx(
+                &mut buf,
+                slot,
+                mark,
+                (hdrincl, csum_partial, primary),
+                now,
+                out,
+                sink,
+            ),
+        }
+        self.stack.io.queue.give_buf(buf);
     }
 
     fn fam(&mut self, f: Family) -> &mut FamilyState {
@@ -357,8 +392,87 @@ impl Host {
     }
 
     /// Runs one table's chain for a hook on the packet.
-    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn table<S: TraceSink>(
+        &mut self,
+        kind: TableKind,
+        hook: Hook,
+        p: &mut Pkt<'_>,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) -> Verdict {
+        let fam = match p.family {
+            Family::Ipv4 => &self.v4,
+            Family::Ipv6 => &self.v6,
+        };
+        // A table without a chain at this hook (or no such table) is not
+        // registered there: nothing to do.
+        match &fam.prog.tables[kind as usize] {
+            Some(prog) if prog.hook_entry[hook as usize].is_some() => {
+                self.table_hooked(kind, hook, p, now, out, sink)
+            }
+            _ => Verdict::Accept,
+        }
+    }
+
+    /// [`Host::table`] of a table with a chain at the hook.
+    #[inline(never)]
+    fn table_hooked<S: TraceSink>(
+        &mut self,
+        kind: TableKind,
+        hook: Hook,
+        p: &mut Pkt<'_>,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) -> Verdict {
+        let family = p.family;
+        let fam = match family {
+            Family::Ipv4 => &mut self.v4,
+            Family::Ipv6 => &mut self.v6,
+        };
+        let (Some(prog), Some(state)) = (
+            fam.prog.tables[kind as usize].as_ref(),
+            fam.states[kind as usize].as_mut(),
+        ) else {
+            return Verdict::Accept;
+        };
+        // A chain that is its policy alone: no walk, no packet context
+        // (counters and TRACE as the walk keeps them).
+        let v = match crate::engine::walk::run_policy_only(
+            prog,
+            state,
+            hook,
+            p.buf.len(),
+            true,
+            sink,
+        ) {
+            Some(v) => v,
+            None => self.walk_table(kind, hook, p, now, out, sink),
+        };
+        if p.primary && !matches!(v, Verdict::Accept | Verdict::Queue { bypass: true, .. }) {
+            let fam = match family {
+                Family::Ipv4 => &self.v4,
+                Family::Ipv6 => &self.v6,
+            };
+            if let (Some(prog), Some(state)) = (
+                fam.prog.tables[kind as usize].as_ref(),
+                fam.states[kind as usize].as_ref(),
+            ) {
+                if let Some(d) = rules_disposition(prog, state.end, hook, v) {
+                    out.set_disposition(d);
+                }
+            }
+        }
+        v
+    }
+
+    /// [`Host::table`]'s walk of a hook's chain: the packet context and the
+    /// host's `Env` for the walk.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn walk_table<S: TraceSink>(
         &mut self,
         kind: TableKind,
         hook: Hook,
@@ -420,11 +534,12 @@ impl Host {
         let v = run_table(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
         p.csum_partial = ctx.csum_partial;
-        if p.primary && !matches!(v, Verdict::Accept | Verdict::Queue { bypass: true, .. }) {
-            if let Some(d) = rules_disposition(prog, state.end, hook, v) {
-                out.set_disposition(d);
-            }
-        }
+        // A target rewrote the headers (TCPMSS, which reads the packet
+        // again and finds a longer segment): `p.meta` keeps the old facts
+        // until NAT reads them again. No target moves the transport header
+        // or changes the protocol, so the length tells.
+        p.meta_stale |= ctx.meta.l4_len != p.meta.l4_len;
+        debug_assert!(p.meta_stale || ctx.meta == p.meta);
         v
     }
 
@@ -508,9 +623,18 @@ impl Host {
             settle(p, out, dropped_by(DropReason::Nat));
             return Step::Stop;
         }
-        if let Ok(meta) = PacketMeta::parse(p.buf) {
-            p.meta = meta;
+        // The packet's `PacketMeta` is read again here. NAT itself rewrites
+        // addresses, ports and checksums in place, which changes nothing
+        // `PacketMeta` holds (length, headers, offsets): only a target of
+        // an earlier walk that changed the packet's headers (TCPMSS) can
+        // have left `p.meta` behind the bytes (`meta_stale`).
+        if p.meta_stale {
+            if let Ok(meta) = PacketMeta::parse(p.buf) {
+                p.meta = meta;
+            }
+            p.meta_stale = false;
         }
+        debug_assert!(PacketMeta::parse(p.buf).map_or(true, |m| m == p.meta));
         Step::Continue
     }
 
@@ -668,7 +792,6 @@ impl Host {
         }
         // Routing decision (ip_route_input_noref / ip6_route_input).
         let (src, dst) = addrs(family, p.buf);
-        let fib = self.stack.conf.fib(family);
         let localnet = self
             .stack
             .conf
@@ -676,7 +799,7 @@ impl Host {
             .get(dev)
             .copied()
             .unwrap_or(false);
-        if !on_lo && !looped && martian(family, src, dst, fib, localnet) {
+        if !on_lo && !looped && martian(family, src, dst, &self.stack.conf.route4, localnet) {
             return self.drop_for(&p, out, DropReason::Martian);
         }
         let route = if on_lo {
@@ -702,7 +825,7 @@ impl Host {
                     None
                 }
             } else {
-                self.stack.conf.fib6.lookup(dst)
+                self.stack.conf.route6.lookup(d)
             }
         } else if let IpAddr::V4(d) = dst {
             // ip_route_input_mc: only the all-hosts group is joined; no
@@ -715,14 +838,14 @@ impl Host {
                     None
                 }
             } else {
-                let r = fib.lookup(dst);
+                let r = self.stack.conf.route4.lookup(d);
                 if r == Some(RouteKind::Broadcast) {
                     p.mcast = true;
                 }
                 r
             }
         } else {
-            fib.lookup(dst)
+            self.stack.conf.route(dst)
         };
         // ip_rcv_finish_core -> ip_rcv_options: IPv4 options are compiled
         // after routing, before INPUT / FORWARD.
@@ -762,7 +885,7 @@ impl Host {
                 None => false,
             };
             let rpf = self.stack.conf.rp_filter_of(p.in_dev);
-            if validated && !rp_filter_ok(rpf, src, p.in_dev, &self.stack.conf.fib4) {
+            if validated && !rp_filter_ok(rpf, src, p.in_dev, &self.stack.conf.route4) {
                 return self.drop_for(&p, out, DropReason::RpFilter);
             }
         }
@@ -1084,7 +1207,7 @@ impl Host {
         };
         let (_, dst) = addrs(family, buf);
         let fib = self.stack.conf.fib(family);
-        let odev = match fib.lookup(dst) {
+        let odev = match self.stack.conf.route(dst) {
             Some(RouteKind::Local) => 0,
             Some(RouteKind::Unicast { dev, .. }) => dev,
             Some(RouteKind::Broadcast) => match fib
@@ -1125,8 +1248,7 @@ impl Host {
         let (src2, dst2) = addrs(family, p.buf);
         let mut odev = odev;
         if dst2 != dst {
-            let fib = self.stack.conf.fib(family);
-            odev = match fib.lookup(dst2) {
+            odev = match self.stack.conf.route(dst2) {
                 Some(RouteKind::Local) => 0,
                 Some(RouteKind::Unicast { dev, .. }) => dev,
                 _ => return self.drop_for(&p, out, DropReason::NoRoute),
@@ -1188,7 +1310,7 @@ fn martian(
     family: Family,
     src: IpAddr,
     dst: IpAddr,
-    fib: &super::route::Fib,
+    fib: &super::route::Fib4,
     localnet: bool,
 ) -> bool {
     match (family, src, dst) {
@@ -1199,7 +1321,7 @@ fn martian(
         (Family::Ipv4, IpAddr::V4(s), IpAddr::V4(d)) if d.is_broadcast() => {
             s.is_multicast()
                 || s.is_broadcast()
-                || (!s.is_unspecified() && (s.is_loopback() || fib.is_local(src)))
+                || (!s.is_unspecified() && (s.is_loopback() || fib.is_local(s)))
         }
         (Family::Ipv4, IpAddr::V4(s), IpAddr::V4(d)) => {
             let zeronet = |a: Ipv4Addr| a.octets()[0] == 0;
@@ -1207,7 +1329,7 @@ fn martian(
                 return true;
             }
             if d.is_broadcast() || (s.is_unspecified() && d.is_unspecified()) {
-                return !zeronet(s) && fib.is_local(src);
+                return !zeronet(s) && fib.is_local(s);
             }
             if d.is_multicast() {
                 if s.is_loopback() {
@@ -1217,7 +1339,7 @@ fn martian(
                     let o = d.octets();
                     return !(o[0] == 224 && o[1] == 0 && o[2] == 0);
                 }
-                return fib.is_local(src);
+                return fib.is_local(s);
             }
             zeronet(s)
                 || zeronet(d)
@@ -1230,7 +1352,7 @@ fn martian(
                 // it through above. (The full check, taken when the packet
                 // leaves by its input device, is not modelled for loopback
                 // sources.)
-                || if s.is_loopback() { s == Ipv4Addr::LOCALHOST } else { fib.is_local(src) }
+                || if s.is_loopback() { s == Ipv4Addr::LOCALHOST } else { fib.is_local(s) }
         }
         // IPv6 has no fib_validate_source: ip6_rcv_core drops multicast
         // and (off lo) loopback sources before PREROUTING, and neither
@@ -1358,12 +1480,12 @@ fn dst_is_multicast(dst: IpAddr) -> bool {
 /// (its second lookup, bound to the device, never fails the packet).
 /// A zero-net source is never validated (`brd_input`,
 /// `ip_mc_validate_source`).
-fn rp_filter_ok(rpf: u8, src: IpAddr, in_dev: usize, fib: &super::route::Fib) -> bool {
+fn rp_filter_ok(rpf: u8, src: IpAddr, in_dev: usize, fib: &super::route::Fib4) -> bool {
     let IpAddr::V4(s) = src else { return true };
     if rpf == 0 || s.octets()[0] == 0 {
         return true;
     }
-    match fib.lookup(src) {
+    match fib.lookup(s) {
         Some(RouteKind::Unicast { dev, .. }) => dev == in_dev || rpf != 1,
         _ => false,
     }
@@ -1629,7 +1751,7 @@ mod heldout_tests {
 
     #[test]
     fn martian_limited_broadcast() {
-        let f = fib4();
+        let f = super::super::route::Fib4::new(&fib4());
         let v4 = |a: [u8; 4]| IpAddr::V4(Ipv4Addr::from(a));
         let bc = v4([255, 255, 255, 255]);
         // DHCP DISCOVER: delivered (brd_input skips the zero-net check).
@@ -1772,7 +1894,7 @@ mod tests {
 
     #[test]
     fn rp_filter_strict_loose_and_off() {
-        let f = fib();
+        let f = super::super::route::Fib4::new(&fib());
         // rp_filter=0: no validation here (martian() covers the fast path).
         assert!(rp_filter_ok(0, ip("203.0.113.9"), 1, &f));
         // Strict: the route back must use the input device.
@@ -1897,7 +2019,7 @@ mod tests {
 
     #[test]
     fn martian_zero_net_sources() {
-        let f = fib();
+        let f = super::super::route::Fib4::new(&fib());
         let m = |s: &str, d: &str| martian(Family::Ipv4, ip(s), ip(d), &f, false);
         assert!(!m("0.0.0.0", "255.255.255.255"));
         assert!(!m("0.0.0.0", "224.0.0.1"));

@@ -150,11 +150,16 @@ impl Fib {
         if self.anycast.contains(&dst) {
             return Some(RouteKind::Local);
         }
-        let r = self
-            .routes
-            .iter()
-            .filter(|r| r.dst.contains(&dst))
-            .max_by_key(|r| r.dst.prefix_len())?;
+        // The longest prefix; of equal ones the last (as `max_by_key`).
+        let mut best: Option<&Route> = None;
+        for r in &self.routes {
+            if prefix_contains(&r.dst, dst)
+                && best.is_none_or(|b| r.dst.prefix_len() >= b.dst.prefix_len())
+            {
+                best = Some(r);
+            }
+        }
+        let r = best?;
         Some(RouteKind::Unicast {
             dev: r.dev,
             via: Some(r.via.unwrap_or(dst)),
@@ -179,6 +184,27 @@ impl Fib {
             .iter()
             .find(|(a, d)| *d == dev && a.is_ipv6() == v6)
             .map(|(a, _)| *a)
+    }
+}
+
+/// `IpNet::contains` of an address as one masked compare (a network of
+/// the other family contains nothing).
+#[inline]
+fn prefix_contains(n: &IpNet, a: IpAddr) -> bool {
+    match (n, a) {
+        (IpNet::V4(n), IpAddr::V4(a)) => {
+            let m = u32::MAX
+                .checked_shl(32 - u32::from(n.prefix_len()))
+                .unwrap_or(0);
+            (u32::from(n.addr()) ^ u32::from(a)) & m == 0
+        }
+        (IpNet::V6(n), IpAddr::V6(a)) => {
+            let m = u128::MAX
+                .checked_shl(128 - u32::from(n.prefix_len()))
+                .unwrap_or(0);
+            (u128::from(n.addr()) ^ u128::from(a)) & m == 0
+        }
+        _ => false,
     }
 }
 
@@ -211,4 +237,283 @@ pub(crate) fn packet_addrs(family: crate::model::Family, buf: &[u8]) -> (IpAddr,
         addr_of(family, buf, false).unwrap_or(none),
         addr_of(family, buf, true).unwrap_or(none),
     )
+}
+
+/// [`Fib::lookup`] and [`Fib::is_local`] of IPv4 addresses, compiled once
+/// from a host's finished FIB (`Host::new`; the host's FIB never changes
+/// after): the entries in the order `lookup` decides (local addresses and
+/// 127/8, the limited and the subnet broadcasts, anycast, then the main
+/// table longest prefix first, of equal prefixes the last), each one masked
+/// compare, the first that matches deciding.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fib4 {
+    /// (network, mask, index into `resolved`) of the entries that can
+    /// match an address of each first octet, in the order they are tried:
+    /// those of octet `o` are `cand[start[o]..start[o + 1]]`.
+    cand: Vec<(u32, u32, u32)>,
+    start: Vec<u32>,
+    /// What each entry resolves to.
+    resolved: Vec<Resolved>,
+    /// The host's IPv4 addresses (`is_local`, besides 127/8).
+    local: Vec<u32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Resolved {
+    Local,
+    Broadcast,
+    Unicast { dev: usize, via: Option<IpAddr> },
+}
+
+impl Fib4 {
+    pub(crate) fn new(fib: &Fib) -> Fib4 {
+        let v4 = |a: &IpAddr| match a {
+            IpAddr::V4(a) => Some(u32::from(*a)),
+            IpAddr::V6(_) => None,
+        };
+        let mask = |len: u8| u32::MAX.checked_shl(32 - u32::from(len)).unwrap_or(0);
+        let local: Vec<u32> = fib.local.iter().filter_map(|(a, _)| v4(a)).collect();
+        let mut entries = vec![(0x7f00_0000, 0xff00_0000, Resolved::Local)];
+        entries.extend(local.iter().map(|a| (*a, u32::MAX, Resolved::Local)));
+        entries.push((u32::MAX, u32::MAX, Resolved::Broadcast));
+        for (n, _) in &fib.connected {
+            if let IpNet::V4(n4) = n {
+                if n4.prefix_len() < 31 {
+                    entries.push((u32::from(n4.broadcast()), u32::MAX, Resolved::Broadcast));
+                }
+            }
+        }
+        entries.extend(
+            fib.anycast
+                .iter()
+                .filter_map(v4)
+                .map(|a| (a, u32::MAX, Resolved::Local)),
+        );
+        let mut routes: Vec<(usize, &Route)> = fib
+            .routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.dst.addr().is_ipv4())
+            .collect();
+        // Longest prefix first; of equal ones the last (`max_by_key`).
+        routes.sort_by_key(|(i, r)| (std::cmp::Reverse(r.dst.prefix_len()), std::cmp::Reverse(*i)));
+        for (_, r) in routes {
+            if let IpNet::V4(n) = r.dst {
+                let m = mask(n.prefix_len());
+                entries.push((
+                    u32::from(n.addr()) & m,
+                    m,
+                    Resolved::Unicast {
+                        dev: r.dev,
+                        via: r.via,
+                    },
+                ));
+            }
+        }
+        let mut cand = Vec::new();
+        let mut start = Vec::with_capacity(257);
+        for o in 0..=255u32 {
+            start.push(cand.len() as u32);
+            for (i, (n, m, _)) in entries.iter().enumerate() {
+                if ((o << 24) ^ n) & m & 0xff00_0000 == 0 {
+                    cand.push((*n, *m, i as u32));
+                }
+            }
+        }
+        start.push(cand.len() as u32);
+        Fib4 {
+            cand,
+            start,
+            resolved: entries.iter().map(|(_, _, r)| *r).collect(),
+            local,
+        }
+    }
+
+    /// [`Fib::lookup`] of an IPv4 address.
+    #[inline]
+    pub(crate) fn lookup(&self, dst: Ipv4Addr) -> Option<RouteKind> {
+        let d = u32::from(dst);
+        let o = (d >> 24) as usize;
+        let (from, to) = (*self.start.get(o)?, *self.start.get(o + 1)?);
+        let cand = self.cand.get(from as usize..to as usize)?;
+        let &(_, _, i) = cand.iter().find(|(n, m, _)| d & m == *n)?;
+        Some(match *self.resolved.get(i as usize)? {
+            Resolved::Local => RouteKind::Local,
+            Resolved::Broadcast => RouteKind::Broadcast,
+            Resolved::Unicast { dev, via } => RouteKind::Unicast {
+                dev,
+                via: Some(via.unwrap_or(IpAddr::V4(dst))),
+            },
+        })
+    }
+
+    /// [`Fib::is_local`] of an IPv4 address.
+    #[inline]
+    pub(crate) fn is_local(&self, a: Ipv4Addr) -> bool {
+        a.is_loopback() || self.local.contains(&u32::from(a))
+    }
+}
+
+/// [`Fib::lookup`] of IPv6 addresses, compiled once as [`Fib4`] is: the
+/// host's addresses, then anycast, then the main table longest prefix
+/// first (of equal ones the last), each one masked compare.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Fib6 {
+    /// (network, mask, what it resolves to), in the order they are tried.
+    entries: Vec<(u128, u128, Resolved)>,
+}
+
+impl Fib6 {
+    pub(crate) fn new(fib: &Fib) -> Fib6 {
+        let v6 = |a: &IpAddr| match a {
+            IpAddr::V6(a) => Some(u128::from(*a)),
+            IpAddr::V4(_) => None,
+        };
+        let mut entries: Vec<(u128, u128, Resolved)> = fib
+            .local
+            .iter()
+            .filter_map(|(a, _)| v6(a))
+            .chain(fib.anycast.iter().filter_map(v6))
+            .map(|a| (a, u128::MAX, Resolved::Local))
+            .collect();
+        let mut routes: Vec<(usize, &Route)> = fib
+            .routes
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.dst.addr().is_ipv6())
+            .collect();
+        // Longest prefix first; of equal ones the last (`max_by_key`).
+        routes.sort_by_key(|(i, r)| (std::cmp::Reverse(r.dst.prefix_len()), std::cmp::Reverse(*i)));
+        for (_, r) in routes {
+            if let IpNet::V6(n) = r.dst {
+                let m = u128::MAX
+                    .checked_shl(128 - u32::from(n.prefix_len()))
+                    .unwrap_or(0);
+                entries.push((
+                    u128::from(n.addr()) & m,
+                    m,
+                    Resolved::Unicast {
+                        dev: r.dev,
+                        via: r.via,
+                    },
+                ));
+            }
+        }
+        Fib6 { entries }
+    }
+
+    /// [`Fib::lookup`] of an IPv6 address.
+    #[inline]
+    pub(crate) fn lookup(&self, dst: Ipv6Addr) -> Option<RouteKind> {
+        let d = u128::from(dst);
+        let (_, _, r) = self.entries.iter().find(|(n, m, _)| d & m == *n)?;
+        Some(match *r {
+            Resolved::Local => RouteKind::Local,
+            Resolved::Broadcast => RouteKind::Broadcast,
+            Resolved::Unicast { dev, via } => RouteKind::Unicast {
+                dev,
+                via: Some(via.unwrap_or(IpAddr::V6(dst))),
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fib4_agrees_with_lookup() {
+        let mut fib = Fib::default();
+        fib.local.push(("192.0.2.1".parse().unwrap(), 1));
+        fib.local.push(("198.51.100.1".parse().unwrap(), 2));
+        fib.local.push(("2001:db8::1".parse().unwrap(), 1));
+        fib.connected.push(("192.0.2.0/24".parse().unwrap(), 1));
+        fib.connected.push(("198.51.100.0/30".parse().unwrap(), 2));
+        fib.connected.push(("203.0.113.8/31".parse().unwrap(), 2));
+        fib.connected.push(("2001:db8::/64".parse().unwrap(), 1));
+        fib.anycast.push("203.0.113.77".parse().unwrap());
+        for (dst, via, dev) in [
+            ("192.0.2.0/24", None, 1),
+            ("198.51.100.0/30", None, 2),
+            ("203.0.113.0/24", Some("198.51.100.2"), 2),
+            ("203.0.113.0/24", Some("192.0.2.3"), 1),
+            ("203.0.113.64/26", Some("192.0.2.4"), 1),
+            ("0.0.0.0/0", Some("198.51.100.2"), 2),
+            ("10.1.2.3/8", None, 1),
+            ("2001:db8:1::/48", None, 2),
+        ] {
+            fib.routes.push(Route {
+                dst: dst.parse().unwrap(),
+                via: via.map(|v: &str| v.parse().unwrap()),
+                dev,
+            });
+        }
+        let f4 = Fib4::new(&fib);
+        let mut probes: Vec<Ipv4Addr> = vec![
+            "127.0.0.1".parse().unwrap(),
+            "127.9.9.9".parse().unwrap(),
+            "255.255.255.255".parse().unwrap(),
+            "0.0.0.0".parse().unwrap(),
+        ];
+        for base in [
+            [192, 0, 2],
+            [198, 51, 100],
+            [203, 0, 113],
+            [10, 1, 2],
+            [8, 8, 8],
+        ] {
+            for last in [0u8, 1, 2, 3, 4, 7, 8, 9, 63, 64, 77, 127, 128, 255] {
+                probes.push(Ipv4Addr::new(base[0], base[1], base[2], last));
+            }
+        }
+        for a in probes {
+            assert_eq!(f4.lookup(a), fib.lookup(IpAddr::V4(a)), "{a}");
+            assert_eq!(f4.is_local(a), fib.is_local(IpAddr::V4(a)), "{a}");
+        }
+    }
+
+    #[test]
+    fn fib6_agrees_with_lookup() {
+        let mut fib = Fib::default();
+        fib.local.push(("::1".parse().unwrap(), 0));
+        fib.local.push(("2001:db8::1".parse().unwrap(), 1));
+        fib.local.push(("192.0.2.1".parse().unwrap(), 1));
+        fib.anycast.push("2001:db8::".parse().unwrap());
+        for (dst, via, dev) in [
+            ("2001:db8::/64", None, 1),
+            ("2001:db8:1::/64", None, 2),
+            ("2001:db8:2::/48", Some("2001:db8:1::2"), 2),
+            ("2001:db8:2::/48", Some("2001:db8::3"), 1),
+            ("2001:db8:2:5::/64", Some("2001:db8::4"), 1),
+            ("::/0", Some("2001:db8:1::2"), 2),
+            ("0.0.0.0/0", Some("192.0.2.2"), 1),
+        ] {
+            fib.routes.push(Route {
+                dst: dst.parse().unwrap(),
+                via: via.map(|v: &str| v.parse().unwrap()),
+                dev,
+            });
+        }
+        let f6 = Fib6::new(&fib);
+        for a in [
+            "::1",
+            "::",
+            "::2",
+            "2001:db8::",
+            "2001:db8::1",
+            "2001:db8::9",
+            "2001:db8:1::1",
+            "2001:db8:1:1::1",
+            "2001:db8:2::1",
+            "2001:db8:2:5::1",
+            "2001:db8:2:6::1",
+            "2001:db8:3::1",
+            "fe80::1",
+            "ff02::1",
+        ] {
+            let a: Ipv6Addr = a.parse().unwrap();
+            assert_eq!(f6.lookup(a), fib.lookup(IpAddr::V6(a)), "{a}");
+        }
+    }
 }

@@ -84,6 +84,20 @@ impl TxQueue {
         &mut self.jobs[last]
     }
 
+    /// A pooled buffer holding a copy of `data` (for a job run at once,
+    /// without queueing it; give it back with [`TxQueue::give_buf`]).
+    pub(crate) fn copy_buf(&mut self, data: &[u8]) -> Vec<u8> {
+        let mut buf = self.pool.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(data);
+        buf
+    }
+
+    /// No job waiting.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
     /// The next job, first in first out.
     pub(crate) fn pop_front(&mut self) -> Option<Job> {
         self.jobs.pop_front()

@@ -82,7 +82,8 @@ pub fn combine(sums: &[u16]) -> u16 {
 
 /// True when `data`, its checksum field included, sums to `0xffff`.
 pub fn verify(data: &[u8]) -> bool {
-    sum(data) == 0xffff
+    // `sum` taken 32 bits at a time (`fold(wide_sum(d)) == sum(d)`).
+    fold(wide_sum(data)) == 0xffff
 }
 
 /// Sum of the pseudo-header of either family (`csum_tcpudp_nofold` /

@@ -42,6 +42,42 @@ pub(crate) fn conntrack_mt(c: &Conntrack, family: Family, ct: Option<CtRef<'_>>)
             return false;
         }
     }
+    let wants_orig = c.proto.is_some()
+        || c.orig_src.is_some()
+        || c.orig_dst.is_some()
+        || c.orig_src_port.is_some()
+        || c.orig_dst_port.is_some();
+    let wants_repl = c.repl_src.is_some()
+        || c.repl_dst.is_some()
+        || c.repl_src_port.is_some()
+        || c.repl_dst_port.is_some();
+    if (wants_orig || wants_repl) && !tuples_match(c, family, &e, wants_orig, wants_repl) {
+        return false;
+    }
+    if let Some(s) = c.status {
+        if (s.value.0 & e.status() != 0) == s.invert {
+            return false;
+        }
+    }
+    if let Some(x) = c.expire {
+        let secs = e.expires_secs();
+        if (secs >= x.value.0 && secs <= x.value.1) == x.invert {
+            return false;
+        }
+    }
+    true
+}
+
+/// The tuple options of [`conntrack_mt`] (`conntrack_mt_origsrc` & co.,
+/// `--ctproto`, the port ranges), for an entry and the directions some
+/// option reads.
+fn tuples_match(
+    c: &Conntrack,
+    family: Family,
+    e: &crate::engine::ctx::CtEntry<'_>,
+    wants_orig: bool,
+    wants_repl: bool,
+) -> bool {
     // The tuples are read only for the options that test them (a stale
     // handle reads as zeros).
     let zero = Tuple {
@@ -59,21 +95,8 @@ pub(crate) fn conntrack_mt(c: &Conntrack, family: Family, ct: Option<CtRef<'_>>)
             zero
         }
     };
-    let orig = read(
-        Dir::Original,
-        c.proto.is_some()
-            || c.orig_src.is_some()
-            || c.orig_dst.is_some()
-            || c.orig_src_port.is_some()
-            || c.orig_dst_port.is_some(),
-    );
-    let repl = read(
-        Dir::Reply,
-        c.repl_src.is_some()
-            || c.repl_dst.is_some()
-            || c.repl_src_port.is_some()
-            || c.repl_dst_port.is_some(),
-    );
+    let orig = read(Dir::Original, wants_orig);
+    let repl = read(Dir::Reply, wants_repl);
     // conntrack_mt_origsrc & co.: masked compare over the family's length.
     let addrs = [
         (&c.orig_src, &orig.src),
@@ -107,17 +130,6 @@ pub(crate) fn conntrack_mt(c: &Conntrack, family: Family, ct: Option<CtRef<'_>>)
             if (have >= w.value.0 && have <= w.value.1) == w.invert {
                 return false;
             }
-        }
-    }
-    if let Some(s) = c.status {
-        if (s.value.0 & e.status() != 0) == s.invert {
-            return false;
-        }
-    }
-    if let Some(x) = c.expire {
-        let secs = e.expires_secs();
-        if (secs >= x.value.0 && secs <= x.value.1) == x.invert {
-            return false;
         }
     }
     true
