@@ -310,6 +310,7 @@ pub(crate) fn standard_host() -> HostSpec {
             mac: format!("02:00:00:00:01:0{n}"),
             addrs: vec![p4.into(), p6.into()],
         },
+        master: None,
     };
     HostSpec {
         interfaces: vec![
@@ -345,6 +346,7 @@ pub(crate) fn standard_host() -> HostSpec {
         sysctl: default_sysctls(BTreeMap::new()),
         nfacct: Vec::new(),
         ipset: String::new(),
+        bridges: Vec::new(),
     }
 }
 
@@ -464,6 +466,7 @@ fn host_of(h: Option<HostToml>, path: &str) -> Result<HostSpec, String> {
                     mac: i.peer.mac,
                     addrs: i.peer.addrs,
                 },
+                master: None,
             })
             .collect();
     }

@@ -24,6 +24,7 @@ pub mod targets;
 mod txq;
 mod verdict;
 
+pub use path::BridgeConfig;
 pub use verdict::{ChainLabel, Disposition, DropReason, RuleRef};
 
 use std::net::IpAddr;
@@ -190,6 +191,11 @@ pub struct HostConfig {
     /// tests and `SET` changes; none by default, where a rule naming a set
     /// fails as on a fresh host.
     pub ipset: crate::ipset::Ipsets,
+    /// Bridge devices with their ports ([`BridgeConfig`]; devices after
+    /// the interfaces, in this order). Their br_netfilter settings are the
+    /// sysctls `net.bridge.bridge-nf-call-iptables` / `-ip6tables`
+    /// (default 1).
+    pub bridges: Vec<BridgeConfig>,
 }
 
 impl Default for HostConfig {
@@ -203,6 +209,7 @@ impl Default for HostConfig {
             sender_owner: Some((0, 0)),
             nfacct: Vec::new(),
             ipset: crate::ipset::Ipsets::default(),
+            bridges: Vec::new(),
         }
     }
 }
@@ -277,6 +284,11 @@ impl HostConfig {
     /// ```
     pub fn interface(mut self, itf: InterfaceConfig) -> HostConfig {
         self.interfaces.push(itf);
+        self
+    }
+    /// The same configuration with one more bridge ([`BridgeConfig`]).
+    pub fn bridge(mut self, br: BridgeConfig) -> HostConfig {
+        self.bridges.push(br);
         self
     }
 }
@@ -606,6 +618,8 @@ pub struct Host {
     /// The latest instant given to [`Host::receive`] or [`Host::send`]:
     /// the host's clock never goes backwards (see [`Host::receive`]).
     pub(crate) clock: Instant,
+    /// Bridges, their forwarding databases, br_netfilter's sysctls.
+    pub(crate) br: path::bridge::Bridges,
 }
 
 /// The host around netfilter (smoltcp's `InterfaceInner`): devices, both
@@ -921,6 +935,7 @@ impl Host {
                 });
             }
         }
+        let mut br = path::bridge::Bridges::build(&cfg.bridges, &mut devs, &mut fib4, &mut fib6)?;
         for (i, r) in cfg.routes.iter().enumerate() {
             let cerr = |field: &str, message: String| HostError::Config {
                 field: format!("routes[{i}]{field}"),
@@ -1084,6 +1099,14 @@ impl Host {
                 // labels then stay 0 in what the host sends.
                 Known::AutoFlowlabels if v == 0 => {}
                 Known::AutoFlowlabels => return Err(err("not modelled by nfsim".into())),
+                Known::BridgeNfCall { v6 } => {
+                    if v6 {
+                        br.call_ip6tables = v != 0;
+                    } else {
+                        br.call_iptables = v != 0;
+                    }
+                }
+                Known::BridgeNoEffect => {}
                 Known::Conntrack(f) => match ctcfg.set(&f, v) {
                     Ok(true) => {}
                     Ok(false) => return Err(err("not modelled by nfsim".into())),
@@ -1195,6 +1218,7 @@ impl Host {
             pending_discard: Vec::with_capacity(8),
             shared,
             clock: Instant::ZERO,
+            br,
         })
     }
 

@@ -17,6 +17,12 @@ use crate::wire::checksum::nf_checksum_ok;
 use crate::wire::meta::PacketMeta;
 use crate::wire::{ipv4, ipv6, IpProtocol};
 
+// Bridges and br_netfilter: a child of the pipeline (it runs its hook
+// steps), in its own file.
+#[path = "bridge.rs"]
+pub(crate) mod bridge;
+pub use bridge::BridgeConfig;
+
 /// Where a packet's processing stands.
 struct Pkt<'a> {
     family: Family,
@@ -52,6 +58,8 @@ struct Pkt<'a> {
     rr_needaddr: bool,
     /// See [`Job::primary`].
     primary: bool,
+    /// Received on a bridge port: br_netfilter's information.
+    br: Option<bridge::BrInfo>,
 }
 
 impl<'a> Pkt<'a> {
@@ -80,6 +88,7 @@ impl<'a> Pkt<'a> {
             csum_partial,
             rr_needaddr: false,
             primary,
+            br: None,
         }
     }
 }
@@ -397,7 +406,7 @@ impl Host {
             nf_trace: true,
             pkt_type: 0,
             src_mac: if p.received {
-                Some(devs[p.in_dev].peer_mac)
+                Some(devs[p.br.map_or(p.in_dev, |b| b.physin)].peer_mac)
             } else {
                 None
             },
@@ -416,6 +425,7 @@ impl Host {
             family,
             in_dev_idx: p.in_dev,
             received: p.received,
+            br: p.br,
         };
         let v = run_table(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
@@ -659,12 +669,20 @@ impl Host {
         p.in_dev = dev;
         // A looped broadcast has no hard header (LOG prints `MAC= `).
         p.received = !looped;
-        // PREROUTING
-        if let Step::Stop = self.defrag_raw_conntrack(Hook::PreRouting, &mut p, now, out, sink) {
+        // A bridge port's frame: bridged, or up on the bridge device.
+        let Some(mut p) = self.br_input(p, now, out, sink) else {
             return;
-        }
-        if let Step::Stop = self.mangle_nat(Hook::PreRouting, &mut p, now, out, sink) {
-            return;
+        };
+        let dev = p.in_dev;
+        // PREROUTING (br_netfilter may have run it: ip_sabotage_in)
+        if !p.br.is_some_and(|b| b.prerouted) {
+            if let Step::Stop = self.defrag_raw_conntrack(Hook::PreRouting, &mut p, now, out, sink)
+            {
+                return;
+            }
+            if let Step::Stop = self.mangle_nat(Hook::PreRouting, &mut p, now, out, sink) {
+                return;
+            }
         }
         // Routing decision (ip_route_input_noref / ip6_route_input).
         let (src, dst) = addrs(family, p.buf);
@@ -1051,6 +1069,8 @@ impl Host {
                 });
             }
             self.frag_scratch = scratch;
+        } else if self.br.bridge(odev).is_some() {
+            self.br_dev_xmit(&p, odev, now, out);
         } else {
             settle(&p, out, left_by(&p, odev));
             out.push_emitted(odev, p.buf);

@@ -200,6 +200,11 @@ pub enum DropReason {
     NoSocket,
     /// IPv6 "no next header" (59): `dst_discard`.
     NoNextHeader,
+    /// A bridged frame for a MAC the bridge learnt on the port it came in
+    /// on (`br_forward`: `should_deliver` refuses the input port without
+    /// hairpin mode), or for the bridge's own MAC sent back by the bridge
+    /// device (`br_forward` with no port).
+    BridgeNotDelivered,
 }
 
 impl fmt::Display for DropReason {
@@ -230,6 +235,7 @@ impl fmt::Display for DropReason {
             DropReason::TransportChecksum => "transport checksum (skb_checksum_init)",
             DropReason::NoSocket => "no socket",
             DropReason::NoNextHeader => "no next header",
+            DropReason::BridgeNotDelivered => "bridge: not sent back to its input port",
         })
     }
 }

@@ -1,4 +1,4 @@
-//! Packet-metadata matches: mark, owner.
+//! Packet-metadata matches: mark, owner, physdev.
 //! Each follows the kernel function named in its comment (Linux 6.18).
 
 use crate::engine::ctx::PacketCtx;
@@ -45,4 +45,55 @@ pub fn owner_mt(
         }
     }
     true
+}
+
+/// `physdev_mt` (net/netfilter/xt_physdev.c) on the packet's bridge
+/// netfilter information `phys` ([`Env::physdev`](crate::engine::Env::physdev):
+/// `None` without `nf_bridge`, else the input and output port names, `""`
+/// when not known).
+///
+/// Without `nf_bridge` (a routed or host-sent packet, or any packet while
+/// `bridge-nf-call-iptables` is off) the match holds exactly when every
+/// option given is inverted. With it: `--physdev-is-bridged` tests the
+/// output port; `--physdev-is-in` / `--physdev-is-out` whether each port
+/// is known; `--physdev-in` compares the input port only when there is one
+/// (no input port: the test is skipped, whatever its `!`); `--physdev-out`
+/// fails when there is no output port, inverted or not (trace
+/// bridge-physdev-forward, packet 5).
+pub(crate) fn physdev_mt(
+    m: &crate::model::matches::physdev::Physdev,
+    phys: Option<(&str, &str)>,
+) -> bool {
+    let Some((indev, outdev)) = phys else {
+        return [
+            m.physin.as_ref().map(|(_, inv)| *inv),
+            m.physout.as_ref().map(|(_, inv)| *inv),
+            m.is_in,
+            m.is_out,
+            m.is_bridged,
+        ]
+        .into_iter()
+        .flatten()
+        .all(|inv| inv);
+    };
+    let (has_in, has_out) = (!indev.is_empty(), !outdev.is_empty());
+    // (!!outdev ^ !(invert & XT_PHYSDEV_OP_BRIDGED)) rejects.
+    if let Some(inv) = m.is_bridged {
+        if has_out == inv {
+            return false;
+        }
+    }
+    if m.is_in.is_some_and(|inv| has_in == inv) || m.is_out.is_some_and(|inv| has_out == inv) {
+        return false;
+    }
+    if let Some((name, inv)) = &m.physin {
+        if has_in && name.matches(indev) == *inv {
+            return false;
+        }
+    }
+    match &m.physout {
+        // `if (!outdev) return false;`, inverted or not.
+        Some((name, inv)) => has_out && name.matches(outdev) != *inv,
+        None => true,
+    }
 }
