@@ -293,6 +293,15 @@ impl HostEnv<'_> {
                 }
             }
         };
+        // nf_send_reset / nf_send_reset6 (CONFIG_BRIDGE_NETFILTER): a reset
+        // for a packet with nf_bridge information is given the original
+        // frame's MACs and sent straight out of the port it came in on
+        // (dev_queue_xmit: no OUTPUT, no POSTROUTING; trace bridge-reject).
+        let physin = self.br.filter(|b| b.nf).map(|b| b.physin);
+        if let (Some((n, _)), RejectWith::TcpReset, Some(port)) = (n, with, physin) {
+            self.out.push_emitted(port, &out[..n]);
+            return Verdict::Drop;
+        }
         if let Some((n, slot)) = n {
             self.push_generated(&out[..n], slot);
             // nf_reject_ip_tcphdr_put (net/ipv4/netfilter/nf_reject_ipv4.c)
