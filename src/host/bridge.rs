@@ -618,3 +618,193 @@ impl Host {
 }
 
 const NO_NEIGHBOUR: &str = "a next hop on a bridge without a permanent neighbour entry (ARP / ND resolution) is not modelled";
+
+#[cfg(test)]
+mod tests {
+    use super::BridgeConfig;
+    use crate::engine::NoTrace;
+    use crate::host::{Disposition, Host, HostConfig, HostError, InterfaceConfig, Outcome};
+    use crate::model::{Family, Ruleset};
+    use crate::time::Instant;
+    use crate::wire::PacketBuilder;
+
+    const BR_MAC: [u8; 6] = [2, 0, 0, 0, 0, 0x10];
+
+    fn port(n: &str, k: u8) -> InterfaceConfig {
+        InterfaceConfig {
+            name: n.into(),
+            mac: [2, 0, 0, 0, 0, 0x20 + k],
+            addrs: vec![],
+            peer_mac: [2, 0, 0, 0, 1, 0x10 + k],
+        }
+    }
+
+    fn cfg() -> HostConfig {
+        let mut br = BridgeConfig::new("br0", BR_MAC, &["veth0", "veth1", "veth2"])
+            .with_addr("172.17.0.1/16")
+            .unwrap();
+        br.neighbours
+            .push(("172.17.0.3".parse().unwrap(), [2, 0, 0, 0, 1, 0x11]));
+        HostConfig::default()
+            .interface(port("veth0", 0))
+            .interface(port("veth1", 1))
+            .interface(port("veth2", 2))
+            .bridge(br)
+    }
+
+    fn host(cfg: &HostConfig) -> Result<Host, HostError> {
+        Host::new(
+            cfg,
+            &Ruleset::new(Family::Ipv4),
+            &Ruleset::new(Family::Ipv6),
+        )
+    }
+
+    fn udp(src: [u8; 4], dst: [u8; 4]) -> Vec<u8> {
+        PacketBuilder::ipv4(src.into(), dst.into())
+            .udp(1000, 53)
+            .build()
+    }
+
+    fn devs(h: &Host, out: &Outcome) -> Vec<String> {
+        let mut v: Vec<String> = out
+            .emitted()
+            .map(|(d, _)| h.device(d).unwrap().to_string())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn bad_bridges_are_refused() {
+        let msg = |c: HostConfig| match host(&c) {
+            Err(HostError::Config { field, message }) => format!("{field}: {message}"),
+            other => panic!("{other:?}"),
+        };
+        let mut c = cfg();
+        c.bridges[0].ports.push("eth9".into());
+        assert!(msg(c).contains("no interface eth9"));
+        let mut c = cfg();
+        c.bridges[0].ports.push("veth0".into());
+        assert!(msg(c).contains("a port of a bridge already"));
+        let mut c = cfg();
+        c.interfaces[0].addrs.push("192.0.2.1/24".parse().unwrap());
+        assert!(msg(c).contains("addresses on a bridge port are not modelled"));
+        let mut c = cfg();
+        c.bridges[0].name = "veth1".into();
+        assert!(msg(c).contains("exists already"));
+        let mut c = cfg();
+        c.bridges[0].name = "a/b".into();
+        assert!(msg(c).contains("dev_valid_name"));
+        let mut c = cfg();
+        c.bridges
+            .push(BridgeConfig::new("br1", [2, 0, 0, 0, 0, 0x11], &["veth2"]));
+        assert!(msg(c).contains("a port of a bridge already"));
+        assert!(BridgeConfig::new("br0", BR_MAC, &[])
+            .with_addr("x")
+            .is_err());
+    }
+
+    #[test]
+    fn fdb_learns_floods_and_ages() {
+        let mut h = host(&cfg()).unwrap();
+        let mut out = Outcome::default();
+        let to_b = [2, 0, 0, 0, 1, 0x11];
+        let pkt = udp([172, 17, 0, 2], [172, 17, 0, 3]);
+        // veth1's peer unknown: flooded to veth1 and veth2.
+        h.receive_frame(1, to_b, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+        assert_eq!(devs(&h, &out), ["veth1", "veth2"]);
+        // veth1's peer speaks: learnt.
+        let back = udp([172, 17, 0, 3], [172, 17, 0, 2]);
+        let t1 = Instant::from_millis(10);
+        h.receive_frame(2, [2, 0, 0, 0, 1, 0x10], &back, t1, &mut out, &mut NoTrace);
+        assert_eq!(devs(&h, &out), ["veth0"]);
+        h.receive_frame(
+            1,
+            to_b,
+            &pkt,
+            Instant::from_millis(20),
+            &mut out,
+            &mut NoTrace,
+        );
+        assert_eq!(devs(&h, &out), ["veth1"]);
+        // Not sent back to the port it came from.
+        h.receive_frame(
+            2,
+            to_b,
+            &pkt,
+            Instant::from_millis(30),
+            &mut out,
+            &mut NoTrace,
+        );
+        assert_eq!(out.emitted().count(), 0);
+        assert!(matches!(out.disposition(), Disposition::Dropped { .. }));
+        // 300 s after veth1's peer last spoke (the frame at 30 ms): forgotten,
+        // flooded again.
+        let late = Instant::from_millis(30 + 300_000);
+        h.receive_frame(1, to_b, &pkt, late, &mut out, &mut NoTrace);
+        assert_eq!(devs(&h, &out), ["veth1", "veth2"]);
+    }
+
+    #[test]
+    fn unmodelled_cases_are_refused() {
+        let mut h = host(&cfg()).unwrap();
+        let mut out = Outcome::default();
+        let pkt = udp([172, 17, 0, 2], [172, 17, 0, 255]);
+        h.receive_frame(1, [0xff; 6], &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+        assert!(matches!(out.disposition(), Disposition::Unsupported(_)));
+        // On the bridge device itself.
+        let br0 = h.device_index("br0").unwrap();
+        h.receive(
+            br0,
+            &udp([172, 17, 0, 2], [172, 17, 0, 1]),
+            Instant::ZERO,
+            &mut out,
+            &mut NoTrace,
+        );
+        assert!(matches!(out.disposition(), Disposition::Unsupported(_)));
+        // A next hop without a neighbour entry.
+        h.send(
+            &udp([172, 17, 0, 1], [172, 17, 0, 9]),
+            Instant::ZERO,
+            &mut out,
+            &mut NoTrace,
+        );
+        assert!(matches!(out.disposition(), Disposition::Unsupported(_)));
+        assert_eq!(out.emitted().count(), 0);
+        // One with: flooded (its MAC not learnt yet).
+        h.send(
+            &udp([172, 17, 0, 1], [172, 17, 0, 3]),
+            Instant::ZERO,
+            &mut out,
+            &mut NoTrace,
+        );
+        assert_eq!(devs(&h, &out), ["veth0", "veth1", "veth2"]);
+        // A frame for the receiving port's own MAC goes up (local).
+        let own = [2, 0, 0, 0, 0, 0x20];
+        h.receive_frame(
+            1,
+            own,
+            &udp([172, 17, 0, 2], [172, 17, 0, 1]),
+            Instant::ZERO,
+            &mut out,
+            &mut NoTrace,
+        );
+        assert!(out.local);
+    }
+
+    #[test]
+    fn bridge_sysctls() {
+        let c = cfg()
+            .sysctl("net.bridge.bridge-nf-call-iptables".parse().unwrap(), 0)
+            .sysctl(
+                "net.bridge.bridge-nf-filter-vlan-tagged".parse().unwrap(),
+                1,
+            );
+        let h = host(&c).unwrap();
+        assert!(!h.br.call_iptables && h.br.call_ip6tables);
+        assert!("net.bridge.bridge-nf-call-iptablez"
+            .parse::<crate::host::Sysctl>()
+            .is_err());
+    }
+}

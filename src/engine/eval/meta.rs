@@ -97,3 +97,135 @@ pub(crate) fn physdev_mt(
         None => true,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::physdev_mt;
+    use crate::model::matches::physdev::Physdev;
+    use crate::model::Iface;
+
+    fn name(n: &str, inv: bool) -> Option<(Iface, bool)> {
+        Some((Iface::new(n).unwrap(), inv))
+    }
+
+    /// xt_physdev.c physdev_mt, option by option, on the three kinds of
+    /// packets: no nf_bridge, bridged (both ports), up the stack (input
+    /// port only).
+    #[test]
+    fn physdev_mt_cases() {
+        let bridged = Some(("veth0", "veth1"));
+        let up = Some(("veth0", ""));
+        let none = None;
+        let cases: Vec<(Physdev, [bool; 3])> = vec![
+            (
+                Physdev {
+                    physin: name("veth0", false),
+                    ..Default::default()
+                },
+                [true, true, false],
+            ),
+            (
+                Physdev {
+                    physin: name("veth0", true),
+                    ..Default::default()
+                },
+                [false, false, true],
+            ),
+            (
+                Physdev {
+                    physin: name("veth+", false),
+                    ..Default::default()
+                },
+                [true, true, false],
+            ),
+            (
+                Physdev {
+                    physin: name("eth+", true),
+                    ..Default::default()
+                },
+                [true, true, true],
+            ),
+            (
+                Physdev {
+                    physout: name("veth1", false),
+                    ..Default::default()
+                },
+                [true, false, false],
+            ),
+            // No output port: fails, inverted or not.
+            (
+                Physdev {
+                    physout: name("veth1", true),
+                    ..Default::default()
+                },
+                [false, false, true],
+            ),
+            (
+                Physdev {
+                    physout: name("eth0", true),
+                    ..Default::default()
+                },
+                [true, false, true],
+            ),
+            (
+                Physdev {
+                    is_in: Some(false),
+                    ..Default::default()
+                },
+                [true, true, false],
+            ),
+            (
+                Physdev {
+                    is_in: Some(true),
+                    ..Default::default()
+                },
+                [false, false, true],
+            ),
+            (
+                Physdev {
+                    is_out: Some(false),
+                    ..Default::default()
+                },
+                [true, false, false],
+            ),
+            (
+                Physdev {
+                    is_out: Some(true),
+                    ..Default::default()
+                },
+                [false, true, true],
+            ),
+            (
+                Physdev {
+                    is_bridged: Some(false),
+                    ..Default::default()
+                },
+                [true, false, false],
+            ),
+            (
+                Physdev {
+                    is_bridged: Some(true),
+                    ..Default::default()
+                },
+                [false, true, true],
+            ),
+            (
+                Physdev {
+                    is_in: Some(true),
+                    is_out: Some(true),
+                    is_bridged: Some(true),
+                    ..Default::default()
+                },
+                [false, false, true],
+            ),
+        ];
+        for (i, (m, want)) in cases.iter().enumerate() {
+            let got = [
+                physdev_mt(m, bridged),
+                physdev_mt(m, up),
+                physdev_mt(m, none),
+            ];
+            assert_eq!(&got, want, "case {i}: {m:?}");
+        }
+    }
+}
