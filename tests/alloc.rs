@@ -513,7 +513,9 @@ fn bridge_trace_steady_state(name: &str) {
             .collect();
         v.try_into().unwrap()
     };
-    let pkts: Vec<(Option<usize>, Option<[u8; 6]>, f64, Vec<u8>)> = trace
+    // (device, Ethernet destination, time, bytes)
+    type Frame = (Option<usize>, Option<[u8; 6]>, f64, Vec<u8>);
+    let pkts: Vec<Frame> = trace
         .packets
         .iter()
         .map(|p| {

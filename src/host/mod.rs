@@ -7,6 +7,9 @@
 //!                      → FORWARD (TTL, mangle, filter, security) → POSTROUTING (mangle, nat SNAT, confirm) → out
 //! sent:      routing → OUTPUT (raw, conntrack, mangle, nat DNAT, filter, security) → re-route
 //!            → POSTROUTING (mangle, nat SNAT, confirm) → out, or back in through `lo`
+//! bridged:   frame on a bridge port → PREROUTING on the bridge (br_netfilter) → FDB
+//!            → up on the bridge device (routing, INPUT / FORWARD as received)
+//!            → per output port FORWARD and POSTROUTING on the bridge → out of the port
 //! ```
 //!
 //! Packets netfilter generates (REJECT replies) and the host stack's own
@@ -160,14 +163,20 @@ pub struct HostConfig {
     /// `net.ipv6.conf.all.forwarding`, `rp_filter`, `route_localnet`,
     /// `send_redirects`, `net.ipv4.icmp_ratelimit`, `net.ipv6.icmp.ratelimit`,
     /// `net.ipv4.ipfrag_time`, `net.netfilter.nf_conntrack_*` (timeouts, max,
-    /// buckets, checksum, tcp_loose/be_liberal, acct, frag6_timeout...).
+    /// buckets, checksum, tcp_loose/be_liberal, acct, frag6_timeout...),
+    /// `net.bridge.bridge-nf-call-iptables` / `-ip6tables` (default 1:
+    /// br_netfilter is present, as on the reference kernel, where it is
+    /// built in).
     /// Accepted with no effect on what nfsim reports: `log_martians`,
     /// `accept_redirects`, `secure_redirects` (martian logging is not LOG
     /// output; received redirects never reach the stack, silent as in the
     /// reference method), `net.ipv6.auto_flowlabels=0` (the reference
     /// setting), `rp_filter` of `default` (each device has its own value),
-    /// and `nf_conntrack_events`, `_log_invalid`, `_expect_max`,
-    /// `_frag6_low_thresh`, `_frag6_high_thresh`. Any other name, a
+    /// `nf_conntrack_events`, `_log_invalid`, `_expect_max`,
+    /// `_frag6_low_thresh`, `_frag6_high_thresh`, and
+    /// `net.bridge.bridge-nf-call-arptables`, `-filter-vlan-tagged`,
+    /// `-filter-pppoe-tagged`, `-pass-vlan-input-dev` (nfsim's frames are
+    /// never ARP, VLAN-tagged or PPPoE). Any other name, a
     /// misspelling or an unknown device is an error of [`Host::new`];
     /// [`HostConfig::sysctl`] takes a [`Sysctl`], whose name is checked
     /// when it is made.
