@@ -306,6 +306,24 @@ pub struct PacketSpec {
     pub expect: Option<Expect>,
 }
 
+impl PacketSpec {
+    /// The received frame's Ethernet destination (`dst_mac`), when the
+    /// packet gives one ([`Host::receive_frame`]).
+    ///
+    /// ```
+    /// use nfsim::replay::PacketSpec;
+    /// let p = PacketSpec { at_ms: 0.0, in_dev: Some("veth0".into()), out: None,
+    ///     dst_mac: Some("02:00:00:00:01:11".into()), hex: String::new(), expect: None };
+    /// assert_eq!(p.frame_dst().unwrap(), Some([2, 0, 0, 0, 1, 0x11]));
+    /// ```
+    ///
+    /// # Errors
+    /// A `dst_mac` that is not a MAC address.
+    pub fn frame_dst(&self) -> Result<Option<[u8; 6]>, ReplayError> {
+        self.dst_mac.as_deref().map(parse_mac).transpose()
+    }
+}
+
 /// A whole trace file.
 ///
 /// ```
@@ -832,16 +850,14 @@ pub fn replay(t: &TraceFile) -> Result<Vec<Expect>, ReplayError> {
                     format!("packets[{i}].in: no device {dev_name} on the host"),
                 )
             })?;
-            match &p.dst_mac {
-                Some(m) => {
-                    let mac = parse_mac(m).map_err(|e| {
-                        ReplayError::new(
-                            ReplayErrorKind::Packet,
-                            format!("packets[{i}].dst_mac: {e}"),
-                        )
-                    })?;
-                    host.receive_frame(dev, mac, &bytes, now, &mut out, &mut sink);
-                }
+            let dst = p.frame_dst().map_err(|e| {
+                ReplayError::new(
+                    ReplayErrorKind::Packet,
+                    format!("packets[{i}].dst_mac: {e}"),
+                )
+            })?;
+            match dst {
+                Some(mac) => host.receive_frame(dev, mac, &bytes, now, &mut out, &mut sink),
                 None => host.receive(dev, &bytes, now, &mut out, &mut sink),
             }
         }
