@@ -36,8 +36,11 @@
 //! Refused with an explicit [`Disposition::Unsupported`]: broadcast and
 //! multicast frames (flooding plus local delivery, IGMP/MLD snooping), a
 //! frame for another port's own MAC, a frame received on the bridge device
-//! itself, a next hop without a neighbour entry (ARP / ND resolution), a
-//! reassembled datagram leaving a bridge in fragments. Not modelled at all
+//! itself, a frame on a port whose IP header fails `ip_rcv`'s checks
+//! (br_validate_ipv4 / br_validate_ipv6 check a little less; without
+//! br_netfilter the bridge forwards it as it is), a next hop without a
+//! neighbour entry (ARP / ND resolution), a reassembled datagram leaving a
+//! bridge in fragments (`br_nf_dev_queue_xmit`, or routed out of one). Not modelled at all
 //! (no configuration exists for them): VLAN filtering, STP, ebtables,
 //! hairpin mode, per-bridge `nf_call_iptables`.
 
@@ -395,6 +398,12 @@ impl Host {
             if after != before {
                 let fib = self.stack.conf.fib(p.family);
                 match fib.lookup(after) {
+                    // ip_route_input / ip6_route_input fails: kfree_skb,
+                    // no ICMP error.
+                    None => {
+                        self.drop_for(&p, out, DropReason::NoRoute);
+                        return None;
+                    }
                     Some(super::RouteKind::Unicast { dev, via }) if dev == bdev => {
                         let hop = via.unwrap_or(after);
                         match self.br_neighbour(b, hop) {
@@ -481,6 +490,11 @@ impl Host {
         sink: &mut S,
     ) {
         let nf = p.br.is_some_and(|b| b.nf);
+        if nf && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
+            let why = "a bridged datagram reassembled by conntrack (br_nf_dev_queue_xmit refragments it) is not modelled";
+            self.br_unsupported::<()>(&p, out, why);
+            return;
+        }
         if nf {
             if let Some(i) = p.br.as_mut() {
                 i.physout = q;
@@ -518,6 +532,11 @@ impl Host {
         let Some(b) = self.br.bridge(odev) else {
             return;
         };
+        if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
+            let why = "a reassembled datagram leaving a bridge in fragments is not modelled";
+            self.br_unsupported::<()>(p, out, why);
+            return;
+        }
         let (_, dst) = addrs(p.family, p.buf);
         let hop = match self.stack.conf.fib(p.family).lookup(dst) {
             Some(super::RouteKind::Unicast { via: Some(g), .. }) => g,
@@ -588,6 +607,24 @@ impl Host {
         settle(p, out, Disposition::Unsupported(why));
         self.dropped(p);
         None
+    }
+
+    /// A frame on a bridge port whose IP header fails `ip_rcv`'s checks:
+    /// refused (br_validate_ipv4 / br_validate_ipv6 check a little less,
+    /// and a bridge without br_netfilter forwards such frames as they are).
+    /// `true` when `dev` is a port and the frame was refused.
+    pub(super) fn br_bad_header(&mut self, dev: usize, primary: bool, out: &mut Outcome) -> bool {
+        if self.br.port_bridge(dev).is_none() {
+            return false;
+        }
+        self.br.next_dst = None;
+        if primary {
+            let why =
+                "a frame on a bridge port whose IP header fails ip_rcv's checks is not modelled";
+            out.unsupported = Some(why);
+            out.set_disposition(Disposition::Unsupported(why));
+        }
+        true
     }
 
     /// A frame received on a device: `Some(p)` when the IP stack takes it
@@ -806,5 +843,70 @@ mod tests {
         assert!("net.bridge.bridge-nf-call-iptablez"
             .parse::<crate::host::Sysctl>()
             .is_err());
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use super::BridgeConfig;
+    use crate::engine::NoTrace;
+    use crate::host::{Disposition, Host, HostConfig, InterfaceConfig, Outcome};
+    use crate::model::{Family, Ruleset};
+    use crate::syntax::{parse_restore, RestoreOptions};
+    use crate::time::Instant;
+    use crate::wire::PacketBuilder;
+
+    /// A bad IP header on a port is refused; a DNAT'd bridged frame
+    /// whose new destination has no route is dropped without an ICMP
+    /// error (br_nf_pre_routing_finish: kfree_skb).
+    #[test]
+    fn bad_headers_and_unroutable_dnat() {
+        let port = |n: &str, k: u8| InterfaceConfig {
+            name: n.into(),
+            mac: [2, 0, 0, 0, 0, 0x20 + k],
+            addrs: vec![],
+            peer_mac: [2, 0, 0, 0, 1, 0x10 + k],
+        };
+        let cfg = HostConfig::default()
+            .interface(port("veth0", 0))
+            .interface(port("veth1", 1))
+            .bridge(
+                BridgeConfig::new("br0", [2, 0, 0, 0, 0, 0x10], &["veth0", "veth1"])
+                    .with_addr("172.17.0.1/16")
+                    .unwrap(),
+            );
+        let v4 = parse_restore(
+            "*nat\n-A PREROUTING -p udp --dport 7 -j DNAT --to-destination 203.0.113.9\nCOMMIT\n",
+            &RestoreOptions::new(Family::Ipv4),
+        )
+        .unwrap();
+        let mut h = Host::new(&cfg, &v4, &Ruleset::new(Family::Ipv6)).unwrap();
+        let mut out = Outcome::default();
+        let mut bad = PacketBuilder::ipv4([172, 17, 0, 2].into(), [172, 17, 0, 3].into())
+            .udp(1, 53)
+            .build();
+        bad[10] ^= 0xff;
+        h.receive_frame(
+            1,
+            [2, 0, 0, 0, 1, 0x11],
+            &bad,
+            Instant::ZERO,
+            &mut out,
+            &mut NoTrace,
+        );
+        assert!(matches!(out.disposition(), Disposition::Unsupported(_)));
+        let pkt = PacketBuilder::ipv4([172, 17, 0, 2].into(), [172, 17, 0, 3].into())
+            .udp(1, 7)
+            .build();
+        h.receive_frame(
+            1,
+            [2, 0, 0, 0, 1, 0x11],
+            &pkt,
+            Instant::ZERO,
+            &mut out,
+            &mut NoTrace,
+        );
+        assert!(matches!(out.disposition(), Disposition::Dropped { .. }));
+        assert_eq!(out.emitted().count(), 0);
     }
 }

@@ -639,6 +639,9 @@ impl Host {
         sink: &mut S,
     ) {
         let Some(family) = Family::of_packet(buf) else {
+            if self.br_bad_header(dev, primary, out) {
+                return;
+            }
             if primary {
                 out.set_disposition(dropped_by(DropReason::Malformed));
             }
@@ -651,6 +654,9 @@ impl Host {
             Family::Ipv6 => ipv6::rcv_check(buf, on_lo).map_err(|_| ipv4::RcvDrop::TooShort),
         };
         let Ok(len) = len else {
+            if self.br_bad_header(dev, primary, out) {
+                return;
+            }
             if primary {
                 out.set_disposition(dropped_by(DropReason::HeaderCheck));
             }
@@ -658,6 +664,9 @@ impl Host {
         };
         buf.truncate(len);
         let Ok(meta) = PacketMeta::parse(buf) else {
+            if self.br_bad_header(dev, primary, out) {
+                return;
+            }
             if primary {
                 out.set_disposition(dropped_by(DropReason::Malformed));
             }
@@ -1050,6 +1059,8 @@ impl Host {
                 .push(p.buf, JobKind::Rx(0), p.slot, p.mark);
             job.csum_partial = p.csum_partial;
             job.primary = p.primary;
+        } else if self.br.bridge(odev).is_some() {
+            self.br_dev_xmit(&p, odev, now, out);
         } else if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
             settle(&p, out, left_by(&p, odev));
             // ip_finish_output: a reassembled datagram leaves in fragments no
@@ -1069,8 +1080,6 @@ impl Host {
                 });
             }
             self.frag_scratch = scratch;
-        } else if self.br.bridge(odev).is_some() {
-            self.br_dev_xmit(&p, odev, now, out);
         } else {
             settle(&p, out, left_by(&p, odev));
             out.push_emitted(odev, p.buf);
