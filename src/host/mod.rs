@@ -203,7 +203,10 @@ pub struct HostConfig {
     /// Bridge devices with their ports ([`BridgeConfig`]; devices after
     /// the interfaces, in this order). Their br_netfilter settings are the
     /// sysctls `net.bridge.bridge-nf-call-iptables` / `-ip6tables`
-    /// (default 1).
+    /// (default 1). A host without the br_netfilter module behaves as one
+    /// with both at 0 (no hook sees a bridged frame, no packet carries
+    /// physdev information); a `-m physdev` rule loads the module
+    /// (`physdev_mt_check`: `request_module("br_netfilter")`).
     pub bridges: Vec<BridgeConfig>,
 }
 
