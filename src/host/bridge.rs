@@ -637,7 +637,11 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) -> Option<Pkt<'a>> {
-        if !self.br.any() {
+        if self.br.next_dst.is_none() && !self.br.any() {
+            return Some(p);
+        }
+        if !p.received {
+            // A looped-back broadcast: no frame, no bridge.
             return Some(p);
         }
         if self.br.port_bridge(p.in_dev).is_some() {
@@ -649,8 +653,22 @@ impl Host {
                 "a frame received on a bridge device itself (not through a port) is not modelled";
             return self.br_unsupported(&p, out, why);
         }
-        self.br.next_dst = None;
-        Some(p)
+        // A frame on an ordinary device: eth_type_trans sets pkt_type from
+        // its destination; ip_rcv_core drops PACKET_OTHERHOST before any
+        // hook.
+        let own = self.stack.conf.devs[p.in_dev].mac;
+        match self.br.next_dst.take() {
+            Some(m) if p.primary && m != own => {
+                if m[0] & 1 != 0 {
+                    let why = "a broadcast or multicast Ethernet destination is not modelled";
+                    return self.br_unsupported(&p, out, why);
+                }
+                settle(&p, out, super::dropped_by(DropReason::OtherHost));
+                self.dropped(&p);
+                None
+            }
+            _ => Some(p),
+        }
     }
 }
 
@@ -908,5 +926,56 @@ mod more_tests {
         );
         assert!(matches!(out.disposition(), Disposition::Dropped { .. }));
         assert_eq!(out.emitted().count(), 0);
+    }
+}
+
+#[cfg(test)]
+mod frame_tests {
+    use crate::engine::NoTrace;
+    use crate::host::{Disposition, DropReason, Host, HostConfig, InterfaceConfig, Outcome};
+    use crate::model::{Family, Ruleset};
+    use crate::time::Instant;
+    use crate::wire::PacketBuilder;
+
+    /// On a device that is not a bridge port, a frame for another MAC is
+    /// dropped before PREROUTING; one for the device's own MAC is
+    /// received as usual.
+    #[test]
+    fn other_host_frames() {
+        let itf = InterfaceConfig::new("eth0", "192.0.2.1/24").unwrap();
+        let own = itf.mac;
+        let cfg = HostConfig::default().interface(itf);
+        let mut h = Host::new(
+            &cfg,
+            &Ruleset::new(Family::Ipv4),
+            &Ruleset::new(Family::Ipv6),
+        )
+        .unwrap();
+        let pkt = PacketBuilder::ipv4([192, 0, 2, 9].into(), [192, 0, 2, 1].into())
+            .udp(1, 53)
+            .build();
+        let mut out = Outcome::default();
+        h.receive_frame(
+            1,
+            [2, 9, 9, 9, 9, 9],
+            &pkt,
+            Instant::ZERO,
+            &mut out,
+            &mut NoTrace,
+        );
+        assert!(matches!(
+            out.disposition(),
+            Disposition::Dropped {
+                reason: DropReason::OtherHost,
+                ..
+            }
+        ));
+        h.receive_frame(1, own, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+        assert!(out.local);
+        h.receive_frame(1, [0xff; 6], &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+        assert!(matches!(out.disposition(), Disposition::Unsupported(_)));
+        // The next plain receive is addressed to the device again.
+        h.receive(1, &pkt, Instant::ZERO, &mut out, &mut NoTrace);
+        assert!(out.local);
     }
 }

@@ -205,6 +205,9 @@ pub enum DropReason {
     /// hairpin mode), or for the bridge's own MAC sent back by the bridge
     /// device (`br_forward` with no port).
     BridgeNotDelivered,
+    /// A frame for another MAC on a device that is not a bridge port:
+    /// `ip_rcv_core` drops `PACKET_OTHERHOST` before any hook.
+    OtherHost,
 }
 
 impl fmt::Display for DropReason {
@@ -236,6 +239,7 @@ impl fmt::Display for DropReason {
             DropReason::NoSocket => "no socket",
             DropReason::NoNextHeader => "no next header",
             DropReason::BridgeNotDelivered => "bridge: not sent back to its input port",
+            DropReason::OtherHost => "frame for another host (PACKET_OTHERHOST)",
         })
     }
 }
