@@ -497,3 +497,62 @@ fn ipset_match_steady_state_allocates_nothing() {
         );
     }
 }
+
+/// A bridge trace of tests/traces (frames with their Ethernet destination,
+/// bridged, flooded, routed through the bridge, with br_netfilter's hooks
+/// and LOG lines naming the ports): after warm-up, nothing allocates.
+fn bridge_trace_steady_state(name: &str) {
+    let path = format!("{}/tests/traces/{name}.json", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap();
+    let trace = nfsim::replay::TraceFile::from_json(&text).unwrap();
+    let mut host = trace.build_host().unwrap();
+    let mac = |m: &str| -> [u8; 6] {
+        let v: Vec<u8> = m
+            .split(':')
+            .map(|b| u8::from_str_radix(b, 16).unwrap())
+            .collect();
+        v.try_into().unwrap()
+    };
+    // (device, Ethernet destination, time, bytes)
+    type Frame = (Option<usize>, Option<[u8; 6]>, f64, Vec<u8>);
+    let pkts: Vec<Frame> = trace
+        .packets
+        .iter()
+        .map(|p| {
+            let dev = if p.out == Some(true) {
+                None
+            } else {
+                host.device_index(p.in_dev.as_deref().unwrap())
+            };
+            let bytes = nfsim::replay::from_hex(&p.hex).unwrap();
+            (dev, p.dst_mac.as_deref().map(mac), p.at_ms, bytes)
+        })
+        .collect();
+    let period = pkts.last().map_or(0.0, |p| p.2) + 1000.0;
+    let mut out = Outcome::default();
+    let (warm, rounds) = (3, 10);
+    let mut counted = 0;
+    for r in 0..warm + rounds {
+        let before = allocs();
+        for (dev, dst, at, bytes) in &pkts {
+            let now = Instant::from_millis_f64(at + f64::from(r) * period);
+            match (dev, dst) {
+                (Some(d), Some(m)) => {
+                    host.receive_frame(*d, *m, bytes, now, &mut out, &mut NoTrace)
+                }
+                (Some(d), None) => host.receive(*d, bytes, now, &mut out, &mut NoTrace),
+                (None, _) => host.send(bytes, now, &mut out, &mut NoTrace),
+            }
+        }
+        if r >= warm {
+            counted += allocs() - before;
+        }
+    }
+    assert_eq!(counted, 0, "{name}: {counted} allocations after warm-up");
+}
+
+#[test]
+fn bridge_traces_steady_state_allocate_nothing() {
+    bridge_trace_steady_state("bridge-physdev-forward");
+    bridge_trace_steady_state("bridge-dnat-reroute");
+}

@@ -77,7 +77,10 @@ fn dispositions_name_the_rule_the_kernel_trace_ends_on() {
                 host.send(&bytes, now, &mut out, &mut rec);
             } else {
                 let dev = host.device_index(p.in_dev.as_deref().unwrap()).unwrap();
-                host.receive(dev, &bytes, now, &mut out, &mut rec);
+                match p.frame_dst().unwrap() {
+                    Some(mac) => host.receive_frame(dev, mac, &bytes, now, &mut out, &mut rec),
+                    None => host.receive(dev, &bytes, now, &mut out, &mut rec),
+                }
             }
             packets += 1;
             let d = out.disposition();

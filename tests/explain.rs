@@ -36,7 +36,10 @@ fn matched_steps_are_the_kernel_trace_records() {
                 host.send(&bytes, now, &mut out, &mut explain);
             } else {
                 let dev = host.device_index(p.in_dev.as_deref().unwrap()).unwrap();
-                host.receive(dev, &bytes, now, &mut out, &mut explain);
+                match p.frame_dst().unwrap() {
+                    Some(mac) => host.receive_frame(dev, mac, &bytes, now, &mut out, &mut explain),
+                    None => host.receive(dev, &bytes, now, &mut out, &mut explain),
+                }
             }
             packets += 1;
             let matched: Vec<String> = explain

@@ -554,6 +554,7 @@ impl<W: Write> Runner<'_, W> {
         at_ms: f64,
         recorded: Option<&Expect>,
         expect: Option<&ExpectToml>,
+        dst_mac: Option<[u8; 6]>,
     ) -> Result<(), Stop> {
         let i = self.n;
         self.n += 1;
@@ -572,8 +573,15 @@ impl<W: Write> Runner<'_, W> {
                     .host
                     .device_index(d)
                     .ok_or_else(|| format!("packet {i}: the host has no device {d}"))?;
-                self.host
-                    .receive(dev, bytes, now, &mut self.out, &mut self.sink);
+                match dst_mac {
+                    Some(m) => {
+                        self.host
+                            .receive_frame(dev, m, bytes, now, &mut self.out, &mut self.sink)
+                    }
+                    None => self
+                        .host
+                        .receive(dev, bytes, now, &mut self.out, &mut self.sink),
+                }
             }
             Dir::Out => self.host.send(bytes, now, &mut self.out, &mut self.sink),
         }
@@ -750,6 +758,12 @@ fn scenario_of_trace(t: &TraceFile) -> Result<Scenario, String> {
             repeat: 1,
             line: 0,
             expect: None,
+            dst_mac: match &p.dst_mac {
+                Some(m) => {
+                    Some(scenario::parse_mac(m).map_err(|e| format!("packets[{i}].dst_mac: {e}"))?)
+                }
+                None => None,
+            },
         });
     }
     Ok(Scenario {
@@ -1013,7 +1027,14 @@ pub(crate) fn run(
             Some(rec) => {
                 let mut res = Ok(());
                 for ((p, _), k) in s.schedule().zip(&rec.trace.packets) {
-                    res = r.packet(&p.dir, &p.bytes, k.at_ms, k.expect.as_ref(), None);
+                    res = r.packet(
+                        &p.dir,
+                        &p.bytes,
+                        k.at_ms,
+                        k.expect.as_ref(),
+                        None,
+                        p.dst_mac,
+                    );
                     if res.is_err() {
                         break;
                     }
@@ -1027,7 +1048,7 @@ pub(crate) fn run(
                         res = Err(Stop::Msg(format!("packet {} (line {}): {e}", r.n, p.line)));
                         break;
                     }
-                    res = r.packet(&p.dir, &p.bytes, t, None, p.expect.as_ref());
+                    res = r.packet(&p.dir, &p.bytes, t, None, p.expect.as_ref(), p.dst_mac);
                     if res.is_err() {
                         break;
                     }
@@ -1169,7 +1190,7 @@ fn run_capture<W: Write>(
         };
         let at_ms = rel.as_nanos() as f64 / 1e6;
         check_time(at_ms).map_err(|e| format!("--pcap-in {path}: packet {}: {e}", k - 1))?;
-        r.packet(&Dir::In(dev), &c.bytes, at_ms, None, None)?;
+        r.packet(&Dir::In(dev), &c.bytes, at_ms, None, None, None)?;
     }
     if skipped > 0 {
         let _ = writeln!(

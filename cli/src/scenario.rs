@@ -123,6 +123,8 @@ pub(crate) struct Fields {
     udp_len: Option<u16>,
     fragment: Option<[usize; 2]>,
     frag_id: Option<u32>,
+    /// A received frame's Ethernet destination (default: the interface's MAC).
+    dst_mac: Option<String>,
     // Only in a packet (not in `defaults`, a flow or `inner`).
     flow: Option<String>,
     reply: Option<bool>,
@@ -142,7 +144,7 @@ impl Fields {
             src dst sport dport flags seq ack window urg tcp_options tcp_options_hex doff
             icmp_type icmp_code type_ code id icmp_id icmp_seq mtu rest_hex inner inner_len
             ttl hlim tos tc flowlabel ip_id df mf frag_offset ip_options_hex ext payload
-            payload_hex length bad_csum bad_ip_csum udp_len fragment frag_id flow reply expect);
+            payload_hex length bad_csum bad_ip_csum udp_len fragment frag_id dst_mac flow reply expect);
     }
 
     fn has_direction(&self) -> bool {
@@ -178,6 +180,18 @@ struct IfaceToml {
     mac: String,
     addrs: Vec<String>,
     peer: PeerToml,
+    /// The bridge this interface is a port of.
+    master: Option<String>,
+}
+
+/// A bridge device (`host.bridges`): its ports name it as `master`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BridgeToml {
+    name: String,
+    mac: String,
+    #[serde(default)]
+    addrs: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -203,6 +217,9 @@ struct HostToml {
     /// the rules load.
     #[serde(default)]
     ipset: String,
+    /// Bridge devices.
+    #[serde(default)]
+    bridges: Vec<BridgeToml>,
 }
 
 /// `[rules]`: restore text, its bytes as hex, or (nfsim only) a file
@@ -258,6 +275,27 @@ pub(crate) struct ScnPacket {
     /// The packet's line in the file (1-based).
     pub line: usize,
     pub expect: Option<ExpectToml>,
+    /// A received frame's Ethernet destination when it is not the
+    /// interface's MAC.
+    pub dst_mac: Option<[u8; 6]>,
+}
+
+/// A MAC address as `aa:bb:cc:dd:ee:ff`.
+pub(crate) fn parse_mac(s: &str) -> Result<[u8; 6], String> {
+    let mut m = [0u8; 6];
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() != 6 {
+        return Err(format!(
+            "{s:?} is not a MAC address (six hex bytes joined by `:`)"
+        ));
+    }
+    for (b, p) in m.iter_mut().zip(parts) {
+        *b = u8::from_str_radix(p, 16)
+            .ok()
+            .filter(|_| p.len() == 2)
+            .ok_or_else(|| format!("{s:?} is not a MAC address (six hex bytes joined by `:`)"))?;
+    }
+    Ok(m)
 }
 
 /// A scenario, normalised as the recorder normalises it.
@@ -310,6 +348,7 @@ pub(crate) fn standard_host() -> HostSpec {
             mac: format!("02:00:00:00:01:0{n}"),
             addrs: vec![p4.into(), p6.into()],
         },
+        master: None,
     };
     HostSpec {
         interfaces: vec![
@@ -345,6 +384,7 @@ pub(crate) fn standard_host() -> HostSpec {
         sysctl: default_sysctls(BTreeMap::new()),
         nfacct: Vec::new(),
         ipset: String::new(),
+        bridges: Vec::new(),
     }
 }
 
@@ -464,9 +504,19 @@ fn host_of(h: Option<HostToml>, path: &str) -> Result<HostSpec, String> {
                     mac: i.peer.mac,
                     addrs: i.peer.addrs,
                 },
+                master: i.master,
             })
             .collect();
     }
+    spec.bridges = h
+        .bridges
+        .into_iter()
+        .map(|b| nfsim::replay::BridgeSpec {
+            name: b.name,
+            mac: b.mac,
+            addrs: b.addrs,
+        })
+        .collect();
     spec.routes = match h.routes {
         Some(r) => r
             .into_iter()
@@ -659,6 +709,15 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Scenario, String> {
                 }
             }
         }
+        let dst_mac = match (&p.dst_mac, &dir) {
+            (None, _) => None,
+            (Some(m), Dir::In(_)) => Some(parse_mac(m).map_err(|e| format!("{at}.dst_mac: {e}"))?),
+            (Some(_), Dir::Out) => {
+                return Err(format!(
+                    "{at}.dst_mac: only a received frame has a destination MAC"
+                ))
+            }
+        };
         packets.push(ScnPacket {
             dir,
             bytes,
@@ -667,6 +726,7 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Scenario, String> {
             repeat: p.repeat.unwrap_or(1),
             line,
             expect,
+            dst_mac,
         });
     }
     Ok(Scenario {

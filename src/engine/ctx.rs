@@ -589,6 +589,15 @@ pub trait Env {
     fn ct(&self) -> Option<CtRef<'_>> {
         None
     }
+    /// `-m physdev`: the packet's bridge netfilter information
+    /// (`skb->nf_bridge`, set by br_netfilter on frames received on a
+    /// bridge port while `bridge-nf-call-iptables` / `-ip6tables` is on):
+    /// `None` without it, else the names of the port it came in on and the
+    /// port it goes out of (`""`: not known, as for a frame delivered to the
+    /// host or routed). The default is `None`, a host without bridges.
+    fn physdev(&self) -> Option<(&str, &str)> {
+        None
+    }
     /// The kernel's tick rate (`HZ`).
     /// The default is 250, [`HostConfig`](crate::host::HostConfig)'s.
     ///

@@ -7,6 +7,9 @@
 //!                      → FORWARD (TTL, mangle, filter, security) → POSTROUTING (mangle, nat SNAT, confirm) → out
 //! sent:      routing → OUTPUT (raw, conntrack, mangle, nat DNAT, filter, security) → re-route
 //!            → POSTROUTING (mangle, nat SNAT, confirm) → out, or back in through `lo`
+//! bridged:   frame on a bridge port → PREROUTING on the bridge (br_netfilter) → FDB
+//!            → up on the bridge device (routing, INPUT / FORWARD as received)
+//!            → per output port FORWARD and POSTROUTING on the bridge → out of the port
 //! ```
 //!
 //! Packets netfilter generates (REJECT replies) and the host stack's own
@@ -24,6 +27,7 @@ pub mod targets;
 mod txq;
 mod verdict;
 
+pub use path::BridgeConfig;
 pub use verdict::{ChainLabel, Disposition, DropReason, RuleRef};
 
 use std::net::IpAddr;
@@ -159,14 +163,20 @@ pub struct HostConfig {
     /// `net.ipv6.conf.all.forwarding`, `rp_filter`, `route_localnet`,
     /// `send_redirects`, `net.ipv4.icmp_ratelimit`, `net.ipv6.icmp.ratelimit`,
     /// `net.ipv4.ipfrag_time`, `net.netfilter.nf_conntrack_*` (timeouts, max,
-    /// buckets, checksum, tcp_loose/be_liberal, acct, frag6_timeout...).
+    /// buckets, checksum, tcp_loose/be_liberal, acct, frag6_timeout...),
+    /// `net.bridge.bridge-nf-call-iptables` / `-ip6tables` (default 1:
+    /// br_netfilter is present, as on the reference kernel, where it is
+    /// built in).
     /// Accepted with no effect on what nfsim reports: `log_martians`,
     /// `accept_redirects`, `secure_redirects` (martian logging is not LOG
     /// output; received redirects never reach the stack, silent as in the
     /// reference method), `net.ipv6.auto_flowlabels=0` (the reference
     /// setting), `rp_filter` of `default` (each device has its own value),
-    /// and `nf_conntrack_events`, `_log_invalid`, `_expect_max`,
-    /// `_frag6_low_thresh`, `_frag6_high_thresh`. Any other name, a
+    /// `nf_conntrack_events`, `_log_invalid`, `_expect_max`,
+    /// `_frag6_low_thresh`, `_frag6_high_thresh`, and
+    /// `net.bridge.bridge-nf-call-arptables`, `-filter-vlan-tagged`,
+    /// `-filter-pppoe-tagged`, `-pass-vlan-input-dev` (nfsim's frames are
+    /// never ARP, VLAN-tagged or PPPoE). Any other name, a
     /// misspelling or an unknown device is an error of [`Host::new`];
     /// [`HostConfig::sysctl`] takes a [`Sysctl`], whose name is checked
     /// when it is made.
@@ -190,6 +200,14 @@ pub struct HostConfig {
     /// tests and `SET` changes; none by default, where a rule naming a set
     /// fails as on a fresh host.
     pub ipset: crate::ipset::Ipsets,
+    /// Bridge devices with their ports ([`BridgeConfig`]; devices after
+    /// the interfaces, in this order). Their br_netfilter settings are the
+    /// sysctls `net.bridge.bridge-nf-call-iptables` / `-ip6tables`
+    /// (default 1). A host without the br_netfilter module behaves as one
+    /// with both at 0 (no hook sees a bridged frame, no packet carries
+    /// physdev information); a `-m physdev` rule loads the module
+    /// (`physdev_mt_check`: `request_module("br_netfilter")`).
+    pub bridges: Vec<BridgeConfig>,
 }
 
 impl Default for HostConfig {
@@ -203,6 +221,7 @@ impl Default for HostConfig {
             sender_owner: Some((0, 0)),
             nfacct: Vec::new(),
             ipset: crate::ipset::Ipsets::default(),
+            bridges: Vec::new(),
         }
     }
 }
@@ -277,6 +296,11 @@ impl HostConfig {
     /// ```
     pub fn interface(mut self, itf: InterfaceConfig) -> HostConfig {
         self.interfaces.push(itf);
+        self
+    }
+    /// The same configuration with one more bridge ([`BridgeConfig`]).
+    pub fn bridge(mut self, br: BridgeConfig) -> HostConfig {
+        self.bridges.push(br);
         self
     }
 }
@@ -606,6 +630,8 @@ pub struct Host {
     /// The latest instant given to [`Host::receive`] or [`Host::send`]:
     /// the host's clock never goes backwards (see [`Host::receive`]).
     pub(crate) clock: Instant,
+    /// Bridges, their forwarding databases, br_netfilter's sysctls.
+    pub(crate) br: path::bridge::Bridges,
 }
 
 /// The host around netfilter (smoltcp's `InterfaceInner`): devices, both
@@ -935,6 +961,7 @@ impl Host {
                 });
             }
         }
+        let mut br = path::bridge::Bridges::build(&cfg.bridges, &mut devs, &mut fib4, &mut fib6)?;
         for (i, r) in cfg.routes.iter().enumerate() {
             let cerr = |field: &str, message: String| HostError::Config {
                 field: format!("routes[{i}]{field}"),
@@ -1098,6 +1125,14 @@ impl Host {
                 // labels then stay 0 in what the host sends.
                 Known::AutoFlowlabels if v == 0 => {}
                 Known::AutoFlowlabels => return Err(err("not modelled by nfsim".into())),
+                Known::BridgeNfCall { v6 } => {
+                    if v6 {
+                        br.call_ip6tables = v != 0;
+                    } else {
+                        br.call_iptables = v != 0;
+                    }
+                }
+                Known::BridgeNoEffect => {}
                 Known::Conntrack(f) => match ctcfg.set(&f, v) {
                     Ok(true) => {}
                     Ok(false) => return Err(err("not modelled by nfsim".into())),
@@ -1211,6 +1246,7 @@ impl Host {
             pending_discard: Vec::with_capacity(8),
             shared,
             clock: Instant::ZERO,
+            br,
         })
     }
 

@@ -17,6 +17,12 @@ use crate::wire::checksum::nf_checksum_ok;
 use crate::wire::meta::PacketMeta;
 use crate::wire::{ipv4, ipv6, IpProtocol};
 
+// Bridges and br_netfilter: a child of the pipeline (it runs its hook
+// steps), in its own file.
+#[path = "bridge.rs"]
+pub(crate) mod bridge;
+pub use bridge::BridgeConfig;
+
 /// Where a packet's processing stands.
 struct Pkt<'a> {
     family: Family,
@@ -55,6 +61,8 @@ struct Pkt<'a> {
     /// A target changed the packet's headers so that `meta` no longer
     /// describes it (NAT reads it again, [`Host::nat`]).
     meta_stale: bool,
+    /// Received on a bridge port: br_netfilter's information.
+    br: Option<bridge::BrInfo>,
 }
 
 impl<'a> Pkt<'a> {
@@ -84,6 +92,7 @@ impl<'a> Pkt<'a> {
             rr_needaddr: false,
             primary,
             meta_stale: false,
+            br: None,
         }
     }
 }
@@ -511,7 +520,7 @@ impl Host {
             nf_trace: true,
             pkt_type: 0,
             src_mac: if p.received {
-                Some(devs[p.in_dev].peer_mac)
+                Some(devs[p.br.map_or(p.in_dev, |b| b.physin)].peer_mac)
             } else {
                 None
             },
@@ -530,6 +539,7 @@ impl Host {
             family,
             in_dev_idx: p.in_dev,
             received: p.received,
+            br: p.br,
         };
         let v = run_table(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
@@ -753,6 +763,9 @@ impl Host {
         sink: &mut S,
     ) {
         let Some(family) = Family::of_packet(buf) else {
+            if self.br_bad_header(dev, primary, out) {
+                return;
+            }
             if primary {
                 out.set_disposition(dropped_by(DropReason::Malformed));
             }
@@ -765,6 +778,9 @@ impl Host {
             Family::Ipv6 => ipv6::rcv_check(buf, on_lo).map_err(|_| ipv4::RcvDrop::TooShort),
         };
         let Ok(len) = len else {
+            if self.br_bad_header(dev, primary, out) {
+                return;
+            }
             if primary {
                 out.set_disposition(dropped_by(DropReason::HeaderCheck));
             }
@@ -772,6 +788,9 @@ impl Host {
         };
         buf.truncate(len);
         let Ok(meta) = PacketMeta::parse(buf) else {
+            if self.br_bad_header(dev, primary, out) {
+                return;
+            }
             if primary {
                 out.set_disposition(dropped_by(DropReason::Malformed));
             }
@@ -783,12 +802,20 @@ impl Host {
         p.in_dev = dev;
         // A looped broadcast has no hard header (LOG prints `MAC= `).
         p.received = !looped;
-        // PREROUTING
-        if let Step::Stop = self.defrag_raw_conntrack(Hook::PreRouting, &mut p, now, out, sink) {
+        // A bridge port's frame: bridged, or up on the bridge device.
+        let Some(mut p) = self.br_input(p, now, out, sink) else {
             return;
-        }
-        if let Step::Stop = self.mangle_nat(Hook::PreRouting, &mut p, now, out, sink) {
-            return;
+        };
+        let dev = p.in_dev;
+        // PREROUTING (br_netfilter may have run it: ip_sabotage_in)
+        if !p.br.is_some_and(|b| b.prerouted) {
+            if let Step::Stop = self.defrag_raw_conntrack(Hook::PreRouting, &mut p, now, out, sink)
+            {
+                return;
+            }
+            if let Step::Stop = self.mangle_nat(Hook::PreRouting, &mut p, now, out, sink) {
+                return;
+            }
         }
         // Routing decision (ip_route_input_noref / ip6_route_input).
         let (src, dst) = addrs(family, p.buf);
@@ -1155,6 +1182,8 @@ impl Host {
                 .push(p.buf, JobKind::Rx(0), p.slot, p.mark);
             job.csum_partial = p.csum_partial;
             job.primary = p.primary;
+        } else if self.br.bridge(odev).is_some() {
+            self.br_dev_xmit(&p, odev, now, out);
         } else if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
             settle(&p, out, left_by(&p, odev));
             // ip_finish_output: a reassembled datagram leaves in fragments no

@@ -105,6 +105,13 @@ pub(crate) enum Known {
     /// A `net.netfilter.nf_conntrack_*` name the conntrack configuration
     /// knows, in its dotted spelling.
     Conntrack(String),
+    /// `net.bridge.bridge-nf-call-iptables` (false) or `-ip6tables` (true).
+    BridgeNfCall { v6: bool },
+    /// `net.bridge.bridge-nf-call-arptables`, `-filter-vlan-tagged`,
+    /// `-filter-pppoe-tagged`, `-pass-vlan-input-dev`: accepted with no
+    /// effect (nfsim's frames are IPv4 / IPv6, never ARP, VLAN-tagged or
+    /// PPPoE).
+    BridgeNoEffect,
 }
 
 /// Why a name is not a sysctl the host models: the message
@@ -134,6 +141,12 @@ pub(crate) fn classify(name: &str) -> Result<Known, String> {
             "net.ipv4.ipfrag_time" => Ok(Known::FragTime { v6: false }),
             "net.netfilter.nf_conntrack_frag6_timeout" => Ok(Known::FragTime { v6: true }),
             "net.ipv6.auto_flowlabels" => Ok(Known::AutoFlowlabels),
+            "net.bridge.bridge-nf-call-iptables" => Ok(Known::BridgeNfCall { v6: false }),
+            "net.bridge.bridge-nf-call-ip6tables" => Ok(Known::BridgeNfCall { v6: true }),
+            "net.bridge.bridge-nf-call-arptables"
+            | "net.bridge.bridge-nf-filter-vlan-tagged"
+            | "net.bridge.bridge-nf-filter-pppoe-tagged"
+            | "net.bridge.bridge-nf-pass-vlan-input-dev" => Ok(Known::BridgeNoEffect),
             f if f.starts_with("net.netfilter.nf_conntrack_") || f == "net.nf_conntrack_max" => {
                 // Config::set knows the names; a value it refuses is checked
                 // again with the real value by Host::new.

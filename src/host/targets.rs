@@ -45,6 +45,8 @@ pub(crate) struct HostEnv<'a> {
     pub(crate) family: Family,
     pub(crate) in_dev_idx: usize,
     pub(crate) received: bool,
+    /// br_netfilter's information on a frame from a bridge port.
+    pub(crate) br: Option<super::path::bridge::BrInfo>,
 }
 
 fn to_ct_range(r: &NatRange) -> CtRange {
@@ -291,6 +293,15 @@ impl HostEnv<'_> {
                 }
             }
         };
+        // nf_send_reset / nf_send_reset6 (CONFIG_BRIDGE_NETFILTER): a reset
+        // for a packet with nf_bridge information is given the original
+        // frame's MACs and sent straight out of the port it came in on
+        // (dev_queue_xmit: no OUTPUT, no POSTROUTING; trace bridge-reject).
+        let physin = self.br.filter(|b| b.nf).map(|b| b.physin);
+        if let (Some((n, _)), RejectWith::TcpReset, Some(port)) = (n, with, physin) {
+            self.out.push_emitted(port, &out[..n]);
+            return Verdict::Drop;
+        }
         if let Some((n, slot)) = n {
             self.push_generated(&out[..n], slot);
             // nf_reject_ip_tcphdr_put (net/ipv4/netfilter/nf_reject_ipv4.c)
@@ -306,7 +317,25 @@ impl HostEnv<'_> {
     }
 }
 
+/// The bridge ports of `skb->nf_bridge` by name (`""`: none), `None`
+/// without it.
+fn phys_names(conf: &StackConf, br: Option<super::path::bridge::BrInfo>) -> Option<(&str, &str)> {
+    let b = br.filter(|b| b.nf)?;
+    let name = |d: usize| {
+        if d == 0 {
+            ""
+        } else {
+            conf.devs[d].name.as_str()
+        }
+    };
+    Some((name(b.physin), name(b.physout)))
+}
+
 impl Env for HostEnv<'_> {
+    /// `nf_bridge_get_physindev` / `nf_bridge_get_physoutdev`.
+    fn physdev(&self) -> Option<(&str, &str)> {
+        phys_names(self.conf, self.br)
+    }
     /// IPv4: `__inet_dev_addr_type` (net/ipv4/fib_frontend.c): 0.0.0.0 and
     /// 255.255.255.255 are BROADCAST (`ipv4_is_zeronet` is `addr == 0` in
     /// current kernels: 0.1.2.3 is UNICAST on Linux 6.18, checked in a
@@ -679,19 +708,30 @@ impl HostEnv<'_> {
             MacHeader::Loopback { ethertype }
         } else {
             let d = &self.conf.devs[self.in_dev_idx];
-            MacHeader::Ethernet {
-                dst: d.mac,
-                src: d.peer_mac,
-                ethertype,
-                vlan: None,
+            match self.br {
+                // A frame from a bridge port: its own header.
+                Some(b) => MacHeader::Ethernet {
+                    dst: b.dst_mac,
+                    src: self.conf.devs[b.physin].peer_mac,
+                    ethertype,
+                    vlan: None,
+                },
+                None => MacHeader::Ethernet {
+                    dst: d.mac,
+                    src: d.peer_mac,
+                    ethertype,
+                    vlan: None,
+                },
             }
         };
+        // nf_log_dump_packet_common: PHYSIN= / PHYSOUT= from nf_bridge.
+        let (phys_in, phys_out) = phys_names(self.conf, self.br).unwrap_or(("", ""));
         let devs = LogDevs {
             in_dev,
             out_dev: pkt.out_dev,
             mac,
-            phys_in: "",
-            phys_out: "",
+            phys_in,
+            phys_out,
         };
         let info = LogInfo {
             prefix: &l.prefix,

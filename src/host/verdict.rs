@@ -200,6 +200,14 @@ pub enum DropReason {
     NoSocket,
     /// IPv6 "no next header" (59): `dst_discard`.
     NoNextHeader,
+    /// A bridged frame for a MAC the bridge learnt on the port it came in
+    /// on (`br_forward`: `should_deliver` refuses the input port without
+    /// hairpin mode), or for the bridge's own MAC sent back by the bridge
+    /// device (`br_forward` with no port).
+    BridgeNotDelivered,
+    /// A frame for another MAC on a device that is not a bridge port:
+    /// `ip_rcv_core` drops `PACKET_OTHERHOST` before any hook.
+    OtherHost,
 }
 
 impl fmt::Display for DropReason {
@@ -230,6 +238,8 @@ impl fmt::Display for DropReason {
             DropReason::TransportChecksum => "transport checksum (skb_checksum_init)",
             DropReason::NoSocket => "no socket",
             DropReason::NoNextHeader => "no next header",
+            DropReason::BridgeNotDelivered => "bridge: not sent back to its input port",
+            DropReason::OtherHost => "frame for another host (PACKET_OTHERHOST)",
         })
     }
 }

@@ -75,6 +75,24 @@ pub struct IfaceSpec {
     pub addrs: Vec<String>,
     /// The peer.
     pub peer: PeerSpec,
+    /// The bridge this interface is a port of (`ip link set DEV master
+    /// BRIDGE`), one of [`HostSpec::bridges`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master: Option<String>,
+}
+
+/// A bridge device (`ip link add NAME address MAC type bridge`); its
+/// ports are the interfaces naming it as `master`, enslaved in interface
+/// order; the addresses of their peers are its permanent neighbours.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BridgeSpec {
+    /// Name.
+    pub name: String,
+    /// MAC.
+    pub mac: String,
+    /// CIDR addresses.
+    #[serde(default)]
+    pub addrs: Vec<String>,
 }
 
 /// A route.
@@ -122,6 +140,9 @@ pub struct HostSpec {
     /// ([`HostConfig::ipset`], [`Ipsets::restore`](crate::ipset::Ipsets::restore)).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub ipset: String,
+    /// Bridge devices, after the interfaces.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bridges: Vec<BridgeSpec>,
 }
 
 /// The rules section.
@@ -274,11 +295,33 @@ pub struct PacketSpec {
     /// ...or is sent by the host.
     #[serde(default)]
     pub out: Option<bool>,
+    /// The received frame's Ethernet destination when it is not the
+    /// interface's own MAC (a frame bridged between ports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dst_mac: Option<String>,
     /// From the IP header on.
     pub hex: String,
     /// The kernel's answer.
     #[serde(default)]
     pub expect: Option<Expect>,
+}
+
+impl PacketSpec {
+    /// The received frame's Ethernet destination (`dst_mac`), when the
+    /// packet gives one ([`Host::receive_frame`]).
+    ///
+    /// ```
+    /// use nfsim::replay::PacketSpec;
+    /// let p = PacketSpec { at_ms: 0.0, in_dev: Some("veth0".into()), out: None,
+    ///     dst_mac: Some("02:00:00:00:01:11".into()), hex: String::new(), expect: None };
+    /// assert_eq!(p.frame_dst().unwrap(), Some([2, 0, 0, 0, 1, 0x11]));
+    /// ```
+    ///
+    /// # Errors
+    /// A `dst_mac` that is not a MAC address.
+    pub fn frame_dst(&self) -> Result<Option<[u8; 6]>, ReplayError> {
+        self.dst_mac.as_deref().map(parse_mac).transpose()
+    }
 }
 
 /// A whole trace file.
@@ -588,6 +631,45 @@ impl TraceFile {
                 peer_mac: parse_mac(&i.peer.mac).map_err(|e| at("peer.mac", e))?,
             });
         }
+        let mut bridges = Vec::new();
+        for (n, b) in self.host.bridges.iter().enumerate() {
+            let at = |f: &str, m: String| {
+                ReplayError::new(ReplayErrorKind::Host, format!("host.bridges[{n}].{f}: {m}"))
+            };
+            let mut cfg = crate::host::BridgeConfig::new(
+                &b.name,
+                parse_mac(&b.mac).map_err(|e| at("mac", e.to_string()))?,
+                &[],
+            );
+            for a in &b.addrs {
+                cfg = cfg
+                    .with_addr(a)
+                    .map_err(|_| at("addrs", format!("{a:?} is not ADDRESS/PREFIX")))?;
+            }
+            for i in &self.host.interfaces {
+                if i.master.as_deref() != Some(b.name.as_str()) {
+                    continue;
+                }
+                cfg.ports.push(i.name.clone());
+                let mac = parse_mac(&i.peer.mac).map_err(|e| at("ports", e.to_string()))?;
+                for a in &i.peer.addrs {
+                    if let Ok(net) = a.parse::<ipnet::IpNet>() {
+                        cfg.neighbours.push((net.addr(), mac));
+                    }
+                }
+            }
+            bridges.push(cfg);
+        }
+        for (n, i) in self.host.interfaces.iter().enumerate() {
+            if let Some(m) = &i.master {
+                if !self.host.bridges.iter().any(|b| &b.name == m) {
+                    return Err(ReplayError::new(
+                        ReplayErrorKind::Host,
+                        format!("host.interfaces[{n}].master: no bridge {m} in host.bridges"),
+                    ));
+                }
+            }
+        }
         let mut routes = Vec::new();
         for (n, r) in self.host.routes.iter().enumerate() {
             routes.push(RouteConfig {
@@ -623,6 +705,7 @@ impl TraceFile {
             sender_owner: Some((0, 0)),
             nfacct: self.host.nfacct.iter().map(|n| n.as_str().into()).collect(),
             ipset: self.ipsets()?,
+            bridges,
         })
     }
 
@@ -767,7 +850,16 @@ pub fn replay(t: &TraceFile) -> Result<Vec<Expect>, ReplayError> {
                     format!("packets[{i}].in: no device {dev_name} on the host"),
                 )
             })?;
-            host.receive(dev, &bytes, now, &mut out, &mut sink);
+            let dst = p.frame_dst().map_err(|e| {
+                ReplayError::new(
+                    ReplayErrorKind::Packet,
+                    format!("packets[{i}].dst_mac: {e}"),
+                )
+            })?;
+            match dst {
+                Some(mac) => host.receive_frame(dev, mac, &bytes, now, &mut out, &mut sink),
+                None => host.receive(dev, &bytes, now, &mut out, &mut sink),
+            }
         }
         results.push(observe(&host, &out, now, sink.records));
     }

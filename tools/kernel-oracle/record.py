@@ -181,6 +181,7 @@ PACKET_KEYS = {
     "inner", "inner_len",
     "ttl", "hlim", "tos", "tc", "flowlabel", "ip_id", "df", "mf", "frag_offset", "ip_options_hex",
     "ext", "payload", "payload_hex", "length", "bad_csum", "bad_ip_csum", "udp_len", "fragment", "frag_id",
+    "dst_mac",  # a received frame's Ethernet destination (default: the interface MAC)
 }
 
 
@@ -475,6 +476,20 @@ def normalize_scenario(raw: dict) -> dict:
     sysctl.setdefault("net.ipv4.ip_forward", 0)
     sysctl.setdefault("net.ipv6.conf.all.forwarding", 0)
     names = set()
+    # bridges (`ip link add NAME type bridge`): name, mac, addrs; their ports
+    # are interfaces with `master = NAME`
+    bridges = [dict(b) for b in host.get("bridges", [])]
+    bridge_names = set()
+    for i, b in enumerate(bridges):
+        unknown_b = set(b) - {"name", "mac", "addrs"}
+        if unknown_b or "name" not in b or "mac" not in b:
+            raise ScenarioError(f"bridge {i}: keys name, mac and addrs (unknown: {sorted(unknown_b)})")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_.-]{0,14}", b["name"]) or b["name"] == "lo":
+            raise ScenarioError(f"bad bridge name {b['name']!r}")
+        b.setdefault("addrs", [])
+        for a in b["addrs"]:
+            _check_addr(a, f"bridge {b['name']}")
+        bridge_names.add(b["name"])
     for i, itf in enumerate(interfaces):
         for k in ("name", "mac", "addrs", "peer"):
             if k not in itf:
@@ -484,11 +499,16 @@ def normalize_scenario(raw: dict) -> dict:
         names.add(itf["name"])
         for a in itf["addrs"] + itf["peer"].get("addrs", []):
             _check_addr(a, f"interface {itf['name']}")
+        if "master" in itf and itf["master"] not in bridge_names:
+            raise ScenarioError(f"interface {itf['name']}: master {itf['master']!r} is not a bridge")
+    if names & bridge_names:
+        raise ScenarioError(f"bridge and interface of the same name: {sorted(names & bridge_names)}")
+    route_devs = names | bridge_names
     for r in routes:
         _check_addr(r["dst"], "route") if r["dst"] not in ("0.0.0.0/0", "::/0", "default") else None
         if "via" in r:
             _check_addr(r["via"], "route via")
-        if "dev" in r and r["dev"] not in names and r["dev"] != "lo":
+        if "dev" in r and r["dev"] not in route_devs and r["dev"] != "lo":
             raise ScenarioError(f"route dev {r['dev']!r} is not an interface")
     rules = dict(raw.get("rules", {}))
     for fam in rules:
@@ -539,6 +559,8 @@ def normalize_scenario(raw: dict) -> dict:
             raise ScenarioError(f"packet {i}: needs exactly one of in = \"dev\" / out = true")
         if "in" in p and p["in"] not in names:
             raise ScenarioError(f"packet {i}: unknown interface {p['in']!r}")
+        if "dst_mac" in p and ("in" not in p or not re.fullmatch(r"([0-9a-f]{2}:){5}[0-9a-f]{2}", p["dst_mac"])):
+            raise ScenarioError(f"packet {i}: dst_mac is a received frame's lower-case Ethernet destination")
         for k in ("src", "dst"):
             if k in p:
                 _check_addr(p[k], f"packet {i} {k}")
@@ -552,6 +574,8 @@ def normalize_scenario(raw: dict) -> dict:
             q = {"bytes": data}
             if "in" in p:
                 q["in"] = p["in"]
+                if "dst_mac" in p:
+                    q["dst_mac"] = p["dst_mac"]
             else:
                 q["out"] = True
             if n == 0 and "at_ms" in p:
@@ -564,7 +588,8 @@ def normalize_scenario(raw: dict) -> dict:
         "description": raw.get("description", ""),
         "host": {"interfaces": interfaces, "routes": routes, "sysctl": sysctl}
         | ({"nfacct": nfacct} if nfacct else {})
-        | ({"ipset": ipset} if ipset else {}),
+        | ({"ipset": ipset} if ipset else {})
+        | ({"bridges": bridges} if bridges else {}),
         "rules": rules,
         "packets": packets,
     }
@@ -771,6 +796,7 @@ class Recorder:
             run(["ip", "-n", pn, "link", "set", "peer0", "up"])
             run(ipn + ["link", "set", dev, "up"])
         self.ns_sysctl(hn, "net.ipv4.conf.lo.rp_filter", 0)
+        self._setup_bridges()
         for r in h["routes"]:
             dst = "default" if r["dst"] in ("0.0.0.0/0", "::/0") else r["dst"]
             fam = "-6" if ":" in r["dst"] or ":" in r.get("via", "") else "-4"
@@ -827,7 +853,40 @@ class Recorder:
 
     def _per_interface(self, name: str) -> bool:
         parts = name.split(".")
-        return any(p in {i["name"] for i in self.scn["host"]["interfaces"]} for p in parts)
+        return any(p in self._dev_names() for p in parts)
+
+    def _dev_names(self) -> set[str]:
+        h = self.scn["host"]
+        return {i["name"] for i in h["interfaces"]} | {b["name"] for b in h.get("bridges", [])}
+
+    def _setup_bridges(self) -> None:
+        """Bridges (`host.bridges`) with their ports (interfaces naming them
+        as `master`): STP off (the default), no forward delay, multicast
+        snooping off, ARP on (a NOARP bridge addresses frames to its own
+        MAC, which br_dev_xmit drops), permanent neighbours for the
+        addresses of the ports' peers (the peers never answer ARP / ND)."""
+        h = self.scn["host"]
+        ipn = ["ip", "-n", self.host_ns]
+        for b in h.get("bridges", []):
+            br = b["name"]
+            run(ipn + ["link", "add", br, "address", b["mac"], "type", "bridge", "forward_delay", "0",
+                       "mcast_snooping", "0"])
+            self.ns_sysctl(self.host_ns, f"net.ipv4.conf.{br}.rp_filter", 0)
+            for itf in h["interfaces"]:
+                if itf.get("master") == br:
+                    run(ipn + ["link", "set", itf["name"], "master", br])
+            for a in b["addrs"]:
+                if ipaddress.ip_interface(a).version == 6:
+                    run(ipn + ["-6", "addr", "add", a, "dev", br, "nodad"])
+                else:
+                    run(ipn + ["addr", "add", a, "dev", br])
+            run(ipn + ["link", "set", br, "up"])
+            for itf in h["interfaces"]:
+                if itf.get("master") == br:
+                    for a in itf["peer"].get("addrs", []):
+                        ip = str(ipaddress.ip_interface(a).ip)
+                        run(ipn + ["neigh", "replace", ip, "lladdr", itf["peer"]["mac"], "dev", br,
+                                   "nud", "permanent"])
 
     def cleanup(self) -> None:
         # no signal may interrupt the cleanup itself
@@ -964,7 +1023,7 @@ class Recorder:
         trace, log = [], []
         # /dev/kmsg shows a device name's bytes below 0x20, from 0x7f up and
         # `\` as \xNN (printk.c msg_add_ext_text).
-        names = {kmsg_escape(i["name"]) for i in self.scn["host"]["interfaces"]} | {"lo", ""}
+        names = {kmsg_escape(n) for n in self._dev_names()} | {"lo", ""}
         for m in kmsgs:
             t = TRACE_RE.match(m)
             if t and self._own_nd_mld(m):
@@ -1004,7 +1063,8 @@ class Recorder:
         data = p["bytes"]
         if "in" in p:
             itf = next(i for i in self.scn["host"]["interfaces"] if i["name"] == p["in"])
-            eth = bytes.fromhex(itf["mac"].replace(":", "")) + bytes.fromhex(itf["peer"]["mac"].replace(":", ""))
+            dst_mac = p.get("dst_mac", itf["mac"])
+            eth = bytes.fromhex(dst_mac.replace(":", "")) + bytes.fromhex(itf["peer"]["mac"].replace(":", ""))
             eth += b"\x08\x00" if data[0] >> 4 == 4 else b"\x86\xdd"
             self.socks[p["in"]].send(eth + data)
             return
@@ -1047,6 +1107,8 @@ class Recorder:
             local = self.xfrm_blocks() > x0
             rec = {}
             rec["in" if "in" in p else "out"] = p["in"] if "in" in p else True
+            if "dst_mac" in p:
+                rec["dst_mac"] = p["dst_mac"]
             rec["at_ms"] = round((now - t_first) * 1000.0, 3)
             rec["hex"] = p["bytes"].hex()
             rec["expect"] = {"trace": trace, "local": local, "emitted": emitted, "conntrack": ct, "log": log}

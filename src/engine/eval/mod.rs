@@ -170,20 +170,9 @@ pub fn eval_match<E: Env>(
         // and --strict say. A host with IPsec would need the decapsulated
         // packet's sec_path and the output route's xfrm bundle.
         Match::Policy(x) => x.none.into(),
-        // physdev_mt (xt_physdev.c): a packet without nf_bridge info (an
-        // nfsim host has no bridge ports, so every packet) matches exactly
-        // when every option given is inverted. Trace `physdev-no-bridge`.
-        Match::Physdev(x) => [
-            x.physin.as_ref().map(|(_, inv)| *inv),
-            x.physout.as_ref().map(|(_, inv)| *inv),
-            x.is_in,
-            x.is_out,
-            x.is_bridged,
-        ]
-        .into_iter()
-        .flatten()
-        .all(|inv| inv)
-        .into(),
+        // physdev_mt (xt_physdev.c) on the packet's bridge ports
+        // (traces physdev-no-bridge, bridge-physdev-forward).
+        Match::Physdev(x) => meta::physdev_mt(x, env.physdev()).into(),
         // Not evaluable (`Match::caps`): refused when the program is
         // compiled, so never reached. Listed so that a new variant does not
         // compile until it is either evaluated here or declared parse-only.

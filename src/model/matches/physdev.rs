@@ -1,11 +1,12 @@
 //! `-m physdev` (net/netfilter/xt_physdev.c, extensions/libxt_physdev.c):
 //! bridge port tests for bridged traffic passed to iptables by br_netfilter.
 //!
-//! An nfsim host has no bridge devices, so no packet carries bridge port
-//! information: the match holds exactly when every option given is
-//! inverted (`physdev_mt`'s first branch), as the kernel evaluates it for
-//! routed traffic (trace `physdev-no-bridge`). Frames bridged between ports
-//! (br_netfilter) are not modelled.
+//! Evaluated (`engine::eval::meta::physdev_mt`) on the bridge ports
+//! br_netfilter attaches to frames received on a bridge port
+//! (`host::BridgeConfig`, traces `bridge-physdev-*`); a packet without them
+//! (routed, host-sent, or any packet while `bridge-nf-call-iptables` is off)
+//! matches exactly when every option given is inverted (trace
+//! `physdev-no-bridge`).
 
 use core::fmt;
 
