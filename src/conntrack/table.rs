@@ -45,6 +45,7 @@ impl Clone for ConntrackTable {
             last_sweep: self.last_sweep,
             epoch: self.epoch,
             walked: self.walked,
+            helpers: self.helpers.clone(),
         }
     }
 }
@@ -230,6 +231,7 @@ impl ConntrackTable {
             last_sweep: None,
             epoch: 0,
             walked: None,
+            helpers: Default::default(),
             cfg,
         })
     }

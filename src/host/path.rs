@@ -9,7 +9,7 @@ use super::route::{packet_addrs as addrs, RouteKind};
 use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
 use super::{Disposition, DropReason, FamilyState, Host, Outcome};
-use crate::conntrack::{CtSlot, CtVerdict, ManipType, NatAction};
+use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatAction};
 use crate::engine::{run_table, PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
 use crate::time::Instant;
@@ -435,10 +435,17 @@ impl Host {
         hook: Hook,
         now: Instant,
     ) -> Result<(), DropReason> {
-        if !self.fam(p.family).ct || p.slot.is_some() {
+        if !self.fam(p.family).ct {
             return Ok(());
         }
-        let r = self.ct.process(p.buf, &p.meta, hook, now);
+        // nf_conntrack_in: a packet already attached is not processed
+        // again, but a `-j CT` template is used and replaced.
+        let tmpl = match p.slot {
+            None => None,
+            Some(CtSlot::Template(t)) => Some(t),
+            Some(_) => return Ok(()),
+        };
+        let r = self.ct.process_tmpl(p.buf, &p.meta, hook, now, tmpl);
         p.slot = Some(r.slot);
         // udp_error: nf_checksum in PREROUTING when nf_conntrack_checksum.
         if hook == Hook::PreRouting && self.ct.config().checksum && p.meta.protocol.0 == 17 {
@@ -516,6 +523,21 @@ impl Host {
 
     fn confirm(&mut self, p: &Pkt<'_>, now: Instant, out: &mut Outcome) -> Step {
         if let Some(slot) = p.slot {
+            // nf_confirm: the entry's helper first.
+            match self.ct.help(slot, p.buf, &p.meta, now) {
+                HelpVerdict::Accept => {}
+                HelpVerdict::Drop => {
+                    settle(p, out, dropped_by(DropReason::ConntrackHelper));
+                    self.dropped(p);
+                    return Step::Stop;
+                }
+                HelpVerdict::Unsupported(why) => {
+                    out.unsupported = Some(why);
+                    settle(p, out, Disposition::Unsupported(why));
+                    self.dropped(p);
+                    return Step::Stop;
+                }
+            }
             if self.ct.confirm(slot, now) == CtVerdict::Drop {
                 settle(p, out, dropped_by(DropReason::ConntrackConfirm));
                 return Step::Stop;

@@ -211,11 +211,30 @@ pub(crate) fn connbytes_mt<E: Env>(c: &Connbytes, env: &E) -> bool {
 }
 
 /// `helper_mt` (net/netfilter/xt_helper.c): the answer is `invert` unless
-/// the packet's conntrack entry has a master whose helper is known. nfsim
-/// runs no conntrack helpers, so no entry ever has a master (expectations
-/// only come from helpers): the kernel's answer is exactly `invert`, with
-/// or without an entry.
+/// the packet's conntrack entry has a master with a helper (an expected
+/// connection: the data connection of an FTP control connection whose
+/// helper was set by `-j CT --helper`); then an empty name matches any
+/// helper, else `strncmp(helper->name, name, strlen(helper->name)) == 0`
+/// (only the helper name's length is compared: `--helper ftp-21` matches
+/// `ftp`). Recorded: trace ct-helper-ftp.
 #[inline]
-pub(crate) fn helper_mt(h: &Helper) -> bool {
-    h.invert
+pub(crate) fn helper_mt(h: &Helper, ct: Option<CtRef<'_>>) -> bool {
+    let Some(name) = ct.and_then(|r| r.entry()).and_then(|e| e.master_helper()) else {
+        return h.invert;
+    };
+    let name = name.as_bytes();
+    let want: &[u8] = &h.name;
+    if want.is_empty() {
+        return !h.invert;
+    }
+    // strncmp stops at the first NUL of either string.
+    let mut equal = true;
+    for (i, &c) in name.iter().enumerate() {
+        let w = want.get(i).copied().unwrap_or(0);
+        if w != c {
+            equal = false;
+            break;
+        }
+    }
+    h.invert ^ equal
 }

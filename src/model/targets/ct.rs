@@ -129,6 +129,18 @@ pub(crate) fn write_events(
     Ok(())
 }
 
+impl Ct {
+    /// Whether nfsim evaluates this template: no zone, a helper it runs
+    /// (`ftp`, `tftp`; the rule's protocol is checked at load) or none.
+    /// `--ctevents` / `--expevents` have no effect on the packet path.
+    pub(crate) fn evaluable(&self) -> bool {
+        self.zone == 0
+            && !self.flags.contains(CtFlags::ZONE_MARK)
+            && self.timeout.is_empty()
+            && (self.helper.is_empty() || self.helper == "ftp" || self.helper == "tftp")
+    }
+}
+
 impl Extension for Ct {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn new_as(name: &str, _: &ExtCtx<'_>) -> Self {

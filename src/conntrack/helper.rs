@@ -1,0 +1,641 @@
+//! Conntrack helpers and expectations (Linux 6.18
+//! net/netfilter/nf_conntrack_helper.c, nf_conntrack_expect.c,
+//! nf_conntrack_ftp.c, nf_conntrack_tftp.c).
+//!
+//! A helper is attached to a connection only by a template: `-j CT
+//! --helper NAME` in the raw table (xt_CT.c `xt_ct_set_helper`) gives the
+//! packet a template ([`CtTemplate`], [`super::CtSlot::Template`]), and
+//! `init_conntrack` hands its helper to the new connection
+//! (`__nf_ct_try_assign_helper`). Linux 6.18 has no automatic helper
+//! assignment (the `nf_conntrack_helper` sysctl is gone since 6.0).
+//!
+//! The helper runs where the kernel runs it, in `nf_confirm` (the last
+//! hook of INPUT and POSTROUTING), on every packet of its connection but
+//! `IP_CT_RELATED_REPLY` ones ([`super::ConntrackTable::help`]). An
+//! expectation it registers (`nf_ct_expect_related`) makes the matching
+//! new connection `IPS_EXPECTED` (RELATED for `--ctstate`), with a master
+//! whose helper `-m helper` reads.
+//!
+//! Per-entry helper data lives beside the table in [`Helpers`], indexed
+//! by slot and stamped with the entry's generation, so that the table's
+//! hot entries are unchanged and a reused slot never sees stale data.
+//! Expectations are held in insertion order; a lookup walks them newest
+//! first, as the kernel walks its expectation hash chain (`hlist_add_head`).
+//! An expectation whose master is gone (deleted, expired, dying) is gone
+//! too, as `nf_ct_remove_expectations` removes it when the master dies;
+//! expired expectations are dropped when met.
+//!
+//! Known limits: the NAT side of the helpers (`nf_nat_ftp`,
+//! `nf_nat_tftp`) is not modelled: a packet for which the kernel would call
+//! it reports [`HelpVerdict::Unsupported`]. EPRT with an IPv6 address is
+//! read with the standard IPv6 text parser, not `in6_pton` (they agree on
+//! well-formed addresses).
+
+use super::{CtHandle, Dir, Family, Tuple};
+use crate::time::{Duration, Instant};
+use crate::wire::get_u16;
+
+/// A conntrack helper nfsim runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HelperKind {
+    /// `ftp` (nf_conntrack_ftp.c).
+    Ftp,
+    /// `tftp` (nf_conntrack_tftp.c).
+    Tftp,
+}
+
+impl HelperKind {
+    /// The helper's name (`helper->name`).
+    ///
+    /// ```
+    /// use nfsim::conntrack::HelperKind;
+    /// assert_eq!(HelperKind::Ftp.name(), "ftp");
+    /// ```
+    pub fn name(self) -> &'static str {
+        match self {
+            HelperKind::Ftp => "ftp",
+            HelperKind::Tftp => "tftp",
+        }
+    }
+
+    /// The helper of that name for an L4 protocol (`nf_conntrack_helper_try_module_get`:
+    /// name, family and protocol), `None` for a helper nfsim does not run.
+    ///
+    /// ```
+    /// use nfsim::conntrack::HelperKind;
+    /// assert_eq!(HelperKind::lookup(b"tftp", 17), Some(HelperKind::Tftp));
+    /// assert_eq!(HelperKind::lookup(b"tftp", 6), None);
+    /// ```
+    pub fn lookup(name: &[u8], l4proto: u8) -> Option<HelperKind> {
+        match (name, l4proto) {
+            (b"ftp", 6) => Some(HelperKind::Ftp),
+            (b"tftp", 17) => Some(HelperKind::Tftp),
+            _ => None,
+        }
+    }
+
+    /// `expect_policy`: (`max_expected`, `timeout`). Both helpers: 1 and
+    /// 5 minutes (`ftp_exp_policy`, `tftp_exp_policy`).
+    fn policy(self) -> (usize, Duration) {
+        match self {
+            HelperKind::Ftp | HelperKind::Tftp => (1, Duration::from_secs(5 * 60)),
+        }
+    }
+}
+
+/// What `-j CT` (without `--notrack`) attaches to a packet that has no
+/// conntrack yet (`nf_ct_tmpl_alloc` in `xt_ct_tg_check`): the helper to
+/// give a new connection.
+///
+/// ```
+/// use nfsim::conntrack::{CtTemplate, HelperKind};
+/// let t = CtTemplate { helper: Some(HelperKind::Ftp) };
+/// assert_eq!(t.helper.map(|h| h.name()), Some("ftp"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct CtTemplate {
+    /// `--helper`.
+    pub helper: Option<HelperKind>,
+}
+
+/// What a helper decided for a packet ([`super::ConntrackTable::help`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HelpVerdict {
+    /// `NF_ACCEPT`.
+    Accept,
+    /// `NF_DROP` (a partial FTP command, an expectation that cannot be
+    /// registered).
+    Drop,
+    /// The kernel would run a part of the helper nfsim does not model.
+    Unsupported(&'static str),
+}
+
+/// `struct nf_ct_ftp_master`: sequence numbers just after a newline, per
+/// direction (`NUM_SEQ_TO_REMEMBER` = 2).
+#[derive(Debug, Clone, Copy, Default)]
+struct FtpInfo {
+    seq_aft_nl: [[u32; 2]; 2],
+    num: [u8; 2],
+}
+
+/// Helper data of one slot (`nf_conn_help` and `ct->master`).
+#[derive(Debug, Clone, Copy)]
+struct Help {
+    /// The entry's generation when this was written.
+    gen: u32,
+    helper: Option<HelperKind>,
+    master: Option<CtHandle>,
+    /// The master's helper (kept: the kernel's `ct->master` holds a
+    /// reference, so the master's helper stays readable after it dies).
+    master_helper: Option<HelperKind>,
+    ftp: FtpInfo,
+}
+
+/// One expectation (`struct nf_conntrack_expect`), with the masks of
+/// `nf_ct_expect_init`: addresses compared over the family's length, the
+/// source port only when `src_port_mask` is set.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Expect {
+    pub(super) master: CtHandle,
+    pub(super) helper: HelperKind,
+    pub(super) tuple: Tuple,
+    /// Whether the source address is compared (`saddr` given).
+    pub(super) src_addr_mask: bool,
+    /// `mask.src.u.all`.
+    pub(super) src_port_mask: u16,
+    /// `exp->timeout` in ns.
+    pub(super) deadline: u64,
+}
+
+impl Expect {
+    /// `nf_ct_tuple_mask_cmp(tuple, &exp->tuple, &exp->mask)`.
+    fn matches(&self, t: &Tuple) -> bool {
+        let e = &self.tuple;
+        let n = e.family.addr_len();
+        t.family == e.family
+            && t.proto == e.proto
+            && (!self.src_addr_mask || t.src[..n] == e.src[..n])
+            && (t.src_u ^ e.src_u) & self.src_port_mask == 0
+            && t.dst[..n] == e.dst[..n]
+            && t.dst_u == e.dst_u
+    }
+
+    /// `expect_matches`: equal tuples and masks.
+    fn same(&self, o: &Expect) -> bool {
+        self.tuple == o.tuple
+            && self.src_addr_mask == o.src_addr_mask
+            && self.src_port_mask == o.src_port_mask
+    }
+
+    /// `expect_clash`: equal under the intersection of the masks.
+    fn clash(&self, o: &Expect) -> bool {
+        let (a, b) = (&self.tuple, &o.tuple);
+        let n = a.family.addr_len();
+        let src_mask = self.src_addr_mask && o.src_addr_mask;
+        let port_mask = self.src_port_mask & o.src_port_mask;
+        a.family == b.family
+            && a.proto == b.proto
+            && (!src_mask || a.src[..n] == b.src[..n])
+            && (a.src_u ^ b.src_u) & port_mask == 0
+            && a.dst[..n] == b.dst[..n]
+            && a.dst_u == b.dst_u
+    }
+}
+
+/// Helper data by slot and the expectation list.
+#[derive(Debug, Default, Clone)]
+pub(super) struct Helpers {
+    slots: Vec<Help>,
+    pub(super) exps: Vec<Expect>,
+}
+
+impl Helpers {
+    fn slot(&self, h: CtHandle) -> Option<&Help> {
+        self.slots
+            .get(h.idx as usize)
+            .filter(|s| s.gen == h.gen && (s.helper.is_some() || s.master.is_some()))
+    }
+
+    fn slot_mut(&mut self, h: CtHandle) -> Option<&mut Help> {
+        self.slots
+            .get_mut(h.idx as usize)
+            .filter(|s| s.gen == h.gen && (s.helper.is_some() || s.master.is_some()))
+    }
+
+    /// The helper attached to an entry.
+    pub(super) fn helper(&self, h: CtHandle) -> Option<HelperKind> {
+        self.slot(h)?.helper
+    }
+
+    /// The helper of the entry's master (`nfct_help(ct->master)->helper`).
+    pub(super) fn master_helper(&self, h: CtHandle) -> Option<HelperKind> {
+        self.slot(h)?.master_helper
+    }
+
+    /// Sets an entry's helper and master (a new entry: its FTP data reset).
+    /// Allocates only when the slot index is beyond any seen before.
+    pub(super) fn attach(
+        &mut self,
+        h: CtHandle,
+        helper: Option<HelperKind>,
+        master: Option<(CtHandle, HelperKind)>,
+    ) -> bool {
+        let i = h.idx as usize;
+        if self.slots.len() <= i {
+            let empty = Help {
+                gen: u32::MAX,
+                helper: None,
+                master: None,
+                master_helper: None,
+                ftp: FtpInfo::default(),
+            };
+            if self.slots.try_reserve(i + 1 - self.slots.len()).is_err() {
+                return false;
+            }
+            self.slots.resize(i + 1, empty);
+        }
+        self.slots[i] = Help {
+            gen: h.gen,
+            helper,
+            master: master.map(|m| m.0),
+            master_helper: master.map(|m| m.1),
+            ftp: FtpInfo::default(),
+        };
+        true
+    }
+}
+
+/// `before(a, b)` (include/net/tcp.h).
+fn before(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+
+/// `nf_ct_ftp`'s `find_nl_seq`.
+fn find_nl_seq(seq: u32, info: &FtpInfo, dir: usize) -> bool {
+    info.seq_aft_nl[dir][..info.num[dir] as usize].contains(&seq)
+}
+
+/// `update_nl_seq`: remember at most two, replacing the oldest by a newer.
+fn update_nl_seq(nl_seq: u32, info: &mut FtpInfo, dir: usize) {
+    let n = info.num[dir] as usize;
+    if info.seq_aft_nl[dir][..n].contains(&nl_seq) {
+        return;
+    }
+    if n < 2 {
+        info.seq_aft_nl[dir][n] = nl_seq;
+        info.num[dir] += 1;
+    } else {
+        let s = info.seq_aft_nl[dir];
+        let oldest = if before(s[0], s[1]) { 0 } else { 1 };
+        if before(s[oldest], nl_seq) {
+            info.seq_aft_nl[dir][oldest] = nl_seq;
+        }
+    }
+}
+
+/// `struct nf_conntrack_man` as the FTP parsers fill it.
+#[derive(Debug, Clone, Copy)]
+struct Cmd {
+    family: Family,
+    addr: [u8; 16],
+    port: u16,
+}
+
+/// `try_number`: `size` decimal numbers (each at most 255) separated by
+/// `sep`, ended by `term` (or by anything when `term` is 0); the length
+/// read up to the terminator, 0 on failure.
+fn try_number(data: &[u8], out: &mut [u32], sep: u8, term: u8) -> usize {
+    out.iter_mut().for_each(|x| *x = 0);
+    let size = out.len();
+    let mut i = 0;
+    for (len, &c) in data.iter().enumerate() {
+        if i >= size {
+            break;
+        }
+        if c.is_ascii_digit() {
+            out[i] = out[i] * 10 + u32::from(c - b'0');
+            if out[i] > 255 {
+                return 0;
+            }
+        } else if c == sep {
+            i += 1;
+        } else {
+            if (c == term || term == 0) && i == size - 1 {
+                return len;
+            }
+            return 0;
+        }
+    }
+    0
+}
+
+/// `try_rfc959`: `h1,h2,h3,h4,p1,p2` (the address's first four bytes).
+fn try_rfc959(data: &[u8], cmd: &mut Cmd, term: u8) -> usize {
+    let mut a = [0u32; 6];
+    let len = try_number(data, &mut a, b',', term);
+    if len == 0 {
+        return 0;
+    }
+    for (b, n) in cmd.addr.iter_mut().zip(a).take(4) {
+        *b = n as u8;
+    }
+    cmd.port = ((a[4] << 8) | a[5]) as u16;
+    len
+}
+
+/// `try_rfc1123`: the 227 reply, numbers from the first digit on.
+fn try_rfc1123(data: &[u8], cmd: &mut Cmd, _term: u8) -> usize {
+    match data.iter().position(u8::is_ascii_digit) {
+        Some(i) => try_rfc959(&data[i..], cmd, 0),
+        None => 0,
+    }
+}
+
+/// `get_port`: a non-zero port up to `delim`, returning the index after it.
+fn get_port(data: &[u8], start: usize, delim: u8, port: &mut u16) -> usize {
+    let mut tmp: u32 = 0;
+    for (i, &c) in data.iter().enumerate().skip(start) {
+        if c == delim {
+            if tmp == 0 {
+                break;
+            }
+            *port = tmp as u16;
+            return i + 1;
+        } else if c.is_ascii_digit() {
+            tmp = tmp * 10 + u32::from(c - b'0');
+            if tmp > 65535 {
+                break;
+            }
+        } else {
+            break;
+        }
+    }
+    0
+}
+
+/// `isdigit(delim) || delim < 33 || delim > 126` (a signed `char`: bytes
+/// from 0x80 are negative, hence below 33).
+fn bad_delim(d: u8) -> bool {
+    d.is_ascii_digit() || !(33..=126).contains(&d)
+}
+
+/// `try_eprt`: `|1|a.b.c.d|port|` or `|2|ipv6|port|`.
+fn try_eprt(data: &[u8], cmd: &mut Cmd, _term: u8) -> usize {
+    if data.len() <= 3 {
+        return 0;
+    }
+    let delim = data[0];
+    if bad_delim(delim) || data[2] != delim {
+        return 0;
+    }
+    let proto = data[1];
+    if (cmd.family == Family::Ipv4 && proto != b'1')
+        || (cmd.family == Family::Ipv6 && proto != b'2')
+    {
+        return 0;
+    }
+    let rest = &data[3..];
+    let length = if proto == b'1' {
+        let mut a = [0u32; 4];
+        let len = try_number(rest, &mut a, b'.', delim);
+        if len != 0 {
+            for (b, n) in cmd.addr.iter_mut().zip(a).take(4) {
+                *b = n as u8;
+            }
+        }
+        len
+    } else {
+        // get_ipv6_addr: in6_pton up to the delimiter.
+        let Some(end) = rest.iter().position(|&c| c == delim) else {
+            return 0;
+        };
+        match core::str::from_utf8(&rest[..end])
+            .ok()
+            .and_then(|s| s.parse::<core::net::Ipv6Addr>().ok())
+        {
+            Some(a) => {
+                cmd.addr = a.octets();
+                end
+            }
+            None => 0,
+        }
+    };
+    if length == 0 {
+        return 0;
+    }
+    get_port(data, 3 + length + 1, delim, &mut cmd.port)
+}
+
+/// `try_epsv_response`: `|||port|`.
+fn try_epsv_response(data: &[u8], cmd: &mut Cmd, _term: u8) -> usize {
+    if data.len() <= 3 {
+        return 0;
+    }
+    let delim = data[0];
+    if bad_delim(delim) || data[1] != delim || data[2] != delim {
+        return 0;
+    }
+    get_port(data, 3, delim, &mut cmd.port)
+}
+
+type GetNum = fn(&[u8], &mut Cmd, u8) -> usize;
+/// One `struct ftp_search`: pattern, skip, term, parser.
+type Search = (&'static [u8], u8, u8, GetNum);
+
+/// `search[dir][]`.
+const SEARCH: [[Search; 2]; 2] = [
+    [
+        (b"PORT", b' ', b'\r', try_rfc959),
+        (b"EPRT", b' ', b'\r', try_eprt),
+    ],
+    [
+        (b"227 ", 0, 0, try_rfc1123),
+        (b"229 ", b'(', b')', try_epsv_response),
+    ],
+];
+
+/// `find_pattern`: 1 match, 0 none, -1 partial.
+fn find_pattern(data: &[u8], pattern: &[u8], skip: u8, term: u8, cmd: &mut Cmd, f: GetNum) -> i8 {
+    let (dlen, plen) = (data.len(), pattern.len());
+    if dlen <= plen {
+        // strncasecmp(data, pattern, dlen)
+        return if data.eq_ignore_ascii_case(&pattern[..dlen]) {
+            -1
+        } else {
+            0
+        };
+    }
+    if !data[..plen].eq_ignore_ascii_case(pattern) {
+        return 0;
+    }
+    let mut i = plen;
+    if skip != 0 {
+        while data[i] != skip {
+            if i == dlen - 1 {
+                return -1;
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    if f(&data[i..], cmd, term) == 0 {
+        return -1;
+    }
+    1
+}
+
+/// What the FTP parser asks of the table: an expectation to register.
+pub(super) struct FtpExpect {
+    pub(super) tuple: Tuple,
+}
+
+/// `help` of nf_conntrack_ftp.c up to the expectation: `Ok(None)` to accept
+/// without one, `Ok(Some)` the expectation to register, `Err(())` to drop.
+/// `tuples` are the entry's [original, reply]; `l4` the TCP segment.
+pub(super) fn ftp_help(
+    h: &mut Helpers,
+    handle: CtHandle,
+    dir: Dir,
+    established: bool,
+    tuples: [Tuple; 2],
+    l4: &[u8],
+) -> Result<Option<FtpExpect>, ()> {
+    // Until there's been traffic both ways, don't look in packets.
+    if !established {
+        return Ok(None);
+    }
+    let Some(seq) = l4
+        .get(4..8)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    else {
+        return Ok(None);
+    };
+    let Some(&off) = l4.get(12) else {
+        return Ok(None);
+    };
+    if l4.len() < 20 {
+        return Ok(None);
+    }
+    let dataoff = usize::from(off >> 4) * 4;
+    if dataoff >= l4.len() {
+        return Ok(None);
+    }
+    let data = &l4[dataoff..];
+    let d = dir.idx();
+    let Some(info) = h.slot_mut(handle).map(|s| &mut s.ftp) else {
+        return Ok(None);
+    };
+    let ends_in_nl = data.last() == Some(&b'\n');
+    let nl_seq = seq.wrapping_add(data.len() as u32);
+    let mut result = Ok(None);
+    if find_nl_seq(seq, info, d) {
+        let t = &tuples[d];
+        let mut cmd = Cmd {
+            family: t.family,
+            addr: t.src,
+            port: 0,
+        };
+        let mut found = 0;
+        for (pat, skip, term, f) in SEARCH[d] {
+            found = find_pattern(data, pat, skip, term, &mut cmd, f);
+            if found != 0 {
+                break;
+            }
+        }
+        if found == -1 {
+            // "partial matching": NF_DROP, the newline is not recorded.
+            return Err(());
+        }
+        if found == 1 {
+            let other = &tuples[1 - d];
+            // Not the address of the connection's own end: not recorded
+            // (loose = 0).
+            if cmd.addr == t.src {
+                let n = t.family.addr_len();
+                let mut src = [0u8; 16];
+                let mut dst = [0u8; 16];
+                src[..n].copy_from_slice(&other.src[..n]);
+                dst[..n].copy_from_slice(&other.dst[..n]);
+                result = Ok(Some(FtpExpect {
+                    tuple: Tuple {
+                        family: t.family,
+                        src,
+                        dst,
+                        proto: 6,
+                        src_u: 0,
+                        dst_u: cmd.port,
+                    },
+                }));
+            }
+        }
+    }
+    if ends_in_nl {
+        if let Some(s) = h.slot_mut(handle) {
+            update_nl_seq(nl_seq, &mut s.ftp, d);
+        }
+    }
+    result
+}
+
+/// `help` of nf_conntrack_tftp.c: a read or write request expects the
+/// server's answer from any port to the client's port.
+pub(super) fn tftp_help(tuples: [Tuple; 2], l4: &[u8]) -> Option<Tuple> {
+    let opcode = get_u16(l4, 8)?;
+    if opcode != 1 && opcode != 2 {
+        return None;
+    }
+    let r = &tuples[1];
+    Some(Tuple {
+        family: r.family,
+        src: r.src,
+        dst: r.dst,
+        proto: 17,
+        src_u: 0,
+        dst_u: r.dst_u,
+    })
+}
+
+/// `nf_ct_expect_max`: `nf_ct_expect_hsize * 4`, the hash size being
+/// `nf_conntrack_htable_size / 256` (at least 1).
+pub(super) fn expect_max(buckets: u32) -> usize {
+    (buckets as usize / 256).max(1) * 4
+}
+
+impl Helpers {
+    /// Drops the expectations that are gone (`nf_ct_exp_is_expired`, or a
+    /// master that `alive` says is gone).
+    pub(super) fn purge(&mut self, now: Instant, alive: impl Fn(CtHandle) -> bool) {
+        let t = now.as_nanos();
+        self.exps.retain(|e| e.deadline > t && alive(e.master));
+    }
+
+    /// `nf_ct_expect_related` (`__nf_ct_expect_check`, then
+    /// `nf_ct_expect_insert`): `false` when refused (-EBUSY, -EMFILE).
+    pub(super) fn expect_related(&mut self, new: Expect, max: usize, now: Instant) -> bool {
+        // The chain, newest first: the same master with the same tuple and
+        // mask replaces it; another overlapping one refuses (-EBUSY).
+        for i in (0..self.exps.len()).rev() {
+            let e = &self.exps[i];
+            if e.master == new.master && e.same(&new) {
+                self.exps.remove(i);
+                break;
+            } else if e.clash(&new) {
+                return false;
+            }
+        }
+        // evict_oldest_expect: over max_expected, the oldest of this master.
+        let (max_expected, timeout) = new.helper.policy();
+        let mine = self.exps.iter().filter(|e| e.master == new.master).count();
+        if mine >= max_expected {
+            if let Some(i) = self.exps.iter().position(|e| e.master == new.master) {
+                self.exps.remove(i);
+            }
+        }
+        if self.exps.len() >= max {
+            // "nf_conntrack: expectation table full"
+            return false;
+        }
+        if self.exps.try_reserve(1).is_err() {
+            return false;
+        }
+        self.exps.push(Expect {
+            deadline: now.as_nanos().saturating_add(timeout.as_nanos()),
+            ..new
+        });
+        true
+    }
+
+    /// `nf_ct_find_expectation`: the newest expectation for `t` whose
+    /// master is confirmed (`confirmed`), unlinked.
+    pub(super) fn take(
+        &mut self,
+        t: &Tuple,
+        confirmed: impl Fn(CtHandle) -> bool,
+    ) -> Option<Expect> {
+        let i = self.exps.iter().rposition(|e| e.matches(t))?;
+        if !confirmed(self.exps[i].master) {
+            return None;
+        }
+        Some(self.exps.remove(i))
+    }
+}
