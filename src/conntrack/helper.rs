@@ -104,8 +104,9 @@ pub enum HelpVerdict {
     /// `NF_ACCEPT`.
     Accept,
     /// `NF_DROP` (a partial FTP command, an expectation that cannot be
-    /// registered).
-    Drop,
+    /// registered), with what `nf_ct_helper_log` writes before the packet:
+    /// the helper's name and the reason.
+    Drop(HelperKind, &'static str),
     /// The kernel would run a part of the helper nfsim does not model.
     Unsupported(&'static str),
 }
@@ -469,8 +470,16 @@ pub(super) struct FtpExpect {
     pub(super) tuple: Tuple,
 }
 
+/// `nf_ct_helper_log`'s reason for a partial match, by direction and
+/// pattern (`"partial matching of `%s'"`).
+pub(super) const PARTIAL: [[&str; 2]; 2] = [
+    ["partial matching of `PORT'", "partial matching of `EPRT'"],
+    ["partial matching of `227 '", "partial matching of `229 '"],
+];
+
 /// `help` of nf_conntrack_ftp.c up to the expectation: `Ok(None)` to accept
-/// without one, `Ok(Some)` the expectation to register, `Err(())` to drop.
+/// without one, `Ok(Some)` the expectation to register, `Err(reason)` to
+/// drop.
 /// `tuples` are the entry's [original, reply]; `l4` the TCP segment.
 pub(super) fn ftp_help(
     h: &mut Helpers,
@@ -479,7 +488,7 @@ pub(super) fn ftp_help(
     established: bool,
     tuples: [Tuple; 2],
     l4: &[u8],
-) -> Result<Option<FtpExpect>, ()> {
+) -> Result<Option<FtpExpect>, &'static str> {
     // Until there's been traffic both ways, don't look in packets.
     if !established {
         return Ok(None);
@@ -516,15 +525,17 @@ pub(super) fn ftp_help(
             port: 0,
         };
         let mut found = 0;
-        for (pat, skip, term, f) in SEARCH[d] {
+        let mut which = 0;
+        for (i, (pat, skip, term, f)) in SEARCH[d].into_iter().enumerate() {
             found = find_pattern(data, pat, skip, term, &mut cmd, f);
+            which = i;
             if found != 0 {
                 break;
             }
         }
         if found == -1 {
             // "partial matching": NF_DROP, the newline is not recorded.
-            return Err(());
+            return Err(PARTIAL[d][which]);
         }
         if found == 1 {
             let other = &tuples[1 - d];

@@ -899,7 +899,7 @@ impl ConntrackTable {
                     tuples,
                     l4,
                 ) {
-                    Err(()) => return HelpVerdict::Drop,
+                    Err(why) => return HelpVerdict::Drop(kind, why),
                     Ok(None) => return HelpVerdict::Accept,
                     Ok(Some(x)) => x.tuple,
                 }
@@ -934,8 +934,7 @@ impl ConntrackTable {
         if ok {
             HelpVerdict::Accept
         } else {
-            // "cannot add expectation"
-            HelpVerdict::Drop
+            HelpVerdict::Drop(kind, "cannot add expectation")
         }
     }
 

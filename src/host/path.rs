@@ -526,7 +526,8 @@ impl Host {
             // nf_confirm: the entry's helper first.
             match self.ct.help(slot, p.buf, &p.meta, now) {
                 HelpVerdict::Accept => {}
-                HelpVerdict::Drop => {
+                HelpVerdict::Drop(helper, why) => {
+                    self.helper_log(p, helper.name(), why, out);
                     settle(p, out, dropped_by(DropReason::ConntrackHelper));
                     self.dropped(p);
                     return Step::Stop;
@@ -544,6 +545,47 @@ impl Host {
             }
         }
         Step::Continue
+    }
+
+    /// `nf_ct_helper_log` (net/netfilter/nf_conntrack_helper.c): the
+    /// namespace's default logger (nf_log_syslog, `default_loginfo`: level
+    /// 5, `NF_LOG_DEFAULT_MASK` flags) with no devices and the prefix
+    /// `nf_ct_NAME: dropping packet: REASON `. Recorded: trace
+    /// ct-helper-ftp-local.
+    fn helper_log(&mut self, p: &Pkt<'_>, helper: &str, why: &str, out: &mut Outcome) {
+        use super::log::{format_log, LogDevs, LogFlags, LogInfo, MacHeader};
+        let mut prefix = [0u8; 96];
+        let mut n = 0;
+        for part in ["nf_ct_", helper, ": dropping packet: ", why, " "] {
+            for &b in part.as_bytes() {
+                if let Some(slot) = prefix.get_mut(n) {
+                    *slot = b;
+                    n += 1;
+                }
+            }
+        }
+        let info = LogInfo {
+            prefix: &prefix[..n],
+            flags: LogFlags::TCPSEQ | LogFlags::TCPOPT | LogFlags::IPOPT | LogFlags::UID,
+        };
+        let devs = LogDevs {
+            in_dev: "",
+            out_dev: "",
+            mac: MacHeader::None,
+            phys_in: "",
+            phys_out: "",
+        };
+        let start = out.log_mark();
+        let _ = format_log(
+            out.log_writer(),
+            p.family,
+            &info,
+            &devs,
+            p.buf,
+            p.mark,
+            p.owner,
+        );
+        out.log_commit(start);
     }
 
     /// [`Host::dropped`] for a drop outside the rules, with its reason.
