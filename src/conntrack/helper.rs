@@ -42,7 +42,28 @@ pub enum HelperKind {
     Ftp,
     /// `tftp` (nf_conntrack_tftp.c).
     Tftp,
+    /// A helper the kernel registers and nfsim does not run (its name, from
+    /// [`UNMODELLED`]): a rule attaching it loads, and every packet of a
+    /// connection that has it is reported unsupported
+    /// ([`HelpVerdict::Unsupported`]) where the kernel would run it.
+    Unmodelled(&'static str),
 }
+
+/// The other helpers Linux 6.18 registers (nf_conntrack_{irc,sip,amanda,
+/// pptp,sane,netbios_ns,snmp,h323_main}.c, nf_nat_snmp_basic_main.c), with
+/// the per-packet error nfsim reports for them.
+pub const UNMODELLED: [(&str, &str); 10] = [
+    ("irc", "conntrack helper irc is not modelled"),
+    ("sip", "conntrack helper sip is not modelled"),
+    ("amanda", "conntrack helper amanda is not modelled"),
+    ("pptp", "conntrack helper pptp is not modelled"),
+    ("sane", "conntrack helper sane is not modelled"),
+    ("netbios-ns", "conntrack helper netbios-ns is not modelled"),
+    ("snmp", "conntrack helper snmp is not modelled"),
+    ("snmp_trap", "conntrack helper snmp_trap is not modelled"),
+    ("RAS", "conntrack helper RAS is not modelled"),
+    ("Q.931", "conntrack helper Q.931 is not modelled"),
+];
 
 impl HelperKind {
     /// The helper's name (`helper->name`).
@@ -55,6 +76,27 @@ impl HelperKind {
         match self {
             HelperKind::Ftp => "ftp",
             HelperKind::Tftp => "tftp",
+            HelperKind::Unmodelled(n) => n,
+        }
+    }
+
+    /// The helper of that name (the name `-j CT --helper` gives; the
+    /// rule's protocol and family are checked when the rule is loaded).
+    ///
+    /// ```
+    /// use nfsim::conntrack::HelperKind;
+    /// assert_eq!(HelperKind::from_name(b"ftp"), Some(HelperKind::Ftp));
+    /// assert_eq!(HelperKind::from_name(b"sip"), Some(HelperKind::Unmodelled("sip")));
+    /// assert_eq!(HelperKind::from_name(b"nope"), None);
+    /// ```
+    pub fn from_name(name: &[u8]) -> Option<HelperKind> {
+        match name {
+            b"ftp" => Some(HelperKind::Ftp),
+            b"tftp" => Some(HelperKind::Tftp),
+            _ => UNMODELLED
+                .iter()
+                .find(|(n, _)| n.as_bytes() == name)
+                .map(|(n, _)| HelperKind::Unmodelled(n)),
         }
     }
 
@@ -67,6 +109,7 @@ impl HelperKind {
     /// assert_eq!(HelperKind::lookup(b"tftp", 6), None);
     /// ```
     pub fn lookup(name: &[u8], l4proto: u8) -> Option<HelperKind> {
+        // Only the helpers nfsim runs.
         match (name, l4proto) {
             (b"ftp", 6) => Some(HelperKind::Ftp),
             (b"tftp", 17) => Some(HelperKind::Tftp),
@@ -79,6 +122,8 @@ impl HelperKind {
     fn policy(self) -> (usize, Duration) {
         match self {
             HelperKind::Ftp | HelperKind::Tftp => (1, Duration::from_secs(5 * 60)),
+            // Never registers an expectation in nfsim.
+            HelperKind::Unmodelled(_) => (0, Duration::ZERO),
         }
     }
 }
@@ -648,5 +693,131 @@ impl Helpers {
             return None;
         }
         Some(self.exps.remove(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd4() -> Cmd {
+        Cmd {
+            family: Family::Ipv4,
+            addr: [0; 16],
+            port: 0,
+        }
+    }
+
+    #[test]
+    fn rfc959_numbers_and_limits() {
+        let mut c = cmd4();
+        assert_eq!(try_rfc959(b"192,0,2,10,195,80\r\n", &mut c, b'\r'), 17);
+        assert_eq!((&c.addr[..4], c.port), (&[192, 0, 2, 10][..], 50000));
+        // a number above 255, a missing number, the wrong terminator
+        assert_eq!(try_rfc959(b"192,0,2,256,1,1\r", &mut cmd4(), b'\r'), 0);
+        assert_eq!(try_rfc959(b"192,0,2,10,195\r", &mut cmd4(), b'\r'), 0);
+        assert_eq!(try_rfc959(b"192,0,2,10,195,80)", &mut cmd4(), b'\r'), 0);
+        // 227: from the first digit, any terminator
+        let mut c = cmd4();
+        assert_ne!(
+            try_rfc1123(b"Entering (203,0,113,20,234,96).", &mut c, 0),
+            0
+        );
+        assert_eq!(c.port, 60000);
+        // the numbers must end before the data does
+        assert_eq!(try_rfc1123(b"=203,0,113,20,234,96", &mut cmd4(), 0), 0);
+    }
+
+    #[test]
+    fn eprt_epsv() {
+        let mut c = cmd4();
+        assert_ne!(try_eprt(b"|1|192.0.2.10|50002|\r\n", &mut c, b'\r'), 0);
+        assert_eq!((&c.addr[..4], c.port), (&[192, 0, 2, 10][..], 50002));
+        // IPv6 address on an IPv4 connection, a digit as delimiter, port 0
+        assert_eq!(try_eprt(b"|2|2001:db8::1|1|", &mut cmd4(), b'\r'), 0);
+        assert_eq!(try_eprt(b"111192.0.2.1150", &mut cmd4(), b'\r'), 0);
+        assert_eq!(try_eprt(b"|1|192.0.2.10|0|", &mut cmd4(), b'\r'), 0);
+        let mut c6 = Cmd {
+            family: Family::Ipv6,
+            ..cmd4()
+        };
+        assert_ne!(try_eprt(b"|2|2001:db8::1|5000|", &mut c6, b'\r'), 0);
+        assert_eq!((c6.addr[0], c6.addr[15], c6.port), (0x20, 1, 5000));
+        let mut c = cmd4();
+        assert_ne!(try_epsv_response(b"|||60001|)", &mut c, b')'), 0);
+        assert_eq!(c.port, 60001);
+        assert_eq!(try_epsv_response(b"||60001|)", &mut cmd4(), b')'), 0);
+        assert_eq!(try_epsv_response(b"|||65536|)", &mut cmd4(), b')'), 0);
+    }
+
+    #[test]
+    fn find_pattern_partial_and_case() {
+        let [port, _] = SEARCH[0];
+        let f = |d: &[u8]| find_pattern(d, port.0, port.1, port.2, &mut cmd4(), port.3);
+        assert_eq!(f(b"PO"), -1);
+        assert_eq!(f(b"port"), -1);
+        assert_eq!(f(b"NOOP\r\n"), 0);
+        assert_eq!(f(b"PORT x\r\n"), -1);
+        assert_eq!(f(b"PORTNOSPACE"), -1);
+        assert_eq!(f(b"pOrT 1,2,3,4,5,6\r\n"), 1);
+    }
+
+    #[test]
+    fn nl_seq_keeps_the_two_newest() {
+        let mut i = FtpInfo::default();
+        update_nl_seq(10, &mut i, 0);
+        update_nl_seq(20, &mut i, 0);
+        update_nl_seq(20, &mut i, 0);
+        assert_eq!((i.num[0], i.seq_aft_nl[0]), (2, [10, 20]));
+        update_nl_seq(30, &mut i, 0);
+        assert_eq!(i.seq_aft_nl[0], [30, 20]);
+        // older than both: kept out
+        update_nl_seq(5, &mut i, 0);
+        assert_eq!(i.seq_aft_nl[0], [30, 20]);
+        assert!(find_nl_seq(20, &i, 0) && !find_nl_seq(20, &i, 1));
+    }
+
+    #[test]
+    fn expectations_evict_replace_clash() {
+        let h = |idx| CtHandle { idx, gen: 0 };
+        let t = |port| Tuple {
+            family: Family::Ipv4,
+            src: [203, 0, 113, 20, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            dst: [192, 0, 2, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+            proto: 6,
+            src_u: 0,
+            dst_u: port,
+        };
+        let e = |m, port| Expect {
+            master: h(m),
+            helper: HelperKind::Ftp,
+            tuple: t(port),
+            src_addr_mask: true,
+            src_port_mask: 0,
+            deadline: 0,
+        };
+        let now = Instant::from_millis(0);
+        let mut x = Helpers::default();
+        assert!(x.expect_related(e(1, 50000), 4, now));
+        // max_expected 1: the second of the same master evicts the first
+        assert!(x.expect_related(e(1, 50001), 4, now));
+        assert_eq!(x.exps.len(), 1);
+        assert_eq!(x.exps[0].tuple.dst_u, 50001);
+        // the same tuple from another master clashes (-EBUSY)
+        assert!(!x.expect_related(e(2, 50001), 4, now));
+        // any source port matches; the expectation is used once
+        let mut conn = t(50001);
+        conn.src_u = 20;
+        assert!(x.take(&conn, |_| true).is_some());
+        assert!(x.take(&conn, |_| true).is_none());
+        // expired and master-less expectations go
+        assert!(x.expect_related(e(3, 1), 4, now));
+        x.purge(Instant::from_millis(300_000), |_| true);
+        assert!(x.exps.is_empty());
+        // the table limit
+        for m in 10..14 {
+            assert!(x.expect_related(e(m, m as u16), 4, now));
+        }
+        assert!(!x.expect_related(e(20, 20), 4, now));
     }
 }

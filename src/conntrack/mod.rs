@@ -123,7 +123,7 @@ use icmp::IcmpPre;
 use tcp::{TcpCt, TcpCtx, TcpVerdict};
 
 pub use config::{Config, ConfigError, MAX_BUCKETS};
-pub use helper::{CtTemplate, HelpVerdict, HelperKind};
+pub use helper::{CtTemplate, HelpVerdict, HelperKind, UNMODELLED};
 pub use nat::{ManipType, NatAction, NatRange, NatRangeFlags, NatRng, SplitMix64};
 pub use proc::ProcEntry;
 pub use sctp::SctpState;
@@ -908,12 +908,20 @@ impl ConntrackTable {
                 None => return HelpVerdict::Accept,
                 Some(t) => t,
             },
+            HelperKind::Unmodelled(name) => {
+                let why = UNMODELLED
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or("conntrack helper not modelled", |(_, w)| w);
+                return HelpVerdict::Unsupported(why);
+            }
         };
         if nat {
             // nf_nat_ftp / nf_nat_tftp (ct->status & IPS_NAT_MASK).
-            return HelpVerdict::Unsupported(match kind {
-                HelperKind::Ftp => "ftp helper on a NATed connection (nf_nat_ftp)",
-                HelperKind::Tftp => "tftp helper on a NATed connection (nf_nat_tftp)",
+            return HelpVerdict::Unsupported(if kind == HelperKind::Ftp {
+                "ftp helper on a NATed connection (nf_nat_ftp)"
+            } else {
+                "tftp helper on a NATed connection (nf_nat_tftp)"
             });
         }
         let mut helpers = core::mem::take(&mut self.helpers);

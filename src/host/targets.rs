@@ -507,13 +507,7 @@ impl Env for HostEnv<'_> {
                         CtSlot::Untracked
                     } else {
                         CtSlot::Template(CtTemplate {
-                            helper: if c.helper == "ftp" {
-                                Some(HelperKind::Ftp)
-                            } else if c.helper == "tftp" {
-                                Some(HelperKind::Tftp)
-                            } else {
-                                None
-                            },
+                            helper: HelperKind::from_name(&c.helper),
                         })
                     });
                 }

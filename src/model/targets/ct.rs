@@ -130,14 +130,14 @@ pub(crate) fn write_events(
 }
 
 impl Ct {
-    /// Whether nfsim evaluates this template: no zone, a helper it runs
-    /// (`ftp`, `tftp`; the rule's protocol is checked at load) or none.
-    /// `--ctevents` / `--expevents` have no effect on the packet path.
+    /// Whether nfsim evaluates this template: no zone and no timeout
+    /// policy. Any helper the kernel registers loads (the rule's protocol
+    /// is checked at load): `ftp` and `tftp` run, the others report every
+    /// packet of a connection they would see as unsupported
+    /// (`conntrack::HelperKind::Unmodelled`). `--ctevents` / `--expevents`
+    /// have no effect on the packet path.
     pub(crate) fn evaluable(&self) -> bool {
-        self.zone == 0
-            && !self.flags.contains(CtFlags::ZONE_MARK)
-            && self.timeout.is_empty()
-            && (self.helper.is_empty() || self.helper == "ftp" || self.helper == "tftp")
+        self.zone == 0 && !self.flags.contains(CtFlags::ZONE_MARK) && self.timeout.is_empty()
     }
 }
 
