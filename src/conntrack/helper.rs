@@ -134,13 +134,20 @@ impl HelperKind {
 ///
 /// ```
 /// use nfsim::conntrack::{CtTemplate, HelperKind};
-/// let t = CtTemplate { helper: Some(HelperKind::Ftp) };
+/// let t = CtTemplate { helper: Some(HelperKind::Ftp), ..CtTemplate::default() };
 /// assert_eq!(t.helper.map(|h| h.name()), Some("ftp"));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct CtTemplate {
     /// `--helper`.
     pub helper: Option<HelperKind>,
+    /// `--zone` (both directions): the zone id of the new connection and of
+    /// the lookup (`nf_ct_zone_tmpl`); with `zone_mark`, the host sets it
+    /// from the packet mark when conntrack runs.
+    pub zone: u16,
+    /// `--zone mark`: the zone id is `skb->mark` (its low 16 bits) when
+    /// `nf_conntrack_in` runs.
+    pub zone_mark: bool,
 }
 
 /// What a helper decided for a packet ([`super::ConntrackTable::help`]).
@@ -191,14 +198,18 @@ pub(super) struct Expect {
     pub(super) src_port_mask: u16,
     /// `exp->timeout` in ns.
     pub(super) deadline: u64,
+    /// `exp->zone`: the master's zone.
+    pub(super) zone: u16,
 }
 
 impl Expect {
-    /// `nf_ct_tuple_mask_cmp(tuple, &exp->tuple, &exp->mask)`.
-    fn matches(&self, t: &Tuple) -> bool {
+    /// `nf_ct_tuple_mask_cmp(tuple, &exp->tuple, &exp->mask)` and
+    /// `nf_ct_exp_zone_equal_any`.
+    fn matches(&self, t: &Tuple, zone: u16) -> bool {
         let e = &self.tuple;
         let n = e.family.addr_len();
-        t.family == e.family
+        zone == self.zone
+            && t.family == e.family
             && t.proto == e.proto
             && (!self.src_addr_mask || t.src[..n] == e.src[..n])
             && (t.src_u ^ e.src_u) & self.src_port_mask == 0
@@ -208,7 +219,8 @@ impl Expect {
 
     /// `expect_matches`: equal tuples and masks.
     fn same(&self, o: &Expect) -> bool {
-        self.tuple == o.tuple
+        self.zone == o.zone
+            && self.tuple == o.tuple
             && self.src_addr_mask == o.src_addr_mask
             && self.src_port_mask == o.src_port_mask
     }
@@ -219,7 +231,8 @@ impl Expect {
         let n = a.family.addr_len();
         let src_mask = self.src_addr_mask && o.src_addr_mask;
         let port_mask = self.src_port_mask & o.src_port_mask;
-        a.family == b.family
+        self.zone == o.zone
+            && a.family == b.family
             && a.proto == b.proto
             && (!src_mask || a.src[..n] == b.src[..n])
             && (a.src_u ^ b.src_u) & port_mask == 0
@@ -233,9 +246,41 @@ impl Expect {
 pub(super) struct Helpers {
     slots: Vec<Help>,
     pub(super) exps: Vec<Expect>,
+    /// Zone id by slot, with the generation of the entry it belongs to
+    /// (`ct->zone`; empty while no entry has a zone other than 0).
+    zones: Vec<(u32, u16)>,
 }
 
 impl Helpers {
+    /// The zone of slot `idx` holding generation `gen` (0: the default).
+    #[inline]
+    pub(super) fn zone_of(&self, idx: u32, gen: u32) -> u16 {
+        match self.zones.get(idx as usize) {
+            Some(&(g, z)) if g == gen => z,
+            _ => 0,
+        }
+    }
+
+    /// Gives a new entry its zone (allocates only for a slot index beyond
+    /// any zoned one before). `false` when the allocator refuses.
+    pub(super) fn set_zone(&mut self, h: CtHandle, zone: u16) -> bool {
+        let i = h.idx as usize;
+        if zone == 0 {
+            if let Some(z) = self.zones.get_mut(i) {
+                *z = (u32::MAX, 0);
+            }
+            return true;
+        }
+        if self.zones.len() <= i {
+            if self.zones.try_reserve(i + 1 - self.zones.len()).is_err() {
+                return false;
+            }
+            self.zones.resize(i + 1, (u32::MAX, 0));
+        }
+        self.zones[i] = (h.gen, zone);
+        true
+    }
+
     fn slot(&self, h: CtHandle) -> Option<&Help> {
         self.slots
             .get(h.idx as usize)
@@ -686,9 +731,10 @@ impl Helpers {
     pub(super) fn take(
         &mut self,
         t: &Tuple,
+        zone: u16,
         confirmed: impl Fn(CtHandle) -> bool,
     ) -> Option<Expect> {
-        let i = self.exps.iter().rposition(|e| e.matches(t))?;
+        let i = self.exps.iter().rposition(|e| e.matches(t, zone))?;
         if !confirmed(self.exps[i].master) {
             return None;
         }
@@ -795,6 +841,7 @@ mod tests {
             src_addr_mask: true,
             src_port_mask: 0,
             deadline: 0,
+            zone: 0,
         };
         let now = Instant::from_millis(0);
         let mut x = Helpers::default();
@@ -808,8 +855,9 @@ mod tests {
         // any source port matches; the expectation is used once
         let mut conn = t(50001);
         conn.src_u = 20;
-        assert!(x.take(&conn, |_| true).is_some());
-        assert!(x.take(&conn, |_| true).is_none());
+        assert!(x.take(&conn, 1, |_| true).is_none());
+        assert!(x.take(&conn, 0, |_| true).is_some());
+        assert!(x.take(&conn, 0, |_| true).is_none());
         // expired and master-less expectations go
         assert!(x.expect_related(e(3, 1), 4, now));
         x.purge(Instant::from_millis(300_000), |_| true);

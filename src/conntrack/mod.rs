@@ -52,8 +52,12 @@
 //!   ([`CtSlot::Template`]), with their expectations (`helper.rs`); their
 //!   NAT parts (`nf_nat_ftp`, `nf_nat_tftp`) are reported unsupported per
 //!   packet ([`HelpVerdict::Unsupported`]). GRE keys come without the PPTP
-//!   helper's key map. Zones, timeout policies and sequence adjustment are
-//!   not modelled.
+//!   helper's key map. Zones: for both directions (`-j CT --zone N`,
+//!   `--zone mark`), kept beside the entries (`helper.rs`) and compared in
+//!   every lookup, the kernel-bucket hash, the NAT source search, the
+//!   expectations and connlimit's key; a zone for one direction only is
+//!   refused when the rule is loaded. Timeout policies and sequence
+//!   adjustment are not modelled.
 //! - The kernel's GC worker is approximated: expired entries vanish from
 //!   lookups and listings exactly at their deadline, and when the table is
 //!   full all expired entries are reclaimed (at most once per simulated
@@ -544,6 +548,9 @@ impl ConntrackTable {
         tmpl: Option<CtTemplate>,
     ) -> CtResult {
         self.reap_dying();
+        // nf_ct_zone_tmpl: the template's zone (both directions), else the
+        // default zone.
+        let zone = tmpl.map_or(0, |t| t.zone);
         let invalid = CtResult {
             verdict: CtVerdict::Accept,
             slot: CtSlot::Invalid,
@@ -570,7 +577,7 @@ impl ConntrackTable {
 
         // nf_conntrack_handle_icmp
         if icmp_of_family {
-            match self.icmp_error(l4, meta, &src, &dst, prerouting, now) {
+            match self.icmp_error(l4, meta, &src, &dst, prerouting, now, zone) {
                 IcmpPre::Invalid => return invalid,
                 IcmpPre::Untracked => {
                     return CtResult {
@@ -608,12 +615,12 @@ impl ConntrackTable {
             // (hash_conntrack_raw: one jhash2 for the bucket walk,
             // early_drop and, kept in the entry, confirm) is walked as
             // __nf_conntrack_find_get walks it, reclaiming expired entries.
-            let found = match self.find(&tuple, now) {
+            let found = match self.find(&tuple, zone, now) {
                 Some(f) => Ok(f),
                 None => {
-                    let hash = self.hash(&tuple);
+                    let hash = self.hash_z(&tuple, zone);
                     let kb = table::reciprocal_scale(hash, self.cfg.buckets);
-                    self.find_kb(&tuple, kb, now).ok_or((hash, kb))
+                    self.find_kb(&tuple, kb, zone, now).ok_or((hash, kb))
                 }
             };
             let (idx, dir, created) = match found {
@@ -839,11 +846,14 @@ impl ConntrackTable {
     /// (`__nf_ct_try_assign_helper`, which also sets `IPS_HELPER`).
     fn init_helper(&mut self, idx: u32, t: &Tuple, tmpl: Option<CtTemplate>, now: Instant) {
         let h = self.handle_of(idx);
+        let zone = tmpl.map_or(0, |t| t.zone);
+        // __nf_conntrack_alloc: ct->zone from the template.
+        self.helpers.set_zone(h, zone);
         let mut exp = None;
         if !self.helpers.exps.is_empty() {
             let mut helpers = core::mem::take(&mut self.helpers);
             helpers.purge(now, |m| self.master_alive(m, now));
-            exp = helpers.take(t, |m| {
+            exp = helpers.take(t, zone, |m| {
                 self.get(m)
                     .is_some_and(|e| e.status.contains(CtStatus::CONFIRMED))
             });
@@ -924,6 +934,7 @@ impl ConntrackTable {
                 "tftp helper on a NATed connection (nf_nat_tftp)"
             });
         }
+        let zone = self.zone_of(handle.idx);
         let mut helpers = core::mem::take(&mut self.helpers);
         helpers.purge(now, |m| self.master_alive(m, now));
         let ok = helpers.expect_related(
@@ -934,6 +945,7 @@ impl ConntrackTable {
                 src_addr_mask: true,
                 src_port_mask: 0,
                 deadline: 0,
+                zone,
             },
             helper::expect_max(self.cfg.buckets),
             now,
@@ -944,6 +956,34 @@ impl ConntrackTable {
         } else {
             HelpVerdict::Drop(kind, "cannot add expectation")
         }
+    }
+
+    /// The zone id of the entry in slot `idx` (`nf_ct_zone(ct)->id`).
+    #[inline]
+    pub(super) fn zone_of(&self, idx: u32) -> u16 {
+        match self.entries.get(idx as usize) {
+            Some(e) => self.helpers.zone_of(idx, e.gen),
+            None => 0,
+        }
+    }
+
+    /// `hash_conntrack_raw` of a tuple in a zone (the default zone hashes
+    /// as [`Self::hash`]).
+    #[inline]
+    pub(super) fn hash_z(&self, t: &Tuple, zone: u16) -> u32 {
+        if zone == 0 {
+            return self.hash(t);
+        }
+        let mut w = t.hash_words();
+        w[7] ^= u32::from(zone);
+        nat::jhash2(&w, self.cfg.hash_seed)
+    }
+
+    /// The entry's conntrack zone id (`--zone` of the `-j CT` template
+    /// that created it; 0, the default zone, otherwise).
+    pub fn zone(&self, h: CtHandle) -> Option<u16> {
+        self.get(h)?;
+        Some(self.zone_of(h.idx))
     }
 
     /// The helper attached to an entry (`nfct_help(ct)->helper`).

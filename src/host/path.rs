@@ -442,7 +442,13 @@ impl Host {
         // again, but a `-j CT` template is used and replaced.
         let tmpl = match p.slot {
             None => None,
-            Some(CtSlot::Template(t)) => Some(t),
+            // nf_ct_zone_tmpl: `--zone mark` reads skb->mark now.
+            Some(CtSlot::Template(mut t)) => {
+                if t.zone_mark {
+                    t.zone = p.mark as u16;
+                }
+                Some(t)
+            }
             Some(_) => return Ok(()),
         };
         let r = self.ct.process_tmpl(p.buf, &p.meta, hook, now, tmpl);

@@ -508,6 +508,8 @@ impl Env for HostEnv<'_> {
                     } else {
                         CtSlot::Template(CtTemplate {
                             helper: HelperKind::from_name(&c.helper),
+                            zone: c.zone,
+                            zone_mark: c.flags.contains(CtFlags::ZONE_MARK),
                         })
                     });
                 }

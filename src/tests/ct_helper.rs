@@ -90,3 +90,26 @@ fn ftp_helper_on_nat_is_reported() {
         Some("ftp helper on a NATed connection (nf_nat_ftp)")
     );
 }
+
+/// A zone for one direction only is not modelled: the host refuses the
+/// rule; both directions (`--zone`, `--zone mark`) load.
+#[test]
+fn one_direction_zones_are_refused() {
+    let load = |rule: &str| {
+        let text = format!("*raw\n-A PREROUTING {rule}\nCOMMIT\n");
+        let r4 = parse_restore(&text, &RestoreOptions::new(Family::Ipv4)).unwrap();
+        let r6 = crate::model::Ruleset::new(Family::Ipv6);
+        Host::new(&HostConfig::default(), &r4, &r6).is_ok()
+    };
+    assert!(load("-j CT --zone 5"));
+    assert!(load("-j CT --zone mark"));
+    assert!(load("-j CT --zone-orig 0"));
+    assert!(!load("-j CT --zone-orig 5"));
+    assert!(!load("-j CT --zone-reply mark"));
+    // --timeout: refused while the rule is read (no timeout objects).
+    let t = parse_restore(
+        "*raw\n-A PREROUTING -j CT --timeout t1\nCOMMIT\n",
+        &RestoreOptions::new(Family::Ipv4),
+    );
+    assert!(t.is_err());
+}

@@ -144,7 +144,7 @@ pub(crate) fn connmark_mt<E: Env>(m: &Connmark, env: &E) -> bool {
 /// `connlimit_mt` (net/netfilter/xt_connlimit.c, Linux 6.18.y with the
 /// sk_buff conncount API): the key is the source (or with
 /// `--connlimit-daddr` the destination) address masked by
-/// `--connlimit-mask`, then the zone id (always 0 in nfsim); the count comes
+/// `--connlimit-mask`, then the packet's zone id; the count comes
 /// from the host's `nf_conncount` lists ([`Env::conncount`]). A count of 0
 /// (no tuple for the packet, or a confirmed connection meeting an emptied
 /// list) drops the packet (`hotdrop`); otherwise
@@ -175,7 +175,12 @@ pub(crate) fn connlimit_mt<E: Env>(
         }
         *k = u32::from_be_bytes(w);
     }
-    // key[words] = zone->id = 0 (nfsim has only the default zone).
+    // key[words] = zone->id: the packet's conntrack zone (the default
+    // zone, 0, without an entry).
+    let zone = env.ct().and_then(|r| r.entry()).map_or(0, |e| e.zone());
+    if let Some(k) = key.get_mut(words) {
+        *k = u32::from(zone);
+    }
     let n = env.conncount(st, key, pkt);
     if n == 0 {
         return MatchResult::HotDrop;

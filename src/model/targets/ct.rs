@@ -130,14 +130,20 @@ pub(crate) fn write_events(
 }
 
 impl Ct {
-    /// Whether nfsim evaluates this template: no zone and no timeout
-    /// policy. Any helper the kernel registers loads (the rule's protocol
-    /// is checked at load): `ftp` and `tftp` run, the others report every
+    /// Whether nfsim evaluates this template: no timeout policy, and a
+    /// zone for both directions (`--zone N`, `--zone mark`; a zone for one
+    /// direction only, `--zone-orig` / `--zone-reply`, is not modelled).
+    /// Any helper the kernel registers loads (the rule's protocol is
+    /// checked at load): `ftp` and `tftp` run, the others report every
     /// packet of a connection they would see as unsupported
     /// (`conntrack::HelperKind::Unmodelled`). `--ctevents` / `--expevents`
     /// have no effect on the packet path.
     pub(crate) fn evaluable(&self) -> bool {
-        self.zone == 0 && !self.flags.contains(CtFlags::ZONE_MARK) && self.timeout.is_empty()
+        let dir = self.flags & (CtFlags::ZONE_DIR_ORIG | CtFlags::ZONE_DIR_REPL);
+        // xt_ct_flags_to_dir: neither or both flags are both directions.
+        let one_dir = dir == CtFlags::ZONE_DIR_ORIG || dir == CtFlags::ZONE_DIR_REPL;
+        let zoned = self.zone != 0 || self.flags.contains(CtFlags::ZONE_MARK);
+        self.timeout.is_empty() && !(zoned && one_dir)
     }
 }
 
