@@ -141,13 +141,48 @@ impl HelperKind {
 pub struct CtTemplate {
     /// `--helper`.
     pub helper: Option<HelperKind>,
-    /// `--zone` (both directions): the zone id of the new connection and of
+    /// `--zone`: the zone id of the new connection and of
     /// the lookup (`nf_ct_zone_tmpl`); with `zone_mark`, the host sets it
     /// from the packet mark when conntrack runs.
     pub zone: u16,
     /// `--zone mark`: the zone id is `skb->mark` (its low 16 bits) when
     /// `nf_conntrack_in` runs.
     pub zone_mark: bool,
+    /// The directions the zone applies to: 1 original only (`--zone-orig`),
+    /// 2 reply only (`--zone-reply`), 0 both (`--zone`).
+    pub zone_dir: u8,
+}
+
+impl CtTemplate {
+    /// `nf_ct_zone_tmpl`.
+    pub(super) fn zone(&self) -> Zone {
+        Zone {
+            id: self.zone,
+            dir: self.zone_dir,
+        }
+    }
+}
+
+/// A conntrack zone (`struct nf_conntrack_zone`): its id and the
+/// directions it applies to (`dir`: bit 0 original, bit 1 reply; 0 or 3
+/// both, `NF_CT_DEFAULT_ZONE_DIR`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub(super) struct Zone {
+    pub(super) id: u16,
+    pub(super) dir: u8,
+}
+
+impl Zone {
+    /// `nf_ct_zone_id(zone, dir)`: the id in direction `d` (0 original, 1
+    /// reply), the default zone's 0 in a direction it does not cover.
+    #[inline]
+    pub(super) fn id_for(self, d: usize) -> u16 {
+        if self.dir == 0 || self.dir & (1 << d) != 0 {
+            self.id
+        } else {
+            0
+        }
+    }
 }
 
 /// What a helper decided for a packet ([`super::ConntrackTable::help`]).
@@ -248,26 +283,27 @@ pub(super) struct Helpers {
     pub(super) exps: Vec<Expect>,
     /// Zone id by slot, with the generation of the entry it belongs to
     /// (`ct->zone`; empty while no entry has a zone other than 0).
-    zones: Vec<(u32, u16)>,
+    zones: Vec<(u32, Zone)>,
 }
 
 impl Helpers {
-    /// The zone of slot `idx` holding generation `gen` (0: the default).
+    /// The zone of slot `idx` holding generation `gen` (the default zone
+    /// unless set).
     #[inline]
-    pub(super) fn zone_of(&self, idx: u32, gen: u32) -> u16 {
+    pub(super) fn zone_of(&self, idx: u32, gen: u32) -> Zone {
         match self.zones.get(idx as usize) {
             Some(&(g, z)) if g == gen => z,
-            _ => 0,
+            _ => Zone::default(),
         }
     }
 
     /// Gives a new entry its zone (allocates only for a slot index beyond
     /// any zoned one before). `false` when the allocator refuses.
-    pub(super) fn set_zone(&mut self, h: CtHandle, zone: u16) -> bool {
+    pub(super) fn set_zone(&mut self, h: CtHandle, zone: Zone) -> bool {
         let i = h.idx as usize;
-        if zone == 0 {
+        if zone == Zone::default() {
             if let Some(z) = self.zones.get_mut(i) {
-                *z = (u32::MAX, 0);
+                *z = (u32::MAX, Zone::default());
             }
             return true;
         }
@@ -275,7 +311,7 @@ impl Helpers {
             if self.zones.try_reserve(i + 1 - self.zones.len()).is_err() {
                 return false;
             }
-            self.zones.resize(i + 1, (u32::MAX, 0));
+            self.zones.resize(i + 1, (u32::MAX, Zone::default()));
         }
         self.zones[i] = (h.gen, zone);
         true

@@ -45,7 +45,7 @@ impl ConntrackTable {
         dst: &[u8; 16],
         prerouting: bool,
         now: Instant,
-        zone: u16,
+        zone: super::helper::Zone,
     ) -> IcmpPre {
         if l4.len() < 8 {
             return IcmpPre::Invalid;

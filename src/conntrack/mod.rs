@@ -52,12 +52,13 @@
 //!   ([`CtSlot::Template`]), with their expectations (`helper.rs`); their
 //!   NAT parts (`nf_nat_ftp`, `nf_nat_tftp`) are reported unsupported per
 //!   packet ([`HelpVerdict::Unsupported`]). GRE keys come without the PPTP
-//!   helper's key map. Zones: for both directions (`-j CT --zone N`,
-//!   `--zone mark`), kept beside the entries (`helper.rs`) and compared in
-//!   every lookup, the kernel-bucket hash, the NAT source search, the
-//!   expectations and connlimit's key; a zone for one direction only is
-//!   refused when the rule is loaded. Timeout policies and sequence
-//!   adjustment are not modelled.
+//!   helper's key map. Zones (`-j CT --zone`, `--zone-orig`,
+//!   `--zone-reply`, a number or `mark`): kept beside the entries
+//!   (`helper.rs`) with their directions and compared as
+//!   `nf_ct_key_equal` does (`nf_ct_zone_id` of the node's direction) in
+//!   every lookup, hashed into the kernel bucket, in the NAT source
+//!   search, the expectations and connlimit's key. Timeout policies and
+//!   sequence adjustment are not modelled.
 //! - The kernel's GC worker is approximated: expired entries vanish from
 //!   lookups and listings exactly at their deadline, and when the table is
 //!   full all expired entries are reclaimed (at most once per simulated
@@ -550,7 +551,7 @@ impl ConntrackTable {
         self.reap_dying();
         // nf_ct_zone_tmpl: the template's zone (both directions), else the
         // default zone.
-        let zone = tmpl.map_or(0, |t| t.zone);
+        let zone = tmpl.map_or(helper::Zone::default(), |t| t.zone());
         let invalid = CtResult {
             verdict: CtVerdict::Accept,
             slot: CtSlot::Invalid,
@@ -618,7 +619,7 @@ impl ConntrackTable {
             let found = match self.find(&tuple, zone, now) {
                 Some(f) => Ok(f),
                 None => {
-                    let hash = self.hash_z(&tuple, zone);
+                    let hash = self.hash_z(&tuple, zone.id_for(0));
                     let kb = table::reciprocal_scale(hash, self.cfg.buckets);
                     self.find_kb(&tuple, kb, zone, now).ok_or((hash, kb))
                 }
@@ -846,14 +847,14 @@ impl ConntrackTable {
     /// (`__nf_ct_try_assign_helper`, which also sets `IPS_HELPER`).
     fn init_helper(&mut self, idx: u32, t: &Tuple, tmpl: Option<CtTemplate>, now: Instant) {
         let h = self.handle_of(idx);
-        let zone = tmpl.map_or(0, |t| t.zone);
+        let zone = tmpl.map_or(helper::Zone::default(), |t| t.zone());
         // __nf_conntrack_alloc: ct->zone from the template.
         self.helpers.set_zone(h, zone);
         let mut exp = None;
         if !self.helpers.exps.is_empty() {
             let mut helpers = core::mem::take(&mut self.helpers);
             helpers.purge(now, |m| self.master_alive(m, now));
-            exp = helpers.take(t, zone, |m| {
+            exp = helpers.take(t, zone.id, |m| {
                 self.get(m)
                     .is_some_and(|e| e.status.contains(CtStatus::CONFIRMED))
             });
@@ -934,7 +935,7 @@ impl ConntrackTable {
                 "tftp helper on a NATed connection (nf_nat_tftp)"
             });
         }
-        let zone = self.zone_of(handle.idx);
+        let zone = self.zone_of(handle.idx).id;
         let mut helpers = core::mem::take(&mut self.helpers);
         helpers.purge(now, |m| self.master_alive(m, now));
         let ok = helpers.expect_related(
@@ -958,12 +959,12 @@ impl ConntrackTable {
         }
     }
 
-    /// The zone id of the entry in slot `idx` (`nf_ct_zone(ct)->id`).
+    /// The zone of the entry in slot `idx` (`nf_ct_zone(ct)`).
     #[inline]
-    pub(super) fn zone_of(&self, idx: u32) -> u16 {
+    fn zone_of(&self, idx: u32) -> helper::Zone {
         match self.entries.get(idx as usize) {
             Some(e) => self.helpers.zone_of(idx, e.gen),
-            None => 0,
+            None => helper::Zone::default(),
         }
     }
 
@@ -983,7 +984,7 @@ impl ConntrackTable {
     /// that created it; 0, the default zone, otherwise).
     pub fn zone(&self, h: CtHandle) -> Option<u16> {
         self.get(h)?;
-        Some(self.zone_of(h.idx))
+        Some(self.zone_of(h.idx).id)
     }
 
     /// The helper attached to an entry (`nfct_help(ct)->helper`).
@@ -1161,6 +1162,7 @@ impl ConntrackTable {
                 _ => None,
             },
             acct: self.cfg.acct.then(|| self.cold[h.idx as usize].acct),
+            zone: self.zone_of(h.idx),
         })
     }
 }

@@ -7,6 +7,7 @@
 
 use super::config::{Config, ConfigError, MAX_BUCKETS};
 use super::fast::{fast_hash, FastIndex, EMPTY};
+use super::helper::Zone;
 use super::nat;
 use super::tcp::TcpCt;
 use super::tuple::{Dir, Tuple};
@@ -374,7 +375,7 @@ impl ConntrackTable {
     /// Reads the lookup index: the entries reclaimed on the way are those
     /// having `t` itself (a new connection's lookup walks its kernel
     /// bucket with [`Self::find_kb`]).
-    pub(super) fn find(&mut self, t: &Tuple, zone: u16, now: Instant) -> Option<(u32, Dir)> {
+    pub(super) fn find(&mut self, t: &Tuple, zone: Zone, now: Instant) -> Option<(u32, Dir)> {
         let tag = fast_hash(t);
         'restart: loop {
             let slots = self.fast.slots();
@@ -392,7 +393,7 @@ impl ConntrackTable {
                     let (ci, cd) = ((s as u32) / 2, (s as u32 % 2) as usize);
                     let e = &self.entries[ci as usize];
                     if *(if cd == 0 { &e.t0 } else { &e.t1 }) == *t
-                        && self.helpers.zone_of(ci, e.gen) == zone
+                        && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
                     {
                         if Self::is_expired(e, now) {
                             self.delete(ci, false);
@@ -411,7 +412,7 @@ impl ConntrackTable {
         &mut self,
         t: &Tuple,
         kb: u32,
-        zone: u16,
+        zone: Zone,
         now: Instant,
     ) -> Option<(u32, Dir)> {
         'restart: loop {
@@ -428,7 +429,9 @@ impl ConntrackTable {
                     self.delete(ci, false);
                     continue 'restart;
                 }
-                if e.tuple(cd) == *t && self.helpers.zone_of(ci, e.gen) == zone {
+                if e.tuple(cd) == *t
+                    && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
+                {
                     return Some((ci, if cd == 0 { Dir::Original } else { Dir::Reply }));
                 }
                 cur = c.next[cd];
@@ -478,7 +481,7 @@ impl ConntrackTable {
     pub(crate) fn tuple_taken(&mut self, t: &Tuple, ignored: u32, now: Instant) -> bool {
         let ignored_orig = self.entries.get(ignored as usize).map(|e| e.t0);
         let zone = self.zone_of(ignored);
-        let kb = self.kbucket(t, zone);
+        let kb = self.kbucket(t, zone.id_for(1));
         'restart: loop {
             let mut cur = self.heads[self.chain(kb)];
             while cur != NIL {
@@ -493,7 +496,9 @@ impl ConntrackTable {
                     self.delete(ci, false);
                     continue 'restart;
                 }
-                if e.tuple(cd) == *t && self.helpers.zone_of(ci, e.gen) == zone {
+                if e.tuple(cd) == *t
+                    && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
+                {
                     if Some(e.t0) == ignored_orig {
                         cur = next;
                         continue;
@@ -719,7 +724,7 @@ impl ConntrackTable {
         let zone = self.zone_of(handle.idx);
         let kbs = [
             self.cold[handle.idx as usize].kb[0],
-            self.kbucket(&t1, zone),
+            self.kbucket(&t1, zone.id_for(1)),
         ];
         // The original tuple's bucket, unless `process` just walked it for
         // this entry and nothing changed since (the walk would reclaim

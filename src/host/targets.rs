@@ -510,6 +510,15 @@ impl Env for HostEnv<'_> {
                             helper: HelperKind::from_name(&c.helper),
                             zone: c.zone,
                             zone_mark: c.flags.contains(CtFlags::ZONE_MARK),
+                            // xt_ct_flags_to_dir
+                            zone_dir: match (
+                                c.flags.contains(CtFlags::ZONE_DIR_ORIG),
+                                c.flags.contains(CtFlags::ZONE_DIR_REPL),
+                            ) {
+                                (true, false) => 1,
+                                (false, true) => 2,
+                                _ => 0,
+                            },
                         })
                     });
                 }

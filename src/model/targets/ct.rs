@@ -130,20 +130,15 @@ pub(crate) fn write_events(
 }
 
 impl Ct {
-    /// Whether nfsim evaluates this template: no timeout policy, and a
-    /// zone for both directions (`--zone N`, `--zone mark`; a zone for one
-    /// direction only, `--zone-orig` / `--zone-reply`, is not modelled).
-    /// Any helper the kernel registers loads (the rule's protocol is
+    /// Whether nfsim evaluates this template: no timeout policy. Zones
+    /// (`--zone`, `--zone-orig`, `--zone-reply`, with a number or `mark`)
+    /// are modelled. Any helper the kernel registers loads (the rule's protocol is
     /// checked at load): `ftp` and `tftp` run, the others report every
     /// packet of a connection they would see as unsupported
     /// (`conntrack::HelperKind::Unmodelled`). `--ctevents` / `--expevents`
     /// have no effect on the packet path.
     pub(crate) fn evaluable(&self) -> bool {
-        let dir = self.flags & (CtFlags::ZONE_DIR_ORIG | CtFlags::ZONE_DIR_REPL);
-        // xt_ct_flags_to_dir: neither or both flags are both directions.
-        let one_dir = dir == CtFlags::ZONE_DIR_ORIG || dir == CtFlags::ZONE_DIR_REPL;
-        let zoned = self.zone != 0 || self.flags.contains(CtFlags::ZONE_MARK);
-        self.timeout.is_empty() && !(zoned && one_dir)
+        self.timeout.is_empty()
     }
 }
 
