@@ -255,7 +255,11 @@ fn trace_steady_state(name: &str) {
         "{}/../shared/spec/examples/{name}.json",
         env!("CARGO_MANIFEST_DIR")
     );
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    trace_file_steady_state(name, &path);
+}
+
+fn trace_file_steady_state(name: &str, path: &str) {
+    let Ok(text) = std::fs::read_to_string(path) else {
         eprintln!("skipped: {path} not present (the built-in gateway workload still ran)");
         return;
     };
@@ -289,6 +293,17 @@ fn nat_gateway_trace_steady_state_allocates_nothing() {
 #[test]
 fn ipv6_basic_trace_steady_state_allocates_nothing() {
     trace_steady_state("ipv6-basic");
+}
+
+/// The ftp helper (`-j CT --helper ftp`) reading every control packet,
+/// registering and replacing expectations, data connections RELATED.
+#[test]
+fn ct_helper_ftp_trace_steady_state_allocates_nothing() {
+    let path = format!(
+        "{}/tests/traces/ct-helper-ftp.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    trace_file_steady_state("ct-helper-ftp", &path);
 }
 
 #[path = "../fuzz/fuzz_targets/drivers.rs"]

@@ -36,6 +36,7 @@ pub(super) enum IcmpPre {
 
 impl ConntrackTable {
     /// `nf_conntrack_icmpv4_error` / `nf_conntrack_icmpv6_error`.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn icmp_error(
         &mut self,
         l4: &[u8],
@@ -44,6 +45,7 @@ impl ConntrackTable {
         dst: &[u8; 16],
         prerouting: bool,
         now: Instant,
+        zone: super::helper::Zone,
     ) -> IcmpPre {
         if l4.len() < 8 {
             return IcmpPre::Invalid;
@@ -81,7 +83,8 @@ impl ConntrackTable {
         let Some(inv) = orig.invert() else {
             return IcmpPre::Invalid;
         };
-        let Some((idx, dir)) = self.find(&inv, now) else {
+        // In the packet's zone (nf_conntrack_inet_error: nf_ct_zone_tmpl).
+        let Some((idx, dir)) = self.find(&inv, zone, now) else {
             return IcmpPre::Invalid;
         };
         let e = &self.entries[idx as usize];

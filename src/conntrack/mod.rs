@@ -28,7 +28,8 @@
 //! `table.rs` the slab, the side slabs, the kernel-bucket index, eviction
 //! and confirm, `fast.rs` the lookup index, one tracker
 //! per protocol (`tcp.rs`, `udp.rs`, `icmp.rs`, `sctp.rs`, `gre.rs`; the
-//! generic tracker is one line of `mod.rs`), `nat.rs` NAT bindings and
+//! generic tracker is one line of `mod.rs`), `helper.rs` the helpers
+//! (ftp, tftp) and expectations, `nat.rs` NAT bindings and
 //! packet rewriting, `tuple.rs`, `config.rs` (the sysctls), `proc.rs` the
 //! `/proc/net/nf_conntrack` lines. Packets are read through `wire`
 //! (`PacketMeta`, views, checksums).
@@ -47,9 +48,17 @@
 //!
 //! # Known limits
 //!
-//! - Conntrack helpers and expectations are not modelled (no entry is ever
-//!   `EXPECTED` unless a caller sets it; GRE keys come without the PPTP
-//!   helper's key map), nor zones, timeout policies or sequence adjustment.
+//! - Helpers: `ftp` and `tftp` only, attached by a `-j CT` template
+//!   ([`CtSlot::Template`]), with their expectations (`helper.rs`); their
+//!   NAT parts (`nf_nat_ftp`, `nf_nat_tftp`) are reported unsupported per
+//!   packet ([`HelpVerdict::Unsupported`]). GRE keys come without the PPTP
+//!   helper's key map. Zones (`-j CT --zone`, `--zone-orig`,
+//!   `--zone-reply`, a number or `mark`): kept beside the entries
+//!   (`helper.rs`) with their directions and compared as
+//!   `nf_ct_key_equal` does (`nf_ct_zone_id` of the node's direction) in
+//!   every lookup, hashed into the kernel bucket, in the NAT source
+//!   search, the expectations and connlimit's key. Timeout policies and
+//!   sequence adjustment are not modelled.
 //! - The kernel's GC worker is approximated: expired entries vanish from
 //!   lookups and listings exactly at their deadline, and when the table is
 //!   full all expired entries are reclaimed (at most once per simulated
@@ -99,6 +108,7 @@
 mod config;
 mod fast;
 mod gre;
+mod helper;
 mod icmp;
 mod nat;
 mod proc;
@@ -118,6 +128,7 @@ use icmp::IcmpPre;
 use tcp::{TcpCt, TcpCtx, TcpVerdict};
 
 pub use config::{Config, ConfigError, MAX_BUCKETS};
+pub use helper::{CtTemplate, HelpVerdict, HelperKind, UNMODELLED};
 pub use nat::{ManipType, NatAction, NatRange, NatRangeFlags, NatRng, SplitMix64};
 pub use proc::ProcEntry;
 pub use sctp::SctpState;
@@ -203,6 +214,11 @@ pub enum CtSlot {
     /// `IP_CT_UNTRACKED` (the `NOTRACK`/`CT --notrack` target, ICMPv6
     /// neighbour discovery and MLD).
     Untracked,
+    /// A template from `-j CT` in the raw table (`nf_ct_tmpl_alloc`): no
+    /// entry yet; `nf_conntrack_in` gives the new connection the
+    /// template's helper. The rules after the CT rule see it as NEW
+    /// (`nf_ct_get` returns the template with `IP_CT_NEW`).
+    Template(CtTemplate),
     /// An entry and the packet's relation to it.
     Entry {
         /// The entry.
@@ -259,6 +275,7 @@ impl CtSlot {
         match self {
             CtSlot::Invalid => CtStates::INVALID,
             CtSlot::Untracked => CtStates::UNTRACKED,
+            CtSlot::Template(_) => CtStates::NEW,
             CtSlot::Entry { info, .. } => match info {
                 CtInfo::Established | CtInfo::EstablishedReply => CtStates::ESTABLISHED,
                 CtInfo::Related | CtInfo::RelatedReply => CtStates::RELATED,
@@ -469,6 +486,8 @@ pub struct ConntrackTable {
     /// tuple's bucket (the handle, its time and the epoch then): confirm
     /// need not walk that bucket again while nothing changed.
     walked: Option<(CtHandle, Instant, u64)>,
+    /// Helpers attached to entries, masters, expectations (`helper.rs`).
+    helpers: helper::Helpers,
 }
 
 impl ConntrackTable {
@@ -514,7 +533,25 @@ impl ConntrackTable {
     /// finds nothing to evict; INVALID packets are accepted with
     /// [`CtSlot::Invalid`], as the kernel does.
     pub fn process(&mut self, pkt: &[u8], meta: &PacketMeta, hook: Hook, now: Instant) -> CtResult {
+        self.process_tmpl(pkt, meta, hook, now, None)
+    }
+
+    /// [`Self::process`] for a packet carrying a `-j CT` template
+    /// ([`CtSlot::Template`]): a new connection gets its helper
+    /// (`init_conntrack`, `__nf_ct_try_assign_helper`) unless an
+    /// expectation claims it.
+    pub fn process_tmpl(
+        &mut self,
+        pkt: &[u8],
+        meta: &PacketMeta,
+        hook: Hook,
+        now: Instant,
+        tmpl: Option<CtTemplate>,
+    ) -> CtResult {
         self.reap_dying();
+        // nf_ct_zone_tmpl: the template's zone (both directions), else the
+        // default zone.
+        let zone = tmpl.map_or(helper::Zone::default(), |t| t.zone());
         let invalid = CtResult {
             verdict: CtVerdict::Accept,
             slot: CtSlot::Invalid,
@@ -541,7 +578,7 @@ impl ConntrackTable {
 
         // nf_conntrack_handle_icmp
         if icmp_of_family {
-            match self.icmp_error(l4, meta, &src, &dst, prerouting, now) {
+            match self.icmp_error(l4, meta, &src, &dst, prerouting, now, zone) {
                 IcmpPre::Invalid => return invalid,
                 IcmpPre::Untracked => {
                     return CtResult {
@@ -579,12 +616,12 @@ impl ConntrackTable {
             // (hash_conntrack_raw: one jhash2 for the bucket walk,
             // early_drop and, kept in the entry, confirm) is walked as
             // __nf_conntrack_find_get walks it, reclaiming expired entries.
-            let found = match self.find(&tuple, now) {
+            let found = match self.find(&tuple, zone, now) {
                 Some(f) => Ok(f),
                 None => {
-                    let hash = self.hash(&tuple);
+                    let hash = self.hash_z(&tuple, zone.id_for(0));
                     let kb = table::reciprocal_scale(hash, self.cfg.buckets);
-                    self.find_kb(&tuple, kb, now).ok_or((hash, kb))
+                    self.find_kb(&tuple, kb, zone, now).ok_or((hash, kb))
                 }
             };
             let (idx, dir, created) = match found {
@@ -631,6 +668,7 @@ impl ConntrackTable {
                     // Its bucket was walked above (find_kb), with nothing
                     // hashed or refreshed since.
                     self.walked = Some((self.handle_of(idx), now, self.epoch));
+                    self.init_helper(idx, &tuple, tmpl, now);
                     (idx, Dir::Original, true)
                 }
             };
@@ -794,6 +832,185 @@ impl ConntrackTable {
         }
     }
 
+    // ---- helpers and expectations ----
+
+    /// Whether an expectation's master is still there (`nf_ct_remove_expectations`
+    /// unlinks a dying master's expectations).
+    fn master_alive(&self, m: CtHandle, now: Instant) -> bool {
+        self.get(m)
+            .is_some_and(|e| !e.status.contains(CtStatus::DYING) && !Self::is_expired(e, now))
+    }
+
+    /// `init_conntrack`: an expectation for the new entry's tuple
+    /// (`nf_ct_find_expectation`) makes it `IPS_EXPECTED` with the
+    /// master's mark; else the template's helper is attached
+    /// (`__nf_ct_try_assign_helper`, which also sets `IPS_HELPER`).
+    fn init_helper(&mut self, idx: u32, t: &Tuple, tmpl: Option<CtTemplate>, now: Instant) {
+        let h = self.handle_of(idx);
+        let zone = tmpl.map_or(helper::Zone::default(), |t| t.zone());
+        // __nf_conntrack_alloc: ct->zone from the template.
+        self.helpers.set_zone(h, zone);
+        let mut exp = None;
+        if !self.helpers.exps.is_empty() {
+            let mut helpers = core::mem::take(&mut self.helpers);
+            helpers.purge(now, |m| self.master_alive(m, now));
+            exp = helpers.take(t, zone.id, |m| {
+                self.get(m)
+                    .is_some_and(|e| e.status.contains(CtStatus::CONFIRMED))
+            });
+            self.helpers = helpers;
+        }
+        if let Some(x) = exp {
+            let mark = self.get(x.master).map_or(0, |e| e.mark);
+            let e = &mut self.entries[idx as usize];
+            e.status.insert(CtStatus::EXPECTED);
+            e.mark = mark;
+            self.helpers.attach(h, None, Some((x.master, x.helper)));
+        } else if let Some(k) = tmpl.and_then(|t| t.helper) {
+            self.entries[idx as usize].status.insert(CtStatus::HELPER);
+            self.helpers.attach(h, Some(k), None);
+        }
+    }
+
+    /// The helper step of `nf_confirm` (net/netfilter/nf_conntrack_proto.c),
+    /// run at the end of INPUT and POSTROUTING before
+    /// [`confirm`](Self::confirm): the entry's helper (`helper->help`) looks
+    /// at every packet but `IP_CT_RELATED_REPLY` ones and may register an
+    /// expectation (`nf_ct_expect_related`) or drop the packet. Nothing is
+    /// allocated unless an expectation is registered.
+    pub fn help(
+        &mut self,
+        slot: CtSlot,
+        pkt: &[u8],
+        meta: &PacketMeta,
+        now: Instant,
+    ) -> HelpVerdict {
+        let CtSlot::Entry { handle, info } = slot else {
+            return HelpVerdict::Accept;
+        };
+        if info == CtInfo::RelatedReply {
+            return HelpVerdict::Accept;
+        }
+        let Some(kind) = self.helpers.helper(handle) else {
+            return HelpVerdict::Accept;
+        };
+        let (Some(e), Some(l4)) = (self.get(handle), pkt.get(meta.thoff..)) else {
+            return HelpVerdict::Accept;
+        };
+        let tuples = [e.t0, e.t1];
+        let nat = e.status.intersects(CtStatus::SRC_NAT | CtStatus::DST_NAT);
+        let tuple = match kind {
+            HelperKind::Ftp => {
+                let established = matches!(info, CtInfo::Established | CtInfo::EstablishedReply);
+                match helper::ftp_help(
+                    &mut self.helpers,
+                    handle,
+                    info.dir(),
+                    established,
+                    tuples,
+                    l4,
+                ) {
+                    Err(why) => return HelpVerdict::Drop(kind, why),
+                    Ok(None) => return HelpVerdict::Accept,
+                    Ok(Some(x)) => x.tuple,
+                }
+            }
+            HelperKind::Tftp => match helper::tftp_help(tuples, l4) {
+                None => return HelpVerdict::Accept,
+                Some(t) => t,
+            },
+            HelperKind::Unmodelled(name) => {
+                let why = UNMODELLED
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or("conntrack helper not modelled", |(_, w)| w);
+                return HelpVerdict::Unsupported(why);
+            }
+        };
+        if nat {
+            // nf_nat_ftp / nf_nat_tftp (ct->status & IPS_NAT_MASK).
+            return HelpVerdict::Unsupported(if kind == HelperKind::Ftp {
+                "ftp helper on a NATed connection (nf_nat_ftp)"
+            } else {
+                "tftp helper on a NATed connection (nf_nat_tftp)"
+            });
+        }
+        let zone = self.zone_of(handle.idx).id;
+        let mut helpers = core::mem::take(&mut self.helpers);
+        helpers.purge(now, |m| self.master_alive(m, now));
+        let ok = helpers.expect_related(
+            helper::Expect {
+                master: handle,
+                helper: kind,
+                tuple,
+                src_addr_mask: true,
+                src_port_mask: 0,
+                deadline: 0,
+                zone,
+            },
+            helper::expect_max(self.cfg.buckets),
+            now,
+        );
+        self.helpers = helpers;
+        if ok {
+            HelpVerdict::Accept
+        } else {
+            HelpVerdict::Drop(kind, "cannot add expectation")
+        }
+    }
+
+    /// The zone of the entry in slot `idx` (`nf_ct_zone(ct)`).
+    #[inline]
+    fn zone_of(&self, idx: u32) -> helper::Zone {
+        match self.entries.get(idx as usize) {
+            Some(e) => self.helpers.zone_of(idx, e.gen),
+            None => helper::Zone::default(),
+        }
+    }
+
+    /// `hash_conntrack_raw` of a tuple in a zone (the default zone hashes
+    /// as [`Self::hash`]).
+    #[inline]
+    pub(super) fn hash_z(&self, t: &Tuple, zone: u16) -> u32 {
+        if zone == 0 {
+            return self.hash(t);
+        }
+        let mut w = t.hash_words();
+        w[7] ^= u32::from(zone);
+        nat::jhash2(&w, self.cfg.hash_seed)
+    }
+
+    /// The entry's conntrack zone id (`--zone` of the `-j CT` template
+    /// that created it; 0, the default zone, otherwise).
+    pub fn zone(&self, h: CtHandle) -> Option<u16> {
+        self.get(h)?;
+        Some(self.zone_of(h.idx).id)
+    }
+
+    /// The helper attached to an entry (`nfct_help(ct)->helper`).
+    pub fn helper(&self, h: CtHandle) -> Option<HelperKind> {
+        self.get(h)?;
+        self.helpers.helper(h)
+    }
+
+    /// The helper of an entry's master (what `-m helper` compares), `None`
+    /// for an entry without a master.
+    pub fn master_helper(&self, h: CtHandle) -> Option<HelperKind> {
+        self.get(h)?;
+        self.helpers.master_helper(h)
+    }
+
+    /// Expectations registered and not yet fulfilled, expired or gone with
+    /// their master (`/proc/net/nf_conntrack_expect` would list them).
+    pub fn expectation_count(&self, now: Instant) -> usize {
+        let t = now.as_nanos();
+        self.helpers
+            .exps
+            .iter()
+            .filter(|e| e.deadline > t && self.master_alive(e.master, now))
+            .count()
+    }
+
     // ---- accessors ----
 
     /// Status bits of an entry.
@@ -945,6 +1162,7 @@ impl ConntrackTable {
                 _ => None,
             },
             acct: self.cfg.acct.then(|| self.cold[h.idx as usize].acct),
+            zone: self.zone_of(h.idx),
         })
     }
 }

@@ -524,12 +524,20 @@ impl ConntrackTable {
 
     /// `find_appropriate_src`: an existing source mapping of the same
     /// source address/port/protocol, if it fits the range.
-    fn find_appropriate_src(&self, t: &Tuple, r: &RangeB) -> Option<Tuple> {
+    fn find_appropriate_src(&self, t: &Tuple, zone: u16, r: &RangeB) -> Option<Tuple> {
+        // zone: the original direction's id (nf_ct_zone_equal(ct, zone,
+        // IP_CT_DIR_ORIGINAL)).
         let mut cur = self.src_heads[self.src_chain(self.src_hash(t))];
         while let Some(x) = self.nat.get(cur) {
             let e = &self.entries[x.owner as usize];
             let o = &e.t0;
-            if o.family == t.family && o.proto == t.proto && o.src == t.src && o.src_u == t.src_u {
+            // same_src and nf_ct_zone_equal(ct, zone, IP_CT_DIR_ORIGINAL)
+            if o.family == t.family
+                && o.proto == t.proto
+                && o.src == t.src
+                && o.src_u == t.src_u
+                && self.helpers.zone_of(x.owner, e.gen).id_for(0) == zone
+            {
                 if let Some(mut res) = e.t1.invert() {
                     res.dst = t.dst;
                     res.dst_u = t.dst_u;
@@ -559,7 +567,8 @@ impl ConntrackTable {
                 if !self.nat_used_tuple(orig, idx, now) {
                     return *orig;
                 }
-            } else if let Some(t) = self.find_appropriate_src(orig, r) {
+            } else if let Some(t) = self.find_appropriate_src(orig, self.zone_of(idx).id_for(0), r)
+            {
                 if !self.nat_used_tuple(&t, idx, now) {
                     return t;
                 }
@@ -698,7 +707,7 @@ impl ConntrackTable {
             }
             _ => return self.tuple_taken(&reply, idx, now),
         };
-        let Some((ci, dir)) = self.find(&reply, now) else {
+        let Some((ci, dir)) = self.find(&reply, self.zone_of(idx), now) else {
             return false;
         };
         if dir == Dir::Original || ci == idx {

@@ -16,6 +16,10 @@ pub struct ProcEntry<'a> {
     pub(super) tcp: Option<TcpState>,
     /// The counters, when `nf_conntrack_acct` is on.
     pub(super) acct: Option<[(u64, u64); 2]>,
+    /// The entry's zone (`ct_show_zone`: `zone-orig=` / `zone-reply=`
+    /// after the tuple of a one-direction zone; `zone=` is not part of the
+    /// trace format's line).
+    pub(super) zone: super::helper::Zone,
 }
 
 /// `l4proto_name` of `nf_conntrack_standalone.c`.
@@ -57,6 +61,9 @@ impl fmt::Display for ProcEntry<'_> {
             _ => {}
         }
         write!(f, "{}", t[0])?;
+        if self.zone.dir == 1 {
+            write!(f, " zone-orig={}", self.zone.id)?;
+        }
         if let Some(a) = self.acct {
             write!(f, " packets={} bytes={}", a[0].0, a[0].1)?;
         }
@@ -64,6 +71,9 @@ impl fmt::Display for ProcEntry<'_> {
             f.write_str(" [UNREPLIED]")?;
         }
         write!(f, " {}", t[1])?;
+        if self.zone.dir == 2 {
+            write!(f, " zone-reply={}", self.zone.id)?;
+        }
         if let Some(a) = self.acct {
             write!(f, " packets={} bytes={}", a[1].0, a[1].1)?;
         }

@@ -7,6 +7,7 @@
 
 use super::config::{Config, ConfigError, MAX_BUCKETS};
 use super::fast::{fast_hash, FastIndex, EMPTY};
+use super::helper::Zone;
 use super::nat;
 use super::tcp::TcpCt;
 use super::tuple::{Dir, Tuple};
@@ -45,6 +46,7 @@ impl Clone for ConntrackTable {
             last_sweep: self.last_sweep,
             epoch: self.epoch,
             walked: self.walked,
+            helpers: self.helpers.clone(),
         }
     }
 }
@@ -230,6 +232,7 @@ impl ConntrackTable {
             last_sweep: None,
             epoch: 0,
             walked: None,
+            helpers: Default::default(),
             cfg,
         })
     }
@@ -277,8 +280,8 @@ impl ConntrackTable {
     }
 
     /// The kernel's bucket of a tuple (`hash_bucket`).
-    pub(super) fn kbucket(&self, t: &Tuple) -> u32 {
-        reciprocal_scale(self.hash(t), self.cfg.buckets)
+    pub(super) fn kbucket(&self, t: &Tuple, zone: u16) -> u32 {
+        reciprocal_scale(self.hash_z(t, zone), self.cfg.buckets)
     }
 
     /// The chain holding kernel bucket `kb`.
@@ -372,7 +375,7 @@ impl ConntrackTable {
     /// Reads the lookup index: the entries reclaimed on the way are those
     /// having `t` itself (a new connection's lookup walks its kernel
     /// bucket with [`Self::find_kb`]).
-    pub(super) fn find(&mut self, t: &Tuple, now: Instant) -> Option<(u32, Dir)> {
+    pub(super) fn find(&mut self, t: &Tuple, zone: Zone, now: Instant) -> Option<(u32, Dir)> {
         let tag = fast_hash(t);
         'restart: loop {
             let slots = self.fast.slots();
@@ -389,7 +392,9 @@ impl ConntrackTable {
                 if (s >> 32) as u32 == tag {
                     let (ci, cd) = ((s as u32) / 2, (s as u32 % 2) as usize);
                     let e = &self.entries[ci as usize];
-                    if *(if cd == 0 { &e.t0 } else { &e.t1 }) == *t {
+                    if *(if cd == 0 { &e.t0 } else { &e.t1 }) == *t
+                        && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
+                    {
                         if Self::is_expired(e, now) {
                             self.delete(ci, false);
                             continue 'restart;
@@ -403,7 +408,13 @@ impl ConntrackTable {
     }
 
     /// [`Self::find`] with the tuple's kernel bucket `kb` already known.
-    pub(super) fn find_kb(&mut self, t: &Tuple, kb: u32, now: Instant) -> Option<(u32, Dir)> {
+    pub(super) fn find_kb(
+        &mut self,
+        t: &Tuple,
+        kb: u32,
+        zone: Zone,
+        now: Instant,
+    ) -> Option<(u32, Dir)> {
         'restart: loop {
             let mut cur = self.heads[self.chain(kb)];
             while cur != NIL {
@@ -418,7 +429,9 @@ impl ConntrackTable {
                     self.delete(ci, false);
                     continue 'restart;
                 }
-                if e.tuple(cd) == *t {
+                if e.tuple(cd) == *t
+                    && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
+                {
                     return Some((ci, if cd == 0 { Dir::Original } else { Dir::Reply }));
                 }
                 cur = c.next[cd];
@@ -467,7 +480,8 @@ impl ConntrackTable {
     /// `nf_conntrack_tuple_taken` (hashed entries other than `ignored`).
     pub(crate) fn tuple_taken(&mut self, t: &Tuple, ignored: u32, now: Instant) -> bool {
         let ignored_orig = self.entries.get(ignored as usize).map(|e| e.t0);
-        let kb = self.kbucket(t);
+        let zone = self.zone_of(ignored);
+        let kb = self.kbucket(t, zone.id_for(1));
         'restart: loop {
             let mut cur = self.heads[self.chain(kb)];
             while cur != NIL {
@@ -482,7 +496,9 @@ impl ConntrackTable {
                     self.delete(ci, false);
                     continue 'restart;
                 }
-                if e.tuple(cd) == *t {
+                if e.tuple(cd) == *t
+                    && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
+                {
                     if Some(e.t0) == ignored_orig {
                         cur = next;
                         continue;
@@ -705,13 +721,17 @@ impl ConntrackTable {
         let (t0, t1) = (e.t0, e.t1);
         // The original tuple's bucket was computed by `process` (the
         // original tuple never changes; NAT alters only the reply).
-        let kbs = [self.cold[handle.idx as usize].kb[0], self.kbucket(&t1)];
+        let zone = self.zone_of(handle.idx);
+        let kbs = [
+            self.cold[handle.idx as usize].kb[0],
+            self.kbucket(&t1, zone.id_for(1)),
+        ];
         // The original tuple's bucket, unless `process` just walked it for
         // this entry and nothing changed since (the walk would reclaim
         // nothing and find nothing).
         let walked = self.walked.take() == Some((handle, now, self.epoch));
-        if (!walked && self.find_kb(&t0, kbs[0], now).is_some())
-            || self.find_kb(&t1, kbs[1], now).is_some()
+        if (!walked && self.find_kb(&t0, kbs[0], zone, now).is_some())
+            || self.find_kb(&t1, kbs[1], zone, now).is_some()
         {
             self.delete(handle.idx, false);
             return CtVerdict::Drop;

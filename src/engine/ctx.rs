@@ -374,6 +374,17 @@ impl CtEntry<'_> {
     pub fn tuple(&self, dir: Dir) -> Option<Tuple> {
         self.table.tuple(self.handle, dir)
     }
+    /// The entry's conntrack zone id (`nf_ct_zone(ct)->id`).
+    #[inline]
+    pub fn zone(&self) -> u16 {
+        self.table.zone(self.handle).unwrap_or(0)
+    }
+    /// The helper of the entry's master (`nfct_help(ct->master)->helper`),
+    /// what `-m helper` compares; `None` without a master.
+    #[inline]
+    pub fn master_helper(&self) -> Option<&'static str> {
+        self.table.master_helper(self.handle).map(|h| h.name())
+    }
     /// Accounting (`nf_conn_acct_find`): packets and bytes of the original
     /// and reply directions.
     #[inline]

@@ -9,7 +9,7 @@ use super::route::{packet_addrs as addrs, RouteKind};
 use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
 use super::{Disposition, DropReason, FamilyState, Host, Outcome};
-use crate::conntrack::{CtSlot, CtVerdict, ManipType, NatAction};
+use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatAction};
 use crate::engine::{run_table, PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
 use crate::time::Instant;
@@ -560,10 +560,23 @@ impl Host {
         hook: Hook,
         now: Instant,
     ) -> Result<(), DropReason> {
-        if !self.fam(p.family).ct || p.slot.is_some() {
+        if !self.fam(p.family).ct {
             return Ok(());
         }
-        let r = self.ct.process(p.buf, &p.meta, hook, now);
+        // nf_conntrack_in: a packet already attached is not processed
+        // again, but a `-j CT` template is used and replaced.
+        let tmpl = match p.slot {
+            None => None,
+            // nf_ct_zone_tmpl: `--zone mark` reads skb->mark now.
+            Some(CtSlot::Template(mut t)) => {
+                if t.zone_mark {
+                    t.zone = p.mark as u16;
+                }
+                Some(t)
+            }
+            Some(_) => return Ok(()),
+        };
+        let r = self.ct.process_tmpl(p.buf, &p.meta, hook, now, tmpl);
         p.slot = Some(r.slot);
         // udp_error: nf_checksum in PREROUTING when nf_conntrack_checksum.
         if hook == Hook::PreRouting && self.ct.config().checksum && p.meta.protocol.0 == 17 {
@@ -650,12 +663,69 @@ impl Host {
 
     fn confirm(&mut self, p: &Pkt<'_>, now: Instant, out: &mut Outcome) -> Step {
         if let Some(slot) = p.slot {
+            // nf_confirm: the entry's helper first.
+            match self.ct.help(slot, p.buf, &p.meta, now) {
+                HelpVerdict::Accept => {}
+                HelpVerdict::Drop(helper, why) => {
+                    self.helper_log(p, helper.name(), why, out);
+                    settle(p, out, dropped_by(DropReason::ConntrackHelper));
+                    self.dropped(p);
+                    return Step::Stop;
+                }
+                HelpVerdict::Unsupported(why) => {
+                    out.unsupported = Some(why);
+                    settle(p, out, Disposition::Unsupported(why));
+                    self.dropped(p);
+                    return Step::Stop;
+                }
+            }
             if self.ct.confirm(slot, now) == CtVerdict::Drop {
                 settle(p, out, dropped_by(DropReason::ConntrackConfirm));
                 return Step::Stop;
             }
         }
         Step::Continue
+    }
+
+    /// `nf_ct_helper_log` (net/netfilter/nf_conntrack_helper.c): the
+    /// namespace's default logger (nf_log_syslog, `default_loginfo`: level
+    /// 5, `NF_LOG_DEFAULT_MASK` flags) with no devices and the prefix
+    /// `nf_ct_NAME: dropping packet: REASON `. Recorded: trace
+    /// ct-helper-ftp-local.
+    fn helper_log(&mut self, p: &Pkt<'_>, helper: &str, why: &str, out: &mut Outcome) {
+        use super::log::{format_log, LogDevs, LogFlags, LogInfo, MacHeader};
+        let mut prefix = [0u8; 96];
+        let mut n = 0;
+        for part in ["nf_ct_", helper, ": dropping packet: ", why, " "] {
+            for &b in part.as_bytes() {
+                if let Some(slot) = prefix.get_mut(n) {
+                    *slot = b;
+                    n += 1;
+                }
+            }
+        }
+        let info = LogInfo {
+            prefix: &prefix[..n],
+            flags: LogFlags::TCPSEQ | LogFlags::TCPOPT | LogFlags::IPOPT | LogFlags::UID,
+        };
+        let devs = LogDevs {
+            in_dev: "",
+            out_dev: "",
+            mac: MacHeader::None,
+            phys_in: "",
+            phys_out: "",
+        };
+        let start = out.log_mark();
+        let _ = format_log(
+            out.log_writer(),
+            p.family,
+            &info,
+            &devs,
+            p.buf,
+            p.mark,
+            p.owner,
+        );
+        out.log_commit(start);
     }
 
     /// [`Host::dropped`] for a drop outside the rules, with its reason.

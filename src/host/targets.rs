@@ -7,10 +7,12 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use ipnet::IpNet;
 
 use crate::conntrack::{
-    ConntrackTable, CtSlot, CtVerdict, ManipType, NatRange as CtRange, NatRangeFlags,
+    ConntrackTable, CtSlot, CtTemplate, CtVerdict, HelperKind, ManipType, NatRange as CtRange,
+    NatRangeFlags,
 };
 use crate::engine::{CtRef, Env, PacketCtx, Verdict};
 use crate::model::targets::connmark::{Connmark, ConnmarkMode, ShiftDir};
+use crate::model::targets::ct::CtFlags;
 use crate::model::targets::nat::NatRange;
 use crate::model::targets::reject::RejectWith;
 use crate::model::targets::ttl::HlMode;
@@ -519,15 +521,35 @@ impl Env for HostEnv<'_> {
                 self.connmark(c, pkt);
                 None
             }
-            Target::Ct(_) => {
+            Target::Ct(c) => {
                 // xt_ct_target with XT_CT_NOTRACK: a packet without a
                 // conntrack reference becomes untracked (nf_ct_set(skb, NULL,
                 // IP_CT_UNTRACKED)), which the rules after this one in the
                 // same walk already see (state_mt / conntrack_mt read
                 // skb->_nfct each time). Recorded: generated traces
                 // notrack-same-traversal, gen-00028, gen-00192.
+                // Without --notrack it gets the rule's template
+                // (nf_ct_set(skb, ct, IP_CT_NEW)); "previously seen"
+                // packets keep theirs. Recorded: trace ct-helper-ftp.
                 if self.slot.is_none() {
-                    *self.slot = Some(CtSlot::Untracked);
+                    *self.slot = Some(if c.flags.contains(CtFlags::NOTRACK) {
+                        CtSlot::Untracked
+                    } else {
+                        CtSlot::Template(CtTemplate {
+                            helper: HelperKind::from_name(&c.helper),
+                            zone: c.zone,
+                            zone_mark: c.flags.contains(CtFlags::ZONE_MARK),
+                            // xt_ct_flags_to_dir
+                            zone_dir: match (
+                                c.flags.contains(CtFlags::ZONE_DIR_ORIG),
+                                c.flags.contains(CtFlags::ZONE_DIR_REPL),
+                            ) {
+                                (true, false) => 1,
+                                (false, true) => 2,
+                                _ => 0,
+                            },
+                        })
+                    });
                 }
                 None
             }

@@ -163,6 +163,9 @@ pub enum DropReason {
     /// `__nf_conntrack_confirm` dropped the packet (its entry clashed or is
     /// dying).
     ConntrackConfirm,
+    /// A conntrack helper returned `NF_DROP` in `nf_confirm` (a partial
+    /// FTP command, an expectation that could not be registered).
+    ConntrackHelper,
     /// NAT could not bind or rewrite the packet (`nf_nat_inet_fn`).
     Nat,
     /// A martian source or destination (`ip_route_input_slow`).
@@ -223,6 +226,7 @@ impl fmt::Display for DropReason {
             DropReason::Conntrack => "conntrack (nf_conntrack_in)",
             DropReason::ConntrackFull => "conntrack table full",
             DropReason::ConntrackConfirm => "conntrack confirm",
+            DropReason::ConntrackHelper => "conntrack helper (nf_confirm)",
             DropReason::Nat => "NAT (nf_nat_inet_fn)",
             DropReason::Martian => "martian address",
             DropReason::RpFilter => "reverse path filter (fib_validate_source)",

@@ -3,5 +3,6 @@
 //! so that no layer imports a layer above it, not even in its tests
 //! (ARCHITECTURE.md).
 
+mod ct_helper;
 mod eval_headers;
 mod eval_matches;

@@ -218,10 +218,13 @@ fn invariants_random_flows() {
             let hs: Vec<_> = ct.entries(now).collect();
             for h in hs {
                 let rt = ct.tuple(h, Dir::Reply).unwrap();
-                let (idx, dir) = ct.find(&rt, now).unwrap();
+                let (idx, dir) = ct.find(&rt, Default::default(), now).unwrap();
                 assert_eq!((idx, dir), (h.idx, Dir::Reply));
                 let ot = ct.tuple(h, Dir::Original).unwrap();
-                assert_eq!(ct.find(&ot, now).unwrap(), (h.idx, Dir::Original));
+                assert_eq!(
+                    ct.find(&ot, Default::default(), now).unwrap(),
+                    (h.idx, Dir::Original)
+                );
             }
         }
     }
@@ -489,8 +492,11 @@ fn lookup_index_agrees_with_kernel_buckets() {
                 for dir in [Dir::Original, Dir::Reply] {
                     let t = ct.tuple(h, dir).unwrap();
                     assert_eq!(ct.lookup(&t, now), Some((h, dir)));
-                    let kb = ct.kbucket(&t);
-                    assert_eq!(ct.clone().find_kb(&t, kb, now), Some((h.idx, dir)));
+                    let kb = ct.kbucket(&t, 0);
+                    assert_eq!(
+                        ct.clone().find_kb(&t, kb, Default::default(), now),
+                        Some((h.idx, dir))
+                    );
                 }
             }
             let absent = Tuple::new(ip("192.0.2.99"), ip(B), 17, 9, 9).unwrap();

@@ -156,7 +156,7 @@ pub(crate) fn connmark_mt<E: Env>(m: &Connmark, env: &E) -> bool {
 /// `connlimit_mt` (net/netfilter/xt_connlimit.c, Linux 6.18.y with the
 /// sk_buff conncount API): the key is the source (or with
 /// `--connlimit-daddr` the destination) address masked by
-/// `--connlimit-mask`, then the zone id (always 0 in nfsim); the count comes
+/// `--connlimit-mask`, then the packet's zone id; the count comes
 /// from the host's `nf_conncount` lists ([`Env::conncount`]). A count of 0
 /// (no tuple for the packet, or a confirmed connection meeting an emptied
 /// list) drops the packet (`hotdrop`); otherwise
@@ -187,7 +187,12 @@ pub(crate) fn connlimit_mt<E: Env>(
         }
         *k = u32::from_be_bytes(w);
     }
-    // key[words] = zone->id = 0 (nfsim has only the default zone).
+    // key[words] = zone->id: the packet's conntrack zone (the default
+    // zone, 0, without an entry).
+    let zone = env.ct().and_then(|r| r.entry()).map_or(0, |e| e.zone());
+    if let Some(k) = key.get_mut(words) {
+        *k = u32::from(zone);
+    }
     let n = env.conncount(st, key, pkt);
     if n == 0 {
         return MatchResult::HotDrop;
@@ -223,11 +228,30 @@ pub(crate) fn connbytes_mt<E: Env>(c: &Connbytes, env: &E) -> bool {
 }
 
 /// `helper_mt` (net/netfilter/xt_helper.c): the answer is `invert` unless
-/// the packet's conntrack entry has a master whose helper is known. nfsim
-/// runs no conntrack helpers, so no entry ever has a master (expectations
-/// only come from helpers): the kernel's answer is exactly `invert`, with
-/// or without an entry.
+/// the packet's conntrack entry has a master with a helper (an expected
+/// connection: the data connection of an FTP control connection whose
+/// helper was set by `-j CT --helper`); then an empty name matches any
+/// helper, else `strncmp(helper->name, name, strlen(helper->name)) == 0`
+/// (only the helper name's length is compared: `--helper ftp-21` matches
+/// `ftp`). Recorded: trace ct-helper-ftp.
 #[inline]
-pub(crate) fn helper_mt(h: &Helper) -> bool {
-    h.invert
+pub(crate) fn helper_mt(h: &Helper, ct: Option<CtRef<'_>>) -> bool {
+    let Some(name) = ct.and_then(|r| r.entry()).and_then(|e| e.master_helper()) else {
+        return h.invert;
+    };
+    let name = name.as_bytes();
+    let want: &[u8] = &h.name;
+    if want.is_empty() {
+        return !h.invert;
+    }
+    // strncmp stops at the first NUL of either string.
+    let mut equal = true;
+    for (i, &c) in name.iter().enumerate() {
+        let w = want.get(i).copied().unwrap_or(0);
+        if w != c {
+            equal = false;
+            break;
+        }
+    }
+    h.invert ^ equal
 }

@@ -145,7 +145,7 @@ pub fn eval_match<E: Env>(
         Match::Quota(x) => rate::quota_mt(x, pkt, st).into(),
         Match::StringMatch(x) => payload::string_mt(x, pkt).into(),
         Match::U32(x) => payload::u32_mt(x, pkt).into(),
-        Match::Helper(x) => ct::helper_mt(x).into(),
+        Match::Helper(x) => ct::helper_mt(x, env.ct()).into(),
         Match::Connlimit(x) => ct::connlimit_mt(x, pkt, st, env),
         Match::Connbytes(x) => ct::connbytes_mt(x, env).into(),
         Match::Limit(x) => rate::limit_mt(x.avg, x.burst, env.hz(), env.jiffies(), st).into(),

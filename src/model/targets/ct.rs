@@ -129,6 +129,19 @@ pub(crate) fn write_events(
     Ok(())
 }
 
+impl Ct {
+    /// Whether nfsim evaluates this template: no timeout policy. Zones
+    /// (`--zone`, `--zone-orig`, `--zone-reply`, with a number or `mark`)
+    /// are modelled. Any helper the kernel registers loads (the rule's protocol is
+    /// checked at load): `ftp` and `tftp` run, the others report every
+    /// packet of a connection they would see as unsupported
+    /// (`conntrack::HelperKind::Unmodelled`). `--ctevents` / `--expevents`
+    /// have no effect on the packet path.
+    pub(crate) fn evaluable(&self) -> bool {
+        self.timeout.is_empty()
+    }
+}
+
 impl Extension for Ct {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn new_as(name: &str, _: &ExtCtx<'_>) -> Self {

@@ -147,12 +147,15 @@ impl Target {
             | Target::Masquerade(_)
             | Target::Redirect(_)
             | Target::Netmap(_) => Caps::EVAL_CT,
-            // Only `--notrack` (and `-j NOTRACK`) is evaluated; every other
-            // CT option attaches a template to conntrack.
+            // `--notrack` (and `-j NOTRACK`) is evaluated without conntrack;
+            // a template with the helpers nfsim runs (ftp, tftp) and events
+            // needs it; zones and other helpers are not evaluated.
             Target::Ct(c) => {
                 use ct::CtFlags;
                 if c.flags.contains(CtFlags::NOTRACK) || c.flags.contains(CtFlags::NOTRACK_ALIAS) {
                     Caps::EVAL
+                } else if c.evaluable() {
+                    Caps::EVAL_CT
                 } else {
                     Caps::PARSE_ONLY_CT
                 }
