@@ -294,11 +294,11 @@ enum L4State {
         stream_ts: Instant,
     },
     Icmp,
-    Sctp(sctp::SctpCt),
-    Gre {
-        timeout: Duration,
-        stream_timeout: Duration,
-    },
+    /// The SCTP state lives in the side slab `ConntrackTable::sctp`.
+    Sctp(u32),
+    /// The GRE timeouts (`ct->proto.gre`: timeout, stream_timeout) live in
+    /// the side slab `ConntrackTable::gre`.
+    Gre(u32),
     Generic,
 }
 
@@ -316,17 +316,19 @@ enum L4State {
 struct Entry {
     /// The original tuple.
     t0: Tuple,
+    live: bool,
     status: CtStatus,
     gen: u32,
-    mark: u32,
-    /// Index in `ConntrackTable::nat`, `NIL` when the entry has no NAT data.
-    nat: u32,
     /// Unconfirmed: relative timeout in ns; confirmed: deadline in ns.
     timeout: u64,
+    /// Low 32 bits of the original direction's packets and bytes
+    /// (`nf_conntrack_acct`; the high halves in `Cold::acct_hi`).
+    acct0: [u32; 2],
     /// The reply tuple.
     t1: Tuple,
-    live: bool,
     l4: L4State,
+    /// Low 32 bits of the reply direction's packets and bytes.
+    acct1: [u32; 2],
 }
 
 impl Entry {
@@ -350,8 +352,14 @@ struct Cold {
     /// While hashed: the kernel bucket of each tuple (`hash_bucket` over
     /// `nf_conntrack_buckets`), which also says which chain holds it.
     kb: [u32; 2],
-    /// Per-direction packets and bytes (`nf_conntrack_acct`).
-    acct: [(u64, u64); 2],
+    /// High 32 bits of each direction's packets and bytes (the low halves
+    /// in the entry, beside the tuple of that direction: a packet updates
+    /// these only when a low half wraps).
+    acct_hi: [[u32; 2]; 2],
+    /// The `ctmark`.
+    mark: u32,
+    /// Index in `ConntrackTable::nat`, `NIL` when the entry has no NAT data.
+    nat: u32,
 }
 
 /// NAT data of an entry (`nf_conn_nat` and the bysource link), only for
@@ -445,6 +453,10 @@ pub struct ConntrackTable {
     free: Vec<u32>,
     /// TCP state of TCP entries (`L4State::Tcp`).
     tcp: table::Side<TcpCt>,
+    /// SCTP state of SCTP entries (`L4State::Sctp`).
+    sctp: table::Side<sctp::SctpCt>,
+    /// GRE timeouts of GRE entries (`L4State::Gre`).
+    gre: table::Side<(Duration, Duration)>,
     /// NAT data of entries with a binding (`Entry::nat`).
     nat: table::Side<NatExt>,
     /// The lookup index over both tuples of every confirmed entry (see
@@ -490,13 +502,34 @@ impl ConntrackTable {
                 extra.as_nanos()
             };
         }
-        Self::acct(c, dir, len);
+        Self::acct(e, c, dir, len);
     }
 
-    fn acct(c: &mut Cold, dir: Dir, len: usize) {
-        let a = &mut c.acct[dir.idx()];
-        a.0 += 1;
-        a.1 += len as u64;
+    /// Counts a packet of `len` bytes (`nf_ct_acct_update`): 64-bit
+    /// counters, the low halves in the entry, carries into `Cold`.
+    #[inline]
+    fn acct(e: &mut Entry, c: &mut Cold, dir: Dir, len: usize) {
+        let d = dir.idx();
+        let lo = if d == 0 { &mut e.acct0 } else { &mut e.acct1 };
+        let pkts = u64::from(lo[0]) + 1;
+        let bytes = u64::from(lo[1]) + len as u64;
+        lo[0] = pkts as u32;
+        lo[1] = bytes as u32;
+        if (pkts | bytes) >> 32 != 0 {
+            let hi = &mut c.acct_hi[d];
+            hi[0] = hi[0].wrapping_add((pkts >> 32) as u32);
+            hi[1] = hi[1].wrapping_add((bytes >> 32) as u32);
+        }
+    }
+
+    /// The 64-bit counters of direction `d` (packets, bytes).
+    fn acct_of(e: &Entry, c: &Cold, d: usize) -> (u64, u64) {
+        let lo = if d == 0 { e.acct0 } else { e.acct1 };
+        let hi = c.acct_hi[d];
+        (
+            (u64::from(hi[0]) << 32) | u64::from(lo[0]),
+            (u64::from(hi[1]) << 32) | u64::from(lo[1]),
+        )
     }
 
     // ---- nf_conntrack_in ----
@@ -636,11 +669,8 @@ impl ConntrackTable {
                             stream_ts: now + udp::STREAM_AFTER,
                         },
                         _ if icmp_of_family => L4State::Icmp,
-                        proto::SCTP => L4State::Sctp(sctp::SctpCt::default()),
-                        proto::GRE => L4State::Gre {
-                            timeout: self.cfg.gre_timeout,
-                            stream_timeout: self.cfg.gre_timeout_stream,
-                        },
+                        proto::SCTP => L4State::Sctp(table::NIL),
+                        proto::GRE => L4State::Gre(table::NIL),
                         _ => L4State::Generic,
                     };
                     // nf_conntrack_alloc failing (-ENOMEM): NF_DROP.
@@ -762,7 +792,7 @@ impl ConntrackTable {
                     }
                     TcpVerdict::Accept => L4Res::Ok,
                     TcpVerdict::Kill => {
-                        Self::acct(c, dir, len);
+                        Self::acct(e, c, dir, len);
                         L4Res::Kill
                     }
                     TcpVerdict::Repeat => L4Res::Repeat,
@@ -794,11 +824,18 @@ impl ConntrackTable {
                 udp::packet(stream_ts, e.status, confirmed, &l4, verify, cfg, now)
             }
             L4State::Icmp => icmp::packet(meta.family, e.t0.icmp_type(), confirmed, cfg),
-            L4State::Sctp(st) => sctp::packet(st, confirmed, dir, l4, cfg, verify),
-            L4State::Gre {
-                timeout,
-                stream_timeout,
-            } => gre::packet(*timeout, *stream_timeout, e.status),
+            L4State::Sctp(si) => {
+                let Some(st) = self.sctp.get_mut(*si) else {
+                    return L4Res::Invalid;
+                };
+                sctp::packet(st, confirmed, dir, l4, cfg, verify)
+            }
+            L4State::Gre(gi) => {
+                let Some(&(timeout, stream_timeout)) = self.gre.get(*gi) else {
+                    return L4Res::Invalid;
+                };
+                gre::packet(timeout, stream_timeout, e.status)
+            }
             L4State::Generic => L4Verdict::Refresh(cfg.generic_timeout),
         };
         match verdict {
@@ -830,12 +867,19 @@ impl ConntrackTable {
 
     /// The `ctmark` (`connmark`, `-m conntrack --ctmark`... ).
     pub fn mark(&self, h: CtHandle) -> Option<u32> {
-        self.get(h).map(|e| e.mark)
+        self.get(h)?;
+        self.cold.get(h.idx as usize).map(|c| c.mark)
     }
 
     /// Sets the `ctmark`. Returns false for a stale handle.
     pub fn set_mark(&mut self, h: CtHandle, mark: u32) -> bool {
-        self.get_mut(h).map(|e| e.mark = mark).is_some()
+        if self.get(h).is_none() {
+            return false;
+        }
+        self.cold
+            .get_mut(h.idx as usize)
+            .map(|c| c.mark = mark)
+            .is_some()
     }
 
     /// One of the entry's tuples (`--ctorigsrc`, `--ctrepldst`, ...).
@@ -892,15 +936,17 @@ impl ConntrackTable {
     /// SCTP state of an SCTP entry.
     pub fn sctp_state(&self, h: CtHandle) -> Option<SctpState> {
         match self.get(h)?.l4 {
-            L4State::Sctp(s) => Some(s.state),
+            L4State::Sctp(s) => self.sctp.get(s).map(|s| s.state),
             _ => None,
         }
     }
 
     /// Packets and bytes seen in one direction (`nf_conntrack_acct`).
     pub fn counters(&self, h: CtHandle, dir: Dir) -> Option<(u64, u64)> {
-        self.get(h)?;
-        self.cold.get(h.idx as usize).map(|c| c.acct[dir.idx()])
+        let e = self.get(h)?;
+        self.cold
+            .get(h.idx as usize)
+            .map(|c| Self::acct_of(e, c, dir.idx()))
     }
 
     /// Remaining lifetime in whole seconds as `/proc` and `--ctexpire` see
@@ -966,7 +1012,19 @@ impl ConntrackTable {
                 L4State::Tcp(ti) => self.tcp.get(ti).map(|t| t.state),
                 _ => None,
             },
-            acct: self.cfg.acct.then(|| self.cold[h.idx as usize].acct),
+            sctp: match e.l4 {
+                L4State::Sctp(si) => self.sctp.get(si).map(|s| s.state),
+                _ => None,
+            },
+            gre: match e.l4 {
+                L4State::Gre(gi) => self.gre.get(gi).copied(),
+                _ => None,
+            },
+            mark: self.cold[h.idx as usize].mark,
+            acct: self.cfg.acct.then(|| {
+                let c = &self.cold[h.idx as usize];
+                [Self::acct_of(e, c, 0), Self::acct_of(e, c, 1)]
+            }),
         })
     }
 }
