@@ -494,6 +494,7 @@ impl ConntrackTable {
     /// ```
     pub const ENTRY_HOT_BYTES: usize = core::mem::size_of::<Entry>();
 
+    #[inline(always)]
     fn refresh(e: &mut Entry, c: &mut Cold, extra: Duration, now: Instant, dir: Dir, len: usize) {
         if !e.status.contains(CtStatus::FIXED_TIMEOUT) {
             e.timeout = if e.status.contains(CtStatus::CONFIRMED) {
@@ -507,7 +508,7 @@ impl ConntrackTable {
 
     /// Counts a packet of `len` bytes (`nf_ct_acct_update`): 64-bit
     /// counters, the low halves in the entry, carries into `Cold`.
-    #[inline]
+    #[inline(always)]
     fn acct(e: &mut Entry, c: &mut Cold, dir: Dir, len: usize) {
         let d = dir.idx();
         let lo = if d == 0 { &mut e.acct0 } else { &mut e.acct1 };
@@ -1123,7 +1124,7 @@ enum L4Res {
 /// a UDP or TCP checksum in PREROUTING for every packet
 /// (`udp_error` / `tcp_error` on a `CHECKSUM_NONE` skb, which is what
 /// nfsim's packets are), so this is on the hot path.
-#[inline]
+#[inline(always)]
 pub(crate) fn csum_ok(family: Family, src: &[u8; 16], dst: &[u8; 16], p: u8, l4: &[u8]) -> bool {
     #[inline]
     fn w64(b: &[u8; 16], i: usize) -> u64 {
