@@ -303,11 +303,13 @@ enum L4State {
 }
 
 /// The hot part of an entry: 128 bytes, two cache lines, each tuple at the
-/// head of its own line, so that a lookup reads one line of the entry and
-/// a packet updates the same two. What only some entries or only some
-/// paths use lives beside it: the kernel-bucket links and the counters in
-/// `ConntrackTable::cold` (by slot), TCP state in `ConntrackTable::tcp`
-/// and NAT data in `ConntrackTable::nat` (side slabs indexed from here).
+/// head of its own line with that direction's counters (low halves), so
+/// that a lookup reads one line of the entry and a packet updates the same
+/// two. What only some entries or only some paths use lives beside it: the
+/// kernel-bucket links, the counters' high halves, the mark and the NAT
+/// index in `ConntrackTable::cold` (by slot), TCP state, SCTP state and
+/// GRE timeouts in `ConntrackTable::tcp`, `sctp`, `gre`, and NAT data in
+/// `ConntrackTable::nat` (side slabs indexed from here).
 /// Aligned to 128 bytes: the two lines are one aligned pair, which the
 /// CPU's adjacent-line prefetcher fetches together (a reply's lookup
 /// reads the second line and updates the deadline in the first).
@@ -343,8 +345,8 @@ impl Entry {
     }
 }
 
-/// What the kernel-bucket index and the counters keep per slot (not read
-/// by an established packet's lookup).
+/// What the kernel-bucket index, the counters' high halves, the mark and
+/// the NAT index keep per slot (not read by an established packet).
 #[derive(Debug, Clone, Copy)]
 struct Cold {
     /// Kernel-bucket chain links, one per direction (node = idx * 2 + dir).
@@ -396,10 +398,14 @@ impl NatExt {
 /// up to `nf_conntrack_max`, so `nf_conntrack_max = 2147483647` costs
 /// nothing until connections arrive. Entries live in a slab (a `Vec`) that
 /// grows by doubling: a hot part of [`Self::ENTRY_HOT_BYTES`] (128: both
-/// tuples, status, deadline, mark, the protocol state but TCP's), with
-/// per slot the kernel-bucket links and the counters beside it (48 bytes),
-/// TCP state (52 bytes) and NAT data (16 bytes) in side slabs only for the
-/// entries that have them. Established packets find their entry through
+/// tuples, status, deadline, the low halves of the counters, the protocol
+/// state of UDP, ICMP and generic entries, an index for the others), with
+/// per slot the kernel-bucket links, the counters' high halves, the mark
+/// and the NAT index beside it (40 bytes), TCP state (52 bytes), SCTP
+/// state (16), GRE timeouts (16) and NAT data (16 bytes) in side slabs
+/// only for the entries that have them. An established packet reads and
+/// writes only the hot part (and the side part when a counter's low half
+/// wraps). Established packets find their entry through
 /// the lookup index: open addressing (linear probing, at most 3/4 full,
 /// backward-shift deletion) over `(tag, node)` words, `tag` a fast hash of
 /// the whole tuple, grown in step with the slab (8 bytes a slot, 2 nodes
