@@ -8,6 +8,9 @@
 //! hasher looking up the same 5-tuples (the reply direction, as conntrack
 //! does), and `conntrack/baseline_hashmap_insert`, an insert plus the
 //! remove of the entry 4096 connections older (the same churn).
+//! `conntrack/established_lookup_1M_output` is the same lookup in OUTPUT,
+//! where the kernel verifies no checksum (`udp_error` checks it only in
+//! PREROUTING): the lookup and the update without it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
