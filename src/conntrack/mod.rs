@@ -1082,16 +1082,25 @@ fn packet_tuple_at(pkt: &[u8], meta: &PacketMeta, p: u8, l4: &[u8]) -> Option<Tu
         src_u,
         dst_u,
     };
-    let (n, at) = match meta.family {
-        Family::Ipv4 => (4, 12),
-        Family::Ipv6 => (16, 8),
-    };
-    // Zero when cut short, as `PacketMeta::addrs` reads them.
-    if let Some(a) = pkt.get(at..at + n) {
-        t.src[..n].copy_from_slice(a);
-    }
-    if let Some(a) = pkt.get(at + n..at + 2 * n) {
-        t.dst[..n].copy_from_slice(a);
+    // Zero when cut short, as `PacketMeta::addrs` reads them; fixed-size
+    // copies (no `memcpy` call).
+    match meta.family {
+        Family::Ipv4 => {
+            if let Some(&[a, b, c, d]) = pkt.get(12..16) {
+                t.src[..4].copy_from_slice(&[a, b, c, d]);
+            }
+            if let Some(&[a, b, c, d]) = pkt.get(16..20) {
+                t.dst[..4].copy_from_slice(&[a, b, c, d]);
+            }
+        }
+        Family::Ipv6 => {
+            if let Some(a) = pkt.get(8..24).and_then(|a| <[u8; 16]>::try_from(a).ok()) {
+                t.src = a;
+            }
+            if let Some(a) = pkt.get(24..40).and_then(|a| <[u8; 16]>::try_from(a).ok()) {
+                t.dst = a;
+            }
+        }
     }
     Some(t)
 }
