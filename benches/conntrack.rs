@@ -8,6 +8,9 @@
 //! hasher looking up the same 5-tuples (the reply direction, as conntrack
 //! does), and `conntrack/baseline_hashmap_insert`, an insert plus the
 //! remove of the entry 4096 connections older (the same churn).
+//! `conntrack/established_lookup_1M_output` is the same lookup in OUTPUT,
+//! where the kernel verifies no checksum (`udp_error` checks it only in
+//! PREROUTING): the lookup and the update without it.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
@@ -159,14 +162,32 @@ fn check_no_alloc() {
 
 /// The timed loop of `conntrack/established_lookup_1M`, out of line so
 /// that `valgrind --tool=callgrind --toggle-collect='*profile_lookup*'`
-/// counts it alone (run with `NFSIM_CT_PROFILE=lookup`).
+/// counts it alone (run with `NFSIM_CT_PROFILE=lookup`, or `lookup_out`
+/// for the same packets in OUTPUT).
 #[inline(never)]
-fn profile_lookup(ct: &mut ConntrackTable, replies: &[([u8; 28], PacketMeta)], iters: usize) {
+fn profile_lookup(
+    ct: &mut ConntrackTable,
+    replies: &[([u8; 28], PacketMeta)],
+    hook: Hook,
+    iters: usize,
+) {
     for j in 0..iters {
         let (p, m) = &replies[j & 4095];
-        black_box(ct.process(black_box(p), m, Hook::PreRouting, Instant::from_millis(10)));
+        black_box(ct.process(black_box(p), m, hook, Instant::from_millis(10)));
     }
 }
+
+/// The timed loop of `conntrack/baseline_hashmap_1M`
+/// (`NFSIM_CT_PROFILE=baseline`, `--toggle-collect='*profile_baseline*'`).
+#[inline(never)]
+fn profile_baseline(map: &Map, keys: &[Tuple], iters: usize) {
+    for j in 0..iters {
+        black_box(map.get(black_box(&keys[j & 4095])));
+    }
+}
+
+/// The baseline map: both tuples of every flow.
+type Map = HashMap<Tuple, u32, BuildHasherDefault<Fx>>;
 
 /// Fresh-flow packets for `conntrack/new_connection`: packet `i` is the
 /// first of flow `i`, built once before timing so that the loop measures
@@ -234,33 +255,50 @@ fn bench(c: &mut Criterion) {
             udp(SERVER, 53, s, sp)
         })
         .collect();
-    if profile == "lookup" {
-        profile_lookup(&mut ct, &replies, 4096);
+    // The baseline: a plain hash map of the same 1M flows, keyed both ways
+    // as conntrack is, looked up with the same reply tuples.
+    let mut map: Map =
+        HashMap::with_capacity_and_hasher(2 * n as usize, BuildHasherDefault::default());
+    for i in 0..n {
+        let (s, sp) = flow(i);
+        map.insert((s, SERVER, sp, 53, 17), i);
+        map.insert((SERVER, s, 53, sp, 17), i);
+    }
+    let keys: Vec<Tuple> = replies
+        .iter()
+        .map(|(p, _)| {
+            let a = |o: usize| [p[o], p[o + 1], p[o + 2], p[o + 3]];
+            let port = |o: usize| u16::from_be_bytes([p[o], p[o + 1]]);
+            (a(12), a(16), port(20), port(22), 17)
+        })
+        .collect();
+    if matches!(profile.as_str(), "lookup" | "lookup_out" | "baseline") {
+        let hook = if profile == "lookup_out" {
+            Hook::LocalOut
+        } else {
+            Hook::PreRouting
+        };
         let n = std::env::var("NFSIM_CT_ITERS").map_or(100_000, |v| v.parse().unwrap_or(100_000));
-        let t = std::time::Instant::now();
-        profile_lookup(&mut ct, &replies, n);
+        let t = if profile == "baseline" {
+            profile_baseline(&map, &keys, 4096);
+            let t = std::time::Instant::now();
+            profile_baseline(&map, &keys, n);
+            t
+        } else {
+            profile_lookup(&mut ct, &replies, hook, 4096);
+            let t = std::time::Instant::now();
+            profile_lookup(&mut ct, &replies, hook, n);
+            t
+        };
         let ns = t.elapsed().as_nanos() as f64 / n.max(1) as f64;
-        println!("profile_lookup: {n} lookups, {ns:.1} ns each");
+        println!("profile {profile}: {n} lookups, {ns:.1} ns each");
         return;
     }
-    // Same-run ratio: conntrack's lookup against a plain hash map of the
-    // same 1M tuples, keyed both ways as conntrack is.
+    // Same-run ratios: conntrack's lookup against the plain hash map, in
+    // PREROUTING (the kernel verifies the UDP checksum there: `udp_error`,
+    // `nf_conntrack_checksum`) and in OUTPUT (it does not: the lookup, the
+    // tracker and the update alone).
     {
-        let mut map: HashMap<Tuple, u32, BuildHasherDefault<Fx>> =
-            HashMap::with_capacity_and_hasher(2 * n as usize, BuildHasherDefault::default());
-        for i in 0..n {
-            let (s, sp) = flow(i);
-            map.insert((s, SERVER, sp, 53, 17), i);
-            map.insert((SERVER, s, 53, sp, 17), i);
-        }
-        let keys: Vec<Tuple> = replies
-            .iter()
-            .map(|(p, _)| {
-                let a = |o: usize| [p[o], p[o + 1], p[o + 2], p[o + 3]];
-                let port = |o: usize| u16::from_be_bytes([p[o], p[o + 1]]);
-                (a(12), a(16), port(20), port(22), 17)
-            })
-            .collect();
         let mut j = 0usize;
         let base = ns_per_call(1 << 20, || {
             j += 1;
@@ -272,11 +310,22 @@ fn bench(c: &mut Criterion) {
             j += 1;
             black_box(ct.process(black_box(p), m, Hook::PreRouting, Instant::from_millis(10)));
         });
+        let mut j = 0usize;
+        let out = ns_per_call(1 << 20, || {
+            let (p, m) = &replies[j & 4095];
+            j += 1;
+            black_box(ct.process(black_box(p), m, Hook::LocalOut, Instant::from_millis(10)));
+        });
         println!(
             "conntrack/established_lookup_1M {ours:.1} ns, conntrack/baseline_hashmap_1M {base:.1} ns: ratio {:.2} (target <= 2)",
             ours / base
         );
+        println!(
+            "conntrack/established_lookup_1M_output {out:.1} ns (no checksum to verify), conntrack/baseline_hashmap_1M {base:.1} ns: ratio {:.2}",
+            out / base
+        );
     }
+    drop(map);
     let mut k = 0usize;
     c.bench_function("conntrack/established_lookup_1M", |b| {
         b.iter(|| {

@@ -457,7 +457,7 @@ impl ConntrackTable {
     /// The entry's NAT data, allocated on first use; `None` when the
     /// allocator refuses.
     fn nat_ext(&mut self, idx: u32) -> Option<u32> {
-        let cur = self.entries.get(idx as usize)?.nat;
+        let cur = self.cold.get(idx as usize)?.nat;
         if cur != NIL {
             return Some(cur);
         }
@@ -465,7 +465,7 @@ impl ConntrackTable {
             owner: idx,
             ..NatExt::NONE
         })?;
-        self.entries[idx as usize].nat = n;
+        self.cold[idx as usize].nat = n;
         Some(n)
     }
 
@@ -793,7 +793,7 @@ impl ConntrackTable {
             e.t1 = reply;
             e.status.insert(manip.nat_bit());
         }
-        let nat = self.entries[h.idx as usize].nat;
+        let nat = self.cold[h.idx as usize].nat;
         if manip == ManipType::Src
             && !self.nat.get(nat).is_some_and(|x| x.in_bysource)
             && !self.bysource_insert(h.idx)
@@ -862,7 +862,7 @@ impl ConntrackTable {
         };
         let masq = self
             .get(handle)
-            .and_then(|e| self.nat.get(e.nat))
+            .and_then(|_| self.nat.get(self.cold.get(handle.idx as usize)?.nat))
             .map_or(0, |x| x.masq_index);
         masq != 0 && hook == Hook::PostRouting && info.dir() == Dir::Original && masq != out_ifindex
     }

@@ -4,7 +4,8 @@
 use core::fmt;
 
 use super::tuple::proto;
-use super::{CtStatus, Entry, L4State, TcpState};
+use super::{CtStatus, Entry, L4State, SctpState, TcpState};
+use crate::time::Duration;
 
 /// One `/proc/net/nf_conntrack` entry, displayed in the trace format's form
 /// (`ct_seq_show` of `nf_conntrack_standalone.c`), e.g.
@@ -14,6 +15,12 @@ pub struct ProcEntry<'a> {
     pub(super) e: &'a Entry,
     /// The TCP state of a TCP entry (kept in the table's side slab).
     pub(super) tcp: Option<TcpState>,
+    /// The SCTP state of an SCTP entry (side slab too).
+    pub(super) sctp: Option<SctpState>,
+    /// The GRE timeouts of a GRE entry (side slab too).
+    pub(super) gre: Option<(Duration, Duration)>,
+    /// The `ctmark` (kept beside the entry).
+    pub(super) mark: u32,
     /// The counters, when `nf_conntrack_acct` is on.
     pub(super) acct: Option<[(u64, u64); 2]>,
     /// The entry's zone (`ct_show_zone`: `zone-orig=` / `zone-reply=`
@@ -47,17 +54,22 @@ impl fmt::Display for ProcEntry<'_> {
                     write!(f, "{} ", st.name())?;
                 }
             }
-            L4State::Sctp(st) => write!(f, "{} ", st.state.name())?,
+            L4State::Sctp(_) => {
+                if let Some(st) = self.sctp {
+                    write!(f, "{} ", st.name())?;
+                }
+            }
             // gre_print_conntrack
-            L4State::Gre {
-                timeout,
-                stream_timeout,
-            } => write!(
-                f,
-                "timeout={}, stream_timeout={} ",
-                timeout.as_secs(),
-                stream_timeout.as_secs()
-            )?,
+            L4State::Gre(_) => {
+                if let Some((timeout, stream_timeout)) = self.gre {
+                    write!(
+                        f,
+                        "timeout={}, stream_timeout={} ",
+                        timeout.as_secs(),
+                        stream_timeout.as_secs()
+                    )?;
+                }
+            }
             _ => {}
         }
         write!(f, "{}", t[0])?;
@@ -84,6 +96,6 @@ impl fmt::Display for ProcEntry<'_> {
         } else if e.status.contains(CtStatus::ASSURED) {
             f.write_str(" [ASSURED]")?;
         }
-        write!(f, " mark={}", e.mark)
+        write!(f, " mark={}", self.mark)
     }
 }

@@ -9,6 +9,7 @@ use super::config::{Config, ConfigError, MAX_BUCKETS};
 use super::fast::{fast_hash, FastIndex, EMPTY};
 use super::helper::Zone;
 use super::nat;
+use super::sctp::SctpCt;
 use super::tcp::TcpCt;
 use super::tuple::{Dir, Tuple};
 use super::{Cold, ConntrackTable, CtHandle, CtSlot, CtStatus, CtVerdict, Entry, L4State, NatExt};
@@ -34,6 +35,8 @@ impl Clone for ConntrackTable {
             cold: self.cold.clone(),
             free: with_room(&self.free, self.entries.len()),
             tcp: self.tcp.clone(),
+            sctp: self.sctp.clone(),
+            gre: self.gre.clone(),
             nat: self.nat.clone(),
             fast: self.fast.clone(),
             heads: self.heads.clone(),
@@ -220,6 +223,8 @@ impl ConntrackTable {
             cold: Vec::new(),
             free: Vec::new(),
             tcp: Side::default(),
+            sctp: Side::default(),
+            gre: Side::default(),
             nat: Side::default(),
             fast: FastIndex::default(),
             heads: vec![NIL; chains],
@@ -255,6 +260,8 @@ impl ConntrackTable {
         self.entries.capacity() * size_of::<Entry>()
             + self.cold.capacity() * size_of::<Cold>()
             + self.tcp.heap_bytes()
+            + self.sctp.heap_bytes()
+            + self.gre.heap_bytes()
             + self.nat.heap_bytes()
             + (self.free.capacity()
                 + self.dying.capacity()
@@ -544,24 +551,31 @@ impl ConntrackTable {
         }
         let l4 = match l4 {
             L4State::Tcp(_) => L4State::Tcp(self.tcp.alloc(TcpCt::default())?),
+            L4State::Sctp(_) => L4State::Sctp(self.sctp.alloc(SctpCt::default())?),
+            L4State::Gre(_) => L4State::Gre(
+                self.gre
+                    .alloc((self.cfg.gre_timeout, self.cfg.gre_timeout_stream))?,
+            ),
             other => other,
         };
         let [t0, t1] = tuples;
         let e = Entry {
             t0,
+            live: true,
             status: CtStatus::empty(),
             gen: 0,
-            mark: 0,
-            nat: NIL,
             timeout: 0,
+            acct0: [0; 2],
             t1,
-            live: true,
             l4,
+            acct1: [0; 2],
         };
         let c = Cold {
             next: [NIL; 2],
             kb: [kb0, 0],
-            acct: [(0, 0); 2],
+            acct_hi: [[0; 2]; 2],
+            mark: 0,
+            nat: NIL,
         };
         self.count += 1;
         if let Some(idx) = self.free.pop() {
@@ -581,11 +595,14 @@ impl ConntrackTable {
         let e = &mut self.entries[idx as usize];
         e.live = false;
         e.status = CtStatus::empty();
-        let (l4, nat) = (e.l4, e.nat);
+        let l4 = e.l4;
         e.l4 = L4State::Generic;
-        e.nat = NIL;
-        if let L4State::Tcp(ti) = l4 {
-            self.tcp.release(ti);
+        let nat = core::mem::replace(&mut self.cold[idx as usize].nat, NIL);
+        match l4 {
+            L4State::Tcp(ti) => self.tcp.release(ti),
+            L4State::Sctp(si) => self.sctp.release(si),
+            L4State::Gre(gi) => self.gre.release(gi),
+            _ => {}
         }
         if nat != NIL {
             self.nat.release(nat);
@@ -607,7 +624,7 @@ impl ConntrackTable {
         if hashed {
             self.hash_remove(idx);
         }
-        let nat = self.entries[idx as usize].nat;
+        let nat = self.cold[idx as usize].nat;
         if self.nat.get(nat).is_some_and(|x| x.in_bysource) {
             self.bysource_remove(nat);
         }

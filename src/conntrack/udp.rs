@@ -30,6 +30,7 @@ pub(super) const STREAM_AFTER: Duration = Duration::from_secs(2);
 
 /// `udp_error` / `udplite_error`. True: INVALID. `verify`: checksums are
 /// verified (PREROUTING with `nf_conntrack_checksum`).
+#[inline(always)]
 fn error(seg: &Seg<'_>, verify: bool) -> bool {
     let l4 = seg.l4;
     let udplen = l4.len();
@@ -68,6 +69,7 @@ fn error(seg: &Seg<'_>, verify: bool) -> bool {
 /// `udp_error` then `nf_conntrack_udp_packet`: the unreplied timeout
 /// until a reply is seen, then the stream timeout (and ASSURED) once
 /// replies go on past `stream_ts`.
+#[inline(always)]
 pub(super) fn packet(
     stream_ts: &mut Instant,
     status: CtStatus,
@@ -94,4 +96,53 @@ pub(super) fn packet(
         return L4Verdict::Refresh(cfg.udp_timeout_stream);
     }
     L4Verdict::Refresh(cfg.udp_timeout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::csum_ok;
+    use super::*;
+    use crate::wire::checksum::nf_checksum_ok;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `csum_ok` (the hot path's checksum) agrees with
+        /// `wire::checksum::nf_checksum_ok` on every family, protocol,
+        /// length (all remainders mod 8) and content, and on segments
+        /// whose checksum field was made to verify.
+        #[test]
+        fn csum_ok_is_nf_checksum_ok(
+            v6 in any::<bool>(),
+            p in prop_oneof![Just(1u8), Just(6), Just(17), Just(58), Just(132), Just(136), any::<u8>()],
+            src in any::<[u8; 16]>(),
+            dst in any::<[u8; 16]>(),
+            mut l4 in proptest::collection::vec(any::<u8>(), 0..80),
+            fix in any::<bool>(),
+        ) {
+            let family = if v6 { Family::Ipv6 } else { Family::Ipv4 };
+            let n = family.addr_len();
+            let (mut s, mut d) = (src, dst);
+            if !v6 {
+                s[4..].fill(0);
+                d[4..].fill(0);
+            }
+            if fix && l4.len() >= 8 {
+                // Make the segment verify through bytes 6..8.
+                l4[6] = 0;
+                l4[7] = 0;
+                let acc = if family == Family::Ipv4 && p == proto::ICMP {
+                    crate::wire::checksum::sum(&l4)
+                } else {
+                    let len = u32::try_from(l4.len()).unwrap();
+                    combine(&[pseudo_header(&s[..n], &d[..n], IpProtocol(p), len), sum(&l4)])
+                };
+                let c = !acc;
+                l4[6] = (c >> 8) as u8;
+                l4[7] = c as u8;
+            }
+            let want = nf_checksum_ok(family, &s[..n], &d[..n], IpProtocol(p), &l4);
+            prop_assert!(want || !(fix && l4.len() >= 8));
+            prop_assert_eq!(csum_ok(family, &s, &d, p, &l4), want);
+        }
+    }
 }

@@ -447,14 +447,49 @@ fn remove_and_flush() {
 
 /// The hot part of an entry is two cache lines, each tuple at the head of
 /// its own (issue 15: at most 128 bytes; TCP state, NAT data, counters and
-/// the kernel-bucket links live beside it).
+/// the kernel-bucket links live beside it), the two an aligned pair.
 #[test]
 fn hot_entry_is_two_cache_lines() {
     use super::super::Entry;
     assert_eq!(core::mem::size_of::<Entry>(), 128);
-    assert_eq!(core::mem::align_of::<Entry>(), 64);
+    assert_eq!(core::mem::align_of::<Entry>(), 128);
+    assert_eq!(core::mem::size_of::<super::super::Cold>(), 40);
     assert_eq!(core::mem::offset_of!(Entry, t0), 0);
     assert_eq!(core::mem::offset_of!(Entry, t1), 64);
+}
+
+/// The counters are 64-bit (`nf_conn_counter`): the low halves kept in the
+/// entry carry into the high halves beside it, exactly.
+#[test]
+fn counters_carry_past_32_bits() {
+    use crate::conntrack::{Config, ConntrackTable, Dir, Hook};
+    use crate::time::Instant;
+    let pkt = |s: [u8; 4], sp: u16, d: [u8; 4], dp: u16| {
+        crate::wire::PacketBuilder::ipv4(s.into(), d.into())
+            .udp(sp, dp)
+            .payload(b"q")
+            .build()
+    };
+    let mut ct = ConntrackTable::new(Config::with_max(16)).unwrap();
+    let now = Instant::from_millis(0);
+    let p = pkt([192, 0, 2, 10], 5000, [203, 0, 113, 53], 53);
+    let m = crate::wire::meta::PacketMeta::parse(&p).unwrap();
+    let r = ct.process(&p, &m, Hook::PreRouting, now);
+    ct.confirm(r.slot, now);
+    let h = r.slot.handle().unwrap();
+    let len = p.len() as u64;
+    assert_eq!(ct.counters(h, Dir::Original), Some((1, len)));
+    ct.entries[h.idx as usize].acct1 = [u32::MAX, u32::MAX - 5];
+    let q = pkt([203, 0, 113, 53], 53, [192, 0, 2, 10], 5000);
+    let qm = crate::wire::meta::PacketMeta::parse(&q).unwrap();
+    for i in 1..=2u64 {
+        ct.process(&q, &qm, Hook::PreRouting, now);
+        assert_eq!(
+            ct.counters(h, Dir::Reply),
+            Some((u64::from(u32::MAX) + i, u64::from(u32::MAX - 5) + i * len))
+        );
+    }
+    assert_eq!(ct.counters(h, Dir::Original), Some((1, len)));
 }
 
 /// The lookup index and the kernel-bucket index hold the same nodes: every
