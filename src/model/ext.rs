@@ -715,6 +715,31 @@ impl SaveBuf {
     pub fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> fmt::Result {
         fmt::Write::write_fmt(self, args)
     }
+    /// Writes `v` in decimal (what `write!(f, "{v}")` writes, without
+    /// `core::fmt`).
+    ///
+    /// ```
+    /// use nfsim::model::ext::SaveBuf;
+    /// let mut b = SaveBuf::default();
+    /// b.write_dec(0);
+    /// b.write_dec(65535);
+    /// b.write_dec(u64::MAX);
+    /// assert_eq!(b.as_bytes(), b"06553518446744073709551615");
+    /// ```
+    #[inline]
+    pub fn write_dec(&mut self, mut v: u64) {
+        let mut d = [0u8; 20];
+        let mut i = d.len();
+        loop {
+            i -= 1;
+            d[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.0.extend_from_slice(&d[i..]);
+    }
     /// What was written.
     ///
     /// ```
@@ -766,12 +791,14 @@ pub fn save_string(f: &mut SaveBuf, value: &[u8]) -> fmt::Result {
         return Ok(());
     }
     f.write_bytes(b" \"");
-    for &c in value {
-        if matches!(c, b'"' | b'\\' | b'\'') {
-            f.write_bytes(b"\\");
-        }
-        f.write_bytes(&[c]);
+    // Runs without a byte to escape are copied at once.
+    let mut rest = value;
+    while let Some(k) = rest.iter().position(|c| matches!(c, b'"' | b'\\' | b'\'')) {
+        f.write_bytes(&rest[..k]);
+        f.write_bytes(&[b'\\', rest[k]]);
+        rest = &rest[k + 1..];
     }
+    f.write_bytes(rest);
     f.write_bytes(b"\"");
     Ok(())
 }

@@ -98,6 +98,51 @@ const MAIN_OPTS: &[(&str, HasArg, char)] = &[
     ("ipv6", HasArg::No, '6'),
 ];
 
+/// Whether `name` (without `--`) is one of the main long options exactly.
+pub(crate) fn is_main_long_option(name: &str) -> bool {
+    // The names of [`MAIN_OPTS`] (a test holds the two equal), as a match.
+    matches!(
+        name,
+        "append"
+            | "delete"
+            | "check"
+            | "insert"
+            | "replace"
+            | "list"
+            | "list-rules"
+            | "flush"
+            | "zero"
+            | "new-chain"
+            | "delete-chain"
+            | "rename-chain"
+            | "policy"
+            | "source"
+            | "destination"
+            | "src"
+            | "dst"
+            | "protocol"
+            | "in-interface"
+            | "jump"
+            | "table"
+            | "match"
+            | "numeric"
+            | "out-interface"
+            | "verbose"
+            | "wait"
+            | "wait-interval"
+            | "exact"
+            | "fragments"
+            | "version"
+            | "help"
+            | "line-numbers"
+            | "modprobe"
+            | "set-counters"
+            | "goto"
+            | "ipv4"
+            | "ipv6"
+    )
+}
+
 /// The family as people write it, for messages.
 fn family_name(f: Family) -> &'static str {
     match f {
@@ -873,6 +918,15 @@ fn scan_u64(s: &str) -> Option<u64> {
     let t = t.strip_prefix('+').unwrap_or(t);
     let end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     t[..end].parse().ok()
+}
+
+#[cfg(test)]
+#[test]
+fn main_long_options_listed() {
+    for (n, _, _) in MAIN_OPTS {
+        assert!(is_main_long_option(n), "{n}");
+    }
+    assert!(!is_main_long_option("dport") && !is_main_long_option("sourc"));
 }
 
 fn parse_rulenum(s: &str) -> PResult<usize> {

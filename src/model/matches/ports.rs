@@ -47,17 +47,28 @@ pub(crate) fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), Strin
 }
 
 /// Prints ` [!] --NAME lo[:hi]` unless the range is `0:65535` uninverted
-/// (libxt_tcp.c `tcp_save`).
-pub fn save_range(
-    f: &mut dyn core::fmt::Write,
+/// (libxt_tcp.c `tcp_save`), numbers without `core::fmt`.
+pub(crate) fn save_range_buf(
+    f: &mut crate::model::ext::SaveBuf,
     name: &str,
-    r: (u16, u16),
+    (lo, hi): (u16, u16),
     inv: bool,
 ) -> core::fmt::Result {
-    if r == (0, 0xffff) && !inv {
+    if (lo, hi) == (0, 0xffff) && !inv {
         return Ok(());
     }
-    save_given_range(f, name, Some((r, inv)))
+    if inv {
+        f.write_bytes(b" !");
+    }
+    f.write_bytes(b" --");
+    f.write_bytes(name.as_bytes());
+    f.write_bytes(b" ");
+    f.write_dec(lo.into());
+    if lo != hi {
+        f.write_bytes(b":");
+        f.write_dec(hi.into());
+    }
+    Ok(())
 }
 
 /// Prints ` [!] --NAME lo[:hi]` when the option was given, even as
