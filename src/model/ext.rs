@@ -269,6 +269,17 @@ impl<T: Default> Blank for T {
 /// `.excl`, with libxtables' messages.
 pub(crate) fn check_options(ext: &str, specs: &[OptSpec], seen: u64) -> Result<(), String> {
     let given = |id: u8| seen & (1 << id) != 0;
+    // Most rules have nothing to check: no mandatory option missing and
+    // no given option with an `.also` or `.excl`.
+    if !specs.iter().any(|s| {
+        if given(s.id) {
+            s.also | s.excl != 0
+        } else {
+            s.mand
+        }
+    }) {
+        return Ok(());
+    }
     for s in specs {
         if s.mand && !given(s.id) {
             return Err(format!("{ext}: option \"--{}\" must be specified", s.name));
@@ -335,6 +346,34 @@ pub(crate) trait Extension: Sized + Clone + PartialEq + fmt::Debug + Blank {
     /// Writes what iptables-save prints after `-m NAME` / `-j NAME`
     /// (each option preceded by a space).
     fn save(&self, f: &mut SaveBuf) -> fmt::Result;
+}
+
+/// A boxed extension is the extension: the few large ones are boxed in
+/// [`crate::model::Match`] and [`crate::model::Target`] (`Conntrack`,
+/// `Sctp`, `Set`, `SET`), so that every rule's matches and verdict stay
+/// small.
+impl<T: Extension + Default> Extension for Box<T> {
+    fn options(family: Family) -> &'static [OptSpec] {
+        T::options(family)
+    }
+    fn new_as(name: &str, ctx: &ExtCtx<'_>) -> Self {
+        Box::new(T::new_as(name, ctx))
+    }
+    fn save_name(&self) -> Option<&'static str> {
+        (**self).save_name()
+    }
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        (**self).parse(args)
+    }
+    fn finish(&mut self, seen: u64, ctx: &ExtCtx<'_>) -> Result<(), String> {
+        (**self).finish(seen, ctx)
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        (**self).check(ctx)
+    }
+    fn save(&self, f: &mut SaveBuf) -> fmt::Result {
+        (**self).save(f)
+    }
 }
 
 /// An address with a mask (`-s`, `-d`, and extension addresses). The mask

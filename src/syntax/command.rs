@@ -99,47 +99,47 @@ const MAIN_OPTS: &[(&str, HasArg, char)] = &[
 ];
 
 /// Whether `name` (without `--`) is one of the main long options exactly.
-pub(crate) fn is_main_long_option(name: &str) -> bool {
+pub(crate) fn is_main_long_option(name: &[u8]) -> bool {
     // The names of [`MAIN_OPTS`] (a test holds the two equal), as a match.
     matches!(
         name,
-        "append"
-            | "delete"
-            | "check"
-            | "insert"
-            | "replace"
-            | "list"
-            | "list-rules"
-            | "flush"
-            | "zero"
-            | "new-chain"
-            | "delete-chain"
-            | "rename-chain"
-            | "policy"
-            | "source"
-            | "destination"
-            | "src"
-            | "dst"
-            | "protocol"
-            | "in-interface"
-            | "jump"
-            | "table"
-            | "match"
-            | "numeric"
-            | "out-interface"
-            | "verbose"
-            | "wait"
-            | "wait-interval"
-            | "exact"
-            | "fragments"
-            | "version"
-            | "help"
-            | "line-numbers"
-            | "modprobe"
-            | "set-counters"
-            | "goto"
-            | "ipv4"
-            | "ipv6"
+        b"append"
+            | b"delete"
+            | b"check"
+            | b"insert"
+            | b"replace"
+            | b"list"
+            | b"list-rules"
+            | b"flush"
+            | b"zero"
+            | b"new-chain"
+            | b"delete-chain"
+            | b"rename-chain"
+            | b"policy"
+            | b"source"
+            | b"destination"
+            | b"src"
+            | b"dst"
+            | b"protocol"
+            | b"in-interface"
+            | b"jump"
+            | b"table"
+            | b"match"
+            | b"numeric"
+            | b"out-interface"
+            | b"verbose"
+            | b"wait"
+            | b"wait-interval"
+            | b"exact"
+            | b"fragments"
+            | b"version"
+            | b"help"
+            | b"line-numbers"
+            | b"modprobe"
+            | b"set-counters"
+            | b"goto"
+            | b"ipv4"
+            | b"ipv6"
     )
 }
 
@@ -924,9 +924,9 @@ fn scan_u64(s: &str) -> Option<u64> {
 #[test]
 fn main_long_options_listed() {
     for (n, _, _) in MAIN_OPTS {
-        assert!(is_main_long_option(n), "{n}");
+        assert!(is_main_long_option(n.as_bytes()), "{n}");
     }
-    assert!(!is_main_long_option("dport") && !is_main_long_option("sourc"));
+    assert!(!is_main_long_option(b"dport") && !is_main_long_option(b"sourc"));
 }
 
 fn parse_rulenum(s: &str) -> PResult<usize> {

@@ -56,10 +56,7 @@ fn split(line: &[u8], room: usize) -> Option<SmallVec<[&[u8]; 24]>> {
                 return None;
             }
         } else {
-            let len = line[i..]
-                .iter()
-                .position(|&b| sep(b) || b == b'"')
-                .unwrap_or(n - i);
+            let len = word_len(&line[i..]);
             w = &line[i..i + len];
             i += len;
             if i < n && line[i] == b'"' {
@@ -72,6 +69,35 @@ fn split(line: &[u8], room: usize) -> Option<SmallVec<[&[u8]; 24]>> {
         out.push(w);
     }
     Some(out)
+}
+
+/// The length of the run of bytes up to the first space, tab, newline or
+/// `"`, eight bytes at a time (the "has a zero byte" test on the word XOR
+/// each of the four: its lowest flagged byte is always a real one).
+fn word_len(s: &[u8]) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut chunks = s.chunks_exact(8);
+    let mut off = 0;
+    for c in &mut chunks {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(c);
+        let x = u64::from_le_bytes(b);
+        let hit = zero(x ^ (LO * u64::from(b' ')))
+            | zero(x ^ (LO * u64::from(b'\t')))
+            | zero(x ^ (LO * u64::from(b'\n')))
+            | zero(x ^ (LO * u64::from(b'"')));
+        if hit != 0 {
+            return off + (hit.trailing_zeros() / 8) as usize;
+        }
+        off += 8;
+    }
+    off + chunks
+        .remainder()
+        .iter()
+        .position(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'"'))
+        .unwrap_or(chunks.remainder().len())
 }
 
 /// A decimal number without sign or leading zero (the forms every base of
@@ -90,6 +116,22 @@ fn plain_decimal(s: &[u8], max: u32) -> Option<u32> {
     (v <= max).then_some(v)
 }
 
+/// `A.B.C.D`, each part a [`plain_decimal`] up to 255.
+fn dotted_quad(s: &[u8]) -> Option<u32> {
+    let mut v = 0u32;
+    let mut parts = 0;
+    let mut start = 0;
+    for i in 0..=s.len() {
+        if i == s.len() || s[i] == b'.' {
+            let p = plain_decimal(&s[start..i], 255)?;
+            v = v << 8 | p;
+            parts += 1;
+            start = i + 1;
+        }
+    }
+    (parts == 4).then_some(v)
+}
+
 /// `ADDR[/MASK]` of one address: dotted-quad IPv4 with a prefix length read
 /// here, anything else by `parse_one` (what the full parser calls for each
 /// comma-separated item). `None` for a list, an error or a name.
@@ -102,20 +144,21 @@ fn address(arg: &[u8], family: Family) -> Option<AddrMask> {
             Some(p) => (&arg[..p], plain_decimal(&arg[p + 1..], 32)),
             None => (arg, Some(32)),
         };
-        let mut a = [0u8; 16];
-        let mut parts = host.split(|&b| b == b'.');
-        let quad = bits.is_some()
-            && (0..4).all(|k| match parts.next().and_then(|p| plain_decimal(p, 255)) {
-                Some(v) => {
-                    a[k] = v as u8;
-                    true
-                }
-                None => false,
-            })
-            && parts.next().is_none();
-        if let (true, Some(bits)) = (quad, bits) {
-            let mask = crate::model::ext::prefix_mask(bits as u8);
-            return Some(AddrMask::with_mask(Family::Ipv4, a, mask));
+        if let (Some(q), Some(bits)) = (dotted_quad(host), bits) {
+            let m = if bits == 0 {
+                0
+            } else {
+                u32::MAX << (32 - bits)
+            };
+            let mut a = [0u8; 16];
+            let mut mask = [0u8; 16];
+            a[..4].copy_from_slice(&(q & m).to_be_bytes());
+            mask[..4].copy_from_slice(&m.to_be_bytes());
+            return Some(AddrMask {
+                family: Family::Ipv4,
+                addr: a,
+                mask,
+            });
         }
     }
     parse_one(core::str::from_utf8(arg).ok()?, family).ok()
@@ -139,20 +182,22 @@ const OUT: u8 = 16;
 const JUMP: u8 = 32;
 
 /// Parses `line` (one restore line without its newline and counters) when
-/// it is a plain `-A CHAIN RULE` whose chain exists, into the chain's name
-/// and the rule; `None` when the full parser must read it.
+/// it is a plain `-A CHAIN RULE` whose chain exists, into the chain's name,
+/// its index (`find` gives a chain's) and the rule; `None` when the full
+/// parser must read it.
 pub(crate) fn append<'l>(
     line: &'l [u8],
     family: Family,
     table: TableKind,
-    chain_exists: &dyn Fn(&[u8]) -> bool,
+    find: &dyn Fn(&[u8]) -> Option<usize>,
     ipset: &crate::ipset::Ipsets,
     room: usize,
-) -> Option<(&'l [u8], Rule)> {
+) -> Option<(&'l [u8], usize, Rule)> {
     let words = split(line, room)?;
-    if words.len() < 2 || words[0] != b"-A" || !chain_exists(words[1]) {
+    if words.len() < 2 || words[0] != b"-A" {
         return None;
     }
+    let ci = find(words[1])?;
     let chain = words[1];
     let mut rule = Rule::default();
     // The loaded matches with the options seen, in order.
@@ -254,9 +299,16 @@ pub(crate) fn append<'l>(
                     if invert {
                         return None;
                     }
-                    let name = match core::str::from_utf8(arg).ok()? {
-                        "icmpv6" | "ipv6-icmp" => "icmp6",
-                        n => n,
+                    let name = match arg {
+                        b"comment" => "comment",
+                        b"tcp" => "tcp",
+                        b"udp" => "udp",
+                        b"conntrack" => "conntrack",
+                        b"state" => "state",
+                        b"mark" => "mark",
+                        b"multiport" => "multiport",
+                        b"icmpv6" | b"ipv6-icmp" => "icmp6",
+                        _ => core::str::from_utf8(arg).ok()?,
                     };
                     if name.len() >= 29 {
                         return None;
@@ -293,8 +345,10 @@ pub(crate) fn append<'l>(
                         proto_inv: rule.proto_inv,
                         ipset,
                     };
+                    let standard = matches!(arg, b"ACCEPT" | b"DROP" | b"RETURN" | b"QUEUE");
                     if let Some(t) = core::str::from_utf8(arg)
                         .ok()
+                        .filter(|_| !standard)
                         .and_then(|n| Target::new(n, &ctx))
                     {
                         target = Some((t, 0));
@@ -311,7 +365,6 @@ pub(crate) fn append<'l>(
         if name.contains(&b'=') {
             return None;
         }
-        let name = core::str::from_utf8(name).ok()?;
         if super::command::is_main_long_option(name) {
             return None;
         }
@@ -324,7 +377,7 @@ pub(crate) fn append<'l>(
                 }
                 None => (None, target.as_ref()?.0.options(family)),
             };
-            if let Some(s) = specs.iter().find(|s| s.name == name) {
+            if let Some(s) = specs.iter().find(|s| s.name.as_bytes() == name) {
                 found = Some((idx, *s));
                 break;
             }
@@ -367,7 +420,12 @@ pub(crate) fn append<'l>(
         {
             return None;
         }
-        let text = optarg.map(bytestr::text);
+        // The text view `bytestr::text` gives, without its lossy scan for
+        // the usual UTF-8 argument.
+        let text = optarg.map(|a| match core::str::from_utf8(a) {
+            Ok(t) => std::borrow::Cow::Borrowed(t),
+            Err(_) => bytestr::text(a),
+        });
         let mut args = Args::new(&spec, invert, &ctx, text.as_deref(), optarg, &[]);
         match ext {
             Ext::M(m) => m.parse(&mut args).ok()?,
@@ -390,7 +448,7 @@ pub(crate) fn append<'l>(
     for (m, seen) in matches.iter_mut() {
         m.finish(*seen, &ctx).ok()?;
     }
-    let jump_is_chain = jumpto.is_some_and(chain_exists);
+    let jump_is_chain = jumpto.is_some_and(|j| find(j).is_some());
     if let Some((t, seen)) = target.as_mut() {
         if !jump_is_chain {
             t.finish(*seen, &ctx).ok()?;
@@ -423,7 +481,7 @@ pub(crate) fn append<'l>(
     };
     rule.src = addr(src)?;
     rule.dst = addr(dst)?;
-    Some((chain, rule))
+    Some((chain, ci, rule))
 }
 
 /// The extension an option goes to.
@@ -439,8 +497,8 @@ mod tests {
     #[test]
     fn split_plain_and_quoted() {
         let w = split(b"-A X -m comment --comment \"a b\" -j ACCEPT", 64).unwrap();
-        assert_eq!(w.len(), 7);
-        assert_eq!(w[4], b"a b");
+        assert_eq!(w.len(), 8);
+        assert_eq!(w[5], b"a b");
         assert!(split(b"--comment \"a\\\"b\"", 64).is_none());
         assert!(split(b"--comment \"ab\"c", 64).is_none());
         assert!(split(b"--comment a\"b\"", 64).is_none());
@@ -456,6 +514,28 @@ mod tests {
         assert_eq!(a, parse_one("10.1.2.3/8", Family::Ipv4).unwrap());
         let a = address(b"010.1.2.3", Family::Ipv4).unwrap();
         assert_eq!(a, parse_one("010.1.2.3", Family::Ipv4).unwrap());
+        for t in [
+            "0.0.0.0/0",
+            "1.2.3.4/0",
+            "255.255.255.255/31",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..3.4",
+        ] {
+            assert_eq!(
+                address(t.as_bytes(), Family::Ipv4),
+                parse_one(t, Family::Ipv4).ok(),
+                "{t}"
+            );
+        }
+        let line = b"-A X -d 1.2.3.4/24 -m comment --comment \"a b\" -j ACCEPT\tx\ny";
+        for i in 0..line.len() {
+            let want = line[i..]
+                .iter()
+                .position(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'"'))
+                .unwrap_or(line.len() - i);
+            assert_eq!(word_len(&line[i..]), want);
+        }
         assert!(address(b"1.2.3.4,5.6.7.8", Family::Ipv4).is_none());
     }
 }

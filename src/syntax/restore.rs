@@ -358,13 +358,15 @@ fn restore_lines<'a>(
         // the fast path (`fast.rs`), which leaves anything unusual, every
         // error included, to the full parser below.
         if !(opts.counters && counters.is_some()) {
-            let exists = |name: &[u8]| table.find(name).is_some();
-            let fast = super::fast::append(body, family, table.t.kind, &exists, opts.ipset, room);
-            if let Some((chain, rule)) = fast {
+            let find = |name: &[u8]| table.find(name);
+            let fast = super::fast::append(body, family, table.t.kind, &find, opts.ipset, room);
+            if let Some((chain, ci, rule)) = fast {
+                let _ = chain; // read by the debug check below
                 #[cfg(debug_assertions)]
                 {
                     // Debug builds hold the fast path to the full parser's rule.
                     let words = split_limited(body, lineno, room).ok();
+                    let exists = |name: &[u8]| table.find(name).is_some();
                     let slow = words.and_then(|w| {
                         parse_command_in(&w, family, table.t.kind, lineno, &exists, opts.ipset).ok()
                     });
@@ -375,15 +377,15 @@ fn restore_lines<'a>(
                         bytestr::text(body)
                     );
                 }
-                if let Some(ci) = table.find(chain) {
-                    let builtin_jump = table
-                        .target_of(&rule)
-                        .is_some_and(|j| table.t.chains[j].is_builtin());
-                    if !builtin_jump {
-                        table.rule_added(&rule);
-                        table.rules[ci].push_back(rule);
-                        continue;
-                    }
+                // libiptc refuses a jump to a built-in chain: the full
+                // parser below gives its error.
+                let builtin_jump = table
+                    .target_of(&rule)
+                    .is_some_and(|j| table.t.chains[j].is_builtin());
+                if !builtin_jump {
+                    table.rule_added(&rule);
+                    table.rules[ci].push_back(rule);
+                    continue;
                 }
             }
         }
