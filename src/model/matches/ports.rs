@@ -17,12 +17,14 @@ pub(crate) fn parse_port(s: &str, proto: &str) -> Result<u16, String> {
     // The usual plain decimal (no sign, no leading zero: what every base
     // of `strtoul` reads the same) without the general number reader.
     let b = s.as_bytes();
-    if !b.is_empty() && b.len() <= 5 && (b[0] != b'0' || b.len() == 1) {
-        if b.iter().all(u8::is_ascii_digit) {
-            let v = b.iter().fold(0u32, |v, &c| v * 10 + u32::from(c - b'0'));
-            if let Ok(p) = u16::try_from(v) {
-                return Ok(p);
-            }
+    if !b.is_empty()
+        && b.len() <= 5
+        && (b[0] != b'0' || b.len() == 1)
+        && b.iter().all(u8::is_ascii_digit)
+    {
+        let v = b.iter().fold(0u32, |v, &c| v * 10 + u32::from(c - b'0'));
+        if let Ok(p) = u16::try_from(v) {
+            return Ok(p);
         }
     }
     if let Some(v) = strtoui(s, 0, 65535) {
