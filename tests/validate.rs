@@ -265,7 +265,7 @@ fn typed_twins_of_the_t_fail_cases_are_refused_with_iptables_message() {
         (
             "libxt_conntrack.t",
             "-m conntrack",
-            Box::new(|_| Rule::new().with(Match::Conntrack(Conntrack::default()))),
+            Box::new(|_| Rule::new().with(Match::Conntrack(Box::default()))),
         ),
         (
             "libxt_conntrack.t",
@@ -275,10 +275,10 @@ fn typed_twins_of_the_t_fail_cases_are_refused_with_iptables_message() {
                     value: 0,
                     invert: false,
                 });
-                Rule::new().with(Match::Conntrack(Conntrack {
+                Rule::new().with(Match::Conntrack(Box::new(Conntrack {
                     proto,
                     ..Conntrack::default()
-                }))
+                })))
             }),
         ),
         (
@@ -289,10 +289,10 @@ fn typed_twins_of_the_t_fail_cases_are_refused_with_iptables_message() {
                     value: 0,
                     invert: true,
                 });
-                Rule::new().with(Match::Conntrack(Conntrack {
+                Rule::new().with(Match::Conntrack(Box::new(Conntrack {
                     proto,
                     ..Conntrack::default()
-                }))
+                })))
             }),
         ),
         (
@@ -491,7 +491,7 @@ fn typed_twins_of_the_t_fail_cases_are_refused_with_iptables_message() {
             twin!("libip6t_rt.t", "-m rt --rt-segsleft 4:3", "filter", "-m rt --rt-segsleft 3:4", |r| each(r, |m| if let Match::Rt(a) = m { a.segsleft = (4, 3) })),
             twin!("libip6t_mh.t", "-p mobility-header -m mh --mh-type 4:3", "filter", "-p mobility-header -m mh --mh-type 3:4", |r| each(r, |m| if let Match::Mh(a) = m { a.types = (4, 3) })),
             twin!("libxt_length.t", "-m length --length 4:3", "filter", "-m length --length 3:4", |r| each(r, |m| if let Match::Length(a) = m { (a.min, a.max) = (4, 3) })),
-            twin!("libxt_conntrack.t", "-m conntrack --ctexpire 4:3", "filter", "-m conntrack --ctexpire 3:4", |r| each(r, |m| if let Match::Conntrack(Conntrack { expire: Some(e), .. }) = m { e.value = (4, 3) })),
+            twin!("libxt_conntrack.t", "-m conntrack --ctexpire 4:3", "filter", "-m conntrack --ctexpire 3:4", |r| each(r, |m| if let Some(e) = match m { Match::Conntrack(c) => c.expire.as_mut(), _ => None } { e.value = (4, 3) })),
             twin!("libxt_dccp.t", "-p dccp -m dccp --sport 4:3", "filter", "-p dccp -m dccp --sport 3:4", |r| each(r, |m| if let Match::Dccp(a) = m { a.sports = Some(((4, 3), false)) })),
             twin!("libxt_dccp.t", "-p dccp -m dccp --dport 4:3", "filter", "-p dccp -m dccp --dport 3:4", |r| each(r, |m| if let Match::Dccp(a) = m { a.dports = Some(((4, 3), false)) })),
             twin!("libxt_tcpmss.t", "-p tcp -m tcpmss --mss 65535:1000", "filter", "-p tcp -m tcpmss --mss 1000:65535", |r| each(r, |m| if let Match::TcpMss(a) = m { (a.mss_min, a.mss_max) = (65535, 1000) })),

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nfsim::model::Family;
-use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore, save_bytes, save_to, RestoreOptions, SaveOptions};
 
 mod jsonpos;
 mod list;
@@ -526,9 +526,13 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
             .with_ipset(&sets);
             match parse_restore(&text, &opts) {
                 Ok(rs) => {
+                    drop(text);
                     if !test {
-                        w.write_all(&save_bytes(&rs, SaveOptions { counters }))?;
+                        save_to(&rs, SaveOptions { counters }, w)?;
                     }
+                    // The process ends next: freeing every rule one by one
+                    // would only cost time.
+                    core::mem::forget(rs);
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(e) => {

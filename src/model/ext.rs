@@ -269,6 +269,17 @@ impl<T: Default> Blank for T {
 /// `.excl`, with libxtables' messages.
 pub(crate) fn check_options(ext: &str, specs: &[OptSpec], seen: u64) -> Result<(), String> {
     let given = |id: u8| seen & (1 << id) != 0;
+    // Most rules have nothing to check: no mandatory option missing and
+    // no given option with an `.also` or `.excl`.
+    if !specs.iter().any(|s| {
+        if given(s.id) {
+            s.also | s.excl != 0
+        } else {
+            s.mand
+        }
+    }) {
+        return Ok(());
+    }
     for s in specs {
         if s.mand && !given(s.id) {
             return Err(format!("{ext}: option \"--{}\" must be specified", s.name));
@@ -335,6 +346,34 @@ pub(crate) trait Extension: Sized + Clone + PartialEq + fmt::Debug + Blank {
     /// Writes what iptables-save prints after `-m NAME` / `-j NAME`
     /// (each option preceded by a space).
     fn save(&self, f: &mut SaveBuf) -> fmt::Result;
+}
+
+/// A boxed extension is the extension: the few large ones are boxed in
+/// [`crate::model::Match`] and [`crate::model::Target`] (`Conntrack`,
+/// `Sctp`, `Set`, `SET`), so that every rule's matches and verdict stay
+/// small.
+impl<T: Extension + Default> Extension for Box<T> {
+    fn options(family: Family) -> &'static [OptSpec] {
+        T::options(family)
+    }
+    fn new_as(name: &str, ctx: &ExtCtx<'_>) -> Self {
+        Box::new(T::new_as(name, ctx))
+    }
+    fn save_name(&self) -> Option<&'static str> {
+        (**self).save_name()
+    }
+    fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
+        (**self).parse(args)
+    }
+    fn finish(&mut self, seen: u64, ctx: &ExtCtx<'_>) -> Result<(), String> {
+        (**self).finish(seen, ctx)
+    }
+    fn check(&self, ctx: &CheckCtx) -> Result<(), String> {
+        (**self).check(ctx)
+    }
+    fn save(&self, f: &mut SaveBuf) -> fmt::Result {
+        (**self).save(f)
+    }
 }
 
 /// An address with a mask (`-s`, `-d`, and extension addresses). The mask
@@ -715,6 +754,31 @@ impl SaveBuf {
     pub fn write_fmt(&mut self, args: fmt::Arguments<'_>) -> fmt::Result {
         fmt::Write::write_fmt(self, args)
     }
+    /// Writes `v` in decimal (what `write!(f, "{v}")` writes, without
+    /// `core::fmt`).
+    ///
+    /// ```
+    /// use nfsim::model::ext::SaveBuf;
+    /// let mut b = SaveBuf::default();
+    /// b.write_dec(0);
+    /// b.write_dec(65535);
+    /// b.write_dec(u64::MAX);
+    /// assert_eq!(b.as_bytes(), b"06553518446744073709551615");
+    /// ```
+    #[inline]
+    pub fn write_dec(&mut self, mut v: u64) {
+        let mut d = [0u8; 20];
+        let mut i = d.len();
+        loop {
+            i -= 1;
+            d[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.0.extend_from_slice(&d[i..]);
+    }
     /// What was written.
     ///
     /// ```
@@ -766,12 +830,14 @@ pub fn save_string(f: &mut SaveBuf, value: &[u8]) -> fmt::Result {
         return Ok(());
     }
     f.write_bytes(b" \"");
-    for &c in value {
-        if matches!(c, b'"' | b'\\' | b'\'') {
-            f.write_bytes(b"\\");
-        }
-        f.write_bytes(&[c]);
+    // Runs without a byte to escape are copied at once.
+    let mut rest = value;
+    while let Some(k) = rest.iter().position(|c| matches!(c, b'"' | b'\\' | b'\'')) {
+        f.write_bytes(&rest[..k]);
+        f.write_bytes(&[b'\\', rest[k]]);
+        rest = &rest[k + 1..];
     }
+    f.write_bytes(rest);
     f.write_bytes(b"\"");
     Ok(())
 }

@@ -12,7 +12,6 @@
 use super::matches::comment::Comment;
 use super::matches::conntrack::{Conntrack, CtStates, Inv};
 use super::matches::dccp::Dccp;
-use super::matches::sctp::Sctp;
 use super::matches::tcp::Tcp;
 use super::matches::udp::Udp;
 use super::{AddrMask, ByteStr, ChainName, Iface, Match, Rule, Target, Verdict};
@@ -189,7 +188,7 @@ impl Rule {
         let i = pos.unwrap_or_else(|| {
             self.matches.push(match self.proto {
                 UDP => Match::Udp(Udp::default()),
-                SCTP => Match::Sctp(Sctp::default()),
+                SCTP => Match::Sctp(Box::default()),
                 DCCP => Match::Dccp(Dccp::default()),
                 _ => Match::Tcp(Tcp::default()),
             });
@@ -219,13 +218,13 @@ impl Rule {
     /// assert_eq!(r.to_string(), "-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
     /// ```
     pub fn ctstate(self, states: CtStates) -> Rule {
-        self.with(Match::Conntrack(Conntrack {
+        self.with(Match::Conntrack(Box::new(Conntrack {
             state: Some(Inv {
                 value: states,
                 invert: false,
             }),
             ..Conntrack::default()
-        }))
+        })))
     }
 
     /// `-m comment --comment TEXT` (the kernel keeps 255 bytes;

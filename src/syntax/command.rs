@@ -98,6 +98,51 @@ const MAIN_OPTS: &[(&str, HasArg, char)] = &[
     ("ipv6", HasArg::No, '6'),
 ];
 
+/// Whether `name` (without `--`) is one of the main long options exactly.
+pub(crate) fn is_main_long_option(name: &[u8]) -> bool {
+    // The names of [`MAIN_OPTS`] (a test holds the two equal), as a match.
+    matches!(
+        name,
+        b"append"
+            | b"delete"
+            | b"check"
+            | b"insert"
+            | b"replace"
+            | b"list"
+            | b"list-rules"
+            | b"flush"
+            | b"zero"
+            | b"new-chain"
+            | b"delete-chain"
+            | b"rename-chain"
+            | b"policy"
+            | b"source"
+            | b"destination"
+            | b"src"
+            | b"dst"
+            | b"protocol"
+            | b"in-interface"
+            | b"jump"
+            | b"table"
+            | b"match"
+            | b"numeric"
+            | b"out-interface"
+            | b"verbose"
+            | b"wait"
+            | b"wait-interval"
+            | b"exact"
+            | b"fragments"
+            | b"version"
+            | b"help"
+            | b"line-numbers"
+            | b"modprobe"
+            | b"set-counters"
+            | b"goto"
+            | b"ipv4"
+            | b"ipv6"
+    )
+}
+
 /// The family as people write it, for messages.
 fn family_name(f: Family) -> &'static str {
     match f {
@@ -873,6 +918,15 @@ fn scan_u64(s: &str) -> Option<u64> {
     let t = t.strip_prefix('+').unwrap_or(t);
     let end = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     t[..end].parse().ok()
+}
+
+#[cfg(test)]
+#[test]
+fn main_long_options_listed() {
+    for (n, _, _) in MAIN_OPTS {
+        assert!(is_main_long_option(n.as_bytes()), "{n}");
+    }
+    assert!(!is_main_long_option(b"dport") && !is_main_long_option(b"sourc"));
 }
 
 fn parse_rulenum(s: &str) -> PResult<usize> {

@@ -20,6 +20,7 @@
 pub(crate) mod argv;
 pub(crate) mod command;
 pub mod error;
+mod fast;
 pub mod list;
 pub mod restore;
 pub mod save;
@@ -35,4 +36,4 @@ pub use restore::{
     parse_restore, restore_into, validate, validate_in, validate_with_nfacct, RestoreOptions,
     ValidationError, ValidationErrorKind,
 };
-pub use save::{save_bytes, save_string, SaveOptions};
+pub use save::{save_bytes, save_string, save_to, SaveOptions};

@@ -187,7 +187,50 @@ pub fn restore_into(
     input: impl AsRef<[u8]>,
     opts: &RestoreOptions,
 ) -> Result<(), Error> {
-    restore_lines(rs, input.as_ref().split_inclusive(|&b| b == b'\n'), opts)
+    restore_lines(rs, Lines(input.as_ref()), opts)
+}
+
+/// The first `needle` in `hay`, eight bytes at a time (the "has a zero
+/// byte" test on the word XOR the needle: its lowest flagged byte is
+/// always a real match).
+fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let rep = LO * u64::from(needle);
+    let mut chunks = hay.chunks_exact(8);
+    let mut off = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w) ^ rep;
+        let hit = x.wrapping_sub(LO) & !x & HI;
+        if hit != 0 {
+            return Some(off + (hit.trailing_zeros() / 8) as usize);
+        }
+        off += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == needle)
+        .map(|p| off + p)
+}
+
+/// The lines of the input, each with its newline if it has one (as
+/// `split_inclusive` on `\n`).
+struct Lines<'a>(&'a [u8]);
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        if self.0.is_empty() {
+            return None;
+        }
+        let end = find_byte(self.0, b'\n').map_or(self.0.len(), |i| i + 1);
+        let (line, rest) = self.0.split_at(end);
+        self.0 = rest;
+        Some(line)
+    }
 }
 
 /// The restore loop over lines (each with its newline, if any).
@@ -205,7 +248,7 @@ fn restore_lines<'a>(
         // string: a NUL byte ends it there, newline included (measured with
         // iptables-legacy 1.8.9: `--comment a\0b -j ACCEPT` saves as
         // `--comment a`, `COMMIT\0` is "Bad argument `COMMIT'").
-        let raw = match raw.iter().position(|&b| b == 0) {
+        let raw = match find_byte(raw, 0) {
             Some(nul) => &raw[..nul],
             None => raw,
         };
@@ -310,7 +353,43 @@ fn restore_lines<'a>(
         } else {
             3
         };
-        let mut words = split_limited(body, lineno, MAX_ARGC - 1 - prepended)?;
+        let room = MAX_ARGC - 1 - prepended;
+        // The common `-A CHAIN RULE` line without `--counters` counters:
+        // the fast path (`fast.rs`), which leaves anything unusual, every
+        // error included, to the full parser below.
+        if !(opts.counters && counters.is_some()) {
+            let find = |name: &[u8]| table.find(name);
+            let fast = super::fast::append(body, family, table.t.kind, &find, opts.ipset, room);
+            if let Some((chain, ci, rule)) = fast {
+                let _ = chain; // read by the debug check below
+                #[cfg(debug_assertions)]
+                {
+                    // Debug builds hold the fast path to the full parser's rule.
+                    let words = split_limited(body, lineno, room).ok();
+                    let exists = |name: &[u8]| table.find(name).is_some();
+                    let slow = words.and_then(|w| {
+                        parse_command_in(&w, family, table.t.kind, lineno, &exists, opts.ipset).ok()
+                    });
+                    assert_eq!(
+                        slow,
+                        Some(Command::Append(chain.to_vec(), vec![rule.clone()])),
+                        "fast path differs from the full parser on {:?}",
+                        bytestr::text(body)
+                    );
+                }
+                // libiptc refuses a jump to a built-in chain: the full
+                // parser below gives its error.
+                let builtin_jump = table
+                    .target_of(&rule)
+                    .is_some_and(|j| table.t.chains[j].is_builtin());
+                if !builtin_jump {
+                    table.rule_added(&rule);
+                    table.rules[ci].push_back(rule);
+                    continue;
+                }
+            }
+        }
+        let mut words = split_limited(body, lineno, room)?;
         for w in words.iter_mut() {
             w.col += offset;
         }
@@ -398,13 +477,37 @@ fn restore_lines<'a>(
 /// `chain_head.references`), so deleting a chain does not scan the table.
 /// Rules are held in a deque per chain (libiptc keeps a list): inserting at
 /// the head of a long chain costs O(1), as there.
+/// FNV-1a over a chain name (1 to 28 bytes): a few instructions a byte
+/// where the default SipHash costs hundreds a lookup, and deterministic.
+#[derive(Default, Clone, Copy)]
+struct NameHasher(u64);
+
+impl core::hash::Hasher for NameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type NameHash = core::hash::BuildHasherDefault<NameHasher>;
+
 struct Work {
     /// The table, its chains' `rules` left empty until [`Work::finish`].
     t: Table,
     /// Per chain (as `t.chains`): its rules.
     rules: Vec<VecDeque<Rule>>,
     /// Chain name -> position in `t.chains`.
-    index: HashMap<Vec<u8>, usize>,
+    index: HashMap<Vec<u8>, usize, NameHash>,
     /// Per chain (as `t.chains`): rules whose verdict jumps or goes to it.
     refs: Vec<usize>,
 }
@@ -1197,4 +1300,23 @@ fn mark_source_chains(
         }
     }
     Ok(hooks.into_iter().zip(reached).collect())
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    #[test]
+    fn find_byte_as_position() {
+        let hay: Vec<u8> = (0..40u8).map(|i| i.wrapping_mul(37) ^ 0x5a).collect();
+        for n in 0..=255u8 {
+            for start in 0..hay.len() {
+                let h = &hay[start..];
+                assert_eq!(find_byte(h, n), h.iter().position(|&b| b == n));
+            }
+        }
+        let lines: Vec<&[u8]> = Lines(b"a\n\nb").collect();
+        assert_eq!(lines, [&b"a\n"[..], b"\n", b"b"]);
+        assert_eq!(Lines(b"").count(), 0);
+    }
 }

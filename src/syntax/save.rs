@@ -114,7 +114,11 @@ pub fn write_rule(
     opts: SaveOptions,
 ) -> fmt::Result {
     if opts.counters {
-        write!(f, "[{}:{}] ", r.counters.packets, r.counters.bytes)?;
+        f.write_bytes(b"[");
+        f.write_dec(r.counters.packets);
+        f.write_bytes(b":");
+        f.write_dec(r.counters.bytes);
+        f.write_bytes(b"] ");
     }
     f.write_str("-A ")?;
     f.write_bytes(chain);
@@ -140,10 +144,14 @@ fn write_rule_spec(f: &mut SaveBuf, family: Family, r: &Rule) -> fmt::Result {
     } else {
         write_addr(f, 'd', &r.dst, r.dst_inv)?;
     }
-    for (letter, iface, inv) in [('i', &r.in_iface, r.in_inv), ('o', &r.out_iface, r.out_inv)] {
+    for (letter, iface, inv) in [
+        (b'i', &r.in_iface, r.in_inv),
+        (b'o', &r.out_iface, r.out_inv),
+    ] {
         if let Some(i) = iface {
             if !i.as_bytes().is_empty() && (i.as_bytes() != b"+" || inv) {
-                write!(f, "{} -{letter} ", if inv { " !" } else { "" })?;
+                f.write_bytes(if inv { b" !" } else { b"" });
+                f.write_bytes(&[b' ', b'-', letter, b' ']);
                 f.write_bytes(i.as_bytes());
             }
         }
@@ -152,9 +160,10 @@ fn write_rule_spec(f: &mut SaveBuf, family: Family, r: &Rule) -> fmt::Result {
         if r.proto_inv {
             f.write_str(" !")?;
         }
+        f.write_bytes(b" -p ");
         match proto_name(r.proto) {
-            Some(n) => write!(f, " -p {n}")?,
-            None => write!(f, " -p {}", r.proto)?,
+            Some(n) => f.write_bytes(n.as_bytes()),
+            None => f.write_dec(r.proto.into()),
         }
     }
     if let Some(inv) = r.fragment {
@@ -186,7 +195,8 @@ pub fn write_verdict(f: &mut SaveBuf, v: &Verdict) -> fmt::Result {
             f.write_bytes(c.as_bytes());
         }
         Verdict::Ext(t) => {
-            write!(f, " -j {}", t.name())?;
+            f.write_bytes(b" -j ");
+            f.write_bytes(t.name().as_bytes());
             t.save(f)?;
         }
     }
@@ -259,6 +269,55 @@ pub fn save_bytes(rs: &Ruleset, opts: SaveOptions) -> Vec<u8> {
         let _ = write_table(&mut s, t, opts);
     }
     s.into_bytes()
+}
+
+/// [`save_bytes`] written to `w` as it is made, a block of about 64 KiB at
+/// a time (for a large ruleset the whole text is never held in memory).
+///
+/// # Errors
+/// What writing to `w` returns.
+///
+/// ```
+/// use nfsim::syntax::{parse_restore, save_bytes, save_to, RestoreOptions, SaveOptions};
+/// use nfsim::model::Family;
+/// let rs = parse_restore("*filter\n-A INPUT -j ACCEPT\nCOMMIT\n", &RestoreOptions::new(Family::Ipv4)).unwrap();
+/// let mut out = Vec::new();
+/// save_to(&rs, SaveOptions::default(), &mut out).unwrap();
+/// assert_eq!(out, save_bytes(&rs, SaveOptions::default()));
+/// ```
+pub fn save_to(
+    rs: &Ruleset,
+    opts: SaveOptions,
+    w: &mut impl std::io::Write,
+) -> std::io::Result<()> {
+    const BLOCK: usize = 64 * 1024;
+    let mut f = SaveBuf::from_bytes(Vec::with_capacity(BLOCK + 4096));
+    let flush = |f: &mut SaveBuf, w: &mut dyn std::io::Write, at: usize| {
+        if f.as_bytes().len() >= at {
+            let b = core::mem::take(f).into_bytes();
+            w.write_all(&b)?;
+            let mut b = b;
+            b.clear();
+            *f = SaveBuf::from_bytes(b);
+        }
+        Ok::<(), std::io::Error>(())
+    };
+    // Writing to a SaveBuf cannot fail: the `fmt::Result`s below are Ok.
+    for t in &rs.tables {
+        let _ = writeln!(f, "*{}", t.kind.name());
+        for c in &t.chains {
+            let _ = write_chain_header(&mut f, c);
+        }
+        for c in &t.chains {
+            for r in &c.rules {
+                let _ = write_rule(&mut f, t.family, c.name.as_bytes(), r, opts);
+                f.write_bytes(b"\n");
+                flush(&mut f, w, BLOCK)?;
+            }
+        }
+        let _ = writeln!(f, "COMMIT");
+    }
+    flush(&mut f, w, 0)
 }
 
 /// [`save_bytes`] as text, when every byte is UTF-8 (always the case for a

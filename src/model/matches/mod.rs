@@ -92,7 +92,7 @@ extension_enum! {
         /// `-m udp`
         "udp", Both => Udp(udp::Udp),
         /// `-m conntrack`
-        "conntrack", Both => Conntrack(conntrack::Conntrack),
+        "conntrack", Both => Conntrack(Box<conntrack::Conntrack>),
         /// `-m state`
         "state", Both => State(state::State),
         /// `-m mark`
@@ -194,7 +194,7 @@ extension_enum! {
         /// `-m srh`
         "srh", V6 => Srh(srh::Srh),
         /// `-m sctp`
-        "sctp", Both => Sctp(sctp::Sctp),
+        "sctp", Both => Sctp(Box<sctp::Sctp>),
         /// `-m dccp`
         "dccp", Both => Dccp(dccp::Dccp),
         /// `-m hashlimit`
@@ -210,7 +210,7 @@ extension_enum! {
         /// `-m physdev`
         "physdev", Both => Physdev(physdev::Physdev),
         /// `-m set`
-        "set", Both => Set(set::Set),
+        "set", Both => Set(Box<set::Set>),
     }
 }
 

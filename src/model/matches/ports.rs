@@ -14,6 +14,19 @@ pub fn service_port(name: &str, proto: &str) -> Option<u16> {
 /// `xtables_parse_port` (libxtables/xtables.c): a number 0..=65535
 /// (`xtables_strtoui`, base 0) first, else a service name for `proto`.
 pub(crate) fn parse_port(s: &str, proto: &str) -> Result<u16, String> {
+    // The usual plain decimal (no sign, no leading zero: what every base
+    // of `strtoul` reads the same) without the general number reader.
+    let b = s.as_bytes();
+    if !b.is_empty()
+        && b.len() <= 5
+        && (b[0] != b'0' || b.len() == 1)
+        && b.iter().all(u8::is_ascii_digit)
+    {
+        let v = b.iter().fold(0u32, |v, &c| v * 10 + u32::from(c - b'0'));
+        if let Ok(p) = u16::try_from(v) {
+            return Ok(p);
+        }
+    }
     if let Some(v) = strtoui(s, 0, 65535) {
         return Ok(v as u16);
     }
@@ -47,17 +60,28 @@ pub(crate) fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), Strin
 }
 
 /// Prints ` [!] --NAME lo[:hi]` unless the range is `0:65535` uninverted
-/// (libxt_tcp.c `tcp_save`).
-pub fn save_range(
-    f: &mut dyn core::fmt::Write,
+/// (libxt_tcp.c `tcp_save`), numbers without `core::fmt`.
+pub(crate) fn save_range_buf(
+    f: &mut crate::model::ext::SaveBuf,
     name: &str,
-    r: (u16, u16),
+    (lo, hi): (u16, u16),
     inv: bool,
 ) -> core::fmt::Result {
-    if r == (0, 0xffff) && !inv {
+    if (lo, hi) == (0, 0xffff) && !inv {
         return Ok(());
     }
-    save_given_range(f, name, Some((r, inv)))
+    if inv {
+        f.write_bytes(b" !");
+    }
+    f.write_bytes(b" --");
+    f.write_bytes(name.as_bytes());
+    f.write_bytes(b" ");
+    f.write_dec(lo.into());
+    if lo != hi {
+        f.write_bytes(b":");
+        f.write_dec(hi.into());
+    }
+    Ok(())
 }
 
 /// Prints ` [!] --NAME lo[:hi]` when the option was given, even as
@@ -84,5 +108,14 @@ mod doc_examples {
         assert_eq!(parse_port("ssh", "tcp"), Ok(22));
         assert_eq!(parse_port("0x50", "tcp"), Ok(80));
         assert!(parse_port("70000", "tcp").is_err());
+        for t in [
+            "0", "1", "80", "65535", "65536", "99999", "00", "080", "0x50", "+1", " 1", "1 ",
+        ] {
+            assert_eq!(
+                parse_port(t, "tcp").ok(),
+                crate::model::opt::strtoui(t, 0, 65535).map(|v| v as u16),
+                "{t}"
+            );
+        }
     }
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::ports::{parse_port_range, save_range};
+use super::ports::{parse_port_range, save_range_buf};
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, require_proto, strtoui};
@@ -162,8 +162,8 @@ impl Extension for Tcp {
         require_proto(ctx, 6, "tcp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        save_range(f, "sport", self.sports, self.sports_inv)?;
-        save_range(f, "dport", self.dports, self.dports_inv)?;
+        save_range_buf(f, "sport", self.sports, self.sports_inv)?;
+        save_range_buf(f, "dport", self.dports, self.dports_inv)?;
         if self.option != 0 || self.option_inv {
             if self.option_inv {
                 f.write_str(" !")?;

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::ports::{parse_port_range, save_range};
+use super::ports::{parse_port_range, save_range_buf};
 use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, require_proto};
@@ -61,7 +61,7 @@ impl Extension for Udp {
         require_proto(ctx, 17, "udp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        save_range(f, "sport", self.sports, self.sports_inv)?;
-        save_range(f, "dport", self.dports, self.dports_inv)
+        save_range_buf(f, "sport", self.sports, self.sports_inv)?;
+        save_range_buf(f, "dport", self.dports, self.dports_inv)
     }
 }

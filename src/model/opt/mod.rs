@@ -33,7 +33,7 @@ pub(crate) use strings::{
 /// ```
 /// use nfsim::model::matches::conntrack::{Conntrack, CtStates, Inv};
 /// let not_new = Conntrack { state: Some(Inv { value: CtStates::NEW, invert: true }), ..Conntrack::default() };
-/// assert_eq!(nfsim::model::Rule::new().with(nfsim::model::Match::Conntrack(not_new)).to_string(), "-m conntrack ! --ctstate NEW");
+/// assert_eq!(nfsim::model::Rule::new().with(nfsim::model::Match::Conntrack(Box::new(not_new))).to_string(), "-m conntrack ! --ctstate NEW");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Inv<T> {

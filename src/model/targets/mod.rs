@@ -87,7 +87,7 @@ extension_enum! {
         /// `-j CHECKSUM`
         "CHECKSUM", Both => Checksum(checksum::Checksum),
         /// `-j SET`
-        "SET", Both => Set(set::SetTarget),
+        "SET", Both => Set(Box<set::SetTarget>),
         /// `-j CLASSIFY`
         "CLASSIFY", Both => Classify(classify::Classify),
         /// `-j CONNSECMARK`
