@@ -132,6 +132,11 @@ impl Drop for Ns {
 
 /// Applies `lines` both ways and compares; returns how many lines failed.
 fn compare(tag: &str, lines: &[String]) -> usize {
+    compare_in(tag, lines).2
+}
+
+/// [`compare`], also giving the script and the namespace for more checks.
+fn compare_in(tag: &str, lines: &[String]) -> (nfsim::syntax::script::Script, Ns, usize) {
     let script: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let s = parse_script(&script).unwrap_or_else(|e| panic!("{tag}: {e}"));
     let ns = Ns::new(tag);
@@ -160,7 +165,7 @@ fn compare(tag: &str, lines: &[String]) -> usize {
         ns.save("ip6tables-legacy-save"),
         "{tag}: IPv6 ruleset"
     );
-    failed
+    (s, ns, failed)
 }
 
 #[test]
@@ -345,26 +350,7 @@ fn ipset_commands_agree_with_ipset() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let script: String = lines.iter().map(|l| format!("{l}\n")).collect();
-    let s = parse_script(&script).unwrap();
-    let ns = Ns::new("ipset");
-    for (i, line) in lines.iter().enumerate() {
-        let kernel_ok = ns.run(line);
-        let (_, kind) = &s.lines[i];
-        let ours_ok = !matches!(kind, LineKind::Failed(_));
-        assert_eq!(
-            ours_ok,
-            kernel_ok,
-            "ipset line {}: `{line}': nfsim {kind:?}, ipset/iptables {}",
-            i + 1,
-            if kernel_ok { "accepts" } else { "refuses" }
-        );
-    }
-    assert_eq!(
-        save_string(&s.v4, SaveOptions::default()).unwrap(),
-        ns.save("iptables-legacy-save"),
-        "ipset script: IPv4 ruleset"
-    );
+    let (s, ns, _) = compare_in("ipset", &lines);
     let kernel = Command::new("ip")
         .args(["netns", "exec", &ns.0, "ipset", "save"])
         .output()
