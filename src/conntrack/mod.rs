@@ -49,9 +49,13 @@
 //! # Known limits
 //!
 //! - Helpers: `ftp` and `tftp` only, attached by a `-j CT` template
-//!   ([`CtSlot::Template`]), with their expectations (`helper.rs`); their
-//!   NAT parts (`nf_nat_ftp`, `nf_nat_tftp`) are reported unsupported per
-//!   packet ([`HelpVerdict::Unsupported`]). GRE keys come without the PPTP
+//!   ([`CtSlot::Template`]), with their expectations (`helper.rs`);
+//!   `nf_nat_ftp` for IPv4 (`ftpnat.rs`: the command rewritten, sequence
+//!   adjustment, `nf_nat_follow_master` through
+//!   [`ConntrackTable::follow_master`], which a caller of
+//!   [`ConntrackTable::process_tmpl`] must call right after it); IPv6
+//!   `nf_nat_ftp`, `nf_nat_tftp` and the random port search after a clash
+//!   are reported unsupported per packet ([`HelpVerdict::Unsupported`]). GRE keys come without the PPTP
 //!   helper's key map. Zones (`-j CT --zone`, `--zone-orig`,
 //!   `--zone-reply`, a number or `mark`): kept beside the entries
 //!   (`helper.rs`) with their directions and compared as
