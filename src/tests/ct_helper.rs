@@ -112,3 +112,24 @@ fn zones_load_timeouts_are_refused() {
     );
     assert!(t.is_err());
 }
+
+/// `nf_nat_tftp` is not modelled: a tftp read request on a NATed
+/// connection (where the kernel would rewrite the expectation) is reported
+/// unsupported, never accepted silently.
+#[test]
+fn tftp_helper_on_nat_is_reported() {
+    let rules = "*raw\n-A PREROUTING -p udp --dport 69 -j CT --helper tftp\nCOMMIT\n\
+                 *nat\n-A PREROUTING -p udp --dport 69 -j DNAT --to-destination 192.0.2.1:6969\nCOMMIT\n";
+    let mut h = host(rules);
+    let rrq = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+        .udp(40000, 69)
+        .payload(b"\x00\x01file\x00octet\x00")
+        .build();
+    let mut out = Outcome::default();
+    h.receive(1, &rrq, Instant::ZERO, &mut out, &mut NoTrace);
+    assert_eq!(
+        out.unsupported,
+        Some("tftp helper on a NATed connection (nf_nat_tftp)")
+    );
+    assert!(matches!(out.disposition(), Disposition::Unsupported(_)));
+}
