@@ -306,6 +306,22 @@ fn ct_helper_ftp_trace_steady_state_allocates_nothing() {
     trace_file_steady_state("ct-helper-ftp", &path);
 }
 
+/// `nf_nat_ftp`: commands rewritten (the packet grows), sequence numbers
+/// adjusted on every later control packet, data connections NATed by
+/// `nf_nat_follow_master` (a PORT grows the packet in the buffer the host
+/// reuses: nothing after warm-up).
+#[test]
+fn ct_helper_ftp_nat_traces_steady_state_allocate_nothing() {
+    for name in [
+        "ct-helper-ftp-nat",
+        "ct-helper-ftp-nat-pasv",
+        "ct-helper-ftp-nat-local",
+    ] {
+        let path = format!("{}/tests/traces/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        trace_file_steady_state(name, &path);
+    }
+}
+
 #[path = "../fuzz/fuzz_targets/drivers.rs"]
 mod drivers;
 

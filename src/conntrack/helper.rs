@@ -25,9 +25,10 @@
 //! too, as `nf_ct_remove_expectations` removes it when the master dies;
 //! expired expectations are dropped when met.
 //!
-//! Known limits: the NAT side of the helpers (`nf_nat_ftp`,
-//! `nf_nat_tftp`) is not modelled: a packet for which the kernel would call
-//! it reports [`HelpVerdict::Unsupported`]. EPRT with an IPv6 address is
+//! The NAT side of ftp (`nf_nat_ftp`) is in [`super::ftpnat`] (IPv4).
+//! Known limits: `nf_nat_tftp`, and `nf_nat_ftp` for what
+//! [`super::ftpnat`] lists, are not modelled: a packet for which the kernel
+//! would call it reports [`HelpVerdict::Unsupported`]. EPRT with an IPv6 address is
 //! read with the standard IPv6 text parser, not `in6_pton` (they agree on
 //! well-formed addresses).
 
@@ -217,6 +218,8 @@ struct Help {
     /// reference, so the master's helper stays readable after it dies).
     master_helper: Option<HelperKind>,
     ftp: FtpInfo,
+    /// `nf_conn_seqadj`, by direction (nf_conntrack_seqadj.c).
+    seqadj: [super::ftpnat::SeqAdj; 2],
 }
 
 /// One expectation (`struct nf_conntrack_expect`), with the masks of
@@ -235,6 +238,9 @@ pub(super) struct Expect {
     pub(super) deadline: u64,
     /// `exp->zone`: the master's zone.
     pub(super) zone: u16,
+    /// Set by `nf_nat_ftp`: `expectfn = nf_nat_follow_master`, with
+    /// `exp->dir` and `exp->saved_proto` (the port the command named).
+    pub(super) follow: Option<(usize, u16)>,
 }
 
 impl Expect {
@@ -284,6 +290,10 @@ pub(super) struct Helpers {
     /// Zone id by slot, with the generation of the entry it belongs to
     /// (`ct->zone`; empty while no entry has a zone other than 0).
     zones: Vec<(u32, Zone)>,
+    /// A new entry created from an expectation with
+    /// `nf_nat_follow_master`: (entry, master, `exp->dir`, saved port),
+    /// applied by [`super::ConntrackTable::follow_master`].
+    pub(super) follow: Option<(CtHandle, CtHandle, usize, u16)>,
 }
 
 impl Helpers {
@@ -329,6 +339,18 @@ impl Helpers {
             .filter(|s| s.gen == h.gen && (s.helper.is_some() || s.master.is_some()))
     }
 
+    /// The entry's sequence adjustments (`nfct_seqadj`).
+    pub(super) fn seqadj(&self, h: CtHandle) -> Option<[super::ftpnat::SeqAdj; 2]> {
+        Some(self.slot(h)?.seqadj)
+    }
+
+    /// `nf_ct_seqadj_set` in direction `d`.
+    pub(super) fn seqadj_set(&mut self, h: CtHandle, d: usize, seq: u32, off: i32) {
+        if let Some(s) = self.slot_mut(h) {
+            s.seqadj[d].set(seq, off);
+        }
+    }
+
     /// The helper attached to an entry.
     pub(super) fn helper(&self, h: CtHandle) -> Option<HelperKind> {
         self.slot(h)?.helper
@@ -355,6 +377,7 @@ impl Helpers {
                 master: None,
                 master_helper: None,
                 ftp: FtpInfo::default(),
+                seqadj: Default::default(),
             };
             if self.slots.try_reserve(i + 1 - self.slots.len()).is_err() {
                 return false;
@@ -367,6 +390,7 @@ impl Helpers {
             master: master.map(|m| m.0),
             master_helper: master.map(|m| m.1),
             ftp: FtpInfo::default(),
+            seqadj: Default::default(),
         };
         true
     }
@@ -437,7 +461,7 @@ fn try_number(data: &[u8], out: &mut [u32], sep: u8, term: u8) -> usize {
 }
 
 /// `try_rfc959`: `h1,h2,h3,h4,p1,p2` (the address's first four bytes).
-fn try_rfc959(data: &[u8], cmd: &mut Cmd, term: u8) -> usize {
+fn try_rfc959(data: &[u8], cmd: &mut Cmd, term: u8, _off: &mut usize) -> usize {
     let mut a = [0u32; 6];
     let len = try_number(data, &mut a, b',', term);
     if len == 0 {
@@ -451,9 +475,12 @@ fn try_rfc959(data: &[u8], cmd: &mut Cmd, term: u8) -> usize {
 }
 
 /// `try_rfc1123`: the 227 reply, numbers from the first digit on.
-fn try_rfc1123(data: &[u8], cmd: &mut Cmd, _term: u8) -> usize {
+fn try_rfc1123(data: &[u8], cmd: &mut Cmd, _term: u8, off: &mut usize) -> usize {
     match data.iter().position(u8::is_ascii_digit) {
-        Some(i) => try_rfc959(&data[i..], cmd, 0),
+        Some(i) => {
+            *off += i;
+            try_rfc959(&data[i..], cmd, 0, off)
+        }
         None => 0,
     }
 }
@@ -487,7 +514,7 @@ fn bad_delim(d: u8) -> bool {
 }
 
 /// `try_eprt`: `|1|a.b.c.d|port|` or `|2|ipv6|port|`.
-fn try_eprt(data: &[u8], cmd: &mut Cmd, _term: u8) -> usize {
+fn try_eprt(data: &[u8], cmd: &mut Cmd, _term: u8, _off: &mut usize) -> usize {
     if data.len() <= 3 {
         return 0;
     }
@@ -534,7 +561,7 @@ fn try_eprt(data: &[u8], cmd: &mut Cmd, _term: u8) -> usize {
 }
 
 /// `try_epsv_response`: `|||port|`.
-fn try_epsv_response(data: &[u8], cmd: &mut Cmd, _term: u8) -> usize {
+fn try_epsv_response(data: &[u8], cmd: &mut Cmd, _term: u8, _off: &mut usize) -> usize {
     if data.len() <= 3 {
         return 0;
     }
@@ -545,7 +572,7 @@ fn try_epsv_response(data: &[u8], cmd: &mut Cmd, _term: u8) -> usize {
     get_port(data, 3, delim, &mut cmd.port)
 }
 
-type GetNum = fn(&[u8], &mut Cmd, u8) -> usize;
+type GetNum = fn(&[u8], &mut Cmd, u8, &mut usize) -> usize;
 /// One `struct ftp_search`: pattern, skip, term, parser.
 type Search = (&'static [u8], u8, u8, GetNum);
 
@@ -561,8 +588,17 @@ const SEARCH: [[Search; 2]; 2] = [
     ],
 ];
 
-/// `find_pattern`: 1 match, 0 none, -1 partial.
-fn find_pattern(data: &[u8], pattern: &[u8], skip: u8, term: u8, cmd: &mut Cmd, f: GetNum) -> i8 {
+/// `find_pattern`: 1 match, 0 none, -1 partial; on a match, `numoff`
+/// and `numlen` (where the numbers are in `data`).
+fn find_pattern(
+    data: &[u8],
+    pattern: &[u8],
+    skip: u8,
+    term: u8,
+    cmd: &mut Cmd,
+    f: GetNum,
+    num: &mut (usize, usize),
+) -> i8 {
     let (dlen, plen) = (data.len(), pattern.len());
     if dlen <= plen {
         // strncasecmp(data, pattern, dlen)
@@ -585,7 +621,9 @@ fn find_pattern(data: &[u8], pattern: &[u8], skip: u8, term: u8, cmd: &mut Cmd, 
         }
         i += 1;
     }
-    if f(&data[i..], cmd, term) == 0 {
+    num.0 = i;
+    num.1 = f(&data[i..], cmd, term, &mut num.0);
+    if num.1 == 0 {
         return -1;
     }
     1
@@ -594,6 +632,11 @@ fn find_pattern(data: &[u8], pattern: &[u8], skip: u8, term: u8, cmd: &mut Cmd, 
 /// What the FTP parser asks of the table: an expectation to register.
 pub(super) struct FtpExpect {
     pub(super) tuple: Tuple,
+    /// `matchoff`, `matchlen` in the TCP payload and the command type
+    /// (`enum nf_ct_ftp_type`: 0 PORT, 1 EPRT, 2 PASV, 3 EPSV).
+    pub(super) matchoff: usize,
+    pub(super) matchlen: usize,
+    pub(super) ftptype: u8,
 }
 
 /// `nf_ct_helper_log`'s reason for a partial match, by direction and
@@ -652,8 +695,9 @@ pub(super) fn ftp_help(
         };
         let mut found = 0;
         let mut which = 0;
+        let mut num = (0, 0);
         for (i, (pat, skip, term, f)) in SEARCH[d].into_iter().enumerate() {
-            found = find_pattern(data, pat, skip, term, &mut cmd, f);
+            found = find_pattern(data, pat, skip, term, &mut cmd, f, &mut num);
             which = i;
             if found != 0 {
                 break;
@@ -682,6 +726,9 @@ pub(super) fn ftp_help(
                         src_u: 0,
                         dst_u: cmd.port,
                     },
+                    matchoff: num.0,
+                    matchlen: num.1,
+                    ftptype: (d * 2 + which) as u8,
                 }));
             }
         }
@@ -727,8 +774,14 @@ impl Helpers {
     }
 
     /// `nf_ct_expect_related` (`__nf_ct_expect_check`, then
-    /// `nf_ct_expect_insert`): `false` when refused (-EBUSY, -EMFILE).
-    pub(super) fn expect_related(&mut self, new: Expect, max: usize, now: Instant) -> bool {
+    /// `nf_ct_expect_insert`): `Err(true)` when refused with -EBUSY (a
+    /// clash), `Err(false)` otherwise (-EMFILE, -ENOMEM).
+    pub(super) fn expect_related(
+        &mut self,
+        new: Expect,
+        max: usize,
+        now: Instant,
+    ) -> Result<(), bool> {
         // The chain, newest first: the same master with the same tuple and
         // mask replaces it; another overlapping one refuses (-EBUSY).
         for i in (0..self.exps.len()).rev() {
@@ -737,7 +790,7 @@ impl Helpers {
                 self.exps.remove(i);
                 break;
             } else if e.clash(&new) {
-                return false;
+                return Err(true);
             }
         }
         // evict_oldest_expect: over max_expected, the oldest of this master.
@@ -750,16 +803,16 @@ impl Helpers {
         }
         if self.exps.len() >= max {
             // "nf_conntrack: expectation table full"
-            return false;
+            return Err(false);
         }
         if self.exps.try_reserve(1).is_err() {
-            return false;
+            return Err(false);
         }
         self.exps.push(Expect {
             deadline: now.as_nanos().saturating_add(timeout.as_nanos()),
             ..new
         });
-        true
+        Ok(())
     }
 
     /// `nf_ct_find_expectation`: the newest expectation for `t` whose
@@ -793,49 +846,77 @@ mod tests {
     #[test]
     fn rfc959_numbers_and_limits() {
         let mut c = cmd4();
-        assert_eq!(try_rfc959(b"192,0,2,10,195,80\r\n", &mut c, b'\r'), 17);
+        assert_eq!(
+            try_rfc959(b"192,0,2,10,195,80\r\n", &mut c, b'\r', &mut 0),
+            17
+        );
         assert_eq!((&c.addr[..4], c.port), (&[192, 0, 2, 10][..], 50000));
         // a number above 255, a missing number, the wrong terminator
-        assert_eq!(try_rfc959(b"192,0,2,256,1,1\r", &mut cmd4(), b'\r'), 0);
-        assert_eq!(try_rfc959(b"192,0,2,10,195\r", &mut cmd4(), b'\r'), 0);
-        assert_eq!(try_rfc959(b"192,0,2,10,195,80)", &mut cmd4(), b'\r'), 0);
+        assert_eq!(
+            try_rfc959(b"192,0,2,256,1,1\r", &mut cmd4(), b'\r', &mut 0),
+            0
+        );
+        assert_eq!(
+            try_rfc959(b"192,0,2,10,195\r", &mut cmd4(), b'\r', &mut 0),
+            0
+        );
+        assert_eq!(
+            try_rfc959(b"192,0,2,10,195,80)", &mut cmd4(), b'\r', &mut 0),
+            0
+        );
         // 227: from the first digit, any terminator
         let mut c = cmd4();
         assert_ne!(
-            try_rfc1123(b"Entering (203,0,113,20,234,96).", &mut c, 0),
+            try_rfc1123(b"Entering (203,0,113,20,234,96).", &mut c, 0, &mut 0),
             0
         );
         assert_eq!(c.port, 60000);
         // the numbers must end before the data does
-        assert_eq!(try_rfc1123(b"=203,0,113,20,234,96", &mut cmd4(), 0), 0);
+        assert_eq!(
+            try_rfc1123(b"=203,0,113,20,234,96", &mut cmd4(), 0, &mut 0),
+            0
+        );
     }
 
     #[test]
     fn eprt_epsv() {
         let mut c = cmd4();
-        assert_ne!(try_eprt(b"|1|192.0.2.10|50002|\r\n", &mut c, b'\r'), 0);
+        assert_ne!(
+            try_eprt(b"|1|192.0.2.10|50002|\r\n", &mut c, b'\r', &mut 0),
+            0
+        );
         assert_eq!((&c.addr[..4], c.port), (&[192, 0, 2, 10][..], 50002));
         // IPv6 address on an IPv4 connection, a digit as delimiter, port 0
-        assert_eq!(try_eprt(b"|2|2001:db8::1|1|", &mut cmd4(), b'\r'), 0);
-        assert_eq!(try_eprt(b"111192.0.2.1150", &mut cmd4(), b'\r'), 0);
-        assert_eq!(try_eprt(b"|1|192.0.2.10|0|", &mut cmd4(), b'\r'), 0);
+        assert_eq!(
+            try_eprt(b"|2|2001:db8::1|1|", &mut cmd4(), b'\r', &mut 0),
+            0
+        );
+        assert_eq!(try_eprt(b"111192.0.2.1150", &mut cmd4(), b'\r', &mut 0), 0);
+        assert_eq!(try_eprt(b"|1|192.0.2.10|0|", &mut cmd4(), b'\r', &mut 0), 0);
         let mut c6 = Cmd {
             family: Family::Ipv6,
             ..cmd4()
         };
-        assert_ne!(try_eprt(b"|2|2001:db8::1|5000|", &mut c6, b'\r'), 0);
+        assert_ne!(try_eprt(b"|2|2001:db8::1|5000|", &mut c6, b'\r', &mut 0), 0);
         assert_eq!((c6.addr[0], c6.addr[15], c6.port), (0x20, 1, 5000));
         let mut c = cmd4();
-        assert_ne!(try_epsv_response(b"|||60001|)", &mut c, b')'), 0);
+        assert_ne!(try_epsv_response(b"|||60001|)", &mut c, b')', &mut 0), 0);
         assert_eq!(c.port, 60001);
-        assert_eq!(try_epsv_response(b"||60001|)", &mut cmd4(), b')'), 0);
-        assert_eq!(try_epsv_response(b"|||65536|)", &mut cmd4(), b')'), 0);
+        assert_eq!(
+            try_epsv_response(b"||60001|)", &mut cmd4(), b')', &mut 0),
+            0
+        );
+        assert_eq!(
+            try_epsv_response(b"|||65536|)", &mut cmd4(), b')', &mut 0),
+            0
+        );
     }
 
     #[test]
     fn find_pattern_partial_and_case() {
         let [port, _] = SEARCH[0];
-        let f = |d: &[u8]| find_pattern(d, port.0, port.1, port.2, &mut cmd4(), port.3);
+        let f =
+            |d: &[u8]| find_pattern(d, port.0, port.1, port.2, &mut cmd4(), port.3, &mut (0, 0));
         assert_eq!(f(b"PO"), -1);
         assert_eq!(f(b"port"), -1);
         assert_eq!(f(b"NOOP\r\n"), 0);
@@ -878,16 +959,17 @@ mod tests {
             src_port_mask: 0,
             deadline: 0,
             zone: 0,
+            follow: None,
         };
         let now = Instant::from_millis(0);
         let mut x = Helpers::default();
-        assert!(x.expect_related(e(1, 50000), 4, now));
+        assert!(x.expect_related(e(1, 50000), 4, now).is_ok());
         // max_expected 1: the second of the same master evicts the first
-        assert!(x.expect_related(e(1, 50001), 4, now));
+        assert!(x.expect_related(e(1, 50001), 4, now).is_ok());
         assert_eq!(x.exps.len(), 1);
         assert_eq!(x.exps[0].tuple.dst_u, 50001);
         // the same tuple from another master clashes (-EBUSY)
-        assert!(!x.expect_related(e(2, 50001), 4, now));
+        assert!(x.expect_related(e(2, 50001), 4, now).is_err());
         // any source port matches; the expectation is used once
         let mut conn = t(50001);
         conn.src_u = 20;
@@ -895,13 +977,13 @@ mod tests {
         assert!(x.take(&conn, 0, |_| true).is_some());
         assert!(x.take(&conn, 0, |_| true).is_none());
         // expired and master-less expectations go
-        assert!(x.expect_related(e(3, 1), 4, now));
+        assert!(x.expect_related(e(3, 1), 4, now).is_ok());
         x.purge(Instant::from_millis(300_000), |_| true);
         assert!(x.exps.is_empty());
         // the table limit
         for m in 10..14 {
-            assert!(x.expect_related(e(m, m as u16), 4, now));
+            assert!(x.expect_related(e(m, m as u16), 4, now).is_ok());
         }
-        assert!(!x.expect_related(e(20, 20), 4, now));
+        assert!(x.expect_related(e(20, 20), 4, now).is_err());
     }
 }

@@ -49,9 +49,13 @@
 //! # Known limits
 //!
 //! - Helpers: `ftp` and `tftp` only, attached by a `-j CT` template
-//!   ([`CtSlot::Template`]), with their expectations (`helper.rs`); their
-//!   NAT parts (`nf_nat_ftp`, `nf_nat_tftp`) are reported unsupported per
-//!   packet ([`HelpVerdict::Unsupported`]). GRE keys come without the PPTP
+//!   ([`CtSlot::Template`]), with their expectations (`helper.rs`);
+//!   `nf_nat_ftp` for IPv4 (`ftpnat.rs`: the command rewritten, sequence
+//!   adjustment, `nf_nat_follow_master` through
+//!   [`ConntrackTable::follow_master`], which a caller of
+//!   [`ConntrackTable::process_tmpl`] must call right after it); IPv6
+//!   `nf_nat_ftp`, `nf_nat_tftp` and the random port search after a clash
+//!   are reported unsupported per packet ([`HelpVerdict::Unsupported`]). GRE keys come without the PPTP
 //!   helper's key map. Zones (`-j CT --zone`, `--zone-orig`,
 //!   `--zone-reply`, a number or `mark`): kept beside the entries
 //!   (`helper.rs`) with their directions and compared as
@@ -107,6 +111,7 @@
 
 mod config;
 mod fast;
+mod ftpnat;
 mod gre;
 mod helper;
 mod icmp;
@@ -129,6 +134,18 @@ use tcp::{TcpCt, TcpCtx, TcpVerdict};
 
 pub use config::{Config, ConfigError, MAX_BUCKETS};
 pub use helper::{CtTemplate, HelpVerdict, HelperKind, UNMODELLED};
+/// Where [`ConntrackTable::help`] sees a packet (`nf_confirm`).
+#[derive(Debug)]
+pub struct HelpAt<'a> {
+    /// The packet is CHECKSUM_PARTIAL; set when `nf_nat_ftp` mangles a
+    /// packet that leaves the host (`nf_nat_csum_recalc`).
+    pub csum_partial: &'a mut bool,
+    /// Routed to the host (INPUT, `RTCF_LOCAL`).
+    pub local: bool,
+    /// On a loopback device (`nf_is_loopback_packet`).
+    pub loopback: bool,
+}
+
 pub use nat::{ManipType, NatAction, NatRange, NatRangeFlags, NatRng, SplitMix64};
 pub use proc::ProcEntry;
 pub use sctp::SctpState;
@@ -829,12 +846,18 @@ impl ConntrackTable {
                 let Some(st) = self.tcp.get_mut(*ti) else {
                     return L4Res::Invalid;
                 };
+                let seqadj = if e.status.contains(CtStatus::SEQ_ADJUST) {
+                    self.helpers.seqadj(CtHandle { idx, gen: e.gen })
+                } else {
+                    None
+                };
                 let ctx = TcpCtx {
                     cfg,
                     family: meta.family,
                     src,
                     dst,
                     prerouting,
+                    seqadj,
                 };
                 let out = tcp::packet(st, &mut e.status, dir, l4, &ctx);
                 return match out.verdict {
@@ -940,6 +963,9 @@ impl ConntrackTable {
             self.entries[idx as usize].status.insert(CtStatus::EXPECTED);
             self.cold[idx as usize].mark = mark;
             self.helpers.attach(h, None, Some((x.master, x.helper)));
+            if let Some((dir, port)) = x.follow {
+                self.helpers.follow = Some((h, x.master, dir, port));
+            }
         } else if let Some(k) = tmpl.and_then(|t| t.helper) {
             self.entries[idx as usize].status.insert(CtStatus::HELPER);
             self.helpers.attach(h, Some(k), None);
@@ -952,11 +978,17 @@ impl ConntrackTable {
     /// at every packet but `IP_CT_RELATED_REPLY` ones and may register an
     /// expectation (`nf_ct_expect_related`) or drop the packet. Nothing is
     /// allocated unless an expectation is registered.
+    ///
+    /// On a NATed ftp connection, `nf_nat_ftp` rewrites the command in
+    /// `pkt` (which may grow; `meta` is parsed again) and an entry with
+    /// `IPS_SEQ_ADJUST` has its seq/ack shifted after the helper
+    /// (`nf_ct_seq_adjust`); `at` says where the packet is (see [`HelpAt`]).
     pub fn help(
         &mut self,
         slot: CtSlot,
-        pkt: &[u8],
-        meta: &PacketMeta,
+        pkt: &mut Vec<u8>,
+        meta: &mut PacketMeta,
+        mut at: HelpAt<'_>,
         now: Instant,
     ) -> HelpVerdict {
         let CtSlot::Entry { handle, info } = slot else {
@@ -965,6 +997,39 @@ impl ConntrackTable {
         if info == CtInfo::RelatedReply {
             return HelpVerdict::Accept;
         }
+        let v = self.help_inner(handle, info, pkt, meta, &mut at, now);
+        if v != HelpVerdict::Accept {
+            return v;
+        }
+        // nf_confirm: nf_ct_seq_adjust when IPS_SEQ_ADJUST.
+        // (not for a packet on a loopback device: nf_is_loopback_packet).
+        if !at.loopback
+            && self
+                .get(handle)
+                .is_some_and(|e| e.status.contains(CtStatus::SEQ_ADJUST))
+        {
+            if let Some(adj) = self.helpers.seqadj(handle) {
+                let d = info.dir().idx();
+                let partial = *at.csum_partial;
+                if !ftpnat::seq_adjust(pkt, meta.thoff, &adj[d], &adj[1 - d], partial) {
+                    return HelpVerdict::Unsupported(
+                        "nf_ct_seq_adjust: a partial TCP option (NF_DROP without a log line)",
+                    );
+                }
+            }
+        }
+        HelpVerdict::Accept
+    }
+
+    fn help_inner(
+        &mut self,
+        handle: CtHandle,
+        info: CtInfo,
+        pkt: &mut Vec<u8>,
+        meta: &mut PacketMeta,
+        at: &mut HelpAt<'_>,
+        now: Instant,
+    ) -> HelpVerdict {
         let Some(kind) = self.helpers.helper(handle) else {
             return HelpVerdict::Accept;
         };
@@ -973,6 +1038,7 @@ impl ConntrackTable {
         };
         let tuples = [e.t0, e.t1];
         let nat = e.status.intersects(CtStatus::SRC_NAT | CtStatus::DST_NAT);
+        let mut mangle = None;
         let tuple = match kind {
             HelperKind::Ftp => {
                 let established = matches!(info, CtInfo::Established | CtInfo::EstablishedReply);
@@ -986,7 +1052,10 @@ impl ConntrackTable {
                 ) {
                     Err(why) => return HelpVerdict::Drop(kind, why),
                     Ok(None) => return HelpVerdict::Accept,
-                    Ok(Some(x)) => x.tuple,
+                    Ok(Some(x)) => {
+                        mangle = Some((x.matchoff, x.matchlen, x.ftptype));
+                        x.tuple
+                    }
                 }
             }
             HelperKind::Tftp => match helper::tftp_help(tuples, l4) {
@@ -1003,11 +1072,17 @@ impl ConntrackTable {
         };
         if nat {
             // nf_nat_ftp / nf_nat_tftp (ct->status & IPS_NAT_MASK).
-            return HelpVerdict::Unsupported(if kind == HelperKind::Ftp {
-                "ftp helper on a NATed connection (nf_nat_ftp)"
-            } else {
-                "tftp helper on a NATed connection (nf_nat_tftp)"
-            });
+            let why = match (kind, tuple.family) {
+                (HelperKind::Ftp, Family::Ipv4) if *at.csum_partial || at.loopback => Some(
+                    "ftp helper on a NATed connection: nf_nat_ftp on a locally sent or looped packet",
+                ),
+                (HelperKind::Ftp, Family::Ipv4) => None,
+                (HelperKind::Ftp, _) => Some("ftp helper on a NATed IPv6 connection (nf_nat_ftp)"),
+                _ => Some("tftp helper on a NATed connection (nf_nat_tftp)"),
+            };
+            if let Some(why) = why {
+                return HelpVerdict::Unsupported(why);
+            }
         }
         let zone = self.zone_of(handle.idx).id;
         let mut helpers = core::mem::take(&mut self.helpers);
@@ -1021,16 +1096,103 @@ impl ConntrackTable {
                 src_port_mask: 0,
                 deadline: 0,
                 zone,
+                // nf_nat_ftp: exp->dir = !dir, saved_proto, expectfn.
+                follow: nat.then_some((1 - info.dir().idx(), tuple.dst_u)),
             },
             helper::expect_max(self.cfg.buckets),
             now,
         );
         self.helpers = helpers;
-        if ok {
-            HelpVerdict::Accept
-        } else {
-            HelpVerdict::Drop(kind, "cannot add expectation")
+        match (ok, nat) {
+            (Ok(()), false) => HelpVerdict::Accept,
+            (Err(_), false) => HelpVerdict::Drop(kind, "cannot add expectation"),
+            // nf_nat_exp_find_port: after -EBUSY, random ports.
+            (Err(true), true) => HelpVerdict::Unsupported(
+                "nf_nat_ftp: the expected port is taken (random port search not modelled)",
+            ),
+            (Err(false), true) => HelpVerdict::Drop(kind, "all ports in use"),
+            (Ok(()), true) => {
+                let v =
+                    self.nat_ftp_mangle(handle, info, pkt, meta, (mangle, tuple.dst_u), at.local);
+                if v == HelpVerdict::Accept && !at.local {
+                    *at.csum_partial = true;
+                }
+                v
+            }
         }
+    }
+
+    /// The end of `nf_nat_ftp`: the command text with the address the
+    /// packet goes to (`ct->tuplehash[!dir].tuple.dst.u3`) and the port
+    /// (`nf_nat_ftp_fmt_cmd`), `nf_nat_mangle_tcp_packet`.
+    fn nat_ftp_mangle(
+        &mut self,
+        handle: CtHandle,
+        info: CtInfo,
+        pkt: &mut Vec<u8>,
+        meta: &mut PacketMeta,
+        (mangle, port): (Option<(usize, usize, u8)>, u16),
+        local: bool,
+    ) -> HelpVerdict {
+        let (Some(e), Some((off, len, ty))) = (self.get(handle), mangle) else {
+            return HelpVerdict::Accept;
+        };
+        let d = info.dir().idx();
+        let t = if d == 0 { e.t1 } else { e.t0 };
+        let a = [t.dst[0], t.dst[1], t.dst[2], t.dst[3]];
+        let mut buf = [0u8; 48];
+        let n = ftpnat::fmt_cmd(ty, a, port, &mut buf);
+        let Some(seq) = pkt
+            .get(meta.thoff + 4..meta.thoff + 8)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        else {
+            return HelpVerdict::Accept;
+        };
+        if n == 0 || !ftpnat::mangle_v4(pkt, meta.thoff, (off, len), &buf[..n], local) {
+            // "cannot mangle packet": nf_ct_unexpect_related.
+            self.helpers
+                .exps
+                .retain(|x| !(x.master == handle && x.tuple.dst_u == port));
+            return HelpVerdict::Drop(HelperKind::Ftp, "cannot mangle packet");
+        }
+        if let Ok(m) = PacketMeta::parse(pkt) {
+            *meta = m;
+        }
+        if n != len {
+            self.entries[handle.idx as usize]
+                .status
+                .insert(CtStatus::SEQ_ADJUST);
+            self.helpers
+                .seqadj_set(handle, d, seq, n as i32 - len as i32);
+        }
+        HelpVerdict::Accept
+    }
+
+    /// `nf_nat_follow_master` (nf_nat_helper.c), the `expectfn` of an
+    /// expectation `nf_nat_ftp` registered, for the entry just created
+    /// from it: source to where the master sends to, destination to the
+    /// master's peer with the port the command named. Cheap when there
+    /// is nothing to do (every packet).
+    pub fn follow_master(&mut self, h: CtHandle, rng: &mut dyn NatRng, now: Instant) -> CtVerdict {
+        match self.helpers.follow {
+            Some((e, _, _, _)) if e == h => {}
+            _ => return CtVerdict::Accept,
+        }
+        let Some((_, master, dir, port)) = self.helpers.follow.take() else {
+            return CtVerdict::Accept;
+        };
+        let Some(m) = self.get(master) else {
+            return CtVerdict::Drop;
+        };
+        let t = if dir == 0 { m.t1 } else { m.t0 };
+        let src = tuple::bytes_addr(t.family, &t.dst);
+        let dst = tuple::bytes_addr(t.family, &t.src);
+        let r = NatRange::to(src, src, None);
+        if self.setup_nat(h, ManipType::Src, &r, rng, now) == CtVerdict::Drop {
+            return CtVerdict::Drop;
+        }
+        let r = NatRange::to(dst, dst, Some((port, port)));
+        self.setup_nat(h, ManipType::Dst, &r, rng, now)
     }
 
     /// The zone of the entry in slot `idx` (`nf_ct_zone(ct)`).

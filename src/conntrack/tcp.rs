@@ -351,6 +351,8 @@ pub(crate) struct TcpCtx<'c> {
     pub src: &'c [u8; 16],
     pub dst: &'c [u8; 16],
     pub prerouting: bool,
+    /// `nfct_seqadj(ct)` of an entry with `IPS_SEQ_ADJUST`.
+    pub seqadj: Option<[super::ftpnat::SeqAdj; 2]>,
 }
 
 /// `tcp_error` + header checks. `None`: INVALID.
@@ -465,7 +467,14 @@ fn log_invalid(sender_flags: u8, cfg: &Config, ret: WinRes) -> WinRes {
 }
 
 /// `tcp_in_window`.
-fn in_window(st: &mut TcpCt, dir: usize, index: u8, h: &Hdr<'_>, cfg: &Config) -> WinRes {
+fn in_window(
+    st: &mut TcpCt,
+    dir: usize,
+    index: u8,
+    h: &Hdr<'_>,
+    cfg: &Config,
+    seqadj: Option<[super::ftpnat::SeqAdj; 2]>,
+) -> WinRes {
     let seq0 = h.seq;
     let mut seq = seq0;
     let mut ack = h.ack_seq;
@@ -478,7 +487,13 @@ fn in_window(st: &mut TcpCt, dir: usize, index: u8, h: &Hdr<'_>, cfg: &Config) -
     if st.seen[1 - dir].flags & FLAG_SACK_PERM != 0 {
         tcp_sack(h, &mut sack);
     }
-    // No NAT sequence adjustment (no helpers): receiver_offset = 0.
+    // Take into account NAT sequence number mangling:
+    // receiver_offset = nf_ct_seq_offset(ct, !dir, ack - 1).
+    if let Some(adj) = seqadj {
+        let off = adj[1 - dir].offset(ack.wrapping_sub(1)) as u32;
+        ack = ack.wrapping_sub(off);
+        sack = sack.wrapping_sub(off);
+    }
 
     if st.seen[dir].td_maxwin == 0 {
         if h.syn() {
@@ -820,7 +835,7 @@ pub(crate) fn packet(
     }
 
     if !skip_window {
-        match in_window(st, d, index, &h, cfg) {
+        match in_window(st, d, index, &h, cfg, ctx.seqadj) {
             WinRes::Ignore => return out(TcpVerdict::Accept),
             WinRes::Invalid => {
                 let shrink = handle_invalid(st, d, index, *status, cfg);

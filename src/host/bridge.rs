@@ -510,7 +510,7 @@ impl Host {
             if let Step::Stop = self.mangle_nat(Hook::PostRouting, &mut p, now, out, sink) {
                 return;
             }
-            if let Step::Stop = self.confirm(&p, now, out) {
+            if let Step::Stop = self.confirm(&mut p, now, out) {
                 return;
             }
             p.received = true;

@@ -578,6 +578,12 @@ impl Host {
         };
         let r = self.ct.process_tmpl(p.buf, &p.meta, hook, now, tmpl);
         p.slot = Some(r.slot);
+        // init_conntrack: exp->expectfn (nf_nat_follow_master).
+        if let Some(h) = r.slot.handle() {
+            if self.ct.follow_master(h, &mut self.stack.io.rng, now) == CtVerdict::Drop {
+                return Err(DropReason::Nat);
+            }
+        }
         // udp_error: nf_checksum in PREROUTING when nf_conntrack_checksum.
         if hook == Hook::PreRouting && self.ct.config().checksum && p.meta.protocol.0 == 17 {
             p.csum_sw = Some(match p.family {
@@ -661,10 +667,21 @@ impl Host {
         Step::Continue
     }
 
-    fn confirm(&mut self, p: &Pkt<'_>, now: Instant, out: &mut Outcome) -> Step {
+    fn confirm(&mut self, p: &mut Pkt<'_>, now: Instant, out: &mut Outcome) -> Step {
         if let Some(slot) = p.slot {
             // nf_confirm: the entry's helper first.
-            match self.ct.help(slot, p.buf, &p.meta, now) {
+            // INPUT has no output device; device 0 is the loopback.
+            let local = p.out_dev.is_none();
+            let at = crate::conntrack::HelpAt {
+                csum_partial: &mut p.csum_partial,
+                local,
+                loopback: if local {
+                    p.in_dev == 0
+                } else {
+                    p.out_dev == Some(0)
+                },
+            };
+            match self.ct.help(slot, p.buf, &mut p.meta, at, now) {
                 HelpVerdict::Accept => {}
                 HelpVerdict::Drop(helper, why) => {
                     self.helper_log(p, helper.name(), why, out);
@@ -1031,7 +1048,7 @@ impl Host {
         if let Step::Stop = self.nat(Hook::LocalIn, &mut p, now, out, sink) {
             return self.dropped(&p);
         }
-        if let Step::Stop = self.confirm(&p, now, out) {
+        if let Step::Stop = self.confirm(&mut p, now, out) {
             return;
         }
         // IPv6 fragments pass INPUT one by one and are reassembled by the
@@ -1222,7 +1239,7 @@ impl Host {
         if let Step::Stop = self.mangle_nat(Hook::PostRouting, &mut p, now, out, sink) {
             return;
         }
-        if let Step::Stop = self.confirm(&p, now, out) {
+        if let Step::Stop = self.confirm(&mut p, now, out) {
             return;
         }
         if p.family == Family::Ipv4 && !p.received && odev != 0 {

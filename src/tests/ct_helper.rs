@@ -50,10 +50,11 @@ fn unmodelled_helper_is_reported_per_packet() {
     assert!(matches!(out.disposition(), Disposition::Delivered { .. }));
 }
 
-/// `nf_nat_ftp` is not modelled: an FTP command on a NATed control
-/// connection that the helper would rewrite is reported unsupported.
+/// `nf_nat_ftp` on a DNATed connection to the host: the client's PORT is
+/// rewritten (at the same length: the client's address is unchanged) and
+/// accepted, no longer reported unsupported (traces ct-helper-ftp-nat*).
 #[test]
-fn ftp_helper_on_nat_is_reported() {
+fn ftp_helper_on_nat_is_modelled() {
     let rules = "*raw\n-A PREROUTING -p tcp --dport 21 -j CT --helper ftp\nCOMMIT\n\
                  *nat\n-A PREROUTING -p tcp --dport 21 -j DNAT --to-destination 192.0.2.1:2121\nCOMMIT\n";
     let mut h = host(rules);
@@ -85,10 +86,9 @@ fn ftp_helper_on_nat_is_reported() {
         out = Outcome::default();
         h.receive(1, &c(ack, seq, 101, line), t, &mut out, &mut NoTrace);
     }
-    assert_eq!(
-        out.unsupported,
-        Some("ftp helper on a NATed connection (nf_nat_ftp)")
-    );
+    assert_eq!(out.unsupported, None);
+    assert!(matches!(out.disposition(), Disposition::Delivered { .. }));
+    assert_eq!(h.conntrack().expectation_count(t), 1);
 }
 
 /// Zones load in every form; a timeout policy is refused.
@@ -111,4 +111,25 @@ fn zones_load_timeouts_are_refused() {
         &RestoreOptions::new(Family::Ipv4),
     );
     assert!(t.is_err());
+}
+
+/// `nf_nat_tftp` is not modelled: a tftp read request on a NATed
+/// connection (where the kernel would rewrite the expectation) is reported
+/// unsupported, never accepted silently.
+#[test]
+fn tftp_helper_on_nat_is_reported() {
+    let rules = "*raw\n-A PREROUTING -p udp --dport 69 -j CT --helper tftp\nCOMMIT\n\
+                 *nat\n-A PREROUTING -p udp --dport 69 -j DNAT --to-destination 192.0.2.1:6969\nCOMMIT\n";
+    let mut h = host(rules);
+    let rrq = PacketBuilder::ipv4([192, 0, 2, 20].into(), [192, 0, 2, 1].into())
+        .udp(40000, 69)
+        .payload(b"\x00\x01file\x00octet\x00")
+        .build();
+    let mut out = Outcome::default();
+    h.receive(1, &rrq, Instant::ZERO, &mut out, &mut NoTrace);
+    assert_eq!(
+        out.unsupported,
+        Some("tftp helper on a NATed connection (nf_nat_tftp)")
+    );
+    assert!(matches!(out.disposition(), Disposition::Unsupported(_)));
 }
