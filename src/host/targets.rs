@@ -1031,7 +1031,10 @@ pub(crate) fn ip6_route_output(
 /// arrives from a device is `CHECKSUM_UNNECESSARY` (veth with RX checksum
 /// offload) or `CHECKSUM_NONE`, what the host builds itself is summed in
 /// full, except the IPv4 REJECT tcp-reset (`nf_reject_ip_tcphdr_put`), the
-/// only `CHECKSUM_PARTIAL` packet nfsim makes (never GSO: one segment).
+/// only `CHECKSUM_PARTIAL` packet nfsim makes that a rule can still see
+/// (never GSO: one segment). (The ftp NAT helper's rewrite,
+/// `__nf_nat_mangle_tcp_packet`, also leaves outgoing packets
+/// `CHECKSUM_PARTIAL`, but after every POSTROUTING rule has run.)
 pub(crate) fn checksum_tg(pkt: &mut PacketCtx<'_>) {
     if !pkt.csum_partial {
         return;
