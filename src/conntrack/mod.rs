@@ -57,8 +57,10 @@
 //!   (`helper.rs`) with their directions and compared as
 //!   `nf_ct_key_equal` does (`nf_ct_zone_id` of the node's direction) in
 //!   every lookup, hashed into the kernel bucket, in the NAT source
-//!   search, the expectations and connlimit's key. Timeout policies and
-//!   sequence adjustment are not modelled.
+//!   search, the expectations and connlimit's key.
+//!   Timeout policies (`-j CT --timeout`, `timeout.rs`): tcp, udp, icmp
+//!   and icmpv6 ones, read by the trackers and `set_closing`.
+//!   Sequence adjustment is not modelled.
 //! - The kernel's GC worker is approximated: expired entries vanish from
 //!   lookups and listings exactly at their deadline, and when the table is
 //!   full all expired entries are reclaimed (at most once per simulated
