@@ -592,7 +592,7 @@ fn rules_of(
                 let p = dir.join(f);
                 let ps = p.to_string_lossy().into_owned();
                 let mut sets = ipset.clone();
-                let (v4, v6) = super::trace::load_rules(&ps, family, nfacct, &mut sets)
+                let (v4, v6) = super::trace::load_rules(&ps, family, nfacct, &mut sets, cttimeout)
                     .map_err(|e| format!("{path}: {field}_file: {e}"))?;
                 if sets != *ipset {
                     // The recorder creates the sets of host.ipset only.

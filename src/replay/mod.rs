@@ -714,6 +714,27 @@ impl TraceFile {
         })
     }
 
+    /// The timeout policies of `host.cttimeout` as `-j CT --timeout`
+    /// checks them: name, family, protocol.
+    ///
+    /// ```
+    /// use nfsim::replay::TraceFile;
+    /// let mut t = TraceFile::from_json(r#"{"format": "nfsim-trace/1", "host": {"interfaces": []}, "rules": {}, "packets": []}"#).unwrap();
+    /// t.host.cttimeout.push("u inet udp unreplied 5".into());
+    /// assert_eq!(t.cttimeout_objects().unwrap(), vec![(b"u".to_vec(), nfsim::model::Family::Ipv4, 17)]);
+    /// ```
+    pub fn cttimeout_objects(&self) -> Result<Vec<(Vec<u8>, Family, u8)>, ReplayError> {
+        let mut v = Vec::with_capacity(self.host.cttimeout.len());
+        for (k, l) in self.host.cttimeout.iter().enumerate() {
+            let p = crate::conntrack::TimeoutPolicy::parse(l, &crate::conntrack::Config::default())
+                .map_err(|e| {
+                    ReplayError::new(ReplayErrorKind::Host, format!("host.cttimeout[{k}]: {e}"))
+                })?;
+            v.push((p.name, p.family, p.proto));
+        }
+        Ok(v)
+    }
+
     /// The two rulesets.
     ///
     /// ```
@@ -732,14 +753,7 @@ impl TraceFile {
         let nfacct: Vec<crate::model::ByteStr> =
             self.host.nfacct.iter().map(|n| n.as_str().into()).collect();
         let ipset = self.ipsets()?;
-        let mut cttimeout = Vec::with_capacity(self.host.cttimeout.len());
-        for (k, l) in self.host.cttimeout.iter().enumerate() {
-            let p = crate::conntrack::TimeoutPolicy::parse(l, &crate::conntrack::Config::default())
-                .map_err(|e| {
-                    ReplayError::new(ReplayErrorKind::Host, format!("host.cttimeout[{k}]: {e}"))
-                })?;
-            cttimeout.push((p.name, p.family, p.proto));
-        }
+        let cttimeout = self.cttimeout_objects()?;
         let load = |text: &Option<String>,
                     hex: &Option<String>,
                     family: Family|
