@@ -322,6 +322,17 @@ fn ct_helper_ftp_nat_traces_steady_state_allocate_nothing() {
     }
 }
 
+/// Timeout policies (`-j CT --timeout`): templates carrying a policy,
+/// entries created with it, the trackers and the UDP fast path reading it,
+/// REJECT's `set_closing`.
+#[test]
+fn ct_timeout_policy_traces_steady_state_allocate_nothing() {
+    for name in ["ct-timeout-policy", "ct-timeout-policy-ipv6-reset"] {
+        let path = format!("{}/tests/traces/{name}.json", env!("CARGO_MANIFEST_DIR"));
+        trace_file_steady_state(name, &path);
+    }
+}
+
 #[path = "../fuzz/fuzz_targets/drivers.rs"]
 mod drivers;
 

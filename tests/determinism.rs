@@ -39,9 +39,12 @@ fn save_parse_is_a_fixed_point_on_trace_rulesets() {
             let Some(text) = text else { continue };
             // ... and its ip sets, which `-m set` / `SET` rules need.
             let sets = t.ipsets().unwrap();
+            // ... and its timeout policies (`-j CT --timeout`).
+            let policies = t.cttimeout_objects().unwrap();
             let o = RestoreOptions::new(family)
                 .with_nfacct(&objects)
-                .with_ipset(&sets);
+                .with_ipset(&sets)
+                .with_cttimeout(&policies);
             let once = save_bytes(&parse_restore(text, &o).unwrap(), SaveOptions::default());
             let twice = save_bytes(&parse_restore(&once, &o).unwrap(), SaveOptions::default());
             assert_eq!(tables(&once), tables(&twice), "{}", p.display());

@@ -140,9 +140,11 @@ fn what_the_parser_accepts_validates() {
             t.host.nfacct.iter().map(|n| n.as_str().into()).collect();
         // ... and its ip sets.
         let sets = t.ipsets().unwrap();
-        nfsim::syntax::validate_in(&v4, &objects, &sets)
+        // ... and its timeout policies.
+        let policies = t.cttimeout_objects().unwrap();
+        nfsim::syntax::validate_objects(&v4, &objects, &sets, &policies)
             .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
-        nfsim::syntax::validate_in(&v6, &objects, &sets)
+        nfsim::syntax::validate_objects(&v6, &objects, &sets, &policies)
             .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         n += 1;
     }

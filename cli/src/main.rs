@@ -61,6 +61,11 @@ enum Cmd {
         /// `-m nfacct --nfacct-name NAME` (repeatable).
         #[arg(long = "nfacct", value_name = "NAME")]
         nfacct: Vec<String>,
+        /// A conntrack timeout policy that exists, as the words after
+        /// `nfct add timeout` (`'u1 inet udp unreplied 10'`), for `-j CT
+        /// --timeout NAME` (repeatable).
+        #[arg(long = "cttimeout", value_name = "POLICY")]
+        cttimeout: Vec<String>,
         /// The ip sets that exist: `ipset save` output (read as `ipset
         /// restore` reads it), for `-m set --match-set NAME`.
         #[arg(long = "ipset", value_name = "FILE")]
@@ -484,10 +489,18 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
             script,
             restore,
             nfacct,
+            cttimeout,
             ipset,
             test,
             file,
         } => {
+            let policies = match trace::cttimeout_objects(&cttimeout) {
+                Ok(o) => o,
+                Err(e) => {
+                    elog!(err, "nfsim: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
             let objects = match nfacct_objects(&nfacct) {
                 Ok(o) => o,
                 Err(e) => {
@@ -523,7 +536,8 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                 ..RestoreOptions::new(family)
             }
             .with_nfacct(&objects)
-            .with_ipset(&sets);
+            .with_ipset(&sets)
+            .with_cttimeout(&policies);
             match parse_restore(&text, &opts) {
                 Ok(rs) => {
                     drop(text);

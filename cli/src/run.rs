@@ -835,12 +835,18 @@ fn host_from_options(a: &RunArgs) -> Result<(HostConfig, Ruleset, Ruleset), Stri
         Some(p) => super::read_ipset(p)?.1,
         None => given.as_ref().map(|c| c.ipset.clone()).unwrap_or_default(),
     };
+    // The host's timeout policies (`-j CT --timeout`).
+    let policies: Vec<String> = given
+        .iter()
+        .flat_map(|c| c.cttimeout.iter().cloned())
+        .collect();
+    let objects = trace::cttimeout_objects(&policies)?;
     if let Some(r) = &a.rules {
-        let (a4, _) = trace::load_rules(r, Family::Ipv4, &mut nfacct, &mut sets)?;
+        let (a4, _) = trace::load_rules(r, Family::Ipv4, &mut nfacct, &mut sets, &objects)?;
         v4 = a4.unwrap_or(v4);
     }
     if let Some(r) = &a.rules6 {
-        let (_, a6) = trace::load_rules(r, Family::Ipv6, &mut nfacct, &mut sets)?;
+        let (_, a6) = trace::load_rules(r, Family::Ipv6, &mut nfacct, &mut sets, &objects)?;
         v6 = a6.unwrap_or(v6);
     }
     let mut cfg = if let Some(c) = given {

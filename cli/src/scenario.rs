@@ -213,6 +213,10 @@ struct HostToml {
     /// rules load.
     #[serde(default)]
     nfacct: Vec<String>,
+    /// Timeout policies the recorder creates (`nfct add timeout` and each
+    /// line's words) before the rules load.
+    #[serde(default)]
+    cttimeout: Vec<String>,
     /// ip sets the recorder creates (`ipset restore` of this text) before
     /// the rules load.
     #[serde(default)]
@@ -383,6 +387,7 @@ pub(crate) fn standard_host() -> HostSpec {
         ],
         sysctl: default_sysctls(BTreeMap::new()),
         nfacct: Vec::new(),
+        cttimeout: Vec::new(),
         ipset: String::new(),
         bridges: Vec::new(),
     }
@@ -532,6 +537,7 @@ fn host_of(h: Option<HostToml>, path: &str) -> Result<HostSpec, String> {
     spec.sysctl = default_sysctls(h.sysctl);
     super::nfacct_objects(&h.nfacct).map_err(|e| format!("{path}: host.nfacct: {e}"))?;
     spec.nfacct = h.nfacct;
+    spec.cttimeout = h.cttimeout;
     nfsim::ipset::Ipsets::restore(&h.ipset).map_err(|e| format!("{path}: host.ipset: {e}"))?;
     spec.ipset = h.ipset;
     let names: Vec<&str> = spec.interfaces.iter().map(|i| i.name.as_str()).collect();
@@ -560,6 +566,7 @@ fn rules_of(
     path: &str,
     nfacct: &mut Vec<nfsim::model::ByteStr>,
     ipset: &nfsim::ipset::Ipsets,
+    cttimeout: &nfsim::model::targets::ct::TimeoutObjects,
 ) -> Result<(Ruleset, Ruleset), String> {
     let dir = Path::new(path).parent().unwrap_or(Path::new(""));
     let mut out = [Ruleset::new(Family::Ipv4), Ruleset::new(Family::Ipv6)];
@@ -585,7 +592,7 @@ fn rules_of(
                 let p = dir.join(f);
                 let ps = p.to_string_lossy().into_owned();
                 let mut sets = ipset.clone();
-                let (v4, v6) = super::trace::load_rules(&ps, family, nfacct, &mut sets)
+                let (v4, v6) = super::trace::load_rules(&ps, family, nfacct, &mut sets, cttimeout)
                     .map_err(|e| format!("{path}: {field}_file: {e}"))?;
                 if sets != *ipset {
                     // The recorder creates the sets of host.ipset only.
@@ -607,7 +614,8 @@ fn rules_of(
             &bytes,
             &nfsim::syntax::RestoreOptions::new(family)
                 .with_nfacct(&nfacct[..])
-                .with_ipset(ipset),
+                .with_ipset(ipset)
+                .with_cttimeout(cttimeout),
         )
         .map_err(|e| {
             format!(
@@ -632,7 +640,13 @@ pub(crate) fn parse(text: &str, path: &str) -> Result<Scenario, String> {
         super::nfacct_objects(&host.nfacct).map_err(|e| format!("{path}: host.nfacct: {e}"))?;
     let sets = nfsim::ipset::Ipsets::restore(&host.ipset)
         .map_err(|e| format!("{path}: host.ipset: {e}"))?;
-    let (v4, v6) = rules_of(&raw.rules, path, &mut nfacct, &sets)?;
+    let mut cttimeout = Vec::with_capacity(host.cttimeout.len());
+    for (k, l) in host.cttimeout.iter().enumerate() {
+        let p = nfsim::conntrack::TimeoutPolicy::parse(l, &nfsim::conntrack::Config::default())
+            .map_err(|e| format!("{path}: host.cttimeout[{k}]: {e}"))?;
+        cttimeout.push((p.name, p.family, p.proto));
+    }
+    let (v4, v6) = rules_of(&raw.rules, path, &mut nfacct, &sets, &cttimeout)?;
     // A rules file that is a script may add objects (`nfacct add NAME`).
     host.nfacct = nfacct.iter().map(|n| n.to_string()).collect();
     if let Some(k) = raw.defaults.packet_only_key() {

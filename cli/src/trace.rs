@@ -80,6 +80,11 @@ pub(crate) struct TraceArgs {
     /// `nfacct list` is printed after the packets.
     #[arg(long = "nfacct", value_name = "NAME")]
     pub nfacct: Vec<String>,
+    /// A conntrack timeout policy that exists, as the words after `nfct
+    /// add timeout` (`'u1 inet udp unreplied 10 replied 20'`), for `-j CT
+    /// --timeout NAME` (repeatable; after those of --host).
+    #[arg(long = "cttimeout", value_name = "POLICY")]
+    pub cttimeout: Vec<String>,
     /// The host's ip sets: `ipset save` output (instead of those of
     /// --host), for `-m set`; `ipset save` is printed after the packets.
     #[arg(long = "ipset", value_name = "FILE")]
@@ -181,6 +186,23 @@ fn parse_packets(args: &[String]) -> Result<Vec<Item>, String> {
     Ok(items)
 }
 
+/// The `--cttimeout` policies (`nfct add timeout` words) as `-j CT
+/// --timeout` checks them: name, family, protocol.
+pub(crate) fn cttimeout_objects(lines: &[String]) -> Result<Vec<(Vec<u8>, Family, u8)>, String> {
+    let mut v: Vec<(Vec<u8>, Family, u8)> = Vec::with_capacity(lines.len());
+    for l in lines {
+        let p = nfsim::conntrack::TimeoutPolicy::parse(l, &nfsim::conntrack::Config::default())
+            .map_err(|e| format!("--cttimeout `{l}': {e}"))?;
+        if v.iter().any(|(n, _, _)| *n == p.name) {
+            return Err(format!(
+                "--cttimeout `{l}': nfct v1.4.7: netlink error: Device or resource busy"
+            ));
+        }
+        v.push((p.name, p.family, p.proto));
+    }
+    Ok(v)
+}
+
 /// Reads a ruleset file: a script of iptables commands or restore text.
 /// Returns (the IPv4 ruleset, the IPv6 ruleset) it gives, `None` for a
 /// family it does not give.
@@ -192,6 +214,7 @@ pub(crate) fn load_rules(
     family: Family,
     nfacct: &mut Vec<nfsim::model::ByteStr>,
     ipset: &mut nfsim::ipset::Ipsets,
+    cttimeout: &nfsim::model::targets::ct::TimeoutObjects,
 ) -> Result<(Option<Ruleset>, Option<Ruleset>), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{path}: {e}"))?;
     let text = std::str::from_utf8(&bytes).ok();
@@ -215,7 +238,8 @@ pub(crate) fn load_rules(
         &bytes,
         &RestoreOptions::new(family)
             .with_nfacct(nfacct)
-            .with_ipset(ipset),
+            .with_ipset(ipset)
+            .with_cttimeout(cttimeout),
     )
     .map_err(|e| format!("{path}:{}:{}: {}", e.line, e.col, e.message.trim_end()))?;
     Ok(match family {
@@ -1154,12 +1178,22 @@ pub(crate) fn run(
             .unwrap_or_default(),
         Err(e) => fail!(2, "{e}"),
     };
-    let (mut v4, mut v6) = match load_rules(&a.rules, fam, &mut nfacct, &mut sets) {
+    // The namespace's timeout policies: the host's, then --cttimeout.
+    let mut policies: Vec<String> = host_cfg
+        .iter()
+        .flat_map(|c| c.cttimeout.iter().cloned())
+        .collect();
+    policies.extend(a.cttimeout.iter().cloned());
+    let objects = match cttimeout_objects(&policies) {
+        Ok(o) => o,
+        Err(e) => fail!(2, "{e}"),
+    };
+    let (mut v4, mut v6) = match load_rules(&a.rules, fam, &mut nfacct, &mut sets, &objects) {
         Ok(x) => x,
         Err(e) => fail!(2, "{e}"),
     };
     if let Some(r6) = &a.rules6 {
-        match load_rules(r6, Family::Ipv6, &mut nfacct, &mut sets) {
+        match load_rules(r6, Family::Ipv6, &mut nfacct, &mut sets, &objects) {
             Ok((_, Some(rs))) => v6 = Some(rs),
             Ok(_) => {}
             Err(e) => fail!(2, "{e}"),
@@ -1208,6 +1242,7 @@ pub(crate) fn run(
     }
     cfg.nfacct = nfacct;
     cfg.ipset = sets;
+    cfg.cttimeout = policies;
     let mut host = match Host::new(&cfg, &v4, &v6) {
         Ok(h) => h,
         Err(e) => fail!(1, "{e}"),

@@ -295,6 +295,10 @@ impl ConntrackTable {
         {
             return Err(false);
         }
+        // nf_ct_timeout_lookup: the entry's timeout policy, else the
+        // namespace's timeouts.
+        let gen = self.entries.get(idx as usize).map_or(0, |e| e.gen);
+        let cfg = self.timeouts.of(idx, gen).unwrap_or(&self.cfg);
         let (Some(e), Some(c)) = (
             self.entries.get_mut(idx as usize),
             self.cold.get_mut(idx as usize),
@@ -323,8 +327,8 @@ impl ConntrackTable {
             src: &t.src,
             dst: &t.dst,
         };
-        let verify = hook == Hook::PreRouting && self.cfg.checksum;
-        match udp::packet(stream_ts, e.status, true, &seg, verify, &self.cfg, now) {
+        let verify = hook == Hook::PreRouting && cfg.checksum;
+        match udp::packet(stream_ts, e.status, true, &seg, verify, cfg, now) {
             L4Verdict::Invalid => {
                 return Ok(CtResult {
                     verdict: CtVerdict::Accept,

@@ -152,6 +152,9 @@ pub struct CtTemplate {
     /// The directions the zone applies to: 1 original only (`--zone-orig`),
     /// 2 reply only (`--zone-reply`), 0 both (`--zone`).
     pub zone_dir: u8,
+    /// `--timeout`: the table's timeout policy
+    /// ([`ConntrackTable::timeout_policy`](super::ConntrackTable::timeout_policy)).
+    pub timeout: Option<u16>,
 }
 
 impl CtTemplate {

@@ -61,8 +61,12 @@
 //!   (`helper.rs`) with their directions and compared as
 //!   `nf_ct_key_equal` does (`nf_ct_zone_id` of the node's direction) in
 //!   every lookup, hashed into the kernel bucket, in the NAT source
-//!   search, the expectations and connlimit's key. Timeout policies and
-//!   sequence adjustment are not modelled.
+//!   search, the expectations and connlimit's key.
+//!   Timeout policies (`-j CT --timeout`, `timeout.rs`): tcp, udp, icmp
+//!   and icmpv6 ones, read by the trackers and `set_closing`.
+//!   Sequence adjustment (`nf_ct_seq_adjust`) is modelled for the ftp NAT
+//!   rewrite only (`ftpnat.rs`), the one helper nfsim runs that changes a
+//!   packet's length.
 //! - The kernel's GC worker is approximated: expired entries vanish from
 //!   lookups and listings exactly at their deadline, and when the table is
 //!   full all expired entries are reclaimed (at most once per simulated
@@ -120,6 +124,7 @@ mod proc;
 mod sctp;
 mod table;
 mod tcp;
+mod timeout;
 mod tuple;
 mod udp;
 
@@ -150,6 +155,7 @@ pub use nat::{ManipType, NatAction, NatRange, NatRangeFlags, NatRng, SplitMix64}
 pub use proc::ProcEntry;
 pub use sctp::SctpState;
 pub use tcp::TcpState;
+pub use timeout::TimeoutPolicy;
 pub use tuple::{proto, Dir, Family, Tuple};
 
 bitflags! {
@@ -526,6 +532,8 @@ pub struct ConntrackTable {
     walked: Option<(CtHandle, Instant, u64)>,
     /// Helpers attached to entries, masters, expectations (`helper.rs`).
     helpers: helper::Helpers,
+    /// Timeout policies and the entries that use one (`timeout.rs`).
+    timeouts: timeout::Timeouts,
 }
 
 impl ConntrackTable {
@@ -828,7 +836,10 @@ impl ConntrackTable {
         now: Instant,
         len: usize,
     ) -> L4Res {
-        let cfg = &self.cfg;
+        // nf_ct_timeout_lookup: the entry's policy, else the namespace's
+        // timeouts.
+        let gen = self.entries.get(idx as usize).map_or(0, |e| e.gen);
+        let cfg = self.timeouts.of(idx, gen).unwrap_or(&self.cfg);
         let (Some(e), Some(c)) = (
             self.entries.get_mut(idx as usize),
             self.cold.get_mut(idx as usize),
@@ -946,6 +957,8 @@ impl ConntrackTable {
         let zone = tmpl.map_or(helper::Zone::default(), |t| t.zone());
         // __nf_conntrack_alloc: ct->zone from the template.
         self.helpers.set_zone(h, zone);
+        // init_conntrack: nf_ct_timeout_ext_add with the template's policy.
+        self.timeouts.set(h, tmpl.and_then(|t| t.timeout));
         let mut exp = None;
         if !self.helpers.exps.is_empty() {
             let mut helpers = core::mem::take(&mut self.helpers);
@@ -1289,6 +1302,37 @@ impl ConntrackTable {
         }
     }
 
+    /// Adds a timeout policy (`nfct add timeout`) and returns its id for
+    /// [`CtTemplate::timeout`]; `None` when a policy of that name exists
+    /// (`cttimeout_new_timeout`: EBUSY) or the table holds 65536.
+    ///
+    /// ```
+    /// use nfsim::conntrack::{Config, ConntrackTable, TimeoutPolicy};
+    /// let mut ct = ConntrackTable::new(Config::default()).unwrap();
+    /// let p = TimeoutPolicy::parse("u inet udp unreplied 5", &Config::default()).unwrap();
+    /// assert_eq!(ct.add_timeout_policy(p.clone()), Some(0));
+    /// assert_eq!(ct.add_timeout_policy(p), None);
+    /// assert_eq!(ct.timeout_policy(b"u"), Some(0));
+    /// ```
+    pub fn add_timeout_policy(&mut self, p: TimeoutPolicy) -> Option<u16> {
+        let ps = &mut self.timeouts.policies;
+        if ps.iter().any(|q| q.name == p.name) || ps.len() > usize::from(u16::MAX) {
+            return None;
+        }
+        ps.push(p);
+        Some((ps.len() - 1) as u16)
+    }
+
+    /// The id of the timeout policy named `name` (`timeout_find_get`).
+    #[inline]
+    pub fn timeout_policy(&self, name: &[u8]) -> Option<u16> {
+        self.timeouts
+            .policies
+            .iter()
+            .position(|p| p.name == name)
+            .map(|k| k as u16)
+    }
+
     /// `nf_conntrack_tcp_set_closing()` (net/netfilter/nf_conntrack_proto_tcp.c),
     /// called by `nf_send_reset` / `nf_send_reset6` after REJECT
     /// `--reject-with tcp-reset` built its reset (`nf_ct_set_closing` on the
@@ -1302,7 +1346,12 @@ impl ConntrackTable {
     /// assert_eq!(ct.count(), 0);
     /// ```
     pub fn set_closing(&mut self, h: CtHandle, now: Instant) -> bool {
-        let close = self.cfg.tcp_timeouts[TcpState::Close as usize];
+        // nf_ct_timeout_lookup, else the namespace's timeouts.
+        let close = self
+            .timeouts
+            .of(h.idx, h.gen)
+            .unwrap_or(&self.cfg)
+            .tcp_timeouts[TcpState::Close as usize];
         let Some(e) = self
             .entries
             .get_mut(h.idx as usize)

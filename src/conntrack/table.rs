@@ -50,6 +50,7 @@ impl Clone for ConntrackTable {
             epoch: self.epoch,
             walked: self.walked,
             helpers: self.helpers.clone(),
+            timeouts: self.timeouts.clone(),
         }
     }
 }
@@ -238,6 +239,7 @@ impl ConntrackTable {
             epoch: 0,
             walked: None,
             helpers: Default::default(),
+            timeouts: Default::default(),
             cfg,
         })
     }

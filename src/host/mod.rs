@@ -208,6 +208,13 @@ pub struct HostConfig {
     /// physdev information); a `-m physdev` rule loads the module
     /// (`physdev_mt_check`: `request_module("br_netfilter")`).
     pub bridges: Vec<BridgeConfig>,
+    /// The namespace's conntrack timeout policies, each the words after
+    /// `nfct add timeout` (`NAME inet|inet6 tcp|udp|icmp|icmpv6 [STATE
+    /// SECS]...`, [`TimeoutPolicy::parse`](crate::conntrack::TimeoutPolicy::parse)),
+    /// created in this order after the sysctls (states not given keep the
+    /// namespace's timeouts then), which `-j CT --timeout NAME` attaches to
+    /// the connections it creates.
+    pub cttimeout: Vec<String>,
 }
 
 impl Default for HostConfig {
@@ -222,6 +229,7 @@ impl Default for HostConfig {
             nfacct: Vec::new(),
             ipset: crate::ipset::Ipsets::default(),
             bridges: Vec::new(),
+            cttimeout: Vec::new(),
         }
     }
 }
@@ -1022,9 +1030,27 @@ impl Host {
             }
             nfacct.push(name);
         }
+        // nfct add timeout (cttimeout_new_timeout): checked here, created
+        // with the namespace's conntrack settings below.
+        let mut cttimeout: Vec<(Vec<u8>, crate::nf::Family, u8)> = Vec::new();
+        for (k, line) in cfg.cttimeout.iter().enumerate() {
+            let bad = |m: String| HostError::Config {
+                field: format!("cttimeout[{k}]"),
+                message: format!("`{line}': {m}"),
+            };
+            let p =
+                crate::conntrack::TimeoutPolicy::parse(line, &CtConfig::default()).map_err(bad)?;
+            if cttimeout.iter().any(|(n, _, _)| *n == p.name) {
+                return Err(bad(
+                    "nfct v1.4.7: netlink error: Device or resource busy".into()
+                ));
+            }
+            cttimeout.push((p.name, p.family, p.proto));
+        }
         if compiled.is_none() {
             for rs in [v4, v6] {
-                crate::syntax::validate_in(rs, &nfacct, &cfg.ipset).map_err(HostError::Ruleset)?;
+                crate::syntax::validate_objects(rs, &nfacct, &cfg.ipset, &cttimeout)
+                    .map_err(HostError::Ruleset)?;
             }
         }
         let mut ctcfg = CtConfig::default();
@@ -1191,10 +1217,19 @@ impl Host {
         }
         // Only the bucket count can be refused here (0, or a table the
         // kernel cannot allocate); Config::set already checked the rest.
-        let ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl {
+        let policies: Vec<crate::conntrack::TimeoutPolicy> = cfg
+            .cttimeout
+            .iter()
+            .filter_map(|l| crate::conntrack::TimeoutPolicy::parse(l, &ctcfg).ok())
+            .collect();
+        let mut ct = ConntrackTable::new(ctcfg).map_err(|e| HostError::Sysctl {
             name: "net.netfilter.nf_conntrack_buckets".into(),
             message: e.to_string(),
         })?;
+        for p in policies {
+            // Names were checked unique above.
+            let _ = ct.add_timeout_policy(p);
+        }
         let mut shared = crate::engine::shared::SharedTables::default();
         for n in nfacct {
             shared.nfacct_add(n);

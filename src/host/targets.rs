@@ -537,6 +537,13 @@ impl Env for HostEnv<'_> {
                     } else {
                         CtSlot::Template(CtTemplate {
                             helper: HelperKind::from_name(&c.helper),
+                            // xt_ct_set_timeout checked the policy at load
+                            // (Host::new); no allocation here.
+                            timeout: if c.timeout.is_empty() {
+                                None
+                            } else {
+                                self.ct.timeout_policy(&c.timeout)
+                            },
                             zone: c.zone,
                             zone_mark: c.flags.contains(CtFlags::ZONE_MARK),
                             // xt_ct_flags_to_dir

@@ -175,6 +175,8 @@ pub(crate) struct CheckCtx<'a> {
     /// The nfacct objects of the namespace (`nfnl_acct_find_get` looks
     /// names up in them).
     pub nfacct: &'a [crate::model::ByteStr],
+    /// The timeout policies of the namespace (`timeout_find_get`).
+    pub cttimeout: &'a crate::model::targets::ct::TimeoutObjects,
 }
 
 /// The argument cursor an option's parser reads from: the option's own

@@ -136,6 +136,10 @@ pub struct HostSpec {
     /// in this order; [`HostConfig::nfacct`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nfacct: Vec<String>,
+    /// Timeout policies created before the rules load, each the words
+    /// after `nfct add timeout` ([`HostConfig::cttimeout`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cttimeout: Vec<String>,
     /// ip sets created before the rules load: `ipset restore` text
     /// ([`HostConfig::ipset`], [`Ipsets::restore`](crate::ipset::Ipsets::restore)).
     #[serde(default, skip_serializing_if = "String::is_empty")]
@@ -706,7 +710,29 @@ impl TraceFile {
             nfacct: self.host.nfacct.iter().map(|n| n.as_str().into()).collect(),
             ipset: self.ipsets()?,
             bridges,
+            cttimeout: self.host.cttimeout.clone(),
         })
+    }
+
+    /// The timeout policies of `host.cttimeout` as `-j CT --timeout`
+    /// checks them: name, family, protocol.
+    ///
+    /// ```
+    /// use nfsim::replay::TraceFile;
+    /// let mut t = TraceFile::from_json(r#"{"format": "nfsim-trace/1", "host": {"interfaces": []}, "rules": {}, "packets": []}"#).unwrap();
+    /// t.host.cttimeout.push("u inet udp unreplied 5".into());
+    /// assert_eq!(t.cttimeout_objects().unwrap(), vec![(b"u".to_vec(), nfsim::model::Family::Ipv4, 17)]);
+    /// ```
+    pub fn cttimeout_objects(&self) -> Result<Vec<(Vec<u8>, Family, u8)>, ReplayError> {
+        let mut v = Vec::with_capacity(self.host.cttimeout.len());
+        for (k, l) in self.host.cttimeout.iter().enumerate() {
+            let p = crate::conntrack::TimeoutPolicy::parse(l, &crate::conntrack::Config::default())
+                .map_err(|e| {
+                    ReplayError::new(ReplayErrorKind::Host, format!("host.cttimeout[{k}]: {e}"))
+                })?;
+            v.push((p.name, p.family, p.proto));
+        }
+        Ok(v)
     }
 
     /// The two rulesets.
@@ -727,6 +753,7 @@ impl TraceFile {
         let nfacct: Vec<crate::model::ByteStr> =
             self.host.nfacct.iter().map(|n| n.as_str().into()).collect();
         let ipset = self.ipsets()?;
+        let cttimeout = self.cttimeout_objects()?;
         let load = |text: &Option<String>,
                     hex: &Option<String>,
                     family: Family|
@@ -757,7 +784,8 @@ impl TraceFile {
                 &input,
                 &RestoreOptions::new(family)
                     .with_nfacct(&nfacct)
-                    .with_ipset(&ipset),
+                    .with_ipset(&ipset)
+                    .with_cttimeout(&cttimeout),
             )
             .map_err(|e| ReplayError::new(ReplayErrorKind::Rules, format!("{field}:{e}")))
         };

@@ -81,6 +81,10 @@ pub struct RestoreOptions<'a> {
     ///     "The protocol family of set web is IPv6, which is not applicable.");
     /// ```
     pub ipset: &'a crate::ipset::Ipsets,
+    /// The timeout policies of the namespace (`nfct add timeout`: name,
+    /// family, protocol), which `-j CT --timeout NAME` needs
+    /// (`xt_ct_set_timeout`); none by default, as on a fresh host.
+    pub cttimeout: &'a crate::model::targets::ct::TimeoutObjects,
 }
 
 impl RestoreOptions<'static> {
@@ -100,11 +104,26 @@ impl RestoreOptions<'static> {
             kernel_checks: true,
             nfacct: &[],
             ipset: &crate::ipset::EMPTY,
+            cttimeout: &[],
         }
     }
 }
 
 impl<'a> RestoreOptions<'a> {
+    /// The same options with these timeout policies existing
+    /// ([`RestoreOptions::cttimeout`]).
+    pub fn with_cttimeout<'b>(
+        self,
+        objects: &'b crate::model::targets::ct::TimeoutObjects,
+    ) -> RestoreOptions<'b>
+    where
+        'a: 'b,
+    {
+        RestoreOptions {
+            cttimeout: objects,
+            ..self
+        }
+    }
     /// The same options with these nfacct objects existing.
     pub fn with_nfacct<'b>(self, objects: &'b [crate::model::ByteStr]) -> RestoreOptions<'b>
     where
@@ -265,7 +284,8 @@ fn restore_lines<'a>(
                 .ok_or_else(|| fail(1, ErrorKind::Syntax, "internal".into()))?;
             let t = w.finish();
             if opts.kernel_checks {
-                commit_check(&t, opts.nfacct).map_err(|m| fail(0, ErrorKind::Kernel, m))?;
+                commit_check(&t, opts.nfacct, opts.cttimeout)
+                    .map_err(|m| fail(0, ErrorKind::Kernel, m))?;
             }
             // Commit: replace or create the table, keeping print order.
             if let Some(i) = rs.tables.iter().position(|x| x.kind == t.kind) {
@@ -918,8 +938,12 @@ fn delete_chain(w: &mut Work, name: &[u8]) -> Result<(), String> {
 /// (net/ipv4/netfilter/ip_tables.c `translate_table`): every jump names a
 /// user chain, `mark_source_chains` (loops, and the hooks each rule is
 /// reachable from), then every extension's `checkentry` with those hooks.
-fn commit_check(t: &Table, nfacct: &[crate::model::ByteStr]) -> Result<(), String> {
-    commit_check_at(t, nfacct).map_err(|(_, m)| m)
+fn commit_check(
+    t: &Table,
+    nfacct: &[crate::model::ByteStr],
+    cttimeout: &crate::model::targets::ct::TimeoutObjects,
+) -> Result<(), String> {
+    commit_check_at(t, nfacct, cttimeout).map_err(|(_, m)| m)
 }
 
 /// [`commit_check`], with the chain and rule (indices) a refused rule is
@@ -927,6 +951,7 @@ fn commit_check(t: &Table, nfacct: &[crate::model::ByteStr]) -> Result<(), Strin
 fn commit_check_at(
     t: &Table,
     nfacct: &[crate::model::ByteStr],
+    cttimeout: &crate::model::targets::ct::TimeoutObjects,
 ) -> Result<(), (Option<(usize, usize)>, String)> {
     let index: HashMap<&[u8], usize> = t
         .chains
@@ -968,6 +993,7 @@ fn commit_check_at(
                     matches!(m, crate::model::Match::Tcp(t) if t.flg_cmp & 0x02 != 0 && !t.flags_inv)
                 }),
                 nfacct,
+                cttimeout,
             };
             for m in &r.matches {
                 m.check(&ctx).map_err(|m| (Some((ci, ri)), m))?;
@@ -1123,6 +1149,21 @@ pub fn validate_in(
     nfacct: &[crate::model::ByteStr],
     ipset: &crate::ipset::Ipsets,
 ) -> Result<(), ValidationError> {
+    validate_objects(rs, nfacct, ipset, &[])
+}
+
+/// [`validate_in`] with timeout policies too
+/// ([`HostConfig::cttimeout`](crate::host::HostConfig::cttimeout), for
+/// `-j CT --timeout`): [`Host::new`](crate::host::Host::new) runs it.
+///
+/// # Errors
+/// As [`validate`].
+pub fn validate_objects(
+    rs: &crate::model::Ruleset,
+    nfacct: &[crate::model::ByteStr],
+    ipset: &crate::ipset::Ipsets,
+    cttimeout: &crate::model::targets::ct::TimeoutObjects,
+) -> Result<(), ValidationError> {
     for t in &rs.tables {
         use ValidationErrorKind as K;
         let err = |chain: Option<&[u8]>,
@@ -1211,7 +1252,7 @@ pub fn validate_in(
                     .map_err(|e| at(K::RuleText, e.message))?;
             }
         }
-        commit_check_at(t, nfacct).map_err(|(loc, m)| match loc {
+        commit_check_at(t, nfacct, cttimeout).map_err(|(loc, m)| match loc {
             Some((ci, ri)) => err(
                 Some(t.chains[ci].name.as_bytes()),
                 Some(ri + 1),

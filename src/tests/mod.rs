@@ -4,5 +4,6 @@
 //! (ARCHITECTURE.md).
 
 mod ct_helper;
+mod ct_timeout;
 mod eval_headers;
 mod eval_matches;

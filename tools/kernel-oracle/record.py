@@ -467,6 +467,12 @@ def normalize_scenario(raw: dict) -> dict:
             raise ScenarioError(f"host.nfacct: {n!r} is not an nfacct name (1 to 31 bytes)")
     if len(set(nfacct)) != len(nfacct):
         raise ScenarioError("host.nfacct: a name given twice")
+    # timeout policies (`nfct add timeout` + each line's words, before the
+    # rules load, for -j CT --timeout): "NAME inet|inet6 PROTO STATE SECS ..."
+    cttimeout = list(host.get("cttimeout", []))
+    for t in cttimeout:
+        if not isinstance(t, str) or len(t.split()) < 3:
+            raise ScenarioError(f"host.cttimeout: {t!r} is not `NAME FAMILY PROTO [STATE SECS]...`")
     # ip sets (`ipset restore` of this text before the rules load, for -m set / SET)
     ipset = host.get("ipset", "")
     if not isinstance(ipset, str):
@@ -588,6 +594,7 @@ def normalize_scenario(raw: dict) -> dict:
         "description": raw.get("description", ""),
         "host": {"interfaces": interfaces, "routes": routes, "sysctl": sysctl}
         | ({"nfacct": nfacct} if nfacct else {})
+        | ({"cttimeout": cttimeout} if cttimeout else {})
         | ({"ipset": ipset} if ipset else {})
         | ({"bridges": bridges} if bridges else {}),
         "rules": rules,
@@ -814,6 +821,9 @@ class Recorder:
         # nfacct objects, before the rules that name them
         for n in h.get("nfacct", []):
             run(["ip", "netns", "exec", hn, "nfacct", "add", n])
+        # timeout policies (nfnetlink_cttimeout), before the rules that name them
+        for t in h.get("cttimeout", []):
+            run(["ip", "netns", "exec", hn, "nfct", "add", "timeout"] + t.split())
         # ip sets, before the rules that name them (sets are per namespace)
         if h.get("ipset"):
             run(["ip", "netns", "exec", hn, "ipset", "restore"], input=h["ipset"].encode())

@@ -124,6 +124,17 @@ class Scenario(unittest.TestCase):
             with self.assertRaises(record.ScenarioError):
                 record.normalize_scenario(bad)
 
+    def test_cttimeout_host_key(self):
+        pkts = [{"in": "eth0", "src": "192.0.2.2", "dst": "192.0.2.1"}]
+        n = record.normalize_scenario(
+            {"name": "t", "host": {"cttimeout": ["u1 inet udp unreplied 10"]}, "packets": pkts}
+        )
+        self.assertEqual(n["host"]["cttimeout"], ["u1 inet udp unreplied 10"])
+        self.assertNotIn("cttimeout", record.normalize_scenario({"name": "t", "packets": pkts})["host"])
+        for bad in (["u1 inet"], [7]):
+            with self.assertRaises(record.ScenarioError):
+                record.normalize_scenario({"name": "t", "host": {"cttimeout": bad}, "packets": pkts})
+
 
 class Compare(unittest.TestCase):
     def test_rules(self):

@@ -68,6 +68,10 @@ const HELPERS: [(&str, bool, bool, &[u8]); 11] = [
     ("RAS", true, true, &[17]),
 ];
 
+/// The timeout policies of a namespace as `-j CT --timeout` checks them
+/// (`nfct add timeout`): name, family (`l3num`), layer-4 protocol.
+pub type TimeoutObjects = [(Vec<u8>, Family, u8)];
+
 /// `-j CT` (`struct xt_ct_target_info_v1`).
 ///
 /// ```
@@ -130,7 +134,8 @@ pub(crate) fn write_events(
 }
 
 impl Ct {
-    /// Whether nfsim evaluates this template: no timeout policy. Zones
+    /// Whether nfsim evaluates this template: always (a `--timeout`
+    /// policy must exist when the rule loads, see `check`). Zones
     /// (`--zone`, `--zone-orig`, `--zone-reply`, with a number or `mark`)
     /// are modelled. Any helper the kernel registers loads (the rule's protocol is
     /// checked at load): `ftp` and `tftp` run, the others report every
@@ -138,7 +143,7 @@ impl Ct {
     /// (`conntrack::HelperKind::Unmodelled`). `--ctevents` / `--expevents`
     /// have no effect on the packet path.
     pub(crate) fn evaluable(&self) -> bool {
-        self.timeout.is_empty()
+        true
     }
 }
 
@@ -219,11 +224,41 @@ impl Extension for Ct {
             }
         }
         if !self.timeout.is_empty() {
-            // xt_ct_set_timeout: nfsim has no cttimeout objects.
-            return Err(format!(
-                "CT: No such timeout policy \"{}\" (nfsim models no nfct timeout objects)",
-                self.timeout
-            ));
+            // xt_ct_set_timeout (xt_CT.c): an L4 protocol, then
+            // nf_ct_set_timeout (nf_conntrack_timeout.c): the policy by name,
+            // its l3num equal to the rule's family, its tracker the rule
+            // protocol's (nf_ct_l4proto_find; an untracked protocol is the
+            // generic tracker, which nfsim has no policies for). The texts
+            // are the kernel's log lines; iptables-restore itself fails with
+            // "No chain/target/match by that name" (ENOENT) or EINVAL.
+            if l4 == 0 {
+                return Err(
+                    "CT: You must specify a L4 protocol and not use inversions on it".into(),
+                );
+            }
+            let Some((_, fam, p)) = ctx.cttimeout.iter().find(|(n, _, _)| self.timeout == n[..])
+            else {
+                return Err(format!("CT: No such timeout policy \"{}\"", self.timeout));
+            };
+            if *fam != ctx.family {
+                return Err(format!(
+                    "CT: Timeout policy `{}' can only be used by L3 protocol number {}",
+                    self.timeout,
+                    match fam {
+                        Family::Ipv4 => 2,
+                        Family::Ipv6 => 10,
+                    }
+                ));
+            }
+            // nf_ct_l4proto_find: udplite, dccp, sctp, gre... have their
+            // own trackers; any protocol nfsim has no policy kind for is
+            // refused at policy creation, so only these compare here.
+            if *p != l4 {
+                return Err(format!(
+                    "CT: Timeout policy `{}' can only be used by L4 protocol number {}",
+                    self.timeout, p
+                ));
+            }
         }
         Ok(())
     }
