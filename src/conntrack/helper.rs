@@ -25,8 +25,10 @@
 //! too, as `nf_ct_remove_expectations` removes it when the master dies;
 //! expired expectations are dropped when met.
 //!
-//! The NAT side of ftp (`nf_nat_ftp`) is in [`super::ftpnat`] (IPv4).
-//! Known limits: `nf_nat_tftp`, and `nf_nat_ftp` for what
+//! The NAT side of ftp (`nf_nat_ftp`) is in [`super::ftpnat`] (IPv4);
+//! `nf_nat_tftp` (IPv4: the expectation with `nf_nat_follow_master`, no
+//! payload change) in `ConntrackTable::help`.
+//! Known limits: IPv6 `nf_nat_tftp`, and `nf_nat_ftp` for what
 //! [`super::ftpnat`] lists, are not modelled: a packet for which the kernel
 //! would call it reports [`HelpVerdict::Unsupported`]. EPRT with an IPv6 address is
 //! read with the standard IPv6 text parser, not `in6_pton` (they agree on

@@ -53,8 +53,9 @@
 //!   `nf_nat_ftp` for IPv4 (`ftpnat.rs`: the command rewritten, sequence
 //!   adjustment, `nf_nat_follow_master` through
 //!   [`ConntrackTable::follow_master`], which a caller of
-//!   [`ConntrackTable::process_tmpl`] must call right after it); IPv6
-//!   `nf_nat_ftp`, `nf_nat_tftp` and the random port search after a clash
+//!   [`ConntrackTable::process_tmpl`] must call right after it) and
+//!   `nf_nat_tftp` for IPv4 (the expectation follows the master); IPv6
+//!   `nf_nat_ftp` and `nf_nat_tftp`, and the random port search after a clash
 //!   are reported unsupported per packet ([`HelpVerdict::Unsupported`]). GRE keys come without the PPTP
 //!   helper's key map. Zones (`-j CT --zone`, `--zone-orig`,
 //!   `--zone-reply`, a number or `mark`): kept beside the entries
@@ -1091,7 +1092,12 @@ impl ConntrackTable {
                 ),
                 (HelperKind::Ftp, Family::Ipv4) => None,
                 (HelperKind::Ftp, _) => Some("ftp helper on a NATed IPv6 connection (nf_nat_ftp)"),
-                _ => Some("tftp helper on a NATed connection (nf_nat_tftp)"),
+                (HelperKind::Tftp, Family::Ipv6) => {
+                    Some("tftp helper on a NATed IPv6 connection (nf_nat_tftp)")
+                }
+                // nf_nat_tftp.c help: no payload to rewrite, only the
+                // expectation's NAT (below).
+                _ => None,
             };
             if let Some(why) = why {
                 return HelpVerdict::Unsupported(why);
@@ -1109,8 +1115,15 @@ impl ConntrackTable {
                 src_port_mask: 0,
                 deadline: 0,
                 zone,
-                // nf_nat_ftp: exp->dir = !dir, saved_proto, expectfn.
-                follow: nat.then_some((1 - info.dir().idx(), tuple.dst_u)),
+                // nf_nat_ftp: exp->dir = !dir, saved_proto = the port the
+                // command named; nf_nat_tftp: exp->dir = IP_CT_DIR_REPLY,
+                // saved_proto = the original tuple's source port; both
+                // expectfn = nf_nat_follow_master.
+                follow: nat.then_some(if kind == HelperKind::Tftp {
+                    (1, tuples[0].src_u)
+                } else {
+                    (1 - info.dir().idx(), tuple.dst_u)
+                }),
             },
             helper::expect_max(self.cfg.buckets),
             now,
@@ -1119,6 +1132,11 @@ impl ConntrackTable {
         match (ok, nat) {
             (Ok(()), false) => HelpVerdict::Accept,
             (Err(_), false) => HelpVerdict::Drop(kind, "cannot add expectation"),
+            // nf_nat_tftp: nf_ct_expect_related or NF_DROP, nothing mangled.
+            (Ok(()), true) if kind == HelperKind::Tftp => HelpVerdict::Accept,
+            (Err(_), true) if kind == HelperKind::Tftp => {
+                HelpVerdict::Drop(kind, "cannot add expectation")
+            }
             // nf_nat_exp_find_port: after -EBUSY, random ports.
             (Err(true), true) => HelpVerdict::Unsupported(
                 "nf_nat_ftp: the expected port is taken (random port search not modelled)",
