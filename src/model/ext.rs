@@ -770,6 +770,22 @@ impl SaveBuf {
     /// ```
     #[inline]
     pub fn write_dec(&mut self, mut v: u64) {
+        if v < 100_000_000 {
+            // At most 8 digits, left-aligned in a fixed-size array.
+            let mut n = 1;
+            let mut x = v;
+            while x >= 10 {
+                x /= 10;
+                n += 1;
+            }
+            let mut e = [0u8; 8];
+            for k in (0..n).rev() {
+                e[k] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            self.write_head(&e, n);
+            return;
+        }
         let mut d = [0u8; 20];
         let mut i = d.len();
         loop {
@@ -781,6 +797,23 @@ impl SaveBuf {
             }
         }
         self.0.extend_from_slice(&d[i..]);
+    }
+    /// Writes `b[..n]` (`n` at most `N`): the whole fixed-size array is
+    /// appended (a copy of known size, no call to `memcpy`) and the rest
+    /// cut off again.
+    ///
+    /// ```
+    /// use nfsim::model::ext::SaveBuf;
+    /// let mut b = SaveBuf::default();
+    /// b.write_head(b"abcdefgh", 3);
+    /// b.write_head(b"xy", 2);
+    /// assert_eq!(b.as_bytes(), b"abcxy");
+    /// ```
+    #[inline]
+    pub fn write_head<const N: usize>(&mut self, b: &[u8; N], n: usize) {
+        let start = self.0.len();
+        self.0.extend_from_slice(b);
+        self.0.truncate(start + n.min(N));
     }
     /// What was written.
     ///

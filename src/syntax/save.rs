@@ -85,7 +85,7 @@ fn write_addr(
 /// `AddrMask`'s `Display` (`inet_ntop`, then `/` and the prefix), built in
 /// one buffer from the table of "0" to "255" and written at once.
 fn write_v4(f: &mut SaveBuf, letter: char, inv: bool, addr: &[u8], p: u8) {
-    let mut b = [0u8; 28];
+    let mut b = [0u8; 32];
     let mut n = if inv {
         b[..5].copy_from_slice(b" ! - ");
         b[4] = letter as u8;
@@ -109,7 +109,7 @@ fn write_v4(f: &mut SaveBuf, letter: char, inv: bool, addr: &[u8], p: u8) {
     let (d, l) = DEC[usize::from(p)];
     b[n..n + 3].copy_from_slice(&d);
     n += usize::from(l);
-    f.write_bytes(&b[..n]);
+    f.write_head(&b, n);
 }
 
 /// "0" to "255": the digits (padded with zeros after them) and how many.
@@ -434,7 +434,49 @@ mod tests {
         assert_eq!(proto_name(17), Some("udp"));
     }
 
+    /// `xtables_save_string` as it was written before the one-scan version:
+    /// the reference for the property below.
+    fn save_string_reference(value: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        if !value.is_empty()
+            && value
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            out.push(b' ');
+            out.extend_from_slice(value);
+            return out;
+        }
+        out.extend_from_slice(b" \"");
+        for &b in value {
+            if matches!(b, b'"' | b'\\' | b'\'') {
+                out.push(b'\\');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+        out
+    }
+
     proptest! {
+        /// `save_string` prints what the byte-at-a-time reference prints.
+        #[test]
+        fn save_string_is_reference(value in proptest::collection::vec(
+            prop_oneof![Just(b'"'), Just(b'\\'), Just(b'\''), Just(b' '), Just(b'a'), Just(b'-'), any::<u8>()], 0..40)) {
+            let mut b = SaveBuf::default();
+            crate::model::ext::save_string(&mut b, &value).unwrap();
+            prop_assert_eq!(b.as_bytes(), &save_string_reference(&value)[..]);
+        }
+
+        /// `write_dec` prints what `Display` prints.
+        #[test]
+        fn write_dec_is_display(v in prop_oneof![0u64..1000, 0u64..200_000_000, any::<u64>()]) {
+            let mut b = SaveBuf::default();
+            b.write_dec(v);
+            let want = v.to_string();
+            prop_assert_eq!(b.as_bytes(), want.as_bytes());
+        }
+
         /// The direct IPv4 writer of `write_addr` prints what `AddrMask`'s
         /// `Display` prints, for every address and mask (contiguous or not).
         #[test]

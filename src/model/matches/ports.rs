@@ -62,6 +62,7 @@ pub(crate) fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), Strin
 /// Prints ` [!] --NAME lo[:hi]` (`name` is ` --NAME `, spaces included)
 /// unless the range is `0:65535` uninverted
 /// (libxt_tcp.c `tcp_save`), numbers without `core::fmt`.
+#[inline]
 pub(crate) fn save_range_buf(
     f: &mut crate::model::ext::SaveBuf,
     name: &str,
