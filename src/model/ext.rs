@@ -716,6 +716,7 @@ impl SaveBuf {
     /// b.write_bytes(b"\xff");
     /// assert_eq!(b.into_bytes(), b"\xff");
     /// ```
+    #[inline]
     pub fn write_bytes(&mut self, b: &[u8]) {
         self.0.extend_from_slice(b);
     }
@@ -769,6 +770,22 @@ impl SaveBuf {
     /// ```
     #[inline]
     pub fn write_dec(&mut self, mut v: u64) {
+        if v < 100_000_000 {
+            // At most 8 digits, left-aligned in a fixed-size array.
+            let mut n = 1;
+            let mut x = v;
+            while x >= 10 {
+                x /= 10;
+                n += 1;
+            }
+            let mut e = [0u8; 8];
+            for k in (0..n).rev() {
+                e[k] = b'0' + (v % 10) as u8;
+                v /= 10;
+            }
+            self.write_head(&e, n);
+            return;
+        }
         let mut d = [0u8; 20];
         let mut i = d.len();
         loop {
@@ -780,6 +797,23 @@ impl SaveBuf {
             }
         }
         self.0.extend_from_slice(&d[i..]);
+    }
+    /// Writes `b[..n]` (`n` at most `N`): the whole fixed-size array is
+    /// appended (a copy of known size, no call to `memcpy`) and the rest
+    /// cut off again.
+    ///
+    /// ```
+    /// use nfsim::model::ext::SaveBuf;
+    /// let mut b = SaveBuf::default();
+    /// b.write_head(b"abcdefgh", 3);
+    /// b.write_head(b"xy", 2);
+    /// assert_eq!(b.as_bytes(), b"abcxy");
+    /// ```
+    #[inline]
+    pub fn write_head<const N: usize>(&mut self, b: &[u8; N], n: usize) {
+        let start = self.0.len();
+        self.0.extend_from_slice(b);
+        self.0.truncate(start + n.min(N));
     }
     /// What was written.
     ///
@@ -822,24 +856,53 @@ impl fmt::Write for SaveBuf {
 /// assert_eq!(s.as_bytes(), b" \"a b\xff\"");
 /// ```
 pub fn save_string(f: &mut SaveBuf, value: &[u8]) -> fmt::Result {
-    let plain = !value.is_empty()
-        && value
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    if plain {
-        f.write_bytes(b" ");
-        f.write_bytes(value);
+    // One scan: the classes of all bytes or-ed together (as
+    // `xtables_save_string` looks for a byte that is not a word byte, then
+    // escapes while copying).
+    let mut seen = 0u8;
+    for &b in value {
+        seen |= SAVE_CLASS[usize::from(b)];
+    }
+    if seen == 0 && !value.is_empty() {
+        f.0.reserve(value.len() + 1);
+        f.0.push(b' ');
+        f.0.extend_from_slice(value);
         return Ok(());
     }
-    f.write_bytes(b" \"");
-    // Runs without a byte to escape are copied at once.
-    let mut rest = value;
-    while let Some(k) = rest.iter().position(|c| matches!(c, b'"' | b'\\' | b'\'')) {
-        f.write_bytes(&rest[..k]);
-        f.write_bytes(&[b'\\', rest[k]]);
-        rest = &rest[k + 1..];
+    f.0.reserve(value.len() + 3);
+    f.0.extend_from_slice(b" \"");
+    if seen & ESCAPE == 0 {
+        f.0.extend_from_slice(value);
+    } else {
+        // Runs without a byte to escape are copied at once.
+        let mut rest = value;
+        while let Some(k) = rest.iter().position(|c| matches!(c, b'"' | b'\\' | b'\'')) {
+            f.write_bytes(&rest[..k]);
+            f.write_bytes(&[b'\\', rest[k]]);
+            rest = &rest[k + 1..];
+        }
+        f.write_bytes(rest);
     }
-    f.write_bytes(rest);
-    f.write_bytes(b"\"");
+    f.0.push(b'"');
     Ok(())
 }
+
+/// [`save_string`]'s byte classes: 0 for a word byte (letter, digit, `_`,
+/// `-`), `QUOTE` for a byte that only needs the quotes, `QUOTE | ESCAPE`
+/// for `"`, `\\` and `'`.
+const SAVE_CLASS: [u8; 256] = {
+    let mut t = [QUOTE; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        if b.is_ascii_alphanumeric() || b == b'_' || b == b'-' {
+            t[i] = 0;
+        } else if b == b'"' || b == b'\\' || b == b'\'' {
+            t[i] = QUOTE | ESCAPE;
+        }
+        i += 1;
+    }
+    t
+};
+const QUOTE: u8 = 1;
+const ESCAPE: u8 = 2;

@@ -51,50 +51,84 @@ fn write_addr(
             }
         ),
         Some(a) => {
+            if a.family == Family::Ipv4 {
+                // A contiguous mask that is not 0 (so not `is_any`): its
+                // prefix from the 32-bit word (what `prefix_len` gives).
+                let m = u32::from_be_bytes([a.mask[0], a.mask[1], a.mask[2], a.mask[3]]);
+                if m != 0 && m.leading_ones() + m.trailing_zeros() == 32 {
+                    write_v4(f, letter, inv, &a.addr, m.leading_ones() as u8);
+                    return Ok(());
+                }
+            }
             if a.is_any() && !inv {
                 return Ok(());
             }
-            f.write_str(if inv { " ! -" } else { " -" })?;
-            f.write_bytes(&[letter as u8, b' ']);
             match (a.family, a.prefix_len()) {
                 // The common case written directly, the same text as the
-                // `Display` below (`inet_ntop`, then `/` and the prefix).
+                // `Display` below (`inet_ntop`, then `/` and the prefix),
+                // built in one buffer from the table of "0" to "255".
                 (Family::Ipv4, Some(p)) => {
-                    let mut b = [0u8; 19];
-                    let mut n = 0;
-                    for (i, &o) in a.addr[..4].iter().enumerate() {
-                        if i > 0 {
-                            b[n] = b'.';
-                            n += 1;
-                        }
-                        n += put_dec(&mut b[n..], o);
-                    }
-                    b[n] = b'/';
-                    n += 1;
-                    n += put_dec(&mut b[n..], p);
-                    f.write_bytes(&b[..n]);
+                    write_v4(f, letter, inv, &a.addr, p);
                     Ok(())
                 }
-                _ => write!(f, "{a}"),
+                _ => {
+                    f.write_str(if inv { " ! -" } else { " -" })?;
+                    f.write_bytes(&[letter as u8, b' ']);
+                    write!(f, "{a}")
+                }
             }
         }
     }
 }
 
-/// Writes `v` in decimal at the start of `out` (room for 3 digits), returns
-/// how many bytes.
-fn put_dec(out: &mut [u8], v: u8) -> usize {
-    if v >= 100 {
-        out[..3].copy_from_slice(&[b'0' + v / 100, b'0' + v / 10 % 10, b'0' + v % 10]);
-        3
-    } else if v >= 10 {
-        out[..2].copy_from_slice(&[b'0' + v / 10, b'0' + v % 10]);
-        2
+/// ` [!] -X a.b.c.d/p` for an IPv4 address with a prefix, the same text as
+/// `AddrMask`'s `Display` (`inet_ntop`, then `/` and the prefix), built in
+/// one buffer from the table of "0" to "255" and written at once.
+fn write_v4(f: &mut SaveBuf, letter: char, inv: bool, addr: &[u8], p: u8) {
+    let mut b = [0u8; 32];
+    let mut n = if inv {
+        b[..5].copy_from_slice(b" ! - ");
+        b[4] = letter as u8;
+        5
     } else {
-        out[0] = b'0' + v;
-        1
+        b[..3].copy_from_slice(b" - ");
+        b[2] = letter as u8;
+        3
+    };
+    b[n] = b' ';
+    n += 1;
+    for &o in &addr[..4] {
+        let (d, l) = DEC[usize::from(o)];
+        let l = usize::from(l);
+        b[n..n + 3].copy_from_slice(&d);
+        b[n + l] = b'.';
+        n += l + 1;
     }
+    // The last octet's '.' becomes the '/'.
+    b[n - 1] = b'/';
+    let (d, l) = DEC[usize::from(p)];
+    b[n..n + 3].copy_from_slice(&d);
+    n += usize::from(l);
+    f.write_head(&b, n);
 }
+
+/// "0" to "255": the digits (padded with zeros after them) and how many.
+const DEC: [([u8; 3], u8); 256] = {
+    let mut t = [([0u8; 3], 0u8); 256];
+    let mut i = 0;
+    while i < 256 {
+        let v = i as u8;
+        t[i] = if v >= 100 {
+            ([b'0' + v / 100, b'0' + v / 10 % 10, b'0' + v % 10], 3)
+        } else if v >= 10 {
+            ([b'0' + v / 10, b'0' + v % 10, 0], 2)
+        } else {
+            ([b'0' + v, 0, 0], 1)
+        };
+        i += 1;
+    }
+    t
+};
 
 /// Writes one rule line without the trailing newline.
 ///
@@ -160,10 +194,18 @@ fn write_rule_spec(f: &mut SaveBuf, family: Family, r: &Rule) -> fmt::Result {
         if r.proto_inv {
             f.write_str(" !")?;
         }
-        f.write_bytes(b" -p ");
-        match proto_name(r.proto) {
-            Some(n) => f.write_bytes(n.as_bytes()),
-            None => f.write_dec(r.proto.into()),
+        // tcp and udp as constants (`proto_name`'s first entries, checked
+        // by a test below).
+        match r.proto {
+            6 => f.write_bytes(b" -p tcp"),
+            17 => f.write_bytes(b" -p udp"),
+            p => {
+                f.write_bytes(b" -p ");
+                match proto_name(p) {
+                    Some(n) => f.write_bytes(n.as_bytes()),
+                    None => f.write_dec(p.into()),
+                }
+            }
         }
     }
     if let Some(inv) = r.fragment {
@@ -386,7 +428,55 @@ mod tests {
     use crate::model::AddrMask;
     use proptest::prelude::*;
 
+    #[test]
+    fn proto_constants_are_proto_name() {
+        assert_eq!(proto_name(6), Some("tcp"));
+        assert_eq!(proto_name(17), Some("udp"));
+    }
+
+    /// `xtables_save_string` as it was written before the one-scan version:
+    /// the reference for the property below.
+    fn save_string_reference(value: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        if !value.is_empty()
+            && value
+                .iter()
+                .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            out.push(b' ');
+            out.extend_from_slice(value);
+            return out;
+        }
+        out.extend_from_slice(b" \"");
+        for &b in value {
+            if matches!(b, b'"' | b'\\' | b'\'') {
+                out.push(b'\\');
+            }
+            out.push(b);
+        }
+        out.push(b'"');
+        out
+    }
+
     proptest! {
+        /// `save_string` prints what the byte-at-a-time reference prints.
+        #[test]
+        fn save_string_is_reference(value in proptest::collection::vec(
+            prop_oneof![Just(b'"'), Just(b'\\'), Just(b'\''), Just(b' '), Just(b'a'), Just(b'-'), any::<u8>()], 0..40)) {
+            let mut b = SaveBuf::default();
+            crate::model::ext::save_string(&mut b, &value).unwrap();
+            prop_assert_eq!(b.as_bytes(), &save_string_reference(&value)[..]);
+        }
+
+        /// `write_dec` prints what `Display` prints.
+        #[test]
+        fn write_dec_is_display(v in prop_oneof![0u64..1000, 0u64..200_000_000, any::<u64>()]) {
+            let mut b = SaveBuf::default();
+            b.write_dec(v);
+            let want = v.to_string();
+            prop_assert_eq!(b.as_bytes(), want.as_bytes());
+        }
+
         /// The direct IPv4 writer of `write_addr` prints what `AddrMask`'s
         /// `Display` prints, for every address and mask (contiguous or not).
         #[test]

@@ -59,8 +59,10 @@ pub(crate) fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), Strin
     }
 }
 
-/// Prints ` [!] --NAME lo[:hi]` unless the range is `0:65535` uninverted
+/// Prints ` [!] --NAME lo[:hi]` (`name` is ` --NAME `, spaces included)
+/// unless the range is `0:65535` uninverted
 /// (libxt_tcp.c `tcp_save`), numbers without `core::fmt`.
+#[inline]
 pub(crate) fn save_range_buf(
     f: &mut crate::model::ext::SaveBuf,
     name: &str,
@@ -73,9 +75,7 @@ pub(crate) fn save_range_buf(
     if inv {
         f.write_bytes(b" !");
     }
-    f.write_bytes(b" --");
     f.write_bytes(name.as_bytes());
-    f.write_bytes(b" ");
     f.write_dec(lo.into());
     if lo != hi {
         f.write_bytes(b":");

@@ -162,8 +162,8 @@ impl Extension for Tcp {
         require_proto(ctx, 6, "tcp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        save_range_buf(f, "sport", self.sports, self.sports_inv)?;
-        save_range_buf(f, "dport", self.dports, self.dports_inv)?;
+        save_range_buf(f, " --sport ", self.sports, self.sports_inv)?;
+        save_range_buf(f, " --dport ", self.dports, self.dports_inv)?;
         if self.option != 0 || self.option_inv {
             if self.option_inv {
                 f.write_str(" !")?;

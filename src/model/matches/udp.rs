@@ -61,7 +61,7 @@ impl Extension for Udp {
         require_proto(ctx, 17, "udp match")
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        save_range_buf(f, "sport", self.sports, self.sports_inv)?;
-        save_range_buf(f, "dport", self.dports, self.dports_inv)
+        save_range_buf(f, " --sport ", self.sports, self.sports_inv)?;
+        save_range_buf(f, " --dport ", self.dports, self.dports_inv)
     }
 }
