@@ -394,10 +394,7 @@ impl Host {
     }
 
     fn fam(&mut self, f: Family) -> &mut FamilyState {
-        match f {
-            Family::Ipv4 => &mut self.v4,
-            Family::Ipv6 => &mut self.v6,
-        }
+        fam_of(&mut self.v4, &mut self.v6, f)
     }
 
     /// Runs one table's chain for a hook on the packet.
@@ -437,14 +434,7 @@ impl Host {
         sink: &mut S,
     ) -> Verdict {
         let family = p.family;
-        let fam = match family {
-            Family::Ipv4 => &mut self.v4,
-            Family::Ipv6 => &mut self.v6,
-        };
-        let (Some(prog), Some(state)) = (
-            fam.prog.tables[kind as usize].as_ref(),
-            fam.states[kind as usize].as_mut(),
-        ) else {
+        let Some((prog, state)) = fam_of(&mut self.v4, &mut self.v6, family).table_mut(kind) else {
             return Verdict::Accept;
         };
         // A chain that is its policy alone: no walk, no packet context
@@ -461,14 +451,8 @@ impl Host {
             None => self.walk_table(kind, hook, p, now, out, sink),
         };
         if p.primary && !matches!(v, Verdict::Accept | Verdict::Queue { bypass: true, .. }) {
-            let fam = match family {
-                Family::Ipv4 => &self.v4,
-                Family::Ipv6 => &self.v6,
-            };
-            if let (Some(prog), Some(state)) = (
-                fam.prog.tables[kind as usize].as_ref(),
-                fam.states[kind as usize].as_ref(),
-            ) {
+            if let Some((prog, state)) = fam_of(&mut self.v4, &mut self.v6, family).table_mut(kind)
+            {
                 if let Some(d) = rules_disposition(prog, state.end, hook, v) {
                     out.set_disposition(d);
                 }
@@ -491,14 +475,7 @@ impl Host {
         sink: &mut S,
     ) -> Verdict {
         let family = p.family;
-        let fam = match family {
-            Family::Ipv4 => &mut self.v4,
-            Family::Ipv6 => &mut self.v6,
-        };
-        let (Some(prog), Some(state)) = (
-            fam.prog.tables[kind as usize].as_ref(),
-            fam.states[kind as usize].as_mut(),
-        ) else {
+        let Some((prog, state)) = fam_of(&mut self.v4, &mut self.v6, family).table_mut(kind) else {
             return Verdict::Accept;
         };
         let devs = &self.stack.conf.devs;
@@ -1647,6 +1624,28 @@ impl Host {
             Gathered::Queued => Err(Disposition::FragmentQueued),
             Gathered::Dropped => Err(dropped_by(DropReason::Fragment)),
         }
+    }
+}
+
+/// The state of `f` among the host's two families, borrowing only those
+/// fields (a walk also borrows the host's stack and conntrack).
+#[inline]
+fn fam_of<'a>(v4: &'a mut FamilyState, v6: &'a mut FamilyState, f: Family) -> &'a mut FamilyState {
+    match f {
+        Family::Ipv4 => v4,
+        Family::Ipv6 => v6,
+    }
+}
+
+impl FamilyState {
+    /// Table `kind`'s program and state, when the host runs it.
+    #[inline]
+    fn table_mut(
+        &mut self,
+        kind: TableKind,
+    ) -> Option<(&crate::engine::TableProgram, &mut crate::engine::TableState)> {
+        let prog = self.prog.tables[kind as usize].as_ref()?;
+        Some((prog, self.states[kind as usize].as_mut()?))
     }
 }
 
