@@ -207,7 +207,7 @@ fn proto_match_name(proto_arg: &str) -> Option<&'static str> {
 }
 
 /// Normalises a match name as `xtables_find_match` does.
-fn canonical_match_name(name: &str) -> &str {
+pub(super) fn canonical_match_name(name: &str) -> &str {
     match name {
         "icmpv6" | "ipv6-icmp" => "icmp6",
         n => n,

@@ -200,6 +200,15 @@ pub(crate) fn append<'l>(
     let ci = find(words[1])?;
     let chain = words[1];
     let mut rule = Rule::default();
+    // The extensions' view of the rule so far (`Parser::ctx`).
+    let ext_ctx = |rule: &Rule| ExtCtx {
+        family,
+        table,
+        chain,
+        proto: rule.proto,
+        proto_inv: rule.proto_inv,
+        ipset,
+    };
     // The loaded matches with the options seen, in order.
     let mut matches: SmallVec<[(Match, u64); 4]> = SmallVec::new();
     let mut target: Option<(Target, u64)> = None;
@@ -299,28 +308,12 @@ pub(crate) fn append<'l>(
                     if invert {
                         return None;
                     }
-                    let name = match arg {
-                        b"comment" => "comment",
-                        b"tcp" => "tcp",
-                        b"udp" => "udp",
-                        b"conntrack" => "conntrack",
-                        b"state" => "state",
-                        b"mark" => "mark",
-                        b"multiport" => "multiport",
-                        b"icmpv6" | b"ipv6-icmp" => "icmp6",
-                        _ => core::str::from_utf8(arg).ok()?,
-                    };
+                    let name =
+                        super::command::canonical_match_name(core::str::from_utf8(arg).ok()?);
                     if name.len() >= 29 {
                         return None;
                     }
-                    let ctx = ExtCtx {
-                        family,
-                        table,
-                        chain,
-                        proto: rule.proto,
-                        proto_inv: rule.proto_inv,
-                        ipset,
-                    };
+                    let ctx = ext_ctx(&rule);
                     let m = Match::new(name, &ctx)?;
                     if !matches.iter().any(|(x, _)| x.name() == m.name()) {
                         merged.push(Some(m.name()));
@@ -337,14 +330,7 @@ pub(crate) fn append<'l>(
                     {
                         return None;
                     }
-                    let ctx = ExtCtx {
-                        family,
-                        table,
-                        chain,
-                        proto: rule.proto,
-                        proto_inv: rule.proto_inv,
-                        ipset,
-                    };
+                    let ctx = ext_ctx(&rule);
                     let standard = matches!(arg, b"ACCEPT" | b"DROP" | b"RETURN" | b"QUEUE");
                     if let Some(t) = core::str::from_utf8(arg)
                         .ok()
@@ -391,14 +377,7 @@ pub(crate) fn append<'l>(
             }
             HasArg::No | HasArg::Optional => None,
         };
-        let ctx = ExtCtx {
-            family,
-            table,
-            chain,
-            proto: rule.proto,
-            proto_inv: rule.proto_inv,
-            ipset,
-        };
+        let ctx = ext_ctx(&rule);
         let (ext, seen) = match idx {
             Some(k) => {
                 let (m, seen) = &mut matches[k];
@@ -437,14 +416,7 @@ pub(crate) fn append<'l>(
     if invert || (table == TableKind::Nat && jumpto == Some(b"DROP")) {
         return None;
     }
-    let ctx = ExtCtx {
-        family,
-        table,
-        chain,
-        proto: rule.proto,
-        proto_inv: rule.proto_inv,
-        ipset,
-    };
+    let ctx = ext_ctx(&rule);
     for (m, seen) in matches.iter_mut() {
         m.finish(*seen, &ctx).ok()?;
     }
