@@ -309,15 +309,7 @@ impl ConntrackTable {
             return Err(false);
         };
         // From here on, what `process` and `l4_packet` do for it.
-        let info = if dir == Dir::Reply {
-            CtInfo::EstablishedReply
-        } else if e.status.contains(CtStatus::SEEN_REPLY) {
-            CtInfo::Established
-        } else if e.status.contains(CtStatus::EXPECTED) {
-            CtInfo::Related
-        } else {
-            CtInfo::New
-        };
+        let info = CtInfo::of(e.status, dir);
         // A confirmed entry's deadline may change.
         self.epoch = self.epoch.wrapping_add(1);
         let seg = udp::Seg {

@@ -214,6 +214,21 @@ pub enum CtInfo {
 }
 
 impl CtInfo {
+    /// The ctinfo of a packet found in direction `dir` of an entry with
+    /// `status` (`resolve_normal_ct`, nf_conntrack_core.c).
+    #[inline]
+    pub(crate) fn of(status: CtStatus, dir: Dir) -> CtInfo {
+        if dir == Dir::Reply {
+            CtInfo::EstablishedReply
+        } else if status.contains(CtStatus::SEEN_REPLY) {
+            CtInfo::Established
+        } else if status.contains(CtStatus::EXPECTED) {
+            CtInfo::Related
+        } else {
+            CtInfo::New
+        }
+    }
+
     /// `CTINFO2DIR`.
     pub fn dir(self) -> Dir {
         match self {
@@ -765,18 +780,7 @@ impl ConntrackTable {
                 }
             };
             let handle = self.handle_of(idx);
-            let info = {
-                let e = &self.entries[idx as usize];
-                if dir == Dir::Reply {
-                    CtInfo::EstablishedReply
-                } else if e.status.contains(CtStatus::SEEN_REPLY) {
-                    CtInfo::Established
-                } else if e.status.contains(CtStatus::EXPECTED) {
-                    CtInfo::Related
-                } else {
-                    CtInfo::New
-                }
-            };
+            let info = CtInfo::of(self.entries[idx as usize].status, dir);
 
             // nf_conntrack_handle_packet
             let res = self.l4_packet(idx, dir, l4, meta, src, dst, prerouting, now, pkt.len());

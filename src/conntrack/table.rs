@@ -401,9 +401,7 @@ impl ConntrackTable {
                 if (s >> 32) as u32 == tag {
                     let (ci, cd) = ((s as u32) / 2, (s as u32 % 2) as usize);
                     let e = &self.entries[ci as usize];
-                    if *(if cd == 0 { &e.t0 } else { &e.t1 }) == *t
-                        && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
-                    {
+                    if self.key_equal(e, ci, cd, t, zone) {
                         if Self::is_expired(e, now) {
                             self.delete(ci, false);
                             continue 'restart;
@@ -414,6 +412,14 @@ impl ConntrackTable {
                 i = (i + 1) & m;
             }
         }
+    }
+
+    /// `nf_ct_key_equal` without its expiry test: node `cd` of entry `ci`
+    /// (`e`) holds tuple `t` in the zone `zone` gives that direction.
+    #[inline]
+    fn key_equal(&self, e: &Entry, ci: u32, cd: usize, t: &Tuple, zone: Zone) -> bool {
+        *(if cd == 0 { &e.t0 } else { &e.t1 }) == *t
+            && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
     }
 
     /// [`Self::find`] with the tuple's kernel bucket `kb` already known.
@@ -438,9 +444,7 @@ impl ConntrackTable {
                     self.delete(ci, false);
                     continue 'restart;
                 }
-                if e.tuple(cd) == *t
-                    && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
-                {
+                if self.key_equal(e, ci, cd, t, zone) {
                     return Some((ci, if cd == 0 { Dir::Original } else { Dir::Reply }));
                 }
                 cur = c.next[cd];
@@ -505,9 +509,7 @@ impl ConntrackTable {
                     self.delete(ci, false);
                     continue 'restart;
                 }
-                if e.tuple(cd) == *t
-                    && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
-                {
+                if self.key_equal(e, ci, cd, t, zone) {
                     if Some(e.t0) == ignored_orig {
                         cur = next;
                         continue;
