@@ -386,15 +386,6 @@ fn rule_line(
     Ok(())
 }
 
-/// ` src,dst,...`: an ip set's direction flags (libxt_set.h `print_match`).
-fn set_dirs(f: &mut SaveBuf, dirs: &[bool]) -> fmt::Result {
-    for (i, d) in dirs.iter().enumerate() {
-        f.write_str(if i == 0 { " " } else { "," })?;
-        f.write_str(if *d { "src" } else { "dst" })?;
-    }
-    Ok(())
-}
-
 fn no_printer_match(m: &Match) -> ListError {
     ListError::NoPrinter(format!("`-m {}`", m.name()))
 }
@@ -1316,34 +1307,9 @@ fn print_match(f: &mut SaveBuf, family: Family, m: &Match) -> Result<(), ListErr
             }
             Ok(())
         }
-        Match::Set(st) => {
-            // libxt_set.c set_print_v4: the save text without the dashes
-            // (checked with iptables-legacy 1.8.9 -L -n).
-            inv(f, st.invert)?;
-            f.write_str(" match-set ")?;
-            f.write_bytes(&st.name);
-            set_dirs(f, &st.dirs)?;
-            if st.return_nomatch {
-                f.write_str(" return-nomatch")?;
-            }
-            if st.skip_counter_update {
-                f.write_str(" ! update-counters")?;
-            }
-            if st.skip_subcounter_update {
-                f.write_str(" ! update-subcounters")?;
-            }
-            for (what, c) in [("packets", &st.packets), ("bytes", &st.bytes)] {
-                use mm::set::CounterOp;
-                match c {
-                    Some(CounterOp::Eq(v)) => write!(f, " {what}-eq {v}")?,
-                    Some(CounterOp::Ne(v)) => write!(f, " ! {what}-eq {v}")?,
-                    Some(CounterOp::Lt(v)) => write!(f, " {what}-lt {v}")?,
-                    Some(CounterOp::Gt(v)) => write!(f, " {what}-gt {v}")?,
-                    None => {}
-                }
-            }
-            Ok(())
-        }
+        // libxt_set.c set_print_v4: the save text's options without their
+        // dashes (checked with iptables-legacy 1.8.9 -L -n).
+        Match::Set(st) => st.write_options(f, ""),
         _ => Err(fmt::Error),
     })();
     res.map_err(|_| no_printer_match(m))
@@ -1820,37 +1786,9 @@ fn print_target(f: &mut SaveBuf, t: &Target) -> Result<(), ListError> {
             }
             Ok(())
         }
-        Target::Set(st) => {
-            // libxt_SET.c set_target_print_v3 (checked with iptables-legacy
-            // 1.8.9 -L -n): the save text without the dashes.
-            let set = |f: &mut SaveBuf, what: &str, r: &Option<tt::set::SetRef>| {
-                if let Some(r) = r {
-                    write!(f, " {what} ")?;
-                    f.write_bytes(&r.name);
-                    set_dirs(f, &r.dirs)?;
-                }
-                Ok(())
-            };
-            set(f, "add-set", &st.add)?;
-            if st.exist {
-                f.write_str(" exist")?;
-            }
-            if let Some(t) = st.timeout {
-                write!(f, " timeout {t}")?;
-            }
-            set(f, "del-set", &st.del)?;
-            set(f, "map-set", &st.map)?;
-            for (on, w) in [
-                (st.map_mark, " map-mark"),
-                (st.map_prio, " map-prio"),
-                (st.map_queue, " map-queue"),
-            ] {
-                if on {
-                    f.write_str(w)?;
-                }
-            }
-            Ok(())
-        }
+        // libxt_SET.c set_target_print_v3 (checked with iptables-legacy
+        // 1.8.9 -L -n).
+        Target::Set(st) => st.write_options(f, ""),
         Target::Tcpmss(m) => match m.mss {
             tt::tcpmss::TcpMss::ClampPmtu => f.write_str(" TCPMSS clamp to PMTU"),
             tt::tcpmss::TcpMss::Set(v) => write!(f, " TCPMSS set {v}"),

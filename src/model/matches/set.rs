@@ -141,6 +141,57 @@ pub(crate) fn get_set_byname(name: &[u8], ctx: &ExtCtx<'_>) -> Result<(), String
     }
 }
 
+/// ` src,dst,...`: a set reference's direction flags (libxt_set.h
+/// `print_match`'s loop).
+pub(crate) fn write_dirs(f: &mut crate::model::ext::SaveBuf, dirs: &[bool]) -> fmt::Result {
+    for (i, d) in dirs.iter().enumerate() {
+        f.write_str(if i == 0 { " " } else { "," })?;
+        f.write_str(if *d { "src" } else { "dst" })?;
+    }
+    Ok(())
+}
+
+impl Set {
+    /// libxt_set.c `set_printv4`: the options, each name after `prefix`
+    /// (`--` for iptables-save, nothing for `iptables -L`).
+    ///
+    /// ```
+    /// use nfsim::model::matches::set::Set;
+    /// let s = Set { name: "bl".into(), dirs: vec![true], return_nomatch: true, ..Set::default() };
+    /// let mut f = nfsim::model::ext::SaveBuf::default();
+    /// s.write_options(&mut f, "").unwrap();
+    /// assert_eq!(f.as_bytes(), b" match-set bl src return-nomatch");
+    /// ```
+    pub fn write_options(&self, f: &mut crate::model::ext::SaveBuf, prefix: &str) -> fmt::Result {
+        write!(
+            f,
+            "{} {prefix}match-set ",
+            if self.invert { " !" } else { "" }
+        )?;
+        f.write_bytes(&self.name);
+        write_dirs(f, &self.dirs)?;
+        if self.return_nomatch {
+            write!(f, " {prefix}return-nomatch")?;
+        }
+        if self.skip_counter_update {
+            write!(f, " ! {prefix}update-counters")?;
+        }
+        if self.skip_subcounter_update {
+            write!(f, " ! {prefix}update-subcounters")?;
+        }
+        for (what, c) in [("packets", &self.packets), ("bytes", &self.bytes)] {
+            match c {
+                Some(CounterOp::Eq(v)) => write!(f, " {prefix}{what}-eq {v}")?,
+                Some(CounterOp::Ne(v)) => write!(f, " ! {prefix}{what}-eq {v}")?,
+                Some(CounterOp::Lt(v)) => write!(f, " {prefix}{what}-lt {v}")?,
+                Some(CounterOp::Gt(v)) => write!(f, " {prefix}{what}-gt {v}")?,
+                None => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Extension for Set {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
@@ -217,31 +268,7 @@ impl Extension for Set {
         Ok(())
     }
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        write!(f, "{} --match-set ", if self.invert { " !" } else { "" })?;
-        f.write_bytes(&self.name);
-        for (i, d) in self.dirs.iter().enumerate() {
-            f.write_str(if i == 0 { " " } else { "," })?;
-            f.write_str(if *d { "src" } else { "dst" })?;
-        }
-        if self.return_nomatch {
-            f.write_str(" --return-nomatch")?;
-        }
-        if self.skip_counter_update {
-            f.write_str(" ! --update-counters")?;
-        }
-        if self.skip_subcounter_update {
-            f.write_str(" ! --update-subcounters")?;
-        }
-        for (what, c) in [("packets", &self.packets), ("bytes", &self.bytes)] {
-            match c {
-                Some(CounterOp::Eq(v)) => write!(f, " --{what}-eq {v}")?,
-                Some(CounterOp::Ne(v)) => write!(f, " ! --{what}-eq {v}")?,
-                Some(CounterOp::Lt(v)) => write!(f, " --{what}-lt {v}")?,
-                Some(CounterOp::Gt(v)) => write!(f, " --{what}-gt {v}")?,
-                None => {}
-            }
-        }
-        Ok(())
+        self.write_options(f, "--")
     }
 }
 

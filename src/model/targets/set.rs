@@ -105,6 +105,53 @@ fn parse_target(
     Ok(())
 }
 
+impl SetTarget {
+    /// libxt_SET.c `set_target_print_v3` / `set_target_save_v3`: the
+    /// options, each name after `prefix` (`--` for iptables-save, nothing
+    /// for `iptables -L`).
+    ///
+    /// ```
+    /// use nfsim::model::targets::set::{SetRef, SetTarget};
+    /// let t = SetTarget {
+    ///     add: Some(SetRef { name: "bl".into(), dirs: vec![true] }),
+    ///     exist: true,
+    ///     ..SetTarget::default()
+    /// };
+    /// let mut f = nfsim::model::ext::SaveBuf::default();
+    /// t.write_options(&mut f, "").unwrap();
+    /// assert_eq!(f.as_bytes(), b" add-set bl src exist");
+    /// ```
+    pub fn write_options(&self, f: &mut crate::model::ext::SaveBuf, prefix: &str) -> fmt::Result {
+        let target = |f: &mut crate::model::ext::SaveBuf, opt: &str, r: &Option<SetRef>| {
+            if let Some(r) = r {
+                write!(f, " {prefix}{opt} ")?;
+                f.write_bytes(&r.name);
+                crate::model::matches::set::write_dirs(f, &r.dirs)?;
+            }
+            Ok(())
+        };
+        target(f, "add-set", &self.add)?;
+        if self.exist {
+            write!(f, " {prefix}exist")?;
+        }
+        if let Some(t) = self.timeout {
+            write!(f, " {prefix}timeout {t}")?;
+        }
+        target(f, "del-set", &self.del)?;
+        target(f, "map-set", &self.map)?;
+        for (on, w) in [
+            (self.map_mark, "map-mark"),
+            (self.map_prio, "map-prio"),
+            (self.map_queue, "map-queue"),
+        ] {
+            if on {
+                write!(f, " {prefix}{w}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 impl Extension for SetTarget {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {
@@ -182,35 +229,6 @@ impl Extension for SetTarget {
     }
     /// `set_target_save_v3`.
     fn save(&self, f: &mut crate::model::ext::SaveBuf) -> fmt::Result {
-        let target = |f: &mut crate::model::ext::SaveBuf, p: &str, r: &Option<SetRef>| {
-            if let Some(r) = r {
-                write!(f, " {p} ")?;
-                f.write_bytes(&r.name);
-                for (i, d) in r.dirs.iter().enumerate() {
-                    f.write_str(if i == 0 { " " } else { "," })?;
-                    f.write_str(if *d { "src" } else { "dst" })?;
-                }
-            }
-            Ok(())
-        };
-        target(f, "--add-set", &self.add)?;
-        if self.exist {
-            f.write_str(" --exist")?;
-        }
-        if let Some(t) = self.timeout {
-            write!(f, " --timeout {t}")?;
-        }
-        target(f, "--del-set", &self.del)?;
-        target(f, "--map-set", &self.map)?;
-        for (on, w) in [
-            (self.map_mark, " --map-mark"),
-            (self.map_prio, " --map-prio"),
-            (self.map_queue, " --map-queue"),
-        ] {
-            if on {
-                f.write_str(w)?;
-            }
-        }
-        Ok(())
+        self.write_options(f, "--")
     }
 }
