@@ -169,6 +169,29 @@ impl Ipsets {
     /// assert!(s.is_empty());
     /// ```
     pub fn command(&mut self, words: &[&str]) -> Result<IpsetCommand, String> {
+        self.command_with(words, &|_| false)
+    }
+
+    /// [`Ipsets::command`] on a namespace whose iptables rules hold the sets
+    /// `held_by_rules` names: `destroy` refuses those as well, as the
+    /// kernel's `ip_set_destroy` refuses any set whose `ref` is not zero (a
+    /// rule's `-m set` or `SET` takes one, as a list:set member does).
+    ///
+    /// # Errors
+    /// As [`Ipsets::command`].
+    ///
+    /// ```
+    /// use nfsim::ipset::Ipsets;
+    /// let mut s = Ipsets::restore("create bl hash:ip\n").unwrap();
+    /// assert_eq!(s.command_with(&["destroy", "bl"], &|n| n == "bl").unwrap_err(),
+    ///     "Set cannot be destroyed: it is in use by a kernel component");
+    /// assert!(s.command_with(&["destroy", "bl"], &|_| false).is_ok());
+    /// ```
+    pub fn command_with(
+        &mut self,
+        words: &[&str],
+        held_by_rules: &dyn Fn(&str) -> bool,
+    ) -> Result<IpsetCommand, String> {
         let mut exist = false;
         let mut w: Vec<&str> = Vec::with_capacity(words.len());
         for x in words {
@@ -187,7 +210,9 @@ impl Ipsets {
             "add" | "-A" | "a" | "-add" => self.add_line(rest, exist)?,
             "del" | "-D" | "d" | "-del" => self.del_line(rest, exist)?,
             "flush" | "-F" | "f" | "-flush" => self.flush(rest.first().copied())?,
-            "destroy" | "-X" | "x" | "-destroy" => self.destroy(rest.first().copied())?,
+            "destroy" | "-X" | "x" | "-destroy" => {
+                self.destroy(rest.first().copied(), held_by_rules)?
+            }
             "COMMIT" => return Ok(IpsetCommand::Commit),
             "list" | "-L" | "l" | "-list" | "save" | "-S" | "s" | "-save" | "test" | "-T" | "t"
             | "-test" | "version" | "-V" | "-v" | "help" | "-h" | "-H" => {
@@ -218,14 +243,20 @@ impl Ipsets {
         Ok(())
     }
 
-    /// `ipset destroy [NAME]` (`ip_set_destroy`): refused while a list:set
-    /// holds the set.
-    fn destroy(&mut self, name: Option<&str>) -> R<()> {
+    /// `ipset destroy [NAME]` (`ip_set_destroy`): refused while a rule or
+    /// a list:set holds the set (all sets: while any is held).
+    fn destroy(&mut self, name: Option<&str>, held_by_rules: &dyn Fn(&str) -> bool) -> R<()> {
         const IN_USE: &str = "Set cannot be destroyed: it is in use by a kernel component";
+        let held = |i: usize| {
+            held_by_rules(&self.sets[i].name)
+                || self
+                    .sets
+                    .iter()
+                    .any(|s| s.list.iter().any(|(m, _)| *m == i))
+        };
         match name {
             None => {
-                // All sets: refused if any is a list:set member.
-                if self.sets.iter().any(|s| !s.list.is_empty()) {
+                if (0..self.sets.len()).any(held) {
                     return Err(IN_USE.into());
                 }
                 self.sets.clear();
@@ -234,11 +265,7 @@ impl Ipsets {
                 let i = self
                     .find(n.as_bytes())
                     .ok_or("The set with the given name does not exist")?;
-                if self
-                    .sets
-                    .iter()
-                    .any(|s| s.list.iter().any(|(m, _)| *m == i))
-                {
+                if held(i) {
                     return Err(IN_USE.into());
                 }
                 self.sets.remove(i);

@@ -471,10 +471,10 @@ fn run_command(
     Ok(LineKind::Applied(family))
 }
 
-/// `ipset ...` ([`Ipsets::command`](crate::ipset::Ipsets::command), ipset
-/// 7.17): a failed command changes nothing and is reported with ipset's
-/// `ipset v7.17: ` prefix; `destroy` of a set an iptables rule names fails
-/// as the kernel's `ip_set_destroy` does (the rule holds a reference).
+/// `ipset ...` ([`Ipsets::command_with`](crate::ipset::Ipsets::command_with),
+/// ipset 7.17): a failed command is reported with ipset's `ipset v7.17: `
+/// prefix; `destroy` of a set an iptables rule names fails as the kernel's
+/// `ip_set_destroy` does (the rule holds a reference).
 fn ipset_command(rest: &[String], line: usize, script: &mut Script) -> Result<LineKind, Error> {
     let fail = |msg: String| {
         let kind = if msg.starts_with("nfsim:") {
@@ -490,37 +490,17 @@ fn ipset_command(rest: &[String], line: usize, script: &mut Script) -> Result<Li
         Err(Error::new(line, 1, kind, msg))
     };
     let words: Vec<&str> = rest.iter().map(String::as_str).collect();
-    let destroy = words
-        .iter()
-        .find(|w| !w.starts_with('-') || matches!(**w, "-X" | "-destroy"))
-        .is_some_and(|c| matches!(*c, "destroy" | "x" | "-X" | "-destroy"));
-    if destroy {
-        let name = words
+    let (v4, v6) = (&script.v4, &script.v6);
+    let held = |n: &str| {
+        [v4, v6]
             .iter()
-            .filter(|w| !w.starts_with('-'))
-            .nth(usize::from(
-                !words.contains(&"-X") && !words.contains(&"-destroy"),
-            ));
-        let used = |n: &[u8]| {
-            [&script.v4, &script.v6]
-                .iter()
-                .any(|rs| ruleset_names_set(rs, n))
-        };
-        let in_use = match name {
-            Some(n) => used(n.as_bytes()),
-            None => script.ipset.names().any(|n| used(n.as_bytes())),
-        };
-        if in_use {
-            return fail("Set cannot be destroyed: it is in use by a kernel component".into());
-        }
-    }
-    let mut sets = script.ipset.clone();
-    match sets.command(&words) {
+            .any(|rs| ruleset_names_set(rs, n.as_bytes()))
+    };
+    // A failed command keeps what it changed before failing (the elements a
+    // range added before the one that failed), as the kernel's uadt loops do.
+    match script.ipset.command_with(&words, &held) {
         Ok(crate::ipset::IpsetCommand::Query) => Ok(LineKind::Skipped("an ipset query".into())),
-        Ok(_) => {
-            script.ipset = sets;
-            Ok(LineKind::Ipset)
-        }
+        Ok(_) => Ok(LineKind::Ipset),
         Err(e) => fail(e),
     }
 }
