@@ -346,6 +346,11 @@ fn ipset_commands_agree_with_ipset() {
         "ipset destroy gone",
         "ipset flush l2",
         "ipset destroy gone",
+        // A range that meets an element already there: the ones before it
+        // stay added, the command fails.
+        "ipset create part hash:ip",
+        "ipset add part 192.0.2.3",
+        "ipset add part 192.0.2.0-192.0.2.5",
     ]
     .iter()
     .map(|s| s.to_string())
