@@ -201,7 +201,7 @@ pub(crate) fn append<'l>(
     let chain = words[1];
     let mut rule = Rule::default();
     // The extensions' view of the rule so far (`Parser::ctx`).
-    let ext_ctx = |rule: &Rule| ExtCtx {
+    let ext_ctx = move |rule: &Rule| ExtCtx {
         family,
         table,
         chain,
@@ -308,8 +308,18 @@ pub(crate) fn append<'l>(
                     if invert {
                         return None;
                     }
-                    let name =
-                        super::command::canonical_match_name(core::str::from_utf8(arg).ok()?);
+                    // The common names without a UTF-8 check; every other
+                    // one renamed as `xtables_find_match` does.
+                    let name = match arg {
+                        b"comment" => "comment",
+                        b"tcp" => "tcp",
+                        b"udp" => "udp",
+                        b"conntrack" => "conntrack",
+                        b"state" => "state",
+                        b"mark" => "mark",
+                        b"multiport" => "multiport",
+                        _ => super::command::canonical_match_name(core::str::from_utf8(arg).ok()?),
+                    };
                     if name.len() >= 29 {
                         return None;
                     }
