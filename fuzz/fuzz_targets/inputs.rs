@@ -269,6 +269,48 @@ fn hex(b: &[u8]) -> String {
 }
 
 /// A trace file put together from pieces, each valid or wrong.
+/// Words of `nfct add timeout` lines (`host.cttimeout`).
+const TIMEOUT_WORDS: &[&str] = &[
+    "t1",
+    "u1",
+    "inet",
+    "inet6",
+    "tcp",
+    "udp",
+    "icmp",
+    "icmpv6",
+    "sctp",
+    "gre",
+    "unreplied",
+    "replied",
+    "established",
+    "syn_sent",
+    "close",
+    "time_wait",
+    "timeout",
+    "10",
+    "0",
+    "4294967295",
+    "x",
+];
+
+/// Rules with `-j CT` helpers, zones and timeout policies, and the
+/// matches that read them.
+const CT_RULES: &str = "*raw\n\
+-A PREROUTING -p udp -m udp --dport 69 -j CT --helper tftp\n\
+-A PREROUTING -p tcp -m tcp --dport 21 -j CT --helper ftp --zone 3\n\
+-A PREROUTING -p udp -j CT --timeout u1\n\
+-A PREROUTING -p tcp -j CT --timeout t1 --zone-orig mark\n\
+-A OUTPUT -p tcp -j CT --helper ftp\n\
+COMMIT\n\
+*nat\n\
+-A POSTROUTING -j MASQUERADE\n\
+COMMIT\n\
+*filter\n\
+-A FORWARD -m physdev --physdev-in veth+ --physdev-is-bridged -j ACCEPT\n\
+-A FORWARD -m helper --helper ftp -m conntrack --ctstatus EXPECTED -j ACCEPT\n\
+COMMIT\n";
+
 pub fn trace_json(inp: &mut Input<'_>) -> String {
     let cfg = host_config(inp);
     let mut j = String::from("{\"format\":");
@@ -291,8 +333,14 @@ pub fn trace_json(inp: &mut Input<'_>) -> String {
         } else {
             text(inp, 20)
         };
+        // Sometimes a port of the bridge below (or of one that is missing).
+        let master = match inp.u8() % 8 {
+            0 => ",\"master\":\"br0\"".to_string(),
+            1 => format!(",\"master\":{}", json_str(&name(inp))),
+            _ => String::new(),
+        };
         j.push_str(&format!(
-            "{{\"name\":{},\"mac\":{},\"addrs\":[{}],\"peer\":{{\"mac\":\"02:00:00:00:00:02\"}}}}",
+            "{{\"name\":{},\"mac\":{},\"addrs\":[{}],\"peer\":{{\"mac\":\"02:00:00:00:00:02\"}}{master}}}",
             json_str(&itf.name),
             json_str(&mac),
             addrs.join(",")
@@ -312,7 +360,41 @@ pub fn trace_json(inp: &mut Input<'_>) -> String {
         }
         j.push('}');
     }
-    j.push_str("],\"sysctl\":{");
+    j.push(']');
+    if inp.u8() % 4 == 0 {
+        let addr = if inp.u8() & 1 == 0 {
+            "10.9.0.1/24"
+        } else {
+            "2001:db8:9::1/64"
+        };
+        j.push_str(&format!(
+            ",\"bridges\":[{{\"name\":\"br0\",\"mac\":\"02:00:00:00:00:aa\",\"addrs\":[\"{addr}\"]}}]"
+        ));
+    }
+    // `nfct add timeout` policies put together from their words.
+    if inp.u8() % 4 == 0 {
+        j.push_str(",\"cttimeout\":[");
+        for i in 0..inp.u8() % 3 {
+            if i > 0 {
+                j.push(',');
+            }
+            let line = match inp.u8() % 4 {
+                // The policies CT_RULES names, then words at random.
+                0 => "u1 inet udp unreplied 10 replied 20".to_string(),
+                1 => "t1 inet tcp established 100 close 5".to_string(),
+                _ => {
+                    let n = 1 + usize::from(inp.u8() % 7);
+                    let w: Vec<&str> = (0..n)
+                        .map(|_| TIMEOUT_WORDS[usize::from(inp.u8()) % TIMEOUT_WORDS.len()])
+                        .collect();
+                    w.join(" ")
+                }
+            };
+            j.push_str(&json_str(&line));
+        }
+        j.push(']');
+    }
+    j.push_str(",\"sysctl\":{");
     for (i, (k, v)) in cfg.sysctls.iter().enumerate() {
         if i > 0 {
             j.push(',');
@@ -322,6 +404,7 @@ pub fn trace_json(inp: &mut Input<'_>) -> String {
     j.push_str("}},\"rules\":{");
     match inp.u8() % 3 {
         0 => {}
+        1 if inp.u8() & 1 == 0 => j.push_str(&format!("\"ipv4\":{}", json_str(CT_RULES))),
         1 => j.push_str(&format!("\"ipv4\":{}", json_str(drivers::RULES_V4))),
         _ => j.push_str(&format!("\"ipv4\":{}", json_str(&text(inp, 200)))),
     }
@@ -348,8 +431,15 @@ pub fn trace_json(inp: &mut Input<'_>) -> String {
             _ => format!("\"in\":{}", json_str(&name(inp))),
         };
         let sep = if dir.is_empty() { "" } else { "," };
+        // A frame's destination MAC: the bridge's, a port peer's, any.
+        let dst_mac = match inp.u8() % 8 {
+            0 => ",\"dst_mac\":\"02:00:00:00:00:aa\"".to_string(),
+            1 => ",\"dst_mac\":\"02:00:00:00:00:02\"".to_string(),
+            2 => format!(",\"dst_mac\":{}", json_str(&text(inp, 20))),
+            _ => String::new(),
+        };
         j.push_str(&format!(
-            "{{\"at_ms\":{at}{sep}{dir},\"hex\":{}}}",
+            "{{\"at_ms\":{at}{sep}{dir}{dst_mac},\"hex\":{}}}",
             json_str(&h)
         ));
     }
