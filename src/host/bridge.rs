@@ -285,6 +285,13 @@ impl Bridges {
     pub(crate) fn any(&self) -> bool {
         !self.list.is_empty()
     }
+
+    /// No bridge and no Ethernet destination given for the next frame:
+    /// [`Host::br_input`] has nothing to do.
+    #[inline]
+    pub(crate) fn idle(&self) -> bool {
+        self.next_dst.is_none() && self.list.is_empty()
+    }
 }
 
 /// Where a frame goes after the FDB lookup.

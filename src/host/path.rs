@@ -867,8 +867,15 @@ impl Host {
         // A looped broadcast has no hard header (LOG prints `MAC= `).
         p.received = !looped;
         // A bridge port's frame: bridged, or up on the bridge device.
-        let Some(mut p) = self.br_input(p, now, out, sink) else {
-            return;
+        // (No bridge and no Ethernet destination given: nothing to do, the
+        // packet stays where it is.)
+        let mut p = if !p.received || self.br.idle() {
+            p
+        } else {
+            let Some(p) = self.br_input(p, now, out, sink) else {
+                return;
+            };
+            p
         };
         let dev = p.in_dev;
         // PREROUTING (br_netfilter may have run it: ip_sabotage_in)
@@ -981,9 +988,11 @@ impl Host {
             }
         }
         match route {
-            Some(RouteKind::Local) | Some(RouteKind::Broadcast) => self.local_in(p, now, out, sink),
+            Some(RouteKind::Local) | Some(RouteKind::Broadcast) => {
+                self.local_in(&mut p, now, out, sink)
+            }
             Some(RouteKind::Unicast { dev: odev, .. }) if self.fam(family).forward => {
-                self.forward(p, odev, now, out, sink)
+                self.forward(&mut p, odev, now, out, sink)
             }
             // No route at all (not an unjoined multicast group, not
             // loopback): ip_error / ip6_pkt_discard answer with an ICMP
@@ -1007,39 +1016,39 @@ impl Host {
 
     fn local_in<S: TraceSink>(
         &mut self,
-        mut p: Pkt<'_>,
+        p: &mut Pkt<'_>,
         now: Instant,
         out: &mut Outcome,
         sink: &mut S,
     ) {
         // ip_local_deliver: IPv4 datagrams are reassembled before INPUT.
         if p.family == Family::Ipv4 {
-            if let Err(d) = self.gather(&mut p, super::frag::DefragUser::LocalDeliver, now) {
-                return settle(&p, out, d);
+            if let Err(d) = self.gather(p, super::frag::DefragUser::LocalDeliver, now) {
+                return settle(p, out, d);
             }
         }
         let tables = [TableKind::Mangle, TableKind::Filter, TableKind::Security];
-        if let Step::Stop = self.hook_tables(Hook::LocalIn, &tables, &mut p, now, out, sink) {
+        if let Step::Stop = self.hook_tables(Hook::LocalIn, &tables, p, now, out, sink) {
             return self.dropped(&p);
         }
-        if let Step::Stop = self.nat(Hook::LocalIn, &mut p, now, out, sink) {
+        if let Step::Stop = self.nat(Hook::LocalIn, p, now, out, sink) {
             return self.dropped(&p);
         }
-        if let Step::Stop = self.confirm(&mut p, now, out) {
+        if let Step::Stop = self.confirm(p, now, out) {
             return;
         }
         // IPv6 fragments pass INPUT one by one and are reassembled by the
         // stack (ipv6_frag_rcv); the datagram reaches a transport (and the
         // XFRM check) once complete.
         if p.family == Family::Ipv6 && frag6_offsets(p.buf).is_some() {
-            if let Err(d) = self.gather(&mut p, super::frag::DefragUser::LocalDeliver, now) {
-                return settle(&p, out, d);
+            if let Err(d) = self.gather(p, super::frag::DefragUser::LocalDeliver, now) {
+                return settle(p, out, d);
             }
         }
         // IPPROTO_NONE has a NOPOLICY handler in IPv6 (exthdrs.c
         // nodata_protocol): no XFRM check, nothing delivered.
         if p.family == Family::Ipv6 && p.meta.protocol.0 == 59 {
-            return settle(&p, out, dropped_by(DropReason::NoNextHeader));
+            return settle(p, out, dropped_by(DropReason::NoNextHeader));
         }
         // Broadcast / multicast: UDP goes to the multicast delivery, which
         // finds no socket and checks no policy; the other transports check
@@ -1051,7 +1060,7 @@ impl Host {
             } else {
                 dropped_by(DropReason::NoSocket)
             };
-            return settle(&p, out, d);
+            return settle(p, out, d);
         }
         let v4_lo = p.in_dev == 0 && p.family == Family::Ipv4;
         if !v4_lo {
@@ -1064,10 +1073,10 @@ impl Host {
                 csum_sw,
                 p.in_dev != 0,
             ) {
-                return self.drop_for(&p, out, reason);
+                return self.drop_for(p, out, reason);
             }
         }
-        settle(&p, out, Disposition::Delivered { dev: p.in_dev });
+        settle(p, out, Disposition::Delivered { dev: p.in_dev });
         if v4_lo {
             // IPv4 `lo` has disable_policy=1: the XFRM block does not apply and
             // the host stack answers (closed ports, echo). IPv6 has no such
@@ -1081,7 +1090,7 @@ impl Host {
 
     fn forward<S: TraceSink>(
         &mut self,
-        mut p: Pkt<'_>,
+        p: &mut Pkt<'_>,
         odev: usize,
         now: Instant,
         out: &mut Outcome,
@@ -1094,7 +1103,7 @@ impl Host {
         };
         if ttl <= 1 {
             super::stack::time_exceeded(&mut self.stack, p.family, p.buf, p.slot, now);
-            return self.drop_for(&p, out, DropReason::TtlExceeded);
+            return self.drop_for(p, out, DropReason::TtlExceeded);
         }
         // ip6_forward (net/ipv6/ip6_output.c), when the packet does not leave
         // by its input device (else the redirect branch): "This check is
@@ -1120,11 +1129,11 @@ impl Host {
                 {
                     let why = "ICMPv6 not-neighbour error for a link-local source";
                     out.unsupported = Some(why);
-                    settle(&p, out, Disposition::Unsupported(why));
+                    settle(p, out, Disposition::Unsupported(why));
                     return self.dropped(&p);
                 }
                 if s.is_unspecified() || s.is_multicast() || s.is_loopback() || link_local {
-                    return self.drop_for(&p, out, DropReason::ForwardSource);
+                    return self.drop_for(p, out, DropReason::ForwardSource);
                 }
             }
         }
@@ -1191,7 +1200,7 @@ impl Host {
         }
         p.out_dev = Some(odev);
         let tables = [TableKind::Mangle, TableKind::Filter, TableKind::Security];
-        if let Step::Stop = self.hook_tables(Hook::Forward, &tables, &mut p, now, out, sink) {
+        if let Step::Stop = self.hook_tables(Hook::Forward, &tables, p, now, out, sink) {
             return self.dropped(&p);
         }
         if p.family == Family::Ipv4 {
@@ -1206,17 +1215,17 @@ impl Host {
 
     fn post_routing<S: TraceSink>(
         &mut self,
-        mut p: Pkt<'_>,
+        p: &mut Pkt<'_>,
         odev: usize,
         now: Instant,
         out: &mut Outcome,
         sink: &mut S,
     ) {
         p.out_dev = Some(odev);
-        if let Step::Stop = self.mangle_nat(Hook::PostRouting, &mut p, now, out, sink) {
+        if let Step::Stop = self.mangle_nat(Hook::PostRouting, p, now, out, sink) {
             return;
         }
-        if let Step::Stop = self.confirm(&mut p, now, out) {
+        if let Step::Stop = self.confirm(p, now, out) {
             return;
         }
         if p.family == Family::Ipv4 && !p.received && odev != 0 {
@@ -1247,9 +1256,9 @@ impl Host {
             job.csum_partial = p.csum_partial;
             job.primary = p.primary;
         } else if self.br.bridge(odev).is_some() {
-            self.br_dev_xmit(&p, odev, now, out);
+            self.br_dev_xmit(p, odev, now, out);
         } else if p.family == Family::Ipv4 && p.frag_max_size > 0 && p.buf.len() > p.frag_max_size {
-            settle(&p, out, left_by(&p, odev));
+            settle(p, out, left_by(p, odev));
             // ip_finish_output: a reassembled datagram leaves in fragments no
             // larger than the largest one received (ip_do_fragment).
             let mut scratch = core::mem::take(&mut self.frag_scratch);
@@ -1268,7 +1277,7 @@ impl Host {
             }
             self.frag_scratch = scratch;
         } else {
-            settle(&p, out, left_by(&p, odev));
+            settle(p, out, left_by(p, odev));
             out.push_emitted(odev, p.buf);
         }
     }
@@ -1364,7 +1373,7 @@ impl Host {
                 }
             }
         }
-        self.post_routing(p, odev, now, out, sink);
+        self.post_routing(&mut p, odev, now, out, sink);
     }
 }
 
@@ -1588,7 +1597,28 @@ impl Host {
     /// Offers a fragment to the reassembly queues of `user`. `Some(true)`:
     /// not a fragment, or the datagram is complete (now in the buffer);
     /// otherwise the packet was queued or dropped.
+    #[inline(always)]
     fn gather(
+        &mut self,
+        p: &mut Pkt<'_>,
+        user: super::frag::DefragUser,
+        now: Instant,
+    ) -> Result<(), Disposition> {
+        // An IPv4 packet that is no fragment (no MF, no offset): nothing
+        // to gather, decided inline.
+        if p.family == Family::Ipv4 {
+            if let (Some(&a), Some(&b)) = (p.buf.get(6), p.buf.get(7)) {
+                if u16::from_be_bytes([a, b]) & 0x3fff == 0 {
+                    return Ok(());
+                }
+            }
+        }
+        self.gather_slow(p, user, now)
+    }
+
+    /// [`Host::gather`] past its inline test.
+    #[inline(never)]
+    fn gather_slow(
         &mut self,
         p: &mut Pkt<'_>,
         user: super::frag::DefragUser,
