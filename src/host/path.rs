@@ -306,17 +306,35 @@ impl Host {
             job.primary = true;
             return self.run_queue(QUEUE_BUDGET, now, out, sink);
         }
-        let buf = self.stack.io.queue.copy_buf(pkt);
-        let job = Job {
-            buf,
-            kind,
-            slot,
-            mark,
-            hdrincl,
-            csum_partial: false,
-            primary: true,
-        };
-        self.run_job(job, now, out, sink);
+        let mut buf = self.stack.io.queue.copy_buf(pkt);
+        match kind {
+            // (run_job's Rx arm, without building the job)
+            JobKind::Rx(dev) => {
+                self.rx(
+                    &mut buf,
+                    dev,
+                    (false, false, true),
+                    slot,
+                    mark,
+                    now,
+                    out,
+                    sink,
+                );
+                self.stack.io.queue.give_buf(buf);
+            }
+            _ => {
+                let job = Job {
+                    buf,
+                    kind,
+                    slot,
+                    mark,
+                    hdrincl,
+                    csum_partial: false,
+                    primary: true,
+                };
+                self.run_job(job, now, out, sink);
+            }
+        }
         self.run_queue(QUEUE_BUDGET - 1, now, out, sink);
     }
 
@@ -869,14 +887,12 @@ impl Host {
         // A bridge port's frame: bridged, or up on the bridge device.
         // (No bridge and no Ethernet destination given: nothing to do, the
         // packet stays where it is.)
-        let mut p = if !p.received || self.br.idle() {
-            p
-        } else {
-            let Some(p) = self.br_input(p, now, out, sink) else {
-                return;
+        if p.received && !self.br.idle() {
+            p = match self.br_input(p, now, out, sink) {
+                Some(p) => p,
+                None => return,
             };
-            p
-        };
+        }
         let dev = p.in_dev;
         // PREROUTING (br_netfilter may have run it: ip_sabotage_in)
         if !p.br.is_some_and(|b| b.prerouted) {
