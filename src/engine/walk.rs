@@ -10,7 +10,7 @@ use crate::model::{Family, Hook};
 /// `ip_packet_match` / `ip6_packet_match`: the generic part of a rule.
 /// Returns `None` for a hotdrop (IPv6: no upper-layer header found in a
 /// first fragment while `-p` is given).
-#[inline]
+#[inline(always)]
 fn generic_match(g: &Generic, pkt: &PacketCtx<'_>) -> Option<bool> {
     let (src, dst) = match pkt.family {
         Family::Ipv4 => (pkt.data.get(12..16), pkt.data.get(16..20)),
