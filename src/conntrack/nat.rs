@@ -1211,10 +1211,10 @@ fn manip_v4_l4(pkt: &mut [u8], other: &Tuple, m: ManipType) -> Option<bool> {
             let (r, c) = a.overflowing_add(b);
             r.wrapping_add(u32::from(c))
         };
-        let mut acc = u64::from(add(add(!u32::from(check), !old), new));
-        while acc > 0xffff {
-            acc = (acc & 0xffff) + (acc >> 16);
-        }
+        // At most 32 bits: two folds leave at most 16.
+        let acc = add(add(!u32::from(check), !old), new);
+        let acc = (acc & 0xffff) + (acc >> 16);
+        let acc = (acc & 0xffff) + (acc >> 16);
         !(acc as u16)
     }
     let rd16 = |p: &[u8], at: usize| u16::from_be_bytes([p[at], p[at + 1]]);

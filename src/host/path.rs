@@ -1219,10 +1219,15 @@ impl Host {
         if let Step::Stop = self.hook_tables(Hook::Forward, &tables, p, now, out, sink) {
             return self.dropped(&p);
         }
-        if p.family == Family::Ipv4 {
-            let src = match self.stack.conf.fib4.source_on(odev, false) {
-                Some(IpAddr::V4(a)) => Some(a),
-                _ => None,
+        // ip_forward_options: only a header with options has work (the
+        // output device's address only for a record-route slot to fill).
+        if p.family == Family::Ipv4 && p.buf.first().is_some_and(|b| b & 0x0f > 5) {
+            let src = match p.rr_needaddr {
+                true => match self.stack.conf.fib4.source_on(odev, false) {
+                    Some(IpAddr::V4(a)) => Some(a),
+                    _ => None,
+                },
+                false => None,
             };
             forward_options(p.buf, p.rr_needaddr, src);
         }
