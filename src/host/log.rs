@@ -377,6 +377,117 @@ impl<W: Write + ?Sized> Write for LineBuf<'_, W> {
     }
 }
 
+/// A piece of a log line built on the stack: numbers and hex digits
+/// without `core::fmt` (whose machinery was most of a line's cost), handed
+/// to the line in one `write_str`. The bytes are those of the `write!`
+/// calls it stands for (`{}` of an unsigned number, `{:0Nx}` / `{:0NX}`);
+/// all ASCII, so the line limit cuts them alike. A piece too long for its
+/// buffer is an error, never a cut line.
+struct Piece {
+    b: [u8; 160],
+    n: usize,
+    over: bool,
+}
+
+impl Piece {
+    fn new() -> Piece {
+        Piece {
+            b: [0; 160],
+            n: 0,
+            over: false,
+        }
+    }
+
+    fn s(&mut self, s: &str) -> &mut Piece {
+        self.bytes(s.as_bytes())
+    }
+
+    fn bytes(&mut self, s: &[u8]) -> &mut Piece {
+        match self.b.get_mut(self.n..self.n + s.len()) {
+            Some(d) => {
+                d.copy_from_slice(s);
+                self.n += s.len();
+            }
+            None => self.over = true,
+        }
+        self
+    }
+
+    /// `{}` of an unsigned number.
+    fn dec(&mut self, v: impl Into<u64>) -> &mut Piece {
+        let mut v: u64 = v.into();
+        let mut d = [0u8; 20];
+        let mut i = d.len();
+        loop {
+            i -= 1;
+            d[i] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        self.bytes(&d[i..])
+    }
+
+    /// `{:0width$x}` (`upper`: `X`).
+    fn hex(&mut self, v: impl Into<u64>, width: usize, upper: bool) -> &mut Piece {
+        let digits: &[u8; 16] = if upper {
+            b"0123456789ABCDEF"
+        } else {
+            b"0123456789abcdef"
+        };
+        let mut v: u64 = v.into();
+        let mut d = [b'0'; 16];
+        let mut i = d.len();
+        loop {
+            i -= 1;
+            d[i] = digits[(v & 15) as usize];
+            v >>= 4;
+            if v == 0 {
+                break;
+            }
+        }
+        let i = i.min(d.len().saturating_sub(width));
+        self.bytes(&d[i..])
+    }
+
+    /// `%pM`: six lowercase hex bytes separated by colons.
+    fn mac(&mut self, a: &[u8; 6]) -> &mut Piece {
+        for (i, b) in a.iter().enumerate() {
+            if i > 0 {
+                self.s(":");
+            }
+            self.hex(*b, 2, false);
+        }
+        self
+    }
+
+    /// `%pI4` of the four bytes at `at` of `b`.
+    fn ipv4(&mut self, b: &[u8], at: usize) -> &mut Piece {
+        let [a, c, d, e] = rd_u32(b, at).to_be_bytes();
+        self.dec(a).s(".").dec(c).s(".").dec(d).s(".").dec(e)
+    }
+
+    /// `%pI6` of the sixteen bytes at `at` of `b`: eight groups of four
+    /// lowercase hex digits, never compressed.
+    fn ipv6(&mut self, b: &[u8], at: usize) -> &mut Piece {
+        for i in 0..8 {
+            if i > 0 {
+                self.s(":");
+            }
+            self.hex(rd_u16(b, at + 2 * i), 4, false);
+        }
+        self
+    }
+
+    fn write_to<W: Write + ?Sized>(&self, m: &mut LineBuf<'_, W>) -> fmt::Result {
+        if self.over {
+            return Err(fmt::Error);
+        }
+        m.write_str(core::str::from_utf8(&self.b[..self.n]).map_err(|_| fmt::Error)?)
+    }
+}
+
 /// Per-line facts shared by the nested dumps.
 struct Ctx<'p> {
     /// The skb's data from the network header on (`skb->len` bytes).
@@ -432,11 +543,7 @@ fn dump_packet_common<W: Write + ?Sized>(
 
 /// `%pM`: six lowercase hex bytes separated by colons.
 fn write_mac<W: Write + ?Sized>(m: &mut LineBuf<'_, W>, a: &[u8; 6]) -> fmt::Result {
-    write!(
-        m,
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        a[0], a[1], a[2], a[3], a[4], a[5]
-    )
+    Piece::new().mac(a).write_to(m)
 }
 
 /// Hard-header bytes as `dump_mac_header`'s fallback prints them:
@@ -490,11 +597,16 @@ fn dump_mac_header<W: Write + ?Sized>(
             ethertype,
             ..
         } => {
-            write_mac(m, dst)?;
-            m.write_char(':')?;
-            write_mac(m, src)?;
             let [hi, lo] = ethertype.to_be_bytes();
-            write!(m, ":{hi:02x}:{lo:02x}")?;
+            Piece::new()
+                .mac(dst)
+                .s(":")
+                .mac(src)
+                .s(":")
+                .hex(hi, 2, false)
+                .s(":")
+                .hex(lo, 2, false)
+                .write_to(m)?;
         }
         MacHeader::Loopback { ethertype } => {
             let [hi, lo] = ethertype.to_be_bytes();
@@ -507,26 +619,19 @@ fn dump_mac_header<W: Write + ?Sized>(
 
 /// `%pI4`.
 fn write_ipv4<W: Write + ?Sized>(m: &mut LineBuf<'_, W>, b: &[u8], at: usize) -> fmt::Result {
-    let [a, c, d, e] = rd_u32(b, at).to_be_bytes();
-    write!(m, "{a}.{c}.{d}.{e}")
-}
-
-/// `%pI6`: eight groups of four lowercase hex digits, never compressed.
-fn write_ipv6<W: Write + ?Sized>(m: &mut LineBuf<'_, W>, b: &[u8], at: usize) -> fmt::Result {
-    for i in 0..8 {
-        if i > 0 {
-            m.write_char(':')?;
-        }
-        write!(m, "{:04x}", rd_u16(b, at + 2 * i))?;
-    }
-    Ok(())
+    Piece::new().ipv4(b, at).write_to(m)
 }
 
 /// `OPT (` + `%02X` per byte + `) `, as the TCP and IPv4 option dumps do.
 fn write_opt_hex<W: Write + ?Sized>(m: &mut LineBuf<'_, W>, bytes: &[u8]) -> fmt::Result {
     m.write_str("OPT (")?;
-    for b in bytes {
-        write!(m, "{b:02X}")?;
+    // (in pieces: options are at most 40 bytes, 80 digits)
+    for part in bytes.chunks(64) {
+        let mut p = Piece::new();
+        for b in part {
+            p.hex(*b, 2, true);
+        }
+        p.write_to(m)?;
     }
     m.write_str(") ")
 }
@@ -555,17 +660,26 @@ fn dump_tcp_header<W: Write + ?Sized>(
         write!(m, "INCOMPLETE [{} bytes] ", ctx.left_from(offset))?;
         return Ok(Next::Stop);
     };
-    write!(m, "SPT={} DPT={} ", rd_u16(th, 0), rd_u16(th, 2))?;
+    let mut p = Piece::new();
+    p.s("SPT=")
+        .dec(rd_u16(th, 0))
+        .s(" DPT=")
+        .dec(rd_u16(th, 2))
+        .s(" ");
     if ctx.flags.contains(LogFlags::TCPSEQ) {
-        write!(m, "SEQ={} ACK={} ", rd_u32(th, 4), rd_u32(th, 8))?;
+        p.s("SEQ=")
+            .dec(rd_u32(th, 4))
+            .s(" ACK=")
+            .dec(rd_u32(th, 8))
+            .s(" ");
     }
-    write!(m, "WINDOW={} ", rd_u16(th, 14))?;
+    p.s("WINDOW=").dec(rd_u16(th, 14)).s(" ");
     // (u8)(ntohl(tcp_flag_word(th) & TCP_RESERVED_BITS) >> 22):
     // TCP_RESERVED_BITS is 0x0E000000 in host order of the flag word, i.e.
     // the three bits above AE in byte 12, shifted to 0x38 / 0x30 / ... .
     let doff_byte = rd_u8(th, 12);
     let res = ((u32::from(doff_byte) << 24) & 0x0E00_0000) >> 22;
-    write!(m, "RES=0x{res:02x} ")?;
+    p.s("RES=0x").hex(res, 2, false).s(" ");
     let fl = rd_u8(th, 13);
     for (set, name) in [
         (doff_byte & 0x01 != 0, "AE "),
@@ -579,10 +693,10 @@ fn dump_tcp_header<W: Write + ?Sized>(
         (fl & 0x01 != 0, "FIN "),
     ] {
         if set {
-            m.write_str(name)?;
+            p.s(name);
         }
     }
-    write!(m, "URGP={} ", rd_u16(th, 18))?;
+    p.s("URGP=").dec(rd_u16(th, 18)).s(" ").write_to(m)?;
     let doff = usize::from(doff_byte >> 4) * 4;
     if ctx.flags.contains(LogFlags::TCPOPT) && doff > 20 {
         let Some(op) = ctx.header(offset + 20, doff - 20) else {
@@ -614,13 +728,15 @@ fn dump_udp_header<W: Write + ?Sized>(
         write!(m, "INCOMPLETE [{} bytes] ", ctx.left_from(offset))?;
         return Ok(Next::Stop);
     };
-    write!(
-        m,
-        "SPT={} DPT={} LEN={} ",
-        rd_u16(uh, 0),
-        rd_u16(uh, 2),
-        rd_u16(uh, 4)
-    )?;
+    Piece::new()
+        .s("SPT=")
+        .dec(rd_u16(uh, 0))
+        .s(" DPT=")
+        .dec(rd_u16(uh, 2))
+        .s(" LEN=")
+        .dec(rd_u16(uh, 4))
+        .s(" ")
+        .write_to(m)?;
     Ok(Next::Go)
 }
 
@@ -652,21 +768,25 @@ fn dump_ipv4_packet<W: Write + ?Sized>(
     let Some(ih) = ctx.header(iphoff, 20) else {
         return m.write_str("TRUNCATED");
     };
-    m.write_str("SRC=")?;
-    write_ipv4(m, ih, 12)?;
-    m.write_str(" DST=")?;
-    write_ipv4(m, ih, 16)?;
     let tos = rd_u8(ih, 1);
     // iph_totlen(): tot_len (GSO packets with tot_len 0 are not modelled).
-    write!(
-        m,
-        " LEN={} TOS=0x{:02X} PREC=0x{:02X} TTL={} ID={} ",
-        rd_u16(ih, 2),
-        tos & 0x1E, // IPTOS_TOS_MASK
-        tos & 0xE0, // IPTOS_PREC_MASK
-        rd_u8(ih, 8),
-        rd_u16(ih, 4)
-    )?;
+    Piece::new()
+        .s("SRC=")
+        .ipv4(ih, 12)
+        .s(" DST=")
+        .ipv4(ih, 16)
+        .s(" LEN=")
+        .dec(rd_u16(ih, 2))
+        .s(" TOS=0x")
+        .hex(tos & 0x1E, 2, true) // IPTOS_TOS_MASK
+        .s(" PREC=0x")
+        .hex(tos & 0xE0, 2, true) // IPTOS_PREC_MASK
+        .s(" TTL=")
+        .dec(rd_u8(ih, 8))
+        .s(" ID=")
+        .dec(rd_u16(ih, 4))
+        .s(" ")
+        .write_to(m)?;
     let frag_off = rd_u16(ih, 6);
     if frag_off & 0x8000 != 0 {
         m.write_str("CE ")?;
@@ -749,7 +869,13 @@ fn dump_icmp<W: Write + ?Sized>(
     };
     let t = IcmpType(rd_u8(ich, 0));
     let code = rd_u8(ich, 1);
-    write!(m, "TYPE={} CODE={} ", t.0, code)?;
+    Piece::new()
+        .s("TYPE=")
+        .dec(t.0)
+        .s(" CODE=")
+        .dec(code)
+        .s(" ")
+        .write_to(m)?;
     let required = icmp_required_len(t);
     // `skb->len - iphoff - ihl*4 < required_len[type]`, unsigned.
     if required != 0 && ctx.left_from(thoff) < required {
@@ -757,7 +883,13 @@ fn dump_icmp<W: Write + ?Sized>(
     }
     match t {
         IcmpType::ECHO_REPLY | IcmpType::ECHO => {
-            write!(m, "ID={} SEQ={} ", rd_u16(ich, 4), rd_u16(ich, 6))?;
+            Piece::new()
+                .s("ID=")
+                .dec(rd_u16(ich, 4))
+                .s(" SEQ=")
+                .dec(rd_u16(ich, 6))
+                .s(" ")
+                .write_to(m)?;
         }
         IcmpType::PARAMETERPROB => {
             write!(m, "PARAMETER={} ", rd_u32(ich, 4) >> 24)?;
@@ -792,11 +924,21 @@ fn dump_icmp<W: Write + ?Sized>(
 fn dump_uid_mark<W: Write + ?Sized>(m: &mut LineBuf<'_, W>, ctx: &Ctx<'_>) -> fmt::Result {
     if ctx.flags.contains(LogFlags::UID) {
         if let Some((uid, gid)) = ctx.uid_gid {
-            write!(m, "UID={uid} GID={gid} ")?;
+            Piece::new()
+                .s("UID=")
+                .dec(uid)
+                .s(" GID=")
+                .dec(gid)
+                .s(" ")
+                .write_to(m)?;
         }
     }
     if ctx.mark != 0 {
-        write!(m, "MARK=0x{:x} ", ctx.mark)?;
+        Piece::new()
+            .s("MARK=0x")
+            .hex(ctx.mark, 0, false)
+            .s(" ")
+            .write_to(m)?;
     }
     Ok(())
 }
@@ -820,21 +962,24 @@ fn dump_ipv6_packet<W: Write + ?Sized>(
     let Some(ih) = ctx.header(ip6hoff, 40) else {
         return m.write_str("TRUNCATED");
     };
-    m.write_str("SRC=")?;
-    write_ipv6(m, ih, 8)?;
-    m.write_str(" DST=")?;
-    write_ipv6(m, ih, 24)?;
     let w = rd_u32(ih, 0);
     // ipv6_payload_len() + sizeof(struct ipv6hdr), printed with %zu
     // (jumbo/BIG TCP packets with payload length 0 are not modelled).
-    write!(
-        m,
-        " LEN={} TC={} HOPLIMIT={} FLOWLBL={} ",
-        usize::from(rd_u16(ih, 4)) + 40,
-        (w & 0x0ff0_0000) >> 20,
-        rd_u8(ih, 7),
-        w & 0x000f_ffff
-    )?;
+    Piece::new()
+        .s("SRC=")
+        .ipv6(ih, 8)
+        .s(" DST=")
+        .ipv6(ih, 24)
+        .s(" LEN=")
+        .dec(u32::from(rd_u16(ih, 4)) + 40)
+        .s(" TC=")
+        .dec((w & 0x0ff0_0000) >> 20)
+        .s(" HOPLIMIT=")
+        .dec(rd_u8(ih, 7))
+        .s(" FLOWLBL=")
+        .dec(w & 0x000f_ffff)
+        .s(" ")
+        .write_to(m)?;
 
     let mut fragment = false;
     let mut ptr = ip6hoff + 40;
@@ -1176,6 +1321,75 @@ mod tests {
         )
         .expect("String never fails");
         s
+    }
+
+    #[test]
+    fn piece_writes_what_format_writes() {
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for k in 0..3000u32 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = match k % 4 {
+                0 => x,
+                1 => x & 0xff,
+                2 => x & 0xffff,
+                _ => u64::from(k),
+            };
+            let mut p = Piece::new();
+            p.dec(v)
+                .s(" ")
+                .hex(v, 0, false)
+                .s(" ")
+                .hex(v, 2, true)
+                .s(" ");
+            p.hex(v & 0xffff, 4, false)
+                .s(" ")
+                .hex(v & 0xffff_ffff, 8, false);
+            let mut got = String::new();
+            let mut m = LineBuf {
+                out: &mut got,
+                left: LINE_MAX,
+            };
+            p.write_to(&mut m).unwrap();
+            let want = format!(
+                "{v} {v:x} {v:02X} {:04x} {:08x}",
+                v & 0xffff,
+                v & 0xffff_ffff
+            );
+            assert_eq!(got, want);
+        }
+        let mut p = Piece::new();
+        p.mac(&[2, 0, 0xab, 0, 1, 0xff])
+            .s(" ")
+            .ipv4(&[192, 0, 2, 1], 0)
+            .s(" ");
+        p.ipv6(
+            &[0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+            0,
+        );
+        let mut got = String::new();
+        p.write_to(&mut LineBuf {
+            out: &mut got,
+            left: LINE_MAX,
+        })
+        .unwrap();
+        assert_eq!(
+            got,
+            "02:00:ab:00:01:ff 192.0.2.1 2001:0db8:0000:0000:0000:0000:0000:0001"
+        );
+        // Too long for the buffer: an error, not a cut line.
+        let mut p = Piece::new();
+        for _ in 0..40 {
+            p.s("0123456789");
+        }
+        let mut s = String::new();
+        assert!(p
+            .write_to(&mut LineBuf {
+                out: &mut s,
+                left: LINE_MAX,
+            })
+            .is_err());
     }
 
     #[test]
