@@ -335,7 +335,10 @@ impl Host {
                 self.run_job(job, now, out, sink);
             }
         }
-        self.run_queue(QUEUE_BUDGET - 1, now, out, sink);
+        // (Nothing queued and nothing to discard: no call.)
+        if !self.stack.io.queue.is_empty() || !self.pending_discard.is_empty() {
+            self.run_queue(QUEUE_BUDGET - 1, now, out, sink);
+        }
     }
 
     /// Runs the queued jobs, at most `budget` of them.
