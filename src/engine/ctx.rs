@@ -138,6 +138,9 @@ pub trait TraceSink {
     /// Whether [`TraceSink::no_match`] wants calls (explain mode); when false
     /// the engine does not even compute them.
     const WANTS_EXPLAIN: bool = false;
+    /// Whether [`TraceSink::trace`] wants calls; when false (as for
+    /// [`NoTrace`]) the engine does not look up what they would say.
+    const WANTS_TRACE: bool = true;
     /// A TRACE record: a rule matched and its target is about to run
     /// (`chain`: the chain name's bytes, as the kernel prints them).
     ///
@@ -241,7 +244,9 @@ pub trait TraceSink {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NoTrace;
 
-impl TraceSink for NoTrace {}
+impl TraceSink for NoTrace {
+    const WANTS_TRACE: bool = false;
+}
 
 /// The packet's conntrack reference (`skb->_nfct`, what `nf_ct_get`
 /// returns) as matches read it: facts are read from the host's conntrack

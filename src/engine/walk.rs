@@ -209,7 +209,7 @@ pub(crate) fn run_policy_only<S: TraceSink>(
     let c = state.counters.get_mut(e.0 as usize)?;
     c.0 += 1;
     c.1 += len as u64;
-    if nf_trace {
+    if S::WANTS_TRACE && nf_trace {
         // The hook's own chain: "policy" (as the walk names it).
         let kind = match r.trace_kind {
             super::ctx::TraceKind::Rule => super::ctx::TraceKind::Rule,
@@ -395,7 +395,7 @@ fn walk<E: Env, S: TraceSink>(
         let c = &mut state.counters[e.0 as usize];
         c.0 += 1;
         c.1 += pkt.data.len() as u64;
-        if pkt.nf_trace {
+        if S::WANTS_TRACE && pkt.nf_trace {
             // get_chainname_rulenum: a rule of the hook's own chain with the
             // tail-like shape prints "policy", of a user chain "return".
             let chain = &prog.chains[r.chain.0 as usize];
