@@ -1048,10 +1048,10 @@ impl Host {
         }
         let tables = [TableKind::Mangle, TableKind::Filter, TableKind::Security];
         if let Step::Stop = self.hook_tables(Hook::LocalIn, &tables, p, now, out, sink) {
-            return self.dropped(&p);
+            return self.dropped(p);
         }
         if let Step::Stop = self.nat(Hook::LocalIn, p, now, out, sink) {
-            return self.dropped(&p);
+            return self.dropped(p);
         }
         if let Step::Stop = self.confirm(p, now, out) {
             return;
@@ -1149,7 +1149,7 @@ impl Host {
                     let why = "ICMPv6 not-neighbour error for a link-local source";
                     out.unsupported = Some(why);
                     settle(p, out, Disposition::Unsupported(why));
-                    return self.dropped(&p);
+                    return self.dropped(p);
                 }
                 if s.is_unspecified() || s.is_multicast() || s.is_loopback() || link_local {
                     return self.drop_for(p, out, DropReason::ForwardSource);
@@ -1220,7 +1220,7 @@ impl Host {
         p.out_dev = Some(odev);
         let tables = [TableKind::Mangle, TableKind::Filter, TableKind::Security];
         if let Step::Stop = self.hook_tables(Hook::Forward, &tables, p, now, out, sink) {
-            return self.dropped(&p);
+            return self.dropped(p);
         }
         // ip_forward_options: only a header with options has work (the
         // output device's address only for a record-route slot to fill).
