@@ -85,10 +85,15 @@ pub(super) struct FastIndex {
 impl FastIndex {
     /// Makes room for `nodes` nodes (doubling); `false` when the allocator
     /// refuses (the caller drops the packet, as for the slab).
+    #[inline]
     pub(super) fn reserve(&mut self, nodes: usize) -> bool {
-        if nodes.saturating_mul(4) <= self.slots.len().saturating_mul(3) {
-            return true;
-        }
+        nodes.saturating_mul(4) <= self.slots.len().saturating_mul(3) || self.grow(nodes)
+    }
+
+    /// [`Self::reserve`] when the index must grow.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, nodes: usize) -> bool {
         let mut cap = self.slots.len().max(16);
         while nodes.saturating_mul(4) > cap.saturating_mul(3) {
             cap *= 2;

@@ -390,6 +390,16 @@ struct Entry {
 }
 
 impl Entry {
+    /// The tuple of direction `d` (0 original, 1 reply), borrowed.
+    #[inline]
+    fn tuple_ref(&self, d: usize) -> &Tuple {
+        if d == 0 {
+            &self.t0
+        } else {
+            &self.t1
+        }
+    }
+
     /// The tuple of direction `d` (0 original, 1 reply).
     #[inline]
     fn tuple(&self, d: usize) -> Tuple {
