@@ -147,7 +147,7 @@ mod tests {
             p in prop_oneof![Just(1u8), Just(6), Just(17), Just(58), Just(132), Just(136), any::<u8>()],
             src in any::<[u8; 16]>(),
             dst in any::<[u8; 16]>(),
-            mut l4 in proptest::collection::vec(any::<u8>(), 0..80),
+            mut l4 in proptest::collection::vec(any::<u8>(), 0..200),
             fix in any::<bool>(),
         ) {
             let family = if v6 { Family::Ipv6 } else { Family::Ipv4 };
