@@ -3,7 +3,8 @@
 //! global allocator checks that the packet path allocates nothing.
 //!
 //! Each is printed as a ratio to a baseline measured in the same run
-//! (absolute times drift on shared machines; ratios hold):
+//! (absolute times drift on shared machines; ratios hold), the timed runs
+//! of each and its baseline alternating (7 each, medians):
 //! `conntrack/baseline_hashmap_1M`, a std `HashMap` with a multiply-xor
 //! hasher looking up the same 5-tuples (the reply direction, as conntrack
 //! does), and `conntrack/baseline_hashmap_insert`, an insert plus the
@@ -110,19 +111,19 @@ impl Hasher for Fx {
 /// A UDP 5-tuple as the baselines key it.
 type Tuple = ([u8; 4], [u8; 4], u16, u16, u8);
 
-/// Median ns per call of `f` over 7 timed runs of `iters` calls each.
-fn ns_per_call(iters: u32, mut f: impl FnMut()) -> f64 {
-    let mut runs: Vec<f64> = (0..7)
-        .map(|_| {
-            let t = std::time::Instant::now();
-            for _ in 0..iters {
-                f();
-            }
-            t.elapsed().as_nanos() as f64 / f64::from(iters)
-        })
-        .collect();
+/// Ns per call of `f` over one timed run of `iters` calls.
+fn ns_once(iters: u32, mut f: impl FnMut()) -> f64 {
+    let t = std::time::Instant::now();
+    for _ in 0..iters {
+        f();
+    }
+    t.elapsed().as_nanos() as f64 / f64::from(iters)
+}
+
+/// The median of 7 runs.
+fn median(mut runs: Vec<f64>) -> f64 {
     runs.sort_by(f64::total_cmp);
-    runs[3]
+    runs[runs.len() / 2]
 }
 
 fn check_no_alloc() {
@@ -298,24 +299,28 @@ fn bench(c: &mut Criterion) {
     // PREROUTING (the kernel verifies the UDP checksum there: `udp_error`,
     // `nf_conntrack_checksum`) and in OUTPUT (it does not: the lookup, the
     // tracker and the update alone).
+    // The three alternate run by run (7 runs each, medians), so that a
+    // change of load on the machine falls on all of them.
     {
-        let mut j = 0usize;
-        let base = ns_per_call(1 << 20, || {
-            j += 1;
-            black_box(map.get(black_box(&keys[j & 4095])));
-        });
-        let mut j = 0usize;
-        let ours = ns_per_call(1 << 20, || {
-            let (p, m) = &replies[j & 4095];
-            j += 1;
-            black_box(ct.process(black_box(p), m, Hook::PreRouting, Instant::from_millis(10)));
-        });
-        let mut j = 0usize;
-        let out = ns_per_call(1 << 20, || {
-            let (p, m) = &replies[j & 4095];
-            j += 1;
-            black_box(ct.process(black_box(p), m, Hook::LocalOut, Instant::from_millis(10)));
-        });
+        let (mut jb, mut jo, mut jout) = (0usize, 0usize, 0usize);
+        let (mut base, mut ours, mut out) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..7 {
+            base.push(ns_once(1 << 20, || {
+                jb += 1;
+                black_box(map.get(black_box(&keys[jb & 4095])));
+            }));
+            ours.push(ns_once(1 << 20, || {
+                let (p, m) = &replies[jo & 4095];
+                jo += 1;
+                black_box(ct.process(black_box(p), m, Hook::PreRouting, Instant::from_millis(10)));
+            }));
+            out.push(ns_once(1 << 20, || {
+                let (p, m) = &replies[jout & 4095];
+                jout += 1;
+                black_box(ct.process(black_box(p), m, Hook::LocalOut, Instant::from_millis(10)));
+            }));
+        }
+        let (base, ours, out) = (median(base), median(ours), median(out));
         println!(
             "conntrack/established_lookup_1M {ours:.1} ns, conntrack/baseline_hashmap_1M {base:.1} ns: ratio {:.2} (target <= 2)",
             ours / base
@@ -344,30 +349,34 @@ fn bench(c: &mut Criterion) {
     let pkts = new_packets();
     // Same-run ratio: a hash map insert plus the remove of the entry 4096
     // connections older (the table holds about as many live entries).
+    // Alternating run by run, as above.
     {
         let mut map: HashMap<Tuple, u32, BuildHasherDefault<Fx>> =
             HashMap::with_capacity_and_hasher(16384, BuildHasherDefault::default());
-        let mut i = 0u32;
-        let base = ns_per_call(1 << 18, || {
-            i = i.wrapping_add(1);
-            let (s, sp) = flow(i & 0xff_ffff);
-            map.insert((s, SERVER, sp, 53, 17), i);
-            map.insert((SERVER, s, 53, sp, 17), i);
-            let (o, op) = flow(i.wrapping_sub(4096) & 0xff_ffff);
-            map.remove(&(o, SERVER, op, 53, 17));
-            black_box(map.remove(&(SERVER, o, 53, op, 17)));
-        });
         let mut cfg = Config::with_max(4096);
         cfg.udp_timeout = nfsim::time::Duration::from_secs(1);
         let mut ct2 = ConntrackTable::new(cfg).unwrap();
-        let mut i = 0u32;
-        let ours = ns_per_call(1 << 18, || {
-            i = i.wrapping_add(1);
-            let (p, m) = &pkts[(i & NEW_MASK) as usize];
-            let now = Instant::from_millis(u64::from(i));
-            let r = ct2.process(black_box(p), m, Hook::LocalOut, now);
-            black_box(ct2.confirm(r.slot, now));
-        });
+        let (mut ib, mut io) = (0u32, 0u32);
+        let (mut base, mut ours) = (Vec::new(), Vec::new());
+        for _ in 0..7 {
+            base.push(ns_once(1 << 18, || {
+                ib = ib.wrapping_add(1);
+                let (s, sp) = flow(ib & 0xff_ffff);
+                map.insert((s, SERVER, sp, 53, 17), ib);
+                map.insert((SERVER, s, 53, sp, 17), ib);
+                let (o, op) = flow(ib.wrapping_sub(4096) & 0xff_ffff);
+                map.remove(&(o, SERVER, op, 53, 17));
+                black_box(map.remove(&(SERVER, o, 53, op, 17)));
+            }));
+            ours.push(ns_once(1 << 18, || {
+                io = io.wrapping_add(1);
+                let (p, m) = &pkts[(io & NEW_MASK) as usize];
+                let now = Instant::from_millis(u64::from(io));
+                let r = ct2.process(black_box(p), m, Hook::LocalOut, now);
+                black_box(ct2.confirm(r.slot, now));
+            }));
+        }
+        let (base, ours) = (median(base), median(ours));
         println!(
             "conntrack/new_connection {ours:.1} ns, conntrack/baseline_hashmap_insert {base:.1} ns: ratio {:.2} (target <= 3)",
             ours / base

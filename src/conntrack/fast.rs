@@ -41,10 +41,7 @@ pub(super) fn fast_hash(t: &Tuple) -> u32 {
     let h = match t.family {
         Family::Ipv4 => {
             let w = |b: &[u8; 16]| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-            fold(
-                (w(&t.src) | (w(&t.dst) << 32)) ^ 0x243f_6a88_85a3_08d3,
-                k ^ (4 << 40) ^ 0x4528_21e6_38d0_1377,
-            )
+            return hash_v4(w(&t.src) | (w(&t.dst) << 32), k);
         }
         Family::Ipv6 => {
             let a = fold(
@@ -64,6 +61,19 @@ pub(super) fn fast_hash(t: &Tuple) -> u32 {
     (h ^ (h >> 32)) as u32
 }
 
+/// [`fast_hash`] of an IPv4 tuple: `addrs` its address bytes as one
+/// little-endian word (the source's four, then the destination's: the
+/// packet's bytes 12..20), `k` its ports and protocol as [`fast_hash`]
+/// packs them.
+#[inline]
+fn hash_v4(addrs: u64, k: u64) -> u32 {
+    let h = fold(
+        addrs ^ 0x243f_6a88_85a3_08d3,
+        k ^ (4 << 40) ^ 0x4528_21e6_38d0_1377,
+    );
+    (h ^ (h >> 32)) as u32
+}
+
 /// Linear probing, at most 3/4 full, deletion by backward shift (no
 /// tombstones): a node's slot depends only on the nodes present, so the
 /// index is deterministic.
@@ -75,10 +85,15 @@ pub(super) struct FastIndex {
 impl FastIndex {
     /// Makes room for `nodes` nodes (doubling); `false` when the allocator
     /// refuses (the caller drops the packet, as for the slab).
+    #[inline]
     pub(super) fn reserve(&mut self, nodes: usize) -> bool {
-        if nodes.saturating_mul(4) <= self.slots.len().saturating_mul(3) {
-            return true;
-        }
+        nodes.saturating_mul(4) <= self.slots.len().saturating_mul(3) || self.grow(nodes)
+    }
+
+    /// [`Self::reserve`] when the index must grow.
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, nodes: usize) -> bool {
         let mut cap = self.slots.len().max(16);
         while nodes.saturating_mul(4) > cap.saturating_mul(3) {
             cap *= 2;
@@ -198,7 +213,13 @@ impl ConntrackTable {
     /// holds no such entry (`find` would return `None` and change nothing).
     #[inline]
     pub(super) fn find_live(&self, t: &Tuple, now: Instant) -> Probe {
-        let tag = fast_hash(t);
+        self.probe(fast_hash(t), now, |x| tuple_eq(x, t))
+    }
+
+    /// [`Self::find_live`] for the tuple whose [`fast_hash`] is `tag` and
+    /// which `eq` recognises (the whole tuple compared).
+    #[inline(always)]
+    fn probe(&self, tag: u32, now: Instant, eq: impl Fn(&Tuple) -> bool) -> Probe {
         let slots = self.fast.slots();
         let Some(m) = slots.len().checked_sub(1) else {
             return Probe::Absent;
@@ -215,7 +236,7 @@ impl ConntrackTable {
                 let node = s as u32;
                 if let Some(e) = self.entries.get((node / 2) as usize) {
                     let reply = node & 1 == 1;
-                    if tuple_eq(if reply { &e.t1 } else { &e.t0 }, t) {
+                    if eq(if reply { &e.t1 } else { &e.t0 }) {
                         if Self::is_expired(e, now) {
                             return Probe::Expired;
                         }
@@ -256,48 +277,70 @@ impl ConntrackTable {
         let Some(&[p0, p1, p2, p3]) = l4.get(..4) else {
             return Err(false);
         };
-        let mut t = Tuple {
-            family: meta.family,
-            src: [0; 16],
-            dst: [0; 16],
-            proto: proto::UDP,
-            src_u: u16::from_be_bytes([p0, p1]),
-            dst_u: u16::from_be_bytes([p2, p3]),
-        };
-        match meta.family {
+        let (sport, dport) = (u16::from_be_bytes([p0, p1]), u16::from_be_bytes([p2, p3]));
+        // The lookup (the index's hash and the whole tuple compared, as
+        // `find_live` does) and the sum of the pseudo-header's addresses
+        // for the checksum, read from the packet: an IPv4 tuple is not
+        // built.
+        let (probe, addrs) = match meta.family {
             Family::Ipv4 => {
-                let Some(a) = pkt.get(12..20) else {
+                let Some(Ok(a)) = pkt.get(12..20).map(<[u8; 8]>::try_from) else {
                     return Err(false);
                 };
-                t.src[..4].copy_from_slice(&a[..4]);
-                t.dst[..4].copy_from_slice(&a[4..]);
+                let le = u64::from_le_bytes(a);
+                let k = u64::from(sport) | (u64::from(dport) << 16) | (u64::from(proto::UDP) << 32);
+                // An IPv4 tuple's address bytes past the fourth are zero.
+                let (s, d) = (u128::from(le as u32), u128::from((le >> 32) as u32));
+                let probe = self.probe(hash_v4(le, k), now, |x| {
+                    x.src_u == sport
+                        && x.dst_u == dport
+                        && x.proto == proto::UDP
+                        && x.family == Family::Ipv4
+                        && u128::from_le_bytes(x.src) == s
+                        && u128::from_le_bytes(x.dst) == d
+                });
+                let be = u64::from_be_bytes(a);
+                (probe, (be >> 32) + (be & 0xffff_ffff))
             }
             Family::Ipv6 => {
-                let Some(a) = pkt.get(8..40) else {
+                let Some(Ok(a)) = pkt.get(8..40).map(<[u8; 32]>::try_from) else {
                     return Err(false);
+                };
+                let mut t = Tuple {
+                    family: Family::Ipv6,
+                    src: [0; 16],
+                    dst: [0; 16],
+                    proto: proto::UDP,
+                    src_u: sport,
+                    dst_u: dport,
                 };
                 t.src.copy_from_slice(&a[..16]);
                 t.dst.copy_from_slice(&a[16..]);
+                let addrs = a.chunks_exact(8).fold(0u64, |acc, w| {
+                    let mut b = [0u8; 8];
+                    b.copy_from_slice(w);
+                    let v = u64::from_be_bytes(b);
+                    acc + (v >> 32) + (v & 0xffff_ffff)
+                });
+                (self.find_live(&t, now), addrs)
             }
-        }
-        let (idx, dir) = match self.find_live(&t, now) {
+        };
+        let (idx, dir) = match probe {
             Probe::Live(idx, dir) => (idx, dir),
             Probe::Expired => return Err(false),
             Probe::Absent => return Err(true),
         };
+        let Some(gen) = self.entries.get(idx as usize).map(|e| e.gen) else {
+            return Err(false);
+        };
         // A packet without a template is in the default zone: an entry of
         // another zone in this direction is not its own (nf_ct_key_equal);
         // the general path looks further.
-        if self
-            .entries
-            .get(idx as usize)
-            .is_none_or(|e| self.helpers.zone_of(idx, e.gen).id_for(dir as usize) != 0)
-        {
+        if self.helpers.has_zones() && self.helpers.zone_of(idx, gen).id_for(dir as usize) != 0 {
             return Err(false);
         }
         // nf_ct_timeout_lookup: the entry's timeout policy, else the
         // namespace's timeouts.
-        let gen = self.entries.get(idx as usize).map_or(0, |e| e.gen);
         let cfg = self.timeouts.of(idx, gen).unwrap_or(&self.cfg);
         let (Some(e), Some(c)) = (
             self.entries.get_mut(idx as usize),
@@ -312,15 +355,15 @@ impl ConntrackTable {
         let info = CtInfo::of(e.status, dir);
         // A confirmed entry's deadline may change.
         self.epoch = self.epoch.wrapping_add(1);
-        let seg = udp::Seg {
-            l4,
-            proto: proto::UDP,
-            family: meta.family,
-            src: &t.src,
-            dst: &t.dst,
-        };
+        // udp_error, then nf_conntrack_udp_packet (udp::packet).
         let verify = hook == Hook::PreRouting && cfg.checksum;
-        match udp::packet(stream_ts, e.status, true, &seg, verify, cfg, now) {
+        if udp::error_udp(l4, addrs, verify) {
+            return Ok(CtResult {
+                verdict: CtVerdict::Accept,
+                slot: CtSlot::Invalid,
+            });
+        }
+        match udp::track(stream_ts, e.status, true, cfg, now) {
             L4Verdict::Invalid => {
                 return Ok(CtResult {
                     verdict: CtVerdict::Accept,

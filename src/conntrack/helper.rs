@@ -302,6 +302,13 @@ pub(super) struct Helpers {
 }
 
 impl Helpers {
+    /// Whether any entry was ever given a zone other than the default
+    /// (else [`Self::zone_of`] is the default zone for every entry).
+    #[inline]
+    pub(super) fn has_zones(&self) -> bool {
+        !self.zones.is_empty()
+    }
+
     /// The zone of slot `idx` holding generation `gen` (the default zone
     /// unless set).
     #[inline]

@@ -390,6 +390,16 @@ struct Entry {
 }
 
 impl Entry {
+    /// The tuple of direction `d` (0 original, 1 reply), borrowed.
+    #[inline]
+    fn tuple_ref(&self, d: usize) -> &Tuple {
+        if d == 0 {
+            &self.t0
+        } else {
+            &self.t1
+        }
+    }
+
     /// The tuple of direction `d` (0 original, 1 reply).
     #[inline]
     fn tuple(&self, d: usize) -> Tuple {
@@ -1617,6 +1627,14 @@ pub(crate) fn csum_ok(family: Family, src: &[u8; 16], dst: &[u8; 16], p: u8, l4:
         }
         Family::Ipv6 => w64(src, 0) + w64(src, 8) + w64(dst, 0) + w64(dst, 8),
     };
+    csum_rest(addrs, p, l4)
+}
+
+/// The rest of [`csum_ok`] once the pseudo-header's address words are
+/// summed (`addrs`: the sum of the addresses as 32-bit big-endian words):
+/// the length and protocol of the pseudo-header, the segment, the fold.
+#[inline(always)]
+pub(crate) fn csum_rest(addrs: u64, p: u8, l4: &[u8]) -> bool {
     let len = u32::try_from(l4.len()).unwrap_or(u32::MAX);
     let mut acc = addrs + u64::from(len >> 16) + u64::from(len & 0xffff) + u64::from(p);
     let mut words = l4.chunks_exact(8);

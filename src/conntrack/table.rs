@@ -345,7 +345,7 @@ impl ConntrackTable {
             cold.kb[dir] = kb;
             cold.next[dir] = self.heads[c];
             self.heads[c] = node;
-            let tag = fast_hash(&self.entries[idx as usize].tuple(dir));
+            let tag = fast_hash(self.entries[idx as usize].tuple_ref(dir));
             self.fast.insert(tag, node);
         }
     }
@@ -357,7 +357,7 @@ impl ConntrackTable {
             let c = self.chain(self.cold[idx as usize].kb[dir]);
             let node = idx * 2 + dir as u32;
             self.fast
-                .remove(fast_hash(&self.entries[idx as usize].tuple(dir)), node);
+                .remove(fast_hash(self.entries[idx as usize].tuple_ref(dir)), node);
             let next = self.cold[idx as usize].next[dir];
             if self.heads[c] == node {
                 self.heads[c] = next;
@@ -430,27 +430,38 @@ impl ConntrackTable {
         zone: Zone,
         now: Instant,
     ) -> Option<(u32, Dir)> {
-        'restart: loop {
-            let mut cur = self.heads[self.chain(kb)];
-            while cur != NIL {
-                let (ci, cd) = (cur / 2, (cur % 2) as usize);
-                let e = &self.entries[ci as usize];
-                let c = &self.cold[ci as usize];
-                if c.kb[cd] != kb {
-                    cur = c.next[cd];
-                    continue;
-                }
-                if Self::is_expired(e, now) {
-                    self.delete(ci, false);
-                    continue 'restart;
-                }
-                if self.key_equal(e, ci, cd, t, zone) {
-                    return Some((ci, if cd == 0 { Dir::Original } else { Dir::Reply }));
-                }
-                cur = c.next[cd];
+        // ____nf_conntrack_find: an expired entry met on the way is
+        // reclaimed (nf_ct_gc_expired) and the walk goes on past it.
+        let mut cur = self.heads[self.chain(kb)];
+        while cur != NIL {
+            let (ci, cd) = (cur / 2, (cur % 2) as usize);
+            let (Some(e), Some(c)) = (self.entries.get(ci as usize), self.cold.get(ci as usize))
+            else {
+                return None;
+            };
+            let next = c.next[cd];
+            if c.kb[cd] != kb {
+                cur = next;
+                continue;
             }
-            return None;
+            if Self::is_expired(e, now) {
+                // Deleting unlinks both of the entry's nodes: when the
+                // next node is its other one, the walk resumes after that.
+                let other = c.next[1 - cd];
+                self.delete(ci, false);
+                cur = if next / 2 == ci && next != NIL {
+                    other
+                } else {
+                    next
+                };
+                continue;
+            }
+            if self.key_equal(e, ci, cd, t, zone) {
+                return Some((ci, if cd == 0 { Dir::Original } else { Dir::Reply }));
+            }
+            cur = next;
         }
+        None
     }
 
     /// The confirmed, unexpired entry having `t` as its original or reply

@@ -4,7 +4,7 @@
 
 use super::config::Config;
 use super::tuple::{proto, Family};
-use super::{csum_ok, CtStatus, L4Verdict};
+use super::{csum_ok, csum_rest, CtStatus, L4Verdict};
 use crate::time::{Duration, Instant};
 use crate::wire::checksum::{combine, pseudo_header, sum};
 use crate::wire::{get_u16, IpProtocol};
@@ -82,6 +82,37 @@ pub(super) fn packet(
     if error(seg, verify) {
         return L4Verdict::Invalid;
     }
+    track(stream_ts, status, confirmed, cfg, now)
+}
+
+/// `udp_error` for a UDP (not UDP-Lite) segment whose pseudo-header
+/// addresses are already summed (`addrs`, as [`csum_rest`] takes them):
+/// the same checks and outcome as [`error`] for it. True: INVALID.
+#[inline(always)]
+pub(super) fn error_udp(l4: &[u8], addrs: u64, verify: bool) -> bool {
+    let udplen = l4.len();
+    let (Some(len), Some(check)) = (get_u16(l4, 4), get_u16(l4, 6)) else {
+        return true;
+    };
+    let len = usize::from(len);
+    if len > udplen || len < 8 {
+        return true;
+    }
+    if check == 0 {
+        return false;
+    }
+    verify && !csum_rest(addrs, proto::UDP, l4)
+}
+
+/// `nf_conntrack_udp_packet` past `udp_error`.
+#[inline(always)]
+pub(super) fn track(
+    stream_ts: &mut Instant,
+    status: CtStatus,
+    confirmed: bool,
+    cfg: &Config,
+    now: Instant,
+) -> L4Verdict {
     if !confirmed {
         *stream_ts = now + STREAM_AFTER;
     }
@@ -116,7 +147,7 @@ mod tests {
             p in prop_oneof![Just(1u8), Just(6), Just(17), Just(58), Just(132), Just(136), any::<u8>()],
             src in any::<[u8; 16]>(),
             dst in any::<[u8; 16]>(),
-            mut l4 in proptest::collection::vec(any::<u8>(), 0..80),
+            mut l4 in proptest::collection::vec(any::<u8>(), 0..200),
             fix in any::<bool>(),
         ) {
             let family = if v6 { Family::Ipv6 } else { Family::Ipv4 };

@@ -39,6 +39,30 @@ fn expiry_is_lazy_and_exact() {
     assert!(s.ct.status(h).is_none());
 }
 
+/// A new connection's lookup reclaims every expired entry of its bucket
+/// and walks on (`____nf_conntrack_find`): with one bucket, both nodes of
+/// each entry sit side by side in the chain, newest first, and all go.
+#[test]
+fn lookup_reclaims_the_whole_bucket() {
+    let mut cfg = Config::with_max(16);
+    cfg.buckets = 1;
+    let mut s = Sim::new(cfg);
+    for i in 0..5 {
+        s.inp(&udp(A, 5000 + i, B, 53, 0), ms(u64::from(i)));
+    }
+    // A reply: an entry in the middle lives on.
+    s.inp(&udp(B, 53, A, 5002, 0), ms(20_000));
+    assert_eq!(s.ct.count(), 5);
+    let p = udp(A, 6000, B, 53, 0);
+    let r = s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(40_000));
+    assert_eq!(r.slot.state_bits(), CtStates::NEW);
+    // Four reclaimed, one live, one new (unconfirmed).
+    assert_eq!(s.ct.count(), 2);
+    assert_eq!(s.ct.entries(ms(40_000)).count(), 1);
+    assert_eq!(s.ct.confirm(r.slot, ms(40_000)), CtVerdict::Accept);
+    assert_eq!(s.ct.entries(ms(40_000)).count(), 2);
+}
+
 #[test]
 fn generic_protocols() {
     let mut s = Sim::new(Config::with_max(4));
