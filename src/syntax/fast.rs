@@ -653,6 +653,80 @@ mod tests {
         Some(out[..n].to_vec())
     }
 
+    /// `split` word by word, the plain way.
+    fn split_ref(line: &[u8], room: usize) -> Option<Vec<&[u8]>> {
+        let mut out = Vec::new();
+        let n = line.len();
+        let mut i = 0;
+        while i < n {
+            if sep(line[i]) {
+                i += 1;
+                continue;
+            }
+            let w;
+            if line[i] == b'"' {
+                let len = line[i + 1..]
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\')?;
+                if line[i + 1 + len] != b'"' {
+                    return None;
+                }
+                w = &line[i + 1..i + 1 + len];
+                i += len + 2;
+                if i < n && !sep(line[i]) {
+                    return None;
+                }
+            } else {
+                let len = line[i..]
+                    .iter()
+                    .position(|&b| sep(b) || b == b'"')
+                    .unwrap_or(n - i);
+                w = &line[i..i + len];
+                i += len;
+                if i < n && line[i] == b'"' {
+                    return None;
+                }
+            }
+            if w.len() > PARAM_MAX || out.len() >= room.min(MAX_WORDS) {
+                return None;
+            }
+            out.push(w);
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn split_is_the_plain_split() {
+        // Random lines over the bytes that matter, of every length up to
+        // a few words of eight bytes, against the byte-by-byte reading.
+        let alphabet = b"ab-m! \t\n\r\"\\\x00\x80\xa2\xff";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..40_000 {
+            let len = (next() % 120) as usize;
+            // Every other line with few separators: long words.
+            let line: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if round % 2 == 1 && r % 8 != 0 {
+                        b'x'
+                    } else {
+                        alphabet[(r % alphabet.len() as u64) as usize]
+                    }
+                })
+                .collect();
+            assert_eq!(split(&line, 64), split_ref(&line, 64), "{line:?}");
+        }
+        let long = [b'a'; PARAM_MAX + 1];
+        assert_eq!(split(&long, 64), None);
+        assert_eq!(split(&long[1..], 64).unwrap(), [&long[1..]]);
+    }
+
     #[test]
     fn split_plain_and_quoted() {
         let w = split(b"-A X -m comment --comment \"a b\" -j ACCEPT", 64).unwrap();
