@@ -125,46 +125,44 @@ fn word_len(s: &[u8]) -> usize {
 
 /// `A.B.C.D[/N]`: each part a decimal number without sign or leading zero
 /// (the forms every base of `strtoul` reads the same) up to 255, the prefix
-/// length one up to 32 (32 without one), in one pass.
+/// length one up to 32 (32 without one), read part by part.
 fn ipv4_prefix(s: &[u8]) -> Option<(u32, u32)> {
+    let digit = |i: usize| {
+        s.get(i)
+            .map(|&c| u32::from(c.wrapping_sub(b'0')))
+            .filter(|&d| d <= 9)
+    };
     let mut v = 0u32;
-    let mut part = 0u32;
-    let mut digits = 0u32;
-    let mut dots = 0u32;
     let mut i = 0;
-    while i < s.len() {
-        let c = s[i];
-        if c == b'.' {
-            if digits == 0 || dots == 3 {
-                return None;
-            }
-            v = v << 8 | part;
-            part = 0;
-            digits = 0;
-            dots += 1;
-        } else if c == b'/' {
-            break;
-        } else {
-            let d = u32::from(c.wrapping_sub(b'0'));
-            // A digit after a leading zero, or past 255.
-            if d > 9 || (digits > 0 && part == 0) {
-                return None;
-            }
-            part = part * 10 + d;
-            digits += 1;
-            if part > 255 {
-                return None;
+    for part in 0..4 {
+        let mut p = digit(i)?;
+        i += 1;
+        // No digit after a leading zero: the `.` test below refuses it.
+        if p != 0 {
+            if let Some(d) = digit(i) {
+                p = p * 10 + d;
+                i += 1;
+                if let Some(d) = digit(i) {
+                    p = p * 10 + d;
+                    i += 1;
+                    if p > 255 {
+                        return None;
+                    }
+                }
             }
         }
-        i += 1;
+        v = v << 8 | p;
+        if part < 3 {
+            if s.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
     }
-    if dots != 3 || digits == 0 {
-        return None;
-    }
-    let bits = match s.get(i + 1..) {
-        None => 32,
-        Some(&[a]) if a.is_ascii_digit() => u32::from(a - b'0'),
-        Some(&[a, b]) if (b'1'..=b'3').contains(&a) && b.is_ascii_digit() => {
+    let bits = match s.get(i..)? {
+        [] => 32,
+        [b'/', a] if a.is_ascii_digit() => u32::from(a - b'0'),
+        [b'/', a @ b'1'..=b'3', b] if b.is_ascii_digit() => {
             let v = u32::from(a - b'0') * 10 + u32::from(b - b'0');
             if v > 32 {
                 return None;
@@ -173,7 +171,7 @@ fn ipv4_prefix(s: &[u8]) -> Option<(u32, u32)> {
         }
         _ => return None,
     };
-    Some((v << 8 | part, bits))
+    Some((v, bits))
 }
 
 /// `-s`/`-d` as the rule keeps it: `ADDR[/MASK]` of one address,
@@ -767,6 +765,20 @@ mod tests {
             ".1.2.3",
             "1.2.3.",
             "1.2.3.4/255.255.0.0",
+            "1.2.3.4/1",
+            "1.2.3.4/9",
+            "1.2.3.4/10",
+            "1.2.3.4/29",
+            "1.2.3.4/40",
+            "1.2.3.4x",
+            "1.2.3.4//8",
+            "01.2.3.4",
+            "1.2.3.256",
+            "1.2.3.255",
+            "999.1.1.1",
+            "10.200.30.4/16",
+            "",
+            "/8",
         ] {
             assert_eq!(address(t.as_bytes(), Family::Ipv4), want(t), "{t}");
         }
