@@ -65,9 +65,7 @@ fn split<'l>(
         let w;
         if c == b'"' {
             let start = i + 1;
-            let len = line[start..]
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\')?;
+            let len = quoted_len(&line[start..])?;
             if line[start + len] != b'"' {
                 return None;
             }
@@ -93,6 +91,30 @@ fn split<'l>(
         out[count] = w;
         count += 1;
     }
+}
+
+/// The position of the first `"` or `\\` in `s` (where a quoted word
+/// ends), eight bytes at a time as [`word_len`].
+#[inline(always)]
+fn quoted_len(s: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut off = 0;
+    while let Some(c) = s.get(off..off + 8) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(c);
+        let x = u64::from_le_bytes(b);
+        let hit = zero(x ^ (LO * u64::from(b'"'))) | zero(x ^ (LO * u64::from(b'\\')));
+        if hit != 0 {
+            return Some(off + (hit.trailing_zeros() / 8) as usize);
+        }
+        off += 8;
+    }
+    s[off..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|p| off + p)
 }
 
 /// The length of the run of bytes up to the first space, tab, newline or
