@@ -82,6 +82,8 @@ fn split<'l>(
                 return None;
             }
         }
+        // The word ended at the line's end or at a separator: past it.
+        i += 1;
         if w.len() > PARAM_MAX || count >= room {
             return None;
         }
