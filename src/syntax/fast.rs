@@ -559,11 +559,9 @@ pub(crate) fn append<'l>(
             invert = false;
             continue;
         }
-        // An extension's option, by its exact name.
+        // An extension's option, by its exact name (`--opt=value` is
+        // none: no option's name has a `=`, so it goes to the full parser).
         let name = w.strip_prefix(b"--").filter(|n| !n.is_empty())?;
-        if name.contains(&b'=') {
-            return None;
-        }
         let (owner, spec) = merged.iter().rev().find_map(|(o, _, specs)| {
             specs
                 .iter()
@@ -747,6 +745,41 @@ mod tests {
         let long = [b'a'; PARAM_MAX + 1];
         assert_eq!(split(&long, 64), None);
         assert_eq!(split(&long[1..], 64).unwrap(), [&long[1..]]);
+    }
+
+    #[test]
+    fn no_option_name_has_an_equals_sign() {
+        // `append` relies on it to leave `--opt=value` to the full parser.
+        let ctx = ExtCtx {
+            family: Family::Ipv4,
+            table: TableKind::Filter,
+            chain: b"INPUT",
+            proto: 6,
+            proto_inv: false,
+            ipset: &crate::ipset::Ipsets::default(),
+        };
+        for family in [Family::Ipv4, Family::Ipv6] {
+            let ctx = ExtCtx {
+                family,
+                ..ctx.clone()
+            };
+            for (name, _) in Match::NAMES {
+                if let Some(m) = Match::new(name, &ctx) {
+                    assert!(
+                        m.options(family).iter().all(|s| !s.name.contains('=')),
+                        "{name}"
+                    );
+                }
+            }
+            for (name, _) in Target::NAMES {
+                if let Some(t) = Target::new(name, &ctx) {
+                    assert!(
+                        t.options(family).iter().all(|s| !s.name.contains('=')),
+                        "{name}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
