@@ -18,7 +18,10 @@
 use smallvec::SmallVec;
 
 use crate::model::bytestr;
-use crate::model::ext::{AddrMask, Args, ExtCtx, HasArg, Iface, OptSpec};
+use crate::model::ext::{check_options, AddrMask, Args, ExtCtx, Extension, HasArg, Iface, OptSpec};
+use crate::model::matches::comment::Comment;
+use crate::model::matches::tcp::Tcp;
+use crate::model::matches::udp::Udp;
 use crate::model::text::addr::parse_one;
 use crate::model::text::parse_protocol;
 use crate::model::{ChainName, Family, Match, Rule, TableKind, Target, Verdict};
@@ -26,61 +29,106 @@ use crate::model::{ChainName, Family, Match, Rule, TableKind, Target, Verdict};
 /// The longest word iptables' fixed buffer holds (`struct xt_param_buf`).
 const PARAM_MAX: usize = 1023;
 
-/// Splits a line as `add_param_to_argv` does for the plain cases: words
-/// separated by space, tab or newline, a word wholly in `"..."` without
-/// `\`. `None` for anything else, for more than `room` words or a word
-/// longer than iptables' buffer.
-fn split(line: &[u8], room: usize) -> Option<SmallVec<[&[u8]; 24]>> {
-    let sep = |b: u8| matches!(b, b' ' | b'\t' | b'\n');
-    let mut out = SmallVec::new();
-    let n = line.len();
+/// The most words the fast path reads (a longer line goes to the full
+/// parser).
+const MAX_WORDS: usize = 48;
+
+/// A word separator of `add_param_to_argv` (space, tab, newline).
+#[inline(always)]
+fn sep(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n')
+}
+
+/// Splits a line into `out` as `add_param_to_argv` does for the plain
+/// cases: words separated by space, tab or newline, a word wholly in
+/// `"..."` without `\`. `None` for anything else, for more than `room`
+/// words (or [`MAX_WORDS`]) or a word longer than iptables' buffer; else
+/// the number of words and the number of them that are `-m` or `--match`.
+#[inline(always)]
+fn split<'l>(
+    line: &'l [u8],
+    room: usize,
+    out: &mut [&'l [u8]; MAX_WORDS],
+) -> Option<(usize, usize)> {
+    let room = room.min(MAX_WORDS);
     let mut i = 0;
-    while i < n {
-        let c = line[i];
-        if sep(c) {
-            i += 1;
-            continue;
-        }
+    let mut count = 0;
+    let mut ms = 0;
+    loop {
+        let c = loop {
+            match line.get(i) {
+                None => return Some((count, ms)),
+                Some(&c) if sep(c) => i += 1,
+                Some(&c) => break c,
+            }
+        };
         let w;
         if c == b'"' {
             let start = i + 1;
-            let len = line[start..]
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\')?;
+            let len = quoted_len(&line[start..])?;
             if line[start + len] != b'"' {
                 return None;
             }
             w = &line[start..start + len];
             i = start + len + 1;
-            if i < n && !sep(line[i]) {
+            if line.get(i).is_some_and(|&b| !sep(b)) {
                 return None;
             }
         } else {
-            let len = word_len(&line[i..]);
-            w = &line[i..i + len];
-            i += len;
-            if i < n && line[i] == b'"' {
+            let start = i;
+            i += word_len(&line[i..]);
+            w = &line[start..i];
+            if line.get(i) == Some(&b'"') {
                 return None;
             }
         }
-        if w.len() > PARAM_MAX || out.len() >= room {
+        // The word ended at the line's end or at a separator: past it.
+        i += 1;
+        if w.len() > PARAM_MAX || count >= room {
             return None;
         }
-        out.push(w);
+        if let [b'-', b'm'] | [b'-', b'-', b'm', b'a', b't', b'c', b'h'] = *w {
+            ms += 1;
+        }
+        out[count] = w;
+        count += 1;
     }
-    Some(out)
+}
+
+/// The position of the first `"` or `\\` in `s` (where a quoted word
+/// ends), eight bytes at a time as [`word_len`].
+#[inline(always)]
+fn quoted_len(s: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut off = 0;
+    while let Some(c) = s.get(off..off + 8) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(c);
+        let x = u64::from_le_bytes(b);
+        let hit = zero(x ^ (LO * u64::from(b'"'))) | zero(x ^ (LO * u64::from(b'\\')));
+        if hit != 0 {
+            return Some(off + (hit.trailing_zeros() / 8) as usize);
+        }
+        off += 8;
+    }
+    s[off..]
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\')
+        .map(|p| off + p)
 }
 
 /// The length of the run of bytes up to the first space, tab, newline or
 /// `"`, eight bytes at a time (the "has a zero byte" test on the word XOR
 /// each of the four: its lowest flagged byte is always a real one).
+#[inline(always)]
 fn word_len(s: &[u8]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let mut chunks = s.chunks_exact(8);
     let mut off = 0;
-    for c in &mut chunks {
+    while let Some(c) = s.get(off..off + 8) {
         let mut b = [0u8; 8];
         b.copy_from_slice(c);
         let x = u64::from_le_bytes(b);
@@ -93,75 +141,90 @@ fn word_len(s: &[u8]) -> usize {
         }
         off += 8;
     }
-    off + chunks
-        .remainder()
+    off + s[off..]
         .iter()
         .position(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'"'))
-        .unwrap_or(chunks.remainder().len())
+        .unwrap_or(s.len() - off)
 }
 
-/// A decimal number without sign or leading zero (the forms every base of
-/// `strtoul` reads the same), at most `max`.
-fn plain_decimal(s: &[u8], max: u32) -> Option<u32> {
-    if s.is_empty() || s.len() > 3 || (s.len() > 1 && s[0] == b'0') {
-        return None;
-    }
+/// `A.B.C.D[/N]`: each part a decimal number without sign or leading zero
+/// (the forms every base of `strtoul` reads the same) up to 255, the prefix
+/// length one up to 32 (32 without one), read part by part.
+fn ipv4_prefix(s: &[u8]) -> Option<(u32, u32)> {
+    let digit = |i: usize| {
+        s.get(i)
+            .map(|&c| u32::from(c.wrapping_sub(b'0')))
+            .filter(|&d| d <= 9)
+    };
     let mut v = 0u32;
-    for &c in s {
-        if !c.is_ascii_digit() {
-            return None;
+    let mut i = 0;
+    for part in 0..4 {
+        let mut p = digit(i)?;
+        i += 1;
+        // No digit after a leading zero: the `.` test below refuses it.
+        if p != 0 {
+            if let Some(d) = digit(i) {
+                p = p * 10 + d;
+                i += 1;
+                if let Some(d) = digit(i) {
+                    p = p * 10 + d;
+                    i += 1;
+                    if p > 255 {
+                        return None;
+                    }
+                }
+            }
         }
-        v = v * 10 + u32::from(c - b'0');
+        v = v << 8 | p;
+        if part < 3 {
+            if s.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
     }
-    (v <= max).then_some(v)
+    let bits = match s.get(i..)? {
+        [] => 32,
+        [b'/', a] if a.is_ascii_digit() => u32::from(a - b'0'),
+        [b'/', a @ b'1'..=b'3', b] if b.is_ascii_digit() => {
+            let v = u32::from(a - b'0') * 10 + u32::from(b - b'0');
+            if v > 32 {
+                return None;
+            }
+            v
+        }
+        _ => return None,
+    };
+    Some((v, bits))
 }
 
-/// `A.B.C.D`, each part a [`plain_decimal`] up to 255.
-fn dotted_quad(s: &[u8]) -> Option<u32> {
-    let mut v = 0u32;
-    let mut parts = 0;
-    let mut start = 0;
-    for i in 0..=s.len() {
-        if i == s.len() || s[i] == b'.' {
-            let p = plain_decimal(&s[start..i], 255)?;
-            v = v << 8 | p;
-            parts += 1;
-            start = i + 1;
+/// `-s`/`-d` as the rule keeps it: `ADDR[/MASK]` of one address,
+/// dotted-quad IPv4 with a prefix length read here, anything else by
+/// `parse_one` (what the full parser calls for each comma-separated item);
+/// `None` inside for `0.0.0.0/0` (iptables stores it for an omitted
+/// address; the model keeps `None`). `None` for a list, an error or a name.
+fn address(arg: &[u8], family: Family) -> Option<Option<AddrMask>> {
+    if family == Family::Ipv4 {
+        if let Some((q, bits)) = ipv4_prefix(arg) {
+            if bits == 0 {
+                return Some(None);
+            }
+            let m = u32::MAX << (32 - bits);
+            let mut a = AddrMask {
+                family: Family::Ipv4,
+                addr: [0u8; 16],
+                mask: [0u8; 16],
+            };
+            a.addr[..4].copy_from_slice(&(q & m).to_be_bytes());
+            a.mask[..4].copy_from_slice(&m.to_be_bytes());
+            return Some(Some(a));
         }
     }
-    (parts == 4).then_some(v)
-}
-
-/// `ADDR[/MASK]` of one address: dotted-quad IPv4 with a prefix length read
-/// here, anything else by `parse_one` (what the full parser calls for each
-/// comma-separated item). `None` for a list, an error or a name.
-fn address(arg: &[u8], family: Family) -> Option<AddrMask> {
     if arg.contains(&b',') {
         return None;
     }
-    if family == Family::Ipv4 {
-        let (host, bits) = match arg.iter().position(|&b| b == b'/') {
-            Some(p) => (&arg[..p], plain_decimal(&arg[p + 1..], 32)),
-            None => (arg, Some(32)),
-        };
-        if let (Some(q), Some(bits)) = (dotted_quad(host), bits) {
-            let m = if bits == 0 {
-                0
-            } else {
-                u32::MAX << (32 - bits)
-            };
-            let mut a = [0u8; 16];
-            let mut mask = [0u8; 16];
-            a[..4].copy_from_slice(&(q & m).to_be_bytes());
-            mask[..4].copy_from_slice(&m.to_be_bytes());
-            return Some(AddrMask {
-                family: Family::Ipv4,
-                addr: a,
-                mask,
-            });
-        }
-    }
-    parse_one(core::str::from_utf8(arg).ok()?, family).ok()
+    let a = parse_one(core::str::from_utf8(arg).ok()?, family).ok()?;
+    Some(Some(a).filter(|a| !(a.is_any() && a.addr.iter().all(|b| *b == 0))))
 }
 
 /// Options whose parser reads the words after its argument
@@ -181,6 +244,126 @@ const IN: u8 = 8;
 const OUT: u8 = 16;
 const JUMP: u8 = 32;
 
+/// What the fast path remembers from one line to the next within a table
+/// block: the chain of the last line and whether a chain bears a standard
+/// verdict's name. The restore loop resets it whenever a line goes to the
+/// full parser (which may rename or delete chains, moving their indexes)
+/// and at each new table.
+#[derive(Default)]
+pub(crate) struct Cache {
+    /// The last chain's name (`len` bytes; 0: none) and index.
+    chain: [u8; 32],
+    len: usize,
+    index: usize,
+    /// Whether a chain is named `ACCEPT`, `DROP`, `RETURN` or `QUEUE`
+    /// (restore refuses to create one, but a table given by the caller may
+    /// have one), once asked.
+    std_chain: Option<bool>,
+}
+
+impl Cache {
+    /// Forgets what it knows.
+    pub(crate) fn reset(&mut self) {
+        *self = Cache::default();
+    }
+    /// The index of chain `name`, as `find` gives it.
+    #[inline]
+    fn chain(&mut self, name: &[u8], find: &dyn Fn(&[u8]) -> Option<usize>) -> Option<usize> {
+        if self.len != 0 && self.chain[..self.len] == *name {
+            return Some(self.index);
+        }
+        let i = find(name)?;
+        if name.len() <= self.chain.len() {
+            self.chain[..name.len()].copy_from_slice(name);
+            self.len = name.len();
+            self.index = i;
+        }
+        Some(i)
+    }
+    /// Whether `-j NAME` jumps to a chain.
+    #[inline]
+    fn is_chain(&mut self, name: &[u8], find: &dyn Fn(&[u8]) -> Option<usize>) -> bool {
+        const STD: [&[u8]; 4] = [b"ACCEPT", b"DROP", b"RETURN", b"QUEUE"];
+        if STD.contains(&name) {
+            let any = *self
+                .std_chain
+                .get_or_insert_with(|| STD.iter().any(|s| find(s).is_some()));
+            if !any {
+                return false;
+            }
+        }
+        find(name).is_some()
+    }
+}
+
+/// The main option a word names, as its short letter (`0`: none of them).
+#[inline]
+fn main_option(w: &[u8]) -> u8 {
+    match *w {
+        [b'-', c] => match c {
+            b's' | b'd' | b'p' | b'i' | b'o' | b'm' | b'j' => c,
+            _ => 0,
+        },
+        [b'-', b'-', ref name @ ..] => match name {
+            b"source" | b"src" => b's',
+            b"destination" | b"dst" => b'd',
+            b"protocol" => b'p',
+            b"in-interface" => b'i',
+            b"out-interface" => b'o',
+            b"match" => b'm',
+            b"jump" => b'j',
+            _ => 0,
+        },
+        _ => 0,
+    }
+}
+
+/// Who owns the options of a loaded extension: a match (its index in the
+/// rule's matches) or the target.
+#[derive(Clone, Copy)]
+enum Owner {
+    M(usize),
+    T,
+}
+
+/// `Extension::finish` with libxtables' option checks first, for one
+/// extension type (no dispatch over every extension).
+#[inline]
+fn finish_as<T: Extension>(x: &mut T, seen: u64, ctx: &ExtCtx<'_>) -> Option<()> {
+    let specs = T::options(ctx.family);
+    let (mand, constrained) = Masks::<T>::MASKS;
+    // `check_options` has nothing to check when every mandatory option
+    // was given and no given one has an `.also` or `.excl` (the masks are
+    // of `T::OPTIONS`, the table unless `options` gives another one).
+    if !(core::ptr::eq(specs, T::OPTIONS) && seen & mand == mand && seen & constrained == 0) {
+        check_options("", specs, seen).ok()?;
+    }
+    x.finish(seen, ctx).ok()
+}
+
+/// The options of an extension's table that must be given, and those
+/// with an `.also` or `.excl`, as bits.
+struct Masks<T>(core::marker::PhantomData<T>);
+
+impl<T: Extension> Masks<T> {
+    const MASKS: (u64, u64) = {
+        let specs = T::OPTIONS;
+        let (mut mand, mut constrained) = (0u64, 0u64);
+        let mut i = 0;
+        while i < specs.len() {
+            let s = &specs[i];
+            if s.mand {
+                mand |= 1 << s.id;
+            }
+            if s.also | s.excl != 0 {
+                constrained |= 1 << s.id;
+            }
+            i += 1;
+        }
+        (mand, constrained)
+    };
+}
+
 /// Parses `line` (one restore line without its newline and counters) when
 /// it is a plain `-A CHAIN RULE` whose chain exists, into the chain's name,
 /// its index (`find` gives a chain's) and the rule; `None` when the full
@@ -192,38 +375,40 @@ pub(crate) fn append<'l>(
     find: &dyn Fn(&[u8]) -> Option<usize>,
     ipset: &crate::ipset::Ipsets,
     room: usize,
+    cache: &mut Cache,
 ) -> Option<(&'l [u8], usize, Rule)> {
-    let words = split(line, room)?;
-    if words.len() < 2 || words[0] != b"-A" {
+    let mut all: [&[u8]; MAX_WORDS] = [&[]; MAX_WORDS];
+    let (count, ms) = split(line, room, &mut all)?;
+    let mut words = all[..count].iter().copied();
+    if words.next()? != b"-A" {
         return None;
     }
-    let ci = find(words[1])?;
-    let chain = words[1];
+    let chain = words.next()?;
+    let ci = cache.chain(chain, find)?;
     let mut rule = Rule::default();
     // The extensions' view of the rule so far (`Parser::ctx`).
-    let ext_ctx = move |rule: &Rule| ExtCtx {
+    let mut ctx = ExtCtx {
         family,
         table,
         chain,
-        proto: rule.proto,
-        proto_inv: rule.proto_inv,
+        proto: 0,
+        proto_inv: false,
         ipset,
     };
-    // The loaded matches with the options seen, in order.
-    let mut matches: SmallVec<[(Match, u64); 4]> = SmallVec::new();
+    // The loaded matches, in order, reserved for every `-m` word (exact
+    // unless an argument reads `-m`), with the options seen of each.
+    let mut matches: Vec<Match> = Vec::with_capacity(ms);
+    let mut seen_of: SmallVec<[u64; 4]> = SmallVec::new();
     let mut target: Option<(Target, u64)> = None;
-    // Extensions in the order their options were merged (a second
-    // instance of a match is not merged again): `Some(name)` a match,
-    // `None` the target.
-    let mut merged: SmallVec<[Option<&'static str>; 6]> = SmallVec::new();
+    // The extensions in the order their options were merged, with their
+    // options (a second instance of a match is not merged again: its
+    // entry moves to the new instance, which takes the options).
+    let mut merged: SmallVec<[(Owner, &'static str, &'static [OptSpec]); 6]> = SmallVec::new();
     let mut jumpto: Option<&[u8]> = None;
     let (mut src, mut dst): (Option<&[u8]>, Option<&[u8]>) = (None, None);
     let mut given = 0u8;
     let mut invert = false;
-    let mut i = 2;
-    while i < words.len() {
-        let w = words[i];
-        i += 1;
+    while let Some(w) = words.next() {
         if w == b"!" {
             if invert {
                 return None;
@@ -231,19 +416,9 @@ pub(crate) fn append<'l>(
             invert = true;
             continue;
         }
-        let main = match w {
-            b"-s" | b"--source" | b"--src" => b's',
-            b"-d" | b"--destination" | b"--dst" => b'd',
-            b"-p" | b"--protocol" => b'p',
-            b"-i" | b"--in-interface" => b'i',
-            b"-o" | b"--out-interface" => b'o',
-            b"-m" | b"--match" => b'm',
-            b"-j" | b"--jump" => b'j',
-            _ => 0,
-        };
+        let main = main_option(w);
         if main != 0 {
-            let arg = *words.get(i)?;
-            i += 1;
+            let arg = words.next()?;
             let bit = match main {
                 b's' => SRC,
                 b'd' => DST,
@@ -285,6 +460,8 @@ pub(crate) fn append<'l>(
                     rule.proto = p;
                     rule.proto_inv = invert;
                     rule.proto_given = family == Family::Ipv6;
+                    ctx.proto = p;
+                    ctx.proto_inv = invert;
                 }
                 b'i' | b'o' => {
                     let iface = Iface::new(arg).ok()?;
@@ -308,47 +485,73 @@ pub(crate) fn append<'l>(
                     if invert {
                         return None;
                     }
-                    // The common names without a UTF-8 check; every other
-                    // one renamed as `xtables_find_match` does.
-                    let name = match arg {
-                        b"comment" => "comment",
-                        b"tcp" => "tcp",
-                        b"udp" => "udp",
-                        b"conntrack" => "conntrack",
-                        b"state" => "state",
-                        b"mark" => "mark",
-                        b"multiport" => "multiport",
-                        _ => super::command::canonical_match_name(core::str::from_utf8(arg).ok()?),
+                    // The common names without a UTF-8 check or the lookup
+                    // through every extension's name; every other one
+                    // renamed as `xtables_find_match` does.
+                    let (m, name, specs) = match arg {
+                        b"comment" => (
+                            Match::Comment(Comment::new_as("comment", &ctx)),
+                            "comment",
+                            Comment::options(family),
+                        ),
+                        b"tcp" => (
+                            Match::Tcp(Tcp::new_as("tcp", &ctx)),
+                            "tcp",
+                            Tcp::options(family),
+                        ),
+                        b"udp" => (
+                            Match::Udp(Udp::new_as("udp", &ctx)),
+                            "udp",
+                            Udp::options(family),
+                        ),
+                        _ => {
+                            let name = match arg {
+                                b"conntrack" => "conntrack",
+                                b"state" => "state",
+                                b"mark" => "mark",
+                                b"multiport" => "multiport",
+                                _ => super::command::canonical_match_name(
+                                    core::str::from_utf8(arg).ok()?,
+                                ),
+                            };
+                            if name.len() >= 29 {
+                                return None;
+                            }
+                            let m = Match::new(name, &ctx)?;
+                            let (name, specs) = (m.name(), m.options(family));
+                            (m, name, specs)
+                        }
                     };
-                    if name.len() >= 29 {
-                        return None;
+                    let k = matches.len();
+                    match merged.iter_mut().find(|(_, n, _)| *n == name) {
+                        Some((o, _, _)) => *o = Owner::M(k),
+                        None => merged.push((Owner::M(k), name, specs)),
                     }
-                    let ctx = ext_ctx(&rule);
-                    let m = Match::new(name, &ctx)?;
-                    if !matches.iter().any(|(x, _)| x.name() == m.name()) {
-                        merged.push(Some(m.name()));
-                    }
-                    matches.push((m, 0));
+                    matches.push(m);
+                    seen_of.push(0);
                 }
                 _ => {
                     // -j
+                    let standard = matches!(arg, b"ACCEPT" | b"DROP" | b"RETURN" | b"QUEUE");
                     if invert
-                        || arg.is_empty()
-                        || arg.len() >= 29
-                        || arg == b"CONTINUE"
-                        || arg.iter().any(|c| c.is_ascii_whitespace() || *c == 0x0b)
+                        || (!standard
+                            && (arg.is_empty()
+                                || arg.len() >= 29
+                                || arg == b"CONTINUE"
+                                || arg.iter().any(|c| c.is_ascii_whitespace() || *c == 0x0b)))
                     {
                         return None;
                     }
-                    let ctx = ext_ctx(&rule);
-                    let standard = matches!(arg, b"ACCEPT" | b"DROP" | b"RETURN" | b"QUEUE");
-                    if let Some(t) = core::str::from_utf8(arg)
-                        .ok()
-                        .filter(|_| !standard)
-                        .and_then(|n| Target::new(n, &ctx))
-                    {
+                    let t = if standard {
+                        None
+                    } else {
+                        core::str::from_utf8(arg)
+                            .ok()
+                            .and_then(|n| Target::new(n, &ctx))
+                    };
+                    if let Some(t) = t {
+                        merged.push((Owner::T, "", t.options(family)));
                         target = Some((t, 0));
-                        merged.push(None);
                     }
                     jumpto = Some(arg);
                 }
@@ -356,69 +559,57 @@ pub(crate) fn append<'l>(
             invert = false;
             continue;
         }
-        // An extension's option, by its exact name.
+        // An extension's option, by its exact name (`--opt=value` is
+        // none: no option's name has a `=`, so it goes to the full parser).
         let name = w.strip_prefix(b"--").filter(|n| !n.is_empty())?;
-        if name.contains(&b'=') {
-            return None;
-        }
-        if super::command::is_main_long_option(name) {
-            return None;
-        }
-        let mut found: Option<(Option<usize>, OptSpec)> = None;
-        for owner in merged.iter().rev() {
-            let (idx, specs) = match owner {
-                Some(ext) => {
-                    let k = matches.iter().rposition(|(m, _)| m.name() == *ext)?;
-                    (Some(k), matches[k].0.options(family))
-                }
-                None => (None, target.as_ref()?.0.options(family)),
-            };
-            if let Some(s) = specs.iter().find(|s| s.name.as_bytes() == name) {
-                found = Some((idx, *s));
-                break;
-            }
-        }
-        let (idx, spec) = found?;
+        let (owner, spec) = merged.iter().rev().find_map(|(o, _, specs)| {
+            specs
+                .iter()
+                .find(|s| s.name.as_bytes() == name)
+                .map(|s| (*o, *s))
+        })?;
         let optarg = match spec.arg {
-            HasArg::Required => {
-                let a = *words.get(i)?;
-                i += 1;
-                Some(a)
-            }
+            HasArg::Required => Some(words.next()?),
             HasArg::No | HasArg::Optional => None,
         };
-        let ctx = ext_ctx(&rule);
-        let (ext, seen) = match idx {
-            Some(k) => {
-                let (m, seen) = &mut matches[k];
-                (Ext::M(m), seen)
-            }
-            None => {
+        let bit = 1u64 << spec.id;
+        let (mut ext, seen) = match owner {
+            Owner::M(k) => (Ext::M(&mut matches[k]), &mut seen_of[k]),
+            Owner::T => {
                 let (t, seen) = target.as_mut()?;
                 (Ext::T(t), seen)
             }
         };
-        let ext_name = match &ext {
-            Ext::M(m) => m.name(),
-            Ext::T(t) => t.name(),
-        };
-        let bit = 1u64 << spec.id;
-        if (!spec.multi && *seen & bit != 0)
-            || (invert && !spec.invert)
-            || reads_more_words(ext_name, spec.name)
-        {
+        if (!spec.multi && *seen & bit != 0) || (invert && !spec.invert) {
             return None;
         }
-        // The text view `bytestr::text` gives, without its lossy scan for
-        // the usual UTF-8 argument.
-        let text = optarg.map(|a| match core::str::from_utf8(a) {
-            Ok(t) => std::borrow::Cow::Borrowed(t),
-            Err(_) => bytestr::text(a),
-        });
-        let mut args = Args::new(&spec, invert, &ctx, text.as_deref(), optarg, &[]);
-        match ext {
-            Ext::M(m) => m.parse(&mut args).ok()?,
-            Ext::T(t) => t.parse(&mut args).ok()?,
+        // The common options of the common extensions directly; the rest
+        // through the extension's `parse`.
+        let done = match &mut ext {
+            Ext::M(Match::Tcp(t)) => t.parse_plain(spec.id, invert, optarg),
+            Ext::M(Match::Udp(u)) => u.parse_plain(spec.id, invert, optarg),
+            Ext::M(Match::Comment(c)) => c.parse_plain(optarg),
+            _ => false,
+        };
+        if !done {
+            let ext_name = match &ext {
+                Ext::M(m) => m.name(),
+                Ext::T(t) => t.name(),
+            };
+            if super::command::is_main_long_option(name) || reads_more_words(ext_name, spec.name) {
+                return None;
+            }
+            // The text view `bytestr::text` gives, without its lossy scan
+            // for the usual UTF-8 argument.
+            let text = optarg.map(|a| match core::str::from_utf8(a) {
+                Ok(t) => std::borrow::Cow::Borrowed(t),
+                Err(_) => bytestr::text(a),
+            });
+            let mut args = Args::new(&spec, invert, &ctx, text.as_deref(), optarg, &[]);
+            match ext {
+                Ext::M(m) => m.parse(&mut args).ok()?,
+                Ext::T(t) => t.parse(&mut args).ok()?,
+            }
         }
         *seen |= bit;
         invert = false;
@@ -426,19 +617,25 @@ pub(crate) fn append<'l>(
     if invert || (table == TableKind::Nat && jumpto == Some(b"DROP")) {
         return None;
     }
-    let ctx = ext_ctx(&rule);
-    for (m, seen) in matches.iter_mut() {
-        m.finish(*seen, &ctx).ok()?;
+    for (m, seen) in matches.iter_mut().zip(&seen_of) {
+        match m {
+            Match::Tcp(x) => finish_as(x, *seen, &ctx)?,
+            Match::Udp(x) => finish_as(x, *seen, &ctx)?,
+            Match::Comment(x) => finish_as(x, *seen, &ctx)?,
+            _ => m.finish(*seen, &ctx).ok()?,
+        }
     }
-    let jump_is_chain = jumpto.is_some_and(|j| find(j).is_some());
+    let jump_is_chain = jumpto.is_some_and(|j| cache.is_chain(j, find));
     if let Some((t, seen)) = target.as_mut() {
         if !jump_is_chain {
             t.finish(*seen, &ctx).ok()?;
         }
     }
-    // Exactly as many as given (a `collect` here would reserve four).
-    rule.matches = Vec::with_capacity(matches.len());
-    rule.matches.extend(matches.into_iter().map(|(m, _)| m));
+    // Exactly as many as given.
+    if matches.capacity() != matches.len() {
+        matches.shrink_to_fit();
+    }
+    rule.matches = matches;
     rule.verdict = match jumpto {
         None => Verdict::Continue,
         Some(name) if jump_is_chain => Verdict::Jump(ChainName::new(name).ok()?),
@@ -451,18 +648,12 @@ pub(crate) fn append<'l>(
             _ => return None,
         },
     };
-    // iptables stores 0.0.0.0/0 for an omitted address; the model keeps None.
-    let addr = |a: Option<&[u8]>| -> Option<Option<AddrMask>> {
-        match a {
-            None => Some(None),
-            Some(a) => {
-                let a = address(a, family)?;
-                Some(Some(a).filter(|a| !(a.is_any() && a.addr.iter().all(|b| *b == 0))))
-            }
-        }
-    };
-    rule.src = addr(src)?;
-    rule.dst = addr(dst)?;
+    if let Some(a) = src {
+        rule.src = address(a, family)?;
+    }
+    if let Some(a) = dst {
+        rule.dst = address(a, family)?;
+    }
     Some((chain, ci, rule))
 }
 
@@ -475,6 +666,121 @@ enum Ext<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn split(line: &[u8], room: usize) -> Option<Vec<&[u8]>> {
+        let mut out = [&[][..]; MAX_WORDS];
+        let (n, _) = super::split(line, room, &mut out)?;
+        Some(out[..n].to_vec())
+    }
+
+    /// `split` word by word, the plain way.
+    fn split_ref(line: &[u8], room: usize) -> Option<Vec<&[u8]>> {
+        let mut out = Vec::new();
+        let n = line.len();
+        let mut i = 0;
+        while i < n {
+            if sep(line[i]) {
+                i += 1;
+                continue;
+            }
+            let w;
+            if line[i] == b'"' {
+                let len = line[i + 1..]
+                    .iter()
+                    .position(|&b| b == b'"' || b == b'\\')?;
+                if line[i + 1 + len] != b'"' {
+                    return None;
+                }
+                w = &line[i + 1..i + 1 + len];
+                i += len + 2;
+                if i < n && !sep(line[i]) {
+                    return None;
+                }
+            } else {
+                let len = line[i..]
+                    .iter()
+                    .position(|&b| sep(b) || b == b'"')
+                    .unwrap_or(n - i);
+                w = &line[i..i + len];
+                i += len;
+                if i < n && line[i] == b'"' {
+                    return None;
+                }
+            }
+            if w.len() > PARAM_MAX || out.len() >= room.min(MAX_WORDS) {
+                return None;
+            }
+            out.push(w);
+        }
+        Some(out)
+    }
+
+    #[test]
+    fn split_is_the_plain_split() {
+        // Random lines over the bytes that matter, of every length up to
+        // a few words of eight bytes, against the byte-by-byte reading.
+        let alphabet = b"ab-m! \t\n\r\"\\\x00\x80\xa2\xff";
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for round in 0..40_000 {
+            let len = (next() % 120) as usize;
+            // Every other line with few separators: long words.
+            let line: Vec<u8> = (0..len)
+                .map(|_| {
+                    let r = next();
+                    if round % 2 == 1 && r % 8 != 0 {
+                        b'x'
+                    } else {
+                        alphabet[(r % alphabet.len() as u64) as usize]
+                    }
+                })
+                .collect();
+            assert_eq!(split(&line, 64), split_ref(&line, 64), "{line:?}");
+        }
+        let long = [b'a'; PARAM_MAX + 1];
+        assert_eq!(split(&long, 64), None);
+        assert_eq!(split(&long[1..], 64).unwrap(), [&long[1..]]);
+    }
+
+    #[test]
+    fn no_option_name_has_an_equals_sign() {
+        // `append` relies on it to leave `--opt=value` to the full parser.
+        let ctx = ExtCtx {
+            family: Family::Ipv4,
+            table: TableKind::Filter,
+            chain: b"INPUT",
+            proto: 6,
+            proto_inv: false,
+            ipset: &crate::ipset::Ipsets::default(),
+        };
+        for family in [Family::Ipv4, Family::Ipv6] {
+            let ctx = ExtCtx {
+                family,
+                ..ctx.clone()
+            };
+            for (name, _) in Match::NAMES {
+                if let Some(m) = Match::new(name, &ctx) {
+                    assert!(
+                        m.options(family).iter().all(|s| !s.name.contains('=')),
+                        "{name}"
+                    );
+                }
+            }
+            for (name, _) in Target::NAMES {
+                if let Some(t) = Target::new(name, &ctx) {
+                    assert!(
+                        t.options(family).iter().all(|s| !s.name.contains('=')),
+                        "{name}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn split_plain_and_quoted() {
@@ -490,25 +796,48 @@ mod tests {
 
     #[test]
     fn addresses() {
-        let a = address(b"10.1.2.3/32", Family::Ipv4).unwrap();
-        assert_eq!(a, parse_one("10.1.2.3/32", Family::Ipv4).unwrap());
-        let a = address(b"10.1.2.3/8", Family::Ipv4).unwrap();
-        assert_eq!(a, parse_one("10.1.2.3/8", Family::Ipv4).unwrap());
-        let a = address(b"010.1.2.3", Family::Ipv4).unwrap();
-        assert_eq!(a, parse_one("010.1.2.3", Family::Ipv4).unwrap());
+        // What the full parser keeps: `parse_one`, `0.0.0.0/0` as none.
+        let want = |t: &str| {
+            parse_one(t, Family::Ipv4)
+                .ok()
+                .map(|a| Some(a).filter(|a| !(a.is_any() && a.addr.iter().all(|b| *b == 0))))
+        };
         for t in [
+            "10.1.2.3/32",
+            "10.1.2.3/8",
+            "010.1.2.3",
             "0.0.0.0/0",
+            "0.0.0.0",
             "1.2.3.4/0",
             "255.255.255.255/31",
+            "1.2.3.4/33",
+            "1.2.3.4/08",
+            "1.2.3.4/",
+            "1.2.3.04",
+            "1.2.3.0",
+            "256.1.1.1",
             "1.2.3",
             "1.2.3.4.5",
             "1..3.4",
+            ".1.2.3",
+            "1.2.3.",
+            "1.2.3.4/255.255.0.0",
+            "1.2.3.4/1",
+            "1.2.3.4/9",
+            "1.2.3.4/10",
+            "1.2.3.4/29",
+            "1.2.3.4/40",
+            "1.2.3.4x",
+            "1.2.3.4//8",
+            "01.2.3.4",
+            "1.2.3.256",
+            "1.2.3.255",
+            "999.1.1.1",
+            "10.200.30.4/16",
+            "",
+            "/8",
         ] {
-            assert_eq!(
-                address(t.as_bytes(), Family::Ipv4),
-                parse_one(t, Family::Ipv4).ok(),
-                "{t}"
-            );
+            assert_eq!(address(t.as_bytes(), Family::Ipv4), want(t), "{t}");
         }
         let line = b"-A X -d 1.2.3.4/24 -m comment --comment \"a b\" -j ACCEPT\tx\ny";
         for i in 0..line.len() {

@@ -235,8 +235,38 @@ fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
         .map(|p| off + p)
 }
 
+/// The first newline or NUL byte in `hay`, eight bytes at a time (as
+/// [`find_byte`], for two needles).
+fn find_newline_or_nul(hay: &[u8]) -> Option<usize> {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let nl = LO * u64::from(b'\n');
+    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let mut chunks = hay.chunks_exact(8);
+    let mut off = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let x = u64::from_le_bytes(w);
+        let hit = zero(x ^ nl) | zero(x);
+        if hit != 0 {
+            return Some(off + (hit.trailing_zeros() / 8) as usize);
+        }
+        off += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| b == b'\n' || b == 0)
+        .map(|p| off + p)
+}
+
 /// The lines of the input, each with its newline if it has one (as
-/// `split_inclusive` on `\n`).
+/// `split_inclusive` on `\n`), cut at its first NUL byte: ios_restore
+/// reads a line with fgets and then treats it as a C string, so a NUL byte
+/// ends it there, newline included (measured with iptables-legacy 1.8.9:
+/// `--comment a\0b -j ACCEPT` saves as `--comment a`, `COMMIT\0` is "Bad
+/// argument `COMMIT'").
 struct Lines<'a>(&'a [u8]);
 
 impl<'a> Iterator for Lines<'a> {
@@ -245,10 +275,21 @@ impl<'a> Iterator for Lines<'a> {
         if self.0.is_empty() {
             return None;
         }
-        let end = find_byte(self.0, b'\n').map_or(self.0.len(), |i| i + 1);
-        let (line, rest) = self.0.split_at(end);
-        self.0 = rest;
-        Some(line)
+        let s = self.0;
+        match find_newline_or_nul(s) {
+            Some(i) if s[i] == b'\n' => {
+                self.0 = &s[i + 1..];
+                Some(&s[..=i])
+            }
+            Some(nul) => {
+                self.0 = find_byte(&s[nul..], b'\n').map_or(&[][..], |j| &s[nul + j + 1..]);
+                Some(&s[..nul])
+            }
+            None => {
+                self.0 = &[];
+                Some(s)
+            }
+        }
     }
 }
 
@@ -261,16 +302,10 @@ fn restore_lines<'a>(
     let family = opts.family;
     let mut current: Option<Work> = None;
     let mut lineno = 0;
+    // What the fast path keeps from line to line in a table block.
+    let mut fast_cache = super::fast::Cache::default();
     for raw in lines {
         lineno += 1;
-        // ios_restore reads a line with fgets and then treats it as a C
-        // string: a NUL byte ends it there, newline included (measured with
-        // iptables-legacy 1.8.9: `--comment a\0b -j ACCEPT` saves as
-        // `--comment a`, `COMMIT\0` is "Bad argument `COMMIT'").
-        let raw = match find_byte(raw, 0) {
-            Some(nul) => &raw[..nul],
-            None => raw,
-        };
         if raw.starts_with(b"\n") {
             continue;
         }
@@ -321,6 +356,7 @@ fn restore_lines<'a>(
                 t.chains.retain(|c| c.is_builtin());
             }
             current = Some(Work::new(t));
+            fast_cache.reset();
             continue;
         }
         let Some(table) = current.as_mut() else {
@@ -379,7 +415,15 @@ fn restore_lines<'a>(
         // error included, to the full parser below.
         if !(opts.counters && counters.is_some()) {
             let find = |name: &[u8]| table.find(name);
-            let fast = super::fast::append(body, family, table.t.kind, &find, opts.ipset, room);
+            let fast = super::fast::append(
+                body,
+                family,
+                table.t.kind,
+                &find,
+                opts.ipset,
+                room,
+                &mut fast_cache,
+            );
             if let Some((chain, ci, rule)) = fast {
                 let _ = chain; // read by the debug check below
                 #[cfg(debug_assertions)]
@@ -409,6 +453,8 @@ fn restore_lines<'a>(
                 }
             }
         }
+        // The full parser may rename or delete chains.
+        fast_cache.reset();
         let mut words = split_limited(body, lineno, room)?;
         for w in words.iter_mut() {
             w.col += offset;
@@ -1359,5 +1405,14 @@ mod scan_tests {
         let lines: Vec<&[u8]> = Lines(b"a\n\nb").collect();
         assert_eq!(lines, [&b"a\n"[..], b"\n", b"b"]);
         assert_eq!(Lines(b"").count(), 0);
+        // Cut at a NUL byte, newline included; the next line after it.
+        let lines: Vec<&[u8]> = Lines(b"a\0b\nc\0\n\0\nd\0").collect();
+        assert_eq!(lines, [&b"a"[..], b"c", b"", b"d"]);
+        let long = b"0123456789abcdef0123\0xyz\n0123456789abcdef012\n";
+        let lines: Vec<&[u8]> = Lines(long).collect();
+        assert_eq!(
+            lines,
+            [&b"0123456789abcdef0123"[..], b"0123456789abcdef012\n"]
+        );
     }
 }

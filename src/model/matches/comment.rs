@@ -26,6 +26,22 @@ pub struct Comment {
 
 options!(OPTS = 0 "comment" arg mand);
 
+impl Comment {
+    /// [`Extension::parse`] of `--comment` (its only option) given its
+    /// argument's bytes, without the option cursor: the restore fast
+    /// path's case. `false` without an argument.
+    #[inline]
+    pub(crate) fn parse_plain(&mut self, arg: Option<&[u8]>) -> bool {
+        match arg {
+            Some(a) => {
+                self.text = truncate_c(a, MAX_COMMENT_LEN);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 impl Extension for Comment {
     const OPTIONS: &'static [OptSpec] = &OPTS;
     fn parse(&mut self, args: &mut Args<'_>) -> Result<(), String> {

@@ -59,6 +59,45 @@ pub(crate) fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), Strin
     }
 }
 
+/// [`parse_port_range`] for ports in plain decimal (no sign, no leading
+/// zero, at most 65535: what every base of `strtoul` reads the same, so no
+/// service name comes into it): `None` for anything else, an inverted
+/// range included, which [`parse_port_range`] reads (or refuses).
+#[inline]
+pub(crate) fn plain_port_range(s: &[u8]) -> Option<(u16, u16)> {
+    // One pass: the numbers before and after a `:`, each with its length.
+    let (mut v, mut len) = ([0u32; 2], [0u32; 2]);
+    let mut k = 0;
+    for &c in s {
+        if c == b':' {
+            if k == 1 {
+                return None;
+            }
+            k = 1;
+            continue;
+        }
+        let d = u32::from(c.wrapping_sub(b'0'));
+        // Not a digit, a digit after a leading zero, or past 65535.
+        if d > 9 || (len[k] > 0 && v[k] == 0) {
+            return None;
+        }
+        v[k] = v[k] * 10 + d;
+        len[k] += 1;
+        if v[k] > 0xffff {
+            return None;
+        }
+    }
+    let (lo, hi) = if k == 0 {
+        if len[0] == 0 {
+            return None;
+        }
+        (v[0], v[0])
+    } else {
+        (v[0], if len[1] == 0 { 0xffff } else { v[1] })
+    };
+    (lo <= hi).then_some((lo as u16, hi as u16))
+}
+
 /// Prints ` [!] --NAME lo[:hi]` (`name` is ` --NAME `, spaces included)
 /// unless the range is `0:65535` uninverted
 /// (libxt_tcp.c `tcp_save`), numbers without `core::fmt`.
@@ -111,11 +150,31 @@ mod doc_examples {
         for t in [
             "0", "1", "80", "65535", "65536", "99999", "00", "080", "0x50", "+1", " 1", "1 ",
         ] {
+            if let Some(r) = super::plain_port_range(t.as_bytes()) {
+                assert_eq!(super::parse_port_range(t, "tcp"), Ok(r), "{t}");
+            }
             assert_eq!(
                 parse_port(t, "tcp").ok(),
                 crate::model::opt::strtoui(t, 0, 65535).map(|v| v as u16),
                 "{t}"
             );
         }
+    }
+
+    #[test]
+    fn plain_port_range_is_parse_port_range() {
+        use super::{parse_port_range, plain_port_range};
+        for t in [
+            "0", "22", "65535", "65536", "022", "1:2", ":2", "2:", ":", "3:2", "1:2:3", "a", "",
+            "0:0", "00:1", "1:65535", "1:65536", "http", "0x10", "1-2",
+        ] {
+            if let Some(r) = plain_port_range(t.as_bytes()) {
+                assert_eq!(parse_port_range(t, "tcp"), Ok(r), "{t}");
+            }
+        }
+        assert_eq!(plain_port_range(b"1:2"), Some((1, 2)));
+        assert_eq!(plain_port_range(b":"), Some((0, 0xffff)));
+        assert_eq!(plain_port_range(b"3:2"), None);
+        assert_eq!(plain_port_range(b"http"), None);
     }
 }

@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::ports::{parse_port_range, save_range_buf};
+use super::ports::{parse_port_range, plain_port_range, save_range_buf};
 use crate::model::ext::{ids, options};
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, require_proto, strtoui};
@@ -107,6 +107,32 @@ options! {
     SPORT "source-port" arg inv multi, SPORT "sport" arg inv multi,
     DPORT "destination-port" arg inv multi, DPORT "dport" arg inv multi, SYN "syn" flag inv multi,
     FLAGS "tcp-flags" arg inv multi, OPTION "tcp-option" arg inv multi,
+}
+
+impl Tcp {
+    /// [`Extension::parse`] of `--sport`/`--dport` (option `id`, `!`
+    /// before it when `invert`) with a plain decimal port or range
+    /// ([`plain_port_range`]), the restore fast path's case: `false`, with
+    /// nothing changed, for anything else (another option, a service name,
+    /// an option given twice), which `parse` reads or refuses.
+    #[inline]
+    pub(crate) fn parse_plain(&mut self, id: u8, invert: bool, arg: Option<&[u8]>) -> bool {
+        let Some(r) = arg.and_then(plain_port_range) else {
+            return false;
+        };
+        match id {
+            SPORT if self.sports == (0, 0xffff) && !self.sports_inv => {
+                self.sports = r;
+                self.sports_inv = invert;
+            }
+            DPORT if self.dports == (0, 0xffff) && !self.dports_inv => {
+                self.dports = r;
+                self.dports_inv = invert;
+            }
+            _ => return false,
+        }
+        true
+    }
 }
 
 impl Extension for Tcp {

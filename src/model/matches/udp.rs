@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use super::ports::{parse_port_range, save_range_buf};
+use super::ports::{parse_port_range, plain_port_range, save_range_buf};
 use crate::model::ext::options;
 use crate::model::ext::{Args, CheckCtx, Extension, OptSpec};
 use crate::model::opt::{bad_id, require_proto};
@@ -39,6 +39,31 @@ impl Default for Udp {
 options! {
     OPTS =
     0 "source-port" arg inv, 0 "sport" arg inv, 1 "destination-port" arg inv, 1 "dport" arg inv,
+}
+
+impl Udp {
+    /// [`Extension::parse`] of `--sport` (id 0) or `--dport` (id 1) with a
+    /// plain decimal port or range ([`plain_port_range`]), the restore fast
+    /// path's case: `false`, with nothing changed, for anything else, which
+    /// `parse` reads or refuses.
+    #[inline]
+    pub(crate) fn parse_plain(&mut self, id: u8, invert: bool, arg: Option<&[u8]>) -> bool {
+        let Some(r) = arg.and_then(plain_port_range) else {
+            return false;
+        };
+        match id {
+            0 => {
+                self.sports = r;
+                self.sports_inv = invert;
+            }
+            1 => {
+                self.dports = r;
+                self.dports_inv = invert;
+            }
+            _ => return false,
+        }
+        true
+    }
 }
 
 impl Extension for Udp {
