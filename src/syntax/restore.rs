@@ -206,7 +206,79 @@ pub fn restore_into(
     input: impl AsRef<[u8]>,
     opts: &RestoreOptions,
 ) -> Result<(), Error> {
-    restore_lines(rs, Lines(input.as_ref()), opts)
+    restore_lines(rs, &mut Lines(input.as_ref()), opts)
+}
+
+/// [`parse_restore`] reading its input from a stream, one line at a time:
+/// the input is never held whole, so a large file costs only the ruleset
+/// it describes (`nfsim save FILE` reads its file this way). Same rules,
+/// same errors, line for line, as [`parse_restore`] on the same bytes.
+///
+/// # Errors
+/// The outer error is the reader's (the lines read so far are dropped);
+/// the inner one is everything iptables-restore rejects, as
+/// [`parse_restore`] gives it.
+///
+/// ```
+/// use nfsim::model::{Family, TableKind};
+/// use nfsim::syntax::{parse_restore_reader, RestoreOptions};
+/// let o = RestoreOptions::new(Family::Ipv4);
+/// let input: &[u8] = b"*filter\n-A INPUT -j ACCEPT\nCOMMIT\n";
+/// let rs = parse_restore_reader(input, &o).unwrap().unwrap();
+/// assert_eq!(rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules.len(), 1);
+/// let err = parse_restore_reader(&b"*filter\n"[..], &o).unwrap().unwrap_err();
+/// assert_eq!(err.line, 2);
+/// ```
+pub fn parse_restore_reader(
+    input: impl std::io::BufRead,
+    opts: &RestoreOptions,
+) -> std::io::Result<Result<Ruleset, Error>> {
+    let mut rs = Ruleset::new(opts.family);
+    let mut lines = ReadLines {
+        input,
+        buf: Vec::new(),
+        err: None,
+    };
+    let r = restore_lines(&mut rs, &mut lines, opts);
+    match lines.err {
+        Some(e) => Err(e),
+        None => Ok(r.map(|()| rs)),
+    }
+}
+
+/// Where the restore loop takes its lines from: each line with its
+/// newline, if it has one (as `split_inclusive` on `\n`), borrowed until
+/// the next call.
+trait LineSource {
+    fn next_line(&mut self) -> Option<&[u8]>;
+}
+
+impl LineSource for Lines<'_> {
+    fn next_line(&mut self) -> Option<&[u8]> {
+        self.next()
+    }
+}
+
+/// Lines read from a stream into one reused buffer; a read error ends the
+/// input and is kept for the caller.
+struct ReadLines<R> {
+    input: R,
+    buf: Vec<u8>,
+    err: Option<std::io::Error>,
+}
+
+impl<R: std::io::BufRead> LineSource for ReadLines<R> {
+    fn next_line(&mut self) -> Option<&[u8]> {
+        self.buf.clear();
+        match self.input.read_until(b'\n', &mut self.buf) {
+            Ok(0) => None,
+            Ok(_) => Some(&self.buf),
+            Err(e) => {
+                self.err = Some(e);
+                None
+            }
+        }
+    }
 }
 
 /// The first `needle` in `hay`, eight bytes at a time (the "has a zero
@@ -253,15 +325,15 @@ impl<'a> Iterator for Lines<'a> {
 }
 
 /// The restore loop over lines (each with its newline, if any).
-fn restore_lines<'a>(
+fn restore_lines(
     rs: &mut Ruleset,
-    lines: impl Iterator<Item = &'a [u8]>,
+    lines: &mut impl LineSource,
     opts: &RestoreOptions,
 ) -> Result<(), Error> {
     let family = opts.family;
     let mut current: Option<Work> = None;
     let mut lineno = 0;
-    for raw in lines {
+    while let Some(raw) = lines.next_line() {
         lineno += 1;
         // ios_restore reads a line with fgets and then treats it as a C
         // string: a NUL byte ends it there, newline included (measured with
