@@ -264,6 +264,19 @@ impl<T: Default> Blank for T {
     }
 }
 
+/// `Blank` for the box of an extension whose own `Blank` reads the
+/// context (the blanket impl above covers boxes of `Default` types).
+macro_rules! boxed_blank {
+    ($($ty:ty),* $(,)?) => {$(
+        impl $crate::model::ext::Blank for Box<$ty> {
+            fn blank(ctx: &$crate::model::ext::ExtCtx<'_>) -> Self {
+                Box::new(<$ty as $crate::model::ext::Blank>::blank(ctx))
+            }
+        }
+    )*};
+}
+pub(crate) use boxed_blank;
+
 /// libxtables' `xtables_options_fcheck` over an option table (run before
 /// the extension's own final check, as `xtables_option_mfcheck` does): for
 /// each option in table order, a missing `XTOPT_MAND` one, then for a
@@ -350,11 +363,15 @@ pub(crate) trait Extension: Sized + Clone + PartialEq + fmt::Debug + Blank {
     fn save(&self, f: &mut SaveBuf) -> fmt::Result;
 }
 
-/// A boxed extension is the extension: the few large ones are boxed in
-/// [`crate::model::Match`] and [`crate::model::Target`] (`Conntrack`,
-/// `Sctp`, `Set`, `SET`), so that every rule's matches and verdict stay
-/// small.
-impl<T: Extension + Default> Extension for Box<T> {
+/// A boxed extension is the extension: the large ones (more than 32
+/// bytes) are boxed in [`crate::model::Match`] and
+/// [`crate::model::Target`], so that every rule's matches and verdict stay
+/// small. A boxed extension whose blank instance depends on the family
+/// (no `Default`) gets its `Blank` from [`boxed_blank!`].
+impl<T: Extension> Extension for Box<T>
+where
+    Box<T>: Blank,
+{
     fn options(family: Family) -> &'static [OptSpec] {
         T::options(family)
     }

@@ -71,6 +71,8 @@ pub mod xtopt;
 
 use crate::model::registry::{extension_enum, Caps};
 
+crate::model::ext::boxed_blank!(iprange::Iprange, hashlimit::Hashlimit, recent::Recent);
+
 extension_enum! {
     /// A match extension with its options: one typed struct per `-m`
     /// extension, in the rule's `matches` in the order they were given.
@@ -104,7 +106,7 @@ extension_enum! {
         /// `-m multiport`
         "multiport", Both => Multiport(multiport::Multiport),
         /// `-m iprange`
-        "iprange", Both => Iprange(iprange::Iprange),
+        "iprange", Both => Iprange(Box<iprange::Iprange>),
         /// `-m addrtype`
         "addrtype", Both => Addrtype(addrtype::Addrtype),
         /// `-m comment`
@@ -138,9 +140,9 @@ extension_enum! {
         /// `-m u32`
         "u32", Both => U32(u32::U32),
         /// `-m osf`
-        "osf", V4 => Osf(osf::Osf),
+        "osf", V4 => Osf(Box<osf::Osf>),
         /// `-m rateest`
-        "rateest", Both => Rateest(rateest::Rateest),
+        "rateest", Both => Rateest(Box<rateest::Rateest>),
         /// `-m time`
         "time", Both => Time(time::Time),
         /// `-m policy`
@@ -148,11 +150,11 @@ extension_enum! {
         /// `-m string`
         "string", Both => StringMatch(string::StringMatch),
         /// `-m ipvs`
-        "ipvs", Both => Ipvs(ipvs::Ipvs),
+        "ipvs", Both => Ipvs(Box<ipvs::Ipvs>),
         /// `-m connbytes`
         "connbytes", Both => Connbytes(connbytes::Connbytes),
         /// `-m cgroup`
-        "cgroup", Both => Cgroup(cgroup::Cgroup),
+        "cgroup", Both => Cgroup(Box<cgroup::Cgroup>),
         /// `-m cluster`
         "cluster", Both => Cluster(cluster::Cluster),
         /// `-m connlabel`
@@ -178,7 +180,7 @@ extension_enum! {
         /// `-m frag`
         "frag", V6 => Frag(frag::Frag),
         /// `-m rt`
-        "rt", V6 => Rt(rt::Rt),
+        "rt", V6 => Rt(Box<rt::Rt>),
         /// `-m hbh`
         "hbh", V6 => Hbh(hbh::Hbh),
         /// `-m dst`
@@ -192,23 +194,23 @@ extension_enum! {
         /// `-m eui64`
         "eui64", V6 => Eui64(eui64::Eui64),
         /// `-m srh`
-        "srh", V6 => Srh(srh::Srh),
+        "srh", V6 => Srh(Box<srh::Srh>),
         /// `-m sctp`
         "sctp", Both => Sctp(Box<sctp::Sctp>),
         /// `-m dccp`
         "dccp", Both => Dccp(dccp::Dccp),
         /// `-m hashlimit`
-        "hashlimit", Both => Hashlimit(hashlimit::Hashlimit),
+        "hashlimit", Both => Hashlimit(Box<hashlimit::Hashlimit>),
         /// `-m limit`
         "limit", Both => Limit(limit::Limit),
         /// `-m recent`
-        "recent", Both => Recent(recent::Recent),
+        "recent", Both => Recent(Box<recent::Recent>),
         /// `-m statistic`
         "statistic", Both => Statistic(statistic::Statistic),
         /// `-m owner`
         "owner", Both => Owner(owner::Owner),
         /// `-m physdev`
-        "physdev", Both => Physdev(physdev::Physdev),
+        "physdev", Both => Physdev(Box<physdev::Physdev>),
         /// `-m set`
         "set", Both => Set(Box<set::Set>),
     }
