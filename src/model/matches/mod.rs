@@ -104,7 +104,7 @@ extension_enum! {
         /// `-m connlimit`
         "connlimit", Both => Connlimit(connlimit::Connlimit),
         /// `-m multiport`
-        "multiport", Both => Multiport(multiport::Multiport),
+        "multiport", Both => Multiport(Box<multiport::Multiport>),
         /// `-m iprange`
         "iprange", Both => Iprange(Box<iprange::Iprange>),
         /// `-m addrtype`
@@ -112,7 +112,7 @@ extension_enum! {
         /// `-m comment`
         "comment", Both => Comment(comment::Comment),
         /// `-m helper`
-        "helper", Both => Helper(helper::Helper),
+        "helper", Both => Helper(Box<helper::Helper>),
         /// `-m icmp`
         "icmp", V4 => Icmp(icmp::Icmp),
         /// `-m icmp6`
@@ -146,9 +146,9 @@ extension_enum! {
         /// `-m time`
         "time", Both => Time(time::Time),
         /// `-m policy`
-        "policy", Both => Policy(policy::Policy),
+        "policy", Both => Policy(Box<policy::Policy>),
         /// `-m string`
-        "string", Both => StringMatch(string::StringMatch),
+        "string", Both => StringMatch(Box<string::StringMatch>),
         /// `-m ipvs`
         "ipvs", Both => Ipvs(Box<ipvs::Ipvs>),
         /// `-m connbytes`
@@ -182,9 +182,9 @@ extension_enum! {
         /// `-m rt`
         "rt", V6 => Rt(Box<rt::Rt>),
         /// `-m hbh`
-        "hbh", V6 => Hbh(hbh::Hbh),
+        "hbh", V6 => Hbh(Box<hbh::Hbh>),
         /// `-m dst`
-        "dst", V6 => Dst(hbh::Dst),
+        "dst", V6 => Dst(Box<hbh::Dst>),
         /// `-m ah` (IPv4 and IPv6 variants differ in options)
         "ah", Both => Ah(ah::Ah),
         /// `-m esp`
@@ -208,7 +208,7 @@ extension_enum! {
         /// `-m statistic`
         "statistic", Both => Statistic(statistic::Statistic),
         /// `-m owner`
-        "owner", Both => Owner(owner::Owner),
+        "owner", Both => Owner(Box<owner::Owner>),
         /// `-m physdev`
         "physdev", Both => Physdev(Box<physdev::Physdev>),
         /// `-m set`

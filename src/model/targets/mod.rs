@@ -43,6 +43,7 @@ crate::model::ext::boxed_blank!(
     netmap::Netmap,
     hmark::Hmark,
     tee::Tee,
+    tproxy::Tproxy,
 );
 
 extension_enum! {
@@ -59,7 +60,7 @@ extension_enum! {
         /// `-j TRACE`
         "TRACE", Both => Trace(trace::Trace),
         /// `-j LOG`
-        "LOG", Both => Log(log::Log),
+        "LOG", Both => Log(Box<log::Log>),
         /// `-j REJECT`
         "REJECT", Both => Reject(reject::Reject),
         /// `-j MARK`
@@ -105,9 +106,9 @@ extension_enum! {
         /// `-j SECMARK`
         "SECMARK", Both => Secmark(secmark::Secmark),
         /// `-j IDLETIMER`
-        "IDLETIMER", Both => Idletimer(idletimer::Idletimer),
+        "IDLETIMER", Both => Idletimer(Box<idletimer::Idletimer>),
         /// `-j LED`
-        "LED", Both => Led(led::Led),
+        "LED", Both => Led(Box<led::Led>),
         /// `-j TEE`
         "TEE", Both => Tee(Box<tee::Tee>),
         /// `-j ECN`
@@ -117,11 +118,11 @@ extension_enum! {
         /// `-j DNPT`
         "DNPT", V6 => Dnpt(Box<npt::Dnpt>),
         /// `-j TCPOPTSTRIP`
-        "TCPOPTSTRIP", Both => Tcpoptstrip(tcpoptstrip::Tcpoptstrip),
+        "TCPOPTSTRIP", Both => Tcpoptstrip(Box<tcpoptstrip::Tcpoptstrip>),
         /// `-j SYNPROXY`
         "SYNPROXY", Both => Synproxy(synproxy::Synproxy),
         /// `-j TPROXY`
-        "TPROXY", Both => Tproxy(tproxy::Tproxy),
+        "TPROXY", Both => Tproxy(Box<tproxy::Tproxy>),
         /// `-j HMARK`
         "HMARK", Both => Hmark(Box<hmark::Hmark>),
         /// `-j RATEEST`
