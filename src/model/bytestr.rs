@@ -134,8 +134,12 @@ impl ByteStr {
 }
 
 impl Default for ByteStr {
+    /// The empty string ([`ByteStr::new`]).
     fn default() -> Self {
-        ByteStr::new()
+        ByteStr(Repr::Inline {
+            buf: [0; INLINE],
+            len: Len::L0,
+        })
     }
 }
 
@@ -322,7 +326,12 @@ mod tests {
             assert_eq!(a.clone().into_vec(), v);
             assert_eq!(a.cmp(&b), core::cmp::Ordering::Equal);
         }
-        assert!(ByteStr::from("ab") < ByteStr::from("abc"));
-        assert!(ByteStr::from("b") > ByteStr::from("a234567890123456789012345"));
+        let (ab, abc) = (ByteStr::from("ab"), ByteStr::from("abc"));
+        assert!(ab < abc);
+        let (b, long) = (
+            ByteStr::from("b"),
+            ByteStr::from("a234567890123456789012345"),
+        );
+        assert!(b > long && long.len() == 25);
     }
 }
