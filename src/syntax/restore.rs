@@ -1031,10 +1031,12 @@ fn commit_check_at(
         .enumerate()
         .map(|(i, c)| (c.name.as_bytes(), i))
         .collect();
-    // Jump targets resolved once, per rule in table order (None: no jump).
-    // (A jump to a built-in chain was refused when its rule was added, as
-    // libiptc refuses it; checked again here for tables built otherwise.)
-    let mut targets: Vec<Vec<Option<usize>>> = Vec::with_capacity(t.chains.len());
+    // Jump targets resolved once, per rule in table order ([`NO_JUMP`]: no
+    // jump; four bytes a rule, as this is built while the whole table is
+    // held). (A jump to a built-in chain was refused when its rule was
+    // added, as libiptc refuses it; checked again here for tables built
+    // otherwise.)
+    let mut targets: Vec<Vec<u32>> = Vec::with_capacity(t.chains.len());
     for c in &t.chains {
         let mut v = Vec::with_capacity(c.rules.len());
         for r in &c.rules {
@@ -1045,7 +1047,14 @@ fn commit_check_at(
             if j.is_some_and(|j| t.chains[j].is_builtin()) {
                 return Err((None, "Invalid argument: jump to a built-in chain".into()));
             }
-            v.push(j);
+            v.push(match j {
+                None => NO_JUMP,
+                // More than four billion chains: not a table any kernel holds.
+                Some(j) => u32::try_from(j)
+                    .ok()
+                    .filter(|&j| j != NO_JUMP)
+                    .ok_or((None, "Cannot allocate memory".to_string()))?,
+            });
         }
         targets.push(v);
     }
@@ -1362,10 +1371,10 @@ fn ends_walk(r: &Rule) -> bool {
 /// Returns per chain the hooks it is reachable from and how many of its
 /// rules the walk reaches (a walk of a given chain always stops at the
 /// same rule).
-fn mark_source_chains(
-    t: &Table,
-    targets: &[Vec<Option<usize>>],
-) -> Result<Vec<(HookMask, usize)>, String> {
+/// A rule without a jump in [`mark_source_chains`]' `targets`.
+const NO_JUMP: u32 = u32::MAX;
+
+fn mark_source_chains(t: &Table, targets: &[Vec<u32>]) -> Result<Vec<(HookMask, usize)>, String> {
     let n = t.chains.len();
     // Rules reached: up to and including the first rule that ends the walk.
     let reached: Vec<usize> = t
@@ -1398,9 +1407,11 @@ fn mark_source_chains(
                 continue;
             }
             top.1 += 1;
-            let Some(j) = targets[ci][ri] else {
+            let j = targets[ci][ri];
+            if j == NO_JUMP {
                 continue;
-            };
+            }
+            let j = j as usize;
             if on_path[j] {
                 return Err("Too many levels of symbolic links".into());
             }
