@@ -272,7 +272,12 @@ impl<R: std::io::BufRead> LineSource for ReadLines<R> {
         self.buf.clear();
         match self.input.read_until(b'\n', &mut self.buf) {
             Ok(0) => None,
-            Ok(_) => Some(&self.buf),
+            // Cut at a NUL byte, newline included, as `Lines` is cut (a
+            // C string to ios_restore; the restore loop cuts it again).
+            Ok(_) => Some(match find_byte(&self.buf, 0) {
+                Some(nul) => &self.buf[..nul],
+                None => &self.buf,
+            }),
             Err(e) => {
                 self.err = Some(e);
                 None
