@@ -351,21 +351,21 @@ fn typed_twins_of_the_t_fail_cases_are_refused_with_iptables_message() {
             "libxt_iprange.t",
             "-m iprange",
             Box::new(|family| {
-                Rule::new().with(Match::Iprange(Iprange {
+                Rule::new().with(Match::Iprange(Box::new(Iprange {
                     family,
                     src: None,
                     dst: None,
-                }))
+                })))
             }),
         ),
         (
             "libxt_owner.t",
             "-m owner --suppl-groups",
             Box::new(|_| {
-                Rule::new().with(Match::Owner(Owner {
+                Rule::new().with(Match::Owner(Box::new(Owner {
                     suppl_groups: true,
                     ..Owner::default()
-                }))
+                })))
             }),
         ),
         (

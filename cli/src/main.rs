@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use nfsim::model::Family;
-use nfsim::syntax::{parse_restore, save_bytes, save_to, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore_reader, save_bytes, save_to, RestoreOptions, SaveOptions};
 
 mod jsonpos;
 mod list;
@@ -354,6 +354,70 @@ fn read_input(file: &Option<String>) -> Result<(String, Vec<u8>), String> {
     }
 }
 
+/// What `nfsim save` reads: the whole text (a script, whose commands are
+/// read as a whole), or a stream of restore input, parsed line by line so
+/// that a large file is never held whole.
+enum SaveInput {
+    Whole(Vec<u8>),
+    Stream(Box<dyn io::BufRead>),
+}
+
+/// Opens `nfsim save`'s input. Unless `--script` or `--restore` decides,
+/// the text is a script when it is UTF-8 and its first line that is
+/// neither blank nor a comment is no restore line
+/// (`script::looks_like_script`): the lines are read up to that one (UTF-8
+/// is checked line by line, as a newline never ends inside a character),
+/// then restore input streams on from there and a script is read whole.
+fn open_save_input(
+    file: &Option<String>,
+    script: bool,
+    restore: bool,
+) -> Result<(String, SaveInput), String> {
+    const BLOCK: usize = 64 * 1024;
+    let (name, mut input): (String, Box<dyn io::BufRead>) = match file.as_deref() {
+        None | Some("-") => (
+            "-".to_string(),
+            Box::new(io::BufReader::with_capacity(BLOCK, io::stdin())),
+        ),
+        Some(f) => {
+            let fd = std::fs::File::open(f).map_err(|e| format!("{f}: {e}"))?;
+            (
+                f.to_string(),
+                Box::new(io::BufReader::with_capacity(BLOCK, fd)),
+            )
+        }
+    };
+    let fail = |e: io::Error| format!("{name}: {e}");
+    let mut seen = Vec::new();
+    let mut whole = script;
+    if !script && !restore {
+        loop {
+            let start = seen.len();
+            if input.read_until(b'\n', &mut seen).map_err(fail)? == 0 {
+                break;
+            }
+            let Ok(line) = std::str::from_utf8(&seen[start..]) else {
+                break;
+            };
+            let t = line.trim();
+            if !t.is_empty() && !t.starts_with('#') {
+                whole = nfsim::syntax::script::looks_like_script(t);
+                break;
+            }
+        }
+    }
+    if whole {
+        input.read_to_end(&mut seen).map_err(fail)?;
+        return Ok((name, SaveInput::Whole(seen)));
+    }
+    let input: Box<dyn io::BufRead> = if seen.is_empty() {
+        input
+    } else {
+        Box::new(io::Cursor::new(seen).chain(input))
+    };
+    Ok((name, SaveInput::Stream(input)))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
@@ -515,7 +579,7 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                     return Ok(ExitCode::from(2));
                 }
             };
-            let (name, text) = match read_input(&file) {
+            let (name, input) = match open_save_input(&file, script, restore) {
                 Ok(x) => x,
                 Err(e) => {
                     // iptables-restore: "Can't open FILE: ...", exit 1.
@@ -524,13 +588,18 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
                 }
             };
             let family = if ipv6 { Family::Ipv6 } else { Family::Ipv4 };
-            let as_script = script
-                || (!restore
-                    && std::str::from_utf8(&text)
-                        .is_ok_and(nfsim::syntax::script::looks_like_script));
-            if as_script {
-                return save_script(&name, &text, family, (&objects, &sets), test, w, err);
-            }
+            let input = match input {
+                SaveInput::Whole(text) => {
+                    if script
+                        || std::str::from_utf8(&text)
+                            .is_ok_and(nfsim::syntax::script::looks_like_script)
+                    {
+                        return save_script(&name, &text, family, (&objects, &sets), test, w, err);
+                    }
+                    Box::new(io::Cursor::new(text))
+                }
+                SaveInput::Stream(input) => input,
+            };
             let opts = RestoreOptions {
                 counters,
                 ..RestoreOptions::new(family)
@@ -538,9 +607,15 @@ pub(crate) fn run(cli: Cli, w: &mut impl Write, err: &mut dyn Write) -> io::Resu
             .with_nfacct(&objects)
             .with_ipset(&sets)
             .with_cttimeout(&policies);
-            match parse_restore(&text, &opts) {
+            let parsed = match parse_restore_reader(input, &opts) {
+                Ok(r) => r,
+                Err(e) => {
+                    elog!(err, "nfsim: {name}: {e}");
+                    return Ok(ExitCode::from(1));
+                }
+            };
+            match parsed {
                 Ok(rs) => {
-                    drop(text);
                     if !test {
                         save_to(&rs, SaveOptions { counters }, w)?;
                     }

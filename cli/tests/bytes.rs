@@ -280,6 +280,35 @@ fn comment_lines_are_not_read() {
     assert_eq!((code, out), (0, format!("{HEAD}COMMIT\n").into_bytes()));
 }
 
+/// `nfsim save` reads restore input as a stream and a script whole,
+/// telling them apart by the first line that is neither blank nor a
+/// comment, and a script must be UTF-8 throughout.
+#[test]
+fn save_reads_a_script_whole_and_restore_input_as_a_stream() {
+    let (code, out, _) = run(b"# c\n\n  iptables -A INPUT -j ACCEPT\n");
+    assert_eq!(code, 0);
+    assert!(
+        String::from_utf8_lossy(&out).contains("-A INPUT -j ACCEPT\n"),
+        "{}",
+        show(&out)
+    );
+    // Not UTF-8 further on: restore input, which has no table here.
+    let (code, out, err) = run(b"# c\niptables -A INPUT -j ACCEPT\n\xff\n");
+    assert_eq!((code, out.len()), (1, 0));
+    assert!(
+        err.contains("-:2:1: iptables-restore: line 2 failed"),
+        "{err}"
+    );
+    // The stream cuts a line at a NUL byte as the whole text does.
+    let input = with_head(b"-A INPUT -m comment --comment a\0b -j ACCEPT\nCOMMIT\n");
+    let (code, out, _) = run(&input);
+    assert_eq!(code, 0);
+    assert_eq!(
+        show(&out),
+        show(&with_head(b"-A INPUT -m comment --comment a\nCOMMIT\n"))
+    );
+}
+
 /// The cases above against the iptables-legacy of this machine, in a
 /// scratch network namespace: needs root and iptables-legacy-restore, else
 /// SKIPPED (said on stderr).

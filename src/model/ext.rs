@@ -264,6 +264,19 @@ impl<T: Default> Blank for T {
     }
 }
 
+/// `Blank` for the box of an extension whose own `Blank` reads the
+/// context (the blanket impl above covers boxes of `Default` types).
+macro_rules! boxed_blank {
+    ($($ty:ty),* $(,)?) => {$(
+        impl $crate::model::ext::Blank for Box<$ty> {
+            fn blank(ctx: &$crate::model::ext::ExtCtx<'_>) -> Self {
+                Box::new(<$ty as $crate::model::ext::Blank>::blank(ctx))
+            }
+        }
+    )*};
+}
+pub(crate) use boxed_blank;
+
 /// libxtables' `xtables_options_fcheck` over an option table (run before
 /// the extension's own final check, as `xtables_option_mfcheck` does): for
 /// each option in table order, a missing `XTOPT_MAND` one, then for a
@@ -350,11 +363,15 @@ pub(crate) trait Extension: Sized + Clone + PartialEq + fmt::Debug + Blank {
     fn save(&self, f: &mut SaveBuf) -> fmt::Result;
 }
 
-/// A boxed extension is the extension: the few large ones are boxed in
-/// [`crate::model::Match`] and [`crate::model::Target`] (`Conntrack`,
-/// `Sctp`, `Set`, `SET`), so that every rule's matches and verdict stay
-/// small.
-impl<T: Extension + Default> Extension for Box<T> {
+/// A boxed extension is the extension: the large ones (more than 32
+/// bytes) are boxed in [`crate::model::Match`] and
+/// [`crate::model::Target`], so that every rule's matches and verdict stay
+/// small. A boxed extension whose blank instance depends on the family
+/// (no `Default`) gets its `Blank` from [`boxed_blank!`].
+impl<T: Extension> Extension for Box<T>
+where
+    Box<T>: Blank,
+{
     fn options(family: Family) -> &'static [OptSpec] {
         T::options(family)
     }
@@ -597,9 +614,41 @@ impl fmt::Display for AddrMask {
 /// let i = Iface::new("eth+").unwrap();
 /// assert!(i.matches("eth0") && !i.matches("lo"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Iface {
-    name: ByteStr,
+    /// The name's bytes, zero after `len` (so that the derived `Eq` and
+    /// `Hash` are the name's): no allocation, and `Option<Iface>` is 16
+    /// bytes, `len`'s unused values its `None`.
+    name: [u8; IFACE_MAX],
+    len: IfaceLen,
+}
+
+/// Longest interface name: `IFNAMSIZ - 1`.
+const IFACE_MAX: usize = 15;
+
+/// The length of an interface name, 0 to [`IFACE_MAX`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+#[rustfmt::skip]
+enum IfaceLen {
+    L0, L1, L2, L3, L4, L5, L6, L7, L8, L9, L10, L11, L12, L13, L14, L15,
+}
+
+#[rustfmt::skip]
+const IFACE_LENS: [IfaceLen; IFACE_MAX + 1] = [
+    IfaceLen::L0, IfaceLen::L1, IfaceLen::L2, IfaceLen::L3, IfaceLen::L4,
+    IfaceLen::L5, IfaceLen::L6, IfaceLen::L7, IfaceLen::L8, IfaceLen::L9,
+    IfaceLen::L10, IfaceLen::L11, IfaceLen::L12, IfaceLen::L13,
+    IfaceLen::L14, IfaceLen::L15,
+];
+
+impl fmt::Debug for Iface {
+    /// As the struct with a [`ByteStr`] name it was: `Iface { name: "eth0" }`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Iface")
+            .field("name", &ByteStr::from(self.as_bytes()))
+            .finish()
+    }
 }
 
 impl Iface {
@@ -617,7 +666,7 @@ impl Iface {
     /// ```
     pub fn new(name: impl AsRef<[u8]>) -> Result<Self, super::Error> {
         let name = name.as_ref();
-        if name.len() + 1 > 16 {
+        let Some(&len) = IFACE_LENS.get(name.len()) else {
             return Err(super::Error::new(
                 super::ErrorKind::Interface,
                 format!(
@@ -625,10 +674,10 @@ impl Iface {
                     bytestr::Escaped(name)
                 ),
             ));
-        }
-        Ok(Iface {
-            name: ByteStr::from(name),
-        })
+        };
+        let mut buf = [0; IFACE_MAX];
+        buf[..name.len()].copy_from_slice(name);
+        Ok(Iface { name: buf, len })
     }
     /// The name as given.
     ///
@@ -637,7 +686,7 @@ impl Iface {
     /// assert_eq!(Iface::new("eth0").unwrap().as_bytes(), b"eth0");
     /// ```
     pub fn as_bytes(&self) -> &[u8] {
-        self.name.as_bytes()
+        &self.name[..self.len as usize]
     }
     /// Whether the name is `+` (any interface) or empty.
     ///
@@ -647,7 +696,7 @@ impl Iface {
     /// assert!(!Iface::new("eth+").unwrap().is_wildcard_all());
     /// ```
     pub fn is_wildcard_all(&self) -> bool {
-        self.name.is_empty() || self.name == "+"
+        matches!(self.as_bytes(), b"" | b"+")
     }
     /// Whether a device name matches (ip_tables.c `ifname_compare_aligned`
     /// with the mask `xtables_parse_interface` builds): byte comparison.
@@ -660,7 +709,7 @@ impl Iface {
     /// ```
     #[inline]
     pub fn matches(&self, dev: &str) -> bool {
-        let n = self.name.as_bytes();
+        let n = self.as_bytes();
         if n.is_empty() {
             return true;
         }
@@ -675,7 +724,7 @@ impl Iface {
 impl fmt::Display for Iface {
     /// The name for people ([`ByteStr`]'s escaped form).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.name, f)
+        fmt::Display::fmt(&bytestr::Escaped(self.as_bytes()), f)
     }
 }
 

@@ -333,3 +333,22 @@ impl Rule {
         self.verdict(Verdict::Ext(t))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Iface, Match, Rule, Target, Verdict};
+    use core::mem::size_of;
+
+    /// The sizes `nfsim save`'s peak memory rests on (issue 15 item 4:
+    /// at most 3x the file): a rule with two matches is 184 + 64 bytes
+    /// (+ the allocator's header). A match or target over 24 bytes is
+    /// boxed; a string up to 23 bytes and an interface name are inline.
+    #[test]
+    fn rule_layout_stays_small() {
+        assert_eq!(size_of::<Match>(), 32);
+        assert!(size_of::<Target>() <= 32);
+        assert_eq!(size_of::<Verdict>(), 32);
+        assert_eq!(size_of::<Option<Iface>>(), 16);
+        assert_eq!(size_of::<Rule>(), 184);
+    }
+}

@@ -33,7 +33,7 @@ mod ext_tests;
 pub use crate::model::text::{parse_protocol, proto_name};
 pub use error::{Error, ErrorKind, Problem};
 pub use restore::{
-    parse_restore, restore_into, validate, validate_in, validate_objects, validate_with_nfacct,
-    RestoreOptions, ValidationError, ValidationErrorKind,
+    parse_restore, parse_restore_reader, restore_into, validate, validate_in, validate_objects,
+    validate_with_nfacct, RestoreOptions, ValidationError, ValidationErrorKind,
 };
 pub use save::{save_bytes, save_string, save_to, SaveOptions};

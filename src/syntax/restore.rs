@@ -206,7 +206,84 @@ pub fn restore_into(
     input: impl AsRef<[u8]>,
     opts: &RestoreOptions,
 ) -> Result<(), Error> {
-    restore_lines(rs, Lines(input.as_ref()), opts)
+    restore_lines(rs, &mut Lines(input.as_ref()), opts)
+}
+
+/// [`parse_restore`] reading its input from a stream, one line at a time:
+/// the input is never held whole, so a large file costs only the ruleset
+/// it describes (`nfsim save FILE` reads its file this way). Same rules,
+/// same errors, line for line, as [`parse_restore`] on the same bytes.
+///
+/// # Errors
+/// The outer error is the reader's (the lines read so far are dropped);
+/// the inner one is everything iptables-restore rejects, as
+/// [`parse_restore`] gives it.
+///
+/// ```
+/// use nfsim::model::{Family, TableKind};
+/// use nfsim::syntax::{parse_restore_reader, RestoreOptions};
+/// let o = RestoreOptions::new(Family::Ipv4);
+/// let input: &[u8] = b"*filter\n-A INPUT -j ACCEPT\nCOMMIT\n";
+/// let rs = parse_restore_reader(input, &o).unwrap().unwrap();
+/// assert_eq!(rs.table(TableKind::Filter).unwrap().chain("INPUT").unwrap().rules.len(), 1);
+/// let err = parse_restore_reader(&b"*filter\n"[..], &o).unwrap().unwrap_err();
+/// assert_eq!(err.line, 2);
+/// ```
+pub fn parse_restore_reader(
+    input: impl std::io::BufRead,
+    opts: &RestoreOptions,
+) -> std::io::Result<Result<Ruleset, Error>> {
+    let mut rs = Ruleset::new(opts.family);
+    let mut lines = ReadLines {
+        input,
+        buf: Vec::new(),
+        err: None,
+    };
+    let r = restore_lines(&mut rs, &mut lines, opts);
+    match lines.err {
+        Some(e) => Err(e),
+        None => Ok(r.map(|()| rs)),
+    }
+}
+
+/// Where the restore loop takes its lines from: each line with its
+/// newline, if it has one (as `split_inclusive` on `\n`), borrowed until
+/// the next call.
+trait LineSource {
+    fn next_line(&mut self) -> Option<&[u8]>;
+}
+
+impl LineSource for Lines<'_> {
+    fn next_line(&mut self) -> Option<&[u8]> {
+        self.next()
+    }
+}
+
+/// Lines read from a stream into one reused buffer; a read error ends the
+/// input and is kept for the caller.
+struct ReadLines<R> {
+    input: R,
+    buf: Vec<u8>,
+    err: Option<std::io::Error>,
+}
+
+impl<R: std::io::BufRead> LineSource for ReadLines<R> {
+    fn next_line(&mut self) -> Option<&[u8]> {
+        self.buf.clear();
+        match self.input.read_until(b'\n', &mut self.buf) {
+            Ok(0) => None,
+            // Cut at a NUL byte, newline included, as `Lines` cuts a line
+            // (a C string to ios_restore).
+            Ok(_) => Some(match find_byte(&self.buf, 0) {
+                Some(nul) => &self.buf[..nul],
+                None => &self.buf,
+            }),
+            Err(e) => {
+                self.err = Some(e);
+                None
+            }
+        }
+    }
 }
 
 /// The first `needle` in `hay`, eight bytes at a time (the "has a zero
@@ -294,9 +371,9 @@ impl<'a> Iterator for Lines<'a> {
 }
 
 /// The restore loop over lines (each with its newline, if any).
-fn restore_lines<'a>(
+fn restore_lines(
     rs: &mut Ruleset,
-    lines: impl Iterator<Item = &'a [u8]>,
+    lines: &mut impl LineSource,
     opts: &RestoreOptions,
 ) -> Result<(), Error> {
     let family = opts.family;
@@ -304,7 +381,7 @@ fn restore_lines<'a>(
     let mut lineno = 0;
     // What the fast path keeps from line to line in a table block.
     let mut fast_cache = super::fast::Cache::default();
-    for raw in lines {
+    while let Some(raw) = lines.next_line() {
         lineno += 1;
         if raw.starts_with(b"\n") {
             continue;
@@ -1005,10 +1082,12 @@ fn commit_check_at(
         .enumerate()
         .map(|(i, c)| (c.name.as_bytes(), i))
         .collect();
-    // Jump targets resolved once, per rule in table order (None: no jump).
-    // (A jump to a built-in chain was refused when its rule was added, as
-    // libiptc refuses it; checked again here for tables built otherwise.)
-    let mut targets: Vec<Vec<Option<usize>>> = Vec::with_capacity(t.chains.len());
+    // Jump targets resolved once, per rule in table order ([`NO_JUMP`]: no
+    // jump; four bytes a rule, as this is built while the whole table is
+    // held). (A jump to a built-in chain was refused when its rule was
+    // added, as libiptc refuses it; checked again here for tables built
+    // otherwise.)
+    let mut targets: Vec<Vec<u32>> = Vec::with_capacity(t.chains.len());
     for c in &t.chains {
         let mut v = Vec::with_capacity(c.rules.len());
         for r in &c.rules {
@@ -1019,7 +1098,14 @@ fn commit_check_at(
             if j.is_some_and(|j| t.chains[j].is_builtin()) {
                 return Err((None, "Invalid argument: jump to a built-in chain".into()));
             }
-            v.push(j);
+            v.push(match j {
+                None => NO_JUMP,
+                // More than four billion chains: not a table any kernel holds.
+                Some(j) => u32::try_from(j)
+                    .ok()
+                    .filter(|&j| j != NO_JUMP)
+                    .ok_or((None, "Cannot allocate memory".to_string()))?,
+            });
         }
         targets.push(v);
     }
@@ -1336,10 +1422,10 @@ fn ends_walk(r: &Rule) -> bool {
 /// Returns per chain the hooks it is reachable from and how many of its
 /// rules the walk reaches (a walk of a given chain always stops at the
 /// same rule).
-fn mark_source_chains(
-    t: &Table,
-    targets: &[Vec<Option<usize>>],
-) -> Result<Vec<(HookMask, usize)>, String> {
+/// A rule without a jump in [`mark_source_chains`]' `targets`.
+const NO_JUMP: u32 = u32::MAX;
+
+fn mark_source_chains(t: &Table, targets: &[Vec<u32>]) -> Result<Vec<(HookMask, usize)>, String> {
     let n = t.chains.len();
     // Rules reached: up to and including the first rule that ends the walk.
     let reached: Vec<usize> = t
@@ -1372,9 +1458,11 @@ fn mark_source_chains(
                 continue;
             }
             top.1 += 1;
-            let Some(j) = targets[ci][ri] else {
+            let j = targets[ci][ri];
+            if j == NO_JUMP {
                 continue;
-            };
+            }
+            let j = j as usize;
             if on_path[j] {
                 return Err("Too many levels of symbolic links".into());
             }

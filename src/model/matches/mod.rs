@@ -71,6 +71,8 @@ pub mod xtopt;
 
 use crate::model::registry::{extension_enum, Caps};
 
+crate::model::ext::boxed_blank!(iprange::Iprange, hashlimit::Hashlimit, recent::Recent);
+
 extension_enum! {
     /// A match extension with its options: one typed struct per `-m`
     /// extension, in the rule's `matches` in the order they were given.
@@ -102,15 +104,15 @@ extension_enum! {
         /// `-m connlimit`
         "connlimit", Both => Connlimit(connlimit::Connlimit),
         /// `-m multiport`
-        "multiport", Both => Multiport(multiport::Multiport),
+        "multiport", Both => Multiport(Box<multiport::Multiport>),
         /// `-m iprange`
-        "iprange", Both => Iprange(iprange::Iprange),
+        "iprange", Both => Iprange(Box<iprange::Iprange>),
         /// `-m addrtype`
         "addrtype", Both => Addrtype(addrtype::Addrtype),
         /// `-m comment`
         "comment", Both => Comment(comment::Comment),
         /// `-m helper`
-        "helper", Both => Helper(helper::Helper),
+        "helper", Both => Helper(Box<helper::Helper>),
         /// `-m icmp`
         "icmp", V4 => Icmp(icmp::Icmp),
         /// `-m icmp6`
@@ -138,21 +140,21 @@ extension_enum! {
         /// `-m u32`
         "u32", Both => U32(u32::U32),
         /// `-m osf`
-        "osf", V4 => Osf(osf::Osf),
+        "osf", V4 => Osf(Box<osf::Osf>),
         /// `-m rateest`
-        "rateest", Both => Rateest(rateest::Rateest),
+        "rateest", Both => Rateest(Box<rateest::Rateest>),
         /// `-m time`
         "time", Both => Time(time::Time),
         /// `-m policy`
-        "policy", Both => Policy(policy::Policy),
+        "policy", Both => Policy(Box<policy::Policy>),
         /// `-m string`
-        "string", Both => StringMatch(string::StringMatch),
+        "string", Both => StringMatch(Box<string::StringMatch>),
         /// `-m ipvs`
-        "ipvs", Both => Ipvs(ipvs::Ipvs),
+        "ipvs", Both => Ipvs(Box<ipvs::Ipvs>),
         /// `-m connbytes`
         "connbytes", Both => Connbytes(connbytes::Connbytes),
         /// `-m cgroup`
-        "cgroup", Both => Cgroup(cgroup::Cgroup),
+        "cgroup", Both => Cgroup(Box<cgroup::Cgroup>),
         /// `-m cluster`
         "cluster", Both => Cluster(cluster::Cluster),
         /// `-m connlabel`
@@ -178,11 +180,11 @@ extension_enum! {
         /// `-m frag`
         "frag", V6 => Frag(frag::Frag),
         /// `-m rt`
-        "rt", V6 => Rt(rt::Rt),
+        "rt", V6 => Rt(Box<rt::Rt>),
         /// `-m hbh`
-        "hbh", V6 => Hbh(hbh::Hbh),
+        "hbh", V6 => Hbh(Box<hbh::Hbh>),
         /// `-m dst`
-        "dst", V6 => Dst(hbh::Dst),
+        "dst", V6 => Dst(Box<hbh::Dst>),
         /// `-m ah` (IPv4 and IPv6 variants differ in options)
         "ah", Both => Ah(ah::Ah),
         /// `-m esp`
@@ -192,23 +194,23 @@ extension_enum! {
         /// `-m eui64`
         "eui64", V6 => Eui64(eui64::Eui64),
         /// `-m srh`
-        "srh", V6 => Srh(srh::Srh),
+        "srh", V6 => Srh(Box<srh::Srh>),
         /// `-m sctp`
         "sctp", Both => Sctp(Box<sctp::Sctp>),
         /// `-m dccp`
         "dccp", Both => Dccp(dccp::Dccp),
         /// `-m hashlimit`
-        "hashlimit", Both => Hashlimit(hashlimit::Hashlimit),
+        "hashlimit", Both => Hashlimit(Box<hashlimit::Hashlimit>),
         /// `-m limit`
         "limit", Both => Limit(limit::Limit),
         /// `-m recent`
-        "recent", Both => Recent(recent::Recent),
+        "recent", Both => Recent(Box<recent::Recent>),
         /// `-m statistic`
         "statistic", Both => Statistic(statistic::Statistic),
         /// `-m owner`
-        "owner", Both => Owner(owner::Owner),
+        "owner", Both => Owner(Box<owner::Owner>),
         /// `-m physdev`
-        "physdev", Both => Physdev(physdev::Physdev),
+        "physdev", Both => Physdev(Box<physdev::Physdev>),
         /// `-m set`
         "set", Both => Set(Box<set::Set>),
     }

@@ -35,6 +35,17 @@ pub mod ttl;
 
 use crate::model::registry::{extension_enum, Caps};
 
+crate::model::ext::boxed_blank!(
+    nat::Snat,
+    nat::Dnat,
+    nat::Masquerade,
+    nat::Redirect,
+    netmap::Netmap,
+    hmark::Hmark,
+    tee::Tee,
+    tproxy::Tproxy,
+);
+
 extension_enum! {
     /// A target extension with its options (`-j NAME ...`), the rule's
     /// [`Verdict::Ext`](crate::model::Verdict::Ext).
@@ -49,7 +60,7 @@ extension_enum! {
         /// `-j TRACE`
         "TRACE", Both => Trace(trace::Trace),
         /// `-j LOG`
-        "LOG", Both => Log(log::Log),
+        "LOG", Both => Log(Box<log::Log>),
         /// `-j REJECT`
         "REJECT", Both => Reject(reject::Reject),
         /// `-j MARK`
@@ -57,21 +68,21 @@ extension_enum! {
         /// `-j CONNMARK`
         "CONNMARK", Both => Connmark(connmark::Connmark),
         /// `-j CT` and its alias `-j NOTRACK`
-        "CT" | "NOTRACK", Both => Ct(ct::Ct),
+        "CT" | "NOTRACK", Both => Ct(Box<ct::Ct>),
         /// `-j SNAT`
-        "SNAT", Both => Snat(nat::Snat),
+        "SNAT", Both => Snat(Box<nat::Snat>),
         /// `-j DNAT`
-        "DNAT", Both => Dnat(nat::Dnat),
+        "DNAT", Both => Dnat(Box<nat::Dnat>),
         /// `-j MASQUERADE`
-        "MASQUERADE", Both => Masquerade(nat::Masquerade),
+        "MASQUERADE", Both => Masquerade(Box<nat::Masquerade>),
         /// `-j REDIRECT`
-        "REDIRECT", Both => Redirect(nat::Redirect),
+        "REDIRECT", Both => Redirect(Box<nat::Redirect>),
         /// `-j NETMAP`
-        "NETMAP", Both => Netmap(netmap::Netmap),
+        "NETMAP", Both => Netmap(Box<netmap::Netmap>),
         /// `-j NFQUEUE`
         "NFQUEUE", Both => Nfqueue(nfqueue::Nfqueue),
         /// `-j NFLOG`
-        "NFLOG", Both => Nflog(nflog::Nflog),
+        "NFLOG", Both => Nflog(Box<nflog::Nflog>),
         /// `-j TOS`
         "TOS", Both => Tos(tos::Tos),
         /// `-j DSCP`
@@ -95,27 +106,27 @@ extension_enum! {
         /// `-j SECMARK`
         "SECMARK", Both => Secmark(secmark::Secmark),
         /// `-j IDLETIMER`
-        "IDLETIMER", Both => Idletimer(idletimer::Idletimer),
+        "IDLETIMER", Both => Idletimer(Box<idletimer::Idletimer>),
         /// `-j LED`
-        "LED", Both => Led(led::Led),
+        "LED", Both => Led(Box<led::Led>),
         /// `-j TEE`
-        "TEE", Both => Tee(tee::Tee),
+        "TEE", Both => Tee(Box<tee::Tee>),
         /// `-j ECN`
         "ECN", V4 => Ecn(ecn::Ecn),
         /// `-j SNPT`
-        "SNPT", V6 => Snpt(npt::Snpt),
+        "SNPT", V6 => Snpt(Box<npt::Snpt>),
         /// `-j DNPT`
-        "DNPT", V6 => Dnpt(npt::Dnpt),
+        "DNPT", V6 => Dnpt(Box<npt::Dnpt>),
         /// `-j TCPOPTSTRIP`
-        "TCPOPTSTRIP", Both => Tcpoptstrip(tcpoptstrip::Tcpoptstrip),
+        "TCPOPTSTRIP", Both => Tcpoptstrip(Box<tcpoptstrip::Tcpoptstrip>),
         /// `-j SYNPROXY`
         "SYNPROXY", Both => Synproxy(synproxy::Synproxy),
         /// `-j TPROXY`
-        "TPROXY", Both => Tproxy(tproxy::Tproxy),
+        "TPROXY", Both => Tproxy(Box<tproxy::Tproxy>),
         /// `-j HMARK`
-        "HMARK", Both => Hmark(hmark::Hmark),
+        "HMARK", Both => Hmark(Box<hmark::Hmark>),
         /// `-j RATEEST`
-        "RATEEST", Both => Rateest(rateest::Rateest),
+        "RATEEST", Both => Rateest(Box<rateest::Rateest>),
     }
 }
 
