@@ -234,11 +234,7 @@ pub fn parse_restore_reader(
     opts: &RestoreOptions,
 ) -> std::io::Result<Result<Ruleset, Error>> {
     let mut rs = Ruleset::new(opts.family);
-    let mut lines = ReadLines {
-        input,
-        buf: Vec::new(),
-        err: None,
-    };
+    let mut lines = ReadLines::new(input);
     let r = restore_lines(&mut rs, &mut lines, opts);
     match lines.err {
         Some(e) => Err(e),
@@ -259,28 +255,118 @@ impl LineSource for Lines<'_> {
     }
 }
 
-/// Lines read from a stream into one reused buffer; a read error ends the
-/// input and is kept for the caller.
+/// Lines read from a stream; a read error ends the input and is kept for
+/// the caller. A line the reader holds whole is lent straight from its
+/// buffer (consumed at the next call); one that straddles a refill is
+/// gathered in `buf`. Each line is found by one scan for its newline or
+/// NUL (`find_newline_or_nul`), as `Lines` finds it.
 struct ReadLines<R> {
     input: R,
     buf: Vec<u8>,
+    /// Bytes of the reader's buffer lent by the previous call.
+    pending: usize,
     err: Option<std::io::Error>,
+}
+
+/// `fill_buf`, retried on `Interrupted` as `read_until` does; `None` after
+/// keeping an error in `err`.
+fn fill<'a, R: std::io::BufRead>(
+    input: &'a mut R,
+    err: &mut Option<std::io::Error>,
+) -> Option<&'a [u8]> {
+    loop {
+        match input.fill_buf() {
+            Ok(_) => break,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => {
+                *err = Some(e);
+                return None;
+            }
+        }
+    }
+    input.fill_buf().ok()
+}
+
+impl<R: std::io::BufRead> ReadLines<R> {
+    fn new(input: R) -> Self {
+        ReadLines {
+            input,
+            buf: Vec::new(),
+            pending: 0,
+            err: None,
+        }
+    }
+
+    /// Skips the rest of a line cut at NUL, its newline included.
+    fn skip_line(&mut self) {
+        while let Some(avail) = fill(&mut self.input, &mut self.err) {
+            if avail.is_empty() {
+                return;
+            }
+            match find_byte(avail, b'\n') {
+                Some(j) => {
+                    self.input.consume(j + 1);
+                    return;
+                }
+                None => {
+                    let n = avail.len();
+                    self.input.consume(n);
+                }
+            }
+        }
+    }
 }
 
 impl<R: std::io::BufRead> LineSource for ReadLines<R> {
     fn next_line(&mut self) -> Option<&[u8]> {
+        if self.pending > 0 {
+            self.input.consume(self.pending);
+            self.pending = 0;
+        }
         self.buf.clear();
-        match self.input.read_until(b'\n', &mut self.buf) {
-            Ok(0) => None,
-            // Cut at a NUL byte, newline included, as `Lines` cuts a line
-            // (a C string to ios_restore).
-            Ok(_) => Some(match find_byte(&self.buf, 0) {
-                Some(nul) => &self.buf[..nul],
-                None => &self.buf,
-            }),
-            Err(e) => {
-                self.err = Some(e);
-                None
+        // The common case: the whole line is in the reader's buffer.
+        let avail = fill(&mut self.input, &mut self.err)?;
+        if let Some(i) = find_newline_or_nul(avail) {
+            if avail[i] == b'\n' {
+                self.pending = i + 1;
+                // The buffer is full: `fill_buf` hands it back without
+                // reading.
+                return fill(&mut self.input, &mut self.err).map(|a| &a[..=i]);
+            }
+        }
+        // Gathered in `buf`: a line over a refill, cut at NUL, or the last
+        // one without a newline.
+        loop {
+            let avail = fill(&mut self.input, &mut self.err)?;
+            if avail.is_empty() {
+                return if self.buf.is_empty() {
+                    None
+                } else {
+                    Some(&self.buf[..])
+                };
+            }
+            match find_newline_or_nul(avail) {
+                Some(i) if avail[i] == b'\n' => {
+                    self.buf.extend_from_slice(&avail[..=i]);
+                    self.input.consume(i + 1);
+                    return Some(&self.buf[..]);
+                }
+                // Cut at a NUL byte, newline included, as `Lines` cuts a
+                // line (a C string to ios_restore).
+                Some(nul) => {
+                    self.buf.extend_from_slice(&avail[..nul]);
+                    self.input.consume(nul);
+                    self.skip_line();
+                    if self.err.is_some() {
+                        return None;
+                    }
+                    return Some(&self.buf[..]);
+                }
+                None => {
+                    let n = avail.len();
+                    self.buf.extend_from_slice(avail);
+                    self.input.consume(n);
+                }
             }
         }
     }
