@@ -14,7 +14,7 @@ use nfsim::conntrack::{
 use nfsim::engine::NoTrace;
 use nfsim::host::{Host, HostConfig, InterfaceConfig, Outcome, RouteConfig};
 use nfsim::model::{Family, Hook, Iface, Match, Ruleset, Target, Verdict};
-use nfsim::syntax::{parse_restore, save_bytes, RestoreOptions, SaveOptions};
+use nfsim::syntax::{parse_restore, parse_restore_reader, save_bytes, RestoreOptions, SaveOptions};
 use nfsim::time::Instant;
 use nfsim::wire::meta::PacketMeta;
 use nfsim::wire::{checksum, IpProtocol};
@@ -708,7 +708,18 @@ pub fn run_restore(data: &[u8]) {
     // that are not UTF-8 are kept and printed back unchanged.
     for family in [Family::Ipv4, Family::Ipv6] {
         let opts = RestoreOptions::new(family);
-        if let Ok(rs) = parse_restore(data, &opts) {
+        let whole = parse_restore(data, &opts);
+        // The streamed reader (`nfsim save FILE`'s path) gives the same
+        // rules and the same error as the whole text, whatever the size of
+        // the reader's buffer (1 to 16 bytes here: lines straddle refills).
+        let cap = 1 + usize::from(data.last().copied().unwrap_or(0) % 16);
+        let streamed = parse_restore_reader(std::io::BufReader::with_capacity(cap, data), &opts)
+            .expect("reading a slice does not fail");
+        assert_eq!(
+            streamed, whole,
+            "parse_restore_reader and parse_restore differ"
+        );
+        if let Ok(rs) = whole {
             let printed = save_bytes(&rs, SaveOptions::default());
             if name_printed_unquoted_with_separator(&rs) {
                 // Printing does not panic; see the function.
