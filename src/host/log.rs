@@ -415,18 +415,8 @@ impl Piece {
 
     /// `{}` of an unsigned number.
     fn dec(&mut self, v: impl Into<u64>) -> &mut Piece {
-        let mut v: u64 = v.into();
         let mut d = [0u8; 20];
-        let mut i = d.len();
-        loop {
-            i -= 1;
-            d[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
-        self.bytes(&d[i..])
+        self.bytes(crate::model::ext::dec_digits(v.into(), &mut d))
     }
 
     /// `{:0width$x}` (`upper`: `X`).

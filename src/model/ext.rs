@@ -745,6 +745,23 @@ pub use super::opt::strtoui;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SaveBuf(Vec<u8>);
 
+/// `v`'s decimal digits, written at the end of `d` (20 bytes hold
+/// `u64::MAX`): what `{}` prints, without `core::fmt`. Shared by the
+/// iptables-save printer ([`SaveBuf::write_dec`]) and the host's LOG lines.
+#[inline]
+pub(crate) fn dec_digits(mut v: u64, d: &mut [u8; 20]) -> &[u8] {
+    let mut i = d.len();
+    loop {
+        i -= 1;
+        d[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    &d[i..]
+}
+
 impl SaveBuf {
     /// A sink appending to `bytes`.
     ///
@@ -836,16 +853,7 @@ impl SaveBuf {
             return;
         }
         let mut d = [0u8; 20];
-        let mut i = d.len();
-        loop {
-            i -= 1;
-            d[i] = b'0' + (v % 10) as u8;
-            v /= 10;
-            if v == 0 {
-                break;
-            }
-        }
-        self.0.extend_from_slice(&d[i..]);
+        self.0.extend_from_slice(dec_digits(v, &mut d));
     }
     /// Writes `b[..n]` (`n` at most `N`): the whole fixed-size array is
     /// appended (a copy of known size, no call to `memcpy`) and the rest
