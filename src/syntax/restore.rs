@@ -372,38 +372,13 @@ impl<R: std::io::BufRead> LineSource for ReadLines<R> {
     }
 }
 
-/// The first `needle` in `hay`, eight bytes at a time (the "has a zero
-/// byte" test on the word XOR the needle: its lowest flagged byte is
-/// always a real match).
-fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+/// The first byte of `hay` that is one of `needles`, eight bytes at a time
+/// (the "has a zero byte" test on the word XOR each needle: its lowest
+/// flagged byte is always a real match).
+#[inline(always)]
+fn find_any<const N: usize>(hay: &[u8], needles: [u8; N]) -> Option<usize> {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let rep = LO * u64::from(needle);
-    let mut chunks = hay.chunks_exact(8);
-    let mut off = 0;
-    for c in &mut chunks {
-        let mut w = [0u8; 8];
-        w.copy_from_slice(c);
-        let x = u64::from_le_bytes(w) ^ rep;
-        let hit = x.wrapping_sub(LO) & !x & HI;
-        if hit != 0 {
-            return Some(off + (hit.trailing_zeros() / 8) as usize);
-        }
-        off += 8;
-    }
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| b == needle)
-        .map(|p| off + p)
-}
-
-/// The first newline or NUL byte in `hay`, eight bytes at a time (as
-/// [`find_byte`], for two needles).
-fn find_newline_or_nul(hay: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let nl = LO * u64::from(b'\n');
     let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
     let mut chunks = hay.chunks_exact(8);
     let mut off = 0;
@@ -411,7 +386,9 @@ fn find_newline_or_nul(hay: &[u8]) -> Option<usize> {
         let mut w = [0u8; 8];
         w.copy_from_slice(c);
         let x = u64::from_le_bytes(w);
-        let hit = zero(x ^ nl) | zero(x);
+        let hit = needles
+            .iter()
+            .fold(0, |h, &n| h | zero(x ^ (LO * u64::from(n))));
         if hit != 0 {
             return Some(off + (hit.trailing_zeros() / 8) as usize);
         }
@@ -420,8 +397,18 @@ fn find_newline_or_nul(hay: &[u8]) -> Option<usize> {
     chunks
         .remainder()
         .iter()
-        .position(|&b| b == b'\n' || b == 0)
+        .position(|b| needles.contains(b))
         .map(|p| off + p)
+}
+
+/// The first `needle` in `hay`.
+fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
+    find_any(hay, [needle])
+}
+
+/// The first newline or NUL byte in `hay`.
+fn find_newline_or_nul(hay: &[u8]) -> Option<usize> {
+    find_any(hay, [b'\n', 0])
 }
 
 /// The lines of the input, each with its newline if it has one (as
