@@ -37,7 +37,7 @@ fn the_issues_three_rulesets_are_refused_with_iptables_wording() {
         TableKind::Filter,
         "INPUT",
         Rule {
-            matches: vec![Match::Tcp(Tcp::default())],
+            matches: vec![Match::Tcp(Tcp::default())].into(),
             verdict: Verdict::Drop,
             ..Rule::default()
         },

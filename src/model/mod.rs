@@ -37,6 +37,7 @@ pub use error::{Error, ErrorKind};
 pub use ext::{AddrMask, Iface};
 pub use matches::Match;
 pub use registry::{Caps, Families};
+pub use rule::Matches;
 pub use targets::Target;
 
 /// The address family of a ruleset: `iptables` or `ip6tables` (one type
@@ -353,7 +354,7 @@ pub struct Rule {
     /// `-f` (IPv4 only): `Some(false)` = second and further fragments, `Some(true)` = `! -f`.
     pub fragment: Option<bool>,
     /// The `-m` matches, in order.
-    pub matches: Vec<Match>,
+    pub matches: Matches,
     /// The target.
     pub verdict: Verdict,
     /// Counters (set from `[p:b]` only when restoring with counters).

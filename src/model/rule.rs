@@ -14,6 +14,8 @@ use super::matches::conntrack::{Conntrack, CtStates, Inv};
 use super::matches::dccp::Dccp;
 use super::matches::tcp::Tcp;
 use super::matches::udp::Udp;
+use smallvec::SmallVec;
+
 use super::{AddrMask, ByteStr, ChainName, Iface, Match, Rule, Target, Verdict};
 
 /// `IPPROTO_TCP`.
@@ -334,21 +336,181 @@ impl Rule {
     }
 }
 
+/// A rule's `-m` matches, in order: a list of [`Match`] that holds up to
+/// two inline (the common rule: `-m tcp --dport`, `-m comment`, `-m
+/// conntrack`), so that parsing or building such a rule allocates nothing
+/// for its matches. It reads as a slice (`&r.matches[0]`, `.iter()`,
+/// `.len()`), grows as a `Vec` (`push`, `insert`, `remove`, `retain`,
+/// `extend`) and is built from a `Vec`, an array or an iterator.
+///
+/// ```
+/// use nfsim::model::{Match, Matches, Rule};
+/// use nfsim::model::matches::comment::Comment;
+/// let mut r = Rule::tcp().dport(22).accept();
+/// r.matches.push(Match::Comment(Comment { text: "ssh".into() }));
+/// assert_eq!(r.matches.len(), 2);
+/// assert!(matches!(&r.matches[0], Match::Tcp(t) if t.dports == (22, 22)));
+/// assert_eq!(r.to_string(), "-p tcp -m tcp --dport 22 -m comment --comment ssh -j ACCEPT");
+/// let m: Matches = vec![Match::Comment(Comment { text: "a".into() })].into();
+/// assert_eq!(m.iter().count(), 1);
+/// assert_eq!(Matches::new(), Matches::from(Vec::new()));
+/// ```
+#[derive(Clone, Default, PartialEq)]
+pub struct Matches(SmallVec<[Match; 2]>);
+
+impl Matches {
+    /// No match.
+    pub fn new() -> Matches {
+        Matches(SmallVec::new())
+    }
+    /// Adds `m` after the others.
+    #[inline]
+    pub fn push(&mut self, m: Match) {
+        self.0.push(m);
+    }
+    /// Removes and returns the last match.
+    pub fn pop(&mut self) -> Option<Match> {
+        self.0.pop()
+    }
+    /// Puts `m` at position `index`, moving those after it.
+    pub fn insert(&mut self, index: usize, m: Match) {
+        self.0.insert(index, m);
+    }
+    /// Removes and returns the match at `index`, moving those after it.
+    pub fn remove(&mut self, index: usize) -> Match {
+        self.0.remove(index)
+    }
+    /// Keeps the matches for which `keep` is true, in order.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Match) -> bool) {
+        self.0.retain(|m| keep(m));
+    }
+    /// Removes every match.
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+    /// Keeps the first `len` matches.
+    pub fn truncate(&mut self, len: usize) {
+        self.0.truncate(len);
+    }
+    /// The matches as a slice.
+    pub fn as_slice(&self) -> &[Match] {
+        &self.0
+    }
+    /// The matches in a boxed slice.
+    pub fn into_boxed_slice(self) -> Box<[Match]> {
+        self.0.into_boxed_slice()
+    }
+    /// The matches in a `Vec`.
+    pub fn into_vec(self) -> Vec<Match> {
+        self.0.into_vec()
+    }
+}
+
+impl core::fmt::Debug for Matches {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
+}
+
+impl core::ops::Deref for Matches {
+    type Target = [Match];
+    #[inline]
+    fn deref(&self) -> &[Match] {
+        &self.0
+    }
+}
+
+impl core::ops::DerefMut for Matches {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [Match] {
+        &mut self.0
+    }
+}
+
+impl From<Vec<Match>> for Matches {
+    fn from(v: Vec<Match>) -> Matches {
+        Matches(SmallVec::from_vec(v))
+    }
+}
+
+impl<const N: usize> From<[Match; N]> for Matches {
+    fn from(a: [Match; N]) -> Matches {
+        a.into_iter().collect()
+    }
+}
+
+impl From<Matches> for Vec<Match> {
+    fn from(m: Matches) -> Vec<Match> {
+        m.into_vec()
+    }
+}
+
+impl PartialEq<Vec<Match>> for Matches {
+    fn eq(&self, other: &Vec<Match>) -> bool {
+        self[..] == other[..]
+    }
+}
+
+impl PartialEq<[Match]> for Matches {
+    fn eq(&self, other: &[Match]) -> bool {
+        self[..] == *other
+    }
+}
+
+impl FromIterator<Match> for Matches {
+    fn from_iter<I: IntoIterator<Item = Match>>(iter: I) -> Matches {
+        Matches(iter.into_iter().collect())
+    }
+}
+
+impl Extend<Match> for Matches {
+    fn extend<I: IntoIterator<Item = Match>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
+impl IntoIterator for Matches {
+    type Item = Match;
+    type IntoIter = smallvec::IntoIter<[Match; 2]>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Matches {
+    type Item = &'a Match;
+    type IntoIter = core::slice::Iter<'a, Match>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Matches {
+    type Item = &'a mut Match;
+    type IntoIter = core::slice::IterMut<'a, Match>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter_mut()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::{Iface, Match, Rule, Target, Verdict};
     use core::mem::size_of;
 
     /// The sizes `nfsim save`'s peak memory rests on (issue 15 item 4:
-    /// at most 3x the file): a rule with two matches is 184 + 64 bytes
-    /// (+ the allocator's header). A match or target over 24 bytes is
-    /// boxed; a string up to 23 bytes and an interface name are inline.
+    /// at most 3x the file): a rule with up to two matches is 232 bytes,
+    /// its matches inline (`Matches`: 72 bytes; a `Vec` of 24 and a heap
+    /// block of 64 + the allocator's 16 before). A match or target over 24
+    /// bytes is boxed; a string up to 23 bytes and an interface name are
+    /// inline.
     #[test]
     fn rule_layout_stays_small() {
         assert_eq!(size_of::<Match>(), 32);
         assert!(size_of::<Target>() <= 32);
         assert_eq!(size_of::<Verdict>(), 32);
         assert_eq!(size_of::<Option<Iface>>(), 16);
-        assert_eq!(size_of::<Rule>(), 184);
+        assert_eq!(size_of::<crate::model::Matches>(), 72);
+        assert_eq!(size_of::<Rule>(), 232);
     }
 }

@@ -29,35 +29,55 @@ use crate::model::{ChainName, Family, Match, Rule, TableKind, Target, Verdict};
 /// The longest word iptables' fixed buffer holds (`struct xt_param_buf`).
 const PARAM_MAX: usize = 1023;
 
-/// The most words the fast path reads (a longer line goes to the full
-/// parser).
-const MAX_WORDS: usize = 48;
-
 /// A word separator of `add_param_to_argv` (space, tab, newline).
 #[inline(always)]
 fn sep(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n')
 }
 
-/// Splits a line into `out` as `add_param_to_argv` does for the plain
-/// cases: words separated by space, tab or newline, a word wholly in
-/// `"..."` without `\`. `None` for anything else, for more than `room`
-/// words (or [`MAX_WORDS`]) or a word longer than iptables' buffer; else
-/// the number of words and the number of them that are `-m` or `--match`.
-#[inline(always)]
-fn split<'l>(
+/// The words of a line read one at a time, as `add_param_to_argv` splits
+/// the plain cases: words separated by space, tab or newline, a word
+/// wholly in `"..."` without `\`. Anything else (a quote inside a word, a
+/// `\` in quotes, a word longer than iptables' buffer, more than `left`
+/// words) ends the words with `bad` set: the line goes to the full parser.
+struct Words<'l> {
     line: &'l [u8],
-    room: usize,
-    out: &mut [&'l [u8]; MAX_WORDS],
-) -> Option<(usize, usize)> {
-    let room = room.min(MAX_WORDS);
-    let mut i = 0;
-    let mut count = 0;
-    let mut ms = 0;
-    loop {
+    /// Where the next word's search starts.
+    i: usize,
+    /// How many more words the line may have.
+    left: usize,
+    bad: bool,
+}
+
+impl<'l> Words<'l> {
+    fn new(line: &'l [u8], room: usize) -> Self {
+        Words {
+            line,
+            i: 0,
+            left: room,
+            bad: false,
+        }
+    }
+
+    /// Ends the words as unusual.
+    #[cold]
+    fn fail(&mut self) -> Option<&'l [u8]> {
+        self.bad = true;
+        self.i = self.line.len();
+        None
+    }
+
+    /// The next word; `None` at the end of the line or once `bad`.
+    #[inline(always)]
+    fn next(&mut self) -> Option<&'l [u8]> {
+        let line = self.line;
+        let mut i = self.i;
         let c = loop {
             match line.get(i) {
-                None => return Some((count, ms)),
+                None => {
+                    self.i = i;
+                    return None;
+                }
                 Some(&c) if sep(c) => i += 1,
                 Some(&c) => break c,
             }
@@ -65,33 +85,32 @@ fn split<'l>(
         let w;
         if c == b'"' {
             let start = i + 1;
-            let len = quoted_len(&line[start..])?;
+            let Some(len) = quoted_len(&line[start..]) else {
+                return self.fail();
+            };
             if line[start + len] != b'"' {
-                return None;
+                return self.fail();
             }
             w = &line[start..start + len];
             i = start + len + 1;
             if line.get(i).is_some_and(|&b| !sep(b)) {
-                return None;
+                return self.fail();
             }
         } else {
             let start = i;
             i += word_len(&line[i..]);
             w = &line[start..i];
             if line.get(i) == Some(&b'"') {
-                return None;
+                return self.fail();
             }
         }
+        if w.len() > PARAM_MAX || self.left == 0 {
+            return self.fail();
+        }
+        self.left -= 1;
         // The word ended at the line's end or at a separator: past it.
-        i += 1;
-        if w.len() > PARAM_MAX || count >= room {
-            return None;
-        }
-        if let [b'-', b'm'] | [b'-', b'-', b'm', b'a', b't', b'c', b'h'] = *w {
-            ms += 1;
-        }
-        out[count] = w;
-        count += 1;
+        self.i = i + 1;
+        Some(w)
     }
 }
 
@@ -377,9 +396,7 @@ pub(crate) fn append<'l>(
     room: usize,
     cache: &mut Cache,
 ) -> Option<(&'l [u8], usize, Rule)> {
-    let mut all: [&[u8]; MAX_WORDS] = [&[]; MAX_WORDS];
-    let (count, ms) = split(line, room, &mut all)?;
-    let mut words = all[..count].iter().copied();
+    let mut words = Words::new(line, room);
     if words.next()? != b"-A" {
         return None;
     }
@@ -397,7 +414,6 @@ pub(crate) fn append<'l>(
     };
     // The loaded matches, in order, reserved for every `-m` word (exact
     // unless an argument reads `-m`), with the options seen of each.
-    let mut matches: Vec<Match> = Vec::with_capacity(ms);
     let mut seen_of: SmallVec<[u64; 4]> = SmallVec::new();
     let mut target: Option<(Target, u64)> = None;
     // The extensions in the order their options were merged, with their
@@ -522,12 +538,12 @@ pub(crate) fn append<'l>(
                             (m, name, specs)
                         }
                     };
-                    let k = matches.len();
+                    let k = rule.matches.len();
                     match merged.iter_mut().find(|(_, n, _)| *n == name) {
                         Some((o, _, _)) => *o = Owner::M(k),
                         None => merged.push((Owner::M(k), name, specs)),
                     }
-                    matches.push(m);
+                    rule.matches.push(m);
                     seen_of.push(0);
                 }
                 _ => {
@@ -574,7 +590,7 @@ pub(crate) fn append<'l>(
         };
         let bit = 1u64 << spec.id;
         let (mut ext, seen) = match owner {
-            Owner::M(k) => (Ext::M(&mut matches[k]), &mut seen_of[k]),
+            Owner::M(k) => (Ext::M(&mut rule.matches[k]), &mut seen_of[k]),
             Owner::T => {
                 let (t, seen) = target.as_mut()?;
                 (Ext::T(t), seen)
@@ -614,10 +630,10 @@ pub(crate) fn append<'l>(
         *seen |= bit;
         invert = false;
     }
-    if invert || (table == TableKind::Nat && jumpto == Some(b"DROP")) {
+    if words.bad || invert || (table == TableKind::Nat && jumpto == Some(b"DROP")) {
         return None;
     }
-    for (m, seen) in matches.iter_mut().zip(&seen_of) {
+    for (m, seen) in rule.matches.iter_mut().zip(&seen_of) {
         match m {
             Match::Tcp(x) => finish_as(x, *seen, &ctx)?,
             Match::Udp(x) => finish_as(x, *seen, &ctx)?,
@@ -631,11 +647,6 @@ pub(crate) fn append<'l>(
             t.finish(*seen, &ctx).ok()?;
         }
     }
-    // Exactly as many as given.
-    if matches.capacity() != matches.len() {
-        matches.shrink_to_fit();
-    }
-    rule.matches = matches;
     rule.verdict = match jumpto {
         None => Verdict::Continue,
         Some(name) if jump_is_chain => Verdict::Jump(ChainName::new(name).ok()?),
@@ -667,10 +678,14 @@ enum Ext<'a> {
 mod tests {
     use super::*;
 
+    /// The words `Words` reads, or `None` when it gives up.
     fn split(line: &[u8], room: usize) -> Option<Vec<&[u8]>> {
-        let mut out = [&[][..]; MAX_WORDS];
-        let (n, _) = super::split(line, room, &mut out)?;
-        Some(out[..n].to_vec())
+        let mut words = Words::new(line, room);
+        let mut out = Vec::new();
+        while let Some(w) = words.next() {
+            out.push(w);
+        }
+        (!words.bad).then_some(out)
     }
 
     /// `split` word by word, the plain way.
@@ -707,7 +722,7 @@ mod tests {
                     return None;
                 }
             }
-            if w.len() > PARAM_MAX || out.len() >= room.min(MAX_WORDS) {
+            if w.len() > PARAM_MAX || out.len() >= room {
                 return None;
             }
             out.push(w);

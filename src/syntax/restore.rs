@@ -1317,7 +1317,7 @@ impl std::error::Error for ValidationError {}
 /// let mut rs = Ruleset::new(Family::Ipv4);
 /// let input = rs.table_mut(TableKind::Filter).chain_mut("INPUT").unwrap();
 /// input.rules.push(Rule {
-///     matches: vec![Match::Tcp(Tcp::default())],
+///     matches: vec![Match::Tcp(Tcp::default())].into(),
 ///     verdict: Verdict::Accept,
 ///     ..Rule::default()
 /// });
