@@ -256,118 +256,124 @@ impl LineSource for Lines<'_> {
 }
 
 /// Lines read from a stream; a read error ends the input and is kept for
-/// the caller. A line the reader holds whole is lent straight from its
-/// buffer (consumed at the next call); one that straddles a refill is
-/// gathered in `buf`. Each line is found by one scan for its newline or
-/// NUL (`find_newline_or_nul`), as `Lines` finds it.
+/// the caller. The stream is read in blocks into `buf` (grown for a line
+/// longer than it) and each line is lent from there, found by one scan for
+/// its newline or NUL (`find_newline_or_nul`), as `Lines` finds it: no
+/// `fill_buf` call and no copy per line.
 struct ReadLines<R> {
     input: R,
     buf: Vec<u8>,
-    /// Bytes of the reader's buffer lent by the previous call.
-    pending: usize,
+    /// The bytes read and not yet lent: `buf[start..end]`.
+    start: usize,
+    end: usize,
+    /// The stream has ended.
+    eof: bool,
+    /// The previous line was cut at a NUL byte at `start`: the rest of it,
+    /// up to its newline, is skipped first.
+    skip: bool,
     err: Option<std::io::Error>,
 }
 
-/// `fill_buf`, retried on `Interrupted` as `read_until` does; `None` after
-/// keeping an error in `err`.
-fn fill<'a, R: std::io::BufRead>(
-    input: &'a mut R,
-    err: &mut Option<std::io::Error>,
-) -> Option<&'a [u8]> {
-    loop {
-        match input.fill_buf() {
-            Ok(_) => break,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                *err = Some(e);
-                return None;
-            }
-        }
-    }
-    input.fill_buf().ok()
-}
+/// The size of a block read from the stream (over the 64 KiB of the
+/// `BufReader` of `nfsim save`, which reads a request of its size or more
+/// straight into the caller's buffer).
+const READ_BLOCK: usize = 128 * 1024;
 
-impl<R: std::io::BufRead> ReadLines<R> {
+impl<R: std::io::Read> ReadLines<R> {
     fn new(input: R) -> Self {
         ReadLines {
             input,
             buf: Vec::new(),
-            pending: 0,
+            start: 0,
+            end: 0,
+            eof: false,
+            skip: false,
             err: None,
         }
     }
 
-    /// Skips the rest of a line cut at NUL, its newline included.
-    fn skip_line(&mut self) {
-        while let Some(avail) = fill(&mut self.input, &mut self.err) {
-            if avail.is_empty() {
-                return;
-            }
-            match find_byte(avail, b'\n') {
-                Some(j) => {
-                    self.input.consume(j + 1);
+    /// Reads more of the stream after the unread bytes (moved to the front
+    /// of the buffer first, which grows when they fill it); sets `eof` or
+    /// keeps an error (then also `eof`).
+    fn refill(&mut self) {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let len = (self.buf.len() * 2).max(READ_BLOCK);
+            self.buf.resize(len, 0);
+        }
+        loop {
+            match self.input.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
                     return;
                 }
-                None => {
-                    let n = avail.len();
-                    self.input.consume(n);
+                Ok(n) => {
+                    self.end += n;
+                    return;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.err = Some(e);
+                    self.eof = true;
+                    return;
                 }
             }
         }
     }
 }
 
-impl<R: std::io::BufRead> LineSource for ReadLines<R> {
+impl<R: std::io::Read> LineSource for ReadLines<R> {
     fn next_line(&mut self) -> Option<&[u8]> {
-        if self.pending > 0 {
-            self.input.consume(self.pending);
-            self.pending = 0;
-        }
-        self.buf.clear();
-        // The common case: the whole line is in the reader's buffer.
-        let avail = fill(&mut self.input, &mut self.err)?;
-        if let Some(i) = find_newline_or_nul(avail) {
-            if avail[i] == b'\n' {
-                self.pending = i + 1;
-                // The buffer is full: `fill_buf` hands it back without
-                // reading.
-                return fill(&mut self.input, &mut self.err).map(|a| &a[..=i]);
+        // The rest of a line cut at NUL, its newline included.
+        while self.skip {
+            match find_byte(&self.buf[self.start..self.end], b'\n') {
+                Some(j) => {
+                    self.start += j + 1;
+                    self.skip = false;
+                }
+                None => {
+                    self.start = self.end;
+                    if self.eof {
+                        self.skip = false;
+                    } else {
+                        self.refill();
+                    }
+                }
             }
         }
-        // Gathered in `buf`: a line over a refill, cut at NUL, or the last
-        // one without a newline.
+        // From where the last search ended, so that a long line is scanned
+        // once however many reads it takes.
+        let mut from = self.start;
         loop {
-            let avail = fill(&mut self.input, &mut self.err)?;
-            if avail.is_empty() {
-                return if self.buf.is_empty() {
-                    None
-                } else {
-                    Some(&self.buf[..])
-                };
-            }
-            match find_newline_or_nul(avail) {
-                Some(i) if avail[i] == b'\n' => {
-                    self.buf.extend_from_slice(&avail[..=i]);
-                    self.input.consume(i + 1);
-                    return Some(&self.buf[..]);
+            if let Some(i) = find_newline_or_nul(&self.buf[from..self.end]) {
+                let s = self.start;
+                let at = from + i;
+                if self.buf[at] == b'\n' {
+                    self.start = at + 1;
+                    return Some(&self.buf[s..=at]);
                 }
                 // Cut at a NUL byte, newline included, as `Lines` cuts a
                 // line (a C string to ios_restore).
-                Some(nul) => {
-                    self.buf.extend_from_slice(&avail[..nul]);
-                    self.input.consume(nul);
-                    self.skip_line();
-                    if self.err.is_some() {
-                        return None;
-                    }
-                    return Some(&self.buf[..]);
-                }
-                None => {
-                    let n = avail.len();
-                    self.buf.extend_from_slice(avail);
-                    self.input.consume(n);
-                }
+                self.start = at;
+                self.skip = true;
+                return Some(&self.buf[s..at]);
             }
+            if self.eof {
+                if self.err.is_some() || self.start == self.end {
+                    return None;
+                }
+                // The last line, without a newline.
+                let s = self.start;
+                self.start = self.end;
+                return Some(&self.buf[s..self.end]);
+            }
+            let scanned = self.end - self.start;
+            self.refill();
+            from = self.start + scanned;
         }
     }
 }
@@ -406,9 +412,39 @@ fn find_byte(hay: &[u8], needle: u8) -> Option<usize> {
     find_any(hay, [needle])
 }
 
-/// The first newline or NUL byte in `hay`.
+/// The first newline or NUL byte in `hay`, eight bytes at a time: a byte
+/// without a bit outside `0x0a` is `\0`, `\x02`, `\x08` or `\n` (one
+/// "has a zero byte" test for both), and the rare `\x02` or `\x08` sends
+/// the rest of its eight bytes to a plain scan.
+#[inline]
 fn find_newline_or_nul(hay: &[u8]) -> Option<usize> {
-    find_any(hay, [b'\n', 0])
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let is = |b: u8| b == b'\n' || b == 0;
+    let mut chunks = hay.chunks_exact(8);
+    let mut off = 0;
+    for c in &mut chunks {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        let y = u64::from_le_bytes(w) & !(LO * 0x0a);
+        let hit = y.wrapping_sub(LO) & !y & HI;
+        if hit != 0 {
+            // The lowest flagged byte is a real zero of `y`.
+            let k = (hit.trailing_zeros() / 8) as usize;
+            if is(c[k]) {
+                return Some(off + k);
+            }
+            if let Some(p) = c[k + 1..].iter().position(|&b| is(b)) {
+                return Some(off + k + 1 + p);
+            }
+        }
+        off += 8;
+    }
+    chunks
+        .remainder()
+        .iter()
+        .position(|&b| is(b))
+        .map(|p| off + p)
 }
 
 /// The lines of the input, each with its newline if it has one (as
@@ -1561,6 +1597,22 @@ mod scan_tests {
             for start in 0..hay.len() {
                 let h = &hay[start..];
                 assert_eq!(find_byte(h, n), h.iter().position(|&b| b == n));
+            }
+        }
+        // Every placement of the bytes the newline-or-NUL test flags
+        // (0, 2, 8, 10) and their neighbours, on both sides of a chunk.
+        let bytes = [0u8, 1, 2, 3, 8, 9, 10, 11, b'a', 0x8a, 0xff];
+        for len in 0..20 {
+            for (x, y) in (0..bytes.len()).flat_map(|x| (0..bytes.len()).map(move |y| (x, y))) {
+                for at in 0..len {
+                    let mut h = vec![b'a'; len];
+                    h[at] = bytes[x];
+                    if at + 1 < len {
+                        h[at + 1] = bytes[y];
+                    }
+                    let want = h.iter().position(|&b| b == b'\n' || b == 0);
+                    assert_eq!(find_newline_or_nul(&h), want, "{h:?}");
+                }
             }
         }
         let lines: Vec<&[u8]> = Lines(b"a\n\nb").collect();
