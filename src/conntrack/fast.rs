@@ -312,12 +312,6 @@ impl ConntrackTable {
         let tag = hash_v4(le, k);
         // An IPv4 tuple's address bytes past the fourth are zero.
         let (s, d) = (u128::from(le as u32), u128::from((le >> 32) as u32));
-        // udp_error (udp::error_udp) from the packet alone, the sum of the
-        // pseudo-header's addresses from the same word: it does not wait
-        // for the entry. Its outcome counts only once the entry is found.
-        let be = u64::from_be_bytes(a);
-        let verify = hook == Hook::PreRouting && self.cfg.checksum;
-        let bad = udp::error_udp(l4, (be >> 32) + (be & 0xffff_ffff), verify);
         // The probe (as `probe`), on the fields themselves.
         let slots = self.fast.slots();
         let m = slots.len().wrapping_sub(1);
@@ -349,6 +343,12 @@ impl ConntrackTable {
             }
             i = (i + 1) & m;
         };
+        // udp_error (udp::error_udp) from the packet alone, the sum of the
+        // pseudo-header's addresses from the same word: it does not wait
+        // for the entry (a miss, a new connection, returns before it).
+        let be = u64::from_be_bytes(a);
+        let verify = hook == Hook::PreRouting && self.cfg.checksum;
+        let bad = udp::error_udp(l4, (be >> 32) + (be & 0xffff_ffff), verify);
         let Some(e) = self.entries.get_mut(idx as usize) else {
             return Err(false);
         };

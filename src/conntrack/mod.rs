@@ -750,16 +750,9 @@ impl ConntrackTable {
                     let Some(reply) = tuple.invert() else {
                         return invalid;
                     };
-                    if self.full() {
-                        self.sweep_expired(now);
-                    }
-                    if self.full() && self.cfg.max != 0 && !self.early_drop(hash, now) {
-                        return CtResult {
-                            verdict: CtVerdict::Drop,
-                            slot: CtSlot::Invalid,
-                        };
-                    }
-                    if self.full() {
+                    // Below the limit (the usual case): nothing to reclaim
+                    // or evict first.
+                    if self.full() && self.make_room(hash, now) {
                         return CtResult {
                             verdict: CtVerdict::Drop,
                             slot: CtSlot::Invalid,
@@ -836,6 +829,19 @@ impl ConntrackTable {
                 slot: CtSlot::Entry { handle, info },
             };
         }
+    }
+
+    /// A new connection while the table is full: every expired entry
+    /// reclaimed (the GC), then `early_drop`; `true` when the table is
+    /// still full (the packet is dropped).
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self, hash: u32, now: Instant) -> bool {
+        self.sweep_expired(now);
+        if self.full() && self.cfg.max != 0 && !self.early_drop(hash, now) {
+            return true;
+        }
+        self.full()
     }
 
     #[allow(clippy::too_many_arguments)]
