@@ -750,16 +750,9 @@ impl ConntrackTable {
                     let Some(reply) = tuple.invert() else {
                         return invalid;
                     };
-                    if self.full() {
-                        self.sweep_expired(now);
-                    }
-                    if self.full() && self.cfg.max != 0 && !self.early_drop(hash, now) {
-                        return CtResult {
-                            verdict: CtVerdict::Drop,
-                            slot: CtSlot::Invalid,
-                        };
-                    }
-                    if self.full() {
+                    // Below the limit (the usual case): nothing to reclaim
+                    // or evict first.
+                    if self.full() && self.make_room(hash, now) {
                         return CtResult {
                             verdict: CtVerdict::Drop,
                             slot: CtSlot::Invalid,
@@ -836,6 +829,19 @@ impl ConntrackTable {
                 slot: CtSlot::Entry { handle, info },
             };
         }
+    }
+
+    /// A new connection while the table is full: every expired entry
+    /// reclaimed (the GC), then `early_drop`; `true` when the table is
+    /// still full (the packet is dropped).
+    #[cold]
+    #[inline(never)]
+    fn make_room(&mut self, hash: u32, now: Instant) -> bool {
+        self.sweep_expired(now);
+        if self.full() && self.cfg.max != 0 && !self.early_drop(hash, now) {
+            return true;
+        }
+        self.full()
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1656,10 +1662,14 @@ pub(crate) fn csum_rest(addrs: u64, p: u8, l4: &[u8]) -> bool {
     if let [a] = r {
         acc += u64::from(*a) << 8;
     }
-    // The end-around-carry fold of `wire::checksum`.
-    while acc > 0xffff {
-        acc = (acc & 0xffff) + (acc >> 16);
-    }
+    // The end-around-carry fold of `wire::checksum`, in fixed steps: each
+    // keeps the sum modulo 0xffff and keeps it non-zero, and after the
+    // four (from below 2^64: 2^33, 2^17 + 2^16, 0x10001, 0xffff) it is at
+    // most 0xffff, the loop's result.
+    acc = (acc & 0xffff_ffff) + (acc >> 32);
+    acc = (acc & 0xffff) + (acc >> 16);
+    acc = (acc & 0xffff) + (acc >> 16);
+    acc = (acc & 0xffff) + (acc >> 16);
     acc == 0xffff
 }
 

@@ -147,6 +147,13 @@ pub(super) struct Timeouts {
 }
 
 impl Timeouts {
+    /// No entry has had a policy: every entry uses the namespace's
+    /// timeouts.
+    #[inline]
+    pub(super) fn is_empty(&self) -> bool {
+        self.slots.is_empty()
+    }
+
     /// The policy of the entry in slot `idx` with generation `gen`.
     #[inline]
     pub(super) fn of(&self, idx: u32, gen: u32) -> Option<&Config> {

@@ -39,7 +39,30 @@ fn udp_timeouts_and_assured() {
 /// tuples.
 #[test]
 fn established_path_is_the_general_path() {
+    established_vs_general(false);
+}
+
+/// The same with an entry in a zone: IPv4 packets take
+/// `established_udp_any`, not `established_udp4` (which serves only
+/// tables without zones or timeout policies).
+#[test]
+fn established_path_is_the_general_path_with_zones() {
+    established_vs_general(true);
+}
+
+fn established_vs_general(zoned: bool) {
     let mut ct = ConntrackTable::new(Config::with_max(64)).unwrap();
+    if zoned {
+        // A flow of zone 5 (`-j CT --zone 5`), never expiring in this test.
+        let p = udp("192.0.2.9", 7000, "198.51.100.1", 53, 3);
+        let tmpl = CtTemplate {
+            zone: 5,
+            ..CtTemplate::default()
+        };
+        let r = ct.process_tmpl(&p, &meta(&p), Hook::PreRouting, ms(0), Some(tmpl));
+        assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
+        assert!(ct.helpers.has_zones());
+    }
     let flows = [
         ("192.0.2.7", 5000, "198.51.100.1", 53),
         ("192.0.2.8", 5001, "198.51.100.1", 53),
@@ -110,7 +133,7 @@ fn established_path_is_the_general_path() {
         same(&ct, &general, step);
         // As the host does at the end of the packet's path.
         ct.confirm(got.slot, now);
-        if ct.count() < 3 {
+        if ct.count() < 3 + u32::from(zoned) {
             // Expired and reclaimed: the flows again.
             for (i, &(c, cp, sv, sp)) in flows.iter().enumerate() {
                 let p = udp(c, cp, sv, sp, i);
