@@ -218,7 +218,17 @@ pub struct TableProgram {
     /// (no generic part, no match): [`super::walk::run_policy_only`]
     /// decides it without a walk.
     pub(crate) policy_only: [bool; 5],
+    /// The walk uses `pre` and `index` (`run_table`): an IPv4 table of at
+    /// least [`CLASSIFY_MIN_ENTRIES`] entries. A smaller one is walked
+    /// entry by entry as `run_table_linear` does (reading the packet's
+    /// fields for the pre-tests costs more than the few entries they could
+    /// skip); both walks give the same result (`tests/classify.rs`).
+    pub(crate) classify: bool,
 }
+
+/// See [`TableProgram::classify`]: the walk benches' smallest chain
+/// (`walk/match/10`, 13 entries with the tails) stays classified.
+pub(crate) const CLASSIFY_MIN_ENTRIES: usize = 8;
 
 /// The mutable side of a table: counters and match state.
 ///
@@ -536,9 +546,11 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         pre: Vec::new(),
         index: Vec::new(),
         policy_only: [false; 5],
+        classify: false,
     };
     if family == Family::Ipv4 {
         (prog.pre, prog.index) = super::classify::build(&prog);
+        prog.classify = prog.rules.len() >= CLASSIFY_MIN_ENTRIES;
     }
     for h in 0..5 {
         prog.policy_only[h] = match (prog.hook_entry[h], prog.underflow[h]) {

@@ -163,7 +163,8 @@ fn generic_mismatch(g: &Generic, pkt: &PacketCtx<'_>) -> Mismatch {
 /// IPv4 tables skip the entries that cannot match without testing them
 /// (`engine::classify`: compiled pre-tests and per-chain indexes), except in
 /// explain mode ([`TraceSink::WANTS_EXPLAIN`]), which wants every entry
-/// tested. Counters, match state, TRACE records and the verdict are those
+/// tested, and in tables too small for it to pay (fewer than 8 entries,
+/// tails included: `TableProgram::classify`). Counters, match state, TRACE records and the verdict are those
 /// of [`run_table_linear`], the reference.
 pub fn run_table<E: Env, S: TraceSink>(
     prog: &TableProgram,
@@ -176,6 +177,20 @@ pub fn run_table<E: Env, S: TraceSink>(
     if let Some(v) = run_policy_only(prog, state, hook, pkt.data.len(), pkt.nf_trace, sink) {
         return v;
     }
+    walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN)
+}
+
+/// [`run_table`] for a hook the caller already knows is not policy-only
+/// ([`run_policy_only`] said `None`): the walk, without asking again.
+#[inline]
+pub(crate) fn run_walk<E: Env, S: TraceSink>(
+    prog: &TableProgram,
+    state: &mut TableState,
+    hook: Hook,
+    pkt: &mut PacketCtx<'_>,
+    env: &mut E,
+    sink: &mut S,
+) -> Verdict {
     walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN)
 }
 
@@ -299,7 +314,10 @@ fn walk<E: Env, S: TraceSink>(
     // The packet's fields, read again after a target that lets the walk
     // go on (it may have rewritten the packet); `None`: every entry is
     // tested.
-    let classify = classify && pkt.family == Family::Ipv4 && prog.pre.len() == prog.rules.len();
+    let classify = classify
+        && prog.classify
+        && pkt.family == Family::Ipv4
+        && prog.pre.len() == prog.rules.len();
     let mut fields = if classify { Fields::read(pkt) } else { None };
     // The candidates of the chain being walked; made again whenever the
     // walk moves other than to the next entry (`moved`).

@@ -10,7 +10,7 @@ use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
 use super::{Disposition, DropReason, FamilyState, Host, Outcome};
 use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatAction};
-use crate::engine::{run_table, PacketCtx, TraceSink, Verdict};
+use crate::engine::{PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
 use crate::time::Instant;
 use crate::wire::checksum::nf_checksum_ok;
@@ -539,7 +539,8 @@ impl Host {
             received: p.received,
             br: p.br,
         };
-        let v = run_table(prog, state, hook, &mut ctx, &mut env, sink);
+        // (table_hooked ran `run_policy_only` already.)
+        let v = crate::engine::walk::run_walk(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
         p.csum_partial = ctx.csum_partial;
         // A target rewrote the headers (TCPMSS, which reads the packet
