@@ -243,11 +243,13 @@ pub struct TableProgram {
     /// (no generic part, no match): [`super::walk::run_policy_only`]
     /// decides it without a walk.
     pub(crate) policy_only: [bool; 5],
-    /// The walk uses `pre` and `index` (`run_table`): an IPv4 table of at
-    /// least [`CLASSIFY_MIN_ENTRIES`] entries. A smaller one is walked
-    /// entry by entry as `run_table_linear` does (reading the packet's
-    /// fields for the pre-tests costs more than the few entries they could
-    /// skip); both walks give the same result (`tests/classify.rs`).
+    /// The walk uses `pre` and `index` (`run_table`): an IPv4 table with at
+    /// least [`CLASSIFY_MIN_ENTRIES`] entries that have a pre-test (an
+    /// address, a protocol or a leading port; a chain of 32 such entries
+    /// or more is what gets an index). Another is walked entry by entry as
+    /// `run_table_linear` does: reading the packet's fields and scanning
+    /// the pre-tests at every step costs more than the few entries they
+    /// could skip. Both walks give the same result (`tests/classify.rs`).
     pub(crate) classify: bool,
     /// Some chain has an index (`index`): the walk looks for one each time
     /// it enters a chain.
@@ -255,7 +257,7 @@ pub struct TableProgram {
 }
 
 /// See [`TableProgram::classify`]: the walk benches' smallest chain
-/// (`walk/match/10`, 13 entries with the tails) stays classified.
+/// (`walk/match/10`, ten `-p tcp --dport` rules) stays classified.
 pub(crate) const CLASSIFY_MIN_ENTRIES: usize = 8;
 
 /// The mutable side of a table: counters and match state.
@@ -584,7 +586,12 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
     }
     if family == Family::Ipv4 {
         (prog.pre, prog.index) = super::classify::build(&prog);
-        prog.classify = prog.rules.len() >= CLASSIFY_MIN_ENTRIES;
+        prog.classify = prog
+            .pre
+            .iter()
+            .filter(|p| **p != super::classify::Pre::ALWAYS)
+            .count()
+            >= CLASSIFY_MIN_ENTRIES;
         prog.indexed = prog.index.iter().any(Option::is_some);
     }
     for h in 0..5 {

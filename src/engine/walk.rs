@@ -163,8 +163,8 @@ fn generic_mismatch(g: &Generic, pkt: &PacketCtx<'_>) -> Mismatch {
 /// IPv4 tables skip the entries that cannot match without testing them
 /// (`engine::classify`: compiled pre-tests and per-chain indexes), except in
 /// explain mode ([`TraceSink::WANTS_EXPLAIN`]), which wants every entry
-/// tested, and in tables too small for it to pay (fewer than 8 entries,
-/// tails included: `TableProgram::classify`). Counters, match state, TRACE records and the verdict are those
+/// tested, and in tables where it cannot pay (fewer than 8 entries with
+/// an address, protocol or port to skip on: `TableProgram::classify`). Counters, match state, TRACE records and the verdict are those
 /// of [`run_table_linear`], the reference.
 pub fn run_table<E: Env, S: TraceSink>(
     prog: &TableProgram,
