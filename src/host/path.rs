@@ -483,8 +483,9 @@ impl Host {
     }
 
     /// [`Host::table`]'s walk of a hook's chain: the packet context and the
-    /// host's `Env` for the walk.
-    #[inline(never)]
+    /// host's `Env` for the walk. Inside `table_hooked` (one frame, one
+    /// lookup of the table for both).
+    #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn walk_table<S: TraceSink>(
         &mut self,
