@@ -309,6 +309,26 @@ impl<'a> CtRef<'a> {
         }
     }
 
+    /// [`CtRef::state`] without the SNAT/DNAT bits (no entry read: the
+    /// slot's ctinfo alone, `INVALID` without a slot).
+    ///
+    /// ```
+    /// use nfsim::conntrack::{Config, ConntrackTable, CtSlot};
+    /// use nfsim::engine::CtRef;
+    /// use nfsim::nf::CtStates;
+    /// use nfsim::time::Instant;
+    /// let t = ConntrackTable::new(Config::default()).unwrap();
+    /// assert_eq!(CtRef::new(&t, None, Instant::ZERO).slot_state(), CtStates::INVALID);
+    /// assert_eq!(CtRef::new(&t, Some(CtSlot::Untracked), Instant::ZERO).slot_state(), CtStates::UNTRACKED);
+    /// ```
+    #[inline]
+    pub fn slot_state(&self) -> CtStates {
+        match self.slot {
+            Some(slot) => slot.state_bits(),
+            None => CtStates::INVALID,
+        }
+    }
+
     /// The entry (`nf_ct_get` with a conntrack, not INVALID or UNTRACKED).
     ///
     /// ```

@@ -115,6 +115,28 @@ pub struct Generic {
     pub frag: Option<bool>,
 }
 
+impl Generic {
+    /// Whether this generic part tests nothing (no address, interface,
+    /// protocol or fragment test, its addresses `0/0` of the table's
+    /// `family`): `ip_packet_match` / `ip6_packet_match` then pass every
+    /// packet, and the walk's `generic_match` says yes to every packet whose
+    /// addresses it can read (20 bytes for IPv4, 40 for IPv6) and no to any
+    /// other; the walk decides it by the length alone.
+    pub(crate) fn passes_all(&self, family: Family) -> bool {
+        let any = |(m, inv): &(AddrMask, bool)| {
+            !*inv && m.family == family && m.mask == [0; 16] && m.addr == [0; 16]
+        };
+        any(&self.src)
+            && any(&self.dst)
+            && self.in_iface.is_none()
+            && self.out_iface.is_none()
+            && match family {
+                Family::Ipv4 => self.proto == 0 && self.frag.is_none(),
+                Family::Ipv6 => !self.proto_given,
+            }
+    }
+}
+
 /// One entry of the flat program.
 ///
 /// ```
@@ -145,6 +167,9 @@ pub struct CRule {
     pub state_base: u32,
     /// What to do.
     pub action: Action,
+    /// [`Generic::passes_all`] of `generic`, for the walk: the generic part
+    /// is decided by the packet's length alone.
+    pub(crate) any_packet: bool,
 }
 
 /// A chain of the program.
@@ -218,7 +243,22 @@ pub struct TableProgram {
     /// (no generic part, no match): [`super::walk::run_policy_only`]
     /// decides it without a walk.
     pub(crate) policy_only: [bool; 5],
+    /// The walk uses `pre` and `index` (`run_table`): an IPv4 table with at
+    /// least [`CLASSIFY_MIN_ENTRIES`] entries that have a pre-test (an
+    /// address, a protocol or a leading port; a chain of 32 such entries
+    /// or more is what gets an index). Another is walked entry by entry as
+    /// `run_table_linear` does: reading the packet's fields and scanning
+    /// the pre-tests at every step costs more than the few entries they
+    /// could skip. Both walks give the same result (`tests/classify.rs`).
+    pub(crate) classify: bool,
+    /// Some chain has an index (`index`): the walk looks for one each time
+    /// it enters a chain.
+    pub(crate) indexed: bool,
 }
+
+/// See [`TableProgram::classify`]: the walk benches' smallest chain
+/// (`walk/match/10`, ten `-p tcp --dport` rules) stays classified.
+pub(crate) const CLASSIFY_MIN_ENTRIES: usize = 8;
 
 /// The mutable side of a table: counters and match state.
 ///
@@ -481,6 +521,7 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
                 matches: r.matches.clone().into_boxed_slice(),
                 state_base: slots,
                 action,
+                any_packet: false,
             });
             slots += r.matches.len() as u32;
         }
@@ -511,6 +552,7 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
             matches: Box::new([]),
             state_base: slots,
             action: tail_action,
+            any_packet: false,
         });
         if let Some(h) = c.hook {
             hook_entry[h as usize] = Some(RuleId(starts[ci]));
@@ -536,9 +578,21 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         pre: Vec::new(),
         index: Vec::new(),
         policy_only: [false; 5],
+        classify: false,
+        indexed: false,
     };
+    for r in &mut prog.rules {
+        r.any_packet = r.generic.passes_all(family);
+    }
     if family == Family::Ipv4 {
         (prog.pre, prog.index) = super::classify::build(&prog);
+        prog.classify = prog
+            .pre
+            .iter()
+            .filter(|p| **p != super::classify::Pre::ALWAYS)
+            .count()
+            >= CLASSIFY_MIN_ENTRIES;
+        prog.indexed = prog.index.iter().any(Option::is_some);
     }
     for h in 0..5 {
         prog.policy_only[h] = match (prog.hook_entry[h], prog.underflow[h]) {

@@ -163,7 +163,8 @@ fn generic_mismatch(g: &Generic, pkt: &PacketCtx<'_>) -> Mismatch {
 /// IPv4 tables skip the entries that cannot match without testing them
 /// (`engine::classify`: compiled pre-tests and per-chain indexes), except in
 /// explain mode ([`TraceSink::WANTS_EXPLAIN`]), which wants every entry
-/// tested. Counters, match state, TRACE records and the verdict are those
+/// tested, and in tables where it cannot pay (fewer than 8 entries with
+/// an address, protocol or port to skip on: `TableProgram::classify`). Counters, match state, TRACE records and the verdict are those
 /// of [`run_table_linear`], the reference.
 pub fn run_table<E: Env, S: TraceSink>(
     prog: &TableProgram,
@@ -176,6 +177,20 @@ pub fn run_table<E: Env, S: TraceSink>(
     if let Some(v) = run_policy_only(prog, state, hook, pkt.data.len(), pkt.nf_trace, sink) {
         return v;
     }
+    walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN)
+}
+
+/// [`run_table`] for a hook the caller already knows is not policy-only
+/// ([`run_policy_only`] said `None`): the walk, without asking again.
+#[inline]
+pub(crate) fn run_walk<E: Env, S: TraceSink>(
+    prog: &TableProgram,
+    state: &mut TableState,
+    hook: Hook,
+    pkt: &mut PacketCtx<'_>,
+    env: &mut E,
+    sink: &mut S,
+) -> Verdict {
     walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN)
 }
 
@@ -294,12 +309,22 @@ fn walk<E: Env, S: TraceSink>(
         return Verdict::Accept;
     };
     let hook_chain = prog.rules[entry.0 as usize].chain;
+    // The bytes `generic_match` reads the addresses from.
+    let fixed = match pkt.family {
+        Family::Ipv4 => 20,
+        Family::Ipv6 => 40,
+    };
+    // (`any_packet` says so for packets of the table's family.)
+    let any_ok = pkt.family == prog.family;
     state.stack.clear();
     let mut e = entry;
     // The packet's fields, read again after a target that lets the walk
     // go on (it may have rewritten the packet); `None`: every entry is
     // tested.
-    let classify = classify && pkt.family == Family::Ipv4 && prog.pre.len() == prog.rules.len();
+    let classify = classify
+        && prog.classify
+        && pkt.family == Family::Ipv4
+        && prog.pre.len() == prog.rules.len();
     let mut fields = if classify { Fields::read(pkt) } else { None };
     // The candidates of the chain being walked; made again whenever the
     // walk moves other than to the next entry (`moved`).
@@ -307,7 +332,7 @@ fn walk<E: Env, S: TraceSink>(
     let mut moved = true;
     loop {
         if let Some(f) = &fields {
-            if moved {
+            if moved && prog.indexed {
                 moved = false;
                 cursor = prog
                     .rules
@@ -335,7 +360,14 @@ fn walk<E: Env, S: TraceSink>(
             return Verdict::Drop;
         };
         let r: &CRule = r;
-        match generic_match(&r.generic, pkt) {
+        // A generic part that tests nothing: decided by the length alone
+        // (`Generic::passes_all`).
+        let generic = if any_ok && r.any_packet {
+            Some(pkt.data.len() >= fixed)
+        } else {
+            generic_match(&r.generic, pkt)
+        };
+        match generic {
             None => {
                 state.end = WalkEnd {
                     rule: e,
@@ -552,7 +584,81 @@ mod tests {
         r
     }
 
+    /// `Generic::passes_all` (the walk's `any_packet` shortcut) against
+    /// `generic_match` on every entry of random rulesets, IPv4 and IPv6,
+    /// for packets of every length around the fixed header.
+    fn any_packet_agrees(text: &str, family: Family) {
+        let rs = parse_restore(text, &RestoreOptions::new(family)).unwrap();
+        let prog = Program::compile(&rs).unwrap();
+        let t = prog.table(TableKind::Filter).unwrap();
+        let full = match family {
+            Family::Ipv4 => {
+                crate::wire::PacketBuilder::ipv4([10, 1, 2, 3].into(), [192, 0, 2, 1].into())
+                    .udp(1, 2)
+                    .build()
+            }
+            Family::Ipv6 => crate::wire::PacketBuilder::ipv6(
+                "2001:db8::1".parse().unwrap(),
+                "2001:db8::2".parse().unwrap(),
+            )
+            .udp(1, 2)
+            .build(),
+        };
+        let meta = PacketMeta::parse(&full).unwrap();
+        let fixed = if family == Family::Ipv4 { 20 } else { 40 };
+        for len in 0..full.len() {
+            let mut d = full[..len].to_vec();
+            let pkt = PacketCtx {
+                family,
+                data: &mut d,
+                meta,
+                hook: Hook::LocalOut,
+                in_dev: "eth0",
+                out_dev: "eth1",
+                mark: 0,
+                now: Instant::ZERO,
+                nf_trace: false,
+                pkt_type: 4,
+                src_mac: None,
+                sk_owner: None,
+                csum_partial: false,
+            };
+            for r in &t.rules {
+                if r.any_packet {
+                    assert_eq!(generic_match(&r.generic, &pkt), Some(len >= fixed), "{r:?}");
+                }
+            }
+        }
+        // Tails always test nothing.
+        assert!(t
+            .chains
+            .iter()
+            .all(|c| t.rules[c.tail.0 as usize].any_packet));
+    }
+
+    #[test]
+    fn any_packet_is_generic_match_ipv6() {
+        any_packet_agrees(
+            "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n:U - [0:0]\n\
+             -A OUTPUT -j U\n-A OUTPUT -s ::/0 -j ACCEPT\n-A OUTPUT ! -s ::/0 -j ACCEPT\n\
+             -A OUTPUT -p all -j ACCEPT\n-A OUTPUT ! -p tcp -j ACCEPT\n-A OUTPUT -o eth1 -j DROP\n\
+             -A FORWARD -i + -j DROP\n-A U -d 2001:db8::/32 -j RETURN\n-A U -m comment --comment x\nCOMMIT\n",
+            Family::Ipv6,
+        );
+    }
+
     proptest! {
+        #[test]
+        fn any_packet_is_generic_match_ipv4(rules in proptest::collection::vec(any::<[u8; 6]>(), 0..20)) {
+            let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n:USER - [0:0]\n");
+            for r in &rules {
+                text.push_str(&rule(r));
+            }
+            text.push_str("-A OUTPUT -s 0.0.0.0/0 -j ACCEPT\n-A OUTPUT ! -s 0.0.0.0/0 -j ACCEPT\n-A OUTPUT -p all -j ACCEPT\n");
+            text.push_str("-A OUTPUT -f -j ACCEPT\n-A OUTPUT ! -f -j ACCEPT\n-A FORWARD -i + -j ACCEPT\n-A OUTPUT ! -p udp -j ACCEPT\nCOMMIT\n");
+            any_packet_agrees(&text, Family::Ipv4);
+        }
+
         #[test]
         fn address_prescan_changes_nothing(
             rules in proptest::collection::vec(any::<[u8; 6]>(), 0..40),

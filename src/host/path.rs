@@ -10,7 +10,7 @@ use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
 use super::{Disposition, DropReason, FamilyState, Host, Outcome};
 use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatAction};
-use crate::engine::{run_table, PacketCtx, TraceSink, Verdict};
+use crate::engine::{PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
 use crate::time::Instant;
 use crate::wire::checksum::nf_checksum_ok;
@@ -483,8 +483,9 @@ impl Host {
     }
 
     /// [`Host::table`]'s walk of a hook's chain: the packet context and the
-    /// host's `Env` for the walk.
-    #[inline(never)]
+    /// host's `Env` for the walk. Inside `table_hooked` (one frame, one
+    /// lookup of the table for both).
+    #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn walk_table<S: TraceSink>(
         &mut self,
@@ -539,7 +540,8 @@ impl Host {
             received: p.received,
             br: p.br,
         };
-        let v = run_table(prog, state, hook, &mut ctx, &mut env, sink);
+        // (table_hooked ran `run_policy_only` already.)
+        let v = crate::engine::walk::run_walk(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
         p.csum_partial = ctx.csum_partial;
         // A target rewrote the headers (TCPMSS, which reads the packet

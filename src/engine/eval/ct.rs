@@ -23,6 +23,41 @@ use crate::model::Family;
 /// are read from the packet's conntrack reference as each option asks
 /// (`ct`: `None` without connection tracking, no state bits).
 pub(crate) fn conntrack_mt(c: &Conntrack, family: Family, ct: Option<CtRef<'_>>) -> bool {
+    // `--ctstate` alone (the common `RELATED,ESTABLISHED`): the state bits
+    // of the slot, the entry's NAT status only when the states ask for
+    // SNAT or DNAT; past the state test nothing else is tested (see
+    // `conntrack_mt_general`, which this equals: `tests` below).
+    if let Some(s) = c.state {
+        if only_state(c) && s.value.0 & 0xc0 == 0 {
+            // Without SNAT/DNAT in the asked states, the NAT bits the
+            // general path may add to `bit` never meet `s.value`.
+            let state = ct.map_or(0, |r| r.slot_state().0);
+            return (s.value.0 & state & 0x10f != 0) != s.invert;
+        }
+    }
+    conntrack_mt_general(c, family, ct)
+}
+
+/// No option of `c` but `--ctstate`.
+#[inline]
+fn only_state(c: &Conntrack) -> bool {
+    c.dir.is_none()
+        && c.proto.is_none()
+        && c.orig_src.is_none()
+        && c.orig_dst.is_none()
+        && c.orig_src_port.is_none()
+        && c.orig_dst_port.is_none()
+        && c.repl_src.is_none()
+        && c.repl_dst.is_none()
+        && c.repl_src_port.is_none()
+        && c.repl_dst_port.is_none()
+        && c.status.is_none()
+        && c.expire.is_none()
+}
+
+/// [`conntrack_mt`] option by option, as `conntrack_mt` in the kernel.
+#[inline(never)]
+fn conntrack_mt_general(c: &Conntrack, family: Family, ct: Option<CtRef<'_>>) -> bool {
     let entry = ct.and_then(|r| r.entry());
     if let Some(s) = c.state {
         let state = ct.map_or(0, |r| r.state().0);
@@ -254,4 +289,94 @@ pub(crate) fn helper_mt(h: &Helper, ct: Option<CtRef<'_>>) -> bool {
         }
     }
     h.invert ^ equal
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conntrack::{
+        Config, ConntrackTable, CtInfo, CtSlot, ManipType, NatRange, SplitMix64,
+    };
+    use crate::model::matches::conntrack::Inv;
+    use crate::nf::{CtStates, Hook};
+    use crate::time::Instant;
+    use crate::wire::meta::PacketMeta;
+
+    /// `conntrack_mt`'s `--ctstate`-only shortcut against the option by
+    /// option path, for every state mask (SNAT/DNAT included, where the
+    /// shortcut steps aside), both inversions, and every kind of packet
+    /// slot: none, invalid, untracked, each ctinfo of a plain, a DNATed
+    /// and an SNATed entry.
+    #[test]
+    fn state_only_shortcut_is_the_general_path() {
+        let mut t = ConntrackTable::new(Config::default()).unwrap();
+        let mut rng = SplitMix64::new(1);
+        let mut handles = Vec::new();
+        for (i, nat) in [None, Some(ManipType::Dst), Some(ManipType::Src)]
+            .into_iter()
+            .enumerate()
+        {
+            let pkt = crate::wire::PacketBuilder::ipv4(
+                [192, 0, 2, 10 + i as u8].into(),
+                [198, 51, 100, 1].into(),
+            )
+            .udp(1000, 53)
+            .build();
+            let meta = PacketMeta::parse(&pkt).unwrap();
+            let r = t.process(&pkt, &meta, Hook::PreRouting, Instant::ZERO);
+            let h = r.slot.handle().unwrap();
+            if let Some(m) = nat {
+                let to = NatRange::to([203, 0, 113, 7].into(), [203, 0, 113, 7].into(), None);
+                assert_eq!(
+                    t.setup_nat(h, m, &to, &mut rng, Instant::ZERO),
+                    crate::conntrack::CtVerdict::Accept
+                );
+            }
+            handles.push(h);
+        }
+        let nat_bits: Vec<u32> = handles
+            .iter()
+            .map(|h| {
+                t.state_bits(CtSlot::Entry {
+                    handle: *h,
+                    info: CtInfo::New,
+                })
+                .0 & 0xc0
+            })
+            .collect();
+        assert_eq!(nat_bits, [0, CtStates::DNAT.0, CtStates::SNAT.0]);
+        let mut slots = vec![None, Some(CtSlot::Invalid), Some(CtSlot::Untracked)];
+        for h in &handles {
+            for info in [
+                CtInfo::New,
+                CtInfo::Established,
+                CtInfo::Related,
+                CtInfo::EstablishedReply,
+                CtInfo::RelatedReply,
+            ] {
+                slots.push(Some(CtSlot::Entry { handle: *h, info }));
+            }
+        }
+        for value in 0..0x200u32 {
+            for invert in [false, true] {
+                let c = Conntrack {
+                    state: Some(Inv {
+                        value: CtStates(value),
+                        invert,
+                    }),
+                    ..Default::default()
+                };
+                for slot in &slots {
+                    for with_ct in [false, true] {
+                        let ct = with_ct.then(|| CtRef::new(&t, *slot, Instant::ZERO));
+                        assert_eq!(
+                            conntrack_mt(&c, Family::Ipv4, ct),
+                            conntrack_mt_general(&c, Family::Ipv4, ct),
+                            "{value:#x} {invert} {slot:?} {with_ct}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
