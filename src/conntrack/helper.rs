@@ -408,6 +408,31 @@ impl Helpers {
     }
 }
 
+impl super::ConntrackTable {
+    /// Whether `nf_confirm` (net/netfilter/nf_conntrack_proto.c) has
+    /// nothing to do for a packet with this slot: no entry, or an entry
+    /// with no helper (`IPS_HELPER`: `__nf_ct_try_assign_helper` sets it
+    /// with the helper, the only way one is attached) and no
+    /// `IPS_SEQ_ADJUST`, that is already confirmed or that the packet
+    /// meets in the reply direction (`nf_ct_is_confirmed` /
+    /// `CTINFO2DIR != IP_CT_DIR_ORIGINAL` in `__nf_conntrack_confirm`).
+    /// Then [`help`](Self::help) and [`confirm`](Self::confirm) both accept
+    /// and change nothing; the host skips them (tested against them in
+    /// `conntrack/tests/nat.rs`, `confirm_noop_agrees`).
+    #[inline]
+    pub fn confirm_is_noop(&self, slot: super::CtSlot) -> bool {
+        use super::CtStatus;
+        let super::CtSlot::Entry { handle, info } = slot else {
+            return true;
+        };
+        self.get(handle).map_or(true, |e| {
+            !e.status
+                .intersects(CtStatus::HELPER.union(CtStatus::SEQ_ADJUST))
+                && (e.status.contains(CtStatus::CONFIRMED) || info.dir() == Dir::Reply)
+        })
+    }
+}
+
 /// `before(a, b)` (include/net/tcp.h).
 fn before(a: u32, b: u32) -> bool {
     (a.wrapping_sub(b) as i32) < 0

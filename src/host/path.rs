@@ -667,6 +667,10 @@ impl Host {
 
     fn confirm(&mut self, p: &mut Pkt<'_>, now: Instant, out: &mut Outcome) -> Step {
         if let Some(slot) = p.slot {
+            // An established entry without a helper: nothing to do.
+            if self.ct.confirm_is_noop(slot) {
+                return Step::Continue;
+            }
             // nf_confirm: the entry's helper first.
             // INPUT has no output device; device 0 is the loopback.
             let local = p.out_dev.is_none();
