@@ -425,7 +425,7 @@ impl super::ConntrackTable {
         let super::CtSlot::Entry { handle, info } = slot else {
             return true;
         };
-        self.get(handle).map_or(true, |e| {
+        self.get(handle).is_none_or(|e| {
             !e.status
                 .intersects(CtStatus::HELPER.union(CtStatus::SEQ_ADJUST))
                 && (e.status.contains(CtStatus::CONFIRMED) || info.dir() == Dir::Reply)
