@@ -793,17 +793,24 @@ impl ConntrackTable {
             e.t1 = reply;
             e.status.insert(manip.nat_bit());
         }
-        let nat = self.cold[h.idx as usize].nat;
+        self.setup_done(h.idx, manip)
+    }
+
+    /// The end of `nf_nat_setup_info`: a source manip's bysource link
+    /// (`nf_ct_nat_ext_add`, `hlist_add_head_rcu`), then the manip marked
+    /// done.
+    fn setup_done(&mut self, idx: u32, manip: ManipType) -> CtVerdict {
+        let nat = self.cold[idx as usize].nat;
         if manip == ManipType::Src
             && !self.nat.get(nat).is_some_and(|x| x.in_bysource)
-            && !self.bysource_insert(h.idx)
+            && !self.bysource_insert(idx)
         {
             // nf_ct_nat_ext_add failing: the kernel's nf_nat_setup_info
             // goes on without the bysource link; nfsim drops instead of
             // approximating.
             return CtVerdict::Drop;
         }
-        self.entries[h.idx as usize].status.insert(manip.done_bit());
+        self.entries[idx as usize].status.insert(manip.done_bit());
         CtVerdict::Accept
     }
 
@@ -817,6 +824,47 @@ impl ConntrackTable {
         now: Instant,
     ) -> CtVerdict {
         let manip = ManipType::of_hook(hook);
+        let Some(e) = self.get(h) else {
+            return CtVerdict::Drop;
+        };
+        // nf_nat_setup_info's first checks, as `setup_nat`.
+        if e.status.contains(CtStatus::CONFIRMED) {
+            return CtVerdict::Accept;
+        }
+        if e.status.contains(manip.done_bit()) {
+            return CtVerdict::Drop;
+        }
+        // The range is the one address the entry already has, and no
+        // ports: get_unique_tuple keeps the current tuple (`curr`, the
+        // inverse of the reply) whenever nf_nat_used_tuple finds it free.
+        // A source manip takes step 1 (`nf_in_range` holds for `curr`:
+        // its source is the range's address), a destination manip step 3
+        // (find_best_ips_proto writes the address `curr` already has).
+        // That one lookup decides it; only a taken tuple goes the general
+        // way below, whose lookup of the same tuple then finds the same
+        // entry and reclaims nothing more (the entries before it in the
+        // chain are live: this lookup reclaimed the expired ones).
+        // Tested against the general path in conntrack/tests/nat.rs
+        // (`lockstep`).
+        let t1 = e.t1;
+        let canonical = e.t0.family == t1.family
+            && (t1.family == Family::Ipv6
+                || (manip == ManipType::Src && t1.dst[4..] == [0; 12])
+                || (manip == ManipType::Dst && t1.src[4..] == [0; 12]));
+        if canonical {
+            // nf_nat_used_tuple(curr): the reply of `curr`, which is `t1`
+            // itself for a protocol with ports (inverting swaps back).
+            let reply = if t1.has_ports() {
+                Some(t1)
+            } else {
+                t1.invert().and_then(|c| c.invert())
+            };
+            if let Some(reply) = reply {
+                if !self.tuple_taken(&reply, h.idx, now) {
+                    return self.setup_done(h.idx, manip);
+                }
+            }
+        }
         let Some(e) = self.get(h) else {
             return CtVerdict::Drop;
         };
