@@ -9,7 +9,7 @@ use super::route::{packet_addrs as addrs, RouteKind};
 use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
 use super::{Disposition, DropReason, FamilyState, Host, Outcome};
-use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatAction};
+use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatStep};
 use crate::engine::{run_table, PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
 use crate::time::Instant;
@@ -619,9 +619,16 @@ impl Host {
         if hook == Hook::Forward {
             return Step::Continue;
         }
-        match self.ct.nat_action(slot, hook, &p.meta) {
-            NatAction::Skip => return Step::Continue,
-            NatAction::WalkRules => {
+        // nf_nat_inet_fn's dispatch, and nf_nat_packet unless the rules
+        // are walked first.
+        match self.ct.nat_step(slot, hook, p.buf, &p.meta, p.csum_partial) {
+            NatStep::Skip => return Step::Continue,
+            NatStep::Applied(CtVerdict::Drop) => {
+                settle(p, out, dropped_by(DropReason::Nat));
+                return Step::Stop;
+            }
+            NatStep::Applied(CtVerdict::Accept) => {}
+            NatStep::Walk => {
                 if self.table(TableKind::Nat, hook, p, now, out, sink) != Verdict::Accept {
                     return Step::Stop;
                 }
@@ -636,19 +643,18 @@ impl Host {
                         return Step::Stop;
                     }
                 }
+                let Some(slot) = p.slot else {
+                    return Step::Continue;
+                };
+                if self
+                    .ct
+                    .nat_packet_csum(slot, hook, p.buf, &p.meta, p.csum_partial)
+                    == CtVerdict::Drop
+                {
+                    settle(p, out, dropped_by(DropReason::Nat));
+                    return Step::Stop;
+                }
             }
-            NatAction::Apply => {}
-        }
-        let Some(slot) = p.slot else {
-            return Step::Continue;
-        };
-        if self
-            .ct
-            .nat_packet_csum(slot, hook, p.buf, &p.meta, p.csum_partial)
-            == CtVerdict::Drop
-        {
-            settle(p, out, dropped_by(DropReason::Nat));
-            return Step::Stop;
         }
         // The packet's `PacketMeta` is read again here. NAT itself rewrites
         // addresses, ports and checksums in place, which changes nothing

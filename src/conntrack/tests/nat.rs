@@ -496,7 +496,8 @@ mod lockstep {
     pub(super) struct Op {
         v6: bool,
         /// 0-1 TCP (SYN, ACK), 2 UDP, 3-4 ICMP echo request / reply, 5 a
-        /// protocol without ports (GRE-less 99), 6 UDP without checksum.
+        /// protocol without ports (99), 6 UDP without checksum, 7 an ICMP
+        /// error about a UDP packet of the flow.
         kind: u8,
         src: usize,
         sport: usize,
@@ -529,7 +530,7 @@ mod lockstep {
         (
             (
                 any::<bool>(),
-                0u8..7,
+                0u8..8,
                 0usize..4,
                 0usize..4,
                 0usize..4,
@@ -593,7 +594,8 @@ mod lockstep {
     }
 
     /// Packets that continue a flow (`again`): the previous packet's flow
-    /// again or its reply, with the previous packet's kind.
+    /// again or its reply, with the previous packet's kind (an ICMP error
+    /// stays one).
     pub(super) fn flows(mut ops: Vec<Op>) -> Vec<Op> {
         for i in 1..ops.len() {
             let prev = ops[i - 1].clone();
@@ -602,7 +604,9 @@ mod lockstep {
                 0 => {}
                 k => {
                     op.v6 = prev.v6;
-                    op.kind = prev.kind;
+                    if op.kind != 7 {
+                        op.kind = prev.kind;
+                    }
                     (op.src, op.sport, op.dst, op.dport) = if k == 1 {
                         (prev.src, prev.sport, prev.dst, prev.dport)
                     } else {
@@ -625,7 +629,12 @@ mod lockstep {
 
         fn packet(&self) -> Vec<u8> {
             let (s, d) = (self.addr(self.src), self.addr(self.dst));
-            let (sp, dp) = (PORTS[self.sport], PORTS[self.dport]);
+            self.packet_between(s, PORTS[self.sport], d, PORTS[self.dport])
+        }
+
+        /// The packet from `s` to `d`; an ICMP error (kind 7) is about a
+        /// UDP packet that went from `d` to `s`.
+        fn packet_between(&self, s: &str, sp: u16, d: &str, dp: u16) -> Vec<u8> {
             match self.kind {
                 0 => tcp(s, sp, d, dp, 1, 0, SYN, 1000, &[], 0),
                 1 => {
@@ -650,6 +659,12 @@ mod lockstep {
                     icmp(s, d, ty, 0, sp, b"ping")
                 }
                 5 => build(s, d, 99, vec![1, 2, 3, 4]),
+                // An ICMP error about a UDP packet of the flow (RELATED).
+                7 => {
+                    let quoted = udp(d, dp, s, sp, 3);
+                    let ty = if self.v6 { 1 } else { 3 };
+                    icmp_error(s, d, ty, 3, &quoted)
+                }
                 _ => {
                     let mut p = udp(s, sp, d, dp, 2);
                     if !self.v6 {
@@ -677,6 +692,32 @@ mod lockstep {
         now: u64,
         /// Through the host's fast paths (else the general functions).
         fast: bool,
+        /// The last packet as it left: source, port, destination, port
+        /// (the ICMP id for both ports of an echo).
+        last: Option<(String, u16, String, u16)>,
+    }
+
+    /// The endpoints of a packet without extension headers (see
+    /// `World::last`); `None` for an ICMP error.
+    fn endpoints(p: &[u8]) -> Option<(String, u16, String, u16)> {
+        let (s, d, l4): (IpAddr, IpAddr, &[u8]) = if p[0] >> 4 == 4 {
+            let s: [u8; 4] = p[12..16].try_into().unwrap();
+            let d: [u8; 4] = p[16..20].try_into().unwrap();
+            (s.into(), d.into(), &p[usize::from(p[0] & 15) * 4..])
+        } else {
+            let s: [u8; 16] = p[8..24].try_into().unwrap();
+            let d: [u8; 16] = p[24..40].try_into().unwrap();
+            (s.into(), d.into(), &p[40..])
+        };
+        let proto = if p[0] >> 4 == 4 { p[9] } else { p[6] };
+        let rd = |i: usize| u16::from_be_bytes([l4[i], l4[i + 1]]);
+        let (sp, dp) = match proto {
+            proto::TCP | proto::UDP => (rd(0), rd(2)),
+            proto::ICMP | proto::ICMPV6 if matches!(l4[0], 0 | 8 | 128 | 129) => (rd(4), rd(4)),
+            proto::ICMP | proto::ICMPV6 => return None,
+            _ => (0, 0),
+        };
+        Some((s.to_string(), sp, d.to_string(), dp))
     }
 
     impl World {
@@ -686,6 +727,7 @@ mod lockstep {
                 rng: SplitMix64::new(7),
                 now: 0,
                 fast,
+                last: None,
             }
         }
 
@@ -698,7 +740,17 @@ mod lockstep {
             p: &mut [u8],
         ) -> CtVerdict {
             let m = meta(p);
-            match self.ct.nat_action(slot, hook, &m) {
+            let action = if self.fast {
+                // The host's one call; the general functions only after a walk.
+                match self.ct.nat_step(slot, hook, p, &m, false) {
+                    NatStep::Skip => NatAction::Skip,
+                    NatStep::Applied(v) => return v,
+                    NatStep::Walk => NatAction::WalkRules,
+                }
+            } else {
+                self.ct.nat_action(slot, hook, &m)
+            };
+            match action {
                 NatAction::Skip => return CtVerdict::Accept,
                 NatAction::WalkRules => {
                     let h = slot.handle().unwrap();
@@ -746,10 +798,28 @@ mod lockstep {
         /// One packet through conntrack, both nat hooks and confirm; the
         /// packet as it leaves and what happened, for comparison.
         pub(super) fn run(&mut self, op: &Op) -> (Vec<u8>, Vec<String>) {
+            let r = self.run_one(op);
+            self.last = endpoints(&r.0);
+            r
+        }
+
+        fn run_one(&mut self, op: &Op) -> (Vec<u8>, Vec<String>) {
             let mut log = Vec::new();
             self.now += op.gap;
             let now = ms(self.now);
-            let mut p = op.packet();
+            // A reply answers the packet as it left, after NAT.
+            let mut p = match (op.again, &self.last) {
+                (2, Some((s, sp, d, dp))) => {
+                    let mut op = op.clone();
+                    op.kind = match op.kind {
+                        3 => 4,
+                        4 => 3,
+                        k => k,
+                    };
+                    op.packet_between(d, *dp, s, *sp)
+                }
+                _ => op.packet(),
+            };
             let (h1, h2) = match (op.sent, op.local) {
                 (true, _) => (Hook::LocalOut, Hook::PostRouting),
                 (false, true) => (Hook::PreRouting, Hook::LocalIn),
