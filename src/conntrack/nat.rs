@@ -1011,7 +1011,12 @@ impl ConntrackTable {
         let CtSlot::Entry { handle, info } = slot else {
             return NatStep::Skip;
         };
-        let Some(e) = self.get(handle) else {
+        // `get`, inline.
+        let Some(e) = self
+            .entries
+            .get(handle.idx as usize)
+            .filter(|e| e.live && e.gen == handle.gen)
+        else {
             return NatStep::Skip;
         };
         let manip = ManipType::of_hook(hook);
