@@ -418,7 +418,7 @@ impl super::ConntrackTable {
     /// `CTINFO2DIR != IP_CT_DIR_ORIGINAL` in `__nf_conntrack_confirm`).
     /// Then [`help`](Self::help) and [`confirm`](Self::confirm) both accept
     /// and change nothing; the host skips them (tested against them in
-    /// `conntrack/tests/nat.rs`, `confirm_noop_agrees`).
+    /// `conntrack/tests/nat.rs`, `lockstep`).
     #[inline]
     pub fn confirm_is_noop(&self, slot: super::CtSlot) -> bool {
         use super::CtStatus;
@@ -430,6 +430,15 @@ impl super::ConntrackTable {
                 .intersects(CtStatus::HELPER.union(CtStatus::SEQ_ADJUST))
                 && (e.status.contains(CtStatus::CONFIRMED) || info.dir() == Dir::Reply)
         })
+    }
+
+    /// Whether a new entry made from an expectation waits for
+    /// [`follow_master`](Self::follow_master) (`exp->expectfn`,
+    /// `nf_nat_follow_master`); when not, `follow_master` accepts and
+    /// does nothing, and the host does not call it.
+    #[inline]
+    pub fn follow_pending(&self) -> bool {
+        self.helpers.follow.is_some()
     }
 }
 

@@ -1333,6 +1333,25 @@ fn manip_v4_l4(pkt: &mut [u8], other: &Tuple, m: ManipType) -> Option<bool> {
         let acc = (acc & 0xffff) + (acc >> 16);
         !(acc as u16)
     }
+    /// `replace` of the address, then of the port (`tcp_manip_pkt` /
+    /// `udp_manip_pkt`: `inet_proto_csum_replace4`, then
+    /// `inet_proto_csum_replace2`), folded once: the same 16 bits. Both
+    /// are one's complement sums of the same words; the port's
+    /// complemented 32-bit word is never zero, so neither is the +0 of an
+    /// all-zero sum, and a non-zero one's complement sum has one 16-bit
+    /// form (tested against `manip_pkt`, extreme values included).
+    fn replace_addr_port(check: u16, old: u32, new: u32, old_port: u16, new_port: u16) -> u16 {
+        let acc = u64::from(!u32::from(check))
+            + u64::from(!old)
+            + u64::from(new)
+            + u64::from(!u32::from(old_port))
+            + u64::from(new_port);
+        // At most 35 bits: three folds leave at most 16.
+        let acc = (acc & 0xffff) + (acc >> 16);
+        let acc = (acc & 0xffff) + (acc >> 16);
+        let acc = (acc & 0xffff) + (acc >> 16);
+        !(acc as u16)
+    }
     let rd16 = |p: &[u8], at: usize| u16::from_be_bytes([p[at], p[at + 1]]);
     let rd32 = |p: &[u8], at: usize| u32::from_be_bytes([p[at], p[at + 1], p[at + 2], p[at + 3]]);
     if pkt.len() < 20 || other.family != Family::Ipv4 {
@@ -1351,16 +1370,14 @@ fn manip_v4_l4(pkt: &mut [u8], other: &Tuple, m: ManipType) -> Option<bool> {
             let old_port = rd16(pkt, poff);
             pkt[poff..poff + 2].copy_from_slice(&new_port.to_be_bytes());
             let c = rd16(pkt, hdroff + 16);
-            let c = replace(c, old_addr, new_addr);
-            let c = replace(c, u32::from(old_port), u32::from(new_port));
+            let c = replace_addr_port(c, old_addr, new_addr, old_port, new_port);
             pkt[hdroff + 16..hdroff + 18].copy_from_slice(&c.to_be_bytes());
         }
         proto::UDP if hdroff >= 20 && pkt.len() >= hdroff + 8 => {
             let old_port = rd16(pkt, poff);
             let c = rd16(pkt, hdroff + 6);
             if c != 0 {
-                let c = replace(c, old_addr, new_addr);
-                let c = replace(c, u32::from(old_port), u32::from(new_port));
+                let c = replace_addr_port(c, old_addr, new_addr, old_port, new_port);
                 // CSUM_MANGLED_0
                 let c = if c == 0 { 0xffff } else { c };
                 pkt[hdroff + 6..hdroff + 8].copy_from_slice(&c.to_be_bytes());
@@ -1523,6 +1540,22 @@ mod tests {
             let r3 = next();
             other.src[..4].copy_from_slice(&(r3 as u32).to_be_bytes());
             other.dst[..4].copy_from_slice(&((r3 >> 32) as u32).to_be_bytes());
+            // Extreme words: all-zero and all-ones addresses, ports and
+            // checksums, where a one's complement sum could come to +0.
+            if i % 3 == 0 {
+                let pick = |k: u32| if (r3 >> k) & 1 == 0 { 0u8 } else { 0xff };
+                other.src[..4].fill(pick(0));
+                other.dst[..4].fill(pick(1));
+                other.src_u = u16::from_ne_bytes([pick(2); 2]);
+                other.dst_u = u16::from_ne_bytes([pick(3); 2]);
+                let hl = 20;
+                for (at, k) in [(12, 4), (16, 5), (hl, 6), (hl + 2, 7)] {
+                    let w = if at < 20 { 4 } else { 2 };
+                    pkt[at..at + w].fill(pick(k));
+                }
+                pkt[at..at + 2].fill(pick(8));
+                pkt[10..12].fill(pick(9));
+            }
             for m in [ManipType::Src, ManipType::Dst] {
                 let (mut a, mut b) = (pkt.clone(), pkt.clone());
                 let fast = manip_v4_l4(&mut a, &other, m);

@@ -577,7 +577,7 @@ impl Host {
         let r = self.ct.process_tmpl(p.buf, &p.meta, hook, now, tmpl);
         p.slot = Some(r.slot);
         // init_conntrack: exp->expectfn (nf_nat_follow_master).
-        if let Some(h) = r.slot.handle() {
+        if let Some(h) = r.slot.handle().filter(|_| self.ct.follow_pending()) {
             if self.ct.follow_master(h, &mut self.stack.io.rng, now) == CtVerdict::Drop {
                 return Err(DropReason::Nat);
             }
