@@ -321,6 +321,7 @@ impl Helpers {
 
     /// Gives a new entry its zone (allocates only for a slot index beyond
     /// any zoned one before). `false` when the allocator refuses.
+    #[inline]
     pub(super) fn set_zone(&mut self, h: CtHandle, zone: Zone) -> bool {
         let i = h.idx as usize;
         if zone == Zone::default() {
@@ -329,6 +330,13 @@ impl Helpers {
             }
             return true;
         }
+        self.set_zone_slow(h, zone)
+    }
+
+    /// [`Self::set_zone`] of a zone other than the default.
+    #[inline(never)]
+    fn set_zone_slow(&mut self, h: CtHandle, zone: Zone) -> bool {
+        let i = h.idx as usize;
         if self.zones.len() <= i {
             if self.zones.try_reserve(i + 1 - self.zones.len()).is_err() {
                 return false;
