@@ -321,6 +321,7 @@ impl Helpers {
 
     /// Gives a new entry its zone (allocates only for a slot index beyond
     /// any zoned one before). `false` when the allocator refuses.
+    #[inline]
     pub(super) fn set_zone(&mut self, h: CtHandle, zone: Zone) -> bool {
         let i = h.idx as usize;
         if zone == Zone::default() {
@@ -329,6 +330,13 @@ impl Helpers {
             }
             return true;
         }
+        self.set_zone_slow(h, zone)
+    }
+
+    /// [`Self::set_zone`] of a zone other than the default.
+    #[inline(never)]
+    fn set_zone_slow(&mut self, h: CtHandle, zone: Zone) -> bool {
+        let i = h.idx as usize;
         if self.zones.len() <= i {
             if self.zones.try_reserve(i + 1 - self.zones.len()).is_err() {
                 return false;
@@ -405,6 +413,40 @@ impl Helpers {
             seqadj: Default::default(),
         };
         true
+    }
+}
+
+impl super::ConntrackTable {
+    /// Whether `nf_confirm` (net/netfilter/nf_conntrack_proto.c) has
+    /// nothing to do for a packet with this slot: no entry, or an entry
+    /// with no helper (`IPS_HELPER`: `__nf_ct_try_assign_helper` sets it
+    /// with the helper, the only way one is attached) and no
+    /// `IPS_SEQ_ADJUST`, that is already confirmed or that the packet
+    /// meets in the reply direction (`nf_ct_is_confirmed` /
+    /// `CTINFO2DIR != IP_CT_DIR_ORIGINAL` in `__nf_conntrack_confirm`).
+    /// Then [`help`](Self::help) and [`confirm`](Self::confirm) both accept
+    /// and change nothing; the host skips them (tested against them in
+    /// `conntrack/tests/nat.rs`, `lockstep`).
+    #[inline]
+    pub fn confirm_is_noop(&self, slot: super::CtSlot) -> bool {
+        use super::CtStatus;
+        let super::CtSlot::Entry { handle, info } = slot else {
+            return true;
+        };
+        self.get(handle).is_none_or(|e| {
+            !e.status
+                .intersects(CtStatus::HELPER.union(CtStatus::SEQ_ADJUST))
+                && (e.status.contains(CtStatus::CONFIRMED) || info.dir() == Dir::Reply)
+        })
+    }
+
+    /// Whether a new entry made from an expectation waits for
+    /// [`follow_master`](Self::follow_master) (`exp->expectfn`,
+    /// `nf_nat_follow_master`); when not, `follow_master` accepts and
+    /// does nothing, and the host does not call it.
+    #[inline]
+    pub fn follow_pending(&self) -> bool {
+        self.helpers.follow.is_some()
     }
 }
 

@@ -152,6 +152,7 @@ pub struct HelpAt<'a> {
     pub loopback: bool,
 }
 
+pub(crate) use nat::NatStep;
 pub use nat::{ManipType, NatAction, NatRange, NatRangeFlags, NatRng, SplitMix64};
 pub use proc::ProcEntry;
 pub use sctp::SctpState;

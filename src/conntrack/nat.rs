@@ -320,6 +320,17 @@ pub enum NatAction {
     Apply,
 }
 
+/// What [`ConntrackTable::nat_step`] did at a nat hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NatStep {
+    /// [`NatAction::Skip`].
+    Skip,
+    /// [`NatAction::WalkRules`]: nothing done yet.
+    Walk,
+    /// [`NatAction::Apply`], and what `nf_nat_packet` answered.
+    Applied(CtVerdict),
+}
+
 /// `NF_NAT_MAX_ATTEMPTS`.
 const NF_NAT_MAX_ATTEMPTS: u32 = 128;
 /// `NF_NAT_HARDER_THRESH`.
@@ -793,17 +804,24 @@ impl ConntrackTable {
             e.t1 = reply;
             e.status.insert(manip.nat_bit());
         }
-        let nat = self.cold[h.idx as usize].nat;
+        self.setup_done(h.idx, manip)
+    }
+
+    /// The end of `nf_nat_setup_info`: a source manip's bysource link
+    /// (`nf_ct_nat_ext_add`, `hlist_add_head_rcu`), then the manip marked
+    /// done.
+    fn setup_done(&mut self, idx: u32, manip: ManipType) -> CtVerdict {
+        let nat = self.cold[idx as usize].nat;
         if manip == ManipType::Src
             && !self.nat.get(nat).is_some_and(|x| x.in_bysource)
-            && !self.bysource_insert(h.idx)
+            && !self.bysource_insert(idx)
         {
             // nf_ct_nat_ext_add failing: the kernel's nf_nat_setup_info
             // goes on without the bysource link; nfsim drops instead of
             // approximating.
             return CtVerdict::Drop;
         }
-        self.entries[h.idx as usize].status.insert(manip.done_bit());
+        self.entries[idx as usize].status.insert(manip.done_bit());
         CtVerdict::Accept
     }
 
@@ -817,6 +835,47 @@ impl ConntrackTable {
         now: Instant,
     ) -> CtVerdict {
         let manip = ManipType::of_hook(hook);
+        let Some(e) = self.get(h) else {
+            return CtVerdict::Drop;
+        };
+        // nf_nat_setup_info's first checks, as `setup_nat`.
+        if e.status.contains(CtStatus::CONFIRMED) {
+            return CtVerdict::Accept;
+        }
+        if e.status.contains(manip.done_bit()) {
+            return CtVerdict::Drop;
+        }
+        // The range is the one address the entry already has, and no
+        // ports: get_unique_tuple keeps the current tuple (`curr`, the
+        // inverse of the reply) whenever nf_nat_used_tuple finds it free.
+        // A source manip takes step 1 (`nf_in_range` holds for `curr`:
+        // its source is the range's address), a destination manip step 3
+        // (find_best_ips_proto writes the address `curr` already has).
+        // That one lookup decides it; only a taken tuple goes the general
+        // way below, whose lookup of the same tuple then finds the same
+        // entry and reclaims nothing more (the entries before it in the
+        // chain are live: this lookup reclaimed the expired ones).
+        // Tested against the general path in conntrack/tests/nat.rs
+        // (`lockstep`).
+        let t1 = e.t1;
+        let canonical = e.t0.family == t1.family
+            && (t1.family == Family::Ipv6
+                || (manip == ManipType::Src && t1.dst[4..] == [0; 12])
+                || (manip == ManipType::Dst && t1.src[4..] == [0; 12]));
+        if canonical {
+            // nf_nat_used_tuple(curr): the reply of `curr`, which is `t1`
+            // itself for a protocol with ports (inverting swaps back).
+            let reply = if t1.has_ports() {
+                Some(t1)
+            } else {
+                t1.invert().and_then(|c| c.invert())
+            };
+            if let Some(reply) = reply {
+                if !self.tuple_taken(&reply, h.idx, now) {
+                    return self.setup_done(h.idx, manip);
+                }
+            }
+        }
         let Some(e) = self.get(h) else {
             return CtVerdict::Drop;
         };
@@ -930,7 +989,64 @@ impl ConntrackTable {
         let Some(e) = self.get(handle) else {
             return CtVerdict::Accept;
         };
+        self.nat_entry(e, info, ManipType::of_hook(hook), pkt, meta, csum_partial)
+    }
+
+    /// The nat hook for a packet with this slot in one lookup of its
+    /// entry: [`nat_action`](Self::nat_action), then, unless the nat table
+    /// is to be walked, [`nat_packet_csum`](Self::nat_packet_csum). For an
+    /// entry without the NAT bit of this direction and manip (no NAT, or
+    /// the other manip) and a packet that is not a RELATED ICMP error,
+    /// nothing to rewrite (`nf_nat_packet`'s `ct->status & statusbit`).
+    /// Tested in lockstep against the two in conntrack/tests/nat.rs.
+    #[inline]
+    pub(crate) fn nat_step(
+        &self,
+        slot: CtSlot,
+        hook: Hook,
+        pkt: &mut [u8],
+        meta: &PacketMeta,
+        csum_partial: bool,
+    ) -> NatStep {
+        let CtSlot::Entry { handle, info } = slot else {
+            return NatStep::Skip;
+        };
+        // `get`, inline.
+        let Some(e) = self
+            .entries
+            .get(handle.idx as usize)
+            .filter(|e| e.live && e.gen == handle.gen)
+        else {
+            return NatStep::Skip;
+        };
         let manip = ManipType::of_hook(hook);
+        let related = matches!(info, CtInfo::Related | CtInfo::RelatedReply);
+        if related && super::icmp::is_icmp_of(meta.family, meta.protocol.0) {
+            return NatStep::Applied(self.nat_entry(e, info, manip, pkt, meta, csum_partial));
+        }
+        if (related || info == CtInfo::New) && !e.status.contains(manip.done_bit()) {
+            return NatStep::Walk;
+        }
+        let mut statusbit = manip.nat_bit();
+        if info.dir() == Dir::Reply {
+            statusbit = NAT_MASK.difference(statusbit);
+        }
+        if !e.status.contains(statusbit) {
+            return NatStep::Applied(CtVerdict::Accept);
+        }
+        NatStep::Applied(self.nat_entry(e, info, manip, pkt, meta, csum_partial))
+    }
+
+    /// [`nat_packet_csum`](Self::nat_packet_csum) on the entry found.
+    fn nat_entry(
+        &self,
+        e: &super::Entry,
+        info: CtInfo,
+        manip: ManipType,
+        pkt: &mut [u8],
+        meta: &PacketMeta,
+        csum_partial: bool,
+    ) -> CtVerdict {
         let dir = info.dir();
         let mut statusbit = manip.nat_bit();
         if dir == Dir::Reply {
@@ -943,9 +1059,9 @@ impl ConntrackTable {
         if !e.status.contains(statusbit) {
             return CtVerdict::Accept;
         }
-        let other = e.tuple(dir.other().idx());
+        let other = e.tuple_ref(dir.other().idx());
         if meta.family == Family::Ipv4 && !csum_partial {
-            if let Some(ok) = manip_v4_l4(pkt, &other, manip) {
+            if let Some(ok) = manip_v4_l4(pkt, other, manip) {
                 return if ok {
                     CtVerdict::Accept
                 } else {
@@ -1217,6 +1333,25 @@ fn manip_v4_l4(pkt: &mut [u8], other: &Tuple, m: ManipType) -> Option<bool> {
         let acc = (acc & 0xffff) + (acc >> 16);
         !(acc as u16)
     }
+    /// `replace` of the address, then of the port (`tcp_manip_pkt` /
+    /// `udp_manip_pkt`: `inet_proto_csum_replace4`, then
+    /// `inet_proto_csum_replace2`), folded once: the same 16 bits. Both
+    /// are one's complement sums of the same words; the port's
+    /// complemented 32-bit word is never zero, so neither is the +0 of an
+    /// all-zero sum, and a non-zero one's complement sum has one 16-bit
+    /// form (tested against `manip_pkt`, extreme values included).
+    fn replace_addr_port(check: u16, old: u32, new: u32, old_port: u16, new_port: u16) -> u16 {
+        let acc = u64::from(!u32::from(check))
+            + u64::from(!old)
+            + u64::from(new)
+            + u64::from(!u32::from(old_port))
+            + u64::from(new_port);
+        // At most 35 bits: three folds leave at most 16.
+        let acc = (acc & 0xffff) + (acc >> 16);
+        let acc = (acc & 0xffff) + (acc >> 16);
+        let acc = (acc & 0xffff) + (acc >> 16);
+        !(acc as u16)
+    }
     let rd16 = |p: &[u8], at: usize| u16::from_be_bytes([p[at], p[at + 1]]);
     let rd32 = |p: &[u8], at: usize| u32::from_be_bytes([p[at], p[at + 1], p[at + 2], p[at + 3]]);
     if pkt.len() < 20 || other.family != Family::Ipv4 {
@@ -1235,16 +1370,14 @@ fn manip_v4_l4(pkt: &mut [u8], other: &Tuple, m: ManipType) -> Option<bool> {
             let old_port = rd16(pkt, poff);
             pkt[poff..poff + 2].copy_from_slice(&new_port.to_be_bytes());
             let c = rd16(pkt, hdroff + 16);
-            let c = replace(c, old_addr, new_addr);
-            let c = replace(c, u32::from(old_port), u32::from(new_port));
+            let c = replace_addr_port(c, old_addr, new_addr, old_port, new_port);
             pkt[hdroff + 16..hdroff + 18].copy_from_slice(&c.to_be_bytes());
         }
         proto::UDP if hdroff >= 20 && pkt.len() >= hdroff + 8 => {
             let old_port = rd16(pkt, poff);
             let c = rd16(pkt, hdroff + 6);
             if c != 0 {
-                let c = replace(c, old_addr, new_addr);
-                let c = replace(c, u32::from(old_port), u32::from(new_port));
+                let c = replace_addr_port(c, old_addr, new_addr, old_port, new_port);
                 // CSUM_MANGLED_0
                 let c = if c == 0 { 0xffff } else { c };
                 pkt[hdroff + 6..hdroff + 8].copy_from_slice(&c.to_be_bytes());
@@ -1407,6 +1540,22 @@ mod tests {
             let r3 = next();
             other.src[..4].copy_from_slice(&(r3 as u32).to_be_bytes());
             other.dst[..4].copy_from_slice(&((r3 >> 32) as u32).to_be_bytes());
+            // Extreme words: all-zero and all-ones addresses, ports and
+            // checksums, where a one's complement sum could come to +0.
+            if i % 3 == 0 {
+                let pick = |k: u32| if (r3 >> k) & 1 == 0 { 0u8 } else { 0xff };
+                other.src[..4].fill(pick(0));
+                other.dst[..4].fill(pick(1));
+                other.src_u = u16::from_ne_bytes([pick(2); 2]);
+                other.dst_u = u16::from_ne_bytes([pick(3); 2]);
+                let hl = 20;
+                for (at, k) in [(12, 4), (16, 5), (hl, 6), (hl + 2, 7)] {
+                    let w = if at < 20 { 4 } else { 2 };
+                    pkt[at..at + w].fill(pick(k));
+                }
+                pkt[at..at + 2].fill(pick(8));
+                pkt[10..12].fill(pick(9));
+            }
             for m in [ManipType::Src, ManipType::Dst] {
                 let (mut a, mut b) = (pkt.clone(), pkt.clone());
                 let fast = manip_v4_l4(&mut a, &other, m);

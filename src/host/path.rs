@@ -9,7 +9,7 @@ use super::route::{packet_addrs as addrs, RouteKind};
 use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
 use super::{Disposition, DropReason, FamilyState, Host, Outcome};
-use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatAction};
+use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatStep};
 use crate::engine::{PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
 use crate::time::Instant;
@@ -579,7 +579,7 @@ impl Host {
         let r = self.ct.process_tmpl(p.buf, &p.meta, hook, now, tmpl);
         p.slot = Some(r.slot);
         // init_conntrack: exp->expectfn (nf_nat_follow_master).
-        if let Some(h) = r.slot.handle() {
+        if let Some(h) = r.slot.handle().filter(|_| self.ct.follow_pending()) {
             if self.ct.follow_master(h, &mut self.stack.io.rng, now) == CtVerdict::Drop {
                 return Err(DropReason::Nat);
             }
@@ -604,6 +604,7 @@ impl Host {
     }
 
     /// The nat hook functions (`nf_nat_inet_fn`).
+    #[inline]
     fn nat<S: TraceSink>(
         &mut self,
         hook: Hook,
@@ -612,7 +613,8 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) -> Step {
-        if self.fam(p.family).prog.table(TableKind::Nat).is_none() || !self.fam(p.family).ct {
+        let fam = self.fam(p.family);
+        if !fam.ct || fam.prog.table(TableKind::Nat).is_none() {
             return Step::Continue;
         }
         let Some(slot) = p.slot else {
@@ -621,25 +623,47 @@ impl Host {
         if hook == Hook::Forward {
             return Step::Continue;
         }
-        match self.ct.nat_action(slot, hook, &p.meta) {
-            NatAction::Skip => return Step::Continue,
-            NatAction::WalkRules => {
-                if self.table(TableKind::Nat, hook, p, now, out, sink) != Verdict::Accept {
-                    return Step::Stop;
-                }
-                if let Some(h) = p.slot.and_then(|s| s.handle()) {
-                    if !self.ct.nat_initialized(h, ManipType::of_hook(hook))
-                        && self
-                            .ct
-                            .alloc_null_binding(h, hook, &mut self.stack.io.rng, now)
-                            == CtVerdict::Drop
-                    {
-                        settle(p, out, dropped_by(DropReason::Nat));
-                        return Step::Stop;
-                    }
-                }
+        // nf_nat_inet_fn's dispatch, and nf_nat_packet unless the rules
+        // are walked first.
+        match self.ct.nat_step(slot, hook, p.buf, &p.meta, p.csum_partial) {
+            NatStep::Skip => Step::Continue,
+            NatStep::Applied(CtVerdict::Drop) => {
+                settle(p, out, dropped_by(DropReason::Nat));
+                Step::Stop
             }
-            NatAction::Apply => {}
+            NatStep::Applied(CtVerdict::Accept) => {
+                Self::nat_meta(p);
+                Step::Continue
+            }
+            NatStep::Walk => self.nat_walk(hook, p, now, out, sink),
+        }
+    }
+
+    /// [`Host::nat`] for a packet whose binding for this manip is not set
+    /// up yet: the nat table's walk, `nf_nat_alloc_null_binding` when no
+    /// rule set one up, then `nf_nat_packet`.
+    #[inline(never)]
+    fn nat_walk<S: TraceSink>(
+        &mut self,
+        hook: Hook,
+        p: &mut Pkt<'_>,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) -> Step {
+        if self.table(TableKind::Nat, hook, p, now, out, sink) != Verdict::Accept {
+            return Step::Stop;
+        }
+        if let Some(h) = p.slot.and_then(|s| s.handle()) {
+            if !self.ct.nat_initialized(h, ManipType::of_hook(hook))
+                && self
+                    .ct
+                    .alloc_null_binding(h, hook, &mut self.stack.io.rng, now)
+                    == CtVerdict::Drop
+            {
+                settle(p, out, dropped_by(DropReason::Nat));
+                return Step::Stop;
+            }
         }
         let Some(slot) = p.slot else {
             return Step::Continue;
@@ -652,11 +676,17 @@ impl Host {
             settle(p, out, dropped_by(DropReason::Nat));
             return Step::Stop;
         }
-        // The packet's `PacketMeta` is read again here. NAT itself rewrites
-        // addresses, ports and checksums in place, which changes nothing
-        // `PacketMeta` holds (length, headers, offsets): only a target of
-        // an earlier walk that changed the packet's headers (TCPMSS) can
-        // have left `p.meta` behind the bytes (`meta_stale`).
+        Self::nat_meta(p);
+        Step::Continue
+    }
+
+    /// The packet's `PacketMeta` is read again after NAT. NAT itself
+    /// rewrites addresses, ports and checksums in place, which changes
+    /// nothing `PacketMeta` holds (length, headers, offsets): only a target
+    /// of an earlier walk that changed the packet's headers (TCPMSS) can
+    /// have left `p.meta` behind the bytes (`meta_stale`).
+    #[inline]
+    fn nat_meta(p: &mut Pkt<'_>) {
         if p.meta_stale {
             if let Ok(meta) = PacketMeta::parse(p.buf) {
                 p.meta = meta;
@@ -664,11 +694,14 @@ impl Host {
             p.meta_stale = false;
         }
         debug_assert!(PacketMeta::parse(p.buf).map_or(true, |m| m == p.meta));
-        Step::Continue
     }
 
     fn confirm(&mut self, p: &mut Pkt<'_>, now: Instant, out: &mut Outcome) -> Step {
         if let Some(slot) = p.slot {
+            // An established entry without a helper: nothing to do.
+            if self.ct.confirm_is_noop(slot) {
+                return Step::Continue;
+            }
             // nf_confirm: the entry's helper first.
             // INPUT has no output device; device 0 is the loopback.
             let local = p.out_dev.is_none();

@@ -472,3 +472,422 @@ fn masquerade_oif_change() {
     };
     assert!(!ct.nat_oif_changed(rep, Hook::PostRouting, 4));
 }
+
+/// Fast paths of the NAT and confirm steps against the general ones: two
+/// tables run the same packets in lockstep, one through what the host
+/// calls (the fast paths), one through the general functions alone; the
+/// packets, the verdicts and the whole table state (`Debug`) stay equal.
+mod lockstep {
+    use super::*;
+    use proptest::prelude::*;
+
+    const V4: [&str; 4] = ["192.0.2.1", "192.0.2.2", "198.51.100.1", "198.51.100.2"];
+    const V6: [&str; 4] = [
+        "2001:db8::1",
+        "2001:db8::2",
+        "2001:db8:1::1",
+        "2001:db8:1::2",
+    ];
+    const PORTS: [u16; 4] = [21, 69, 1000, 7000];
+
+    /// One packet of a small world of addresses and ports (so that flows
+    /// meet again, clash and expire) and what the rules do with it.
+    #[derive(Debug, Clone)]
+    pub(super) struct Op {
+        v6: bool,
+        /// 0-1 TCP (SYN, ACK), 2 UDP, 3-4 ICMP echo request / reply, 5 a
+        /// protocol without ports (99), 6 UDP without checksum, 7 an ICMP
+        /// error about a UDP packet of the flow.
+        kind: u8,
+        src: usize,
+        sport: usize,
+        dst: usize,
+        dport: usize,
+        /// Received (PREROUTING, then POSTROUTING or INPUT) or sent
+        /// (OUTPUT, then POSTROUTING).
+        sent: bool,
+        /// Delivered locally (INPUT) rather than forwarded.
+        local: bool,
+        /// The first nat hook: 0-1 no rule (null binding), 2 DNAT to an
+        /// address, 3 DNAT to an address and port.
+        first: u8,
+        /// The second: 0-1 no rule, 2 SNAT to an address, 3 SNAT with a
+        /// port range.
+        second: u8,
+        to: usize,
+        /// `-j CT --helper`: 0 none, 1 ftp, 2 tftp.
+        helper: u8,
+        /// Dropped by the filter before confirm.
+        drop: bool,
+        /// Milliseconds since the previous packet.
+        gap: u64,
+        /// 0 a new flow, 1 the previous packet's flow again, 2 its reply
+        /// (see [`flows`]).
+        again: u8,
+    }
+
+    pub(super) fn op() -> impl Strategy<Value = Op> {
+        (
+            (
+                any::<bool>(),
+                0u8..8,
+                0usize..4,
+                0usize..4,
+                0usize..4,
+                0usize..4,
+            ),
+            (any::<bool>(), any::<bool>(), 0u8..4, 0u8..4, 0usize..4),
+            (
+                0u8..6,
+                0u8..8,
+                prop_oneof![Just(0u64), Just(1000), Just(200_000)],
+                0u8..3,
+            ),
+        )
+            .prop_map(
+                |(
+                    (v6, kind, src, sport, dst, dport),
+                    (sent, local, first, second, to),
+                    (helper, drop, gap, again),
+                )| Op {
+                    v6,
+                    kind,
+                    src,
+                    sport,
+                    dst,
+                    dport,
+                    sent,
+                    local,
+                    first,
+                    second,
+                    to,
+                    helper: if helper < 3 { helper } else { 0 },
+                    drop: drop == 0,
+                    gap,
+                    again,
+                },
+            )
+    }
+
+    /// A TCP ACK (or UDP datagram) carrying `data`.
+    fn with_payload(s: &str, d: &str, tcp: bool, sp: u16, dp: u16, data: &[u8]) -> Vec<u8> {
+        macro_rules! finish {
+            ($b:expr) => {
+                if tcp {
+                    $b.tcp(sp, dp)
+                        .seq(2)
+                        .ack(2)
+                        .flags(TcpFlags::from_bits_retain(ACK))
+                        .window(1000)
+                        .payload(data)
+                        .build()
+                } else {
+                    $b.udp(sp, dp).payload(data).build()
+                }
+            };
+        }
+        match (ip(s), ip(d)) {
+            (IpAddr::V4(s), IpAddr::V4(d)) => finish!(PacketBuilder::ipv4(s, d)),
+            (IpAddr::V6(s), IpAddr::V6(d)) => finish!(PacketBuilder::ipv6(s, d)),
+            _ => unreachable!(),
+        }
+    }
+
+    /// Packets that continue a flow (`again`): the previous packet's flow
+    /// again or its reply, with the previous packet's kind (an ICMP error
+    /// stays one).
+    pub(super) fn flows(mut ops: Vec<Op>) -> Vec<Op> {
+        for i in 1..ops.len() {
+            let prev = ops[i - 1].clone();
+            let op = &mut ops[i];
+            match op.again {
+                0 => {}
+                k => {
+                    op.v6 = prev.v6;
+                    if op.kind != 7 {
+                        op.kind = prev.kind;
+                    }
+                    (op.src, op.sport, op.dst, op.dport) = if k == 1 {
+                        (prev.src, prev.sport, prev.dst, prev.dport)
+                    } else {
+                        (prev.dst, prev.dport, prev.src, prev.sport)
+                    };
+                }
+            }
+        }
+        ops
+    }
+
+    impl Op {
+        fn addr(&self, i: usize) -> &'static str {
+            if self.v6 {
+                V6[i]
+            } else {
+                V4[i]
+            }
+        }
+
+        fn packet(&self) -> Vec<u8> {
+            let (s, d) = (self.addr(self.src), self.addr(self.dst));
+            self.packet_between(s, PORTS[self.sport], d, PORTS[self.dport])
+        }
+
+        /// The packet from `s` to `d`; an ICMP error (kind 7) is about a
+        /// UDP packet that went from `d` to `s`.
+        fn packet_between(&self, s: &str, sp: u16, d: &str, dp: u16) -> Vec<u8> {
+            match self.kind {
+                0 => tcp(s, sp, d, dp, 1, 0, SYN, 1000, &[], 0),
+                1 => {
+                    // An ftp command naming the sender's own address
+                    // (an expectation when the ftp helper runs).
+                    let cmd = if self.v6 {
+                        format!("EPRT |2|{s}|1025|\r\n")
+                    } else {
+                        format!("PORT {},4,1\r\n", s.replace('.', ","))
+                    };
+                    with_payload(s, d, true, sp, dp, cmd.as_bytes())
+                }
+                // A tftp read request.
+                2 => with_payload(s, d, false, sp, dp, b"\x00\x01f\x00octet\x00"),
+                3 | 4 => {
+                    let ty = match (self.v6, self.kind) {
+                        (false, 3) => 8,
+                        (false, _) => 0,
+                        (true, 3) => 128,
+                        (true, _) => 129,
+                    };
+                    icmp(s, d, ty, 0, sp, b"ping")
+                }
+                5 => build(s, d, 99, vec![1, 2, 3, 4]),
+                // An ICMP error about a UDP packet of the flow (RELATED).
+                7 => {
+                    let quoted = udp(d, dp, s, sp, 3);
+                    let ty = if self.v6 { 1 } else { 3 };
+                    icmp_error(s, d, ty, 3, &quoted)
+                }
+                _ => {
+                    let mut p = udp(s, sp, d, dp, 2);
+                    if !self.v6 {
+                        p[26] = 0;
+                        p[27] = 0;
+                    }
+                    p
+                }
+            }
+        }
+
+        fn range(&self, port: bool) -> NatRange {
+            let a = ip(self.addr(self.to));
+            if port {
+                NatRange::to(a, a, Some((PORTS[self.to], PORTS[self.to] + 3)))
+            } else {
+                NatRange::to(a, a, None)
+            }
+        }
+    }
+
+    pub(super) struct World {
+        ct: ConntrackTable,
+        rng: SplitMix64,
+        now: u64,
+        /// Through the host's fast paths (else the general functions).
+        fast: bool,
+        /// The last packet as it left: source, port, destination, port
+        /// (the ICMP id for both ports of an echo).
+        last: Option<(String, u16, String, u16)>,
+    }
+
+    /// The endpoints of a packet without extension headers (see
+    /// `World::last`); `None` for an ICMP error.
+    fn endpoints(p: &[u8]) -> Option<(String, u16, String, u16)> {
+        let (s, d, l4): (IpAddr, IpAddr, &[u8]) = if p[0] >> 4 == 4 {
+            let s: [u8; 4] = p[12..16].try_into().unwrap();
+            let d: [u8; 4] = p[16..20].try_into().unwrap();
+            (s.into(), d.into(), &p[usize::from(p[0] & 15) * 4..])
+        } else {
+            let s: [u8; 16] = p[8..24].try_into().unwrap();
+            let d: [u8; 16] = p[24..40].try_into().unwrap();
+            (s.into(), d.into(), &p[40..])
+        };
+        let proto = if p[0] >> 4 == 4 { p[9] } else { p[6] };
+        let rd = |i: usize| u16::from_be_bytes([l4[i], l4[i + 1]]);
+        let (sp, dp) = match proto {
+            proto::TCP | proto::UDP => (rd(0), rd(2)),
+            proto::ICMP | proto::ICMPV6 if matches!(l4[0], 0 | 8 | 128 | 129) => (rd(4), rd(4)),
+            proto::ICMP | proto::ICMPV6 => return None,
+            _ => (0, 0),
+        };
+        Some((s.to_string(), sp, d.to_string(), dp))
+    }
+
+    impl World {
+        pub(super) fn new(fast: bool) -> World {
+            World {
+                ct: ConntrackTable::new(Config::with_max(24)).unwrap(),
+                rng: SplitMix64::new(7),
+                now: 0,
+                fast,
+                last: None,
+            }
+        }
+
+        fn nat_hook(
+            &mut self,
+            slot: CtSlot,
+            hook: Hook,
+            rule: u8,
+            op: &Op,
+            p: &mut [u8],
+        ) -> CtVerdict {
+            let m = meta(p);
+            let action = if self.fast {
+                // The host's one call; the general functions only after a walk.
+                match self.ct.nat_step(slot, hook, p, &m, false) {
+                    NatStep::Skip => NatAction::Skip,
+                    NatStep::Applied(v) => return v,
+                    NatStep::Walk => NatAction::WalkRules,
+                }
+            } else {
+                self.ct.nat_action(slot, hook, &m)
+            };
+            match action {
+                NatAction::Skip => return CtVerdict::Accept,
+                NatAction::WalkRules => {
+                    let h = slot.handle().unwrap();
+                    let now = ms(self.now);
+                    let manip = ManipType::of_hook(hook);
+                    let v = match rule {
+                        2 | 3 => {
+                            self.ct
+                                .setup_nat(h, manip, &op.range(rule == 3), &mut self.rng, now)
+                        }
+                        _ => CtVerdict::Accept,
+                    };
+                    if v == CtVerdict::Drop {
+                        return v;
+                    }
+                    if !self.ct.nat_initialized(h, manip) {
+                        let v = if self.fast {
+                            self.ct.alloc_null_binding(h, hook, &mut self.rng, now)
+                        } else {
+                            // nf_nat_alloc_null_binding, the general way.
+                            let r = self.ct.tuple(h, Dir::Reply).unwrap();
+                            let a = if manip == ManipType::Src {
+                                r.dst_addr()
+                            } else {
+                                r.src_addr()
+                            };
+                            let range = NatRange {
+                                flags: NatRangeFlags::MAP_IPS,
+                                min_addr: a,
+                                max_addr: a,
+                                ..NatRange::default()
+                            };
+                            self.ct.setup_nat(h, manip, &range, &mut self.rng, now)
+                        };
+                        if v == CtVerdict::Drop {
+                            return v;
+                        }
+                    }
+                }
+                NatAction::Apply => {}
+            }
+            self.ct.nat_packet(slot, hook, p, &m)
+        }
+
+        /// One packet through conntrack, both nat hooks and confirm; the
+        /// packet as it leaves and what happened, for comparison.
+        pub(super) fn run(&mut self, op: &Op) -> (Vec<u8>, Vec<String>) {
+            let r = self.run_one(op);
+            self.last = endpoints(&r.0);
+            r
+        }
+
+        fn run_one(&mut self, op: &Op) -> (Vec<u8>, Vec<String>) {
+            let mut log = Vec::new();
+            self.now += op.gap;
+            let now = ms(self.now);
+            // A reply answers the packet as it left, after NAT.
+            let mut p = match (op.again, &self.last) {
+                (2, Some((s, sp, d, dp))) => {
+                    let mut op = op.clone();
+                    op.kind = match op.kind {
+                        3 => 4,
+                        4 => 3,
+                        k => k,
+                    };
+                    op.packet_between(d, *dp, s, *sp)
+                }
+                _ => op.packet(),
+            };
+            let (h1, h2) = match (op.sent, op.local) {
+                (true, _) => (Hook::LocalOut, Hook::PostRouting),
+                (false, true) => (Hook::PreRouting, Hook::LocalIn),
+                (false, false) => (Hook::PreRouting, Hook::PostRouting),
+            };
+            let tmpl = (op.helper != 0).then(|| CtTemplate {
+                helper: Some(if op.helper == 1 {
+                    HelperKind::Ftp
+                } else {
+                    HelperKind::Tftp
+                }),
+                ..CtTemplate::default()
+            });
+            let r = self.ct.process_tmpl(&p, &meta(&p), h1, now, tmpl);
+            log.push(format!("{r:?}"));
+            let slot = r.slot;
+            let v = self.nat_hook(slot, h1, op.first, op, &mut p);
+            log.push(format!("{v:?}"));
+            let v2 = if v == CtVerdict::Accept {
+                self.nat_hook(slot, h2, op.second, op, &mut p)
+            } else {
+                v
+            };
+            log.push(format!("{v2:?}"));
+            if op.drop || v2 == CtVerdict::Drop {
+                if let Some(h) = slot.handle() {
+                    self.ct.discard_unconfirmed(h);
+                }
+                return (p, log);
+            }
+            if self.fast && self.ct.confirm_is_noop(slot) {
+                // What help and confirm would have answered.
+                log.push(format!("{:?}", HelpVerdict::Accept));
+                log.push(format!("{:?}", CtVerdict::Accept));
+                return (p, log);
+            }
+            let mut m = meta(&p);
+            let mut partial = false;
+            let at = HelpAt {
+                csum_partial: &mut partial,
+                local: h2 == Hook::LocalIn,
+                loopback: false,
+            };
+            let mut buf = p;
+            let hv = self.ct.help(slot, &mut buf, &mut m, at, now);
+            log.push(format!("{hv:?}"));
+            if hv == HelpVerdict::Accept {
+                log.push(format!("{:?}", self.ct.confirm(slot, now)));
+            }
+            (buf, log)
+        }
+
+        pub(super) fn state(&self) -> String {
+            format!("{:?}", self.ct)
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+        #[test]
+        fn fast_paths_agree_with_general(ops in proptest::collection::vec(op(), 1..40)) {
+            let (mut fast, mut general) = (World::new(true), World::new(false));
+            for (i, op) in flows(ops).iter().enumerate() {
+                let a = fast.run(op);
+                let b = general.run(op);
+                prop_assert_eq!(a, b, "packet {} {:?}", i, op);
+                prop_assert_eq!(fast.state(), general.state(), "packet {} {:?}", i, op);
+            }
+        }
+    }
+}
