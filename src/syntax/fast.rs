@@ -46,6 +46,10 @@ struct Words<'l> {
     i: usize,
     /// How many more words the line may have.
     left: usize,
+    /// Whether a word may be too long or too many: not on a line shorter
+    /// than iptables' buffer with room for as many words as it has bytes
+    /// by two (a word and its separator), rounded up.
+    limits: bool,
     bad: bool,
 }
 
@@ -55,6 +59,7 @@ impl<'l> Words<'l> {
             line,
             i: 0,
             left: room,
+            limits: line.len() > PARAM_MAX || line.len().div_ceil(2) > room,
             bad: false,
         }
     }
@@ -78,8 +83,8 @@ impl<'l> Words<'l> {
                     self.i = i;
                     return None;
                 }
-                Some(&c) if sep(c) => i += 1,
-                Some(&c) => break c,
+                Some(&c) if c > b' ' || !sep(c) => break c,
+                Some(_) => i += 1,
             }
         };
         let w;
@@ -104,10 +109,12 @@ impl<'l> Words<'l> {
                 return self.fail();
             }
         }
-        if w.len() > PARAM_MAX || self.left == 0 {
-            return self.fail();
+        if self.limits {
+            if w.len() > PARAM_MAX || self.left == 0 {
+                return self.fail();
+            }
+            self.left -= 1;
         }
-        self.left -= 1;
         // The word ended at the line's end or at a separator: past it.
         self.i = i + 1;
         Some(w)
@@ -139,27 +146,35 @@ fn quoted_len(s: &[u8]) -> Option<usize> {
 }
 
 /// The length of the run of bytes up to the first space, tab, newline or
-/// `"`, eight bytes at a time (the "has a zero byte" test on the word XOR
-/// each of the four: its lowest flagged byte is always a real one).
+/// `"`, eight bytes at a time: one "has a byte below `"` + 1" test (its
+/// lowest flagged byte is always a real one); the rare other byte below it
+/// (`!`, a control byte) sends the rest to a plain scan.
 #[inline(always)]
 fn word_len(s: &[u8]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let ends = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'"');
     let mut off = 0;
     while let Some(c) = s.get(off..off + 8) {
         let mut b = [0u8; 8];
         b.copy_from_slice(c);
         let x = u64::from_le_bytes(b);
-        let hit = zero(x ^ (LO * u64::from(b' ')))
-            | zero(x ^ (LO * u64::from(b'\t')))
-            | zero(x ^ (LO * u64::from(b'\n')))
-            | zero(x ^ (LO * u64::from(b'"')));
+        let hit = x.wrapping_sub(LO * u64::from(b'"' + 1)) & !x & HI;
         if hit != 0 {
-            return off + (hit.trailing_zeros() / 8) as usize;
+            let k = (hit.trailing_zeros() / 8) as usize;
+            if ends(c[k]) {
+                return off + k;
+            }
+            return word_len_slow(s, off + k + 1);
         }
         off += 8;
     }
+    word_len_slow(s, off)
+}
+
+/// [`word_len`] byte by byte from `off`.
+#[inline(never)]
+fn word_len_slow(s: &[u8], off: usize) -> usize {
     off + s[off..]
         .iter()
         .position(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'"'))
@@ -168,53 +183,49 @@ fn word_len(s: &[u8]) -> usize {
 
 /// `A.B.C.D[/N]`: each part a decimal number without sign or leading zero
 /// (the forms every base of `strtoul` reads the same) up to 255, the prefix
-/// length one up to 32 (32 without one), read part by part.
+/// length one up to 32 (32 without one), read in one pass over the bytes.
 fn ipv4_prefix(s: &[u8]) -> Option<(u32, u32)> {
-    let digit = |i: usize| {
-        s.get(i)
-            .map(|&c| u32::from(c.wrapping_sub(b'0')))
-            .filter(|&d| d <= 9)
-    };
     let mut v = 0u32;
+    // The part being read, its digits so far, the parts before it.
+    let (mut p, mut digits, mut parts) = (0u32, 0u32, 0u32);
     let mut i = 0;
-    for part in 0..4 {
-        let mut p = digit(i)?;
+    while let Some(&c) = s.get(i) {
         i += 1;
-        // No digit after a leading zero: the `.` test below refuses it.
-        if p != 0 {
-            if let Some(d) = digit(i) {
-                p = p * 10 + d;
-                i += 1;
-                if let Some(d) = digit(i) {
-                    p = p * 10 + d;
-                    i += 1;
-                    if p > 255 {
-                        return None;
-                    }
-                }
+        let d = u32::from(c.wrapping_sub(b'0'));
+        if d <= 9 {
+            // No digit after a leading zero, at most three.
+            if (digits != 0 && p == 0) || digits == 3 {
+                return None;
             }
+            p = p * 10 + d;
+            digits += 1;
+            continue;
+        }
+        if digits == 0 || p > 255 {
+            return None;
         }
         v = v << 8 | p;
-        if part < 3 {
-            if s.get(i) != Some(&b'.') {
-                return None;
+        (p, digits) = (0, 0);
+        parts += 1;
+        match c {
+            b'.' if parts < 4 => {}
+            b'/' if parts == 4 => {
+                let bits = match s[i..] {
+                    [a] if a.is_ascii_digit() => u32::from(a - b'0'),
+                    [a @ b'1'..=b'3', b] if b.is_ascii_digit() => {
+                        u32::from(a - b'0') * 10 + u32::from(b - b'0')
+                    }
+                    _ => return None,
+                };
+                return (bits <= 32).then_some((v, bits));
             }
-            i += 1;
+            _ => return None,
         }
     }
-    let bits = match s.get(i..)? {
-        [] => 32,
-        [b'/', a] if a.is_ascii_digit() => u32::from(a - b'0'),
-        [b'/', a @ b'1'..=b'3', b] if b.is_ascii_digit() => {
-            let v = u32::from(a - b'0') * 10 + u32::from(b - b'0');
-            if v > 32 {
-                return None;
-            }
-            v
-        }
-        _ => return None,
-    };
-    Some((v, bits))
+    if parts != 3 || digits == 0 || p > 255 {
+        return None;
+    }
+    Some((v << 8 | p, 32))
 }
 
 /// `-s`/`-d` as the rule keeps it: `ADDR[/MASK]` of one address,
@@ -262,6 +273,8 @@ const PROTO: u8 = 4;
 const IN: u8 = 8;
 const OUT: u8 = 16;
 const JUMP: u8 = 32;
+/// `-m` (not counted in `given`: it may come any number of times).
+const MATCH: u8 = 64;
 
 /// What the fast path remembers from one line to the next within a table
 /// block: the chain of the last line and whether a chain bears a standard
@@ -315,22 +328,28 @@ impl Cache {
     }
 }
 
-/// The main option a word names, as its short letter (`0`: none of them).
+/// The main option a word names, as its bit (`0`: none of them).
 #[inline]
 fn main_option(w: &[u8]) -> u8 {
     match *w {
         [b'-', c] => match c {
-            b's' | b'd' | b'p' | b'i' | b'o' | b'm' | b'j' => c,
+            b's' => SRC,
+            b'd' => DST,
+            b'p' => PROTO,
+            b'i' => IN,
+            b'o' => OUT,
+            b'm' => MATCH,
+            b'j' => JUMP,
             _ => 0,
         },
         [b'-', b'-', ref name @ ..] => match name {
-            b"source" | b"src" => b's',
-            b"destination" | b"dst" => b'd',
-            b"protocol" => b'p',
-            b"in-interface" => b'i',
-            b"out-interface" => b'o',
-            b"match" => b'm',
-            b"jump" => b'j',
+            b"source" | b"src" => SRC,
+            b"destination" | b"dst" => DST,
+            b"protocol" => PROTO,
+            b"in-interface" => IN,
+            b"out-interface" => OUT,
+            b"match" => MATCH,
+            b"jump" => JUMP,
             _ => 0,
         },
         _ => 0,
@@ -435,29 +454,20 @@ pub(crate) fn append<'l>(
         let main = main_option(w);
         if main != 0 {
             let arg = words.next()?;
-            let bit = match main {
-                b's' => SRC,
-                b'd' => DST,
-                b'p' => PROTO,
-                b'i' => IN,
-                b'o' => OUT,
-                b'j' => JUMP,
-                _ => 0,
-            };
-            if given & bit != 0 {
+            if given & main != 0 {
                 return None;
             }
-            given |= bit;
+            given |= main & !MATCH;
             match main {
-                b's' => {
+                SRC => {
                     src = Some(arg);
                     rule.src_inv = invert;
                 }
-                b'd' => {
+                DST => {
                     dst = Some(arg);
                     rule.dst_inv = invert;
                 }
-                b'p' => {
+                PROTO => {
                     let p = match arg {
                         b"tcp" => 6,
                         b"udp" => 17,
@@ -479,9 +489,9 @@ pub(crate) fn append<'l>(
                     ctx.proto = p;
                     ctx.proto_inv = invert;
                 }
-                b'i' | b'o' => {
+                IN | OUT => {
                     let iface = Iface::new(arg).ok()?;
-                    let refused: &[&[u8]] = if main == b'i' {
+                    let refused: &[&[u8]] = if main == IN {
                         &[b"POSTROUTING", b"OUTPUT"]
                     } else {
                         &[b"PREROUTING", b"INPUT"]
@@ -489,7 +499,7 @@ pub(crate) fn append<'l>(
                     if refused.contains(&chain) {
                         return None;
                     }
-                    if main == b'i' {
+                    if main == IN {
                         rule.in_iface = Some(iface);
                         rule.in_inv = invert;
                     } else {
@@ -497,7 +507,7 @@ pub(crate) fn append<'l>(
                         rule.out_inv = invert;
                     }
                 }
-                b'm' => {
+                MATCH => {
                     if invert {
                         return None;
                     }
