@@ -403,9 +403,11 @@ impl<T: Extension> Masks<T> {
 }
 
 /// Parses `line` (one restore line without its newline and counters) when
-/// it is a plain `-A CHAIN RULE` whose chain exists, into the chain's name,
-/// its index (`find` gives a chain's) and the rule; `None` when the full
-/// parser must read it.
+/// it is a plain `-A CHAIN RULE` whose chain exists, into `rule` (the
+/// caller's, `Rule::default()` on entry: built in place, not moved out),
+/// giving the chain's name and its index (`find` gives a chain's); `None`
+/// when the full parser must read it (`rule` is then left half-built).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn append<'l>(
     line: &'l [u8],
     family: Family,
@@ -414,14 +416,14 @@ pub(crate) fn append<'l>(
     ipset: &crate::ipset::Ipsets,
     room: usize,
     cache: &mut Cache,
-) -> Option<(&'l [u8], usize, Rule)> {
+    rule: &mut Rule,
+) -> Option<(&'l [u8], usize)> {
     let mut words = Words::new(line, room);
     if words.next()? != b"-A" {
         return None;
     }
     let chain = words.next()?;
     let ci = cache.chain(chain, find)?;
-    let mut rule = Rule::default();
     // The extensions' view of the rule so far (`Parser::ctx`).
     let mut ctx = ExtCtx {
         family,
@@ -549,7 +551,10 @@ pub(crate) fn append<'l>(
                         }
                     };
                     let k = rule.matches.len();
-                    match merged.iter_mut().find(|(_, n, _)| *n == name) {
+                    match merged
+                        .iter_mut()
+                        .find(|(_, n, _)| same(n.as_bytes(), name.as_bytes()))
+                    {
                         Some((o, _, _)) => *o = Owner::M(k),
                         None => merged.push((Owner::M(k), name, specs)),
                     }
@@ -591,7 +596,7 @@ pub(crate) fn append<'l>(
         let (owner, spec) = merged.iter().rev().find_map(|(o, _, specs)| {
             specs
                 .iter()
-                .find(|s| s.name.as_bytes() == name)
+                .find(|s| same(s.name.as_bytes(), name))
                 .map(|s| (*o, *s))
         })?;
         let optarg = match spec.arg {
@@ -675,7 +680,14 @@ pub(crate) fn append<'l>(
     if let Some(a) = dst {
         rule.dst = address(a, family)?;
     }
-    Some((chain, ci, rule))
+    Some((chain, ci))
+}
+
+/// `a == b` for the short names of extensions and options: by length and
+/// first byte, then byte by byte inline (no `memcmp` call).
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The extension an option goes to.
