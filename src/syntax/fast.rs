@@ -356,6 +356,9 @@ fn main_option(w: &[u8]) -> u8 {
     }
 }
 
+/// The most matches a line the fast path reads may load.
+const MAX_MATCHES: usize = 8;
+
 /// Who owns the options of a loaded extension: a match (its index in the
 /// rule's matches) or the target.
 #[derive(Clone, Copy)]
@@ -435,7 +438,8 @@ pub(crate) fn append<'l>(
     };
     // The loaded matches, in order, reserved for every `-m` word (exact
     // unless an argument reads `-m`), with the options seen of each.
-    let mut seen_of: SmallVec<[u64; 4]> = SmallVec::new();
+    // (A fixed array: a line with more matches goes to the full parser.)
+    let mut seen_of = [0u64; MAX_MATCHES];
     let mut target: Option<(Target, u64)> = None;
     // The extensions in the order their options were merged, with their
     // options (a second instance of a match is not merged again: its
@@ -551,6 +555,9 @@ pub(crate) fn append<'l>(
                         }
                     };
                     let k = rule.matches.len();
+                    if k == MAX_MATCHES {
+                        return None;
+                    }
                     match merged
                         .iter_mut()
                         .find(|(_, n, _)| same(n.as_bytes(), name.as_bytes()))
@@ -559,7 +566,6 @@ pub(crate) fn append<'l>(
                         None => merged.push((Owner::M(k), name, specs)),
                     }
                     rule.matches.push(m);
-                    seen_of.push(0);
                 }
                 _ => {
                     // -j
