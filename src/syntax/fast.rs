@@ -233,6 +233,9 @@ fn ipv4_prefix(s: &[u8]) -> Option<(u32, u32)> {
 /// `parse_one` (what the full parser calls for each comma-separated item);
 /// `None` inside for `0.0.0.0/0` (iptables stores it for an omitted
 /// address; the model keeps `None`). `None` for a list, an error or a name.
+/// Inline, so the rule's field is written in place; the rest of the forms
+/// out of line.
+#[inline(always)]
 fn address(arg: &[u8], family: Family) -> Option<Option<AddrMask>> {
     if family == Family::Ipv4 {
         if let Some((q, bits)) = ipv4_prefix(arg) {
@@ -250,6 +253,12 @@ fn address(arg: &[u8], family: Family) -> Option<Option<AddrMask>> {
             return Some(Some(a));
         }
     }
+    address_other(arg, family)
+}
+
+/// [`address`] for every form but dotted-quad IPv4.
+#[inline(never)]
+fn address_other(arg: &[u8], family: Family) -> Option<Option<AddrMask>> {
     if arg.contains(&b',') {
         return None;
     }
