@@ -321,11 +321,17 @@ impl Cache {
         }
         Some(i)
     }
-    /// Whether `-j NAME` jumps to a chain.
+    /// Whether `-j NAME` jumps to a chain (`standard`: `NAME` is a
+    /// standard verdict's).
     #[inline]
-    fn is_chain(&mut self, name: &[u8], find: &dyn Fn(&[u8]) -> Option<usize>) -> bool {
+    fn is_chain(
+        &mut self,
+        name: &[u8],
+        standard: bool,
+        find: &dyn Fn(&[u8]) -> Option<usize>,
+    ) -> bool {
         const STD: [&[u8]; 4] = [b"ACCEPT", b"DROP", b"RETURN", b"QUEUE"];
-        if STD.contains(&name) {
+        if standard {
             let any = *self
                 .std_chain
                 .get_or_insert_with(|| STD.iter().any(|s| find(s).is_some()));
@@ -455,6 +461,9 @@ pub(crate) fn append<'l>(
     // entry moves to the new instance, which takes the options).
     let mut merged: SmallVec<[(Owner, &'static str, &'static [OptSpec]); 6]> = SmallVec::new();
     let mut jumpto: Option<&[u8]> = None;
+    // The standard verdict `-j` names, once read: 1 `ACCEPT`, 2 `DROP`,
+    // 3 `RETURN`, 4 `QUEUE`, 0 none.
+    let mut std_jump = 0u8;
     let (mut src, mut dst): (Option<&[u8]>, Option<&[u8]>) = (None, None);
     let mut given = 0u8;
     let mut invert = false;
@@ -578,7 +587,14 @@ pub(crate) fn append<'l>(
                 }
                 _ => {
                     // -j
-                    let standard = matches!(arg, b"ACCEPT" | b"DROP" | b"RETURN" | b"QUEUE");
+                    std_jump = match arg {
+                        b"ACCEPT" => 1,
+                        b"DROP" => 2,
+                        b"RETURN" => 3,
+                        b"QUEUE" => 4,
+                        _ => 0,
+                    };
+                    let standard = std_jump != 0;
                     if invert
                         || (!standard
                             && (arg.is_empty()
@@ -660,7 +676,7 @@ pub(crate) fn append<'l>(
         *seen |= bit;
         invert = false;
     }
-    if words.bad || invert || (table == TableKind::Nat && jumpto == Some(b"DROP")) {
+    if words.bad || invert || (table == TableKind::Nat && std_jump == 2) {
         return None;
     }
     for (m, seen) in rule.matches.iter_mut().zip(&seen_of) {
@@ -671,7 +687,7 @@ pub(crate) fn append<'l>(
             _ => m.finish(*seen, &ctx).ok()?,
         }
     }
-    let jump_is_chain = jumpto.is_some_and(|j| cache.is_chain(j, find));
+    let jump_is_chain = jumpto.is_some_and(|j| cache.is_chain(j, std_jump != 0, find));
     if let Some((t, seen)) = target.as_mut() {
         if !jump_is_chain {
             t.finish(*seen, &ctx).ok()?;
@@ -680,12 +696,12 @@ pub(crate) fn append<'l>(
     rule.verdict = match jumpto {
         None => Verdict::Continue,
         Some(name) if jump_is_chain => Verdict::Jump(ChainName::new(name).ok()?),
-        Some(name) => match (target, name) {
+        Some(_) => match (target, std_jump) {
             (Some((t, _)), _) => Verdict::Ext(t),
-            (None, b"ACCEPT") => Verdict::Accept,
-            (None, b"DROP") => Verdict::Drop,
-            (None, b"RETURN") => Verdict::Return,
-            (None, b"QUEUE") => Verdict::Queue,
+            (None, 1) => Verdict::Accept,
+            (None, 2) => Verdict::Drop,
+            (None, 3) => Verdict::Return,
+            (None, 4) => Verdict::Queue,
             _ => return None,
         },
     };
