@@ -46,6 +46,10 @@ struct Words<'l> {
     i: usize,
     /// How many more words the line may have.
     left: usize,
+    /// Whether a word may be too long or too many: not on a line shorter
+    /// than iptables' buffer with room for as many words as it has bytes
+    /// by two (a word and its separator), rounded up.
+    limits: bool,
     bad: bool,
 }
 
@@ -55,6 +59,7 @@ impl<'l> Words<'l> {
             line,
             i: 0,
             left: room,
+            limits: line.len() > PARAM_MAX || line.len().div_ceil(2) > room,
             bad: false,
         }
     }
@@ -78,8 +83,8 @@ impl<'l> Words<'l> {
                     self.i = i;
                     return None;
                 }
-                Some(&c) if sep(c) => i += 1,
-                Some(&c) => break c,
+                Some(&c) if c > b' ' || !sep(c) => break c,
+                Some(_) => i += 1,
             }
         };
         let w;
@@ -104,10 +109,12 @@ impl<'l> Words<'l> {
                 return self.fail();
             }
         }
-        if w.len() > PARAM_MAX || self.left == 0 {
-            return self.fail();
+        if self.limits {
+            if w.len() > PARAM_MAX || self.left == 0 {
+                return self.fail();
+            }
+            self.left -= 1;
         }
-        self.left -= 1;
         // The word ended at the line's end or at a separator: past it.
         self.i = i + 1;
         Some(w)
@@ -139,27 +146,35 @@ fn quoted_len(s: &[u8]) -> Option<usize> {
 }
 
 /// The length of the run of bytes up to the first space, tab, newline or
-/// `"`, eight bytes at a time (the "has a zero byte" test on the word XOR
-/// each of the four: its lowest flagged byte is always a real one).
+/// `"`, eight bytes at a time: one "has a byte below `"` + 1" test (its
+/// lowest flagged byte is always a real one); the rare other byte below it
+/// (`!`, a control byte) sends the rest to a plain scan.
 #[inline(always)]
 fn word_len(s: &[u8]) -> usize {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
-    let zero = |x: u64| x.wrapping_sub(LO) & !x & HI;
+    let ends = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'"');
     let mut off = 0;
     while let Some(c) = s.get(off..off + 8) {
         let mut b = [0u8; 8];
         b.copy_from_slice(c);
         let x = u64::from_le_bytes(b);
-        let hit = zero(x ^ (LO * u64::from(b' ')))
-            | zero(x ^ (LO * u64::from(b'\t')))
-            | zero(x ^ (LO * u64::from(b'\n')))
-            | zero(x ^ (LO * u64::from(b'"')));
+        let hit = x.wrapping_sub(LO * u64::from(b'"' + 1)) & !x & HI;
         if hit != 0 {
-            return off + (hit.trailing_zeros() / 8) as usize;
+            let k = (hit.trailing_zeros() / 8) as usize;
+            if ends(c[k]) {
+                return off + k;
+            }
+            return word_len_slow(s, off + k + 1);
         }
         off += 8;
     }
+    word_len_slow(s, off)
+}
+
+/// [`word_len`] byte by byte from `off`.
+#[inline(never)]
+fn word_len_slow(s: &[u8], off: usize) -> usize {
     off + s[off..]
         .iter()
         .position(|&b| matches!(b, b' ' | b'\t' | b'\n' | b'"'))
@@ -168,53 +183,49 @@ fn word_len(s: &[u8]) -> usize {
 
 /// `A.B.C.D[/N]`: each part a decimal number without sign or leading zero
 /// (the forms every base of `strtoul` reads the same) up to 255, the prefix
-/// length one up to 32 (32 without one), read part by part.
+/// length one up to 32 (32 without one), read in one pass over the bytes.
 fn ipv4_prefix(s: &[u8]) -> Option<(u32, u32)> {
-    let digit = |i: usize| {
-        s.get(i)
-            .map(|&c| u32::from(c.wrapping_sub(b'0')))
-            .filter(|&d| d <= 9)
-    };
     let mut v = 0u32;
+    // The part being read, its digits so far, the parts before it.
+    let (mut p, mut digits, mut parts) = (0u32, 0u32, 0u32);
     let mut i = 0;
-    for part in 0..4 {
-        let mut p = digit(i)?;
+    while let Some(&c) = s.get(i) {
         i += 1;
-        // No digit after a leading zero: the `.` test below refuses it.
-        if p != 0 {
-            if let Some(d) = digit(i) {
-                p = p * 10 + d;
-                i += 1;
-                if let Some(d) = digit(i) {
-                    p = p * 10 + d;
-                    i += 1;
-                    if p > 255 {
-                        return None;
-                    }
-                }
+        let d = u32::from(c.wrapping_sub(b'0'));
+        if d <= 9 {
+            // No digit after a leading zero, at most three.
+            if (digits != 0 && p == 0) || digits == 3 {
+                return None;
             }
+            p = p * 10 + d;
+            digits += 1;
+            continue;
+        }
+        if digits == 0 || p > 255 {
+            return None;
         }
         v = v << 8 | p;
-        if part < 3 {
-            if s.get(i) != Some(&b'.') {
-                return None;
+        (p, digits) = (0, 0);
+        parts += 1;
+        match c {
+            b'.' if parts < 4 => {}
+            b'/' if parts == 4 => {
+                let bits = match s[i..] {
+                    [a] if a.is_ascii_digit() => u32::from(a - b'0'),
+                    [a @ b'1'..=b'3', b] if b.is_ascii_digit() => {
+                        u32::from(a - b'0') * 10 + u32::from(b - b'0')
+                    }
+                    _ => return None,
+                };
+                return (bits <= 32).then_some((v, bits));
             }
-            i += 1;
+            _ => return None,
         }
     }
-    let bits = match s.get(i..)? {
-        [] => 32,
-        [b'/', a] if a.is_ascii_digit() => u32::from(a - b'0'),
-        [b'/', a @ b'1'..=b'3', b] if b.is_ascii_digit() => {
-            let v = u32::from(a - b'0') * 10 + u32::from(b - b'0');
-            if v > 32 {
-                return None;
-            }
-            v
-        }
-        _ => return None,
-    };
-    Some((v, bits))
+    if parts != 3 || digits == 0 || p > 255 {
+        return None;
+    }
+    Some((v << 8 | p, 32))
 }
 
 /// `-s`/`-d` as the rule keeps it: `ADDR[/MASK]` of one address,
@@ -222,6 +233,9 @@ fn ipv4_prefix(s: &[u8]) -> Option<(u32, u32)> {
 /// `parse_one` (what the full parser calls for each comma-separated item);
 /// `None` inside for `0.0.0.0/0` (iptables stores it for an omitted
 /// address; the model keeps `None`). `None` for a list, an error or a name.
+/// Inline, so the rule's field is written in place; the rest of the forms
+/// out of line.
+#[inline(always)]
 fn address(arg: &[u8], family: Family) -> Option<Option<AddrMask>> {
     if family == Family::Ipv4 {
         if let Some((q, bits)) = ipv4_prefix(arg) {
@@ -239,6 +253,12 @@ fn address(arg: &[u8], family: Family) -> Option<Option<AddrMask>> {
             return Some(Some(a));
         }
     }
+    address_other(arg, family)
+}
+
+/// [`address`] for every form but dotted-quad IPv4.
+#[inline(never)]
+fn address_other(arg: &[u8], family: Family) -> Option<Option<AddrMask>> {
     if arg.contains(&b',') {
         return None;
     }
@@ -262,6 +282,8 @@ const PROTO: u8 = 4;
 const IN: u8 = 8;
 const OUT: u8 = 16;
 const JUMP: u8 = 32;
+/// `-m` (not counted in `given`: it may come any number of times).
+const MATCH: u8 = 64;
 
 /// What the fast path remembers from one line to the next within a table
 /// block: the chain of the last line and whether a chain bears a standard
@@ -299,11 +321,17 @@ impl Cache {
         }
         Some(i)
     }
-    /// Whether `-j NAME` jumps to a chain.
+    /// Whether `-j NAME` jumps to a chain (`standard`: `NAME` is a
+    /// standard verdict's).
     #[inline]
-    fn is_chain(&mut self, name: &[u8], find: &dyn Fn(&[u8]) -> Option<usize>) -> bool {
+    fn is_chain(
+        &mut self,
+        name: &[u8],
+        standard: bool,
+        find: &dyn Fn(&[u8]) -> Option<usize>,
+    ) -> bool {
         const STD: [&[u8]; 4] = [b"ACCEPT", b"DROP", b"RETURN", b"QUEUE"];
-        if STD.contains(&name) {
+        if standard {
             let any = *self
                 .std_chain
                 .get_or_insert_with(|| STD.iter().any(|s| find(s).is_some()));
@@ -315,27 +343,36 @@ impl Cache {
     }
 }
 
-/// The main option a word names, as its short letter (`0`: none of them).
+/// The main option a word names, as its bit (`0`: none of them).
 #[inline]
 fn main_option(w: &[u8]) -> u8 {
     match *w {
         [b'-', c] => match c {
-            b's' | b'd' | b'p' | b'i' | b'o' | b'm' | b'j' => c,
+            b's' => SRC,
+            b'd' => DST,
+            b'p' => PROTO,
+            b'i' => IN,
+            b'o' => OUT,
+            b'm' => MATCH,
+            b'j' => JUMP,
             _ => 0,
         },
         [b'-', b'-', ref name @ ..] => match name {
-            b"source" | b"src" => b's',
-            b"destination" | b"dst" => b'd',
-            b"protocol" => b'p',
-            b"in-interface" => b'i',
-            b"out-interface" => b'o',
-            b"match" => b'm',
-            b"jump" => b'j',
+            b"source" | b"src" => SRC,
+            b"destination" | b"dst" => DST,
+            b"protocol" => PROTO,
+            b"in-interface" => IN,
+            b"out-interface" => OUT,
+            b"match" => MATCH,
+            b"jump" => JUMP,
             _ => 0,
         },
         _ => 0,
     }
 }
+
+/// The most matches a line the fast path reads may load.
+const MAX_MATCHES: usize = 8;
 
 /// Who owns the options of a loaded extension: a match (its index in the
 /// rule's matches) or the target.
@@ -384,9 +421,11 @@ impl<T: Extension> Masks<T> {
 }
 
 /// Parses `line` (one restore line without its newline and counters) when
-/// it is a plain `-A CHAIN RULE` whose chain exists, into the chain's name,
-/// its index (`find` gives a chain's) and the rule; `None` when the full
-/// parser must read it.
+/// it is a plain `-A CHAIN RULE` whose chain exists, into `rule` (the
+/// caller's, `Rule::default()` on entry: built in place, not moved out),
+/// giving the chain's name and its index (`find` gives a chain's); `None`
+/// when the full parser must read it (`rule` is then left half-built).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn append<'l>(
     line: &'l [u8],
     family: Family,
@@ -395,14 +434,14 @@ pub(crate) fn append<'l>(
     ipset: &crate::ipset::Ipsets,
     room: usize,
     cache: &mut Cache,
-) -> Option<(&'l [u8], usize, Rule)> {
+    rule: &mut Rule,
+) -> Option<(&'l [u8], usize)> {
     let mut words = Words::new(line, room);
     if words.next()? != b"-A" {
         return None;
     }
     let chain = words.next()?;
     let ci = cache.chain(chain, find)?;
-    let mut rule = Rule::default();
     // The extensions' view of the rule so far (`Parser::ctx`).
     let mut ctx = ExtCtx {
         family,
@@ -414,13 +453,17 @@ pub(crate) fn append<'l>(
     };
     // The loaded matches, in order, reserved for every `-m` word (exact
     // unless an argument reads `-m`), with the options seen of each.
-    let mut seen_of: SmallVec<[u64; 4]> = SmallVec::new();
+    // (A fixed array: a line with more matches goes to the full parser.)
+    let mut seen_of = [0u64; MAX_MATCHES];
     let mut target: Option<(Target, u64)> = None;
     // The extensions in the order their options were merged, with their
     // options (a second instance of a match is not merged again: its
     // entry moves to the new instance, which takes the options).
     let mut merged: SmallVec<[(Owner, &'static str, &'static [OptSpec]); 6]> = SmallVec::new();
     let mut jumpto: Option<&[u8]> = None;
+    // The standard verdict `-j` names, once read: 1 `ACCEPT`, 2 `DROP`,
+    // 3 `RETURN`, 4 `QUEUE`, 0 none.
+    let mut std_jump = 0u8;
     let (mut src, mut dst): (Option<&[u8]>, Option<&[u8]>) = (None, None);
     let mut given = 0u8;
     let mut invert = false;
@@ -435,29 +478,20 @@ pub(crate) fn append<'l>(
         let main = main_option(w);
         if main != 0 {
             let arg = words.next()?;
-            let bit = match main {
-                b's' => SRC,
-                b'd' => DST,
-                b'p' => PROTO,
-                b'i' => IN,
-                b'o' => OUT,
-                b'j' => JUMP,
-                _ => 0,
-            };
-            if given & bit != 0 {
+            if given & main != 0 {
                 return None;
             }
-            given |= bit;
+            given |= main & !MATCH;
             match main {
-                b's' => {
+                SRC => {
                     src = Some(arg);
                     rule.src_inv = invert;
                 }
-                b'd' => {
+                DST => {
                     dst = Some(arg);
                     rule.dst_inv = invert;
                 }
-                b'p' => {
+                PROTO => {
                     let p = match arg {
                         b"tcp" => 6,
                         b"udp" => 17,
@@ -479,9 +513,9 @@ pub(crate) fn append<'l>(
                     ctx.proto = p;
                     ctx.proto_inv = invert;
                 }
-                b'i' | b'o' => {
+                IN | OUT => {
                     let iface = Iface::new(arg).ok()?;
-                    let refused: &[&[u8]] = if main == b'i' {
+                    let refused: &[&[u8]] = if main == IN {
                         &[b"POSTROUTING", b"OUTPUT"]
                     } else {
                         &[b"PREROUTING", b"INPUT"]
@@ -489,7 +523,7 @@ pub(crate) fn append<'l>(
                     if refused.contains(&chain) {
                         return None;
                     }
-                    if main == b'i' {
+                    if main == IN {
                         rule.in_iface = Some(iface);
                         rule.in_inv = invert;
                     } else {
@@ -497,7 +531,7 @@ pub(crate) fn append<'l>(
                         rule.out_inv = invert;
                     }
                 }
-                b'm' => {
+                MATCH => {
                     if invert {
                         return None;
                     }
@@ -539,16 +573,28 @@ pub(crate) fn append<'l>(
                         }
                     };
                     let k = rule.matches.len();
-                    match merged.iter_mut().find(|(_, n, _)| *n == name) {
+                    if k == MAX_MATCHES {
+                        return None;
+                    }
+                    match merged
+                        .iter_mut()
+                        .find(|(_, n, _)| same(n.as_bytes(), name.as_bytes()))
+                    {
                         Some((o, _, _)) => *o = Owner::M(k),
                         None => merged.push((Owner::M(k), name, specs)),
                     }
                     rule.matches.push(m);
-                    seen_of.push(0);
                 }
                 _ => {
                     // -j
-                    let standard = matches!(arg, b"ACCEPT" | b"DROP" | b"RETURN" | b"QUEUE");
+                    std_jump = match arg {
+                        b"ACCEPT" => 1,
+                        b"DROP" => 2,
+                        b"RETURN" => 3,
+                        b"QUEUE" => 4,
+                        _ => 0,
+                    };
+                    let standard = std_jump != 0;
                     if invert
                         || (!standard
                             && (arg.is_empty()
@@ -581,7 +627,7 @@ pub(crate) fn append<'l>(
         let (owner, spec) = merged.iter().rev().find_map(|(o, _, specs)| {
             specs
                 .iter()
-                .find(|s| s.name.as_bytes() == name)
+                .find(|s| same(s.name.as_bytes(), name))
                 .map(|s| (*o, *s))
         })?;
         let optarg = match spec.arg {
@@ -630,7 +676,7 @@ pub(crate) fn append<'l>(
         *seen |= bit;
         invert = false;
     }
-    if words.bad || invert || (table == TableKind::Nat && jumpto == Some(b"DROP")) {
+    if words.bad || invert || (table == TableKind::Nat && std_jump == 2) {
         return None;
     }
     for (m, seen) in rule.matches.iter_mut().zip(&seen_of) {
@@ -641,7 +687,7 @@ pub(crate) fn append<'l>(
             _ => m.finish(*seen, &ctx).ok()?,
         }
     }
-    let jump_is_chain = jumpto.is_some_and(|j| cache.is_chain(j, find));
+    let jump_is_chain = jumpto.is_some_and(|j| cache.is_chain(j, std_jump != 0, find));
     if let Some((t, seen)) = target.as_mut() {
         if !jump_is_chain {
             t.finish(*seen, &ctx).ok()?;
@@ -650,12 +696,12 @@ pub(crate) fn append<'l>(
     rule.verdict = match jumpto {
         None => Verdict::Continue,
         Some(name) if jump_is_chain => Verdict::Jump(ChainName::new(name).ok()?),
-        Some(name) => match (target, name) {
+        Some(_) => match (target, std_jump) {
             (Some((t, _)), _) => Verdict::Ext(t),
-            (None, b"ACCEPT") => Verdict::Accept,
-            (None, b"DROP") => Verdict::Drop,
-            (None, b"RETURN") => Verdict::Return,
-            (None, b"QUEUE") => Verdict::Queue,
+            (None, 1) => Verdict::Accept,
+            (None, 2) => Verdict::Drop,
+            (None, 3) => Verdict::Return,
+            (None, 4) => Verdict::Queue,
             _ => return None,
         },
     };
@@ -665,7 +711,14 @@ pub(crate) fn append<'l>(
     if let Some(a) = dst {
         rule.dst = address(a, family)?;
     }
-    Some((chain, ci, rule))
+    Some((chain, ci))
+}
+
+/// `a == b` for the short names of extensions and options: by length and
+/// first byte, then byte by byte inline (no `memcmp` call).
+#[inline(always)]
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.first() == b.first() && a.iter().zip(b).all(|(x, y)| x == y)
 }
 
 /// The extension an option goes to.

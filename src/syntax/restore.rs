@@ -490,6 +490,9 @@ fn restore_lines(
     let mut lineno = 0;
     // What the fast path keeps from line to line in a table block.
     let mut fast_cache = super::fast::Cache::default();
+    // The rule the fast path builds in place, reset after a line it leaves
+    // to the full parser.
+    let mut fast_rule = Rule::default();
     while let Some(raw) = lines.next_line() {
         lineno += 1;
         if raw.starts_with(b"\n") {
@@ -609,8 +612,10 @@ fn restore_lines(
                 opts.ipset,
                 room,
                 &mut fast_cache,
+                &mut fast_rule,
             );
-            if let Some((chain, ci, rule)) = fast {
+            if let Some((chain, ci)) = fast {
+                let rule = &fast_rule;
                 let _ = chain; // read by the debug check below
                 #[cfg(debug_assertions)]
                 {
@@ -630,14 +635,15 @@ fn restore_lines(
                 // libiptc refuses a jump to a built-in chain: the full
                 // parser below gives its error.
                 let builtin_jump = table
-                    .target_of(&rule)
+                    .target_of(rule)
                     .is_some_and(|j| table.t.chains[j].is_builtin());
                 if !builtin_jump {
-                    table.rule_added(&rule);
-                    table.rules[ci].push_back(rule);
+                    table.rule_added(rule);
+                    table.rules[ci].push_back(core::mem::take(&mut fast_rule));
                     continue;
                 }
             }
+            fast_rule = Rule::default();
         }
         // The full parser may rename or delete chains.
         fast_cache.reset();

@@ -65,37 +65,44 @@ pub(crate) fn parse_port_range(s: &str, proto: &str) -> Result<(u16, u16), Strin
 /// range included, which [`parse_port_range`] reads (or refuses).
 #[inline]
 pub(crate) fn plain_port_range(s: &[u8]) -> Option<(u16, u16)> {
-    // One pass: the numbers before and after a `:`, each with its length.
-    let (mut v, mut len) = ([0u32; 2], [0u32; 2]);
-    let mut k = 0;
-    for &c in s {
-        if c == b':' {
-            if k == 1 {
+    // The number before a `:` (or the whole), then the one after it.
+    let (lo, n) = plain_port_digits(s)?;
+    let (lo, hi) = match s.get(n) {
+        None if n == 0 => return None,
+        None => (lo, lo),
+        Some(b':') => {
+            let rest = &s[n + 1..];
+            let (hi, m) = plain_port_digits(rest)?;
+            if m != rest.len() {
                 return None;
             }
-            k = 1;
-            continue;
+            (lo, if m == 0 { 0xffff } else { hi })
         }
+        Some(_) => return None,
+    };
+    (lo <= hi).then_some((lo as u16, hi as u16))
+}
+
+/// The decimal number `s` starts with and how many digits it has (`0, 0`
+/// for none); `None` for a digit after a leading zero or past 65535.
+#[inline(always)]
+fn plain_port_digits(s: &[u8]) -> Option<(u32, usize)> {
+    let (mut v, mut i) = (0u32, 0);
+    while let Some(&c) = s.get(i) {
         let d = u32::from(c.wrapping_sub(b'0'));
-        // Not a digit, a digit after a leading zero, or past 65535.
-        if d > 9 || (len[k] > 0 && v[k] == 0) {
+        if d > 9 {
+            break;
+        }
+        if i > 0 && v == 0 {
             return None;
         }
-        v[k] = v[k] * 10 + d;
-        len[k] += 1;
-        if v[k] > 0xffff {
+        v = v * 10 + d;
+        i += 1;
+        if v > 0xffff {
             return None;
         }
     }
-    let (lo, hi) = if k == 0 {
-        if len[0] == 0 {
-            return None;
-        }
-        (v[0], v[0])
-    } else {
-        (v[0], if len[1] == 0 { 0xffff } else { v[1] })
-    };
-    (lo <= hi).then_some((lo as u16, hi as u16))
+    Some((v, i))
 }
 
 /// Prints ` [!] --NAME lo[:hi]` (`name` is ` --NAME `, spaces included)
