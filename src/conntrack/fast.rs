@@ -385,21 +385,11 @@ impl ConntrackTable {
             }
         };
         if let Some(to) = extra {
-            // nf_ct_refresh_acct (`ConntrackTable::refresh`): the entry is
-            // confirmed (it is in the index).
-            if !e.status.contains(CtStatus::FIXED_TIMEOUT) {
-                e.timeout = if e.status.contains(CtStatus::CONFIRMED) {
-                    now.as_nanos().saturating_add(to.as_nanos())
-                } else {
-                    to.as_nanos()
-                };
-            }
+            // nf_ct_refresh_acct (`ConntrackTable::refresh`), with `Cold`
+            // reached only for a carry.
+            Self::set_deadline(e, to, now);
             let lo = if reply { &mut e.acct1 } else { &mut e.acct0 };
-            let pkts = u64::from(lo[0]) + 1;
-            let bytes = u64::from(lo[1]) + pkt.len() as u64;
-            lo[0] = pkts as u32;
-            lo[1] = bytes as u32;
-            if (pkts | bytes) >> 32 != 0 {
+            if let Some((pkts, bytes)) = Self::acct_low(lo, pkt.len()) {
                 Self::carry(&mut self.cold, idx, dir, pkts, bytes);
             }
         }
@@ -421,9 +411,7 @@ impl ConntrackTable {
     #[inline(never)]
     fn carry(cold: &mut [Cold], idx: u32, dir: Dir, pkts: u64, bytes: u64) {
         if let Some(c) = cold.get_mut(idx as usize) {
-            let hi = &mut c.acct_hi[dir.idx()];
-            hi[0] = hi[0].wrapping_add((pkts >> 32) as u32);
-            hi[1] = hi[1].wrapping_add((bytes >> 32) as u32);
+            Self::add_carry(&mut c.acct_hi[dir.idx()], pkts, bytes);
         }
     }
 

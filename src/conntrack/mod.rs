@@ -573,6 +573,15 @@ impl ConntrackTable {
 
     #[inline(always)]
     fn refresh(e: &mut Entry, c: &mut Cold, extra: Duration, now: Instant, dir: Dir, len: usize) {
+        Self::set_deadline(e, extra, now);
+        Self::acct(e, c, dir, len);
+    }
+
+    /// `nf_ct_refresh`'s new deadline (`__nf_ct_refresh_acct`): `extra`
+    /// from now for a confirmed entry, `extra` itself (a relative timeout)
+    /// for an unconfirmed one, unchanged under `IPS_FIXED_TIMEOUT`.
+    #[inline(always)]
+    fn set_deadline(e: &mut Entry, extra: Duration, now: Instant) {
         if !e.status.contains(CtStatus::FIXED_TIMEOUT) {
             e.timeout = if e.status.contains(CtStatus::CONFIRMED) {
                 now.as_nanos().saturating_add(extra.as_nanos())
@@ -580,24 +589,40 @@ impl ConntrackTable {
                 extra.as_nanos()
             };
         }
-        Self::acct(e, c, dir, len);
     }
 
     /// Counts a packet of `len` bytes (`nf_ct_acct_update`): 64-bit
     /// counters, the low halves in the entry, carries into `Cold`.
     #[inline(always)]
     fn acct(e: &mut Entry, c: &mut Cold, dir: Dir, len: usize) {
-        let d = dir.idx();
-        let lo = if d == 0 { &mut e.acct0 } else { &mut e.acct1 };
+        let lo = if dir.idx() == 0 {
+            &mut e.acct0
+        } else {
+            &mut e.acct1
+        };
+        if let Some((pkts, bytes)) = Self::acct_low(lo, len) {
+            Self::add_carry(&mut c.acct_hi[dir.idx()], pkts, bytes);
+        }
+    }
+
+    /// [`Self::acct`] on a direction's low halves (`e.acct0`/`e.acct1`)
+    /// alone: the sums (packets, bytes) when a carry into the high halves
+    /// is due, for [`Self::add_carry`] (the established fast path reaches
+    /// `Cold` only then).
+    #[inline(always)]
+    fn acct_low(lo: &mut [u32; 2], len: usize) -> Option<(u64, u64)> {
         let pkts = u64::from(lo[0]) + 1;
         let bytes = u64::from(lo[1]) + len as u64;
         lo[0] = pkts as u32;
         lo[1] = bytes as u32;
-        if (pkts | bytes) >> 32 != 0 {
-            let hi = &mut c.acct_hi[d];
-            hi[0] = hi[0].wrapping_add((pkts >> 32) as u32);
-            hi[1] = hi[1].wrapping_add((bytes >> 32) as u32);
-        }
+        ((pkts | bytes) >> 32 != 0).then_some((pkts, bytes))
+    }
+
+    /// The high halves' share of the sums [`Self::acct_low`] returned.
+    #[inline(always)]
+    fn add_carry(hi: &mut [u32; 2], pkts: u64, bytes: u64) {
+        hi[0] = hi[0].wrapping_add((pkts >> 32) as u32);
+        hi[1] = hi[1].wrapping_add((bytes >> 32) as u32);
     }
 
     /// The 64-bit counters of direction `d` (packets, bytes).
