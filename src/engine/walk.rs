@@ -164,8 +164,9 @@ fn generic_mismatch(g: &Generic, pkt: &PacketCtx<'_>) -> Mismatch {
 /// (`engine::classify`: compiled pre-tests and per-chain indexes), except in
 /// explain mode ([`TraceSink::WANTS_EXPLAIN`]), which wants every entry
 /// tested, and in tables where it cannot pay (fewer than 8 entries with
-/// an address, protocol or port to skip on: `TableProgram::classify`). Counters, match state, TRACE records and the verdict are those
-/// of [`run_table_linear`], the reference.
+/// an address, protocol or port to skip on: `TableProgram::classify`).
+/// Counters, match state, TRACE records and the verdict are those of
+/// [`run_table_linear`], the reference.
 pub fn run_table<E: Env, S: TraceSink>(
     prog: &TableProgram,
     state: &mut TableState,
@@ -177,7 +178,7 @@ pub fn run_table<E: Env, S: TraceSink>(
     if let Some(v) = run_policy_only(prog, state, hook, pkt.data.len(), pkt.nf_trace, sink) {
         return v;
     }
-    walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN)
+    run_walk(prog, state, hook, pkt, env, sink)
 }
 
 /// [`run_table`] for a hook the caller already knows is not policy-only
