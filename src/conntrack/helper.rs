@@ -427,6 +427,24 @@ impl super::ConntrackTable {
     /// Then [`help`](Self::help) and [`confirm`](Self::confirm) both accept
     /// and change nothing; the host skips them (tested against them in
     /// `conntrack/tests/nat.rs`, `lockstep`).
+    ///
+    /// ```
+    /// use nfsim::conntrack::*;
+    /// use nfsim::time::Instant;
+    /// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 10].into(), [203, 0, 113, 53].into())
+    ///     .udp(52000, 53)
+    ///     .build();
+    /// let meta = nfsim::wire::meta::PacketMeta::parse(&pkt).unwrap();
+    /// let mut ct = ConntrackTable::new(Config::with_max(16)).unwrap();
+    /// let now = Instant::from_millis(0);
+    /// let r = ct.process(&pkt, &meta, Hook::PreRouting, now);
+    /// // A new entry is not confirmed yet: nf_confirm inserts it.
+    /// assert!(!ct.confirm_is_noop(r.slot));
+    /// assert_eq!(ct.confirm(r.slot, now), CtVerdict::Accept);
+    /// // The next packet of the flow meets a confirmed entry with no helper.
+    /// let r = ct.process(&pkt, &meta, Hook::PreRouting, now);
+    /// assert!(ct.confirm_is_noop(r.slot));
+    /// ```
     #[inline]
     pub fn confirm_is_noop(&self, slot: super::CtSlot) -> bool {
         use super::CtStatus;
@@ -444,6 +462,13 @@ impl super::ConntrackTable {
     /// [`follow_master`](Self::follow_master) (`exp->expectfn`,
     /// `nf_nat_follow_master`); when not, `follow_master` accepts and
     /// does nothing, and the host does not call it.
+    ///
+    /// ```
+    /// use nfsim::conntrack::{Config, ConntrackTable};
+    /// // No expectation (no ftp/tftp helper has made one): nothing waits.
+    /// let ct = ConntrackTable::new(Config::default()).unwrap();
+    /// assert!(!ct.follow_pending());
+    /// ```
     #[inline]
     pub fn follow_pending(&self) -> bool {
         self.helpers.follow.is_some()
