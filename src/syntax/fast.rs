@@ -420,6 +420,266 @@ impl<T: Extension> Masks<T> {
     };
 }
 
+/// `-p NAME` as the rule keeps it: the common names directly, the rest by
+/// `parse_protocol` (`None` for an upper-case name, which the full parser
+/// reads as `getprotobyname` does, and for an error).
+#[inline(always)]
+fn protocol(arg: &[u8]) -> Option<u8> {
+    Some(match arg {
+        b"tcp" => 6,
+        b"udp" => 17,
+        b"icmp" => 1,
+        _ => {
+            let text = core::str::from_utf8(arg).ok()?;
+            if text.bytes().any(|b| b.is_ascii_uppercase()) {
+                return None;
+            }
+            parse_protocol(text).ok()?
+        }
+    })
+}
+
+/// `-j NAME` (not inverted): the standard verdict it names (1 `ACCEPT`, 2
+/// `DROP`, 3 `RETURN`, 4 `QUEUE`, 0 none) and the target extension it
+/// loads, if any; `None` for a name the full parser refuses.
+#[inline(always)]
+fn jump(arg: &[u8], ctx: &ExtCtx<'_>) -> Option<(u8, Option<Target>)> {
+    let std_jump = match arg {
+        b"ACCEPT" => 1,
+        b"DROP" => 2,
+        b"RETURN" => 3,
+        b"QUEUE" => 4,
+        _ => 0,
+    };
+    if std_jump != 0 {
+        return Some((std_jump, None));
+    }
+    if arg.is_empty()
+        || arg.len() >= 29
+        || arg == b"CONTINUE"
+        || arg.iter().any(|c| c.is_ascii_whitespace() || *c == 0x0b)
+    {
+        return None;
+    }
+    let t = core::str::from_utf8(arg)
+        .ok()
+        .and_then(|n| Target::new(n, ctx));
+    Some((0, t))
+}
+
+/// The rule's verdict once every word is read: `-j` (`jumpto`, its
+/// standard verdict `std_jump` and target with its options seen, as
+/// [`jump`] gave them) a jump to a chain, a target extension after its
+/// final check, or a standard verdict; `Continue` without `-j`.
+#[inline(always)]
+fn verdict(
+    jumpto: Option<&[u8]>,
+    std_jump: u8,
+    mut target: Option<(Target, u64)>,
+    cache: &mut Cache,
+    find: &dyn Fn(&[u8]) -> Option<usize>,
+    ctx: &ExtCtx<'_>,
+) -> Option<Verdict> {
+    let jump_is_chain = jumpto.is_some_and(|j| cache.is_chain(j, std_jump != 0, find));
+    if let Some((t, seen)) = target.as_mut() {
+        if !jump_is_chain {
+            t.finish(*seen, ctx).ok()?;
+        }
+    }
+    Some(match jumpto {
+        None => Verdict::Continue,
+        Some(name) if jump_is_chain => Verdict::Jump(ChainName::new(name).ok()?),
+        Some(_) => match (target, std_jump) {
+            (Some((t, _)), _) => Verdict::Ext(t),
+            (None, 1) => Verdict::Accept,
+            (None, 2) => Verdict::Drop,
+            (None, 3) => Verdict::Return,
+            (None, 4) => Verdict::Queue,
+            _ => return None,
+        },
+    })
+}
+
+/// A literal at `*i` (advanced past it when there).
+#[inline(always)]
+fn eat(line: &[u8], i: &mut usize, lit: &[u8]) -> bool {
+    match line.get(*i..*i + lit.len()) {
+        Some(s) if s == lit => {
+            *i += lit.len();
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The unquoted word at `*i` when a space or the line's end follows it
+/// (`*i` left there); `None` when it is empty or ends at a tab, newline or
+/// `"`.
+#[inline(always)]
+fn spaced_word<'l>(line: &'l [u8], i: &mut usize) -> Option<&'l [u8]> {
+    let s = *i;
+    let rest = line.get(s..)?;
+    let n = word_len(rest);
+    if n == 0 || rest.get(n).is_some_and(|&b| b != b' ') {
+        return None;
+    }
+    *i = s + n;
+    Some(&rest[..n])
+}
+
+/// The word at `*i`, plain or wholly in `"..."` without `\\` (as
+/// [`Words::next`] reads it), when a space or the line's end follows it.
+#[inline(always)]
+fn spaced_arg<'l>(line: &'l [u8], i: &mut usize) -> Option<&'l [u8]> {
+    if line.get(*i) != Some(&b'"') {
+        return spaced_word(line, i);
+    }
+    let start = *i + 1;
+    let rest = &line[start..];
+    let len = quoted_len(rest)?;
+    if rest[len] != b'"' || rest.get(len + 1).is_some_and(|&b| b != b' ') {
+        return None;
+    }
+    *i = start + len + 1;
+    Some(&rest[..len])
+}
+
+/// The ids of `--sport` and `--dport` in the tables of `tcp` and `udp`
+/// (held by a test).
+const SPORT_ID: u8 = 0;
+const DPORT_ID: u8 = 1;
+
+/// The whole-line recogniser for the shape `iptables-save` prints most
+/// (kube-proxy's services, Docker's published ports): `-A CHAIN [-s ADDR]
+/// [-d ADDR] [-p PROTO] [-m comment --comment TEXT] [-m tcp|udp [--sport
+/// P] [--dport P]] [-m comment --comment TEXT] -j NAME`, words separated by
+/// one space, no `!`, a `-j` without options last. It reads the words in
+/// that order without looking up options, and builds the rule [`append`]
+/// builds from the same line, with the same extension calls (`new_as`,
+/// `parse_plain`, `finish`) and helpers ([`address`], [`protocol`],
+/// [`jump`], [`verdict`]). Anything else, a line within the word limits
+/// of [`Words`] only, gives `None` with `rule` as it was but for its
+/// matches (the caller clears them) and [`append`] reads the line.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn canonical<'l>(
+    line: &'l [u8],
+    family: Family,
+    table: TableKind,
+    find: &dyn Fn(&[u8]) -> Option<usize>,
+    ipset: &crate::ipset::Ipsets,
+    cache: &mut Cache,
+    rule: &mut Rule,
+) -> Option<(&'l [u8], usize)> {
+    let mut i = 0;
+    if !eat(line, &mut i, b"-A ") {
+        return None;
+    }
+    let chain = spaced_word(line, &mut i)?;
+    let ci = cache.chain(chain, find)?;
+    let mut ctx = ExtCtx {
+        family,
+        table,
+        chain,
+        proto: 0,
+        proto_inv: false,
+        ipset,
+    };
+    let src = if eat(line, &mut i, b" -s ") {
+        Some(spaced_word(line, &mut i)?)
+    } else {
+        None
+    };
+    let dst = if eat(line, &mut i, b" -d ") {
+        Some(spaced_word(line, &mut i)?)
+    } else {
+        None
+    };
+    let proto_given = eat(line, &mut i, b" -p ");
+    if proto_given {
+        ctx.proto = protocol(spaced_word(line, &mut i)?)?;
+    }
+    // The matches: a comment, tcp or udp, a comment (each at most once).
+    let (mut comment, mut ports) = (false, false);
+    while eat(line, &mut i, b" -m ") {
+        if !comment && eat(line, &mut i, b"comment --comment ") {
+            comment = true;
+            let mut c = Comment::new_as("comment", &ctx);
+            if !c.parse_plain(Some(spaced_arg(line, &mut i)?)) {
+                return None;
+            }
+            finish_as(&mut c, 1 << 0, &ctx)?;
+            rule.matches.push(Match::Comment(c));
+            continue;
+        }
+        if ports {
+            return None;
+        }
+        ports = true;
+        let tcp = if eat(line, &mut i, b"tcp") {
+            true
+        } else if eat(line, &mut i, b"udp") {
+            false
+        } else {
+            return None;
+        };
+        let (mut sport, mut dport) = (None, None);
+        if eat(line, &mut i, b" --sport ") {
+            sport = Some(spaced_word(line, &mut i)?);
+        }
+        if eat(line, &mut i, b" --dport ") {
+            dport = Some(spaced_word(line, &mut i)?);
+        }
+        let seen = u64::from(sport.is_some()) << SPORT_ID | u64::from(dport.is_some()) << DPORT_ID;
+        let m = if tcp {
+            let mut t = Tcp::new_as("tcp", &ctx);
+            if (sport.is_some() && !t.parse_plain(SPORT_ID, false, sport))
+                || (dport.is_some() && !t.parse_plain(DPORT_ID, false, dport))
+            {
+                return None;
+            }
+            finish_as(&mut t, seen, &ctx)?;
+            Match::Tcp(t)
+        } else {
+            let mut u = Udp::new_as("udp", &ctx);
+            if (sport.is_some() && !u.parse_plain(SPORT_ID, false, sport))
+                || (dport.is_some() && !u.parse_plain(DPORT_ID, false, dport))
+            {
+                return None;
+            }
+            finish_as(&mut u, seen, &ctx)?;
+            Match::Udp(u)
+        };
+        rule.matches.push(m);
+    }
+    if !eat(line, &mut i, b" -j ") {
+        return None;
+    }
+    let name = spaced_word(line, &mut i)?;
+    if i != line.len() {
+        return None;
+    }
+    let (std_jump, t) = jump(name, &ctx)?;
+    if table == TableKind::Nat && std_jump == 2 {
+        return None;
+    }
+    let v = verdict(Some(name), std_jump, t.map(|t| (t, 0)), cache, find, &ctx)?;
+    let src = match src {
+        Some(a) => address(a, family)?,
+        None => None,
+    };
+    let dst = match dst {
+        Some(a) => address(a, family)?,
+        None => None,
+    };
+    rule.src = src;
+    rule.dst = dst;
+    rule.proto = ctx.proto;
+    rule.proto_given = proto_given && family == Family::Ipv6;
+    rule.verdict = v;
+    Some((chain, ci))
+}
+
 /// Parses `line` (one restore line without its newline and counters) when
 /// it is a plain `-A CHAIN RULE` whose chain exists, into `rule` (the
 /// caller's, `Rule::default()` on entry: built in place, not moved out),
@@ -437,6 +697,14 @@ pub(crate) fn append<'l>(
     rule: &mut Rule,
 ) -> Option<(&'l [u8], usize)> {
     let mut words = Words::new(line, room);
+    if !words.limits {
+        if let Some(r) = canonical(line, family, table, find, ipset, cache, rule) {
+            return Some(r);
+        }
+        if !rule.matches.is_empty() {
+            rule.matches.clear();
+        }
+    }
     if words.next()? != b"-A" {
         return None;
     }
@@ -492,18 +760,7 @@ pub(crate) fn append<'l>(
                     rule.dst_inv = invert;
                 }
                 PROTO => {
-                    let p = match arg {
-                        b"tcp" => 6,
-                        b"udp" => 17,
-                        b"icmp" => 1,
-                        _ => {
-                            let text = core::str::from_utf8(arg).ok()?;
-                            if text.bytes().any(|b| b.is_ascii_uppercase()) {
-                                return None;
-                            }
-                            parse_protocol(text).ok()?
-                        }
-                    };
+                    let p = protocol(arg)?;
                     if p == 0 && invert {
                         return None;
                     }
@@ -587,30 +844,11 @@ pub(crate) fn append<'l>(
                 }
                 _ => {
                     // -j
-                    std_jump = match arg {
-                        b"ACCEPT" => 1,
-                        b"DROP" => 2,
-                        b"RETURN" => 3,
-                        b"QUEUE" => 4,
-                        _ => 0,
-                    };
-                    let standard = std_jump != 0;
-                    if invert
-                        || (!standard
-                            && (arg.is_empty()
-                                || arg.len() >= 29
-                                || arg == b"CONTINUE"
-                                || arg.iter().any(|c| c.is_ascii_whitespace() || *c == 0x0b)))
-                    {
+                    if invert {
                         return None;
                     }
-                    let t = if standard {
-                        None
-                    } else {
-                        core::str::from_utf8(arg)
-                            .ok()
-                            .and_then(|n| Target::new(n, &ctx))
-                    };
+                    let t;
+                    (std_jump, t) = jump(arg, &ctx)?;
                     if let Some(t) = t {
                         merged.push((Owner::T, "", t.options(family)));
                         target = Some((t, 0));
@@ -687,24 +925,7 @@ pub(crate) fn append<'l>(
             _ => m.finish(*seen, &ctx).ok()?,
         }
     }
-    let jump_is_chain = jumpto.is_some_and(|j| cache.is_chain(j, std_jump != 0, find));
-    if let Some((t, seen)) = target.as_mut() {
-        if !jump_is_chain {
-            t.finish(*seen, &ctx).ok()?;
-        }
-    }
-    rule.verdict = match jumpto {
-        None => Verdict::Continue,
-        Some(name) if jump_is_chain => Verdict::Jump(ChainName::new(name).ok()?),
-        Some(_) => match (target, std_jump) {
-            (Some((t, _)), _) => Verdict::Ext(t),
-            (None, 1) => Verdict::Accept,
-            (None, 2) => Verdict::Drop,
-            (None, 3) => Verdict::Return,
-            (None, 4) => Verdict::Queue,
-            _ => return None,
-        },
-    };
+    rule.verdict = verdict(jumpto, std_jump, target, cache, find, &ctx)?;
     if let Some(a) = src {
         rule.src = address(a, family)?;
     }
@@ -848,6 +1069,88 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn port_ids_are_the_tables() {
+        // `canonical` gives `--sport`/`--dport` these ids without a lookup.
+        for family in [Family::Ipv4, Family::Ipv6] {
+            for specs in [Tcp::options(family), Udp::options(family)] {
+                let id = |name: &str| specs.iter().find(|s| s.name == name).map(|s| s.id);
+                assert_eq!(id("sport"), Some(SPORT_ID));
+                assert_eq!(id("dport"), Some(DPORT_ID));
+            }
+        }
+        let c = Comment::options(Family::Ipv4);
+        assert_eq!((c.len(), c[0].name, c[0].id), (1, "comment", 0));
+    }
+
+    /// What `canonical` makes of `line` in a filter table with chains
+    /// `INPUT` and `X`, or `None`.
+    fn recognised(line: &str, family: Family) -> Option<Rule> {
+        let find = |n: &[u8]| match n {
+            b"INPUT" => Some(0),
+            b"X" => Some(1),
+            _ => None,
+        };
+        let ipset = crate::ipset::Ipsets::default();
+        let mut rule = Rule::default();
+        let mut cache = Cache::default();
+        canonical(
+            line.as_bytes(),
+            family,
+            TableKind::Filter,
+            &find,
+            &ipset,
+            &mut cache,
+            &mut rule,
+        )
+        .map(|_| rule)
+    }
+
+    #[test]
+    fn canonical_takes_the_plain_shapes_only() {
+        let v4 = Family::Ipv4;
+        for line in [
+            "-A INPUT -j ACCEPT",
+            "-A INPUT -s 10.0.0.1/32 -d 10.0.0.0/8 -p tcp -m comment --comment \"a b\" -m tcp --dport 80 -j X",
+            "-A INPUT -p udp -m udp --sport 1:2 --dport 53 -m comment --comment x -j DROP",
+            "-A X -d 0.0.0.0/0 -p tcp -m tcp -j RETURN",
+            "-A X -p 6 -m comment --comment \"\" -j ACCEPT",
+        ] {
+            assert!(recognised(line, v4).is_some(), "{line}");
+        }
+        for line in [
+            "-A INPUT  -j ACCEPT",
+            "-A INPUT -j ACCEPT ",
+            "-A INPUT -j ACCEPT\t",
+            "-A NOPE -j ACCEPT",
+            "-A INPUT ! -s 1.2.3.4 -j ACCEPT",
+            "-A INPUT -d 1.2.3.4,5.6.7.8 -j ACCEPT",
+            "-A INPUT -p tcp --dport 80 -j ACCEPT",
+            "-A INPUT -p tcp -m tcp --dport 80 --dport 81 -j ACCEPT",
+            "-A INPUT -p tcp -m tcp -m tcp -j ACCEPT",
+            "-A INPUT -p tcp -m tcp ! --dport 80 -j ACCEPT",
+            "-A INPUT -p tcp -m tcp --dport http -j ACCEPT",
+            "-A INPUT -m comment --comment a -m comment --comment b -j ACCEPT",
+            "-A INPUT -m comment --comment \"a\\b\" -j ACCEPT",
+            "-A INPUT -m comment --comment \"a\"b -j ACCEPT",
+            "-A INPUT -m comment --comment a\"b\" -j ACCEPT",
+            "-A INPUT -m comment -j ACCEPT",
+            "-A INPUT -j",
+            "-A INPUT -j ACCEPT -m tcp",
+            "-A INPUT -j CONTINUE",
+            "-A INPUT -j DNAT",
+        ] {
+            assert!(recognised(line, v4).is_none(), "{line}");
+        }
+        let r = recognised("-A X -p tcp -j ACCEPT", Family::Ipv6).unwrap();
+        assert!(r.proto_given);
+        assert!(
+            !recognised("-A X -j ACCEPT", Family::Ipv6)
+                .unwrap()
+                .proto_given
+        );
     }
 
     #[test]
