@@ -696,7 +696,7 @@ pub(crate) fn append<'l>(
     cache: &mut Cache,
     rule: &mut Rule,
 ) -> Option<(&'l [u8], usize)> {
-    let mut words = Words::new(line, room);
+    let words = Words::new(line, room);
     if !words.limits {
         if let Some(r) = canonical(line, family, table, find, ipset, cache, rule) {
             return Some(r);
@@ -705,6 +705,22 @@ pub(crate) fn append<'l>(
             rule.matches.clear();
         }
     }
+    general(words, family, table, find, ipset, cache, rule)
+}
+
+/// [`append`] without [`canonical`]: the line word by word, each option
+/// looked up by name.
+#[inline(always)]
+#[allow(clippy::too_many_arguments)]
+fn general<'l>(
+    mut words: Words<'l>,
+    family: Family,
+    table: TableKind,
+    find: &dyn Fn(&[u8]) -> Option<usize>,
+    ipset: &crate::ipset::Ipsets,
+    cache: &mut Cache,
+    rule: &mut Rule,
+) -> Option<(&'l [u8], usize)> {
     if words.next()? != b"-A" {
         return None;
     }
@@ -1151,6 +1167,138 @@ mod tests {
                 .unwrap()
                 .proto_given
         );
+    }
+
+    #[test]
+    fn canonical_builds_the_rule_general_builds() {
+        // Lines put together from pieces of the shape and near misses:
+        // whenever `canonical` takes one, the word-by-word path takes it
+        // too, with the same rule and chain.
+        const PIECES: [&str; 40] = [
+            " -s 10.0.0.1/32",
+            " -s 1.2.3.4,5.6.7.8",
+            " -s 10.1.2.3/8",
+            " -d 0.0.0.0/0",
+            " -d ::1",
+            " -d 2001:db8::/32",
+            " -d 010.1.2.3",
+            " -p tcp",
+            " -p udp",
+            " -p 0",
+            " -p TCP",
+            " -p icmp",
+            " -p 6",
+            " -m comment --comment \"a b\"",
+            " -m comment --comment x",
+            " -m comment --comment \"\"",
+            " -m comment --comment \"a\\\"",
+            " -m comment",
+            " -m tcp",
+            " -m udp",
+            " -m mark",
+            " --sport 1",
+            " --dport 2:3",
+            " --dport 0",
+            " --dport http",
+            " --dport 65536",
+            " ! --dport 5",
+            " --source-port 7",
+            " -j ACCEPT",
+            " -j DROP",
+            " -j X",
+            " -j INPUT",
+            " -j DNAT",
+            " -j MASQUERADE",
+            " -j CONTINUE",
+            "  ",
+            "\t",
+            " !",
+            " -i eth0",
+            "\"",
+        ];
+        const CHAINS: [&str; 5] = ["INPUT", "X", "NOPE", "-s", "X\""];
+        let find = |n: &[u8]| match n {
+            b"INPUT" => Some(0),
+            b"X" => Some(1),
+            _ => None,
+        };
+        let ipset = crate::ipset::Ipsets::default();
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut taken = 0;
+        for _ in 0..200_000 {
+            let mut line = format!("-A {}", CHAINS[(next() % 8).saturating_sub(3) as usize]);
+            if next() % 2 == 0 {
+                for _ in 0..next() % 8 {
+                    line.push_str(PIECES[(next() % PIECES.len() as u64) as usize]);
+                }
+            } else {
+                // The shape's order, a piece of each group or none, now
+                // and then any piece.
+                for (lo, hi) in [
+                    (0, 3),
+                    (3, 7),
+                    (7, 13),
+                    (13, 18),
+                    (18, 21),
+                    (21, 28),
+                    (21, 28),
+                    (13, 18),
+                    (28, 35),
+                ] {
+                    let r = next();
+                    if lo == 28 {
+                        line.push_str(PIECES[lo + (r % 7) as usize]);
+                        continue;
+                    }
+                    match r % 32 {
+                        0 => line.push_str(PIECES[(r / 32 % PIECES.len() as u64) as usize]),
+                        1..=12 => {}
+                        _ => line.push_str(PIECES[lo + (r / 32 % (hi - lo) as u64) as usize]),
+                    }
+                }
+            }
+            let family = if next() % 4 == 0 {
+                Family::Ipv6
+            } else {
+                Family::Ipv4
+            };
+            let table = if next() % 4 == 0 {
+                TableKind::Nat
+            } else {
+                TableKind::Filter
+            };
+            let mut fast = Rule::default();
+            let got = canonical(
+                line.as_bytes(),
+                family,
+                table,
+                &find,
+                &ipset,
+                &mut Cache::default(),
+                &mut fast,
+            );
+            let Some(got) = got else { continue };
+            taken += 1;
+            let mut slow = Rule::default();
+            let want = general(
+                Words::new(line.as_bytes(), 250),
+                family,
+                table,
+                &find,
+                &ipset,
+                &mut Cache::default(),
+                &mut slow,
+            );
+            assert_eq!(Some(got), want, "{line}");
+            assert!(fast == slow, "{line}: {fast:?} against {slow:?}");
+        }
+        assert!(taken > 2_000, "{taken}");
     }
 
     #[test]
