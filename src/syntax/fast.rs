@@ -655,11 +655,21 @@ fn canonical<'l>(
     if !eat(line, &mut i, b" -j ") {
         return None;
     }
-    let name = spaced_word(line, &mut i)?;
-    if i != line.len() {
-        return None;
-    }
-    let (std_jump, t) = jump(name, &ctx)?;
+    // The line's rest: a standard verdict's name is a plain word as it
+    // stands (no scan for its end).
+    let name = &line[i..];
+    let (std_jump, t) = match name {
+        b"ACCEPT" => (1, None),
+        b"DROP" => (2, None),
+        b"RETURN" => (3, None),
+        b"QUEUE" => (4, None),
+        _ => {
+            if spaced_word(line, &mut i)?.len() != name.len() {
+                return None;
+            }
+            jump(name, &ctx)?
+        }
+    };
     if table == TableKind::Nat && std_jump == 2 {
         return None;
     }
@@ -1353,6 +1363,23 @@ mod tests {
             "1.2.3.255",
             "999.1.1.1",
             "10.200.30.4/16",
+            "1.2.3.4/32",
+            "1.2.3.4/3",
+            "1.2.3.4/300",
+            "1.2.3.4/-1",
+            "1.2.3.4 ",
+            "1.2.3.4.",
+            "1.2.3.0/0",
+            "00.1.2.3",
+            "1.00.2.3",
+            "1.2.3.00",
+            "1.2.3.1000",
+            "1000.2.3.4",
+            "199.249.250.251",
+            "1.2.3.4/24/",
+            "1.2.3",
+            "1.2.3.4/032",
+            "+1.2.3.4",
             "",
             "/8",
         ] {
