@@ -4,7 +4,11 @@
 //! main options by a match on the name, extension options looked up by
 //! exact name in the extensions loaded so far (as getopt_long's exact
 //! match), and the extensions' own `parse`/`finish`, so the rule is the one
-//! the full parser ([`super::command::parse_command_in`]) builds.
+//! the full parser ([`super::command::parse_command_in`]) builds. Before
+//! that, [`canonical`] reads the shape iptables-save prints most as a
+//! whole line (fixed pieces compared as literals, no option lookup), with
+//! the same extension calls, and leaves any other line to the word-by-word
+//! path ([`general`]).
 //!
 //! Anything unusual gives `None` and the caller runs the full parser, which
 //! also gives every error (message, line, column): quotes other than one
