@@ -37,10 +37,13 @@ trap 'ip netns del "$NS" 2>/dev/null; rm -rf "$DIR"' EXIT
     print "COMMIT" }'; } >"$DIR/rules"
 size=$(wc -c <"$DIR/rules")
 
-# One timed run: prints "seconds maxrss_kib".
+# One timed run: prints "seconds maxrss_kib" (wall time from the clock's
+# nanoseconds around the run, GNU time's %e being in hundredths).
 timed() {
-    /usr/bin/time -f '%e %M' -o "$DIR/t" "$@" >"$DIR/out" 2>/dev/null
-    cat "$DIR/t"
+    t0=$(date +%s%N)
+    /usr/bin/time -f '%M' -o "$DIR/t" "$@" >"$DIR/out" 2>/dev/null
+    t1=$(date +%s%N)
+    echo "$(( (t1 - t0) / 1000 )) $(cat "$DIR/t")" | awk '{ printf "%.6f %s\n", $1 / 1e6, $2 }'
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 # Runs "$@" R times, prints "median_seconds max_rss_kib".
@@ -68,8 +71,8 @@ awk -v n="$N" -v size="$size" -v r="$R" -v ip="$ipt_parse" -v np="$nf_parse" -v 
     -v ism="$ipt_save_mem" -v same="$same" 'BEGIN {
     npr = nfull - np; if (npr < 0.0005) npr = 0.0005
     printf "file: %d rules, %.1f MB; median of %d runs each\n", n, size / 1e6, r
-    printf "parse  iptables-legacy-restore --test %.3f s %6.1f MiB | nfsim save --test %.3f s %6.1f MiB | ratio %.3f (target <= 0.1)\n", ip, ipm / 1024, np, npm / 1024, np / ip
-    printf "print  iptables-legacy-save           %.3f s %6.1f MiB | nfsim print      %.3f s (save %.3f s, %.1f MiB) | ratio %.3f (target <= 0.1)\n", is, ism / 1024, npr, nfull, nfm / 1024, npr / is
+    printf "parse  iptables-legacy-restore --test %.4f s %6.1f MiB | nfsim save --test %.4f s %6.1f MiB | ratio %.3f (target <= 0.1)\n", ip, ipm / 1024, np, npm / 1024, np / ip
+    printf "print  iptables-legacy-save           %.4f s %6.1f MiB | nfsim print      %.4f s (save %.4f s, %.1f MiB) | ratio %.3f (target <= 0.1)\n", is, ism / 1024, npr, nfull, nfm / 1024, npr / is
     printf "peak memory of nfsim save: %.2f x the file (target <= 3)\n", nfm * 1024 / size
     printf "same iptables-save text: %s\n", same
     exit (same != "yes") }'
