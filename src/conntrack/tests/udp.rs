@@ -185,10 +185,25 @@ mod burst {
         } else {
             ("192.0.2.10", 7000 + flow as u16, "198.51.100.1", 53)
         };
-        let (s, spt, d, dpt) = if reply { (sv, sp, c, cp) } else { (c, cp, sv, sp) };
+        let (s, spt, d, dpt) = if reply {
+            (sv, sp, c, cp)
+        } else {
+            (c, cp, sv, sp)
+        };
         let mut p = if flow == 3 {
             let flags = if reply { SYN | ACK } else { SYN };
-            tcp(s, spt, d, dpt, 100, u32::from(reply) * 101, flags, 8192, &[], 0)
+            tcp(
+                s,
+                spt,
+                d,
+                dpt,
+                100,
+                u32::from(reply) * 101,
+                flags,
+                8192,
+                &[],
+                0,
+            )
         } else {
             udp(s, spt, d, dpt, len)
         };
@@ -296,7 +311,10 @@ mod burst {
             slot: CtSlot::Untracked,
         }; 2];
         assert_eq!(ct.process_burst(&pkts, Hook::LocalOut, ms(0), &mut out), 2);
-        assert_eq!(ct.process_burst(&pkts[..1], Hook::LocalOut, ms(0), &mut out), 1);
+        assert_eq!(
+            ct.process_burst(&pkts[..1], Hook::LocalOut, ms(0), &mut out),
+            1
+        );
         assert_eq!(ct.process_burst(&pkts, Hook::LocalOut, ms(0), &mut []), 0);
     }
 }
