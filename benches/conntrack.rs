@@ -187,14 +187,19 @@ const BURST: usize = 16;
 /// (`NFSIM_CT_PROFILE=lookup_burst`, `--toggle-collect='*profile_burst*'`):
 /// the same packets in PREROUTING through `ConntrackTable::process_burst`,
 /// `BURST` at a time. `iters` counts packets.
+/// `NFSIM_CT_BURST=8|16|32` chooses `N` (default `BURST`).
 #[inline(never)]
-fn profile_burst(ct: &mut ConntrackTable, replies: &[([u8; 28], PacketMeta)], iters: usize) {
+fn profile_burst<const N: usize>(
+    ct: &mut ConntrackTable,
+    replies: &[([u8; 28], PacketMeta)],
+    iters: usize,
+) {
     let mut out = [CtResult {
         verdict: CtVerdict::Accept,
         slot: CtSlot::Invalid,
-    }; BURST];
-    for j in (0..iters).step_by(BURST) {
-        let b = &replies[j & 4095..(j & 4095) + BURST];
+    }; N];
+    for j in (0..iters).step_by(N) {
+        let b = &replies[j & 4095..(j & 4095) + N];
         ct.process_burst(
             black_box(b),
             Hook::PreRouting,
@@ -312,11 +317,20 @@ fn bench(c: &mut Criterion) {
         let n = std::env::var("NFSIM_CT_ITERS").map_or(100_000, |v| v.parse().unwrap_or(100_000));
         // `NFSIM_CT_REPS` timed loops (default 1): their fastest and median.
         let reps = std::env::var("NFSIM_CT_REPS").map_or(1, |v| v.parse().unwrap_or(1));
+        let burst_n: usize =
+            match std::env::var("NFSIM_CT_BURST").map_or(BURST, |v| v.parse().unwrap_or(BURST)) {
+                n @ (8 | 32) => n,
+                _ => BURST,
+            };
         let mut run = |iters: usize| {
             if profile == "baseline" {
                 profile_baseline(&map, &keys, iters)
             } else if profile == "lookup_burst" {
-                profile_burst(&mut ct, &replies, iters)
+                match burst_n {
+                    8 => profile_burst::<8>(&mut ct, &replies, iters),
+                    32 => profile_burst::<32>(&mut ct, &replies, iters),
+                    _ => profile_burst::<BURST>(&mut ct, &replies, iters),
+                }
             } else {
                 profile_lookup(&mut ct, &replies, hook, iters)
             }
@@ -330,7 +344,12 @@ fn bench(c: &mut Criterion) {
         }
         let min = ns.iter().copied().fold(f64::INFINITY, f64::min);
         let med = median(ns);
-        println!("profile {profile}: {n} lookups, {med:.1} ns each (fastest of {reps}: {min:.1})");
+        let what = if profile == "lookup_burst" {
+            format!("{profile} ({burst_n} a burst)")
+        } else {
+            profile.clone()
+        };
+        println!("profile {what}: {n} lookups, {med:.1} ns each (fastest of {reps}: {min:.1})");
         return;
     }
     // Same-run ratios: conntrack's lookup against the plain hash map, in
