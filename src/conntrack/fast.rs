@@ -249,9 +249,10 @@ impl ConntrackTable {
     }
 
     /// [`Self::prefetch`]'s reads for the tuple whose [`fast_hash`] is
-    /// `tag`: its home slot, then the entry of the home slot or of the
-    /// next one, whichever carries the tag (no branch on the loaded slots:
-    /// a mispredicted branch would throw away the loads issued after it).
+    /// `tag`: its home slot and the next, then the entry of the first of
+    /// the two that carries the tag, if one does (no branch on the loaded
+    /// slots: a mispredicted branch would throw away the loads issued
+    /// after it).
     #[inline(always)]
     fn touch(&self, tag: u32) {
         let slots = self.fast.slots();
@@ -259,7 +260,13 @@ impl ConntrackTable {
         let i = tag as usize & m;
         let s0 = slots.get(i).copied().unwrap_or(EMPTY);
         let s1 = slots.get((i + 1) & m).copied().unwrap_or(EMPTY);
-        let node = if (s0 >> 32) as u32 == tag { s0 } else { s1 } as u32;
+        let node = if (s0 >> 32) as u32 == tag {
+            s0 as u32
+        } else if (s1 >> 32) as u32 == tag {
+            s1 as u32
+        } else {
+            u32::MAX
+        };
         if let Some(e) = self.entries.get((node / 2) as usize) {
             black_box((e.timeout, e.acct1));
         }
