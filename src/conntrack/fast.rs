@@ -283,6 +283,36 @@ impl ConntrackTable {
     /// processes them one by one, each as `process` does (the same
     /// checks, in the same order, on the table as the packets before it
     /// left it), the hash taken from the first step.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nfsim::conntrack::{Config, ConntrackTable, CtResult, CtSlot, CtVerdict, Hook};
+    /// use nfsim::time::Instant;
+    /// use nfsim::wire::meta::PacketMeta;
+    /// use nfsim::wire::PacketBuilder;
+    /// let udp = |sport: u16| {
+    ///     let mut p = [0u8; 28];
+    ///     PacketBuilder::ipv4([192, 0, 2, 7].into(), [198, 51, 100, 1].into())
+    ///         .udp(sport, 53)
+    ///         .emit(&mut p)
+    ///         .unwrap();
+    ///     let m = PacketMeta::parse(&p).unwrap();
+    ///     (p, m)
+    /// };
+    /// let burst = [udp(5000), udp(5001), udp(5000)];
+    /// let now = Instant::from_millis(0);
+    /// let mut a = ConntrackTable::new(Config::with_max(16)).unwrap();
+    /// let mut b = a.clone();
+    /// let none = CtResult { verdict: CtVerdict::Accept, slot: CtSlot::Invalid };
+    /// let mut out = [none; 3];
+    /// assert_eq!(a.process_burst(&burst, Hook::LocalOut, now, &mut out), 3);
+    /// for ((p, m), r) in burst.iter().zip(&out) {
+    ///     b.prefetch(p, m); // reads only
+    ///     assert_eq!(b.process(p, m, Hook::LocalOut, now), *r);
+    /// }
+    /// assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    /// ```
     pub fn process_burst<P: AsRef<[u8]>>(
         &mut self,
         burst: &[(P, PacketMeta)],
