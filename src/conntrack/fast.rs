@@ -208,9 +208,10 @@ fn tuple_eq(a: &Tuple, b: &Tuple) -> bool {
 
 impl ConntrackTable {
     /// Reads the memory that [`Self::process`] of this packet will read
-    /// first, and changes nothing: the lookup index's slot where the
-    /// packet's tuple would be found first and the entry it names (both
-    /// lines). For an IPv4 TCP or UDP packet (others: nothing). Its only
+    /// first, and changes nothing: the lookup index's home slot of the
+    /// packet's tuple and the next, and the entry the first of them with
+    /// the tuple's tag names (both lines). For an IPv4 TCP or UDP packet
+    /// (others: nothing). Its only
     /// effect is on the caches: the loads are issued now, so that the
     /// misses of several packets overlap ([`Self::process_burst`])
     /// instead of each packet's waiting for the previous one's update. A
