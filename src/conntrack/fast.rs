@@ -12,6 +12,7 @@ use super::{udp, Cold, ConntrackTable, CtHandle, CtInfo, CtResult, CtSlot, CtSta
 use super::{Hook, L4State, L4Verdict};
 use crate::time::Instant;
 use crate::wire::meta::PacketMeta;
+use core::hint::black_box;
 
 /// An empty slot.
 pub(super) const EMPTY: u64 = u64::MAX;
@@ -206,6 +207,161 @@ fn tuple_eq(a: &Tuple, b: &Tuple) -> bool {
 }
 
 impl ConntrackTable {
+    /// Reads the memory that [`Self::process`] of this packet will read
+    /// first, and changes nothing: the lookup index's home slot of the
+    /// packet's tuple and the next, and the entry the first of them with
+    /// the tuple's tag names (both lines). For an IPv4 TCP or UDP packet
+    /// (others: nothing). Its only
+    /// effect is on the caches: the loads are issued now, so that the
+    /// misses of several packets overlap ([`Self::process_burst`])
+    /// instead of each packet's waiting for the previous one's update. A
+    /// slot or entry that turns out not to be the packet's costs a
+    /// useless load, never a wrong result: `process` looks everything up
+    /// again.
+    ///
+    /// Plain reads kept alive with [`core::hint::black_box`]
+    /// (`_mm_prefetch` needs `unsafe` on this toolchain).
+    #[inline]
+    pub fn prefetch(&self, pkt: &[u8], meta: &PacketMeta) {
+        let p = meta.protocol.0;
+        if meta.family == Family::Ipv4 && meta.fragoff == 0 && (p == proto::UDP || p == proto::TCP)
+        {
+            if let Some(tag) = Self::tag4(pkt, meta.thoff, p) {
+                self.touch(tag);
+            }
+        }
+    }
+
+    /// The [`hash_v4`] of an IPv4 packet with ports (protocol `p`), read
+    /// from its bytes as [`Self::established_udp4`] reads them; `None` when
+    /// it is too short for them.
+    #[inline(always)]
+    fn tag4(pkt: &[u8], thoff: usize, p: u8) -> Option<u32> {
+        let (Some(&[p0, p1, p2, p3]), Some(Ok(a))) = (
+            pkt.get(thoff..thoff.wrapping_add(4)),
+            pkt.get(12..20).map(<[u8; 8]>::try_from),
+        ) else {
+            return None;
+        };
+        let k = u64::from(u16::from_be_bytes([p0, p1]))
+            | (u64::from(u16::from_be_bytes([p2, p3])) << 16)
+            | (u64::from(p) << 32);
+        Some(hash_v4(u64::from_le_bytes(a), k))
+    }
+
+    /// [`Self::prefetch`]'s reads for the tuple whose [`fast_hash`] is
+    /// `tag`: its home slot and the next, then the entry of the first of
+    /// the two that carries the tag, if one does (no branch on the loaded
+    /// slots: a mispredicted branch would throw away the loads issued
+    /// after it).
+    #[inline(always)]
+    fn touch(&self, tag: u32) {
+        let slots = self.fast.slots();
+        let m = slots.len().wrapping_sub(1);
+        let i = tag as usize & m;
+        let s0 = slots.get(i).copied().unwrap_or(EMPTY);
+        let s1 = slots.get((i + 1) & m).copied().unwrap_or(EMPTY);
+        let node = if (s0 >> 32) as u32 == tag {
+            s0 as u32
+        } else if (s1 >> 32) as u32 == tag {
+            s1 as u32
+        } else {
+            u32::MAX
+        };
+        if let Some(e) = self.entries.get((node / 2) as usize) {
+            black_box((e.timeout, e.acct1));
+        }
+    }
+
+    /// [`Self::process`] of each packet of `burst` in order, all at `now`
+    /// in `hook`, the results in `out`; returns how many it processed
+    /// (the shorter of the two lengths). The same results and the same
+    /// table as that many calls of `process`. Up to 32 packets at a time,
+    /// it first reads, for each packet, what its lookup will read
+    /// ([`Self::prefetch`]: reads only), so that the packets' memory
+    /// misses overlap, keeping the index's hash of each established-UDP
+    /// candidate (a function of the packet's bytes alone); then it
+    /// processes them one by one, each as `process` does (the same
+    /// checks, in the same order, on the table as the packets before it
+    /// left it), the hash taken from the first step.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use nfsim::conntrack::{Config, ConntrackTable, CtResult, CtSlot, CtVerdict, Hook};
+    /// use nfsim::time::Instant;
+    /// use nfsim::wire::meta::PacketMeta;
+    /// use nfsim::wire::PacketBuilder;
+    /// let udp = |sport: u16| {
+    ///     let mut p = [0u8; 28];
+    ///     PacketBuilder::ipv4([192, 0, 2, 7].into(), [198, 51, 100, 1].into())
+    ///         .udp(sport, 53)
+    ///         .emit(&mut p)
+    ///         .unwrap();
+    ///     let m = PacketMeta::parse(&p).unwrap();
+    ///     (p, m)
+    /// };
+    /// let burst = [udp(5000), udp(5001), udp(5000)];
+    /// let now = Instant::from_millis(0);
+    /// let mut a = ConntrackTable::new(Config::with_max(16)).unwrap();
+    /// let mut b = a.clone();
+    /// let none = CtResult { verdict: CtVerdict::Accept, slot: CtSlot::Invalid };
+    /// let mut out = [none; 3];
+    /// assert_eq!(a.process_burst(&burst, Hook::LocalOut, now, &mut out), 3);
+    /// for ((p, m), r) in burst.iter().zip(&out) {
+    ///     b.prefetch(p, m); // reads only
+    ///     assert_eq!(b.process(p, m, Hook::LocalOut, now), *r);
+    /// }
+    /// assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    /// ```
+    pub fn process_burst<P: AsRef<[u8]>>(
+        &mut self,
+        burst: &[(P, PacketMeta)],
+        hook: Hook,
+        now: Instant,
+        out: &mut [CtResult],
+    ) -> usize {
+        const CHUNK: usize = 32;
+        let n = burst.len().min(out.len());
+        for (burst, out) in burst[..n].chunks(CHUNK).zip(out[..n].chunks_mut(CHUNK)) {
+            // `u64::MAX`: not a candidate of `established_udp4`.
+            let mut tags = [u64::MAX; CHUNK];
+            for ((p, m), t) in burst.iter().zip(tags.iter_mut()) {
+                let p = p.as_ref();
+                let proto = m.protocol.0;
+                if m.family != Family::Ipv4 || m.fragoff != 0 {
+                    continue;
+                }
+                if proto == proto::UDP {
+                    if let Some(tag) = Self::tag4(p, m.thoff, proto) {
+                        *t = u64::from(tag);
+                        self.touch(tag);
+                    }
+                } else if proto == proto::TCP {
+                    self.prefetch(p, m);
+                }
+            }
+            for (((p, m), r), &t) in burst.iter().zip(out.iter_mut()).zip(tags.iter()) {
+                let p = p.as_ref();
+                // `process_tmpl` without a template, `established_udp`
+                // for an IPv4 UDP packet that is not a fragment.
+                *r = if t != u64::MAX
+                    && self.dying.is_empty()
+                    && !self.helpers.has_zones()
+                    && self.timeouts.is_empty()
+                {
+                    match self.established_udp4_tag(p, m.thoff, hook, now, Some(t as u32)) {
+                        Ok(r) => r,
+                        Err(absent) => self.process_general(p, m, hook, now, None, absent),
+                    }
+                } else {
+                    self.process(p, m, hook, now)
+                };
+            }
+        }
+        n
+    }
+
     /// The lookup of `ConntrackTable::find` without its side effect: the
     /// confirmed entry having `t` as one of its tuples, and which, when it
     /// has not expired; [`Probe::Expired`] when it has (the caller then
@@ -298,6 +454,21 @@ impl ConntrackTable {
         hook: Hook,
         now: Instant,
     ) -> Result<CtResult, bool> {
+        self.established_udp4_tag(pkt, thoff, hook, now, None)
+    }
+
+    /// [`Self::established_udp4`], `tag` the packet's [`hash_v4`] when the
+    /// caller has it (a pure function of the packet's bytes: the same
+    /// value as computed here), else `None`.
+    #[inline(always)]
+    fn established_udp4_tag(
+        &mut self,
+        pkt: &[u8],
+        thoff: usize,
+        hook: Hook,
+        now: Instant,
+        tag: Option<u32>,
+    ) -> Result<CtResult, bool> {
         let Some(l4) = pkt.get(thoff..) else {
             return Err(false);
         };
@@ -309,7 +480,7 @@ impl ConntrackTable {
         let (sport, dport) = (u16::from_be_bytes([p0, p1]), u16::from_be_bytes([p2, p3]));
         let le = u64::from_le_bytes(a);
         let k = u64::from(sport) | (u64::from(dport) << 16) | (u64::from(proto::UDP) << 32);
-        let tag = hash_v4(le, k);
+        let tag = tag.unwrap_or_else(|| hash_v4(le, k));
         // An IPv4 tuple's address bytes past the fourth are zero.
         let (s, d) = (u128::from(le as u32), u128::from((le >> 32) as u32));
         // The probe (as `probe`), on the fields themselves.
