@@ -712,6 +712,7 @@ impl StackConf {
 
     /// `IN_DEV_RPFILTER` of device `dev`: the larger of
     /// `net.ipv4.conf.all.rp_filter` and the device's own value.
+    #[inline]
     pub(crate) fn rp_filter_of(&self, dev: usize) -> u8 {
         self.rp_all.max(self.rp_dev.get(dev).copied().unwrap_or(0))
     }

@@ -150,6 +150,37 @@ impl PacketMeta {
         }
     }
 
+    /// [`ipv4::rcv_check`] and [`PacketMeta::parse`] in one reading of
+    /// the header: the length the packet is trimmed to and the meta data
+    /// of the trimmed packet (`parse` cannot fail on a header that passed
+    /// `ip_rcv_core`'s checks, and reads the same fields). Tested equal to
+    /// the two calls.
+    ///
+    /// # Errors
+    ///
+    /// [`ipv4::rcv_check`]'s.
+    #[inline]
+    pub(crate) fn ipv4_received(
+        packet: &[u8],
+    ) -> core::result::Result<(usize, PacketMeta), ipv4::RcvDrop> {
+        let (len, hl) = ipv4::rcv_check_hl(packet)?;
+        // (rcv_check_hl read bytes 0..hl, hl >= 20: the fields below are there.)
+        let frag = u16::from_be_bytes([rd_u8(packet, 6), rd_u8(packet, 7)]);
+        Ok((
+            len,
+            PacketMeta {
+                family: Family::Ipv4,
+                l3_len: hl,
+                protocol: IpProtocol(rd_u8(packet, 9)),
+                thoff: hl,
+                fragoff: frag & ipv4::IP_OFFSET,
+                is_fragment: frag & (ipv4::IP_MF | ipv4::IP_OFFSET) != 0,
+                l4_len: len - hl,
+                find_hdr_error: None,
+            },
+        ))
+    }
+
     /// True unless this is a non-first fragment (`fragoff == 0`).
     pub fn is_first_or_unfragmented(&self) -> bool {
         self.fragoff == 0
@@ -339,6 +370,33 @@ mod tests {
                 let _ = (m.header_complete(), m.l4(&d));
                 prop_assert!(m.thoff <= d.len().max(m.thoff));
             }
+        }
+
+        /// `ipv4_received` is `rcv_check`, then `parse` of the trimmed
+        /// packet: random headers (every IHL, total length and fragment
+        /// word), the checksum fixed or not, padding or a cut.
+        #[test]
+        fn ipv4_received_is_rcv_check_then_parse(
+            data in proptest::collection::vec(any::<u8>(), 0..90),
+            fix in any::<bool>(),
+            len_near in any::<bool>(),
+        ) {
+            let mut d = data;
+            if let Some(b) = d.first_mut() { *b = (*b & 0x0f) | 0x40; }
+            if len_near && d.len() >= 4 {
+                // A total length around the buffer's, so that some pass.
+                let l = d.len().saturating_sub(usize::from(d[3] % 8)) as u16;
+                d[2..4].copy_from_slice(&l.to_be_bytes());
+            }
+            let hl = usize::from(d.first().map_or(0, |b| b & 0x0f)) * 4;
+            if fix && hl >= 20 && d.len() >= hl {
+                d[10] = 0;
+                d[11] = 0;
+                let c = crate::wire::checksum::ipv4_header(&d[..hl]);
+                d[10..12].copy_from_slice(&c.to_be_bytes());
+            }
+            let two = ipv4::rcv_check(&d).map(|len| (len, PacketMeta::parse(&d[..len]).unwrap()));
+            prop_assert_eq!(PacketMeta::ipv4_received(&d), two);
         }
     }
 }
