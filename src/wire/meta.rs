@@ -122,32 +122,55 @@ impl PacketMeta {
                 })
             }
             6 => {
-                let p = ipv6::Packet::new_checked(packet)?;
-                let is_fragment = p
-                    .ext_headers()
-                    .any(|h| matches!(h, Ok(h) if h.kind == IpProtocol::FRAGMENT));
-                let (protocol, thoff, fragoff, err) = match ipv6::find_hdr(packet, None) {
-                    Ok(f) => (f.protocol, f.offset.unwrap_or(0), f.fragoff, None),
-                    Err(e) => (p.next_header(), 0, 0, Some(e)),
-                };
-                let l4_len = if thoff == 0 {
-                    0
-                } else {
-                    packet.len().saturating_sub(thoff)
-                };
-                Ok(PacketMeta {
-                    family: Family::Ipv6,
-                    l3_len: ipv6::HEADER_LEN,
-                    protocol,
-                    thoff,
-                    fragoff,
-                    is_fragment,
-                    l4_len,
-                    find_hdr_error: err,
-                })
+                // No extension header (the fixed header's next header is
+                // an upper-layer protocol or ESP): `ipv6_find_hdr` stops
+                // at once at offset 40, nothing is a fragment. Tested equal
+                // to the general walk below.
+                let nh = IpProtocol(rd_u8(packet, 6));
+                if packet.len() >= ipv6::HEADER_LEN && !nh.is_ipv6_ext_hdr() {
+                    return Ok(PacketMeta {
+                        family: Family::Ipv6,
+                        l3_len: ipv6::HEADER_LEN,
+                        protocol: nh,
+                        thoff: ipv6::HEADER_LEN,
+                        fragoff: 0,
+                        is_fragment: false,
+                        l4_len: packet.len() - ipv6::HEADER_LEN,
+                        find_hdr_error: None,
+                    });
+                }
+                Self::parse_ipv6_walk(packet)
             }
             _ => Err(Error::Malformed),
         }
+    }
+
+    /// [`PacketMeta::parse`] of an IPv6 packet through the extension
+    /// header walk (`ipv6_find_hdr`).
+    fn parse_ipv6_walk(packet: &[u8]) -> Result<PacketMeta> {
+        let p = ipv6::Packet::new_checked(packet)?;
+        let is_fragment = p
+            .ext_headers()
+            .any(|h| matches!(h, Ok(h) if h.kind == IpProtocol::FRAGMENT));
+        let (protocol, thoff, fragoff, err) = match ipv6::find_hdr(packet, None) {
+            Ok(f) => (f.protocol, f.offset.unwrap_or(0), f.fragoff, None),
+            Err(e) => (p.next_header(), 0, 0, Some(e)),
+        };
+        let l4_len = if thoff == 0 {
+            0
+        } else {
+            packet.len().saturating_sub(thoff)
+        };
+        Ok(PacketMeta {
+            family: Family::Ipv6,
+            l3_len: ipv6::HEADER_LEN,
+            protocol,
+            thoff,
+            fragoff,
+            is_fragment,
+            l4_len,
+            find_hdr_error: err,
+        })
     }
 
     /// [`ipv4::rcv_check`] and [`PacketMeta::parse`] in one reading of
@@ -369,6 +392,26 @@ mod tests {
             if let Ok(m) = PacketMeta::parse(&d) {
                 let _ = (m.header_complete(), m.l4(&d));
                 prop_assert!(m.thoff <= d.len().max(m.thoff));
+            }
+        }
+
+        /// `parse`'s IPv6 shortcut (no extension header) agrees with the
+        /// extension header walk: random packets, the next header drawn
+        /// from every value (extension headers included).
+        #[test]
+        fn ipv6_shortcut_is_the_walk(
+            data in proptest::collection::vec(any::<u8>(), 0..100),
+            nh in prop_oneof![Just(0u8), Just(6), Just(17), Just(43), Just(44), Just(50),
+                Just(51), Just(58), Just(59), Just(60), any::<u8>()],
+        ) {
+            let mut d = data;
+            if let Some(b) = d.first_mut() { *b = (*b & 0x0f) | 0x60; }
+            if let Some(b) = d.get_mut(6) { *b = nh; }
+            if d.len() >= 40 {
+                prop_assert_eq!(PacketMeta::parse(&d), PacketMeta::parse_ipv6_walk(&d));
+            } else {
+                prop_assert!(PacketMeta::parse(&d).is_err());
+                prop_assert!(PacketMeta::parse_ipv6_walk(&d).is_err());
             }
         }
 
