@@ -63,12 +63,16 @@ pub(crate) fn answer(
     slot: Option<CtSlot>,
     limit: Option<crate::time::Instant>,
 ) {
-    let mut out = [0u8; 1280];
+    // A TCP reset (40 or 60 bytes: the builders write only those) is built
+    // in `small`; the other answers in `big`, up to the minimum MTU, zeroed
+    // only for them (zeroing 1280 bytes cost more than building a reset).
+    let mut small = [0u8; 64];
+    let mut big;
     // icmp_glue_bits attaches ICMP errors to the original's entry; the
     // TCP reset and the echo reply are tracked on their own.
     let attached = attached(slot);
     let mut is_error = false;
-    let n = match family {
+    let (out, n): (&[u8], Option<usize>) = match family {
         Family::Ipv4 => {
             let ihl = (rd_u8(pkt, 0) & 0x0f) as usize * 4;
             let proto = rd_u8(pkt, 9);
@@ -83,12 +87,13 @@ pub(crate) fn answer(
                     if rd_u8(pkt, ihl + 13) & 0x04 != 0 {
                         return;
                     }
+                    let out = &mut small;
                     let Ok(n) = tcp_reset_v4(
                         pkt,
                         DEFAULT_TTL,
                         false,
                         TcpResetChecksum::Complete,
-                        &mut out,
+                        out,
                     ) else {
                         return;
                     };
@@ -103,21 +108,24 @@ pub(crate) fn answer(
                     out[11] = 0;
                     let c = crate::wire::checksum::ipv4_header(&out[..20]);
                     out[10..12].copy_from_slice(&c.to_be_bytes());
-                    Some(n)
+                    (&small[..], Some(n))
                 }
                 1 => {
                     if rd_u8(pkt, ihl) != 8 {
                         return;
                     }
-                    echo_reply_v4(pkt, ihl, &mut out)
+                    big = [0u8; 1280];
+                    let n = echo_reply_v4(pkt, ihl, &mut big);
+                    (&big[..], n)
                 }
-                255 => None,
+                255 => return,
                 _ => {
                     // Port unreachable for UDP, protocol unreachable for
                     // the others.
                     is_error = true;
                     let code = if proto == 17 { 3 } else { 2 };
-                    icmp_error_v4(
+                    big = [0u8; 1280];
+                    let n = icmp_error_v4(
                         pkt,
                         IcmpType::DEST_UNREACH,
                         code,
@@ -125,9 +133,10 @@ pub(crate) fn answer(
                         dst,
                         DEFAULT_TTL,
                         0,
-                        &mut out,
+                        &mut big,
                     )
-                    .ok()
+                    .ok();
+                    (&big[..], n)
                 }
             }
         }
@@ -144,28 +153,33 @@ pub(crate) fn answer(
                     if rd_u8(pkt, meta.thoff + 13) & 0x04 != 0 {
                         return;
                     }
-                    tcp_reset_v6(pkt, DEFAULT_TTL, false, &mut out).ok()
+                    let n = tcp_reset_v6(pkt, DEFAULT_TTL, false, &mut small).ok();
+                    (&small[..], n)
                 }
                 17 => {
                     is_error = true;
-                    icmpv6_error(
+                    big = [0u8; 1280];
+                    let n = icmpv6_error(
                         pkt,
                         Icmpv6Type::DEST_UNREACH,
                         4,
                         0,
                         &dst,
                         DEFAULT_TTL,
-                        &mut out,
+                        &mut big,
                     )
-                    .ok()
+                    .ok();
+                    (&big[..], n)
                 }
                 58 => {
                     if rd_u8(pkt, meta.thoff) != 128 {
                         return;
                     }
-                    echo_reply_v6(pkt, meta.thoff, &mut out)
+                    big = [0u8; 1280];
+                    let n = echo_reply_v6(pkt, meta.thoff, &mut big);
+                    (&big[..], n)
                 }
-                _ => None,
+                _ => return,
             }
         }
     };
