@@ -435,12 +435,11 @@ impl Host {
             Family::Ipv6 => &self.v6,
         };
         // A table without a chain at this hook (or no such table) is not
-        // registered there: nothing to do.
-        match &fam.prog.tables[kind as usize] {
-            Some(prog) if prog.hook_entry[hook as usize].is_some() => {
-                self.table_hooked(kind, hook, p, now, out, sink)
-            }
-            _ => Verdict::Accept,
+        // registered there: nothing to do (`FamilyState::hooked`).
+        if fam.hooked[hook as usize] & (1 << kind as u8) != 0 {
+            self.table_hooked(kind, hook, p, now, out, sink)
+        } else {
+            Verdict::Accept
         }
     }
 
@@ -861,6 +860,14 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) -> Step {
+        // No table at this hook: one test.
+        let fam = match p.family {
+            Family::Ipv4 => &self.v4,
+            Family::Ipv6 => &self.v6,
+        };
+        if fam.hooked[hook as usize] == 0 {
+            return Step::Continue;
+        }
         for t in tables {
             match self.table(*t, hook, p, now, out, sink) {
                 Verdict::Accept => {}

@@ -88,13 +88,9 @@ pub(crate) fn answer(
                         return;
                     }
                     let out = &mut small;
-                    let Ok(n) = tcp_reset_v4(
-                        pkt,
-                        DEFAULT_TTL,
-                        false,
-                        TcpResetChecksum::Complete,
-                        out,
-                    ) else {
+                    let Ok(n) =
+                        tcp_reset_v4(pkt, DEFAULT_TTL, false, TcpResetChecksum::Complete, out)
+                    else {
                         return;
                     };
                     // tcp_v4_send_reset (net/ipv4/tcp_ipv4.c): the reply
