@@ -352,9 +352,17 @@ impl Fib4 {
     /// [`Fib::is_local`] of an IPv4 address.
     #[inline]
     pub(crate) fn is_local(&self, a: Ipv4Addr) -> bool {
+        if a.is_loopback() {
+            return true;
+        }
         // (A loop the compiler inlines; `contains` is a call.)
         let v = u32::from(a);
-        a.is_loopback() || self.local.iter().any(|&x| x == v)
+        for &x in &self.local {
+            if x == v {
+                return true;
+            }
+        }
+        false
     }
 }
 

@@ -7,7 +7,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::route::{Fib, RouteKind};
+#[cfg(test)]
+use super::route::Fib;
+use super::route::RouteKind;
 use super::txq::JobKind;
 use super::{StackConf, StackCtx, StackIo};
 use crate::conntrack::CtSlot;
@@ -44,8 +46,15 @@ impl StackIo {
         now: Instant,
         to: IpAddr,
     ) -> bool {
-        self.icmp_limit
-            .xrlim_allow(conf.fib(family), conf.hz, now, to)
+        // `Fib::lookup` of the family's FIB through the compiled one
+        // (`StackConf::route`, tested equal to it); an address of the other
+        // family has no route there.
+        let same_family = matches!(
+            (family, to),
+            (Family::Ipv4, IpAddr::V4(_)) | (Family::Ipv6, IpAddr::V6(_))
+        );
+        let routed = same_family && !matches!(conf.route(to), Some(RouteKind::Local) | None);
+        self.icmp_limit.xrlim_allow_routed(routed, conf.hz, now, to)
     }
 }
 
@@ -387,7 +396,23 @@ impl IcmpLimiter {
     /// `net.ipv4.icmp_ratelimit`, default 1000 ms; `icmpv6_xrlim_allow` with
     /// `net.ipv6.icmp.ratelimit`): no limit toward our own addresses
     /// (`fib` says which are local) or where there is no route.
+    /// (The host decides `routed` through its compiled FIBs,
+    /// [`StackIo::icmp_allowed`]; this spelling is the tests'.)
+    #[cfg(test)]
     pub(crate) fn xrlim_allow(&mut self, fib: &Fib, hz: u32, now: Instant, to: IpAddr) -> bool {
+        let routed = !matches!(fib.lookup(to), Some(RouteKind::Local) | None);
+        self.xrlim_allow_routed(routed, hz, now, to)
+    }
+
+    /// [`IcmpLimiter::xrlim_allow`] with the routing decision made: `routed`
+    /// is false for our own addresses and where there is no route.
+    pub(crate) fn xrlim_allow_routed(
+        &mut self,
+        routed: bool,
+        hz: u32,
+        now: Instant,
+        to: IpAddr,
+    ) -> bool {
         let jiffies = now.as_nanos() / (1_000_000_000 / u64::from(hz.max(1)));
         // The sysctls are read with proc_dointvec_ms_jiffies: msecs_to_jiffies
         // rounds up. IPv6: `icmpv6_xrlim_allow` (net/ipv6/icmp.c) as of
@@ -402,10 +427,10 @@ impl IcmpLimiter {
             IpAddr::V4(_) => ms_to_jiffies(self.v4_ms),
             IpAddr::V6(_) => ms_to_jiffies(self.v6_ms).max(1),
         };
-        match fib.lookup(to) {
-            Some(RouteKind::Local) | None => true,
-            _ => self.allow(to, jiffies, period),
+        if !routed {
+            return true;
         }
+        self.allow(to, jiffies, period)
     }
 
     /// The inet_peer of `dst`, created as `inet_getpeer` does:
