@@ -574,6 +574,9 @@ pub(crate) struct FamilyState {
     /// Conntrack runs for this family (something in the ruleset needs it).
     pub(crate) ct: bool,
     pub(crate) forward: bool,
+    /// By hook: bit `1 << kind` for each table with a chain there (is
+    /// registered at that hook), from `prog`, which never changes.
+    pub(crate) hooked: [u8; 5],
 }
 
 /// Whether a ruleset makes the kernel track connections for its family:
@@ -712,6 +715,7 @@ impl StackConf {
 
     /// `IN_DEV_RPFILTER` of device `dev`: the larger of
     /// `net.ipv4.conf.all.rp_filter` and the device's own value.
+    #[inline]
     pub(crate) fn rp_filter_of(&self, dev: usize) -> u8 {
         self.rp_all.max(self.rp_dev.get(dev).copied().unwrap_or(0))
     }
@@ -796,11 +800,21 @@ fn compile_prog(rs: &Ruleset) -> Result<std::sync::Arc<Program>, HostError> {
 
 fn family_state(prog: &std::sync::Arc<Program>, ct: bool, forward: bool) -> FamilyState {
     let states = core::array::from_fn(|i| prog.tables[i].as_ref().map(|t| t.new_state()));
+    let hooked = core::array::from_fn(|h| {
+        let mut bits = 0u8;
+        for (k, t) in prog.tables.iter().enumerate() {
+            if t.as_ref().is_some_and(|t| t.hook_entry[h].is_some()) {
+                bits |= 1 << k;
+            }
+        }
+        bits
+    });
     FamilyState {
         ct,
         prog: prog.clone(),
         states,
         forward,
+        hooked,
     }
 }
 

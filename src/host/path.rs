@@ -118,6 +118,7 @@ impl Host {
     /// The clock the host runs on for a call at `now`: like the kernel's
     /// jiffies it never goes backwards, so an instant earlier than one
     /// already seen is taken as the latest one seen.
+    #[inline]
     fn tick(&mut self, now: Instant) -> Instant {
         self.clock = self.clock.max(now);
         self.clock
@@ -434,12 +435,11 @@ impl Host {
             Family::Ipv6 => &self.v6,
         };
         // A table without a chain at this hook (or no such table) is not
-        // registered there: nothing to do.
-        match &fam.prog.tables[kind as usize] {
-            Some(prog) if prog.hook_entry[hook as usize].is_some() => {
-                self.table_hooked(kind, hook, p, now, out, sink)
-            }
-            _ => Verdict::Accept,
+        // registered there: nothing to do (`FamilyState::hooked`).
+        if fam.hooked[hook as usize] & (1 << kind as u8) != 0 {
+            self.table_hooked(kind, hook, p, now, out, sink)
+        } else {
+            Verdict::Accept
         }
     }
 
@@ -860,6 +860,14 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) -> Step {
+        // No table at this hook: one test.
+        let fam = match p.family {
+            Family::Ipv4 => &self.v4,
+            Family::Ipv6 => &self.v6,
+        };
+        if fam.hooked[hook as usize] == 0 {
+            return Step::Continue;
+        }
         for t in tables {
             match self.table(*t, hook, p, now, out, sink) {
                 Verdict::Accept => {}
@@ -883,39 +891,27 @@ impl Host {
         sink: &mut S,
     ) {
         let Some(family) = Family::of_packet(buf) else {
-            if self.br_bad_header(dev, primary, out) {
-                return;
-            }
-            if primary {
-                out.set_disposition(dropped_by(DropReason::Malformed));
-            }
-            return;
+            return self.rx_bad_header(dev, primary, out, DropReason::Malformed);
         };
         let on_lo = dev == 0;
         // ip_rcv_core / ipv6_rcv: malformed headers are dropped before any hook.
-        let len = match family {
-            Family::Ipv4 => ipv4::rcv_check(buf),
-            Family::Ipv6 => ipv6::rcv_check(buf, on_lo).map_err(|_| ipv4::RcvDrop::TooShort),
-        };
-        let Ok(len) = len else {
-            if self.br_bad_header(dev, primary, out) {
-                return;
+        // (IPv4: the checks and the meta data in one reading of the header.)
+        let (len, meta) = match family {
+            Family::Ipv4 => match PacketMeta::ipv4_received(buf) {
+                Ok(r) => r,
+                Err(_) => return self.rx_bad_header(dev, primary, out, DropReason::HeaderCheck),
+            },
+            Family::Ipv6 => {
+                let Ok(len) = ipv6::rcv_check(buf, on_lo) else {
+                    return self.rx_bad_header(dev, primary, out, DropReason::HeaderCheck);
+                };
+                let Ok(meta) = PacketMeta::parse(buf.get(..len).unwrap_or(buf)) else {
+                    return self.rx_bad_header(dev, primary, out, DropReason::Malformed);
+                };
+                (len, meta)
             }
-            if primary {
-                out.set_disposition(dropped_by(DropReason::HeaderCheck));
-            }
-            return;
         };
         buf.truncate(len);
-        let Ok(meta) = PacketMeta::parse(buf) else {
-            if self.br_bad_header(dev, primary, out) {
-                return;
-            }
-            if primary {
-                out.set_disposition(dropped_by(DropReason::Malformed));
-            }
-            return;
-        };
         // loopback_xmit keeps skb->ip_summed: a CHECKSUM_PARTIAL packet
         // sent to the host itself is still one when it comes back in.
         let mut p = Pkt::new(family, buf, meta, (slot, mark), (csum_partial, primary));
@@ -1037,7 +1033,8 @@ impl Host {
                 None => false,
             };
             let rpf = self.stack.conf.rp_filter_of(p.in_dev);
-            if validated && !rp_filter_ok(rpf, src, p.in_dev, &self.stack.conf.route4) {
+            // (rp_filter off: rp_filter_ok passes everything, not called.)
+            if validated && rpf != 0 && !rp_filter_ok(rpf, src, p.in_dev, &self.stack.conf.route4) {
                 return self.drop_for(&p, out, DropReason::RpFilter);
             }
         }
@@ -1065,6 +1062,19 @@ impl Host {
                 self.drop_for(&p, out, DropReason::MulticastNotJoined)
             }
             _ => self.drop_for(&p, out, DropReason::NoRoute),
+        }
+    }
+
+    /// A received packet whose IP header fails `ip_rcv_core`'s checks
+    /// (`reason`), or a bridge port's frame that br_netfilter drops.
+    #[cold]
+    #[inline(never)]
+    fn rx_bad_header(&mut self, dev: usize, primary: bool, out: &mut Outcome, reason: DropReason) {
+        if self.br_bad_header(dev, primary, out) {
+            return;
+        }
+        if primary {
+            out.set_disposition(dropped_by(reason));
         }
     }
 

@@ -211,6 +211,7 @@ fn prefix_contains(n: &IpNet, a: IpAddr) -> bool {
 /// The source (`dst` false) or destination address of an IP packet
 /// (`ip_hdr(skb)->saddr` / `->daddr`, `ipv6_hdr(skb)`), `None` when the
 /// header is cut short.
+#[inline]
 pub(crate) fn addr_of(family: crate::model::Family, data: &[u8], dst: bool) -> Option<IpAddr> {
     match family {
         crate::model::Family::Ipv4 => {
@@ -228,6 +229,7 @@ pub(crate) fn addr_of(family: crate::model::Family, data: &[u8], dst: bool) -> O
 
 /// The packet's source and destination (the unspecified address for a
 /// header cut short).
+#[inline]
 pub(crate) fn packet_addrs(family: crate::model::Family, buf: &[u8]) -> (IpAddr, IpAddr) {
     let none = match family {
         crate::model::Family::Ipv4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
@@ -350,7 +352,17 @@ impl Fib4 {
     /// [`Fib::is_local`] of an IPv4 address.
     #[inline]
     pub(crate) fn is_local(&self, a: Ipv4Addr) -> bool {
-        a.is_loopback() || self.local.contains(&u32::from(a))
+        if a.is_loopback() {
+            return true;
+        }
+        // (A loop the compiler inlines; `contains` is a call.)
+        let v = u32::from(a);
+        for &x in &self.local {
+            if x == v {
+                return true;
+            }
+        }
+        false
     }
 }
 

@@ -7,7 +7,9 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use super::route::{Fib, RouteKind};
+#[cfg(test)]
+use super::route::Fib;
+use super::route::RouteKind;
 use super::txq::JobKind;
 use super::{StackConf, StackCtx, StackIo};
 use crate::conntrack::CtSlot;
@@ -44,8 +46,15 @@ impl StackIo {
         now: Instant,
         to: IpAddr,
     ) -> bool {
-        self.icmp_limit
-            .xrlim_allow(conf.fib(family), conf.hz, now, to)
+        // `Fib::lookup` of the family's FIB through the compiled one
+        // (`StackConf::route`, tested equal to it); an address of the other
+        // family has no route there.
+        let same_family = matches!(
+            (family, to),
+            (Family::Ipv4, IpAddr::V4(_)) | (Family::Ipv6, IpAddr::V6(_))
+        );
+        let routed = same_family && !matches!(conf.route(to), Some(RouteKind::Local) | None);
+        self.icmp_limit.xrlim_allow_routed(routed, conf.hz, now, to)
     }
 }
 
@@ -63,12 +72,16 @@ pub(crate) fn answer(
     slot: Option<CtSlot>,
     limit: Option<crate::time::Instant>,
 ) {
-    let mut out = [0u8; 1280];
+    // A TCP reset (40 or 60 bytes: the builders write only those) is built
+    // in `small`; the other answers in `big`, up to the minimum MTU, zeroed
+    // only for them (zeroing 1280 bytes cost more than building a reset).
+    let mut small = [0u8; 64];
+    let mut big;
     // icmp_glue_bits attaches ICMP errors to the original's entry; the
     // TCP reset and the echo reply are tracked on their own.
     let attached = attached(slot);
     let mut is_error = false;
-    let n = match family {
+    let (out, n): (&[u8], Option<usize>) = match family {
         Family::Ipv4 => {
             let ihl = (rd_u8(pkt, 0) & 0x0f) as usize * 4;
             let proto = rd_u8(pkt, 9);
@@ -83,13 +96,10 @@ pub(crate) fn answer(
                     if rd_u8(pkt, ihl + 13) & 0x04 != 0 {
                         return;
                     }
-                    let Ok(n) = tcp_reset_v4(
-                        pkt,
-                        DEFAULT_TTL,
-                        false,
-                        TcpResetChecksum::Complete,
-                        &mut out,
-                    ) else {
+                    let out = &mut small;
+                    let Ok(n) =
+                        tcp_reset_v4(pkt, DEFAULT_TTL, false, TcpResetChecksum::Complete, out)
+                    else {
                         return;
                     };
                     // tcp_v4_send_reset (net/ipv4/tcp_ipv4.c): the reply
@@ -103,21 +113,24 @@ pub(crate) fn answer(
                     out[11] = 0;
                     let c = crate::wire::checksum::ipv4_header(&out[..20]);
                     out[10..12].copy_from_slice(&c.to_be_bytes());
-                    Some(n)
+                    (&small[..], Some(n))
                 }
                 1 => {
                     if rd_u8(pkt, ihl) != 8 {
                         return;
                     }
-                    echo_reply_v4(pkt, ihl, &mut out)
+                    big = [0u8; 1280];
+                    let n = echo_reply_v4(pkt, ihl, &mut big);
+                    (&big[..], n)
                 }
-                255 => None,
+                255 => return,
                 _ => {
                     // Port unreachable for UDP, protocol unreachable for
                     // the others.
                     is_error = true;
                     let code = if proto == 17 { 3 } else { 2 };
-                    icmp_error_v4(
+                    big = [0u8; 1280];
+                    let n = icmp_error_v4(
                         pkt,
                         IcmpType::DEST_UNREACH,
                         code,
@@ -125,9 +138,10 @@ pub(crate) fn answer(
                         dst,
                         DEFAULT_TTL,
                         0,
-                        &mut out,
+                        &mut big,
                     )
-                    .ok()
+                    .ok();
+                    (&big[..], n)
                 }
             }
         }
@@ -144,28 +158,33 @@ pub(crate) fn answer(
                     if rd_u8(pkt, meta.thoff + 13) & 0x04 != 0 {
                         return;
                     }
-                    tcp_reset_v6(pkt, DEFAULT_TTL, false, &mut out).ok()
+                    let n = tcp_reset_v6(pkt, DEFAULT_TTL, false, &mut small).ok();
+                    (&small[..], n)
                 }
                 17 => {
                     is_error = true;
-                    icmpv6_error(
+                    big = [0u8; 1280];
+                    let n = icmpv6_error(
                         pkt,
                         Icmpv6Type::DEST_UNREACH,
                         4,
                         0,
                         &dst,
                         DEFAULT_TTL,
-                        &mut out,
+                        &mut big,
                     )
-                    .ok()
+                    .ok();
+                    (&big[..], n)
                 }
                 58 => {
                     if rd_u8(pkt, meta.thoff) != 128 {
                         return;
                     }
-                    echo_reply_v6(pkt, meta.thoff, &mut out)
+                    big = [0u8; 1280];
+                    let n = echo_reply_v6(pkt, meta.thoff, &mut big);
+                    (&big[..], n)
                 }
-                _ => None,
+                _ => return,
             }
         }
     };
@@ -377,7 +396,23 @@ impl IcmpLimiter {
     /// `net.ipv4.icmp_ratelimit`, default 1000 ms; `icmpv6_xrlim_allow` with
     /// `net.ipv6.icmp.ratelimit`): no limit toward our own addresses
     /// (`fib` says which are local) or where there is no route.
+    /// (The host decides `routed` through its compiled FIBs,
+    /// [`StackIo::icmp_allowed`]; this spelling is the tests'.)
+    #[cfg(test)]
     pub(crate) fn xrlim_allow(&mut self, fib: &Fib, hz: u32, now: Instant, to: IpAddr) -> bool {
+        let routed = !matches!(fib.lookup(to), Some(RouteKind::Local) | None);
+        self.xrlim_allow_routed(routed, hz, now, to)
+    }
+
+    /// [`IcmpLimiter::xrlim_allow`] with the routing decision made: `routed`
+    /// is false for our own addresses and where there is no route.
+    pub(crate) fn xrlim_allow_routed(
+        &mut self,
+        routed: bool,
+        hz: u32,
+        now: Instant,
+        to: IpAddr,
+    ) -> bool {
         let jiffies = now.as_nanos() / (1_000_000_000 / u64::from(hz.max(1)));
         // The sysctls are read with proc_dointvec_ms_jiffies: msecs_to_jiffies
         // rounds up. IPv6: `icmpv6_xrlim_allow` (net/ipv6/icmp.c) as of
@@ -392,10 +427,10 @@ impl IcmpLimiter {
             IpAddr::V4(_) => ms_to_jiffies(self.v4_ms),
             IpAddr::V6(_) => ms_to_jiffies(self.v6_ms).max(1),
         };
-        match fib.lookup(to) {
-            Some(RouteKind::Local) | None => true,
-            _ => self.allow(to, jiffies, period),
+        if !routed {
+            return true;
         }
+        self.allow(to, jiffies, period)
     }
 
     /// The inet_peer of `dst`, created as `inet_getpeer` does:

@@ -86,6 +86,7 @@ impl TxQueue {
 
     /// A pooled buffer holding a copy of `data` (for a job run at once,
     /// without queueing it; give it back with [`TxQueue::give_buf`]).
+    #[inline]
     pub(crate) fn copy_buf(&mut self, data: &[u8]) -> Vec<u8> {
         let mut buf = self.pool.pop().unwrap_or_default();
         buf.clear();
@@ -119,6 +120,7 @@ impl TxQueue {
     }
 
     /// Gives a job's buffer back to the pool.
+    #[inline]
     pub(crate) fn give_buf(&mut self, b: Vec<u8>) {
         self.pool.push(b);
     }

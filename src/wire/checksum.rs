@@ -51,21 +51,8 @@ const fn fold(mut acc: u64) -> u16 {
 /// assert_eq!(checksum::sum(&[0xff]), 0xff00);
 /// ```
 pub fn sum(data: &[u8]) -> u16 {
-    let mut acc: u64 = 0;
-    let mut chunks = data.chunks_exact(8);
-    for c in &mut chunks {
-        // Four words at a time; no indexing that could panic.
-        let w = u64::from_be_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
-        acc += (w >> 48) + ((w >> 32) & 0xffff) + ((w >> 16) & 0xffff) + (w & 0xffff);
-    }
-    let mut words = chunks.remainder().chunks_exact(2);
-    for w in &mut words {
-        acc += u64::from(u16::from_be_bytes([w[0], w[1]]));
-    }
-    if let [last] = words.remainder() {
-        acc += u64::from(*last) << 8;
-    }
-    fold(acc)
+    // The unfolded sum 64 bits at a time, folded once (`wide_sum`).
+    fold(wide_sum(data))
 }
 
 /// One's-complement sum of already folded partial sums.
@@ -97,11 +84,19 @@ pub fn verify(data: &[u8]) -> bool {
 ///            checksum::pseudo_header_v4(s.into(), d.into(), IpProtocol::TCP, 20));
 /// ```
 pub fn pseudo_header(src: &[u8], dst: &[u8], proto: IpProtocol, len: u32) -> u16 {
-    combine(&[
-        sum(src),
-        sum(dst),
-        fold(u64::from(len >> 16) + u64::from(len & 0xffff) + u64::from(proto.0)),
-    ])
+    fold(pseudo_wide(src, dst, proto, len))
+}
+
+/// [`pseudo_header`] unfolded: the same one's-complement sum as `combine`
+/// of the folded parts (every part is congruent modulo 0xffff to its fold,
+/// and the sum is zero only when every part is).
+#[inline]
+fn pseudo_wide(src: &[u8], dst: &[u8], proto: IpProtocol, len: u32) -> u64 {
+    wide_sum(src)
+        + wide_sum(dst)
+        + u64::from(len >> 16)
+        + u64::from(len & 0xffff)
+        + u64::from(proto.0)
 }
 
 /// Sum of the IPv4 pseudo-header (RFC 793/768): addresses, protocol and
@@ -141,13 +136,13 @@ pub fn icmpv4(message: &[u8]) -> u16 {
 /// [`udp_v4`], which applies `CSUM_MANGLED_0`.
 pub fn transport_v4(src: Ipv4Addr, dst: Ipv4Addr, proto: IpProtocol, segment: &[u8]) -> u16 {
     let len = u32::try_from(segment.len()).unwrap_or(u32::MAX);
-    !combine(&[pseudo_header_v4(src, dst, proto, len), sum(segment)])
+    !fold(pseudo_wide(&src.octets(), &dst.octets(), proto, len) + wide_sum(segment))
 }
 
 /// The checksum to store in a TCP/UDP/ICMPv6 segment over IPv6.
 pub fn transport_v6(src: &Ipv6Addr, dst: &Ipv6Addr, proto: IpProtocol, segment: &[u8]) -> u16 {
     let len = u32::try_from(segment.len()).unwrap_or(u32::MAX);
-    !combine(&[pseudo_header_v6(src, dst, proto, len), sum(segment)])
+    !fold(pseudo_wide(&src.octets(), &dst.octets(), proto, len) + wide_sum(segment))
 }
 
 /// The checksum to store in an ICMPv6 message: [`transport_v6`] with next
@@ -165,7 +160,7 @@ pub fn verify_transport_v4(
     segment: &[u8],
 ) -> bool {
     let len = u32::try_from(segment.len()).unwrap_or(u32::MAX);
-    combine(&[pseudo_header_v4(src, dst, proto, len), sum(segment)]) == 0xffff
+    fold(pseudo_wide(&src.octets(), &dst.octets(), proto, len) + wide_sum(segment)) == 0xffff
 }
 
 /// True when a received segment's checksum over IPv6 is correct.
@@ -176,7 +171,7 @@ pub fn verify_transport_v6(
     segment: &[u8],
 ) -> bool {
     let len = u32::try_from(segment.len()).unwrap_or(u32::MAX);
-    combine(&[pseudo_header_v6(src, dst, proto, len), sum(segment)]) == 0xffff
+    fold(pseudo_wide(&src.octets(), &dst.octets(), proto, len) + wide_sum(segment)) == 0xffff
 }
 
 /// `nf_checksum()` / `nf_ip_checksum()` / `nf_ip6_checksum()`
@@ -210,12 +205,20 @@ pub fn nf_checksum_ok(
 }
 
 /// The unfolded one's-complement sum of `data` as big-endian 16-bit words
-/// (an odd last byte padded with zero), taken 32 bits at a time:
-/// `fold(wide_sum(d)) == sum(d)` (2^16 is 1 modulo 0xffff).
+/// (an odd last byte padded with zero), taken as the two 32-bit halves of
+/// 64-bit words: congruent modulo 0xffff to the sum of the 16-bit words
+/// (2^16 is 1 modulo 0xffff), and zero only when every byte is, so
+/// `fold(wide_sum(d))` is that sum folded (tested against the 16-bit
+/// definition, `sixteen_bit_sum`).
 #[inline]
 fn wide_sum(data: &[u8]) -> u64 {
     let mut acc: u64 = 0;
-    let mut words = data.chunks_exact(4);
+    let mut quads = data.chunks_exact(8);
+    for q in &mut quads {
+        let w = u64::from_be_bytes([q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7]]);
+        acc += (w >> 32) + (w & 0xffff_ffff);
+    }
+    let mut words = quads.remainder().chunks_exact(4);
     for w in &mut words {
         acc += u64::from(u32::from_be_bytes([w[0], w[1], w[2], w[3]]));
     }
@@ -397,13 +400,83 @@ mod tests {
         }
     }
 
+    /// RFC 1071's definition: 16-bit big-endian words (an odd last byte
+    /// padded), added with end-around carry.
+    fn sixteen_bit_sum(data: &[u8]) -> u16 {
+        let mut acc: u64 = 0;
+        for w in data.chunks(2) {
+            acc += u64::from(u16::from_be_bytes([w[0], w.get(1).copied().unwrap_or(0)]));
+        }
+        fold(acc)
+    }
+
     #[test]
     fn wide_sum_folds_to_sum() {
         let data: Vec<u8> = (0..300u32).map(|i| (i * 97 + 13) as u8).collect();
         for n in 0..data.len() {
-            assert_eq!(fold(wide_sum(&data[..n])), sum(&data[..n]), "{n}");
+            assert_eq!(
+                fold(wide_sum(&data[..n])),
+                sixteen_bit_sum(&data[..n]),
+                "{n}"
+            );
+            assert_eq!(sum(&data[..n]), sixteen_bit_sum(&data[..n]), "{n}");
+            for off in 1..8.min(n + 1) {
+                assert_eq!(
+                    sum(&data[off..n]),
+                    sixteen_bit_sum(&data[off..n]),
+                    "{off} {n}"
+                );
+            }
         }
-        assert_eq!(fold(wide_sum(&[0xff; 64])), sum(&[0xff; 64]));
+        for b in [0x00, 0x01, 0x80, 0xfe, 0xff] {
+            for n in 0..80 {
+                let d = vec![b; n];
+                assert_eq!(sum(&d), sixteen_bit_sum(&d), "{b} {n}");
+            }
+        }
+    }
+
+    proptest! {
+        /// The pseudo-header and transport sums over unfolded parts are
+        /// `combine` of the folded parts, as they were defined.
+        #[test]
+        fn unfolded_pseudo_header_is_combine(
+            src in any::<[u8; 16]>(),
+            dst in any::<[u8; 16]>(),
+            shape in 0..3usize,
+            seg in proptest::collection::vec(any::<u8>(), 0..70),
+            proto in any::<u8>(),
+            len in any::<u32>(),
+            zeros in any::<bool>(),
+        ) {
+            // IPv4 and IPv6 addresses, and an odd length for `pseudo_header`.
+            let n = [4, 16, 3][shape];
+            let (src, dst) = (src[..n].to_vec(), dst[..n].to_vec());
+            let z = |v: &Vec<u8>| if zeros { vec![0; v.len()] } else { v.clone() };
+            let (src, dst, seg) = (z(&src), z(&dst), z(&seg));
+            let p = IpProtocol(if zeros { 0 } else { proto });
+            let len = if zeros { 0 } else { len };
+            let by_parts = combine(&[
+                sixteen_bit_sum(&src),
+                sixteen_bit_sum(&dst),
+                fold(u64::from(len >> 16) + u64::from(len & 0xffff) + u64::from(p.0)),
+            ]);
+            prop_assert_eq!(pseudo_header(&src, &dst, p, len), by_parts);
+            let seg_len = u32::try_from(seg.len()).unwrap();
+            let ph = combine(&[sixteen_bit_sum(&src), sixteen_bit_sum(&dst),
+                fold(u64::from(seg_len) + u64::from(p.0))]);
+            let whole = combine(&[ph, sixteen_bit_sum(&seg)]);
+            if let (Ok(s4), Ok(d4)) = (<[u8; 4]>::try_from(&src[..]), <[u8; 4]>::try_from(&dst[..])) {
+                let (s4, d4) = (Ipv4Addr::from(s4), Ipv4Addr::from(d4));
+                prop_assert_eq!(transport_v4(s4, d4, p, &seg), !whole);
+                prop_assert_eq!(verify_transport_v4(s4, d4, p, &seg), whole == 0xffff);
+            }
+            if let (Ok(s6), Ok(d6)) = (<[u8; 16]>::try_from(&src[..]), <[u8; 16]>::try_from(&dst[..])) {
+                let (s6, d6) = (Ipv6Addr::from(s6), Ipv6Addr::from(d6));
+                prop_assert_eq!(transport_v6(&s6, &d6, p, &seg), !whole);
+                prop_assert_eq!(verify_transport_v6(&s6, &d6, p, &seg), whole == 0xffff);
+            }
+        }
     }
 
     #[test]

@@ -261,6 +261,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
 
     /// Decrements the TTL and updates the checksum incrementally, exactly
     /// like `ip_decrease_ttl()` (include/net/ip.h) does on forwarding.
+    #[inline]
     pub fn decrease_ttl(&mut self) {
         let ttl = self.ttl();
         let word_old = u16::from_be_bytes([ttl, self.protocol().0]);
@@ -405,6 +406,15 @@ pub enum RcvDrop {
 /// assert_eq!(rcv_check(&p), Err(RcvDrop::BadChecksum));
 /// ```
 pub fn rcv_check(bytes: &[u8]) -> core::result::Result<usize, RcvDrop> {
+    rcv_check_hl(bytes).map(|(len, _)| len)
+}
+
+/// [`rcv_check`] with the header's length: `(tot_len, ihl * 4)`, with
+/// `20 <= ihl * 4 <= tot_len <= bytes.len()` when it passes (what
+/// [`PacketMeta::ipv4_received`](super::meta::PacketMeta::ipv4_received)
+/// builds on, without reading the header again).
+#[inline(always)]
+pub(crate) fn rcv_check_hl(bytes: &[u8]) -> core::result::Result<(usize, usize), RcvDrop> {
     if bytes.len() < HEADER_LEN {
         return Err(RcvDrop::TooShort);
     }
@@ -442,7 +452,7 @@ pub fn rcv_check(bytes: &[u8]) -> core::result::Result<usize, RcvDrop> {
     } else if len < hl {
         return Err(RcvDrop::BadTotalLength);
     }
-    Ok(len)
+    Ok((len, hl))
 }
 
 /// IPv4 option type numbers (`IPOPT_*`, include/uapi/linux/ip.h).
