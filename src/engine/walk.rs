@@ -178,20 +178,6 @@ pub fn run_table<E: Env, S: TraceSink>(
     if let Some(v) = run_policy_only(prog, state, hook, pkt.data.len(), pkt.nf_trace, sink) {
         return v;
     }
-    if pkt.family == prog.family {
-        let slot_state = || env.ct().map_or(crate::nf::CtStates(0), |r| r.slot_state());
-        if let Some(v) = run_ct_head(
-            prog,
-            state,
-            hook,
-            pkt.data.len(),
-            slot_state,
-            pkt.nf_trace,
-            sink,
-        ) {
-            return v;
-        }
-    }
     run_walk(prog, state, hook, pkt, env, sink)
 }
 
@@ -270,9 +256,9 @@ pub(crate) fn run_policy_only<S: TraceSink>(
 /// does on it (the counter, the TRACE record, the walk's end and the
 /// verdict; the generic part passes every packet of at least the fixed
 /// network header, `Generic::passes_all`). `None`: the entry does not
-/// match (or the packet is shorter): the caller walks, and the walk tests
-/// that entry again (`conntrack_mt` has no side effect). Not for explain
-/// mode, which records every entry tested.
+/// match (or the packet is shorter): the caller walks, and the walk asks
+/// again and goes on at the next entry (`conntrack_mt` has no side
+/// effect). Not for explain mode, which records every entry tested.
 #[inline]
 pub(crate) fn run_ct_head<S: TraceSink>(
     prog: &TableProgram,
@@ -395,21 +381,36 @@ fn walk<E: Env, S: TraceSink>(
     let mut e = entry;
     // The entries every packet passes the same way (`Prefix`): their
     // counters and TRACE records, then on from where they lead.
-    if let Some(pre) = prog.prefix[hook as usize]
-        .as_deref()
-        .filter(|_| classify && any_ok && pkt.data.len() >= fixed)
-    {
-        let len = pkt.data.len() as u64;
-        for &p in pre.passed.iter() {
-            let c = &mut state.counters[p.0 as usize];
-            c.0 += 1;
-            c.1 += len;
-            if S::WANTS_TRACE && pkt.nf_trace {
-                trace_entry(prog, &prog.rules[p.0 as usize], hook_chain, sink);
+    if classify && any_ok && pkt.data.len() >= fixed {
+        if let Some(pre) = prog.prefix[hook as usize].as_deref() {
+            let len = pkt.data.len() as u64;
+            for &p in pre.passed.iter() {
+                let c = &mut state.counters[p.0 as usize];
+                c.0 += 1;
+                c.1 += len;
+                if S::WANTS_TRACE && pkt.nf_trace {
+                    trace_entry(prog, &prog.rules[p.0 as usize], hook_chain, sink);
+                }
             }
+            state.stack.extend_from_slice(&pre.stack);
+            e = pre.resume;
+        } else if prog.ct_head[hook as usize].is_some() {
+            // The `ctstate` head (`run_ct_head`): decided, or not matched
+            // (no side effect) and the walk goes on at the next entry.
+            let slot_state = || env.ct().map_or(crate::nf::CtStates(0), |r| r.slot_state());
+            if let Some(v) = run_ct_head(
+                prog,
+                state,
+                hook,
+                pkt.data.len(),
+                slot_state,
+                pkt.nf_trace,
+                sink,
+            ) {
+                return v;
+            }
+            e = RuleId(entry.0 + 1);
         }
-        state.stack.extend_from_slice(&pre.stack);
-        e = pre.resume;
     }
     // The packet's fields, read again after a target that lets the walk
     // go on (it may have rewritten the packet); `None`: every entry is
