@@ -170,6 +170,10 @@ pub struct CRule {
     /// [`Generic::passes_all`] of `generic`, for the walk: the generic part
     /// is decided by the packet's length alone.
     pub(crate) any_packet: bool,
+    /// The first match is a `conntrack` match with `--ctstate` alone
+    /// ([`super::eval::ct::state_only`]): its states and `!`, which the
+    /// walk tests on the slot's state bits without `eval_match`.
+    pub(crate) ct_first: Option<(crate::nf::CtStates, bool)>,
 }
 
 /// A chain of the program.
@@ -588,6 +592,7 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
                 state_base: slots,
                 action,
                 any_packet: false,
+                ct_first: None,
             });
             slots += r.matches.len() as u32;
         }
@@ -619,6 +624,7 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
             state_base: slots,
             action: tail_action,
             any_packet: false,
+            ct_first: None,
         });
         if let Some(h) = c.hook {
             hook_entry[h as usize] = Some(RuleId(starts[ci]));
@@ -651,6 +657,10 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
     };
     for r in &mut prog.rules {
         r.any_packet = r.generic.passes_all(family);
+        r.ct_first = match r.matches.first() {
+            Some(Match::Conntrack(c)) => super::eval::ct::state_only(c),
+            _ => None,
+        };
     }
     if family == Family::Ipv4 {
         (prog.pre, prog.index) = super::classify::build(&prog);

@@ -483,8 +483,22 @@ fn walk<E: Env, S: TraceSink>(
             }
             Some(true) => {}
         }
+        // A leading `--ctstate`-only conntrack match (`CRule::ct_first`):
+        // `conntrack_mt` on the slot's state bits, as `eval_match` would
+        // (explain mode asks `eval_match`, for its mismatch record).
+        let mut first = 0;
+        if !S::WANTS_EXPLAIN {
+            if let Some((value, invert)) = r.ct_first {
+                let st = env.ct().map_or(crate::nf::CtStates(0), |c| c.slot_state());
+                if !super::eval::ct::state_only_mt(value, invert, st) {
+                    e = RuleId(e.0 + 1);
+                    continue;
+                }
+                first = 1;
+            }
+        }
         let mut matched = true;
-        for (k, m) in r.matches.iter().enumerate() {
+        for (k, m) in r.matches.iter().enumerate().skip(first) {
             let slot = &mut state.match_state[r.state_base as usize + k];
             match eval_match(m, pkt, slot, env) {
                 MatchResult::Match => {}
@@ -775,6 +789,22 @@ mod tests {
         }
     }
 
+    /// [`Records`] in explain mode: every match through `eval_match`.
+    #[derive(Default)]
+    struct ExplainRecords(Records);
+    impl TraceSink for ExplainRecords {
+        const WANTS_EXPLAIN: bool = true;
+        fn trace(
+            &mut self,
+            t: TableKind,
+            chain: &[u8],
+            kind: super::super::ctx::TraceKind,
+            num: u32,
+        ) {
+            self.0.trace(t, chain, kind, num);
+        }
+    }
+
     /// Every TRACE record.
     #[derive(Default)]
     struct Records(Vec<(TableKind, Vec<u8>, super::super::ctx::TraceKind, u32)>);
@@ -792,7 +822,9 @@ mod tests {
 
     proptest! {
         /// `run_table` (the `ctstate` head, `TableProgram::ct_head`, and the
-        /// packet-independent prefix, `Prefix`) against the linear walk:
+        /// packet-independent prefix, `Prefix`) against the linear walk, and
+        /// both against explain mode (every match through `eval_match`:
+        /// `CRule::ct_first`):
         /// verdict, counters, TRACE records and the walk's end, on random
         /// rulesets with unconditional jumps, returns and a leading
         /// `--ctstate` rule, for each kind of conntrack reference and for
@@ -812,8 +844,12 @@ mod tests {
             ];
             let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n:USER - [0:0]\n");
             text.push_str(HEADS[head]);
-            for r in &rules {
+            for (i, r) in rules.iter().enumerate() {
                 text.push_str(&rule(r));
+                // `--ctstate` rules further on (`CRule::ct_first`).
+                if r[4] % 6 == 5 {
+                    text.push_str(HEADS[1 + (i + usize::from(r[3])) % 4]);
+                }
             }
             text.push_str("COMMIT\n");
             let rs = parse_restore(&text, &RestoreOptions::new(Family::Ipv4)).unwrap();
@@ -832,7 +868,7 @@ mod tests {
                 Some(Some(crate::conntrack::CtSlot::Invalid)),
                 Some(Some(crate::conntrack::CtSlot::Untracked)),
             ][slot];
-            let run = |linear: bool| {
+            let run = |mode: u8| {
                 let mut st = t.new_state();
                 let mut d = data.clone();
                 let mut env = CtEnv(
@@ -840,6 +876,7 @@ mod tests {
                     slot,
                 );
                 let mut rec = Records::default();
+                let mut explain = ExplainRecords::default();
                 let mut out = Vec::new();
                 for _ in 0..2 {
                     let mut pkt = PacketCtx {
@@ -848,16 +885,19 @@ mod tests {
                         now: Instant::ZERO, nf_trace: true, pkt_type: 4,
                         src_mac: None, sk_owner: None, csum_partial: false,
                     };
-                    let v = if linear {
-                        run_table_linear(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut rec)
-                    } else {
-                        run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut rec)
+                    let v = match mode {
+                        0 => run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut rec),
+                        1 => run_table_linear(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut rec),
+                        _ => run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut explain),
                     };
                     out.push((v, st.end));
                 }
+                rec.0.extend(explain.0 .0);
                 (out, st.counters, rec.0)
             };
-            prop_assert_eq!(run(false), run(true));
+            let classified = run(0);
+            prop_assert_eq!(&classified, &run(1));
+            prop_assert_eq!(&classified, &run(2));
         }
 
         #[test]
