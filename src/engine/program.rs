@@ -273,7 +273,10 @@ pub struct TableProgram {
 
 /// The start of a hook's walk that does not depend on the packet: the
 /// entries from the hook's entry on whose generic part tests nothing
-/// (`CRule::any_packet`), with no match, and whose target is a jump, a
+/// (`CRule::any_packet`), with no match but `comment` (xt_comment's
+/// `comment_mt` always matches, kube-proxy's `-A PREROUTING -m comment
+/// --comment "kubernetes service portals" -j KUBE-SERVICES`), and whose
+/// target is a jump, a
 /// goto, a RETURN or none (`-j DOCKER-USER`, then `-A DOCKER-USER -j
 /// RETURN`). `ipt_do_table` takes them the same way for every packet with
 /// a readable network header: each one's counter, its TRACE record, its
@@ -296,7 +299,9 @@ fn prefix(prog: &TableProgram, entry: RuleId, underflow: RuleId) -> Option<Box<P
     let mut stack = Vec::new();
     let mut passed = Vec::new();
     while let Some(r) = prog.rules.get(e.0 as usize) {
-        if !r.any_packet || !r.matches.is_empty() || passed.len() > prog.rules.len() {
+        // `comment_mt` does not exist: xt_comment's match always matches.
+        let no_match = r.matches.iter().all(|m| matches!(m, Match::Comment(_)));
+        if !r.any_packet || !no_match || passed.len() > prog.rules.len() {
             break;
         }
         let next = match r.action {

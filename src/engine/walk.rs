@@ -832,15 +832,16 @@ mod tests {
         #[test]
         fn ct_head_and_prefix_are_the_linear_walk(
             rules in proptest::collection::vec(any::<[u8; 6]>(), 0..24),
-            head in 0usize..6, slot in 0usize..4, cut in any::<bool>(),
+            head in 0usize..7, slot in 0usize..4, cut in any::<bool>(),
         ) {
-            const HEADS: [&str; 6] = [
+            const HEADS: [&str; 7] = [
                 "",
                 "-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n",
                 "-A OUTPUT -m conntrack --ctstate INVALID -j DROP\n",
                 "-A OUTPUT -m conntrack ! --ctstate UNTRACKED -j ACCEPT\n",
                 "-A OUTPUT -m conntrack --ctstate INVALID,UNTRACKED -j ACCEPT\n",
                 "-A OUTPUT -j USER\n-A OUTPUT -j USER\n",
+                "-A OUTPUT -m comment --comment x -j USER\n-A USER -m comment --comment y\n",
             ];
             let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n:USER - [0:0]\n");
             text.push_str(HEADS[head]);
