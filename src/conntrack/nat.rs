@@ -1070,16 +1070,10 @@ impl ConntrackTable {
                 };
             }
         }
-        let Some(target) = other.invert() else {
-            return CtVerdict::Drop;
-        };
-        if manip_pkt(pkt, 0, meta.family, &target, manip, csum_partial) {
-            CtVerdict::Accept
-        } else {
-            CtVerdict::Drop
-        }
+        nat_manip_general(other, manip, pkt, meta.family, csum_partial)
     }
 
+    #[inline(never)]
     fn icmp_reply_translation(
         &self,
         e: &super::Entry,
@@ -1131,6 +1125,28 @@ impl ConntrackTable {
         } else {
             CtVerdict::Drop
         }
+    }
+}
+
+/// The end of [`ConntrackTable::nat_entry`] for a packet other than an
+/// IPv4 TCP/UDP one without `CHECKSUM_PARTIAL` (`manip_v4_l4`): the
+/// general `manip_pkt`, out of line so that the common rewrite keeps a
+/// small frame.
+#[inline(never)]
+fn nat_manip_general(
+    other: &Tuple,
+    manip: ManipType,
+    pkt: &mut [u8],
+    family: Family,
+    csum_partial: bool,
+) -> CtVerdict {
+    let Some(target) = other.invert() else {
+        return CtVerdict::Drop;
+    };
+    if manip_pkt(pkt, 0, family, &target, manip, csum_partial) {
+        CtVerdict::Accept
+    } else {
+        CtVerdict::Drop
     }
 }
 

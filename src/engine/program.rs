@@ -170,6 +170,10 @@ pub struct CRule {
     /// [`Generic::passes_all`] of `generic`, for the walk: the generic part
     /// is decided by the packet's length alone.
     pub(crate) any_packet: bool,
+    /// The first match is a `conntrack` match with `--ctstate` alone
+    /// ([`super::eval::ct::state_only`]): its states and `!`, which the
+    /// walk tests on the slot's state bits without `eval_match`.
+    pub(crate) ct_first: Option<(crate::nf::CtStates, bool)>,
 }
 
 /// A chain of the program.
@@ -243,6 +247,17 @@ pub struct TableProgram {
     /// (no generic part, no match): [`super::walk::run_policy_only`]
     /// decides it without a walk.
     pub(crate) policy_only: [bool; 5],
+    /// Per hook: the hook's first entry tests nothing but the packet's
+    /// conntrack state (no generic part, one `-m conntrack --ctstate`
+    /// match that [`super::eval::ct::state_only`] accepts) and accepts or
+    /// drops (`-m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`):
+    /// [`super::walk::run_ct_head`] decides a packet that matches it
+    /// without a walk. The states and the `!`.
+    pub(crate) ct_head: [Option<(crate::nf::CtStates, bool)>; 5],
+    /// Per hook: the entries every packet passes the same way at the start
+    /// of the walk (`Prefix`), `None` when the hook's first entry is not
+    /// one of them.
+    pub(crate) prefix: [Option<Box<Prefix>>; 5],
     /// The walk uses `pre` and `index` (`run_table`): an IPv4 table with at
     /// least [`CLASSIFY_MIN_ENTRIES`] entries that have a pre-test (an
     /// address, a protocol or a leading port; a chain of 32 such entries
@@ -254,6 +269,66 @@ pub struct TableProgram {
     /// Some chain has an index (`index`): the walk looks for one each time
     /// it enters a chain.
     pub(crate) indexed: bool,
+}
+
+/// The start of a hook's walk that does not depend on the packet: the
+/// entries from the hook's entry on whose generic part tests nothing
+/// (`CRule::any_packet`), with no match but `comment` (xt_comment's
+/// `comment_mt` always matches, kube-proxy's `-A PREROUTING -m comment
+/// --comment "kubernetes service portals" -j KUBE-SERVICES`), and whose
+/// target is a jump, a
+/// goto, a RETURN or none (`-j DOCKER-USER`, then `-A DOCKER-USER -j
+/// RETURN`). `ipt_do_table` takes them the same way for every packet with
+/// a readable network header: each one's counter, its TRACE record, its
+/// move. The walk then goes on at `resume` with `stack` as its jump stack
+/// (`walk::walk`, for packets of at least the fixed network header, not in
+/// explain mode, not in the linear reference walk).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Prefix {
+    /// The entries passed, in order.
+    pub(crate) passed: Box<[RuleId]>,
+    /// Where the walk goes on.
+    pub(crate) resume: RuleId,
+    /// The jump stack there (within `stack_size`).
+    pub(crate) stack: Box<[RuleId]>,
+}
+
+/// [`Prefix`] of the walk from `entry` (`underflow`: the hook's policy).
+fn prefix(prog: &TableProgram, entry: RuleId, underflow: RuleId) -> Option<Box<Prefix>> {
+    let mut e = entry;
+    let mut stack = Vec::new();
+    let mut passed = Vec::new();
+    while let Some(r) = prog.rules.get(e.0 as usize) {
+        // `comment_mt` does not exist: xt_comment's match always matches.
+        let no_match = r.matches.iter().all(|m| matches!(m, Match::Comment(_)));
+        if !r.any_packet || !no_match || passed.len() > prog.rules.len() {
+            break;
+        }
+        let next = match r.action {
+            Action::Continue => RuleId(e.0 + 1),
+            // The walk's overflow test: left to the walk.
+            Action::Jump(_) if stack.len() > prog.stack_size => break,
+            Action::Jump(to) => {
+                stack.push(e);
+                to
+            }
+            Action::Goto(to) => to,
+            Action::Return => match stack.pop() {
+                None => underflow,
+                Some(from) => RuleId(from.0 + 1),
+            },
+            _ => break,
+        };
+        passed.push(e);
+        e = next;
+    }
+    (!passed.is_empty()).then(|| {
+        Box::new(Prefix {
+            passed: passed.into_boxed_slice(),
+            resume: e,
+            stack: stack.into_boxed_slice(),
+        })
+    })
 }
 
 /// See [`TableProgram::classify`]: the walk benches' smallest chain
@@ -522,6 +597,7 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
                 state_base: slots,
                 action,
                 any_packet: false,
+                ct_first: None,
             });
             slots += r.matches.len() as u32;
         }
@@ -553,6 +629,7 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
             state_base: slots,
             action: tail_action,
             any_packet: false,
+            ct_first: None,
         });
         if let Some(h) = c.hook {
             hook_entry[h as usize] = Some(RuleId(starts[ci]));
@@ -578,11 +655,17 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         pre: Vec::new(),
         index: Vec::new(),
         policy_only: [false; 5],
+        ct_head: [None; 5],
+        prefix: [None, None, None, None, None],
         classify: false,
         indexed: false,
     };
     for r in &mut prog.rules {
         r.any_packet = r.generic.passes_all(family);
+        r.ct_first = match r.matches.first() {
+            Some(Match::Conntrack(c)) => super::eval::ct::state_only(c),
+            _ => None,
+        };
     }
     if family == Family::Ipv4 {
         (prog.pre, prog.index) = super::classify::build(&prog);
@@ -612,6 +695,19 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
             }),
             _ => false,
         };
+        prog.ct_head[h] = prog.hook_entry[h].and_then(|e| {
+            let r = prog.rules.get(e.0 as usize)?;
+            let [Match::Conntrack(c)] = &*r.matches else {
+                return None;
+            };
+            if !r.any_packet || !matches!(r.action, Action::Accept | Action::Drop) {
+                return None;
+            }
+            super::eval::ct::state_only(c)
+        });
+        if let (Some(e), Some(u)) = (prog.hook_entry[h], prog.underflow[h]) {
+            prog.prefix[h] = prefix(&prog, e, u);
+        }
     }
     Ok(prog)
 }

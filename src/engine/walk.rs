@@ -248,6 +248,66 @@ pub(crate) fn run_policy_only<S: TraceSink>(
     })
 }
 
+/// The walk of a hook whose first entry tests the packet's conntrack state
+/// alone (`TableProgram::ct_head`: no generic part, one `-m conntrack
+/// --ctstate` match, ACCEPT or DROP), for a packet whose slot state bits
+/// (`CtRef::slot_state`, what `conntrack_mt` reads for such a match) are
+/// `slot_state()` (asked only for such a hook) and `len` bytes long: when the entry matches, what [`walk`]
+/// does on it (the counter, the TRACE record, the walk's end and the
+/// verdict; the generic part passes every packet of at least the fixed
+/// network header, `Generic::passes_all`). `None`: the entry does not
+/// match (or the packet is shorter): the caller walks, and the walk asks
+/// again and goes on at the next entry (`conntrack_mt` has no side
+/// effect). Not for explain mode, which records every entry tested.
+#[inline]
+pub(crate) fn run_ct_head<S: TraceSink>(
+    prog: &TableProgram,
+    state: &mut TableState,
+    hook: Hook,
+    len: usize,
+    slot_state: impl FnOnce() -> crate::nf::CtStates,
+    nf_trace: bool,
+    sink: &mut S,
+) -> Option<Verdict> {
+    let (value, invert) = prog.ct_head[hook as usize]?;
+    let fixed = match prog.family {
+        Family::Ipv4 => 20,
+        Family::Ipv6 => 40,
+    };
+    if S::WANTS_EXPLAIN
+        || len < fixed
+        || !super::eval::ct::state_only_mt(value, invert, slot_state())
+    {
+        return None;
+    }
+    let e = prog.hook_entry[hook as usize]?;
+    let r = prog.rules.get(e.0 as usize)?;
+    let c = state.counters.get_mut(e.0 as usize)?;
+    c.0 += 1;
+    c.1 += len as u64;
+    if S::WANTS_TRACE && nf_trace {
+        // The hook's own chain (as the walk names it).
+        let kind = match r.trace_kind {
+            super::ctx::TraceKind::Rule => super::ctx::TraceKind::Rule,
+            _ => super::ctx::TraceKind::Policy,
+        };
+        sink.trace(
+            prog.kind,
+            &prog.chains[r.chain.0 as usize].name,
+            kind,
+            r.num,
+        );
+    }
+    state.end = WalkEnd {
+        rule: e,
+        how: EndHow::Verdict,
+    };
+    Some(match r.action {
+        Action::Accept => Verdict::Accept,
+        _ => Verdict::Drop,
+    })
+}
+
 /// [`run_table`] testing every entry in turn, as `ipt_do_table` does: the
 /// reference the classified walk is tested against (`tests/classify.rs`),
 /// and the walk of explain mode.
@@ -319,6 +379,39 @@ fn walk<E: Env, S: TraceSink>(
     let any_ok = pkt.family == prog.family;
     state.stack.clear();
     let mut e = entry;
+    // The entries every packet passes the same way (`Prefix`): their
+    // counters and TRACE records, then on from where they lead.
+    if classify && any_ok && pkt.data.len() >= fixed {
+        if let Some(pre) = prog.prefix[hook as usize].as_deref() {
+            let len = pkt.data.len() as u64;
+            for &p in pre.passed.iter() {
+                let c = &mut state.counters[p.0 as usize];
+                c.0 += 1;
+                c.1 += len;
+                if S::WANTS_TRACE && pkt.nf_trace {
+                    trace_entry(prog, &prog.rules[p.0 as usize], hook_chain, sink);
+                }
+            }
+            state.stack.extend_from_slice(&pre.stack);
+            e = pre.resume;
+        } else if prog.ct_head[hook as usize].is_some() {
+            // The `ctstate` head (`run_ct_head`): decided, or not matched
+            // (no side effect) and the walk goes on at the next entry.
+            let slot_state = || env.ct().map_or(crate::nf::CtStates(0), |r| r.slot_state());
+            if let Some(v) = run_ct_head(
+                prog,
+                state,
+                hook,
+                pkt.data.len(),
+                slot_state,
+                pkt.nf_trace,
+                sink,
+            ) {
+                return v;
+            }
+            e = RuleId(entry.0 + 1);
+        }
+    }
     // The packet's fields, read again after a target that lets the walk
     // go on (it may have rewritten the packet); `None`: every entry is
     // tested.
@@ -390,8 +483,22 @@ fn walk<E: Env, S: TraceSink>(
             }
             Some(true) => {}
         }
+        // A leading `--ctstate`-only conntrack match (`CRule::ct_first`):
+        // `conntrack_mt` on the slot's state bits, as `eval_match` would
+        // (explain mode asks `eval_match`, for its mismatch record).
+        let mut first = 0;
+        if !S::WANTS_EXPLAIN {
+            if let Some((value, invert)) = r.ct_first {
+                let st = env.ct().map_or(crate::nf::CtStates(0), |c| c.slot_state());
+                if !super::eval::ct::state_only_mt(value, invert, st) {
+                    e = RuleId(e.0 + 1);
+                    continue;
+                }
+                first = 1;
+            }
+        }
         let mut matched = true;
-        for (k, m) in r.matches.iter().enumerate() {
+        for (k, m) in r.matches.iter().enumerate().skip(first) {
             let slot = &mut state.match_state[r.state_base as usize + k];
             match eval_match(m, pkt, slot, env) {
                 MatchResult::Match => {}
@@ -429,15 +536,7 @@ fn walk<E: Env, S: TraceSink>(
         c.0 += 1;
         c.1 += pkt.data.len() as u64;
         if S::WANTS_TRACE && pkt.nf_trace {
-            // get_chainname_rulenum: a rule of the hook's own chain with the
-            // tail-like shape prints "policy", of a user chain "return".
-            let chain = &prog.chains[r.chain.0 as usize];
-            let kind = match r.trace_kind {
-                super::ctx::TraceKind::Rule => super::ctx::TraceKind::Rule,
-                _ if r.chain == hook_chain => super::ctx::TraceKind::Policy,
-                _ => super::ctx::TraceKind::Return,
-            };
-            sink.trace(prog.kind, &chain.name, kind, r.num);
+            trace_entry(prog, r, hook_chain, sink);
         }
         // Where a verdict given below comes from (one store per walk end).
         let end = WalkEnd {
@@ -499,6 +598,25 @@ fn walk<E: Env, S: TraceSink>(
             },
         }
     }
+}
+
+/// The TRACE record of a matched entry `r` in a walk from `hook_chain`.
+#[inline]
+fn trace_entry<S: TraceSink>(
+    prog: &TableProgram,
+    r: &CRule,
+    hook_chain: super::program::ChainId,
+    sink: &mut S,
+) {
+    // get_chainname_rulenum: a rule of the hook's own chain with the
+    // tail-like shape prints "policy", of a user chain "return".
+    let chain = &prog.chains[r.chain.0 as usize];
+    let kind = match r.trace_kind {
+        super::ctx::TraceKind::Rule => super::ctx::TraceKind::Rule,
+        _ if r.chain == hook_chain => super::ctx::TraceKind::Policy,
+        _ => super::ctx::TraceKind::Return,
+    };
+    sink.trace(prog.kind, &chain.name, kind, r.num);
 }
 
 #[cfg(test)]
@@ -648,7 +766,141 @@ mod tests {
         );
     }
 
+    /// A conntrack reference with a fixed slot (`None`: no conntrack).
+    struct CtEnv(
+        crate::conntrack::ConntrackTable,
+        Option<Option<crate::conntrack::CtSlot>>,
+    );
+    impl Env for CtEnv {
+        fn addr_type(&self, _: Family, _: &[u8], _: Option<&str>) -> u16 {
+            0
+        }
+        fn run_target(
+            &mut self,
+            _: TableKind,
+            _: &Target,
+            _: &mut PacketCtx<'_>,
+        ) -> Option<Verdict> {
+            None
+        }
+        fn ct(&self) -> Option<super::super::ctx::CtRef<'_>> {
+            self.1
+                .map(|slot| super::super::ctx::CtRef::new(&self.0, slot, Instant::ZERO))
+        }
+    }
+
+    /// [`Records`] in explain mode: every match through `eval_match`.
+    #[derive(Default)]
+    struct ExplainRecords(Records);
+    impl TraceSink for ExplainRecords {
+        const WANTS_EXPLAIN: bool = true;
+        fn trace(
+            &mut self,
+            t: TableKind,
+            chain: &[u8],
+            kind: super::super::ctx::TraceKind,
+            num: u32,
+        ) {
+            self.0.trace(t, chain, kind, num);
+        }
+    }
+
+    /// Every TRACE record.
+    #[derive(Default)]
+    struct Records(Vec<(TableKind, Vec<u8>, super::super::ctx::TraceKind, u32)>);
+    impl TraceSink for Records {
+        fn trace(
+            &mut self,
+            t: TableKind,
+            chain: &[u8],
+            kind: super::super::ctx::TraceKind,
+            num: u32,
+        ) {
+            self.0.push((t, chain.to_vec(), kind, num));
+        }
+    }
+
     proptest! {
+        /// `run_table` (the `ctstate` head, `TableProgram::ct_head`, and the
+        /// packet-independent prefix, `Prefix`) against the linear walk, and
+        /// both against explain mode (every match through `eval_match`:
+        /// `CRule::ct_first`):
+        /// verdict, counters, TRACE records and the walk's end, on random
+        /// rulesets with unconditional jumps, returns and a leading
+        /// `--ctstate` rule, for each kind of conntrack reference and for
+        /// packets cut short.
+        #[test]
+        fn ct_head_and_prefix_are_the_linear_walk(
+            rules in proptest::collection::vec(any::<[u8; 6]>(), 0..24),
+            head in 0usize..7, slot in 0usize..4, cut in any::<bool>(),
+        ) {
+            const HEADS: [&str; 7] = [
+                "",
+                "-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n",
+                "-A OUTPUT -m conntrack --ctstate INVALID -j DROP\n",
+                "-A OUTPUT -m conntrack ! --ctstate UNTRACKED -j ACCEPT\n",
+                "-A OUTPUT -m conntrack --ctstate INVALID,UNTRACKED -j ACCEPT\n",
+                "-A OUTPUT -j USER\n-A OUTPUT -j USER\n",
+                "-A OUTPUT -m comment --comment x -j USER\n-A USER -m comment --comment y\n",
+            ];
+            let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n:USER - [0:0]\n");
+            text.push_str(HEADS[head]);
+            for (i, r) in rules.iter().enumerate() {
+                text.push_str(&rule(r));
+                // `--ctstate` rules further on (`CRule::ct_first`).
+                if r[4] % 6 == 5 {
+                    text.push_str(HEADS[1 + (i + usize::from(r[3])) % 4]);
+                }
+            }
+            text.push_str("COMMIT\n");
+            let rs = parse_restore(&text, &RestoreOptions::new(Family::Ipv4)).unwrap();
+            let prog = Program::compile(&rs).unwrap();
+            let t = prog.table(TableKind::Filter).unwrap();
+            let mut data = crate::wire::PacketBuilder::ipv4(ADDRS[0].into(), ADDRS[2].into())
+                .udp(1, 80)
+                .build();
+            if cut {
+                data.truncate(12);
+            }
+            let meta = PacketMeta::parse(&crate::wire::PacketBuilder::ipv4(ADDRS[0].into(), ADDRS[2].into()).udp(1, 80).build()).unwrap();
+            let slot = [
+                None,
+                Some(None),
+                Some(Some(crate::conntrack::CtSlot::Invalid)),
+                Some(Some(crate::conntrack::CtSlot::Untracked)),
+            ][slot];
+            let run = |mode: u8| {
+                let mut st = t.new_state();
+                let mut d = data.clone();
+                let mut env = CtEnv(
+                    crate::conntrack::ConntrackTable::new(crate::conntrack::Config::default()).unwrap(),
+                    slot,
+                );
+                let mut rec = Records::default();
+                let mut explain = ExplainRecords::default();
+                let mut out = Vec::new();
+                for _ in 0..2 {
+                    let mut pkt = PacketCtx {
+                        family: Family::Ipv4, data: &mut d, meta, hook: Hook::LocalOut,
+                        in_dev: "", out_dev: "eth1", mark: 0,
+                        now: Instant::ZERO, nf_trace: true, pkt_type: 4,
+                        src_mac: None, sk_owner: None, csum_partial: false,
+                    };
+                    let v = match mode {
+                        0 => run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut rec),
+                        1 => run_table_linear(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut rec),
+                        _ => run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut explain),
+                    };
+                    out.push((v, st.end));
+                }
+                rec.0.extend(explain.0 .0);
+                (out, st.counters, rec.0)
+            };
+            let classified = run(0);
+            prop_assert_eq!(&classified, &run(1));
+            prop_assert_eq!(&classified, &run(2));
+        }
+
         #[test]
         fn any_packet_is_generic_match_ipv4(rules in proptest::collection::vec(any::<[u8; 6]>(), 0..20)) {
             let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n:USER - [0:0]\n");

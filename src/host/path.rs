@@ -460,17 +460,27 @@ impl Host {
         };
         // A chain that is its policy alone: no walk, no packet context
         // (counters and TRACE as the walk keeps them).
-        let v = match crate::engine::walk::run_policy_only(
-            prog,
-            state,
-            hook,
-            p.buf.len(),
-            true,
-            sink,
-        ) {
-            Some(v) => v,
-            None => self.walk_table(kind, hook, p, now, out, sink),
-        };
+        // A chain whose first rule is `-m conntrack --ctstate ... -j
+        // ACCEPT` (or DROP) and a packet it matches: the slot's state bits
+        // decide, no walk, no packet context (`run_ct_head`; the walk's
+        // conntrack reference is `p.slot`).
+        let v =
+            match crate::engine::walk::run_policy_only(prog, state, hook, p.buf.len(), true, sink)
+                .or_else(|| {
+                    let slot = p.slot;
+                    crate::engine::walk::run_ct_head(
+                        prog,
+                        state,
+                        hook,
+                        p.buf.len(),
+                        || slot.map_or(crate::nf::CtStates::INVALID, |s| s.state_bits()),
+                        true,
+                        sink,
+                    )
+                }) {
+                Some(v) => v,
+                None => self.walk_table(kind, hook, p, now, out, sink),
+            };
         if p.primary && !matches!(v, Verdict::Accept | Verdict::Queue { bypass: true, .. }) {
             if let Some((prog, state)) = fam_of(&mut self.v4, &mut self.v6, family).table_mut(kind)
             {

@@ -18,6 +18,7 @@ use crate::model::matches::conntrack::CtDir;
 use crate::model::matches::helper::Helper;
 use crate::model::matches::state::State;
 use crate::model::Family;
+use crate::nf::CtStates;
 
 /// `conntrack_mt` (net/netfilter/xt_conntrack.c), revision 3: the facts
 /// are read from the packet's conntrack reference as each option asks
@@ -27,15 +28,31 @@ pub(crate) fn conntrack_mt(c: &Conntrack, family: Family, ct: Option<CtRef<'_>>)
     // of the slot, the entry's NAT status only when the states ask for
     // SNAT or DNAT; past the state test nothing else is tested (see
     // `conntrack_mt_general`, which this equals: `tests` below).
-    if let Some(s) = c.state {
-        if only_state(c) && s.value.0 & 0xc0 == 0 {
-            // Without SNAT/DNAT in the asked states, the NAT bits the
-            // general path may add to `bit` never meet `s.value`.
-            let state = ct.map_or(0, |r| r.slot_state().0);
-            return (s.value.0 & state & 0x10f != 0) != s.invert;
-        }
+    if let Some((value, invert)) = state_only(c) {
+        let state = ct.map_or(CtStates(0), |r| r.slot_state());
+        return state_only_mt(value, invert, state);
     }
     conntrack_mt_general(c, family, ct)
+}
+
+/// A `conntrack` match whose only option is `--ctstate` without SNAT or
+/// DNAT among the asked states: the states and the `!`, which
+/// [`state_only_mt`] decides from the slot's bits alone (no entry read).
+/// The walk's `ctstate` head (`TableProgram::ct_head`) and
+/// [`conntrack_mt`] both go through these two functions.
+#[inline]
+pub(crate) fn state_only(c: &Conntrack) -> Option<(CtStates, bool)> {
+    let s = c.state?;
+    (only_state(c) && s.value.0 & 0xc0 == 0).then_some((s.value, s.invert))
+}
+
+/// [`conntrack_mt`] for a match [`state_only`] accepted, on the slot's
+/// state bits ([`CtRef::slot_state`]; 0 without a conntrack reference):
+/// without SNAT/DNAT in the asked states, the NAT bits the general path
+/// may add to `bit` never meet `value`.
+#[inline(always)]
+pub(crate) fn state_only_mt(value: CtStates, invert: bool, slot_state: CtStates) -> bool {
+    (value.0 & slot_state.0 & 0x10f != 0) != invert
 }
 
 /// No option of `c` but `--ctstate`.
