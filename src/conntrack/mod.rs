@@ -871,6 +871,7 @@ impl ConntrackTable {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn l4_packet(
         &mut self,
         idx: u32,
