@@ -283,6 +283,7 @@ impl ConntrackTable {
     }
 
     /// The kernel's bucket of a tuple (`hash_bucket`).
+    #[inline(always)]
     pub(super) fn kbucket(&self, t: &Tuple, zone: u16) -> u32 {
         reciprocal_scale(self.hash_z(t, zone), self.cfg.buckets)
     }
@@ -601,6 +602,7 @@ impl ConntrackTable {
     }
 
     /// Frees slot `idx` and the side data it holds (never allocates).
+    #[inline(always)]
     fn free_slot(&mut self, idx: u32) {
         let e = &mut self.entries[idx as usize];
         e.live = false;
