@@ -871,6 +871,7 @@ impl ConntrackTable {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn l4_packet(
         &mut self,
         idx: u32,
@@ -1285,12 +1286,7 @@ impl ConntrackTable {
     /// as [`Self::hash`]).
     #[inline]
     pub(super) fn hash_z(&self, t: &Tuple, zone: u16) -> u32 {
-        if zone == 0 {
-            return self.hash(t);
-        }
-        let mut w = t.hash_words();
-        w[7] ^= u32::from(zone);
-        nat::jhash2(&w, self.cfg.hash_seed)
+        t.ct_hash(self.cfg.hash_seed, zone)
     }
 
     /// The entry's conntrack zone id (`--zone` of the `-j CT` template

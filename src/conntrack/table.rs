@@ -8,7 +8,6 @@
 use super::config::{Config, ConfigError, MAX_BUCKETS};
 use super::fast::{fast_hash, FastIndex, EMPTY};
 use super::helper::Zone;
-use super::nat;
 use super::sctp::SctpCt;
 use super::tcp::TcpCt;
 use super::tuple::{Dir, Tuple};
@@ -283,12 +282,8 @@ impl ConntrackTable {
         self.count >= max
     }
 
-    #[inline]
-    pub(super) fn hash(&self, t: &Tuple) -> u32 {
-        nat::jhash2(&t.hash_words(), self.cfg.hash_seed)
-    }
-
     /// The kernel's bucket of a tuple (`hash_bucket`).
+    #[inline(always)]
     pub(super) fn kbucket(&self, t: &Tuple, zone: u16) -> u32 {
         reciprocal_scale(self.hash_z(t, zone), self.cfg.buckets)
     }
@@ -423,6 +418,7 @@ impl ConntrackTable {
     }
 
     /// [`Self::find`] with the tuple's kernel bucket `kb` already known.
+    #[inline(always)]
     pub(super) fn find_kb(
         &mut self,
         t: &Tuple,
@@ -606,6 +602,7 @@ impl ConntrackTable {
     }
 
     /// Frees slot `idx` and the side data it holds (never allocates).
+    #[inline(always)]
     fn free_slot(&mut self, idx: u32) {
         let e = &mut self.entries[idx as usize];
         e.live = false;
@@ -750,21 +747,25 @@ impl ConntrackTable {
         if e.status.contains(CtStatus::DYING) {
             return CtVerdict::Drop;
         }
-        let (t0, t1) = (e.t0, e.t1);
+        let idx = handle.idx as usize;
         // The original tuple's bucket was computed by `process` (the
         // original tuple never changes; NAT alters only the reply).
         let zone = self.zone_of(handle.idx);
-        let kbs = [
-            self.cold[handle.idx as usize].kb[0],
-            self.kbucket(&t1, zone.id_for(1)),
-        ];
+        let kbs = [self.cold[idx].kb[0], self.kbucket(&e.t1, zone.id_for(1))];
         // The original tuple's bucket, unless `process` just walked it for
         // this entry and nothing changed since (the walk would reclaim
-        // nothing and find nothing).
+        // nothing and find nothing). The tuples are copied only for the
+        // walks that run (the walks may reclaim entries, not this one:
+        // unconfirmed, it is in no chain).
         let walked = self.walked.take() == Some((handle, now, self.epoch));
-        if (!walked && self.find_kb(&t0, kbs[0], zone, now).is_some())
-            || self.find_kb(&t1, kbs[1], zone, now).is_some()
-        {
+        let clash = (!walked && {
+            let t0 = self.entries[idx].t0;
+            self.find_kb(&t0, kbs[0], zone, now).is_some()
+        }) || {
+            let t1 = self.entries[idx].t1;
+            self.find_kb(&t1, kbs[1], zone, now).is_some()
+        };
+        if clash {
             self.delete(handle.idx, false);
             return CtVerdict::Drop;
         }

@@ -203,6 +203,52 @@ impl Tuple {
         Some(r)
     }
 
+    /// `hash_conntrack_raw` of the tuple in zone `zone` (0: the default
+    /// zone): `jhash2` of its nine [words](Self::hash_words), the zone id
+    /// xored into word 7. The same value as `nat::jhash2` of those words
+    /// (tested below); an IPv4 tuple's address words 1-3 are zero (the
+    /// rest of `union nf_inet_addr`), and their additions go at compile
+    /// time.
+    #[inline(always)]
+    pub(crate) fn ct_hash(&self, seed: u32, zone: u16) -> u32 {
+        match self.family {
+            Family::Ipv4 => {
+                let w = |b: &[u8; 16]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+                jhash9(
+                    [
+                        w(&self.src),
+                        0,
+                        0,
+                        0,
+                        w(&self.dst),
+                        0,
+                        0,
+                        u32::from(zone),
+                        self.hash_word8(),
+                    ],
+                    seed,
+                )
+            }
+            Family::Ipv6 => {
+                let mut w = self.hash_words();
+                w[7] ^= u32::from(zone);
+                jhash9(w, seed)
+            }
+        }
+    }
+
+    /// The last hash word: ports, protocol and family.
+    #[inline(always)]
+    fn hash_word8(&self) -> u32 {
+        (u32::from(self.src_u) << 16)
+            ^ u32::from(self.dst_u)
+            ^ (u32::from(self.proto) << 8)
+            ^ match self.family {
+                Family::Ipv4 => 2,
+                Family::Ipv6 => 10,
+            }
+    }
+
     /// Words for hashing, in the kernel's memory order.
     pub(crate) fn hash_words(&self) -> [u32; 9] {
         let w = |b: &[u8; 16], i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
@@ -215,15 +261,61 @@ impl Tuple {
             w(&self.dst, 4),
             w(&self.dst, 8),
             w(&self.dst, 12),
-            (u32::from(self.src_u) << 16)
-                ^ u32::from(self.dst_u)
-                ^ (u32::from(self.proto) << 8)
-                ^ match self.family {
-                    Family::Ipv4 => 2,
-                    Family::Ipv6 => 10,
-                },
+            self.hash_word8(),
         ]
     }
+}
+
+/// `jhash2` (`include/linux/jhash.h`) of exactly nine words, unrolled: the
+/// loop of `nat::jhash2` over a tuple's words with the words as values, so
+/// that constant ones fold.
+#[inline(always)]
+fn jhash9(k: [u32; 9], initval: u32) -> u32 {
+    let init = 0xdead_beefu32.wrapping_add(9 << 2).wrapping_add(initval);
+    let (mut a, mut b, mut c) = (init, init, init);
+    for r in [[k[0], k[1], k[2]], [k[3], k[4], k[5]]] {
+        a = a.wrapping_add(r[0]);
+        b = b.wrapping_add(r[1]);
+        c = c.wrapping_add(r[2]);
+        // __jhash_mix
+        a = a.wrapping_sub(c);
+        a ^= c.rotate_left(4);
+        c = c.wrapping_add(b);
+        b = b.wrapping_sub(a);
+        b ^= a.rotate_left(6);
+        a = a.wrapping_add(c);
+        c = c.wrapping_sub(b);
+        c ^= b.rotate_left(8);
+        b = b.wrapping_add(a);
+        a = a.wrapping_sub(c);
+        a ^= c.rotate_left(16);
+        c = c.wrapping_add(b);
+        b = b.wrapping_sub(a);
+        b ^= a.rotate_left(19);
+        a = a.wrapping_add(c);
+        c = c.wrapping_sub(b);
+        c ^= b.rotate_left(4);
+        b = b.wrapping_add(a);
+    }
+    c = c.wrapping_add(k[8]);
+    b = b.wrapping_add(k[7]);
+    a = a.wrapping_add(k[6]);
+    // __jhash_final
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(14));
+    a ^= c;
+    a = a.wrapping_sub(c.rotate_left(11));
+    b ^= a;
+    b = b.wrapping_sub(a.rotate_left(25));
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(16));
+    a ^= c;
+    a = a.wrapping_sub(c.rotate_left(4));
+    b ^= a;
+    b = b.wrapping_sub(a.rotate_left(14));
+    c ^= b;
+    c = c.wrapping_sub(b.rotate_left(24));
+    c
 }
 
 /// Writes an address as `%pI4` / `%pI6` print it (IPv6 fully expanded,
@@ -273,6 +365,51 @@ impl fmt::Display for Tuple {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ct_hash_is_jhash2_of_the_words() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for i in 0..2000 {
+            let (a, b) = (next(), next());
+            let mut src = [0u8; 16];
+            let mut dst = [0u8; 16];
+            src[..8].copy_from_slice(&a.to_le_bytes());
+            src[8..].copy_from_slice(&b.to_le_bytes());
+            dst[..8].copy_from_slice(&b.rotate_left(9).to_le_bytes());
+            dst[8..].copy_from_slice(&a.rotate_left(3).to_le_bytes());
+            let family = if i % 2 == 0 {
+                Family::Ipv4
+            } else {
+                Family::Ipv6
+            };
+            if family == Family::Ipv4 {
+                src[4..].fill(0);
+                dst[4..].fill(0);
+            }
+            let r = next();
+            let t = Tuple {
+                family,
+                src,
+                dst,
+                proto: r as u8,
+                src_u: (r >> 8) as u16,
+                dst_u: (r >> 24) as u16,
+            };
+            let (seed, zone) = (
+                (r >> 32) as u32,
+                if i % 3 == 0 { 0 } else { (r >> 40) as u16 },
+            );
+            let mut w = t.hash_words();
+            w[7] ^= u32::from(zone);
+            assert_eq!(t.ct_hash(seed, zone), super::super::nat::jhash2(&w, seed));
+        }
+    }
 
     #[test]
     fn icmp_invert() {
