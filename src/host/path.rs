@@ -1802,7 +1802,7 @@ fn rules_disposition(
         family: prog.family,
         hook,
         table: prog.kind,
-        chain: super::ChainLabel::new(&chain.name),
+        chain: super::ChainLabel::of_chain(chain),
         kind,
         num: r.num,
     };
