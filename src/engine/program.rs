@@ -201,6 +201,11 @@ pub struct CChain {
     pub start: RuleId,
     /// Tail entry (policy / return).
     pub tail: RuleId,
+    /// The name's first [`crate::model::CHAIN_NAME_MAX`] bytes, zero
+    /// padded, and their number: what `host::ChainLabel` keeps, copied
+    /// whole when a packet's disposition names the chain (no `memcpy` of
+    /// the name's length per packet).
+    pub(crate) label: ([u8; crate::model::CHAIN_NAME_MAX], u8),
 }
 
 /// One compiled table.
@@ -635,7 +640,15 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
             hook_entry[h as usize] = Some(RuleId(starts[ci]));
             underflow[h as usize] = Some(tail_id);
         }
+        let label = {
+            let name = c.name.as_byte_str().as_ref();
+            let n = name.len().min(crate::model::CHAIN_NAME_MAX);
+            let mut bytes = [0u8; crate::model::CHAIN_NAME_MAX];
+            bytes[..n].copy_from_slice(&name[..n]);
+            (bytes, n as u8)
+        };
         chains.push(CChain {
+            label,
             name: c.name.as_byte_str().clone(),
             hook: c.hook,
             start: RuleId(starts[ci]),

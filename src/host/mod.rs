@@ -577,6 +577,10 @@ pub(crate) struct FamilyState {
     /// By hook: bit `1 << kind` for each table with a chain there (is
     /// registered at that hook), from `prog`, which never changes.
     pub(crate) hooked: [u8; 5],
+    /// By hook: bit `1 << hook` when the nat hook functions run there
+    /// (`Host::nat`): conntrack is on and there is a nat table, and the
+    /// hook is not FORWARD. From `ct` and `prog`, which never change.
+    pub(crate) nat_hooks: u8,
 }
 
 /// Whether a ruleset makes the kernel track connections for its family:
@@ -809,8 +813,16 @@ fn family_state(prog: &std::sync::Arc<Program>, ct: bool, forward: bool) -> Fami
         }
         bits
     });
+    let nat_hooks = if ct && prog.table(crate::model::TableKind::Nat).is_some() {
+        (0..5u8)
+            .filter(|&h| h != crate::model::Hook::Forward as u8)
+            .fold(0u8, |m, h| m | 1 << h)
+    } else {
+        0
+    };
     FamilyState {
         ct,
+        nat_hooks,
         prog: prog.clone(),
         states,
         forward,

@@ -563,7 +563,9 @@ impl Host {
         v
     }
 
-    /// PREROUTING / OUTPUT conntrack step (`nf_conntrack_in`).
+    /// PREROUTING / OUTPUT conntrack step (`nf_conntrack_in`). Inline in
+    /// `defrag_raw_conntrack`, its one caller (one frame).
+    #[inline(always)]
     fn conntrack_in(
         &mut self,
         p: &mut Pkt<'_>,
@@ -623,16 +625,13 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) -> Step {
-        let fam = self.fam(p.family);
-        if !fam.ct || fam.prog.table(TableKind::Nat).is_none() {
+        // Conntrack on, a nat table, not FORWARD (`FamilyState::nat_hooks`).
+        if self.fam(p.family).nat_hooks & (1 << hook as u8) == 0 {
             return Step::Continue;
         }
         let Some(slot) = p.slot else {
             return Step::Continue;
         };
-        if hook == Hook::Forward {
-            return Step::Continue;
-        }
         // nf_nat_inet_fn's dispatch, and nf_nat_packet unless the rules
         // are walked first.
         match self.ct.nat_step(slot, hook, p.buf, &p.meta, p.csum_partial) {
@@ -1802,7 +1801,7 @@ fn rules_disposition(
         family: prog.family,
         hook,
         table: prog.kind,
-        chain: super::ChainLabel::new(&chain.name),
+        chain: super::ChainLabel::of_chain(chain),
         kind,
         num: r.num,
     };

@@ -45,6 +45,16 @@ impl ChainLabel {
         }
     }
 
+    /// A compiled chain's label (`CChain::label`, the name zero padded,
+    /// computed once): a fixed-size copy.
+    #[inline]
+    pub(crate) fn of_chain(c: &crate::engine::program::CChain) -> ChainLabel {
+        ChainLabel {
+            len: c.label.1,
+            bytes: c.label.0,
+        }
+    }
+
     /// The name's bytes.
     ///
     /// ```
@@ -367,6 +377,33 @@ impl fmt::Display for Disposition {
             Disposition::Stolen { at } => write!(f, "stolen at {at}"),
             Disposition::FragmentQueued => f.write_str("fragment queued for reassembly"),
             Disposition::Unsupported(why) => write!(f, "unsupported: {why}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ChainLabel;
+    use crate::engine::Program;
+    use crate::model::{Family, TableKind};
+
+    /// The compiled chain's label is `ChainLabel::new` of its name, for
+    /// short, 23-byte (inline) and 28-byte (longest) names.
+    #[test]
+    fn of_chain_is_new_of_the_name() {
+        let long = "A".repeat(crate::model::CHAIN_NAME_MAX);
+        let text = format!(
+            "*filter\n:X - [0:0]\n:ABCDEFGHIJKLMNOPQRSTUVW - [0:0]\n:{long} - [0:0]\nCOMMIT\n"
+        );
+        let rs =
+            crate::syntax::parse_restore(&text, &crate::syntax::RestoreOptions::new(Family::Ipv4))
+                .unwrap();
+        let prog = Program::compile(&rs).unwrap();
+        let t = prog.table(TableKind::Filter).unwrap();
+        assert!(t.chains.len() >= 6);
+        for c in &t.chains {
+            assert_eq!(ChainLabel::of_chain(c), ChainLabel::new(&c.name));
+            assert_eq!(ChainLabel::of_chain(c).as_bytes(), c.name.as_ref());
         }
     }
 }
