@@ -40,25 +40,7 @@ pub(crate) fn jhash2(k: &[u32], initval: u32) -> u32 {
         a = a.wrapping_add(k[0]);
         b = b.wrapping_add(k[1]);
         c = c.wrapping_add(k[2]);
-        // __jhash_mix
-        a = a.wrapping_sub(c);
-        a ^= c.rotate_left(4);
-        c = c.wrapping_add(b);
-        b = b.wrapping_sub(a);
-        b ^= a.rotate_left(6);
-        a = a.wrapping_add(c);
-        c = c.wrapping_sub(b);
-        c ^= b.rotate_left(8);
-        b = b.wrapping_add(a);
-        a = a.wrapping_sub(c);
-        a ^= c.rotate_left(16);
-        c = c.wrapping_add(b);
-        b = b.wrapping_sub(a);
-        b ^= a.rotate_left(19);
-        a = a.wrapping_add(c);
-        c = c.wrapping_sub(b);
-        c ^= b.rotate_left(4);
-        b = b.wrapping_add(a);
+        (a, b, c) = jhash_mix(a, b, c);
         k = &k[3..];
     }
     if k.is_empty() {
@@ -71,7 +53,38 @@ pub(crate) fn jhash2(k: &[u32], initval: u32) -> u32 {
         b = b.wrapping_add(k[1]);
     }
     a = a.wrapping_add(k[0]);
-    // __jhash_final
+    jhash_final(a, b, c)
+}
+
+/// `__jhash_mix` (`include/linux/jhash.h`): one round over three words,
+/// shared by [`jhash2`] and the tuple hash's unrolled nine-word form.
+#[inline(always)]
+pub(crate) fn jhash_mix(mut a: u32, mut b: u32, mut c: u32) -> (u32, u32, u32) {
+    a = a.wrapping_sub(c);
+    a ^= c.rotate_left(4);
+    c = c.wrapping_add(b);
+    b = b.wrapping_sub(a);
+    b ^= a.rotate_left(6);
+    a = a.wrapping_add(c);
+    c = c.wrapping_sub(b);
+    c ^= b.rotate_left(8);
+    b = b.wrapping_add(a);
+    a = a.wrapping_sub(c);
+    a ^= c.rotate_left(16);
+    c = c.wrapping_add(b);
+    b = b.wrapping_sub(a);
+    b ^= a.rotate_left(19);
+    a = a.wrapping_add(c);
+    c = c.wrapping_sub(b);
+    c ^= b.rotate_left(4);
+    b = b.wrapping_add(a);
+    (a, b, c)
+}
+
+/// `__jhash_final` (`include/linux/jhash.h`): the final mix of the last
+/// words, giving `c`.
+#[inline(always)]
+pub(crate) fn jhash_final(mut a: u32, mut b: u32, mut c: u32) -> u32 {
     c ^= b;
     c = c.wrapping_sub(b.rotate_left(14));
     a ^= c;

@@ -1,6 +1,7 @@
 //! Connection tuples, as the kernel's `struct nf_conntrack_tuple`
 //! (`include/net/netfilter/nf_conntrack_tuple.h`).
 
+use super::nat::{jhash_final, jhash_mix};
 use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -277,45 +278,12 @@ fn jhash9(k: [u32; 9], initval: u32) -> u32 {
         a = a.wrapping_add(r[0]);
         b = b.wrapping_add(r[1]);
         c = c.wrapping_add(r[2]);
-        // __jhash_mix
-        a = a.wrapping_sub(c);
-        a ^= c.rotate_left(4);
-        c = c.wrapping_add(b);
-        b = b.wrapping_sub(a);
-        b ^= a.rotate_left(6);
-        a = a.wrapping_add(c);
-        c = c.wrapping_sub(b);
-        c ^= b.rotate_left(8);
-        b = b.wrapping_add(a);
-        a = a.wrapping_sub(c);
-        a ^= c.rotate_left(16);
-        c = c.wrapping_add(b);
-        b = b.wrapping_sub(a);
-        b ^= a.rotate_left(19);
-        a = a.wrapping_add(c);
-        c = c.wrapping_sub(b);
-        c ^= b.rotate_left(4);
-        b = b.wrapping_add(a);
+        (a, b, c) = jhash_mix(a, b, c);
     }
     c = c.wrapping_add(k[8]);
     b = b.wrapping_add(k[7]);
     a = a.wrapping_add(k[6]);
-    // __jhash_final
-    c ^= b;
-    c = c.wrapping_sub(b.rotate_left(14));
-    a ^= c;
-    a = a.wrapping_sub(c.rotate_left(11));
-    b ^= a;
-    b = b.wrapping_sub(a.rotate_left(25));
-    c ^= b;
-    c = c.wrapping_sub(b.rotate_left(16));
-    a ^= c;
-    a = a.wrapping_sub(c.rotate_left(4));
-    b ^= a;
-    b = b.wrapping_sub(a.rotate_left(14));
-    c ^= b;
-    c = c.wrapping_sub(b.rotate_left(24));
-    c
+    jhash_final(a, b, c)
 }
 
 /// Writes an address as `%pI4` / `%pI6` print it (IPv6 fully expanded,

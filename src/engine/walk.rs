@@ -220,32 +220,14 @@ pub(crate) fn run_policy_only<S: TraceSink>(
     if len < fixed {
         return None;
     }
-    let e = prog.underflow[hook as usize]?;
-    let r = prog.rules.get(e.0 as usize)?;
-    let c = state.counters.get_mut(e.0 as usize)?;
-    c.0 += 1;
-    c.1 += len as u64;
-    if S::WANTS_TRACE && nf_trace {
-        // The hook's own chain: "policy" (as the walk names it).
-        let kind = match r.trace_kind {
-            super::ctx::TraceKind::Rule => super::ctx::TraceKind::Rule,
-            _ => super::ctx::TraceKind::Policy,
-        };
-        sink.trace(
-            prog.kind,
-            &prog.chains[r.chain.0 as usize].name,
-            kind,
-            r.num,
-        );
-    }
-    state.end = WalkEnd {
-        rule: e,
-        how: EndHow::Verdict,
-    };
-    Some(match r.action {
-        Action::Accept => Verdict::Accept,
-        _ => Verdict::Drop,
-    })
+    decide_at(
+        prog,
+        state,
+        prog.underflow[hook as usize]?,
+        len,
+        nf_trace,
+        sink,
+    )
 }
 
 /// The walk of a hook whose first entry tests the packet's conntrack state
@@ -280,13 +262,35 @@ pub(crate) fn run_ct_head<S: TraceSink>(
     {
         return None;
     }
-    let e = prog.hook_entry[hook as usize]?;
+    decide_at(
+        prog,
+        state,
+        prog.hook_entry[hook as usize]?,
+        len,
+        nf_trace,
+        sink,
+    )
+}
+
+/// What the walk does on a hook's entry `e` whose generic part and matches
+/// passed and whose target is ACCEPT or DROP (a policy or a `--ctstate`
+/// head): its counter, its TRACE record (`rule` or `policy` in the hook's
+/// own chain, as the walk names it), the walk's end and the verdict
+/// (`ipt_do_table`). Shared by [`run_policy_only`] and [`run_ct_head`].
+#[inline(always)]
+fn decide_at<S: TraceSink>(
+    prog: &TableProgram,
+    state: &mut TableState,
+    e: RuleId,
+    len: usize,
+    nf_trace: bool,
+    sink: &mut S,
+) -> Option<Verdict> {
     let r = prog.rules.get(e.0 as usize)?;
     let c = state.counters.get_mut(e.0 as usize)?;
     c.0 += 1;
     c.1 += len as u64;
     if S::WANTS_TRACE && nf_trace {
-        // The hook's own chain (as the walk names it).
         let kind = match r.trace_kind {
             super::ctx::TraceKind::Rule => super::ctx::TraceKind::Rule,
             _ => super::ctx::TraceKind::Policy,
