@@ -307,14 +307,21 @@ fn bench_cmd(
         };
         pkts.push((dev, p.at_ms, bytes));
     }
-    let period = pkts.last().map_or(0.0, |p| p.1) + 1000.0;
+    // The instants in nanoseconds, converted from the trace's milliseconds
+    // before the clock starts (a float conversion per packet would be
+    // timed too): packet `at` of round `r` is at `at + r * period`.
+    let period = Instant::from_millis_f64(pkts.last().map_or(0.0, |p| p.1) + 1000.0).as_nanos();
+    let pkts: Vec<(Option<usize>, u64, Vec<u8>)> = pkts
+        .into_iter()
+        .map(|(d, at, b)| (d, Instant::from_millis_f64(at).as_nanos(), b))
+        .collect();
     let mut out = Outcome::default();
     let mut sink = NoTrace;
     let start = std::time::Instant::now();
     for r in 0..repeat {
-        let base = f64::from(r) * period;
+        let base = u64::from(r).saturating_mul(period);
         for (dev, at, bytes) in &pkts {
-            let now = Instant::from_millis_f64(at + base);
+            let now = Instant::from_nanos(at.saturating_add(base));
             match dev {
                 Some(d) => host.receive(*d, bytes, now, &mut out, &mut sink),
                 None => host.send(bytes, now, &mut out, &mut sink),
