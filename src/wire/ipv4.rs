@@ -263,13 +263,7 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
     /// like `ip_decrease_ttl()` (include/net/ip.h) does on forwarding.
     #[inline]
     pub fn decrease_ttl(&mut self) {
-        let ttl = self.ttl();
-        let word_old = u16::from_be_bytes([ttl, self.protocol().0]);
-        let ttl2 = ttl.wrapping_sub(1);
-        let word_new = u16::from_be_bytes([ttl2, self.protocol().0]);
-        self.set_ttl(ttl2);
-        let c = checksum::replace2(self.checksum(), word_old, word_new);
-        self.set_checksum(c);
+        decrease_ttl(self.buffer.as_mut());
     }
 
     /// The bytes after the header (bounded like [`Packet::payload`]), mutable.
@@ -278,6 +272,32 @@ impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
         let end = usize::from(self.total_len());
         sub_mut(self.buffer.as_mut(), hl, end)
     }
+}
+
+/// `ip_decrease_ttl()` (include/net/ip.h) on the IPv4 header at the start
+/// of `header`: the TTL goes down by one and the checksum up by
+/// `htons(0x0100)` with its end-around carry, the kernel's arithmetic as
+/// an x86 (little-endian) host does it (the checksum loaded as a
+/// little-endian word: `htons(0x0100)` is 1 there). It equals
+/// [`checksum::replace2`] of the TTL/protocol word for every checksum
+/// (tested over all of them). A header shorter than 12 bytes is left
+/// alone.
+#[inline]
+pub fn decrease_ttl(header: &mut [u8]) {
+    let Some(h) = header.get_mut(..12) else {
+        return;
+    };
+    h[field::TTL] = h[field::TTL].wrapping_sub(1);
+    // u32 check = iph->check; check += htons(0x0100);
+    // iph->check = check + (check >= 0xFFFF);
+    let c = u32::from(u16::from_le_bytes([
+        h[field::CHECKSUM],
+        h[field::CHECKSUM + 1],
+    ])) + 1;
+    let c = c + u32::from(c >= 0xffff);
+    let [a, b] = (c as u16).to_le_bytes();
+    h[field::CHECKSUM] = a;
+    h[field::CHECKSUM + 1] = b;
 }
 
 /// A high-level description of an option-less IPv4 header, for building
@@ -828,6 +848,27 @@ mod tests {
         p.decrease_ttl();
         assert_eq!(p.ttl(), 2);
         assert!(p.verify_checksum());
+    }
+
+    #[test]
+    fn decrease_ttl_is_replace2_for_every_checksum() {
+        // ip_decrease_ttl's arithmetic and RFC 1624's incremental update
+        // agree on every stored checksum (the TTL/protocol word goes down
+        // by 0x0100 whatever the TTL and protocol).
+        for check in 0..=u16::MAX {
+            for (ttl, proto) in [(64u8, 6u8), (2, 17), (255, 1), (128, 0)] {
+                let mut h = [0u8; 20];
+                h[0] = 0x45;
+                h[8] = ttl;
+                h[9] = proto;
+                h[10..12].copy_from_slice(&check.to_be_bytes());
+                decrease_ttl(&mut h);
+                let old = u16::from_be_bytes([ttl, proto]);
+                let new = u16::from_be_bytes([ttl - 1, proto]);
+                let want = checksum::replace2(check, old, new);
+                assert_eq!((h[8], u16::from_be_bytes([h[10], h[11]])), (ttl - 1, want));
+            }
+        }
     }
 
     #[test]
