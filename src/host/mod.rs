@@ -554,6 +554,29 @@ impl Outcome {
             end: self.bytes.len(),
         });
     }
+    /// [`Outcome::push_emitted`] of a packet in a pooled buffer the caller
+    /// is done with: when nothing was emitted yet and the outcome's byte
+    /// buffer has the same capacity, the two buffers change places (no
+    /// copy; `buf` comes back empty, and every buffer keeps the capacity it
+    /// had, so nothing allocates more than before). The outcome's buffer
+    /// grows once to the pool's size for this.
+    pub(crate) fn push_emitted_buf(&mut self, dev: usize, buf: &mut Vec<u8>) {
+        if !self.bytes.is_empty() {
+            return self.push_emitted(dev, buf);
+        }
+        if self.bytes.capacity() < buf.capacity() {
+            self.bytes.reserve_exact(buf.capacity());
+        }
+        if self.bytes.capacity() != buf.capacity() {
+            return self.push_emitted(dev, buf);
+        }
+        core::mem::swap(&mut self.bytes, buf);
+        self.emitted.push(Emitted {
+            dev,
+            start: 0,
+            end: self.bytes.len(),
+        });
+    }
     pub(crate) fn log_writer(&mut self) -> &mut String {
         &mut self.log_text
     }

@@ -1211,11 +1211,8 @@ impl Host {
             }
         }
         match p.family {
-            Family::Ipv4 => {
-                if let Ok(mut v) = ipv4::Packet::new_checked(p.buf.as_mut_slice()) {
-                    v.decrease_ttl();
-                }
-            }
+            // (ip_rcv_core checked the header: ip_decrease_ttl in place.)
+            Family::Ipv4 => ipv4::decrease_ttl(p.buf),
             Family::Ipv6 => {
                 if let Some(h) = p.buf.get_mut(7) {
                     *h -= 1;
@@ -1356,7 +1353,8 @@ impl Host {
             self.frag_scratch = scratch;
         } else {
             settle(p, out, left_by(p, odev));
-            out.push_emitted(odev, p.buf);
+            // (The packet's last use: its buffer may become the outcome's.)
+            out.push_emitted_buf(odev, p.buf);
         }
     }
 
