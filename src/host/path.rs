@@ -336,9 +336,14 @@ impl Host {
                 self.run_job(job, now, out, sink);
             }
         }
-        // (Nothing queued and nothing to discard: no call.)
-        if !self.stack.io.queue.is_empty() || !self.pending_discard.is_empty() {
+        // (Nothing queued: no call, only the entries of dropped packets to
+        // discard, as run_queue ends.)
+        if !self.stack.io.queue.is_empty() {
             self.run_queue(QUEUE_BUDGET - 1, now, out, sink);
+        } else {
+            while let Some(h) = self.pending_discard.pop() {
+                self.ct.discard_unconfirmed(h);
+            }
         }
     }
 
