@@ -560,6 +560,7 @@ impl Outcome {
     /// copy; `buf` comes back empty, and every buffer keeps the capacity it
     /// had, so nothing allocates more than before). The outcome's buffer
     /// grows once to the pool's size for this.
+    #[inline]
     pub(crate) fn push_emitted_buf(&mut self, dev: usize, buf: &mut Vec<u8>) {
         if !self.bytes.is_empty() {
             return self.push_emitted(dev, buf);
