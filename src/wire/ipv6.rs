@@ -613,36 +613,46 @@ pub const MAX_HBH_OPTS_CNT: usize = 8;
 /// assert_eq!(rcv_check(&p[..47], false), Err(RcvDrop::Truncated));
 /// ```
 pub fn rcv_check(bytes: &[u8], on_loopback: bool) -> core::result::Result<usize, RcvDrop> {
-    let p = Packet::new_checked(bytes).map_err(|_| RcvDrop::TooShort)?;
-    if p.version() != 6 {
+    // (The fixed header as one array: the address tests compare words,
+    // without building addresses.)
+    let Some(h) = bytes.first_chunk::<HEADER_LEN>() else {
+        return Err(RcvDrop::TooShort);
+    };
+    if h[field::VER_TC_FLOW] >> 4 != 6 {
         return Err(RcvDrop::BadVersion);
     }
-    let src = p.src();
-    let dst = p.dst();
-    if (src.is_loopback() || dst.is_loopback()) && !on_loopback {
+    let word = |at: usize| {
+        let mut a = [0u8; 16];
+        a.copy_from_slice(&h[at..at + 16]);
+        u128::from_be_bytes(a)
+    };
+    // (src at 8, dst at 24)
+    let (src, dst) = (word(8), word(24));
+    let loopback = u128::from(Ipv6Addr::LOCALHOST);
+    if (src == loopback || dst == loopback) && !on_loopback {
         return Err(RcvDrop::LoopbackAddress);
     }
-    let dst_o = dst.octets();
-    let dst_mc = dst_o[0] == 0xff;
-    let mc_scope = dst_o[1] & 0x0f;
+    let dst_mc = h[24] == 0xff;
+    let mc_scope = h[25] & 0x0f;
     if !on_loopback && dst_mc && mc_scope == 1 {
         return Err(RcvDrop::InterfaceLocalMulticast);
     }
     if dst_mc && mc_scope == 0 {
         return Err(RcvDrop::MulticastScope0);
     }
-    if src.octets()[0] == 0xff {
+    if h[8] == 0xff {
         return Err(RcvDrop::MulticastSource);
     }
-    let pkt_len = usize::from(p.payload_len());
+    let pkt_len = usize::from(u16::from_be_bytes([h[field::LENGTH], h[field::LENGTH + 1]]));
+    let next_header = IpProtocol(h[field::NXT_HDR]);
     let mut len = bytes.len();
-    if pkt_len != 0 || p.next_header() != IpProtocol::HOPOPTS {
+    if pkt_len != 0 || next_header != IpProtocol::HOPOPTS {
         if pkt_len + HEADER_LEN > len {
             return Err(RcvDrop::Truncated);
         }
         len = pkt_len + HEADER_LEN;
     }
-    if p.next_header() == IpProtocol::HOPOPTS {
+    if next_header == IpProtocol::HOPOPTS {
         let trimmed = sub(bytes, 0, len);
         parse_hopopts(trimmed, dst_mc)?;
     }
