@@ -1713,6 +1713,13 @@ impl Host {
                 }
             }
         }
+        // An IPv6 packet whose fixed header's next header is none of the
+        // headers `frag6_offsets` walks (hop-by-hop, routing, fragment,
+        // AH, destination options): no fragment header, as its walk
+        // answers at once.
+        if p.family == Family::Ipv6 && !matches!(p.buf.get(6), Some(0 | 43 | 44 | 51 | 60)) {
+            return Ok(());
+        }
         self.gather_slow(p, user, now)
     }
 
@@ -2274,6 +2281,23 @@ mod tests {
         assert!(m("198.51.100.1", "255.255.255.255"));
         assert!(m("224.0.0.9", "198.51.100.1"));
         assert!(!m("203.0.113.9", "198.51.100.255"));
+    }
+
+    #[test]
+    fn gather_inline_ipv6_test_is_frag6_offsets() {
+        // Host::gather's inline IPv6 test: a next header frag6_offsets does
+        // not walk means no fragment header, whatever follows.
+        for nh in 0..=255u8 {
+            for fill in [0u8, 44] {
+                let mut b = vec![fill; 96];
+                b[0] = 0x60;
+                b[6] = nh;
+                if !matches!(nh, 0 | 43 | 44 | 51 | 60) {
+                    assert_eq!(frag6_offsets(&b), None, "next header {nh}");
+                }
+            }
+        }
+        assert_eq!(frag6_offsets(&[0x60, 0, 0, 0, 0, 0]), None);
     }
 
     #[test]
