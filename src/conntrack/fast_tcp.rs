@@ -1,0 +1,177 @@
+//! The established TCP path: `nf_conntrack_in` for a TCP packet of a
+//! confirmed, unexpired entry (`resolve_normal_ct`'s lookup, then
+//! `nf_conntrack_handle_packet`: `tcp_error` and
+//! `nf_conntrack_tcp_packet` of net/netfilter/nf_conntrack_proto_tcp.c,
+//! with `tcp_in_window`, `nf_ct_refresh_acct` or `nf_ct_kill_acct`), fused
+//! on the entry's fields as `fast.rs` does for UDP: the tuple is not built,
+//! the lookup index is probed with the packet's own bytes, the header and
+//! the checksum are read from the packet alone. The TCP state machine and
+//! window tracking are the general path's own (`tcp::track`), and so is
+//! what their outcome does to the entry (`ConntrackTable::tcp_outcome`).
+//! Anything unusual goes to the general path having changed nothing: an
+//! IPv6 packet, a fragment, zones or timeout policies in the table, a
+//! dying entry to reap, a header `tcp_error` rejects, a bad checksum, an
+//! expired entry, `IPS_SEQ_ADJUST` (NAT helpers' sequence adjustment), a
+//! packet that reopens a closed connection (`-NF_REPEAT`).
+
+use super::tuple::{proto, Dir, Family};
+use super::{csum_rest, tcp, ConntrackTable, CtHandle, CtInfo, CtResult, CtSlot, CtStatus};
+use super::{fast::EMPTY, CtVerdict, Hook, L4Res, L4State};
+use crate::time::Instant;
+use crate::wire::meta::PacketMeta;
+
+impl ConntrackTable {
+    /// The established TCP path (see the module's text): `Ok` with the
+    /// same result and the same table as the general path
+    /// (`process_general`) would give; otherwise, having changed nothing,
+    /// `Err(true)` when the packet is an IPv4 TCP packet whose tuple the
+    /// lookup index does not hold (the general path need not probe it
+    /// again), `Err(false)` for anything else.
+    #[inline]
+    pub(super) fn established_tcp(
+        &mut self,
+        pkt: &[u8],
+        meta: &PacketMeta,
+        hook: Hook,
+        now: Instant,
+    ) -> Result<CtResult, bool> {
+        if meta.fragoff != 0
+            || meta.protocol.0 != proto::TCP
+            || meta.family != Family::Ipv4
+            || !self.dying.is_empty()
+            || self.helpers.has_zones()
+            || !self.timeouts.is_empty()
+        {
+            return Err(false);
+        }
+        self.established_tcp4(pkt, meta.thoff, hook, now)
+    }
+
+    /// [`Self::established_tcp`] for an IPv4 packet that is not a
+    /// fragment, while no entry has a zone or a timeout policy (every
+    /// entry is in the packet's default zone, the namespace's timeouts
+    /// and checksum setting apply).
+    #[inline(never)]
+    fn established_tcp4(
+        &mut self,
+        pkt: &[u8],
+        thoff: usize,
+        hook: Hook,
+        now: Instant,
+    ) -> Result<CtResult, bool> {
+        let Some(l4) = pkt.get(thoff..) else {
+            return Err(false);
+        };
+        let (Some(&[p0, p1, p2, p3]), Some(Ok(a))) =
+            (l4.get(..4), pkt.get(12..20).map(<[u8; 8]>::try_from))
+        else {
+            return Err(false);
+        };
+        let (sport, dport) = (u16::from_be_bytes([p0, p1]), u16::from_be_bytes([p2, p3]));
+        let le = u64::from_le_bytes(a);
+        let k = u64::from(sport) | (u64::from(dport) << 16) | (u64::from(proto::TCP) << 32);
+        let tag = super::fast::hash_v4(le, k);
+        // An IPv4 tuple's address bytes past the fourth are zero.
+        let (s, d) = (u128::from(le as u32), u128::from((le >> 32) as u32));
+        // The probe (as `fast.rs`'s `probe`), on the fields themselves.
+        let slots = self.fast.slots();
+        let m = slots.len().wrapping_sub(1);
+        let mut i = tag as usize & m;
+        let (idx, reply) = loop {
+            let Some(&sl) = slots.get(i) else {
+                // No index yet.
+                return Err(true);
+            };
+            if sl == EMPTY {
+                return Err(true);
+            }
+            if (sl >> 32) as u32 == tag {
+                let node = sl as u32;
+                let reply = node & 1 == 1;
+                if let Some(e) = self.entries.get((node / 2) as usize) {
+                    let x = if reply { &e.t1 } else { &e.t0 };
+                    if (x.src_u == sport)
+                        & (x.dst_u == dport)
+                        & (x.proto == proto::TCP)
+                        & (x.family == Family::Ipv4)
+                        & (u128::from_le_bytes(x.src) == s)
+                        & (u128::from_le_bytes(x.dst) == d)
+                    {
+                        break (node / 2, reply);
+                    }
+                }
+            }
+            i = (i + 1) & m;
+        };
+        // tcp_error from the packet alone: the header, then the checksum
+        // (`nf_checksum` in PREROUTING when nf_conntrack_checksum is set),
+        // the pseudo-header's addresses summed from the same word. An
+        // INVALID packet takes the general path.
+        let Some(h) = tcp::header(l4) else {
+            return Err(false);
+        };
+        if hook == Hook::PreRouting && self.cfg.checksum {
+            let be = u64::from_be_bytes(a);
+            if !csum_rest((be >> 32) + (be & 0xffff_ffff), proto::TCP, l4) {
+                return Err(false);
+            }
+        }
+        let (Some(e), Some(c)) = (
+            self.entries.get_mut(idx as usize),
+            self.cold.get_mut(idx as usize),
+        ) else {
+            return Err(false);
+        };
+        if Self::is_expired(e, now)
+            || !e.status.contains(CtStatus::CONFIRMED)
+            || e.status.contains(CtStatus::SEQ_ADJUST)
+        {
+            return Err(false);
+        }
+        let L4State::Tcp(ti) = e.l4 else {
+            return Err(false);
+        };
+        let Some(st) = self.tcp.get_mut(ti) else {
+            return Err(false);
+        };
+        // From here on, what `process_general` and `l4_packet` do for it.
+        let dir = if reply { Dir::Reply } else { Dir::Original };
+        let info = CtInfo::of(e.status, dir);
+        let out = tcp::track(st, &mut e.status, dir.idx(), &h, &self.cfg, None);
+        if out.verdict == tcp::TcpVerdict::Repeat {
+            // Reopening (decided before anything changed): the general
+            // path deletes the entry and looks the packet up again.
+            return Err(false);
+        }
+        // A confirmed entry's deadline may change.
+        self.epoch = self.epoch.wrapping_add(1);
+        let handle = CtHandle { idx, gen: e.gen };
+        match Self::tcp_outcome(e, c, out, now, dir, pkt.len()) {
+            L4Res::Ok => {}
+            L4Res::Invalid | L4Res::Repeat => {
+                return Ok(CtResult {
+                    verdict: CtVerdict::Accept,
+                    slot: CtSlot::Invalid,
+                })
+            }
+            L4Res::Kill => {
+                // nf_ct_kill_acct (an RST before any reply).
+                if reply {
+                    e.status.insert(CtStatus::SEEN_REPLY);
+                }
+                self.delete(idx, true);
+                return Ok(CtResult {
+                    verdict: CtVerdict::Accept,
+                    slot: CtSlot::Entry { handle, info },
+                });
+            }
+        }
+        if reply {
+            e.status.insert(CtStatus::SEEN_REPLY);
+        }
+        Ok(CtResult {
+            verdict: CtVerdict::Accept,
+            slot: CtSlot::Entry { handle, info },
+        })
+    }
+}
