@@ -44,21 +44,17 @@ impl ConntrackTable {
         {
             return Err(false);
         }
-        self.established_tcp4(pkt, meta.thoff, hook, now)
+        let (idx, reply, a) = self.probe_tcp4(pkt, meta.thoff)?;
+        self.established_tcp4(pkt, meta.thoff, a, idx, reply, hook, now)
     }
 
-    /// [`Self::established_tcp`] for an IPv4 packet that is not a
-    /// fragment, while no entry has a zone or a timeout policy (every
-    /// entry is in the packet's default zone, the namespace's timeouts
-    /// and checksum setting apply).
+    /// The lookup of [`Self::established_tcp`]: the entry holding the
+    /// IPv4 TCP packet's tuple, whether as its reply tuple, and the
+    /// packet's address bytes (12..20); `Err(true)` when the lookup index
+    /// holds no such tuple, `Err(false)` for a packet too short for it.
+    /// Apart (and small): a new connection's packet pays only this.
     #[inline(never)]
-    fn established_tcp4(
-        &mut self,
-        pkt: &[u8],
-        thoff: usize,
-        hook: Hook,
-        now: Instant,
-    ) -> Result<CtResult, bool> {
+    fn probe_tcp4(&self, pkt: &[u8], thoff: usize) -> Result<(u32, bool, [u8; 8]), bool> {
         let Some(l4) = pkt.get(thoff..) else {
             return Err(false);
         };
@@ -102,6 +98,27 @@ impl ConntrackTable {
                 }
             }
             i = (i + 1) & m;
+        };
+        Ok((idx, reply, a))
+    }
+
+    /// [`Self::established_tcp`] once the lookup has found the entry `idx`
+    /// (`reply`: the packet's tuple is its reply tuple), `a` the packet's
+    /// address bytes (12..20).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn established_tcp4(
+        &mut self,
+        pkt: &[u8],
+        thoff: usize,
+        a: [u8; 8],
+        idx: u32,
+        reply: bool,
+        hook: Hook,
+        now: Instant,
+    ) -> Result<CtResult, bool> {
+        let Some(l4) = pkt.get(thoff..) else {
+            return Err(false);
         };
         // tcp_error from the packet alone: the header, then the checksum
         // (`nf_checksum` in PREROUTING when nf_conntrack_checksum is set),

@@ -662,7 +662,7 @@ impl ConntrackTable {
     /// ([`CtSlot::Template`]): a new connection gets its helper
     /// (`init_conntrack`, `__nf_ct_try_assign_helper`) unless an
     /// expectation claims it.
-    #[inline]
+    #[inline(always)]
     pub fn process_tmpl(
         &mut self,
         pkt: &[u8],

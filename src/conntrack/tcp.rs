@@ -230,8 +230,17 @@ impl Hdr<'_> {
     }
 }
 
-/// `tcp_options`: window scale and SACK-permitted.
+/// `tcp_options`: window scale and SACK-permitted (nothing to do for a
+/// header without options, decided inline).
+#[inline(always)]
 fn tcp_options(h: &Hdr<'_>, st: &mut TcpPeer) {
+    if h.doff > 20 {
+        tcp_options_walk(h, st);
+    }
+}
+
+/// [`tcp_options`] of a header with options.
+fn tcp_options_walk(h: &Hdr<'_>, st: &mut TcpPeer) {
     let opts = h.options();
     if opts.is_empty() {
         return;
@@ -268,8 +277,17 @@ fn tcp_options(h: &Hdr<'_>, st: &mut TcpPeer) {
     }
 }
 
-/// `tcp_sack`: highest right edge of the SACK blocks, if above `sack`.
+/// `tcp_sack`: highest right edge of the SACK blocks, if above `sack`
+/// (nothing to do for a header without options, decided inline).
+#[inline(always)]
 fn tcp_sack(h: &Hdr<'_>, sack: &mut u32) {
+    if h.doff > 20 {
+        tcp_sack_walk(h, sack);
+    }
+}
+
+/// [`tcp_sack`] of a header with options.
+fn tcp_sack_walk(h: &Hdr<'_>, sack: &mut u32) {
     let opts = h.options();
     if opts.is_empty() {
         return;
@@ -479,6 +497,7 @@ fn log_invalid(sender_flags: u8, cfg: &Config, ret: WinRes) -> WinRes {
 }
 
 /// `tcp_in_window`.
+#[inline(always)]
 fn in_window(
     st: &mut TcpCt,
     dir: usize,
@@ -496,13 +515,13 @@ fn in_window(
     let mut end = h.end();
     let state = st.state;
 
-    if st.seen[1 - dir].flags & FLAG_SACK_PERM != 0 {
+    if st.seen[dir ^ 1].flags & FLAG_SACK_PERM != 0 {
         tcp_sack(h, &mut sack);
     }
     // Take into account NAT sequence number mangling:
     // receiver_offset = nf_ct_seq_offset(ct, !dir, ack - 1).
     if let Some(adj) = seqadj {
-        let off = adj[1 - dir].offset(ack.wrapping_sub(1)) as u32;
+        let off = adj[dir ^ 1].offset(ack.wrapping_sub(1)) as u32;
         ack = ack.wrapping_sub(off);
         sack = sack.wrapping_sub(off);
     }
@@ -737,7 +756,6 @@ pub(crate) fn track(
         verdict: v,
         shrink_to: None,
     };
-    let h = *h;
     let old_state0 = st.state;
     let mut old_state = old_state0;
     let index = h.index();
@@ -750,7 +768,7 @@ pub(crate) fn track(
             if new_state == SS {
                 if (old_state as u8) < TW {
                     go_ignore = false;
-                } else if (st.seen[d].flags | st.seen[1 - d].flags) & FLAG_CLOSE_INIT != 0
+                } else if (st.seen[d].flags | st.seen[d ^ 1].flags) & FLAG_CLOSE_INIT != 0
                     || (usize::from(st.last_dir) == d && st.last_index == RST_SET)
                 {
                     // Reopen a closed/aborted connection: delete and look up again.
@@ -793,7 +811,7 @@ pub(crate) fn track(
                         let mut seen = TcpPeer::default();
                         st.last_flags = 0;
                         st.last_wscale = 0;
-                        tcp_options(&h, &mut seen);
+                        tcp_options(h, &mut seen);
                         if seen.flags & FLAG_WINDOW_SCALE != 0 {
                             st.last_flags |= FLAG_WINDOW_SCALE;
                             st.last_wscale = seen.td_scale;
@@ -834,7 +852,7 @@ pub(crate) fn track(
                 skip_window = true;
                 break 'rst;
             }
-            let od = 1 - d;
+            let od = d ^ 1;
             if st.seen[od].flags & FLAG_MAXACK_SET != 0 && st.last_index != SYN_SET {
                 let seq = h.seq;
                 if seq == 0 && !st.established() {
@@ -870,7 +888,7 @@ pub(crate) fn track(
     }
 
     if !skip_window {
-        match in_window(st, d, index, &h, cfg, seqadj) {
+        match in_window(st, d, index, h, cfg, seqadj) {
             WinRes::Ignore => return out(TcpVerdict::Accept),
             WinRes::Invalid => {
                 let shrink = handle_invalid(st, d, index, *status, cfg);
