@@ -533,15 +533,15 @@ fn set_closing_after_reset() {
 
 /// The established TCP path (`fast_tcp.rs`) in lockstep with the general
 /// path (`process_general`): random sequences of TCP packets of a few
-/// flows (three IPv4, one IPv6, which the established path leaves to the
-/// general one) in both directions, every flag combination the tracker
+/// flows (three IPv4, one IPv6) in both directions, every flag combination the tracker
 /// tells apart (and invalid ones), sequence and acknowledgement numbers
 /// in and out of the window, window sizes down to zero, the window scale,
 /// SACK-permitted, SACK blocks and timestamps, payloads, bad checksums,
 /// bad data offsets, truncated headers, PREROUTING and OUTPUT, time
 /// jumps past every timeout, `nf_conntrack_tcp_be_liberal` and
-/// `nf_conntrack_checksum` off, with and without a zoned entry in the
-/// table (which turns the established path off). One table takes
+/// `nf_conntrack_checksum` off, with a flow's tuple also in another zone
+/// and with a flow under a timeout policy (`established_tcp_any`, as
+/// IPv6 takes). One table takes
 /// `process` (the established path, else the general path), the other
 /// `process_general` alone; after every packet the results and the whole
 /// tables (`Debug`) are equal, and a packet the established path declines
@@ -628,7 +628,7 @@ mod established {
         fn established_tcp_is_the_general_path(
             liberal in prop_oneof![4 => Just(false), 1 => Just(true)],
             checksum in prop_oneof![4 => Just(true), 1 => Just(false)],
-            zoned in prop_oneof![5 => Just(false), 1 => Just(true)],
+            extra in prop_oneof![4 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)],
             pkts in proptest::collection::vec(pkt(), 1..120),
         ) {
             let mut cfg = Config::with_max(64);
@@ -639,11 +639,37 @@ mod established {
                 cfg.set("net.netfilter.nf_conntrack_checksum", 0).unwrap();
             }
             let mut fast = ConntrackTable::new(cfg).unwrap();
-            if zoned {
-                let p = udp("192.0.2.99", 7000, "198.51.100.1", 53, 3);
+            if extra == 1 {
+                // Flow 1's tuple in zone 5 (`-j CT --zone 5`): its
+                // default-zone packets are not that entry's.
+                let (c, cp, sv, sp) = FLOWS[1];
+                let p = tcp(c, cp, sv, sp, 1000, 0, SYN, 64000, &[], 0);
                 let tmpl = CtTemplate { zone: 5, ..CtTemplate::default() };
                 let r = fast.process_tmpl(&p, &meta(&p), Hook::PreRouting, ms(0), Some(tmpl));
                 prop_assert_eq!(fast.confirm(r.slot, ms(0)), CtVerdict::Accept);
+                prop_assert!(fast.helpers.has_zones());
+            }
+            if extra == 2 {
+                // Flow 2 under a timeout policy (`-j CT --timeout`) of
+                // other timeouts, liberal, no checksum.
+                let mut pc = Config::with_max(64);
+                pc.set("net.netfilter.nf_conntrack_tcp_timeout_established", 100).unwrap();
+                pc.set("net.netfilter.nf_conntrack_tcp_be_liberal", 1).unwrap();
+                pc.set("net.netfilter.nf_conntrack_checksum", 0).unwrap();
+                let id = fast
+                    .add_timeout_policy(TimeoutPolicy {
+                        name: b"t".to_vec(),
+                        family: Family::Ipv4,
+                        proto: 6,
+                        cfg: pc,
+                    })
+                    .unwrap();
+                let (c, cp, sv, sp) = FLOWS[2];
+                let p = tcp(c, cp, sv, sp, 999, 0, SYN, 64000, &[], 0);
+                let tmpl = CtTemplate { timeout: Some(id), ..CtTemplate::default() };
+                let r = fast.process_tmpl(&p, &meta(&p), Hook::PreRouting, ms(0), Some(tmpl));
+                prop_assert_eq!(fast.confirm(r.slot, ms(0)), CtVerdict::Accept);
+                prop_assert!(!fast.timeouts.is_empty());
             }
             let mut general = fast.clone();
             // Per flow and direction: the next sequence number.
