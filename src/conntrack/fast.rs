@@ -67,7 +67,7 @@ pub(super) fn fast_hash(t: &Tuple) -> u32 {
 /// packet's bytes 12..20), `k` its ports and protocol as [`fast_hash`]
 /// packs them.
 #[inline]
-fn hash_v4(addrs: u64, k: u64) -> u32 {
+pub(super) fn hash_v4(addrs: u64, k: u64) -> u32 {
     let h = fold(
         addrs ^ 0x243f_6a88_85a3_08d3,
         k ^ (4 << 40) ^ 0x4528_21e6_38d0_1377,

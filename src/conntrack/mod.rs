@@ -116,6 +116,7 @@
 
 mod config;
 mod fast;
+mod fast_tcp;
 mod ftpnat;
 mod gre;
 mod helper;
@@ -661,7 +662,7 @@ impl ConntrackTable {
     /// ([`CtSlot::Template`]): a new connection gets its helper
     /// (`init_conntrack`, `__nf_ct_try_assign_helper`) unless an
     /// expectation claims it.
-    #[inline]
+    #[inline(always)]
     pub fn process_tmpl(
         &mut self,
         pkt: &[u8],
@@ -671,9 +672,14 @@ impl ConntrackTable {
         tmpl: Option<CtTemplate>,
     ) -> CtResult {
         // An established UDP flow's packet in the default zone (fast.rs),
-        // same outcome.
+        // or TCP (fast_tcp.rs), same outcome.
         let absent = if tmpl.is_none() {
-            match self.established_udp(pkt, meta, hook, now) {
+            let fast = if meta.protocol.0 == proto::TCP {
+                self.established_tcp(pkt, meta, hook, now)
+            } else {
+                self.established_udp(pkt, meta, hook, now)
+            };
+            match fast {
                 Ok(r) => return r,
                 Err(absent) => absent,
             }
@@ -919,33 +925,7 @@ impl ConntrackTable {
                     seqadj,
                 };
                 let out = tcp::packet(st, &mut e.status, dir, l4, &ctx);
-                return match out.verdict {
-                    TcpVerdict::Refresh(t) => {
-                        Self::refresh(e, c, t, now, dir, len);
-                        L4Res::Ok
-                    }
-                    TcpVerdict::Accept => L4Res::Ok,
-                    TcpVerdict::Kill => {
-                        Self::acct(e, c, dir, len);
-                        L4Res::Kill
-                    }
-                    TcpVerdict::Repeat => L4Res::Repeat,
-                    TcpVerdict::Invalid => {
-                        if let Some(unack) = out.shrink_to {
-                            // nf_tcp_handle_invalid: only when more than
-                            // 120 s remain and more than the unack timeout.
-                            if confirmed {
-                                let rem = e.timeout.saturating_sub(now.as_nanos());
-                                if rem >= Duration::from_secs(120).as_nanos()
-                                    && rem > unack.as_nanos()
-                                {
-                                    e.timeout = now.as_nanos().saturating_add(unack.as_nanos());
-                                }
-                            }
-                        }
-                        L4Res::Invalid
-                    }
-                };
+                return Self::tcp_outcome(e, c, out, now, dir, len);
             }
             L4State::Udp { stream_ts } => {
                 let l4 = udp::Seg {
@@ -983,6 +963,46 @@ impl ConntrackTable {
                 e.status.insert(CtStatus::ASSURED);
                 Self::refresh(e, c, t, now, dir, len);
                 L4Res::Ok
+            }
+        }
+    }
+
+    /// What `nf_conntrack_tcp_packet`'s outcome does to the entry
+    /// (`nf_ct_refresh_acct`, `nf_ct_kill_acct`'s accounting,
+    /// `nf_tcp_handle_invalid`'s shortened timeout), as the general path
+    /// and the established TCP path (`fast_tcp.rs`) apply it.
+    #[inline(always)]
+    fn tcp_outcome(
+        e: &mut Entry,
+        c: &mut Cold,
+        out: tcp::TcpOutcome,
+        now: Instant,
+        dir: Dir,
+        len: usize,
+    ) -> L4Res {
+        match out.verdict {
+            TcpVerdict::Refresh(t) => {
+                Self::refresh(e, c, t, now, dir, len);
+                L4Res::Ok
+            }
+            TcpVerdict::Accept => L4Res::Ok,
+            TcpVerdict::Kill => {
+                Self::acct(e, c, dir, len);
+                L4Res::Kill
+            }
+            TcpVerdict::Repeat => L4Res::Repeat,
+            TcpVerdict::Invalid => {
+                if let Some(unack) = out.shrink_to {
+                    // nf_tcp_handle_invalid: only when more than
+                    // 120 s remain and more than the unack timeout.
+                    if e.status.contains(CtStatus::CONFIRMED) {
+                        let rem = e.timeout.saturating_sub(now.as_nanos());
+                        if rem >= Duration::from_secs(120).as_nanos() && rem > unack.as_nanos() {
+                            e.timeout = now.as_nanos().saturating_add(unack.as_nanos());
+                        }
+                    }
+                }
+                L4Res::Invalid
             }
         }
     }

@@ -6,7 +6,7 @@ use super::config::{Config, TCP_TIMEOUT_RETRANS, TCP_TIMEOUT_UNACK};
 use super::tuple::{Dir, Family};
 use super::{csum_ok, CtStatus};
 use crate::time::Duration;
-use crate::wire::{get_u32, tcp};
+use crate::wire::get_u32;
 
 /// TCP connection state (`enum tcp_conntrack`), as printed in
 /// `/proc/net/nf_conntrack`.
@@ -175,7 +175,8 @@ fn after(a: u32, b: u32) -> bool {
 }
 
 /// A checked view of the TCP header (at least 20 bytes, `doff` valid).
-struct Hdr<'a> {
+#[derive(Clone, Copy)]
+pub(crate) struct Hdr<'a> {
     /// The L4 bytes (header and payload).
     seg: &'a [u8],
     seq: u32,
@@ -229,8 +230,17 @@ impl Hdr<'_> {
     }
 }
 
-/// `tcp_options`: window scale and SACK-permitted.
+/// `tcp_options`: window scale and SACK-permitted (nothing to do for a
+/// header without options, decided inline).
+#[inline(always)]
 fn tcp_options(h: &Hdr<'_>, st: &mut TcpPeer) {
+    if h.doff > 20 {
+        tcp_options_walk(h, st);
+    }
+}
+
+/// [`tcp_options`] of a header with options.
+fn tcp_options_walk(h: &Hdr<'_>, st: &mut TcpPeer) {
     let opts = h.options();
     if opts.is_empty() {
         return;
@@ -267,8 +277,17 @@ fn tcp_options(h: &Hdr<'_>, st: &mut TcpPeer) {
     }
 }
 
-/// `tcp_sack`: highest right edge of the SACK blocks, if above `sack`.
+/// `tcp_sack`: highest right edge of the SACK blocks, if above `sack`
+/// (nothing to do for a header without options, decided inline).
+#[inline(always)]
 fn tcp_sack(h: &Hdr<'_>, sack: &mut u32) {
+    if h.doff > 20 {
+        tcp_sack_walk(h, sack);
+    }
+}
+
+/// [`tcp_sack`] of a header with options.
+fn tcp_sack_walk(h: &Hdr<'_>, sack: &mut u32) {
     let opts = h.options();
     if opts.is_empty() {
         return;
@@ -355,24 +374,35 @@ pub(crate) struct TcpCtx<'c> {
     pub seqadj: Option<[super::ftpnat::SeqAdj; 2]>,
 }
 
-/// `tcp_error` + header checks. `None`: INVALID.
+/// `tcp_error` (nf_conntrack_proto_tcp.c) + header checks. `None`: INVALID.
 fn parse<'a>(seg: &'a [u8], ctx: &TcpCtx<'_>) -> Option<Hdr<'a>> {
-    let t = tcp::Packet::new_checked(seg).ok()?;
-    t.check_header_len().ok()?;
+    let h = header(seg)?;
     if ctx.cfg.checksum && ctx.prerouting && !csum_ok(ctx.family, ctx.src, ctx.dst, 6, seg) {
         return None;
     }
-    let flags = t.flags().bits();
-    if !valid_flags(flags) {
+    Some(h)
+}
+
+/// `tcp_error` but the checksum (`nf_checksum`, which the caller verifies
+/// when it applies): the header at least 20 bytes, its data offset at
+/// least 20 bytes and within the segment, the flags one of
+/// `tcp_valid_flags`. `None`: INVALID. Read from the bytes directly (the
+/// established path's parse).
+#[inline(always)]
+pub(crate) fn header(seg: &[u8]) -> Option<Hdr<'_>> {
+    let b: &[u8; 20] = seg.get(..20)?.try_into().ok()?;
+    let doff = usize::from(b[12] >> 4) * 4;
+    let flags = b[13];
+    if doff < 20 || doff > seg.len() || !valid_flags(flags) {
         return None;
     }
     Some(Hdr {
         seg,
-        seq: t.seq_number().0,
-        ack_seq: t.ack_number().0,
-        win: t.window_len(),
+        seq: u32::from_be_bytes([b[4], b[5], b[6], b[7]]),
+        ack_seq: u32::from_be_bytes([b[8], b[9], b[10], b[11]]),
+        win: u16::from_be_bytes([b[14], b[15]]),
         flags,
-        doff: t.header_len(),
+        doff,
     })
 }
 
@@ -467,6 +497,7 @@ fn log_invalid(sender_flags: u8, cfg: &Config, ret: WinRes) -> WinRes {
 }
 
 /// `tcp_in_window`.
+#[inline(always)]
 fn in_window(
     st: &mut TcpCt,
     dir: usize,
@@ -484,13 +515,13 @@ fn in_window(
     let mut end = h.end();
     let state = st.state;
 
-    if st.seen[1 - dir].flags & FLAG_SACK_PERM != 0 {
+    if st.seen[dir ^ 1].flags & FLAG_SACK_PERM != 0 {
         tcp_sack(h, &mut sack);
     }
     // Take into account NAT sequence number mangling:
     // receiver_offset = nf_ct_seq_offset(ct, !dir, ack - 1).
     if let Some(adj) = seqadj {
-        let off = adj[1 - dir].offset(ack.wrapping_sub(1)) as u32;
+        let off = adj[dir ^ 1].offset(ack.wrapping_sub(1)) as u32;
         ack = ack.wrapping_sub(off);
         sack = sack.wrapping_sub(off);
     }
@@ -691,18 +722,40 @@ pub(crate) fn packet(
     seg: &[u8],
     ctx: &TcpCtx<'_>,
 ) -> TcpOutcome {
+    let cfg = ctx.cfg;
+    let Some(h) = parse(seg, ctx) else {
+        return TcpOutcome {
+            verdict: TcpVerdict::Invalid,
+            shrink_to: None,
+        };
+    };
+    if !status.contains(CtStatus::CONFIRMED) && !st.new_conn(&h, cfg) {
+        return TcpOutcome {
+            verdict: TcpVerdict::Invalid,
+            shrink_to: None,
+        };
+    }
+    track(st, status, dir.idx(), &h, cfg, ctx.seqadj)
+}
+
+/// `nf_conntrack_tcp_packet` past `tcp_error` and `tcp_new`: the state
+/// table, `tcp_in_window`, the timeout, `IPS_ASSURED`, for the packet
+/// `h` in direction `d` (0 original). A [`TcpVerdict::Repeat`] is
+/// returned before anything changes (the established path leaves such a
+/// packet to the general path).
+#[inline(always)]
+pub(crate) fn track(
+    st: &mut TcpCt,
+    status: &mut CtStatus,
+    d: usize,
+    h: &Hdr<'_>,
+    cfg: &Config,
+    seqadj: Option<[super::ftpnat::SeqAdj; 2]>,
+) -> TcpOutcome {
     let out = |v| TcpOutcome {
         verdict: v,
         shrink_to: None,
     };
-    let cfg = ctx.cfg;
-    let Some(h) = parse(seg, ctx) else {
-        return out(TcpVerdict::Invalid);
-    };
-    if !status.contains(CtStatus::CONFIRMED) && !st.new_conn(&h, cfg) {
-        return out(TcpVerdict::Invalid);
-    }
-    let d = dir.idx();
     let old_state0 = st.state;
     let mut old_state = old_state0;
     let index = h.index();
@@ -715,7 +768,7 @@ pub(crate) fn packet(
             if new_state == SS {
                 if (old_state as u8) < TW {
                     go_ignore = false;
-                } else if (st.seen[d].flags | st.seen[1 - d].flags) & FLAG_CLOSE_INIT != 0
+                } else if (st.seen[d].flags | st.seen[d ^ 1].flags) & FLAG_CLOSE_INIT != 0
                     || (usize::from(st.last_dir) == d && st.last_index == RST_SET)
                 {
                     // Reopen a closed/aborted connection: delete and look up again.
@@ -758,7 +811,7 @@ pub(crate) fn packet(
                         let mut seen = TcpPeer::default();
                         st.last_flags = 0;
                         st.last_wscale = 0;
-                        tcp_options(&h, &mut seen);
+                        tcp_options(h, &mut seen);
                         if seen.flags & FLAG_WINDOW_SCALE != 0 {
                             st.last_flags |= FLAG_WINDOW_SCALE;
                             st.last_wscale = seen.td_scale;
@@ -799,7 +852,7 @@ pub(crate) fn packet(
                 skip_window = true;
                 break 'rst;
             }
-            let od = 1 - d;
+            let od = d ^ 1;
             if st.seen[od].flags & FLAG_MAXACK_SET != 0 && st.last_index != SYN_SET {
                 let seq = h.seq;
                 if seq == 0 && !st.established() {
@@ -835,7 +888,7 @@ pub(crate) fn packet(
     }
 
     if !skip_window {
-        match in_window(st, d, index, &h, cfg, ctx.seqadj) {
+        match in_window(st, d, index, h, cfg, seqadj) {
             WinRes::Ignore => return out(TcpVerdict::Accept),
             WinRes::Invalid => {
                 let shrink = handle_invalid(st, d, index, *status, cfg);

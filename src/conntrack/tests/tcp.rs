@@ -530,3 +530,249 @@ fn set_closing_after_reset() {
     assert!(s.ct.set_closing(h, ms(0)));
     assert_eq!(s.ct.tcp_state(h), Some(TcpState::SynSent));
 }
+
+/// The established TCP path (`fast_tcp.rs`) in lockstep with the general
+/// path (`process_general`): random sequences of TCP packets of a few
+/// flows (three IPv4, one IPv6) in both directions, every flag combination the tracker
+/// tells apart (and invalid ones), sequence and acknowledgement numbers
+/// in and out of the window, window sizes down to zero, the window scale,
+/// SACK-permitted, SACK blocks and timestamps, payloads, bad checksums,
+/// bad data offsets, truncated headers, PREROUTING and OUTPUT, time
+/// jumps past every timeout, `nf_conntrack_tcp_be_liberal` and
+/// `nf_conntrack_checksum` off, with a flow's tuple also in another zone
+/// and with a flow under a timeout policy (`established_tcp_any`, as
+/// IPv6 takes). One table takes
+/// `process` (the established path, else the general path), the other
+/// `process_general` alone; after every packet the results and the whole
+/// tables (`Debug`) are equal, and a packet the established path declines
+/// leaves its table as it was.
+mod established {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FLOWS: [(&str, u16, &str, u16); 4] = [
+        ("192.0.2.7", 40000, "198.51.100.1", 80),
+        ("192.0.2.8", 40001, "198.51.100.1", 80),
+        ("192.0.2.7", 40002, "198.51.100.2", 22),
+        ("2001:db8::7", 40000, "2001:db8::1", 80),
+    ];
+
+    const FLAGS: [u8; 12] = [
+        ACK,
+        ACK | 0x08,
+        ACK | 0x08,
+        ACK,
+        SYN,
+        SYN | ACK,
+        FIN | ACK,
+        RST,
+        RST | ACK,
+        ACK | 0x20 | 0x40 | 0x80,
+        SYN | FIN,
+        0,
+    ];
+
+    /// One packet: flow, reply, flags (index in `FLAGS`), sequence and
+    /// acknowledgement choice, window, options, payload, damage, hook,
+    /// time step.
+    type Pkt = (usize, bool, usize, u8, u8, u16, u8, usize, u8, bool, u8);
+
+    fn pkt() -> impl Strategy<Value = Pkt> {
+        (
+            0usize..4,
+            any::<bool>(),
+            0usize..FLAGS.len(),
+            0u8..16,
+            0u8..16,
+            prop_oneof![Just(0u16), Just(1), Just(512), Just(64000), any::<u16>()],
+            0u8..6,
+            prop_oneof![4 => Just(0usize), 2 => 1usize..40, 1 => Just(1400)],
+            0u8..24,
+            any::<bool>(),
+            0u8..32,
+        )
+    }
+
+    /// A sequence number near `next` (the flow direction's next byte):
+    /// mostly exact, else a little before or after, far away, zero.
+    fn near(next: u32, k: u8, salt: u32) -> u32 {
+        match k {
+            0..=8 => next,
+            9 => next.wrapping_sub(1 + salt % 100),
+            10 => next.wrapping_add(1 + salt % 100),
+            11 => next.wrapping_add(70_000 + salt),
+            12 => next.wrapping_sub(70_000 + salt),
+            13 => 0,
+            14 => salt.wrapping_mul(0x9e37_79b9),
+            _ => next.wrapping_add(salt % 3),
+        }
+    }
+
+    fn same(a: &ConntrackTable, b: &ConntrackTable, step: usize) -> Result<(), TestCaseError> {
+        let (a, b) = (format!("{a:?}"), format!("{b:?}"));
+        if a != b {
+            let i = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+            let at = |s: &str| s[i.saturating_sub(300)..(i + 200).min(s.len())].to_string();
+            return Err(TestCaseError::fail(format!(
+                "packet {step}: tables differ:\n{}\n--\n{}",
+                at(&a),
+                at(&b)
+            )));
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+        #[test]
+        fn established_tcp_is_the_general_path(
+            liberal in prop_oneof![4 => Just(false), 1 => Just(true)],
+            checksum in prop_oneof![4 => Just(true), 1 => Just(false)],
+            extra in prop_oneof![4 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8)],
+            pkts in proptest::collection::vec(pkt(), 1..120),
+        ) {
+            let mut cfg = Config::with_max(64);
+            if liberal {
+                cfg.set("net.netfilter.nf_conntrack_tcp_be_liberal", 1).unwrap();
+            }
+            if !checksum {
+                cfg.set("net.netfilter.nf_conntrack_checksum", 0).unwrap();
+            }
+            let mut fast = ConntrackTable::new(cfg).unwrap();
+            if extra == 1 {
+                // Flow 1's tuple in zone 5 (`-j CT --zone 5`): its
+                // default-zone packets are not that entry's.
+                let (c, cp, sv, sp) = FLOWS[1];
+                let p = tcp(c, cp, sv, sp, 1000, 0, SYN, 64000, &[], 0);
+                let tmpl = CtTemplate { zone: 5, ..CtTemplate::default() };
+                let r = fast.process_tmpl(&p, &meta(&p), Hook::PreRouting, ms(0), Some(tmpl));
+                prop_assert_eq!(fast.confirm(r.slot, ms(0)), CtVerdict::Accept);
+                prop_assert!(fast.helpers.has_zones());
+            }
+            if extra == 2 {
+                // Flow 2 under a timeout policy (`-j CT --timeout`) of
+                // other timeouts, liberal, no checksum.
+                let mut pc = Config::with_max(64);
+                pc.set("net.netfilter.nf_conntrack_tcp_timeout_established", 100).unwrap();
+                pc.set("net.netfilter.nf_conntrack_tcp_be_liberal", 1).unwrap();
+                pc.set("net.netfilter.nf_conntrack_checksum", 0).unwrap();
+                let id = fast
+                    .add_timeout_policy(TimeoutPolicy {
+                        name: b"t".to_vec(),
+                        family: Family::Ipv4,
+                        proto: 6,
+                        cfg: pc,
+                    })
+                    .unwrap();
+                let (c, cp, sv, sp) = FLOWS[2];
+                let p = tcp(c, cp, sv, sp, 999, 0, SYN, 64000, &[], 0);
+                let tmpl = CtTemplate { timeout: Some(id), ..CtTemplate::default() };
+                let r = fast.process_tmpl(&p, &meta(&p), Hook::PreRouting, ms(0), Some(tmpl));
+                prop_assert_eq!(fast.confirm(r.slot, ms(0)), CtVerdict::Accept);
+                prop_assert!(!fast.timeouts.is_empty());
+            }
+            let mut general = fast.clone();
+            // Per flow and direction: the next sequence number.
+            let mut next = [[1000u32, 5000u32]; 4];
+            let mut now = 0u64;
+            for (step, (f, reply, fl, ks, ka, win, opts, len, dmg, pre, dt)) in
+                pkts.into_iter().enumerate()
+            {
+                now += match dt {
+                    0 => 130 * S,
+                    1 => 400 * S,
+                    2 => 432_001 * S,
+                    3 => 61 * S,
+                    _ => u64::from(dt),
+                };
+                let (c, cp, sv, sp) = FLOWS[f];
+                let (s, spt, d, dpt) = if reply { (sv, sp, c, cp) } else { (c, cp, sv, sp) };
+                let flags = FLAGS[fl];
+                let dr = usize::from(reply);
+                let salt = (step as u32).wrapping_mul(2_654_435_761) ^ u32::from(win);
+                let seq = near(next[f][dr], ks, salt);
+                let ack = near(next[f][1 - dr], ka, salt >> 7);
+                let ts = [1u8, 1, 8, 10, 0, 0, 1, 0, 0, 0, 0, 0];
+                let a = next[f][1 - dr].wrapping_add(salt % 50).to_be_bytes();
+                let sack = [1u8, 1, 5, 10, 0, 0, 0, 0, a[0], a[1], a[2], a[3]];
+                let o: &[u8] = match opts {
+                    0 | 1 => &[],
+                    2 => &[1, 1, 4, 2, 1, 3, 3, 7],
+                    3 => &ts,
+                    4 => &sack,
+                    _ => &[2, 4, 5, 0xb4, 4, 2, 1, 1],
+                };
+                let mut p = tcp(s, spt, d, dpt, seq, ack, flags, win, o, len);
+                let th = if c.contains(':') { 40 } else { 20 };
+                match dmg {
+                    // A bad checksum.
+                    0 => p[th + 16] ^= 0x40,
+                    // Data offset beyond the segment / below 20 bytes.
+                    1 => p[th + 12] = 0xf0,
+                    2 => p[th + 12] = 0x40,
+                    _ => {}
+                }
+                if dmg == 3 {
+                    // A header cut short, with the meta of the whole.
+                    p.truncate(th + 13);
+                }
+                let m = meta(&p);
+                let hook = if pre { Hook::PreRouting } else { Hook::LocalOut };
+                let t = ms(now);
+                let want = general.process_general(&p, &m, hook, t, None, false);
+                // The established path alone, on a copy: declining, it
+                // changes nothing.
+                let mut alone = fast.clone();
+                if alone.established_tcp(&p, &m, hook, t).is_err() {
+                    same(&alone, &fast, step + 200_000)?;
+                }
+                let got = fast.process(&p, &m, hook, t);
+                prop_assert_eq!(got, want, "packet {}", step);
+                same(&fast, &general, step)?;
+                // As the host does at the end of the packet's path.
+                prop_assert_eq!(fast.confirm(got.slot, t), general.confirm(want.slot, t));
+                same(&fast, &general, step + 100_000)?;
+                let adv = (len as u32)
+                    .wrapping_add(u32::from(flags & SYN != 0))
+                    .wrapping_add(u32::from(flags & FIN != 0));
+                if ks < 9 {
+                    next[f][dr] = seq.wrapping_add(adv);
+                }
+            }
+        }
+    }
+}
+
+/// The packets of an established connection take the established path:
+/// `established_tcp` accepts them (IPv4, no zones), in both directions,
+/// with or without payload, in PREROUTING and OUTPUT.
+#[test]
+fn established_tcp_takes_established_packets() {
+    let mut s = Sim::new(Config::with_max(4));
+    handshake(&mut s, 0);
+    let pkts = [
+        tcp(A, 40000, B, 80, 101, 501, ACK, 64000, &[], 10),
+        tcp(B, 80, A, 40000, 501, 111, ACK, 64000, &[], 0),
+        tcp(B, 80, A, 40000, 501, 111, ACK | 0x08, 64000, &[], 100),
+        tcp(A, 40000, B, 80, 111, 601, ACK, 64000, &[], 0),
+    ];
+    for (i, p) in pkts.iter().enumerate() {
+        let hook = if i % 2 == 0 {
+            Hook::PreRouting
+        } else {
+            Hook::LocalOut
+        };
+        let r = s.ct.established_tcp(p, &meta(p), hook, ms(10 + i as u64));
+        assert!(
+            matches!(
+                r,
+                Ok(CtResult {
+                    slot: CtSlot::Entry { .. },
+                    ..
+                })
+            ),
+            "packet {i}: {r:?}"
+        );
+    }
+    assert!(s.one(ms(20)).0.contains("ESTABLISHED"));
+}
