@@ -1115,6 +1115,42 @@ impl ConntrackTable {
         NatFast::Rewrite(if reply { &e.t0 } else { &e.t1 }, manip)
     }
 
+    /// `nf_nat_packet` (net/netfilter/nf_nat_core.c) without the packet,
+    /// for any packet that is not RELATED (those may be ICMP errors to
+    /// translate: `NatFast::NewRelated`, for
+    /// [`nat_packet_csum`](Self::nat_packet_csum)): `statusbit` as in
+    /// [`nat_fast`](Self::nat_fast), nothing to do without it
+    /// (`NatFast::Done`), else the rewrite to the inverse of the other
+    /// direction's tuple. The host's `nf_nat_packet` after the nat table's
+    /// walk and the null binding.
+    #[inline]
+    pub(crate) fn nat_packet_fast(&self, slot: CtSlot, hook: Hook) -> NatFast<'_> {
+        let CtSlot::Entry { handle, info } = slot else {
+            return NatFast::Skip;
+        };
+        let Some(e) = self
+            .entries
+            .get(handle.idx as usize)
+            .filter(|e| e.live && e.gen == handle.gen)
+        else {
+            return NatFast::Skip;
+        };
+        if matches!(info, CtInfo::Related | CtInfo::RelatedReply) {
+            return NatFast::NewRelated;
+        }
+        let manip = ManipType::of_hook(hook);
+        let reply = info.dir() == Dir::Reply;
+        let statusbit = if reply {
+            manip.other().nat_bit()
+        } else {
+            manip.nat_bit()
+        };
+        if !e.status.contains(statusbit) {
+            return NatFast::Done;
+        }
+        NatFast::Rewrite(if reply { &e.t0 } else { &e.t1 }, manip)
+    }
+
     /// [`nat_packet_csum`](Self::nat_packet_csum) on the entry found.
     fn nat_entry(
         &self,

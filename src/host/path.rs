@@ -745,13 +745,21 @@ impl Host {
         let Some(slot) = p.slot else {
             return Step::Continue;
         };
-        if self
-            .ct
-            .nat_packet_csum(slot, hook, p.buf, &p.meta, p.csum_partial)
-            == CtVerdict::Drop
-        {
-            settle(p, out, dropped_by(DropReason::Nat));
-            return Step::Stop;
+        // nf_nat_packet: the statusbit test here, the rewrite in
+        // `nat_apply`, a RELATED packet the general way.
+        match self.ct.nat_packet_fast(slot, hook) {
+            NatFast::Rewrite(other, manip) => return Self::nat_apply(other, manip, p, out),
+            NatFast::NewRelated | NatFast::Walk => {
+                if self
+                    .ct
+                    .nat_packet_csum(slot, hook, p.buf, &p.meta, p.csum_partial)
+                    == CtVerdict::Drop
+                {
+                    settle(p, out, dropped_by(DropReason::Nat));
+                    return Step::Stop;
+                }
+            }
+            NatFast::Skip | NatFast::Done => {}
         }
         Self::nat_meta(p);
         Step::Continue

@@ -817,6 +817,29 @@ mod lockstep {
                 }
                 NatAction::Apply => {}
             }
+            if self.fast {
+                // The host's `nf_nat_packet` after a walk
+                // (`Host::nat_walk`), against `nat_packet` on a copy.
+                let mut q = p.to_vec();
+                let v = self.ct.nat_packet(slot, hook, &mut q, &m);
+                let fast = match self.ct.nat_packet_fast(slot, hook) {
+                    NatFast::Rewrite(other, manip) => {
+                        if m.family == Family::Ipv4 && nat_rewrite_v4(other, manip, p) {
+                            Some(CtVerdict::Accept)
+                        } else {
+                            Some(nat_rewrite(other, manip, p, m.family, false))
+                        }
+                    }
+                    NatFast::Skip | NatFast::Done => Some(CtVerdict::Accept),
+                    NatFast::NewRelated | NatFast::Walk => None,
+                };
+                if let Some(f) = fast {
+                    assert_eq!(f, v);
+                    assert_eq!(&q[..], &p[..]);
+                }
+                p.copy_from_slice(&q);
+                return v;
+            }
             self.ct.nat_packet(slot, hook, p, &m)
         }
 
