@@ -781,12 +781,23 @@ impl Host {
         debug_assert!(PacketMeta::parse(p.buf).map_or(true, |m| m == p.meta));
     }
 
+    /// `nf_confirm` (net/netfilter/nf_conntrack_proto.c) and
+    /// `__nf_conntrack_confirm`: an established entry without a helper
+    /// has nothing to do, decided inline (`confirm_is_noop`); the rest
+    /// out of line (`confirm_slow`).
+    #[inline(always)]
     fn confirm(&mut self, p: &mut Pkt<'_>, now: Instant, out: &mut Outcome) -> Step {
+        match p.slot {
+            Some(slot) if !self.ct.confirm_is_noop(slot) => self.confirm_slow(p, now, out),
+            _ => Step::Continue,
+        }
+    }
+
+    /// [`Host::confirm`] of an entry with something to do: its helper,
+    /// then the confirmation.
+    #[inline(never)]
+    fn confirm_slow(&mut self, p: &mut Pkt<'_>, now: Instant, out: &mut Outcome) -> Step {
         if let Some(slot) = p.slot {
-            // An established entry without a helper: nothing to do.
-            if self.ct.confirm_is_noop(slot) {
-                return Step::Continue;
-            }
             // nf_confirm: the entry's helper first.
             // INPUT has no output device; device 0 is the loopback.
             let local = p.out_dev.is_none();
