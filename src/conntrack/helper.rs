@@ -451,11 +451,15 @@ impl super::ConntrackTable {
         let super::CtSlot::Entry { handle, info } = slot else {
             return true;
         };
-        self.get(handle).is_none_or(|e| {
-            !e.status
-                .intersects(CtStatus::HELPER.union(CtStatus::SEQ_ADJUST))
-                && (e.status.contains(CtStatus::CONFIRMED) || info.dir() == Dir::Reply)
-        })
+        // `get`, inline: asked for every packet at its last hook.
+        self.entries
+            .get(handle.idx as usize)
+            .filter(|e| e.live && e.gen == handle.gen)
+            .is_none_or(|e| {
+                !e.status
+                    .intersects(CtStatus::HELPER.union(CtStatus::SEQ_ADJUST))
+                    && (e.status.contains(CtStatus::CONFIRMED) || info.dir() == Dir::Reply)
+            })
     }
 
     /// Whether a new entry made from an expectation waits for

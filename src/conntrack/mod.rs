@@ -153,7 +153,7 @@ pub struct HelpAt<'a> {
     pub loopback: bool,
 }
 
-pub(crate) use nat::NatStep;
+pub(crate) use nat::{nat_rewrite, nat_rewrite_v4, NatFast, NatStep};
 pub use nat::{ManipType, NatAction, NatRange, NatRangeFlags, NatRng, SplitMix64};
 pub use proc::ProcEntry;
 pub use sctp::SctpState;

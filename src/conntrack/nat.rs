@@ -344,6 +344,25 @@ pub(crate) enum NatStep {
     Applied(CtVerdict),
 }
 
+/// What [`ConntrackTable::nat_fast`] found at a nat hook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NatFast<'a> {
+    /// No entry ([`NatStep::Skip`]).
+    Skip,
+    /// An established packet whose entry has no NAT for this manip and
+    /// direction: nothing to rewrite (`NatStep::Applied(Accept)`).
+    Done,
+    /// An established packet to rewrite with [`nat_rewrite`] to the
+    /// inverse of this tuple, for this manip.
+    Rewrite(&'a Tuple, ManipType),
+    /// A NEW packet whose binding for this manip is not set up
+    /// (`nf_nat_initialized`): the nat table's walk ([`NatStep::Walk`]).
+    Walk,
+    /// A NEW packet with its binding, or a RELATED one:
+    /// [`ConntrackTable::nat_step`].
+    NewRelated,
+}
+
 /// `NF_NAT_MAX_ATTEMPTS`.
 const NF_NAT_MAX_ATTEMPTS: u32 = 128;
 /// `NF_NAT_HARDER_THRESH`.
@@ -1011,7 +1030,9 @@ impl ConntrackTable {
     /// entry without the NAT bit of this direction and manip (no NAT, or
     /// the other manip) and a packet that is not a RELATED ICMP error,
     /// nothing to rewrite (`nf_nat_packet`'s `ct->status & statusbit`).
-    /// Tested in lockstep against the two in conntrack/tests/nat.rs.
+    /// The host asks [`nat_fast`](Self::nat_fast) first and this for NEW
+    /// and RELATED packets. Tested in lockstep against the two (and
+    /// against `nat_fast`) in conntrack/tests/nat.rs.
     #[inline]
     pub(crate) fn nat_step(
         &self,
@@ -1024,8 +1045,6 @@ impl ConntrackTable {
         let CtSlot::Entry { handle, info } = slot else {
             return NatStep::Skip;
         };
-        // `get`, inline (calling it costs 5 to 9 instructions a packet
-        // on nat-gateway and docker-bridge: measured).
         let Some(e) = self
             .entries
             .get(handle.idx as usize)
@@ -1051,6 +1070,87 @@ impl ConntrackTable {
         NatStep::Applied(self.nat_entry(e, info, manip, pkt, meta, csum_partial))
     }
 
+    /// The nat hook's dispatch for an established packet, without the
+    /// packet (`nf_nat_inet_fn`, net/netfilter/nf_nat_core.c: `switch
+    /// (ctinfo)`, whose `default` case, IP_CT_ESTABLISHED and
+    /// IP_CT_ESTABLISHED_REPLY, goes straight to `nf_nat_packet`; there
+    /// `statusbit` is IPS_SRC_NAT for a source manip and IPS_DST_NAT for
+    /// a destination one, the other of the two for a reply, and an entry
+    /// without it leaves the packet alone); a NEW packet without its
+    /// binding is walked (`NatFast::Walk`). The other NEW and the RELATED
+    /// packets are left to [`nat_step`](Self::nat_step)
+    /// (`NatFast::NewRelated`).
+    /// The established part of `nat_step`, on the same entry.
+    #[inline(always)]
+    pub(crate) fn nat_fast(&self, slot: CtSlot, hook: Hook) -> NatFast<'_> {
+        let CtSlot::Entry { handle, info } = slot else {
+            return NatFast::Skip;
+        };
+        // `get`, inline (calling it costs 5 to 9 instructions a packet
+        // on nat-gateway and docker-bridge: measured).
+        let Some(e) = self
+            .entries
+            .get(handle.idx as usize)
+            .filter(|e| e.live && e.gen == handle.gen)
+        else {
+            return NatFast::Skip;
+        };
+        let manip = ManipType::of_hook(hook);
+        let reply = match info {
+            CtInfo::Established => false,
+            CtInfo::EstablishedReply => true,
+            // IP_CT_NEW without the binding: the walk.
+            CtInfo::New if !e.status.contains(manip.done_bit()) => return NatFast::Walk,
+            _ => return NatFast::NewRelated,
+        };
+        let statusbit = if reply {
+            manip.other().nat_bit()
+        } else {
+            manip.nat_bit()
+        };
+        if !e.status.contains(statusbit) {
+            return NatFast::Done;
+        }
+        // nf_nat_manip_pkt to the inverse of the other direction's tuple.
+        NatFast::Rewrite(if reply { &e.t0 } else { &e.t1 }, manip)
+    }
+
+    /// `nf_nat_packet` (net/netfilter/nf_nat_core.c) without the packet,
+    /// for any packet that is not RELATED (those may be ICMP errors to
+    /// translate: `NatFast::NewRelated`, for
+    /// [`nat_packet_csum`](Self::nat_packet_csum)): `statusbit` as in
+    /// [`nat_fast`](Self::nat_fast), nothing to do without it
+    /// (`NatFast::Done`), else the rewrite to the inverse of the other
+    /// direction's tuple. The host's `nf_nat_packet` after the nat table's
+    /// walk and the null binding.
+    #[inline]
+    pub(crate) fn nat_packet_fast(&self, slot: CtSlot, hook: Hook) -> NatFast<'_> {
+        let CtSlot::Entry { handle, info } = slot else {
+            return NatFast::Skip;
+        };
+        let Some(e) = self
+            .entries
+            .get(handle.idx as usize)
+            .filter(|e| e.live && e.gen == handle.gen)
+        else {
+            return NatFast::Skip;
+        };
+        if matches!(info, CtInfo::Related | CtInfo::RelatedReply) {
+            return NatFast::NewRelated;
+        }
+        let manip = ManipType::of_hook(hook);
+        let reply = info.dir() == Dir::Reply;
+        let statusbit = if reply {
+            manip.other().nat_bit()
+        } else {
+            manip.nat_bit()
+        };
+        if !e.status.contains(statusbit) {
+            return NatFast::Done;
+        }
+        NatFast::Rewrite(if reply { &e.t0 } else { &e.t1 }, manip)
+    }
+
     /// [`nat_packet_csum`](Self::nat_packet_csum) on the entry found.
     fn nat_entry(
         &self,
@@ -1074,16 +1174,7 @@ impl ConntrackTable {
             return CtVerdict::Accept;
         }
         let other = e.tuple_ref(dir.other().idx());
-        if meta.family == Family::Ipv4 && !csum_partial {
-            if let Some(ok) = manip_v4_l4(pkt, other, manip) {
-                return if ok {
-                    CtVerdict::Accept
-                } else {
-                    CtVerdict::Drop
-                };
-            }
-        }
-        nat_manip_general(other, manip, pkt, meta.family, csum_partial)
+        nat_rewrite(other, manip, pkt, meta.family, csum_partial)
     }
 
     #[inline(never)]
@@ -1139,6 +1230,40 @@ impl ConntrackTable {
             CtVerdict::Drop
         }
     }
+}
+
+/// `nf_nat_manip_pkt` (net/netfilter/nf_nat_proto.c) of a packet to the
+/// inverse of `other`, the tuple of the other direction (what
+/// `nf_nat_packet` does once `statusbit` is set): the IPv4 TCP/UDP
+/// rewrite on words (`manip_v4_l4`) when it applies, else the general
+/// `manip_pkt`, out of line.
+#[inline(always)]
+pub(crate) fn nat_rewrite(
+    other: &Tuple,
+    manip: ManipType,
+    pkt: &mut [u8],
+    family: Family,
+    csum_partial: bool,
+) -> CtVerdict {
+    if family == Family::Ipv4 && !csum_partial {
+        if let Some(ok) = manip_v4_l4(pkt, other, manip) {
+            return if ok {
+                CtVerdict::Accept
+            } else {
+                CtVerdict::Drop
+            };
+        }
+    }
+    nat_manip_general(other, manip, pkt, family, csum_partial)
+}
+
+/// [`nat_rewrite`] of an IPv4 packet without `CHECKSUM_PARTIAL`, when
+/// `manip_v4_l4` applies to it (TCP with its 20-byte header, UDP with its
+/// 8-byte one): true when rewritten, false when the packet is untouched and
+/// needs [`nat_rewrite`].
+#[inline(always)]
+pub(crate) fn nat_rewrite_v4(other: &Tuple, manip: ManipType, pkt: &mut [u8]) -> bool {
+    manip_v4_l4(pkt, other, manip) == Some(true)
 }
 
 /// The end of [`ConntrackTable::nat_entry`] for a packet other than an
@@ -1349,7 +1474,7 @@ fn l4_manip(
 /// `csum_replace4` of the IP header) and the same
 /// `inet_proto_csum_replace4` / `inet_proto_csum_replace2` arithmetic, on
 /// words instead of byte slices. `None`: another case, for [`manip_pkt`].
-#[inline]
+#[inline(always)]
 fn manip_v4_l4(pkt: &mut [u8], other: &Tuple, m: ManipType) -> Option<bool> {
     /// `inet_proto_replace` of one 32-bit or 16-bit word.
     fn replace(check: u16, old: u32, new: u32) -> u16 {

@@ -171,8 +171,9 @@ pub struct CRule {
     /// is decided by the packet's length alone.
     pub(crate) any_packet: bool,
     /// The first match is a `conntrack` match with `--ctstate` alone
-    /// ([`super::eval::ct::state_only`]): its states and `!`, which the
-    /// walk tests on the slot's state bits without `eval_match`.
+    /// ([`super::eval::ct::state_nat_only`]): its states and `!`, which the
+    /// walk tests on the slot's state bits (and the entry's NAT status
+    /// when SNAT or DNAT is asked) without `eval_match`.
     pub(crate) ct_first: Option<(crate::nf::CtStates, bool)>,
 }
 
@@ -676,7 +677,7 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
     for r in &mut prog.rules {
         r.any_packet = r.generic.passes_all(family);
         r.ct_first = match r.matches.first() {
-            Some(Match::Conntrack(c)) => super::eval::ct::state_only(c),
+            Some(Match::Conntrack(c)) => super::eval::ct::state_nat_only(c),
             _ => None,
         };
     }

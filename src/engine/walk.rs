@@ -493,8 +493,7 @@ fn walk<E: Env, S: TraceSink>(
         let mut first = 0;
         if !S::WANTS_EXPLAIN {
             if let Some((value, invert)) = r.ct_first {
-                let st = env.ct().map_or(crate::nf::CtStates(0), |c| c.slot_state());
-                if !super::eval::ct::state_only_mt(value, invert, st) {
+                if !super::eval::ct::state_nat_only_mt(value, invert, env.ct()) {
                     e = RuleId(e.0 + 1);
                     continue;
                 }
@@ -836,9 +835,9 @@ mod tests {
         #[test]
         fn ct_head_and_prefix_are_the_linear_walk(
             rules in proptest::collection::vec(any::<[u8; 6]>(), 0..24),
-            head in 0usize..7, slot in 0usize..4, cut in any::<bool>(),
+            head in 0usize..9, slot in 0usize..7, cut in any::<bool>(),
         ) {
-            const HEADS: [&str; 7] = [
+            const HEADS: [&str; 9] = [
                 "",
                 "-A OUTPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\n",
                 "-A OUTPUT -m conntrack --ctstate INVALID -j DROP\n",
@@ -846,6 +845,9 @@ mod tests {
                 "-A OUTPUT -m conntrack --ctstate INVALID,UNTRACKED -j ACCEPT\n",
                 "-A OUTPUT -j USER\n-A OUTPUT -j USER\n",
                 "-A OUTPUT -m comment --comment x -j USER\n-A USER -m comment --comment y\n",
+                // `ct_first` with the entry's NAT status.
+                "-A OUTPUT -m conntrack --ctstate DNAT -j ACCEPT\n",
+                "-A OUTPUT -m conntrack ! --ctstate SNAT,NEW -m comment --comment z -j DROP\n",
             ];
             let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n:USER - [0:0]\n");
             text.push_str(HEADS[head]);
@@ -853,7 +855,7 @@ mod tests {
                 text.push_str(&rule(r));
                 // `--ctstate` rules further on (`CRule::ct_first`).
                 if r[4] % 6 == 5 {
-                    text.push_str(HEADS[1 + (i + usize::from(r[3])) % 4]);
+                    text.push_str(HEADS[[1, 2, 3, 4, 7, 8][(i + usize::from(r[3])) % 6]]);
                 }
             }
             text.push_str("COMMIT\n");
@@ -867,19 +869,37 @@ mod tests {
                 data.truncate(12);
             }
             let meta = PacketMeta::parse(&crate::wire::PacketBuilder::ipv4(ADDRS[0].into(), ADDRS[2].into()).udp(1, 80).build()).unwrap();
-            let slot = [
-                None,
-                Some(None),
-                Some(Some(crate::conntrack::CtSlot::Invalid)),
-                Some(Some(crate::conntrack::CtSlot::Untracked)),
-            ][slot];
+            // Slots 4-6: an entry for the packet, NEW, with no NAT, with
+            // DNAT, with SNAT (`ctstate` SNAT/DNAT read from its status).
+            let table = || {
+                use crate::conntrack::{ConntrackTable, Config, ManipType, NatRange, SplitMix64};
+                let mut ct = ConntrackTable::new(Config::default()).unwrap();
+                if slot < 4 {
+                    return (ct, None);
+                }
+                let full = crate::wire::PacketBuilder::ipv4(ADDRS[0].into(), ADDRS[2].into()).udp(1, 80).build();
+                let m = PacketMeta::parse(&full).unwrap();
+                let r = ct.process(&full, &m, Hook::LocalOut, Instant::ZERO);
+                let h = r.slot.handle().unwrap();
+                let to = std::net::IpAddr::from(ADDRS[4]);
+                let manip = if slot == 5 { ManipType::Dst } else { ManipType::Src };
+                if slot > 4 {
+                    let v = ct.setup_nat(h, manip, &NatRange::to(to, to, None), &mut SplitMix64::new(1), Instant::ZERO);
+                    assert_eq!(v, crate::conntrack::CtVerdict::Accept);
+                }
+                (ct, Some(r.slot))
+            };
+            let slot = match slot {
+                0 => None,
+                1 => Some(None),
+                2 => Some(Some(crate::conntrack::CtSlot::Invalid)),
+                3 => Some(Some(crate::conntrack::CtSlot::Untracked)),
+                _ => Some(table().1),
+            };
             let run = |mode: u8| {
                 let mut st = t.new_state();
                 let mut d = data.clone();
-                let mut env = CtEnv(
-                    crate::conntrack::ConntrackTable::new(crate::conntrack::Config::default()).unwrap(),
-                    slot,
-                );
+                let mut env = CtEnv(table().0, slot);
                 let mut rec = Records::default();
                 let mut explain = ExplainRecords::default();
                 let mut out = Vec::new();

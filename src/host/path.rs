@@ -9,7 +9,7 @@ use super::route::{packet_addrs as addrs, RouteKind};
 use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
 use super::{Disposition, DropReason, FamilyState, Host, Outcome};
-use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatStep};
+use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatFast, NatStep};
 use crate::engine::{PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
 use crate::time::Instant;
@@ -620,8 +620,12 @@ impl Host {
         Ok(())
     }
 
-    /// The nat hook functions (`nf_nat_inet_fn`).
-    #[inline]
+    /// The nat hook functions (`nf_nat_inet_fn`,
+    /// net/netfilter/nf_nat_core.c). An established packet is decided
+    /// here on one lookup of its entry (`ConntrackTable::nat_fast`:
+    /// nothing to do, or `nf_nat_packet`'s rewrite in `nat_apply`); every
+    /// other call is a tail call, so the common case keeps no register.
+    #[inline(never)]
     fn nat<S: TraceSink>(
         &mut self,
         hook: Hook,
@@ -637,8 +641,72 @@ impl Host {
         let Some(slot) = p.slot else {
             return Step::Continue;
         };
-        // nf_nat_inet_fn's dispatch, and nf_nat_packet unless the rules
-        // are walked first.
+        match self.ct.nat_fast(slot, hook) {
+            NatFast::Skip => Step::Continue,
+            NatFast::Done if !p.meta_stale => Step::Continue,
+            NatFast::Rewrite(other, manip) => Self::nat_apply(other, manip, p, out),
+            NatFast::Walk => self.nat_walk(hook, p, now, out, sink),
+            NatFast::Done | NatFast::NewRelated => self.nat_general(hook, p, now, out, sink),
+        }
+    }
+
+    /// `nf_nat_packet` of an established packet whose entry has NAT for
+    /// this manip and direction ([`Host::nat`]): the rewrite to the inverse
+    /// of `other` (`nf_nat_manip_pkt`). An IPv4 TCP/UDP packet without
+    /// `CHECKSUM_PARTIAL` whose `PacketMeta` is current is rewritten here,
+    /// a leaf (`manip_v4_l4`); the others in `nat_apply_general`.
+    #[inline(never)]
+    fn nat_apply(
+        other: &crate::conntrack::Tuple,
+        manip: ManipType,
+        p: &mut Pkt<'_>,
+        out: &mut Outcome,
+    ) -> Step {
+        if p.meta.family == Family::Ipv4
+            && !p.csum_partial
+            && !p.meta_stale
+            && crate::conntrack::nat_rewrite_v4(other, manip, p.buf)
+        {
+            return Step::Continue;
+        }
+        Self::nat_apply_general(other, manip, p, out)
+    }
+
+    /// [`Host::nat_apply`] for the other packets: `nat_rewrite`, then the
+    /// packet's `PacketMeta` read again if an earlier target left it
+    /// behind.
+    #[inline(never)]
+    fn nat_apply_general(
+        other: &crate::conntrack::Tuple,
+        manip: ManipType,
+        p: &mut Pkt<'_>,
+        out: &mut Outcome,
+    ) -> Step {
+        if crate::conntrack::nat_rewrite(other, manip, p.buf, p.meta.family, p.csum_partial)
+            == CtVerdict::Drop
+        {
+            settle(p, out, dropped_by(DropReason::Nat));
+            return Step::Stop;
+        }
+        Self::nat_meta(p);
+        Step::Continue
+    }
+
+    /// [`Host::nat`] for a NEW or RELATED packet (or a `PacketMeta` to
+    /// read again): nf_nat_inet_fn's dispatch, and nf_nat_packet unless
+    /// the rules are walked first.
+    #[inline(never)]
+    fn nat_general<S: TraceSink>(
+        &mut self,
+        hook: Hook,
+        p: &mut Pkt<'_>,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) -> Step {
+        let Some(slot) = p.slot else {
+            return Step::Continue;
+        };
         match self.ct.nat_step(slot, hook, p.buf, &p.meta, p.csum_partial) {
             NatStep::Skip => Step::Continue,
             NatStep::Applied(CtVerdict::Drop) => {
@@ -682,13 +750,21 @@ impl Host {
         let Some(slot) = p.slot else {
             return Step::Continue;
         };
-        if self
-            .ct
-            .nat_packet_csum(slot, hook, p.buf, &p.meta, p.csum_partial)
-            == CtVerdict::Drop
-        {
-            settle(p, out, dropped_by(DropReason::Nat));
-            return Step::Stop;
+        // nf_nat_packet: the statusbit test here, the rewrite in
+        // `nat_apply`, a RELATED packet the general way.
+        match self.ct.nat_packet_fast(slot, hook) {
+            NatFast::Rewrite(other, manip) => return Self::nat_apply(other, manip, p, out),
+            NatFast::NewRelated | NatFast::Walk => {
+                if self
+                    .ct
+                    .nat_packet_csum(slot, hook, p.buf, &p.meta, p.csum_partial)
+                    == CtVerdict::Drop
+                {
+                    settle(p, out, dropped_by(DropReason::Nat));
+                    return Step::Stop;
+                }
+            }
+            NatFast::Skip | NatFast::Done => {}
         }
         Self::nat_meta(p);
         Step::Continue
@@ -710,12 +786,23 @@ impl Host {
         debug_assert!(PacketMeta::parse(p.buf).map_or(true, |m| m == p.meta));
     }
 
+    /// `nf_confirm` (net/netfilter/nf_conntrack_proto.c) and
+    /// `__nf_conntrack_confirm`: an established entry without a helper
+    /// has nothing to do, decided inline (`confirm_is_noop`); the rest
+    /// out of line (`confirm_slow`).
+    #[inline(always)]
     fn confirm(&mut self, p: &mut Pkt<'_>, now: Instant, out: &mut Outcome) -> Step {
+        match p.slot {
+            Some(slot) if !self.ct.confirm_is_noop(slot) => self.confirm_slow(p, now, out),
+            _ => Step::Continue,
+        }
+    }
+
+    /// [`Host::confirm`] of an entry with something to do: its helper,
+    /// then the confirmation.
+    #[inline(never)]
+    fn confirm_slow(&mut self, p: &mut Pkt<'_>, now: Instant, out: &mut Outcome) -> Step {
         if let Some(slot) = p.slot {
-            // An established entry without a helper: nothing to do.
-            if self.ct.confirm_is_noop(slot) {
-                return Step::Continue;
-            }
             // nf_confirm: the entry's helper first.
             // INPUT has no output device; device 0 is the loopback.
             let local = p.out_dev.is_none();

@@ -741,8 +741,33 @@ mod lockstep {
         ) -> CtVerdict {
             let m = meta(p);
             let action = if self.fast {
-                // The host's one call; the general functions only after a walk.
-                match self.ct.nat_step(slot, hook, p, &m, false) {
+                // The host's calls (`Host::nat`, `nat_apply`,
+                // `nat_general`); the general functions only after a walk.
+                // `nat_step` on a copy: for an established packet it must
+                // agree with `nat_fast` and the rewrite.
+                let mut q = p.to_vec();
+                let step = self.ct.nat_step(slot, hook, &mut q, &m, false);
+                let fast = match self.ct.nat_fast(slot, hook) {
+                    NatFast::Skip => Some(NatStep::Skip),
+                    NatFast::Done => Some(NatStep::Applied(CtVerdict::Accept)),
+                    NatFast::Rewrite(other, manip) => Some(NatStep::Applied(
+                        if m.family == Family::Ipv4 && nat_rewrite_v4(other, manip, p) {
+                            CtVerdict::Accept
+                        } else {
+                            nat_rewrite(other, manip, p, m.family, false)
+                        },
+                    )),
+                    NatFast::Walk => Some(NatStep::Walk),
+                    NatFast::NewRelated => None,
+                };
+                match fast {
+                    Some(f) => {
+                        assert_eq!(f, step);
+                        assert_eq!(&q[..], &p[..]);
+                    }
+                    None => p.copy_from_slice(&q),
+                }
+                match step {
                     NatStep::Skip => NatAction::Skip,
                     NatStep::Applied(v) => return v,
                     NatStep::Walk => NatAction::WalkRules,
@@ -791,6 +816,29 @@ mod lockstep {
                     }
                 }
                 NatAction::Apply => {}
+            }
+            if self.fast {
+                // The host's `nf_nat_packet` after a walk
+                // (`Host::nat_walk`), against `nat_packet` on a copy.
+                let mut q = p.to_vec();
+                let v = self.ct.nat_packet(slot, hook, &mut q, &m);
+                let fast = match self.ct.nat_packet_fast(slot, hook) {
+                    NatFast::Rewrite(other, manip) => {
+                        if m.family == Family::Ipv4 && nat_rewrite_v4(other, manip, p) {
+                            Some(CtVerdict::Accept)
+                        } else {
+                            Some(nat_rewrite(other, manip, p, m.family, false))
+                        }
+                    }
+                    NatFast::Skip | NatFast::Done => Some(CtVerdict::Accept),
+                    NatFast::NewRelated | NatFast::Walk => None,
+                };
+                if let Some(f) = fast {
+                    assert_eq!(f, v);
+                    assert_eq!(&q[..], &p[..]);
+                }
+                p.copy_from_slice(&q);
+                return v;
             }
             self.ct.nat_packet(slot, hook, p, &m)
         }

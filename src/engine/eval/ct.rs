@@ -55,6 +55,34 @@ pub(crate) fn state_only_mt(value: CtStates, invert: bool, slot_state: CtStates)
     (value.0 & slot_state.0 & 0x10f != 0) != invert
 }
 
+/// A `conntrack` match whose only option is `--ctstate`, SNAT or DNAT
+/// among the asked states or not: the states and the `!`, which
+/// [`state_nat_only_mt`] decides (`CRule::ct_first`).
+#[inline]
+pub(crate) fn state_nat_only(c: &Conntrack) -> Option<(CtStates, bool)> {
+    let s = c.state?;
+    only_state(c).then_some((s.value, s.invert))
+}
+
+/// [`conntrack_mt`] for a match [`state_nat_only`] accepted (xt_conntrack.c
+/// `conntrack_mt`: `statebit` from the ctinfo, `XT_CONNTRACK_STATE_SNAT` /
+/// `DNAT` added from the entry's status when there is an entry; no other
+/// option, so a passed state test matches). The entry is read only when
+/// the states ask for SNAT or DNAT ([`CtRef::state`]); otherwise the
+/// slot's bits decide, as [`state_only_mt`]. `ct`: `None` without
+/// connection tracking (no state bit). Equal to `conntrack_mt_general`:
+/// `bit` there is `state & 0x10f`, with `state & 0xc0` when there is an
+/// entry, and `CtRef::state` has the NAT bits only for an entry.
+#[inline(always)]
+pub(crate) fn state_nat_only_mt(value: CtStates, invert: bool, ct: Option<CtRef<'_>>) -> bool {
+    let state = match ct {
+        None => CtStates(0),
+        Some(r) if value.0 & 0xc0 == 0 => r.slot_state(),
+        Some(r) => r.state(),
+    };
+    (value.0 & state.0 & 0x1cf != 0) != invert
+}
+
 /// No option of `c` but `--ctstate`.
 #[inline]
 fn only_state(c: &Conntrack) -> bool {
