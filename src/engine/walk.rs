@@ -192,7 +192,23 @@ pub(crate) fn run_walk<E: Env, S: TraceSink>(
     env: &mut E,
     sink: &mut S,
 ) -> Verdict {
-    walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN)
+    walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN, false)
+}
+
+/// [`run_walk`] for a caller that asked [`run_ct_head`] already (with the
+/// packet's length and the slot state `Env::ct` gives) and got `None`: the
+/// walk goes on at the entry after the head without asking again
+/// (`conntrack_mt` has no side effect, the answer is the same).
+#[inline]
+pub(crate) fn run_walk_after_head<E: Env, S: TraceSink>(
+    prog: &TableProgram,
+    state: &mut TableState,
+    hook: Hook,
+    pkt: &mut PacketCtx<'_>,
+    env: &mut E,
+    sink: &mut S,
+) -> Verdict {
+    walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN, true)
 }
 
 /// The walk of a hook whose chain holds only its policy entry (no rule;
@@ -352,12 +368,14 @@ pub fn run_table_linear<E: Env, S: TraceSink>(
     env: &mut E,
     sink: &mut S,
 ) -> Verdict {
-    walk(prog, state, hook, pkt, env, sink, false)
+    walk(prog, state, hook, pkt, env, sink, false, false)
 }
 
 /// The walk; `classify`: skip the entries the compiled pre-tests and chain
-/// indexes rule out (IPv4 only).
+/// indexes rule out (IPv4 only); `head_asked`: [`run_ct_head`] said `None`
+/// for this packet already ([`run_walk_after_head`]).
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn walk<E: Env, S: TraceSink>(
     prog: &TableProgram,
     state: &mut TableState,
@@ -366,6 +384,7 @@ fn walk<E: Env, S: TraceSink>(
     env: &mut E,
     sink: &mut S,
     classify: bool,
+    head_asked: bool,
 ) -> Verdict {
     let (Some(entry), Some(underflow)) = (
         prog.hook_entry[hook as usize],
@@ -402,16 +421,18 @@ fn walk<E: Env, S: TraceSink>(
             // The `ctstate` head (`run_ct_head`): decided, or not matched
             // (no side effect) and the walk goes on at the next entry.
             let slot_state = || env.ct().map_or(crate::nf::CtStates(0), |r| r.slot_state());
-            if let Some(v) = run_ct_head(
-                prog,
-                state,
-                hook,
-                pkt.data.len(),
-                slot_state,
-                pkt.nf_trace,
-                sink,
-            ) {
-                return v;
+            if !head_asked {
+                if let Some(v) = run_ct_head(
+                    prog,
+                    state,
+                    hook,
+                    pkt.data.len(),
+                    slot_state,
+                    pkt.nf_trace,
+                    sink,
+                ) {
+                    return v;
+                }
             }
             e = RuleId(entry.0 + 1);
         }

@@ -555,8 +555,10 @@ impl Host {
             received: p.received,
             br: p.br,
         };
-        // (table_hooked ran `run_policy_only` already.)
-        let v = crate::engine::walk::run_walk(prog, state, hook, &mut ctx, &mut env, sink);
+        // (table_hooked ran `run_policy_only` and `run_ct_head` already,
+        // with the slot state `HostEnv::ct` gives and the same length.)
+        let v =
+            crate::engine::walk::run_walk_after_head(prog, state, hook, &mut ctx, &mut env, sink);
         p.mark = ctx.mark;
         p.csum_partial = ctx.csum_partial;
         // A target rewrote the headers (TCPMSS, which reads the packet
