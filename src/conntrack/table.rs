@@ -499,7 +499,6 @@ impl ConntrackTable {
 
     /// `nf_conntrack_tuple_taken` (hashed entries other than `ignored`).
     pub(crate) fn tuple_taken(&mut self, t: &Tuple, ignored: u32, now: Instant) -> bool {
-        let ignored_orig = self.entries.get(ignored as usize).map(|e| e.t0);
         let zone = self.zone_of(ignored);
         let kb = self.kbucket(t, zone.id_for(1));
         'restart: loop {
@@ -517,7 +516,13 @@ impl ConntrackTable {
                     continue 'restart;
                 }
                 if self.key_equal(e, ci, cd, t, zone) {
-                    if Some(e.t0) == ignored_orig {
+                    // The same original tuple as `ignored`: the same flow
+                    // (read only here, on a match: rare).
+                    if self
+                        .entries
+                        .get(ignored as usize)
+                        .is_some_and(|g| g.t0 == e.t0)
+                    {
                         cur = next;
                         continue;
                     }
@@ -781,11 +786,23 @@ impl ConntrackTable {
     /// Call it only once packets attached to the same entry
     /// ([`CtSlot::attach_reply`]) have been handled: they keep using it.
     pub fn discard_unconfirmed(&mut self, handle: CtHandle) {
-        if let Some(e) = self.get(handle) {
-            if !e.status.contains(CtStatus::CONFIRMED) && !e.status.contains(CtStatus::DYING) {
-                self.delete(handle.idx, false);
-            }
+        let Some(e) = self.get(handle) else {
+            return;
+        };
+        if e.status.intersects(CtStatus::CONFIRMED | CtStatus::DYING) {
+            return;
         }
+        // `delete` of an entry never hashed (the index takes entries at
+        // confirm only), as the kernel frees an unconfirmed conntrack
+        // without touching the hash (destroy_conntrack, then
+        // nf_conntrack_free, nf_conntrack_core.c): the bysource link a
+        // source NAT binding made removed (nf_nat_cleanup_conntrack,
+        // nf_nat_core.c), then the slot freed.
+        let nat = self.cold[handle.idx as usize].nat;
+        if nat != NIL && self.nat.get(nat).is_some_and(|x| x.in_bysource) {
+            self.bysource_remove(nat);
+        }
+        self.free_slot(handle.idx);
     }
 
     /// Deletes an entry now (`conntrack -D`, `nf_ct_kill`). A confirmed

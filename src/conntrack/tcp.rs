@@ -707,6 +707,7 @@ fn handle_invalid(
 }
 
 /// Result of [`packet`] plus a possible timeout shrink on INVALID.
+#[derive(Debug, PartialEq, Eq)]
 pub(crate) struct TcpOutcome {
     pub verdict: TcpVerdict,
     /// On INVALID: lower the timeout to this if it is above it and above 120 s.
@@ -729,13 +730,109 @@ pub(crate) fn packet(
             shrink_to: None,
         };
     };
-    if !status.contains(CtStatus::CONFIRMED) && !st.new_conn(&h, cfg) {
+    if !status.contains(CtStatus::CONFIRMED) {
+        // The first packet of a new entry, usually a plain SYN: written
+        // at once (`new_syn`), else `tcp_new` then the state machine.
+        if dir == Dir::Original
+            && h.flags & (F_SYN | F_ACK | F_RST) == F_SYN
+            && ctx.seqadj.is_none()
+            && !status.contains(CtStatus::SEEN_REPLY)
+        {
+            if let Some(out) = new_syn(st, &h, cfg) {
+                return out;
+            }
+        }
+        if !st.new_conn(&h, cfg) {
+            return TcpOutcome {
+                verdict: TcpVerdict::Invalid,
+                shrink_to: None,
+            };
+        }
+    }
+    track(st, status, dir.idx(), &h, cfg, ctx.seqadj)
+}
+
+/// [`packet`] without [`new_syn`]: `tcp_new` then [`track`] for every
+/// first packet (the reference `new_syn` is tested against).
+#[cfg(test)]
+fn packet_general(
+    st: &mut TcpCt,
+    status: &mut CtStatus,
+    dir: Dir,
+    seg: &[u8],
+    ctx: &TcpCtx<'_>,
+) -> TcpOutcome {
+    let Some(h) = parse(seg, ctx) else {
+        return TcpOutcome {
+            verdict: TcpVerdict::Invalid,
+            shrink_to: None,
+        };
+    };
+    if !status.contains(CtStatus::CONFIRMED) && !st.new_conn(&h, ctx.cfg) {
         return TcpOutcome {
             verdict: TcpVerdict::Invalid,
             shrink_to: None,
         };
     }
-    track(st, status, dir.idx(), &h, cfg, ctx.seqadj)
+    track(st, status, dir.idx(), &h, ctx.cfg, ctx.seqadj)
+}
+
+/// `tcp_new` then `nf_conntrack_tcp_packet` for the first packet of a new
+/// entry that is a SYN without ACK or RST, in the original direction, of
+/// an entry without sequence adjustment or `IPS_SEEN_REPLY` (the caller
+/// checks these): the state both leave, written at once, and the
+/// verdict. `None` (nothing written) for a segment whose end lies 2^31
+/// or more past its sequence number (never, with IP's lengths), left to
+/// the general path.
+///
+/// Derivation from `new_conn` and `track`: `tcp_new` makes
+/// `seen[0]` {td_end = td_maxend = end, td_maxwin = max(win, 1), the
+/// options} and the state table gives SYN_SENT from NONE. In
+/// `tcp_in_window` the sender is already initialised (td_maxwin != 0)
+/// and the SYN does not advance td_end; without ACK, ack = sack =
+/// receiver.td_end = 0; seq is within td_maxend + 1 (the check below),
+/// sack = 0 within the receiver's td_end + 1 and above td_end - 66000 - 1
+/// (td_maxwin <= 65535 < MAXACKWINCONST), the receiver's td_maxwin is 0;
+/// swin = win <= td_maxwin; the receiver's td_maxend becomes win (1 for a
+/// zero window: after(win, -1) holds for any u16). No flag gets
+/// DATA_UNACKNOWLEDGED and last_win stays 0, so the timeout is
+/// min(SYN_SENT, RETRANS) whatever `tcp_max_retrans`; without
+/// SEEN_REPLY, not a RST nor a retransmitted SYN (old state NONE): a
+/// refresh. Tested equal to [`packet_general`] in the tests below.
+#[inline(always)]
+fn new_syn(st: &mut TcpCt, h: &Hdr<'_>, cfg: &Config) -> Option<TcpOutcome> {
+    let end = h.end();
+    if !before(h.seq, end.wrapping_add(1)) {
+        return None;
+    }
+    let win = u32::from(h.win);
+    let mut s0 = TcpPeer {
+        td_end: end,
+        td_maxend: end,
+        td_maxwin: win.max(1),
+        td_maxack: 0,
+        td_scale: 0,
+        flags: 0,
+    };
+    tcp_options(h, &mut s0);
+    *st = TcpCt {
+        seen: [
+            s0,
+            TcpPeer {
+                td_maxend: win.max(1),
+                ..TcpPeer::default()
+            },
+        ],
+        state: TcpState::SynSent,
+        last_index: SYN_SET,
+        ..TcpCt::default()
+    };
+    let t = &cfg.tcp_timeouts;
+    let (ss, retrans) = (t[TcpState::SynSent as usize], t[TCP_TIMEOUT_RETRANS]);
+    Some(TcpOutcome {
+        verdict: TcpVerdict::Refresh(if ss > retrans { retrans } else { ss }),
+        shrink_to: None,
+    })
 }
 
 /// `nf_conntrack_tcp_packet` past `tcp_error` and `tcp_new`: the state
@@ -961,6 +1058,115 @@ mod tests {
         assert!(!valid_flags(0));
         assert!(!valid_flags(F_FIN));
         assert!(!valid_flags(F_SYN | F_RST));
+    }
+
+    /// [`new_syn`] (through [`packet`]) in lockstep with `tcp_new` and
+    /// the state machine ([`packet_general`]): the first packet of an
+    /// entry with random flags (the SYN forms and others), options,
+    /// windows down to zero, sequence numbers, payloads, timeouts,
+    /// `tcp_max_retrans`, `tcp_loose` and checksum checking, on whatever
+    /// state the slot held; the verdicts and the states are equal.
+    mod new_syn_lockstep {
+        use super::*;
+        use crate::conntrack::ftpnat::SeqAdj;
+        use proptest::prelude::*;
+
+        const FLAGS: [u8; 10] = [
+            F_SYN,
+            F_SYN | F_ECE | F_CWR,
+            F_SYN | F_URG | F_PSH,
+            F_SYN | F_ACK,
+            F_SYN | F_FIN,
+            F_SYN | F_RST,
+            F_ACK,
+            F_RST,
+            F_FIN | F_ACK,
+            0,
+        ];
+
+        fn peer() -> impl Strategy<Value = TcpPeer> {
+            (any::<[u32; 4]>(), any::<u8>(), any::<u8>()).prop_map(|(w, td_scale, flags)| TcpPeer {
+                td_end: w[0],
+                td_maxend: w[1],
+                td_maxwin: w[2],
+                td_maxack: w[3],
+                td_scale,
+                flags,
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #[test]
+            fn new_syn_is_tcp_new_then_the_state_machine(
+                flags in prop::sample::select(&FLAGS[..]),
+                seq in prop_oneof![Just(0u32), Just(u32::MAX), any::<u32>()],
+                win in prop_oneof![Just(0u16), Just(1), Just(65535), any::<u16>()],
+                opts in prop_oneof![
+                    Just(vec![]),
+                    Just(vec![2, 4, 5, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7]),
+                    Just(vec![1, 3, 3, 15]),
+                    proptest::collection::vec(any::<u8>(), 0..40),
+                ],
+                payload in 0usize..100,
+                (ss, retrans) in (1u64..400, 1u64..400),
+                max_retrans in 0u32..5,
+                loose in any::<bool>(),
+                status_bits in prop_oneof![Just(0u32), any::<u32>()],
+                reply in prop_oneof![4 => Just(false), 1 => Just(true)],
+                seqadj in prop_oneof![4 => Just(false), 1 => Just(true)],
+                garbage in (peer(), peer(), any::<[u8; 4]>(), any::<[u32; 3]>()),
+            ) {
+                let mut opts = opts;
+                opts.truncate(40);
+                opts.resize(opts.len().div_ceil(4) * 4, 0);
+                let doff = 20 + opts.len();
+                let mut seg = vec![0u8; doff + payload];
+                seg[4..8].copy_from_slice(&seq.to_be_bytes());
+                seg[8..12].copy_from_slice(&0x1234_5678u32.to_be_bytes());
+                seg[12] = ((doff / 4) as u8) << 4;
+                seg[13] = flags;
+                seg[14..16].copy_from_slice(&win.to_be_bytes());
+                seg[20..doff].copy_from_slice(&opts);
+                let mut cfg = Config::with_max(8);
+                cfg.tcp_timeouts[TcpState::SynSent as usize] = Duration::from_secs(ss);
+                cfg.tcp_timeouts[TCP_TIMEOUT_RETRANS] = Duration::from_secs(retrans);
+                cfg.tcp_max_retrans = max_retrans;
+                cfg.tcp_loose = loose;
+                cfg.checksum = false;
+                let status = CtStatus::from_bits_retain(status_bits) - CtStatus::CONFIRMED;
+                let (p0, p1, b, w) = garbage;
+                let st = TcpCt {
+                    seen: [p0, p1],
+                    state: state_from(b[0] % 10),
+                    last_dir: b[1] % 2,
+                    retrans: b[2],
+                    last_index: b[3] % 6,
+                    last_seq: w[0],
+                    last_ack: w[1],
+                    last_end: w[2],
+                    last_win: win ^ 1,
+                    last_wscale: b[0],
+                    last_flags: b[1],
+                };
+                let ctx = TcpCtx {
+                    cfg: &cfg,
+                    family: Family::Ipv4,
+                    src: &[0; 16],
+                    dst: &[0; 16],
+                    prerouting: false,
+                    seqadj: seqadj.then(|| [SeqAdj::default(); 2]),
+                };
+                let dir = if reply { Dir::Reply } else { Dir::Original };
+                let (mut st_a, mut status_a) = (st, status);
+                let (mut st_b, mut status_b) = (st, status);
+                let a = packet(&mut st_a, &mut status_a, dir, &seg, &ctx);
+                let b = packet_general(&mut st_b, &mut status_b, dir, &seg, &ctx);
+                prop_assert_eq!(a, b);
+                prop_assert_eq!(st_a, st_b);
+                prop_assert_eq!(status_a, status_b);
+            }
+        }
     }
 
     #[test]
