@@ -422,6 +422,10 @@ struct Cold {
     /// While hashed: the kernel bucket of each tuple (`hash_bucket` over
     /// `nf_conntrack_buckets`), which also says which chain holds it.
     kb: [u32; 2],
+    /// While hashed: each tuple's tag in the lookup index (`fast_hash`),
+    /// kept so that unhashing (a reclaimed or deleted entry) need not
+    /// hash both tuples again.
+    tag: [u32; 2],
     /// High 32 bits of each direction's packets and bytes (the low halves
     /// in the entry, beside the tuple of that direction: a packet updates
     /// these only when a low half wraps).
@@ -779,9 +783,25 @@ impl ConntrackTable {
             let (idx, dir, created) = match found {
                 Ok((idx, dir)) => (idx, dir, false),
                 Err((hash, kb)) => {
-                    let Some(reply) = tuple.invert() else {
-                        return invalid;
+                    // nf_ct_invert_tuple: a TCP or UDP tuple's swaps its
+                    // addresses and ports (written here, not through
+                    // `Tuple::invert`'s protocol cases).
+                    let reply = if p == proto::TCP || p == proto::UDP {
+                        Tuple {
+                            family: tuple.family,
+                            src: tuple.dst,
+                            dst: tuple.src,
+                            proto: p,
+                            src_u: tuple.dst_u,
+                            dst_u: tuple.src_u,
+                        }
+                    } else {
+                        let Some(reply) = tuple.invert() else {
+                            return invalid;
+                        };
+                        reply
                     };
+                    debug_assert_eq!(Some(reply), tuple.invert());
                     // Below the limit (the usual case): nothing to reclaim
                     // or evict first.
                     if self.full() && self.make_room(hash, now) {

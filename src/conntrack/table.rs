@@ -336,11 +336,12 @@ impl ConntrackTable {
         for (dir, kb) in kbs.into_iter().enumerate() {
             let c = self.chain(kb);
             let node = idx * 2 + dir as u32;
+            let tag = fast_hash(self.entries[idx as usize].tuple_ref(dir));
             let cold = &mut self.cold[idx as usize];
             cold.kb[dir] = kb;
+            cold.tag[dir] = tag;
             cold.next[dir] = self.heads[c];
             self.heads[c] = node;
-            let tag = fast_hash(self.entries[idx as usize].tuple_ref(dir));
             self.fast.insert(tag, node);
         }
     }
@@ -351,8 +352,11 @@ impl ConntrackTable {
         for dir in 0..2 {
             let c = self.chain(self.cold[idx as usize].kb[dir]);
             let node = idx * 2 + dir as u32;
-            self.fast
-                .remove(fast_hash(self.entries[idx as usize].tuple_ref(dir)), node);
+            // The tag `hash_insert` kept: the tuples have not changed since
+            // (NAT alters the reply only before confirm).
+            let tag = self.cold[idx as usize].tag[dir];
+            debug_assert_eq!(tag, fast_hash(self.entries[idx as usize].tuple_ref(dir)));
+            self.fast.remove(tag, node);
             let next = self.cold[idx as usize].next[dir];
             if self.heads[c] == node {
                 self.heads[c] = next;
@@ -589,6 +593,7 @@ impl ConntrackTable {
         let c = Cold {
             next: [NIL; 2],
             kb: [kb0, 0],
+            tag: [0; 2],
             acct_hi: [[0; 2]; 2],
             mark: 0,
             nat: NIL,

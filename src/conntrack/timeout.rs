@@ -168,6 +168,7 @@ impl Timeouts {
 
     /// `nf_ct_timeout_ext_add`: gives a new entry its template's policy, or
     /// none (allocates only for a slot index beyond any before).
+    #[inline]
     pub(super) fn set(&mut self, h: CtHandle, policy: Option<u16>) -> bool {
         let i = h.idx as usize;
         let Some(k) = policy else {
@@ -176,6 +177,13 @@ impl Timeouts {
             }
             return true;
         };
+        self.set_policy(h, k)
+    }
+
+    /// [`Self::set`] with a policy.
+    #[inline(never)]
+    fn set_policy(&mut self, h: CtHandle, k: u16) -> bool {
+        let i = h.idx as usize;
         if self.slots.len() <= i {
             if self.slots.try_reserve(i + 1 - self.slots.len()).is_err() {
                 return false;
