@@ -842,12 +842,23 @@ impl ConntrackTable {
     /// The end of `nf_nat_setup_info`: a source manip's bysource link
     /// (`nf_ct_nat_ext_add`, `hlist_add_head_rcu`), then the manip marked
     /// done.
+    #[inline]
     fn setup_done(&mut self, idx: u32, manip: ManipType) -> CtVerdict {
+        if manip == ManipType::Dst {
+            self.entries[idx as usize]
+                .status
+                .insert(CtStatus::DST_NAT_DONE);
+            return CtVerdict::Accept;
+        }
+        self.setup_done_src(idx)
+    }
+
+    /// [`Self::setup_done`] of a source manip.
+    #[inline(never)]
+    fn setup_done_src(&mut self, idx: u32) -> CtVerdict {
+        let manip = ManipType::Src;
         let nat = self.cold[idx as usize].nat;
-        if manip == ManipType::Src
-            && !self.nat.get(nat).is_some_and(|x| x.in_bysource)
-            && !self.bysource_insert(idx)
-        {
+        if !self.nat.get(nat).is_some_and(|x| x.in_bysource) && !self.bysource_insert(idx) {
             // nf_ct_nat_ext_add failing: the kernel's nf_nat_setup_info
             // goes on without the bysource link; nfsim drops instead of
             // approximating.
