@@ -20,9 +20,7 @@
 
 use super::fast::Probe;
 use super::tuple::{proto, Dir, Family, Tuple};
-use super::{
-    csum_ok, csum_rest, tcp, ConntrackTable, CtHandle, CtInfo, CtResult, CtSlot, CtStatus,
-};
+use super::{csum_ok, tcp, ConntrackTable, CtHandle, CtInfo, CtResult, CtSlot, CtStatus};
 use super::{fast::EMPTY, CtVerdict, Hook, L4Res, L4State};
 use crate::time::Instant;
 use crate::wire::meta::PacketMeta;
@@ -245,8 +243,8 @@ impl ConntrackTable {
             return Err(false);
         };
         if hook == Hook::PreRouting && self.cfg.checksum {
-            let be = u64::from_be_bytes(a);
-            if !csum_rest((be >> 32) + (be & 0xffff_ffff), proto::TCP, l4) {
+            let le = u64::from_le_bytes(a);
+            if !super::fast::csum_le::<16>((le >> 32) + (le & 0xffff_ffff), proto::TCP, l4) {
                 return Err(false);
             }
         }
