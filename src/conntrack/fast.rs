@@ -90,8 +90,9 @@ pub(super) fn hash_v4(addrs: u64, k: u64) -> u32 {
 /// and protocol are its big-endian words byte-swapped.
 ///
 /// The first `N` bytes (8: a UDP header; 16: most of a TCP header) are
-/// summed inline, with no loop; the rest, if any, out of line
-/// ([`sum_rest`]); a segment shorter than `N` by [`csum_le_short`].
+/// summed inline, with no loop, and so are up to 7 more (the rest of a
+/// TCP header without options, a short datagram); a longer rest out of
+/// line ([`sum_rest`]); a segment shorter than `N` by [`csum_le_short`].
 #[inline(always)]
 pub(super) fn csum_le<const N: usize>(addrs: u64, p: u8, l4: &[u8]) -> bool {
     let Some((head, _)) = l4.split_first_chunk::<N>() else {
@@ -105,8 +106,15 @@ pub(super) fn csum_le<const N: usize>(addrs: u64, p: u8, l4: &[u8]) -> bool {
         b.copy_from_slice(w);
         acc = add_carry(acc, u64::from_le_bytes(b));
     }
-    if l4.len() > N {
+    let len = l4.len();
+    if len >= N + 8 {
         acc = sum_rest(acc, l4, N);
+    } else if len > N {
+        // 1 to 7 bytes past the head: the high bytes of the segment's
+        // last 8, shifted down (as `sum_rest` ends).
+        if let Some(Ok(last)) = l4.get(len - 8..).map(<[u8; 8]>::try_from) {
+            acc = add_carry(acc, u64::from_le_bytes(last) >> (64 - 8 * (len - N)));
+        }
     }
     fold_ok(acc)
 }
@@ -132,7 +140,7 @@ fn fold_ok(acc: u64) -> bool {
 }
 
 /// [`csum_le`]'s sum of the segment's bytes from `from` (a multiple of 8,
-/// at least 8, below `l4.len()`) on, added to `acc`: whole words, then
+/// at least 8, at most `l4.len() - 8`) on, added to `acc`: whole words, then
 /// the last 0 to 7 bytes as the high bytes of the segment's last 8 (an
 /// even offset: the same little-endian 16-bit words, a last odd byte the
 /// low byte of its word, as the big-endian sum pads it).
@@ -580,9 +588,11 @@ impl ConntrackTable {
         else {
             return Err(false);
         };
-        let (sport, dport) = (u16::from_be_bytes([p0, p1]), u16::from_be_bytes([p2, p3]));
+        // The ports in host order, the source's in the low half: one
+        // load, one byte swap, one rotation.
+        let ports = u32::from_be_bytes([p0, p1, p2, p3]).rotate_left(16);
         let le = u64::from_le_bytes(a);
-        let k = u64::from(sport) | (u64::from(dport) << 16) | (u64::from(proto::UDP) << 32);
+        let k = u64::from(ports) | (u64::from(proto::UDP) << 32);
         let tag = tag.unwrap_or_else(|| hash_v4(le, k));
         // An IPv4 tuple's address bytes past the fourth are zero.
         let (s, d) = (u128::from(le as u32), u128::from((le >> 32) as u32));
@@ -603,14 +613,13 @@ impl ConntrackTable {
                 let reply = node & 1 == 1;
                 if let Some(e) = self.entries.get((node / 2) as usize) {
                     let x = if reply { &e.t1 } else { &e.t0 };
-                    // The whole tuple, one branch (`&` on bools).
-                    if (x.src_u == sport)
-                        & (x.dst_u == dport)
-                        & (x.proto == proto::UDP)
-                        & (x.family == Family::Ipv4)
-                        & (u128::from_le_bytes(x.src) == s)
-                        & (u128::from_le_bytes(x.dst) == d)
-                    {
+                    // The whole tuple: its ports and protocol as one word
+                    // (`k`), its addresses as one.
+                    let xk = u64::from(x.src_u)
+                        | (u64::from(x.dst_u) << 16)
+                        | (u64::from(x.proto) << 32);
+                    let xa = (u128::from_le_bytes(x.src) ^ s) | (u128::from_le_bytes(x.dst) ^ d);
+                    if (xk == k) & (x.family == Family::Ipv4) & (xa == 0) {
                         break (node / 2, reply);
                     }
                 }
@@ -625,7 +634,11 @@ impl ConntrackTable {
         let Some(e) = self.entries.get_mut(idx as usize) else {
             return Err(false);
         };
-        if Self::is_expired(e, now) {
+        // An entry the lookup index holds is confirmed (`hash_insert` at
+        // confirm, `hash_remove` before its status is cleared): expired
+        // is past its deadline (`is_expired`).
+        debug_assert!(e.status.contains(CtStatus::CONFIRMED));
+        if e.timeout <= now.as_nanos() {
             return Err(false);
         }
         let L4State::Udp { stream_ts } = &mut e.l4 else {
@@ -659,8 +672,11 @@ impl ConntrackTable {
         };
         if let Some(to) = extra {
             // nf_ct_refresh_acct (`ConntrackTable::refresh`), with `Cold`
-            // reached only for a carry.
-            Self::set_deadline(e, to, now);
+            // reached only for a carry; the entry is confirmed
+            // (`set_deadline`).
+            if !e.status.contains(CtStatus::FIXED_TIMEOUT) {
+                e.timeout = now.as_nanos().saturating_add(to.as_nanos());
+            }
             let lo = if reply { &mut e.acct1 } else { &mut e.acct0 };
             if let Some((pkts, bytes)) = Self::acct_low(lo, pkt.len()) {
                 Self::carry(&mut self.cold, idx, dir, pkts, bytes);
