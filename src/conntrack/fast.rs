@@ -583,9 +583,12 @@ impl ConntrackTable {
         let Some(l4) = pkt.get(thoff..) else {
             return Err(false);
         };
-        let (Some(&[p0, p1, p2, p3]), Some(Ok(a))) =
-            (l4.get(..4), pkt.get(12..20).map(<[u8; 8]>::try_from))
-        else {
+        // A whole UDP header (shorter: `udp_error` finds the packet
+        // INVALID, on the general path), and the addresses.
+        let (Some(&[p0, p1, p2, p3, ..]), Some(Ok(a))) = (
+            l4.first_chunk::<8>(),
+            pkt.get(12..20).map(<[u8; 8]>::try_from),
+        ) else {
             return Err(false);
         };
         // The ports in host order, the source's in the low half: one
