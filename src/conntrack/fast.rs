@@ -75,6 +75,117 @@ pub(super) fn hash_v4(addrs: u64, k: u64) -> u32 {
     (h ^ (h >> 32)) as u32
 }
 
+/// `nf_checksum` of a TCP or UDP segment (`csum_rest`'s outcome: true
+/// when it verifies) with its pseudo-header's addresses summed from
+/// little-endian words (`addrs`: any sum of the address bytes read as
+/// little-endian 32-bit words, e.g. the packet's bytes 12..20 as one
+/// little-endian `u64`, its halves added). The Internet checksum is
+/// independent of byte order (RFC 1071 2.(B)): summed in little-endian
+/// 16-bit words it is the byte swap of the big-endian sum, and a sum is
+/// `0xffff` (or, before folding, a non-zero multiple of `0xffff`) in
+/// both orders or in neither. So no word is byte-swapped, and the
+/// segment is summed in 64-bit words with end-around carries (`add`,
+/// `adc`: `2^64 - 1` is a multiple of `0xffff`). The pseudo-header's
+/// length (32 bits, as IPv6 has it; an IPv4 length's upper half is zero)
+/// and protocol are its big-endian words byte-swapped.
+///
+/// The first `N` bytes (8: a UDP header; 16: most of a TCP header) are
+/// summed inline, with no loop, and so are up to 7 more (the rest of a
+/// TCP header without options, a short datagram); a longer rest out of
+/// line ([`sum_rest`]); a segment shorter than `N` by [`csum_le_short`].
+#[inline(always)]
+pub(super) fn csum_le<const N: usize>(addrs: u64, p: u8, l4: &[u8]) -> bool {
+    let Some((head, _)) = l4.split_first_chunk::<N>() else {
+        return csum_le_short(addrs, p, l4);
+    };
+    let len = u32::try_from(l4.len()).unwrap_or(u32::MAX);
+    // Below 2^35: no carry.
+    let mut acc = addrs + u64::from(len.swap_bytes()) + (u64::from(p) << 8);
+    for w in head.chunks_exact(8) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        acc = add_carry(acc, u64::from_le_bytes(b));
+    }
+    let len = l4.len();
+    if len >= N + 8 {
+        acc = sum_rest(acc, l4, N);
+    } else if len > N {
+        // 1 to 7 bytes past the head: the high bytes of the segment's
+        // last 8, shifted down (as `sum_rest` ends).
+        if let Some(Ok(last)) = l4.get(len - 8..).map(<[u8; 8]>::try_from) {
+            acc = add_carry(acc, u64::from_le_bytes(last) >> (64 - 8 * (len - N)));
+        }
+    }
+    fold_ok(acc)
+}
+
+/// `a + b` with the end-around carry (ones' complement, 64 bits).
+#[inline(always)]
+fn add_carry(a: u64, b: u64) -> u64 {
+    let (s, c) = a.overflowing_add(b);
+    s + u64::from(c)
+}
+
+/// `csum_rest`'s fold and test: from any 64-bit sum, four steps (to
+/// below 2^33, then to 16 bits three times: at most 0x2fffe, 0x10001,
+/// 0xffff) bring a non-zero sum to at most 0xffff, non-zero, modulo
+/// 0xffff unchanged.
+#[inline(always)]
+fn fold_ok(acc: u64) -> bool {
+    let mut acc = (acc & 0xffff_ffff) + (acc >> 32);
+    acc = (acc & 0xffff) + (acc >> 16);
+    acc = (acc & 0xffff) + (acc >> 16);
+    acc = (acc & 0xffff) + (acc >> 16);
+    acc == 0xffff
+}
+
+/// [`csum_le`]'s sum of the segment's bytes from `from` (a multiple of 8,
+/// at least 8, at most `l4.len() - 8`) on, added to `acc`: whole words, then
+/// the last 0 to 7 bytes as the high bytes of the segment's last 8 (an
+/// even offset: the same little-endian 16-bit words, a last odd byte the
+/// low byte of its word, as the big-endian sum pads it).
+#[inline(never)]
+fn sum_rest(mut acc: u64, l4: &[u8], from: usize) -> u64 {
+    let Some(rest) = l4.get(from..) else {
+        return acc;
+    };
+    let mut words = rest.chunks_exact(8);
+    for w in &mut words {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(w);
+        acc = add_carry(acc, u64::from_le_bytes(b));
+    }
+    let r = words.remainder().len();
+    if r != 0 {
+        if let Some(Ok(last)) = l4
+            .len()
+            .checked_sub(8)
+            .map(|i| <[u8; 8]>::try_from(&l4[i..]))
+        {
+            acc = add_carry(acc, u64::from_le_bytes(last) >> (64 - 8 * r));
+        }
+    }
+    acc
+}
+
+/// [`csum_le`] of a segment shorter than its `N` (a truncated header,
+/// which the callers reject before: kept exact all the same).
+#[cold]
+#[inline(never)]
+fn csum_le_short(addrs: u64, p: u8, l4: &[u8]) -> bool {
+    let len = u32::try_from(l4.len()).unwrap_or(u32::MAX);
+    let mut acc = addrs + u64::from(len.swap_bytes()) + (u64::from(p) << 8);
+    let mut r = l4;
+    while let [a, b, tail @ ..] = r {
+        acc += u64::from(u16::from_le_bytes([*a, *b]));
+        r = tail;
+    }
+    if let [a] = r {
+        acc += u64::from(*a);
+    }
+    fold_ok(acc)
+}
+
 /// Linear probing, at most 3/4 full, deletion by backward shift (no
 /// tombstones): a node's slot depends only on the nodes present, so the
 /// index is deterministic.
@@ -472,14 +583,19 @@ impl ConntrackTable {
         let Some(l4) = pkt.get(thoff..) else {
             return Err(false);
         };
-        let (Some(&[p0, p1, p2, p3]), Some(Ok(a))) =
-            (l4.get(..4), pkt.get(12..20).map(<[u8; 8]>::try_from))
-        else {
+        // A whole UDP header (shorter: `udp_error` finds the packet
+        // INVALID, on the general path), and the addresses.
+        let (Some(&[p0, p1, p2, p3, ..]), Some(Ok(a))) = (
+            l4.first_chunk::<8>(),
+            pkt.get(12..20).map(<[u8; 8]>::try_from),
+        ) else {
             return Err(false);
         };
-        let (sport, dport) = (u16::from_be_bytes([p0, p1]), u16::from_be_bytes([p2, p3]));
+        // The ports in host order, the source's in the low half: one
+        // load, one byte swap, one rotation.
+        let ports = u32::from_be_bytes([p0, p1, p2, p3]).rotate_left(16);
         let le = u64::from_le_bytes(a);
-        let k = u64::from(sport) | (u64::from(dport) << 16) | (u64::from(proto::UDP) << 32);
+        let k = u64::from(ports) | (u64::from(proto::UDP) << 32);
         let tag = tag.unwrap_or_else(|| hash_v4(le, k));
         // An IPv4 tuple's address bytes past the fourth are zero.
         let (s, d) = (u128::from(le as u32), u128::from((le >> 32) as u32));
@@ -500,14 +616,13 @@ impl ConntrackTable {
                 let reply = node & 1 == 1;
                 if let Some(e) = self.entries.get((node / 2) as usize) {
                     let x = if reply { &e.t1 } else { &e.t0 };
-                    // The whole tuple, one branch (`&` on bools).
-                    if (x.src_u == sport)
-                        & (x.dst_u == dport)
-                        & (x.proto == proto::UDP)
-                        & (x.family == Family::Ipv4)
-                        & (u128::from_le_bytes(x.src) == s)
-                        & (u128::from_le_bytes(x.dst) == d)
-                    {
+                    // The whole tuple: its ports and protocol as one word
+                    // (`k`), its addresses as one.
+                    let xk = u64::from(x.src_u)
+                        | (u64::from(x.dst_u) << 16)
+                        | (u64::from(x.proto) << 32);
+                    let xa = (u128::from_le_bytes(x.src) ^ s) | (u128::from_le_bytes(x.dst) ^ d);
+                    if (xk == k) & (x.family == Family::Ipv4) & (xa == 0) {
                         break (node / 2, reply);
                     }
                 }
@@ -517,13 +632,16 @@ impl ConntrackTable {
         // udp_error (udp::error_udp) from the packet alone, the sum of the
         // pseudo-header's addresses from the same word: it does not wait
         // for the entry (a miss, a new connection, returns before it).
-        let be = u64::from_be_bytes(a);
         let verify = hook == Hook::PreRouting && self.cfg.checksum;
-        let bad = udp::error_udp(l4, (be >> 32) + (be & 0xffff_ffff), verify);
+        let bad = udp::error_udp(l4, (le >> 32) + (le & 0xffff_ffff), verify);
         let Some(e) = self.entries.get_mut(idx as usize) else {
             return Err(false);
         };
-        if Self::is_expired(e, now) {
+        // An entry the lookup index holds is confirmed (`hash_insert` at
+        // confirm, `hash_remove` before its status is cleared): expired
+        // is past its deadline (`is_expired`).
+        debug_assert!(e.status.contains(CtStatus::CONFIRMED));
+        if e.timeout <= now.as_nanos() {
             return Err(false);
         }
         let L4State::Udp { stream_ts } = &mut e.l4 else {
@@ -557,8 +675,11 @@ impl ConntrackTable {
         };
         if let Some(to) = extra {
             // nf_ct_refresh_acct (`ConntrackTable::refresh`), with `Cold`
-            // reached only for a carry.
-            Self::set_deadline(e, to, now);
+            // reached only for a carry; the entry is confirmed
+            // (`set_deadline`).
+            if !e.status.contains(CtStatus::FIXED_TIMEOUT) {
+                e.timeout = now.as_nanos().saturating_add(to.as_nanos());
+            }
             let lo = if reply { &mut e.acct1 } else { &mut e.acct0 };
             if let Some((pkts, bytes)) = Self::acct_low(lo, pkt.len()) {
                 Self::carry(&mut self.cold, idx, dir, pkts, bytes);
@@ -624,8 +745,7 @@ impl ConntrackTable {
                         && u128::from_le_bytes(x.src) == s
                         && u128::from_le_bytes(x.dst) == d
                 });
-                let be = u64::from_be_bytes(a);
-                (probe, (be >> 32) + (be & 0xffff_ffff))
+                (probe, (le >> 32) + (le & 0xffff_ffff))
             }
             Family::Ipv6 => {
                 let Some(Ok(a)) = pkt.get(8..40).map(<[u8; 32]>::try_from) else {
@@ -644,7 +764,7 @@ impl ConntrackTable {
                 let addrs = a.chunks_exact(8).fold(0u64, |acc, w| {
                     let mut b = [0u8; 8];
                     b.copy_from_slice(w);
-                    let v = u64::from_be_bytes(b);
+                    let v = u64::from_le_bytes(b);
                     acc + (v >> 32) + (v & 0xffff_ffff)
                 });
                 (self.find_live(&t, now), addrs)
@@ -718,6 +838,50 @@ impl ConntrackTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wire::checksum::{combine, pseudo_header, sum};
+    use crate::wire::IpProtocol;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// `csum_le` (little-endian words, carries) has `csum_rest`'s
+        /// outcome (big-endian words) on both families, any protocol, any
+        /// length (every remainder mod 8), any content, and on segments
+        /// made to verify.
+        #[test]
+        fn csum_le_is_csum_rest(
+            v6 in any::<bool>(),
+            p in prop_oneof![Just(6u8), Just(17), any::<u8>()],
+            src in any::<[u8; 16]>(),
+            dst in any::<[u8; 16]>(),
+            mut l4 in proptest::collection::vec(any::<u8>(), 0..200),
+            fix in any::<bool>(),
+            ones in any::<bool>(),
+        ) {
+            let n = if v6 { 16 } else { 4 };
+            if ones {
+                // Sums near the folds' edges.
+                l4.iter_mut().for_each(|b| *b = 0xff);
+            }
+            if fix && l4.len() >= 8 {
+                l4[6] = 0;
+                l4[7] = 0;
+                let len = u32::try_from(l4.len()).unwrap();
+                let c = !combine(&[pseudo_header(&src[..n], &dst[..n], IpProtocol(p), len), sum(&l4)]);
+                l4[6] = (c >> 8) as u8;
+                l4[7] = c as u8;
+            }
+            let (mut be, mut le) = (0u64, 0u64);
+            for w in src[..n].chunks_exact(4).chain(dst[..n].chunks_exact(4)) {
+                let w: [u8; 4] = w.try_into().unwrap();
+                be += u64::from(u32::from_be_bytes(w));
+                le += u64::from(u32::from_le_bytes(w));
+            }
+            let want = super::super::csum_rest(be, p, &l4);
+            prop_assert!(want || !(fix && l4.len() >= 8));
+            prop_assert_eq!(csum_le::<8>(le, p, &l4), want);
+            prop_assert_eq!(csum_le::<16>(le, p, &l4), want);
+        }
+    }
 
     /// Random inserts and removes: every node present is reached from its
     /// home slot before an empty one, removed nodes are gone, and the

@@ -20,9 +20,7 @@
 
 use super::fast::Probe;
 use super::tuple::{proto, Dir, Family, Tuple};
-use super::{
-    csum_ok, csum_rest, tcp, ConntrackTable, CtHandle, CtInfo, CtResult, CtSlot, CtStatus,
-};
+use super::{csum_ok, tcp, ConntrackTable, CtHandle, CtInfo, CtResult, CtSlot, CtStatus};
 use super::{fast::EMPTY, CtVerdict, Hook, L4Res, L4State};
 use crate::time::Instant;
 use crate::wire::meta::PacketMeta;
@@ -48,8 +46,7 @@ impl ConntrackTable {
         if meta.family != Family::Ipv4 || self.helpers.has_zones() || !self.timeouts.is_empty() {
             return self.established_tcp_any(pkt, meta, hook, now);
         }
-        let (idx, reply, a) = self.probe_tcp4(pkt, meta.thoff)?;
-        self.established_tcp4(pkt, meta.thoff, a, idx, reply, hook, now)
+        self.established_tcp4(pkt, meta.thoff, hook, now)
     }
 
     /// [`Self::established_tcp`] for any TCP packet that is not a
@@ -169,8 +166,9 @@ impl ConntrackTable {
     /// IPv4 TCP packet's tuple, whether as its reply tuple, and the
     /// packet's address bytes (12..20); `Err(true)` when the lookup index
     /// holds no such tuple, `Err(false)` for a packet too short for it.
-    /// Apart (and small): a new connection's packet pays only this.
-    #[inline(never)]
+    /// Inlined in [`Self::established_tcp4`] (a call between the two and
+    /// the result through memory cost 25 instructions a packet).
+    #[inline(always)]
     fn probe_tcp4(&self, pkt: &[u8], thoff: usize) -> Result<(u32, bool, [u8; 8]), bool> {
         let Some(l4) = pkt.get(thoff..) else {
             return Err(false);
@@ -180,9 +178,10 @@ impl ConntrackTable {
         else {
             return Err(false);
         };
-        let (sport, dport) = (u16::from_be_bytes([p0, p1]), u16::from_be_bytes([p2, p3]));
+        // The ports in host order, the source's in the low half.
+        let ports = u32::from_be_bytes([p0, p1, p2, p3]).rotate_left(16);
         let le = u64::from_le_bytes(a);
-        let k = u64::from(sport) | (u64::from(dport) << 16) | (u64::from(proto::TCP) << 32);
+        let k = u64::from(ports) | (u64::from(proto::TCP) << 32);
         let tag = super::fast::hash_v4(le, k);
         // An IPv4 tuple's address bytes past the fourth are zero.
         let (s, d) = (u128::from(le as u32), u128::from((le >> 32) as u32));
@@ -203,13 +202,13 @@ impl ConntrackTable {
                 let reply = node & 1 == 1;
                 if let Some(e) = self.entries.get((node / 2) as usize) {
                     let x = if reply { &e.t1 } else { &e.t0 };
-                    if (x.src_u == sport)
-                        & (x.dst_u == dport)
-                        & (x.proto == proto::TCP)
-                        & (x.family == Family::Ipv4)
-                        & (u128::from_le_bytes(x.src) == s)
-                        & (u128::from_le_bytes(x.dst) == d)
-                    {
+                    // The whole tuple: ports and protocol as one word,
+                    // addresses as one.
+                    let xk = u64::from(x.src_u)
+                        | (u64::from(x.dst_u) << 16)
+                        | (u64::from(x.proto) << 32);
+                    let xa = (u128::from_le_bytes(x.src) ^ s) | (u128::from_le_bytes(x.dst) ^ d);
+                    if (xk == k) & (x.family == Family::Ipv4) & (xa == 0) {
                         break (node / 2, reply);
                     }
                 }
@@ -219,21 +218,19 @@ impl ConntrackTable {
         Ok((idx, reply, a))
     }
 
-    /// [`Self::established_tcp`] once the lookup has found the entry `idx`
-    /// (`reply`: the packet's tuple is its reply tuple), `a` the packet's
-    /// address bytes (12..20).
-    #[allow(clippy::too_many_arguments)]
+    /// [`Self::established_tcp`] for an IPv4 packet while no entry has a
+    /// zone or a timeout policy: the lookup ([`Self::probe_tcp4`]: the
+    /// entry `idx`, `reply` when the packet's tuple is its reply tuple,
+    /// `a` the packet's address bytes 12..20), then the packet.
     #[inline(never)]
     fn established_tcp4(
         &mut self,
         pkt: &[u8],
         thoff: usize,
-        a: [u8; 8],
-        idx: u32,
-        reply: bool,
         hook: Hook,
         now: Instant,
     ) -> Result<CtResult, bool> {
+        let (idx, reply, a) = self.probe_tcp4(pkt, thoff)?;
         let Some(l4) = pkt.get(thoff..) else {
             return Err(false);
         };
@@ -245,8 +242,8 @@ impl ConntrackTable {
             return Err(false);
         };
         if hook == Hook::PreRouting && self.cfg.checksum {
-            let be = u64::from_be_bytes(a);
-            if !csum_rest((be >> 32) + (be & 0xffff_ffff), proto::TCP, l4) {
+            let le = u64::from_le_bytes(a);
+            if !super::fast::csum_le::<16>((le >> 32) + (le & 0xffff_ffff), proto::TCP, l4) {
                 return Err(false);
             }
         }

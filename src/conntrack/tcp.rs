@@ -186,6 +186,19 @@ pub(crate) struct Hdr<'a> {
     doff: usize,
 }
 
+/// `get_conntrack_index` of every value of the flag bits it reads
+/// (FIN 0x01, SYN 0x02, RST 0x04, ACK 0x10; the others 0): one load
+/// instead of four tests.
+const INDEX_OF_FLAGS: [u8; 32] = {
+    let mut t = [NONE_SET; 32];
+    let mut f = 0;
+    while f < 32 {
+        t[f] = Hdr::index_of(f as u8);
+        f += 1;
+    }
+    t
+};
+
 impl Hdr<'_> {
     fn syn(&self) -> bool {
         self.flags & F_SYN != 0
@@ -199,19 +212,31 @@ impl Hdr<'_> {
     fn fin(&self) -> bool {
         self.flags & F_FIN != 0
     }
-    /// `get_conntrack_index`.
+    /// `get_conntrack_index`: [`INDEX_OF_FLAGS`] of its FIN, SYN, RST and
+    /// ACK bits.
+    #[inline(always)]
     fn index(&self) -> u8 {
-        if self.rst() {
+        INDEX_OF_FLAGS[usize::from(self.flags & (F_FIN | F_SYN | F_RST | F_ACK))]
+    }
+    /// `get_conntrack_index` as the kernel writes it (the table's source).
+    const fn index_of(flags: u8) -> u8 {
+        let (rst, syn, fin, ack) = (
+            flags & F_RST != 0,
+            flags & F_SYN != 0,
+            flags & F_FIN != 0,
+            flags & F_ACK != 0,
+        );
+        if rst {
             RST_SET
-        } else if self.syn() {
-            if self.ack() {
+        } else if syn {
+            if ack {
                 SYNACK_SET
             } else {
                 SYN_SET
             }
-        } else if self.fin() {
+        } else if fin {
             FIN_SET
-        } else if self.ack() {
+        } else if ack {
             ACK_SET
         } else {
             NONE_SET
@@ -1048,6 +1073,26 @@ pub(crate) fn track(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The table of `get_conntrack_index` is the function on every byte
+    /// of flags.
+    #[test]
+    fn index_table() {
+        for f in 0..=255u8 {
+            let h = Hdr {
+                seg: &[],
+                seq: 0,
+                ack_seq: 0,
+                win: 0,
+                flags: f,
+                doff: 20,
+            };
+            assert_eq!(h.index(), Hdr::index_of(f), "flags {f:#x}");
+        }
+        assert_eq!(Hdr::index_of(F_SYN | F_ACK | F_PSH), SYNACK_SET);
+        assert_eq!(Hdr::index_of(F_RST | F_SYN), RST_SET);
+        assert_eq!(Hdr::index_of(F_PSH | F_URG), NONE_SET);
+    }
 
     #[test]
     fn flag_table() {

@@ -4,7 +4,7 @@
 
 use super::config::Config;
 use super::tuple::{proto, Family};
-use super::{csum_ok, csum_rest, CtStatus, L4Verdict};
+use super::{csum_ok, CtStatus, L4Verdict};
 use crate::time::{Duration, Instant};
 use crate::wire::checksum::{combine, pseudo_header, sum};
 use crate::wire::{get_u16, IpProtocol};
@@ -86,7 +86,8 @@ pub(super) fn packet(
 }
 
 /// `udp_error` for a UDP (not UDP-Lite) segment whose pseudo-header
-/// addresses are already summed (`addrs`, as [`csum_rest`] takes them):
+/// addresses are already summed (`addrs`, as `fast::csum_le` takes them:
+/// little-endian words):
 /// the same checks and outcome as [`error`] for it. True: INVALID.
 #[inline(always)]
 pub(super) fn error_udp(l4: &[u8], addrs: u64, verify: bool) -> bool {
@@ -101,7 +102,7 @@ pub(super) fn error_udp(l4: &[u8], addrs: u64, verify: bool) -> bool {
     if check == 0 {
         return false;
     }
-    verify && !csum_rest(addrs, proto::UDP, l4)
+    verify && !super::fast::csum_le::<8>(addrs, proto::UDP, l4)
 }
 
 /// `nf_conntrack_udp_packet` past `udp_error`.
