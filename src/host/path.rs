@@ -310,10 +310,11 @@ impl Host {
             job.primary = true;
             return self.run_queue(QUEUE_BUDGET, now, out, sink);
         }
-        let mut buf = self.stack.io.queue.copy_buf(pkt);
         match kind {
-            // (run_job's Rx arm, without building the job)
+            // (run_job's Rx arm, without building the job, in the
+            // primary buffer)
             JobKind::Rx(dev) => {
+                let mut buf = self.stack.io.queue.take_primary(pkt);
                 self.rx(
                     &mut buf,
                     dev,
@@ -324,11 +325,11 @@ impl Host {
                     out,
                     sink,
                 );
-                self.stack.io.queue.give_buf(buf);
+                self.stack.io.queue.give_primary(buf);
             }
             _ => {
                 let job = Job {
-                    buf,
+                    buf: self.stack.io.queue.copy_buf(pkt),
                     kind,
                     slot,
                     mark,
