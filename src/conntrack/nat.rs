@@ -1487,6 +1487,20 @@ fn l4_manip(
 /// words instead of byte slices. `None`: another case, for [`manip_pkt`].
 #[inline(always)]
 fn manip_v4_l4(pkt: &mut [u8], other: &Tuple, m: ManipType) -> Option<bool> {
+    if other.family != Family::Ipv4 {
+        return None;
+    }
+    // A header without options (the usual one): the same rewrite on
+    // fixed offsets (`manip_v4_l4_20`); with options, out of line.
+    if pkt.first().is_some_and(|b| b & 0x0f == 5) {
+        return manip_v4_l4_20(pkt, other, m);
+    }
+    manip_v4_l4_opts(pkt, other, m)
+}
+
+/// [`manip_v4_l4`] of a header with options (or too short).
+#[inline(never)]
+fn manip_v4_l4_opts(pkt: &mut [u8], other: &Tuple, m: ManipType) -> Option<bool> {
     /// `inet_proto_replace` of one 32-bit or 16-bit word.
     fn replace(check: u16, old: u32, new: u32) -> u16 {
         let add = |a: u32, b: u32| {
@@ -1556,6 +1570,75 @@ fn manip_v4_l4(pkt: &mut [u8], other: &Tuple, m: ManipType) -> Option<bool> {
     pkt[10..12].copy_from_slice(&ic.to_be_bytes());
     pkt[aoff..aoff + 4].copy_from_slice(&new_addr.to_be_bytes());
     Some(true)
+}
+
+/// [`manip_v4_l4`] of a packet whose IPv4 header has no options (`ihl`
+/// 5): the transport header at 20, every offset a constant (no bounds
+/// test after the one of the packet's length). The same sums: the
+/// address's `~old + new` is added once into both checksums' one's
+/// complement sums (`inet_proto_csum_replace4` of the TCP/UDP checksum
+/// with the port's `inet_proto_csum_replace2`, and `csum_replace4` of the
+/// IP header's); each sum is non-zero (its complemented 16-bit checksum
+/// word has its high 16 bits set), so its folded 16 bits are the ones the
+/// word-by-word end-around-carry additions give.
+#[inline(always)]
+fn manip_v4_l4_20(pkt: &mut [u8], other: &Tuple, m: ManipType) -> Option<bool> {
+    let (new_addr, new_port) = match m {
+        ManipType::Src => (&other.dst, other.dst_u),
+        ManipType::Dst => (&other.src, other.src_u),
+    };
+    let new_addr = u32::from_be_bytes([new_addr[0], new_addr[1], new_addr[2], new_addr[3]]);
+    match (other.proto, m) {
+        (proto::TCP, ManipType::Src) => {
+            rewrite_20::<40, 36, 12, 20>(pkt.first_chunk_mut()?, false, new_addr, new_port)
+        }
+        (proto::TCP, ManipType::Dst) => {
+            rewrite_20::<40, 36, 16, 22>(pkt.first_chunk_mut()?, false, new_addr, new_port)
+        }
+        (proto::UDP, ManipType::Src) => {
+            rewrite_20::<28, 26, 12, 20>(pkt.first_chunk_mut()?, true, new_addr, new_port)
+        }
+        (proto::UDP, ManipType::Dst) => {
+            rewrite_20::<28, 26, 16, 22>(pkt.first_chunk_mut()?, true, new_addr, new_port)
+        }
+        _ => return None,
+    }
+    Some(true)
+}
+
+/// [`manip_v4_l4_20`]'s rewrite of the first `N` bytes: address at `A`,
+/// port at `P`, transport checksum at `CK` (UDP's 0, no checksum, kept;
+/// a result of 0 written as `CSUM_MANGLED_0`).
+#[inline(always)]
+fn rewrite_20<const N: usize, const CK: usize, const A: usize, const P: usize>(
+    h: &mut [u8; N],
+    udp: bool,
+    new_addr: u32,
+    new_port: u16,
+) {
+    // The one's complement sum of `acc`'s 16-bit words (acc < 2^35).
+    let fold = |acc: u64| {
+        let acc = (acc & 0xffff) + (acc >> 16);
+        let acc = (acc & 0xffff) + (acc >> 16);
+        let acc = (acc & 0xffff) + (acc >> 16);
+        acc as u16
+    };
+    let old_addr = u32::from_be_bytes([h[A], h[A + 1], h[A + 2], h[A + 3]]);
+    let old_port = u16::from_be_bytes([h[P], h[P + 1]]);
+    let addr = u64::from(!old_addr) + u64::from(new_addr);
+    let c = u16::from_be_bytes([h[CK], h[CK + 1]]);
+    if !(udp && c == 0) {
+        let c = !fold(
+            addr + u64::from(!u32::from(c)) + u64::from(!u32::from(old_port)) + u64::from(new_port),
+        );
+        let c = if udp && c == 0 { 0xffff } else { c };
+        h[CK..CK + 2].copy_from_slice(&c.to_be_bytes());
+    }
+    h[P..P + 2].copy_from_slice(&new_port.to_be_bytes());
+    let ic = u16::from_be_bytes([h[10], h[11]]);
+    let ic = !fold(addr + u64::from(!u32::from(ic)));
+    h[10..12].copy_from_slice(&ic.to_be_bytes());
+    h[A..A + 4].copy_from_slice(&new_addr.to_be_bytes());
 }
 
 /// `nf_nat_ipv4_manip_pkt` / `nf_nat_ipv6_manip_pkt` at `iphdroff`.
@@ -1692,7 +1775,19 @@ mod tests {
                 1 => 0xffff,
                 _ => (r2 >> 8) as u16,
             };
-            let at = if udp { 26 } else { 36 };
+            // Every fourth packet with 4 bytes of IP options (NOPs and
+            // EOL, `ihl` 6): `manip_v4_l4_opts` rather than the fixed
+            // offsets of `manip_v4_l4_20`.
+            let hl = if i % 4 == 1 {
+                pkt.splice(20..20, [1, 1, 1, 0]);
+                pkt[0] = 0x46;
+                let len = pkt.len() as u16;
+                pkt[2..4].copy_from_slice(&len.to_be_bytes());
+                24
+            } else {
+                20
+            };
+            let at = if udp { hl + 6 } else { hl + 16 };
             pkt[at..at + 2].copy_from_slice(&ck.to_be_bytes());
             pkt[10..12].copy_from_slice(&((r2 >> 24) as u16).to_be_bytes());
             let mut other = Tuple {
@@ -1714,7 +1809,6 @@ mod tests {
                 other.dst[..4].fill(pick(1));
                 other.src_u = u16::from_ne_bytes([pick(2); 2]);
                 other.dst_u = u16::from_ne_bytes([pick(3); 2]);
-                let hl = 20;
                 for (at, k) in [(12, 4), (16, 5), (hl, 6), (hl + 2, 7)] {
                     let w = if at < 20 { 4 } else { 2 };
                     pkt[at..at + w].fill(pick(k));

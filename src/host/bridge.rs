@@ -465,7 +465,7 @@ impl Host {
                     };
                     let mut buf = job.buf;
                     let mut c = Pkt::new(
-                        p.family,
+                        (p.family, p.f),
                         &mut buf,
                         p.meta,
                         (p.slot, p.mark),

@@ -595,9 +595,19 @@ impl Outcome {
 pub(crate) struct FamilyState {
     pub(crate) prog: std::sync::Arc<Program>,
     pub(crate) states: [Option<TableState>; 5],
-    /// Conntrack runs for this family (something in the ruleset needs it).
-    pub(crate) ct: bool,
-    pub(crate) forward: bool,
+    /// The switches the path tests at every hook.
+    pub(crate) f: FamFlags,
+}
+
+/// The per-family switches a packet's path tests at its hooks, in one
+/// 8-byte word: copied into the packet when it enters the path
+/// (`path::Pkt::f`), so that each test reads the packet instead of
+/// selecting its family's state first. None of them changes while a
+/// packet is processed (`hooked`, `nat_hooks` and `ct` come from the
+/// compiled program; `forward` from the sysctls the host was built with).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, align(8))]
+pub(crate) struct FamFlags {
     /// By hook: bit `1 << kind` for each table with a chain there (is
     /// registered at that hook), from `prog`, which never changes.
     pub(crate) hooked: [u8; 5],
@@ -605,6 +615,9 @@ pub(crate) struct FamilyState {
     /// (`Host::nat`): conntrack is on and there is a nat table, and the
     /// hook is not FORWARD. From `ct` and `prog`, which never change.
     pub(crate) nat_hooks: u8,
+    /// Conntrack runs for this family (something in the ruleset needs it).
+    pub(crate) ct: bool,
+    pub(crate) forward: bool,
 }
 
 /// Whether a ruleset makes the kernel track connections for its family:
@@ -845,12 +858,14 @@ fn family_state(prog: &std::sync::Arc<Program>, ct: bool, forward: bool) -> Fami
         0
     };
     FamilyState {
-        ct,
-        nat_hooks,
         prog: prog.clone(),
         states,
-        forward,
-        hooked,
+        f: FamFlags {
+            hooked,
+            nat_hooks,
+            ct,
+            forward,
+        },
     }
 }
 

@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use super::route::{packet_addrs as addrs, RouteKind};
 use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
-use super::{Disposition, DropReason, FamilyState, Host, Outcome};
+use super::{Disposition, DropReason, FamFlags, FamilyState, Host, Outcome};
 use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatFast, NatStep};
 use crate::engine::{PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
@@ -26,6 +26,8 @@ pub use bridge::BridgeConfig;
 /// Where a packet's processing stands.
 struct Pkt<'a> {
     family: Family,
+    /// Its family's switches ([`FamFlags`]), read once.
+    f: FamFlags,
     buf: &'a mut Vec<u8>,
     meta: PacketMeta,
     in_dev: usize,
@@ -68,7 +70,7 @@ struct Pkt<'a> {
 impl<'a> Pkt<'a> {
     /// A packet entering the path: no devices, owner or reassembly yet.
     fn new(
-        family: Family,
+        (family, f): (Family, FamFlags),
         buf: &'a mut Vec<u8>,
         meta: PacketMeta,
         (slot, mark): (Option<CtSlot>, u32),
@@ -76,6 +78,7 @@ impl<'a> Pkt<'a> {
     ) -> Self {
         Pkt {
             family,
+            f,
             buf,
             meta,
             in_dev: 0,
@@ -307,10 +310,11 @@ impl Host {
             job.primary = true;
             return self.run_queue(QUEUE_BUDGET, now, out, sink);
         }
-        let mut buf = self.stack.io.queue.copy_buf(pkt);
         match kind {
-            // (run_job's Rx arm, without building the job)
+            // (run_job's Rx arm, without building the job, in the
+            // primary buffer)
             JobKind::Rx(dev) => {
+                let mut buf = self.stack.io.queue.take_primary(pkt);
                 self.rx(
                     &mut buf,
                     dev,
@@ -321,11 +325,11 @@ impl Host {
                     out,
                     sink,
                 );
-                self.stack.io.queue.give_buf(buf);
+                self.stack.io.queue.give_primary(buf);
             }
             _ => {
                 let job = Job {
-                    buf,
+                    buf: self.stack.io.queue.copy_buf(pkt),
                     kind,
                     slot,
                     mark,
@@ -435,13 +439,9 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) -> Verdict {
-        let fam = match p.family {
-            Family::Ipv4 => &self.v4,
-            Family::Ipv6 => &self.v6,
-        };
         // A table without a chain at this hook (or no such table) is not
-        // registered there: nothing to do (`FamilyState::hooked`).
-        if fam.hooked[hook as usize] & (1 << kind as u8) != 0 {
+        // registered there: nothing to do (`FamFlags::hooked`).
+        if p.f.hooked[hook as usize] & (1 << kind as u8) != 0 {
             self.table_hooked(kind, hook, p, now, out, sink)
         } else {
             Verdict::Accept
@@ -579,7 +579,7 @@ impl Host {
         hook: Hook,
         now: Instant,
     ) -> Result<(), DropReason> {
-        if !self.fam(p.family).ct {
+        if !p.f.ct {
             return Ok(());
         }
         // nf_conntrack_in: a packet already attached is not processed
@@ -637,7 +637,7 @@ impl Host {
         sink: &mut S,
     ) -> Step {
         // Conntrack on, a nat table, not FORWARD (`FamilyState::nat_hooks`).
-        if self.fam(p.family).nat_hooks & (1 << hook as u8) == 0 {
+        if p.f.nat_hooks & (1 << hook as u8) == 0 {
             return Step::Continue;
         }
         let Some(slot) = p.slot else {
@@ -910,7 +910,7 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) -> Step {
-        if p.slot.is_none() && self.fam(p.family).ct {
+        if p.slot.is_none() && p.f.ct {
             let user = if hook == Hook::PreRouting {
                 super::frag::DefragUser::ConntrackIn
             } else {
@@ -964,11 +964,7 @@ impl Host {
         sink: &mut S,
     ) -> Step {
         // No table at this hook: one test.
-        let fam = match p.family {
-            Family::Ipv4 => &self.v4,
-            Family::Ipv6 => &self.v6,
-        };
-        if fam.hooked[hook as usize] == 0 {
+        if p.f.hooked[hook as usize] == 0 {
             return Step::Continue;
         }
         for t in tables {
@@ -1017,7 +1013,14 @@ impl Host {
         buf.truncate(len);
         // loopback_xmit keeps skb->ip_summed: a CHECKSUM_PARTIAL packet
         // sent to the host itself is still one when it comes back in.
-        let mut p = Pkt::new(family, buf, meta, (slot, mark), (csum_partial, primary));
+        let f = self.fam(family).f;
+        let mut p = Pkt::new(
+            (family, f),
+            buf,
+            meta,
+            (slot, mark),
+            (csum_partial, primary),
+        );
         p.in_dev = dev;
         // A looped broadcast has no hard header (LOG prints `MAC= `).
         p.received = !looped;
@@ -1067,8 +1070,7 @@ impl Host {
             // host's devices are, as in the reference setup.
             if d.is_multicast() {
                 let all_nodes = d == Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 1);
-                let all_routers =
-                    d == Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2) && self.v6.forward;
+                let all_routers = d == Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2) && p.f.forward;
                 if all_nodes || all_routers {
                     p.mcast = true;
                     Some(RouteKind::Local)
@@ -1132,7 +1134,7 @@ impl Host {
         if family == Family::Ipv4 && !on_lo {
             let validated = match route {
                 Some(RouteKind::Local) | Some(RouteKind::Broadcast) => true,
-                Some(RouteKind::Unicast { .. }) => self.fam(family).forward,
+                Some(RouteKind::Unicast { .. }) => p.f.forward,
                 None => false,
             };
             let rpf = self.stack.conf.rp_filter_of(p.in_dev);
@@ -1145,14 +1147,14 @@ impl Host {
             Some(RouteKind::Local) | Some(RouteKind::Broadcast) => {
                 self.local_in(&mut p, now, out, sink)
             }
-            Some(RouteKind::Unicast { dev: odev, .. }) if self.fam(family).forward => {
+            Some(RouteKind::Unicast { dev: odev, .. }) if p.f.forward => {
                 self.forward(&mut p, odev, now, out, sink)
             }
             // No route at all (not an unjoined multicast group, not
             // loopback): ip_error / ip6_pkt_discard answer with an ICMP
             // "no route" (IPv4 only on a forwarding device).
             None if !on_lo && !p.mcast && !dst_is_multicast(dst) => {
-                if family == Family::Ipv6 || self.fam(family).forward {
+                if family == Family::Ipv6 || p.f.forward {
                     super::stack::no_route(&mut self.stack, family, p.buf, p.slot, now);
                 }
                 self.drop_for(&p, out, DropReason::NoRoute)
@@ -1492,7 +1494,14 @@ impl Host {
             },
             None => return no_route(out, DropReason::NoRoute),
         };
-        let mut p = Pkt::new(family, buf, meta, (slot, mark), (csum_partial, primary));
+        let f = self.fam(family).f;
+        let mut p = Pkt::new(
+            (family, f),
+            buf,
+            meta,
+            (slot, mark),
+            (csum_partial, primary),
+        );
         p.out_dev = Some(odev);
         p.owner = if hdrincl { self.sender_owner } else { None };
         if let Step::Stop = self.defrag_raw_conntrack(Hook::LocalOut, &mut p, now, out, sink) {

@@ -231,14 +231,32 @@ pub(crate) fn addr_of(family: crate::model::Family, data: &[u8], dst: bool) -> O
 /// header cut short).
 #[inline]
 pub(crate) fn packet_addrs(family: crate::model::Family, buf: &[u8]) -> (IpAddr, IpAddr) {
-    let none = match family {
-        crate::model::Family::Ipv4 => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
-        crate::model::Family::Ipv6 => IpAddr::V6(Ipv6Addr::UNSPECIFIED),
-    };
-    (
-        addr_of(family, buf, false).unwrap_or(none),
-        addr_of(family, buf, true).unwrap_or(none),
-    )
+    use crate::model::Family;
+    match family {
+        Family::Ipv4 => {
+            let none = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+            (
+                addr_of(family, buf, false).unwrap_or(none),
+                addr_of(family, buf, true).unwrap_or(none),
+            )
+        }
+        // A whole fixed header: both addresses on one length test.
+        Family::Ipv6 => match buf.first_chunk::<40>() {
+            Some(h) => {
+                let (mut s, mut d) = ([0u8; 16], [0u8; 16]);
+                s.copy_from_slice(&h[8..24]);
+                d.copy_from_slice(&h[24..40]);
+                (IpAddr::V6(Ipv6Addr::from(s)), IpAddr::V6(Ipv6Addr::from(d)))
+            }
+            None => {
+                let none = IpAddr::V6(Ipv6Addr::UNSPECIFIED);
+                (
+                    addr_of(family, buf, false).unwrap_or(none),
+                    addr_of(family, buf, true).unwrap_or(none),
+                )
+            }
+        },
+    }
 }
 
 /// [`Fib::lookup`] and [`Fib::is_local`] of IPv4 addresses, compiled once

@@ -45,6 +45,10 @@ pub(crate) struct Job {
 pub(crate) struct TxQueue {
     jobs: VecDeque<Job>,
     pool: Vec<Vec<u8>>,
+    /// The buffer of the caller's received packet, run at once
+    /// ([`TxQueue::take_primary`]): kept aside from the pool, so that
+    /// neither a pop nor a push of the pool is paid for it.
+    primary: Vec<u8>,
 }
 
 impl Default for TxQueue {
@@ -52,6 +56,7 @@ impl Default for TxQueue {
         TxQueue {
             jobs: VecDeque::with_capacity(8),
             pool: (0..8).map(|_| Vec::with_capacity(2048)).collect(),
+            primary: Vec::with_capacity(2048),
         }
     }
 }
@@ -82,6 +87,26 @@ impl TxQueue {
         // Just pushed: the queue is not empty.
         let last = self.jobs.len() - 1;
         &mut self.jobs[last]
+    }
+
+    /// The primary buffer holding a copy of `data` (for the caller's
+    /// packet run at once; give it back with [`TxQueue::give_primary`]).
+    /// Between two calls it is there, not taken (`take_primary` and
+    /// `give_primary` pair up in `Host::run_primary`, which does not
+    /// nest): an empty one only grows once.
+    #[inline]
+    pub(crate) fn take_primary(&mut self, data: &[u8]) -> Vec<u8> {
+        let mut buf = core::mem::take(&mut self.primary);
+        buf.clear();
+        buf.extend_from_slice(data);
+        buf
+    }
+
+    /// Gives back the buffer of [`TxQueue::take_primary`] (possibly
+    /// another one of the same size: the outcome's, swapped).
+    #[inline]
+    pub(crate) fn give_primary(&mut self, b: Vec<u8>) {
+        self.primary = b;
     }
 
     /// A pooled buffer holding a copy of `data` (for a job run at once,
