@@ -279,6 +279,10 @@ pub struct TableProgram {
     /// generic part as [`Hdr`], in step with `rules`, for the scan before a
     /// packet context (`walk::run_scan`); empty otherwise.
     pub(crate) hdr: Vec<Hdr>,
+    /// Per hook: `walk::run_scan` takes the hook's walks (`hdr` is there,
+    /// and the entry the scan starts at does not stop it for every
+    /// packet, as `-m addrtype ... -j DOCKER` first would).
+    pub(crate) scan_hook: [bool; 5],
 }
 
 /// An IPv4 entry as the scan before a packet context reads it
@@ -760,6 +764,7 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         classify: false,
         indexed: false,
         hdr: Vec::new(),
+        scan_hook: [false; 5],
     };
     for r in &mut prog.rules {
         r.any_packet = r.generic.passes_all(family);
@@ -811,6 +816,23 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         });
         if let (Some(e), Some(u)) = (prog.hook_entry[h], prog.underflow[h]) {
             prog.prefix[h] = prefix(&prog, e, u);
+            // Where `run_scan` starts: after the prefix or a `ctstate` head.
+            let start = match (&prog.prefix[h], prog.ct_head[h]) {
+                (Some(p), _) => p.resume,
+                (None, Some(_)) => RuleId(e.0 + 1),
+                (None, None) => e,
+            };
+            prog.scan_hook[h] = !prog.hdr.is_empty()
+                && prog.rules.get(start.0 as usize).is_some_and(|r| {
+                    // An entry every packet gets to the matches of, whose
+                    // first match the scan does not evaluate (or without
+                    // matches, whose target it does not take), stops it.
+                    let stops = match r.matches.first() {
+                        Some(m) => r.ct_first.is_none() && !super::walk::scan_takes(m),
+                        None => matches!(r.action, Action::Ext(_) | Action::Queue),
+                    };
+                    !(r.any_packet && stops)
+                });
         }
     }
     Ok(prog)

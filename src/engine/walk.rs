@@ -210,31 +210,9 @@ pub(crate) fn run_walk<E: Env, S: TraceSink>(
 /// [`run_walk`] for a caller that asked [`run_ct_head`] already (with the
 /// packet's length and the slot state `Env::ct` gives) and got `None`: the
 /// walk goes on at the entry after the head without asking again
-/// (`conntrack_mt` has no side effect, the answer is the same).
-#[inline]
-pub(crate) fn run_walk_after_head<E: Env, S: TraceSink>(
-    prog: &TableProgram,
-    state: &mut TableState,
-    hook: Hook,
-    pkt: &mut PacketCtx<'_>,
-    env: &mut E,
-    sink: &mut S,
-) -> Verdict {
-    walk(
-        prog,
-        state,
-        hook,
-        pkt,
-        env,
-        sink,
-        !S::WANTS_EXPLAIN,
-        true,
-        None,
-    )
-}
-
-/// [`run_walk`] going on where [`run_scan`] stopped (`Scan::From`): at
-/// entry `from`, with the jump stack the scan left in `state`.
+/// (`conntrack_mt` has no side effect, the answer is the same); or, with
+/// `from`, where [`run_scan`] stopped (`Scan::From`): at entry `from`,
+/// with the jump stack the scan left in `state`.
 #[inline]
 pub(crate) fn run_walk_from<E: Env, S: TraceSink>(
     prog: &TableProgram,
@@ -243,7 +221,7 @@ pub(crate) fn run_walk_from<E: Env, S: TraceSink>(
     pkt: &mut PacketCtx<'_>,
     env: &mut E,
     sink: &mut S,
-    from: RuleId,
+    from: Option<RuleId>,
 ) -> Verdict {
     walk(
         prog,
@@ -254,7 +232,7 @@ pub(crate) fn run_walk_from<E: Env, S: TraceSink>(
         sink,
         !S::WANTS_EXPLAIN,
         true,
-        Some(from),
+        from,
     )
 }
 
@@ -282,11 +260,19 @@ pub(crate) struct ScanPkt<'a> {
     pub(crate) ct: Option<super::ctx::CtRef<'a>>,
 }
 
-/// Whether [`run_scan`] takes `prog`'s walks: an IPv4 table walked entry
-/// by entry (`TableProgram::hdr`).
+/// Whether [`run_scan`] takes `prog`'s walks at `hook`: an IPv4 table
+/// walked entry by entry (`TableProgram::hdr`) whose walk there the scan
+/// does not give up at once (`TableProgram::scan_hook`).
 #[inline(always)]
-pub(crate) fn scans(prog: &TableProgram) -> bool {
-    !prog.hdr.is_empty()
+pub(crate) fn scans(prog: &TableProgram, hook: Hook) -> bool {
+    prog.scan_hook[hook as usize]
+}
+
+/// A match [`run_scan`] evaluates (besides a leading `--ctstate`-only
+/// one): pure, from the packet's bytes alone.
+pub(crate) fn scan_takes(m: &crate::model::Match) -> bool {
+    use crate::model::Match;
+    matches!(m, Match::Comment(_) | Match::Tcp(_) | Match::Udp(_))
 }
 
 /// The walk of an IPv4 table walked entry by entry ([`scans`]), before
@@ -328,14 +314,37 @@ pub(crate) fn run_scan<S: TraceSink>(
     ) else {
         return Scan::From(entry);
     };
-    let hdr = &prog.hdr[..];
+    let n = prog.hdr.len();
+    let (hdr, rules, Some(counters)) =
+        (&prog.hdr[..], &prog.rules[..n], state.counters.get_mut(..n))
+    else {
+        return Scan::From(entry);
+    };
+    let len = data.len() as u64;
     let w = |o: usize| u64::from(u32::from_ne_bytes([h4[o], h4[o + 1], h4[o + 2], h4[o + 3]]));
     let (sd, proto) = (w(12) | w(16) << 32, h4[9]);
-    // After a `ctstate` head, which [`run_ct_head`] found not to match
-    // (or did not test: a packet cut short, stopped at above).
-    let mut e = entry.0 + u32::from(prog.ct_head[hook as usize].is_some());
+    let hook_chain = rules[entry.0 as usize].chain;
+    let mut e = entry.0;
+    if let Some(pre) = prog.prefix[hook as usize].as_deref() {
+        // The entries every packet passes the same way (`Prefix`), as the
+        // walk takes them.
+        for &p in pre.passed.iter() {
+            let c = &mut counters[p.0 as usize];
+            c.0 += 1;
+            c.1 += len;
+            if S::WANTS_TRACE && nf_trace {
+                trace_entry(prog, &rules[p.0 as usize], hook_chain, sink);
+            }
+        }
+        state.stack.extend_from_slice(&pre.stack);
+        e = pre.resume.0;
+    } else if prog.ct_head[hook as usize].is_some() {
+        // After a `ctstate` head, which [`run_ct_head`] found not to
+        // match (or did not test: a packet cut short, stopped at above).
+        e += 1;
+    }
     loop {
-        let Some(h) = hdr.get(e as usize) else {
+        let (Some(h), Some(r)) = (hdr.get(e as usize), rules.get(e as usize)) else {
             return Scan::From(RuleId(e));
         };
         if (sd & h.mask != h.addr) | ((h.proto != 0) & (h.proto != proto)) {
@@ -343,7 +352,7 @@ pub(crate) fn run_scan<S: TraceSink>(
             continue;
         }
         if h.flags != 0 {
-            match scan_entry(h, &prog.rules[e as usize], h4, pkt) {
+            match scan_entry(h, r, h4, pkt) {
                 Some(true) => {}
                 Some(false) => {
                     e += 1;
@@ -355,12 +364,11 @@ pub(crate) fn run_scan<S: TraceSink>(
         // Matched: ACCEPT and DROP end the walk, the others (none,
         // RETURN, a jump, a goto) move it.
         if h.act != Hdr::OTHER {
-            let c = &mut state.counters[e as usize];
+            let c = &mut counters[e as usize];
             c.0 += 1;
-            c.1 += data.len() as u64;
+            c.1 += len;
             if S::WANTS_TRACE && nf_trace {
-                let chain = prog.rules[entry.0 as usize].chain;
-                trace_entry(prog, &prog.rules[e as usize], chain, sink);
+                trace_entry(prog, r, hook_chain, sink);
             }
             state.end = WalkEnd {
                 rule: RuleId(e),
@@ -372,7 +380,6 @@ pub(crate) fn run_scan<S: TraceSink>(
                 Verdict::Drop
             });
         }
-        let r = &prog.rules[e as usize];
         let next = match &r.action {
             Action::Continue => e + 1,
             Action::Return => match state.stack.pop() {
@@ -387,11 +394,11 @@ pub(crate) fn run_scan<S: TraceSink>(
             Action::Goto(to) => to.0,
             _ => return Scan::From(RuleId(e)),
         };
-        let c = &mut state.counters[e as usize];
+        let c = &mut counters[e as usize];
         c.0 += 1;
-        c.1 += data.len() as u64;
+        c.1 += len;
         if S::WANTS_TRACE && nf_trace {
-            trace_entry(prog, r, prog.rules[entry.0 as usize].chain, sink);
+            trace_entry(prog, r, hook_chain, sink);
         }
         e = next;
     }
@@ -617,7 +624,7 @@ pub fn run_table_linear<E: Env, S: TraceSink>(
 
 /// The walk; `classify`: skip the entries the compiled pre-tests and chain
 /// indexes rule out (IPv4 only); `head_asked`: [`run_ct_head`] said `None`
-/// for this packet already ([`run_walk_after_head`]); `from`: go on at
+/// for this packet already ([`run_walk_from`]); `from`: go on at
 /// this entry with the jump stack in `state` ([`run_walk_from`]).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
@@ -1124,7 +1131,7 @@ mod tests {
         };
         match run_scan(t, st, hook, &scan, true, sink) {
             Scan::Done(v) => v,
-            Scan::From(e) => run_walk_from(t, st, hook, &mut pkt, env, sink, e),
+            Scan::From(e) => run_walk_from(t, st, hook, &mut pkt, env, sink, Some(e)),
         }
     }
 

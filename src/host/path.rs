@@ -485,7 +485,7 @@ impl Host {
                     )
                 }) {
                 Some(v) => v,
-                None if crate::engine::walk::scans(prog) => {
+                None if crate::engine::walk::scans(prog, hook) => {
                     // An IPv4 table walked entry by entry: the entries a
                     // packet context is not needed for (`run_scan`:
                     // generic parts, tcp, udp, `--ctstate`, standard
@@ -534,9 +534,9 @@ impl Host {
 
     /// [`Host::table`]'s walk of a hook's chain: the packet context and the
     /// host's `Env` for the walk, from the start or from where `run_scan`
-    /// stopped (`from`). Inside `table_hooked` (one frame, one lookup of
-    /// the table for both).
-    #[inline(always)]
+    /// stopped (`from`). Out of `table_hooked`'s line: the scan and the
+    /// ready answers keep a small frame.
+    #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn walk_table<S: TraceSink>(
         &mut self,
@@ -588,15 +588,9 @@ impl Host {
             br: p.br,
         };
         // (table_hooked ran `run_policy_only` and `run_ct_head` already,
-        // with the slot state `HostEnv::ct` gives and the same length.)
-        let v = match from {
-            None => crate::engine::walk::run_walk_after_head(
-                prog, state, hook, &mut ctx, &mut env, sink,
-            ),
-            Some(e) => {
-                crate::engine::walk::run_walk_from(prog, state, hook, &mut ctx, &mut env, sink, e)
-            }
-        };
+        // or `run_scan`, which stopped at `from`.)
+        let v =
+            crate::engine::walk::run_walk_from(prog, state, hook, &mut ctx, &mut env, sink, from);
         p.mark = ctx.mark;
         p.csum_partial = ctx.csum_partial;
         // A target rewrote the headers (TCPMSS, which reads the packet
@@ -1935,6 +1929,7 @@ fn dev_names(
 
 /// Where and why the rules stopped a packet: the entry the walk ended on
 /// (`TableState::end`), named as its TRACE record names it.
+#[inline(never)]
 fn rules_disposition(
     prog: &crate::engine::TableProgram,
     end: crate::engine::program::WalkEnd,

@@ -43,13 +43,18 @@ fn first_fragment_l4<'a>(pkt: &'a PacketCtx<'_>, len: usize) -> Result<&'a [u8],
 /// (fragment offset 1 is dropped); a TCP header cut short, a data offset
 /// below 5 words or options cut short drop the packet (hotdrop).
 pub(crate) fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
-    tcp_mt_on(t, &pkt.meta, pkt.data)
+    tcp_on(t, &pkt.meta, pkt.data)
 }
 
 /// [`tcp_mt`] on the packet's bytes and their `PacketMeta` (all it reads),
 /// for the walk's scan before a packet context (`walk::run_scan`).
-#[inline]
 pub(crate) fn tcp_mt_on(t: &Tcp, meta: &PacketMeta, data: &[u8]) -> MatchResult {
+    tcp_on(t, meta, data)
+}
+
+/// The body of [`tcp_mt`] and [`tcp_mt_on`].
+#[inline(always)]
+fn tcp_on(t: &Tcp, meta: &PacketMeta, data: &[u8]) -> MatchResult {
     if meta.fragoff != 0 {
         if meta.fragoff == 1 {
             return MatchResult::HotDrop;
@@ -103,13 +108,18 @@ pub(crate) fn tcp_mt_on(t: &Tcp, meta: &PacketMeta, data: &[u8]) -> MatchResult 
 
 /// `udp_mt` (net/netfilter/xt_tcpudp.c).
 pub(crate) fn udp_mt(u: &Udp, pkt: &PacketCtx<'_>) -> MatchResult {
-    udp_mt_on(u, &pkt.meta, pkt.data)
+    udp_on(u, &pkt.meta, pkt.data)
 }
 
 /// [`udp_mt`] on the packet's bytes and their `PacketMeta` (see
 /// [`tcp_mt_on`]).
-#[inline]
 pub(crate) fn udp_mt_on(u: &Udp, meta: &PacketMeta, data: &[u8]) -> MatchResult {
+    udp_on(u, meta, data)
+}
+
+/// The body of [`udp_mt`] and [`udp_mt_on`].
+#[inline(always)]
+fn udp_on(u: &Udp, meta: &PacketMeta, data: &[u8]) -> MatchResult {
     if meta.fragoff != 0 {
         return MatchResult::NoMatch;
     }
