@@ -275,6 +275,96 @@ pub struct TableProgram {
     /// Some chain has an index (`index`): the walk looks for one each time
     /// it enters a chain.
     pub(crate) indexed: bool,
+    /// IPv4 tables walked entry by entry (not `classify`): every entry's
+    /// generic part as [`Hdr`], in step with `rules`, for the scan before a
+    /// packet context (`walk::run_scan`); empty otherwise.
+    pub(crate) hdr: Vec<Hdr>,
+    /// Per hook: `walk::run_scan` takes the hook's walks (`hdr` is there,
+    /// and the entry the scan starts at does not stop it for every
+    /// packet, as `-m addrtype ... -j DOCKER` first would).
+    pub(crate) scan_hook: [bool; 5],
+}
+
+/// An IPv4 entry as the scan before a packet context reads it
+/// (`walk::run_scan`): its generic part flat (`struct ipt_ip`, as
+/// `ip_packet_match` in net/ipv4/netfilter/ip_tables.c tests it) and what
+/// else to look at when that passes. 24 bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Hdr {
+    /// Source and destination masks as the words of their bytes, source
+    /// in the low half (0 when an address is inverted: [`Hdr::SLOW`]).
+    pub(crate) mask: u64,
+    /// The addresses (as `AddrMask` keeps them: the walk's `addr_in`
+    /// compares the masked packet address with them).
+    pub(crate) addr: u64,
+    /// The states of a leading `--ctstate`-only match ([`Hdr::CT`]).
+    pub(crate) ct: u32,
+    /// `-p` when not inverted, else 0 (any).
+    pub(crate) proto: u8,
+    pub(crate) flags: u8,
+    /// [`Hdr::ACCEPT`], [`Hdr::DROP`] or [`Hdr::OTHER`].
+    pub(crate) act: u8,
+}
+
+impl Hdr {
+    /// An inverted address or protocol, `-f`, or an address not of IPv4:
+    /// the generic part is tested from `CRule::generic`.
+    pub(crate) const SLOW: u8 = 1;
+    /// `-i` or `-o` given.
+    pub(crate) const IFACE: u8 = 2;
+    /// `CRule::ct_first`: its states in `ct`.
+    pub(crate) const CT: u8 = 4;
+    /// `!` of `CT`.
+    pub(crate) const CT_INV: u8 = 8;
+    /// Matches other than the `CT` one.
+    pub(crate) const MATCHES: u8 = 16;
+    pub(crate) const ACCEPT: u8 = 0;
+    pub(crate) const DROP: u8 = 1;
+    pub(crate) const OTHER: u8 = 2;
+
+    /// `r` flat.
+    pub(crate) fn of(r: &CRule) -> Hdr {
+        let g = &r.generic;
+        let w = |b: &[u8; 16]| u64::from(u32::from_ne_bytes([b[0], b[1], b[2], b[3]]));
+        let slow = g.src.1
+            || g.dst.1
+            || g.proto_inv
+            || g.frag.is_some()
+            || g.src.0.family != Family::Ipv4
+            || g.dst.0.family != Family::Ipv4;
+        let mut flags = 0;
+        let mut set = |on: bool, f: u8| {
+            if on {
+                flags |= f;
+            }
+        };
+        set(slow, Hdr::SLOW);
+        set(g.in_iface.is_some() || g.out_iface.is_some(), Hdr::IFACE);
+        set(r.ct_first.is_some(), Hdr::CT);
+        set(r.ct_first.is_some_and(|c| c.1), Hdr::CT_INV);
+        set(
+            r.matches.len() > usize::from(r.ct_first.is_some()),
+            Hdr::MATCHES,
+        );
+        let (mask, addr) = if slow {
+            (0, 0)
+        } else {
+            let mask = w(&g.src.0.mask) | w(&g.dst.0.mask) << 32;
+            (mask, w(&g.src.0.addr) | w(&g.dst.0.addr) << 32)
+        };
+        Hdr {
+            mask,
+            addr,
+            ct: r.ct_first.map_or(0, |c| c.0 .0),
+            proto: if slow { 0 } else { g.proto },
+            flags,
+            act: match r.action {
+                Action::Accept => Hdr::ACCEPT,
+                Action::Drop => Hdr::DROP,
+                _ => Hdr::OTHER,
+            },
+        }
+    }
 }
 
 /// The start of a hook's walk that does not depend on the packet: the
@@ -673,6 +763,8 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         prefix: [None, None, None, None, None],
         classify: false,
         indexed: false,
+        hdr: Vec::new(),
+        scan_hook: [false; 5],
     };
     for r in &mut prog.rules {
         r.any_packet = r.generic.passes_all(family);
@@ -690,6 +782,9 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
             .count()
             >= CLASSIFY_MIN_ENTRIES;
         prog.indexed = prog.index.iter().any(Option::is_some);
+        if !prog.classify {
+            prog.hdr = prog.rules.iter().map(Hdr::of).collect();
+        }
     }
     for h in 0..5 {
         prog.policy_only[h] = match (prog.hook_entry[h], prog.underflow[h]) {
@@ -721,6 +816,23 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         });
         if let (Some(e), Some(u)) = (prog.hook_entry[h], prog.underflow[h]) {
             prog.prefix[h] = prefix(&prog, e, u);
+            // Where `run_scan` starts: after the prefix or a `ctstate` head.
+            let start = match (&prog.prefix[h], prog.ct_head[h]) {
+                (Some(p), _) => p.resume,
+                (None, Some(_)) => RuleId(e.0 + 1),
+                (None, None) => e,
+            };
+            prog.scan_hook[h] = !prog.hdr.is_empty()
+                && prog.rules.get(start.0 as usize).is_some_and(|r| {
+                    // An entry every packet gets to the matches of, whose
+                    // first match the scan does not evaluate (or without
+                    // matches, whose target it does not take), stops it.
+                    let stops = match r.matches.first() {
+                        Some(m) => r.ct_first.is_none() && !super::walk::scan_takes(m),
+                        None => matches!(r.action, Action::Ext(_) | Action::Queue),
+                    };
+                    !(r.any_packet && stops)
+                });
         }
     }
     Ok(prog)

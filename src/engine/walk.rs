@@ -4,7 +4,9 @@
 use super::classify::{skip, Cursor, Fields};
 use super::ctx::{Env, MatchResult, Mismatch, PacketCtx, TraceSink, Verdict};
 use super::eval::eval_match;
-use super::program::{Action, CRule, EndHow, Generic, RuleId, TableProgram, TableState, WalkEnd};
+use super::program::{
+    Action, CRule, EndHow, Generic, Hdr, RuleId, TableProgram, TableState, WalkEnd,
+};
 use crate::model::{Family, Hook};
 
 /// `ip_packet_match` / `ip6_packet_match`: the generic part of a rule.
@@ -192,23 +194,272 @@ pub(crate) fn run_walk<E: Env, S: TraceSink>(
     env: &mut E,
     sink: &mut S,
 ) -> Verdict {
-    walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN, false)
+    walk(
+        prog,
+        state,
+        hook,
+        pkt,
+        env,
+        sink,
+        !S::WANTS_EXPLAIN,
+        false,
+        None,
+    )
 }
 
 /// [`run_walk`] for a caller that asked [`run_ct_head`] already (with the
 /// packet's length and the slot state `Env::ct` gives) and got `None`: the
 /// walk goes on at the entry after the head without asking again
-/// (`conntrack_mt` has no side effect, the answer is the same).
+/// (`conntrack_mt` has no side effect, the answer is the same); or, with
+/// `from`, where [`run_scan`] stopped (`Scan::From`): at entry `from`,
+/// with the jump stack the scan left in `state`.
 #[inline]
-pub(crate) fn run_walk_after_head<E: Env, S: TraceSink>(
+pub(crate) fn run_walk_from<E: Env, S: TraceSink>(
     prog: &TableProgram,
     state: &mut TableState,
     hook: Hook,
     pkt: &mut PacketCtx<'_>,
     env: &mut E,
     sink: &mut S,
+    from: Option<RuleId>,
 ) -> Verdict {
-    walk(prog, state, hook, pkt, env, sink, !S::WANTS_EXPLAIN, true)
+    walk(
+        prog,
+        state,
+        hook,
+        pkt,
+        env,
+        sink,
+        !S::WANTS_EXPLAIN,
+        true,
+        from,
+    )
+}
+
+/// What [`run_scan`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scan {
+    /// The walk's verdict: counters, TRACE records and the walk's end
+    /// written.
+    Done(Verdict),
+    /// The walk goes on at this entry ([`run_walk_from`]), the entries
+    /// before it taken (their counters and TRACE records written, the jump
+    /// stack in the state).
+    From(RuleId),
+}
+
+/// What [`run_scan`] reads of a packet: its bytes and `PacketMeta`, the
+/// names of its devices as `-i` and `-o` test them, its conntrack
+/// reference.
+pub(crate) struct ScanPkt<'a> {
+    pub(crate) data: &'a [u8],
+    pub(crate) meta: &'a crate::wire::meta::PacketMeta,
+    pub(crate) in_dev: &'a str,
+    pub(crate) out_dev: &'a str,
+    /// `Env::ct`.
+    pub(crate) ct: Option<super::ctx::CtRef<'a>>,
+}
+
+/// Whether [`run_scan`] takes `prog`'s walks at `hook`: an IPv4 table
+/// walked entry by entry (`TableProgram::hdr`) whose walk there the scan
+/// does not give up at once (`TableProgram::scan_hook`).
+#[inline(always)]
+pub(crate) fn scans(prog: &TableProgram, hook: Hook) -> bool {
+    prog.scan_hook[hook as usize]
+}
+
+/// A match [`run_scan`] evaluates (besides a leading `--ctstate`-only
+/// one): pure, from the packet's bytes alone.
+pub(crate) fn scan_takes(m: &crate::model::Match) -> bool {
+    use crate::model::Match;
+    matches!(m, Match::Comment(_) | Match::Tcp(_) | Match::Udp(_))
+}
+
+/// The walk of an IPv4 table walked entry by entry ([`scans`]), before
+/// any packet context is made, from the hook's entry: `ipt_do_table` for
+/// the entries whose generic part ([`Hdr`]) fails, and, when it passes,
+/// whose matches are `comment`, `tcp`, `udp` (pure: `tcp_mt_on`,
+/// `udp_mt_on`) or a leading `--ctstate`-only conntrack match
+/// (`CRule::ct_first`), and whose target is ACCEPT, DROP, none, RETURN, a
+/// jump or a goto. At the first entry it cannot take that way (another
+/// match, a hotdrop, an extension target, a jump past the stack, a packet
+/// shorter than its IPv4 header) it stops before anything of that entry
+/// is done, and the walk goes on there ([`run_walk_from`]). Not for
+/// explain mode (the caller walks). After [`run_policy_only`] and
+/// [`run_ct_head`] said `None`. Counters, TRACE records, the walk's
+/// end and the verdict are the walk's (the walk's unit tests hold them
+/// equal).
+#[inline(never)]
+pub(crate) fn run_scan<S: TraceSink>(
+    prog: &TableProgram,
+    state: &mut TableState,
+    hook: Hook,
+    pkt: &ScanPkt<'_>,
+    nf_trace: bool,
+    sink: &mut S,
+) -> Scan {
+    let (Some(entry), Some(underflow)) = (
+        prog.hook_entry[hook as usize],
+        prog.underflow[hook as usize],
+    ) else {
+        // A hook without a chain: the walk accepts.
+        return Scan::Done(Verdict::Accept);
+    };
+    state.stack.clear();
+    let data = pkt.data;
+    let (Some(h4), false, true) = (
+        data.get(..20),
+        S::WANTS_EXPLAIN,
+        prog.hdr.len() == prog.rules.len(),
+    ) else {
+        return Scan::From(entry);
+    };
+    let n = prog.hdr.len();
+    let (hdr, rules, Some(counters)) =
+        (&prog.hdr[..], &prog.rules[..n], state.counters.get_mut(..n))
+    else {
+        return Scan::From(entry);
+    };
+    let len = data.len() as u64;
+    let w = |o: usize| u64::from(u32::from_ne_bytes([h4[o], h4[o + 1], h4[o + 2], h4[o + 3]]));
+    let (sd, proto) = (w(12) | w(16) << 32, h4[9]);
+    let hook_chain = rules[entry.0 as usize].chain;
+    let mut e = entry.0;
+    if let Some(pre) = prog.prefix[hook as usize].as_deref() {
+        // The entries every packet passes the same way (`Prefix`), as the
+        // walk takes them.
+        for &p in pre.passed.iter() {
+            let c = &mut counters[p.0 as usize];
+            c.0 += 1;
+            c.1 += len;
+            if S::WANTS_TRACE && nf_trace {
+                trace_entry(prog, &rules[p.0 as usize], hook_chain, sink);
+            }
+        }
+        state.stack.extend_from_slice(&pre.stack);
+        e = pre.resume.0;
+    } else if prog.ct_head[hook as usize].is_some() {
+        // After a `ctstate` head, which [`run_ct_head`] found not to
+        // match (or did not test: a packet cut short, stopped at above).
+        e += 1;
+    }
+    loop {
+        let (Some(h), Some(r)) = (hdr.get(e as usize), rules.get(e as usize)) else {
+            return Scan::From(RuleId(e));
+        };
+        if (sd & h.mask != h.addr) | ((h.proto != 0) & (h.proto != proto)) {
+            e += 1;
+            continue;
+        }
+        if h.flags != 0 {
+            match scan_entry(h, r, h4, pkt) {
+                Some(true) => {}
+                Some(false) => {
+                    e += 1;
+                    continue;
+                }
+                None => return Scan::From(RuleId(e)),
+            }
+        }
+        // Matched: ACCEPT and DROP end the walk, the others (none,
+        // RETURN, a jump, a goto) move it.
+        if h.act != Hdr::OTHER {
+            let c = &mut counters[e as usize];
+            c.0 += 1;
+            c.1 += len;
+            if S::WANTS_TRACE && nf_trace {
+                trace_entry(prog, r, hook_chain, sink);
+            }
+            state.end = WalkEnd {
+                rule: RuleId(e),
+                how: EndHow::Verdict,
+            };
+            return Scan::Done(if h.act == Hdr::ACCEPT {
+                Verdict::Accept
+            } else {
+                Verdict::Drop
+            });
+        }
+        let next = match &r.action {
+            Action::Continue => e + 1,
+            Action::Return => match state.stack.pop() {
+                None => underflow.0,
+                Some(from) => from.0 + 1,
+            },
+            // The walk's overflow test: left to the walk.
+            Action::Jump(to) if state.stack.len() <= prog.stack_size => {
+                state.stack.push(RuleId(e));
+                to.0
+            }
+            Action::Goto(to) => to.0,
+            _ => return Scan::From(RuleId(e)),
+        };
+        let c = &mut counters[e as usize];
+        c.0 += 1;
+        c.1 += len;
+        if S::WANTS_TRACE && nf_trace {
+            trace_entry(prog, r, hook_chain, sink);
+        }
+        e = next;
+    }
+}
+
+/// [`run_scan`] on entry `r` whose addresses and protocol passed (when not
+/// inverted): the rest of its generic part, then its matches. `None`: the
+/// scan stops here (a match it does not evaluate, a hotdrop).
+#[inline]
+fn scan_entry(h: &Hdr, r: &CRule, h4: &[u8], pkt: &ScanPkt<'_>) -> Option<bool> {
+    use super::eval::l4::{tcp_mt_on, udp_mt_on};
+    use crate::model::Match;
+    let g = &r.generic;
+    if h.flags & Hdr::SLOW != 0 {
+        // `generic_match` for IPv4, the interfaces below.
+        if g.src.0.family != Family::Ipv4 || g.dst.0.family != Family::Ipv4 {
+            return None;
+        }
+        if addr_in(&g.src.0, &h4[12..16]) == g.src.1
+            || addr_in(&g.dst.0, &h4[16..20]) == g.dst.1
+            || (g.proto != 0 && (h4[9] == g.proto) == g.proto_inv)
+            || g.frag.is_some_and(|inv| (pkt.meta.fragoff != 0) == inv)
+        {
+            return Some(false);
+        }
+    }
+    if h.flags & Hdr::IFACE != 0
+        && (g
+            .in_iface
+            .as_ref()
+            .is_some_and(|(n, inv)| n.matches(pkt.in_dev) == *inv)
+            || g.out_iface
+                .as_ref()
+                .is_some_and(|(n, inv)| n.matches(pkt.out_dev) == *inv))
+    {
+        return Some(false);
+    }
+    let mut first = 0;
+    if h.flags & Hdr::CT != 0 {
+        let inv = h.flags & Hdr::CT_INV != 0;
+        if !super::eval::ct::state_nat_only_mt(crate::nf::CtStates(h.ct), inv, pkt.ct) {
+            return Some(false);
+        }
+        first = 1;
+    }
+    if h.flags & Hdr::MATCHES != 0 {
+        for m in r.matches.iter().skip(first) {
+            let res = match m {
+                Match::Comment(_) => MatchResult::Match,
+                Match::Tcp(t) => tcp_mt_on(t, pkt.meta, pkt.data),
+                Match::Udp(u) => udp_mt_on(u, pkt.meta, pkt.data),
+                _ => return None,
+            };
+            match res {
+                MatchResult::Match => {}
+                MatchResult::NoMatch => return Some(false),
+                MatchResult::HotDrop => return None,
+            }
+        }
+    }
+    Some(true)
 }
 
 /// The walk of a hook whose chain holds only its policy entry (no rule;
@@ -368,12 +619,13 @@ pub fn run_table_linear<E: Env, S: TraceSink>(
     env: &mut E,
     sink: &mut S,
 ) -> Verdict {
-    walk(prog, state, hook, pkt, env, sink, false, false)
+    walk(prog, state, hook, pkt, env, sink, false, false, None)
 }
 
 /// The walk; `classify`: skip the entries the compiled pre-tests and chain
 /// indexes rule out (IPv4 only); `head_asked`: [`run_ct_head`] said `None`
-/// for this packet already ([`run_walk_after_head`]).
+/// for this packet already ([`run_walk_from`]); `from`: go on at
+/// this entry with the jump stack in `state` ([`run_walk_from`]).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
 fn walk<E: Env, S: TraceSink>(
@@ -385,6 +637,7 @@ fn walk<E: Env, S: TraceSink>(
     sink: &mut S,
     classify: bool,
     head_asked: bool,
+    from: Option<RuleId>,
 ) -> Verdict {
     let (Some(entry), Some(underflow)) = (
         prog.hook_entry[hook as usize],
@@ -400,11 +653,15 @@ fn walk<E: Env, S: TraceSink>(
     };
     // (`any_packet` says so for packets of the table's family.)
     let any_ok = pkt.family == prog.family;
-    state.stack.clear();
     let mut e = entry;
+    if let Some(f) = from {
+        e = f;
+    } else {
+        state.stack.clear();
+    }
     // The entries every packet passes the same way (`Prefix`): their
     // counters and TRACE records, then on from where they lead.
-    if classify && any_ok && pkt.data.len() >= fixed {
+    if from.is_none() && classify && any_ok && pkt.data.len() >= fixed {
         if let Some(pre) = prog.prefix[hook as usize].as_deref() {
             let len = pkt.data.len() as u64;
             for &p in pre.passed.iter() {
@@ -713,8 +970,10 @@ mod tests {
             1 => r.push_str("-p udp "),
             _ => {}
         }
-        if sel[3] % 3 == 0 {
-            r.push_str("-o eth1 ");
+        match sel[3] % 6 {
+            0 => r.push_str("-o eth1 "),
+            3 => r.push_str("! -o eth+ "),
+            _ => {}
         }
         r.push_str(match sel[4] % 6 {
             0 => "-j ACCEPT",
@@ -844,6 +1103,38 @@ mod tests {
         }
     }
 
+    /// What `Host::table_hooked` does for a table `run_scan` takes:
+    /// `run_policy_only`, `run_ct_head`, `run_scan`, then the walk where
+    /// the scan stopped.
+    fn scanned(
+        t: &TableProgram,
+        st: &mut TableState,
+        hook: Hook,
+        mut pkt: PacketCtx<'_>,
+        env: &mut CtEnv,
+        sink: &mut Records,
+    ) -> Verdict {
+        let len = pkt.data.len();
+        if let Some(v) = run_policy_only(t, st, hook, len, true, sink) {
+            return v;
+        }
+        let slot_state = || env.ct().map_or(crate::nf::CtStates(0), |r| r.slot_state());
+        if let Some(v) = run_ct_head(t, st, hook, len, slot_state, true, sink) {
+            return v;
+        }
+        let scan = ScanPkt {
+            data: pkt.data,
+            meta: &pkt.meta,
+            in_dev: pkt.in_dev,
+            out_dev: pkt.out_dev,
+            ct: env.ct(),
+        };
+        match run_scan(t, st, hook, &scan, true, sink) {
+            Scan::Done(v) => v,
+            Scan::From(e) => run_walk_from(t, st, hook, &mut pkt, env, sink, Some(e)),
+        }
+    }
+
     proptest! {
         /// `run_table` (the `ctstate` head, `TableProgram::ct_head`, and the
         /// packet-independent prefix, `Prefix`) against the linear walk, and
@@ -856,7 +1147,7 @@ mod tests {
         #[test]
         fn ct_head_and_prefix_are_the_linear_walk(
             rules in proptest::collection::vec(any::<[u8; 6]>(), 0..24),
-            head in 0usize..9, slot in 0usize..7, cut in any::<bool>(),
+            head in 0usize..9, slot in 0usize..7, cut in any::<bool>(), out1 in any::<bool>(),
         ) {
             const HEADS: [&str; 9] = [
                 "",
@@ -883,6 +1174,10 @@ mod tests {
             let rs = parse_restore(&text, &RestoreOptions::new(Family::Ipv4)).unwrap();
             let prog = Program::compile(&rs).unwrap();
             let t = prog.table(TableKind::Filter).unwrap();
+            // The host's way (`Host::table_hooked`): `run_scan` (on every
+            // table here, classified or not) and the walk where it stops.
+            let mut scan_t = t.clone();
+            scan_t.hdr = scan_t.rules.iter().map(Hdr::of).collect();
             let mut data = crate::wire::PacketBuilder::ipv4(ADDRS[0].into(), ADDRS[2].into())
                 .udp(1, 80)
                 .build();
@@ -927,14 +1222,15 @@ mod tests {
                 for _ in 0..2 {
                     let mut pkt = PacketCtx {
                         family: Family::Ipv4, data: &mut d, meta, hook: Hook::LocalOut,
-                        in_dev: "", out_dev: "eth1", mark: 0,
+                        in_dev: "", out_dev: if out1 { "eth1" } else { "eth0" }, mark: 0,
                         now: Instant::ZERO, nf_trace: true, pkt_type: 4,
                         src_mac: None, sk_owner: None, csum_partial: false,
                     };
                     let v = match mode {
                         0 => run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut rec),
                         1 => run_table_linear(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut rec),
-                        _ => run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut explain),
+                        2 => run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut explain),
+                        _ => scanned(&scan_t, &mut st, Hook::LocalOut, pkt, &mut env, &mut rec),
                     };
                     out.push((v, st.end));
                 }
@@ -944,6 +1240,7 @@ mod tests {
             let classified = run(0);
             prop_assert_eq!(&classified, &run(1));
             prop_assert_eq!(&classified, &run(2));
+            prop_assert_eq!(&classified, &run(3));
         }
 
         #[test]

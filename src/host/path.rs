@@ -10,6 +10,7 @@ use super::targets::HostEnv;
 use super::txq::{Job, JobKind};
 use super::{Disposition, DropReason, FamFlags, FamilyState, Host, Outcome};
 use crate::conntrack::{CtSlot, CtVerdict, HelpVerdict, ManipType, NatFast, NatStep};
+use crate::engine::walk::Scan;
 use crate::engine::{PacketCtx, TraceSink, Verdict};
 use crate::model::{Family, Hook, TableKind};
 use crate::time::Instant;
@@ -484,10 +485,44 @@ impl Host {
                     )
                 }) {
                 Some(v) => v,
-                None => self.walk_table(kind, hook, p, now, out, sink),
+                None if crate::engine::walk::scans(prog, hook) => {
+                    // An IPv4 table walked entry by entry: the entries a
+                    // packet context is not needed for (`run_scan`:
+                    // generic parts, tcp, udp, `--ctstate`, standard
+                    // targets), then the walk where they stop.
+                    let (in_dev, out_dev) =
+                        dev_names(&self.stack.conf, hook, p.in_dev, p.out_dev, p.received);
+                    let pkt = crate::engine::walk::ScanPkt {
+                        data: p.buf,
+                        meta: &p.meta,
+                        in_dev,
+                        out_dev,
+                        ct: Some(crate::engine::CtRef::new(&self.ct, p.slot, now)),
+                    };
+                    match crate::engine::walk::run_scan(prog, state, hook, &pkt, true, sink) {
+                        Scan::Done(v) => v,
+                        Scan::From(e) => self.walk_table(kind, hook, p, now, out, sink, Some(e)),
+                    }
+                }
+                None => self.walk_table(kind, hook, p, now, out, sink, None),
             };
+        self.disposition(kind, hook, p, out, v)
+    }
+
+    /// [`Host::table_hooked`]'s end: a primary packet the rules stopped
+    /// gets its disposition (`rules_disposition`).
+    #[inline(always)]
+    fn disposition(
+        &mut self,
+        kind: TableKind,
+        hook: Hook,
+        p: &Pkt<'_>,
+        out: &mut Outcome,
+        v: Verdict,
+    ) -> Verdict {
         if p.primary && !matches!(v, Verdict::Accept | Verdict::Queue { bypass: true, .. }) {
-            if let Some((prog, state)) = fam_of(&mut self.v4, &mut self.v6, family).table_mut(kind)
+            if let Some((prog, state)) =
+                fam_of(&mut self.v4, &mut self.v6, p.family).table_mut(kind)
             {
                 if let Some(d) = rules_disposition(prog, state.end, hook, v) {
                     out.set_disposition(d);
@@ -498,9 +533,10 @@ impl Host {
     }
 
     /// [`Host::table`]'s walk of a hook's chain: the packet context and the
-    /// host's `Env` for the walk. Inside `table_hooked` (one frame, one
-    /// lookup of the table for both).
-    #[inline(always)]
+    /// host's `Env` for the walk, from the start or from where `run_scan`
+    /// stopped (`from`). Out of `table_hooked`'s line: the scan and the
+    /// ready answers keep a small frame.
+    #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn walk_table<S: TraceSink>(
         &mut self,
@@ -510,18 +546,14 @@ impl Host {
         now: Instant,
         out: &mut Outcome,
         sink: &mut S,
+        from: Option<crate::engine::program::RuleId>,
     ) -> Verdict {
         let family = p.family;
         let Some((prog, state)) = fam_of(&mut self.v4, &mut self.v6, family).table_mut(kind) else {
             return Verdict::Accept;
         };
         let devs = &self.stack.conf.devs;
-        let in_dev = if matches!(hook, Hook::LocalOut | Hook::PostRouting) && !p.received {
-            ""
-        } else {
-            devs[p.in_dev].name.as_str()
-        };
-        let out_dev = p.out_dev.map(|d| devs[d].name.as_str()).unwrap_or("");
+        let (in_dev, out_dev) = dev_names(&self.stack.conf, hook, p.in_dev, p.out_dev, p.received);
         let mut ctx = PacketCtx {
             family,
             data: &mut *p.buf,
@@ -556,9 +588,9 @@ impl Host {
             br: p.br,
         };
         // (table_hooked ran `run_policy_only` and `run_ct_head` already,
-        // with the slot state `HostEnv::ct` gives and the same length.)
+        // or `run_scan`, which stopped at `from`.)
         let v =
-            crate::engine::walk::run_walk_after_head(prog, state, hook, &mut ctx, &mut env, sink);
+            crate::engine::walk::run_walk_from(prog, state, hook, &mut ctx, &mut env, sink, from);
         p.mark = ctx.mark;
         p.csum_partial = ctx.csum_partial;
         // A target rewrote the headers (TCPMSS, which reads the packet
@@ -1884,8 +1916,29 @@ impl FamilyState {
     }
 }
 
+/// The names of a packet's input and output devices as a walk at `hook`
+/// tests them (`-i`, `-o`): no input device for a locally sent packet at
+/// OUTPUT and POSTROUTING, no output device before routing.
+#[inline(always)]
+fn dev_names(
+    conf: &super::StackConf,
+    hook: Hook,
+    in_dev: usize,
+    out_dev: Option<usize>,
+    received: bool,
+) -> (&str, &str) {
+    let devs = &conf.devs;
+    let i = if matches!(hook, Hook::LocalOut | Hook::PostRouting) && !received {
+        ""
+    } else {
+        devs[in_dev].name.as_str()
+    };
+    (i, out_dev.map(|d| devs[d].name.as_str()).unwrap_or(""))
+}
+
 /// Where and why the rules stopped a packet: the entry the walk ended on
 /// (`TableState::end`), named as its TRACE record names it.
+#[inline(never)]
 fn rules_disposition(
     prog: &crate::engine::TableProgram,
     end: crate::engine::program::WalkEnd,

@@ -14,6 +14,7 @@ use crate::model::matches::sctp::Sctp;
 use crate::model::matches::tcp::Tcp;
 use crate::model::matches::tcpmss::TcpMss;
 use crate::model::matches::udp::Udp;
+use crate::wire::meta::PacketMeta;
 use crate::wire::rd_u16;
 use crate::wire::rd_u8;
 
@@ -42,13 +43,25 @@ fn first_fragment_l4<'a>(pkt: &'a PacketCtx<'_>, len: usize) -> Result<&'a [u8],
 /// (fragment offset 1 is dropped); a TCP header cut short, a data offset
 /// below 5 words or options cut short drop the packet (hotdrop).
 pub(crate) fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
-    if pkt.meta.fragoff != 0 {
-        if pkt.meta.fragoff == 1 {
+    tcp_on(t, &pkt.meta, pkt.data)
+}
+
+/// [`tcp_mt`] on the packet's bytes and their `PacketMeta` (all it reads),
+/// for the walk's scan before a packet context (`walk::run_scan`).
+pub(crate) fn tcp_mt_on(t: &Tcp, meta: &PacketMeta, data: &[u8]) -> MatchResult {
+    tcp_on(t, meta, data)
+}
+
+/// The body of [`tcp_mt`] and [`tcp_mt_on`].
+#[inline(always)]
+fn tcp_on(t: &Tcp, meta: &PacketMeta, data: &[u8]) -> MatchResult {
+    if meta.fragoff != 0 {
+        if meta.fragoff == 1 {
             return MatchResult::HotDrop;
         }
         return MatchResult::NoMatch;
     }
-    let l4 = pkt.meta.l4(pkt.data);
+    let l4 = meta.l4(data);
     if l4.len() < 20 {
         return MatchResult::HotDrop;
     }
@@ -95,10 +108,25 @@ pub(crate) fn tcp_mt(t: &Tcp, pkt: &PacketCtx<'_>) -> MatchResult {
 
 /// `udp_mt` (net/netfilter/xt_tcpudp.c).
 pub(crate) fn udp_mt(u: &Udp, pkt: &PacketCtx<'_>) -> MatchResult {
-    let l4 = match first_fragment_l4(pkt, 8) {
-        Ok(l4) => l4,
-        Err(r) => return r,
-    };
+    udp_on(u, &pkt.meta, pkt.data)
+}
+
+/// [`udp_mt`] on the packet's bytes and their `PacketMeta` (see
+/// [`tcp_mt_on`]).
+pub(crate) fn udp_mt_on(u: &Udp, meta: &PacketMeta, data: &[u8]) -> MatchResult {
+    udp_on(u, meta, data)
+}
+
+/// The body of [`udp_mt`] and [`udp_mt_on`].
+#[inline(always)]
+fn udp_on(u: &Udp, meta: &PacketMeta, data: &[u8]) -> MatchResult {
+    if meta.fragoff != 0 {
+        return MatchResult::NoMatch;
+    }
+    let l4 = meta.l4(data);
+    if l4.len() < 8 {
+        return MatchResult::HotDrop;
+    }
     (port_in(rd_u16(l4, 0), u.sports, u.sports_inv)
         && port_in(rd_u16(l4, 2), u.dports, u.dports_inv))
     .into()
