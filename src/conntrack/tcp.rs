@@ -739,6 +739,14 @@ pub(crate) struct TcpOutcome {
     pub shrink_to: Option<Duration>,
 }
 
+impl TcpOutcome {
+    /// INVALID without a timeout shrink (`tcp_error` or `tcp_new` said no).
+    const INVALID: TcpOutcome = TcpOutcome {
+        verdict: TcpVerdict::Invalid,
+        shrink_to: None,
+    };
+}
+
 /// `nf_conntrack_tcp_packet` (including `tcp_error` and, for an
 /// unconfirmed entry, `tcp_new`).
 pub(crate) fn packet(
@@ -750,10 +758,7 @@ pub(crate) fn packet(
 ) -> TcpOutcome {
     let cfg = ctx.cfg;
     let Some(h) = parse(seg, ctx) else {
-        return TcpOutcome {
-            verdict: TcpVerdict::Invalid,
-            shrink_to: None,
-        };
+        return TcpOutcome::INVALID;
     };
     if !status.contains(CtStatus::CONFIRMED) {
         // The first packet of a new entry, usually a plain SYN: written
@@ -768,10 +773,7 @@ pub(crate) fn packet(
             }
         }
         if !st.new_conn(&h, cfg) {
-            return TcpOutcome {
-                verdict: TcpVerdict::Invalid,
-                shrink_to: None,
-            };
+            return TcpOutcome::INVALID;
         }
     }
     track(st, status, dir.idx(), &h, cfg, ctx.seqadj)
@@ -788,16 +790,10 @@ fn packet_general(
     ctx: &TcpCtx<'_>,
 ) -> TcpOutcome {
     let Some(h) = parse(seg, ctx) else {
-        return TcpOutcome {
-            verdict: TcpVerdict::Invalid,
-            shrink_to: None,
-        };
+        return TcpOutcome::INVALID;
     };
     if !status.contains(CtStatus::CONFIRMED) && !st.new_conn(&h, ctx.cfg) {
-        return TcpOutcome {
-            verdict: TcpVerdict::Invalid,
-            shrink_to: None,
-        };
+        return TcpOutcome::INVALID;
     }
     track(st, status, dir.idx(), &h, ctx.cfg, ctx.seqadj)
 }
