@@ -668,7 +668,7 @@ impl Host {
         out: &mut Outcome,
         sink: &mut S,
     ) -> Step {
-        // Conntrack on, a nat table, not FORWARD (`FamilyState::nat_hooks`).
+        // Conntrack on, a nat table, not FORWARD (`FamFlags::nat_hooks`).
         if p.f.nat_hooks & (1 << hook as u8) == 0 {
             return Step::Continue;
         }
