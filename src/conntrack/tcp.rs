@@ -856,6 +856,57 @@ fn new_syn(st: &mut TcpCt, h: &Hdr<'_>, cfg: &Config) -> Option<TcpOutcome> {
     })
 }
 
+/// The RST arm of [`track`]'s state switch (`nf_conntrack_tcp_packet`'s
+/// `case TCP_CONNTRACK_CLOSE` for an RST), out of line: rare, and its
+/// values are not live in the common path. `Ok((skip_window, new_state))`
+/// (`None`: the table's), `Err(verdict)` to return at once.
+#[inline(never)]
+fn rst_in_close(
+    st: &mut TcpCt,
+    status: CtStatus,
+    d: usize,
+    h: &Hdr<'_>,
+    cfg: &Config,
+    old_state: TcpState,
+) -> Result<(bool, Option<u8>), TcpVerdict> {
+    let mut new_state = None;
+
+    if st.can_early_drop() {
+        return Ok((true, new_state));
+    }
+    let od = d ^ 1;
+    if st.seen[od].flags & FLAG_MAXACK_SET != 0 && st.last_index != SYN_SET {
+        let seq = h.seq;
+        if seq == 0 && !st.established() {
+            return Ok((false, new_state));
+        }
+        if before(seq, st.seen[od].td_maxack) && !cfg.tcp_ignore_invalid_rst {
+            return Err(TcpVerdict::Invalid);
+        }
+        if !st.established() || seq == st.seen[od].td_maxack {
+            return Ok((false, new_state));
+        }
+        if st.last_index == ACK_SET && usize::from(st.last_dir) == d && seq == st.last_end {
+            return Ok((false, new_state));
+        }
+        new_state = Some(old_state as u8);
+    }
+    if ((status.contains(CtStatus::SEEN_REPLY) && st.last_index == SYN_SET)
+        || (!status.contains(CtStatus::ASSURED) && st.last_index == ACK_SET))
+        && h.ack_seq == st.last_end
+    {
+        return Ok((true, new_state));
+    }
+    if old_state == TcpState::SynSent
+        && st.last_index == ACK_SET
+        && st.last_dir == 1
+        && h.seq == st.last_ack
+    {
+        return Ok((true, new_state));
+    }
+    Ok((false, new_state))
+}
+
 /// `nf_conntrack_tcp_packet` past `tcp_error` and `tcp_new`: the state
 /// table, `tcp_in_window`, the timeout, `IPS_ASSURED`, for the packet
 /// `h` in direction `d` (0 original). A [`TcpVerdict::Repeat`] is
@@ -965,43 +1016,13 @@ pub(crate) fn track(
         SR if d == 1 && index == ACK_SET && st.last_flags & SIMULTANEOUS_OPEN != 0 => {
             new_state = ES;
         }
-        CL if index == RST_SET => 'rst: {
-            if st.can_early_drop() {
-                skip_window = true;
-                break 'rst;
+        CL if index == RST_SET => match rst_in_close(st, *status, d, h, cfg, old_state) {
+            Err(v) => return out(v),
+            Ok((skip, ns)) => {
+                skip_window = skip;
+                new_state = ns.unwrap_or(new_state);
             }
-            let od = d ^ 1;
-            if st.seen[od].flags & FLAG_MAXACK_SET != 0 && st.last_index != SYN_SET {
-                let seq = h.seq;
-                if seq == 0 && !st.established() {
-                    break 'rst;
-                }
-                if before(seq, st.seen[od].td_maxack) && !cfg.tcp_ignore_invalid_rst {
-                    return out(TcpVerdict::Invalid);
-                }
-                if !st.established() || seq == st.seen[od].td_maxack {
-                    break 'rst;
-                }
-                if st.last_index == ACK_SET && usize::from(st.last_dir) == d && seq == st.last_end {
-                    break 'rst;
-                }
-                new_state = old_state as u8;
-            }
-            if ((status.contains(CtStatus::SEEN_REPLY) && st.last_index == SYN_SET)
-                || (!status.contains(CtStatus::ASSURED) && st.last_index == ACK_SET))
-                && h.ack_seq == st.last_end
-            {
-                skip_window = true;
-                break 'rst;
-            }
-            if old_state == TcpState::SynSent
-                && st.last_index == ACK_SET
-                && st.last_dir == 1
-                && h.seq == st.last_ack
-            {
-                skip_window = true;
-            }
-        }
+        },
         _ => {}
     }
 
