@@ -765,7 +765,10 @@ impl ConntrackTable {
             // not hold is a new connection, whose kernel bucket
             // (hash_conntrack_raw: one jhash2 for the bucket walk,
             // early_drop and, kept in the entry, confirm) is walked as
-            // __nf_conntrack_find_get walks it, reclaiming expired entries.
+            // __nf_conntrack_find_get walks it, reclaiming expired entries
+            // (in a small slab with nothing to reclaim, `walk_free`, the
+            // jhash waits for confirm or make_room; a dropped packet's
+            // entry never needs it).
             let hit = if absent {
                 absent = false;
                 None
@@ -774,15 +777,20 @@ impl ConntrackTable {
             };
             let found = match hit {
                 Some(f) => Ok(f),
+                // The bucket walk would find nothing (the lookup index,
+                // which holds every hashed node, does not hold the tuple)
+                // and reclaim nothing (`walk_free`): the bucket is needed
+                // only at confirm, or by `make_room`.
+                None if self.walk_free(zone, now) => Err(None),
                 None => {
                     let hash = self.hash_z(&tuple, zone.id_for(0));
                     let kb = table::reciprocal_scale(hash, self.cfg.buckets);
-                    self.find_kb(&tuple, kb, zone, now).ok_or((hash, kb))
+                    self.find_kb(&tuple, kb, zone, now).ok_or(Some((hash, kb)))
                 }
             };
             let (idx, dir, created) = match found {
                 Ok((idx, dir)) => (idx, dir, false),
-                Err((hash, kb)) => {
+                Err(hk) => {
                     // nf_ct_invert_tuple: a TCP or UDP tuple's swaps its
                     // addresses and ports (written here, not through
                     // `Tuple::invert`'s protocol cases).
@@ -804,11 +812,14 @@ impl ConntrackTable {
                     debug_assert_eq!(Some(reply), tuple.invert());
                     // Below the limit (the usual case): nothing to reclaim
                     // or evict first.
-                    if self.full() && self.make_room(hash, now) {
-                        return CtResult {
-                            verdict: CtVerdict::Drop,
-                            slot: CtSlot::Invalid,
-                        };
+                    if self.full() {
+                        let hash = hk.map_or_else(|| self.hash_z(&tuple, zone.id_for(0)), |h| h.0);
+                        if self.make_room(hash, now) {
+                            return CtResult {
+                                verdict: CtVerdict::Drop,
+                                slot: CtSlot::Invalid,
+                            };
+                        }
                     }
                     let l4s = match p {
                         proto::TCP => L4State::Tcp(table::NIL),
@@ -821,6 +832,7 @@ impl ConntrackTable {
                         _ => L4State::Generic,
                     };
                     // nf_conntrack_alloc failing (-ENOMEM): NF_DROP.
+                    let kb = hk.map_or(table::KB_UNKNOWN, |h| h.1);
                     let Some(idx) = self.alloc([tuple, reply], kb, l4s) else {
                         return CtResult {
                             verdict: CtVerdict::Drop,
