@@ -569,14 +569,17 @@ impl ConntrackTable {
             // The walk below without the jhash (see `walk_free`): it would
             // reclaim nothing and meet, among the hashed entries (confirmed,
             // not dying: `delete`'s test), those holding `t`.
-            let g0 = self.entries.get(ignored as usize).map(|g| g.t0);
             return self.entries.iter().enumerate().any(|(ci, e)| {
                 ci as u32 != ignored
                     && e.live
                     && e.status.contains(CtStatus::CONFIRMED)
                     && !e.status.contains(CtStatus::DYING)
                     && (e.t0 == *t || e.t1 == *t)
-                    && g0 != Some(e.t0)
+                    // Read only on a match (rare), as the walk does.
+                    && !self
+                        .entries
+                        .get(ignored as usize)
+                        .is_some_and(|g| g.t0 == e.t0)
             });
         }
         let zone = self.zone_of(ignored);
