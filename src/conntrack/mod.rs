@@ -781,16 +781,16 @@ impl ConntrackTable {
                 // which holds every hashed node, does not hold the tuple)
                 // and reclaim nothing (`walk_free`): the bucket is needed
                 // only at confirm, or by `make_room`.
-                None if self.walk_free(zone, now) => Err(None),
+                None if self.walk_free(zone, now) => Err((0, table::KB_UNKNOWN)),
                 None => {
                     let hash = self.hash_z(&tuple, zone.id_for(0));
                     let kb = table::reciprocal_scale(hash, self.cfg.buckets);
-                    self.find_kb(&tuple, kb, zone, now).ok_or(Some((hash, kb)))
+                    self.find_kb(&tuple, kb, zone, now).ok_or((hash, kb))
                 }
             };
             let (idx, dir, created) = match found {
                 Ok((idx, dir)) => (idx, dir, false),
-                Err(hk) => {
+                Err((hash, kb)) => {
                     // nf_ct_invert_tuple: a TCP or UDP tuple's swaps its
                     // addresses and ports (written here, not through
                     // `Tuple::invert`'s protocol cases).
@@ -812,14 +812,11 @@ impl ConntrackTable {
                     debug_assert_eq!(Some(reply), tuple.invert());
                     // Below the limit (the usual case): nothing to reclaim
                     // or evict first.
-                    if self.full() {
-                        let hash = hk.map_or_else(|| self.hash_z(&tuple, zone.id_for(0)), |h| h.0);
-                        if self.make_room(hash, now) {
-                            return CtResult {
-                                verdict: CtVerdict::Drop,
-                                slot: CtSlot::Invalid,
-                            };
-                        }
+                    if self.full() && self.make_room(hash, kb, &tuple, zone, now) {
+                        return CtResult {
+                            verdict: CtVerdict::Drop,
+                            slot: CtSlot::Invalid,
+                        };
                     }
                     let l4s = match p {
                         proto::TCP => L4State::Tcp(table::NIL),
@@ -832,7 +829,6 @@ impl ConntrackTable {
                         _ => L4State::Generic,
                     };
                     // nf_conntrack_alloc failing (-ENOMEM): NF_DROP.
-                    let kb = hk.map_or(table::KB_UNKNOWN, |h| h.1);
                     let Some(idx) = self.alloc([tuple, reply], kb, l4s) else {
                         return CtResult {
                             verdict: CtVerdict::Drop,
@@ -900,7 +896,20 @@ impl ConntrackTable {
     /// still full (the packet is dropped).
     #[cold]
     #[inline(never)]
-    fn make_room(&mut self, hash: u32, now: Instant) -> bool {
+    fn make_room(
+        &mut self,
+        hash: u32,
+        kb: u32,
+        tuple: &Tuple,
+        zone: helper::Zone,
+        now: Instant,
+    ) -> bool {
+        // The hash `process` did not need (`walk_free`).
+        let hash = if kb == table::KB_UNKNOWN {
+            self.hash_z(tuple, zone.id_for(0))
+        } else {
+            hash
+        };
         self.sweep_expired(now);
         if self.full() && self.cfg.max != 0 && !self.early_drop(hash, now) {
             return true;
