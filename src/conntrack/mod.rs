@@ -765,7 +765,10 @@ impl ConntrackTable {
             // not hold is a new connection, whose kernel bucket
             // (hash_conntrack_raw: one jhash2 for the bucket walk,
             // early_drop and, kept in the entry, confirm) is walked as
-            // __nf_conntrack_find_get walks it, reclaiming expired entries.
+            // __nf_conntrack_find_get walks it, reclaiming expired entries
+            // (in a small slab with nothing to reclaim, `walk_free`, the
+            // jhash waits for confirm or make_room; a dropped packet's
+            // entry never needs it).
             let hit = if absent {
                 absent = false;
                 None
@@ -774,6 +777,11 @@ impl ConntrackTable {
             };
             let found = match hit {
                 Some(f) => Ok(f),
+                // The bucket walk would find nothing (the lookup index,
+                // which holds every hashed node, does not hold the tuple)
+                // and reclaim nothing (`walk_free`): the bucket is needed
+                // only at confirm, or by `make_room`.
+                None if self.walk_free(zone, now) => Err((0, table::KB_UNKNOWN)),
                 None => {
                     let hash = self.hash_z(&tuple, zone.id_for(0));
                     let kb = table::reciprocal_scale(hash, self.cfg.buckets);
@@ -804,7 +812,7 @@ impl ConntrackTable {
                     debug_assert_eq!(Some(reply), tuple.invert());
                     // Below the limit (the usual case): nothing to reclaim
                     // or evict first.
-                    if self.full() && self.make_room(hash, now) {
+                    if self.full() && self.make_room(hash, kb, &tuple, zone, now) {
                         return CtResult {
                             verdict: CtVerdict::Drop,
                             slot: CtSlot::Invalid,
@@ -888,7 +896,20 @@ impl ConntrackTable {
     /// still full (the packet is dropped).
     #[cold]
     #[inline(never)]
-    fn make_room(&mut self, hash: u32, now: Instant) -> bool {
+    fn make_room(
+        &mut self,
+        hash: u32,
+        kb: u32,
+        tuple: &Tuple,
+        zone: helper::Zone,
+        now: Instant,
+    ) -> bool {
+        // The hash `process` did not need (`walk_free`).
+        let hash = if kb == table::KB_UNKNOWN {
+            self.hash_z(tuple, zone.id_for(0))
+        } else {
+            hash
+        };
         self.sweep_expired(now);
         if self.full() && self.cfg.max != 0 && !self.early_drop(hash, now) {
             return true;

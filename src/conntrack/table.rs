@@ -22,6 +22,21 @@ pub(super) const EVICTION_RANGE: u32 = 8;
 pub(super) const SLOT_LIMIT: u32 = i32::MAX as u32;
 /// Chains a table starts with (fewer when `nf_conntrack_buckets` is smaller).
 pub(super) const INITIAL_CHAINS: usize = 256;
+/// Slabs of at most this many slots answer a kernel-bucket walk that can
+/// reclaim nothing from the slab itself, without the tuple's jhash (see
+/// [`ConntrackTable::walk_free`]).
+pub(super) const SMALL_SLAB: usize = 8;
+/// `cfg.buckets` can never be a kernel bucket (below [`MAX_BUCKETS`]):
+/// an unconfirmed entry whose original tuple's bucket was not needed yet.
+pub(super) const KB_UNKNOWN: u32 = u32::MAX;
+const _: () = assert!(MAX_BUCKETS < KB_UNKNOWN);
+
+#[cfg(test)]
+thread_local! {
+    /// Tests: every kernel-bucket walk taken the general way (the small
+    /// slab's shortcut off), to compare the two.
+    pub(super) static ALWAYS_WALK: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
 
 impl Clone for ConntrackTable {
     /// A copy whose `free` and `dying` lists keep room for every slot, as
@@ -501,8 +516,72 @@ impl ConntrackTable {
         }
     }
 
+    /// Whether every kernel-bucket walk at `now` in the default zone
+    /// (`____nf_conntrack_find`, `nf_conntrack_tuple_taken`) is known to
+    /// reclaim nothing without its bucket: a slab of at most
+    /// [`SMALL_SLAB`] slots, every entry in the default zone (equal tuples,
+    /// equal hashes: a hashed node holding the tuple is in the tuple's
+    /// bucket), and no confirmed entry expired (the hashed ones are
+    /// confirmed, `is_expired`). The walk then finds exactly the hashed
+    /// entries holding the tuple, and the slab says which they are.
+    /// `zone`: the walk's (the default zone only).
+    #[inline(always)]
+    pub(super) fn walk_free(&self, zone: Zone, now: Instant) -> bool {
+        self.entries.len() <= SMALL_SLAB && zone == Zone::default() && self.walk_free_small(now)
+    }
+
+    /// [`Self::walk_free`] of a small slab (out of line: a large table's
+    /// walks pay one comparison).
+    #[inline(never)]
+    fn walk_free_small(&self, now: Instant) -> bool {
+        #[cfg(test)]
+        if ALWAYS_WALK.with(|w| w.get()) {
+            return false;
+        }
+        !self.helpers.has_zones()
+            && !self
+                .entries
+                .iter()
+                .any(|e| e.live && Self::is_expired(e, now))
+    }
+
+    /// Tests: the table's `Debug`, the kernel buckets of entries not
+    /// hashed (unconfirmed or free slots: read by nothing) left out, so
+    /// that a table whose new entries did not need theirs yet
+    /// ([`KB_UNKNOWN`]) compares equal to one whose did.
+    #[cfg(test)]
+    pub(super) fn debug_hashed_buckets(&self) -> String {
+        let mut c = self.clone();
+        for (e, k) in c.entries.iter().zip(c.cold.iter_mut()) {
+            if !(e.live
+                && e.status.contains(CtStatus::CONFIRMED)
+                && !e.status.contains(CtStatus::DYING))
+            {
+                k.kb = [0; 2];
+            }
+        }
+        format!("{c:?}")
+    }
+
     /// `nf_conntrack_tuple_taken` (hashed entries other than `ignored`).
     pub(crate) fn tuple_taken(&mut self, t: &Tuple, ignored: u32, now: Instant) -> bool {
+        if self.walk_free(Zone::default(), now) {
+            // The walk below without the jhash (see `walk_free`): it would
+            // reclaim nothing and meet, among the hashed entries (confirmed,
+            // not dying: `delete`'s test), those holding `t`.
+            return self.entries.iter().enumerate().any(|(ci, e)| {
+                ci as u32 != ignored
+                    && e.live
+                    && e.status.contains(CtStatus::CONFIRMED)
+                    && !e.status.contains(CtStatus::DYING)
+                    && (e.t0 == *t || e.t1 == *t)
+                    // Read only on a match (rare), as the walk does.
+                    && !self
+                        .entries
+                        .get(ignored as usize)
+                        .is_some_and(|g| g.t0 == e.t0)
+            });
+        }
         let zone = self.zone_of(ignored);
         let kb = self.kbucket(t, zone.id_for(1));
         'restart: loop {
@@ -542,7 +621,8 @@ impl ConntrackTable {
 
     /// A new entry, or `None` when the allocator refuses to grow the slab
     /// (or the index is at [`SLOT_LIMIT`]).
-    /// `kb0` is the kernel bucket of the original tuple (kept for confirm).
+    /// `kb0` is the kernel bucket of the original tuple (kept for confirm),
+    /// or [`KB_UNKNOWN`].
     pub(super) fn alloc(&mut self, tuples: [Tuple; 2], kb0: u32, l4: L4State) -> Option<u32> {
         // Room in the lookup index for both tuples of every entry held.
         if !self.fast.reserve((self.count as usize + 1) * 2) {
@@ -761,7 +841,12 @@ impl ConntrackTable {
         // The original tuple's bucket was computed by `process` (the
         // original tuple never changes; NAT alters only the reply).
         let zone = self.zone_of(handle.idx);
-        let kbs = [self.cold[idx].kb[0], self.kbucket(&e.t1, zone.id_for(1))];
+        let kb0 = match self.cold[idx].kb[0] {
+            // `process` did not need it (`walk_free`).
+            KB_UNKNOWN => self.kbucket(&e.t0, zone.id_for(0)),
+            kb => kb,
+        };
+        let kbs = [kb0, self.kbucket(&e.t1, zone.id_for(1))];
         // The original tuple's bucket, unless `process` just walked it for
         // this entry and nothing changed since (the walk would reclaim
         // nothing and find nothing). The tuples are copied only for the

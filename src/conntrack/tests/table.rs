@@ -165,6 +165,37 @@ fn table_full_early_drop() {
     assert_eq!(s.ct.count(), 2);
 }
 
+/// A full small table (`walk_free`: the new connection's bucket left
+/// unknown) evicts with the same hash as when every bucket is walked:
+/// `make_room` computes it (`early_drop` scans from its bucket).
+#[test]
+fn full_small_slab_evicts_as_the_walk() {
+    let run = |walk: bool| {
+        crate::conntrack::table::ALWAYS_WALK.with(|x| x.set(walk));
+        let mut cfg = Config::with_max(4);
+        cfg.buckets = 16;
+        let mut s = Sim::new(cfg);
+        let mut log = Vec::new();
+        for i in 0..40u16 {
+            let p = udp(A, 1000 + i * 7, B, 53, 0);
+            let r =
+                s.ct.process(&p, &meta(&p), Hook::PreRouting, ms(u64::from(i)));
+            let v = s.ct.confirm(r.slot, ms(u64::from(i)));
+            log.push(format!("{:?} {v:?} {}", r.verdict, s.ct.count()));
+        }
+        crate::conntrack::table::ALWAYS_WALK.with(|x| x.set(false));
+        (log, s.ct.debug_hashed_buckets())
+    };
+    let (short, walked) = (run(false), run(true));
+    // Full from the fourth connection on: each later one evicts.
+    assert!(
+        short.0.iter().filter(|l| l.ends_with(" 4")).count() > 20,
+        "{:?}",
+        short.0
+    );
+    assert_eq!(short, walked);
+}
+
 #[test]
 fn attach_reply_slot() {
     let mut s = Sim::new(Config::with_max(4));
