@@ -490,13 +490,10 @@ impl Host {
                     // packet context is not needed for (`run_scan`:
                     // generic parts, tcp, udp, `--ctstate`, standard
                     // targets), then the walk where they stop.
-                    let (in_dev, out_dev) =
-                        dev_names(&self.stack.conf, hook, p.in_dev, p.out_dev, p.received);
                     let pkt = crate::engine::walk::ScanPkt {
                         data: p.buf,
                         meta: &p.meta,
-                        in_dev,
-                        out_dev,
+                        devs: dev_words(&self.stack.conf, hook, p.in_dev, p.out_dev, p.received),
                         ct: Some(crate::engine::CtRef::new(&self.ct, p.slot, now)),
                     };
                     match crate::engine::walk::run_scan(prog, state, hook, &pkt, true, sink) {
@@ -1934,6 +1931,26 @@ fn dev_names(
         devs[in_dev].name.as_str()
     };
     (i, out_dev.map(|d| devs[d].name.as_str()).unwrap_or(""))
+}
+
+/// [`dev_names`] as the rule walk's scan compares them
+/// (`engine::walk::ScanPkt::devs`): the names' words, zero for no device.
+#[inline(always)]
+fn dev_words(
+    conf: &super::StackConf,
+    hook: Hook,
+    in_dev: usize,
+    out_dev: Option<usize>,
+    received: bool,
+) -> Option<[u64; 4]> {
+    let w = conf.dev_words.as_deref()?;
+    let i = if matches!(hook, Hook::LocalOut | Hook::PostRouting) && !received {
+        [0; 2]
+    } else {
+        w[in_dev]
+    };
+    let o = out_dev.map_or([0; 2], |d| w[d]);
+    Some([i[0], i[1], o[0], o[1]])
 }
 
 /// Where and why the rules stopped a packet: the entry the walk ended on
