@@ -443,46 +443,58 @@ fn scan_entry(h: &Hdr, r: &CRule, h4: &[u8], pkt: &ScanPkt<'_>) -> Option<bool> 
             return Some(false);
         }
     }
-    if f & Hdr::CT != 0 {
-        let inv = f & Hdr::CT_INV != 0;
-        if !super::eval::ct::state_nat_only_mt(crate::nf::CtStates(h.ct), inv, pkt.ct) {
-            return Some(false);
-        }
+    if f & Hdr::CT != 0 && !scan_ct(h, pkt) {
+        return Some(false);
     }
-    if f & Hdr::PORTS != 0 {
-        // tcp_mt / udp_mt (net/netfilter/xt_tcpudp.c) of ports alone, as
-        // `eval::l4`'s `tcp_on` / `udp_on` (no flags, no option).
-        let meta = pkt.meta;
-        let tcp = f & Hdr::TCP != 0;
-        if meta.fragoff != 0 {
-            // tcp_mt: offset 1 is dropped (hotdrop): the walk does it.
-            return if tcp && meta.fragoff == 1 {
-                None
-            } else {
-                Some(false)
-            };
-        }
-        let l4 = meta.l4(pkt.data);
-        let (Some(&[s0, s1, d0, d1]), true) = (l4.get(..4), l4.len() >= if tcp { 20 } else { 8 })
-        else {
-            // A header cut short: hotdrop.
-            return None;
-        };
-        let (sp, dp, p) = (
-            u16::from_be_bytes([s0, s1]),
-            u16::from_be_bytes([d0, d1]),
-            &h.ports,
-        );
-        let s = (sp >= p[0] && sp <= p[1]) != (f & Hdr::SPORT_INV != 0);
-        let d = (dp >= p[2] && dp <= p[3]) != (f & Hdr::DPORT_INV != 0);
-        if !(s & d) {
-            return Some(false);
-        }
+    if f & Hdr::PORTS != 0 && !scan_ports(h, pkt)? {
+        return Some(false);
     }
     if f & Hdr::MATCHES != 0 {
         return scan_matches(r, f & Hdr::CT != 0, pkt);
     }
     Some(true)
+}
+
+/// [`scan_entry`]'s leading `--ctstate`-only match (`Hdr::CT`). Out of
+/// the scan's line (as [`scan_ports`]): what it reads is not loaded for
+/// every scan.
+#[inline(never)]
+fn scan_ct(h: &Hdr, pkt: &ScanPkt<'_>) -> bool {
+    let inv = h.flags & Hdr::CT_INV != 0;
+    super::eval::ct::state_nat_only_mt(crate::nf::CtStates(h.ct), inv, pkt.ct)
+}
+
+/// [`scan_entry`]'s `tcp` or `udp` match of ports alone (`Hdr::PORTS`):
+/// `tcp_mt` / `udp_mt` (net/netfilter/xt_tcpudp.c) as `eval::l4`'s
+/// `tcp_on` / `udp_on` do them without flags or option. `None`: a
+/// hotdrop (the scan stops, the walk drops).
+#[inline(never)]
+fn scan_ports(h: &Hdr, pkt: &ScanPkt<'_>) -> Option<bool> {
+    let f = h.flags;
+    let meta = pkt.meta;
+    let tcp = f & Hdr::TCP != 0;
+    if meta.fragoff != 0 {
+        // tcp_mt: offset 1 is dropped (hotdrop).
+        return if tcp && meta.fragoff == 1 {
+            None
+        } else {
+            Some(false)
+        };
+    }
+    let l4 = meta.l4(pkt.data);
+    let (Some(&[s0, s1, d0, d1]), true) = (l4.get(..4), l4.len() >= if tcp { 20 } else { 8 })
+    else {
+        // A header cut short: hotdrop.
+        return None;
+    };
+    let (sp, dp, p) = (
+        u16::from_be_bytes([s0, s1]),
+        u16::from_be_bytes([d0, d1]),
+        &h.ports,
+    );
+    let s = (sp >= p[0] && sp <= p[1]) != (f & Hdr::SPORT_INV != 0);
+    let d = (dp >= p[2] && dp <= p[3]) != (f & Hdr::DPORT_INV != 0);
+    Some(s & d)
 }
 
 /// [`scan_entry`]'s generic part of an entry with an inverted address or
