@@ -239,9 +239,12 @@ pub(crate) fn run_walk_from<E: Env, S: TraceSink>(
 /// What [`run_scan`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scan {
-    /// The walk's verdict: counters, TRACE records and the walk's end
-    /// written.
-    Done(Verdict),
+    /// The walk's verdict, ACCEPT (no more: the scan takes no other
+    /// verdict, and the caller reads one byte): counters, TRACE records
+    /// and the walk's end written.
+    Accept,
+    /// The walk's verdict, DROP.
+    Drop,
     /// The walk goes on at this entry ([`run_walk_from`]), the entries
     /// before it taken (their counters and TRACE records written, the jump
     /// stack in the state).
@@ -318,7 +321,7 @@ pub(crate) fn run_scan<S: TraceSink>(
         prog.underflow[hook as usize],
     ) else {
         // A hook without a chain: the walk accepts.
-        return Scan::Done(Verdict::Accept);
+        return Scan::Accept;
     };
     state.stack.clear();
     let data = pkt.data;
@@ -389,11 +392,11 @@ pub(crate) fn run_scan<S: TraceSink>(
                 rule: RuleId(e),
                 how: EndHow::Verdict,
             };
-            return Scan::Done(if h.act == Hdr::ACCEPT {
-                Verdict::Accept
+            return if h.act == Hdr::ACCEPT {
+                Scan::Accept
             } else {
-                Verdict::Drop
-            });
+                Scan::Drop
+            };
         }
         let next = match &r.action {
             Action::Continue => e + 1,
@@ -1230,7 +1233,8 @@ mod tests {
             ct: env.ct(),
         };
         match run_scan(t, st, hook, &scan, true, sink) {
-            Scan::Done(v) => v,
+            Scan::Accept => Verdict::Accept,
+            Scan::Drop => Verdict::Drop,
             Scan::From(e) => run_walk_from(t, st, hook, &mut pkt, env, sink, Some(e)),
         }
     }

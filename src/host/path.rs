@@ -470,7 +470,7 @@ impl Host {
         // ACCEPT` (or DROP) and a packet it matches: the slot's state bits
         // decide, no walk, no packet context (`run_ct_head`; the walk's
         // conntrack reference is `p.slot`).
-        let v =
+        let accept =
             match crate::engine::walk::run_policy_only(prog, state, hook, p.buf.len(), true, sink)
                 .or_else(|| {
                     let slot = p.slot;
@@ -484,7 +484,7 @@ impl Host {
                         sink,
                     )
                 }) {
-                Some(v) => v,
+                Some(v) => v == Verdict::Accept,
                 None if crate::engine::walk::scans(prog, hook) => {
                     // An IPv4 table walked entry by entry: the entries a
                     // packet context is not needed for (`run_scan`:
@@ -497,13 +497,30 @@ impl Host {
                         ct: Some(crate::engine::CtRef::new(&self.ct, p.slot, now)),
                     };
                     match crate::engine::walk::run_scan(prog, state, hook, &pkt, true, sink) {
-                        Scan::Done(v) => v,
-                        Scan::From(e) => self.walk_table(kind, hook, p, now, out, sink, Some(e)),
+                        Scan::Accept => true,
+                        Scan::Drop => false,
+                        Scan::From(e) => {
+                            let v = self.walk_table(kind, hook, p, now, out, sink, Some(e));
+                            return self.disposition(kind, hook, p, out, v);
+                        }
                     }
                 }
-                None => self.walk_table(kind, hook, p, now, out, sink, None),
+                None => {
+                    let v = self.walk_table(kind, hook, p, now, out, sink, None);
+                    return self.disposition(kind, hook, p, out, v);
+                }
             };
-        self.disposition(kind, hook, p, out, v)
+        // A ready answer (the policy, the head, the scan): ACCEPT or DROP,
+        // the table at hand for a drop's disposition.
+        if accept {
+            return Verdict::Accept;
+        }
+        if p.primary {
+            if let Some(d) = rules_disposition(prog, state.end, hook, Verdict::Drop) {
+                out.set_disposition(d);
+            }
+        }
+        Verdict::Drop
     }
 
     /// [`Host::table_hooked`]'s end: a primary packet the rules stopped
