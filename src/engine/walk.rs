@@ -306,8 +306,9 @@ pub(crate) fn scan_takes(m: &crate::model::Match) -> bool {
 /// explain mode (the caller walks). After [`run_policy_only`] and
 /// [`run_ct_head`] said `None`. Counters, TRACE records, the walk's
 /// end and the verdict are the walk's (the walk's unit tests hold them
-/// equal).
-#[inline(never)]
+/// equal). In the caller's line (`Host::table_hooked`): the packet's
+/// fields stay in registers, no `ScanPkt` in memory.
+#[inline(always)]
 pub(crate) fn run_scan<S: TraceSink>(
     prog: &TableProgram,
     state: &mut TableState,

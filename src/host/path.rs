@@ -548,8 +548,8 @@ impl Host {
 
     /// [`Host::table`]'s walk of a hook's chain: the packet context and the
     /// host's `Env` for the walk, from the start or from where `run_scan`
-    /// stopped (`from`). Out of `table_hooked`'s line: the scan and the
-    /// ready answers keep a small frame.
+    /// stopped (`from`). Out of `table_hooked`'s line: the scan (in line
+    /// there, `run_scan`) and the ready answers keep a small frame.
     #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn walk_table<S: TraceSink>(
