@@ -349,6 +349,10 @@ impl Hdr {
     /// An interface name the words cannot hold (a NUL byte in it): the
     /// scan stops at the entry when its addresses and protocol pass.
     pub(crate) const STOP: u16 = 2048;
+    /// `-i` given (with [`Hdr::IFACE`]).
+    pub(crate) const IN: u16 = 4096;
+    /// `-o` given (with [`Hdr::IFACE`]).
+    pub(crate) const OUT: u16 = 8192;
     pub(crate) const ACCEPT: u8 = 0;
     pub(crate) const DROP: u8 = 1;
     pub(crate) const OTHER: u8 = 2;
@@ -371,6 +375,8 @@ impl Hdr {
         };
         set(slow, Hdr::SLOW);
         set(g.in_iface.is_some() || g.out_iface.is_some(), Hdr::IFACE);
+        set(g.in_iface.is_some(), Hdr::IN);
+        set(g.out_iface.is_some(), Hdr::OUT);
         set(g.in_iface.as_ref().is_some_and(|i| i.1), Hdr::IN_INV);
         set(g.out_iface.as_ref().is_some_and(|i| i.1), Hdr::OUT_INV);
         let (mut ifn, mut ifm) = ([0; 4], [0; 4]);

@@ -441,9 +441,14 @@ fn scan_entry(h: &Hdr, r: &CRule, h4: &[u8], pkt: &ScanPkt<'_>) -> Option<bool> 
         // xtables_parse_interface built (`Iface::matches`).
         let d = pkt.devs?;
         let (n, m) = (&h.ifn, &h.ifm);
-        let i = ((d[0] ^ n[0]) & m[0]) | ((d[1] ^ n[1]) & m[1]) == 0;
-        let o = ((d[2] ^ n[2]) & m[2]) | ((d[3] ^ n[3]) & m[3]) == 0;
-        if (i == (f & Hdr::IN_INV != 0)) | (o == (f & Hdr::OUT_INV != 0)) {
+        if f & Hdr::IN != 0
+            && (((d[0] ^ n[0]) & m[0]) | ((d[1] ^ n[1]) & m[1]) == 0) == (f & Hdr::IN_INV != 0)
+        {
+            return Some(false);
+        }
+        if f & Hdr::OUT != 0
+            && (((d[2] ^ n[2]) & m[2]) | ((d[3] ^ n[3]) & m[3]) == 0) == (f & Hdr::OUT_INV != 0)
+        {
             return Some(false);
         }
     }
