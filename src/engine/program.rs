@@ -287,8 +287,13 @@ pub struct TableProgram {
 
 /// An IPv4 entry as the scan before a packet context reads it
 /// (`walk::run_scan`): its generic part flat (`struct ipt_ip`, as
-/// `ip_packet_match` in net/ipv4/netfilter/ip_tables.c tests it) and what
-/// else to look at when that passes. 24 bytes.
+/// `ip_packet_match` in net/ipv4/netfilter/ip_tables.c tests it:
+/// addresses, protocol, and the interface names as `ifname_compare_aligned`
+/// compares them, two words each under the mask `xtables_parse_interface`
+/// builds) and what else to look at when that passes: a leading
+/// `--ctstate`-only match, and a `tcp` or `udp` match of ports alone
+/// (`tcp_mt` / `udp_mt` in net/netfilter/xt_tcpudp.c) read from the
+/// bytes. 96 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Hdr {
     /// Source and destination masks as the words of their bytes, source
@@ -297,11 +302,20 @@ pub(crate) struct Hdr {
     /// The addresses (as `AddrMask` keeps them: the walk's `addr_in`
     /// compares the masked packet address with them).
     pub(crate) addr: u64,
+    /// `-i` and `-o` ([`Hdr::IFACE`]): the names' 16 bytes, zero padded,
+    /// as words ([`iface_words`]: input, then output).
+    pub(crate) ifn: [u64; 4],
+    /// Their masks: `xtables_parse_interface`'s `iniface_mask` /
+    /// `outiface_mask` (the name and its terminating NUL, or the bytes
+    /// before a trailing `+`; none for an interface not given).
+    pub(crate) ifm: [u64; 4],
     /// The states of a leading `--ctstate`-only match ([`Hdr::CT`]).
     pub(crate) ct: u32,
+    /// [`Hdr::PORTS`]: source port range, then destination port range.
+    pub(crate) ports: [u16; 4],
     /// `-p` when not inverted, else 0 (any).
     pub(crate) proto: u8,
-    pub(crate) flags: u8,
+    pub(crate) flags: u16,
     /// [`Hdr::ACCEPT`], [`Hdr::DROP`] or [`Hdr::OTHER`].
     pub(crate) act: u8,
 }
@@ -309,15 +323,36 @@ pub(crate) struct Hdr {
 impl Hdr {
     /// An inverted address or protocol, `-f`, or an address not of IPv4:
     /// the generic part is tested from `CRule::generic`.
-    pub(crate) const SLOW: u8 = 1;
-    /// `-i` or `-o` given.
-    pub(crate) const IFACE: u8 = 2;
+    pub(crate) const SLOW: u16 = 1;
+    /// `-i` or `-o` given (in `ifn` and `ifm`).
+    pub(crate) const IFACE: u16 = 2;
     /// `CRule::ct_first`: its states in `ct`.
-    pub(crate) const CT: u8 = 4;
+    pub(crate) const CT: u16 = 4;
     /// `!` of `CT`.
-    pub(crate) const CT_INV: u8 = 8;
-    /// Matches other than the `CT` one.
-    pub(crate) const MATCHES: u8 = 16;
+    pub(crate) const CT_INV: u16 = 8;
+    /// Matches other than the `CT` one, `comment` and the `PORTS` one:
+    /// evaluated one by one (`scan_takes`).
+    pub(crate) const MATCHES: u16 = 16;
+    /// `! -i`.
+    pub(crate) const IN_INV: u16 = 32;
+    /// `! -o`.
+    pub(crate) const OUT_INV: u16 = 64;
+    /// The matches (after the `CT` one) are `comment`s and one `tcp` or
+    /// `udp` match that tests ports alone: the ranges in `ports`.
+    pub(crate) const PORTS: u16 = 128;
+    /// `PORTS` of a `tcp` match (else `udp`).
+    pub(crate) const TCP: u16 = 256;
+    /// `! --sport`.
+    pub(crate) const SPORT_INV: u16 = 512;
+    /// `! --dport`.
+    pub(crate) const DPORT_INV: u16 = 1024;
+    /// An interface name the words cannot hold (a NUL byte in it): the
+    /// scan stops at the entry when its addresses and protocol pass.
+    pub(crate) const STOP: u16 = 2048;
+    /// `-i` given (with [`Hdr::IFACE`]).
+    pub(crate) const IN: u16 = 4096;
+    /// `-o` given (with [`Hdr::IFACE`]).
+    pub(crate) const OUT: u16 = 8192;
     pub(crate) const ACCEPT: u8 = 0;
     pub(crate) const DROP: u8 = 1;
     pub(crate) const OTHER: u8 = 2;
@@ -333,19 +368,61 @@ impl Hdr {
             || g.src.0.family != Family::Ipv4
             || g.dst.0.family != Family::Ipv4;
         let mut flags = 0;
-        let mut set = |on: bool, f: u8| {
+        let mut set = |on: bool, f: u16| {
             if on {
                 flags |= f;
             }
         };
         set(slow, Hdr::SLOW);
         set(g.in_iface.is_some() || g.out_iface.is_some(), Hdr::IFACE);
+        set(g.in_iface.is_some(), Hdr::IN);
+        set(g.out_iface.is_some(), Hdr::OUT);
+        set(g.in_iface.as_ref().is_some_and(|i| i.1), Hdr::IN_INV);
+        set(g.out_iface.as_ref().is_some_and(|i| i.1), Hdr::OUT_INV);
+        let (mut ifn, mut ifm) = ([0; 4], [0; 4]);
+        for (k, i) in [&g.in_iface, &g.out_iface].into_iter().enumerate() {
+            if let Some((i, _)) = i {
+                match iface_mask(i) {
+                    Some((n, m)) => {
+                        ifn[2 * k..2 * k + 2].copy_from_slice(&n);
+                        ifm[2 * k..2 * k + 2].copy_from_slice(&m);
+                    }
+                    None => set(true, Hdr::STOP),
+                }
+            }
+        }
         set(r.ct_first.is_some(), Hdr::CT);
         set(r.ct_first.is_some_and(|c| c.1), Hdr::CT_INV);
-        set(
-            r.matches.len() > usize::from(r.ct_first.is_some()),
-            Hdr::MATCHES,
-        );
+        // The matches after the `CT` one: `comment`s (always match) and
+        // at most one `tcp` / `udp` of ports alone go in `ports`.
+        let rest = &r.matches[usize::from(r.ct_first.is_some())..];
+        let mut ports = [0, u16::MAX, 0, u16::MAX];
+        let mut l4 = None;
+        let mut other = false;
+        for m in rest {
+            let this = match m {
+                Match::Comment(_) => continue,
+                Match::Tcp(t)
+                    if t.flg_mask == 0 && t.flg_cmp == 0 && !t.flags_inv && t.option == 0 =>
+                {
+                    Some((Hdr::TCP, t.sports, t.dports, t.sports_inv, t.dports_inv))
+                }
+                Match::Udp(u) => Some((0, u.sports, u.dports, u.sports_inv, u.dports_inv)),
+                _ => None,
+            };
+            match this {
+                Some(p) if l4.is_none() => l4 = Some(p),
+                _ => other = true,
+            }
+        }
+        if other {
+            set(!rest.is_empty(), Hdr::MATCHES);
+        } else if let Some((tcp, s, d, si, di)) = l4 {
+            ports = [s.0, s.1, d.0, d.1];
+            set(true, Hdr::PORTS | tcp);
+            set(si, Hdr::SPORT_INV);
+            set(di, Hdr::DPORT_INV);
+        }
         let (mask, addr) = if slow {
             (0, 0)
         } else {
@@ -355,7 +432,10 @@ impl Hdr {
         Hdr {
             mask,
             addr,
+            ifn,
+            ifm,
             ct: r.ct_first.map_or(0, |c| c.0 .0),
+            ports,
             proto: if slow { 0 } else { g.proto },
             flags,
             act: match r.action {
@@ -365,6 +445,48 @@ impl Hdr {
             },
         }
     }
+}
+
+/// A device name (`IFNAMSIZ` bytes, zero padded, as `net_device::name`
+/// holds it) as two words, as `ifname_compare_aligned`
+/// (net/ipv4/netfilter/ip_tables.c) reads it; `None` for a name longer
+/// than 15 bytes or with a NUL byte, which no kernel device has (the scan
+/// leaves a packet with such a device name to the walk, `Iface::matches`).
+pub(crate) fn iface_words(name: &[u8]) -> Option<[u64; 2]> {
+    if name.len() > 15 || name.contains(&0) {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    b[..name.len()].copy_from_slice(name);
+    let (lo, hi) = b.split_at(8);
+    let w = |s: &[u8]| u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
+    Some([w(lo), w(hi)])
+}
+
+/// `-i` / `-o` as `xtables_parse_interface` stores it: the name's words
+/// ([`iface_words`]) and the mask, 0xff over the name and its NUL, or
+/// over the bytes before a trailing `+` (none for `+` alone or an empty
+/// name: every device). A device name `d` ([`iface_words`]) then matches
+/// when `(d ^ name) & mask` is zero in both words, as [`Iface::matches`]
+/// says. `None`: a name with a NUL byte.
+pub(crate) fn iface_mask(i: &Iface) -> Option<([u64; 2], [u64; 2])> {
+    let n = i.as_bytes();
+    let name = iface_words(n)?;
+    let len = match n {
+        [] => 0,
+        [p @ .., b'+'] => p.len(),
+        _ => n.len() + 1,
+    };
+    let mut m = [0u8; 16];
+    m[..len].fill(0xff);
+    let mask = iface_words_raw(&m);
+    Some(([name[0] & mask[0], name[1] & mask[1]], mask))
+}
+
+/// 16 bytes as two little-endian words (as [`iface_words`]).
+fn iface_words_raw(b: &[u8; 16]) -> [u64; 2] {
+    let w = |s: &[u8]| u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
+    [w(&b[..8]), w(&b[8..])]
 }
 
 /// The start of a hook's walk that does not depend on the packet: the

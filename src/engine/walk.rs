@@ -239,9 +239,12 @@ pub(crate) fn run_walk_from<E: Env, S: TraceSink>(
 /// What [`run_scan`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Scan {
-    /// The walk's verdict: counters, TRACE records and the walk's end
-    /// written.
-    Done(Verdict),
+    /// The walk's verdict, ACCEPT (no more: the scan takes no other
+    /// verdict, and the caller reads one byte): counters, TRACE records
+    /// and the walk's end written.
+    Accept,
+    /// The walk's verdict, DROP.
+    Drop,
     /// The walk goes on at this entry ([`run_walk_from`]), the entries
     /// before it taken (their counters and TRACE records written, the jump
     /// stack in the state).
@@ -254,10 +257,25 @@ pub(crate) enum Scan {
 pub(crate) struct ScanPkt<'a> {
     pub(crate) data: &'a [u8],
     pub(crate) meta: &'a crate::wire::meta::PacketMeta,
-    pub(crate) in_dev: &'a str,
-    pub(crate) out_dev: &'a str,
+    /// The input and the output device's names as words
+    /// ([`super::program::iface_words`]: input, then output; zero for no
+    /// device); `None` when a name has no such form (the scan then stops
+    /// at the first entry that tests a device: [`ScanPkt::devs_of`]).
+    pub(crate) devs: Option<[u64; 4]>,
     /// `Env::ct`.
     pub(crate) ct: Option<super::ctx::CtRef<'a>>,
+}
+
+#[cfg(test)]
+impl ScanPkt<'_> {
+    /// [`ScanPkt::devs`] of the devices named `in_dev` and `out_dev`.
+    pub(crate) fn devs_of(in_dev: &str, out_dev: &str) -> Option<[u64; 4]> {
+        let (i, o) = (
+            super::program::iface_words(in_dev.as_bytes())?,
+            super::program::iface_words(out_dev.as_bytes())?,
+        );
+        Some([i[0], i[1], o[0], o[1]])
+    }
 }
 
 /// Whether [`run_scan`] takes `prog`'s walks at `hook`: an IPv4 table
@@ -288,8 +306,9 @@ pub(crate) fn scan_takes(m: &crate::model::Match) -> bool {
 /// explain mode (the caller walks). After [`run_policy_only`] and
 /// [`run_ct_head`] said `None`. Counters, TRACE records, the walk's
 /// end and the verdict are the walk's (the walk's unit tests hold them
-/// equal).
-#[inline(never)]
+/// equal). In the caller's line (`Host::table_hooked`): the packet's
+/// fields stay in registers, no `ScanPkt` in memory.
+#[inline(always)]
 pub(crate) fn run_scan<S: TraceSink>(
     prog: &TableProgram,
     state: &mut TableState,
@@ -303,7 +322,7 @@ pub(crate) fn run_scan<S: TraceSink>(
         prog.underflow[hook as usize],
     ) else {
         // A hook without a chain: the walk accepts.
-        return Scan::Done(Verdict::Accept);
+        return Scan::Accept;
     };
     state.stack.clear();
     let data = pkt.data;
@@ -374,11 +393,11 @@ pub(crate) fn run_scan<S: TraceSink>(
                 rule: RuleId(e),
                 how: EndHow::Verdict,
             };
-            return Scan::Done(if h.act == Hdr::ACCEPT {
-                Verdict::Accept
+            return if h.act == Hdr::ACCEPT {
+                Scan::Accept
             } else {
-                Verdict::Drop
-            });
+                Scan::Drop
+            };
         }
         let next = match &r.action {
             Action::Continue => e + 1,
@@ -406,57 +425,121 @@ pub(crate) fn run_scan<S: TraceSink>(
 
 /// [`run_scan`] on entry `r` whose addresses and protocol passed (when not
 /// inverted): the rest of its generic part, then its matches. `None`: the
-/// scan stops here (a match it does not evaluate, a hotdrop).
-#[inline]
+/// scan stops here (a match it does not evaluate, a hotdrop, a device
+/// name the words cannot hold).
+#[inline(always)]
 fn scan_entry(h: &Hdr, r: &CRule, h4: &[u8], pkt: &ScanPkt<'_>) -> Option<bool> {
-    use super::eval::l4::{tcp_mt_on, udp_mt_on};
-    use crate::model::Match;
-    let g = &r.generic;
-    if h.flags & Hdr::SLOW != 0 {
-        // `generic_match` for IPv4, the interfaces below.
-        if g.src.0.family != Family::Ipv4 || g.dst.0.family != Family::Ipv4 {
-            return None;
+    let f = h.flags;
+    if f & Hdr::STOP != 0 {
+        return None;
+    }
+    if f & Hdr::SLOW != 0 && !scan_slow(r, h4, pkt)? {
+        return Some(false);
+    }
+    if f & Hdr::IFACE != 0 {
+        // ip_packet_match: ifname_compare_aligned under the masks
+        // xtables_parse_interface built (`Iface::matches`).
+        let d = pkt.devs?;
+        let (n, m) = (&h.ifn, &h.ifm);
+        if f & Hdr::IN != 0
+            && (((d[0] ^ n[0]) & m[0]) | ((d[1] ^ n[1]) & m[1]) == 0) == (f & Hdr::IN_INV != 0)
+        {
+            return Some(false);
         }
-        if addr_in(&g.src.0, &h4[12..16]) == g.src.1
-            || addr_in(&g.dst.0, &h4[16..20]) == g.dst.1
-            || (g.proto != 0 && (h4[9] == g.proto) == g.proto_inv)
-            || g.frag.is_some_and(|inv| (pkt.meta.fragoff != 0) == inv)
+        if f & Hdr::OUT != 0
+            && (((d[2] ^ n[2]) & m[2]) | ((d[3] ^ n[3]) & m[3]) == 0) == (f & Hdr::OUT_INV != 0)
         {
             return Some(false);
         }
     }
-    if h.flags & Hdr::IFACE != 0
-        && (g
-            .in_iface
-            .as_ref()
-            .is_some_and(|(n, inv)| n.matches(pkt.in_dev) == *inv)
-            || g.out_iface
-                .as_ref()
-                .is_some_and(|(n, inv)| n.matches(pkt.out_dev) == *inv))
-    {
+    if f & Hdr::CT != 0 && !scan_ct(h, pkt) {
         return Some(false);
     }
-    let mut first = 0;
-    if h.flags & Hdr::CT != 0 {
-        let inv = h.flags & Hdr::CT_INV != 0;
-        if !super::eval::ct::state_nat_only_mt(crate::nf::CtStates(h.ct), inv, pkt.ct) {
-            return Some(false);
-        }
-        first = 1;
+    if f & Hdr::PORTS != 0 && !scan_ports(h, pkt)? {
+        return Some(false);
     }
-    if h.flags & Hdr::MATCHES != 0 {
-        for m in r.matches.iter().skip(first) {
-            let res = match m {
-                Match::Comment(_) => MatchResult::Match,
-                Match::Tcp(t) => tcp_mt_on(t, pkt.meta, pkt.data),
-                Match::Udp(u) => udp_mt_on(u, pkt.meta, pkt.data),
-                _ => return None,
-            };
-            match res {
-                MatchResult::Match => {}
-                MatchResult::NoMatch => return Some(false),
-                MatchResult::HotDrop => return None,
-            }
+    if f & Hdr::MATCHES != 0 {
+        return scan_matches(r, f & Hdr::CT != 0, pkt);
+    }
+    Some(true)
+}
+
+/// [`scan_entry`]'s leading `--ctstate`-only match (`Hdr::CT`). Out of
+/// the scan's line (as [`scan_ports`]): what it reads is not loaded for
+/// every scan.
+#[inline(never)]
+fn scan_ct(h: &Hdr, pkt: &ScanPkt<'_>) -> bool {
+    let inv = h.flags & Hdr::CT_INV != 0;
+    super::eval::ct::state_nat_only_mt(crate::nf::CtStates(h.ct), inv, pkt.ct)
+}
+
+/// [`scan_entry`]'s `tcp` or `udp` match of ports alone (`Hdr::PORTS`):
+/// `tcp_mt` / `udp_mt` (net/netfilter/xt_tcpudp.c) as `eval::l4`'s
+/// `tcp_on` / `udp_on` do them without flags or option. `None`: a
+/// hotdrop (the scan stops, the walk drops).
+#[inline(never)]
+fn scan_ports(h: &Hdr, pkt: &ScanPkt<'_>) -> Option<bool> {
+    let f = h.flags;
+    let meta = pkt.meta;
+    let tcp = f & Hdr::TCP != 0;
+    if meta.fragoff != 0 {
+        // tcp_mt: offset 1 is dropped (hotdrop).
+        return if tcp && meta.fragoff == 1 {
+            None
+        } else {
+            Some(false)
+        };
+    }
+    let l4 = meta.l4(pkt.data);
+    let (Some(&[s0, s1, d0, d1]), true) = (l4.get(..4), l4.len() >= if tcp { 20 } else { 8 })
+    else {
+        // A header cut short: hotdrop.
+        return None;
+    };
+    let (sp, dp, p) = (
+        u16::from_be_bytes([s0, s1]),
+        u16::from_be_bytes([d0, d1]),
+        &h.ports,
+    );
+    let s = (sp >= p[0] && sp <= p[1]) != (f & Hdr::SPORT_INV != 0);
+    let d = (dp >= p[2] && dp <= p[3]) != (f & Hdr::DPORT_INV != 0);
+    Some(s & d)
+}
+
+/// [`scan_entry`]'s generic part of an entry with an inverted address or
+/// protocol, `-f`, or an address not of IPv4 (`Hdr::SLOW`):
+/// `generic_match` for IPv4 but the interfaces.
+#[inline(never)]
+fn scan_slow(r: &CRule, h4: &[u8], pkt: &ScanPkt<'_>) -> Option<bool> {
+    let g = &r.generic;
+    if g.src.0.family != Family::Ipv4 || g.dst.0.family != Family::Ipv4 {
+        return None;
+    }
+    Some(
+        !(addr_in(&g.src.0, &h4[12..16]) == g.src.1
+            || addr_in(&g.dst.0, &h4[16..20]) == g.dst.1
+            || (g.proto != 0 && (h4[9] == g.proto) == g.proto_inv)
+            || g.frag.is_some_and(|inv| (pkt.meta.fragoff != 0) == inv)),
+    )
+}
+
+/// [`scan_entry`]'s matches one by one (`Hdr::MATCHES`), after the
+/// leading `--ctstate` one when `ct_first`.
+#[inline(never)]
+fn scan_matches(r: &CRule, ct_first: bool, pkt: &ScanPkt<'_>) -> Option<bool> {
+    use super::eval::l4::{tcp_mt_on, udp_mt_on};
+    use crate::model::Match;
+    for m in r.matches.iter().skip(usize::from(ct_first)) {
+        let res = match m {
+            Match::Comment(_) => MatchResult::Match,
+            Match::Tcp(t) => tcp_mt_on(t, pkt.meta, pkt.data),
+            Match::Udp(u) => udp_mt_on(u, pkt.meta, pkt.data),
+            _ => return None,
+        };
+        match res {
+            MatchResult::Match => {}
+            MatchResult::NoMatch => return Some(false),
+            MatchResult::HotDrop => return None,
         }
     }
     Some(true)
@@ -953,6 +1036,13 @@ mod tests {
     ];
 
     fn rule(sel: &[u8; 6]) -> String {
+        rule_x(sel, 0, false)
+    }
+
+    /// [`rule`] with more: `x` picks `tcp` / `udp` port matches (ranges,
+    /// `!`, flags, two of them, with `comment`) and, for FORWARD (`fwd`),
+    /// `-i` / `-o` names (exact, `+` wildcards, 15 bytes, `!`).
+    fn rule_x(sel: &[u8; 6], x: u8, fwd: bool) -> String {
         let mut r = String::from("-A ");
         r.push_str(if sel[5] % 4 == 0 { "USER " } else { "OUTPUT " });
         if sel[0] % 3 != 0 {
@@ -965,15 +1055,35 @@ mod tests {
             r.push_str(NETS[usize::from(sel[1]) % NETS.len()]);
             r.push(' ');
         }
-        match sel[2] % 4 {
-            0 => r.push_str("-p tcp -m tcp --dport 80 "),
-            1 => r.push_str("-p udp "),
+        match (sel[2] % 4, x % 8) {
+            (0, 0) => r.push_str("-p tcp -m tcp --dport 80 "),
+            (0, 1) => r.push_str("-p tcp -m tcp --sport 1:100 "),
+            (0, 2) => r.push_str("-p tcp -m tcp ! --dport 80 "),
+            (0, 3) => r.push_str("-p tcp -m tcp --dport 80 --syn "),
+            (0, 4) => r.push_str("-p tcp -m tcp ! --sport 0:65535 ! --dport 1:79 "),
+            (0, 5) => r.push_str("-p tcp -m comment --comment c -m tcp --dport 80 "),
+            (0, 6) => r.push_str("-p tcp -m tcp --dport 80 -m tcp --sport 1 "),
+            (0, _) => r.push_str("-p tcp -m tcp --tcp-option 2 "),
+            (1, 0 | 7) => r.push_str("-p udp "),
+            (1, 1) => r.push_str("-p udp -m udp --dport 80 "),
+            (1, 2) => r.push_str("-p udp -m udp ! --sport 1 "),
+            (1, 3) => r.push_str("-p udp -m udp --dport 80 -m udp --sport 1 "),
+            (1, 4) => r.push_str("-p udp -m udp --dport 79:81 -m comment --comment c "),
+            (1, 5) => r.push_str("-p udp -m udp --sport 40000:65535 --dport 79 "),
+            (1, _) => r.push_str("-m comment --comment c "),
             _ => {}
         }
-        match sel[3] % 6 {
-            0 => r.push_str("-o eth1 "),
-            3 => r.push_str("! -o eth+ "),
-            _ => {}
+        match (sel[3] % 6, fwd, (x >> 3) % 8) {
+            (0, _, _) => r.push_str("-o eth1 "),
+            (3, _, _) => r.push_str("! -o eth+ "),
+            (_, false, _) | (_, true, 0) => {}
+            (_, true, 1) => r.push_str("-i eth0 "),
+            (_, true, 2) => r.push_str("! -i eth+ "),
+            (_, true, 3) => r.push_str("-i e+ "),
+            (_, true, 4) => r.push_str("-i + "),
+            (_, true, 5) => r.push_str("-i eth1 -o eth1 "),
+            (_, true, 6) => r.push_str("-i abcdefghijklmno "),
+            (_, true, _) => r.push_str("! -o eth1 ! -i eth1 "),
         }
         r.push_str(match sel[4] % 6 {
             0 => "-j ACCEPT",
@@ -1125,12 +1235,12 @@ mod tests {
         let scan = ScanPkt {
             data: pkt.data,
             meta: &pkt.meta,
-            in_dev: pkt.in_dev,
-            out_dev: pkt.out_dev,
+            devs: ScanPkt::devs_of(pkt.in_dev, pkt.out_dev),
             ct: env.ct(),
         };
         match run_scan(t, st, hook, &scan, true, sink) {
-            Scan::Done(v) => v,
+            Scan::Accept => Verdict::Accept,
+            Scan::Drop => Verdict::Drop,
             Scan::From(e) => run_walk_from(t, st, hook, &mut pkt, env, sink, Some(e)),
         }
     }
@@ -1146,8 +1256,9 @@ mod tests {
         /// packets cut short.
         #[test]
         fn ct_head_and_prefix_are_the_linear_walk(
-            rules in proptest::collection::vec(any::<[u8; 6]>(), 0..24),
+            rules in proptest::collection::vec((any::<[u8; 6]>(), any::<u8>()), 0..24),
             head in 0usize..9, slot in 0usize..7, cut in any::<bool>(), out1 in any::<bool>(),
+            fwd in any::<bool>(), in_dev in 0usize..5, pk in 0usize..6,
         ) {
             const HEADS: [&str; 9] = [
                 "",
@@ -1163,14 +1274,20 @@ mod tests {
             ];
             let mut text = String::from("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT DROP [0:0]\n:USER - [0:0]\n");
             text.push_str(HEADS[head]);
-            for (i, r) in rules.iter().enumerate() {
-                text.push_str(&rule(r));
+            for (i, (r, x)) in rules.iter().enumerate() {
+                text.push_str(&rule_x(r, *x, fwd));
                 // `--ctstate` rules further on (`CRule::ct_first`).
                 if r[4] % 6 == 5 {
                     text.push_str(HEADS[[1, 2, 3, 4, 7, 8][(i + usize::from(r[3])) % 6]]);
                 }
             }
             text.push_str("COMMIT\n");
+            // FORWARD (`-i` tested) or OUTPUT.
+            let (hook, text) = if fwd {
+                (Hook::Forward, text.replace("-A OUTPUT ", "-A FORWARD "))
+            } else {
+                (Hook::LocalOut, text)
+            };
             let rs = parse_restore(&text, &RestoreOptions::new(Family::Ipv4)).unwrap();
             let prog = Program::compile(&rs).unwrap();
             let t = prog.table(TableKind::Filter).unwrap();
@@ -1178,13 +1295,26 @@ mod tests {
             // table here, classified or not) and the walk where it stops.
             let mut scan_t = t.clone();
             scan_t.hdr = scan_t.rules.iter().map(Hdr::of).collect();
-            let mut data = crate::wire::PacketBuilder::ipv4(ADDRS[0].into(), ADDRS[2].into())
-                .udp(1, 80)
-                .build();
+            let in_dev = if fwd {
+                ["eth0", "eth1", "e", "abcdefghijklmno", "eth10"][in_dev]
+            } else {
+                ""
+            };
+            let b = || crate::wire::PacketBuilder::ipv4(ADDRS[0].into(), ADDRS[2].into());
+            // UDP or TCP, a TCP header cut short, first fragments or not.
+            let full = match pk {
+                0 => b().udp(1, 80).build(),
+                1 => b().tcp(1, 80).build(),
+                2 => b().udp(40000, 79).build(),
+                3 => b().protocol(crate::wire::IpProtocol::TCP).payload(&[0, 1, 0, 80, 0, 0, 0, 0]).build(),
+                4 => b().frag_offset(8).tcp(1, 80).build(),
+                _ => b().more_frags().frag_offset(16).udp(1, 80).build(),
+            };
+            let mut data = full.clone();
             if cut {
                 data.truncate(12);
             }
-            let meta = PacketMeta::parse(&crate::wire::PacketBuilder::ipv4(ADDRS[0].into(), ADDRS[2].into()).udp(1, 80).build()).unwrap();
+            let meta = PacketMeta::parse(&full).unwrap();
             // Slots 4-6: an entry for the packet, NEW, with no NAT, with
             // DNAT, with SNAT (`ctstate` SNAT/DNAT read from its status).
             let table = || {
@@ -1221,16 +1351,16 @@ mod tests {
                 let mut out = Vec::new();
                 for _ in 0..2 {
                     let mut pkt = PacketCtx {
-                        family: Family::Ipv4, data: &mut d, meta, hook: Hook::LocalOut,
-                        in_dev: "", out_dev: if out1 { "eth1" } else { "eth0" }, mark: 0,
+                        family: Family::Ipv4, data: &mut d, meta, hook,
+                        in_dev, out_dev: if out1 { "eth1" } else { "eth0" }, mark: 0,
                         now: Instant::ZERO, nf_trace: true, pkt_type: 4,
                         src_mac: None, sk_owner: None, csum_partial: false,
                     };
                     let v = match mode {
-                        0 => run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut rec),
-                        1 => run_table_linear(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut rec),
-                        2 => run_table(t, &mut st, Hook::LocalOut, &mut pkt, &mut env, &mut explain),
-                        _ => scanned(&scan_t, &mut st, Hook::LocalOut, pkt, &mut env, &mut rec),
+                        0 => run_table(t, &mut st, hook, &mut pkt, &mut env, &mut rec),
+                        1 => run_table_linear(t, &mut st, hook, &mut pkt, &mut env, &mut rec),
+                        2 => run_table(t, &mut st, hook, &mut pkt, &mut env, &mut explain),
+                        _ => scanned(&scan_t, &mut st, hook, pkt, &mut env, &mut rec),
                     };
                     out.push((v, st.end));
                 }

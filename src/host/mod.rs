@@ -703,6 +703,10 @@ pub(crate) struct StackCtx {
 #[derive(Debug, Clone)]
 pub(crate) struct StackConf {
     pub(crate) devs: Vec<Device>,
+    /// Each device's name as `-i` / `-o` compare it in the rule walk's
+    /// scan (`engine::program::iface_words`), index as `devs`; `None`
+    /// when some name has no such form (a NUL byte in it).
+    pub(crate) dev_words: Option<Vec<[u64; 2]>>,
     /// `net.ipv4.conf.<dev>.route_localnet` per device (index as `devs`),
     /// `all` folded in (`IN_DEV_NET_ROUTE_LOCALNET` is an OR of both).
     pub(crate) route_localnet: Vec<bool>,
@@ -1320,6 +1324,10 @@ impl Host {
         Ok(Host {
             stack: StackCtx {
                 conf: StackConf {
+                    dev_words: devs
+                        .iter()
+                        .map(|d| crate::engine::program::iface_words(d.name.as_bytes()))
+                        .collect(),
                     devs,
                     route_localnet,
                     route4: route::Fib4::new(&fib4),

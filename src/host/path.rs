@@ -470,7 +470,7 @@ impl Host {
         // ACCEPT` (or DROP) and a packet it matches: the slot's state bits
         // decide, no walk, no packet context (`run_ct_head`; the walk's
         // conntrack reference is `p.slot`).
-        let v =
+        let accept =
             match crate::engine::walk::run_policy_only(prog, state, hook, p.buf.len(), true, sink)
                 .or_else(|| {
                     let slot = p.slot;
@@ -484,29 +484,43 @@ impl Host {
                         sink,
                     )
                 }) {
-                Some(v) => v,
+                Some(v) => v == Verdict::Accept,
                 None if crate::engine::walk::scans(prog, hook) => {
                     // An IPv4 table walked entry by entry: the entries a
                     // packet context is not needed for (`run_scan`:
                     // generic parts, tcp, udp, `--ctstate`, standard
                     // targets), then the walk where they stop.
-                    let (in_dev, out_dev) =
-                        dev_names(&self.stack.conf, hook, p.in_dev, p.out_dev, p.received);
                     let pkt = crate::engine::walk::ScanPkt {
                         data: p.buf,
                         meta: &p.meta,
-                        in_dev,
-                        out_dev,
+                        devs: dev_words(&self.stack.conf, hook, p.in_dev, p.out_dev, p.received),
                         ct: Some(crate::engine::CtRef::new(&self.ct, p.slot, now)),
                     };
                     match crate::engine::walk::run_scan(prog, state, hook, &pkt, true, sink) {
-                        Scan::Done(v) => v,
-                        Scan::From(e) => self.walk_table(kind, hook, p, now, out, sink, Some(e)),
+                        Scan::Accept => true,
+                        Scan::Drop => false,
+                        Scan::From(e) => {
+                            let v = self.walk_table(kind, hook, p, now, out, sink, Some(e));
+                            return self.disposition(kind, hook, p, out, v);
+                        }
                     }
                 }
-                None => self.walk_table(kind, hook, p, now, out, sink, None),
+                None => {
+                    let v = self.walk_table(kind, hook, p, now, out, sink, None);
+                    return self.disposition(kind, hook, p, out, v);
+                }
             };
-        self.disposition(kind, hook, p, out, v)
+        // A ready answer (the policy, the head, the scan): ACCEPT or DROP,
+        // the table at hand for a drop's disposition.
+        if accept {
+            return Verdict::Accept;
+        }
+        if p.primary {
+            if let Some(d) = rules_disposition(prog, state.end, hook, Verdict::Drop) {
+                out.set_disposition(d);
+            }
+        }
+        Verdict::Drop
     }
 
     /// [`Host::table_hooked`]'s end: a primary packet the rules stopped
@@ -534,8 +548,8 @@ impl Host {
 
     /// [`Host::table`]'s walk of a hook's chain: the packet context and the
     /// host's `Env` for the walk, from the start or from where `run_scan`
-    /// stopped (`from`). Out of `table_hooked`'s line: the scan and the
-    /// ready answers keep a small frame.
+    /// stopped (`from`). Out of `table_hooked`'s line: the scan (in line
+    /// there, `run_scan`) and the ready answers keep a small frame.
     #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn walk_table<S: TraceSink>(
@@ -1934,6 +1948,26 @@ fn dev_names(
         devs[in_dev].name.as_str()
     };
     (i, out_dev.map(|d| devs[d].name.as_str()).unwrap_or(""))
+}
+
+/// [`dev_names`] as the rule walk's scan compares them
+/// (`engine::walk::ScanPkt::devs`): the names' words, zero for no device.
+#[inline(always)]
+fn dev_words(
+    conf: &super::StackConf,
+    hook: Hook,
+    in_dev: usize,
+    out_dev: Option<usize>,
+    received: bool,
+) -> Option<[u64; 4]> {
+    let w = conf.dev_words.as_deref()?;
+    let i = if matches!(hook, Hook::LocalOut | Hook::PostRouting) && !received {
+        [0; 2]
+    } else {
+        w[in_dev]
+    };
+    let o = out_dev.map_or([0; 2], |d| w[d]);
+    Some([i[0], i[1], o[0], o[1]])
 }
 
 /// Where and why the rules stopped a packet: the entry the walk ended on
