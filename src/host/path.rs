@@ -934,6 +934,7 @@ impl Host {
     /// on (packets looped back, already tracked, are left alone), the raw
     /// table (-300), `nf_conntrack_in` (-200). `Stop`: the packet ended
     /// here, its fate recorded.
+    #[inline(always)]
     fn defrag_raw_conntrack<S: TraceSink>(
         &mut self,
         hook: Hook,
