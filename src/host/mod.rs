@@ -560,8 +560,28 @@ impl Outcome {
     /// copy; `buf` comes back empty, and every buffer keeps the capacity it
     /// had, so nothing allocates more than before). The outcome's buffer
     /// grows once to the pool's size for this.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_emitted_buf(&mut self, dev: usize, buf: &mut Vec<u8>) {
+        // The common case inline: nothing emitted yet, the same capacity,
+        // room for the record.
+        if self.bytes.is_empty()
+            && self.bytes.capacity() == buf.capacity()
+            && self.emitted.len() < self.emitted.capacity()
+        {
+            core::mem::swap(&mut self.bytes, buf);
+            self.emitted.push(Emitted {
+                dev,
+                start: 0,
+                end: self.bytes.len(),
+            });
+            return;
+        }
+        self.push_emitted_buf_slow(dev, buf);
+    }
+
+    /// [`Outcome::push_emitted_buf`] past its inline case.
+    #[inline(never)]
+    fn push_emitted_buf_slow(&mut self, dev: usize, buf: &mut Vec<u8>) {
         if !self.bytes.is_empty() {
             return self.push_emitted(dev, buf);
         }
