@@ -1449,6 +1449,21 @@ impl Host {
                 job.csum_partial = p.csum_partial;
             }
         }
+        // A packet leaving whole by a device that is neither `lo` nor a
+        // bridge: out at once, the other cases out of line.
+        if odev != 0 && p.frag_max_size == 0 && self.br.bridge(odev).is_none() {
+            settle(p, out, left_by(p, odev));
+            // (The packet's last use: its buffer may become the outcome's.)
+            out.push_emitted_buf(odev, p.buf);
+            return;
+        }
+        self.post_routing_out(p, odev, now, out);
+    }
+
+    /// [`Host::post_routing`]'s end for the other packets: `lo`, a
+    /// bridge, fragmentation.
+    #[inline(never)]
+    fn post_routing_out(&mut self, p: &mut Pkt<'_>, odev: usize, now: Instant, out: &mut Outcome) {
         if odev == 0 {
             // loopback_xmit: back in through lo, keeping conntrack, mark and
             // ip_summed.
