@@ -1851,12 +1851,18 @@ impl Host {
         now: Instant,
     ) -> Result<(), Disposition> {
         // An IPv4 packet that is no fragment (no MF, no offset): nothing
-        // to gather, decided inline.
+        // to gather, decided inline on `PacketMeta::is_fragment` (those
+        // bits as read at the packet's start or its reassembly; nothing
+        // else on the way rewrites them).
         if p.family == Family::Ipv4 {
-            if let (Some(&a), Some(&b)) = (p.buf.get(6), p.buf.get(7)) {
-                if u16::from_be_bytes([a, b]) & 0x3fff == 0 {
-                    return Ok(());
-                }
+            debug_assert_eq!(
+                p.meta.is_fragment,
+                p.buf
+                    .get(6..8)
+                    .is_some_and(|f| u16::from_be_bytes([f[0], f[1]]) & 0x3fff != 0)
+            );
+            if !p.meta.is_fragment {
+                return Ok(());
             }
         }
         // An IPv6 packet whose fixed header's next header is none of the
