@@ -736,7 +736,9 @@ pub(crate) struct StackConf {
     pub(crate) hz: u32,
     /// `net.ipv4.conf.all.rp_filter`.
     pub(crate) rp_all: u8,
-    /// `net.ipv4.conf.<dev>.rp_filter` by device index (0 is `lo`).
+    /// `IN_DEV_RPFILTER` by device index (0 is `lo`): the larger of
+    /// `net.ipv4.conf.all.rp_filter` and `net.ipv4.conf.<dev>.rp_filter`,
+    /// computed once (the sysctls are the host's configuration).
     pub(crate) rp_dev: Vec<u8>,
     /// `IN_DEV_TX_REDIRECTS` by device index: `conf.all.send_redirects`
     /// or the device's own value (`IN_DEV_ORCONF`,
@@ -778,7 +780,7 @@ impl StackConf {
     /// `net.ipv4.conf.all.rp_filter` and the device's own value.
     #[inline]
     pub(crate) fn rp_filter_of(&self, dev: usize) -> u8 {
-        self.rp_all.max(self.rp_dev.get(dev).copied().unwrap_or(0))
+        self.rp_dev.get(dev).copied().unwrap_or(self.rp_all)
     }
 }
 
@@ -1347,8 +1349,8 @@ impl Host {
                     fib4,
                     fib6,
                     hz: cfg.hz,
+                    rp_dev: rp_dev.iter().map(|v| (*v).max(rp_all)).collect(),
                     rp_all,
-                    rp_dev,
                     tx_redirects,
                 },
                 io: StackIo {
