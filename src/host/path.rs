@@ -24,23 +24,30 @@ use crate::wire::{ipv4, ipv6, IpProtocol};
 pub(crate) mod bridge;
 pub use bridge::BridgeConfig;
 
-/// Where a packet's processing stands.
+/// Where a packet's processing stands. (`repr(C)`: the fields set from
+/// the arguments first, then those every packet starts with as nothing,
+/// side by side, so that `Pkt::new` writes them in a few wide stores.)
+#[repr(C)]
 struct Pkt<'a> {
-    family: Family,
+    buf: &'a mut Vec<u8>,
     /// Its family's switches ([`FamFlags`]), read once.
     f: FamFlags,
-    buf: &'a mut Vec<u8>,
     meta: PacketMeta,
-    in_dev: usize,
-    out_dev: Option<usize>,
     slot: Option<CtSlot>,
+    in_dev: usize,
     mark: u32,
+    family: Family,
     /// Received through a device (not locally generated): for LOG's MAC=.
     received: bool,
-    /// `skb->sk` owner (uid, gid) of a packet the caller sent.
-    owner: Option<(u32, u32)>,
+    /// See [`Job::csum_partial`].
+    csum_partial: bool,
+    /// See [`Job::primary`].
+    primary: bool,
     /// `IPCB(skb)->frag_max_size` of a reassembled datagram (0: not one).
     frag_max_size: usize,
+    out_dev: Option<usize>,
+    /// `skb->sk` owner (uid, gid) of a packet the caller sent.
+    owner: Option<(u32, u32)>,
     /// Conntrack checked this packet's UDP checksum in PREROUTING
     /// (`nf_checksum` with CHECKSUM_NONE leaves the skb CHECKSUM_COMPLETE,
     /// `csum_complete_sw`, its `csum` covering the network header as it was
@@ -54,13 +61,9 @@ struct Pkt<'a> {
     frag_list: bool,
     /// Delivered to a multicast group the host joined.
     mcast: bool,
-    /// See [`Job::csum_partial`].
-    csum_partial: bool,
     /// `IPCB(skb)->opt.rr_needaddr`: a received record-route option had
     /// room (`ip_forward_options` fills it on forwarding).
     rr_needaddr: bool,
-    /// See [`Job::primary`].
-    primary: bool,
     /// A target changed the packet's headers so that `meta` no longer
     /// describes it (NAT reads it again, [`Host::nat`]).
     meta_stale: bool,
