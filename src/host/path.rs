@@ -917,6 +917,8 @@ impl Host {
     }
 
     /// [`Host::dropped`] for a drop outside the rules, with its reason.
+    #[cold]
+    #[inline(never)]
     fn drop_for(&mut self, p: &Pkt<'_>, out: &mut Outcome, reason: DropReason) {
         settle(p, out, dropped_by(reason));
         self.dropped(p);
