@@ -1140,31 +1140,12 @@ impl Host {
         };
         // ip_rcv_finish_core -> ip_rcv_options: IPv4 options are compiled
         // after routing, before INPUT / FORWARD.
-        if family == Family::Ipv4
-            && !on_lo
-            && !looped
-            && p.buf.first().is_some_and(|b| b & 0x0f > 5)
-        {
-            let spec_dst = match (route, dst) {
-                (Some(RouteKind::Local), IpAddr::V4(d)) => Some(d),
-                _ => match self.stack.conf.fib4.lookup(src) {
-                    Some(RouteKind::Unicast { dev, .. }) => {
-                        match self.stack.conf.fib4.source_on(dev, false) {
-                            Some(IpAddr::V4(a)) => Some(a),
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                },
-            };
-            match rcv_options(p.buf, spec_dst) {
-                Ok(rr) => p.rr_needaddr = rr,
-                Err(OptionsOutcome::Drop) => return self.drop_for(&p, out, DropReason::IpOptions),
-                Err(OptionsOutcome::Unsupported(why)) => {
-                    out.unsupported = Some(why);
-                    settle(&p, out, Disposition::Unsupported(why));
-                    return self.dropped(&p);
-                }
+        // (A header longer than 20 bytes: `meta.l3_len` is `ihl * 4`, which
+        // nothing on the way changes.)
+        debug_assert!(family != Family::Ipv4 || p.meta.l3_len == usize::from(p.buf[0] & 0x0f) * 4);
+        if family == Family::Ipv4 && !on_lo && !looped && p.meta.l3_len > 20 {
+            if let Step::Stop = self.rx_options(&mut p, route, src, dst, out) {
+                return;
             }
         }
         // fib_validate_source with rp_filter on (local, broadcast and
@@ -1205,6 +1186,48 @@ impl Host {
                 self.drop_for(&p, out, DropReason::MulticastNotJoined)
             }
             _ => self.drop_for(&p, out, DropReason::NoRoute),
+        }
+    }
+
+    /// [`Host::rx`]'s `ip_rcv_options` of an IPv4 header with options, out
+    /// of line.
+    #[cold]
+    #[inline(never)]
+    fn rx_options(
+        &mut self,
+        p: &mut Pkt<'_>,
+        route: Option<RouteKind>,
+        src: IpAddr,
+        dst: IpAddr,
+        out: &mut Outcome,
+    ) -> Step {
+        let spec_dst = match (route, dst) {
+            (Some(RouteKind::Local), IpAddr::V4(d)) => Some(d),
+            _ => match self.stack.conf.fib4.lookup(src) {
+                Some(RouteKind::Unicast { dev, .. }) => {
+                    match self.stack.conf.fib4.source_on(dev, false) {
+                        Some(IpAddr::V4(a)) => Some(a),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+        };
+        match rcv_options(p.buf, spec_dst) {
+            Ok(rr) => {
+                p.rr_needaddr = rr;
+                Step::Continue
+            }
+            Err(OptionsOutcome::Drop) => {
+                self.drop_for(p, out, DropReason::IpOptions);
+                Step::Stop
+            }
+            Err(OptionsOutcome::Unsupported(why)) => {
+                out.unsupported = Some(why);
+                settle(p, out, Disposition::Unsupported(why));
+                self.dropped(p);
+                Step::Stop
+            }
         }
     }
 
@@ -1409,7 +1432,7 @@ impl Host {
         }
         // ip_forward_options: only a header with options has work (the
         // output device's address only for a record-route slot to fill).
-        if p.family == Family::Ipv4 && p.buf.first().is_some_and(|b| b & 0x0f > 5) {
+        if p.family == Family::Ipv4 && p.meta.l3_len > 20 {
             let src = match p.rr_needaddr {
                 true => match self.stack.conf.fib4.source_on(odev, false) {
                     Some(IpAddr::V4(a)) => Some(a),
