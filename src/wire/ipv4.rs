@@ -976,7 +976,11 @@ mod tests {
             h[3] = 20;
             for c in 0..=u16::MAX {
                 h[10..12].copy_from_slice(&c.to_be_bytes());
-                let want = if checksum::verify(&h) { Ok(20) } else { Err(RcvDrop::BadChecksum) };
+                let want = if checksum::verify(&h) {
+                    Ok(20)
+                } else {
+                    Err(RcvDrop::BadChecksum)
+                };
                 assert_eq!(rcv_check(&h), want, "{h:02x?}");
             }
         }
