@@ -560,8 +560,28 @@ impl Outcome {
     /// copy; `buf` comes back empty, and every buffer keeps the capacity it
     /// had, so nothing allocates more than before). The outcome's buffer
     /// grows once to the pool's size for this.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_emitted_buf(&mut self, dev: usize, buf: &mut Vec<u8>) {
+        // The common case inline: nothing emitted yet, the same capacity,
+        // room for the record.
+        if self.bytes.is_empty()
+            && self.bytes.capacity() == buf.capacity()
+            && self.emitted.len() < self.emitted.capacity()
+        {
+            core::mem::swap(&mut self.bytes, buf);
+            self.emitted.push(Emitted {
+                dev,
+                start: 0,
+                end: self.bytes.len(),
+            });
+            return;
+        }
+        self.push_emitted_buf_slow(dev, buf);
+    }
+
+    /// [`Outcome::push_emitted_buf`] past its inline case.
+    #[inline(never)]
+    fn push_emitted_buf_slow(&mut self, dev: usize, buf: &mut Vec<u8>) {
         if !self.bytes.is_empty() {
             return self.push_emitted(dev, buf);
         }
@@ -720,7 +740,9 @@ pub(crate) struct StackConf {
     pub(crate) hz: u32,
     /// `net.ipv4.conf.all.rp_filter`.
     pub(crate) rp_all: u8,
-    /// `net.ipv4.conf.<dev>.rp_filter` by device index (0 is `lo`).
+    /// `IN_DEV_RPFILTER` by device index (0 is `lo`): the larger of
+    /// `net.ipv4.conf.all.rp_filter` and `net.ipv4.conf.<dev>.rp_filter`,
+    /// computed once (the sysctls are the host's configuration).
     pub(crate) rp_dev: Vec<u8>,
     /// `IN_DEV_TX_REDIRECTS` by device index: `conf.all.send_redirects`
     /// or the device's own value (`IN_DEV_ORCONF`,
@@ -762,7 +784,7 @@ impl StackConf {
     /// `net.ipv4.conf.all.rp_filter` and the device's own value.
     #[inline]
     pub(crate) fn rp_filter_of(&self, dev: usize) -> u8 {
-        self.rp_all.max(self.rp_dev.get(dev).copied().unwrap_or(0))
+        self.rp_dev.get(dev).copied().unwrap_or(self.rp_all)
     }
 }
 
@@ -1335,8 +1357,8 @@ impl Host {
                     fib4,
                     fib6,
                     hz: cfg.hz,
+                    rp_dev: rp_dev.iter().map(|v| (*v).max(rp_all)).collect(),
                     rp_all,
-                    rp_dev,
                     tx_redirects,
                 },
                 io: StackIo {

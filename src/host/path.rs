@@ -24,23 +24,30 @@ use crate::wire::{ipv4, ipv6, IpProtocol};
 pub(crate) mod bridge;
 pub use bridge::BridgeConfig;
 
-/// Where a packet's processing stands.
+/// Where a packet's processing stands. (`repr(C)`: the fields set from
+/// the arguments first, then those every packet starts with as nothing,
+/// side by side, so that `Pkt::new` writes them in a few wide stores.)
+#[repr(C)]
 struct Pkt<'a> {
-    family: Family,
+    buf: &'a mut Vec<u8>,
     /// Its family's switches ([`FamFlags`]), read once.
     f: FamFlags,
-    buf: &'a mut Vec<u8>,
     meta: PacketMeta,
-    in_dev: usize,
-    out_dev: Option<usize>,
     slot: Option<CtSlot>,
+    in_dev: usize,
     mark: u32,
+    family: Family,
     /// Received through a device (not locally generated): for LOG's MAC=.
     received: bool,
-    /// `skb->sk` owner (uid, gid) of a packet the caller sent.
-    owner: Option<(u32, u32)>,
+    /// See [`Job::csum_partial`].
+    csum_partial: bool,
+    /// See [`Job::primary`].
+    primary: bool,
     /// `IPCB(skb)->frag_max_size` of a reassembled datagram (0: not one).
     frag_max_size: usize,
+    out_dev: Option<usize>,
+    /// `skb->sk` owner (uid, gid) of a packet the caller sent.
+    owner: Option<(u32, u32)>,
     /// Conntrack checked this packet's UDP checksum in PREROUTING
     /// (`nf_checksum` with CHECKSUM_NONE leaves the skb CHECKSUM_COMPLETE,
     /// `csum_complete_sw`, its `csum` covering the network header as it was
@@ -54,13 +61,9 @@ struct Pkt<'a> {
     frag_list: bool,
     /// Delivered to a multicast group the host joined.
     mcast: bool,
-    /// See [`Job::csum_partial`].
-    csum_partial: bool,
     /// `IPCB(skb)->opt.rr_needaddr`: a received record-route option had
     /// room (`ip_forward_options` fills it on forwarding).
     rr_needaddr: bool,
-    /// See [`Job::primary`].
-    primary: bool,
     /// A target changed the packet's headers so that `meta` no longer
     /// describes it (NAT reads it again, [`Host::nat`]).
     meta_stale: bool,
@@ -928,6 +931,8 @@ impl Host {
     }
 
     /// [`Host::dropped`] for a drop outside the rules, with its reason.
+    #[cold]
+    #[inline(never)]
     fn drop_for(&mut self, p: &Pkt<'_>, out: &mut Outcome, reason: DropReason) {
         settle(p, out, dropped_by(reason));
         self.dropped(p);
@@ -948,6 +953,7 @@ impl Host {
     /// on (packets looped back, already tracked, are left alone), the raw
     /// table (-300), `nf_conntrack_in` (-200). `Stop`: the packet ended
     /// here, its fate recorded.
+    #[inline(always)]
     fn defrag_raw_conntrack<S: TraceSink>(
         &mut self,
         hook: Hook,
@@ -1148,31 +1154,12 @@ impl Host {
         };
         // ip_rcv_finish_core -> ip_rcv_options: IPv4 options are compiled
         // after routing, before INPUT / FORWARD.
-        if family == Family::Ipv4
-            && !on_lo
-            && !looped
-            && p.buf.first().is_some_and(|b| b & 0x0f > 5)
-        {
-            let spec_dst = match (route, dst) {
-                (Some(RouteKind::Local), IpAddr::V4(d)) => Some(d),
-                _ => match self.stack.conf.fib4.lookup(src) {
-                    Some(RouteKind::Unicast { dev, .. }) => {
-                        match self.stack.conf.fib4.source_on(dev, false) {
-                            Some(IpAddr::V4(a)) => Some(a),
-                            _ => None,
-                        }
-                    }
-                    _ => None,
-                },
-            };
-            match rcv_options(p.buf, spec_dst) {
-                Ok(rr) => p.rr_needaddr = rr,
-                Err(OptionsOutcome::Drop) => return self.drop_for(&p, out, DropReason::IpOptions),
-                Err(OptionsOutcome::Unsupported(why)) => {
-                    out.unsupported = Some(why);
-                    settle(&p, out, Disposition::Unsupported(why));
-                    return self.dropped(&p);
-                }
+        // (A header longer than 20 bytes: `meta.l3_len` is `ihl * 4`, which
+        // nothing on the way changes.)
+        debug_assert!(family != Family::Ipv4 || p.meta.l3_len == usize::from(p.buf[0] & 0x0f) * 4);
+        if family == Family::Ipv4 && !on_lo && !looped && p.meta.l3_len > 20 {
+            if let Step::Stop = self.rx_options(&mut p, route, src, dst, out) {
+                return;
             }
         }
         // fib_validate_source with rp_filter on (local, broadcast and
@@ -1213,6 +1200,48 @@ impl Host {
                 self.drop_for(&p, out, DropReason::MulticastNotJoined)
             }
             _ => self.drop_for(&p, out, DropReason::NoRoute),
+        }
+    }
+
+    /// [`Host::rx`]'s `ip_rcv_options` of an IPv4 header with options, out
+    /// of line.
+    #[cold]
+    #[inline(never)]
+    fn rx_options(
+        &mut self,
+        p: &mut Pkt<'_>,
+        route: Option<RouteKind>,
+        src: IpAddr,
+        dst: IpAddr,
+        out: &mut Outcome,
+    ) -> Step {
+        let spec_dst = match (route, dst) {
+            (Some(RouteKind::Local), IpAddr::V4(d)) => Some(d),
+            _ => match self.stack.conf.fib4.lookup(src) {
+                Some(RouteKind::Unicast { dev, .. }) => {
+                    match self.stack.conf.fib4.source_on(dev, false) {
+                        Some(IpAddr::V4(a)) => Some(a),
+                        _ => None,
+                    }
+                }
+                _ => None,
+            },
+        };
+        match rcv_options(p.buf, spec_dst) {
+            Ok(rr) => {
+                p.rr_needaddr = rr;
+                Step::Continue
+            }
+            Err(OptionsOutcome::Drop) => {
+                self.drop_for(p, out, DropReason::IpOptions);
+                Step::Stop
+            }
+            Err(OptionsOutcome::Unsupported(why)) => {
+                out.unsupported = Some(why);
+                settle(p, out, Disposition::Unsupported(why));
+                self.dropped(p);
+                Step::Stop
+            }
         }
     }
 
@@ -1417,7 +1446,7 @@ impl Host {
         }
         // ip_forward_options: only a header with options has work (the
         // output device's address only for a record-route slot to fill).
-        if p.family == Family::Ipv4 && p.buf.first().is_some_and(|b| b & 0x0f > 5) {
+        if p.family == Family::Ipv4 && p.meta.l3_len > 20 {
             let src = match p.rr_needaddr {
                 true => match self.stack.conf.fib4.source_on(odev, false) {
                     Some(IpAddr::V4(a)) => Some(a),
@@ -1462,6 +1491,21 @@ impl Host {
                 job.csum_partial = p.csum_partial;
             }
         }
+        // A packet leaving whole by a device that is neither `lo` nor a
+        // bridge: out at once, the other cases out of line.
+        if odev != 0 && p.frag_max_size == 0 && self.br.bridge(odev).is_none() {
+            settle(p, out, left_by(p, odev));
+            // (The packet's last use: its buffer may become the outcome's.)
+            out.push_emitted_buf(odev, p.buf);
+            return;
+        }
+        self.post_routing_out(p, odev, now, out);
+    }
+
+    /// [`Host::post_routing`]'s end for the other packets: `lo`, a
+    /// bridge, fragmentation.
+    #[inline(never)]
+    fn post_routing_out(&mut self, p: &mut Pkt<'_>, odev: usize, now: Instant, out: &mut Outcome) {
         if odev == 0 {
             // loopback_xmit: back in through lo, keeping conntrack, mark and
             // ip_summed.
@@ -1849,12 +1893,18 @@ impl Host {
         now: Instant,
     ) -> Result<(), Disposition> {
         // An IPv4 packet that is no fragment (no MF, no offset): nothing
-        // to gather, decided inline.
+        // to gather, decided inline on `PacketMeta::is_fragment` (those
+        // bits as read at the packet's start or its reassembly; nothing
+        // else on the way rewrites them).
         if p.family == Family::Ipv4 {
-            if let (Some(&a), Some(&b)) = (p.buf.get(6), p.buf.get(7)) {
-                if u16::from_be_bytes([a, b]) & 0x3fff == 0 {
-                    return Ok(());
-                }
+            debug_assert_eq!(
+                p.meta.is_fragment,
+                p.buf
+                    .get(6..8)
+                    .is_some_and(|f| u16::from_be_bytes([f[0], f[1]]) & 0x3fff != 0)
+            );
+            if !p.meta.is_fragment {
+                return Ok(());
             }
         }
         // An IPv6 packet whose fixed header's next header is none of the

@@ -458,11 +458,12 @@ pub(crate) fn rcv_check_hl(bytes: &[u8]) -> core::result::Result<(usize, usize),
                 + w([c0, c1, c2, c3])
                 + w([d0, d1, d2, d3])
                 + w([e0, e1, e2, e3]);
-            let s = (s & 0xffff_ffff) + (s >> 32);
-            let s = (s & 0xffff_ffff) + (s >> 32);
-            let s = (s & 0xffff) + (s >> 16);
-            let s = (s & 0xffff) + (s >> 16);
-            s == 0xffff
+            // The folded sum is 0xffff exactly when `s` is a non-zero
+            // multiple of 0xffff: folding keeps the value modulo 0xffff
+            // (2^16 = 1 there) and ends in 1..=0xffff for a non-zero `s`,
+            // and `s` is not zero (the version nibble is 4). One remainder
+            // instead of four folds.
+            s % 0xffff == 0
         }
         _ => checksum::verify(header),
     };
@@ -948,6 +949,40 @@ mod tests {
             }
             let want = if checksum::verify(&h) { Ok(20) } else { Err(RcvDrop::BadChecksum) };
             prop_assert_eq!(rcv_check(&h), want);
+        }
+    }
+
+    /// `rcv_check`'s remainder test against `checksum::verify` for every
+    /// value of the checksum word, on headers whose other words sum to
+    /// each residue class's edges (all zero but the version, all ones,
+    /// random).
+    #[test]
+    fn rcv_check_every_checksum_word() {
+        let mut heads = vec![[0u8; 20], [0xffu8; 20]];
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..6 {
+            let mut h = [0u8; 20];
+            for b in &mut h {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                *b = x as u8;
+            }
+            heads.push(h);
+        }
+        for mut h in heads {
+            h[0] = 0x45;
+            h[2] = 0;
+            h[3] = 20;
+            for c in 0..=u16::MAX {
+                h[10..12].copy_from_slice(&c.to_be_bytes());
+                let want = if checksum::verify(&h) {
+                    Ok(20)
+                } else {
+                    Err(RcvDrop::BadChecksum)
+                };
+                assert_eq!(rcv_check(&h), want, "{h:02x?}");
+            }
         }
     }
 
