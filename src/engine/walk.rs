@@ -573,6 +573,7 @@ pub(crate) fn run_policy_only<S: TraceSink>(
     decide_at(
         prog,
         state,
+        hook,
         prog.underflow[hook as usize]?,
         len,
         nf_trace,
@@ -615,6 +616,7 @@ pub(crate) fn run_ct_head<S: TraceSink>(
     decide_at(
         prog,
         state,
+        hook,
         prog.hook_entry[hook as usize]?,
         len,
         nf_trace,
@@ -631,16 +633,17 @@ pub(crate) fn run_ct_head<S: TraceSink>(
 fn decide_at<S: TraceSink>(
     prog: &TableProgram,
     state: &mut TableState,
+    hook: Hook,
     e: RuleId,
     len: usize,
     nf_trace: bool,
     sink: &mut S,
 ) -> Option<Verdict> {
-    let r = prog.rules.get(e.0 as usize)?;
     let c = state.counters.get_mut(e.0 as usize)?;
     c.0 += 1;
     c.1 += len as u64;
     if S::WANTS_TRACE && nf_trace {
+        let r = prog.rules.get(e.0 as usize)?;
         let kind = match r.trace_kind {
             super::ctx::TraceKind::Rule => super::ctx::TraceKind::Rule,
             _ => super::ctx::TraceKind::Policy,
@@ -656,9 +659,12 @@ fn decide_at<S: TraceSink>(
         rule: e,
         how: EndHow::Verdict,
     };
-    Some(match r.action {
-        Action::Accept => Verdict::Accept,
-        _ => Verdict::Drop,
+    // The entry's target, read when the program was compiled
+    // (`TableProgram::head_accept`).
+    Some(if prog.head_accept[hook as usize] {
+        Verdict::Accept
+    } else {
+        Verdict::Drop
     })
 }
 
