@@ -264,6 +264,9 @@ pub struct TableProgram {
     /// [`super::walk::run_ct_head`] decides at (the policy or the head)
     /// accepts (else it drops; `false` when neither applies).
     pub(crate) head_accept: [bool; 5],
+    /// The fixed network header's length for `family` (20 or 40 bytes):
+    /// a shorter packet is walked ([`super::walk::run_policy_only`]).
+    pub(crate) fixed: usize,
     /// Per hook: the entries every packet passes the same way at the start
     /// of the walk (`Prefix`), `None` when the hook's first entry is not
     /// one of them.
@@ -887,6 +890,10 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         policy_only: [false; 5],
         ct_head: [None; 5],
         head_accept: [false; 5],
+        fixed: match family {
+            Family::Ipv4 => 20,
+            Family::Ipv6 => 40,
+        },
         prefix: [None, None, None, None, None],
         classify: false,
         indexed: false,

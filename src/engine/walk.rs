@@ -563,10 +563,7 @@ pub(crate) fn run_policy_only<S: TraceSink>(
     if !prog.policy_only[hook as usize] {
         return None;
     }
-    let fixed = match prog.family {
-        Family::Ipv4 => 20,
-        Family::Ipv6 => 40,
-    };
+    let fixed = prog.fixed;
     if len < fixed {
         return None;
     }
@@ -603,10 +600,7 @@ pub(crate) fn run_ct_head<S: TraceSink>(
     sink: &mut S,
 ) -> Option<Verdict> {
     let (value, invert) = prog.ct_head[hook as usize]?;
-    let fixed = match prog.family {
-        Family::Ipv4 => 20,
-        Family::Ipv6 => 40,
-    };
+    let fixed = prog.fixed;
     if S::WANTS_EXPLAIN
         || len < fixed
         || !super::eval::ct::state_only_mt(value, invert, slot_state())
