@@ -260,6 +260,13 @@ pub struct TableProgram {
     /// [`super::walk::run_ct_head`] decides a packet that matches it
     /// without a walk. The states and the `!`.
     pub(crate) ct_head: [Option<(crate::nf::CtStates, bool)>; 5],
+    /// Per hook: whether the entry [`super::walk::run_policy_only`] or
+    /// [`super::walk::run_ct_head`] decides at (the policy or the head)
+    /// accepts (else it drops; `false` when neither applies).
+    pub(crate) head_accept: [bool; 5],
+    /// The fixed network header's length for `family` (20 or 40 bytes):
+    /// a shorter packet is walked ([`super::walk::run_policy_only`]).
+    pub(crate) fixed: usize,
     /// Per hook: the entries every packet passes the same way at the start
     /// of the walk (`Prefix`), `None` when the hook's first entry is not
     /// one of them.
@@ -882,6 +889,11 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
         index: Vec::new(),
         policy_only: [false; 5],
         ct_head: [None; 5],
+        head_accept: [false; 5],
+        fixed: match family {
+            Family::Ipv4 => 20,
+            Family::Ipv6 => 40,
+        },
         prefix: [None, None, None, None, None],
         classify: false,
         indexed: false,
@@ -936,6 +948,14 @@ pub fn compile_table(t: &Table) -> Result<TableProgram, CompileError> {
             }
             super::eval::ct::state_only(c)
         });
+        let head = if prog.policy_only[h] {
+            prog.underflow[h]
+        } else {
+            prog.hook_entry[h].filter(|_| prog.ct_head[h].is_some())
+        };
+        prog.head_accept[h] = head
+            .and_then(|e| prog.rules.get(e.0 as usize))
+            .is_some_and(|r| matches!(r.action, Action::Accept));
         if let (Some(e), Some(u)) = (prog.hook_entry[h], prog.underflow[h]) {
             prog.prefix[h] = prefix(&prog, e, u);
             // Where `run_scan` starts: after the prefix or a `ctstate` head.

@@ -563,16 +563,14 @@ pub(crate) fn run_policy_only<S: TraceSink>(
     if !prog.policy_only[hook as usize] {
         return None;
     }
-    let fixed = match prog.family {
-        Family::Ipv4 => 20,
-        Family::Ipv6 => 40,
-    };
+    let fixed = prog.fixed;
     if len < fixed {
         return None;
     }
     decide_at(
         prog,
         state,
+        hook,
         prog.underflow[hook as usize]?,
         len,
         nf_trace,
@@ -602,10 +600,7 @@ pub(crate) fn run_ct_head<S: TraceSink>(
     sink: &mut S,
 ) -> Option<Verdict> {
     let (value, invert) = prog.ct_head[hook as usize]?;
-    let fixed = match prog.family {
-        Family::Ipv4 => 20,
-        Family::Ipv6 => 40,
-    };
+    let fixed = prog.fixed;
     if S::WANTS_EXPLAIN
         || len < fixed
         || !super::eval::ct::state_only_mt(value, invert, slot_state())
@@ -615,6 +610,7 @@ pub(crate) fn run_ct_head<S: TraceSink>(
     decide_at(
         prog,
         state,
+        hook,
         prog.hook_entry[hook as usize]?,
         len,
         nf_trace,
@@ -631,16 +627,17 @@ pub(crate) fn run_ct_head<S: TraceSink>(
 fn decide_at<S: TraceSink>(
     prog: &TableProgram,
     state: &mut TableState,
+    hook: Hook,
     e: RuleId,
     len: usize,
     nf_trace: bool,
     sink: &mut S,
 ) -> Option<Verdict> {
-    let r = prog.rules.get(e.0 as usize)?;
     let c = state.counters.get_mut(e.0 as usize)?;
     c.0 += 1;
     c.1 += len as u64;
     if S::WANTS_TRACE && nf_trace {
+        let r = prog.rules.get(e.0 as usize)?;
         let kind = match r.trace_kind {
             super::ctx::TraceKind::Rule => super::ctx::TraceKind::Rule,
             _ => super::ctx::TraceKind::Policy,
@@ -656,9 +653,12 @@ fn decide_at<S: TraceSink>(
         rule: e,
         how: EndHow::Verdict,
     };
-    Some(match r.action {
-        Action::Accept => Verdict::Accept,
-        _ => Verdict::Drop,
+    // The entry's target, read when the program was compiled
+    // (`TableProgram::head_accept`).
+    Some(if prog.head_accept[hook as usize] {
+        Verdict::Accept
+    } else {
+        Verdict::Drop
     })
 }
 
