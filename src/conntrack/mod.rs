@@ -1538,17 +1538,21 @@ impl ConntrackTable {
 
     /// State bits for `-m conntrack --ctstate` (adds SNAT/DNAT from the
     /// entry's status, as `conntrack_mt`).
+    #[inline]
     pub fn state_bits(&self, slot: CtSlot) -> CtStates {
-        let mut bits = slot.state_bits();
-        if let Some(e) = slot.handle().and_then(|h| self.get(h)) {
-            if e.status.contains(CtStatus::SRC_NAT) {
-                bits |= CtStates::SNAT;
-            }
-            if e.status.contains(CtStatus::DST_NAT) {
-                bits |= CtStates::DNAT;
-            }
-        }
-        bits
+        // IPS_SRC_NAT and IPS_DST_NAT (status bits 4, 5) moved as one to
+        // XT_CONNTRACK_STATE_SNAT and _DNAT (bits 6, 7), as
+        // `conntrack_mt` (xt_conntrack.c) adds them one by one.
+        const NAT: u32 = CtStatus::SRC_NAT.bits() | CtStatus::DST_NAT.bits();
+        const _: () = assert!(
+            CtStatus::SRC_NAT.bits() << 2 == CtStates::SNAT.0
+                && CtStatus::DST_NAT.bits() << 2 == CtStates::DNAT.0
+        );
+        let nat = slot
+            .handle()
+            .and_then(|h| self.get(h))
+            .map_or(0, |e| (e.status.bits() & NAT) << 2);
+        CtStates(slot.state_bits().0 | nat)
     }
 
     /// Handles of the entries `/proc/net/nf_conntrack` would list at `now`
