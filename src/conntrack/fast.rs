@@ -478,9 +478,12 @@ impl ConntrackTable {
     /// has not expired; [`Probe::Expired`] when it has (the caller then
     /// takes the path that reclaims it), [`Probe::Absent`] when the index
     /// holds no such entry (`find` would return `None` and change nothing).
+    /// `tag` is the [`fast_hash`] of `t` (the caller keeps it for the
+    /// general path).
     #[inline]
-    pub(super) fn find_live(&self, t: &Tuple, now: Instant) -> Probe {
-        self.probe(fast_hash(t), now, |x| tuple_eq(x, t))
+    pub(super) fn find_live(&self, t: &Tuple, tag: u32, now: Instant) -> Probe {
+        debug_assert_eq!(tag, fast_hash(t));
+        self.probe(tag, now, |x| tuple_eq(x, t))
     }
 
     /// [`Self::find_live`] for the tuple whose [`fast_hash`] is `tag` and
@@ -524,9 +527,11 @@ impl ConntrackTable {
     /// the same outcome, in fewer instructions: the tuple is built in
     /// place, the lookup does not reclaim (an expired entry goes to the
     /// general path, which reclaims it), and only the one tracker runs.
-    /// For any other packet, having changed nothing: `Err(true)` when it is
-    /// a UDP packet whose tuple the lookup index does not hold (the general
-    /// path need not probe it again), `Err(false)` otherwise.
+    /// For any other packet, having changed nothing but `miss_tag`:
+    /// `Err(true)` when it is a UDP packet whose tuple the lookup index
+    /// does not hold, its [`fast_hash`] left in `miss_tag` (the general
+    /// path need not probe it again, nor confirm hash it again),
+    /// `Err(false)` otherwise.
     ///
     /// An IPv4 packet while no entry has a zone or a timeout policy (the
     /// common case) takes [`Self::established_udp4`]; any other
@@ -606,9 +611,11 @@ impl ConntrackTable {
         let (idx, reply) = loop {
             let Some(&sl) = slots.get(i) else {
                 // No index yet.
+                self.miss_tag.0 = tag;
                 return Err(true);
             };
             if sl == EMPTY {
+                self.miss_tag.0 = tag;
                 return Err(true);
             }
             if (sl >> 32) as u32 == tag {
@@ -728,7 +735,7 @@ impl ConntrackTable {
         // `find_live` does) and the sum of the pseudo-header's addresses
         // for the checksum, read from the packet: an IPv4 tuple is not
         // built.
-        let (probe, addrs) = match meta.family {
+        let (probe, tag, addrs) = match meta.family {
             Family::Ipv4 => {
                 let Some(Ok(a)) = pkt.get(12..20).map(<[u8; 8]>::try_from) else {
                     return Err(false);
@@ -737,7 +744,8 @@ impl ConntrackTable {
                 let k = u64::from(sport) | (u64::from(dport) << 16) | (u64::from(proto::UDP) << 32);
                 // An IPv4 tuple's address bytes past the fourth are zero.
                 let (s, d) = (u128::from(le as u32), u128::from((le >> 32) as u32));
-                let probe = self.probe(hash_v4(le, k), now, |x| {
+                let tag = hash_v4(le, k);
+                let probe = self.probe(tag, now, |x| {
                     x.src_u == sport
                         && x.dst_u == dport
                         && x.proto == proto::UDP
@@ -745,7 +753,7 @@ impl ConntrackTable {
                         && u128::from_le_bytes(x.src) == s
                         && u128::from_le_bytes(x.dst) == d
                 });
-                (probe, (le >> 32) + (le & 0xffff_ffff))
+                (probe, tag, (le >> 32) + (le & 0xffff_ffff))
             }
             Family::Ipv6 => {
                 let Some(Ok(a)) = pkt.get(8..40).map(<[u8; 32]>::try_from) else {
@@ -767,13 +775,17 @@ impl ConntrackTable {
                     let v = u64::from_le_bytes(b);
                     acc + (v >> 32) + (v & 0xffff_ffff)
                 });
-                (self.find_live(&t, now), addrs)
+                let tag = fast_hash(&t);
+                (self.find_live(&t, tag, now), tag, addrs)
             }
         };
         let (idx, dir) = match probe {
             Probe::Live(idx, dir) => (idx, dir),
             Probe::Expired => return Err(false),
-            Probe::Absent => return Err(true),
+            Probe::Absent => {
+                self.miss_tag.0 = tag;
+                return Err(true);
+            }
         };
         let Some(gen) = self.entries.get(idx as usize).map(|e| e.gen) else {
             return Err(false);

@@ -29,9 +29,10 @@ impl ConntrackTable {
     /// The established TCP path (see the module's text): `Ok` with the
     /// same result and the same table as the general path
     /// (`process_general`) would give; otherwise, having changed nothing,
-    /// `Err(true)` when the packet is a TCP packet whose tuple the
-    /// lookup index does not hold (the general path need not probe it
-    /// again), `Err(false)` for anything else.
+    /// `Err(true)` when the packet is a TCP packet whose tuple the lookup
+    /// index does not hold (its [`super::fast::fast_hash`] left in
+    /// `miss_tag`: the general path need not probe it again, nor confirm
+    /// hash it again), `Err(false)` for anything else.
     #[inline]
     pub(super) fn established_tcp(
         &mut self,
@@ -85,10 +86,14 @@ impl ConntrackTable {
         };
         t.src[..n].copy_from_slice(s);
         t.dst[..n].copy_from_slice(d);
-        let (idx, dir) = match self.find_live(&t, now) {
+        let tag = super::fast::fast_hash(&t);
+        let (idx, dir) = match self.find_live(&t, tag, now) {
             Probe::Live(idx, dir) => (idx, dir),
             Probe::Expired => return Err(false),
-            Probe::Absent => return Err(true),
+            Probe::Absent => {
+                self.miss_tag.0 = tag;
+                return Err(true);
+            }
         };
         let Some(gen) = self.entries.get(idx as usize).map(|e| e.gen) else {
             return Err(false);
@@ -165,11 +170,12 @@ impl ConntrackTable {
     /// The lookup of [`Self::established_tcp`]: the entry holding the
     /// IPv4 TCP packet's tuple, whether as its reply tuple, and the
     /// packet's address bytes (12..20); `Err(true)` when the lookup index
-    /// holds no such tuple, `Err(false)` for a packet too short for it.
+    /// holds no such tuple (its hash left in `miss_tag`), `Err(false)` for
+    /// a packet too short for it.
     /// Inlined in [`Self::established_tcp4`] (a call between the two and
     /// the result through memory cost 25 instructions a packet).
     #[inline(always)]
-    fn probe_tcp4(&self, pkt: &[u8], thoff: usize) -> Result<(u32, bool, [u8; 8]), bool> {
+    fn probe_tcp4(&mut self, pkt: &[u8], thoff: usize) -> Result<(u32, bool, [u8; 8]), bool> {
         let Some(l4) = pkt.get(thoff..) else {
             return Err(false);
         };
@@ -192,9 +198,11 @@ impl ConntrackTable {
         let (idx, reply) = loop {
             let Some(&sl) = slots.get(i) else {
                 // No index yet.
+                self.miss_tag.0 = tag;
                 return Err(true);
             };
             if sl == EMPTY {
+                self.miss_tag.0 = tag;
                 return Err(true);
             }
             if (sl >> 32) as u32 == tag {

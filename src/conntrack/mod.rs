@@ -413,6 +413,18 @@ impl Entry {
     }
 }
 
+/// [`ConntrackTable`]'s `miss_tag`: scratch with no meaning between
+/// packets, left out of the table's `Debug` text (which the lockstep
+/// tests compare: a table the general path alone handled never writes it).
+#[derive(Clone, Copy, Default)]
+struct MissTag(u32);
+
+impl std::fmt::Debug for MissTag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("_")
+    }
+}
+
 /// What the kernel-bucket index, the counters' high halves, the mark and
 /// the NAT index keep per slot (not read by an established packet).
 #[derive(Debug, Clone, Copy)]
@@ -562,6 +574,10 @@ pub struct ConntrackTable {
     /// tuple's bucket (the handle, its time and the epoch then): confirm
     /// need not walk that bucket again while nothing changed.
     walked: Option<(CtHandle, Instant, u64)>,
+    /// Scratch: the [`fast::fast_hash`] of the tuple last looked up in the
+    /// lookup index (`find`, or an established path that found it absent):
+    /// `process_general`'s new entry keeps it for `hash_insert`.
+    miss_tag: MissTag,
     /// Helpers attached to entries, masters, expectations (`helper.rs`).
     helpers: helper::Helpers,
     /// Timeout policies and the entries that use one (`timeout.rs`).
@@ -694,7 +710,8 @@ impl ConntrackTable {
     }
 
     /// [`Self::process_tmpl`] for any packet (the general path). `absent`:
-    /// the lookup index is known not to hold the packet's tuple.
+    /// the lookup index is known not to hold the packet's tuple (whose
+    /// `fast_hash` the established path left in `miss_tag`).
     #[inline(never)]
     fn process_general(
         &mut self,
@@ -1538,17 +1555,21 @@ impl ConntrackTable {
 
     /// State bits for `-m conntrack --ctstate` (adds SNAT/DNAT from the
     /// entry's status, as `conntrack_mt`).
+    #[inline]
     pub fn state_bits(&self, slot: CtSlot) -> CtStates {
-        let mut bits = slot.state_bits();
-        if let Some(e) = slot.handle().and_then(|h| self.get(h)) {
-            if e.status.contains(CtStatus::SRC_NAT) {
-                bits |= CtStates::SNAT;
-            }
-            if e.status.contains(CtStatus::DST_NAT) {
-                bits |= CtStates::DNAT;
-            }
-        }
-        bits
+        // IPS_SRC_NAT and IPS_DST_NAT (status bits 4, 5) moved as one to
+        // XT_CONNTRACK_STATE_SNAT and _DNAT (bits 6, 7), as
+        // `conntrack_mt` (xt_conntrack.c) adds them one by one.
+        const NAT: u32 = CtStatus::SRC_NAT.bits() | CtStatus::DST_NAT.bits();
+        const _: () = assert!(
+            CtStatus::SRC_NAT.bits() << 2 == CtStates::SNAT.0
+                && CtStatus::DST_NAT.bits() << 2 == CtStates::DNAT.0
+        );
+        let nat = slot
+            .handle()
+            .and_then(|h| self.get(h))
+            .map_or(0, |e| (e.status.bits() & NAT) << 2);
+        CtStates(slot.state_bits().0 | nat)
     }
 
     /// Handles of the entries `/proc/net/nf_conntrack` would list at `now`

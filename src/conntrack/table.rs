@@ -63,6 +63,7 @@ impl Clone for ConntrackTable {
             last_sweep: self.last_sweep,
             epoch: self.epoch,
             walked: self.walked,
+            miss_tag: self.miss_tag,
             helpers: self.helpers.clone(),
             timeouts: self.timeouts.clone(),
         }
@@ -252,6 +253,7 @@ impl ConntrackTable {
             last_sweep: None,
             epoch: 0,
             walked: None,
+            miss_tag: super::MissTag::default(),
             helpers: Default::default(),
             timeouts: Default::default(),
             cfg,
@@ -351,7 +353,15 @@ impl ConntrackTable {
         for (dir, kb) in kbs.into_iter().enumerate() {
             let c = self.chain(kb);
             let node = idx * 2 + dir as u32;
-            let tag = fast_hash(self.entries[idx as usize].tuple_ref(dir));
+            // The original tuple's tag, kept by `alloc` (the original
+            // tuple never changes); the reply's, which NAT may have
+            // altered before confirm, computed now.
+            let tag = if dir == 0 {
+                self.cold[idx as usize].tag[0]
+            } else {
+                fast_hash(self.entries[idx as usize].tuple_ref(dir))
+            };
+            debug_assert_eq!(tag, fast_hash(self.entries[idx as usize].tuple_ref(dir)));
             let cold = &mut self.cold[idx as usize];
             cold.kb[dir] = kb;
             cold.tag[dir] = tag;
@@ -400,6 +410,8 @@ impl ConntrackTable {
     /// bucket with [`Self::find_kb`]).
     pub(super) fn find(&mut self, t: &Tuple, zone: Zone, now: Instant) -> Option<(u32, Dir)> {
         let tag = fast_hash(t);
+        // For a new entry `process_general` makes of `t` (`alloc`).
+        self.miss_tag.0 = tag;
         'restart: loop {
             let slots = self.fast.slots();
             if slots.is_empty() {
@@ -623,7 +635,13 @@ impl ConntrackTable {
     /// (or the index is at [`SLOT_LIMIT`]).
     /// `kb0` is the kernel bucket of the original tuple (kept for confirm),
     /// or [`KB_UNKNOWN`].
+    /// The original tuple's [`fast_hash`] is taken from `miss_tag` (the
+    /// caller, `process_general`, looked that tuple up last: `find`, or
+    /// the established path that found it absent) and kept for confirm's
+    /// `hash_insert` (the original tuple never changes).
     pub(super) fn alloc(&mut self, tuples: [Tuple; 2], kb0: u32, l4: L4State) -> Option<u32> {
+        let tag0 = self.miss_tag.0;
+        debug_assert_eq!(tag0, fast_hash(&tuples[0]));
         // Room in the lookup index for both tuples of every entry held.
         if !self.fast.reserve((self.count as usize + 1) * 2) {
             return None;
@@ -673,7 +691,7 @@ impl ConntrackTable {
         let c = Cold {
             next: [NIL; 2],
             kb: [kb0, 0],
-            tag: [0; 2],
+            tag: [tag0, 0],
             acct_hi: [[0; 2]; 2],
             mark: 0,
             nat: NIL,
