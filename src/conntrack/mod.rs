@@ -392,6 +392,14 @@ struct Entry {
 }
 
 impl Entry {
+    /// Whether the entry's tuples are in the hash (`nf_conntrack_hash`):
+    /// confirmed and not dying (`nf_ct_delete` unhashes it when it marks
+    /// it dying). Slots not `live` are checked by the caller.
+    #[inline]
+    fn hashed(&self) -> bool {
+        self.status.contains(CtStatus::CONFIRMED) && !self.status.contains(CtStatus::DYING)
+    }
+
     /// The tuple of direction `d` (0 original, 1 reply), borrowed.
     #[inline]
     fn tuple_ref(&self, d: usize) -> &Tuple {

@@ -565,10 +565,7 @@ impl ConntrackTable {
     pub(super) fn debug_hashed_buckets(&self) -> String {
         let mut c = self.clone();
         for (e, k) in c.entries.iter().zip(c.cold.iter_mut()) {
-            if !(e.live
-                && e.status.contains(CtStatus::CONFIRMED)
-                && !e.status.contains(CtStatus::DYING))
-            {
+            if !(e.live && e.hashed()) {
                 k.kb = [0; 2];
             }
         }
@@ -579,13 +576,12 @@ impl ConntrackTable {
     pub(crate) fn tuple_taken(&mut self, t: &Tuple, ignored: u32, now: Instant) -> bool {
         if self.walk_free(Zone::default(), now) {
             // The walk below without the jhash (see `walk_free`): it would
-            // reclaim nothing and meet, among the hashed entries (confirmed,
-            // not dying: `delete`'s test), those holding `t`.
+            // reclaim nothing and meet, among the hashed entries
+            // (`Entry::hashed`), those holding `t`.
             return self.entries.iter().enumerate().any(|(ci, e)| {
                 ci as u32 != ignored
                     && e.live
-                    && e.status.contains(CtStatus::CONFIRMED)
-                    && !e.status.contains(CtStatus::DYING)
+                    && e.hashed()
                     && (e.t0 == *t || e.t1 == *t)
                     // Read only on a match (rare), as the walk does.
                     && !self
@@ -740,8 +736,7 @@ impl ConntrackTable {
         if !e.live {
             return;
         }
-        let hashed = e.status.contains(CtStatus::CONFIRMED) && !e.status.contains(CtStatus::DYING);
-        if hashed {
+        if e.hashed() {
             self.hash_remove(idx);
         }
         let nat = self.cold[idx as usize].nat;

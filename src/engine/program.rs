@@ -465,9 +465,7 @@ pub(crate) fn iface_words(name: &[u8]) -> Option<[u64; 2]> {
     }
     let mut b = [0u8; 16];
     b[..name.len()].copy_from_slice(name);
-    let (lo, hi) = b.split_at(8);
-    let w = |s: &[u8]| u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
-    Some([w(lo), w(hi)])
+    Some(iface_words_raw(&b))
 }
 
 /// `-i` / `-o` as `xtables_parse_interface` stores it: the name's words

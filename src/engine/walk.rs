@@ -501,8 +501,9 @@ fn scan_ports(h: &Hdr, pkt: &ScanPkt<'_>) -> Option<bool> {
         u16::from_be_bytes([d0, d1]),
         &h.ports,
     );
-    let s = (sp >= p[0] && sp <= p[1]) != (f & Hdr::SPORT_INV != 0);
-    let d = (dp >= p[2] && dp <= p[3]) != (f & Hdr::DPORT_INV != 0);
+    use super::eval::l4::port_in;
+    let s = port_in(sp, (p[0], p[1]), f & Hdr::SPORT_INV != 0);
+    let d = port_in(dp, (p[2], p[3]), f & Hdr::DPORT_INV != 0);
     Some(s & d)
 }
 

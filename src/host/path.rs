@@ -1980,9 +1980,16 @@ impl FamilyState {
     }
 }
 
+/// Whether a walk at `hook` tests no input device (`-i`; `state->in` in
+/// `ipt_do_table`): a locally sent packet at OUTPUT and POSTROUTING.
+#[inline(always)]
+fn no_in_dev(hook: Hook, received: bool) -> bool {
+    matches!(hook, Hook::LocalOut | Hook::PostRouting) && !received
+}
+
 /// The names of a packet's input and output devices as a walk at `hook`
-/// tests them (`-i`, `-o`): no input device for a locally sent packet at
-/// OUTPUT and POSTROUTING, no output device before routing.
+/// tests them (`-i`, `-o`): no input device as [`no_in_dev`] says, no
+/// output device before routing.
 #[inline(always)]
 fn dev_names(
     conf: &super::StackConf,
@@ -1992,7 +1999,7 @@ fn dev_names(
     received: bool,
 ) -> (&str, &str) {
     let devs = &conf.devs;
-    let i = if matches!(hook, Hook::LocalOut | Hook::PostRouting) && !received {
+    let i = if no_in_dev(hook, received) {
         ""
     } else {
         devs[in_dev].name.as_str()
@@ -2011,7 +2018,7 @@ fn dev_words(
     received: bool,
 ) -> Option<[u64; 4]> {
     let w = conf.dev_words.as_deref()?;
-    let i = if matches!(hook, Hook::LocalOut | Hook::PostRouting) && !received {
+    let i = if no_in_dev(hook, received) {
         [0; 2]
     } else {
         w[in_dev]
