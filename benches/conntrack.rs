@@ -12,6 +12,10 @@
 //! `conntrack/established_lookup_1M_output` is the same lookup in OUTPUT,
 //! where the kernel verifies no checksum (`udp_error` checks it only in
 //! PREROUTING): the lookup and the update without it.
+//!
+//! nfsim advises its large tables for huge pages (`src/conntrack/pages.rs`);
+//! the baselines' maps are allocated plainly. `NFSIM_BENCH_HUGE_ALL=1`
+//! advises them too, to compare both on huge pages.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
@@ -31,10 +35,26 @@ struct Counting;
 
 static ALLOCS: AtomicU64 = AtomicU64::new(0);
 
+/// `NFSIM_BENCH_HUGE_ALL=1`: every allocation of 4 MiB or more (the
+/// baselines' hash maps too) is advised `MADV_HUGEPAGE` as nfsim advises
+/// its own tables (`src/conntrack/pages.rs`), to compare both on huge
+/// pages. Read once, before the tables are built.
+static HUGE_ALL: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         ALLOCS.fetch_add(1, Ordering::Relaxed);
-        unsafe { System.alloc(l) }
+        let p = unsafe { System.alloc(l) };
+        #[cfg(target_os = "linux")]
+        if l.size() >= 4 << 20 && !p.is_null() && HUGE_ALL.load(Ordering::Relaxed) {
+            const HUGE: usize = 2 << 20;
+            let (a, e) = (p as usize, p as usize + l.size());
+            let (a, e) = (a.div_ceil(HUGE) * HUGE, e / HUGE * HUGE);
+            // SAFETY: inside the block just allocated; the advice changes
+            // no byte (see src/conntrack/pages.rs).
+            unsafe { libc::madvise(a as *mut libc::c_void, e - a, libc::MADV_HUGEPAGE) };
+        }
+        p
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         unsafe { System.dealloc(p, l) }
@@ -250,6 +270,10 @@ fn profile_new(ct: &mut ConntrackTable, pkts: &[([u8; 28], PacketMeta)], from: u
 }
 
 fn bench(c: &mut Criterion) {
+    if std::env::var("NFSIM_BENCH_HUGE_ALL").is_ok_and(|v| v == "1") {
+        HUGE_ALL.store(true, Ordering::Relaxed);
+        println!("NFSIM_BENCH_HUGE_ALL=1: the baselines' large allocations are advised for huge pages too");
+    }
     // Profiling mode: run one loop for callgrind and stop.
     let profile = std::env::var("NFSIM_CT_PROFILE").unwrap_or_default();
     if profile == "new" {

@@ -92,7 +92,7 @@
 //! assert!(out.local);
 //! assert_eq!(out.disposition(), Disposition::Delivered { dev: 1 });
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 
 #[cfg(feature = "arbitrary")]

@@ -214,10 +214,11 @@ impl FastIndex {
         if cap > 1 << 32 {
             return false;
         }
-        let mut new = Vec::new();
-        if new.try_reserve_exact(cap).is_err() {
+        // Into huge pages when large (`pages.rs`): each lookup reads a
+        // random slot.
+        let Ok(mut new) = super::pages::with_capacity(cap) else {
             return false;
-        }
+        };
         new.resize(cap, EMPTY);
         let m = cap - 1;
         for &s in &self.slots {

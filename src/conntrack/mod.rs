@@ -122,6 +122,7 @@ mod gre;
 mod helper;
 mod icmp;
 mod nat;
+mod pages;
 mod proc;
 mod sctp;
 mod table;

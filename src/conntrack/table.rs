@@ -116,7 +116,8 @@ impl<T> Side<T> {
             return None;
         }
         if len == self.items.capacity() {
-            self.items.try_reserve(1).ok()?;
+            // Doubling, into huge pages when large (`pages.rs`).
+            super::pages::grow(&mut self.items, len.saturating_mul(2).max(4)).ok()?;
             let cap = self.items.capacity();
             self.free.try_reserve_exact(cap - self.free.len()).ok()?;
         }
@@ -188,8 +189,7 @@ impl Links for [NatExt] {
 /// still exact).
 pub(super) fn split<L: Links + ?Sized>(heads: &[u32], links: &mut L) -> Option<Vec<u32>> {
     let p = heads.len();
-    let mut new = Vec::new();
-    new.try_reserve_exact(p * 2).ok()?;
+    let mut new = super::pages::with_capacity(p * 2).ok()?;
     new.resize(p * 2, NIL);
     let mask = (p * 2 - 1) as u32;
     for (c, &head) in heads.iter().enumerate() {
@@ -648,11 +648,13 @@ impl ConntrackTable {
                 return None;
             }
             if len == self.entries.capacity() {
-                // Doubling (amortised); `cold`, `free` and `dying` follow
-                // so that deleting never allocates.
-                self.entries.try_reserve(1).ok()?;
+                // Doubling (amortised), into huge pages when large
+                // (`pages.rs`: each established packet reads a random
+                // entry); `cold`, `free` and `dying` follow so that
+                // deleting never allocates.
+                super::pages::grow(&mut self.entries, len.saturating_mul(2).max(4)).ok()?;
                 let cap = self.entries.capacity();
-                self.cold.try_reserve_exact(cap - self.cold.len()).ok()?;
+                super::pages::grow(&mut self.cold, cap).ok()?;
                 self.free.try_reserve_exact(cap - self.free.len()).ok()?;
                 self.dying.try_reserve_exact(cap - self.dying.len()).ok()?;
                 // The lookup index grows with the slab, not at its own
