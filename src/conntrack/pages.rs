@@ -20,6 +20,9 @@
 //! allocated exactly as before; and only to the whole 2 MiB pages inside
 //! the allocation, so it never touches memory the table does not own.
 //!
+//! A clone of a table (`ConntrackTable::clone`, a snapshot) is allocated
+//! plainly, at the size it has; it is advised again only if it grows.
+//!
 //! Under Miri (which cannot run the system call) and on other systems the
 //! advice is left out; everything else, the fresh allocation and the move
 //! of the items, is the same code.
