@@ -116,7 +116,11 @@ pub(super) fn csum_le<const N: usize>(addrs: u64, p: u8, l4: &[u8]) -> bool {
             acc = add_carry(acc, u64::from_le_bytes(last) >> (64 - 8 * (len - N)));
         }
     }
-    fold_ok(acc)
+    // Never zero: the start is (its length, at least `N`, is not zero
+    // byte-swapped), and a sum with end-around carry of a non-zero term
+    // is non-zero (`2^64` wraps to 1).
+    debug_assert_ne!(acc, 0);
+    fold_ok_nz(acc)
 }
 
 /// `a + b` with the end-around carry (ones' complement, 64 bits).
@@ -135,8 +139,14 @@ fn add_carry(a: u64, b: u64) -> u64 {
 /// inverse of `0xffff` modulo `2^64` and a comparison (no division):
 /// `fold_ok_by_folding` (tests) is the fold it replaces, proven equal by test.
 #[inline(always)]
-fn fold_ok(acc: u64) -> bool {
-    (acc != 0) & (acc % 0xffff == 0)
+pub(super) fn fold_ok(acc: u64) -> bool {
+    (acc != 0) & fold_ok_nz(acc)
+}
+
+/// [`fold_ok`] of a sum known not to be zero: a multiple of `0xffff`.
+#[inline(always)]
+fn fold_ok_nz(acc: u64) -> bool {
+    acc % 0xffff == 0
 }
 
 /// The four-step fold [`fold_ok`] stands for (to below 2^33, then to 16
@@ -546,9 +556,12 @@ impl ConntrackTable {
     /// `Err(false)` otherwise.
     ///
     /// An IPv4 packet while no entry has a zone or a timeout policy (the
-    /// common case) takes [`Self::established_udp4`]; any other
-    /// [`Self::established_udp_any`].
-    #[inline]
+    /// common case) takes [`Self::established_udp4_tag`]; any other
+    /// [`Self::established_udp_any`]. (`process_tmpl` makes the same
+    /// choice, then [`Self::established_udp4`] goes to the general path
+    /// itself; this is the established path alone, for the tests that
+    /// hold it to the general path.)
+    #[cfg(test)]
     pub(super) fn established_udp(
         &mut self,
         pkt: &[u8],
@@ -560,29 +573,35 @@ impl ConntrackTable {
             return Err(false);
         }
         if meta.family == Family::Ipv4 && !self.helpers.has_zones() && self.timeouts.is_empty() {
-            return self.established_udp4(pkt, meta.thoff, hook, now);
+            return self.established_udp4_tag(pkt, meta.thoff, hook, now, None);
         }
         self.established_udp_any(pkt, meta, hook, now)
     }
 
-    /// [`Self::established_udp`] for an IPv4 packet while no entry has a
-    /// zone (every entry is in the default zone, the packet's own) or a
-    /// timeout policy (the namespace's timeouts and checksum setting
-    /// apply): the same outcome as [`Self::established_udp_any`] in as
-    /// few steps as possible after the entry is read, since those wait
-    /// for it (the checksum, read from the packet alone, does not).
-    /// The probe and the update in one: one slot of the lookup index,
-    /// then the entry's line pair read and written, no intermediate
-    /// result.
+    /// `process_tmpl` without a template for an IPv4 UDP packet that is
+    /// not a fragment, while no entry is dying, has a zone (every entry
+    /// is in the default zone, the packet's own) or a timeout policy (the
+    /// namespace's timeouts and checksum setting apply): the established
+    /// path ([`Self::established_udp4_tag`]), else the general path
+    /// (`process_general`, told when the index does not hold the tuple).
+    /// The same outcome as [`Self::established_udp_any`] in as few steps
+    /// as possible after the entry is read, since those wait for it (the
+    /// checksum, read from the packet alone, does not). The probe and the
+    /// update in one: one slot of the lookup index, then the entry's line
+    /// pair read and written, no intermediate result; the result written
+    /// once, in the caller's place.
     #[inline(never)]
-    fn established_udp4(
+    pub(super) fn established_udp4(
         &mut self,
         pkt: &[u8],
-        thoff: usize,
+        meta: &PacketMeta,
         hook: Hook,
         now: Instant,
-    ) -> Result<CtResult, bool> {
-        self.established_udp4_tag(pkt, thoff, hook, now, None)
+    ) -> CtResult {
+        match self.established_udp4_tag(pkt, meta.thoff, hook, now, None) {
+            Ok(r) => r,
+            Err(absent) => self.process_general(pkt, meta, hook, now, None, absent),
+        }
     }
 
     /// [`Self::established_udp4`], `tag` the packet's [`hash_v4`] when the
@@ -729,7 +748,7 @@ impl ConntrackTable {
     /// [`Self::established_udp`] for any UDP packet (IPv6, zones, timeout
     /// policies).
     #[inline(never)]
-    fn established_udp_any(
+    pub(super) fn established_udp_any(
         &mut self,
         pkt: &[u8],
         meta: &PacketMeta,

@@ -700,20 +700,35 @@ impl ConntrackTable {
         tmpl: Option<CtTemplate>,
     ) -> CtResult {
         // An established UDP flow's packet in the default zone (fast.rs),
-        // or TCP (fast_tcp.rs), same outcome.
-        let absent = if tmpl.is_none() {
-            let fast = if meta.protocol.0 == proto::TCP {
-                self.established_tcp(pkt, meta, hook, now)
+        // or TCP (fast_tcp.rs), same outcome. The common case (IPv4, no
+        // zone, no timeout policy in the table) goes to one function
+        // that falls back to the general path itself: one call, its
+        // result written once.
+        let mut absent = false;
+        let p = meta.protocol.0;
+        if tmpl.is_none()
+            && meta.fragoff == 0
+            && (p == proto::UDP || p == proto::TCP)
+            && self.dying.is_empty()
+        {
+            if meta.family == Family::Ipv4 && !self.helpers.has_zones() && self.timeouts.is_empty()
+            {
+                return if p == proto::UDP {
+                    self.established_udp4(pkt, meta, hook, now)
+                } else {
+                    self.established_tcp4(pkt, meta, hook, now)
+                };
+            }
+            let fast = if p == proto::UDP {
+                self.established_udp_any(pkt, meta, hook, now)
             } else {
-                self.established_udp(pkt, meta, hook, now)
+                self.established_tcp_any(pkt, meta, hook, now)
             };
             match fast {
                 Ok(r) => return r,
-                Err(absent) => absent,
+                Err(a) => absent = a,
             }
-        } else {
-            false
-        };
+        }
         self.process_general(pkt, meta, hook, now, tmpl, absent)
     }
 
@@ -1774,15 +1789,9 @@ pub(crate) fn csum_rest(addrs: u64, p: u8, l4: &[u8]) -> bool {
     if let [a] = r {
         acc += u64::from(*a) << 8;
     }
-    // The end-around-carry fold of `wire::checksum`, in fixed steps: each
-    // keeps the sum modulo 0xffff and keeps it non-zero, and after the
-    // four (from below 2^64: 2^33, 2^17 + 2^16, 0x10001, 0xffff) it is at
-    // most 0xffff, the loop's result.
-    acc = (acc & 0xffff_ffff) + (acc >> 32);
-    acc = (acc & 0xffff) + (acc >> 16);
-    acc = (acc & 0xffff) + (acc >> 16);
-    acc = (acc & 0xffff) + (acc >> 16);
-    acc == 0xffff
+    // The end-around-carry fold of `wire::checksum` gives 0xffff exactly
+    // for a non-zero multiple of 0xffff (`fast::fold_ok`).
+    fast::fold_ok(acc)
 }
 
 #[cfg(test)]
