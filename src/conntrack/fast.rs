@@ -556,12 +556,9 @@ impl ConntrackTable {
     /// `Err(false)` otherwise.
     ///
     /// An IPv4 packet while no entry has a zone or a timeout policy (the
-    /// common case) takes [`Self::established_udp4_tag`]; any other
-    /// [`Self::established_udp_any`]. (`process_tmpl` makes the same
-    /// choice, then [`Self::established_udp4`] goes to the general path
-    /// itself; this is the established path alone, for the tests that
-    /// hold it to the general path.)
-    #[cfg(test)]
+    /// common case) takes [`Self::established_udp4`]; any other
+    /// [`Self::established_udp_any`].
+    #[inline]
     pub(super) fn established_udp(
         &mut self,
         pkt: &[u8],
@@ -573,35 +570,29 @@ impl ConntrackTable {
             return Err(false);
         }
         if meta.family == Family::Ipv4 && !self.helpers.has_zones() && self.timeouts.is_empty() {
-            return self.established_udp4_tag(pkt, meta.thoff, hook, now, None);
+            return self.established_udp4(pkt, meta.thoff, hook, now);
         }
         self.established_udp_any(pkt, meta, hook, now)
     }
 
-    /// `process_tmpl` without a template for an IPv4 UDP packet that is
-    /// not a fragment, while no entry is dying, has a zone (every entry
-    /// is in the default zone, the packet's own) or a timeout policy (the
-    /// namespace's timeouts and checksum setting apply): the established
-    /// path ([`Self::established_udp4_tag`]), else the general path
-    /// (`process_general`, told when the index does not hold the tuple).
-    /// The same outcome as [`Self::established_udp_any`] in as few steps
-    /// as possible after the entry is read, since those wait for it (the
-    /// checksum, read from the packet alone, does not). The probe and the
-    /// update in one: one slot of the lookup index, then the entry's line
-    /// pair read and written, no intermediate result; the result written
-    /// once, in the caller's place.
+    /// [`Self::established_udp`] for an IPv4 packet while no entry has a
+    /// zone (every entry is in the default zone, the packet's own) or a
+    /// timeout policy (the namespace's timeouts and checksum setting
+    /// apply): the same outcome as [`Self::established_udp_any`] in as
+    /// few steps as possible after the entry is read, since those wait
+    /// for it (the checksum, read from the packet alone, does not).
+    /// The probe and the update in one: one slot of the lookup index,
+    /// then the entry's line pair read and written, no intermediate
+    /// result.
     #[inline(never)]
-    pub(super) fn established_udp4(
+    fn established_udp4(
         &mut self,
         pkt: &[u8],
-        meta: &PacketMeta,
+        thoff: usize,
         hook: Hook,
         now: Instant,
-    ) -> CtResult {
-        match self.established_udp4_tag(pkt, meta.thoff, hook, now, None) {
-            Ok(r) => r,
-            Err(absent) => self.process_general(pkt, meta, hook, now, None, absent),
-        }
+    ) -> Result<CtResult, bool> {
+        self.established_udp4_tag(pkt, thoff, hook, now, None)
     }
 
     /// [`Self::established_udp4`], `tag` the packet's [`hash_v4`] when the
@@ -748,7 +739,7 @@ impl ConntrackTable {
     /// [`Self::established_udp`] for any UDP packet (IPv6, zones, timeout
     /// policies).
     #[inline(never)]
-    pub(super) fn established_udp_any(
+    fn established_udp_any(
         &mut self,
         pkt: &[u8],
         meta: &PacketMeta,

@@ -33,7 +33,7 @@ impl ConntrackTable {
     /// index does not hold (its [`super::fast::fast_hash`] left in
     /// `miss_tag`: the general path need not probe it again, nor confirm
     /// hash it again), `Err(false)` for anything else.
-    #[cfg(test)]
+    #[inline]
     pub(super) fn established_tcp(
         &mut self,
         pkt: &[u8],
@@ -47,7 +47,7 @@ impl ConntrackTable {
         if meta.family != Family::Ipv4 || self.helpers.has_zones() || !self.timeouts.is_empty() {
             return self.established_tcp_any(pkt, meta, hook, now);
         }
-        self.established_tcp4_res(pkt, meta.thoff, hook, now)
+        self.established_tcp4(pkt, meta.thoff, hook, now)
     }
 
     /// [`Self::established_tcp`] for any TCP packet that is not a
@@ -56,7 +56,7 @@ impl ConntrackTable {
     /// (`nf_ct_timeout_lookup`) as the general path takes them, then the
     /// same steps as [`Self::established_tcp4`].
     #[inline(never)]
-    pub(super) fn established_tcp_any(
+    fn established_tcp_any(
         &mut self,
         pkt: &[u8],
         meta: &PacketMeta,
@@ -230,27 +230,8 @@ impl ConntrackTable {
     /// zone or a timeout policy: the lookup ([`Self::probe_tcp4`]: the
     /// entry `idx`, `reply` when the packet's tuple is its reply tuple,
     /// `a` the packet's address bytes 12..20), then the packet.
-    /// `process_tmpl` without a template for an IPv4 TCP packet that is
-    /// not a fragment, while no entry is dying, has a zone or a timeout
-    /// policy: the established path ([`Self::established_tcp4_res`]),
-    /// else the general path (`process_general`, told when the index
-    /// does not hold the tuple). One call, the result written once.
     #[inline(never)]
-    pub(super) fn established_tcp4(
-        &mut self,
-        pkt: &[u8],
-        meta: &PacketMeta,
-        hook: Hook,
-        now: Instant,
-    ) -> CtResult {
-        match self.established_tcp4_res(pkt, meta.thoff, hook, now) {
-            Ok(r) => r,
-            Err(absent) => self.process_general(pkt, meta, hook, now, None, absent),
-        }
-    }
-
-    #[inline(always)]
-    fn established_tcp4_res(
+    fn established_tcp4(
         &mut self,
         pkt: &[u8],
         thoff: usize,

@@ -700,35 +700,20 @@ impl ConntrackTable {
         tmpl: Option<CtTemplate>,
     ) -> CtResult {
         // An established UDP flow's packet in the default zone (fast.rs),
-        // or TCP (fast_tcp.rs), same outcome. The common case (IPv4, no
-        // zone, no timeout policy in the table) goes to one function
-        // that falls back to the general path itself: one call, its
-        // result written once.
-        let mut absent = false;
-        let p = meta.protocol.0;
-        if tmpl.is_none()
-            && meta.fragoff == 0
-            && (p == proto::UDP || p == proto::TCP)
-            && self.dying.is_empty()
-        {
-            if meta.family == Family::Ipv4 && !self.helpers.has_zones() && self.timeouts.is_empty()
-            {
-                return if p == proto::UDP {
-                    self.established_udp4(pkt, meta, hook, now)
-                } else {
-                    self.established_tcp4(pkt, meta, hook, now)
-                };
-            }
-            let fast = if p == proto::UDP {
-                self.established_udp_any(pkt, meta, hook, now)
+        // or TCP (fast_tcp.rs), same outcome.
+        let absent = if tmpl.is_none() {
+            let fast = if meta.protocol.0 == proto::TCP {
+                self.established_tcp(pkt, meta, hook, now)
             } else {
-                self.established_tcp_any(pkt, meta, hook, now)
+                self.established_udp(pkt, meta, hook, now)
             };
             match fast {
                 Ok(r) => return r,
-                Err(a) => absent = a,
+                Err(absent) => absent,
             }
-        }
+        } else {
+            false
+        };
         self.process_general(pkt, meta, hook, now, tmpl, absent)
     }
 
