@@ -95,10 +95,12 @@ pub(super) fn hash_v4(addrs: u64, k: u64) -> u32 {
 /// line ([`sum_rest`]); a segment shorter than `N` by [`csum_le_short`].
 #[inline(always)]
 pub(super) fn csum_le<const N: usize>(addrs: u64, p: u8, l4: &[u8]) -> bool {
-    let Some((head, _)) = l4.split_first_chunk::<N>() else {
+    // A segment of 4 GiB or more (the pseudo-header's length clamped,
+    // as `csum_rest` has it) also takes the byte-pair loop: one test
+    // here, no clamp.
+    let (Some((head, _)), Ok(len)) = (l4.split_first_chunk::<N>(), u32::try_from(l4.len())) else {
         return csum_le_short(addrs, p, l4);
     };
-    let len = u32::try_from(l4.len()).unwrap_or(u32::MAX);
     // Below 2^35: no carry.
     let mut acc = addrs + u64::from(len.swap_bytes()) + (u64::from(p) << 8);
     for w in head.chunks_exact(8) {
@@ -191,7 +193,8 @@ fn sum_rest(mut acc: u64, l4: &[u8], from: usize) -> u64 {
 }
 
 /// [`csum_le`] of a segment shorter than its `N` (a truncated header,
-/// which the callers reject before: kept exact all the same).
+/// which the callers reject before: kept exact all the same) or of 4 GiB
+/// or more: any segment, in 16-bit little-endian words.
 #[cold]
 #[inline(never)]
 fn csum_le_short(addrs: u64, p: u8, l4: &[u8]) -> bool {
@@ -914,6 +917,8 @@ mod tests {
             prop_assert!(want || !(fix && l4.len() >= 8));
             prop_assert_eq!(csum_le::<8>(le, p, &l4), want);
             prop_assert_eq!(csum_le::<16>(le, p, &l4), want);
+            // The byte-pair loop alone, on any length.
+            prop_assert_eq!(csum_le_short(le, p, &l4), want);
         }
     }
 
