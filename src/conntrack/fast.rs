@@ -95,10 +95,12 @@ pub(super) fn hash_v4(addrs: u64, k: u64) -> u32 {
 /// line ([`sum_rest`]); a segment shorter than `N` by [`csum_le_short`].
 #[inline(always)]
 pub(super) fn csum_le<const N: usize>(addrs: u64, p: u8, l4: &[u8]) -> bool {
-    let Some((head, _)) = l4.split_first_chunk::<N>() else {
+    // A segment of 4 GiB or more (the pseudo-header's length clamped,
+    // as `csum_rest` has it) also takes the byte-pair loop: one test
+    // here, no clamp.
+    let (Some((head, _)), Ok(len)) = (l4.split_first_chunk::<N>(), u32::try_from(l4.len())) else {
         return csum_le_short(addrs, p, l4);
     };
-    let len = u32::try_from(l4.len()).unwrap_or(u32::MAX);
     // Below 2^35: no carry.
     let mut acc = addrs + u64::from(len.swap_bytes()) + (u64::from(p) << 8);
     for w in head.chunks_exact(8) {
@@ -116,7 +118,11 @@ pub(super) fn csum_le<const N: usize>(addrs: u64, p: u8, l4: &[u8]) -> bool {
             acc = add_carry(acc, u64::from_le_bytes(last) >> (64 - 8 * (len - N)));
         }
     }
-    fold_ok(acc)
+    // Never zero: the start is (its length, at least `N`, is not zero
+    // byte-swapped), and a sum with end-around carry of a non-zero term
+    // is non-zero (`2^64` wraps to 1).
+    debug_assert_ne!(acc, 0);
+    fold_ok_nz(acc)
 }
 
 /// `a + b` with the end-around carry (ones' complement, 64 bits).
@@ -126,12 +132,30 @@ fn add_carry(a: u64, b: u64) -> u64 {
     s + u64::from(c)
 }
 
-/// `csum_rest`'s fold and test: from any 64-bit sum, four steps (to
-/// below 2^33, then to 16 bits three times: at most 0x2fffe, 0x10001,
-/// 0xffff) bring a non-zero sum to at most 0xffff, non-zero, modulo
-/// 0xffff unchanged.
+/// `csum_rest`'s fold and test (`csum_fold(sum) == 0`: the folded sum is
+/// `0xffff`) without folding: a 64-bit ones' complement sum folds to
+/// `0xffff` exactly when it is a non-zero multiple of `0xffff` (each fold
+/// step keeps the value modulo `0xffff`, `2^16 = 1 mod 0xffff`, and a
+/// non-zero value non-zero; the only 16-bit values that are multiples are
+/// 0 and `0xffff`). The divisibility test is a multiplication by the
+/// inverse of `0xffff` modulo `2^64` and a comparison (no division):
+/// `fold_ok_by_folding` (tests) is the fold it replaces, proven equal by test.
 #[inline(always)]
-fn fold_ok(acc: u64) -> bool {
+pub(super) fn fold_ok(acc: u64) -> bool {
+    (acc != 0) & fold_ok_nz(acc)
+}
+
+/// [`fold_ok`] of a sum known not to be zero: a multiple of `0xffff`.
+#[inline(always)]
+fn fold_ok_nz(acc: u64) -> bool {
+    acc % 0xffff == 0
+}
+
+/// The four-step fold [`fold_ok`] stands for (to below 2^33, then to 16
+/// bits three times: at most 0x2fffe, 0x10001, 0xffff), kept as its
+/// reference in tests.
+#[cfg(test)]
+fn fold_ok_by_folding(acc: u64) -> bool {
     let mut acc = (acc & 0xffff_ffff) + (acc >> 32);
     acc = (acc & 0xffff) + (acc >> 16);
     acc = (acc & 0xffff) + (acc >> 16);
@@ -169,7 +193,8 @@ fn sum_rest(mut acc: u64, l4: &[u8], from: usize) -> u64 {
 }
 
 /// [`csum_le`] of a segment shorter than its `N` (a truncated header,
-/// which the callers reject before: kept exact all the same).
+/// which the callers reject before: kept exact all the same) or of 4 GiB
+/// or more: any segment, in 16-bit little-endian words.
 #[cold]
 #[inline(never)]
 fn csum_le_short(addrs: u64, p: u8, l4: &[u8]) -> bool {
@@ -893,6 +918,36 @@ mod tests {
             prop_assert!(want || !(fix && l4.len() >= 8));
             prop_assert_eq!(csum_le::<8>(le, p, &l4), want);
             prop_assert_eq!(csum_le::<16>(le, p, &l4), want);
+            // The byte-pair loop alone, on any length.
+            prop_assert_eq!(csum_le_short(le, p, &l4), want);
+        }
+    }
+
+    proptest! {
+        /// `fold_ok`'s divisibility test is the four-step fold, on any
+        /// 64-bit sum and on multiples of `0xffff` and their neighbours.
+        #[test]
+        fn fold_ok_is_the_fold(x in any::<u64>(), k in any::<u64>(), d in -2i64..=2) {
+            prop_assert_eq!(fold_ok(x), fold_ok_by_folding(x));
+            let m = (k % (u64::MAX / 0xffff + 1)).wrapping_mul(0xffff).wrapping_add_signed(d);
+            prop_assert_eq!(fold_ok(m), fold_ok_by_folding(m));
+        }
+    }
+
+    /// `fold_ok` at the edges: every value below 2^20, and around every
+    /// power of two and the top of the range.
+    #[test]
+    fn fold_ok_edges() {
+        for x in 0..1u64 << 20 {
+            assert_eq!(fold_ok(x), fold_ok_by_folding(x), "{x:#x}");
+        }
+        for b in 0..64 {
+            for d in -70_000i64..=70_000 {
+                let x = (1u64 << b).wrapping_add_signed(d);
+                assert_eq!(fold_ok(x), fold_ok_by_folding(x), "{x:#x}");
+                let y = u64::MAX.wrapping_add_signed(d);
+                assert_eq!(fold_ok(y), fold_ok_by_folding(y), "{y:#x}");
+            }
         }
     }
 

@@ -1775,15 +1775,9 @@ pub(crate) fn csum_rest(addrs: u64, p: u8, l4: &[u8]) -> bool {
     if let [a] = r {
         acc += u64::from(*a) << 8;
     }
-    // The end-around-carry fold of `wire::checksum`, in fixed steps: each
-    // keeps the sum modulo 0xffff and keeps it non-zero, and after the
-    // four (from below 2^64: 2^33, 2^17 + 2^16, 0x10001, 0xffff) it is at
-    // most 0xffff, the loop's result.
-    acc = (acc & 0xffff_ffff) + (acc >> 32);
-    acc = (acc & 0xffff) + (acc >> 16);
-    acc = (acc & 0xffff) + (acc >> 16);
-    acc = (acc & 0xffff) + (acc >> 16);
-    acc == 0xffff
+    // The end-around-carry fold of `wire::checksum` gives 0xffff exactly
+    // for a non-zero multiple of 0xffff (`fast::fold_ok`).
+    fast::fold_ok(acc)
 }
 
 #[cfg(test)]

@@ -95,8 +95,10 @@ pub(super) fn error_udp(l4: &[u8], addrs: u64, verify: bool) -> bool {
     let (Some(len), Some(check)) = (get_u16(l4, 4), get_u16(l4, 6)) else {
         return true;
     };
-    let len = usize::from(len);
-    if len > udplen || len < 8 {
+    // `len > udplen || len < 8` in one comparison: `udplen` is at least
+    // 8 here (the check field was read), and below 8 `len - 8` wraps
+    // above any length.
+    if usize::from(len).wrapping_sub(8) > udplen - 8 {
         return true;
     }
     if check == 0 {
