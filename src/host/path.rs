@@ -1098,14 +1098,10 @@ impl Host {
         }
         // Routing decision (ip_route_input_noref / ip6_route_input).
         let (src, dst) = addrs(family, p.buf);
-        let localnet = self
-            .stack
-            .conf
-            .route_localnet
-            .get(dev)
-            .copied()
-            .unwrap_or(false);
-        if !on_lo && !looped && martian_at(family, src, dst, &self.stack.conf.route4, localnet) {
+        // (`route_localnet` of the input device read only when needed.)
+        let conf = &self.stack.conf;
+        let localnet = || conf.route_localnet.get(dev).copied().unwrap_or(false);
+        if !on_lo && !looped && martian_at(family, src, dst, &conf.route4, localnet) {
             return self.drop_for(&p, out, DropReason::Martian);
         }
         let route = if on_lo {
@@ -1686,12 +1682,12 @@ fn martian_at(
     src: IpAddr,
     dst: IpAddr,
     fib: &super::route::Fib4,
-    localnet: bool,
+    localnet: impl FnOnce() -> bool,
 ) -> bool {
     let plain = |a: Ipv4Addr| matches!(a.octets()[0], 1..=126 | 128..=223);
     match (family, src, dst) {
         (Family::Ipv4, IpAddr::V4(s), IpAddr::V4(d)) if plain(s) && plain(d) => fib.is_local(s),
-        _ => martian(family, src, dst, fib, localnet),
+        _ => martian(family, src, dst, fib, localnet()),
     }
 }
 
@@ -2569,7 +2565,7 @@ mod tests {
             for &d in addrs.iter().step_by(7) {
                 for localnet in [false, true] {
                     assert_eq!(
-                        martian_at(Family::Ipv4, s, d, &f, localnet),
+                        martian_at(Family::Ipv4, s, d, &f, || localnet),
                         martian(Family::Ipv4, s, d, &f, localnet),
                         "{s} -> {d}"
                     );
