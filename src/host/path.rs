@@ -319,7 +319,7 @@ impl Host {
             // primary buffer)
             JobKind::Rx(dev) => {
                 let mut buf = self.stack.io.queue.take_primary(pkt);
-                self.rx(
+                self.rx_in(
                     &mut buf,
                     dev,
                     (false, false, true),
@@ -1029,8 +1029,27 @@ impl Host {
         Step::Continue
     }
 
+    /// A received packet's path (`rx_in`), out of line for the queue's
+    /// jobs; the caller's packet takes it in `run_primary`'s line.
     #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     fn rx<S: TraceSink>(
+        &mut self,
+        buf: &mut Vec<u8>,
+        dev: usize,
+        flags: (bool, bool, bool),
+        slot: Option<CtSlot>,
+        mark: u32,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) {
+        self.rx_in(buf, dev, flags, slot, mark, now, out, sink);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn rx_in<S: TraceSink>(
         &mut self,
         buf: &mut Vec<u8>,
         dev: usize,
@@ -1254,6 +1273,7 @@ impl Host {
         }
     }
 
+    #[inline(always)]
     fn local_in<S: TraceSink>(
         &mut self,
         p: &mut Pkt<'_>,

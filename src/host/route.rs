@@ -354,7 +354,7 @@ impl Fib4 {
     }
 
     /// [`Fib::lookup`] of an IPv4 address.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn lookup(&self, dst: Ipv4Addr) -> Option<RouteKind> {
         let d = u32::from(dst);
         let o = (d >> 24) as usize;
