@@ -473,20 +473,21 @@ impl Host {
         // ACCEPT` (or DROP) and a packet it matches: the slot's state bits
         // decide, no walk, no packet context (`run_ct_head`; the walk's
         // conntrack reference is `p.slot`).
-        let accept =
-            match crate::engine::walk::run_policy_only(prog, state, hook, p.buf.len(), true, sink)
-                .or_else(|| {
-                    let slot = p.slot;
-                    crate::engine::walk::run_ct_head(
-                        prog,
-                        state,
-                        hook,
-                        p.buf.len(),
-                        || slot.map_or(crate::nf::CtStates::INVALID, |s| s.state_bits()),
-                        true,
-                        sink,
-                    )
-                }) {
+        // (A hook has a `--ctstate` head or is its policy alone, not both:
+        // the head, the common case, is asked first.)
+        let slot = p.slot;
+        let accept = match crate::engine::walk::run_ct_head(
+            prog,
+            state,
+            hook,
+            p.buf.len(),
+            || slot.map_or(crate::nf::CtStates::INVALID, |s| s.state_bits()),
+            true,
+            sink,
+        )
+        .or_else(|| {
+            crate::engine::walk::run_policy_only(prog, state, hook, p.buf.len(), true, sink)
+        }) {
                 Some(v) => v == Verdict::Accept,
                 None if crate::engine::walk::scans(prog, hook) => {
                     // An IPv4 table walked entry by entry: the entries a
