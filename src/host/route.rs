@@ -379,7 +379,7 @@ impl Fib4 {
     }
 
     /// [`Fib::is_local`] of an IPv4 address.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn is_local(&self, a: Ipv4Addr) -> bool {
         if a.is_loopback() {
             return true;
