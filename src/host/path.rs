@@ -988,6 +988,7 @@ impl Host {
     /// PREROUTING's and POSTROUTING's mangle table (priority -150,
     /// `NF_IP_PRI_MANGLE`) and then NAT (-100 DNAT / 100 SNAT). `Stop`: the
     /// packet was dropped.
+    #[inline(always)]
     fn mangle_nat<S: TraceSink>(
         &mut self,
         hook: Hook,
@@ -1473,10 +1474,25 @@ impl Host {
             };
             forward_options(p.buf, p.rr_needaddr, src);
         }
-        self.post_routing(p, odev, now, out, sink);
+        self.post_routing_in(p, odev, now, out, sink);
     }
 
+    /// POSTROUTING (`post_routing_in`) of a packet the host sends, out of
+    /// line; a forwarded packet takes it in `forward`'s line.
+    #[inline(never)]
     fn post_routing<S: TraceSink>(
+        &mut self,
+        p: &mut Pkt<'_>,
+        odev: usize,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) {
+        self.post_routing_in(p, odev, now, out, sink);
+    }
+
+    #[inline(always)]
+    fn post_routing_in<S: TraceSink>(
         &mut self,
         p: &mut Pkt<'_>,
         odev: usize,
