@@ -675,9 +675,10 @@ impl Host {
     /// The nat hook functions (`nf_nat_inet_fn`,
     /// net/netfilter/nf_nat_core.c). An established packet is decided
     /// here on one lookup of its entry (`ConntrackTable::nat_fast`:
-    /// nothing to do, or `nf_nat_packet`'s rewrite in `nat_apply`); every
-    /// other call is a tail call, so the common case keeps no register.
-    #[inline(never)]
+    /// nothing to do, or `nf_nat_packet`'s rewrite in `nat_apply`), in
+    /// the caller's line (no call for a hook without NAT to do); the rest
+    /// out of line.
+    #[inline(always)]
     fn nat<S: TraceSink>(
         &mut self,
         hook: Hook,
