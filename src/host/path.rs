@@ -707,8 +707,9 @@ impl Host {
     /// this manip and direction ([`Host::nat`]): the rewrite to the inverse
     /// of `other` (`nf_nat_manip_pkt`). An IPv4 TCP/UDP packet without
     /// `CHECKSUM_PARTIAL` whose `PacketMeta` is current is rewritten here,
-    /// a leaf (`manip_v4_l4`); the others in `nat_apply_general`.
-    #[inline(never)]
+    /// in the caller's line (`manip_v4_l4`); the others in
+    /// `nat_apply_general`.
+    #[inline(always)]
     fn nat_apply(
         other: &crate::conntrack::Tuple,
         manip: ManipType,
