@@ -520,9 +520,7 @@ impl Host {
             return Verdict::Accept;
         }
         if p.primary {
-            if let Some(d) = rules_disposition(prog, state.end, hook, Verdict::Drop) {
-                out.set_disposition(d);
-            }
+            rules_disposition(prog, state.end, hook, Verdict::Drop, out);
         }
         Verdict::Drop
     }
@@ -542,9 +540,7 @@ impl Host {
             if let Some((prog, state)) =
                 fam_of(&mut self.v4, &mut self.v6, p.family).table_mut(kind)
             {
-                if let Some(d) = rules_disposition(prog, state.end, hook, v) {
-                    out.set_disposition(d);
-                }
+                rules_disposition(prog, state.end, hook, v, out);
             }
         }
         v
@@ -2063,25 +2059,33 @@ fn dev_words(
 }
 
 /// Where and why the rules stopped a packet: the entry the walk ended on
-/// (`TableState::end`), named as its TRACE record names it.
+/// (`TableState::end`), named as its TRACE record names it; `out`'s
+/// disposition (left as it is for an entry not in `prog`).
 #[inline(never)]
 fn rules_disposition(
     prog: &crate::engine::TableProgram,
     end: crate::engine::program::WalkEnd,
     hook: Hook,
     v: Verdict,
-) -> Option<Disposition> {
+    out: &mut Outcome,
+) {
     use crate::engine::program::{Action, EndHow};
     use crate::engine::TraceKind;
-    let r = prog.rules.get(end.rule.0 as usize)?;
-    let chain = prog.chains.get(r.chain.0 as usize)?;
+    let Some(r) = prog.rules.get(end.rule.0 as usize) else {
+        return;
+    };
+    let Some(chain) = prog.chains.get(r.chain.0 as usize) else {
+        return;
+    };
     // get_chainname_rulenum: as the walk names the entry in TRACE.
-    let hook_chain = prog.hook_entry[hook as usize]
-        .and_then(|e| prog.rules.get(e.0 as usize))
-        .map(|e| e.chain);
     let kind = match r.trace_kind {
         TraceKind::Rule => TraceKind::Rule,
-        _ if Some(r.chain) == hook_chain => TraceKind::Policy,
+        _ if prog.hook_entry[hook as usize]
+            .and_then(|e| prog.rules.get(e.0 as usize))
+            .is_some_and(|e| e.chain == r.chain) =>
+        {
+            TraceKind::Policy
+        }
         _ => TraceKind::Return,
     };
     let at = super::RuleRef {
@@ -2096,7 +2100,7 @@ fn rules_disposition(
         reason,
         at: Some(at),
     };
-    Some(match (v, end.how) {
+    out.set_disposition(match (v, end.how) {
         (_, EndHow::HotDrop) => dropped(DropReason::HotDrop),
         (_, EndHow::Verdict) | (Verdict::Queue { .. } | Verdict::Stolen, _) => match v {
             Verdict::Queue { num, .. } => Disposition::Queued { at, num },
@@ -2111,7 +2115,7 @@ fn rules_disposition(
             },
         },
         _ => dropped(DropReason::JumpStack),
-    })
+    });
 }
 
 /// A drop outside the rules.
