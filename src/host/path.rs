@@ -488,32 +488,32 @@ impl Host {
         .or_else(|| {
             crate::engine::walk::run_policy_only(prog, state, hook, p.buf.len(), true, sink)
         }) {
-                Some(v) => v == Verdict::Accept,
-                None if crate::engine::walk::scans(prog, hook) => {
-                    // An IPv4 table walked entry by entry: the entries a
-                    // packet context is not needed for (`run_scan`:
-                    // generic parts, tcp, udp, `--ctstate`, standard
-                    // targets), then the walk where they stop.
-                    let pkt = crate::engine::walk::ScanPkt {
-                        data: p.buf,
-                        meta: &p.meta,
-                        devs: dev_words(&self.stack.conf, hook, p.in_dev, p.out_dev, p.received),
-                        ct: Some(crate::engine::CtRef::new(&self.ct, p.slot, now)),
-                    };
-                    match crate::engine::walk::run_scan(prog, state, hook, &pkt, true, sink) {
-                        Scan::Accept => true,
-                        Scan::Drop => false,
-                        Scan::From(e) => {
-                            let v = self.walk_table(kind, hook, p, now, out, sink, Some(e));
-                            return self.disposition(kind, hook, p, out, v);
-                        }
+            Some(v) => v == Verdict::Accept,
+            None if crate::engine::walk::scans(prog, hook) => {
+                // An IPv4 table walked entry by entry: the entries a
+                // packet context is not needed for (`run_scan`:
+                // generic parts, tcp, udp, `--ctstate`, standard
+                // targets), then the walk where they stop.
+                let pkt = crate::engine::walk::ScanPkt {
+                    data: p.buf,
+                    meta: &p.meta,
+                    devs: dev_words(&self.stack.conf, hook, p.in_dev, p.out_dev, p.received),
+                    ct: Some(crate::engine::CtRef::new(&self.ct, p.slot, now)),
+                };
+                match crate::engine::walk::run_scan(prog, state, hook, &pkt, true, sink) {
+                    Scan::Accept => true,
+                    Scan::Drop => false,
+                    Scan::From(e) => {
+                        let v = self.walk_table(kind, hook, p, now, out, sink, Some(e));
+                        return self.disposition(kind, hook, p, out, v);
                     }
                 }
-                None => {
-                    let v = self.walk_table(kind, hook, p, now, out, sink, None);
-                    return self.disposition(kind, hook, p, out, v);
-                }
-            };
+            }
+            None => {
+                let v = self.walk_table(kind, hook, p, now, out, sink, None);
+                return self.disposition(kind, hook, p, out, v);
+            }
+        };
         // A ready answer (the policy, the head, the scan): ACCEPT or DROP,
         // the table at hand for a drop's disposition.
         if accept {
