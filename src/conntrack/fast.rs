@@ -562,7 +562,7 @@ impl ConntrackTable {
     /// An IPv4 packet while no entry has a zone or a timeout policy (the
     /// common case) takes [`Self::established_udp4`]; any other
     /// [`Self::established_udp_any`].
-    #[inline]
+    #[inline(always)]
     pub(super) fn established_udp(
         &mut self,
         pkt: &[u8],

@@ -33,7 +33,7 @@ impl ConntrackTable {
     /// index does not hold (its [`super::fast::fast_hash`] left in
     /// `miss_tag`: the general path need not probe it again, nor confirm
     /// hash it again), `Err(false)` for anything else.
-    #[inline]
+    #[inline(always)]
     pub(super) fn established_tcp(
         &mut self,
         pkt: &[u8],

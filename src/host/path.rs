@@ -319,7 +319,7 @@ impl Host {
             // primary buffer)
             JobKind::Rx(dev) => {
                 let mut buf = self.stack.io.queue.take_primary(pkt);
-                self.rx(
+                self.rx_in(
                     &mut buf,
                     dev,
                     (false, false, true),
@@ -473,55 +473,54 @@ impl Host {
         // ACCEPT` (or DROP) and a packet it matches: the slot's state bits
         // decide, no walk, no packet context (`run_ct_head`; the walk's
         // conntrack reference is `p.slot`).
-        let accept =
-            match crate::engine::walk::run_policy_only(prog, state, hook, p.buf.len(), true, sink)
-                .or_else(|| {
-                    let slot = p.slot;
-                    crate::engine::walk::run_ct_head(
-                        prog,
-                        state,
-                        hook,
-                        p.buf.len(),
-                        || slot.map_or(crate::nf::CtStates::INVALID, |s| s.state_bits()),
-                        true,
-                        sink,
-                    )
-                }) {
-                Some(v) => v == Verdict::Accept,
-                None if crate::engine::walk::scans(prog, hook) => {
-                    // An IPv4 table walked entry by entry: the entries a
-                    // packet context is not needed for (`run_scan`:
-                    // generic parts, tcp, udp, `--ctstate`, standard
-                    // targets), then the walk where they stop.
-                    let pkt = crate::engine::walk::ScanPkt {
-                        data: p.buf,
-                        meta: &p.meta,
-                        devs: dev_words(&self.stack.conf, hook, p.in_dev, p.out_dev, p.received),
-                        ct: Some(crate::engine::CtRef::new(&self.ct, p.slot, now)),
-                    };
-                    match crate::engine::walk::run_scan(prog, state, hook, &pkt, true, sink) {
-                        Scan::Accept => true,
-                        Scan::Drop => false,
-                        Scan::From(e) => {
-                            let v = self.walk_table(kind, hook, p, now, out, sink, Some(e));
-                            return self.disposition(kind, hook, p, out, v);
-                        }
+        // (A hook has a `--ctstate` head or is its policy alone, not both:
+        // the head, the common case, is asked first.)
+        let slot = p.slot;
+        let accept = match crate::engine::walk::run_ct_head(
+            prog,
+            state,
+            hook,
+            p.buf.len(),
+            || slot.map_or(crate::nf::CtStates::INVALID, |s| s.state_bits()),
+            true,
+            sink,
+        )
+        .or_else(|| {
+            crate::engine::walk::run_policy_only(prog, state, hook, p.buf.len(), true, sink)
+        }) {
+            Some(v) => v == Verdict::Accept,
+            None if crate::engine::walk::scans(prog, hook) => {
+                // An IPv4 table walked entry by entry: the entries a
+                // packet context is not needed for (`run_scan`:
+                // generic parts, tcp, udp, `--ctstate`, standard
+                // targets), then the walk where they stop.
+                let pkt = crate::engine::walk::ScanPkt {
+                    data: p.buf,
+                    meta: &p.meta,
+                    devs: dev_words(&self.stack.conf, hook, p.in_dev, p.out_dev, p.received),
+                    ct: Some(crate::engine::CtRef::new(&self.ct, p.slot, now)),
+                };
+                match crate::engine::walk::run_scan(prog, state, hook, &pkt, true, sink) {
+                    Scan::Accept => true,
+                    Scan::Drop => false,
+                    Scan::From(e) => {
+                        let v = self.walk_table(kind, hook, p, now, out, sink, Some(e));
+                        return self.disposition(kind, hook, p, out, v);
                     }
                 }
-                None => {
-                    let v = self.walk_table(kind, hook, p, now, out, sink, None);
-                    return self.disposition(kind, hook, p, out, v);
-                }
-            };
+            }
+            None => {
+                let v = self.walk_table(kind, hook, p, now, out, sink, None);
+                return self.disposition(kind, hook, p, out, v);
+            }
+        };
         // A ready answer (the policy, the head, the scan): ACCEPT or DROP,
         // the table at hand for a drop's disposition.
         if accept {
             return Verdict::Accept;
         }
         if p.primary {
-            if let Some(d) = rules_disposition(prog, state.end, hook, Verdict::Drop) {
-                out.set_disposition(d);
-            }
+            rules_disposition(prog, state.end, hook, Verdict::Drop, out);
         }
         Verdict::Drop
     }
@@ -541,9 +540,7 @@ impl Host {
             if let Some((prog, state)) =
                 fam_of(&mut self.v4, &mut self.v6, p.family).table_mut(kind)
             {
-                if let Some(d) = rules_disposition(prog, state.end, hook, v) {
-                    out.set_disposition(d);
-                }
+                rules_disposition(prog, state.end, hook, v, out);
             }
         }
         v
@@ -674,9 +671,10 @@ impl Host {
     /// The nat hook functions (`nf_nat_inet_fn`,
     /// net/netfilter/nf_nat_core.c). An established packet is decided
     /// here on one lookup of its entry (`ConntrackTable::nat_fast`:
-    /// nothing to do, or `nf_nat_packet`'s rewrite in `nat_apply`); every
-    /// other call is a tail call, so the common case keeps no register.
-    #[inline(never)]
+    /// nothing to do, or `nf_nat_packet`'s rewrite in `nat_apply`), in
+    /// the caller's line (no call for a hook without NAT to do); the rest
+    /// out of line.
+    #[inline(always)]
     fn nat<S: TraceSink>(
         &mut self,
         hook: Hook,
@@ -705,8 +703,9 @@ impl Host {
     /// this manip and direction ([`Host::nat`]): the rewrite to the inverse
     /// of `other` (`nf_nat_manip_pkt`). An IPv4 TCP/UDP packet without
     /// `CHECKSUM_PARTIAL` whose `PacketMeta` is current is rewritten here,
-    /// a leaf (`manip_v4_l4`); the others in `nat_apply_general`.
-    #[inline(never)]
+    /// in the caller's line (`manip_v4_l4`); the others in
+    /// `nat_apply_general`.
+    #[inline(always)]
     fn nat_apply(
         other: &crate::conntrack::Tuple,
         manip: ManipType,
@@ -987,6 +986,7 @@ impl Host {
     /// PREROUTING's and POSTROUTING's mangle table (priority -150,
     /// `NF_IP_PRI_MANGLE`) and then NAT (-100 DNAT / 100 SNAT). `Stop`: the
     /// packet was dropped.
+    #[inline(always)]
     fn mangle_nat<S: TraceSink>(
         &mut self,
         hook: Hook,
@@ -1029,8 +1029,27 @@ impl Host {
         Step::Continue
     }
 
+    /// A received packet's path (`rx_in`), out of line for the queue's
+    /// jobs; the caller's packet takes it in `run_primary`'s line.
     #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
     fn rx<S: TraceSink>(
+        &mut self,
+        buf: &mut Vec<u8>,
+        dev: usize,
+        flags: (bool, bool, bool),
+        slot: Option<CtSlot>,
+        mark: u32,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) {
+        self.rx_in(buf, dev, flags, slot, mark, now, out, sink);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn rx_in<S: TraceSink>(
         &mut self,
         buf: &mut Vec<u8>,
         dev: usize,
@@ -1098,14 +1117,10 @@ impl Host {
         }
         // Routing decision (ip_route_input_noref / ip6_route_input).
         let (src, dst) = addrs(family, p.buf);
-        let localnet = self
-            .stack
-            .conf
-            .route_localnet
-            .get(dev)
-            .copied()
-            .unwrap_or(false);
-        if !on_lo && !looped && martian_at(family, src, dst, &self.stack.conf.route4, localnet) {
+        // (`route_localnet` of the input device read only when needed.)
+        let conf = &self.stack.conf;
+        let localnet = || conf.route_localnet.get(dev).copied().unwrap_or(false);
+        if !on_lo && !looped && martian_at(family, src, dst, &conf.route4, localnet) {
             return self.drop_for(&p, out, DropReason::Martian);
         }
         let route = if on_lo {
@@ -1258,6 +1273,7 @@ impl Host {
         }
     }
 
+    #[inline(always)]
     fn local_in<S: TraceSink>(
         &mut self,
         p: &mut Pkt<'_>,
@@ -1456,10 +1472,25 @@ impl Host {
             };
             forward_options(p.buf, p.rr_needaddr, src);
         }
-        self.post_routing(p, odev, now, out, sink);
+        self.post_routing_in(p, odev, now, out, sink);
     }
 
+    /// POSTROUTING (`post_routing_in`) of a packet the host sends, out of
+    /// line; a forwarded packet takes it in `forward`'s line.
+    #[inline(never)]
     fn post_routing<S: TraceSink>(
+        &mut self,
+        p: &mut Pkt<'_>,
+        odev: usize,
+        now: Instant,
+        out: &mut Outcome,
+        sink: &mut S,
+    ) {
+        self.post_routing_in(p, odev, now, out, sink);
+    }
+
+    #[inline(always)]
+    fn post_routing_in<S: TraceSink>(
         &mut self,
         p: &mut Pkt<'_>,
         odev: usize,
@@ -1686,12 +1717,12 @@ fn martian_at(
     src: IpAddr,
     dst: IpAddr,
     fib: &super::route::Fib4,
-    localnet: bool,
+    localnet: impl FnOnce() -> bool,
 ) -> bool {
     let plain = |a: Ipv4Addr| matches!(a.octets()[0], 1..=126 | 128..=223);
     match (family, src, dst) {
         (Family::Ipv4, IpAddr::V4(s), IpAddr::V4(d)) if plain(s) && plain(d) => fib.is_local(s),
-        _ => martian(family, src, dst, fib, localnet),
+        _ => martian(family, src, dst, fib, localnet()),
     }
 }
 
@@ -2028,25 +2059,33 @@ fn dev_words(
 }
 
 /// Where and why the rules stopped a packet: the entry the walk ended on
-/// (`TableState::end`), named as its TRACE record names it.
+/// (`TableState::end`), named as its TRACE record names it; `out`'s
+/// disposition (left as it is for an entry not in `prog`).
 #[inline(never)]
 fn rules_disposition(
     prog: &crate::engine::TableProgram,
     end: crate::engine::program::WalkEnd,
     hook: Hook,
     v: Verdict,
-) -> Option<Disposition> {
+    out: &mut Outcome,
+) {
     use crate::engine::program::{Action, EndHow};
     use crate::engine::TraceKind;
-    let r = prog.rules.get(end.rule.0 as usize)?;
-    let chain = prog.chains.get(r.chain.0 as usize)?;
+    let Some(r) = prog.rules.get(end.rule.0 as usize) else {
+        return;
+    };
+    let Some(chain) = prog.chains.get(r.chain.0 as usize) else {
+        return;
+    };
     // get_chainname_rulenum: as the walk names the entry in TRACE.
-    let hook_chain = prog.hook_entry[hook as usize]
-        .and_then(|e| prog.rules.get(e.0 as usize))
-        .map(|e| e.chain);
     let kind = match r.trace_kind {
         TraceKind::Rule => TraceKind::Rule,
-        _ if Some(r.chain) == hook_chain => TraceKind::Policy,
+        _ if prog.hook_entry[hook as usize]
+            .and_then(|e| prog.rules.get(e.0 as usize))
+            .is_some_and(|e| e.chain == r.chain) =>
+        {
+            TraceKind::Policy
+        }
         _ => TraceKind::Return,
     };
     let at = super::RuleRef {
@@ -2061,7 +2100,7 @@ fn rules_disposition(
         reason,
         at: Some(at),
     };
-    Some(match (v, end.how) {
+    out.set_disposition(match (v, end.how) {
         (_, EndHow::HotDrop) => dropped(DropReason::HotDrop),
         (_, EndHow::Verdict) | (Verdict::Queue { .. } | Verdict::Stolen, _) => match v {
             Verdict::Queue { num, .. } => Disposition::Queued { at, num },
@@ -2076,7 +2115,7 @@ fn rules_disposition(
             },
         },
         _ => dropped(DropReason::JumpStack),
-    })
+    });
 }
 
 /// A drop outside the rules.
@@ -2569,7 +2608,7 @@ mod tests {
             for &d in addrs.iter().step_by(7) {
                 for localnet in [false, true] {
                     assert_eq!(
-                        martian_at(Family::Ipv4, s, d, &f, localnet),
+                        martian_at(Family::Ipv4, s, d, &f, || localnet),
                         martian(Family::Ipv4, s, d, &f, localnet),
                         "{s} -> {d}"
                     );
