@@ -709,12 +709,136 @@ impl ConntrackTable {
             };
             match fast {
                 Ok(r) => return r,
+                // A UDP tuple the lookup index does not hold: a new
+                // connection (`new_udp4`).
+                Err(true) if meta.protocol.0 == proto::UDP => {
+                    return self.new_udp4(pkt, meta, hook, now);
+                }
                 Err(absent) => absent,
             }
         } else {
             false
         };
         self.process_general(pkt, meta, hook, now, tmpl, absent)
+    }
+
+    /// A new IPv4 UDP connection (`resolve_normal_ct`'s miss,
+    /// `init_conntrack`, `nf_conntrack_udp_packet`'s first packet,
+    /// net/netfilter/nf_conntrack_core.c and nf_conntrack_proto_udp.c) in
+    /// the usual table: no template, no zone, no timeout policy, no
+    /// expectation, no dying entry, below `nf_conntrack_max`, a packet
+    /// `udp_error` accepts and whose tuple the lookup index does not hold
+    /// (`absent`, from the established path). The same steps as
+    /// [`Self::process_general`] takes for it, in its order (the bucket walk,
+    /// reclaiming; the entry; the tracker's refresh and counters), with
+    /// none of its other cases; for any other packet or table, having
+    /// changed nothing, the general path. The test
+    /// `new_udp4_agrees_with_the_general_path` runs both on the same
+    /// packets and compares verdicts and tables.
+    #[inline(never)]
+    fn new_udp4(&mut self, pkt: &[u8], meta: &PacketMeta, hook: Hook, now: Instant) -> CtResult {
+        match self.new_udp4_or_none(pkt, meta, hook, now) {
+            Some(r) => r,
+            None => self.process_general(pkt, meta, hook, now, None, true),
+        }
+    }
+
+    /// [`Self::new_udp4`], `None` for the general path.
+    #[inline(always)]
+    fn new_udp4_or_none(
+        &mut self,
+        pkt: &[u8],
+        meta: &PacketMeta,
+        hook: Hook,
+        now: Instant,
+    ) -> Option<CtResult> {
+        #[cfg(test)]
+        if table::NO_NEW_FAST.with(|w| w.get()) {
+            return None;
+        }
+        // What the general path would do otherwise: reap a dying entry,
+        // look an expectation up, give the entry a zone or a policy
+        // (`init_helper`), make room (the walk below only frees slots).
+        if meta.fragoff != 0
+            || meta.family != Family::Ipv4
+            || meta.protocol.0 != proto::UDP
+            || !self.dying.is_empty()
+            || self.helpers.has_zones()
+            || !self.timeouts.is_empty()
+            || !self.helpers.exps.is_empty()
+            || self.full()
+        {
+            return None;
+        }
+        let l4 = pkt.get(meta.thoff..)?;
+        let (Some(&[p0, p1, p2, p3, ..]), Some(Ok(a))) = (
+            l4.first_chunk::<8>(),
+            pkt.get(12..20).map(<[u8; 8]>::try_from),
+        ) else {
+            return None;
+        };
+        let le = u64::from_le_bytes(a);
+        // udp_error (`udp::error_udp`, as the established path checks it):
+        // an INVALID packet takes the general path (which allocates the
+        // entry and frees it again).
+        let verify = hook == Hook::PreRouting && self.cfg.checksum;
+        if udp::error_udp(l4, (le >> 32) + (le & 0xffff_ffff), verify) {
+            return None;
+        }
+        let t = Tuple {
+            family: Family::Ipv4,
+            src: u128::from(le as u32).to_le_bytes(),
+            dst: u128::from((le >> 32) as u32).to_le_bytes(),
+            proto: proto::UDP,
+            src_u: u16::from_be_bytes([p0, p1]),
+            dst_u: u16::from_be_bytes([p2, p3]),
+        };
+        debug_assert_eq!(Some(t), packet_tuple_at(pkt, meta, proto::UDP, l4));
+        let zone = helper::Zone::default();
+        // The bucket walk (`find_kb`, or nothing to walk: `walk_free`).
+        // It cannot find the tuple: every hashed node is in the lookup
+        // index, which does not hold it (`absent`).
+        let kb = if self.walk_free(zone, now) {
+            table::KB_UNKNOWN
+        } else {
+            let kb = self.kbucket(&t, 0);
+            let found = self.find_kb(&t, kb, zone, now);
+            debug_assert!(found.is_none());
+            if found.is_some() {
+                return Some(self.process_general(pkt, meta, hook, now, None, false));
+            }
+            kb
+        };
+        let reply = Tuple {
+            src: t.dst,
+            dst: t.src,
+            src_u: t.dst_u,
+            dst_u: t.src_u,
+            ..t
+        };
+        // nf_udp_packet's first packet: stream_ts 2 s on, the unreplied
+        // timeout (relative until confirm), the counters.
+        let stream_ts = now + udp::STREAM_AFTER;
+        let Some(idx) = self.alloc([t, reply], kb, L4State::Udp { stream_ts }) else {
+            return Some(CtResult {
+                verdict: CtVerdict::Drop,
+                slot: CtSlot::Invalid,
+            });
+        };
+        let handle = self.handle_of(idx);
+        self.walked = Some((handle, now, self.epoch));
+        let (e, c) = (
+            &mut self.entries[idx as usize],
+            &mut self.cold[idx as usize],
+        );
+        Self::refresh(e, c, self.cfg.udp_timeout, now, Dir::Original, pkt.len());
+        Some(CtResult {
+            verdict: CtVerdict::Accept,
+            slot: CtSlot::Entry {
+                handle,
+                info: CtInfo::New,
+            },
+        })
     }
 
     /// [`Self::process_tmpl`] for any packet (the general path). `absent`:

@@ -36,6 +36,8 @@ thread_local! {
     /// Tests: every kernel-bucket walk taken the general way (the small
     /// slab's shortcut off), to compare the two.
     pub(super) static ALWAYS_WALK: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    /// Tests: new connections take the general path (`new_udp4` off).
+    pub(super) static NO_NEW_FAST: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
 }
 
 impl Clone for ConntrackTable {
@@ -635,6 +637,7 @@ impl ConntrackTable {
     /// caller, `process_general`, looked that tuple up last: `find`, or
     /// the established path that found it absent) and kept for confirm's
     /// `hash_insert` (the original tuple never changes).
+    #[inline(always)]
     pub(super) fn alloc(&mut self, tuples: [Tuple; 2], kb0: u32, l4: L4State) -> Option<u32> {
         let tag0 = self.miss_tag.0;
         debug_assert_eq!(tag0, fast_hash(&tuples[0]));
