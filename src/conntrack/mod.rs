@@ -797,16 +797,15 @@ impl ConntrackTable {
         let zone = helper::Zone::default();
         // The bucket walk (`find_kb`, or nothing to walk: `walk_free`).
         // It cannot find the tuple: every hashed node is in the lookup
-        // index, which does not hold it (`absent`).
+        // index, which does not hold it (`absent`); it reclaims
+        // (`reclaim_kb`).
         let kb = if self.walk_free(zone, now) {
             table::KB_UNKNOWN
         } else {
             let kb = self.kbucket(&t, 0);
-            let found = self.find_kb(&t, kb, zone, now);
-            debug_assert!(found.is_none());
-            if found.is_some() {
-                return Some(self.process_general(pkt, meta, hook, now, None, false));
-            }
+            self.reclaim_kb(kb, now);
+            // Walked again, it reclaims nothing more and finds nothing.
+            debug_assert!(self.find_kb(&t, kb, zone, now).is_none());
             kb
         };
         let reply = Tuple {
@@ -831,7 +830,10 @@ impl ConntrackTable {
             &mut self.entries[idx as usize],
             &mut self.cold[idx as usize],
         );
-        Self::refresh(e, c, self.cfg.udp_timeout, now, Dir::Original, pkt.len());
+        // `refresh` of an unconfirmed entry: the timeout is relative.
+        debug_assert!(e.status.is_empty());
+        e.timeout = self.cfg.udp_timeout.as_nanos();
+        Self::acct(e, c, Dir::Original, pkt.len());
         Some(CtResult {
             verdict: CtVerdict::Accept,
             slot: CtSlot::Entry {

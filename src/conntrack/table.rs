@@ -450,6 +450,36 @@ impl ConntrackTable {
             && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
     }
 
+    /// [`Self::find_kb`] of a tuple no hashed entry holds (the lookup
+    /// index does not): the walk of bucket `kb` finds nothing and
+    /// reclaims every expired entry met (`____nf_conntrack_find`,
+    /// `nf_ct_gc_expired`), without comparing tuples.
+    #[inline(always)]
+    pub(super) fn reclaim_kb(&mut self, kb: u32, now: Instant) {
+        let mut cur = self.heads[self.chain(kb)];
+        while cur != NIL {
+            let (ci, cd) = (cur / 2, (cur % 2) as usize);
+            let (Some(e), Some(c)) = (self.entries.get(ci as usize), self.cold.get(ci as usize))
+            else {
+                return;
+            };
+            let next = c.next[cd];
+            if c.kb[cd] == kb && Self::is_expired(e, now) {
+                // As in `find_kb`: past the entry's other node when it is
+                // the next one.
+                let other = c.next[1 - cd];
+                self.delete(ci, false);
+                cur = if next / 2 == ci && next != NIL {
+                    other
+                } else {
+                    next
+                };
+                continue;
+            }
+            cur = next;
+        }
+    }
+
     /// [`Self::find`] with the tuple's kernel bucket `kb` already known.
     #[inline(always)]
     pub(super) fn find_kb(
