@@ -199,7 +199,8 @@ fn full_small_slab_evicts_as_the_walk() {
 /// The new-connection fast path (`new_udp4`, and confirm's) against the
 /// general path on a table past the small slab, its buckets shared and
 /// its entries expiring (every walk reclaims), full at times (`make_room`,
-/// `early_drop`): random UDP flows (bad lengths and checksums among them),
+/// `early_drop`): random UDP and TCP flows (bad lengths, header lengths
+/// and checksums among them),
 /// both hooks, some dropped before confirm; the same verdicts and table.
 #[test]
 fn new_udp4_agrees_with_the_general_path() {
@@ -219,15 +220,39 @@ fn new_udp4_agrees_with_the_general_path() {
             let (src, dst) = if a & 0x8000 == 0 { (A, B) } else { (B, A) };
             let dport = 53 + (a >> 12) % 3;
             // A reply now and then.
-            let mut p = if a & 0x1800 == 0 {
-                udp(dst, dport, src, sport, usize::from(a % 5))
+            let (src, sport, dst, dport) = if a & 0x1800 == 0 {
+                (dst, dport, src, sport)
+            } else {
+                (src, sport, dst, dport)
+            };
+            let b = rng.next_u16();
+            let mut p = if b & 0x300 == 0 {
+                // TCP: SYN mostly, else SYN-ACK, ACK, RST, FIN-ACK.
+                let flags = [SYN, SYN, SYN, SYN | ACK, ACK, RST, FIN | ACK, SYN | RST];
+                let f = flags[usize::from(b >> 13)];
+                tcp(
+                    src,
+                    sport,
+                    dst,
+                    dport,
+                    u32::from(b),
+                    0,
+                    f,
+                    1000,
+                    &[],
+                    usize::from(a % 3),
+                )
             } else {
                 udp(src, sport, dst, dport, usize::from(a % 5))
             };
-            match rng.next_u16() % 16 {
-                0 => p[27] ^= 1,              // a bad checksum
-                1 => p[25] = 4,               // a bad length
-                2 => (p[26], p[27]) = (0, 0), // no checksum
+            let (len_at, sum_at) = if p[9] == 6 { (32, 36) } else { (24, 26) };
+            match b % 16 {
+                // A bad checksum.
+                0 => p[sum_at + 1] ^= 1,
+                // A bad length (UDP), data offset (TCP).
+                1 => p[len_at + 1] = 4,
+                // No checksum.
+                2 if p[9] == 17 => (p[26], p[27]) = (0, 0),
                 _ => {}
             }
             let hook = if a & 0x100 == 0 {
