@@ -456,28 +456,7 @@ impl ConntrackTable {
     /// `nf_ct_gc_expired`), without comparing tuples.
     #[inline(always)]
     pub(super) fn reclaim_kb(&mut self, kb: u32, now: Instant) {
-        let mut cur = self.heads[self.chain(kb)];
-        while cur != NIL {
-            let (ci, cd) = (cur / 2, (cur % 2) as usize);
-            let (Some(e), Some(c)) = (self.entries.get(ci as usize), self.cold.get(ci as usize))
-            else {
-                return;
-            };
-            let next = c.next[cd];
-            if c.kb[cd] == kb && Self::is_expired(e, now) {
-                // As in `find_kb`: past the entry's other node when it is
-                // the next one.
-                let other = c.next[1 - cd];
-                self.delete(ci, false);
-                cur = if next / 2 == ci && next != NIL {
-                    other
-                } else {
-                    next
-                };
-                continue;
-            }
-            cur = next;
-        }
+        self.walk_kb(kb, now, |_, _, _, _| false);
     }
 
     /// [`Self::find`] with the tuple's kernel bucket `kb` already known.
@@ -489,8 +468,37 @@ impl ConntrackTable {
         zone: Zone,
         now: Instant,
     ) -> Option<(u32, Dir)> {
-        // ____nf_conntrack_find: an expired entry met on the way is
-        // reclaimed (nf_ct_gc_expired) and the walk goes on past it.
+        self.walk_kb(kb, now, |s, e, ci, cd| s.key_equal(e, ci, cd, t, zone))
+    }
+
+    /// [`Self::find_kb`] of tuple `d` of entry `own`, compared where it is
+    /// (not copied): `own` is unconfirmed, in no chain, never reclaimed by
+    /// the walk.
+    #[inline(always)]
+    fn find_kb_own(
+        &mut self,
+        own: u32,
+        d: usize,
+        kb: u32,
+        zone: Zone,
+        now: Instant,
+    ) -> Option<(u32, Dir)> {
+        self.walk_kb(kb, now, |s, e, ci, cd| {
+            s.key_equal(e, ci, cd, s.entries[own as usize].tuple_ref(d), zone)
+        })
+    }
+
+    /// The walk of kernel bucket `kb` (`____nf_conntrack_find`): the
+    /// first unexpired node `eq` accepts (given the table, the entry, its
+    /// index and the node's direction); an expired entry met on the way is
+    /// reclaimed (`nf_ct_gc_expired`) and the walk goes on past it.
+    #[inline(always)]
+    fn walk_kb(
+        &mut self,
+        kb: u32,
+        now: Instant,
+        eq: impl Fn(&Self, &Entry, u32, usize) -> bool,
+    ) -> Option<(u32, Dir)> {
         let mut cur = self.heads[self.chain(kb)];
         while cur != NIL {
             let (ci, cd) = (cur / 2, (cur % 2) as usize);
@@ -515,7 +523,7 @@ impl ConntrackTable {
                 };
                 continue;
             }
-            if self.key_equal(e, ci, cd, t, zone) {
+            if eq(self, e, ci, cd) {
                 return Some((ci, if cd == 0 { Dir::Original } else { Dir::Reply }));
             }
             cur = next;
@@ -895,17 +903,12 @@ impl ConntrackTable {
         let kbs = [kb0, self.kbucket(&e.t1, zone.id_for(1))];
         // The original tuple's bucket, unless `process` just walked it for
         // this entry and nothing changed since (the walk would reclaim
-        // nothing and find nothing). The tuples are copied only for the
-        // walks that run (the walks may reclaim entries, not this one:
+        // nothing and find nothing). The walks compare the entry's tuples
+        // where they are (they may reclaim entries, not this one:
         // unconfirmed, it is in no chain).
         let walked = self.walked.take() == Some((handle, now, self.epoch));
-        let clash = (!walked && {
-            let t0 = self.entries[idx].t0;
-            self.find_kb(&t0, kbs[0], zone, now).is_some()
-        }) || {
-            let t1 = self.entries[idx].t1;
-            self.find_kb(&t1, kbs[1], zone, now).is_some()
-        };
+        let clash = (!walked && self.find_kb_own(handle.idx, 0, kbs[0], zone, now).is_some())
+            || self.find_kb_own(handle.idx, 1, kbs[1], zone, now).is_some();
         if clash {
             self.delete(handle.idx, false);
             return CtVerdict::Drop;
