@@ -515,7 +515,7 @@ impl ConntrackTable {
                 // Deleting unlinks both of the entry's nodes: when the
                 // next node is its other one, the walk resumes after that.
                 let other = c.next[1 - cd];
-                self.delete(ci, false);
+                self.reclaim(ci);
                 cur = if next / 2 == ci && next != NIL {
                     other
                 } else {
@@ -766,6 +766,19 @@ impl ConntrackTable {
         }
         self.count = self.count.saturating_sub(1);
         self.free.push(idx);
+    }
+
+    /// [`Self::delete`] of an expired entry a bucket walk met (it is live
+    /// and hashed: the chains hold only hashed entries), without its tests.
+    #[inline(never)]
+    fn reclaim(&mut self, idx: u32) {
+        debug_assert!(self.entries[idx as usize].live && self.entries[idx as usize].hashed());
+        self.hash_remove(idx);
+        let nat = self.cold[idx as usize].nat;
+        if nat != NIL && self.nat.get(nat).is_some_and(|x| x.in_bysource) {
+            self.bysource_remove(nat);
+        }
+        self.free_slot(idx);
     }
 
     /// Deletes an entry: unhash it (if confirmed) and free its slot, or,
