@@ -817,26 +817,29 @@ impl ConntrackTable {
             dst_u: u16::from_be_bytes([p2, p3]),
         };
         debug_assert_eq!(Some(t), packet_tuple_at(pkt, meta, p, l4));
-        let zone = helper::Zone::default();
-        // The bucket walk (`find_kb`, or nothing to walk: `walk_free`).
-        // It cannot find the tuple: every hashed node is in the lookup
-        // index, which does not hold it (`absent`); it reclaims
-        // (`reclaim_kb`).
-        let kb = if self.walk_free(zone, now) {
-            table::KB_UNKNOWN
-        } else {
-            let kb = self.kbucket(&t, 0);
-            self.reclaim_kb(kb, now);
-            // Walked again, it reclaims nothing more and finds nothing.
-            debug_assert!(self.find_kb(&t, kb, zone, now).is_none());
-            kb
-        };
         let reply = Tuple {
             src: t.dst,
             dst: t.src,
             src_u: t.dst_u,
             dst_u: t.src_u,
             ..t
+        };
+        let zone = helper::Zone::default();
+        // The bucket walk (`find_kb`, or nothing to walk: `walk_free`).
+        // It cannot find the tuple: every hashed node is in the lookup
+        // index, which does not hold it (`absent`); it reclaims
+        // (`reclaim_kb`). The reply tuple's bucket, which confirm needs,
+        // is hashed beside the original's (two independent jhash chains
+        // side by side); NAT makes it unknown again if it alters the
+        // reply tuple before confirm.
+        let kbs = if self.walk_free(zone, now) {
+            [table::KB_UNKNOWN; 2]
+        } else {
+            let kbs = [self.kbucket(&t, 0), self.kbucket(&reply, 0)];
+            self.reclaim_kb(kbs[0], now);
+            // Walked again, it reclaims nothing more and finds nothing.
+            debug_assert!(self.find_kb(&t, kbs[0], zone, now).is_none());
+            kbs
         };
         let l4s = if udp {
             L4State::Udp {
@@ -845,7 +848,7 @@ impl ConntrackTable {
         } else {
             L4State::Tcp(table::NIL)
         };
-        let Some(idx) = self.alloc([t, reply], kb, l4s) else {
+        let Some(idx) = self.alloc([t, reply], kbs, l4s) else {
             return Some(CtResult {
                 verdict: CtVerdict::Drop,
                 slot: CtSlot::Invalid,
@@ -1062,7 +1065,16 @@ impl ConntrackTable {
                         _ => L4State::Generic,
                     };
                     // nf_conntrack_alloc failing (-ENOMEM): NF_DROP.
-                    let Some(idx) = self.alloc([tuple, reply], kb, l4s) else {
+                    // The reply tuple's bucket, which confirm needs, hashed
+                    // beside the original's when that was (as `new_conn4`
+                    // does), in the default zone (a zone is set below, by
+                    // `init_helper`: confirm reads it then).
+                    let kb1 = if kb == table::KB_UNKNOWN || zone != helper::Zone::default() {
+                        table::KB_UNKNOWN
+                    } else {
+                        self.kbucket(&reply, 0)
+                    };
+                    let Some(idx) = self.alloc([tuple, reply], [kb, kb1], l4s) else {
                         return CtResult {
                             verdict: CtVerdict::Drop,
                             slot: CtSlot::Invalid,

@@ -669,14 +669,15 @@ impl ConntrackTable {
 
     /// A new entry, or `None` when the allocator refuses to grow the slab
     /// (or the index is at [`SLOT_LIMIT`]).
-    /// `kb0` is the kernel bucket of the original tuple (kept for confirm),
-    /// or [`KB_UNKNOWN`].
+    /// `kbs` are the kernel buckets of the tuples (kept for confirm), or
+    /// [`KB_UNKNOWN`] (confirm computes them; NAT makes the reply's
+    /// unknown when it alters the reply tuple).
     /// The original tuple's [`fast_hash`] is taken from `miss_tag` (the
     /// caller, `process_general`, looked that tuple up last: `find`, or
     /// the established path that found it absent) and kept for confirm's
     /// `hash_insert` (the original tuple never changes).
     #[inline(always)]
-    pub(super) fn alloc(&mut self, tuples: [Tuple; 2], kb0: u32, l4: L4State) -> Option<u32> {
+    pub(super) fn alloc(&mut self, tuples: [Tuple; 2], kbs: [u32; 2], l4: L4State) -> Option<u32> {
         let tag0 = self.miss_tag.0;
         debug_assert_eq!(tag0, fast_hash(&tuples[0]));
         // Room in the lookup index for both tuples of every entry held.
@@ -727,7 +728,7 @@ impl ConntrackTable {
         };
         let c = Cold {
             next: [NIL; 2],
-            kb: [kb0, 0],
+            kb: kbs,
             tag: [tag0, 0],
             acct_hi: [[0; 2]; 2],
             mark: 0,
@@ -913,7 +914,12 @@ impl ConntrackTable {
             KB_UNKNOWN => self.kbucket(&e.t0, zone.id_for(0)),
             kb => kb,
         };
-        let kbs = [kb0, self.kbucket(&e.t1, zone.id_for(1))];
+        let kb1 = match self.cold[idx].kb[1] {
+            // `new_conn4` hashed it beside the original tuple.
+            KB_UNKNOWN => self.kbucket(&e.t1, zone.id_for(1)),
+            kb => kb,
+        };
+        let kbs = [kb0, kb1];
         // The original tuple's bucket, unless `process` just walked it for
         // this entry and nothing changed since (the walk would reclaim
         // nothing and find nothing). The walks compare the entry's tuples
