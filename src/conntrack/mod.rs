@@ -710,6 +710,9 @@ impl ConntrackTable {
             };
             match fast {
                 Ok(r) => return r,
+                // A tuple the lookup index does not hold: a new
+                // connection (`new_conn4`).
+                Err(true) => return self.new_conn4(pkt, meta, hook, now),
                 Err(absent) => absent,
             }
         } else {
@@ -718,10 +721,202 @@ impl ConntrackTable {
         self.process_general(pkt, meta, hook, now, tmpl, absent)
     }
 
+    /// A new IPv4 UDP or TCP connection (`resolve_normal_ct`'s miss,
+    /// `init_conntrack`, the tracker's first packet: net/netfilter/
+    /// nf_conntrack_core.c, nf_conntrack_proto_udp.c's
+    /// `nf_conntrack_udp_packet`, nf_conntrack_proto_tcp.c's
+    /// `nf_conntrack_tcp_packet`) in the usual table: no template, no
+    /// zone, no timeout policy, no expectation, no dying entry, below
+    /// `nf_conntrack_max`, a tuple the lookup index does not hold
+    /// (`absent`, from the established path; for UDP, a packet
+    /// `udp_error` accepts). The same steps as [`Self::process_general`]
+    /// takes for it, in its order (the bucket walk, reclaiming; the entry;
+    /// the tracker), with none of its other cases; for any other packet
+    /// or table, having changed nothing, the general path. The tests
+    /// `new_udp4_agrees_with_the_general_path` (table, and NAT lockstep)
+    /// run both on the same packets and compare verdicts and tables.
+    /// One function a protocol (`new_udp4`, `new_tcp4`): the UDP one
+    /// without the TCP tracker's code.
+    #[inline(always)]
+    fn new_conn4(&mut self, pkt: &[u8], meta: &PacketMeta, hook: Hook, now: Instant) -> CtResult {
+        if meta.protocol.0 == proto::TCP {
+            self.new_tcp4(pkt, meta, hook, now)
+        } else {
+            self.new_udp4(pkt, meta, hook, now)
+        }
+    }
+
+    /// [`Self::new_conn4`] of a UDP packet.
+    #[inline(never)]
+    fn new_udp4(&mut self, pkt: &[u8], meta: &PacketMeta, hook: Hook, now: Instant) -> CtResult {
+        match self.new_conn4_or_none::<true>(pkt, meta, hook, now) {
+            Some(r) => r,
+            None => self.process_general(pkt, meta, hook, now, None, true),
+        }
+    }
+
+    /// [`Self::new_conn4`] of a TCP packet.
+    #[inline(never)]
+    fn new_tcp4(&mut self, pkt: &[u8], meta: &PacketMeta, hook: Hook, now: Instant) -> CtResult {
+        match self.new_conn4_or_none::<false>(pkt, meta, hook, now) {
+            Some(r) => r,
+            None => self.process_general(pkt, meta, hook, now, None, true),
+        }
+    }
+
+    /// [`Self::new_conn4`] (`UDP`: of a UDP packet, else TCP), `None` for
+    /// the general path.
+    #[inline(always)]
+    fn new_conn4_or_none<const UDP: bool>(
+        &mut self,
+        pkt: &[u8],
+        meta: &PacketMeta,
+        hook: Hook,
+        now: Instant,
+    ) -> Option<CtResult> {
+        #[cfg(test)]
+        if table::NO_NEW_FAST.with(|w| w.get()) {
+            return None;
+        }
+        let p = if UDP { proto::UDP } else { proto::TCP };
+        // What the general path would do otherwise: reap a dying entry,
+        // look an expectation up, give the entry a zone or a policy
+        // (`init_helper`), make room (the walk below only frees slots).
+        if meta.fragoff != 0
+            || meta.family != Family::Ipv4
+            || meta.protocol.0 != p
+            || !self.dying.is_empty()
+            || self.helpers.has_zones()
+            || !self.timeouts.is_empty()
+            || !self.helpers.exps.is_empty()
+            || self.full()
+        {
+            return None;
+        }
+        let l4 = pkt.get(meta.thoff..)?;
+        let (Some(&[p0, p1, p2, p3]), Some(Ok(a))) =
+            (l4.get(..4), pkt.get(12..20).map(<[u8; 8]>::try_from))
+        else {
+            return None;
+        };
+        let le = u64::from_le_bytes(a);
+        let udp = UDP;
+        // udp_error (`udp::error_udp`, as the established path checks it):
+        // an INVALID packet takes the general path (which allocates the
+        // entry and frees it again). TCP's `tcp_error` runs in the
+        // tracker, below, as on the general path.
+        let verify = hook == Hook::PreRouting && self.cfg.checksum;
+        if udp && udp::error_udp(l4, (le >> 32) + (le & 0xffff_ffff), verify) {
+            return None;
+        }
+        let t = Tuple {
+            family: Family::Ipv4,
+            src: u128::from(le as u32).to_le_bytes(),
+            dst: u128::from((le >> 32) as u32).to_le_bytes(),
+            proto: p,
+            src_u: u16::from_be_bytes([p0, p1]),
+            dst_u: u16::from_be_bytes([p2, p3]),
+        };
+        debug_assert_eq!(Some(t), packet_tuple_at(pkt, meta, p, l4));
+        let reply = Tuple {
+            src: t.dst,
+            dst: t.src,
+            src_u: t.dst_u,
+            dst_u: t.src_u,
+            ..t
+        };
+        let zone = helper::Zone::default();
+        // The bucket walk (`find_kb`, or nothing to walk: `walk_free`).
+        // It cannot find the tuple: every hashed node is in the lookup
+        // index, which does not hold it (`absent`); it reclaims
+        // (`reclaim_kb`). The reply tuple's bucket, which confirm needs,
+        // is hashed beside the original's (two independent jhash chains
+        // side by side); NAT makes it unknown again if it alters the
+        // reply tuple before confirm.
+        let kbs = if self.walk_free(zone, now) {
+            [table::KB_UNKNOWN; 2]
+        } else {
+            let kbs = [self.kbucket(&t, 0), self.kbucket(&reply, 0)];
+            self.reclaim_kb(kbs[0], now);
+            // Walked again, it reclaims nothing more and finds nothing.
+            debug_assert!(self.find_kb(&t, kbs[0], zone, now).is_none());
+            kbs
+        };
+        let l4s = if udp {
+            L4State::Udp {
+                stream_ts: now + udp::STREAM_AFTER,
+            }
+        } else {
+            L4State::Tcp(table::NIL)
+        };
+        let Some(idx) = self.alloc([t, reply], kbs, l4s) else {
+            return Some(CtResult {
+                verdict: CtVerdict::Drop,
+                slot: CtSlot::Invalid,
+            });
+        };
+        let handle = self.handle_of(idx);
+        self.walked = Some((handle, now, self.epoch));
+        // `init_helper` has nothing to do (no template, zone, policy or
+        // expectation); the entry's status is empty: NEW.
+        let entry = CtResult {
+            verdict: CtVerdict::Accept,
+            slot: CtSlot::Entry {
+                handle,
+                info: CtInfo::New,
+            },
+        };
+        if udp {
+            // nf_conntrack_udp_packet's first packet: stream_ts 2 s on
+            // (set above), the unreplied timeout (relative until
+            // confirm: `refresh` of an unconfirmed entry), the counters.
+            let (e, c) = (
+                &mut self.entries[idx as usize],
+                &mut self.cold[idx as usize],
+            );
+            debug_assert!(e.status.is_empty());
+            e.timeout = self.cfg.udp_timeout.as_nanos();
+            Self::acct(e, c, Dir::Original, pkt.len());
+            return Some(entry);
+        }
+        // The tracker as the general path runs it, and its outcome.
+        let prerouting = hook == Hook::PreRouting;
+        let res = self.l4_packet(
+            idx,
+            Dir::Original,
+            l4,
+            meta,
+            &t.src,
+            &t.dst,
+            prerouting,
+            now,
+            pkt.len(),
+        );
+        Some(match res {
+            L4Res::Ok => entry,
+            L4Res::Invalid => {
+                self.delete(idx, false);
+                CtResult {
+                    verdict: CtVerdict::Accept,
+                    slot: CtSlot::Invalid,
+                }
+            }
+            L4Res::Repeat => {
+                // The general path's second try.
+                self.delete(idx, false);
+                self.process_from(pkt, meta, hook, now, None, false, true)
+            }
+            L4Res::Kill => {
+                self.delete(idx, true);
+                entry
+            }
+        })
+    }
+
     /// [`Self::process_tmpl`] for any packet (the general path). `absent`:
     /// the lookup index is known not to hold the packet's tuple (whose
     /// `fast_hash` the established path left in `miss_tag`).
-    #[inline(never)]
+    #[inline(always)]
     fn process_general(
         &mut self,
         pkt: &[u8],
@@ -729,7 +924,24 @@ impl ConntrackTable {
         hook: Hook,
         now: Instant,
         tmpl: Option<CtTemplate>,
+        absent: bool,
+    ) -> CtResult {
+        self.process_from(pkt, meta, hook, now, tmpl, absent, false)
+    }
+
+    /// [`Self::process_general`]; `repeated`: a first try of the packet
+    /// got `-NF_REPEAT` (`nf_conntrack_in` tries once more, then drops).
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn process_from(
+        &mut self,
+        pkt: &[u8],
+        meta: &PacketMeta,
+        hook: Hook,
+        now: Instant,
+        tmpl: Option<CtTemplate>,
         mut absent: bool,
+        mut repeated: bool,
     ) -> CtResult {
         self.reap_dying();
         // nf_ct_zone_tmpl: the template's zone (both directions), else the
@@ -785,7 +997,6 @@ impl ConntrackTable {
         };
         let (src, dst) = (&tuple.src, &tuple.dst);
 
-        let mut repeated = false;
         loop {
             // resolve_normal_ct: the lookup index first; a tuple it does
             // not hold is a new connection, whose kernel bucket
@@ -855,7 +1066,16 @@ impl ConntrackTable {
                         _ => L4State::Generic,
                     };
                     // nf_conntrack_alloc failing (-ENOMEM): NF_DROP.
-                    let Some(idx) = self.alloc([tuple, reply], kb, l4s) else {
+                    // The reply tuple's bucket, which confirm needs, hashed
+                    // beside the original's when that was (as `new_conn4`
+                    // does), in the default zone (a zone is set below, by
+                    // `init_helper`: confirm reads it then).
+                    let kb1 = if kb == table::KB_UNKNOWN || zone != helper::Zone::default() {
+                        table::KB_UNKNOWN
+                    } else {
+                        self.kbucket(&reply, 0)
+                    };
+                    let Some(idx) = self.alloc([tuple, reply], [kb, kb1], l4s) else {
                         return CtResult {
                             verdict: CtVerdict::Drop,
                             slot: CtSlot::Invalid,

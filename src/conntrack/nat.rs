@@ -835,6 +835,9 @@ impl ConntrackTable {
             let e = &mut self.entries[h.idx as usize];
             e.t1 = reply;
             e.status.insert(manip.nat_bit());
+            // The reply's bucket `new_conn4` may have kept is the old
+            // tuple's: confirm computes the new one.
+            self.cold[h.idx as usize].kb[1] = table::KB_UNKNOWN;
         }
         self.setup_done(h.idx, manip)
     }

@@ -36,6 +36,8 @@ thread_local! {
     /// Tests: every kernel-bucket walk taken the general way (the small
     /// slab's shortcut off), to compare the two.
     pub(super) static ALWAYS_WALK: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    /// Tests: new connections take the general path (`new_udp4` off).
+    pub(super) static NO_NEW_FAST: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
 }
 
 impl Clone for ConntrackTable {
@@ -448,6 +450,15 @@ impl ConntrackTable {
             && self.helpers.zone_of(ci, e.gen).id_for(cd) == zone.id_for(cd)
     }
 
+    /// [`Self::find_kb`] of a tuple no hashed entry holds (the lookup
+    /// index does not): the walk of bucket `kb` finds nothing and
+    /// reclaims every expired entry met (`____nf_conntrack_find`,
+    /// `nf_ct_gc_expired`), without comparing tuples.
+    #[inline(always)]
+    pub(super) fn reclaim_kb(&mut self, kb: u32, now: Instant) {
+        self.walk_kb(kb, now, |_, _, _, _| false);
+    }
+
     /// [`Self::find`] with the tuple's kernel bucket `kb` already known.
     #[inline(always)]
     pub(super) fn find_kb(
@@ -457,8 +468,37 @@ impl ConntrackTable {
         zone: Zone,
         now: Instant,
     ) -> Option<(u32, Dir)> {
-        // ____nf_conntrack_find: an expired entry met on the way is
-        // reclaimed (nf_ct_gc_expired) and the walk goes on past it.
+        self.walk_kb(kb, now, |s, e, ci, cd| s.key_equal(e, ci, cd, t, zone))
+    }
+
+    /// [`Self::find_kb`] of tuple `d` of entry `own`, compared where it is
+    /// (not copied): `own` is unconfirmed, in no chain, never reclaimed by
+    /// the walk.
+    #[inline(always)]
+    fn find_kb_own(
+        &mut self,
+        own: u32,
+        d: usize,
+        kb: u32,
+        zone: Zone,
+        now: Instant,
+    ) -> Option<(u32, Dir)> {
+        self.walk_kb(kb, now, |s, e, ci, cd| {
+            s.key_equal(e, ci, cd, s.entries[own as usize].tuple_ref(d), zone)
+        })
+    }
+
+    /// The walk of kernel bucket `kb` (`____nf_conntrack_find`): the
+    /// first unexpired node `eq` accepts (given the table, the entry, its
+    /// index and the node's direction); an expired entry met on the way is
+    /// reclaimed (`nf_ct_gc_expired`) and the walk goes on past it.
+    #[inline(always)]
+    fn walk_kb(
+        &mut self,
+        kb: u32,
+        now: Instant,
+        eq: impl Fn(&Self, &Entry, u32, usize) -> bool,
+    ) -> Option<(u32, Dir)> {
         let mut cur = self.heads[self.chain(kb)];
         while cur != NIL {
             let (ci, cd) = (cur / 2, (cur % 2) as usize);
@@ -475,7 +515,7 @@ impl ConntrackTable {
                 // Deleting unlinks both of the entry's nodes: when the
                 // next node is its other one, the walk resumes after that.
                 let other = c.next[1 - cd];
-                self.delete(ci, false);
+                self.reclaim(ci);
                 cur = if next / 2 == ci && next != NIL {
                     other
                 } else {
@@ -483,7 +523,7 @@ impl ConntrackTable {
                 };
                 continue;
             }
-            if self.key_equal(e, ci, cd, t, zone) {
+            if eq(self, e, ci, cd) {
                 return Some((ci, if cd == 0 { Dir::Original } else { Dir::Reply }));
             }
             cur = next;
@@ -629,13 +669,15 @@ impl ConntrackTable {
 
     /// A new entry, or `None` when the allocator refuses to grow the slab
     /// (or the index is at [`SLOT_LIMIT`]).
-    /// `kb0` is the kernel bucket of the original tuple (kept for confirm),
-    /// or [`KB_UNKNOWN`].
+    /// `kbs` are the kernel buckets of the tuples (kept for confirm), or
+    /// [`KB_UNKNOWN`] (confirm computes them; NAT makes the reply's
+    /// unknown when it alters the reply tuple).
     /// The original tuple's [`fast_hash`] is taken from `miss_tag` (the
     /// caller, `process_general`, looked that tuple up last: `find`, or
     /// the established path that found it absent) and kept for confirm's
     /// `hash_insert` (the original tuple never changes).
-    pub(super) fn alloc(&mut self, tuples: [Tuple; 2], kb0: u32, l4: L4State) -> Option<u32> {
+    #[inline(always)]
+    pub(super) fn alloc(&mut self, tuples: [Tuple; 2], kbs: [u32; 2], l4: L4State) -> Option<u32> {
         let tag0 = self.miss_tag.0;
         debug_assert_eq!(tag0, fast_hash(&tuples[0]));
         // Room in the lookup index for both tuples of every entry held.
@@ -688,7 +730,7 @@ impl ConntrackTable {
         };
         let c = Cold {
             next: [NIL; 2],
-            kb: [kb0, 0],
+            kb: kbs,
             tag: [tag0, 0],
             acct_hi: [[0; 2]; 2],
             mark: 0,
@@ -727,6 +769,19 @@ impl ConntrackTable {
         }
         self.count = self.count.saturating_sub(1);
         self.free.push(idx);
+    }
+
+    /// [`Self::delete`] of an expired entry a bucket walk met (it is live
+    /// and hashed: the chains hold only hashed entries), without its tests.
+    #[inline(never)]
+    fn reclaim(&mut self, idx: u32) {
+        debug_assert!(self.entries[idx as usize].live && self.entries[idx as usize].hashed());
+        self.hash_remove(idx);
+        let nat = self.cold[idx as usize].nat;
+        if nat != NIL && self.nat.get(nat).is_some_and(|x| x.in_bysource) {
+            self.bysource_remove(nat);
+        }
+        self.free_slot(idx);
     }
 
     /// Deletes an entry: unhash it (if confirmed) and free its slot, or,
@@ -861,20 +916,20 @@ impl ConntrackTable {
             KB_UNKNOWN => self.kbucket(&e.t0, zone.id_for(0)),
             kb => kb,
         };
-        let kbs = [kb0, self.kbucket(&e.t1, zone.id_for(1))];
+        let kb1 = match self.cold[idx].kb[1] {
+            // `new_conn4` hashed it beside the original tuple.
+            KB_UNKNOWN => self.kbucket(&e.t1, zone.id_for(1)),
+            kb => kb,
+        };
+        let kbs = [kb0, kb1];
         // The original tuple's bucket, unless `process` just walked it for
         // this entry and nothing changed since (the walk would reclaim
-        // nothing and find nothing). The tuples are copied only for the
-        // walks that run (the walks may reclaim entries, not this one:
+        // nothing and find nothing). The walks compare the entry's tuples
+        // where they are (they may reclaim entries, not this one:
         // unconfirmed, it is in no chain).
         let walked = self.walked.take() == Some((handle, now, self.epoch));
-        let clash = (!walked && {
-            let t0 = self.entries[idx].t0;
-            self.find_kb(&t0, kbs[0], zone, now).is_some()
-        }) || {
-            let t1 = self.entries[idx].t1;
-            self.find_kb(&t1, kbs[1], zone, now).is_some()
-        };
+        let clash = (!walked && self.find_kb_own(handle.idx, 0, kbs[0], zone, now).is_some())
+            || self.find_kb_own(handle.idx, 1, kbs[1], zone, now).is_some();
         if clash {
             self.delete(handle.idx, false);
             return CtVerdict::Drop;

@@ -934,8 +934,31 @@ mod lockstep {
         r
     }
 
+    /// Runs `op` in `w` with new connections through the general path
+    /// alone (`general`) or the new-connection fast path allowed.
+    fn run_new_general(w: &mut World, op: &Op, general: bool) -> (Vec<u8>, Vec<String>) {
+        crate::conntrack::table::NO_NEW_FAST.with(|x| x.set(general));
+        let r = w.run(op);
+        crate::conntrack::table::NO_NEW_FAST.with(|x| x.set(false));
+        r
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(128))]
+        /// The new-connection fast path (`new_udp4`, and confirm's) against
+        /// the general path: the same packets, verdicts and table, with
+        /// NAT, helpers, expectations, expiry and a full table about.
+        #[test]
+        fn new_udp4_agrees_with_the_general_path(ops in proptest::collection::vec(op(), 1..40)) {
+            let (mut fast, mut general) = (World::new(true), World::new(true));
+            for (i, op) in flows(ops).iter().enumerate() {
+                let a = run_new_general(&mut fast, op, false);
+                let b = run_new_general(&mut general, op, true);
+                prop_assert_eq!(a, b, "packet {} {:?}", i, op);
+                prop_assert_eq!(fast.state(), general.state(), "packet {} {:?}", i, op);
+            }
+        }
+
         /// The small slab's shortcut (`walk_free`: a new connection's
         /// lookup, `nf_conntrack_tuple_taken` of the null binding and the
         /// NAT port search without the jhash, the original tuple's bucket

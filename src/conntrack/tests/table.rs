@@ -196,6 +196,100 @@ fn full_small_slab_evicts_as_the_walk() {
     assert_eq!(short, walked);
 }
 
+/// The new-connection fast path (`new_udp4`, and confirm's) against the
+/// general path on a table past the small slab, its buckets shared and
+/// its entries expiring (every walk reclaims), full at times (`make_room`,
+/// `early_drop`): random UDP and TCP flows (bad lengths, header lengths
+/// and checksums among them),
+/// both hooks, some dropped before confirm; the same verdicts and table.
+#[test]
+fn new_udp4_agrees_with_the_general_path() {
+    let run = |general: bool, seed: u64, max: u32, buckets: u32| {
+        crate::conntrack::table::NO_NEW_FAST.with(|x| x.set(general));
+        let mut cfg = Config::with_max(max);
+        cfg.buckets = buckets;
+        cfg.udp_timeout = crate::time::Duration::from_millis(300);
+        let mut s = Sim::new(cfg);
+        let mut rng = SplitMix64::new(seed);
+        let mut log = Vec::new();
+        let mut t = 0u64;
+        for _ in 0..3000 {
+            t += u64::from(rng.next_u16() % 8);
+            let a = rng.next_u16();
+            let sport = 1000 + a % 97;
+            let (src, dst) = if a & 0x8000 == 0 { (A, B) } else { (B, A) };
+            let dport = 53 + (a >> 12) % 3;
+            // A reply now and then.
+            let (src, sport, dst, dport) = if a & 0x1800 == 0 {
+                (dst, dport, src, sport)
+            } else {
+                (src, sport, dst, dport)
+            };
+            let b = rng.next_u16();
+            let mut p = if b & 0x300 == 0 {
+                // TCP: SYN mostly, else SYN-ACK, ACK, RST, FIN-ACK.
+                let flags = [SYN, SYN, SYN, SYN | ACK, ACK, RST, FIN | ACK, SYN | RST];
+                let f = flags[usize::from(b >> 13)];
+                tcp(
+                    src,
+                    sport,
+                    dst,
+                    dport,
+                    u32::from(b),
+                    0,
+                    f,
+                    1000,
+                    &[],
+                    usize::from(a % 3),
+                )
+            } else {
+                udp(src, sport, dst, dport, usize::from(a % 5))
+            };
+            let (len_at, sum_at) = if p[9] == 6 { (32, 36) } else { (24, 26) };
+            match b % 16 {
+                // A bad checksum.
+                0 => p[sum_at + 1] ^= 1,
+                // A bad length (UDP), data offset (TCP).
+                1 => p[len_at + 1] = 4,
+                // No checksum.
+                2 if p[9] == 17 => (p[26], p[27]) = (0, 0),
+                _ => {}
+            }
+            let hook = if a & 0x100 == 0 {
+                Hook::PreRouting
+            } else {
+                Hook::LocalOut
+            };
+            let r = s.ct.process(&p, &meta(&p), hook, ms(t));
+            let v = if a & 0x600 == 0 {
+                if let Some(h) = r.slot.handle() {
+                    s.ct.discard_unconfirmed(h);
+                }
+                None
+            } else {
+                Some(s.ct.confirm(r.slot, ms(t)))
+            };
+            log.push(format!("{r:?} {v:?} {}", s.ct.count()));
+        }
+        crate::conntrack::table::NO_NEW_FAST.with(|x| x.set(false));
+        (log, format!("{:?}", s.ct))
+    };
+    for (seed, max, buckets) in [
+        (1, 64, 16),
+        (2, 40, 7),
+        (3, 1000, 64),
+        (4, 24, 1),
+        (5, 6, 4),
+    ] {
+        let (fast, general) = (
+            run(false, seed, max, buckets),
+            run(true, seed, max, buckets),
+        );
+        assert_eq!(fast.0, general.0, "seed {seed}");
+        assert_eq!(fast.1, general.1, "seed {seed}");
+    }
+}
+
 #[test]
 fn attach_reply_slot() {
     let mut s = Sim::new(Config::with_max(4));
