@@ -211,9 +211,14 @@ fn csum_le_short(addrs: u64, p: u8, l4: &[u8]) -> bool {
     fold_ok(acc)
 }
 
-/// Linear probing, at most 3/4 full, deletion by backward shift (no
+/// Linear probing, at most 3/8 full, deletion by backward shift (no
 /// tombstones): a node's slot depends only on the nodes present, so the
-/// index is deterministic.
+/// index is deterministic. At most 3/8 rather than the usual 3/4: at a
+/// load of 1/2 (a 1M-entry table just before the index doubles) a lookup
+/// probed 1.47 slots and its home slot's tag test was mispredicted 0.51
+/// times; at 1/4 `conntrack/established_lookup_1M` went 33 -> 29.6 ns and
+/// `new_connection` 120 -> 100-107 ns (fewer shifts), for 8 more bytes a
+/// node (heap bytes per entry at 1M: 220 -> 252).
 #[derive(Debug, Clone, Default)]
 pub(super) struct FastIndex {
     slots: Vec<u64>,
@@ -224,7 +229,7 @@ impl FastIndex {
     /// refuses (the caller drops the packet, as for the slab).
     #[inline]
     pub(super) fn reserve(&mut self, nodes: usize) -> bool {
-        nodes.saturating_mul(4) <= self.slots.len().saturating_mul(3) || self.grow(nodes)
+        nodes.saturating_mul(8) <= self.slots.len().saturating_mul(3) || self.grow(nodes)
     }
 
     /// [`Self::reserve`] when the index must grow.
@@ -232,7 +237,7 @@ impl FastIndex {
     #[inline(never)]
     fn grow(&mut self, nodes: usize) -> bool {
         let mut cap = self.slots.len().max(16);
-        while nodes.saturating_mul(4) > cap.saturating_mul(3) {
+        while nodes.saturating_mul(8) > cap.saturating_mul(3) {
             cap *= 2;
         }
         // Slots are chosen by the 32-bit tag.

@@ -499,7 +499,7 @@ impl NatExt {
 /// only for the entries that have them. An established packet reads and
 /// writes only the hot part (and the side part when a counter's low half
 /// wraps). Established packets find their entry through
-/// the lookup index: open addressing (linear probing, at most 3/4 full,
+/// the lookup index: open addressing (linear probing, at most 3/8 full,
 /// backward-shift deletion) over `(tag, node)` words, `tag` a fast hash of
 /// the whole tuple, grown in step with the slab (8 bytes a slot, 2 nodes
 /// an entry). The kernel-bucket index has as many chains as held entries
