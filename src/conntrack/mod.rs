@@ -587,6 +587,8 @@ pub struct ConntrackTable {
     /// lookup index (`find`, or an established path that found it absent):
     /// `process_general`'s new entry keeps it for `hash_insert`.
     miss_tag: MissTag,
+    /// `cfg.hash_seed` as [`Tuple::ct_hash`] uses it.
+    ct_seed: tuple::CtSeed,
     /// Helpers attached to entries, masters, expectations (`helper.rs`).
     helpers: helper::Helpers,
     /// Timeout policies and the entries that use one (`timeout.rs`).
@@ -1593,7 +1595,7 @@ impl ConntrackTable {
     /// as [`Self::hash`]).
     #[inline]
     pub(super) fn hash_z(&self, t: &Tuple, zone: u16) -> u32 {
-        t.ct_hash(self.cfg.hash_seed, zone)
+        t.ct_hash(&self.ct_seed, zone)
     }
 
     /// The entry's conntrack zone id (`--zone` of the `-j CT` template

@@ -66,6 +66,7 @@ impl Clone for ConntrackTable {
             epoch: self.epoch,
             walked: self.walked,
             miss_tag: self.miss_tag,
+            ct_seed: self.ct_seed,
             helpers: self.helpers.clone(),
             timeouts: self.timeouts.clone(),
         }
@@ -256,6 +257,7 @@ impl ConntrackTable {
             epoch: 0,
             walked: None,
             miss_tag: super::MissTag::default(),
+            ct_seed: super::tuple::CtSeed::new(cfg.hash_seed),
             helpers: Default::default(),
             timeouts: Default::default(),
             cfg,
