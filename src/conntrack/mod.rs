@@ -784,14 +784,15 @@ impl ConntrackTable {
         // What the general path would do otherwise: reap a dying entry,
         // look an expectation up, give the entry a zone or a policy
         // (`init_helper`), make room (the walk below only frees slots).
-        if meta.fragoff != 0
-            || meta.family != Family::Ipv4
-            || meta.protocol.0 != p
-            || !self.dying.is_empty()
-            || self.helpers.has_zones()
-            || !self.timeouts.is_empty()
-            || !self.helpers.exps.is_empty()
-            || self.full()
+        // (Tests without side effects, or'ed without branches.)
+        if (meta.fragoff != 0)
+            | (meta.family != Family::Ipv4)
+            | (meta.protocol.0 != p)
+            | !self.dying.is_empty()
+            | self.helpers.has_zones()
+            | !self.timeouts.is_empty()
+            | !self.helpers.exps.is_empty()
+            | self.full()
         {
             return None;
         }
