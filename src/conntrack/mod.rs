@@ -587,6 +587,8 @@ pub struct ConntrackTable {
     /// lookup index (`find`, or an established path that found it absent):
     /// `process_general`'s new entry keeps it for `hash_insert`.
     miss_tag: MissTag,
+    /// `cfg.hash_seed` as [`Tuple::ct_hash`] uses it.
+    ct_seed: tuple::CtSeed,
     /// Helpers attached to entries, masters, expectations (`helper.rs`).
     helpers: helper::Helpers,
     /// Timeout policies and the entries that use one (`timeout.rs`).
@@ -782,14 +784,15 @@ impl ConntrackTable {
         // What the general path would do otherwise: reap a dying entry,
         // look an expectation up, give the entry a zone or a policy
         // (`init_helper`), make room (the walk below only frees slots).
-        if meta.fragoff != 0
-            || meta.family != Family::Ipv4
-            || meta.protocol.0 != p
-            || !self.dying.is_empty()
-            || self.helpers.has_zones()
-            || !self.timeouts.is_empty()
-            || !self.helpers.exps.is_empty()
-            || self.full()
+        // (Tests without side effects, or'ed without branches.)
+        if (meta.fragoff != 0)
+            | (meta.family != Family::Ipv4)
+            | (meta.protocol.0 != p)
+            | !self.dying.is_empty()
+            | self.helpers.has_zones()
+            | !self.timeouts.is_empty()
+            | !self.helpers.exps.is_empty()
+            | self.full()
         {
             return None;
         }
@@ -1593,7 +1596,7 @@ impl ConntrackTable {
     /// as [`Self::hash`]).
     #[inline]
     pub(super) fn hash_z(&self, t: &Tuple, zone: u16) -> u32 {
-        t.ct_hash(self.cfg.hash_seed, zone)
+        t.ct_hash(&self.ct_seed, zone)
     }
 
     /// The entry's conntrack zone id (`--zone` of the `-j CT` template

@@ -66,10 +66,19 @@ impl Clone for ConntrackTable {
             epoch: self.epoch,
             walked: self.walked,
             miss_tag: self.miss_tag,
+            ct_seed: self.ct_seed,
             helpers: self.helpers.clone(),
             timeouts: self.timeouts.clone(),
         }
     }
+}
+
+/// Whether `count` entries reach the limit of `max` (0: no limit but
+/// [`SLOT_LIMIT`]), `count >= min(max or SLOT_LIMIT, SLOT_LIMIT)`, without
+/// branches: `max - 1` wraps to `u32::MAX` for 0.
+#[inline(always)]
+fn full(count: u32, max: u32) -> bool {
+    count > max.wrapping_sub(1).min(SLOT_LIMIT - 1)
 }
 
 /// A copy of `v` with capacity for at least `room` items.
@@ -256,6 +265,7 @@ impl ConntrackTable {
             epoch: 0,
             walked: None,
             miss_tag: super::MissTag::default(),
+            ct_seed: super::tuple::CtSeed::new(cfg.hash_seed),
             helpers: Default::default(),
             timeouts: Default::default(),
             cfg,
@@ -293,12 +303,7 @@ impl ConntrackTable {
 
     /// `nf_conntrack_max` reached (0: no limit but the index's).
     pub(crate) fn full(&self) -> bool {
-        let max = if self.cfg.max == 0 {
-            SLOT_LIMIT
-        } else {
-            self.cfg.max.min(SLOT_LIMIT)
-        };
-        self.count >= max
+        full(self.count, self.cfg.max)
     }
 
     /// The kernel's bucket of a tuple (`hash_bucket`).
@@ -984,5 +989,38 @@ impl ConntrackTable {
             }
         }
         self.dying.clear();
+    }
+}
+
+#[cfg(test)]
+mod full_tests {
+    use super::{full, SLOT_LIMIT};
+
+    /// The branch-free limit test against its definition, at every edge.
+    #[test]
+    fn full_is_count_at_the_limit() {
+        let edges = [
+            0,
+            1,
+            2,
+            3,
+            1000,
+            SLOT_LIMIT - 2,
+            SLOT_LIMIT - 1,
+            SLOT_LIMIT,
+            SLOT_LIMIT + 1,
+            u32::MAX - 1,
+            u32::MAX,
+        ];
+        for &max in &edges {
+            for &count in &edges {
+                let limit = if max == 0 {
+                    SLOT_LIMIT
+                } else {
+                    max.min(SLOT_LIMIT)
+                };
+                assert_eq!(full(count, max), count >= limit, "count {count} max {max}");
+            }
+        }
     }
 }

@@ -205,35 +205,49 @@ impl Tuple {
     }
 
     /// `hash_conntrack_raw` of the tuple in zone `zone` (0: the default
-    /// zone): `jhash2` of its nine [words](Self::hash_words), the zone id
-    /// xored into word 7. The same value as `nat::jhash2` of those words
-    /// (tested below); an IPv4 tuple's address words 1-3 are zero (the
-    /// rest of `union nf_inet_addr`), and their additions go at compile
-    /// time.
+    /// zone) with the table's seed `s`: `jhash2` of its nine
+    /// [words](Self::hash_words), the zone id xored into word 7. The same
+    /// value as `nat::jhash2` of those words (tested below); an IPv4
+    /// tuple's address words 1-3 and 5-6 are zero (the rest of
+    /// `union nf_inet_addr`), so its first mix starts from constants of
+    /// the seed ([`CtSeed`]).
     #[inline(always)]
-    pub(crate) fn ct_hash(&self, seed: u32, zone: u16) -> u32 {
+    pub(crate) fn ct_hash(&self, s: &CtSeed, zone: u16) -> u32 {
         match self.family {
             Family::Ipv4 => {
                 let w = |b: &[u8; 16]| u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-                jhash9(
-                    [
-                        w(&self.src),
-                        0,
-                        0,
-                        0,
-                        w(&self.dst),
-                        0,
-                        0,
-                        u32::from(zone),
-                        self.hash_word8(),
-                    ],
-                    seed,
-                )
+                // jhash2's first round, words (src, 0, 0): a = init + src,
+                // b = c = init, then __jhash_mix, whose first three steps
+                // give a = src ^ rol(init, 4) and c = init + init.
+                let mut a = w(&self.src) ^ s.rol4;
+                let mut c = s.twice;
+                let mut b = s.init.wrapping_sub(a);
+                b ^= a.rotate_left(6);
+                a = a.wrapping_add(c);
+                c = c.wrapping_sub(b);
+                c ^= b.rotate_left(8);
+                b = b.wrapping_add(a);
+                a = a.wrapping_sub(c);
+                a ^= c.rotate_left(16);
+                c = c.wrapping_add(b);
+                b = b.wrapping_sub(a);
+                b ^= a.rotate_left(19);
+                a = a.wrapping_add(c);
+                c = c.wrapping_sub(b);
+                c ^= b.rotate_left(4);
+                b = b.wrapping_add(a);
+                // Second round, words (0, dst, 0).
+                b = b.wrapping_add(w(&self.dst));
+                (a, b, c) = jhash_mix(a, b, c);
+                // The last three words (0, zone, word 8).
+                c = c.wrapping_add(self.hash_word8());
+                b = b.wrapping_add(u32::from(zone));
+                jhash_final(a, b, c)
             }
             Family::Ipv6 => {
                 let mut w = self.hash_words();
                 w[7] ^= u32::from(zone);
-                jhash9(w, seed)
+                jhash9(w, s.init)
             }
         }
     }
@@ -267,12 +281,36 @@ impl Tuple {
     }
 }
 
+/// The table's hash seed (`nf_conntrack_hash_rnd`) as [`Tuple::ct_hash`]
+/// uses it, computed once: jhash2's initial value for nine words, and
+/// the two values an IPv4 tuple's first mix derives from it alone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CtSeed {
+    /// `JHASH_INITVAL + (9 << 2) + seed`.
+    init: u32,
+    /// `rol32(init, 4)`.
+    rol4: u32,
+    /// `init + init`.
+    twice: u32,
+}
+
+impl CtSeed {
+    pub(crate) fn new(seed: u32) -> Self {
+        let init = 0xdead_beefu32.wrapping_add(9 << 2).wrapping_add(seed);
+        CtSeed {
+            init,
+            rol4: init.rotate_left(4),
+            twice: init.wrapping_add(init),
+        }
+    }
+}
+
 /// `jhash2` (`include/linux/jhash.h`) of exactly nine words, unrolled: the
 /// loop of `nat::jhash2` over a tuple's words with the words as values, so
 /// that constant ones fold.
+/// `init`: [`CtSeed::init`].
 #[inline(always)]
-fn jhash9(k: [u32; 9], initval: u32) -> u32 {
-    let init = 0xdead_beefu32.wrapping_add(9 << 2).wrapping_add(initval);
+fn jhash9(k: [u32; 9], init: u32) -> u32 {
     let (mut a, mut b, mut c) = (init, init, init);
     for r in [[k[0], k[1], k[2]], [k[3], k[4], k[5]]] {
         a = a.wrapping_add(r[0]);
@@ -375,7 +413,10 @@ mod tests {
             );
             let mut w = t.hash_words();
             w[7] ^= u32::from(zone);
-            assert_eq!(t.ct_hash(seed, zone), super::super::nat::jhash2(&w, seed));
+            assert_eq!(
+                t.ct_hash(&CtSeed::new(seed), zone),
+                super::super::nat::jhash2(&w, seed)
+            );
         }
     }
 
