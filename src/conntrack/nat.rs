@@ -59,10 +59,18 @@ pub(crate) fn jhash2(k: &[u32], initval: u32) -> u32 {
 /// `__jhash_mix` (`include/linux/jhash.h`): one round over three words,
 /// shared by [`jhash2`] and the tuple hash's unrolled nine-word form.
 #[inline(always)]
-pub(crate) fn jhash_mix(mut a: u32, mut b: u32, mut c: u32) -> (u32, u32, u32) {
+pub(crate) fn jhash_mix(mut a: u32, b: u32, mut c: u32) -> (u32, u32, u32) {
     a = a.wrapping_sub(c);
     a ^= c.rotate_left(4);
     c = c.wrapping_add(b);
+    jhash_mix_rest(a, b, c)
+}
+
+/// [`jhash_mix`] after its first three steps (`a -= c; a ^= rol32(c, 4);
+/// c += b`): the tuple hash's first round, whose three steps depend on the
+/// seed alone for an IPv4 tuple, starts here (`CtSeed`).
+#[inline(always)]
+pub(crate) fn jhash_mix_rest(mut a: u32, mut b: u32, mut c: u32) -> (u32, u32, u32) {
     b = b.wrapping_sub(a);
     b ^= a.rotate_left(6);
     a = a.wrapping_add(c);

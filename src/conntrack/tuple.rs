@@ -1,7 +1,7 @@
 //! Connection tuples, as the kernel's `struct nf_conntrack_tuple`
 //! (`include/net/netfilter/nf_conntrack_tuple.h`).
 
-use super::nat::{jhash_final, jhash_mix};
+use super::nat::{jhash_final, jhash_mix, jhash_mix_rest};
 use core::fmt;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -219,23 +219,7 @@ impl Tuple {
                 // jhash2's first round, words (src, 0, 0): a = init + src,
                 // b = c = init, then __jhash_mix, whose first three steps
                 // give a = src ^ rol(init, 4) and c = init + init.
-                let mut a = w(&self.src) ^ s.rol4;
-                let mut c = s.twice;
-                let mut b = s.init.wrapping_sub(a);
-                b ^= a.rotate_left(6);
-                a = a.wrapping_add(c);
-                c = c.wrapping_sub(b);
-                c ^= b.rotate_left(8);
-                b = b.wrapping_add(a);
-                a = a.wrapping_sub(c);
-                a ^= c.rotate_left(16);
-                c = c.wrapping_add(b);
-                b = b.wrapping_sub(a);
-                b ^= a.rotate_left(19);
-                a = a.wrapping_add(c);
-                c = c.wrapping_sub(b);
-                c ^= b.rotate_left(4);
-                b = b.wrapping_add(a);
+                let (mut a, mut b, mut c) = jhash_mix_rest(w(&self.src) ^ s.rol4, s.init, s.twice);
                 // Second round, words (0, dst, 0).
                 b = b.wrapping_add(w(&self.dst));
                 (a, b, c) = jhash_mix(a, b, c);
