@@ -17,6 +17,22 @@ use core::hint::black_box;
 /// An empty slot.
 pub(super) const EMPTY: u64 = u64::MAX;
 
+/// Bit 31 of a node in the index (`idx * 2 + dir` below it, see
+/// `table::SLOT_LIMIT`): set on the reply node of an entry whose reply
+/// tuple is its original tuple with addresses and ports swapped
+/// (`Entry::reply_is_swapped`: no NAT changed it), so that the lookup
+/// compares a reply against the original tuple, in the entry's first line,
+/// which holds everything else an established packet reads: a flow without
+/// NAT reads one line of its entry in either direction.
+pub(super) const INV: u32 = 1 << 31;
+
+/// The entry and direction (0 original, 1 reply) of an index slot.
+#[inline(always)]
+pub(super) fn node_of(slot: u64) -> (u32, usize) {
+    let node = slot as u32;
+    ((node & !INV) / 2, (node & 1) as usize)
+}
+
 /// `(a * b)` folded to 64 bits (the multiply-fold of wyhash / foldhash).
 #[inline]
 fn fold(a: u64, b: u64) -> u64 {
@@ -280,12 +296,14 @@ impl FastIndex {
         self.slots[i] = (u64::from(tag) << 32) | u64::from(node);
     }
 
-    /// Removes a node, shifting back the nodes of its probe run.
+    /// Removes a node, whatever its [`INV`] flag (a node is in the index
+    /// once: `node` without the flag names it), shifting back the nodes of
+    /// its probe run.
     pub(super) fn remove(&mut self, tag: u32, node: u32) {
         if self.slots.is_empty() {
             return;
         }
-        let key = (u64::from(tag) << 32) | u64::from(node);
+        let key = (u64::from(tag) << 32) | u64::from(node & !INV);
         let m = self.slots.len() - 1;
         let mut i = tag as usize & m;
         loop {
@@ -293,7 +311,7 @@ impl FastIndex {
             if s == EMPTY {
                 return;
             }
-            if s == key {
+            if s & !u64::from(INV) == key {
                 break;
             }
             i = (i + 1) & m;
@@ -352,7 +370,7 @@ impl ConntrackTable {
     /// Reads the memory that [`Self::process`] of this packet will read
     /// first, and changes nothing: the lookup index's home slot of the
     /// packet's tuple and the next, and the entry the first of them with
-    /// the tuple's tag names (both lines). For an IPv4 TCP or UDP packet
+    /// the tuple's tag names (the lines its lookup reads). For an IPv4 TCP or UDP packet
     /// (others: nothing). Its only
     /// effect is on the caches: the loads are issued now, so that the
     /// misses of several packets overlap ([`Self::process_burst`])
@@ -403,15 +421,24 @@ impl ConntrackTable {
         let i = tag as usize & m;
         let s0 = slots.get(i).copied().unwrap_or(EMPTY);
         let s1 = slots.get((i + 1) & m).copied().unwrap_or(EMPTY);
-        let node = if (s0 >> 32) as u32 == tag {
-            s0 as u32
+        let s = if (s0 >> 32) as u32 == tag {
+            s0
         } else if (s1 >> 32) as u32 == tag {
-            s1 as u32
+            s1
         } else {
-            u32::MAX
+            // No entry: `SLOT_LIMIT`, past every slab.
+            EMPTY
         };
-        if let Some(e) = self.entries.get((node / 2) as usize) {
-            black_box((e.timeout, e.acct1));
+        let (idx, d) = node_of(s);
+        if let Some(e) = self.entries.get(idx as usize) {
+            // The lines the lookup reads: the first, and the reply tuple's
+            // for a reply the index does not flag `INV`.
+            let x = if d == 1 && (s as u32) & INV == 0 {
+                &e.t1
+            } else {
+                &e.t0
+            };
+            black_box((e.timeout, x.src_u));
         }
     }
 
@@ -517,6 +544,53 @@ impl ConntrackTable {
         self.probe(tag, now, |x| tuple_eq(x, t))
     }
 
+    /// The probe (as [`Self::probe`]) of an IPv4 packet's tuple, on its
+    /// fields: `tag` its [`hash_v4`], `k` its ports (the source's in the
+    /// low half) and protocol as `hash_v4` packs them, `le` its address
+    /// bytes (12..20) as a little-endian word. The entry and whether the
+    /// packet's tuple is its reply tuple, whether or not the entry expired;
+    /// `None` when the index does not hold the tuple. A reply node flagged
+    /// [`INV`] is compared against the original tuple swapped (the entry's
+    /// first line: the only line a flow without NAT reads), any other
+    /// node against its own tuple.
+    #[inline(always)]
+    pub(super) fn probe4(&self, tag: u32, k: u64, le: u64) -> Option<(u32, bool)> {
+        // An IPv4 tuple's address bytes past the fourth are zero.
+        let (s, d) = (u128::from(le as u32), u128::from((le >> 32) as u32));
+        // The ports exchanged, for the comparison with a swapped tuple.
+        let ksw = (k & !0xffff_ffff) | u64::from((k as u32).rotate_left(16));
+        let slots = self.fast.slots();
+        let m = slots.len().wrapping_sub(1);
+        let mut i = tag as usize & m;
+        loop {
+            // `None` also when there is no index yet.
+            let &sl = slots.get(i)?;
+            if sl == EMPTY {
+                return None;
+            }
+            if (sl >> 32) as u32 == tag {
+                let node = sl as u32;
+                let reply = node & 1 == 1;
+                let inv = node & INV != 0;
+                let idx = (node & !INV) / 2;
+                if let Some(e) = self.entries.get(idx as usize) {
+                    let x = if reply & !inv { &e.t1 } else { &e.t0 };
+                    let (kx, sx, dx) = if inv { (ksw, d, s) } else { (k, s, d) };
+                    // The whole tuple: its ports and protocol as one word,
+                    // its addresses as one.
+                    let xk = u64::from(x.src_u)
+                        | (u64::from(x.dst_u) << 16)
+                        | (u64::from(x.proto) << 32);
+                    let xa = (u128::from_le_bytes(x.src) ^ sx) | (u128::from_le_bytes(x.dst) ^ dx);
+                    if (xk == kx) & (x.family == Family::Ipv4) & (xa == 0) {
+                        return Some((idx, reply));
+                    }
+                }
+            }
+            i = (i + 1) & m;
+        }
+    }
+
     /// [`Self::find_live`] for the tuple whose [`fast_hash`] is `tag` and
     /// which `eq` recognises (the whole tuple compared).
     #[inline(always)]
@@ -534,15 +608,15 @@ impl ConntrackTable {
                 return Probe::Absent;
             }
             if (s >> 32) as u32 == tag {
-                let node = s as u32;
-                if let Some(e) = self.entries.get((node / 2) as usize) {
-                    let reply = node & 1 == 1;
+                let (idx, d) = node_of(s);
+                if let Some(e) = self.entries.get(idx as usize) {
+                    let reply = d == 1;
                     if eq(if reply { &e.t1 } else { &e.t0 }) {
                         if Self::is_expired(e, now) {
                             return Probe::Expired;
                         }
                         let dir = if reply { Dir::Reply } else { Dir::Original };
-                        return Probe::Live(node / 2, dir);
+                        return Probe::Live(idx, dir);
                     }
                 }
             }
@@ -591,7 +665,8 @@ impl ConntrackTable {
     /// few steps as possible after the entry is read, since those wait
     /// for it (the checksum, read from the packet alone, does not).
     /// The probe and the update in one: one slot of the lookup index,
-    /// then the entry's line pair read and written, no intermediate
+    /// then the entry read and written (its first line alone for a flow
+    /// without NAT under no `nf_conntrack_acct`), no intermediate
     /// result.
     #[inline(never)]
     fn established_udp4(
@@ -633,39 +708,9 @@ impl ConntrackTable {
         let le = u64::from_le_bytes(a);
         let k = u64::from(ports) | (u64::from(proto::UDP) << 32);
         let tag = tag.unwrap_or_else(|| hash_v4(le, k));
-        // An IPv4 tuple's address bytes past the fourth are zero.
-        let (s, d) = (u128::from(le as u32), u128::from((le >> 32) as u32));
-        // The probe (as `probe`), on the fields themselves.
-        let slots = self.fast.slots();
-        let m = slots.len().wrapping_sub(1);
-        let mut i = tag as usize & m;
-        let (idx, reply) = loop {
-            let Some(&sl) = slots.get(i) else {
-                // No index yet.
-                self.miss_tag.0 = tag;
-                return Err(true);
-            };
-            if sl == EMPTY {
-                self.miss_tag.0 = tag;
-                return Err(true);
-            }
-            if (sl >> 32) as u32 == tag {
-                let node = sl as u32;
-                let reply = node & 1 == 1;
-                if let Some(e) = self.entries.get((node / 2) as usize) {
-                    let x = if reply { &e.t1 } else { &e.t0 };
-                    // The whole tuple: its ports and protocol as one word
-                    // (`k`), its addresses as one.
-                    let xk = u64::from(x.src_u)
-                        | (u64::from(x.dst_u) << 16)
-                        | (u64::from(x.proto) << 32);
-                    let xa = (u128::from_le_bytes(x.src) ^ s) | (u128::from_le_bytes(x.dst) ^ d);
-                    if (xk == k) & (x.family == Family::Ipv4) & (xa == 0) {
-                        break (node / 2, reply);
-                    }
-                }
-            }
-            i = (i + 1) & m;
+        let Some((idx, reply)) = self.probe4(tag, k, le) else {
+            self.miss_tag.0 = tag;
+            return Err(true);
         };
         // udp_error (udp::error_udp) from the packet alone, the sum of the
         // pseudo-header's addresses from the same word: it does not wait
@@ -682,7 +727,8 @@ impl ConntrackTable {
         if e.timeout <= now.as_nanos() {
             return Err(false);
         }
-        let L4State::Udp { stream_ts } = &mut e.l4 else {
+        // (`udp::track` of a confirmed entry leaves `stream_ts` as it is.)
+        let L4State::Udp { mut stream_ts } = e.l4() else {
             return Err(false);
         };
         // From here on, what `process` and `l4_packet` do for it.
@@ -697,7 +743,7 @@ impl ConntrackTable {
             });
         }
         let cfg = &self.cfg;
-        let extra = match udp::track(stream_ts, e.status, true, cfg, now) {
+        let extra = match udp::track(&mut stream_ts, e.status, true, cfg, now) {
             L4Verdict::Invalid => {
                 return Ok(CtResult {
                     verdict: CtVerdict::Accept,
@@ -718,9 +764,12 @@ impl ConntrackTable {
             if !e.status.contains(CtStatus::FIXED_TIMEOUT) {
                 e.timeout = now.as_nanos().saturating_add(to.as_nanos());
             }
-            let lo = if reply { &mut e.acct1 } else { &mut e.acct0 };
-            if let Some((pkts, bytes)) = Self::acct_low(lo, pkt.len()) {
-                Self::carry(&mut self.cold, idx, dir, pkts, bytes);
+            // The counters (the second line) under `nf_conntrack_acct`.
+            if cfg.acct {
+                let lo = if reply { &mut e.acct1 } else { &mut e.acct0 };
+                if let Some((pkts, bytes)) = Self::acct_low(lo, pkt.len()) {
+                    Self::carry(&mut self.cold, idx, dir, pkts, bytes);
+                }
             }
         }
         if reply {
@@ -836,7 +885,8 @@ impl ConntrackTable {
         ) else {
             return Err(false);
         };
-        let L4State::Udp { stream_ts } = &mut e.l4 else {
+        // (`udp::track` of a confirmed entry leaves `stream_ts` as it is.)
+        let L4State::Udp { mut stream_ts } = e.l4() else {
             return Err(false);
         };
         // From here on, what `process` and `l4_packet` do for it.
@@ -851,7 +901,7 @@ impl ConntrackTable {
                 slot: CtSlot::Invalid,
             });
         }
-        match udp::track(stream_ts, e.status, true, cfg, now) {
+        match udp::track(&mut stream_ts, e.status, true, cfg, now) {
             L4Verdict::Invalid => {
                 return Ok(CtResult {
                     verdict: CtVerdict::Accept,
@@ -859,10 +909,10 @@ impl ConntrackTable {
                 })
             }
             L4Verdict::Accept => {}
-            L4Verdict::Refresh(to) => Self::refresh(e, c, to, now, dir, pkt.len()),
+            L4Verdict::Refresh(to) => Self::refresh(self.cfg.acct, e, c, to, now, dir, pkt.len()),
             L4Verdict::RefreshAssured(to) => {
                 e.status.insert(CtStatus::ASSURED);
-                Self::refresh(e, c, to, now, dir, pkt.len());
+                Self::refresh(self.cfg.acct, e, c, to, now, dir, pkt.len());
             }
         }
         if info == CtInfo::EstablishedReply {
@@ -959,6 +1009,8 @@ mod tests {
     /// Random inserts and removes: every node present is reached from its
     /// home slot before an empty one, removed nodes are gone, and the
     /// slots depend only on the nodes present and the order of operations.
+    /// Odd nodes are inserted flagged [`INV`] and removed by their number
+    /// alone.
     #[test]
     fn backward_shift_keeps_every_probe_run() {
         let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
@@ -976,11 +1028,12 @@ mod tests {
                 // Few distinct tags: long runs that wrap around the end.
                 let tag = (r >> 8) as u32 % 64 * 0x0101_0101;
                 assert!(ix.reserve(present.len() + 1));
-                ix.insert(tag, step);
-                present.push((tag, step));
+                let node = if step % 2 == 1 { step | INV } else { step };
+                ix.insert(tag, node);
+                present.push((tag, node));
             } else {
                 let (tag, node) = present.swap_remove((r >> 8) as usize % present.len());
-                ix.remove(tag, node);
+                ix.remove(tag, node & !INV);
             }
             if step % 97 == 0 {
                 let slots = ix.slots();

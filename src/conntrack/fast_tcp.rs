@@ -21,7 +21,7 @@
 use super::fast::Probe;
 use super::tuple::{proto, Dir, Family, Tuple};
 use super::{csum_ok, tcp, ConntrackTable, CtHandle, CtInfo, CtResult, CtSlot, CtStatus};
-use super::{fast::EMPTY, CtVerdict, Hook, L4Res, L4State};
+use super::{CtVerdict, Hook, L4Res, L4State};
 use crate::time::Instant;
 use crate::wire::meta::PacketMeta;
 
@@ -125,7 +125,7 @@ impl ConntrackTable {
         if !e.status.contains(CtStatus::CONFIRMED) || e.status.contains(CtStatus::SEQ_ADJUST) {
             return Err(false);
         }
-        let L4State::Tcp(ti) = e.l4 else {
+        let L4State::Tcp(ti) = e.l4() else {
             return Err(false);
         };
         let Some(st) = self.tcp.get_mut(ti) else {
@@ -139,7 +139,7 @@ impl ConntrackTable {
         self.epoch = self.epoch.wrapping_add(1);
         let handle = CtHandle { idx, gen: e.gen };
         let reply = dir == Dir::Reply;
-        match Self::tcp_outcome(e, c, out, now, dir, pkt.len()) {
+        match Self::tcp_outcome(self.cfg.acct, e, c, out, now, dir, pkt.len()) {
             L4Res::Ok => {}
             L4Res::Invalid | L4Res::Repeat => {
                 return Ok(CtResult {
@@ -189,39 +189,10 @@ impl ConntrackTable {
         let le = u64::from_le_bytes(a);
         let k = u64::from(ports) | (u64::from(proto::TCP) << 32);
         let tag = super::fast::hash_v4(le, k);
-        // An IPv4 tuple's address bytes past the fourth are zero.
-        let (s, d) = (u128::from(le as u32), u128::from((le >> 32) as u32));
-        // The probe (as `fast.rs`'s `probe`), on the fields themselves.
-        let slots = self.fast.slots();
-        let m = slots.len().wrapping_sub(1);
-        let mut i = tag as usize & m;
-        let (idx, reply) = loop {
-            let Some(&sl) = slots.get(i) else {
-                // No index yet.
-                self.miss_tag.0 = tag;
-                return Err(true);
-            };
-            if sl == EMPTY {
-                self.miss_tag.0 = tag;
-                return Err(true);
-            }
-            if (sl >> 32) as u32 == tag {
-                let node = sl as u32;
-                let reply = node & 1 == 1;
-                if let Some(e) = self.entries.get((node / 2) as usize) {
-                    let x = if reply { &e.t1 } else { &e.t0 };
-                    // The whole tuple: ports and protocol as one word,
-                    // addresses as one.
-                    let xk = u64::from(x.src_u)
-                        | (u64::from(x.dst_u) << 16)
-                        | (u64::from(x.proto) << 32);
-                    let xa = (u128::from_le_bytes(x.src) ^ s) | (u128::from_le_bytes(x.dst) ^ d);
-                    if (xk == k) & (x.family == Family::Ipv4) & (xa == 0) {
-                        break (node / 2, reply);
-                    }
-                }
-            }
-            i = (i + 1) & m;
+        // The probe (`fast.rs`'s `probe4`), on the fields themselves.
+        let Some((idx, reply)) = self.probe4(tag, k, le) else {
+            self.miss_tag.0 = tag;
+            return Err(true);
         };
         Ok((idx, reply, a))
     }
@@ -267,7 +238,7 @@ impl ConntrackTable {
         {
             return Err(false);
         }
-        let L4State::Tcp(ti) = e.l4 else {
+        let L4State::Tcp(ti) = e.l4() else {
             return Err(false);
         };
         let Some(st) = self.tcp.get_mut(ti) else {
@@ -285,7 +256,7 @@ impl ConntrackTable {
         // A confirmed entry's deadline may change.
         self.epoch = self.epoch.wrapping_add(1);
         let handle = CtHandle { idx, gen: e.gen };
-        match Self::tcp_outcome(e, c, out, now, dir, pkt.len()) {
+        match Self::tcp_outcome(self.cfg.acct, e, c, out, now, dir, pkt.len()) {
             L4Res::Ok => {}
             L4Res::Invalid | L4Res::Repeat => {
                 return Ok(CtResult {

@@ -361,38 +361,95 @@ enum L4State {
     Generic,
 }
 
-/// The hot part of an entry: 128 bytes, two cache lines, each tuple at the
-/// head of its own line with that direction's counters (low halves), so
-/// that a lookup reads one line of the entry and a packet updates the same
-/// two. What only some entries or only some paths use lives beside it: the
-/// kernel-bucket links, the counters' high halves, the mark and the NAT
-/// index in `ConntrackTable::cold` (by slot), TCP state, SCTP state and
-/// GRE timeouts in `ConntrackTable::tcp`, `sctp`, `gre`, and NAT data in
-/// `ConntrackTable::nat` (side slabs indexed from here).
-/// Aligned to 128 bytes: the two lines are one aligned pair, which the
-/// CPU's adjacent-line prefetcher fetches together (a reply's lookup
-/// reads the second line and updates the deadline in the first).
+/// The hot part of an entry: 128 bytes, two cache lines. The first holds
+/// everything an established packet reads or writes but the reply tuple
+/// and the counters: the original tuple, the status, the deadline, the
+/// tracker's state (`l4k`, `l4v`); the second the reply tuple and the
+/// counters' low halves (updated only under `nf_conntrack_acct`, as the
+/// kernel adds its accounting extension only then). A packet of a flow
+/// without NAT reads one line in either direction: its reply tuple is the
+/// original's with addresses and ports swapped, which the lookup index
+/// says in its node ([`fast::INV`]), so that the reply's lookup compares
+/// against the first line. What only some entries or only some paths use
+/// lives beside it: the kernel-bucket links, the counters' high halves,
+/// the mark and the NAT index in `ConntrackTable::cold` (by slot), TCP
+/// state, SCTP state and GRE timeouts in `ConntrackTable::tcp`, `sctp`,
+/// `gre`, and NAT data in `ConntrackTable::nat` (side slabs indexed from
+/// here). Aligned to 128 bytes: the two lines are one aligned pair, which
+/// the CPU's adjacent-line prefetcher fetches together.
 #[derive(Debug, Clone)]
 #[repr(C, align(128))]
 struct Entry {
     /// The original tuple.
     t0: Tuple,
     live: bool,
+    /// Which [`L4State`] the entry has (`L4K_*`); its payload is `l4v`.
+    l4k: u8,
     status: CtStatus,
     gen: u32,
     /// Unconfirmed: relative timeout in ns; confirmed: deadline in ns.
     timeout: u64,
-    /// Low 32 bits of the original direction's packets and bytes
+    /// [`L4State`]'s payload: the side-slab index of TCP, SCTP and GRE
+    /// entries, UDP's `stream_ts` in ns ([`Entry::l4`]).
+    l4v: u64,
+    /// The reply tuple (the second line).
+    t1: Tuple,
+    /// Low 32 bits of each direction's packets and bytes
     /// (`nf_conntrack_acct`; the high halves in `Cold::acct_hi`).
     acct0: [u32; 2],
-    /// The reply tuple.
-    t1: Tuple,
-    l4: L4State,
-    /// Low 32 bits of the reply direction's packets and bytes.
     acct1: [u32; 2],
 }
 
+/// [`Entry::l4k`] values, one per [`L4State`] variant.
+const L4K_TCP: u8 = 0;
+const L4K_UDP: u8 = 1;
+const L4K_ICMP: u8 = 2;
+const L4K_SCTP: u8 = 3;
+const L4K_GRE: u8 = 4;
+const L4K_GENERIC: u8 = 5;
+
 impl Entry {
+    /// The tracker's state (`l4k` and `l4v` decoded).
+    #[inline(always)]
+    fn l4(&self) -> L4State {
+        match self.l4k {
+            L4K_TCP => L4State::Tcp(self.l4v as u32),
+            L4K_UDP => L4State::Udp {
+                stream_ts: Instant::from_nanos(self.l4v),
+            },
+            L4K_ICMP => L4State::Icmp,
+            L4K_SCTP => L4State::Sctp(self.l4v as u32),
+            L4K_GRE => L4State::Gre(self.l4v as u32),
+            _ => L4State::Generic,
+        }
+    }
+
+    /// Sets the tracker's state (`l4k` and `l4v` encoded).
+    #[inline(always)]
+    fn set_l4(&mut self, s: L4State) {
+        (self.l4k, self.l4v) = match s {
+            L4State::Tcp(i) => (L4K_TCP, u64::from(i)),
+            L4State::Udp { stream_ts } => (L4K_UDP, stream_ts.as_nanos()),
+            L4State::Icmp => (L4K_ICMP, 0),
+            L4State::Sctp(i) => (L4K_SCTP, u64::from(i)),
+            L4State::Gre(i) => (L4K_GRE, u64::from(i)),
+            L4State::Generic => (L4K_GENERIC, 0),
+        };
+    }
+
+    /// Whether the reply tuple is the original's with addresses and ports
+    /// swapped (no NAT changed it): then comparing a tuple with the reply
+    /// tuple is comparing it with the original swapped.
+    /// (Every field compared, without branches.)
+    #[inline]
+    fn reply_is_swapped(&self) -> bool {
+        let (a, b) = (&self.t0, &self.t1);
+        let w = |x: [u8; 16]| u128::from_le_bytes(x);
+        let addrs = (w(a.src) ^ w(b.dst)) | (w(a.dst) ^ w(b.src));
+        let rest = (a.src_u ^ b.dst_u) | (a.dst_u ^ b.src_u) | u16::from(a.proto ^ b.proto);
+        (addrs == 0) & (rest == 0) & (a.family == b.family)
+    }
+
     /// Whether the entry's tuples are in the hash (`nf_conntrack_hash`):
     /// confirmed and not dying (`nf_ct_delete` unhashes it when it marks
     /// it dying). Slots not `live` are checked by the caller.
@@ -490,15 +547,20 @@ impl NatExt {
 /// an entry when a connection comes (`nf_conntrack_alloc`, a slab cache)
 /// up to `nf_conntrack_max`, so `nf_conntrack_max = 2147483647` costs
 /// nothing until connections arrive. Entries live in a slab (a `Vec`) that
-/// grows by doubling: a hot part of [`Self::ENTRY_HOT_BYTES`] (128: both
-/// tuples, status, deadline, the low halves of the counters, the protocol
-/// state of UDP, ICMP and generic entries, an index for the others), with
+/// grows by doubling: a hot part of [`Self::ENTRY_HOT_BYTES`] (128, two
+/// cache lines: the original tuple, status, deadline, the protocol state of
+/// UDP, ICMP and generic entries or an index for the others in the first;
+/// the reply tuple and the low halves of the counters, kept only under
+/// `nf_conntrack_acct`, in the second), with
 /// per slot the kernel-bucket links, the counters' high halves, the mark
 /// and the NAT index beside it (40 bytes), TCP state (52 bytes), SCTP
 /// state (16), GRE timeouts (16) and NAT data (16 bytes) in side slabs
 /// only for the entries that have them. An established packet reads and
 /// writes only the hot part (and the side part when a counter's low half
-/// wraps). Established packets find their entry through
+/// wraps); of a flow without NAT and without accounting, only the first
+/// line, in either direction (the lookup index flags the reply nodes of
+/// such flows, whose reply tuple is the original swapped). Established
+/// packets find their entry through
 /// the lookup index: open addressing (linear probing, at most 3/8 full,
 /// backward-shift deletion) over `(tag, node)` words, `tag` a fast hash of
 /// the whole tuple, grown in step with the slab (8 bytes a slot, 2 nodes
@@ -608,10 +670,20 @@ impl ConntrackTable {
     /// ```
     pub const ENTRY_HOT_BYTES: usize = core::mem::size_of::<Entry>();
 
+    /// `nf_ct_refresh_acct`: the new deadline, and the packet counted
+    /// when `acct` (`nf_conntrack_acct`).
     #[inline(always)]
-    fn refresh(e: &mut Entry, c: &mut Cold, extra: Duration, now: Instant, dir: Dir, len: usize) {
+    fn refresh(
+        acct: bool,
+        e: &mut Entry,
+        c: &mut Cold,
+        extra: Duration,
+        now: Instant,
+        dir: Dir,
+        len: usize,
+    ) {
         Self::set_deadline(e, extra, now);
-        Self::acct(e, c, dir, len);
+        Self::acct(acct, e, c, dir, len);
     }
 
     /// `nf_ct_refresh`'s new deadline (`__nf_ct_refresh_acct`): `extra`
@@ -629,9 +701,15 @@ impl ConntrackTable {
     }
 
     /// Counts a packet of `len` bytes (`nf_ct_acct_update`): 64-bit
-    /// counters, the low halves in the entry, carries into `Cold`.
+    /// counters, the low halves in the entry, carries into `Cold`; nothing
+    /// unless `on` (`nf_conntrack_acct`: the kernel adds the accounting
+    /// extension at `init_conntrack` only then, and the setting is the
+    /// table's for its life).
     #[inline(always)]
-    fn acct(e: &mut Entry, c: &mut Cold, dir: Dir, len: usize) {
+    fn acct(on: bool, e: &mut Entry, c: &mut Cold, dir: Dir, len: usize) {
+        if !on {
+            return;
+        }
         let lo = if dir.idx() == 0 {
             &mut e.acct0
         } else {
@@ -884,7 +962,7 @@ impl ConntrackTable {
             );
             debug_assert!(e.status.is_empty());
             e.timeout = self.cfg.udp_timeout.as_nanos();
-            Self::acct(e, c, Dir::Original, pkt.len());
+            Self::acct(self.cfg.acct, e, c, Dir::Original, pkt.len());
             return Some(entry);
         }
         // The tracker as the general path runs it, and its outcome.
@@ -1188,6 +1266,8 @@ impl ConntrackTable {
         // nf_ct_timeout_lookup: the entry's policy, else the namespace's
         // timeouts.
         let gen = self.entries.get(idx as usize).map_or(0, |e| e.gen);
+        // Accounting is the namespace's (a policy sets timeouts only).
+        let acct = self.cfg.acct;
         let cfg = self.timeouts.of(idx, gen).unwrap_or(&self.cfg);
         let (Some(e), Some(c)) = (
             self.entries.get_mut(idx as usize),
@@ -1201,9 +1281,9 @@ impl ConntrackTable {
             self.epoch = self.epoch.wrapping_add(1);
         }
         let verify = prerouting && cfg.checksum;
-        let verdict = match &mut e.l4 {
+        let verdict = match e.l4() {
             L4State::Tcp(ti) => {
-                let Some(st) = self.tcp.get_mut(*ti) else {
+                let Some(st) = self.tcp.get_mut(ti) else {
                     return L4Res::Invalid;
                 };
                 let seqadj = if e.status.contains(CtStatus::SEQ_ADJUST) {
@@ -1220,9 +1300,9 @@ impl ConntrackTable {
                     seqadj,
                 };
                 let out = tcp::packet(st, &mut e.status, dir, l4, &ctx);
-                return Self::tcp_outcome(e, c, out, now, dir, len);
+                return Self::tcp_outcome(acct, e, c, out, now, dir, len);
             }
-            L4State::Udp { stream_ts } => {
+            L4State::Udp { mut stream_ts } => {
                 let l4 = udp::Seg {
                     l4,
                     proto: meta.protocol.0,
@@ -1230,17 +1310,19 @@ impl ConntrackTable {
                     src,
                     dst,
                 };
-                udp::packet(stream_ts, e.status, confirmed, &l4, verify, cfg, now)
+                let v = udp::packet(&mut stream_ts, e.status, confirmed, &l4, verify, cfg, now);
+                e.set_l4(L4State::Udp { stream_ts });
+                v
             }
             L4State::Icmp => icmp::packet(meta.family, e.t0.icmp_type(), confirmed, cfg),
             L4State::Sctp(si) => {
-                let Some(st) = self.sctp.get_mut(*si) else {
+                let Some(st) = self.sctp.get_mut(si) else {
                     return L4Res::Invalid;
                 };
                 sctp::packet(st, confirmed, dir, l4, cfg, verify)
             }
             L4State::Gre(gi) => {
-                let Some(&(timeout, stream_timeout)) = self.gre.get(*gi) else {
+                let Some(&(timeout, stream_timeout)) = self.gre.get(gi) else {
                     return L4Res::Invalid;
                 };
                 gre::packet(timeout, stream_timeout, e.status)
@@ -1251,12 +1333,12 @@ impl ConntrackTable {
             L4Verdict::Invalid => L4Res::Invalid,
             L4Verdict::Accept => L4Res::Ok,
             L4Verdict::Refresh(t) => {
-                Self::refresh(e, c, t, now, dir, len);
+                Self::refresh(acct, e, c, t, now, dir, len);
                 L4Res::Ok
             }
             L4Verdict::RefreshAssured(t) => {
                 e.status.insert(CtStatus::ASSURED);
-                Self::refresh(e, c, t, now, dir, len);
+                Self::refresh(acct, e, c, t, now, dir, len);
                 L4Res::Ok
             }
         }
@@ -1268,6 +1350,7 @@ impl ConntrackTable {
     /// and the established TCP path (`fast_tcp.rs`) apply it.
     #[inline(always)]
     fn tcp_outcome(
+        acct: bool,
         e: &mut Entry,
         c: &mut Cold,
         out: tcp::TcpOutcome,
@@ -1277,12 +1360,12 @@ impl ConntrackTable {
     ) -> L4Res {
         match out.verdict {
             TcpVerdict::Refresh(t) => {
-                Self::refresh(e, c, t, now, dir, len);
+                Self::refresh(acct, e, c, t, now, dir, len);
                 L4Res::Ok
             }
             TcpVerdict::Accept => L4Res::Ok,
             TcpVerdict::Kill => {
-                Self::acct(e, c, dir, len);
+                Self::acct(acct, e, c, dir, len);
                 L4Res::Kill
             }
             TcpVerdict::Repeat => L4Res::Repeat,
@@ -1671,7 +1754,7 @@ impl ConntrackTable {
 
     /// TCP state of a TCP entry.
     pub fn tcp_state(&self, h: CtHandle) -> Option<TcpState> {
-        match self.get(h)?.l4 {
+        match self.get(h)?.l4() {
             L4State::Tcp(t) => self.tcp.get(t).map(|t| t.state),
             _ => None,
         }
@@ -1738,7 +1821,7 @@ impl ConntrackTable {
             return true;
         }
         self.epoch = self.epoch.wrapping_add(1);
-        if let Some(t) = match e.l4 {
+        if let Some(t) = match e.l4() {
             L4State::Tcp(ti) => self.tcp.get_mut(ti),
             _ => None,
         } {
@@ -1753,15 +1836,39 @@ impl ConntrackTable {
 
     /// SCTP state of an SCTP entry.
     pub fn sctp_state(&self, h: CtHandle) -> Option<SctpState> {
-        match self.get(h)?.l4 {
+        match self.get(h)?.l4() {
             L4State::Sctp(s) => self.sctp.get(s).map(|s| s.state),
             _ => None,
         }
     }
 
-    /// Packets and bytes seen in one direction (`nf_conntrack_acct`).
+    /// Packets and bytes seen in one direction (`nf_conntrack_acct`);
+    /// `None` when the table does not count (`nf_conntrack_acct` 0: the
+    /// kernel's entry then has no accounting extension, and
+    /// `nf_conn_acct_find` returns `NULL`).
+    ///
+    /// ```
+    /// use nfsim::conntrack::{Config, ConntrackTable, Dir, Hook};
+    /// use nfsim::time::Instant;
+    /// let pkt = nfsim::wire::PacketBuilder::ipv4([192, 0, 2, 1].into(), [198, 51, 100, 1].into())
+    ///     .udp(5000, 53)
+    ///     .build();
+    /// let meta = nfsim::wire::meta::PacketMeta::parse(&pkt).unwrap();
+    /// for acct in [false, true] {
+    ///     let mut cfg = Config::with_max(16);
+    ///     cfg.acct = acct;
+    ///     let mut ct = ConntrackTable::new(cfg).unwrap();
+    ///     let r = ct.process(&pkt, &meta, Hook::PreRouting, Instant::ZERO);
+    ///     let h = r.slot.handle().unwrap();
+    ///     let want = acct.then_some((1, pkt.len() as u64));
+    ///     assert_eq!(ct.counters(h, Dir::Original), want);
+    /// }
+    /// ```
     pub fn counters(&self, h: CtHandle, dir: Dir) -> Option<(u64, u64)> {
         let e = self.get(h)?;
+        if !self.cfg.acct {
+            return None;
+        }
         self.cold
             .get(h.idx as usize)
             .map(|c| Self::acct_of(e, c, dir.idx()))
@@ -1830,15 +1937,15 @@ impl ConntrackTable {
     pub fn proc_entry(&self, h: CtHandle) -> Option<ProcEntry<'_>> {
         self.get(h).map(|e| ProcEntry {
             e,
-            tcp: match e.l4 {
+            tcp: match e.l4() {
                 L4State::Tcp(ti) => self.tcp.get(ti).map(|t| t.state),
                 _ => None,
             },
-            sctp: match e.l4 {
+            sctp: match e.l4() {
                 L4State::Sctp(si) => self.sctp.get(si).map(|s| s.state),
                 _ => None,
             },
-            gre: match e.l4 {
+            gre: match e.l4() {
                 L4State::Gre(gi) => self.gre.get(gi).copied(),
                 _ => None,
             },

@@ -744,7 +744,7 @@ impl ConntrackTable {
         let Some(reply) = t.invert() else {
             return true;
         };
-        let ours = match self.entries.get(idx as usize).map(|e| e.l4) {
+        let ours = match self.entries.get(idx as usize).map(|e| e.l4()) {
             Some(super::L4State::Tcp(ti)) => self.tcp.get(ti).copied(),
             _ => None,
         };
@@ -765,7 +765,7 @@ impl ConntrackTable {
             return true;
         }
         let e = &self.entries[ci as usize];
-        let super::L4State::Tcp(oi) = e.l4 else {
+        let super::L4State::Tcp(oi) = e.l4() else {
             return true;
         };
         let Some(&old) = self.tcp.get(oi) else {

@@ -48,7 +48,7 @@ impl fmt::Display for ProcEntry<'_> {
         let e = self.e;
         let t = [e.t0, e.t1];
         write!(f, "{} {} ", t[0].family.name(), l4proto_name(t[0].proto))?;
-        match e.l4 {
+        match e.l4() {
             L4State::Tcp(_) => {
                 if let Some(st) = self.tcp {
                     write!(f, "{} ", st.name())?;

@@ -6,7 +6,7 @@
 //! `__nf_conntrack_confirm`. See [`ConntrackTable`]'s "Memory".
 
 use super::config::{Config, ConfigError, MAX_BUCKETS};
-use super::fast::{fast_hash, FastIndex, EMPTY};
+use super::fast::{self, fast_hash, FastIndex, EMPTY};
 use super::helper::Zone;
 use super::sctp::SctpCt;
 use super::tcp::TcpCt;
@@ -17,9 +17,12 @@ use crate::time::{Duration, Instant};
 pub(super) const NIL: u32 = u32::MAX;
 /// `NF_CT_EVICTION_RANGE`.
 pub(super) const EVICTION_RANGE: u32 = 8;
-/// The most entries a table can index (`nf_conntrack_max` is an `int`:
-/// at most `INT_MAX`; node numbers `idx * 2 + dir` stay below [`NIL`]).
-pub(super) const SLOT_LIMIT: u32 = i32::MAX as u32;
+/// The most entries a table can index: 2^30 - 1, below the kernel's
+/// `INT_MAX` (`nf_conntrack_max` is an `int`), so that node numbers
+/// `idx * 2 + dir` leave bit 31 free for the lookup index's
+/// [`fast::INV`] flag and stay below [`NIL`]. (2^30 entries would hold
+/// 128 GiB of hot entries alone.)
+pub(super) const SLOT_LIMIT: u32 = (1 << 30) - 1;
 /// Chains a table starts with (fewer when `nf_conntrack_buckets` is smaller).
 pub(super) const INITIAL_CHAINS: usize = 256;
 /// Slabs of at most this many slots answer a kernel-bucket walk that can
@@ -227,7 +230,7 @@ impl ConntrackTable {
     /// An empty table for `cfg`. Nothing is reserved for `cfg.max` or
     /// `cfg.buckets`: the table grows with the entries it holds.
     /// `cfg.max` 0 means no limit, as in the kernel (the index still stops
-    /// at `INT_MAX` entries).
+    /// at 2^30 - 1 entries, 128 GiB of hot entries).
     ///
     /// # Errors
     ///
@@ -369,12 +372,29 @@ impl ConntrackTable {
                 fast_hash(self.entries[idx as usize].tuple_ref(dir))
             };
             debug_assert_eq!(tag, fast_hash(self.entries[idx as usize].tuple_ref(dir)));
+            let ix_node = node | self.inv_flag(idx, dir);
             let cold = &mut self.cold[idx as usize];
             cold.kb[dir] = kb;
             cold.tag[dir] = tag;
             cold.next[dir] = self.heads[c];
             self.heads[c] = node;
-            self.fast.insert(tag, node);
+            self.fast.insert(tag, ix_node);
+        }
+    }
+
+    /// The lookup index's flag for node `idx * 2 + dir`: [`fast::INV`] on
+    /// the reply node of an entry whose reply tuple is its original
+    /// swapped ([`Entry::reply_is_swapped`]), which a lookup then compares
+    /// against the original tuple, in the entry's first line. The tuples do
+    /// not change while hashed (NAT alters the reply only before confirm);
+    /// removing a node finds it whatever its flag.
+    #[inline]
+    fn inv_flag(&self, idx: u32, dir: usize) -> u32 {
+        let swapped = dir == 1 && self.entries[idx as usize].reply_is_swapped();
+        if swapped {
+            fast::INV
+        } else {
+            0
         }
     }
 
@@ -432,7 +452,7 @@ impl ConntrackTable {
                     return None;
                 }
                 if (s >> 32) as u32 == tag {
-                    let (ci, cd) = ((s as u32) / 2, (s as u32 % 2) as usize);
+                    let (ci, cd) = fast::node_of(s);
                     let e = &self.entries[ci as usize];
                     if self.key_equal(e, ci, cd, t, zone) {
                         if Self::is_expired(e, now) {
@@ -562,7 +582,7 @@ impl ConntrackTable {
                 return None;
             }
             if (s >> 32) as u32 == tag {
-                let (ci, cd) = ((s as u32) / 2, (s as u32 % 2) as usize);
+                let (ci, cd) = fast::node_of(s);
                 let e = self.entries.get(ci as usize)?;
                 if !Self::is_expired(e, now) && e.tuple(cd) == *t {
                     let dir = if cd == 0 { Dir::Original } else { Dir::Reply };
@@ -722,17 +742,19 @@ impl ConntrackTable {
             other => other,
         };
         let [t0, t1] = tuples;
-        let e = Entry {
+        let mut e = Entry {
             t0,
             live: true,
+            l4k: 0,
             status: CtStatus::empty(),
             gen: 0,
             timeout: 0,
-            acct0: [0; 2],
+            l4v: 0,
             t1,
-            l4,
+            acct0: [0; 2],
             acct1: [0; 2],
         };
+        e.set_l4(l4);
         let c = Cold {
             next: [NIL; 2],
             kb: kbs,
@@ -760,8 +782,8 @@ impl ConntrackTable {
         let e = &mut self.entries[idx as usize];
         e.live = false;
         e.status = CtStatus::empty();
-        let l4 = e.l4;
-        e.l4 = L4State::Generic;
+        let l4 = e.l4();
+        e.set_l4(L4State::Generic);
         let nat = core::mem::replace(&mut self.cold[idx as usize].nat, NIL);
         match l4 {
             L4State::Tcp(ti) => self.tcp.release(ti),

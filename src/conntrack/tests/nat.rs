@@ -991,3 +991,70 @@ mod lockstep {
         }
     }
 }
+
+/// A flow without NAT is flagged `fast::INV` in the lookup index (its
+/// reply tuple is its original swapped: the lookup compares against the
+/// entry's first line); a NATed flow is not, and a packet carrying its
+/// original tuple swapped (not its reply tuple) is not taken for its reply.
+#[test]
+fn reply_lookup_with_and_without_nat() {
+    let mut ct = ConntrackTable::new(Config::with_max(16)).unwrap();
+    let mut rng = SplitMix64::new(7);
+    let flagged = |ct: &ConntrackTable, h: CtHandle| {
+        let reply = h.idx * 2 + 1;
+        let s = ct.fast.slots();
+        (
+            s.iter().any(|&s| s as u32 == reply | fast::INV),
+            s.iter().any(|&s| s as u32 == reply),
+        )
+    };
+    // A: no NAT.
+    let p = udp("192.0.2.10", 5000, "198.51.100.9", 53, 4);
+    let r = ct.process(&p, &meta(&p), Hook::PreRouting, ms(0));
+    let a = r.slot.handle().unwrap();
+    assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
+    assert_eq!(flagged(&ct, a), (true, false));
+    // B: SNAT 10.0.0.1 to 203.0.113.1, the port kept.
+    let p = udp("10.0.0.1", 5000, "198.51.100.9", 53, 4);
+    let m = meta(&p);
+    let r = ct.process(&p, &m, Hook::PreRouting, ms(0));
+    let b = r.slot.handle().unwrap();
+    assert_eq!(
+        ct.alloc_null_binding(b, Hook::PreRouting, &mut rng, ms(0)),
+        CtVerdict::Accept
+    );
+    let pub_ip = ip("203.0.113.1");
+    assert_eq!(
+        ct.setup_nat(
+            b,
+            ManipType::Src,
+            &NatRange::to(pub_ip, pub_ip, None),
+            &mut rng,
+            ms(0)
+        ),
+        CtVerdict::Accept
+    );
+    assert_eq!(ct.confirm(r.slot, ms(0)), CtVerdict::Accept);
+    assert_eq!(flagged(&ct, b), (false, true));
+    // Replies: A's through its first line, B's through its reply tuple.
+    for (src, dst, h) in [
+        ("198.51.100.9", "192.0.2.10", a),
+        ("198.51.100.9", "203.0.113.1", b),
+    ] {
+        let q = udp(src, 53, dst, 5000, 4);
+        let r = ct.process(&q, &meta(&q), Hook::PreRouting, ms(1));
+        assert_eq!(r.slot.handle(), Some(h));
+        assert_eq!(r.slot.info(), Some(CtInfo::EstablishedReply));
+    }
+    // B's original swapped is another flow's first packet.
+    let q = udp("198.51.100.9", 53, "10.0.0.1", 5000, 4);
+    let r = ct.process(&q, &meta(&q), Hook::PreRouting, ms(2));
+    assert_eq!(r.slot.info(), Some(CtInfo::New));
+    assert_ne!(r.slot.handle(), Some(b));
+    // Deleting both leaves no node behind (remove finds the flagged node).
+    ct.discard_unconfirmed(r.slot.handle().unwrap());
+    for h in [a, b] {
+        assert!(ct.remove(h));
+    }
+    assert!(ct.fast.slots().iter().all(|&s| s == fast::EMPTY));
+}

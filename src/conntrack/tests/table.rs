@@ -595,8 +595,11 @@ fn remove_and_flush() {
 }
 
 /// The hot part of an entry is two cache lines, each tuple at the head of
-/// its own (issue 15: at most 128 bytes; TCP state, NAT data, counters and
-/// the kernel-bucket links live beside it), the two an aligned pair.
+/// its own (issue 15: at most 128 bytes; TCP state, NAT data, counters'
+/// high halves and the kernel-bucket links live beside it), the two an
+/// aligned pair; the first holds all an established packet of a flow
+/// without NAT reads and writes (status, deadline, tracker state), the
+/// second the reply tuple and the counters (`nf_conntrack_acct`).
 #[test]
 fn hot_entry_is_two_cache_lines() {
     use super::super::Entry;
@@ -608,6 +611,20 @@ fn hot_entry_is_two_cache_lines() {
     assert_eq!(core::mem::size_of::<super::super::Cold>(), 48);
     assert_eq!(core::mem::offset_of!(Entry, t0), 0);
     assert_eq!(core::mem::offset_of!(Entry, t1), 64);
+    for end in [
+        core::mem::offset_of!(Entry, status) + 4,
+        core::mem::offset_of!(Entry, gen) + 4,
+        core::mem::offset_of!(Entry, timeout) + 8,
+        core::mem::offset_of!(Entry, l4k) + 1,
+        core::mem::offset_of!(Entry, l4v) + 8,
+    ] {
+        assert!(
+            end <= 64,
+            "a field an established packet reads ends at {end}"
+        );
+    }
+    assert!(core::mem::offset_of!(Entry, acct0) >= 64);
+    assert!(core::mem::offset_of!(Entry, acct1) >= 64);
 }
 
 /// The counters are 64-bit (`nf_conn_counter`): the low halves kept in the
@@ -622,7 +639,9 @@ fn counters_carry_past_32_bits() {
             .payload(b"q")
             .build()
     };
-    let mut ct = ConntrackTable::new(Config::with_max(16)).unwrap();
+    let mut cfg = Config::with_max(16);
+    cfg.acct = true;
+    let mut ct = ConntrackTable::new(cfg).unwrap();
     let now = Instant::from_millis(0);
     let p = pkt([192, 0, 2, 10], 5000, [203, 0, 113, 53], 53);
     let m = crate::wire::meta::PacketMeta::parse(&p).unwrap();
