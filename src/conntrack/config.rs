@@ -80,7 +80,10 @@ pub struct Config {
     /// `nf_conntrack_gre_timeout_stream` (replied).
     pub gre_timeout_stream: Duration,
     /// `nf_conntrack_acct`: count packets and bytes per direction (shown
-    /// as `packets=` / `bytes=` in `/proc/net/nf_conntrack`).
+    /// as `packets=` / `bytes=` in `/proc/net/nf_conntrack`, read by
+    /// [`ConntrackTable::counters`](super::ConntrackTable::counters) and
+    /// `-m connbytes`). Off, nothing is counted, as the kernel's entries
+    /// then have no accounting extension.
     pub acct: bool,
     /// Sysctls that are accepted and kept but change nothing the model
     /// computes (events, invalid-packet logging, the expectation limit,
