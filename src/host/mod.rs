@@ -913,6 +913,22 @@ pub struct CompiledRules {
     v6: std::sync::Arc<Program>,
     ct4: bool,
     ct6: bool,
+    /// Whether either ruleset has a `connbytes` rule (which turns
+    /// conntrack accounting on: [`uses_connbytes`]).
+    acct: bool,
+}
+
+/// Whether a ruleset has a `-m connbytes` rule: `connbytes_mt_check`
+/// (net/netfilter/xt_connbytes.c) turns conntrack accounting on for the
+/// netns ("Forcing CT accounting to be enabled"; checked on Linux 6.18:
+/// the sysctl reads 1 afterwards).
+fn uses_connbytes(rs: &Ruleset) -> bool {
+    rs.tables.iter().any(|t| {
+        t.chains
+            .iter()
+            .flat_map(|c| c.rules.iter())
+            .any(|r| r.matches.iter().any(|m| m.name() == "connbytes"))
+    })
 }
 
 impl CompiledRules {
@@ -955,6 +971,7 @@ impl CompiledRules {
             v6: compile_prog(v6)?,
             ct4: ruleset_needs_conntrack(v4),
             ct6: ruleset_needs_conntrack(v6),
+            acct: uses_connbytes(v4) || uses_connbytes(v6),
         })
     }
 }
@@ -1257,18 +1274,11 @@ impl Host {
                 },
             }
         }
-        // connbytes_mt_check (net/netfilter/xt_connbytes.c) turns conntrack
-        // accounting on for the netns ("Forcing CT accounting to be
-        // enabled"; checked on Linux 6.18: the sysctl reads 1 afterwards).
-        let uses_connbytes = |rs: &Ruleset| {
-            rs.tables.iter().any(|t| {
-                t.chains
-                    .iter()
-                    .flat_map(|c| c.rules.iter())
-                    .any(|r| r.matches.iter().any(|m| m.name() == "connbytes"))
-            })
-        };
-        if uses_connbytes(v4) || uses_connbytes(v6) {
+        // A `connbytes` rule turns conntrack accounting on
+        // (`uses_connbytes`), in the rulesets given or in the compiled ones
+        // (`with_rules` passes empty rulesets).
+        let acct = compiled.map_or(uses_connbytes(v4) || uses_connbytes(v6), |c| c.acct);
+        if acct {
             ctcfg
                 .set("net.netfilter.nf_conntrack_acct", 1)
                 .map_err(|e| HostError::Sysctl {
@@ -1335,6 +1345,7 @@ impl Host {
                     v6: compile_prog(v6)?,
                     ct4: ruleset_needs_conntrack(v4),
                     ct6: ruleset_needs_conntrack(v6),
+                    acct: uses_connbytes(v4) || uses_connbytes(v6),
                 };
                 &own
             }

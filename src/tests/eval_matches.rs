@@ -41,7 +41,13 @@ fn host(v4: &str, v6: &str) -> Host {
     } else {
         parse_restore(v6, &RestoreOptions::new(Family::Ipv6)).unwrap()
     };
-    let cfg = HostConfig {
+    Host::new(&host_config(), &r4, &r6).unwrap()
+}
+
+/// The hosts' configuration: eth0 192.0.2.1/24 and 2001:db8::1/64, eth1
+/// 198.51.100.1/24.
+fn host_config() -> HostConfig {
+    HostConfig {
         interfaces: vec![
             InterfaceConfig {
                 name: "eth0".into(),
@@ -60,8 +66,7 @@ fn host(v4: &str, v6: &str) -> Host {
             },
         ],
         ..HostConfig::default()
-    };
-    Host::new(&cfg, &r4, &r6).unwrap()
+    }
 }
 
 fn filter(rules: &[&str]) -> String {
@@ -620,23 +625,33 @@ fn connlimit_counts_connections_per_source() {
     assert_eq!(input_hits(&mut h, "eth0", &f, 400), Vec::<u32>::new());
 }
 
-/// Same rules and packets on Linux 6.18.44 in a netns: same hits.
+/// Same rules and packets on Linux 6.18.44 in a netns: same hits. The
+/// `connbytes` rules turn accounting on (`connbytes_mt_check`), for a
+/// host built from the rulesets and for one built from them compiled
+/// (`Host::with_rules`), though the host's sysctls leave it off.
 #[test]
 fn connbytes_counts_the_flow() {
-    let mut h = host(
-        &filter(&[
-            "-A INPUT -m connbytes --connbytes 2: --connbytes-dir original --connbytes-mode packets",
-            "-A INPUT -m connbytes --connbytes 30:58 --connbytes-dir both --connbytes-mode bytes",
-            "-A INPUT -m connbytes ! --connbytes 30:58 --connbytes-dir original --connbytes-mode bytes",
-            "-A INPUT -m connbytes --connbytes 29:29 --connbytes-dir original --connbytes-mode avgpkt",
-            "-A INPUT -m connbytes --connbytes 0:0 --connbytes-dir reply --connbytes-mode avgpkt",
-        ]),
-        "",
-    );
-    let p = udp_from(3000, 40);
-    assert_eq!(input_hits(&mut h, "eth0", &p, 0), [3, 4, 5]);
-    assert_eq!(input_hits(&mut h, "eth0", &p, 150), [1, 2, 4, 5]);
-    assert_eq!(input_hits(&mut h, "eth0", &p, 300), [1, 3, 4, 5]);
+    let text = filter(&[
+        "-A INPUT -m connbytes --connbytes 2: --connbytes-dir original --connbytes-mode packets",
+        "-A INPUT -m connbytes --connbytes 30:58 --connbytes-dir both --connbytes-mode bytes",
+        "-A INPUT -m connbytes ! --connbytes 30:58 --connbytes-dir original --connbytes-mode bytes",
+        "-A INPUT -m connbytes --connbytes 29:29 --connbytes-dir original --connbytes-mode avgpkt",
+        "-A INPUT -m connbytes --connbytes 0:0 --connbytes-dir reply --connbytes-mode avgpkt",
+    ]);
+    let built = host(&text, "");
+    let rules = crate::host::CompiledRules::new(
+        &parse_restore(&text, &RestoreOptions::new(Family::Ipv4)).unwrap(),
+        &Ruleset::new(Family::Ipv6),
+    )
+    .unwrap();
+    let compiled = Host::with_rules(&host_config(), &rules).unwrap();
+    for mut h in [built, compiled] {
+        assert!(h.conntrack().config().acct);
+        let p = udp_from(3000, 40);
+        assert_eq!(input_hits(&mut h, "eth0", &p, 0), [3, 4, 5]);
+        assert_eq!(input_hits(&mut h, "eth0", &p, 150), [1, 2, 4, 5]);
+        assert_eq!(input_hits(&mut h, "eth0", &p, 300), [1, 3, 4, 5]);
+    }
 }
 
 #[test]
