@@ -541,6 +541,10 @@ pub fn check_table(ct: &ConntrackTable, now: Instant) {
         }
         assert!(ct.proc_entry(h).is_some());
         let _ = ct.proc_entry(h).map(|e| e.to_string());
+        // Counters exactly under `nf_conntrack_acct`.
+        for dir in [Dir::Original, Dir::Reply] {
+            assert_eq!(ct.counters(h, dir).is_some(), ct.config().acct);
+        }
         assert!(ct.remaining_secs(h, now).is_some());
     }
     assert!(
@@ -626,7 +630,11 @@ pub fn run_conntrack(data: &[u8]) {
     let mut inp = Input::new(data);
     let size = 1 + u32::from(inp.u8() % 16);
     let mut cfg = Config::with_max(size);
-    cfg.buckets = 1 + u32::from(inp.u8() % 8);
+    // The bucket count from the byte's low bits, accounting from its top
+    // bit (counters kept or not).
+    let b = inp.u8();
+    cfg.buckets = 1 + u32::from(b % 8);
+    cfg.acct = b & 0x80 != 0;
     let Ok(mut ct) = ConntrackTable::new(cfg) else {
         return;
     };
