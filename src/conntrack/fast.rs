@@ -8,7 +8,7 @@
 //! the NAT port search (`nf_conntrack_tuple_taken`) and `early_drop`.
 
 use super::tuple::{proto, Dir, Family, Tuple};
-use super::{udp, Cold, ConntrackTable, CtHandle, CtInfo, CtResult, CtSlot, CtStatus, CtVerdict};
+use super::{udp, AcctHi, ConntrackTable, CtHandle, CtInfo, CtResult, CtSlot, CtStatus, CtVerdict};
 use super::{Hook, L4State, L4Verdict};
 use crate::time::Instant;
 use crate::wire::meta::PacketMeta;
@@ -758,8 +758,8 @@ impl ConntrackTable {
             }
         };
         if let Some(to) = extra {
-            // nf_ct_refresh_acct (`ConntrackTable::refresh`), with `Cold`
-            // reached only for a carry; the entry is confirmed
+            // nf_ct_refresh_acct (`ConntrackTable::refresh`), with the
+            // high halves reached only for a carry; the entry is confirmed
             // (`set_deadline`).
             if !e.status.contains(CtStatus::FIXED_TIMEOUT) {
                 e.timeout = now.as_nanos().saturating_add(to.as_nanos());
@@ -768,7 +768,7 @@ impl ConntrackTable {
             if cfg.acct {
                 let lo = if reply { &mut e.acct1 } else { &mut e.acct0 };
                 if let Some((pkts, bytes)) = Self::acct_low(lo, pkt.len()) {
-                    Self::carry(&mut self.cold, idx, dir, pkts, bytes);
+                    Self::carry(&mut self.acct_hi, idx, dir, pkts, bytes);
                 }
             }
         }
@@ -788,9 +788,9 @@ impl ConntrackTable {
     /// into its high half, beside the entry.
     #[cold]
     #[inline(never)]
-    fn carry(cold: &mut [Cold], idx: u32, dir: Dir, pkts: u64, bytes: u64) {
-        if let Some(c) = cold.get_mut(idx as usize) {
-            Self::add_carry(&mut c.acct_hi[dir.idx()], pkts, bytes);
+    fn carry(acct_hi: &mut [AcctHi], idx: u32, dir: Dir, pkts: u64, bytes: u64) {
+        if let Some(hi) = acct_hi.get_mut(idx as usize) {
+            Self::add_carry(&mut hi[dir.idx()], pkts, bytes);
         }
     }
 
@@ -879,12 +879,11 @@ impl ConntrackTable {
         // nf_ct_timeout_lookup: the entry's timeout policy, else the
         // namespace's timeouts.
         let cfg = self.timeouts.of(idx, gen).unwrap_or(&self.cfg);
-        let (Some(e), Some(c)) = (
-            self.entries.get_mut(idx as usize),
-            self.cold.get_mut(idx as usize),
-        ) else {
+        let Some(e) = self.entries.get_mut(idx as usize) else {
             return Err(false);
         };
+        // The counters' high halves, under `nf_conntrack_acct`.
+        let hi = self.acct_hi.get_mut(idx as usize);
         // (`udp::track` of a confirmed entry leaves `stream_ts` as it is.)
         let L4State::Udp { mut stream_ts } = e.l4() else {
             return Err(false);
@@ -909,10 +908,10 @@ impl ConntrackTable {
                 })
             }
             L4Verdict::Accept => {}
-            L4Verdict::Refresh(to) => Self::refresh(self.cfg.acct, e, c, to, now, dir, pkt.len()),
+            L4Verdict::Refresh(to) => Self::refresh(hi, e, to, now, dir, pkt.len()),
             L4Verdict::RefreshAssured(to) => {
                 e.status.insert(CtStatus::ASSURED);
-                Self::refresh(self.cfg.acct, e, c, to, now, dir, pkt.len());
+                Self::refresh(hi, e, to, now, dir, pkt.len());
             }
         }
         if info == CtInfo::EstablishedReply {

@@ -116,12 +116,11 @@ impl ConntrackTable {
         {
             return Err(false);
         }
-        let (Some(e), Some(c)) = (
-            self.entries.get_mut(idx as usize),
-            self.cold.get_mut(idx as usize),
-        ) else {
+        let Some(e) = self.entries.get_mut(idx as usize) else {
             return Err(false);
         };
+        // The counters' high halves, under `nf_conntrack_acct`.
+        let hi = self.acct_hi.get_mut(idx as usize);
         if !e.status.contains(CtStatus::CONFIRMED) || e.status.contains(CtStatus::SEQ_ADJUST) {
             return Err(false);
         }
@@ -139,7 +138,7 @@ impl ConntrackTable {
         self.epoch = self.epoch.wrapping_add(1);
         let handle = CtHandle { idx, gen: e.gen };
         let reply = dir == Dir::Reply;
-        match Self::tcp_outcome(self.cfg.acct, e, c, out, now, dir, pkt.len()) {
+        match Self::tcp_outcome(hi, e, out, now, dir, pkt.len()) {
             L4Res::Ok => {}
             L4Res::Invalid | L4Res::Repeat => {
                 return Ok(CtResult {
@@ -226,12 +225,11 @@ impl ConntrackTable {
                 return Err(false);
             }
         }
-        let (Some(e), Some(c)) = (
-            self.entries.get_mut(idx as usize),
-            self.cold.get_mut(idx as usize),
-        ) else {
+        let Some(e) = self.entries.get_mut(idx as usize) else {
             return Err(false);
         };
+        // The counters' high halves, under `nf_conntrack_acct`.
+        let hi = self.acct_hi.get_mut(idx as usize);
         if Self::is_expired(e, now)
             || !e.status.contains(CtStatus::CONFIRMED)
             || e.status.contains(CtStatus::SEQ_ADJUST)
@@ -256,7 +254,7 @@ impl ConntrackTable {
         // A confirmed entry's deadline may change.
         self.epoch = self.epoch.wrapping_add(1);
         let handle = CtHandle { idx, gen: e.gen };
-        match Self::tcp_outcome(self.cfg.acct, e, c, out, now, dir, pkt.len()) {
+        match Self::tcp_outcome(hi, e, out, now, dir, pkt.len()) {
             L4Res::Ok => {}
             L4Res::Invalid | L4Res::Repeat => {
                 return Ok(CtResult {

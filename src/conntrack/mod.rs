@@ -371,8 +371,9 @@ enum L4State {
 /// original's with addresses and ports swapped, which the lookup index
 /// says in its node ([`fast::INV`]), so that the reply's lookup compares
 /// against the first line. What only some entries or only some paths use
-/// lives beside it: the kernel-bucket links, the counters' high halves,
-/// the mark and the NAT index in `ConntrackTable::cold` (by slot), TCP
+/// lives beside it: the kernel-bucket links, the mark and the NAT index
+/// in `ConntrackTable::cold` (by slot), the counters' high halves in
+/// `ConntrackTable::acct_hi` (by slot, under `nf_conntrack_acct`), TCP
 /// state, SCTP state and GRE timeouts in `ConntrackTable::tcp`, `sctp`,
 /// `gre`, and NAT data in `ConntrackTable::nat` (side slabs indexed from
 /// here). Aligned to 128 bytes: the two lines are one aligned pair, which
@@ -399,6 +400,10 @@ struct Entry {
     acct0: [u32; 2],
     acct1: [u32; 2],
 }
+
+/// The high 32 bits of each direction's packets and bytes
+/// ([`ConntrackTable`]'s `acct_hi`).
+type AcctHi = [[u32; 2]; 2];
 
 /// [`Entry::l4k`] values, one per [`L4State`] variant.
 const L4K_TCP: u8 = 0;
@@ -491,7 +496,7 @@ impl std::fmt::Debug for MissTag {
     }
 }
 
-/// What the kernel-bucket index, the counters' high halves, the mark and
+/// What the kernel-bucket index, the mark and
 /// the NAT index keep per slot (not read by an established packet).
 #[derive(Debug, Clone, Copy)]
 struct Cold {
@@ -504,10 +509,6 @@ struct Cold {
     /// kept so that unhashing (a reclaimed or deleted entry) need not
     /// hash both tuples again.
     tag: [u32; 2],
-    /// High 32 bits of each direction's packets and bytes (the low halves
-    /// in the entry, beside the tuple of that direction: a packet updates
-    /// these only when a low half wraps).
-    acct_hi: [[u32; 2]; 2],
     /// The `ctmark`.
     mark: u32,
     /// Index in `ConntrackTable::nat`, `NIL` when the entry has no NAT data.
@@ -552,8 +553,9 @@ impl NatExt {
 /// UDP, ICMP and generic entries or an index for the others in the first;
 /// the reply tuple and the low halves of the counters, kept only under
 /// `nf_conntrack_acct`, in the second), with
-/// per slot the kernel-bucket links, the counters' high halves, the mark
-/// and the NAT index beside it (40 bytes), TCP state (52 bytes), SCTP
+/// per slot the kernel-bucket links and tags, the mark and the NAT index
+/// beside it (32 bytes) and, only under `nf_conntrack_acct`, the counters'
+/// high halves (16 bytes), TCP state (52 bytes), SCTP
 /// state (16), GRE timeouts (16) and NAT data (16 bytes) in side slabs
 /// only for the entries that have them. An established packet reads and
 /// writes only the hot part (and the side part when a counter's low half
@@ -614,6 +616,11 @@ pub struct ConntrackTable {
     entries: Vec<Entry>,
     /// Per slot, beside `entries`: kernel-bucket links and counters.
     cold: Vec<Cold>,
+    /// Per slot, under `nf_conntrack_acct` only (empty otherwise): the high
+    /// 32 bits of each direction's packets and bytes (the low halves in the
+    /// entry's second line; a packet updates these only when a low half
+    /// wraps).
+    acct_hi: Vec<AcctHi>,
     /// Free slots; its capacity is kept at least `entries.len()`, so
     /// freeing never allocates.
     free: Vec<u32>,
@@ -671,19 +678,19 @@ impl ConntrackTable {
     pub const ENTRY_HOT_BYTES: usize = core::mem::size_of::<Entry>();
 
     /// `nf_ct_refresh_acct`: the new deadline, and the packet counted
-    /// when `acct` (`nf_conntrack_acct`).
+    /// when the table counts (`hi`, the entry's high halves, is there only
+    /// under `nf_conntrack_acct`).
     #[inline(always)]
     fn refresh(
-        acct: bool,
+        hi: Option<&mut AcctHi>,
         e: &mut Entry,
-        c: &mut Cold,
         extra: Duration,
         now: Instant,
         dir: Dir,
         len: usize,
     ) {
         Self::set_deadline(e, extra, now);
-        Self::acct(acct, e, c, dir, len);
+        Self::acct(hi, e, dir, len);
     }
 
     /// `nf_ct_refresh`'s new deadline (`__nf_ct_refresh_acct`): `extra`
@@ -701,22 +708,22 @@ impl ConntrackTable {
     }
 
     /// Counts a packet of `len` bytes (`nf_ct_acct_update`): 64-bit
-    /// counters, the low halves in the entry, carries into `Cold`; nothing
-    /// unless `on` (`nf_conntrack_acct`: the kernel adds the accounting
-    /// extension at `init_conntrack` only then, and the setting is the
-    /// table's for its life).
+    /// counters, the low halves in the entry, carries into `hi`; nothing
+    /// without `hi`, which the table keeps only under `nf_conntrack_acct`
+    /// (the kernel adds the accounting extension at `init_conntrack` only
+    /// then; the setting is the table's for its life).
     #[inline(always)]
-    fn acct(on: bool, e: &mut Entry, c: &mut Cold, dir: Dir, len: usize) {
-        if !on {
+    fn acct(hi: Option<&mut AcctHi>, e: &mut Entry, dir: Dir, len: usize) {
+        let Some(hi) = hi else {
             return;
-        }
+        };
         let lo = if dir.idx() == 0 {
             &mut e.acct0
         } else {
             &mut e.acct1
         };
         if let Some((pkts, bytes)) = Self::acct_low(lo, len) {
-            Self::add_carry(&mut c.acct_hi[dir.idx()], pkts, bytes);
+            Self::add_carry(&mut hi[dir.idx()], pkts, bytes);
         }
     }
 
@@ -741,9 +748,9 @@ impl ConntrackTable {
     }
 
     /// The 64-bit counters of direction `d` (packets, bytes).
-    fn acct_of(e: &Entry, c: &Cold, d: usize) -> (u64, u64) {
+    fn acct_of(e: &Entry, hi: &AcctHi, d: usize) -> (u64, u64) {
         let lo = if d == 0 { e.acct0 } else { e.acct1 };
-        let hi = c.acct_hi[d];
+        let hi = hi[d];
         (
             (u64::from(hi[0]) << 32) | u64::from(lo[0]),
             (u64::from(hi[1]) << 32) | u64::from(lo[1]),
@@ -956,13 +963,15 @@ impl ConntrackTable {
             // nf_conntrack_udp_packet's first packet: stream_ts 2 s on
             // (set above), the unreplied timeout (relative until
             // confirm: `refresh` of an unconfirmed entry), the counters.
-            let (e, c) = (
-                &mut self.entries[idx as usize],
-                &mut self.cold[idx as usize],
-            );
+            let e = &mut self.entries[idx as usize];
             debug_assert!(e.status.is_empty());
             e.timeout = self.cfg.udp_timeout.as_nanos();
-            Self::acct(self.cfg.acct, e, c, Dir::Original, pkt.len());
+            Self::acct(
+                self.acct_hi.get_mut(idx as usize),
+                e,
+                Dir::Original,
+                pkt.len(),
+            );
             return Some(entry);
         }
         // The tracker as the general path runs it, and its outcome.
@@ -1266,15 +1275,13 @@ impl ConntrackTable {
         // nf_ct_timeout_lookup: the entry's policy, else the namespace's
         // timeouts.
         let gen = self.entries.get(idx as usize).map_or(0, |e| e.gen);
-        // Accounting is the namespace's (a policy sets timeouts only).
-        let acct = self.cfg.acct;
         let cfg = self.timeouts.of(idx, gen).unwrap_or(&self.cfg);
-        let (Some(e), Some(c)) = (
-            self.entries.get_mut(idx as usize),
-            self.cold.get_mut(idx as usize),
-        ) else {
+        let Some(e) = self.entries.get_mut(idx as usize) else {
             return L4Res::Invalid;
         };
+        // The counters' high halves, under `nf_conntrack_acct` (the
+        // namespace's: a policy sets timeouts only).
+        let hi = self.acct_hi.get_mut(idx as usize);
         let confirmed = e.status.contains(CtStatus::CONFIRMED);
         if confirmed {
             // A confirmed entry's deadline may change below.
@@ -1300,7 +1307,7 @@ impl ConntrackTable {
                     seqadj,
                 };
                 let out = tcp::packet(st, &mut e.status, dir, l4, &ctx);
-                return Self::tcp_outcome(acct, e, c, out, now, dir, len);
+                return Self::tcp_outcome(hi, e, out, now, dir, len);
             }
             L4State::Udp { mut stream_ts } => {
                 let l4 = udp::Seg {
@@ -1333,12 +1340,12 @@ impl ConntrackTable {
             L4Verdict::Invalid => L4Res::Invalid,
             L4Verdict::Accept => L4Res::Ok,
             L4Verdict::Refresh(t) => {
-                Self::refresh(acct, e, c, t, now, dir, len);
+                Self::refresh(hi, e, t, now, dir, len);
                 L4Res::Ok
             }
             L4Verdict::RefreshAssured(t) => {
                 e.status.insert(CtStatus::ASSURED);
-                Self::refresh(acct, e, c, t, now, dir, len);
+                Self::refresh(hi, e, t, now, dir, len);
                 L4Res::Ok
             }
         }
@@ -1350,9 +1357,8 @@ impl ConntrackTable {
     /// and the established TCP path (`fast_tcp.rs`) apply it.
     #[inline(always)]
     fn tcp_outcome(
-        acct: bool,
+        hi: Option<&mut AcctHi>,
         e: &mut Entry,
-        c: &mut Cold,
         out: tcp::TcpOutcome,
         now: Instant,
         dir: Dir,
@@ -1360,12 +1366,12 @@ impl ConntrackTable {
     ) -> L4Res {
         match out.verdict {
             TcpVerdict::Refresh(t) => {
-                Self::refresh(acct, e, c, t, now, dir, len);
+                Self::refresh(hi, e, t, now, dir, len);
                 L4Res::Ok
             }
             TcpVerdict::Accept => L4Res::Ok,
             TcpVerdict::Kill => {
-                Self::acct(acct, e, c, dir, len);
+                Self::acct(hi, e, dir, len);
                 L4Res::Kill
             }
             TcpVerdict::Repeat => L4Res::Repeat,
@@ -1866,12 +1872,10 @@ impl ConntrackTable {
     /// ```
     pub fn counters(&self, h: CtHandle, dir: Dir) -> Option<(u64, u64)> {
         let e = self.get(h)?;
-        if !self.cfg.acct {
-            return None;
-        }
-        self.cold
+        // The high halves exist only under `nf_conntrack_acct`.
+        self.acct_hi
             .get(h.idx as usize)
-            .map(|c| Self::acct_of(e, c, dir.idx()))
+            .map(|hi| Self::acct_of(e, hi, dir.idx()))
     }
 
     /// Remaining lifetime in whole seconds as `/proc` and `--ctexpire` see
@@ -1950,10 +1954,10 @@ impl ConntrackTable {
                 _ => None,
             },
             mark: self.cold[h.idx as usize].mark,
-            acct: self.cfg.acct.then(|| {
-                let c = &self.cold[h.idx as usize];
-                [Self::acct_of(e, c, 0), Self::acct_of(e, c, 1)]
-            }),
+            acct: self
+                .acct_hi
+                .get(h.idx as usize)
+                .map(|hi| [Self::acct_of(e, hi, 0), Self::acct_of(e, hi, 1)]),
             zone: self.zone_of(h.idx),
         })
     }

@@ -52,6 +52,7 @@ impl Clone for ConntrackTable {
             cfg: self.cfg.clone(),
             entries: self.entries.clone(),
             cold: self.cold.clone(),
+            acct_hi: self.acct_hi.clone(),
             free: with_room(&self.free, self.entries.len()),
             tcp: self.tcp.clone(),
             sctp: self.sctp.clone(),
@@ -251,6 +252,7 @@ impl ConntrackTable {
         Ok(ConntrackTable {
             entries: Vec::new(),
             cold: Vec::new(),
+            acct_hi: Vec::new(),
             free: Vec::new(),
             tcp: Side::default(),
             sctp: Side::default(),
@@ -292,6 +294,7 @@ impl ConntrackTable {
         use core::mem::size_of;
         self.entries.capacity() * size_of::<Entry>()
             + self.cold.capacity() * size_of::<Cold>()
+            + self.acct_hi.capacity() * size_of::<super::AcctHi>()
             + self.tcp.heap_bytes()
             + self.sctp.heap_bytes()
             + self.gre.heap_bytes()
@@ -722,6 +725,9 @@ impl ConntrackTable {
                 super::pages::grow(&mut self.entries, len.saturating_mul(2).max(4)).ok()?;
                 let cap = self.entries.capacity();
                 super::pages::grow(&mut self.cold, cap).ok()?;
+                if self.cfg.acct {
+                    super::pages::grow(&mut self.acct_hi, cap).ok()?;
+                }
                 self.free.try_reserve_exact(cap - self.free.len()).ok()?;
                 self.dying.try_reserve_exact(cap - self.dying.len()).ok()?;
                 // The lookup index grows with the slab, not at its own
@@ -759,7 +765,6 @@ impl ConntrackTable {
             next: [NIL; 2],
             kb: kbs,
             tag: [tag0, 0],
-            acct_hi: [[0; 2]; 2],
             mark: 0,
             nat: NIL,
         };
@@ -769,10 +774,16 @@ impl ConntrackTable {
             let gen = slot.gen.wrapping_add(1);
             *slot = Entry { gen, ..e };
             self.cold[idx as usize] = c;
+            if let Some(hi) = self.acct_hi.get_mut(idx as usize) {
+                *hi = [[0; 2]; 2];
+            }
             return Some(idx);
         }
         self.entries.push(e);
         self.cold.push(c);
+        if self.cfg.acct {
+            self.acct_hi.push([[0; 2]; 2]);
+        }
         Some(len as u32)
     }
 

@@ -606,9 +606,10 @@ fn hot_entry_is_two_cache_lines() {
     assert_eq!(core::mem::size_of::<Entry>(), 128);
     assert_eq!(core::mem::align_of::<Entry>(), 128);
     // Cold: chain links, kernel buckets, lookup-index tags (session 10:
-    // unhashing without hashing both tuples again), counters' high
-    // halves, mark, NAT index.
-    assert_eq!(core::mem::size_of::<super::super::Cold>(), 48);
+    // unhashing without hashing both tuples again), mark, NAT index; the
+    // counters' high halves beside it only under `nf_conntrack_acct`.
+    assert_eq!(core::mem::size_of::<super::super::Cold>(), 32);
+    assert_eq!(core::mem::size_of::<super::super::AcctHi>(), 16);
     assert_eq!(core::mem::offset_of!(Entry, t0), 0);
     assert_eq!(core::mem::offset_of!(Entry, t1), 64);
     for end in [
@@ -650,6 +651,14 @@ fn counters_carry_past_32_bits() {
     let h = r.slot.handle().unwrap();
     let len = p.len() as u64;
     assert_eq!(ct.counters(h, Dir::Original), Some((1, len)));
+    // The high halves, one pair a slot, exist under `nf_conntrack_acct`
+    // only.
+    assert_eq!(ct.acct_hi.len(), ct.cold.len());
+    let mut off = ConntrackTable::new(Config::with_max(16)).unwrap();
+    let r = off.process(&p, &m, Hook::PreRouting, now);
+    off.confirm(r.slot, now);
+    assert!(off.acct_hi.is_empty() && off.acct_hi.capacity() == 0);
+    assert_eq!(off.counters(r.slot.handle().unwrap(), Dir::Original), None);
     ct.entries[h.idx as usize].acct1 = [u32::MAX, u32::MAX - 5];
     let q = pkt([203, 0, 113, 53], 53, [192, 0, 2, 10], 5000);
     let qm = crate::wire::meta::PacketMeta::parse(&q).unwrap();
