@@ -8,7 +8,7 @@
 //! the NAT port search (`nf_conntrack_tuple_taken`) and `early_drop`.
 
 use super::tuple::{proto, Dir, Family, Tuple};
-use super::{udp, AcctHi, ConntrackTable, CtHandle, CtInfo, CtResult, CtSlot, CtStatus, CtVerdict};
+use super::{udp, ConntrackTable, CtHandle, CtInfo, CtResult, CtSlot, CtStatus, CtVerdict};
 use super::{Hook, L4State, L4Verdict};
 use crate::time::Instant;
 use crate::wire::meta::PacketMeta;
@@ -569,10 +569,8 @@ impl ConntrackTable {
                 return None;
             }
             if (sl >> 32) as u32 == tag {
-                let node = sl as u32;
-                let reply = node & 1 == 1;
-                let inv = node & INV != 0;
-                let idx = (node & !INV) / 2;
+                let (idx, dir) = node_of(sl);
+                let (reply, inv) = (dir == 1, sl as u32 & INV != 0);
                 if let Some(e) = self.entries.get(idx as usize) {
                     let x = if reply & !inv { &e.t1 } else { &e.t0 };
                     let (kx, sx, dx) = if inv { (ksw, d, s) } else { (k, s, d) };
@@ -764,13 +762,8 @@ impl ConntrackTable {
             if !e.status.contains(CtStatus::FIXED_TIMEOUT) {
                 e.timeout = now.as_nanos().saturating_add(to.as_nanos());
             }
-            // The counters (the second line) under `nf_conntrack_acct`.
-            if cfg.acct {
-                let lo = if reply { &mut e.acct1 } else { &mut e.acct0 };
-                if let Some((pkts, bytes)) = Self::acct_low(lo, pkt.len()) {
-                    Self::carry(&mut self.acct_hi, idx, dir, pkts, bytes);
-                }
-            }
+            // The counters (the second line), under `nf_conntrack_acct`.
+            Self::acct(self.acct_hi.get_mut(idx as usize), e, dir, pkt.len());
         }
         if reply {
             e.status.insert(CtStatus::SEEN_REPLY);
@@ -782,16 +775,6 @@ impl ConntrackTable {
                 info,
             },
         })
-    }
-
-    /// A counter's low half wrapped (`ConntrackTable::acct`): the carry
-    /// into its high half, beside the entry.
-    #[cold]
-    #[inline(never)]
-    fn carry(acct_hi: &mut [AcctHi], idx: u32, dir: Dir, pkts: u64, bytes: u64) {
-        if let Some(hi) = acct_hi.get_mut(idx as usize) {
-            Self::add_carry(&mut hi[dir.idx()], pkts, bytes);
-        }
     }
 
     /// [`Self::established_udp`] for any UDP packet (IPv6, zones, timeout

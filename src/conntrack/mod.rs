@@ -722,29 +722,16 @@ impl ConntrackTable {
         } else {
             &mut e.acct1
         };
-        if let Some((pkts, bytes)) = Self::acct_low(lo, len) {
-            Self::add_carry(&mut hi[dir.idx()], pkts, bytes);
-        }
-    }
-
-    /// [`Self::acct`] on a direction's low halves (`e.acct0`/`e.acct1`)
-    /// alone: the sums (packets, bytes) when a carry into the high halves
-    /// is due, for [`Self::add_carry`] (the established fast path reaches
-    /// `Cold` only then).
-    #[inline(always)]
-    fn acct_low(lo: &mut [u32; 2], len: usize) -> Option<(u64, u64)> {
         let pkts = u64::from(lo[0]) + 1;
         let bytes = u64::from(lo[1]) + len as u64;
         lo[0] = pkts as u32;
         lo[1] = bytes as u32;
-        ((pkts | bytes) >> 32 != 0).then_some((pkts, bytes))
-    }
-
-    /// The high halves' share of the sums [`Self::acct_low`] returned.
-    #[inline(always)]
-    fn add_carry(hi: &mut [u32; 2], pkts: u64, bytes: u64) {
-        hi[0] = hi[0].wrapping_add((pkts >> 32) as u32);
-        hi[1] = hi[1].wrapping_add((bytes >> 32) as u32);
+        // The high halves, another cache line, only for a carry.
+        if (pkts | bytes) >> 32 != 0 {
+            let hi = &mut hi[dir.idx()];
+            hi[0] = hi[0].wrapping_add((pkts >> 32) as u32);
+            hi[1] = hi[1].wrapping_add((bytes >> 32) as u32);
+        }
     }
 
     /// The 64-bit counters of direction `d` (packets, bytes).
